@@ -1,0 +1,64 @@
+"""Declarative matching and survivorship rules, validated by strict pydantic models."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from matching_rules.schema import (
+    GOLDEN_FIELDS,
+    MATCH_COLUMNS,
+    AttributeSpec,
+    ComparisonSpec,
+    MatchingSpec,
+    RulesSpec,
+)
+
+DEFAULT_RULES = Path(__file__).with_name("default.yaml")
+
+__all__ = [
+    "DEFAULT_RULES",
+    "GOLDEN_FIELDS",
+    "MATCH_COLUMNS",
+    "AttributeSpec",
+    "ComparisonSpec",
+    "MatchingSpec",
+    "RulesError",
+    "RulesSpec",
+    "load_rules",
+    "matching_fingerprint",
+]
+
+
+class RulesError(ValueError):
+    """A rules file is invalid; the message names the file and the key."""
+
+
+def load_rules(path: str | Path | None = None) -> RulesSpec:
+    """Read and validate a rules YAML file (the packaged default when ``path`` is None)."""
+    path = Path(path) if path is not None else DEFAULT_RULES
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise RulesError(f"{path}: cannot read the rules file ({e.strerror})") from e
+    except yaml.YAMLError as e:
+        raise RulesError(f"{path}: not valid YAML: {e}") from e
+    try:
+        return RulesSpec.model_validate(raw)
+    except ValidationError as e:
+        lines = []
+        for err in e.errors():
+            key = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
+            msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+            lines.append(f"{path}: key {key!r}: {msg}")
+        raise RulesError("\n".join(lines)) from None
+
+
+def matching_fingerprint(spec: MatchingSpec) -> str:
+    """A digest of what a trained model depends on: comparisons and training, not thresholds."""
+    payload = spec.model_dump(include={"comparisons", "training"}, mode="json")
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]

@@ -1,0 +1,177 @@
+"""Strict models for the matching and survivorship rules.
+
+This package only declares; :mod:`mdm.linking` compiles the spec into Splink settings and
+:mod:`mdm.survivorship` applies the survivorship rules. It imports nothing but pydantic, so a
+steward can validate a rules file without the heavy dependencies.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# Columns of the standardised record that comparisons and blocking rules may use. The
+# standardisation step in mdm produces exactly these (a test holds the two together).
+MATCH_COLUMNS: tuple[str, ...] = (
+    "name_key",  # folded name tokens, sorted: order-insensitive
+    "name_nospace",  # folded name in family-middle-given order without spaces
+    "family",
+    "given",
+    "middles",
+    "email_key",  # canonical matching form of a valid email
+    "email_local_digits",  # whether the local part has digits (name-only addresses are shared)
+    "phone",  # E.164
+    "phone_type",  # mobile | fixed_line | other
+    "date_of_birth",  # ISO yyyy-mm-dd text
+    "birth_year",
+    "address_norm",
+    "house_number",
+    "street",
+    "city_norm",
+    "postcode",
+    "country",
+    "national_id",
+    "tax_id",
+    "company_key",
+)
+
+# Golden-record attributes and the standardised field each takes its candidates from.
+GOLDEN_FIELDS: tuple[str, ...] = (
+    "full_name",
+    "email",
+    "phone",
+    "date_of_birth",
+    "address",
+    "city",
+    "postcode",
+    "country",
+    "company",
+    "tax_id",
+    "national_id",
+)
+
+RuleName = Literal[
+    "valid_only",
+    "prefer_valid",
+    "source_priority",
+    "most_recent",
+    "most_frequent",
+    "most_complete",
+    "collect_all",
+]
+
+MatchColumn = Literal[MATCH_COLUMNS]  # type: ignore[valid-type]
+Probability = Annotated[float, Field(gt=0.0, lt=1.0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ComparisonSpec(_Strict):
+    """One comparison: a kind with fixed levels over known standardised columns."""
+
+    name: str = Field(pattern=r"^[a-z_][a-z0-9_]*$")
+    kind: Literal[
+        "person_name", "date_of_birth", "phone", "email", "address", "exact", "jaro_winkler", "identifier"
+    ]
+    column: MatchColumn | None = None
+    term_frequency: bool = False
+    thresholds: tuple[float, ...] = ()
+
+    @model_validator(mode="after")
+    def _column_when_needed(self) -> ComparisonSpec:
+        generic = self.kind in ("exact", "jaro_winkler", "identifier")
+        if generic and self.column is None:
+            raise ValueError(f"comparison {self.name!r} of kind {self.kind!r} needs 'column'")
+        if not generic and self.column is not None:
+            raise ValueError(f"comparison {self.name!r} of kind {self.kind!r} takes no 'column'")
+        if any(not 0 < t < 1 for t in self.thresholds) or list(self.thresholds) != sorted(
+            self.thresholds, reverse=True
+        ):
+            raise ValueError(f"comparison {self.name!r}: thresholds must be in (0, 1), highest first")
+        return self
+
+
+class ThresholdsSpec(_Strict):
+    auto_link: Probability = 0.95
+    review: Probability = 0.5
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ThresholdsSpec:
+        if self.review >= self.auto_link:
+            raise ValueError("thresholds.review must be below thresholds.auto_link")
+        return self
+
+
+class TrainingSpec(_Strict):
+    """Unsupervised training: prior from deterministic rules, u by sampling, m by EM."""
+
+    prior_rules: list[list[MatchColumn]] = Field(min_length=1)
+    prior_recall: Probability = 0.7
+    u_max_pairs: float = Field(default=1e7, gt=0)
+    em_blocking: list[list[MatchColumn]] = Field(min_length=1)
+    em_max_pairs: float = Field(default=2e6, gt=0)
+    seed: int = 1
+
+
+class ClusteringSpec(_Strict):
+    """Two clusters never join when these strong identifiers contradict each other."""
+
+    cannot_link_when_different: list[Literal["date_of_birth", "national_id", "tax_id"]] = Field(
+        default_factory=list
+    )
+
+
+class MatchingSpec(_Strict):
+    comparisons: list[ComparisonSpec] = Field(min_length=1)
+    blocking: list[list[MatchColumn]] = Field(min_length=1)
+    training: TrainingSpec
+    thresholds: ThresholdsSpec = ThresholdsSpec()
+    clustering: ClusteringSpec = ClusteringSpec()
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> MatchingSpec:
+        names = [c.name for c in self.comparisons]
+        dupes = {n for n in names if names.count(n) > 1}
+        if dupes:
+            raise ValueError(f"comparison names used twice: {', '.join(sorted(dupes))}")
+        return self
+
+
+class AttributeSpec(_Strict):
+    """How one golden attribute is chosen; ``field`` defaults to the attribute's own name."""
+
+    field: Literal[GOLDEN_FIELDS] | None = None  # type: ignore[valid-type]
+    rules: list[RuleName] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _collect_all_last(self) -> AttributeSpec:
+        if "collect_all" in self.rules and self.rules[-1] != "collect_all":
+            raise ValueError("collect_all must be the last rule (it keeps every remaining value)")
+        return self
+
+
+class RulesSpec(_Strict):
+    matching: MatchingSpec
+    survivorship: dict[str, AttributeSpec | list[RuleName]]
+
+    @model_validator(mode="after")
+    def _attributes(self) -> RulesSpec:
+        for name, spec in self.survivorship.items():
+            field = spec.field if isinstance(spec, AttributeSpec) else None
+            if (field or name) not in GOLDEN_FIELDS:
+                raise ValueError(
+                    f"survivorship attribute {name!r} needs 'field' naming one of {', '.join(GOLDEN_FIELDS)}"
+                )
+        return self
+
+    def attributes(self) -> dict[str, AttributeSpec]:
+        """Survivorship with the list shorthand expanded and ``field`` filled in."""
+        out = {}
+        for name, spec in self.survivorship.items():
+            if isinstance(spec, list):
+                spec = AttributeSpec(rules=spec)
+            out[name] = spec.model_copy(update={"field": spec.field or name})
+        return out

@@ -1,0 +1,6 @@
+"""Source systems: the YAML contract that describes them and the readers for their extracts."""
+
+from mdm.sources.config import CANONICAL_FIELDS, SourceSpec, SourcesConfig, load_sources
+from mdm.sources.readers import RawRow, read_source
+
+__all__ = ["CANONICAL_FIELDS", "RawRow", "SourceSpec", "SourcesConfig", "load_sources", "read_source"]

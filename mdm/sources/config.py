@@ -1,0 +1,154 @@
+"""The source config: the public contract downstream teams write for their own systems.
+
+A YAML file lists the sources; each maps the product's canonical fields to its own columns.
+Paths are relative to the YAML file. Every mistake (unknown key, unknown canonical field, bad
+format, duplicate name) fails with the file, the source and the key named.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from mdm.errors import ConfigError
+
+CANONICAL_FIELDS: tuple[str, ...] = (
+    "full_name",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "date_of_birth",
+    "address",
+    "city",
+    "postcode",
+    "country",
+    "company",
+    "tax_id",
+    "national_id",
+    "updated_at",
+)
+
+ColumnRef = str | list[str]
+
+
+class SourceSpec(BaseModel):
+    """One source system's extract and how its columns map to canonical fields."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$", max_length=64)
+    path: str
+    format: Literal["csv", "jsonl", "parquet"]
+    id_column: str = Field(min_length=1)
+    priority: int = Field(default=100, ge=1)
+    phone_region: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    date_order: Literal["day_first", "month_first"] = "day_first"
+    delimiter: str = Field(default=",", min_length=1, max_length=1)
+    encoding: str = "utf-8"
+    fields: dict[str, ColumnRef] = Field(default_factory=dict)
+
+    # Resolved against the YAML file's folder by the loader; not part of the YAML.
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @field_validator("fields")
+    @classmethod
+    def _known_fields(cls, value: dict[str, ColumnRef]) -> dict[str, ColumnRef]:
+        for key, columns in value.items():
+            if key not in CANONICAL_FIELDS:
+                raise ValueError(
+                    f"unknown canonical field {key!r} (known: {', '.join(CANONICAL_FIELDS)})"
+                )
+            cols = [columns] if isinstance(columns, str) else columns
+            if not cols or any(not c for c in cols):
+                raise ValueError(f"field {key!r} maps to an empty column name")
+        return value
+
+    @property
+    def file(self) -> Path:
+        return (self.base_dir / self.path).resolve()
+
+    def columns_for(self, field: str) -> list[str]:
+        ref = self.fields.get(field)
+        if ref is None:
+            return []
+        return [ref] if isinstance(ref, str) else list(ref)
+
+    def mapped_columns(self) -> dict[str, list[str]]:
+        """Every column this source needs from its file, keyed by the config key naming it."""
+        needed = {"id_column": [self.id_column]}
+        needed.update({f"fields.{f}": self.columns_for(f) for f in self.fields})
+        return needed
+
+
+class SourcesConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sources: list[SourceSpec] = Field(min_length=1)
+    path: Path = Field(default=Path("sources.yaml"), exclude=True)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> SourcesConfig:
+        seen: set[str] = set()
+        for src in self.sources:
+            if src.name in seen:
+                raise ValueError(f"source name {src.name!r} is used twice")
+            seen.add(src.name)
+        return self
+
+    def source(self, name: str) -> SourceSpec:
+        for src in self.sources:
+            if src.name == name:
+                return src
+        raise ConfigError(f"{self.path}: no source named {name!r}")
+
+
+def _describe_location(raw: Any, loc: tuple[Any, ...]) -> str:
+    """Turn pydantic's ('sources', 2, 'fields', 'x') into "source 'billing', key 'fields.x'"."""
+    if len(loc) >= 2 and loc[0] == "sources" and isinstance(loc[1], int):
+        name = None
+        try:
+            name = raw["sources"][loc[1]].get("name")
+        except (KeyError, IndexError, TypeError, AttributeError):
+            pass
+        label = f"source {name!r}" if name else f"source #{loc[1] + 1}"
+        key = ".".join(str(p) for p in loc[2:] if not str(p).startswith("function-"))
+        return f"{label}, key {key!r}" if key else label
+    return "key " + repr(".".join(str(p) for p in loc)) if loc else "top level"
+
+
+def parse_sources(raw: Any, path: Path) -> SourcesConfig:
+    """Validate already-parsed YAML; paths resolve against ``path``'s folder."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping with a 'sources' list at the top level")
+    try:
+        config = SourcesConfig.model_validate(raw)
+    except ValidationError as e:
+        problems = []
+        for err in e.errors():
+            where = _describe_location(raw, tuple(err["loc"]))
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key"
+            problems.append(f"{path}: {where}: {msg}")
+        raise ConfigError("\n".join(problems)) from None
+    base = path.parent
+    sources = [s.model_copy(update={"base_dir": base}) for s in config.sources]
+    return config.model_copy(update={"sources": sources, "path": path})
+
+
+def load_sources(path: str | Path) -> SourcesConfig:
+    """Read and validate a sources YAML file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read the sources file ({e.strerror})") from e
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML: {e}") from e
+    return parse_sources(raw, path)

@@ -1,0 +1,87 @@
+"""Run bookkeeping: every batch run is recorded, whether it succeeds or fails."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import duckdb
+
+from mdm.store.database import now
+
+_RUN_COLUMNS = (
+    "run_id, kind, status, started_at, finished_at, sources_path, rules_path, model_id, retrained,"
+    " counts, stage_seconds, error"
+)
+
+
+def start_run(con: duckdb.DuckDBPyConnection, run_id: str, kind: str, sources_path: str, rules_path: str) -> None:
+    con.execute(
+        "INSERT INTO runs (run_id, kind, status, started_at, sources_path, rules_path)"
+        " VALUES (?, ?, 'running', ?, ?, ?)",
+        [run_id, kind, now(), sources_path, rules_path],
+    )
+
+
+def finish_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    *,
+    model_id: str | None,
+    retrained: bool,
+    counts: dict[str, Any],
+    stage_seconds: dict[str, float],
+) -> None:
+    con.execute(
+        "UPDATE runs SET status = 'succeeded', finished_at = ?, model_id = ?, retrained = ?,"
+        " counts = ?, stage_seconds = ? WHERE run_id = ?",
+        [now(), model_id, retrained, json.dumps(counts), json.dumps(stage_seconds), run_id],
+    )
+
+
+def fail_run(
+    con: duckdb.DuckDBPyConnection, run_id: str, error: str, stage_seconds: dict[str, float] | None = None
+) -> None:
+    con.execute(
+        "UPDATE runs SET status = 'failed', finished_at = ?, error = ?, stage_seconds = ? WHERE run_id = ?",
+        [now(), error, json.dumps(stage_seconds or {}), run_id],
+    )
+
+
+def fail_interrupted_runs(con: duckdb.DuckDBPyConnection) -> int:
+    """Runs left 'running' by a killed process can never finish: record them as failed."""
+    rows = con.execute(
+        "UPDATE runs SET status = 'failed', finished_at = ?, error = 'interrupted: the process ended mid-run'"
+        " WHERE status = 'running' RETURNING run_id",
+        [now()],
+    ).fetchall()
+    return len(rows)
+
+
+def _as_dict(row: tuple[Any, ...], description: list[Any]) -> dict[str, Any]:
+    out = dict(zip([d[0] for d in description], row, strict=True))
+    for key in ("counts", "stage_seconds"):
+        if isinstance(out.get(key), str):
+            out[key] = json.loads(out[key])
+    return out
+
+
+def get_run(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any] | None:
+    cur = con.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE run_id = ?", [run_id])
+    row = cur.fetchone()
+    return _as_dict(row, cur.description) if row else None
+
+
+def list_runs(con: duckdb.DuckDBPyConnection, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+    cur = con.execute(
+        f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY started_at DESC, run_id DESC LIMIT ? OFFSET ?", [limit, offset]
+    )
+    return [_as_dict(r, cur.description) for r in cur.fetchall()]
+
+
+def latest_successful_run(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+    cur = con.execute(
+        f"SELECT {_RUN_COLUMNS} FROM runs WHERE status = 'succeeded' ORDER BY finished_at DESC LIMIT 1"
+    )
+    row = cur.fetchone()
+    return _as_dict(row, cur.description) if row else None

@@ -1,0 +1,138 @@
+"""The database schema, as ordered migrations recorded in ``schema_migrations``.
+
+Append new migrations; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[tuple[int, str], ...] = (
+    (
+        1,
+        """
+        CREATE TABLE runs (
+            run_id VARCHAR PRIMARY KEY,
+            kind VARCHAR NOT NULL,
+            status VARCHAR NOT NULL,            -- running | succeeded | failed
+            started_at TIMESTAMP NOT NULL,
+            finished_at TIMESTAMP,
+            sources_path VARCHAR,
+            rules_path VARCHAR,
+            model_id VARCHAR,
+            retrained BOOLEAN,
+            counts JSON,
+            stage_seconds JSON,
+            error VARCHAR
+        );
+        CREATE TABLE models (
+            model_id VARCHAR PRIMARY KEY,
+            created_at TIMESTAMP NOT NULL,
+            run_id VARCHAR,
+            fingerprint VARCHAR NOT NULL,
+            trained_on_records BIGINT,
+            settings JSON NOT NULL
+        );
+        CREATE TABLE source_records (
+            record_key VARCHAR PRIMARY KEY,
+            source VARCHAR NOT NULL,
+            source_id VARCHAR NOT NULL,
+            row_number BIGINT,
+            raw JSON NOT NULL,
+            run_id VARCHAR,
+            loaded_at TIMESTAMP
+        );
+        CREATE TABLE std_records (
+            record_key VARCHAR PRIMARY KEY,
+            source VARCHAR NOT NULL,
+            source_id VARCHAR NOT NULL,
+            priority INTEGER NOT NULL,
+            updated_at TIMESTAMP,
+            full_name VARCHAR,
+            name_folded VARCHAR,
+            name_key VARCHAR,
+            name_nospace VARCHAR,
+            family VARCHAR,
+            given VARCHAR,
+            middles VARCHAR,
+            email VARCHAR,
+            email_key VARCHAR,
+            email_local_digits BOOLEAN,
+            email_valid BOOLEAN,
+            phone VARCHAR,
+            phone_type VARCHAR,
+            phone_valid BOOLEAN,
+            date_of_birth DATE,
+            address VARCHAR,
+            address_norm VARCHAR,
+            house_number VARCHAR,
+            street VARCHAR,
+            city VARCHAR,
+            city_norm VARCHAR,
+            postcode VARCHAR,
+            country VARCHAR,
+            company VARCHAR,
+            company_key VARCHAR,
+            tax_id VARCHAR,
+            national_id VARCHAR,
+            dq_flags VARCHAR[]
+        );
+        CREATE TABLE quarantine (
+            run_id VARCHAR NOT NULL,
+            source VARCHAR NOT NULL,
+            row_number BIGINT,
+            source_id VARCHAR,
+            reason VARCHAR NOT NULL,
+            raw VARCHAR
+        );
+        CREATE TABLE pairs (
+            run_id VARCHAR NOT NULL,
+            record_key_l VARCHAR NOT NULL,
+            record_key_r VARCHAR NOT NULL,
+            match_weight DOUBLE NOT NULL,
+            match_probability DOUBLE NOT NULL,
+            outcome VARCHAR NOT NULL,           -- auto_link | review
+            explanation JSON
+        );
+        CREATE TABLE xref (
+            source VARCHAR NOT NULL,
+            source_id VARCHAR NOT NULL,
+            record_key VARCHAR NOT NULL,
+            golden_id VARCHAR NOT NULL,
+            run_id VARCHAR,
+            PRIMARY KEY (source, source_id)
+        );
+        CREATE TABLE golden_records (
+            golden_id VARCHAR PRIMARY KEY,
+            status VARCHAR NOT NULL,            -- active | retired
+            merged_into VARCHAR,
+            attributes JSON,
+            record_count INTEGER NOT NULL,
+            sources VARCHAR[],
+            created_at TIMESTAMP NOT NULL,
+            updated_at TIMESTAMP NOT NULL,
+            run_id VARCHAR
+        );
+        CREATE TABLE golden_lineage (
+            golden_id VARCHAR NOT NULL,
+            attribute VARCHAR NOT NULL,
+            position INTEGER NOT NULL,
+            value VARCHAR,
+            source VARCHAR NOT NULL,
+            source_id VARCHAR NOT NULL,
+            rule VARCHAR NOT NULL
+        );
+        CREATE TABLE review_queue (
+            item_id VARCHAR PRIMARY KEY,
+            run_id VARCHAR,
+            record_key_l VARCHAR NOT NULL,
+            record_key_r VARCHAR NOT NULL,
+            match_weight DOUBLE NOT NULL,
+            match_probability DOUBLE NOT NULL,
+            explanation JSON,
+            status VARCHAR NOT NULL,            -- open | decided
+            created_at TIMESTAMP NOT NULL
+        );
+        CREATE INDEX xref_golden ON xref (golden_id);
+        CREATE INDEX lineage_golden ON golden_lineage (golden_id);
+        """,
+    ),
+)

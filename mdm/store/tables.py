@@ -1,0 +1,52 @@
+"""Arrow schemas of the tables a run writes, so Python rows land with the right types."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pyarrow as pa
+
+_s, _b, _i, _d, _ts, _f = pa.string(), pa.bool_(), pa.int64(), pa.date32(), pa.timestamp("us"), pa.float64()
+
+SCHEMAS: dict[str, pa.Schema] = {
+    "source_records": pa.schema(
+        [("record_key", _s), ("source", _s), ("source_id", _s), ("row_number", _i), ("raw", _s),
+         ("run_id", _s), ("loaded_at", _ts)]
+    ),
+    "std_records": pa.schema(
+        [("record_key", _s), ("source", _s), ("source_id", _s), ("priority", _i), ("updated_at", _ts),
+         ("full_name", _s), ("name_folded", _s), ("name_key", _s), ("name_nospace", _s), ("family", _s),
+         ("given", _s), ("middles", _s), ("email", _s), ("email_key", _s), ("email_local_digits", _b),
+         ("email_valid", _b), ("phone", _s), ("phone_type", _s), ("phone_valid", _b), ("date_of_birth", _d),
+         ("address", _s), ("address_norm", _s), ("house_number", _s), ("street", _s), ("city", _s),
+         ("city_norm", _s), ("postcode", _s), ("country", _s), ("company", _s), ("company_key", _s),
+         ("tax_id", _s), ("national_id", _s), ("dq_flags", pa.list_(_s))]
+    ),
+    "quarantine": pa.schema(
+        [("run_id", _s), ("source", _s), ("row_number", _i), ("source_id", _s), ("reason", _s), ("raw", _s)]
+    ),
+    "pairs": pa.schema(
+        [("run_id", _s), ("record_key_l", _s), ("record_key_r", _s), ("match_weight", _f),
+         ("match_probability", _f), ("outcome", _s), ("explanation", _s)]
+    ),
+    "xref": pa.schema(
+        [("source", _s), ("source_id", _s), ("record_key", _s), ("golden_id", _s), ("run_id", _s)]
+    ),
+    "golden_records": pa.schema(
+        [("golden_id", _s), ("status", _s), ("merged_into", _s), ("attributes", _s), ("record_count", _i),
+         ("sources", pa.list_(_s)), ("created_at", _ts), ("updated_at", _ts), ("run_id", _s)]
+    ),
+    "golden_lineage": pa.schema(
+        [("golden_id", _s), ("attribute", _s), ("position", _i), ("value", _s), ("source", _s),
+         ("source_id", _s), ("rule", _s)]
+    ),
+    "review_queue": pa.schema(
+        [("item_id", _s), ("run_id", _s), ("record_key_l", _s), ("record_key_r", _s), ("match_weight", _f),
+         ("match_probability", _f), ("explanation", _s), ("status", _s), ("created_at", _ts)]
+    ),
+}
+
+
+def to_arrow(table: str, rows: Sequence[dict[str, Any]]) -> pa.Table:
+    return pa.Table.from_pylist(list(rows), schema=SCHEMAS[table])

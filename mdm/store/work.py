@@ -1,0 +1,66 @@
+"""SQL on a run's in-memory work database, where Splink trains and predicts.
+
+Keeping Splink's many ``__splink__*`` tables out of the product's database file means a
+killed run leaves nothing behind there. Identifiers that reach these statements come from
+the validated matching rules (``^[a-z_][a-z0-9_]*$``) or from our own column lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+import pyarrow as pa
+
+from matching_rules import MATCH_COLUMNS
+
+INPUT_TABLE = "mdm_input"
+STD_TABLE = "std"
+
+_DERIVED = {
+    "date_of_birth": "strftime(date_of_birth, '%Y-%m-%d')",
+    "birth_year": "CAST(year(date_of_birth) AS VARCHAR)",
+}
+
+
+def load_std_records(work: duckdb.DuckDBPyConnection, std: pa.Table) -> int:
+    """Load standardised records and derive the linker's input table from them."""
+    work.register("std_arrow", std)
+    work.execute(f"CREATE OR REPLACE TABLE {STD_TABLE} AS SELECT * FROM std_arrow")
+    work.unregister("std_arrow")
+    columns = ", ".join(f"{_DERIVED.get(c, c)} AS {c}" for c in MATCH_COLUMNS)
+    work.execute(
+        f"CREATE OR REPLACE TABLE {INPUT_TABLE} AS SELECT record_key AS unique_id, {columns} FROM {STD_TABLE}"
+    )
+    (count,) = work.execute(f"SELECT count(*) FROM {INPUT_TABLE}").fetchone()
+    return int(count)
+
+
+def scored_pairs(
+    work: duckdb.DuckDBPyConnection,
+    predict_table: str,
+    comparisons: Sequence[str],
+    *,
+    auto_link: float,
+) -> pa.Table:
+    """Pairs from Splink's predictions with an outcome and a per-comparison explanation.
+
+    The explanation keeps each comparison's level (gamma) and its match weight including any
+    term-frequency adjustment; labels come from the stored model when shown.
+    """
+    cols = {r[0] for r in work.execute(f"SELECT * FROM {predict_table} LIMIT 0").description}
+    parts = []
+    for name in comparisons:
+        weight = f"mw_{name}" + (f" + coalesce(mw_tf_adj_{name}, 0)" if f"mw_tf_adj_{name}" in cols else "")
+        parts.append(f"{name} := struct_pack(gamma := gamma_{name}, match_weight := round({weight}, 6))")
+    explanation = f"to_json(struct_pack({', '.join(parts)}))"
+    sql = f"""
+        SELECT least(unique_id_l, unique_id_r) AS record_key_l,
+               greatest(unique_id_l, unique_id_r) AS record_key_r,
+               match_weight, match_probability,
+               CASE WHEN match_probability >= ? THEN 'auto_link' ELSE 'review' END AS outcome,
+               {explanation} AS explanation
+        FROM {predict_table}
+        ORDER BY match_probability DESC, record_key_l, record_key_r
+    """
+    return work.execute(sql, [auto_link]).fetch_arrow_table()

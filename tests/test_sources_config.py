@@ -1,0 +1,108 @@
+"""The source config contract: valid files load; every mistake names the file, source and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mdm.errors import ConfigError
+from mdm.ingest import ingest
+from mdm.sources import load_sources
+
+
+def write(tmp_path: Path, yaml_text: str, files: dict[str, str] | None = None) -> Path:
+    for name, text in (files or {}).items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    path = tmp_path / "sources.yaml"
+    path.write_text(yaml_text, encoding="utf-8")
+    return path
+
+
+GOOD = """
+sources:
+  - name: billing
+    path: billing.csv
+    format: csv
+    id_column: account_no
+    priority: 1
+    phone_region: VN
+    fields:
+      full_name: account_holder
+      phone: phone
+      address: [street_number, street]
+"""
+
+
+def test_valid_config_resolves_paths_relative_to_the_yaml(tmp_path: Path) -> None:
+    cfg = load_sources(write(tmp_path, GOOD))
+    src = cfg.source("billing")
+    assert src.file == (tmp_path / "billing.csv").resolve()
+    assert src.columns_for("address") == ["street_number", "street"]
+    assert src.columns_for("email") == []
+
+
+@pytest.mark.parametrize(
+    ("mutation", "expected"),
+    [
+        (("    priority: 1\n", "    priorty: 1\n"), "source 'billing', key 'priorty': unknown key"),
+        (("      phone: phone\n", "      mobile: phone\n"), "source 'billing', key 'fields': Value error, unknown canonical field 'mobile'"),
+        (("    format: csv\n", "    format: xlsx\n"), "source 'billing', key 'format'"),
+        (("    id_column: account_no\n", ""), "source 'billing', key 'id_column': Field required"),
+        (("    phone_region: VN\n", "    phone_region: Vietnam\n"), "source 'billing', key 'phone_region'"),
+    ],
+)
+def test_config_errors_name_file_source_and_key(tmp_path: Path, mutation: tuple[str, str], expected: str) -> None:
+    path = write(tmp_path, GOOD.replace(*mutation))
+    with pytest.raises(ConfigError) as e:
+        load_sources(path)
+    assert str(path) in str(e.value)
+    assert expected in str(e.value)
+
+
+def test_duplicate_source_names_and_empty_list(tmp_path: Path) -> None:
+    twice = GOOD + GOOD.split("sources:\n")[1]
+    with pytest.raises(ConfigError, match="used twice"):
+        load_sources(write(tmp_path, twice))
+    with pytest.raises(ConfigError, match="sources"):
+        load_sources(write(tmp_path, "sources: []\n"))
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_sources(write(tmp_path, "sources: [\n"))
+    with pytest.raises(ConfigError, match="top level"):
+        load_sources(write(tmp_path, "- just a list\n"))
+
+
+def test_missing_column_in_file_names_source_key_and_column(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD, {"billing.csv": "account_no,account_holder,phone,street_number\n1,A,0912,3\n"})
+    cfg = load_sources(path)
+    with pytest.raises(ConfigError) as e:
+        ingest(cfg.sources)
+    message = str(e.value)
+    assert "billing.csv" in message and "source 'billing'" in message
+    assert "key 'fields.address'" in message and "'street'" in message
+
+
+def test_missing_column_in_jsonl_and_parquet(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    (tmp_path / "m.jsonl").write_text('{"id": "1", "name": "A"}\n', encoding="utf-8")
+    pq.write_table(pa.table({"id": ["1"], "name": ["A"]}), tmp_path / "p.parquet")
+    yaml_text = """
+sources:
+  - name: marketing
+    path: m.jsonl
+    format: jsonl
+    id_column: id
+    fields: {full_name: name, email: mail}
+  - name: shop
+    path: p.parquet
+    format: parquet
+    id_column: id
+    fields: {full_name: name, phone: tel}
+"""
+    cfg = load_sources(write(tmp_path, yaml_text))
+    with pytest.raises(ConfigError, match=r"source 'marketing', key 'fields.email': column 'mail'"):
+        ingest(cfg.sources[:1])
+    with pytest.raises(ConfigError, match=r"source 'shop', key 'fields.phone': column 'tel'"):
+        ingest(cfg.sources[1:])
