@@ -1,0 +1,139 @@
+"""Clustering scored pairs into entities, refusing joins that strong identifiers contradict.
+
+Plain connected components over-merge: one record that shares an email with customer A and a
+name with customer B bridges them. Edges are taken strongest first; two clusters join only if
+no cannot-link constraint separates them and, for each configured identifier, both clusters
+either lack it or share a compatible value (equal, one typo apart, or, for dates, day and month
+swapped). Steward decisions (must-link, cannot-link) use the same mechanism.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        if len(diffs) == 1:
+            return True
+        # a transposition of two neighbouring characters is one typo too
+        return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def _dates_compatible(a: str, b: str) -> bool:
+    """ISO dates: equal, one typo apart, or day and month swapped."""
+    if _one_edit_apart(a, b):
+        return True
+    return len(a) == len(b) == 10 and a[:4] == b[:4] and a[5:7] == b[8:10] and a[8:10] == b[5:7]
+
+
+COMPATIBLE = {
+    "date_of_birth": _dates_compatible,
+    "national_id": _one_edit_apart,
+    "tax_id": _one_edit_apart,
+}
+
+
+@dataclass
+class _Cluster:
+    members: list[str]
+    values: dict[str, set[str]] = field(default_factory=dict)
+    forbidden: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class ClusterResult:
+    assignment: dict[str, int]  # record key -> cluster number (0..n-1, by smallest member key)
+    blocked_links: list[tuple[str, str, str]]  # (record_l, record_r, reason) edges refused
+
+
+class _Clusters:
+    def __init__(
+        self,
+        record_keys: Iterable[str],
+        identifiers: Mapping[str, Mapping[str, str | None]],
+        fields: Sequence[str],
+    ) -> None:
+        self.parent: dict[str, str] = {}
+        self.clusters: dict[str, _Cluster] = {}
+        self.fields = list(fields)
+        for key in record_keys:
+            self.parent[key] = key
+            attrs = identifiers.get(key, {})
+            values = {f: {v} for f in self.fields if (v := attrs.get(f))}
+            self.clusters[key] = _Cluster([key], values)
+
+    def find(self, key: str) -> str:
+        root = key
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[key] != root:
+            self.parent[key], key = root, self.parent[key]
+        return root
+
+    def conflict(self, a: str, b: str) -> str | None:
+        ca, cb = self.clusters[a], self.clusters[b]
+        if ca.forbidden.intersection(cb.members) or cb.forbidden.intersection(ca.members):
+            return "cannot_link"
+        for f in self.fields:
+            va, vb = ca.values.get(f), cb.values.get(f)
+            if va and vb and not any(COMPATIBLE[f](x, y) for x in va for y in vb):
+                return f"different {f}"
+        return None
+
+    def union(self, a: str, b: str) -> None:
+        ca, cb = self.clusters[a], self.clusters[b]
+        if len(ca.members) < len(cb.members):
+            a, b, ca, cb = b, a, cb, ca
+        self.parent[b] = a
+        ca.members.extend(cb.members)
+        ca.forbidden |= cb.forbidden
+        for f, vals in cb.values.items():
+            ca.values.setdefault(f, set()).update(vals)
+        del self.clusters[b]
+
+
+def cluster(
+    record_keys: Sequence[str],
+    edges: Iterable[tuple[str, str, float]],
+    *,
+    identifiers: Mapping[str, Mapping[str, str | None]],
+    cannot_link_when_different: Sequence[str] = (),
+    must_link: Iterable[tuple[str, str]] = (),
+    cannot_link: Iterable[tuple[str, str]] = (),
+) -> ClusterResult:
+    """Cluster ``record_keys`` using ``edges`` (l, r, probability), strongest first.
+
+    Must-links join first and unconditionally; cannot-links are never crossed, by any path.
+    """
+    state = _Clusters(record_keys, identifiers, cannot_link_when_different)
+    for a, b in cannot_link:
+        if a in state.parent and b in state.parent:
+            state.clusters[state.find(a)].forbidden.add(b)
+            state.clusters[state.find(b)].forbidden.add(a)
+    for a, b in must_link:
+        if a in state.parent and b in state.parent:
+            ra, rb = state.find(a), state.find(b)
+            if ra != rb:
+                state.union(ra, rb)
+    blocked = []
+    for a, b, _p in sorted(edges, key=lambda e: (-e[2], e[0], e[1])):
+        ra, rb = state.find(a), state.find(b)
+        if ra == rb:
+            continue
+        reason = state.conflict(ra, rb)
+        if reason:
+            blocked.append((a, b, reason))
+            continue
+        state.union(ra, rb)
+    roots = sorted(state.clusters.values(), key=lambda c: min(c.members))
+    assignment = {key: i for i, c in enumerate(roots) for key in c.members}
+    return ClusterResult(assignment, blocked)

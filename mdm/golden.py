@@ -1,0 +1,223 @@
+"""Golden records: one per cluster, attributes by survivorship, ids carried across runs.
+
+Downstream systems store golden ids, so a re-run must not reshuffle them: each new cluster
+keeps the id of the previous golden record it overlaps most (ties: smaller id, then smaller
+member key); a previous golden record that no cluster keeps is retired and points to the
+cluster that took most of its records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from matching_rules import AttributeSpec
+from mdm.survivorship import Candidate, choose
+
+# golden field -> (std column with the display value, std column with the comparable form, validity column)
+FIELD_COLUMNS: dict[str, tuple[str, str, str | None]] = {
+    "full_name": ("full_name", "name_folded", None),
+    "email": ("email", "email_key", "email_valid"),
+    "phone": ("phone", "phone", "phone_valid"),
+    "date_of_birth": ("date_of_birth", "date_of_birth", None),
+    "address": ("address", "address_norm", None),
+    "city": ("city", "city_norm", None),
+    "postcode": ("postcode", "postcode", None),
+    "country": ("country", "country", None),
+    "company": ("company", "company_key", None),
+    "tax_id": ("tax_id", "tax_id", None),
+    "national_id": ("national_id", "national_id", None),
+}
+
+
+def new_golden_id() -> str:
+    return "G" + uuid.uuid4().hex[:15].upper()
+
+
+@dataclass(frozen=True)
+class PreviousGolden:
+    golden_id: str
+    attributes: str  # JSON text as stored
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+@dataclass
+class GoldenBuild:
+    golden: list[dict[str, Any]]
+    lineage: list[dict[str, Any]]
+    xref: list[dict[str, Any]]
+    counts: dict[str, int]
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value)
+    return text or None
+
+
+def candidates_for(field: str, rows: Sequence[Mapping[str, Any]]) -> list[Candidate]:
+    value_col, key_col, valid_col = FIELD_COLUMNS[field]
+    out = []
+    for row in rows:
+        value = _text(row.get(value_col))
+        if value is None:
+            continue
+        key = _text(row.get(key_col)) or value.casefold()
+        valid = bool(row.get(valid_col)) if valid_col else True
+        out.append(
+            Candidate(
+                value=value,
+                key=key,
+                valid=valid,
+                priority=int(row["priority"]),
+                updated_at=row.get("updated_at"),
+                source=row["source"],
+                source_id=row["source_id"],
+                record_key=row["record_key"],
+            )
+        )
+    return out
+
+
+def survive(
+    attributes: Mapping[str, AttributeSpec], rows: Sequence[Mapping[str, Any]]
+) -> tuple[dict[str, Any], list[tuple[str, int, str, str, str, str]]]:
+    """Golden attributes for one cluster and their lineage (attribute, position, value, source, id, rule)."""
+    values: dict[str, Any] = {}
+    lineage = []
+    for name, spec in attributes.items():
+        assert spec.field is not None
+        chosen = choose(spec, candidates_for(spec.field, rows))
+        if "collect_all" in spec.rules:
+            values[name] = [c.value for c in chosen]
+        else:
+            values[name] = chosen[0].value if chosen else None
+        lineage.extend((name, i, c.value, c.source, c.source_id, c.rule) for i, c in enumerate(chosen))
+    return values, lineage
+
+
+def assign_ids(
+    clusters: Mapping[int, Sequence[str]], previous_xref: Mapping[str, str]
+) -> tuple[dict[int, str], dict[str, str | None]]:
+    """New cluster -> golden id, and retired previous id -> the id it now lives on in (or None)."""
+    overlap: dict[tuple[int, str], int] = Counter()
+    for c, members in clusters.items():
+        for key in members:
+            g = previous_xref.get(key)
+            if g is not None:
+                overlap[(c, g)] += 1
+    min_key = {c: min(members) for c, members in clusters.items()}
+    ids: dict[int, str] = {}
+    taken: set[str] = set()
+    for (c, g), _n in sorted(overlap.items(), key=lambda kv: (-kv[1], kv[0][1], min_key[kv[0][0]])):
+        if c in ids or g in taken:
+            continue
+        ids[c] = g
+        taken.add(g)
+    for c in sorted(clusters, key=lambda c: min_key[c]):
+        if c not in ids:
+            ids[c] = new_golden_id()
+    best_home: dict[str, tuple[int, str]] = {}
+    for (c, g), n in overlap.items():
+        if g not in taken and (g not in best_home or (n, ids[c]) > (best_home[g][0], best_home[g][1])):
+            best_home[g] = (n, ids[c])
+    retired: dict[str, str | None] = {g: home for g, (_n, home) in best_home.items()}
+    for g in set(previous_xref.values()) - taken - set(retired):
+        retired[g] = None
+    return ids, retired
+
+
+def build_golden(
+    rows: Sequence[Mapping[str, Any]],
+    assignment: Mapping[str, int],
+    attributes: Mapping[str, AttributeSpec],
+    *,
+    run_id: str,
+    now: dt.datetime,
+    previous_xref: Mapping[str, str],
+    previous: Mapping[str, PreviousGolden],
+) -> GoldenBuild:
+    """Golden records, lineage and xref for the clustered standardised records."""
+    members: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
+    for row in rows:
+        members[assignment[row["record_key"]]].append(row)
+    ids, retired = assign_ids(
+        {c: [r["record_key"] for r in ms] for c, ms in members.items()}, previous_xref
+    )
+    golden, lineage, xref = [], [], []
+    counts = Counter()
+    for c, ms in members.items():
+        gid = ids[c]
+        values, lin = survive(attributes, ms)
+        attrs_json = json.dumps(values, ensure_ascii=False, sort_keys=False)
+        prev = previous.get(gid)
+        if prev is None:
+            counts["created"] += 1
+            created_at = updated_at = now
+        else:
+            created_at = prev.created_at
+            changed = json.loads(prev.attributes) != values
+            counts["changed" if changed else "unchanged"] += 1
+            updated_at = now if changed else prev.updated_at
+        golden.append(
+            {
+                "golden_id": gid,
+                "status": "active",
+                "merged_into": None,
+                "attributes": attrs_json,
+                "record_count": len(ms),
+                "sources": sorted({r["source"] for r in ms}),
+                "created_at": created_at,
+                "updated_at": updated_at,
+                "run_id": run_id,
+            }
+        )
+        lineage.extend(
+            {
+                "golden_id": gid,
+                "attribute": a,
+                "position": pos,
+                "value": v,
+                "source": s,
+                "source_id": sid,
+                "rule": rule,
+            }
+            for a, pos, v, s, sid, rule in lin
+        )
+        xref.extend(
+            {
+                "source": r["source"],
+                "source_id": r["source_id"],
+                "record_key": r["record_key"],
+                "golden_id": gid,
+                "run_id": run_id,
+            }
+            for r in ms
+        )
+    for gid, home in sorted(retired.items()):
+        prev = previous.get(gid)
+        counts["retired"] += 1
+        golden.append(
+            {
+                "golden_id": gid,
+                "status": "retired",
+                "merged_into": home,
+                "attributes": prev.attributes if prev else None,
+                "record_count": 0,
+                "sources": [],
+                "created_at": prev.created_at if prev else now,
+                "updated_at": now,
+                "run_id": run_id,
+            }
+        )
+    counts["active"] = len(members)
+    return GoldenBuild(golden, lineage, xref, dict(counts))

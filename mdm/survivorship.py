@@ -1,0 +1,124 @@
+"""Survivorship: choose each golden attribute from the cluster's source values, with lineage.
+
+Each attribute has an ordered list of rules (matching_rules). Rules narrow the candidate
+source values one after another; the first rule that leaves a single distinct value decides,
+and is recorded as the lineage's ``rule``. ``collect_all`` keeps every remaining distinct value.
+Ties that no rule breaks fall to the smallest record key, recorded as ``tie_break``, so the
+result never depends on input order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from matching_rules import AttributeSpec
+
+ONLY_VALUE = "only_value"
+TIE_BREAK = "tie_break"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One source record's value for one attribute."""
+
+    value: str
+    key: str  # comparable form: values with the same key are the same value
+    valid: bool
+    priority: int
+    updated_at: dt.datetime | None
+    source: str
+    source_id: str
+    record_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Chosen:
+    value: str
+    source: str
+    source_id: str
+    rule: str
+
+
+def _accented(text: str) -> int:
+    return sum(1 for ch in text if ord(ch) > 127)
+
+
+def _keep_best(cands: list[Candidate], score: Callable[[Candidate], Any]) -> list[Candidate]:
+    best = max(score(c) for c in cands)
+    return [c for c in cands if score(c) == best]
+
+
+def _most_frequent(cands: list[Candidate]) -> list[Candidate]:
+    counts = Counter(c.key for c in cands)
+    return _keep_best(cands, lambda c: counts[c.key])
+
+
+def _most_recent(cands: list[Candidate]) -> list[Candidate]:
+    dated = [c for c in cands if c.updated_at is not None]
+    return _keep_best(dated, lambda c: c.updated_at) if dated else cands
+
+
+RANKERS: dict[str, Callable[[list[Candidate]], list[Candidate]]] = {
+    "source_priority": lambda cs: _keep_best(cs, lambda c: -c.priority),
+    "most_recent": _most_recent,
+    "most_frequent": _most_frequent,
+    # Longest value; among equally long ones the one with more accented letters, since
+    # diacritics carry information that upper-case bank-style text has lost.
+    "most_complete": lambda cs: _keep_best(cs, lambda c: (len(c.value), _accented(c.value))),
+    "prefer_valid": lambda cs: _keep_best(cs, lambda c: c.valid),
+}
+
+
+def _distinct_values(cands: Sequence[Candidate]) -> int:
+    return len({c.value for c in cands})
+
+
+def _first(cands: Sequence[Candidate]) -> Candidate:
+    return min(cands, key=lambda c: c.record_key)
+
+
+def choose(spec: AttributeSpec, candidates: Sequence[Candidate]) -> list[Chosen]:
+    """Apply one attribute's rules; one Chosen, or one per distinct value for collect_all."""
+    cands = list(candidates)
+    if not cands:
+        return []
+    if _distinct_values(cands) == 1 and "valid_only" not in spec.rules and "collect_all" not in spec.rules:
+        c = _first(cands)
+        return [Chosen(c.value, c.source, c.source_id, ONLY_VALUE)]
+    for rule in spec.rules:
+        if rule == "collect_all":
+            return _collect_all(cands)
+        if rule == "valid_only":
+            cands = [c for c in cands if c.valid]
+            if not cands:
+                return []
+        else:
+            cands = RANKERS[rule](cands)
+        if _distinct_values(cands) == 1:
+            c = _first(cands)
+            return [Chosen(c.value, c.source, c.source_id, rule)]
+    c = _first(cands)
+    return [Chosen(c.value, c.source, c.source_id, TIE_BREAK)]
+
+
+def _collect_all(cands: list[Candidate]) -> list[Chosen]:
+    """Every distinct value, most frequent first, then most recent, then by key."""
+    groups: dict[str, list[Candidate]] = {}
+    for c in cands:
+        groups.setdefault(c.key, []).append(c)
+    oldest = dt.datetime.min
+
+    def order(key: str) -> tuple[Any, ...]:
+        members = groups[key]
+        newest = max((m.updated_at or oldest for m in members), default=oldest)
+        return (-len(members), -newest.timestamp() if newest != oldest else 0.0, key)
+
+    out = []
+    for key in sorted(groups, key=order):
+        best = min(groups[key], key=lambda c: (c.priority, c.record_key))
+        out.append(Chosen(best.value, best.source, best.source_id, "collect_all"))
+    return out

@@ -1,0 +1,97 @@
+"""Constrained clustering: plain connected components unless strong identifiers contradict."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mdm.clustering import cluster
+
+
+def groups(assignment: dict[str, int]) -> set[frozenset[str]]:
+    out: dict[int, set[str]] = {}
+    for key, c in assignment.items():
+        out.setdefault(c, set()).add(key)
+    return {frozenset(g) for g in out.values()}
+
+
+def components(nodes: list[str], edges: list[tuple[str, str, float]]) -> set[frozenset[str]]:
+    """Oracle: connected components by repeated graph search."""
+    adj: dict[str, set[str]] = {n: set() for n in nodes}
+    for a, b, _ in edges:
+        adj[a].add(b)
+        adj[b].add(a)
+    seen: set[str] = set()
+    out = set()
+    for n in nodes:
+        if n in seen:
+            continue
+        stack, comp = [n], set()
+        while stack:
+            x = stack.pop()
+            if x not in comp:
+                comp.add(x)
+                stack.extend(adj[x] - comp)
+        seen |= comp
+        out.add(frozenset(comp))
+    return out
+
+
+@given(
+    st.integers(2, 25).flatmap(
+        lambda n: st.tuples(
+            st.just([f"r{i:02d}" for i in range(n)]),
+            st.lists(
+                st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), st.floats(0.5, 1.0)), max_size=40
+            ),
+        )
+    )
+)
+def test_without_constraints_it_is_connected_components(data: tuple[list[str], list[tuple[int, int, float]]]) -> None:
+    nodes, raw = data
+    edges = [(nodes[a], nodes[b], p) for a, b, p in raw if a != b]
+    result = cluster(nodes, edges, identifiers={})
+    assert groups(result.assignment) == components(nodes, edges)
+    assert result.blocked_links == []
+
+
+def test_bridge_record_cannot_join_two_people_with_different_birth_dates() -> None:
+    ids = {
+        "a": {"date_of_birth": "1990-03-25"},
+        "bridge": {"date_of_birth": None},
+        "b": {"date_of_birth": "1985-11-02"},
+    }
+    edges = [("a", "bridge", 0.99), ("bridge", "b", 0.97)]
+    result = cluster(["a", "bridge", "b"], edges, identifiers=ids, cannot_link_when_different=["date_of_birth"])
+    assert groups(result.assignment) == {frozenset({"a", "bridge"}), frozenset({"b"})}
+    assert result.blocked_links == [("bridge", "b", "different date_of_birth")]
+
+
+def test_typo_and_swapped_day_month_are_compatible() -> None:
+    ids = {"a": {"date_of_birth": "1990-03-05"}, "b": {"date_of_birth": "1990-05-03"}, "c": {"date_of_birth": "1990-03-06"}}
+    result = cluster(["a", "b", "c"], [("a", "b", 0.99), ("a", "c", 0.98)], identifiers=ids,
+                     cannot_link_when_different=["date_of_birth"])
+    assert groups(result.assignment) == {frozenset({"a", "b", "c"})}
+
+
+def test_national_id_one_typo_allowed_two_refused() -> None:
+    ids = {"a": {"national_id": "079090001234"}, "b": {"national_id": "079090001235"}, "c": {"national_id": "079090009999"}}
+    result = cluster(["a", "b", "c"], [("a", "b", 0.99), ("b", "c", 0.99)], identifiers=ids,
+                     cannot_link_when_different=["national_id"])
+    assert groups(result.assignment) == {frozenset({"a", "b"}), frozenset({"c"})}
+
+
+def test_cannot_link_holds_across_paths_and_must_link_joins() -> None:
+    nodes = ["a", "b", "c", "d"]
+    edges = [("a", "b", 0.99), ("b", "c", 0.98)]
+    result = cluster(nodes, edges, identifiers={}, cannot_link=[("a", "c")], must_link=[("c", "d")])
+    assert groups(result.assignment) == {frozenset({"a", "b"}), frozenset({"c", "d"})}
+    assert result.blocked_links == [("b", "c", "cannot_link")]
+
+
+def test_strongest_edges_win_and_numbering_is_deterministic() -> None:
+    ids = {"a": {"date_of_birth": "1990-01-01"}, "x": {}, "b": {"date_of_birth": "1970-07-07"}}
+    edges = [("a", "x", 0.96), ("x", "b", 0.999)]
+    result = cluster(["b", "x", "a"], edges, identifiers=ids, cannot_link_when_different=["date_of_birth"])
+    assert groups(result.assignment) == {frozenset({"x", "b"}), frozenset({"a"})}
+    assert result.assignment["a"] == 0  # clusters numbered by smallest member key

@@ -1,0 +1,119 @@
+"""Survivorship rules choose golden values deterministically and record their lineage."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from matching_rules import AttributeSpec
+from mdm.survivorship import Candidate, choose
+
+
+def cand(value: str, source: str = "crm", *, key: str | None = None, valid: bool = True, priority: int = 2,
+         updated: str | None = None, sid: str = "1") -> Candidate:
+    return Candidate(
+        value=value,
+        key=key or value.casefold(),
+        valid=valid,
+        priority=priority,
+        updated_at=dt.datetime.fromisoformat(updated) if updated else None,
+        source=source,
+        source_id=sid,
+        record_key=f"{source}:{sid}",
+    )
+
+
+def rules(*names: str) -> AttributeSpec:
+    return AttributeSpec(rules=list(names))  # type: ignore[arg-type]
+
+
+def test_source_priority_wins_and_is_recorded() -> None:
+    chosen = choose(rules("source_priority"), [cand("0912", "crm", priority=2), cand("0988", "billing", priority=1)])
+    assert [(c.value, c.source, c.rule) for c in chosen] == [("0988", "billing", "source_priority")]
+
+
+def test_most_recent_then_priority() -> None:
+    cands = [
+        cand("old st", "billing", priority=1, updated="2020-01-01", sid="b"),
+        cand("new st", "shipping", priority=3, updated="2025-06-01", sid="s"),
+        cand("undated", "crm", priority=2, sid="c"),
+    ]
+    chosen = choose(rules("most_recent", "source_priority"), cands)[0]
+    assert (chosen.value, chosen.source_id, chosen.rule) == ("new st", "s", "most_recent")
+
+
+def test_most_frequent_counts_comparable_forms() -> None:
+    cands = [
+        cand("Nguyễn Văn An", key="nguyen van an", sid="1"),
+        cand("NGUYEN VAN AN", "billing", key="nguyen van an", sid="2"),
+        cand("Nguyen Van Anh", key="nguyen van anh", sid="3"),
+    ]
+    chosen = choose(rules("most_frequent", "most_complete"), cands)[0]
+    # most_frequent keeps both spellings of "nguyen van an"; most_complete prefers the accented one
+    assert (chosen.value, chosen.rule) == ("Nguyễn Văn An", "most_complete")
+
+
+def test_valid_only_drops_invalid_and_may_leave_nothing() -> None:
+    cands = [cand("bad@", valid=False, priority=1, sid="1"), cand("ok@x.vn", priority=2, sid="2")]
+    assert choose(rules("valid_only", "source_priority"), cands)[0].value == "ok@x.vn"
+    assert choose(rules("valid_only", "source_priority"), cands[:1]) == []
+
+
+def test_prefer_valid_falls_back_to_invalid() -> None:
+    only_invalid = [cand("+8412", valid=False)]
+    assert choose(rules("prefer_valid", "most_recent"), only_invalid)[0].value == "+8412"
+
+
+def test_collect_all_keeps_every_distinct_value_most_frequent_first() -> None:
+    cands = [
+        cand("a@x.vn", sid="1", updated="2024-01-01"),
+        cand("b@x.vn", sid="2", updated="2025-01-01"),
+        cand("a@x.vn", "billing", sid="3", priority=1),
+        cand("bad", sid="4", valid=False),
+    ]
+    chosen = choose(rules("valid_only", "collect_all"), cands)
+    assert [c.value for c in chosen] == ["a@x.vn", "b@x.vn"]
+    assert chosen[0].source == "billing"  # the most trusted holder of the value is its lineage
+    assert {c.rule for c in chosen} == {"collect_all"}
+
+
+def test_single_value_and_unbroken_ties() -> None:
+    assert choose(rules("most_recent"), [cand("x", sid="2"), cand("x", sid="1")])[0].rule == "only_value"
+    tied = choose(rules("source_priority"), [cand("y", sid="2"), cand("x", sid="1")])[0]
+    assert (tied.value, tied.rule) == ("x", "tie_break")  # smallest record key
+    assert choose(rules("source_priority"), []) == []
+
+
+values = st.lists(
+    st.builds(
+        cand,
+        st.sampled_from(["a", "b", "c", "Bb"]),
+        st.sampled_from(["crm", "billing", "shop"]),
+        valid=st.booleans(),
+        priority=st.integers(1, 3),
+        updated=st.sampled_from([None, "2024-01-01", "2025-01-01"]),
+        sid=st.text(alphabet="0123456789", min_size=1, max_size=3),
+    ),
+    min_size=1,
+    max_size=8,
+    unique_by=lambda c: c.record_key,
+)
+rule_lists = st.lists(
+    st.sampled_from(["prefer_valid", "source_priority", "most_recent", "most_frequent", "most_complete"]),
+    min_size=1, max_size=4, unique=True,
+)
+
+
+@given(values, rule_lists, st.randoms())
+def test_winner_is_a_candidate_and_order_does_not_matter(cands: list[Candidate], names: list[str], rnd: random.Random) -> None:
+    spec = rules(*names)
+    chosen = choose(spec, cands)
+    assert len(chosen) == 1
+    winner = chosen[0]
+    assert any((c.value, c.source, c.source_id) == (winner.value, winner.source, winner.source_id) for c in cands)
+    shuffled = list(cands)
+    rnd.shuffle(shuffled)
+    assert choose(spec, shuffled) == chosen
