@@ -47,11 +47,7 @@ def publish_run(
         for name in REPLACED:
             con.execute(f"DELETE FROM {name}")
             _insert(con, name, tables[name])
-        # Retired ids stay forever (they redirect); the run's set replaces the rest.
-        con.register("golden_new", golden)
-        con.execute("DELETE FROM golden_records WHERE status = 'active' OR golden_id IN (SELECT golden_id FROM golden_new)")
-        con.execute("INSERT INTO golden_records BY NAME SELECT * FROM golden_new")
-        con.unregister("golden_new")
+        _insert_golden(con, golden)
         # Open items are replaced by the new run's; decided ones are kept as history.
         con.execute("DELETE FROM review_queue WHERE status = 'open'")
         con.register("review_new", review)
@@ -61,6 +57,18 @@ def publish_run(
         )
         con.unregister("review_new")
         finish(con)
+
+
+def _insert_golden(con: duckdb.DuckDBPyConnection, golden: pa.Table) -> None:
+    """Retired ids stay forever (they redirect); the run's set replaces the rest."""
+    con.register("golden_new", golden)
+    try:
+        con.execute(
+            "DELETE FROM golden_records WHERE status = 'active' OR golden_id IN (SELECT golden_id FROM golden_new)"
+        )
+        con.execute("INSERT INTO golden_records BY NAME SELECT * FROM golden_new")
+    finally:
+        con.unregister("golden_new")
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table) -> None:

@@ -1,0 +1,159 @@
+"""The ``mdm`` command line: thin wrappers that turn domain errors into clean exits."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from mdm.errors import ConfigError, MDMError
+from mdm.pipeline import RunReport, reconcile
+from mdm.store import database, exports
+
+app = typer.Typer(help="Customer master data: reconcile sources into golden records, and serve them.",
+                  no_args_is_help=True, add_completion=False)
+export_app = typer.Typer(help="Export results from a database.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+console = Console()
+err_console = Console(stderr=True)
+
+DbOption = Annotated[Path, typer.Option("--db", help="DuckDB database file.", dir_okay=False)]
+
+
+def _fail(e: MDMError) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {e}", highlight=False, markup=True)
+    return typer.Exit(code=2 if isinstance(e, ConfigError) else 1)
+
+
+def _existing_db(path: Path) -> Path:
+    if not path.exists():
+        err_console.print(f"[bold red]error:[/] {path}: no such database (run `mdm reconcile` first)")
+        raise typer.Exit(code=2)
+    return path
+
+
+def _print_report(report: RunReport) -> None:
+    table = Table(title=f"Run {report.run_id}: {report.status}", title_justify="left")
+    for col in ("source", "rows read", "accepted", "quarantined"):
+        table.add_column(col, justify="left" if col == "source" else "right")
+    for name, c in report.sources.items():
+        table.add_row(name, f"{c.read:,}", f"{c.accepted:,}", f"{c.quarantined:,}")
+    total = [sum(getattr(c, k) for c in report.sources.values()) for k in ("read", "accepted", "quarantined")]
+    table.add_row("[bold]total", *(f"[bold]{v:,}" for v in total))
+    console.print(table)
+    model = f"{report.model_id} ({'trained: ' + report.train_reason if report.retrained else 'reused'})"
+    lines = [
+        ("model", model),
+        ("pairs scored (≥ review threshold)", f"{report.pairs_scored:,}"),
+        ("automatic links", f"{report.auto_links:,}"),
+        ("links refused (contradicting identifiers)", f"{report.blocked_links:,}"),
+        ("review items", f"{report.review_items:,}"),
+        ("golden records", f"{report.golden_records:,}"),
+        ("golden changes", ", ".join(f"{k} {v:,}" for k, v in sorted(report.golden_changes.items())) or "none"),
+        ("seconds per stage", ", ".join(f"{k} {v:.2f}" for k, v in report.stage_seconds.items())),
+        ("total seconds", f"{sum(report.stage_seconds.values()):.2f}"),
+    ]
+    for label, value in lines:
+        console.print(f"[bold]{label}:[/] {value}", highlight=False)
+
+
+@app.command("reconcile")
+def reconcile_cmd(
+    sources: Annotated[Path, typer.Option("--sources", help="Sources YAML (the source config).")],
+    db: DbOption,
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="Matching and survivorship rules YAML (default: packaged).")
+    ] = None,
+    retrain: Annotated[bool, typer.Option("--retrain", help="Train a new model even if one is stored.")] = False,
+) -> None:
+    """Run a full batch reconciliation: read, standardise, link, cluster, build golden records."""
+
+    def progress(stage: str, message: str) -> None:
+        if message != "started":
+            console.print(f"  {stage:<12} {message}", style="dim", highlight=False)
+        else:
+            console.print(f"▸ {stage}…", highlight=False)
+
+    try:
+        report = reconcile(sources, db, rules_path=rules, retrain=retrain, progress=progress)
+    except MDMError as e:
+        raise _fail(e) from None
+    _print_report(report)
+
+
+@export_app.command("xref")
+def export_xref_cmd(db: DbOption, out: Annotated[Path, typer.Option("--out", help="CSV file to write.")]) -> None:
+    """Write the cross-reference (source, source_id, golden_id) as CSV."""
+    con = database.connect(_existing_db(db))
+    try:
+        n = exports.export_xref(con, out)
+    finally:
+        con.close()
+    console.print(f"wrote {n:,} rows to {out}")
+
+
+@export_app.command("golden")
+def export_golden_cmd(
+    db: DbOption, out: Annotated[Path, typer.Option("--out", help="File to write: .csv or .parquet.")]
+) -> None:
+    """Write the active golden records as CSV or Parquet (chosen by the file extension)."""
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in ("csv", "parquet"):
+        err_console.print(f"[bold red]error:[/] {out}: the file must end in .csv or .parquet")
+        raise typer.Exit(code=2)
+    con = database.connect(_existing_db(db))
+    try:
+        n = exports.export_golden(con, out, fmt)
+    finally:
+        con.close()
+    console.print(f"wrote {n:,} golden records to {out}")
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    db: DbOption,
+    truth: Annotated[Path, typer.Option("--truth", help="CSV with columns source,source_id,entity_id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Pairwise precision, recall and F1 of the current clusters against a truth file."""
+    if not truth.exists():
+        err_console.print(f"[bold red]error:[/] {truth}: no such file")
+        raise typer.Exit(code=2)
+    con = database.connect(_existing_db(db))
+    try:
+        m = exports.evaluate_against_truth(con, truth)
+    except Exception as e:  # a malformed truth file surfaces as a DuckDB error
+        err_console.print(f"[bold red]error:[/] {truth}: cannot evaluate: {e}")
+        raise typer.Exit(code=2) from None
+    finally:
+        con.close()
+    if as_json:
+        console.print_json(json.dumps(m))
+        return
+    console.print(
+        f"[bold]pairwise[/]  precision {m['precision']:.4f}  recall {m['recall']:.4f}  F1 {m['f1']:.4f}",
+        highlight=False,
+    )
+    console.print(
+        f"pairs: predicted {m['predicted_pairs']:,}, true {m['true_pairs']:,}, "
+        f"correct {m['true_positive_pairs']:,} (false positives {m['false_positive_pairs']:,}, "
+        f"false negatives {m['false_negative_pairs']:,})",
+        highlight=False,
+    )
+    console.print(
+        f"clusters: {m['predicted_clusters']:,} golden vs {m['true_entities']:,} true entities; "
+        f"{m['exactly_recovered_entities']:,} recovered exactly; "
+        f"{m['evaluated_records']:,} of {m['truth_records']:,} truth records evaluated",
+        highlight=False,
+    )
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app()

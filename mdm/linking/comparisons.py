@@ -1,0 +1,195 @@
+"""Compile the declarative matching spec into Splink 5 settings: the only place that does.
+
+Each comparison *kind* has fixed, documented levels over the standardised columns. Level
+conditions are written in DuckDB's SQL dialect and marked as such, so Splink can translate
+them for another backend (Spark) with sqlglot.
+"""
+
+from __future__ import annotations
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import SettingsCreator, block_on
+from splink.internals.comparison_creator import ComparisonCreator
+
+from matching_rules import ComparisonSpec, MatchingSpec
+
+DIALECT = "duckdb"
+
+
+def _level(sql: str, label: str, *, tf: str | None = None) -> cll.CustomLevel:
+    level = cll.CustomLevel(sql, label_for_charts=label, base_dialect_str=DIALECT)
+    if tf is not None:
+        level.configure(tf_adjustment_column=tf, tf_adjustment_weight=1.0)
+    return level
+
+
+def _null(*columns: str) -> cll.CustomLevel:
+    sql = " OR ".join(f"{_l(c)} IS NULL OR {_r(c)} IS NULL" for c in columns)
+    return cll.CustomLevel(sql, label_for_charts="missing", base_dialect_str=DIALECT).configure(is_null_level=True)
+
+
+def _else() -> cll.ElseLevel:
+    return cll.ElseLevel()
+
+
+def _l(column: str) -> str:
+    return f'"{column}_l"'
+
+
+def _r(column: str) -> str:
+    return f'"{column}_r"'
+
+
+def _jw(column: str) -> str:
+    return f"jaro_winkler_similarity({_l(column)}, {_r(column)})"
+
+
+def _two_thresholds(spec: ComparisonSpec, default: tuple[float, float]) -> tuple[float, float]:
+    t = spec.thresholds
+    return (t[0], t[1]) if len(t) >= 2 else (t[0], default[1]) if t else default
+
+
+def _person_name(spec: ComparisonSpec) -> list[cll.ComparisonLevelCreator]:
+    hi, lo = _two_thresholds(spec, (0.92, 0.85))
+    tf = "name_key" if spec.term_frequency else None
+    return [
+        _null("name_nospace"),
+        _level('"name_key_l" = "name_key_r"', "same name, any word order", tf=tf),
+        _level(
+            '("family_l" = "family_r" AND "given_l" = "given_r") OR "name_nospace_l" = "name_nospace_r"',
+            "same family and given name (middle differs or spacing)",
+        ),
+        _level(
+            f'{_jw("name_nospace")} >= {hi} OR {_jw("name_key")} >= {hi}',
+            f"name Jaro-Winkler >= {hi}",
+        ),
+        _level(
+            '"family_l" = "family_r" AND (length("given_l") = 1 OR length("given_r") = 1)'
+            ' AND substr("given_l", 1, 1) = substr("given_r", 1, 1)',
+            "same family name, given name as an initial",
+        ),
+        _level(
+            f'{_jw("name_nospace")} >= {lo} OR {_jw("name_key")} >= {lo}',
+            f"name Jaro-Winkler >= {lo}",
+        ),
+        _level('"family_l" = "family_r"', "same family name only"),
+        _else(),
+    ]
+
+
+def _date_of_birth(spec: ComparisonSpec) -> list[cll.ComparisonLevelCreator]:
+    l, r = _l("date_of_birth"), _r("date_of_birth")
+    return [
+        _null("date_of_birth"),
+        _level(f"{l} = {r}", "same date of birth"),
+        _level(
+            f"levenshtein({l}, {r}) <= 1 OR (substr({l}, 1, 4) = substr({r}, 1, 4)"
+            f" AND substr({l}, 6, 2) = substr({r}, 9, 2) AND substr({l}, 9, 2) = substr({r}, 6, 2))",
+            "one typo, or day and month swapped",
+        ),
+        _level(f"substr({l}, 1, 4) = substr({r}, 1, 4)", "same birth year"),
+        _else(),
+    ]
+
+
+def _phone(spec: ComparisonSpec) -> list[cll.ComparisonLevelCreator]:
+    tf = "phone" if spec.term_frequency else None
+    return [
+        _null("phone"),
+        _level('"phone_l" = "phone_r" AND "phone_type_l" = \'mobile\'', "same mobile number", tf=tf),
+        _level('"phone_l" = "phone_r"', "same landline or other number", tf=tf),
+        _level('levenshtein("phone_l", "phone_r") <= 1', "one digit different"),
+        _else(),
+    ]
+
+
+def _email(spec: ComparisonSpec) -> list[cll.ComparisonLevelCreator]:
+    tf = "email_key" if spec.term_frequency else None
+    l, r = _l("email_key"), _r("email_key")
+    return [
+        _null("email_key"),
+        _level(f'{l} = {r} AND "email_local_digits_l"', "same email (local part has digits)", tf=tf),
+        _level(f"{l} = {r}", "same email (name-only local part)", tf=tf),
+        _level(f'{_jw("email_key")} >= 0.92', "email Jaro-Winkler >= 0.92"),
+        _level(f"split_part({l}, '@', 1) = split_part({r}, '@', 1)", "same local part, other domain"),
+        _else(),
+    ]
+
+
+def _address(spec: ComparisonSpec) -> list[cll.ComparisonLevelCreator]:
+    hi, lo = _two_thresholds(spec, (0.9, 0.8))
+    l, r = _l("address_norm"), _r("address_norm")
+    return [
+        _null("address_norm"),
+        _level(f"{l} = {r}", "same address"),
+        _level(
+            f'"house_number_l" = "house_number_r" AND {_jw("street")} >= {hi}',
+            f"same house number, street Jaro-Winkler >= {hi}",
+        ),
+        _level(f'{_jw("address_norm")} >= {hi}', f"address Jaro-Winkler >= {hi}"),
+        _level(f'{_jw("address_norm")} >= {lo}', f"address Jaro-Winkler >= {lo}"),
+        _else(),
+    ]
+
+
+def _exact(spec: ComparisonSpec) -> list[cll.ComparisonLevelCreator]:
+    c = spec.column
+    assert c is not None
+    return [
+        _null(c),
+        _level(f"{_l(c)} = {_r(c)}", f"same {c}", tf=c if spec.term_frequency else None),
+        _else(),
+    ]
+
+
+def _jaro_winkler(spec: ComparisonSpec) -> list[cll.ComparisonLevelCreator]:
+    c = spec.column
+    assert c is not None
+    levels = _exact(spec)[:2]
+    for t in spec.thresholds or (0.9,):
+        levels.append(_level(f"{_jw(c)} >= {t}", f"{c} Jaro-Winkler >= {t}"))
+    return [*levels, _else()]
+
+
+def _identifier(spec: ComparisonSpec) -> list[cll.ComparisonLevelCreator]:
+    c = spec.column
+    assert c is not None
+    return [
+        _null(c),
+        _level(f"{_l(c)} = {_r(c)}", f"same {c}", tf=c if spec.term_frequency else None),
+        _level(f"levenshtein({_l(c)}, {_r(c)}) <= 1", f"{c} one character different"),
+        _else(),
+    ]
+
+
+_KINDS = {
+    "person_name": _person_name,
+    "date_of_birth": _date_of_birth,
+    "phone": _phone,
+    "email": _email,
+    "address": _address,
+    "exact": _exact,
+    "jaro_winkler": _jaro_winkler,
+    "identifier": _identifier,
+}
+
+
+def compile_comparison(spec: ComparisonSpec) -> ComparisonCreator:
+    return cl.CustomComparison(
+        comparison_levels=_KINDS[spec.kind](spec),
+        output_column_name=spec.name,
+        comparison_description=f"{spec.kind} comparison {spec.name}",
+    )
+
+
+def compile_settings(spec: MatchingSpec) -> SettingsCreator:
+    """The Splink settings for a dedupe over all sources' standardised records in one table."""
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=[compile_comparison(c) for c in spec.comparisons],
+        blocking_rules_to_generate_predictions=[block_on(*cols) for cols in spec.blocking],
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=True,
+    )

@@ -1,0 +1,323 @@
+"""The batch reconciliation run: read → standardise → train/load model → predict → cluster →
+golden records → publish, each stage timed and counted.
+
+A run is atomic: everything is computed first (Splink works in an in-memory database), then
+published in one transaction. If anything fails, the run is recorded as failed and the
+previous golden records, xref and queue stay exactly as they were.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from matching_rules import RulesError, RulesSpec, load_rules, matching_fingerprint
+from mdm import clustering, golden
+from mdm.errors import ConfigError, MDMError, RunFailedError
+from mdm.ingest import Ingested, Quarantined, SourceCounts, ingest, raw_json
+from mdm.linking import model as linking
+from mdm.sources import SourcesConfig, load_sources
+from mdm.standardise.record import standardise_record
+from mdm.store import database, models, results, runs
+from mdm.store import work as work_sql
+from mdm.store.tables import to_arrow
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str, str], None]
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    status: str = "running"
+    sources: dict[str, SourceCounts] = field(default_factory=dict)
+    records: int = 0
+    pairs_scored: int = 0
+    auto_links: int = 0
+    blocked_links: int = 0
+    review_items: int = 0
+    golden_records: int = 0
+    golden_changes: dict[str, int] = field(default_factory=dict)
+    model_id: str | None = None
+    retrained: bool = False
+    train_reason: str | None = None
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, Any]:
+        return {
+            "sources": {k: vars(v) for k, v in self.sources.items()},
+            "records": self.records,
+            "pairs_scored": self.pairs_scored,
+            "auto_links": self.auto_links,
+            "blocked_links": self.blocked_links,
+            "review_items": self.review_items,
+            "golden_records": self.golden_records,
+            "golden_changes": self.golden_changes,
+            "train_reason": self.train_reason,
+        }
+
+
+def new_run_id() -> str:
+    return f"run-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+def review_item_id(record_key_l: str, record_key_r: str) -> str:
+    """Stable per pair, so a pair seen again in a later run is the same item."""
+    digest = hashlib.sha256(f"{record_key_l}\x1f{record_key_r}".encode()).hexdigest()
+    return "Q" + digest[:15].upper()
+
+
+def _load_rules(rules_path: Path | None) -> RulesSpec:
+    try:
+        return load_rules(rules_path)
+    except RulesError as e:
+        raise ConfigError(str(e)) from e
+
+
+class _Stages:
+    """Times each stage and reports it to the caller's progress callback."""
+
+    def __init__(self, report: RunReport, progress: Progress | None) -> None:
+        self.report = report
+        self.progress = progress or (lambda stage, msg: None)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        self.progress(name, "started")
+        start = time.perf_counter()
+        yield
+        seconds = time.perf_counter() - start
+        self.report.stage_seconds[name] = round(seconds, 3)
+        self.progress(name, f"done in {seconds:.2f}s")
+        logger.info("run %s: %s took %.2fs", self.report.run_id, name, seconds)
+
+
+def _standardise(ingested: Ingested, today: dt.date, run_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Standardised and raw rows; a record whose standardisation fails is quarantined, not lost."""
+    std_rows, raw_rows = [], []
+    loaded_at = database.now()
+    kept = []
+    for rec in ingested.accepted:
+        try:
+            std = standardise_record(rec.source, rec.source_id, rec.values, today=today)
+        except Exception as e:  # standardisers never raise by contract; if one does, keep the row
+            logger.exception("standardising %s:%s failed", rec.source.name, rec.source_id)
+            ingested.quarantined.append(
+                Quarantined(rec.source.name, rec.row_number, rec.source_id, f"standardisation failed: {e}", raw_json(rec.values))
+            )
+            counts = ingested.counts[rec.source.name]
+            counts.accepted -= 1
+            counts.quarantined += 1
+            continue
+        kept.append(rec)
+        std_rows.append(std)
+        raw_rows.append(
+            {
+                "record_key": std["record_key"],
+                "source": rec.source.name,
+                "source_id": rec.source_id,
+                "row_number": rec.row_number,
+                "raw": raw_json(rec.values),
+                "run_id": run_id,
+                "loaded_at": loaded_at,
+            }
+        )
+    ingested.accepted = kept
+    return std_rows, raw_rows
+
+
+def _choose_model(
+    con: duckdb.DuckDBPyConnection, rules: RulesSpec, retrain: bool
+) -> tuple[linking.Model | None, str | None]:
+    """The stored model to reuse, or None and the reason to train a new one."""
+    if retrain:
+        return None, "asked to retrain"
+    stored = models.latest_model(con)
+    if stored is None:
+        return None, "no model in this database yet"
+    if stored["fingerprint"] != matching_fingerprint(rules.matching):
+        return None, "the matching rules changed since the stored model was trained"
+    return linking.Model(stored["model_id"], stored["fingerprint"], stored["settings"]), None
+
+
+def reconcile(
+    sources_path: str | Path,
+    db_path: str | Path,
+    *,
+    rules_path: str | Path | None = None,
+    retrain: bool = False,
+    progress: Progress | None = None,
+    today: dt.date | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> RunReport:
+    """Run a full batch reconciliation and publish it atomically. Raises MDMError subclasses."""
+    sources: SourcesConfig = load_sources(sources_path)
+    rules = _load_rules(Path(rules_path) if rules_path else None)
+    own_con = con is None
+    con = con or database.connect(db_path)
+    try:
+        runs.fail_interrupted_runs(con)
+        report = RunReport(run_id=new_run_id())
+        runs.start_run(con, report.run_id, "batch", str(sources.path), str(rules_path or "default"))
+        try:
+            _run(con, sources, rules, report, retrain=retrain, progress=progress, today=today or dt.date.today())
+        except BaseException as e:
+            report.status = "failed"
+            message = str(e) if isinstance(e, MDMError) else f"{type(e).__name__}: {e}"
+            runs.fail_run(con, report.run_id, message, report.stage_seconds)
+            if isinstance(e, Exception) and not isinstance(e, MDMError):
+                raise RunFailedError(f"run {report.run_id} failed: {message}") from e
+            raise
+        report.status = "succeeded"
+        return report
+    finally:
+        if own_con:
+            con.close()
+
+
+def _run(
+    con: duckdb.DuckDBPyConnection,
+    sources: SourcesConfig,
+    rules: RulesSpec,
+    report: RunReport,
+    *,
+    retrain: bool,
+    progress: Progress | None,
+    today: dt.date,
+) -> None:
+    stages = _Stages(report, progress)
+    spec = rules.matching
+    run_id = report.run_id
+
+    with stages.stage("read"):
+        ingested = ingest(sources.sources)
+    with stages.stage("standardise"):
+        std_rows, raw_rows = _standardise(ingested, today, run_id)
+        report.sources = ingested.counts
+        report.records = len(std_rows)
+        std_table = to_arrow("std_records", std_rows)
+
+    work = duckdb.connect(":memory:")
+    try:
+        work_sql.load_std_records(work, std_table)
+        model, reason = _choose_model(con, rules, retrain)
+        with stages.stage("train"):
+            if model is None:
+                model = linking.train(work, spec, model_id=f"model-{run_id}")
+                report.retrained, report.train_reason = True, reason
+        report.model_id = model.model_id
+        with stages.stage("predict"):
+            pairs = linking.predict(work, model, spec)
+    finally:
+        work.close()
+    report.pairs_scored = pairs.num_rows
+    pairs = pairs.append_column("run_id", pa.array([run_id] * pairs.num_rows, pa.string()))
+
+    with stages.stage("cluster"):
+        auto = pairs.filter(pc.equal(pairs["outcome"], "auto_link"))
+        report.auto_links = auto.num_rows
+        identifiers = {
+            r["record_key"]: {
+                "date_of_birth": r["date_of_birth"].isoformat() if r["date_of_birth"] else None,
+                "national_id": r["national_id"],
+                "tax_id": r["tax_id"],
+            }
+            for r in std_rows
+        }
+        result = clustering.cluster(
+            [r["record_key"] for r in std_rows],
+            zip(
+                auto["record_key_l"].to_pylist(),
+                auto["record_key_r"].to_pylist(),
+                auto["match_probability"].to_pylist(),
+                strict=True,
+            ),
+            identifiers=identifiers,
+            cannot_link_when_different=spec.clustering.cannot_link_when_different,
+        )
+        report.blocked_links = len(result.blocked_links)
+        review = _review_items(pairs, result.assignment, run_id)
+        report.review_items = review.num_rows
+
+    with stages.stage("golden"):
+        previous = {
+            gid: golden.PreviousGolden(gid, attrs, created, updated)
+            for gid, attrs, created, updated in results.previous_golden(con)
+        }
+        build = golden.build_golden(
+            std_rows,
+            result.assignment,
+            rules.attributes(),
+            run_id=run_id,
+            now=database.now(),
+            previous_xref=results.previous_xref(con),
+            previous=previous,
+        )
+        report.golden_records = build.counts.get("active", 0)
+        report.golden_changes = {k: v for k, v in build.counts.items() if k != "active"}
+
+    with stages.stage("write"):
+        quarantine_rows = [
+            {"run_id": run_id, "source": q.source, "row_number": q.row_number, "source_id": q.source_id,
+             "reason": q.reason, "raw": q.raw}
+            for q in ingested.quarantined
+        ]
+        tables = {
+            "source_records": to_arrow("source_records", raw_rows),
+            "std_records": std_table,
+            "quarantine": to_arrow("quarantine", quarantine_rows),
+            "pairs": pairs,
+            "xref": to_arrow("xref", build.xref),
+            "golden_lineage": to_arrow("golden_lineage", build.lineage),
+        }
+
+        def finish(c: duckdb.DuckDBPyConnection) -> None:
+            if report.retrained:
+                models.save_model(
+                    c, model.model_id, run_id=run_id, fingerprint=model.fingerprint,
+                    trained_on_records=report.records, settings=model.settings,
+                )
+            runs.finish_run(
+                c, run_id, model_id=model.model_id, retrained=report.retrained,
+                counts=report.counts(), stage_seconds=report.stage_seconds,
+            )
+
+        results.publish_run(
+            con, tables=tables, golden=to_arrow("golden_records", build.golden), review=review, finish=finish
+        )
+
+
+def _review_items(pairs: pa.Table, assignment: dict[str, int], run_id: str) -> pa.Table:
+    """Uncertain pairs, and strong links the clustering refused, that still separate two clusters."""
+    now = database.now()
+    rows = []
+    for p in pairs.to_pylist():
+        if assignment[p["record_key_l"]] == assignment[p["record_key_r"]]:
+            continue
+        rows.append(
+            {
+                "item_id": review_item_id(p["record_key_l"], p["record_key_r"]),
+                "run_id": run_id,
+                "record_key_l": p["record_key_l"],
+                "record_key_r": p["record_key_r"],
+                "match_weight": p["match_weight"],
+                "match_probability": p["match_probability"],
+                "explanation": p["explanation"],
+                "status": "open",
+                "created_at": now,
+            }
+        )
+    return to_arrow("review_queue", rows)

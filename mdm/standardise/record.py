@@ -1,0 +1,159 @@
+"""Standardise one source record into the columns the linker, survivorship and API use.
+
+The same function serves the batch run and real-time posts, so both see identical values.
+Value-level standardisers are pure; they are memoised here because names, cities, domains and
+dates repeat heavily across millions of records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from typing import Any
+
+from mdm.sources.config import SourceSpec
+from mdm.standardise.addresses import (
+    standardise_address,
+    standardise_city,
+    standardise_country,
+    standardise_postcode,
+)
+from mdm.standardise.companies import standardise_company
+from mdm.standardise.dates import standardise_birth_date, standardise_timestamp
+from mdm.standardise.emails import standardise_email
+from mdm.standardise.identifiers import standardise_national_id, standardise_tax_id
+from mdm.standardise.names import standardise_name
+from mdm.standardise.phones import standardise_phone
+
+_CACHE = 1 << 18
+
+_name = lru_cache(_CACHE)(standardise_name)
+_phone = lru_cache(_CACHE)(standardise_phone)
+_email = lru_cache(_CACHE)(standardise_email)
+_address = lru_cache(_CACHE)(standardise_address)
+_city = lru_cache(_CACHE)(standardise_city)
+_country = lru_cache(4096)(standardise_country)
+_postcode = lru_cache(_CACHE)(standardise_postcode)
+_company = lru_cache(_CACHE)(standardise_company)
+_national_id = lru_cache(_CACHE)(standardise_national_id)
+_tax_id = lru_cache(_CACHE)(standardise_tax_id)
+_timestamp = lru_cache(_CACHE)(standardise_timestamp)
+
+
+@lru_cache(_CACHE)
+def _birth_date(value: str, today: dt.date, day_first: bool) -> Any:
+    return standardise_birth_date(value, today=today, day_first=day_first)
+
+
+STD_COLUMNS: tuple[str, ...] = (
+    "record_key",
+    "source",
+    "source_id",
+    "priority",
+    "updated_at",
+    "full_name",
+    "name_folded",
+    "name_key",
+    "name_nospace",
+    "family",
+    "given",
+    "middles",
+    "email",
+    "email_key",
+    "email_local_digits",
+    "email_valid",
+    "phone",
+    "phone_type",
+    "phone_valid",
+    "date_of_birth",
+    "address",
+    "address_norm",
+    "house_number",
+    "street",
+    "city",
+    "city_norm",
+    "postcode",
+    "country",
+    "company",
+    "company_key",
+    "tax_id",
+    "national_id",
+    "dq_flags",
+)
+
+
+def record_key(source: str, source_id: str) -> str:
+    """Source names cannot contain ':', so the first ':' always separates the two parts."""
+    return f"{source}:{source_id}"
+
+
+def field_value(spec: SourceSpec, values: dict[str, str | None], field: str) -> str | None:
+    """The canonical field's text: its column, or its columns joined with a space."""
+    parts = [values.get(c) for c in spec.columns_for(field)]
+    parts = [p.strip() for p in parts if p is not None and p.strip()]
+    return " ".join(parts) if parts else None
+
+
+def standardise_record(
+    spec: SourceSpec, source_id: str, values: dict[str, str | None], *, today: dt.date
+) -> dict[str, Any]:
+    """All standardised columns (see STD_COLUMNS) for one accepted source record."""
+
+    def get(field: str) -> str | None:
+        return field_value(spec, values, field)
+
+    flags: list[str] = []
+    name = _name(get("full_name"), get("first_name"), get("last_name"))
+    phone = _phone(get("phone"), spec.phone_region)
+    email = _email(get("email"))
+    raw_dob = get("date_of_birth")
+    dob = _birth_date(raw_dob, today, spec.date_order == "day_first") if raw_dob else None
+    address = _address(get("address"))
+    city = _city(get("city"))
+    company = _company(get("company"))
+    tax_id = _tax_id(get("tax_id"), spec.phone_region)
+    national_id = _national_id(get("national_id"), spec.phone_region)
+    raw_updated = get("updated_at")
+    updated_at = _timestamp(raw_updated) if raw_updated else None
+    if raw_updated and updated_at is None:
+        flags.append("updated_at_unparseable")
+    for part in (name, phone, email, dob, address, city, company, tax_id, national_id):
+        if part is not None:
+            flags.extend(part.flags)
+
+    tokens = name.folded.split() if name.folded else []
+    return {
+        "record_key": record_key(spec.name, source_id),
+        "source": spec.name,
+        "source_id": source_id,
+        "priority": spec.priority,
+        "updated_at": updated_at,
+        "full_name": name.display,
+        "name_folded": name.folded,
+        "name_key": " ".join(sorted(tokens)) or None,
+        "name_nospace": "".join(tokens) or None,
+        "family": name.family,
+        "given": name.given,
+        "middles": name.middles,
+        "email": email.normalised or (email.original and " ".join(email.original.split())) or None,
+        "email_key": email.match_key,
+        "email_local_digits": email.local_has_digits if email.is_valid else None,
+        "email_valid": email.is_valid if email.original else None,
+        "phone": phone.e164,
+        "phone_type": phone.line_type,
+        "phone_valid": phone.is_valid if phone.original else None,
+        "date_of_birth": dob.value if dob else None,
+        "address": address.original and " ".join(address.original.split()),
+        "address_norm": address.normalised,
+        "house_number": address.house_number,
+        "street": address.street,
+        "city": city.original and " ".join(city.original.split()),
+        "city_norm": city.canonical,
+        "postcode": _postcode(get("postcode")),
+        "country": _country(get("country")),
+        "company": company.display,
+        "company_key": company.match_key,
+        "tax_id": tax_id.value,
+        "national_id": national_id.value,
+        "dq_flags": sorted(set(flags)),
+    }

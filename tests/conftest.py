@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = dt.date(2026, 6, 30)
+
+
+def load_generator() -> ModuleType:
+    """sample_data/generate.py is a script, not a package: load it by path."""
+    spec = importlib.util.spec_from_file_location("sample_generate", ROOT / "sample_data" / "generate.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["sample_generate"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def small_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small generated sample (about 1,000 records), shared by the end-to-end tests."""
+    out = tmp_path_factory.mktemp("sample")
+    load_generator().generate(out, seed=7, customers=400, mix="default")
+    return out
+
+
+@pytest.fixture(scope="session")
+def reconciled(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    """The small sample reconciled once into a database; tests that change it copy it first."""
+    from mdm.pipeline import reconcile
+
+    db = tmp_path_factory.mktemp("db") / "mdm.duckdb"
+    report = reconcile(small_sample / "sources.yaml", db, today=TODAY)
+    return db, report

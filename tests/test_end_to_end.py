@@ -1,0 +1,172 @@
+"""reconcile → export → evaluate on a generated sample, through the real DuckDB file and CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from mdm.cli import app
+from mdm.errors import RunFailedError
+from mdm.pipeline import reconcile
+from mdm.store import database
+from tests.conftest import TODAY
+
+runner = CliRunner()
+
+
+def rows_in(path: Path) -> int:
+    if path.suffix == ".jsonl":
+        return sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    with path.open(encoding="utf-8", newline="") as fh:
+        return sum(1 for row in csv.reader(fh) if row and any(f.strip() for f in row)) - 1
+
+
+def test_every_input_row_is_accounted_for(small_sample: Path, reconciled: tuple[Path, object]) -> None:
+    db, report = reconciled
+    con = duckdb.connect(str(db), read_only=True)
+    for name, counts in report.sources.items():  # type: ignore[attr-defined]
+        file = next(small_sample.glob(f"{name}.*"))
+        assert counts.read == rows_in(file), name
+        assert counts.read == counts.accepted + counts.quarantined
+        (stored,) = con.execute("SELECT count(*) FROM std_records WHERE source = ?", [name]).fetchone()
+        (quarantined,) = con.execute("SELECT count(*) FROM quarantine WHERE source = ?", [name]).fetchone()
+        assert (stored, quarantined) == (counts.accepted, counts.quarantined)
+    reasons = {r for (r,) in con.execute("SELECT DISTINCT split_part(reason, ' ', 1) FROM quarantine").fetchall()}
+    assert {"missing", "duplicate"} <= reasons
+    (xref,) = con.execute("SELECT count(*) FROM xref").fetchone()
+    assert xref == report.records  # type: ignore[attr-defined]
+
+
+def test_golden_values_have_lineage_to_a_source_record_holding_them(reconciled: tuple[Path, object]) -> None:
+    db, _ = reconciled
+    con = duckdb.connect(str(db), read_only=True)
+    golden = con.execute("SELECT golden_id, CAST(attributes AS VARCHAR) FROM golden_records WHERE status = 'active'").fetchall()
+    lineage = {}
+    for gid, attr, pos, value, source, sid, rule in con.execute("SELECT golden_id, attribute, position, value, source, source_id, rule FROM golden_lineage").fetchall():
+        lineage[(gid, attr, pos)] = (value, source, sid, rule)
+    members = set(con.execute("SELECT golden_id, source, source_id FROM xref").fetchall())
+    checked = 0
+    for gid, attrs in golden:
+        for attr, value in json.loads(attrs).items():
+            values = value if isinstance(value, list) else ([] if value is None else [value])
+            for pos, v in enumerate(values):
+                lv, source, sid, rule = lineage[(gid, attr, pos)]
+                assert lv == v
+                assert (gid, source, sid) in members  # the lineage record belongs to this golden record
+                assert rule
+                checked += 1
+    assert checked > len(golden)
+
+
+def test_cli_reconcile_export_evaluate(small_sample: Path, tmp_path: Path) -> None:
+    db = tmp_path / "cli.duckdb"
+    result = runner.invoke(app, ["reconcile", "--sources", str(small_sample / "sources.yaml"), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    for expected in ("rows read", "quarantined", "automatic links", "review items", "golden records", "seconds per stage"):
+        assert expected in result.output
+
+    xref_csv = tmp_path / "xref.csv"
+    assert runner.invoke(app, ["export", "xref", "--db", str(db), "--out", str(xref_csv)]).exit_code == 0
+    with xref_csv.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == ["source", "source_id", "golden_id"]
+
+    for suffix in ("csv", "parquet"):
+        out = tmp_path / f"golden.{suffix}"
+        result = runner.invoke(app, ["export", "golden", "--db", str(db), "--out", str(out)])
+        assert result.exit_code == 0, result.output
+    table = pq.read_table(tmp_path / "golden.parquet")
+    assert {"golden_id", "full_name", "phone", "all_phones", "sources"} <= set(table.column_names)
+    assert table.num_rows == len({r["golden_id"] for r in rows})
+
+    result = runner.invoke(app, ["evaluate", "--db", str(db), "--truth", str(small_sample / "truth.csv"), "--json"])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.output)
+    assert metrics["evaluated_records"] == len(rows)
+    assert metrics["precision"] > 0.95 and metrics["recall"] > 0.85
+
+    bad = runner.invoke(app, ["export", "golden", "--db", str(db), "--out", str(tmp_path / "g.xlsx")])
+    assert bad.exit_code == 2 and ".csv or .parquet" in bad.output
+
+
+def test_second_run_reuses_the_model_and_keeps_every_golden_id(reconciled: tuple[Path, object], small_sample: Path, tmp_path: Path) -> None:
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(reconciled[0], db)
+    con = database.connect(db)
+    before = dict(con.execute("SELECT record_key, golden_id FROM xref").fetchall())
+    con.close()
+    report = reconcile(small_sample / "sources.yaml", db, today=TODAY)
+    assert not report.retrained
+    con = duckdb.connect(str(db), read_only=True)
+    after = dict(con.execute("SELECT record_key, golden_id FROM xref").fetchall())
+    assert after == before
+    assert report.golden_changes.get("created", 0) == 0
+
+
+def test_failed_run_leaves_previous_results_intact(reconciled: tuple[Path, object], small_sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(reconciled[0], db)
+
+    def snapshot() -> tuple[list, list, int]:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            return (
+                con.execute("SELECT * FROM xref ORDER BY ALL").fetchall(),
+                con.execute("SELECT golden_id, CAST(attributes AS VARCHAR) FROM golden_records ORDER BY ALL").fetchall(),
+                con.execute("SELECT count(*) FROM golden_lineage").fetchone()[0],
+            )
+        finally:
+            con.close()
+
+    before = snapshot()
+
+    def explode(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    # Fail inside the publishing transaction, after some tables were already replaced.
+    monkeypatch.setattr("mdm.store.results._insert_golden", explode)
+    with pytest.raises(RunFailedError, match="disk on fire"):
+        reconcile(small_sample / "sources.yaml", db, today=TODAY)
+    assert snapshot() == before
+    con = duckdb.connect(str(db), read_only=True)
+    statuses = [s for (s,) in con.execute("SELECT status FROM runs ORDER BY started_at").fetchall()]
+    assert statuses[-1] == "failed"
+
+
+def test_killed_run_leaves_previous_results_and_is_recorded_as_failed(reconciled: tuple[Path, object], small_sample: Path, tmp_path: Path) -> None:
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(reconciled[0], db)
+    con = duckdb.connect(str(db), read_only=True)
+    before = con.execute("SELECT * FROM xref ORDER BY ALL").fetchall()
+    con.close()
+    code = (
+        "import sys; from mdm.cli import app; sys.argv = ['mdm'] + sys.argv[1:]; app()"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, "reconcile", "--retrain", "--sources", str(small_sample / "sources.yaml"), "--db", str(db)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "COLUMNS": "200"},
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if "predict" in line:  # killed mid-run, after training
+            break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    con = database.connect(db)  # the next process to open it
+    assert con.execute("SELECT * FROM xref ORDER BY ALL").fetchall() == before
+    from mdm.store import runs
+
+    assert runs.fail_interrupted_runs(con) == 1
+    last = runs.list_runs(con, limit=1)[0]
+    assert last["status"] == "failed" and "interrupted" in last["error"]
