@@ -1,0 +1,247 @@
+"""Street addresses, cities, postcodes and countries.
+
+Vietnamese addresses abbreviate administrative words freely ("Q.1", "quận 01", "P. Bến Nghé",
+"TP.HCM"): one canonical word each makes the same address compare equal across sources.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from mdm.standardise.text import fold, nfc_clean, to_ascii_lower
+
+
+@dataclass(frozen=True, slots=True)
+class StdAddress:
+    original: str | None
+    normalised: str | None
+    house_number: str | None
+    street: str | None
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StdCity:
+    original: str | None
+    canonical: str | None
+    flags: tuple[str, ...]
+
+
+# Abbreviations that always mean one word.
+_ABBREVIATIONS = MappingProxyType(
+    {
+        "q": "quan",
+        "p": "phuong",
+        "tp": "thanh pho",
+        "tx": "thi xa",
+        "tt": "thi tran",
+        "kp": "khu pho",
+        "kdc": "khu dan cu",
+        "kcn": "khu cong nghiep",
+        "st": "street",
+        "rd": "road",
+        "ave": "avenue",
+        "blvd": "boulevard",
+        "apt": "apartment",
+        "fl": "floor",
+        "ln": "lane",
+        "hwy": "highway",
+        "bldg": "building",
+        # English renderings of Vietnamese units: "District 5, Ward 4" is "Quận 5, Phường 4".
+        "district": "quan",
+        "dist": "quan",
+        "ward": "phuong",
+        "hcm": "ho chi minh",
+        "hcmc": "ho chi minh",
+        "tphcm": "thanh pho ho chi minh",
+        "tphn": "thanh pho ha noi",
+    }
+)
+# Single letters that are an abbreviation only before a name ("Đ. Lê Lợi", "H. Củ Chi", "X. Tân Phú");
+# elsewhere they are block or unit letters.
+_BEFORE_WORD = MappingProxyType({"d": "duong", "h": "huyen", "x": "xa"})
+# "Ng. 12" is ngõ 12, but "Ng. Trãi" is a shortened Nguyễn.
+_BEFORE_NUMBER = MappingProxyType({"ng": "ngo", "f": "phuong"})
+_NUMBERED = frozenset(("quan", "phuong"))
+_GLUED = re.compile(r"^(q|p|f)(\d+)$")  # "q1", "p12", "f5"
+_JOINED_NUMBER = re.compile(r"(\d)\s*([/-])\s*(?=\d)")  # "12 / 3" → "12/3", "45 - 47" → "45-47"
+_ADDRESS_TOKEN = re.compile(r"[a-z0-9]+(?:[/-][a-z0-9]+)*")
+_HOUSE_NUMBER = re.compile(r"^\d+[a-z]?(?:[/-]\d+[a-z]?)*$")
+_NUMBER_JOINER = re.compile(r"[/-]")
+_NUMBER_WORDS = frozenset(("so", "no", "number"))
+
+
+def _address_tokens(text: str) -> list[str]:
+    """Folded tokens; '/' and '-' survive only inside house numbers ("12/3", "45-47")."""
+    tokens: list[str] = []
+    for token in _ADDRESS_TOKEN.findall(_JOINED_NUMBER.sub(r"\1\2", text.replace("'", ""))):
+        pieces = [token] if _HOUSE_NUMBER.match(token) else _NUMBER_JOINER.split(token)
+        for piece in pieces:
+            glued = _GLUED.match(piece)
+            tokens.extend(glued.groups() if glued else (piece,))
+    return tokens
+
+
+def _canonical_tokens(tokens: list[str]) -> list[str]:
+    out: list[str] = []
+    for i, token in enumerate(tokens):
+        following = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if token in _ABBREVIATIONS:
+            token = _ABBREVIATIONS[token]
+        elif token in _BEFORE_WORD and following.isalpha():
+            token = _BEFORE_WORD[token]
+        elif token in _BEFORE_NUMBER and following.isdigit():
+            token = _BEFORE_NUMBER[token]
+        elif token.isdigit() and out and out[-1] in _NUMBERED:
+            token = token.lstrip("0") or "0"  # "quận 01" → "quan 1"
+        out.append(token)
+    return out
+
+
+def standardise_address(value: str | None) -> StdAddress:
+    """Folded address with abbreviations unified, and its leading house number split off."""
+    text = to_ascii_lower(value)
+    if text is None:
+        return StdAddress(value, None, None, None, ())
+    tokens = _canonical_tokens(_address_tokens(text))
+    if not tokens:
+        return StdAddress(value, None, None, None, ("address_invalid",))
+    if len(tokens) > 1 and tokens[0] in _NUMBER_WORDS and _HOUSE_NUMBER.match(tokens[1]):
+        tokens = tokens[1:]  # "số 12" → "12"
+    house_number = tokens[0] if _HOUSE_NUMBER.match(tokens[0]) else None
+    street = " ".join(tokens[1:] if house_number else tokens) or None
+    return StdAddress(value, " ".join(tokens), house_number, street, ())
+
+
+# Canonical city and its other spellings (folded, after the "tp"/"tinh"/"city" words are stripped).
+_CITY_TABLE = (
+    ("ho chi minh", "hcm|hcmc|tphcm|hochiminh|sai gon|saigon"),
+    ("ha noi", "hanoi|hn|tphn"),
+    ("da nang", "danang"),
+    ("hai phong", "haiphong"),
+    ("can tho", "cantho"),
+    ("hue", "thua thien hue"),
+    ("nha trang", "nhatrang"),
+    ("vung tau", "vungtau"),
+    ("bien hoa", ""),
+    ("buon ma thuot", "buon me thuot|ban me thuot"),
+    ("da lat", "dalat"),
+    ("quy nhon", "qui nhon"),
+    ("ha long", "halong"),
+    ("vinh", ""),
+    ("thu duc", ""),
+    ("new york", "nyc"),
+    ("singapore", "singapura"),
+    ("london", ""),
+    ("paris", ""),
+    ("sydney", ""),
+    ("tokyo", ""),
+    ("bangkok", ""),
+    ("seoul", ""),
+)
+CITY_ALIASES = MappingProxyType(
+    {alias: city for city, aliases in _CITY_TABLE for alias in (city, *aliases.split("|")) if alias}
+)
+_CITY_PREFIX = re.compile(r"^(?:tp|thanh pho|tinh|city of) ")
+_CITY_SUFFIX = re.compile(r" (?:city|viet nam|vietnam|vn)$")
+
+
+def standardise_city(value: str | None) -> StdCity:
+    """One canonical folded value per city, whatever alias or prefix the source used."""
+    folded = fold(value)
+    if folded is None:
+        flags = ("city_invalid",) if nfc_clean(value) else ()
+        return StdCity(value, None, flags)
+    while True:
+        stripped = _CITY_SUFFIX.sub("", _CITY_PREFIX.sub("", folded))
+        if stripped == folded:
+            break
+        folded = stripped
+    return StdCity(value, CITY_ALIASES.get(folded, folded), ())
+
+
+_POSTCODE_PLACEHOLDERS = frozenset("NA N/A NONE NULL UNKNOWN".split())
+
+
+def standardise_postcode(value: str | None) -> str | None:
+    """Upper-case with single spaces; None for junk without letters or digits."""
+    text = nfc_clean(value)
+    if text is None or not any(ch.isalnum() for ch in text):
+        return None
+    text = unicodedata.normalize("NFC", text.upper())
+    return None if text in _POSTCODE_PLACEHOLDERS else text
+
+
+# ISO code and names, codes and Vietnamese names for it, folded without spaces ("Hàn Quốc" → "hanquoc").
+_COUNTRY_TABLE = (
+    ("VN", "vietnam vn vnm socialistrepublicofvietnam"),
+    ("US", "unitedstates unitedstatesofamerica usa us america hoaky"),
+    (
+        "GB",
+        "unitedkingdom uk gb gbr greatbritain britain england scotland wales northernireland anh vuonganh",
+    ),
+    ("SG", "singapore sg sgp singapo xingapo"),
+    ("TH", "thailand th tha thailan"),
+    ("JP", "japan jp jpn nhatban nhat"),
+    ("KR", "southkorea korea republicofkorea kr kor hanquoc"),
+    ("CN", "china cn chn peoplesrepublicofchina prc trungquoc"),
+    ("TW", "taiwan tw twn dailoan"),
+    ("HK", "hongkong hk hkg"),
+    ("MO", "macau macao mo mac"),
+    ("AU", "australia au aus uc"),
+    ("NZ", "newzealand nz nzl"),
+    ("FR", "france fr fra phap"),
+    ("DE", "germany de deu deutschland duc"),
+    ("CA", "canada ca can"),
+    ("MY", "malaysia my mys"),
+    ("ID", "indonesia id idn"),
+    ("PH", "philippines ph phl philippin"),
+    ("KH", "cambodia kh khm campuchia"),
+    ("LA", "laos la lao"),
+    ("MM", "myanmar mm mmr burma"),
+    ("IN", "india in ind ando"),
+    ("RU", "russia russianfederation ru rus nga"),
+    ("IT", "italy it ita"),
+    ("ES", "spain es esp taybannha"),
+    ("NL", "netherlands thenetherlands holland nl nld halan"),
+    ("BE", "belgium be bel"),
+    ("CH", "switzerland ch che thuysi"),
+    ("AT", "austria at aut"),
+    ("SE", "sweden se swe thuydien"),
+    ("NO", "norway no nor nauy"),
+    ("DK", "denmark dk dnk danmach"),
+    ("FI", "finland fi fin phanlan"),
+    ("IE", "ireland ie irl"),
+    ("PL", "poland pl pol balan"),
+    ("CZ", "czechia czechrepublic cz cze sec"),
+    ("PT", "portugal pt prt bodaonha"),
+    ("BR", "brazil brasil br bra"),
+    ("MX", "mexico mx mex"),
+    ("AE", "unitedarabemirates uae ae are"),
+    ("SA", "saudiarabia sa sau arapxeut"),
+    ("IL", "israel il isr"),
+    ("TR", "turkey turkiye tr tur thonhiky"),
+    ("ZA", "southafrica za zaf namphi"),
+    ("UA", "ukraine ua ukr"),
+)
+COUNTRY_ALIASES = MappingProxyType(
+    {alias: code for code, aliases in _COUNTRY_TABLE for alias in aliases.split()}
+)
+_COUNTRY_PLACEHOLDERS = frozenset("na none null nil unknown khong".split())
+
+
+def standardise_country(value: str | None) -> str | None:
+    """ISO 3166 alpha-2 code for common names, codes and Vietnamese names; else the folded text upper-cased.
+
+    Aliases are looked up without spaces, so "U.S.A." and "Viet Nam" need no entries of their own.
+    """
+    folded = fold(value)
+    if folded is None:
+        return None
+    key = folded.replace(" ", "")
+    if key in _COUNTRY_PLACEHOLDERS:
+        return None
+    return COUNTRY_ALIASES.get(key) or folded.upper()

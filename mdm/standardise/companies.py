@@ -1,0 +1,68 @@
+"""Company names: a display form and a match key without legal-form words.
+
+Sources disagree on how they write the legal form ("Công ty TNHH", "Cty TNHH MTV", "Co., Ltd"),
+never on the distinctive words, so the key keeps only those.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from mdm.standardise.text import fold, nfc_clean
+
+
+@dataclass(frozen=True, slots=True)
+class StdCompany:
+    original: str | None
+    display: str | None
+    match_key: str | None
+    flags: tuple[str, ...]
+
+
+_LEGAL_FORMS = tuple(
+    (
+        "cong ty trach nhiem huu han|cong ty tnhh|cty tnhh|tnhh|mtv|mot thanh vien|hai thanh vien tro len"
+        "|hai thanh vien|cong ty co phan|cong ty cp|ctcp|cty cp|cp|co phan|cty|cong ty|doanh nghiep tu nhan"
+        "|dntn|jsc|joint stock company|co ltd|company limited|limited|ltd|llc|inc|incorporated|corp"
+        "|corporation|plc|gmbh|sarl|pte|pty|company"
+    ).split("|")
+)
+# Short forms that are ordinary words elsewhere ("Sa Pa", "Co Op"): only removed at the end.
+_TRAILING_FORMS = tuple("co|sa|ag|bv|nv|sas|spa|srl|s a|s a s|a g|b v|n v".split("|"))
+# Standard abbreviations of trades in Vietnamese company names ("Cty TNHH TM DV An Phát").
+_TRADES = MappingProxyType(
+    {"tm": "thuong mai", "dv": "dich vu", "xd": "xay dung", "sx": "san xuat", "xnk": "xuat nhap khau"}
+)
+
+
+def _alternation(phrases: tuple[str, ...]) -> str:
+    return "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+
+
+_ANYWHERE = re.compile(rf"(?:^| )(?:{_alternation(_LEGAL_FORMS)})(?= |$)")
+_AT_END = re.compile(rf" (?:{_alternation(_TRAILING_FORMS)})$")
+
+
+def _strip_legal_forms(folded: str) -> str:
+    """Remove legal forms until none is left, so the key is a fixed point."""
+    while True:
+        stripped = _AT_END.sub("", _ANYWHERE.sub("", folded)).strip()
+        if stripped == folded:
+            return stripped
+        folded = stripped
+
+
+def standardise_company(value: str | None) -> StdCompany:
+    """Display name and legal-form-free match key; a name that is only a legal form has no key."""
+    display = nfc_clean(value)
+    if display is None:
+        return StdCompany(value, None, None, ())
+    folded = fold(display)
+    key = _strip_legal_forms(folded) if folded else None
+    if key:
+        key = " ".join(_TRADES.get(word, word) for word in key.split())
+    if not key:
+        return StdCompany(value, display, None, ("company_invalid",))
+    return StdCompany(value, display, key, ())

@@ -1,0 +1,174 @@
+"""Dates of birth and record timestamps.
+
+Birth dates arrive day-first (Vietnamese), ISO, with English month names or in Vietnamese words
+("ngày 25 tháng 3 năm 1990"). Placeholder and impossible dates are dropped with a flag: a shared
+1900-01-01 would otherwise look like strong evidence that two people are the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from mdm.standardise.text import fold, nfc_clean
+
+
+@dataclass(frozen=True, slots=True)
+class StdDate:
+    original: str | None
+    value: dt.date | None
+    flags: tuple[str, ...]
+
+
+_MONTHS = MappingProxyType(
+    {
+        name: number
+        for number, names in enumerate(
+            "jan january|feb february|mar march|apr april|may|jun june|jul july|aug august"
+            "|sep sept september|oct october|nov november|dec december".split("|"),
+            start=1,
+        )
+        for name in names.split()
+    }
+)
+_FILLER = frozenset("ngay thang thg nam sinh of the".split())  # "ngày 25 tháng 3 năm 1990"
+_ORDINAL = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)$")
+# A time of day after the date ("1990-03-25T00:00:00Z", "25/03/1990 00:00"): ignored for a birth date.
+_TRAILING_TIME = re.compile(
+    r"(?i)(?:T|\s+)\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:am|pm|z|utc|gmt|[+-]\d{2}:?\d{2})?$"
+)
+_PLACEHOLDERS = frozenset({dt.date(1900, 1, 1), dt.date(1970, 1, 1)})
+_EARLIEST = dt.date(1900, 1, 1)
+
+_DMY_TIME = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+_YMD_TIME = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+_EPOCH = re.compile(r"^\d{10}$|^\d{13}$")
+_MAX_TIMESTAMP_LENGTH = 40  # "2024-01-05T10:00:00.123456+07:00" is 32; longer is not a timestamp
+
+
+class _Impossible(Exception):
+    """The text has a date's shape but no calendar has that day."""
+
+
+def _year(token: str, today: dt.date) -> int | None:
+    if len(token) == 4:
+        return int(token)
+    if len(token) == 2:
+        yy = int(token)
+        return 1900 + yy if yy > today.year % 100 else 2000 + yy
+    return None
+
+
+def _day_month(first: int, second: int, day_first: bool) -> tuple[int, int, bool]:
+    """(day, month, swapped): an order that cannot be right is swapped when the other one can be."""
+    day, month = (first, second) if day_first else (second, first)
+    if month > 12 and day <= 12:
+        return month, day, True
+    return day, month, False
+
+
+def _make(year: int, month: int, day: int) -> dt.date:
+    try:
+        return dt.date(year, month, day)
+    except ValueError as e:
+        raise _Impossible from e
+
+
+def _from_tokens(tokens: list[str], today: dt.date, day_first: bool) -> tuple[dt.date, bool] | None:
+    """(date, day/month swapped) from folded tokens, or None when they are not a date."""
+    months = [_MONTHS[t] for t in tokens if t in _MONTHS]
+    numbers = [t for t in tokens if t.isdigit()]
+    if len(months) + len(numbers) != len(tokens):
+        return None
+    if len(numbers) == 1 and len(numbers[0]) == 8 and not months:
+        n = numbers[0]
+        try:
+            return dt.date(int(n[:4]), int(n[4:6]), int(n[6:])), False
+        except ValueError:
+            numbers = [n[:2], n[2:4], n[4:]]
+    if len(numbers) == 3 and not months and len(numbers[0]) == 4:
+        numbers = [numbers[2], numbers[1], numbers[0]]  # ISO order; swapped like any other
+        day_first = True
+    if len(months) + len(numbers) != 3 or len(months) > 1:
+        return None
+    if months and len(numbers[0]) == 4:  # "1990 Mar 25"
+        numbers.reverse()
+    if any(len(n) > 2 for n in numbers[:-1]):
+        return None
+    year = _year(numbers[-1], today)
+    if year is None:
+        return None
+    if months:
+        return _make(year, months[0], int(numbers[0])), False
+    day, month, swapped = _day_month(int(numbers[0]), int(numbers[1]), day_first)
+    return _make(year, month, day), swapped
+
+
+def _tokens(text: str) -> list[str]:
+    folded = fold(_TRAILING_TIME.sub("", text)) or ""
+    tokens: list[str] = []
+    for token in folded.split():
+        ordinal = _ORDINAL.match(token)
+        if ordinal:
+            tokens.append(ordinal.group(1))
+        elif token not in _FILLER:
+            tokens.append(token)
+    return tokens
+
+
+def standardise_birth_date(value: str | None, *, today: dt.date, day_first: bool = True) -> StdDate:
+    """A plausible date of birth, or None with the reason in flags."""
+    text = nfc_clean(value)
+    if text is None:
+        return StdDate(value, None, ())
+    try:
+        parsed = _from_tokens(_tokens(text), today, day_first)
+    except _Impossible:
+        return StdDate(value, None, ("dob_impossible",))
+    if parsed is None:
+        return StdDate(value, None, ("date_unparseable",))
+    date, swapped = parsed
+    if date < _EARLIEST:
+        return StdDate(value, None, ("dob_impossible",))
+    if date in _PLACEHOLDERS:
+        return StdDate(value, None, ("dob_placeholder",))
+    if date > today:
+        return StdDate(value, None, ("dob_future",))
+    return StdDate(value, date, ("dob_day_month_swapped",) if swapped else ())
+
+
+def _naive_utc(moment: dt.datetime) -> dt.datetime:
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def _from_groups(
+    year: str, month: str, day: str, hh: str | None, mm: str | None, ss: str | None
+) -> dt.datetime:
+    d, m, _ = _day_month(int(day), int(month), True)
+    return dt.datetime(int(year), m, d, int(hh or 0), int(mm or 0), int(ss or 0))
+
+
+def standardise_timestamp(value: str | None) -> dt.datetime | None:
+    """A naive UTC datetime for an updated_at value, or None when it cannot be read."""
+    text = nfc_clean(value)
+    if text is None or len(text) > _MAX_TIMESTAMP_LENGTH:
+        return None
+    try:
+        if _EPOCH.match(text):
+            seconds = int(text) / (1000 if len(text) == 13 else 1)
+            return dt.datetime.fromtimestamp(seconds, dt.UTC).replace(tzinfo=None)
+        dmy = _DMY_TIME.match(text)
+        if dmy:
+            day, month, year, hh, mm, ss = dmy.groups()
+            return _from_groups(year, month, day, hh, mm, ss)
+        ymd = _YMD_TIME.match(text)
+        if ymd:
+            year, month, day, hh, mm, ss = ymd.groups()
+            return _from_groups(year, month, day, hh, mm, ss)
+        return _naive_utc(dt.datetime.fromisoformat(text))
+    except (ValueError, OverflowError, OSError):
+        return None

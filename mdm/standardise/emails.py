@@ -1,0 +1,67 @@
+"""Email addresses: a validated, lower-cased form and a match key that folds provider aliases.
+
+Only Gmail is known to ignore dots and "+tag" in the local part; applying that to other domains
+would merge different mailboxes. Addresses built from a name alone ("anh.nguyen@") are shared by
+namesakes, so the result says whether the local part carries digits (see MATCHING.md).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from email_validator import validate_email
+
+from mdm.standardise.text import nfc_clean
+
+
+@dataclass(frozen=True, slots=True)
+class StdEmail:
+    original: str | None
+    normalised: str | None
+    match_key: str | None
+    is_valid: bool
+    local_has_digits: bool
+    flags: tuple[str, ...]
+
+
+_GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+_ANGLE = re.compile(r"<([^<>]*)>")
+_MAILTO = re.compile(r"(?i)^mailto:")
+_MAX_LENGTH = 320  # RFC 5321 path limit; longer input cannot be an address
+
+
+def _invalid(original: str) -> StdEmail:
+    return StdEmail(original, None, None, False, False, ("email_invalid",))
+
+
+def _match_key(local: str, domain: str) -> str:
+    if domain in _GMAIL_DOMAINS:
+        bare = local.split("+", 1)[0].replace(".", "")
+        if bare:
+            return f"{bare}@gmail.com"
+    return f"{local}@{domain}"
+
+
+def standardise_email(value: str | None) -> StdEmail:
+    """Validate the syntax (no DNS) and derive the normalised address and match key."""
+    text = nfc_clean(value)
+    if value is None or text is None:
+        return StdEmail(value, None, None, False, False, ())
+    angle = _ANGLE.search(text)  # "Nguyen An <an@x.vn>"
+    address = _MAILTO.sub("", angle.group(1) if angle else text).strip().lower()
+    if "@" not in address or len(address) > _MAX_LENGTH:
+        return _invalid(value)
+    try:
+        result = validate_email(address, check_deliverability=False)
+    except Exception:  # EmailNotValidError, and anything the IDNA codec raises on odd input
+        return _invalid(value)
+    local, domain = result.local_part.lower(), result.domain.lower()
+    return StdEmail(
+        original=value,
+        normalised=f"{local}@{domain}",
+        match_key=_match_key(local, domain),
+        is_valid=True,
+        local_has_digits=any(ch.isdigit() for ch in local),
+        flags=(),
+    )

@@ -1,0 +1,78 @@
+"""National and tax identifiers: labels and separators removed, obvious junk rejected.
+
+A shared placeholder ("000000000", "N/A") would link unrelated people, so anything that cannot
+be a real identifier loses its value and gets a flag instead. Vietnamese systems also hold
+foreigners' passports and VAT numbers; those keep their value (they still identify someone) but
+are flagged as not in a Vietnamese format.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from mdm.standardise.text import nfc_clean
+
+
+@dataclass(frozen=True, slots=True)
+class StdIdentifier:
+    original: str | None
+    value: str | None
+    is_valid: bool
+    flags: tuple[str, ...]
+
+
+# "MST: 0101234567", "CCCD 079…", "Passport: B123…"
+_LABEL = re.compile(r"(?i)^\s*(?:[^\d:]{1,20}:|(?:mst|cmnd|cccd|cmt)\b)")
+_SEPARATORS = re.compile(r"[\s.\-/_]+")
+_ALPHANUMERIC = re.compile(r"^[A-Z0-9]+$")
+_HAS_LETTER_AND_DIGIT = re.compile(r"^(?=.*[A-Z])(?=.*\d)")
+_PLACEHOLDERS = frozenset({"NA", "NONE", "NULL", "NIL", "UNKNOWN", "KHONG", "KHONGCO", "CHUACO"})
+_MIN_LENGTH, _MAX_LENGTH = 5, 20
+# CMND (9 digits), CCCD (12 digits) or a passport (one letter, 7 or 8 digits).
+_VN_NATIONAL_ID = re.compile(r"^(?:\d{9}|\d{12}|[A-Z]\d{7,8})$")
+# Mã số thuế: 10 digits, or 13 for a branch ("0101234567-001").
+_VN_TAX_ID = re.compile(r"^(?:\d{10}|\d{13})$")
+# A spreadsheet that read the id as a number ate its leading zero; every CCCD starts with 0 (its
+# province code is 001–096), so 11 digits is a CCCD without it, and 8 digits a CMND without it.
+_VN_LOST_ZERO = re.compile(r"^(?:\d{8}|\d{11})$")
+
+
+def _compact(text: str) -> str:
+    """NFKC (full-width digits → ASCII), label and separators removed, upper-cased."""
+    return _SEPARATORS.sub("", _LABEL.sub("", unicodedata.normalize("NFKC", text))).upper()
+
+
+def _standardise(value: str | None, region: str | None, kind: str) -> StdIdentifier:
+    text = nfc_clean(value)
+    if text is None:
+        return StdIdentifier(value, None, False, ())
+    compact = _compact(text)
+    if (
+        not _ALPHANUMERIC.match(compact)
+        or not _MIN_LENGTH <= len(compact) <= _MAX_LENGTH
+        or len(set(compact)) == 1
+        or compact in _PLACEHOLDERS
+    ):
+        return StdIdentifier(value, None, False, (f"{kind}_invalid",))
+    if (region or "").upper() != "VN":
+        return StdIdentifier(value, compact, True, ())
+    pattern = _VN_NATIONAL_ID if kind == "national_id" else _VN_TAX_ID
+    if pattern.match(compact):
+        return StdIdentifier(value, compact, True, ())
+    if kind == "national_id" and _VN_LOST_ZERO.match(compact):
+        return StdIdentifier(value, "0" + compact, True, ("national_id_zero_restored",))
+    if _HAS_LETTER_AND_DIGIT.match(compact):
+        return StdIdentifier(value, compact, False, (f"{kind}_nonstandard",))
+    return StdIdentifier(value, None, False, (f"{kind}_invalid",))
+
+
+def standardise_national_id(value: str | None, region: str | None = "VN") -> StdIdentifier:
+    """A national id: CMND, CCCD or passport for Vietnam; any 5–20 letters and digits elsewhere."""
+    return _standardise(value, region, "national_id")
+
+
+def standardise_tax_id(value: str | None, region: str | None = "VN") -> StdIdentifier:
+    """A tax id: 10- or 13-digit mã số thuế for Vietnam; any 5–20 letters and digits elsewhere."""
+    return _standardise(value, region, "tax_id")

@@ -1,0 +1,273 @@
+"""Person names: a display form and a folded, family-first form for matching.
+
+Vietnamese names are written family–middle–given ("Nguyễn Văn An") but Western-facing systems
+often store them given-first ("An Văn Nguyễn"); Western names come given-first or as
+"Family, Given". Putting every name into one canonical order lets the linker compare family with
+family and given with given, whatever the source did.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from mdm.standardise.text import fold, nfc_clean
+
+
+@dataclass(frozen=True, slots=True)
+class StdName:
+    original: str | None
+    display: str | None
+    folded: str | None
+    family: str | None
+    given: str | None
+    middles: str | None
+    flags: tuple[str, ...]
+
+
+# Family names that are also common given or middle names ("Thu Hà", "Văn", "Khánh Ly"): when one
+# leads a name that ends in an unambiguous family name ("Mai Trần"), the name is given-first.
+_GIVEN_LIKE_FAMILY = frozenset(
+    "van mai lam ha giang chau thai kieu trinh la to ta lai lu ly vi han diep phi".split()
+)
+_STRONG_VN_FAMILY = frozenset(
+    (
+        "nguyen tran le pham hoang huynh phan vu vo dang bui do ho ngo duong dinh truong dao cao luong"
+        " quach tang ton khuc luu doan phung trieu dam ong tieu au bach banh chu dieu giap hua khong"
+        " khuat lac lieu mac nghiem nong tat thach than thieu tong ung vuong ninh luc cu"
+    ).split()
+)
+VN_FAMILY_NAMES = _STRONG_VN_FAMILY | _GIVEN_LIKE_FAMILY
+
+_WESTERN_HONORIFICS = frozenset("mr mrs ms miss mx dr prof sir madam madame mme mlle mister".split())
+_VN_HONORIFICS = frozenset("ong ba anh chi em co chu bac thay cu".split())
+# Vietnamese honorifics that are also family names ("Chu Văn An", "Ông Văn Tùng"): stripped only
+# when an unambiguous family name follows ("Ông Nguyễn Văn An").
+_FAMILY_HONORIFICS = _VN_HONORIFICS & _STRONG_VN_FAMILY
+# Titles abbreviated to an initial: "M." (Monsieur), "A." (Anh), "C." (Chị).
+_INITIAL_HONORIFICS = frozenset("m a c".split())
+_ALL_HONORIFICS = _WESTERN_HONORIFICS | _VN_HONORIFICS
+_SUFFIXES = frozenset("jr jnr sr snr ii iii iv".split())
+
+_TOKEN = re.compile(r"[^\s,]+|,")
+# Notes typed with the name: "Nguyễn Văn An (gọi trước khi giao)", "Lê Thị Hoa - giao giờ hành chính".
+_BRACKETED = re.compile(r"\s*(?:\([^)]*\)?|\[[^\]]*\]?)")
+_BRACKETS = str.maketrans("()[]", "    ")
+_NOTE_SEPARATOR = re.compile(r"\s[-\u2013\u2014/|]\s")
+_ANY_LETTER = re.compile(r"[^\W\d_]")
+# Hyphens and apostrophes join the parts of one name ("Jean-Paul" → "jeanpaul", "O'Brien" → "obrien").
+_JOINERS = str.maketrans("", "", "-\u2010\u2011'\u2018\u2019\u02bc`")
+_LETTER = re.compile(r"[a-z]")
+_WORD = re.compile(r"[^\W\d_]+")
+
+_Token = tuple[str, tuple[str, ...]]  # (as written, folded parts that contain a letter)
+
+
+def _folded_parts(raw: str) -> tuple[str, ...]:
+    folded = fold(raw.translate(_JOINERS))
+    return tuple(p for p in folded.split() if _LETTER.search(p)) if folded else ()
+
+
+def _count_named(tokens: list[_Token]) -> int:
+    return sum(1 for _, parts in tokens if parts)
+
+
+def _is_honorific(tokens: list[_Token]) -> bool:
+    """Whether the first token is a title.
+
+    Western titles are never names. Vietnamese ones ("Anh", "Chị", "Ông") are names too: one is a
+    title before two names, or before a single name that is not a family name ("Chị Lan"; but
+    "Anh Trần" is a given-first name).
+    """
+    raw, parts = tokens[0]
+    named = _count_named(tokens)
+    if len(parts) != 1 or named < 2:
+        return False
+    word = parts[0]
+    if word in _WESTERN_HONORIFICS:
+        return True
+    following = next(p for _, p in tokens[1:] if p)[0]
+    if word in _INITIAL_HONORIFICS and raw.endswith("."):
+        return named > 2 and (word == "m" or following in _STRONG_VN_FAMILY)
+    if word not in _VN_HONORIFICS:
+        return False
+    if named == 2:
+        return following not in _STRONG_VN_FAMILY
+    return word not in _FAMILY_HONORIFICS or following in _STRONG_VN_FAMILY
+
+
+def _strip_titles(tokens: list[_Token]) -> list[_Token]:
+    """Drop commas at either end, trailing suffixes (keeping two names) and leading honorifics."""
+    while tokens and (
+        not tokens[-1][1]
+        or (len(tokens[-1][1]) == 1 and tokens[-1][1][0] in _SUFFIXES and _count_named(tokens) > 2)
+    ):
+        tokens = tokens[:-1]
+    while tokens and (not tokens[0][1] or _is_honorific(tokens)):
+        tokens = tokens[1:]
+    return tokens
+
+
+def _single_case(tokens: list[_Token]) -> bool:
+    text = "".join(raw for raw, _ in tokens)
+    return text.isupper() or text.islower()
+
+
+def _recase(tokens: list[_Token], title: bool) -> list[_Token]:
+    """Title-case names typed all in one case; mixed case is the writer's choice and is kept.
+
+    Parts are re-folded from the cased text (a few letters, like "µ", fold differently once
+    capitalised), so standardising the display again gives the same result.
+    """
+    if not title:
+        return tokens
+    cased: list[_Token] = []
+    for raw, parts in tokens:
+        raw = unicodedata.normalize("NFC", _WORD.sub(lambda m: m[0].capitalize(), raw))
+        cased.append((raw, parts if raw.isascii() else _folded_parts(raw)))
+    return cased
+
+
+def _order_parts(family_part: list[str], given_part: list[str]) -> tuple[str, list[str], str]:
+    """Family and given written in separate parts (fields, or "Family, Given")."""
+    if family_part[0] in VN_FAMILY_NAMES:
+        # Vietnamese data splits either "Nguyễn | Văn An" or "Nguyễn Văn | An".
+        return family_part[0], family_part[1:] + given_part[:-1], given_part[-1]
+    return " ".join(family_part), given_part[1:], given_part[0]
+
+
+def _order_sequence(parts: list[str]) -> tuple[str, list[str], str]:
+    """One sequence of names: family-first when it opens with a Vietnamese family name."""
+    first, last = parts[0], parts[-1]
+    family_first = first in VN_FAMILY_NAMES and not (
+        first in _GIVEN_LIKE_FAMILY and last in _STRONG_VN_FAMILY
+    )
+    if family_first:
+        return first, parts[1:-1], last
+    return last, parts[1:-1], first
+
+
+def _result(
+    original: str | None,
+    display: str,
+    family: str | None,
+    middles: list[str],
+    given: str,
+    flags: tuple[str, ...] = (),
+) -> StdName:
+    folded = " ".join([*([family] if family else []), *middles, given])
+    return StdName(original, display, folded, family, given, " ".join(middles) or None, flags)
+
+
+def _split_comma(tokens: list[_Token]) -> tuple[list[str], list[str]] | None:
+    """("Smith", "Alan") for "Smith, Alan"; None when there is no comma between names."""
+    for i, (raw, _) in enumerate(tokens):
+        if raw == ",":
+            before, after = _parts(tokens[:i]), _parts(tokens[i + 1 :])
+            if before and after:
+                return before, after
+            return None
+    return None
+
+
+def _display(tokens: list[_Token]) -> str:
+    return " ".join(raw for raw, _ in tokens).replace(" ,", ",")
+
+
+def _tokens(text: str) -> list[_Token]:
+    """Name tokens and commas; stray punctuation and numbers are dropped."""
+    return [(raw, parts) for raw in _TOKEN.findall(text) if (parts := _folded_parts(raw)) or raw == ","]
+
+
+def _parts(tokens: list[_Token]) -> list[str]:
+    return [p for _, parts in tokens for p in parts]
+
+
+def _without_notes(text: str) -> str:
+    """The text without bracketed notes, and cut at a " - " or " / " that follows a name."""
+    stripped = _BRACKETED.sub("", text)
+    if not _LETTER.search(fold(stripped) or ""):  # "(Nguyễn Văn An)": the brackets hold the name
+        return text.translate(_BRACKETS)
+    first_letter = _ANY_LETTER.search(stripped)
+    separator = _NOTE_SEPARATOR.search(stripped, first_letter.end()) if first_letter else None
+    return stripped[: separator.start()] if separator else stripped
+
+
+def _from_full(original: str | None, text: str) -> StdName:
+    tokens = _strip_titles(_tokens(_without_notes(text)))
+    # Again after casing: a letter like "µ" folds differently once capitalised ("µr" → "Μr").
+    tokens = _strip_titles(_recase(tokens, _single_case(tokens)))
+    parts = _parts(tokens)
+    if not parts:
+        return StdName(original, None, None, None, None, None, ("name_invalid",))
+    display = _display(tokens)
+    if len(parts) == 1:
+        return _result(original, display, None, [], parts[0], ("name_single_token",))
+    split = _split_comma(tokens)
+    family, middles, given = _order_parts(*split) if split else _order_sequence(parts)
+    return _result(original, display, family, middles, given)
+
+
+def _boxes_swapped(family_part: list[str], given_part: list[str]) -> bool:
+    """ "Nguyễn" typed as the first name and "Văn An" as the last name."""
+    return (
+        len(given_part) == 1
+        and given_part[0] in _STRONG_VN_FAMILY
+        and bool(family_part)
+        and family_part[0] not in _STRONG_VN_FAMILY
+    )
+
+
+def _from_parts(original: str, first: str | None, last: str | None) -> StdName:
+    """Separate first/last fields; a lone field is parsed as a full name unless it is one surname."""
+    family_tokens = [t for t in _tokens(last or "") if t[0] != ","]
+    given_tokens = [t for t in _tokens(first or "") if t[0] != ","]
+    if len(family_tokens) > 1 and family_tokens[-1][1][-1] in _SUFFIXES:
+        family_tokens = family_tokens[:-1]
+    # Any title may lead the first-name box: the given name is its last token either way.
+    while len(given_tokens) > 1 and given_tokens[0][1][0] in _ALL_HONORIFICS:
+        given_tokens = given_tokens[1:]
+    title = _single_case(family_tokens + given_tokens)
+    family_tokens, given_tokens = _recase(family_tokens, title), _recase(given_tokens, title)
+    family_part, given_part = _parts(family_tokens), _parts(given_tokens)
+    if _boxes_swapped(family_part, given_part):
+        family_tokens, given_tokens = given_tokens, family_tokens
+        family_part, given_part = given_part, family_part
+    if not given_part:
+        if len(family_part) == 1:
+            return StdName(
+                original,
+                _display(family_tokens),
+                family_part[0],
+                family_part[0],
+                None,
+                None,
+                ("name_single_token",),
+            )
+        return _from_full(original, last or "")
+    if not family_part:
+        return _from_full(original, first or "")
+    family, middles, given = _order_parts(family_part, given_part)
+    if family_part[0] in VN_FAMILY_NAMES:
+        display = _display(family_tokens + given_tokens)
+    elif len(family_part) == 1:
+        display = _display(given_tokens + family_tokens)
+    else:  # "Smith Jones, Ann" re-parses to the same family name
+        display = _display(family_tokens + [(",", ())] + given_tokens)
+    return _result(original, display, family, middles, given)
+
+
+def standardise_name(
+    full_name: str | None, first_name: str | None = None, last_name: str | None = None
+) -> StdName:
+    """Standardise a person's name; first/last are used only when full_name is blank."""
+    text = nfc_clean(full_name)
+    if text is not None:
+        return _from_full(full_name, text)
+    first, last = nfc_clean(first_name), nfc_clean(last_name)
+    given_parts = [str(p) for p in (first_name, last_name) if p is not None]
+    original = " ".join(given_parts) if given_parts else full_name
+    if first is None and last is None:
+        return StdName(original, None, None, None, None, None, ())
+    return _from_parts(original or "", first, last)

@@ -1,0 +1,167 @@
+"""Phone numbers to E.164, with Vietnam's 2018 mobile renumbering undone before validation.
+
+Customer records written before 2018 still carry 11-digit mobiles (0168 123 4567) that are the
+same subscriber as today's 10-digit number (038 123 4567); matching needs both in one form.
+A number phonenumbers calls invalid keeps its E.164 form: its metadata lags new ranges, so
+validity is a quality flag, not a reason to lose a matching key.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import phonenumbers
+from phonenumbers import PhoneNumberFormat, PhoneNumberType
+
+from mdm.standardise.text import nfc_clean
+
+
+@dataclass(frozen=True, slots=True)
+class StdPhone:
+    original: str | None
+    e164: str | None
+    is_valid: bool
+    line_type: str | None  # "mobile" | "fixed_line" | "other"
+    flags: tuple[str, ...]
+
+
+# Old 3-digit mobile prefixes (after the trunk 0) and their 2-digit replacements from 2018.
+_OLD_VN_MOBILE = MappingProxyType(
+    {
+        **{f"16{d}": f"3{d}" for d in "23456789"},
+        "120": "70",
+        "121": "79",
+        "122": "77",
+        "126": "76",
+        "128": "78",
+        "123": "83",
+        "124": "84",
+        "125": "85",
+        "127": "81",
+        "129": "82",
+        "186": "56",
+        "188": "58",
+        "199": "59",
+    }
+)
+# Today's Vietnamese mobile prefixes (after the trunk 0), to type numbers in ranges phonenumbers
+# does not know yet (MATCHING.md: mobile vs landline matters for matching).
+_VN_MOBILE_PREFIXES = frozenset(
+    (
+        "32 33 34 35 36 37 38 39 52 55 56 58 59 70 76 77 78 79"
+        " 81 82 83 84 85 86 87 88 89 90 91 92 93 94 96 97 98 99"
+    ).split()
+)
+_EXTENSION = re.compile(r"(?i)\s*(?:ext\.?|extension|x|#|máy lẻ|ml)\s*:?\s*\d{1,6}\s*$")
+_SEPARATOR = re.compile(r"[;,/|]|\s(?:or|hoặc|hoac)\s")
+_NOT_DIGIT_OR_PLUS = re.compile(r"[^\d+]")
+_LINE_TYPES = MappingProxyType(
+    {
+        PhoneNumberType.MOBILE: "mobile",
+        PhoneNumberType.FIXED_LINE_OR_MOBILE: "mobile",
+        PhoneNumberType.FIXED_LINE: "fixed_line",
+    }
+)
+_MIN_DIGITS = 7
+_MAX_DIGITS = 17  # 15 (the E.164 maximum) plus a written trunk or "00" prefix
+_MAX_E164_LENGTH = 16
+_MIN_WITH_COUNTRY_CODE = 10  # a country code and a national number; shorter is a national number
+
+
+def _digits(segment: str) -> tuple[bool, str]:
+    """(written with an international prefix, the digits)."""
+    compact = _NOT_DIGIT_OR_PLUS.sub("", segment)
+    international = compact.startswith("+")
+    digits = compact.replace("+", "")
+    if not international and digits.startswith("00"):
+        international, digits = True, digits[2:]
+    return international, digits
+
+
+def _vn_renumber(nsn: str) -> str | None:
+    """Today's national significant number for a pre-2018 10-digit one, else None."""
+    if len(nsn) == 10 and nsn[:3] in _OLD_VN_MOBILE:
+        return _OLD_VN_MOBILE[nsn[:3]] + nsn[3:]
+    return None
+
+
+def _candidate(international: bool, digits: str, region: str | None) -> tuple[str, bool]:
+    """The string to parse and whether an old Vietnamese mobile prefix was converted."""
+    if not international and region == "VN" and len(digits) in (11, 12) and digits.startswith("84"):
+        international = True
+    if international and digits.startswith("84"):
+        nsn = digits[3:] if digits.startswith("840") else digits[2:]
+    elif not international and region == "VN":
+        nsn = digits[1:] if digits.startswith("0") else digits
+    else:
+        return ("+" if international else "") + digits, False
+    renumbered = _vn_renumber(nsn)
+    if renumbered is None:
+        return ("+" if international else "") + digits, False
+    return "+84" + renumbered, True
+
+
+def _with_country_code(digits: str) -> phonenumbers.PhoneNumber | None:
+    """The number read as "+digits" when that is valid: a country code written without "+"
+    ("1-646-705-1859", a JSON number 61412345678) is not a national number of the region."""
+    try:
+        number = phonenumbers.parse("+" + digits, None)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+def _line_type(number: phonenumbers.PhoneNumber, nsn: str, is_valid: bool) -> str:
+    if not is_valid and number.country_code == 84 and len(nsn) == 9 and nsn[:2] in _VN_MOBILE_PREFIXES:
+        return "mobile"
+    return _LINE_TYPES.get(phonenumbers.number_type(number), "other")
+
+
+def _is_stable(e164: str, nsn: str, is_valid: bool) -> bool:
+    """Whether e164 is a usable key: a plausible length, not one repeated digit, and read back the
+    same (phonenumbers may strip a leading trunk digit again from its own output for junk)."""
+    if not _MIN_DIGITS < len(e164) <= _MAX_E164_LENGTH or len(set(nsn)) == 1:
+        return False
+    if is_valid:
+        return True
+    return phonenumbers.format_number(phonenumbers.parse(e164, None), PhoneNumberFormat.E164) == e164
+
+
+def standardise_phone(value: str | None, region: str | None = "VN") -> StdPhone:
+    """E.164 form, validity and line type; region applies to numbers written without a country code."""
+    text = nfc_clean(value)
+    if text is None:
+        return StdPhone(value, None, False, None, ())
+    flags: list[str] = []
+    # "0912 345 678 / 0987 654 321": two numbers; "0157/57336695": one number with a slash.
+    segments = [s for s in _SEPARATOR.split(text) if sum(ch.isdigit() for ch in s) >= _MIN_DIGITS]
+    if len(segments) > 1:
+        flags.append("phone_multiple")
+        text = segments[0]
+    international, digits = _digits(_EXTENSION.sub("", text))
+    if not (_MIN_DIGITS <= len(digits) <= _MAX_DIGITS) or len(set(digits)) == 1:
+        return StdPhone(value, None, False, None, (*flags, "phone_unparseable"))
+    region = region.upper() if region else None
+    candidate, renumbered = _candidate(international, digits, region)
+    try:
+        number = phonenumbers.parse(candidate, region)
+        is_valid = phonenumbers.is_valid_number(number)
+        if not is_valid and not candidate.startswith("+") and len(digits) >= _MIN_WITH_COUNTRY_CODE:
+            alternative = _with_country_code(digits)
+            if alternative is not None:
+                number, is_valid = alternative, True
+        e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+        nsn = phonenumbers.national_significant_number(number)
+        stable = _is_stable(e164, nsn, is_valid)
+        line_type = _line_type(number, nsn, is_valid)
+    except Exception:  # phonenumbers raises NumberParseException and, on odd input, others
+        stable = False
+    if not stable:
+        return StdPhone(value, None, False, None, (*flags, "phone_unparseable"))
+    if renumbered:
+        flags.append("phone_old_vn_prefix_converted")
+    if not is_valid:
+        flags.append("phone_invalid")
+    return StdPhone(value, e164, is_valid, line_type, tuple(flags))

@@ -1,0 +1,68 @@
+"""Shared text helpers for the value standardisers.
+
+Source systems hand us NBSPs, tabs, zero-width spaces, byte-order marks and decomposed Vietnamese
+diacritics; every comparison downstream assumes these are gone, so all standardisers start here.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from unidecode import unidecode
+
+_NOT_FOLDED = re.compile(r"[^a-z0-9]+")
+_APOSTROPHES = str.maketrans("", "", "'`")
+# Invisible characters (format and surrogate code points) are dropped rather than turned into
+# spaces: a zero-width space pasted inside "Nguy\u200bễn" must not split the word.
+_DROPPED_CATEGORIES = frozenset({"Cf", "Cs"})
+
+
+def _scrub_char(ch: str) -> str:
+    if ch.isprintable():
+        return ch
+    return "" if unicodedata.category(ch) in _DROPPED_CATEGORIES else " "
+
+
+def nfc_clean(value: str | None) -> str | None:
+    """NFC text with control/invisible characters removed and whitespace collapsed; None when empty.
+
+    Decomposed and precomposed diacritics must compare equal, and copy-pasted invisible
+    characters must not make two identical values differ.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str):  # a caller's JSON number or bool: its text is still worth reading
+        value = str(value)
+    if not value.isprintable():
+        value = "".join(_scrub_char(ch) for ch in value)
+    value = " ".join(unicodedata.normalize("NFC", value).split())
+    return value or None
+
+
+def to_ascii_lower(value: str | None) -> str | None:
+    """nfc_clean'd text, lower-cased and transliterated to ASCII (Đ/đ → d), punctuation kept."""
+    text = nfc_clean(value)
+    if text is None:
+        return None
+    text = text.lower()
+    if not text.isascii():
+        text = unidecode(text).lower()
+    return text
+
+
+def collapse(value: str) -> str | None:
+    """Single spaces, trimmed; None when nothing is left."""
+    return " ".join(value.split()) or None
+
+
+def fold(value: str | None) -> str | None:
+    """The comparison form: lower-case ASCII letters, digits and single spaces only.
+
+    Apostrophes join ("O'Brien" → "obrien", "McDonald's" → "mcdonalds"); any other punctuation
+    separates words.
+    """
+    text = to_ascii_lower(value)
+    if text is None:
+        return None
+    return collapse(_NOT_FOLDED.sub(" ", text.translate(_APOSTROPHES)))

@@ -1,0 +1,214 @@
+"""Addresses, cities, postcodes and countries: one form per place, however it was abbreviated."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mdm.standardise import (
+    StdAddress,
+    StdCity,
+    standardise_address,
+    standardise_city,
+    standardise_country,
+    standardise_postcode,
+)
+from mdm.standardise.addresses import CITY_ALIASES, COUNTRY_ALIASES
+
+JUNK = ["\x00\x01", "\u200b\ufeff", "😀" * 3, "12 " * 30_000, "x" * 100_000, "\ud800", "‮abc"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Số 12/3 Đường Nguyễn Trãi, P.5, Q.01, TP.HCM",
+        "12/3 duong nguyen trai, phuong 05, quan 1, tp hcm",
+        "12 / 3 Đ. Nguyễn Trãi P5 Q1 Thành phố HCM",
+        "No. 12/3 duong Nguyen Trai, p. 5, q.1, TPHCM",
+    ],
+)
+def test_vietnamese_abbreviations_unify(value: str) -> None:
+    address = standardise_address(value)
+    assert address == StdAddress(
+        value,
+        "12/3 duong nguyen trai phuong 5 quan 1 thanh pho ho chi minh",
+        "12/3",
+        "duong nguyen trai phuong 5 quan 1 thanh pho ho chi minh",
+        (),
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "normalised", "house_number"),
+    [
+        ("45-47 Lê Lợi, Q.1", "45-47 le loi quan 1", "45-47"),
+        ("12A Đ. Lê Lợi, F.5", "12a duong le loi phuong 5", "12a"),
+        ("Đ. 3/2, Q.10", "d 3/2 quan 10", None),  # "3/2" is a street name, and not leading
+        ("Ng. 12 phố Huế, Hà Nội", "ngo 12 pho hue ha noi", None),
+        ("12 Ng. Trãi", "12 ng trai", "12"),  # before a name, "Ng." is a shortened Nguyễn
+        ("H. Củ Chi", "huyen cu chi", None),
+        ("KP 3, TX. Thuận An", "khu pho 3 thi xa thuan an", None),
+        ("10 Downing St.", "10 downing street", "10"),
+        ("221B Baker Street", "221b baker street", "221b"),
+        ("Apt 5, 12 Main Rd", "apartment 5 12 main road", None),
+        ("#7 O'Connell Ave", "7 oconnell avenue", "7"),
+        (
+            "1049 Phan Xich Long Street, Ward 04, District 5",
+            "1049 phan xich long street phuong 4 quan 5",
+            "1049",
+        ),
+    ],
+)
+def test_addresses(value: str, normalised: str, house_number: str | None) -> None:
+    address = standardise_address(value)
+    assert (address.normalised, address.house_number) == (normalised, house_number)
+    assert address.street == (normalised.removeprefix(f"{house_number} ") if house_number else normalised)
+
+
+def test_invalid_and_blank() -> None:
+    assert standardise_address("???") == StdAddress("???", None, None, None, ("address_invalid",))
+    for value in (None, "", "  "):
+        assert standardise_address(value) == StdAddress(value, None, None, None, ())
+    assert standardise_address("12").street is None
+
+
+@given(st.none() | st.text())
+def test_address_never_raises_and_is_a_fixed_point(value: str | None) -> None:
+    address = standardise_address(value)
+    assert address.original == value
+    if address.normalised is not None:
+        again = standardise_address(address.normalised)
+        assert (again.normalised, again.house_number, again.street) == (
+            address.normalised,
+            address.house_number,
+            address.street,
+        )
+
+
+@pytest.mark.parametrize(
+    ("value", "canonical"),
+    [
+        *[
+            (v, "ho chi minh")
+            for v in [
+                "TP.HCM",
+                "TP HCM",
+                "Tp. Hồ Chí Minh",
+                "Thành phố Hồ Chí Minh",
+                "HCMC",
+                "HCM",
+                "Ho Chi Minh City",
+                "Hồ Chí Minh",
+                "Sài Gòn",
+                "Saigon",
+                "TPHCM",
+            ]
+        ],
+        *[(v, "ha noi") for v in ["Hà Nội", "Ha Noi", "Hanoi", "HN", "TP Hà Nội", "Hà Nội, Việt Nam"]],
+        ("Đà Nẵng", "da nang"),
+        ("Danang", "da nang"),
+        ("Haiphong", "hai phong"),
+        ("Cần Thơ", "can tho"),
+        ("Thừa Thiên Huế", "hue"),
+        ("Huế", "hue"),
+        ("Buon Me Thuot", "buon ma thuot"),
+        ("Dalat", "da lat"),
+        ("Thủ Đức", "thu duc"),
+        ("TP. Thủ Đức", "thu duc"),
+        ("NYC", "new york"),
+        ("City of London", "london"),
+        ("Tỉnh Khánh Hòa", "khanh hoa"),
+        ("Springfield", "springfield"),
+    ],
+)
+def test_city_aliases(value: str, canonical: str) -> None:
+    assert standardise_city(value) == StdCity(value, canonical, ())
+
+
+def test_city_invalid_and_blank() -> None:
+    assert standardise_city("???") == StdCity("???", None, ("city_invalid",))
+    assert standardise_city("  ") == StdCity("  ", None, ())
+    assert standardise_city(None) == StdCity(None, None, ())
+
+
+def test_canonical_cities_are_fixed_points() -> None:
+    for canonical in set(CITY_ALIASES.values()):
+        assert standardise_city(canonical).canonical == canonical
+
+
+@given(st.none() | st.text())
+def test_city_never_raises_and_is_a_fixed_point(value: str | None) -> None:
+    city = standardise_city(value)
+    if city.canonical is not None:
+        assert standardise_city(city.canonical).canonical == city.canonical
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("700000", "700000"),
+        (" sw1a   1aa ", "SW1A 1AA"),
+        ("-", None),
+        ("n/a", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_postcode(value: str | None, expected: str | None) -> None:
+    assert standardise_postcode(value) == expected
+
+
+@given(st.none() | st.text())
+def test_postcode_never_raises_and_is_a_fixed_point(value: str | None) -> None:
+    postcode = standardise_postcode(value)
+    if postcode is not None:
+        assert standardise_postcode(postcode) == postcode
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        *[(v, "VN") for v in ["Vietnam", "Việt Nam", "Viet Nam", "VN", "vnm"]],
+        *[(v, "US") for v in ["United States", "USA", "US", "U.S.A.", "Hoa Kỳ"]],
+        *[(v, "GB") for v in ["United Kingdom", "UK", "Great Britain", "England"]],
+        ("Singapore", "SG"),
+        ("Thailand", "TH"),
+        ("Japan", "JP"),
+        ("Korea", "KR"),
+        ("Hàn Quốc", "KR"),
+        ("China", "CN"),
+        ("Australia", "AU"),
+        ("France", "FR"),
+        ("Germany", "DE"),
+        ("Canada", "CA"),
+        ("MY", "MY"),
+        ("Atlantis", "ATLANTIS"),
+        ("Cộng hòa Xyz", "CONG HOA XYZ"),
+        ("n/a", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_country(value: str | None, code: str | None) -> None:
+    assert standardise_country(value) == code
+
+
+def test_country_codes_are_fixed_points() -> None:
+    for code in set(COUNTRY_ALIASES.values()):
+        assert standardise_country(code) == code
+
+
+@given(st.none() | st.text())
+def test_country_never_raises_and_is_a_fixed_point(value: str | None) -> None:
+    country = standardise_country(value)
+    if country is not None:
+        assert standardise_country(country) == country
+
+
+@pytest.mark.parametrize("value", JUNK)
+def test_junk(value: str) -> None:
+    assert standardise_address(value).original == value
+    assert standardise_city(value).original == value
+    standardise_postcode(value)
+    standardise_country(value)

@@ -1,0 +1,156 @@
+"""Birth dates in the many ways people write them; placeholders and impossible dates dropped."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mdm.standardise import StdDate, nfc_clean, standardise_birth_date, standardise_timestamp
+
+TODAY = dt.date(2026, 6, 30)
+MARCH_25 = dt.date(1990, 3, 25)
+JUNK = [
+    "\x00\x01",
+    "\u200b\ufeff",
+    "😀" * 3,
+    "1" * 100_000,
+    "1/" * 10_000,
+    "\ud800",
+    "2024-01-05" + "0" * 10_000,
+]
+REJECTIONS = {"dob_impossible", "dob_placeholder", "dob_future", "date_unparseable"}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "1990-03-25",
+        "1990/03/25",
+        "19900325",
+        "25/03/1990",
+        "25-03-1990",
+        "25.03.1990",
+        "25/3/1990",
+        "25/03/90",
+        "March 25, 1990",
+        "25 Mar 1990",
+        "25th March 1990",
+        "1990 Mar 25",
+        "25 tháng 3 năm 1990",
+        "ngày 25 tháng 03 năm 1990",
+        "1990-03-25T00:00:00",
+        "1990-03-25T08:30:00+07:00",
+        "25/03/1990 00:00",
+        " 25 / 03 / 1990 ",
+        "25031990",
+        "\u202e25/03/1990\u200b",
+    ],
+)
+def test_written_forms_of_one_date(value: str) -> None:
+    assert standardise_birth_date(value, today=TODAY) == StdDate(value, MARCH_25, ())
+
+
+def test_day_first_and_month_first() -> None:
+    assert standardise_birth_date("03/04/1990", today=TODAY).value == dt.date(1990, 4, 3)
+    assert standardise_birth_date("03/04/1990", today=TODAY, day_first=False).value == dt.date(1990, 3, 4)
+    assert standardise_birth_date("25/03/1990", today=TODAY, day_first=False) == StdDate(
+        "25/03/1990", MARCH_25, ("dob_day_month_swapped",)
+    )
+    assert standardise_birth_date("03/25/1990", today=TODAY) == StdDate(
+        "03/25/1990", MARCH_25, ("dob_day_month_swapped",)
+    )
+
+
+def test_two_digit_year_pivot() -> None:
+    assert standardise_birth_date("01/02/26", today=TODAY).value == dt.date(2026, 2, 1)
+    assert standardise_birth_date("01/02/27", today=TODAY).value == dt.date(1927, 2, 1)
+
+
+@pytest.mark.parametrize(
+    ("value", "flag"),
+    [
+        ("31/02/1990", "dob_impossible"),
+        ("13/13/1990", "dob_impossible"),
+        ("0001-01-01", "dob_impossible"),
+        ("1800-05-05", "dob_impossible"),
+        ("00/00/0000", "dob_impossible"),
+        ("1900-01-01", "dob_placeholder"),
+        ("01/01/1970", "dob_placeholder"),
+        ("2026-07-01", "dob_future"),
+        ("01/01/2090", "dob_future"),
+        ("garbage", "date_unparseable"),
+        ("1990", "date_unparseable"),
+        ("25/03", "date_unparseable"),
+        ("25 Foo 1990", "date_unparseable"),
+        ("25/03/990", "date_unparseable"),
+    ],
+)
+def test_rejected(value: str, flag: str) -> None:
+    assert standardise_birth_date(value, today=TODAY) == StdDate(value, None, (flag,))
+
+
+@pytest.mark.parametrize("value", [None, "", "  "])
+def test_blank_is_not_an_error(value: str | None) -> None:
+    assert standardise_birth_date(value, today=TODAY) == StdDate(value, None, ())
+
+
+@given(st.none() | st.text(), st.booleans())
+def test_never_raises(value: str | None, day_first: bool) -> None:
+    result = standardise_birth_date(value, today=TODAY, day_first=day_first)
+    assert result.original == value
+    if result.value is not None:
+        assert dt.date(1900, 1, 2) <= result.value <= TODAY
+        assert result.flags in {(), ("dob_day_month_swapped",)}
+    elif nfc_clean(value) is None:
+        assert result.flags == ()
+    else:
+        assert len(result.flags) == 1 and result.flags[0] in REJECTIONS
+
+
+@given(st.dates(min_value=dt.date(1900, 1, 2), max_value=TODAY))
+def test_iso_value_is_a_fixed_point(date: dt.date) -> None:
+    result = standardise_birth_date(date.isoformat(), today=TODAY)
+    if date != dt.date(1970, 1, 1):
+        assert result.value == date
+        assert standardise_birth_date(date.strftime("%d/%m/%Y"), today=TODAY).value == date
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-01-05T10:00:00Z", dt.datetime(2024, 1, 5, 10)),
+        ("2024-01-05 10:00", dt.datetime(2024, 1, 5, 10)),
+        ("2024-01-05T17:00:00+07:00", dt.datetime(2024, 1, 5, 10)),
+        ("2024-01-05", dt.datetime(2024, 1, 5)),
+        ("05/01/2024 10:00:05", dt.datetime(2024, 1, 5, 10, 0, 5)),
+        ("05/01/2024", dt.datetime(2024, 1, 5)),
+        ("2024/01/05 10:00", dt.datetime(2024, 1, 5, 10)),
+        ("1704448800", dt.datetime(2024, 1, 5, 10)),
+        ("garbage", None),
+        ("32/01/2024", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_timestamp(value: str | None, expected: dt.datetime | None) -> None:
+    assert standardise_timestamp(value) == expected
+
+
+@given(
+    st.none()
+    | st.text()
+    | st.datetimes().map(str)
+    | st.datetimes(timezones=st.timezones()).map(dt.datetime.isoformat)
+)
+def test_timestamp_never_raises_and_is_naive(value: str | None) -> None:
+    result = standardise_timestamp(value)
+    assert result is None or (isinstance(result, dt.datetime) and result.tzinfo is None)
+
+
+@pytest.mark.parametrize("value", JUNK)
+def test_junk(value: str) -> None:
+    assert standardise_birth_date(value, today=TODAY).original == value
+    assert standardise_timestamp(value) is None

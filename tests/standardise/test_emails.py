@@ -1,0 +1,80 @@
+"""Emails: validated and lower-cased; only Gmail's dot and +tag aliases are folded."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mdm.standardise import StdEmail, standardise_email
+
+JUNK = ["\x00@\x01", "\u200b\ufeff", "😀@😀.com", "a" * 100_000 + "@x.com", "@" * 1_000, "\ud800@x.com"]
+
+
+def test_lower_cased_and_trimmed() -> None:
+    assert standardise_email("  An.Nguyen@Example.COM ") == StdEmail(
+        "  An.Nguyen@Example.COM ", "an.nguyen@example.com", "an.nguyen@example.com", True, False, ()
+    )
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["an.nguyen+shop@gmail.com", "AnNguyen@gmail.com", "a.n.nguyen@googlemail.com", "annguyen+x@GMAIL.COM"],
+)
+def test_gmail_aliases_share_a_match_key(value: str) -> None:
+    assert standardise_email(value).match_key == "annguyen@gmail.com"
+
+
+def test_other_domains_keep_dots_and_tags() -> None:
+    email = standardise_email("an.nguyen+shop@yahoo.com")
+    assert email.match_key == email.normalised == "an.nguyen+shop@yahoo.com"
+
+
+@pytest.mark.parametrize(
+    ("value", "normalised"),
+    [
+        ("<an@x.vn>", "an@x.vn"),
+        ("mailto:An@X.vn", "an@x.vn"),
+        ("Nguyễn An <AN@x.vn>", "an@x.vn"),
+        ("nguyễn@thư.vn", "nguyễn@thư.vn"),
+    ],
+)
+def test_wrappers_and_unicode(value: str, normalised: str) -> None:
+    assert standardise_email(value).normalised == normalised
+
+
+def test_local_part_digits() -> None:
+    assert standardise_email("anh.nguyen@gmail.com").local_has_digits is False
+    assert standardise_email("anh.nguyen1990@gmail.com").local_has_digits is True
+    assert standardise_email("anh@site2.vn").local_has_digits is False
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["n/a", "none", "-", "no email", "an@", "@x.vn", "an@x", "an..b@x.vn", "an@localhost", "a b@x.vn"],
+)
+def test_invalid(value: str) -> None:
+    assert standardise_email(value) == StdEmail(value, None, None, False, False, ("email_invalid",))
+
+
+@pytest.mark.parametrize("value", [None, "", "   "])
+def test_blank_is_not_an_error(value: str | None) -> None:
+    assert standardise_email(value) == StdEmail(value, None, None, False, False, ())
+
+
+@given(st.none() | st.text() | st.emails())
+def test_never_raises_and_normalised_is_a_fixed_point(value: str | None) -> None:
+    email = standardise_email(value)
+    assert email.original == value
+    assert email.is_valid is (email.normalised is not None)
+    if email.normalised is not None:
+        assert email.normalised == email.normalised.lower()
+        assert standardise_email(email.normalised) == StdEmail(
+            email.normalised, email.normalised, email.match_key, True, email.local_has_digits, ()
+        )
+        assert standardise_email(email.match_key).match_key == email.match_key
+
+
+@pytest.mark.parametrize("value", JUNK)
+def test_junk(value: str) -> None:
+    assert standardise_email(value).original == value

@@ -1,0 +1,105 @@
+"""Identifiers: separators removed, placeholders and wrong shapes rejected with a flag."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mdm.standardise import StdIdentifier, standardise_national_id, standardise_tax_id
+
+JUNK = ["\x00\x01", "\u200b\ufeff", "😀" * 3, "1" * 100_000, "\ud800", "‮123456789"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("012345678", "012345678"),
+        ("001 090 012 345", "001090012345"),
+        ("001.090.012.345", "001090012345"),
+        ("B1234567", "B1234567"),
+        ("c12345678", "C12345678"),
+        ("０１２３４５６７８", "012345678"),
+    ],
+)
+def test_vietnamese_national_ids(value: str, expected: str) -> None:
+    assert standardise_national_id(value) == StdIdentifier(value, expected, True, ())
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["1234567", "1234567890", "000000000", "111111111111", "N/A", "NONE", "UNKNOWN", "abc", "-", "không có"],
+)
+def test_invalid_vietnamese_national_ids(value: str) -> None:
+    assert standardise_national_id(value) == StdIdentifier(value, None, False, ("national_id_invalid",))
+
+
+def test_leading_zero_eaten_by_a_spreadsheet_is_restored() -> None:
+    assert standardise_national_id("79123456789") == StdIdentifier(
+        "79123456789", "079123456789", True, ("national_id_zero_restored",)
+    )
+    assert standardise_national_id("21234567").value == "021234567"
+
+
+@pytest.mark.parametrize("value", ["PB1992820", "12AB34567", "E1234567A", "CHY14F6T7"])
+def test_foreign_passports_in_vietnamese_data_are_kept_and_flagged(value: str) -> None:
+    assert standardise_national_id(value) == StdIdentifier(value, value, False, ("national_id_nonstandard",))
+
+
+def test_labels_are_removed() -> None:
+    assert standardise_national_id("CCCD: 079 123 456 789").value == "079123456789"
+    assert standardise_tax_id("MST: 0101234567").value == "0101234567"
+    assert standardise_tax_id("MST 0101234567-001").value == "0101234567001"
+
+
+def test_other_regions_accept_any_plausible_identifier() -> None:
+    assert standardise_national_id("ab-123 456", "GB").value == "AB123456"
+    assert standardise_national_id("123-45-6789", None).value == "123456789"
+    assert standardise_national_id("1234", None).flags == ("national_id_invalid",)
+    assert standardise_national_id("A" * 21, "US").value is None
+    assert standardise_national_id("000-00-0000", "US").value is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("0101234567", "0101234567"), ("0101234567-001", "0101234567001")]
+)
+def test_vietnamese_tax_ids(value: str, expected: str) -> None:
+    assert standardise_tax_id(value) == StdIdentifier(value, expected, True, ())
+
+
+@pytest.mark.parametrize("value", ["010123456", "01012345670", "0000000000", "n/a"])
+def test_invalid_vietnamese_tax_ids(value: str) -> None:
+    assert standardise_tax_id(value) == StdIdentifier(value, None, False, ("tax_id_invalid",))
+
+
+def test_foreign_tax_ids() -> None:
+    assert standardise_tax_id("DE123456789", "DE") == StdIdentifier("DE123456789", "DE123456789", True, ())
+    assert standardise_tax_id("GB 456 2777 50") == StdIdentifier(
+        "GB 456 2777 50", "GB456277750", False, ("tax_id_nonstandard",)
+    )
+
+
+@pytest.mark.parametrize("value", [None, "", "  "])
+def test_blank_is_not_an_error(value: str | None) -> None:
+    assert standardise_national_id(value) == StdIdentifier(value, None, False, ())
+    assert standardise_tax_id(value) == StdIdentifier(value, None, False, ())
+
+
+@given(
+    st.none() | st.text() | st.from_regex(r"[0-9A-Za-z .-]{0,16}", fullmatch=True),
+    st.sampled_from(["VN", "vn", "US", None]),
+)
+def test_never_raises_and_value_is_a_fixed_point(value: str | None, region: str | None) -> None:
+    for standardise in (standardise_national_id, standardise_tax_id):
+        result = standardise(value, region)
+        assert result.original == value
+        assert result.value is not None or not result.is_valid
+        if result.value is not None:
+            again = standardise(result.value, region)
+            assert (again.value, again.is_valid) == (result.value, result.is_valid)
+
+
+@pytest.mark.parametrize("value", JUNK)
+def test_junk(value: str) -> None:
+    assert standardise_national_id(value).original == value
+    assert standardise_tax_id(value, None).original == value

@@ -1,0 +1,225 @@
+"""Names: one canonical family-first folded form, whatever order or decoration the source used."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mdm.standardise import StdName, nfc_clean, standardise_name
+from mdm.standardise.text import fold
+
+JUNK = ["\x00\x01", "\u200b\ufeff", "\t\n\r", "😀" * 3, "x" * 100_000, "Nguyễn " * 5_000, "\ud800", "‮abc"]
+
+VIETNAMESE_AN = [
+    "Nguyễn Văn An",
+    "NGUYEN VAN AN",
+    "An Văn Nguyễn",
+    "nguyen an",
+    "Ông Nguyễn Văn An",
+    "Nguyễn V. An",
+]
+
+
+@pytest.mark.parametrize("value", VIETNAMESE_AN)
+def test_vietnamese_forms_share_family_and_given(value: str) -> None:
+    name = standardise_name(value)
+    assert (name.family, name.given) == ("nguyen", "an")
+
+
+def test_vietnamese_orders_share_the_folded_form() -> None:
+    assert {standardise_name(v).folded for v in VIETNAMESE_AN[:3]} == {"nguyen van an"}
+    assert standardise_name("Nguyễn V. An").middles == "v"
+    assert standardise_name("nguyen an").middles is None
+
+
+@pytest.mark.parametrize(
+    ("value", "given"),
+    [
+        ("Alan Smith", "alan"),
+        ("A. Smith", "a"),
+        ("Mr. Alan Smith", "alan"),
+        ("SMITH, Alan", "alan"),
+        ("Smith, Alan Jr.", "alan"),
+        ("Dr Alan Smith III", "alan"),
+    ],
+)
+def test_western_forms(value: str, given: str) -> None:
+    name = standardise_name(value)
+    assert (name.family, name.given, name.folded) == ("smith", given, f"smith {given}")
+
+
+@pytest.mark.parametrize(
+    ("value", "folded", "family", "given"),
+    [
+        ("Đặng Thị Ánh", "dang thi anh", "dang", "anh"),
+        ("Bà Lê Thị Anh", "le thi anh", "le", "anh"),
+        ("Nguyễn Thị Anh", "nguyen thi anh", "nguyen", "anh"),  # Anh is a given name here
+        ("Trần Anh", "tran anh", "tran", "anh"),
+        ("Anh Trần", "tran anh", "tran", "anh"),  # a lone family name follows: given-first, not a title
+        ("Chu Văn An", "chu van an", "chu", "an"),  # Chu is a family name, not "chú"
+        ("Văn An", "van an", "van", "an"),
+        ("Mai Trần", "tran mai", "tran", "mai"),  # Mai is far more often a given name
+        ("Trần Mai", "tran mai", "tran", "mai"),
+    ],
+)
+def test_vietnamese_titles_and_order(value: str, folded: str, family: str, given: str) -> None:
+    name = standardise_name(value)
+    assert (name.folded, name.family, name.given) == (folded, family, given)
+
+
+def test_display_keeps_order_and_title_cases_single_case_input() -> None:
+    assert standardise_name("NGUYEN VAN AN").display == "Nguyen Van An"
+    assert standardise_name("nguyễn văn an").display == "Nguyễn Văn An"
+    assert standardise_name("An Văn Nguyễn").display == "An Văn Nguyễn"
+    assert standardise_name("Mr.  alan   SMITH").display == "alan SMITH"
+    assert standardise_name("Ông Nguyễn Văn An").display == "Nguyễn Văn An"
+
+
+def test_punctuation_inside_names() -> None:
+    assert standardise_name("Seán O'Brien").folded == "obrien sean"
+    assert standardise_name("Jean-Paul Sartre").given == "jeanpaul"
+    assert standardise_name("Nguye\u0302\u0303n Va\u0306n An").folded == "nguyen van an"  # decomposed marks
+    assert standardise_name("Nguy\u200bễn\u00a0Văn An").folded == "nguyen van an"
+
+
+def test_single_token_and_invalid() -> None:
+    assert standardise_name("Madonna") == StdName(
+        "Madonna", "Madonna", "madonna", None, "madonna", None, ("name_single_token",)
+    )
+    for value in ["12345", "???", "-"]:
+        assert standardise_name(value) == StdName(value, None, None, None, None, None, ("name_invalid",))
+
+
+@pytest.mark.parametrize("value", [None, "", "   ", "\u200b"])
+def test_blank_is_not_an_error(value: str | None) -> None:
+    assert standardise_name(value) == StdName(value, None, None, None, None, None, ())
+
+
+@pytest.mark.parametrize(
+    ("first", "last"), [("Văn An", "Nguyễn"), ("An", "Nguyễn Văn"), ("an", "NGUYEN VAN")]
+)
+def test_vietnamese_parts(first: str, last: str) -> None:
+    name = standardise_name(None, first_name=first, last_name=last)
+    assert (name.folded, name.family, name.given, name.middles) == ("nguyen van an", "nguyen", "an", "van")
+    assert name.original == f"{first} {last}"
+    assert standardise_name(name.display).folded == "nguyen van an"
+
+
+def test_western_parts_and_fallbacks() -> None:
+    name = standardise_name("", first_name="Alan James", last_name="Smith")
+    assert (name.family, name.given, name.middles, name.display) == (
+        "smith",
+        "alan",
+        "james",
+        "Alan James Smith",
+    )
+    assert standardise_name(None, "Ann", "Smith Jones").folded == "smith jones ann"
+    assert standardise_name(None, None, "Nguyễn").family == "nguyen"
+    assert standardise_name(None, "Nguyễn Văn An").folded == "nguyen van an"
+    assert standardise_name("Trần Bình", first_name="X", last_name="Y").folded == "tran binh"
+
+
+@given(st.none() | st.text(), st.none() | st.text(), st.none() | st.text())
+def test_never_raises_and_is_well_typed(full: str | None, first: str | None, last: str | None) -> None:
+    name = standardise_name(full, first, last)
+    assert isinstance(name.flags, tuple)
+    for field in (name.display, name.folded, name.family, name.given, name.middles):
+        assert field is None or (isinstance(field, str) and field)
+    if name.folded is not None:
+        assert fold(name.folded) == name.folded
+        assert name.given is not None or name.family is not None
+
+
+def assert_display_is_a_fixed_point(value: str) -> None:
+    """The folded form is family-first, so it is the display that must re-standardise to itself."""
+    name = standardise_name(value)
+    if name.display is not None:
+        again = standardise_name(name.display)
+        assert (again.display, again.folded, again.family, again.given, again.middles) == (
+            name.display,
+            name.folded,
+            name.family,
+            name.given,
+            name.middles,
+        )
+
+
+@given(st.text())
+def test_display_is_a_fixed_point(value: str) -> None:
+    assert_display_is_a_fixed_point(value)
+
+
+@pytest.mark.parametrize("value", JUNK)
+def test_junk(value: str) -> None:
+    name = standardise_name(value)
+    assert name.original == value
+    assert name.display is None or name.display == nfc_clean(name.display)
+    assert isinstance(standardise_name(None, value, value), StdName)
+
+
+NAME_WORDS = st.sampled_from(
+    [
+        "Nguyễn",
+        "NGUYEN",
+        "trần",
+        "Lê",
+        "Văn",
+        "Thị",
+        "An",
+        "Anh",
+        "Chi",
+        "Chị",
+        "Mai",
+        "Hà",
+        "Ông",
+        "Bà",
+        "Chu",
+        "Mr.",
+        "Dr",
+        "M.",
+        "Jr.",
+        "III",
+        "Smith",
+        "O'Brien",
+        "Jean-Paul",
+        "A.",
+        "C.",
+        ",",
+        "-",
+        "/",
+        "2",
+        "µ",
+        "ß",
+        "(gọi",
+        "trước)",
+        "[x]",
+        "(",
+        ")",
+    ]
+)
+
+
+@given(st.lists(NAME_WORDS, max_size=6).map(" ".join))
+def test_display_of_realistic_names_is_a_fixed_point(value: str) -> None:
+    assert_display_is_a_fixed_point(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "display", "folded"),
+    [
+        ("Chị Lan", "Lan", "lan"),  # a title before one given name
+        ("A. Nguyễn Văn Bình", "Nguyễn Văn Bình", "nguyen van binh"),  # "A." is Anh
+        ("Nguyễn Văn An (gọi trước khi giao)", "Nguyễn Văn An", "nguyen van an"),
+        ("Lê Thị Hoa - giao giờ hành chính", "Lê Thị Hoa", "le thi hoa"),
+    ],
+)
+def test_shipping_labels(value: str, display: str, folded: str) -> None:
+    name = standardise_name(value)
+    assert (name.display, name.folded) == (display, folded)
+
+
+def test_first_and_last_boxes_as_people_fill_them() -> None:
+    assert standardise_name(None, "Anh Văn An", "Nguyễn").folded == "nguyen van an"  # title in the box
+    assert standardise_name(None, "Nguyễn", "Văn An").folded == "nguyen van an"  # boxes swapped
+    assert standardise_name(None, "Mr Alan", "Smith Jr").display == "Alan Smith"

@@ -1,0 +1,138 @@
+"""Phones: E.164 with the 2018 Vietnamese renumbering undone; invalid numbers keep their key."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mdm.standardise import StdPhone, nfc_clean, standardise_phone
+
+JUNK = ["\x00\x01", "\u200b\ufeff", "😀" * 3, "9" * 100_000, "+" * 1_000, "0" * 50, "\ud800", "‮123"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0381234567",
+        "038 123 4567",
+        "038.123.4567",
+        "(038) 123-4567",
+        "+84 38 123 4567",
+        "(+84) 038 123 4567",
+        "0084 38 123 4567",
+        "84381234567",
+        "+84381234567",
+        "038 123 4567 ext 12",
+        "0381234567x12",
+    ],
+)
+def test_written_forms_of_one_mobile(value: str) -> None:
+    assert standardise_phone(value) == StdPhone(value, "+84381234567", True, "mobile", ())
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["0168 123 4567", "+84 168 123 4567", "84 168 123 4567", "0084 168 123 4567", "+84 (0)168 1234567"],
+)
+def test_pre_2018_mobile_prefix_is_converted(value: str) -> None:
+    phone = standardise_phone(value)
+    assert (phone.e164, phone.is_valid, phone.flags) == (
+        "+84381234567",
+        True,
+        ("phone_old_vn_prefix_converted",),
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("0162", "+8432"),
+        ("0169", "+8439"),
+        ("0120", "+8470"),
+        ("0121", "+8479"),
+        ("0122", "+8477"),
+        ("0126", "+8476"),
+        ("0128", "+8478"),
+        ("0123", "+8483"),
+        ("0124", "+8484"),
+        ("0125", "+8485"),
+        ("0127", "+8481"),
+        ("0129", "+8482"),
+        ("0186", "+8456"),
+        ("0188", "+8458"),
+        ("0199", "+8459"),
+    ],
+)
+def test_every_old_prefix(old: str, new: str) -> None:
+    assert standardise_phone(f"{old}1234567").e164 == f"{new}1234567"
+
+
+def test_ten_digit_numbers_are_not_renumbered() -> None:
+    phone = standardise_phone("0123456789")  # 012 + 7 digits is not an old 0123 number
+    assert (phone.e164, phone.flags) == ("+84123456789", ("phone_invalid",))
+    assert standardise_phone("0912345678").e164 == "+84912345678"
+
+
+def test_fixed_line_and_other_regions() -> None:
+    assert standardise_phone("028 3823 4567") == StdPhone(
+        "028 3823 4567", "+842838234567", True, "fixed_line", ()
+    )
+    assert standardise_phone("+1 415 555 2671").e164 == "+14155552671"
+    assert standardise_phone("(415) 555-2671", "US").e164 == "+14155552671"
+    assert standardise_phone("+44 20 7946 0000", None).line_type == "fixed_line"
+    assert standardise_phone("0381234567", None).flags == ("phone_unparseable",)
+
+
+def test_invalid_numbers_keep_their_e164() -> None:
+    # 052 is a mobile range phonenumbers does not know yet: still a mobile for matching.
+    assert standardise_phone("0521234567") == StdPhone(
+        "0521234567", "+84521234567", False, "mobile", ("phone_invalid",)
+    )
+    assert standardise_phone("+84 1234567").flags == ("phone_invalid",)
+    assert standardise_phone("+84 1234567").line_type == "other"
+
+
+def test_several_numbers_in_one_field_use_the_first() -> None:
+    phone = standardise_phone("0912 345 678 / 0987 654 321")
+    assert (phone.e164, phone.flags) == ("+84912345678", ("phone_multiple",))
+
+
+@pytest.mark.parametrize(
+    "value", ["n/a", "123", "abc", "0000000000", "+84 000 000 000", "12-34", "1111111111"]
+)
+def test_garbage_is_unparseable(value: str) -> None:
+    assert standardise_phone(value) == StdPhone(value, None, False, None, ("phone_unparseable",))
+
+
+@pytest.mark.parametrize("value", [None, "", "  ", "\t"])
+def test_blank_is_not_an_error(value: str | None) -> None:
+    assert standardise_phone(value) == StdPhone(value, None, False, None, ())
+
+
+PHONE_LIKE = st.from_regex(r"[+0-9 ().-]{0,20}", fullmatch=True)
+
+
+@given(st.none() | st.text() | PHONE_LIKE, st.sampled_from(["VN", "US", "GB", None, "vn", "ZZ"]))
+def test_never_raises_and_e164_is_a_fixed_point(value: str | None, region: str | None) -> None:
+    phone = standardise_phone(value, region)
+    assert phone.original == value
+    assert phone.line_type in {None, "mobile", "fixed_line", "other"}
+    if phone.e164 is not None:
+        assert phone.e164.startswith("+") and phone.e164[1:].isdigit()
+        again = standardise_phone(phone.e164, region)
+        assert (again.e164, again.is_valid, again.line_type) == (phone.e164, phone.is_valid, phone.line_type)
+    else:
+        assert not phone.is_valid
+        assert ("phone_unparseable" in phone.flags) is (nfc_clean(value) is not None)
+
+
+@pytest.mark.parametrize("value", JUNK)
+def test_junk(value: str) -> None:
+    assert standardise_phone(value).original == value
+
+
+def test_country_code_written_without_plus() -> None:
+    assert standardise_phone("1-646-705-1859").e164 == "+16467051859"
+    assert standardise_phone("61462594583").e164 == "+61462594583"  # a JSON number that lost its "+"
+    assert standardise_phone("912345678").e164 == "+84912345678"  # a national number without its 0
