@@ -79,6 +79,10 @@ class ComparisonSpec(_Strict):
     column: MatchColumn | None = None
     term_frequency: bool = False
     thresholds: tuple[float, ...] = ()
+    # A pair whose values disagree here is never linked automatically, however much else
+    # agrees; it goes to review. For names: family members share an address, a landline and
+    # sometimes an email, and must not be merged for that.
+    must_agree: bool = False
 
     @model_validator(mode="after")
     def _column_when_needed(self) -> ComparisonSpec:

@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -128,7 +129,9 @@ def evaluate_cmd(
     con = database.connect(_existing_db(db))
     try:
         m = exports.evaluate_against_truth(con, truth)
-    except Exception as e:  # a malformed truth file surfaces as a DuckDB error
+    except MDMError as e:
+        raise _fail(e) from None
+    except duckdb.Error as e:  # a malformed truth file surfaces as a DuckDB error
         err_console.print(f"[bold red]error:[/] {truth}: cannot evaluate: {e}")
         raise typer.Exit(code=2) from None
     finally:
@@ -156,4 +159,7 @@ def evaluate_cmd(
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # Splink warns about every level EM could not observe (common for sparse fields such as
+    # tax_id); those are expected and the defaults it falls back on are fine.
+    logging.getLogger("splink").setLevel(logging.ERROR)
     app()

@@ -42,6 +42,12 @@ class ConflictError(MDMError):
     code = "conflict"
 
 
+class InvalidInputError(MDMError):
+    """A value given by the user (a truth file, a request field) cannot be used as it is."""
+
+    code = "invalid_input"
+
+
 class ModelError(MDMError):
     """Training or applying the Splink model failed."""
 

@@ -20,7 +20,10 @@ DIALECT = "duckdb"
 def _level(sql: str, label: str, *, tf: str | None = None) -> cll.CustomLevel:
     level = cll.CustomLevel(sql, label_for_charts=label, base_dialect_str=DIALECT)
     if tf is not None:
-        level.configure(tf_adjustment_column=tf, tf_adjustment_weight=1.0)
+        # The level's own u is the base the value's frequency adjusts: Splink would otherwise
+        # borrow the u of some plain-equality level of the comparison, which for a level
+        # split by type (mobile vs landline) is the wrong population.
+        level.configure(tf_adjustment_column=tf, tf_adjustment_weight=1.0, disable_tf_exact_match_detection=True)
     return level
 
 
@@ -61,8 +64,17 @@ def _person_name(spec: ComparisonSpec) -> list[cll.ComparisonLevelCreator]:
             "same family and given name (middle differs or spacing)",
         ),
         _level(
+            '("family_l" = "family_r" AND levenshtein("given_l", "given_r") <= 1)'
+            ' OR ("given_l" = "given_r" AND levenshtein("family_l", "family_r") <= 1)',
+            "same family and given name but one typo",
+        ),
+        _level(
             f'{_jw("name_nospace")} >= {hi} OR {_jw("name_key")} >= {hi}',
             f"name Jaro-Winkler >= {hi}",
+        ),
+        _level(
+            f"{_words_within('name_key')} = 1",
+            "all words of one name within the other (given name only, extra names)",
         ),
         _level(
             '"family_l" = "family_r" AND (length("given_l") = 1 OR length("given_r") = 1)'
@@ -76,6 +88,14 @@ def _person_name(spec: ComparisonSpec) -> list[cll.ComparisonLevelCreator]:
         _level('"family_l" = "family_r"', "same family name only"),
         _else(),
     ]
+
+
+def _words_within(column: str) -> str:
+    """Share of the shorter value's distinct words found in the other (overlap coefficient):
+    1 when one is contained in the other whatever the word order."""
+    left = f"list_distinct(string_split({_l(column)}, ' '))"
+    right = f"list_distinct(string_split({_r(column)}, ' '))"
+    return f"(len(list_intersect({left}, {right})) / least(len({left}), len({right})))"
 
 
 def _date_of_birth(spec: ComparisonSpec) -> list[cll.ComparisonLevelCreator]:
@@ -100,6 +120,10 @@ def _phone(spec: ComparisonSpec) -> list[cll.ComparisonLevelCreator]:
         _level('"phone_l" = "phone_r" AND "phone_type_l" = \'mobile\'', "same mobile number", tf=tf),
         _level('"phone_l" = "phone_r"', "same landline or other number", tf=tf),
         _level('levenshtein("phone_l", "phone_r") <= 1', "one digit different"),
+        _level(
+            'right("phone_l", 9) = right("phone_r", 9)',
+            "same number under another country code (written without one)",
+        ),
         _else(),
     ]
 
@@ -109,7 +133,7 @@ def _email(spec: ComparisonSpec) -> list[cll.ComparisonLevelCreator]:
     l, r = _l("email_key"), _r("email_key")
     return [
         _null("email_key"),
-        _level(f'{l} = {r} AND "email_local_digits_l"', "same email (local part has digits)", tf=tf),
+        _level(f'{l} = {r} AND "email_local_digits_l"', "same email (local part has digits)"),
         _level(f"{l} = {r}", "same email (name-only local part)", tf=tf),
         _level(f'{_jw("email_key")} >= 0.92', "email Jaro-Winkler >= 0.92"),
         _level(f"split_part({l}, '@', 1) = split_part({r}, '@', 1)", "same local part, other domain"),
@@ -126,6 +150,10 @@ def _address(spec: ComparisonSpec) -> list[cll.ComparisonLevelCreator]:
         _level(
             f'"house_number_l" = "house_number_r" AND {_jw("street")} >= {hi}',
             f"same house number, street Jaro-Winkler >= {hi}",
+        ),
+        _level(
+            f"{_words_within('address_norm')} >= 0.8 AND least(len(string_split({l}, ' ')), len(string_split({r}, ' '))) >= 3",
+            "most words of one address within the other (any order)",
         ),
         _level(f'{_jw("address_norm")} >= {hi}', f"address Jaro-Winkler >= {hi}"),
         _level(f'{_jw("address_norm")} >= {lo}', f"address Jaro-Winkler >= {lo}"),
@@ -173,6 +201,16 @@ _KINDS = {
     "jaro_winkler": _jaro_winkler,
     "identifier": _identifier,
 }
+
+
+# How many of a kind's lowest levels mean "the values disagree" (gamma 0 is the else level).
+# For names the weak fuzzy level and "same family name only" disagree too: Vietnamese names
+# share family names and syllables, so those levels are reached by different people.
+_DISAGREEING_LEVELS = {"person_name": 3}
+
+
+def disagreeing_gammas(spec: ComparisonSpec) -> tuple[int, ...]:
+    return tuple(range(_DISAGREEING_LEVELS.get(spec.kind, 1)))
 
 
 def compile_comparison(spec: ComparisonSpec) -> ComparisonCreator:

@@ -8,20 +8,28 @@ learns (see SPLINK5.md: EM blocked on names learns that namesakes match).
 from __future__ import annotations
 
 import logging
+import math
 import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 from splink import DuckDBAPI, Linker, block_on
 
 from matching_rules import MatchingSpec, matching_fingerprint
 from mdm.errors import ModelError
-from mdm.linking.comparisons import compile_settings
+from mdm.linking.comparisons import compile_settings, disagreeing_gammas
 from mdm.store import work as work_sql
 
 logger = logging.getLogger(__name__)
+
+_PRIOR_ITERATIONS = 200
+_REFINE_ROUNDS = 3
+# Never let the correction take u below this share of what was observed: u is estimated from
+# a sample, and a level whose observed u is nearly all matches must not become infinitely strong.
+_U_FLOOR = 0.05
 
 
 @dataclass(frozen=True)
@@ -56,10 +64,77 @@ def train(work: duckdb.DuckDBPyConnection, spec: MatchingSpec, model_id: str) ->
                 linker.training.estimate_parameters_using_expectation_maximisation(
                     block_on(*cols), max_pairs=training.em_max_pairs
                 )
-            settings = linker.misc.save_model_to_json()
+            settings = _refine(work, linker.misc.save_model_to_json(), spec)
     except Exception as e:  # Splink raises many types; wrap once, here
         raise ModelError(f"training the model failed: {e}") from e
     return Model(model_id, matching_fingerprint(spec), settings)
+
+
+def _refine(work: duckdb.DuckDBPyConnection, settings: dict[str, Any], spec: MatchingSpec) -> dict[str, Any]:
+    """Fit the prior and take the matches out of u, alternately, until both settle.
+
+    u from random sampling estimates P(level | random pair) = prior * m + (1 - prior) * u. In
+    customer data every customer has a few records, so the prior is of the same order as u
+    for identifying values (a mobile number, an email) and the sampled u is mostly matches:
+    left as is, agreeing on a mobile number is worth two bits less than it should be.
+    """
+    observed = {
+        (c, lv): level["u_probability"]
+        for c, comparison in enumerate(settings["comparisons"])
+        for lv, level in enumerate(comparison["comparison_levels"])
+        if isinstance(level.get("u_probability"), float) and isinstance(level.get("m_probability"), float)
+    }
+    prior = _fit_prior(work, settings, spec)
+    for _ in range(_REFINE_ROUNDS):
+        for (c, lv), u_observed in observed.items():
+            level = settings["comparisons"][c]["comparison_levels"][lv]
+            u = (u_observed - prior * level["m_probability"]) / (1 - prior)
+            level["u_probability"] = max(u, u_observed * _U_FLOOR)
+        settings["probability_two_random_records_match"] = prior
+        prior = _fit_prior(work, settings, spec)
+    settings["probability_two_random_records_match"] = prior
+    return settings
+
+
+def _fit_prior(work: duckdb.DuckDBPyConnection, settings: dict[str, Any], spec: MatchingSpec) -> float:
+    """Refine the prior by maximum likelihood over the blocked pairs, m and u held fixed.
+
+    The deterministic-rule estimate depends on a guessed recall for those rules and is easily
+    off by an order of magnitude (too few records carry a national id, say). With m and u
+    known, the prior that explains the data is the fixed point of
+    ``prior = sum(match probability over all pairs) / number of pairs``; pairs the blocking
+    rules never produce have a negligible probability, so summing over blocked pairs whose
+    evidence favours a match (Bayes factor > 1) suffices.
+    """
+    start = float(settings["probability_two_random_records_match"])
+    start_weight = math.log2(start / (1 - start))
+    linker = _linker(work, _with_current_blocking(settings, spec))
+    predictions = linker.inference.predict(threshold_match_weight=start_weight)
+    weights = work_sql.match_weights(work, predictions.physical_name)
+    predictions.drop_table_from_database_and_remove_from_cache()
+    log2_bayes = weights - start_weight
+    n = work_sql.record_count(work)
+    total_pairs = n * (n - 1) / 2
+    if total_pairs == 0 or log2_bayes.size == 0:
+        return start
+    prior = start
+    for _ in range(_PRIOR_ITERATIONS):
+        odds = np.exp2(np.clip(log2_bayes + math.log2(prior / (1 - prior)), -60, 60))
+        new = float(np.sum(odds / (1 + odds)) / total_pairs)
+        new = min(max(new, 1e-12), 0.5)
+        converged = abs(new - prior) <= 1e-6 * prior
+        prior = new
+        if converged:
+            break
+    logger.info("prior: %.3g from deterministic rules, %.3g fitted over blocked pairs", start, prior)
+    return prior
+
+
+def _with_current_blocking(settings: dict[str, Any], spec: MatchingSpec) -> dict[str, Any]:
+    """Blocking decides which pairs are scored, not what they score: take it from the current
+    rules, so changing it needs no retraining."""
+    compiled = compile_settings(spec).get_settings("duckdb").as_dict()
+    return {**settings, "blocking_rules_to_generate_predictions": compiled["blocking_rules_to_generate_predictions"]}
 
 
 def predict(work: duckdb.DuckDBPyConnection, model: Model, spec: MatchingSpec) -> pa.Table:
@@ -67,12 +142,7 @@ def predict(work: duckdb.DuckDBPyConnection, model: Model, spec: MatchingSpec) -
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            settings = dict(model.settings)
-            # Blocking decides which pairs are scored, not what they score: take it from the
-            # current rules, so changing it needs no retraining.
-            compiled = compile_settings(spec).get_settings("duckdb").as_dict()
-            settings["blocking_rules_to_generate_predictions"] = compiled["blocking_rules_to_generate_predictions"]
-            linker = _linker(work, settings)
+            linker = _linker(work, _with_current_blocking(model.settings, spec))
             predictions = linker.inference.predict(threshold_match_probability=spec.thresholds.review)
     except Exception as e:
         raise ModelError(f"scoring pairs failed: {e}") from e
@@ -81,6 +151,7 @@ def predict(work: duckdb.DuckDBPyConnection, model: Model, spec: MatchingSpec) -
         predictions.physical_name,
         [c.name for c in spec.comparisons],
         auto_link=spec.thresholds.auto_link,
+        must_agree={c.name: disagreeing_gammas(c) for c in spec.comparisons if c.must_agree},
     )
 
 

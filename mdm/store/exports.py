@@ -11,13 +11,16 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from mdm.errors import InvalidInputError
+from mdm.store.database import fetch_one
+
 
 def export_xref(con: duckdb.DuckDBPyConnection, out: Path) -> int:
     con.execute(
         "COPY (SELECT source, source_id, golden_id FROM xref ORDER BY source, source_id) TO ? (HEADER, DELIMITER ',')",
         [str(out)],
     )
-    (n,) = con.execute("SELECT count(*) FROM xref").fetchone()
+    (n,) = fetch_one(con, "SELECT count(*) FROM xref")
     return int(n)
 
 
@@ -65,7 +68,8 @@ def evaluate_against_truth(con: duckdb.DuckDBPyConnection, truth: Path) -> dict[
         "CREATE OR REPLACE TEMP TABLE eval_joined AS SELECT x.golden_id, t.entity_id, x.source, x.source_id"
         " FROM xref x JOIN eval_truth t USING (source, source_id)"
     )
-    row = con.execute(
+    row = fetch_one(
+        con,
         """
         WITH pred AS (SELECT count(*) AS n FROM eval_joined GROUP BY golden_id),
              tru AS (SELECT count(*) AS n FROM eval_joined GROUP BY entity_id),
@@ -82,9 +86,14 @@ def evaluate_against_truth(con: duckdb.DuckDBPyConnection, truth: Path) -> dict[
             (SELECT count(*) FROM pred),
             (SELECT count(*) FROM tru),
             (SELECT count(*) FROM gsets JOIN esets USING (m))
-        """
-    ).fetchone()
+        """,
+    )
     truth_rows, xref_rows, evaluated, predicted, true_pairs, tp, clusters, entities, exact = (int(v) for v in row)
+    if evaluated == 0:
+        raise InvalidInputError(
+            f"{truth}: none of its {truth_rows:,} (source, source_id) keys is in the database's xref"
+            f" ({xref_rows:,} keys): nothing to evaluate"
+        )
     precision = tp / predicted if predicted else 1.0
     recall = tp / true_pairs if true_pairs else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0

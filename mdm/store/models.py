@@ -7,7 +7,7 @@ from typing import Any
 
 import duckdb
 
-from mdm.store.database import now
+from mdm.store.database import fetch_one, now
 
 
 def save_model(
@@ -27,11 +27,12 @@ def save_model(
 
 def latest_model(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
     """The newest model that a successful run used (or trained)."""
-    row = con.execute(
+    row = fetch_one(
+        con,
         "SELECT m.model_id, m.fingerprint, m.settings FROM models m"
         " JOIN runs r ON r.model_id = m.model_id AND r.status = 'succeeded'"
-        " ORDER BY r.finished_at DESC LIMIT 1"
-    ).fetchone()
+        " ORDER BY r.finished_at DESC LIMIT 1",
+    )
     if row is None:
         return None
     return {"model_id": row[0], "fingerprint": row[1], "settings": json.loads(row[2])}

@@ -7,7 +7,7 @@ from typing import Any
 
 import duckdb
 
-from mdm.store.database import now
+from mdm.store.database import fetch_dicts, now
 
 _RUN_COLUMNS = (
     "run_id, kind, status, started_at, finished_at, sources_path, rules_path, model_id, retrained,"
@@ -58,8 +58,7 @@ def fail_interrupted_runs(con: duckdb.DuckDBPyConnection) -> int:
     return len(rows)
 
 
-def _as_dict(row: tuple[Any, ...], description: list[Any]) -> dict[str, Any]:
-    out = dict(zip([d[0] for d in description], row, strict=True))
+def _decoded(out: dict[str, Any]) -> dict[str, Any]:
     for key in ("counts", "stage_seconds"):
         if isinstance(out.get(key), str):
             out[key] = json.loads(out[key])
@@ -67,21 +66,19 @@ def _as_dict(row: tuple[Any, ...], description: list[Any]) -> dict[str, Any]:
 
 
 def get_run(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any] | None:
-    cur = con.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE run_id = ?", [run_id])
-    row = cur.fetchone()
-    return _as_dict(row, cur.description) if row else None
+    rows = fetch_dicts(con, f"SELECT {_RUN_COLUMNS} FROM runs WHERE run_id = ?", [run_id])
+    return _decoded(rows[0]) if rows else None
 
 
 def list_runs(con: duckdb.DuckDBPyConnection, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
-    cur = con.execute(
-        f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY started_at DESC, run_id DESC LIMIT ? OFFSET ?", [limit, offset]
+    rows = fetch_dicts(
+        con, f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY started_at DESC, run_id DESC LIMIT ? OFFSET ?", [limit, offset]
     )
-    return [_as_dict(r, cur.description) for r in cur.fetchall()]
+    return [_decoded(r) for r in rows]
 
 
 def latest_successful_run(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
-    cur = con.execute(
-        f"SELECT {_RUN_COLUMNS} FROM runs WHERE status = 'succeeded' ORDER BY finished_at DESC LIMIT 1"
+    rows = fetch_dicts(
+        con, f"SELECT {_RUN_COLUMNS} FROM runs WHERE status = 'succeeded' ORDER BY finished_at DESC LIMIT 1"
     )
-    row = cur.fetchone()
-    return _as_dict(row, cur.description) if row else None
+    return _decoded(rows[0]) if rows else None

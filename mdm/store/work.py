@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from matching_rules import MATCH_COLUMNS
@@ -32,8 +33,15 @@ def load_std_records(work: duckdb.DuckDBPyConnection, std: pa.Table) -> int:
     work.execute(
         f"CREATE OR REPLACE TABLE {INPUT_TABLE} AS SELECT record_key AS unique_id, {columns} FROM {STD_TABLE}"
     )
-    (count,) = work.execute(f"SELECT count(*) FROM {INPUT_TABLE}").fetchone()
-    return int(count)
+    return record_count(work)
+
+
+def record_count(work: duckdb.DuckDBPyConnection) -> int:
+    return int(work.execute(f"SELECT count(*) FROM {INPUT_TABLE}").fetchall()[0][0])
+
+
+def match_weights(work: duckdb.DuckDBPyConnection, predict_table: str) -> np.ndarray:
+    return work.sql(f"SELECT match_weight FROM {predict_table}").fetchnumpy()["match_weight"]
 
 
 def scored_pairs(
@@ -42,6 +50,7 @@ def scored_pairs(
     comparisons: Sequence[str],
     *,
     auto_link: float,
+    must_agree: dict[str, Sequence[int]],
 ) -> pa.Table:
     """Pairs from Splink's predictions with an outcome and a per-comparison explanation.
 
@@ -54,13 +63,16 @@ def scored_pairs(
         weight = f"mw_{name}" + (f" + coalesce(mw_tf_adj_{name}, 0)" if f"mw_tf_adj_{name}" in cols else "")
         parts.append(f"{name} := struct_pack(gamma := gamma_{name}, match_weight := round({weight}, 6))")
     explanation = f"to_json(struct_pack({', '.join(parts)}))"
+    disagree = " OR ".join(
+        f"gamma_{name} IN ({', '.join(str(int(g)) for g in gammas)})" for name, gammas in must_agree.items()
+    ) or "false"
     sql = f"""
         SELECT least(unique_id_l, unique_id_r) AS record_key_l,
                greatest(unique_id_l, unique_id_r) AS record_key_r,
                match_weight, match_probability,
-               CASE WHEN match_probability >= ? THEN 'auto_link' ELSE 'review' END AS outcome,
+               CASE WHEN match_probability >= ? AND NOT ({disagree}) THEN 'auto_link' ELSE 'review' END AS outcome,
                {explanation} AS explanation
         FROM {predict_table}
         ORDER BY match_probability DESC, record_key_l, record_key_r
     """
-    return work.execute(sql, [auto_link]).fetch_arrow_table()
+    return work.sql(sql, params=[auto_link]).to_arrow_table()
