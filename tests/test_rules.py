@@ -1,0 +1,91 @@
+"""The packaged rules load, compile into Splink settings, and fail loudly on a typo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from matching_rules import DEFAULT_RULES, MATCH_COLUMNS, RulesError, load_rules, matching_fingerprint
+from mdm.linking.comparisons import compile_settings, disagreeing_gammas
+from mdm.store.tables import SCHEMAS
+from mdm.store.work import _DERIVED
+
+
+def _write(tmp_path: Path, data: dict) -> Path:
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _default() -> dict:
+    return yaml.safe_load(DEFAULT_RULES.read_text(encoding="utf-8"))
+
+
+def test_default_rules_load_and_compile_to_splink_settings():
+    spec = load_rules()
+    settings = compile_settings(spec.matching).get_settings("duckdb").as_dict()
+    assert [c["output_column_name"] for c in settings["comparisons"]] == [c.name for c in spec.matching.comparisons]
+    assert len(settings["blocking_rules_to_generate_predictions"]) == len(spec.matching.blocking)
+
+
+def test_every_match_column_is_produced_by_the_standardised_record():
+    std_columns = set(SCHEMAS["std_records"].names)
+    assert set(MATCH_COLUMNS) <= std_columns | set(_DERIVED)
+
+
+def test_name_guard_marks_the_disagreeing_levels():
+    name = next(c for c in load_rules().matching.comparisons if c.name == "name")
+    assert name.must_agree
+    assert disagreeing_gammas(name) == (0, 1, 2)
+
+
+def test_unknown_key_names_the_file_and_the_key(tmp_path):
+    data = _default()
+    data["matching"]["comparisons"][0]["term_frequncy"] = True
+    path = _write(tmp_path, data)
+    with pytest.raises(RulesError) as e:
+        load_rules(path)
+    assert str(path) in str(e.value)
+    assert "matching.comparisons.0.term_frequncy" in str(e.value)
+    assert "unknown key" in str(e.value)
+
+
+def test_blocking_on_an_unknown_column_is_refused(tmp_path):
+    data = _default()
+    data["matching"]["blocking"].append(["phone_number"])
+    with pytest.raises(RulesError, match="matching.blocking"):
+        load_rules(_write(tmp_path, data))
+
+
+def test_thresholds_out_of_order_are_refused(tmp_path):
+    data = _default()
+    data["matching"]["thresholds"] = {"auto_link": 0.5, "review": 0.9}
+    with pytest.raises(RulesError, match="review must be below"):
+        load_rules(_write(tmp_path, data))
+
+
+def test_collect_all_must_come_last(tmp_path):
+    data = _default()
+    data["survivorship"]["all_phones"] = {"field": "phone", "rules": ["collect_all", "most_recent"]}
+    with pytest.raises(RulesError, match="collect_all must be the last rule"):
+        load_rules(_write(tmp_path, data))
+
+
+def test_fingerprint_ignores_thresholds_but_not_comparisons(tmp_path):
+    base = matching_fingerprint(load_rules().matching)
+    data = _default()
+    data["matching"]["thresholds"]["auto_link"] = 0.99
+    assert matching_fingerprint(load_rules(_write(tmp_path, data)).matching) == base
+    data["matching"]["comparisons"][0]["term_frequency"] = False
+    assert matching_fingerprint(load_rules(_write(tmp_path, data)).matching) != base
+
+
+def test_missing_and_malformed_files_are_rules_errors(tmp_path):
+    with pytest.raises(RulesError, match="cannot read"):
+        load_rules(tmp_path / "absent.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("matching: [unclosed", encoding="utf-8")
+    with pytest.raises(RulesError, match="not valid YAML"):
+        load_rules(bad)
