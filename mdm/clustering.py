@@ -42,6 +42,18 @@ COMPATIBLE = {
 }
 
 
+def conflicting_identifier(
+    left: Mapping[str, set[str]], right: Mapping[str, set[str]], fields: Sequence[str]
+) -> str | None:
+    """The reason two groups of records cannot be one customer: both know an identifier and no
+    value of one is compatible with a value of the other."""
+    for f in fields:
+        va, vb = left.get(f), right.get(f)
+        if va and vb and not any(COMPATIBLE[f](x, y) for x in va for y in vb):
+            return f"different {f}"
+    return None
+
+
 @dataclass
 class _Cluster:
     members: list[str]
@@ -83,11 +95,7 @@ class _Clusters:
         ca, cb = self.clusters[a], self.clusters[b]
         if ca.forbidden.intersection(cb.members) or cb.forbidden.intersection(ca.members):
             return "cannot_link"
-        for f in self.fields:
-            va, vb = ca.values.get(f), cb.values.get(f)
-            if va and vb and not any(COMPATIBLE[f](x, y) for x in va for y in vb):
-                return f"different {f}"
-        return None
+        return conflicting_identifier(ca.values, cb.values, self.fields)
 
     def union(self, a: str, b: str) -> None:
         ca, cb = self.clusters[a], self.clusters[b]

@@ -13,7 +13,7 @@ from mdm.sources import SourceSpec, read_source
 class Accepted:
     source: SourceSpec
     source_id: str
-    row_number: int
+    row_number: int | None  # None for a record posted through the API
     values: dict[str, str | None]
 
 
@@ -28,9 +28,11 @@ class Quarantined:
 
 @dataclass
 class SourceCounts:
-    read: int = 0
-    accepted: int = 0
-    quarantined: int = 0
+    read: int = 0  # file rows
+    accepted: int = 0  # file rows accepted
+    quarantined: int = 0  # file rows quarantined, each with a reason
+    posted: int = 0  # records posted through the API, taken as the newest version of their key
+    superseded: int = 0  # accepted file rows replaced by a posted version of the same key
 
 
 @dataclass
@@ -91,3 +93,32 @@ def ingest(sources: list[SourceSpec]) -> Ingested:
                 counts.quarantined += 1
                 out.quarantined.append(item)
     return out
+
+
+def merge_posted(ingested: Ingested, sources: list[SourceSpec], posted: list[tuple[str, str, str]]) -> int:
+    """Add records posted through the API (source, source_id, raw JSON) to a run's input.
+
+    A posted record is the newest version its source system sent, so it replaces a file row
+    with the same key. Posts to a source the config no longer lists are left out (and
+    counted in the return value) but stay stored.
+    """
+    by_name = {s.name: s for s in sources}
+    index = {(a.source.name, a.source_id): i for i, a in enumerate(ingested.accepted)}
+    replaced: set[int] = set()
+    extra: list[Accepted] = []
+    unknown = 0
+    for source, source_id, raw in posted:
+        spec = by_name.get(source)
+        if spec is None:
+            unknown += 1
+            continue
+        counts = ingested.counts.setdefault(source, SourceCounts())
+        counts.posted += 1
+        values = json.loads(raw)
+        i = index.get((source, source_id))
+        if i is not None:
+            counts.superseded += 1
+            replaced.add(i)
+        extra.append(Accepted(spec, source_id, None, values))
+    ingested.accepted = [a for i, a in enumerate(ingested.accepted) if i not in replaced] + extra
+    return unknown

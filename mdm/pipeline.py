@@ -14,7 +14,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,11 +26,11 @@ import pyarrow.compute as pc
 from matching_rules import RulesError, RulesSpec, load_rules, matching_fingerprint
 from mdm import clustering, golden
 from mdm.errors import ConfigError, MDMError, RunFailedError
-from mdm.ingest import Ingested, Quarantined, SourceCounts, ingest, raw_json
+from mdm.ingest import Ingested, Quarantined, SourceCounts, ingest, merge_posted, raw_json
 from mdm.linking import model as linking
-from mdm.sources import SourcesConfig, load_sources
+from mdm.sources import SourcesConfig, load_sources, sources_to_json
 from mdm.standardise.record import standardise_record
-from mdm.store import database, models, results, runs
+from mdm.store import database, models, records, results, runs
 from mdm.store import work as work_sql
 from mdm.store.tables import to_arrow
 
@@ -51,6 +51,8 @@ class RunReport:
     review_items: int = 0
     golden_records: int = 0
     golden_changes: dict[str, int] = field(default_factory=dict)
+    posted_unknown_source: int = 0
+    inputs_read_at: dt.datetime | None = None
     model_id: str | None = None
     retrained: bool = False
     train_reason: str | None = None
@@ -60,6 +62,7 @@ class RunReport:
         return {
             "sources": {k: vars(v) for k, v in self.sources.items()},
             "records": self.records,
+            "posted_unknown_source": self.posted_unknown_source,
             "pairs_scored": self.pairs_scored,
             "auto_links": self.auto_links,
             "blocked_links": self.blocked_links,
@@ -68,6 +71,15 @@ class RunReport:
             "golden_changes": self.golden_changes,
             "train_reason": self.train_reason,
         }
+
+
+@dataclass
+class PublishHooks:
+    """How a run's publish fits a live service: the writer's lock, held while the results are
+    swapped in, and what to do (still holding it) once they are."""
+
+    lock: AbstractContextManager[Any] = field(default_factory=nullcontext)
+    after: Callable[[RunReport], None] = lambda report: None
 
 
 def new_run_id() -> str:
@@ -129,7 +141,7 @@ def _standardise(ingested: Ingested, today: dt.date, run_id: str) -> tuple[list[
                 "record_key": std["record_key"],
                 "source": rec.source.name,
                 "source_id": rec.source_id,
-                "row_number": rec.row_number,
+                "row_number": rec.row_number,  # None: posted through the API
                 "raw": raw_json(rec.values),
                 "run_id": run_id,
                 "loaded_at": loaded_at,
@@ -162,18 +174,32 @@ def reconcile(
     progress: Progress | None = None,
     today: dt.date | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
+    run_id: str | None = None,
+    publish: PublishHooks | None = None,
 ) -> RunReport:
-    """Run a full batch reconciliation and publish it atomically. Raises MDMError subclasses."""
+    """Run a full batch reconciliation and publish it atomically. Raises MDMError subclasses.
+
+    ``run_id`` names a run the caller already recorded as running (the service does, so the
+    run is visible before it starts); ``publish`` lets the service serialise the swap with its
+    own writes.
+    """
     sources: SourcesConfig = load_sources(sources_path)
     rules = _load_rules(Path(rules_path) if rules_path else None)
     own_con = con is None
     con = con or database.connect(db_path)
     try:
-        runs.fail_interrupted_runs(con)
-        report = RunReport(run_id=new_run_id())
-        runs.start_run(con, report.run_id, "batch", str(sources.path), str(rules_path or "default"))
+        if run_id is None:
+            runs.fail_interrupted_runs(con)
+            report = RunReport(run_id=new_run_id())
+            runs.start_run(con, report.run_id, "batch", str(sources.path), str(rules_path or "default"))
+        else:
+            report = RunReport(run_id=run_id)
+        runs.record_sources(con, report.run_id, str(sources.path), sources_to_json(sources))
         try:
-            _run(con, sources, rules, report, retrain=retrain, progress=progress, today=today or dt.date.today())
+            _run(
+                con, sources, rules, report, retrain=retrain, progress=progress, today=today or dt.date.today(),
+                publish=publish or PublishHooks(),
+            )
         except BaseException as e:
             report.status = "failed"
             message = str(e) if isinstance(e, MDMError) else f"{type(e).__name__}: {e}"
@@ -197,13 +223,16 @@ def _run(
     retrain: bool,
     progress: Progress | None,
     today: dt.date,
+    publish: PublishHooks,
 ) -> None:
     stages = _Stages(report, progress)
     spec = rules.matching
     run_id = report.run_id
 
     with stages.stage("read"):
+        report.inputs_read_at = database.now()
         ingested = ingest(sources.sources)
+        report.posted_unknown_source = merge_posted(ingested, sources.sources, records.posted_records(con))
     with stages.stage("standardise"):
         std_rows, raw_rows = _standardise(ingested, today, run_id)
         report.sources = ingested.counts
@@ -221,6 +250,7 @@ def _run(
         report.model_id = model.model_id
         with stages.stage("predict"):
             pairs = linking.predict(work, model, spec)
+            term_frequencies = work_sql.term_frequencies(work, linking.tf_columns(model.settings))
     finally:
         work.close()
     report.pairs_scored = pairs.num_rows
@@ -282,6 +312,7 @@ def _run(
             "pairs": pairs,
             "xref": to_arrow("xref", build.xref),
             "golden_lineage": to_arrow("golden_lineage", build.lineage),
+            "term_frequencies": term_frequencies,
         }
 
         def finish(c: duckdb.DuckDBPyConnection) -> None:
@@ -295,9 +326,11 @@ def _run(
                 counts=report.counts(), stage_seconds=report.stage_seconds,
             )
 
-        results.publish_run(
-            con, tables=tables, golden=to_arrow("golden_records", build.golden), review=review, finish=finish
-        )
+        with publish.lock:
+            results.publish_run(
+                con, tables=tables, golden=to_arrow("golden_records", build.golden), review=review, finish=finish
+            )
+            publish.after(report)
 
 
 def _review_items(pairs: pa.Table, assignment: dict[str, int], run_id: str) -> pa.Table:

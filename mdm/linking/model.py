@@ -166,3 +166,14 @@ def level_labels(settings: dict[str, Any]) -> dict[str, dict[int, str]]:
             labels[len(non_null) - 1 - i] = level.get("label_for_charts") or level.get("sql_condition", "")
         out[comparison["output_column_name"]] = labels
     return out
+
+
+def tf_columns(settings: dict[str, Any]) -> list[str]:
+    """Columns whose term frequencies the model's levels adjust for."""
+    columns = {
+        level["tf_adjustment_column"]
+        for comparison in settings.get("comparisons", [])
+        for level in comparison["comparison_levels"]
+        if level.get("tf_adjustment_column")
+    }
+    return sorted(columns)

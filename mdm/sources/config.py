@@ -7,6 +7,7 @@ format, duplicate name) fails with the file, the source and the key named.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Literal
 
@@ -152,3 +153,13 @@ def load_sources(path: str | Path) -> SourcesConfig:
     except yaml.YAMLError as e:
         raise ConfigError(f"{path}: not valid YAML: {e}") from e
     return parse_sources(raw, path)
+
+
+def sources_to_json(config: SourcesConfig) -> str:
+    """The validated config as JSON, to store with a run; :func:`sources_from_json` reads it back."""
+    return json.dumps({"path": str(config.path.resolve()), "config": config.model_dump(mode="json")})
+
+
+def sources_from_json(text: str) -> SourcesConfig:
+    stored = json.loads(text)
+    return parse_sources(stored["config"], Path(stored["path"]))

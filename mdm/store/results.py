@@ -16,7 +16,9 @@ import pyarrow as pa
 from mdm.store.database import transaction
 
 # Tables a run replaces wholesale.
-REPLACED = ("source_records", "std_records", "quarantine", "pairs", "xref", "golden_lineage")
+REPLACED = (
+    "source_records", "std_records", "quarantine", "pairs", "xref", "golden_lineage", "term_frequencies",
+)
 
 
 def previous_xref(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

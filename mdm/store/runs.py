@@ -7,7 +7,7 @@ from typing import Any
 
 import duckdb
 
-from mdm.store.database import fetch_dicts, now
+from mdm.store.database import fetch_dicts, fetch_one, now
 
 _RUN_COLUMNS = (
     "run_id, kind, status, started_at, finished_at, sources_path, rules_path, model_id, retrained,"
@@ -20,6 +20,26 @@ def start_run(con: duckdb.DuckDBPyConnection, run_id: str, kind: str, sources_pa
         "INSERT INTO runs (run_id, kind, status, started_at, sources_path, rules_path)"
         " VALUES (?, ?, 'running', ?, ?, ?)",
         [run_id, kind, now(), sources_path, rules_path],
+    )
+
+
+def record_sources(con: duckdb.DuckDBPyConnection, run_id: str, sources_path: str, sources_config: str) -> None:
+    con.execute(
+        "UPDATE runs SET sources_path = ?, sources_config = ? WHERE run_id = ?", [sources_path, sources_config, run_id]
+    )
+
+
+def running_run(con: duckdb.DuckDBPyConnection) -> str | None:
+    row = fetch_one(con, "SELECT run_id FROM runs WHERE status = 'running' LIMIT 1")
+    return row[0] if row else None
+
+
+def latest_sources_config(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
+    """(sources path, config JSON) of the newest successful run that recorded its config."""
+    return fetch_one(
+        con,
+        "SELECT sources_path, CAST(sources_config AS VARCHAR) FROM runs"
+        " WHERE status = 'succeeded' AND sources_config IS NOT NULL ORDER BY finished_at DESC LIMIT 1",
     )
 
 

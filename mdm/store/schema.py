@@ -135,4 +135,46 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX lineage_golden ON golden_lineage (golden_id);
         """,
     ),
+    (
+        2,
+        """
+        -- The source config a run read, so the service can map posted records (and a
+        -- background run can repeat the batch) without being told the YAML path again.
+        ALTER TABLE runs ADD COLUMN sources_config JSON;
+        -- Term frequencies of the batch's linker input, for real-time scoring.
+        CREATE TABLE term_frequencies (
+            column_name VARCHAR NOT NULL,
+            value VARCHAR NOT NULL,
+            frequency DOUBLE NOT NULL
+        );
+        -- Records posted through the API in their source's own columns. They are part of
+        -- every later batch run's input (a newer version of a file row), so none is lost.
+        CREATE TABLE posted_records (
+            source VARCHAR NOT NULL,
+            source_id VARCHAR NOT NULL,
+            raw JSON NOT NULL,
+            posted_at TIMESTAMP NOT NULL,
+            posted_by VARCHAR,
+            PRIMARY KEY (source, source_id)
+        );
+        CREATE TABLE api_keys (
+            key_id VARCHAR PRIMARY KEY,
+            name VARCHAR NOT NULL,
+            role VARCHAR NOT NULL,              -- reader | writer | steward | admin
+            pii BOOLEAN NOT NULL,               -- may see unmasked emails and phones
+            key_hash VARCHAR NOT NULL UNIQUE,   -- sha256 of the key; the key itself is never stored
+            created_at TIMESTAMP NOT NULL,
+            revoked_at TIMESTAMP
+        );
+        CREATE TABLE audit_log (
+            audit_id VARCHAR PRIMARY KEY,
+            occurred_at TIMESTAMP NOT NULL,
+            actor VARCHAR NOT NULL,             -- the API key's name (or 'cli')
+            action VARCHAR NOT NULL,
+            target VARCHAR,
+            detail JSON
+        );
+        CREATE INDEX audit_target ON audit_log (target);
+        """,
+    ),
 )

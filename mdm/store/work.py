@@ -29,11 +29,15 @@ def load_std_records(work: duckdb.DuckDBPyConnection, std: pa.Table) -> int:
     work.register("std_arrow", std)
     work.execute(f"CREATE OR REPLACE TABLE {STD_TABLE} AS SELECT * FROM std_arrow")
     work.unregister("std_arrow")
-    columns = ", ".join(f"{_DERIVED.get(c, c)} AS {c}" for c in MATCH_COLUMNS)
     work.execute(
-        f"CREATE OR REPLACE TABLE {INPUT_TABLE} AS SELECT record_key AS unique_id, {columns} FROM {STD_TABLE}"
+        f"CREATE OR REPLACE TABLE {INPUT_TABLE} AS SELECT record_key AS unique_id, {match_select()} FROM {STD_TABLE}"
     )
     return record_count(work)
+
+
+def match_select() -> str:
+    """The match columns derived from a std_records row, as the linker (and real-time) see them."""
+    return ", ".join(f"{_DERIVED.get(c, c)} AS {c}" for c in MATCH_COLUMNS)
 
 
 def record_count(work: duckdb.DuckDBPyConnection) -> int:
@@ -76,3 +80,18 @@ def scored_pairs(
         ORDER BY match_probability DESC, record_key_l, record_key_r
     """
     return work.sql(sql, params=[auto_link]).to_arrow_table()
+
+
+def term_frequencies(work: duckdb.DuckDBPyConnection, columns: Sequence[str]) -> pa.Table:
+    """Each value's share of the non-null values of its column, as Splink computes it, so
+    real-time scoring can adjust for common values exactly as the batch did."""
+    parts = [
+        f"SELECT '{c}' AS column_name, CAST({c} AS VARCHAR) AS value,"
+        f" CAST(count(*) AS DOUBLE) / (SELECT count({c}) FROM {INPUT_TABLE}) AS frequency"
+        f" FROM {INPUT_TABLE} WHERE {c} IS NOT NULL GROUP BY {c}"
+        for c in columns
+    ]
+    if not parts:
+        return pa.table({"column_name": pa.array([], pa.string()), "value": pa.array([], pa.string()),
+                         "frequency": pa.array([], pa.float64())})
+    return work.sql(" UNION ALL ".join(parts)).to_arrow_table()

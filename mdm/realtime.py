@@ -1,0 +1,259 @@
+"""Real-time matching: one posted source record, decided against the live golden records.
+
+The record is standardised by the batch's own code, its candidates are the records the
+batch's blocking rules would pair it with, and each pair is scored with the stored model
+exactly as the batch scores it. The decision follows the batch's rules: a link needs the
+auto-link probability, names that agree, and no contradicting identifier in the golden
+record it would join; an uncertain pair is queued for stewards.
+
+The caller serialises calls (one writer) and runs each inside a transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from matching_rules import RulesSpec
+from mdm import golden
+from mdm.clustering import conflicting_identifier
+from mdm.errors import InvalidInputError, NotFoundError
+from mdm.ingest import clean_id, raw_json
+from mdm.linking.candidates import CandidateIndex, match_row
+from mdm.linking.comparisons import disagreeing_gammas
+from mdm.linking.model import Model
+from mdm.linking.scorer import PairScore, Scorer
+from mdm.pipeline import review_item_id
+from mdm.sources import SourcesConfig, SourceSpec
+from mdm.sources.readers import as_text
+from mdm.standardise.record import record_key, standardise_record
+from mdm.store import records, work
+from mdm.store.database import now
+
+# How many scored candidates a response lists.
+TOP_CANDIDATES = 5
+
+
+@dataclass(frozen=True)
+class ScoredCandidate:
+    record_key: str
+    source: str
+    source_id: str
+    golden_id: str
+    match_weight: float
+    match_probability: float
+    explanation: dict[str, dict[str, Any]]
+
+
+@dataclass
+class MatchResult:
+    source: str
+    source_id: str
+    golden_id: str
+    outcome: str  # matched | review | new | unchanged
+    match_probability: float | None
+    candidates: list[ScoredCandidate] = field(default_factory=list)
+    dq_flags: list[str] = field(default_factory=list)
+    previous_golden_id: str | None = None
+    reason: str | None = None  # why a strong candidate was not linked, when one was not
+
+
+def parse_values(spec: SourceSpec, payload: Mapping[str, Any]) -> tuple[str, dict[str, str | None]]:
+    """A posted record's id and its values as text, as a reader would give them."""
+    values = {str(k): as_text(v) for k, v in payload.items()}
+    source_id = clean_id(values.get(spec.id_column))
+    if source_id is None:
+        raise InvalidInputError(f"field {spec.id_column!r} (the id of source {spec.name!r}) is missing or blank")
+    return source_id, values
+
+
+def _identifiers(rows: list[Mapping[str, Any]], fields: list[str]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for row in rows:
+        for f in fields:
+            value = row.get(f)
+            if isinstance(value, dt.date):
+                value = value.isoformat()
+            if value:
+                out.setdefault(f, set()).add(str(value))
+    return out
+
+
+class RealtimeMatcher:
+    """Live matching state: the model's scorer and the blocking-key index of every record."""
+
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, sources: SourcesConfig, rules: RulesSpec, model: Model
+    ) -> None:
+        self.sources = sources
+        self.rules = rules
+        self.model = model
+        spec = rules.matching
+        self.scorer = Scorer(model.settings, records.term_frequencies(con))
+        self.index = CandidateIndex(spec.blocking)
+        self.golden_of: dict[str, str] = {}
+        table = records.match_rows(con, work.match_select())
+        for row in table.to_pylist():
+            self.index.add(row.pop("record_key"), row)
+        xref = records.xref_table(con)
+        self.golden_of = dict(zip(xref["record_key"].to_pylist(), xref["golden_id"].to_pylist(), strict=True))
+        self._must_agree = {c.name: set(disagreeing_gammas(c)) for c in spec.comparisons if c.must_agree}
+
+    def source(self, name: str) -> SourceSpec:
+        for spec in self.sources.sources:
+            if spec.name == name:
+                return spec
+        raise NotFoundError("source", name)
+
+    def _names_disagree(self, score: PairScore) -> bool:
+        return any(score.gamma(name) in gammas for name, gammas in self._must_agree.items())
+
+    def score(self, std: Mapping[str, Any]) -> list[ScoredCandidate]:
+        """Every candidate of a standardised record, best first."""
+        row = match_row(std)
+        keys = self.index.candidates(row, exclude=std["record_key"])
+        scores = self.scorer.score(row, [self.index.row(k) for k in keys])
+        out = [
+            ScoredCandidate(
+                k, *k.split(":", 1), self.golden_of[k], s.match_weight, s.match_probability, s.explanation
+            )
+            for k, s in zip(keys, scores, strict=True)
+        ]
+        out.sort(key=lambda c: (-c.match_weight, c.record_key))
+        return out
+
+    def upsert(
+        self, con: duckdb.DuckDBPyConnection, source: str, payload: Mapping[str, Any], *, actor: str, today: dt.date
+    ) -> MatchResult:
+        """Store and decide one posted record. Runs inside the caller's transaction."""
+        spec = self.source(source)
+        source_id, values = parse_values(spec, payload)
+        key = record_key(source, source_id)
+        raw = raw_json(values)
+        previous = records.golden_id_of(con, key)
+        if previous is not None and records.stored_raw(con, key) == raw:
+            return MatchResult(source, source_id, previous, "unchanged", None)
+
+        std = standardise_record(spec, source_id, values, today=today)
+        scored = self.score(std)
+        thresholds = self.rules.matching.thresholds
+        target, outcome, reason = self._decide(con, std, scored, previous)
+        at = now()
+        if target is None:
+            keep = previous if previous is not None and records.member_count(con, previous, besides=key) == 0 else None
+            target = keep or golden.new_golden_id()
+        records.save_posted(con, source, source_id, raw, at, actor)
+        records.upsert_record(
+            con,
+            {"record_key": key, "source": source, "source_id": source_id, "row_number": None, "raw": raw,
+             "run_id": None, "loaded_at": at},
+            std,
+            target,
+            run_id=None,
+        )
+        affected = [target] + ([previous] if previous not in (None, target) else [])
+        self._rebuild_golden(con, affected, at, moved_to=target)
+        items = [
+            _queue_item(key, c, at)
+            for c in scored
+            if c.golden_id != target and c.match_probability >= thresholds.review
+        ]
+        records.replace_open_items(con, key, items)
+        if items and outcome == "new":
+            outcome = "review"
+        best = scored[0].match_probability if scored else None
+        self._index_after_commit = (key, match_row(std), target)
+        return MatchResult(
+            source, source_id, target, outcome, best, scored[:TOP_CANDIDATES], list(std["dq_flags"]),
+            previous, reason,
+        )
+
+    def commit_index(self) -> None:
+        """Apply the last upsert to the in-memory index; called once its transaction committed."""
+        pending = getattr(self, "_index_after_commit", None)
+        if pending is None:
+            return
+        key, row, target = pending
+        self.index.add(key, row)
+        self.golden_of[key] = target
+        self._index_after_commit = None
+
+    def discard_pending(self) -> None:
+        self._index_after_commit = None
+
+    def _decide(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        std: Mapping[str, Any],
+        scored: list[ScoredCandidate],
+        previous: str | None,
+    ) -> tuple[str | None, str, str | None]:
+        """(golden id to join or None for a golden record of its own, outcome, reason)."""
+        thresholds = self.rules.matching.thresholds
+        fields = list(self.rules.matching.clustering.cannot_link_when_different)
+        mine = _identifiers([std], fields)
+        reason = None
+        for c in scored:
+            if c.match_probability < thresholds.auto_link:
+                break
+            if self._names_disagree(PairScore(c.match_weight, c.match_probability, c.explanation)):
+                reason = reason or f"names disagree with {c.record_key}"
+                continue
+            members = [m for m in records.member_rows(con, c.golden_id) if m["record_key"] != std["record_key"]]
+            conflict = conflicting_identifier(mine, _identifiers(members, fields), fields)
+            if conflict:
+                reason = reason or f"{conflict} than golden record {c.golden_id}"
+                continue
+            return c.golden_id, "matched", None
+        if scored and scored[0].match_probability >= thresholds.review:
+            return None, "review", reason
+        return None, "new", reason
+
+    def _rebuild_golden(self, con: duckdb.DuckDBPyConnection, golden_ids: list[str], at: dt.datetime, moved_to: str) -> None:
+        """Survivorship again for the golden records a post touched; an emptied one is retired."""
+        attributes = self.rules.attributes()
+        rows, lineage = [], []
+        for gid in golden_ids:
+            members = records.member_rows(con, gid)
+            old = records.golden_row(con, gid)
+            created = old["created_at"] if old else at
+            if not members:
+                rows.append(
+                    {"golden_id": gid, "status": "retired", "merged_into": moved_to,
+                     "attributes": old["attributes"] if old else None, "record_count": 0, "sources": [],
+                     "created_at": created, "updated_at": at, "run_id": None}
+                )
+                continue
+            values, lin = golden.survive(attributes, members)
+            rows.append(
+                {"golden_id": gid, "status": "active", "merged_into": None,
+                 "attributes": json.dumps(values, ensure_ascii=False), "record_count": len(members),
+                 "sources": sorted({m["source"] for m in members}), "created_at": created,
+                 "updated_at": at, "run_id": None}
+            )
+            lineage.extend(
+                {"golden_id": gid, "attribute": a, "position": p, "value": v, "source": s, "source_id": i, "rule": r}
+                for a, p, v, s, i, r in lin
+            )
+        records.replace_golden(con, rows, lineage)
+
+
+def _queue_item(key: str, c: ScoredCandidate, at: dt.datetime) -> dict[str, Any]:
+    left, right = sorted((key, c.record_key))
+    return {
+        "item_id": review_item_id(left, right),
+        "run_id": None,
+        "record_key_l": left,
+        "record_key_r": right,
+        "match_weight": c.match_weight,
+        "match_probability": c.match_probability,
+        "explanation": json.dumps({k: {"gamma": v["gamma"], "match_weight": v["match_weight"]}
+                                   for k, v in c.explanation.items()}),
+        "status": "open",
+        "created_at": at,
+    }

@@ -1,0 +1,56 @@
+"""API keys: stored as SHA-256 digests; the key itself is shown once, when it is created.
+
+Keys are 192-bit random tokens, so a fast digest is enough (no password stretching needed):
+nobody can guess a key from its digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from typing import Any
+
+import duckdb
+
+from mdm.store.database import fetch_dicts, now
+
+ROLES = ("reader", "writer", "steward", "admin")
+_KEY_COLUMNS = "key_id, name, role, pii, created_at, revoked_at"
+
+
+def digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_key(con: duckdb.DuckDBPyConnection, *, name: str, role: str, pii: bool) -> tuple[dict[str, Any], str]:
+    """Store a new key; returns its row and the key (never stored)."""
+    key = "mdm_" + secrets.token_urlsafe(24)
+    key_id = "K" + uuid.uuid4().hex[:11].upper()
+    con.execute(
+        "INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, ?, NULL)", [key_id, name, role, pii, digest(key), now()]
+    )
+    return get_key(con, key_id) or {}, key
+
+
+def get_key(con: duckdb.DuckDBPyConnection, key_id: str) -> dict[str, Any] | None:
+    rows = fetch_dicts(con, f"SELECT {_KEY_COLUMNS} FROM api_keys WHERE key_id = ?", [key_id])
+    return rows[0] if rows else None
+
+
+def find_active(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, Any] | None:
+    rows = fetch_dicts(
+        con, f"SELECT {_KEY_COLUMNS} FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", [digest(key)]
+    )
+    return rows[0] if rows else None
+
+
+def list_keys(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    return fetch_dicts(con, f"SELECT {_KEY_COLUMNS} FROM api_keys ORDER BY created_at, key_id")
+
+
+def revoke_key(con: duckdb.DuckDBPyConnection, key_id: str) -> bool:
+    rows = con.execute(
+        "UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL RETURNING key_id", [now(), key_id]
+    ).fetchall()
+    return bool(rows)

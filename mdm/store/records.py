@@ -1,0 +1,135 @@
+"""SQL for real-time writes: one posted source record, its golden record and its queue items.
+
+Every function runs inside the caller's transaction on the single write connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from mdm.store.database import fetch_dicts, fetch_one
+from mdm.store.tables import to_arrow
+
+
+def posted_records(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
+    """(source, source_id, raw JSON) of every record posted through the API, oldest first."""
+    return con.execute(
+        "SELECT source, source_id, CAST(raw AS VARCHAR) FROM posted_records ORDER BY posted_at, source, source_id"
+    ).fetchall()
+
+
+def save_posted(con: duckdb.DuckDBPyConnection, source: str, source_id: str, raw: str, at: Any, actor: str) -> None:
+    con.execute(
+        "INSERT OR REPLACE INTO posted_records VALUES (?, ?, ?, ?, ?)", [source, source_id, raw, at, actor]
+    )
+
+
+def stored_raw(con: duckdb.DuckDBPyConnection, record_key: str) -> str | None:
+    row = fetch_one(con, "SELECT CAST(raw AS VARCHAR) FROM source_records WHERE record_key = ?", [record_key])
+    return row[0] if row else None
+
+
+def golden_id_of(con: duckdb.DuckDBPyConnection, record_key: str) -> str | None:
+    row = fetch_one(con, "SELECT golden_id FROM xref WHERE record_key = ?", [record_key])
+    return row[0] if row else None
+
+
+def upsert_record(
+    con: duckdb.DuckDBPyConnection, source_row: dict[str, Any], std_row: dict[str, Any], golden_id: str, run_id: str | None
+) -> None:
+    """Replace one record's raw and standardised rows and point its key at ``golden_id``."""
+    key = std_row["record_key"]
+    for table, row in (("source_records", source_row), ("std_records", std_row)):
+        con.execute(f"DELETE FROM {table} WHERE record_key = ?", [key])
+        _insert(con, table, [row])
+    con.execute("DELETE FROM xref WHERE record_key = ?", [key])
+    con.execute(
+        "INSERT INTO xref VALUES (?, ?, ?, ?, ?)", [std_row["source"], std_row["source_id"], key, golden_id, run_id]
+    )
+
+
+def member_count(con: duckdb.DuckDBPyConnection, golden_id: str, *, besides: str) -> int:
+    row = fetch_one(con, "SELECT count(*) FROM xref WHERE golden_id = ? AND record_key <> ?", [golden_id, besides])
+    return int(row[0]) if row else 0
+
+
+def member_rows(con: duckdb.DuckDBPyConnection, golden_id: str) -> list[dict[str, Any]]:
+    """Standardised rows of a golden record's members, for survivorship."""
+    return fetch_dicts(
+        con,
+        "SELECT s.* FROM std_records s JOIN xref x ON x.record_key = s.record_key WHERE x.golden_id = ?"
+        " ORDER BY s.record_key",
+        [golden_id],
+    )
+
+
+def golden_row(con: duckdb.DuckDBPyConnection, golden_id: str) -> dict[str, Any] | None:
+    rows = fetch_dicts(
+        con,
+        "SELECT golden_id, status, CAST(attributes AS VARCHAR) AS attributes, created_at, updated_at"
+        " FROM golden_records WHERE golden_id = ?",
+        [golden_id],
+    )
+    return rows[0] if rows else None
+
+
+def replace_golden(
+    con: duckdb.DuckDBPyConnection, golden: Sequence[dict[str, Any]], lineage: Sequence[dict[str, Any]]
+) -> None:
+    """Write golden records (active or retired) and, for active ones, their full lineage."""
+    for row in golden:
+        con.execute("DELETE FROM golden_records WHERE golden_id = ?", [row["golden_id"]])
+        con.execute("DELETE FROM golden_lineage WHERE golden_id = ?", [row["golden_id"]])
+    _insert(con, "golden_records", golden)
+    _insert(con, "golden_lineage", lineage)
+
+
+def replace_open_items(con: duckdb.DuckDBPyConnection, record_key: str, items: Sequence[dict[str, Any]]) -> None:
+    """A re-evaluated record's open queue items are replaced; decided items are kept as history
+    and a pair already decided is never queued again."""
+    con.execute(
+        "DELETE FROM review_queue WHERE status = 'open' AND (record_key_l = ? OR record_key_r = ?)",
+        [record_key, record_key],
+    )
+    if items:
+        con.register("items_new", to_arrow("review_queue", items))
+        try:
+            con.execute(
+                "INSERT INTO review_queue BY NAME SELECT * FROM items_new"
+                " WHERE item_id NOT IN (SELECT item_id FROM review_queue)"
+            )
+        finally:
+            con.unregister("items_new")
+
+
+def term_frequencies(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    for column, value, frequency in con.execute(
+        "SELECT column_name, value, frequency FROM term_frequencies"
+    ).fetchall():
+        out.setdefault(column, {})[value] = frequency
+    return out
+
+
+def match_rows(con: duckdb.DuckDBPyConnection, select: str) -> pa.Table:
+    """Every standardised record as the linker sees it (``select`` is the column list of
+    :func:`mdm.store.work.match_select`)."""
+    return con.sql(f"SELECT record_key, {select} FROM std_records").to_arrow_table()
+
+
+def xref_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    return con.sql("SELECT record_key, golden_id FROM xref").to_arrow_table()
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    con.register("rows_new", to_arrow(table, rows))
+    try:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM rows_new")
+    finally:
+        con.unregister("rows_new")

@@ -1,0 +1,127 @@
+"""SQL behind the read API: golden records, their lineage and members, xref, search.
+
+Each function runs on the calling thread's own cursor; DuckDB's snapshot isolation means a
+reader sees either the state before a batch run's publish or after it, never a mix.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import duckdb
+
+from mdm.store.database import fetch_dicts, fetch_one
+
+MEMBER_COLUMNS = (
+    "full_name", "email", "phone", "date_of_birth", "address", "city", "postcode", "country", "company",
+    "tax_id", "national_id", "updated_at", "dq_flags",
+)
+
+
+def golden_record(con: duckdb.DuckDBPyConnection, golden_id: str) -> dict[str, Any] | None:
+    rows = fetch_dicts(
+        con,
+        "SELECT golden_id, status, merged_into, CAST(attributes AS VARCHAR) AS attributes, record_count, sources,"
+        " created_at, updated_at, run_id FROM golden_records WHERE golden_id = ?",
+        [golden_id],
+    )
+    if not rows:
+        return None
+    row = rows[0]
+    row["attributes"] = json.loads(row["attributes"]) if row["attributes"] else {}
+    return row
+
+
+def lineage(con: duckdb.DuckDBPyConnection, golden_id: str) -> list[dict[str, Any]]:
+    return fetch_dicts(
+        con,
+        "SELECT attribute, position, value, source, source_id, rule FROM golden_lineage WHERE golden_id = ?"
+        " ORDER BY attribute, position",
+        [golden_id],
+    )
+
+
+def members(con: duckdb.DuckDBPyConnection, golden_id: str) -> list[dict[str, Any]]:
+    cols = ", ".join(f"s.{c}" for c in MEMBER_COLUMNS)
+    return fetch_dicts(
+        con,
+        f"SELECT x.source, x.source_id, {cols} FROM xref x JOIN std_records s ON s.record_key = x.record_key"
+        " WHERE x.golden_id = ? ORDER BY x.source, x.source_id",
+        [golden_id],
+    )
+
+
+def xref(con: duckdb.DuckDBPyConnection, source: str, source_id: str) -> str | None:
+    row = fetch_one(con, "SELECT golden_id FROM xref WHERE source = ? AND source_id = ?", [source, source_id])
+    return row[0] if row else None
+
+
+def list_golden(con: duckdb.DuckDBPyConnection, *, limit: int, offset: int) -> tuple[list[str], int]:
+    ids = [r[0] for r in con.execute(
+        "SELECT golden_id FROM golden_records WHERE status = 'active' ORDER BY golden_id LIMIT ? OFFSET ?",
+        [limit, offset],
+    ).fetchall()]
+    total = fetch_one(con, "SELECT count(*) FROM golden_records WHERE status = 'active'")
+    return ids, int(total[0]) if total else 0
+
+
+# A name matches when it is close as a whole (Jaro-Winkler over the sorted words, so word
+# order does not matter) or when every word searched for is in the name, allowing one typo in
+# words of four letters or more.
+_SEARCH = """
+WITH scored AS (
+    SELECT x.golden_id,
+        CASE WHEN $name_key IS NULL THEN NULL ELSE greatest(
+            jaro_winkler_similarity(s.name_key, $name_key),
+            CASE WHEN len(list_filter($name_words, w -> list_bool_or(list_transform(
+                string_split(s.name_key, ' '), t -> t = w OR (length(w) >= 4 AND levenshtein(t, w) <= 1)))))
+                = len($name_words) THEN 0.95 ELSE 0 END
+        ) END AS name_score,
+        $email_key IS NOT NULL AND s.email_key = $email_key AS email_hit,
+        $phone IS NOT NULL AND s.phone = $phone AS phone_hit,
+        $city IS NOT NULL AND s.city_norm = $city AS city_hit
+    FROM std_records s JOIN xref x ON x.record_key = s.record_key
+    WHERE ($email_key IS NULL OR s.email_key = $email_key)
+      AND ($phone IS NULL OR s.phone = $phone)
+      AND ($name_key IS NULL OR s.name_key IS NOT NULL)
+), per_golden AS (
+    SELECT golden_id, max(name_score) AS name_score, bool_or(email_hit) AS email_hit,
+        bool_or(phone_hit) AS phone_hit, bool_or(city_hit) AS city_hit
+    FROM scored GROUP BY golden_id
+)
+SELECT golden_id,
+    (coalesce(name_score, 0) + CAST(email_hit AS INTEGER) + CAST(phone_hit AS INTEGER) + CAST(city_hit AS INTEGER))
+    / ((CASE WHEN $name_key IS NULL THEN 0 ELSE 1 END) + (CASE WHEN $email_key IS NULL THEN 0 ELSE 1 END)
+       + (CASE WHEN $phone IS NULL THEN 0 ELSE 1 END) + (CASE WHEN $city IS NULL THEN 0 ELSE 1 END)) AS score
+FROM per_golden
+WHERE ($name_key IS NULL OR name_score >= $min_name_score)
+  AND ($email_key IS NULL OR email_hit) AND ($phone IS NULL OR phone_hit) AND ($city IS NULL OR city_hit)
+ORDER BY score DESC, golden_id
+LIMIT $limit OFFSET $offset
+"""
+
+
+def search(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    name_key: str | None,
+    email_key: str | None,
+    phone: str | None,
+    city: str | None,
+    limit: int,
+    offset: int,
+    min_name_score: float = 0.88,
+) -> list[tuple[str, float]]:
+    """(golden id, score in 0..1) of active golden records matching every criterion given."""
+    params = {
+        "name_key": name_key,
+        "name_words": name_key.split() if name_key else [],
+        "email_key": email_key,
+        "phone": phone,
+        "city": city,
+        "min_name_score": min_name_score,
+        "limit": limit,
+        "offset": offset,
+    }
+    return [(g, float(s)) for g, s in con.execute(_SEARCH, params).fetchall()]
