@@ -14,12 +14,14 @@ from rich.table import Table
 
 from mdm.errors import ConfigError, MDMError
 from mdm.pipeline import RunReport, reconcile
-from mdm.store import database, exports
+from mdm.store import audit, database, exports, keys
 
 app = typer.Typer(help="Customer master data: reconcile sources into golden records, and serve them.",
                   no_args_is_help=True, add_completion=False)
 export_app = typer.Typer(help="Export results from a database.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
+keys_app = typer.Typer(help="API keys for the service.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -155,6 +157,67 @@ def evaluate_cmd(
         f"{m['evaluated_records']:,} of {m['truth_records']:,} truth records evaluated",
         highlight=False,
     )
+
+
+@app.command("serve")
+def serve_cmd(
+    db: DbOption,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    sources: Annotated[
+        Path | None, typer.Option("--sources", help="Source config (default: the one the last run used).")
+    ] = None,
+    rules: Annotated[Path | None, typer.Option("--rules", help="Rules YAML (default: packaged).")] = None,
+) -> None:
+    """Serve golden records, xref, search, real-time matching and runs over HTTP (docs at /docs)."""
+    import os
+
+    import uvicorn
+
+    # The app is named by string so that mdm never imports the api package.
+    os.environ["MDM_DB"] = str(db)
+    for name, value in (("MDM_SOURCES", sources), ("MDM_RULES", rules)):
+        if value is not None:
+            os.environ[name] = str(value)
+    uvicorn.run("api.main:app_from_env", factory=True, host=host, port=port, log_level="info")
+
+
+@keys_app.command("create")
+def keys_create_cmd(
+    db: DbOption,
+    role: Annotated[str, typer.Option(help=f"One of: {', '.join(keys.ROLES)}.")],
+    name: Annotated[str, typer.Option(help="Who or what uses the key (shown in the audit log).")],
+    pii: Annotated[bool, typer.Option("--pii", help="May see unmasked emails and phones.")] = False,
+) -> None:
+    """Create an API key and print it once (only its hash is stored)."""
+    if role not in keys.ROLES:
+        err_console.print(f"[bold red]error:[/] --role must be one of {', '.join(keys.ROLES)}")
+        raise typer.Exit(code=2)
+    con = database.connect(db)
+    try:
+        with database.transaction(con):
+            row, key = keys.create_key(con, name=name, role=role, pii=pii)
+            audit.record(con, actor="cli", action="key.create", target=row["key_id"],
+                         detail={"name": name, "role": role, "pii": pii})
+    finally:
+        con.close()
+    err_console.print(f"created key {row['key_id']} ({role}{', pii' if pii else ''}) for {name!r}; store it now:")
+    print(key)  # noqa: T201 - the key alone on stdout, for scripts
+
+
+@keys_app.command("list")
+def keys_list_cmd(db: DbOption) -> None:
+    """List API keys (never the keys themselves)."""
+    con = database.connect(_existing_db(db))
+    try:
+        rows = keys.list_keys(con)
+    finally:
+        con.close()
+    table = Table("key_id", "name", "role", "pii", "created", "revoked")
+    for r in rows:
+        table.add_row(r["key_id"], r["name"], r["role"], str(r["pii"]), f"{r['created_at']:%Y-%m-%d %H:%M}",
+                      f"{r['revoked_at']:%Y-%m-%d %H:%M}" if r["revoked_at"] else "")
+    console.print(table)
 
 
 def main() -> None:

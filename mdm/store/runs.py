@@ -102,3 +102,8 @@ def latest_successful_run(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | No
         con, f"SELECT {_RUN_COLUMNS} FROM runs WHERE status = 'succeeded' ORDER BY finished_at DESC LIMIT 1"
     )
     return _decoded(rows[0]) if rows else None
+
+
+def count_runs(con: duckdb.DuckDBPyConnection) -> int:
+    row = fetch_one(con, "SELECT count(*) FROM runs")
+    return int(row[0]) if row else 0

@@ -74,8 +74,8 @@ WITH scored AS (
     SELECT x.golden_id,
         CASE WHEN $name_key IS NULL THEN NULL ELSE greatest(
             jaro_winkler_similarity(s.name_key, $name_key),
-            CASE WHEN len(list_filter($name_words, w -> list_bool_or(list_transform(
-                string_split(s.name_key, ' '), t -> t = w OR (length(w) >= 4 AND levenshtein(t, w) <= 1)))))
+            CASE WHEN len(list_filter($name_words, lambda w: list_bool_or(list_transform(
+                string_split(s.name_key, ' '), lambda t: t = w OR (length(w) >= 4 AND levenshtein(t, w) <= 1)))))
                 = len($name_words) THEN 0.95 ELSE 0 END
         ) END AS name_score,
         $email_key IS NOT NULL AND s.email_key = $email_key AS email_hit,
@@ -93,7 +93,8 @@ WITH scored AS (
 SELECT golden_id,
     (coalesce(name_score, 0) + CAST(email_hit AS INTEGER) + CAST(phone_hit AS INTEGER) + CAST(city_hit AS INTEGER))
     / ((CASE WHEN $name_key IS NULL THEN 0 ELSE 1 END) + (CASE WHEN $email_key IS NULL THEN 0 ELSE 1 END)
-       + (CASE WHEN $phone IS NULL THEN 0 ELSE 1 END) + (CASE WHEN $city IS NULL THEN 0 ELSE 1 END)) AS score
+       + (CASE WHEN $phone IS NULL THEN 0 ELSE 1 END) + (CASE WHEN $city IS NULL THEN 0 ELSE 1 END)) AS score,
+    count(*) OVER () AS total
 FROM per_golden
 WHERE ($name_key IS NULL OR name_score >= $min_name_score)
   AND ($email_key IS NULL OR email_hit) AND ($phone IS NULL OR phone_hit) AND ($city IS NULL OR city_hit)
@@ -112,8 +113,9 @@ def search(
     limit: int,
     offset: int,
     min_name_score: float = 0.88,
-) -> list[tuple[str, float]]:
-    """(golden id, score in 0..1) of active golden records matching every criterion given."""
+) -> tuple[list[tuple[str, float]], int]:
+    """(golden id, score in 0..1) of the golden records matching every criterion given, best
+    first, and how many match in all."""
     params = {
         "name_key": name_key,
         "name_words": name_key.split() if name_key else [],
@@ -124,4 +126,5 @@ def search(
         "limit": limit,
         "offset": offset,
     }
-    return [(g, float(s)) for g, s in con.execute(_SEARCH, params).fetchall()]
+    rows = con.execute(_SEARCH, params).fetchall()
+    return [(g, float(s)) for g, s, _t in rows], (int(rows[0][2]) if rows else 0)

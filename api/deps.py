@@ -1,0 +1,73 @@
+"""Dependencies: the service, and the caller's API key with its role checked once, here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Request
+
+from mdm.service import Service
+
+# What each role may do. Admins may do everything; stewards and writers also read.
+GRANTS: dict[str, frozenset[str]] = {
+    "reader": frozenset({"read"}),
+    "writer": frozenset({"read", "write"}),
+    "steward": frozenset({"read", "steward"}),
+    "admin": frozenset({"read", "write", "steward", "admin"}),
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    key_id: str
+    name: str
+    role: str
+    pii: bool
+
+
+def get_service(request: Request) -> Service:
+    return request.app.state.service  # type: ignore[no-any-return]
+
+
+ServiceDep = Annotated[Service, Depends(get_service)]
+
+
+def _presented_key(authorization: str | None, x_api_key: str | None) -> str | None:
+    if x_api_key:
+        return x_api_key.strip()
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            return token.strip()
+    return None
+
+
+def _principal(
+    service: ServiceDep,
+    authorization: Annotated[str | None, Header()] = None,
+    x_api_key: Annotated[str | None, Header()] = None,
+) -> Principal:
+    key = _presented_key(authorization, x_api_key)
+    if key is None:
+        raise HTTPException(401, "an API key is required (Authorization: Bearer <key> or X-API-Key)",
+                            headers={"WWW-Authenticate": "Bearer"})
+    row = service.authenticate(key)
+    if row is None:
+        raise HTTPException(401, "the API key is unknown or revoked", headers={"WWW-Authenticate": "Bearer"})
+    return Principal(row["key_id"], row["name"], row["role"], bool(row["pii"]))
+
+
+def require(permission: str):  # type: ignore[no-untyped-def]
+    def check(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
+        if permission not in GRANTS.get(principal.role, frozenset()):
+            raise HTTPException(403, f"the key's role {principal.role!r} does not allow {permission!r}")
+        return principal
+
+    return check
+
+
+Reader = Annotated[Principal, Depends(require("read"))]
+Writer = Annotated[Principal, Depends(require("write"))]
+Steward = Annotated[Principal, Depends(require("steward"))]
+Admin = Annotated[Principal, Depends(require("admin"))]

@@ -1,0 +1,58 @@
+"""The FastAPI application: ``create_app(settings)`` builds one over a database file."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from api import errors, presenters
+from api.routes import admin, golden, health, records, runs
+from api.settings import ApiSettings
+from matching_rules import load_rules
+from mdm.service import Service
+
+
+def _operation_id(route: APIRoute) -> str:
+    return f"{route.tags[0].replace(' ', '_')}-{route.name}" if route.tags else route.name
+
+
+def create_app(settings: ApiSettings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service = Service(settings.db_path, sources_path=settings.sources_path, rules_path=settings.rules_path)
+        service.open()
+        app.state.service = service
+        try:
+            yield
+        finally:
+            service.close()
+
+    app = FastAPI(
+        title="mdm: customer golden records",
+        version="0.1.0",
+        description="Golden customer records, cross-reference, search, real-time matching and runs.",
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.settings = settings
+    app.state.attribute_kinds = presenters.attribute_kinds(load_rules(settings.rules_path))
+    errors.install(app)
+    for module in (health, golden, records, runs, admin):
+        app.include_router(module.router)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """The app for ``mdm serve``: settings from MDM_DB, MDM_SOURCES, MDM_RULES."""
+    import os
+
+    return create_app(
+        ApiSettings(
+            db_path=os.environ["MDM_DB"],
+            sources_path=os.environ.get("MDM_SOURCES") or None,
+            rules_path=os.environ.get("MDM_RULES") or None,
+        )
+    )

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from api.deps import Admin, ServiceDep
+from api.schemas import AuditEntryPublic, KeyCreate, KeyCreated, KeyPublic, Page
+from mdm.store import audit, keys
+
+router = APIRouter(tags=["admin"])
+
+
+@router.post("/keys", response_model=KeyCreated, status_code=201)
+def create_key(body: KeyCreate, principal: Admin, service: ServiceDep) -> dict[str, Any]:
+    """A new API key; the key is in this response only, and stored hashed."""
+    row, key = service.create_key(name=body.name, role=body.role, pii=body.pii, actor=principal.name)
+    return {**row, "key": key}
+
+
+@router.get("/keys", response_model=Page[KeyPublic])
+def list_keys(principal: Admin, service: ServiceDep) -> dict[str, Any]:
+    data = keys.list_keys(service.reader())
+    return {"data": data, "count": len(data), "limit": len(data), "offset": 0}
+
+
+@router.delete("/keys/{key_id}", status_code=204)
+def revoke_key(key_id: str, principal: Admin, service: ServiceDep) -> None:
+    service.revoke_key(key_id, actor=principal.name)
+
+
+@router.get("/audit", response_model=Page[AuditEntryPublic])
+def list_audit(
+    principal: Admin,
+    service: ServiceDep,
+    target: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Every write: who, when, what."""
+    data = audit.entries(service.reader(), target=target, limit=limit, offset=offset)
+    return {"data": data, "count": len(data) + offset, "limit": limit, "offset": offset}

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body
+
+from api.deps import ServiceDep, Writer
+from api.errors import error_body
+from api.schemas import BatchCreate, BatchPublic, MatchResultPublic
+from mdm.errors import MDMError
+from mdm.realtime import MatchResult
+
+router = APIRouter(prefix="/sources/{source}", tags=["source records"])
+
+
+def _public(result: MatchResult) -> dict[str, Any]:
+    """The decision and scored candidates: keys, ids and scores only, so no PII to mask."""
+    candidates = [
+        {"source": c.source, "source_id": c.source_id, "golden_id": c.golden_id,
+         "match_probability": c.match_probability, "match_weight": c.match_weight, "explanation": c.explanation}
+        for c in result.candidates
+    ]
+    return {**vars(result), "candidates": candidates}
+
+
+@router.post("/records", response_model=MatchResultPublic)
+def post_record(
+    source: str,
+    principal: Writer,
+    service: ServiceDep,
+    record: dict[str, Any] = Body(description="One record in the source's own column names."),  # noqa: B008
+) -> dict[str, Any]:
+    """Upsert one source record and match it in real time: ``matched``, ``review``, ``new``,
+    or ``unchanged`` when the same record was already stored."""
+    result = service.post_record(source, record, actor=principal.name)
+    return _public(result)
+
+
+@router.post("/records:batch", response_model=BatchPublic)
+def post_records(source: str, body: BatchCreate, principal: Writer, service: ServiceDep) -> dict[str, Any]:
+    """Up to 1,000 records, each with the semantics of a single post and a result of its own."""
+    results = service.post_records(source, body.records, actor=principal.name)
+    data = []
+    for i, r in enumerate(results):
+        if isinstance(r, MDMError):
+            data.append({"index": i, "status": "error", "error": error_body(r)})
+        else:
+            data.append({"index": i, "status": "ok", "result": _public(r)})
+    errors = sum(1 for d in data if d["status"] == "error")
+    return {"data": data, "count": len(data), "errors": errors}

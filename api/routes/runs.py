@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from api.deps import Admin, Reader, ServiceDep
+from api.schemas import Page, RunCreate, RunPublic
+from mdm.errors import NotFoundError
+from mdm.store import runs
+
+router = APIRouter(prefix="/runs", tags=["runs"])
+
+
+@router.post("", response_model=RunPublic, status_code=202)
+def start_run(body: RunCreate, principal: Admin, service: ServiceDep) -> dict[str, Any]:
+    """Start a batch reconciliation in the background. Readers keep the previous state until
+    the run's results are swapped in; posts made meanwhile are replayed on top."""
+    run_id = service.start_run(sources_path=body.sources, retrain=body.retrain, actor=principal.name)
+    run = runs.get_run(service.reader(), run_id)
+    assert run is not None
+    return run
+
+
+@router.get("", response_model=Page[RunPublic])
+def list_runs(
+    principal: Reader,
+    service: ServiceDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    con = service.reader()
+    data = runs.list_runs(con, limit=limit, offset=offset)
+    return {"data": data, "count": runs.count_runs(con), "limit": limit, "offset": offset}
+
+
+@router.get("/{run_id}", response_model=RunPublic)
+def get_run(run_id: str, principal: Reader, service: ServiceDep) -> dict[str, Any]:
+    run = runs.get_run(service.reader(), run_id)
+    if run is None:
+        raise NotFoundError("run", run_id)
+    return run

@@ -1,0 +1,159 @@
+"""Request and response bodies (``XCreate`` in, ``XPublic`` out, lists as ``{data, count}``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    data: list[T]
+    count: int
+    limit: int
+    offset: int
+
+
+class LineageEntry(BaseModel):
+    value: str | None
+    source: str
+    source_id: str
+    rule: str
+
+
+class MemberPublic(BaseModel):
+    source: str
+    source_id: str
+    full_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    date_of_birth: dt.date | None = None
+    address: str | None = None
+    city: str | None = None
+    postcode: str | None = None
+    country: str | None = None
+    company: str | None = None
+    tax_id: str | None = None
+    national_id: str | None = None
+    updated_at: dt.datetime | None = None
+    dq_flags: list[str] = []
+
+
+class GoldenRecordPublic(BaseModel):
+    golden_id: str
+    status: Literal["active", "retired"]
+    merged_into: str | None = None
+    attributes: dict[str, Any]
+    lineage: dict[str, list[LineageEntry]]
+    members: list[MemberPublic]
+    record_count: int
+    sources: list[str]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    run_id: str | None = None
+
+
+class XrefPublic(BaseModel):
+    source: str
+    source_id: str
+    golden_id: str
+    golden_record: GoldenRecordPublic
+
+
+class SearchHit(BaseModel):
+    score: float
+    golden_record: GoldenRecordPublic
+
+
+class CandidatePublic(BaseModel):
+    source: str
+    source_id: str
+    golden_id: str
+    match_probability: float
+    match_weight: float
+    explanation: dict[str, dict[str, Any]]
+
+
+class MatchResultPublic(BaseModel):
+    source: str
+    source_id: str
+    golden_id: str
+    outcome: Literal["matched", "review", "new", "unchanged"]
+    match_probability: float | None
+    previous_golden_id: str | None = None
+    reason: str | None = None
+    dq_flags: list[str] = []
+    candidates: list[CandidatePublic] = []
+
+
+class BatchCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    records: list[dict[str, Any]] = Field(min_length=1, max_length=1000)
+
+
+class BatchItemPublic(BaseModel):
+    index: int
+    status: Literal["ok", "error"]
+    result: MatchResultPublic | None = None
+    error: dict[str, str] | None = None
+
+
+class BatchPublic(BaseModel):
+    data: list[BatchItemPublic]
+    count: int
+    errors: int
+
+
+class RunCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sources: str | None = Field(default=None, description="Sources YAML on the server; default: the last run's.")
+    retrain: bool = False
+
+
+class RunPublic(BaseModel):
+    run_id: str
+    kind: str
+    status: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None = None
+    sources_path: str | None = None
+    model_id: str | None = None
+    retrained: bool | None = None
+    counts: dict[str, Any] | None = None
+    stage_seconds: dict[str, float] | None = None
+    error: str | None = None
+
+
+class KeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    role: Literal["reader", "writer", "steward", "admin"]
+    pii: bool = False
+
+
+class KeyPublic(BaseModel):
+    key_id: str
+    name: str
+    role: str
+    pii: bool
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None = None
+
+
+class KeyCreated(KeyPublic):
+    key: str = Field(description="Shown once: store it now.")
+
+
+class AuditEntryPublic(BaseModel):
+    audit_id: str
+    occurred_at: dt.datetime
+    actor: str
+    action: str
+    target: str | None
+    detail: dict[str, Any] | None

@@ -1,0 +1,18 @@
+"""Service settings: the database file and, optionally, the source config and rules to use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+
+class ApiSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    db_path: Path
+    # Default: the source config recorded by the newest successful batch run.
+    sources_path: Path | None = None
+    rules_path: Path | None = None
+    # Region for phone numbers typed into search without a country code.
+    search_phone_region: str = "VN"

@@ -1,0 +1,274 @@
+"""The service core behind the API: one process owning one DuckDB file.
+
+Reads use a cursor per thread. Every write (posted records, keys, runs' publish) goes through
+one lock on one write cursor, in a transaction, so concurrent posts never interleave and a
+failed write changes nothing. A batch run computes in a background thread without the lock
+and takes it only to swap its results in; posts that arrived while it ran are replayed on top.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import duckdb
+
+from matching_rules import RulesError, RulesSpec, load_rules, matching_fingerprint
+from mdm.errors import ConfigError, ConflictError, InvalidInputError, MDMError, NotFoundError
+from mdm.linking.model import Model
+from mdm.pipeline import PublishHooks, RunReport, new_run_id, reconcile
+from mdm.realtime import MatchResult, RealtimeMatcher
+from mdm.sources import SourcesConfig, load_sources, sources_from_json
+from mdm.store import audit, database, keys, models, records, runs
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+MAX_BATCH = 1000
+
+
+class NotReadyError(MDMError):
+    """The service cannot match records yet (no trained model or no source config)."""
+
+    code = "not_ready"
+
+
+class Service:
+    def __init__(
+        self, db_path: str | Path, *, sources_path: str | Path | None = None, rules_path: str | Path | None = None
+    ) -> None:
+        self.db_path = Path(db_path)
+        self.sources_path = Path(sources_path) if sources_path else None
+        self.rules_path = Path(rules_path) if rules_path else None
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._local = threading.local()
+        self._write_lock = threading.RLock()
+        self._writer: duckdb.DuckDBPyConnection | None = None
+        self._run_thread: threading.Thread | None = None
+        self._key_cache: dict[str, dict[str, Any]] = {}
+        self.matcher: RealtimeMatcher | None = None
+        self.not_ready_reason: str | None = "not opened"
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def open(self) -> None:
+        self._con = database.connect(self.db_path)
+        self._writer = self._con.cursor()
+        runs.fail_interrupted_runs(self._writer)
+        with self._write_lock:
+            self._load_matcher()
+
+    def close(self) -> None:
+        if self._run_thread is not None:
+            self._run_thread.join()
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    @property
+    def ready(self) -> bool:
+        return self.matcher is not None
+
+    def _rules(self) -> RulesSpec:
+        try:
+            return load_rules(self.rules_path)
+        except RulesError as e:
+            raise ConfigError(str(e)) from e
+
+    def _sources(self, con: duckdb.DuckDBPyConnection) -> SourcesConfig | None:
+        if self.sources_path is not None:
+            return load_sources(self.sources_path)
+        stored = runs.latest_sources_config(con)
+        return sources_from_json(stored[1]) if stored else None
+
+    def _load_matcher(self) -> None:
+        """(Re)build the real-time state from the database; the caller holds the write lock."""
+        con = self._writer
+        assert con is not None
+        self.matcher = None
+        stored = models.latest_model(con)
+        if stored is None:
+            self.not_ready_reason = "no trained model yet: run a batch reconciliation first (POST /runs)"
+            return
+        sources = self._sources(con)
+        if sources is None:
+            self.not_ready_reason = "no source config: run a batch reconciliation or start with --sources"
+            return
+        rules = self._rules()
+        if stored["fingerprint"] != matching_fingerprint(rules.matching):
+            self.not_ready_reason = "the matching rules changed since the stored model was trained: re-run with retrain"
+            return
+        model = Model(stored["model_id"], stored["fingerprint"], stored["settings"])
+        self.matcher = RealtimeMatcher(con, sources, rules, model)
+        self.not_ready_reason = None
+
+    # -- connections ----------------------------------------------------------------------
+
+    def reader(self) -> duckdb.DuckDBPyConnection:
+        """This thread's read cursor."""
+        if self._con is None:
+            raise NotReadyError("the database is not open")
+        cur = getattr(self._local, "cursor", None)
+        if cur is None or getattr(self._local, "owner", None) is not self._con:
+            cur = self._local.cursor = self._con.cursor()
+            self._local.owner = self._con
+        return cur
+
+    @contextmanager
+    def _writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._write_lock:
+            assert self._writer is not None
+            with database.transaction(self._writer):
+                yield self._writer
+
+    def write(self, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        with self._writing() as con:
+            return fn(con)
+
+    # -- keys -----------------------------------------------------------------------------
+
+    def authenticate(self, key: str) -> dict[str, Any] | None:
+        digest = keys.digest(key)
+        found = self._key_cache.get(digest)
+        if found is None:
+            found = keys.find_active(self.reader(), key)
+            if found is not None:
+                self._key_cache[digest] = found
+        return found
+
+    def create_key(self, *, name: str, role: str, pii: bool, actor: str) -> tuple[dict[str, Any], str]:
+        if role not in keys.ROLES:
+            raise InvalidInputError(f"field 'role': must be one of {', '.join(keys.ROLES)}")
+
+        def create(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, Any], str]:
+            row, key = keys.create_key(con, name=name, role=role, pii=pii)
+            audit.record(con, actor=actor, action="key.create", target=row["key_id"],
+                         detail={"name": name, "role": role, "pii": pii})
+            return row, key
+
+        return self.write(create)
+
+    def revoke_key(self, key_id: str, *, actor: str) -> None:
+        def revoke(con: duckdb.DuckDBPyConnection) -> None:
+            if not keys.revoke_key(con, key_id):
+                raise NotFoundError("active API key", key_id)
+            audit.record(con, actor=actor, action="key.revoke", target=key_id, detail={})
+
+        self.write(revoke)
+        self._key_cache.clear()
+
+    # -- real-time records ----------------------------------------------------------------
+
+    def post_record(self, source: str, payload: Mapping[str, Any], *, actor: str) -> MatchResult:
+        with self._write_lock:
+            matcher = self._matcher()
+            try:
+                with self._writing() as con:
+                    result = matcher.upsert(con, source, payload, actor=actor, today=dt.date.today())
+                    if result.outcome != "unchanged":
+                        audit.record(
+                            con, actor=actor, action="record.upsert", target=f"{source}:{result.source_id}",
+                            detail={"outcome": result.outcome, "golden_id": result.golden_id,
+                                    "previous_golden_id": result.previous_golden_id,
+                                    "match_probability": result.match_probability},
+                        )
+            except BaseException:
+                matcher.discard_pending()
+                raise
+            matcher.commit_index()
+            return result
+
+    def post_records(
+        self, source: str, payloads: list[Mapping[str, Any]], *, actor: str
+    ) -> list[MatchResult | MDMError]:
+        if len(payloads) > MAX_BATCH:
+            raise InvalidInputError(f"field 'records': at most {MAX_BATCH} records per call, got {len(payloads)}")
+        self._matcher().source(source)  # an unknown source fails the whole call
+        out: list[MatchResult | MDMError] = []
+        for payload in payloads:
+            try:
+                out.append(self.post_record(source, payload, actor=actor))
+            except (InvalidInputError, NotFoundError) as e:
+                out.append(e)
+        return out
+
+    def _matcher(self) -> RealtimeMatcher:
+        if self.matcher is None:
+            raise NotReadyError(self.not_ready_reason or "not ready")
+        return self.matcher
+
+    # -- batch runs -----------------------------------------------------------------------
+
+    def start_run(self, *, sources_path: str | None, retrain: bool, actor: str) -> str:
+        """Start a batch run in the background; returns its id. 409 if one is going."""
+        with self._write_lock:
+            if self._run_thread is not None and self._run_thread.is_alive():
+                raise ConflictError("a batch run is already going; wait for it to finish")
+            if sources_path is not None:
+                path = Path(sources_path)
+            elif self.sources_path is not None:
+                path = self.sources_path
+            else:
+                stored = runs.latest_sources_config(self.reader())
+                if stored is None:
+                    raise InvalidInputError("field 'sources': no earlier run to take the source config from")
+                path = Path(stored[0])
+            load_sources(path)  # a bad config is the caller's error, reported now
+            self._rules()
+            run_id = new_run_id()
+
+            def start(con: duckdb.DuckDBPyConnection) -> None:
+                runs.start_run(con, run_id, "batch", str(path), str(self.rules_path or "default"))
+                audit.record(con, actor=actor, action="run.start", target=run_id,
+                             detail={"sources": str(path), "retrain": retrain})
+
+            self.write(start)
+            self._run_thread = threading.Thread(
+                target=self._run, args=(run_id, path, retrain), name=f"run-{run_id}", daemon=True
+            )
+            self._run_thread.start()
+            return run_id
+
+    def _run(self, run_id: str, sources_path: Path, retrain: bool) -> None:
+        assert self._con is not None
+        con = self._con.cursor()
+        try:
+            reconcile(
+                sources_path, self.db_path, rules_path=self.rules_path, retrain=retrain, con=con, run_id=run_id,
+                publish=PublishHooks(lock=self._write_lock, after=self._after_publish),
+            )
+        except MDMError as e:
+            logger.warning("run %s failed: %s", run_id, e)
+        except Exception:
+            logger.exception("run %s failed", run_id)
+        finally:
+            con.close()
+
+    def _after_publish(self, report: RunReport) -> None:
+        """Still holding the write lock: rebuild the real-time state from the run's results and
+        replay the posts that arrived after the run read its inputs."""
+        try:
+            self._load_matcher()
+            if self.matcher is None or report.inputs_read_at is None:
+                return
+            assert self._writer is not None
+            late = self._writer.execute(
+                "SELECT source, source_id, CAST(raw AS VARCHAR), posted_by FROM posted_records"
+                " WHERE posted_at >= ? ORDER BY posted_at",
+                [report.inputs_read_at],
+            ).fetchall()
+            for source, _sid, raw, actor in late:
+                self.post_record(source, json.loads(raw), actor=actor or "replay")
+            if late:
+                logger.info("run %s: replayed %d records posted during the run", report.run_id, len(late))
+        except Exception:
+            logger.exception("run %s: rebuilding the real-time state failed", report.run_id)
+            self.matcher = None
+            self.not_ready_reason = "rebuilding the real-time state after a run failed; see the log"
