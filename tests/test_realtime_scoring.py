@@ -1,0 +1,111 @@
+"""Real-time scoring is the batch's scoring: same candidates, same match weights (to 1e-6)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+import duckdb
+import pytest
+from splink import DuckDBAPI, Linker
+
+from matching_rules import MATCH_COLUMNS, load_rules
+from mdm.linking.candidates import CandidateIndex, match_row
+from mdm.linking.model import _with_current_blocking, tf_columns
+from mdm.linking.scorer import Scorer, probability
+from mdm.store import database
+from mdm.store import work as work_sql
+
+
+@pytest.fixture(scope="module")
+def batch(reconciled):  # type: ignore[no-untyped-def]
+    """Splink's own predictions for every blocked pair of the reconciled sample."""
+    con = database.connect(reconciled[0], read_only=True)
+    try:
+        settings = json.loads(con.execute("SELECT settings FROM models").fetchall()[0][0])
+        std = con.sql("SELECT * FROM std_records").to_arrow_table()
+    finally:
+        con.close()
+    spec = load_rules().matching
+    # Wider blocking for the scoring comparison: thousands of pairs, most of them non-matches.
+    wide = spec.model_copy(update={"blocking": [*spec.blocking, ["family"], ["city_norm", "birth_year"]]})
+    work = duckdb.connect(":memory:")
+    work_sql.load_std_records(work, std)
+
+    def predict(blocking_spec):  # type: ignore[no-untyped-def]
+        linker = Linker(
+            DuckDBAPI(connection=work).register(work_sql.INPUT_TABLE), _with_current_blocking(settings, blocking_spec),
+            log_level=None,
+        )
+        predictions = linker.inference.predict()
+        return work.execute(
+            f"SELECT unique_id_l, unique_id_r, match_weight, match_probability FROM {predictions.physical_name}"
+        ).fetchall()
+
+    pairs, wide_pairs = predict(spec), predict(wide)
+    tf = defaultdict(dict)
+    for row in work_sql.term_frequencies(work, tf_columns(settings)).to_pylist():
+        tf[row["column_name"]][row["value"]] = row["frequency"]
+    rows = {r.pop("unique_id"): r for r in work.sql(f"SELECT * FROM {work_sql.INPUT_TABLE}").to_arrow_table().to_pylist()}
+    work.close()
+    return {
+        "settings": settings, "std": std.to_pylist(), "pairs": pairs, "wide_pairs": wide_pairs, "tf": dict(tf),
+        "rows": rows, "spec": spec,
+    }
+
+
+def test_scorer_equals_splink_predict_to_1e_6(batch):  # type: ignore[no-untyped-def]
+    pairs, rows = batch["wide_pairs"], batch["rows"]
+    assert len(pairs) >= 2000  # a few thousand pairs, of every kind of agreement
+    scorer = Scorer(batch["settings"], batch["tf"])
+    by_left = defaultdict(list)
+    for left, right, weight, prob in pairs:
+        by_left[left].append((right, weight, prob))
+    worst_weight = worst_prob = 0.0
+    for left, rights in by_left.items():
+        scores = scorer.score(rows[left], [rows[r] for r, _w, _p in rights])
+        for (_r, weight, prob), s in zip(rights, scores, strict=True):
+            worst_weight = max(worst_weight, abs(s.match_weight - weight))
+            worst_prob = max(worst_prob, abs(s.match_probability - prob))
+    assert worst_weight < 1e-6
+    assert worst_prob < 1e-6
+
+
+def test_weights_spread_across_the_thresholds(batch):  # type: ignore[no-untyped-def]
+    """Guard against a vacuous comparison: the pairs include links, review and non-matches."""
+    probs = [p for *_x, p in batch["wide_pairs"]]
+    assert min(probs) < 0.1 and max(probs) > 0.99
+    assert any(0.6 <= p < 0.95 for p in probs)
+
+
+def test_candidate_index_finds_exactly_the_batch_blocked_pairs(batch):  # type: ignore[no-untyped-def]
+    index = CandidateIndex(batch["spec"].blocking)
+    for key, row in batch["rows"].items():
+        index.add(key, row)
+    expected = {tuple(sorted((l, r))) for l, r, *_x in batch["pairs"]}
+    found = {tuple(sorted((k, c))) for k, row in batch["rows"].items() for c in index.candidates(row, exclude=k)}
+    assert found == expected
+
+
+def test_index_replaces_and_removes_records(batch):  # type: ignore[no-untyped-def]
+    index = CandidateIndex([["phone"], ["email_key"]])
+    index.add("a", {"phone": "+84900000001", "email_key": "x@y.vn"})
+    index.add("b", {"phone": "+84900000001", "email_key": None})
+    assert index.candidates({"phone": "+84900000001"}) == ["a", "b"]
+    index.add("a", {"phone": "+84900000002", "email_key": "x@y.vn"})  # a changed its phone
+    assert index.candidates({"phone": "+84900000001"}) == ["b"]
+    index.remove("b")
+    assert index.candidates({"phone": "+84900000001"}) == []
+    assert index.candidates({"email_key": "x@y.vn"}) == ["a"]
+
+
+def test_match_row_in_python_equals_the_batch_sql(batch):  # type: ignore[no-untyped-def]
+    for std in batch["std"]:
+        assert match_row(std) == batch["rows"][std["record_key"]], std["record_key"]
+    assert set(match_row(batch["std"][0])) == set(MATCH_COLUMNS)
+
+
+def test_probability_matches_splink_formula():
+    assert probability(0.0) == 0.5
+    assert probability(10) == pytest.approx(1024 / 1025)
+    assert probability(-2000) == 0.0 and probability(2000) == 1.0
