@@ -1,0 +1,118 @@
+"""Posting source records: upsert semantics, validation, batch calls, audit."""
+
+from __future__ import annotations
+
+VY = {
+    "crm_id": "RT-1", "first_name": "Thảo Vy", "last_name": "Lương", "email": "vy.luong.rt1@example.vn",
+    "mobile": "0389 111 222", "city": "Đà Nẵng", "last_modified": "2026-05-01T10:00:00",
+}
+VY_MARKETING = {
+    "subscriber_id": "mk_rt1", "name": "LUONG THAO VY", "email": "Vy.Luong.RT1@Example.vn",
+    "phone": "+84 389 111 222", "birthday": "12/03/1991", "city": "Da Nang",
+}
+
+
+def test_new_then_unchanged_then_matched_then_changed(api):  # type: ignore[no-untyped-def]
+    first = api.post("/sources/sales/records", json=VY)
+    assert first.status_code == 200, first.json()
+    body = first.json()
+    assert body["outcome"] == "new" and body["previous_golden_id"] is None
+    gid = body["golden_id"]
+    assert api.get("/xref/sales/RT-1").json()["golden_id"] == gid
+
+    again = api.post("/sources/sales/records", json=VY).json()
+    assert again["outcome"] == "unchanged" and again["golden_id"] == gid
+
+    matched = api.post("/sources/marketing/records", json=VY_MARKETING).json()
+    assert matched["outcome"] == "matched", matched
+    assert matched["golden_id"] == gid
+    assert matched["match_probability"] >= 0.95
+    top = matched["candidates"][0]
+    assert (top["source"], top["source_id"]) == ("sales", "RT-1")
+    assert top["explanation"]["email"]["label"].startswith("same email")
+
+    golden = api.get(f"/golden-records/{gid}", who="reader_pii").json()
+    assert {(m["source"], m["source_id"]) for m in golden["members"]} == {("sales", "RT-1"), ("marketing", "mk_rt1")}
+    assert golden["attributes"]["date_of_birth"] == "1991-03-12"  # survivorship took it from the new member
+    assert golden["lineage"]["date_of_birth"][0]["source"] == "marketing"
+
+    moved = {**VY_MARKETING, "name": "Phạm Minh Tuấn", "email": "tuan.pham.rt@example.vn", "phone": "0977 000 111"}
+    changed = api.post("/sources/marketing/records", json=moved).json()
+    assert changed["outcome"] == "new" and changed["previous_golden_id"] == gid
+    assert changed["golden_id"] != gid
+    left = api.get(f"/golden-records/{gid}", who="reader_pii").json()
+    assert [(m["source"], m["source_id"]) for m in left["members"]] == [("sales", "RT-1")]
+    assert left["attributes"]["date_of_birth"] is None  # recomputed without the record that left
+
+
+def test_a_record_alone_keeps_its_golden_id_when_it_changes(api):  # type: ignore[no-untyped-def]
+    gid = api.post("/sources/sales/records", json=VY).json()["golden_id"]
+    changed = api.post("/sources/sales/records", json={**VY, "city": "Huế"}).json()
+    assert changed["outcome"] == "new" and changed["golden_id"] == gid
+    assert api.get(f"/golden-records/{gid}").json()["attributes"]["city"] == "Huế"
+
+
+def test_unusable_values_are_accepted_with_flags(api):  # type: ignore[no-untyped-def]
+    r = api.post("/sources/sales/records", json={"crm_id": "RT-BAD", "first_name": "Hà", "last_name": "Lê",
+                                                  "email": "not-an-email", "mobile": "12", "extra": [1, 2]})
+    assert r.status_code == 200
+    flags = r.json()["dq_flags"]
+    assert any("email" in f for f in flags) and any("phone" in f for f in flags)
+
+
+def test_missing_or_blank_id_is_422_naming_the_field(api):  # type: ignore[no-untyped-def]
+    for record in ({"first_name": "Hà"}, {"crm_id": "  ", "first_name": "Hà"}):
+        r = api.post("/sources/sales/records", json=record)
+        assert r.status_code == 422
+        assert r.json()["error"] == "invalid_input" and "crm_id" in r.json()["detail"]
+
+
+def test_payload_that_is_not_an_object_is_422(api):  # type: ignore[no-untyped-def]
+    r = api.post("/sources/sales/records", json=["crm_id", "x"])
+    assert r.status_code == 422 and r.json()["error"] == "invalid_request"
+    r = api.client.post("/sources/sales/records", content=b"{not json", headers={
+        **api.headers("writer"), "Content-Type": "application/json"})
+    assert r.status_code == 422
+
+
+def test_unknown_source_is_404(api):  # type: ignore[no-untyped-def]
+    r = api.post("/sources/erp/records", json={"id": "1"})
+    assert r.status_code == 404 and r.json() == {"error": "not_found", "detail": "source 'erp' not found"}
+
+
+def test_batch_gives_one_result_per_record(api):  # type: ignore[no-untyped-def]
+    records = [VY, {"first_name": "no id"}, VY]
+    r = api.post("/sources/sales/records:batch", json={"records": records})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["count"] == 3 and body["errors"] == 1
+    assert [d["status"] for d in body["data"]] == ["ok", "error", "ok"]
+    assert body["data"][1]["error"]["error"] == "invalid_input"
+    assert [body["data"][0]["result"]["outcome"], body["data"][2]["result"]["outcome"]] == ["new", "unchanged"]
+
+
+def test_batch_limits_are_422(api):  # type: ignore[no-untyped-def]
+    too_many = [{"crm_id": f"X{i}"} for i in range(1001)]
+    r = api.post("/sources/sales/records:batch", json={"records": too_many})
+    assert r.status_code == 422 and "records" in r.json()["detail"]
+    assert api.post("/sources/sales/records:batch", json={"records": []}).status_code == 422
+    assert api.post("/sources/sales/records:batch", json={"rows": [VY]}).status_code == 422
+
+
+def test_writes_are_audited_with_the_key_name(api):  # type: ignore[no-untyped-def]
+    api.post("/sources/sales/records", json=VY)
+    entries = api.get("/audit", who="admin", params={"target": "sales:RT-1"}).json()["data"]
+    assert len(entries) == 1
+    assert entries[0]["actor"] == "test-writer" and entries[0]["action"] == "record.upsert"
+    assert entries[0]["detail"]["outcome"] == "new"
+
+
+def test_posted_records_survive_the_next_batch_run(api, small_sample):  # type: ignore[no-untyped-def]
+    gid = api.post("/sources/sales/records", json=VY).json()["golden_id"]
+    run = api.post("/runs", who="admin", json={"sources": str(small_sample / "sources.yaml")})
+    assert run.status_code == 202
+    api.client.app.state.service._run_thread.join()
+    assert api.get(f"/runs/{run.json()['run_id']}").json()["status"] == "succeeded"
+    after = api.get("/xref/sales/RT-1").json()
+    assert after["golden_id"] == gid  # kept by the id carry-over
+    assert after["golden_record"]["attributes"]["full_name"] == "Lương Thảo Vy"

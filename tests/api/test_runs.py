@@ -1,0 +1,84 @@
+"""Background batch runs through the API: atomic swap, one at a time, failures recorded."""
+
+from __future__ import annotations
+
+import shutil
+
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from api.settings import ApiSettings
+from tests.api.conftest import make_keys
+
+
+def _wait(api):  # type: ignore[no-untyped-def]
+    thread = api.client.app.state.service._run_thread
+    if thread is not None:
+        thread.join(timeout=300)
+
+
+def test_run_swaps_in_atomically_while_reads_continue(api, small_sample):  # type: ignore[no-untyped-def]
+    source, source_id, before = api.client.app.state.service.reader().execute(
+        "SELECT source, source_id, golden_id FROM xref ORDER BY 1, 2 LIMIT 1").fetchall()[0]
+    started = api.post("/runs", who="admin", json={"sources": str(small_sample / "sources.yaml"), "retrain": True})
+    assert started.status_code == 202 and started.json()["status"] == "running"
+    run_id = started.json()["run_id"]
+    seen = []
+    thread = api.client.app.state.service._run_thread
+    while thread.is_alive():
+        r = api.get(f"/xref/{source}/{source_id}")
+        assert r.status_code == 200
+        seen.append(r.json()["golden_id"])
+    thread.join()
+    run = api.get(f"/runs/{run_id}").json()
+    assert run["status"] == "succeeded", run
+    assert run["retrained"] is True and run["counts"]["records"] > 0
+    assert len(seen) > 3  # reads went on during the run
+    assert set(seen) <= {before, api.get(f"/xref/{source}/{source_id}").json()["golden_id"]}
+    assert api.client.get("/ready").json()["model_id"] == run["model_id"]
+
+
+def test_a_second_run_while_one_is_going_is_409(api, small_sample):  # type: ignore[no-untyped-def]
+    body = {"sources": str(small_sample / "sources.yaml"), "retrain": True}
+    assert api.post("/runs", who="admin", json=body).status_code == 202
+    second = api.post("/runs", who="admin", json=body)
+    assert second.status_code == 409 and second.json()["error"] == "conflict"
+    _wait(api)
+    runs = api.get("/runs").json()
+    assert runs["count"] >= 2 and runs["data"][0]["status"] == "succeeded"
+
+
+def test_a_failed_run_is_recorded_and_leaves_the_state_intact(api, small_sample, tmp_path):  # type: ignore[no-untyped-def]
+    broken = tmp_path / "broken"
+    shutil.copytree(small_sample, broken)
+    (broken / "sales.csv").write_text("crm_id,first_name\nX1,Lan\n", encoding="utf-8")  # columns missing
+    before = api.get("/golden-records", params={"limit": 1}).json()["count"]
+    r = api.post("/runs", who="admin", json={"sources": str(broken / "sources.yaml")})
+    assert r.status_code == 202
+    _wait(api)
+    run = api.get(f"/runs/{r.json()['run_id']}").json()
+    assert run["status"] == "failed" and "last_name" in run["error"]
+    assert api.get("/golden-records", params={"limit": 1}).json()["count"] == before
+    assert api.client.get("/ready").status_code == 200
+
+
+def test_bad_run_requests_are_4xx(api, tmp_path):  # type: ignore[no-untyped-def]
+    r = api.post("/runs", who="admin", json={"sources": str(tmp_path / "missing.yaml")})
+    assert r.status_code == 422 and r.json()["error"] == "config_error"
+    r = api.post("/runs", who="admin", json={"retrian": True})
+    assert r.status_code == 422 and "retrian" in r.json()["detail"]
+
+
+def test_a_new_empty_database_is_served_but_not_ready(tmp_path):  # type: ignore[no-untyped-def]
+    db = tmp_path / "empty.duckdb"
+    made = make_keys(db)
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        headers = {"Authorization": f"Bearer {made['writer']}"}
+        ready = client.get("/ready")
+        assert ready.status_code == 503 and "no trained model" in ready.json()["detail"]
+        r = client.post("/sources/sales/records", json={"crm_id": "1"}, headers=headers)
+        assert r.status_code == 503 and r.json()["error"] == "not_ready"
+        page = client.get("/golden-records", headers=headers).json()
+        assert page["count"] == 0
+        r = client.post("/runs", json={}, headers={"Authorization": f"Bearer {made['admin']}"})
+        assert r.status_code == 422 and "sources" in r.json()["detail"]
