@@ -8,10 +8,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from api import errors, presenters
+from api import errors
 from api.routes import admin, golden, health, records, runs
 from api.settings import ApiSettings
-from matching_rules import load_rules
 from mdm.service import Service
 
 
@@ -38,7 +37,6 @@ def create_app(settings: ApiSettings) -> FastAPI:
         generate_unique_id_function=_operation_id,
     )
     app.state.settings = settings
-    app.state.attribute_kinds = presenters.attribute_kinds(load_rules(settings.rules_path))
     errors.install(app)
     for module in (health, golden, records, runs, admin):
         app.include_router(module.router)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from matching_rules import AttributeSpec
+from mdm import documents
 from mdm.survivorship import Candidate, choose
 
 # golden field -> (std column with the display value, std column with the comparable form, validity column)
@@ -136,6 +137,47 @@ def assign_ids(
     return ids, retired
 
 
+def golden_row(
+    golden_id: str,
+    members: Sequence[Mapping[str, Any]],
+    attributes: Mapping[str, AttributeSpec],
+    *,
+    created_at: dt.datetime,
+    updated_at: dt.datetime,
+    run_id: str | None,
+    values: dict[str, Any] | None = None,
+    lineage: Sequence[tuple[str, int, str, str, str, str]] = (),
+    merged_into: str | None = None,
+    retired_attributes: str | None = None,
+) -> dict[str, Any]:
+    """A golden_records row, documents included: active when it has members, else retired."""
+    active = bool(members)
+    attrs = values if active else (json.loads(retired_attributes) if retired_attributes else {})
+    row = {
+        "golden_id": golden_id,
+        "status": "active" if active else "retired",
+        "merged_into": None if active else merged_into,
+        "attributes": attrs,
+        "record_count": len(members),
+        "sources": sorted({r["source"] for r in members}),
+        "created_at": created_at,
+        "updated_at": updated_at,
+        "run_id": run_id,
+    }
+    fields = {name: spec.field or name for name, spec in attributes.items()}
+    row["document"], row["document_masked"] = documents.build(row, lineage, members, fields)
+    row["attributes"] = json.dumps(attrs, ensure_ascii=False)
+    return row
+
+
+def lineage_rows(golden_id: str, lineage: Sequence[tuple[str, int, str, str, str, str]]) -> list[dict[str, Any]]:
+    return [
+        {"golden_id": golden_id, "attribute": a, "position": pos, "value": v, "source": s, "source_id": sid,
+         "rule": rule}
+        for a, pos, v, s, sid, rule in lineage
+    ]
+
+
 def build_golden(
     rows: Sequence[Mapping[str, Any]],
     assignment: Mapping[str, int],
@@ -158,7 +200,6 @@ def build_golden(
     for c, ms in members.items():
         gid = ids[c]
         values, lin = survive(attributes, ms)
-        attrs_json = json.dumps(values, ensure_ascii=False, sort_keys=False)
         prev = previous.get(gid)
         if prev is None:
             counts["created"] += 1
@@ -169,30 +210,10 @@ def build_golden(
             counts["changed" if changed else "unchanged"] += 1
             updated_at = now if changed else prev.updated_at
         golden.append(
-            {
-                "golden_id": gid,
-                "status": "active",
-                "merged_into": None,
-                "attributes": attrs_json,
-                "record_count": len(ms),
-                "sources": sorted({r["source"] for r in ms}),
-                "created_at": created_at,
-                "updated_at": updated_at,
-                "run_id": run_id,
-            }
+            golden_row(gid, ms, attributes, created_at=created_at, updated_at=updated_at, run_id=run_id,
+                       values=values, lineage=lin)
         )
-        lineage.extend(
-            {
-                "golden_id": gid,
-                "attribute": a,
-                "position": pos,
-                "value": v,
-                "source": s,
-                "source_id": sid,
-                "rule": rule,
-            }
-            for a, pos, v, s, sid, rule in lin
-        )
+        lineage.extend(lineage_rows(gid, lin))
         xref.extend(
             {
                 "source": r["source"],
@@ -207,17 +228,8 @@ def build_golden(
         prev = previous.get(gid)
         counts["retired"] += 1
         golden.append(
-            {
-                "golden_id": gid,
-                "status": "retired",
-                "merged_into": home,
-                "attributes": prev.attributes if prev else None,
-                "record_count": 0,
-                "sources": [],
-                "created_at": prev.created_at if prev else now,
-                "updated_at": now,
-                "run_id": run_id,
-            }
+            golden_row(gid, [], attributes, created_at=prev.created_at if prev else now, updated_at=now,
+                       run_id=run_id, merged_into=home, retired_attributes=prev.attributes if prev else None)
         )
     counts["active"] = len(members)
     return GoldenBuild(golden, lineage, xref, dict(counts))

@@ -135,7 +135,7 @@ class RealtimeMatcher:
         source_id, values = parse_values(spec, payload)
         key = record_key(source, source_id)
         raw = raw_json(values)
-        previous = records.golden_id_of(con, key)
+        previous = self.golden_of.get(key)
         if previous is not None and records.stored_raw(con, key) == raw:
             return MatchResult(source, source_id, previous, "unchanged", None)
 
@@ -223,23 +223,13 @@ class RealtimeMatcher:
             old = records.golden_row(con, gid)
             created = old["created_at"] if old else at
             if not members:
-                rows.append(
-                    {"golden_id": gid, "status": "retired", "merged_into": moved_to,
-                     "attributes": old["attributes"] if old else None, "record_count": 0, "sources": [],
-                     "created_at": created, "updated_at": at, "run_id": None}
-                )
+                rows.append(golden.golden_row(gid, [], attributes, created_at=created, updated_at=at, run_id=None,
+                                              merged_into=moved_to, retired_attributes=old and old["attributes"]))
                 continue
             values, lin = golden.survive(attributes, members)
-            rows.append(
-                {"golden_id": gid, "status": "active", "merged_into": None,
-                 "attributes": json.dumps(values, ensure_ascii=False), "record_count": len(members),
-                 "sources": sorted({m["source"] for m in members}), "created_at": created,
-                 "updated_at": at, "run_id": None}
-            )
-            lineage.extend(
-                {"golden_id": gid, "attribute": a, "position": p, "value": v, "source": s, "source_id": i, "rule": r}
-                for a, p, v, s, i, r in lin
-            )
+            rows.append(golden.golden_row(gid, members, attributes, created_at=created, updated_at=at, run_id=None,
+                                          values=values, lineage=lin))
+            lineage.extend(golden.lineage_rows(gid, lin))
         records.replace_golden(con, rows, lineage)
 
 

@@ -25,7 +25,8 @@ from mdm.linking.model import Model
 from mdm.pipeline import PublishHooks, RunReport, new_run_id, reconcile
 from mdm.realtime import MatchResult, RealtimeMatcher
 from mdm.sources import SourcesConfig, load_sources, sources_from_json
-from mdm.store import audit, database, keys, models, records, runs
+from mdm.standardise.record import record_key
+from mdm.store import audit, database, keys, models, records, runs, serving
 
 logger = logging.getLogger(__name__)
 
@@ -131,6 +132,13 @@ class Service:
     def write(self, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         with self._writing() as con:
             return fn(con)
+
+    def golden_id_for(self, source: str, source_id: str) -> str | None:
+        """The xref, from the real-time state in memory when it is loaded."""
+        matcher = self.matcher
+        if matcher is not None:
+            return matcher.golden_of.get(record_key(source, source_id))
+        return serving.xref(self.reader(), source, source_id)
 
     # -- keys -----------------------------------------------------------------------------
 

@@ -1,11 +1,14 @@
+"""Lookups and search. Golden records are served from their stored documents as they are:
+one primary-key read per record, no re-rendering (see mdm/documents.py)."""
+
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
-from api import presenters
-from api.deps import Reader, ServiceDep
+from api.deps import Principal, Reader, ServiceDep
 from api.schemas import GoldenRecordPublic, Page, SearchHit, XrefPublic
 from mdm.errors import InvalidInputError, NotFoundError
 from mdm.standardise.addresses import standardise_city
@@ -16,22 +19,30 @@ from mdm.store import serving
 
 router = APIRouter(tags=["golden records"])
 
+JSON = "application/json"
+
+
+def _document(service: ServiceDep, golden_id: str, principal: Principal) -> str:
+    doc = serving.document(service.reader(), golden_id, masked=not principal.pii)
+    if doc is None:
+        raise NotFoundError("golden record", golden_id)
+    return doc
+
 
 @router.get("/golden-records/{golden_id}", response_model=GoldenRecordPublic)
-def get_golden_record(golden_id: str, principal: Reader, service: ServiceDep, request: Request) -> dict:
+def get_golden_record(golden_id: str, principal: Reader, service: ServiceDep) -> Response:
     """A golden record: attributes, lineage per attribute, member source records."""
-    return presenters.golden_record(service.reader(), golden_id, principal, request.app.state.attribute_kinds)
+    return Response(_document(service, golden_id, principal), media_type=JSON)
 
 
 @router.get("/xref/{source}/{source_id}", response_model=XrefPublic)
-def get_xref(source: str, source_id: str, principal: Reader, service: ServiceDep, request: Request) -> dict:
+def get_xref(source: str, source_id: str, principal: Reader, service: ServiceDep) -> Response:
     """The golden id and golden record of a source system's key."""
-    con = service.reader()
-    golden_id = serving.xref(con, source, source_id.strip())
+    golden_id = service.golden_id_for(source, source_id.strip())
     if golden_id is None:
         raise NotFoundError("source key", f"{source}/{source_id}")
-    record = presenters.golden_record(con, golden_id, principal, request.app.state.attribute_kinds)
-    return {"source": source, "source_id": source_id, "golden_id": golden_id, "golden_record": record}
+    head = json.dumps({"source": source, "source_id": source_id, "golden_id": golden_id}, ensure_ascii=False)
+    return Response(f'{head[:-1]}, "golden_record": {_document(service, golden_id, principal)}}}', media_type=JSON)
 
 
 @router.get("/golden-records", response_model=Page[SearchHit])
@@ -45,22 +56,21 @@ def search_golden_records(
     city: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> dict:
+) -> Response:
     """Search by name (any accents, case, word order, one typo), email, phone (any format) and
     city; every criterion given must match. Without criteria: all active golden records."""
     con = service.reader()
-    kinds = request.app.state.attribute_kinds
     if not any((name, email, phone, city)):
         ids, total = serving.list_golden(con, limit=limit, offset=offset)
         hits = [(g, 1.0) for g in ids]
     else:
         criteria = _criteria(name, email, phone, city, request.app.state.settings.search_phone_region)
         hits, total = serving.search(con, **criteria, limit=limit, offset=offset)
-    data = [
-        {"score": round(score, 4), "golden_record": presenters.golden_record(con, g, principal, kinds)}
-        for g, score in hits
-    ]
-    return {"data": data, "count": total, "limit": limit, "offset": offset}
+    docs = serving.documents(con, [g for g, _s in hits], masked=not principal.pii)
+    data = ", ".join(f'{{"score": {round(score, 4)}, "golden_record": {docs[g]}}}' for g, score in hits)
+    return Response(
+        f'{{"data": [{data}], "count": {total}, "limit": {limit}, "offset": {offset}}}', media_type=JSON
+    )
 
 
 def _criteria(name: str | None, email: str | None, phone: str | None, city: str | None, region: str) -> dict:

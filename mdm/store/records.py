@@ -12,7 +12,7 @@ import duckdb
 import pyarrow as pa
 
 from mdm.store.database import fetch_dicts, fetch_one
-from mdm.store.tables import to_arrow
+from mdm.store.tables import SCHEMAS, to_arrow
 
 
 def posted_records(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
@@ -30,11 +30,6 @@ def save_posted(con: duckdb.DuckDBPyConnection, source: str, source_id: str, raw
 
 def stored_raw(con: duckdb.DuckDBPyConnection, record_key: str) -> str | None:
     row = fetch_one(con, "SELECT CAST(raw AS VARCHAR) FROM source_records WHERE record_key = ?", [record_key])
-    return row[0] if row else None
-
-
-def golden_id_of(con: duckdb.DuckDBPyConnection, record_key: str) -> str | None:
-    row = fetch_one(con, "SELECT golden_id FROM xref WHERE record_key = ?", [record_key])
     return row[0] if row else None
 
 
@@ -61,8 +56,8 @@ def member_rows(con: duckdb.DuckDBPyConnection, golden_id: str) -> list[dict[str
     """Standardised rows of a golden record's members, for survivorship."""
     return fetch_dicts(
         con,
-        "SELECT s.* FROM std_records s JOIN xref x ON x.record_key = s.record_key WHERE x.golden_id = ?"
-        " ORDER BY s.record_key",
+        "SELECT * FROM std_records WHERE record_key IN (SELECT record_key FROM xref WHERE golden_id = ?)"
+        " ORDER BY record_key",
         [golden_id],
     )
 
@@ -126,10 +121,12 @@ def xref_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert a few rows with bound parameters (cheaper than registering an Arrow table)."""
     if not rows:
         return
-    con.register("rows_new", to_arrow(table, rows))
-    try:
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM rows_new")
-    finally:
-        con.unregister("rows_new")
+    columns = SCHEMAS[table].names
+    placeholders = ", ".join("?" for _ in columns)
+    con.executemany(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})",
+        [[row.get(c) for c in columns] for row in rows],
+    )

@@ -177,4 +177,13 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX audit_target ON audit_log (target);
         """,
     ),
+    (
+        3,
+        """
+        -- The served form of each golden record (see mdm/documents.py), full and masked.
+        ALTER TABLE golden_records ADD COLUMN document JSON;
+        ALTER TABLE golden_records ADD COLUMN document_masked JSON;
+        CREATE INDEX xref_record ON xref (record_key);
+        """,
+    ),
 )

@@ -6,50 +6,27 @@ reader sees either the state before a batch run's publish or after it, never a m
 
 from __future__ import annotations
 
-import json
-from typing import Any
 
 import duckdb
 
-from mdm.store.database import fetch_dicts, fetch_one
+from mdm.store.database import fetch_one
 
-MEMBER_COLUMNS = (
-    "full_name", "email", "phone", "date_of_birth", "address", "city", "postcode", "country", "company",
-    "tax_id", "national_id", "updated_at", "dq_flags",
-)
-
-
-def golden_record(con: duckdb.DuckDBPyConnection, golden_id: str) -> dict[str, Any] | None:
-    rows = fetch_dicts(
-        con,
-        "SELECT golden_id, status, merged_into, CAST(attributes AS VARCHAR) AS attributes, record_count, sources,"
-        " created_at, updated_at, run_id FROM golden_records WHERE golden_id = ?",
-        [golden_id],
-    )
-    if not rows:
-        return None
-    row = rows[0]
-    row["attributes"] = json.loads(row["attributes"]) if row["attributes"] else {}
-    return row
+def document(con: duckdb.DuckDBPyConnection, golden_id: str, *, masked: bool) -> str | None:
+    """A golden record's served JSON (see mdm/documents.py)."""
+    column = "document_masked" if masked else "document"
+    row = fetch_one(con, f"SELECT CAST({column} AS VARCHAR) FROM golden_records WHERE golden_id = ?", [golden_id])
+    return row[0] if row else None
 
 
-def lineage(con: duckdb.DuckDBPyConnection, golden_id: str) -> list[dict[str, Any]]:
-    return fetch_dicts(
-        con,
-        "SELECT attribute, position, value, source, source_id, rule FROM golden_lineage WHERE golden_id = ?"
-        " ORDER BY attribute, position",
-        [golden_id],
-    )
-
-
-def members(con: duckdb.DuckDBPyConnection, golden_id: str) -> list[dict[str, Any]]:
-    cols = ", ".join(f"s.{c}" for c in MEMBER_COLUMNS)
-    return fetch_dicts(
-        con,
-        f"SELECT x.source, x.source_id, {cols} FROM xref x JOIN std_records s ON s.record_key = x.record_key"
-        " WHERE x.golden_id = ? ORDER BY x.source, x.source_id",
-        [golden_id],
-    )
+def documents(con: duckdb.DuckDBPyConnection, golden_ids: list[str], *, masked: bool) -> dict[str, str]:
+    if not golden_ids:
+        return {}
+    column = "document_masked" if masked else "document"
+    return dict(con.execute(
+        f"SELECT golden_id, CAST({column} AS VARCHAR) FROM golden_records WHERE golden_id IN"
+        f" (SELECT unnest(?::VARCHAR[]))",
+        [golden_ids],
+    ).fetchall())
 
 
 def xref(con: duckdb.DuckDBPyConnection, source: str, source_id: str) -> str | None:

@@ -1,4 +1,4 @@
-"""Masking emails and phones for keys without the ``pii`` permission."""
+"""Masking emails and phones for API keys without the ``pii`` permission."""
 
 from __future__ import annotations
 

@@ -1,0 +1,172 @@
+"""Latency and throughput of a real ``mdm serve``: xref lookups and real-time record posts.
+
+Usage:
+    python bench/serve_latency.py --db PATH --sources SOURCES.yaml [--clients 16] [--requests 5000]
+
+The database must come from ``mdm reconcile`` over the given sources (the script takes the
+source keys to look up, and the records to post, from those extracts). The server runs in
+its own process; the load generator (asyncio + httpx, one connection per client) runs here,
+on the same machine, so both share its cores. Posts are changed copies of existing records
+under new keys (a new sign-up by an existing customer, with another email), so each one is
+matched against real candidates and written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from mdm.ingest import ingest  # noqa: E402
+from mdm.sources import load_sources  # noqa: E402
+from mdm.store import database, keys  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def sample_inputs(sources_path: Path, n: int, seed: int) -> tuple[list[tuple[str, str]], list[tuple[str, dict]]]:
+    """(source, source_id) keys to look up, and (source, record) payloads to post."""
+    ingested = ingest(load_sources(sources_path).sources)
+    rng = random.Random(seed)
+    accepted = ingested.accepted
+    lookups = [(a.source.name, a.source_id) for a in rng.sample(accepted, min(n, len(accepted)))]
+    posts = []
+    for i, a in enumerate(rng.sample(accepted, min(n, len(accepted)))):
+        values = dict(a.values)
+        values[a.source.id_column] = f"BENCH-{seed}-{i}"
+        email_col = a.source.columns_for("email")
+        if email_col and values.get(email_col[0]):
+            values[email_col[0]] = f"bench{seed}.{i}@example.org"
+        posts.append((a.source.name, values))
+    return lookups, posts
+
+
+async def load(base: str, headers: dict, requests: list, clients: int, method: str) -> tuple[list[float], float, int]:
+    """Send ``requests`` with ``clients`` concurrent connections; (latencies ms, seconds, errors)."""
+    queue: asyncio.Queue = asyncio.Queue()
+    for r in requests:
+        queue.put_nowait(r)
+    latencies: list[float] = []
+    errors = 0
+
+    async def worker() -> None:
+        nonlocal errors
+        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=120) as client:
+            while not queue.empty():
+                item = queue.get_nowait()
+                start = time.perf_counter()
+                if method == "GET":
+                    resp = await client.get(f"/xref/{item[0]}/{item[1]}")
+                else:
+                    resp = await client.post(f"/sources/{item[0]}/records", json=item[1])
+                latencies.append((time.perf_counter() - start) * 1000)
+                if resp.status_code != 200:
+                    errors += 1
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(clients)))
+    return latencies, time.perf_counter() - start, errors
+
+
+def report(name: str, latencies: list[float], seconds: float, errors: int, clients: int) -> dict:
+    row = {
+        "call": name,
+        "clients": clients,
+        "requests": len(latencies),
+        "errors": errors,
+        "p50_ms": round(percentile(latencies, 50), 2),
+        "p95_ms": round(percentile(latencies, 95), 2),
+        "p99_ms": round(percentile(latencies, 99), 2),
+        "mean_ms": round(statistics.fmean(latencies), 2),
+        "req_per_s": round(len(latencies) / seconds, 1),
+    }
+    print(json.dumps(row))
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", type=Path, required=True)
+    parser.add_argument("--sources", type=Path, required=True)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument("--seed", type=int, default=int(time.time()) % 100000)
+    args = parser.parse_args()
+
+    con = database.connect(args.db)
+    try:
+        _row, key = keys.create_key(con, name="bench", role="writer", pii=False)
+        golden = con.execute("SELECT count(*) FROM golden_records WHERE status = 'active'").fetchall()[0][0]
+        records = con.execute("SELECT count(*) FROM xref").fetchall()[0][0]
+    finally:
+        con.close()
+    lookups, posts = sample_inputs(args.sources, args.requests, args.seed)
+    print(f"database: {records:,} source records, {golden:,} golden records; "
+          f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+
+    port = free_port()
+    mdm = Path(sys.executable).with_name("mdm")
+    server = subprocess.Popen(
+        [str(mdm), "serve", "--db", str(args.db), "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        started = time.perf_counter()
+        while True:
+            try:
+                if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if server.poll() is not None:
+                raise SystemExit("mdm serve exited before it was ready")
+            time.sleep(0.25)
+        print(f"server ready in {time.perf_counter() - started:.1f}s")
+        headers = {"Authorization": f"Bearer {key}"}
+        asyncio.run(load(base, headers, lookups[:200], 4, "GET"))  # warm up
+        rows = [
+            report("GET /xref (1 client)", *asyncio.run(load(base, headers, lookups[:1000], 1, "GET")), 1),
+            report("GET /xref", *asyncio.run(load(base, headers, lookups, args.clients, "GET")), args.clients),
+            report("POST /sources/{s}/records (1 client)",
+                   *asyncio.run(load(base, headers, posts[:300], 1, "POST")), 1),
+            report("POST /sources/{s}/records", *asyncio.run(load(base, headers, posts[300:], args.clients, "POST")),
+                   args.clients),
+        ]
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=60)
+    print()
+    print("| call | clients | requests | p50 ms | p95 ms | p99 ms | req/s | errors |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in rows:
+        print(f"| {r['call']} | {r['clients']} | {r['requests']:,} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']}"
+              f" | {r['req_per_s']:,} | {r['errors']} |")
+
+
+if __name__ == "__main__":
+    main()
