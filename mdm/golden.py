@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from matching_rules import AttributeSpec
-from mdm import documents
 from mdm.survivorship import Candidate, choose
 
 # golden field -> (std column with the display value, std column with the comparable form, validity column)
@@ -146,11 +145,11 @@ def golden_row(
     updated_at: dt.datetime,
     run_id: str | None,
     values: dict[str, Any] | None = None,
-    lineage: Sequence[tuple[str, int, str, str, str, str]] = (),
     merged_into: str | None = None,
     retired_attributes: str | None = None,
 ) -> dict[str, Any]:
-    """A golden_records row, documents included: active when it has members, else retired."""
+    """A golden_records row: active when it has members, else retired. Its served documents are
+    built in SQL once the row is stored (mdm/store/documents.py)."""
     active = bool(members)
     attrs = values if active else (json.loads(retired_attributes) if retired_attributes else {})
     row = {
@@ -164,8 +163,6 @@ def golden_row(
         "updated_at": updated_at,
         "run_id": run_id,
     }
-    fields = {name: spec.field or name for name, spec in attributes.items()}
-    row["document"], row["document_masked"] = documents.build(row, lineage, members, fields)
     row["attributes"] = json.dumps(attrs, ensure_ascii=False)
     return row
 
@@ -211,7 +208,7 @@ def build_golden(
             updated_at = now if changed else prev.updated_at
         golden.append(
             golden_row(gid, ms, attributes, created_at=created_at, updated_at=updated_at, run_id=run_id,
-                       values=values, lineage=lin)
+                       values=values)
         )
         lineage.extend(lineage_rows(gid, lin))
         xref.extend(

@@ -30,7 +30,7 @@ from mdm.ingest import Ingested, Quarantined, SourceCounts, ingest, merge_posted
 from mdm.linking import model as linking
 from mdm.sources import SourcesConfig, load_sources, sources_to_json
 from mdm.standardise.record import standardise_record
-from mdm.store import database, models, records, results, runs
+from mdm.store import database, documents, models, records, results, runs
 from mdm.store import work as work_sql
 from mdm.store.tables import to_arrow
 
@@ -316,6 +316,7 @@ def _run(
         }
 
         def finish(c: duckdb.DuckDBPyConnection) -> None:
+            documents.refresh(c, {name: spec.field or name for name, spec in rules.attributes().items()})
             if report.retrained:
                 models.save_model(
                     c, model.model_id, run_id=run_id, fingerprint=model.fingerprint,

@@ -32,7 +32,7 @@ from mdm.pipeline import review_item_id
 from mdm.sources import SourcesConfig, SourceSpec
 from mdm.sources.readers import as_text
 from mdm.standardise.record import record_key, standardise_record
-from mdm.store import records, work
+from mdm.store import documents, records, work
 from mdm.store.database import now
 
 # How many scored candidates a response lists.
@@ -102,6 +102,7 @@ class RealtimeMatcher:
             self.index.add(row.pop("record_key"), row)
         xref = records.xref_table(con)
         self.golden_of = dict(zip(xref["record_key"].to_pylist(), xref["golden_id"].to_pylist(), strict=True))
+        self.attribute_fields = {name: spec.field or name for name, spec in rules.attributes().items()}
         self._must_agree = {c.name: set(disagreeing_gammas(c)) for c in spec.comparisons if c.must_agree}
 
     def source(self, name: str) -> SourceSpec:
@@ -228,9 +229,10 @@ class RealtimeMatcher:
                 continue
             values, lin = golden.survive(attributes, members)
             rows.append(golden.golden_row(gid, members, attributes, created_at=created, updated_at=at, run_id=None,
-                                          values=values, lineage=lin))
+                                          values=values))
             lineage.extend(golden.lineage_rows(gid, lin))
         records.replace_golden(con, rows, lineage)
+        documents.refresh(con, self.attribute_fields, golden_ids)
 
 
 def _queue_item(key: str, c: ScoredCandidate, at: dt.datetime) -> dict[str, Any]:

@@ -180,9 +180,10 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     (
         3,
         """
-        -- The served form of each golden record (see mdm/documents.py), full and masked.
-        ALTER TABLE golden_records ADD COLUMN document JSON;
-        ALTER TABLE golden_records ADD COLUMN document_masked JSON;
+        -- The served form of each golden record (see mdm/store/documents.py), full and masked.
+        -- Text, not JSON: it is only ever returned whole, so it need not be parsed on insert.
+        ALTER TABLE golden_records ADD COLUMN document VARCHAR;
+        ALTER TABLE golden_records ADD COLUMN document_masked VARCHAR;
         CREATE INDEX xref_record ON xref (record_key);
         """,
     ),

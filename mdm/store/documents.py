@@ -1,0 +1,161 @@
+"""Golden-record documents: the JSON the API serves, built in SQL whenever golden records change.
+
+A lookup then costs one primary-key read of ready text instead of three queries and a render.
+One statement builds them for the whole database after a batch run (set work, in DuckDB) or
+for the few golden records a real-time post touched, so both paths share one definition.
+Two variants are kept: full, and with emails and phones masked for API keys without the
+``pii`` permission (``n***@gmail.com``, ``+84 *** *** 678``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import duckdb
+from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
+
+_CODES = {n: sorted(str(c) for c in COUNTRY_CODE_TO_REGION_CODE if len(str(c)) == n) for n in (1, 2, 3)}
+
+# {x} is a column or expression holding an email / E.164 phone (our own SQL, never user input).
+_MASK_EMAIL = "CASE WHEN {x} IS NULL THEN NULL WHEN position('@' IN {x}) = 0 THEN '***'" \
+    " ELSE left({x}, 1) || '***@' || substr({x}, position('@' IN {x}) + 1) END"
+_DIGITS = "regexp_replace({x}, '[^0-9]', '', 'g')"
+# Country calling codes are prefix-free, so the first known 1-, 2- or 3-digit prefix is the code.
+_COUNTRY = (
+    "CASE WHEN list_contains($cc1, left({d}, 1)) THEN left({d}, 1)"
+    " WHEN list_contains($cc2, left({d}, 2)) THEN left({d}, 2)"
+    " WHEN list_contains($cc3, left({d}, 3)) THEN left({d}, 3) END"
+)
+_MASK_PHONE = (
+    "CASE WHEN {x} IS NULL THEN NULL WHEN length({d}) < 6 THEN '***'"
+    " ELSE (CASE WHEN {x} LIKE '+%' THEN coalesce('+' || ({c}) || ' ', '') ELSE '' END) || '*** *** ' || right({d}, 3)"
+    " END"
+)
+
+
+def mask_email_sql(x: str) -> str:
+    return _MASK_EMAIL.format(x=x)
+
+
+def mask_phone_sql(x: str) -> str:
+    d = _DIGITS.format(x=x)
+    return _MASK_PHONE.format(x=x, d=d, c=_COUNTRY.format(d=d))
+
+
+def _mask(kind: str, x: str) -> str:
+    return mask_email_sql(x) if kind == "email" else mask_phone_sql(x)
+
+
+_TS = "strftime({x}, '%Y-%m-%dT%H:%M:%S.%f')"
+_MEMBER_COLUMNS = (
+    "full_name", "email", "phone", "date_of_birth", "address", "city", "postcode", "country", "company",
+    "tax_id", "national_id", "updated_at", "dq_flags",
+)
+
+
+def _member(masked: bool) -> str:
+    parts = ["'source': s.source", "'source_id': s.source_id"]
+    for c in _MEMBER_COLUMNS:
+        expr = f"s.{c}"
+        if c == "date_of_birth":
+            expr = "strftime(s.date_of_birth, '%Y-%m-%d')"
+        elif c == "updated_at":
+            expr = _TS.format(x="s.updated_at")
+        elif masked and c in ("email", "phone"):
+            expr = _mask(c, f"s.{c}")
+        parts.append(f"'{c}': {expr}")
+    return "{" + ", ".join(parts) + "}"
+
+
+def _lineage_value(masked: bool) -> str:
+    if not masked:
+        return "l.value"
+    return (
+        f"CASE WHEN list_contains($email_attrs, l.attribute) THEN {mask_email_sql('l.value')}"
+        f" WHEN list_contains($phone_attrs, l.attribute) THEN {mask_phone_sql('l.value')} ELSE l.value END"
+    )
+
+
+def _masked_attributes(kinds: Mapping[str, str]) -> tuple[str, dict[str, str]]:
+    """A json_merge_patch of the masked email and phone attributes, and its parameters."""
+    patches, params = [], {}
+    for i, (attribute, kind) in enumerate(sorted(kinds.items())):
+        if kind not in ("email", "phone"):
+            continue
+        params[f"a{i}"], params[f"p{i}"] = attribute, f"$.{attribute}"
+        value = f"json_extract(g.attributes, $p{i})"
+        scalar = _mask(kind, f"json_extract_string(g.attributes, $p{i})")
+        listed = f"to_json(list_transform(CAST({value} AS VARCHAR[]), lambda v: {_mask(kind, 'v')}))"
+        # A null in a merge patch deletes the key (RFC 7396): patch only values that are there.
+        patches.append(
+            f"CASE WHEN coalesce(json_type({value}), 'NULL') = 'NULL' THEN '{{}}'::JSON"
+            f" ELSE json_object($a{i}, CASE WHEN json_type({value}) = 'ARRAY' THEN {listed} ELSE to_json({scalar}) END) END"
+        )
+    expr = "g.attributes"
+    for patch in patches:
+        expr = f"json_merge_patch({expr}, {patch})"
+    return expr, params
+
+
+def _document(masked: bool, attributes: str) -> str:
+    return (
+        "CAST(json_object("
+        "'golden_id', g.golden_id, 'status', g.status, 'merged_into', g.merged_into,"
+        f" 'attributes', coalesce({attributes}, '{{}}'::JSON),"
+        f" 'lineage', coalesce(lin.{'masked' if masked else 'plain'}, '{{}}'::JSON),"
+        f" 'members', coalesce(mem.{'masked' if masked else 'plain'}, '[]'::JSON),"
+        " 'record_count', g.record_count, 'sources', g.sources,"
+        f" 'created_at', {_TS.format(x='g.created_at')}, 'updated_at', {_TS.format(x='g.updated_at')},"
+        " 'run_id', g.run_id) AS VARCHAR)"
+    )
+
+
+def refresh(
+    con: duckdb.DuckDBPyConnection, attribute_fields: Mapping[str, str], golden_ids: Sequence[str] | None = None
+) -> None:
+    """Rebuild the documents of ``golden_ids`` (all golden records when None).
+
+    ``attribute_fields`` maps each golden attribute to the standardised field it comes from,
+    so a collected ``all_emails`` is masked like ``email``.
+    """
+    masked_attributes, params = _masked_attributes(attribute_fields)
+    where = "TRUE" if golden_ids is None else "golden_id IN (SELECT unnest($ids::VARCHAR[]))"
+    sql = f"""
+    WITH target AS (SELECT golden_id FROM golden_records WHERE {where}),
+    lin_entries AS (
+        SELECT l.golden_id, l.attribute,
+            to_json(list({{'value': {_lineage_value(False)}, 'source': l.source, 'source_id': l.source_id,
+                          'rule': l.rule}} ORDER BY l.position)) AS plain,
+            to_json(list({{'value': {_lineage_value(True)}, 'source': l.source, 'source_id': l.source_id,
+                          'rule': l.rule}} ORDER BY l.position)) AS masked
+        FROM golden_lineage l SEMI JOIN target t ON t.golden_id = l.golden_id
+        GROUP BY l.golden_id, l.attribute
+    ),
+    lin AS (
+        SELECT golden_id, json_group_object(attribute, plain) AS plain, json_group_object(attribute, masked) AS masked
+        FROM lin_entries GROUP BY golden_id
+    ),
+    mem AS (
+        SELECT x.golden_id,
+            to_json(list({_member(False)} ORDER BY s.source, s.source_id)) AS plain,
+            to_json(list({_member(True)} ORDER BY s.source, s.source_id)) AS masked
+        FROM xref x SEMI JOIN target t ON t.golden_id = x.golden_id
+        JOIN std_records s ON s.record_key = x.record_key
+        GROUP BY x.golden_id
+    ),
+    docs AS (
+        SELECT g.golden_id, {_document(False, 'g.attributes')} AS document,
+            {_document(True, masked_attributes)} AS document_masked
+        FROM golden_records g SEMI JOIN target t ON t.golden_id = g.golden_id
+        LEFT JOIN lin ON lin.golden_id = g.golden_id
+        LEFT JOIN mem ON mem.golden_id = g.golden_id
+    )
+    UPDATE golden_records SET document = docs.document, document_masked = docs.document_masked
+    FROM docs WHERE golden_records.golden_id = docs.golden_id
+    """
+    params.update({"cc1": _CODES[1], "cc2": _CODES[2], "cc3": _CODES[3],
+                   "email_attrs": [a for a, k in attribute_fields.items() if k == "email"],
+                   "phone_attrs": [a for a, k in attribute_fields.items() if k == "phone"]})
+    if golden_ids is not None:
+        params["ids"] = list(golden_ids)
+    con.execute(sql, params)

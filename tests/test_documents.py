@@ -1,0 +1,55 @@
+"""The served golden-record documents: complete, and masked only where they should be."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from matching_rules import load_rules
+from mdm.store import database
+
+EMAIL = re.compile(r"^.\*\*\*@.+$")
+PHONE = re.compile(r"^(\+\d{1,3} )?\*\*\* \*\*\* \d{3}$")
+
+
+def _masked_ok(kind, plain, masked):  # type: ignore[no-untyped-def]
+    if plain is None:
+        return masked is None
+    if isinstance(plain, list):
+        return len(plain) == len(masked) and all(_masked_ok(kind, p, m) for p, m in zip(plain, masked, strict=True))
+    if kind == "email":
+        return bool(EMAIL.match(masked)) and masked.split("@", 1)[1] == plain.split("@", 1)[1] if "@" in plain \
+            else masked == "***"
+    return bool(PHONE.match(masked)) and masked[-3:] == plain[-3:] or masked == "***"
+
+
+def test_every_golden_record_has_matching_full_and_masked_documents(reconciled):  # type: ignore[no-untyped-def]
+    kinds = {n: s.field or n for n, s in load_rules().attributes().items()}
+    con = database.connect(reconciled[0], read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT golden_id, status, CAST(attributes AS VARCHAR), document, document_masked FROM golden_records"
+        ).fetchall()
+        members = dict(con.execute("SELECT golden_id, count(*) FROM xref GROUP BY golden_id").fetchall())
+    finally:
+        con.close()
+    assert rows
+    checked = 0
+    for golden_id, status, attributes, document, masked_document in rows:
+        doc, masked = json.loads(document), json.loads(masked_document)
+        assert doc["golden_id"] == golden_id and doc["status"] == status
+        assert doc["attributes"] == json.loads(attributes)
+        assert len(doc["members"]) == members.get(golden_id, 0) == doc["record_count"]
+        assert set(masked["attributes"]) == set(doc["attributes"])
+        assert set(masked["lineage"]) == set(doc["lineage"])
+        for name, value in doc["attributes"].items():
+            if kinds.get(name) in ("email", "phone"):
+                assert _masked_ok(kinds[name], value, masked["attributes"][name]), (name, value)
+                checked += value is not None and value != []
+            else:
+                assert masked["attributes"][name] == value
+        for m, mm in zip(doc["members"], masked["members"], strict=True):
+            assert _masked_ok("email", m["email"], mm["email"]) and _masked_ok("phone", m["phone"], mm["phone"])
+            assert {k: v for k, v in m.items() if k not in ("email", "phone")} == {
+                k: v for k, v in mm.items() if k not in ("email", "phone")}
+    assert checked > 100
