@@ -224,15 +224,18 @@ class RealtimeMatcher:
             old = records.golden_row(con, gid)
             created = old["created_at"] if old else at
             if not members:
-                rows.append(golden.golden_row(gid, [], attributes, created_at=created, updated_at=at, run_id=None,
-                                              merged_into=moved_to, retired_attributes=old and old["attributes"]))
-                continue
-            values, lin = golden.survive(attributes, members)
-            rows.append(golden.golden_row(gid, members, attributes, created_at=created, updated_at=at, run_id=None,
-                                          values=values))
-            lineage.extend(golden.lineage_rows(gid, lin))
+                row = golden.golden_row(gid, [], attributes, created_at=created, updated_at=at, run_id=None,
+                                        merged_into=moved_to, retired_attributes=old and old["attributes"])
+                row_lineage = []
+            else:
+                values, lin = golden.survive(attributes, members)
+                row = golden.golden_row(gid, members, attributes, created_at=created, updated_at=at, run_id=None,
+                                        values=values)
+                row_lineage = golden.lineage_rows(gid, lin)
+            row["document"], row["document_masked"] = documents.render(row, row_lineage, members, self.attribute_fields)
+            rows.append(row)
+            lineage.extend(row_lineage)
         records.replace_golden(con, rows, lineage)
-        documents.refresh(con, self.attribute_fields, golden_ids)
 
 
 def _queue_item(key: str, c: ScoredCandidate, at: dt.datetime) -> dict[str, Any]:
