@@ -1,4 +1,8 @@
-"""Dependencies: the service, and the caller's API key with its role checked once, here."""
+"""Dependencies: the service, and the caller's API key with its role checked once, here.
+
+They are async so that a lookup never waits for the thread pool: a known key is a dict read
+(a first-seen key costs one primary-key query, once).
+"""
 
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ class Principal:
     pii: bool
 
 
-def get_service(request: Request) -> Service:
+async def get_service(request: Request) -> Service:
     return request.app.state.service  # type: ignore[no-any-return]
 
 
@@ -43,7 +47,7 @@ def _presented_key(authorization: str | None, x_api_key: str | None) -> str | No
     return None
 
 
-def _principal(
+async def _principal(
     service: ServiceDep,
     authorization: Annotated[str | None, Header()] = None,
     x_api_key: Annotated[str | None, Header()] = None,
@@ -59,7 +63,7 @@ def _principal(
 
 
 def require(permission: str):  # type: ignore[no-untyped-def]
-    def check(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
         if permission not in GRANTS.get(principal.role, frozenset()):
             raise HTTPException(403, f"the key's role {principal.role!r} does not allow {permission!r}")
         return principal
