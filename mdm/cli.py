@@ -43,11 +43,14 @@ def _existing_db(path: Path) -> Path:
 
 def _print_report(report: RunReport) -> None:
     table = Table(title=f"Run {report.run_id}: {report.status}", title_justify="left")
-    for col in ("source", "rows read", "accepted", "quarantined"):
+    # Records posted through the API join the run's input (a newer version replaces a file row).
+    posted = any(c.posted for c in report.sources.values())
+    fields = ("read", "accepted", "quarantined") + (("posted", "superseded") if posted else ())
+    for col in ("source", "rows read", "accepted", "quarantined") + (("posted (API)", "file rows replaced") if posted else ()):
         table.add_column(col, justify="left" if col == "source" else "right")
     for name, c in report.sources.items():
-        table.add_row(name, f"{c.read:,}", f"{c.accepted:,}", f"{c.quarantined:,}")
-    total = [sum(getattr(c, k) for c in report.sources.values()) for k in ("read", "accepted", "quarantined")]
+        table.add_row(name, *(f"{getattr(c, k):,}" for k in fields))
+    total = [sum(getattr(c, k) for c in report.sources.values()) for k in fields]
     table.add_row("[bold]total", *(f"[bold]{v:,}" for v in total))
     console.print(table)
     model = f"{report.model_id} ({'trained: ' + report.train_reason if report.retrained else 'reused'})"

@@ -191,10 +191,10 @@ def reconcile(
         if run_id is None:
             runs.fail_interrupted_runs(con)
             report = RunReport(run_id=new_run_id())
-            runs.start_run(con, report.run_id, "batch", str(sources.path), str(rules_path or "default"))
+            runs.start_run(con, report.run_id, "batch", str(sources.path.resolve()), str(rules_path or "default"))
         else:
             report = RunReport(run_id=run_id)
-        runs.record_sources(con, report.run_id, str(sources.path), sources_to_json(sources))
+        runs.record_sources(con, report.run_id, str(sources.path.resolve()), sources_to_json(sources))
         try:
             _run(
                 con, sources, rules, report, retrain=retrain, progress=progress, today=today or dt.date.today(),

@@ -220,7 +220,7 @@ class Service:
             if self._run_thread is not None and self._run_thread.is_alive():
                 raise ConflictError("a batch run is already going; wait for it to finish")
             if sources_path is not None:
-                path = Path(sources_path)
+                path = Path(sources_path).resolve()
             elif self.sources_path is not None:
                 path = self.sources_path
             else:

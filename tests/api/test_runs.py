@@ -82,3 +82,25 @@ def test_a_new_empty_database_is_served_but_not_ready(tmp_path):  # type: ignore
         assert page["count"] == 0
         r = client.post("/runs", json={}, headers={"Authorization": f"Bearer {made['admin']}"})
         assert r.status_code == 422 and "sources" in r.json()["detail"]
+
+
+def test_a_run_without_sources_repeats_the_last_one_whatever_the_working_directory(
+    small_sample, tmp_path, monkeypatch
+):  # type: ignore[no-untyped-def]
+    from mdm.pipeline import reconcile
+    from tests.conftest import TODAY
+
+    copy = tmp_path / "extracts"
+    shutil.copytree(small_sample, copy)
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "rel.duckdb"
+    reconcile("extracts/sources.yaml", db, today=TODAY)  # a relative path, as a user types it
+    made = make_keys(db)
+    monkeypatch.chdir(small_sample.parent)  # the server starts somewhere else
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        r = client.post("/runs", json={}, headers={"Authorization": f"Bearer {made['admin']}"})
+        assert r.status_code == 202, r.json()
+        assert r.json()["sources_path"] == str(copy / "sources.yaml")
+        client.app.state.service._run_thread.join()
+        run = client.get(f"/runs/{r.json()['run_id']}", headers={"Authorization": f"Bearer {made['admin']}"})
+        assert run.json()["status"] == "succeeded"
