@@ -127,6 +127,9 @@ class RunPublic(BaseModel):
     counts: dict[str, Any] | None = None
     stage_seconds: dict[str, float] | None = None
     error: str | None = None
+    report: dict[str, Any] | None = Field(
+        default=None, description="Changes against the previous run: golden records created, changed, merged,"
+        " split, retired; steward decisions applied; conflicts between decisions and new evidence.")
 
 
 class KeyCreate(BaseModel):

@@ -53,6 +53,7 @@ class GoldenBuild:
     lineage: list[dict[str, Any]]
     xref: list[dict[str, Any]]
     counts: dict[str, int]
+    history: list[dict[str, Any]]  # one row per golden record the run created, changed or retired
 
 
 def _text(value: Any) -> str | None:
@@ -192,24 +193,32 @@ def build_golden(
     ids, retired = assign_ids(
         {c: [r["record_key"] for r in ms] for c, ms in members.items()}, previous_xref
     )
-    golden, lineage, xref = [], [], []
+    golden, lineage, xref, history = [], [], [], []
     counts = Counter()
+
+    def log(gid: str, change: str, n: int, before: str | None, after: str | None) -> None:
+        counts[change] += 1
+        if change != "unchanged":
+            history.append({"golden_id": gid, "changed_at": now, "change": change, "cause": "run",
+                            "cause_id": run_id, "actor": None, "members": n, "before": before, "after": after})
+
     for c, ms in members.items():
         gid = ids[c]
         values, lin = survive(attributes, ms)
         prev = previous.get(gid)
         if prev is None:
-            counts["created"] += 1
+            # A new id for records that had one before: they were split off a golden record.
+            change = "split" if any(r["record_key"] in previous_xref for r in ms) else "created"
             created_at = updated_at = now
         else:
             created_at = prev.created_at
             changed = json.loads(prev.attributes) != values
-            counts["changed" if changed else "unchanged"] += 1
+            change = "changed" if changed else "unchanged"
             updated_at = now if changed else prev.updated_at
-        golden.append(
-            golden_row(gid, ms, attributes, created_at=created_at, updated_at=updated_at, run_id=run_id,
-                       values=values)
-        )
+        row = golden_row(gid, ms, attributes, created_at=created_at, updated_at=updated_at, run_id=run_id,
+                         values=values)
+        golden.append(row)
+        log(gid, change, len(ms), prev.attributes if prev else None, row["attributes"])
         lineage.extend(lineage_rows(gid, lin))
         xref.extend(
             {
@@ -223,10 +232,10 @@ def build_golden(
         )
     for gid, home in sorted(retired.items()):
         prev = previous.get(gid)
-        counts["retired"] += 1
         golden.append(
             golden_row(gid, [], attributes, created_at=prev.created_at if prev else now, updated_at=now,
                        run_id=run_id, merged_into=home, retired_attributes=prev.attributes if prev else None)
         )
+        log(gid, "merged" if home else "retired", 0, prev.attributes if prev else None, None)
     counts["active"] = len(members)
-    return GoldenBuild(golden, lineage, xref, dict(counts))
+    return GoldenBuild(golden, lineage, xref, dict(counts), history)

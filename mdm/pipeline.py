@@ -31,6 +31,7 @@ from mdm.linking import model as linking
 from mdm.sources import SourcesConfig, load_sources, sources_to_json
 from mdm.standardise.record import standardise_record
 from mdm.store import database, documents, models, records, results, runs
+from mdm.store import stewardship as steward_sql
 from mdm.store import work as work_sql
 from mdm.store.tables import to_arrow
 
@@ -52,11 +53,21 @@ class RunReport:
     golden_records: int = 0
     golden_changes: dict[str, int] = field(default_factory=dict)
     posted_unknown_source: int = 0
+    decisions_applied: int = 0
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
     inputs_read_at: dt.datetime | None = None
     model_id: str | None = None
     retrained: bool = False
     train_reason: str | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    def run_report(self) -> dict[str, Any]:
+        """What changed against the previous run, for stewards and downstream systems."""
+        return {
+            "golden": self.golden_changes,
+            "decisions_applied": self.decisions_applied,
+            "conflicts": self.conflicts,
+        }
 
     def counts(self) -> dict[str, Any]:
         return {
@@ -69,6 +80,8 @@ class RunReport:
             "review_items": self.review_items,
             "golden_records": self.golden_records,
             "golden_changes": self.golden_changes,
+            "decisions_applied": self.decisions_applied,
+            "conflicts": len(self.conflicts),
             "train_reason": self.train_reason,
         }
 
@@ -267,6 +280,9 @@ def _run(
             }
             for r in std_rows
         }
+        constraints = steward_sql.active_constraints(con)
+        must_link = [(l, r) for kind, l, r, _d in constraints if kind == "must_link"]
+        cannot_link = [(l, r) for kind, l, r, _d in constraints if kind == "cannot_link"]
         result = clustering.cluster(
             [r["record_key"] for r in std_rows],
             zip(
@@ -277,9 +293,14 @@ def _run(
             ),
             identifiers=identifiers,
             cannot_link_when_different=spec.clustering.cannot_link_when_different,
+            must_link=must_link,
+            cannot_link=cannot_link,
         )
         report.blocked_links = len(result.blocked_links)
-        review = _review_items(pairs, result.assignment, run_id)
+        report.decisions_applied = len({d for *_x, d in constraints})
+        report.conflicts = _conflicts(pairs, constraints)
+        decided = {tuple(sorted((l, r))) for _k, l, r, _d in constraints}
+        review = _review_items(pairs, result.assignment, run_id, decided)
         report.review_items = review.num_rows
 
     with stages.stage("golden"):
@@ -316,6 +337,7 @@ def _run(
         }
 
         def finish(c: duckdb.DuckDBPyConnection) -> None:
+            steward_sql.add_history_table(c, to_arrow("golden_history", build.history))
             documents.refresh(c, {name: spec.field or name for name, spec in rules.attributes().items()})
             if report.retrained:
                 models.save_model(
@@ -324,7 +346,7 @@ def _run(
                 )
             runs.finish_run(
                 c, run_id, model_id=model.model_id, retrained=report.retrained,
-                counts=report.counts(), stage_seconds=report.stage_seconds,
+                counts=report.counts(), stage_seconds=report.stage_seconds, report=report.run_report(),
             )
 
         with publish.lock:
@@ -334,12 +356,34 @@ def _run(
             publish.after(report)
 
 
-def _review_items(pairs: pa.Table, assignment: dict[str, int], run_id: str) -> pa.Table:
-    """Uncertain pairs, and strong links the clustering refused, that still separate two clusters."""
+def _conflicts(pairs: pa.Table, constraints: list[tuple[str, str, str, str]]) -> list[dict[str, Any]]:
+    """Steward decisions the new evidence contradicts: kept apart, but the model is sure they
+    match. The decision holds; the conflict is reported for a steward to look at again."""
+    apart = {(l, r): d for kind, l, r, d in constraints if kind == "cannot_link"}
+    if not apart:
+        return []
+    strong = pairs.filter(pc.equal(pairs["outcome"], "auto_link")).select(
+        ["record_key_l", "record_key_r", "match_probability"]).to_pylist()
+    return [
+        {"kind": "cannot_link_scored_as_match", "decision_id": apart[(p["record_key_l"], p["record_key_r"])],
+         "record_key_l": p["record_key_l"], "record_key_r": p["record_key_r"],
+         "match_probability": p["match_probability"]}
+        for p in strong
+        if (p["record_key_l"], p["record_key_r"]) in apart
+    ]
+
+
+def _review_items(
+    pairs: pa.Table, assignment: dict[str, int], run_id: str, decided: set[tuple[str, str]]
+) -> pa.Table:
+    """Uncertain pairs, and strong links the clustering refused, that still separate two
+    clusters and that no steward decision has settled."""
     now = database.now()
     rows = []
     for p in pairs.to_pylist():
         if assignment[p["record_key_l"]] == assignment[p["record_key_r"]]:
+            continue
+        if (p["record_key_l"], p["record_key_r"]) in decided:
             continue
         rows.append(
             {

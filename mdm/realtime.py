@@ -32,7 +32,9 @@ from mdm.pipeline import review_item_id
 from mdm.sources import SourcesConfig, SourceSpec
 from mdm.sources.readers import as_text
 from mdm.standardise.record import record_key, standardise_record
-from mdm.store import documents, records, work
+from mdm import regroup
+from mdm.store import records, work
+from mdm.store import stewardship as steward_sql
 from mdm.store.database import now
 
 # How many scored candidates a response lists.
@@ -103,6 +105,9 @@ class RealtimeMatcher:
         xref = records.xref_table(con)
         self.golden_of = dict(zip(xref["record_key"].to_pylist(), xref["golden_id"].to_pylist(), strict=True))
         self.attribute_fields = {name: spec.field or name for name, spec in rules.attributes().items()}
+        self.must: dict[str, set[str]] = {}
+        self.cannot: dict[str, set[str]] = {}
+        self.load_constraints(con)
         self._must_agree = {c.name: set(disagreeing_gammas(c)) for c in spec.comparisons if c.must_agree}
 
     def source(self, name: str) -> SourceSpec:
@@ -158,11 +163,15 @@ class RealtimeMatcher:
             run_id=None,
         )
         affected = [target] + ([previous] if previous not in (None, target) else [])
-        self._rebuild_golden(con, affected, at, moved_to=target)
+        regroup.rebuild(
+            con, affected, attributes=self.rules.attributes(), attribute_fields=self.attribute_fields, at=at,
+            cause="record", cause_id=key, actor=actor, retire_into={previous: target} if previous else None,
+        )
+        kept_apart = self.cannot.get(key, set())
         items = [
             _queue_item(key, c, at)
             for c in scored
-            if c.golden_id != target and c.match_probability >= thresholds.review
+            if c.golden_id != target and c.match_probability >= thresholds.review and c.record_key not in kept_apart
         ]
         records.replace_open_items(con, key, items)
         if items and outcome == "new":
@@ -173,6 +182,20 @@ class RealtimeMatcher:
             source, source_id, target, outcome, best, scored[:TOP_CANDIDATES], list(std["dq_flags"]),
             previous, reason,
         )
+
+    def load_constraints(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Steward decisions as must-link / cannot-link partners of each record key."""
+        must: dict[str, set[str]] = {}
+        cannot: dict[str, set[str]] = {}
+        for kind, left, right, _decision in steward_sql.active_constraints(con):
+            target = must if kind == "must_link" else cannot
+            target.setdefault(left, set()).add(right)
+            target.setdefault(right, set()).add(left)
+        self.must, self.cannot = must, cannot
+
+    def apply_moves(self, moves: Mapping[str, str]) -> None:
+        """Record keys that a committed steward decision moved to other golden records."""
+        self.golden_of.update(moves)
 
     def commit_index(self) -> None:
         """Apply the last upsert to the in-memory index; called once its transaction committed."""
@@ -195,17 +218,28 @@ class RealtimeMatcher:
         previous: str | None,
     ) -> tuple[str | None, str, str | None]:
         """(golden id to join or None for a golden record of its own, outcome, reason)."""
+        key = std["record_key"]
+        for partner in sorted(self.must.get(key, ())):
+            if partner in self.golden_of:
+                return self.golden_of[partner], "matched", f"steward decision: same customer as {partner}"
         thresholds = self.rules.matching.thresholds
         fields = list(self.rules.matching.clustering.cannot_link_when_different)
         mine = _identifiers([std], fields)
+        kept_apart = self.cannot.get(key, set())
         reason = None
         for c in scored:
             if c.match_probability < thresholds.auto_link:
                 break
+            if c.record_key in kept_apart:
+                reason = reason or f"a steward decided it is not {c.record_key}"
+                continue
             if self._names_disagree(PairScore(c.match_weight, c.match_probability, c.explanation)):
                 reason = reason or f"names disagree with {c.record_key}"
                 continue
-            members = [m for m in records.member_rows(con, c.golden_id) if m["record_key"] != std["record_key"]]
+            members = [m for m in records.member_rows(con, c.golden_id) if m["record_key"] != key]
+            if kept_apart & {m["record_key"] for m in members}:
+                reason = reason or f"a steward kept it apart from golden record {c.golden_id}"
+                continue
             conflict = conflicting_identifier(mine, _identifiers(members, fields), fields)
             if conflict:
                 reason = reason or f"{conflict} than golden record {c.golden_id}"
@@ -214,28 +248,6 @@ class RealtimeMatcher:
         if scored and scored[0].match_probability >= thresholds.review:
             return None, "review", reason
         return None, "new", reason
-
-    def _rebuild_golden(self, con: duckdb.DuckDBPyConnection, golden_ids: list[str], at: dt.datetime, moved_to: str) -> None:
-        """Survivorship again for the golden records a post touched; an emptied one is retired."""
-        attributes = self.rules.attributes()
-        rows, lineage = [], []
-        for gid in golden_ids:
-            members = records.member_rows(con, gid)
-            old = records.golden_row(con, gid)
-            created = old["created_at"] if old else at
-            if not members:
-                row = golden.golden_row(gid, [], attributes, created_at=created, updated_at=at, run_id=None,
-                                        merged_into=moved_to, retired_attributes=old and old["attributes"])
-                row_lineage = []
-            else:
-                values, lin = golden.survive(attributes, members)
-                row = golden.golden_row(gid, members, attributes, created_at=created, updated_at=at, run_id=None,
-                                        values=values)
-                row_lineage = golden.lineage_rows(gid, lin)
-            row["document"], row["document_masked"] = documents.render(row, row_lineage, members, self.attribute_fields)
-            rows.append(row)
-            lineage.extend(row_lineage)
-        records.replace_golden(con, rows, lineage)
 
 
 def _queue_item(key: str, c: ScoredCandidate, at: dt.datetime) -> dict[str, Any]:

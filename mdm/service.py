@@ -24,6 +24,7 @@ from mdm.errors import ConfigError, ConflictError, InvalidInputError, MDMError, 
 from mdm.linking.model import Model
 from mdm.pipeline import PublishHooks, RunReport, new_run_id, reconcile
 from mdm.realtime import MatchResult, RealtimeMatcher
+from mdm.stewardship import Outcome, Stewardship
 from mdm.sources import SourcesConfig, load_sources, sources_from_json
 from mdm.standardise.record import record_key
 from mdm.store import audit, database, keys, models, records, runs, serving
@@ -206,6 +207,17 @@ class Service:
             except (InvalidInputError, NotFoundError) as e:
                 out.append(e)
         return out
+
+    def steward(self, operation: Callable[[Stewardship, duckdb.DuckDBPyConnection], Outcome]) -> Outcome:
+        """Run a steward operation as one write; the live state follows once it commits."""
+        with self._write_lock:
+            matcher = self._matcher()
+            with self._writing() as con:
+                outcome = operation(Stewardship(matcher), con)
+            matcher.apply_moves(outcome.moves)
+            assert self._writer is not None
+            matcher.load_constraints(self._writer)
+            return outcome
 
     def _matcher(self) -> RealtimeMatcher:
         if self.matcher is None:

@@ -65,7 +65,7 @@ def member_rows(con: duckdb.DuckDBPyConnection, golden_id: str) -> list[dict[str
 def golden_row(con: duckdb.DuckDBPyConnection, golden_id: str) -> dict[str, Any] | None:
     rows = fetch_dicts(
         con,
-        "SELECT golden_id, status, CAST(attributes AS VARCHAR) AS attributes, created_at, updated_at"
+        "SELECT golden_id, status, merged_into, CAST(attributes AS VARCHAR) AS attributes, created_at, updated_at"
         " FROM golden_records WHERE golden_id = ?",
         [golden_id],
     )

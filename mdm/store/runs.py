@@ -11,7 +11,7 @@ from mdm.store.database import fetch_dicts, fetch_one, now
 
 _RUN_COLUMNS = (
     "run_id, kind, status, started_at, finished_at, sources_path, rules_path, model_id, retrained,"
-    " counts, stage_seconds, error"
+    " counts, stage_seconds, error, report"
 )
 
 
@@ -51,11 +51,12 @@ def finish_run(
     retrained: bool,
     counts: dict[str, Any],
     stage_seconds: dict[str, float],
+    report: dict[str, Any] | None = None,
 ) -> None:
     con.execute(
         "UPDATE runs SET status = 'succeeded', finished_at = ?, model_id = ?, retrained = ?,"
-        " counts = ?, stage_seconds = ? WHERE run_id = ?",
-        [now(), model_id, retrained, json.dumps(counts), json.dumps(stage_seconds), run_id],
+        " counts = ?, stage_seconds = ?, report = ? WHERE run_id = ?",
+        [now(), model_id, retrained, json.dumps(counts), json.dumps(stage_seconds), json.dumps(report), run_id],
     )
 
 
@@ -79,7 +80,7 @@ def fail_interrupted_runs(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def _decoded(out: dict[str, Any]) -> dict[str, Any]:
-    for key in ("counts", "stage_seconds"):
+    for key in ("counts", "stage_seconds", "report"):
         if isinstance(out.get(key), str):
             out[key] = json.loads(out[key])
     return out

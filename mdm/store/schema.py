@@ -187,4 +187,50 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX xref_record ON xref (record_key);
         """,
     ),
+    (
+        4,
+        """
+        -- Steward decisions. Each one holds the constraints it imposes (must-link /
+        -- cannot-link between source records), which every later run and every real-time
+        -- post honours until the decision is undone.
+        CREATE TABLE decisions (
+            decision_id VARCHAR PRIMARY KEY,
+            kind VARCHAR NOT NULL,              -- match | not_a_match | split | merge
+            item_id VARCHAR,                    -- the review item decided, for match / not_a_match
+            golden_ids VARCHAR[],               -- golden records it acted on
+            result_golden_id VARCHAR,           -- the survivor of a merge or match, the new id of a split
+            comment VARCHAR,
+            actor VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            undone_at TIMESTAMP,
+            undone_by VARCHAR,
+            before JSON,                        -- golden id -> member record keys, before
+            after JSON                          -- and after
+        );
+        CREATE TABLE constraints (
+            decision_id VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,              -- must_link | cannot_link
+            record_key_l VARCHAR NOT NULL,
+            record_key_r VARCHAR NOT NULL
+        );
+        -- Every version of every golden record: what changed it (a run, a decision or a posted
+        -- record), when, by whom, and the attributes before and after.
+        CREATE TABLE golden_history (
+            golden_id VARCHAR NOT NULL,
+            changed_at TIMESTAMP NOT NULL,
+            change VARCHAR NOT NULL,            -- created | changed | merged | split | retired | restored
+            cause VARCHAR NOT NULL,             -- run | decision | record
+            cause_id VARCHAR,
+            actor VARCHAR,
+            members INTEGER,
+            before JSON,
+            after JSON
+        );
+        CREATE INDEX history_golden ON golden_history (golden_id);
+        ALTER TABLE review_queue ADD COLUMN claimed_by VARCHAR;
+        ALTER TABLE review_queue ADD COLUMN claimed_at TIMESTAMP;
+        ALTER TABLE review_queue ADD COLUMN decision_id VARCHAR;
+        ALTER TABLE runs ADD COLUMN report JSON;
+        """,
+    ),
 )

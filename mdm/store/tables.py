@@ -42,6 +42,10 @@ SCHEMAS: dict[str, pa.Schema] = {
         [("golden_id", _s), ("attribute", _s), ("position", _i), ("value", _s), ("source", _s),
          ("source_id", _s), ("rule", _s)]
     ),
+    "golden_history": pa.schema(
+        [("golden_id", _s), ("changed_at", _ts), ("change", _s), ("cause", _s), ("cause_id", _s), ("actor", _s),
+         ("members", _i), ("before", _s), ("after", _s)]
+    ),
     "term_frequencies": pa.schema([("column_name", _s), ("value", _s), ("frequency", _f)]),
     "review_queue": pa.schema(
         [("item_id", _s), ("run_id", _s), ("record_key_l", _s), ("record_key_r", _s), ("match_weight", _f),

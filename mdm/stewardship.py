@@ -1,0 +1,213 @@
+"""Steward decisions: match, not a match, split, merge, and undo.
+
+Each decision changes the live golden records at once and is stored as constraints between
+source records (must-link / cannot-link) that every later batch run, retrained or not, and
+every real-time post honours, so a "not the same person" said today still holds next month.
+Each records the membership of the golden records it touched before and after, which is
+what an undo restores.
+
+The caller (the service's single writer) runs each operation in a transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from mdm import golden, regroup
+from mdm.errors import ConflictError, InvalidInputError, NotFoundError
+from mdm.realtime import RealtimeMatcher
+from mdm.standardise.record import record_key
+from mdm.store import audit
+from mdm.store import stewardship as sql
+from mdm.store.database import now
+
+DECISIONS = ("match", "not_a_match")
+
+
+@dataclass
+class Outcome:
+    """A committed-to-be decision and the record keys it moved (golden id each now has)."""
+
+    decision: dict[str, Any]
+    moves: dict[str, str] = field(default_factory=dict)
+
+
+def _new_decision_id() -> str:
+    return "D" + uuid.uuid4().hex[:15].upper()
+
+
+def _survivor(con: duckdb.DuckDBPyConnection, golden_ids: list[str]) -> str:
+    """The golden record that keeps its id in a merge: the largest, then the oldest id."""
+    sizes = sql.member_keys(con, golden_ids)
+    return sorted(golden_ids, key=lambda g: (-len(sizes[g]), g))[0]
+
+
+class Stewardship:
+    def __init__(self, matcher: RealtimeMatcher) -> None:
+        self.matcher = matcher
+
+    def _golden_of(self, key: str) -> str:
+        gid = self.matcher.golden_of.get(key)
+        if gid is None:
+            raise NotFoundError("source record", key)
+        return gid
+
+    def _apply(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        *,
+        kind: str,
+        moves: dict[str, str],
+        touched: list[str],
+        actor: str,
+        comment: str | None,
+        constraints: list[tuple[str, tuple[str, str]]],
+        item_id: str | None = None,
+        result: str | None = None,
+        retire_into: dict[str, str | None] | None = None,
+        change_as: dict[str, str] | None = None,
+    ) -> Outcome:
+        decision_id = _new_decision_id()
+        at = now()
+        affected = list(dict.fromkeys(touched + list(moves.values())))
+        before = sql.member_keys(con, affected)
+        sql.set_golden_of(con, moves)
+        regroup.rebuild(
+            con, affected, attributes=self.matcher.rules.attributes(),
+            attribute_fields=self.matcher.attribute_fields, at=at, cause="decision", cause_id=decision_id,
+            actor=actor, retire_into=retire_into, change_as=change_as,
+        )
+        after = sql.member_keys(con, affected)
+        decision = {
+            "decision_id": decision_id, "kind": kind, "item_id": item_id, "golden_ids": touched,
+            "result_golden_id": result, "comment": comment, "actor": actor, "created_at": at,
+            "before": before, "after": after,
+        }
+        sql.insert_decision(con, decision)
+        for constraint_kind, pair in constraints:
+            sql.add_constraints(con, decision_id, constraint_kind, [pair])
+        # Items whose two records a decision has put in one golden record, or kept apart by a
+        # constraint, are settled by it.
+        settled = {item_id} if item_id else set()
+        for keys in after.values():
+            settled.update(sql.open_items_between(con, keys))
+        for settled_id in settled:
+            sql.set_item_status(con, settled_id, "decided", decision_id)
+        audit.record(con, actor=actor, action=f"decision.{kind}", target=decision_id,
+                     detail={"item_id": item_id, "comment": comment, "before": before, "after": after})
+        return Outcome(decision, moves)
+
+    # -- decisions ------------------------------------------------------------------------
+
+    def decide_item(
+        self, con: duckdb.DuckDBPyConnection, item_id: str, decision: str, *, actor: str, comment: str | None
+    ) -> Outcome:
+        if decision not in DECISIONS:
+            raise InvalidInputError(f"field 'decision': must be one of {', '.join(DECISIONS)}")
+        item = sql.get_item(con, item_id)
+        if item is None:
+            raise NotFoundError("review item", item_id)
+        if item["status"] != "open":
+            raise ConflictError(f"review item {item_id!r} is already {item['status']} ({item['decision_id']})")
+        left, right = item["record_key_l"], item["record_key_r"]
+        g_left, g_right = self._golden_of(left), self._golden_of(right)
+        if decision == "match":
+            survivor = _survivor(con, [g_left, g_right]) if g_left != g_right else g_left
+            loser = g_right if survivor == g_left else g_left
+            moves = {} if g_left == g_right else {k: survivor for k in sql.member_keys(con, [loser])[loser]}
+            return self._apply(
+                con, kind="match", moves=moves, touched=[g_left, g_right], actor=actor, comment=comment,
+                constraints=[("must_link", (left, right))], item_id=item_id, result=survivor,
+                retire_into={loser: survivor},
+            )
+        moves, result = {}, None
+        if g_left == g_right:  # already together (linked since): take the right record out
+            result = golden.new_golden_id()
+            moves = {right: result}
+        return self._apply(
+            con, kind="not_a_match", moves=moves, touched=[g_left], actor=actor, comment=comment,
+            constraints=[("cannot_link", (left, right))], item_id=item_id, result=result,
+            change_as={result: "split"} if result else None,
+        )
+
+    def split(
+        self, con: duckdb.DuckDBPyConnection, golden_id: str, source: str, source_id: str, *, actor: str,
+        comment: str | None,
+    ) -> Outcome:
+        key = record_key(source, source_id)
+        members = sql.member_keys(con, [golden_id])[golden_id]
+        if not members:
+            raise NotFoundError("active golden record", golden_id)
+        if key not in members:
+            raise InvalidInputError(f"field 'source_id': {source}/{source_id} is not a member of {golden_id}")
+        if len(members) == 1:
+            raise ConflictError(f"{source}/{source_id} is the only member of {golden_id}: nothing to split")
+        new_id = golden.new_golden_id()
+        return self._apply(
+            con, kind="split", moves={key: new_id}, touched=[golden_id], actor=actor, comment=comment,
+            constraints=[("cannot_link", (key, other)) for other in members if other != key], result=new_id,
+            change_as={new_id: "split"},
+        )
+
+    def merge(self, con: duckdb.DuckDBPyConnection, golden_ids: list[str], *, actor: str, comment: str | None) -> Outcome:
+        ids = list(dict.fromkeys(golden_ids))
+        if len(ids) < 2:
+            raise InvalidInputError("field 'golden_ids': give at least two different golden ids")
+        members = sql.member_keys(con, ids)
+        for gid, keys in members.items():
+            if not keys:
+                raise NotFoundError("active golden record", gid)
+        survivor = _survivor(con, ids)
+        anchor = members[survivor][0]
+        moves = {k: survivor for gid in ids if gid != survivor for k in members[gid]}
+        return self._apply(
+            con, kind="merge", moves=moves, touched=ids, actor=actor, comment=comment,
+            constraints=[("must_link", (anchor, members[gid][0])) for gid in ids if gid != survivor],
+            result=survivor, retire_into={gid: survivor for gid in ids if gid != survivor},
+        )
+
+    def undo(self, con: duckdb.DuckDBPyConnection, decision_id: str, *, actor: str) -> Outcome:
+        """Lift the decision's constraints and put its records back where they were."""
+        decision = sql.get_decision(con, decision_id)
+        if decision is None:
+            raise NotFoundError("decision", decision_id)
+        if decision["undone_at"] is not None:
+            raise ConflictError(f"decision {decision_id!r} was already undone")
+        touched = sorted(set(decision["before"]) | set(decision["after"]))
+        later = sql.later_decisions(con, decision_id, touched)
+        if later:
+            raise ConflictError(f"undo the later decisions on the same golden records first: {', '.join(later)}")
+        moves = {
+            key: gid
+            for gid, keys in decision["before"].items()
+            for key in keys
+            if key in self.matcher.golden_of and self.matcher.golden_of[key] != gid
+        }
+        at = now()
+        sql.mark_undone(con, decision_id, at, actor)
+        sql.set_golden_of(con, moves)
+        emptied = Counter(moves.values())
+        regroup.rebuild(
+            con, touched, attributes=self.matcher.rules.attributes(), attribute_fields=self.matcher.attribute_fields,
+            at=at, cause="undo", cause_id=decision_id, actor=actor,
+            retire_into={g: emptied.most_common(1)[0][0] if emptied else None for g in touched},
+        )
+        if decision["item_id"]:
+            sql.set_item_status(con, decision["item_id"], "open", None)
+        audit.record(con, actor=actor, action="decision.undo", target=decision_id,
+                     detail={"kind": decision["kind"], "restored": decision["before"]})
+        return Outcome(sql.get_decision(con, decision_id) or decision, moves)
+
+    def claim(self, con: duckdb.DuckDBPyConnection, item_id: str, *, actor: str, release: bool) -> dict[str, Any]:
+        item = sql.get_item(con, item_id)
+        if item is None:
+            raise NotFoundError("review item", item_id)
+        if not release and item["claimed_by"] not in (None, actor):
+            raise ConflictError(f"review item {item_id!r} is claimed by {item['claimed_by']!r}")
+        sql.claim_item(con, item_id, None if release else actor, now())
+        return sql.get_item(con, item_id) or item

@@ -1,0 +1,216 @@
+"""SQL for stewardship: decisions and their constraints, the review queue, golden history."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import duckdb
+
+from mdm.store.database import fetch_dicts, fetch_one
+
+# -- decisions and constraints ---------------------------------------------------------------
+
+
+def insert_decision(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> None:
+    con.execute(
+        "INSERT INTO decisions (decision_id, kind, item_id, golden_ids, result_golden_id, comment, actor,"
+        " created_at, before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [row["decision_id"], row["kind"], row.get("item_id"), row["golden_ids"], row.get("result_golden_id"),
+         row.get("comment"), row["actor"], row["created_at"], json.dumps(row["before"]), json.dumps(row["after"])],
+    )
+
+
+def add_constraints(
+    con: duckdb.DuckDBPyConnection, decision_id: str, kind: str, pairs: Iterable[tuple[str, str]]
+) -> None:
+    rows = [[decision_id, kind, *sorted(p)] for p in pairs if p[0] != p[1]]
+    if rows:
+        con.executemany("INSERT INTO constraints VALUES (?, ?, ?, ?)", rows)
+
+
+def active_constraints(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, str]]:
+    """(kind, record_key_l, record_key_r, decision_id) of every decision not undone."""
+    return con.execute(
+        "SELECT c.kind, c.record_key_l, c.record_key_r, c.decision_id FROM constraints c"
+        " JOIN decisions d USING (decision_id) WHERE d.undone_at IS NULL ORDER BY d.created_at, c.decision_id"
+    ).fetchall()
+
+
+_DECISION_COLUMNS = (
+    "decision_id, kind, item_id, golden_ids, result_golden_id, comment, actor, created_at, undone_at, undone_by,"
+    " CAST(before AS VARCHAR) AS before, CAST(after AS VARCHAR) AS after"
+)
+
+
+def _decoded(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for r in rows:
+        r["before"] = json.loads(r["before"]) if r["before"] else {}
+        r["after"] = json.loads(r["after"]) if r["after"] else {}
+    return rows
+
+
+def get_decision(con: duckdb.DuckDBPyConnection, decision_id: str) -> dict[str, Any] | None:
+    rows = _decoded(fetch_dicts(con, f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE decision_id = ?", [decision_id]))
+    return rows[0] if rows else None
+
+
+def list_decisions(
+    con: duckdb.DuckDBPyConnection, *, limit: int, offset: int, golden_id: str | None = None
+) -> tuple[list[dict[str, Any]], int]:
+    where = "WHERE ? IS NULL OR list_contains(golden_ids, ?) OR result_golden_id = ?"
+    params = [golden_id, golden_id, golden_id]
+    rows = _decoded(fetch_dicts(
+        con, f"SELECT {_DECISION_COLUMNS} FROM decisions {where} ORDER BY created_at DESC, decision_id LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    ))
+    total = fetch_one(con, f"SELECT count(*) FROM decisions {where}", params)
+    return rows, int(total[0]) if total else 0
+
+
+def later_decisions(con: duckdb.DuckDBPyConnection, decision_id: str, golden_ids: Sequence[str]) -> list[str]:
+    """Decisions not undone, made after this one, acting on any of these golden records."""
+    return [r[0] for r in con.execute(
+        "SELECT d.decision_id FROM decisions d, decisions this WHERE this.decision_id = ? AND d.undone_at IS NULL"
+        " AND (d.created_at, d.decision_id) > (this.created_at, this.decision_id)"
+        " AND (len(list_intersect(d.golden_ids, ?::VARCHAR[])) > 0 OR list_contains(?::VARCHAR[], d.result_golden_id))"
+        " ORDER BY d.created_at",
+        [decision_id, list(golden_ids), list(golden_ids)],
+    ).fetchall()]
+
+
+def mark_undone(con: duckdb.DuckDBPyConnection, decision_id: str, at: Any, actor: str) -> None:
+    con.execute("UPDATE decisions SET undone_at = ?, undone_by = ? WHERE decision_id = ?", [at, actor, decision_id])
+
+
+# -- review queue ------------------------------------------------------------------------------
+
+_ITEM_COLUMNS = (
+    "q.item_id, q.run_id, q.record_key_l, q.record_key_r, q.match_weight, q.match_probability,"
+    " CAST(q.explanation AS VARCHAR) AS explanation, q.status, q.created_at, q.claimed_by, q.claimed_at,"
+    " q.decision_id"
+)
+
+
+def get_item(con: duckdb.DuckDBPyConnection, item_id: str) -> dict[str, Any] | None:
+    rows = fetch_dicts(con, f"SELECT {_ITEM_COLUMNS} FROM review_queue q WHERE q.item_id = ?", [item_id])
+    return rows[0] if rows else None
+
+
+# Impact: how uncertain the pair is (1 at p = 0.5, 0 at 0 or 1) times how many records a
+# decision would move (both golden records' sizes).
+_QUEUE = f"""
+SELECT {_ITEM_COLUMNS},
+    (1 - abs(2 * q.match_probability - 1)) * ln(1 + coalesce(gl.n, 1) + coalesce(gr.n, 1)) AS impact,
+    count(*) OVER () AS total
+FROM review_queue q
+LEFT JOIN xref xl ON xl.record_key = q.record_key_l
+LEFT JOIN xref xr ON xr.record_key = q.record_key_r
+LEFT JOIN (SELECT golden_id, count(*) AS n FROM xref GROUP BY golden_id) gl ON gl.golden_id = xl.golden_id
+LEFT JOIN (SELECT golden_id, count(*) AS n FROM xref GROUP BY golden_id) gr ON gr.golden_id = xr.golden_id
+WHERE ($status IS NULL OR q.status = $status)
+  AND ($source IS NULL OR split_part(q.record_key_l, ':', 1) = $source OR split_part(q.record_key_r, ':', 1) = $source)
+  AND ($min_score IS NULL OR q.match_probability >= $min_score)
+  AND ($max_score IS NULL OR q.match_probability <= $max_score)
+  AND ($claimed_by IS NULL OR q.claimed_by = $claimed_by)
+ORDER BY impact DESC, q.item_id
+LIMIT $limit OFFSET $offset
+"""
+
+
+def list_items(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    status: str | None,
+    source: str | None,
+    min_score: float | None,
+    max_score: float | None,
+    claimed_by: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[dict[str, Any]], int]:
+    rows = fetch_dicts(con, _QUEUE, {
+        "status": status, "source": source, "min_score": min_score, "max_score": max_score,
+        "claimed_by": claimed_by, "limit": limit, "offset": offset,
+    })  # type: ignore[arg-type]
+    total = rows[0]["total"] if rows else 0
+    for r in rows:
+        del r["total"]
+    return rows, int(total)
+
+
+def claim_item(con: duckdb.DuckDBPyConnection, item_id: str, actor: str | None, at: Any) -> None:
+    con.execute("UPDATE review_queue SET claimed_by = ?, claimed_at = ? WHERE item_id = ?",
+                [actor, at if actor else None, item_id])
+
+
+def set_item_status(con: duckdb.DuckDBPyConnection, item_id: str, status: str, decision_id: str | None) -> None:
+    con.execute("UPDATE review_queue SET status = ?, decision_id = ? WHERE item_id = ?", [status, decision_id, item_id])
+
+
+def open_items_between(con: duckdb.DuckDBPyConnection, record_keys: Sequence[str]) -> list[str]:
+    """Open items whose two records are now both in ``record_keys`` (one golden record)."""
+    return [r[0] for r in con.execute(
+        "SELECT item_id FROM review_queue WHERE status = 'open' AND list_contains(?::VARCHAR[], record_key_l)"
+        " AND list_contains(?::VARCHAR[], record_key_r)",
+        [list(record_keys), list(record_keys)],
+    ).fetchall()]
+
+
+# -- golden history ----------------------------------------------------------------------------
+
+
+def add_history(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    con.executemany(
+        "INSERT INTO golden_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [[r["golden_id"], r["changed_at"], r["change"], r["cause"], r.get("cause_id"), r.get("actor"),
+          r.get("members"), r.get("before"), r.get("after")] for r in rows],
+    )
+
+
+def add_history_table(con: duckdb.DuckDBPyConnection, table: Any) -> None:
+    """Bulk history rows (an Arrow table with golden_history's columns), for a batch run."""
+    if table.num_rows == 0:
+        return
+    con.register("history_new", table)
+    try:
+        con.execute("INSERT INTO golden_history BY NAME SELECT * FROM history_new")
+    finally:
+        con.unregister("history_new")
+
+
+def history(con: duckdb.DuckDBPyConnection, golden_id: str) -> list[dict[str, Any]]:
+    rows = fetch_dicts(
+        con,
+        "SELECT changed_at, change, cause, cause_id, actor, members, CAST(before AS VARCHAR) AS before,"
+        " CAST(after AS VARCHAR) AS after FROM golden_history WHERE golden_id = ? ORDER BY changed_at, change",
+        [golden_id],
+    )
+    for r in rows:
+        r["before"] = json.loads(r["before"]) if r["before"] else None
+        r["after"] = json.loads(r["after"]) if r["after"] else None
+    return rows
+
+
+def member_keys(con: duckdb.DuckDBPyConnection, golden_ids: Sequence[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {g: [] for g in golden_ids}
+    for g, k in con.execute(
+        "SELECT golden_id, record_key FROM xref WHERE list_contains(?::VARCHAR[], golden_id) ORDER BY record_key",
+        [list(golden_ids)],
+    ).fetchall():
+        out[g].append(k)
+    return out
+
+
+def set_golden_of(con: duckdb.DuckDBPyConnection, moves: dict[str, str]) -> None:
+    con.executemany("UPDATE xref SET golden_id = ? WHERE record_key = ?", [[g, k] for k, g in moves.items()])
+
+
+def std_rows(con: duckdb.DuckDBPyConnection, record_keys: Sequence[str]) -> list[dict[str, Any]]:
+    return fetch_dicts(
+        con, "SELECT * FROM std_records WHERE list_contains(?::VARCHAR[], record_key) ORDER BY record_key",
+        [list(record_keys)],
+    )
