@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from api import errors
-from api.routes import admin, golden, health, records, runs
+from api.routes import admin, golden, health, records, runs, stewardship
 from api.settings import ApiSettings
 from mdm.service import Service
 
@@ -38,7 +38,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app)
-    for module in (health, golden, records, runs, admin):
+    for module in (health, stewardship, golden, records, runs, admin):
         app.include_router(module.router)
     return app
 

@@ -54,6 +54,8 @@ class GoldenRecordPublic(BaseModel):
     created_at: dt.datetime
     updated_at: dt.datetime
     run_id: str | None = None
+    redirected_from: dict[str, str | None] | None = Field(
+        default=None, description="Present when the requested id was merged into this golden record.")
 
 
 class XrefPublic(BaseModel):
@@ -160,3 +162,87 @@ class AuditEntryPublic(BaseModel):
     action: str
     target: str | None
     detail: dict[str, Any] | None
+
+
+class ComparisonExplained(BaseModel):
+    comparison: str
+    level: str
+    gamma: int
+    match_weight: float
+
+
+class ReviewRecord(BaseModel):
+    source: str
+    source_id: str
+    golden_id: str | None
+    golden_record_count: int
+    fields: dict[str, Any]
+
+
+class ReviewItemPublic(BaseModel):
+    item_id: str
+    status: str
+    match_probability: float
+    match_weight: float
+    prior_match_weight: float | None
+    explanation: list[ComparisonExplained]
+    left: ReviewRecord
+    right: ReviewRecord
+    impact: float | None = None
+    claimed_by: str | None = None
+    claimed_at: dt.datetime | None = None
+    decision_id: str | None = None
+    created_at: dt.datetime
+
+
+class DecisionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["match", "not_a_match"]
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class SplitCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = Field(min_length=1)
+    source_id: str = Field(min_length=1)
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class MergeCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    golden_ids: list[str] = Field(min_length=2, max_length=100)
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class DecisionPublic(BaseModel):
+    decision_id: str
+    kind: str
+    item_id: str | None
+    golden_ids: list[str]
+    result_golden_id: str | None
+    comment: str | None
+    actor: str
+    created_at: dt.datetime
+    undone_at: dt.datetime | None
+    undone_by: str | None
+    before: dict[str, list[str]]
+    after: dict[str, list[str]]
+
+
+class GoldenChangePublic(BaseModel):
+    golden_id: str = Field(description="The golden record the steward action leaves the records in.")
+    decision: DecisionPublic
+
+
+class HistoryEntryPublic(BaseModel):
+    changed_at: dt.datetime
+    change: str
+    cause: str
+    cause_id: str | None
+    actor: str | None
+    members: int | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None

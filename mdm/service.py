@@ -219,6 +219,13 @@ class Service:
             matcher.load_constraints(self._writer)
             return outcome
 
+    def steward_write(self, operation: Callable[[Stewardship, duckdb.DuckDBPyConnection], T]) -> T:
+        """A steward write that moves no records (claiming an item)."""
+        with self._write_lock:
+            matcher = self._matcher()
+            with self._writing() as con:
+                return operation(Stewardship(matcher), con)
+
     def _matcher(self) -> RealtimeMatcher:
         if self.matcher is None:
             raise NotReadyError(self.not_ready_reason or "not ready")

@@ -86,7 +86,7 @@ class Stewardship:
         decision = {
             "decision_id": decision_id, "kind": kind, "item_id": item_id, "golden_ids": touched,
             "result_golden_id": result, "comment": comment, "actor": actor, "created_at": at,
-            "before": before, "after": after,
+            "undone_at": None, "undone_by": None, "before": before, "after": after,
         }
         sql.insert_decision(con, decision)
         for constraint_kind, pair in constraints:

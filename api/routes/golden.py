@@ -22,18 +22,34 @@ router = APIRouter(tags=["golden records"])
 JSON = "application/json"
 
 
+# Merges chain (A into B, later B into C); a retired id is followed this far at most.
+_MAX_REDIRECTS = 50
+
+
 def _document(service: ServiceDep, golden_id: str, principal: Principal) -> str:
-    doc = serving.document(service.reader(), golden_id, masked=not principal.pii)
-    if doc is None:
-        raise NotFoundError("golden record", golden_id)
-    return doc
+    """The golden record's document; for one merged away, its survivor's, with where it came from."""
+    requested, hops = golden_id, 0
+    while True:
+        found = serving.document(service.reader(), golden_id, masked=not principal.pii)
+        if found is None:
+            raise NotFoundError("golden record", requested)
+        status, merged_into, doc = found
+        if status != "retired" or merged_into is None or hops >= _MAX_REDIRECTS:
+            break
+        golden_id, hops = merged_into, hops + 1
+    if hops == 0:
+        return doc
+    direct = serving.document(service.reader(), requested, masked=True)
+    via = json.dumps({"golden_id": requested, "merged_into": direct[1] if direct else None})
+    return f'{doc[:-1]},"redirected_from":{via}}}'
 
 
 # The two lookups are async: they do one in-memory dict read and one primary-key read of
 # ready text (well under a millisecond), so a hop to the thread pool would cost more than it saves.
 @router.get("/golden-records/{golden_id}", response_model=GoldenRecordPublic)
 async def get_golden_record(golden_id: str, principal: Reader, service: ServiceDep) -> Response:
-    """A golden record: attributes, lineage per attribute, member source records."""
+    """A golden record: attributes, lineage per attribute, member source records. For an id
+    merged into another, the surviving golden record, with ``redirected_from``."""
     return Response(_document(service, golden_id, principal), media_type=JSON)
 
 

@@ -11,11 +11,11 @@ import duckdb
 
 from mdm.store.database import fetch_one
 
-def document(con: duckdb.DuckDBPyConnection, golden_id: str, *, masked: bool) -> str | None:
-    """A golden record's served JSON (see mdm/documents.py)."""
+def document(con: duckdb.DuckDBPyConnection, golden_id: str, *, masked: bool) -> tuple[str, str | None, str] | None:
+    """(status, merged_into, served JSON) of a golden record (see mdm/store/documents.py)."""
     column = "document_masked" if masked else "document"
-    row = fetch_one(con, f"SELECT CAST({column} AS VARCHAR) FROM golden_records WHERE golden_id = ?", [golden_id])
-    return row[0] if row else None
+    row = fetch_one(con, f"SELECT status, merged_into, {column} FROM golden_records WHERE golden_id = ?", [golden_id])
+    return (row[0], row[1], row[2]) if row else None
 
 
 def documents(con: duckdb.DuckDBPyConnection, golden_ids: list[str], *, masked: bool) -> dict[str, str]:
@@ -23,7 +23,7 @@ def documents(con: duckdb.DuckDBPyConnection, golden_ids: list[str], *, masked: 
         return {}
     column = "document_masked" if masked else "document"
     return dict(con.execute(
-        f"SELECT golden_id, CAST({column} AS VARCHAR) FROM golden_records WHERE golden_id IN"
+        f"SELECT golden_id, {column} FROM golden_records WHERE golden_id IN"
         f" (SELECT unnest(?::VARCHAR[]))",
         [golden_ids],
     ).fetchall())

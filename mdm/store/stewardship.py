@@ -206,6 +206,8 @@ def member_keys(con: duckdb.DuckDBPyConnection, golden_ids: Sequence[str]) -> di
 
 
 def set_golden_of(con: duckdb.DuckDBPyConnection, moves: dict[str, str]) -> None:
+    if not moves:
+        return
     con.executemany("UPDATE xref SET golden_id = ? WHERE record_key = ?", [[g, k] for k, g in moves.items()])
 
 

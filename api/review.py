@@ -1,0 +1,60 @@
+"""Review items as stewards see them: both records side by side and the score explained."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import duckdb
+
+from mdm.linking.model import level_labels
+from mdm.service import Service
+from mdm.store import stewardship as steward_sql
+from mdm.store.documents import mask_email, mask_phone
+
+FIELDS = (
+    "full_name", "email", "phone", "date_of_birth", "address", "city", "postcode", "country", "company",
+    "tax_id", "national_id", "updated_at", "dq_flags",
+)
+
+
+def _record(con: duckdb.DuckDBPyConnection, service: Service, key: str, row: dict[str, Any] | None,
+            sizes: dict[str, int], pii: bool) -> dict[str, Any]:
+    source, source_id = key.split(":", 1)
+    fields = {f: (row or {}).get(f) for f in FIELDS}
+    if not pii:
+        fields["email"] = fields["email"] and mask_email(fields["email"])
+        fields["phone"] = fields["phone"] and mask_phone(fields["phone"])
+    golden_id = service.golden_id_for(source, source_id)
+    return {"source": source, "source_id": source_id, "golden_id": golden_id,
+            "golden_record_count": sizes.get(golden_id or "", 0), "fields": fields}
+
+
+def present(service: Service, items: list[dict[str, Any]], *, pii: bool) -> list[dict[str, Any]]:
+    con = service.reader()
+    matcher = service.matcher
+    settings = matcher.model.settings if matcher else {}
+    labels = level_labels(settings)
+    prior = settings.get("probability_two_random_records_match")
+    prior_weight = math.log2(prior / (1 - prior)) if prior else None
+    keys = sorted({k for i in items for k in (i["record_key_l"], i["record_key_r"])})
+    rows = {r["record_key"]: r for r in steward_sql.std_rows(con, keys)}
+    golden_ids = sorted({g for k in keys if (g := service.golden_id_for(*k.split(":", 1)))})
+    sizes = {g: len(ks) for g, ks in steward_sql.member_keys(con, golden_ids).items()}
+    out = []
+    for item in items:
+        explanation = json.loads(item["explanation"]) if item["explanation"] else {}
+        out.append({
+            **{k: item.get(k) for k in ("item_id", "status", "match_probability", "match_weight", "impact",
+                                        "claimed_by", "claimed_at", "decision_id", "created_at")},
+            "prior_match_weight": prior_weight,
+            "explanation": [
+                {"comparison": name, "gamma": part["gamma"], "match_weight": part["match_weight"],
+                 "level": labels.get(name, {}).get(part["gamma"], part.get("label") or f"level {part['gamma']}")}
+                for name, part in explanation.items()
+            ],
+            "left": _record(con, service, item["record_key_l"], rows.get(item["record_key_l"]), sizes, pii),
+            "right": _record(con, service, item["record_key_r"], rows.get(item["record_key_r"]), sizes, pii),
+        })
+    return out

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from api import review
+from api.deps import Reader, ServiceDep, Steward
+from api.schemas import (
+    DecisionCreate,
+    DecisionPublic,
+    GoldenChangePublic,
+    HistoryEntryPublic,
+    MergeCreate,
+    Page,
+    ReviewItemPublic,
+    SplitCreate,
+)
+from mdm.errors import NotFoundError
+from mdm.store import stewardship as steward_sql
+
+router = APIRouter(tags=["stewardship"])
+
+
+@router.get("/review-queue", response_model=Page[ReviewItemPublic])
+def list_review_queue(
+    principal: Steward,
+    service: ServiceDep,
+    status: Annotated[str | None, Query(pattern="^(open|decided)$")] = "open",
+    source: str | None = None,
+    min_score: Annotated[float | None, Query(ge=0, le=1)] = None,
+    max_score: Annotated[float | None, Query(ge=0, le=1)] = None,
+    claimed_by: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Uncertain pairs, most impactful first (uncertainty times the records a decision moves),
+    each with both records and the explanation of its score."""
+    items, total = steward_sql.list_items(
+        service.reader(), status=status, source=source, min_score=min_score, max_score=max_score,
+        claimed_by=claimed_by, limit=limit, offset=offset,
+    )
+    return {"data": review.present(service, items, pii=principal.pii), "count": total, "limit": limit,
+            "offset": offset}
+
+
+@router.get("/review-queue/{item_id}", response_model=ReviewItemPublic)
+def get_review_item(item_id: str, principal: Steward, service: ServiceDep) -> dict[str, Any]:
+    item = steward_sql.get_item(service.reader(), item_id)
+    if item is None:
+        raise NotFoundError("review item", item_id)
+    return review.present(service, [item], pii=principal.pii)[0]
+
+
+@router.post("/review-queue/{item_id}/claim", response_model=ReviewItemPublic)
+def claim_review_item(item_id: str, principal: Steward, service: ServiceDep) -> dict[str, Any]:
+    """Claim an item so other stewards see someone is on it (409 if another steward has)."""
+    service.steward_write(lambda s, con: s.claim(con, item_id, actor=principal.name, release=False))
+    return get_review_item(item_id, principal, service)
+
+
+@router.post("/review-queue/{item_id}/release", response_model=ReviewItemPublic)
+def release_review_item(item_id: str, principal: Steward, service: ServiceDep) -> dict[str, Any]:
+    service.steward_write(lambda s, con: s.claim(con, item_id, actor=principal.name, release=True))
+    return get_review_item(item_id, principal, service)
+
+
+@router.post("/review-queue/{item_id}/decision", response_model=DecisionPublic)
+def decide_review_item(item_id: str, body: DecisionCreate, principal: Steward, service: ServiceDep) -> dict[str, Any]:
+    """``match`` joins the two records' golden records; ``not_a_match`` keeps them apart. The
+    decision lasts: later runs and real-time matching honour it until it is undone."""
+    outcome = service.steward(
+        lambda s, con: s.decide_item(con, item_id, body.decision, actor=principal.name, comment=body.comment)
+    )
+    return outcome.decision
+
+
+@router.post("/golden-records/merge", response_model=GoldenChangePublic)
+def merge_golden_records(body: MergeCreate, principal: Steward, service: ServiceDep) -> dict[str, Any]:
+    """Merge golden records by hand; the largest keeps its id, the others redirect to it."""
+    outcome = service.steward(lambda s, con: s.merge(con, body.golden_ids, actor=principal.name, comment=body.comment))
+    return {"golden_id": outcome.decision["result_golden_id"], "decision": outcome.decision}
+
+
+@router.post("/golden-records/{golden_id}/split", response_model=GoldenChangePublic)
+def split_golden_record(golden_id: str, body: SplitCreate, principal: Steward, service: ServiceDep) -> dict[str, Any]:
+    """Take a source record out of its golden record into a new one (returned)."""
+    outcome = service.steward(
+        lambda s, con: s.split(con, golden_id, body.source, body.source_id, actor=principal.name,
+                               comment=body.comment)
+    )
+    return {"golden_id": outcome.decision["result_golden_id"], "decision": outcome.decision}
+
+
+@router.get("/golden-records/{golden_id}/history", response_model=Page[HistoryEntryPublic])
+def golden_record_history(golden_id: str, principal: Reader, service: ServiceDep) -> dict[str, Any]:
+    """Every version: which run, decision or posted record changed it, when, and by whom."""
+    entries = steward_sql.history(service.reader(), golden_id)
+    if not entries:
+        raise NotFoundError("golden record", golden_id)
+    return {"data": entries, "count": len(entries), "limit": len(entries), "offset": 0}
+
+
+@router.get("/decisions", response_model=Page[DecisionPublic])
+def list_decisions(
+    principal: Steward,
+    service: ServiceDep,
+    golden_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    data, total = steward_sql.list_decisions(service.reader(), limit=limit, offset=offset, golden_id=golden_id)
+    return {"data": data, "count": total, "limit": limit, "offset": offset}
+
+
+@router.get("/decisions/{decision_id}", response_model=DecisionPublic)
+def get_decision(decision_id: str, principal: Steward, service: ServiceDep) -> dict[str, Any]:
+    decision = steward_sql.get_decision(service.reader(), decision_id)
+    if decision is None:
+        raise NotFoundError("decision", decision_id)
+    return decision
+
+
+@router.post("/decisions/{decision_id}/undo", response_model=DecisionPublic)
+def undo_decision(decision_id: str, principal: Steward, service: ServiceDep) -> dict[str, Any]:
+    """Lift the decision's constraints and restore the golden records it changed (409 when a
+    later decision on the same golden records must be undone first)."""
+    return service.steward(lambda s, con: s.undo(con, decision_id, actor=principal.name)).decision
