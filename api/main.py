@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from api import errors
-from api.routes import admin, golden, health, records, runs, stewardship
+from api.routes import admin, golden, health, records, runs, steward_page, stewardship
 from api.settings import ApiSettings
 from mdm.service import Service
 
@@ -38,7 +38,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app)
-    for module in (health, stewardship, golden, records, runs, admin):
+    steward_page.install(app)
+    for module in (health, stewardship, golden, records, runs, admin, steward_page):
         app.include_router(module.router)
     return app
 

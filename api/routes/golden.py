@@ -26,7 +26,7 @@ JSON = "application/json"
 _MAX_REDIRECTS = 50
 
 
-def _document(service: ServiceDep, golden_id: str, principal: Principal) -> str:
+def golden_document(service: ServiceDep, golden_id: str, principal: Principal) -> str:
     """The golden record's document; for one merged away, its survivor's, with where it came from."""
     requested, hops = golden_id, 0
     while True:
@@ -50,7 +50,7 @@ def _document(service: ServiceDep, golden_id: str, principal: Principal) -> str:
 async def get_golden_record(golden_id: str, principal: Reader, service: ServiceDep) -> Response:
     """A golden record: attributes, lineage per attribute, member source records. For an id
     merged into another, the surviving golden record, with ``redirected_from``."""
-    return Response(_document(service, golden_id, principal), media_type=JSON)
+    return Response(golden_document(service, golden_id, principal), media_type=JSON)
 
 
 @router.get("/xref/{source}/{source_id}", response_model=XrefPublic)
@@ -60,7 +60,7 @@ async def get_xref(source: str, source_id: str, principal: Reader, service: Serv
     if golden_id is None:
         raise NotFoundError("source key", f"{source}/{source_id}")
     head = json.dumps({"source": source, "source_id": source_id, "golden_id": golden_id}, ensure_ascii=False)
-    return Response(f'{head[:-1]}, "golden_record": {_document(service, golden_id, principal)}}}', media_type=JSON)
+    return Response(f'{head[:-1]}, "golden_record": {golden_document(service, golden_id, principal)}}}', media_type=JSON)
 
 
 @router.get("/golden-records", response_model=Page[SearchHit])
@@ -82,7 +82,7 @@ def search_golden_records(
         ids, total = serving.list_golden(con, limit=limit, offset=offset)
         hits = [(g, 1.0) for g in ids]
     else:
-        criteria = _criteria(name, email, phone, city, request.app.state.settings.search_phone_region)
+        criteria = search_criteria(name, email, phone, city, request.app.state.settings.search_phone_region)
         hits, total = serving.search(con, **criteria, limit=limit, offset=offset)
     docs = serving.documents(con, [g for g, _s in hits], masked=not principal.pii)
     data = ", ".join(f'{{"score": {round(score, 4)}, "golden_record": {docs[g]}}}' for g, score in hits)
@@ -91,7 +91,7 @@ def search_golden_records(
     )
 
 
-def _criteria(name: str | None, email: str | None, phone: str | None, city: str | None, region: str) -> dict:
+def search_criteria(name: str | None, email: str | None, phone: str | None, city: str | None, region: str) -> dict:
     out: dict[str, str | None] = {"name_key": None, "email_key": None, "phone": None, "city": None}
     if name:
         folded = standardise_name(name, None, None).folded

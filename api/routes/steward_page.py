@@ -1,0 +1,207 @@
+"""The steward web page: server-rendered, keyboard-usable, no external assets.
+
+Logging in stores the steward's API key in an HttpOnly, SameSite=Strict cookie scoped to
+/steward, so every page and form is authorised exactly as the JSON API is.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from api import review
+from api.deps import GRANTS, Principal, ServiceDep
+from api.routes.golden import golden_document, search_criteria
+from mdm.errors import MDMError
+from mdm.store import serving
+from mdm.store import stewardship as steward_sql
+
+COOKIE = "mdm_steward_key"
+templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
+router = APIRouter(prefix="/steward", include_in_schema=False)
+
+
+class LoginRequired(Exception):
+    pass
+
+
+async def _page_principal(request: Request, service: ServiceDep) -> Principal:
+    key = request.cookies.get(COOKIE)
+    row = service.authenticate(key) if key else None
+    if row is None or "steward" not in GRANTS.get(row["role"], frozenset()):
+        raise LoginRequired
+    return Principal(row["key_id"], row["name"], row["role"], bool(row["pii"]))
+
+
+PageSteward = Annotated[Principal, Depends(_page_principal)]
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def to_login(request: Request, exc: LoginRequired) -> RedirectResponse:
+        return RedirectResponse("/steward/login", status_code=303)
+
+
+def _render(request: Request, name: str, principal: Principal | None, status_code: int = 200, **context: Any) -> HTMLResponse:
+    context.update(principal=principal, flash=request.query_params.get("flash"),
+                   error=context.get("error") or request.query_params.get("error"))
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def _back(path: str, **params: str) -> RedirectResponse:
+    query = urlencode({k: v for k, v in params.items() if v})
+    return RedirectResponse(f"{path}?{query}" if query else path, status_code=303)
+
+
+@router.get("/login")
+def login_form(request: Request) -> HTMLResponse:
+    return _render(request, "login.html", None)
+
+
+@router.post("/login")
+def login(request: Request, service: ServiceDep, key: Annotated[str, Form()]) -> Response:
+    row = service.authenticate(key.strip())
+    if row is None or "steward" not in GRANTS.get(row["role"], frozenset()):
+        return _render(request, "login.html", None, status_code=401,
+                       error="That key is unknown, revoked, or lacks the steward role.")
+    response = _back("/steward")
+    response.set_cookie(COOKIE, key.strip(), httponly=True, samesite="strict", path="/steward")
+    return response
+
+
+@router.post("/logout")
+def logout() -> Response:
+    response = _back("/steward/login")
+    response.delete_cookie(COOKIE, path="/steward")
+    return response
+
+
+@router.get("")
+def queue(
+    request: Request,
+    principal: PageSteward,
+    service: ServiceDep,
+    status: str = "open",
+    source: str | None = None,
+    min_score: float | None = None,
+) -> HTMLResponse:
+    status = status if status in ("open", "decided") else "open"
+    items, total = steward_sql.list_items(
+        service.reader(), status=status, source=source or None, min_score=min_score, max_score=None,
+        claimed_by=None, limit=100, offset=0,
+    )
+    matcher = service.matcher
+    sources = [s.name for s in matcher.sources.sources] if matcher else []
+    return _render(request, "queue.html", principal, items=review.present(service, items, pii=principal.pii),
+                   count=total, status=status, source=source, min_score=min_score, sources=sources)
+
+
+@router.get("/items/{item_id}")
+def item_page(request: Request, item_id: str, principal: PageSteward, service: ServiceDep) -> HTMLResponse:
+    item = steward_sql.get_item(service.reader(), item_id)
+    if item is None:
+        return _render(request, "queue.html", principal, status_code=404, items=[], count=0, status="open",
+                       source=None, min_score=None, sources=[], error=f"review item {item_id!r} not found")
+    return _render(request, "item.html", principal, item=review.present(service, [item], pii=principal.pii)[0],
+                   fields=review.FIELDS)
+
+
+@router.post("/items/{item_id}/decision")
+def decide(
+    item_id: str,
+    principal: PageSteward,
+    service: ServiceDep,
+    decision: Annotated[str, Form()],
+    comment: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        outcome = service.steward(
+            lambda s, con: s.decide_item(con, item_id, decision, actor=principal.name, comment=comment or None)
+        )
+    except MDMError as e:
+        return _back(f"/steward/items/{item_id}", error=str(e))
+    label = "match" if decision == "match" else "not a match"
+    return _back("/steward", flash=f"{item_id}: {label} ({outcome.decision['decision_id']})")
+
+
+@router.post("/items/{item_id}/claim")
+def claim(item_id: str, principal: PageSteward, service: ServiceDep) -> Response:
+    try:
+        service.steward_write(lambda s, con: s.claim(con, item_id, actor=principal.name, release=False))
+    except MDMError as e:
+        return _back(f"/steward/items/{item_id}", error=str(e))
+    return _back(f"/steward/items/{item_id}", flash="Claimed.")
+
+
+@router.get("/golden/{golden_id}")
+def golden_page(request: Request, golden_id: str, principal: PageSteward, service: ServiceDep) -> HTMLResponse:
+    try:
+        record = json.loads(golden_document(service, golden_id, principal))
+    except MDMError as e:
+        return _render(request, "search.html", principal, status_code=404, q={}, hits=None, count=0, error=str(e))
+    history = steward_sql.history(service.reader(), record["golden_id"])
+    return _render(request, "golden.html", principal, record=record, history=history)
+
+
+@router.post("/golden/{golden_id}/split")
+def split(
+    golden_id: str,
+    principal: PageSteward,
+    service: ServiceDep,
+    source: Annotated[str, Form()],
+    source_id: Annotated[str, Form()],
+) -> Response:
+    try:
+        outcome = service.steward(
+            lambda s, con: s.split(con, golden_id, source, source_id, actor=principal.name, comment=None)
+        )
+    except MDMError as e:
+        return _back(f"/steward/golden/{golden_id}", error=str(e))
+    new_id = outcome.decision["result_golden_id"]
+    return _back(f"/steward/golden/{new_id}", flash=f"{source}:{source_id} split off {golden_id}")
+
+
+@router.get("/search")
+def search(
+    request: Request,
+    principal: PageSteward,
+    service: ServiceDep,
+    name: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    city: str | None = None,
+) -> HTMLResponse:
+    q = {"name": name, "email": email, "phone": phone, "city": city}
+    if not any(q.values()):
+        return _render(request, "search.html", principal, q=q, hits=None, count=0)
+    try:
+        criteria = search_criteria(name or None, email or None, phone or None, city or None,
+                                   request.app.state.settings.search_phone_region)
+    except MDMError as e:
+        return _render(request, "search.html", principal, status_code=422, q=q, hits=None, count=0, error=str(e))
+    con = service.reader()
+    found, total = serving.search(con, **criteria, limit=50, offset=0)
+    docs = serving.documents(con, [g for g, _s in found], masked=not principal.pii)
+    hits = [{"score": score, "golden_record": json.loads(docs[g])} for g, score in found]
+    return _render(request, "search.html", principal, q=q, hits=hits, count=total)
+
+
+@router.get("/decisions")
+def decisions(request: Request, principal: PageSteward, service: ServiceDep) -> HTMLResponse:
+    data, total = steward_sql.list_decisions(service.reader(), limit=200, offset=0)
+    return _render(request, "decisions.html", principal, decisions=data, count=total)
+
+
+@router.post("/decisions/{decision_id}/undo")
+def undo(decision_id: str, principal: PageSteward, service: ServiceDep) -> Response:
+    try:
+        service.steward(lambda s, con: s.undo(con, decision_id, actor=principal.name))
+    except MDMError as e:
+        return _back("/steward/decisions", error=str(e))
+    return _back("/steward/decisions", flash=f"{decision_id} undone")

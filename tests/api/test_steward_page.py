@@ -1,0 +1,66 @@
+"""The steward web page, driven end to end in headless Chromium (Debian's package)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import httpx
+from playwright.sync_api import expect, sync_playwright
+
+from tests.api.server import serving
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# This machine has no internet: keep Chromium from reaching for it.
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+
+
+def test_steward_decides_a_pair_in_the_browser(served_db, tmp_path):  # type: ignore[no-untyped-def]
+    db, made = served_db
+    ARTIFACTS.mkdir(exist_ok=True)
+    steward = {"Authorization": f"Bearer {made['steward']}"}
+    with serving(db) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        page = browser.new_page()
+
+        page.goto(f"{base}/steward")
+        expect(page).to_have_url(f"{base}/steward/login")  # not logged in
+        page.fill("#key", "mdm_wrong")
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("alert")).to_contain_text("unknown")
+        page.fill("#key", made["steward"])
+        page.keyboard.press("Enter")
+
+        rows = page.locator("#queue tbody tr[data-item]")
+        expect(rows.first).to_be_visible()
+        item_id = rows.first.get_attribute("data-item")
+        before = httpx.get(f"{base}/review-queue/{item_id}", headers=steward).json()
+        page.screenshot(path=str(ARTIFACTS / "steward-queue.png"), full_page=True)
+
+        page.click(f"a[href='/steward/items/{item_id}']")
+        expect(page.locator("#explanation")).to_contain_text("name")
+        expect(page.locator("#pair")).to_contain_text(before["left"]["source_id"])
+        page.screenshot(path=str(ARTIFACTS / "steward-pair.png"), full_page=True)
+        page.keyboard.press("m")  # the keyboard shortcut for "match"
+
+        expect(page.get_by_role("status")).to_contain_text(f"{item_id}: match")
+        expect(page.locator("#queue")).not_to_contain_text(item_id)  # it left the queue
+        page.screenshot(path=str(ARTIFACTS / "steward-after-decision.png"), full_page=True)
+
+        decided = httpx.get(f"{base}/review-queue/{item_id}", headers=steward).json()
+        assert decided["status"] == "decided"
+        survivor = httpx.get(f"{base}/decisions/{decided['decision_id']}", headers=steward).json()["result_golden_id"]
+        page.goto(f"{base}/steward/golden/{survivor}")
+        members = page.locator("#members")
+        for side in ("left", "right"):
+            expect(members).to_contain_text(f"{before[side]['source']}:{before[side]['source_id']}")
+        expect(page.locator("#history")).to_contain_text(decided["decision_id"])
+        page.screenshot(path=str(ARTIFACTS / "steward-golden.png"), full_page=True)
+
+        page.goto(f"{base}/steward/search?name={before['left']['fields']['full_name'] or 'a'}")
+        expect(page.locator("#results")).to_be_visible()
+        page.click("text=Log out")
+        expect(page).to_have_url(re.compile(r".*/steward/login$"))
+        browser.close()
