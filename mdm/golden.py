@@ -50,8 +50,8 @@ class PreviousGolden:
 @dataclass
 class GoldenBuild:
     golden: list[dict[str, Any]]
-    lineage: list[dict[str, Any]]
-    xref: list[dict[str, Any]]
+    lineage: dict[str, list[Any]]  # columns of golden_lineage (millions of rows: no dict per row)
+    xref: dict[str, list[Any]]  # columns of xref
     counts: dict[str, int]
     history: list[dict[str, Any]]  # one row per golden record the run created, changed or retired
 
@@ -193,7 +193,11 @@ def build_golden(
     ids, retired = assign_ids(
         {c: [r["record_key"] for r in ms] for c, ms in members.items()}, previous_xref
     )
-    golden, lineage, xref, history = [], [], [], []
+    golden: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []
+    lineage: dict[str, list[Any]] = {c: [] for c in ("golden_id", "attribute", "position", "value", "source",
+                                                      "source_id", "rule")}
+    xref: dict[str, list[Any]] = {c: [] for c in ("source", "source_id", "record_key", "golden_id", "run_id")}
     counts = Counter()
 
     def log(gid: str, change: str, n: int, before: str | None, after: str | None) -> None:
@@ -219,17 +223,12 @@ def build_golden(
                          values=values)
         golden.append(row)
         log(gid, change, len(ms), prev.attributes if prev else None, row["attributes"])
-        lineage.extend(lineage_rows(gid, lin))
-        xref.extend(
-            {
-                "source": r["source"],
-                "source_id": r["source_id"],
-                "record_key": r["record_key"],
-                "golden_id": gid,
-                "run_id": run_id,
-            }
-            for r in ms
-        )
+        for entry in lin:
+            for column, value in zip(lineage, (gid, *entry), strict=True):
+                lineage[column].append(value)
+        for r in ms:
+            for column, value in zip(xref, (r["source"], r["source_id"], r["record_key"], gid, run_id), strict=True):
+                xref[column].append(value)
     for gid, home in sorted(retired.items()):
         prev = previous.get(gid)
         golden.append(

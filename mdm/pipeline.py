@@ -33,7 +33,7 @@ from mdm.standardise.record import standardise_record
 from mdm.store import database, documents, models, records, results, runs
 from mdm.store import stewardship as steward_sql
 from mdm.store import work as work_sql
-from mdm.store.tables import to_arrow
+from mdm.store.tables import SCHEMAS, to_arrow
 
 logger = logging.getLogger(__name__)
 
@@ -130,11 +130,11 @@ class _Stages:
         logger.info("run %s: %s took %.2fs", self.report.run_id, name, seconds)
 
 
-def _standardise(ingested: Ingested, today: dt.date, run_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Standardised and raw rows; a record whose standardisation fails is quarantined, not lost."""
-    std_rows, raw_rows = [], []
-    loaded_at = database.now()
-    kept = []
+def _standardise(ingested: Ingested, today: dt.date, run_id: str) -> tuple[list[dict[str, Any]], pa.Table]:
+    """Standardised rows and the raw source_records table; a record whose standardisation
+    fails is quarantined, not lost."""
+    std_rows = []
+    raw: dict[str, list[Any]] = {c: [] for c in ("record_key", "source", "source_id", "row_number", "raw")}
     for rec in ingested.accepted:
         try:
             std = standardise_record(rec.source, rec.source_id, rec.values, today=today)
@@ -147,21 +147,16 @@ def _standardise(ingested: Ingested, today: dt.date, run_id: str) -> tuple[list[
             counts.accepted -= 1
             counts.quarantined += 1
             continue
-        kept.append(rec)
         std_rows.append(std)
-        raw_rows.append(
-            {
-                "record_key": std["record_key"],
-                "source": rec.source.name,
-                "source_id": rec.source_id,
-                "row_number": rec.row_number,  # None: posted through the API
-                "raw": raw_json(rec.values),
-                "run_id": run_id,
-                "loaded_at": loaded_at,
-            }
-        )
-    ingested.accepted = kept
-    return std_rows, raw_rows
+        for column, value in zip(
+            raw, (std["record_key"], rec.source.name, rec.source_id, rec.row_number, raw_json(rec.values)), strict=True
+        ):
+            raw[column].append(value)
+    # The raw values live on as JSON: let the parsed copies go (for a million records, gigabytes).
+    ingested.accepted = []
+    n = len(std_rows)
+    raw["run_id"], raw["loaded_at"] = [run_id] * n, [database.now()] * n  # row_number None: posted via the API
+    return std_rows, pa.Table.from_pydict(raw, schema=SCHEMAS["source_records"])
 
 
 def _choose_model(
@@ -221,6 +216,8 @@ def reconcile(
                 raise RunFailedError(f"run {report.run_id} failed: {message}") from e
             raise
         report.status = "succeeded"
+        # The run row was written inside the write stage; record that stage's time too.
+        runs.set_stage_seconds(con, report.run_id, report.stage_seconds)
         return report
     finally:
         if own_con:
@@ -247,7 +244,7 @@ def _run(
         ingested = ingest(sources.sources)
         report.posted_unknown_source = merge_posted(ingested, sources.sources, records.posted_records(con))
     with stages.stage("standardise"):
-        std_rows, raw_rows = _standardise(ingested, today, run_id)
+        std_rows, source_records = _standardise(ingested, today, run_id)
         report.sources = ingested.counts
         report.records = len(std_rows)
         std_table = to_arrow("std_records", std_rows)
@@ -327,12 +324,12 @@ def _run(
             for q in ingested.quarantined
         ]
         tables = {
-            "source_records": to_arrow("source_records", raw_rows),
+            "source_records": source_records,
             "std_records": std_table,
             "quarantine": to_arrow("quarantine", quarantine_rows),
             "pairs": pairs,
-            "xref": to_arrow("xref", build.xref),
-            "golden_lineage": to_arrow("golden_lineage", build.lineage),
+            "xref": pa.Table.from_pydict(build.xref, schema=SCHEMAS["xref"]),
+            "golden_lineage": pa.Table.from_pydict(build.lineage, schema=SCHEMAS["golden_lineage"]),
             "term_frequencies": term_frequencies,
         }
 

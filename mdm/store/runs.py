@@ -60,6 +60,10 @@ def finish_run(
     )
 
 
+def set_stage_seconds(con: duckdb.DuckDBPyConnection, run_id: str, stage_seconds: dict[str, float]) -> None:
+    con.execute("UPDATE runs SET stage_seconds = ? WHERE run_id = ?", [json.dumps(stage_seconds), run_id])
+
+
 def fail_run(
     con: duckdb.DuckDBPyConnection, run_id: str, error: str, stage_seconds: dict[str, float] | None = None
 ) -> None:

@@ -1,0 +1,118 @@
+"""Batch reconciliation at scale: seconds per stage, peak memory and candidate pairs.
+
+Usage:
+    python bench/scale.py --records 100000 1000000 [--workdir /tmp/mdm-scale]
+
+For each size the seeded sample generator writes four source extracts (about 2.3 records per
+customer), then ``mdm reconcile`` runs in its own process under ``/usr/bin/time`` (peak RSS).
+Stage timings and counts come from the run the database recorded. Candidate pairs per
+blocking rule are counted with SQL over the standardised records (sum of n·(n-1)/2 per
+block): a rule that grows quadratically shows up there first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from matching_rules import load_rules  # noqa: E402
+from mdm.store import work  # noqa: E402
+
+RECORDS_PER_CUSTOMER = 2.33  # what the generator's default mix yields
+
+
+def generate(records: int, out: Path, seed: int) -> None:
+    if (out / "sources.yaml").exists():
+        return
+    customers = int(records / RECORDS_PER_CUSTOMER)
+    subprocess.run(
+        [sys.executable, str(ROOT / "sample_data" / "generate.py"), "--seed", str(seed),
+         "--customers", str(customers), "--out", str(out)],
+        check=True, stdout=subprocess.DEVNULL,
+    )
+
+
+def reconcile(sources: Path, db: Path) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of one ``mdm reconcile`` process."""
+    for f in (db, db.with_name(db.name + ".wal")):
+        f.unlink(missing_ok=True)
+    mdm = Path(sys.executable).with_name("mdm")
+    start = time.perf_counter()
+    done = subprocess.run(
+        ["/usr/bin/time", "-f", "maxrss=%M", str(mdm), "reconcile", "--sources", str(sources), "--db", str(db)],
+        check=True, capture_output=True, text=True,
+    )
+    seconds = time.perf_counter() - start
+    rss = int(re.findall(r"maxrss=(\d+)", done.stderr)[-1])
+    return seconds, rss
+
+
+def run_figures(db: Path) -> dict:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        counts, stages = con.execute(
+            "SELECT CAST(counts AS VARCHAR), CAST(stage_seconds AS VARCHAR) FROM runs"
+            " WHERE status = 'succeeded' ORDER BY finished_at DESC LIMIT 1"
+        ).fetchall()[0]
+        con.execute(f"CREATE TEMP TABLE m AS SELECT {work.match_select()} FROM std_records")
+        blocking = {}
+        for rule in load_rules().matching.blocking:
+            cols = ", ".join(rule)
+            not_null = " AND ".join(f"{c} IS NOT NULL" for c in rule)
+            blocking["+".join(rule)] = int(con.execute(
+                f"SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM (SELECT count(*) AS n FROM m WHERE {not_null}"
+                f" GROUP BY {cols})"
+            ).fetchall()[0][0])
+    finally:
+        con.close()
+    return {"counts": json.loads(counts), "stages": json.loads(stages), "blocking": blocking}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--records", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/mdm-scale"))
+    parser.add_argument("--seed", type=int, default=201)
+    args = parser.parse_args()
+    print(f"machine: {platform.platform()}, Python {platform.python_version()}")
+    rows = []
+    for n in args.records:
+        folder = args.workdir / f"{n}"
+        generate(n, folder, args.seed)
+        seconds, rss = reconcile(folder / "sources.yaml", folder / "mdm.duckdb")
+        fig = run_figures(folder / "mdm.duckdb")
+        records = fig["counts"]["records"]
+        row = {"target": n, "records": records, "seconds": round(seconds, 1), "peak_rss_gb": round(rss / 2**20, 2),
+               "records_per_s": round(records / seconds), **{f"s_{k}": v for k, v in fig["stages"].items()},
+               "pairs_scored": fig["counts"]["pairs_scored"], "golden": fig["counts"]["golden_records"],
+               "blocking_pairs": fig["blocking"]}
+        print(json.dumps(row))
+        rows.append(row)
+    stages = list(rows[0]) and [k for k in rows[0] if k.startswith("s_")]
+    print()
+    print("| records | " + " | ".join(s[2:] for s in stages) + " | total s | peak RSS GB | records/s | pairs ≥ review |")
+    print("| ---: " * (len(stages) + 5) + "|")
+    for r in rows:
+        print(f"| {r['records']:,} | " + " | ".join(f"{r[s]:.1f}" for s in stages)
+              + f" | {r['seconds']} | {r['peak_rss_gb']} | {r['records_per_s']:,} | {r['pairs_scored']:,} |")
+    print()
+    rules = list(rows[0]["blocking_pairs"])
+    print("| blocking rule | " + " | ".join(f"{r['records']:,} records" for r in rows) + " |")
+    print("| --- " + "| ---: " * len(rows) + "|")
+    for rule in rules:
+        print(f"| {rule} | " + " | ".join(f"{r['blocking_pairs'][rule]:,}" for r in rows) + " |")
+
+
+if __name__ == "__main__":
+    main()
