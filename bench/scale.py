@@ -67,12 +67,14 @@ def run_figures(db: Path) -> dict:
         ).fetchall()[0]
         con.execute(f"CREATE TEMP TABLE m AS SELECT {work.match_select()} FROM std_records")
         blocking = {}
-        for rule in load_rules().matching.blocking:
-            cols = ", ".join(rule)
-            not_null = " AND ".join(f"{c} IS NOT NULL" for c in rule)
-            blocking["+".join(rule)] = int(con.execute(
+        for rule in load_rules().matching.blocking_rules():
+            cols = ", ".join(rule.columns)
+            not_null = " AND ".join(f"{c} IS NOT NULL" for c in rule.columns)
+            bound = f" HAVING count(*) <= {rule.max_block_size}" if rule.max_block_size else ""
+            name = "+".join(rule.columns) + (f" (blocks ≤ {rule.max_block_size})" if rule.max_block_size else "")
+            blocking[name] = int(con.execute(
                 f"SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM (SELECT count(*) AS n FROM m WHERE {not_null}"
-                f" GROUP BY {cols})"
+                f" GROUP BY {cols}{bound})"
             ).fetchall()[0][0])
     finally:
         con.close()

@@ -98,6 +98,19 @@ class ComparisonSpec(_Strict):
         return self
 
 
+class BlockingRuleSpec(_Strict):
+    """Records equal on every column (none null) are compared.
+
+    ``max_block_size`` leaves out blocks larger than that: a value shared by hundreds of
+    records (a common name in a big city, a shop's landline, a name-only email) does not
+    identify anyone, and its pairs grow with the square of the data. Those records are still
+    compared through the other rules.
+    """
+
+    columns: list[MatchColumn] = Field(min_length=1)  # type: ignore[valid-type]
+    max_block_size: int | None = Field(default=None, ge=2)
+
+
 class ThresholdsSpec(_Strict):
     auto_link: Probability = 0.95
     review: Probability = 0.5
@@ -130,10 +143,14 @@ class ClusteringSpec(_Strict):
 
 class MatchingSpec(_Strict):
     comparisons: list[ComparisonSpec] = Field(min_length=1)
-    blocking: list[list[MatchColumn]] = Field(min_length=1)
+    blocking: list[list[MatchColumn] | BlockingRuleSpec] = Field(min_length=1)  # type: ignore[valid-type]
     training: TrainingSpec
     thresholds: ThresholdsSpec = ThresholdsSpec()
     clustering: ClusteringSpec = ClusteringSpec()
+
+    def blocking_rules(self) -> list[BlockingRuleSpec]:
+        """The blocking rules with the list shorthand expanded."""
+        return [r if isinstance(r, BlockingRuleSpec) else BlockingRuleSpec(columns=r) for r in self.blocking]
 
     @model_validator(mode="after")
     def _unique_names(self) -> MatchingSpec:

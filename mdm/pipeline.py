@@ -251,7 +251,7 @@ def _run(
 
     work = duckdb.connect(":memory:")
     try:
-        work_sql.load_std_records(work, std_table)
+        work_sql.load_std_records(work, std_table, spec.blocking_rules())
         model, reason = _choose_model(con, rules, retrain)
         with stages.stage("train"):
             if model is None:

@@ -97,7 +97,7 @@ class RealtimeMatcher:
         self.model = model
         spec = rules.matching
         self.scorer = Scorer(model.settings, records.term_frequencies(con))
-        self.index = CandidateIndex(spec.blocking)
+        self.index = CandidateIndex(spec.blocking_rules())
         self.golden_of: dict[str, str] = {}
         table = records.match_rows(con, work.match_select())
         for row in table.to_pylist():

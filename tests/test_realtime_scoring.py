@@ -9,7 +9,7 @@ import duckdb
 import pytest
 from splink import DuckDBAPI, Linker
 
-from matching_rules import MATCH_COLUMNS, load_rules
+from matching_rules import MATCH_COLUMNS, BlockingRuleSpec, load_rules
 from mdm.linking.candidates import CandidateIndex, match_row
 from mdm.linking.model import _with_current_blocking, tf_columns
 from mdm.linking.scorer import Scorer, probability
@@ -30,7 +30,7 @@ def batch(reconciled):  # type: ignore[no-untyped-def]
     # Wider blocking for the scoring comparison: thousands of pairs, most of them non-matches.
     wide = spec.model_copy(update={"blocking": [*spec.blocking, ["family"], ["city_norm", "birth_year"]]})
     work = duckdb.connect(":memory:")
-    work_sql.load_std_records(work, std)
+    work_sql.load_std_records(work, std, wide.blocking_rules())
 
     def predict(blocking_spec):  # type: ignore[no-untyped-def]
         linker = Linker(
@@ -79,7 +79,7 @@ def test_weights_spread_across_the_thresholds(batch):  # type: ignore[no-untyped
 
 
 def test_candidate_index_finds_exactly_the_batch_blocked_pairs(batch):  # type: ignore[no-untyped-def]
-    index = CandidateIndex(batch["spec"].blocking)
+    index = CandidateIndex(batch["spec"].blocking_rules())
     for key, row in batch["rows"].items():
         index.add(key, row)
     expected = {tuple(sorted((l, r))) for l, r, *_x in batch["pairs"]}
@@ -88,7 +88,7 @@ def test_candidate_index_finds_exactly_the_batch_blocked_pairs(batch):  # type: 
 
 
 def test_index_replaces_and_removes_records(batch):  # type: ignore[no-untyped-def]
-    index = CandidateIndex([["phone"], ["email_key"]])
+    index = CandidateIndex([BlockingRuleSpec(columns=["phone"]), BlockingRuleSpec(columns=["email_key"])])
     index.add("a", {"phone": "+84900000001", "email_key": "x@y.vn"})
     index.add("b", {"phone": "+84900000001", "email_key": None})
     assert index.candidates({"phone": "+84900000001"}) == ["a", "b"]
@@ -101,7 +101,8 @@ def test_index_replaces_and_removes_records(batch):  # type: ignore[no-untyped-d
 
 def test_match_row_in_python_equals_the_batch_sql(batch):  # type: ignore[no-untyped-def]
     for std in batch["std"]:
-        assert match_row(std) == batch["rows"][std["record_key"]], std["record_key"]
+        sql_row = batch["rows"][std["record_key"]]
+        assert match_row(std) == {c: sql_row[c] for c in MATCH_COLUMNS}, std["record_key"]
     assert set(match_row(batch["std"][0])) == set(MATCH_COLUMNS)
 
 
@@ -109,3 +110,23 @@ def test_probability_matches_splink_formula():
     assert probability(0.0) == 0.5
     assert probability(10) == pytest.approx(1024 / 1025)
     assert probability(-2000) == 0.0 and probability(2000) == 1.0
+
+
+def test_bounded_blocks_pair_nobody_in_batch_and_real_time():  # type: ignore[no-untyped-def]
+    rule = BlockingRuleSpec(columns=["phone"], max_block_size=3)
+    index = CandidateIndex([rule])
+    for key in ("a", "b", "c"):
+        index.add(key, {"phone": "+84900000001"})
+    assert index.candidates({"phone": "+84900000001"}, exclude="a") == ["b", "c"]  # a block of 3: within
+    assert index.candidates({"phone": "+84900000001"}, exclude="d") == []  # d would make it 4
+    index.add("d", {"phone": "+84900000001"})
+    assert index.candidates({"phone": "+84900000001"}, exclude="a") == []
+
+    work = duckdb.connect(":memory:")
+    std = [{"record_key": k, "source": "s", "source_id": k, "priority": 1, "phone": p, "dq_flags": []}
+           for k, p in [("a", "+1"), ("b", "+1"), ("c", "+1"), ("d", "+1"), ("e", "+2"), ("f", "+2")]]
+    from mdm.store.tables import to_arrow
+
+    work_sql.load_std_records(work, to_arrow("std_records", std), [rule])
+    keys = dict(work.execute(f"SELECT unique_id, block_0 FROM {work_sql.INPUT_TABLE}").fetchall())
+    assert keys == {"a": None, "b": None, "c": None, "d": None, "e": "+2", "f": "+2"}

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from matching_rules import MATCH_COLUMNS
+from matching_rules import MATCH_COLUMNS, BlockingRuleSpec
 
 MatchRow = dict[str, Any]
 
@@ -35,8 +35,9 @@ def _intern(value: Any) -> Any:
 class CandidateIndex:
     """Match rows by record key, and record keys by each blocking rule's key."""
 
-    def __init__(self, blocking: Sequence[Sequence[str]]) -> None:
-        self.rules = [tuple(rule) for rule in blocking]
+    def __init__(self, blocking: Sequence[BlockingRuleSpec]) -> None:
+        self.rules = [tuple(rule.columns) for rule in blocking]
+        self.max_sizes = [rule.max_block_size for rule in blocking]
         self.rows: dict[str, tuple[Any, ...]] = {}
         self._blocks: list[dict[tuple[Any, ...], set[str]]] = [{} for _ in self.rules]
 
@@ -74,6 +75,11 @@ class CandidateIndex:
         """Record keys sharing at least one blocking key with ``row``, in a stable order."""
         found: set[str] = set()
         for i, key in self._keys(row):
-            found |= self._blocks[i].get(key, set())
+            block = self._blocks[i].get(key, set())
+            limit = self.max_sizes[i]
+            # As in the batch, a block over the rule's size limit pairs nobody; the record
+            # itself counts as one of its members.
+            if limit is None or len(block) + (exclude not in block) <= limit:
+                found |= block
         found.discard(exclude)  # type: ignore[arg-type]
         return sorted(found)

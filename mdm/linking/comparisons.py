@@ -227,7 +227,10 @@ def compile_settings(spec: MatchingSpec) -> SettingsCreator:
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
         comparisons=[compile_comparison(c) for c in spec.comparisons],
-        blocking_rules_to_generate_predictions=[block_on(*cols) for cols in spec.blocking],
+        blocking_rules_to_generate_predictions=[
+            block_on(f"block_{i}") if rule.max_block_size is not None else block_on(*rule.columns)
+            for i, rule in enumerate(spec.blocking_rules())
+        ],
         retain_intermediate_calculation_columns=True,
         retain_matching_columns=True,
     )

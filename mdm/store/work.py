@@ -13,7 +13,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from matching_rules import MATCH_COLUMNS
+from matching_rules import MATCH_COLUMNS, BlockingRuleSpec
 
 INPUT_TABLE = "mdm_input"
 STD_TABLE = "std"
@@ -24,14 +24,31 @@ _DERIVED = {
 }
 
 
-def load_std_records(work: duckdb.DuckDBPyConnection, std: pa.Table) -> int:
-    """Load standardised records and derive the linker's input table from them."""
+def block_column(i: int) -> str:
+    """The input column holding bounded blocking rule ``i``'s key (NULL in oversized blocks)."""
+    return f"block_{i}"
+
+
+def load_std_records(
+    work: duckdb.DuckDBPyConnection, std: pa.Table, blocking: Sequence[BlockingRuleSpec] = ()
+) -> int:
+    """Load standardised records and derive the linker's input table from them, with a key
+    column for each blocking rule that bounds its block size."""
     work.register("std_arrow", std)
     work.execute(f"CREATE OR REPLACE TABLE {STD_TABLE} AS SELECT * FROM std_arrow")
     work.unregister("std_arrow")
     work.execute(
         f"CREATE OR REPLACE TABLE {INPUT_TABLE} AS SELECT record_key AS unique_id, {match_select()} FROM {STD_TABLE}"
     )
+    bounded = [(i, r) for i, r in enumerate(blocking) if r.max_block_size is not None]
+    if bounded:
+        keys = ", ".join(
+            f"CASE WHEN {' AND '.join(f'{c} IS NOT NULL' for c in r.columns)}"
+            f" AND count(*) OVER (PARTITION BY {', '.join(r.columns)}) <= {int(r.max_block_size or 0)}"
+            f" THEN concat_ws(chr(31), {', '.join(r.columns)}) END AS {block_column(i)}"
+            for i, r in bounded
+        )
+        work.execute(f"CREATE OR REPLACE TABLE {INPUT_TABLE} AS SELECT *, {keys} FROM {INPUT_TABLE}")
     return record_count(work)
 
 
