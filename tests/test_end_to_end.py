@@ -211,3 +211,19 @@ def test_evaluate_refuses_a_truth_file_that_shares_no_key(reconciled: tuple[Path
     result = runner.invoke(app, ["evaluate", "--db", str(reconciled[0]), "--truth", str(truth)])
     assert result.exit_code == 1
     assert "nothing to evaluate" in result.output
+
+
+def test_sources_without_phones_or_emails_still_train_and_link(small_sample, tmp_path):  # type: ignore[no-untyped-def]
+    """A training rule on a field no source holds pairs nothing; it is left out, not fatal."""
+    import yaml
+
+    from mdm.pipeline import reconcile
+
+    config = yaml.safe_load((small_sample / "sources.yaml").read_text(encoding="utf-8"))
+    for source in config["sources"]:
+        source["fields"] = {k: v for k, v in source["fields"].items() if k not in ("phone", "email")}
+        source["path"] = str(small_sample / source["path"])
+    path = tmp_path / "no_contacts.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    report = reconcile(path, tmp_path / "nc.duckdb", today=TODAY)
+    assert report.status == "succeeded" and report.auto_links > 0

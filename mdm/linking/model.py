@@ -54,17 +54,33 @@ def train(work: duckdb.DuckDBPyConnection, spec: MatchingSpec, model_id: str) ->
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             linker = _linker(work, compile_settings(spec))
-            linker.training.estimate_probability_two_random_records_match(
-                [block_on(*cols) for cols in training.prior_rules], recall=training.prior_recall
-            )
+            # Sources differ in what they hold (no phones at all, say): a training rule that
+            # pairs no records teaches nothing and would stop Splink, so it is left out.
+            prior_rules = [cols for cols in training.prior_rules if work_sql.pairs_in_blocks(work, cols)]
+            if prior_rules:
+                linker.training.estimate_probability_two_random_records_match(
+                    [block_on(*cols) for cols in prior_rules], recall=training.prior_recall
+                )
             linker.training.estimate_u_using_random_sampling(
                 max_pairs=training.u_max_pairs, seed=training.seed
             )
-            for cols in training.em_blocking:
+            em_rules = [cols for cols in training.em_blocking if work_sql.pairs_in_blocks(work, cols)]
+            if not em_rules:
+                raise ModelError(
+                    "training the model failed: no training.em_blocking rule pairs any records"
+                    f" ({', '.join('+'.join(c) for c in training.em_blocking)}); add rules on columns the sources hold"
+                )
+            for cols in em_rules:
                 linker.training.estimate_parameters_using_expectation_maximisation(
                     block_on(*cols), max_pairs=training.em_max_pairs
                 )
+            skipped = [c for c in (*training.prior_rules, *training.em_blocking) if c not in prior_rules + em_rules]
+            if skipped:
+                logger.warning("training rules that pair no records were left out: %s",
+                               ", ".join("+".join(c) for c in skipped))
             settings = _refine(work, linker.misc.save_model_to_json(), spec)
+    except ModelError:
+        raise
     except Exception as e:  # Splink raises many types; wrap once, here
         raise ModelError(f"training the model failed: {e}") from e
     return Model(model_id, matching_fingerprint(spec), settings)

@@ -57,6 +57,15 @@ def match_select() -> str:
     return ", ".join(f"{_DERIVED.get(c, c)} AS {c}" for c in MATCH_COLUMNS)
 
 
+def pairs_in_blocks(work: duckdb.DuckDBPyConnection, columns: Sequence[str]) -> int:
+    """How many pairs records equal on ``columns`` (none null) make."""
+    not_null = " AND ".join(f"{c} IS NOT NULL" for c in columns)
+    return int(work.execute(
+        f"SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM (SELECT count(*) AS n FROM {INPUT_TABLE}"
+        f" WHERE {not_null} GROUP BY {', '.join(columns)})"
+    ).fetchall()[0][0])
+
+
 def record_count(work: duckdb.DuckDBPyConnection) -> int:
     return int(work.execute(f"SELECT count(*) FROM {INPUT_TABLE}").fetchall()[0][0])
 
