@@ -83,6 +83,9 @@ class ComparisonSpec(_Strict):
     # agrees; it goes to review. For names: family members share an address, a landline and
     # sometimes an email, and must not be merged for that.
     must_agree: bool = False
+    # ... unless one of these comparisons agrees exactly (reaches its top level): the same
+    # national id outweighs a replaced or misspelt name. Names of other comparisons.
+    unless_agree: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _column_when_needed(self) -> ComparisonSpec:
@@ -158,6 +161,10 @@ class MatchingSpec(_Strict):
         dupes = {n for n in names if names.count(n) > 1}
         if dupes:
             raise ValueError(f"comparison names used twice: {', '.join(sorted(dupes))}")
+        for c in self.comparisons:
+            unknown = [n for n in c.unless_agree if n not in names or n == c.name]
+            if unknown:
+                raise ValueError(f"comparison {c.name!r}: unless_agree names no other comparison: {', '.join(unknown)}")
         return self
 
 

@@ -46,12 +46,18 @@ def conflicting_identifier(
     left: Mapping[str, set[str]], right: Mapping[str, set[str]], fields: Sequence[str]
 ) -> str | None:
     """The reason two groups of records cannot be one customer: both know an identifier and no
-    value of one is compatible with a value of the other."""
+    value of one is compatible with a value of the other, and no other identifier is shared
+    exactly (the same national id outweighs a mistyped date of birth, and the reverse)."""
+    conflict = None
     for f in fields:
         va, vb = left.get(f), right.get(f)
-        if va and vb and not any(COMPATIBLE[f](x, y) for x in va for y in vb):
-            return f"different {f}"
-    return None
+        if not (va and vb):
+            continue
+        if va & vb:
+            return None
+        if conflict is None and not any(COMPATIBLE[f](x, y) for x in va for y in vb):
+            conflict = f"different {f}"
+    return conflict
 
 
 @dataclass

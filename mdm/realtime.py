@@ -25,7 +25,7 @@ from mdm.clustering import conflicting_identifier
 from mdm.errors import InvalidInputError, NotFoundError
 from mdm.ingest import clean_id, raw_json
 from mdm.linking.candidates import CandidateIndex, match_row
-from mdm.linking.comparisons import disagreeing_gammas
+from mdm.linking.comparisons import agreement_guards
 from mdm.linking.model import Model
 from mdm.linking.scorer import PairScore, Scorer
 from mdm.pipeline import review_item_id
@@ -108,7 +108,7 @@ class RealtimeMatcher:
         self.must: dict[str, set[str]] = {}
         self.cannot: dict[str, set[str]] = {}
         self.load_constraints(con)
-        self._must_agree = {c.name: set(disagreeing_gammas(c)) for c in spec.comparisons if c.must_agree}
+        self._guards = agreement_guards(spec)
 
     def source(self, name: str) -> SourceSpec:
         for spec in self.sources.sources:
@@ -117,7 +117,8 @@ class RealtimeMatcher:
         raise NotFoundError("source", name)
 
     def _names_disagree(self, score: PairScore) -> bool:
-        return any(score.gamma(name) in gammas for name, gammas in self._must_agree.items())
+        gammas = {name: part["gamma"] for name, part in score.explanation.items()}
+        return any(guard.blocks(gammas) for guard in self._guards)
 
     def score(self, std: Mapping[str, Any]) -> list[ScoredCandidate]:
         """Every candidate of a standardised record, best first."""

@@ -7,6 +7,9 @@ them for another backend (Spark) with sqlglot.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
@@ -186,7 +189,7 @@ def _identifier(spec: ComparisonSpec) -> list[cll.ComparisonLevelCreator]:
     return [
         _null(c),
         _level(f"{_l(c)} = {_r(c)}", f"same {c}", tf=c if spec.term_frequency else None),
-        _level(f"levenshtein({_l(c)}, {_r(c)}) <= 1", f"{c} one character different"),
+        _level(f"damerau_levenshtein({_l(c)}, {_r(c)}) <= 1", f"{c} one character different or two swapped"),
         _else(),
     ]
 
@@ -211,6 +214,39 @@ _DISAGREEING_LEVELS = {"person_name": 3}
 
 def disagreeing_gammas(spec: ComparisonSpec) -> tuple[int, ...]:
     return tuple(range(_DISAGREEING_LEVELS.get(spec.kind, 1)))
+
+
+def top_gamma(spec: ComparisonSpec) -> int:
+    """The gamma of a comparison's strongest level (its exact agreement)."""
+    return len(_KINDS[spec.kind](spec)) - 2  # levels: null, strongest ... else = 0
+
+
+@dataclass(frozen=True)
+class AgreementGuard:
+    """A comparison that must agree for a pair to link automatically (``must_agree``), unless
+    one of its ``unless_agree`` comparisons agrees exactly. Batch (SQL) and real time (Python)
+    both apply it from here."""
+
+    comparison: str
+    disagreeing: tuple[int, ...]
+    unless: tuple[tuple[str, int], ...]  # (comparison, its top gamma)
+
+    def blocks(self, gammas: Mapping[str, int]) -> bool:
+        return gammas[self.comparison] in self.disagreeing and not any(gammas[c] == g for c, g in self.unless)
+
+    def sql(self) -> str:
+        disagree = f"gamma_{self.comparison} IN ({', '.join(str(g) for g in self.disagreeing)})"
+        lifted = " OR ".join(f"gamma_{c} = {g}" for c, g in self.unless)
+        return f"({disagree} AND NOT ({lifted}))" if lifted else f"({disagree})"
+
+
+def agreement_guards(spec: MatchingSpec) -> list[AgreementGuard]:
+    by_name = {c.name: c for c in spec.comparisons}
+    return [
+        AgreementGuard(c.name, disagreeing_gammas(c), tuple((n, top_gamma(by_name[n])) for n in c.unless_agree))
+        for c in spec.comparisons
+        if c.must_agree
+    ]
 
 
 def compile_comparison(spec: ComparisonSpec) -> ComparisonCreator:

@@ -20,7 +20,7 @@ from splink import DuckDBAPI, Linker, block_on
 
 from matching_rules import MatchingSpec, matching_fingerprint
 from mdm.errors import ModelError
-from mdm.linking.comparisons import compile_settings, disagreeing_gammas
+from mdm.linking.comparisons import agreement_guards, compile_settings
 from mdm.store import work as work_sql
 
 logger = logging.getLogger(__name__)
@@ -167,7 +167,7 @@ def predict(work: duckdb.DuckDBPyConnection, model: Model, spec: MatchingSpec) -
         predictions.physical_name,
         [c.name for c in spec.comparisons],
         auto_link=spec.thresholds.auto_link,
-        must_agree={c.name: disagreeing_gammas(c) for c in spec.comparisons if c.must_agree},
+        guards=[g.sql() for g in agreement_guards(spec)],
     )
 
 

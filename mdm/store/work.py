@@ -80,7 +80,7 @@ def scored_pairs(
     comparisons: Sequence[str],
     *,
     auto_link: float,
-    must_agree: dict[str, Sequence[int]],
+    guards: Sequence[str],
 ) -> pa.Table:
     """Pairs from Splink's predictions with an outcome and a per-comparison explanation.
 
@@ -93,9 +93,7 @@ def scored_pairs(
         weight = f"mw_{name}" + (f" + coalesce(mw_tf_adj_{name}, 0)" if f"mw_tf_adj_{name}" in cols else "")
         parts.append(f"{name} := struct_pack(gamma := gamma_{name}, match_weight := round({weight}, 6))")
     explanation = f"to_json(struct_pack({', '.join(parts)}))"
-    disagree = " OR ".join(
-        f"gamma_{name} IN ({', '.join(str(int(g)) for g in gammas)})" for name, gammas in must_agree.items()
-    ) or "false"
+    disagree = " OR ".join(guards) or "false"  # SQL of each AgreementGuard
     sql = f"""
         SELECT least(unique_id_l, unique_id_r) AS record_key_l,
                greatest(unique_id_l, unique_id_r) AS record_key_r,
