@@ -13,7 +13,9 @@ block): a rule that grows quadratically shows up there first.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import os
 import platform
 import re
 import subprocess
@@ -29,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 from matching_rules import load_rules  # noqa: E402
 from mdm.store import work  # noqa: E402
 
+RESULTS = ROOT / "bench" / "results" / "scale.md"
 RECORDS_PER_CUSTOMER = 2.33  # what the generator's default mix yields
 
 
@@ -101,19 +104,27 @@ def main() -> None:
                "blocking_pairs": fig["blocking"]}
         print(json.dumps(row))
         rows.append(row)
-    stages = list(rows[0]) and [k for k in rows[0] if k.startswith("s_")]
-    print()
-    print("| records | " + " | ".join(s[2:] for s in stages) + " | total s | peak RSS GB | records/s | pairs ≥ review |")
-    print("| ---: " * (len(stages) + 5) + "|")
+    stages = [k for k in rows[0] if k.startswith("s_")]
+    lines = [
+        "# Batch reconciliation at scale", "",
+        f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; machine: {platform.platform()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}",
+        f"- command: `python bench/scale.py --records {' '.join(str(n) for n in args.records)}`", "",
+        "| records | " + " | ".join(s[2:] for s in stages) + " | total s | peak RSS GB | records/s | pairs ≥ review |",
+        "| ---: " * (len(stages) + 5) + "|",
+    ]
     for r in rows:
-        print(f"| {r['records']:,} | " + " | ".join(f"{r[s]:.1f}" for s in stages)
-              + f" | {r['seconds']} | {r['peak_rss_gb']} | {r['records_per_s']:,} | {r['pairs_scored']:,} |")
-    print()
-    rules = list(rows[0]["blocking_pairs"])
-    print("| blocking rule | " + " | ".join(f"{r['records']:,} records" for r in rows) + " |")
-    print("| --- " + "| ---: " * len(rows) + "|")
-    for rule in rules:
-        print(f"| {rule} | " + " | ".join(f"{r['blocking_pairs'][rule]:,}" for r in rows) + " |")
+        lines.append(f"| {r['records']:,} | " + " | ".join(f"{r[s]:.1f}" for s in stages)
+                     + f" | {r['seconds']} | {r['peak_rss_gb']} | {r['records_per_s']:,} | {r['pairs_scored']:,} |")
+    lines += ["", "Candidate pairs per blocking rule (before scoring):", "",
+              "| blocking rule | " + " | ".join(f"{r['records']:,} records" for r in rows) + " |",
+              "| --- " + "| ---: " * len(rows) + "|"]
+    for rule in rows[0]["blocking_pairs"]:
+        lines.append(f"| {rule} | " + " | ".join(f"{r['blocking_pairs'][rule]:,}" for r in rows) + " |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

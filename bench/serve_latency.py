@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import os
 import platform
@@ -33,6 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from mdm.ingest import ingest  # noqa: E402
+
+RESULTS_DIR = ROOT / "bench" / "results"
 from mdm.sources import load_sources  # noqa: E402
 from mdm.store import database, keys  # noqa: E402
 
@@ -114,7 +117,8 @@ def main() -> None:
     parser.add_argument("--sources", type=Path, required=True)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--requests", type=int, default=5000)
-    parser.add_argument("--seed", type=int, default=int(time.time()) % 100000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", type=Path, help="Markdown file to write (default: bench/results/serve-<N>k.md)")
     args = parser.parse_args()
 
     con = database.connect(args.db)
@@ -146,7 +150,8 @@ def main() -> None:
             if server.poll() is not None:
                 raise SystemExit("mdm serve exited before it was ready")
             time.sleep(0.25)
-        print(f"server ready in {time.perf_counter() - started:.1f}s")
+        ready = time.perf_counter() - started
+        print(f"server ready in {ready:.1f}s")
         headers = {"Authorization": f"Bearer {key}"}
         asyncio.run(load(base, headers, lookups[:200], 4, "GET"))  # warm up
         rows = [
@@ -160,12 +165,25 @@ def main() -> None:
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=60)
-    print()
-    print("| call | clients | requests | p50 ms | p95 ms | p99 ms | req/s | errors |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for r in rows:
-        print(f"| {r['call']} | {r['clients']} | {r['requests']:,} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']}"
-              f" | {r['req_per_s']:,} | {r['errors']} |")
+    lines = [
+        f"# Serving: {records:,} source records in {golden:,} golden records", "",
+        f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; machine: {platform.platform()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}; server ready in {ready:.1f}s",
+        f"- command: `python bench/serve_latency.py --db DB --sources SOURCES --clients {args.clients}"
+        f" --requests {args.requests} --seed {args.seed}`", "",
+        "| call | clients | requests | p50 ms | p95 ms | p99 ms | req/s | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    lines += [
+        f"| {r['call']} | {r['clients']} | {r['requests']:,} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']}"
+        f" | {r['req_per_s']:,} | {r['errors']} |"
+        for r in rows
+    ]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    out = args.out or RESULTS_DIR / f"serve-{records // 1000}k.md"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -95,3 +95,16 @@ def test_strongest_edges_win_and_numbering_is_deterministic() -> None:
     result = cluster(["b", "x", "a"], edges, identifiers=ids, cannot_link_when_different=["date_of_birth"])
     assert groups(result.assignment) == {frozenset({"x", "b"}), frozenset({"a"})}
     assert result.assignment["a"] == 0  # clusters numbered by smallest member key
+
+
+def test_a_shared_identifier_outweighs_another_that_conflicts():
+    from mdm.clustering import conflicting_identifier
+
+    fields = ["date_of_birth", "national_id"]
+    same_id = {"date_of_birth": {"1967-05-09"}, "national_id": {"4524218"}}
+    typo_dob = {"date_of_birth": {"1912-07-29"}, "national_id": {"4524218"}}
+    other_person = {"date_of_birth": {"1912-07-29"}, "national_id": {"5215850"}}
+    assert conflicting_identifier(same_id, typo_dob, fields) is None
+    assert conflicting_identifier(same_id, other_person, fields) == "different date_of_birth"
+    swapped = {"date_of_birth": {"1912-07-29"}, "national_id": {"4525218"}}  # one digit off
+    assert conflicting_identifier(same_id, swapped, fields) == "different date_of_birth"

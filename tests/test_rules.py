@@ -89,3 +89,31 @@ def test_missing_and_malformed_files_are_rules_errors(tmp_path):
     bad.write_text("matching: [unclosed", encoding="utf-8")
     with pytest.raises(RulesError, match="not valid YAML"):
         load_rules(bad)
+
+
+def test_unless_agree_must_name_another_comparison(tmp_path):
+    data = _default()
+    data["matching"]["comparisons"][0]["unless_agree"] = ["national_idd"]
+    with pytest.raises(RulesError, match="unless_agree names no other comparison: national_idd"):
+        load_rules(_write(tmp_path, data))
+
+
+def test_name_guard_is_lifted_only_by_an_exact_national_id():
+    from mdm.linking.comparisons import agreement_guards
+
+    (guard,) = agreement_guards(load_rules().matching)
+    assert guard.comparison == "name" and guard.unless == (("national_id", 2),)
+    others = {"national_id": -1}
+    assert guard.blocks({"name": 1, **others})  # same family name only: kept for review
+    assert not guard.blocks({"name": 8, **others})  # same name
+    assert not guard.blocks({"name": 1, "national_id": 2})  # same national id outweighs it
+    assert guard.blocks({"name": 1, "national_id": 1})  # a national id one typo apart does not
+    assert "gamma_national_id = 2" in guard.sql()
+
+
+def test_bounded_blocking_rules_parse_and_compile():
+    spec = load_rules().matching
+    bounded = [r for r in spec.blocking_rules() if r.max_block_size]
+    assert {tuple(r.columns) for r in bounded} >= {("phone",), ("name_key", "city_norm")}
+    rules = compile_settings(spec).get_settings("duckdb").as_dict()["blocking_rules_to_generate_predictions"]
+    assert any("block_0" in r["blocking_rule"] for r in rules)

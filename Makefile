@@ -1,0 +1,24 @@
+# Benchmarks run outside the test suite; each writes bench/results/*.md, then BENCHMARKS.md is
+# assembled from them with bench/NOTES.md. Sizes: override SCALE="100000 1000000 3000000".
+PYTHON ?= .venv/bin/python
+SCALE ?= 100000 1000000
+WORK ?= /tmp/mdm-scale
+
+.PHONY: bench bench-accuracy bench-scale bench-serve test
+
+bench: bench-accuracy bench-scale bench-serve
+	$(PYTHON) bench/report.py
+
+bench-accuracy:
+	$(PYTHON) bench/febrl.py
+
+bench-scale:
+	$(PYTHON) bench/scale.py --records $(SCALE) --workdir $(WORK)
+
+# Real-time latency on the largest database the scale run made (copied: the benchmark writes).
+bench-serve:
+	cp $(WORK)/$(lastword $(SCALE))/mdm.duckdb $(WORK)/serve.duckdb
+	$(PYTHON) bench/serve_latency.py --db $(WORK)/serve.duckdb --sources $(WORK)/$(lastword $(SCALE))/sources.yaml
+
+test:
+	$(PYTHON) -m pytest
