@@ -129,9 +129,19 @@ def _recase(tokens: list[_Token], title: bool) -> list[_Token]:
     return cased
 
 
+# A Vietnamese syllable without its tones: an initial consonant (cluster), vowels, a final.
+_VN_SYLLABLE = re.compile(r"^(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(ch|ng|nh|[cmnpt])?$")
+
+
+def _vietnamese_family(family_part: list[str]) -> bool:
+    """A family box opening with a Vietnamese family name, and Vietnamese throughout: "Nguyễn
+    Văn" is family and middle, but "van Groesen" or "La Porte" is one Western surname."""
+    return family_part[0] in VN_FAMILY_NAMES and all(_VN_SYLLABLE.match(p) for p in family_part[1:])
+
+
 def _order_parts(family_part: list[str], given_part: list[str]) -> tuple[str, list[str], str]:
     """Family and given written in separate parts (fields, or "Family, Given")."""
-    if family_part[0] in VN_FAMILY_NAMES:
+    if _vietnamese_family(family_part):
         # Vietnamese data splits either "Nguyễn | Văn An" or "Nguyễn Văn | An".
         return family_part[0], family_part[1:] + given_part[:-1], given_part[-1]
     return " ".join(family_part), given_part[1:], given_part[0]
@@ -249,7 +259,7 @@ def _from_parts(original: str, first: str | None, last: str | None) -> StdName:
     if not family_part:
         return _from_full(original, first or "")
     family, middles, given = _order_parts(family_part, given_part)
-    if family_part[0] in VN_FAMILY_NAMES:
+    if _vietnamese_family(family_part):
         display = _display(family_tokens + given_tokens)
     elif len(family_part) == 1:
         display = _display(given_tokens + family_tokens)

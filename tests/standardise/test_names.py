@@ -223,3 +223,12 @@ def test_first_and_last_boxes_as_people_fill_them() -> None:
     assert standardise_name(None, "Anh Văn An", "Nguyễn").folded == "nguyen van an"  # title in the box
     assert standardise_name(None, "Nguyễn", "Văn An").folded == "nguyen van an"  # boxes swapped
     assert standardise_name(None, "Mr Alan", "Smith Jr").display == "Alan Smith"
+
+
+def test_western_surname_opening_like_a_vietnamese_family_name_stays_whole():
+    # "van", "la" and "mac" are Vietnamese family names too; the rest of the box says otherwise.
+    for first, last in (("alessandra", "van groesen"), ("Jean", "La Porte")):
+        name = standardise_name(None, first, last)
+        assert (name.family, name.middles, name.given) == (last.lower(), None, first.lower())
+    vietnamese = standardise_name(None, "An", "Nguyễn Văn")
+    assert (vietnamese.family, vietnamese.middles, vietnamese.given) == ("nguyen", "van", "an")
