@@ -26,7 +26,7 @@ from mdm.store import work as work_sql
 logger = logging.getLogger(__name__)
 
 _PRIOR_ITERATIONS = 200
-_REFINE_ROUNDS = 3
+_REFINE_ROUNDS = 1
 # Never let the correction take u below this share of what was observed: u is estimated from
 # a sample, and a level whose observed u is nearly all matches must not become infinitely strong.
 _U_FLOOR = 0.05
