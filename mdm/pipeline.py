@@ -29,7 +29,7 @@ from mdm.errors import ConfigError, MDMError, RunFailedError
 from mdm.ingest import Ingested, Quarantined, SourceCounts, ingest, merge_posted, raw_json
 from mdm.linking import model as linking
 from mdm.sources import SourcesConfig, load_sources, sources_to_json
-from mdm.standardise.record import standardise_record
+from mdm.standardise.batch import standardise_all
 from mdm.store import database, documents, models, records, results, runs
 from mdm.store import stewardship as steward_sql
 from mdm.store import work as work_sql
@@ -135,21 +135,18 @@ def _standardise(ingested: Ingested, today: dt.date, run_id: str) -> tuple[list[
     fails is quarantined, not lost."""
     std_rows = []
     raw: dict[str, list[Any]] = {c: [] for c in ("record_key", "source", "source_id", "row_number", "raw")}
-    for rec in ingested.accepted:
-        try:
-            std = standardise_record(rec.source, rec.source_id, rec.values, today=today)
-        except Exception as e:  # standardisers never raise by contract; if one does, keep the row
-            logger.exception("standardising %s:%s failed", rec.source.name, rec.source_id)
-            ingested.quarantined.append(
-                Quarantined(rec.source.name, rec.row_number, rec.source_id, f"standardisation failed: {e}", raw_json(rec.values))
-            )
+    records = ingested.accepted
+    for i, std, raw_text, error in standardise_all(records, today):
+        rec = records[i]
+        if std is None:
+            ingested.quarantined.append(Quarantined(rec.source.name, rec.row_number, rec.source_id, error or "", raw_text))
             counts = ingested.counts[rec.source.name]
             counts.accepted -= 1
             counts.quarantined += 1
             continue
         std_rows.append(std)
         for column, value in zip(
-            raw, (std["record_key"], rec.source.name, rec.source_id, rec.row_number, raw_json(rec.values)), strict=True
+            raw, (std["record_key"], rec.source.name, rec.source_id, rec.row_number, raw_text), strict=True
         ):
             raw[column].append(value)
     # The raw values live on as JSON: let the parsed copies go (for a million records, gigabytes).
