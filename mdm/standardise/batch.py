@@ -3,8 +3,9 @@
 Standardisation is pure Python and the longest stage of a large run. Records are independent,
 so chunks go to worker processes, forked so that they read the records from the parent's memory
 instead of receiving them pickled. Small runs stay in this process: forking costs more than it
-saves there. Results come back in input order, so a run's output does not depend on the
-number of workers.
+saves there, and so does a run started inside the service: forking a process that serves
+requests on many threads is not safe. Results come back in input order, so a run's output does
+not depend on the number of workers.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import datetime as dt
 import logging
 import multiprocessing
 import os
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -50,7 +52,8 @@ def standardise_all(records: Sequence[Accepted], today: dt.date, workers: int | 
     """(index, standardised row or None, raw JSON, error or None) for every record, in order."""
     global _RECORDS
     workers = workers or os.cpu_count() or 1
-    if workers < 2 or len(records) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+    forkable = "fork" in multiprocessing.get_all_start_methods() and threading.current_thread() is threading.main_thread()
+    if workers < 2 or len(records) < PARALLEL_FROM or not forkable:
         _RECORDS = records
         try:
             return _standardise_range((0, len(records), today))
