@@ -246,8 +246,7 @@ def _run(
         report.records = len(std_rows)
         std_table = to_arrow("std_records", std_rows)
 
-    work = duckdb.connect(":memory:")
-    try:
+    with work_sql.work_database() as work:
         work_sql.load_std_records(work, std_table, spec.blocking_rules())
         model, reason = _choose_model(con, rules, retrain)
         with stages.stage("train"):
@@ -258,8 +257,6 @@ def _run(
         with stages.stage("predict"):
             pairs = linking.predict(work, model, spec)
             term_frequencies = work_sql.term_frequencies(work, linking.tf_columns(model.settings))
-    finally:
-        work.close()
     report.pairs_scored = pairs.num_rows
     pairs = pairs.append_column("run_id", pa.array([run_id] * pairs.num_rows, pa.string()))
 

@@ -7,7 +7,10 @@ the validated matching rules (``^[a-z_][a-z0-9_]*$``) or from our own column lis
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import duckdb
 import numpy as np
@@ -22,6 +25,24 @@ _DERIVED = {
     "date_of_birth": "strftime(date_of_birth, '%Y-%m-%d')",
     "birth_year": "CAST(year(date_of_birth) AS VARCHAR)",
 }
+
+
+# DuckDB's buffer pool for the work database, where Splink trains and predicts. Its default
+# (80% of RAM) lets it hold on to memory the rest of the run needs; beyond the limit it spills
+# to a temporary directory. MDM_WORK_MEMORY overrides it (e.g. "8GB").
+WORK_MEMORY_DEFAULT = "4GB"
+
+
+@contextmanager
+def work_database() -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory work database, closed and its spill directory removed afterwards."""
+    limit = os.environ.get("MDM_WORK_MEMORY", WORK_MEMORY_DEFAULT)
+    with tempfile.TemporaryDirectory(prefix="mdm-work-") as spill:
+        work = duckdb.connect(":memory:", config={"memory_limit": limit, "temp_directory": spill})
+        try:
+            yield work
+        finally:
+            work.close()
 
 
 def block_column(i: int) -> str:
