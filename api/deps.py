@@ -37,6 +37,16 @@ async def get_service(request: Request) -> Service:
 ServiceDep = Annotated[Service, Depends(get_service)]
 
 
+def principal_for(service: Service, key: str) -> Principal | None:
+    """The active key's holder, or None for an unknown or revoked key."""
+    row = service.authenticate(key)
+    return Principal(row["key_id"], row["name"], row["role"], bool(row["pii"])) if row else None
+
+
+def allows(principal: Principal, permission: str) -> bool:
+    return permission in GRANTS.get(principal.role, frozenset())
+
+
 def _presented_key(authorization: str | None, x_api_key: str | None) -> str | None:
     if x_api_key:
         return x_api_key.strip()
@@ -56,15 +66,15 @@ async def _principal(
     if key is None:
         raise HTTPException(401, "an API key is required (Authorization: Bearer <key> or X-API-Key)",
                             headers={"WWW-Authenticate": "Bearer"})
-    row = service.authenticate(key)
-    if row is None:
+    principal = principal_for(service, key)
+    if principal is None:
         raise HTTPException(401, "the API key is unknown or revoked", headers={"WWW-Authenticate": "Bearer"})
-    return Principal(row["key_id"], row["name"], row["role"], bool(row["pii"]))
+    return principal
 
 
 def require(permission: str):  # type: ignore[no-untyped-def]
     async def check(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
-        if permission not in GRANTS.get(principal.role, frozenset()):
+        if not allows(principal, permission):
             raise HTTPException(403, f"the key's role {principal.role!r} does not allow {permission!r}")
         return principal
 

@@ -6,7 +6,6 @@ import json
 import math
 from typing import Any
 
-import duckdb
 
 from mdm.linking.model import level_labels
 from mdm.service import Service
@@ -19,8 +18,7 @@ FIELDS = (
 )
 
 
-def _record(con: duckdb.DuckDBPyConnection, service: Service, key: str, row: dict[str, Any] | None,
-            sizes: dict[str, int], pii: bool) -> dict[str, Any]:
+def _record(service: Service, key: str, row: dict[str, Any] | None, sizes: dict[str, int], pii: bool) -> dict[str, Any]:
     source, source_id = key.split(":", 1)
     fields = {f: (row or {}).get(f) for f in FIELDS}
     if not pii:
@@ -54,7 +52,7 @@ def present(service: Service, items: list[dict[str, Any]], *, pii: bool) -> list
                  "level": labels.get(name, {}).get(part["gamma"], part.get("label") or f"level {part['gamma']}")}
                 for name, part in explanation.items()
             ],
-            "left": _record(con, service, item["record_key_l"], rows.get(item["record_key_l"]), sizes, pii),
-            "right": _record(con, service, item["record_key_r"], rows.get(item["record_key_r"]), sizes, pii),
+            "left": _record(service, item["record_key_l"], rows.get(item["record_key_l"]), sizes, pii),
+            "right": _record(service, item["record_key_r"], rows.get(item["record_key_r"]), sizes, pii),
         })
     return out

@@ -228,4 +228,9 @@ def main() -> None:
     # Splink warns about every level EM could not observe (common for sparse fields such as
     # tax_id); those are expected and the defaults it falls back on are fine.
     logging.getLogger("splink").setLevel(logging.ERROR)
-    app()
+    # Any domain error a command does not handle itself (a database another process holds, say)
+    # ends as a message and exit code 1, never a traceback.
+    try:
+        app()
+    except MDMError as e:
+        raise SystemExit(_fail(e).exit_code) from None

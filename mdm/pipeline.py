@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 from matching_rules import RulesError, RulesSpec, load_rules, matching_fingerprint
 from mdm import clustering, golden
 from mdm.errors import ConfigError, MDMError, RunFailedError
-from mdm.ingest import Ingested, Quarantined, SourceCounts, ingest, merge_posted, raw_json
+from mdm.ingest import Ingested, Quarantined, SourceCounts, ingest, merge_posted
 from mdm.linking import model as linking
 from mdm.sources import SourcesConfig, load_sources, sources_to_json
 from mdm.standardise.batch import standardise_all
@@ -105,7 +105,8 @@ def review_item_id(record_key_l: str, record_key_r: str) -> str:
     return "Q" + digest[:15].upper()
 
 
-def _load_rules(rules_path: Path | None) -> RulesSpec:
+def load_rules_checked(rules_path: Path | None) -> RulesSpec:
+    """The rules file, with its errors as the ConfigError the CLI and API report."""
     try:
         return load_rules(rules_path)
     except RulesError as e:
@@ -189,7 +190,7 @@ def reconcile(
     own writes.
     """
     sources: SourcesConfig = load_sources(sources_path)
-    rules = _load_rules(Path(rules_path) if rules_path else None)
+    rules = load_rules_checked(Path(rules_path) if rules_path else None)
     own_con = con is None
     con = con or database.connect(db_path)
     try:

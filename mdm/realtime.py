@@ -98,12 +98,13 @@ class RealtimeMatcher:
         spec = rules.matching
         self.scorer = Scorer(model.settings, records.term_frequencies(con))
         self.index = CandidateIndex(spec.blocking_rules())
-        self.golden_of: dict[str, str] = {}
+        # The last upsert's index change, applied only once its transaction has committed.
+        self._index_after_commit: tuple[str, dict[str, Any], str] | None = None
         table = records.match_rows(con, work.match_select())
         for row in table.to_pylist():
             self.index.add(row.pop("record_key"), row)
         xref = records.xref_table(con)
-        self.golden_of = dict(zip(xref["record_key"].to_pylist(), xref["golden_id"].to_pylist(), strict=True))
+        self.golden_of: dict[str, str] = dict(zip(xref["record_key"].to_pylist(), xref["golden_id"].to_pylist(), strict=True))
         self.attribute_fields = {name: spec.field or name for name, spec in rules.attributes().items()}
         self.must: dict[str, set[str]] = {}
         self.cannot: dict[str, set[str]] = {}
@@ -200,7 +201,7 @@ class RealtimeMatcher:
 
     def commit_index(self) -> None:
         """Apply the last upsert to the in-memory index; called once its transaction committed."""
-        pending = getattr(self, "_index_after_commit", None)
+        pending = self._index_after_commit
         if pending is None:
             return
         key, row, target = pending

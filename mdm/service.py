@@ -19,15 +19,15 @@ from typing import Any, TypeVar
 
 import duckdb
 
-from matching_rules import RulesError, RulesSpec, load_rules, matching_fingerprint
-from mdm.errors import ConfigError, ConflictError, InvalidInputError, MDMError, NotFoundError
+from matching_rules import RulesSpec, matching_fingerprint
+from mdm.errors import ConflictError, InvalidInputError, MDMError, NotFoundError
 from mdm.linking.model import Model
-from mdm.pipeline import PublishHooks, RunReport, new_run_id, reconcile
+from mdm.pipeline import PublishHooks, RunReport, load_rules_checked, new_run_id, reconcile
 from mdm.realtime import MatchResult, RealtimeMatcher
 from mdm.stewardship import Outcome, Stewardship
 from mdm.sources import SourcesConfig, load_sources, sources_from_json
 from mdm.standardise.record import record_key
-from mdm.store import audit, database, keys, models, records, runs, serving
+from mdm.store import audit, database, keys, models, runs, serving
 
 logger = logging.getLogger(__name__)
 
@@ -79,10 +79,7 @@ class Service:
         return self.matcher is not None
 
     def _rules(self) -> RulesSpec:
-        try:
-            return load_rules(self.rules_path)
-        except RulesError as e:
-            raise ConfigError(str(e)) from e
+        return load_rules_checked(self.rules_path)
 
     def _sources(self, con: duckdb.DuckDBPyConnection) -> SourcesConfig | None:
         if self.sources_path is not None:
@@ -210,10 +207,9 @@ class Service:
 
     def steward(self, operation: Callable[[Stewardship, duckdb.DuckDBPyConnection], Outcome]) -> Outcome:
         """Run a steward operation as one write; the live state follows once it commits."""
-        with self._write_lock:
+        with self._write_lock:  # re-entrant: held across the write and the state update
+            outcome = self.steward_write(operation)
             matcher = self._matcher()
-            with self._writing() as con:
-                outcome = operation(Stewardship(matcher), con)
             matcher.apply_moves(outcome.moves)
             assert self._writer is not None
             matcher.load_constraints(self._writer)

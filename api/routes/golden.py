@@ -28,7 +28,7 @@ _MAX_REDIRECTS = 50
 
 def golden_document(service: ServiceDep, golden_id: str, principal: Principal) -> str:
     """The golden record's document; for one merged away, its survivor's, with where it came from."""
-    requested, hops = golden_id, 0
+    requested, hops, first_hop = golden_id, 0, None
     while True:
         found = serving.document(service.reader(), golden_id, masked=not principal.pii)
         if found is None:
@@ -36,11 +36,11 @@ def golden_document(service: ServiceDep, golden_id: str, principal: Principal) -
         status, merged_into, doc = found
         if status != "retired" or merged_into is None or hops >= _MAX_REDIRECTS:
             break
+        first_hop = first_hop or merged_into
         golden_id, hops = merged_into, hops + 1
     if hops == 0:
         return doc
-    direct = serving.document(service.reader(), requested, masked=True)
-    via = json.dumps({"golden_id": requested, "merged_into": direct[1] if direct else None})
+    via = json.dumps({"golden_id": requested, "merged_into": first_hop})
     return f'{doc[:-1]},"redirected_from":{via}}}'
 
 

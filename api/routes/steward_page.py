@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api import review
-from api.deps import GRANTS, Principal, ServiceDep
+from api.deps import Principal, ServiceDep, allows, principal_for
 from api.routes.golden import golden_document, search_criteria
 from mdm.errors import MDMError
 from mdm.store import serving
@@ -33,10 +33,10 @@ class LoginRequired(Exception):
 
 async def _page_principal(request: Request, service: ServiceDep) -> Principal:
     key = request.cookies.get(COOKIE)
-    row = service.authenticate(key) if key else None
-    if row is None or "steward" not in GRANTS.get(row["role"], frozenset()):
+    principal = principal_for(service, key) if key else None
+    if principal is None or not allows(principal, "steward"):
         raise LoginRequired
-    return Principal(row["key_id"], row["name"], row["role"], bool(row["pii"]))
+    return principal
 
 
 PageSteward = Annotated[Principal, Depends(_page_principal)]
@@ -66,8 +66,8 @@ def login_form(request: Request) -> HTMLResponse:
 
 @router.post("/login")
 def login(request: Request, service: ServiceDep, key: Annotated[str, Form()]) -> Response:
-    row = service.authenticate(key.strip())
-    if row is None or "steward" not in GRANTS.get(row["role"], frozenset()):
+    principal = principal_for(service, key.strip())
+    if principal is None or not allows(principal, "steward"):
         return _render(request, "login.html", None, status_code=401,
                        error="That key is unknown, revoked, or lacks the steward role.")
     response = _back("/steward")
