@@ -30,7 +30,7 @@ def batch(reconciled):  # type: ignore[no-untyped-def]
     # Wider blocking for the scoring comparison: thousands of pairs, most of them non-matches.
     wide = spec.model_copy(update={"blocking": [*spec.blocking, ["family"], ["city_norm", "birth_year"]]})
     work = duckdb.connect(":memory:")
-    work_sql.load_std_records(work, std, wide.blocking_rules())
+    work_sql.load_std_records(work_sql.WorkDB(work), std, wide.blocking_rules())
 
     def predict(blocking_spec):  # type: ignore[no-untyped-def]
         linker = Linker(
@@ -44,7 +44,7 @@ def batch(reconciled):  # type: ignore[no-untyped-def]
 
     pairs, wide_pairs = predict(spec), predict(wide)
     tf = defaultdict(dict)
-    for row in work_sql.term_frequencies(work, tf_columns(settings)).to_pylist():
+    for row in work_sql.term_frequencies(work_sql.WorkDB(work), tf_columns(settings)).to_pylist():
         tf[row["column_name"]][row["value"]] = row["frequency"]
     rows = {r.pop("unique_id"): r for r in work.sql(f"SELECT * FROM {work_sql.INPUT_TABLE}").to_arrow_table().to_pylist()}
     work.close()
@@ -127,6 +127,6 @@ def test_bounded_blocks_pair_nobody_in_batch_and_real_time():  # type: ignore[no
            for k, p in [("a", "+1"), ("b", "+1"), ("c", "+1"), ("d", "+1"), ("e", "+2"), ("f", "+2")]]
     from mdm.store.tables import to_arrow
 
-    work_sql.load_std_records(work, to_arrow("std_records", std), [rule])
+    work_sql.load_std_records(work_sql.WorkDB(work), to_arrow("std_records", std), [rule])
     keys = dict(work.execute(f"SELECT unique_id, block_0 FROM {work_sql.INPUT_TABLE}").fetchall())
     assert keys == {"a": None, "b": None, "c": None, "d": None, "e": "+2", "f": "+2"}

@@ -1,8 +1,11 @@
 """Compile the declarative matching spec into Splink 5 settings: the only place that does.
 
 Each comparison *kind* has fixed, documented levels over the standardised columns. Level
-conditions are written in DuckDB's SQL dialect and marked as such, so Splink can translate
-them for another backend (Spark) with sqlglot.
+conditions are written in DuckDB's SQL dialect and marked as such, so Splink translates them
+for another backend (Spark) with sqlglot. Only the names of the fuzzy-matching functions
+differ by backend (Splink's Spark jar registers ``jaro_winkler``), so they are looked up per
+dialect; list functions are spelt the way sqlglot carries over (``array_intersect``, not
+``list_intersect``).
 """
 
 from __future__ import annotations
@@ -14,10 +17,24 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 from splink.internals.comparison_creator import ComparisonCreator
+from splink.internals.dialects import SplinkDialect
 
 from matching_rules import ComparisonSpec, MatchingSpec
 
-DIALECT = "duckdb"
+DIALECT = "duckdb"  # the dialect level conditions are written in
+
+
+@dataclass(frozen=True)
+class _Functions:
+    """Fuzzy-matching function names of the backend the settings are for."""
+
+    jaro_winkler: str
+    damerau_levenshtein: str
+
+    @classmethod
+    def of(cls, dialect: str) -> _Functions:
+        d = SplinkDialect.from_string(dialect)
+        return cls(d.jaro_winkler_function_name, d.damerau_levenshtein_function_name)
 
 
 def _level(sql: str, label: str, *, tf: str | None = None) -> cll.CustomLevel:
@@ -47,8 +64,8 @@ def _r(column: str) -> str:
     return f'"{column}_r"'
 
 
-def _jw(column: str) -> str:
-    return f"jaro_winkler_similarity({_l(column)}, {_r(column)})"
+def _jw(fn: _Functions, column: str) -> str:
+    return f"{fn.jaro_winkler}({_l(column)}, {_r(column)})"
 
 
 def _two_thresholds(spec: ComparisonSpec, default: tuple[float, float]) -> tuple[float, float]:
@@ -56,7 +73,7 @@ def _two_thresholds(spec: ComparisonSpec, default: tuple[float, float]) -> tuple
     return (t[0], t[1]) if len(t) >= 2 else (t[0], default[1]) if t else default
 
 
-def _person_name(spec: ComparisonSpec) -> list[cll.ComparisonLevelCreator]:
+def _person_name(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCreator]:
     hi, lo = _two_thresholds(spec, (0.92, 0.85))
     tf = "name_key" if spec.term_frequency else None
     return [
@@ -72,7 +89,7 @@ def _person_name(spec: ComparisonSpec) -> list[cll.ComparisonLevelCreator]:
             "same family and given name but one typo",
         ),
         _level(
-            f'{_jw("name_nospace")} >= {hi} OR {_jw("name_key")} >= {hi}',
+            f'{_jw(fn, "name_nospace")} >= {hi} OR {_jw(fn, "name_key")} >= {hi}',
             f"name Jaro-Winkler >= {hi}",
         ),
         _level(
@@ -85,7 +102,7 @@ def _person_name(spec: ComparisonSpec) -> list[cll.ComparisonLevelCreator]:
             "same family name, given name as an initial",
         ),
         _level(
-            f'{_jw("name_nospace")} >= {lo} OR {_jw("name_key")} >= {lo}',
+            f'{_jw(fn, "name_nospace")} >= {lo} OR {_jw(fn, "name_key")} >= {lo}',
             f"name Jaro-Winkler >= {lo}",
         ),
         _level('"family_l" = "family_r"', "same family name only"),
@@ -96,12 +113,12 @@ def _person_name(spec: ComparisonSpec) -> list[cll.ComparisonLevelCreator]:
 def _words_within(column: str) -> str:
     """Share of the shorter value's distinct words found in the other (overlap coefficient):
     1 when one is contained in the other whatever the word order."""
-    left = f"list_distinct(string_split({_l(column)}, ' '))"
-    right = f"list_distinct(string_split({_r(column)}, ' '))"
-    return f"(len(list_intersect({left}, {right})) / least(len({left}), len({right})))"
+    left = f"array_distinct(string_split({_l(column)}, ' '))"
+    right = f"array_distinct(string_split({_r(column)}, ' '))"
+    return f"(array_length(array_intersect({left}, {right})) / least(array_length({left}), array_length({right})))"
 
 
-def _date_of_birth(spec: ComparisonSpec) -> list[cll.ComparisonLevelCreator]:
+def _date_of_birth(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCreator]:
     l, r = _l("date_of_birth"), _r("date_of_birth")
     return [
         _null("date_of_birth"),
@@ -116,7 +133,7 @@ def _date_of_birth(spec: ComparisonSpec) -> list[cll.ComparisonLevelCreator]:
     ]
 
 
-def _phone(spec: ComparisonSpec) -> list[cll.ComparisonLevelCreator]:
+def _phone(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCreator]:
     tf = "phone" if spec.term_frequency else None
     return [
         _null("phone"),
@@ -131,40 +148,40 @@ def _phone(spec: ComparisonSpec) -> list[cll.ComparisonLevelCreator]:
     ]
 
 
-def _email(spec: ComparisonSpec) -> list[cll.ComparisonLevelCreator]:
+def _email(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCreator]:
     tf = "email_key" if spec.term_frequency else None
     l, r = _l("email_key"), _r("email_key")
     return [
         _null("email_key"),
         _level(f'{l} = {r} AND "email_local_digits_l"', "same email (local part has digits)"),
         _level(f"{l} = {r}", "same email (name-only local part)", tf=tf),
-        _level(f'{_jw("email_key")} >= 0.92', "email Jaro-Winkler >= 0.92"),
+        _level(f'{_jw(fn, "email_key")} >= 0.92', "email Jaro-Winkler >= 0.92"),
         _level(f"split_part({l}, '@', 1) = split_part({r}, '@', 1)", "same local part, other domain"),
         _else(),
     ]
 
 
-def _address(spec: ComparisonSpec) -> list[cll.ComparisonLevelCreator]:
+def _address(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCreator]:
     hi, lo = _two_thresholds(spec, (0.9, 0.8))
     l, r = _l("address_norm"), _r("address_norm")
     return [
         _null("address_norm"),
         _level(f"{l} = {r}", "same address"),
         _level(
-            f'"house_number_l" = "house_number_r" AND {_jw("street")} >= {hi}',
+            f'"house_number_l" = "house_number_r" AND {_jw(fn, "street")} >= {hi}',
             f"same house number, street Jaro-Winkler >= {hi}",
         ),
         _level(
-            f"{_words_within('address_norm')} >= 0.8 AND least(len(string_split({l}, ' ')), len(string_split({r}, ' '))) >= 3",
+            f"{_words_within('address_norm')} >= 0.8 AND least(array_length(string_split({l}, ' ')), array_length(string_split({r}, ' '))) >= 3",
             "most words of one address within the other (any order)",
         ),
-        _level(f'{_jw("address_norm")} >= {hi}', f"address Jaro-Winkler >= {hi}"),
-        _level(f'{_jw("address_norm")} >= {lo}', f"address Jaro-Winkler >= {lo}"),
+        _level(f'{_jw(fn, "address_norm")} >= {hi}', f"address Jaro-Winkler >= {hi}"),
+        _level(f'{_jw(fn, "address_norm")} >= {lo}', f"address Jaro-Winkler >= {lo}"),
         _else(),
     ]
 
 
-def _exact(spec: ComparisonSpec) -> list[cll.ComparisonLevelCreator]:
+def _exact(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCreator]:
     c = spec.column
     assert c is not None
     return [
@@ -174,22 +191,22 @@ def _exact(spec: ComparisonSpec) -> list[cll.ComparisonLevelCreator]:
     ]
 
 
-def _jaro_winkler(spec: ComparisonSpec) -> list[cll.ComparisonLevelCreator]:
+def _jaro_winkler(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCreator]:
     c = spec.column
     assert c is not None
-    levels = _exact(spec)[:2]
+    levels = _exact(spec, fn)[:2]
     for t in spec.thresholds or (0.9,):
-        levels.append(_level(f"{_jw(c)} >= {t}", f"{c} Jaro-Winkler >= {t}"))
+        levels.append(_level(f"{_jw(fn, c)} >= {t}", f"{c} Jaro-Winkler >= {t}"))
     return [*levels, _else()]
 
 
-def _identifier(spec: ComparisonSpec) -> list[cll.ComparisonLevelCreator]:
+def _identifier(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCreator]:
     c = spec.column
     assert c is not None
     return [
         _null(c),
         _level(f"{_l(c)} = {_r(c)}", f"same {c}", tf=c if spec.term_frequency else None),
-        _level(f"damerau_levenshtein({_l(c)}, {_r(c)}) <= 1", f"{c} one character different or two swapped"),
+        _level(f"{fn.damerau_levenshtein}({_l(c)}, {_r(c)}) <= 1", f"{c} one character different or two swapped"),
         _else(),
     ]
 
@@ -218,7 +235,7 @@ def disagreeing_gammas(spec: ComparisonSpec) -> tuple[int, ...]:
 
 def top_gamma(spec: ComparisonSpec) -> int:
     """The gamma of a comparison's strongest level (its exact agreement)."""
-    return len(_KINDS[spec.kind](spec)) - 2  # levels: null, strongest ... else = 0
+    return len(_KINDS[spec.kind](spec, _Functions.of(DIALECT))) - 2  # levels: null, strongest ... else = 0
 
 
 @dataclass(frozen=True)
@@ -249,20 +266,21 @@ def agreement_guards(spec: MatchingSpec) -> list[AgreementGuard]:
     ]
 
 
-def compile_comparison(spec: ComparisonSpec) -> ComparisonCreator:
+def compile_comparison(spec: ComparisonSpec, dialect: str = DIALECT) -> ComparisonCreator:
     return cl.CustomComparison(
-        comparison_levels=_KINDS[spec.kind](spec),
+        comparison_levels=_KINDS[spec.kind](spec, _Functions.of(dialect)),
         output_column_name=spec.name,
         comparison_description=f"{spec.kind} comparison {spec.name}",
     )
 
 
-def compile_settings(spec: MatchingSpec) -> SettingsCreator:
-    """The Splink settings for a dedupe over all sources' standardised records in one table."""
+def compile_settings(spec: MatchingSpec, dialect: str = DIALECT) -> SettingsCreator:
+    """The Splink settings for a dedupe over all sources' standardised records in one table,
+    for a backend of ``dialect`` (pass the same to ``get_settings``)."""
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        comparisons=[compile_comparison(c) for c in spec.comparisons],
+        comparisons=[compile_comparison(c, dialect) for c in spec.comparisons],
         blocking_rules_to_generate_predictions=[
             block_on(f"block_{i}") if rule.max_block_size is not None else block_on(*rule.columns)
             for i, rule in enumerate(spec.blocking_rules())

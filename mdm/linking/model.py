@@ -13,15 +13,15 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
 import numpy as np
 import pyarrow as pa
-from splink import DuckDBAPI, Linker, block_on
+from splink import Linker, block_on
 
 from matching_rules import MatchingSpec, matching_fingerprint
 from mdm.errors import ModelError
 from mdm.linking.comparisons import agreement_guards, compile_settings
 from mdm.store import work as work_sql
+from mdm.store.work import WorkDB
 
 logger = logging.getLogger(__name__)
 
@@ -41,19 +41,19 @@ class Model:
     settings: dict[str, Any]
 
 
-def _linker(work: duckdb.DuckDBPyConnection, settings: Any) -> Linker:
-    db_api = DuckDBAPI(connection=work)
-    sdf = db_api.register(work_sql.INPUT_TABLE)
+def _linker(work: WorkDB, settings: Any) -> Linker:
+    sdf = work.splink_api().register(work_sql.INPUT_TABLE)
     return Linker(sdf, settings, log_level=None)
 
 
-def train(work: duckdb.DuckDBPyConnection, spec: MatchingSpec, model_id: str) -> Model:
-    """Train on the records already loaded into the work database."""
+def train(work: WorkDB, spec: MatchingSpec, model_id: str) -> Model:
+    """Train on the records already loaded into the work database (DuckDB or Spark); the
+    model is stored in DuckDB's dialect whichever backend trained it."""
     training = spec.training
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            linker = _linker(work, compile_settings(spec))
+            linker = _linker(work, compile_settings(spec, work.dialect))
             # Sources differ in what they hold (no phones at all, say): a training rule that
             # pairs no records teaches nothing and would stop Splink, so it is left out.
             prior_rules = [cols for cols in training.prior_rules if work_sql.pairs_in_blocks(work, cols)]
@@ -79,6 +79,8 @@ def train(work: duckdb.DuckDBPyConnection, spec: MatchingSpec, model_id: str) ->
                 logger.warning("training rules that pair no records were left out: %s",
                                ", ".join("+".join(c) for c in skipped))
             settings = _refine(work, linker.misc.save_model_to_json(), spec)
+            if work.dialect != "duckdb":
+                settings = portable_settings(settings, spec, "duckdb")
     except ModelError:
         raise
     except Exception as e:  # Splink raises many types; wrap once, here
@@ -86,7 +88,7 @@ def train(work: duckdb.DuckDBPyConnection, spec: MatchingSpec, model_id: str) ->
     return Model(model_id, matching_fingerprint(spec), settings)
 
 
-def _refine(work: duckdb.DuckDBPyConnection, settings: dict[str, Any], spec: MatchingSpec) -> dict[str, Any]:
+def _refine(work: WorkDB, settings: dict[str, Any], spec: MatchingSpec) -> dict[str, Any]:
     """Fit the prior and take the matches out of u, alternately, until both settle.
 
     u from random sampling estimates P(level | random pair) = prior * m + (1 - prior) * u. In
@@ -112,7 +114,7 @@ def _refine(work: duckdb.DuckDBPyConnection, settings: dict[str, Any], spec: Mat
     return settings
 
 
-def _fit_prior(work: duckdb.DuckDBPyConnection, settings: dict[str, Any], spec: MatchingSpec) -> float:
+def _fit_prior(work: WorkDB, settings: dict[str, Any], spec: MatchingSpec) -> float:
     """Refine the prior by maximum likelihood over the blocked pairs, m and u held fixed.
 
     The deterministic-rule estimate depends on a guessed recall for those rules and is easily
@@ -124,7 +126,7 @@ def _fit_prior(work: duckdb.DuckDBPyConnection, settings: dict[str, Any], spec: 
     """
     start = float(settings["probability_two_random_records_match"])
     start_weight = math.log2(start / (1 - start))
-    linker = _linker(work, _with_current_blocking(settings, spec))
+    linker = _linker(work, _with_current_blocking(settings, spec, work.dialect))
     predictions = linker.inference.predict(threshold_match_weight=start_weight)
     weights = work_sql.match_weights(work, predictions.physical_name)
     predictions.drop_table_from_database_and_remove_from_cache()
@@ -146,19 +148,44 @@ def _fit_prior(work: duckdb.DuckDBPyConnection, settings: dict[str, Any], spec: 
     return prior
 
 
-def _with_current_blocking(settings: dict[str, Any], spec: MatchingSpec) -> dict[str, Any]:
+def _with_current_blocking(settings: dict[str, Any], spec: MatchingSpec, dialect: str = "duckdb") -> dict[str, Any]:
     """Blocking decides which pairs are scored, not what they score: take it from the current
     rules, so changing it needs no retraining."""
-    compiled = compile_settings(spec).get_settings("duckdb").as_dict()
+    compiled = compile_settings(spec, dialect).get_settings(dialect).as_dict()
     return {**settings, "blocking_rules_to_generate_predictions": compiled["blocking_rules_to_generate_predictions"]}
 
 
-def predict(work: duckdb.DuckDBPyConnection, model: Model, spec: MatchingSpec) -> pa.Table:
+def portable_settings(settings: dict[str, Any], spec: MatchingSpec, dialect: str) -> dict[str, Any]:
+    """A trained model's settings for a backend of ``dialect``.
+
+    Splink's saved JSON holds SQL in the dialect it was trained in (SPLINK5.md §10): the
+    settings are compiled afresh for ``dialect`` from the same rules, and the learnt prior
+    and m/u probabilities are carried over level by level.
+    """
+    out = compile_settings(spec, dialect).get_settings(dialect).as_dict()
+    trained = {c["output_column_name"]: c["comparison_levels"] for c in settings["comparisons"]}
+    for comparison in out["comparisons"]:
+        levels = trained.get(comparison["output_column_name"])
+        if levels is None or len(levels) != len(comparison["comparison_levels"]):
+            raise ModelError(
+                f"the model does not fit the matching rules: comparison {comparison['output_column_name']!r}"
+                " differs; retrain it"
+            )
+        for level, learnt in zip(comparison["comparison_levels"], levels, strict=True):
+            for key in ("m_probability", "u_probability"):
+                if key in learnt:
+                    level[key] = learnt[key]
+    out["probability_two_random_records_match"] = settings["probability_two_random_records_match"]
+    return out
+
+
+def predict(work: WorkDB, model: Model, spec: MatchingSpec) -> pa.Table:
     """Score every blocked pair at or above the review threshold."""
+    settings = model.settings if work.dialect == "duckdb" else portable_settings(model.settings, spec, work.dialect)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            linker = _linker(work, _with_current_blocking(model.settings, spec))
+            linker = _linker(work, _with_current_blocking(settings, spec, work.dialect))
             predictions = linker.inference.predict(threshold_match_probability=spec.thresholds.review)
     except Exception as e:
         raise ModelError(f"scoring pairs failed: {e}") from e

@@ -12,9 +12,13 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
+from typing import Any
+
 import duckdb
 import numpy as np
 import pyarrow as pa
+from splink import DuckDBAPI
+from splink.internals.database_api import DatabaseAPI
 
 from matching_rules import MATCH_COLUMNS, BlockingRuleSpec
 
@@ -33,16 +37,44 @@ _DERIVED = {
 WORK_MEMORY_DEFAULT = "4GB"
 
 
+class WorkDB:
+    """The database Splink trains and predicts in, and the SQL this module writes for it.
+
+    The SQL is written once, in DuckDB's dialect; another backend (Spark, mdm/spark/) renders
+    it into its own dialect with sqlglot, so both engines run the same statements.
+    """
+
+    dialect = "duckdb"
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def arrow(self, sql: str) -> pa.Table:
+        return self.con.sql(sql).to_arrow_table()
+
+    def scalar(self, sql: str) -> Any:
+        return self.con.execute(sql).fetchall()[0][0]
+
+    def columns(self, table: str) -> list[str]:
+        return [d[0] for d in self.con.execute(f"SELECT * FROM {table} LIMIT 0").description]
+
+    def create_table(self, name: str, sql: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
+
+    def splink_api(self) -> DatabaseAPI:
+        return DuckDBAPI(connection=self.con)
+
+
 @contextmanager
-def work_database() -> Iterator[duckdb.DuckDBPyConnection]:
+def work_database() -> Iterator[WorkDB]:
     """An in-memory work database, closed and its spill directory removed afterwards."""
     limit = os.environ.get("MDM_WORK_MEMORY", WORK_MEMORY_DEFAULT)
     with tempfile.TemporaryDirectory(prefix="mdm-work-") as spill:
-        work = duckdb.connect(":memory:", config={"memory_limit": limit, "temp_directory": spill})
+        con = duckdb.connect(":memory:", config={"memory_limit": limit, "temp_directory": spill})
         try:
-            yield work
+            yield WorkDB(con)
         finally:
-            work.close()
+            con.close()
 
 
 def block_column(i: int) -> str:
@@ -50,27 +82,26 @@ def block_column(i: int) -> str:
     return f"block_{i}"
 
 
-def load_std_records(
-    work: duckdb.DuckDBPyConnection, std: pa.Table, blocking: Sequence[BlockingRuleSpec] = ()
-) -> int:
-    """Load standardised records and derive the linker's input table from them, with a key
-    column for each blocking rule that bounds its block size."""
-    work.register("std_arrow", std)
-    work.execute(f"CREATE OR REPLACE TABLE {STD_TABLE} AS SELECT * FROM std_arrow")
-    work.unregister("std_arrow")
-    work.execute(
-        f"CREATE OR REPLACE TABLE {INPUT_TABLE} AS SELECT record_key AS unique_id, {match_select()} FROM {STD_TABLE}"
-    )
-    bounded = [(i, r) for i, r in enumerate(blocking) if r.max_block_size is not None]
-    if bounded:
-        keys = ", ".join(
-            f"CASE WHEN {' AND '.join(f'{c} IS NOT NULL' for c in r.columns)}"
-            f" AND count(*) OVER (PARTITION BY {', '.join(r.columns)}) <= {int(r.max_block_size or 0)}"
-            f" THEN concat_ws(chr(31), {', '.join(r.columns)}) END AS {block_column(i)}"
-            for i, r in bounded
-        )
-        work.execute(f"CREATE OR REPLACE TABLE {INPUT_TABLE} AS SELECT *, {keys} FROM {INPUT_TABLE}")
+def load_std_records(work: WorkDB, std: pa.Table, blocking: Sequence[BlockingRuleSpec] = ()) -> int:
+    """Load standardised records and derive the linker's input table from them."""
+    work.con.register("std_arrow", std)
+    work.create_table(STD_TABLE, "SELECT * FROM std_arrow")
+    work.con.unregister("std_arrow")
+    work.create_table(INPUT_TABLE, input_sql(blocking))
     return record_count(work)
+
+
+def input_sql(blocking: Sequence[BlockingRuleSpec] = ()) -> str:
+    """The linker's input from the standardised records: the match columns, and a key column
+    for each blocking rule that bounds its block size (NULL in a block over the bound)."""
+    keys = "".join(
+        f", CASE WHEN {' AND '.join(f'{c} IS NOT NULL' for c in r.columns)}"
+        f" AND count(*) OVER (PARTITION BY {', '.join(r.columns)}) <= {int(r.max_block_size or 0)}"
+        f" THEN concat_ws(chr(31), {', '.join(r.columns)}) END AS {block_column(i)}"
+        for i, r in enumerate(blocking)
+        if r.max_block_size is not None
+    )
+    return f"SELECT *{keys} FROM (SELECT record_key AS unique_id, {match_select()} FROM {STD_TABLE})"
 
 
 def match_select() -> str:
@@ -78,25 +109,25 @@ def match_select() -> str:
     return ", ".join(f"{_DERIVED.get(c, c)} AS {c}" for c in MATCH_COLUMNS)
 
 
-def pairs_in_blocks(work: duckdb.DuckDBPyConnection, columns: Sequence[str]) -> int:
+def pairs_in_blocks(work: WorkDB, columns: Sequence[str]) -> int:
     """How many pairs records equal on ``columns`` (none null) make."""
     not_null = " AND ".join(f"{c} IS NOT NULL" for c in columns)
-    return int(work.execute(
+    return int(work.scalar(
         f"SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM (SELECT count(*) AS n FROM {INPUT_TABLE}"
         f" WHERE {not_null} GROUP BY {', '.join(columns)})"
-    ).fetchall()[0][0])
+    ))
 
 
-def record_count(work: duckdb.DuckDBPyConnection) -> int:
-    return int(work.execute(f"SELECT count(*) FROM {INPUT_TABLE}").fetchall()[0][0])
+def record_count(work: WorkDB) -> int:
+    return int(work.scalar(f"SELECT count(*) FROM {INPUT_TABLE}"))
 
 
-def match_weights(work: duckdb.DuckDBPyConnection, predict_table: str) -> np.ndarray:
-    return work.sql(f"SELECT match_weight FROM {predict_table}").fetchnumpy()["match_weight"]
+def match_weights(work: WorkDB, predict_table: str) -> np.ndarray:
+    return work.arrow(f"SELECT match_weight FROM {predict_table}")["match_weight"].to_numpy()
 
 
 def scored_pairs(
-    work: duckdb.DuckDBPyConnection,
+    work: WorkDB,
     predict_table: str,
     comparisons: Sequence[str],
     *,
@@ -108,10 +139,10 @@ def scored_pairs(
     The explanation keeps each comparison's level (gamma) and its match weight including any
     term-frequency adjustment; labels come from the stored model when shown.
     """
-    cols = {r[0] for r in work.execute(f"SELECT * FROM {predict_table} LIMIT 0").description}
+    columns = work.columns(predict_table)
     parts = []
     for name in comparisons:
-        weight = f"mw_{name}" + (f" + coalesce(mw_tf_adj_{name}, 0)" if f"mw_tf_adj_{name}" in cols else "")
+        weight = f"mw_{name}" + (f" + coalesce(mw_tf_adj_{name}, 0)" if f"mw_tf_adj_{name}" in columns else "")
         parts.append(f"{name} := struct_pack(gamma := gamma_{name}, match_weight := round({weight}, 6))")
     explanation = f"to_json(struct_pack({', '.join(parts)}))"
     disagree = " OR ".join(guards) or "false"  # SQL of each AgreementGuard
@@ -119,15 +150,16 @@ def scored_pairs(
         SELECT least(unique_id_l, unique_id_r) AS record_key_l,
                greatest(unique_id_l, unique_id_r) AS record_key_r,
                match_weight, match_probability,
-               CASE WHEN match_probability >= ? AND NOT ({disagree}) THEN 'auto_link' ELSE 'review' END AS outcome,
+               CASE WHEN match_probability >= {float(auto_link)!r} AND NOT ({disagree}) THEN 'auto_link' ELSE 'review' END
+                   AS outcome,
                {explanation} AS explanation
         FROM {predict_table}
         ORDER BY match_probability DESC, record_key_l, record_key_r
     """
-    return work.sql(sql, params=[auto_link]).to_arrow_table()
+    return work.arrow(sql)
 
 
-def term_frequencies(work: duckdb.DuckDBPyConnection, columns: Sequence[str]) -> pa.Table:
+def term_frequencies(work: WorkDB, columns: Sequence[str]) -> pa.Table:
     """Each value's share of the non-null values of its column, as Splink computes it, so
     real-time scoring can adjust for common values exactly as the batch did."""
     parts = [
@@ -139,4 +171,4 @@ def term_frequencies(work: duckdb.DuckDBPyConnection, columns: Sequence[str]) ->
     if not parts:
         return pa.table({"column_name": pa.array([], pa.string()), "value": pa.array([], pa.string()),
                          "frequency": pa.array([], pa.float64())})
-    return work.sql(" UNION ALL ".join(parts)).to_arrow_table()
+    return work.arrow(" UNION ALL ".join(parts))
