@@ -69,28 +69,89 @@ def _print_report(report: RunReport) -> None:
         console.print(f"[bold]{label}:[/] {value}", highlight=False)
 
 
+def _progress(stage: str, message: str) -> None:
+    if message != "started":
+        console.print(f"  {stage:<12} {message}", style="dim", highlight=False)
+    else:
+        console.print(f"▸ {stage}…", highlight=False)
+
+
 @app.command("reconcile")
 def reconcile_cmd(
-    sources: Annotated[Path, typer.Option("--sources", help="Sources YAML (the source config).")],
-    db: DbOption,
+    sources: Annotated[str, typer.Option("--sources", help="Sources YAML (the source config).")],
+    db: Annotated[
+        Path | None, typer.Option("--db", help="DuckDB database file (engine duckdb).", dir_okay=False)
+    ] = None,
     rules: Annotated[
         Path | None, typer.Option("--rules", help="Matching and survivorship rules YAML (default: packaged).")
     ] = None,
     retrain: Annotated[bool, typer.Option("--retrain", help="Train a new model even if one is stored.")] = False,
+    engine: Annotated[str, typer.Option("--engine", help="duckdb (one machine) or spark.")] = "duckdb",
+    out: Annotated[
+        str | None, typer.Option("--out", help="Folder or URI for the results (engine spark).")
+    ] = None,
+    spark_master: Annotated[
+        str | None, typer.Option("--spark-master", help="Spark master URL (default: spark-submit's, else local).")
+    ] = None,
+    model: Annotated[
+        Path | None, typer.Option("--model", help="Model JSON from `mdm export model` (engine spark; default: train).")
+    ] = None,
+    decisions: Annotated[
+        str | None, typer.Option("--decisions", help="Steward decisions from `mdm export decisions` (engine spark).")
+    ] = None,
+    previous: Annotated[
+        str | None, typer.Option("--previous", help="An earlier Spark run's --out, to keep its golden ids.")
+    ] = None,
 ) -> None:
     """Run a full batch reconciliation: read, standardise, link, cluster, build golden records."""
-
-    def progress(stage: str, message: str) -> None:
-        if message != "started":
-            console.print(f"  {stage:<12} {message}", style="dim", highlight=False)
-        else:
-            console.print(f"▸ {stage}…", highlight=False)
-
+    spark_only = {"--out": out, "--spark-master": spark_master, "--model": model, "--decisions": decisions,
+                  "--previous": previous}
     try:
-        report = reconcile(sources, db, rules_path=rules, retrain=retrain, progress=progress)
+        if engine == "duckdb":
+            given = [k for k, v in spark_only.items() if v is not None]
+            if given or db is None:
+                raise ConfigError(
+                    f"engine duckdb: {', '.join(given)} belong(s) to --engine spark" if given else
+                    "engine duckdb needs --db (the DuckDB file to write)"
+                )
+            report = reconcile(sources, db, rules_path=rules, retrain=retrain, progress=_progress)
+        elif engine == "spark":
+            if out is None or db is not None or retrain:
+                raise ConfigError("engine spark writes to --out (not --db) and trains unless given --model")
+            from mdm.spark.engine import reconcile_spark
+
+            report = reconcile_spark(
+                sources, out, rules_path=rules, master=spark_master, model_path=model, decisions_path=decisions,
+                previous=previous, progress=_progress,
+            )
+        else:
+            raise ConfigError(f"--engine must be duckdb or spark, not {engine!r}")
     except MDMError as e:
         raise _fail(e) from None
     _print_report(report)
+    if engine == "spark":
+        console.print(f"[bold]results:[/] {out} (serve them with `mdm load --db FILE --from {out}`)", highlight=False)
+
+
+@app.command("load")
+def load_cmd(
+    db: DbOption,
+    from_: Annotated[Path, typer.Option("--from", help="Output folder of `mdm reconcile --engine spark`.")],
+    rules: Annotated[Path | None, typer.Option("--rules", help="Rules YAML (default: packaged).")] = None,
+) -> None:
+    """Load a Spark run's results into a DuckDB file, so that `mdm serve` serves them."""
+    from mdm.load import load_run
+
+    try:
+        report = load_run(db, from_, rules_path=rules)
+    except MDMError as e:
+        raise _fail(e) from None
+    counts = report["counts"]
+    console.print(
+        f"loaded run {report['run_id']}: {counts['records']:,} records, {counts['golden_records']:,} golden records,"
+        f" {counts['review_items']:,} review items into {db}",
+        highlight=False,
+    )
 
 
 @export_app.command("xref")
@@ -119,6 +180,32 @@ def export_golden_cmd(
     finally:
         con.close()
     console.print(f"wrote {n:,} golden records to {out}")
+
+
+@export_app.command("model")
+def export_model_cmd(db: DbOption, out: Annotated[Path, typer.Option("--out", help="JSON file to write.")]) -> None:
+    """Write the model the last run used, for `mdm reconcile --engine spark --model`."""
+    con = database.connect(_existing_db(db))
+    try:
+        model_id = exports.export_model(con, out)
+    except MDMError as e:
+        raise _fail(e) from None
+    finally:
+        con.close()
+    console.print(f"wrote model {model_id} to {out}")
+
+
+@export_app.command("decisions")
+def export_decisions_cmd(
+    db: DbOption, out: Annotated[Path, typer.Option("--out", help="CSV file to write.")]
+) -> None:
+    """Write the steward decisions in force (must-link / cannot-link pairs), for `--decisions`."""
+    con = database.connect(_existing_db(db))
+    try:
+        n = exports.export_decisions(con, out)
+    finally:
+        con.close()
+    console.print(f"wrote {n:,} constraints to {out}")
 
 
 @app.command("evaluate")

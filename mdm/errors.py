@@ -58,3 +58,7 @@ class RunFailedError(MDMError):
     """A batch run failed; the previous golden records are untouched."""
 
     code = "run_failed"
+
+
+class EngineUnavailableError(MDMError):
+    """An engine's prerequisite (pyspark, Java) is missing; the message names it and the fix."""

@@ -13,7 +13,7 @@ import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +23,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from matching_rules import RulesError, RulesSpec, load_rules, matching_fingerprint
+from matching_rules import MatchingSpec, RulesError, RulesSpec, load_rules, matching_fingerprint
 from mdm import clustering, golden
 from mdm.errors import ConfigError, MDMError, RunFailedError
 from mdm.ingest import Ingested, Quarantined, SourceCounts, ingest, merge_posted
@@ -262,38 +262,12 @@ def _run(
     pairs = pairs.append_column("run_id", pa.array([run_id] * pairs.num_rows, pa.string()))
 
     with stages.stage("cluster"):
-        auto = pairs.filter(pc.equal(pairs["outcome"], "auto_link"))
-        report.auto_links = auto.num_rows
-        identifiers = {
-            r["record_key"]: {
-                "date_of_birth": r["date_of_birth"].isoformat() if r["date_of_birth"] else None,
-                "national_id": r["national_id"],
-                "tax_id": r["tax_id"],
-            }
-            for r in std_rows
-        }
-        constraints = steward_sql.active_constraints(con)
-        must_link = [(l, r) for kind, l, r, _d in constraints if kind == "must_link"]
-        cannot_link = [(l, r) for kind, l, r, _d in constraints if kind == "cannot_link"]
-        result = clustering.cluster(
-            [r["record_key"] for r in std_rows],
-            zip(
-                auto["record_key_l"].to_pylist(),
-                auto["record_key_r"].to_pylist(),
-                auto["match_probability"].to_pylist(),
-                strict=True,
-            ),
-            identifiers=identifiers,
-            cannot_link_when_different=spec.clustering.cannot_link_when_different,
-            must_link=must_link,
-            cannot_link=cannot_link,
+        clustered = cluster_pairs(
+            [r["record_key"] for r in std_rows], record_identifiers(std_rows), pairs, spec,
+            steward_sql.active_constraints(con), run_id,
         )
-        report.blocked_links = len(result.blocked_links)
-        report.decisions_applied = len({d for *_x, d in constraints})
-        report.conflicts = _conflicts(pairs, constraints)
-        decided = {tuple(sorted((l, r))) for _k, l, r, _d in constraints}
-        review = _review_items(pairs, result.assignment, run_id, decided)
-        report.review_items = review.num_rows
+        clustered.report_to(report)
+        result, review = clustered.result, clustered.review
 
     with stages.stage("golden"):
         previous = {
@@ -346,6 +320,70 @@ def _run(
                 con, tables=tables, golden=to_arrow("golden_records", build.golden), review=review, finish=finish
             )
             publish.after(report)
+
+
+def record_identifiers(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, str | None]]:
+    """Each record's identifiers, as clustering compares them (dates as ISO text)."""
+    return {
+        r["record_key"]: {
+            "date_of_birth": r["date_of_birth"].isoformat() if r["date_of_birth"] else None,
+            "national_id": r["national_id"],
+            "tax_id": r["tax_id"],
+        }
+        for r in rows
+    }
+
+
+@dataclass
+class Clustered:
+    result: clustering.ClusterResult
+    review: pa.Table
+    auto_links: int
+    decisions_applied: int
+    conflicts: list[dict[str, Any]]
+
+    def report_to(self, report: RunReport) -> None:
+        report.auto_links = self.auto_links
+        report.blocked_links = len(self.result.blocked_links)
+        report.decisions_applied = self.decisions_applied
+        report.conflicts = self.conflicts
+        report.review_items = self.review.num_rows
+
+
+def cluster_pairs(
+    record_keys: list[str],
+    identifiers: Mapping[str, Mapping[str, str | None]],
+    pairs: pa.Table,
+    spec: MatchingSpec,
+    constraints: list[tuple[str, str, str, str]],
+    run_id: str,
+) -> Clustered:
+    """Cluster the automatic links under the steward decisions, and queue what is left
+    uncertain. Both engines (DuckDB, Spark) cluster with this."""
+    auto = pairs.filter(pc.equal(pairs["outcome"], "auto_link"))
+    must_link = [(l, r) for kind, l, r, _d in constraints if kind == "must_link"]
+    cannot_link = [(l, r) for kind, l, r, _d in constraints if kind == "cannot_link"]
+    result = clustering.cluster(
+        record_keys,
+        zip(
+            auto["record_key_l"].to_pylist(),
+            auto["record_key_r"].to_pylist(),
+            auto["match_probability"].to_pylist(),
+            strict=True,
+        ),
+        identifiers=identifiers,
+        cannot_link_when_different=spec.clustering.cannot_link_when_different,
+        must_link=must_link,
+        cannot_link=cannot_link,
+    )
+    decided = {tuple(sorted((l, r))) for _k, l, r, _d in constraints}
+    return Clustered(
+        result=result,
+        review=_review_items(pairs, result.assignment, run_id, decided),
+        auto_links=auto.num_rows,
+        decisions_applied=len({d for *_x, d in constraints}),
+        conflicts=_conflicts(pairs, constraints),
+    )
 
 
 def _conflicts(pairs: pa.Table, constraints: list[tuple[str, str, str, str]]) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ format, duplicate name) fails with the file, the source and the key named.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -71,6 +72,15 @@ class SourceSpec(BaseModel):
     @property
     def file(self) -> Path:
         return (self.base_dir / self.path).resolve()
+
+    @property
+    def location(self) -> str:
+        """Where an engine that reads URIs (Spark) finds the extract: a URI (hdfs://, s3a://,
+        file://) exactly as written, else the path resolved against the YAML file's folder
+        (a file, a folder or a glob)."""
+        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", self.path):
+            return self.path
+        return str(self.base_dir.resolve() / self.path)
 
     def columns_for(self, field: str) -> list[str]:
         ref = self.fields.get(field)

@@ -54,7 +54,7 @@ def as_text(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-def _missing_columns_error(spec: SourceSpec, available: set[str], what: str) -> None:
+def check_columns(spec: SourceSpec, available: set[str], what: str) -> None:
     for key, columns in spec.mapped_columns().items():
         for column in columns:
             if column not in available:
@@ -74,6 +74,16 @@ def _open_text(spec: SourceSpec):  # type: ignore[no-untyped-def]
         raise SourceReadError(f"{spec.file}: source {spec.name!r}: cannot open ({e.strerror})") from e
 
 
+def csv_values(header: list[str], fields: list[str | None]) -> dict[str, str | None]:
+    """A CSV row's values: an empty field is no value."""
+    return {h: (v if v != "" else None) for h, v in zip(header, fields, strict=True)}
+
+
+def typed_values(row: dict[str, Any]) -> dict[str, str | None]:
+    """A typed row's values (Parquet) as text."""
+    return {str(k): as_text(v) for k, v in row.items()}
+
+
 def _read_csv(spec: SourceSpec) -> Iterator[RawRow]:
     with _open_text(spec) as fh:
         reader = csv.reader(fh, delimiter=spec.delimiter)
@@ -82,7 +92,7 @@ def _read_csv(spec: SourceSpec) -> Iterator[RawRow]:
         except StopIteration:
             raise SourceReadError(f"{spec.file}: source {spec.name!r}: the file is empty (no header)") from None
         header = [h.strip() for h in header]
-        _missing_columns_error(spec, set(header), "header")
+        check_columns(spec, set(header), "header")
         width = len(header)
         data_row = 0
         while True:
@@ -107,7 +117,19 @@ def _read_csv(spec: SourceSpec) -> Iterator[RawRow]:
                     text,
                 )
                 continue
-            yield RawRow(data_row, {h: (v if v != "" else None) for h, v in zip(header, fields, strict=True)})
+            yield RawRow(data_row, csv_values(header, fields))
+
+
+def json_line_row(data_row: int, line_no: int, line: str) -> RawRow:
+    """One JSONL line as a row: an object's values as text, or why it is not one."""
+    line = line.rstrip("\r\n")
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as e:
+        return RawRow(data_row, None, f"line {line_no} is not valid JSON: {e.msg}", line)
+    if not isinstance(obj, dict):
+        return RawRow(data_row, None, f"line {line_no} is a JSON {type(obj).__name__}, not an object", line)
+    return RawRow(data_row, {str(k): as_text(v) for k, v in obj.items()})
 
 
 def _read_jsonl(spec: SourceSpec) -> Iterator[RawRow]:
@@ -118,20 +140,12 @@ def _read_jsonl(spec: SourceSpec) -> Iterator[RawRow]:
             if not line.strip():
                 continue
             data_row += 1
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                yield RawRow(data_row, None, f"line {line_no} is not valid JSON: {e.msg}", line.rstrip("\n"))
-                continue
-            if not isinstance(obj, dict):
-                yield RawRow(
-                    data_row, None, f"line {line_no} is a JSON {type(obj).__name__}, not an object", line.rstrip("\n")
-                )
-                continue
-            seen.update(obj)
-            yield RawRow(data_row, {str(k): as_text(v) for k, v in obj.items()})
+            row = json_line_row(data_row, line_no, line)
+            if row.values is not None:
+                seen.update(row.values)
+            yield row
     if data_row:
-        _missing_columns_error(spec, seen, "file (no line has it)")
+        check_columns(spec, seen, "file (no line has it)")
 
 
 def _read_parquet(spec: SourceSpec) -> Iterator[RawRow]:
@@ -141,12 +155,12 @@ def _read_parquet(spec: SourceSpec) -> Iterator[RawRow]:
         pf = pq.ParquetFile(spec.file)
     except (OSError, ValueError) as e:
         raise SourceReadError(f"{spec.file}: source {spec.name!r}: cannot read Parquet: {e}") from e
-    _missing_columns_error(spec, set(pf.schema_arrow.names), "Parquet schema")
+    check_columns(spec, set(pf.schema_arrow.names), "Parquet schema")
     data_row = 0
     for batch in pf.iter_batches(batch_size=65536):
         for row in batch.to_pylist():
             data_row += 1
-            yield RawRow(data_row, {str(k): as_text(v) for k, v in row.items()})
+            yield RawRow(data_row, typed_values(row))
 
 
 _READERS = {"csv": _read_csv, "jsonl": _read_jsonl, "parquet": _read_parquet}

@@ -11,8 +11,10 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from mdm.errors import InvalidInputError
+from mdm.errors import InvalidInputError, NotFoundError
 from mdm.store.database import fetch_one
+from mdm.store.models import latest_model
+from mdm.store.stewardship import active_constraints
 
 
 def export_xref(con: duckdb.DuckDBPyConnection, out: Path) -> int:
@@ -51,6 +53,24 @@ def export_golden(con: duckdb.DuckDBPyConnection, out: Path, fmt: str) -> int:
             columns.append(col)
         pacsv.write_csv(pa.table(columns, names=table.column_names), out)
     return len(records)
+
+
+def export_model(con: duckdb.DuckDBPyConnection, out: Path) -> str:
+    """The model of the last successful run, as JSON another engine can use."""
+    model = latest_model(con)
+    if model is None:
+        raise NotFoundError("model", "latest")
+    out.write_text(json.dumps(model), encoding="utf-8")
+    return str(model["model_id"])
+
+
+def export_decisions(con: duckdb.DuckDBPyConnection, out: Path) -> int:
+    """Steward constraints in force: kind, record_key_l, record_key_r, decision_id."""
+    rows = active_constraints(con)
+    columns = ("kind", "record_key_l", "record_key_r", "decision_id")
+    table = pa.table({c: pa.array([r[i] for r in rows], pa.string()) for i, c in enumerate(columns)})
+    pacsv.write_csv(table, out)
+    return len(rows)
 
 
 def evaluate_against_truth(con: duckdb.DuckDBPyConnection, truth: Path) -> dict[str, Any]:

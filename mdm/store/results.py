@@ -8,6 +8,7 @@ previous golden records, xref and queue untouched.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -81,3 +82,20 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table) -> None:
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
     finally:
         con.unregister("incoming")
+
+
+def read_dataset(con: duckdb.DuckDBPyConnection, folder: Path, schema: pa.Schema) -> pa.Table:
+    """A Parquet folder written by the Spark engine, with ``schema``'s columns (missing ones null)."""
+    files = sorted(str(p) for p in folder.glob("*.parquet"))
+    if not files:
+        return schema.empty_table()
+    data = con.sql("SELECT * FROM read_parquet(?)", params=[files]).to_arrow_table()
+    columns = [
+        data[f.name].cast(f.type) if f.name in data.column_names else pa.nulls(data.num_rows, f.type)
+        for f in schema
+    ]
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def model_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute("SELECT model_id FROM models").fetchall()}

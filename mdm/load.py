@@ -1,0 +1,71 @@
+"""``mdm load``: serve a Spark run's output from a DuckDB file.
+
+The Spark engine writes Parquet folders with the columns of the serving tables; loading them
+is the publish step of a DuckDB run (one transaction, so a failed load changes nothing), after
+which ``mdm serve`` answers from them. Golden-record documents are built here, in SQL.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from mdm.errors import ConfigError, ConflictError
+from mdm.pipeline import load_rules_checked
+from mdm.store import database, documents, models, results, runs
+from mdm.store import stewardship as steward_sql
+from mdm.store.tables import SCHEMAS
+
+MODEL, REPORT = "model", "report"  # text folders of a Spark run's output (mdm/spark/engine.py)
+
+
+def read_text_dataset(folder: Path) -> str:
+    """The text a Spark run wrote as a one-line text dataset (``model``, ``report``)."""
+    parts = sorted(folder.glob("part-*"))
+    if not parts:
+        raise ConfigError(f"{folder}: missing: not the output of a complete Spark run")
+    return "".join(p.read_text(encoding="utf-8") for p in parts).strip()
+
+
+def load_run(db_path: str | Path, folder: str | Path, *, rules_path: str | Path | None = None) -> dict[str, Any]:
+    """Publish the Spark run in ``folder`` into the database; returns the run's report."""
+    folder = Path(folder)
+    report = json.loads(read_text_dataset(folder / REPORT))
+    model = json.loads(read_text_dataset(folder / MODEL))
+    rules = load_rules_checked(Path(rules_path) if rules_path else None)
+    run_id = report["run_id"]
+    con = database.connect(db_path)
+    try:
+        if runs.get_run(con, run_id) is not None:
+            raise ConflictError(f"run {run_id} is already in {db_path}")
+        tables = {name: results.read_dataset(con, folder / name, SCHEMAS[name]) for name in results.REPLACED}
+        golden = results.read_dataset(con, folder / "golden_records", SCHEMAS["golden_records"])
+        review = results.read_dataset(con, folder / "review_queue", SCHEMAS["review_queue"])
+        history = results.read_dataset(con, folder / "golden_history", SCHEMAS["golden_history"])
+        runs.start_run(con, run_id, "spark", report["sources_path"], report["rules_path"])
+        runs.record_sources(con, run_id, report["sources_path"], report["sources_config"])
+
+        def finish(c: duckdb.DuckDBPyConnection) -> None:
+            steward_sql.add_history_table(c, history)
+            documents.refresh(c, {name: spec.field or name for name, spec in rules.attributes().items()})
+            if model["model_id"] not in results.model_ids(c):
+                models.save_model(
+                    c, model["model_id"], run_id=run_id, fingerprint=model["fingerprint"],
+                    trained_on_records=report["counts"]["records"], settings=model["settings"],
+                )
+            runs.finish_run(
+                c, run_id, model_id=model["model_id"], retrained=report["retrained"], counts=report["counts"],
+                stage_seconds=report["stage_seconds"], report=report["run_report"],
+            )
+
+        try:
+            results.publish_run(con, tables=tables, golden=golden, review=review, finish=finish)
+        except Exception as e:
+            runs.fail_run(con, run_id, f"load from {folder} failed: {e}")
+            raise
+        return report
+    finally:
+        con.close()

@@ -1,0 +1,213 @@
+"""``mdm reconcile --engine spark``: the batch reconciliation on Spark, written as Parquet.
+
+The stages are the DuckDB engine's (mdm/pipeline.py) with the same code at their core:
+standardisation and survivorship run distributed in Python workers; blocking, training and
+scoring run in Spark SQL through Splink's SparkAPI, from the same matching rules and the same
+SQL (rendered for Spark by sqlglot); clustering runs on the driver over the automatic links,
+with the function the DuckDB engine uses, so both engines form the same clusters.
+
+The output folder holds one Parquet folder per table plus ``model`` and ``report`` (JSON
+text); ``report`` is written last and marks a complete run. ``mdm load`` serves it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from matching_rules import matching_fingerprint
+from mdm.errors import ConfigError, ModelError
+from mdm.linking import model as linking
+from mdm.load import MODEL, REPORT, read_text_dataset
+from mdm.pipeline import (
+    Progress,
+    RunReport,
+    cluster_pairs,
+    load_rules_checked,
+    new_run_id,
+    record_identifiers,
+)
+from mdm.sources import load_sources, sources_to_json
+from mdm.spark import golden as spark_golden
+from mdm.spark.ingest import ingest_and_standardise
+from mdm.spark.session import spark_session
+from mdm.spark.work import SparkWorkDB
+from mdm.store import work as work_sql
+from mdm.store.tables import SCHEMAS
+
+
+def read_model(path: str | Path) -> linking.Model:
+    """A model exported with ``mdm export model``, or the ``model`` folder of a Spark run."""
+    path = Path(path)
+    try:
+        text = read_text_dataset(path) if path.is_dir() else path.read_text(encoding="utf-8")
+        stored = json.loads(text)
+        return linking.Model(stored["model_id"], stored["fingerprint"], stored["settings"])
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise ConfigError(f"{path}: not a model file written by `mdm export model` ({e})") from e
+
+
+def model_json(model: linking.Model) -> str:
+    return json.dumps({"model_id": model.model_id, "fingerprint": model.fingerprint, "settings": model.settings})
+
+
+def _read_decisions(spark: Any, path: str) -> list[tuple[str, str, str, str]]:
+    """Steward constraints exported with ``mdm export decisions`` (CSV or Parquet)."""
+    reader = spark.read.parquet if path.endswith(".parquet") else spark.read.option("header", "true").csv
+    df = reader(path)
+    missing = {"kind", "record_key_l", "record_key_r", "decision_id"} - set(df.columns)
+    if missing:
+        raise ConfigError(f"{path}: not a decisions export: no column {', '.join(sorted(missing))}")
+    rows = df.select("kind", "record_key_l", "record_key_r", "decision_id").collect()
+    bad = {r[0] for r in rows} - {"must_link", "cannot_link"}
+    if bad:
+        raise ConfigError(f"{path}: unknown decision kind {', '.join(sorted(map(str, bad)))}")
+    return [tuple(r) for r in rows]
+
+
+def _read_previous(spark: Any, folder: str | None) -> spark_golden.Previous:
+    if folder is None:
+        return spark_golden.Previous({}, None)
+    _require_complete(spark, folder)
+    xref = spark.read.parquet(f"{folder}/xref").select("record_key", "golden_id").toArrow()
+    return spark_golden.Previous(
+        dict(zip(xref["record_key"].to_pylist(), xref["golden_id"].to_pylist(), strict=True)),
+        spark.read.parquet(f"{folder}/golden_records").persist(),
+    )
+
+
+def _require_complete(spark: Any, folder: str) -> None:
+    try:
+        spark.read.text(f"{folder}/{REPORT}").first()
+    except Exception as e:
+        raise ConfigError(f"{folder}: not the output of a complete Spark run (no {REPORT})") from e
+
+
+class _Stages:
+    def __init__(self, report: RunReport, progress: Progress | None) -> None:
+        self.report, self.progress = report, progress or (lambda stage, msg: None)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        self.progress(name, "started")
+        start = time.perf_counter()
+        yield
+        seconds = time.perf_counter() - start
+        self.report.stage_seconds[name] = round(seconds, 3)
+        self.progress(name, f"done in {seconds:.2f}s")
+
+
+def reconcile_spark(
+    sources_path: str | Path,
+    out: str,
+    *,
+    rules_path: str | Path | None = None,
+    master: str | None = None,
+    model_path: str | Path | None = None,
+    decisions_path: str | None = None,
+    previous: str | None = None,
+    today: dt.date | None = None,
+    progress: Progress | None = None,
+    spark: Any = None,
+) -> RunReport:
+    """Run a batch reconciliation on Spark and write its results under ``out``."""
+    sources = load_sources(sources_path)
+    rules = load_rules_checked(Path(rules_path) if rules_path else None)
+    spec = rules.matching
+    model = read_model(model_path) if model_path else None
+    if model is not None and model.fingerprint != matching_fingerprint(spec):
+        raise ModelError(f"{model_path}: the model was trained for other matching rules; train a new one")
+    spark = spark or spark_session(master)
+    report = RunReport(run_id=new_run_id())
+    started_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    stages = _Stages(report, progress)
+    run_id = report.run_id
+
+    with stages.stage("read"):
+        previous_run = _read_previous(spark, previous)
+        constraints = _read_decisions(spark, decisions_path) if decisions_path else []
+    with stages.stage("standardise"):
+        ingested = ingest_and_standardise(spark, sources.sources, today or dt.date.today())
+        report.sources = ingested.counts
+        report.records = sum(c.accepted for c in ingested.counts.values())
+        std = ingested.std.persist()
+    work = SparkWorkDB(spark)
+    std.createOrReplaceTempView(work_sql.STD_TABLE)
+    work.create_table(work_sql.INPUT_TABLE, work_sql.input_sql(spec.blocking_rules()))
+    with stages.stage("train"):
+        if model is None:
+            model = linking.train(work, spec, model_id=f"model-{run_id}")
+            report.retrained, report.train_reason = True, "no model given (--model)"
+    report.model_id = model.model_id
+    with stages.stage("predict"):
+        pairs = linking.predict(work, model, spec)
+        term_frequencies = work_sql.term_frequencies(work, linking.tf_columns(model.settings))
+    report.pairs_scored = pairs.num_rows
+    pairs = pairs.append_column("run_id", pa.array([run_id] * pairs.num_rows, pa.string()))
+
+    with stages.stage("cluster"):
+        ids = std.select("record_key", "date_of_birth", "national_id", "tax_id").toArrow().to_pylist()
+        clustered = cluster_pairs(
+            [r["record_key"] for r in ids], record_identifiers(ids), pairs, spec, constraints, run_id
+        )
+        clustered.report_to(report)
+
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    with stages.stage("golden"):
+        built = spark_golden.build(
+            spark, std, clustered.result.assignment, rules.attributes(), run_id=run_id, now=now, previous=previous_run
+        )
+        report.golden_records = built.counts.get("active", 0)
+        report.golden_changes = {k: v for k, v in built.counts.items() if k != "active"}
+
+    with stages.stage("write"):
+        from pyspark.sql import functions as F
+
+        loaded_at = F.lit(now).cast("timestamp_ntz")
+        frames = {
+            "source_records": ingested.source_records.select(
+                "*", F.lit(run_id).alias("run_id"), loaded_at.alias("loaded_at")),
+            "std_records": std,
+            "quarantine": ingested.quarantine.select(F.lit(run_id).alias("run_id"), "*"),
+            "pairs": _frame(spark, pairs, "pairs"),
+            "review_queue": _frame(spark, clustered.review, "review_queue"),
+            "xref": built.xref,
+            "golden_records": built.golden,
+            "golden_lineage": built.lineage,
+            "golden_history": built.history,
+            "term_frequencies": _frame(spark, term_frequencies, "term_frequencies"),
+        }
+        for name, frame in frames.items():
+            columns = [c for c in SCHEMAS[name].names if c not in ("document", "document_masked")]
+            frame.select(*columns).write.mode("overwrite").parquet(f"{out}/{name}")
+        _write_text(spark, f"{out}/{MODEL}", model_json(model))
+        report.status = "succeeded"
+        summary = {
+            "run_id": run_id, "engine": "spark", "status": report.status, "started_at": started_at.isoformat(),
+            "finished_at": dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(),
+            "sources_path": str(sources.path.resolve()), "sources_config": sources_to_json(sources),
+            "rules_path": str(rules_path or "default"), "model_id": model.model_id, "retrained": report.retrained,
+            "counts": report.counts(), "run_report": report.run_report(), "stage_seconds": report.stage_seconds,
+        }
+    summary["stage_seconds"] = report.stage_seconds
+    _write_text(spark, f"{out}/{REPORT}", json.dumps(summary, default=str))
+    return report
+
+
+def _frame(spark: Any, table: pa.Table, name: str) -> Any:
+    """A driver-side Arrow table as a DataFrame (typed even when empty)."""
+    from mdm.spark.ingest import spark_schema
+
+    schema = SCHEMAS[name]
+    return spark.createDataFrame(table.select(schema.names).cast(schema), schema=spark_schema(schema))
+
+
+def _write_text(spark: Any, path: str, text: str) -> None:
+    spark.createDataFrame([(text,)], "value string").coalesce(1).write.mode("overwrite").text(path)

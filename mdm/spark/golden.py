@@ -1,0 +1,165 @@
+"""Golden records on Spark: survivorship per cluster in Python workers, the rest as joins.
+
+Each cluster's attributes and lineage come from :func:`mdm.golden.survive`, the function the
+DuckDB engine uses, applied per golden id with ``applyInArrow``; ids are carried over from the
+previous run's output by :func:`mdm.golden.assign_ids` on the driver (it needs only record keys).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from matching_rules import AttributeSpec
+from mdm import golden
+from mdm.spark.ingest import spark_schema
+from mdm.store.tables import SCHEMAS
+
+_LINEAGE = pa.struct([(f.name, f.type) for f in SCHEMAS["golden_lineage"] if f.name != "golden_id"])
+SURVIVED = pa.schema(
+    [("golden_id", pa.string()), ("attributes", pa.string()), ("record_count", pa.int64()),
+     ("sources", pa.list_(pa.string())), ("split", pa.bool_()), ("lineage", pa.list_(_LINEAGE))]
+)
+
+
+@dataclass
+class Previous:
+    """An earlier run's output: record -> golden id, and its golden records (active and retired)."""
+
+    xref: dict[str, str]
+    golden: Any  # DataFrame of golden_records, or None
+
+
+@dataclass
+class SparkGolden:
+    golden: Any  # DataFrame of golden_records rows (documents are built by `mdm load`)
+    lineage: Any
+    xref: Any
+    history: Any
+    counts: dict[str, int]
+
+
+def _survivor(attributes: Mapping[str, AttributeSpec]) -> Any:
+    def survive(table: pa.Table) -> pa.Table:
+        rows = table.to_pylist()
+        values, lineage = golden.survive(attributes, rows)
+        return pa.Table.from_pylist(
+            [{
+                "golden_id": rows[0]["golden_id"],
+                "attributes": json.dumps(values, ensure_ascii=False),
+                "record_count": len(rows),
+                "sources": sorted({r["source"] for r in rows}),
+                "split": any(r["had_previous"] for r in rows),
+                "lineage": [dict(zip(_LINEAGE.names, entry, strict=True)) for entry in lineage],
+            }],
+            schema=SURVIVED,
+        )
+
+    return survive
+
+
+def build(
+    spark: Any,
+    std: Any,
+    assignment: Mapping[str, int],
+    attributes: Mapping[str, AttributeSpec],
+    *,
+    run_id: str,
+    now: dt.datetime,
+    previous: Previous,
+) -> SparkGolden:
+    from pyspark.sql import functions as F
+
+    clusters: dict[int, list[str]] = {}
+    for key, c in assignment.items():
+        clusters.setdefault(c, []).append(key)
+    ids, retired = golden.assign_ids(clusters, previous.xref)
+    keys = list(assignment)
+    members = spark.createDataFrame(pa.table({
+        "record_key": keys,
+        "golden_id": [ids[assignment[k]] for k in keys],
+        "had_previous": [k in previous.xref for k in keys],
+    }))
+    survived = (
+        std.join(members, "record_key")
+        .groupBy("golden_id")
+        .applyInArrow(_survivor(attributes), spark_schema(SURVIVED))
+        .persist()
+    )
+    ts = F.lit(now).cast("timestamp_ntz")
+    if previous.golden is not None:
+        prev = previous.golden.filter(F.col("status") == "active").select(
+            "golden_id", F.col("attributes").alias("before"), F.col("created_at").alias("prev_created"),
+            F.col("updated_at").alias("prev_updated"))
+        survived_prev = survived.join(prev, "golden_id", "left")
+    else:
+        survived_prev = survived.select("*", *(F.lit(None).cast(t).alias(c) for c, t in
+                                              (("before", "string"), ("prev_created", "timestamp_ntz"),
+                                               ("prev_updated", "timestamp_ntz"))))
+    change = (
+        F.when(F.col("before").isNull(), F.when(F.col("split"), "split").otherwise("created"))
+        .when(F.col("before") == F.col("attributes"), "unchanged")
+        .otherwise("changed")
+    )
+    active = survived_prev.withColumn("change", change).persist()
+    golden_active = active.select(
+        "golden_id", F.lit("active").alias("status"), F.lit(None).cast("string").alias("merged_into"), "attributes",
+        "record_count", "sources", F.coalesce("prev_created", ts).alias("created_at"),
+        F.when(F.col("change") == "unchanged", F.col("prev_updated")).otherwise(ts).alias("updated_at"),
+        F.lit(run_id).alias("run_id"),
+    )
+    history = active.filter(F.col("change") != "unchanged").select(
+        "golden_id", ts.alias("changed_at"), "change", F.lit("run").alias("cause"), F.lit(run_id).alias("cause_id"),
+        F.lit(None).cast("string").alias("actor"), F.col("record_count").alias("members"), "before",
+        F.col("attributes").alias("after"),
+    )
+    counts = Counter({row["change"]: row["count"] for row in active.groupBy("change").count().collect()})
+    counts["active"] = len(clusters)
+    golden_all = golden_active
+    if previous.golden is not None:
+        golden_all, history, retired_counts = _with_retired(
+            spark, previous.golden, retired, golden_active, history, run_id=run_id, now=now)
+        counts.update(retired_counts)
+    lineage = survived.select("golden_id", F.explode("lineage").alias("l")).select("golden_id", "l.*")
+    xref = std.select("source", "source_id", "record_key").join(members.select("record_key", "golden_id"),
+                                                                "record_key")
+    return SparkGolden(golden_all, lineage, xref.withColumn("run_id", F.lit(run_id)), history, dict(counts))
+
+
+def _with_retired(
+    spark: Any, previous: Any, retired: Mapping[str, str | None], active: Any, history: Any, *, run_id: str,
+    now: dt.datetime,
+) -> tuple[Any, Any, dict[str, int]]:
+    """Previous golden ids no cluster kept are retired (redirecting to where most of their
+    records went); ids retired in earlier runs stay, so old ids keep redirecting."""
+    from pyspark.sql import functions as F
+
+    ts = F.lit(now).cast("timestamp_ntz")
+    moves = spark.createDataFrame(
+        pa.table({"golden_id": list(retired), "home": list(retired.values())},
+                 schema=pa.schema([("golden_id", pa.string()), ("home", pa.string())]))
+    )
+    newly = previous.filter(F.col("status") == "active").join(moves, "golden_id").persist()
+    retired_now = newly.select(
+        "golden_id", F.lit("retired").alias("status"), F.col("home").alias("merged_into"), "attributes",
+        F.lit(0).cast("long").alias("record_count"), F.array().cast("array<string>").alias("sources"), "created_at",
+        ts.alias("updated_at"), F.lit(run_id).alias("run_id"),
+    )
+    kept_before = previous.filter(F.col("status") == "retired").join(
+        active.select("golden_id"), "golden_id", "left_anti").join(moves.select("golden_id"), "golden_id", "left_anti")
+    golden_all = active.unionByName(retired_now).unionByName(kept_before.select(*active.columns))
+    retired_history = newly.select(
+        "golden_id", ts.alias("changed_at"),
+        F.when(F.col("home").isNotNull(), "merged").otherwise("retired").alias("change"), F.lit("run").alias("cause"),
+        F.lit(run_id).alias("cause_id"), F.lit(None).cast("string").alias("actor"),
+        F.lit(0).cast("long").alias("members"), F.col("attributes").alias("before"),
+        F.lit(None).cast("string").alias("after"),
+    )
+    counts = {r["change"]: r["count"] for r in retired_history.groupBy("change").count().collect()}
+    return golden_all, history.unionByName(retired_history), counts

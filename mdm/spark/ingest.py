@@ -1,0 +1,204 @@
+"""Reading and standardising the sources on Spark, every row accounted for.
+
+Spark reads the extracts (a file, a folder, a glob or any URI it can read); the rows are
+decoded and standardised in Python workers by the very functions the DuckDB engine uses
+(:mod:`mdm.sources.readers`, :func:`mdm.standardise.record.standardise_record`), through
+``mapInArrow``, so both engines produce identical values. Rows are numbered in file order, as
+the DuckDB engine numbers them; a duplicate id keeps its first row and quarantines the rest.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from mdm.errors import SourceReadError
+from mdm.ingest import SourceCounts, clean_id, raw_json
+from mdm.sources import SourceSpec
+from mdm.sources.readers import check_columns, csv_values, json_line_row, typed_values
+from mdm.standardise.record import standardise_record
+from mdm.store.tables import SCHEMAS
+
+logger = logging.getLogger(__name__)
+
+_ROW, _LINE, _CORRUPT = "__mdm_row", "__mdm_line", "__mdm_corrupt"
+
+DECODED = pa.schema(
+    [("row_number", pa.int64()), ("source_id", pa.string()), ("raw", pa.string()), ("error", pa.string()),
+     ("first_row", pa.int64())]
+)
+# A standardised row, or a quarantined one (reason set, standardised columns null).
+STANDARDISED = pa.schema(
+    [*SCHEMAS["std_records"], ("row_number", pa.int64()), ("raw", pa.string()), ("reason", pa.string())]
+)
+
+
+@dataclass
+class SparkIngested:
+    std: Any  # DataFrame of std_records columns
+    source_records: Any  # DataFrame: record_key, source, source_id, row_number, raw
+    quarantine: Any  # DataFrame: source, row_number, source_id, reason, raw
+    counts: dict[str, SourceCounts]
+
+
+def _numbered(spark: Any, df: Any, column: str) -> Any:
+    """``df`` with a 1-based row number in partition order (file order for one file), without
+    moving the rows to one partition: each partition's rows are counted once and offset."""
+    from pyspark.sql import functions as F
+
+    df = df.withColumn("__mdm_mid", F.monotonically_increasing_id()).persist()
+    part = F.shiftright("__mdm_mid", 33)
+    counts = sorted(df.groupBy(part.alias("p")).count().collect())
+    offsets, total = [], 0
+    for p, n in counts:
+        offsets.append((p, total))
+        total += n
+    offset_df = spark.createDataFrame(offsets or [(0, 0)], "p long, offset long")
+    local = F.col("__mdm_mid").bitwiseAND((1 << 33) - 1)
+    return (
+        df.join(F.broadcast(offset_df), part == offset_df.p)
+        .withColumn(column, F.col("offset") + local + 1)
+        .drop("__mdm_mid", "p", "offset")
+    )
+
+
+def _read_error(spec: SourceSpec, e: Exception) -> SourceReadError:
+    return SourceReadError(f"{spec.location}: source {spec.name!r}, key 'path': cannot read: {e}".splitlines()[0])
+
+
+def _read(spark: Any, spec: SourceSpec) -> Any:
+    """The source's rows, numbered, with their columns as Spark read them."""
+    from pyspark.errors import AnalysisException
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    loc = spec.location
+    try:
+        if spec.format == "csv":
+            options = {"header": "true", "sep": spec.delimiter, "encoding": spec.encoding, "quote": '"',
+                       "escape": '"', "multiLine": "true"}
+            header = spark.read.options(**options).csv(loc).columns
+            if not header:
+                raise SourceReadError(f"{loc}: source {spec.name!r}: the file is empty (no header)")
+            check_columns(spec, {h.strip() for h in header}, "header")
+            schema = StructType([StructField(h, StringType()) for h in header] + [StructField(_CORRUPT, StringType())])
+            df = (spark.read.options(**options, mode="PERMISSIVE", columnNameOfCorruptRecord=_CORRUPT)
+                  .schema(schema).csv(loc))
+            return _numbered(spark, df, _ROW)
+        if spec.format == "jsonl":
+            lines = _numbered(spark, spark.read.option("lineSep", "\n").text(loc), _LINE)
+            return _numbered(spark, lines.filter(F.trim("value") != ""), _ROW)
+        df = spark.read.parquet(loc)
+        check_columns(spec, set(df.columns), "Parquet schema")
+        return _numbered(spark, df, _ROW)
+    except AnalysisException as e:
+        raise _read_error(spec, e) from e
+
+
+def _decoder(spec: SourceSpec) -> Any:
+    """Rows of one source (an Arrow batch of Spark's columns) -> DECODED rows."""
+
+    def decode(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            out: dict[str, list[Any]] = {c: [] for c in DECODED.names}
+            for row in batch.to_pylist():
+                number = row.pop(_ROW)
+                error = text = values = None
+                if spec.format == "jsonl":
+                    decoded = json_line_row(number, row[_LINE], row["value"])
+                    values, error, text = decoded.values, decoded.error, decoded.text
+                elif spec.format == "csv":
+                    corrupt = row.pop(_CORRUPT)
+                    if corrupt is not None:
+                        fields = next(csv.reader([corrupt], delimiter=spec.delimiter), [])
+                        error, text = f"data row {number} has {len(fields)} fields, the header has {len(row)}", corrupt
+                    else:
+                        header = [h.strip() for h in row]
+                        values = csv_values(header, list(row.values()))
+                else:
+                    values = typed_values(row)
+                out["row_number"].append(number)
+                out["source_id"].append(clean_id(values.get(spec.id_column)) if values is not None else None)
+                out["raw"].append(raw_json(values) if values is not None else text)
+                out["error"].append(error)
+                out["first_row"].append(None)
+            yield pa.RecordBatch.from_pydict(out, schema=DECODED)
+
+    return decode
+
+
+def _standardiser(spec: SourceSpec, today: dt.date) -> Any:
+    """DECODED rows (with the first row of their id) -> STANDARDISED rows."""
+    std_columns = SCHEMAS["std_records"].names
+
+    def standardise(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            rows = []
+            for row in batch.to_pylist():
+                number, source_id, raw = row["row_number"], row["source_id"], row["raw"]
+                reason = row["error"]
+                std: dict[str, Any] = {}
+                if reason is None and source_id is None:
+                    reason = f"missing id (column {spec.id_column!r} is blank)"
+                elif reason is None and row["first_row"] != number:
+                    reason = f"duplicate id {source_id!r} (first seen in data row {row['first_row']})"
+                if reason is None:
+                    try:
+                        std = standardise_record(spec, source_id, json.loads(raw), today=today)
+                    except Exception as e:  # standardisers never raise by contract; if one does, keep the row
+                        logger.exception("standardising %s:%s failed", spec.name, source_id)
+                        reason = f"standardisation failed: {e}"
+                        std = {}
+                out = {c: std.get(c) for c in std_columns}
+                out.update(source=spec.name, source_id=source_id, row_number=number, raw=raw, reason=reason)
+                rows.append(out)
+            yield pa.RecordBatch.from_pylist(rows, schema=STANDARDISED)
+
+    return standardise
+
+
+def spark_schema(schema: pa.Schema) -> Any:
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return from_arrow_schema(schema)
+
+
+def ingest_and_standardise(spark: Any, sources: list[SourceSpec], today: dt.date) -> SparkIngested:
+    """Read and standardise every source; counts per source balance (read = accepted + quarantined)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    parts = []
+    for spec in sources:
+        decoded = _read(spark, spec).mapInArrow(_decoder(spec), spark_schema(DECODED))
+        first = F.min(F.when(F.col("error").isNull(), F.col("row_number"))).over(Window.partitionBy("source_id"))
+        decoded = decoded.withColumn("first_row", F.when(F.col("source_id").isNotNull(), first))
+        if spec.format == "jsonl":  # a mapped key no line has is a config error, as in the DuckDB engine
+            keys = decoded.filter(F.col("error").isNull()).select(F.explode(F.json_object_keys("raw"))).distinct()
+            check_columns(spec, {r[0] for r in keys.collect()}, "file (no line has it)")
+        parts.append(decoded.mapInArrow(_standardiser(spec, today), spark_schema(STANDARDISED)))
+    rows = parts[0]
+    for p in parts[1:]:
+        rows = rows.unionByName(p)
+    rows = rows.persist()
+    counts = {spec.name: SourceCounts() for spec in sources}
+    for source, read, quarantined in rows.groupBy("source").agg(
+        F.count("*"), F.count("reason")
+    ).collect():
+        counts[source].read, counts[source].quarantined = read, quarantined
+        counts[source].accepted = read - quarantined
+    accepted = rows.filter(F.col("reason").isNull())
+    return SparkIngested(
+        std=accepted.select(*SCHEMAS["std_records"].names),
+        source_records=accepted.select("record_key", "source", "source_id", "row_number", "raw"),
+        quarantine=rows.filter(F.col("reason").isNotNull()).select("source", "row_number", "source_id", "reason",
+                                                                   "raw"),
+        counts=counts,
+    )

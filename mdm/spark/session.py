@@ -1,0 +1,88 @@
+"""Starting Spark, with a clear error when pyspark or Java is missing."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from typing import Any
+
+from mdm.errors import EngineUnavailableError
+
+MIN_JAVA = 17
+
+
+def java_version(java: str) -> int | None:
+    """The major version of a ``java`` executable, or None if it does not run."""
+    try:
+        out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    m = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
+    if not m:
+        return None
+    major = int(m.group(1))
+    return int(m.group(2) or 0) if major == 1 else major  # "1.8" is Java 8
+
+
+def find_java(env: dict[str, str] | None = None) -> str:
+    """The java that Spark will start: $JAVA_HOME/bin/java, else the one on PATH."""
+    env = dict(os.environ) if env is None else env
+    home = env.get("JAVA_HOME")
+    candidate = os.path.join(home, "bin", "java") if home else shutil.which("java", path=env.get("PATH"))
+    where = f"JAVA_HOME={home}" if home else "PATH"
+    if not candidate or not os.path.exists(candidate):
+        raise EngineUnavailableError(
+            f"the Spark engine needs Java {MIN_JAVA} or newer, and none was found on {where}:"
+            " install a JDK (e.g. apt-get install openjdk-17-jre-headless) or set JAVA_HOME"
+        )
+    version = java_version(candidate)
+    if version is None or version < MIN_JAVA:
+        found = f"Java {version}" if version else "a java that does not run"
+        raise EngineUnavailableError(
+            f"the Spark engine needs Java {MIN_JAVA} or newer; {candidate} is {found}: set JAVA_HOME to a newer JDK"
+        )
+    return candidate
+
+
+def _local_partitions(master: str | None) -> int | None:
+    """Spark's default of 200 shuffle partitions suits a cluster; on one machine a few per
+    core avoid thousands of tiny tasks. On a cluster the session's own setting stands."""
+    m = re.fullmatch(r"local(?:\[(\d+|\*)(?:,\d+)?\])?", master or "")
+    if m is None:
+        return None
+    cores = int(m.group(1)) if m.group(1) and m.group(1) != "*" else (os.cpu_count() or 1)
+    return 4 * cores
+
+
+def spark_session(master: str | None = None, *, shuffle_partitions: int | None = None) -> Any:
+    """A SparkSession with Splink's similarity functions, for ``master`` (None: whatever
+    ``spark-submit`` or the Spark defaults say, else local with every core)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise EngineUnavailableError(
+            "the Spark engine needs pyspark, which is not installed: pip install 'mdm-customer[spark]'"
+        ) from None
+    from splink.backends.spark import similarity_jar_location
+
+    find_java()
+    builder = (
+        SparkSession.builder.appName("mdm-reconcile")
+        .config("spark.jars", similarity_jar_location())
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.ui.showConsoleProgress", "false")
+    )
+    if master:
+        builder = builder.master(master)
+    shuffle_partitions = shuffle_partitions or _local_partitions(master)
+    if shuffle_partitions:
+        builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    if not spark.sparkContext.getCheckpointDir():
+        spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="mdm-spark-checkpoints-"))
+    return spark

@@ -1,0 +1,214 @@
+"""The Spark engine (local[2]) against the DuckDB engine on the same data and the same model.
+
+Both engines must give identical standardised values, clusters and golden attribute values;
+a Spark run's output must load into DuckDB and be served; steward decisions and an earlier
+run's golden ids must carry over.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from api.settings import ApiSettings
+from mdm.errors import EngineUnavailableError
+from mdm.load import load_run
+from mdm.pipeline import reconcile
+from mdm.spark.session import find_java
+from mdm.store import database, exports
+from tests.api.conftest import make_keys
+from tests.conftest import TODAY
+
+pytestmark = pytest.mark.xdist_group("spark")  # one worker, one Spark session
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    from mdm.spark.session import spark_session
+
+    session = spark_session("local[2]")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def sources(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small sample with its billing extract as Parquet (typed columns), so all three formats are read."""
+    folder = tmp_path_factory.mktemp("spark-sources")
+    for f in small_sample.iterdir():
+        shutil.copy(f, folder / f.name)
+    skip_broken = pacsv.ParseOptions(invalid_row_handler=lambda row: "skip")  # broken rows stay in the CSVs
+    pq.write_table(pacsv.read_csv(folder / "billing.csv", parse_options=skip_broken), folder / "billing.parquet")
+    config = yaml.safe_load((folder / "sources.yaml").read_text())
+    for source in config["sources"]:
+        if source["name"] == "billing":
+            source["path"], source["format"] = "billing.parquet", "parquet"
+    (folder / "sources.yaml").write_text(yaml.safe_dump(config))
+    return folder / "sources.yaml"
+
+
+@pytest.fixture(scope="module")
+def engines(sources: Path, spark: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Any]:
+    """The DuckDB engine's database, and the Spark engine's output made with the DuckDB model."""
+    from mdm.spark.engine import reconcile_spark
+
+    tmp = tmp_path_factory.mktemp("engines")
+    db = tmp / "duckdb.duckdb"
+    reconcile(sources, db, today=TODAY)
+    con = database.connect(db, read_only=True)
+    try:
+        exports.export_model(con, tmp / "model.json")
+    finally:
+        con.close()
+    out = tmp / "spark-out"
+    report = reconcile_spark(sources, str(out), model_path=tmp / "model.json", today=TODAY, spark=spark)
+    return db, out, report
+
+
+def _duckdb(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def _spark_out(out: Path, table: str, columns: str, tail: str = "") -> list[tuple[Any, ...]]:
+    return duckdb.sql(f"SELECT {columns} FROM read_parquet('{out}/{table}/*.parquet') {tail}").fetchall()
+
+
+def _clusters(rows: list[tuple[str, str]]) -> dict[frozenset[str], str]:
+    members: dict[str, set[str]] = {}
+    for key, golden_id in rows:
+        members.setdefault(golden_id, set()).add(key)
+    return {frozenset(m): g for g, m in members.items()}
+
+
+def test_identical_standardised_values(engines: tuple[Path, Path, Any]) -> None:
+    db, out, _ = engines
+    columns = "* EXCLUDE (updated_at), CAST(updated_at AS VARCHAR)"
+    duck = {r[0]: r for r in _duckdb(db, f"SELECT {columns} FROM std_records")}
+    spark = {r[0]: r for r in _spark_out(out, "std_records", columns)}
+    assert len(duck) > 500
+    assert spark == duck
+
+
+def test_every_row_accounted_for_in_both(engines: tuple[Path, Path, Any]) -> None:
+    db, out, report = engines
+    duck = _duckdb(db, "SELECT source, row_number, source_id FROM quarantine ORDER BY ALL")
+    spark = _spark_out(out, "quarantine", "source, row_number, source_id", "ORDER BY ALL")
+    assert duck and spark == duck
+    for counts in report.sources.values():
+        assert counts.read == counts.accepted + counts.quarantined > 0
+
+
+def test_identical_pairs_and_clusters(engines: tuple[Path, Path, Any]) -> None:
+    db, out, _ = engines
+    columns = "record_key_l, record_key_r, outcome, round(match_probability, 9)"
+    assert _spark_out(out, "pairs", columns, "ORDER BY ALL") == _duckdb(db, f"SELECT {columns} FROM pairs ORDER BY ALL")
+    duck = _clusters(_duckdb(db, "SELECT record_key, golden_id FROM xref"))
+    spark = _clusters(_spark_out(out, "xref", "record_key, golden_id"))
+    assert any(len(m) > 2 for m in duck)
+    assert set(spark) == set(duck)
+
+
+def test_identical_golden_attributes_and_lineage(engines: tuple[Path, Path, Any]) -> None:
+    db, out, _ = engines
+    duck_clusters = _clusters(_duckdb(db, "SELECT record_key, golden_id FROM xref"))
+    spark_clusters = _clusters(_spark_out(out, "xref", "record_key, golden_id"))
+    duck = dict(_duckdb(db, "SELECT golden_id, CAST(attributes AS VARCHAR) FROM golden_records"))
+    spark = dict(_spark_out(out, "golden_records", "golden_id, attributes"))
+    duck_lineage = _duckdb(db, "SELECT golden_id, attribute, position, value, source, source_id, rule"
+                               " FROM golden_lineage")
+    spark_lineage = _spark_out(out, "golden_lineage", "golden_id, attribute, position, value, source, source_id, rule")
+    by_members = {}
+    for rows, clusters in ((duck_lineage, duck_clusters), (spark_lineage, spark_clusters)):
+        ids = {g: m for m, g in clusters.items()}
+        by_members[id(clusters)] = sorted((sorted(ids[g]), *rest) for g, *rest in rows)
+    for members, golden_id in duck_clusters.items():
+        assert json.loads(spark[spark_clusters[members]]) == json.loads(duck[golden_id])
+    assert by_members[id(spark_clusters)] == by_members[id(duck_clusters)]
+
+
+def test_loaded_output_is_served(engines: tuple[Path, Path, Any], tmp_path: Path) -> None:
+    db, out, report = engines
+    served = tmp_path / "served.duckdb"
+    loaded = load_run(served, out)
+    assert loaded["run_id"] == report.run_id
+    source, source_id, golden_id = _spark_out(out, "xref", "source, source_id, golden_id", "LIMIT 1")[0]
+    attributes = json.loads(dict(_spark_out(out, "golden_records", "golden_id, attributes"))[golden_id])
+    made = make_keys(served)
+    with TestClient(create_app(ApiSettings(db_path=served))) as client:
+        headers = {"Authorization": f"Bearer {made['reader_pii']}"}
+        r = client.get(f"/xref/{source}/{source_id}", headers=headers)
+        assert r.status_code == 200, r.text
+        assert r.json()["golden_id"] == golden_id
+        assert r.json()["golden_record"]["attributes"] == attributes
+        runs = client.get("/runs", headers={"Authorization": f"Bearer {made['admin']}"}).json()
+    assert [(run["run_id"], run["status"]) for run in runs["data"]] == [(report.run_id, "succeeded")]
+    with pytest.raises(Exception, match="already in"):
+        load_run(served, out)
+
+
+def test_decisions_and_previous_ids_carry_over(engines: tuple[Path, Path, Any], spark: Any, sources: Path,
+                                               tmp_path: Path) -> None:
+    from mdm.spark.engine import reconcile_spark
+
+    _, out, _ = engines
+    clusters = _clusters(_spark_out(out, "xref", "record_key, golden_id"))
+    pair = sorted(next(m for m in clusters if len(m) == 2))
+    decisions = tmp_path / "decisions.csv"
+    decisions.write_text(f"kind,record_key_l,record_key_r,decision_id\ncannot_link,{pair[0]},{pair[1]},D1\n")
+    again = tmp_path / "again"
+    report = reconcile_spark(sources, str(again), model_path=out / "model", previous=str(out),
+                             decisions_path=str(decisions), today=TODAY, spark=spark)
+    after = _clusters(_spark_out(again, "xref", "record_key, golden_id"))
+    assert frozenset(pair) not in after
+    assert {frozenset([pair[0]]), frozenset([pair[1]])} <= set(after)
+    kept = [m for m in clusters if m in after]
+    assert len(kept) == len(clusters) - 1
+    assert all(after[m] == clusters[m] for m in kept)  # golden ids are stable
+    assert report.decisions_applied == 1
+    assert report.golden_changes.get("split") == 1
+
+
+def test_a_model_for_other_rules_is_refused(engines: tuple[Path, Path, Any], sources: Path, tmp_path: Path) -> None:
+    from mdm.errors import ModelError
+    from mdm.spark.engine import reconcile_spark
+
+    _, out, _ = engines
+    stored = json.loads(next((out / "model").glob("part-*")).read_text())
+    stored["fingerprint"] = "other"
+    (tmp_path / "model.json").write_text(json.dumps(stored))
+    with pytest.raises(ModelError, match="other matching rules"):
+        reconcile_spark(sources, str(tmp_path / "never"), model_path=tmp_path / "model.json")
+
+
+def test_missing_java_is_named() -> None:
+    with pytest.raises(EngineUnavailableError, match="Java 17 or newer.*JAVA_HOME=/nonexistent"):
+        find_java({"JAVA_HOME": "/nonexistent", "PATH": ""})
+    with pytest.raises(EngineUnavailableError, match="none was found on PATH"):
+        find_java({"PATH": "/nonexistent"})
+
+
+def test_missing_pyspark_is_named() -> None:
+    code = (
+        "import sys; sys.modules['pyspark'] = None\n"
+        "from mdm.spark.session import spark_session\n"
+        "try:\n    spark_session('local[1]')\nexcept Exception as e:\n    print(type(e).__name__, e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout
+    assert "EngineUnavailableError" in out and "pip install 'mdm-customer[spark]'" in out
