@@ -4,9 +4,9 @@ PYTHON ?= .venv/bin/python
 SCALE ?= 100000 1000000
 WORK ?= /tmp/mdm-scale
 
-.PHONY: bench bench-accuracy bench-scale bench-serve test
+.PHONY: bench bench-accuracy bench-scale bench-spark bench-serve test
 
-bench: bench-accuracy bench-scale bench-serve
+bench: bench-accuracy bench-scale bench-spark bench-serve
 	$(PYTHON) bench/report.py
 
 bench-accuracy:
@@ -14,6 +14,10 @@ bench-accuracy:
 
 bench-scale:
 	$(PYTHON) bench/scale.py --records $(SCALE) --workdir $(WORK)
+
+# The Spark engine (local[2]) on the scale run's extracts, with the DuckDB run's model.
+bench-spark:
+	$(PYTHON) bench/spark_scale.py --records $(SCALE) --workdir $(WORK)
 
 # Real-time latency on the largest database the scale run made (copied: the benchmark writes).
 bench-serve:

@@ -93,6 +93,9 @@ def reconcile_cmd(
     spark_master: Annotated[
         str | None, typer.Option("--spark-master", help="Spark master URL (default: spark-submit's, else local).")
     ] = None,
+    spark_conf: Annotated[
+        list[str] | None, typer.Option("--spark-conf", help="A Spark setting KEY=VALUE (repeatable).")
+    ] = None,
     model: Annotated[
         Path | None, typer.Option("--model", help="Model JSON from `mdm export model` (engine spark; default: train).")
     ] = None,
@@ -104,11 +107,11 @@ def reconcile_cmd(
     ] = None,
 ) -> None:
     """Run a full batch reconciliation: read, standardise, link, cluster, build golden records."""
-    spark_only = {"--out": out, "--spark-master": spark_master, "--model": model, "--decisions": decisions,
-                  "--previous": previous}
+    spark_only = {"--out": out, "--spark-master": spark_master, "--spark-conf": spark_conf, "--model": model,
+                  "--decisions": decisions, "--previous": previous}
     try:
         if engine == "duckdb":
-            given = [k for k, v in spark_only.items() if v is not None]
+            given = [k for k, v in spark_only.items() if v not in (None, [])]
             if given or db is None:
                 raise ConfigError(
                     f"engine duckdb: {', '.join(given)} belong(s) to --engine spark" if given else
@@ -120,9 +123,12 @@ def reconcile_cmd(
                 raise ConfigError("engine spark writes to --out (not --db) and trains unless given --model")
             from mdm.spark.engine import reconcile_spark
 
+            conf = dict(item.split("=", 1) for item in spark_conf or [] if "=" in item)
+            if len(conf) != len(spark_conf or []):
+                raise ConfigError("--spark-conf takes KEY=VALUE, e.g. --spark-conf spark.driver.memory=8g")
             report = reconcile_spark(
-                sources, out, rules_path=rules, master=spark_master, model_path=model, decisions_path=decisions,
-                previous=previous, progress=_progress,
+                sources, out, rules_path=rules, master=spark_master, spark_conf=conf, model_path=model,
+                decisions_path=decisions, previous=previous, progress=_progress,
             )
         else:
             raise ConfigError(f"--engine must be duckdb or spark, not {engine!r}")

@@ -3,8 +3,7 @@
 Each comparison *kind* has fixed, documented levels over the standardised columns. Level
 conditions are written in DuckDB's SQL dialect and marked as such, so Splink translates them
 for another backend (Spark) with sqlglot. Only the names of the fuzzy-matching functions
-differ by backend (Splink's Spark jar registers ``jaro_winkler``), so they are looked up per
-dialect; list functions are spelt the way sqlglot carries over (``array_intersect``, not
+differ by backend, so they are looked up per dialect; list functions are spelt the way sqlglot carries over (``array_intersect``, not
 ``list_intersect``).
 """
 
@@ -34,7 +33,10 @@ class _Functions:
     @classmethod
     def of(cls, dialect: str) -> _Functions:
         d = SplinkDialect.from_string(dialect)
-        return cls(d.jaro_winkler_function_name, d.damerau_levenshtein_function_name)
+        # On Spark, DuckDB's Jaro-Winkler as registered by the Spark engine (mdm/spark/
+        # similarity.py): Splink's jar computes another value on long strings.
+        jaro_winkler = "mdm_jaro_winkler" if dialect == "spark" else d.jaro_winkler_function_name
+        return cls(jaro_winkler, d.damerau_levenshtein_function_name)
 
 
 def _level(sql: str, label: str, *, tf: str | None = None) -> cll.CustomLevel:
@@ -65,7 +67,9 @@ def _r(column: str) -> str:
 
 
 def _jw(fn: _Functions, column: str) -> str:
-    return f"{fn.jaro_winkler}({_l(column)}, {_r(column)})"
+    # Rounded: implementations differ in the last bits (0.92 vs 0.9199999999999999), which
+    # must not decide a level's threshold differently on two backends.
+    return f"round({fn.jaro_winkler}({_l(column)}, {_r(column)}), 9)"
 
 
 def _two_thresholds(spec: ComparisonSpec, default: tuple[float, float]) -> tuple[float, float]:

@@ -110,6 +110,7 @@ def reconcile_spark(
     *,
     rules_path: str | Path | None = None,
     master: str | None = None,
+    spark_conf: dict[str, str] | None = None,
     model_path: str | Path | None = None,
     decisions_path: str | None = None,
     previous: str | None = None,
@@ -124,7 +125,7 @@ def reconcile_spark(
     model = read_model(model_path) if model_path else None
     if model is not None and model.fingerprint != matching_fingerprint(spec):
         raise ModelError(f"{model_path}: the model was trained for other matching rules; train a new one")
-    spark = spark or spark_session(master)
+    spark = spark or spark_session(master, conf=spark_conf)
     report = RunReport(run_id=new_run_id())
     started_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     stages = _Stages(report, progress)

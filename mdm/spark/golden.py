@@ -1,7 +1,8 @@
 """Golden records on Spark: survivorship per cluster in Python workers, the rest as joins.
 
 Each cluster's attributes and lineage come from :func:`mdm.golden.survive`, the function the
-DuckDB engine uses, applied per golden id with ``applyInArrow``; ids are carried over from the
+DuckDB engine uses, applied to each golden id's members in Python workers (``mapInArrow``
+over partitions sorted by golden id); ids are carried over from the
 previous run's output by :func:`mdm.golden.assign_ids` on the driver (it needs only record keys).
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,20 +47,36 @@ class SparkGolden:
 
 
 def _survivor(attributes: Mapping[str, AttributeSpec]) -> Any:
-    def survive(table: pa.Table) -> pa.Table:
-        rows = table.to_pylist()
+    """Member rows sorted by golden id (within a partition) -> one SURVIVED row per golden id.
+
+    One call handles a whole partition, batch by batch: a group that continues into the next
+    batch is carried over, so each cluster is seen whole.
+    """
+
+    def one(rows: list[dict[str, Any]]) -> dict[str, Any]:
         values, lineage = golden.survive(attributes, rows)
-        return pa.Table.from_pylist(
-            [{
-                "golden_id": rows[0]["golden_id"],
-                "attributes": json.dumps(values, ensure_ascii=False),
-                "record_count": len(rows),
-                "sources": sorted({r["source"] for r in rows}),
-                "split": any(r["had_previous"] for r in rows),
-                "lineage": [dict(zip(_LINEAGE.names, entry, strict=True)) for entry in lineage],
-            }],
-            schema=SURVIVED,
-        )
+        return {
+            "golden_id": rows[0]["golden_id"],
+            "attributes": json.dumps(values, ensure_ascii=False),
+            "record_count": len(rows),
+            "sources": sorted({r["source"] for r in rows}),
+            "split": any(r["had_previous"] for r in rows),
+            "lineage": [dict(zip(_LINEAGE.names, entry, strict=True)) for entry in lineage],
+        }
+
+    def survive(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        group: list[dict[str, Any]] = []
+        for batch in batches:
+            out = []
+            for row in batch.to_pylist():
+                if group and row["golden_id"] != group[0]["golden_id"]:
+                    out.append(one(group))
+                    group = []
+                group.append(row)
+            if out:
+                yield pa.RecordBatch.from_pylist(out, schema=SURVIVED)
+        if group:
+            yield pa.RecordBatch.from_pylist([one(group)], schema=SURVIVED)
 
     return survive
 
@@ -88,8 +105,9 @@ def build(
     }))
     survived = (
         std.join(members, "record_key")
-        .groupBy("golden_id")
-        .applyInArrow(_survivor(attributes), spark_schema(SURVIVED))
+        .repartition("golden_id")
+        .sortWithinPartitions("golden_id", "record_key")
+        .mapInArrow(_survivor(attributes), spark_schema(SURVIVED))
         .persist()
     )
     ts = F.lit(now).cast("timestamp_ntz")

@@ -57,9 +57,12 @@ def _local_partitions(master: str | None) -> int | None:
     return 4 * cores
 
 
-def spark_session(master: str | None = None, *, shuffle_partitions: int | None = None) -> Any:
+def spark_session(
+    master: str | None = None, *, conf: dict[str, str] | None = None, shuffle_partitions: int | None = None
+) -> Any:
     """A SparkSession with Splink's similarity functions, for ``master`` (None: whatever
-    ``spark-submit`` or the Spark defaults say, else local with every core)."""
+    ``spark-submit`` or the Spark defaults say, else local with every core); ``conf`` adds
+    Spark settings (``spark.driver.memory``, say)."""
     try:
         from pyspark.sql import SparkSession
     except ImportError:
@@ -78,8 +81,10 @@ def spark_session(master: str | None = None, *, shuffle_partitions: int | None =
     )
     if master:
         builder = builder.master(master)
+    for key, value in (conf or {}).items():
+        builder = builder.config(key, value)
     shuffle_partitions = shuffle_partitions or _local_partitions(master)
-    if shuffle_partitions:
+    if shuffle_partitions and "spark.sql.shuffle.partitions" not in (conf or {}):
         builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions))
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")

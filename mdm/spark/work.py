@@ -9,6 +9,7 @@ import sqlglot
 from splink.backends.spark import SparkAPI
 from splink.internals.database_api import DatabaseAPI
 
+from mdm.spark import similarity
 from mdm.store.work import WorkDB
 
 
@@ -20,6 +21,7 @@ class SparkWorkDB(WorkDB):
     def __init__(self, spark: Any) -> None:
         self.spark = spark
         self._api: SparkAPI | None = None
+        similarity.register(spark)
 
     def render(self, sql: str) -> str:
         return sqlglot.transpile(sql, read="duckdb", write="spark")[0]
