@@ -12,9 +12,12 @@ import datetime as dt
 import json
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
+import pyarrow as pa
 
 from matching_rules import AttributeSpec
 from mdm.survivorship import Candidate, choose
@@ -176,8 +179,29 @@ def lineage_rows(golden_id: str, lineage: Sequence[tuple[str, int, str, str, str
     ]
 
 
+def consecutive_groups(rows: Iterable[dict[str, Any]], key: str) -> Iterator[list[dict[str, Any]]]:
+    """Runs of rows with the same ``key`` (rows sorted by it): each cluster's members, streamed."""
+    group: list[dict[str, Any]] = []
+    for row in rows:
+        if group and row[key] != group[0][key]:
+            yield group
+            group = []
+        group.append(row)
+    if group:
+        yield group
+
+
+def _by_cluster(std: pa.Table, clusters: list[int]) -> Iterator[list[dict[str, Any]]]:
+    """The std rows of each cluster, a batch of rows at a time (never all of them as dicts)."""
+    order = np.argsort(np.asarray(clusters, dtype=np.int64), kind="stable")
+    ordered = std.take(pa.array(order)).append_column(
+        "__cluster", pa.array(np.asarray(clusters, dtype=np.int64)[order]))
+    rows = (row for batch in ordered.to_batches(max_chunksize=20_000) for row in batch.to_pylist())
+    return consecutive_groups(rows, "__cluster")
+
+
 def build_golden(
-    rows: Sequence[Mapping[str, Any]],
+    std: pa.Table,
     assignment: Mapping[str, int],
     attributes: Mapping[str, AttributeSpec],
     *,
@@ -186,13 +210,13 @@ def build_golden(
     previous_xref: Mapping[str, str],
     previous: Mapping[str, PreviousGolden],
 ) -> GoldenBuild:
-    """Golden records, lineage and xref for the clustered standardised records."""
-    members: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
-    for row in rows:
-        members[assignment[row["record_key"]]].append(row)
-    ids, retired = assign_ids(
-        {c: [r["record_key"] for r in ms] for c, ms in members.items()}, previous_xref
-    )
+    """Golden records, lineage and xref for the clustered standardised records (std_records rows)."""
+    keys = std["record_key"].to_pylist()
+    clusters = [assignment[k] for k in keys]
+    member_keys: dict[int, list[str]] = defaultdict(list)
+    for key, c in zip(keys, clusters, strict=True):
+        member_keys[c].append(key)
+    ids, retired = assign_ids(member_keys, previous_xref)
     golden: list[dict[str, Any]] = []
     history: list[dict[str, Any]] = []
     lineage: dict[str, list[Any]] = {c: [] for c in ("golden_id", "attribute", "position", "value", "source",
@@ -206,8 +230,8 @@ def build_golden(
             history.append({"golden_id": gid, "changed_at": now, "change": change, "cause": "run",
                             "cause_id": run_id, "actor": None, "members": n, "before": before, "after": after})
 
-    for c, ms in members.items():
-        gid = ids[c]
+    for ms in _by_cluster(std, clusters):
+        gid = ids[ms[0]["__cluster"]]
         values, lin = survive(attributes, ms)
         prev = previous.get(gid)
         if prev is None:
@@ -236,5 +260,5 @@ def build_golden(
                        run_id=run_id, merged_into=home, retired_attributes=prev.attributes if prev else None)
         )
         log(gid, "merged" if home else "retired", 0, prev.attributes if prev else None, None)
-    counts["active"] = len(members)
+    counts["active"] = len(member_keys)
     return GoldenBuild(golden, lineage, xref, dict(counts), history)

@@ -13,7 +13,7 @@ import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +29,7 @@ from mdm.errors import ConfigError, MDMError, RunFailedError
 from mdm.ingest import Ingested, Quarantined, SourceCounts, ingest, merge_posted
 from mdm.linking import model as linking
 from mdm.sources import SourcesConfig, load_sources, sources_to_json
-from mdm.standardise.batch import standardise_all
+from mdm.standardise.batch import standardise_chunks
 from mdm.store import database, documents, models, records, results, runs
 from mdm.store import stewardship as steward_sql
 from mdm.store import work as work_sql
@@ -113,8 +113,8 @@ def load_rules_checked(rules_path: Path | None) -> RulesSpec:
         raise ConfigError(str(e)) from e
 
 
-class _Stages:
-    """Times each stage and reports it to the caller's progress callback."""
+class Stages:
+    """Times each stage and reports it to the caller's progress callback (both engines)."""
 
     def __init__(self, report: RunReport, progress: Progress | None) -> None:
         self.report = report
@@ -131,30 +131,40 @@ class _Stages:
         logger.info("run %s: %s took %.2fs", self.report.run_id, name, seconds)
 
 
-def _standardise(ingested: Ingested, today: dt.date, run_id: str) -> tuple[list[dict[str, Any]], pa.Table]:
-    """Standardised rows and the raw source_records table; a record whose standardisation
-    fails is quarantined, not lost."""
-    std_rows = []
-    raw: dict[str, list[Any]] = {c: [] for c in ("record_key", "source", "source_id", "row_number", "raw")}
+def _standardise(ingested: Ingested, today: dt.date, run_id: str) -> tuple[pa.Table, pa.Table]:
+    """The std_records and source_records tables; a record whose standardisation fails is
+    quarantined, not lost. Rows become Arrow columns a chunk at a time: a million records as
+    Python dicts would take gigabytes."""
+    std_parts, raw_parts = [], []
     records = ingested.accepted
-    for i, std, raw_text, error in standardise_all(records, today):
-        rec = records[i]
-        if std is None:
-            ingested.quarantined.append(Quarantined(rec.source.name, rec.row_number, rec.source_id, error or "", raw_text))
-            counts = ingested.counts[rec.source.name]
-            counts.accepted -= 1
-            counts.quarantined += 1
-            continue
-        std_rows.append(std)
-        for column, value in zip(
-            raw, (std["record_key"], rec.source.name, rec.source_id, rec.row_number, raw_text), strict=True
-        ):
-            raw[column].append(value)
-    # The raw values live on as JSON: let the parsed copies go (for a million records, gigabytes).
+    loaded_at = database.now()
+    for chunk in standardise_chunks(records, today):
+        std_rows = []
+        raw: dict[str, list[Any]] = {c: [] for c in ("record_key", "source", "source_id", "row_number", "raw")}
+        for i, std, raw_text, error in chunk:
+            rec = records[i]
+            if std is None:
+                ingested.quarantined.append(
+                    Quarantined(rec.source.name, rec.row_number, rec.source_id, error or "", raw_text))
+                counts = ingested.counts[rec.source.name]
+                counts.accepted -= 1
+                counts.quarantined += 1
+                continue
+            std_rows.append(std)
+            for column, value in zip(
+                raw, (std["record_key"], rec.source.name, rec.source_id, rec.row_number, raw_text), strict=True
+            ):
+                raw[column].append(value)
+        n = len(std_rows)
+        raw["run_id"], raw["loaded_at"] = [run_id] * n, [loaded_at] * n  # row_number None: posted via the API
+        std_parts.append(to_arrow("std_records", std_rows))
+        raw_parts.append(pa.Table.from_pydict(raw, schema=SCHEMAS["source_records"]))
+    # The raw values live on as JSON: let the parsed copies go.
     ingested.accepted = []
-    n = len(std_rows)
-    raw["run_id"], raw["loaded_at"] = [run_id] * n, [database.now()] * n  # row_number None: posted via the API
-    return std_rows, pa.Table.from_pydict(raw, schema=SCHEMAS["source_records"])
+    return (
+        pa.concat_tables(std_parts) if std_parts else SCHEMAS["std_records"].empty_table(),
+        pa.concat_tables(raw_parts) if raw_parts else SCHEMAS["source_records"].empty_table(),
+    )
 
 
 def _choose_model(
@@ -233,7 +243,7 @@ def _run(
     today: dt.date,
     publish: PublishHooks,
 ) -> None:
-    stages = _Stages(report, progress)
+    stages = Stages(report, progress)
     spec = rules.matching
     run_id = report.run_id
 
@@ -242,28 +252,18 @@ def _run(
         ingested = ingest(sources.sources)
         report.posted_unknown_source = merge_posted(ingested, sources.sources, records.posted_records(con))
     with stages.stage("standardise"):
-        std_rows, source_records = _standardise(ingested, today, run_id)
+        std_table, source_records = _standardise(ingested, today, run_id)
         report.sources = ingested.counts
-        report.records = len(std_rows)
-        std_table = to_arrow("std_records", std_rows)
+        report.records = std_table.num_rows
 
     with work_sql.work_database() as work:
         work_sql.load_std_records(work, std_table, spec.blocking_rules())
         model, reason = _choose_model(con, rules, retrain)
-        with stages.stage("train"):
-            if model is None:
-                model = linking.train(work, spec, model_id=f"model-{run_id}")
-                report.retrained, report.train_reason = True, reason
-        report.model_id = model.model_id
-        with stages.stage("predict"):
-            pairs = linking.predict(work, model, spec)
-            term_frequencies = work_sql.term_frequencies(work, linking.tf_columns(model.settings))
-    report.pairs_scored = pairs.num_rows
-    pairs = pairs.append_column("run_id", pa.array([run_id] * pairs.num_rows, pa.string()))
+        model, pairs, term_frequencies = train_and_score(work, spec, model, reason, report, stages)
 
     with stages.stage("cluster"):
         clustered = cluster_pairs(
-            [r["record_key"] for r in std_rows], record_identifiers(std_rows), pairs, spec,
+            std_table["record_key"].to_pylist(), record_identifiers(std_table), pairs, spec,
             steward_sql.active_constraints(con), run_id,
         )
         clustered.report_to(report)
@@ -275,7 +275,7 @@ def _run(
             for gid, attrs, created, updated in results.previous_golden(con)
         }
         build = golden.build_golden(
-            std_rows,
+            std_table,
             result.assignment,
             rules.attributes(),
             run_id=run_id,
@@ -322,15 +322,38 @@ def _run(
             publish.after(report)
 
 
-def record_identifiers(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, str | None]]:
+def train_and_score(
+    work: work_sql.WorkDB,
+    spec: MatchingSpec,
+    model: linking.Model | None,
+    train_reason: str | None,
+    report: RunReport,
+    stages: Stages,
+) -> tuple[linking.Model, pa.Table, pa.Table]:
+    """Train a model when none is given, then score the blocked pairs: (model, pairs with the
+    run id, term frequencies). Both engines link with this, each in its own work database."""
+    with stages.stage("train"):
+        if model is None:
+            model = linking.train(work, spec, model_id=f"model-{report.run_id}")
+            report.retrained, report.train_reason = True, train_reason
+    report.model_id = model.model_id
+    with stages.stage("predict"):
+        pairs = linking.predict(work, model, spec)
+        term_frequencies = work_sql.term_frequencies(work, linking.tf_columns(model.settings))
+    report.pairs_scored = pairs.num_rows
+    pairs = pairs.append_column("run_id", pa.array([report.run_id] * pairs.num_rows, pa.string()))
+    return model, pairs, term_frequencies
+
+
+def record_identifiers(std: pa.Table) -> dict[str, dict[str, str | None]]:
     """Each record's identifiers, as clustering compares them (dates as ISO text)."""
+    dates = [d.isoformat() if d else None for d in std["date_of_birth"].to_pylist()]
     return {
-        r["record_key"]: {
-            "date_of_birth": r["date_of_birth"].isoformat() if r["date_of_birth"] else None,
-            "national_id": r["national_id"],
-            "tax_id": r["tax_id"],
-        }
-        for r in rows
+        key: {"date_of_birth": dob, "national_id": nid, "tax_id": tax}
+        for key, dob, nid, tax in zip(
+            std["record_key"].to_pylist(), dates, std["national_id"].to_pylist(), std["tax_id"].to_pylist(),
+            strict=True,
+        )
     }
 
 

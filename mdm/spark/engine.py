@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +26,12 @@ from mdm.load import MODEL, REPORT, read_text_dataset
 from mdm.pipeline import (
     Progress,
     RunReport,
+    Stages,
     cluster_pairs,
     load_rules_checked,
     new_run_id,
     record_identifiers,
+    train_and_score,
 )
 from mdm.sources import load_sources, sources_to_json
 from mdm.spark import golden as spark_golden
@@ -90,20 +89,6 @@ def _require_complete(spark: Any, folder: str) -> None:
         raise ConfigError(f"{folder}: not the output of a complete Spark run (no {REPORT})") from e
 
 
-class _Stages:
-    def __init__(self, report: RunReport, progress: Progress | None) -> None:
-        self.report, self.progress = report, progress or (lambda stage, msg: None)
-
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        self.progress(name, "started")
-        start = time.perf_counter()
-        yield
-        seconds = time.perf_counter() - start
-        self.report.stage_seconds[name] = round(seconds, 3)
-        self.progress(name, f"done in {seconds:.2f}s")
-
-
 def reconcile_spark(
     sources_path: str | Path,
     out: str,
@@ -128,7 +113,7 @@ def reconcile_spark(
     spark = spark or spark_session(master, conf=spark_conf)
     report = RunReport(run_id=new_run_id())
     started_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    stages = _Stages(report, progress)
+    stages = Stages(report, progress)
     run_id = report.run_id
 
     with stages.stage("read"):
@@ -142,21 +127,12 @@ def reconcile_spark(
     work = SparkWorkDB(spark)
     std.createOrReplaceTempView(work_sql.STD_TABLE)
     work.create_table(work_sql.INPUT_TABLE, work_sql.input_sql(spec.blocking_rules()))
-    with stages.stage("train"):
-        if model is None:
-            model = linking.train(work, spec, model_id=f"model-{run_id}")
-            report.retrained, report.train_reason = True, "no model given (--model)"
-    report.model_id = model.model_id
-    with stages.stage("predict"):
-        pairs = linking.predict(work, model, spec)
-        term_frequencies = work_sql.term_frequencies(work, linking.tf_columns(model.settings))
-    report.pairs_scored = pairs.num_rows
-    pairs = pairs.append_column("run_id", pa.array([run_id] * pairs.num_rows, pa.string()))
+    model, pairs, term_frequencies = train_and_score(work, spec, model, "no model given (--model)", report, stages)
 
     with stages.stage("cluster"):
-        ids = std.select("record_key", "date_of_birth", "national_id", "tax_id").toArrow().to_pylist()
+        ids = std.select("record_key", "date_of_birth", "national_id", "tax_id").toArrow()
         clustered = cluster_pairs(
-            [r["record_key"] for r in ids], record_identifiers(ids), pairs, spec, constraints, run_id
+            ids["record_key"].to_pylist(), record_identifiers(ids), pairs, spec, constraints, run_id
         )
         clustered.report_to(report)
 

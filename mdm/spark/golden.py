@@ -49,8 +49,8 @@ class SparkGolden:
 def _survivor(attributes: Mapping[str, AttributeSpec]) -> Any:
     """Member rows sorted by golden id (within a partition) -> one SURVIVED row per golden id.
 
-    One call handles a whole partition, batch by batch: a group that continues into the next
-    batch is carried over, so each cluster is seen whole.
+    One call handles a whole partition as a stream of rows, so a cluster whose rows span two
+    Arrow batches is still seen whole.
     """
 
     def one(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -65,18 +65,15 @@ def _survivor(attributes: Mapping[str, AttributeSpec]) -> Any:
         }
 
     def survive(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        group: list[dict[str, Any]] = []
-        for batch in batches:
-            out = []
-            for row in batch.to_pylist():
-                if group and row["golden_id"] != group[0]["golden_id"]:
-                    out.append(one(group))
-                    group = []
-                group.append(row)
-            if out:
+        rows = (row for batch in batches for row in batch.to_pylist())
+        out: list[dict[str, Any]] = []
+        for group in golden.consecutive_groups(rows, "golden_id"):
+            out.append(one(group))
+            if len(out) >= 10_000:
                 yield pa.RecordBatch.from_pylist(out, schema=SURVIVED)
-        if group:
-            yield pa.RecordBatch.from_pylist([one(group)], schema=SURVIVED)
+                out = []
+        if out:
+            yield pa.RecordBatch.from_pylist(out, schema=SURVIVED)
 
     return survive
 

@@ -15,7 +15,7 @@ import logging
 import multiprocessing
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -26,7 +26,8 @@ logger = logging.getLogger(__name__)
 
 # Below this many records one process is faster than starting workers.
 PARALLEL_FROM = 20_000
-_CHUNKS_PER_WORKER = 4
+_CHUNKS_PER_WORKER = 8
+_SERIAL_CHUNK = 50_000
 
 # What forked workers read: set by the parent just before it forks, cleared after.
 _RECORDS: Sequence[Accepted] = ()
@@ -48,23 +49,25 @@ def _standardise_range(bounds: tuple[int, int, dt.date]) -> list[Standardised]:
     return out
 
 
-def standardise_all(records: Sequence[Accepted], today: dt.date, workers: int | None = None) -> list[Standardised]:
-    """(index, standardised row or None, raw JSON, error or None) for every record, in order."""
+def standardise_chunks(
+    records: Sequence[Accepted], today: dt.date, workers: int | None = None
+) -> Iterator[list[Standardised]]:
+    """(index, standardised row or None, raw JSON, error or None) for every record, in order,
+    a chunk at a time: the caller turns each chunk into columns and lets its dicts go."""
     global _RECORDS
     workers = workers or os.cpu_count() or 1
     forkable = "fork" in multiprocessing.get_all_start_methods() and threading.current_thread() is threading.main_thread()
-    if workers < 2 or len(records) < PARALLEL_FROM or not forkable:
-        _RECORDS = records
-        try:
-            return _standardise_range((0, len(records), today))
-        finally:
-            _RECORDS = ()
-    n_chunks = workers * _CHUNKS_PER_WORKER
-    size = -(-len(records) // n_chunks)
+    parallel = workers >= 2 and len(records) >= PARALLEL_FROM and forkable
+    n_chunks = workers * _CHUNKS_PER_WORKER if parallel else -(-len(records) // _SERIAL_CHUNK)
+    size = max(1, -(-len(records) // max(n_chunks, 1)))
     bounds = [(s, min(s + size, len(records)), today) for s in range(0, len(records), size)]
     _RECORDS = records
     try:
+        if not parallel:
+            for b in bounds:
+                yield _standardise_range(b)
+            return
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            return [item for chunk in pool.map(_standardise_range, bounds) for item in chunk]
+            yield from pool.map(_standardise_range, bounds)
     finally:
         _RECORDS = ()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import chain
+
 from mdm.ingest import ingest
 from mdm.sources import load_sources
 from mdm.standardise import batch
@@ -10,9 +12,9 @@ from tests.conftest import TODAY
 
 def test_workers_give_the_same_rows_in_the_same_order(small_sample, monkeypatch):  # type: ignore[no-untyped-def]
     records = ingest(load_sources(small_sample / "sources.yaml").sources).accepted
-    one = batch.standardise_all(records, TODAY, workers=1)
+    one = list(chain.from_iterable(batch.standardise_chunks(records, TODAY, workers=1)))
     monkeypatch.setattr(batch, "PARALLEL_FROM", 0)
-    two = batch.standardise_all(records, TODAY, workers=2)
+    two = list(chain.from_iterable(batch.standardise_chunks(records, TODAY, workers=2)))
     assert [i for i, *_ in two] == list(range(len(records)))
     assert two == one
     assert all(error is None for *_, error in one)
@@ -30,7 +32,9 @@ def test_no_fork_outside_the_main_thread(small_sample, monkeypatch):  # type: ig
 
     monkeypatch.setattr(batch, "ProcessPoolExecutor", no_pool)
     out: list = []
-    thread = threading.Thread(target=lambda: out.append(batch.standardise_all(records, TODAY, workers=2)))
+    thread = threading.Thread(
+        target=lambda: out.append(list(chain.from_iterable(batch.standardise_chunks(records, TODAY, workers=2))))
+    )
     thread.start()
     thread.join()
     assert len(out) == 1 and len(out[0]) == len(records)
