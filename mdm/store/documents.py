@@ -128,10 +128,20 @@ def refresh(con: duckdb.DuckDBPyConnection, attribute_fields: Mapping[str, str])
     params.update({"cc1": _CODES[1], "cc2": _CODES[2], "cc3": _CODES[3],
                    "email_attrs": [a for a, k in attribute_fields.items() if k == "email"],
                    "phone_attrs": [a for a, k in attribute_fields.items() if k == "phone"]})
-    con.execute(_refresh_sql(masked_attributes), params)
+    # A slice of the golden records at a time: building every document in one statement holds
+    # all of them (and their lineage and members) in memory at once, gigabytes at a million.
+    (total,) = con.execute("SELECT count(*) FROM golden_records").fetchall()[0]
+    slices = max(1, -(-int(total) // _SLICE))
+    sql = _refresh_sql(masked_attributes)
+    for i in range(slices):
+        con.execute(sql, {**params, "slices": slices, "slice": i})
+
+
+_SLICE = 100_000  # golden records per statement
 
 
 def _refresh_sql(masked_attributes: str) -> str:
+    in_slice = "hash({id}) % $slices = $slice"
     return f"""
     WITH lin_entries AS (
         SELECT l.golden_id, l.attribute,
@@ -140,6 +150,7 @@ def _refresh_sql(masked_attributes: str) -> str:
             to_json(list({{'value': {_lineage_value(True)}, 'source': l.source, 'source_id': l.source_id,
                           'rule': l.rule}} ORDER BY l.position)) AS masked
         FROM golden_lineage l
+        WHERE {in_slice.format(id="l.golden_id")}
         GROUP BY l.golden_id, l.attribute
     ),
     lin AS (
@@ -151,6 +162,7 @@ def _refresh_sql(masked_attributes: str) -> str:
             to_json(list({_member(False)} ORDER BY s.source, s.source_id)) AS plain,
             to_json(list({_member(True)} ORDER BY s.source, s.source_id)) AS masked
         FROM xref x JOIN std_records s ON s.record_key = x.record_key
+        WHERE {in_slice.format(id="x.golden_id")}
         GROUP BY x.golden_id
     ),
     docs AS (
@@ -158,6 +170,7 @@ def _refresh_sql(masked_attributes: str) -> str:
             {_document(True, masked_attributes)} AS document_masked
         FROM golden_records g
         LEFT JOIN lin ON lin.golden_id = g.golden_id LEFT JOIN mem ON mem.golden_id = g.golden_id
+        WHERE {in_slice.format(id="g.golden_id")}
     )
     UPDATE golden_records SET document = docs.document, document_masked = docs.document_masked
     FROM docs WHERE golden_records.golden_id = docs.golden_id
