@@ -46,19 +46,22 @@ def generate(records: int, out: Path, seed: int) -> None:
     )
 
 
-def reconcile(sources: Path, db: Path) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one ``mdm reconcile`` process."""
+def reconcile(sources: Path, db: Path) -> tuple[float, int, str | None]:
+    """Wall seconds, peak RSS (KiB) and, if it failed, why, of one ``mdm reconcile`` process."""
     for f in (db, db.with_name(db.name + ".wal")):
         f.unlink(missing_ok=True)
     mdm = Path(sys.executable).with_name("mdm")
     start = time.perf_counter()
     done = subprocess.run(
-        ["/usr/bin/time", "-f", "maxrss=%M", str(mdm), "reconcile", "--sources", str(sources), "--db", str(db)],
-        check=True, capture_output=True, text=True,
+        ["/usr/bin/time", "-f", "maxrss=%M exit=%x", str(mdm), "reconcile", "--sources", str(sources), "--db", str(db)],
+        capture_output=True, text=True,
     )
     seconds = time.perf_counter() - start
     rss = int(re.findall(r"maxrss=(\d+)", done.stderr)[-1])
-    return seconds, rss
+    lines = [line for line in done.stderr.strip().splitlines() if not line.startswith("maxrss=")]
+    signal = [line for line in lines if line.startswith("Command terminated by signal")]
+    failed = None if done.returncode == 0 else (signal or lines or ["?"])[-1]
+    return seconds, rss, failed
 
 
 def run_figures(db: Path) -> dict:
@@ -91,11 +94,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=201)
     args = parser.parse_args()
     print(f"machine: {platform.platform()}, Python {platform.python_version()}")
-    rows = []
+    rows, failures = [], []
     for n in args.records:
         folder = args.workdir / f"{n}"
         generate(n, folder, args.seed)
-        seconds, rss = reconcile(folder / "sources.yaml", folder / "mdm.duckdb")
+        seconds, rss, failed = reconcile(folder / "sources.yaml", folder / "mdm.duckdb")
+        if failed:
+            print(json.dumps({"target": n, "failed": failed, "seconds": round(seconds, 1),
+                              "peak_rss_gb": round(rss / 2**20, 2)}))
+            failures.append(f"- {n:,} records: failed after {seconds:.0f} s at peak RSS {rss / 2**20:.1f} GB: `{failed}`")
+            continue
         fig = run_figures(folder / "mdm.duckdb")
         records = fig["counts"]["records"]
         row = {"target": n, "records": records, "seconds": round(seconds, 1), "peak_rss_gb": round(rss / 2**20, 2),
@@ -121,6 +129,8 @@ def main() -> None:
               "| --- " + "| ---: " * len(rows) + "|"]
     for rule in rows[0]["blocking_pairs"]:
         lines.append(f"| {rule} | " + " | ".join(f"{r['blocking_pairs'][rule]:,}" for r in rows) + " |")
+    if failures:
+        lines += ["", "Runs that did not complete:", "", *failures]
     text = "\n".join(lines) + "\n"
     print(text)
     RESULTS.parent.mkdir(exist_ok=True)

@@ -83,10 +83,11 @@ def spark_session(
         builder = builder.master(master)
     for key, value in (conf or {}).items():
         builder = builder.config(key, value)
-    shuffle_partitions = shuffle_partitions or _local_partitions(master)
-    if shuffle_partitions and "spark.sql.shuffle.partitions" not in (conf or {}):
-        builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions))
     spark = builder.getOrCreate()
+    # The master may come from spark-submit: size shuffles once it is known, unless set.
+    partitions = shuffle_partitions or _local_partitions(spark.sparkContext.master)
+    if partitions and not spark.sparkContext.getConf().contains("spark.sql.shuffle.partitions"):
+        spark.conf.set("spark.sql.shuffle.partitions", str(partitions))
     spark.sparkContext.setLogLevel("ERROR")
     if not spark.sparkContext.getCheckpointDir():
         spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="mdm-spark-checkpoints-"))
