@@ -41,9 +41,9 @@ def load_run(db_path: str | Path, folder: str | Path, *, rules_path: str | Path 
     try:
         if runs.get_run(con, run_id) is not None:
             raise ConflictError(f"run {run_id} is already in {db_path}")
-        tables = {name: results.read_dataset(con, folder / name, SCHEMAS[name]) for name in results.REPLACED}
-        golden = results.read_dataset(con, folder / "golden_records", SCHEMAS["golden_records"])
-        review = results.read_dataset(con, folder / "review_queue", SCHEMAS["review_queue"])
+        staging = results.Staging(con)
+        for name in (*results.REPLACED, "golden_records", "review_queue"):
+            staging.put(name, results.read_dataset(con, folder / name, SCHEMAS[name]))
         history = results.read_dataset(con, folder / "golden_history", SCHEMAS["golden_history"])
         runs.start_run(con, run_id, "spark", report["sources_path"], report["rules_path"])
         runs.record_sources(con, run_id, report["sources_path"], report["sources_config"])
@@ -62,8 +62,9 @@ def load_run(db_path: str | Path, folder: str | Path, *, rules_path: str | Path 
             )
 
         try:
-            results.publish_run(con, tables=tables, golden=golden, review=review, finish=finish)
+            results.publish_run(con, staging, finish)
         except Exception as e:
+            staging.drop()
             runs.fail_run(con, run_id, f"load from {folder} failed: {e}")
             raise
         return report

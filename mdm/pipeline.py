@@ -243,6 +243,26 @@ def _run(
     today: dt.date,
     publish: PublishHooks,
 ) -> None:
+    staging = results.Staging(con)
+    try:
+        _stages(con, sources, rules, report, staging, retrain=retrain, progress=progress, today=today,
+                publish=publish)
+    finally:
+        staging.drop()  # after a publish there is nothing left; after a failure, the staged tables
+
+
+def _stages(
+    con: duckdb.DuckDBPyConnection,
+    sources: SourcesConfig,
+    rules: RulesSpec,
+    report: RunReport,
+    staging: results.Staging,
+    *,
+    retrain: bool,
+    progress: Progress | None,
+    today: dt.date,
+    publish: PublishHooks,
+) -> None:
     stages = Stages(report, progress)
     spec = rules.matching
     run_id = report.run_id
@@ -255,6 +275,8 @@ def _run(
         std_table, source_records = _standardise(ingested, today, run_id)
         report.sources = ingested.counts
         report.records = std_table.num_rows
+        staging.put("source_records", source_records)
+        del source_records
 
     with work_sql.work_database() as work:
         work_sql.load_std_records(work, std_table, spec.blocking_rules())
@@ -268,6 +290,8 @@ def _run(
         )
         clustered.report_to(report)
         result, review = clustered.result, clustered.review
+        staging.put("pairs", pairs)
+        del pairs
 
     with stages.stage("golden"):
         previous = {
@@ -292,15 +316,14 @@ def _run(
              "reason": q.reason, "raw": q.raw}
             for q in ingested.quarantined
         ]
-        tables = {
-            "source_records": source_records,
-            "std_records": std_table,
-            "quarantine": to_arrow("quarantine", quarantine_rows),
-            "pairs": pairs,
-            "xref": pa.Table.from_pydict(build.xref, schema=SCHEMAS["xref"]),
-            "golden_lineage": pa.Table.from_pydict(build.lineage, schema=SCHEMAS["golden_lineage"]),
-            "term_frequencies": term_frequencies,
-        }
+        staging.put("std_records", std_table)
+        del std_table
+        staging.put("quarantine", to_arrow("quarantine", quarantine_rows))
+        staging.put("term_frequencies", term_frequencies)
+        staging.put("xref", pa.Table.from_pydict(build.xref, schema=SCHEMAS["xref"]))
+        staging.put("golden_lineage", pa.Table.from_pydict(build.lineage, schema=SCHEMAS["golden_lineage"]))
+        staging.put("golden_records", to_arrow("golden_records", build.golden))
+        staging.put("review_queue", review)
 
         def finish(c: duckdb.DuckDBPyConnection) -> None:
             steward_sql.add_history_table(c, to_arrow("golden_history", build.history))
@@ -316,9 +339,7 @@ def _run(
             )
 
         with publish.lock:
-            results.publish_run(
-                con, tables=tables, golden=to_arrow("golden_records", build.golden), review=review, finish=finish
-            )
+            results.publish_run(con, staging, finish)
             publish.after(report)
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 
 from matching_rules import RulesSpec
-from mdm import golden
+from mdm import golden, regroup
 from mdm.clustering import conflicting_identifier
 from mdm.errors import InvalidInputError, NotFoundError
 from mdm.ingest import clean_id, raw_json
@@ -32,7 +32,6 @@ from mdm.pipeline import review_item_id
 from mdm.sources import SourcesConfig, SourceSpec
 from mdm.sources.readers import as_text
 from mdm.standardise.record import record_key, standardise_record
-from mdm import regroup
 from mdm.store import records, work
 from mdm.store import stewardship as steward_sql
 from mdm.store.database import now

@@ -24,9 +24,9 @@ from mdm.errors import ConflictError, InvalidInputError, MDMError, NotFoundError
 from mdm.linking.model import Model
 from mdm.pipeline import PublishHooks, RunReport, load_rules_checked, new_run_id, reconcile
 from mdm.realtime import MatchResult, RealtimeMatcher
-from mdm.stewardship import Outcome, Stewardship
 from mdm.sources import SourcesConfig, load_sources, sources_from_json
 from mdm.standardise.record import record_key
+from mdm.stewardship import Outcome, Stewardship
 from mdm.store import audit, database, keys, models, runs, serving
 
 logger = logging.getLogger(__name__)

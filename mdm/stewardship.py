@@ -119,7 +119,7 @@ class Stewardship:
         if decision == "match":
             survivor = _survivor(con, [g_left, g_right]) if g_left != g_right else g_left
             loser = g_right if survivor == g_left else g_left
-            moves = {} if g_left == g_right else {k: survivor for k in sql.member_keys(con, [loser])[loser]}
+            moves = {} if g_left == g_right else dict.fromkeys(sql.member_keys(con, [loser])[loser], survivor)
             return self._apply(
                 con, kind="match", moves=moves, touched=[g_left, g_right], actor=actor, comment=comment,
                 constraints=[("must_link", (left, right))], item_id=item_id, result=survivor,

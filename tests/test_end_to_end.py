@@ -135,14 +135,16 @@ def test_failed_run_leaves_previous_results_intact(reconciled: tuple[Path, objec
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
-    # Fail inside the publishing transaction, after some tables were already replaced.
-    monkeypatch.setattr("mdm.store.results._insert_golden", explode)
+    # Fail inside the publishing transaction, after every table was replaced.
+    monkeypatch.setattr("mdm.store.documents.refresh", explode)
     with pytest.raises(RunFailedError, match="disk on fire"):
         reconcile(small_sample / "sources.yaml", db, today=TODAY)
     assert snapshot() == before
     con = duckdb.connect(str(db), read_only=True)
     statuses = [s for (s,) in con.execute("SELECT status FROM runs ORDER BY started_at").fetchall()]
     assert statuses[-1] == "failed"
+    staged = con.execute("SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, 'stage_')").fetchall()
+    assert staged == []  # the run's staged tables went with it
 
 
 def test_killed_run_leaves_previous_results_and_is_recorded_as_failed(reconciled: tuple[Path, object], small_sample: Path, tmp_path: Path) -> None:

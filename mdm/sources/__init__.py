@@ -2,8 +2,8 @@
 
 from mdm.sources.config import (
     CANONICAL_FIELDS,
-    SourceSpec,
     SourcesConfig,
+    SourceSpec,
     load_sources,
     sources_from_json,
     sources_to_json,

@@ -34,54 +34,67 @@ def previous_golden(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, dt.d
     ).fetchall()
 
 
-def publish_run(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    tables: dict[str, pa.Table],
-    golden: pa.Table,
-    review: pa.Table,
-    finish: Any,
-) -> None:
-    """Replace the live results with this run's, and mark the run finished, in one transaction.
+class Staging:
+    """A run's tables, handed to the database file as soon as each is computed.
 
-    ``finish(con)`` records the run's success (and its model) inside the same transaction.
+    A staged table is committed on its own but is not live: :func:`publish_run` moves the rows
+    into the live tables in one transaction. The run thus never holds every table in memory
+    while DuckDB writes (at a million records the tables alone are 4 GB of Arrow).
+    """
+
+    PREFIX = "stage_"
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        # A killed run leaves its staged tables behind: they are the first thing to go.
+        left = con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, ?)", [self.PREFIX]
+        ).fetchall()
+        self.names: set[str] = {name.removeprefix(self.PREFIX) for (name,) in left}
+        self.drop()
+
+    def put(self, name: str, data: pa.Table) -> None:
+        self.con.register("incoming", data)
+        try:
+            self.con.execute(f"CREATE OR REPLACE TABLE {self.PREFIX}{name} AS SELECT * FROM incoming")
+        finally:
+            self.con.unregister("incoming")
+        self.names.add(name)
+
+    def table(self, name: str) -> str:
+        if name not in self.names:
+            raise KeyError(f"table {name!r} was not staged")
+        return f"{self.PREFIX}{name}"
+
+    def drop(self) -> None:
+        """Remove the staged tables (after a publish, or a failed run)."""
+        for name in self.names:
+            self.con.execute(f"DROP TABLE IF EXISTS {self.PREFIX}{name}")
+        self.names.clear()
+
+
+def publish_run(con: duckdb.DuckDBPyConnection, staging: Staging, finish: Any) -> None:
+    """Replace the live results with the staged ones, and mark the run finished, in one
+    transaction. Staging holds every table of :data:`REPLACED` plus ``golden_records`` and
+    ``review_queue``; ``finish(con)`` records the run's success (and its model) inside the
+    same transaction.
     """
     with transaction(con):
         for name in REPLACED:
             con.execute(f"DELETE FROM {name}")
-            _insert(con, name, tables[name])
-        _insert_golden(con, golden)
+            con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM {staging.table(name)}")
+        # Retired ids stay forever (they redirect); the run's set replaces the rest.
+        golden = staging.table("golden_records")
+        con.execute(f"DELETE FROM golden_records WHERE status = 'active' OR golden_id IN (SELECT golden_id FROM {golden})")
+        con.execute(f"INSERT INTO golden_records BY NAME SELECT * FROM {golden}")
         # Open items are replaced by the new run's; decided ones are kept as history.
         con.execute("DELETE FROM review_queue WHERE status = 'open'")
-        con.register("review_new", review)
         con.execute(
-            "INSERT INTO review_queue BY NAME SELECT * FROM review_new"
+            f"INSERT INTO review_queue BY NAME SELECT * FROM {staging.table('review_queue')}"
             " WHERE item_id NOT IN (SELECT item_id FROM review_queue)"
         )
-        con.unregister("review_new")
         finish(con)
-
-
-def _insert_golden(con: duckdb.DuckDBPyConnection, golden: pa.Table) -> None:
-    """Retired ids stay forever (they redirect); the run's set replaces the rest."""
-    con.register("golden_new", golden)
-    try:
-        con.execute(
-            "DELETE FROM golden_records WHERE status = 'active' OR golden_id IN (SELECT golden_id FROM golden_new)"
-        )
-        con.execute("INSERT INTO golden_records BY NAME SELECT * FROM golden_new")
-    finally:
-        con.unregister("golden_new")
-
-
-def _insert(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table) -> None:
-    if data.num_rows == 0:
-        return
-    con.register("incoming", data)
-    try:
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
-    finally:
-        con.unregister("incoming")
+    staging.drop()
 
 
 def read_dataset(con: duckdb.DuckDBPyConnection, folder: Path, schema: pa.Schema) -> pa.Table:

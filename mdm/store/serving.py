@@ -6,10 +6,10 @@ reader sees either the state before a batch run's publish or after it, never a m
 
 from __future__ import annotations
 
-
 import duckdb
 
 from mdm.store.database import fetch_one
+
 
 def document(con: duckdb.DuckDBPyConnection, golden_id: str, *, masked: bool) -> tuple[str, str | None, str] | None:
     """(status, merged_into, served JSON) of a golden record (see mdm/store/documents.py)."""
