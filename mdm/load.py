@@ -41,17 +41,12 @@ def load_run(db_path: str | Path, folder: str | Path, *, rules_path: str | Path 
     try:
         if runs.get_run(con, run_id) is not None:
             raise ConflictError(f"run {run_id} is already in {db_path}")
-        staging = results.Staging(con)
-        for name in (*results.REPLACED, "golden_records", "review_queue"):
-            staging.put(name, results.read_dataset(con, folder / name, SCHEMAS[name]))
         history = results.read_dataset(con, folder / "golden_history", SCHEMAS["golden_history"])
-        runs.start_run(con, run_id, "spark", report["sources_path"], report["rules_path"])
-        runs.record_sources(con, run_id, report["sources_path"], report["sources_config"])
 
         def finish(c: duckdb.DuckDBPyConnection) -> None:
             steward_sql.add_history_table(c, history)
             documents.refresh(c, {name: spec.field or name for name, spec in rules.attributes().items()})
-            if model["model_id"] not in results.model_ids(c):
+            if not models.has_model(c, model["model_id"]):
                 models.save_model(
                     c, model["model_id"], run_id=run_id, fingerprint=model["fingerprint"],
                     trained_on_records=report["counts"]["records"], settings=model["settings"],
@@ -61,12 +56,16 @@ def load_run(db_path: str | Path, folder: str | Path, *, rules_path: str | Path 
                 stage_seconds=report["stage_seconds"], report=report["run_report"],
             )
 
-        try:
-            results.publish_run(con, staging, finish)
-        except Exception as e:
-            staging.drop()
-            runs.fail_run(con, run_id, f"load from {folder} failed: {e}")
-            raise
+        with results.Staging(con) as staging:
+            for name in (*results.REPLACED, "golden_records", "review_queue"):
+                staging.put(name, results.read_dataset(con, folder / name, SCHEMAS[name]))
+            runs.start_run(con, run_id, "spark", report["sources_path"], report["rules_path"])
+            runs.record_sources(con, run_id, report["sources_path"], report["sources_config"])
+            try:
+                results.publish_run(con, staging, finish)
+            except Exception as e:
+                runs.fail_run(con, run_id, f"load from {folder} failed: {e}")
+                raise
         return report
     finally:
         con.close()

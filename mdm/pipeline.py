@@ -13,7 +13,7 @@ import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -243,12 +243,9 @@ def _run(
     today: dt.date,
     publish: PublishHooks,
 ) -> None:
-    staging = results.Staging(con)
-    try:
+    with results.Staging(con) as staging:
         _stages(con, sources, rules, report, staging, retrain=retrain, progress=progress, today=today,
                 publish=publish)
-    finally:
-        staging.drop()  # after a publish there is nothing left; after a failure, the staged tables
 
 
 def _stages(
@@ -284,10 +281,7 @@ def _stages(
         model, pairs, term_frequencies = train_and_score(work, spec, model, reason, report, stages)
 
     with stages.stage("cluster"):
-        clustered = cluster_pairs(
-            std_table["record_key"].to_pylist(), record_identifiers(std_table), pairs, spec,
-            steward_sql.active_constraints(con), run_id,
-        )
+        clustered = cluster_pairs(std_table, pairs, spec, steward_sql.active_constraints(con), run_id)
         clustered.report_to(report)
         result, review = clustered.result, clustered.review
         staging.put("pairs", pairs)
@@ -366,7 +360,7 @@ def train_and_score(
     return model, pairs, term_frequencies
 
 
-def record_identifiers(std: pa.Table) -> dict[str, dict[str, str | None]]:
+def _identifiers(std: pa.Table) -> dict[str, dict[str, str | None]]:
     """Each record's identifiers, as clustering compares them (dates as ISO text)."""
     dates = [d.isoformat() if d else None for d in std["date_of_birth"].to_pylist()]
     return {
@@ -395,20 +389,21 @@ class Clustered:
 
 
 def cluster_pairs(
-    record_keys: list[str],
-    identifiers: Mapping[str, Mapping[str, str | None]],
+    std: pa.Table,
     pairs: pa.Table,
     spec: MatchingSpec,
     constraints: list[tuple[str, str, str, str]],
     run_id: str,
 ) -> Clustered:
-    """Cluster the automatic links under the steward decisions, and queue what is left
-    uncertain. Both engines (DuckDB, Spark) cluster with this."""
+    """Cluster the records of ``std`` (record_key and the identifier columns suffice) by the
+    automatic links under the steward decisions, and queue what is left uncertain. Both engines
+    (DuckDB, Spark) cluster with this."""
+    identifiers = _identifiers(std)
     auto = pairs.filter(pc.equal(pairs["outcome"], "auto_link"))
     must_link = [(l, r) for kind, l, r, _d in constraints if kind == "must_link"]
     cannot_link = [(l, r) for kind, l, r, _d in constraints if kind == "cannot_link"]
     result = clustering.cluster(
-        record_keys,
+        list(identifiers),
         zip(
             auto["record_key_l"].to_pylist(),
             auto["record_key_r"].to_pylist(),

@@ -30,12 +30,11 @@ from mdm.pipeline import (
     cluster_pairs,
     load_rules_checked,
     new_run_id,
-    record_identifiers,
     train_and_score,
 )
 from mdm.sources import load_sources, sources_to_json
 from mdm.spark import golden as spark_golden
-from mdm.spark.ingest import ingest_and_standardise
+from mdm.spark.ingest import ingest_and_standardise, spark_schema
 from mdm.spark.session import spark_session
 from mdm.spark.work import SparkWorkDB
 from mdm.store import work as work_sql
@@ -131,9 +130,7 @@ def reconcile_spark(
 
     with stages.stage("cluster"):
         ids = std.select("record_key", "date_of_birth", "national_id", "tax_id").toArrow()
-        clustered = cluster_pairs(
-            ids["record_key"].to_pylist(), record_identifiers(ids), pairs, spec, constraints, run_id
-        )
+        clustered = cluster_pairs(ids, pairs, spec, constraints, run_id)
         clustered.report_to(report)
 
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -173,15 +170,12 @@ def reconcile_spark(
             "rules_path": str(rules_path or "default"), "model_id": model.model_id, "retrained": report.retrained,
             "counts": report.counts(), "run_report": report.run_report(), "stage_seconds": report.stage_seconds,
         }
-    summary["stage_seconds"] = report.stage_seconds
     _write_text(spark, f"{out}/{REPORT}", json.dumps(summary, default=str))
     return report
 
 
 def _frame(spark: Any, table: pa.Table, name: str) -> Any:
     """A driver-side Arrow table as a DataFrame (typed even when empty)."""
-    from mdm.spark.ingest import spark_schema
-
     schema = SCHEMAS[name]
     return spark.createDataFrame(table.select(schema.names).cast(schema), schema=spark_schema(schema))
 

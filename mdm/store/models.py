@@ -25,6 +25,10 @@ def save_model(
     )
 
 
+def has_model(con: duckdb.DuckDBPyConnection, model_id: str) -> bool:
+    return fetch_one(con, "SELECT 1 FROM models WHERE model_id = ?", [model_id]) is not None
+
+
 def latest_model(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
     """The newest model that a successful run used (or trained)."""
     row = fetch_one(

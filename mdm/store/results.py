@@ -40,6 +40,7 @@ class Staging:
     A staged table is committed on its own but is not live: :func:`publish_run` moves the rows
     into the live tables in one transaction. The run thus never holds every table in memory
     while DuckDB writes (at a million records the tables alone are 4 GB of Arrow).
+    Use it as a context manager: the staged tables go when it ends, published or not.
     """
 
     PREFIX = "stage_"
@@ -51,6 +52,12 @@ class Staging:
             "SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, ?)", [self.PREFIX]
         ).fetchall()
         self.names: set[str] = {name.removeprefix(self.PREFIX) for (name,) in left}
+        self.drop()
+
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
         self.drop()
 
     def put(self, name: str, data: pa.Table) -> None:
@@ -67,7 +74,7 @@ class Staging:
         return f"{self.PREFIX}{name}"
 
     def drop(self) -> None:
-        """Remove the staged tables (after a publish, or a failed run)."""
+        """Remove the staged tables."""
         for name in self.names:
             self.con.execute(f"DROP TABLE IF EXISTS {self.PREFIX}{name}")
         self.names.clear()
@@ -94,7 +101,6 @@ def publish_run(con: duckdb.DuckDBPyConnection, staging: Staging, finish: Any) -
             " WHERE item_id NOT IN (SELECT item_id FROM review_queue)"
         )
         finish(con)
-    staging.drop()
 
 
 def read_dataset(con: duckdb.DuckDBPyConnection, folder: Path, schema: pa.Schema) -> pa.Table:
@@ -108,7 +114,3 @@ def read_dataset(con: duckdb.DuckDBPyConnection, folder: Path, schema: pa.Schema
         for f in schema
     ]
     return pa.Table.from_arrays(columns, schema=schema)
-
-
-def model_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {r[0] for r in con.execute("SELECT model_id FROM models").fetchall()}
