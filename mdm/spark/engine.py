@@ -58,8 +58,13 @@ def model_json(model: linking.Model) -> str:
 
 def _read_decisions(spark: Any, path: str) -> list[tuple[str, str, str, str]]:
     """Steward constraints exported with ``mdm export decisions`` (CSV or Parquet)."""
+    from pyspark.errors import AnalysisException
+
     reader = spark.read.parquet if path.endswith(".parquet") else spark.read.option("header", "true").csv
-    df = reader(path)
+    try:
+        df = reader(path)
+    except AnalysisException as e:
+        raise ConfigError(f"{path}: cannot read the decisions: {str(e).splitlines()[0]}") from e
     missing = {"kind", "record_key_l", "record_key_r", "decision_id"} - set(df.columns)
     if missing:
         raise ConfigError(f"{path}: not a decisions export: no column {', '.join(sorted(missing))}")

@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from mdm.errors import SourceReadError
 from mdm.store.database import transaction
 
 # Tables a run replaces wholesale.
@@ -108,7 +109,10 @@ def read_dataset(con: duckdb.DuckDBPyConnection, folder: Path, schema: pa.Schema
     files = sorted(str(p) for p in folder.glob("*.parquet"))
     if not files:
         return schema.empty_table()
-    data = con.sql("SELECT * FROM read_parquet(?)", params=[files]).to_arrow_table()
+    try:
+        data = con.sql("SELECT * FROM read_parquet(?)", params=[files]).to_arrow_table()
+    except duckdb.Error as e:
+        raise SourceReadError(f"{folder}: cannot read the Parquet files: {e}") from e
     columns = [
         data[f.name].cast(f.type) if f.name in data.column_names else pa.nulls(data.num_rows, f.type)
         for f in schema

@@ -197,6 +197,38 @@ def test_a_model_for_other_rules_is_refused(engines: tuple[Path, Path, Any], sou
         reconcile_spark(sources, str(tmp_path / "never"), model_path=tmp_path / "model.json")
 
 
+def test_unreadable_decisions_are_a_clear_error(sources: Path, spark: Any, tmp_path: Path) -> None:
+    from mdm.errors import ConfigError
+    from mdm.spark.engine import reconcile_spark
+
+    with pytest.raises(ConfigError, match="cannot read the decisions"):
+        reconcile_spark(sources, str(tmp_path / "out"), decisions_path=str(tmp_path / "no-such.csv"), spark=spark)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("kind,left,right\nmust_link,a,b\n")
+    with pytest.raises(ConfigError, match="not a decisions export: no column decision_id, record_key_l"):
+        reconcile_spark(sources, str(tmp_path / "out"), decisions_path=str(bad), spark=spark)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_damaged_output_folder_fails_to_load_and_changes_nothing(
+    engines: tuple[Path, Path, Any], tmp_path: Path
+) -> None:
+    from mdm.errors import SourceReadError
+
+    _, out, _ = engines
+    damaged = tmp_path / "damaged"
+    shutil.copytree(out, damaged)
+    for part in (damaged / "xref").glob("*.parquet"):
+        part.write_bytes(b"not parquet")
+    served = tmp_path / "served.duckdb"
+    with pytest.raises(SourceReadError, match="xref: cannot read the Parquet files"):
+        load_run(served, damaged)
+    tables = {t for (t,) in _duckdb(served, "SELECT table_name FROM duckdb_tables()")}
+    assert not any(t.startswith("stage_") for t in tables)
+    assert _duckdb(served, "SELECT count(*) FROM runs") == [(0,)]
+    assert _duckdb(served, "SELECT count(*) FROM golden_records") == [(0,)]
+
+
 def test_missing_java_is_named() -> None:
     with pytest.raises(EngineUnavailableError, match="Java 17 or newer.*JAVA_HOME=/nonexistent"):
         find_java({"JAVA_HOME": "/nonexistent", "PATH": ""})
