@@ -86,6 +86,10 @@ class ComparisonSpec(_Strict):
     # ... unless one of these comparisons agrees exactly (reaches its top level): the same
     # national id outweighs a replaced or misspelt name. Names of other comparisons.
     unless_agree: list[str] = Field(default_factory=list)
+    # ... or unless one of these agrees exactly and the values here share nothing at all (the
+    # else level, not a partial one): the same birthday outweighs a changed family name, but
+    # not a sibling's name, since twins share a birthday and a home.
+    unless_agree_unrelated: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _column_when_needed(self) -> ComparisonSpec:
@@ -142,6 +146,10 @@ class ClusteringSpec(_Strict):
     cannot_link_when_different: list[Literal["date_of_birth", "national_id", "tax_id"]] = Field(
         default_factory=list
     )
+    # A pair that compared the two differing values itself and still scored at least this match
+    # weight links anyway: the model has weighed the difference (a mistyped date, a re-keyed id).
+    # Conflicts it did not see, through other records of the two clusters, still refuse.
+    seen_conflict_min_weight: float | None = None
 
 
 class MatchingSpec(_Strict):
@@ -162,9 +170,10 @@ class MatchingSpec(_Strict):
         if dupes:
             raise ValueError(f"comparison names used twice: {', '.join(sorted(dupes))}")
         for c in self.comparisons:
-            unknown = [n for n in c.unless_agree if n not in names or n == c.name]
-            if unknown:
-                raise ValueError(f"comparison {c.name!r}: unless_agree names no other comparison: {', '.join(unknown)}")
+            for key in ("unless_agree", "unless_agree_unrelated"):
+                unknown = [n for n in getattr(c, key) if n not in names or n == c.name]
+                if unknown:
+                    raise ValueError(f"comparison {c.name!r}: {key} names no other comparison: {', '.join(unknown)}")
         return self
 
 

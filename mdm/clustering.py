@@ -5,12 +5,20 @@ name with customer B bridges them. Edges are taken strongest first; two clusters
 no cannot-link constraint separates them and, for each configured identifier, both clusters
 either lack it or share a compatible value (equal, one typo apart, or, for dates, day and month
 swapped). Steward decisions (must-link, cannot-link) use the same mechanism.
+
+The constraint is there to stop bridges: records joined through others. A pair that compared
+the two differing values itself has already been weighed by the model; when it scores very
+high anyway (``seen_conflict_min_weight``), the difference is taken for a data-entry error
+(a mistyped date, a re-keyed id) and the pair links.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+
+Identifiers = Mapping[str, str | None]
 
 
 def _one_edit_apart(a: str, b: str) -> bool:
@@ -43,11 +51,17 @@ COMPATIBLE = {
 
 
 def conflicting_identifier(
-    left: Mapping[str, set[str]], right: Mapping[str, set[str]], fields: Sequence[str]
+    left: Mapping[str, set[str]],
+    right: Mapping[str, set[str]],
+    fields: Sequence[str],
+    seen: tuple[Identifiers, Identifiers] | None = None,
 ) -> str | None:
     """The reason two groups of records cannot be one customer: both know an identifier and no
     value of one is compatible with a value of the other, and no other identifier is shared
-    exactly (the same national id outweighs a mistyped date of birth, and the reverse)."""
+    exactly (the same national id outweighs a mistyped date of birth, and the reverse).
+
+    ``seen``: the identifiers of the two records of a pair strong enough to outweigh what it
+    compared; a conflict between exactly their two values is then no reason."""
     conflict = None
     for f in fields:
         va, vb = left.get(f), right.get(f)
@@ -56,8 +70,14 @@ def conflicting_identifier(
         if va & vb:
             return None
         if conflict is None and not any(COMPATIBLE[f](x, y) for x in va for y in vb):
+            if seen is not None and va == {seen[0].get(f)} and vb == {seen[1].get(f)}:
+                continue
             conflict = f"different {f}"
     return conflict
+
+
+def match_weight(probability: float) -> float:
+    return math.inf if probability >= 1.0 else -math.inf if probability <= 0.0 else math.log2(probability / (1.0 - probability))
 
 
 @dataclass
@@ -77,11 +97,12 @@ class _Clusters:
     def __init__(
         self,
         record_keys: Iterable[str],
-        identifiers: Mapping[str, Mapping[str, str | None]],
+        identifiers: Mapping[str, Identifiers],
         fields: Sequence[str],
     ) -> None:
         self.parent: dict[str, str] = {}
         self.clusters: dict[str, _Cluster] = {}
+        self.identifiers = identifiers
         self.fields = list(fields)
         for key in record_keys:
             self.parent[key] = key
@@ -97,11 +118,14 @@ class _Clusters:
             self.parent[key], key = root, self.parent[key]
         return root
 
-    def conflict(self, a: str, b: str) -> str | None:
+    def conflict(self, a: str, b: str, seen: tuple[str, str] | None = None) -> str | None:
+        """Why the clusters of roots ``a`` and ``b`` cannot join; ``seen``: the records of a pair
+        between them whose score outweighs a conflict between its own two values."""
         ca, cb = self.clusters[a], self.clusters[b]
         if ca.forbidden.intersection(cb.members) or cb.forbidden.intersection(ca.members):
             return "cannot_link"
-        return conflicting_identifier(ca.values, cb.values, self.fields)
+        pair = None if seen is None else (self.identifiers.get(seen[0], {}), self.identifiers.get(seen[1], {}))
+        return conflicting_identifier(ca.values, cb.values, self.fields, pair)
 
     def union(self, a: str, b: str) -> None:
         ca, cb = self.clusters[a], self.clusters[b]
@@ -119,8 +143,9 @@ def cluster(
     record_keys: Sequence[str],
     edges: Iterable[tuple[str, str, float]],
     *,
-    identifiers: Mapping[str, Mapping[str, str | None]],
+    identifiers: Mapping[str, Identifiers],
     cannot_link_when_different: Sequence[str] = (),
+    seen_conflict_min_weight: float | None = None,
     must_link: Iterable[tuple[str, str]] = (),
     cannot_link: Iterable[tuple[str, str]] = (),
 ) -> ClusterResult:
@@ -128,6 +153,7 @@ def cluster(
 
     Must-links join first and unconditionally; cannot-links are never crossed, by any path.
     """
+    min_weight = math.inf if seen_conflict_min_weight is None else seen_conflict_min_weight
     state = _Clusters(record_keys, identifiers, cannot_link_when_different)
     for a, b in cannot_link:
         if a in state.parent and b in state.parent:
@@ -139,11 +165,11 @@ def cluster(
             if ra != rb:
                 state.union(ra, rb)
     blocked = []
-    for a, b, _p in sorted(edges, key=lambda e: (-e[2], e[0], e[1])):
+    for a, b, p in sorted(edges, key=lambda e: (-e[2], e[0], e[1])):
         ra, rb = state.find(a), state.find(b)
         if ra == rb:
             continue
-        reason = state.conflict(ra, rb)
+        reason = state.conflict(ra, rb, (a, b) if match_weight(p) >= min_weight else None)
         if reason:
             blocked.append((a, b, reason))
             continue

@@ -412,6 +412,7 @@ def cluster_pairs(
         ),
         identifiers=identifiers,
         cannot_link_when_different=spec.clustering.cannot_link_when_different,
+        seen_conflict_min_weight=spec.clustering.seen_conflict_min_weight,
         must_link=must_link,
         cannot_link=cannot_link,
     )

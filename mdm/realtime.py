@@ -73,15 +73,20 @@ def parse_values(spec: SourceSpec, payload: Mapping[str, Any]) -> tuple[str, dic
     return source_id, values
 
 
+def _row_identifiers(row: Mapping[str, Any], fields: list[str]) -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for f in fields:
+        value = row.get(f)
+        out[f] = value.isoformat() if isinstance(value, dt.date) else str(value) if value else None
+    return out
+
+
 def _identifiers(rows: list[Mapping[str, Any]], fields: list[str]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for row in rows:
-        for f in fields:
-            value = row.get(f)
-            if isinstance(value, dt.date):
-                value = value.isoformat()
+        for f, value in _row_identifiers(row, fields).items():
             if value:
-                out.setdefault(f, set()).add(str(value))
+                out.setdefault(f, set()).add(value)
     return out
 
 
@@ -225,6 +230,7 @@ class RealtimeMatcher:
                 return self.golden_of[partner], "matched", f"steward decision: same customer as {partner}"
         thresholds = self.rules.matching.thresholds
         fields = list(self.rules.matching.clustering.cannot_link_when_different)
+        min_weight = self.rules.matching.clustering.seen_conflict_min_weight
         mine = _identifiers([std], fields)
         kept_apart = self.cannot.get(key, set())
         reason = None
@@ -241,7 +247,11 @@ class RealtimeMatcher:
             if kept_apart & {m["record_key"] for m in members}:
                 reason = reason or f"a steward kept it apart from golden record {c.golden_id}"
                 continue
-            conflict = conflicting_identifier(mine, _identifiers(members, fields), fields)
+            seen = None
+            if min_weight is not None and c.match_weight >= min_weight:
+                partner = next((m for m in members if m["record_key"] == c.record_key), {})
+                seen = (_row_identifiers(std, fields), _row_identifiers(partner, fields))
+            conflict = conflicting_identifier(mine, _identifiers(members, fields), fields, seen)
             if conflict:
                 reason = reason or f"{conflict} than golden record {c.golden_id}"
                 continue

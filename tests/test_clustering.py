@@ -108,3 +108,34 @@ def test_a_shared_identifier_outweighs_another_that_conflicts():
     assert conflicting_identifier(same_id, other_person, fields) == "different date_of_birth"
     swapped = {"date_of_birth": {"1912-07-29"}, "national_id": {"4525218"}}  # one digit off
     assert conflicting_identifier(same_id, swapped, fields) == "different date_of_birth"
+
+
+def test_a_pair_that_saw_the_conflict_and_still_scores_very_high_links() -> None:
+    """The pair compared the two birth dates itself; at weight >= the limit the model has
+    outweighed them (a typing error). Below the limit the conflict still refuses."""
+    ids = {"a": {"date_of_birth": "1939-11-23"}, "b": {"date_of_birth": "1939-12-13"}}
+    very_sure = 1 - 2**-21  # match weight 21
+    joined = cluster(["a", "b"], [("a", "b", very_sure)], identifiers=ids,
+                     cannot_link_when_different=["date_of_birth"], seen_conflict_min_weight=20)
+    assert groups(joined.assignment) == {frozenset({"a", "b"})}
+    refused = cluster(["a", "b"], [("a", "b", 1 - 2**-19)], identifiers=ids,
+                      cannot_link_when_different=["date_of_birth"], seen_conflict_min_weight=20)
+    assert groups(refused.assignment) == {frozenset({"a"}), frozenset({"b"})}
+    off = cluster(["a", "b"], [("a", "b", very_sure)], identifiers=ids, cannot_link_when_different=["date_of_birth"])
+    assert len(groups(off.assignment)) == 2  # without the setting, every conflict refuses
+
+
+def test_a_very_strong_pair_does_not_carry_a_conflict_it_did_not_see() -> None:
+    """b and c agree on nothing conflicting; c's cluster holds another birth date (through
+    d). The b-c pair never compared those values, so the bridge is still refused."""
+    ids = {
+        "a": {"date_of_birth": "1990-03-25"},
+        "b": {"date_of_birth": None},
+        "c": {"date_of_birth": None},
+        "d": {"date_of_birth": "1971-08-14"},
+    }
+    edges = [("a", "b", 1.0), ("c", "d", 1.0), ("b", "c", 1 - 2**-21)]  # b-c: weight 21, joined last
+    result = cluster(["a", "b", "c", "d"], edges, identifiers=ids, cannot_link_when_different=["date_of_birth"],
+                     seen_conflict_min_weight=20)
+    assert groups(result.assignment) == {frozenset({"a", "b"}), frozenset({"c", "d"})}
+    assert result.blocked_links == [("b", "c", "different date_of_birth")]

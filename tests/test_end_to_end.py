@@ -176,13 +176,21 @@ def test_killed_run_leaves_previous_results_and_is_recorded_as_failed(reconciled
 
 
 def test_pairs_whose_names_disagree_are_never_linked_automatically(reconciled: tuple[Path, object]) -> None:
-    """Households share an address and a landline; the name guard sends such pairs to review."""
+    """Households share an address and a landline; the name guard sends such pairs to review
+    unless personal evidence lifts it: the national id (exact or one typo), or the birthday
+    when the names share nothing (a changed family name, not a twin's)."""
     con = duckdb.connect(str(reconciled[0]), read_only=True)
-    gammas = con.execute(
-        "SELECT outcome, CAST(json_extract(explanation, '$.name.gamma') AS INTEGER) FROM pairs"
+    rows = con.execute(
+        "SELECT outcome, " + ", ".join(
+            f"CAST(json_extract(explanation, '$.{c}.gamma') AS INTEGER)" for c in ("name", "national_id", "date_of_birth")
+        ) + " FROM pairs"
     ).fetchall()
-    assert gammas, "the sample produced no scored pairs"
-    assert not [g for outcome, g in gammas if outcome == "auto_link" and g in (0, 1, 2)]
+    assert rows, "the sample produced no scored pairs"
+    guarded = [
+        (name, nid, dob) for outcome, name, nid, dob in rows
+        if outcome == "auto_link" and name in (0, 1, 2) and nid not in (1, 2) and not (name == 0 and dob == 3)
+    ]
+    assert not guarded
     # the guard is not vacuous: the sample's households do score above the threshold
     strong_household = con.execute(
         "SELECT count(*) FROM pairs WHERE match_probability >= 0.95 AND outcome = 'review'"

@@ -91,24 +91,48 @@ def test_missing_and_malformed_files_are_rules_errors(tmp_path):
         load_rules(bad)
 
 
-def test_unless_agree_must_name_another_comparison(tmp_path):
+@pytest.mark.parametrize("key", ["unless_agree", "unless_agree_unrelated"])
+def test_unless_agree_must_name_another_comparison(tmp_path, key):
     data = _default()
-    data["matching"]["comparisons"][0]["unless_agree"] = ["national_idd"]
-    with pytest.raises(RulesError, match="unless_agree names no other comparison: national_idd"):
+    data["matching"]["comparisons"][0][key] = ["national_idd"]
+    with pytest.raises(RulesError, match=f"{key} names no other comparison: national_idd"):
         load_rules(_write(tmp_path, data))
 
 
-def test_name_guard_is_lifted_only_by_an_exact_national_id():
+def test_name_guard_is_lifted_by_personal_evidence_only():
     from mdm.linking.comparisons import agreement_guards
 
     (guard,) = agreement_guards(load_rules().matching)
-    assert guard.comparison == "name" and guard.unless == (("national_id", 2),)
-    others = {"national_id": -1}
-    assert guard.blocks({"name": 1, **others})  # same family name only: kept for review
-    assert not guard.blocks({"name": 8, **others})  # same name
-    assert not guard.blocks({"name": 1, "national_id": 2})  # same national id outweighs it
-    assert guard.blocks({"name": 1, "national_id": 1})  # a national id one typo apart does not
-    assert "gamma_national_id = 2" in guard.sql()
+    assert guard.comparison == "name"
+    assert guard.unless == (("national_id", (2, 1)),)
+    assert guard.unless_unrelated == (("date_of_birth", (3,)),)
+    unknown = {"national_id": -1, "date_of_birth": -1}
+    assert guard.blocks({"name": 1, **unknown})  # same family name only: kept for review
+    assert not guard.blocks({"name": 8, **unknown})  # same name
+    assert not guard.blocks({"name": 1, "national_id": 2, "date_of_birth": -1})  # same national id
+    assert not guard.blocks({"name": 1, "national_id": 1, "date_of_birth": -1})  # ... or one typo apart
+    assert not guard.blocks({"name": 0, "national_id": -1, "date_of_birth": 3})  # other name, same birthday
+    assert guard.blocks({"name": 1, "national_id": -1, "date_of_birth": 3})  # a twin: same family, birthday
+    assert guard.blocks({"name": 0, "national_id": 0, "date_of_birth": 2})  # a birthday one typo apart
+
+
+def test_name_guard_sql_and_python_agree_on_every_combination():
+    """Batch linking applies the guard in SQL, real-time matching in Python: the same rule."""
+    import itertools
+
+    import duckdb
+
+    from mdm.linking.comparisons import agreement_guards
+
+    (guard,) = agreement_guards(load_rules().matching)
+    combos = list(itertools.product(range(-1, 9), range(-1, 3), range(-1, 4)))
+    con = duckdb.connect()
+    con.execute("CREATE TABLE g (gamma_name INT, gamma_national_id INT, gamma_date_of_birth INT)")
+    con.executemany("INSERT INTO g VALUES (?, ?, ?)", combos)
+    got = con.execute(f"SELECT gamma_name, gamma_national_id, gamma_date_of_birth, {guard.sql()} FROM g").fetchall()
+    assert len(got) == len(combos)
+    for name, nid, dob, blocked in got:
+        assert blocked == guard.blocks({"name": name, "national_id": nid, "date_of_birth": dob}), (name, nid, dob)
 
 
 def test_bounded_blocking_rules_parse_and_compile():

@@ -237,34 +237,57 @@ def disagreeing_gammas(spec: ComparisonSpec) -> tuple[int, ...]:
     return tuple(range(_DISAGREEING_LEVELS.get(spec.kind, 1)))
 
 
-def top_gamma(spec: ComparisonSpec) -> int:
-    """The gamma of a comparison's strongest level (its exact agreement)."""
-    return len(_KINDS[spec.kind](spec, _Functions.of(DIALECT))) - 2  # levels: null, strongest ... else = 0
+# How many of a kind's strongest levels count as agreeing when a guard is lifted: an
+# identifier one typo apart is still that person's (a twin's differs in many places).
+_LIFTING_LEVELS = {"identifier": 2}
+
+
+def lifting_gammas(spec: ComparisonSpec) -> tuple[int, ...]:
+    """The gammas at which a comparison lifts a guard: its strongest level(s)."""
+    top = len(_KINDS[spec.kind](spec, _Functions.of(DIALECT))) - 2  # levels: null, strongest ... else = 0
+    return tuple(range(top, top - _LIFTING_LEVELS.get(spec.kind, 1), -1))
 
 
 @dataclass(frozen=True)
 class AgreementGuard:
     """A comparison that must agree for a pair to link automatically (``must_agree``), unless
-    one of its ``unless_agree`` comparisons agrees exactly. Batch (SQL) and real time (Python)
-    both apply it from here."""
+    one of its ``unless_agree`` comparisons agrees exactly, or one of its
+    ``unless_agree_unrelated`` ones does while this one is at its else level (gamma 0). Batch
+    (SQL) and real time (Python) both apply it from here."""
 
     comparison: str
     disagreeing: tuple[int, ...]
-    unless: tuple[tuple[str, int], ...]  # (comparison, its top gamma)
+    unless: tuple[tuple[str, tuple[int, ...]], ...]  # (comparison, its lifting gammas)
+    unless_unrelated: tuple[tuple[str, tuple[int, ...]], ...] = ()
 
     def blocks(self, gammas: Mapping[str, int]) -> bool:
-        return gammas[self.comparison] in self.disagreeing and not any(gammas[c] == g for c, g in self.unless)
+        own = gammas[self.comparison]
+        lifted = any(gammas[c] in g for c, g in self.unless) or (
+            own == 0 and any(gammas[c] in g for c, g in self.unless_unrelated)
+        )
+        return own in self.disagreeing and not lifted
 
     def sql(self) -> str:
-        disagree = f"gamma_{self.comparison} IN ({', '.join(str(g) for g in self.disagreeing)})"
-        lifted = " OR ".join(f"gamma_{c} = {g}" for c, g in self.unless)
-        return f"({disagree} AND NOT ({lifted}))" if lifted else f"({disagree})"
+        disagree = _gamma_in(self.comparison, self.disagreeing)
+        lifts = [_gamma_in(c, g) for c, g in self.unless]
+        if self.unless_unrelated:
+            either = " OR ".join(_gamma_in(c, g) for c, g in self.unless_unrelated)
+            lifts.append(f"(gamma_{self.comparison} = 0 AND ({either}))")
+        return f"({disagree} AND NOT ({' OR '.join(lifts)}))" if lifts else f"({disagree})"
+
+
+def _gamma_in(comparison: str, gammas: tuple[int, ...]) -> str:
+    return f"gamma_{comparison} IN ({', '.join(str(g) for g in gammas)})"
 
 
 def agreement_guards(spec: MatchingSpec) -> list[AgreementGuard]:
     by_name = {c.name: c for c in spec.comparisons}
+
+    def tops(names: list[str]) -> tuple[tuple[str, tuple[int, ...]], ...]:
+        return tuple((n, lifting_gammas(by_name[n])) for n in names)
+
     return [
-        AgreementGuard(c.name, disagreeing_gammas(c), tuple((n, top_gamma(by_name[n])) for n in c.unless_agree))
+        AgreementGuard(c.name, disagreeing_gammas(c), tops(c.unless_agree), tops(c.unless_agree_unrelated))
         for c in spec.comparisons
         if c.must_agree
     ]

@@ -45,6 +45,20 @@ def test_new_then_unchanged_then_matched_then_changed(api):  # type: ignore[no-u
     assert left["attributes"]["date_of_birth"] is None  # recomputed without the record that left
 
 
+def test_a_conflict_the_pair_itself_outweighs_does_not_keep_it_apart(api):  # type: ignore[no-untyped-def]
+    """Everything agrees with a golden record but a birthday: at a match weight of 20 or more
+    (the default rules' seen_conflict_min_weight) the other date is taken for a typing error,
+    as the batch clustering does."""
+    gid = api.post("/sources/sales/records", json=VY).json()["golden_id"]
+    assert api.post("/sources/marketing/records", json=VY_MARKETING).json()["golden_id"] == gid
+    typo = {**VY_MARKETING, "subscriber_id": "mk_rt2", "birthday": "21/03/1919"}
+    body = api.post("/sources/marketing/records", json=typo).json()
+    (seen,) = [c for c in body["candidates"] if c["source_id"] == "mk_rt1"]
+    assert seen["explanation"]["date_of_birth"]["gamma"] == 0  # the pair compared two different dates
+    assert seen["match_weight"] >= 20
+    assert body["outcome"] == "matched" and body["golden_id"] == gid, body
+
+
 def test_a_record_alone_keeps_its_golden_id_when_it_changes(api):  # type: ignore[no-untyped-def]
     gid = api.post("/sources/sales/records", json=VY).json()["golden_id"]
     changed = api.post("/sources/sales/records", json={**VY, "city": "Huế"}).json()
