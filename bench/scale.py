@@ -5,7 +5,8 @@ Usage:
 
 For each size the seeded sample generator writes four source extracts (about 2.3 records per
 customer), then ``mdm reconcile`` runs in its own process under ``/usr/bin/time`` (peak RSS).
-Stage timings and counts come from the run the database recorded. Candidate pairs per
+Stage timings and counts come from the run the database recorded; ``mdm evaluate`` against the
+generator's truth.csv gives the pairwise accuracy at each size. Candidate pairs per
 blocking rule are counted with SQL over the standardised records (sum of n·(n-1)/2 per
 block): a rule that grows quadratically shows up there first.
 """
@@ -64,6 +65,14 @@ def reconcile(sources: Path, db: Path) -> tuple[float, int, str | None]:
     return seconds, rss, failed
 
 
+def accuracy(db: Path, truth: Path) -> dict:
+    """Pairwise precision, recall and F1 of the run (``mdm evaluate --json``)."""
+    mdm = Path(sys.executable).with_name("mdm")
+    done = subprocess.run([str(mdm), "evaluate", "--db", str(db), "--truth", str(truth), "--json"],
+                          capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
 def run_figures(db: Path) -> dict:
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -105,11 +114,13 @@ def main() -> None:
             failures.append(f"- {n:,} records: failed after {seconds:.0f} s at peak RSS {rss / 2**20:.1f} GB: `{failed}`")
             continue
         fig = run_figures(folder / "mdm.duckdb")
+        acc = accuracy(folder / "mdm.duckdb", folder / "truth.csv")
         records = fig["counts"]["records"]
         row = {"target": n, "records": records, "seconds": round(seconds, 1), "peak_rss_gb": round(rss / 2**20, 2),
                "records_per_s": round(records / seconds), **{f"s_{k}": v for k, v in fig["stages"].items()},
                "pairs_scored": fig["counts"]["pairs_scored"], "golden": fig["counts"]["golden_records"],
-               "blocking_pairs": fig["blocking"]}
+               "blocking_pairs": fig["blocking"],
+               **{k: round(acc[k], 4) for k in ("precision", "recall", "f1")}}
         print(json.dumps(row))
         rows.append(row)
     stages = [k for k in rows[0] if k.startswith("s_")]
@@ -124,6 +135,9 @@ def main() -> None:
     for r in rows:
         lines.append(f"| {r['records']:,} | " + " | ".join(f"{r[s]:.1f}" for s in stages)
                      + f" | {r['seconds']} | {r['peak_rss_gb']} | {r['records_per_s']:,} | {r['pairs_scored']:,} |")
+    lines += ["", "Pairwise accuracy against the generator's truth (`mdm evaluate`; more records means more namesakes):", "",
+              "| records | precision | recall | F1 |", "| ---: | ---: | ---: | ---: |",
+              *(f"| {r['records']:,} | {r['precision']:.4f} | {r['recall']:.4f} | {r['f1']:.4f} |" for r in rows)]
     lines += ["", "Candidate pairs per blocking rule (before scoring):", "",
               "| blocking rule | " + " | ".join(f"{r['records']:,} records" for r in rows) + " |",
               "| --- " + "| ---: " * len(rows) + "|"]

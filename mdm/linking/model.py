@@ -19,7 +19,7 @@ from splink import Linker, block_on
 
 from matching_rules import MatchingSpec, matching_fingerprint
 from mdm.errors import ModelError
-from mdm.linking.comparisons import agreement_guards, compile_settings
+from mdm.linking.comparisons import agreement_guards, compile_settings, counted_levels
 from mdm.store import work as work_sql
 from mdm.store.work import WorkDB
 
@@ -64,6 +64,8 @@ def train(work: WorkDB, spec: MatchingSpec, model_id: str) -> Model:
             linker.training.estimate_u_using_random_sampling(
                 max_pairs=training.u_max_pairs, seed=training.seed
             )
+            counted = _count_u(work, linker.misc.save_model_to_json(), spec)
+            linker = _linker(work, counted)
             em_rules = [cols for cols in training.em_blocking if work_sql.pairs_in_blocks(work, cols)]
             if not em_rules:
                 raise ModelError(
@@ -86,6 +88,26 @@ def train(work: WorkDB, spec: MatchingSpec, model_id: str) -> Model:
     except Exception as e:  # Splink raises many types; wrap once, here
         raise ModelError(f"training the model failed: {e}") from e
     return Model(model_id, matching_fingerprint(spec), settings)
+
+
+def _count_u(work: WorkDB, settings: dict[str, Any], spec: MatchingSpec) -> dict[str, Any]:
+    """u counted exactly for the levels reached by equal values (``counted_levels``); a level
+    random sampling never saw gets one over the pairs sampled, an upper bound, instead of
+    Splink's default."""
+    unseen_u = 1.0 / spec.training.u_max_pairs
+    by_name = {c.name: c for c in spec.comparisons}
+    for comparison in settings["comparisons"]:
+        counted = {lv.label: lv for lv in counted_levels(by_name[comparison["output_column_name"]])}
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            lv = counted.get(level.get("label_for_charts", ""))
+            rate = work_sql.equal_value_rate(work, lv.column, lv.where) if lv else 0.0
+            if rate > 0:
+                level["u_probability"] = rate
+            elif not isinstance(level.get("u_probability"), float):
+                level["u_probability"] = unseen_u
+    return settings
 
 
 def _refine(work: WorkDB, settings: dict[str, Any], spec: MatchingSpec) -> dict[str, Any]:

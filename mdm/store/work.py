@@ -117,6 +117,16 @@ def pairs_in_blocks(work: WorkDB, columns: Sequence[str]) -> int:
     ))
 
 
+def equal_value_rate(work: WorkDB, column: str, where: str = "TRUE") -> float:
+    """The share of record pairs (both holding ``column``) equal on it, among records
+    matching ``where``: sum of n(n-1)/2 over values, over all pairs."""
+    return float(work.scalar(
+        f"SELECT coalesce(sum(CAST(n AS DOUBLE) * (n - 1) / 2), 0)"
+        f" / greatest((SELECT CAST(count({column}) AS DOUBLE) * (count({column}) - 1) / 2 FROM {INPUT_TABLE}), 1)"
+        f" FROM (SELECT count(*) AS n FROM {INPUT_TABLE} WHERE {column} IS NOT NULL AND ({where}) GROUP BY {column})"
+    ))
+
+
 def record_count(work: WorkDB) -> int:
     return int(work.scalar(f"SELECT count(*) FROM {INPUT_TABLE}"))
 

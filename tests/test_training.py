@@ -1,0 +1,56 @@
+"""Unsupervised training: every level's u is estimated, identifiers' u is counted exactly."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import duckdb
+import pyarrow as pa
+
+from matching_rules import load_rules
+from mdm.linking.comparisons import compile_settings, counted_levels
+from mdm.store import work as work_sql
+
+
+def test_every_counted_level_is_a_level_of_its_comparison():
+    spec = load_rules().matching
+    compiled = compile_settings(spec).get_settings("duckdb").as_dict()
+    labels = {c["output_column_name"]: {lv.get("label_for_charts") for lv in c["comparison_levels"]}
+              for c in compiled["comparisons"]}
+    counted = [(c.name, lv.label) for c in spec.comparisons for lv in counted_levels(c)]
+    assert {name for name, _ in counted} >= {"phone", "email", "date_of_birth", "national_id"}
+    assert all(label in labels[name] for name, label in counted), counted
+
+
+def test_equal_value_rate_counts_pairs_of_equal_values():
+    """Brute force over all pairs of a small table agrees with the per-value count."""
+    rows = [("a", "m"), ("a", "m"), ("a", "l"), ("b", "m"), ("b", "m"), ("b", "m"), ("c", "m"), (None, "m")]
+    con = duckdb.connect()
+    con.register("t", pa.table({"phone": [r[0] for r in rows], "phone_type": [r[1] for r in rows]}))
+    con.execute(f"CREATE TABLE {work_sql.INPUT_TABLE} AS SELECT * FROM t")
+    work = work_sql.WorkDB(con)
+    known = [r for r in rows if r[0] is not None]
+    pairs = list(itertools.combinations(known, 2))
+    mobile_equal = sum(1 for x, y in pairs if x[0] == y[0] and x[1] == y[1] == "m")
+    assert work_sql.equal_value_rate(work, "phone", "phone_type = 'm'") == mobile_equal / len(pairs)
+    assert work_sql.equal_value_rate(work, "phone") == sum(1 for x, y in pairs if x[0] == y[0]) / len(pairs)
+
+
+def test_trained_model_has_every_u_and_counted_identifiers(reconciled):  # type: ignore[no-untyped-def]
+    """No level is left to Splink's default u; the mobile level's u is no more than the counted
+    share of pairs sharing a mobile (the correction for matches among them only lowers it)."""
+    con = duckdb.connect(str(reconciled[0]), read_only=True)
+    settings = json.loads(con.execute("SELECT settings FROM models").fetchall()[0][0])
+    std = con.sql("SELECT * FROM std_records").to_arrow_table()
+    con.close()
+    for comparison in settings["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if not level.get("is_null_level"):
+                assert isinstance(level.get("u_probability"), float), (comparison["output_column_name"], level)
+    with work_sql.work_database() as work:
+        work_sql.load_std_records(work, std)
+        counted = work_sql.equal_value_rate(work, "phone", "phone_type = 'mobile'")
+    (phone,) = [c for c in settings["comparisons"] if c["output_column_name"] == "phone"]
+    (mobile,) = [lv for lv in phone["comparison_levels"] if lv.get("label_for_charts") == "same mobile number"]
+    assert 0 < mobile["u_probability"] <= counted
