@@ -6,7 +6,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-ORDER = ["febrl.md", "scale.md", "spark.md", "serve-*.md"]
+ORDER = ["febrl.md", "samples.md", "scale.md", "spark.md", "serve-*.md"]
 
 
 def main() -> None:

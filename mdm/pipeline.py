@@ -133,32 +133,23 @@ class Stages:
 
 def _standardise(ingested: Ingested, today: dt.date, run_id: str) -> tuple[pa.Table, pa.Table]:
     """The std_records and source_records tables; a record whose standardisation fails is
-    quarantined, not lost. Rows become Arrow columns a chunk at a time: a million records as
-    Python dicts would take gigabytes."""
+    quarantined, not lost."""
     std_parts, raw_parts = [], []
     records = ingested.accepted
     loaded_at = database.now()
     for chunk in standardise_chunks(records, today):
-        std_rows = []
-        raw: dict[str, list[Any]] = {c: [] for c in ("record_key", "source", "source_id", "row_number", "raw")}
-        for i, std, raw_text, error in chunk:
+        for i, raw_text, error in chunk.failed:
             rec = records[i]
-            if std is None:
-                ingested.quarantined.append(
-                    Quarantined(rec.source.name, rec.row_number, rec.source_id, error or "", raw_text))
-                counts = ingested.counts[rec.source.name]
-                counts.accepted -= 1
-                counts.quarantined += 1
-                continue
-            std_rows.append(std)
-            for column, value in zip(
-                raw, (std["record_key"], rec.source.name, rec.source_id, rec.row_number, raw_text), strict=True
-            ):
-                raw[column].append(value)
-        n = len(std_rows)
-        raw["run_id"], raw["loaded_at"] = [run_id] * n, [loaded_at] * n  # row_number None: posted via the API
-        std_parts.append(to_arrow("std_records", std_rows))
-        raw_parts.append(pa.Table.from_pydict(raw, schema=SCHEMAS["source_records"]))
+            ingested.quarantined.append(Quarantined(rec.source.name, rec.row_number, rec.source_id, error, raw_text))
+            counts = ingested.counts[rec.source.name]
+            counts.accepted -= 1
+            counts.quarantined += 1
+        n = chunk.raw.num_rows
+        raw = chunk.raw.append_column("run_id", pa.array([run_id] * n, pa.string()))
+        raw = raw.append_column(SCHEMAS["source_records"].field("loaded_at"),
+                                pa.array([loaded_at] * n, SCHEMAS["source_records"].field("loaded_at").type))
+        std_parts.append(chunk.std)
+        raw_parts.append(raw)
     # The raw values live on as JSON: let the parsed copies go.
     ingested.accepted = []
     return (

@@ -26,6 +26,8 @@ from mdm.store.work import WorkDB
 logger = logging.getLogger(__name__)
 
 _PRIOR_ITERATIONS = 200
+# Above this many records the prior is fitted over the blocked pairs of a sample of this size.
+_PRIOR_SAMPLE = 250_000
 _REFINE_ROUNDS = 1
 # Never let the correction take u below this share of what was observed: u is estimated from
 # a sample, and a level whose observed u is nearly all matches must not become infinitely strong.
@@ -41,8 +43,8 @@ class Model:
     settings: dict[str, Any]
 
 
-def _linker(work: WorkDB, settings: Any) -> Linker:
-    sdf = work.splink_api().register(work_sql.INPUT_TABLE)
+def _linker(work: WorkDB, settings: Any, table: str = work_sql.INPUT_TABLE) -> Linker:
+    sdf = work.splink_api().register(table)
     return Linker(sdf, settings, log_level=None)
 
 
@@ -148,12 +150,17 @@ def _fit_prior(work: WorkDB, settings: dict[str, Any], spec: MatchingSpec) -> fl
     """
     start = float(settings["probability_two_random_records_match"])
     start_weight = math.log2(start / (1 - start))
-    linker = _linker(work, _with_current_blocking(settings, spec, work.dialect))
+    table, n = work_sql.INPUT_TABLE, work_sql.record_count(work)
+    if n > _PRIOR_SAMPLE:
+        # A uniform sample of records keeps the share of matching pairs (both numerator and
+        # denominator shrink by the square of the fraction) at a fraction of the cost.
+        table = work_sql.sample_input(work, _PRIOR_SAMPLE / n)
+        n = work_sql.record_count(work, table)
+    linker = _linker(work, _with_current_blocking(settings, spec, work.dialect), table)
     predictions = linker.inference.predict(threshold_match_weight=start_weight)
     weights = work_sql.match_weights(work, predictions.physical_name)
     predictions.drop_table_from_database_and_remove_from_cache()
     log2_bayes = weights - start_weight
-    n = work_sql.record_count(work)
     total_pairs = n * (n - 1) / 2
     if total_pairs == 0 or log2_bayes.size == 0:
         return start

@@ -5,7 +5,8 @@ so chunks go to worker processes, forked so that they read the records from the 
 instead of receiving them pickled. Small runs stay in this process: forking costs more than it
 saves there, and so does a run started inside the service: forking a process that serves
 requests on many threads is not safe. Results come back in input order, so a run's output does
-not depend on the number of workers.
+not depend on the number of workers. Each chunk comes back as Arrow columns, built in the
+worker: a million rows of Python dicts would cost more to pickle and unpickle than to make.
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ import os
 import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any
+from dataclasses import dataclass
+
+import pyarrow as pa
 
 from mdm.ingest import Accepted, raw_json
 from mdm.standardise.record import standardise_record
+from mdm.store.tables import SCHEMAS, to_arrow
 
 logger = logging.getLogger(__name__)
 
@@ -32,28 +36,44 @@ _SERIAL_CHUNK = 50_000
 # What forked workers read: set by the parent just before it forks, cleared after.
 _RECORDS: Sequence[Accepted] = ()
 
-Standardised = tuple[int, dict[str, Any] | None, str, str | None]  # index, row or None, raw JSON, error
+# The source_records columns a worker fills (the run id and load time are the caller's).
+RAW_SCHEMA = pa.schema([SCHEMAS["source_records"].field(c) for c in ("record_key", "source", "source_id", "row_number", "raw")])
 
 
-def _standardise_range(bounds: tuple[int, int, dt.date]) -> list[Standardised]:
+@dataclass(frozen=True)
+class Chunk:
+    """One chunk of records, standardised: ``std`` and ``raw`` hold the records that
+    standardised, row for row; ``failed`` the (index, raw JSON, error) of those that did not."""
+
+    std: pa.Table
+    raw: pa.Table
+    failed: list[tuple[int, str, str]]
+
+
+def _standardise_range(bounds: tuple[int, int, dt.date]) -> Chunk:
     start, stop, today = bounds
-    out: list[Standardised] = []
+    rows, failed = [], []
+    raw: dict[str, list[object]] = {name: [] for name in RAW_SCHEMA.names}
     for i in range(start, stop):
         rec = _RECORDS[i]
-        raw = raw_json(rec.values)
+        raw_text = raw_json(rec.values)
         try:
-            out.append((i, standardise_record(rec.source, rec.source_id, rec.values, today=today), raw, None))
+            std = standardise_record(rec.source, rec.source_id, rec.values, today=today)
         except Exception as e:  # standardisers never raise by contract; if one does, keep the row
             logger.exception("standardising %s:%s failed", rec.source.name, rec.source_id)
-            out.append((i, None, raw, f"standardisation failed: {e}"))
-    return out
+            failed.append((i, raw_text, f"standardisation failed: {e}"))
+            continue
+        rows.append(std)
+        for column, value in zip(raw, (std["record_key"], rec.source.name, rec.source_id, rec.row_number, raw_text),
+                                 strict=True):
+            raw[column].append(value)
+    return Chunk(to_arrow("std_records", rows), pa.Table.from_pydict(raw, schema=RAW_SCHEMA), failed)
 
 
 def standardise_chunks(
     records: Sequence[Accepted], today: dt.date, workers: int | None = None
-) -> Iterator[list[Standardised]]:
-    """(index, standardised row or None, raw JSON, error or None) for every record, in order,
-    a chunk at a time: the caller turns each chunk into columns and lets its dicts go."""
+) -> Iterator[Chunk]:
+    """Every record standardised, in order, a chunk at a time."""
     global _RECORDS
     workers = workers or os.cpu_count() or 1
     forkable = "fork" in multiprocessing.get_all_start_methods() and threading.current_thread() is threading.main_thread()

@@ -127,8 +127,19 @@ def equal_value_rate(work: WorkDB, column: str, where: str = "TRUE") -> float:
     ))
 
 
-def record_count(work: WorkDB) -> int:
-    return int(work.scalar(f"SELECT count(*) FROM {INPUT_TABLE}"))
+SAMPLE_TABLE = "mdm_input_sample"
+
+
+def sample_input(work: WorkDB, fraction: float) -> str:
+    """A uniform sample of the input records (by a hash of the key: the same on every run), as a
+    table of its own; returns its name."""
+    per_million = max(1, int(fraction * 1_000_000))
+    work.create_table(SAMPLE_TABLE, f"SELECT * FROM {INPUT_TABLE} WHERE abs(hash(unique_id) % 1000000) < {per_million}")
+    return SAMPLE_TABLE
+
+
+def record_count(work: WorkDB, table: str = INPUT_TABLE) -> int:
+    return int(work.scalar(f"SELECT count(*) FROM {table}"))
 
 
 def match_weights(work: WorkDB, predict_table: str) -> np.ndarray:

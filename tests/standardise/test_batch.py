@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from itertools import chain
+import pyarrow as pa
 
 from mdm.ingest import ingest
 from mdm.sources import load_sources
@@ -12,12 +12,15 @@ from tests.conftest import TODAY
 
 def test_workers_give_the_same_rows_in_the_same_order(small_sample, monkeypatch):  # type: ignore[no-untyped-def]
     records = ingest(load_sources(small_sample / "sources.yaml").sources).accepted
-    one = list(chain.from_iterable(batch.standardise_chunks(records, TODAY, workers=1)))
+    one = list(batch.standardise_chunks(records, TODAY, workers=1))
     monkeypatch.setattr(batch, "PARALLEL_FROM", 0)
-    two = list(chain.from_iterable(batch.standardise_chunks(records, TODAY, workers=2)))
-    assert [i for i, *_ in two] == list(range(len(records)))
-    assert two == one
-    assert all(error is None for *_, error in one)
+    two = list(batch.standardise_chunks(records, TODAY, workers=2))
+    assert len(two) > 1  # the records were split between the workers
+    std = pa.concat_tables([c.std for c in two])
+    assert std["record_key"].to_pylist() == [f"{r.source.name}:{r.source_id}" for r in records]
+    assert std.equals(pa.concat_tables([c.std for c in one]))
+    assert pa.concat_tables([c.raw for c in two]).equals(pa.concat_tables([c.raw for c in one]))
+    assert not [f for c in one for f in c.failed]
 
 
 def test_no_fork_outside_the_main_thread(small_sample, monkeypatch):  # type: ignore[no-untyped-def]
@@ -33,8 +36,8 @@ def test_no_fork_outside_the_main_thread(small_sample, monkeypatch):  # type: ig
     monkeypatch.setattr(batch, "ProcessPoolExecutor", no_pool)
     out: list = []
     thread = threading.Thread(
-        target=lambda: out.append(list(chain.from_iterable(batch.standardise_chunks(records, TODAY, workers=2))))
+        target=lambda: out.append(sum(c.std.num_rows for c in batch.standardise_chunks(records, TODAY, workers=2)))
     )
     thread.start()
     thread.join()
-    assert len(out) == 1 and len(out[0]) == len(records)
+    assert out == [len(records)]

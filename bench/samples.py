@@ -1,0 +1,75 @@
+"""Accuracy on generated samples the rules were not tuned on: other seeds and other mixes.
+
+Usage:
+    python bench/samples.py [--workdir /tmp/mdm-samples]
+
+Each sample is made by the committed generator (sample_data/generate.py, 5,000 customers),
+then ``mdm reconcile`` (default rules, fresh database) and ``mdm evaluate --json`` run as a user
+runs them. The committed sample_data (seed 42, mix default) is scored the same way. The table
+is printed and written to bench/results/samples.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "samples.md"
+SAMPLES = [(11, "clean"), (11, "default"), (7, "default"), (23, "international"), (5, "messy")]
+
+
+def mdm(*args: str | Path) -> str:
+    exe = Path(sys.executable).with_name("mdm")
+    return subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True, check=True).stdout
+
+
+def score(folder: Path, db: Path) -> dict:
+    for f in (db, db.with_name(db.name + ".wal")):
+        f.unlink(missing_ok=True)
+    start = time.perf_counter()
+    mdm("reconcile", "--sources", folder / "sources.yaml", "--db", db)
+    seconds = time.perf_counter() - start
+    return {**json.loads(mdm("evaluate", "--db", db, "--truth", folder / "truth.csv", "--json")), "seconds": seconds}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/mdm-samples"))
+    args = parser.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    rows = [("42", "default", "committed `sample_data`", score(ROOT / "sample_data", args.workdir / "s42.duckdb"))]
+    for seed, mix in SAMPLES:
+        folder = args.workdir / f"s{seed}_{mix}"
+        if not (folder / "sources.yaml").exists():
+            subprocess.run([sys.executable, str(ROOT / "sample_data" / "generate.py"), "--seed", str(seed),
+                            "--mix", mix, "--out", str(folder)], check=True, stdout=subprocess.DEVNULL)
+        command = f"`python sample_data/generate.py --seed {seed} --mix {mix} --out DIR`"
+        rows.append((str(seed), mix, command, score(folder, args.workdir / f"s{seed}_{mix}.duckdb")))
+        print(json.dumps({"seed": seed, "mix": mix, **{k: rows[-1][3][k] for k in ("precision", "recall", "f1")}}))
+    lines = [
+        "# Accuracy on generated samples", "",
+        f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; machine: {platform.platform()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}",
+        "- command: `python bench/samples.py` (5,000 customers each; `mdm reconcile` + `mdm evaluate`, default rules)", "",
+        "| seed | mix | made by | precision | recall | F1 | golden / true entities | reconcile s |",
+        "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for seed, mix, how, m in rows:
+        lines.append(f"| {seed} | {mix} | {how} | {m['precision']:.4f} | {m['recall']:.4f} | {m['f1']:.4f}"
+                     f" | {m['predicted_clusters']:,} / {m['true_entities']:,} | {m['seconds']:.1f} |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
