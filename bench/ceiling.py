@@ -24,6 +24,8 @@ from pathlib import Path
 
 import duckdb
 
+from common import components
+
 
 def _eq(column: str) -> str:
     return f"(l.{column} IS NOT NULL AND l.{column} = r.{column})"
@@ -42,17 +44,7 @@ LEVELS = {
 
 
 def covered_pairs(keys: list[str], edges: list[tuple[str, str]]) -> int:
-    parent = {k: k for k in keys}
-
-    def root(k: str) -> str:
-        while parent[k] != k:
-            parent[k] = parent[parent[k]]
-            k = parent[k]
-        return k
-
-    for a, b in edges:
-        parent[root(a)] = root(b)
-    return sum(n * (n - 1) // 2 for n in Counter(root(k) for k in keys).values())
+    return sum(n * (n - 1) // 2 for n in Counter(components(keys, edges).values()).values())
 
 
 def main() -> None:

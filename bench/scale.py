@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from matching_rules import load_rules  # noqa: E402
 from mdm.store import work  # noqa: E402
+from common import publish  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "scale.md"
 RECORDS_PER_CUSTOMER = 2.33  # what the generator's default mix yields
@@ -146,9 +147,7 @@ def main() -> None:
     if failures:
         lines += ["", "Runs that did not complete:", "", *failures]
     text = "\n".join(lines) + "\n"
-    print(text)
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(text, encoding="utf-8")
+    publish(RESULTS, text)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import duckdb
+from common import publish
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "spark.md"
@@ -143,9 +144,7 @@ def main() -> None:
                      + " | ".join(f"{r['stages'].get(s, 0):.1f}" for s in stages)
                      + f" | {r['seconds']} | {r['peak_rss_gb']} | {r['pairs']:,} | {r['golden']:,} |")
     text = "\n".join(lines) + "\n"
-    print(text)
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(text, encoding="utf-8")
+    publish(RESULTS, text)
 
 
 if __name__ == "__main__":
