@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -20,6 +21,8 @@ import numpy as np
 import pyarrow as pa
 
 from matching_rules import AttributeSpec
+from mdm.parallel import can_fork, map_in_order
+from mdm.store.tables import SCHEMAS, to_arrow
 from mdm.survivorship import Candidate, choose
 
 # golden field -> (std column with the display value, std column with the comparable form, validity column)
@@ -52,11 +55,11 @@ class PreviousGolden:
 
 @dataclass
 class GoldenBuild:
-    golden: list[dict[str, Any]]
-    lineage: dict[str, list[Any]]  # columns of golden_lineage (millions of rows: no dict per row)
-    xref: dict[str, list[Any]]  # columns of xref
+    golden: pa.Table  # golden_records rows
+    lineage: pa.Table  # golden_lineage rows
+    xref: pa.Table
     counts: dict[str, int]
-    history: list[dict[str, Any]]  # one row per golden record the run created, changed or retired
+    history: pa.Table  # one golden_history row per golden record the run created, changed or retired
 
 
 def _text(value: Any) -> str | None:
@@ -191,13 +194,97 @@ def consecutive_groups(rows: Iterable[dict[str, Any]], key: str) -> Iterator[lis
         yield group
 
 
-def _by_cluster(std: pa.Table, clusters: list[int]) -> Iterator[list[dict[str, Any]]]:
-    """The std rows of each cluster, a batch of rows at a time (never all of them as dicts)."""
-    order = np.argsort(np.asarray(clusters, dtype=np.int64), kind="stable")
-    ordered = std.take(pa.array(order)).append_column(
-        "__cluster", pa.array(np.asarray(clusters, dtype=np.int64)[order]))
-    rows = (row for batch in ordered.to_batches(max_chunksize=20_000) for row in batch.to_pylist())
-    return consecutive_groups(rows, "__cluster")
+# Below this many records one process builds the golden records: forking costs more.
+PARALLEL_FROM = 20_000
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What forked workers read (set by the parent just before it forks, cleared after)."""
+
+    ordered: pa.Table  # std rows sorted by cluster, with the cluster number in "__cluster"
+    ids: Mapping[int, str]
+    attributes: Mapping[str, AttributeSpec]
+    run_id: str
+    now: dt.datetime
+    previous_xref: Mapping[str, str]
+    previous: Mapping[str, PreviousGolden]
+
+
+_JOB: _Job | None = None
+
+
+@dataclass(frozen=True)
+class _Part:
+    golden: pa.Table
+    lineage: pa.Table
+    xref: pa.Table
+    history: pa.Table
+    counts: Counter[str]
+
+
+def _build_slice(bounds: tuple[int, int]) -> _Part:
+    """The golden records of the clusters in rows ``bounds`` of the job's ordered table."""
+    job = _JOB
+    assert job is not None
+    start, stop = bounds
+    rows = (row for batch in job.ordered.slice(start, stop - start).to_batches(max_chunksize=20_000)
+            for row in batch.to_pylist())
+    golden: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []
+    lineage: dict[str, list[Any]] = {c: [] for c in SCHEMAS["golden_lineage"].names}
+    xref: dict[str, list[Any]] = {c: [] for c in SCHEMAS["xref"].names}
+    counts: Counter[str] = Counter()
+    for ms in consecutive_groups(rows, "__cluster"):
+        gid = job.ids[ms[0]["__cluster"]]
+        values, lin = survive(job.attributes, ms)
+        prev = job.previous.get(gid)
+        if prev is None:
+            # A new id for records that had one before: they were split off a golden record.
+            change = "split" if any(r["record_key"] in job.previous_xref for r in ms) else "created"
+            created_at = updated_at = job.now
+        else:
+            created_at = prev.created_at
+            changed = json.loads(prev.attributes) != values
+            change = "changed" if changed else "unchanged"
+            updated_at = job.now if changed else prev.updated_at
+        row = golden_row(gid, ms, job.attributes, created_at=created_at, updated_at=updated_at,
+                         run_id=job.run_id, values=values)
+        golden.append(row)
+        _log(history, counts, gid, change, len(ms), prev.attributes if prev else None, row["attributes"],
+             job.run_id, job.now)
+        for entry in lin:
+            for column, value in zip(lineage, (gid, *entry), strict=True):
+                lineage[column].append(value)
+        for r in ms:
+            for column, value in zip(xref, (r["source"], r["source_id"], r["record_key"], gid, job.run_id),
+                                     strict=True):
+                xref[column].append(value)
+    return _Part(
+        to_arrow("golden_records", golden),
+        pa.Table.from_pydict(lineage, schema=SCHEMAS["golden_lineage"]),
+        pa.Table.from_pydict(xref, schema=SCHEMAS["xref"]),
+        to_arrow("golden_history", history),
+        counts,
+    )
+
+
+def _log(history: list[dict[str, Any]], counts: Counter[str], gid: str, change: str, n: int,
+         before: str | None, after: str | None, run_id: str, now: dt.datetime) -> None:
+    counts[change] += 1
+    if change != "unchanged":
+        history.append({"golden_id": gid, "changed_at": now, "change": change, "cause": "run",
+                        "cause_id": run_id, "actor": None, "members": n, "before": before, "after": after})
+
+
+def _slices(sorted_clusters: np.ndarray, parts: int) -> list[tuple[int, int]]:
+    """About ``parts`` row ranges of equal size that never cut a cluster."""
+    n = len(sorted_clusters)
+    starts = np.flatnonzero(np.diff(sorted_clusters)) + 1  # where a new cluster begins
+    cuts = sorted({int(starts[i]) for i in np.searchsorted(starts, [n * k // parts for k in range(1, parts)])
+                   if i < len(starts)})
+    edges = [0, *cuts, n]
+    return [(a, b) for a, b in zip(edges, edges[1:], strict=False) if b > a]
 
 
 def build_golden(
@@ -209,56 +296,50 @@ def build_golden(
     now: dt.datetime,
     previous_xref: Mapping[str, str],
     previous: Mapping[str, PreviousGolden],
+    workers: int | None = None,
 ) -> GoldenBuild:
-    """Golden records, lineage and xref for the clustered standardised records (std_records rows)."""
+    """Golden records, lineage and xref for the clustered standardised records (std_records
+    rows). Survivorship is independent per cluster: large runs split the clusters between
+    forked workers (mdm/parallel.py), with the same result as one process."""
+    global _JOB
     keys = std["record_key"].to_pylist()
-    clusters = [assignment[k] for k in keys]
+    clusters = np.asarray([assignment[k] for k in keys], dtype=np.int64)
     member_keys: dict[int, list[str]] = defaultdict(list)
-    for key, c in zip(keys, clusters, strict=True):
+    for key, c in zip(keys, clusters.tolist(), strict=True):
         member_keys[c].append(key)
     ids, retired = assign_ids(member_keys, previous_xref)
-    golden: list[dict[str, Any]] = []
-    history: list[dict[str, Any]] = []
-    lineage: dict[str, list[Any]] = {c: [] for c in ("golden_id", "attribute", "position", "value", "source",
-                                                      "source_id", "rule")}
-    xref: dict[str, list[Any]] = {c: [] for c in ("source", "source_id", "record_key", "golden_id", "run_id")}
-    counts = Counter()
-
-    def log(gid: str, change: str, n: int, before: str | None, after: str | None) -> None:
-        counts[change] += 1
-        if change != "unchanged":
-            history.append({"golden_id": gid, "changed_at": now, "change": change, "cause": "run",
-                            "cause_id": run_id, "actor": None, "members": n, "before": before, "after": after})
-
-    for ms in _by_cluster(std, clusters):
-        gid = ids[ms[0]["__cluster"]]
-        values, lin = survive(attributes, ms)
-        prev = previous.get(gid)
-        if prev is None:
-            # A new id for records that had one before: they were split off a golden record.
-            change = "split" if any(r["record_key"] in previous_xref for r in ms) else "created"
-            created_at = updated_at = now
-        else:
-            created_at = prev.created_at
-            changed = json.loads(prev.attributes) != values
-            change = "changed" if changed else "unchanged"
-            updated_at = now if changed else prev.updated_at
-        row = golden_row(gid, ms, attributes, created_at=created_at, updated_at=updated_at, run_id=run_id,
-                         values=values)
-        golden.append(row)
-        log(gid, change, len(ms), prev.attributes if prev else None, row["attributes"])
-        for entry in lin:
-            for column, value in zip(lineage, (gid, *entry), strict=True):
-                lineage[column].append(value)
-        for r in ms:
-            for column, value in zip(xref, (r["source"], r["source_id"], r["record_key"], gid, run_id), strict=True):
-                xref[column].append(value)
+    order = np.argsort(clusters, kind="stable")
+    ordered = std.take(pa.array(order)).append_column("__cluster", pa.array(clusters[order]))
+    workers = workers or os.cpu_count() or 1
+    parallel = workers >= 2 and std.num_rows >= PARALLEL_FROM and can_fork()
+    _JOB = _Job(ordered, ids, attributes, run_id, now, previous_xref, previous)
+    try:
+        parts = list(map_in_order(_build_slice, _slices(clusters[order], workers * 4 if parallel else 1),
+                                  workers if parallel else 1))
+    finally:
+        _JOB = None
+    counts: Counter[str] = Counter()
+    for part in parts:
+        counts.update(part.counts)
+    retired_rows: list[dict[str, Any]] = []
+    retired_history: list[dict[str, Any]] = []
     for gid, home in sorted(retired.items()):
         prev = previous.get(gid)
-        golden.append(
+        retired_rows.append(
             golden_row(gid, [], attributes, created_at=prev.created_at if prev else now, updated_at=now,
                        run_id=run_id, merged_into=home, retired_attributes=prev.attributes if prev else None)
         )
-        log(gid, "merged" if home else "retired", 0, prev.attributes if prev else None, None)
+        _log(retired_history, counts, gid, "merged" if home else "retired", 0, prev.attributes if prev else None,
+             None, run_id, now)
     counts["active"] = len(member_keys)
-    return GoldenBuild(golden, lineage, xref, dict(counts), history)
+
+    def concat(name: str, tables: list[pa.Table]) -> pa.Table:
+        return pa.concat_tables(tables) if tables else SCHEMAS[name].empty_table()
+
+    return GoldenBuild(
+        golden=concat("golden_records", [p.golden for p in parts] + [to_arrow("golden_records", retired_rows)]),
+        lineage=concat("golden_lineage", [p.lineage for p in parts]),
+        xref=concat("xref", [p.xref for p in parts]),
+        counts=dict(counts),
+        history=concat("golden_history", [p.history for p in parts] + [to_arrow("golden_history", retired_history)]),
+    )

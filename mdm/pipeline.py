@@ -305,13 +305,13 @@ def _stages(
         del std_table
         staging.put("quarantine", to_arrow("quarantine", quarantine_rows))
         staging.put("term_frequencies", term_frequencies)
-        staging.put("xref", pa.Table.from_pydict(build.xref, schema=SCHEMAS["xref"]))
-        staging.put("golden_lineage", pa.Table.from_pydict(build.lineage, schema=SCHEMAS["golden_lineage"]))
-        staging.put("golden_records", to_arrow("golden_records", build.golden))
+        staging.put("xref", build.xref)
+        staging.put("golden_lineage", build.lineage)
+        staging.put("golden_records", build.golden)
         staging.put("review_queue", review)
 
         def finish(c: duckdb.DuckDBPyConnection) -> None:
-            steward_sql.add_history_table(c, to_arrow("golden_history", build.history))
+            steward_sql.add_history_table(c, build.history)
             documents.refresh(c, {name: spec.field or name for name, spec in rules.attributes().items()})
             if report.retrained:
                 models.save_model(

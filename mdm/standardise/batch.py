@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import multiprocessing
 import os
-import threading
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import pyarrow as pa
 
 from mdm.ingest import Accepted, raw_json
+from mdm.parallel import can_fork, map_in_order
 from mdm.standardise.record import standardise_record
 from mdm.store.tables import SCHEMAS, to_arrow
 
@@ -76,18 +74,12 @@ def standardise_chunks(
     """Every record standardised, in order, a chunk at a time."""
     global _RECORDS
     workers = workers or os.cpu_count() or 1
-    forkable = "fork" in multiprocessing.get_all_start_methods() and threading.current_thread() is threading.main_thread()
-    parallel = workers >= 2 and len(records) >= PARALLEL_FROM and forkable
+    parallel = workers >= 2 and len(records) >= PARALLEL_FROM and can_fork()
     n_chunks = workers * _CHUNKS_PER_WORKER if parallel else -(-len(records) // _SERIAL_CHUNK)
     size = max(1, -(-len(records) // max(n_chunks, 1)))
     bounds = [(s, min(s + size, len(records)), today) for s in range(0, len(records), size)]
     _RECORDS = records
     try:
-        if not parallel:
-            for b in bounds:
-                yield _standardise_range(b)
-            return
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            yield from pool.map(_standardise_range, bounds)
+        yield from map_in_order(_standardise_range, bounds, workers if parallel else 1)
     finally:
         _RECORDS = ()

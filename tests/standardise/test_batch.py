@@ -6,6 +6,7 @@ import pyarrow as pa
 
 from mdm.ingest import ingest
 from mdm.sources import load_sources
+from mdm import parallel
 from mdm.standardise import batch
 from tests.conftest import TODAY
 
@@ -33,7 +34,7 @@ def test_no_fork_outside_the_main_thread(small_sample, monkeypatch):  # type: ig
     def no_pool(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise AssertionError("forked from a background thread")
 
-    monkeypatch.setattr(batch, "ProcessPoolExecutor", no_pool)
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", no_pool)
     out: list = []
     thread = threading.Thread(
         target=lambda: out.append(sum(c.std.num_rows for c in batch.standardise_chunks(records, TODAY, workers=2)))
