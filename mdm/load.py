@@ -45,6 +45,7 @@ def load_run(db_path: str | Path, folder: str | Path, *, rules_path: str | Path 
 
         def finish(c: duckdb.DuckDBPyConnection) -> None:
             steward_sql.add_history_table(c, history)
+            documents.refresh(c, {name: spec.field or name for name, spec in rules.attributes().items()})
             if not models.has_model(c, model["model_id"]):
                 models.save_model(
                     c, model["model_id"], run_id=run_id, fingerprint=model["fingerprint"],
@@ -58,7 +59,6 @@ def load_run(db_path: str | Path, folder: str | Path, *, rules_path: str | Path 
         with results.Staging(con) as staging:
             for name in (*results.REPLACED, "golden_records", "review_queue"):
                 staging.put(name, results.read_dataset(con, folder / name, SCHEMAS[name]))
-            documents.stage(con, staging, {name: spec.field or name for name, spec in rules.attributes().items()})
             runs.start_run(con, run_id, "spark", report["sources_path"], report["rules_path"])
             runs.record_sources(con, run_id, report["sources_path"], report["sources_config"])
             try:

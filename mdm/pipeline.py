@@ -312,6 +312,7 @@ def _stages(
 
         def finish(c: duckdb.DuckDBPyConnection) -> None:
             steward_sql.add_history_table(c, build.history)
+            documents.refresh(c, {name: spec.field or name for name, spec in rules.attributes().items()})
             if report.retrained:
                 models.save_model(
                     c, model.model_id, run_id=run_id, fingerprint=model.fingerprint,
@@ -322,7 +323,6 @@ def _stages(
                 counts=report.counts(), stage_seconds=report.stage_seconds, report=report.run_report(),
             )
 
-        documents.stage(con, staging, {name: spec.field or name for name, spec in rules.attributes().items()})
         with publish.lock:
             results.publish_run(con, staging, finish)
             publish.after(report)

@@ -4,7 +4,7 @@ A lookup then costs one primary-key read of ready text instead of three queries 
 Two variants are kept: full, and with emails and phones masked for API keys without the
 ``pii`` permission (``n***@gmail.com``, ``+84 *** *** 678``).
 
-There are two builders, on purpose: :func:`stage` is a few set-based statements for a whole
+There are two builders, on purpose: :func:`refresh` is one set-based statement for a whole
 batch run (seconds for 100,000 golden records), and :func:`render` builds the one or two
 documents a real-time post touches in microseconds, where DuckDB would spend ~30 ms planning
 the statement. A test holds the two equal on every golden record of a reconciled sample.
@@ -19,8 +19,6 @@ from typing import Any
 
 import duckdb
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
-
-from mdm.store.results import Staging
 
 _CODES = {n: sorted(str(c) for c in COUNTRY_CODE_TO_REGION_CODE if len(str(c)) == n) for n in (1, 2, 3)}
 
@@ -120,37 +118,29 @@ def _document(masked: bool, attributes: str) -> str:
     )
 
 
-def stage(con: duckdb.DuckDBPyConnection, staging: Staging, attribute_fields: Mapping[str, str]) -> None:
-    """Build the served documents of a run's staged golden records, before it is published.
+def refresh(con: duckdb.DuckDBPyConnection, attribute_fields: Mapping[str, str]) -> None:
+    """Rebuild the documents of every golden record (after a batch run's tables are written).
 
-    Building them here rather than updating the live rows afterwards keeps the work out of the
-    publish transaction (an UPDATE of every golden record cost more than building the
-    documents). ``attribute_fields`` maps each golden attribute to the standardised field it
-    comes from, so a collected ``all_emails`` is masked like ``email``.
+    ``attribute_fields`` maps each golden attribute to the standardised field it comes from,
+    so a collected ``all_emails`` is masked like ``email``.
     """
     masked_attributes, params = _masked_attributes(attribute_fields)
     params.update({"cc1": _CODES[1], "cc2": _CODES[2], "cc3": _CODES[3],
                    "email_attrs": [a for a, k in attribute_fields.items() if k == "email"],
                    "phone_attrs": [a for a, k in attribute_fields.items() if k == "phone"]})
-    golden = staging.table("golden_records")
     # A slice of the golden records at a time: building every document in one statement holds
     # all of them (and their lineage and members) in memory at once, gigabytes at a million.
-    (total,) = con.execute(f"SELECT count(*) FROM {golden}").fetchall()[0]
+    (total,) = con.execute("SELECT count(*) FROM golden_records").fetchall()[0]
     slices = max(1, -(-int(total) // _SLICE))
-    sql = _documents_sql(masked_attributes, golden=golden, lineage=staging.table("golden_lineage"),
-                         xref=staging.table("xref"), std=staging.table("std_records"))
-    built = f"{golden}_documents"
+    sql = _refresh_sql(masked_attributes)
     for i in range(slices):
-        into = f"CREATE OR REPLACE TABLE {built} AS " if i == 0 else f"INSERT INTO {built} "
-        con.execute(into + sql, {**params, "slices": slices, "slice": i})
-    con.execute(f"DROP TABLE {golden}")
-    con.execute(f"ALTER TABLE {built} RENAME TO {golden}")
+        con.execute(sql, {**params, "slices": slices, "slice": i})
 
 
 _SLICE = 100_000  # golden records per statement
 
 
-def _documents_sql(masked_attributes: str, *, golden: str, lineage: str, xref: str, std: str) -> str:
+def _refresh_sql(masked_attributes: str) -> str:
     in_slice = "hash({id}) % $slices = $slice"
     return f"""
     WITH lin_entries AS (
@@ -159,7 +149,7 @@ def _documents_sql(masked_attributes: str, *, golden: str, lineage: str, xref: s
                           'rule': l.rule}} ORDER BY l.position)) AS plain,
             to_json(list({{'value': {_lineage_value(True)}, 'source': l.source, 'source_id': l.source_id,
                           'rule': l.rule}} ORDER BY l.position)) AS masked
-        FROM {lineage} l
+        FROM golden_lineage l
         WHERE {in_slice.format(id="l.golden_id")}
         GROUP BY l.golden_id, l.attribute
     ),
@@ -171,15 +161,19 @@ def _documents_sql(masked_attributes: str, *, golden: str, lineage: str, xref: s
         SELECT x.golden_id,
             to_json(list({_member(False)} ORDER BY s.source, s.source_id)) AS plain,
             to_json(list({_member(True)} ORDER BY s.source, s.source_id)) AS masked
-        FROM {xref} x JOIN {std} s ON s.record_key = x.record_key
+        FROM xref x JOIN std_records s ON s.record_key = x.record_key
         WHERE {in_slice.format(id="x.golden_id")}
         GROUP BY x.golden_id
+    ),
+    docs AS (
+        SELECT g.golden_id, {_document(False, 'g.attributes')} AS document,
+            {_document(True, masked_attributes)} AS document_masked
+        FROM golden_records g
+        LEFT JOIN lin ON lin.golden_id = g.golden_id LEFT JOIN mem ON mem.golden_id = g.golden_id
+        WHERE {in_slice.format(id="g.golden_id")}
     )
-    SELECT g.* REPLACE ({_document(False, 'g.attributes')} AS document,
-                        {_document(True, masked_attributes)} AS document_masked)
-    FROM {golden} g
-    LEFT JOIN lin ON lin.golden_id = g.golden_id LEFT JOIN mem ON mem.golden_id = g.golden_id
-    WHERE {in_slice.format(id="g.golden_id")}
+    UPDATE golden_records SET document = docs.document, document_masked = docs.document_masked
+    FROM docs WHERE golden_records.golden_id = docs.golden_id
     """
 
 
@@ -241,7 +235,7 @@ def render(
     attribute_fields: Mapping[str, str],
 ) -> tuple[str, str]:
     """(document, masked document) of one golden_records row (``attributes`` as JSON text),
-    its lineage rows and its members' standardised rows; equal to what :func:`stage` builds."""
+    its lineage rows and its members' standardised rows; equal to what :func:`refresh` builds."""
     attributes = json.loads(golden["attributes"]) if golden["attributes"] else {}
     ordered = sorted(members, key=lambda m: (m["source"], m["source_id"]))
     docs = []
