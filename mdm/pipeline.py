@@ -136,7 +136,7 @@ def _standardise(ingested: Ingested, today: dt.date, run_id: str) -> tuple[pa.Ta
     quarantined, not lost."""
     std_parts, raw_parts = [], []
     records = ingested.accepted
-    loaded_at = database.now()
+    loaded_at, loaded_field = database.now(), SCHEMAS["source_records"].field("loaded_at")
     for chunk in standardise_chunks(records, today):
         for i, raw_text, error in chunk.failed:
             rec = records[i]
@@ -146,8 +146,7 @@ def _standardise(ingested: Ingested, today: dt.date, run_id: str) -> tuple[pa.Ta
             counts.quarantined += 1
         n = chunk.raw.num_rows
         raw = chunk.raw.append_column("run_id", pa.array([run_id] * n, pa.string()))
-        raw = raw.append_column(SCHEMAS["source_records"].field("loaded_at"),
-                                pa.array([loaded_at] * n, SCHEMAS["source_records"].field("loaded_at").type))
+        raw = raw.append_column(loaded_field, pa.array([loaded_at] * n, loaded_field.type))
         std_parts.append(chunk.std)
         raw_parts.append(raw)
     # The raw values live on as JSON: let the parsed copies go.

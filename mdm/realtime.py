@@ -231,7 +231,7 @@ class RealtimeMatcher:
         thresholds = self.rules.matching.thresholds
         fields = list(self.rules.matching.clustering.cannot_link_when_different)
         min_weight = self.rules.matching.clustering.seen_conflict_min_weight
-        mine = _identifiers([std], fields)
+        mine, my_ids = _identifiers([std], fields), _row_identifiers(std, fields)
         kept_apart = self.cannot.get(key, set())
         reason = None
         for c in scored:
@@ -250,7 +250,7 @@ class RealtimeMatcher:
             seen = None
             if min_weight is not None and c.match_weight >= min_weight:
                 partner = next((m for m in members if m["record_key"] == c.record_key), {})
-                seen = (_row_identifiers(std, fields), _row_identifiers(partner, fields))
+                seen = (my_ids, _row_identifiers(partner, fields))
             conflict = conflicting_identifier(mine, _identifiers(members, fields), fields, seen)
             if conflict:
                 reason = reason or f"{conflict} than golden record {c.golden_id}"

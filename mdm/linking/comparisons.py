@@ -236,12 +236,10 @@ class CountedLevel:
 
 
 def counted_levels(spec: ComparisonSpec) -> list[CountedLevel]:
-    """The levels of ``spec`` whose u is counted, not sampled (term-frequency levels take
-    their u from the value's frequency anyway)."""
-    if spec.term_frequency and spec.kind not in ("phone", "email"):
-        return []
+    """The levels of ``spec`` whose u is counted, not sampled (a level with a term-frequency
+    adjustment takes its u from the value's frequency instead)."""
     c = spec.column
-    levels = {
+    return {
         "phone": [
             CountedLevel("same mobile number", "phone", "phone_type = 'mobile'"),
             CountedLevel("same landline or other number", "phone", "phone_type IS DISTINCT FROM 'mobile'"),
@@ -250,7 +248,6 @@ def counted_levels(spec: ComparisonSpec) -> list[CountedLevel]:
         "date_of_birth": [CountedLevel("same date of birth", "date_of_birth")],
         "address": [CountedLevel("same address", "address_norm")],
     }.get(spec.kind, [CountedLevel(f"same {c}", c)] if c else [])
-    return [] if spec.kind == "phone" and spec.term_frequency else levels
 
 
 _KINDS = {

@@ -93,8 +93,9 @@ def train(work: WorkDB, spec: MatchingSpec, model_id: str) -> Model:
 
 
 def _count_u(work: WorkDB, settings: dict[str, Any], spec: MatchingSpec) -> dict[str, Any]:
-    """u counted exactly for the levels reached by equal values (``counted_levels``); a level
-    random sampling never saw gets one over the pairs sampled, an upper bound, instead of
+    """u counted exactly for the levels reached by equal values (``counted_levels``; not those
+    with a term-frequency adjustment, whose u is the value's frequency); a level random
+    sampling never saw gets one over the pairs sampled, an upper bound, instead of
     Splink's default."""
     unseen_u = 1.0 / spec.training.u_max_pairs
     by_name = {c.name: c for c in spec.comparisons}
@@ -103,7 +104,7 @@ def _count_u(work: WorkDB, settings: dict[str, Any], spec: MatchingSpec) -> dict
         for level in comparison["comparison_levels"]:
             if level.get("is_null_level"):
                 continue
-            lv = counted.get(level.get("label_for_charts", ""))
+            lv = None if level.get("tf_adjustment_column") else counted.get(level.get("label_for_charts", ""))
             rate = work_sql.equal_value_rate(work, lv.column, lv.where) if lv else 0.0
             if rate > 0:
                 level["u_probability"] = rate
@@ -126,19 +127,28 @@ def _refine(work: WorkDB, settings: dict[str, Any], spec: MatchingSpec) -> dict[
         for lv, level in enumerate(comparison["comparison_levels"])
         if isinstance(level.get("u_probability"), float) and isinstance(level.get("m_probability"), float)
     }
-    prior = _fit_prior(work, settings, spec)
+    table = _prior_table(work)
+    prior = _fit_prior(work, settings, spec, table)
     for _ in range(_REFINE_ROUNDS):
         for (c, lv), u_observed in observed.items():
             level = settings["comparisons"][c]["comparison_levels"][lv]
             u = (u_observed - prior * level["m_probability"]) / (1 - prior)
             level["u_probability"] = max(u, u_observed * _U_FLOOR)
         settings["probability_two_random_records_match"] = prior
-        prior = _fit_prior(work, settings, spec)
+        prior = _fit_prior(work, settings, spec, table)
     settings["probability_two_random_records_match"] = prior
     return settings
 
 
-def _fit_prior(work: WorkDB, settings: dict[str, Any], spec: MatchingSpec) -> float:
+def _prior_table(work: WorkDB) -> str:
+    """The records the prior is fitted over: all of them, or above ``_PRIOR_SAMPLE`` a uniform
+    sample, which keeps the share of matching pairs (both numerator and denominator shrink by
+    the square of the fraction) at a fraction of the cost."""
+    n = work_sql.record_count(work)
+    return work_sql.sample_input(work, _PRIOR_SAMPLE / n) if n > _PRIOR_SAMPLE else work_sql.INPUT_TABLE
+
+
+def _fit_prior(work: WorkDB, settings: dict[str, Any], spec: MatchingSpec, table: str) -> float:
     """Refine the prior by maximum likelihood over the blocked pairs, m and u held fixed.
 
     The deterministic-rule estimate depends on a guessed recall for those rules and is easily
@@ -150,12 +160,7 @@ def _fit_prior(work: WorkDB, settings: dict[str, Any], spec: MatchingSpec) -> fl
     """
     start = float(settings["probability_two_random_records_match"])
     start_weight = math.log2(start / (1 - start))
-    table, n = work_sql.INPUT_TABLE, work_sql.record_count(work)
-    if n > _PRIOR_SAMPLE:
-        # A uniform sample of records keeps the share of matching pairs (both numerator and
-        # denominator shrink by the square of the fraction) at a fraction of the cost.
-        table = work_sql.sample_input(work, _PRIOR_SAMPLE / n)
-        n = work_sql.record_count(work, table)
+    n = work_sql.record_count(work, table)
     linker = _linker(work, _with_current_blocking(settings, spec, work.dialect), table)
     predictions = linker.inference.predict(threshold_match_weight=start_weight)
     weights = work_sql.match_weights(work, predictions.physical_name)
