@@ -74,9 +74,14 @@ def train(work: WorkDB, spec: MatchingSpec, model_id: str) -> Model:
                     "training the model failed: no training.em_blocking rule pairs any records"
                     f" ({', '.join('+'.join(c) for c in training.em_blocking)}); add rules on columns the sources hold"
                 )
+            trained = []
             for cols in em_rules:
-                linker.training.estimate_parameters_using_expectation_maximisation(
-                    block_on(*cols), max_pairs=training.em_max_pairs
+                linker, ok = _expectation_maximisation(work, linker, cols, training.em_max_pairs)
+                trained += [cols] if ok else []
+            if not trained:
+                raise ModelError(
+                    "training the model failed: expectation maximisation degenerated on every"
+                    f" training.em_blocking rule ({', '.join('+'.join(c) for c in em_rules)})"
                 )
             skipped = [c for c in (*training.prior_rules, *training.em_blocking) if c not in prior_rules + em_rules]
             if skipped:
@@ -90,6 +95,26 @@ def train(work: WorkDB, spec: MatchingSpec, model_id: str) -> Model:
     except Exception as e:  # Splink raises many types; wrap once, here
         raise ModelError(f"training the model failed: {e}") from e
     return Model(model_id, matching_fingerprint(spec), settings)
+
+
+def _expectation_maximisation(
+    work: WorkDB, linker: Linker, cols: list[str], max_pairs: float
+) -> tuple[Linker, bool]:
+    """One EM round blocked on ``cols``: the linker to go on with, and whether the round trained.
+
+    Where every pair of a block agrees on a comparison save a few hopeless ones (a city within
+    one address block), EM drives that comparison's "disagree" m to exactly zero, which Splink
+    refuses midway, leaving the linker's settings half changed. The round is left out and the
+    linker rebuilt from the parameters before it; the other rounds train the model."""
+    before = linker.misc.save_model_to_json()
+    try:
+        linker.training.estimate_parameters_using_expectation_maximisation(block_on(*cols), max_pairs=max_pairs)
+    except ValueError as e:
+        if "below the minimum allowed value" not in str(e):
+            raise
+        logger.warning("expectation maximisation blocked on %s degenerated and was left out: %s", "+".join(cols), e)
+        return _linker(work, before), False
+    return linker, True
 
 
 def _count_u(work: WorkDB, settings: dict[str, Any], spec: MatchingSpec) -> dict[str, Any]:
