@@ -141,3 +141,44 @@ def test_bounded_blocking_rules_parse_and_compile():
     assert {tuple(r.columns) for r in bounded} >= {("phone",), ("name_key", "city_norm")}
     rules = compile_settings(spec).get_settings("duckdb").as_dict()["blocking_rules_to_generate_predictions"]
     assert any("block_0" in r["blocking_rule"] for r in rules)
+
+
+def _name_level(left: str, right: str) -> str:
+    """The label of the name comparison level two written names reach, by the compiled SQL."""
+    import datetime as dt
+
+    import duckdb
+
+    from mdm.sources.config import SourceSpec
+    from mdm.standardise.record import standardise_record
+
+    settings = compile_settings(load_rules().matching).get_settings("duckdb").as_dict()
+    (name,) = [c for c in settings["comparisons"] if c["output_column_name"] == "name"]
+    spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", fields={"full_name": "name"})
+    con = duckdb.connect()
+    columns = {}
+    for side, value in (("l", left), ("r", right)):
+        std = standardise_record(spec, side, {"name": value}, today=dt.date(2026, 1, 1))
+        columns |= {f"{c}_{side}": std[c] for c in ("family", "given", "name_key", "name_nospace")}
+    select = ", ".join(f"?::VARCHAR AS {c}" for c in columns)
+    con.execute(f"CREATE TABLE p AS SELECT {select}", list(columns.values()))
+    for level in name["comparison_levels"]:
+        condition = "TRUE" if level["sql_condition"] == "ELSE" else level["sql_condition"]
+        if con.execute(f"SELECT count(*) FROM p WHERE {condition}").fetchall()[0][0]:
+            return level["label_for_charts"]
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "label"),
+    [
+        ("T. Phuong", "Trần Thị Phương", "family name as an initial"),  # family cut to an initial
+        ("Trần Thị Phương", "T. Phuong", "family name as an initial"),
+        ("Phạm Đ. Long", "Phạm Đức Long", "same family and given name"),
+        ("Nguyễn Hiếu V.", "Nguyễn Văn Hiếu", "same family and given name"),  # initial in the middle
+        ("A. Tuấn", "Trần Văn Tuấn", "all words of one name"),  # "A." is Anh, a title
+        ("C. Tô K. Quỳnh", "Tô Kim Quỳnh", "same family and given name"),  # "C." is Chị
+        ("P. Khanh", "Trần Văn Tuấn", "all other"),
+    ],
+)
+def test_name_levels_of_abbreviated_names(left, right, label):
+    assert label in _name_level(left, right).lower()

@@ -101,9 +101,15 @@ def _person_name(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLev
             "all words of one name within the other (given name only, extra names)",
         ),
         _level(
-            '"family_l" = "family_r" AND (length("given_l") = 1 OR length("given_r") = 1)'
-            ' AND substr("given_l", 1, 1) = substr("given_r", 1, 1)',
-            "same family name, given name as an initial",
+            '("family_l" = "family_r" AND (length("given_l") = 1 OR length("given_r") = 1)'
+            ' AND substr("given_l", 1, 1) = substr("given_r", 1, 1))'
+            # "Anh N." for Nguyễn Bá Anh: the family name cut to an initial.
+            ' OR ("given_l" = "given_r" AND (length("family_l") = 1 OR length("family_r") = 1)'
+            ' AND substr("family_l", 1, 1) = substr("family_r", 1, 1))'
+            # "T. Phương" for Trần Thị Phương: the same, read given-first.
+            ' OR (length("given_l") = 1 AND "family_l" = "given_r" AND "given_l" = substr("family_r", 1, 1))'
+            ' OR (length("given_r") = 1 AND "family_r" = "given_l" AND "given_r" = substr("family_l", 1, 1))',
+            "same family name with the given name as an initial, or the family name as an initial",
         ),
         _level(
             f'{_jw(fn, "name_nospace")} >= {lo} OR {_jw(fn, "name_key")} >= {lo}',

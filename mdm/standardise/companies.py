@@ -45,6 +45,12 @@ _ANYWHERE = re.compile(rf"(?:^| )(?:{_alternation(_LEGAL_FORMS)})(?= |$)")
 _AT_END = re.compile(rf" (?:{_alternation(_TRAILING_FORMS)})$")
 
 
+def names_a_company(folded: str) -> bool:
+    """Whether a folded name carries a legal form: a shipment addressed to "Cty TNHH Bảo Minh"
+    names the customer's company in the person's name field."""
+    return _ANYWHERE.search(folded) is not None
+
+
 def _strip_legal_forms(folded: str) -> str:
     """Remove legal forms until none is left, so the key is a fixed point."""
     while True:

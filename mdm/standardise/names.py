@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from mdm.standardise.companies import names_a_company
 from mdm.standardise.text import fold, nfc_clean
 
 
@@ -87,13 +88,23 @@ def _is_honorific(tokens: list[_Token]) -> bool:
     word = parts[0]
     if word in _WESTERN_HONORIFICS:
         return True
-    following = next(p for _, p in tokens[1:] if p)[0]
+    rest = _parts(tokens[1:])
+    following = rest[0]
     if word in _INITIAL_HONORIFICS and raw.endswith("."):
-        return named > 2 and (word == "m" or following in _STRONG_VN_FAMILY)
+        if word == "m":
+            return named > 2
+        if not all(len(p) == 1 or _VN_SYLLABLE.match(p) for p in rest):
+            return False  # "A. Smith", "C. Van Damme": an initial
+        if named == 2:  # "A. Tuấn", "C. Lan": a title before a given name
+            return following not in _STRONG_VN_FAMILY
+        return following in VN_FAMILY_NAMES  # "C. Tô K. Quỳnh"
     if word not in _VN_HONORIFICS:
         return False
-    if named == 2:
-        return following not in _STRONG_VN_FAMILY
+    if named == 2:  # "Chị Lan" but "Anh Trần", and "Anh N." (the family name as an initial)
+        return following not in _STRONG_VN_FAMILY and len(following) > 1
+    # "Ông Lý Hữu Trí": a family name after the title and two names after it; "Văn" is a middle.
+    if named > 3 and following in VN_FAMILY_NAMES and following != "van":
+        return True
     return word not in _FAMILY_HONORIFICS or following in _STRONG_VN_FAMILY
 
 
@@ -136,14 +147,24 @@ _VN_SYLLABLE = re.compile(r"^(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstv
 def _vietnamese_family(family_part: list[str]) -> bool:
     """A family box opening with a Vietnamese family name, and Vietnamese throughout: "Nguyễn
     Văn" is family and middle, but "van Groesen" or "La Porte" is one Western surname."""
-    return family_part[0] in VN_FAMILY_NAMES and all(_VN_SYLLABLE.match(p) for p in family_part[1:])
+    return family_part[0] in VN_FAMILY_NAMES and all(len(p) == 1 or _VN_SYLLABLE.match(p) for p in family_part[1:])
+
+
+def _given_last(family: str, rest: list[str]) -> tuple[str, list[str], str]:
+    """Family, middles and given of a Vietnamese name in family-first order. The given name is
+    the one a person is called by and is never cut to an initial: in "Nguyễn Hiếu V." (a
+    given-first box, "Hiếu V.") the initial is the middle name."""
+    given = len(rest) - 1
+    if len(rest[given]) == 1:
+        given = next((i for i in range(given - 1, -1, -1) if len(rest[i]) > 1), given)
+    return family, rest[:given] + rest[given + 1 :], rest[given]
 
 
 def _order_parts(family_part: list[str], given_part: list[str]) -> tuple[str, list[str], str]:
     """Family and given written in separate parts (fields, or "Family, Given")."""
     if _vietnamese_family(family_part):
         # Vietnamese data splits either "Nguyễn | Văn An" or "Nguyễn Văn | An".
-        return family_part[0], family_part[1:] + given_part[:-1], given_part[-1]
+        return _given_last(family_part[0], family_part[1:] + given_part)
     return " ".join(family_part), given_part[1:], given_part[0]
 
 
@@ -154,8 +175,28 @@ def _order_sequence(parts: list[str]) -> tuple[str, list[str], str]:
         first in _GIVEN_LIKE_FAMILY and last in _STRONG_VN_FAMILY
     )
     if family_first:
-        return first, parts[1:-1], last
+        return _given_last(first, parts[1:])
     return last, parts[1:-1], first
+
+
+# English nicknames that stand for one formal name ("Bill" is William), so "Bill Martin" and
+# "William Martin" compare as the same name. Nicknames of two formal names ("Alex", "Chris",
+# "Sam") and names that are also formal names ("Eliza", "Jamie") are left as written, and a
+# formal name is never respelt: "Cathwrine" must stay one typo from "Catherine".
+_NICKNAME_GROUPS = {
+    "william": "bill billy will willy", "robert": "bob bobby rob robbie", "richard": "rick ricky dick rich richie",
+    "elizabeth": "liz lizzie beth betty libby", "margaret": "maggie peggy meg", "james": "jim jimmy",
+    "michael": "mike mikey mick", "thomas": "tom tommy", "katherine": "kate katie kathy kath", "catherine": "cathy",
+    "jennifer": "jen jenny", "daniel": "dan danny", "joseph": "joe joey", "edward": "ed eddie",
+    "matthew": "matt", "anthony": "tony", "nicholas": "nick nicky", "benjamin": "ben benny", "andrew": "andy",
+    "rebecca": "becky becca", "victoria": "vicky vicki", "jessica": "jess", "steven": "steve stevie",
+    "peter": "pete", "david": "dave davy", "gregory": "greg", "susan": "sue susie", "deborah": "debbie deb",
+    "pamela": "pam", "barbara": "barb", "cynthia": "cindy", "amanda": "mandy", "jeffrey": "jeff", "timothy": "tim timmy",
+    "kenneth": "ken kenny", "ronald": "ron ronnie", "donald": "don donny", "douglas": "doug", "philip": "phil",
+    "frederick": "fred freddie", "charles": "charlie chuck", "joshua": "josh", "zachary": "zach zack",
+    "abigail": "abby", "johannes": "hannes",
+}
+_FORMAL = {nick: formal for formal, nicks in _NICKNAME_GROUPS.items() for nick in nicks.split()}
 
 
 def _result(
@@ -166,6 +207,10 @@ def _result(
     given: str,
     flags: tuple[str, ...] = (),
 ) -> StdName:
+    if family and family.split()[0] not in VN_FAMILY_NAMES:
+        # Every part: "Stephenson Danny" may be read with the names the other way round.
+        family, given = _FORMAL.get(family, family), _FORMAL.get(given, given)
+        middles = [_FORMAL.get(m, m) for m in middles]
     folded = " ".join([*([family] if family else []), *middles, given])
     return StdName(original, display, folded, family, given, " ".join(middles) or None, flags)
 
@@ -205,6 +250,8 @@ def _without_notes(text: str) -> str:
 
 
 def _from_full(original: str | None, text: str) -> StdName:
+    if names_a_company(fold(_without_notes(text)) or ""):
+        return StdName(original, None, None, None, None, None, ("name_is_company",))
     tokens = _strip_titles(_tokens(_without_notes(text)))
     # Again after casing: a letter like "µ" folds differently once capitalised ("µr" → "Μr").
     tokens = _strip_titles(_recase(tokens, _single_case(tokens)))
@@ -280,4 +327,6 @@ def standardise_name(
     original = " ".join(given_parts) if given_parts else full_name
     if first is None and last is None:
         return StdName(original, None, None, None, None, None, ())
+    if names_a_company(fold(" ".join(filter(None, (first, last)))) or ""):
+        return StdName(original, None, None, None, None, None, ("name_is_company",))
     return _from_parts(original or "", first, last)

@@ -111,6 +111,8 @@ def standardise_record(
     address = _address(get("address"))
     city = _city(get("city"))
     company = _company(get("company"))
+    if company.display is None and "name_is_company" in name.flags:
+        company = _company(name.original)
     tax_id = _tax_id(get("tax_id"), spec.phone_region)
     national_id = _national_id(get("national_id"), spec.phone_region)
     raw_updated = get("updated_at")

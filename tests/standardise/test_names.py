@@ -232,3 +232,60 @@ def test_western_surname_opening_like_a_vietnamese_family_name_stays_whole():
         assert (name.family, name.middles, name.given) == (last.lower(), None, first.lower())
     vietnamese = standardise_name(None, "An", "Nguyễn Văn")
     assert (vietnamese.family, vietnamese.middles, vietnamese.given) == ("nguyen", "van", "an")
+
+
+@pytest.mark.parametrize(
+    ("value", "family", "middles", "given"),
+    [
+        ("A. Tuấn", None, None, "tuan"),  # "A." is Anh before a given name
+        ("C. Tô K. Quỳnh", "to", "k", "quynh"),  # "C." is Chị, even before a family name like "Tô"
+        ("Ông Lý Hữu Trí", "ly", "huu", "tri"),  # a title before a full name opening with "Lý"
+        ("Ông Lý Trí", "ong", "ly", "tri"),  # three names: Ông is the family name
+        ("A. Smith", "smith", None, "a"),  # not Vietnamese: an initial
+        ("Nguyễn Hiếu V.", "nguyen", "v", "hieu"),  # a Vietnamese given name is never an initial
+        ("Nguyễn V. An", "nguyen", "v", "an"),
+    ],
+)
+def test_abbreviated_titles_and_initials(value: str, family: str | None, middles: str | None, given: str) -> None:
+    name = standardise_name(value)
+    assert (name.family, name.middles, name.given) == (family, middles, given)
+
+
+def test_initial_in_a_given_first_box_is_a_middle_name() -> None:
+    name = standardise_name(None, "Hiếu V.", "Nguyễn")
+    assert (name.family, name.middles, name.given) == ("nguyen", "v", "hieu")
+
+
+@pytest.mark.parametrize("value", ["CTCP Đầu tư Sản xuất Hòa Bình", "Cty TNHH SX XD Bảo Minh", "Northstar Ltd"])
+def test_a_company_in_the_name_field_is_no_person_name(value: str) -> None:
+    name = standardise_name(value)
+    assert (name.original, name.display, name.family, name.given, name.flags) == (
+        value, None, None, None, ("name_is_company",)
+    )
+
+
+def test_a_company_in_the_name_field_becomes_the_company_when_the_source_has_none() -> None:
+    import datetime as dt
+
+    from mdm.sources.config import SourceSpec
+    from mdm.standardise.record import standardise_record
+
+    spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id",
+                      fields={"full_name": "recipient", "company": "company"})
+    std = standardise_record(spec, "1", {"recipient": "Cty TNHH Bảo Minh", "company": None}, today=dt.date(2026, 1, 1))
+    assert (std["full_name"], std["company"], std["company_key"]) == (None, "Cty TNHH Bảo Minh", "bao minh")
+    assert "name_is_company" in std["dq_flags"]
+
+
+@pytest.mark.parametrize(
+    ("nickname", "formal"), [("Bill Martin", "William Martin"), ("Smith, Kate", "Katherine Smith"), ("Dave Lee", "David Lee")]
+)
+def test_english_nicknames_compare_as_the_formal_name(nickname: str, formal: str) -> None:
+    left, right = standardise_name(nickname), standardise_name(formal)
+    assert (left.family, left.given, left.folded) == (right.family, right.given, right.folded)
+    assert left.display != right.display  # what the source wrote is kept for display
+
+
+def test_vietnamese_given_names_are_not_read_as_nicknames() -> None:
+    assert standardise_name("Nguyễn Văn Dân").given == "dan"
+    assert standardise_name("Alex Smith").given == "alex"  # two formal names share it
