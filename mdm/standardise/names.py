@@ -97,7 +97,7 @@ def _is_honorific(tokens: list[_Token]) -> bool:
             return False  # "A. Smith", "C. Van Damme": an initial
         if named == 2:  # "A. Tuấn", "C. Lan": a title before a given name
             return following not in _STRONG_VN_FAMILY
-        return following in VN_FAMILY_NAMES  # "C. Tô K. Quỳnh"
+        return following in VN_FAMILY_NAMES or len(following) == 1  # "C. Tô K. Quỳnh", "A. N. Hải"
     if word not in _VN_HONORIFICS:
         return False
     if named == 2:  # "Chị Lan" but "Anh Trần", and "Anh N." (the family name as an initial)
@@ -249,10 +249,43 @@ def _without_notes(text: str) -> str:
     return stripped[: separator.start()] if separator else stripped
 
 
+def _syllable(word: str) -> bool:
+    return bool(_VN_SYLLABLE.match(fold(word) or ""))
+
+
+def _slipped(left: str, right: str) -> tuple[str, str] | None:
+    """Two words with the space between them typed one letter off, put back; None if not.
+
+    The case shows it in mixed-case text ("Hoàn gMỹ", "LeT hi"); in one case, two Vietnamese
+    syllables do ("L EVAN" is "LE VAN", and neither "l" nor "evan" is a syllable)."""
+    if not (left[-1:].isalpha() and right[:1].isalpha()):
+        return None
+    if len(right) > 1 and right[0].islower() and right[1].isupper():
+        return left + right[0], right[1:]
+    if len(left) > 1 and left[-1].isupper() and left[-2].islower() and right[0].islower():
+        return left[:-1], left[-1] + right
+    one_case = (left + right).isupper() or (left + right).islower()
+    if not one_case or (_syllable(left) and _syllable(right)):
+        return None
+    for moved in ((left + right[0], right[1:]), (left[:-1], left[-1] + right)):
+        if all(moved) and _syllable(moved[0]) and _syllable(moved[1]):
+            return moved
+    return None
+
+
+def _mend_spaces(tokens: list[_Token]) -> list[_Token]:
+    words = [raw for raw, _ in tokens]
+    for i in range(1, len(words)):
+        if mended := _slipped(words[i - 1], words[i]):
+            words[i - 1], words[i] = mended
+    return [(w, parts) for w in words if (parts := _folded_parts(w)) or w == ","]
+
+
 def _from_full(original: str | None, text: str) -> StdName:
-    if names_a_company(fold(_without_notes(text)) or ""):
+    text = _without_notes(text)
+    if names_a_company(fold(text) or ""):
         return StdName(original, None, None, None, None, None, ("name_is_company",))
-    tokens = _strip_titles(_tokens(_without_notes(text)))
+    tokens = _strip_titles(_mend_spaces(_tokens(text)))
     # Again after casing: a letter like "µ" folds differently once capitalised ("µr" → "Μr").
     tokens = _strip_titles(_recase(tokens, _single_case(tokens)))
     parts = _parts(tokens)

@@ -289,3 +289,18 @@ def test_english_nicknames_compare_as_the_formal_name(nickname: str, formal: str
 def test_vietnamese_given_names_are_not_read_as_nicknames() -> None:
     assert standardise_name("Nguyễn Văn Dân").given == "dan"
     assert standardise_name("Alex Smith").given == "alex"  # two formal names share it
+
+
+@pytest.mark.parametrize(
+    ("value", "folded"),
+    [
+        ("L eVan Son", "le van son"),  # the case shows where the space belonged
+        ("LeT hi Giang", "le thi giang"),
+        ("Hoàn gMỹ", "hoang my"),
+        ("L EVAN SON", "le van son"),  # one case: two Vietnamese syllables show it
+        ("Ian Ho", "ho ian"),  # already two syllables: left alone
+        ("Jean Paul", "paul jean"),
+    ],
+)
+def test_a_space_typed_one_letter_off_is_put_back(value: str, folded: str) -> None:
+    assert standardise_name(value).folded == folded
