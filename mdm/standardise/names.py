@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from mdm.standardise.companies import names_a_company
 from mdm.standardise.text import fold, nfc_clean
@@ -65,6 +66,7 @@ _WORD = re.compile(r"[^\W\d_]+")
 _Token = tuple[str, tuple[str, ...]]  # (as written, folded parts that contain a letter)
 
 
+@lru_cache(maxsize=1 << 16)  # name words repeat heavily ("Nguyễn", "Văn", "Thị")
 def _folded_parts(raw: str) -> tuple[str, ...]:
     folded = fold(raw.translate(_JOINERS))
     return tuple(p for p in folded.split() if _LETTER.search(p)) if folded else ()
@@ -249,6 +251,7 @@ def _without_notes(text: str) -> str:
     return stripped[: separator.start()] if separator else stripped
 
 
+@lru_cache(maxsize=1 << 16)
 def _syllable(word: str) -> bool:
     return bool(_VN_SYLLABLE.match(fold(word) or ""))
 

@@ -136,3 +136,30 @@ def test_country_code_written_without_plus() -> None:
     assert standardise_phone("1-646-705-1859").e164 == "+16467051859"
     assert standardise_phone("61462594583").e164 == "+61462594583"  # a JSON number that lost its "+"
     assert standardise_phone("912345678").e164 == "+84912345678"  # a national number without its 0
+
+
+_VN_NUMBER = st.tuples(
+    st.sampled_from(["+84", "0", "84", "+840", "0084"]),
+    st.text(alphabet="0123456789", min_size=8, max_size=10),
+    st.sampled_from(["VN", "US", None]),
+)
+
+
+@given(_VN_NUMBER)
+def test_the_vietnamese_shortcut_equals_phonenumbers_text_parsing(parts: tuple[str, str, str | None]) -> None:
+    from mdm.standardise import phones
+
+    prefix, digits, region = parts
+    international, all_digits = phones._digits(prefix + digits)
+    candidate, _ = phones._candidate(international, all_digits, region)
+    assert phones._parse(candidate, region, all_digits) == phones._parse_text(candidate, region, all_digits)
+
+
+@pytest.mark.parametrize("nsn", ["912345678", "381234567", "243123456", "281234567", "599999999", "888888888"])
+def test_the_vietnamese_shortcut_on_mobiles_and_landlines(nsn: str) -> None:
+    from mdm.standardise import phones
+
+    for candidate, region in (("+84" + nsn, None), ("0" + nsn, "VN")):
+        assert phones._parse(candidate, region, candidate.lstrip("+")) == phones._parse_text(
+            candidate, region, candidate.lstrip("+")
+        )
