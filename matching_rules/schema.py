@@ -212,3 +212,7 @@ class RulesSpec(_Strict):
                 spec = AttributeSpec(rules=spec)
             out[name] = spec.model_copy(update={"field": spec.field or name})
         return out
+
+    def attribute_fields(self) -> dict[str, str]:
+        """Each golden attribute's standardised field (``all_emails`` → ``email``)."""
+        return {name: spec.field or name for name, spec in self.attributes().items()}

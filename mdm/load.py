@@ -15,7 +15,7 @@ import duckdb
 
 from mdm.errors import ConfigError, ConflictError
 from mdm.pipeline import load_rules_checked
-from mdm.store import database, documents, models, results, runs
+from mdm.store import database, models, results, runs
 from mdm.store import stewardship as steward_sql
 from mdm.store.tables import SCHEMAS
 
@@ -45,7 +45,6 @@ def load_run(db_path: str | Path, folder: str | Path, *, rules_path: str | Path 
 
         def finish(c: duckdb.DuckDBPyConnection) -> None:
             steward_sql.add_history_table(c, history)
-            documents.refresh(c, {name: spec.field or name for name, spec in rules.attributes().items()})
             if not models.has_model(c, model["model_id"]):
                 models.save_model(
                     c, model["model_id"], run_id=run_id, fingerprint=model["fingerprint"],
@@ -62,7 +61,7 @@ def load_run(db_path: str | Path, folder: str | Path, *, rules_path: str | Path 
             runs.start_run(con, run_id, "spark", report["sources_path"], report["rules_path"])
             runs.record_sources(con, run_id, report["sources_path"], report["sources_config"])
             try:
-                results.publish_run(con, staging, finish)
+                results.publish_run(con, staging, rules.attribute_fields(), finish)
             except Exception as e:
                 runs.fail_run(con, run_id, f"load from {folder} failed: {e}")
                 raise

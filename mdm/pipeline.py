@@ -30,7 +30,7 @@ from mdm.ingest import Ingested, Quarantined, SourceCounts, ingest, merge_posted
 from mdm.linking import model as linking
 from mdm.sources import SourcesConfig, load_sources, sources_to_json
 from mdm.standardise.batch import standardise_chunks
-from mdm.store import database, documents, models, records, results, runs
+from mdm.store import database, models, records, results, runs
 from mdm.store import stewardship as steward_sql
 from mdm.store import work as work_sql
 from mdm.store.tables import SCHEMAS, to_arrow
@@ -311,7 +311,6 @@ def _stages(
 
         def finish(c: duckdb.DuckDBPyConnection) -> None:
             steward_sql.add_history_table(c, build.history)
-            documents.refresh(c, {name: spec.field or name for name, spec in rules.attributes().items()})
             if report.retrained:
                 models.save_model(
                     c, model.model_id, run_id=run_id, fingerprint=model.fingerprint,
@@ -323,7 +322,7 @@ def _stages(
             )
 
         with publish.lock:
-            results.publish_run(con, staging, finish)
+            results.publish_run(con, staging, rules.attribute_fields(), finish)
             publish.after(report)
 
 

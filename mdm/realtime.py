@@ -109,7 +109,7 @@ class RealtimeMatcher:
             self.index.add(row.pop("record_key"), row)
         xref = records.xref_table(con)
         self.golden_of: dict[str, str] = dict(zip(xref["record_key"].to_pylist(), xref["golden_id"].to_pylist(), strict=True))
-        self.attribute_fields = {name: spec.field or name for name, spec in rules.attributes().items()}
+        self.attribute_fields = rules.attribute_fields()
         self.must: dict[str, set[str]] = {}
         self.cannot: dict[str, set[str]] = {}
         self.load_constraints(con)

@@ -136,7 +136,7 @@ def test_failed_run_leaves_previous_results_intact(reconciled: tuple[Path, objec
         raise RuntimeError("disk on fire")
 
     # Fail inside the publishing transaction, after every table was replaced.
-    monkeypatch.setattr("mdm.store.documents.refresh", explode)
+    monkeypatch.setattr("mdm.store.stewardship.add_history_table", explode)
     with pytest.raises(RunFailedError, match="disk on fire"):
         reconcile(small_sample / "sources.yaml", db, today=TODAY)
     assert snapshot() == before

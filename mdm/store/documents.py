@@ -4,8 +4,8 @@ A lookup then costs one primary-key read of ready text instead of three queries 
 Two variants are kept: full, and with emails and phones masked for API keys without the
 ``pii`` permission (``n***@gmail.com``, ``+84 *** *** 678``).
 
-There are two builders, on purpose: :func:`refresh` is one set-based statement for a whole
-batch run (seconds for 100,000 golden records), and :func:`render` builds the one or two
+There are two builders, on purpose: :func:`insert_golden` builds a batch run's documents
+set-based while it publishes the golden records (seconds for 100,000 of them), and :func:`render` builds the one or two
 documents a real-time post touches in microseconds, where DuckDB would spend ~30 ms planning
 the statement. A test holds the two equal on every golden record of a reconciled sample.
 """
@@ -118,9 +118,12 @@ def _document(masked: bool, attributes: str) -> str:
     )
 
 
-def refresh(con: duckdb.DuckDBPyConnection, attribute_fields: Mapping[str, str]) -> None:
-    """Rebuild the documents of every golden record (after a batch run's tables are written).
+def insert_golden(con: duckdb.DuckDBPyConnection, table: str, attribute_fields: Mapping[str, str]) -> None:
+    """Insert the golden records of ``table`` (a run's staged ones) into ``golden_records``, each
+    with its documents, built from the live lineage, xref and standardised records.
 
+    Called while a run is published, after those tables were replaced: the documents are built
+    in the same pass that copies the rows in, not by updating a million rows afterwards.
     ``attribute_fields`` maps each golden attribute to the standardised field it comes from,
     so a collected ``all_emails`` is masked like ``email``.
     """
@@ -130,9 +133,9 @@ def refresh(con: duckdb.DuckDBPyConnection, attribute_fields: Mapping[str, str])
                    "phone_attrs": [a for a, k in attribute_fields.items() if k == "phone"]})
     # A slice of the golden records at a time: building every document in one statement holds
     # all of them (and their lineage and members) in memory at once, gigabytes at a million.
-    (total,) = con.execute("SELECT count(*) FROM golden_records").fetchall()[0]
+    (total,) = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
     slices = max(1, -(-int(total) // _SLICE))
-    sql = _refresh_sql(masked_attributes)
+    sql = _insert_sql(masked_attributes, table)
     for i in range(slices):
         con.execute(sql, {**params, "slices": slices, "slice": i})
 
@@ -140,7 +143,7 @@ def refresh(con: duckdb.DuckDBPyConnection, attribute_fields: Mapping[str, str])
 _SLICE = 100_000  # golden records per statement
 
 
-def _refresh_sql(masked_attributes: str) -> str:
+def _insert_sql(masked_attributes: str, table: str) -> str:
     in_slice = "hash({id}) % $slices = $slice"
     return f"""
     WITH lin_entries AS (
@@ -164,16 +167,13 @@ def _refresh_sql(masked_attributes: str) -> str:
         FROM xref x JOIN std_records s ON s.record_key = x.record_key
         WHERE {in_slice.format(id="x.golden_id")}
         GROUP BY x.golden_id
-    ),
-    docs AS (
-        SELECT g.golden_id, {_document(False, 'g.attributes')} AS document,
-            {_document(True, masked_attributes)} AS document_masked
-        FROM golden_records g
-        LEFT JOIN lin ON lin.golden_id = g.golden_id LEFT JOIN mem ON mem.golden_id = g.golden_id
-        WHERE {in_slice.format(id="g.golden_id")}
     )
-    UPDATE golden_records SET document = docs.document, document_masked = docs.document_masked
-    FROM docs WHERE golden_records.golden_id = docs.golden_id
+    INSERT INTO golden_records BY NAME
+    SELECT g.* REPLACE ({_document(False, 'g.attributes')} AS document,
+                        {_document(True, masked_attributes)} AS document_masked)
+    FROM {table} g
+    LEFT JOIN lin ON lin.golden_id = g.golden_id LEFT JOIN mem ON mem.golden_id = g.golden_id
+    WHERE {in_slice.format(id="g.golden_id")}
     """
 
 
@@ -235,7 +235,7 @@ def render(
     attribute_fields: Mapping[str, str],
 ) -> tuple[str, str]:
     """(document, masked document) of one golden_records row (``attributes`` as JSON text),
-    its lineage rows and its members' standardised rows; equal to what :func:`refresh` builds."""
+    its lineage rows and its members' standardised rows; equal to what :func:`insert_golden` builds."""
     attributes = json.loads(golden["attributes"]) if golden["attributes"] else {}
     ordered = sorted(members, key=lambda m: (m["source"], m["source_id"]))
     docs = []

@@ -8,6 +8,7 @@ previous golden records, xref and queue untouched.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from mdm.errors import SourceReadError
+from mdm.store import documents
 from mdm.store.database import transaction
 
 # Tables a run replaces wholesale.
@@ -81,11 +83,14 @@ class Staging:
         self.names.clear()
 
 
-def publish_run(con: duckdb.DuckDBPyConnection, staging: Staging, finish: Any) -> None:
+def publish_run(
+    con: duckdb.DuckDBPyConnection, staging: Staging, attribute_fields: Mapping[str, str], finish: Any
+) -> None:
     """Replace the live results with the staged ones, and mark the run finished, in one
     transaction. Staging holds every table of :data:`REPLACED` plus ``golden_records`` and
-    ``review_queue``; ``finish(con)`` records the run's success (and its model) inside the
-    same transaction.
+    ``review_queue``; the golden records go in with their documents (``attribute_fields``:
+    see :func:`documents.insert_golden`); ``finish(con)`` records the run's success (and its
+    model) inside the same transaction.
     """
     with transaction(con):
         for name in REPLACED:
@@ -94,7 +99,7 @@ def publish_run(con: duckdb.DuckDBPyConnection, staging: Staging, finish: Any) -
         # Retired ids stay forever (they redirect); the run's set replaces the rest.
         golden = staging.table("golden_records")
         con.execute(f"DELETE FROM golden_records WHERE status = 'active' OR golden_id IN (SELECT golden_id FROM {golden})")
-        con.execute(f"INSERT INTO golden_records BY NAME SELECT * FROM {golden}")
+        documents.insert_golden(con, golden, attribute_fields)
         # Open items are replaced by the new run's; decided ones are kept as history.
         con.execute("DELETE FROM review_queue WHERE status = 'open'")
         con.execute(
