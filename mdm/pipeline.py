@@ -168,6 +168,8 @@ def _choose_model(
         return None, "no model in this database yet"
     if stored["fingerprint"] != matching_fingerprint(rules.matching):
         return None, "the matching rules changed since the stored model was trained"
+    if linking.levels_changed(stored["settings"], rules.matching):
+        return None, "this version compares records differently from the one that trained the stored model"
     return linking.Model(stored["model_id"], stored["fingerprint"], stored["settings"]), None
 
 

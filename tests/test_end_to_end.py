@@ -115,6 +115,20 @@ def test_second_run_reuses_the_model_and_keeps_every_golden_id(reconciled: tuple
     assert report.golden_changes.get("created", 0) == 0
 
 
+def test_a_model_trained_with_other_comparison_levels_is_retrained(reconciled: tuple[Path, object], small_sample: Path, tmp_path: Path) -> None:
+    """After an upgrade that compares records differently, the stored model is not reused."""
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(reconciled[0], db)
+    con = database.connect(db)
+    settings = json.loads(con.execute("SELECT settings FROM models").fetchall()[0][0])
+    email = next(c for c in settings["comparisons"] if c["output_column_name"] == "email")
+    email["comparison_levels"] = [lv for lv in email["comparison_levels"] if "family" not in lv["sql_condition"]]
+    con.execute("UPDATE models SET settings = ?", [json.dumps(settings)])
+    con.close()
+    report = reconcile(small_sample / "sources.yaml", db, today=TODAY)
+    assert report.retrained and "compares records differently" in (report.train_reason or "")
+
+
 def test_failed_run_leaves_previous_results_intact(reconciled: tuple[Path, object], small_sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "copy.duckdb"
     shutil.copy(reconciled[0], db)

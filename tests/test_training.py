@@ -35,6 +35,33 @@ def test_equal_value_rate_counts_pairs_of_equal_values():
     mobile_equal = sum(1 for x, y in pairs if x[0] == y[0] and x[1] == y[1] == "m")
     assert work_sql.equal_value_rate(work, "phone", "phone_type = 'm'") == mobile_equal / len(pairs)
     assert work_sql.equal_value_rate(work, "phone") == sum(1 for x, y in pairs if x[0] == y[0]) / len(pairs)
+    other_type = sum(1 for x, y in pairs if x[0] == y[0] and x[1] != y[1])
+    assert work_sql.equal_value_rate(work, "phone", excluding=["phone_type"]) == other_type / len(pairs)
+
+
+def test_equal_value_pairs_among_counts_namesakes_known_to_differ():
+    """Brute force: among pairs with the same family and given name and two different known
+    birthdays, the share with the same email (digits only)."""
+    rows = [  # family, given, dob, email, digits
+        ("nguyen", "an", "1990-01-01", "an90@x", True),
+        ("nguyen", "an", "1990-02-02", "an90@x", True),  # a namesake with the same address
+        ("nguyen", "an", "1990-02-02", "an90@x", True),  # ... and his own second record
+        ("nguyen", "an", "1985-03-03", "an85@x", True),
+        ("nguyen", "an", None, "an90@x", True),  # birthday unknown: not known to differ
+        ("nguyen", "an", "1970-04-04", "an@x", False),  # a name-only address does not count
+        ("nguyen", "an", "1971-04-04", "an@x", False),
+        ("tran", "an", "1990-01-01", "an90@x", True),  # another family name
+    ]
+    con = duckdb.connect()
+    con.register("t", pa.table({k: [r[i] for r in rows] for i, k in
+                                enumerate(("family", "given", "date_of_birth", "email_key", "email_local_digits"))}))
+    con.execute(f"CREATE TABLE {work_sql.INPUT_TABLE} AS SELECT * FROM t")
+    work = work_sql.WorkDB(con)
+    known = [r for r in rows if r[2] is not None]
+    namesakes = [(x, y) for x, y in itertools.combinations(known, 2) if x[:2] == y[:2] and x[2] != y[2]]
+    sharing = [(x, y) for x, y in namesakes if x[3] == y[3] and x[4]]
+    counted = work_sql.equal_value_pairs_among(work, "email_key", "email_local_digits", ("family", "given"), "date_of_birth")
+    assert counted == (len(sharing), len(namesakes)) == (2, 14)
 
 
 def test_trained_model_has_every_u_and_counted_identifiers(reconciled):  # type: ignore[no-untyped-def]
@@ -54,3 +81,10 @@ def test_trained_model_has_every_u_and_counted_identifiers(reconciled):  # type:
     (phone,) = [c for c in settings["comparisons"] if c["output_column_name"] == "phone"]
     (mobile,) = [lv for lv in phone["comparison_levels"] if lv.get("label_for_charts") == "same mobile number"]
     assert 0 < mobile["u_probability"] <= counted
+
+
+def test_a_rate_seen_a_few_times_is_not_trusted():
+    from mdm.linking.model import _lower_bound
+
+    assert _lower_bound(1, 7_000) == _lower_bound(3, 7_000) == 0.0  # noise: the counted u stands
+    assert 0.9 * 3_314 / 57e6 < _lower_bound(3_314, 57e6) < 3_314 / 57e6

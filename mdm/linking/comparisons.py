@@ -158,11 +158,21 @@ def _phone(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCrea
     ]
 
 
+_DIGITS_NAMESAKES = "same email (local part has digits), same family and given name"
+
+
 def _email(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCreator]:
     tf = "email_key" if spec.term_frequency else None
     l, r = _l("email_key"), _r("email_key")
     return [
         _null("email_key"),
+        # Addresses with digits are mostly personal, but many are made from the name and a year
+        # (an.nguyen88@): between namesakes they are weaker evidence. A level of their own,
+        # whose u is counted among namesakes (``CountedLevel.among``).
+        _level(
+            f'{l} = {r} AND "email_local_digits_l" AND "family_l" = "family_r" AND "given_l" = "given_r"',
+            _DIGITS_NAMESAKES,
+        ),
         _level(f'{l} = {r} AND "email_local_digits_l"', "same email (local part has digits)"),
         # A name-only address (anh.nguyen@gmail.com) is made from the name: when the names agree
         # it tells nothing more, and namesakes share it. Counted again, it would double the
@@ -239,6 +249,13 @@ class CountedLevel:
     label: str
     column: str
     where: str = "TRUE"  # the records the level applies to (SQL on one record's columns)
+    # A level reached only by pairs that agree on these columns: u is the share of such pairs
+    # equal on ``column`` among those that are different people for sure (both know
+    # ``different`` and it differs), when that is larger than the share among all pairs.
+    among: tuple[str, ...] = ()
+    different: str | None = None
+    # The level below an ``among`` one: pairs equal on those columns reached that one instead.
+    excluding: tuple[str, ...] = ()
 
 
 def counted_levels(spec: ComparisonSpec) -> list[CountedLevel]:
@@ -250,7 +267,11 @@ def counted_levels(spec: ComparisonSpec) -> list[CountedLevel]:
             CountedLevel("same mobile number", "phone", "phone_type = 'mobile'"),
             CountedLevel("same landline or other number", "phone", "phone_type IS DISTINCT FROM 'mobile'"),
         ],
-        "email": [CountedLevel("same email (local part has digits)", "email_key", "email_local_digits")],
+        "email": [
+            CountedLevel(_DIGITS_NAMESAKES, "email_key", "email_local_digits", ("family", "given"), "date_of_birth"),
+            CountedLevel("same email (local part has digits)", "email_key", "email_local_digits",
+                         excluding=("family", "given")),
+        ],
         "date_of_birth": [CountedLevel("same date of birth", "date_of_birth")],
         "address": [CountedLevel("same address", "address_norm")],
     }.get(spec.kind, [CountedLevel(f"same {c}", c)] if c else [])

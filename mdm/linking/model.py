@@ -121,7 +121,12 @@ def _count_u(work: WorkDB, settings: dict[str, Any], spec: MatchingSpec) -> dict
     """u counted exactly for the levels reached by equal values (``counted_levels``; not those
     with a term-frequency adjustment, whose u is the value's frequency); a level random
     sampling never saw gets one over the pairs sampled, an upper bound, instead of
-    Splink's default."""
+    Splink's default.
+
+    Fellegi-Sunter adds up the comparisons as if independent. An email made from the name and
+    a birth year is not independent of the name: namesakes share it far more often than
+    random pairs do. Such a level's u is counted among namesakes known to be different people
+    (different birthdays) instead, when that count is clearly larger (``_lower_bound``)."""
     unseen_u = 1.0 / spec.training.u_max_pairs
     by_name = {c.name: c for c in spec.comparisons}
     for comparison in settings["comparisons"]:
@@ -130,12 +135,21 @@ def _count_u(work: WorkDB, settings: dict[str, Any], spec: MatchingSpec) -> dict
             if level.get("is_null_level"):
                 continue
             lv = None if level.get("tf_adjustment_column") else counted.get(level.get("label_for_charts", ""))
-            rate = work_sql.equal_value_rate(work, lv.column, lv.where) if lv else 0.0
+            rate = work_sql.equal_value_rate(work, lv.column, lv.where, lv.excluding) if lv else 0.0
+            if lv and lv.among and lv.different:
+                shared, total = work_sql.equal_value_pairs_among(work, lv.column, lv.where, lv.among, lv.different)
+                rate = max(rate, _lower_bound(shared, total))
             if rate > 0:
                 level["u_probability"] = rate
             elif not isinstance(level.get("u_probability"), float):
                 level["u_probability"] = unseen_u
     return settings
+
+
+def _lower_bound(events: float, trials: float) -> float:
+    """A rate no higher than the data surely supports (about the 2.5th percentile): a share
+    seen once or twice in a few thousand pairs is noise, and must not weaken the evidence."""
+    return max(0.0, events - 1.96 * math.sqrt(events)) / trials if trials else 0.0
 
 
 def _refine(work: WorkDB, settings: dict[str, Any], spec: MatchingSpec) -> dict[str, Any]:
@@ -205,6 +219,16 @@ def _fit_prior(work: WorkDB, settings: dict[str, Any], spec: MatchingSpec, table
             break
     logger.info("prior: %.3g from deterministic rules, %.3g fitted over blocked pairs", start, prior)
     return prior
+
+
+def levels_changed(settings: dict[str, Any], spec: MatchingSpec) -> bool:
+    """Whether a stored model's comparison levels differ from what ``spec`` compiles to now:
+    after an upgrade that compares records differently, the same rules need a new model."""
+    def levels(comparisons: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
+        return [(c["output_column_name"], [lv["sql_condition"] for lv in c["comparison_levels"]]) for c in comparisons]
+
+    current = compile_settings(spec).get_settings("duckdb").as_dict()["comparisons"]
+    return levels(settings["comparisons"]) != levels(current)
 
 
 def _with_current_blocking(settings: dict[str, Any], spec: MatchingSpec, dialect: str = "duckdb") -> dict[str, Any]:
