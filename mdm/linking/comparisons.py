@@ -183,6 +183,13 @@ def _email(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCrea
             base_dialect_str=DIALECT,
         ).configure(is_null_level=True),
         _level(f"{l} = {r}", "same email (name-only local part)", tf=tf),
+        # Two similar addresses between people of the same name are what namesakes' addresses
+        # look like (an.nguyen88@ and an.nguyen89@): no further evidence either.
+        cll.CustomLevel(
+            f'{_jw(fn, "email_key")} >= 0.92 AND "family_l" = "family_r" AND "given_l" = "given_r"',
+            label_for_charts="similar email, same family and given name (no further evidence)",
+            base_dialect_str=DIALECT,
+        ).configure(is_null_level=True),
         _level(f'{_jw(fn, "email_key")} >= 0.92', "email Jaro-Winkler >= 0.92"),
         _level(f"split_part({l}, '@', 1) = split_part({r}, '@', 1)", "same local part, other domain"),
         _else(),
