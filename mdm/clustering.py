@@ -94,41 +94,54 @@ class ClusterResult:
 
 
 class _Clusters:
+    """Union-find over the records. A record no link touches stays a cluster of its own without
+    an object: most of a large run's records are never linked, and a million small objects
+    cost seconds."""
+
     def __init__(
         self,
         record_keys: Iterable[str],
         identifiers: Mapping[str, Identifiers],
         fields: Sequence[str],
     ) -> None:
+        self.records = set(record_keys)
         self.parent: dict[str, str] = {}
-        self.clusters: dict[str, _Cluster] = {}
+        self._clusters: dict[str, _Cluster] = {}
         self.identifiers = identifiers
         self.fields = list(fields)
-        for key in record_keys:
-            self.parent[key] = key
-            attrs = identifiers.get(key, {})
-            values = {f: {v} for f in self.fields if (v := attrs.get(f))}
-            self.clusters[key] = _Cluster([key], values)
+
+    def cluster(self, root: str) -> _Cluster:
+        found = self._clusters.get(root)
+        if found is None:
+            attrs = self.identifiers.get(root, {})
+            found = self._clusters[root] = _Cluster([root], {f: {v} for f in self.fields if (v := attrs.get(f))})
+        return found
 
     def find(self, key: str) -> str:
         root = key
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[key] != root:
-            self.parent[key], key = root, self.parent[key]
+        while (up := self.parent.get(root, root)) != root:
+            root = up
+        while (up := self.parent.get(key, key)) != root:
+            self.parent[key], key = root, up
         return root
+
+    def members(self) -> list[list[str]]:
+        """Every cluster's members, linked or not."""
+        linked = [c.members for c in self._clusters.values()]
+        touched = {key for members in linked for key in members}
+        return linked + [[key] for key in self.records - touched]
 
     def conflict(self, a: str, b: str, seen: tuple[str, str] | None = None) -> str | None:
         """Why the clusters of roots ``a`` and ``b`` cannot join; ``seen``: the records of a pair
         between them whose score outweighs a conflict between its own two values."""
-        ca, cb = self.clusters[a], self.clusters[b]
+        ca, cb = self.cluster(a), self.cluster(b)
         if ca.forbidden.intersection(cb.members) or cb.forbidden.intersection(ca.members):
             return "cannot_link"
         pair = None if seen is None else (self.identifiers.get(seen[0], {}), self.identifiers.get(seen[1], {}))
         return conflicting_identifier(ca.values, cb.values, self.fields, pair)
 
     def union(self, a: str, b: str) -> None:
-        ca, cb = self.clusters[a], self.clusters[b]
+        ca, cb = self.cluster(a), self.cluster(b)
         if len(ca.members) < len(cb.members):
             a, b, ca, cb = b, a, cb, ca
         self.parent[b] = a
@@ -136,7 +149,7 @@ class _Clusters:
         ca.forbidden |= cb.forbidden
         for f, vals in cb.values.items():
             ca.values.setdefault(f, set()).update(vals)
-        del self.clusters[b]
+        del self._clusters[b]
 
 
 def cluster(
@@ -156,16 +169,18 @@ def cluster(
     min_weight = math.inf if seen_conflict_min_weight is None else seen_conflict_min_weight
     state = _Clusters(record_keys, identifiers, cannot_link_when_different)
     for a, b in cannot_link:
-        if a in state.parent and b in state.parent:
-            state.clusters[state.find(a)].forbidden.add(b)
-            state.clusters[state.find(b)].forbidden.add(a)
+        if a in state.records and b in state.records:
+            state.cluster(state.find(a)).forbidden.add(b)
+            state.cluster(state.find(b)).forbidden.add(a)
     for a, b in must_link:
-        if a in state.parent and b in state.parent:
+        if a in state.records and b in state.records:
             ra, rb = state.find(a), state.find(b)
             if ra != rb:
                 state.union(ra, rb)
     blocked = []
     for a, b, p in sorted(edges, key=lambda e: (-e[2], e[0], e[1])):
+        if a not in state.records or b not in state.records:
+            continue  # a pair with a record outside this clustering links nothing here
         ra, rb = state.find(a), state.find(b)
         if ra == rb:
             continue
@@ -174,6 +189,6 @@ def cluster(
             blocked.append((a, b, reason))
             continue
         state.union(ra, rb)
-    roots = sorted(state.clusters.values(), key=lambda c: min(c.members))
-    assignment = {key: i for i, c in enumerate(roots) for key in c.members}
+    clusters = sorted(state.members(), key=min)
+    assignment = {key: i for i, members in enumerate(clusters) for key in members}
     return ClusterResult(assignment, blocked)
