@@ -108,28 +108,26 @@ def match_select() -> str:
     return ", ".join(f"{_DERIVED.get(c, c)} AS {c}" for c in MATCH_COLUMNS)
 
 
+def _pairs_sql(columns: Sequence[str], where: str = "TRUE") -> str:
+    """A scalar subquery: how many pairs the records equal on ``columns`` (none null) among
+    those matching ``where`` make, counted from group sizes (n(n-1)/2 per group)."""
+    not_null = " AND ".join(f"{c} IS NOT NULL" for c in columns)
+    return (
+        f"(SELECT coalesce(sum(CAST(n AS DOUBLE) * (n - 1) / 2), 0) FROM (SELECT count(*) AS n FROM {INPUT_TABLE}"
+        f" WHERE {not_null} AND ({where}) GROUP BY {', '.join(columns)}))"
+    )
+
+
 def pairs_in_blocks(work: WorkDB, columns: Sequence[str]) -> int:
     """How many pairs records equal on ``columns`` (none null) make."""
-    not_null = " AND ".join(f"{c} IS NOT NULL" for c in columns)
-    return int(work.scalar(
-        f"SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM (SELECT count(*) AS n FROM {INPUT_TABLE}"
-        f" WHERE {not_null} GROUP BY {', '.join(columns)})"
-    ))
+    return int(work.scalar(f"SELECT {_pairs_sql(columns)}"))
 
 
 def equal_value_rate(work: WorkDB, column: str, where: str = "TRUE", excluding: Sequence[str] = ()) -> float:
     """The share of record pairs (both holding ``column``) equal on it, among records
-    matching ``where``: sum of n(n-1)/2 over values, over all pairs. With ``excluding``,
-    pairs also equal on all those columns are not counted."""
-
-    def pairs(columns: Sequence[str]) -> str:
-        known = " AND ".join(f"{c} IS NOT NULL" for c in columns)
-        return (
-            f"(SELECT coalesce(sum(CAST(n AS DOUBLE) * (n - 1) / 2), 0) FROM (SELECT count(*) AS n FROM {INPUT_TABLE}"
-            f" WHERE {known} AND ({where}) GROUP BY {', '.join(columns)}))"
-        )
-
-    equal = pairs([column]) + (f" - {pairs([column, *excluding])}" if excluding else "")
+    matching ``where``, over all pairs. With ``excluding``, pairs also equal on all those
+    columns are not counted."""
+    equal = _pairs_sql([column], where) + (f" - {_pairs_sql([column, *excluding], where)}" if excluding else "")
     return float(work.scalar(
         f"SELECT ({equal})"
         f" / greatest((SELECT CAST(count({column}) AS DOUBLE) * (count({column}) - 1) / 2 FROM {INPUT_TABLE}), 1)"
@@ -141,23 +139,12 @@ def equal_value_pairs_among(
 ) -> tuple[float, float]:
     """Record pairs equal on every ``among`` column whose ``different`` column is known on both
     sides and differs (different people), and how many of them are also equal on ``column``
-    (records matching ``where``): (sharing, all). Counted from group sizes: pairs in a
-    group, less pairs that also share ``different``."""
-    keys = ", ".join(among)
-    known = " AND ".join(f"{c} IS NOT NULL" for c in (*among, different))
-
-    def pairs(extra: str, condition: str) -> str:
-        group = f"{keys}{extra}"
-        return (
-            f"(SELECT coalesce(sum(CAST(n AS DOUBLE) * (n - 1) / 2), 0) FROM (SELECT count(*) AS n FROM {INPUT_TABLE}"
-            f" WHERE {known} AND {condition} GROUP BY {group}))"
-        )
-
-    everyone = f"{pairs('', 'TRUE')} - {pairs(f', {different}', 'TRUE')}"
-    sharing_condition = f"{column} IS NOT NULL AND ({where})"
-    sharing = f"{pairs(f', {column}', sharing_condition)} - {pairs(f', {column}, {different}', sharing_condition)}"
-    shared, total = work.con.execute(f"SELECT {sharing}, {everyone}").fetchall()[0]
-    return float(shared), float(total)
+    (records matching ``where``): (sharing, all). Pairs in a group, less pairs that also
+    share ``different``."""
+    known = f"{different} IS NOT NULL"
+    everyone = f"{_pairs_sql(among, known)} - {_pairs_sql([*among, different])}"
+    sharing = f"{_pairs_sql([*among, column], f'{known} AND ({where})')} - {_pairs_sql([*among, column, different], where)}"
+    return float(work.scalar(f"SELECT {sharing}")), float(work.scalar(f"SELECT {everyone}"))
 
 
 SAMPLE_TABLE = "mdm_input_sample"

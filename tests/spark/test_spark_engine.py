@@ -244,3 +244,27 @@ def test_missing_pyspark_is_named() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout
     assert "EngineUnavailableError" in out and "pip install 'mdm-customer[spark]'" in out
+
+
+def test_training_counts_are_the_same_on_spark(spark: Any) -> None:
+    """u is counted from group sizes on whichever engine trains: Spark's counts equal DuckDB's."""
+    from mdm.spark.work import SparkWorkDB
+    from mdm.store import work as work_sql
+
+    rows = [("nguyen", "an", "1990-01-01", "an90@x", True), ("nguyen", "an", "1990-02-02", "an90@x", True),
+            ("nguyen", "an", "1985-03-03", "an85@x", True), ("tran", "an", None, "an90@x", True)]
+    columns = ["family", "given", "date_of_birth", "email_key", "email_local_digits"]
+    duck = duckdb.connect()
+    duck.execute(f"CREATE TABLE {work_sql.INPUT_TABLE} (family VARCHAR, given VARCHAR, date_of_birth VARCHAR,"
+                 " email_key VARCHAR, email_local_digits BOOLEAN)")
+    duck.executemany(f"INSERT INTO {work_sql.INPUT_TABLE} VALUES (?, ?, ?, ?, ?)", rows)
+    spark.createDataFrame(rows, "family string, given string, date_of_birth string, email_key string,"
+                          " email_local_digits boolean").createOrReplaceTempView(work_sql.INPUT_TABLE)
+    results = []
+    for work in (work_sql.WorkDB(duck), SparkWorkDB(spark)):
+        results.append((
+            work_sql.pairs_in_blocks(work, ["family", "given"]),
+            work_sql.equal_value_rate(work, "email_key", "email_local_digits", ["family", "given"]),
+            work_sql.equal_value_pairs_among(work, "email_key", "email_local_digits", columns[:2], "date_of_birth"),
+        ))
+    assert results[0] == results[1] == (3, 2 / 6, (1.0, 3.0))
