@@ -251,6 +251,11 @@ def _without_notes(text: str) -> str:
     return stripped[: separator.start()] if separator else stripped
 
 
+def _company(original: str | None) -> StdName:
+    """A company written where a person's name belongs: no person's name, and flagged so."""
+    return StdName(original, None, None, None, None, None, ("name_is_company",))
+
+
 @lru_cache(maxsize=1 << 16)
 def _syllable(word: str) -> bool:
     return bool(_VN_SYLLABLE.match(fold(word) or ""))
@@ -287,7 +292,7 @@ def _mend_spaces(tokens: list[_Token]) -> list[_Token]:
 def _from_full(original: str | None, text: str) -> StdName:
     text = _without_notes(text)
     if names_a_company(fold(text) or ""):
-        return StdName(original, None, None, None, None, None, ("name_is_company",))
+        return _company(original)
     tokens = _strip_titles(_mend_spaces(_tokens(text)))
     # Again after casing: a letter like "µ" folds differently once capitalised ("µr" → "Μr").
     tokens = _strip_titles(_recase(tokens, _single_case(tokens)))
@@ -364,5 +369,5 @@ def standardise_name(
     if first is None and last is None:
         return StdName(original, None, None, None, None, None, ())
     if names_a_company(fold(" ".join(filter(None, (first, last)))) or ""):
-        return StdName(original, None, None, None, None, None, ("name_is_company",))
+        return _company(original)
     return _from_parts(original or "", first, last)
