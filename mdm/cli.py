@@ -143,13 +143,12 @@ def reconcile_cmd(
 def load_cmd(
     db: DbOption,
     from_: Annotated[Path, typer.Option("--from", help="Output folder of `mdm reconcile --engine spark`.")],
-    rules: Annotated[Path | None, typer.Option("--rules", help="Rules YAML (default: packaged).")] = None,
 ) -> None:
     """Load a Spark run's results into a DuckDB file, so that `mdm serve` serves them."""
     from mdm.load import load_run
 
     try:
-        report = load_run(db, from_, rules_path=rules)
+        report = load_run(db, from_)
     except MDMError as e:
         raise _fail(e) from None
     counts = report["counts"]

@@ -14,7 +14,6 @@ from typing import Any
 import duckdb
 
 from mdm.errors import ConfigError, ConflictError
-from mdm.pipeline import load_rules_checked
 from mdm.store import database, models, results, runs
 from mdm.store import stewardship as steward_sql
 from mdm.store.tables import SCHEMAS
@@ -30,12 +29,11 @@ def read_text_dataset(folder: Path) -> str:
     return "".join(p.read_text(encoding="utf-8") for p in parts).strip()
 
 
-def load_run(db_path: str | Path, folder: str | Path, *, rules_path: str | Path | None = None) -> dict[str, Any]:
+def load_run(db_path: str | Path, folder: str | Path) -> dict[str, Any]:
     """Publish the Spark run in ``folder`` into the database; returns the run's report."""
     folder = Path(folder)
     report = json.loads(read_text_dataset(folder / REPORT))
     model = json.loads(read_text_dataset(folder / MODEL))
-    rules = load_rules_checked(Path(rules_path) if rules_path else None)
     run_id = report["run_id"]
     con = database.connect(db_path)
     try:
@@ -61,7 +59,7 @@ def load_run(db_path: str | Path, folder: str | Path, *, rules_path: str | Path 
             runs.start_run(con, run_id, "spark", report["sources_path"], report["rules_path"])
             runs.record_sources(con, run_id, report["sources_path"], report["sources_config"])
             try:
-                results.publish_run(con, staging, rules.attribute_fields(), finish)
+                results.publish_run(con, staging, finish)
             except Exception as e:
                 runs.fail_run(con, run_id, f"load from {folder} failed: {e}")
                 raise

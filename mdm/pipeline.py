@@ -324,7 +324,7 @@ def _stages(
             )
 
         with publish.lock:
-            results.publish_run(con, staging, rules.attribute_fields(), finish)
+            results.publish_run(con, staging, finish)
             publish.after(report)
 
 

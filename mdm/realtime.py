@@ -109,7 +109,6 @@ class RealtimeMatcher:
             self.index.add(row.pop("record_key"), row)
         xref = records.xref_table(con)
         self.golden_of: dict[str, str] = dict(zip(xref["record_key"].to_pylist(), xref["golden_id"].to_pylist(), strict=True))
-        self.attribute_fields = rules.attribute_fields()
         self.must: dict[str, set[str]] = {}
         self.cannot: dict[str, set[str]] = {}
         self.load_constraints(con)
@@ -170,7 +169,7 @@ class RealtimeMatcher:
         )
         affected = [target] + ([previous] if previous not in (None, target) else [])
         regroup.rebuild(
-            con, affected, attributes=self.rules.attributes(), attribute_fields=self.attribute_fields, at=at,
+            con, affected, attributes=self.rules.attributes(), at=at,
             cause="record", cause_id=key, actor=actor, retire_into={previous: target} if previous else None,
         )
         kept_apart = self.cannot.get(key, set())

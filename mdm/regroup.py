@@ -25,7 +25,6 @@ def rebuild(
     golden_ids: Sequence[str],
     *,
     attributes: Mapping[str, AttributeSpec],
-    attribute_fields: Mapping[str, str],
     at: dt.datetime,
     cause: str,
     cause_id: str | None,
@@ -61,7 +60,7 @@ def rebuild(
             else:
                 change = "changed"
         change = (change_as or {}).get(gid, change)
-        row["document"], row["document_masked"] = documents.render(row, row_lineage, members, attribute_fields)
+        row["document"] = documents.render(row, row_lineage, members)
         rows.append(row)
         lineage.extend(row_lineage)
         changes[gid] = change

@@ -57,10 +57,13 @@ class Service:
         self._key_cache: dict[str, dict[str, Any]] = {}
         self.matcher: RealtimeMatcher | None = None
         self.not_ready_reason: str | None = "not opened"
+        # Each golden attribute's field (all_emails -> email): what a reader without pii sees masked.
+        self.attribute_fields: dict[str, str] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def open(self) -> None:
+        self.attribute_fields = self._rules().attribute_fields()
         self._con = database.connect(self.db_path)
         self._writer = self._con.cursor()
         runs.fail_interrupted_runs(self._writer)

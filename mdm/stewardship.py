@@ -78,8 +78,7 @@ class Stewardship:
         before = sql.member_keys(con, affected)
         sql.set_golden_of(con, moves)
         regroup.rebuild(
-            con, affected, attributes=self.matcher.rules.attributes(),
-            attribute_fields=self.matcher.attribute_fields, at=at, cause="decision", cause_id=decision_id,
+            con, affected, attributes=self.matcher.rules.attributes(), at=at, cause="decision", cause_id=decision_id,
             actor=actor, retire_into=retire_into, change_as=change_as,
         )
         after = sql.member_keys(con, affected)
@@ -193,8 +192,7 @@ class Stewardship:
         sql.set_golden_of(con, moves)
         emptied = Counter(moves.values())
         regroup.rebuild(
-            con, touched, attributes=self.matcher.rules.attributes(), attribute_fields=self.matcher.attribute_fields,
-            at=at, cause="undo", cause_id=decision_id, actor=actor,
+            con, touched, attributes=self.matcher.rules.attributes(), at=at, cause="undo", cause_id=decision_id, actor=actor,
             retire_into={g: emptied.most_common(1)[0][0] if emptied else None for g in touched},
         )
         if decision["item_id"]:

@@ -1,5 +1,5 @@
-"""Lookups and search. Golden records are served from their stored documents as they are:
-one primary-key read per record, no re-rendering (see mdm/documents.py)."""
+"""Lookups and search. Golden records are served from their stored documents: one primary-key
+read per record, no re-rendering; masked for a reader without pii (see mdm/store/documents.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from mdm.standardise.emails import standardise_email
 from mdm.standardise.names import standardise_name
 from mdm.standardise.phones import standardise_phone
 from mdm.store import serving
+from mdm.store.documents import mask_document
 
 router = APIRouter(tags=["golden records"])
 
@@ -26,11 +27,16 @@ JSON = "application/json"
 _MAX_REDIRECTS = 50
 
 
+def as_seen_by(principal: Principal, service: ServiceDep, document: str) -> str:
+    """``document`` as ``principal`` may see it: emails and phones masked without ``pii``."""
+    return document if principal.pii else mask_document(document, service.attribute_fields)
+
+
 def golden_document(service: ServiceDep, golden_id: str, principal: Principal) -> str:
     """The golden record's document; for one merged away, its survivor's, with where it came from."""
     requested, hops, first_hop = golden_id, 0, None
     while True:
-        found = serving.document(service.reader(), golden_id, masked=not principal.pii)
+        found = serving.document(service.reader(), golden_id)
         if found is None:
             raise NotFoundError("golden record", requested)
         status, merged_into, doc = found
@@ -38,6 +44,7 @@ def golden_document(service: ServiceDep, golden_id: str, principal: Principal) -
             break
         first_hop = first_hop or merged_into
         golden_id, hops = merged_into, hops + 1
+    doc = as_seen_by(principal, service, doc)
     if hops == 0:
         return doc
     via = json.dumps({"golden_id": requested, "merged_into": first_hop})
@@ -84,8 +91,10 @@ def search_golden_records(
     else:
         criteria = search_criteria(name, email, phone, city, request.app.state.settings.search_phone_region)
         hits, total = serving.search(con, **criteria, limit=limit, offset=offset)
-    docs = serving.documents(con, [g for g, _s in hits], masked=not principal.pii)
-    data = ", ".join(f'{{"score": {round(score, 4)}, "golden_record": {docs[g]}}}' for g, score in hits)
+    docs = serving.documents(con, [g for g, _s in hits])
+    data = ", ".join(
+        f'{{"score": {round(score, 4)}, "golden_record": {as_seen_by(principal, service, docs[g])}}}' for g, score in hits
+    )
     return Response(
         f'{{"data": [{data}], "count": {total}, "limit": {limit}, "offset": {offset}}}', media_type=JSON
     )

@@ -164,7 +164,7 @@ def reconcile_spark(
             "term_frequencies": _frame(spark, term_frequencies, "term_frequencies"),
         }
         for name, frame in frames.items():
-            columns = [c for c in SCHEMAS[name].names if c not in ("document", "document_masked")]
+            columns = [c for c in SCHEMAS[name].names if c != "document"]
             frame.select(*columns).write.mode("overwrite").parquet(f"{out}/{name}")
         _write_text(spark, f"{out}/{MODEL}", model_json(model))
         report.status = "succeeded"

@@ -8,7 +8,6 @@ previous golden records, xref and queue untouched.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -83,13 +82,10 @@ class Staging:
         self.names.clear()
 
 
-def publish_run(
-    con: duckdb.DuckDBPyConnection, staging: Staging, attribute_fields: Mapping[str, str], finish: Any
-) -> None:
+def publish_run(con: duckdb.DuckDBPyConnection, staging: Staging, finish: Any) -> None:
     """Replace the live results with the staged ones, and mark the run finished, in one
     transaction. Staging holds every table of :data:`REPLACED` plus ``golden_records`` and
-    ``review_queue``; the golden records go in with their documents (``attribute_fields``:
-    see :func:`documents.insert_golden`); ``finish(con)`` records the run's success (and its
+    ``review_queue``; the golden records go in with their documents; ``finish(con)`` records the run's success (and its
     model) inside the same transaction.
     """
     with transaction(con):
@@ -99,7 +95,7 @@ def publish_run(
         # Retired ids stay forever (they redirect); the run's set replaces the rest.
         golden = staging.table("golden_records")
         con.execute(f"DELETE FROM golden_records WHERE status = 'active' OR golden_id IN (SELECT golden_id FROM {golden})")
-        documents.insert_golden(con, golden, attribute_fields)
+        documents.insert_golden(con, golden)
         # Open items are replaced by the new run's; decided ones are kept as history.
         con.execute("DELETE FROM review_queue WHERE status = 'open'")
         con.execute(

@@ -233,4 +233,11 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE runs ADD COLUMN report JSON;
         """,
     ),
+    (
+        5,
+        """
+        -- Only the full document is stored; a reader without pii gets it masked when served.
+        ALTER TABLE golden_records DROP COLUMN document_masked;
+        """,
+    ),
 )

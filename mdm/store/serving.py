@@ -11,20 +11,17 @@ import duckdb
 from mdm.store.database import fetch_one
 
 
-def document(con: duckdb.DuckDBPyConnection, golden_id: str, *, masked: bool) -> tuple[str, str | None, str] | None:
+def document(con: duckdb.DuckDBPyConnection, golden_id: str) -> tuple[str, str | None, str] | None:
     """(status, merged_into, served JSON) of a golden record (see mdm/store/documents.py)."""
-    column = "document_masked" if masked else "document"
-    row = fetch_one(con, f"SELECT status, merged_into, {column} FROM golden_records WHERE golden_id = ?", [golden_id])
+    row = fetch_one(con, "SELECT status, merged_into, document FROM golden_records WHERE golden_id = ?", [golden_id])
     return (row[0], row[1], row[2]) if row else None
 
 
-def documents(con: duckdb.DuckDBPyConnection, golden_ids: list[str], *, masked: bool) -> dict[str, str]:
+def documents(con: duckdb.DuckDBPyConnection, golden_ids: list[str]) -> dict[str, str]:
     if not golden_ids:
         return {}
-    column = "document_masked" if masked else "document"
     return dict(con.execute(
-        f"SELECT golden_id, {column} FROM golden_records WHERE golden_id IN"
-        f" (SELECT unnest(?::VARCHAR[]))",
+        "SELECT golden_id, document FROM golden_records WHERE golden_id IN (SELECT unnest(?::VARCHAR[]))",
         [golden_ids],
     ).fetchall())
 

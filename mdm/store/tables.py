@@ -36,7 +36,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     "golden_records": pa.schema(
         [("golden_id", _s), ("status", _s), ("merged_into", _s), ("attributes", _s), ("record_count", _i),
          ("sources", pa.list_(_s)), ("created_at", _ts), ("updated_at", _ts), ("run_id", _s),
-         ("document", _s), ("document_masked", _s)]
+         ("document", _s)]
     ),
     "golden_lineage": pa.schema(
         [("golden_id", _s), ("attribute", _s), ("position", _i), ("value", _s), ("source", _s),

@@ -85,3 +85,11 @@ def test_readers_see_emails_and_phones_masked_unless_pii(api):  # type: ignore[n
     clear = api.get(f"/golden-records/{gid}", who="reader_pii").json()
     assert clear["attributes"]["email"] == email
     assert email in str(clear["lineage"]) and phone in str(clear["members"])
+    # ... and wherever else the record is served: a search, and a lookup by source key
+    found = api.get("/golden-records", who="reader", params={"email": email}).json()
+    assert gid in [h["golden_record"]["golden_id"] for h in found["data"]]
+    member = clear["members"][0]
+    by_key = api.get(f"/xref/{member['source']}/{member['source_id']}", who="reader").json()
+    assert by_key["golden_record"]["golden_id"] == gid
+    for served in (found, by_key):
+        assert email not in str(served) and phone not in str(served)
