@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from matching_rules import AttributeSpec
 from mdm.parallel import can_fork, map_in_order
+from mdm.store import documents
 from mdm.store.tables import SCHEMAS, to_arrow
 from mdm.survivorship import Candidate, choose
 
@@ -39,6 +40,14 @@ FIELD_COLUMNS: dict[str, tuple[str, str, str | None]] = {
     "tax_id": ("tax_id", "tax_id", None),
     "national_id": ("national_id", "national_id", None),
 }
+
+
+# What survivorship and the documents read of each member: a third of the standardised columns
+# (the blocking keys) are left out of the rows made for the clusters.
+MEMBER_COLUMNS = tuple(dict.fromkeys((
+    "record_key", "source", "source_id", "priority", "updated_at",
+    *(c for columns in FIELD_COLUMNS.values() for c in columns if c), *documents.MEMBER_COLUMNS,
+)))
 
 
 def new_golden_id() -> str:
@@ -95,15 +104,23 @@ def candidates_for(field: str, rows: Sequence[Mapping[str, Any]]) -> list[Candid
     return out
 
 
+# (attribute, position, value, source, source_id, rule): one golden_lineage row without the golden id
+Lineage = tuple[str, int, str, str, str, str]
+
+
 def survive(
     attributes: Mapping[str, AttributeSpec], rows: Sequence[Mapping[str, Any]]
-) -> tuple[dict[str, Any], list[tuple[str, int, str, str, str, str]]]:
+) -> tuple[dict[str, Any], list[Lineage]]:
     """Golden attributes for one cluster and their lineage (attribute, position, value, source, id, rule)."""
     values: dict[str, Any] = {}
     lineage = []
+    by_field: dict[str, list[Candidate]] = {}  # email and all_emails read the same candidates
     for name, spec in attributes.items():
         assert spec.field is not None
-        chosen = choose(spec, candidates_for(spec.field, rows))
+        candidates = by_field.get(spec.field)
+        if candidates is None:
+            candidates = by_field[spec.field] = candidates_for(spec.field, rows)
+        chosen = choose(spec, candidates)
         if "collect_all" in spec.rules:
             values[name] = [c.value for c in chosen]
         else:
@@ -152,11 +169,12 @@ def golden_row(
     updated_at: dt.datetime,
     run_id: str | None,
     values: dict[str, Any] | None = None,
+    lineage: Sequence[Lineage] = (),
     merged_into: str | None = None,
     retired_attributes: str | None = None,
 ) -> dict[str, Any]:
-    """A golden_records row: active when it has members, else retired. Its served documents are
-    built in SQL once the row is stored (mdm/store/documents.py)."""
+    """A golden_records row, with its served document: active when it has members, else retired.
+    ``values`` and ``lineage`` are what :func:`survive` chose for the members."""
     active = bool(members)
     attrs = values if active else (json.loads(retired_attributes) if retired_attributes else {})
     row = {
@@ -171,10 +189,11 @@ def golden_row(
         "run_id": run_id,
     }
     row["attributes"] = json.dumps(attrs, ensure_ascii=False)
+    row["document"] = documents.render(row, attrs, lineage, members)
     return row
 
 
-def lineage_rows(golden_id: str, lineage: Sequence[tuple[str, int, str, str, str, str]]) -> list[dict[str, Any]]:
+def lineage_rows(golden_id: str, lineage: Sequence[Lineage]) -> list[dict[str, Any]]:
     return [
         {"golden_id": golden_id, "attribute": a, "position": pos, "value": v, "source": s, "source_id": sid,
          "rule": rule}
@@ -249,7 +268,7 @@ def _build_slice(bounds: tuple[int, int]) -> _Part:
             change = "changed" if changed else "unchanged"
             updated_at = job.now if changed else prev.updated_at
         row = golden_row(gid, ms, job.attributes, created_at=created_at, updated_at=updated_at,
-                         run_id=job.run_id, values=values)
+                         run_id=job.run_id, values=values, lineage=lin)
         golden.append(row)
         _log(history, counts, gid, change, len(ms), prev.attributes if prev else None, row["attributes"],
              job.run_id, job.now)
@@ -309,7 +328,7 @@ def build_golden(
         member_keys[c].append(key)
     ids, retired = assign_ids(member_keys, previous_xref)
     order = np.argsort(clusters, kind="stable")
-    ordered = std.take(pa.array(order)).append_column("__cluster", pa.array(clusters[order]))
+    ordered = std.select(MEMBER_COLUMNS).take(pa.array(order)).append_column("__cluster", pa.array(clusters[order]))
     workers = workers or os.cpu_count() or 1
     parallel = workers >= 2 and std.num_rows >= PARALLEL_FROM and can_fork()
     _JOB = _Job(ordered, ids, attributes, run_id, now, previous_xref, previous)

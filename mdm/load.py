@@ -59,7 +59,7 @@ def load_run(db_path: str | Path, folder: str | Path) -> dict[str, Any]:
             runs.start_run(con, run_id, "spark", report["sources_path"], report["rules_path"])
             runs.record_sources(con, run_id, report["sources_path"], report["sources_config"])
             try:
-                results.publish_run(con, staging, finish)
+                results.publish_run(con, staging, finish, build_documents=True)
             except Exception as e:
                 runs.fail_run(con, run_id, f"load from {folder} failed: {e}")
                 raise

@@ -2,7 +2,7 @@
 
 A posted record, a steward's match, split, merge or undo all come down to the same thing:
 some records now belong to other golden records. This recomputes each touched golden record
-by survivorship, renders its documents, retires one left empty (pointing to where its records
+by survivorship (with its document), retires one left empty (pointing to where its records
 went) or restores one that gets members again, and records a history row for each.
 """
 
@@ -16,7 +16,7 @@ import duckdb
 
 from matching_rules import AttributeSpec
 from mdm import golden
-from mdm.store import documents, records
+from mdm.store import records
 from mdm.store import stewardship as steward_sql
 
 
@@ -51,7 +51,7 @@ def rebuild(
         else:
             values, lin = golden.survive(attributes, members)
             row = golden.golden_row(gid, members, attributes, created_at=created, updated_at=at, run_id=None,
-                                    values=values)
+                                    values=values, lineage=lin)
             row_lineage = golden.lineage_rows(gid, lin)
             if old is None:
                 change = "created"
@@ -60,7 +60,6 @@ def rebuild(
             else:
                 change = "changed"
         change = (change_as or {}).get(gid, change)
-        row["document"] = documents.render(row, row_lineage, members)
         rows.append(row)
         lineage.extend(row_lineage)
         changes[gid] = change

@@ -66,28 +66,62 @@ def test_every_golden_record_has_its_document_and_is_masked_where_it_should_be(r
     assert checked > 100
 
 
-def test_python_render_equals_the_batch_sql_documents(reconciled):  # type: ignore[no-untyped-def]
-    """Real-time posts render documents in Python; they must equal the batch's SQL ones."""
-    from mdm.store import documents
+def _stored(db):  # type: ignore[no-untyped-def]
+    """(golden rows, lineage tuples by golden id, member rows by golden id) as stored."""
     from mdm.store.database import fetch_dicts
 
-    con = database.connect(reconciled[0], read_only=True)
+    con = database.connect(db, read_only=True)
     try:
         golden = fetch_dicts(con, "SELECT *, CAST(attributes AS VARCHAR) AS attributes FROM golden_records")
-        lineage = fetch_dicts(con, "SELECT * FROM golden_lineage")
+        lineage = con.execute(
+            "SELECT golden_id, attribute, position, value, source, source_id, rule FROM golden_lineage").fetchall()
         members = fetch_dicts(
             con, "SELECT x.golden_id, s.* FROM xref x JOIN std_records s ON s.record_key = x.record_key")
     finally:
         con.close()
-    by_golden_lineage: dict[str, list] = {}
-    for row in lineage:
-        by_golden_lineage.setdefault(row["golden_id"], []).append(row)
-    by_golden_members: dict[str, list] = {}
+    by_lineage: dict[str, list] = {}
+    for gid, *entry in lineage:
+        by_lineage.setdefault(gid, []).append(tuple(entry))
+    by_members: dict[str, list] = {}
     for row in members:
-        by_golden_members.setdefault(row["golden_id"], []).append(row)
+        by_members.setdefault(row["golden_id"], []).append(row)
+    return golden, by_lineage, by_members
+
+
+def test_each_stored_document_is_its_stored_golden_record_lineage_and_members(reconciled):  # type: ignore[no-untyped-def]
+    """The batch renders documents while it builds the golden records; rendered again from
+    what was stored, each is the same."""
+    from mdm.store import documents
+
+    golden, lineage, members = _stored(reconciled[0])
+    assert len(golden) > 100
     for g in golden:
-        doc = documents.render(g, by_golden_lineage.get(g["golden_id"], []), by_golden_members.get(g["golden_id"], []))
+        doc = documents.render(
+            g, json.loads(g["attributes"]), lineage.get(g["golden_id"], []), members.get(g["golden_id"], []))
         assert json.loads(doc) == json.loads(g["document"]), g["golden_id"]
+
+
+def test_sql_documents_of_a_loaded_run_equal_the_python_ones(reconciled, tmp_path):  # type: ignore[no-untyped-def]
+    """A Spark run's output is loaded without documents and gets them from SQL
+    (documents.insert_golden): the same documents the batch renders in Python."""
+    import shutil
+
+    from mdm.store import documents
+
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(reconciled[0], db)
+    golden, _lineage, _members = _stored(db)
+    con = database.connect(db)
+    try:
+        con.execute("CREATE TABLE staged AS SELECT * REPLACE (NULL::VARCHAR AS document) FROM golden_records")
+        con.execute("DELETE FROM golden_records")
+        documents.insert_golden(con, "staged")
+        built = dict(con.execute("SELECT golden_id, document FROM golden_records").fetchall())
+    finally:
+        con.close()
+    assert len(built) == len(golden) > 100
+    for g in golden:
+        assert json.loads(built[g["golden_id"]]) == json.loads(g["document"]), g["golden_id"]
 
 
 def test_masks():  # type: ignore[no-untyped-def]

@@ -5,27 +5,28 @@ Only the full document is stored: an API key without the ``pii`` permission gets
 when it is served (``n***@gmail.com``, ``+84 *** *** 678``), tens of microseconds a document,
 where storing a masked copy of every golden record cost a batch run as much again to write.
 
-There are two builders, on purpose: :func:`insert_golden` builds a batch run's documents
-set-based while it publishes the golden records (seconds for 100,000 of them), and
-:func:`render` builds the one or two documents a real-time post touches in microseconds, where
-DuckDB would spend ~30 ms planning the statement. A test holds the two equal on every golden
-record of a reconciled sample.
+There are two builders, on purpose. :func:`render` builds a document in Python from what
+survivorship has just chosen: a batch run's, in its golden stage (on every core, with the
+survivorship), and the one or two a real-time post touches, in microseconds where DuckDB would
+spend ~30 ms planning a statement. :func:`insert_golden` builds them set-based in SQL from the
+stored tables, for a Spark run's output, which is loaded without them. A test holds the two
+equal on every golden record of a reconciled sample.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import duckdb
+import orjson
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 
 _CODES = {n: sorted(str(c) for c in COUNTRY_CODE_TO_REGION_CODE if len(str(c)) == n) for n in (1, 2, 3)}
 
 _TS = "strftime({x}, '%Y-%m-%dT%H:%M:%S.%f')"
-_MEMBER_COLUMNS = (
+MEMBER_COLUMNS = (
     "full_name", "email", "phone", "date_of_birth", "address", "city", "postcode", "country", "company",
     "tax_id", "national_id", "updated_at", "dq_flags",
 )
@@ -33,7 +34,7 @@ _MEMBER_COLUMNS = (
 
 def _member() -> str:
     parts = ["'source': s.source", "'source_id': s.source_id"]
-    for c in _MEMBER_COLUMNS:
+    for c in MEMBER_COLUMNS:
         expr = f"s.{c}"
         if c == "date_of_birth":
             expr = "strftime(s.date_of_birth, '%Y-%m-%d')"
@@ -56,10 +57,10 @@ _DOCUMENT = (
 
 
 def insert_golden(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    """Insert the golden records of ``table`` (a run's staged ones) into ``golden_records``, each
-    with its document, built from the live lineage, xref and standardised records.
+    """Insert the golden records of ``table`` (a Spark run's staged ones) into ``golden_records``,
+    each with its document, built from the live lineage, xref and standardised records.
 
-    Called while a run is published, after those tables were replaced: the documents are built
+    Called while the run is published, after those tables were replaced: the documents are built
     in the same pass that copies the rows in, not by updating a million rows afterwards.
     """
     # A slice of the golden records at a time: building every document in one statement holds
@@ -134,15 +135,15 @@ def _masked(kind: str | None, value: Any) -> Any:
 
 
 def _ts(value: dt.datetime | None) -> str | None:
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%f") if value is not None else None
+    return value.isoformat(timespec="microseconds") if value is not None else None
 
 
 def _member_dict(m: Mapping[str, Any]) -> dict[str, Any]:
     out = {"source": m["source"], "source_id": m["source_id"]}
-    for c in _MEMBER_COLUMNS:
+    for c in MEMBER_COLUMNS:
         value = m.get(c)
         if c == "date_of_birth":
-            value = value.strftime("%Y-%m-%d") if value is not None else None
+            value = value.isoformat() if value is not None else None
         elif c == "updated_at":
             value = _ts(value)
         elif c == "dq_flags":
@@ -152,22 +153,26 @@ def _member_dict(m: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _dumps(doc: Mapping[str, Any]) -> str:
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    return orjson.dumps(doc).decode()
 
 
 def render(
-    golden: Mapping[str, Any], lineage: Sequence[Mapping[str, Any]], members: Sequence[Mapping[str, Any]]
+    golden: Mapping[str, Any],
+    attributes: Mapping[str, Any],
+    lineage: Sequence[Sequence[Any]],
+    members: Sequence[Mapping[str, Any]],
 ) -> str:
-    """The document of one golden_records row (``attributes`` as JSON text), its lineage rows
-    and its members' standardised rows; equal to what :func:`insert_golden` builds."""
+    """The document of one golden_records row, its attributes, its lineage (attribute,
+    position, value, source, source_id, rule) and its members' standardised rows; equal to what
+    :func:`insert_golden` builds."""
     grouped: dict[str, list[dict[str, Any]]] = {}
-    for entry in sorted(lineage, key=lambda e: (e["attribute"], e["position"])):
-        grouped.setdefault(entry["attribute"], []).append(
-            {"value": entry["value"], "source": entry["source"], "source_id": entry["source_id"], "rule": entry["rule"]}
+    for attribute, _position, value, source, source_id, rule in sorted(lineage, key=lambda e: (e[0], e[1])):
+        grouped.setdefault(attribute, []).append(
+            {"value": value, "source": source, "source_id": source_id, "rule": rule}
         )
     return _dumps({
         "golden_id": golden["golden_id"], "status": golden["status"], "merged_into": golden["merged_into"],
-        "attributes": json.loads(golden["attributes"]) if golden["attributes"] else {}, "lineage": grouped,
+        "attributes": attributes, "lineage": grouped,
         "members": [_member_dict(m) for m in sorted(members, key=lambda m: (m["source"], m["source_id"]))],
         "record_count": golden["record_count"], "sources": list(golden["sources"]),
         "created_at": _ts(golden["created_at"]), "updated_at": _ts(golden["updated_at"]),
@@ -181,7 +186,7 @@ def mask_document(document: str, attribute_fields: Mapping[str, str]) -> str:
     ``attribute_fields`` maps each golden attribute to the standardised field it comes from,
     so a collected ``all_emails`` is masked like ``email``.
     """
-    doc = json.loads(document)
+    doc = orjson.loads(document)
     doc["attributes"] = {k: _masked(attribute_fields.get(k), v) for k, v in doc["attributes"].items()}
     for attribute, entries in doc["lineage"].items():
         kind = attribute_fields.get(attribute)

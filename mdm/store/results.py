@@ -82,10 +82,13 @@ class Staging:
         self.names.clear()
 
 
-def publish_run(con: duckdb.DuckDBPyConnection, staging: Staging, finish: Any) -> None:
+def publish_run(
+    con: duckdb.DuckDBPyConnection, staging: Staging, finish: Any, *, build_documents: bool = False
+) -> None:
     """Replace the live results with the staged ones, and mark the run finished, in one
     transaction. Staging holds every table of :data:`REPLACED` plus ``golden_records`` and
-    ``review_queue``; the golden records go in with their documents; ``finish(con)`` records the run's success (and its
+    ``review_queue``. The staged golden records carry their documents, unless
+    ``build_documents`` (a Spark run's output): then they are built here, in SQL. ``finish(con)`` records the run's success (and its
     model) inside the same transaction.
     """
     with transaction(con):
@@ -95,7 +98,10 @@ def publish_run(con: duckdb.DuckDBPyConnection, staging: Staging, finish: Any) -
         # Retired ids stay forever (they redirect); the run's set replaces the rest.
         golden = staging.table("golden_records")
         con.execute(f"DELETE FROM golden_records WHERE status = 'active' OR golden_id IN (SELECT golden_id FROM {golden})")
-        documents.insert_golden(con, golden)
+        if build_documents:
+            documents.insert_golden(con, golden)
+        else:
+            con.execute(f"INSERT INTO golden_records BY NAME SELECT * FROM {golden}")
         # Open items are replaced by the new run's; decided ones are kept as history.
         con.execute("DELETE FROM review_queue WHERE status = 'open'")
         con.execute(
