@@ -142,6 +142,20 @@ def _vn_national(candidate: str, region: str | None) -> str | None:
     return nsn if nsn.isdigit() and nsn[0] != "0" else None
 
 
+# Vietnam's numbering plan decides a number's type by its first digits and its length: every
+# pattern in phonenumbers' VN metadata is a prefix of at most this many digits followed by
+# any digits (a test checks it against the installed metadata).
+VN_TYPE_PREFIX = 4
+
+
+@lru_cache(maxsize=4096)
+def vn_number_type(prefix: str, length: int) -> int:
+    """phonenumbers' type of any Vietnamese national number of ``length`` digits that starts
+    with ``prefix`` (VN_TYPE_PREFIX digits): typing each number costs more than the rest of it."""
+    nsn = prefix + "0" * (length - len(prefix))
+    return phonenumbers.number_type(phonenumbers.PhoneNumber(country_code=84, national_number=int(nsn)))
+
+
 @lru_cache(maxsize=1 << 18)
 def _parse(candidate: str, region: str | None, digits: str) -> tuple[str, bool, str] | None:
     """(E.164, valid, line type) of a candidate number; None when it gives no usable key.
@@ -152,7 +166,7 @@ def _parse(candidate: str, region: str | None, digits: str) -> tuple[str, bool, 
     nsn = _vn_national(candidate, region)
     if nsn is not None:
         # Vietnam is its calling code's only region: a number is valid there when it has a type.
-        kind = phonenumbers.number_type(phonenumbers.PhoneNumber(country_code=84, national_number=int(nsn)))
+        kind = vn_number_type(nsn[:VN_TYPE_PREFIX], len(nsn))
         if kind != PhoneNumberType.UNKNOWN and _is_stable("+84" + nsn, nsn, True):
             return "+84" + nsn, True, _LINE_TYPES.get(kind, "other")
     return _parse_text(candidate, region, digits)

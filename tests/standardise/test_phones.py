@@ -163,3 +163,22 @@ def test_the_vietnamese_shortcut_on_mobiles_and_landlines(nsn: str) -> None:
         assert phones._parse(candidate, region, candidate.lstrip("+")) == phones._parse_text(
             candidate, region, candidate.lstrip("+")
         )
+
+
+def test_a_vietnamese_numbers_type_is_decided_by_its_first_digits() -> None:
+    """The shortcut types a number by its first VN_TYPE_PREFIX digits and its length: true of
+    the installed metadata for every prefix, whatever digits follow."""
+    import random
+
+    import phonenumbers
+
+    from mdm.standardise import phones
+
+    rng = random.Random(7)
+    rest = 9 - phones.VN_TYPE_PREFIX
+    for first in range(10 ** (phones.VN_TYPE_PREFIX - 1), 10**phones.VN_TYPE_PREFIX):
+        prefix = str(first)
+        for _ in range(3):
+            nsn = prefix + "".join(rng.choice("0123456789") for _ in range(rest))
+            number = phonenumbers.PhoneNumber(country_code=84, national_number=int(nsn))
+            assert phones.vn_number_type(prefix, 9) == phonenumbers.number_type(number), nsn
