@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 Identifiers = Mapping[str, str | None]
 
@@ -80,11 +80,13 @@ def match_weight(probability: float) -> float:
     return math.inf if probability >= 1.0 else -math.inf if probability <= 0.0 else math.log2(probability / (1.0 - probability))
 
 
-@dataclass
 class _Cluster:
-    members: list[str]
-    values: dict[str, set[str]] = field(default_factory=dict)
-    forbidden: set[str] = field(default_factory=set)
+    __slots__ = ("members", "values", "forbidden")
+
+    def __init__(self, members: list[str], values: dict[str, set[str]]) -> None:
+        self.members = members
+        self.values = values
+        self.forbidden: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -131,17 +133,20 @@ class _Clusters:
         touched = {key for members in linked for key in members}
         return linked + [[key] for key in self.records - touched]
 
-    def conflict(self, a: str, b: str, seen: tuple[str, str] | None = None) -> str | None:
-        """Why the clusters of roots ``a`` and ``b`` cannot join; ``seen``: the records of a pair
-        between them whose score outweighs a conflict between its own two values."""
-        ca, cb = self.cluster(a), self.cluster(b)
-        if ca.forbidden.intersection(cb.members) or cb.forbidden.intersection(ca.members):
+    def conflict(self, ca: _Cluster, cb: _Cluster, seen: tuple[str, str] | None = None) -> str | None:
+        """Why clusters ``ca`` and ``cb`` cannot join; ``seen``: the records of a pair between
+        them whose score outweighs a conflict between its own two values."""
+        if (ca.forbidden and ca.forbidden.intersection(cb.members)) or (
+                cb.forbidden and cb.forbidden.intersection(ca.members)):
             return "cannot_link"
+        if not (ca.values and cb.values):
+            return None
         pair = None if seen is None else (self.identifiers.get(seen[0], {}), self.identifiers.get(seen[1], {}))
         return conflicting_identifier(ca.values, cb.values, self.fields, pair)
 
-    def union(self, a: str, b: str) -> None:
-        ca, cb = self.cluster(a), self.cluster(b)
+    def union(self, a: str, b: str, ca: _Cluster | None = None, cb: _Cluster | None = None) -> None:
+        """Join the clusters of roots ``a`` and ``b`` (``ca``, ``cb``: theirs, when at hand)."""
+        ca, cb = ca or self.cluster(a), cb or self.cluster(b)
         if len(ca.members) < len(cb.members):
             a, b, ca, cb = b, a, cb, ca
         self.parent[b] = a
@@ -184,11 +189,12 @@ def cluster(
         ra, rb = state.find(a), state.find(b)
         if ra == rb:
             continue
-        reason = state.conflict(ra, rb, (a, b) if match_weight(p) >= min_weight else None)
+        ca, cb = state.cluster(ra), state.cluster(rb)
+        reason = state.conflict(ca, cb, (a, b) if match_weight(p) >= min_weight else None)
         if reason:
             blocked.append((a, b, reason))
             continue
-        state.union(ra, rb)
+        state.union(ra, rb, ca, cb)
     clusters = sorted(state.members(), key=min)
     assignment = {key: i for i, members in enumerate(clusters) for key in members}
     return ClusterResult(assignment, blocked)

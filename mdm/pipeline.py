@@ -439,24 +439,16 @@ def _review_items(
 ) -> pa.Table:
     """Uncertain pairs, and strong links the clustering refused, that still separate two
     clusters and that no steward decision has settled."""
-    now = database.now()
-    rows = []
-    for p in pairs.to_pylist():
-        if assignment[p["record_key_l"]] == assignment[p["record_key_r"]]:
-            continue
-        if (p["record_key_l"], p["record_key_r"]) in decided:
-            continue
-        rows.append(
-            {
-                "item_id": review_item_id(p["record_key_l"], p["record_key_r"]),
-                "run_id": run_id,
-                "record_key_l": p["record_key_l"],
-                "record_key_r": p["record_key_r"],
-                "match_weight": p["match_weight"],
-                "match_probability": p["match_probability"],
-                "explanation": p["explanation"],
-                "status": "open",
-                "created_at": now,
-            }
-        )
-    return to_arrow("review_queue", rows)
+    left, right = pairs["record_key_l"].to_pylist(), pairs["record_key_r"].to_pylist()
+    keep = [assignment[l] != assignment[r] and (l, r) not in decided for l, r in zip(left, right, strict=True)]
+    kept = pairs.filter(pa.array(keep, pa.bool_()))
+    n, schema = kept.num_rows, SCHEMAS["review_queue"]
+    ids = [review_item_id(l, r) for l, r in zip(kept["record_key_l"].to_pylist(), kept["record_key_r"].to_pylist(),
+                                                strict=True)]
+    columns = {
+        "item_id": pa.array(ids, pa.string()),
+        "run_id": pa.array([run_id] * n, pa.string()),
+        "status": pa.array(["open"] * n, pa.string()),
+        "created_at": pa.array([database.now()] * n, schema.field("created_at").type),
+    }
+    return pa.table([columns[f.name] if f.name in columns else kept[f.name] for f in schema], schema=schema)
