@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from email_validator import validate_email
 
@@ -29,6 +30,10 @@ _GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 _ANGLE = re.compile(r"<([^<>]*)>")
 _MAILTO = re.compile(r"(?i)^mailto:")
 _MAX_LENGTH = 320  # RFC 5321 path limit; longer input cannot be an address
+# A plain local part (letters, digits, ._+-, no leading, trailing or double dot), and the limits
+# email_validator holds it and the whole address to: such an address on a valid domain is valid.
+_PLAIN_LOCAL = re.compile(r"[a-z0-9_+\-]+(?:\.[a-z0-9_+\-]+)*")
+_MAX_LOCAL, _MAX_ADDRESS = 64, 254
 
 
 def _invalid(original: str) -> StdEmail:
@@ -43,6 +48,30 @@ def _match_key(local: str, domain: str) -> str:
     return f"{local}@{domain}"
 
 
+@lru_cache(maxsize=1 << 16)
+def _valid_domain(domain: str) -> str | None:
+    """The normalised domain, or None when no address on it is valid. Domains repeat (a
+    handful of providers hold most customers), and checking one is most of checking an address."""
+    try:
+        return validate_email("a@" + domain, check_deliverability=False).domain.lower()
+    except Exception:  # as in _validate
+        return None
+
+
+def _validate(address: str) -> tuple[str, str] | None:
+    """(local part, domain) of a valid address, as email_validator normalises them."""
+    local, _at, domain = address.rpartition("@")
+    if len(local) <= _MAX_LOCAL and len(address) <= _MAX_ADDRESS and _PLAIN_LOCAL.fullmatch(local):
+        valid_domain = _valid_domain(domain)
+        if valid_domain is not None:
+            return local, valid_domain
+    try:
+        result = validate_email(address, check_deliverability=False)
+    except Exception:  # EmailNotValidError, and anything the IDNA codec raises on odd input
+        return None
+    return result.local_part.lower(), result.domain.lower()
+
+
 def standardise_email(value: str | None) -> StdEmail:
     """Validate the syntax (no DNS) and derive the normalised address and match key."""
     text = nfc_clean(value)
@@ -52,11 +81,10 @@ def standardise_email(value: str | None) -> StdEmail:
     address = _MAILTO.sub("", angle.group(1) if angle else text).strip().lower()
     if "@" not in address or len(address) > _MAX_LENGTH:
         return _invalid(value)
-    try:
-        result = validate_email(address, check_deliverability=False)
-    except Exception:  # EmailNotValidError, and anything the IDNA codec raises on odd input
+    validated = _validate(address)
+    if validated is None:
         return _invalid(value)
-    local, domain = result.local_part.lower(), result.domain.lower()
+    local, domain = validated
     return StdEmail(
         original=value,
         normalised=f"{local}@{domain}",

@@ -90,10 +90,12 @@ def record_key(source: str, source_id: str) -> str:
 def field_value(spec: SourceSpec, values: dict[str, str | None], field: str) -> str | None:
     """The canonical field's text: its column, or its columns joined with a space."""
     ref = spec.fields.get(field)
-    if isinstance(ref, str):  # one column, the usual case: read on every field of every record
+    if ref is None:  # read on every field of every record: the two usual cases first
+        return None
+    if isinstance(ref, str):
         value = values.get(ref)
         return (value.strip() or None) if value is not None else None
-    parts = [values.get(c) for c in spec.columns_for(field)]
+    parts = [values.get(c) for c in ref]
     parts = [p.strip() for p in parts if p is not None and p.strip()]
     return " ".join(parts) if parts else None
 
