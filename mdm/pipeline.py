@@ -302,14 +302,13 @@ def _stages(
              "reason": q.reason, "raw": q.raw}
             for q in ingested.quarantined
         ]
-        staging.put("std_records", std_table)
-        del std_table
-        staging.put("quarantine", to_arrow("quarantine", quarantine_rows))
-        staging.put("term_frequencies", term_frequencies)
-        staging.put("xref", build.xref)
-        staging.put("golden_lineage", build.lineage)
-        staging.put("golden_records", build.golden)
-        staging.put("review_queue", review)
+        staging.hold("std_records", std_table)
+        staging.hold("quarantine", to_arrow("quarantine", quarantine_rows))
+        staging.hold("term_frequencies", term_frequencies)
+        staging.hold("xref", build.xref)
+        staging.hold("golden_lineage", build.lineage)
+        staging.hold("golden_records", build.golden)
+        staging.hold("review_queue", review)
 
         def finish(c: duckdb.DuckDBPyConnection) -> None:
             steward_sql.add_history_table(c, build.history)

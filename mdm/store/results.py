@@ -41,7 +41,9 @@ class Staging:
 
     A staged table is committed on its own but is not live: :func:`publish_run` moves the rows
     into the live tables in one transaction. The run thus never holds every table in memory
-    while DuckDB writes (at a million records the tables alone are 4 GB of Arrow).
+    while DuckDB writes (at a million records the tables alone are 4 GB of Arrow). The tables
+    computed last, which the run holds until it publishes anyway, are only held
+    (:meth:`hold`): written once, when published, instead of twice.
     Use it as a context manager: the staged tables go when it ends, published or not.
     """
 
@@ -54,6 +56,7 @@ class Staging:
             "SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, ?)", [self.PREFIX]
         ).fetchall()
         self.names: set[str] = {name.removeprefix(self.PREFIX) for (name,) in left}
+        self.held: set[str] = set()
         self.drop()
 
     def __enter__(self) -> Staging:
@@ -70,8 +73,13 @@ class Staging:
             self.con.unregister("incoming")
         self.names.add(name)
 
+    def hold(self, name: str, data: pa.Table) -> None:
+        """Stage ``data`` in memory: publishing reads it from there."""
+        self.con.register(f"{self.PREFIX}{name}", data)
+        self.held.add(name)
+
     def table(self, name: str) -> str:
-        if name not in self.names:
+        if name not in self.names | self.held:
             raise KeyError(f"table {name!r} was not staged")
         return f"{self.PREFIX}{name}"
 
@@ -79,7 +87,10 @@ class Staging:
         """Remove the staged tables."""
         for name in self.names:
             self.con.execute(f"DROP TABLE IF EXISTS {self.PREFIX}{name}")
+        for name in self.held:
+            self.con.unregister(f"{self.PREFIX}{name}")
         self.names.clear()
+        self.held.clear()
 
 
 def publish_run(
