@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -28,3 +30,27 @@ def publish(path: Path, text: str) -> None:
     print(text)
     path.parent.mkdir(exist_ok=True)
     path.write_text(text, encoding="utf-8")
+
+
+def speed_probe() -> float:
+    """Seconds to standardise sample_data's records three times over in this one process: a
+    fixed workload, timed before and after a benchmark. This VM's speed drifts (the probe has
+    taken from 2.0 to 4.0 s within an hour), and the probe shows how much it did meanwhile."""
+    import datetime as _dt
+
+    from mdm.ingest import ingest
+    from mdm.sources import load_sources
+    from mdm.standardise.record import standardise_record
+
+    records = ingest(load_sources(Path(__file__).resolve().parent.parent / "sample_data" / "sources.yaml").sources).accepted
+    caches = [f for name, module in list(sys.modules.items()) if name.startswith("mdm.standardise")
+              for f in vars(module).values() if hasattr(f, "cache_clear")]
+    seconds = 0.0
+    for _ in range(3):
+        for cache in caches:  # the memoised standardisers work every time
+            cache.cache_clear()
+        start = time.perf_counter()
+        for rec in records:
+            standardise_record(rec.source, rec.source_id, rec.values, today=_dt.date(2026, 1, 1))
+        seconds += time.perf_counter() - start
+    return seconds

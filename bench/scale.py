@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from matching_rules import load_rules  # noqa: E402
 from mdm.store import work  # noqa: E402
-from common import publish  # noqa: E402
+from common import publish, speed_probe  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "scale.md"
 RECORDS_PER_CUSTOMER = 2.33  # what the generator's default mix yields
@@ -95,30 +95,6 @@ def run_figures(db: Path) -> dict:
     finally:
         con.close()
     return {"counts": json.loads(counts), "stages": json.loads(stages), "blocking": blocking}
-
-
-def speed_probe() -> float:
-    """Seconds to standardise sample_data's records three times over in this one process: a
-    fixed workload, timed before and after the runs. This VM's speed drifts (by up to a third
-    within an hour), and the probe shows how much it did during a benchmark."""
-    import datetime as _dt
-
-    from mdm.ingest import ingest
-    from mdm.sources import load_sources
-    from mdm.standardise.record import standardise_record
-
-    records = ingest(load_sources(ROOT / "sample_data" / "sources.yaml").sources).accepted
-    caches = [f for name, module in list(sys.modules.items()) if name.startswith("mdm.standardise")
-              for f in vars(module).values() if hasattr(f, "cache_clear")]
-    seconds = 0.0
-    for _ in range(3):
-        for cache in caches:  # the memoised standardisers work every time
-            cache.cache_clear()
-        start = time.perf_counter()
-        for rec in records:
-            standardise_record(rec.source, rec.source_id, rec.values, today=_dt.date(2026, 1, 1))
-        seconds += time.perf_counter() - start
-    return seconds
 
 
 def main() -> None:

@@ -33,11 +33,12 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import speed_probe  # noqa: E402
 from mdm.ingest import ingest  # noqa: E402
-
-RESULTS_DIR = ROOT / "bench" / "results"
 from mdm.sources import load_sources  # noqa: E402
 from mdm.store import database, keys  # noqa: E402
+
+RESULTS_DIR = ROOT / "bench" / "results"
 
 
 def free_port() -> int:
@@ -120,6 +121,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, help="Markdown file to write (default: bench/results/serve-<N>k.md)")
     args = parser.parse_args()
+    probe_before = speed_probe()
 
     con = database.connect(args.db)
     try:
@@ -170,7 +172,9 @@ def main() -> None:
         f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; machine: {platform.platform()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}; server ready in {ready:.1f}s",
         f"- command: `python bench/serve_latency.py --db DB --sources SOURCES --clients {args.clients}"
-        f" --requests {args.requests} --seed {args.seed}`", "",
+        f" --requests {args.requests} --seed {args.seed}`",
+        f"- machine speed probe (bench/common.py; a fixed single-process workload, lower is faster): {probe_before:.1f} s"
+        f" before, {speed_probe():.1f} s after", "",
         "| call | clients | requests | p50 ms | p95 ms | p99 ms | req/s | errors |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
