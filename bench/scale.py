@@ -110,22 +110,19 @@ def main() -> None:
     for n in args.records:
         folder = args.workdir / f"{n}"
         generate(n, folder, args.seed)
-        runs = []
+        runs, failed = [], None
         for _ in range(args.repeat):
-            runs.append(reconcile(folder / "sources.yaml", folder / "mdm.duckdb"))
-            if runs[-1][2]:
+            seconds, rss, failed = reconcile(folder / "sources.yaml", folder / "mdm.duckdb")
+            if failed:
                 break
-            runs[-1] = (*runs[-1], run_figures(folder / "mdm.duckdb"))
-        totals = sorted(r[0] for r in runs)
-        # the median run; of two, the slower
-        seconds, rss, failed, *figures = sorted(runs, key=lambda r: r[0])[len(runs) // 2] if not runs[-1][2] \
-            else runs[-1]
+            runs.append((seconds, rss, run_figures(folder / "mdm.duckdb")))
         if failed:
             print(json.dumps({"target": n, "failed": failed, "seconds": round(seconds, 1),
                               "peak_rss_gb": round(rss / 2**20, 2)}))
             failures.append(f"- {n:,} records: failed after {seconds:.0f} s at peak RSS {rss / 2**20:.1f} GB: `{failed}`")
             continue
-        fig = figures[0]
+        totals = sorted(r[0] for r in runs)
+        seconds, rss, fig = sorted(runs, key=lambda r: r[0])[len(runs) // 2]  # the median run; of two, the slower
         acc = accuracy(folder / "mdm.duckdb", folder / "truth.csv")  # every run of a size scores the same
         records = fig["counts"]["records"]
         row = {"target": n, "records": records, "seconds": round(seconds, 1), "peak_rss_gb": round(rss / 2**20, 2),

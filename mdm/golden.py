@@ -44,7 +44,7 @@ FIELD_COLUMNS: dict[str, tuple[str, str, str | None]] = {
 
 # What survivorship and the documents read of each member: a third of the standardised columns
 # (the blocking keys) are left out of the rows made for the clusters.
-MEMBER_COLUMNS = tuple(dict.fromkeys((
+_READ_COLUMNS = tuple(dict.fromkeys((
     "record_key", "source", "source_id", "priority", "updated_at",
     *(c for columns in FIELD_COLUMNS.values() for c in columns if c), *documents.MEMBER_COLUMNS,
 )))
@@ -328,7 +328,7 @@ def build_golden(
         member_keys[c].append(key)
     ids, retired = assign_ids(member_keys, previous_xref)
     order = np.argsort(clusters, kind="stable")
-    ordered = std.select(MEMBER_COLUMNS).take(pa.array(order)).append_column("__cluster", pa.array(clusters[order]))
+    ordered = std.select(_READ_COLUMNS).take(pa.array(order)).append_column("__cluster", pa.array(clusters[order]))
     workers = workers or os.cpu_count() or 1
     parallel = workers >= 2 and std.num_rows >= PARALLEL_FROM and can_fork()
     _JOB = _Job(ordered, ids, attributes, run_id, now, previous_xref, previous)

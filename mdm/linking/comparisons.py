@@ -49,6 +49,12 @@ def _level(sql: str, label: str, *, tf: str | None = None) -> cll.CustomLevel:
     return level
 
 
+def _no_evidence(sql: str, label: str) -> cll.CustomLevel:
+    """A level that takes its pairs away from the levels below it and weighs nothing (Splink's
+    null level): agreement that the other comparisons already count."""
+    return cll.CustomLevel(sql, label_for_charts=label, base_dialect_str=DIALECT).configure(is_null_level=True)
+
+
 def _null(*columns: str) -> cll.CustomLevel:
     sql = " OR ".join(f"{_l(c)} IS NULL OR {_r(c)} IS NULL" for c in columns)
     return cll.CustomLevel(sql, label_for_charts="missing", base_dialect_str=DIALECT).configure(is_null_level=True)
@@ -159,6 +165,7 @@ def _phone(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCrea
 
 
 _DIGITS_NAMESAKES = "same email (local part has digits), same family and given name"
+_SAME_NAME = '"family_l" = "family_r" AND "given_l" = "given_r"'
 
 
 def _email(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCreator]:
@@ -170,26 +177,20 @@ def _email(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCrea
         # (an.nguyen88@): between namesakes they are weaker evidence. A level of their own,
         # whose u is counted among namesakes (``CountedLevel.among``).
         _level(
-            f'{l} = {r} AND "email_local_digits_l" AND "family_l" = "family_r" AND "given_l" = "given_r"',
+            f'{l} = {r} AND "email_local_digits_l" AND {_SAME_NAME}',
             _DIGITS_NAMESAKES,
         ),
         _level(f'{l} = {r} AND "email_local_digits_l"', "same email (local part has digits)"),
         # A name-only address (anh.nguyen@gmail.com) is made from the name: when the names agree
         # it tells nothing more, and namesakes share it. Counted again, it would double the
         # name's evidence.
-        cll.CustomLevel(
-            f'{l} = {r} AND "name_key_l" = "name_key_r"',
-            label_for_charts="same name-only email, names agree (no further evidence)",
-            base_dialect_str=DIALECT,
-        ).configure(is_null_level=True),
+        _no_evidence(f'{l} = {r} AND "name_key_l" = "name_key_r"',
+                     "same name-only email, names agree (no further evidence)"),
         _level(f"{l} = {r}", "same email (name-only local part)", tf=tf),
         # Two similar addresses between people of the same name are what namesakes' addresses
         # look like (an.nguyen88@ and an.nguyen89@): no further evidence either.
-        cll.CustomLevel(
-            f'{_jw(fn, "email_key")} >= 0.92 AND "family_l" = "family_r" AND "given_l" = "given_r"',
-            label_for_charts="similar email, same family and given name (no further evidence)",
-            base_dialect_str=DIALECT,
-        ).configure(is_null_level=True),
+        _no_evidence(f'{_jw(fn, "email_key")} >= 0.92 AND {_SAME_NAME}',
+                     "similar email, same family and given name (no further evidence)"),
         _level(f'{_jw(fn, "email_key")} >= 0.92', "email Jaro-Winkler >= 0.92"),
         _level(f"split_part({l}, '@', 1) = split_part({r}, '@', 1)", "same local part, other domain"),
         _else(),
