@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+
+import orjson
 
 from mdm.sources import SourceSpec, read_source
 
@@ -51,7 +52,7 @@ def clean_id(value: str | None) -> str | None:
 
 
 def raw_json(values: dict[str, str | None]) -> str:
-    return json.dumps(values, ensure_ascii=False)
+    return orjson.dumps(values).decode()
 
 
 def _rows(spec: SourceSpec) -> Iterator[Accepted | Quarantined]:
@@ -114,7 +115,7 @@ def merge_posted(ingested: Ingested, sources: list[SourceSpec], posted: list[tup
             continue
         counts = ingested.counts.setdefault(source, SourceCounts())
         counts.posted += 1
-        values = json.loads(raw)
+        values = orjson.loads(raw)
         i = index.get((source, source_id))
         if i is not None:
             counts.superseded += 1

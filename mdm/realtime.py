@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+import orjson
 
 from matching_rules import RulesSpec
 from mdm import golden, regroup
@@ -30,7 +31,7 @@ from mdm.linking.model import Model
 from mdm.linking.scorer import PairScore, Scorer
 from mdm.pipeline import review_item_id
 from mdm.sources import SourcesConfig, SourceSpec
-from mdm.sources.readers import as_text
+from mdm.sources.readers import typed_values
 from mdm.standardise.record import record_key, standardise_record
 from mdm.store import records, work
 from mdm.store import stewardship as steward_sql
@@ -64,9 +65,13 @@ class MatchResult:
     reason: str | None = None  # why a strong candidate was not linked, when one was not
 
 
+def _same_values(stored_raw: str | None, values: dict[str, str | None]) -> bool:
+    return stored_raw is not None and orjson.loads(stored_raw) == values
+
+
 def parse_values(spec: SourceSpec, payload: Mapping[str, Any]) -> tuple[str, dict[str, str | None]]:
     """A posted record's id and its values as text, as a reader would give them."""
-    values = {str(k): as_text(v) for k, v in payload.items()}
+    values = typed_values(payload)
     source_id = clean_id(values.get(spec.id_column))
     if source_id is None:
         raise InvalidInputError(f"field {spec.id_column!r} (the id of source {spec.name!r}) is missing or blank")
@@ -147,7 +152,8 @@ class RealtimeMatcher:
         key = record_key(source, source_id)
         raw = raw_json(values)
         previous = self.golden_of.get(key)
-        if previous is not None and records.stored_raw(con, key) == raw:
+        # Compared as values: a record stored by an older version has its JSON spaced differently.
+        if previous is not None and _same_values(records.stored_raw(con, key), values):
             return MatchResult(source, source_id, previous, "unchanged", None)
 
         std = standardise_record(spec, source_id, values, today=today)

@@ -12,7 +12,8 @@ import csv
 import datetime as dt
 import json
 import math
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -21,6 +22,9 @@ from mdm.errors import ConfigError, SourceReadError
 from mdm.sources.config import SourceSpec
 
 csv.field_size_limit(16 * 1024 * 1024)
+
+# JSON may escape half of a surrogate pair (a lone "\ud800"): such text cannot be stored as UTF-8.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +42,7 @@ def as_text(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
-        return value
+        return value if value.isascii() else _LONE_SURROGATE.sub("\ufffd", value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
@@ -51,7 +55,7 @@ def as_text(value: Any) -> str | None:
         return value.isoformat()
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
-    return json.dumps(value, ensure_ascii=False, default=str)
+    return as_text(json.dumps(value, ensure_ascii=False, default=str))
 
 
 def check_columns(spec: SourceSpec, available: set[str], what: str) -> None:
@@ -79,9 +83,9 @@ def csv_values(header: list[str], fields: list[str | None]) -> dict[str, str | N
     return {h: (v if v != "" else None) for h, v in zip(header, fields, strict=True)}
 
 
-def typed_values(row: dict[str, Any]) -> dict[str, str | None]:
-    """A typed row's values (Parquet) as text."""
-    return {str(k): as_text(v) for k, v in row.items()}
+def typed_values(row: Mapping[Any, Any]) -> dict[str, str | None]:
+    """A typed row's values (Parquet, JSON) as text, keyed by text."""
+    return {as_text(k) or "": as_text(v) for k, v in row.items()}
 
 
 def _read_csv(spec: SourceSpec) -> Iterator[RawRow]:
@@ -129,7 +133,7 @@ def json_line_row(data_row: int, line_no: int, line: str) -> RawRow:
         return RawRow(data_row, None, f"line {line_no} is not valid JSON: {e.msg}", line)
     if not isinstance(obj, dict):
         return RawRow(data_row, None, f"line {line_no} is a JSON {type(obj).__name__}, not an object", line)
-    return RawRow(data_row, {str(k): as_text(v) for k, v in obj.items()})
+    return RawRow(data_row, typed_values(obj))
 
 
 def _read_jsonl(spec: SourceSpec) -> Iterator[RawRow]:

@@ -197,10 +197,11 @@ def standardise_phone(value: str | None, region: str | None = "VN") -> StdPhone:
         return StdPhone(value, None, False, None, ())
     flags: list[str] = []
     # "0912 345 678 / 0987 654 321": two numbers; "0157/57336695": one number with a slash.
-    segments = [s for s in _SEPARATOR.split(text) if sum(ch.isdigit() for ch in s) >= _MIN_DIGITS]
-    if len(segments) > 1:
-        flags.append("phone_multiple")
-        text = segments[0]
+    if _SEPARATOR.search(text):
+        segments = [s for s in _SEPARATOR.split(text) if sum(ch.isdigit() for ch in s) >= _MIN_DIGITS]
+        if len(segments) > 1:
+            flags.append("phone_multiple")
+            text = segments[0]
     international, digits = _digits(_EXTENSION.sub("", text))
     if not (_MIN_DIGITS <= len(digits) <= _MAX_DIGITS) or len(set(digits)) == 1:
         return StdPhone(value, None, False, None, (*flags, "phone_unparseable"))

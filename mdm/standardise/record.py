@@ -87,27 +87,27 @@ def record_key(source: str, source_id: str) -> str:
     return f"{source}:{source_id}"
 
 
-def field_value(spec: SourceSpec, values: dict[str, str | None], field: str) -> str | None:
-    """The canonical field's text: its column, or its columns joined with a space."""
-    ref = spec.fields.get(field)
-    if ref is None:  # read on every field of every record: the two usual cases first
-        return None
-    if isinstance(ref, str):
-        value = values.get(ref)
-        return (value.strip() or None) if value is not None else None
-    parts = [values.get(c) for c in ref]
-    parts = [p.strip() for p in parts if p is not None and p.strip()]
-    return " ".join(parts) if parts else None
+def mapped_text(spec: SourceSpec, values: dict[str, str | None]) -> dict[str, str]:
+    """The text of every canonical field the source maps and the record fills: its column, or
+    its columns joined with a space. Read once per record, so each field lookup is a dict get."""
+    out: dict[str, str] = {}
+    for field, ref in spec.fields.items():
+        if isinstance(ref, str):
+            value = values.get(ref)
+            text = value.strip() if value is not None else None
+        else:
+            parts = [p.strip() for c in ref if (p := values.get(c)) is not None]
+            text = " ".join(p for p in parts if p)
+        if text:
+            out[field] = text
+    return out
 
 
 def standardise_record(
     spec: SourceSpec, source_id: str, values: dict[str, str | None], *, today: dt.date
 ) -> dict[str, Any]:
     """All standardised columns (see STD_COLUMNS) for one accepted source record."""
-
-    def get(field: str) -> str | None:
-        return field_value(spec, values, field)
-
+    get = mapped_text(spec, values).get
     flags: list[str] = []
     name = _name(get("full_name"), get("first_name"), get("last_name"))
     phone = _phone(get("phone"), spec.phone_region)

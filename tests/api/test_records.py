@@ -74,6 +74,17 @@ def test_unusable_values_are_accepted_with_flags(api):  # type: ignore[no-untype
     assert any("email" in f for f in flags) and any("phone" in f for f in flags)
 
 
+def test_a_lone_surrogate_in_a_posted_value_is_replaced(api):  # type: ignore[no-untyped-def]
+    """JSON may escape half a surrogate pair; such text cannot be stored, so it is replaced."""
+    body = '{"crm_id": "RT-SUR", "first_name": "V\\ud800y", "last_name": "L\\u01b0\\u01a1ng"}'
+    headers = {**api.headers("writer"), "content-type": "application/json"}
+    r = api.client.post("/sources/sales/records", content=body, headers=headers)
+    assert r.status_code == 200, r.text
+    gid = r.json()["golden_id"]
+    golden = api.get(f"/golden-records/{gid}", who="reader_pii").json()
+    assert golden["attributes"]["full_name"] == "Lương V\ufffdy"
+
+
 def test_missing_or_blank_id_is_422_naming_the_field(api):  # type: ignore[no-untyped-def]
     for record in ({"first_name": "Hà"}, {"crm_id": "  ", "first_name": "Hà"}):
         r = api.post("/sources/sales/records", json=record)
