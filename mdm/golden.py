@@ -24,7 +24,7 @@ from matching_rules import AttributeSpec
 from mdm.parallel import can_fork, map_in_order
 from mdm.store import documents
 from mdm.store.tables import SCHEMAS, to_arrow
-from mdm.survivorship import Candidate, choose
+from mdm.survivorship import Candidate, choose, sole_rule
 
 # golden field -> (std column with the display value, std column with the comparable form, validity column)
 FIELD_COLUMNS: dict[str, tuple[str, str, str | None]] = {
@@ -112,6 +112,8 @@ def survive(
     attributes: Mapping[str, AttributeSpec], rows: Sequence[Mapping[str, Any]]
 ) -> tuple[dict[str, Any], list[Lineage]]:
     """Golden attributes for one cluster and their lineage (attribute, position, value, source, id, rule)."""
+    if len(rows) == 1:
+        return _survive_alone(attributes, rows[0])
     values: dict[str, Any] = {}
     lineage = []
     by_field: dict[str, list[Candidate]] = {}  # email and all_emails read the same candidates
@@ -126,6 +128,25 @@ def survive(
         else:
             values[name] = chosen[0].value if chosen else None
         lineage.extend((name, i, c.value, c.source, c.source_id, c.rule) for i, c in enumerate(chosen))
+    return values, lineage
+
+
+def _survive_alone(attributes: Mapping[str, AttributeSpec], row: Mapping[str, Any]) -> tuple[dict[str, Any], list[Lineage]]:
+    """:func:`survive` for a cluster of one record (half the clusters of a large run), without
+    building candidates: each attribute is the record's value, under the rule choose() records."""
+    values: dict[str, Any] = {}
+    lineage = []
+    for name, spec in attributes.items():
+        assert spec.field is not None
+        value_col, _, valid_col = FIELD_COLUMNS[spec.field]
+        value = _text(row.get(value_col))
+        rule = None if value is None else sole_rule(spec.rules, bool(row.get(valid_col)) if valid_col else True)
+        collect = "collect_all" in spec.rules
+        if rule is None:
+            values[name] = [] if collect else None
+        else:
+            values[name] = [value] if collect else value
+            lineage.append((name, 0, value, row["source"], row["source_id"], rule))
     return values, lineage
 
 

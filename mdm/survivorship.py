@@ -81,8 +81,23 @@ def _first(cands: Sequence[Candidate]) -> Candidate:
     return min(cands, key=lambda c: c.record_key)
 
 
+def sole_rule(rules: Sequence[str], valid: bool) -> str | None:
+    """The rule recorded for a single candidate (None: it is dropped), as the loop in
+    :func:`choose` would decide it: the first rule leaves the one value, unless valid_only drops it.
+    Half the clusters of a large run have one member, so this skips the loop for them."""
+    if "valid_only" not in rules and "collect_all" not in rules:
+        return ONLY_VALUE
+    if rules[0] == "valid_only" and not valid:
+        return None
+    return rules[0]
+
+
 def choose(spec: AttributeSpec, candidates: Sequence[Candidate]) -> list[Chosen]:
     """Apply one attribute's rules; one Chosen, or one per distinct value for collect_all."""
+    if len(candidates) == 1:
+        (c,) = candidates
+        rule = sole_rule(spec.rules, c.valid)
+        return [Chosen(c.value, c.source, c.source_id, rule)] if rule is not None else []
     cands = list(candidates)
     if not cands:
         return []

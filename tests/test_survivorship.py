@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matching_rules import AttributeSpec
@@ -117,3 +117,47 @@ def test_winner_is_a_candidate_and_order_does_not_matter(cands: list[Candidate],
     shuffled = list(cands)
     rnd.shuffle(shuffled)
     assert choose(spec, shuffled) == chosen
+
+
+@given(
+    values.map(lambda cs: cs[0]),
+    st.lists(st.sampled_from(["valid_only", "prefer_valid", "source_priority", "most_recent", "most_frequent",
+                              "most_complete"]), min_size=1, max_size=4, unique=True),
+    st.booleans(),
+)
+def test_a_single_candidate_gets_what_the_rules_give_it_as_a_pair_of_copies(
+    c: Candidate, names: list[str], collect: bool
+) -> None:
+    """One candidate skips the rule loop: it must get what the loop gives two identical copies."""
+    spec = rules(*names, *(["collect_all"] if collect else []))
+    assert choose(spec, [c]) == choose(spec, [c, c])
+
+
+_text_or_none = st.none() | st.sampled_from(["", "An", "an", "+84912345678", "a@b.vn"])
+member_rows = st.fixed_dictionaries(
+    {
+        "record_key": st.just("crm:1"), "source": st.just("crm"), "source_id": st.just("1"),
+        "priority": st.integers(1, 3), "updated_at": st.none() | st.just(dt.datetime(2025, 1, 1)),
+        **{c: _text_or_none for c in ("full_name", "name_folded", "email", "email_key", "phone", "address",
+                                      "address_norm", "city", "city_norm", "postcode", "country", "company",
+                                      "company_key", "tax_id", "national_id")},
+        "email_valid": st.none() | st.booleans(), "phone_valid": st.none() | st.booleans(),
+        "date_of_birth": st.none() | st.just(dt.date(1990, 5, 1)),
+    }
+)
+
+
+@settings(deadline=None)  # the first example reads the rules file
+@given(member_rows, st.sampled_from(["default", "valid_last"]))
+def test_a_cluster_of_one_gets_what_the_general_path_gives(row: dict, which: str) -> None:  # type: ignore[type-arg]
+    """A single member skips building candidates; the general path (two copies of the member
+    take it) must agree on every value, rule and lineage entry."""
+    from matching_rules import load_rules
+    from mdm.golden import survive
+
+    attributes = load_rules().attributes()
+    if which == "valid_last":  # valid_only after a ranker: the ranker decides a lone value
+        attributes = {k: AttributeSpec(field=a.field, rules=[*[r for r in a.rules if r != "valid_only"], "valid_only"]
+                                       if "collect_all" not in a.rules else a.rules)
+                      for k, a in attributes.items()}
+    assert survive(attributes, [row]) == survive(attributes, [row, dict(row)])
