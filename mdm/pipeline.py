@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from matching_rules import MatchingSpec, RulesError, RulesSpec, load_rules, matching_fingerprint
 from mdm import clustering, golden
 from mdm.errors import ConfigError, MDMError, RunFailedError
+from mdm.gc_pause import gc_paused
 from mdm.ingest import Ingested, Quarantined, SourceCounts, ingest, merge_posted
 from mdm.linking import model as linking
 from mdm.sources import SourcesConfig, load_sources, sources_to_json
@@ -256,11 +257,11 @@ def _stages(
     spec = rules.matching
     run_id = report.run_id
 
-    with stages.stage("read"):
+    with gc_paused(), stages.stage("read"):
         report.inputs_read_at = database.now()
         ingested = ingest(sources.sources)
         report.posted_unknown_source = merge_posted(ingested, sources.sources, records.posted_records(con))
-    with stages.stage("standardise"):
+    with gc_paused(), stages.stage("standardise"):
         std_table, source_records = _standardise(ingested, today, run_id)
         report.sources = ingested.counts
         report.records = std_table.num_rows
@@ -272,14 +273,14 @@ def _stages(
         model, reason = _choose_model(con, rules, retrain)
         model, pairs, term_frequencies = train_and_score(work, spec, model, reason, report, stages)
 
-    with stages.stage("cluster"):
+    with gc_paused(), stages.stage("cluster"):
         clustered = cluster_pairs(std_table, pairs, spec, steward_sql.active_constraints(con), run_id)
         clustered.report_to(report)
         result, review = clustered.result, clustered.review
         staging.put("pairs", pairs)
         del pairs
 
-    with stages.stage("golden"):
+    with gc_paused(), stages.stage("golden"):
         previous = {
             gid: golden.PreviousGolden(gid, attrs, created, updated)
             for gid, attrs, created, updated in results.previous_golden(con)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from mdm import parallel
 from mdm.ingest import ingest
 from mdm.sources import load_sources
-from mdm import parallel
 from mdm.standardise import batch
 from tests.conftest import TODAY
 

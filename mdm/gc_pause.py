@@ -1,0 +1,33 @@
+"""Python's cyclic garbage collector, paused while a batch stage builds millions of objects.
+
+The collector runs every few hundred allocations and, every so often, walks every live
+container. A batch run keeps a million records, their standardised rows and the standardisers'
+caches alive, so those walks cost a third of reading and standardising and a sixth of
+clustering and building golden records (measured at 1M records; BENCHMARKS.md). Those stages
+make no reference cycles (checked: a collection after each finds nothing to free), so
+reference counting frees everything they drop. Splink's stages do make cycles (its SQL
+syntax trees) and keep the collector.
+
+Only the main thread pauses it: the collector is per process, and a batch started inside the
+service runs on a background thread next to the threads serving requests. Forked workers
+inherit the pause.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread() or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()

@@ -1,0 +1,62 @@
+"""The batch stages that run with the garbage collector paused must not make reference cycles:
+with the collector off, cycles would only be freed after the stage."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import threading
+from pathlib import Path
+
+import duckdb
+
+from matching_rules import load_rules
+from mdm import golden
+from mdm.gc_pause import gc_paused
+from mdm.ingest import ingest
+from mdm.pipeline import _standardise, cluster_pairs
+from mdm.sources import load_sources
+from tests.conftest import TODAY
+
+
+def test_paused_in_the_main_thread_only_and_restored() -> None:
+    seen: list[bool] = []
+
+    def in_thread() -> None:
+        with gc_paused():
+            seen.append(gc.isenabled())
+
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():  # nested: the outer pause still holds after the inner one ends
+            pass
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    thread = threading.Thread(target=in_thread)
+    thread.start()
+    thread.join()
+    assert seen == [True]
+
+
+def _stages(sources: Path, pairs: object) -> None:
+    ingested = ingest(load_sources(sources).sources)
+    std, _ = _standardise(ingested, TODAY, "r")
+    rules = load_rules()
+    clustered = cluster_pairs(std, pairs, rules.matching, [], "r")  # type: ignore[arg-type]
+    golden.build_golden(std, clustered.result.assignment, rules.attributes(), run_id="r",
+                        now=dt.datetime(2026, 6, 30), previous_xref={}, previous={})
+
+
+def test_read_standardise_cluster_and_golden_make_no_reference_cycles(
+    small_sample: Path, reconciled: tuple[Path, object]
+) -> None:
+    db, _ = reconciled
+    con = duckdb.connect(str(db), read_only=True)
+    pairs = con.sql("SELECT * FROM pairs").to_arrow_table()
+    con.close()
+    _stages(small_sample / "sources.yaml", pairs)  # first use imports and fills caches
+    gc.collect()
+    with gc_paused():
+        _stages(small_sample / "sources.yaml", pairs)
+        assert gc.collect() == 0
