@@ -2,8 +2,8 @@
 
 The collector runs every few hundred allocations and, every so often, walks every live
 container. A batch run keeps a million records, their standardised rows and the standardisers'
-caches alive, so those walks cost a third of reading and standardising and a sixth of
-clustering and building golden records (measured at 1M records; BENCHMARKS.md). Those stages
+caches alive, so those walks cost a third of reading, standardising and clustering, and a
+sixth of building golden records (measured at 1M records; BENCHMARKS.md). Those stages
 make no reference cycles (checked: a collection after each finds nothing to free), so
 reference counting frees everything they drop. Splink's stages do make cycles (its SQL
 syntax trees) and keep the collector.
