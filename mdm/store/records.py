@@ -86,10 +86,8 @@ def replace_golden(
 def replace_open_items(con: duckdb.DuckDBPyConnection, record_key: str, items: Sequence[dict[str, Any]]) -> None:
     """A re-evaluated record's open queue items are replaced; decided items are kept as history
     and a pair already decided is never queued again."""
-    con.execute(
-        "DELETE FROM review_queue WHERE status = 'open' AND (record_key_l = ? OR record_key_r = ?)",
-        [record_key, record_key],
-    )
+    for side in ("record_key_l", "record_key_r"):  # one side at a time: each is an index lookup
+        con.execute(f"DELETE FROM review_queue WHERE status = 'open' AND {side} = ?", [record_key])
     if items:
         con.register("items_new", to_arrow("review_queue", items))
         try:

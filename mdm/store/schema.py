@@ -240,4 +240,13 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE golden_records DROP COLUMN document_masked;
         """,
     ),
+    (
+        6,
+        """
+        -- A posted record's open queue items are found by either side of the pair: without these
+        -- every post scanned the whole queue (about 10 ms at 1M records).
+        CREATE INDEX review_left ON review_queue (record_key_l);
+        CREATE INDEX review_right ON review_queue (record_key_r);
+        """,
+    ),
 )
