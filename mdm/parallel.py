@@ -12,6 +12,7 @@ thread of a multi-threaded server, where forking is not safe.
 
 from __future__ import annotations
 
+import functools
 import io
 import multiprocessing
 import os
@@ -31,10 +32,6 @@ R = TypeVar("R")
 # Tables smaller than this travel through the pipe: a file costs more than it saves.
 _FILE_FROM_BYTES = 1 << 20
 
-# Set in the parent before it forks: the function the workers run and where their files go.
-_FN: Callable[[Any], Any] | None = None
-_FOLDER: str | None = None
-
 
 def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.current_thread() is threading.main_thread()
@@ -49,34 +46,33 @@ def _mapped(path: str) -> pa.Table:
 
 
 class _TablesToFiles(pickle.Pickler):
+    """Pickles a worker's result with its large tables written to Arrow files in ``folder``."""
+
+    def __init__(self, file: io.BytesIO, folder: str) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.folder = folder
+
     def reducer_override(self, obj: Any) -> Any:
         if isinstance(obj, pa.Table) and obj.nbytes >= _FILE_FROM_BYTES:
-            assert _FOLDER is not None
-            path = os.path.join(_FOLDER, f"{uuid.uuid4().hex}.arrow")
+            path = os.path.join(self.folder, f"{uuid.uuid4().hex}.arrow")
             with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, obj.schema) as writer:
                 writer.write_table(obj)
             return _mapped, (path,)
         return NotImplemented
 
 
-def _in_worker(item: Any) -> bytes:
-    assert _FN is not None
+def _in_worker(fn: Callable[[Any], Any], folder: str, item: Any) -> bytes:
     buffer = io.BytesIO()
-    _TablesToFiles(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(_FN(item))
+    _TablesToFiles(buffer, folder).dump(fn(item))
     return buffer.getvalue()
 
 
 def map_in_order(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
     """``fn`` over ``items`` in ``workers`` forked processes (in this one when 1), in order."""
-    global _FN, _FOLDER
     if workers < 2:
         yield from map(fn, items)
         return
-    with tempfile.TemporaryDirectory(prefix="mdm-workers-") as folder:
-        _FN, _FOLDER = fn, folder
-        try:
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                for result in pool.map(_in_worker, items):
-                    yield pickle.loads(result)
-        finally:
-            _FN = _FOLDER = None
+    with tempfile.TemporaryDirectory(prefix="mdm-workers-") as folder, \
+            ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        for result in pool.map(functools.partial(_in_worker, fn, folder), items):
+            yield pickle.loads(result)

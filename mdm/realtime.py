@@ -150,12 +150,12 @@ class RealtimeMatcher:
         spec = self.source(source)
         source_id, values = parse_values(spec, payload)
         key = record_key(source, source_id)
-        raw = raw_json(values)
         previous = self.golden_of.get(key)
         # Compared as values: a record stored by an older version has its JSON spaced differently.
         if previous is not None and _same_values(records.stored_raw(con, key), values):
             return MatchResult(source, source_id, previous, "unchanged", None)
 
+        raw = raw_json(values)
         std = standardise_record(spec, source_id, values, today=today)
         scored = self.score(std)
         thresholds = self.rules.matching.thresholds
