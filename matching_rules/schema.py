@@ -74,7 +74,7 @@ class ComparisonSpec(_Strict):
 
     name: str = Field(pattern=r"^[a-z_][a-z0-9_]*$")
     kind: Literal[
-        "person_name", "date_of_birth", "phone", "email", "address", "exact", "jaro_winkler", "identifier"
+        "person_name", "date_of_birth", "phone", "email", "email_birth_date", "address", "exact", "jaro_winkler", "identifier"
     ]
     column: MatchColumn | None = None
     term_frequency: bool = False

@@ -143,8 +143,9 @@ def test_bounded_blocking_rules_parse_and_compile():
     assert any("block_0" in r["blocking_rule"] for r in rules)
 
 
-def _name_level(left: str, right: str) -> str:
-    """The label of the name comparison level two written names reach, by the compiled SQL."""
+def _level_reached(comparison: str, left: dict[str, str], right: dict[str, str], *, dates: bool = True) -> str:
+    """The label of the level of ``comparison`` two source records reach, by the compiled SQL.
+    Birth dates are DATEs as in batch, or text as in real time (``dates=False``)."""
     import datetime as dt
 
     import duckdb
@@ -153,19 +154,26 @@ def _name_level(left: str, right: str) -> str:
     from mdm.standardise.record import standardise_record
 
     settings = compile_settings(load_rules().matching).get_settings("duckdb").as_dict()
-    (name,) = [c for c in settings["comparisons"] if c["output_column_name"] == "name"]
-    spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", fields={"full_name": "name"})
+    (levels,) = [c["comparison_levels"] for c in settings["comparisons"] if c["output_column_name"] == comparison]
+    spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", fields={f: f for f in ("full_name", "email", "date_of_birth")})
     con = duckdb.connect()
-    columns = {}
-    for side, value in (("l", left), ("r", right)):
-        std = standardise_record(spec, side, {"name": value}, today=dt.date(2026, 1, 1))
-        columns |= {f"{c}_{side}": std[c] for c in ("family", "given", "name_key", "name_nospace")}
-    select = ", ".join(f"?::VARCHAR AS {c}" for c in columns)
+    columns, types = {}, {}
+    for side, values in (("l", left), ("r", right)):
+        std = standardise_record(spec, side, values, today=dt.date(2026, 1, 1))
+        for c in ("family", "given", "name_key", "name_nospace", "email_key", "email_local_digits", "date_of_birth"):
+            columns[f"{c}_{side}"] = std[c] if c == "email_local_digits" or std[c] is None else str(std[c])
+            types[f"{c}_{side}"] = "BOOLEAN" if c == "email_local_digits" else "DATE" if c == "date_of_birth" and dates else "VARCHAR"
+    select = ", ".join(f"?::{types[c]} AS {c}" for c in columns)
     con.execute(f"CREATE TABLE p AS SELECT {select}", list(columns.values()))
-    for level in name["comparison_levels"]:
+    for level in levels:
         condition = "TRUE" if level["sql_condition"] == "ELSE" else level["sql_condition"]
         if con.execute(f"SELECT count(*) FROM p WHERE {condition}").fetchall()[0][0]:
             return level["label_for_charts"]
+    raise AssertionError("no level reached")
+
+
+def _name_level(left: str, right: str) -> str:
+    return _level_reached("name", {"full_name": left}, {"full_name": right})
 
 
 @pytest.mark.parametrize(
@@ -182,3 +190,43 @@ def _name_level(left: str, right: str) -> str:
 )
 def test_name_levels_of_abbreviated_names(left, right, label):
     assert label in _name_level(left, right).lower()
+
+
+@pytest.mark.parametrize("dates", [True, False], ids=["batch", "real time"])
+@pytest.mark.parametrize(
+    ("left", "right", "label"),
+    [
+        ({"email": "lan_111181@vnn.vn"}, {"date_of_birth": "11/11/1981"}, "birth date"),
+        ({"email": "an.19900503@gmail.com"}, {"date_of_birth": "1990-05-03"}, "birth date"),
+        ({"email": "phamhoangtung1982@gmail.com"}, {"date_of_birth": "22/03/1982"}, "birth year"),
+        ({"date_of_birth": "22/03/1982"}, {"email": "phamhoangtung1982@gmail.com"}, "birth year"),  # either side
+        ({"email": "tung82@gmail.com"}, {"date_of_birth": "22/03/1982"}, "two-digit birth year"),
+        ({"email": "tung1983@gmail.com"}, {"date_of_birth": "22/03/1982"}, "all other"),
+        # No evidence: no digits, no birth date to face, or the birth dates themselves compared.
+        ({"email": "phamhoangtung@gmail.com"}, {"date_of_birth": "22/03/1982"}, "missing"),
+        ({"email": "tung1982@gmail.com"}, {"email": "tung1982@gmail.com"}, "missing"),
+        ({"email": "tung1982@gmail.com", "date_of_birth": "15/06/1970"}, {"date_of_birth": "22/03/1982"}, "missing"),
+        # The same address on both sides is the email comparison's evidence, not this one's.
+        ({"email": "tung1982@gmail.com"}, {"email": "tung1982@gmail.com", "date_of_birth": "22/03/1982"}, "missing"),
+        ({"email": "not an email 1982"}, {"date_of_birth": "22/03/1982"}, "missing"),
+    ],
+)
+def test_email_against_the_other_records_birth_date(left, right, label, dates):
+    full = {"full_name": "Phạm Hoàng Tùng"}
+    assert label in _level_reached("email_birth_date", full | left, full | right, dates=dates).lower()
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "label"),
+    [
+        # A name-only local part at another domain is the name again when the names agree ...
+        (("Trần Thị Ngọc", "tranngoc@yahoo.com"), ("Tran Ngoc Thi", "tranngoc@gmail.com"), "no further evidence"),
+        # ... but evidence when they do not, or when the local part has digits.
+        (("Trần Thị Ngọc", "tranngoc@yahoo.com"), ("Lê Văn Tâm", "tranngoc@gmail.com"), "same local part, other domain"),
+        (("Trần Thị Ngọc", "tranngoc88@yahoo.com"), ("Tran Ngoc Thi", "tranngoc88@gmail.com"), "same local part, other domain"),
+    ],
+)
+def test_email_local_part_at_another_domain(left, right, label):
+    (name_l, email_l), (name_r, email_r) = left, right
+    reached = _level_reached("email", {"full_name": name_l, "email": email_l}, {"full_name": name_r, "email": email_r})
+    assert label in reached.lower()

@@ -192,7 +192,61 @@ def _email(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCrea
         _no_evidence(f'{_jw(fn, "email_key")} >= 0.92 AND {_SAME_NAME}',
                      "similar email, same family and given name (no further evidence)"),
         _level(f'{_jw(fn, "email_key")} >= 0.92', "email Jaro-Winkler >= 0.92"),
+        # The same name-only local part at another domain (tranngoc@yahoo, tranngoc@gmail) is
+        # again the name, as namesakes write it.
+        _no_evidence(
+            f"split_part({l}, '@', 1) = split_part({r}, '@', 1) AND NOT coalesce(\"email_local_digits_l\", FALSE)"
+            f' AND ("name_key_l" = "name_key_r" OR {_SAME_NAME})',
+            "same name-only local part at another domain, names agree (no further evidence)",
+        ),
         _level(f"split_part({l}, '@', 1) = split_part({r}, '@', 1)", "same local part, other domain"),
+        _else(),
+    ]
+
+
+def _email_faces_birth_date(email: str, born: str) -> str:
+    """SQL: the comparison of ``email``'s address with ``born``'s birth date is the only one
+    of the two: the email's own record has no birth date (else the birth dates are compared)
+    and the other record's email, if any, differs (else the emails are)."""
+    return (
+        f'(coalesce("email_local_digits_{email}", FALSE) AND "date_of_birth_{email}" IS NULL'
+        f' AND "date_of_birth_{born}" IS NOT NULL'
+        f' AND ("email_key_{born}" IS NULL OR "email_key_{born}" <> "email_key_{email}"))'
+    )
+
+
+def _email_holds(email: str, born: str, form: str) -> str:
+    """SQL: ``email``'s local-part digits hold ``born``'s birth date as ``form`` says."""
+    v = f'CAST("date_of_birth_{born}" AS VARCHAR)'  # a DATE in batch, text in real time
+    y, m, d = f"substr({v}, 1, 4)", f"substr({v}, 6, 2)", f"substr({v}, 9, 2)"
+    digits = f"regexp_replace(split_part(\"email_key_{email}\", '@', 1), '[^0-9]+', '', 'g')"
+    found = {
+        "date": " OR ".join(
+            f"contains({digits}, {spelt})"
+            for spelt in (f"{d} || {m} || {y}", f"{d} || {m} || substr({y}, 3, 2)", f"{y} || {m} || {d}")
+        ),
+        "year": f"contains({digits}, {y})",
+        "yy": f"ends_with({digits}, substr({y}, 3, 2))",
+    }[form]
+    return f"({_email_faces_birth_date(email, born)} AND ({found}))"
+
+
+def _email_birth_date(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCreator]:
+    """One record's email against the other's birth date. People put their birthday or birth
+    year in their address (phamtung1982@, lan_111181@), and a sign-up without a birthday field
+    then meets the billing record that has one. Where no such pair of values faces each other,
+    there is no evidence."""
+    def either(form: str) -> str:
+        return f"{_email_holds('l', 'r', form)} OR {_email_holds('r', 'l', form)}"
+
+    faces = f"{_email_faces_birth_date('l', 'r')} OR {_email_faces_birth_date('r', 'l')}"
+    return [
+        cll.CustomLevel(f"NOT ({faces})", label_for_charts="missing", base_dialect_str=DIALECT).configure(
+            is_null_level=True
+        ),
+        _level(either("date"), "email digits hold the other's birth date"),
+        _level(either("year"), "email digits hold the other's birth year"),
+        _level(either("yy"), "email digits end with the other's two-digit birth year"),
         _else(),
     ]
 
@@ -290,6 +344,7 @@ _KINDS = {
     "date_of_birth": _date_of_birth,
     "phone": _phone,
     "email": _email,
+    "email_birth_date": _email_birth_date,
     "address": _address,
     "exact": _exact,
     "jaro_winkler": _jaro_winkler,
