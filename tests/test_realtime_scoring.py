@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
 import pytest
@@ -69,6 +70,24 @@ def test_scorer_equals_splink_predict_to_1e_6(batch):  # type: ignore[no-untyped
             worst_prob = max(worst_prob, abs(s.match_probability - prob))
     assert worst_weight < 1e-6
     assert worst_prob < 1e-6
+
+
+def test_threads_score_the_same_as_one(batch):  # type: ignore[no-untyped-def]
+    """Each thread has its own prepared statement and rows: scoring from four threads at once
+    gives what scoring in turn gives."""
+    scorer = Scorer(batch["settings"], batch["tf"])
+    rows = batch["rows"]
+    by_left = defaultdict(list)
+    for left, right, _w, _p in batch["wide_pairs"]:
+        by_left[left].append(right)
+    calls = [(rows[left], [rows[r] for r in rights]) for left, rights in by_left.items()]
+
+    def weights(call):  # type: ignore[no-untyped-def]
+        return [s.match_weight for s in scorer.score(*call)]
+
+    in_turn = [weights(c) for c in calls]
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(weights, calls)) == in_turn
 
 
 def test_weights_spread_across_the_thresholds(batch):  # type: ignore[no-untyped-def]

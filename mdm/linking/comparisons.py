@@ -216,19 +216,16 @@ def _email_faces_birth_date(email: str, born: str) -> str:
 
 
 def _email_holds(email: str, born: str, form: str) -> str:
-    """SQL: ``email``'s local-part digits hold ``born``'s birth date as ``form`` says."""
-    v = f'CAST("date_of_birth_{born}" AS VARCHAR)'  # a DATE in batch, text in real time
-    y, m, d = f"substr({v}, 1, 4)", f"substr({v}, 6, 2)", f"substr({v}, 9, 2)"
-    digits = f"regexp_replace(split_part(\"email_key_{email}\", '@', 1), '[^0-9]+', '', 'g')"
-    found = {
-        "date": " OR ".join(
-            f"contains({digits}, {spelt})"
-            for spelt in (f"{d} || {m} || {y}", f"{d} || {m} || substr({y}, 3, 2)", f"{y} || {m} || {d}")
-        ),
-        "year": f"contains({digits}, {y})",
-        "yy": f"ends_with({digits}, substr({y}, 3, 2))",
+    """SQL: ``email``'s local part holds ``born``'s birth date as ``form`` says (digits written
+    together). Null unless ``born`` has a birth date, so of the two directions only the one
+    the null level let through can hold."""
+    local = f"split_part(\"email_key_{email}\", '@', 1)"
+    dob = f'CAST("date_of_birth_{born}" AS DATE)'  # a DATE in batch, text in real time
+    return {
+        "date": " OR ".join(f"contains({local}, strftime({dob}, '{f}'))" for f in ("%d%m%Y", "%d%m%y", "%Y%m%d")),
+        "year": f"contains({local}, strftime({dob}, '%Y'))",
+        "yy": f"ends_with({local}, strftime({dob}, '%y'))",
     }[form]
-    return f"({_email_faces_birth_date(email, born)} AND ({found}))"
 
 
 def _email_birth_date(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCreator]:
@@ -237,16 +234,16 @@ def _email_birth_date(spec: ComparisonSpec, fn: _Functions) -> list[cll.Comparis
     then meets the billing record that has one. Where no such pair of values faces each other,
     there is no evidence."""
     def either(form: str) -> str:
-        return f"{_email_holds('l', 'r', form)} OR {_email_holds('r', 'l', form)}"
+        return f"({_email_holds('l', 'r', form)}) OR ({_email_holds('r', 'l', form)})"
 
     faces = f"{_email_faces_birth_date('l', 'r')} OR {_email_faces_birth_date('r', 'l')}"
     return [
         cll.CustomLevel(f"NOT ({faces})", label_for_charts="missing", base_dialect_str=DIALECT).configure(
             is_null_level=True
         ),
-        _level(either("date"), "email digits hold the other's birth date"),
-        _level(either("year"), "email digits hold the other's birth year"),
-        _level(either("yy"), "email digits end with the other's two-digit birth year"),
+        _level(either("date"), "email holds the other's birth date"),
+        _level(either("year"), "email holds the other's birth year"),
+        _level(either("yy"), "email's local part ends with the other's two-digit birth year"),
         _else(),
     ]
 
