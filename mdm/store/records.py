@@ -14,6 +14,8 @@ import pyarrow as pa
 from mdm.store.database import fetch_dicts, fetch_one
 from mdm.store.tables import SCHEMAS, to_arrow
 
+_ROWS_PER_INSERT = 200  # rows per INSERT statement: a golden record's lineage is rarely more
+
 
 def posted_records(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
     """(source, source_id, raw JSON) of every record posted through the API, oldest first."""
@@ -119,12 +121,13 @@ def xref_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert a few rows with bound parameters (cheaper than registering an Arrow table)."""
-    if not rows:
-        return
+    """Insert a few rows in one statement with bound parameters: cheaper than ``executemany``
+    (which runs the statement once per row) or registering an Arrow table."""
     columns = SCHEMAS[table].names
-    placeholders = ", ".join("?" for _ in columns)
-    con.executemany(
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})",
-        [[row.get(c) for c in columns] for row in rows],
-    )
+    one = f"({', '.join('?' for _ in columns)})"
+    for start in range(0, len(rows), _ROWS_PER_INSERT):
+        chunk = rows[start : start + _ROWS_PER_INSERT]
+        con.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([one] * len(chunk))}",
+            [row.get(c) for row in chunk for c in columns],
+        )
