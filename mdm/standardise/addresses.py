@@ -125,7 +125,7 @@ _CITY_TABLE = (
     ("can tho", "cantho"),
     ("hue", "thua thien hue"),
     ("nha trang", "nhatrang"),
-    ("vung tau", "vungtau"),
+    ("vung tau", "vungtau|ba ria vung tau|br vt|brvt"),  # the province, often written for its city
     ("bien hoa", ""),
     ("buon ma thuot", "buon me thuot|ban me thuot"),
     ("da lat", "dalat"),
@@ -149,9 +149,26 @@ _CITY_PREFIX = re.compile(r"^(?:tp|thanh pho|tinh|city of) ")
 _CITY_SUFFIX = re.compile(r" (?:city|viet nam|vietnam|vn)$")
 
 
+# Region codes written after a city and a comma ("New York, NY", "London, UK"): US states,
+# Canadian provinces, Australian states, and the UK's own countries.
+_REGION_CODES = frozenset(
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC"
+    " ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY"
+    " AB BC MB NB NL NS NT NU ON PE QC SK YT"
+    " NSW VIC QLD SA WA TAS ACT NT"
+    " UK GB ENG SCT WLS NIR".split()
+)
+
+
+def _without_region(value: str) -> str:
+    head, comma, tail = value.rpartition(",")
+    return head if comma and head.strip() and tail.strip().upper().rstrip(".") in _REGION_CODES else value
+
+
 def standardise_city(value: str | None) -> StdCity:
-    """One canonical folded value per city, whatever alias or prefix the source used."""
-    folded = fold(value)
+    """One canonical folded value per city, whatever alias, prefix or trailing region code
+    ("San Francisco, CA") the source used."""
+    folded = fold(_without_region(value) if value else value)
     if folded is None:
         flags = ("city_invalid",) if nfc_clean(value) else ()
         return StdCity(value, None, flags)

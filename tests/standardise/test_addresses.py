@@ -120,6 +120,15 @@ def test_address_never_raises_and_is_a_fixed_point(value: str | None) -> None:
         ("City of London", "london"),
         ("Tỉnh Khánh Hòa", "khanh hoa"),
         ("Springfield", "springfield"),
+        # A region code after a comma: a US state, a province, the UK.
+        ("New York, NY", "new york"),
+        ("SAN FRANCISCO, CA", "san francisco"),
+        ("London, UK", "london"),
+        ("Toronto, ON.", "toronto"),
+        ("Quận 1, HCM", "quan 1 hcm"),  # not a region code: kept
+        (", NY", "ny"),  # nothing before the comma: kept
+        ("Bà Rịa - Vũng Tàu", "vung tau"),
+        ("BR-VT", "vung tau"),
     ],
 )
 def test_city_aliases(value: str, canonical: str) -> None:
