@@ -172,6 +172,7 @@ class RealtimeMatcher:
             std,
             target,
             run_id=None,
+            replacing=previous is not None,
         )
         affected = [target] + ([previous] if previous not in (None, target) else [])
         regroup.rebuild(
@@ -184,7 +185,7 @@ class RealtimeMatcher:
             for c in scored
             if c.golden_id != target and c.match_probability >= thresholds.review and c.record_key not in kept_apart
         ]
-        records.replace_open_items(con, key, items)
+        records.replace_open_items(con, key, items, replacing=previous is not None)
         if items and outcome == "new":
             outcome = "review"
         best = scored[0].match_probability if scored else None

@@ -12,9 +12,7 @@ import duckdb
 import pyarrow as pa
 
 from mdm.store.database import fetch_dicts, fetch_one
-from mdm.store.tables import SCHEMAS, to_arrow
-
-_ROWS_PER_INSERT = 200  # rows per INSERT statement: a golden record's lineage is rarely more
+from mdm.store.tables import insert_rows, to_arrow
 
 
 def posted_records(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
@@ -36,14 +34,18 @@ def stored_raw(con: duckdb.DuckDBPyConnection, record_key: str) -> str | None:
 
 
 def upsert_record(
-    con: duckdb.DuckDBPyConnection, source_row: dict[str, Any], std_row: dict[str, Any], golden_id: str, run_id: str | None
+    con: duckdb.DuckDBPyConnection, source_row: dict[str, Any], std_row: dict[str, Any], golden_id: str,
+    run_id: str | None, *, replacing: bool,
 ) -> None:
-    """Replace one record's raw and standardised rows and point its key at ``golden_id``."""
+    """Write one record's raw and standardised rows and point its key at ``golden_id``;
+    ``replacing`` a record already stored (a new key has no rows to delete)."""
     key = std_row["record_key"]
     for table, row in (("source_records", source_row), ("std_records", std_row)):
-        con.execute(f"DELETE FROM {table} WHERE record_key = ?", [key])
-        _insert(con, table, [row])
-    con.execute("DELETE FROM xref WHERE record_key = ?", [key])
+        if replacing:
+            con.execute(f"DELETE FROM {table} WHERE record_key = ?", [key])
+        insert_rows(con, table, [row])
+    if replacing:
+        con.execute("DELETE FROM xref WHERE record_key = ?", [key])
     con.execute(
         "INSERT INTO xref VALUES (?, ?, ?, ?, ?)", [std_row["source"], std_row["source_id"], key, golden_id, run_id]
     )
@@ -81,14 +83,16 @@ def replace_golden(
     for row in golden:
         con.execute("DELETE FROM golden_records WHERE golden_id = ?", [row["golden_id"]])
         con.execute("DELETE FROM golden_lineage WHERE golden_id = ?", [row["golden_id"]])
-    _insert(con, "golden_records", golden)
-    _insert(con, "golden_lineage", lineage)
+    insert_rows(con, "golden_records", golden)
+    insert_rows(con, "golden_lineage", lineage)
 
 
-def replace_open_items(con: duckdb.DuckDBPyConnection, record_key: str, items: Sequence[dict[str, Any]]) -> None:
-    """A re-evaluated record's open queue items are replaced; decided items are kept as history
-    and a pair already decided is never queued again."""
-    for side in ("record_key_l", "record_key_r"):  # one side at a time: each is an index lookup
+def replace_open_items(
+    con: duckdb.DuckDBPyConnection, record_key: str, items: Sequence[dict[str, Any]], *, replacing: bool
+) -> None:
+    """A re-evaluated record's open queue items are replaced (a new key has none); decided
+    items are kept as history and a pair already decided is never queued again."""
+    for side in ("record_key_l", "record_key_r") if replacing else ():  # one side at a time: each an index lookup
         con.execute(f"DELETE FROM review_queue WHERE status = 'open' AND {side} = ?", [record_key])
     if items:
         con.register("items_new", to_arrow("review_queue", items))
@@ -118,16 +122,3 @@ def match_rows(con: duckdb.DuckDBPyConnection, select: str) -> pa.Table:
 
 def xref_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
     return con.sql("SELECT record_key, golden_id FROM xref").to_arrow_table()
-
-
-def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert a few rows in one statement with bound parameters: cheaper than ``executemany``
-    (which runs the statement once per row) or registering an Arrow table."""
-    columns = SCHEMAS[table].names
-    one = f"({', '.join('?' for _ in columns)})"
-    for start in range(0, len(rows), _ROWS_PER_INSERT):
-        chunk = rows[start : start + _ROWS_PER_INSERT]
-        con.execute(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([one] * len(chunk))}",
-            [row.get(c) for row in chunk for c in columns],
-        )

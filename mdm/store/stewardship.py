@@ -9,6 +9,7 @@ from typing import Any
 import duckdb
 
 from mdm.store.database import fetch_dicts, fetch_one
+from mdm.store.tables import insert_rows
 
 # -- decisions and constraints ---------------------------------------------------------------
 
@@ -162,13 +163,7 @@ def open_items_between(con: duckdb.DuckDBPyConnection, record_keys: Sequence[str
 
 
 def add_history(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    con.executemany(
-        "INSERT INTO golden_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [[r["golden_id"], r["changed_at"], r["change"], r["cause"], r.get("cause_id"), r.get("actor"),
-          r.get("members"), r.get("before"), r.get("after")] for r in rows],
-    )
+    insert_rows(con, "golden_history", rows)
 
 
 def add_history_table(con: duckdb.DuckDBPyConnection, table: Any) -> None:

@@ -141,3 +141,20 @@ def test_posted_records_survive_the_next_batch_run(api, small_sample):  # type: 
     after = api.get("/xref/sales/RT-1").json()
     assert after["golden_id"] == gid  # kept by the id carry-over
     assert after["golden_record"]["attributes"]["full_name"] == "Lương Thảo Vy"
+
+
+def test_a_changed_record_loses_its_open_review_items(api):  # type: ignore[no-untyped-def]
+    """A re-posted record is re-evaluated: review items of its old values do not stay open."""
+    assert api.post("/sources/sales/records", json=VY).json()["outcome"] == "new"
+    namesake = {"subscriber_id": "mk_rt_review", "name": "Lương Thảo Vy", "city": "Đà Nẵng", "phone": "0912 345 678"}
+    first = api.post("/sources/marketing/records", json=namesake).json()
+    assert first["outcome"] == "review", first
+
+    def open_items() -> list[dict]:
+        items = api.get("/review-queue", params={"limit": 100}, who="steward").json()["data"]
+        return [i for i in items if ("marketing", "mk_rt_review") in {(s["source"], s["source_id"]) for s in (i["left"], i["right"])}]
+
+    assert open_items()
+    other = {**namesake, "name": "Phạm Minh Tuấn", "city": "Huế"}
+    assert api.post("/sources/marketing/records", json=other).json()["outcome"] == "new"
+    assert open_items() == []
