@@ -159,7 +159,7 @@ class RealtimeMatcher:
         std = standardise_record(spec, source_id, values, today=today)
         scored = self.score(std)
         thresholds = self.rules.matching.thresholds
-        target, outcome, reason = self._decide(con, std, scored, previous)
+        target, outcome, reason, joined = self._decide(con, std, scored, previous)
         at = now()
         if target is None:
             keep = previous if previous is not None and records.member_count(con, previous, besides=key) == 0 else None
@@ -175,9 +175,12 @@ class RealtimeMatcher:
             replacing=previous is not None,
         )
         affected = [target] + ([previous] if previous not in (None, target) else [])
+        # The golden record it joined: the members the decision read, and this record as stored.
+        known = {target: sorted([*joined, std], key=lambda m: m["record_key"])} if joined is not None else None
         regroup.rebuild(
             con, affected, attributes=self.rules.attributes(), at=at,
             cause="record", cause_id=key, actor=actor, retire_into={previous: target} if previous else None,
+            members=known,
         )
         kept_apart = self.cannot.get(key, set())
         items = [
@@ -228,12 +231,13 @@ class RealtimeMatcher:
         std: Mapping[str, Any],
         scored: list[ScoredCandidate],
         previous: str | None,
-    ) -> tuple[str | None, str, str | None]:
-        """(golden id to join or None for a golden record of its own, outcome, reason)."""
+    ) -> tuple[str | None, str, str | None, list[dict[str, Any]] | None]:
+        """(golden id to join or None for a golden record of its own, outcome, reason, and the
+        other members of the golden record joined when the decision read them)."""
         key = std["record_key"]
         for partner in sorted(self.must.get(key, ())):
             if partner in self.golden_of:
-                return self.golden_of[partner], "matched", f"steward decision: same customer as {partner}"
+                return self.golden_of[partner], "matched", f"steward decision: same customer as {partner}", None
         thresholds = self.rules.matching.thresholds
         fields = list(self.rules.matching.clustering.cannot_link_when_different)
         min_weight = self.rules.matching.clustering.seen_conflict_min_weight
@@ -261,10 +265,10 @@ class RealtimeMatcher:
             if conflict:
                 reason = reason or f"{conflict} than golden record {c.golden_id}"
                 continue
-            return c.golden_id, "matched", None
+            return c.golden_id, "matched", None, members
         if scored and scored[0].match_probability >= thresholds.review:
-            return None, "review", reason
-        return None, "new", reason
+            return None, "review", reason, None
+        return None, "new", reason, None
 
 
 def _queue_item(key: str, c: ScoredCandidate, at: dt.datetime) -> dict[str, Any]:

@@ -31,16 +31,20 @@ def rebuild(
     actor: str | None,
     retire_into: Mapping[str, str | None] | None = None,
     change_as: Mapping[str, str] | None = None,
+    members: Mapping[str, list[dict[str, Any]]] | None = None,
 ) -> dict[str, str]:
-    """Recompute ``golden_ids`` from their current members; returns golden id -> change."""
+    """Recompute ``golden_ids`` from their current members (read, unless the caller already
+    has them in ``members``, ordered by record key); returns golden id -> change."""
     rows, lineage, history = [], [], []
     changes: dict[str, str] = {}
     for gid in dict.fromkeys(golden_ids):
-        members = records.member_rows(con, gid)
+        members_of = (members or {}).get(gid)
+        if members_of is None:
+            members_of = records.member_rows(con, gid)
         old = records.golden_row(con, gid)
         created = old["created_at"] if old else at
         before = old["attributes"] if old else None
-        if not members:
+        if not members_of:
             if old is None or old["status"] == "retired":
                 continue
             into = (retire_into or {}).get(gid)
@@ -49,8 +53,8 @@ def rebuild(
             row_lineage: list[dict[str, Any]] = []
             change = "merged" if into else "retired"
         else:
-            values, lin = golden.survive(attributes, members)
-            row = golden.golden_row(gid, members, attributes, created_at=created, updated_at=at, run_id=None,
+            values, lin = golden.survive(attributes, members_of)
+            row = golden.golden_row(gid, members_of, attributes, created_at=created, updated_at=at, run_id=None,
                                     values=values, lineage=lin)
             row_lineage = golden.lineage_rows(gid, lin)
             if old is None:
@@ -65,8 +69,8 @@ def rebuild(
         changes[gid] = change
         history.append({
             "golden_id": gid, "changed_at": at, "change": change, "cause": cause, "cause_id": cause_id,
-            "actor": actor, "members": len(members), "before": before,
-            "after": row["attributes"] if members else None,
+            "actor": actor, "members": len(members_of), "before": before,
+            "after": row["attributes"] if members_of else None,
         })
     records.replace_golden(con, rows, lineage)
     steward_sql.add_history(con, history)

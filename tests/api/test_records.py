@@ -158,3 +158,26 @@ def test_a_changed_record_loses_its_open_review_items(api):  # type: ignore[no-u
     other = {**namesake, "name": "Phạm Minh Tuấn", "city": "Huế"}
     assert api.post("/sources/marketing/records", json=other).json()["outcome"] == "new"
     assert open_items() == []
+
+
+def test_a_matched_post_builds_the_golden_record_the_database_holds(api):  # type: ignore[no-untyped-def]
+    """The golden record a match rebuilds from the members its decision read is the one
+    rebuilt afresh from the database."""
+    import datetime as dt
+
+    from mdm import regroup
+
+    api.post("/sources/sales/records", json=VY)
+    matched = api.post("/sources/marketing/records", json=VY_MARKETING).json()
+    assert matched["outcome"] == "matched"
+    gid = matched["golden_id"]
+    posted = api.get(f"/golden-records/{gid}", who="reader_pii").json()
+    service = api.client.app.state.service
+    service.write(lambda con: regroup.rebuild(
+        con, [gid], attributes=service.matcher.rules.attributes(), at=dt.datetime(2026, 1, 1),
+        cause="test", cause_id=None, actor=None,
+    ))
+    again = api.get(f"/golden-records/{gid}", who="reader_pii").json()
+    assert len(posted["members"]) == 2
+    for part in ("attributes", "lineage", "members"):
+        assert again[part] == posted[part]
