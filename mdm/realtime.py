@@ -151,6 +151,7 @@ class RealtimeMatcher:
         source_id, values = parse_values(spec, payload)
         key = record_key(source, source_id)
         previous = self.golden_of.get(key)
+        replacing = previous is not None  # a new key has no stored rows to replace
         # Compared as values: a record stored by an older version has its JSON spaced differently.
         if previous is not None and _same_values(records.stored_raw(con, key), values):
             return MatchResult(source, source_id, previous, "unchanged", None)
@@ -172,7 +173,7 @@ class RealtimeMatcher:
             std,
             target,
             run_id=None,
-            replacing=previous is not None,
+            replacing=replacing,
         )
         affected = [target] + ([previous] if previous not in (None, target) else [])
         # The golden record it joined: the members the decision read, and this record as stored.
@@ -188,7 +189,7 @@ class RealtimeMatcher:
             for c in scored
             if c.golden_id != target and c.match_probability >= thresholds.review and c.record_key not in kept_apart
         ]
-        records.replace_open_items(con, key, items, replacing=previous is not None)
+        records.replace_open_items(con, key, items, replacing=replacing)
         if items and outcome == "new":
             outcome = "review"
         best = scored[0].match_probability if scored else None

@@ -92,8 +92,9 @@ def replace_open_items(
 ) -> None:
     """A re-evaluated record's open queue items are replaced (a new key has none); decided
     items are kept as history and a pair already decided is never queued again."""
-    for side in ("record_key_l", "record_key_r") if replacing else ():  # one side at a time: each an index lookup
-        con.execute(f"DELETE FROM review_queue WHERE status = 'open' AND {side} = ?", [record_key])
+    if replacing:
+        for side in ("record_key_l", "record_key_r"):  # one side at a time: each is an index lookup
+            con.execute(f"DELETE FROM review_queue WHERE status = 'open' AND {side} = ?", [record_key])
     if items:
         con.register("items_new", to_arrow("review_queue", items))
         try:
