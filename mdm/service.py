@@ -53,8 +53,12 @@ class Service:
         self._local = threading.local()
         self._write_lock = threading.RLock()
         self._writer: duckdb.DuckDBPyConnection | None = None
+        self._settings: duckdb.DuckDBPyConnection | None = None  # SET threads, from any thread
         self._run_thread: threading.Thread | None = None
         self._key_cache: dict[str, dict[str, Any]] = {}
+        self._threads = 1  # DuckDB's worker threads when a scan asks for them (see parallel)
+        self._parallel_users = 0
+        self._parallel_lock = threading.Lock()
         self.matcher: RealtimeMatcher | None = None
         self.not_ready_reason: str | None = "not opened"
         # Each golden attribute's field (all_emails -> email): what a reader without pii sees masked.
@@ -69,6 +73,9 @@ class Service:
         runs.fail_interrupted_runs(self._writer)
         with self._write_lock:
             self._load_matcher()
+        self._settings = self._con.cursor()
+        self._threads = database.threads(self._settings)
+        database.set_threads(self._settings, 1)
 
     def close(self) -> None:
         if self._run_thread is not None:
@@ -124,6 +131,28 @@ class Service:
         return cur
 
     @contextmanager
+    def parallel(self) -> Iterator[None]:
+        """DuckDB's worker threads for the duration of a scan (a batch run, a name search).
+
+        Serving runs one thread: lookups and posts are one-row statements, which worker threads
+        only wake up and wait for (1M database, 16 clients, alternating: 0.90-0.99 ms of server CPU
+        a lookup with one thread, 1.01-1.24 with two; posts about 15% faster). The setting is the
+        database's, so it stays raised while any scan holds it.
+        """
+        assert self._settings is not None
+        with self._parallel_lock:
+            self._parallel_users += 1
+            if self._parallel_users == 1:
+                database.set_threads(self._settings, self._threads)
+        try:
+            yield
+        finally:
+            with self._parallel_lock:
+                self._parallel_users -= 1
+                if self._parallel_users == 0 and self._con is not None:
+                    database.set_threads(self._settings, 1)
+
+    @contextmanager
     def _writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
         with self._write_lock:
             assert self._writer is not None
@@ -133,6 +162,12 @@ class Service:
     def write(self, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         with self._writing() as con:
             return fn(con)
+
+    def search(self, criteria: dict[str, Any], *, limit: int, offset: int) -> tuple[list[tuple[str, float]], int]:
+        """(golden id, score) hits of serving.search, and their count; the scan of every source
+        record runs on DuckDB's worker threads (a name search on 1M records: 0.7 s, 1.3 s on one)."""
+        with self.parallel():
+            return serving.search(self.reader(), **criteria, limit=limit, offset=offset)
 
     def golden_id_for(self, source: str, source_id: str) -> str | None:
         """The xref, from the real-time state in memory when it is loaded."""
@@ -266,10 +301,11 @@ class Service:
         assert self._con is not None
         con = self._con.cursor()
         try:
-            reconcile(
-                sources_path, self.db_path, rules_path=self.rules_path, retrain=retrain, con=con, run_id=run_id,
-                publish=PublishHooks(lock=self._write_lock, after=self._after_publish),
-            )
+            with self.parallel():
+                reconcile(
+                    sources_path, self.db_path, rules_path=self.rules_path, retrain=retrain, con=con, run_id=run_id,
+                    publish=PublishHooks(lock=self._write_lock, after=self._after_publish),
+                )
         except MDMError as e:
             logger.warning("run %s failed: %s", run_id, e)
         except Exception:

@@ -90,7 +90,7 @@ def search_golden_records(
         hits = [(g, 1.0) for g in ids]
     else:
         criteria = search_criteria(name, email, phone, city, request.app.state.settings.search_phone_region)
-        hits, total = serving.search(con, **criteria, limit=limit, offset=offset)
+        hits, total = service.search(criteria, limit=limit, offset=offset)
     docs = serving.documents(con, [g for g, _s in hits])
     data = ", ".join(
         f'{{"score": {round(score, 4)}, "golden_record": {as_seen_by(principal, service, docs[g])}}}' for g, score in hits

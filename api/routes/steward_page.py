@@ -185,9 +185,8 @@ def search(
                                    request.app.state.settings.search_phone_region)
     except MDMError as e:
         return _render(request, "search.html", principal, status_code=422, q=q, hits=None, count=0, error=str(e))
-    con = service.reader()
-    found, total = serving.search(con, **criteria, limit=50, offset=0)
-    docs = serving.documents(con, [g for g, _s in found])
+    found, total = service.search(criteria, limit=50, offset=0)
+    docs = serving.documents(service.reader(), [g for g, _s in found])
     hits = [{"score": score, "golden_record": json.loads(as_seen_by(principal, service, docs[g]))} for g, score in found]
     return _render(request, "search.html", principal, q=q, hits=hits, count=total)
 

@@ -38,6 +38,15 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     return con
 
 
+def threads(con: duckdb.DuckDBPyConnection) -> int:
+    """DuckDB's worker threads: a setting of the whole database, whichever cursor reads it."""
+    return int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+
+
+def set_threads(con: duckdb.DuckDBPyConnection, n: int) -> None:
+    con.execute("SET threads = ?", [n])
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)"

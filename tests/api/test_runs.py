@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import shutil
 
+import duckdb
 from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.settings import ApiSettings
+from mdm.store import database
 from tests.api.conftest import make_keys
 
 
@@ -23,19 +25,39 @@ def test_run_swaps_in_atomically_while_reads_continue(api, small_sample):  # typ
     started = api.post("/runs", who="admin", json={"sources": str(small_sample / "sources.yaml"), "retrain": True})
     assert started.status_code == 202 and started.json()["status"] == "running"
     run_id = started.json()["run_id"]
-    seen = []
-    thread = api.client.app.state.service._run_thread
+    seen, threads = [], set()
+    service = api.client.app.state.service
+    thread = service._run_thread
     while thread.is_alive():
         r = api.get(f"/xref/{source}/{source_id}")
         assert r.status_code == 200
         seen.append(r.json()["golden_id"])
+        threads.add(database.threads(service.reader()))
     thread.join()
+    # The run computes on all of DuckDB's threads; serving goes back to one when it is done.
+    assert max(threads) == database.threads(duckdb.connect())
+    assert database.threads(service.reader()) == 1
     run = api.get(f"/runs/{run_id}").json()
     assert run["status"] == "succeeded", run
     assert run["retrained"] is True and run["counts"]["records"] > 0
     assert len(seen) > 3  # reads went on during the run
     assert set(seen) <= {before, api.get(f"/xref/{source}/{source_id}").json()["golden_id"]}
     assert api.client.get("/ready").json()["model_id"] == run["model_id"]
+
+
+def test_serving_runs_duckdb_on_one_thread_and_scans_borrow_all(api):  # type: ignore[no-untyped-def]
+    service = api.client.app.state.service
+    everything = database.threads(duckdb.connect())
+    assert database.threads(service.reader()) == 1
+    with service.parallel():
+        assert database.threads(service.reader()) == everything
+        with service.parallel():  # a second scan at the same time
+            pass
+        assert database.threads(service.reader()) == everything  # still held by the first
+    assert database.threads(service.reader()) == 1
+    found = api.get("/golden-records", params={"name": "nguyen"})
+    assert found.status_code == 200 and found.json()["count"] > 0
+    assert database.threads(service.reader()) == 1
 
 
 def test_a_second_run_while_one_is_going_is_409(api, small_sample):  # type: ignore[no-untyped-def]
