@@ -161,6 +161,23 @@ def test_failed_run_leaves_previous_results_intact(reconciled: tuple[Path, objec
     assert staged == []  # the run's staged tables went with it
 
 
+def test_publishing_keeps_insertion_order_after_it_even_when_it_fails(
+    reconciled: tuple[Path, object], small_sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Publishing inserts in any order (faster); the connection's other work must not inherit it.
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(reconciled[0], db)
+    con = database.connect(db)
+    seen = []
+    monkeypatch.setattr("mdm.store.stewardship.add_history_table", lambda c, table: seen.append(
+        c.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]) or 1 / 0)
+    with pytest.raises(RunFailedError):
+        reconcile(small_sample / "sources.yaml", db, today=TODAY, con=con)
+    assert seen == [False]
+    assert con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0] is True
+    con.close()
+
+
 def test_killed_run_leaves_previous_results_and_is_recorded_as_failed(reconciled: tuple[Path, object], small_sample: Path, tmp_path: Path) -> None:
     db = tmp_path / "copy.duckdb"
     shutil.copy(reconciled[0], db)

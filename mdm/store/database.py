@@ -47,6 +47,18 @@ def set_threads(con: duckdb.DuckDBPyConnection, n: int) -> None:
     con.execute("SET threads = ?", [n])
 
 
+@contextmanager
+def unordered_inserts(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Let DuckDB insert rows in any order for a while: a bulk copy then runs on all its
+    threads. The setting is the database's; a query without ORDER BY never had an order."""
+    before = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        yield
+    finally:
+        con.execute("SET preserve_insertion_order = ?", [bool(before)])
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)"

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from mdm.errors import SourceReadError
 from mdm.store import documents
-from mdm.store.database import transaction
+from mdm.store.database import transaction, unordered_inserts
 
 # Tables a run replaces wholesale.
 REPLACED = (
@@ -102,7 +102,9 @@ def publish_run(
     ``build_documents`` (a Spark run's output): then they are built here, in SQL. ``finish(con)`` records the run's success (and its
     model) inside the same transaction.
     """
-    with transaction(con):
+    # The copies below are a GB at a million records; in any order they go on all of DuckDB's
+    # threads (1M, alternating: 19.7-21.3 -> 17.2-18.4 s).
+    with unordered_inserts(con), transaction(con):
         for name in REPLACED:
             con.execute(f"DELETE FROM {name}")
             con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM {staging.table(name)}")
