@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -51,7 +50,9 @@ _READ_COLUMNS = tuple(dict.fromkeys((
 
 
 def new_golden_id() -> str:
-    return "G" + uuid.uuid4().hex[:15].upper()
+    """An opaque id: 60 random bits (a run makes one per new cluster, a million at 1M records:
+    from os.urandom directly, a third of the cost of a uuid4)."""
+    return "G" + os.urandom(8).hex()[:15].upper()
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,7 @@ def golden_row(
         "updated_at": updated_at,
         "run_id": run_id,
     }
-    row["attributes"] = json.dumps(attrs, ensure_ascii=False)
+    row["attributes"] = documents.attributes_json(attrs)
     row["document"] = documents.render(row, attrs, lineage, members)
     return row
 

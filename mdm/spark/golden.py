@@ -9,7 +9,6 @@ previous run's output by :func:`mdm.golden.assign_ids` on the driver (it needs o
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ import pyarrow as pa
 from matching_rules import AttributeSpec
 from mdm import golden
 from mdm.spark.ingest import spark_schema
+from mdm.store import documents
 from mdm.store.tables import SCHEMAS
 
 _LINEAGE = pa.struct([(f.name, f.type) for f in SCHEMAS["golden_lineage"] if f.name != "golden_id"])
@@ -57,7 +57,7 @@ def _survivor(attributes: Mapping[str, AttributeSpec]) -> Any:
         values, lineage = golden.survive(attributes, rows)
         return {
             "golden_id": rows[0]["golden_id"],
-            "attributes": json.dumps(values, ensure_ascii=False),
+            "attributes": documents.attributes_json(values),
             "record_count": len(rows),
             "sources": sorted({r["source"] for r in rows}),
             "split": any(r["had_previous"] for r in rows),

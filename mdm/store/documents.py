@@ -156,6 +156,11 @@ def _dumps(doc: Mapping[str, Any]) -> str:
     return orjson.dumps(doc).decode()
 
 
+def attributes_json(values: Mapping[str, Any]) -> str:
+    """A golden record's attributes as stored (golden_records.attributes, its history)."""
+    return _dumps(values)
+
+
 def render(
     golden: Mapping[str, Any],
     attributes: Mapping[str, Any],
