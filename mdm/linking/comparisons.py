@@ -3,8 +3,8 @@
 Each comparison *kind* has fixed, documented levels over the standardised columns. Level
 conditions are written in DuckDB's SQL dialect and marked as such, so Splink translates them
 for another backend (Spark) with sqlglot. Only the names of the fuzzy-matching functions
-differ by backend, so they are looked up per dialect; list functions are spelt the way sqlglot carries over (``array_intersect``, not
-``list_intersect``).
+differ by backend, so they are looked up per dialect; list functions are spelt the way sqlglot
+carries over to Spark (``array_length``, not ``len``, which becomes a string length).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from splink.internals.comparison_creator import ComparisonCreator
 from splink.internals.dialects import SplinkDialect
 
 from matching_rules import ComparisonSpec, MatchingSpec
+from mdm.store.work import WORD_LISTS
 
 DIALECT = "duckdb"  # the dialect level conditions are written in
 
@@ -128,10 +129,12 @@ def _person_name(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLev
 
 def _words_within(column: str) -> str:
     """Share of the shorter value's distinct words found in the other (overlap coefficient):
-    1 when one is contained in the other whatever the word order."""
-    left = f"array_distinct(string_split({_l(column)}, ' '))"
-    right = f"array_distinct(string_split({_r(column)}, ' '))"
-    return f"(array_length(array_intersect({left}, {right})) / least(array_length({left}), array_length({right})))"
+    1 when one is contained in the other whatever the word order. Over the record's word list
+    (mdm/store/work.py WORD_LISTS), split once per record."""
+    words = next(name for name, source in WORD_LISTS.items() if source == column)
+    left, right = _l(words), _r(words)
+    return (f"(array_length(list_filter({left}, lambda w: list_contains({right}, w)))"
+            f" / least(array_length({left}), array_length({right})))")
 
 
 def _date_of_birth(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCreator]:

@@ -25,6 +25,7 @@ from splink.internals.settings_creator import SettingsCreator
 
 from matching_rules import MATCH_COLUMNS
 from mdm.errors import ModelError
+from mdm.store.work import WORD_LISTS, words_sql
 
 TermFrequencies = Mapping[str, Mapping[str, float]]
 
@@ -113,7 +114,10 @@ class Scorer:
                 )
             self.comparisons.append(_Comparison(comparison.output_column_name, levels))
             cases.append(comparison._case_statement)
-        self._sql = f"SELECT {', '.join(cases)} FROM pairs"
+        words = ", ".join(
+            f"{words_sql(column + side)} AS {name}{side}" for name, column in WORD_LISTS.items() for side in ("_l", "_r")
+        )
+        self._sql = f"SELECT {', '.join(cases)} FROM (SELECT *, {words} FROM pairs)"
         self._db = duckdb.connect(":memory:")
         self._local = threading.local()
         self._schema = pa.schema(

@@ -103,9 +103,23 @@ def input_sql(blocking: Sequence[BlockingRuleSpec] = ()) -> str:
     return f"SELECT *{keys} FROM (SELECT record_key AS unique_id, {match_select()} FROM {STD_TABLE})"
 
 
+# Distinct words of a match column, for the comparisons that count shared words: split once per
+# record here, not once per pair in the comparison (at a million records, splitting in the
+# address comparison took 5.7 s of the 16 s that scoring 5.6M candidate pairs took).
+WORD_LISTS = {"name_words": "name_key", "address_words": "address_norm"}
+
+
+def words_sql(column: str) -> str:
+    return f"array_distinct(string_split({column}, ' '))"
+
+
 def match_select() -> str:
-    """The match columns derived from a std_records row, as the linker (and real-time) see them."""
-    return ", ".join(f"{_DERIVED.get(c, c)} AS {c}" for c in MATCH_COLUMNS)
+    """The match columns derived from a std_records row, as the linker (and real-time) see them,
+    and their word lists."""
+    return ", ".join(
+        [f"{_DERIVED.get(c, c)} AS {c}" for c in MATCH_COLUMNS]
+        + [f"{words_sql(column)} AS {name}" for name, column in WORD_LISTS.items()]
+    )
 
 
 def _pairs_sql(columns: Sequence[str], where: str = "TRUE") -> str:
