@@ -45,6 +45,23 @@ def test_x_api_key_header_works_and_health_needs_no_key(api):  # type: ignore[no
     assert r.status_code == 200
 
 
+def test_other_authorization_schemes_are_refused(api):  # type: ignore[no-untyped-def]
+    key = api.keys["reader"]
+    assert api.client.get("/runs", headers={"Authorization": f"Basic {key}"}).status_code == 401
+    assert api.client.get("/runs", headers={"Authorization": "Bearer  "}).status_code == 401
+    assert api.client.get("/runs", headers={"Authorization": f"bearer  {key} "}).status_code == 200
+
+
+def test_the_openapi_document_names_the_key_schemes(api):  # type: ignore[no-untyped-def]
+    doc = api.client.get("/openapi.json").json()
+    assert set(doc["components"]["securitySchemes"]) == {"bearer", "apiKey"}
+    assert doc["components"]["securitySchemes"]["apiKey"]["name"] == "X-API-Key"
+    both = [{"bearer": []}, {"apiKey": []}]
+    assert doc["paths"]["/xref/{source}/{source_id}"]["get"]["security"] == both
+    assert doc["paths"]["/sources/{source}/records"]["post"]["security"] == both
+    assert "security" not in doc["paths"]["/health"]["get"]
+
+
 def test_revoked_key_is_refused(api):  # type: ignore[no-untyped-def]
     created = api.post("/keys", who="admin", json={"name": "temp", "role": "reader"})
     assert created.status_code == 201
