@@ -58,7 +58,7 @@ SECURITY_SCHEMES: dict[str, dict[str, str]] = {
 }
 
 
-def presented_key(headers: Mapping[str, str]) -> str | None:
+def _presented_key(headers: Mapping[str, str]) -> str | None:
     """The key in X-API-Key, else in ``Authorization: Bearer``."""
     key = headers.get("x-api-key", "").strip()
     if key:
@@ -71,7 +71,7 @@ def presented_key(headers: Mapping[str, str]) -> str | None:
 
 def require(permission: str):  # type: ignore[no-untyped-def]
     async def check(request: Request) -> Principal:
-        key = presented_key(request.headers)
+        key = _presented_key(request.headers)
         if key is None:
             raise HTTPException(401, "an API key is required (Authorization: Bearer <key> or X-API-Key)",
                                 headers={"WWW-Authenticate": "Bearer"})

@@ -104,7 +104,7 @@ def _person_name(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLev
             f"name Jaro-Winkler >= {hi}",
         ),
         _level(
-            f"{_words_within('name_key')} = 1",
+            f"{_words_within('name_words')} = 1",
             "all words of one name within the other (given name only, extra names)",
         ),
         _level(
@@ -127,11 +127,11 @@ def _person_name(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLev
     ]
 
 
-def _words_within(column: str) -> str:
+def _words_within(words: str) -> str:
     """Share of the shorter value's distinct words found in the other (overlap coefficient):
-    1 when one is contained in the other whatever the word order. Over the record's word list
+    1 when one is contained in the other whatever the word order. Over a word list column
     (mdm/store/work.py WORD_LISTS), split once per record."""
-    words = next(name for name, source in WORD_LISTS.items() if source == column)
+    assert words in WORD_LISTS
     left, right = _l(words), _r(words)
     return (f"(array_length(list_filter({left}, lambda w: list_contains({right}, w)))"
             f" / least(array_length({left}), array_length({right})))")
@@ -262,7 +262,7 @@ def _address(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCr
             f"same house number, street Jaro-Winkler >= {hi}",
         ),
         _level(
-            f"{_words_within('address_norm')} >= 0.8 AND least(array_length(string_split({l}, ' ')), array_length(string_split({r}, ' '))) >= 3",
+            f"{_words_within('address_words')} >= 0.8 AND least(array_length(string_split({l}, ' ')), array_length(string_split({r}, ' '))) >= 3",
             "most words of one address within the other (any order)",
         ),
         _level(f'{_jw(fn, "address_norm")} >= {hi}', f"address Jaro-Winkler >= {hi}"),

@@ -91,8 +91,9 @@ def load_std_records(work: WorkDB, std: pa.Table, blocking: Sequence[BlockingRul
 
 
 def input_sql(blocking: Sequence[BlockingRuleSpec] = ()) -> str:
-    """The linker's input from the standardised records: the match columns, and a key column
-    for each blocking rule that bounds its block size (NULL in a block over the bound)."""
+    """The linker's input from the standardised records: the match columns, a key column for
+    each blocking rule that bounds its block size (NULL in a block over the bound), and the
+    word lists (real time reads the match columns alone: its scorer derives the lists)."""
     keys = "".join(
         f", CASE WHEN {' AND '.join(f'{c} IS NOT NULL' for c in r.columns)}"
         f" AND count(*) OVER (PARTITION BY {', '.join(r.columns)}) <= {int(r.max_block_size or 0)}"
@@ -100,7 +101,8 @@ def input_sql(blocking: Sequence[BlockingRuleSpec] = ()) -> str:
         for i, r in enumerate(blocking)
         if r.max_block_size is not None
     )
-    return f"SELECT *{keys} FROM (SELECT record_key AS unique_id, {match_select()} FROM {STD_TABLE})"
+    words = "".join(f", {words_sql(column)} AS {name}" for name, column in WORD_LISTS.items())
+    return f"SELECT *{keys}{words} FROM (SELECT record_key AS unique_id, {match_select()} FROM {STD_TABLE})"
 
 
 # Distinct words of a match column, for the comparisons that count shared words: split once per
@@ -114,12 +116,8 @@ def words_sql(column: str) -> str:
 
 
 def match_select() -> str:
-    """The match columns derived from a std_records row, as the linker (and real-time) see them,
-    and their word lists."""
-    return ", ".join(
-        [f"{_DERIVED.get(c, c)} AS {c}" for c in MATCH_COLUMNS]
-        + [f"{words_sql(column)} AS {name}" for name, column in WORD_LISTS.items()]
-    )
+    """The match columns derived from a std_records row, as the linker (and real-time) see them."""
+    return ", ".join(f"{_DERIVED.get(c, c)} AS {c}" for c in MATCH_COLUMNS)
 
 
 def _pairs_sql(columns: Sequence[str], where: str = "TRUE") -> str:
