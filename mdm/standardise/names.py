@@ -146,10 +146,19 @@ def _recase(tokens: list[_Token], title: bool) -> list[_Token]:
 _VN_SYLLABLE = re.compile(r"^(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(ch|ng|nh|[cmnpt])?$")
 
 
-def _vietnamese_family(family_part: list[str]) -> bool:
+def _vietnamese_family(family_part: list[str], given_part: list[str] = ()) -> bool:
     """A family box opening with a Vietnamese family name, and Vietnamese throughout: "Nguyễn
-    Văn" is family and middle, but "van Groesen" or "La Porte" is one Western surname."""
-    return family_part[0] in VN_FAMILY_NAMES and all(len(p) == 1 or _VN_SYLLABLE.match(p) for p in family_part[1:])
+    Văn" is family and middle, but "van Groesen" or "La Porte" is one Western surname. A
+    mistyped one counts when the given box is Vietnamese too ("Nguyenn | Minh Vũ")."""
+    head = family_part[0]
+    known = head in VN_FAMILY_NAMES or (
+        _family_likeness(head) > 0 and bool(given_part) and all(_syllable_or_initial(p) for p in given_part)
+    )
+    return known and all(_syllable_or_initial(p) for p in family_part[1:])
+
+
+def _syllable_or_initial(part: str) -> bool:
+    return len(part) == 1 or bool(_VN_SYLLABLE.match(part))
 
 
 def _given_last(family: str, rest: list[str]) -> tuple[str, list[str], str]:
@@ -164,20 +173,79 @@ def _given_last(family: str, rest: list[str]) -> tuple[str, list[str], str]:
 
 def _order_parts(family_part: list[str], given_part: list[str]) -> tuple[str, list[str], str]:
     """Family and given written in separate parts (fields, or "Family, Given")."""
-    if _vietnamese_family(family_part):
+    if _vietnamese_family(family_part, given_part):
         # Vietnamese data splits either "Nguyễn | Văn An" or "Nguyễn Văn | An".
-        return _given_last(family_part[0], family_part[1:] + given_part)
+        return _given_last(_telex_family(family_part[0]) or family_part[0], family_part[1:] + given_part)
     return " ".join(family_part), given_part[1:], given_part[0]
 
 
+def _one_edit(word: str) -> set[str]:
+    """Every string one deletion, insertion, substitution or swap of neighbours away."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return {
+        *(a + b[1:] for a, b in splits if b),
+        *(a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1),
+        *(a + c + b[1:] for a, b in splits if b for c in letters),
+        *(a + c + b for a, b in splits for c in letters),
+    }
+
+
+# Family names mistyped: one key off ("Nguyễ", "Nugyễn", "Pahn"), or typed in Telex with the
+# keyboard's Vietnamese input off ("Nguyeenx" for Nguyễn, "Traanf" for Trần). Two-letter names
+# are left out of the one-edit table: they are one key away from too many syllables. Each typo
+# maps to the length of the longest name it is one key from: a slip in "nguyen" says more than
+# one in "chu", which "thu" also is.
+_MISTYPED_FAMILY: dict[str, int] = {}
+for _family in sorted(_STRONG_VN_FAMILY, key=len):
+    if len(_family) > 2:
+        _MISTYPED_FAMILY.update(dict.fromkeys(_one_edit(_family) - VN_FAMILY_NAMES, len(_family)))
+_TELEX_TONE = re.compile(r"(?<=[a-z])[sfrxj]$")
+_TELEX_VOWELS = (("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"), ("ow", "o"), ("uw", "u"), ("dd", "d"))
+
+
+def _telex_family(word: str) -> str | None:
+    """The family name ``word`` is when typed in Telex ("nguyeenx", "traanf", "lee"), or None."""
+    plain = _TELEX_TONE.sub("", word)
+    for typed, letter in _TELEX_VOWELS:
+        plain = plain.replace(typed, letter)
+    return plain if plain != word and plain in _STRONG_VN_FAMILY else None
+
+
+def _family_likeness(word: str) -> int:
+    """How surely ``word`` is a mistyped Vietnamese family name: 0 when it is none."""
+    return 99 if _telex_family(word) else _MISTYPED_FAMILY.get(word, 0)
+
+
+def _mistyped_syllable(word: str) -> bool:
+    """A family name typed wrong into no Vietnamese syllable at all ("Phna", "Nguyenn")."""
+    return _family_likeness(word) > 0 and not _VN_SYLLABLE.match(word)
+
+
+def _family_first_by_typo(parts: list[str]) -> bool:
+    """A Vietnamese name that opens with a mistyped family name ("Nguyễ Hồng Thu", "Buu Thi
+    Khanh"): every other part a syllable, the last no family name and no likelier a mistyped one
+    ("Minh Vũ Nguyenn" stays given-first). Between two names as likely, three parts read
+    family-first as Vietnamese names mostly are, two given-first ("Tony Chan")."""
+    first, last = parts[0], parts[-1]
+    likeness = _family_likeness(first)
+    if not likeness or last in VN_FAMILY_NAMES:
+        return False
+    if not all(_syllable_or_initial(p) for p in parts[1:]):
+        return False
+    other = _family_likeness(last)
+    return likeness > other or (likeness == other and len(parts) > 2)
+
+
 def _order_sequence(parts: list[str]) -> tuple[str, list[str], str]:
-    """One sequence of names: family-first when it opens with a Vietnamese family name."""
+    """One sequence of names: family-first when it opens with a Vietnamese family name, or
+    with one mistyped."""
     first, last = parts[0], parts[-1]
     family_first = first in VN_FAMILY_NAMES and not (
-        first in _GIVEN_LIKE_FAMILY and last in _STRONG_VN_FAMILY
+        first in _GIVEN_LIKE_FAMILY and (last in _STRONG_VN_FAMILY or _mistyped_syllable(last))
     )
-    if family_first:
-        return _given_last(first, parts[1:])
+    if family_first or _family_first_by_typo(parts):
+        return _given_last(_telex_family(first) or first, parts[1:])
     return last, parts[1:-1], first
 
 
@@ -209,7 +277,7 @@ def _result(
     given: str,
     flags: tuple[str, ...] = (),
 ) -> StdName:
-    if family and family.split()[0] not in VN_FAMILY_NAMES:
+    if family and family.split()[0] not in VN_FAMILY_NAMES and family not in _MISTYPED_FAMILY:
         # Every part: "Stephenson Danny" may be read with the names the other way round.
         family, given = _FORMAL.get(family, family), _FORMAL.get(given, given)
         middles = [_FORMAL.get(m, m) for m in middles]
@@ -308,19 +376,21 @@ def _from_full(original: str | None, text: str) -> StdName:
 
 
 def _boxes_swapped(family_part: list[str], given_part: list[str]) -> bool:
-    """ "Nguyễn" typed as the first name and "Văn An" as the last name."""
-    return (
-        len(given_part) == 1
-        and given_part[0] in _STRONG_VN_FAMILY
-        and bool(family_part)
-        and family_part[0] not in _STRONG_VN_FAMILY
+    """ "Nguyễn" typed as the first name and "Văn An" as the last name (or "Nguyeen", "Phsn":
+    a family name mistyped into no syllable, before a Vietnamese last-name box)."""
+    if len(given_part) != 1 or not family_part or family_part[0] in _STRONG_VN_FAMILY:
+        return False
+    head = given_part[0]
+    return head in _STRONG_VN_FAMILY or (
+        (_telex_family(head) is not None or _mistyped_syllable(head))
+        and all(_syllable_or_initial(p) for p in family_part)
     )
 
 
 def _from_parts(original: str, first: str | None, last: str | None) -> StdName:
     """Separate first/last fields; a lone field is parsed as a full name unless it is one surname."""
-    family_tokens = [t for t in _tokens(last or "") if t[0] != ","]
-    given_tokens = [t for t in _tokens(first or "") if t[0] != ","]
+    family_tokens = [t for t in _mend_spaces(_tokens(last or "")) if t[0] != ","]
+    given_tokens = [t for t in _mend_spaces(_tokens(first or "")) if t[0] != ","]
     if len(family_tokens) > 1 and family_tokens[-1][1][-1] in _SUFFIXES:
         family_tokens = family_tokens[:-1]
     # Any title may lead the first-name box: the given name is its last token either way.
@@ -347,7 +417,7 @@ def _from_parts(original: str, first: str | None, last: str | None) -> StdName:
     if not family_part:
         return _from_full(original, first or "")
     family, middles, given = _order_parts(family_part, given_part)
-    if _vietnamese_family(family_part):
+    if _vietnamese_family(family_part, given_part):
         display = _display(family_tokens + given_tokens)
     elif len(family_part) == 1:
         display = _display(given_tokens + family_tokens)

@@ -304,3 +304,44 @@ def test_vietnamese_given_names_are_not_read_as_nicknames() -> None:
 )
 def test_a_space_typed_one_letter_off_is_put_back(value: str, folded: str) -> None:
     assert standardise_name(value).folded == folded
+
+
+def test_a_space_typed_one_letter_off_in_a_name_box_is_put_back() -> None:
+    name = standardise_name(None, first_name="ThịC hâu", last_name="Nguyễn")
+    assert (name.family, name.middles, name.given) == ("nguyen", "thi", "chau")
+
+
+@pytest.mark.parametrize(
+    ("value", "family", "given"),
+    [
+        ("Nguyễ Hồng Thu", "nguye", "thu"),  # a letter dropped: still family-first
+        ("Nugyễn Hữu Phong", "nugyen", "phong"),  # two letters swapped
+        ("Hoanf Thu Anh", "hoanf", "anh"),  # a neighbouring key
+        ("Buu Thi Khanh", "buu", "khanh"),  # a typo that is itself a syllable
+        ("Pạm Hoàng Duy", "pam", "duy"),  # not the nickname Pam
+        ("Nguyeenx Thi Anh", "nguyen", "anh"),  # typed in Telex: read as the name meant
+        ("Traanf Kim Uyen", "tran", "uyen"),
+        ("Minh Vu Nguyenn", "nguyenn", "minh"),  # given-first: the last is the likelier family name
+        ("Mai Thị Phna", "phna", "mai"),  # Mai, a family name too, leads a given-first name
+        ("Mai Anh", "mai", "anh"),  # no typo anywhere: as before
+        ("Tony Chan", "chan", "tony"),
+        ("Dave Lee", "lee", "david"),
+    ],
+)
+def test_a_mistyped_family_name_keeps_its_place(value: str, family: str, given: str) -> None:
+    name = standardise_name(value)
+    assert (name.family, name.given) == (family, given)
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "family", "given"),
+    [
+        ("Minh Vũ", "Nguyenn", "nguyenn", "vu"),  # a mistyped family box: the given name is last
+        ("Văn An", "Nguyeenx", "nguyen", "an"),  # Telex
+        ("Phsn", "Minh Kiên", "phsn", "kien"),  # the boxes swapped, the family name mistyped
+        ("Patrick Ryan", "Chua", "chua", "patrick"),  # a Western name: as before
+    ],
+)
+def test_a_mistyped_family_name_in_its_box(first: str, last: str, family: str, given: str) -> None:
+    name = standardise_name(None, first_name=first, last_name=last)
+    assert (name.family, name.given) == (family, given)
