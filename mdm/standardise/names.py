@@ -277,10 +277,11 @@ def _result(
     given: str,
     flags: tuple[str, ...] = (),
 ) -> StdName:
-    if family and family.split()[0] not in VN_FAMILY_NAMES and family not in _MISTYPED_FAMILY:
-        # Every part: "Stephenson Danny" may be read with the names the other way round.
-        family, given = _FORMAL.get(family, family), _FORMAL.get(given, given)
-        middles = [_FORMAL.get(m, m) for m in middles]
+    if family and family.split()[0] not in VN_FAMILY_NAMES:
+        # Every part: "Stephenson Danny" may be read with the names the other way round; but
+        # not a mistyped Vietnamese family name ("Pạm" is no Pam).
+        family = family if family in _MISTYPED_FAMILY else _FORMAL.get(family, family)
+        given, middles = _FORMAL.get(given, given), [_FORMAL.get(m, m) for m in middles]
     folded = " ".join([*([family] if family else []), *middles, given])
     return StdName(original, display, folded, family, given, " ".join(middles) or None, flags)
 
@@ -329,11 +330,12 @@ def _syllable(word: str) -> bool:
     return bool(_VN_SYLLABLE.match(fold(word) or ""))
 
 
-def _slipped(left: str, right: str) -> tuple[str, str] | None:
+def _slipped(left: str, right: str, by_syllables: bool = True) -> tuple[str, str] | None:
     """Two words with the space between them typed one letter off, put back; None if not.
 
     The case shows it in mixed-case text ("Hoàn gMỹ", "LeT hi"); in one case, two Vietnamese
-    syllables do ("L EVAN" is "LE VAN", and neither "l" nor "evan" is a syllable)."""
+    syllables do ("L EVAN" is "LE VAN", and neither "l" nor "evan" is a syllable) when
+    ``by_syllables``."""
     if not (left[-1:].isalpha() and right[:1].isalpha()):
         return None
     if len(right) > 1 and right[0].islower() and right[1].isupper():
@@ -341,7 +343,7 @@ def _slipped(left: str, right: str) -> tuple[str, str] | None:
     if len(left) > 1 and left[-1].isupper() and left[-2].islower() and right[0].islower():
         return left[:-1], left[-1] + right
     one_case = (left + right).isupper() or (left + right).islower()
-    if not one_case or (_syllable(left) and _syllable(right)):
+    if not by_syllables or not one_case or (_syllable(left) and _syllable(right)):
         return None
     for moved in ((left + right[0], right[1:]), (left[:-1], left[-1] + right)):
         if all(moved) and _syllable(moved[0]) and _syllable(moved[1]):
@@ -349,10 +351,10 @@ def _slipped(left: str, right: str) -> tuple[str, str] | None:
     return None
 
 
-def _mend_spaces(tokens: list[_Token]) -> list[_Token]:
+def _mend_spaces(tokens: list[_Token], by_syllables: bool = True) -> list[_Token]:
     words = [raw for raw, _ in tokens]
     for i in range(1, len(words)):
-        if mended := _slipped(words[i - 1], words[i]):
+        if mended := _slipped(words[i - 1], words[i], by_syllables):
             words[i - 1], words[i] = mended
     return [(w, parts) for w in words if (parts := _folded_parts(w)) or w == ","]
 
@@ -381,16 +383,20 @@ def _boxes_swapped(family_part: list[str], given_part: list[str]) -> bool:
     if len(given_part) != 1 or not family_part or family_part[0] in _STRONG_VN_FAMILY:
         return False
     head = given_part[0]
-    return head in _STRONG_VN_FAMILY or (
-        (_telex_family(head) is not None or _mistyped_syllable(head))
-        and all(_syllable_or_initial(p) for p in family_part)
-    )
+    if head in _STRONG_VN_FAMILY:
+        return True
+    # A mistyped one only before a Vietnamese last-name box, and one key off only before two
+    # names or more: "Lee | Zogopoulos" and "Adam | Yu" stay.
+    if not all(map(_syllable_or_initial, family_part)):
+        return False
+    return _telex_family(head) is not None or (_mistyped_syllable(head) and len(family_part) > 1)
 
 
 def _from_parts(original: str, first: str | None, last: str | None) -> StdName:
     """Separate first/last fields; a lone field is parsed as a full name unless it is one surname."""
-    family_tokens = [t for t in _mend_spaces(_tokens(last or "")) if t[0] != ","]
-    given_tokens = [t for t in _mend_spaces(_tokens(first or "")) if t[0] != ","]
+    # In a box only the case shows a slipped space: "sachi n" may be an initial.
+    family_tokens = [t for t in _mend_spaces(_tokens(last or ""), by_syllables=False) if t[0] != ","]
+    given_tokens = [t for t in _mend_spaces(_tokens(first or ""), by_syllables=False) if t[0] != ","]
     if len(family_tokens) > 1 and family_tokens[-1][1][-1] in _SUFFIXES:
         family_tokens = family_tokens[:-1]
     # Any title may lead the first-name box: the given name is its last token either way.

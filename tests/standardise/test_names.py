@@ -324,7 +324,7 @@ def test_a_space_typed_one_letter_off_in_a_name_box_is_put_back() -> None:
         ("Minh Vu Nguyenn", "nguyenn", "minh"),  # given-first: the last is the likelier family name
         ("Mai Thị Phna", "phna", "mai"),  # Mai, a family name too, leads a given-first name
         ("Mai Anh", "mai", "anh"),  # no typo anywhere: as before
-        ("Tony Chan", "chan", "tony"),
+        ("Tony Chan", "chan", "anthony"),  # a Western name: nicknames read as before
         ("Dave Lee", "lee", "david"),
     ],
 )
@@ -340,6 +340,9 @@ def test_a_mistyped_family_name_keeps_its_place(value: str, family: str, given: 
         ("Văn An", "Nguyeenx", "nguyen", "an"),  # Telex
         ("Phsn", "Minh Kiên", "phsn", "kien"),  # the boxes swapped, the family name mistyped
         ("Patrick Ryan", "Chua", "chua", "patrick"),  # a Western name: as before
+        ("Adam", "Yu", "yu", "adam"),  # "Adam" is one key off "Dam", but no boxes were swapped
+        ("Lee", "Zogopoulos", "zogopoulos", "lee"),
+        ("sachi n", "smith", "smith", "sachi"),  # in a box, one case: a space is no slip
     ],
 )
 def test_a_mistyped_family_name_in_its_box(first: str, last: str, family: str, given: str) -> None:
