@@ -6,7 +6,6 @@ import json
 import math
 from typing import Any
 
-
 from mdm.linking.model import level_labels
 from mdm.service import Service
 from mdm.store import stewardship as steward_sql
