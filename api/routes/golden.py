@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 from api.deps import Principal, Reader, ServiceDep
 from api.schemas import GoldenRecordPublic, Page, SearchHit, XrefPublic
 from mdm.errors import InvalidInputError, NotFoundError
-from mdm.standardise.addresses import standardise_city
+from mdm.standardise.cities import standardise_city
 from mdm.standardise.emails import standardise_email
 from mdm.standardise.names import standardise_name
 from mdm.standardise.phones import standardise_phone

@@ -2,12 +2,11 @@
 
 from mdm.standardise.addresses import (
     StdAddress,
-    StdCity,
     standardise_address,
-    standardise_city,
     standardise_country,
     standardise_postcode,
 )
+from mdm.standardise.cities import StdCity, standardise_city
 from mdm.standardise.companies import StdCompany, standardise_company
 from mdm.standardise.dates import StdDate, standardise_birth_date, standardise_timestamp
 from mdm.standardise.emails import StdEmail, standardise_email

@@ -1,4 +1,4 @@
-"""Street addresses, cities, postcodes and countries.
+"""Street addresses, postcodes and countries (cities: mdm/standardise/cities.py).
 
 Vietnamese addresses abbreviate administrative words freely ("Q.1", "quận 01", "P. Bến Nghé",
 "TP.HCM"): one canonical word each makes the same address compare equal across sources.
@@ -20,13 +20,6 @@ class StdAddress:
     normalised: str | None
     house_number: str | None
     street: str | None
-    flags: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class StdCity:
-    original: str | None
-    canonical: str | None
     flags: tuple[str, ...]
 
 
@@ -114,70 +107,6 @@ def standardise_address(value: str | None) -> StdAddress:
     house_number = tokens[0] if _HOUSE_NUMBER.match(tokens[0]) else None
     street = " ".join(tokens[1:] if house_number else tokens) or None
     return StdAddress(value, " ".join(tokens), house_number, street, ())
-
-
-# Canonical city and its other spellings (folded, after the "tp"/"tinh"/"city" words are stripped).
-_CITY_TABLE = (
-    ("ho chi minh", "hcm|hcmc|tphcm|hochiminh|sai gon|saigon"),
-    ("ha noi", "hanoi|hn|tphn"),
-    ("da nang", "danang"),
-    ("hai phong", "haiphong"),
-    ("can tho", "cantho"),
-    ("hue", "thua thien hue"),
-    ("nha trang", "nhatrang"),
-    ("vung tau", "vungtau|ba ria vung tau|br vt|brvt"),  # the province, often written for its city
-    ("bien hoa", ""),
-    ("buon ma thuot", "buon me thuot|ban me thuot"),
-    ("da lat", "dalat"),
-    ("quy nhon", "qui nhon"),
-    ("ha long", "halong"),
-    ("vinh", ""),
-    ("thu duc", ""),
-    ("new york", "nyc"),
-    ("singapore", "singapura"),
-    ("london", ""),
-    ("paris", ""),
-    ("sydney", ""),
-    ("tokyo", ""),
-    ("bangkok", ""),
-    ("seoul", ""),
-)
-CITY_ALIASES = MappingProxyType(
-    {alias: city for city, aliases in _CITY_TABLE for alias in (city, *aliases.split("|")) if alias}
-)
-_CITY_PREFIX = re.compile(r"^(?:tp|thanh pho|tinh|city of) ")
-_CITY_SUFFIX = re.compile(r" (?:city|viet nam|vietnam|vn)$")
-
-
-# Region codes written after a city and a comma ("New York, NY", "London, UK"): US states,
-# Canadian provinces, Australian states, and the UK's own countries.
-_REGION_CODES = frozenset(
-    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC"
-    " ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY"
-    " AB BC MB NB NL NS NT NU ON PE QC SK YT"
-    " NSW VIC QLD SA WA TAS ACT NT"
-    " UK GB ENG SCT WLS NIR".split()
-)
-
-
-def _without_region(value: str) -> str:
-    head, comma, tail = value.rpartition(",")
-    return head if comma and head.strip() and tail.strip().upper().rstrip(".") in _REGION_CODES else value
-
-
-def standardise_city(value: str | None) -> StdCity:
-    """One canonical folded value per city, whatever alias, prefix or trailing region code
-    ("San Francisco, CA") the source used."""
-    folded = fold(_without_region(value) if value else value)
-    if folded is None:
-        flags = ("city_invalid",) if nfc_clean(value) else ()
-        return StdCity(value, None, flags)
-    while True:
-        stripped = _CITY_SUFFIX.sub("", _CITY_PREFIX.sub("", folded))
-        if stripped == folded:
-            break
-        folded = stripped
-    return StdCity(value, CITY_ALIASES.get(folded, folded), ())
 
 
 _POSTCODE_PLACEHOLDERS = frozenset("NA N/A NONE NULL UNKNOWN".split())

@@ -190,8 +190,10 @@ def _parse_text(candidate: str, region: str | None, digits: str) -> tuple[str, b
         return None
 
 
-def standardise_phone(value: str | None, region: str | None = "VN") -> StdPhone:
-    """E.164 form, validity and line type; region applies to numbers written without a country code."""
+def standardise_phone(value: str | None, region: str | None = "VN", home: str | None = None) -> StdPhone:
+    """E.164 form, validity and line type; region applies to numbers written without a country
+    code. ``home`` is the record's own country, where known: a number invalid in ``region`` but
+    valid there is read there ("07481 719029" from a customer in London)."""
     text = nfc_clean(value)
     if text is None:
         return StdPhone(value, None, False, None, ())
@@ -210,6 +212,11 @@ def standardise_phone(value: str | None, region: str | None = "VN") -> StdPhone:
     # With a "+", neither the region nor the written digits matter: "0912 345 678" and
     # "+84 912.345.678" share one parse.
     parsed = _parse(candidate, None, "") if candidate.startswith("+") else _parse(candidate, region, digits)
+    home = home.upper() if home else None
+    if home and home != region and not international and (parsed is None or not parsed[1]):
+        at_home = _parse(digits, home, digits)
+        if at_home is not None and at_home[1]:
+            parsed, renumbered = at_home, False
     if parsed is None:
         return StdPhone(value, None, False, None, (*flags, "phone_unparseable"))
     e164, is_valid, line_type = parsed

@@ -14,10 +14,10 @@ from typing import Any
 from mdm.sources.config import SourceSpec
 from mdm.standardise.addresses import (
     standardise_address,
-    standardise_city,
     standardise_country,
     standardise_postcode,
 )
+from mdm.standardise.cities import CITY_COUNTRY, standardise_city
 from mdm.standardise.companies import standardise_company
 from mdm.standardise.dates import standardise_birth_date, standardise_timestamp
 from mdm.standardise.emails import standardise_email
@@ -110,12 +110,14 @@ def standardise_record(
     get = mapped_text(spec, values).get
     flags: list[str] = []
     name = _name(get("full_name"), get("first_name"), get("last_name"))
-    phone = _phone(get("phone"), spec.phone_region)
+    city = _city(get("city"))
+    country = _country(get("country"))
+    home = country if country and len(country) == 2 else CITY_COUNTRY.get(city.canonical or "")
+    phone = _phone(get("phone"), spec.phone_region, home)
     email = _email(get("email"))
     raw_dob = get("date_of_birth")
     dob = _birth_date(raw_dob, today, spec.date_order == "day_first") if raw_dob else None
     address = _address(get("address"))
-    city = _city(get("city"))
     company = _company(get("company"))
     if company.display is None and "name_is_company" in name.flags:
         company = _company(name.original)
@@ -158,7 +160,7 @@ def standardise_record(
         "city": city.original and " ".join(city.original.split()),
         "city_norm": city.canonical,
         "postcode": _postcode(get("postcode")),
-        "country": _country(get("country")),
+        "country": country,
         "company": company.display,
         "company_key": company.match_key,
         "tax_id": tax_id.value,

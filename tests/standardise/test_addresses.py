@@ -14,7 +14,8 @@ from mdm.standardise import (
     standardise_country,
     standardise_postcode,
 )
-from mdm.standardise.addresses import CITY_ALIASES, COUNTRY_ALIASES
+from mdm.standardise.addresses import COUNTRY_ALIASES
+from mdm.standardise.cities import CITY_ALIASES
 
 JUNK = ["\x00\x01", "\u200b\ufeff", "😀" * 3, "12 " * 30_000, "x" * 100_000, "\ud800", "‮abc"]
 
@@ -114,18 +115,31 @@ def test_address_never_raises_and_is_a_fixed_point(value: str | None) -> None:
         ("Huế", "hue"),
         ("Buon Me Thuot", "buon ma thuot"),
         ("Dalat", "da lat"),
-        ("Thủ Đức", "thu duc"),
-        ("TP. Thủ Đức", "thu duc"),
+        ("Thủ Đức", "ho chi minh"),  # a city within Ho Chi Minh City
+        ("TP. Thủ Đức", "ho chi minh"),
         ("NYC", "new york"),
         ("City of London", "london"),
-        ("Tỉnh Khánh Hòa", "khanh hoa"),
+        ("Tỉnh Khánh Hòa", "nha trang"),  # a province is one place with its capital
+        ("Nha Trang, Khánh Hòa", "nha trang"),
+        ("Thủ Dầu Một", "binh duong"),
+        ("Biên Hòa - Đồng Nai", "bien hoa"),
+        ("Quận 1 / TP.HCM", "ho chi minh"),
+        # Local and English names, a region code without a comma (not in a name in capitals).
+        ("Cologne", "koln"),
+        ("MUENCHEN", "munchen"),
+        ("Frankfurt am Main", "frankfurt"),
+        ("Greater London", "london"),
+        ("Sydney NSW", "sydney"),
+        ("SYDNEY NSW", "sydney"),
+        ("Austin TX", "austin"),
+        ("SA PA", "sa pa"),
         ("Springfield", "springfield"),
         # A region code after a comma: a US state, a province, the UK.
         ("New York, NY", "new york"),
         ("SAN FRANCISCO, CA", "san francisco"),
         ("London, UK", "london"),
         ("Toronto, ON.", "toronto"),
-        ("Quận 1, HCM", "quan 1 hcm"),  # not a region code: kept
+        ("Quận 1, HCM", "ho chi minh"),  # a district, then the city
         (", NY", "ny"),  # nothing before the comma: kept
         ("Bà Rịa - Vũng Tàu", "vung tau"),
         ("BR-VT", "vung tau"),

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mdm.sources.config import SourceSpec
 from mdm.standardise import StdPhone, nfc_clean, standardise_phone
+from mdm.standardise.record import standardise_record
 
 JUNK = ["\x00\x01", "\u200b\ufeff", "😀" * 3, "9" * 100_000, "+" * 1_000, "0" * 50, "\ud800", "‮123"]
 
@@ -182,3 +186,29 @@ def test_a_vietnamese_numbers_type_is_decided_by_its_first_digits() -> None:
             nsn = prefix + "".join(rng.choice("0123456789") for _ in range(rest))
             number = phonenumbers.PhoneNumber(country_code=84, national_number=int(nsn))
             assert phones.vn_number_type(prefix, 9) == phonenumbers.number_type(number), nsn
+
+
+def test_a_number_invalid_in_the_sources_region_is_read_in_the_records_country() -> None:
+    assert standardise_phone("07481 719029", "VN", "GB").e164 == "+447481719029"
+    assert standardise_phone("017025316618", "VN", "DE").e164 == "+4917025316618"
+    # Valid in the source's region, or written with a country code: the record's country is not asked.
+    assert standardise_phone("0912 345 678", "VN", "GB").e164 == "+84912345678"
+    assert standardise_phone("+84 912 345 678", "VN", "DE").e164 == "+84912345678"
+    # Invalid in both: as the source's region reads it, flagged.
+    unknown = standardise_phone("07481 719029", "VN", "US")
+    assert (unknown.e164, unknown.flags) == ("+847481719029", ("phone_invalid",))
+
+
+@pytest.mark.parametrize(
+    ("city", "country", "e164"),
+    [
+        ("London", None, "+447481719029"),  # the city's country
+        ("Hà Nội", "GB", "+447481719029"),  # the record's country field first
+        ("Springfield", None, "+847481719029"),  # an unknown city: the source's region, flagged invalid
+    ],
+)
+def test_a_record_reads_its_phone_in_its_own_country(city: str, country: str | None, e164: str) -> None:
+    spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", phone_region="VN",
+                      fields={"phone": "phone", "city": "city", "country": "country"})
+    values = {"phone": "07481 719029", "city": city, "country": country}
+    assert standardise_record(spec, "1", values, today=dt.date(2026, 1, 1))["phone"] == e164

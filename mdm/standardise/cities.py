@@ -1,0 +1,158 @@
+"""Cities: one canonical folded value per place, whatever name, alias or qualifier a source used.
+
+Sources name one place many ways: the city or its province ("Nha Trang", "Khánh Hòa", "Nha
+Trang, Khánh Hòa"), an abbreviation ("TP.HCM", "HCMC"), a former or foreign name ("Sài Gòn",
+"Cologne" for Köln), a region code after the city ("Sydney NSW", "Austin, TX"). Matching only
+sees the canonical value; the golden record keeps the value as written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from mdm.standardise.text import fold, nfc_clean
+
+
+@dataclass(frozen=True, slots=True)
+class StdCity:
+    original: str | None
+    canonical: str | None
+    flags: tuple[str, ...]
+
+
+# Canonical place and its other names (folded, after the "tp"/"tinh"/"city" words are stripped).
+# A Vietnamese province is one place with its capital: people write either.
+_VIETNAM = (
+    ("ho chi minh", "hcm|hcmc|tphcm|hochiminh|sai gon|saigon|thu duc"),  # Thủ Đức is a city within it
+    ("ha noi", "hanoi|hn|tphn"),
+    ("da nang", "danang"),
+    ("hai phong", "haiphong"),
+    ("can tho", "cantho"),
+    ("hue", "thua thien hue"),
+    ("nha trang", "nhatrang|khanh hoa"),
+    ("vung tau", "vungtau|ba ria vung tau|br vt|brvt|ba ria"),
+    ("bien hoa", "dong nai"),
+    ("binh duong", "thu dau mot"),
+    ("buon ma thuot", "buon me thuot|ban me thuot|dak lak|daklak|dac lac"),
+    ("da lat", "dalat|lam dong"),
+    ("quy nhon", "qui nhon|binh dinh"),
+    ("ha long", "halong|quang ninh"),
+    ("vinh", "nghe an"),
+    ("rach gia", "kien giang"),
+    ("long xuyen", "an giang"),
+    ("tam ky", "quang nam"),
+    ("my tho", "tien giang"),
+    ("tan an", "long an"),
+    ("cao lanh", "dong thap"),
+    ("phan thiet", "binh thuan"),
+    ("phan rang", "phan rang thap cham|ninh thuan"),
+    ("tuy hoa", "phu yen"),
+    ("pleiku", "play ku|gia lai"),
+    ("dong hoi", "quang binh"),
+    ("dong ha", "quang tri"),
+    ("viet tri", "phu tho"),
+    ("vinh yen", "vinh phuc"),
+    ("phu ly", "ha nam"),
+    ("dong xoai", "binh phuoc"),
+    ("vi thanh", "hau giang"),
+    ("gia nghia", "dak nong"),
+    ("dien bien phu", "dien bien"),
+)
+# Cities abroad, with their country: those known by a local and an English name or a short
+# form, and the largest others of the countries customers most often come from.
+_ABROAD = (
+    ("US", "new york", "nyc"), ("US", "san francisco", "sf"), ("US", "washington", "washington dc|washington d c"),
+    ("US", "los angeles", ""), ("US", "chicago", ""), ("US", "houston", ""), ("US", "seattle", ""),
+    ("US", "boston", ""), ("US", "san jose", ""),
+    ("GB", "london", "greater london"), ("GB", "manchester", ""), ("GB", "birmingham", ""),
+    ("GB", "edinburgh", ""), ("GB", "glasgow", ""), ("GB", "leeds", ""), ("GB", "bristol", ""),
+    ("GB", "liverpool", ""),
+    ("SG", "singapore", "singapura"),
+    ("DE", "munchen", "munich|muenchen"), ("DE", "koln", "cologne|koeln"), ("DE", "nurnberg", "nuremberg|nuernberg"),
+    ("DE", "dusseldorf", "duesseldorf"), ("DE", "frankfurt", "frankfurt am main|frankfurt main|frankfurt a m"),
+    ("DE", "berlin", ""), ("DE", "hamburg", ""), ("DE", "stuttgart", ""),
+    ("FR", "paris", ""), ("FR", "lyon", ""), ("FR", "marseille", ""), ("FR", "toulouse", ""), ("FR", "nice", ""),
+    ("FR", "bordeaux", ""), ("FR", "lille", ""), ("FR", "nantes", ""), ("FR", "strasbourg", ""),
+    ("AU", "sydney", ""), ("AU", "melbourne", ""), ("AU", "brisbane", ""), ("AU", "perth", ""),
+    ("AU", "adelaide", ""), ("AU", "canberra", ""),
+    ("AT", "wien", "vienna"), ("CZ", "praha", "prague"), ("PL", "warszawa", "warsaw"),
+    ("IT", "roma", "rome"), ("IT", "milano", "milan"), ("IT", "napoli", "naples"), ("IT", "firenze", "florence"),
+    ("IT", "venezia", "venice"), ("IT", "torino", "turin"), ("PT", "lisboa", "lisbon"),
+    ("DK", "kobenhavn", "copenhagen"), ("BE", "bruxelles", "brussels|brussel"), ("BE", "antwerpen", "antwerp"),
+    ("NL", "den haag", "the hague|s gravenhage"), ("NL", "amsterdam", ""), ("CH", "geneve", "geneva|genf"),
+    ("CH", "zurich", "zuerich"), ("SE", "goteborg", "gothenburg"), ("RU", "moskva", "moscow"),
+    ("GR", "athina", "athens"), ("CN", "beijing", "peking"), ("CN", "guangzhou", "canton"), ("CN", "shanghai", ""),
+    ("MY", "kuala lumpur", "kl"), ("MM", "yangon", "rangoon"), ("IN", "mumbai", "bombay"),
+    ("IN", "chennai", "madras"), ("IN", "kolkata", "calcutta"), ("IN", "bengaluru", "bangalore"),
+    ("JP", "tokyo", ""), ("JP", "osaka", ""), ("TH", "bangkok", ""), ("KR", "seoul", ""), ("KR", "busan", ""),
+    ("KH", "phnom penh", ""), ("LA", "vientiane", ""), ("CA", "toronto", ""), ("CA", "vancouver", ""),
+)
+_PLACES = (*(("VN", city, aliases) for city, aliases in _VIETNAM), *_ABROAD)
+CITY_ALIASES = MappingProxyType(
+    {alias: city for _, city, aliases in _PLACES for alias in (city, *aliases.split("|")) if alias}
+)
+# The country of each known city (ISO 3166 alpha-2): a phone number written without a country
+# code in a record from London is a British number, whatever its source's default region.
+CITY_COUNTRY = MappingProxyType({city: country for country, city, _ in _PLACES})
+_CITY_PREFIX = re.compile(r"^(?:tp|thanh pho|tinh|city of) ")
+_CITY_SUFFIX = re.compile(r" (?:city|viet nam|vietnam|vn)$")
+
+# Region codes written after a city ("New York, NY", "London, UK", "Sydney NSW"): US states,
+# Canadian provinces, Australian states, and the UK's own countries.
+_REGION_CODES = frozenset(
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC"
+    " ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY"
+    " AB BC MB NB NL NS NT NU ON PE QC SK YT"
+    " NSW VIC QLD SA WA TAS ACT NT"
+    " UK GB ENG SCT WLS NIR".split()
+)
+# Where a place is written with its province or district: "Nha Trang, Khánh Hòa", "Quận 1 - TP.HCM".
+_SEGMENTS = re.compile(r"\s*[,/;]\s*|\s+[-\u2013]\s+")
+
+
+def _bare(folded: str) -> str:
+    """``folded`` without the words around a place's name ("tp", "thanh pho", "city", "vn")."""
+    while True:
+        stripped = _CITY_SUFFIX.sub("", _CITY_PREFIX.sub("", folded))
+        if stripped == folded:
+            return folded
+        folded = stripped
+
+
+def _known(text: str) -> str | None:
+    """The canonical place ``text`` names, with or without a region code after it, or None."""
+    folded = fold(text)
+    if not folded:
+        return None
+    bare = _bare(folded)
+    head, _, last = bare.rpartition(" ")
+    return CITY_ALIASES.get(bare) or (CITY_ALIASES.get(head) if last.upper() in _REGION_CODES else None)
+
+
+def _without_region(value: str) -> str:
+    """The value without a region code after a comma ("Austin, TX"), or in capitals after a
+    mixed-case name ("Sydney NSW"; "SA PA" is left whole)."""
+    head, comma, tail = value.rpartition(",")
+    if comma and head.strip() and tail.strip().upper().rstrip(".") in _REGION_CODES:
+        return head
+    words = value.split()
+    if len(words) > 1 and words[-1].isupper() and words[-1].rstrip(".") in _REGION_CODES:
+        head = " ".join(words[:-1])
+        if any(ch.islower() for ch in head):
+            return head
+    return value
+
+
+def standardise_city(value: str | None) -> StdCity:
+    """One canonical folded value per city, whatever alias, province, prefix or trailing
+    region code the source used; an unknown city is its folded self."""
+    text = _without_region(value) if value else value
+    folded = fold(text)
+    if folded is None:
+        flags = ("city_invalid",) if nfc_clean(value) else ()
+        return StdCity(value, None, flags)
+    # The whole value, else the first of its parts that names a known place.
+    canonical = _known(text) or next(filter(None, map(_known, _SEGMENTS.split(text))), None)
+    return StdCity(value, canonical or _bare(folded), ())
