@@ -152,7 +152,7 @@ def _vietnamese_family(family_part: list[str], given_part: list[str] = ()) -> bo
     mistyped one counts when the given box is Vietnamese too ("Nguyenn | Minh Vũ")."""
     head = family_part[0]
     known = head in VN_FAMILY_NAMES or (
-        _family_likeness(head) > 0 and bool(given_part) and all(_syllable_or_initial(p) for p in given_part)
+        _family_likeness(head)[0] > 0 and bool(given_part) and all(_syllable_or_initial(p) for p in given_part)
     )
     return known and all(_syllable_or_initial(p) for p in family_part[1:])
 
@@ -204,22 +204,36 @@ _TELEX_TONE = re.compile(r"(?<=[a-z])[sfrxj]$")
 _TELEX_VOWELS = (("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"), ("ow", "o"), ("uw", "u"), ("dd", "d"))
 
 
+_DOUBLED = re.compile(r"(.)\1")
+
+
 def _telex_family(word: str) -> str | None:
-    """The family name ``word`` is when typed in Telex ("nguyeenx", "traanf", "lee"), or None."""
+    """The family name ``word`` is when typed in Telex ("nguyeenx", "traanf", "lee") or with a
+    key held down ("buui", "nngo"), or None."""
     plain = _TELEX_TONE.sub("", word)
     for typed, letter in _TELEX_VOWELS:
         plain = plain.replace(typed, letter)
+    if plain not in _STRONG_VN_FAMILY:
+        plain = _DOUBLED.sub(r"\1", word)
     return plain if plain != word and plain in _STRONG_VN_FAMILY else None
 
 
-def _family_likeness(word: str) -> int:
-    """How surely ``word`` is a mistyped Vietnamese family name: 0 when it is none."""
-    return 99 if _telex_family(word) else _MISTYPED_FAMILY.get(word, 0)
+def _family_likeness(word: str) -> tuple[int, int]:
+    """How surely ``word`` is a mistyped Vietnamese family name, (0, 0) when it is none: typed
+    in Telex or with a key held down, then one key off into no syllable ("Dnag"), then one key
+    off into another syllable ("Buu"); between two alike, the longer name they are one key from
+    ("nguye" says more than "thu", one key from "chu")."""
+    if _telex_family(word):
+        return 3, 0
+    length = _MISTYPED_FAMILY.get(word, 0)
+    if not length:
+        return 0, 0
+    return (1 if _VN_SYLLABLE.match(word) else 2), length
 
 
 def _mistyped_syllable(word: str) -> bool:
-    """A family name typed wrong into no Vietnamese syllable at all ("Phna", "Nguyenn")."""
-    return _family_likeness(word) > 0 and not _VN_SYLLABLE.match(word)
+    """A family name typed wrong into no Vietnamese syllable at all ("Phna", "Nguyenn", "Traanf")."""
+    return _family_likeness(word)[0] >= 2
 
 
 def _family_first_by_typo(parts: list[str]) -> bool:
@@ -229,8 +243,10 @@ def _family_first_by_typo(parts: list[str]) -> bool:
     family-first as Vietnamese names mostly are, two given-first ("Tony Chan")."""
     first, last = parts[0], parts[-1]
     likeness = _family_likeness(first)
-    if not likeness or last in VN_FAMILY_NAMES:
+    if not likeness[0] or last in VN_FAMILY_NAMES:
         return False
+    if len(parts) == 2 and (first in _FORMAL or first in _NICKNAME_GROUPS):
+        return False  # "Tony Chan": an English given name, not "Tong" mistyped
     if not all(_syllable_or_initial(p) for p in parts[1:]):
         return False
     other = _family_likeness(last)
@@ -246,7 +262,8 @@ def _order_sequence(parts: list[str]) -> tuple[str, list[str], str]:
     )
     if family_first or _family_first_by_typo(parts):
         return _given_last(_telex_family(first) or first, parts[1:])
-    return last, parts[1:-1], first
+    vietnamese = all(map(_syllable_or_initial, parts[:-1]))  # "Dave Lee" keeps its Lee
+    return (vietnamese and _telex_family(last)) or last, parts[1:-1], first
 
 
 # English nicknames that stand for one formal name ("Bill" is William), so "Bill Martin" and
