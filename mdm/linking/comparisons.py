@@ -94,9 +94,9 @@ def _person_name(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLev
             '("family_l" = "family_r" AND "given_l" = "given_r") OR "name_nospace_l" = "name_nospace_r"',
             "same family and given name (middle differs or spacing)",
         ),
-        _level(
-            '("family_l" = "family_r" AND levenshtein("given_l", "given_r") <= 1)'
-            ' OR ("given_l" = "given_r" AND levenshtein("family_l", "family_r") <= 1)',
+        _level(  # a typo: a key missed, added, mistaken, or two swapped ("Thắgn")
+            f'("family_l" = "family_r" AND {fn.damerau_levenshtein}("given_l", "given_r") <= 1)'
+            f' OR ("given_l" = "given_r" AND {fn.damerau_levenshtein}("family_l", "family_r") <= 1)',
             "same family and given name but one typo",
         ),
         _level(
