@@ -107,6 +107,9 @@ def _is_honorific(tokens: list[_Token]) -> bool:
     # "Ông Lý Hữu Trí": a family name after the title and two names after it; "Văn" is a middle.
     if named > 3 and following in VN_FAMILY_NAMES and following != "van":
         return True
+    # "Ông Hưng Văn Đặng": a given-first name after the title, ending in its family name.
+    if named > 3 and rest[-1] in _STRONG_VN_FAMILY and following not in VN_FAMILY_NAMES:
+        return True
     return word not in _FAMILY_HONORIFICS or following in _STRONG_VN_FAMILY
 
 
@@ -359,6 +362,12 @@ def _slipped(left: str, right: str, by_syllables: bool = True) -> tuple[str, str
         return left + right[0], right[1:]
     if len(left) > 1 and left[-1].isupper() and left[-2].islower() and right[0].islower():
         return left[:-1], left[-1] + right
+    if (len(left) > 1 and left[0].isupper() and left[-1].islower() and right[0].isupper()
+            and left[-1] != left[-2]  # "Phạmm Anh": a key held down, not a slip
+            and fold(left[:-1]) in _STRONG_VN_FAMILY and fold(left) not in VN_FAMILY_NAMES
+            and _syllable(left[-1] + right)):
+        # Recased after the slip, each word capitalised: "Nguyễnh Iếu" is "Nguyễn Hiếu".
+        return left[:-1], left[-1].upper() + right[0].lower() + right[1:]
     one_case = (left + right).isupper() or (left + right).islower()
     if not by_syllables or not one_case or (_syllable(left) and _syllable(right)):
         return None

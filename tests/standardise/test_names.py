@@ -58,6 +58,8 @@ def test_western_forms(value: str, given: str) -> None:
         ("Trần Anh", "tran anh", "tran", "anh"),
         ("Anh Trần", "tran anh", "tran", "anh"),  # a lone family name follows: given-first, not a title
         ("Chu Văn An", "chu van an", "chu", "an"),  # Chu is a family name, not "chú"
+        ("Ông Hưng Văn Đặng", "dang van hung", "dang", "hung"),  # a title before a given-first name
+        ("Ông Văn Tùng", "ong van tung", "ong", "tung"),  # Ông the family name
         ("Văn An", "van an", "van", "an"),
         ("Mai Trần", "tran mai", "tran", "mai"),  # Mai is far more often a given name
         ("Trần Mai", "tran mai", "tran", "mai"),
@@ -300,6 +302,9 @@ def test_vietnamese_given_names_are_not_read_as_nicknames() -> None:
         ("L EVAN SON", "le van son"),  # one case: two Vietnamese syllables show it
         ("Ian Ho", "ho ian"),  # already two syllables: left alone
         ("Jean Paul", "paul jean"),
+        ("Nguyễnh Iếu", "nguyen hieu"),  # recased after the slip
+        ("Phạmm Anh", "pham anh"),  # a key held down, not a slip
+        ("Hannaha Nderson", "nderson hannaha"),  # no syllables to show it: left alone
     ],
 )
 def test_a_space_typed_one_letter_off_is_put_back(value: str, folded: str) -> None:
