@@ -161,7 +161,8 @@ def _level_reached(comparison: str, left: dict[str, str], right: dict[str, str],
     columns, types = {}, {}
     for side, values in (("l", left), ("r", right)):
         std = standardise_record(spec, side, values, today=dt.date(2026, 1, 1))
-        for c in ("family", "given", "name_key", "name_nospace", "email_key", "email_local_digits", "date_of_birth"):
+        for c in ("family", "given", "middles", "name_key", "name_nospace", "email_key", "email_local_digits",
+                  "date_of_birth"):
             columns[f"{c}_{side}"] = std[c] if c == "email_local_digits" or std[c] is None else str(std[c])
             types[f"{c}_{side}"] = "BOOLEAN" if c == "email_local_digits" else "DATE" if c == "date_of_birth" and dates else "VARCHAR"
     select = ", ".join(f"?::{types[c]} AS {c}" for c in columns)
@@ -189,6 +190,11 @@ def _name_level(left: str, right: str) -> str:
         ("A. Tuấn", "Trần Văn Tuấn", "all words of one name"),  # "A." is Anh, a title
         ("C. Tô K. Quỳnh", "Tô Kim Quỳnh", "same family and given name"),  # "C." is Chị
         ("P. Khanh", "Trần Văn Tuấn", "all other"),
+        # Middle names: one left out or an initial may be one person; two written and different
+        # are what namesakes look like.
+        ("Nguyễn An", "Nguyễn Văn An", "a middle name left out"),
+        ("Nguyễn Thị Thu Hà", "Nguyễn Thu Hà", "a middle name left out"),
+        ("Nguyễn Quốc Hải", "Nguyễn Đức Hải", "other middle names"),
     ],
 )
 def test_name_levels_of_abbreviated_names(left, right, label):
@@ -230,6 +236,23 @@ def test_email_against_the_other_records_birth_date(left, right, label, dates):
     ],
 )
 def test_email_local_part_at_another_domain(left, right, label):
+    (name_l, email_l), (name_r, email_r) = left, right
+    reached = _level_reached("email", {"full_name": name_l, "email": email_l}, {"full_name": name_r, "email": email_r})
+    assert label in reached.lower()
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "label"),
+    [
+        # A name-only address is made from the family and given names: no further evidence when
+        # they agree, whatever the middle names ...
+        (("Nguyễn Quốc Hải", "hai.nguyen@gmail.com"), ("Nguyễn Đức Hải", "hainguyen@gmail.com"), "no further evidence"),
+        (("Nguyễn Văn Hải", "hai.nguyen@gmail.com"), ("Nguyen Hai", "hai.nguyen@gmail.com"), "no further evidence"),
+        # ... and evidence when they do not.
+        (("Nguyễn Quốc Hải", "hai.nguyen@gmail.com"), ("Trần Thu Hà", "hai.nguyen@gmail.com"), "name-only local part"),
+    ],
+)
+def test_a_name_only_email_between_records_of_one_name(left, right, label):
     (name_l, email_l), (name_r, email_r) = left, right
     reached = _level_reached("email", {"full_name": name_l, "email": email_l}, {"full_name": name_r, "email": email_r})
     assert label in reached.lower()

@@ -91,9 +91,13 @@ def _person_name(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLev
         _null("name_nospace"),
         _level('"name_key_l" = "name_key_r"', "same name, any word order", tf=tf),
         _level(
-            '("family_l" = "family_r" AND "given_l" = "given_r") OR "name_nospace_l" = "name_nospace_r"',
-            "same family and given name (middle differs or spacing)",
+            f'("family_l" = "family_r" AND "given_l" = "given_r" AND {_MIDDLES_MAY_AGREE})'
+            ' OR "name_nospace_l" = "name_nospace_r"',
+            "same family and given name (a middle name left out or cut to an initial, or spacing)",
         ),
+        # Two middle names both written and different (Nguyễn Quốc Hải, Nguyễn Đức Hải) are what
+        # namesakes look like more often than one person: a level of its own.
+        _level(_SAME_NAME, "same family and given name, other middle names"),
         _level(  # a typo: a key missed, added, mistaken, or two swapped ("Thắgn")
             f'("family_l" = "family_r" AND {fn.damerau_levenshtein}("given_l", "given_r") <= 1)'
             f' OR ("given_l" = "given_r" AND {fn.damerau_levenshtein}("family_l", "family_r") <= 1)',
@@ -125,6 +129,13 @@ def _person_name(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLev
         _level('"family_l" = "family_r"', "same family name only"),
         _else(),
     ]
+
+
+# Middle names that may be one person's: one left out, or the same first letter ("V." for Văn,
+# "Thị Thu" and "Thu").
+_MIDDLES_MAY_AGREE = (
+    '("middles_l" IS NULL OR "middles_r" IS NULL OR substr("middles_l", 1, 1) = substr("middles_r", 1, 1))'
+)
 
 
 def _words_within(words: str) -> str:
@@ -187,7 +198,7 @@ def _email(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCrea
         # A name-only address (anh.nguyen@gmail.com) is made from the name: when the names agree
         # it tells nothing more, and namesakes share it. Counted again, it would double the
         # name's evidence.
-        _no_evidence(f'{l} = {r} AND "name_key_l" = "name_key_r"',
+        _no_evidence(f'{l} = {r} AND ("name_key_l" = "name_key_r" OR {_SAME_NAME})',
                      "same name-only email, names agree (no further evidence)"),
         _level(f"{l} = {r}", "same email (name-only local part)", tf=tf),
         # Two similar addresses between people of the same name are what namesakes' addresses
