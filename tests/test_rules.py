@@ -156,13 +156,14 @@ def _level_reached(comparison: str, left: dict[str, str], right: dict[str, str],
 
     settings = compile_settings(load_rules().matching).get_settings("duckdb").as_dict()
     (levels,) = [c["comparison_levels"] for c in settings["comparisons"] if c["output_column_name"] == comparison]
-    spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", fields={f: f for f in ("full_name", "email", "date_of_birth")})
+    spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id",
+                      fields={f: f for f in ("full_name", "email", "date_of_birth", "address")})
     con = duckdb.connect()
     columns, types = {}, {}
     for side, values in (("l", left), ("r", right)):
         std = standardise_record(spec, side, values, today=dt.date(2026, 1, 1))
         for c in ("family", "given", "middles", "name_key", "name_nospace", "email_key", "email_local_digits",
-                  "date_of_birth"):
+                  "date_of_birth", "address_norm", "house_number", "street"):
             columns[f"{c}_{side}"] = std[c] if c == "email_local_digits" or std[c] is None else str(std[c])
             types[f"{c}_{side}"] = "BOOLEAN" if c == "email_local_digits" else "DATE" if c == "date_of_birth" and dates else "VARCHAR"
     select = ", ".join(f"?::{types[c]} AS {c}" for c in columns)
@@ -256,3 +257,17 @@ def test_a_name_only_email_between_records_of_one_name(left, right, label):
     (name_l, email_l), (name_r, email_r) = left, right
     reached = _level_reached("email", {"full_name": name_l, "email": email_l}, {"full_name": name_r, "email": email_r})
     assert label in reached.lower()
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "label"),
+    [
+        ("288 Avenue Victor Hugo", "64 avenue Victor-Hugo", "other house number"),
+        ("Schillerstrasse 146", "45 Schillerstraße", "other house number"),
+        ("12 Nguyễn Trãi, P.5, Q.1", "12 Nguyen Trai Phuong 5 Quan 1", "same address"),
+        ("Số 12/3 Nguyễn Trãi, Phường 5", "12/3 Nguyễn Trãi P5 Q1", "same house number"),
+        ("Nguyễn Trãi, Phường 5, Quận 1", "12/3 Nguyễn Trãi, Phường 5, Quận 1", "most words"),  # no house number on one side
+    ],
+)
+def test_the_same_street_at_another_house_number_is_its_own_level(left, right, label):
+    assert label in _level_reached("address", {"address": left}, {"address": right}).lower()

@@ -148,6 +148,14 @@ def _words_within(words: str) -> str:
             f" / least(array_length({left}), array_length({right})))")
 
 
+def _numbers_apart(words: str) -> str:
+    """Both values hold numbers (a house number, an alley, a ward) and share none of them."""
+    assert words in WORD_LISTS
+    left, right = (f"list_filter({side}, lambda w: regexp_matches(w, '^[0-9]'))" for side in (_l(words), _r(words)))
+    return (f"(array_length({left}) > 0 AND array_length({right}) > 0"
+            f" AND array_length(list_filter({left}, lambda w: list_contains({right}, w))) = 0)")
+
+
 def _date_of_birth(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCreator]:
     l, r = _l("date_of_birth"), _r("date_of_birth")
     return [
@@ -271,6 +279,14 @@ def _address(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCr
         _level(
             f'"house_number_l" = "house_number_r" AND {_jw(fn, "street")} >= {hi}',
             f"same house number, street Jaro-Winkler >= {hi}",
+        ),
+        # The same street at another house number is another address, however alike the words
+        # ("64 avenue victor hugo", "288 avenue victor hugo"): a level of its own, above the
+        # levels that count alike words.
+        _level(
+            f"{_numbers_apart('address_words')} AND ({_words_within('address_words')} >= 0.8"
+            f" OR {_jw(fn, 'address_norm')} >= {lo})",
+            "other house number, street alike",
         ),
         _level(
             f"{_words_within('address_words')} >= 0.8 AND least(array_length(string_split({l}, ' ')), array_length(string_split({r}, ' '))) >= 3",
