@@ -152,7 +152,7 @@ def _level_reached(comparison: str, left: dict[str, str], right: dict[str, str],
 
     from mdm.sources.config import SourceSpec
     from mdm.standardise.record import standardise_record
-    from mdm.store.work import WORD_LISTS, words_sql
+    from mdm.store.work import WORD_LISTS
 
     settings = compile_settings(load_rules().matching).get_settings("duckdb").as_dict()
     (levels,) = [c["comparison_levels"] for c in settings["comparisons"] if c["output_column_name"] == comparison]
@@ -167,8 +167,8 @@ def _level_reached(comparison: str, left: dict[str, str], right: dict[str, str],
             columns[f"{c}_{side}"] = std[c] if c == "email_local_digits" or std[c] is None else str(std[c])
             types[f"{c}_{side}"] = "BOOLEAN" if c == "email_local_digits" else "DATE" if c == "date_of_birth" and dates else "VARCHAR"
     select = ", ".join(f"?::{types[c]} AS {c}" for c in columns)
-    words = "".join(f", {words_sql(f'{column}_{side}')} AS {name}_{side}"
-                    for name, column in WORD_LISTS.items() if f"{column}_l" in columns for side in ("l", "r"))
+    words = "".join(f", {derive(f'{column}_{side}')} AS {name}_{side}"
+                    for name, (column, derive) in WORD_LISTS.items() if f"{column}_l" in columns for side in ("l", "r"))
     con.execute(f"CREATE TABLE p AS SELECT *{words} FROM (SELECT {select})", list(columns.values()))
     for level in levels:
         condition = "TRUE" if level["sql_condition"] == "ELSE" else level["sql_condition"]

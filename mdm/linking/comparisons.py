@@ -148,10 +148,11 @@ def _words_within(words: str) -> str:
             f" / least(array_length({left}), array_length({right})))")
 
 
-def _numbers_apart(words: str) -> str:
-    """Both values hold numbers (a house number, an alley, a ward) and share none of them."""
-    assert words in WORD_LISTS
-    left, right = (f"list_filter({side}, lambda w: regexp_matches(w, '^[0-9]'))" for side in (_l(words), _r(words)))
+def _numbers_apart(numbers: str) -> str:
+    """Both values hold numbers (a house number, an alley, a ward) and share none of them.
+    Over a list column of the numbers (mdm/store/work.py WORD_LISTS)."""
+    assert numbers in WORD_LISTS
+    left, right = _l(numbers), _r(numbers)
     return (f"(array_length({left}) > 0 AND array_length({right}) > 0"
             f" AND array_length(list_filter({left}, lambda w: list_contains({right}, w))) = 0)")
 
@@ -284,7 +285,7 @@ def _address(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCr
         # ("64 avenue victor hugo", "288 avenue victor hugo"): a level of its own, above the
         # levels that count alike words.
         _level(
-            f"{_numbers_apart('address_words')} AND ({_words_within('address_words')} >= 0.8"
+            f"{_numbers_apart('address_numbers')} AND ({_words_within('address_words')} >= 0.8"
             f" OR {_jw(fn, 'address_norm')} >= {lo})",
             "other house number, street alike",
         ),

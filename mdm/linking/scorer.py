@@ -25,7 +25,7 @@ from splink.internals.settings_creator import SettingsCreator
 
 from matching_rules import MATCH_COLUMNS
 from mdm.errors import ModelError
-from mdm.store.work import WORD_LISTS, words_sql
+from mdm.store.work import word_lists_sql
 
 TermFrequencies = Mapping[str, Mapping[str, float]]
 
@@ -114,9 +114,7 @@ class Scorer:
                 )
             self.comparisons.append(_Comparison(comparison.output_column_name, levels))
             cases.append(comparison._case_statement)
-        words = ", ".join(
-            f"{words_sql(column + side)} AS {name}{side}" for name, column in WORD_LISTS.items() for side in ("_l", "_r")
-        )
+        words = f"{word_lists_sql('_l')}, {word_lists_sql('_r')}"
         self._sql = f"SELECT {', '.join(cases)} FROM (SELECT *, {words} FROM pairs)"
         self._db = duckdb.connect(":memory:")
         self._local = threading.local()

@@ -121,14 +121,16 @@ def _bare(folded: str) -> str:
         folded = stripped
 
 
-def _known(text: str) -> str | None:
-    """The canonical place ``text`` names, with or without a region code after it, or None."""
-    folded = fold(text)
-    if not folded:
-        return None
-    bare = _bare(folded)
+def _place(bare: str) -> str | None:
+    """The canonical place a bare folded name is, with or without a region code after it."""
     head, _, last = bare.rpartition(" ")
     return CITY_ALIASES.get(bare) or (CITY_ALIASES.get(head) if last.upper() in _REGION_CODES else None)
+
+
+def _part_place(part: str) -> str | None:
+    """The canonical place one part of a value ("Nha Trang" in "Nha Trang, Khánh Hòa") names."""
+    folded = fold(part)
+    return _place(_bare(folded)) if folded else None
 
 
 def _without_region(value: str) -> str:
@@ -154,5 +156,6 @@ def standardise_city(value: str | None) -> StdCity:
         flags = ("city_invalid",) if nfc_clean(value) else ()
         return StdCity(value, None, flags)
     # The whole value, else the first of its parts that names a known place.
-    canonical = _known(text) or next(filter(None, map(_known, _SEGMENTS.split(text))), None)
-    return StdCity(value, canonical or _bare(folded), ())
+    bare = _bare(folded)
+    canonical = _place(bare) or next(filter(None, map(_part_place, _SEGMENTS.split(text))), None)
+    return StdCity(value, canonical or bare, ())

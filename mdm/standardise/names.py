@@ -95,7 +95,7 @@ def _is_honorific(tokens: list[_Token]) -> bool:
     if word in _INITIAL_HONORIFICS and raw.endswith("."):
         if word == "m":
             return named > 2
-        if not all(len(p) == 1 or _VN_SYLLABLE.match(p) for p in rest):
+        if not _vietnamese(rest):
             return False  # "A. Smith", "C. Van Damme": an initial
         if named == 2:  # "A. Tuấn", "C. Lan": a title before a given name
             return following not in _STRONG_VN_FAMILY
@@ -155,13 +155,14 @@ def _vietnamese_family(family_part: list[str], given_part: list[str] = ()) -> bo
     mistyped one counts when the given box is Vietnamese too ("Nguyenn | Minh Vũ")."""
     head = family_part[0]
     known = head in VN_FAMILY_NAMES or (
-        _family_likeness(head)[0] > 0 and bool(given_part) and all(_syllable_or_initial(p) for p in given_part)
+        _family_likeness(head)[0] > 0 and bool(given_part) and _vietnamese(given_part)
     )
-    return known and all(_syllable_or_initial(p) for p in family_part[1:])
+    return known and _vietnamese(family_part[1:])
 
 
-def _syllable_or_initial(part: str) -> bool:
-    return len(part) == 1 or bool(_VN_SYLLABLE.match(part))
+def _vietnamese(parts: list[str]) -> bool:
+    """Every part a Vietnamese syllable or an initial."""
+    return all(len(p) == 1 or _VN_SYLLABLE.match(p) for p in parts)
 
 
 def _given_last(family: str, rest: list[str]) -> tuple[str, list[str], str]:
@@ -199,14 +200,14 @@ def _one_edit(word: str) -> set[str]:
 # are left out of the one-edit table: they are one key away from too many syllables. Each typo
 # maps to the length of the longest name it is one key from: a slip in "nguyen" says more than
 # one in "chu", which "thu" also is.
-_MISTYPED_FAMILY: dict[str, int] = {}
-for _family in sorted(_STRONG_VN_FAMILY, key=len):
-    if len(_family) > 2:
-        _MISTYPED_FAMILY.update(dict.fromkeys(_one_edit(_family) - VN_FAMILY_NAMES, len(_family)))
+_MISTYPED_FAMILY: dict[str, int] = {
+    typo: len(family)
+    for family in sorted(_STRONG_VN_FAMILY, key=len)  # the longer name wins a typo both are one key from
+    if len(family) > 2
+    for typo in _one_edit(family) - VN_FAMILY_NAMES
+}
 _TELEX_TONE = re.compile(r"(?<=[a-z])[sfrxj]$")
 _TELEX_VOWELS = (("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"), ("ow", "o"), ("uw", "u"), ("dd", "d"))
-
-
 _DOUBLED = re.compile(r"(.)\1")
 
 
@@ -250,7 +251,7 @@ def _family_first_by_typo(parts: list[str]) -> bool:
         return False
     if len(parts) == 2 and (first in _FORMAL or first in _NICKNAME_GROUPS):
         return False  # "Tony Chan": an English given name, not "Tong" mistyped
-    if not all(_syllable_or_initial(p) for p in parts[1:]):
+    if not _vietnamese(parts[1:]):
         return False
     other = _family_likeness(last)
     return likeness > other or (likeness == other and len(parts) > 2)
@@ -265,8 +266,8 @@ def _order_sequence(parts: list[str]) -> tuple[str, list[str], str]:
     )
     if family_first or _family_first_by_typo(parts):
         return _given_last(_telex_family(first) or first, parts[1:])
-    vietnamese = all(map(_syllable_or_initial, parts[:-1]))  # "Dave Lee" keeps its Lee
-    return (vietnamese and _telex_family(last)) or last, parts[1:-1], first
+    # Telex only in a Vietnamese name: "Dave Lee" keeps its Lee.
+    return (_vietnamese(parts[:-1]) and _telex_family(last)) or last, parts[1:-1], first
 
 
 # English nicknames that stand for one formal name ("Bill" is William), so "Bill Martin" and
@@ -413,7 +414,7 @@ def _boxes_swapped(family_part: list[str], given_part: list[str]) -> bool:
         return True
     # A mistyped one only before a Vietnamese last-name box, and one key off only before two
     # names or more: "Lee | Zogopoulos" and "Adam | Yu" stay.
-    if not all(map(_syllable_or_initial, family_part)):
+    if not _vietnamese(family_part):
         return False
     return _telex_family(head) is not None or (_mistyped_syllable(head) and len(family_part) > 1)
 

@@ -38,9 +38,14 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     return con
 
 
+def _setting(con: duckdb.DuckDBPyConnection, name: str) -> Any:
+    """A DuckDB setting: the whole database's, whichever cursor reads it."""
+    return con.execute("SELECT current_setting(?)", [name]).fetchall()[0][0]
+
+
 def threads(con: duckdb.DuckDBPyConnection) -> int:
-    """DuckDB's worker threads: a setting of the whole database, whichever cursor reads it."""
-    return int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+    """DuckDB's worker threads."""
+    return int(_setting(con, "threads"))
 
 
 def set_threads(con: duckdb.DuckDBPyConnection, n: int) -> None:
@@ -51,7 +56,7 @@ def set_threads(con: duckdb.DuckDBPyConnection, n: int) -> None:
 def unordered_inserts(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """Let DuckDB insert rows in any order for a while: a bulk copy then runs on all its
     threads. The setting is the database's; a query without ORDER BY never had an order."""
-    before = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
+    before = _setting(con, "preserve_insertion_order")
     con.execute("SET preserve_insertion_order = false")
     try:
         yield
