@@ -229,10 +229,12 @@ def test_email_against_the_other_records_birth_date(left, right, label, dates):
 @pytest.mark.parametrize(
     ("left", "right", "label"),
     [
-        # A name-only address is made from the family and given names: no further evidence when
-        # they agree, whatever the middle names ...
-        (("Nguyễn Quốc Hải", "hai.nguyen@gmail.com"), ("Nguyễn Đức Hải", "hainguyen@gmail.com"), "no further evidence"),
-        (("Nguyễn Văn Hải", "hai.nguyen@gmail.com"), ("Nguyen Hai", "hai.nguyen@gmail.com"), "no further evidence"),
+        # A name-only address is made from the family and given names: when they agree, whatever
+        # the middle names, a similar one is no further evidence and the same one a level of its
+        # own (weighed by how often namesakes share one) ...
+        (("Nguyễn Quốc Hải", "hai.nguyen@gmail.com"), ("Nguyễn Đức Hải", "hainguyen@gmail.com"), "same name-only email, names agree"),
+        (("Nguyễn Văn Hải", "hai.nguyen@gmail.com"), ("Nguyen Hai", "hai.nguyen@gmail.com"), "same name-only email, names agree"),
+        (("Nguyễn Quốc Hải", "hai.nguyen@yahoo.com"), ("Nguyễn Đức Hải", "hainguyen@yahoo.com"), "no further evidence"),
         # ... and evidence when they do not.
         (("Nguyễn Quốc Hải", "hai.nguyen@gmail.com"), ("Trần Thu Hà", "hai.nguyen@gmail.com"), "name-only local part"),
         # The same local part at another domain is the name again when the names agree ...

@@ -40,8 +40,8 @@ def test_equal_value_rate_counts_pairs_of_equal_values():
 
 
 def test_equal_value_pairs_among_counts_namesakes_known_to_differ():
-    """Brute force: among pairs with the same family and given name and two different known
-    birthdays, the share with the same email (digits only)."""
+    """Brute force: among pairs with the same family and given name, two different known
+    birthdays and two emails, the share with the same email (digits only)."""
     rows = [  # family, given, dob, email, digits
         ("nguyen", "an", "1990-01-01", "an90@x", True),
         ("nguyen", "an", "1990-02-02", "an90@x", True),  # a namesake with the same address
@@ -51,13 +51,14 @@ def test_equal_value_pairs_among_counts_namesakes_known_to_differ():
         ("nguyen", "an", "1970-04-04", "an@x", False),  # a name-only address does not count
         ("nguyen", "an", "1971-04-04", "an@x", False),
         ("tran", "an", "1990-01-01", "an90@x", True),  # another family name
+        ("nguyen", "an", "1960-05-05", None, None),  # no email: the comparison has no level
     ]
     con = duckdb.connect()
     con.register("t", pa.table({k: [r[i] for r in rows] for i, k in
                                 enumerate(("family", "given", "date_of_birth", "email_key", "email_local_digits"))}))
     con.execute(f"CREATE TABLE {work_sql.INPUT_TABLE} AS SELECT * FROM t")
     work = work_sql.WorkDB(con)
-    known = [r for r in rows if r[2] is not None]
+    known = [r for r in rows if r[2] is not None and r[3] is not None]
     namesakes = [(x, y) for x, y in itertools.combinations(known, 2) if x[:2] == y[:2] and x[2] != y[2]]
     sharing = [(x, y) for x, y in namesakes if x[3] == y[3] and x[4]]
     counted = work_sql.equal_value_pairs_among(work, "email_key", "email_local_digits", ("family", "given"), "date_of_birth")
@@ -88,3 +89,34 @@ def test_a_rate_seen_a_few_times_is_not_trusted():
 
     assert _lower_bound(1, 7_000) == _lower_bound(3, 7_000) == 0.0  # noise: the counted u stands
     assert 0.9 * 3_314 / 57e6 < _lower_bound(3_314, 57e6) < 3_314 / 57e6
+
+
+def test_a_rate_presumed_shared_is_not_trusted_to_be_rare():
+    """The other way round: a few hundred namesake pairs sharing no name-only email do not
+    show that namesakes rarely share one; a million pairs do."""
+    from mdm.linking.model import _upper_bound
+
+    assert _upper_bound(0, 0) == 1.0
+    assert _upper_bound(1, 196) > 5 * 1 / 196
+    assert _upper_bound(0, 300) > 0.01
+    assert 924 / 79_696 < _upper_bound(924, 79_696) < 1.1 * 924 / 79_696
+    assert _upper_bound(50, 100) < 1.0
+
+
+def test_a_name_only_email_between_namesakes_is_counted_and_never_evidence_against(reconciled):  # type: ignore[no-untyped-def]
+    """Its u is at least the share of namesakes known to differ that share one, and at most
+    its m: agreement on an email is never evidence against a match."""
+    con = duckdb.connect(str(reconciled[0]), read_only=True)
+    settings = json.loads(con.execute("SELECT settings FROM models").fetchall()[0][0])
+    std = con.sql("SELECT * FROM std_records").to_arrow_table()
+    con.close()
+    with work_sql.work_database() as work:
+        work_sql.load_std_records(work, std)
+        shared, total = work_sql.equal_value_pairs_among(
+            work, "email_key", "NOT email_local_digits", ("family", "given"), "date_of_birth")
+    (email,) = [c for c in settings["comparisons"] if c["output_column_name"] == "email"]
+    (level,) = [lv for lv in email["comparison_levels"]
+                if lv.get("label_for_charts") == "same name-only email, names agree"]
+    assert total > 0
+    assert level["u_probability"] <= level["m_probability"]
+    assert level["u_probability"] >= min(0.99 * shared / total, level["m_probability"])

@@ -188,6 +188,7 @@ def _phone(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCrea
 
 
 _DIGITS_NAMESAKES = "same email (local part has digits), same family and given name"
+_NAME_ONLY_NAMESAKES = "same name-only email, names agree"
 _SAME_NAME = '"family_l" = "family_r" AND "given_l" = "given_r"'
 
 
@@ -204,11 +205,10 @@ def _email(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCrea
             _DIGITS_NAMESAKES,
         ),
         _level(f'{l} = {r} AND "email_local_digits_l"', "same email (local part has digits)"),
-        # A name-only address (anh.nguyen@gmail.com) is made from the name: when the names agree
-        # it tells nothing more, and namesakes share it. Counted again, it would double the
-        # name's evidence.
-        _no_evidence(f'{l} = {r} AND ("name_key_l" = "name_key_r" OR {_SAME_NAME})',
-                     "same name-only email, names agree (no further evidence)"),
+        # A name-only address (anh.nguyen@gmail.com) is made from the name, and namesakes share
+        # it: between records whose names agree it is far weaker evidence than its rarity says.
+        # A level of its own, whose u is counted among namesakes too.
+        _level(f'{l} = {r} AND ("name_key_l" = "name_key_r" OR {_SAME_NAME})', _NAME_ONLY_NAMESAKES),
         _level(f"{l} = {r}", "same email (name-only local part)", tf=tf),
         # Two similar addresses between people of the same name are what namesakes' addresses
         # look like (an.nguyen88@ and an.nguyen89@): no further evidence either.
@@ -344,6 +344,10 @@ class CountedLevel:
     # ``different`` and it differs), when that is larger than the share among all pairs.
     among: tuple[str, ...] = ()
     different: str | None = None
+    # Whether such pairs are presumed to share the value (a name-only email: namesakes write
+    # the same one) until the count shows otherwise: u is then the count's upper bound, and
+    # the level weighs nothing where there are too few such pairs to count.
+    presumed_shared: bool = False
     # The level below an ``among`` one: pairs equal on those columns reached that one instead.
     excluding: tuple[str, ...] = ()
 
@@ -361,6 +365,8 @@ def counted_levels(spec: ComparisonSpec) -> list[CountedLevel]:
             CountedLevel(_DIGITS_NAMESAKES, "email_key", "email_local_digits", ("family", "given"), "date_of_birth"),
             CountedLevel("same email (local part has digits)", "email_key", "email_local_digits",
                          excluding=("family", "given")),
+            CountedLevel(_NAME_ONLY_NAMESAKES, "email_key", "NOT email_local_digits", ("family", "given"),
+                         "date_of_birth", presumed_shared=True),
         ],
         "date_of_birth": [CountedLevel("same date of birth", "date_of_birth")],
         "address": [CountedLevel("same address", "address_norm")],

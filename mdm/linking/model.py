@@ -32,6 +32,7 @@ _REFINE_ROUNDS = 1
 # Never let the correction take u below this share of what was observed: u is estimated from
 # a sample, and a level whose observed u is nearly all matches must not become infinitely strong.
 _U_FLOOR = 0.05
+_Z = 1.96  # the normal quantile of the bounds on counted rates (95% two-sided)
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def train(work: WorkDB, spec: MatchingSpec, model_id: str) -> Model:
             if skipped:
                 logger.warning("training rules that pair no records were left out: %s",
                                ", ".join("+".join(c) for c in skipped))
-            settings = _refine(work, linker.misc.save_model_to_json(), spec)
+            settings = _at_most_even(_refine(work, linker.misc.save_model_to_json(), spec), spec)
             if work.dialect != "duckdb":
                 settings = portable_settings(settings, spec, "duckdb")
     except ModelError:
@@ -138,7 +139,7 @@ def _count_u(work: WorkDB, settings: dict[str, Any], spec: MatchingSpec) -> dict
             rate = work_sql.equal_value_rate(work, lv.column, lv.where, lv.excluding) if lv else 0.0
             if lv and lv.among and lv.different:
                 shared, total = work_sql.equal_value_pairs_among(work, lv.column, lv.where, lv.among, lv.different)
-                rate = max(rate, _lower_bound(shared, total))
+                rate = max(rate, (_upper_bound if lv.presumed_shared else _lower_bound)(shared, total))
             if rate > 0:
                 level["u_probability"] = rate
             elif not isinstance(level.get("u_probability"), float):
@@ -149,7 +150,33 @@ def _count_u(work: WorkDB, settings: dict[str, Any], spec: MatchingSpec) -> dict
 def _lower_bound(events: float, trials: float) -> float:
     """A rate no higher than the data surely supports (about the 2.5th percentile): a share
     seen once or twice in a few thousand pairs is noise, and must not weaken the evidence."""
-    return max(0.0, events - 1.96 * math.sqrt(events)) / trials if trials else 0.0
+    return max(0.0, events - _Z * math.sqrt(events)) / trials if trials else 0.0
+
+
+def _at_most_even(settings: dict[str, Any], spec: MatchingSpec) -> dict[str, Any]:
+    """A level presumed shared by different people is agreement, never evidence against a
+    match: where the count could not show how rarely they share it (its u an upper bound
+    above m), it weighs nothing."""
+    by_name = {c.name: c for c in spec.comparisons}
+    for comparison in settings["comparisons"]:
+        presumed = {lv.label for lv in counted_levels(by_name[comparison["output_column_name"]]) if lv.presumed_shared}
+        for level in comparison["comparison_levels"]:
+            if level.get("label_for_charts") in presumed and isinstance(level.get("m_probability"), float):
+                level["u_probability"] = min(level["u_probability"], level["m_probability"])
+    return settings
+
+
+def _upper_bound(events: float, trials: float) -> float:
+    """A rate the data surely does not exceed (Wilson score, about the 97.5th percentile); 1
+    with no trials at all. For a level presumed to be shared by different people, a count of
+    a few hundred pairs must not make it strong evidence."""
+    if not trials:
+        return 1.0
+    z2 = _Z * _Z
+    p = events / trials
+    centre = p + z2 / (2 * trials)
+    margin = _Z * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials))
+    return min(1.0, (centre + margin) / (1 + z2 / trials))
 
 
 def _refine(work: WorkDB, settings: dict[str, Any], spec: MatchingSpec) -> dict[str, Any]:

@@ -167,8 +167,8 @@ def equal_value_pairs_among(
     sides and differs (different people), and how many of them are also equal on ``column``
     (records matching ``where``): (sharing, all). Pairs in a group, less pairs that also
     share ``different``."""
-    known = f"{different} IS NOT NULL"
-    everyone = f"{_pairs_sql(among, known)} - {_pairs_sql([*among, different])}"
+    known = f"{different} IS NOT NULL AND {column} IS NOT NULL"
+    everyone = f"{_pairs_sql(among, known)} - {_pairs_sql([*among, different], f'{column} IS NOT NULL')}"
     sharing = f"{_pairs_sql([*among, column], f'{known} AND ({where})')} - {_pairs_sql([*among, column, different], where)}"
     return float(work.scalar(f"SELECT {sharing}")), float(work.scalar(f"SELECT {everyone}"))
 
