@@ -51,6 +51,10 @@ _FAMILY_HONORIFICS = _VN_HONORIFICS & _STRONG_VN_FAMILY
 _INITIAL_HONORIFICS = frozenset("m a c".split())
 _ALL_HONORIFICS = _WESTERN_HONORIFICS | _VN_HONORIFICS
 _SUFFIXES = frozenset("jr jnr sr snr ii iii iv".split())
+# Middle names only, never the name one is called by: "Thị" marks a woman's name and "Văn" a
+# man's. Written last ("Hồ Thảo Thị", a first-name box "Tuấn Văn") they are a given-first box,
+# and the given name is the word before. Only with their accents: "Van" may be Vân, "Thi" Thi.
+_MIDDLE_ONLY = {"thị": "thi", "văn": "van"}
 
 _TOKEN = re.compile(r"[^\s,]+|,")
 # Notes typed with the name: "Nguyễn Văn An (gọi trước khi giao)", "Lê Thị Hoa - giao giờ hành chính".
@@ -307,6 +311,17 @@ def _result(
     return StdName(original, display, folded, family, given, " ".join(middles) or None, flags)
 
 
+def _middle_written_last(
+    parsed: tuple[str, list[str], str], last_written: str
+) -> tuple[str, list[str], str]:
+    """(family, middles, given) with a middle-only word read as the given name put back among
+    the middles, and the word before it as the given name."""
+    family, middles, given = parsed
+    if _MIDDLE_ONLY.get(last_written.lower()) == given and middles and len(middles[-1]) > 1:
+        return family, [*middles[:-1], given], middles[-1]
+    return parsed
+
+
 def _split_comma(tokens: list[_Token]) -> tuple[list[str], list[str]] | None:
     """("Smith", "Alan") for "Smith, Alan"; None when there is no comma between names."""
     for i, (raw, _) in enumerate(tokens):
@@ -400,7 +415,8 @@ def _from_full(original: str | None, text: str) -> StdName:
     if len(parts) == 1:
         return _result(original, display, None, [], parts[0], ("name_single_token",))
     split = _split_comma(tokens)
-    family, middles, given = _order_parts(*split) if split else _order_sequence(parts)
+    parsed = _order_parts(*split) if split else _order_sequence(parts)
+    family, middles, given = _middle_written_last(parsed, tokens[-1][0])
     return _result(original, display, family, middles, given)
 
 
@@ -449,7 +465,7 @@ def _from_parts(original: str, first: str | None, last: str | None) -> StdName:
         return _from_full(original, last or "")
     if not family_part:
         return _from_full(original, first or "")
-    family, middles, given = _order_parts(family_part, given_part)
+    family, middles, given = _middle_written_last(_order_parts(family_part, given_part), given_tokens[-1][0])
     if _vietnamese_family(family_part, given_part):
         display = _display(family_tokens + given_tokens)
     elif len(family_part) == 1:

@@ -355,3 +355,24 @@ def test_a_mistyped_family_name_keeps_its_place(value: str, family: str, given: 
 def test_a_mistyped_family_name_in_its_box(first: str, last: str, family: str, given: str) -> None:
     name = standardise_name(None, first_name=first, last_name=last)
     assert (name.family, name.given) == (family, given)
+
+
+@pytest.mark.parametrize(
+    ("full", "first", "last", "family", "middles", "given"),
+    [
+        # "Thị" and "Văn" are middle names only: written last, the given name is the word before.
+        ("Hồ Thảo Thị", None, None, "ho", "thi", "thao"),
+        ("Nguyễn A. Quang Văn", None, None, "nguyen", "a van", "quang"),
+        (None, "Toàn Văn", "Nguyễn", "nguyen", "van", "toan"),  # a given-first first-name box
+        (None, "Văn Toàn", "Nguyễn", "nguyen", "van", "toan"),
+        # Without accents "Van" may be Vân and "Thi" Thi, given names both: as written.
+        ("Nguyen Toan Van", None, None, "nguyen", "toan", "van"),
+        ("Lê Thị Vân", None, None, "le", "thi", "van"),
+        ("Nguyễn Văn", None, None, "nguyen", None, "van"),  # nothing else to be the given name
+    ],
+)
+def test_a_middle_only_name_written_last_is_a_middle_name(
+    full: str | None, first: str | None, last: str | None, family: str, middles: str | None, given: str
+) -> None:
+    name = standardise_name(full, first_name=first, last_name=last)
+    assert (name.family, name.middles, name.given) == (family, middles, given)
