@@ -120,3 +120,63 @@ def test_a_name_only_email_between_namesakes_is_counted_and_never_evidence_again
     assert total > 0
     assert level["u_probability"] <= level["m_probability"]
     assert level["u_probability"] >= min(0.99 * shared / total, level["m_probability"])
+
+
+def _input(rows: list[tuple], columns: tuple[str, ...]) -> work_sql.WorkDB:
+    con = duckdb.connect()
+    con.register("t", pa.table({k: [r[i] for r in rows] for i, k in enumerate(columns)}))
+    con.execute(f"CREATE TABLE {work_sql.INPUT_TABLE} AS SELECT * FROM t")
+    return work_sql.WorkDB(con)
+
+
+def test_equal_value_pairs_among_strangers_counts_people_born_far_apart():
+    """Brute force: pairs with two known birth dates more than a typo or a day/month swap
+    apart, and how many of them share the mobile number."""
+    rows = [  # unique_id, phone, phone_type, date_of_birth
+        ("a", "+8490", "mobile", "1990-01-01"),
+        ("b", "+8490", "mobile", "1990-01-02"),  # one typo from a: maybe the same person
+        ("c", "+8490", "mobile", "1990-03-12"),
+        ("d", "+8490", "mobile", "1990-12-03"),  # c with day and month swapped
+        ("e", "+8490", "mobile", "1970-05-05"),  # a stranger sharing the number
+        ("f", "+8491", "mobile", "1970-05-05"),
+        ("g", "+8491", "mobile", "1970-05-05"),  # the same birthday: not known to differ
+        ("h", "+8490", "mobile", None),  # no birthday: not counted
+        ("i", "+8492", "landline", "1980-01-01"),  # not a mobile
+    ]
+    work = _input(rows, ("unique_id", "phone", "phone_type", "date_of_birth"))
+
+    def near(x: str, y: str) -> bool:
+        typo = sum(p != q for p, q in zip(x, y)) <= 1
+        return typo or (x[:4] == y[:4] and x[5:7] == y[8:10] and x[8:10] == y[5:7])
+
+    known = [r for r in rows if r[3] is not None and r[2] == "mobile"]
+    pairs = [(x, y) for x, y in itertools.combinations(known, 2) if x[3] != y[3]]
+    sharing = [(x, y) for x, y in pairs if x[1] == y[1] and not near(x[3], y[3])]
+    counted = work_sql.equal_value_pairs_among_strangers(work, "phone", "phone_type = 'mobile'")
+    assert counted == (len(sharing), len(pairs)) == (8, 18)
+
+
+def test_u_among_strangers_lowers_an_overstated_u_and_never_raises_one():
+    """Seven strangers' pairs sharing a mobile among 91: u becomes 7/91 where it was higher,
+    and stays where it was lower (both estimates err high); four are too few to count."""
+    from mdm.linking.model import _u_among_strangers
+
+    born = [f"19{50 + 3 * i}-{1 + i:02d}-{10 + i:02d}" for i in range(14)]  # all far apart
+    rows = [(f"s{i}", "+8490" if i < 2 else f"+849{i}", "mobile", born[i]) for i in range(10)]
+    rows += [(f"t{i}", "+8480", "mobile", born[10 + i]) for i in range(3)]
+    work = _input(rows, ("unique_id", "phone", "phone_type", "date_of_birth"))
+    shared, total = work_sql.equal_value_pairs_among_strangers(work, "phone", "phone_type = 'mobile'")
+    assert (shared, total) == (4, 78)  # s0-s1, and the three pairs of t0-t2: too few to count
+    spec = load_rules().matching
+
+    def mobile_u(work: work_sql.WorkDB, before: float) -> float:
+        settings = {"comparisons": [{"output_column_name": "phone", "comparison_levels": [
+            {"label_for_charts": "same mobile number", "m_probability": 0.7, "u_probability": before}]}]}
+        return _u_among_strangers(work, settings, spec)["comparisons"][0]["comparison_levels"][0]["u_probability"]
+
+    assert mobile_u(work, 0.5) == 0.5
+
+    rows.append(("t3", "+8480", "mobile", born[13]))  # three more pairs sharing: 7 of 91
+    work = _input(rows, ("unique_id", "phone", "phone_type", "date_of_birth"))
+    assert mobile_u(work, 0.5) == 7 / 91
+    assert mobile_u(work, 1e-6) == 1e-6

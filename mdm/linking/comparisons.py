@@ -344,6 +344,10 @@ class CountedLevel:
     # ``different`` and it differs), when that is larger than the share among all pairs.
     among: tuple[str, ...] = ()
     different: str | None = None
+    # Whether u is counted among records of people known to be different (birth dates far
+    # apart) instead: a value mostly shared by one customer's own records (a mobile number)
+    # leaves little of the count over all pairs once the matches are taken out.
+    among_strangers: bool = False
     # Whether such pairs are presumed to share the value (a name-only email: namesakes write
     # the same one) until the count shows otherwise: u is then the count's upper bound, and
     # the level weighs nothing where there are too few such pairs to count.
@@ -358,8 +362,9 @@ def counted_levels(spec: ComparisonSpec) -> list[CountedLevel]:
     c = spec.column
     return {
         "phone": [
-            CountedLevel("same mobile number", "phone", "phone_type = 'mobile'"),
-            CountedLevel("same landline or other number", "phone", "phone_type IS DISTINCT FROM 'mobile'"),
+            CountedLevel("same mobile number", "phone", "phone_type = 'mobile'", among_strangers=True),
+            CountedLevel("same landline or other number", "phone", "phone_type IS DISTINCT FROM 'mobile'",
+                         among_strangers=True),
         ],
         "email": [
             CountedLevel(_DIGITS_NAMESAKES, "email_key", "email_local_digits", ("family", "given"), "date_of_birth"),
@@ -369,8 +374,8 @@ def counted_levels(spec: ComparisonSpec) -> list[CountedLevel]:
                          "date_of_birth", presumed_shared=True),
         ],
         "date_of_birth": [CountedLevel("same date of birth", "date_of_birth")],
-        "address": [CountedLevel("same address", "address_norm")],
-    }.get(spec.kind, [CountedLevel(f"same {c}", c)] if c else [])
+        "address": [CountedLevel("same address", "address_norm", among_strangers=True)],
+    }.get(spec.kind, [CountedLevel(f"same {c}", c, among_strangers=True)] if c else [])
 
 
 _KINDS = {

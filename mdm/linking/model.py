@@ -32,6 +32,8 @@ _REFINE_ROUNDS = 1
 # Never let the correction take u below this share of what was observed: u is estimated from
 # a sample, and a level whose observed u is nearly all matches must not become infinitely strong.
 _U_FLOOR = 0.05
+# Pairs of different people sharing a value needed before their share is taken as u.
+_STRANGER_EVENTS = 5
 _Z = 1.96  # the normal quantile of the bounds on counted rates (95% two-sided)
 
 
@@ -88,7 +90,8 @@ def train(work: WorkDB, spec: MatchingSpec, model_id: str) -> Model:
             if skipped:
                 logger.warning("training rules that pair no records were left out: %s",
                                ", ".join("+".join(c) for c in skipped))
-            settings = _at_most_even(_refine(work, linker.misc.save_model_to_json(), spec), spec)
+            settings = _refine(work, linker.misc.save_model_to_json(), spec)
+            settings = _at_most_even(_u_among_strangers(work, settings, spec), spec)
             if work.dialect != "duckdb":
                 settings = portable_settings(settings, spec, "duckdb")
     except ModelError:
@@ -151,6 +154,31 @@ def _lower_bound(events: float, trials: float) -> float:
     """A rate no higher than the data surely supports (about the 2.5th percentile): a share
     seen once or twice in a few thousand pairs is noise, and must not weaken the evidence."""
     return max(0.0, events - _Z * math.sqrt(events)) / trials if trials else 0.0
+
+
+def _u_among_strangers(work: WorkDB, settings: dict[str, Any], spec: MatchingSpec) -> dict[str, Any]:
+    """u counted among people known to be different, for the levels that ask for it, where
+    enough of them share a value to count (``_STRANGER_EVENTS``).
+
+    The u counted over all pairs and corrected for matches (``_refine``) is the difference of
+    two near-equal numbers for a value mostly shared by one customer's records: at 100,000
+    records the same mobile number between different people is about one pair in 8 million,
+    and the correction left u 30 times that (5 bits of evidence lost). Pairs whose birth dates
+    are far apart are different people: the share of them sharing a mobile is u itself, if
+    sharing does not depend on having a birth date on record. Both estimates err high (matches
+    left in, or records with birth dates that share more: a household's landline in billing),
+    so the smaller is taken."""
+    by_name = {c.name: c for c in spec.comparisons}
+    for comparison in settings["comparisons"]:
+        wanted = {lv.label: lv for lv in counted_levels(by_name[comparison["output_column_name"]]) if lv.among_strangers}
+        for level in comparison["comparison_levels"]:
+            lv = wanted.get(level.get("label_for_charts", ""))
+            if lv is None or level.get("tf_adjustment_column"):
+                continue
+            shared, total = work_sql.equal_value_pairs_among_strangers(work, lv.column, lv.where)
+            if shared >= _STRANGER_EVENTS:
+                level["u_probability"] = min(level["u_probability"], shared / total)
+    return settings
 
 
 def _at_most_even(settings: dict[str, Any], spec: MatchingSpec) -> dict[str, Any]:

@@ -173,6 +173,26 @@ def equal_value_pairs_among(
     return float(work.scalar(f"SELECT {sharing}")), float(work.scalar(f"SELECT {everyone}"))
 
 
+def equal_value_pairs_among_strangers(work: WorkDB, column: str, where: str) -> tuple[float, float]:
+    """Record pairs whose birth dates both are known and differ by more than a typo or a day
+    and month swapped (different people for sure), and how many of them are equal on
+    ``column`` (both records matching ``where`` and holding it): (sharing, all). The pairs
+    with nearby birth dates are few enough to leave in the count of all."""
+    records = (f"(SELECT unique_id, {column} AS v, date_of_birth AS born FROM {INPUT_TABLE}"
+               f" WHERE {column} IS NOT NULL AND date_of_birth IS NOT NULL AND ({where}))")
+    near = ("(levenshtein(a.born, b.born) <= 1 OR (substr(a.born, 1, 4) = substr(b.born, 1, 4)"
+            " AND substr(a.born, 6, 2) = substr(b.born, 9, 2) AND substr(a.born, 9, 2) = substr(b.born, 6, 2)))")
+    sharing = work.scalar(
+        f"SELECT count(*) FROM {records} a JOIN {records} b ON a.v = b.v AND a.unique_id < b.unique_id WHERE NOT {near}"
+    )
+    known = f"{column} IS NOT NULL AND ({where})"
+    everyone = work.scalar(
+        f"SELECT (SELECT CAST(count(*) AS DOUBLE) * (count(*) - 1) / 2 FROM {INPUT_TABLE}"
+        f" WHERE {known} AND date_of_birth IS NOT NULL) - {_pairs_sql(['date_of_birth'], known)}"
+    )
+    return float(sharing), float(everyone)
+
+
 SAMPLE_TABLE = "mdm_input_sample"
 
 
