@@ -19,7 +19,7 @@ from splink.internals.comparison_creator import ComparisonCreator
 from splink.internals.dialects import SplinkDialect
 
 from matching_rules import ComparisonSpec, MatchingSpec
-from mdm.store.work import WORD_LISTS
+from mdm.store.work import WORD_LISTS, births_near
 
 DIALECT = "duckdb"  # the dialect level conditions are written in
 
@@ -162,11 +162,7 @@ def _date_of_birth(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonL
     return [
         _null("date_of_birth"),
         _level(f"{l} = {r}", "same date of birth"),
-        _level(
-            f"levenshtein({l}, {r}) <= 1 OR (substr({l}, 1, 4) = substr({r}, 1, 4)"
-            f" AND substr({l}, 6, 2) = substr({r}, 9, 2) AND substr({l}, 9, 2) = substr({r}, 6, 2))",
-            "one typo, or day and month swapped",
-        ),
+        _level(births_near(l, r), "one typo, or day and month swapped"),
         _level(f"substr({l}, 1, 4) = substr({r}, 1, 4)", "same birth year"),
         _else(),
     ]

@@ -173,6 +173,13 @@ def equal_value_pairs_among(
     return float(work.scalar(f"SELECT {sharing}")), float(work.scalar(f"SELECT {everyone}"))
 
 
+def births_near(left: str, right: str) -> str:
+    """SQL: two birth dates (ISO text) one typo apart, or with day and month swapped: the same
+    person's, written twice."""
+    return (f"levenshtein({left}, {right}) <= 1 OR (substr({left}, 1, 4) = substr({right}, 1, 4)"
+            f" AND substr({left}, 6, 2) = substr({right}, 9, 2) AND substr({left}, 9, 2) = substr({right}, 6, 2))")
+
+
 def equal_value_pairs_among_strangers(work: WorkDB, column: str, where: str) -> tuple[float, float]:
     """Record pairs whose birth dates both are known and differ by more than a typo or a day
     and month swapped (different people for sure), and how many of them are equal on
@@ -180,10 +187,9 @@ def equal_value_pairs_among_strangers(work: WorkDB, column: str, where: str) -> 
     with nearby birth dates are few enough to leave in the count of all."""
     records = (f"(SELECT unique_id, {column} AS v, date_of_birth AS born FROM {INPUT_TABLE}"
                f" WHERE {column} IS NOT NULL AND date_of_birth IS NOT NULL AND ({where}))")
-    near = ("(levenshtein(a.born, b.born) <= 1 OR (substr(a.born, 1, 4) = substr(b.born, 1, 4)"
-            " AND substr(a.born, 6, 2) = substr(b.born, 9, 2) AND substr(a.born, 9, 2) = substr(b.born, 6, 2)))")
     sharing = work.scalar(
-        f"SELECT count(*) FROM {records} a JOIN {records} b ON a.v = b.v AND a.unique_id < b.unique_id WHERE NOT {near}"
+        f"SELECT count(*) FROM {records} a JOIN {records} b ON a.v = b.v AND a.unique_id < b.unique_id"
+        f" WHERE NOT ({births_near('a.born', 'b.born')})"
     )
     known = f"{column} IS NOT NULL AND ({where})"
     everyone = work.scalar(
