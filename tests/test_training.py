@@ -13,6 +13,14 @@ from mdm.linking.comparisons import compile_settings, counted_levels
 from mdm.store import work as work_sql
 
 
+def _input(rows: list[tuple], columns: tuple[str, ...]) -> work_sql.WorkDB:
+    """A fresh in-memory work database whose linker input holds ``rows``."""
+    con = duckdb.connect()
+    con.register("t", pa.table({k: [r[i] for r in rows] for i, k in enumerate(columns)}))
+    con.execute(f"CREATE TABLE {work_sql.INPUT_TABLE} AS SELECT * FROM t")
+    return work_sql.WorkDB(con)
+
+
 def test_every_counted_level_is_a_level_of_its_comparison():
     spec = load_rules().matching
     compiled = compile_settings(spec).get_settings("duckdb").as_dict()
@@ -26,10 +34,7 @@ def test_every_counted_level_is_a_level_of_its_comparison():
 def test_equal_value_rate_counts_pairs_of_equal_values():
     """Brute force over all pairs of a small table agrees with the per-value count."""
     rows = [("a", "m"), ("a", "m"), ("a", "l"), ("b", "m"), ("b", "m"), ("b", "m"), ("c", "m"), (None, "m")]
-    con = duckdb.connect()
-    con.register("t", pa.table({"phone": [r[0] for r in rows], "phone_type": [r[1] for r in rows]}))
-    con.execute(f"CREATE TABLE {work_sql.INPUT_TABLE} AS SELECT * FROM t")
-    work = work_sql.WorkDB(con)
+    work = _input(rows, ("phone", "phone_type"))
     known = [r for r in rows if r[0] is not None]
     pairs = list(itertools.combinations(known, 2))
     mobile_equal = sum(1 for x, y in pairs if x[0] == y[0] and x[1] == y[1] == "m")
@@ -53,11 +58,7 @@ def test_equal_value_pairs_among_counts_namesakes_known_to_differ():
         ("tran", "an", "1990-01-01", "an90@x", True),  # another family name
         ("nguyen", "an", "1960-05-05", None, None),  # no email: the comparison has no level
     ]
-    con = duckdb.connect()
-    con.register("t", pa.table({k: [r[i] for r in rows] for i, k in
-                                enumerate(("family", "given", "date_of_birth", "email_key", "email_local_digits"))}))
-    con.execute(f"CREATE TABLE {work_sql.INPUT_TABLE} AS SELECT * FROM t")
-    work = work_sql.WorkDB(con)
+    work = _input(rows, ("family", "given", "date_of_birth", "email_key", "email_local_digits"))
     known = [r for r in rows if r[2] is not None and r[3] is not None]
     namesakes = [(x, y) for x, y in itertools.combinations(known, 2) if x[:2] == y[:2] and x[2] != y[2]]
     sharing = [(x, y) for x, y in namesakes if x[3] == y[3] and x[4]]
@@ -120,13 +121,6 @@ def test_a_name_only_email_between_namesakes_is_counted_and_never_evidence_again
     assert total > 0
     assert level["u_probability"] <= level["m_probability"]
     assert level["u_probability"] >= min(0.99 * shared / total, level["m_probability"])
-
-
-def _input(rows: list[tuple], columns: tuple[str, ...]) -> work_sql.WorkDB:
-    con = duckdb.connect()
-    con.register("t", pa.table({k: [r[i] for r in rows] for i, k in enumerate(columns)}))
-    con.execute(f"CREATE TABLE {work_sql.INPUT_TABLE} AS SELECT * FROM t")
-    return work_sql.WorkDB(con)
 
 
 def test_equal_value_pairs_among_strangers_counts_people_born_far_apart():

@@ -138,23 +138,22 @@ _MIDDLES_MAY_AGREE = (
 )
 
 
+def _shared(items: str) -> str:
+    """SQL: how many items of the left record's list are in the right one's. Over a list
+    column derived once per record (mdm/store/work.py WORD_LISTS), not split per pair."""
+    assert items in WORD_LISTS
+    return f"array_length(list_filter({_l(items)}, lambda w: list_contains({_r(items)}, w)))"
+
+
 def _words_within(words: str) -> str:
     """Share of the shorter value's distinct words found in the other (overlap coefficient):
-    1 when one is contained in the other whatever the word order. Over a word list column
-    (mdm/store/work.py WORD_LISTS), split once per record."""
-    assert words in WORD_LISTS
-    left, right = _l(words), _r(words)
-    return (f"(array_length(list_filter({left}, lambda w: list_contains({right}, w)))"
-            f" / least(array_length({left}), array_length({right})))")
+    1 when one is contained in the other whatever the word order."""
+    return f"({_shared(words)} / least(array_length({_l(words)}), array_length({_r(words)})))"
 
 
 def _numbers_apart(numbers: str) -> str:
-    """Both values hold numbers (a house number, an alley, a ward) and share none of them.
-    Over a list column of the numbers (mdm/store/work.py WORD_LISTS)."""
-    assert numbers in WORD_LISTS
-    left, right = _l(numbers), _r(numbers)
-    return (f"(array_length({left}) > 0 AND array_length({right}) > 0"
-            f" AND array_length(list_filter({left}, lambda w: list_contains({right}, w))) = 0)")
+    """Both values hold numbers (a house number, an alley, a ward) and share none of them."""
+    return f"(array_length({_l(numbers)}) > 0 AND array_length({_r(numbers)}) > 0 AND {_shared(numbers)} = 0)"
 
 
 def _date_of_birth(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCreator]:

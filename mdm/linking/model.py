@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,7 @@ from splink import Linker, block_on
 
 from matching_rules import MatchingSpec, matching_fingerprint
 from mdm.errors import ModelError
-from mdm.linking.comparisons import agreement_guards, compile_settings, counted_levels
+from mdm.linking.comparisons import CountedLevel, agreement_guards, compile_settings, counted_levels
 from mdm.store import work as work_sql
 from mdm.store.work import WorkDB
 
@@ -132,28 +133,47 @@ def _count_u(work: WorkDB, settings: dict[str, Any], spec: MatchingSpec) -> dict
     random pairs do. Such a level's u is counted among namesakes known to be different people
     (different birthdays) instead, when that count is clearly larger (``_lower_bound``)."""
     unseen_u = 1.0 / spec.training.u_max_pairs
+    for level, lv in _levels(settings, spec):
+        rate = work_sql.equal_value_rate(work, lv.column, lv.where, lv.excluding) if lv else 0.0
+        if lv and lv.among and lv.different:
+            shared, total = work_sql.equal_value_pairs_among(work, lv.column, lv.where, lv.among, lv.different)
+            rate = max(rate, (_upper_bound if lv.presumed_shared else _lower_bound)(shared, total))
+        if rate > 0:
+            level["u_probability"] = rate
+        elif not isinstance(level.get("u_probability"), float):
+            level["u_probability"] = unseen_u
+    return settings
+
+
+def _levels(settings: dict[str, Any], spec: MatchingSpec) -> Iterator[tuple[dict[str, Any], CountedLevel | None]]:
+    """Every level of ``settings`` that weighs something, with how its u is counted (None when
+    it is sampled, or adjusted by term frequency: then u is the value's frequency)."""
     by_name = {c.name: c for c in spec.comparisons}
     for comparison in settings["comparisons"]:
         counted = {lv.label: lv for lv in counted_levels(by_name[comparison["output_column_name"]])}
         for level in comparison["comparison_levels"]:
-            if level.get("is_null_level"):
-                continue
-            lv = None if level.get("tf_adjustment_column") else counted.get(level.get("label_for_charts", ""))
-            rate = work_sql.equal_value_rate(work, lv.column, lv.where, lv.excluding) if lv else 0.0
-            if lv and lv.among and lv.different:
-                shared, total = work_sql.equal_value_pairs_among(work, lv.column, lv.where, lv.among, lv.different)
-                rate = max(rate, (_upper_bound if lv.presumed_shared else _lower_bound)(shared, total))
-            if rate > 0:
-                level["u_probability"] = rate
-            elif not isinstance(level.get("u_probability"), float):
-                level["u_probability"] = unseen_u
-    return settings
+            if not level.get("is_null_level"):
+                tf = level.get("tf_adjustment_column")
+                yield level, None if tf else counted.get(level.get("label_for_charts", ""))
 
 
 def _lower_bound(events: float, trials: float) -> float:
     """A rate no higher than the data surely supports (about the 2.5th percentile): a share
     seen once or twice in a few thousand pairs is noise, and must not weaken the evidence."""
     return max(0.0, events - _Z * math.sqrt(events)) / trials if trials else 0.0
+
+
+def _upper_bound(events: float, trials: float) -> float:
+    """A rate the data surely does not exceed (Wilson score, about the 97.5th percentile); 1
+    with no trials at all. For a level presumed to be shared by different people, a count of
+    a few hundred pairs must not make it strong evidence."""
+    if not trials:
+        return 1.0
+    z2 = _Z * _Z
+    p = events / trials
+    centre = p + z2 / (2 * trials)
+    margin = _Z * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials))
+    return min(1.0, (centre + margin) / (1 + z2 / trials))
 
 
 def _u_among_strangers(work: WorkDB, settings: dict[str, Any], spec: MatchingSpec) -> dict[str, Any]:
@@ -168,13 +188,8 @@ def _u_among_strangers(work: WorkDB, settings: dict[str, Any], spec: MatchingSpe
     sharing does not depend on having a birth date on record. Both estimates err high (matches
     left in, or records with birth dates that share more: a household's landline in billing),
     so the smaller is taken."""
-    by_name = {c.name: c for c in spec.comparisons}
-    for comparison in settings["comparisons"]:
-        wanted = {lv.label: lv for lv in counted_levels(by_name[comparison["output_column_name"]]) if lv.among_strangers}
-        for level in comparison["comparison_levels"]:
-            lv = wanted.get(level.get("label_for_charts", ""))
-            if lv is None or level.get("tf_adjustment_column"):
-                continue
+    for level, lv in _levels(settings, spec):
+        if lv and lv.among_strangers:
             shared, total = work_sql.equal_value_pairs_among_strangers(work, lv.column, lv.where)
             if shared >= _STRANGER_EVENTS:
                 level["u_probability"] = min(level["u_probability"], shared / total)
@@ -185,26 +200,10 @@ def _at_most_even(settings: dict[str, Any], spec: MatchingSpec) -> dict[str, Any
     """A level presumed shared by different people is agreement, never evidence against a
     match: where the count could not show how rarely they share it (its u an upper bound
     above m), it weighs nothing."""
-    by_name = {c.name: c for c in spec.comparisons}
-    for comparison in settings["comparisons"]:
-        presumed = {lv.label for lv in counted_levels(by_name[comparison["output_column_name"]]) if lv.presumed_shared}
-        for level in comparison["comparison_levels"]:
-            if level.get("label_for_charts") in presumed and isinstance(level.get("m_probability"), float):
-                level["u_probability"] = min(level["u_probability"], level["m_probability"])
+    for level, lv in _levels(settings, spec):
+        if lv and lv.presumed_shared and isinstance(level.get("m_probability"), float):
+            level["u_probability"] = min(level["u_probability"], level["m_probability"])
     return settings
-
-
-def _upper_bound(events: float, trials: float) -> float:
-    """A rate the data surely does not exceed (Wilson score, about the 97.5th percentile); 1
-    with no trials at all. For a level presumed to be shared by different people, a count of
-    a few hundred pairs must not make it strong evidence."""
-    if not trials:
-        return 1.0
-    z2 = _Z * _Z
-    p = events / trials
-    centre = p + z2 / (2 * trials)
-    margin = _Z * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials))
-    return min(1.0, (centre + margin) / (1 + z2 / trials))
 
 
 def _refine(work: WorkDB, settings: dict[str, Any], spec: MatchingSpec) -> dict[str, Any]:
