@@ -78,6 +78,10 @@ class ComparisonSpec(_Strict):
     ]
     column: MatchColumn | None = None
     term_frequency: bool = False
+    # The value's frequency among different people of the same name, not among all records,
+    # for a value that depends on the name (a city: names and where their holders live go
+    # together). Needs term_frequency.
+    frequency_among_namesakes: bool = False
     thresholds: tuple[float, ...] = ()
     # A pair whose values disagree here is never linked automatically, however much else
     # agrees; it goes to review. For names: family members share an address, a landline and
@@ -98,6 +102,10 @@ class ComparisonSpec(_Strict):
             raise ValueError(f"comparison {self.name!r} of kind {self.kind!r} needs 'column'")
         if not generic and self.column is not None:
             raise ValueError(f"comparison {self.name!r} of kind {self.kind!r} takes no 'column'")
+        if self.frequency_among_namesakes and not (generic and self.term_frequency):
+            raise ValueError(
+                f"comparison {self.name!r}: frequency_among_namesakes needs a column and term_frequency: true"
+            )
         if any(not 0 < t < 1 for t in self.thresholds) or list(self.thresholds) != sorted(
             self.thresholds, reverse=True
         ):

@@ -8,11 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
 import pytest
-from splink import DuckDBAPI, Linker
 
 from matching_rules import MATCH_COLUMNS, BlockingRuleSpec, load_rules
 from mdm.linking.candidates import CandidateIndex, match_row
-from mdm.linking.model import _with_current_blocking, tf_columns
+from mdm.linking.model import _create_frequency_tables, _linker, _with_current_blocking, tf_columns
 from mdm.linking.scorer import Scorer, probability
 from mdm.store import database
 from mdm.store import work as work_sql
@@ -32,12 +31,10 @@ def batch(reconciled):  # type: ignore[no-untyped-def]
     wide = spec.model_copy(update={"blocking": [*spec.blocking, ["family"], ["city_norm", "birth_year"]]})
     work = duckdb.connect(":memory:")
     work_sql.load_std_records(work_sql.WorkDB(work), std, wide.blocking_rules())
+    _create_frequency_tables(work_sql.WorkDB(work), spec)
 
     def predict(blocking_spec):  # type: ignore[no-untyped-def]
-        linker = Linker(
-            DuckDBAPI(connection=work).register(work_sql.INPUT_TABLE), _with_current_blocking(settings, blocking_spec),
-            log_level=None,
-        )
+        linker = _linker(work_sql.WorkDB(work), _with_current_blocking(settings, blocking_spec))
         predictions = linker.inference.predict()
         return work.execute(
             f"SELECT unique_id_l, unique_id_r, match_weight, match_probability FROM {predictions.physical_name}"

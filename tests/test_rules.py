@@ -59,6 +59,19 @@ def test_blocking_on_an_unknown_column_is_refused(tmp_path):
         load_rules(_write(tmp_path, data))
 
 
+def test_frequency_among_namesakes_needs_a_column_with_term_frequencies(tmp_path):
+    data = _default()
+    city = next(c for c in data["matching"]["comparisons"] if c["name"] == "city")
+    city["term_frequency"] = False
+    with pytest.raises(RulesError, match="'city': frequency_among_namesakes needs"):
+        load_rules(_write(tmp_path, data))
+    city["term_frequency"] = True
+    name = next(c for c in data["matching"]["comparisons"] if c["name"] == "name")
+    name["frequency_among_namesakes"] = True
+    with pytest.raises(RulesError, match="'name': frequency_among_namesakes needs"):
+        load_rules(_write(tmp_path, data))
+
+
 def test_thresholds_out_of_order_are_refused(tmp_path):
     data = _default()
     data["matching"]["thresholds"] = {"auto_link": 0.5, "review": 0.9}

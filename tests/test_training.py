@@ -7,6 +7,7 @@ import json
 
 import duckdb
 import pyarrow as pa
+import pytest
 
 from matching_rules import load_rules
 from mdm.linking.comparisons import compile_settings, counted_levels
@@ -64,6 +65,47 @@ def test_equal_value_pairs_among_counts_namesakes_known_to_differ():
     sharing = [(x, y) for x, y in namesakes if x[3] == y[3] and x[4]]
     counted = work_sql.equal_value_pairs_among(work, "email_key", "email_local_digits", ("family", "given"), "date_of_birth")
     assert counted == (len(sharing), len(namesakes)) == (2, 14)
+
+
+def test_frequency_among_namesakes_counts_pairs_of_namesakes_known_to_differ():
+    """Brute force over ordered pairs of different people of one name (both birthdays known
+    and different): of those whose first is in a city, the share whose second is too, with
+    NAMESAKE_PRIOR_PAIRS pairs at the city's overall frequency added."""
+    rows = [  # family, given, dob, city
+        ("wilson", "joshua", "1980-01-01", "houston"),
+        ("wilson", "joshua", "1980-01-01", "houston"),  # his own second record: not a namesake pair
+        ("wilson", "joshua", "1975-05-05", "houston"),
+        ("wilson", "joshua", "1990-09-09", "seattle"),
+        ("wilson", "joshua", None, "houston"),  # birthday unknown: not known to differ
+        ("nguyen", "an", "1980-01-01", "ho chi minh"),
+        ("nguyen", "an", "1981-01-01", "ha noi"),
+        ("tran", "binh", "1970-01-01", "houston"),  # no namesake
+        ("tran", "binh", None, None),
+    ]
+    work = _input(rows, ("family", "given", "date_of_birth", "city_norm"))
+    work_sql.create_frequency_tables(work, {"city_norm": True})
+    got = dict(work.con.execute(f"SELECT city_norm, tf_city_norm FROM {work_sql.frequency_table('city_norm')}").fetchall())
+    known = [r for r in rows if None not in r]
+    ordered = [(x, y) for x, y in itertools.permutations(known, 2) if x[:2] == y[:2] and x[2] != y[2]]
+    cities = [r[3] for r in rows if r[3] is not None]
+    k = work_sql.NAMESAKE_PRIOR_PAIRS
+    for city in set(cities):
+        holding = [(x, y) for x, y in ordered if x[3] == city]
+        sharing = [(x, y) for x, y in holding if y[3] == city]
+        overall = cities.count(city) / len(cities)
+        assert got[city] == pytest.approx((len(sharing) + k * overall) / (len(holding) + k)), city
+    assert got["seattle"] < cities.count("seattle") / len(cities) < got["houston"]
+
+
+def test_plain_term_frequencies_are_splinks():
+    """Without the namesake option, the tables given to Splink hold what it would compute."""
+    rows = [("ho chi minh",), ("ho chi minh",), ("ha noi",), (None,)]
+    work = _input(rows, ("city_norm",))
+    work_sql.create_frequency_tables(work, {"city_norm": False})
+    table = work_sql.term_frequencies(work, ["city_norm"])
+    assert dict(zip(table["value"].to_pylist(), table["frequency"].to_pylist(), strict=True)) == {
+        "ho chi minh": 2 / 3, "ha noi": 1 / 3,
+    }
 
 
 def test_trained_model_has_every_u_and_counted_identifiers(reconciled):  # type: ignore[no-untyped-def]

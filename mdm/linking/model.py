@@ -48,8 +48,21 @@ class Model:
 
 
 def _linker(work: WorkDB, settings: Any, table: str = work_sql.INPUT_TABLE) -> Linker:
+    """A linker over ``table`` that reads the term frequencies of ``create_frequency_tables``
+    (made over all the records, also when ``table`` is a sample)."""
     sdf = work.splink_api().register(table)
-    return Linker(sdf, settings, log_level=None)
+    linker = Linker(sdf, settings, log_level=None)
+    for column in tf_columns(linker.misc.save_model_to_json()):
+        frequencies = work.splink_api().register(work_sql.frequency_table(column))
+        linker.table_management.register_term_frequency_lookup(frequencies, column)
+    return linker
+
+
+def _create_frequency_tables(work: WorkDB, spec: MatchingSpec) -> None:
+    """The term frequency tables the model's levels read (``work.create_frequency_tables``)."""
+    namesakes = {c.column for c in spec.comparisons if c.frequency_among_namesakes}
+    settings = compile_settings(spec, work.dialect).get_settings(work.dialect).as_dict()
+    work_sql.create_frequency_tables(work, {c: c in namesakes for c in tf_columns(settings)})
 
 
 def train(work: WorkDB, spec: MatchingSpec, model_id: str) -> Model:
@@ -59,6 +72,7 @@ def train(work: WorkDB, spec: MatchingSpec, model_id: str) -> Model:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            _create_frequency_tables(work, spec)
             linker = _linker(work, compile_settings(spec, work.dialect))
             # Sources differ in what they hold (no phones at all, say): a training rule that
             # pairs no records teaches nothing and would stop Splink, so it is left out.
@@ -322,6 +336,7 @@ def predict(work: WorkDB, model: Model, spec: MatchingSpec) -> pa.Table:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            _create_frequency_tables(work, spec)
             linker = _linker(work, _with_current_blocking(settings, spec, work.dialect))
             predictions = linker.inference.predict(threshold_match_probability=spec.thresholds.review)
     except Exception as e:
