@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
+from matching_rules import load_rules
 from mdm.cli import app
 from mdm.errors import RunFailedError
 from mdm.pipeline import reconcile
@@ -224,7 +225,8 @@ def test_pairs_whose_names_disagree_are_never_linked_automatically(reconciled: t
     assert not guarded
     # the guard is not vacuous: the sample's households do score above the threshold
     strong_household = con.execute(
-        "SELECT count(*) FROM pairs WHERE match_probability >= 0.95 AND outcome = 'review'"
+        "SELECT count(*) FROM pairs WHERE match_probability >= ? AND outcome = 'review'",
+        [load_rules().matching.thresholds.auto_link],
     ).fetchall()[0][0]
     assert strong_household > 0
 

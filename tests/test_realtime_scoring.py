@@ -91,7 +91,8 @@ def test_weights_spread_across_the_thresholds(batch):  # type: ignore[no-untyped
     """Guard against a vacuous comparison: the pairs include links, review and non-matches."""
     probs = [p for *_x, p in batch["wide_pairs"]]
     assert min(probs) < 0.1 and max(probs) > 0.99
-    assert any(0.6 <= p < 0.95 for p in probs)
+    thresholds = batch["spec"].thresholds
+    assert any(thresholds.review <= p < thresholds.auto_link for p in probs)
 
 
 def test_candidate_index_finds_exactly_the_batch_blocked_pairs(batch):  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.settings import ApiSettings
+from matching_rules import load_rules
 from mdm.pipeline import reconcile
 from mdm.store import database
 from tests.api.conftest import make_keys
@@ -64,13 +65,13 @@ def test_realtime_outcomes_agree_with_a_batch_run(small_sample, tmp_path):  # ty
     finally:
         con.close()
     held_keys = {f"sales:{sid}" for sid in realtime}
-    agree = 0
+    agree, auto_link = 0, load_rules().matching.thresholds.auto_link
     for sid, r in realtime.items():
         key = f"sales:{sid}"
         batch_mates = {k for k, g in golden_of.items() if g == golden_of[key] and k != key and k not in held_keys}
         if r["outcome"] == "matched":
             agree += bool(batch_mates & joined[sid])
         else:
-            agree += not (batch_mates & {k for c in r["candidates"] if c["match_probability"] >= 0.95
+            agree += not (batch_mates & {k for c in r["candidates"] if c["match_probability"] >= auto_link
                                          for k in [f"{c['source']}:{c['source_id']}"]})
     assert agree / len(realtime) >= 0.95, f"{agree} of {len(realtime)} agree"
