@@ -266,8 +266,8 @@ def create_frequency_tables(work: WorkDB, columns: Mapping[str, bool]) -> None:
     """The term frequencies the model adjusts for, one table per column, which Splink is given
     (not left to compute) so that batch and real-time scoring use the same.
 
-    A value's frequency is its share of the column's non-null values, as Splink computes it,
-    or, for a column mapped to True, its frequency among namesakes (``_namesake_frequency_sql``)."""
+    A value's frequency is its share of the other records' values (``_frequency_sql``), or, for
+    a column mapped to True, its frequency among namesakes (``_namesake_frequency_sql``)."""
     for column, among_namesakes in columns.items():
         work.create_table(
             frequency_table(column),
@@ -276,8 +276,16 @@ def create_frequency_tables(work: WorkDB, columns: Mapping[str, bool]) -> None:
 
 
 def _frequency_sql(column: str) -> str:
+    """Each value's frequency among the other records: (n - 1) / N for a value n of the N
+    records hold, 1 / N for a value one record holds (another may meet it in real time).
+
+    Splink counts the record itself (n / N), and the two records of a pair that share a value
+    are both in n: for a value only those two hold (a rare name) that doubles its frequency,
+    one bit less evidence where a rare value says most. At 5,000 customers the pairs that share
+    only a name and a city, scored between 2 and 4 bits, were all one customer's."""
     return (
-        f"SELECT {column}, CAST(count(*) AS DOUBLE) / (SELECT count({column}) FROM {INPUT_TABLE}) AS tf_{column}"
+        f"SELECT {column}, CAST(greatest(count(*) - 1, 1) AS DOUBLE) / (SELECT count({column}) FROM {INPUT_TABLE})"
+        f" AS tf_{column}"
         f" FROM {INPUT_TABLE} WHERE {column} IS NOT NULL GROUP BY {column}"
     )
 
@@ -286,7 +294,7 @@ def _namesake_frequency_sql(column: str) -> str:
     """Each value's frequency among namesakes: of the pairs of different people with the same
     family and given name (birth dates known and different) where one holds the value, the
     share where the other holds it too; with ``NAMESAKE_PRIOR_PAIRS`` pairs at the value's
-    overall frequency added, so a value few namesakes hold keeps about that.
+    frequency among all records added, so a value few namesakes hold keeps about that.
 
     Fellegi-Sunter takes the same city as independent of the same name, but a name and where
     its holders live are not: at a million records, of two different people of one name with
