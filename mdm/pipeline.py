@@ -339,6 +339,7 @@ def train_and_score(
     """Train a model when none is given, then score the blocked pairs: (model, pairs with the
     run id, term frequencies). Both engines link with this, each in its own work database."""
     with stages.stage("train"):
+        linking.create_frequency_tables(work, spec)
         if model is None:
             model = linking.train(work, spec, model_id=f"model-{report.run_id}")
             report.retrained, report.train_reason = True, train_reason

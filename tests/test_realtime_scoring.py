@@ -11,7 +11,7 @@ import pytest
 
 from matching_rules import MATCH_COLUMNS, BlockingRuleSpec, load_rules
 from mdm.linking.candidates import CandidateIndex, match_row
-from mdm.linking.model import _create_frequency_tables, _linker, _with_current_blocking, tf_columns
+from mdm.linking.model import _linker, _with_current_blocking, create_frequency_tables, tf_columns
 from mdm.linking.scorer import Scorer, probability
 from mdm.store import database
 from mdm.store import work as work_sql
@@ -31,7 +31,7 @@ def batch(reconciled):  # type: ignore[no-untyped-def]
     wide = spec.model_copy(update={"blocking": [*spec.blocking, ["family"], ["city_norm", "birth_year"]]})
     work = duckdb.connect(":memory:")
     work_sql.load_std_records(work_sql.WorkDB(work), std, wide.blocking_rules())
-    _create_frequency_tables(work_sql.WorkDB(work), spec)
+    create_frequency_tables(work_sql.WorkDB(work), spec)
 
     def predict(blocking_spec):  # type: ignore[no-untyped-def]
         linker = _linker(work_sql.WorkDB(work), _with_current_blocking(settings, blocking_spec))

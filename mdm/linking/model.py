@@ -58,21 +58,22 @@ def _linker(work: WorkDB, settings: Any, table: str = work_sql.INPUT_TABLE) -> L
     return linker
 
 
-def _create_frequency_tables(work: WorkDB, spec: MatchingSpec) -> None:
-    """The term frequency tables the model's levels read (``work.create_frequency_tables``)."""
+def create_frequency_tables(work: WorkDB, spec: MatchingSpec) -> None:
+    """The term frequency tables the model's levels read (``work.create_frequency_tables``),
+    made once over the work database's records, before ``train`` and ``predict``."""
     namesakes = {c.column for c in spec.comparisons if c.frequency_among_namesakes}
     settings = compile_settings(spec, work.dialect).get_settings(work.dialect).as_dict()
     work_sql.create_frequency_tables(work, {c: c in namesakes for c in tf_columns(settings)})
 
 
 def train(work: WorkDB, spec: MatchingSpec, model_id: str) -> Model:
-    """Train on the records already loaded into the work database (DuckDB or Spark); the
-    model is stored in DuckDB's dialect whichever backend trained it."""
+    """Train on the records already loaded into the work database (DuckDB or Spark), with its
+    term frequency tables made (``create_frequency_tables``); the model is stored in DuckDB's
+    dialect whichever backend trained it."""
     training = spec.training
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            _create_frequency_tables(work, spec)
             linker = _linker(work, compile_settings(spec, work.dialect))
             # Sources differ in what they hold (no phones at all, say): a training rule that
             # pairs no records teaches nothing and would stop Splink, so it is left out.
@@ -331,12 +332,12 @@ def portable_settings(settings: dict[str, Any], spec: MatchingSpec, dialect: str
 
 
 def predict(work: WorkDB, model: Model, spec: MatchingSpec) -> pa.Table:
-    """Score every blocked pair at or above the review threshold."""
+    """Score every blocked pair at or above the review threshold (term frequency tables made,
+    as for ``train``)."""
     settings = model.settings if work.dialect == "duckdb" else portable_settings(model.settings, spec, work.dialect)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            _create_frequency_tables(work, spec)
             linker = _linker(work, _with_current_blocking(settings, spec, work.dialect))
             predictions = linker.inference.predict(threshold_match_probability=spec.thresholds.review)
     except Exception as e:
