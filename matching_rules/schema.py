@@ -82,6 +82,10 @@ class ComparisonSpec(_Strict):
     # for a value that depends on the name (a city: names and where their holders live go
     # together). Needs term_frequency.
     frequency_among_namesakes: bool = False
+    # The value's frequency among the records of other people than its holder, for a value
+    # that says who someone is (a name): a rare name's other holders are mostly the same
+    # customer's other records. Witnessed by birth dates. Needs term_frequency.
+    frequency_among_other_people: bool = False
     thresholds: tuple[float, ...] = ()
     # A pair whose values disagree here is never linked automatically, however much else
     # agrees; it goes to review. For names: family members share an address, a landline and
@@ -105,6 +109,12 @@ class ComparisonSpec(_Strict):
         if self.frequency_among_namesakes and not (generic and self.term_frequency):
             raise ValueError(
                 f"comparison {self.name!r}: frequency_among_namesakes needs a column and term_frequency: true"
+            )
+        if self.frequency_among_other_people and not self.term_frequency:
+            raise ValueError(f"comparison {self.name!r}: frequency_among_other_people needs term_frequency: true")
+        if self.frequency_among_other_people and self.frequency_among_namesakes:
+            raise ValueError(
+                f"comparison {self.name!r}: frequency_among_other_people and frequency_among_namesakes exclude each other"
             )
         if any(not 0 < t < 1 for t in self.thresholds) or list(self.thresholds) != sorted(
             self.thresholds, reverse=True

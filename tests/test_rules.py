@@ -72,6 +72,20 @@ def test_frequency_among_namesakes_needs_a_column_with_term_frequencies(tmp_path
         load_rules(_write(tmp_path, data))
 
 
+def test_frequency_among_other_people_needs_term_frequencies_and_excludes_namesakes(tmp_path):
+    data = _default()
+    name = next(c for c in data["matching"]["comparisons"] if c["name"] == "name")
+    assert name["frequency_among_other_people"] is True
+    name["term_frequency"] = False
+    with pytest.raises(RulesError, match="'name': frequency_among_other_people needs"):
+        load_rules(_write(tmp_path, data))
+    city = next(c for c in data["matching"]["comparisons"] if c["name"] == "city")
+    city["frequency_among_other_people"] = True
+    name["term_frequency"] = True
+    with pytest.raises(RulesError, match="'city': frequency_among_other_people and frequency_among_namesakes"):
+        load_rules(_write(tmp_path, data))
+
+
 def test_thresholds_out_of_order_are_refused(tmp_path):
     data = _default()
     data["matching"]["thresholds"] = {"auto_link": 0.5, "review": 0.9}
@@ -91,7 +105,7 @@ def test_fingerprint_ignores_thresholds_but_not_comparisons(tmp_path):
     data = _default()
     data["matching"]["thresholds"]["auto_link"] = 0.99
     assert matching_fingerprint(load_rules(_write(tmp_path, data)).matching) == base
-    data["matching"]["comparisons"][0]["term_frequency"] = False
+    data["matching"]["comparisons"][0]["frequency_among_other_people"] = False
     assert matching_fingerprint(load_rules(_write(tmp_path, data)).matching) != base
 
 

@@ -83,7 +83,7 @@ def test_frequency_among_namesakes_counts_pairs_of_namesakes_known_to_differ():
         ("tran", "binh", None, None),
     ]
     work = _input(rows, ("family", "given", "date_of_birth", "city_norm"))
-    work_sql.create_frequency_tables(work, {"city_norm": True})
+    work_sql.create_frequency_tables(work, {"city_norm": "namesakes"})
     got = dict(work.con.execute(f"SELECT city_norm, tf_city_norm FROM {work_sql.frequency_table('city_norm')}").fetchall())
     known = [r for r in rows if None not in r]
     ordered = [(x, y) for x, y in itertools.permutations(known, 2) if x[:2] == y[:2] and x[2] != y[2]]
@@ -103,11 +103,55 @@ def test_term_frequencies_count_the_other_records():
     record holds is 1 in 5, as for a record met in real time."""
     rows = [("an",), ("an",), ("binh",), ("chi",), ("chi",), (None,)]
     work = _input(rows, ("name_key",))
-    work_sql.create_frequency_tables(work, {"name_key": False})
+    work_sql.create_frequency_tables(work, {"name_key": "records"})
     table = work_sql.term_frequencies(work, ["name_key"])
     assert dict(zip(table["value"].to_pylist(), table["frequency"].to_pylist(), strict=True)) == {
         "an": 1 / 5, "binh": 1 / 5, "chi": 1 / 5,
     }
+
+
+def test_frequency_among_other_people_counts_holders_birth_dates_say_are_others():
+    """Brute force: per number of holders n, the share of pairs of holders (both birth dates
+    known) whose birth dates differ, with OTHER_PEOPLE_PRIOR_PAIRS pairs at 1 added, pooled
+    where a larger n would have a smaller share; a value's frequency is (n - 1) / N times its
+    share, and a value one record holds is taken as held by two."""
+    rows = [  # name_key, dob
+        ("an nguyen", "1990-01-01"), ("an nguyen", "1990-01-01"),  # one customer's two records
+        ("binh tran", "1980-01-01"), ("binh tran", "1981-01-01"),  # two namesakes
+        ("chi le", "1970-01-01"), ("chi le", "1970-01-01"), ("chi le", None),
+        ("dung vo", "1960-01-01"), ("dung vo", "1961-01-01"), ("dung vo", "1962-01-01"),
+        ("em ho", None), ("em ho", None),  # no birth dates: no pairs to count
+        ("giang do", "1950-01-01"),
+        (None, "1990-01-01"),
+    ]
+    work = _input(rows, ("name_key", "date_of_birth"))
+    work_sql.create_frequency_tables(work, {"name_key": "other_people"})
+    got = dict(work.con.execute(f"SELECT name_key, tf_name_key FROM {work_sql.frequency_table('name_key')}").fetchall())
+    k = work_sql.OTHER_PEOPLE_PRIOR_PAIRS
+    names = [r[0] for r in rows if r[0] is not None]
+    by_n: dict[int, list[int]] = {}
+    for name in set(names):
+        dated = [r[1] for r in rows if r[0] == name and r[1] is not None]
+        pairs = list(itertools.combinations(dated, 2))
+        counts = by_n.setdefault(names.count(name), [0, 0])
+        counts[0] += sum(1 for x, y in pairs if x != y)
+        counts[1] += len(pairs)
+    share = {n: (differ + k) / (pairs + k) for n, (differ, pairs) in by_n.items() if n >= 2}
+    assert share[2] == pytest.approx((1 + k) / (2 + k))  # an nguyen and binh tran pooled by n = 2
+    assert share[3] > share[2]  # chi le's one customer and dung vo's three people: no pooling needed
+    for name in set(names):
+        n = names.count(name)
+        assert got[name] == pytest.approx(max(n - 1, 1) * share[max(n, 2)] / len(names)), name
+    assert got["an nguyen"] < 1 / len(names)
+
+
+def test_frequency_among_other_people_never_falls_with_more_holders():
+    """Shares that would fall as the holders grow (chance in small counts) are pooled."""
+    rows = [("a", "1990-01-01"), ("a", "1991-01-01")] + [("b", "1980-01-01")] * 3
+    work = _input(rows, ("name_key", "date_of_birth"))
+    shares = work_sql.other_people_shares(work, "name_key")
+    k = work_sql.OTHER_PEOPLE_PRIOR_PAIRS
+    assert shares == [(3, pytest.approx((1 + 2 * k) / (1 + 3 + 2 * k)))]  # (1 of 1) and (0 of 3) pooled
 
 
 def test_trained_model_has_every_u_and_counted_identifiers(reconciled):  # type: ignore[no-untyped-def]

@@ -61,9 +61,13 @@ def _linker(work: WorkDB, settings: Any, table: str = work_sql.INPUT_TABLE) -> L
 def create_frequency_tables(work: WorkDB, spec: MatchingSpec) -> None:
     """The term frequency tables the model's levels read (``work.create_frequency_tables``),
     made once over the work database's records, before ``train`` and ``predict``."""
-    namesakes = {c.column for c in spec.comparisons if c.frequency_among_namesakes}
     settings = compile_settings(spec, work.dialect).get_settings(work.dialect).as_dict()
-    work_sql.create_frequency_tables(work, {c: c in namesakes for c in tf_columns(settings)})
+    counts: dict[str, work_sql.FrequencyCount] = {}
+    for comparison, compiled in zip(spec.comparisons, settings["comparisons"], strict=True):
+        count = ("namesakes" if comparison.frequency_among_namesakes
+                 else "other_people" if comparison.frequency_among_other_people else "records")
+        counts.update((column, count) for column in tf_columns({"comparisons": [compiled]}))
+    work_sql.create_frequency_tables(work, counts)
 
 
 def train(work: WorkDB, spec: MatchingSpec, model_id: str) -> Model:

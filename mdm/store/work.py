@@ -11,7 +11,7 @@ import os
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 import numpy as np
@@ -262,17 +262,25 @@ def frequency_table(column: str) -> str:
     return f"mdm_tf_{column}"
 
 
-def create_frequency_tables(work: WorkDB, columns: Mapping[str, bool]) -> None:
+# How a column's term frequencies are counted (``create_frequency_tables``).
+FrequencyCount = Literal["records", "namesakes", "other_people"]
+
+
+def create_frequency_tables(work: WorkDB, columns: Mapping[str, FrequencyCount]) -> None:
     """The term frequencies the model adjusts for, one table per column, which Splink is given
     (not left to compute) so that batch and real-time scoring use the same.
 
-    A value's frequency is its share of the other records' values (``_frequency_sql``), or, for
-    a column mapped to True, its frequency among namesakes (``_namesake_frequency_sql``)."""
-    for column, among_namesakes in columns.items():
-        work.create_table(
-            frequency_table(column),
-            _namesake_frequency_sql(column) if among_namesakes else _frequency_sql(column),
-        )
+    A value's frequency is its share of the other records' values (``_frequency_sql``), its
+    frequency among namesakes (``_namesake_frequency_sql``), or its share of the records of
+    other people (``_other_people_frequency_sql``)."""
+    for column, count in columns.items():
+        if count == "namesakes":
+            sql = _namesake_frequency_sql(column)
+        elif count == "other_people":
+            sql = _other_people_frequency_sql(column, other_people_shares(work, column))
+        else:
+            sql = _frequency_sql(column)
+        work.create_table(frequency_table(column), sql)
 
 
 def _frequency_sql(column: str) -> str:
@@ -332,6 +340,60 @@ def _namesake_frequency_sql(column: str) -> str:
         SELECT o.{column}, (coalesce(s.pairs, 0) + {NAMESAKE_PRIOR_PAIRS} * o.tf_{column})
                            / (coalesce(h.pairs, 0) + {NAMESAKE_PRIOR_PAIRS}) AS tf_{column}
         FROM overall o LEFT JOIN holding h ON h.v = o.{column} LEFT JOIN sharing s ON s.v = o.{column}"""
+
+
+# Pairs of holders at the share of today's frequency (all other holders other people) added to
+# each holder count's pairs with both birth dates known, so that a count few such pairs
+# witness keeps about today's frequency.
+OTHER_PEOPLE_PRIOR_PAIRS = 5.0
+
+
+def other_people_shares(work: WorkDB, column: str) -> list[tuple[int, float]]:
+    """For values held by n records (n >= 2), the share of a holder's other holders that are
+    other people: of the pairs of holders whose birth dates are both known, the share whose
+    birth dates differ, with ``OTHER_PEOPLE_PRIOR_PAIRS`` pairs at 1 added; made
+    non-decreasing in n by pooling neighbours (pool adjacent violators), since the more
+    records hold a value the more people hold it. Sorted by n.
+
+    A birth date typed differently by one customer's systems counts as another person, so
+    the share errs high: towards today's frequency, never towards a stronger name."""
+    known = (f"(SELECT {column} AS v, date_of_birth AS born FROM {INPUT_TABLE}"
+             f" WHERE {column} IS NOT NULL AND date_of_birth IS NOT NULL)")
+    rows = work.arrow(f"""
+        WITH holders AS (SELECT {column} AS v, count(*) AS n FROM {INPUT_TABLE} WHERE {column} IS NOT NULL
+                         GROUP BY {column}),
+        dated AS (SELECT v, CAST(count(*) AS DOUBLE) AS k FROM {known} GROUP BY v),
+        same_day AS (SELECT v, sum(c * (c - 1) / 2) AS pairs
+                     FROM (SELECT v, born, CAST(count(*) AS DOUBLE) AS c FROM {known} GROUP BY v, born) GROUP BY v)
+        SELECT h.n, sum(d.k * (d.k - 1) / 2) AS pairs, sum(d.k * (d.k - 1) / 2 - coalesce(s.pairs, 0)) AS differ
+        FROM holders h JOIN dated d ON d.v = h.v LEFT JOIN same_day s ON s.v = h.v
+        WHERE h.n >= 2 GROUP BY h.n ORDER BY h.n""").to_pylist()
+    k = OTHER_PEOPLE_PRIOR_PAIRS
+    blocks = []  # pooled [first n, last n, differing pairs, pairs]
+    for row in rows:
+        blocks.append([row["n"], row["n"], row["differ"] + k, row["pairs"] + k])
+        while len(blocks) > 1 and blocks[-2][2] / blocks[-2][3] > blocks[-1][2] / blocks[-1][3]:
+            last = blocks.pop()
+            blocks[-1][1:] = [last[1], blocks[-1][2] + last[2], blocks[-1][3] + last[3]]
+    return [(last, differ / pairs) for _, last, differ, pairs in blocks]
+
+
+def _other_people_frequency_sql(column: str, shares: Sequence[tuple[int, float]]) -> str:
+    """Each value's share of the records of other people than the holder's: (n - 1) / N, as
+    ``_frequency_sql``, times the share of a holder's other holders that are other people
+    (``other_people_shares``); a value one record holds is taken as held by two.
+
+    A rare name's other holders are mostly the same customer's other records: at 5,000
+    customers, of the pairs that share a name only those two records hold, 9 in 10 were one
+    customer, while (n - 1) / N took the other record for another person's and weighed the
+    name as even odds. Common names are held by many people and keep their frequency."""
+    share = "1.0"
+    for last, value in reversed(shares):
+        share = f"CASE WHEN greatest(n, 2) <= {int(last)} THEN {float(value)!r} ELSE {share} END"
+    return f"""
+        SELECT {column}, CAST(greatest(n - 1, 1) AS DOUBLE) * ({share})
+                         / (SELECT count({column}) FROM {INPUT_TABLE}) AS tf_{column}
+        FROM (SELECT {column}, count(*) AS n FROM {INPUT_TABLE} WHERE {column} IS NOT NULL GROUP BY {column})"""
 
 
 def term_frequencies(work: WorkDB, columns: Sequence[str]) -> pa.Table:
