@@ -154,6 +154,17 @@ def test_frequency_among_other_people_never_falls_with_more_holders():
     assert shares == [(3, pytest.approx((1 + 2 * k) / (1 + 3 + 2 * k)))]  # (1 of 1) and (0 of 3) pooled
 
 
+def test_frequency_among_other_people_without_birth_dates_is_the_frequency_among_records():
+    """With no birth dates to witness who is who, every other holder counts as someone else."""
+    rows = [("an", None), ("an", None), ("an", None), ("binh", None), (None, None)]
+    work = _input(rows, ("name_key", "date_of_birth"))
+    work_sql.create_frequency_tables(work, {"name_key": "other_people"})
+    table = work_sql.term_frequencies(work, ["name_key"])
+    assert dict(zip(table["value"].to_pylist(), table["frequency"].to_pylist(), strict=True)) == {
+        "an": pytest.approx(2 / 4), "binh": pytest.approx(1 / 4),
+    }
+
+
 def test_trained_model_has_every_u_and_counted_identifiers(reconciled):  # type: ignore[no-untyped-def]
     """No level is left to Splink's default u; the mobile level's u is no more than the counted
     share of pairs sharing a mobile (the correction for matches among them only lowers it)."""
