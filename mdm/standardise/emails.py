@@ -85,11 +85,14 @@ def standardise_email(value: str | None) -> StdEmail:
     if validated is None:
         return _invalid(value)
     local, domain = validated
+    match_key = _match_key(local, domain)
     return StdEmail(
         original=value,
         normalised=f"{local}@{domain}",
-        match_key=_match_key(local, domain),
+        match_key=match_key,
         is_valid=True,
-        local_has_digits=any(ch.isdigit() for ch in local),
+        # Of the mailbox the key names: a Gmail tag ("hung.nguyen+2024@") is not part of it, and
+        # the address is as name-only as "hungnguyen@" is.
+        local_has_digits=any(ch.isdigit() for ch in match_key.rpartition("@")[0]),
         flags=(),
     )

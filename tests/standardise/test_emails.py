@@ -47,6 +47,9 @@ def test_local_part_digits() -> None:
     assert standardise_email("anh.nguyen@gmail.com").local_has_digits is False
     assert standardise_email("anh.nguyen1990@gmail.com").local_has_digits is True
     assert standardise_email("anh@site2.vn").local_has_digits is False
+    # a Gmail tag is not part of the mailbox: the address is as name-only as its key
+    assert standardise_email("hung.nguyen+2024@gmail.com").local_has_digits is False
+    assert standardise_email("hung.nguyen+2024@example.vn").local_has_digits is True
 
 
 @pytest.mark.parametrize(
