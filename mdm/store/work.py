@@ -283,16 +283,18 @@ def create_frequency_tables(work: WorkDB, columns: Mapping[str, FrequencyCount])
         work.create_table(frequency_table(column), sql)
 
 
-def _frequency_sql(column: str) -> str:
+def _frequency_sql(column: str, share: str = "1.0") -> str:
     """Each value's frequency among the other records: (n - 1) / N for a value n of the N
-    records hold, 1 / N for a value one record holds (another may meet it in real time).
+    records hold, 1 / N for a value one record holds (another may meet it in real time);
+    times ``share``, an SQL expression of n (``count(*)``), where only some count.
 
     Splink counts the record itself (n / N), and the two records of a pair that share a value
     are both in n: for a value only those two hold (a rare name) that doubles its frequency,
     one bit less evidence where a rare value says most. At 5,000 customers the pairs that share
     only a name and a city, scored between 2 and 4 bits, were all one customer's."""
     return (
-        f"SELECT {column}, CAST(greatest(count(*) - 1, 1) AS DOUBLE) / (SELECT count({column}) FROM {INPUT_TABLE})"
+        f"SELECT {column}, CAST(greatest(count(*) - 1, 1) AS DOUBLE) * ({share})"
+        f" / (SELECT count({column}) FROM {INPUT_TABLE})"
         f" AS tf_{column}"
         f" FROM {INPUT_TABLE} WHERE {column} IS NOT NULL GROUP BY {column}"
     )
@@ -369,13 +371,13 @@ def other_people_shares(work: WorkDB, column: str) -> list[tuple[int, float]]:
         FROM holders h JOIN dated d ON d.v = h.v LEFT JOIN same_day s ON s.v = h.v
         WHERE h.n >= 2 GROUP BY h.n ORDER BY h.n""").to_pylist()
     k = OTHER_PEOPLE_PRIOR_PAIRS
-    blocks = []  # pooled [first n, last n, differing pairs, pairs]
+    blocks: list[list[float]] = []  # pooled neighbours: [last n, differing pairs, pairs]
     for row in rows:
-        blocks.append([row["n"], row["n"], row["differ"] + k, row["pairs"] + k])
-        while len(blocks) > 1 and blocks[-2][2] / blocks[-2][3] > blocks[-1][2] / blocks[-1][3]:
-            last = blocks.pop()
-            blocks[-1][1:] = [last[1], blocks[-1][2] + last[2], blocks[-1][3] + last[3]]
-    return [(last, differ / pairs) for _, last, differ, pairs in blocks]
+        blocks.append([row["n"], row["differ"] + k, row["pairs"] + k])
+        while len(blocks) > 1 and blocks[-2][1] / blocks[-2][2] > blocks[-1][1] / blocks[-1][2]:
+            last_n, differ, pairs = blocks.pop()
+            blocks[-1] = [last_n, blocks[-1][1] + differ, blocks[-1][2] + pairs]
+    return [(int(last_n), differ / pairs) for last_n, differ, pairs in blocks]
 
 
 def _other_people_frequency_sql(column: str, shares: Sequence[tuple[int, float]]) -> str:
@@ -389,11 +391,8 @@ def _other_people_frequency_sql(column: str, shares: Sequence[tuple[int, float]]
     name as even odds. Common names are held by many people and keep their frequency."""
     share = "1.0"
     for last, value in reversed(shares):
-        share = f"CASE WHEN greatest(n, 2) <= {int(last)} THEN {float(value)!r} ELSE {share} END"
-    return f"""
-        SELECT {column}, CAST(greatest(n - 1, 1) AS DOUBLE) * ({share})
-                         / (SELECT count({column}) FROM {INPUT_TABLE}) AS tf_{column}
-        FROM (SELECT {column}, count(*) AS n FROM {INPUT_TABLE} WHERE {column} IS NOT NULL GROUP BY {column})"""
+        share = f"CASE WHEN greatest(count(*), 2) <= {int(last)} THEN {float(value)!r} ELSE {share} END"
+    return _frequency_sql(column, share)
 
 
 def term_frequencies(work: WorkDB, columns: Sequence[str]) -> pa.Table:
