@@ -23,6 +23,9 @@ MATCH_COLUMNS: tuple[str, ...] = (
     "email_local_digits",  # whether the local part has digits (name-only addresses are shared)
     "phone",  # E.164
     "phone_type",  # mobile | fixed_line | other
+    "phone_head",  # the phone without its last three digits,
+    "phone_gap",  # ... without the three before them,
+    "phone_tail",  # ... and its last six alone: a typo leaves two of the three whole
     "date_of_birth",  # ISO yyyy-mm-dd text
     "birth_year",
     "address_norm",

@@ -116,6 +116,19 @@ def test_index_replaces_and_removes_records(batch):  # type: ignore[no-untyped-d
     assert index.candidates({"email_key": "x@y.vn"}) == ["a"]
 
 
+def test_a_phone_one_digit_off_or_under_another_country_code_is_a_candidate() -> None:
+    """No rule on the whole number proposes these pairs; its masked forms do, with a name part."""
+    index = CandidateIndex(load_rules().matching.blocking_rules())
+    an = {"phone": "+84969720841", "given": "an", "family": "nguyen"}
+    index.add("an", match_row(an))
+    for phone in ("+84969720842", "+84969740841", "+84979720841", "+84869720841"):
+        assert index.candidates(match_row({**an, "phone": phone})) == ["an"], phone
+    assert index.candidates(match_row({**an, "phone": "+84969720841"[:-1] + "9", "given": "binh", "family": "le"})) == []
+    sg = {"phone": "+6590076353", "given": "lucy", "family": "chong"}
+    index.add("sg", match_row(sg))
+    assert index.candidates(match_row({**sg, "phone": "+8490076353"})) == ["sg"]  # written without +65
+
+
 def test_match_row_in_python_equals_the_batch_sql(batch):  # type: ignore[no-untyped-def]
     for std in batch["std"]:
         sql_row = batch["rows"][std["record_key"]]

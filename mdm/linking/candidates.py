@@ -17,14 +17,22 @@ from matching_rules import MATCH_COLUMNS, BlockingRuleSpec
 MatchRow = dict[str, Any]
 
 
+_DERIVED = ("date_of_birth", "birth_year", "phone_head", "phone_gap", "phone_tail")
+
+
 def match_row(std: Mapping[str, Any]) -> MatchRow:
     """A standardised record's match columns, derived as :func:`mdm.store.work.match_select` does."""
-    row = {c: std.get(c) for c in MATCH_COLUMNS if c not in ("date_of_birth", "birth_year")}
+    row = {c: std.get(c) for c in MATCH_COLUMNS if c not in _DERIVED}
     dob = std.get("date_of_birth")
     if isinstance(dob, dt.date):
         row["date_of_birth"], row["birth_year"] = dob.strftime("%Y-%m-%d"), str(dob.year)
     else:
         row["date_of_birth"] = row["birth_year"] = None
+    phone = std.get("phone")
+    split = isinstance(phone, str) and len(phone) >= 9
+    row["phone_head"] = phone[:-3] if split else None
+    row["phone_gap"] = phone[:-6] + phone[-3:] if split else None
+    row["phone_tail"] = phone[-6:] if split else None
     return row
 
 

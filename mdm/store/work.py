@@ -24,7 +24,15 @@ from matching_rules import MATCH_COLUMNS, BlockingRuleSpec
 INPUT_TABLE = "mdm_input"
 STD_TABLE = "std"
 
+# A phone number (E.164, at least 9 characters) with three of its digits masked: its last
+# three, the three before them, or all before its last six. One typo leaves at least two of
+# the three forms whole, and each still holds six digits or more, selective enough to block on
+# (mdm.linking.candidates.match_row derives the same in Python).
+_PHONE = "CASE WHEN length(phone) >= 9 THEN {} END"
 _DERIVED = {
+    "phone_head": _PHONE.format("left(phone, length(phone) - 3)"),
+    "phone_gap": _PHONE.format("left(phone, length(phone) - 6) || right(phone, 3)"),
+    "phone_tail": _PHONE.format("right(phone, 6)"),
     "date_of_birth": "strftime(date_of_birth, '%Y-%m-%d')",
     "birth_year": "CAST(year(date_of_birth) AS VARCHAR)",
 }
