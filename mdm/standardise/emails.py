@@ -3,6 +3,12 @@
 Only Gmail is known to ignore dots and "+tag" in the local part; applying that to other domains
 would merge different mailboxes. Addresses built from a name alone ("anh.nguyen@") are shared by
 namesakes, so the result says whether the local part carries digits (see MATCHING.md).
+
+Typing slips at the big webmail providers are repaired, as mail forms' "did you mean" checks do,
+and flagged ``email_repaired``: a domain one keystroke from one of them (``gmial.com``,
+``yahoo.com.v``), a comma for a dot, a doubled or missing ``@`` or a stray space before such a
+domain. Anything less certain stays invalid. Placeholders typed to get past a required field
+(``none@none.com``) are no one's address: flagged ``email_placeholder`` and not matched on.
 """
 
 from __future__ import annotations
@@ -36,8 +42,66 @@ _PLAIN_LOCAL = re.compile(r"[a-z0-9_+\-]+(?:\.[a-z0-9_+\-]+)*")
 _MAX_LOCAL, _MAX_ADDRESS = 64, 254
 
 
+# Providers that hold most personal mailboxes, whose misspellings are unambiguous. Short or
+# generic names (aol.com, live.com, mail.com) are left out: one keystroke from them are other
+# real domains.
+_PROVIDERS = ("gmail.com", "googlemail.com", "yahoo.com", "yahoo.com.vn", "hotmail.com", "outlook.com", "icloud.com")
+# Real domains one keystroke from a provider: never "repaired".
+_NEAR_PROVIDERS = frozenset({"email.com", "mail.com", "ymail.com", "gmail.de", "hotmail.de", "hotmail.it", "hotmail.es"})
+# A provider's name without its top-level domain ("an@gmail"): only where that is unambiguous
+# (yahoo could be yahoo.com or yahoo.com.vn).
+_BARE_PROVIDERS = {"gmail": "gmail.com", "hotmail": "hotmail.com", "outlook": "outlook.com", "icloud": "icloud.com"}
+_PLACEHOLDER_LOCALS = frozenset({"none", "noemail", "nomail", "no", "na", "null", "nil", "test", "unknown", "khongco", "khong"})
+_PLACEHOLDER_DOMAINS = frozenset({"none.com", "noemail.com", "nomail.com", "test.com", "example.com", "example.org", "example.net"})
+
+
 def _invalid(original: str) -> StdEmail:
     return StdEmail(original, None, None, False, False, ("email_invalid",))
+
+
+def _one_keystroke_apart(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by one inserted, deleted or replaced character, or two
+    neighbours swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (
+            len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+        )
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+@lru_cache(maxsize=1 << 12)
+def _provider_meant(domain: str) -> str | None:
+    """The one provider ``domain`` is a keystroke away from, if it is not a real domain itself."""
+    if domain in _PROVIDERS or domain in _NEAR_PROVIDERS:
+        return None
+    meant = [p for p in _PROVIDERS if _one_keystroke_apart(domain, p)]
+    return meant[0] if len(meant) == 1 else None
+
+
+def _repair_syntax(address: str) -> str | None:
+    """An invalid address with one obvious slip fixed, or None. Only slips next to a provider's
+    domain are fixed: elsewhere "a b@x.vn" may as well be a name followed by an address."""
+    local, at, domain = address.rpartition("@")
+    if not at:  # the @ left out: "an.nguyen90gmail.com"
+        for provider in _PROVIDERS:
+            if address.endswith(provider) and len(address) > len(provider):
+                return f"{address[: -len(provider)]}@{provider}"
+        return None
+    domain = _BARE_PROVIDERS.get(domain, domain.replace(",", "."))
+    local = local.rstrip("@")
+    if domain not in _PROVIDERS and _provider_meant(domain) is None:
+        return None
+    if local.count(" ") == 1:
+        local = local.replace(" ", "")
+    return f"{local}@{domain}"
+
+
+def _is_placeholder(local: str, domain: str) -> bool:
+    return local in _PLACEHOLDER_LOCALS or domain in _PLACEHOLDER_DOMAINS
 
 
 def _match_key(local: str, domain: str) -> str:
@@ -79,12 +143,22 @@ def standardise_email(value: str | None) -> StdEmail:
         return StdEmail(value, None, None, False, False, ())
     angle = _ANGLE.search(text)  # "Nguyen An <an@x.vn>"
     address = _MAILTO.sub("", angle.group(1) if angle else text).strip().lower()
-    if "@" not in address or len(address) > _MAX_LENGTH:
+    if len(address) > _MAX_LENGTH:
         return _invalid(value)
-    validated = _validate(address)
+    validated = _validate(address) if "@" in address else None
+    repaired = False
     if validated is None:
-        return _invalid(value)
+        fixed = _repair_syntax(address)
+        validated = _validate(fixed) if fixed is not None else None
+        if validated is None:
+            return _invalid(value)
+        repaired = True
     local, domain = validated
+    if _is_placeholder(local, domain):
+        return StdEmail(value, None, None, False, False, ("email_placeholder",))
+    meant = _provider_meant(domain)
+    if meant is not None:
+        domain, repaired = meant, True
     match_key = _match_key(local, domain)
     return StdEmail(
         original=value,
@@ -94,5 +168,5 @@ def standardise_email(value: str | None) -> StdEmail:
         # Of the mailbox the key names: a Gmail tag ("hung.nguyen+2024@") is not part of it, and
         # the address is as name-only as "hungnguyen@" is.
         local_has_digits=any(ch.isdigit() for ch in match_key.rpartition("@")[0]),
-        flags=(),
+        flags=("email_repaired",) if repaired else (),
     )

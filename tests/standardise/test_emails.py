@@ -12,8 +12,8 @@ JUNK = ["\x00@\x01", "\u200b\ufeff", "😀@😀.com", "a" * 100_000 + "@x.com", 
 
 
 def test_lower_cased_and_trimmed() -> None:
-    assert standardise_email("  An.Nguyen@Example.COM ") == StdEmail(
-        "  An.Nguyen@Example.COM ", "an.nguyen@example.com", "an.nguyen@example.com", True, False, ()
+    assert standardise_email("  An.Nguyen@Shop.COM.vn ") == StdEmail(
+        "  An.Nguyen@Shop.COM.vn ", "an.nguyen@shop.com.vn", "an.nguyen@shop.com.vn", True, False, ()
     )
 
 
@@ -58,6 +58,49 @@ def test_local_part_digits() -> None:
 )
 def test_invalid(value: str) -> None:
     assert standardise_email(value) == StdEmail(value, None, None, False, False, ("email_invalid",))
+
+
+@pytest.mark.parametrize(
+    ("value", "normalised"),
+    [
+        ("an.nguyen@gmial.com", "an.nguyen@gmail.com"),  # two letters swapped
+        ("an.nguyen@gmail.co", "an.nguyen@gmail.com"),  # one left out
+        ("an.nguyen@gmail.con", "an.nguyen@gmail.com"),  # one replaced
+        ("an.nguyen@yahooo.com", "an.nguyen@yahoo.com"),  # one added
+        ("an.nguyen@yahoo.com.v", "an.nguyen@yahoo.com.vn"),
+        ("an.nguyen@gmail,com", "an.nguyen@gmail.com"),
+        ("an.nguyen@@hotmail.com", "an.nguyen@hotmail.com"),
+        ("an.nguyen@outlook", "an.nguyen@outlook.com"),
+        ("an.nguyen90gmail.com", "an.nguyen90@gmail.com"),
+        ("an nguyen90@icloud.com", "annguyen90@icloud.com"),
+    ],
+)
+def test_slips_at_the_big_providers_are_repaired_and_flagged(value: str, normalised: str) -> None:
+    email = standardise_email(value)
+    assert (email.normalised, email.is_valid, email.flags) == (normalised, True, ("email_repaired",))
+    assert email.original == value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "an@ymail.com", "an@email.com", "an@mail.com", "an@hotmail.de",  # real domains near a provider
+        "an@gmx.de", "an@fpt.vn", "an@hotmail.co.uk",
+    ],
+)
+def test_real_domains_are_not_repaired(value: str) -> None:
+    email = standardise_email(value)
+    assert (email.normalised, email.flags) == (value, ())
+
+
+@pytest.mark.parametrize("value", ["an@yahoo", "a b@x.vn", "a b c@gmail.com", "an@x,vn", "gmail.com", "an@gmaail,co"])
+def test_uncertain_slips_stay_invalid(value: str) -> None:
+    assert standardise_email(value).flags == ("email_invalid",)
+
+
+@pytest.mark.parametrize("value", ["none@none.com", "test@test.com", "noemail@gmail.com", "an@example.com"])
+def test_placeholders_are_flagged_and_not_matched_on(value: str) -> None:
+    assert standardise_email(value) == StdEmail(value, None, None, False, False, ("email_placeholder",))
 
 
 @pytest.mark.parametrize("value", [None, "", "   "])
