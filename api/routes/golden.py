@@ -109,6 +109,8 @@ def search_criteria(name: str | None, email: str | None, phone: str | None, city
         out["name_key"] = " ".join(sorted(folded.split()))
     if email:
         std = standardise_email(email)
+        if "email_placeholder" in std.flags:
+            raise InvalidInputError(f"field 'email': {email!r} is a placeholder, no one's address")
         if std.match_key is None:
             raise InvalidInputError(f"field 'email': {email!r} is not a valid email address")
         out["email_key"] = std.match_key
