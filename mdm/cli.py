@@ -58,6 +58,7 @@ def _print_report(report: RunReport) -> None:
         ("model", model),
         ("pairs scored (≥ review threshold)", f"{report.pairs_scored:,}"),
         ("automatic links", f"{report.auto_links:,}"),
+        ("links kept from the published results (review band)", f"{report.kept_links:,}"),
         ("links refused (contradicting identifiers)", f"{report.blocked_links:,}"),
         ("review items", f"{report.review_items:,}"),
         ("golden records", f"{report.golden_records:,}"),

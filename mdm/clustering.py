@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 Identifiers = Mapping[str, str | None]
 
@@ -93,6 +93,7 @@ class _Cluster:
 class ClusterResult:
     assignment: dict[str, int]  # record key -> cluster number (0..n-1, by smallest member key)
     blocked_links: list[tuple[str, str, str]]  # (record_l, record_r, reason) edges refused
+    joined: set[tuple[str, str]] = field(default_factory=set)  # the ``watch`` edges that joined two clusters
 
 
 class _Clusters:
@@ -166,10 +167,13 @@ def cluster(
     seen_conflict_min_weight: float | None = None,
     must_link: Iterable[tuple[str, str]] = (),
     cannot_link: Iterable[tuple[str, str]] = (),
+    watch: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
 ) -> ClusterResult:
     """Cluster ``record_keys`` using ``edges`` (l, r, probability), strongest first.
 
     Must-links join first and unconditionally; cannot-links are never crossed, by any path.
+    The result says which of the ``watch`` edges joined two clusters (rather than finding their
+    records already together, or being refused).
     """
     min_weight = math.inf if seen_conflict_min_weight is None else seen_conflict_min_weight
     state = _Clusters(record_keys, identifiers, cannot_link_when_different)
@@ -182,7 +186,7 @@ def cluster(
             ra, rb = state.find(a), state.find(b)
             if ra != rb:
                 state.union(ra, rb)
-    blocked = []
+    blocked, joined = [], set()
     for a, b, p in sorted(edges, key=lambda e: (-e[2], e[0], e[1])):
         if a not in state.records or b not in state.records:
             continue  # a pair with a record outside this clustering links nothing here
@@ -195,6 +199,8 @@ def cluster(
             blocked.append((a, b, reason))
             continue
         state.union(ra, rb, ca, cb)
+        if (a, b) in watch:
+            joined.add((a, b))
     clusters = sorted(state.members(), key=min)
     assignment = {key: i for i, members in enumerate(clusters) for key in members}
-    return ClusterResult(assignment, blocked)
+    return ClusterResult(assignment, blocked, joined)

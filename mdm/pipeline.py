@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from mdm.errors import ConfigError, MDMError, RunFailedError
 from mdm.gc_pause import gc_paused
 from mdm.ingest import Ingested, Quarantined, SourceCounts, ingest, merge_posted
 from mdm.linking import model as linking
+from mdm.linking.comparisons import agreement_guards
 from mdm.sources import SourcesConfig, load_sources, sources_to_json
 from mdm.standardise.batch import standardise_chunks
 from mdm.store import database, models, records, results, runs
@@ -49,6 +51,7 @@ class RunReport:
     records: int = 0
     pairs_scored: int = 0
     auto_links: int = 0
+    kept_links: int = 0
     blocked_links: int = 0
     review_items: int = 0
     golden_records: int = 0
@@ -77,6 +80,7 @@ class RunReport:
             "posted_unknown_source": self.posted_unknown_source,
             "pairs_scored": self.pairs_scored,
             "auto_links": self.auto_links,
+            "kept_links": self.kept_links,
             "blocked_links": self.blocked_links,
             "review_items": self.review_items,
             "golden_records": self.golden_records,
@@ -274,10 +278,13 @@ def _stages(
         model, pairs, term_frequencies = train_and_score(work, spec, model, reason, report, stages)
 
     with gc_paused(), stages.stage("cluster"):
-        clustered = cluster_pairs(std_table, pairs, spec, steward_sql.active_constraints(con), run_id)
+        previous_xref = results.previous_xref(con)
+        clustered = cluster_pairs(
+            std_table, pairs, spec, steward_sql.active_constraints(con), run_id, previous_xref=previous_xref
+        )
         clustered.report_to(report)
         result, review = clustered.result, clustered.review
-        staging.put("pairs", pairs)
+        staging.put("pairs", clustered.pairs)
         del pairs
 
     with gc_paused(), stages.stage("golden"):
@@ -291,7 +298,7 @@ def _stages(
             rules.attributes(),
             run_id=run_id,
             now=database.now(),
-            previous_xref=results.previous_xref(con),
+            previous_xref=previous_xref,
             previous=previous,
         )
         report.golden_records = build.counts.get("active", 0)
@@ -367,13 +374,16 @@ def _identifiers(std: pa.Table) -> dict[str, dict[str, str | None]]:
 @dataclass
 class Clustered:
     result: clustering.ClusterResult
+    pairs: pa.Table  # the scored pairs, a kept link's outcome now "kept_link"
     review: pa.Table
     auto_links: int
+    kept_links: int
     decisions_applied: int
     conflicts: list[dict[str, Any]]
 
     def report_to(self, report: RunReport) -> None:
         report.auto_links = self.auto_links
+        report.kept_links = self.kept_links
         report.blocked_links = len(self.result.blocked_links)
         report.decisions_applied = self.decisions_applied
         report.conflicts = self.conflicts
@@ -386,36 +396,84 @@ def cluster_pairs(
     spec: MatchingSpec,
     constraints: list[tuple[str, str, str, str]],
     run_id: str,
+    *,
+    previous_xref: Mapping[str, str] | None = None,
 ) -> Clustered:
     """Cluster the records of ``std`` (record_key and the identifier columns suffice) by the
-    automatic links under the steward decisions, and queue what is left uncertain. Both engines
-    (DuckDB, Spark) cluster with this."""
+    automatic links and the kept links under the steward decisions, and queue what is left
+    uncertain. Both engines (DuckDB, Spark) cluster with this."""
     identifiers = _identifiers(std)
     auto = pairs.filter(pc.equal(pairs["outcome"], "auto_link"))
+    kept = _kept_links(pairs, spec, previous_xref or {})
     must_link = [(l, r) for kind, l, r, _d in constraints if kind == "must_link"]
     cannot_link = [(l, r) for kind, l, r, _d in constraints if kind == "cannot_link"]
+    kept_edges = set(zip(kept["record_key_l"].to_pylist(), kept["record_key_r"].to_pylist(), strict=True))
+    edges = [
+        (l, r, p)
+        for table in (auto, kept)
+        for l, r, p in zip(
+            table["record_key_l"].to_pylist(), table["record_key_r"].to_pylist(), table["match_probability"].to_pylist(),
+            strict=True,
+        )
+    ]
     result = clustering.cluster(
         list(identifiers),
-        zip(
-            auto["record_key_l"].to_pylist(),
-            auto["record_key_r"].to_pylist(),
-            auto["match_probability"].to_pylist(),
-            strict=True,
-        ),
+        edges,
         identifiers=identifiers,
         cannot_link_when_different=spec.clustering.cannot_link_when_different,
         seen_conflict_min_weight=spec.clustering.seen_conflict_min_weight,
         must_link=must_link,
         cannot_link=cannot_link,
+        watch=kept_edges,
     )
+    pairs = _mark_kept_links(pairs, result.joined)
     decided = {tuple(sorted((l, r))) for _k, l, r, _d in constraints}
     return Clustered(
         result=result,
+        pairs=pairs,
         review=_review_items(pairs, result.assignment, run_id, decided),
         auto_links=auto.num_rows,
+        kept_links=len(result.joined),
         decisions_applied=len({d for *_x, d in constraints}),
         conflicts=_conflicts(pairs, constraints),
     )
+
+
+def _kept_links(pairs: pa.Table, spec: MatchingSpec, previous_xref: Mapping[str, str]) -> pa.Table:
+    """Pairs in the review band whose two records the published results hold in one golden
+    record, and whose names the guards let link. A link stays while its evidence stays above
+    the review threshold: a customer's golden id should not come and go as new data moves a
+    pair a little either side of the automatic threshold (downstream systems keep these ids).
+    A pair that falls below the review threshold, a steward's decision, or a contradicting
+    identifier still separates the records."""
+    if not previous_xref:
+        return pairs.slice(0, 0)
+    review = pairs.filter(pc.equal(pairs["outcome"], "review"))
+    guards = agreement_guards(spec)
+    keep = [
+        golden_l is not None and golden_l == previous_xref.get(r)
+        and not any(g.blocks({c: v["gamma"] for c, v in json.loads(explanation).items()}) for g in guards)
+        for golden_l, r, explanation in zip(
+            (previous_xref.get(l) for l in review["record_key_l"].to_pylist()),
+            review["record_key_r"].to_pylist(),
+            review["explanation"].to_pylist(),
+            strict=True,
+        )
+    ]
+    return review.filter(pa.array(keep, pa.bool_()))
+
+
+def _mark_kept_links(pairs: pa.Table, joined: set[tuple[str, str]]) -> pa.Table:
+    """``pairs`` with the outcome of each kept link that joined its records set to "kept_link"."""
+    if not joined:
+        return pairs
+    outcome = [
+        "kept_link" if (l, r) in joined else o
+        for l, r, o in zip(
+            pairs["record_key_l"].to_pylist(), pairs["record_key_r"].to_pylist(), pairs["outcome"].to_pylist(), strict=True
+        )
+    ]
+    return pairs.set_column(pairs.schema.get_field_index("outcome"), "outcome", pa.array(outcome, pa.string()))
 
 
 def _conflicts(pairs: pa.Table, constraints: list[tuple[str, str, str, str]]) -> list[dict[str, Any]]:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import shutil
 
+import yaml
+
+from matching_rules import DEFAULT_RULES
 from mdm.pipeline import reconcile
 from mdm.store import database
 from tests.conftest import TODAY
@@ -37,3 +40,39 @@ def test_existing_customers_keep_their_ids_when_data_is_added(small_sample, tmp_
         assert new == old or golden[old] == ("retired", new), key
     assert kept / len(before) >= 0.95
     assert report.golden_changes.get("created", 0) > 0
+
+
+def test_a_link_stays_while_its_pair_stays_in_the_review_band(reconciled, small_sample, tmp_path):  # type: ignore[no-untyped-def]
+    """A pair the published results link keeps its records together while it scores in the
+    review band: the same data, linked first under a lower automatic threshold, keeps those
+    links under the packaged one, where a fresh database leaves them for review."""
+    rules = yaml.safe_load(DEFAULT_RULES.read_text(encoding="utf-8"))
+    thresholds = rules["matching"]["thresholds"]
+    lower = tmp_path / "lower.yaml"
+    rules["matching"]["thresholds"] = {**thresholds, "auto_link": 0.7}
+    lower.write_text(yaml.safe_dump(rules), encoding="utf-8")
+    db = tmp_path / "kept.duckdb"
+    shutil.copy(reconciled[0], db)  # the model is reused: thresholds are not part of it
+    reconcile(small_sample / "sources.yaml", db, rules_path=lower, today=TODAY)
+    report = reconcile(small_sample / "sources.yaml", db, today=TODAY)
+
+    con = database.connect(db, read_only=True)
+    try:
+        kept = con.execute(
+            "SELECT p.record_key_l, p.record_key_r, p.match_probability, xl.golden_id = xr.golden_id FROM pairs p"
+            " JOIN xref xl ON xl.record_key = p.record_key_l JOIN xref xr ON xr.record_key = p.record_key_r"
+            " WHERE p.outcome = 'kept_link'"
+        ).fetchall()
+        queued = set(con.execute("SELECT record_key_l, record_key_r FROM review_queue WHERE status = 'open'").fetchall())
+    finally:
+        con.close()
+    assert report.kept_links == len(kept) > 0
+    assert all(thresholds["review"] <= p < thresholds["auto_link"] and together for _l, _r, p, together in kept)
+    assert not {(l, r) for l, r, *_x in kept} & queued
+
+    fresh = database.connect(reconciled[0], read_only=True)  # the same data, linked once
+    try:
+        outcomes = dict(((l, r), o) for l, r, o in fresh.execute("SELECT record_key_l, record_key_r, outcome FROM pairs").fetchall())
+    finally:
+        fresh.close()
+    assert {outcomes[(l, r)] for l, r, *_x in kept} == {"review"}

@@ -135,7 +135,7 @@ def reconcile_spark(
 
     with stages.stage("cluster"):
         ids = std.select("record_key", "date_of_birth", "national_id", "tax_id").toArrow()
-        clustered = cluster_pairs(ids, pairs, spec, constraints, run_id)
+        clustered = cluster_pairs(ids, pairs, spec, constraints, run_id, previous_xref=previous_run.xref)
         clustered.report_to(report)
 
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -155,7 +155,7 @@ def reconcile_spark(
                 "*", F.lit(run_id).alias("run_id"), loaded_at.alias("loaded_at")),
             "std_records": std,
             "quarantine": ingested.quarantine.select(F.lit(run_id).alias("run_id"), "*"),
-            "pairs": _frame(spark, pairs, "pairs"),
+            "pairs": _frame(spark, clustered.pairs, "pairs"),
             "review_queue": _frame(spark, clustered.review, "review_queue"),
             "xref": built.xref,
             "golden_records": built.golden,
