@@ -100,6 +100,17 @@ def _repair_syntax(address: str) -> str | None:
     return f"{local}@{domain}"
 
 
+def _personal_digits(local: str) -> bool:
+    """Whether a mailbox's local part carries digits of its own: of the mailbox the key names (a
+    Gmail tag, "hung.nguyen+2024@", is not part of it), and not a filler people add when their
+    name is taken ("nguyenkhoa123@", "lan.tran111@"), which namesakes share as they share the
+    name: a sequence from 1 or a digit repeated, three digits or more. Two digits are kept:
+    "88" is a birth year as often as not."""
+    digits = "".join(ch for ch in local if ch.isdigit())
+    filler = len(digits) >= 3 and ("1234567890".startswith(digits) or len(set(digits)) == 1)
+    return bool(digits) and not filler
+
+
 def _is_placeholder(local: str, domain: str) -> bool:
     return local in _PLACEHOLDER_LOCALS or domain in _PLACEHOLDER_DOMAINS
 
@@ -165,8 +176,6 @@ def standardise_email(value: str | None) -> StdEmail:
         normalised=f"{local}@{domain}",
         match_key=match_key,
         is_valid=True,
-        # Of the mailbox the key names: a Gmail tag ("hung.nguyen+2024@") is not part of it, and
-        # the address is as name-only as "hungnguyen@" is.
-        local_has_digits=any(ch.isdigit() for ch in match_key.rpartition("@")[0]),
+        local_has_digits=_personal_digits(match_key.rpartition("@")[0]),
         flags=("email_repaired",) if repaired else (),
     )

@@ -52,6 +52,17 @@ def test_local_part_digits() -> None:
     assert standardise_email("hung.nguyen+2024@example.vn").local_has_digits is True
 
 
+@pytest.mark.parametrize("local", ["nguyenkhoa123", "khoa.nguyen.1234", "lan_111", "an000"])
+def test_filler_digits_are_not_the_mailbox_s_own(local: str) -> None:
+    """Namesakes whose name was taken add the same filler ("nguyenkhoa123@"): as name-only as the name."""
+    assert standardise_email(f"{local}@gmail.com").local_has_digits is False
+
+
+@pytest.mark.parametrize("local", ["an88", "an.nguyen1990", "lan_031073", "an0123", "an12"])
+def test_birth_years_dates_and_short_numbers_are_the_mailbox_s_own(local: str) -> None:
+    assert standardise_email(f"{local}@gmail.com").local_has_digits is True
+
+
 @pytest.mark.parametrize(
     "value",
     ["n/a", "none", "-", "no email", "an@", "@x.vn", "an@x", "an..b@x.vn", "an@localhost", "a b@x.vn"],
