@@ -146,8 +146,9 @@ def test_posted_records_survive_the_next_batch_run(api, small_sample):  # type: 
 def test_a_changed_record_loses_its_open_review_items(api):  # type: ignore[no-untyped-def]
     """A re-posted record is re-evaluated: review items of its old values do not stay open."""
     assert api.post("/sources/sales/records", json=VY).json()["outcome"] == "new"
-    namesake = {"subscriber_id": "mk_rt_review", "name": "Lương Thảo Vy", "city": "Đà Nẵng", "phone": "0912 345 678"}
-    first = api.post("/sources/marketing/records", json=namesake).json()
+    # Her household: the same mobile and city, another given name. The name guard queues it.
+    household = {"subscriber_id": "mk_rt_review", "name": "Lương Minh Tuấn", "city": "Đà Nẵng", "phone": "0389 111 222"}
+    first = api.post("/sources/marketing/records", json=household).json()
     assert first["outcome"] == "review", first
 
     def open_items() -> list[dict]:
@@ -155,7 +156,7 @@ def test_a_changed_record_loses_its_open_review_items(api):  # type: ignore[no-u
         return [i for i in items if ("marketing", "mk_rt_review") in {(s["source"], s["source_id"]) for s in (i["left"], i["right"])}]
 
     assert open_items()
-    other = {**namesake, "name": "Phạm Minh Tuấn", "city": "Huế"}
+    other = {**household, "name": "Phạm Minh Tuấn", "city": "Huế", "phone": "0912 345 678"}
     assert api.post("/sources/marketing/records", json=other).json()["outcome"] == "new"
     assert open_items() == []
 
