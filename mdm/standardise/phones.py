@@ -190,6 +190,19 @@ def _parse_text(candidate: str, region: str | None, digits: str) -> tuple[str, b
         return None
 
 
+def _is_placeholder(e164: str) -> bool:
+    """A number typed to get past a required field: after its country code, nothing but digits
+    counting up or down ("0123 456 789", "0987 654 321"); thousands of customers "share"
+    +84123456789. A run inside a number ("0912 345 678") is left alone: Vietnamese operators
+    sell such numbers, as they do 0988 888 888 (one digit repeated never parses)."""
+    digits = e164.lstrip("+")
+    # Country codes are prefix-free: the one of length 1, 2 or 3 that is known is the code.
+    code = next((n for n in (1, 2, 3) if int(digits[:n]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE), 0)
+    national = digits[code:]
+    steps = {int(b) - int(a) for a, b in zip(national, national[1:], strict=False)}
+    return len(national) >= 8 and steps in ({1}, {-1})
+
+
 def standardise_phone(value: str | None, region: str | None = "VN", home: str | None = None) -> StdPhone:
     """E.164 form, validity and line type; region applies to numbers written without a country
     code. ``home`` is the record's own country, where known: a number invalid in ``region`` but
@@ -220,6 +233,8 @@ def standardise_phone(value: str | None, region: str | None = "VN", home: str | 
     if parsed is None:
         return StdPhone(value, None, False, None, (*flags, "phone_unparseable"))
     e164, is_valid, line_type = parsed
+    if _is_placeholder(e164):
+        return StdPhone(value, None, False, None, (*flags, "phone_placeholder"))
     if renumbered:
         flags.append("phone_old_vn_prefix_converted")
     if not is_valid:

@@ -73,8 +73,8 @@ def test_every_old_prefix(old: str, new: str) -> None:
 
 
 def test_ten_digit_numbers_are_not_renumbered() -> None:
-    phone = standardise_phone("0123456789")  # 012 + 7 digits is not an old 0123 number
-    assert (phone.e164, phone.flags) == ("+84123456789", ("phone_invalid",))
+    phone = standardise_phone("0123987654")  # 012 + 7 digits is not an old 0123 number
+    assert (phone.e164, phone.flags) == ("+84123987654", ("phone_invalid",))
     assert standardise_phone("0912345678").e164 == "+84912345678"
 
 
@@ -107,6 +107,16 @@ def test_several_numbers_in_one_field_use_the_first() -> None:
 )
 def test_garbage_is_unparseable(value: str) -> None:
     assert standardise_phone(value) == StdPhone(value, None, False, None, ("phone_unparseable",))
+
+
+@pytest.mark.parametrize("value", ["0123456789", "0123 456 789", "+84 987 654 321", "+33 1 23 45 67 89", "01 2345 6789"])
+def test_placeholders_are_flagged_and_not_matched_on(value: str) -> None:
+    assert standardise_phone(value) == StdPhone(value, None, False, None, ("phone_placeholder",))
+
+
+@pytest.mark.parametrize("value", ["0912 345 678", "038 123 4567", "0988 888 888"])
+def test_numbers_with_a_run_inside_are_real(value: str) -> None:
+    assert standardise_phone(value).e164 is not None
 
 
 @pytest.mark.parametrize("value", [None, "", "  ", "\t"])
