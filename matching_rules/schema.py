@@ -140,6 +140,9 @@ class BlockingRuleSpec(_Strict):
 
 
 class ThresholdsSpec(_Strict):
+    """Where a rules file leaves them out, cautious thresholds: the packaged rules' 0.85 / 0.6
+    were measured for the packaged comparisons (bench/NOTES.md), not for a model of one's own."""
+
     auto_link: Probability = 0.95
     review: Probability = 0.5
 
