@@ -15,38 +15,25 @@ high anyway (``seen_conflict_min_weight``), the difference is taken for a data-e
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
+
+from mdm.standardise.text import one_edit_apart
 
 Identifiers = Mapping[str, str | None]
 
 
-def _one_edit_apart(a: str, b: str) -> bool:
-    if a == b:
-        return True
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-        if len(diffs) == 1:
-            return True
-        # a transposition of two neighbouring characters is one typo too
-        return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
-
-
 def _dates_compatible(a: str, b: str) -> bool:
     """ISO dates: equal, one typo apart, or day and month swapped."""
-    if _one_edit_apart(a, b):
+    if one_edit_apart(a, b):
         return True
     return len(a) == len(b) == 10 and a[:4] == b[:4] and a[5:7] == b[8:10] and a[8:10] == b[5:7]
 
 
 COMPATIBLE = {
     "date_of_birth": _dates_compatible,
-    "national_id": _one_edit_apart,
-    "tax_id": _one_edit_apart,
+    "national_id": one_edit_apart,
+    "tax_id": one_edit_apart,
 }
 
 
@@ -167,7 +154,7 @@ def cluster(
     seen_conflict_min_weight: float | None = None,
     must_link: Iterable[tuple[str, str]] = (),
     cannot_link: Iterable[tuple[str, str]] = (),
-    watch: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
+    watch: Set[tuple[str, str]] = frozenset(),
 ) -> ClusterResult:
     """Cluster ``record_keys`` using ``edges`` (l, r, probability), strongest first.
 

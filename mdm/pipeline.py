@@ -377,9 +377,13 @@ class Clustered:
     pairs: pa.Table  # the scored pairs, a kept link's outcome now "kept_link"
     review: pa.Table
     auto_links: int
-    kept_links: int
     decisions_applied: int
     conflicts: list[dict[str, Any]]
+
+    @property
+    def kept_links(self) -> int:
+        """Kept links that held their records together (``_kept_links``)."""
+        return len(self.result.joined)
 
     def report_to(self, report: RunReport) -> None:
         report.auto_links = self.auto_links
@@ -404,27 +408,18 @@ def cluster_pairs(
     uncertain. Both engines (DuckDB, Spark) cluster with this."""
     identifiers = _identifiers(std)
     auto = pairs.filter(pc.equal(pairs["outcome"], "auto_link"))
-    kept = _kept_links(pairs, spec, previous_xref or {})
+    kept = _edges(_kept_links(pairs, spec, previous_xref or {}))
     must_link = [(l, r) for kind, l, r, _d in constraints if kind == "must_link"]
     cannot_link = [(l, r) for kind, l, r, _d in constraints if kind == "cannot_link"]
-    kept_edges = set(zip(kept["record_key_l"].to_pylist(), kept["record_key_r"].to_pylist(), strict=True))
-    edges = [
-        (l, r, p)
-        for table in (auto, kept)
-        for l, r, p in zip(
-            table["record_key_l"].to_pylist(), table["record_key_r"].to_pylist(), table["match_probability"].to_pylist(),
-            strict=True,
-        )
-    ]
     result = clustering.cluster(
         list(identifiers),
-        edges,
+        _edges(auto) + kept,
         identifiers=identifiers,
         cannot_link_when_different=spec.clustering.cannot_link_when_different,
         seen_conflict_min_weight=spec.clustering.seen_conflict_min_weight,
         must_link=must_link,
         cannot_link=cannot_link,
-        watch=kept_edges,
+        watch={(l, r) for l, r, _p in kept},
     )
     pairs = _mark_kept_links(pairs, result.joined)
     decided = {tuple(sorted((l, r))) for _k, l, r, _d in constraints}
@@ -433,10 +428,17 @@ def cluster_pairs(
         pairs=pairs,
         review=_review_items(pairs, result.assignment, run_id, decided),
         auto_links=auto.num_rows,
-        kept_links=len(result.joined),
         decisions_applied=len({d for *_x, d in constraints}),
         conflicts=_conflicts(pairs, constraints),
     )
+
+
+def _edges(pairs: pa.Table) -> list[tuple[str, str, float]]:
+    """Clustering's edges from scored pairs: (record_l, record_r, probability)."""
+    return list(zip(
+        pairs["record_key_l"].to_pylist(), pairs["record_key_r"].to_pylist(), pairs["match_probability"].to_pylist(),
+        strict=True,
+    ))
 
 
 def _kept_links(pairs: pa.Table, spec: MatchingSpec, previous_xref: Mapping[str, str]) -> pa.Table:

@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from email_validator import validate_email
 
-from mdm.standardise.text import nfc_clean
+from mdm.standardise.text import nfc_clean, one_edit_apart
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,26 +59,12 @@ def _invalid(original: str) -> StdEmail:
     return StdEmail(original, None, None, False, False, ("email_invalid",))
 
 
-def _one_keystroke_apart(a: str, b: str) -> bool:
-    """Whether ``a`` and ``b`` differ by one inserted, deleted or replaced character, or two
-    neighbours swapped."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diff) == 1 or (
-            len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
-        )
-    short, long = sorted((a, b), key=len)
-    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
-
-
 @lru_cache(maxsize=1 << 12)
 def _provider_meant(domain: str) -> str | None:
     """The one provider ``domain`` is a keystroke away from, if it is not a real domain itself."""
     if domain in _PROVIDERS or domain in _NEAR_PROVIDERS:
         return None
-    meant = [p for p in _PROVIDERS if _one_keystroke_apart(domain, p)]
+    meant = [p for p in _PROVIDERS if one_edit_apart(domain, p)]
     return meant[0] if len(meant) == 1 else None
 
 
