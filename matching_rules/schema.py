@@ -174,6 +174,12 @@ class ClusteringSpec(_Strict):
     # weight links anyway: the model has weighed the difference (a mistyped date, a re-keyed id).
     # Conflicts it did not see, through other records of the two clusters, still refuse.
     seen_conflict_min_weight: float | None = None
+    # Weigh each join by the source systems of the two clusters: one customer seldom has two
+    # records in one system, two customers' records mostly share their systems. How much that
+    # counts is measured on each run's own near-certain links (mdm.clustering); a pair in the
+    # review band may then link, and an automatic link that would put two records of one
+    # system together may wait for a steward instead.
+    source_structure: bool = False
 
 
 class MatchingSpec(_Strict):

@@ -10,11 +10,17 @@ The constraint is there to stop bridges: records joined through others. A pair t
 the two differing values itself has already been weighed by the model; when it scores very
 high anyway (``seen_conflict_min_weight``), the difference is taken for a data-entry error
 (a mistyped date, a re-keyed id) and the pair links.
+
+A join is also weighed by the source systems it brings together (``SourceStructure``): a
+customer seldom has two records in one system, while two different customers' records mostly
+come from the same few systems. A pair scored on its own cannot see that; a join between two
+clusters can.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 
@@ -67,13 +73,41 @@ def match_weight(probability: float) -> float:
     return math.inf if probability >= 1.0 else -math.inf if probability <= 0.0 else math.log2(probability / (1.0 - probability))
 
 
-class _Cluster:
-    __slots__ = ("members", "values", "forbidden")
+@dataclass(frozen=True)
+class SourceStructure:
+    """What a join says through the source systems of the two clusters: its match weight plus
+    ``overlap_weight`` when both clusters hold a record of one source, plus ``disjoint_weight``
+    when they share none, must reach ``link_weight`` (``estimate_source_structure``)."""
 
-    def __init__(self, members: list[str], values: dict[str, set[str]]) -> None:
+    overlap_among_matches: float  # the share of true joins whose clusters share a source
+    overlap_among_others: float  # ... and of the joins of two different customers
+    link_weight: float
+
+    @property
+    def overlap_weight(self) -> float:
+        return math.log2(self.overlap_among_matches / self.overlap_among_others)
+
+    @property
+    def disjoint_weight(self) -> float:
+        return math.log2((1.0 - self.overlap_among_matches) / (1.0 - self.overlap_among_others))
+
+    def weight(self, overlap: bool) -> float:
+        return self.overlap_weight if overlap else self.disjoint_weight
+
+    def report(self) -> dict[str, float]:
+        """What a run records, for the real-time matcher to weigh its joins the same way."""
+        return {"overlap_among_matches": round(self.overlap_among_matches, 6),
+                "overlap_among_others": round(self.overlap_among_others, 6)}
+
+
+class _Cluster:
+    __slots__ = ("members", "values", "forbidden", "sources")
+
+    def __init__(self, members: list[str], values: dict[str, set[str]], sources: set[str]) -> None:
         self.members = members
         self.values = values
         self.forbidden: set[str] = set()
+        self.sources = sources
 
 
 @dataclass(frozen=True)
@@ -81,6 +115,8 @@ class ClusterResult:
     assignment: dict[str, int]  # record key -> cluster number (0..n-1, by smallest member key)
     blocked_links: list[tuple[str, str, str]]  # (record_l, record_r, reason) edges refused
     joined: set[tuple[str, str]] = field(default_factory=set)  # the ``watch`` edges that joined two clusters
+    weak_joined: set[tuple[str, str]] = field(default_factory=set)  # edges below the link weight that joined
+    source_refused: list[tuple[str, str]] = field(default_factory=list)  # edges the source structure refused
 
 
 class _Clusters:
@@ -93,18 +129,23 @@ class _Clusters:
         record_keys: Iterable[str],
         identifiers: Mapping[str, Identifiers],
         fields: Sequence[str],
+        source_of: Mapping[str, str] | None = None,
     ) -> None:
         self.records = set(record_keys)
         self.parent: dict[str, str] = {}
         self._clusters: dict[str, _Cluster] = {}
         self.identifiers = identifiers
         self.fields = list(fields)
+        self.source_of = source_of or {}
 
     def cluster(self, root: str) -> _Cluster:
         found = self._clusters.get(root)
         if found is None:
             attrs = self.identifiers.get(root, {})
-            found = self._clusters[root] = _Cluster([root], {f: {v} for f in self.fields if (v := attrs.get(f))})
+            source = self.source_of.get(root)
+            found = self._clusters[root] = _Cluster(
+                [root], {f: {v} for f in self.fields if (v := attrs.get(f))}, {source} if source else set()
+            )
         return found
 
     def find(self, key: str) -> str:
@@ -142,6 +183,7 @@ class _Clusters:
         ca.forbidden |= cb.forbidden
         for f, vals in cb.values.items():
             ca.values.setdefault(f, set()).update(vals)
+        ca.sources |= cb.sources
         del self._clusters[b]
 
 
@@ -155,15 +197,18 @@ def cluster(
     must_link: Iterable[tuple[str, str]] = (),
     cannot_link: Iterable[tuple[str, str]] = (),
     watch: Set[tuple[str, str]] = frozenset(),
+    structure: SourceStructure | None = None,
+    source_of: Mapping[str, str] | None = None,
 ) -> ClusterResult:
     """Cluster ``record_keys`` using ``edges`` (l, r, probability), strongest first.
 
     Must-links join first and unconditionally; cannot-links are never crossed, by any path.
     The result says which of the ``watch`` edges joined two clusters (rather than finding their
-    records already together, or being refused).
+    records already together, or being refused). With a ``structure``, every edge but a
+    ``watch`` edge joins only when its weight with the structure's reaches the link weight.
     """
     min_weight = math.inf if seen_conflict_min_weight is None else seen_conflict_min_weight
-    state = _Clusters(record_keys, identifiers, cannot_link_when_different)
+    state = _Clusters(record_keys, identifiers, cannot_link_when_different, source_of)
     for a, b in cannot_link:
         if a in state.records and b in state.records:
             state.cluster(state.find(a)).forbidden.add(b)
@@ -173,7 +218,7 @@ def cluster(
             ra, rb = state.find(a), state.find(b)
             if ra != rb:
                 state.union(ra, rb)
-    blocked, joined = [], set()
+    blocked, joined, weak_joined, source_refused = [], set(), set(), []
     for a, b, p in sorted(edges, key=lambda e: (-e[2], e[0], e[1])):
         if a not in state.records or b not in state.records:
             continue  # a pair with a record outside this clustering links nothing here
@@ -181,13 +226,88 @@ def cluster(
         if ra == rb:
             continue
         ca, cb = state.cluster(ra), state.cluster(rb)
-        reason = state.conflict(ca, cb, (a, b) if match_weight(p) >= min_weight else None)
+        weight = match_weight(p)
+        reason = state.conflict(ca, cb, (a, b) if weight >= min_weight else None)
         if reason:
             blocked.append((a, b, reason))
             continue
+        weak = False
+        if structure is not None and (a, b) not in watch:
+            weak = weight < structure.link_weight
+            if weight + structure.weight(bool(ca.sources & cb.sources)) < structure.link_weight:
+                if not weak:
+                    source_refused.append((a, b))
+                continue
         state.union(ra, rb, ca, cb)
         if (a, b) in watch:
             joined.add((a, b))
+        elif weak:
+            weak_joined.add((a, b))
     clusters = sorted(state.members(), key=min)
     assignment = {key: i for i, members in enumerate(clusters) for key in members}
-    return ClusterResult(assignment, blocked, joined)
+    return ClusterResult(assignment, blocked, joined, weak_joined, source_refused)
+
+
+# Links this sure are taken for true matches when measuring how often a customer's records
+# share a source; below some tens of them the measure says nothing.
+_CONFIDENT = 0.99
+_MIN_CONFIDENT_JOINS = 30
+
+
+def estimate_source_structure(
+    record_keys: Sequence[str],
+    edges: Iterable[tuple[str, str, float]],
+    source_of: Mapping[str, str],
+    *,
+    link_probability: float,
+) -> SourceStructure | None:
+    """Measure, without labels, how often a join brings two records of one source together.
+
+    Among matches: the share of the joins made by near-certain links (``_CONFIDENT``), taken
+    strongest first, whose two clusters already held a record of one source (a customer's
+    duplicate within a system). Among other people: the share of pairs of records in different
+    clusters of that clustering whose clusters hold a record of one source. None when the two
+    do not tell matches apart (one source; duplicates as common within systems as across)."""
+    state = _Clusters(record_keys, {}, (), source_of)
+    joins = overlaps = 0
+    for a, b, p in sorted(edges, key=lambda e: (-e[2], e[0], e[1])):
+        if p < _CONFIDENT:
+            break
+        if a not in state.records or b not in state.records:
+            continue
+        ra, rb = state.find(a), state.find(b)
+        if ra == rb:
+            continue
+        ca, cb = state.cluster(ra), state.cluster(rb)
+        joins += 1
+        overlaps += bool(ca.sources & cb.sources)
+        state.union(ra, rb, ca, cb)
+    if joins < _MIN_CONFIDENT_JOINS:
+        return None
+    among_others = _overlap_among_clusters(state)
+    among_matches = (overlaps + 1) / (joins + 2)
+    if among_others is None or among_matches >= among_others:
+        return None
+    return SourceStructure(among_matches, among_others, match_weight(link_probability))
+
+
+def _overlap_among_clusters(state: _Clusters) -> float | None:
+    """The share of pairs of records in different clusters whose clusters share a source."""
+    records_by_sources: Counter[frozenset[str]] = Counter()
+    same_cluster = 0
+    touched: set[str] = set()
+    for c in state._clusters.values():
+        records_by_sources[frozenset(c.sources)] += len(c.members)
+        same_cluster += len(c.members) ** 2
+        touched.update(c.members)
+    for key in state.records - touched:
+        records_by_sources[frozenset({state.source_of.get(key)})] += 1
+        same_cluster += 1
+    n = sum(records_by_sources.values())
+    apart = n * n - same_cluster
+    if apart <= 0:
+        return None
+    groups = list(records_by_sources.items())
+    disjoint = sum(na * nb for sa, na in groups for sb, nb in groups if not sa & sb)
+    overlap = 1.0 - disjoint / apart
+    return overlap if 0.0 < overlap < 1.0 else None

@@ -52,7 +52,10 @@ class RunReport:
     pairs_scored: int = 0
     auto_links: int = 0
     kept_links: int = 0
+    source_links: int = 0
     blocked_links: int = 0
+    source_refused: int = 0
+    source_structure: dict[str, float] | None = None
     review_items: int = 0
     golden_records: int = 0
     golden_changes: dict[str, int] = field(default_factory=dict)
@@ -71,6 +74,7 @@ class RunReport:
             "golden": self.golden_changes,
             "decisions_applied": self.decisions_applied,
             "conflicts": self.conflicts,
+            "source_structure": self.source_structure,
         }
 
     def counts(self) -> dict[str, Any]:
@@ -81,7 +85,9 @@ class RunReport:
             "pairs_scored": self.pairs_scored,
             "auto_links": self.auto_links,
             "kept_links": self.kept_links,
+            "source_links": self.source_links,
             "blocked_links": self.blocked_links,
+            "source_refused": self.source_refused,
             "review_items": self.review_items,
             "golden_records": self.golden_records,
             "golden_changes": self.golden_changes,
@@ -374,11 +380,12 @@ def _identifiers(std: pa.Table) -> dict[str, dict[str, str | None]]:
 @dataclass
 class Clustered:
     result: clustering.ClusterResult
-    pairs: pa.Table  # the scored pairs, a kept link's outcome now "kept_link"
+    pairs: pa.Table  # the scored pairs, a kept link's outcome now "kept_link", a source link's "source_link"
     review: pa.Table
     auto_links: int
     decisions_applied: int
     conflicts: list[dict[str, Any]]
+    structure: clustering.SourceStructure | None = None
 
     @property
     def kept_links(self) -> int:
@@ -388,7 +395,10 @@ class Clustered:
     def report_to(self, report: RunReport) -> None:
         report.auto_links = self.auto_links
         report.kept_links = self.kept_links
+        report.source_links = len(self.result.weak_joined)
         report.blocked_links = len(self.result.blocked_links)
+        report.source_refused = len(self.result.source_refused)
+        report.source_structure = None if self.structure is None else self.structure.report()
         report.decisions_applied = self.decisions_applied
         report.conflicts = self.conflicts
         report.review_items = self.review.num_rows
@@ -407,29 +417,39 @@ def cluster_pairs(
     automatic links and the kept links under the steward decisions, and queue what is left
     uncertain. Both engines (DuckDB, Spark) cluster with this."""
     identifiers = _identifiers(std)
-    auto = pairs.filter(pc.equal(pairs["outcome"], "auto_link"))
-    kept = _edges(_kept_links(pairs, spec, previous_xref or {}))
+    auto = _edges(pairs.filter(pc.equal(pairs["outcome"], "auto_link")))
+    linkable = _linkable_review(pairs, spec)
+    kept = _edges(_kept_links(linkable, previous_xref or {}))
+    structure, source_of = None, None
+    if spec.clustering.source_structure:
+        source_of = dict(zip(std["record_key"].to_pylist(), std["source"].to_pylist(), strict=True))
+        structure = clustering.estimate_source_structure(
+            list(identifiers), auto, source_of, link_probability=spec.thresholds.auto_link
+        )
     must_link = [(l, r) for kind, l, r, _d in constraints if kind == "must_link"]
     cannot_link = [(l, r) for kind, l, r, _d in constraints if kind == "cannot_link"]
     result = clustering.cluster(
         list(identifiers),
-        _edges(auto) + kept,
+        auto + (_edges(linkable) if structure is not None else kept),
         identifiers=identifiers,
         cannot_link_when_different=spec.clustering.cannot_link_when_different,
         seen_conflict_min_weight=spec.clustering.seen_conflict_min_weight,
         must_link=must_link,
         cannot_link=cannot_link,
         watch={(l, r) for l, r, _p in kept},
+        structure=structure,
+        source_of=source_of,
     )
-    pairs = _mark_kept_links(pairs, result.joined)
+    pairs = _mark_links(pairs, result.joined, result.weak_joined)
     decided = {tuple(sorted((l, r))) for _k, l, r, _d in constraints}
     return Clustered(
         result=result,
         pairs=pairs,
         review=_review_items(pairs, result.assignment, run_id, decided),
-        auto_links=auto.num_rows,
+        auto_links=len(auto),
         decisions_applied=len({d for *_x, d in constraints}),
         conflicts=_conflicts(pairs, constraints),
+        structure=structure,
     )
 
 
@@ -441,36 +461,44 @@ def _edges(pairs: pa.Table) -> list[tuple[str, str, float]]:
     ))
 
 
-def _kept_links(pairs: pa.Table, spec: MatchingSpec, previous_xref: Mapping[str, str]) -> pa.Table:
-    """Pairs in the review band whose two records the published results hold in one golden
-    record, and whose names the guards let link. A link stays while its evidence stays above
-    the review threshold: a customer's golden id should not come and go as new data moves a
-    pair a little either side of the automatic threshold (downstream systems keep these ids).
-    A pair that falls below the review threshold, a steward's decision, or a contradicting
-    identifier still separates the records."""
-    if not previous_xref:
-        return pairs.slice(0, 0)
+def _linkable_review(pairs: pa.Table, spec: MatchingSpec) -> pa.Table:
+    """Pairs in the review band whose names the guards let link."""
     review = pairs.filter(pc.equal(pairs["outcome"], "review"))
     guards = agreement_guards(spec)
     keep = [
-        golden_l is not None and golden_l == previous_xref.get(r)
-        and not any(g.blocks({c: v["gamma"] for c, v in json.loads(explanation).items()}) for g in guards)
-        for golden_l, r, explanation in zip(
-            (previous_xref.get(l) for l in review["record_key_l"].to_pylist()),
-            review["record_key_r"].to_pylist(),
-            review["explanation"].to_pylist(),
-            strict=True,
-        )
+        not any(g.blocks({c: v["gamma"] for c, v in json.loads(explanation).items()}) for g in guards)
+        for explanation in review["explanation"].to_pylist()
     ]
     return review.filter(pa.array(keep, pa.bool_()))
 
 
-def _mark_kept_links(pairs: pa.Table, joined: set[tuple[str, str]]) -> pa.Table:
-    """``pairs`` with the outcome of each kept link that joined its records set to "kept_link"."""
-    if not joined:
+def _kept_links(linkable: pa.Table, previous_xref: Mapping[str, str]) -> pa.Table:
+    """Pairs of the review band the guards let link (``_linkable_review``) whose two records
+    the published results hold in one golden record. A link stays while its evidence stays
+    above the review threshold: a customer's golden id should not come and go as new data
+    moves a pair a little either side of the automatic threshold (downstream systems keep
+    these ids). A pair that falls below the review threshold, a steward's decision, or a
+    contradicting identifier still separates the records."""
+    if not previous_xref:
+        return linkable.slice(0, 0)
+    keep = [
+        golden_l is not None and golden_l == previous_xref.get(r)
+        for golden_l, r in zip(
+            (previous_xref.get(l) for l in linkable["record_key_l"].to_pylist()),
+            linkable["record_key_r"].to_pylist(),
+            strict=True,
+        )
+    ]
+    return linkable.filter(pa.array(keep, pa.bool_()))
+
+
+def _mark_links(pairs: pa.Table, kept: set[tuple[str, str]], by_sources: set[tuple[str, str]]) -> pa.Table:
+    """``pairs`` with the outcome of each review-band pair that joined its records set to
+    "kept_link" (``kept``) or "source_link" (``by_sources``: linked with the source structure)."""
+    if not (kept or by_sources):
         return pairs
     outcome = [
-        "kept_link" if (l, r) in joined else o
+        "kept_link" if (l, r) in kept else "source_link" if (l, r) in by_sources else o
         for l, r, o in zip(
             pairs["record_key_l"].to_pylist(), pairs["record_key_r"].to_pylist(), pairs["outcome"].to_pylist(), strict=True
         )

@@ -22,7 +22,7 @@ import orjson
 
 from matching_rules import RulesSpec
 from mdm import golden, regroup
-from mdm.clustering import conflicting_identifier
+from mdm.clustering import SourceStructure, conflicting_identifier, match_weight
 from mdm.errors import InvalidInputError, NotFoundError
 from mdm.ingest import clean_id, raw_json
 from mdm.linking.candidates import CandidateIndex, match_row
@@ -33,7 +33,7 @@ from mdm.pipeline import review_item_id
 from mdm.sources import SourcesConfig, SourceSpec
 from mdm.sources.readers import typed_values
 from mdm.standardise.record import record_key, standardise_record
-from mdm.store import records, work
+from mdm.store import records, runs, work
 from mdm.store import stewardship as steward_sql
 from mdm.store.database import now
 
@@ -118,6 +118,7 @@ class RealtimeMatcher:
         self.cannot: dict[str, set[str]] = {}
         self.load_constraints(con)
         self._guards = agreement_guards(spec)
+        self.structure = _source_structure(con, rules)
 
     def source(self, name: str) -> SourceSpec:
         for spec in self.sources.sources:
@@ -244,9 +245,10 @@ class RealtimeMatcher:
         min_weight = self.rules.matching.clustering.seen_conflict_min_weight
         mine, my_ids = _identifiers([std], fields), _row_identifiers(std, fields)
         kept_apart = self.cannot.get(key, set())
+        structure = self.structure
         reason = None
         for c in scored:
-            if c.match_probability < thresholds.auto_link:
+            if c.match_probability < (thresholds.review if structure else thresholds.auto_link):
                 break
             if c.record_key in kept_apart:
                 reason = reason or f"a steward decided it is not {c.record_key}"
@@ -258,6 +260,12 @@ class RealtimeMatcher:
             if kept_apart & {m["record_key"] for m in members}:
                 reason = reason or f"a steward kept it apart from golden record {c.golden_id}"
                 continue
+            if structure is not None:
+                overlap = any(m["source"] == std["source"] for m in members)
+                if c.match_weight + structure.weight(overlap) < structure.link_weight:
+                    if c.match_probability >= thresholds.auto_link:
+                        reason = reason or f"golden record {c.golden_id} already holds a {std['source']} record"
+                    continue
             seen = None
             if min_weight is not None and c.match_weight >= min_weight:
                 partner = next((m for m in members if m["record_key"] == c.record_key), {})
@@ -270,6 +278,21 @@ class RealtimeMatcher:
         if scored and scored[0].match_probability >= thresholds.review:
             return None, "review", reason, None
         return None, "new", reason, None
+
+
+def _source_structure(con: duckdb.DuckDBPyConnection, rules: RulesSpec) -> SourceStructure | None:
+    """The source structure the last batch run measured, when the rules weigh joins by it: a
+    posted record joins a golden record as the batch would have joined it."""
+    if not rules.matching.clustering.source_structure:
+        return None
+    run = runs.latest_successful_run(con)
+    measured = ((run or {}).get("report") or {}).get("source_structure")
+    if not measured:
+        return None
+    return SourceStructure(
+        measured["overlap_among_matches"], measured["overlap_among_others"],
+        match_weight(rules.matching.thresholds.auto_link),
+    )
 
 
 def _queue_item(key: str, c: ScoredCandidate, at: dt.datetime) -> dict[str, Any]:

@@ -89,7 +89,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             record_key_r VARCHAR NOT NULL,
             match_weight DOUBLE NOT NULL,
             match_probability DOUBLE NOT NULL,
-            outcome VARCHAR NOT NULL,           -- auto_link | kept_link | review
+            outcome VARCHAR NOT NULL,           -- auto_link | kept_link | source_link | review
             explanation JSON
         );
         CREATE TABLE xref (

@@ -1,0 +1,51 @@
+"""The real-time matcher weighs a join by the source systems as the batch clustering does."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from api.settings import ApiSettings
+from mdm.sources import load_sources
+from mdm.store import database
+
+
+def test_a_posted_record_stays_where_the_batch_linked_it_from_the_review_band(served_db) -> None:  # type: ignore[no-untyped-def]
+    """The real-time matcher weighs a join by the sources as the batch did: a record the batch
+    linked from the review band, posted again by its source, stays in its golden record."""
+    db, made = served_db
+    con = database.connect(db, read_only=True)
+    try:
+        run = con.execute("SELECT sources_path FROM runs ORDER BY started_at LIMIT 1").fetchone()
+        sources = {s.name: s for s in load_sources(run[0]).sources}
+        candidates = con.execute(
+            """
+            SELECT r.record_key, r.source, r.raw, x.golden_id FROM pairs p
+            JOIN source_records r ON r.record_key IN (p.record_key_l, p.record_key_r)
+            JOIN xref x ON x.record_key = r.record_key
+            WHERE p.outcome = 'source_link'
+              -- no stronger pair ties it to its golden record, and it is its source's only record there
+              AND NOT EXISTS (SELECT 1 FROM pairs q JOIN xref y ON y.record_key IN (q.record_key_l, q.record_key_r)
+                              WHERE r.record_key IN (q.record_key_l, q.record_key_r) AND y.record_key <> r.record_key
+                                AND y.golden_id = x.golden_id AND q.match_probability >= 0.85)
+              AND NOT EXISTS (SELECT 1 FROM xref z WHERE z.golden_id = x.golden_id AND z.source = r.source
+                                AND z.record_key <> r.record_key)
+            ORDER BY r.record_key
+            """
+        ).fetchall()
+    finally:
+        con.close()
+    assert candidates
+    key, source, raw, golden_id = candidates[0]
+    values = json.loads(raw)
+    column = sources[source].fields["updated_at"]
+    values[column] = "2026-06-01"  # nothing the model compares
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        body = client.post(
+            f"/sources/{source}/records", json=values, headers={"Authorization": f"Bearer {made['writer']}"}
+        ).json()
+    assert body["outcome"] == "matched", body
+    assert body["golden_id"] == golden_id
+    assert body["match_probability"] < 0.85  # the model alone would have queued it
