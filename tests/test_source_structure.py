@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mdm.clustering import SourceStructure, cluster, estimate_source_structure, match_weight
 from mdm.store import database
@@ -89,3 +91,32 @@ def test_a_run_links_from_the_review_band_and_queues_what_it_refuses(reconciled)
     apart = [r for r in rows if not r[2]]
     assert apart and all(queued for *_x, queued in apart)
     assert report.review_items == len(apart)
+
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    # each customer: the systems that hold it, and whether its first system holds it twice
+    customers=st.lists(
+        st.tuples(st.lists(st.sampled_from(["crm", "billing", "shop", "web"]), min_size=1, max_size=4, unique=True), st.booleans()),
+        min_size=20, max_size=80,
+    ),
+    noise=st.lists(st.tuples(st.integers(0, 199), st.integers(0, 199), st.sampled_from([0.999, 0.995, 0.9])), max_size=60),
+)
+def test_a_measured_structure_always_favours_joins_across_systems(
+    customers: list[tuple[list[str], bool]], noise: list[tuple[int, int, float]]
+) -> None:
+    """Whatever the data, the estimate is either nothing or a structure under which a join
+    across systems gains weight and one within a system loses it: it never turns the other way."""
+    source_of, edges = {}, []
+    for c, (systems, twice) in enumerate(customers):
+        systems = systems + systems[:1] if twice else systems
+        keys = [f"c{c}-{i}" for i in range(len(systems))]
+        source_of |= dict(zip(keys, systems, strict=True))
+        edges += [(keys[0], k, 0.999) for k in keys[1:]]
+    keys = sorted(source_of)
+    edges += [(keys[a], keys[b], p) for a, b, p in noise if a < b < len(keys)]
+    s = estimate_source_structure(keys, edges, source_of, link_probability=0.85)
+    if s is not None:
+        assert 0 < s.overlap_among_matches < s.overlap_among_others < 1
+        assert s.overlap_weight < 0 < s.disjoint_weight
