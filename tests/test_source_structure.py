@@ -94,14 +94,19 @@ def test_a_run_links_from_the_review_band_and_queues_what_it_refuses(reconciled)
 
 
 
+SYSTEMS = ["crm", "billing", "shop", "web"]
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     # each customer: the systems that hold it, and whether its first system holds it twice
     customers=st.lists(
-        st.tuples(st.lists(st.sampled_from(["crm", "billing", "shop", "web"]), min_size=1, max_size=4, unique=True), st.booleans()),
+        st.tuples(st.lists(st.sampled_from(SYSTEMS), min_size=1, max_size=4, unique=True), st.booleans()),
         min_size=20, max_size=80,
     ),
-    noise=st.lists(st.tuples(st.integers(0, 199), st.integers(0, 199), st.sampled_from([0.999, 0.995, 0.9])), max_size=60),
+    noise=st.lists(
+        st.tuples(st.integers(0, 199), st.integers(0, 199), st.sampled_from([0.999, 0.995, 0.9])), max_size=60
+    ),
 )
 def test_a_measured_structure_always_favours_joins_across_systems(
     customers: list[tuple[list[str], bool]], noise: list[tuple[int, int, float]]

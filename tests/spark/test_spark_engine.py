@@ -120,7 +120,8 @@ def test_identical_pairs_and_clusters(engines: tuple[Path, Path, Any]) -> None:
     columns = "record_key_l, record_key_r, outcome, round(match_probability, 9)"
     duck_pairs = _duckdb(db, f"SELECT {columns} FROM pairs ORDER BY ALL")
     assert _spark_out(out, "pairs", columns, "ORDER BY ALL") == duck_pairs
-    assert any(outcome == "source_link" for _l, _r, outcome, _p in duck_pairs)  # the source structure weighed joins in both
+    # the source structure weighed joins on both engines alike
+    assert any(outcome == "source_link" for _l, _r, outcome, _p in duck_pairs)
     duck = _clusters(_duckdb(db, "SELECT record_key, golden_id FROM xref"))
     spark = _clusters(_spark_out(out, "xref", "record_key, golden_id"))
     assert any(len(m) > 2 for m in duck)
