@@ -51,7 +51,10 @@ def _linker(work: WorkDB, settings: Any, table: str = work_sql.INPUT_TABLE) -> L
     """A linker over ``table`` that reads the term frequencies of ``create_frequency_tables``
     (made over all the records, also when ``table`` is a sample)."""
     sdf = work.splink_api().register(table)
-    linker = Linker(sdf, settings, log_level=None)
+    # Splink's settings validation parses every level's SQL to log missing columns (seconds
+    # per linker, and a run makes five); the settings are compiled by us, over the columns
+    # of our own input table, and a wrong one still fails loudly when its SQL runs.
+    linker = Linker(sdf, settings, log_level=None, validate_settings=False)
     for column in tf_columns(linker.misc.save_model_to_json()):
         frequencies = work.splink_api().register(work_sql.frequency_table(column))
         linker.table_management.register_term_frequency_lookup(frequencies, column)
