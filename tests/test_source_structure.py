@@ -93,7 +93,6 @@ def test_a_run_links_from_the_review_band_and_queues_what_it_refuses(reconciled)
     assert report.review_items == len(apart)
 
 
-
 SYSTEMS = ["crm", "billing", "shop", "web"]
 
 

@@ -51,9 +51,9 @@ def _linker(work: WorkDB, settings: Any, table: str = work_sql.INPUT_TABLE) -> L
     """A linker over ``table`` that reads the term frequencies of ``create_frequency_tables``
     (made over all the records, also when ``table`` is a sample)."""
     sdf = work.splink_api().register(table)
-    # Splink's settings validation parses every level's SQL to log missing columns (seconds
-    # per linker, and a run makes five); the settings are compiled by us, over the columns
-    # of our own input table, and a wrong one still fails loudly when its SQL runs.
+    # Splink's settings validation parses every level's SQL only to log missing columns
+    # (about a second per linker on a slow machine; a run makes five). The settings are
+    # compiled by us over our own input table, and a wrong one still fails when its SQL runs.
     linker = Linker(sdf, settings, log_level=None, validate_settings=False)
     for column in tf_columns(linker.misc.save_model_to_json()):
         frequencies = work.splink_api().register(work_sql.frequency_table(column))
