@@ -215,15 +215,39 @@ _TELEX_VOWELS = (("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"), ("ow", "o")
 _DOUBLED = re.compile(r"(.)\1")
 
 
-def _telex_family(word: str) -> str | None:
-    """The family name ``word`` is when typed in Telex ("nguyeenx", "traanf", "lee") or with a
-    key held down ("buui", "nngo"), or None."""
+def _untelexed(word: str) -> str:
+    """``word`` with the Telex keys for tones and marks dropped: "hieenf" → "hien"."""
     plain = _TELEX_TONE.sub("", word)
     for typed, letter in _TELEX_VOWELS:
         plain = plain.replace(typed, letter)
+    return plain
+
+
+def _telex_family(word: str) -> str | None:
+    """The family name ``word`` is when typed in Telex ("nguyeenx", "traanf", "lee") or with a
+    key held down ("buui", "nngo"), or None."""
+    plain = _untelexed(word)
     if plain not in _STRONG_VN_FAMILY:
         plain = _DOUBLED.sub(r"\1", word)
     return plain if plain != word and plain in _STRONG_VN_FAMILY else None
+
+
+# A syllable with only the vowel groups Vietnamese writes ("ieu", "uo", "oai", not "oui"), for
+# reading a word as Telex: "Louis" must not become "loui" because "s" is also a tone key.
+_VN_RHYMED_SYLLABLE = re.compile(
+    r"^(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?"
+    r"(uye|uya|uyu|uoi|uou|oai|oay|oeo|ieu|yeu|uay|ai|ao|au|ay|eo|eu|ia|ie|iu|oa|oe|oi|ua|ue|ui|uo|uu|uy|ye|[aeiouy])"
+    r"(ch|ng|nh|[cmnpt])?$"
+)
+
+
+def _as_syllable(word: str) -> str:
+    """``word``, or the Vietnamese syllable it is when typed in Telex ("hieenf", "thuw",
+    "ddung"); an initial or a word that is a syllable as typed is left as it is."""
+    if len(word) < 2 or _VN_SYLLABLE.match(word):
+        return word
+    plain = _untelexed(word)
+    return plain if _VN_RHYMED_SYLLABLE.match(plain) else word
 
 
 def _family_likeness(word: str) -> tuple[int, int]:
@@ -302,7 +326,12 @@ def _result(
     given: str,
     flags: tuple[str, ...] = (),
 ) -> StdName:
-    if family and family.split()[0] not in VN_FAMILY_NAMES:
+    if family in VN_FAMILY_NAMES:
+        # A Vietnamese name typed with the Telex keyboard off ("Nguyễn Hieenf", "Trần Văn
+        # Thawngs"): each other word that is no syllable as typed but is one without its Telex
+        # keys is read as the syllable meant, as its family name is (``_telex_family``).
+        given, middles = _as_syllable(given), [_as_syllable(m) for m in middles]
+    elif family and family.split()[0] not in VN_FAMILY_NAMES:
         # Every part: "Stephenson Danny" may be read with the names the other way round; but
         # not a mistyped Vietnamese family name ("Pạm" is no Pam).
         family = family if family in _MISTYPED_FAMILY else _FORMAL.get(family, family)

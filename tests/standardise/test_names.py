@@ -341,6 +341,26 @@ def test_a_mistyped_family_name_keeps_its_place(value: str, family: str, given: 
 
 
 @pytest.mark.parametrize(
+    ("value", "folded"),
+    [
+        # Typed with the Telex keyboard off: read as the syllables meant, as the family name is.
+        ("Nguyen Hieenf", "nguyen hien"),
+        ("Nguyễn Văn Thawngs", "nguyen van thang"),
+        ("Tran Anh Cuwowngf", "tran anh cuong"),
+        ("Nguyễn Dduwcs Anh", "nguyen duc anh"),
+        ("Hieeus Huynh", "huynh hieu"),  # given-first
+        # Not in a Vietnamese name, or no Vietnamese syllable without the "tone key": as written.
+        ("Tran Louis", "tran louis"),
+        ("Nguyen Meyer", "nguyen meyer"),
+        ("Mark Oliver Low", "low oliver mark"),
+        ("Hieenf", "hieenf"),  # one word: nothing says it is Vietnamese
+    ],
+)
+def test_telex_in_a_vietnamese_given_or_middle_name(value: str, folded: str) -> None:
+    assert standardise_name(value).folded == folded
+
+
+@pytest.mark.parametrize(
     ("first", "last", "family", "given"),
     [
         ("Minh Vũ", "Nguyenn", "nguyen", "vu"),  # a mistyped family box: the given name is last
