@@ -99,11 +99,12 @@ def _is_honorific(tokens: list[_Token]) -> bool:
     if word in _INITIAL_HONORIFICS and raw.endswith("."):
         if word == "m":
             return named > 2
-        if not _vietnamese(rest):
-            return False  # "A. Smith", "C. Van Damme": an initial
+        if not (all(_typed_syllable(p) for p in rest) and any(len(p) > 1 and _VN_SYLLABLE.match(p) for p in rest)):
+            return False  # "A. Smith", "C. Van Damme", "A. J. Lee": an initial
         if named == 2:  # "A. Tuấn", "C. Lan": a title before a given name
             return following not in _STRONG_VN_FAMILY
-        return following in VN_FAMILY_NAMES or len(following) == 1  # "C. Tô K. Quỳnh", "A. N. Hải"
+        # "C. Tô K. Quỳnh", "A. N. Hải", "A. Nguyeenx Minh Hưng" (the family name mistyped).
+        return following in VN_FAMILY_NAMES or len(following) == 1 or _family_likeness(following)[0] > 0
     if word not in _VN_HONORIFICS:
         return False
     if named == 2:  # "Chị Lan" but "Anh Trần", and "Anh N." (the family name as an initial)
@@ -248,6 +249,14 @@ def _as_syllable(word: str) -> str:
         return word
     plain = _untelexed(word)
     return plain if _VN_RHYMED_SYLLABLE.match(plain) else word
+
+
+def _typed_syllable(word: str) -> bool:
+    """An initial, or a Vietnamese syllable as typed, in Telex ("vawn") or with a key held
+    down ("hongg")."""
+    return len(word) == 1 or bool(
+        _VN_SYLLABLE.match(word) or _VN_RHYMED_SYLLABLE.match(_DOUBLED.sub(r"\1", _untelexed(word)))
+    )
 
 
 def _family_likeness(word: str) -> tuple[int, int]:

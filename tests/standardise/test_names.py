@@ -244,6 +244,11 @@ def test_western_surname_opening_like_a_vietnamese_family_name_stays_whole():
         ("Ông Lý Hữu Trí", "ly", "huu", "tri"),  # a title before a full name opening with "Lý"
         ("Ông Lý Trí", "ong", "ly", "tri"),  # three names: Ông is the family name
         ("A. Smith", "smith", None, "a"),  # not Vietnamese: an initial
+        ("A. Le Roux", "roux", "le", "a"),
+        # Still Vietnamese when mistyped: a family name in Telex, a key held down, Telex in a middle name.
+        ("A. Nguyeenx Minh Hưng", "nguyen", "minh", "hung"),
+        ("C. Hoàng Hồngg Xuân", "hoang", "hongg", "xuan"),
+        ("A. Le Vawn Son", "le", "van", "son"),
         ("Nguyễn Hiếu V.", "nguyen", "v", "hieu"),  # a Vietnamese given name is never an initial
         ("Nguyễn V. An", "nguyen", "v", "an"),
     ],
