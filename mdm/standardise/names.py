@@ -99,7 +99,8 @@ def _is_honorific(tokens: list[_Token]) -> bool:
     if word in _INITIAL_HONORIFICS and raw.endswith("."):
         if word == "m":
             return named > 2
-        if not (all(_typed_syllable(p) for p in rest) and any(len(p) > 1 and _VN_SYLLABLE.match(p) for p in rest)):
+        as_typed = all(_typed_syllable(p) for p in rest)
+        if not (as_typed and any(len(p) > 1 and _VN_SYLLABLE.match(p) for p in rest)):
             return False  # "A. Smith", "C. Van Damme", "A. J. Lee": an initial
         if named == 2:  # "A. Tuấn", "C. Lan": a title before a given name
             return following not in _STRONG_VN_FAMILY
@@ -237,7 +238,8 @@ def _telex_family(word: str) -> str | None:
 # reading a word as Telex: "Louis" must not become "loui" because "s" is also a tone key.
 _VN_RHYMED_SYLLABLE = re.compile(
     r"^(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?"
-    r"(uye|uya|uyu|uoi|uou|oai|oay|oeo|ieu|yeu|uay|ai|ao|au|ay|eo|eu|ia|ie|iu|oa|oe|oi|ua|ue|ui|uo|uu|uy|ye|[aeiouy])"
+    r"(uye|uya|uyu|uoi|uou|oai|oay|oeo|ieu|yeu|uay"
+    r"|ai|ao|au|ay|eo|eu|ia|ie|iu|oa|oe|oi|ua|ue|ui|uo|uu|uy|ye|[aeiouy])"
     r"(ch|ng|nh|[cmnpt])?$"
 )
 
