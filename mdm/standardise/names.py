@@ -244,6 +244,7 @@ _VN_RHYMED_SYLLABLE = re.compile(
 )
 
 
+@lru_cache(maxsize=1 << 16)  # run on every word of every Vietnamese name; the words repeat
 def _as_syllable(word: str) -> str:
     """``word``, or the Vietnamese syllable it is when typed in Telex ("hieenf", "thuw",
     "ddung"); an initial or a word that is a syllable as typed is left as it is."""
