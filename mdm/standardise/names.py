@@ -47,6 +47,10 @@ _VN_HONORIFICS = frozenset("ong ba anh chi em co chu bac thay cu".split())
 # Vietnamese honorifics that are also family names ("Chu Văn An", "Ông Văn Tùng"): stripped only
 # when an unambiguous family name follows ("Ông Nguyễn Văn An").
 _FAMILY_HONORIFICS = _VN_HONORIFICS & _STRONG_VN_FAMILY
+# Titles as written that are no given name ("Chi" is one, "Chị" is not), and those no family
+# name either (the family names are written Chu and Cù).
+_NEVER_GIVEN = frozenset("ông bà chị chú bác cô cụ thầy bac".split())
+_NEVER_FAMILY = frozenset("chú cụ".split())
 # Titles abbreviated to an initial: "M." (Monsieur), "A." (Anh), "C." (Chị).
 _INITIAL_HONORIFICS = frozenset("m a c".split())
 _ALL_HONORIFICS = _WESTERN_HONORIFICS | _VN_HONORIFICS
@@ -105,18 +109,22 @@ def _is_honorific(tokens: list[_Token]) -> bool:
         if named == 2:  # "A. Tuấn", "C. Lan": a title before a given name
             return following not in _STRONG_VN_FAMILY
         # "C. Tô K. Quỳnh", "A. N. Hải", "A. Nguyeenx Minh Hưng" (the family name mistyped).
-        return following in VN_FAMILY_NAMES or len(following) == 1 or _family_likeness(following)[0] > 0
+        return (following in VN_FAMILY_NAMES or len(following) == 1 or _family_likeness(following)[0] > 0
+                or rest[-1] in _STRONG_VN_FAMILY)  # "A. Hải Trần": a given-first name after the title
     if word not in _VN_HONORIFICS:
         return False
+    written = unicodedata.normalize("NFC", raw.lower())
     if named == 2:  # "Chị Lan" but "Anh Trần", and "Anh N." (the family name as an initial)
+        if written in _NEVER_GIVEN:  # "Bác Vũ", "Ông Hoàng": a title before whichever name
+            return len(following) > 1
         return following not in _STRONG_VN_FAMILY and len(following) > 1
     # "Ông Lý Hữu Trí": a family name after the title and two names after it; "Văn" is a middle.
     if named > 3 and following in VN_FAMILY_NAMES and following != "van":
         return True
-    # "Ông Hưng Văn Đặng": a given-first name after the title, ending in its family name.
-    if named > 3 and rest[-1] in _STRONG_VN_FAMILY and following not in VN_FAMILY_NAMES:
+    # "Ông Hưng Văn Đặng", "Ông Hùng Phạm": a given-first name after the title, ending in its family name.
+    if rest[-1] in _STRONG_VN_FAMILY and following not in VN_FAMILY_NAMES:
         return True
-    return word not in _FAMILY_HONORIFICS or following in _STRONG_VN_FAMILY
+    return word not in _FAMILY_HONORIFICS or written in _NEVER_FAMILY or following in _STRONG_VN_FAMILY
 
 
 def _strip_titles(tokens: list[_Token]) -> list[_Token]:
@@ -456,9 +464,40 @@ def _from_full(original: str | None, text: str) -> StdName:
     if len(parts) == 1:
         return _result(original, display, None, [], parts[0], ("name_single_token",))
     split = _split_comma(tokens)
-    parsed = _order_parts(*split) if split else _order_sequence(parts)
+    if split:
+        parsed = _order_parts(*split)
+    elif _family_initial(parts, tokens[-1][0]):
+        parsed = parts[0], [], parts[1]
+    else:
+        parsed = _order_sequence(parts)
     family, middles, given = _middle_written_last(parsed, tokens[-1][0])
     return _result(original, display, family, middles, given)
+
+
+def _family_initial(parts: list[str], last_written: str) -> bool:
+    """ "N. Hưng", "T. Quynh": an initial before a Vietnamese given name is the family name cut
+    short, as "J. Smith" is a given name before a family name. A syllable written with Vietnamese
+    marks is read so; one without, unless it is also a Chinese or English surname ("R. Tan")."""
+    if len(parts) != 2 or len(parts[0]) != 1 or parts[1] in VN_FAMILY_NAMES:
+        return False
+    word = parts[1]
+    if not _VN_RHYMED_SYLLABLE.match(word):
+        return False
+    return _marked(last_written) or word not in _SYLLABLE_SURNAMES
+
+
+# Chinese and English surnames that are also Vietnamese syllables when written without marks:
+# "R. Tan", "S. Ang", "J. King" keep the initial as the given name.
+_SYLLABLE_SURNAMES = frozenset(
+    "tan lim ang sim chua chan chong chia teo tay lau neo chin kang pang phua tham heng leong"
+    " king long lang may chen huang xu sun ma hu he gao lin luo liang song deng peng tian dong pan"
+    " cai du cheng su lu ding li liu kim".split()
+)
+
+
+def _marked(raw: str) -> bool:
+    """Written with diacritics ("Hưng", "Đức")."""
+    return "đ" in raw.lower() or any(unicodedata.combining(ch) for ch in unicodedata.normalize("NFD", raw))
 
 
 def _boxes_swapped(family_part: list[str], given_part: list[str]) -> bool:

@@ -60,6 +60,11 @@ def test_western_forms(value: str, given: str) -> None:
         ("Chu Văn An", "chu van an", "chu", "an"),  # Chu is a family name, not "chú"
         ("Ông Hưng Văn Đặng", "dang van hung", "dang", "hung"),  # a title before a given-first name
         ("Ông Văn Tùng", "ong van tung", "ong", "tung"),  # Ông the family name
+        ("Ông Hùng Phạm", "pham hung", "pham", "hung"),  # given-first after the title, as above
+        ("Chú Hiển Bùi", "bui hien", "bui", "hien"),  # with its tone "Chú" is no family name (Chu)
+        ("Bác Vũ", "vu", None, "vu"),  # no one is called Bác: a title, even before a family name
+        ("Ông Hoàng", "hoang", None, "hoang"),
+        ("Chi Lê", "le chi", "le", "chi"),  # without its tone "Chi" may be the given name
         ("Văn An", "van an", "van", "an"),
         ("Mai Trần", "tran mai", "tran", "mai"),  # Mai is far more often a given name
         ("Trần Mai", "tran mai", "tran", "mai"),
@@ -249,7 +254,13 @@ def test_western_surname_opening_like_a_vietnamese_family_name_stays_whole():
         ("A. Nguyeenx Minh Hưng", "nguyen", "minh", "hung"),
         ("C. Hoàng Hồngg Xuân", "hoang", "hongg", "xuan"),
         ("A. Le Vawn Son", "le", "van", "son"),
+        ("A. Hải Trần", "tran", None, "hai"),  # "A." before a given-first Vietnamese name
         ("Nguyễn Hiếu V.", "nguyen", "v", "hieu"),  # a Vietnamese given name is never an initial
+        # An initial before a Vietnamese given name is the family name: "N. Hưng" is Nguyễn Hưng.
+        ("N. Hưng", "n", None, "hung"),
+        ("T. Quynh", "t", None, "quynh"),
+        ("R. Tan", "tan", None, "r"),  # ... but Tan, without marks, is also a Chinese surname
+        ("J. Smith", "smith", None, "j"),
         ("Nguyễn V. An", "nguyen", "v", "an"),
     ],
 )
