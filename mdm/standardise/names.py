@@ -113,7 +113,7 @@ def _is_honorific(tokens: list[_Token]) -> bool:
                 or rest[-1] in _STRONG_VN_FAMILY)  # "A. Hải Trần": a given-first name after the title
     if word not in _VN_HONORIFICS:
         return False
-    written = unicodedata.normalize("NFC", raw.lower())
+    written = raw.lower()  # the text is NFC already (``nfc_clean``)
     if named == 2:  # "Chị Lan" but "Anh Trần", and "Anh N." (the family name as an initial)
         if written in _NEVER_GIVEN:  # "Bác Vũ", "Ông Hoàng": a title before whichever name
             return len(following) > 1
@@ -474,18 +474,6 @@ def _from_full(original: str | None, text: str) -> StdName:
     return _result(original, display, family, middles, given)
 
 
-def _family_initial(parts: list[str], last_written: str) -> bool:
-    """ "N. Hưng", "T. Quynh": an initial before a Vietnamese given name is the family name cut
-    short, as "J. Smith" is a given name before a family name. A syllable written with Vietnamese
-    marks is read so; one without, unless it is also a Chinese or English surname ("R. Tan")."""
-    if len(parts) != 2 or len(parts[0]) != 1 or parts[1] in VN_FAMILY_NAMES:
-        return False
-    word = parts[1]
-    if not _VN_RHYMED_SYLLABLE.match(word):
-        return False
-    return _marked(last_written) or word not in _SYLLABLE_SURNAMES
-
-
 # Chinese and English surnames that are also Vietnamese syllables when written without marks:
 # "R. Tan", "S. Ang", "J. King" keep the initial as the given name.
 _SYLLABLE_SURNAMES = frozenset(
@@ -493,6 +481,16 @@ _SYLLABLE_SURNAMES = frozenset(
     " king long lang may chen huang xu sun ma hu he gao lin luo liang song deng peng tian dong pan"
     " cai du cheng su lu ding li liu kim".split()
 )
+
+
+def _family_initial(parts: list[str], last_written: str) -> bool:
+    """ "N. Hưng", "T. Quynh": an initial before a Vietnamese given name is the family name cut
+    short, as "J. Smith" is a given name before a family name. A syllable written with Vietnamese
+    marks is read so; one without, unless it is also a Chinese or English surname ("R. Tan")."""
+    if len(parts) != 2 or len(parts[0]) != 1 or parts[1] in VN_FAMILY_NAMES:
+        return False
+    word = parts[1]
+    return bool(_VN_RHYMED_SYLLABLE.match(word)) and (_marked(last_written) or word not in _SYLLABLE_SURNAMES)
 
 
 def _marked(raw: str) -> bool:
