@@ -43,6 +43,9 @@ _STRONG_VN_FAMILY = frozenset(
 VN_FAMILY_NAMES = _STRONG_VN_FAMILY | _GIVEN_LIKE_FAMILY
 
 _WESTERN_HONORIFICS = frozenset("mr mrs ms miss mx dr prof sir madam madame mme mlle mister".split())
+# Degrees and professions written before a name, never names: tiến sĩ, thạc sĩ, (phó) giáo sư,
+# bác sĩ, kỹ sư, luật sư ("TS. Nguyễn Văn An").
+_DEGREES = frozenset("ts ths pgs gs bs ks ls".split())
 _VN_HONORIFICS = frozenset("ong ba anh chi em co chu bac thay cu".split())
 # Vietnamese honorifics that are also family names ("Chu Văn An", "Ông Văn Tùng"): stripped only
 # when an unambiguous family name follows ("Ông Nguyễn Văn An").
@@ -53,7 +56,7 @@ _NEVER_GIVEN = frozenset("ông bà chị chú bác cô cụ thầy bac".split())
 _NEVER_FAMILY = frozenset("chú cụ".split())
 # Titles abbreviated to an initial: "M." (Monsieur), "A." (Anh), "C." (Chị).
 _INITIAL_HONORIFICS = frozenset("m a c".split())
-_ALL_HONORIFICS = _WESTERN_HONORIFICS | _VN_HONORIFICS
+_ALL_HONORIFICS = _WESTERN_HONORIFICS | _DEGREES | _VN_HONORIFICS
 _SUFFIXES = frozenset("jr jnr sr snr ii iii iv".split())
 # Middle names only, never the name one is called by: "Thị" marks a woman's name and "Văn" a
 # man's. Written last ("Hồ Thảo Thị", a first-name box "Tuấn Văn") they are a given-first box,
@@ -93,6 +96,8 @@ def _is_honorific(tokens: list[_Token]) -> bool:
     """
     raw, parts = tokens[0]
     named = _count_named(tokens)
+    if named > 1 and parts and all(p in _DEGREES for p in parts):  # "TS.", "PGS.TS"
+        return True
     if len(parts) != 1 or named < 2:
         return False
     word = parts[0]
@@ -382,6 +387,28 @@ def _split_comma(tokens: list[_Token]) -> tuple[list[str], list[str]] | None:
     return None
 
 
+# A title mistyped ("MRR Brian Roberts", "ME Steven Edwards") before a name: no family name.
+_MISTYPED_TITLES = frozenset().union(*(_one_edit(title) for title in ("mr", "mrs", "ms", "dr")))
+
+
+def _split_capitals(tokens: list[_Token]) -> tuple[list[str], list[str]] | None:
+    """("Dupont", "Jean") for "DUPONT Jean": in a name written in mixed case, the words in
+    capitals that open it are the family name, as French and many Asian forms and passports
+    write it ("TANAKA Hiroshi", "NGUYEN Van An"). Initials ("L.T Hạnh") are not."""
+    run = 0
+    while run < len(tokens):
+        raw = tokens[run][0]
+        if "." in raw or not raw.isupper() or sum(ch.isalpha() for ch in raw) < 2:
+            break
+        run += 1
+    family, given = _parts(tokens[:run]), _parts(tokens[run:])
+    if not run or not any(ch.islower() for raw, _ in tokens[run:] for ch in raw):
+        return None
+    if family[0] in _MISTYPED_TITLES and len(given) > 1:
+        return None
+    return family, given
+
+
 def _display(tokens: list[_Token]) -> str:
     return " ".join(raw for raw, _ in tokens).replace(" ,", ",")
 
@@ -463,7 +490,7 @@ def _from_full(original: str | None, text: str) -> StdName:
     display = _display(tokens)
     if len(parts) == 1:
         return _result(original, display, None, [], parts[0], ("name_single_token",))
-    split = _split_comma(tokens)
+    split = _split_comma(tokens) or _split_capitals(tokens)
     if split:
         parsed = _order_parts(*split)
     elif _family_initial(parts, tokens[-1][0]):

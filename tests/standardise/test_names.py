@@ -412,3 +412,24 @@ def test_a_middle_only_name_written_last_is_a_middle_name(
 ) -> None:
     name = standardise_name(full, first_name=first, last_name=last)
     assert (name.family, name.middles, name.given) == (family, middles, given)
+
+
+@pytest.mark.parametrize(
+    ("value", "family", "given"),
+    [
+        ("DUPONT Jean-Pierre", "dupont", "jeanpierre"),  # French forms: the family name in capitals
+        ("TANAKA Hiroshi", "tanaka", "hiroshi"),  # passports
+        ("SMITH John", "smith", "john"),
+        ("DE LA CRUZ Maria", "de la cruz", "maria"),
+        ("NGUYỄN Văn An", "nguyen", "an"),
+        ("John SMITH", "smith", "john"),  # capitals at the end: read as before
+        ("JOHN SMITH", "smith", "john"),  # all in capitals: no convention to read
+        ("TS. Nguyễn Văn An", "nguyen", "an"),  # a degree, abbreviated in capitals, is a title
+        ("PGS.TS Lê Văn Minh", "le", "minh"),
+        ("BS Phạm Hùng", "pham", "hung"),
+    ],
+)
+def test_a_family_name_in_capitals_and_degrees_before_a_name(value: str, family: str, given: str) -> None:
+    name = standardise_name(value)
+    assert (name.family, name.given) == (family, given)
+    assert standardise_name(name.display).folded == name.folded
