@@ -437,6 +437,24 @@ def _company(original: str | None) -> StdName:
     return StdName(original, None, None, None, None, None, ("name_is_company",))
 
 
+# The finals "nh" and "ch" follow only these vowels ("thanh", "bệnh", "quỳnh", "oanh"), and a
+# syllable ending in a stop (p, t, c, ch) takes only the rising or the heavy tone: "Nguyễnh" and
+# "Lêt" are no syllables, "Ngọc" and "Thành" are.
+_BEFORE_NH_CH = frozenset("a e i y oa ue uy".split())
+_STOP_TONES = frozenset("\u0301\u0323")  # sắc, nặng
+
+
+def _spelt_syllable(raw: str) -> bool:
+    """A Vietnamese syllable as Vietnamese spells one: rhyme, final and tone together. Without
+    its marks a word is judged on its letters alone."""
+    m = _VN_RHYMED_SYLLABLE.match(fold(raw) or "")
+    if not m or (m[3] in ("nh", "ch") and m[2] not in _BEFORE_NH_CH):
+        return False
+    if m[3] in ("p", "t", "c", "ch") and _marked(raw):
+        return any(ch in _STOP_TONES for ch in unicodedata.normalize("NFD", raw))
+    return True
+
+
 @lru_cache(maxsize=1 << 16)
 def _syllable(word: str) -> bool:
     return bool(_VN_SYLLABLE.match(fold(word) or ""))
@@ -456,7 +474,7 @@ def _slipped(left: str, right: str, by_syllables: bool = True) -> tuple[str, str
         return left[:-1], left[-1] + right
     if (len(left) > 1 and left[0].isupper() and left[-1].islower() and right[0].isupper()
             and left[-1] != left[-2]  # "Phạmm Anh": a key held down, not a slip
-            and fold(left[:-1]) in _STRONG_VN_FAMILY and fold(left) not in VN_FAMILY_NAMES
+            and fold(left[:-1]) in _STRONG_VN_FAMILY and not _spelt_syllable(left)
             and _syllable(left[-1] + right)):
         # Recased after the slip, each word capitalised: "Nguyễnh Iếu" is "Nguyễn Hiếu".
         return left[:-1], left[-1].upper() + right[0].lower() + right[1:]
@@ -493,7 +511,7 @@ def _from_full(original: str | None, text: str) -> StdName:
     split = _split_comma(tokens) or _split_capitals(tokens)
     if split:
         parsed = _order_parts(*split)
-    elif _family_initial(parts, tokens[-1][0]):
+    elif _family_initial(parts, tokens[-1][0]) or _korean_family_first(tokens):
         parsed = parts[0], [], parts[1]
     else:
         parsed = _order_sequence(parts)
@@ -518,6 +536,22 @@ def _family_initial(parts: list[str], last_written: str) -> bool:
         return False
     word = parts[1]
     return bool(_VN_RHYMED_SYLLABLE.match(word)) and (_marked(last_written) or word not in _SYLLABLE_SURNAMES)
+
+
+# Korean family names as romanised; a Korean name is family-first with a hyphenated given name
+# ("Lee Min-ho", "Park Ji-sung"), where a Western one with a hyphen leads with it ("Jean-Paul Roux").
+_KOREAN_FAMILIES = frozenset(  # as a token's folded parts
+    (name,) for name in
+    "kim lee yi rhee park pak choi choe jung jeong chung kang cho jo yoon yun jang chang lim im han oh"
+    " seo suh shin sin kwon hwang ahn song jeon jun hong yoo yu ryu ko go moon mun yang son sohn"
+    " bae baek paek heo huh nam noh roh kwak gwak sung seong cha joo woo min jin um eom byun byeon chae".split()
+)
+_HYPHENS = frozenset("-\u2010\u2011")
+
+
+def _korean_family_first(tokens: list[_Token]) -> bool:
+    """ "Lee Min-ho": a Korean family name before a hyphenated given name."""
+    return len(tokens) == 2 and tokens[0][1] in _KOREAN_FAMILIES and any(ch in _HYPHENS for ch in tokens[1][0])
 
 
 def _marked(raw: str) -> bool:

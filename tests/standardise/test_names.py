@@ -319,6 +319,10 @@ def test_vietnamese_given_names_are_not_read_as_nicknames() -> None:
         ("Ian Ho", "ho ian"),  # already two syllables: left alone
         ("Jean Paul", "paul jean"),
         ("Nguyễnh Iếu", "nguyen hieu"),  # recased after the slip
+        ("Lêt Hu", "le thu"),  # "lêt" is no syllable: a stop takes the rising or heavy tone
+        ("Nguyễn Ngọc Hà", "nguyen ngoc ha"),  # every word a syllable as spelt: no slip
+        ("Nguyễn Thành Anh", "nguyen thanh anh"),
+        ("Nguyen Ngoc Ha", "nguyen ngoc ha"),
         ("Phạmm Anh", "pham anh"),  # a key held down, not a slip
         ("Hannaha Nderson", "nderson hannaha"),  # no syllables to show it: left alone
     ],
@@ -433,3 +437,18 @@ def test_a_family_name_in_capitals_and_degrees_before_a_name(value: str, family:
     name = standardise_name(value)
     assert (name.family, name.given) == (family, given)
     assert standardise_name(name.display).folded == name.folded
+
+
+@pytest.mark.parametrize(
+    ("value", "family", "given"),
+    [
+        ("Lee Min-ho", "lee", "minho"),  # Korean order: family name, hyphenated given name
+        ("Park Ji-sung", "park", "jisung"),
+        ("Min-ho Lee", "lee", "minho"),  # ... or Western order
+        ("Jean-Paul Roux", "roux", "jeanpaul"),
+        ("Kim Smith", "smith", "kim"),  # no hyphen: Kim is a given name
+    ],
+)
+def test_korean_names_in_either_order(value: str, family: str, given: str) -> None:
+    name = standardise_name(value)
+    assert (name.family, name.given) == (family, given)
