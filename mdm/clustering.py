@@ -3,8 +3,8 @@
 Plain connected components over-merge: one record that shares an email with customer A and a
 name with customer B bridges them. Edges are taken strongest first; two clusters join only if
 no cannot-link constraint separates them and, for each configured identifier, both clusters
-either lack it or share a compatible value (equal, one typo apart, or, for dates, day and month
-swapped). Steward decisions (must-link, cannot-link) use the same mechanism.
+either lack it or share a compatible value (equal, one typo apart, documents of different kinds,
+or, for dates, day and month swapped). Steward decisions (must-link, cannot-link) use the same mechanism.
 
 The constraint is there to stop bridges: records joined through others. A pair that compared
 the two differing values itself has already been weighed by the model; when it scores very
@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 
+from mdm.standardise.identifiers import different_documents
 from mdm.standardise.text import one_edit_apart
 
 Identifiers = Mapping[str, str | None]
@@ -41,6 +42,12 @@ COMPATIBLE = {
     "national_id": one_edit_apart,
     "tax_id": one_edit_apart,
 }
+# Identifiers of different kinds say nothing about each other: a CMND and the CCCD after it.
+_DOCUMENTS = frozenset({"national_id", "tax_id"})
+
+
+def _comparable(field: str, a: str, b: str) -> bool:
+    return field not in _DOCUMENTS or not different_documents(a, b)
 
 
 def conflicting_identifier(
@@ -50,7 +57,7 @@ def conflicting_identifier(
     seen: tuple[Identifiers, Identifiers] | None = None,
 ) -> str | None:
     """The reason two groups of records cannot be one customer: both know an identifier and no
-    value of one is compatible with a value of the other, and no other identifier is shared
+    value of one is compatible with a value of the other of its kind, and no other identifier is shared
     exactly (the same national id outweighs a mistyped date of birth, and the reverse).
 
     ``seen``: the identifiers of the two records of a pair strong enough to outweigh what it
@@ -62,7 +69,8 @@ def conflicting_identifier(
             continue
         if va & vb:
             return None
-        if conflict is None and not any(COMPATIBLE[f](x, y) for x in va for y in vb):
+        comparable = [(x, y) for x in va for y in vb if _comparable(f, x, y)]
+        if conflict is None and comparable and not any(COMPATIBLE[f](x, y) for x, y in comparable):
             if seen is not None and va == {seen[0].get(f)} and vb == {seen[1].get(f)}:
                 continue
             conflict = f"different {f}"

@@ -81,6 +81,16 @@ def test_national_id_one_typo_allowed_two_refused() -> None:
     assert groups(result.assignment) == {frozenset({"a", "b"}), frozenset({"c"})}
 
 
+def test_identifiers_of_different_kinds_do_not_conflict() -> None:
+    """A CMND and the CCCD that replaced it; a company's tax id and its branch's."""
+    ids = {"a": {"national_id": "079090001234", "tax_id": "0101234567"},
+           "b": {"national_id": "201234567", "tax_id": "0101234567001"},
+           "c": {"national_id": "079090009999"}}
+    result = cluster(["a", "b", "c"], [("a", "b", 0.99), ("b", "c", 0.98)], identifiers=ids,
+                     cannot_link_when_different=["national_id", "tax_id"])
+    assert groups(result.assignment) == {frozenset({"a", "b"}), frozenset({"c"})}  # two CCCDs: two people
+
+
 def test_cannot_link_holds_across_paths_and_must_link_joins() -> None:
     nodes = ["a", "b", "c", "d"]
     edges = [("a", "b", 0.99), ("b", "c", 0.98)]

@@ -69,6 +69,21 @@ def test_scorer_equals_splink_predict_to_1e_6(batch):  # type: ignore[no-untyped
     assert worst_prob < 1e-6
 
 
+def test_identifiers_of_different_kinds_are_no_evidence(batch):  # type: ignore[no-untyped-def]
+    """A CMND (9 digits) and the CCCD (12) that replaced it: one person may hold both."""
+    scorer = Scorer(batch["settings"], batch["tf"])
+    row = next(r for r in batch["rows"].values() if r["national_id"] and len(r["national_id"]) == 12)
+
+    def national_id(other: str | None) -> tuple[str, float]:
+        level = scorer.score(row, [{**row, "national_id": other}])[0].explanation["national_id"]
+        return level["label"], level["match_weight"]
+
+    assert national_id("123456789") == national_id("B1234567") == national_id(None) == ("missing", 0.0)
+    other_cccd = "".join(str((int(d) + 5) % 10) for d in row["national_id"])
+    label, weight = national_id(other_cccd)
+    assert label != "missing" and weight < 0  # another CCCD: another person
+
+
 def test_threads_score_the_same_as_one(batch):  # type: ignore[no-untyped-def]
     """Each thread has its own prepared statement and rows: scoring from four threads at once
     gives what scoring in turn gives."""

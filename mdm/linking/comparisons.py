@@ -314,10 +314,15 @@ def _jaro_winkler(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLe
 
 
 def _identifier(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCreator]:
+    """Identifiers of different kinds (``different_documents``: a CMND and the CCCD that replaced
+    it, a passport and an id card) are no evidence either way, as a missing one is."""
     c = spec.column
     assert c is not None
+    l, r = _l(c), _r(c)
+    kinds = f"abs(length({l}) - length({r})) > 1 OR ((lower({l}) = {l}) <> (lower({r}) = {r}))"
     return [
-        _null(c),
+        cll.CustomLevel(f"{l} IS NULL OR {r} IS NULL OR {kinds}", label_for_charts="missing",
+                        base_dialect_str=DIALECT).configure(is_null_level=True),
         _level(f"{_l(c)} = {_r(c)}", f"same {c}", tf=c if spec.term_frequency else None),
         _level(f"{fn.damerau_levenshtein}({_l(c)}, {_r(c)}) <= 1", f"{c} one character different or two swapped"),
         _else(),

@@ -76,3 +76,10 @@ def standardise_national_id(value: str | None, region: str | None = "VN") -> Std
 def standardise_tax_id(value: str | None, region: str | None = "VN") -> StdIdentifier:
     """A tax id: 10- or 13-digit mã số thuế for Vietnam; any 5–20 letters and digits elsewhere."""
     return _standardise(value, region, "tax_id")
+
+
+def different_documents(a: str, b: str) -> bool:
+    """Two standardised identifiers of different kinds, which say nothing about each other: a
+    CMND (9 digits) and the CCCD (12) that replaced it, a passport and an id card, a company's
+    tax id and its branch's (13 digits). One person may hold both."""
+    return abs(len(a) - len(b)) > 1 or a.isdigit() != b.isdigit()
