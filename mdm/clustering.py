@@ -23,6 +23,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
+from datetime import date
 
 from mdm.standardise.identifiers import different_documents
 from mdm.standardise.text import one_edit_apart
@@ -31,10 +32,18 @@ Identifiers = Mapping[str, str | None]
 
 
 def _dates_compatible(a: str, b: str) -> bool:
-    """ISO dates: equal, one typo apart, or day and month swapped."""
+    """ISO dates: equal, one typo apart, day and month swapped, a day apart (a birthday stored as
+    a local midnight and read back in UTC), or the same day a year apart (a birth year given by
+    the lunar calendar, or counted from an age)."""
     if one_edit_apart(a, b):
         return True
-    return len(a) == len(b) == 10 and a[:4] == b[:4] and a[5:7] == b[8:10] and a[8:10] == b[5:7]
+    if len(a) == len(b) == 10 and a[:4] == b[:4] and a[5:7] == b[8:10] and a[8:10] == b[5:7]:
+        return True
+    try:
+        day_a, day_b = date.fromisoformat(a), date.fromisoformat(b)
+    except ValueError:
+        return False
+    return abs((day_a - day_b).days) <= 1 or (a[4:] == b[4:] and abs(day_a.year - day_b.year) == 1)
 
 
 COMPATIBLE = {

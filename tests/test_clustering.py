@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -72,6 +73,23 @@ def test_typo_and_swapped_day_month_are_compatible() -> None:
     result = cluster(["a", "b", "c"], [("a", "b", 0.99), ("a", "c", 0.98)], identifiers=ids,
                      cannot_link_when_different=["date_of_birth"])
     assert groups(result.assignment) == {frozenset({"a", "b", "c"})}
+
+
+@pytest.mark.parametrize(
+    ("other", "joins"),
+    [
+        ("1990-02-28", True),  # a day before, across the month's end: a midnight read in another time zone
+        ("1989-03-01", True),  # the same day a year before: a lunar birth year
+        ("1991-03-01", True),
+        ("1990-02-27", False),  # two days
+        ("1988-03-01", False),  # two years
+        ("1989-03-02", False),  # a year and a day
+    ],
+)
+def test_birthdays_a_day_or_a_year_apart_are_compatible(other: str, joins: bool) -> None:
+    ids = {"a": {"date_of_birth": "1990-03-01"}, "b": {"date_of_birth": other}}
+    result = cluster(["a", "b"], [("a", "b", 0.99)], identifiers=ids, cannot_link_when_different=["date_of_birth"])
+    assert (len(groups(result.assignment)) == 1) is joins
 
 
 def test_national_id_one_typo_allowed_two_refused() -> None:
