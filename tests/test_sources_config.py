@@ -50,6 +50,8 @@ def test_valid_config_resolves_paths_relative_to_the_yaml(tmp_path: Path) -> Non
         (("    format: csv\n", "    format: xlsx\n"), "source 'billing', key 'format'"),
         (("    id_column: account_no\n", ""), "source 'billing', key 'id_column': Field required"),
         (("    phone_region: VN\n", "    phone_region: Vietnam\n"), "source 'billing', key 'phone_region'"),
+        (("    phone_region: VN\n", "    phone_region: VN\n    timezone: Asia/Saigonn\n"),
+         "source 'billing', key 'timezone': Value error, unknown time zone 'Asia/Saigonn'"),
     ],
 )
 def test_config_errors_name_file_source_and_key(tmp_path: Path, mutation: tuple[str, str], expected: str) -> None:

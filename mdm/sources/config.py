@@ -11,6 +11,7 @@ import json
 import re
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -49,12 +50,23 @@ class SourceSpec(BaseModel):
     priority: int = Field(default=100, ge=1)
     phone_region: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
     date_order: Literal["day_first", "month_first"] = "day_first"
+    # The time zone of timestamps written without an offset (IANA name: "Asia/Ho_Chi_Minh").
+    timezone: str = "UTC"
     delimiter: str = Field(default=",", min_length=1, max_length=1)
     encoding: str = "utf-8"
     fields: dict[str, ColumnRef] = Field(default_factory=dict)
 
     # Resolved against the YAML file's folder by the loader; not part of the YAML.
     base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name, like 'Asia/Ho_Chi_Minh' or 'UTC')") from None
+        return value
 
     @field_validator("fields")
     @classmethod

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from types import MappingProxyType
+from zoneinfo import ZoneInfo
 
 from mdm.standardise.text import fold, nfc_clean
 
@@ -139,9 +140,12 @@ def standardise_birth_date(value: str | None, *, today: dt.date, day_first: bool
     return StdDate(value, date, ("dob_day_month_swapped",) if swapped else ())
 
 
-def _naive_utc(moment: dt.datetime) -> dt.datetime:
+def _naive_utc(moment: dt.datetime, zone: str) -> dt.datetime:
+    """UTC without its tzinfo; a time written without an offset is the source's local time."""
     if moment.tzinfo is None:
-        return moment
+        if zone == "UTC":
+            return moment
+        moment = moment.replace(tzinfo=ZoneInfo(zone))
     return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 
@@ -152,8 +156,10 @@ def _from_groups(
     return dt.datetime(int(year), m, d, int(hh or 0), int(mm or 0), int(ss or 0))
 
 
-def standardise_timestamp(value: str | None) -> dt.datetime | None:
-    """A naive UTC datetime for an updated_at value, or None when it cannot be read."""
+def standardise_timestamp(value: str | None, zone: str = "UTC") -> dt.datetime | None:
+    """A naive UTC datetime for an updated_at value, or None when it cannot be read. ``zone``
+    (an IANA name) is the time zone of a time written without an offset: systems that store
+    local time and systems that store UTC must agree on which update came last."""
     text = nfc_clean(value)
     if text is None or len(text) > _MAX_TIMESTAMP_LENGTH:
         return None
@@ -164,11 +170,11 @@ def standardise_timestamp(value: str | None) -> dt.datetime | None:
         dmy = _DMY_TIME.match(text)
         if dmy:
             day, month, year, hh, mm, ss = dmy.groups()
-            return _from_groups(year, month, day, hh, mm, ss)
+            return _naive_utc(_from_groups(year, month, day, hh, mm, ss), zone)
         ymd = _YMD_TIME.match(text)
         if ymd:
             year, month, day, hh, mm, ss = ymd.groups()
-            return _from_groups(year, month, day, hh, mm, ss)
-        return _naive_utc(dt.datetime.fromisoformat(text))
+            return _naive_utc(_from_groups(year, month, day, hh, mm, ss), zone)
+        return _naive_utc(dt.datetime.fromisoformat(text), zone)
     except (ValueError, OverflowError, OSError):
         return None

@@ -124,7 +124,7 @@ def standardise_record(
     tax_id = _tax_id(get("tax_id"), spec.phone_region)
     national_id = _national_id(get("national_id"), spec.phone_region)
     raw_updated = get("updated_at")
-    updated_at = _timestamp(raw_updated) if raw_updated else None
+    updated_at = _timestamp(raw_updated, spec.timezone) if raw_updated else None
     if raw_updated and updated_at is None:
         flags.append("updated_at_unparseable")
     for part in (name, phone, email, dob, address, city, company, tax_id, national_id):

@@ -139,6 +139,21 @@ def test_timestamp(value: str | None, expected: dt.datetime | None) -> None:
     assert standardise_timestamp(value) == expected
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-01-05 17:00", dt.datetime(2024, 1, 5, 10)),  # local time: seven hours ahead of UTC
+        ("05/01/2024 17:00:00", dt.datetime(2024, 1, 5, 10)),
+        ("2024-01-05", dt.datetime(2024, 1, 4, 17)),
+        ("2024-01-05T17:00:00+07:00", dt.datetime(2024, 1, 5, 10)),  # an offset says it all
+        ("2024-01-05T10:00:00Z", dt.datetime(2024, 1, 5, 10)),
+        ("1704448800", dt.datetime(2024, 1, 5, 10)),  # epoch seconds are UTC
+    ],
+)
+def test_timestamp_without_an_offset_is_the_sources_local_time(value: str, expected: dt.datetime) -> None:
+    assert standardise_timestamp(value, "Asia/Ho_Chi_Minh") == expected
+
+
 @given(
     st.none()
     | st.text()
@@ -154,3 +169,15 @@ def test_timestamp_never_raises_and_is_naive(value: str | None) -> None:
 def test_junk(value: str) -> None:
     assert standardise_birth_date(value, today=TODAY).original == value
     assert standardise_timestamp(value) is None
+
+
+def test_a_sources_time_zone_reaches_its_records() -> None:
+    from mdm.sources.config import SourceSpec
+    from mdm.standardise.record import standardise_record
+
+    def updated(**zone: str) -> dt.datetime:
+        spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", fields={"updated_at": "u"}, **zone)
+        return standardise_record(spec, "1", {"u": "2024-01-05 17:00"}, today=dt.date(2026, 1, 1))["updated_at"]
+
+    assert updated() == dt.datetime(2024, 1, 5, 17)
+    assert updated(timezone="Asia/Ho_Chi_Minh") == dt.datetime(2024, 1, 5, 10)
