@@ -295,12 +295,15 @@ def _mistyped_syllable(word: str) -> bool:
 
 def _family_first_by_typo(parts: list[str]) -> bool:
     """A Vietnamese name that opens with a mistyped family name ("Nguyễ Hồng Thu", "Buu Thi
-    Khanh"): every other part a syllable, the last no family name and no likelier a mistyped one
+    Khanh"): every other part a syllable, the last no family name (but a given-like one after a
+    typo into no syllable: "Nguyyễn Mai") and no likelier a mistyped one
     ("Minh Vũ Nguyenn" stays given-first). Between two names as likely, three parts read
     family-first as Vietnamese names mostly are, two given-first ("Tony Chan")."""
     first, last = parts[0], parts[-1]
     likeness = _family_likeness(first)
-    if not likeness[0] or last in VN_FAMILY_NAMES:
+    # A family name that is also a given name ("Mai", "Hà", "Giang") ends a name as its given
+    # name after a family name typed into no syllable ("Nguyyễn Mai", "Trran Thi Kim Mai").
+    if not likeness[0] or last in _STRONG_VN_FAMILY or (last in VN_FAMILY_NAMES and likeness[0] < 2):
         return False
     if len(parts) == 2 and (first in _FORMAL or first in _NICKNAME_GROUPS):
         return False  # "Tony Chan": an English given name, not "Tong" mistyped

@@ -351,6 +351,10 @@ def test_a_space_typed_one_letter_off_in_a_name_box_is_put_back() -> None:
         ("Dnag Hoang Long", "dnag", "long"),  # no syllable: likelier mistyped than Long (Lương)
         ("Mai Thị Phna", "phna", "mai"),  # Mai, a family name too, leads a given-first name
         ("Mai Anh", "mai", "anh"),  # no typo anywhere: as before
+        ("Nguyyễn Mai", "nguyen", "mai"),  # a family name that is also a given name ends the name
+        ("Trran Thi Kim Mai", "tran", "mai"),
+        ("Duogn Thai", "duogn", "thai"),
+        ("Thu Ha", "ha", "thu"),  # "Thu" is one key from Chu but a syllable: as before
         ("Tony Chan", "chan", "anthony"),  # a Western name: nicknames read as before
         ("Dave Lee", "lee", "david"),
     ],
