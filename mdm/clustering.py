@@ -78,8 +78,10 @@ def conflicting_identifier(
             continue
         if va & vb:
             return None
+        if conflict is not None:
+            continue
         comparable = [(x, y) for x in va for y in vb if _comparable(f, x, y)]
-        if conflict is None and comparable and not any(COMPATIBLE[f](x, y) for x, y in comparable):
+        if comparable and not any(COMPATIBLE[f](x, y) for x, y in comparable):
             if seen is not None and va == {seen[0].get(f)} and vb == {seen[1].get(f)}:
                 continue
             conflict = f"different {f}"

@@ -321,10 +321,9 @@ def _identifier(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLeve
     l, r = _l(c), _r(c)
     kinds = f"abs(length({l}) - length({r})) > 1 OR ((lower({l}) = {l}) <> (lower({r}) = {r}))"
     return [
-        cll.CustomLevel(f"{l} IS NULL OR {r} IS NULL OR {kinds}", label_for_charts="missing",
-                        base_dialect_str=DIALECT).configure(is_null_level=True),
-        _level(f"{_l(c)} = {_r(c)}", f"same {c}", tf=c if spec.term_frequency else None),
-        _level(f"{fn.damerau_levenshtein}({_l(c)}, {_r(c)}) <= 1", f"{c} one character different or two swapped"),
+        _no_evidence(f"{l} IS NULL OR {r} IS NULL OR {kinds}", "missing"),
+        _level(f"{l} = {r}", f"same {c}", tf=c if spec.term_frequency else None),
+        _level(f"{fn.damerau_levenshtein}({l}, {r}) <= 1", f"{c} one character different or two swapped"),
         _else(),
     ]
 
