@@ -359,7 +359,10 @@ def _result(
         # Thawngs"): each other word that is no syllable as typed but is one without its Telex
         # keys is read as the syllable meant, as its family name is (``_telex_family``).
         given, middles = _as_syllable(given), [_as_syllable(m) for m in middles]
-    elif family and family.split()[0] not in VN_FAMILY_NAMES:
+    elif family is None:
+        # A given name alone (a first-name box, "Rob") reads as it does beside a family name.
+        given = given if _VN_SYLLABLE.match(given) else _FORMAL.get(given, given)
+    elif family.split()[0] not in VN_FAMILY_NAMES:
         # Every part: "Stephenson Danny" may be read with the names the other way round; but
         # not a mistyped Vietnamese family name ("Pạm" is no Pam).
         family = family if family in _MISTYPED_FAMILY else _FORMAL.get(family, family)
@@ -577,6 +580,18 @@ def _boxes_swapped(family_part: list[str], given_part: list[str]) -> bool:
     return _telex_family(head) is not None or (_mistyped_syllable(head) and len(family_part) > 1)
 
 
+def _given_names_only(parts: list[str]) -> bool:
+    """A first-name box, the last-name box empty, that holds a Vietnamese middle and given name
+    ("Thanh Long", "Thị Khánh"), not a whole name: no family name leads or ends it."""
+    return (
+        len(parts) > 1
+        and _vietnamese(parts)
+        and parts[0] not in VN_FAMILY_NAMES
+        and parts[-1] not in _STRONG_VN_FAMILY
+        and not any(_mistyped_syllable(p) for p in (parts[0], parts[-1]))
+    )
+
+
 def _from_parts(original: str, first: str | None, last: str | None) -> StdName:
     """Separate first/last fields; a lone field is parsed as a full name unless it is one surname."""
     # In a box only the case shows a slipped space: "sachi n" may be an initial.
@@ -606,6 +621,9 @@ def _from_parts(original: str, first: str | None, last: str | None) -> StdName:
             )
         return _from_full(original, last or "")
     if not family_part:
+        if _given_names_only(given_part):
+            family, middles, given = _middle_written_last(_given_last(None, given_part), given_tokens[-1][0])
+            return _result(original, _display(given_tokens), family, middles, given)
         return _from_full(original, first or "")
     family, middles, given = _middle_written_last(_order_parts(family_part, given_part), given_tokens[-1][0])
     if _vietnamese_family(family_part, given_part):

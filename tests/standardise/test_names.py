@@ -304,6 +304,29 @@ def test_english_nicknames_compare_as_the_formal_name(nickname: str, formal: str
     assert left.display != right.display  # what the source wrote is kept for display
 
 
+def test_a_nickname_alone_reads_as_the_formal_name() -> None:
+    # A newsletter's first-name box: "Rob" must meet "Robert Williams" as its given name.
+    assert standardise_name(None, "Rob", None).folded == standardise_name("Robert").folded == "robert"
+    assert standardise_name("Tom").given == "tom"  # a Vietnamese syllable (Tôm) as well: left as written
+
+
+@pytest.mark.parametrize(
+    ("first", "family", "middles", "given"),
+    [
+        ("Thanh Long", None, "thanh", "long"),  # a middle and a given name, the last-name box empty
+        ("Phương Giang", None, "phuong", "giang"),  # Giang ends a given name here, not a family name
+        ("Thị Khánh", None, "thi", "khanh"),
+        ("Nguyễn Văn An", "nguyen", "van", "an"),  # a whole name typed into the first box
+        ("An Văn Nguyễn", "nguyen", "van", "an"),  # ... given-first
+        ("Nguyenn Van", "nguyen", None, "van"),  # ... opening with a mistyped family name
+        ("Mary Anne", "anne", None, "mary"),  # not Vietnamese: read as a whole name, as before
+    ],
+)
+def test_a_first_name_box_alone(first: str, family: str | None, middles: str | None, given: str) -> None:
+    name = standardise_name(None, first, None)
+    assert (name.family, name.middles, name.given) == (family, middles, given)
+
+
 def test_vietnamese_given_names_are_not_read_as_nicknames() -> None:
     assert standardise_name("Nguyễn Văn Dân").given == "dan"
     assert standardise_name("Alex Smith").given == "alex"  # two formal names share it
