@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -13,6 +14,8 @@ from matching_rules import MATCH_COLUMNS, BlockingRuleSpec, load_rules
 from mdm.linking.candidates import CandidateIndex, match_row
 from mdm.linking.model import _linker, _with_current_blocking, create_frequency_tables, tf_columns
 from mdm.linking.scorer import Scorer, probability
+from mdm.sources.config import SourceSpec
+from mdm.standardise.record import standardise_record
 from mdm.store import database
 from mdm.store import work as work_sql
 
@@ -175,3 +178,31 @@ def test_bounded_blocks_pair_nobody_in_batch_and_real_time():  # type: ignore[no
     work_sql.load_std_records(work_sql.WorkDB(work), to_arrow("std_records", std), [rule])
     keys = dict(work.execute(f"SELECT unique_id, block_0 FROM {work_sql.INPUT_TABLE}").fetchall())
     assert keys == {"a": None, "b": None, "c": None, "d": None, "e": "+2", "f": "+2"}
+
+
+def _record(**values: str) -> dict:
+    spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", fields={k: k for k in values})
+    return match_row(standardise_record(spec, "1", values, today=dt.date(2026, 1, 1)))
+
+
+def _level(scorer: Scorer, comparison: str, left: dict, right: dict) -> str:
+    return scorer.score(left, [right])[0].explanation[comparison]["label"]
+
+
+def test_siblings_names_are_no_fuzzy_match(batch):  # type: ignore[no-untyped-def]
+    """The same family and middle names make two siblings' whole names alike; their given
+    names do not. A typo in one given name still is a fuzzy match."""
+    scorer = Scorer(batch["settings"], batch["tf"])
+    for left, right in (("Nguyễn Thị Kim Lan", "Nguyễn Thị Kim Nga"), ("Nguyễn Hữu Huy", "Nguyễn Hữu Hùng")):
+        assert _level(scorer, "name", _record(full_name=left), _record(full_name=right)) == "same family name only"
+    typo = _level(scorer, "name", _record(full_name="Bùi Thị Hồng"), _record(full_name="Bùi Thị Hưương"))
+    assert typo.startswith("name Jaro-Winkler >=")
+
+
+def test_an_email_beside_an_unknown_name_is_a_level_of_its_own(batch):  # type: ignore[no-untyped-def]
+    scorer = Scorer(batch["settings"], batch["tf"])
+    email, known = "lucy.reid@bigpond.com", _record(full_name="Lucy Reid", email="lucy.reid@bigpond.com")
+    nameless = scorer.score(_record(email=email), [known])[0].explanation["email"]
+    other_name = scorer.score(_record(full_name="Tom Reid", email=email), [known])[0].explanation["email"]
+    assert (nameless["label"], other_name["label"]) == ("same email, a name unknown", "same email (name-only local part)")
+    assert nameless["match_weight"] > 0 and other_name["match_weight"] > 0

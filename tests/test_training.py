@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from matching_rules import load_rules
-from mdm.linking.comparisons import compile_settings, counted_levels
+from mdm.linking.comparisons import MARGINAL_LEVELS, compile_settings, counted_levels
 from mdm.store import work as work_sql
 
 
@@ -273,3 +273,18 @@ def test_u_among_strangers_lowers_an_overstated_u_and_never_raises_one():
     work = _input(rows, ("unique_id", "phone", "phone_type", "date_of_birth"))
     assert mobile_u(work, 0.5) == 7 / 91
     assert mobile_u(work, 1e-6) == 1e-6
+
+
+def test_an_email_beside_an_unknown_name_has_the_m_and_u_of_the_email_over_all_pairs(reconciled):  # type: ignore[no-untyped-def]
+    """Its m is the share of matches that agree on the email at all, the sum over the levels
+    the name splits it into; its u that of the levels not counted among namesakes."""
+    con = duckdb.connect(str(reconciled[0]), read_only=True)
+    settings = json.loads(con.execute("SELECT settings FROM models").fetchall()[0][0])
+    con.close()
+    (email,) = [c for c in settings["comparisons"] if c["output_column_name"] == "email"]
+    levels = {lv.get("label_for_charts"): lv for lv in email["comparison_levels"]}
+    label = "same email, a name unknown"
+    m_parts, u_parts = MARGINAL_LEVELS[label]
+    m, u = levels[label]["m_probability"], levels[label]["u_probability"]
+    assert min(1.0, sum(levels[p]["m_probability"] for p in m_parts if p != label)) <= m <= 1.0
+    assert sum(levels[p]["u_probability"] for p in u_parts if p != label) < u

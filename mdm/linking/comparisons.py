@@ -104,7 +104,7 @@ def _person_name(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLev
             "same family and given name but one typo",
         ),
         _level(
-            f'{_jw(fn, "name_nospace")} >= {hi} OR {_jw(fn, "name_key")} >= {hi}',
+            f'({_jw(fn, "name_nospace")} >= {hi} OR {_jw(fn, "name_key")} >= {hi}) AND NOT {_siblings(fn)}',
             f"name Jaro-Winkler >= {hi}",
         ),
         _level(
@@ -123,12 +123,23 @@ def _person_name(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLev
             "same family name with the given name as an initial, or the family name as an initial",
         ),
         _level(
-            f'{_jw(fn, "name_nospace")} >= {lo} OR {_jw(fn, "name_key")} >= {lo}',
+            f'({_jw(fn, "name_nospace")} >= {lo} OR {_jw(fn, "name_key")} >= {lo}) AND NOT {_siblings(fn)}',
             f"name Jaro-Winkler >= {lo}",
         ),
         _level('"family_l" = "family_r"', "same family name only"),
         _else(),
     ]
+
+
+def _siblings(fn: _Functions) -> str:
+    """SQL: the same family and middle names and two other given names, as siblings have
+    ("Nguyễn Thị Kim Lan", "Nguyễn Thị Kim Nga"). The shared words make the whole names alike
+    by Jaro-Winkler; the given names, the words that tell people apart, are not alike at all
+    (a typo of one keeps them above 0.8: "Quyên", "Quyeen")."""
+    return (
+        '("family_l" = "family_r" AND "middles_l" = "middles_r" AND length("given_l") > 1'
+        f' AND length("given_r") > 1 AND {_jw(fn, "given")} < 0.8)'
+    )
 
 
 # Middle names that may be one person's: one left out, or the same first letter ("V." for Văn,
@@ -185,6 +196,15 @@ def _phone(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCrea
 _DIGITS_NAMESAKES = "same email (local part has digits), same family and given name"
 _NAME_ONLY_NAMESAKES = "same name-only email, names agree"
 _SAME_NAME = '"family_l" = "family_r" AND "given_l" = "given_r"'
+_NAME_UNKNOWN = "same email, a name unknown"
+_APART_EMAIL = (_NAME_UNKNOWN, "same email (local part has digits)", "same email (name-only local part)")
+
+# Levels whose m is the sum of the first levels named, u that of the second: agreement over all
+# pairs (u over the levels not counted among namesakes). The email's levels split on the name's
+# agreement; where a name is missing, Fellegi-Sunter counts the email alone, as it would without
+# the split (weighed as between names that disagree, a newsletter's email-only records lost
+# two bits).
+MARGINAL_LEVELS = {_NAME_UNKNOWN: ((*_APART_EMAIL, _DIGITS_NAMESAKES, _NAME_ONLY_NAMESAKES), _APART_EMAIL)}
 
 
 def _email(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCreator]:
@@ -192,6 +212,9 @@ def _email(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCrea
     l, r = _l("email_key"), _r("email_key")
     return [
         _null("email_key"),
+        # With one record's name unknown, the levels below (names agree or not) cannot be told
+        # apart: the same email weighs what it weighs over all pairs (``MARGINAL_LEVELS``).
+        _level(f'{l} = {r} AND ("name_key_l" IS NULL OR "name_key_r" IS NULL)', _NAME_UNKNOWN, tf=tf),
         # Addresses with digits are mostly personal, but many are made from the name and a year
         # (an.nguyen88@): between namesakes they are weaker evidence. A level of their own,
         # whose u is counted among namesakes (``CountedLevel.among``).

@@ -20,7 +20,13 @@ from splink import Linker, block_on
 
 from matching_rules import MatchingSpec, matching_fingerprint
 from mdm.errors import ModelError
-from mdm.linking.comparisons import CountedLevel, agreement_guards, compile_settings, counted_levels
+from mdm.linking.comparisons import (
+    MARGINAL_LEVELS,
+    CountedLevel,
+    agreement_guards,
+    compile_settings,
+    counted_levels,
+)
 from mdm.store import work as work_sql
 from mdm.store.work import WorkDB
 
@@ -114,7 +120,7 @@ def train(work: WorkDB, spec: MatchingSpec, model_id: str) -> Model:
                 logger.warning("training rules that pair no records were left out: %s",
                                ", ".join("+".join(c) for c in skipped))
             settings = _refine(work, linker.misc.save_model_to_json(), spec)
-            settings = _at_most_even(_u_among_strangers(work, settings, spec), spec)
+            settings = _marginal(_at_most_even(_u_among_strangers(work, settings, spec), spec))
             if work.dialect != "duckdb":
                 settings = portable_settings(settings, spec, "duckdb")
     except ModelError:
@@ -225,6 +231,20 @@ def _at_most_even(settings: dict[str, Any], spec: MatchingSpec) -> dict[str, Any
     for level, lv in _levels(settings, spec):
         if lv and lv.presumed_shared and isinstance(level.get("m_probability"), float):
             level["u_probability"] = min(level["u_probability"], level["m_probability"])
+    return settings
+
+
+def _marginal(settings: dict[str, Any]) -> dict[str, Any]:
+    """m and u of each of ``MARGINAL_LEVELS``: the sums over the levels it stands for."""
+    for comparison in settings["comparisons"]:
+        levels = {level.get("label_for_charts"): level for level in comparison["comparison_levels"]}
+        for label, (m_parts, u_parts) in MARGINAL_LEVELS.items():
+            if label not in levels:
+                continue
+            for key, parts in (("m_probability", m_parts), ("u_probability", u_parts)):
+                known = [levels[p][key] for p in parts if isinstance(levels.get(p, {}).get(key), float)]
+                if known:  # m from EM rounds that saw some levels and not others may sum above 1
+                    levels[label][key] = min(1.0, sum(known))
     return settings
 
 
