@@ -108,7 +108,10 @@ def _person_name(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLev
             f"name Jaro-Winkler >= {hi}",
         ),
         _level(
-            f"{_words_within('name_words')} = 1",
+            f"{_words_within('name_words')} = 1"
+            # A given-name box alone ("Thanh Long", family unknown) against a name without its
+            # middle name ("Lê Long").
+            ' OR (("family_l" IS NULL OR "family_r" IS NULL) AND "given_l" = "given_r")',
             "all words of one name within the other (given name only, extra names)",
         ),
         _level(
