@@ -56,7 +56,13 @@ _NEVER_GIVEN = frozenset("ông bà chị chú bác cô cụ thầy bac".split())
 _NEVER_FAMILY = frozenset("chú cụ".split())
 # Titles abbreviated to an initial: "M." (Monsieur), "A." (Anh), "C." (Chị).
 _INITIAL_HONORIFICS = frozenset("m a c".split())
-_ALL_HONORIFICS = _WESTERN_HONORIFICS | _DEGREES | _VN_HONORIFICS
+# Malay and Singaporean titles: Madam, Encik ("En."), Puan, Cik, Dato', Datuk, Haji, Hajjah.
+_MALAY_HONORIFICS = frozenset("mdm encik puan cik dato datuk haji hajjah".split())
+_ALL_HONORIFICS = _WESTERN_HONORIFICS | _MALAY_HONORIFICS | _DEGREES | _VN_HONORIFICS
+# Words between a person's name and their father's: son of, daughter of ("s/o", "d/o", Malaysian
+# "a/l", "a/p"), Malay "bin", "binti". Kept for display, left out of the name's parts: "Muthu s/o
+# Rajan" is the same name as "Muthu Rajan".
+_CONNECTORS = frozenset("s/o d/o a/l a/p bin binti bte ibni".split())
 _SUFFIXES = frozenset("jr jnr sr snr ii iii iv".split())
 # Middle names only, never the name one is called by: "Thị" marks a woman's name and "Văn" a
 # man's. Written last ("Hồ Thảo Thị", a first-name box "Tuấn Văn") they are a given-first box,
@@ -101,7 +107,7 @@ def _is_honorific(tokens: list[_Token]) -> bool:
     if len(parts) != 1 or named < 2:
         return False
     word = parts[0]
-    if word in _WESTERN_HONORIFICS:
+    if word in _WESTERN_HONORIFICS or word in _MALAY_HONORIFICS or (word == "en" and raw.endswith(".")):
         return True
     rest = _parts(tokens[1:])
     following = rest[0]
@@ -508,10 +514,11 @@ def _from_full(original: str | None, text: str) -> StdName:
     tokens = _strip_titles(_mend_spaces(_tokens(text)))
     # Again after casing: a letter like "µ" folds differently once capitalised ("µr" → "Μr").
     tokens = _strip_titles(_recase(tokens, _single_case(tokens)))
+    display = _display(tokens)
+    tokens = [t for i, t in enumerate(tokens) if not (0 < i < len(tokens) - 1 and t[0].lower() in _CONNECTORS)]
     parts = _parts(tokens)
     if not parts:
         return StdName(original, None, None, None, None, None, ("name_invalid",))
-    display = _display(tokens)
     if len(parts) == 1:
         return _result(original, display, None, [], parts[0], ("name_single_token",))
     split = _split_comma(tokens) or _split_capitals(tokens)

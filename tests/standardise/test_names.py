@@ -327,6 +327,22 @@ def test_a_first_name_box_alone(first: str, family: str | None, middles: str | N
     assert (name.family, name.middles, name.given) == (family, middles, given)
 
 
+@pytest.mark.parametrize(
+    ("value", "display", "folded"),
+    [
+        ("Muthu s/o Rajan", "Muthu s/o Rajan", "rajan muthu"),  # son of: kept for display only
+        ("Siti binti Ahmad", "Siti binti Ahmad", "ahmad siti"),
+        ("En. Anuar Jamal", "Anuar Jamal", "jamal anuar"),  # Encik
+        ("Mdm Tan Mei Ling", "Tan Mei Ling", "tan mei ling"),
+        ("Puan Nur Aisyah", "Nur Aisyah", "aisyah nur"),
+        ("Li Bin", "Li Bin", "bin li"),  # a name ending in Bin keeps it
+    ],
+)
+def test_malay_and_singaporean_titles_and_connectors(value: str, display: str, folded: str) -> None:
+    name = standardise_name(value)
+    assert (name.display, name.folded) == (display, folded)
+
+
 def test_vietnamese_given_names_are_not_read_as_nicknames() -> None:
     assert standardise_name("Nguyễn Văn Dân").given == "dan"
     assert standardise_name("Alex Smith").given == "alex"  # two formal names share it
