@@ -206,3 +206,10 @@ def test_an_email_beside_an_unknown_name_is_a_level_of_its_own(batch):  # type: 
     other_name = scorer.score(_record(full_name="Tom Reid", email=email), [known])[0].explanation["email"]
     assert (nameless["label"], other_name["label"]) == ("same email, a name unknown", "same email (name-only local part)")
     assert nameless["match_weight"] > 0 and other_name["match_weight"] > 0
+
+
+def test_a_given_name_box_alone_meets_the_name_without_its_middle_name(batch):  # type: ignore[no-untyped-def]
+    scorer = Scorer(batch["settings"], batch["tf"])
+    box = _record(first_name="Thanh Long")  # the last-name box empty: a middle and a given name
+    assert _level(scorer, "name", box, _record(full_name="Lê Long")).startswith("all words of one name within")
+    assert _level(scorer, "name", box, _record(full_name="Lê Minh")) == "All other comparisons"
