@@ -526,6 +526,8 @@ def _from_full(original: str | None, text: str) -> StdName:
         parsed = _order_parts(*split)
     elif _family_initial(parts, tokens[-1][0]) or _korean_family_first(tokens):
         parsed = parts[0], [], parts[1]
+    elif _east_asian_family_first(tokens, parts):
+        parsed = parts[0], [parts[2]], parts[1]  # as "Wei Ming Tan" reads
     else:
         parsed = _order_sequence(parts)
     family, middles, given = _middle_written_last(parsed, tokens[-1][0])
@@ -565,6 +567,41 @@ _HYPHENS = frozenset("-\u2010\u2011")
 def _korean_family_first(tokens: list[_Token]) -> bool:
     """ "Lee Min-ho": a Korean family name before a hyphenated given name."""
     return len(tokens) == 2 and tokens[0][1] in _KOREAN_FAMILIES and any(ch in _HYPHENS for ch in tokens[1][0])
+
+
+# Chinese surnames as Singapore and Malaysia write them (Hokkien, Teochew, Cantonese, pinyin),
+# those that are no Vietnamese family name (the Vietnamese order reads those first already).
+_CHINESE_FAMILIES = frozenset(
+    "tan lim lee ng goh chua chan koh teo ang yeo tay low toh sim chong chia seah lau yap foo leong teh"
+    " liew khoo quek heng tee soh neo kwek wee poh chew chin chiang cheong loh phua pang yong chee kok"
+    " lin wang zhang liu chen yang huang zhao zhou xu sun zhu guo gao luo zheng liang xie feng deng"
+    " peng zeng xiao tian yuan cai jiang cheng shen yao zhong".split()
+)
+_EAST_ASIAN_FAMILIES = _CHINESE_FAMILIES | {name for (name,) in _KOREAN_FAMILIES}
+# ... and of them, those that end a given name at least as often ("Park Hyun Woo", "Kim Min Jun").
+_GIVEN_SYLLABLE_FAMILIES = frozenset("woo min jin jun yu song".split())
+# Short English given names that follow a first name ("Lee Ann Smith", "Chin Ann Marie").
+_SECOND_GIVEN_NAMES = frozenset("ann anne marie mae may lou sue jo joy rose kay jean lynn beth grace".split())
+
+
+def _east_asian_family_first(tokens: list[_Token], parts: list[str]) -> bool:
+    """ "Tan Wei Ming", "Lee Ji Eun": a Chinese or Korean surname before a two-syllable given name,
+    as Singapore and Korea write names, where "Wei Ming Tan" puts it last. Not when the last word
+    is as much a surname ("Min Ji Kim"), nor a Vietnamese name ("Tân Văn Nguyễn")."""
+    first, *given, last = parts
+    return (
+        len(tokens) == 3
+        and len(parts) == 3
+        and first in _EAST_ASIAN_FAMILIES
+        and first not in VN_FAMILY_NAMES
+        and (last not in _EAST_ASIAN_FAMILIES or last in _GIVEN_SYLLABLE_FAMILIES)
+        and last not in VN_FAMILY_NAMES
+        and not _mistyped_syllable(last)
+        and not any(p in _MIDDLE_ONLY.values() or p in _FORMAL or p in _NICKNAME_GROUPS or p in _SECOND_GIVEN_NAMES
+                    or len(p) > 6
+                    for p in (*given, last))
+        and not any(_marked(raw) for raw, _ in tokens)
+    )
 
 
 def _marked(raw: str) -> bool:

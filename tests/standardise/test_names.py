@@ -333,7 +333,7 @@ def test_a_first_name_box_alone(first: str, family: str | None, middles: str | N
         ("Muthu s/o Rajan", "Muthu s/o Rajan", "rajan muthu"),  # son of: kept for display only
         ("Siti binti Ahmad", "Siti binti Ahmad", "ahmad siti"),
         ("En. Anuar Jamal", "Anuar Jamal", "jamal anuar"),  # Encik
-        ("Mdm Tan Mei Ling", "Tan Mei Ling", "tan mei ling"),
+        ("Mdm Tan Mei Ling", "Tan Mei Ling", "tan ling mei"),
         ("Puan Nur Aisyah", "Nur Aisyah", "aisyah nur"),
         ("Li Bin", "Li Bin", "bin li"),  # a name ending in Bin keeps it
     ],
@@ -341,6 +341,24 @@ def test_a_first_name_box_alone(first: str, family: str | None, middles: str | N
 def test_malay_and_singaporean_titles_and_connectors(value: str, display: str, folded: str) -> None:
     name = standardise_name(value)
     assert (name.display, name.folded) == (display, folded)
+
+
+@pytest.mark.parametrize(
+    ("value", "family", "middles", "given"),
+    [
+        ("Tan Wei Ming", "tan", "ming", "wei"),  # a Chinese surname first, as Singapore writes it
+        ("Wei Ming Tan", "tan", "ming", "wei"),  # ... or last, as a Western form asks
+        ("TAN Wei Ming", "tan", "ming", "wei"),
+        ("Lee Ji Eun", "lee", "eun", "ji"),  # a Korean one
+        ("Park Hyun Woo", "park", "woo", "hyun"),  # Woo ends a given name more often than it is one
+        ("Min Ji Kim", "kim", "ji", "min"),  # the last word as much a surname: read as before
+        ("Lee Ann Smith", "smith", "ann", "lee"),  # English given names
+        ("Tân Văn Nguyễn", "nguyen", "van", "tan"),  # a Vietnamese name given-first
+    ],
+)
+def test_east_asian_family_name_first(value: str, family: str, middles: str, given: str) -> None:
+    name = standardise_name(value)
+    assert (name.family, name.middles, name.given) == (family, middles, given)
 
 
 def test_vietnamese_given_names_are_not_read_as_nicknames() -> None:
