@@ -17,7 +17,11 @@ from mdm.store import work as work_sql
 def _input(rows: list[tuple], columns: tuple[str, ...]) -> work_sql.WorkDB:
     """A fresh in-memory work database whose linker input holds ``rows``."""
     con = duckdb.connect()
-    con.register("t", pa.table({k: [r[i] for r in rows] for i, k in enumerate(columns)}))
+    table = {k: [r[i] for r in rows] for i, k in enumerate(columns)}
+    table.setdefault("unique_id", [f"s:{i}" for i in range(len(rows))])
+    for name_part in ("family", "given"):  # read by the name frequencies; unknown unless given
+        table.setdefault(name_part, pa.nulls(len(rows), pa.string()))
+    con.register("t", pa.table(table))
     con.execute(f"CREATE TABLE {work_sql.INPUT_TABLE} AS SELECT * FROM t")
     return work_sql.WorkDB(con)
 
@@ -108,6 +112,21 @@ def test_term_frequencies_count_the_other_records():
     assert dict(zip(table["value"].to_pylist(), table["frequency"].to_pylist(), strict=True)) == {
         "an": 1 / 5, "binh": 1 / 5, "chi": 1 / 5,
     }
+
+
+def test_a_one_word_name_is_as_common_as_the_word_among_all_names():
+    """ "Karthik" alone is a given name that four of six named records hold: its frequency is
+    that share, not the share of records whose whole name is "karthik" (1 of 6, itself)."""
+    rows = [  # name_key, family, given
+        ("karthik", None, "karthik"), ("karthik rao", "rao", "karthik"), ("karthik singh", "singh", "karthik"),
+        ("karthik", None, "karthik"), ("rao", "rao", None), ("priya rao", "rao", "priya"), (None, None, None),
+    ]
+    work = _input(rows, ("name_key", "family", "given"))
+    work_sql.create_frequency_tables(work, {"name_key": "records"})
+    got = dict(work.con.execute(f"SELECT name_key, tf_name_key FROM {work_sql.frequency_table('name_key')}").fetchall())
+    assert got["karthik"] == pytest.approx(4 / 6)
+    assert got["rao"] == pytest.approx(3 / 6)  # a family name alone: as common as that family name
+    assert got["karthik rao"] == got["priya rao"] == pytest.approx(1 / 6)  # whole names: as before
 
 
 def test_frequency_among_other_people_counts_holders_birth_dates_say_are_others():
