@@ -139,9 +139,9 @@ def _siblings(fn: _Functions) -> str:
     ("Nguyễn Thị Kim Lan", "Nguyễn Thị Kim Nga"). The shared words make the whole names alike
     by Jaro-Winkler; the given names, the words that tell people apart, are not alike at all
     (a typo of one keeps them above 0.8: "Quyên", "Quyeen")."""
-    return (
-        '("family_l" = "family_r" AND "middles_l" = "middles_r" AND length("given_l") > 1'
-        f' AND length("given_r") > 1 AND {_jw(fn, "given")} < 0.8)'
+    return (  # never NULL: "NOT NULL" would leave the level unreached by names without middle names
+        'coalesce("family_l" = "family_r" AND "middles_l" = "middles_r" AND length("given_l") > 1'
+        f' AND length("given_r") > 1 AND {_jw(fn, "given")} < 0.8, FALSE)'
     )
 
 
