@@ -588,18 +588,18 @@ def _east_asian_family_first(tokens: list[_Token], parts: list[str]) -> bool:
     """ "Tan Wei Ming", "Lee Ji Eun": a Chinese or Korean surname before a two-syllable given name,
     as Singapore and Korea write names, where "Wei Ming Tan" puts it last. Not when the last word
     is as much a surname ("Min Ji Kim"), nor a Vietnamese name ("Tân Văn Nguyễn")."""
-    first, *given, last = parts
+    if len(tokens) != 3 or len(parts) != 3:
+        return False
+    first, given, last = parts
     return (
-        len(tokens) == 3
-        and len(parts) == 3
-        and first in _EAST_ASIAN_FAMILIES
+        first in _EAST_ASIAN_FAMILIES
         and first not in VN_FAMILY_NAMES
         and (last not in _EAST_ASIAN_FAMILIES or last in _GIVEN_SYLLABLE_FAMILIES)
         and last not in VN_FAMILY_NAMES
         and not _mistyped_syllable(last)
         and not any(p in _MIDDLE_ONLY.values() or p in _FORMAL or p in _NICKNAME_GROUPS or p in _SECOND_GIVEN_NAMES
                     or len(p) > 6
-                    for p in (*given, last))
+                    for p in (given, last))
         and not any(_marked(raw) for raw, _ in tokens)
     )
 
