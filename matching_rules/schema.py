@@ -95,8 +95,10 @@ class ComparisonSpec(_Strict):
     # sometimes an email, and must not be merged for that.
     must_agree: bool = False
     # ... unless one of these comparisons agrees exactly (reaches its top level): the same
-    # national id outweighs a replaced or misspelt name. Names of other comparisons.
-    unless_agree: list[str] = Field(default_factory=list)
+    # national id outweighs a replaced or misspelt name. Names of other comparisons, or lists
+    # of names that must all agree: a household shares a mobile or an email at times, seldom
+    # both with a birthday or with each other.
+    unless_agree: list[str | list[str]] = Field(default_factory=list)
     # ... or unless one of these agrees exactly and the values here share nothing at all (the
     # else level, not a partial one): the same birthday outweighs a changed family name, but
     # not a sibling's name, since twins share a birthday and a home.
@@ -201,7 +203,8 @@ class MatchingSpec(_Strict):
             raise ValueError(f"comparison names used twice: {', '.join(sorted(dupes))}")
         for c in self.comparisons:
             for key in ("unless_agree", "unless_agree_unrelated"):
-                unknown = [n for n in getattr(c, key) if n not in names or n == c.name]
+                named = [n for entry in getattr(c, key) for n in ([entry] if isinstance(entry, str) else entry)]
+                unknown = [n for n in named if n not in names or n == c.name]
                 if unknown:
                     raise ValueError(f"comparison {c.name!r}: {key} names no other comparison: {', '.join(unknown)}")
         return self

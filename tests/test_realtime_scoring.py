@@ -12,6 +12,7 @@ import pytest
 
 from matching_rules import MATCH_COLUMNS, BlockingRuleSpec, load_rules
 from mdm.linking.candidates import CandidateIndex, match_row
+from mdm.linking.comparisons import agreement_guards
 from mdm.linking.model import _linker, _with_current_blocking, create_frequency_tables, tf_columns
 from mdm.linking.scorer import Scorer, probability
 from mdm.sources.config import SourceSpec
@@ -214,3 +215,25 @@ def test_a_given_name_box_alone_meets_the_name_without_its_middle_name(batch):  
     box = _record(first_name="Thanh Long")  # the last-name box empty: a middle and a given name
     assert _level(scorer, "name", box, _record(full_name="Lê Long")).startswith("all words of one name within")
     assert _level(scorer, "name", box, _record(full_name="Lê Minh")) == "All other comparisons"
+
+
+def test_two_personal_values_lift_the_name_guard(batch):  # type: ignore[no-untyped-def]
+    """A household shares an address, a landline, at times a mobile or an email; a record
+    whose name disagrees but whose mobile and email both agree is the customer's own
+    (a nickname, a married name), and links without a steward."""
+    scorer = Scorer(batch["settings"], batch["tf"])
+    (guard,) = agreement_guards(batch["spec"])
+    mobile, landline, email = "+61 403 414 728", "+61 2 9374 4000", "kim.reid@bigpond.com"
+    known = _record(full_name="Kimberley Reid", phone=mobile, email=email)
+
+    def blocked(**values: str) -> bool:
+        score = scorer.score(_record(full_name="Kim Yarstone", **values), [known])[0]
+        assert score.explanation["name"]["label"] == "All other comparisons"
+        return guard.blocks({c: v["gamma"] for c, v in score.explanation.items()})
+
+    assert blocked(phone=mobile) and blocked(email=email)
+    assert not blocked(phone=mobile, email=email)
+    landline_known = _record(full_name="Kimberley Reid", phone=landline, email=email)
+    score = scorer.score(_record(full_name="Kim Yarstone", phone=landline, email=email), [landline_known])[0]
+    assert score.explanation["phone"]["label"] == "same landline or other number"
+    assert guard.blocks({c: v["gamma"] for c, v in score.explanation.items()})

@@ -126,21 +126,59 @@ def test_unless_agree_must_name_another_comparison(tmp_path, key):
         load_rules(_write(tmp_path, data))
 
 
+def test_unless_agree_groups_must_name_other_comparisons(tmp_path):
+    data = _default()
+    data["matching"]["comparisons"][0]["unless_agree"] = ["national_id", ["phone", "emial"]]
+    with pytest.raises(RulesError, match="unless_agree names no other comparison: emial"):
+        load_rules(_write(tmp_path, data))
+
+
 def test_name_guard_is_lifted_by_personal_evidence_only():
     from mdm.linking.comparisons import agreement_guards
 
     (guard,) = agreement_guards(load_rules().matching)
     assert guard.comparison == "name"
-    assert guard.unless == (("national_id", (2, 1)),)
-    assert guard.unless_unrelated == (("date_of_birth", (3,)),)
-    unknown = {"national_id": -1, "date_of_birth": -1}
-    assert guard.blocks({"name": 1, **unknown})  # same family name only: kept for review
-    assert not guard.blocks({"name": 8, **unknown})  # same name
-    assert not guard.blocks({"name": 1, "national_id": 2, "date_of_birth": -1})  # same national id
-    assert not guard.blocks({"name": 1, "national_id": 1, "date_of_birth": -1})  # ... or one typo apart
-    assert not guard.blocks({"name": 0, "national_id": -1, "date_of_birth": 3})  # other name, same birthday
-    assert guard.blocks({"name": 1, "national_id": -1, "date_of_birth": 3})  # a twin: same family, birthday
-    assert guard.blocks({"name": 0, "national_id": 0, "date_of_birth": 2})  # a birthday one typo apart
+    mobile, email, birthday = ("phone", (4,)), ("email", (7, 6, 5, 4, 3)), ("date_of_birth", (3,))
+    assert guard.unless == ((("national_id", (2, 1)),), (mobile, email), (mobile, birthday), (email, birthday))
+    assert guard.unless_unrelated == (birthday,)
+    unknown = {"national_id": -1, "date_of_birth": -1, "phone": -1, "email": -1}
+    assert guard.blocks({**unknown, "name": 1})  # same family name only: kept for review
+    assert not guard.blocks({**unknown, "name": 8})  # same name
+    assert not guard.blocks({**unknown, "name": 1, "national_id": 2})  # same national id
+    assert not guard.blocks({**unknown, "name": 1, "national_id": 1})  # ... or one typo apart
+    assert not guard.blocks({**unknown, "name": 0, "date_of_birth": 3})  # other name, same birthday
+    assert guard.blocks({**unknown, "name": 1, "date_of_birth": 3})  # a twin: same family, birthday
+    assert guard.blocks({**unknown, "name": 0, "national_id": 0, "date_of_birth": 2})  # a birthday one typo apart
+    # A household shares a mobile, an email or a birthday (twins), seldom two of them
+    for shared in ({"phone": 4}, {"email": 3}, {"phone": 3, "email": 7}):  # 3: a landline
+        assert guard.blocks({**unknown, "name": 1, **shared}), shared
+    for shared in ({"phone": 4, "email": 3}, {"phone": 4, "date_of_birth": 3}, {"email": 6, "date_of_birth": 3}):
+        assert not guard.blocks({**unknown, "name": 1, **shared}), shared
+
+
+def test_guards_are_lifted_at_the_levels_that_agree():
+    """Lifting levels are gammas, which Splink counts over the levels that are not null levels
+    (the email's "no further evidence" levels are null levels): the email's are its five
+    "same email" levels, however the names compare."""
+    from mdm.linking.comparisons import compile_comparison, lifting_gammas
+
+    spec = {c.name: c for c in load_rules().matching.comparisons}
+
+    def lifting_labels(name: str) -> set[str]:
+        levels = compile_comparison(spec[name]).get_comparison("duckdb").comparison_levels
+        counted = [lv.label_for_charts for lv in levels if not lv.is_null_level]
+        by_gamma = dict(zip(range(len(counted) - 1, -1, -1), counted))
+        return {by_gamma[g] for g in lifting_gammas(spec[name])}
+
+    assert lifting_labels("phone") == {"same mobile number"}
+    assert lifting_labels("national_id") == {"same national_id", "national_id one character different or two swapped"}
+    assert lifting_labels("email") == {
+        "same email, a name unknown",
+        "same email (local part has digits), same family and given name",
+        "same email (local part has digits)",
+        "same name-only email, names agree",
+        "same email (name-only local part)",
+    }
 
 
 def test_name_guard_sql_and_python_agree_on_every_combination():
@@ -152,14 +190,15 @@ def test_name_guard_sql_and_python_agree_on_every_combination():
     from mdm.linking.comparisons import agreement_guards
 
     (guard,) = agreement_guards(load_rules().matching)
-    combos = list(itertools.product(range(-1, 9), range(-1, 3), range(-1, 4)))
+    columns = ("name", "national_id", "date_of_birth", "phone", "email")
+    combos = list(itertools.product(range(-1, 9), range(-1, 3), range(-1, 4), range(-1, 5), range(-1, 8)))
     con = duckdb.connect()
-    con.execute("CREATE TABLE g (gamma_name INT, gamma_national_id INT, gamma_date_of_birth INT)")
-    con.executemany("INSERT INTO g VALUES (?, ?, ?)", combos)
-    got = con.execute(f"SELECT gamma_name, gamma_national_id, gamma_date_of_birth, {guard.sql()} FROM g").fetchall()
+    con.execute(f"CREATE TABLE g ({', '.join(f'gamma_{c} INT' for c in columns)})")
+    con.executemany(f"INSERT INTO g VALUES ({', '.join('?' for _ in columns)})", combos)
+    got = con.execute(f"SELECT {', '.join(f'gamma_{c}' for c in columns)}, {guard.sql()} FROM g").fetchall()
     assert len(got) == len(combos)
-    for name, nid, dob, blocked in got:
-        assert blocked == guard.blocks({"name": name, "national_id": nid, "date_of_birth": dob}), (name, nid, dob)
+    for *gammas, blocked in got:
+        assert blocked == guard.blocks(dict(zip(columns, gammas))), gammas
 
 
 def test_bounded_blocking_rules_parse_and_compile():

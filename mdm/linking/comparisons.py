@@ -427,38 +427,40 @@ def disagreeing_gammas(spec: ComparisonSpec) -> tuple[int, ...]:
 
 
 # How many of a kind's strongest levels count as agreeing when a guard is lifted: an
-# identifier one typo apart is still that person's (a twin's differs in many places).
-_LIFTING_LEVELS = {"identifier": 2}
+# identifier one typo apart is still that person's (a twin's differs in many places); the
+# same email is, whatever its levels make of the names.
+_LIFTING_LEVELS = {"identifier": 2, "email": 5}
 
 
 def lifting_gammas(spec: ComparisonSpec) -> tuple[int, ...]:
     """The gammas at which a comparison lifts a guard: its strongest level(s)."""
-    top = len(_KINDS[spec.kind](spec, _Functions.of(DIALECT))) - 2  # levels: null, strongest ... else = 0
+    levels = _KINDS[spec.kind](spec, _Functions.of(DIALECT))
+    top = sum(not getattr(lv, "is_null_level", False) for lv in levels) - 1  # else = 0; null levels have none
     return tuple(range(top, top - _LIFTING_LEVELS.get(spec.kind, 1), -1))
 
 
 @dataclass(frozen=True)
 class AgreementGuard:
     """A comparison that must agree for a pair to link automatically (``must_agree``), unless
-    one of its ``unless_agree`` comparisons agrees exactly, or one of its
+    all comparisons of one of its ``unless_agree`` groups agree exactly, or one of its
     ``unless_agree_unrelated`` ones does while this one is at its else level (gamma 0). Batch
     (SQL) and real time (Python) both apply it from here."""
 
     comparison: str
     disagreeing: tuple[int, ...]
-    unless: tuple[tuple[str, tuple[int, ...]], ...]  # (comparison, its lifting gammas)
+    unless: tuple[tuple[tuple[str, tuple[int, ...]], ...], ...]  # groups of (comparison, its lifting gammas)
     unless_unrelated: tuple[tuple[str, tuple[int, ...]], ...] = ()
 
     def blocks(self, gammas: Mapping[str, int]) -> bool:
         own = gammas[self.comparison]
-        lifted = any(gammas[c] in g for c, g in self.unless) or (
+        lifted = any(all(gammas[c] in g for c, g in group) for group in self.unless) or (
             own == 0 and any(gammas[c] in g for c, g in self.unless_unrelated)
         )
         return own in self.disagreeing and not lifted
 
     def sql(self) -> str:
         disagree = _gamma_in(self.comparison, self.disagreeing)
-        lifts = [_gamma_in(c, g) for c, g in self.unless]
+        lifts = [f"({' AND '.join(_gamma_in(c, g) for c, g in group)})" for group in self.unless]
         if self.unless_unrelated:
             either = " OR ".join(_gamma_in(c, g) for c, g in self.unless_unrelated)
             lifts.append(f"(gamma_{self.comparison} = 0 AND ({either}))")
@@ -475,8 +477,11 @@ def agreement_guards(spec: MatchingSpec) -> list[AgreementGuard]:
     def tops(names: list[str]) -> tuple[tuple[str, tuple[int, ...]], ...]:
         return tuple((n, lifting_gammas(by_name[n])) for n in names)
 
+    def groups(entries: list[str | list[str]]) -> tuple[tuple[tuple[str, tuple[int, ...]], ...], ...]:
+        return tuple(tops([e] if isinstance(e, str) else e) for e in entries)
+
     return [
-        AgreementGuard(c.name, disagreeing_gammas(c), tops(c.unless_agree), tops(c.unless_agree_unrelated))
+        AgreementGuard(c.name, disagreeing_gammas(c), groups(c.unless_agree), tops(c.unless_agree_unrelated))
         for c in spec.comparisons
         if c.must_agree
     ]
