@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shutil
@@ -90,5 +91,9 @@ def spark_session(
         spark.conf.set("spark.sql.shuffle.partitions", str(partitions))
     spark.sparkContext.setLogLevel("ERROR")
     if not spark.sparkContext.getCheckpointDir():
-        spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="mdm-spark-checkpoints-"))
+        # A local folder of this process's: removed when it exits, as a run's checkpoints are
+        # worth nothing after it (left behind, each run kept tens to hundreds of megabytes).
+        folder = tempfile.mkdtemp(prefix="mdm-spark-checkpoints-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        spark.sparkContext.setCheckpointDir(folder)
     return spark

@@ -249,6 +249,20 @@ def test_missing_pyspark_is_named() -> None:
     assert "EngineUnavailableError" in out and "pip install 'mdm-customer[spark]'" in out
 
 
+def test_a_session_removes_its_checkpoint_folder_when_the_process_ends() -> None:
+    code = (
+        "from mdm.spark.session import spark_session\n"
+        "spark = spark_session('local[1]')\n"
+        "print(spark.sparkContext.getCheckpointDir())\n"
+        "spark.sparkContext.parallelize(range(10)).checkpoint()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    checkpoints = Path(done.stdout.strip().splitlines()[-1].removeprefix("file:"))  # Spark's folder inside ours
+    (folder,) = [p for p in (checkpoints, *checkpoints.parents) if p.name.startswith("mdm-spark-checkpoints-")]
+    assert not folder.exists()
+
+
 def test_training_counts_are_the_same_on_spark(spark: Any) -> None:
     """u is counted from group sizes on whichever engine trains: Spark's counts equal DuckDB's."""
     from mdm.spark.work import SparkWorkDB
