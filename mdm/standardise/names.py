@@ -524,7 +524,7 @@ def _from_full(original: str | None, text: str) -> StdName:
     split = _split_comma(tokens) or _split_capitals(tokens)
     if split:
         parsed = _order_parts(*split)
-    elif _family_initial(parts, tokens[-1][0]) or _korean_family_first(tokens):
+    elif _family_initial(parts, tokens[-1][0]) or _korean_family_first(tokens) or _east_asian_joined_given(tokens, parts):
         parsed = parts[0], [], parts[1]
     elif _east_asian_family_first(tokens, parts):
         parsed = parts[0], [parts[2]], parts[1]  # as "Wei Ming Tan" reads
@@ -602,6 +602,56 @@ def _east_asian_family_first(tokens: list[_Token], parts: list[str]) -> bool:
                     for p in (given, last))
         and not any(_marked(raw) for raw, _ in tokens)
     )
+
+
+# A syllable of a Chinese or Korean given name as romanised ("wei", "hock", "jia", "hoon",
+# "young", "seo"): an onset, a glide, one to three vowels, a final. English words mostly fail
+# it twice over ("anderson", "hudson"); "mason" passes and reads as a given name after a surname.
+_EAST_ASIAN_SYLLABLE = re.compile(
+    r"(?:ch|sh|zh|ts|kh|hw|kw|ph|th|[bcdfghjklmnpqstxz])?[yw]?[aeiou]{1,3}(?:ng|ck|n|m|k|p|t|h|l)?"
+)
+
+
+def _two_east_asian_syllables(word: str) -> bool:
+    """ "weihock", "jihoon", "seoyeon": two given-name syllables written as one word, the second
+    with an onset of its own."""
+    return len(word) <= 9 and any(
+        _EAST_ASIAN_SYLLABLE.fullmatch(word[:i]) and _EAST_ASIAN_SYLLABLE.fullmatch(word[i:])
+        and word[i] not in "aeiou"
+        for i in range(1, len(word))
+    )
+
+
+def _east_asian_joined_given(tokens: list[_Token], parts: list[str]) -> bool:
+    """ "Tay Weihock", "Lee Jihoon": a Chinese or Korean surname before a two-syllable given name
+    written as one word, as "Tay Wei Hock" reads family-first; not an English name after it
+    ("Lee Anne"), nor a second surname ("Lee Tan"), nor a Vietnamese name."""
+    if len(tokens) != 2 or len(parts) != 2:
+        return False
+    first, given = parts
+    return (
+        first in _EAST_ASIAN_FAMILIES
+        and first not in VN_FAMILY_NAMES
+        and given not in _EAST_ASIAN_FAMILIES
+        and _two_east_asian_syllables(given)
+        and not (given in _FORMAL or given in _NICKNAME_GROUPS or given in _SECOND_GIVEN_NAMES)
+        and not any(_marked(raw) for raw, _ in tokens)
+    )
+
+
+def spacing_key(name: StdName) -> str | None:
+    """The name without its spaces, for one written with them elsewhere ("Nguyen Vanan"): the
+    family name, middle names, given name. A Chinese or Korean given name of two syllables keeps
+    their written order after the family name instead, in whichever order the name was written
+    or however its given name was spaced ("Tay Wei Hock", "Wei Hock Tay", "Weihock Tay" and
+    "Tay Weihock" are all "tayweihock"): its second syllable is read as a middle name."""
+    if not name.folded:
+        return None
+    family, middles = name.family, name.middles
+    if (family in _EAST_ASIAN_FAMILIES and family not in VN_FAMILY_NAMES and middles and " " not in middles
+            and name.given and not _marked(name.display or "")):
+        return family + name.given + middles
+    return name.folded.replace(" ", "")
 
 
 def _marked(raw: str) -> bool:

@@ -22,7 +22,7 @@ from mdm.standardise.companies import standardise_company
 from mdm.standardise.dates import standardise_birth_date, standardise_timestamp
 from mdm.standardise.emails import standardise_email
 from mdm.standardise.identifiers import standardise_national_id, standardise_tax_id
-from mdm.standardise.names import standardise_name
+from mdm.standardise.names import spacing_key, standardise_name
 from mdm.standardise.phones import standardise_phone
 
 _CACHE = 1 << 18
@@ -141,7 +141,7 @@ def standardise_record(
         "full_name": name.display,
         "name_folded": name.folded,
         "name_key": " ".join(sorted(tokens)) or None,
-        "name_nospace": "".join(tokens) or None,
+        "name_nospace": spacing_key(name),
         "family": name.family,
         "given": name.given,
         "middles": name.middles,

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mdm.standardise import StdName, nfc_clean, standardise_name
+from mdm.standardise.names import spacing_key
 from mdm.standardise.text import fold
 
 JUNK = ["\x00\x01", "\u200b\ufeff", "\t\n\r", "😀" * 3, "x" * 100_000, "Nguyễn " * 5_000, "\ud800", "‮abc"]
@@ -136,6 +137,9 @@ def test_never_raises_and_is_well_typed(full: str | None, first: str | None, las
     if name.folded is not None:
         assert fold(name.folded) == name.folded
         assert name.given is not None or name.family is not None
+    key = spacing_key(name)  # the letters of the name, whatever their order
+    assert (key is None) == (name.folded is None)
+    assert key is None or sorted(key) == sorted(name.folded.replace(" ", ""))
 
 
 def assert_display_is_a_fixed_point(value: str) -> None:
@@ -513,3 +517,32 @@ def test_a_family_name_in_capitals_and_degrees_before_a_name(value: str, family:
 def test_korean_names_in_either_order(value: str, family: str, given: str) -> None:
     name = standardise_name(value)
     assert (name.family, name.given) == (family, given)
+
+
+@pytest.mark.parametrize(
+    ("value", "family", "given"),
+    [
+        ("Tay Weihock", "tay", "weihock"),  # a surname before a two-syllable given name as one word
+        ("Tay Wei-Hock", "tay", "weihock"),
+        ("Lee Jihoon", "lee", "jihoon"),
+        ("Weihock Tay", "tay", "weihock"),  # ... or after it, as before
+        ("Lee Anne", "anne", "lee"),  # an English given name after Lee: Lee is hers
+        ("Goh Tan", "tan", "goh"),  # a second surname
+        ("Kim Anderson", "anderson", "kim"),  # no two syllables of a Chinese or Korean name
+        ("Lê Anh", "le", "anh"),  # Vietnamese
+    ],
+)
+def test_a_chinese_or_korean_given_name_written_as_one_word(value: str, family: str, given: str) -> None:
+    name = standardise_name(value)
+    assert (name.family, name.given) == (family, given)
+
+
+def test_the_spacing_key_holds_a_chinese_or_korean_given_name_in_its_written_order() -> None:
+    keys = {value: spacing_key(standardise_name(value)) for value in (
+        "Tay Wei Hock", "Wei Hock Tay", "Weihock Tay", "Tay Weihock", "TAY Wei Hock", "Tay Wei-Hock")}
+    assert set(keys.values()) == {"tayweihock"}, keys
+    assert spacing_key(standardise_name("Lee Ji Hoon")) == spacing_key(standardise_name("Jihoon Lee")) == "leejihoon"
+    # A Vietnamese name keeps its middle names before its given name: "Nguyen Vanan" is a spacing slip.
+    assert spacing_key(standardise_name("Nguyễn Văn An")) == spacing_key(standardise_name("Nguyen Vanan")) == "nguyenvanan"
+    assert spacing_key(standardise_name("Nguyễn Thị Kim Lan")) == "nguyenthikimlan"
+    assert spacing_key(standardise_name(None)) is None
