@@ -90,6 +90,11 @@ class ComparisonSpec(_Strict):
     # customer's other records. Witnessed by birth dates. Needs term_frequency.
     frequency_among_other_people: bool = False
     thresholds: tuple[float, ...] = ()
+    # A column whose difference counts this one's too (exact kind): where both records hold
+    # both and both differ, this difference is no further evidence. A customer who moved has
+    # another address, city and postcode: one fact, counted once (by the address), not three
+    # times as though they were independent.
+    difference_counted_by: MatchColumn | None = None
     # A pair whose values disagree here is never linked automatically, however much else
     # agrees; it goes to review. For names: family members share an address, a landline and
     # sometimes an email, and must not be merged for that.
@@ -115,6 +120,8 @@ class ComparisonSpec(_Strict):
             raise ValueError(
                 f"comparison {self.name!r}: frequency_among_namesakes needs a column and term_frequency: true"
             )
+        if self.difference_counted_by is not None and self.kind != "exact":
+            raise ValueError(f"comparison {self.name!r}: difference_counted_by needs kind 'exact'")
         if self.frequency_among_other_people and not self.term_frequency:
             raise ValueError(f"comparison {self.name!r}: frequency_among_other_people needs term_frequency: true")
         if self.frequency_among_other_people and self.frequency_among_namesakes:

@@ -237,3 +237,18 @@ def test_two_personal_values_lift_the_name_guard(batch):  # type: ignore[no-unty
     score = scorer.score(_record(full_name="Kim Yarstone", phone=landline, email=email), [landline_known])[0]
     assert score.explanation["phone"]["label"] == "same landline or other number"
     assert guard.blocks({c: v["gamma"] for c, v in score.explanation.items()})
+
+
+def test_a_move_is_counted_once_by_the_address(batch):  # type: ignore[no-untyped-def]
+    """Another address, city and postcode are one fact (the customer moved): the city and the
+    postcode add nothing to the address's difference. Without an address to differ they count."""
+    scorer = Scorer(batch["settings"], batch["tf"])
+    hanoi = _record(full_name="Lê Văn Hùng", address="12 Lý Thường Kiệt", city="Hà Nội", postcode="100000")
+    moved = _record(full_name="Lê Văn Hùng", address="45 Nguyễn Huệ", city="TP.HCM", postcode="700000")
+    explained = scorer.score(hanoi, [moved])[0].explanation
+    assert explained["address"]["label"] == "All other comparisons" and explained["address"]["match_weight"] < 0
+    for comparison in ("city", "postcode"):  # both known, and different: a null level, as a missing value is
+        assert (explained[comparison]["gamma"], explained[comparison]["match_weight"]) == (-1, 0), explained[comparison]
+    unknown_address = _record(full_name="Lê Văn Hùng", city="TP.HCM", postcode="700000")
+    explained = scorer.score(hanoi, [unknown_address])[0].explanation
+    assert explained["city"]["label"] == "All other comparisons" and explained["city"]["match_weight"] < 0

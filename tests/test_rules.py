@@ -126,6 +126,19 @@ def test_unless_agree_must_name_another_comparison(tmp_path, key):
         load_rules(_write(tmp_path, data))
 
 
+def test_difference_counted_by_needs_an_exact_comparison_and_a_column(tmp_path):
+    data = _default()
+    name = data["matching"]["comparisons"][0]
+    name["difference_counted_by"] = "address_norm"
+    with pytest.raises(RulesError, match="difference_counted_by needs kind 'exact'"):
+        load_rules(_write(tmp_path, data))
+    data = _default()
+    (city,) = [c for c in data["matching"]["comparisons"] if c["name"] == "city"]
+    city["difference_counted_by"] = "adress_norm"
+    with pytest.raises(RulesError, match="difference_counted_by"):
+        load_rules(_write(tmp_path, data))
+
+
 def test_unless_agree_groups_must_name_other_comparisons(tmp_path):
     data = _default()
     data["matching"]["comparisons"][0]["unless_agree"] = ["national_id", ["phone", "emial"]]

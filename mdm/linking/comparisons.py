@@ -323,9 +323,14 @@ def _address(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCr
 def _exact(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCreator]:
     c = spec.column
     assert c is not None
+    by = spec.difference_counted_by
+    counted = [] if by is None else [
+        _no_evidence(f"{_l(c)} <> {_r(c)} AND {_l(by)} <> {_r(by)}", f"different {c}, {by} different too (counted there)")
+    ]
     return [
         _null(c),
         _level(f"{_l(c)} = {_r(c)}", f"same {c}", tf=c if spec.term_frequency else None),
+        *counted,
         _else(),
     ]
 
