@@ -121,6 +121,7 @@ def train(work: WorkDB, spec: MatchingSpec, model_id: str) -> Model:
                                ", ".join("+".join(c) for c in skipped))
             settings = _refine(work, linker.misc.save_model_to_json(), spec)
             settings = _marginal(_at_most_even(_u_among_strangers(work, settings, spec), spec))
+            settings = _differences_weigh_nothing_for(settings)
             if work.dialect != "duckdb":
                 settings = portable_settings(settings, spec, "duckdb")
     except ModelError:
@@ -231,6 +232,20 @@ def _at_most_even(settings: dict[str, Any], spec: MatchingSpec) -> dict[str, Any
     for level, lv in _levels(settings, spec):
         if lv and lv.presumed_shared and isinstance(level.get("m_probability"), float):
             level["u_probability"] = min(level["u_probability"], level["m_probability"])
+    return settings
+
+
+def _differences_weigh_nothing_for(settings: dict[str, Any]) -> dict[str, Any]:
+    """Values that differ are never evidence for a match: an else level whose m came out above
+    its u weighs nothing. Where the null levels above take most differences away (a postcode
+    that differs where the address differs too, ``difference_counted_by``), random sampling
+    may never see the rest (one address missing, records that always hold both): its u fell
+    to the floor for unseen levels and a differing postcode weighed +20 bits."""
+    for comparison in settings["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            m, u = level.get("m_probability"), level.get("u_probability")
+            if level.get("sql_condition") == "ELSE" and isinstance(m, float) and isinstance(u, float) and m > u:
+                level["u_probability"] = m
     return settings
 
 
