@@ -212,13 +212,13 @@ def test_trained_model_has_every_u_and_counted_identifiers(reconciled):  # type:
 def test_differences_are_never_evidence_for_a_match(reconciled):  # type: ignore[no-untyped-def]
     """An else level whose u sampling never saw (the floor) and whose m EM set above it would
     weigh a difference as a match; it weighs nothing. Every trained else level is at most even."""
-    from mdm.linking.model import _differences_weigh_nothing_for
+    from mdm.linking.model import _differences_never_for_a_match
 
     settings = {"comparisons": [{"comparison_levels": [
         {"sql_condition": '"postcode_l" = "postcode_r"', "m_probability": 0.9, "u_probability": 0.1},
         {"sql_condition": "ELSE", "m_probability": 0.1, "u_probability": 5e-8},
     ]}, {"comparison_levels": [{"sql_condition": "ELSE", "m_probability": 0.1, "u_probability": 0.9}]}]}
-    levels = [lv for c in _differences_weigh_nothing_for(settings)["comparisons"] for lv in c["comparison_levels"]]
+    levels = [lv for c in _differences_never_for_a_match(settings)["comparisons"] for lv in c["comparison_levels"]]
     assert [lv["u_probability"] for lv in levels] == [0.1, 0.1, 0.9]
     con = duckdb.connect(str(reconciled[0]), read_only=True)
     trained = json.loads(con.execute("SELECT settings FROM models").fetchall()[0][0])

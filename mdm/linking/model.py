@@ -121,7 +121,7 @@ def train(work: WorkDB, spec: MatchingSpec, model_id: str) -> Model:
                                ", ".join("+".join(c) for c in skipped))
             settings = _refine(work, linker.misc.save_model_to_json(), spec)
             settings = _marginal(_at_most_even(_u_among_strangers(work, settings, spec), spec))
-            settings = _differences_weigh_nothing_for(settings)
+            settings = _differences_never_for_a_match(settings)
             if work.dialect != "duckdb":
                 settings = portable_settings(settings, spec, "duckdb")
     except ModelError:
@@ -235,7 +235,7 @@ def _at_most_even(settings: dict[str, Any], spec: MatchingSpec) -> dict[str, Any
     return settings
 
 
-def _differences_weigh_nothing_for(settings: dict[str, Any]) -> dict[str, Any]:
+def _differences_never_for_a_match(settings: dict[str, Any]) -> dict[str, Any]:
     """Values that differ are never evidence for a match: an else level whose m came out above
     its u weighs nothing. Where the null levels above take most differences away (a postcode
     that differs where the address differs too, ``difference_counted_by``), random sampling

@@ -625,7 +625,7 @@ def _two_east_asian_syllables(word: str) -> bool:
 def _east_asian_joined_given(tokens: list[_Token], parts: list[str]) -> bool:
     """ "Tay Weihock", "Lee Jihoon": a Chinese or Korean surname before a two-syllable given name
     written as one word, as "Tay Wei Hock" reads family-first; not an English name after it
-    ("Lee Anne"), nor a second surname ("Lee Tan"), nor a Vietnamese name."""
+    ("Lee Anne"), nor a second surname ("Goh Tan"), nor a Vietnamese name."""
     if len(tokens) != 2 or len(parts) != 2:
         return False
     first, given = parts

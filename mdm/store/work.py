@@ -395,10 +395,10 @@ def other_people_shares(work: WorkDB, column: str) -> list[tuple[int, float]]:
         WITH holders AS (SELECT {column} AS v, count(*) AS n FROM {INPUT_TABLE} WHERE {column} IS NOT NULL
                          GROUP BY {column}),
         dated AS (SELECT v, CAST(count(*) AS DOUBLE) AS k FROM {known} GROUP BY v),
-        same_day AS (SELECT a.v, CAST(count(*) AS DOUBLE) AS pairs FROM {known} a JOIN {known} b
-                     ON a.v = b.v AND a.unique_id < b.unique_id WHERE {births_near('a.born', 'b.born')} GROUP BY a.v)
+        near AS (SELECT a.v, CAST(count(*) AS DOUBLE) AS pairs FROM {known} a JOIN {known} b
+                 ON a.v = b.v AND a.unique_id < b.unique_id WHERE {births_near('a.born', 'b.born')} GROUP BY a.v)
         SELECT h.n, sum(d.k * (d.k - 1) / 2) AS pairs, sum(d.k * (d.k - 1) / 2 - coalesce(s.pairs, 0)) AS differ
-        FROM holders h JOIN dated d ON d.v = h.v LEFT JOIN same_day s ON s.v = h.v
+        FROM holders h JOIN dated d ON d.v = h.v LEFT JOIN near s ON s.v = h.v
         WHERE h.n >= 2 GROUP BY h.n ORDER BY h.n""").to_pylist()
     k = OTHER_PEOPLE_PRIOR_PAIRS
     blocks: list[list[float]] = []  # pooled neighbours: [last n, differing pairs, pairs]
