@@ -109,6 +109,11 @@ class ComparisonSpec(_Strict):
     # not a sibling's name, since twins share a birthday and a home.
     unless_agree_unrelated: list[str] = Field(default_factory=list)
 
+    @property
+    def unless_agree_groups(self) -> list[list[str]]:
+        """``unless_agree`` with each name alone written as a group of one."""
+        return [[entry] if isinstance(entry, str) else entry for entry in self.unless_agree]
+
     @model_validator(mode="after")
     def _column_when_needed(self) -> ComparisonSpec:
         generic = self.kind in ("exact", "jaro_winkler", "identifier")
@@ -209,8 +214,9 @@ class MatchingSpec(_Strict):
         if dupes:
             raise ValueError(f"comparison names used twice: {', '.join(sorted(dupes))}")
         for c in self.comparisons:
-            for key in ("unless_agree", "unless_agree_unrelated"):
-                named = [n for entry in getattr(c, key) for n in ([entry] if isinstance(entry, str) else entry)]
+            named_by = {"unless_agree": [n for group in c.unless_agree_groups for n in group],
+                        "unless_agree_unrelated": c.unless_agree_unrelated}
+            for key, named in named_by.items():
                 unknown = [n for n in named if n not in names or n == c.name]
                 if unknown:
                     raise ValueError(f"comparison {c.name!r}: {key} names no other comparison: {', '.join(unknown)}")

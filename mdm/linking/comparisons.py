@@ -482,11 +482,11 @@ def agreement_guards(spec: MatchingSpec) -> list[AgreementGuard]:
     def tops(names: list[str]) -> tuple[tuple[str, tuple[int, ...]], ...]:
         return tuple((n, lifting_gammas(by_name[n])) for n in names)
 
-    def groups(entries: list[str | list[str]]) -> tuple[tuple[tuple[str, tuple[int, ...]], ...], ...]:
-        return tuple(tops([e] if isinstance(e, str) else e) for e in entries)
-
     return [
-        AgreementGuard(c.name, disagreeing_gammas(c), groups(c.unless_agree), tops(c.unless_agree_unrelated))
+        AgreementGuard(
+            c.name, disagreeing_gammas(c), tuple(tops(group) for group in c.unless_agree_groups),
+            tops(c.unless_agree_unrelated),
+        )
         for c in spec.comparisons
         if c.must_agree
     ]

@@ -578,10 +578,17 @@ _CHINESE_FAMILIES = frozenset(
     " peng zeng xiao tian yuan cai jiang cheng shen yao zhong".split()
 )
 _EAST_ASIAN_FAMILIES = _CHINESE_FAMILIES | {name for (name,) in _KOREAN_FAMILIES}
+# ... those that are no Vietnamese family name too: a name led or ended by one is no Vietnamese name.
+_EAST_ASIAN_ONLY_FAMILIES = _EAST_ASIAN_FAMILIES - VN_FAMILY_NAMES
 # ... and of them, those that end a given name at least as often ("Park Hyun Woo", "Kim Min Jun").
 _GIVEN_SYLLABLE_FAMILIES = frozenset("woo min jin jun yu song".split())
 # Short English given names that follow a first name ("Lee Ann Smith", "Chin Ann Marie").
 _SECOND_GIVEN_NAMES = frozenset("ann anne marie mae may lou sue jo joy rose kay jean lynn beth grace".split())
+
+
+def _english_given(word: str) -> bool:
+    """A formal English given name, a nickname of one, or a short second given name ("Ann")."""
+    return word in _FORMAL or word in _NICKNAME_GROUPS or word in _SECOND_GIVEN_NAMES
 
 
 def _east_asian_family_first(tokens: list[_Token], parts: list[str]) -> bool:
@@ -592,14 +599,11 @@ def _east_asian_family_first(tokens: list[_Token], parts: list[str]) -> bool:
         return False
     first, given, last = parts
     return (
-        first in _EAST_ASIAN_FAMILIES
-        and first not in VN_FAMILY_NAMES
+        first in _EAST_ASIAN_ONLY_FAMILIES
         and (last not in _EAST_ASIAN_FAMILIES or last in _GIVEN_SYLLABLE_FAMILIES)
         and last not in VN_FAMILY_NAMES
         and not _mistyped_syllable(last)
-        and not any(p in _MIDDLE_ONLY.values() or p in _FORMAL or p in _NICKNAME_GROUPS or p in _SECOND_GIVEN_NAMES
-                    or len(p) > 6
-                    for p in (given, last))
+        and not any(p in _MIDDLE_ONLY.values() or _english_given(p) or len(p) > 6 for p in (given, last))
         and not any(_marked(raw) for raw, _ in tokens)
     )
 
@@ -630,11 +634,10 @@ def _east_asian_joined_given(tokens: list[_Token], parts: list[str]) -> bool:
         return False
     first, given = parts
     return (
-        first in _EAST_ASIAN_FAMILIES
-        and first not in VN_FAMILY_NAMES
+        first in _EAST_ASIAN_ONLY_FAMILIES
         and given not in _EAST_ASIAN_FAMILIES
         and _two_east_asian_syllables(given)
-        and not (given in _FORMAL or given in _NICKNAME_GROUPS or given in _SECOND_GIVEN_NAMES)
+        and not _english_given(given)
         and not any(_marked(raw) for raw, _ in tokens)
     )
 
@@ -648,7 +651,7 @@ def spacing_key(name: StdName) -> str | None:
     if not name.folded:
         return None
     family, middles = name.family, name.middles
-    if (family in _EAST_ASIAN_FAMILIES and family not in VN_FAMILY_NAMES and middles and " " not in middles
+    if (family in _EAST_ASIAN_ONLY_FAMILIES and middles and " " not in middles
             and name.given and not _marked(name.display or "")):
         return family + name.given + middles
     return name.folded.replace(" ", "")
