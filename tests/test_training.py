@@ -19,8 +19,9 @@ def _input(rows: list[tuple], columns: tuple[str, ...]) -> work_sql.WorkDB:
     con = duckdb.connect()
     table = {k: [r[i] for r in rows] for i, k in enumerate(columns)}
     table.setdefault("unique_id", [f"s:{i}" for i in range(len(rows))])
-    for name_part in ("family", "given"):  # read by the name frequencies; unknown unless given
-        table.setdefault(name_part, pa.nulls(len(rows), pa.string()))
+    # Read by the frequencies (names, and who is who among holders): unknown unless given.
+    for column in ("family", "given", "name_key", "date_of_birth", "phone", "phone_type"):
+        table.setdefault(column, pa.nulls(len(rows), pa.string()))
     con.register("t", pa.table(table))
     con.execute(f"CREATE TABLE {work_sql.INPUT_TABLE} AS SELECT * FROM t")
     return work_sql.WorkDB(con)
@@ -179,8 +180,66 @@ def test_frequency_among_other_people_never_falls_with_more_holders():
     assert shares == [(3, pytest.approx((1 + 2 * k) / (1 + 3 + 2 * k)))]  # (1 of 1) and (0 of 3) pooled
 
 
-def test_frequency_among_other_people_without_birth_dates_is_the_frequency_among_records():
-    """With no birth dates to witness who is who, every other holder counts as someone else."""
+def test_one_persons_mobiles_differ_counts_pairs_with_the_same_name_and_birth_date():
+    """Brute force: of the pairs of records with the same name and birth date, both with a
+    mobile number, the share whose numbers differ, with OTHER_PEOPLE_PRIOR_PAIRS pairs added."""
+    rows = [  # name_key, dob, phone, type
+        ("lan", "1980-01-01", "m1", "mobile"), ("lan", "1980-01-01", "m1", "mobile"),
+        ("lan", "1980-01-01", "m2", "mobile"),
+        ("lan", "1980-01-01", "f1", "fixed_line"),  # a landline: not counted
+        ("lan", "1981-01-01", "m3", "mobile"),  # another birth date: another group
+        ("hoa", "1980-01-01", "m4", "mobile"), ("hoa", "1980-01-01", "m5", "mobile"),
+        (None, "1980-01-01", "m6", "mobile"), ("hoa", None, "m7", "mobile"),  # unknown name or birth date
+    ]
+    work = _input(rows, ("name_key", "date_of_birth", "phone", "phone_type"))
+    counted = [r for r in rows if r[0] and r[1] and r[3] == "mobile"]
+    pairs = [(x, y) for x, y in itertools.combinations(counted, 2) if x[:2] == y[:2]]
+    differ = sum(1 for x, y in pairs if x[2] != y[2])
+    assert (differ, len(pairs)) == (3, 4)
+    assert work_sql.one_persons_mobiles_differ(work) == pytest.approx(differ / (len(pairs) + work_sql.OTHER_PEOPLE_PRIOR_PAIRS))
+
+
+def test_frequency_among_other_people_counts_mobile_numbers_where_birth_dates_are_unknown():
+    """Brute force: a pair of holders not both dated but both with a mobile number counts as
+    other people as often as its numbers differ beyond one person's records' rate r:
+    (differing - r * pairs) / (1 - r), never below 0. Holders' emails the committed sample
+    shares seldom carry birth dates, and the prior decided alone before."""
+    calibration = [("lan", "1980-01-01", "m1", "mobile", None)] * 2 + [("lan", "1980-01-01", "m2", "mobile", None)]
+    holders = [  # name_key, dob, phone, type, email_key
+        (None, None, "q1", "mobile", "x@"), (None, None, "q2", "mobile", "x@"),  # numbers differ
+        (None, None, "q3", "mobile", "y@"), (None, None, "q3", "mobile", "y@"),  # one number
+        (None, None, "q4", "mobile", "z@"), (None, None, "f1", "fixed_line", "z@"),  # a landline: no witness
+        (None, "1990-01-01", "r1", "mobile", "w@"), (None, "1970-05-05", "r2", "mobile", "w@"),  # dates witness
+        (None, None, "r1", "mobile", "w@"),  # the first one's number
+    ]
+    rows = calibration + holders
+    work = _input(rows, ("name_key", "date_of_birth", "phone", "phone_type", "email_key"))
+    k, r = work_sql.OTHER_PEOPLE_PRIOR_PAIRS, work_sql.one_persons_mobiles_differ(work)
+    assert r == pytest.approx(2 / (3 + k))
+    by_n: dict[int, list[float]] = {}
+    emails = [h[4] for h in holders]
+    for email in set(emails):
+        pairs = itertools.combinations([h for h in holders if h[4] == email], 2)
+        dob_differ = dob_pairs = mobile_differ = mobile_pairs = 0
+        for x, y in pairs:
+            if x[1] and y[1]:
+                dob_pairs, dob_differ = dob_pairs + 1, dob_differ + (x[1] != y[1])
+            elif x[3] == y[3] == "mobile":
+                mobile_pairs, mobile_differ = mobile_pairs + 1, mobile_differ + (x[2] != y[2])
+        counts = by_n.setdefault(emails.count(email), [0.0, 0.0, 0.0, 0.0])
+        for i, value in enumerate((dob_differ, dob_pairs, mobile_differ, mobile_pairs)):
+            counts[i] += value
+    expected = [
+        (n, (dd + max(0.0, (md - r * mp) / (1 - r)) + k) / (dp + mp + k))
+        for n, (dd, dp, md, mp) in sorted(by_n.items())
+    ]
+    assert expected == [(2, pytest.approx((2 / 3 + k) / (2 + k))), (3, pytest.approx((1 + 2 / 3 + k) / (3 + k)))]
+    assert work_sql.other_people_shares(work, "email_key") == [(n, pytest.approx(share)) for n, share in expected]
+
+
+def test_frequency_among_other_people_without_witnesses_is_the_frequency_among_records():
+    """With no birth dates or mobile numbers to witness who is who, every other holder counts
+    as someone else."""
     rows = [("an", None), ("an", None), ("an", None), ("binh", None), (None, None)]
     work = _input(rows, ("name_key", "date_of_birth"))
     work_sql.create_frequency_tables(work, {"name_key": "other_people"})
