@@ -56,8 +56,11 @@ _NEVER_GIVEN = frozenset("ông bà chị chú bác cô cụ thầy bac".split())
 _NEVER_FAMILY = frozenset("chú cụ".split())
 # Titles abbreviated to an initial: "M." (Monsieur), "A." (Anh), "C." (Chị).
 _INITIAL_HONORIFICS = frozenset("m a c".split())
-# Malay and Singaporean titles: Madam, Encik ("En."), Puan, Cik, Dato', Datuk, Haji, Hajjah.
+# Malay and Singaporean titles: Madam, Encik, Puan, Cik, Dato', Datuk, Haji, Hajjah.
 _MALAY_HONORIFICS = frozenset("mdm encik puan cik dato datuk haji hajjah".split())
+# ... and their abbreviations, titles only when written with their dot ("En." Encik, "Pn." Puan,
+# "Tn." Tuan, "Hj." Haji, "Hjh." Hajjah): "En" alone may be a name (Vietnamese Én).
+_MALAY_ABBREVIATED = frozenset("en pn tn hj hjh".split())
 _ALL_HONORIFICS = _WESTERN_HONORIFICS | _MALAY_HONORIFICS | _DEGREES | _VN_HONORIFICS
 # Words between a person's name and their father's: son of, daughter of ("s/o", "d/o", Malaysian
 # "a/l", "a/p"), Malay "bin", "binti". Kept for display, left out of the name's parts: "Muthu s/o
@@ -107,7 +110,7 @@ def _is_honorific(tokens: list[_Token]) -> bool:
     if len(parts) != 1 or named < 2:
         return False
     word = parts[0]
-    if word in _WESTERN_HONORIFICS or word in _MALAY_HONORIFICS or (word == "en" and raw.endswith(".")):
+    if word in _WESTERN_HONORIFICS or word in _MALAY_HONORIFICS or (word in _MALAY_ABBREVIATED and raw.endswith(".")):
         return True
     rest = _parts(tokens[1:])
     following = rest[0]
@@ -500,10 +503,18 @@ def _slipped(left: str, right: str, by_syllables: bool = True) -> tuple[str, str
 
 
 def _mend_spaces(tokens: list[_Token], by_syllables: bool = True) -> list[_Token]:
+    """Put back slipped spaces (``_slipped``), again until none is left: a mend can make the
+    word before it one ("k a yA" → "k ay A" → "ka y A"), which the display, read again, would
+    mend."""
     words = [raw for raw, _ in tokens]
-    for i in range(1, len(words)):
-        if mended := _slipped(words[i - 1], words[i], by_syllables):
-            words[i - 1], words[i] = mended
+    for _ in range(len(words)):
+        changed = False
+        for i in range(1, len(words)):
+            if mended := _slipped(words[i - 1], words[i], by_syllables):
+                words[i - 1], words[i] = mended
+                changed = True
+        if not changed:
+            break
     return [(w, parts) for w in words if (parts := _folded_parts(w)) or w == ","]
 
 
