@@ -7,9 +7,15 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 6, 30)
+
+# Properties assert behaviour, not speed (benchmarks measure that): no per-example deadline,
+# which a cold first example on a busy two-core machine overran (360 ms against 200).
+settings.register_profile("mdm", deadline=None)
+settings.load_profile("mdm")
 
 
 def load_generator() -> ModuleType:

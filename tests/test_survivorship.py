@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from matching_rules import AttributeSpec
@@ -147,7 +147,6 @@ member_rows = st.fixed_dictionaries(
 )
 
 
-@settings(deadline=None)  # the first example reads the rules file
 @given(member_rows, st.sampled_from(["default", "valid_last"]))
 def test_a_cluster_of_one_gets_what_the_general_path_gives(row: dict, which: str) -> None:  # type: ignore[type-arg]
     """A single member skips building candidates; the general path (two copies of the member
