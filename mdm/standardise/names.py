@@ -345,12 +345,13 @@ _NICKNAME_GROUPS = {
     "michael": "mike mikey mick", "thomas": "tom tommy", "katherine": "kate katie kathy kath", "catherine": "cathy",
     "jennifer": "jen jenny", "daniel": "dan danny", "joseph": "joe joey", "edward": "ed eddie",
     "matthew": "matt", "anthony": "tony", "nicholas": "nick nicky", "benjamin": "ben benny", "andrew": "andy",
-    "rebecca": "becky becca", "victoria": "vicky vicki", "jessica": "jess", "steven": "steve stevie",
+    "rebecca": "becky becca bec", "victoria": "vicky vicki", "jessica": "jess", "steven": "steve stevie",
     "peter": "pete", "david": "dave davy", "gregory": "greg", "susan": "sue susie", "deborah": "debbie deb",
     "pamela": "pam", "barbara": "barb", "cynthia": "cindy", "amanda": "mandy", "jeffrey": "jeff", "timothy": "tim timmy",
     "kenneth": "ken kenny", "ronald": "ron ronnie", "donald": "don donny", "douglas": "doug", "philip": "phil",
     "frederick": "fred freddie", "charles": "charlie chuck", "joshua": "josh", "zachary": "zach zack",
-    "abigail": "abby", "johannes": "hannes",
+    "abigail": "abby", "johannes": "hannes", "patricia": "trish tricia patty", "lachlan": "lachie",
+    "charlotte": "lottie",
 }
 _FORMAL = {nick: formal for formal, nicks in _NICKNAME_GROUPS.items() for nick in nicks.split()}
 

@@ -380,7 +380,7 @@ def one_persons_mobiles_differ(work: WorkDB) -> float:
     """The share of pairs of one person's records, both with a mobile number, whose numbers
     differ (a second phone, a changed one): pairs of records with the same name and birth date,
     with ``OTHER_PEOPLE_PRIOR_PAIRS`` pairs of the same number added, so that it errs low and
-    the other people it leaves among holders err many."""
+    the share of other people it corrects (``other_people_shares``) errs high."""
     mobiles = (f"(SELECT name_key, date_of_birth, phone FROM {INPUT_TABLE} WHERE name_key IS NOT NULL"
                f" AND date_of_birth IS NOT NULL AND phone IS NOT NULL AND phone_type = 'mobile')")
 
