@@ -175,7 +175,7 @@ def test_frequency_among_other_people_never_falls_with_more_holders():
     """Shares that would fall as the holders grow (chance in small counts) are pooled."""
     rows = [("a", "1990-01-01"), ("a", "1975-06-20")] + [("b", "1980-01-01")] * 3
     work = _input(rows, ("name_key", "date_of_birth"))
-    shares = work_sql.other_people_shares(work, "name_key")
+    shares = work_sql.other_people_shares(work, "name_key", work_sql.one_persons_mobiles_differ(work))
     k = work_sql.OTHER_PEOPLE_PRIOR_PAIRS
     assert shares == [(3, pytest.approx((1 + 2 * k) / (1 + 3 + 2 * k)))]  # (1 of 1) and (0 of 3) pooled
 
@@ -234,7 +234,7 @@ def test_frequency_among_other_people_counts_mobile_numbers_where_birth_dates_ar
         for n, (dd, dp, md, mp) in sorted(by_n.items())
     ]
     assert expected == [(2, pytest.approx((2 / 3 + k) / (2 + k))), (3, pytest.approx((1 + 2 / 3 + k) / (3 + k)))]
-    assert work_sql.other_people_shares(work, "email_key") == [(n, pytest.approx(share)) for n, share in expected]
+    assert work_sql.other_people_shares(work, "email_key", r) == [(n, pytest.approx(share)) for n, share in expected]
 
 
 def test_frequency_among_other_people_without_witnesses_is_the_frequency_among_records():

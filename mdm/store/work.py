@@ -281,11 +281,13 @@ def create_frequency_tables(work: WorkDB, columns: Mapping[str, FrequencyCount])
     A value's frequency is its share of the other records' values (``_frequency_sql``), its
     frequency among namesakes (``_namesake_frequency_sql``), or its share of the records of
     other people (``_other_people_frequency_sql``)."""
+    # One rate for the run, read by every column counted among other people.
+    one_person = one_persons_mobiles_differ(work) if "other_people" in columns.values() else 0.0
     for column, count in columns.items():
         if count == "namesakes":
             sql = _namesake_frequency_sql(column)
         elif count == "other_people":
-            sql = _other_people_frequency_sql(column, other_people_shares(work, column))
+            sql = _other_people_frequency_sql(column, other_people_shares(work, column, one_person))
         else:
             sql = _frequency_sql(column)
         if column == "name_key":
@@ -393,7 +395,7 @@ def one_persons_mobiles_differ(work: WorkDB) -> float:
     return (counts["everyone"] - counts["same"]) / (counts["everyone"] + OTHER_PEOPLE_PRIOR_PAIRS)
 
 
-def other_people_shares(work: WorkDB, column: str) -> list[tuple[int, float]]:
+def other_people_shares(work: WorkDB, column: str, one_person: float) -> list[tuple[int, float]]:
     """For values held by n records (n >= 2), the share of a holder's other holders that are
     other people, as pairs of holders witness it, with ``OTHER_PEOPLE_PRIOR_PAIRS`` pairs at
     1 added; made non-decreasing in n by pooling neighbours (pool adjacent violators), since
@@ -401,9 +403,10 @@ def other_people_shares(work: WorkDB, column: str) -> list[tuple[int, float]]:
 
     A pair whose birth dates are both known is two people when they differ by more than a typo
     or a day and month swapped (``births_near``). A pair that is not, but whose mobile numbers
-    both are, counts as two people as often as its numbers differ beyond the share of one
-    person's records that differ (``one_persons_mobiles_differ``): differing numbers at rate d
-    of which one person's records make r, the share of other people is (d - r) / (1 - r).
+    both are, counts as two people as often as its numbers differ beyond ``one_person``, the
+    share of one person's records that differ (``one_persons_mobiles_differ``, measured once a
+    run): differing numbers at rate d of which one person's records make r, the share of other
+    people is (d - r) / (1 - r).
     Birth dates alone were too few where records hold an email and seldom a birth date (in the
     committed sample 8 pairs of the 1,116 sharing an email two records hold): the added pairs
     decided, and an email two records share counted its other holder as another person half
@@ -436,7 +439,7 @@ def other_people_shares(work: WorkDB, column: str) -> list[tuple[int, float]]:
         SELECT n, sum(dob_pairs) AS dob_pairs, sum(dob_pairs - dob_near) AS dob_differ,
                sum(mobile_pairs) AS mobile_pairs, sum(mobile_pairs - mobile_same) AS mobile_differ
         FROM per_value GROUP BY n HAVING sum(dob_pairs) + sum(mobile_pairs) > 0 ORDER BY n""").to_pylist()
-    k, one_person = OTHER_PEOPLE_PRIOR_PAIRS, one_persons_mobiles_differ(work)
+    k = OTHER_PEOPLE_PRIOR_PAIRS
     blocks: list[list[float]] = []  # pooled neighbours: [last n, other people's pairs, pairs]
     for row in rows:
         by_mobile = max(0.0, (row["mobile_differ"] - one_person * row["mobile_pairs"]) / (1 - one_person))
