@@ -89,6 +89,10 @@ class ComparisonSpec(_Strict):
     # that says who someone is (a name): a rare name's other holders are mostly the same
     # customer's other records. Witnessed by birth dates. Needs term_frequency.
     frequency_among_other_people: bool = False
+    # ... and a pair sharing a value n records hold is worth the odds its holders' pairs are one
+    # customer at, whatever n (an e-mail three newsletter records of one subscriber hold), not
+    # those odds shared among the n - 1 other holders. Needs frequency_among_other_people.
+    odds_from_holders: bool = False
     thresholds: tuple[float, ...] = ()
     # A column whose difference counts this one's too (exact kind): where both records hold
     # both and both differ, this difference is no further evidence. A customer who moved has
@@ -129,6 +133,8 @@ class ComparisonSpec(_Strict):
             raise ValueError(f"comparison {self.name!r}: difference_counted_by needs kind 'exact'")
         if self.frequency_among_other_people and not self.term_frequency:
             raise ValueError(f"comparison {self.name!r}: frequency_among_other_people needs term_frequency: true")
+        if self.odds_from_holders and not self.frequency_among_other_people:
+            raise ValueError(f"comparison {self.name!r}: odds_from_holders needs frequency_among_other_people: true")
         if self.frequency_among_other_people and self.frequency_among_namesakes:
             raise ValueError(
                 f"comparison {self.name!r}: frequency_among_other_people and frequency_among_namesakes exclude each other"

@@ -86,6 +86,15 @@ def test_frequency_among_other_people_needs_term_frequencies_and_excludes_namesa
         load_rules(_write(tmp_path, data))
 
 
+def test_odds_from_holders_needs_frequency_among_other_people(tmp_path):
+    data = _default()
+    email = next(c for c in data["matching"]["comparisons"] if c["name"] == "email")
+    assert email["odds_from_holders"] is True
+    email["frequency_among_other_people"] = False
+    with pytest.raises(RulesError, match="'email': odds_from_holders needs frequency_among_other_people"):
+        load_rules(_write(tmp_path, data))
+
+
 def test_thresholds_out_of_order_are_refused(tmp_path):
     data = _default()
     data["matching"]["thresholds"] = {"auto_link": 0.5, "review": 0.9}

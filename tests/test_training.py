@@ -237,6 +237,35 @@ def test_frequency_among_other_people_counts_mobile_numbers_where_birth_dates_ar
     assert work_sql.other_people_shares(work, "email_key", r) == [(n, pytest.approx(share)) for n, share in expected]
 
 
+def test_odds_from_holders_score_a_value_at_its_holders_odds_whatever_their_number():
+    """With odds_from_holders a value n records hold, of whose holders' pairs a share s(n) are
+    other people, has frequency s(n) / (1 - s(n)) * (1 - s(2)) / N, at most (n - 1) / N: a pair
+    sharing it scores at odds proportional to (1 - s(n)) / s(n), as its holders' pairs are one
+    customer, not those odds divided among the n - 1 other holders."""
+    rows = [  # name_key, dob
+        *[(name, "1990-01-01") for name in ("an", "binh", "chi") for _ in range(2)],  # n = 2: one customer each
+        *[("dung", "1980-02-02")] * 3,  # n = 3: one customer
+        ("em", "1970-01-01"), ("em", "1970-01-01"), ("em", "1955-09-09"),  # n = 3: two people
+        *[("giang", f"{year}-03-03") for year in (1950, 1962, 1974, 1986, 1998)],  # n = 5: five people
+        ("hoa", None),  # n = 1
+    ]
+    work = _input(rows, ("name_key", "date_of_birth"))
+    shares = dict(work_sql.other_people_shares(work, "name_key", 0.0))
+    k = work_sql.OTHER_PEOPLE_PRIOR_PAIRS
+    assert shares == {2: pytest.approx(k / (3 + k)), 3: pytest.approx((2 + k) / (6 + k)), 5: 1.0}
+    work_sql.create_frequency_tables(work, {"name_key": "other_people"})
+    among_others = dict(work.con.execute(f"SELECT * FROM {work_sql.frequency_table('name_key')}").fetchall())
+    work_sql.create_frequency_tables(work, {"name_key": "other_people_odds"})
+    got = dict(work.con.execute(f"SELECT * FROM {work_sql.frequency_table('name_key')}").fetchall())
+    n_records, s2, s3 = len(rows), shares[2], shares[3]
+    assert got["an"] == got["hoa"] == among_others["an"] == pytest.approx(s2 / n_records)  # two holders: unchanged
+    assert got["dung"] == got["em"] == pytest.approx(s3 / (1 - s3) * (1 - s2) / n_records)
+    assert got["dung"] < among_others["dung"] == pytest.approx(2 * s3 / n_records)  # stronger than shared by two
+    # The odds of a pair sharing the value, relative to two holders', are its holders' odds.
+    assert (1 / got["em"]) / (1 / got["an"]) == pytest.approx(((1 - s3) / s3) / ((1 - s2) / s2))
+    assert got["giang"] == among_others["giang"] == pytest.approx(4 / n_records)  # all others: (n - 1) / N
+
+
 def test_frequency_among_other_people_without_witnesses_is_the_frequency_among_records():
     """With no birth dates or mobile numbers to witness who is who, every other holder counts
     as someone else."""

@@ -74,6 +74,7 @@ def create_frequency_tables(work: WorkDB, spec: MatchingSpec) -> None:
     counts: dict[str, work_sql.FrequencyCount] = {}
     for comparison, compiled in zip(spec.comparisons, settings["comparisons"], strict=True):
         count = ("namesakes" if comparison.frequency_among_namesakes
+                 else "other_people_odds" if comparison.odds_from_holders
                  else "other_people" if comparison.frequency_among_other_people else "records")
         counts.update((column, count) for column in tf_columns({"comparisons": [compiled]}))
     work_sql.create_frequency_tables(work, counts)

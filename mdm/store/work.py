@@ -271,7 +271,7 @@ def frequency_table(column: str) -> str:
 
 
 # How a column's term frequencies are counted (``create_frequency_tables``).
-FrequencyCount = Literal["records", "namesakes", "other_people"]
+FrequencyCount = Literal["records", "namesakes", "other_people", "other_people_odds"]
 
 
 def create_frequency_tables(work: WorkDB, columns: Mapping[str, FrequencyCount]) -> None:
@@ -280,14 +280,17 @@ def create_frequency_tables(work: WorkDB, columns: Mapping[str, FrequencyCount])
 
     A value's frequency is its share of the other records' values (``_frequency_sql``), its
     frequency among namesakes (``_namesake_frequency_sql``), or its share of the records of
-    other people (``_other_people_frequency_sql``)."""
+    other people (``_other_people_frequency_sql``; ``other_people_odds``: at the odds of its
+    holders' pairs)."""
+    among_others = {"other_people", "other_people_odds"}
     # One rate for the run, read by every column counted among other people.
-    one_person = one_persons_mobiles_differ(work) if "other_people" in columns.values() else 0.0
+    one_person = one_persons_mobiles_differ(work) if among_others & set(columns.values()) else 0.0
     for column, count in columns.items():
         if count == "namesakes":
             sql = _namesake_frequency_sql(column)
-        elif count == "other_people":
-            sql = _other_people_frequency_sql(column, other_people_shares(work, column, one_person))
+        elif count in among_others:
+            shares = other_people_shares(work, column, one_person)
+            sql = _other_people_frequency_sql(column, shares, odds_from_holders=count == "other_people_odds")
         else:
             sql = _frequency_sql(column)
         if column == "name_key":
@@ -450,7 +453,9 @@ def other_people_shares(work: WorkDB, column: str, one_person: float) -> list[tu
     return [(int(last_n), differ / pairs) for last_n, differ, pairs in blocks]
 
 
-def _other_people_frequency_sql(column: str, shares: Sequence[tuple[int, float]]) -> str:
+def _other_people_frequency_sql(
+    column: str, shares: Sequence[tuple[int, float]], odds_from_holders: bool = False
+) -> str:
     """Each value's share of the records of other people than the holder's: (n - 1) / N, as
     ``_frequency_sql``, times the share of a holder's other holders that are other people
     (``other_people_shares``); a value one record holds is taken as held by two.
@@ -458,10 +463,27 @@ def _other_people_frequency_sql(column: str, shares: Sequence[tuple[int, float]]
     A rare name's other holders are mostly the same customer's other records: at 5,000
     customers, of the pairs that share a name only those two records hold, 9 in 10 were one
     customer, while (n - 1) / N took the other record for another person's and weighed the
-    name as even odds. Common names are held by many people and keep their frequency."""
+    name as even odds. Common names are held by many people and keep their frequency.
+
+    With ``odds_from_holders``, a pair sharing a value n records hold scores at the odds its
+    holders' pairs are one customer, (1 - s(n)) / s(n) for a share s(n) of other people,
+    whatever n: the frequency is s(n) / (1 - s(n)) times (1 - s(2)) / N, so that a value two
+    records hold keeps its frequency, and never more than (n - 1) / N. Fellegi-Sunter's
+    frequency takes a holder's matches as the average customer's, but a value whose other
+    holders are mostly one customer's is held by a customer of many records: (n - 1) s(n) / N
+    shares the same odds among the n - 1 other holders. At 5,000 customers of the third sample
+    generator (messy mix), e-mail-only newsletter records scored about 0.64 with the other
+    holders of an address three records hold, where 9 in 10 such pairs are one subscriber's
+    (0.7 to 0.8 now). On names it took precision below 0.98 on two samples, with namesakes of
+    three records in one city linked despite differing mobile numbers: not set there."""
     share = "1.0"
     for last, value in reversed(shares):
-        share = f"CASE WHEN greatest(count(*), 2) <= {int(last)} THEN {float(value)!r} ELSE {share} END"
+        if odds_from_holders and value < 1:
+            odds = value * (1 - shares[0][1]) / (1 - value)
+            expr = f"least(1.0, {odds!r} / (greatest(count(*), 2) - 1))"
+        else:
+            expr = repr(float(value))
+        share = f"CASE WHEN greatest(count(*), 2) <= {int(last)} THEN {expr} ELSE {share} END"
     return _frequency_sql(column, share)
 
 
