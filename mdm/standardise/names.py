@@ -353,7 +353,14 @@ _NICKNAME_GROUPS = {
     "abigail": "abby", "johannes": "hannes", "patricia": "trish tricia patty", "lachlan": "lachie",
     "charlotte": "lottie",
 }
+# Romanised spellings of one Arabic name, in Malay, Singaporean and South Asian records
+# ("Mohamed Rizal", "Bin Aziz, Mohammed Rizal", "Mohd Rizal"): one name, read as one.
+_SPELLINGS = {
+    "muhammad": "mohammad mohammed mohamed mohamad muhamad muhammed mohd muhd", "ahmad": "ahmed",
+}
 _FORMAL = {nick: formal for formal, nicks in _NICKNAME_GROUPS.items() for nick in nicks.split()}
+# Each nickname and spelling, to the name it is read as.
+_AS_ONE_NAME = _FORMAL | {spelt: name for name, spellings in _SPELLINGS.items() for spelt in spellings.split()}
 
 
 def _result(
@@ -371,12 +378,12 @@ def _result(
         given, middles = _as_syllable(given), [_as_syllable(m) for m in middles]
     elif family is None:
         # A given name alone (a first-name box, "Rob") reads as it does beside a family name.
-        given = given if _VN_SYLLABLE.match(given) else _FORMAL.get(given, given)
+        given = given if _VN_SYLLABLE.match(given) else _AS_ONE_NAME.get(given, given)
     elif family.split()[0] not in VN_FAMILY_NAMES:
         # Every part: "Stephenson Danny" may be read with the names the other way round; but
         # not a mistyped Vietnamese family name ("Pạm" is no Pam).
-        family = family if family in _MISTYPED_FAMILY else _FORMAL.get(family, family)
-        given, middles = _FORMAL.get(given, given), [_FORMAL.get(m, m) for m in middles]
+        family = family if family in _MISTYPED_FAMILY else _AS_ONE_NAME.get(family, family)
+        given, middles = _AS_ONE_NAME.get(given, given), [_AS_ONE_NAME.get(m, m) for m in middles]
     folded = " ".join([*([family] if family else []), *middles, given])
     return StdName(original, display, folded, family, given, " ".join(middles) or None, flags)
 

@@ -311,6 +311,20 @@ def test_english_nicknames_compare_as_the_formal_name(nickname: str, formal: str
     assert left.display != right.display  # what the source wrote is kept for display
 
 
+@pytest.mark.parametrize(
+    ("spelt", "other"),
+    [("Mohamed Rizal", "Muhammad Rizal"), ("Mohd Rizal", "Mohammed Rizal"), ("Ahmed Hassan", "Ahmad Hassan")],
+)
+def test_romanised_spellings_of_one_name_compare_as_one(spelt: str, other: str) -> None:
+    left, right = standardise_name(spelt), standardise_name(other)
+    assert (left.family, left.given, left.folded) == (right.family, right.given, right.folded)
+    assert left.display != right.display
+
+
+def test_a_romanised_spelling_reads_as_one_name_in_any_order() -> None:
+    assert standardise_name("Bin Aziz, Mohammed Rizal").given == standardise_name("Mohamed Rizal").given == "muhammad"
+
+
 def test_a_nickname_alone_reads_as_the_formal_name() -> None:
     # A newsletter's first-name box: "Rob" must meet "Robert Williams" as its given name.
     assert standardise_name(None, "Rob", None).folded == standardise_name("Robert").folded == "robert"
