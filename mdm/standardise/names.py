@@ -526,6 +526,17 @@ def _mend_spaces(tokens: list[_Token], by_syllables: bool = True) -> list[_Token
     return [(w, parts) for w in words if (parts := _folded_parts(w)) or w == ","]
 
 
+def _without_connectors(tokens: list[_Token], family_first: bool) -> list[_Token]:
+    """The tokens without the connectors between a name and a father's name ("Muthu s/o Rajan"),
+    nor one that leads a family name written first ("bin Aziz, Mohammed Rizal", a last-name box
+    "binti Abdullah"): the father's name is read as the family name either way. A connector
+    alone, or last, is left as a name ("Bin")."""
+    return [
+        t for i, t in enumerate(tokens)
+        if not (t[0].lower() in _CONNECTORS and i < len(tokens) - 1 and (i > 0 or family_first) and tokens[i + 1][0] != ",")
+    ]
+
+
 def _from_full(original: str | None, text: str) -> StdName:
     text = _without_notes(text)
     if names_a_company(fold(text) or ""):
@@ -534,7 +545,7 @@ def _from_full(original: str | None, text: str) -> StdName:
     # Again after casing: a letter like "µ" folds differently once capitalised ("µr" → "Μr").
     tokens = _strip_titles(_recase(tokens, _single_case(tokens)))
     display = _display(tokens)
-    tokens = [t for i, t in enumerate(tokens) if not (0 < i < len(tokens) - 1 and t[0].lower() in _CONNECTORS)]
+    tokens = _without_connectors(tokens, family_first=any(raw == "," for raw, _ in tokens))
     parts = _parts(tokens)
     if not parts:
         return StdName(original, None, None, None, None, None, ("name_invalid",))
@@ -720,7 +731,7 @@ def _from_parts(original: str, first: str | None, last: str | None) -> StdName:
         given_tokens = given_tokens[1:]
     title = _single_case(family_tokens + given_tokens)
     family_tokens, given_tokens = _recase(family_tokens, title), _recase(given_tokens, title)
-    family_part, given_part = _parts(family_tokens), _parts(given_tokens)
+    family_part, given_part = _parts(_without_connectors(family_tokens, family_first=True)), _parts(given_tokens)
     if _boxes_swapped(family_part, given_part):
         family_tokens, given_tokens = given_tokens, family_tokens
         family_part, given_part = given_part, family_part

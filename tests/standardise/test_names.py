@@ -361,11 +361,23 @@ def test_a_first_name_box_alone(first: str, family: str | None, middles: str | N
         ("Tn. Hj. Ahmad Kassim", "Ahmad Kassim", "kassim ahmad"),  # Tuan Haji
         ("Hjh. Aminah Yusof", "Aminah Yusof", "yusof aminah"),  # Hajjah
         ("Li Bin", "Li Bin", "bin li"),  # a name ending in Bin keeps it
+        ("Bin Nguyen", "Bin Nguyen", "nguyen bin"),  # ... or opening with it
+        # A connector leading a family name written first, as it reads written last.
+        ("binti Abdullah, Siti Nurhaliza", "binti Abdullah, Siti Nurhaliza", "abdullah nurhaliza siti"),
+        ("Siti Nurhaliza binti Abdullah", "Siti Nurhaliza binti Abdullah", "abdullah nurhaliza siti"),
+        ("d/o Kumar, Shanti", "d/o Kumar, Shanti", "kumar shanti"),
     ],
 )
 def test_malay_and_singaporean_titles_and_connectors(value: str, display: str, folded: str) -> None:
     name = standardise_name(value)
     assert (name.display, name.folded) == (display, folded)
+
+
+def test_a_connector_leading_the_last_name_box_is_left_out_of_the_family_name() -> None:
+    boxes = standardise_name(None, "Mohammed Rizal", "bin Aziz")
+    assert (boxes.family, boxes.given, boxes.display) == ("aziz", "muhammad", "Mohammed Rizal bin Aziz")
+    assert boxes.folded == standardise_name("Bin Aziz, Mohammed Rizal").folded == standardise_name("Mohd Rizal bin Aziz").folded
+    assert standardise_name(None, "Siti", "Binti").family == "binti"  # a box holding only the word: a name
 
 
 @pytest.mark.parametrize(
