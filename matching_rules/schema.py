@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 MATCH_COLUMNS: tuple[str, ...] = (
     "name_key",  # folded name tokens, sorted: order-insensitive
     "name_nospace",  # folded name in family-middle-given order without spaces
+    "name_parts",  # name_key's words and the parts of hyphenated ones (davisyarwell davis yarwell)
     "family",
     "given",
     "middles",

@@ -250,7 +250,7 @@ def _level_reached(comparison: str, left: dict[str, str], right: dict[str, str],
     columns, types = {}, {}
     for side, values in (("l", left), ("r", right)):
         std = standardise_record(spec, side, values, today=dt.date(2026, 1, 1))
-        for c in ("family", "given", "middles", "name_key", "name_nospace", "email_key", "email_local_digits",
+        for c in ("family", "given", "middles", "name_key", "name_nospace", "name_parts", "email_key", "email_local_digits",
                   "date_of_birth", "address_norm", "house_number", "street"):
             columns[f"{c}_{side}"] = std[c] if c == "email_local_digits" or std[c] is None else str(std[c])
             types[f"{c}_{side}"] = "BOOLEAN" if c == "email_local_digits" else "DATE" if c == "date_of_birth" and dates else "VARCHAR"
@@ -288,6 +288,16 @@ def _name_level(left: str, right: str) -> str:
 )
 def test_name_levels_of_abbreviated_names(left, right, label):
     assert label in _name_level(left, right).lower()
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [("Jenny Yarwell", "Jennifer Davis-Yarwell"), ("Kim Young Ho", "Young-ho Kim"), ("Amy Ward", "AMY Winwood-Ward")],
+)
+def test_a_name_within_a_hyphenated_one_reaches_the_words_within_level(left, right):
+    """A double-barrelled family name cut to one part, a hyphenated given name in two words."""
+    assert "all words of one name within the other" in _name_level(left, right).lower()
+    assert "all words of one name within the other" not in _name_level("Amy Ward", "Amy Winwood").lower()
 
 
 @pytest.mark.parametrize("dates", [True, False], ids=["batch", "real time"])

@@ -687,6 +687,20 @@ def spacing_key(name: StdName) -> str | None:
     return name.folded.replace(" ", "")
 
 
+def word_parts(name: StdName) -> str | None:
+    """The name's words and the parts of its hyphenated ones, sorted: a double-barrelled family
+    name is one word joined ("Davis-Yarwell": davisyarwell), and the same person's records cut it
+    to one part ("Jenny Yarwell") or write a Korean given name in two ("Young-ho Kim", "Kim Young
+    Ho"). With the parts, either is a name within the other."""
+    if not name.folded:
+        return None
+    words = set(name.folded.split())
+    for raw in (name.display or "").split():
+        if "-" in raw.strip("-"):
+            words.update((fold(raw) or "").split())
+    return " ".join(sorted(words))
+
+
 def _marked(raw: str) -> bool:
     """Written with diacritics ("Hưng", "Đức")."""
     return "đ" in raw.lower() or any(unicodedata.combining(ch) for ch in unicodedata.normalize("NFD", raw))

@@ -22,7 +22,7 @@ from mdm.standardise.companies import standardise_company
 from mdm.standardise.dates import standardise_birth_date, standardise_timestamp
 from mdm.standardise.emails import standardise_email
 from mdm.standardise.identifiers import standardise_national_id, standardise_tax_id
-from mdm.standardise.names import spacing_key, standardise_name
+from mdm.standardise.names import spacing_key, standardise_name, word_parts
 from mdm.standardise.phones import standardise_phone
 
 _CACHE = 1 << 18
@@ -79,6 +79,7 @@ STD_COLUMNS: tuple[str, ...] = (
     "tax_id",
     "national_id",
     "dq_flags",
+    "name_parts",
 )
 
 
@@ -142,6 +143,7 @@ def standardise_record(
         "name_folded": name.folded,
         "name_key": " ".join(sorted(tokens)) or None,
         "name_nospace": spacing_key(name),
+        "name_parts": word_parts(name),
         "family": name.family,
         "given": name.given,
         "middles": name.middles,

@@ -249,4 +249,13 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX review_right ON review_queue (record_key_r);
         """,
     ),
+    (
+        7,
+        """
+        -- The name's words and the parts of its hyphenated ones, which names are compared word by
+        -- word on. Records standardised before have their name's words; the next run adds the parts.
+        ALTER TABLE std_records ADD COLUMN name_parts VARCHAR;
+        UPDATE std_records SET name_parts = name_key;
+        """,
+    ),
 )

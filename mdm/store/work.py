@@ -125,7 +125,7 @@ def _numbers(column: str) -> str:
 # splitting in the address comparison took 5.7 s of the 16 s that scoring 5.6M candidate pairs
 # took). List column -> (match column, its distinct words or its words that start with a digit).
 WORD_LISTS = {
-    "name_words": ("name_key", _words),
+    "name_words": ("name_parts", _words),
     "address_words": ("address_norm", _words),
     "address_numbers": ("address_norm", _numbers),
 }

@@ -7,7 +7,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from mdm.standardise import StdName, nfc_clean, standardise_name
-from mdm.standardise.names import spacing_key
+from mdm.standardise.names import spacing_key, word_parts
 from mdm.standardise.text import fold
 
 JUNK = ["\x00\x01", "\u200b\ufeff", "\t\n\r", "😀" * 3, "x" * 100_000, "Nguyễn " * 5_000, "\ud800", "‮abc"]
@@ -371,6 +371,27 @@ def test_a_first_name_box_alone(first: str, family: str | None, middles: str | N
 def test_malay_and_singaporean_titles_and_connectors(value: str, display: str, folded: str) -> None:
     name = standardise_name(value)
     assert (name.display, name.folded) == (display, folded)
+
+
+@pytest.mark.parametrize(
+    ("value", "parts"),
+    [
+        ("Jennifer Davis-Yarwell", "davis davisyarwell jennifer yarwell"),  # the joined word and its parts
+        ("Young-ho Kim", "ho kim young youngho"),
+        ("Kim Young Ho", "ho kim young"),
+        ("Katherine O'Brien", "katherine obrien"),  # an apostrophe joins, and only joins
+        ("Nguyễn Văn An", "an nguyen van"),
+    ],
+)
+def test_word_parts_add_the_parts_of_hyphenated_words(value: str, parts: str) -> None:
+    assert word_parts(standardise_name(value)) == parts
+
+
+def test_a_name_cut_to_one_part_of_a_double_barrelled_one_is_within_it() -> None:
+    assert set((word_parts(standardise_name("Jenny Yarwell")) or "").split()) <= set(
+        (word_parts(standardise_name("Jennifer Davis-Yarwell")) or "").split()
+    )
+    assert word_parts(standardise_name(None)) is None
 
 
 def test_a_connector_leading_the_last_name_box_is_left_out_of_the_family_name() -> None:
