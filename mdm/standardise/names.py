@@ -382,7 +382,8 @@ def _result(
     elif family.split()[0] not in VN_FAMILY_NAMES:
         # Every part: "Stephenson Danny" may be read with the names the other way round; but
         # not a mistyped Vietnamese family name ("Pạm" is no Pam).
-        family = family if family in _MISTYPED_FAMILY else _AS_ONE_NAME.get(family, family)
+        # Each word of a family name written first ("Mohamed Rizal, Farah": a father's name).
+        family = family if family in _MISTYPED_FAMILY else " ".join(_AS_ONE_NAME.get(w, w) for w in family.split())
         given, middles = _AS_ONE_NAME.get(given, given), [_AS_ONE_NAME.get(m, m) for m in middles]
     folded = " ".join([*([family] if family else []), *middles, given])
     return StdName(original, display, folded, family, given, " ".join(middles) or None, flags)

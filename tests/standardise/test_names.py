@@ -323,6 +323,9 @@ def test_romanised_spellings_of_one_name_compare_as_one(spelt: str, other: str) 
 
 def test_a_romanised_spelling_reads_as_one_name_in_any_order() -> None:
     assert standardise_name("Bin Aziz, Mohammed Rizal").given == standardise_name("Mohamed Rizal").given == "muhammad"
+    # ... also in a family name of two words written first, a father's name.
+    words = [sorted((standardise_name(v).folded or "").split()) for v in ("Mohamed Rizal, Farah", "Farah Muhammad Rizal")]
+    assert words[0] == words[1] == ["farah", "muhammad", "rizal"]
 
 
 def test_a_nickname_alone_reads_as_the_formal_name() -> None:
