@@ -351,7 +351,8 @@ _NICKNAME_GROUPS = {
     "kenneth": "ken kenny", "ronald": "ron ronnie", "donald": "don donny", "douglas": "doug", "philip": "phil",
     "frederick": "fred freddie", "charles": "charlie chuck", "joshua": "josh", "zachary": "zach zack",
     "abigail": "abby", "johannes": "hannes", "patricia": "trish tricia patty", "lachlan": "lachie",
-    "charlotte": "lottie",
+    "charlotte": "lottie", "oliver": "ollie olly", "stephanie": "steph", "lawrence": "larry", "leonard": "lenny",
+    "walter": "walt wally", "henry": "hank", "dorothy": "dottie", "isabella": "izzy",
 }
 # Romanised spellings of one Arabic name, in Malay, Singaporean and South Asian records
 # ("Mohamed Rizal", "Bin Aziz, Mohammed Rizal", "Mohd Rizal"): one name, read as one.

@@ -303,7 +303,8 @@ def test_a_company_in_the_name_field_becomes_the_company_when_the_source_has_non
 @pytest.mark.parametrize(
     ("nickname", "formal"),
     [("Bill Martin", "William Martin"), ("Smith, Kate", "Katherine Smith"), ("Dave Lee", "David Lee"),
-     ("Trish Woodley", "Patricia Woodley"), ("Bec Thompson", "Rebecca Thompson"), ("Lachie Brown", "Lachlan Brown")],
+     ("Trish Woodley", "Patricia Woodley"), ("Bec Thompson", "Rebecca Thompson"), ("Lachie Brown", "Lachlan Brown"),
+     ("Ollie Campbell", "Oliver Campbell"), ("Steph Wilson", "Stephanie Wilson"), ("Larry Kent", "Lawrence Kent")],
 )
 def test_english_nicknames_compare_as_the_formal_name(nickname: str, formal: str) -> None:
     left, right = standardise_name(nickname), standardise_name(formal)
