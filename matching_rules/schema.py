@@ -88,7 +88,7 @@ class ComparisonSpec(_Strict):
     frequency_among_namesakes: bool = False
     # The value's frequency among the records of other people than its holder, for a value
     # that says who someone is (a name): a rare name's other holders are mostly the same
-    # customer's other records. Witnessed by birth dates. Needs term_frequency.
+    # customer's other records. Witnessed by birth dates and mobile numbers. Needs term_frequency.
     frequency_among_other_people: bool = False
     # ... and a pair sharing a value n records hold is worth the odds its holders' pairs are one
     # customer at, whatever n (an e-mail three newsletter records of one subscriber hold), not
