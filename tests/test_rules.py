@@ -59,14 +59,19 @@ def test_blocking_on_an_unknown_column_is_refused(tmp_path):
         load_rules(_write(tmp_path, data))
 
 
+def _comparison(data: dict, name: str) -> dict:
+    """The comparison called ``name`` in a rules document."""
+    return next(c for c in data["matching"]["comparisons"] if c["name"] == name)
+
+
 def test_frequency_among_namesakes_needs_a_column_with_term_frequencies(tmp_path):
     data = _default()
-    city = next(c for c in data["matching"]["comparisons"] if c["name"] == "city")
+    city = _comparison(data, "city")
     city["term_frequency"] = False
     with pytest.raises(RulesError, match="'city': frequency_among_namesakes needs"):
         load_rules(_write(tmp_path, data))
     city["term_frequency"] = True
-    name = next(c for c in data["matching"]["comparisons"] if c["name"] == "name")
+    name = _comparison(data, "name")
     name["frequency_among_namesakes"] = True
     with pytest.raises(RulesError, match="'name': frequency_among_namesakes needs"):
         load_rules(_write(tmp_path, data))
@@ -74,12 +79,12 @@ def test_frequency_among_namesakes_needs_a_column_with_term_frequencies(tmp_path
 
 def test_frequency_among_other_people_needs_term_frequencies_and_excludes_namesakes(tmp_path):
     data = _default()
-    name = next(c for c in data["matching"]["comparisons"] if c["name"] == "name")
+    name = _comparison(data, "name")
     assert name["frequency_among_other_people"] is True
     name["term_frequency"] = False
     with pytest.raises(RulesError, match="'name': frequency_among_other_people needs"):
         load_rules(_write(tmp_path, data))
-    city = next(c for c in data["matching"]["comparisons"] if c["name"] == "city")
+    city = _comparison(data, "city")
     city["frequency_among_other_people"] = True
     name["term_frequency"] = True
     with pytest.raises(RulesError, match="'city': frequency_among_other_people and frequency_among_namesakes"):
@@ -88,7 +93,7 @@ def test_frequency_among_other_people_needs_term_frequencies_and_excludes_namesa
 
 def test_odds_from_holders_needs_frequency_among_other_people(tmp_path):
     data = _default()
-    email = next(c for c in data["matching"]["comparisons"] if c["name"] == "email")
+    email = _comparison(data, "email")
     assert email["odds_from_holders"] is True
     email["frequency_among_other_people"] = False
     with pytest.raises(RulesError, match="'email': odds_from_holders needs frequency_among_other_people"):
