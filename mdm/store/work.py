@@ -386,15 +386,9 @@ def one_persons_mobiles_differ(work: WorkDB) -> float:
     differ (a second phone, a changed one): pairs of records with the same name and birth date,
     with ``OTHER_PEOPLE_PRIOR_PAIRS`` pairs of the same number added, so that it errs low and
     the share of other people it corrects (``other_people_shares``) errs high."""
-    mobiles = (f"(SELECT name_key, date_of_birth, phone FROM {INPUT_TABLE} WHERE name_key IS NOT NULL"
-               f" AND date_of_birth IS NOT NULL AND phone IS NOT NULL AND phone_type = 'mobile')")
-
-    def pairs(*keys: str) -> str:
-        return (f"(SELECT coalesce(sum(c * (c - 1) / 2), 0) FROM (SELECT CAST(count(*) AS DOUBLE) AS c"
-                f" FROM {mobiles} GROUP BY {', '.join(keys)}))")
-
-    counts = work.arrow(f"SELECT {pairs('name_key', 'date_of_birth')} AS everyone,"
-                        f" {pairs('name_key', 'date_of_birth', 'phone')} AS same").to_pylist()[0]
+    person, mobile = ["name_key", "date_of_birth"], "phone IS NOT NULL AND phone_type = 'mobile'"
+    counts = work.arrow(f"SELECT {_pairs_sql(person, mobile)} AS everyone,"
+                        f" {_pairs_sql([*person, 'phone'], mobile)} AS same").to_pylist()[0]
     return (counts["everyone"] - counts["same"]) / (counts["everyone"] + OTHER_PEOPLE_PRIOR_PAIRS)
 
 
