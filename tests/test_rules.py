@@ -296,6 +296,17 @@ def test_name_levels_of_abbreviated_names(left, right, label):
 
 
 @pytest.mark.parametrize(
+    ("other", "label"),
+    [("Nguyễn Gia Nghĩa", "same name, any word order"), ("Nguyễn Trọng Nghĩa", "other middle names")],
+)
+def test_a_middle_name_an_email_spells_is_compared_as_written(other, label):
+    left = {"full_name": "Nguyễn Nghĩa", "email": "nguyengianghia90@outlook.com"}
+    assert label in _level_reached("name", left, {"full_name": other}).lower()
+    # Without the e-mail, the name leaves the middle name out.
+    assert "a middle name left out" in _name_level("Nguyễn Nghĩa", other).lower()
+
+
+@pytest.mark.parametrize(
     ("left", "right"),
     [("Jenny Yarwell", "Jennifer Davis-Yarwell"), ("Kim Young Ho", "Young-ho Kim"), ("Amy Ward", "AMY Winwood-Ward")],
 )

@@ -81,6 +81,7 @@ _ANY_LETTER = re.compile(r"[^\W\d_]")
 # Hyphens and apostrophes join the parts of one name ("Jean-Paul" → "jeanpaul", "O'Brien" → "obrien").
 _JOINERS = str.maketrans("", "", "-\u2010\u2011'\u2018\u2019\u02bc`")
 _LETTER = re.compile(r"[a-z]")
+_VOWEL = re.compile(r"[aeiouy]")
 _WORD = re.compile(r"[^\W\d_]+")
 
 _Token = tuple[str, tuple[str, ...]]  # (as written, folded parts that contain a letter)
@@ -701,6 +702,26 @@ def word_parts(name: StdName) -> str | None:
         if "-" in raw.strip("-"):
             words.update((fold(raw) or "").split())
     return " ".join(sorted(words))
+
+
+def middle_from_email(name: StdName, email_key: str | None) -> StdName:
+    """The name with the middle name its holder's e-mail spells ("Nguyễn Nghĩa",
+    nguyengianghia90@…: Nguyễn Gia Nghĩa). A form with one box for the name, or a clerk in a
+    hurry, leaves the middle name out or cuts it to an initial ("Nguyễn V. An"); the address the
+    customer chose writes it. Read only when the letters of the address are the family and given
+    names around one middle part (that starts with the initial)."""
+    if (not (email_key and name.family and name.given) or " " in name.family
+            or (name.middles is not None and len(name.middles) > 1)):
+        return name
+    letters = "".join(_LETTER.findall(email_key.partition("@")[0]))
+    for first, last in ((name.family, name.given), (name.given, name.family)):
+        middle = letters[len(first):len(letters) - len(last)]
+        if (letters.startswith(first) and letters.endswith(last) and 2 <= len(middle) <= 8
+                and _VOWEL.search(middle) and middle.startswith(name.middles or "")):
+            folded = f"{name.family} {middle} {name.given}"
+            return StdName(name.original, name.display, folded, name.family, name.given, middle,
+                           (*name.flags, "middle_name_from_email"))
+    return name
 
 
 def _marked(raw: str) -> bool:

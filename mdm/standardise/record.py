@@ -22,7 +22,7 @@ from mdm.standardise.companies import standardise_company
 from mdm.standardise.dates import standardise_birth_date, standardise_timestamp
 from mdm.standardise.emails import standardise_email
 from mdm.standardise.identifiers import standardise_national_id, standardise_tax_id
-from mdm.standardise.names import spacing_key, standardise_name, word_parts
+from mdm.standardise.names import middle_from_email, spacing_key, standardise_name, word_parts
 from mdm.standardise.phones import standardise_phone
 
 _CACHE = 1 << 18
@@ -116,6 +116,8 @@ def standardise_record(
     home = country if country and len(country) == 2 else CITY_COUNTRY.get(city.canonical or "")
     phone = _phone(get("phone"), spec.phone_region, home)
     email = _email(get("email"))
+    # The name as matched: with the middle name its e-mail spells, where the name left it out.
+    matched = middle_from_email(name, email.match_key if email.is_valid else None)
     raw_dob = get("date_of_birth")
     dob = _birth_date(raw_dob, today, spec.date_order == "day_first") if raw_dob else None
     address = _address(get("address"))
@@ -128,11 +130,11 @@ def standardise_record(
     updated_at = _timestamp(raw_updated, spec.timezone) if raw_updated else None
     if raw_updated and updated_at is None:
         flags.append("updated_at_unparseable")
-    for part in (name, phone, email, dob, address, city, company, tax_id, national_id):
+    for part in (matched, phone, email, dob, address, city, company, tax_id, national_id):
         if part is not None:
             flags.extend(part.flags)
 
-    tokens = name.folded.split() if name.folded else []
+    tokens = matched.folded.split() if matched.folded else []
     return {
         "record_key": record_key(spec.name, source_id),
         "source": spec.name,
@@ -142,11 +144,11 @@ def standardise_record(
         "full_name": name.display,
         "name_folded": name.folded,
         "name_key": " ".join(sorted(tokens)) or None,
-        "name_nospace": spacing_key(name),
-        "name_parts": word_parts(name),
-        "family": name.family,
-        "given": name.given,
-        "middles": name.middles,
+        "name_nospace": spacing_key(matched),
+        "name_parts": word_parts(matched),
+        "family": matched.family,
+        "given": matched.given,
+        "middles": matched.middles,
         "email": email.normalised or (email.original and " ".join(email.original.split())) or None,
         "email_key": email.match_key,
         "email_local_digits": email.local_has_digits if email.is_valid else None,

@@ -7,7 +7,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from mdm.standardise import StdName, nfc_clean, standardise_name
-from mdm.standardise.names import spacing_key, word_parts
+from mdm.standardise.names import middle_from_email, spacing_key, word_parts
 from mdm.standardise.text import fold
 
 JUNK = ["\x00\x01", "\u200b\ufeff", "\t\n\r", "😀" * 3, "x" * 100_000, "Nguyễn " * 5_000, "\ud800", "‮abc"]
@@ -396,6 +396,47 @@ def test_a_name_cut_to_one_part_of_a_double_barrelled_one_is_within_it() -> None
         (word_parts(standardise_name("Jennifer Davis-Yarwell")) or "").split()
     )
     assert word_parts(standardise_name(None)) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "email", "folded"),
+    [
+        ("Nguyễn Nghĩa", "nguyengianghia90@outlook.com", "nguyen gia nghia"),  # family, middle, given
+        ("Nguyễn Quang", "quangducnguyen.301279@gmail.com", "nguyen duc quang"),  # given, middle, family
+        ("Nguyễn V. An", "nguyen.van.an@gmail.com", "nguyen van an"),  # an initial written in full
+        ("Rebecca Ng", "rebeccaemmang@gmail.com", "ng emma rebecca"),
+        # Nothing to read: the address spells the name as written, or another middle name than
+        # the initial, or no family and given name around a middle part; or the name has one.
+        ("Nguyễn An", "annguyen@gmail.com", "nguyen an"),
+        ("Nguyễn T. An", "nguyenvanan@gmail.com", "nguyen t an"),
+        ("Nguyễn An", "nguyen.an.shop.online@gmail.com", "nguyen an"),
+        ("Nguyễn An", "hoami12@gmail.com", "nguyen an"),
+        ("Trần Thị Mai", "tranngocmai@gmail.com", "tran thi mai"),
+        ("Mai", "tranngocmai@gmail.com", "mai"),
+    ],
+)
+def test_the_middle_name_an_email_spells_is_read_into_the_name(value: str, email: str, folded: str) -> None:
+    name = standardise_name(value)
+    read = middle_from_email(name, email)
+    assert read.folded == folded
+    assert ("middle_name_from_email" in read.flags) == (read.folded != name.folded)
+    assert (read.display, read.family, read.given) == (name.display, name.family, name.given)
+
+
+def test_a_record_is_matched_by_the_middle_name_its_email_spells_and_shown_as_written() -> None:
+    import datetime as dt
+
+    from mdm.sources.config import SourceSpec
+    from mdm.standardise.record import standardise_record
+
+    spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", fields={"full_name": "n", "email": "e"})
+    today = dt.date(2026, 1, 1)
+    std = standardise_record(spec, "1", {"n": "Đặng Khánh", "e": "dangduckhanh@gmail.com"}, today=today)
+    assert (std["full_name"], std["name_folded"]) == ("Đặng Khánh", "dang khanh")
+    assert (std["name_key"], std["middles"]) == ("dang duc khanh", "duc")
+    assert "middle_name_from_email" in std["dq_flags"]
+    invalid = standardise_record(spec, "2", {"n": "Đặng Khánh", "e": "dangduckhanh gmail.com"}, today=today)
+    assert (invalid["name_key"], invalid["dq_flags"]) == ("dang khanh", ["email_invalid"])
 
 
 def test_a_connector_leading_the_last_name_box_is_left_out_of_the_family_name() -> None:
