@@ -41,6 +41,7 @@ _STRONG_VN_FAMILY = frozenset(
     ).split()
 )
 VN_FAMILY_NAMES = _STRONG_VN_FAMILY | _GIVEN_LIKE_FAMILY
+_VN_FAMILIES_LONGEST_FIRST = sorted(VN_FAMILY_NAMES, key=lambda family: (-len(family), family))
 
 _WESTERN_HONORIFICS = frozenset("mr mrs ms miss mx dr prof sir madam madame mme mlle mister".split())
 # Degrees and professions written before a name, never names: tiến sĩ, thạc sĩ, (phó) giáo sư,
@@ -704,24 +705,70 @@ def word_parts(name: StdName) -> str | None:
     return " ".join(sorted(words))
 
 
-def middle_from_email(name: StdName, email_key: str | None) -> StdName:
-    """The name with the middle name its holder's e-mail spells ("Nguyễn Nghĩa",
-    nguyengianghia90@…: Nguyễn Gia Nghĩa). A form with one box for the name, or a clerk in a
-    hurry, leaves the middle name out or cuts it to an initial ("Nguyễn V. An"); the address the
-    customer chose writes it. Read only when the letters of the address are the family and given
-    names around one middle part (that starts with the initial)."""
+def name_from_email(name: StdName, email_key: str | None) -> StdName:
+    """The name completed by what its holder's e-mail spells. A form with one box for the name, or
+    a clerk in a hurry, leaves the middle name out or cuts a name to an initial ("Nguyễn Nghĩa",
+    "Nguyễn V. An", "M. Robinson", "Vy H."); the address the customer chose often writes it whole
+    (nguyengianghia90@, nguyenvanan@, margaret_robinson@, hoangthivy@). Read only where the
+    address's letters are the name's own around the missing part, which starts with the initial."""
     if (not (email_key and name.family and name.given) or " " in name.family
             or (name.middles is not None and len(name.middles) > 1)):
         return name
     letters = "".join(_LETTER.findall(email_key.partition("@")[0]))
-    for first, last in ((name.family, name.given), (name.given, name.family)):
-        middle = letters[len(first):len(letters) - len(last)]
-        if (letters.startswith(first) and letters.endswith(last) and 2 <= len(middle) <= 8
-                and _VOWEL.search(middle) and middle.startswith(name.middles or "")):
-            folded = f"{name.family} {middle} {name.given}"
-            return StdName(name.original, name.display, folded, name.family, name.given, middle,
-                           (*name.flags, "middle_name_from_email"))
-    return name
+    family, given, middles = name.family, name.given, name.middles
+    if len(family) > 1 and len(given) > 1:
+        middles = next((rest for rest, _ in _beside(letters, family, given)
+                        if 2 <= len(rest) <= 8 and rest.startswith(middles or "")), middles)
+    elif len(given) == 1 and len(family) > 1 and middles is None:
+        for rest, at_start in _beside(letters, family):
+            # "Hòa P." with phamquanghoa@: a Vietnamese given name written first, its family name cut.
+            written_family = _VN_SYLLABLE.match(family) and _vn_family_in(rest, at_start, given)
+            if written_family:
+                family, given, middles = written_family[0], family, written_family[1]
+                break
+            if len(rest) <= 12 and rest.startswith(given) and (
+                    family not in VN_FAMILY_NAMES or _VN_SYLLABLE.match(rest)):
+                given = rest
+                break
+    elif len(family) == 1 and len(given) > 1 and middles is None:
+        for rest, at_start in _beside(letters, given):
+            written_family = _vn_family_in(rest, at_start, family)
+            if written_family:
+                family, middles = written_family
+                break
+            if len(rest) <= 12 and rest.startswith(family):
+                family = rest
+                break
+    if (family, given, middles) == (name.family, name.given, name.middles):
+        return name
+    folded = " ".join(part for part in (family, middles, given) if part)
+    return StdName(name.original, name.display, folded, family, given, middles, (*name.flags, "name_from_email"))
+
+
+def _beside(letters: str, first: str, last: str = "") -> list[tuple[str, bool]]:
+    """What the letters hold between `first` and `last` written in either order, when that has a
+    vowel; and whether that part stands at the start of the letters."""
+    found = []
+    for head, tail in ((first, last), (last, first)):
+        if letters.startswith(head) and letters.endswith(tail) and len(letters) > len(head) + len(tail):
+            rest = letters[len(head):len(letters) - len(tail)]
+            if _VOWEL.search(rest):
+                found.append((rest, not head))
+    return found
+
+
+def _vn_family_in(rest: str, at_start: bool, initial: str) -> tuple[str, str | None] | None:
+    """The Vietnamese family name of that initial and the middle name an e-mail writes beside the
+    given name, family first ("hoangthi" + vy) or last (giang + "kimnguyen")."""
+    for family in _VN_FAMILIES_LONGEST_FIRST:
+        if family[0] != initial or not (rest.startswith(family) if at_start else rest.endswith(family)):
+            continue
+        middle = rest[len(family):] if at_start else rest[:len(rest) - len(family)]
+        if not middle:
+            return family, None
+        if 2 <= len(middle) <= 8 and _VOWEL.search(middle):
+            return family, middle
+    return None
 
 
 def _marked(raw: str) -> bool:

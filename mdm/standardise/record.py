@@ -22,7 +22,7 @@ from mdm.standardise.companies import standardise_company
 from mdm.standardise.dates import standardise_birth_date, standardise_timestamp
 from mdm.standardise.emails import standardise_email
 from mdm.standardise.identifiers import standardise_national_id, standardise_tax_id
-from mdm.standardise.names import middle_from_email, spacing_key, standardise_name, word_parts
+from mdm.standardise.names import name_from_email, spacing_key, standardise_name, word_parts
 from mdm.standardise.phones import standardise_phone
 
 _CACHE = 1 << 18
@@ -117,7 +117,7 @@ def standardise_record(
     phone = _phone(get("phone"), spec.phone_region, home)
     email = _email(get("email"))
     # The name as matched: with the middle name its e-mail spells, where the name left it out.
-    matched = middle_from_email(name, email.match_key if email.is_valid else None)
+    matched = name_from_email(name, email.match_key if email.is_valid else None)
     raw_dob = get("date_of_birth")
     dob = _birth_date(raw_dob, today, spec.date_order == "day_first") if raw_dob else None
     address = _address(get("address"))

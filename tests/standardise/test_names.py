@@ -7,7 +7,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from mdm.standardise import StdName, nfc_clean, standardise_name
-from mdm.standardise.names import middle_from_email, spacing_key, word_parts
+from mdm.standardise.names import name_from_email, spacing_key, word_parts
 from mdm.standardise.text import fold
 
 JUNK = ["\x00\x01", "\u200b\ufeff", "\t\n\r", "😀" * 3, "x" * 100_000, "Nguyễn " * 5_000, "\ud800", "‮abc"]
@@ -417,10 +417,54 @@ def test_a_name_cut_to_one_part_of_a_double_barrelled_one_is_within_it() -> None
 )
 def test_the_middle_name_an_email_spells_is_read_into_the_name(value: str, email: str, folded: str) -> None:
     name = standardise_name(value)
-    read = middle_from_email(name, email)
+    read = name_from_email(name, email)
     assert read.folded == folded
-    assert ("middle_name_from_email" in read.flags) == (read.folded != name.folded)
+    assert ("name_from_email" in read.flags) == (read.folded != name.folded)
     assert (read.display, read.family, read.given) == (name.display, name.family, name.given)
+
+
+@pytest.mark.parametrize(
+    ("value", "email", "parts"),
+    [
+        ("M. Robinson", "margaret_robinson.3008@btinternet.com", ("robinson", "margaret", None)),
+        ("J. Fischer", "fischer.julia@gmx.de", ("fischer", "julia", None)),
+        ("Hoàng N.", "hoangnam@gmail.com", ("hoang", "nam", None)),
+        ("H. Khoa", "khoahuynh@gmail.com", ("huynh", "khoa", None)),
+        # A Vietnamese family name cut to an initial, with the middle name the address writes.
+        ("Vy H.", "hoangthivy0206@yahoo.com", ("hoang", "vy", "thi")),
+        ("Giang N.", "giangkimnguyen@gmail.com", ("nguyen", "giang", "kim")),
+        ("Hòa P.", "phamquanghoa13@gmail.com", ("pham", "hoa", "quang")),
+        # Nothing to read: the address has only the initial, another initial, or more than one
+        # Vietnamese given name could be.
+        ("J. Fischer", "jfischer@gmx.de", ("fischer", "j", None)),
+        ("J. Fischer", "anna.fischer@gmx.de", ("fischer", "j", None)),
+        ("Nguyễn T.", "nguyenthihuong@gmail.com", ("nguyen", "t", None)),
+    ],
+)
+def test_a_name_cut_to_an_initial_is_read_whole_from_the_email(
+    value: str, email: str, parts: tuple[str, str, str | None]
+) -> None:
+    name = standardise_name(value)
+    read = name_from_email(name, email)
+    assert (read.family, read.given, read.middles) == parts
+    assert read.folded == " ".join(p for p in (parts[0], parts[2], parts[1]) if p)
+    assert ("name_from_email" in read.flags) == (read.folded != name.folded)
+    assert read.display == name.display
+
+
+@given(st.none() | st.text(), st.none() | st.text(alphabet="abcdehiklmnoqrstuvy.0@") | st.emails())
+@example("M. Robinson", "margaretrobinson@x.com")
+@example("Vy H.", "hoangthivy@x.com")
+def test_reading_a_name_from_an_email_never_raises_and_keeps_the_parts_in_the_folded_name(
+    value: str | None, email: str | None
+) -> None:
+    name = standardise_name(value)
+    read = name_from_email(name, email.lower() if email else None)
+    assert read.display == name.display
+    if read is not name:
+        assert read.folded == " ".join(p for p in (read.family, read.middles, read.given) if p)
+        assert all(p and p.isalpha() for p in (read.family, read.given))
+        assert read.flags[-1] == "name_from_email"
 
 
 def test_a_record_is_matched_by_the_middle_name_its_email_spells_and_shown_as_written() -> None:
@@ -434,7 +478,7 @@ def test_a_record_is_matched_by_the_middle_name_its_email_spells_and_shown_as_wr
     std = standardise_record(spec, "1", {"n": "Đặng Khánh", "e": "dangduckhanh@gmail.com"}, today=today)
     assert (std["full_name"], std["name_folded"]) == ("Đặng Khánh", "dang khanh")
     assert (std["name_key"], std["middles"]) == ("dang duc khanh", "duc")
-    assert "middle_name_from_email" in std["dq_flags"]
+    assert "name_from_email" in std["dq_flags"]
     invalid = standardise_record(spec, "2", {"n": "Đặng Khánh", "e": "dangduckhanh gmail.com"}, today=today)
     assert (invalid["name_key"], invalid["dq_flags"]) == ("dang khanh", ["email_invalid"])
 
