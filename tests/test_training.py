@@ -20,7 +20,7 @@ def _input(rows: list[tuple], columns: tuple[str, ...]) -> work_sql.WorkDB:
     table = {k: [r[i] for r in rows] for i, k in enumerate(columns)}
     table.setdefault("unique_id", [f"s:{i}" for i in range(len(rows))])
     # Read by the frequencies (names, and who is who among holders): unknown unless given.
-    for column in ("family", "given", "name_key", "date_of_birth", "phone", "phone_type"):
+    for column in ("family", "given", "middles", "name_key", "date_of_birth", "phone", "phone_type"):
         table.setdefault(column, pa.nulls(len(rows), pa.string()))
     con.register("t", pa.table(table))
     con.execute(f"CREATE TABLE {work_sql.INPUT_TABLE} AS SELECT * FROM t")
@@ -169,6 +169,33 @@ def test_frequency_among_other_people_counts_holders_birth_dates_say_are_others(
         n = names.count(name)
         assert got[name] == pytest.approx(max(n - 1, 1) * share[max(n, 2)] / len(names)), name
     assert got["an nguyen"] == got["hoa pham"] < 1 / len(names)
+
+
+def test_a_name_written_without_the_middle_name_others_write_is_counted_among_such_names():
+    """A name written short ("An Nguyễn" where others write "Nguyễn Văn An") may be any of the
+    people of that family and given name: its holders' shares of other people are measured
+    among short names, apart from whole names'. Pooled, the two-holder names' share would be
+    (2 + k) / (4 + k) for all four."""
+    rows = [  # name_key, family, given, middles, dob
+        ("an nguyen", "nguyen", "an", None, "1990-01-01"), ("an nguyen", "nguyen", "an", None, "1971-05-05"),
+        ("an nguyen van", "nguyen", "an", "van", "1985-02-02"),
+        ("binh tran", "tran", "binh", None, "1980-01-01"), ("binh tran", "tran", "binh", None, "1962-07-07"),
+        ("binh tran thi", "tran", "binh", "thi", None),
+        ("chi le", "le", "chi", None, "1970-01-01"), ("chi le", "le", "chi", None, "1970-01-01"),  # no one writes more
+        ("dung thi vo", "vo", "dung", "thi", "1960-01-01"), ("dung thi vo", "vo", "dung", "thi", "1960-01-01"),
+    ]
+    work = _input(rows, ("name_key", "family", "given", "middles", "date_of_birth"))
+    k, n_records = work_sql.OTHER_PEOPLE_PRIOR_PAIRS, len(rows)
+    short = work_sql.other_people_shares(work, "name_key", 0.0, work_sql._NAME_LEFT_SHORT)
+    whole = work_sql.other_people_shares(work, "name_key", 0.0, f"NOT ({work_sql._NAME_LEFT_SHORT})")
+    assert short == [(2, pytest.approx((2 + k) / (2 + k)))]  # both short names: two people each
+    assert whole == [(2, pytest.approx(k / (2 + k)))]  # both whole names: one customer each
+    work_sql.create_frequency_tables(work, {"name_key": "other_people"})
+    got = dict(work.con.execute(f"SELECT * FROM {work_sql.frequency_table('name_key')}").fetchall())
+    assert got["an nguyen"] == got["binh tran"] == pytest.approx(1.0 / n_records)
+    assert got["chi le"] == got["dung thi vo"] == got["an nguyen van"] == pytest.approx(k / (2 + k) / n_records)
+    pooled = (2 + k) / (4 + k) / n_records
+    assert got["an nguyen"] > pooled > got["chi le"]
 
 
 def test_frequency_among_other_people_never_falls_with_more_holders():
