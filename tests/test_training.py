@@ -186,12 +186,12 @@ def test_a_name_written_without_the_middle_name_others_write_is_counted_among_su
     ]
     work = _input(rows, ("name_key", "family", "given", "middles", "date_of_birth"))
     k, n_records = work_sql.OTHER_PEOPLE_PRIOR_PAIRS, len(rows)
+    work_sql.create_frequency_tables(work, {"name_key": "other_people"})
+    got = dict(work.con.execute(f"SELECT * FROM {work_sql.frequency_table('name_key')}").fetchall())
     short = work_sql.other_people_shares(work, "name_key", 0.0, work_sql._NAME_LEFT_SHORT)
     whole = work_sql.other_people_shares(work, "name_key", 0.0, f"NOT ({work_sql._NAME_LEFT_SHORT})")
     assert short == [(2, pytest.approx((2 + k) / (2 + k)))]  # both short names: two people each
     assert whole == [(2, pytest.approx(k / (2 + k)))]  # both whole names: one customer each
-    work_sql.create_frequency_tables(work, {"name_key": "other_people"})
-    got = dict(work.con.execute(f"SELECT * FROM {work_sql.frequency_table('name_key')}").fetchall())
     assert got["an nguyen"] == got["binh tran"] == pytest.approx(1.0 / n_records)
     assert got["chi le"] == got["dung thi vo"] == got["an nguyen van"] == pytest.approx(k / (2 + k) / n_records)
     pooled = (2 + k) / (4 + k) / n_records

@@ -450,12 +450,10 @@ def other_people_shares(
     return [(int(last_n), differ / pairs) for last_n, differ, pairs in blocks]
 
 
-# A name written without the middle name other records of its family and given name write
+# Names written without the middle name other records of their family and given name write
 # ("Phan Thảo" beside "Phan Thị Thảo" and "Phan Thanh Thảo"): the record may be any of them.
-_NAME_LEFT_SHORT = (
-    f"name_key IN (SELECT name_key FROM {INPUT_TABLE} WHERE middles IS NULL AND (family, given) IN"
-    f" (SELECT family, given FROM {INPUT_TABLE} WHERE middles IS NOT NULL))"
-)
+_SHORT_NAMES_TABLE = "mdm_short_names"
+_NAME_LEFT_SHORT = f"name_key IN (SELECT name_key FROM {_SHORT_NAMES_TABLE})"
 
 
 def _other_people_share_by_kind_sql(work: WorkDB, column: str, one_person: float, odds_from_holders: bool) -> str:
@@ -470,6 +468,9 @@ def _other_people_share_by_kind_sql(work: WorkDB, column: str, one_person: float
     weigh less and the whole names more."""
     if column != "name_key":
         return _other_people_share_sql(other_people_shares(work, column, one_person), odds_from_holders)
+    work.create_table(_SHORT_NAMES_TABLE, f"""
+        SELECT DISTINCT name_key FROM {INPUT_TABLE} WHERE middles IS NULL AND (family, given) IN
+        (SELECT family, given FROM {INPUT_TABLE} WHERE middles IS NOT NULL)""")
     short, whole = (
         _other_people_share_sql(other_people_shares(work, column, one_person, among), odds_from_holders)
         for among in (_NAME_LEFT_SHORT, f"NOT ({_NAME_LEFT_SHORT})")
