@@ -116,7 +116,7 @@ def standardise_record(
     home = country if country and len(country) == 2 else CITY_COUNTRY.get(city.canonical or "")
     phone = _phone(get("phone"), spec.phone_region, home)
     email = _email(get("email"))
-    # The name as matched: with the middle name its e-mail spells, where the name left it out.
+    # The name as matched: completed by its e-mail where it left a name out or cut one to an initial.
     matched = name_from_email(name, email.match_key if email.is_valid else None)
     raw_dob = get("date_of_birth")
     dob = _birth_date(raw_dob, today, spec.date_order == "day_first") if raw_dob else None
