@@ -411,8 +411,9 @@ def test_equal_value_pairs_among_strangers_counts_people_born_far_apart():
 
 def test_u_among_strangers_lowers_an_overstated_u_and_never_raises_one():
     """Seven strangers' pairs sharing a mobile among 91: u becomes 7/91 where it was higher,
-    and stays where it was lower (both estimates err high); four are too few to count."""
-    from mdm.linking.model import _u_among_strangers
+    and stays where it was lower (both estimates err high). Four are too few for a rate but
+    bound it: u falls to the bound, never below the share seen."""
+    from mdm.linking.model import _u_among_strangers, _upper_bound
 
     born = [f"19{50 + 3 * i}-{1 + i:02d}-{10 + i:02d}" for i in range(14)]  # all far apart
     rows = [(f"s{i}", "+8490" if i < 2 else f"+849{i}", "mobile", born[i]) for i in range(10)]
@@ -427,7 +428,10 @@ def test_u_among_strangers_lowers_an_overstated_u_and_never_raises_one():
             {"label_for_charts": "same mobile number", "m_probability": 0.7, "u_probability": before}]}]}
         return _u_among_strangers(work, settings, spec)["comparisons"][0]["comparison_levels"][0]["u_probability"]
 
-    assert mobile_u(work, 0.5) == 0.5
+    bound = _upper_bound(4, 78)
+    assert 4 / 78 < bound < 0.5
+    assert mobile_u(work, 0.5) == bound
+    assert mobile_u(work, 0.01) == 0.01
 
     rows.append(("t3", "+8480", "mobile", born[13]))  # three more pairs sharing: 7 of 91
     work = _input(rows, ("unique_id", "phone", "phone_type", "date_of_birth"))
