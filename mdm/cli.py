@@ -53,6 +53,14 @@ def _print_report(report: RunReport) -> None:
     total = [sum(getattr(c, k) for c in report.sources.values()) for k in fields]
     table.add_row("[bold]total", *(f"[bold]{v:,}" for v in total))
     console.print(table)
+    for name, c in report.sources.items():
+        if c.undecodable:
+            console.print(
+                f"[bold yellow]warning:[/] {name}: {c.undecodable:,} {'row holds' if c.undecodable == 1 else 'rows hold'}"
+                " bytes its encoding could not decode"
+                " (kept, shown as \ufffd): set the source's `encoding:` (a Windows export is often cp1252, or"
+                " cp1258 for Vietnamese)", highlight=False,
+            )
     model = f"{report.model_id} ({'trained: ' + report.train_reason if report.retrained else 'reused'})"
     lines = [
         ("model", model),

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import orjson
 
 from mdm.sources import SourceSpec, read_source
+from mdm.sources.readers import REPLACEMENT_CHARACTER
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,7 @@ class SourceCounts:
     quarantined: int = 0  # file rows quarantined, each with a reason
     posted: int = 0  # records posted through the API, taken as the newest version of their key
     superseded: int = 0  # accepted file rows replaced by a posted version of the same key
+    undecodable: int = 0  # file rows holding bytes the source's encoding could not decode
 
 
 @dataclass
@@ -41,6 +43,13 @@ class Ingested:
     accepted: list[Accepted] = field(default_factory=list)
     quarantined: list[Quarantined] = field(default_factory=list)
     counts: dict[str, SourceCounts] = field(default_factory=dict)
+
+
+def undecodable(item: Accepted | Quarantined) -> bool:
+    """Whether a row holds text its encoding could not decode."""
+    if isinstance(item, Accepted):
+        return any(v is not None and REPLACEMENT_CHARACTER in v for v in item.values.values())
+    return item.raw is not None and REPLACEMENT_CHARACTER in item.raw
 
 
 def clean_id(value: str | None) -> str | None:
@@ -87,6 +96,7 @@ def ingest(sources: list[SourceSpec]) -> Ingested:
         counts = out.counts[spec.name] = SourceCounts()
         for item in _rows(spec):
             counts.read += 1
+            counts.undecodable += undecodable(item)
             if isinstance(item, Accepted):
                 counts.accepted += 1
                 out.accepted.append(item)

@@ -270,3 +270,25 @@ def test_sources_without_phones_or_emails_still_train_and_link(small_sample, tmp
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     report = reconcile(path, tmp_path / "nc.duckdb", today=TODAY)
     assert report.status == "succeeded" and report.auto_links > 0
+
+
+def test_reconcile_names_a_source_whose_encoding_is_wrong_and_loses_none_of_its_rows(small_sample: Path, tmp_path: Path) -> None:
+    """Billing re-saved as Latin-1 (a Windows export): every row is still read, and the summary
+    names the source and the rows with bytes UTF-8 cannot decode, and the key that fixes it."""
+    sample = tmp_path / "sample"
+    shutil.copytree(small_sample, sample)
+    text = (sample / "billing.csv").read_text(encoding="utf-8-sig")
+    (sample / "billing.csv").write_bytes(text.encode("latin-1", errors="replace"))
+    lines = [line for line in text.splitlines()[1:] if line.strip()]
+    mangled = sum(any(0x80 <= ord(ch) <= 0xFF for ch in line) for line in lines)
+    assert mangled > 0
+    result = runner.invoke(app, ["reconcile", "--sources", str(sample / "sources.yaml"), "--db", str(tmp_path / "m.duckdb")])
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert f"warning: billing: {mangled:,} rows hold bytes its encoding could not decode" in output
+    assert "`encoding:`" in output
+    con = duckdb.connect(str(tmp_path / "m.duckdb"), read_only=True)
+    ((read, undecodable),) = con.execute(
+        "SELECT counts->'$.sources.billing.read', counts->'$.sources.billing.undecodable' FROM runs").fetchall()
+    con.close()
+    assert (int(read), int(undecodable)) == (len(lines), mangled)

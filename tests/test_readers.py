@@ -26,9 +26,43 @@ def test_a_lone_surrogate_escape_in_jsonl_is_replaced_not_fatal(tmp_path: Path) 
     ingested = ingest(load_sources(tmp_path / "sources.yaml").sources)
     counts = ingested.counts["crm"]
     assert (counts.read, counts.accepted, counts.quarantined) == (3, 2, 1)
+    assert counts.undecodable == 1
     (chunk,) = standardise_chunks(ingested.accepted, dt.date(2026, 1, 1))
     assert not chunk.failed
     assert chunk.std.column("full_name").to_pylist() == ["Nguy\ufffdễn An", "Nguyễn An"]
     assert json.loads(chunk.raw.column("raw")[0].as_py()) == {
         "id": "1", "name": "Nguy\ufffdễn An", "phone": "0912345678", "note\ufffd": "x"
     }
+
+
+def _csv_source(tmp_path: Path, encoding_line: str = "") -> Path:
+    path = tmp_path / "sources.yaml"
+    path.write_text(
+        "sources:\n  - name: crm\n    path: crm.csv\n    format: csv\n    id_column: id\n    priority: 1\n"
+        f"{encoding_line}    fields: {{full_name: name, city: city}}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_a_file_in_another_encoding_is_kept_counted_and_flagged_until_its_encoding_is_named(tmp_path: Path) -> None:
+    """A Windows export read as UTF-8: no row is lost, the rows with undecodable bytes are
+    counted and their records flagged; with ``encoding: cp1252`` the names read right."""
+    (tmp_path / "crm.csv").write_bytes("id,name,city\n1,Jürgen Müller,Köln\n2,Anna Schmidt,Berlin\n".encode("cp1252"))
+
+    def run(encoding_line: str):  # type: ignore[no-untyped-def]
+        ingested = ingest(load_sources(_csv_source(tmp_path, encoding_line)).sources)
+        (chunk,) = standardise_chunks(ingested.accepted, dt.date(2026, 1, 1))
+        assert not chunk.failed
+        return ingested.counts["crm"], chunk.std
+
+    counts, std = run("")
+    assert (counts.read, counts.accepted, counts.quarantined, counts.undecodable) == (2, 2, 0, 1)
+    names, flags = std.column("full_name").to_pylist(), std.column("dq_flags").to_pylist()
+    assert "\ufffd" in names[0] and names[1] == "Anna Schmidt"
+    assert "undecodable_text" in flags[0] and "undecodable_text" not in flags[1]
+
+    counts, std = run("    encoding: cp1252\n")
+    assert (counts.read, counts.accepted, counts.undecodable) == (2, 2, 0)
+    assert std.column("full_name").to_pylist() == ["Jürgen Müller", "Anna Schmidt"]
+    assert not any("undecodable_text" in f for f in std.column("dq_flags").to_pylist())

@@ -23,6 +23,11 @@ from mdm.sources.config import SourceSpec
 
 csv.field_size_limit(16 * 1024 * 1024)
 
+# What a reader puts for bytes the source's encoding cannot decode. The row is kept, and counted
+# and flagged downstream, so a file in another encoding (a Windows export in cp1252 or cp1258) is
+# named in the run's summary instead of being mangled unseen.
+REPLACEMENT_CHARACTER = "\ufffd"
+
 # JSON may escape half of a surrogate pair (a lone "\ud800"): such text cannot be stored as UTF-8.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 

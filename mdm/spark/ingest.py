@@ -22,7 +22,7 @@ import pyarrow as pa
 from mdm.errors import SourceReadError
 from mdm.ingest import SourceCounts, clean_id, raw_json
 from mdm.sources import SourceSpec
-from mdm.sources.readers import check_columns, csv_values, json_line_row, typed_values
+from mdm.sources.readers import REPLACEMENT_CHARACTER, check_columns, csv_values, json_line_row, typed_values
 from mdm.standardise.record import standardise_record
 from mdm.store.tables import SCHEMAS
 
@@ -189,11 +189,12 @@ def ingest_and_standardise(spark: Any, sources: list[SourceSpec], today: dt.date
         rows = rows.unionByName(p)
     rows = rows.persist()
     counts = {spec.name: SourceCounts() for spec in sources}
-    for source, read, quarantined in rows.groupBy("source").agg(
-        F.count("*"), F.count("reason")
+    for source, read, quarantined, undecodable in rows.groupBy("source").agg(
+        F.count("*"), F.count("reason"), F.sum(F.col("raw").contains(REPLACEMENT_CHARACTER).cast("int"))
     ).collect():
         counts[source].read, counts[source].quarantined = read, quarantined
         counts[source].accepted = read - quarantined
+        counts[source].undecodable = undecodable or 0
     accepted = rows.filter(F.col("reason").isNull())
     return SparkIngested(
         std=accepted.select(*SCHEMAS["std_records"].names),

@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from mdm.sources.config import SourceSpec
+from mdm.sources.readers import REPLACEMENT_CHARACTER
 from mdm.standardise.addresses import (
     standardise_address,
     standardise_country,
@@ -108,8 +109,10 @@ def standardise_record(
     spec: SourceSpec, source_id: str, values: dict[str, str | None], *, today: dt.date
 ) -> dict[str, Any]:
     """All standardised columns (see STD_COLUMNS) for one accepted source record."""
-    get = mapped_text(spec, values).get
-    flags: list[str] = []
+    text = mapped_text(spec, values)
+    get = text.get
+    # A value its file's encoding could not decode is kept, and flagged.
+    flags: list[str] = ["undecodable_text"] if any(REPLACEMENT_CHARACTER in v for v in text.values()) else []
     name = _name(get("full_name"), get("first_name"), get("last_name"))
     city = _city(get("city"))
     country = _country(get("country"))

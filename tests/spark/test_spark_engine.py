@@ -46,10 +46,13 @@ def spark() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def sources(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The small sample with its billing extract as Parquet (typed columns), so all three formats are read."""
+    """The small sample with its billing extract as Parquet (typed columns), so all three formats are read,
+    and its sales extract saved as Latin-1 while its config says UTF-8 (a Windows export)."""
     folder = tmp_path_factory.mktemp("spark-sources")
     for f in small_sample.iterdir():
         shutil.copy(f, folder / f.name)
+    sales = (folder / "sales.csv").read_text(encoding="utf-8-sig")
+    (folder / "sales.csv").write_bytes(sales.encode("latin-1", errors="replace"))
     skip_broken = pacsv.ParseOptions(invalid_row_handler=lambda row: "skip")  # broken rows stay in the CSVs
     pq.write_table(pacsv.read_csv(folder / "billing.csv", parse_options=skip_broken), folder / "billing.parquet")
     config = yaml.safe_load((folder / "sources.yaml").read_text())
@@ -113,6 +116,9 @@ def test_every_row_accounted_for_in_both(engines: tuple[Path, Path, Any]) -> Non
     assert duck and spark == duck
     for counts in report.sources.values():
         assert counts.read == counts.accepted + counts.quarantined > 0
+    ((duck_counts,),) = _duckdb(db, "SELECT counts FROM runs")
+    assert {name: vars(c) for name, c in report.sources.items()} == json.loads(duck_counts)["sources"]
+    assert report.sources["sales"].undecodable > 0
 
 
 def test_identical_pairs_and_clusters(engines: tuple[Path, Path, Any]) -> None:
