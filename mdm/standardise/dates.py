@@ -1,7 +1,7 @@
 """Dates of birth and record timestamps.
 
-Birth dates arrive day-first (Vietnamese), ISO, with English month names or in Vietnamese words
-("ngày 25 tháng 3 năm 1990"). Placeholder and impossible dates are dropped with a flag: a shared
+Birth dates arrive day-first (Vietnamese), ISO, with English month names, in Vietnamese words
+("ngày 25 tháng 3 năm 1990") or as a spreadsheet's date serial (32874). Placeholder and impossible dates are dropped with a flag: a shared
 1900-01-01 would otherwise look like strong evidence that two people are the same.
 """
 
@@ -46,6 +46,11 @@ _EARLIEST = dt.date(1900, 1, 1)
 _DMY_TIME = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 _YMD_TIME = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 _EPOCH = re.compile(r"^\d{10}$|^\d{13}$")
+# A spreadsheet's date serial (days since 1899-12-30, a fraction for the time of day), as a
+# cell formatted as a number exports it: 32874 is 1990-01-01. Five digits only: 1927 to 2173;
+# four digits are a year, and a birth before 1927 written as a serial is rare enough to lose.
+_SERIAL = re.compile(r"^([0-9]{5})(\.[0-9]+)?$")
+_SERIAL_EPOCH = dt.datetime(1899, 12, 30)
 _MAX_TIMESTAMP_LENGTH = 40  # "2024-01-05T10:00:00.123456+07:00" is 32; longer is not a timestamp
 
 
@@ -124,6 +129,10 @@ def standardise_birth_date(value: str | None, *, today: dt.date, day_first: bool
     text = nfc_clean(value)
     if text is None:
         return StdDate(value, None, ())
+    serial = _SERIAL.match(text)
+    if serial and (serial.group(2) is None or not serial.group(2).strip(".0")):
+        return _plausible(value, (_SERIAL_EPOCH + dt.timedelta(days=int(serial.group(1)))).date(), today,
+                          ("dob_spreadsheet_serial",))
     try:
         parsed = _from_tokens(_tokens(text), today, day_first)
     except _Impossible:
@@ -131,13 +140,18 @@ def standardise_birth_date(value: str | None, *, today: dt.date, day_first: bool
     if parsed is None:
         return StdDate(value, None, ("date_unparseable",))
     date, swapped = parsed
+    return _plausible(value, date, today, ("dob_day_month_swapped",) if swapped else ())
+
+
+def _plausible(value: str | None, date: dt.date, today: dt.date, flags: tuple[str, ...]) -> StdDate:
+    """The date as a birth date, or None with the reason it cannot be one."""
     if date < _EARLIEST:
         return StdDate(value, None, ("dob_impossible",))
     if date in _PLACEHOLDERS:
         return StdDate(value, None, ("dob_placeholder",))
     if date > today:
         return StdDate(value, None, ("dob_future",))
-    return StdDate(value, date, ("dob_day_month_swapped",) if swapped else ())
+    return StdDate(value, date, flags)
 
 
 def _naive_utc(moment: dt.datetime, zone: str) -> dt.datetime:
@@ -167,6 +181,8 @@ def standardise_timestamp(value: str | None, zone: str = "UTC") -> dt.datetime |
         if _EPOCH.match(text):
             seconds = int(text) / (1000 if len(text) == 13 else 1)
             return dt.datetime.fromtimestamp(seconds, dt.UTC).replace(tzinfo=None)
+        if _SERIAL.match(text):  # a spreadsheet's local date and time, to the second
+            return _naive_utc(_SERIAL_EPOCH + dt.timedelta(seconds=round(float(text) * 86_400)), zone)
         dmy = _DMY_TIME.match(text)
         if dmy:
             day, month, year, hh, mm, ss = dmy.groups()

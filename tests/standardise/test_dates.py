@@ -92,6 +92,22 @@ def test_rejected(value: str, flag: str) -> None:
     assert standardise_birth_date(value, today=TODAY) == StdDate(value, None, (flag,))
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("32874", StdDate("32874", dt.date(1990, 1, 1), ("dob_spreadsheet_serial",))),
+        ("32957.0", StdDate("32957.0", MARCH_25, ("dob_spreadsheet_serial",))),
+        ("45000", StdDate("45000", dt.date(2023, 3, 15), ("dob_spreadsheet_serial",))),
+        ("99999", StdDate("99999", None, ("dob_future",))),
+        ("32957.5", StdDate("32957.5", None, ("date_unparseable",))),  # a time of day: not a birth date
+        ("1985", StdDate("1985", None, ("date_unparseable",))),  # four digits are a year
+    ],
+)
+def test_a_spreadsheets_date_serial(value: str, expected: StdDate) -> None:
+    """A cell formatted as a number exports days since 1899-12-30."""
+    assert standardise_birth_date(value, today=TODAY) == expected
+
+
 @pytest.mark.parametrize("value", [None, "", "  "])
 def test_blank_is_not_an_error(value: str | None) -> None:
     assert standardise_birth_date(value, today=TODAY) == StdDate(value, None, ())
@@ -129,6 +145,7 @@ def test_iso_value_is_a_fixed_point(date: dt.date) -> None:
         ("05/01/2024", dt.datetime(2024, 1, 5)),
         ("2024/01/05 10:00", dt.datetime(2024, 1, 5, 10)),
         ("1704448800", dt.datetime(2024, 1, 5, 10)),
+        ("45296.4166666667", dt.datetime(2024, 1, 5, 10)),  # a spreadsheet's date serial
         ("garbage", None),
         ("32/01/2024", None),
         ("", None),
@@ -148,6 +165,7 @@ def test_timestamp(value: str | None, expected: dt.datetime | None) -> None:
         ("2024-01-05T17:00:00+07:00", dt.datetime(2024, 1, 5, 10)),  # an offset says it all
         ("2024-01-05T10:00:00Z", dt.datetime(2024, 1, 5, 10)),
         ("1704448800", dt.datetime(2024, 1, 5, 10)),  # epoch seconds are UTC
+        ("45296.7083333333", dt.datetime(2024, 1, 5, 10)),  # a spreadsheet's serial is local time
     ],
 )
 def test_timestamp_without_an_offset_is_the_sources_local_time(value: str, expected: dt.datetime) -> None:
