@@ -6,6 +6,9 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
+
+from mdm.errors import ConfigError
 from mdm.ingest import ingest
 from mdm.sources import load_sources
 from mdm.standardise.batch import standardise_chunks
@@ -66,3 +69,26 @@ def test_a_file_in_another_encoding_is_kept_counted_and_flagged_until_its_encodi
     assert (counts.read, counts.accepted, counts.undecodable) == (2, 2, 0)
     assert std.column("full_name").to_pylist() == ["Jürgen Müller", "Anna Schmidt"]
     assert not any("undecodable_text" in f for f in std.column("dq_flags").to_pylist())
+
+
+def test_a_spreadsheets_unicode_text_export_is_read_as_utf16(tmp_path: Path) -> None:
+    """Excel's "Unicode text" is UTF-16 with a byte order mark, tab-separated: the mark names
+    the encoding, so a config that leaves the encoding at UTF-8 still reads every name right."""
+    text = "id\tname\tcity\r\n1\tNguyễn Văn An\tHà Nội\r\n2\tJürgen Müller\tKöln\r\n"
+    (tmp_path / "crm.csv").write_bytes(text.encode("utf-16"))  # little-endian, with its mark
+    sources = _csv_source(tmp_path, '    delimiter: "\\t"\n')
+    ingested = ingest(load_sources(sources).sources)
+    counts = ingested.counts["crm"]
+    assert (counts.read, counts.accepted, counts.undecodable) == (2, 2, 0)
+    assert [a.values["name"] for a in ingested.accepted] == ["Nguyễn Văn An", "Jürgen Müller"]
+
+
+def test_a_header_split_by_another_delimiter_names_the_delimiter_key(tmp_path: Path) -> None:
+    (tmp_path / "crm.csv").write_text("id;name;city\n1;An;Hanoi\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        ingest(load_sources(_csv_source(tmp_path)).sources)
+    message = str(e.value)
+    assert "source 'crm', key 'delimiter'" in message and 'set `delimiter: ";"`' in message
+    (tmp_path / "crm.csv").write_text("ident,name,city\n1,An,Hanoi\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="key 'id_column': column 'id' is not in the header"):
+        ingest(load_sources(_csv_source(tmp_path)).sources)

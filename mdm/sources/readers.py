@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from mdm.errors import ConfigError, SourceReadError
@@ -73,8 +74,45 @@ def check_columns(spec: SourceSpec, available: set[str], what: str) -> None:
                 )
 
 
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_OTHER_DELIMITERS = (";", "\t", "|", ",")
+
+
+def text_encoding(spec: SourceSpec, path: str | Path | None = None) -> str:
+    """The encoding to read the source's text with: its own, except that a file the config
+    calls UTF-8 but that starts with a UTF-16 byte order mark (a spreadsheet's "Unicode text"
+    export) is read as UTF-16; such a mark cannot begin UTF-8 text."""
+    declared = spec.encoding.lower().replace("_", "-")
+    if declared not in ("utf-8", "utf8"):
+        return spec.encoding
+    try:
+        with open(path or spec.file, "rb") as fh:
+            if fh.read(2) in _UTF16_BOMS:
+                return "utf-16"
+    except OSError:
+        pass
+    return "utf-8-sig"
+
+
+def check_header(spec: SourceSpec, header: list[str]) -> None:
+    """A CSV header holds every mapped column; a header read as one column that holds another
+    delimiter is named as a delimiter problem, with the key that fixes it."""
+    try:
+        check_columns(spec, set(header), "header")
+    except ConfigError as e:
+        if len(header) == 1:
+            guess = next((d for d in _OTHER_DELIMITERS if d != spec.delimiter and d in header[0]), None)
+            if guess is not None:
+                raise ConfigError(
+                    f"{spec.file}: source {spec.name!r}, key 'delimiter': the header reads as one column"
+                    f" ({header[0][:80]!r}) split by {spec.delimiter!r}; it looks split by {guess!r}:"
+                    f" set `delimiter: {json.dumps(guess)}`"
+                ) from e
+        raise
+
+
 def _open_text(spec: SourceSpec):  # type: ignore[no-untyped-def]
-    encoding = "utf-8-sig" if spec.encoding.lower().replace("_", "-") in ("utf-8", "utf8") else spec.encoding
+    encoding = text_encoding(spec)
     try:
         return open(spec.file, encoding=encoding, errors="replace", newline="")
     except LookupError as e:
@@ -101,7 +139,7 @@ def _read_csv(spec: SourceSpec) -> Iterator[RawRow]:
         except StopIteration:
             raise SourceReadError(f"{spec.file}: source {spec.name!r}: the file is empty (no header)") from None
         header = [h.strip() for h in header]
-        check_columns(spec, set(header), "header")
+        check_header(spec, header)
         width = len(header)
         data_row = 0
         while True:

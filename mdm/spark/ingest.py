@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import json
 import logging
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +23,15 @@ import pyarrow as pa
 from mdm.errors import SourceReadError
 from mdm.ingest import SourceCounts, clean_id, raw_json
 from mdm.sources import SourceSpec
-from mdm.sources.readers import REPLACEMENT_CHARACTER, check_columns, csv_values, json_line_row, typed_values
+from mdm.sources.readers import (
+    REPLACEMENT_CHARACTER,
+    check_columns,
+    check_header,
+    csv_values,
+    json_line_row,
+    text_encoding,
+    typed_values,
+)
 from mdm.standardise.record import standardise_record
 from mdm.store.tables import SCHEMAS
 
@@ -82,12 +91,13 @@ def _read(spark: Any, spec: SourceSpec) -> Any:
     loc = spec.location
     try:
         if spec.format == "csv":
-            options = {"header": "true", "sep": spec.delimiter, "encoding": spec.encoding, "quote": '"',
-                       "escape": '"', "multiLine": "true"}
+            encoding = text_encoding(spec, loc) if os.path.isfile(loc) else spec.encoding
+            options = {"header": "true", "sep": spec.delimiter, "encoding": encoding.removesuffix("-sig"),
+                       "quote": '"', "escape": '"', "multiLine": "true"}
             header = spark.read.options(**options).csv(loc).columns
             if not header:
                 raise SourceReadError(f"{loc}: source {spec.name!r}: the file is empty (no header)")
-            check_columns(spec, {h.strip() for h in header}, "header")
+            check_header(spec, [h.strip() for h in header])
             schema = StructType([StructField(h, StringType()) for h in header] + [StructField(_CORRUPT, StringType())])
             df = (spark.read.options(**options, mode="PERMISSIVE", columnNameOfCorruptRecord=_CORRUPT)
                   .schema(schema).csv(loc))
