@@ -34,9 +34,16 @@ _MIN_LENGTH, _MAX_LENGTH = 5, 20
 _VN_NATIONAL_ID = re.compile(r"^(?:\d{9}|\d{12}|[A-Z]\d{7,8})$")
 # Mã số thuế: 10 digits, or 13 for a branch ("0101234567-001").
 _VN_TAX_ID = re.compile(r"^(?:\d{10}|\d{13})$")
-# A spreadsheet that read the id as a number ate its leading zero; every CCCD starts with 0 (its
-# province code is 001–096), so 11 digits is a CCCD without it, and 8 digits a CMND without it.
-_VN_LOST_ZERO = re.compile(r"^(?:\d{8}|\d{11})$")
+# A spreadsheet that read the id as a number ate its leading zero. Every CCCD starts with 0 (its
+# province code is 001–096), so 11 digits is a CCCD without it, and 8 digits a CMND without it
+# (Hà Nội's CCCD, 001…, loses two zeros: 10 digits, left alone, as ten digits are also a CCCD
+# missing any other one). A tax id starts with a two-digit province code (Hà Nội's is 01): 9
+# digits is a mã số thuế without its zero, 12 a branch's. A value that still starts with 0 kept
+# its zero: it is short for another reason.
+_VN_FULL_LENGTH = {"national_id": {8: 9, 11: 12}, "tax_id": {9: 10, 12: 13}}
+# ... and one that went through a float column ends in ".0", which is no part of the id: read as
+# a separator, its zero would become a last digit ("79088001234.0" -> a 12-digit CCCD, wrong).
+_FLOAT_SUFFIX = re.compile(r"^([0-9]{5,20})\.0+$")
 
 
 def _compact(text: str) -> str:
@@ -48,7 +55,7 @@ def _standardise(value: str | None, region: str | None, kind: str) -> StdIdentif
     text = nfc_clean(value)
     if text is None:
         return StdIdentifier(value, None, False, ())
-    compact = _compact(text)
+    compact = _compact(_FLOAT_SUFFIX.sub(r"\1", text))
     if (
         not _ALPHANUMERIC.match(compact)
         or not _MIN_LENGTH <= len(compact) <= _MAX_LENGTH
@@ -61,8 +68,9 @@ def _standardise(value: str | None, region: str | None, kind: str) -> StdIdentif
     pattern = _VN_NATIONAL_ID if kind == "national_id" else _VN_TAX_ID
     if pattern.match(compact):
         return StdIdentifier(value, compact, True, ())
-    if kind == "national_id" and _VN_LOST_ZERO.match(compact):
-        return StdIdentifier(value, "0" + compact, True, ("national_id_zero_restored",))
+    full = _VN_FULL_LENGTH[kind].get(len(compact))
+    if full and compact.isdigit() and compact[0] != "0":
+        return StdIdentifier(value, compact.zfill(full), True, (f"{kind}_zero_restored",))
     if _HAS_LETTER_AND_DIGIT.match(compact):
         return StdIdentifier(value, compact, False, (f"{kind}_nonstandard",))
     return StdIdentifier(value, None, False, (f"{kind}_invalid",))

@@ -39,6 +39,19 @@ def test_leading_zero_eaten_by_a_spreadsheet_is_restored() -> None:
         "79123456789", "079123456789", True, ("national_id_zero_restored",)
     )
     assert standardise_national_id("21234567").value == "021234567"
+    assert standardise_national_id("07912345678").value is None  # its zero kept: short for another reason
+
+
+def test_a_float_columns_fraction_is_no_digit_of_the_id() -> None:
+    assert standardise_national_id("79123456789.0") == StdIdentifier(
+        "79123456789.0", "079123456789", True, ("national_id_zero_restored",)
+    )
+    assert standardise_national_id("079123456789.0").value == "079123456789"
+    assert standardise_tax_id("101234567.0") == StdIdentifier(
+        "101234567.0", "0101234567", True, ("tax_id_zero_restored",)
+    )
+    assert standardise_tax_id("0101234567.00").value == "0101234567"
+    assert standardise_national_id("B1234567.0", region="GB").value == "B12345670"  # not a number: kept as written
 
 
 @pytest.mark.parametrize("value", ["PB1992820", "12AB34567", "E1234567A", "CHY14F6T7"])
