@@ -92,3 +92,37 @@ def test_a_header_split_by_another_delimiter_names_the_delimiter_key(tmp_path: P
     (tmp_path / "crm.csv").write_text("ident,name,city\n1,An,Hanoi\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="key 'id_column': column 'id' is not in the header"):
         ingest(load_sources(_csv_source(tmp_path)).sources)
+
+
+def test_nested_keys_are_mapped_with_dots_in_jsonl_and_parquet(tmp_path: Path) -> None:
+    """A marketing tool's export nests its fields; ``contact.email`` names them, in JSONL objects
+    and Parquet structs alike, and a dotted key neither holds is a config error naming it."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [
+        {"id": "1", "name": {"first": "An", "last": "Nguyễn"}, "contact": {"email": "an@x.vn", "phone": {"mobile": "0912345678"}}},
+        {"id": "2", "name": {"first": "Bình", "last": "Trần"}, "contact": None},
+    ]
+    (tmp_path / "crm.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "crm.parquet")
+    fields = "{first_name: name.first, last_name: name.last, email: contact.email, phone: contact.phone.mobile}"
+    for path, fmt in (("crm.jsonl", "jsonl"), ("crm.parquet", "parquet")):
+        (tmp_path / "sources.yaml").write_text(
+            f"sources:\n  - name: crm\n    path: {path}\n    format: {fmt}\n    id_column: id\n    priority: 1\n"
+            f"    phone_region: VN\n    fields: {fields}\n",
+            encoding="utf-8",
+        )
+        ingested = ingest(load_sources(tmp_path / "sources.yaml").sources)
+        (chunk,) = standardise_chunks(ingested.accepted, dt.date(2026, 1, 1))
+        std = chunk.std.to_pylist()
+        assert [(r["full_name"], r["email"], r["phone"]) for r in std] == [
+            ("Nguyễn An", "an@x.vn", "+84912345678"), ("Trần Bình", None, None)], fmt
+        assert json.loads(chunk.raw.column("raw")[0].as_py())["contact.phone.mobile"] == "0912345678"
+
+        (tmp_path / "sources.yaml").write_text(
+            (tmp_path / "sources.yaml").read_text(encoding="utf-8").replace("contact.email", "contact.mail"),
+            encoding="utf-8",
+        )
+        with pytest.raises(ConfigError, match="key 'fields.email': column 'contact.mail'"):
+            ingest(load_sources(tmp_path / "sources.yaml").sources)

@@ -126,9 +126,37 @@ def csv_values(header: list[str], fields: list[str | None]) -> dict[str, str | N
     return {h: (v if v != "" else None) for h, v in zip(header, fields, strict=True)}
 
 
+# How deep nested objects are opened into dotted keys; deeper ones stay JSON text.
+NESTING_DEPTH = 4
+
+
 def typed_values(row: Mapping[Any, Any]) -> dict[str, str | None]:
-    """A typed row's values (Parquet, JSON) as text, keyed by text."""
-    return {as_text(k) or "": as_text(v) for k, v in row.items()}
+    """A typed row's values (Parquet, JSON) as text, keyed by text. A nested object (a JSON
+    object, a Parquet struct) is there as JSON text and, key by key, under dotted keys:
+    ``contact.email`` names the ``email`` of ``{"contact": {"email": ...}}``."""
+    out: dict[str, str | None] = {}
+    _flatten(out, "", row, 0)
+    return out
+
+
+def _flatten(out: dict[str, str | None], prefix: str, obj: Mapping[Any, Any], depth: int) -> None:
+    for k, v in obj.items():
+        key = prefix + (as_text(k) or "")
+        out[key] = as_text(v)
+        if isinstance(v, Mapping) and depth < NESTING_DEPTH:
+            _flatten(out, key + ".", v, depth + 1)
+
+
+def nested_names(schema: Any, prefix: str = "") -> set[str]:
+    """A Parquet (Arrow) schema's column names, and the dotted names of its structs' fields."""
+    import pyarrow as pa
+
+    names: set[str] = set()
+    for f in schema:
+        names.add(prefix + f.name)
+        if pa.types.is_struct(f.type) and prefix.count(".") < NESTING_DEPTH:
+            names |= nested_names(list(f.type), prefix + f.name + ".")
+    return names
 
 
 def _read_csv(spec: SourceSpec) -> Iterator[RawRow]:
@@ -202,7 +230,7 @@ def _read_parquet(spec: SourceSpec) -> Iterator[RawRow]:
         pf = pq.ParquetFile(spec.file)
     except (OSError, ValueError) as e:
         raise SourceReadError(f"{spec.file}: source {spec.name!r}: cannot read Parquet: {e}") from e
-    check_columns(spec, set(pf.schema_arrow.names), "Parquet schema")
+    check_columns(spec, nested_names(pf.schema_arrow), "Parquet schema")
     data_row = 0
     for batch in pf.iter_batches(batch_size=65536):
         for row in batch.to_pylist():

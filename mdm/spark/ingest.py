@@ -24,6 +24,7 @@ from mdm.errors import SourceReadError
 from mdm.ingest import SourceCounts, clean_id, raw_json
 from mdm.sources import SourceSpec
 from mdm.sources.readers import (
+    NESTING_DEPTH,
     REPLACEMENT_CHARACTER,
     check_columns,
     check_header,
@@ -106,10 +107,23 @@ def _read(spark: Any, spec: SourceSpec) -> Any:
             lines = _numbered(spark, spark.read.option("lineSep", "\n").text(loc), _LINE)
             return _numbered(spark, lines.filter(F.trim("value") != ""), _ROW)
         df = spark.read.parquet(loc)
-        check_columns(spec, set(df.columns), "Parquet schema")
+        check_columns(spec, _nested_columns(df.schema), "Parquet schema")
         return _numbered(spark, df, _ROW)
     except AnalysisException as e:
         raise _read_error(spec, e) from e
+
+
+def _nested_columns(schema: Any, prefix: str = "") -> set[str]:
+    """A Spark schema's column names, and the dotted names of its structs' fields (as
+    ``nested_names`` reads an Arrow schema)."""
+    from pyspark.sql.types import StructType
+
+    names: set[str] = set()
+    for f in schema.fields:
+        names.add(prefix + f.name)
+        if isinstance(f.dataType, StructType) and prefix.count(".") < NESTING_DEPTH:
+            names |= _nested_columns(f.dataType, prefix + f.name + ".")
+    return names
 
 
 def _decoder(spec: SourceSpec) -> Any:
