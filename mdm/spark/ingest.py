@@ -24,12 +24,12 @@ from mdm.errors import SourceReadError
 from mdm.ingest import SourceCounts, clean_id, raw_json
 from mdm.sources import SourceSpec
 from mdm.sources.readers import (
-    NESTING_DEPTH,
     REPLACEMENT_CHARACTER,
     check_columns,
     check_header,
     csv_values,
     json_line_row,
+    nested_names,
     text_encoding,
     typed_values,
 )
@@ -113,17 +113,12 @@ def _read(spark: Any, spec: SourceSpec) -> Any:
         raise _read_error(spec, e) from e
 
 
-def _nested_columns(schema: Any, prefix: str = "") -> set[str]:
-    """A Spark schema's column names, and the dotted names of its structs' fields (as
-    ``nested_names`` reads an Arrow schema)."""
-    from pyspark.sql.types import StructType
+def _nested_columns(schema: Any) -> set[str]:
+    """A Spark schema's column names, and the dotted names of its structs' fields, read as the
+    DuckDB engine reads a Parquet file's (``nested_names``)."""
+    from pyspark.sql.pandas.types import to_arrow_schema
 
-    names: set[str] = set()
-    for f in schema.fields:
-        names.add(prefix + f.name)
-        if isinstance(f.dataType, StructType) and prefix.count(".") < NESTING_DEPTH:
-            names |= _nested_columns(f.dataType, prefix + f.name + ".")
-    return names
+    return nested_names(to_arrow_schema(schema))
 
 
 def _decoder(spec: SourceSpec) -> Any:

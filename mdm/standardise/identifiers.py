@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from mdm.standardise.text import nfc_clean
+from mdm.standardise.text import nfc_clean, without_float_fraction
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +41,6 @@ _VN_TAX_ID = re.compile(r"^(?:\d{10}|\d{13})$")
 # digits is a mã số thuế without its zero, 12 a branch's. A value that still starts with 0 kept
 # its zero: it is short for another reason.
 _VN_FULL_LENGTH = {"national_id": {8: 9, 11: 12}, "tax_id": {9: 10, 12: 13}}
-# ... and one that went through a float column ends in ".0", which is no part of the id: read as
-# a separator, its zero would become a last digit ("79088001234.0" -> a 12-digit CCCD, wrong).
-_FLOAT_SUFFIX = re.compile(r"^([0-9]{5,20})\.0+$")
 
 
 def _compact(text: str) -> str:
@@ -55,7 +52,8 @@ def _standardise(value: str | None, region: str | None, kind: str) -> StdIdentif
     text = nfc_clean(value)
     if text is None:
         return StdIdentifier(value, None, False, ())
-    compact = _compact(_FLOAT_SUFFIX.sub(r"\1", text))
+    # A float column's ".0", read as a separator, would make its zero a last digit of the id.
+    compact = _compact(without_float_fraction(text))
     if (
         not _ALPHANUMERIC.match(compact)
         or not _MIN_LENGTH <= len(compact) <= _MAX_LENGTH

@@ -16,7 +16,7 @@ from types import MappingProxyType
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
-from mdm.standardise.text import nfc_clean
+from mdm.standardise.text import nfc_clean, without_float_fraction
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +57,6 @@ _VN_MOBILE_PREFIXES = frozenset(
 )
 _EXTENSION = re.compile(r"(?i)\s*(?:ext\.?|extension|x|#|máy lẻ|ml)\s*:?\s*\d{1,6}\s*$")
 _SEPARATOR = re.compile(r"[;,/|]|\s(?:or|hoặc|hoac)\s")
-# A number that went through a spreadsheet or a float column: "912345678.0".
-_FLOAT_SUFFIX = re.compile(r"^(\+?[0-9]{6,15})\.0+$")
 _NOT_DIGIT_OR_PLUS = re.compile(r"[^\d+]")
 _LINE_TYPES = MappingProxyType(
     {
@@ -213,7 +211,7 @@ def standardise_phone(value: str | None, region: str | None = "VN", home: str | 
     if text is None:
         return StdPhone(value, None, False, None, ())
     flags: list[str] = []
-    text = _FLOAT_SUFFIX.sub(r"\1", text)
+    text = without_float_fraction(text)
     # "0912 345 678 / 0987 654 321": two numbers; "0157/57336695": one number with a slash.
     if _SEPARATOR.search(text):
         segments = [s for s in _SEPARATOR.split(text) if sum(ch.isdigit() for ch in s) >= _MIN_DIGITS]

@@ -82,6 +82,16 @@ def fold(value: str | None) -> str | None:
     return collapse(_NOT_FOLDED.sub(" ", text.translate(_APOSTROPHES)))
 
 
+# A whole number that went through a spreadsheet or a float column: "912345678.0".
+_FLOAT_INTEGER = re.compile(r"^(\+?[0-9]{5,})\.0+$")
+
+
+def without_float_fraction(text: str) -> str:
+    """A number a float column wrote ("912345678.0") without its ".0", which is no digit of it;
+    any other text as it is."""
+    return _FLOAT_INTEGER.sub(r"\1", text)
+
+
 def one_edit_apart(a: str, b: str) -> bool:
     """Whether ``a`` and ``b`` are equal or one typo apart: a character inserted, deleted or
     replaced, or two neighbours swapped."""
