@@ -22,6 +22,7 @@ MATCH_COLUMNS: tuple[str, ...] = (
     "middles",
     "email_key",  # canonical matching form of a valid email
     "email_local_digits",  # whether the local part has digits (name-only addresses are shared)
+    "email_alone",  # email_key again, with frequencies of its own: the email where it is all a pair compares
     "phone",  # E.164
     "phone_type",  # mobile | fixed_line | other
     "phone_head",  # the phone without its last three digits,

@@ -356,6 +356,7 @@ def train_and_score(
         if model is None:
             model = linking.train(work, spec, model_id=f"model-{report.run_id}")
             report.retrained, report.train_reason = True, train_reason
+        linking.anchor_to_holders(work, model, spec)
     report.model_id = model.model_id
     with stages.stage("predict"):
         pairs = linking.predict(work, model, spec)

@@ -293,6 +293,51 @@ def test_odds_from_holders_score_a_value_at_its_holders_odds_whatever_their_numb
     assert got["giang"] == among_others["giang"] == pytest.approx(4 / n_records)  # all others: (n - 1) / N
 
 
+def test_anchored_to_holders_a_value_alone_scores_at_its_holders_odds():
+    """Anchored, a value n records hold has frequency s(n) / (1 - s(n)) times the prior odds
+    times m: a pair sharing it and nothing else scores at odds (1 - s(n)) / s(n), its holders'
+    odds themselves, at most (n - 1) / N."""
+    rows = [  # name_key, dob
+        *[(name, "1990-01-01") for name in ("an", "binh", "chi") for _ in range(2)],  # n = 2: one customer each
+        ("em", "1970-01-01"), ("em", "1970-01-01"), ("em", "1955-09-09"),  # n = 3: two people
+        *[("giang", f"{year}-03-03") for year in (1950, 1962, 1974, 1986, 1998)],  # n = 5: five people
+        ("hoa", None),  # n = 1
+    ]
+    work = _input(rows, ("name_key", "date_of_birth"))
+    shares = dict(work_sql.other_people_shares(work, "name_key", 0.0))
+    prior_odds_times_m = 3e-4
+    work_sql.anchor_to_holders_odds(work, "name_key", prior_odds_times_m)
+    got = dict(work.con.execute(f"SELECT * FROM {work_sql.frequency_table('name_key')}").fetchall())
+    for name, n in (("an", 2), ("hoa", 2), ("em", 3)):
+        assert prior_odds_times_m / got[name] == pytest.approx((1 - shares[n]) / shares[n]), name
+    assert got["giang"] == pytest.approx(4 / len(rows))  # all other people: (n - 1) / N
+
+
+def test_a_shared_email_alone_scores_at_its_holders_odds(reconciled):  # type: ignore[no-untyped-def]
+    """The trained model scores two records that share an email, one of them without a name,
+    at the odds the email's holders' pairs are one customer, whatever the prior and m."""
+    from mdm.linking.comparisons import ALONE_COLUMN
+    from mdm.linking.scorer import Scorer
+    from mdm.store import records
+
+    con = duckdb.connect(str(reconciled[0]), read_only=True)
+    settings = json.loads(con.execute("SELECT settings FROM models").fetchall()[0][0])
+    scorer = Scorer(settings, records.term_frequencies(con))
+    std = con.sql("SELECT * FROM std_records").to_arrow_table()
+    held = dict(con.execute("SELECT email_key, count(*) FROM std_records WHERE email_key IS NOT NULL GROUP BY 1").fetchall())
+    con.close()
+    with work_sql.work_database() as work:
+        work_sql.load_std_records(work, std)
+        shares = work_sql.other_people_shares(work, ALONE_COLUMN, work_sql.one_persons_mobiles_differ(work))
+    for n in (2, 3):
+        email = min(e for e, count in held.items() if count == n)
+        share = next(s for last, s in shares if n <= last)
+        row = {"email_key": email, ALONE_COLUMN: email, "email_local_digits": any(c.isdigit() for c in email)}
+        (score,) = scorer.score(row, [{**row, "name_key": "an nguyen", "family": "nguyen", "given": "an"}])
+        assert score.explanation["email"]["label"] == "same email, a name unknown"
+        assert score.match_probability == pytest.approx(1 - share), (n, email)
+
+
 def test_frequency_among_other_people_without_witnesses_is_the_frequency_among_records():
     """With no birth dates or mobile numbers to witness who is who, every other holder counts
     as someone else."""

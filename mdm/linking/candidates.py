@@ -17,7 +17,7 @@ from matching_rules import MATCH_COLUMNS, BlockingRuleSpec
 MatchRow = dict[str, Any]
 
 
-_DERIVED = ("date_of_birth", "birth_year", "phone_head", "phone_gap", "phone_tail")
+_DERIVED = ("date_of_birth", "birth_year", "phone_head", "phone_gap", "phone_tail", "email_alone")
 
 
 def match_row(std: Mapping[str, Any]) -> MatchRow:
@@ -33,6 +33,7 @@ def match_row(std: Mapping[str, Any]) -> MatchRow:
     row["phone_head"] = phone[:-3] if split else None
     row["phone_gap"] = phone[:-6] + phone[-3:] if split else None
     row["phone_tail"] = phone[-6:] if split else None
+    row["email_alone"] = std.get("email_key")
     return row
 
 

@@ -210,6 +210,12 @@ _APART_EMAIL = (_NAME_UNKNOWN, "same email (local part has digits)", "same email
 MARGINAL_LEVELS = {_NAME_UNKNOWN: ((*_APART_EMAIL, _DIGITS_NAMESAKES, _NAME_ONLY_NAMESAKES), _APART_EMAIL)}
 
 
+# The frequencies the level where the email is all a pair compares (a name unknown) reads: the
+# email_key's values under a column of their own, so that once the model is trained they can be
+# set to score such a pair at its holders' odds (``mdm.linking.model.anchor_to_holders``).
+ALONE_COLUMN = "email_alone"
+
+
 def _email(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCreator]:
     tf = "email_key" if spec.term_frequency else None
     l, r = _l("email_key"), _r("email_key")
@@ -217,7 +223,8 @@ def _email(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCrea
         _null("email_key"),
         # With one record's name unknown, the levels below (names agree or not) cannot be told
         # apart: the same email weighs what it weighs over all pairs (``MARGINAL_LEVELS``).
-        _level(f'{l} = {r} AND ("name_key_l" IS NULL OR "name_key_r" IS NULL)', _NAME_UNKNOWN, tf=tf),
+        _level(f'{l} = {r} AND ("name_key_l" IS NULL OR "name_key_r" IS NULL)', _NAME_UNKNOWN,
+               tf=ALONE_COLUMN if spec.term_frequency else None),
         # Addresses with digits are mostly personal, but many are made from the name and a year
         # (an.nguyen88@): between namesakes they are weaker evidence. A level of their own,
         # whose u is counted among namesakes (``CountedLevel.among``).

@@ -21,6 +21,7 @@ from splink import Linker, block_on
 from matching_rules import MatchingSpec, matching_fingerprint
 from mdm.errors import ModelError
 from mdm.linking.comparisons import (
+    ALONE_COLUMN,
     MARGINAL_LEVELS,
     CountedLevel,
     agreement_guards,
@@ -78,6 +79,21 @@ def create_frequency_tables(work: WorkDB, spec: MatchingSpec) -> None:
                  else "other_people" if comparison.frequency_among_other_people else "records")
         counts.update((column, count) for column in tf_columns({"comparisons": [compiled]}))
     work_sql.create_frequency_tables(work, counts)
+
+
+def anchor_to_holders(work: WorkDB, model: Model, spec: MatchingSpec) -> None:
+    """Once the model is known (trained or stored), set the frequencies of the level where the
+    email is all a pair compares so that such a pair scores at its holders' odds
+    (``work.anchor_to_holders_odds``), for a comparison with ``odds_from_holders``. Training
+    read the email's own frequencies there; a stored model whose level reads those is left so."""
+    by_name = {c.name: c for c in spec.comparisons}
+    prior = model.settings["probability_two_random_records_match"]
+    for comparison in model.settings["comparisons"]:
+        if not getattr(by_name.get(comparison["output_column_name"]), "odds_from_holders", False):
+            continue
+        for level in comparison["comparison_levels"]:
+            if level.get("tf_adjustment_column") == ALONE_COLUMN and isinstance(level.get("m_probability"), float):
+                work_sql.anchor_to_holders_odds(work, ALONE_COLUMN, prior / (1 - prior) * level["m_probability"])
 
 
 def train(work: WorkDB, spec: MatchingSpec, model_id: str) -> Model:
