@@ -1,7 +1,10 @@
 """Email addresses: a validated, lower-cased form and a match key that folds provider aliases.
 
-Only Gmail is known to ignore dots and "+tag" in the local part; applying that to other domains
-would merge different mailboxes. Addresses built from a name alone ("anh.nguyen@") are shared by
+Only Gmail is known to ignore dots in the local part; applying that to other domains would merge
+different mailboxes. A "+tag" (sub-addressing, RFC 5233) is dropped where the provider documents
+it as delivering to the untagged mailbox for every account: Gmail, Microsoft's consumer mail
+(Outlook.com, Hotmail, Live, MSN), iCloud, Proton and Fastmail. Elsewhere (a company's own
+domain, where an administrator may turn it off; Yahoo, whose separator is a hyphen) it stays. Addresses built from a name alone ("anh.nguyen@") are shared by
 namesakes, so the result says whether the local part carries digits (see MATCHING.md).
 
 Typing slips at the big webmail providers are repaired, as mail forms' "did you mean" checks do,
@@ -33,6 +36,11 @@ class StdEmail:
 
 
 _GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+_SUBADDRESS_DOMAINS = _GMAIL_DOMAINS | frozenset(
+    {"icloud.com", "me.com", "mac.com", "proton.me", "protonmail.com", "pm.me", "fastmail.com", "fastmail.fm"}
+)
+# Microsoft's consumer domains: outlook.com, hotmail.co.uk, live.com.au, msn.com ...
+_MICROSOFT_CONSUMER = re.compile(r"(?:outlook|hotmail|live|msn)\.(?:com|[a-z]{2}|com?\.[a-z]{2})")
 _ANGLE = re.compile(r"<([^<>]*)>")
 _MAILTO = re.compile(r"(?i)^mailto:")
 _MAX_LENGTH = 320  # RFC 5321 path limit; longer input cannot be an address
@@ -102,8 +110,10 @@ def _is_placeholder(local: str, domain: str) -> bool:
 
 
 def _match_key(local: str, domain: str) -> str:
+    if domain in _SUBADDRESS_DOMAINS or _MICROSOFT_CONSUMER.fullmatch(domain):
+        local = local.split("+", 1)[0] or local
     if domain in _GMAIL_DOMAINS:
-        bare = local.split("+", 1)[0].replace(".", "")
+        bare = local.replace(".", "")
         if bare:
             return f"{bare}@gmail.com"
     return f"{local}@{domain}"

@@ -1,4 +1,5 @@
-"""Emails: validated and lower-cased; only Gmail's dot and +tag aliases are folded."""
+"""Emails: validated and lower-cased; only Gmail's dots and the +tags of providers that deliver
+them to the untagged mailbox are folded."""
 
 from __future__ import annotations
 
@@ -25,9 +26,28 @@ def test_gmail_aliases_share_a_match_key(value: str) -> None:
     assert standardise_email(value).match_key == "annguyen@gmail.com"
 
 
-def test_other_domains_keep_dots_and_tags() -> None:
-    email = standardise_email("an.nguyen+shop@yahoo.com")
-    assert email.match_key == email.normalised == "an.nguyen+shop@yahoo.com"
+@pytest.mark.parametrize("value", ["an.nguyen+shop@yahoo.com", "an.nguyen+sales@fpt.com.vn", "a.n+x@outlook.acme.com"])
+def test_other_domains_keep_dots_and_tags(value: str) -> None:
+    email = standardise_email(value)
+    assert email.match_key == email.normalised == value
+
+
+@pytest.mark.parametrize(
+    ("value", "key"),
+    [
+        ("mark.d+shop@outlook.com", "mark.d@outlook.com"),
+        ("mark.d+2024@hotmail.co.uk", "mark.d@hotmail.co.uk"),
+        ("mark.d+x@live.com.au", "mark.d@live.com.au"),
+        ("ntyen972+sale@icloud.com", "ntyen972@icloud.com"),
+        ("an+vn@proton.me", "an@proton.me"),
+    ],
+)
+def test_providers_sub_addressing_fold_the_tag_and_keep_the_dots(value: str, key: str) -> None:
+    """Outlook.com, Hotmail, iCloud, Proton deliver name+tag@ to name@ (RFC 5233), and only
+    Gmail ignores dots; the address itself is kept as written."""
+    email = standardise_email(value)
+    assert (email.match_key, email.normalised) == (key, value)
+    assert email.local_has_digits == any(c.isdigit() for c in key.partition("@")[0])
 
 
 @pytest.mark.parametrize(
