@@ -4,8 +4,9 @@ Only Gmail is known to ignore dots in the local part; applying that to other dom
 different mailboxes. A "+tag" (sub-addressing, RFC 5233) is dropped where the provider documents
 it as delivering to the untagged mailbox for every account: Gmail, Microsoft's consumer mail
 (Outlook.com, Hotmail, Live, MSN), iCloud, Proton and Fastmail. Elsewhere (a company's own
-domain, where an administrator may turn it off; Yahoo, whose separator is a hyphen) it stays. Addresses built from a name alone ("anh.nguyen@") are shared by
-namesakes, so the result says whether the local part carries digits (see MATCHING.md).
+domain, where an administrator may turn it off; Yahoo, whose separator is a hyphen) it stays.
+Addresses built from a name alone ("anh.nguyen@") are shared by namesakes, so the result says
+whether the local part carries digits (see MATCHING.md).
 
 Typing slips at the big webmail providers are repaired, as mail forms' "did you mean" checks do,
 and flagged ``email_repaired``: a domain one keystroke from one of them (``gmial.com``,
