@@ -130,6 +130,22 @@ def test_a_model_trained_with_other_comparison_levels_is_retrained(reconciled: t
     assert report.retrained and "compares records differently" in (report.train_reason or "")
 
 
+def test_a_model_whose_levels_read_other_frequencies_is_retrained(reconciled: tuple[Path, object], small_sample: Path, tmp_path: Path) -> None:
+    """A model stored before the e-mail-only level read frequencies of its own (the e-mail's
+    there) is not reused: a level's frequency column is part of how it compares."""
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(reconciled[0], db)
+    con = database.connect(db)
+    settings = json.loads(con.execute("SELECT settings FROM models").fetchall()[0][0])
+    email = next(c for c in settings["comparisons"] if c["output_column_name"] == "email")
+    (alone,) = [lv for lv in email["comparison_levels"] if lv.get("tf_adjustment_column") == "email_alone"]
+    alone["tf_adjustment_column"] = "email_key"
+    con.execute("UPDATE models SET settings = ?", [json.dumps(settings)])
+    con.close()
+    report = reconcile(small_sample / "sources.yaml", db, today=TODAY)
+    assert report.retrained and "compares records differently" in (report.train_reason or "")
+
+
 def test_failed_run_leaves_previous_results_intact(reconciled: tuple[Path, object], small_sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "copy.duckdb"
     shutil.copy(reconciled[0], db)

@@ -352,9 +352,15 @@ def _fit_prior(work: WorkDB, settings: dict[str, Any], spec: MatchingSpec, table
 
 def levels_changed(settings: dict[str, Any], spec: MatchingSpec) -> bool:
     """Whether a stored model's comparison levels differ from what ``spec`` compiles to now:
-    after an upgrade that compares records differently, the same rules need a new model."""
-    def levels(comparisons: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
-        return [(c["output_column_name"], [lv["sql_condition"] for lv in c["comparison_levels"]]) for c in comparisons]
+    after an upgrade that compares records differently, the same rules need a new model. A
+    level that adjusts by the frequencies of another column counts as different too (as when
+    the e-mail-only level was given frequencies of its own, ``ALONE_COLUMN``)."""
+    def levels(comparisons: list[dict[str, Any]]) -> list[tuple[str, list[tuple[str, str | None]]]]:
+        return [
+            (c["output_column_name"], [(lv["sql_condition"], lv.get("tf_adjustment_column"))
+                                       for lv in c["comparison_levels"]])
+            for c in comparisons
+        ]
 
     current = compile_settings(spec).get_settings("duckdb").as_dict()["comparisons"]
     return levels(settings["comparisons"]) != levels(current)
