@@ -55,9 +55,9 @@ def _print_report(report: RunReport) -> None:
     console.print(table)
     for name, c in report.sources.items():
         if c.undecodable:
+            rows = "row holds" if c.undecodable == 1 else "rows hold"
             console.print(
-                f"[bold yellow]warning:[/] {name}: {c.undecodable:,} {'row holds' if c.undecodable == 1 else 'rows hold'}"
-                " bytes its encoding could not decode"
+                f"[bold yellow]warning:[/] {name}: {c.undecodable:,} {rows} bytes its encoding could not decode"
                 " (kept, shown as \ufffd): set the source's `encoding:` (a Windows export is often cp1252, or"
                 " cp1258 for Vietnamese)", highlight=False,
             )

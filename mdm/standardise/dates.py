@@ -1,8 +1,9 @@
 """Dates of birth and record timestamps.
 
 Birth dates arrive day-first (Vietnamese), ISO, with English month names, in Vietnamese words
-("ngày 25 tháng 3 năm 1990") or as a spreadsheet's date serial (32874). Placeholder and impossible dates are dropped with a flag: a shared
-1900-01-01 would otherwise look like strong evidence that two people are the same.
+("ngày 25 tháng 3 năm 1990") or as a spreadsheet's date serial (32874). Placeholder and
+impossible dates are dropped with a flag: a shared 1900-01-01 would otherwise look like strong
+evidence that two people are the same.
 """
 
 from __future__ import annotations
