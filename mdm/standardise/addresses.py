@@ -38,11 +38,37 @@ _ABBREVIATIONS = MappingProxyType(
         "rd": "road",
         "ave": "avenue",
         "blvd": "boulevard",
-        "apt": "apartment",
         "fl": "floor",
         "ln": "lane",
         "hwy": "highway",
         "bldg": "building",
+        # Street-type abbreviations of Australia Post, Royal Mail and USPS Publication 28.
+        "str": "street",
+        "av": "avenue",
+        "dr": "drive",
+        "pl": "place",
+        "ct": "court",
+        "crt": "court",
+        "cres": "crescent",
+        "pde": "parade",
+        "tce": "terrace",
+        "ter": "terrace",
+        "cl": "close",
+        "gdns": "gardens",
+        "wy": "way",
+        "cct": "circuit",
+        "hts": "heights",
+        "sq": "square",
+        "pkwy": "parkway",
+        "cir": "circle",
+        "esp": "esplanade",
+        "blk": "block",
+        # One apartment, unit, flat or suite: countries and forms name it differently.
+        "apt": "unit",
+        "apartment": "unit",
+        "flat": "unit",
+        "suite": "unit",
+        "ste": "unit",
         # English renderings of Vietnamese units: "District 5, Ward 4" is "Quận 5, Phường 4".
         "district": "quan",
         "dist": "quan",
@@ -57,9 +83,9 @@ _ABBREVIATIONS = MappingProxyType(
 # elsewhere they are block or unit letters.
 _BEFORE_WORD = MappingProxyType({"d": "duong", "h": "huyen", "x": "xa"})
 # "Ng. 12" is ngõ 12, but "Ng. Trãi" is a shortened Nguyễn.
-_BEFORE_NUMBER = MappingProxyType({"ng": "ngo", "f": "phuong"})
+_BEFORE_NUMBER = MappingProxyType({"ng": "ngo", "f": "phuong", "u": "unit"})
 _NUMBERED = frozenset(("quan", "phuong"))
-_GLUED = re.compile(r"^(q|p|f)(\d+)$")  # "q1", "p12", "f5"
+_GLUED = re.compile(r"^(q|p|f|u)(\d+)$")  # "q1", "p12", "f5"
 _JOINED_NUMBER = re.compile(r"(\d)\s*([/-])\s*(?=\d)")  # "12 / 3" → "12/3", "45 - 47" → "45-47"
 _ADDRESS_TOKEN = re.compile(r"[a-z0-9]+(?:[/-][a-z0-9]+)*")
 _HOUSE_NUMBER = re.compile(r"^\d+[a-z]?(?:[/-]\d+[a-z]?)*$")

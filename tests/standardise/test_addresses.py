@@ -52,7 +52,7 @@ def test_vietnamese_abbreviations_unify(value: str) -> None:
         ("KP 3, TX. Thuận An", "khu pho 3 thi xa thuan an", None),
         ("10 Downing St.", "10 downing street", "10"),
         ("221B Baker Street", "221b baker street", "221b"),
-        ("Apt 5, 12 Main Rd", "apartment 5 12 main road", None),
+        ("Apt 5, 12 Main Rd", "unit 5 12 main road", None),
         ("#7 O'Connell Ave", "7 oconnell avenue", "7"),
         (
             "1049 Phan Xich Long Street, Ward 04, District 5",
@@ -65,6 +65,33 @@ def test_addresses(value: str, normalised: str, house_number: str | None) -> Non
     address = standardise_address(value)
     assert (address.normalised, address.house_number) == (normalised, house_number)
     assert address.street == (normalised.removeprefix(f"{house_number} ") if house_number else normalised)
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        # Street types as Australia Post, Royal Mail and USPS abbreviate them.
+        ("Flat 2, 67 King's Terrace", "Flat 2, 67 King's Tce"),
+        ("14 Beach Parade", "14 Beach Pde"),
+        ("3 Willow Crescent", "3 Willow Cres"),
+        ("9 Manor Close", "9 Manor Cl"),
+        ("21 Oak Court", "21 Oak Ct"),
+        ("8856 Madison Drive", "8856 Madison Dr"),
+        ("5 Station Way", "5 Station Wy"),
+        ("Blk 115 Bishan Street", "Block 115 Bishan St"),
+        # One apartment, however a country or a form names it.
+        ("Apt 8B, 12 Main St", "Unit 8B, 12 Main Street"),
+        ("Flat 3, 5 Mill Lane", "Apartment 3, 5 Mill Lane"),
+        ("Suite 200, 1 Market St", "Ste 200, 1 Market St"),
+        ("U16 144 Queen Place", "Unit 16, 144 Queen Place"),
+    ],
+)
+def test_address_forms_unify(one: str, other: str) -> None:
+    assert standardise_address(one).normalised == standardise_address(other).normalised
+
+
+def test_single_letters_stay_words_before_a_name() -> None:
+    assert standardise_address("U Minh, Cà Mau").normalised == "u minh ca mau"  # a district, not a unit
 
 
 def test_invalid_and_blank() -> None:
