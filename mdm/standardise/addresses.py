@@ -91,6 +91,7 @@ _ADDRESS_TOKEN = re.compile(r"[a-z0-9]+(?:[/-][a-z0-9]+)*")
 _HOUSE_NUMBER = re.compile(r"^\d+[a-z]?(?:[/-]\d+[a-z]?)*$")
 _NUMBER_JOINER = re.compile(r"[/-]")
 _NUMBER_WORDS = frozenset(("so", "no", "number"))
+_ALLEY_WORDS = frozenset(("hem", "kiet"))  # Sài Gòn's and Đà Nẵng's word for an alley
 
 
 def _address_tokens(text: str) -> list[str]:
@@ -120,6 +121,35 @@ def _canonical_tokens(tokens: list[str]) -> list[str]:
     return out
 
 
+def _lane_numbers(tokens: list[str]) -> list[str]:
+    """A house in an alley as one number: Hà Nội writes "số 5 ngõ 12", "5, ngõ 12" and "ngõ 12,
+    số 5" as "5/12" too (house, then lane), and "hẻm 12/3" is "12/3". A "số" before a number
+    anywhere is dropped."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        after = tokens[i + 1 : i + 4]
+        if token in _NUMBER_WORDS and after and _HOUSE_NUMBER.match(after[0]):
+            i += 1
+            continue
+        if token in _ALLEY_WORDS and after and _HOUSE_NUMBER.match(after[0]) and "/" in after[0]:
+            i += 1  # "hẻm 12/3": the house 12/3 names its alley already
+            continue
+        if _HOUSE_NUMBER.match(token) and len(after) >= 2 and after[0] == "ngo" and after[1].isdigit():
+            out.append(f"{token}/{after[1]}")
+            i += 3
+            continue
+        if (token == "ngo" and len(after) >= 3 and after[0].isdigit() and after[1] in _NUMBER_WORDS
+                and _HOUSE_NUMBER.match(after[2])):
+            out.append(f"{after[2]}/{after[0]}")
+            i += 4
+            continue
+        out.append(token)
+        i += 1
+    return out
+
+
 def standardise_address(value: str | None) -> StdAddress:
     """Folded address with abbreviations unified, and its leading house number split off."""
     text = to_ascii_lower(value)
@@ -128,8 +158,7 @@ def standardise_address(value: str | None) -> StdAddress:
     tokens = _canonical_tokens(_address_tokens(text))
     if not tokens:
         return StdAddress(value, None, None, None, ("address_invalid",))
-    if len(tokens) > 1 and tokens[0] in _NUMBER_WORDS and _HOUSE_NUMBER.match(tokens[1]):
-        tokens = tokens[1:]  # "số 12" → "12"
+    tokens = _lane_numbers(tokens)  # "số 12" → "12", "số 5 ngõ 12" → "5/12"
     house_number = tokens[0] if _HOUSE_NUMBER.match(tokens[0]) else None
     street = " ".join(tokens[1:] if house_number else tokens) or None
     return StdAddress(value, " ".join(tokens), house_number, street, ())

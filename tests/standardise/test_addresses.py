@@ -90,6 +90,21 @@ def test_address_forms_unify(one: str, other: str) -> None:
     assert standardise_address(one).normalised == standardise_address(other).normalised
 
 
+@pytest.mark.parametrize(
+    "value",
+    ["Số 13 ngõ 135 Hùng Vương", "13 ngõ 135 Hùng Vương", "số 13, ngõ 135 Hùng Vương",
+     "Ngõ 135, số 13 Hùng Vương", "13/135 Hùng Vương", "Hẻm 13/135 Hùng Vương"],
+)
+def test_a_house_in_an_alley_is_one_number(value: str) -> None:
+    address = standardise_address(value)
+    assert (address.normalised, address.house_number) == ("13/135 hung vuong", "13/135")
+
+
+def test_an_alley_itself_keeps_its_word() -> None:
+    assert standardise_address("Ngõ 12 phố Huế").normalised == "ngo 12 pho hue"
+    assert standardise_address("Hẻm 12 Nguyễn Trãi").normalised == "hem 12 nguyen trai"
+
+
 def test_single_letters_stay_words_before_a_name() -> None:
     assert standardise_address("U Minh, Cà Mau").normalised == "u minh ca mau"  # a district, not a unit
 
