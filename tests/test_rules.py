@@ -322,6 +322,8 @@ def test_a_name_within_a_hyphenated_one_reaches_the_words_within_level(left, rig
     [
         ({"email": "lan_111181@vnn.vn"}, {"date_of_birth": "11/11/1981"}, "birth date"),
         ({"email": "an.19900503@gmail.com"}, {"date_of_birth": "1990-05-03"}, "birth date"),
+        ({"email": "ly.nguyen1704@gmail.com"}, {"date_of_birth": "17/04/1977"}, "birthday (day and month)"),
+        ({"email": "ly.nguyen0417@gmail.com"}, {"date_of_birth": "17/04/1977"}, "all other"),  # not month-first
         ({"email": "phamhoangtung1982@gmail.com"}, {"date_of_birth": "22/03/1982"}, "birth year"),
         ({"date_of_birth": "22/03/1982"}, {"email": "phamhoangtung1982@gmail.com"}, "birth year"),  # either side
         ({"email": "tung82@gmail.com"}, {"date_of_birth": "22/03/1982"}, "two-digit birth year"),

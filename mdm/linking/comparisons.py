@@ -274,6 +274,7 @@ def _email_holds(email: str, born: str, form: str) -> str:
     dob = f'CAST("date_of_birth_{born}" AS DATE)'  # a DATE in batch, text in real time
     return {
         "date": " OR ".join(f"contains({local}, strftime({dob}, '{f}'))" for f in ("%d%m%Y", "%d%m%y", "%Y%m%d")),
+        "day": f"contains({local}, strftime({dob}, '%d%m'))",
         "year": f"contains({local}, strftime({dob}, '%Y'))",
         "yy": f"ends_with({local}, strftime({dob}, '%y'))",
     }[form]
@@ -293,6 +294,7 @@ def _email_birth_date(spec: ComparisonSpec, fn: _Functions) -> list[cll.Comparis
             is_null_level=True
         ),
         _level(either("date"), "email holds the other's birth date"),
+        _level(either("day"), "email holds the other's birthday (day and month)"),
         _level(either("year"), "email holds the other's birth year"),
         _level(either("yy"), "email's local part ends with the other's two-digit birth year"),
         _else(),
