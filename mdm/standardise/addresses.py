@@ -85,7 +85,7 @@ _BEFORE_WORD = MappingProxyType({"d": "duong", "h": "huyen", "x": "xa"})
 # "Ng. 12" is ngõ 12, but "Ng. Trãi" is a shortened Nguyễn.
 _BEFORE_NUMBER = MappingProxyType({"ng": "ngo", "f": "phuong", "u": "unit"})
 _NUMBERED = frozenset(("quan", "phuong"))
-_GLUED = re.compile(r"^(q|p|f|u)(\d+)$")  # "q1", "p12", "f5"
+_GLUED = re.compile(r"^(q|p|f|u)(\d+)$")  # "q1", "p12", "f5", "u16" (an Australian unit)
 _JOINED_NUMBER = re.compile(r"(\d)\s*([/-])\s*(?=\d)")  # "12 / 3" → "12/3", "45 - 47" → "45-47"
 _ADDRESS_TOKEN = re.compile(r"[a-z0-9]+(?:[/-][a-z0-9]+)*")
 _HOUSE_NUMBER = re.compile(r"^\d+[a-z]?(?:[/-]\d+[a-z]?)*$")
