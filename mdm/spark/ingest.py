@@ -13,7 +13,6 @@ import csv
 import datetime as dt
 import json
 import logging
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -92,9 +91,10 @@ def _read(spark: Any, spec: SourceSpec) -> Any:
     loc = spec.location
     try:
         if spec.format == "csv":
-            encoding = text_encoding(spec, loc) if os.path.isfile(loc) else spec.encoding
-            options = {"header": "true", "sep": spec.delimiter, "encoding": encoding.removesuffix("-sig"),
-                       "quote": '"', "escape": '"', "multiLine": "true"}
+            # A directory or a remote location cannot be opened: text_encoding keeps the declared one.
+            encoding = text_encoding(spec, loc).removesuffix("-sig")
+            options = {"header": "true", "sep": spec.delimiter, "encoding": encoding, "quote": '"',
+                       "escape": '"', "multiLine": "true"}
             header = spark.read.options(**options).csv(loc).columns
             if not header:
                 raise SourceReadError(f"{loc}: source {spec.name!r}: the file is empty (no header)")
