@@ -284,6 +284,11 @@ def _name_level(left: str, right: str) -> str:
         ("A. Tuấn", "Trần Văn Tuấn", "all words of one name"),  # "A." is Anh, a title
         ("C. Tô K. Quỳnh", "Tô Kim Quỳnh", "same family and given name"),  # "C." is Chị
         ("P. Khanh", "Trần Văn Tuấn", "all other"),
+        # A family name with the given name's initial after it, as lists write it.
+        ("Murphy C.", "Charlie Murphy", "given name as an initial"),
+        ("Frank Krueger", "Krueger F.", "given name as an initial"),
+        ("Murphy C.", "David Murphy", "all other"),
+        ("S. Lee", "Sophie Lee", "given name as an initial"),
         # Middle names: one left out or an initial may be one person; two written and different
         # are what namesakes look like.
         ("Nguyễn An", "Nguyễn Văn An", "a middle name left out"),

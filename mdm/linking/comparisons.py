@@ -122,7 +122,11 @@ def _person_name(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLev
             ' AND substr("family_l", 1, 1) = substr("family_r", 1, 1))'
             # "T. Phương" for Trần Thị Phương: the same, read given-first.
             ' OR (length("given_l") = 1 AND "family_l" = "given_r" AND "given_l" = substr("family_r", 1, 1))'
-            ' OR (length("given_r") = 1 AND "family_r" = "given_l" AND "given_r" = substr("family_l", 1, 1))',
+            ' OR (length("given_r") = 1 AND "family_r" = "given_l" AND "given_r" = substr("family_l", 1, 1))'
+            # "Murphy C." for Charlie Murphy: a family name with the given name's initial after it,
+            # read as a given name before a family initial ("Anh N.").
+            ' OR (length("family_l") = 1 AND "given_l" = "family_r" AND "family_l" = substr("given_r", 1, 1))'
+            ' OR (length("family_r") = 1 AND "given_r" = "family_l" AND "family_r" = substr("given_l", 1, 1))',
             "same family name with the given name as an initial, or the family name as an initial",
         ),
         _level(

@@ -561,6 +561,8 @@ def test_a_space_typed_one_letter_off_in_a_name_box_is_put_back() -> None:
         ("Thu Ha", "ha", "thu"),  # "Thu" is one key from Chu but a syllable: as before
         ("Tony Chan", "chan", "anthony"),  # a Western name: nicknames read as before
         ("Dave Lee", "lee", "david"),
+        ("S. Lee", "lee", "s"),  # an initial is no sign of Telex: as "Sophie Lee" reads
+        ("Thi Lee", "le", "thi"),  # a Vietnamese given name is
     ],
 )
 def test_a_mistyped_family_name_keeps_its_place(value: str, family: str, given: str) -> None:
