@@ -249,14 +249,14 @@ def _level_reached(comparison: str, left: dict[str, str], right: dict[str, str],
 
     settings = compile_settings(load_rules().matching).get_settings("duckdb").as_dict()
     (levels,) = [c["comparison_levels"] for c in settings["comparisons"] if c["output_column_name"] == comparison]
-    spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id",
-                      fields={f: f for f in ("full_name", "email", "date_of_birth", "address")})
+    spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", phone_region="VN",
+                      fields={f: f for f in ("full_name", "email", "phone", "date_of_birth", "address")})
     con = duckdb.connect()
     columns, types = {}, {}
     for side, values in (("l", left), ("r", right)):
         std = standardise_record(spec, side, values, today=dt.date(2026, 1, 1))
         for c in ("family", "given", "middles", "name_key", "name_nospace", "name_parts", "email_key", "email_local_digits",
-                  "date_of_birth", "address_norm", "house_number", "street"):
+                  "phone", "phone_type", "date_of_birth", "address_norm", "house_number", "street"):
             columns[f"{c}_{side}"] = std[c] if c == "email_local_digits" or std[c] is None else str(std[c])
             types[f"{c}_{side}"] = "BOOLEAN" if c == "email_local_digits" else "DATE" if c == "date_of_birth" and dates else "VARCHAR"
     select = ", ".join(f"?::{types[c]} AS {c}" for c in columns)
@@ -383,3 +383,30 @@ def test_a_name_only_email_between_records_of_one_name(left, right, label):
 )
 def test_the_same_street_at_another_house_number_is_its_own_level(left, right, label):
     assert label in _level_reached("address", {"address": left}, {"address": right}).lower()
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "label"),
+    [
+        # A work address beside a personal one says nothing either way; two of one kind differ as before.
+        ("an.nguyen@gmail.com", "an@binhminh.vn", "a personal address and a work one"),
+        ("mjohnson@lioncity.com.au", "michael_j@yahoo.co.uk", "a personal address and a work one"),
+        ("an.nguyen@gmail.com", "tran.binh@hotmail.com", "all other"),
+        ("an@binhminh.vn", "binh@saomai.vn", "all other"),
+    ],
+)
+def test_emails_of_different_kinds_are_no_evidence(left, right, label):
+    assert label in _level_reached("email", {"email": left}, {"email": right}).lower()
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "label"),
+    [
+        ("0912 345 678", "024 3825 1234", "a mobile and a landline"),  # a Hà Nội landline
+        ("0912 345 678", "0903 118 452", "all other"),  # two mobiles
+        ("024 3825 1234", "028 3822 4567", "all other"),  # two landlines
+        ("0912 345 678", "0912 345 678", "same mobile number"),
+    ],
+)
+def test_phones_of_different_kinds_are_no_evidence(left, right, label):
+    assert label in _level_reached("phone", {"phone": left}, {"phone": right}).lower()

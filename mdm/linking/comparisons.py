@@ -19,6 +19,7 @@ from splink.internals.comparison_creator import ComparisonCreator
 from splink.internals.dialects import SplinkDialect
 
 from matching_rules import ComparisonSpec, MatchingSpec
+from mdm.standardise.emails import PERSONAL_MAIL_SERVICES
 from mdm.store.work import WORD_LISTS, births_near
 
 DIALECT = "duckdb"  # the dialect level conditions are written in
@@ -196,6 +197,13 @@ def _phone(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCrea
             'right("phone_l", 9) = right("phone_r", 9)',
             "same number under another country code (written without one)",
         ),
+        # A mobile and a landline are numbers of different kinds: a customer's office or home line
+        # beside their own mobile differs whoever they are, so no evidence either way.
+        _no_evidence(
+            "\"phone_type_l\" <> \"phone_type_r\" AND 'mobile' IN (\"phone_type_l\", \"phone_type_r\")"
+            " AND 'fixed_line' IN (\"phone_type_l\", \"phone_type_r\")",
+            "a mobile and a landline (numbers of different kinds)",
+        ),
         _else(),
     ]
 
@@ -255,8 +263,16 @@ def _email(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCrea
             "same name-only local part at another domain, names agree (no further evidence)",
         ),
         _level(f"split_part({l}, '@', 1) = split_part({r}, '@', 1)", "same local part, other domain"),
+        _no_evidence(f"{_personal_mailbox(l)} <> {_personal_mailbox(r)}",
+                     "a personal address and a work one (addresses of different kinds)"),
         _else(),
     ]
+
+
+def _personal_mailbox(email: str) -> str:
+    """SQL: whether ``email`` is at a mail service people sign up to for themselves."""
+    services = ", ".join(f"'{s}'" for s in sorted(PERSONAL_MAIL_SERVICES))
+    return f"(split_part(split_part({email}, '@', 2), '.', 1) IN ({services}))"
 
 
 def _email_faces_birth_date(email: str, born: str) -> str:

@@ -60,6 +60,15 @@ _NEAR_PROVIDERS = frozenset({"email.com", "mail.com", "ymail.com", "gmail.de", "
 # A provider's name without its top-level domain ("an@gmail"): only where that is unambiguous
 # (yahoo could be yahoo.com or yahoo.com.vn).
 _BARE_PROVIDERS = {"gmail": "gmail.com", "hotmail": "hotmail.com", "outlook": "outlook.com", "icloud": "icloud.com"}
+# Mail services people sign up to for themselves, by the first label of the domain (yahoo.co.uk,
+# hotmail.fr and live.com.au alike): an address anywhere else is mostly an employer's. A
+# customer's work address beside their personal one differs whoever they are.
+PERSONAL_MAIL_SERVICES = frozenset(
+    "gmail googlemail yahoo ymail rocketmail hotmail outlook live msn windowslive icloud me mac aol"
+    " proton protonmail pm gmx web mail email yandex qq 163 126 sina naver daum hanmail zoho fastmail"
+    " btinternet sky virginmedia bigpond optusnet comcast verizon att sbcglobal orange free wanadoo"
+    " laposte libero singnet".split()
+)
 _PLACEHOLDER_LOCALS = frozenset({"none", "noemail", "nomail", "no", "na", "null", "nil", "test", "unknown", "khongco", "khong"})
 _PLACEHOLDER_DOMAINS = frozenset({"none.com", "noemail.com", "nomail.com", "test.com", "example.com", "example.org", "example.net"})
 
