@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from typing import Any
 
@@ -58,6 +59,17 @@ def _local_partitions(master: str | None) -> int | None:
     return 4 * cores
 
 
+def worker_python(master: str | None) -> str | None:
+    """The interpreter Spark's Python workers should run on this machine: this one, so that a
+    run started from a virtualenv without activating it (``.venv/bin/mdm``) finds its packages
+    where pyspark would start ``python3`` from PATH. None on a cluster, under ``spark-submit``
+    (it sets the gateway port) and where PYSPARK_PYTHON says already."""
+    if os.environ.get("PYSPARK_PYTHON") or os.environ.get("PYSPARK_GATEWAY_PORT"):
+        return None
+    local = master is None or _local_partitions(master) is not None
+    return sys.executable if local else None
+
+
 def spark_session(
     master: str | None = None, *, conf: dict[str, str] | None = None, shuffle_partitions: int | None = None
 ) -> Any:
@@ -82,6 +94,9 @@ def spark_session(
     )
     if master:
         builder = builder.master(master)
+    python = worker_python(master)
+    if python:  # pyspark reads it from the environment only, when the context starts
+        os.environ["PYSPARK_PYTHON"] = python
     for key, value in (conf or {}).items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()

@@ -8,6 +8,7 @@ run's golden ids must carry over.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -253,6 +254,22 @@ def test_missing_pyspark_is_named() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout
     assert "EngineUnavailableError" in out and "pip install 'mdm-customer[spark]'" in out
+
+
+def test_workers_run_this_interpreter_when_the_virtualenv_is_not_activated() -> None:
+    """Started as ``.venv/bin/mdm`` with the virtualenv off PATH, Spark would start its Python
+    workers with whatever ``python3`` PATH finds first, which lacks pyspark and pyarrow."""
+    code = (
+        "from mdm.spark.session import spark_session\n"
+        "spark = spark_session('local[1]')\n"
+        "print(spark.sparkContext.parallelize([0]).map(lambda _: __import__('sys').executable).collect()[0])\n"
+    )
+    ours = str(Path(sys.executable).parent)
+    path = ":".join(p for p in os.environ.get("PATH", "").split(":") if p and p != ours)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYSPARK_PYTHON", "VIRTUAL_ENV")} | {"PATH": path}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == sys.executable
 
 
 def test_a_session_removes_its_checkpoint_folder_when_the_process_ends() -> None:
