@@ -59,15 +59,19 @@ def _local_partitions(master: str | None) -> int | None:
     return 4 * cores
 
 
-def worker_python(master: str | None) -> str | None:
+def worker_python(master: str | None, conf: dict[str, str] | None = None) -> str | None:
     """The interpreter Spark's Python workers should run on this machine: this one, so that a
     run started from a virtualenv without activating it (``.venv/bin/mdm``) finds its packages
-    where pyspark would start ``python3`` from PATH. None on a cluster, under ``spark-submit``
-    (it sets the gateway port) and where PYSPARK_PYTHON says already."""
+    where pyspark would start ``python3`` from PATH. None where the workers may run elsewhere
+    (a cluster master, ``spark-submit``, which sets the gateway port, or no master named beside
+    a Spark installation whose defaults may name one) and where PYSPARK_PYTHON says already."""
     if os.environ.get("PYSPARK_PYTHON") or os.environ.get("PYSPARK_GATEWAY_PORT"):
         return None
-    local = master is None or _local_partitions(master) is not None
-    return sys.executable if local else None
+    master = master or (conf or {}).get("spark.master")
+    if master is None:
+        installed = os.environ.get("SPARK_HOME") or os.environ.get("SPARK_CONF_DIR")
+        return None if installed else sys.executable  # pip's pyspark alone runs locally
+    return sys.executable if _local_partitions(master) is not None else None
 
 
 def spark_session(
@@ -94,7 +98,7 @@ def spark_session(
     )
     if master:
         builder = builder.master(master)
-    python = worker_python(master)
+    python = worker_python(master, conf)
     if python:  # pyspark reads it from the environment only, when the context starts
         os.environ["PYSPARK_PYTHON"] = python
     for key, value in (conf or {}).items():

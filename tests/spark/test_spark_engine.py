@@ -28,7 +28,7 @@ from api.settings import ApiSettings
 from mdm.errors import EngineUnavailableError
 from mdm.load import load_run
 from mdm.pipeline import reconcile
-from mdm.spark.session import find_java
+from mdm.spark.session import find_java, worker_python
 from mdm.store import database, exports
 from tests.api.conftest import make_keys
 from tests.conftest import TODAY
@@ -270,6 +270,28 @@ def test_workers_run_this_interpreter_when_the_virtualenv_is_not_activated() -> 
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == sys.executable
+
+
+@pytest.mark.parametrize(
+    ("master", "conf", "env", "ours"),
+    [
+        ("local[2]", {}, {}, True),
+        (None, {"spark.master": "local[*]"}, {}, True),
+        (None, {}, {}, True),  # pip's pyspark alone runs locally
+        ("spark://head:7077", {}, {}, False),  # a cluster's workers run their own Python
+        (None, {}, {"SPARK_HOME": "/opt/spark"}, False),  # whose defaults may name a cluster
+        ("local[2]", {}, {"PYSPARK_GATEWAY_PORT": "4242"}, False),  # spark-submit started us
+        ("local[2]", {}, {"PYSPARK_PYTHON": "/usr/bin/python3"}, False),  # said already
+    ],
+)
+def test_workers_are_given_this_interpreter_only_where_they_run_here(
+    master: str | None, conf: dict[str, str], env: dict[str, str], ours: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("PYSPARK_PYTHON", "PYSPARK_GATEWAY_PORT", "SPARK_HOME", "SPARK_CONF_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert worker_python(master, conf) == (sys.executable if ours else None)
 
 
 def test_a_session_removes_its_checkpoint_folder_when_the_process_ends() -> None:
