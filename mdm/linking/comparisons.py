@@ -200,7 +200,7 @@ def _phone(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCrea
         # A mobile and a landline are numbers of different kinds: a customer's office or home line
         # beside their own mobile differs whoever they are, so no evidence either way.
         _no_evidence(
-            "\"phone_type_l\" <> \"phone_type_r\" AND 'mobile' IN (\"phone_type_l\", \"phone_type_r\")"
+            "'mobile' IN (\"phone_type_l\", \"phone_type_r\")"
             " AND 'fixed_line' IN (\"phone_type_l\", \"phone_type_r\")",
             "a mobile and a landline (numbers of different kinds)",
         ),
@@ -269,10 +269,12 @@ def _email(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCrea
     ]
 
 
+_PERSONAL_MAIL_SERVICES_SQL = ", ".join(f"'{s}'" for s in sorted(PERSONAL_MAIL_SERVICES))
+
+
 def _personal_mailbox(email: str) -> str:
     """SQL: whether ``email`` is at a mail service people sign up to for themselves."""
-    services = ", ".join(f"'{s}'" for s in sorted(PERSONAL_MAIL_SERVICES))
-    return f"(split_part(split_part({email}, '@', 2), '.', 1) IN ({services}))"
+    return f"(split_part(split_part({email}, '@', 2), '.', 1) IN ({_PERSONAL_MAIL_SERVICES_SQL}))"
 
 
 def _email_faces_birth_date(email: str, born: str) -> str:
