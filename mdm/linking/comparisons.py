@@ -122,12 +122,10 @@ def _person_name(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLev
             ' OR ("given_l" = "given_r" AND (length("family_l") = 1 OR length("family_r") = 1)'
             ' AND substr("family_l", 1, 1) = substr("family_r", 1, 1))'
             # "T. Phương" for Trần Thị Phương: the same, read given-first.
-            ' OR (length("given_l") = 1 AND "family_l" = "given_r" AND "given_l" = substr("family_r", 1, 1))'
-            ' OR (length("given_r") = 1 AND "family_r" = "given_l" AND "given_r" = substr("family_l", 1, 1))'
+            f' OR {_cut_and_swapped("given", "family")}'
             # "Murphy C." for Charlie Murphy: a family name with the given name's initial after it,
             # read as a given name before a family initial ("Anh N.").
-            ' OR (length("family_l") = 1 AND "given_l" = "family_r" AND "family_l" = substr("given_r", 1, 1))'
-            ' OR (length("family_r") = 1 AND "given_r" = "family_l" AND "family_r" = substr("given_l", 1, 1))',
+            f' OR {_cut_and_swapped("family", "given")}',
             "same family name with the given name as an initial, or the family name as an initial",
         ),
         _level(
@@ -137,6 +135,18 @@ def _person_name(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLev
         _level('"family_l" = "family_r"', "same family name only"),
         _else(),
     ]
+
+
+def _cut_and_swapped(initial: str, name: str) -> str:
+    """SQL: one record's ``initial`` part is a single letter, its ``name`` part is the other
+    record's ``initial`` part, and the letter begins the other record's ``name`` part: the two
+    parts were read in the other order and one of them cut to its initial. Either way round."""
+
+    def one_way(a: str, b: str) -> str:
+        return (f'length("{initial}{a}") = 1 AND "{name}{a}" = "{initial}{b}"'
+                f' AND "{initial}{a}" = substr("{name}{b}", 1, 1)')
+
+    return f"({one_way('_l', '_r')}) OR ({one_way('_r', '_l')})"
 
 
 def _siblings(fn: _Functions) -> str:
