@@ -33,8 +33,6 @@ from mdm.store import database, exports
 from tests.api.conftest import make_keys
 from tests.conftest import TODAY
 
-pytestmark = pytest.mark.xdist_group("spark")  # one worker, one Spark session
-
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[Any]:
