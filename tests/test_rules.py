@@ -386,6 +386,23 @@ def test_the_same_street_at_another_house_number_is_its_own_level(left, right, l
 
 
 @pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        # A ward and district only: another ward of the district shares most of their words ...
+        ("Phường Tân An, Q. Ninh Kiều", "100 Đường 30 Tháng 4, P. An Hòa, Quận Ninh Kiều"),
+        # ... and within or equal to another address they are still only an area.
+        ("P. Xuân Khánh Q.Ninh Kiều", "309/2 30 Tháng 4 P.Xuân Khánh Q.Ninh Kiều"),
+        ("Phường 14, Quận 10", "phường 14, Q. 10"),
+        ("Ward 5, District 3", "12 Nguyễn Thị Minh Khai, Phường 5, Quận 3"),
+        ("Thị trấn Đông Anh, Huyện Đông Anh", "Thị trấn Đông Anh, Huyện Đông Anh"),
+    ],
+)
+def test_an_address_naming_only_an_area_is_no_evidence(left, right):
+    for a, b in ((left, right), (right, left)):
+        assert "names only an area" in _level_reached("address", {"address": a}, {"address": b}).lower()
+
+
+@pytest.mark.parametrize(
     ("comparison", "left", "right", "label"),
     [
         # A work address beside a personal one says nothing either way; two of one kind differ as before.
@@ -402,3 +419,28 @@ def test_the_same_street_at_another_house_number_is_its_own_level(left, right, l
 )
 def test_values_of_different_kinds_are_no_evidence(comparison, left, right, label):
     assert label in _level_reached(comparison, {comparison: left}, {comparison: right}).lower()
+
+
+def test_the_same_family_and_given_name_in_one_city_is_a_candidate_pair():
+    """A middle name left out makes the full names differ: the rule on family, given name and
+    city still proposes the pair, and only in one city."""
+    import datetime as dt
+
+    from mdm.linking.candidates import CandidateIndex, match_row
+    from mdm.sources.config import SourceSpec
+    from mdm.standardise.record import standardise_record
+
+    spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", phone_region="VN",
+                      fields={"full_name": "full_name", "city": "city"})
+    records = {
+        "a": {"full_name": "Nguyễn Văn An", "city": "TP. Hồ Chí Minh"},
+        "b": {"full_name": "Nguyen An", "city": "HCMC"},
+        "c": {"full_name": "Nguyễn Thị An", "city": "Hà Nội"},
+    }
+    index = CandidateIndex(load_rules().matching.blocking_rules())
+    rows = {key: match_row(standardise_record(spec, key, values, today=dt.date(2026, 1, 1)))
+            for key, values in records.items()}
+    for key, row in rows.items():
+        index.add(key, row)
+    assert index.candidates(rows["a"], exclude="a") == ["b"]
+    assert index.candidates(rows["c"], exclude="c") == []

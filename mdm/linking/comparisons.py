@@ -338,6 +338,10 @@ def _address(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCr
     l, r = _l("address_norm"), _r("address_norm")
     return [
         _null("address_norm"),
+        # "Phường Tân An, Quận Ninh Kiều" names a ward, where tens of thousands live, and shares
+        # five of its six words with an address in another ward of that district: the levels below
+        # would weigh an area's words as a street's. The city comparison counts where one lives.
+        _no_evidence(f"{_area_only(l)} OR {_area_only(r)}", "one address names only an area (ward, district)"),
         _level(f"{l} = {r}", "same address"),
         _level(
             f'"house_number_l" = "house_number_r" AND {_jw(fn, "street")} >= {hi}',
@@ -359,6 +363,16 @@ def _address(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCr
         _level(f'{_jw(fn, "address_norm")} >= {lo}', f"address Jaro-Winkler >= {lo}"),
         _else(),
     ]
+
+
+# The words a standardised address begins with when it names no street, only an area ("Ward 5,
+# District 3" is standardised to "phuong 5 quan 3").
+_AREA_WORDS = ("phuong", "quan", "huyen", "thi tran", "thi xa", "thanh pho")
+
+
+def _area_only(address: str) -> str:
+    """SQL: the address begins with an area's name ("phuong 14 quan 10"), so names no street."""
+    return "(" + " OR ".join(f"{address} LIKE '{word} %'" for word in _AREA_WORDS) + ")"
 
 
 def _exact(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCreator]:
