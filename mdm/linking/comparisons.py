@@ -341,7 +341,9 @@ def _address(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCr
         # "Phường Tân An, Quận Ninh Kiều" names a ward, where tens of thousands live, and shares
         # five of its six words with an address in another ward of that district: the levels below
         # would weigh an area's words as a street's. The city comparison counts where one lives.
-        _no_evidence(f"{_area_only(l)} OR {_area_only(r)}", "one address names only an area (ward, district)"),
+        _no_evidence(
+            f"{_area_only(l)} OR {_area_only(r)}", "one address names only an area (ward, district)"
+        ),
         _level(f"{l} = {r}", "same address"),
         _level(
             f'"house_number_l" = "house_number_r" AND {_jw(fn, "street")} >= {hi}',
