@@ -236,25 +236,31 @@ def test_bounded_blocking_rules_parse_and_compile():
     assert any("block_0" in r["blocking_rule"] for r in rules)
 
 
-def _level_reached(comparison: str, left: dict[str, str], right: dict[str, str], *, dates: bool = True) -> str:
-    """The label of the level of ``comparison`` two source records reach, by the compiled SQL.
-    Birth dates are DATEs as in batch, or text as in real time (``dates=False``)."""
+def _standardised(source_id: str, values: dict[str, str]) -> dict:
+    """A Vietnamese source's record standardised, its columns named as its canonical fields."""
     import datetime as dt
-
-    import duckdb
 
     from mdm.sources.config import SourceSpec
     from mdm.standardise.record import standardise_record
+
+    spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", phone_region="VN",
+                      fields={f: f for f in ("full_name", "email", "phone", "date_of_birth", "address", "city")})
+    return standardise_record(spec, source_id, values, today=dt.date(2026, 1, 1))
+
+
+def _level_reached(comparison: str, left: dict[str, str], right: dict[str, str], *, dates: bool = True) -> str:
+    """The label of the level of ``comparison`` two source records reach, by the compiled SQL.
+    Birth dates are DATEs as in batch, or text as in real time (``dates=False``)."""
+    import duckdb
+
     from mdm.store.work import WORD_LISTS
 
     settings = compile_settings(load_rules().matching).get_settings("duckdb").as_dict()
     (levels,) = [c["comparison_levels"] for c in settings["comparisons"] if c["output_column_name"] == comparison]
-    spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", phone_region="VN",
-                      fields={f: f for f in ("full_name", "email", "phone", "date_of_birth", "address")})
     con = duckdb.connect()
     columns, types = {}, {}
     for side, values in (("l", left), ("r", right)):
-        std = standardise_record(spec, side, values, today=dt.date(2026, 1, 1))
+        std = _standardised(side, values)
         for c in ("family", "given", "middles", "name_key", "name_nospace", "name_parts", "email_key", "email_local_digits",
                   "phone", "phone_type", "date_of_birth", "address_norm", "house_number", "street"):
             columns[f"{c}_{side}"] = std[c] if c == "email_local_digits" or std[c] is None else str(std[c])
@@ -424,22 +430,15 @@ def test_values_of_different_kinds_are_no_evidence(comparison, left, right, labe
 def test_the_same_family_and_given_name_in_one_city_is_a_candidate_pair():
     """A middle name left out makes the full names differ: the rule on family, given name and
     city still proposes the pair, and only in one city."""
-    import datetime as dt
-
     from mdm.linking.candidates import CandidateIndex, match_row
-    from mdm.sources.config import SourceSpec
-    from mdm.standardise.record import standardise_record
 
-    spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", phone_region="VN",
-                      fields={"full_name": "full_name", "city": "city"})
     records = {
         "a": {"full_name": "Nguyễn Văn An", "city": "TP. Hồ Chí Minh"},
         "b": {"full_name": "Nguyen An", "city": "HCMC"},
         "c": {"full_name": "Nguyễn Thị An", "city": "Hà Nội"},
     }
     index = CandidateIndex(load_rules().matching.blocking_rules())
-    rows = {key: match_row(standardise_record(spec, key, values, today=dt.date(2026, 1, 1)))
-            for key, values in records.items()}
+    rows = {key: match_row(_standardised(key, values)) for key, values in records.items()}
     for key, row in rows.items():
         index.add(key, row)
     assert index.candidates(rows["a"], exclude="a") == ["b"]
