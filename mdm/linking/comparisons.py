@@ -150,13 +150,13 @@ def _cut_and_swapped(initial: str, name: str) -> str:
 
 
 def _siblings(fn: _Functions) -> str:
-    """SQL: the same family and middle names and two other given names, as siblings have
-    ("Nguyễn Thị Kim Lan", "Nguyễn Thị Kim Nga"). The shared words make the whole names alike
-    by Jaro-Winkler; the given names, the words that tell people apart, are not alike at all
-    (a typo of one keeps them above 0.8: "Quyên", "Quyeen")."""
+    """SQL: the same family and middle names (or none) and two other given names, as siblings
+    have ("Nguyễn Thị Kim Lan", "Nguyễn Thị Kim Nga"; "Phan Hương", "Phan Long"). The shared
+    words make the whole names alike by Jaro-Winkler; the given names, the words that tell
+    people apart, are not alike at all (a typo of one keeps them above 0.8: "Quyên", "Quyeen")."""
     return (  # never NULL: "NOT NULL" would leave the level unreached by names without middle names
-        'coalesce("family_l" = "family_r" AND "middles_l" = "middles_r" AND length("given_l") > 1'
-        f' AND length("given_r") > 1 AND {_jw(fn, "given")} < 0.8, FALSE)'
+        'coalesce("family_l" = "family_r" AND "middles_l" IS NOT DISTINCT FROM "middles_r"'
+        f' AND length("given_l") > 1 AND length("given_r") > 1 AND {_jw(fn, "given")} < 0.8, FALSE)'
     )
 
 
