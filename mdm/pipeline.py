@@ -414,9 +414,9 @@ def cluster_pairs(
     *,
     previous_xref: Mapping[str, str] | None = None,
 ) -> Clustered:
-    """Cluster the records of ``std`` (record_key and the identifier columns suffice) by the
-    automatic links and the kept links under the steward decisions, and queue what is left
-    uncertain. Both engines (DuckDB, Spark) cluster with this."""
+    """Cluster the records of ``std`` (record_key, source, the identifier and e-mail columns
+    suffice) by the automatic links and the kept links under the steward decisions, and queue
+    what is left uncertain. Both engines (DuckDB, Spark) cluster with this."""
     identifiers = _identifiers(std)
     auto = _edges(pairs.filter(pc.equal(pairs["outcome"], "auto_link")))
     linkable = _linkable_review(pairs, spec)
@@ -440,6 +440,7 @@ def cluster_pairs(
         watch={(l, r) for l, r, _p in kept},
         structure=structure,
         source_of=source_of,
+        mailboxes=_mailboxes(std) if structure is not None else None,
     )
     pairs = _mark_links(pairs, result.joined, result.weak_joined)
     decided = {tuple(sorted((l, r))) for _k, l, r, _d in constraints}
@@ -452,6 +453,11 @@ def cluster_pairs(
         conflicts=_conflicts(pairs, constraints),
         structure=structure,
     )
+
+
+def _mailboxes(std: pa.Table) -> dict[str, str | None]:
+    columns = (std[c].to_pylist() for c in ("record_key", "email_key", "email_local_digits"))
+    return {key: clustering.mailbox(email, digits) for key, email, digits in zip(*columns, strict=True)}
 
 
 def _edges(pairs: pa.Table) -> list[tuple[str, str, float]]:

@@ -22,7 +22,7 @@ import orjson
 
 from matching_rules import RulesSpec
 from mdm import golden, regroup
-from mdm.clustering import SourceStructure, conflicting_identifier, match_weight
+from mdm.clustering import SourceStructure, conflicting_identifier, mailbox, match_weight
 from mdm.errors import InvalidInputError, NotFoundError
 from mdm.ingest import clean_id, raw_json
 from mdm.linking.candidates import CandidateIndex, match_row
@@ -262,7 +262,9 @@ class RealtimeMatcher:
                 continue
             if structure is not None:
                 overlap = any(m["source"] == std["source"] for m in members)
-                if c.match_weight + structure.weight(overlap) < structure.link_weight:
+                own = _mailbox(std)
+                shared = own is not None and own == _mailbox(self.index.row(c.record_key))
+                if c.match_weight + structure.weight(overlap, shared_mailbox=shared) < structure.link_weight:
                     if c.match_probability >= thresholds.auto_link:
                         reason = reason or f"golden record {c.golden_id} already holds a {std['source']} record"
                     continue
@@ -278,6 +280,10 @@ class RealtimeMatcher:
         if scored and scored[0].match_probability >= thresholds.review:
             return None, "review", reason, None
         return None, "new", reason, None
+
+
+def _mailbox(row: Mapping[str, Any]) -> str | None:
+    return mailbox(row.get("email_key"), row.get("email_local_digits"))
 
 
 def _source_structure(con: duckdb.DuckDBPyConnection, rules: RulesSpec) -> SourceStructure | None:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mdm.clustering import SourceStructure, cluster, estimate_source_structure, match_weight
+from mdm.clustering import SourceStructure, cluster, estimate_source_structure, mailbox, match_weight
 from mdm.store import database
 from tests.test_clustering import groups
 
@@ -68,6 +68,26 @@ def test_a_join_completing_a_customer_links_and_one_doubling_a_source_waits() ->
     assert result.joined == {("b", "d")}
     plain = cluster(list(source_of), [e for e in edges if e[2] >= 0.85], identifiers={})
     assert groups(plain.assignment) == {frozenset({"c", "d"}), frozenset({"a"}), frozenset({"b"})}
+
+
+def test_a_shared_personal_mailbox_costs_a_join_nothing_for_its_source() -> None:
+    """One subscriber signed up twice in one system: two records of a personal mailbox (its
+    local part has digits) join as the model alone would have joined them. A name-only mailbox
+    is shared by namesakes; a review-band pair still waits."""
+    s = SourceStructure(0.05, 0.8, match_weight(0.85))  # overlap -4 bits
+    source_of = dict.fromkeys("abcdef", "newsletter")
+    mailboxes = {
+        "a": mailbox("an.nguyen88@gmail.com", True), "b": mailbox("an.nguyen88@gmail.com", True),
+        "c": mailbox("lantran@gmail.com", False), "d": mailbox("lantran@gmail.com", False),
+        "e": mailbox("hoa1201@yahoo.com.vn", True), "f": mailbox("hoa1201@yahoo.com.vn", True),
+    }
+    edges = [("a", "b", 0.9), ("c", "d", 0.9), ("e", "f", 0.8)]
+    result = cluster(
+        list(source_of), edges, identifiers={}, structure=s, source_of=source_of, mailboxes=mailboxes
+    )
+    assert groups(result.assignment) == {frozenset("ab"), *(frozenset(k) for k in "cdef")}
+    assert result.source_refused == [("c", "d")]
+    assert mailboxes["c"] is None and mailbox(None, None) is None
 
 
 def test_a_run_links_from_the_review_band_and_queues_what_it_refuses(reconciled) -> None:  # type: ignore[no-untyped-def]

@@ -134,7 +134,9 @@ def reconcile_spark(
     model, pairs, term_frequencies = train_and_score(work, spec, model, "no model given (--model)", report, stages)
 
     with stages.stage("cluster"):
-        ids = std.select("record_key", "source", "date_of_birth", "national_id", "tax_id").toArrow()
+        ids = std.select(
+            "record_key", "source", "date_of_birth", "national_id", "tax_id", "email_key", "email_local_digits",
+        ).toArrow()
         clustered = cluster_pairs(ids, pairs, spec, constraints, run_id, previous_xref=previous_run.xref)
         clustered.report_to(report)
 

@@ -49,3 +49,38 @@ def test_a_posted_record_stays_where_the_batch_linked_it_from_the_review_band(se
     assert body["outcome"] == "matched", body
     assert body["golden_id"] == golden_id
     assert body["match_probability"] < 0.85  # the model alone would have queued it
+
+
+def test_a_second_sign_up_with_a_personal_mailbox_joins_the_first(served_db) -> None:  # type: ignore[no-untyped-def]
+    """A subscriber who signs up again with the same personal mailbox (digits in its local
+    part) joins the golden record that holds the first sign-up, as the batch would join them;
+    with a name-only mailbox (namesakes share those) the join waits for a steward."""
+    db, made = served_db
+    con = database.connect(db, read_only=True)
+    try:
+        found = {
+            digits: con.execute(
+                "SELECT s.email, s.city, x.golden_id FROM std_records s JOIN xref x USING (record_key)"
+                " WHERE s.source = 'marketing' AND s.email_local_digits = ? AND s.city IS NOT NULL"
+                " AND (SELECT count(*) FROM std_records t WHERE t.email_key = s.email_key) = 1"
+                " AND (SELECT count(*) FROM xref y WHERE y.golden_id = x.golden_id) > 1"
+                " ORDER BY s.record_key",
+                [digits],
+            ).fetchall()
+            for digits in (True, False)
+        }
+    finally:
+        con.close()
+    outcomes = {}
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        for digits, rows in found.items():
+            for i, (email, city, golden_id) in enumerate(rows):
+                body = client.post(
+                    "/sources/marketing/records",
+                    json={"subscriber_id": f"again-{digits}-{i}", "email": email, "city": city},
+                    headers={"Authorization": f"Bearer {made['writer']}"},
+                ).json()
+                if body["match_probability"] >= 0.85:  # would link on the model alone
+                    outcomes.setdefault(digits, []).append((body["outcome"], body["golden_id"] == golden_id))
+    assert outcomes[True] and set(outcomes[True]) == {("matched", True)}
+    assert ("review", False) in outcomes[False]
