@@ -92,10 +92,26 @@ def match_weight(probability: float) -> float:
     return math.inf if probability >= 1.0 else -math.inf if probability <= 0.0 else math.log2(probability / (1.0 - probability))
 
 
-def mailbox(email_key: str | None, local_has_digits: bool | None) -> str | None:
-    """A record's personal mailbox: its e-mail address when the local part holds digits. A
-    name-only address (lan.tran@) is not one: namesakes write the same."""
-    return email_key if local_has_digits else None
+@dataclass(frozen=True, slots=True)
+class Mailbox:
+    """A record's personal mailbox (an e-mail address whose local part holds digits; a name-only
+    one, lan.tran@, is the name as namesakes write it) and whether the record gives a family name."""
+
+    address: str
+    named: bool
+
+
+def mailbox(email_key: str | None, local_has_digits: bool | None, family: str | None) -> Mailbox | None:
+    return Mailbox(email_key, family is not None) if email_key and local_has_digits else None
+
+
+def second_sign_up(a: Mailbox | None, b: Mailbox | None) -> bool:
+    """Two records of one personal mailbox, one of them without a family name: the subscriber
+    signing up again (a newsletter asks for an address and perhaps a first name). Between two
+    records that both give a family name the address may be a namesake's, made from the name
+    and a year (``nguyenhung83@``): at a million records of the committed generator, 375 of
+    1,440 such joins the source structure refused were two people (bench/NOTES.md)."""
+    return a is not None and b is not None and a.address == b.address and not (a.named and b.named)
 
 
 @dataclass(frozen=True)
@@ -116,14 +132,12 @@ class SourceStructure:
     def disjoint_weight(self) -> float:
         return math.log2((1.0 - self.overlap_among_matches) / (1.0 - self.overlap_among_others))
 
-    def weight(self, overlap: bool, *, shared_mailbox: bool = False) -> float:
-        """The join's weight from its sources. A pair that shares a personal mailbox (``mailbox``)
-        is not weighed down by an overlap: that is mostly one subscriber signed up twice in one
-        system (refused so, such joins were one customer's 93 times in 94 on the third
-        generator's samples, 3 in 4 at a million records of the committed one, whose namesakes
-        share name-and-year addresses: bench/NOTES.md); nor is it lifted, as a join across
-        systems would be."""
-        if overlap and shared_mailbox:
+    def weight(self, overlap: bool, *, sign_up: bool = False) -> float:
+        """The join's weight from its sources. A pair that is a second sign-up (``second_sign_up``)
+        is not weighed down by an overlap: refused so, such joins were one customer's 93 times
+        in 94 on the third generator's samples (bench/NOTES.md). Nor is it lifted, as a join
+        across systems would be."""
+        if overlap and sign_up:
             return 0.0
         return self.overlap_weight if overlap else self.disjoint_weight
 
@@ -232,7 +246,7 @@ def cluster(
     watch: Set[tuple[str, str]] = frozenset(),
     structure: SourceStructure | None = None,
     source_of: Mapping[str, str] | None = None,
-    mailboxes: Mapping[str, str | None] | None = None,
+    mailboxes: Mapping[str, Mailbox | None] | None = None,
 ) -> ClusterResult:
     """Cluster ``record_keys`` using ``edges`` (l, r, probability), strongest first.
 
@@ -240,7 +254,7 @@ def cluster(
     The result says which of the ``watch`` edges joined two clusters (rather than finding their
     records already together, or being refused). With a ``structure``, every edge but a
     ``watch`` edge joins only when its weight with the structure's reaches the link weight
-    (``mailboxes``: each record's personal mailbox, see ``SourceStructure.weight``).
+    (``mailboxes``: each record's personal mailbox, for ``second_sign_up``).
     """
     min_weight = math.inf if seen_conflict_min_weight is None else seen_conflict_min_weight
     mailbox_of = mailboxes or {}
@@ -270,10 +284,9 @@ def cluster(
         weak = False
         if structure is not None and (a, b) not in watch:
             weak = weight < structure.link_weight
-            own = mailbox_of.get(a)
-            shared = own is not None and own == mailbox_of.get(b)
             overlap = bool(ca.sources & cb.sources)
-            if weight + structure.weight(overlap, shared_mailbox=shared) < structure.link_weight:
+            sign_up = second_sign_up(mailbox_of.get(a), mailbox_of.get(b))
+            if weight + structure.weight(overlap, sign_up=sign_up) < structure.link_weight:
                 if not weak:
                     source_refused.append((a, b))
                 continue

@@ -414,9 +414,9 @@ def cluster_pairs(
     *,
     previous_xref: Mapping[str, str] | None = None,
 ) -> Clustered:
-    """Cluster the records of ``std`` (record_key, source, the identifier and e-mail columns
-    suffice) by the automatic links and the kept links under the steward decisions, and queue
-    what is left uncertain. Both engines (DuckDB, Spark) cluster with this."""
+    """Cluster the records of ``std`` (record_key, source, the identifier, e-mail and family
+    columns suffice) by the automatic links and the kept links under the steward decisions, and
+    queue what is left uncertain. Both engines (DuckDB, Spark) cluster with this."""
     identifiers = _identifiers(std)
     auto = _edges(pairs.filter(pc.equal(pairs["outcome"], "auto_link")))
     linkable = _linkable_review(pairs, spec)
@@ -455,9 +455,9 @@ def cluster_pairs(
     )
 
 
-def _mailboxes(std: pa.Table) -> dict[str, str | None]:
-    columns = (std[c].to_pylist() for c in ("record_key", "email_key", "email_local_digits"))
-    return {key: clustering.mailbox(email, digits) for key, email, digits in zip(*columns, strict=True)}
+def _mailboxes(std: pa.Table) -> dict[str, clustering.Mailbox | None]:
+    keys, *columns = (std[c].to_pylist() for c in ("record_key", "email_key", "email_local_digits", "family"))
+    return {key: clustering.mailbox(*values) for key, *values in zip(keys, *columns, strict=True)}
 
 
 def _edges(pairs: pa.Table) -> list[tuple[str, str, float]]:

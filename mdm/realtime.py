@@ -22,7 +22,14 @@ import orjson
 
 from matching_rules import RulesSpec
 from mdm import golden, regroup
-from mdm.clustering import SourceStructure, conflicting_identifier, mailbox, match_weight
+from mdm.clustering import (
+    Mailbox,
+    SourceStructure,
+    conflicting_identifier,
+    mailbox,
+    match_weight,
+    second_sign_up,
+)
 from mdm.errors import InvalidInputError, NotFoundError
 from mdm.ingest import clean_id, raw_json
 from mdm.linking.candidates import CandidateIndex, match_row
@@ -262,9 +269,8 @@ class RealtimeMatcher:
                 continue
             if structure is not None:
                 overlap = any(m["source"] == std["source"] for m in members)
-                own = _mailbox(std)
-                shared = own is not None and own == _mailbox(self.index.row(c.record_key))
-                if c.match_weight + structure.weight(overlap, shared_mailbox=shared) < structure.link_weight:
+                sign_up = second_sign_up(_mailbox(std), _mailbox(self.index.row(c.record_key)))
+                if c.match_weight + structure.weight(overlap, sign_up=sign_up) < structure.link_weight:
                     if c.match_probability >= thresholds.auto_link:
                         reason = reason or f"golden record {c.golden_id} already holds a {std['source']} record"
                     continue
@@ -282,8 +288,8 @@ class RealtimeMatcher:
         return None, "new", reason, None
 
 
-def _mailbox(row: Mapping[str, Any]) -> str | None:
-    return mailbox(row.get("email_key"), row.get("email_local_digits"))
+def _mailbox(row: Mapping[str, Any]) -> Mailbox | None:
+    return mailbox(row.get("email_key"), row.get("email_local_digits"), row.get("family"))
 
 
 def _source_structure(con: duckdb.DuckDBPyConnection, rules: RulesSpec) -> SourceStructure | None:

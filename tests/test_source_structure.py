@@ -70,24 +70,26 @@ def test_a_join_completing_a_customer_links_and_one_doubling_a_source_waits() ->
     assert groups(plain.assignment) == {frozenset({"c", "d"}), frozenset({"a"}), frozenset({"b"})}
 
 
-def test_a_shared_personal_mailbox_costs_a_join_nothing_for_its_source() -> None:
-    """One subscriber signed up twice in one system: two records of a personal mailbox (its
-    local part has digits) join as the model alone would have joined them. A name-only mailbox
-    is shared by namesakes; a review-band pair still waits."""
+def test_a_second_sign_up_costs_a_join_nothing_for_its_source() -> None:
+    """One subscriber signed up again in one system, with a personal mailbox (its local part has
+    digits) and no family name: the join is made as the model alone would make it. Two records
+    that both give a family name may be namesakes sharing a name-and-year address, and namesakes
+    share a name-only one: those are weighed as any other join. A review-band pair still waits."""
     s = SourceStructure(0.05, 0.8, match_weight(0.85))  # overlap -4 bits
-    source_of = dict.fromkeys("abcdef", "newsletter")
+    source_of = dict.fromkeys("abcdefgh", "newsletter")
     mailboxes = {
-        "a": mailbox("an.nguyen88@gmail.com", True), "b": mailbox("an.nguyen88@gmail.com", True),
-        "c": mailbox("lantran@gmail.com", False), "d": mailbox("lantran@gmail.com", False),
-        "e": mailbox("hoa1201@yahoo.com.vn", True), "f": mailbox("hoa1201@yahoo.com.vn", True),
+        "a": mailbox("an.nguyen88@gmail.com", True, "nguyen"), "b": mailbox("an.nguyen88@gmail.com", True, None),
+        "c": mailbox("hung83@gmail.com", True, "nguyen"), "d": mailbox("hung83@gmail.com", True, "nguyen"),
+        "e": mailbox("lantran@gmail.com", False, None), "f": mailbox("lantran@gmail.com", False, None),
+        "g": mailbox("hoa1201@yahoo.com.vn", True, None), "h": mailbox("hoa1201@yahoo.com.vn", True, None),
     }
-    edges = [("a", "b", 0.9), ("c", "d", 0.9), ("e", "f", 0.8)]
+    edges = [("a", "b", 0.9), ("c", "d", 0.9), ("e", "f", 0.9), ("g", "h", 0.8)]
     result = cluster(
         list(source_of), edges, identifiers={}, structure=s, source_of=source_of, mailboxes=mailboxes
     )
-    assert groups(result.assignment) == {frozenset("ab"), *(frozenset(k) for k in "cdef")}
-    assert result.source_refused == [("c", "d")]
-    assert mailboxes["c"] is None and mailbox(None, None) is None
+    assert groups(result.assignment) == {frozenset("ab"), *(frozenset(k) for k in "cdefgh")}
+    assert result.source_refused == [("c", "d"), ("e", "f")]
+    assert mailboxes["e"] is None and mailbox(None, None, None) is None
 
 
 def test_a_run_links_from_the_review_band_and_queues_what_it_refuses(reconciled) -> None:  # type: ignore[no-untyped-def]

@@ -135,7 +135,8 @@ def reconcile_spark(
 
     with stages.stage("cluster"):
         ids = std.select(
-            "record_key", "source", "date_of_birth", "national_id", "tax_id", "email_key", "email_local_digits",
+            "record_key", "source", "date_of_birth", "national_id", "tax_id",  # clustering's identifiers
+            "email_key", "email_local_digits", "family",  # ... and its second sign-ups
         ).toArrow()
         clustered = cluster_pairs(ids, pairs, spec, constraints, run_id, previous_xref=previous_run.xref)
         clustered.report_to(report)

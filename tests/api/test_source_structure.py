@@ -52,9 +52,9 @@ def test_a_posted_record_stays_where_the_batch_linked_it_from_the_review_band(se
 
 
 def test_a_second_sign_up_with_a_personal_mailbox_joins_the_first(served_db) -> None:  # type: ignore[no-untyped-def]
-    """A subscriber who signs up again with the same personal mailbox (digits in its local
-    part) joins the golden record that holds the first sign-up, as the batch would join them;
-    with a name-only mailbox (namesakes share those) the join waits for a steward."""
+    """A subscriber who signs up again, without a name, with the same personal mailbox (digits
+    in its local part) joins the golden record that holds the first sign-up, as the batch would
+    join them; with a name-only mailbox (namesakes share those) the join waits for a steward."""
     db, made = served_db
     con = database.connect(db, read_only=True)
     try:
