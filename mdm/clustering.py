@@ -254,7 +254,8 @@ def cluster(
     The result says which of the ``watch`` edges joined two clusters (rather than finding their
     records already together, or being refused). With a ``structure``, every edge but a
     ``watch`` edge joins only when its weight with the structure's reaches the link weight
-    (``mailboxes``: each record's personal mailbox, for ``second_sign_up``).
+    (``mailboxes``: the records' personal mailboxes, for ``second_sign_up``; a record without
+    one may be left out).
     """
     min_weight = math.inf if seen_conflict_min_weight is None else seen_conflict_min_weight
     mailbox_of = mailboxes or {}

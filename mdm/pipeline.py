@@ -455,9 +455,11 @@ def cluster_pairs(
     )
 
 
-def _mailboxes(std: pa.Table) -> dict[str, clustering.Mailbox | None]:
+def _mailboxes(std: pa.Table) -> dict[str, clustering.Mailbox]:
+    """The records' personal mailboxes; the many records without one are left out."""
     keys, *columns = (std[c].to_pylist() for c in ("record_key", "email_key", "email_local_digits", "family"))
-    return {key: clustering.mailbox(*values) for key, *values in zip(keys, *columns, strict=True)}
+    found = ((key, clustering.mailbox(*values)) for key, *values in zip(keys, *columns, strict=True))
+    return {key: box for key, box in found if box is not None}
 
 
 def _edges(pairs: pa.Table) -> list[tuple[str, str, float]]:

@@ -250,7 +250,7 @@ class RealtimeMatcher:
         thresholds = self.rules.matching.thresholds
         fields = list(self.rules.matching.clustering.cannot_link_when_different)
         min_weight = self.rules.matching.clustering.seen_conflict_min_weight
-        mine, my_ids = _identifiers([std], fields), _row_identifiers(std, fields)
+        mine, my_ids, my_mailbox = _identifiers([std], fields), _row_identifiers(std, fields), _mailbox(std)
         kept_apart = self.cannot.get(key, set())
         structure = self.structure
         reason = None
@@ -269,7 +269,7 @@ class RealtimeMatcher:
                 continue
             if structure is not None:
                 overlap = any(m["source"] == std["source"] for m in members)
-                sign_up = second_sign_up(_mailbox(std), _mailbox(self.index.row(c.record_key)))
+                sign_up = second_sign_up(my_mailbox, _mailbox(self.index.row(c.record_key)))
                 if c.match_weight + structure.weight(overlap, sign_up=sign_up) < structure.link_weight:
                     if c.match_probability >= thresholds.auto_link:
                         reason = reason or f"golden record {c.golden_id} already holds a {std['source']} record"
