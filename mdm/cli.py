@@ -257,6 +257,19 @@ def evaluate_cmd(
         f"false negatives {m['false_negative_pairs']:,})",
         highlight=False,
     )
+    missed, false_links = m["false_negatives_by_stage"], m["false_positives_by_stage"]
+    console.print(
+        f"false negatives: {missed['queued_held_back_by_clustering']:,} in the review queue held back by"
+        f" clustering, {missed['queued_uncertain']:,} queued as uncertain, {missed['scored_not_queued']:,}"
+        f" kept apart by steward decisions, {missed['below_review_or_not_compared']:,} scored below review"
+        " or never compared",
+        highlight=False,
+    )
+    console.print(
+        f"false positives: {false_links['by_a_scored_pair']:,} linked by a pair of their own,"
+        f" {false_links['through_other_records']:,} through other records",
+        highlight=False,
+    )
     console.print(
         f"clusters: {m['predicted_clusters']:,} golden vs {m['true_entities']:,} true entities; "
         f"{m['exactly_recovered_entities']:,} recovered exactly; "

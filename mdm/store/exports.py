@@ -114,6 +114,7 @@ def evaluate_against_truth(con: duckdb.DuckDBPyConnection, truth: Path) -> dict[
             f"{truth}: none of its {truth_rows:,} (source, source_id) keys is in the database's xref"
             f" ({xref_rows:,} keys): nothing to evaluate"
         )
+    missed, false_links = _where_pairs_went(con)
     precision = tp / predicted if predicted else 1.0
     recall = tp / true_pairs if true_pairs else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -132,4 +133,54 @@ def evaluate_against_truth(con: duckdb.DuckDBPyConnection, truth: Path) -> dict[
         "predicted_clusters": clusters,
         "true_entities": entities,
         "exactly_recovered_entities": exact,
+        "false_negatives_by_stage": missed,
+        "false_positives_by_stage": false_links,
     }
+
+
+def _where_pairs_went(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], dict[str, int]]:
+    """Where the last run lost each missed pair and made each false one (over ``eval_joined``),
+    so that a team judging the matcher on a labelled extract sees what is left to do: a queue
+    for stewards (links the clustering held back, uncertain scores), or pairs scored below the
+    review threshold or never compared, which need new evidence or blocking, not a steward."""
+    row = fetch_one(
+        con,
+        """
+        WITH rec AS (SELECT x.record_key, j.golden_id, j.entity_id FROM eval_joined j
+                     JOIN xref x USING (source, source_id)),
+             scored AS (SELECT least(record_key_l, record_key_r) AS a,
+                               greatest(record_key_l, record_key_r) AS b,
+                               bool_or(outcome = 'auto_link') AS to_link FROM pairs GROUP BY ALL),
+             queued AS (SELECT DISTINCT least(record_key_l, record_key_r) AS a,
+                               greatest(record_key_l, record_key_r) AS b
+                        FROM review_queue WHERE status = 'open'),
+             -- Two equi-joins, not one join on either key: an OR joins every record with every other.
+             apart AS (SELECT l.record_key AS a, r.record_key AS b FROM rec l JOIN rec r
+                       ON l.entity_id = r.entity_id AND l.record_key < r.record_key
+                       WHERE l.golden_id <> r.golden_id),
+             together AS (SELECT l.record_key AS a, r.record_key AS b FROM rec l JOIN rec r
+                          ON l.golden_id = r.golden_id AND l.record_key < r.record_key
+                          WHERE l.entity_id <> r.entity_id),
+             judged AS (SELECT TRUE AS same, q.a IS NOT NULL AS in_queue, s.a IS NOT NULL AS was_scored,
+                               coalesce(s.to_link, FALSE) AS to_link
+                        FROM apart p LEFT JOIN queued q USING (a, b) LEFT JOIN scored s USING (a, b)
+                        UNION ALL
+                        SELECT FALSE, FALSE, s.a IS NOT NULL, FALSE
+                        FROM together p LEFT JOIN scored s USING (a, b))
+        SELECT count(*) FILTER (same AND in_queue AND to_link),
+               count(*) FILTER (same AND in_queue AND NOT to_link),
+               count(*) FILTER (same AND NOT in_queue AND was_scored),
+               count(*) FILTER (same AND NOT in_queue AND NOT was_scored),
+               count(*) FILTER (NOT same AND was_scored),
+               count(*) FILTER (NOT same AND NOT was_scored)
+        FROM judged
+        """,
+    )
+    held_back, uncertain, decided, unscored, direct, through = (int(v or 0) for v in row or (0,) * 6)
+    missed = {
+        "queued_held_back_by_clustering": held_back,  # scored to link; a guard or the structure refused
+        "queued_uncertain": uncertain,  # scored in the review band
+        "scored_not_queued": decided,  # a steward's decision (or a queue item since closed) keeps them apart
+        "below_review_or_not_compared": unscored,
+    }
+    return missed, {"by_a_scored_pair": direct, "through_other_records": through}
