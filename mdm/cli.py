@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -39,6 +42,19 @@ def _existing_db(path: Path) -> Path:
         err_console.print(f"[bold red]error:[/] {path}: no such database (run `mdm reconcile` first)")
         raise typer.Exit(code=2)
     return path
+
+
+@contextmanager
+def _writing(out: Path) -> Iterator[None]:
+    """Around a command's write of ``out``: a folder that is missing or not writable is the
+    user's to fix, named plainly (not a traceback from the writer)."""
+    try:
+        yield
+    except (OSError, duckdb.IOException) as e:
+        problem = "is a directory; name a file" if out.is_dir() else (
+            f"no such directory {out.parent}" if not out.parent.is_dir() else f"cannot write it ({e})")
+        err_console.print(f"[bold red]error:[/] {out}: {problem}")
+        raise typer.Exit(code=2) from None
 
 
 def _print_report(report: RunReport) -> None:
@@ -175,7 +191,8 @@ def export_xref_cmd(db: DbOption, out: Annotated[Path, typer.Option("--out", hel
     """Write the cross-reference (source, source_id, golden_id) as CSV."""
     con = database.connect(_existing_db(db))
     try:
-        n = exports.export_xref(con, out)
+        with _writing(out):
+            n = exports.export_xref(con, out)
     finally:
         con.close()
     console.print(f"wrote {n:,} rows to {out}")
@@ -192,7 +209,8 @@ def export_golden_cmd(
         raise typer.Exit(code=2)
     con = database.connect(_existing_db(db))
     try:
-        n = exports.export_golden(con, out, fmt)
+        with _writing(out):
+            n = exports.export_golden(con, out, fmt)
     finally:
         con.close()
     console.print(f"wrote {n:,} golden records to {out}")
@@ -203,7 +221,8 @@ def export_model_cmd(db: DbOption, out: Annotated[Path, typer.Option("--out", he
     """Write the model the last run used, for `mdm reconcile --engine spark --model`."""
     con = database.connect(_existing_db(db))
     try:
-        model_id = exports.export_model(con, out)
+        with _writing(out):
+            model_id = exports.export_model(con, out)
     except MDMError as e:
         raise _fail(e) from None
     finally:
@@ -218,7 +237,8 @@ def export_decisions_cmd(
     """Write the steward decisions in force (must-link / cannot-link pairs), for `--decisions`."""
     con = database.connect(_existing_db(db))
     try:
-        n = exports.export_decisions(con, out)
+        with _writing(out):
+            n = exports.export_decisions(con, out)
     finally:
         con.close()
     console.print(f"wrote {n:,} constraints to {out}")
@@ -229,6 +249,10 @@ def evaluate_cmd(
     db: DbOption,
     truth: Annotated[Path, typer.Option("--truth", help="CSV with columns source,source_id,entity_id.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    pairs_out: Annotated[
+        Path | None,
+        typer.Option("--pairs", help="Write every missed and false pair, with its stage, to this CSV file."),
+    ] = None,
 ) -> None:
     """Pairwise precision, recall and F1 of the current clusters against a truth file."""
     if not truth.exists():
@@ -236,12 +260,16 @@ def evaluate_cmd(
         raise typer.Exit(code=2)
     con = database.connect(_existing_db(db))
     try:
-        m = exports.evaluate_against_truth(con, truth)
+        try:
+            m = exports.evaluate_against_truth(con, truth)
+        except duckdb.Error as e:  # a malformed truth file surfaces as a DuckDB error
+            err_console.print(f"[bold red]error:[/] {truth}: cannot evaluate: {e}")
+            raise typer.Exit(code=2) from None
+        if pairs_out is not None:
+            with _writing(pairs_out):
+                exports.export_wrong_pairs(con, pairs_out)
     except MDMError as e:
         raise _fail(e) from None
-    except duckdb.Error as e:  # a malformed truth file surfaces as a DuckDB error
-        err_console.print(f"[bold red]error:[/] {truth}: cannot evaluate: {e}")
-        raise typer.Exit(code=2) from None
     finally:
         con.close()
     if as_json:
@@ -289,7 +317,6 @@ def serve_cmd(
     rules: Annotated[Path | None, typer.Option("--rules", help="Rules YAML (default: packaged).")] = None,
 ) -> None:
     """Serve golden records, xref, search, real-time matching and runs over HTTP (docs at /docs)."""
-    import os
 
     import uvicorn
 

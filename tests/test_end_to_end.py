@@ -264,6 +264,18 @@ def test_trained_prior_is_close_to_the_true_share_of_matching_pairs(reconciled: 
     assert actual / 2 < prior < actual * 2
 
 
+@pytest.mark.parametrize("what", ["xref", "golden", "model", "decisions"])
+def test_an_export_to_a_missing_folder_names_it(reconciled: tuple[Path, object], tmp_path: Path, what: str) -> None:
+    out = tmp_path / "no" / "such" / ("out.json" if what == "model" else "out.csv")
+    result = runner.invoke(app, ["export", what, "--db", str(reconciled[0]), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert f"no such directory {out.parent}" in " ".join(result.output.split())
+    folder = tmp_path / out.name  # a folder named like the file
+    folder.mkdir()
+    result = runner.invoke(app, ["export", what, "--db", str(reconciled[0]), "--out", str(folder)])
+    assert result.exit_code == 2 and "is a directory" in " ".join(result.output.split())
+
+
 def test_evaluate_refuses_a_truth_file_that_shares_no_key(reconciled: tuple[Path, object], tmp_path: Path) -> None:
     truth = tmp_path / "other.csv"
     truth.write_text("source,source_id,entity_id\nnowhere,1,E1\nnowhere,2,E1\n", encoding="utf-8")

@@ -142,14 +142,15 @@ def _where_pairs_went(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], d
     """Where the last run lost each missed pair and made each false one (over ``eval_joined``),
     so that a team judging the matcher on a labelled extract sees what is left to do: a queue
     for stewards (links the clustering held back, uncertain scores), or pairs scored below the
-    review threshold or never compared, which need new evidence or blocking, not a steward."""
-    row = fetch_one(
-        con,
+    review threshold or never compared, which need new evidence or blocking, not a steward.
+    The pairs are left in ``eval_wrong_pairs`` for ``export_wrong_pairs``."""
+    con.execute(
         """
+        CREATE OR REPLACE TEMP TABLE eval_wrong_pairs AS
         WITH rec AS (SELECT x.record_key, j.golden_id, j.entity_id FROM eval_joined j
                      JOIN xref x USING (source, source_id)),
              scored AS (SELECT least(record_key_l, record_key_r) AS a,
-                               greatest(record_key_l, record_key_r) AS b,
+                               greatest(record_key_l, record_key_r) AS b, max(match_probability) AS p,
                                bool_or(outcome = 'auto_link') AS to_link FROM pairs GROUP BY ALL),
              queued AS (SELECT DISTINCT least(record_key_l, record_key_r) AS a,
                                greatest(record_key_l, record_key_r) AS b
@@ -160,27 +161,44 @@ def _where_pairs_went(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], d
                        WHERE l.golden_id <> r.golden_id),
              together AS (SELECT l.record_key AS a, r.record_key AS b FROM rec l JOIN rec r
                           ON l.golden_id = r.golden_id AND l.record_key < r.record_key
-                          WHERE l.entity_id <> r.entity_id),
-             judged AS (SELECT TRUE AS same, q.a IS NOT NULL AS in_queue, s.a IS NOT NULL AS was_scored,
-                               coalesce(s.to_link, FALSE) AS to_link
-                        FROM apart p LEFT JOIN queued q USING (a, b) LEFT JOIN scored s USING (a, b)
-                        UNION ALL
-                        SELECT FALSE, FALSE, s.a IS NOT NULL, FALSE
-                        FROM together p LEFT JOIN scored s USING (a, b))
-        SELECT count(*) FILTER (same AND in_queue AND to_link),
-               count(*) FILTER (same AND in_queue AND NOT to_link),
-               count(*) FILTER (same AND NOT in_queue AND was_scored),
-               count(*) FILTER (same AND NOT in_queue AND NOT was_scored),
-               count(*) FILTER (NOT same AND was_scored),
-               count(*) FILTER (NOT same AND NOT was_scored)
-        FROM judged
-        """,
+                          WHERE l.entity_id <> r.entity_id)
+        SELECT 'missed' AS error, a, b, s.p AS match_probability,
+               CASE WHEN q.a IS NOT NULL AND s.to_link THEN 'queued_held_back_by_clustering'
+                    WHEN q.a IS NOT NULL THEN 'queued_uncertain'
+                    WHEN s.a IS NOT NULL THEN 'scored_not_queued'
+                    ELSE 'below_review_or_not_compared' END AS stage
+        FROM apart LEFT JOIN queued q USING (a, b) LEFT JOIN scored s USING (a, b)
+        UNION ALL
+        SELECT 'false', a, b, s.p, CASE WHEN s.a IS NOT NULL THEN 'by_a_scored_pair' ELSE 'through_other_records' END
+        FROM together LEFT JOIN scored s USING (a, b)
+        """
     )
-    held_back, uncertain, decided, unscored, direct, through = (int(v or 0) for v in row or (0,) * 6)
-    missed = {
-        "queued_held_back_by_clustering": held_back,  # scored to link; a guard or the structure refused
-        "queued_uncertain": uncertain,  # scored in the review band
-        "scored_not_queued": decided,  # a steward's decision (or a queue item since closed) keeps them apart
-        "below_review_or_not_compared": unscored,
-    }
-    return missed, {"by_a_scored_pair": direct, "through_other_records": through}
+    counts = dict(con.execute("SELECT stage, count(*) FROM eval_wrong_pairs GROUP BY stage").fetchall())
+    missed = {stage: int(counts.get(stage, 0)) for stage in MISSED_STAGES}
+    return missed, {stage: int(counts.get(stage, 0)) for stage in FALSE_STAGES}
+
+
+# What each stage means: a missed pair is in the review queue because the model scored it to link
+# and a guard or the source structure held it back, or because its score is uncertain; it was
+# scored but is no longer queued (a steward's decision keeps it apart); or it was scored below
+# the review threshold or never compared. A false pair was linked by its own score, or only
+# through other records of its golden record.
+MISSED_STAGES = ("queued_held_back_by_clustering", "queued_uncertain", "scored_not_queued",
+                 "below_review_or_not_compared")
+FALSE_STAGES = ("by_a_scored_pair", "through_other_records")
+
+
+def export_wrong_pairs(con: duckdb.DuckDBPyConnection, out: Path) -> int:
+    """The pairs the last ``evaluate_against_truth`` on ``con`` found wrong, one per row: whether
+    missed or false, its stage, both records' keys, golden ids and true entities, and its score."""
+    sql = """
+        SELECT w.error, w.stage, l.source AS source_l, l.source_id AS source_id_l, r.source AS source_r,
+               r.source_id AS source_id_r, jl.golden_id AS golden_id_l, jr.golden_id AS golden_id_r,
+               jl.entity_id AS entity_id_l, jr.entity_id AS entity_id_r, w.match_probability
+        FROM eval_wrong_pairs w JOIN xref l ON l.record_key = w.a JOIN xref r ON r.record_key = w.b
+        JOIN eval_joined jl ON jl.source = l.source AND jl.source_id = l.source_id
+        JOIN eval_joined jr ON jr.source = r.source AND jr.source_id = r.source_id
+        ORDER BY w.error, w.stage, source_l, source_id_l, source_r, source_id_r"""
+    con.execute(f"COPY ({sql}) TO ? (HEADER, DELIMITER ',')", [str(out)])
+    (n,) = fetch_one(con, "SELECT count(*) FROM eval_wrong_pairs")
+    return int(n)

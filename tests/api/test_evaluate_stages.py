@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections import Counter
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -72,6 +73,31 @@ def test_a_steward_match_takes_its_pairs_off_the_missed(served_db, small_sample)
     assert (sum(joined["false_negatives_by_stage"][k] for k in queued)
             < sum(before["false_negatives_by_stage"][k] for k in queued))
     assert sum(joined["false_negatives_by_stage"].values()) == joined["false_negative_pairs"]
+
+
+def test_every_wrong_pair_is_written_with_its_stage(reconciled, small_sample, tmp_path):  # type: ignore[no-untyped-def]
+    truth, out = small_sample / "truth.csv", tmp_path / "wrong.csv"
+    result = runner.invoke(app, ["evaluate", "--db", str(reconciled[0]), "--truth", str(truth), "--json",
+                                 "--pairs", str(out)])
+    assert result.exit_code == 0, result.output
+    m = json.loads(result.output)
+    with out.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    missed = [r for r in rows if r["error"] == "missed"]
+    false = [r for r in rows if r["error"] == "false"]
+    assert len(missed) == m["false_negative_pairs"] and len(false) == m["false_positive_pairs"]
+    for kind, found in (("false_negatives_by_stage", missed), ("false_positives_by_stage", false)):
+        assert {k: v for k, v in m[kind].items() if v} == dict(Counter(r["stage"] for r in found))
+    assert all(r["entity_id_l"] == r["entity_id_r"] and r["golden_id_l"] != r["golden_id_r"] for r in missed)
+    assert all(r["entity_id_l"] != r["entity_id_r"] and r["golden_id_l"] == r["golden_id_r"] for r in false)
+    # a pair scored to link carries its score; one never scored has none
+    assert all(float(r["match_probability"]) >= 0.6 for r in rows if r["stage"] != "below_review_or_not_compared"
+               and r["stage"] != "through_other_records")
+    assert all(r["match_probability"] == "" for r in rows if r["stage"] == "below_review_or_not_compared")
+
+    bad = runner.invoke(app, ["evaluate", "--db", str(reconciled[0]), "--truth", str(truth),
+                              "--pairs", str(tmp_path / "missing" / "wrong.csv")])
+    assert bad.exit_code == 2 and "no such directory" in bad.output
 
 
 def test_the_breakdown_is_printed(reconciled, small_sample):  # type: ignore[no-untyped-def]
