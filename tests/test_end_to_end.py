@@ -265,7 +265,9 @@ def test_trained_prior_is_close_to_the_true_share_of_matching_pairs(reconciled: 
 
 
 @pytest.mark.parametrize("what", ["xref", "golden", "model", "decisions"])
-def test_an_export_to_a_missing_folder_names_it(reconciled: tuple[Path, object], tmp_path: Path, what: str) -> None:
+def test_an_export_to_a_missing_folder_names_it(
+    reconciled: tuple[Path, object], tmp_path: Path, what: str
+) -> None:
     out = tmp_path / "no" / "such" / ("out.json" if what == "model" else "out.csv")
     result = runner.invoke(app, ["export", what, "--db", str(reconciled[0]), "--out", str(out)])
     assert result.exit_code == 2, result.output

@@ -169,7 +169,8 @@ def _where_pairs_went(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], d
                     ELSE 'below_review_or_not_compared' END AS stage
         FROM apart LEFT JOIN queued q USING (a, b) LEFT JOIN scored s USING (a, b)
         UNION ALL
-        SELECT 'false', a, b, s.p, CASE WHEN s.a IS NOT NULL THEN 'by_a_scored_pair' ELSE 'through_other_records' END
+        SELECT 'false', a, b, s.p,
+               CASE WHEN s.a IS NOT NULL THEN 'by_a_scored_pair' ELSE 'through_other_records' END
         FROM together LEFT JOIN scored s USING (a, b)
         """
     )
