@@ -86,7 +86,7 @@ def main() -> None:
     ]
     for seed, mix, how, m in rows:
         missed = m["false_negatives_by_stage"]
-        queued = missed["queued_held_back_by_clustering"] + missed["queued_uncertain"]
+        queued = missed["queued_held_back"] + missed["queued_uncertain"]
         lines.append(f"| {seed} | {mix} | {how} | {m['precision']:.4f} | {m['recall']:.4f} | {m['f1']:.4f}"
                      f" | {queued:,} / {missed['below_review_or_not_compared']:,}"
                      f" | {m['predicted_clusters']:,} / {m['true_entities']:,} | {m['seconds']:.1f} |")

@@ -287,8 +287,9 @@ def evaluate_cmd(
     )
     missed, false_links = m["false_negatives_by_stage"], m["false_positives_by_stage"]
     console.print(
-        f"false negatives: {missed['queued_held_back_by_clustering']:,} in the review queue held back by"
-        f" clustering, {missed['queued_uncertain']:,} queued as uncertain, {missed['scored_not_queued']:,}"
+        f"false negatives: {missed['queued_held_back']:,} in the review queue scored to link (held back"
+        f" by a guard or the clustering), {missed['queued_uncertain']:,} queued as uncertain,"
+        f" {missed['scored_not_queued']:,}"
         f" kept apart by steward decisions, {missed['below_review_or_not_compared']:,} scored below review"
         " or never compared",
         highlight=False,

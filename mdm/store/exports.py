@@ -141,7 +141,7 @@ def evaluate_against_truth(con: duckdb.DuckDBPyConnection, truth: Path) -> dict[
 def _where_pairs_went(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], dict[str, int]]:
     """Where the last run lost each missed pair and made each false one (over ``eval_joined``),
     so that a team judging the matcher on a labelled extract sees what is left to do: a queue
-    for stewards (links the clustering held back, uncertain scores), or pairs scored below the
+    for stewards (links a guard or the clustering held back, uncertain scores), or pairs scored below the
     review threshold or never compared, which need new evidence or blocking, not a steward.
     The pairs are left in ``eval_wrong_pairs`` for ``export_wrong_pairs``."""
     con.execute(
@@ -155,6 +155,9 @@ def _where_pairs_went(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], d
              queued AS (SELECT DISTINCT least(record_key_l, record_key_r) AS a,
                                greatest(record_key_l, record_key_r) AS b
                         FROM review_queue WHERE status = 'open'),
+             -- A pair scored at least as high as the run's weakest automatic link was held back
+             -- (by a guard at scoring, or by the clustering), not left uncertain.
+             weakest AS (SELECT min(match_probability) AS p FROM pairs WHERE outcome = 'auto_link'),
              -- Two equi-joins, not one join on either key: an OR joins every record with every other.
              apart AS (SELECT l.record_key AS a, r.record_key AS b FROM rec l JOIN rec r
                        ON l.entity_id = r.entity_id AND l.record_key < r.record_key
@@ -163,7 +166,8 @@ def _where_pairs_went(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], d
                           ON l.golden_id = r.golden_id AND l.record_key < r.record_key
                           WHERE l.entity_id <> r.entity_id)
         SELECT 'missed' AS error, a, b, s.p AS match_probability,
-               CASE WHEN q.a IS NOT NULL AND s.to_link THEN 'queued_held_back_by_clustering'
+               CASE WHEN q.a IS NOT NULL AND (s.to_link OR s.p >= (SELECT p FROM weakest))
+                         THEN 'queued_held_back'
                     WHEN q.a IS NOT NULL THEN 'queued_uncertain'
                     WHEN s.a IS NOT NULL THEN 'scored_not_queued'
                     ELSE 'below_review_or_not_compared' END AS stage
@@ -180,11 +184,12 @@ def _where_pairs_went(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], d
 
 
 # What each stage means: a missed pair is in the review queue because the model scored it to link
-# and a guard or the source structure held it back, or because its score is uncertain; it was
+# (as high as the run's weakest automatic link) and a guard or the clustering (a conflict, the
+# source structure) held it back, or because its score is uncertain; it was
 # scored but is no longer queued (a steward's decision keeps it apart); or it was scored below
 # the review threshold or never compared. A false pair was linked by its own score, or only
 # through other records of its golden record.
-MISSED_STAGES = ("queued_held_back_by_clustering", "queued_uncertain", "scored_not_queued",
+MISSED_STAGES = ("queued_held_back", "queued_uncertain", "scored_not_queued",
                  "below_review_or_not_compared")
 FALSE_STAGES = ("by_a_scored_pair", "through_other_records")
 

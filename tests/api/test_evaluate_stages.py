@@ -43,7 +43,7 @@ def test_missed_and_false_pairs_are_told_apart_by_stage(  # type: ignore[no-unty
     assert sum(false_links.values()) == before["false_positive_pairs"]
     # After a run every scored pair kept apart waits for a steward: none is left out of the queue.
     assert missed["scored_not_queued"] == 0
-    assert missed["queued_held_back_by_clustering"] + missed["queued_uncertain"] > 0
+    assert missed["queued_held_back"] + missed["queued_uncertain"] > 0
 
     with TestClient(create_app(ApiSettings(db_path=db))) as client:
         api = Api(client, db, made)
@@ -54,7 +54,7 @@ def test_missed_and_false_pairs_are_told_apart_by_stage(  # type: ignore[no-unty
     apart = _evaluate(db, truth)
     # A wrong "not a match" leaves the clusters as they were; its pair now counts as kept apart.
     assert apart["false_negative_pairs"] == before["false_negative_pairs"]
-    queued = ("queued_held_back_by_clustering", "queued_uncertain")
+    queued = ("queued_held_back", "queued_uncertain")
     moved = sum(missed[k] for k in queued) - sum(apart["false_negatives_by_stage"][k] for k in queued)
     assert apart["false_negatives_by_stage"]["scored_not_queued"] == moved >= 1
     unscored = "below_review_or_not_compared"
@@ -75,7 +75,7 @@ def test_a_steward_match_takes_its_pairs_off_the_missed(  # type: ignore[no-unty
         assert r.status_code == 200, r.json()
     joined = _evaluate(db, truth)
     assert joined["false_negative_pairs"] < before["false_negative_pairs"]
-    queued = ("queued_held_back_by_clustering", "queued_uncertain")
+    queued = ("queued_held_back", "queued_uncertain")
     assert (sum(joined["false_negatives_by_stage"][k] for k in queued)
             < sum(before["false_negatives_by_stage"][k] for k in queued))
     assert sum(joined["false_negatives_by_stage"].values()) == joined["false_negative_pairs"]
