@@ -7,6 +7,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import duckdb
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -102,6 +103,15 @@ def test_every_wrong_pair_is_written_with_its_stage(  # type: ignore[no-untyped-
     unscored = ("below_review_or_not_compared", "through_other_records")
     assert all(float(r["match_probability"]) >= 0.6 for r in rows if r["stage"] not in unscored)
     assert all(r["match_probability"] == "" for r in rows if r["stage"] == "below_review_or_not_compared")
+    # held back: scored as high as the run's weakest automatic link (a guard or the clustering
+    # kept it from linking); uncertain: scored below that
+    con = duckdb.connect(str(reconciled[0]), read_only=True)
+    sql = "SELECT min(match_probability) FROM pairs WHERE outcome = 'auto_link'"
+    (weakest,) = con.execute(sql).fetchone()
+    con.close()
+    for r in rows:
+        if r["stage"].startswith("queued"):
+            assert (float(r["match_probability"]) >= weakest) == (r["stage"] == "queued_held_back"), r
 
     bad = runner.invoke(app, ["evaluate", "--db", str(reconciled[0]), "--truth", str(truth),
                               "--pairs", str(tmp_path / "missing" / "wrong.csv")])
