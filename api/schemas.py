@@ -179,12 +179,18 @@ class ReviewRecord(BaseModel):
     fields: dict[str, Any]
 
 
+class QueuedBecause(BaseModel):
+    kind: Literal["uncertain", "guard", "clustering"]
+    detail: str
+
+
 class ReviewItemPublic(BaseModel):
     item_id: str
     status: str
     match_probability: float
     match_weight: float
     prior_match_weight: float | None
+    queued_because: QueuedBecause | None = None  # None while no model is loaded
     explanation: list[ComparisonExplained]
     left: ReviewRecord
     right: ReviewRecord

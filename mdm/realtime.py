@@ -133,9 +133,35 @@ class RealtimeMatcher:
                 return spec
         raise NotFoundError("source", name)
 
+    def _blocking_guard(self, explanation: Mapping[str, Mapping[str, Any]]) -> str | None:
+        """The comparison whose guard keeps a pair of this explanation from linking, if any
+        (a comparison the explanation lacks counts as unknown: its null level)."""
+        gammas = {c.name: -1 for c in self.rules.matching.comparisons}
+        gammas.update({name: part["gamma"] for name, part in explanation.items()})
+        return next((guard.comparison for guard in self._guards if guard.blocks(gammas)), None)
+
     def _names_disagree(self, score: PairScore) -> bool:
-        gammas = {name: part["gamma"] for name, part in score.explanation.items()}
-        return any(guard.blocks(gammas) for guard in self._guards)
+        return self._blocking_guard(score.explanation) is not None
+
+    def why_queued(
+        self, match_probability: float, explanation: Mapping[str, Mapping[str, Any]]
+    ) -> tuple[str, str]:
+        """Why a queued pair waits for a steward instead of linking, as (kind, sentence): its
+        score is uncertain ("uncertain"); it scored to link and a guard held it back ("guard");
+        or its golden records were kept apart ("clustering"). A steward reads a 0.9999 pair
+        differently once told which."""
+        thresholds = self.rules.matching.thresholds
+        if match_probability < thresholds.auto_link:
+            return "uncertain", (f"its score lies between the review threshold ({thresholds.review:g})"
+                                 f" and the automatic link ({thresholds.auto_link:g})")
+        guarded = self._blocking_guard(explanation)
+        if guarded is not None:
+            return "guard", (f"scored to link, but {guarded} disagrees and nothing that lifts its guard"
+                             " agrees (households share addresses, phones and e-mails)")
+        return "clustering", ("scored to link, but the two golden records stay apart until a steward joins"
+                              " them: joining them would bring together identifiers that differ, go against"
+                              " a steward's decision or put two records of one source system together, or"
+                              " a record posted in real time already joined another golden record")
 
     def score(self, std: Mapping[str, Any]) -> list[ScoredCandidate]:
         """Every candidate of a standardised record, best first."""

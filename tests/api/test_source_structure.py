@@ -71,7 +71,7 @@ def test_a_second_sign_up_with_a_personal_mailbox_joins_the_first(served_db) -> 
         }
     finally:
         con.close()
-    outcomes = {}
+    outcomes, held = {}, []
     with TestClient(create_app(ApiSettings(db_path=db))) as client:
         for digits, rows in found.items():
             for i, (email, city, golden_id) in enumerate(rows):
@@ -82,5 +82,14 @@ def test_a_second_sign_up_with_a_personal_mailbox_joins_the_first(served_db) -> 
                 ).json()
                 if body["match_probability"] >= 0.85:  # would link on the model alone
                     outcomes.setdefault(digits, []).append((body["outcome"], body["golden_id"] == golden_id))
+                if not digits and body["outcome"] == "review" and body["match_probability"] >= 0.85:
+                    held.append(f"again-{digits}-{i}")
+        # The steward is told the pair scored to link and the clustering held it back.
+        items = client.get("/review-queue", params={"limit": 200, "source": "marketing"},
+                           headers={"Authorization": f"Bearer {made['steward']}"}).json()["data"]
+        why = {side["source_id"]: i["queued_because"]["kind"]
+               for i in items for side in (i["left"], i["right"])
+               if side["source_id"] in held and i["match_probability"] >= 0.85}
     assert outcomes[True] and set(outcomes[True]) == {("matched", True)}
     assert ("review", False) in outcomes[False]
+    assert held and set(why) == set(held) and set(why.values()) == {"clustering"}

@@ -42,6 +42,7 @@ def test_steward_decides_a_pair_in_the_browser(served_db, tmp_path):  # type: ig
         page.click(f"a[href='/steward/items/{item_id}']")
         expect(page.locator("#explanation")).to_contain_text("name")
         expect(page.locator("#pair")).to_contain_text(before["left"]["source_id"])
+        expect(page.locator("#queued-because")).to_contain_text(before["queued_because"]["detail"])
         page.screenshot(path=str(ARTIFACTS / "steward-pair.png"), full_page=True)
         page.keyboard.press("m")  # the keyboard shortcut for "match"
 

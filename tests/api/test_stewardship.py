@@ -202,3 +202,25 @@ def test_ids_are_stable_across_a_rerun_with_no_change(api, small_sample):  # typ
     after = dict(con.execute("SELECT record_key, golden_id FROM xref").fetchall())
     assert after == before
     assert set(run["report"]["golden"]) == {"unchanged"}
+
+
+def test_a_queue_item_says_why_it_waits(api):  # type: ignore[no-untyped-def]
+    """Uncertain below the automatic-link threshold; above it, held back by a guard or by the
+    clustering: a household's pair is the name guard's."""
+    items = api.get("/review-queue", who="steward", params={"limit": 200}).json()["data"]
+    assert items
+    for item in items:
+        kind = item["queued_because"]["kind"]
+        assert (kind == "uncertain") == (item["match_probability"] < 0.85), item
+    # a household: one landline and address, the same family name, other given names
+    home = {"billing_address": "12 Lê Lợi, Phường Bến Nghé, Quận 1", "city": "TP. Hồ Chí Minh",
+            "phone": "028 3829 4711"}
+    first = {"account_no": "B-WHY", "account_holder": "Lương Văn Hùng", **home}
+    assert api.post("/sources/billing/records", json=first).json()["outcome"] == "new"
+    second = {"account_no": "B-WHY-2", "account_holder": "Lương Thị Mai", **home}
+    posted = api.post("/sources/billing/records", json=second).json()
+    assert posted["outcome"] == "review" and posted["match_probability"] >= 0.85, posted
+    items = api.get("/review-queue", who="steward", params={"limit": 200, "min_score": 0.85}).json()["data"]
+    mine = [i for i in items if "B-WHY-2" in (i["left"]["source_id"], i["right"]["source_id"])]
+    assert mine and {i["queued_because"]["kind"] for i in mine} == {"guard"}
+    assert "but name disagrees" in mine[0]["queued_because"]["detail"]
