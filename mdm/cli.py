@@ -289,9 +289,8 @@ def evaluate_cmd(
     console.print(
         f"false negatives: {missed['queued_held_back']:,} in the review queue scored to link (held back"
         f" by a guard or the clustering), {missed['queued_uncertain']:,} queued as uncertain,"
-        f" {missed['scored_not_queued']:,}"
-        f" kept apart by steward decisions, {missed['below_review_or_not_compared']:,} scored below review"
-        " or never compared",
+        f" {missed['scored_not_queued']:,} kept apart by steward decisions,"
+        f" {missed['below_review_or_not_compared']:,} scored below review or never compared",
         highlight=False,
     )
     console.print(
