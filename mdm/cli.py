@@ -51,8 +51,12 @@ def _writing(out: Path) -> Iterator[None]:
     try:
         yield
     except (OSError, duckdb.IOException) as e:
-        problem = "is a directory; name a file" if out.is_dir() else (
-            f"no such directory {out.parent}" if not out.parent.is_dir() else f"cannot write it ({e})")
+        if out.is_dir():
+            problem = "is a directory; name a file"
+        elif not out.parent.is_dir():
+            problem = f"no such directory {out.parent}"
+        else:
+            problem = f"cannot write it ({e})"
         err_console.print(f"[bold red]error:[/] {out}: {problem}")
         raise typer.Exit(code=2) from None
 
@@ -260,16 +264,15 @@ def evaluate_cmd(
         raise typer.Exit(code=2)
     con = database.connect(_existing_db(db))
     try:
-        try:
-            m = exports.evaluate_against_truth(con, truth)
-        except duckdb.Error as e:  # a malformed truth file surfaces as a DuckDB error
-            err_console.print(f"[bold red]error:[/] {truth}: cannot evaluate: {e}")
-            raise typer.Exit(code=2) from None
+        m = exports.evaluate_against_truth(con, truth)
         if pairs_out is not None:
-            with _writing(pairs_out):
+            with _writing(pairs_out):  # its write errors end here, not as the truth file's below
                 exports.export_wrong_pairs(con, pairs_out)
     except MDMError as e:
         raise _fail(e) from None
+    except duckdb.Error as e:  # a malformed truth file surfaces as a DuckDB error
+        err_console.print(f"[bold red]error:[/] {truth}: cannot evaluate: {e}")
+        raise typer.Exit(code=2) from None
     finally:
         con.close()
     if as_json:

@@ -138,6 +138,16 @@ def evaluate_against_truth(con: duckdb.DuckDBPyConnection, truth: Path) -> dict[
     }
 
 
+# What each stage means: a missed pair is in the review queue because the model scored it to link
+# (as high as the run's weakest automatic link) and a guard or the clustering (a conflict, the
+# source structure) held it back, or because its score is uncertain; it was scored but is no
+# longer queued (a steward's decision keeps it apart); or it was scored below the review
+# threshold or never compared. A false pair was linked by its own score, or only through other
+# records of its golden record.
+MISSED_STAGES = ("queued_held_back", "queued_uncertain", "scored_not_queued", "below_review_or_not_compared")
+FALSE_STAGES = ("by_a_scored_pair", "through_other_records")
+
+
 def _where_pairs_went(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], dict[str, int]]:
     """Where the last run lost each missed pair and made each false one (over ``eval_joined``),
     so that a team judging the matcher on a labelled extract sees what is left to do: a queue
@@ -181,16 +191,6 @@ def _where_pairs_went(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], d
     counts = dict(con.execute("SELECT stage, count(*) FROM eval_wrong_pairs GROUP BY stage").fetchall())
     missed = {stage: int(counts.get(stage, 0)) for stage in MISSED_STAGES}
     return missed, {stage: int(counts.get(stage, 0)) for stage in FALSE_STAGES}
-
-
-# What each stage means: a missed pair is in the review queue because the model scored it to link
-# (as high as the run's weakest automatic link) and a guard or the clustering (a conflict, the
-# source structure) held it back, or because its score is uncertain; it was scored but is no
-# longer queued (a steward's decision keeps it apart); or it was scored below the review
-# threshold or never compared. A false pair was linked by its own score, or only through other
-# records of its golden record.
-MISSED_STAGES = ("queued_held_back", "queued_uncertain", "scored_not_queued", "below_review_or_not_compared")
-FALSE_STAGES = ("by_a_scored_pair", "through_other_records")
 
 
 def export_wrong_pairs(con: duckdb.DuckDBPyConnection, out: Path) -> int:
