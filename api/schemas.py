@@ -182,6 +182,11 @@ class ReviewRecord(BaseModel):
 class QueuedBecause(BaseModel):
     kind: Literal["uncertain", "guard", "clustering"]
     detail: str
+    # What the clustering or a real-time post refused the pair for, as stored with the item:
+    # "different <field>" (an identifier conflict), "cannot_link" (a steward's decision),
+    # "source_structure" or "joined_another"; None when nothing refused it or it was queued
+    # before the reason was stored.
+    held_back_by: str | None = None
 
 
 class ReviewItemPublic(BaseModel):

@@ -157,13 +157,29 @@ class _Cluster:
         self.sources = sources
 
 
+# Why the source structure refused an edge that scored to link, as ``ClusterResult.refused`` says it.
+SOURCE_STRUCTURE = "source_structure"
+
+
 @dataclass(frozen=True)
 class ClusterResult:
     assignment: dict[str, int]  # record key -> cluster number (0..n-1, by smallest member key)
-    blocked_links: list[tuple[str, str, str]]  # (record_l, record_r, reason) edges refused
+    # (record_l, record_r) -> why the edge did not join its two clusters: a conflict
+    # ("different date_of_birth", "cannot_link"), or SOURCE_STRUCTURE for an edge that scored
+    # to link on its own. In the order the edges were taken.
+    refused: dict[tuple[str, str], str] = field(default_factory=dict)
     joined: set[tuple[str, str]] = field(default_factory=set)  # the ``watch`` edges that joined two clusters
     weak_joined: set[tuple[str, str]] = field(default_factory=set)  # edges below the link weight that joined
-    source_refused: list[tuple[str, str]] = field(default_factory=list)  # edges the source structure refused
+
+    @property
+    def blocked_links(self) -> list[tuple[str, str, str]]:
+        """(record_l, record_r, reason) of the edges a conflict refused."""
+        return [(a, b, why) for (a, b), why in self.refused.items() if why != SOURCE_STRUCTURE]
+
+    @property
+    def source_refused(self) -> list[tuple[str, str]]:
+        """The edges that scored to link and the source structure refused."""
+        return [edge for edge, why in self.refused.items() if why == SOURCE_STRUCTURE]
 
 
 class _Clusters:
@@ -269,7 +285,8 @@ def cluster(
             ra, rb = state.find(a), state.find(b)
             if ra != rb:
                 state.union(ra, rb)
-    blocked, joined, weak_joined, source_refused = [], set(), set(), []
+    refused: dict[tuple[str, str], str] = {}
+    joined, weak_joined = set(), set()
     for a, b, p in sorted(edges, key=lambda e: (-e[2], e[0], e[1])):
         if a not in state.records or b not in state.records:
             continue  # a pair with a record outside this clustering links nothing here
@@ -280,7 +297,7 @@ def cluster(
         weight = match_weight(p)
         reason = state.conflict(ca, cb, (a, b) if weight >= min_weight else None)
         if reason:
-            blocked.append((a, b, reason))
+            refused[a, b] = reason
             continue
         weak = False
         if structure is not None and (a, b) not in watch:
@@ -289,7 +306,7 @@ def cluster(
             sign_up = second_sign_up(mailbox_of.get(a), mailbox_of.get(b))
             if weight + structure.weight(overlap, sign_up=sign_up) < structure.link_weight:
                 if not weak:
-                    source_refused.append((a, b))
+                    refused[a, b] = SOURCE_STRUCTURE
                 continue
         state.union(ra, rb, ca, cb)
         if (a, b) in watch:
@@ -298,7 +315,7 @@ def cluster(
             weak_joined.add((a, b))
     clusters = sorted(state.members(), key=min)
     assignment = {key: i for i, members in enumerate(clusters) for key in members}
-    return ClusterResult(assignment, blocked, joined, weak_joined, source_refused)
+    return ClusterResult(assignment, refused, joined, weak_joined)
 
 
 # Links this sure are taken for true matches when measuring how often a customer's records

@@ -447,7 +447,7 @@ def cluster_pairs(
     return Clustered(
         result=result,
         pairs=pairs,
-        review=_review_items(pairs, result.assignment, run_id, decided),
+        review=_review_items(pairs, result, run_id, decided),
         auto_links=len(auto),
         decisions_applied=len({d for *_x, d in constraints}),
         conflicts=_conflicts(pairs, constraints),
@@ -533,20 +533,22 @@ def _conflicts(pairs: pa.Table, constraints: list[tuple[str, str, str, str]]) ->
 
 
 def _review_items(
-    pairs: pa.Table, assignment: dict[str, int], run_id: str, decided: set[tuple[str, str]]
+    pairs: pa.Table, result: clustering.ClusterResult, run_id: str, decided: set[tuple[str, str]]
 ) -> pa.Table:
     """Uncertain pairs, and strong links the clustering refused, that still separate two
-    clusters and that no steward decision has settled."""
+    clusters and that no steward decision has settled; each with what the clustering refused
+    it for, if anything (a steward reads a 0.9999 pair differently once told)."""
+    assignment = result.assignment
     left, right = pairs["record_key_l"].to_pylist(), pairs["record_key_r"].to_pylist()
     keep = [assignment[l] != assignment[r] and (l, r) not in decided for l, r in zip(left, right, strict=True)]
     kept = pairs.filter(pa.array(keep, pa.bool_()))
     n, schema = kept.num_rows, SCHEMAS["review_queue"]
-    ids = [review_item_id(l, r) for l, r in zip(kept["record_key_l"].to_pylist(), kept["record_key_r"].to_pylist(),
-                                                strict=True)]
+    edges = list(zip(kept["record_key_l"].to_pylist(), kept["record_key_r"].to_pylist(), strict=True))
     columns = {
-        "item_id": pa.array(ids, pa.string()),
+        "item_id": pa.array([review_item_id(l, r) for l, r in edges], pa.string()),
         "run_id": pa.array([run_id] * n, pa.string()),
         "status": pa.array(["open"] * n, pa.string()),
         "created_at": pa.array([database.now()] * n, schema.field("created_at").type),
+        "held_back_by": pa.array([result.refused.get(edge) for edge in edges], pa.string()),
     }
     return pa.table([columns[f.name] if f.name in columns else kept[f.name] for f in schema], schema=schema)

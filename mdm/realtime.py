@@ -23,6 +23,7 @@ import orjson
 from matching_rules import RulesSpec
 from mdm import golden, regroup
 from mdm.clustering import (
+    SOURCE_STRUCTURE,
     Mailbox,
     SourceStructure,
     conflicting_identifier,
@@ -46,6 +47,9 @@ from mdm.store.database import now
 
 # How many scored candidates a response lists.
 TOP_CANDIDATES = 5
+
+# A posted record joins one golden record; one it also scored to link with waits, held back by this.
+JOINED_ANOTHER = "joined_another"
 
 
 @dataclass(frozen=True)
@@ -144,24 +148,23 @@ class RealtimeMatcher:
         return self._blocking_guard(score.explanation) is not None
 
     def why_queued(
-        self, match_probability: float, explanation: Mapping[str, Mapping[str, Any]]
+        self, match_probability: float, explanation: Mapping[str, Mapping[str, Any]], held_back_by: str | None = None
     ) -> tuple[str, str]:
         """Why a queued pair waits for a steward instead of linking, as (kind, sentence): its
         score is uncertain ("uncertain"); it scored to link and a guard held it back ("guard");
-        or its golden records were kept apart ("clustering"). A steward reads a 0.9999 pair
-        differently once told which."""
+        or its golden records were kept apart ("clustering"), for what ``held_back_by`` says
+        (the item's stored reason; None for items queued before it was stored). A steward reads
+        a 0.9999 pair differently once told which."""
         thresholds = self.rules.matching.thresholds
         if match_probability < thresholds.auto_link:
+            besides = f", and {_held_back_sentence(held_back_by)}" if held_back_by else ""
             return "uncertain", (f"its score lies between the review threshold ({thresholds.review:g})"
-                                 f" and the automatic link ({thresholds.auto_link:g})")
+                                 f" and the automatic link ({thresholds.auto_link:g}){besides}")
         guarded = self._blocking_guard(explanation)
         if guarded is not None:
             return "guard", (f"scored to link, but {guarded} disagrees and nothing that lifts its guard"
                              " agrees (households share addresses, phones and e-mails)")
-        return "clustering", ("scored to link, but the two golden records stay apart until a steward joins"
-                              " them: joining them would bring together identifiers that differ, go against"
-                              " a steward's decision or put two records of one source system together, or"
-                              " a record posted in real time already joined another golden record")
+        return "clustering", f"scored to link, but {_held_back_sentence(held_back_by)}"
 
     def score(self, std: Mapping[str, Any]) -> list[ScoredCandidate]:
         """Every candidate of a standardised record, best first."""
@@ -194,7 +197,7 @@ class RealtimeMatcher:
         std = standardise_record(spec, source_id, values, today=today)
         scored = self.score(std)
         thresholds = self.rules.matching.thresholds
-        target, outcome, reason, joined = self._decide(con, std, scored, previous)
+        target, outcome, reason, joined, held_back = self._decide(con, std, scored, previous)
         at = now()
         if target is None:
             keep = previous if previous is not None and records.member_count(con, previous, besides=key) == 0 else None
@@ -219,7 +222,7 @@ class RealtimeMatcher:
         )
         kept_apart = self.cannot.get(key, set())
         items = [
-            _queue_item(key, c, at)
+            _queue_item(key, c, at, held_back.get(c.record_key))
             for c in scored
             if c.golden_id != target and c.match_probability >= thresholds.review and c.record_key not in kept_apart
         ]
@@ -266,25 +269,30 @@ class RealtimeMatcher:
         std: Mapping[str, Any],
         scored: list[ScoredCandidate],
         previous: str | None,
-    ) -> tuple[str | None, str, str | None, list[dict[str, Any]] | None]:
-        """(golden id to join or None for a golden record of its own, outcome, reason, and the
-        other members of the golden record joined when the decision read them)."""
+    ) -> tuple[str | None, str, str | None, list[dict[str, Any]] | None, dict[str, str]]:
+        """(golden id to join or None for a golden record of its own, outcome, reason, the
+        other members of the golden record joined when the decision read them, and what held
+        back each candidate that scored to link and was not joined, as the clustering says it)."""
         key = std["record_key"]
+        thresholds = self.rules.matching.thresholds
+        held_back: dict[str, str] = {}
         for partner in sorted(self.must.get(key, ())):
             if partner in self.golden_of:
-                return self.golden_of[partner], "matched", f"steward decision: same customer as {partner}", None
-        thresholds = self.rules.matching.thresholds
+                target = self.golden_of[partner]
+                held_back = _joined_another(scored, target, thresholds.auto_link)
+                return target, "matched", f"steward decision: same customer as {partner}", None, held_back
         fields = list(self.rules.matching.clustering.cannot_link_when_different)
         min_weight = self.rules.matching.clustering.seen_conflict_min_weight
         mine, my_ids, my_mailbox = _identifiers([std], fields), _row_identifiers(std, fields), _mailbox(std)
         kept_apart = self.cannot.get(key, set())
         structure = self.structure
         reason = None
-        for c in scored:
+        for i, c in enumerate(scored):
             if c.match_probability < (thresholds.review if structure else thresholds.auto_link):
                 break
             if c.record_key in kept_apart:
                 reason = reason or f"a steward decided it is not {c.record_key}"
+                held_back[c.record_key] = "cannot_link"
                 continue
             if self._names_disagree(PairScore(c.match_weight, c.match_probability, c.explanation)):
                 reason = reason or f"names disagree with {c.record_key}"
@@ -292,6 +300,7 @@ class RealtimeMatcher:
             members = [m for m in records.member_rows(con, c.golden_id) if m["record_key"] != key]
             if kept_apart & {m["record_key"] for m in members}:
                 reason = reason or f"a steward kept it apart from golden record {c.golden_id}"
+                held_back[c.record_key] = "cannot_link"
                 continue
             if structure is not None:
                 overlap = any(m["source"] == std["source"] for m in members)
@@ -299,6 +308,7 @@ class RealtimeMatcher:
                 if c.match_weight + structure.weight(overlap, sign_up=sign_up) < structure.link_weight:
                     if c.match_probability >= thresholds.auto_link:
                         reason = reason or f"golden record {c.golden_id} already holds a {std['source']} record"
+                        held_back[c.record_key] = SOURCE_STRUCTURE
                     continue
             seen = None
             if min_weight is not None and c.match_weight >= min_weight:
@@ -307,11 +317,37 @@ class RealtimeMatcher:
             conflict = conflicting_identifier(mine, _identifiers(members, fields), fields, seen)
             if conflict:
                 reason = reason or f"{conflict} than golden record {c.golden_id}"
+                held_back[c.record_key] = conflict
                 continue
-            return c.golden_id, "matched", None, members
+            held_back.update(_joined_another(scored[i + 1:], c.golden_id, thresholds.auto_link))
+            return c.golden_id, "matched", None, members, held_back
         if scored and scored[0].match_probability >= thresholds.review:
-            return None, "review", reason, None
-        return None, "new", reason, None
+            return None, "review", reason, None, held_back
+        return None, "new", reason, None, held_back
+
+
+def _held_back_sentence(held_back_by: str | None) -> str:
+    """What kept a pair that scored to link in two golden records, said for a steward."""
+    if held_back_by == "cannot_link":
+        return "a steward decided that these records, or records of their golden records, are different customers"
+    if held_back_by == SOURCE_STRUCTURE:
+        return ("joining the two golden records would give one source system two records of the customer,"
+                " which is far more often two customers")
+    if held_back_by == JOINED_ANOTHER:
+        return "the record, posted in real time, joined another golden record it scored to link with"
+    if held_back_by and held_back_by.startswith("different "):
+        field = held_back_by.removeprefix("different ").replace("_", " ")
+        return f"the two golden records each hold a {field} and they disagree (not one typo apart)"
+    return ("the two golden records stay apart until a steward joins them: joining them would bring together"
+            " identifiers that differ, go against a steward's decision or put two records of one source system"
+            " together, or a record posted in real time already joined another golden record")
+
+
+def _joined_another(scored: list[ScoredCandidate], target: str, auto_link: float) -> dict[str, str]:
+    """The candidates of other golden records than ``target`` that scored to link: the record
+    joined ``target``, and they wait for a steward (two golden records are not merged on one
+    posted record)."""
+    return {c.record_key: JOINED_ANOTHER for c in scored if c.match_probability >= auto_link and c.golden_id != target}
 
 
 def _mailbox(row: Mapping[str, Any]) -> Mailbox | None:
@@ -333,7 +369,7 @@ def _source_structure(con: duckdb.DuckDBPyConnection, rules: RulesSpec) -> Sourc
     )
 
 
-def _queue_item(key: str, c: ScoredCandidate, at: dt.datetime) -> dict[str, Any]:
+def _queue_item(key: str, c: ScoredCandidate, at: dt.datetime, held_back_by: str | None) -> dict[str, Any]:
     left, right = sorted((key, c.record_key))
     return {
         "item_id": review_item_id(left, right),
@@ -346,4 +382,5 @@ def _queue_item(key: str, c: ScoredCandidate, at: dt.datetime) -> dict[str, Any]
                                    for k, v in c.explanation.items()}),
         "status": "open",
         "created_at": at,
+        "held_back_by": held_back_by,
     }

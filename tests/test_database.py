@@ -28,3 +28,22 @@ def test_a_file_before_name_parts_gets_them_from_its_name_keys(tmp_path):
         ("crm:1", "davisyarwell jennifer"), ("crm:2", None),
     ]
     assert con.execute("SELECT max(version) FROM schema_migrations").fetchone() == (max(v for v, _ in MIGRATIONS),)
+
+
+def test_queue_items_from_before_held_back_by_are_kept_and_say_nothing(tmp_path):
+    """An open review item written before ``review_queue.held_back_by`` existed survives the
+    migration, its reason unknown (NULL) rather than made up."""
+    path = str(tmp_path / "old.duckdb")
+    con = duckdb.connect(path)
+    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)")
+    for version, ddl in MIGRATIONS:
+        if version < 8:
+            con.execute(ddl)
+            con.execute("INSERT INTO schema_migrations VALUES (?, now())", [version])
+    con.execute("INSERT INTO review_queue (item_id, record_key_l, record_key_r, match_weight, match_probability,"
+                " status, created_at) VALUES ('R1', 'crm:1', 'shop:9', 12.5, 0.9998, 'open', now())")
+    con.close()
+
+    con = duckdb.connect(path)
+    migrate(con)
+    assert con.execute("SELECT item_id, status, held_back_by FROM review_queue").fetchall() == [("R1", "open", None)]

@@ -65,6 +65,8 @@ def test_a_join_completing_a_customer_links_and_one_doubling_a_source_waits() ->
     assert groups(result.assignment) == {frozenset({"a", "b", "d"}), frozenset({"c"})}
     assert result.weak_joined == {("a", "b")}
     assert result.source_refused == [("c", "d")]
+    # what held each refused edge back; b-c was never strong enough to link, so nothing did
+    assert result.refused == {("c", "d"): "source_structure"}
     assert result.joined == {("b", "d")}
     plain = cluster(list(source_of), [e for e in edges if e[2] >= 0.85], identifiers={})
     assert groups(plain.assignment) == {frozenset({"c", "d"}), frozenset({"a"}), frozenset({"b"})}

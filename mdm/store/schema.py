@@ -258,4 +258,12 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         UPDATE std_records SET name_parts = name_key;
         """,
     ),
+    (
+        8,
+        """
+        -- Why a pair that scored to link waits for a steward instead: the conflict or the source
+        -- structure the clustering refused it for. Items queued before say nothing (NULL).
+        ALTER TABLE review_queue ADD COLUMN held_back_by VARCHAR;
+        """,
+    ),
 )

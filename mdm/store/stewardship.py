@@ -90,7 +90,7 @@ def mark_undone(con: duckdb.DuckDBPyConnection, decision_id: str, at: Any, actor
 _ITEM_COLUMNS = (
     "q.item_id, q.run_id, q.record_key_l, q.record_key_r, q.match_weight, q.match_probability,"
     " CAST(q.explanation AS VARCHAR) AS explanation, q.status, q.created_at, q.claimed_by, q.claimed_at,"
-    " q.decision_id"
+    " q.decision_id, q.held_back_by"
 )
 
 

@@ -50,7 +50,8 @@ SCHEMAS: dict[str, pa.Schema] = {
     "term_frequencies": pa.schema([("column_name", _s), ("value", _s), ("frequency", _f)]),
     "review_queue": pa.schema(
         [("item_id", _s), ("run_id", _s), ("record_key_l", _s), ("record_key_r", _s), ("match_weight", _f),
-         ("match_probability", _f), ("explanation", _s), ("status", _s), ("created_at", _ts)]
+         ("match_probability", _f), ("explanation", _s), ("status", _s), ("created_at", _ts),
+         ("held_back_by", _s)]
     ),
 }
 

@@ -87,9 +87,9 @@ def test_a_second_sign_up_with_a_personal_mailbox_joins_the_first(served_db) -> 
         # The steward is told the pair scored to link and the clustering held it back.
         items = client.get("/review-queue", params={"limit": 200, "source": "marketing"},
                            headers={"Authorization": f"Bearer {made['steward']}"}).json()["data"]
-        why = {side["source_id"]: i["queued_because"]["kind"]
+        why = {side["source_id"]: (i["queued_because"]["kind"], i["queued_because"]["held_back_by"])
                for i in items for side in (i["left"], i["right"])
                if side["source_id"] in held and i["match_probability"] >= 0.85}
     assert outcomes[True] and set(outcomes[True]) == {("matched", True)}
     assert ("review", False) in outcomes[False]
-    assert held and set(why) == set(held) and set(why.values()) == {"clustering"}
+    assert held and set(why) == set(held) and set(why.values()) == {("clustering", "source_structure")}

@@ -38,6 +38,13 @@ def test_steward_decides_a_pair_in_the_browser(served_db, tmp_path):  # type: ig
         item_id = rows.first.get_attribute("data-item")
         before = httpx.get(f"{base}/review-queue/{item_id}", headers=steward).json()
         page.screenshot(path=str(ARTIFACTS / "steward-queue.png"), full_page=True)
+        # a pair the clustering held back says for what in the queue's "Held back by" column
+        listed = httpx.get(f"{base}/review-queue", headers=steward, params={"limit": 200}).json()["data"]
+        held = next(i for i in listed if i["queued_because"]["kind"] == "clustering")
+        reason = held["queued_because"]["held_back_by"]
+        label = {"source_structure": "the source structure", "cannot_link": "a steward's decision"}.get(
+            reason, reason.replace("_", " "))
+        expect(page.locator(f"#queue tr[data-item='{held['item_id']}'] td.held-back")).to_have_text(label)
 
         page.click(f"a[href='/steward/items/{item_id}']")
         expect(page.locator("#explanation")).to_contain_text("name")

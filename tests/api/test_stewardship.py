@@ -224,3 +224,68 @@ def test_a_queue_item_says_why_it_waits(api):  # type: ignore[no-untyped-def]
     mine = [i for i in items if "B-WHY-2" in (i["left"]["source_id"], i["right"]["source_id"])]
     assert mine and {i["queued_because"]["kind"] for i in mine} == {"guard"}
     assert "but name disagrees" in mine[0]["queued_because"]["detail"]
+
+
+def _birth_dates(con, golden_id):  # type: ignore[no-untyped-def]
+    rows = con.execute("SELECT DISTINCT s.date_of_birth FROM std_records s JOIN xref x USING (record_key)"
+                       " WHERE x.golden_id = ? AND s.date_of_birth IS NOT NULL", [golden_id]).fetchall()
+    return {r[0] for r in rows}
+
+
+def test_a_held_back_item_names_what_held_it(api):  # type: ignore[no-untyped-def]
+    """After a run, every item that scored to link and waits because of the clustering says for
+    what; one held back by birth dates sits between golden records that hold different ones."""
+    items = api.get("/review-queue", who="steward", params={"limit": 200}).json()["data"]
+    clustering = [i for i in items if i["queued_because"]["kind"] == "clustering"]
+    assert clustering and all(i["queued_because"]["held_back_by"] for i in clustering)
+    by_dates = [i for i in items if i["queued_because"]["held_back_by"] == "different date_of_birth"]
+    assert by_dates, "the sample has pairs whose golden records hold other birth dates"
+    con = api.client.app.state.service.reader()
+    for item in by_dates:
+        left, right = (_birth_dates(con, item[side]["golden_id"]) for side in ("left", "right"))
+        assert left and right and not left & right, item
+        assert "date of birth" in item["queued_because"]["detail"]
+
+
+def test_a_record_posted_against_another_birth_date_is_held_back_by_it(api):  # type: ignore[no-untyped-def]
+    """A sign-up (name, personal mailbox, a birth date) matches a CRM record of the same mailbox
+    whose golden record knows another birth date from billing: it waits, and says why."""
+    first = {"account_no": "B-DOB", "account_holder": "Quách Minh Triết", "phone": "0912 345 671",
+             "dob": "12/03/1985", "billing_address": "18 Hàng Bài, Hoàn Kiếm", "city": "Hà Nội"}
+    assert api.post("/sources/billing/records", json=first).json()["outcome"] == "new"
+    crm = {"crm_id": "CRM-DOB", "first_name": "Minh Triết", "last_name": "Quách", "email": "quachtriet85@gmail.com",
+           "mobile": "0912 345 671", "city": "Hà Nội"}
+    joined = api.post("/sources/sales/records", json=crm).json()
+    assert joined["outcome"] == "matched" and joined["golden_id"] == _xref(api, "billing:B-DOB")
+    sign_up = {"subscriber_id": "mk-DOB", "name": "Quách Minh Triết", "email": "quachtriet85@gmail.com",
+               "birthday": "1991-07-30", "city": "Hà Nội"}
+    posted = api.post("/sources/marketing/records", json=sign_up).json()
+    assert posted["outcome"] == "review" and posted["golden_id"] != joined["golden_id"], posted
+    items = api.get("/review-queue", who="steward", params={"limit": 200, "source": "marketing"}).json()["data"]
+    mine = [i for i in items if {i["left"]["source_id"], i["right"]["source_id"]} == {"mk-DOB", "CRM-DOB"}]
+    assert len(mine) == 1 and mine[0]["match_probability"] >= 0.85, mine
+    assert mine[0]["queued_because"]["kind"] == "clustering"
+    assert mine[0]["queued_because"]["held_back_by"] == "different date_of_birth"
+
+
+def test_a_record_that_joined_one_golden_record_holds_back_the_other(api):  # type: ignore[no-untyped-def]
+    """A CRM record with one customer's mobile and another record's mailbox scores to link with
+    both golden records; it joins one, and the other pair waits as "joined_another" (one
+    posted record does not merge two golden records)."""
+    billing = {"account_no": "B-TWO", "account_holder": "Lã Diệu Hạnh", "phone": "0903 111 272",
+               "dob": "14/02/1979", "city": "Huế"}
+    sign_up = {"subscriber_id": "mk-TWO", "name": "Lã Diệu Hạnh", "email": "hanhla1979@gmail.com",
+               "birthday": "1980-06-02", "city": "Huế"}
+    golden_ids = {api.post("/sources/billing/records", json=billing).json()["golden_id"],
+                  api.post("/sources/marketing/records", json=sign_up).json()["golden_id"]}
+    assert len(golden_ids) == 2  # other birth dates: two customers so far
+    crm = {"crm_id": "CRM-TWO", "first_name": "Diệu Hạnh", "last_name": "Lã", "email": "hanhla1979@gmail.com",
+           "mobile": "0903 111 272", "city": "Huế"}
+    posted = api.post("/sources/sales/records", json=crm).json()
+    assert posted["outcome"] == "matched" and posted["golden_id"] in golden_ids, posted
+    scores = {c["source_id"]: c["match_probability"] for c in posted["candidates"]}
+    assert scores["B-TWO"] >= 0.85 and scores["mk-TWO"] >= 0.85, scores
+    items = api.get("/review-queue", who="steward", params={"limit": 200, "source": "sales"}).json()["data"]
+    mine = [i for i in items if "CRM-TWO" in (i["left"]["source_id"], i["right"]["source_id"])]
+    assert len(mine) == 1 and mine[0]["queued_because"]["held_back_by"] == "joined_another", mine
+    assert "joined another golden record" in mine[0]["queued_because"]["detail"]
