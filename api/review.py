@@ -42,13 +42,13 @@ def present(service: Service, items: list[dict[str, Any]], *, pii: bool) -> list
     out = []
     for item in items:
         explanation = json.loads(item["explanation"]) if item["explanation"] else {}
-        why = matcher.why_queued(item["match_probability"], explanation, item.get("held_back_by")) if matcher else None
+        held_back_by = item.get("held_back_by")
+        why = matcher.why_queued(item["match_probability"], explanation, held_back_by) if matcher else None
         out.append({
             **{k: item.get(k) for k in ("item_id", "status", "match_probability", "match_weight", "impact",
                                         "claimed_by", "claimed_at", "decision_id", "created_at")},
             "prior_match_weight": prior_weight,
-            "queued_because": {"kind": why[0], "detail": why[1], "held_back_by": item.get("held_back_by")}
-            if why else None,
+            "queued_because": why and {"kind": why[0], "detail": why[1], "held_back_by": held_back_by},
             "explanation": [
                 {"comparison": name, "gamma": part["gamma"], "match_weight": part["match_weight"],
                  "level": labels.get(name, {}).get(part["gamma"], part.get("label") or f"level {part['gamma']}")}

@@ -148,7 +148,10 @@ class RealtimeMatcher:
         return self._blocking_guard(score.explanation) is not None
 
     def why_queued(
-        self, match_probability: float, explanation: Mapping[str, Mapping[str, Any]], held_back_by: str | None = None
+        self,
+        match_probability: float,
+        explanation: Mapping[str, Mapping[str, Any]],
+        held_back_by: str | None = None,
     ) -> tuple[str, str]:
         """Why a queued pair waits for a steward instead of linking, as (kind, sentence): its
         score is uncertain ("uncertain"); it scored to link and a guard held it back ("guard");
@@ -329,7 +332,8 @@ class RealtimeMatcher:
 def _held_back_sentence(held_back_by: str | None) -> str:
     """What kept a pair that scored to link in two golden records, said for a steward."""
     if held_back_by == "cannot_link":
-        return "a steward decided that these records, or records of their golden records, are different customers"
+        return ("a steward decided that these records, or records of their golden records, are different"
+                " customers")
     if held_back_by == SOURCE_STRUCTURE:
         return ("joining the two golden records would give one source system two records of the customer,"
                 " which is far more often two customers")
@@ -339,15 +343,16 @@ def _held_back_sentence(held_back_by: str | None) -> str:
         field = held_back_by.removeprefix("different ").replace("_", " ")
         return f"the two golden records each hold a {field} and they disagree (not one typo apart)"
     return ("the two golden records stay apart until a steward joins them: joining them would bring together"
-            " identifiers that differ, go against a steward's decision or put two records of one source system"
-            " together, or a record posted in real time already joined another golden record")
+            " identifiers that differ, go against a steward's decision or put two records of one source"
+            " system together, or a record posted in real time already joined another golden record")
 
 
 def _joined_another(scored: list[ScoredCandidate], target: str, auto_link: float) -> dict[str, str]:
     """The candidates of other golden records than ``target`` that scored to link: the record
     joined ``target``, and they wait for a steward (two golden records are not merged on one
     posted record)."""
-    return {c.record_key: JOINED_ANOTHER for c in scored if c.match_probability >= auto_link and c.golden_id != target}
+    return {c.record_key: JOINED_ANOTHER for c in scored
+            if c.match_probability >= auto_link and c.golden_id != target}
 
 
 def _mailbox(row: Mapping[str, Any]) -> Mailbox | None:

@@ -40,10 +40,12 @@ def test_queue_items_from_before_held_back_by_are_kept_and_say_nothing(tmp_path)
         if version < 8:
             con.execute(ddl)
             con.execute("INSERT INTO schema_migrations VALUES (?, now())", [version])
-    con.execute("INSERT INTO review_queue (item_id, record_key_l, record_key_r, match_weight, match_probability,"
-                " status, created_at) VALUES ('R1', 'crm:1', 'shop:9', 12.5, 0.9998, 'open', now())")
+    con.execute("INSERT INTO review_queue (item_id, record_key_l, record_key_r, match_weight,"
+                " match_probability, status, created_at)"
+                " VALUES ('R1', 'crm:1', 'shop:9', 12.5, 0.9998, 'open', now())")
     con.close()
 
     con = duckdb.connect(path)
     migrate(con)
-    assert con.execute("SELECT item_id, status, held_back_by FROM review_queue").fetchall() == [("R1", "open", None)]
+    items = con.execute("SELECT item_id, status, held_back_by FROM review_queue").fetchall()
+    assert items == [("R1", "open", None)]

@@ -253,15 +253,16 @@ def test_a_record_posted_against_another_birth_date_is_held_back_by_it(api):  # 
     first = {"account_no": "B-DOB", "account_holder": "Quách Minh Triết", "phone": "0912 345 671",
              "dob": "12/03/1985", "billing_address": "18 Hàng Bài, Hoàn Kiếm", "city": "Hà Nội"}
     assert api.post("/sources/billing/records", json=first).json()["outcome"] == "new"
-    crm = {"crm_id": "CRM-DOB", "first_name": "Minh Triết", "last_name": "Quách", "email": "quachtriet85@gmail.com",
-           "mobile": "0912 345 671", "city": "Hà Nội"}
+    crm = {"crm_id": "CRM-DOB", "first_name": "Minh Triết", "last_name": "Quách",
+           "email": "quachtriet85@gmail.com", "mobile": "0912 345 671", "city": "Hà Nội"}
     joined = api.post("/sources/sales/records", json=crm).json()
     assert joined["outcome"] == "matched" and joined["golden_id"] == _xref(api, "billing:B-DOB")
     sign_up = {"subscriber_id": "mk-DOB", "name": "Quách Minh Triết", "email": "quachtriet85@gmail.com",
                "birthday": "1991-07-30", "city": "Hà Nội"}
     posted = api.post("/sources/marketing/records", json=sign_up).json()
     assert posted["outcome"] == "review" and posted["golden_id"] != joined["golden_id"], posted
-    items = api.get("/review-queue", who="steward", params={"limit": 200, "source": "marketing"}).json()["data"]
+    params = {"limit": 200, "source": "marketing"}
+    items = api.get("/review-queue", who="steward", params=params).json()["data"]
     mine = [i for i in items if {i["left"]["source_id"], i["right"]["source_id"]} == {"mk-DOB", "CRM-DOB"}]
     assert len(mine) == 1 and mine[0]["match_probability"] >= 0.85, mine
     assert mine[0]["queued_because"]["kind"] == "clustering"
@@ -279,8 +280,8 @@ def test_a_record_that_joined_one_golden_record_holds_back_the_other(api):  # ty
     golden_ids = {api.post("/sources/billing/records", json=billing).json()["golden_id"],
                   api.post("/sources/marketing/records", json=sign_up).json()["golden_id"]}
     assert len(golden_ids) == 2  # other birth dates: two customers so far
-    crm = {"crm_id": "CRM-TWO", "first_name": "Diệu Hạnh", "last_name": "Lã", "email": "hanhla1979@gmail.com",
-           "mobile": "0903 111 272", "city": "Huế"}
+    crm = {"crm_id": "CRM-TWO", "first_name": "Diệu Hạnh", "last_name": "Lã",
+           "email": "hanhla1979@gmail.com", "mobile": "0903 111 272", "city": "Huế"}
     posted = api.post("/sources/sales/records", json=crm).json()
     assert posted["outcome"] == "matched" and posted["golden_id"] in golden_ids, posted
     scores = {c["source_id"]: c["match_probability"] for c in posted["candidates"]}
