@@ -17,7 +17,6 @@ import io
 import multiprocessing
 import os
 import pickle
-import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -25,6 +24,8 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
 import pyarrow as pa
+
+from mdm.scratch import scratch_folder
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -72,7 +73,7 @@ def map_in_order(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iter
     if workers < 2:
         yield from map(fn, items)
         return
-    with tempfile.TemporaryDirectory(prefix="mdm-workers-") as folder, \
+    with scratch_folder("workers") as folder, \
             ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         for result in pool.map(functools.partial(_in_worker, fn, folder), items):
             yield pickle.loads(result)

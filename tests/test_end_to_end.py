@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -21,6 +22,7 @@ from mdm.cli import app
 from mdm.errors import RunFailedError
 from mdm.pipeline import reconcile
 from mdm.store import database
+from mdm.store import work as work_sql
 from tests.conftest import TODAY
 
 runner = CliRunner()
@@ -195,7 +197,12 @@ def test_publishing_keeps_insertion_order_after_it_even_when_it_fails(
     con.close()
 
 
-def test_killed_run_leaves_previous_results_and_is_recorded_as_failed(reconciled: tuple[Path, object], small_sample: Path, tmp_path: Path) -> None:
+def test_killed_run_leaves_previous_results_and_is_recorded_as_failed(
+    reconciled: tuple[Path, object], small_sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """... and the scratch folder it could not remove goes when the next run makes its own."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
     db = tmp_path / "copy.duckdb"
     shutil.copy(reconciled[0], db)
     con = duckdb.connect(str(db), read_only=True)
@@ -206,7 +213,8 @@ def test_killed_run_leaves_previous_results_and_is_recorded_as_failed(reconciled
     )
     proc = subprocess.Popen(
         [sys.executable, "-c", code, "reconcile", "--retrain", "--sources", str(small_sample / "sources.yaml"), "--db", str(db)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "COLUMNS": "200"},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "COLUMNS": "200", "TMPDIR": str(scratch)},
     )
     assert proc.stdout is not None
     for line in proc.stdout:
@@ -221,6 +229,11 @@ def test_killed_run_leaves_previous_results_and_is_recorded_as_failed(reconciled
     assert runs.fail_interrupted_runs(con) == 1
     last = runs.list_runs(con, limit=1)[0]
     assert last["status"] == "failed" and "interrupted" in last["error"]
+    left = sorted(p.name for p in scratch.iterdir())
+    assert left and all(name.startswith("mdm-work-") for name in left), left  # its spill folder
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    with work_sql.work_database():  # the next run's
+        assert [p.name for p in scratch.iterdir() if p.name in left] == []
 
 
 def test_pairs_whose_names_disagree_are_never_linked_automatically(reconciled: tuple[Path, object]) -> None:

@@ -8,10 +8,10 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from typing import Any
 
 from mdm.errors import EngineUnavailableError
+from mdm.scratch import new_folder, release
 
 MIN_JAVA = 17
 
@@ -112,7 +112,7 @@ def spark_session(
     if not spark.sparkContext.getCheckpointDir():
         # A local folder of this process's: removed when it exits, as a run's checkpoints are
         # worth nothing after it (left behind, each run kept tens to hundreds of megabytes).
-        folder = tempfile.mkdtemp(prefix="mdm-spark-checkpoints-")
-        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        folder = new_folder("spark-checkpoints")
+        atexit.register(release, folder)
         spark.sparkContext.setCheckpointDir(folder)
     return spark

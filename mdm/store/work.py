@@ -8,7 +8,6 @@ the validated matching rules (``^[a-z_][a-z0-9_]*$``) or from our own column lis
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal
@@ -20,6 +19,7 @@ from splink import DuckDBAPI
 from splink.internals.database_api import DatabaseAPI
 
 from matching_rules import MATCH_COLUMNS, BlockingRuleSpec
+from mdm.scratch import scratch_folder
 
 INPUT_TABLE = "mdm_input"
 STD_TABLE = "std"
@@ -77,7 +77,7 @@ class WorkDB:
 def work_database() -> Iterator[WorkDB]:
     """An in-memory work database, closed and its spill directory removed afterwards."""
     limit = os.environ.get("MDM_WORK_MEMORY", WORK_MEMORY_DEFAULT)
-    with tempfile.TemporaryDirectory(prefix="mdm-work-") as spill:
+    with scratch_folder("work") as spill:
         con = duckdb.connect(":memory:", config={"memory_limit": limit, "temp_directory": spill})
         try:
             yield WorkDB(con)
