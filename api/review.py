@@ -11,6 +11,25 @@ from mdm.service import Service
 from mdm.store import stewardship as steward_sql
 from mdm.store.documents import mask_email, mask_phone
 
+# How the steward's pages name what held a pair back ("different <field>" reads as itself).
+_HELD_BACK_LABELS = {"cannot_link": "a steward's decision", "source_structure": "the source structure",
+                     "joined_another": "another golden record"}
+
+
+def held_back_label(held_back_by: str | None) -> str:
+    """A short name for an item's ``held_back_by``; "the clustering" when it was not stored."""
+    if held_back_by is None:
+        return "the clustering"
+    return _HELD_BACK_LABELS.get(held_back_by, held_back_by.replace("_", " "))
+
+
+def held_back_reasons(service: Service) -> list[str]:
+    """Every reason a pair can be held back for under the loaded rules."""
+    rules = service.matcher.rules if service.matcher else None
+    fields = rules.matching.clustering.cannot_link_when_different if rules else []
+    return [f"different {f}" for f in fields] + list(_HELD_BACK_LABELS)
+
+
 FIELDS = (
     "full_name", "email", "phone", "date_of_birth", "address", "city", "postcode", "country", "company",
     "tax_id", "national_id", "updated_at", "dq_flags",

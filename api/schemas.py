@@ -179,6 +179,10 @@ class ReviewRecord(BaseModel):
     fields: dict[str, Any]
 
 
+# The reasons a review item can be held back for (``QueuedBecause.held_back_by``).
+HELD_BACK_BY_PATTERN = r"^(different [a-z_]+|cannot_link|source_structure|joined_another)$"
+
+
 class QueuedBecause(BaseModel):
     kind: Literal["uncertain", "guard", "clustering"]
     detail: str

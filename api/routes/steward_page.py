@@ -24,6 +24,7 @@ from mdm.store import stewardship as steward_sql
 
 COOKIE = "mdm_steward_key"
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
+templates.env.globals["held_back_label"] = review.held_back_label
 router = APIRouter(prefix="/steward", include_in_schema=False)
 
 
@@ -89,17 +90,36 @@ def queue(
     service: ServiceDep,
     status: str = "open",
     source: str | None = None,
-    min_score: float | None = None,
+    min_score: str = "",  # the form sends "" when the box is left empty
+    held_back_by: str | None = None,
 ) -> HTMLResponse:
     status = status if status in ("open", "decided") else "open"
+    score, error = _score(min_score)
+    reasons = review.held_back_reasons(service)
+    held_back_by = held_back_by if held_back_by in reasons else None
     items, total = steward_sql.list_items(
-        service.reader(), status=status, source=source or None, min_score=min_score, max_score=None,
-        claimed_by=None, limit=100, offset=0,
+        service.reader(), status=status, source=source or None, min_score=score, max_score=None,
+        claimed_by=None, limit=100, offset=0, held_back_by=held_back_by,
     )
     matcher = service.matcher
     sources = [s.name for s in matcher.sources.sources] if matcher else []
     return _render(request, "queue.html", principal, items=review.present(service, items, pii=principal.pii),
-                   count=total, status=status, source=source, min_score=min_score, sources=sources)
+                   count=total, status=status, source=source, min_score=score, sources=sources,
+                   held_back_by=held_back_by, held_back_reasons=reasons, error=error)
+
+
+def _score(text: str) -> tuple[float | None, str | None]:
+    """The filter form's minimum score: none when empty; a value that is not a probability is
+    ignored, and the page says so."""
+    if not text.strip():
+        return None, None
+    try:
+        score = float(text)
+    except ValueError:
+        score = -1.0
+    if not 0 <= score <= 1:
+        return None, f"min. score {text!r} is not a number from 0 to 1: showing every score"
+    return score, None
 
 
 @router.get("/items/{item_id}")

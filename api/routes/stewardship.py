@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 from api import review
 from api.deps import Reader, ServiceDep, Steward
 from api.schemas import (
+    HELD_BACK_BY_PATTERN,
     DecisionCreate,
     DecisionPublic,
     GoldenChangePublic,
@@ -31,14 +32,17 @@ def list_review_queue(
     min_score: Annotated[float | None, Query(ge=0, le=1)] = None,
     max_score: Annotated[float | None, Query(ge=0, le=1)] = None,
     claimed_by: str | None = None,
+    held_back_by: Annotated[str | None, Query(pattern=HELD_BACK_BY_PATTERN)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     """Uncertain pairs, most impactful first (uncertainty times the records a decision moves),
-    each with both records and the explanation of its score."""
+    each with both records and the explanation of its score. ``held_back_by``: only the pairs
+    the clustering or a real-time post held back for that reason (``min_score`` at the
+    automatic-link threshold gives every pair that scored to link)."""
     items, total = steward_sql.list_items(
         service.reader(), status=status, source=source, min_score=min_score, max_score=max_score,
-        claimed_by=claimed_by, limit=limit, offset=offset,
+        claimed_by=claimed_by, limit=limit, offset=offset, held_back_by=held_back_by,
     )
     return {"data": review.present(service, items, pii=principal.pii), "count": total, "limit": limit,
             "offset": offset}

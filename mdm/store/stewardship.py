@@ -115,6 +115,7 @@ WHERE ($status IS NULL OR q.status = $status)
   AND ($min_score IS NULL OR q.match_probability >= $min_score)
   AND ($max_score IS NULL OR q.match_probability <= $max_score)
   AND ($claimed_by IS NULL OR q.claimed_by = $claimed_by)
+  AND ($held_back_by IS NULL OR q.held_back_by = $held_back_by)
 ORDER BY impact DESC, q.item_id
 LIMIT $limit OFFSET $offset
 """
@@ -130,10 +131,11 @@ def list_items(
     claimed_by: str | None,
     limit: int,
     offset: int,
+    held_back_by: str | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     rows = fetch_dicts(con, _QUEUE, {
         "status": status, "source": source, "min_score": min_score, "max_score": max_score,
-        "claimed_by": claimed_by, "limit": limit, "offset": offset,
+        "claimed_by": claimed_by, "held_back_by": held_back_by, "limit": limit, "offset": offset,
     })  # type: ignore[arg-type]
     total = rows[0]["total"] if rows else 0
     for r in rows:

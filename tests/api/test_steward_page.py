@@ -45,6 +45,14 @@ def test_steward_decides_a_pair_in_the_browser(served_db, tmp_path):  # type: ig
         label = {"source_structure": "the source structure", "cannot_link": "a steward's decision"}.get(
             reason, reason.replace("_", " "))
         expect(page.locator(f"#queue tr[data-item='{held['item_id']}'] td.held-back")).to_have_text(label)
+        page.select_option("select[name=held_back_by]", reason)  # only the pairs held back for it
+        page.click("form.filters button[type=submit]")  # the min. score box left empty
+        expect(page.locator("#queue tbody tr[data-item] td.held-back")).to_have_text(
+            [label] * sum(i["queued_because"]["held_back_by"] == reason for i in listed))
+        page.goto(f"{base}/steward?min_score=high")  # typed into the address bar: said, not a 422
+        expect(page.get_by_role("alert")).to_contain_text("not a number from 0 to 1")
+        expect(rows.first).to_be_visible()
+        page.goto(f"{base}/steward")
 
         page.click(f"a[href='/steward/items/{item_id}']")
         expect(page.locator("#explanation")).to_contain_text("name")

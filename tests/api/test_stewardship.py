@@ -50,6 +50,14 @@ def test_queue_filters(api):  # type: ignore[no-untyped-def]
     billing = api.get("/review-queue", who="steward", params={"source": "billing", "limit": 200}).json()["data"]
     assert billing and all("billing" in (i["left"]["source"], i["right"]["source"]) for i in billing)
     assert api.get("/review-queue", who="steward", params={"status": "nope"}).status_code == 422
+    every = api.get("/review-queue", who="steward", params={"limit": 200}).json()["data"]
+    dates = api.get("/review-queue", who="steward",
+                    params={"held_back_by": "different date_of_birth", "limit": 200}).json()
+    reason = "different date_of_birth"
+    expected = {i["item_id"] for i in every if i["queued_because"]["held_back_by"] == reason}
+    assert expected and {i["item_id"] for i in dates["data"]} == expected and dates["count"] == len(expected)
+    wrong = api.get("/review-queue", who="steward", params={"held_back_by": "birthday"})
+    assert wrong.status_code == 422 and "held_back_by" in str(wrong.json())
     assert api.get("/review-queue", who="reader").status_code == 403
 
 
