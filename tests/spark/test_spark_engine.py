@@ -131,6 +131,11 @@ def test_identical_pairs_and_clusters(engines: tuple[Path, Path, Any]) -> None:
     spark = _clusters(_spark_out(out, "xref", "record_key, golden_id"))
     assert any(len(m) > 2 for m in duck)
     assert set(spark) == set(duck)
+    # the same review items, each held back for the same reason
+    queue = "record_key_l, record_key_r, held_back_by"
+    duck_queue = _duckdb(db, f"SELECT {queue} FROM review_queue ORDER BY ALL")
+    assert any(reason for *_pair, reason in duck_queue)
+    assert _spark_out(out, "review_queue", queue, "ORDER BY ALL") == duck_queue
 
 
 def test_identical_golden_attributes_and_lineage(engines: tuple[Path, Path, Any]) -> None:
