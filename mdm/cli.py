@@ -296,6 +296,11 @@ def evaluate_cmd(
         f" {missed['below_review_or_not_compared']:,} scored below review or never compared",
         highlight=False,
     )
+    if m["held_back_by"]:
+        console.print(
+            "held back by: " + ", ".join(f"{reason} {n:,}" for reason, n in m["held_back_by"].items()),
+            highlight=False,
+        )
     console.print(
         f"false positives: {false_links['by_a_scored_pair']:,} linked by a pair of their own,"
         f" {false_links['through_other_records']:,} through other records",

@@ -114,7 +114,7 @@ def evaluate_against_truth(con: duckdb.DuckDBPyConnection, truth: Path) -> dict[
             f"{truth}: none of its {truth_rows:,} (source, source_id) keys is in the database's xref"
             f" ({xref_rows:,} keys): nothing to evaluate"
         )
-    missed, false_links = _where_pairs_went(con)
+    missed, false_links, held_back_by = _where_pairs_went(con)
     precision = tp / predicted if predicted else 1.0
     recall = tp / true_pairs if true_pairs else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -135,6 +135,7 @@ def evaluate_against_truth(con: duckdb.DuckDBPyConnection, truth: Path) -> dict[
         "exactly_recovered_entities": exact,
         "false_negatives_by_stage": missed,
         "false_positives_by_stage": false_links,
+        "held_back_by": held_back_by,
     }
 
 
@@ -148,23 +149,36 @@ MISSED_STAGES = ("queued_held_back", "queued_uncertain", "scored_not_queued", "b
 FALSE_STAGES = ("by_a_scored_pair", "through_other_records")
 
 
-def _where_pairs_went(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], dict[str, int]]:
+# The missed pairs held back with no stored reason: a guard's (or queued before reasons were stored).
+NO_STORED_REASON = "guard_or_unknown"
+
+
+def _where_pairs_went(
+    con: duckdb.DuckDBPyConnection,
+) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
     """Where the last run lost each missed pair and made each false one (over ``eval_joined``),
     so that a team judging the matcher on a labelled extract sees what is left to do: a queue
     for stewards (links a guard or the clustering held back, uncertain scores), or pairs scored
     below the review threshold or never compared, which need new evidence or blocking, not a
-    steward. The pairs are left in ``eval_wrong_pairs`` for ``export_wrong_pairs``."""
+    steward. Returns the counts by stage, and the held-back ones by what held them back. The
+    pairs are left in ``eval_wrong_pairs`` for ``export_wrong_pairs``."""
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE eval_wrong_pairs AS
         WITH rec AS (SELECT x.record_key, j.golden_id, j.entity_id FROM eval_joined j
                      JOIN xref x USING (source, source_id)),
+             -- Scored by the batch run (pairs) or by real-time matching (its queue items only).
              scored AS (SELECT least(record_key_l, record_key_r) AS a,
                                greatest(record_key_l, record_key_r) AS b, max(match_probability) AS p,
-                               bool_or(outcome = 'auto_link') AS to_link FROM pairs GROUP BY ALL),
-             queued AS (SELECT DISTINCT least(record_key_l, record_key_r) AS a,
-                               greatest(record_key_l, record_key_r) AS b
-                        FROM review_queue WHERE status = 'open'),
+                               bool_or(to_link) AS to_link
+                        FROM (SELECT record_key_l, record_key_r, match_probability,
+                                     outcome = 'auto_link' AS to_link FROM pairs
+                              UNION ALL
+                              SELECT record_key_l, record_key_r, match_probability, FALSE FROM review_queue)
+                        GROUP BY ALL),
+             queued AS (SELECT least(record_key_l, record_key_r) AS a,
+                               greatest(record_key_l, record_key_r) AS b, max(held_back_by) AS held_back_by
+                        FROM review_queue WHERE status = 'open' GROUP BY ALL),
              -- A pair scored at least as high as the run's weakest automatic link was held back
              -- (by a guard at scoring, or by the clustering), not left uncertain.
              weakest AS (SELECT min(match_probability) AS p FROM pairs WHERE outcome = 'auto_link'),
@@ -180,26 +194,33 @@ def _where_pairs_went(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], d
                          THEN 'queued_held_back'
                     WHEN q.a IS NOT NULL THEN 'queued_uncertain'
                     WHEN s.a IS NOT NULL THEN 'scored_not_queued'
-                    ELSE 'below_review_or_not_compared' END AS stage
+                    ELSE 'below_review_or_not_compared' END AS stage,
+               q.held_back_by
         FROM apart LEFT JOIN queued q USING (a, b) LEFT JOIN scored s USING (a, b)
         UNION ALL
         SELECT 'false', a, b, s.p,
-               CASE WHEN s.a IS NOT NULL THEN 'by_a_scored_pair' ELSE 'through_other_records' END
+               CASE WHEN s.a IS NOT NULL THEN 'by_a_scored_pair' ELSE 'through_other_records' END, NULL
         FROM together LEFT JOIN scored s USING (a, b)
         """
     )
     counts = dict(con.execute("SELECT stage, count(*) FROM eval_wrong_pairs GROUP BY stage").fetchall())
     missed = {stage: int(counts.get(stage, 0)) for stage in MISSED_STAGES}
-    return missed, {stage: int(counts.get(stage, 0)) for stage in FALSE_STAGES}
+    held = con.execute(
+        "SELECT coalesce(held_back_by, ?), count(*) FROM eval_wrong_pairs WHERE stage = 'queued_held_back'"
+        " GROUP BY ALL ORDER BY 2 DESC, 1",
+        [NO_STORED_REASON],
+    ).fetchall()
+    return missed, {stage: int(counts.get(stage, 0)) for stage in FALSE_STAGES}, {r: int(n) for r, n in held}
 
 
 def export_wrong_pairs(con: duckdb.DuckDBPyConnection, out: Path) -> int:
     """The pairs the last ``evaluate_against_truth`` on ``con`` found wrong, one per row: whether
-    missed or false, its stage, both records' keys, golden ids and true entities, and its score."""
+    missed or false, its stage, both records' keys, golden ids and true entities, its score, and
+    for a queued pair what held it back, as its review item says."""
     sql = """
         SELECT w.error, w.stage, l.source AS source_l, l.source_id AS source_id_l, r.source AS source_r,
                r.source_id AS source_id_r, jl.golden_id AS golden_id_l, jr.golden_id AS golden_id_r,
-               jl.entity_id AS entity_id_l, jr.entity_id AS entity_id_r, w.match_probability
+               jl.entity_id AS entity_id_l, jr.entity_id AS entity_id_r, w.match_probability, w.held_back_by
         FROM eval_wrong_pairs w JOIN xref l ON l.record_key = w.a JOIN xref r ON r.record_key = w.b
         JOIN eval_joined jl ON jl.source = l.source AND jl.source_id = l.source_id
         JOIN eval_joined jr ON jr.source = r.source AND jr.source_id = r.source_id

@@ -112,10 +112,53 @@ def test_every_wrong_pair_is_written_with_its_stage(  # type: ignore[no-untyped-
     for r in rows:
         if r["stage"].startswith("queued"):
             assert (float(r["match_probability"]) >= weakest) == (r["stage"] == "queued_held_back"), r
+    # ... and what held each back, as its review item says (a guard's reason is not stored)
+    held = Counter(r["held_back_by"] or "guard_or_unknown"
+                   for r in missed if r["stage"] == "queued_held_back")
+    assert m["held_back_by"] == dict(held)
+    assert sum(held.values()) == m["false_negatives_by_stage"]["queued_held_back"]
+    assert all(r["held_back_by"] == "" for r in rows if not r["stage"].startswith("queued"))
 
     bad = runner.invoke(app, ["evaluate", "--db", str(reconciled[0]), "--truth", str(truth),
                               "--pairs", str(tmp_path / "missing" / "wrong.csv")])
     assert bad.exit_code == 2 and "no such directory" in bad.output
+
+
+def test_a_pair_held_back_by_a_conflict_is_counted_under_it(  # type: ignore[no-untyped-def]
+    served_db, small_sample, tmp_path
+):
+    """One customer posted from three systems, the sign-up with another birth date than billing's:
+    the sign-up's pair with the CRM record scores to link and waits, held back by the birth dates.
+    Evaluated against a truth file that knows them, it is counted and written under that reason."""
+    db, made = served_db
+    posted = [
+        ("billing", {"account_no": "B-EV", "account_holder": "Quách Minh Triết", "phone": "0912 345 671",
+                     "dob": "12/03/1985", "billing_address": "18 Hàng Bài", "city": "Hà Nội"}),
+        ("sales", {"crm_id": "CRM-EV", "first_name": "Minh Triết", "last_name": "Quách",
+                   "email": "quachtriet85@gmail.com", "mobile": "0912 345 671", "city": "Hà Nội"}),
+        ("marketing", {"subscriber_id": "mk-EV", "name": "Quách Minh Triết",
+                       "email": "quachtriet85@gmail.com", "birthday": "1991-07-30", "city": "Hà Nội"}),
+    ]
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        api = Api(client, db, made)
+        outcomes = [api.post(f"/sources/{source}/records", json=body).json()["outcome"]
+                    for source, body in posted]
+    assert outcomes == ["new", "matched", "review"]
+    truth = tmp_path / "truth.csv"
+    extra = "".join(f"{source},{body[next(iter(body))]},E-POSTED\n" for source, body in posted)
+    truth.write_text((small_sample / "truth.csv").read_text(encoding="utf-8") + extra, encoding="utf-8")
+    out = tmp_path / "wrong.csv"
+    result = runner.invoke(app, ["evaluate", "--db", str(db), "--truth", str(truth), "--json",
+                                 "--pairs", str(out)])
+    assert result.exit_code == 0, result.output
+    m = json.loads(result.output)
+    assert m["held_back_by"].get("different date_of_birth", 0) >= 1
+    with out.open(encoding="utf-8") as fh:
+        mine = [r for r in csv.DictReader(fh) if {r["source_id_l"], r["source_id_r"]} == {"mk-EV", "CRM-EV"}]
+    assert len(mine) == 1
+    assert (mine[0]["stage"], mine[0]["held_back_by"]) == ("queued_held_back", "different date_of_birth")
+    printed = runner.invoke(app, ["evaluate", "--db", str(db), "--truth", str(truth)])
+    assert "different date_of_birth 1" in " ".join(printed.output.split())
 
 
 def test_the_breakdown_is_printed(reconciled, small_sample):  # type: ignore[no-untyped-def]
