@@ -57,17 +57,21 @@ def present(service: Service, items: list[dict[str, Any]], *, pii: bool) -> list
     keys = sorted({k for i in items for k in (i["record_key_l"], i["record_key_r"])})
     rows = {r["record_key"]: r for r in steward_sql.std_rows(con, keys)}
     golden_ids = sorted({g for k in keys if (g := service.golden_id_for(*k.split(":", 1)))})
-    sizes = {g: len(ks) for g, ks in steward_sql.member_keys(con, golden_ids).items()}
+    members = steward_sql.member_keys(con, golden_ids)
+    sizes = {g: len(ks) for g, ks in members.items()}
+    values = _conflicting_values(service, items, members)
     out = []
     for item in items:
         explanation = json.loads(item["explanation"]) if item["explanation"] else {}
         held_back_by = item.get("held_back_by")
         why = matcher.why_queued(item["match_probability"], explanation, held_back_by) if matcher else None
+        conflict = values.get(item["item_id"])
         out.append({
             **{k: item.get(k) for k in ("item_id", "status", "match_probability", "match_weight", "impact",
                                         "claimed_by", "claimed_at", "decision_id", "created_at")},
             "prior_match_weight": prior_weight,
-            "queued_because": why and {"kind": why[0], "detail": why[1], "held_back_by": held_back_by},
+            "queued_because": why and {"kind": why[0], "detail": why[1], "held_back_by": held_back_by,
+                                       "conflict": conflict},
             "explanation": [
                 {"comparison": name, "gamma": part["gamma"], "match_weight": part["match_weight"],
                  "level": labels.get(name, {}).get(part["gamma"], part.get("label") or f"level {part['gamma']}")}
@@ -77,3 +81,30 @@ def present(service: Service, items: list[dict[str, Any]], *, pii: bool) -> list
             "right": _record(service, item["record_key_r"], rows.get(item["record_key_r"]), sizes, pii),
         })
     return out
+
+
+def _conflicting_values(
+    service: Service, items: list[dict[str, Any]], members: dict[str, list[str]]
+) -> dict[str, dict[str, Any]]:
+    """For each item held back by an identifier that differs ("different date_of_birth"), the
+    values of it each golden record holds: the conflict may come from records other than the
+    pair's own, which the pair's side-by-side view does not show."""
+    field_of = {i["item_id"]: held.removeprefix("different ") for i in items
+                if (held := i.get("held_back_by") or "").startswith("different ")}
+    if not field_of:
+        return {}
+    sides = {
+        i["item_id"]: [service.golden_id_for(*i[k].split(":", 1)) for k in ("record_key_l", "record_key_r")]
+        for i in items if i["item_id"] in field_of
+    }
+    keys = sorted({k for golden_ids in sides.values() for g in golden_ids if g for k in members.get(g, [])})
+    rows = {r["record_key"]: r for r in steward_sql.std_rows(service.reader(), keys)}
+
+    def held_by(golden_id: str | None, field: str) -> list[str]:
+        found = (rows[k].get(field) for k in members.get(golden_id or "", []) if k in rows)
+        return sorted({str(v) for v in found if v is not None})
+
+    return {item_id: {"field": field, "left": held_by(sides[item_id][0], field),
+                      "right": held_by(sides[item_id][1], field)}
+            for item_id, field in field_of.items()}
+

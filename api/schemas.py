@@ -183,6 +183,12 @@ class ReviewRecord(BaseModel):
 HELD_BACK_BY_PATTERN = r"^(different [a-z_]+|cannot_link|source_structure|joined_another)$"
 
 
+class HeldValues(BaseModel):
+    field: str
+    left: list[str]  # the values of ``field`` the left record's golden record holds
+    right: list[str]
+
+
 class QueuedBecause(BaseModel):
     kind: Literal["uncertain", "guard", "clustering"]
     detail: str
@@ -191,6 +197,7 @@ class QueuedBecause(BaseModel):
     # "source_structure" or "joined_another"; None when nothing refused it or it was queued
     # before the reason was stored.
     held_back_by: str | None = None
+    conflict: HeldValues | None = None  # for "different <field>": what each golden record holds
 
 
 class ReviewItemPublic(BaseModel):

@@ -49,6 +49,11 @@ def test_steward_decides_a_pair_in_the_browser(served_db, tmp_path):  # type: ig
         page.click("form.filters button[type=submit]")  # the min. score box left empty
         expect(page.locator("#queue tbody tr[data-item] td.held-back")).to_have_text(
             [label] * sum(i["queued_because"]["held_back_by"] == reason for i in listed))
+        dated = next(i for i in listed if i["queued_because"]["held_back_by"] == "different date_of_birth")
+        page.goto(f"{base}/steward/items/{dated['item_id']}")  # the birth dates each golden record holds
+        for side in ("left", "right"):
+            held = ", ".join(dated["queued_because"]["conflict"][side])
+            expect(page.locator("#conflict")).to_contain_text(held)
         page.goto(f"{base}/steward?min_score=high")  # typed into the address bar: said, not a 422
         expect(page.get_by_role("alert")).to_contain_text("not a number from 0 to 1")
         expect(rows.first).to_be_visible()

@@ -253,6 +253,10 @@ def test_a_held_back_item_names_what_held_it(api):  # type: ignore[no-untyped-de
         left, right = (_birth_dates(con, item[side]["golden_id"]) for side in ("left", "right"))
         assert left and right and not left & right, item
         assert "date of birth" in item["queued_because"]["detail"]
+        shown = item["queued_because"]["conflict"]
+        assert shown == {"field": "date_of_birth", "left": sorted(map(str, left)),
+                         "right": sorted(map(str, right))}
+    assert all(i["queued_because"]["conflict"] is None for i in items if i not in by_dates)
 
 
 def test_a_record_posted_against_another_birth_date_is_held_back_by_it(api):  # type: ignore[no-untyped-def]
@@ -273,8 +277,13 @@ def test_a_record_posted_against_another_birth_date_is_held_back_by_it(api):  # 
     items = api.get("/review-queue", who="steward", params=params).json()["data"]
     mine = [i for i in items if {i["left"]["source_id"], i["right"]["source_id"]} == {"mk-DOB", "CRM-DOB"}]
     assert len(mine) == 1 and mine[0]["match_probability"] >= 0.85, mine
-    assert mine[0]["queued_because"]["kind"] == "clustering"
-    assert mine[0]["queued_because"]["held_back_by"] == "different date_of_birth"
+    why = mine[0]["queued_because"]
+    assert why["kind"] == "clustering" and why["held_back_by"] == "different date_of_birth"
+    # the conflict is billing's birth date, through the CRM record's golden record
+    crm_side = "left" if mine[0]["left"]["source_id"] == "CRM-DOB" else "right"
+    sign_up_side = "right" if crm_side == "left" else "left"
+    assert why["conflict"] == {"field": "date_of_birth", crm_side: ["1985-03-12"],
+                               sign_up_side: ["1991-07-30"]}
 
 
 def test_a_record_that_joined_one_golden_record_holds_back_the_other(api):  # type: ignore[no-untyped-def]
