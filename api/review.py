@@ -6,14 +6,24 @@ import json
 import math
 from typing import Any
 
+import duckdb
+
+from mdm.clustering import (
+    DIFFERENT,
+    HELD_BACK_REASONS,
+    JOINED_ANOTHER,
+    KEPT_APART,
+    SOURCE_STRUCTURE,
+    conflict_field,
+)
 from mdm.linking.model import level_labels
 from mdm.service import Service
 from mdm.store import stewardship as steward_sql
 from mdm.store.documents import mask_email, mask_phone
 
 # How the steward's pages name what held a pair back ("different <field>" reads as itself).
-_HELD_BACK_LABELS = {"cannot_link": "a steward's decision", "source_structure": "the source structure",
-                     "joined_another": "another golden record"}
+_HELD_BACK_LABELS = {KEPT_APART: "a steward's decision", SOURCE_STRUCTURE: "the source structure",
+                     JOINED_ANOTHER: "another golden record"}
 
 
 def held_back_label(held_back_by: str | None) -> str:
@@ -27,7 +37,7 @@ def held_back_reasons(service: Service) -> list[str]:
     """Every reason a pair can be held back for under the loaded rules."""
     rules = service.matcher.rules if service.matcher else None
     fields = rules.matching.clustering.cannot_link_when_different if rules else []
-    return [f"different {f}" for f in fields] + list(_HELD_BACK_LABELS)
+    return [f"{DIFFERENT}{f}" for f in fields] + list(HELD_BACK_REASONS)
 
 
 FIELDS = (
@@ -59,7 +69,7 @@ def present(service: Service, items: list[dict[str, Any]], *, pii: bool) -> list
     golden_ids = sorted({g for k in keys if (g := service.golden_id_for(*k.split(":", 1)))})
     members = steward_sql.member_keys(con, golden_ids)
     sizes = {g: len(ks) for g, ks in members.items()}
-    values = _conflicting_values(service, items, members)
+    values = _conflicting_values(service, con, items, members)
     out = []
     for item in items:
         explanation = json.loads(item["explanation"]) if item["explanation"] else {}
@@ -84,13 +94,15 @@ def present(service: Service, items: list[dict[str, Any]], *, pii: bool) -> list
 
 
 def _conflicting_values(
-    service: Service, items: list[dict[str, Any]], members: dict[str, list[str]]
+    service: Service,
+    con: duckdb.DuckDBPyConnection,
+    items: list[dict[str, Any]],
+    members: dict[str, list[str]],
 ) -> dict[str, dict[str, Any]]:
     """For each item held back by an identifier that differs ("different date_of_birth"), the
     values of it each golden record holds: the conflict may come from records other than the
     pair's own, which the pair's side-by-side view does not show."""
-    field_of = {i["item_id"]: held.removeprefix("different ") for i in items
-                if (held := i.get("held_back_by") or "").startswith("different ")}
+    field_of = {i["item_id"]: field for i in items if (field := conflict_field(i.get("held_back_by")))}
     if not field_of:
         return {}
     sides = {
@@ -98,7 +110,7 @@ def _conflicting_values(
         for i in items if i["item_id"] in field_of
     }
     keys = sorted({k for golden_ids in sides.values() for g in golden_ids if g for k in members.get(g, [])})
-    rows = {r["record_key"]: r for r in steward_sql.std_rows(service.reader(), keys)}
+    rows = {r["record_key"]: r for r in steward_sql.std_rows(con, keys)}
 
     def held_by(golden_id: str | None, field: str) -> list[str]:
         found = (rows[k].get(field) for k in members.get(golden_id or "", []) if k in rows)

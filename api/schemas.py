@@ -7,6 +7,8 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mdm.clustering import DIFFERENT, HELD_BACK_REASONS
+
 T = TypeVar("T")
 
 
@@ -180,7 +182,7 @@ class ReviewRecord(BaseModel):
 
 
 # The reasons a review item can be held back for (``QueuedBecause.held_back_by``).
-HELD_BACK_BY_PATTERN = r"^(different [a-z_]+|cannot_link|source_structure|joined_another)$"
+HELD_BACK_BY_PATTERN = rf"^({DIFFERENT}[a-z_]+|{'|'.join(HELD_BACK_REASONS)})$"
 
 
 class HeldValues(BaseModel):

@@ -84,7 +84,7 @@ def conflicting_identifier(
         if comparable and not any(COMPATIBLE[f](x, y) for x, y in comparable):
             if seen is not None and va == {seen[0].get(f)} and vb == {seen[1].get(f)}:
                 continue
-            conflict = f"different {f}"
+            conflict = f"{DIFFERENT}{f}"
     return conflict
 
 
@@ -157,8 +157,21 @@ class _Cluster:
         self.sources = sources
 
 
-# Why the source structure refused an edge that scored to link, as ``ClusterResult.refused`` says it.
+# What held back a pair that scored to link, as ``ClusterResult.refused`` and review items say it:
+# an identifier that differs ("different date_of_birth"), a steward's cannot-link, the source
+# structure, or (in real time) the posted record's joining another golden record.
+DIFFERENT = "different "
+KEPT_APART = "cannot_link"
 SOURCE_STRUCTURE = "source_structure"
+JOINED_ANOTHER = "joined_another"
+HELD_BACK_REASONS = (KEPT_APART, SOURCE_STRUCTURE, JOINED_ANOTHER)  # besides DIFFERENT + a field
+
+
+def conflict_field(held_back_by: str | None) -> str | None:
+    """The identifier a "different <field>" reason names, else None."""
+    if held_back_by and held_back_by.startswith(DIFFERENT):
+        return held_back_by.removeprefix(DIFFERENT)
+    return None
 
 
 @dataclass(frozen=True)
@@ -230,7 +243,7 @@ class _Clusters:
         them whose score outweighs a conflict between its own two values."""
         if (ca.forbidden and ca.forbidden.intersection(cb.members)) or (
                 cb.forbidden and cb.forbidden.intersection(ca.members)):
-            return "cannot_link"
+            return KEPT_APART
         if not (ca.values and cb.values):
             return None
         pair = None if seen is None else (self.identifiers.get(seen[0], {}), self.identifiers.get(seen[1], {}))

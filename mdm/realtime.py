@@ -23,9 +23,12 @@ import orjson
 from matching_rules import RulesSpec
 from mdm import golden, regroup
 from mdm.clustering import (
+    JOINED_ANOTHER,
+    KEPT_APART,
     SOURCE_STRUCTURE,
     Mailbox,
     SourceStructure,
+    conflict_field,
     conflicting_identifier,
     mailbox,
     match_weight,
@@ -47,9 +50,6 @@ from mdm.store.database import now
 
 # How many scored candidates a response lists.
 TOP_CANDIDATES = 5
-
-# A posted record joins one golden record; one it also scored to link with waits, held back by this.
-JOINED_ANOTHER = "joined_another"
 
 
 @dataclass(frozen=True)
@@ -295,7 +295,7 @@ class RealtimeMatcher:
                 break
             if c.record_key in kept_apart:
                 reason = reason or f"a steward decided it is not {c.record_key}"
-                held_back[c.record_key] = "cannot_link"
+                held_back[c.record_key] = KEPT_APART
                 continue
             if self._names_disagree(PairScore(c.match_weight, c.match_probability, c.explanation)):
                 reason = reason or f"names disagree with {c.record_key}"
@@ -303,7 +303,7 @@ class RealtimeMatcher:
             members = [m for m in records.member_rows(con, c.golden_id) if m["record_key"] != key]
             if kept_apart & {m["record_key"] for m in members}:
                 reason = reason or f"a steward kept it apart from golden record {c.golden_id}"
-                held_back[c.record_key] = "cannot_link"
+                held_back[c.record_key] = KEPT_APART
                 continue
             if structure is not None:
                 overlap = any(m["source"] == std["source"] for m in members)
@@ -331,7 +331,7 @@ class RealtimeMatcher:
 
 def _held_back_sentence(held_back_by: str | None) -> str:
     """What kept a pair that scored to link in two golden records, said for a steward."""
-    if held_back_by == "cannot_link":
+    if held_back_by == KEPT_APART:
         return ("a steward decided that these records, or records of their golden records, are different"
                 " customers")
     if held_back_by == SOURCE_STRUCTURE:
@@ -339,8 +339,8 @@ def _held_back_sentence(held_back_by: str | None) -> str:
                 " which is far more often two customers")
     if held_back_by == JOINED_ANOTHER:
         return "the record, posted in real time, joined another golden record it scored to link with"
-    if held_back_by and held_back_by.startswith("different "):
-        field = held_back_by.removeprefix("different ").replace("_", " ")
+    if field := conflict_field(held_back_by):
+        field = field.replace("_", " ")
         return f"the two golden records each hold a {field} and they disagree (not one typo apart)"
     return ("the two golden records stay apart until a steward joins them: joining them would bring together"
             " identifiers that differ, go against a steward's decision or put two records of one source"
