@@ -273,7 +273,7 @@ def _email(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCrea
             "same name-only local part at another domain, names agree (no further evidence)",
         ),
         _level(f"split_part({l}, '@', 1) = split_part({r}, '@', 1)", "same local part, other domain"),
-        _no_evidence(f"{_personal_mailbox(l)} <> {_personal_mailbox(r)}",
+        _no_evidence(f"{_at_mail_service(l)} <> {_at_mail_service(r)}",
                      "a personal address and a work one (addresses of different kinds)"),
         _else(),
     ]
@@ -282,7 +282,7 @@ def _email(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCrea
 _PERSONAL_MAIL_SERVICES_SQL = ", ".join(f"'{s}'" for s in sorted(PERSONAL_MAIL_SERVICES))
 
 
-def _personal_mailbox(email: str) -> str:
+def _at_mail_service(email: str) -> str:
     """SQL: whether ``email`` is at a mail service people sign up to for themselves."""
     return f"(split_part(split_part({email}, '@', 2), '.', 1) IN ({_PERSONAL_MAIL_SERVICES_SQL}))"
 
