@@ -92,20 +92,22 @@ def queue(
     source: str | None = None,
     min_score: str = "",  # the form sends "" when the box is left empty
     held_back_by: str | None = None,
+    order: str = "impact",
 ) -> HTMLResponse:
     status = status if status in ("open", "decided") else "open"
+    order = order if order in steward_sql.QUEUE_ORDERS else "impact"
     score, error = _score(min_score)
     reasons = review.held_back_reasons(service)
     held_back_by = held_back_by if held_back_by in reasons else None
     items, total = steward_sql.list_items(
         service.reader(), status=status, source=source or None, min_score=score, max_score=None,
-        claimed_by=None, limit=100, offset=0, held_back_by=held_back_by,
+        claimed_by=None, limit=100, offset=0, held_back_by=held_back_by, order=order,
     )
     matcher = service.matcher
     sources = [s.name for s in matcher.sources.sources] if matcher else []
     return _render(request, "queue.html", principal, items=review.present(service, items, pii=principal.pii),
                    count=total, status=status, source=source, min_score=score, sources=sources,
-                   held_back_by=held_back_by, held_back_reasons=reasons, error=error)
+                   held_back_by=held_back_by, held_back_reasons=reasons, order=order, error=error)
 
 
 def _score(text: str) -> tuple[float | None, str | None]:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
@@ -33,16 +33,18 @@ def list_review_queue(
     max_score: Annotated[float | None, Query(ge=0, le=1)] = None,
     claimed_by: str | None = None,
     held_back_by: Annotated[str | None, Query(pattern=HELD_BACK_BY_PATTERN)] = None,
+    order: Literal["impact", "score", "newest"] = "impact",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     """Uncertain pairs, most impactful first (uncertainty times the records a decision moves),
     each with both records and the explanation of its score. ``held_back_by``: only the pairs
     the clustering or a real-time post held back for that reason (``min_score`` at the
-    automatic-link threshold gives every pair that scored to link)."""
+    automatic-link threshold gives every pair that scored to link). ``order=score`` lists the
+    strongest first (those held back lead; by impact they come last), ``newest`` the newest."""
     items, total = steward_sql.list_items(
         service.reader(), status=status, source=source, min_score=min_score, max_score=max_score,
-        claimed_by=claimed_by, limit=limit, offset=offset, held_back_by=held_back_by,
+        claimed_by=claimed_by, limit=limit, offset=offset, held_back_by=held_back_by, order=order,
     )
     return {"data": review.present(service, items, pii=principal.pii), "count": total, "limit": limit,
             "offset": offset}

@@ -102,8 +102,8 @@ def get_item(con: duckdb.DuckDBPyConnection, item_id: str) -> dict[str, Any] | N
 # Impact: how uncertain the pair is (1 at p = 0.5, 0 at 0 or 1) times how many records a
 # decision would move (both golden records' sizes, as kept on each golden record: counting xref
 # per listing cost two aggregations of every record, 100 ms at a million).
-_QUEUE = f"""
-SELECT {_ITEM_COLUMNS},
+_QUEUE = """
+SELECT {columns},
     (1 - abs(2 * q.match_probability - 1))
         * ln(1 + coalesce(gl.record_count, 1) + coalesce(gr.record_count, 1)) AS impact,
     count(*) OVER () AS total
@@ -118,9 +118,12 @@ WHERE ($status IS NULL OR q.status = $status)
   AND ($max_score IS NULL OR q.match_probability <= $max_score)
   AND ($claimed_by IS NULL OR q.claimed_by = $claimed_by)
   AND ($held_back_by IS NULL OR q.held_back_by = $held_back_by)
-ORDER BY impact DESC, q.item_id
+ORDER BY {order}, q.item_id
 LIMIT $limit OFFSET $offset
 """
+# The queue's orders: the most impactful first; the strongest score first (pairs that scored to
+# link and were held back lead, where impact puts them last); the newest first.
+QUEUE_ORDERS = {"impact": "impact DESC", "score": "q.match_probability DESC", "newest": "q.created_at DESC"}
 
 
 def list_items(
@@ -134,8 +137,10 @@ def list_items(
     limit: int,
     offset: int,
     held_back_by: str | None = None,
+    order: str = "impact",
 ) -> tuple[list[dict[str, Any]], int]:
-    rows = fetch_dicts(con, _QUEUE, {
+    sql = _QUEUE.format(columns=_ITEM_COLUMNS, order=QUEUE_ORDERS[order])
+    rows = fetch_dicts(con, sql, {
         "status": status, "source": source, "min_score": min_score, "max_score": max_score,
         "claimed_by": claimed_by, "held_back_by": held_back_by, "limit": limit, "offset": offset,
     })  # type: ignore[arg-type]

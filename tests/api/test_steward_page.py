@@ -54,6 +54,11 @@ def test_steward_decides_a_pair_in_the_browser(served_db, tmp_path):  # type: ig
         for side in ("left", "right"):
             held = ", ".join(dated["queued_because"]["conflict"][side])
             expect(page.locator("#conflict")).to_contain_text(held)
+        page.goto(f"{base}/steward")
+        page.select_option("select[name=order]", "score")  # the strongest first: those held back
+        page.click("form.filters button[type=submit]")
+        top = max(i["match_probability"] for i in listed)
+        expect(page.locator("#queue tbody tr[data-item] td.num").first).to_have_text(f"{top:.3f}")
         page.goto(f"{base}/steward?min_score=high")  # typed into the address bar: said, not a 422
         expect(page.get_by_role("alert")).to_contain_text("not a number from 0 to 1")
         expect(rows.first).to_be_visible()

@@ -58,6 +58,17 @@ def test_queue_filters(api):  # type: ignore[no-untyped-def]
     assert expected and {i["item_id"] for i in dates["data"]} == expected and dates["count"] == len(expected)
     wrong = api.get("/review-queue", who="steward", params={"held_back_by": "birthday"})
     assert wrong.status_code == 422 and "held_back_by" in str(wrong.json())
+    # by score, the pairs that scored to link and were held back come first; by impact, last
+    by_score = {"order": "score", "limit": 200}
+    strongest = api.get("/review-queue", who="steward", params=by_score).json()["data"]
+    scores = [i["match_probability"] for i in strongest]
+    assert scores == sorted(scores, reverse=True)
+    assert {i["item_id"] for i in strongest} == {i["item_id"] for i in every}
+    assert strongest[0]["match_probability"] >= 0.85 and every[0]["match_probability"] < 0.85
+    newest = api.get("/review-queue", who="steward", params={"order": "newest", "limit": 200}).json()["data"]
+    created = [i["created_at"] for i in newest]
+    assert created == sorted(created, reverse=True)
+    assert api.get("/review-queue", who="steward", params={"order": "oldest"}).status_code == 422
     assert api.get("/review-queue", who="reader").status_code == 403
 
 
