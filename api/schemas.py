@@ -187,19 +187,23 @@ HELD_BACK_BY_PATTERN = rf"^({DIFFERENT}[a-z_]+|{'|'.join(HELD_BACK_REASONS)})$"
 
 class HeldValues(BaseModel):
     field: str
-    left: list[str]  # the values of ``field`` the left record's golden record holds
-    right: list[str]
+    left: list[str] = Field(description="The values of `field` the left record's golden record holds.")
+    right: list[str] = Field(description="The values of `field` the right record's golden record holds.")
 
 
 class QueuedBecause(BaseModel):
     kind: Literal["uncertain", "guard", "clustering"]
     detail: str
-    # What the clustering or a real-time post refused the pair for, as stored with the item:
-    # "different <field>" (an identifier conflict), "cannot_link" (a steward's decision),
-    # "source_structure" or "joined_another"; None when nothing refused it or it was queued
-    # before the reason was stored.
-    held_back_by: str | None = None
-    conflict: HeldValues | None = None  # for "different <field>": what each golden record holds
+    held_back_by: str | None = Field(
+        default=None,
+        description="What the clustering or a real-time post refused the pair for, as stored with the item:"
+        " `different <field>` (an identifier that differs), `cannot_link` (a steward's decision),"
+        " `source_structure` or `joined_another`; null when nothing refused it (a guard's reason is"
+        " `kind`) or it was queued before reasons were stored.",
+    )
+    conflict: HeldValues | None = Field(
+        default=None, description="For `different <field>`: the values of it each golden record holds."
+    )
 
 
 class ReviewItemPublic(BaseModel):
