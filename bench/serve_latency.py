@@ -1,4 +1,5 @@
-"""Latency and throughput of a real ``mdm serve``: xref lookups and real-time record posts.
+"""Latency and throughput of a real ``mdm serve``: xref lookups, real-time record posts, and a
+steward's review-queue pages.
 
 Usage:
     python bench/serve_latency.py --db PATH --sources SOURCES.yaml [--clients 16] [--requests 5000]
@@ -42,6 +43,11 @@ from mdm.store import database, keys  # noqa: E402
 
 RESULTS_DIR = ROOT / "bench" / "results"
 WARM_UP_POSTS = 100
+# A steward's queue pages, as the page and the API ask for them: most impactful, strongest first,
+# only the pairs that scored to link, and deeper in.
+QUEUE_PAGES = ["/review-queue?limit=50", "/review-queue?limit=50&order=score",
+               "/review-queue?limit=50&min_score=0.85", "/review-queue?limit=50&offset=1000"]
+QUEUE_REQUESTS = 100
 
 
 def free_port() -> int:
@@ -121,7 +127,9 @@ async def load(port: int, headers: dict, requests: list, clients: int, method: s
             while not queue.empty():
                 item = queue.get_nowait()
                 start = time.perf_counter()
-                if method == "GET":
+                if method == "GET" and isinstance(item, str):  # a path of its own
+                    status, body = await conn.request("GET", item)
+                elif method == "GET":
                     status, body = await conn.request("GET", f"/xref/{quote(item[0])}/{quote(item[1])}")
                 else:
                     status, body = await conn.request("POST", f"/sources/{quote(item[0])}/records",
@@ -168,6 +176,7 @@ def main() -> None:
     con = database.connect(args.db)
     try:
         _row, key = keys.create_key(con, name="bench", role="writer", pii=False)
+        _row, steward_key = keys.create_key(con, name="bench-steward", role="steward", pii=False)
         golden = con.execute("SELECT count(*) FROM golden_records WHERE status = 'active'").fetchall()[0][0]
         records = con.execute("SELECT count(*) FROM xref").fetchall()[0][0]
     finally:
@@ -202,6 +211,11 @@ def main() -> None:
             report("GET /xref (1 client)", *asyncio.run(load(port, headers, lookups[:1000], 1, "GET")), 1),
             report("GET /xref", *asyncio.run(load(port, headers, lookups, args.clients, "GET")), args.clients),
         ]
+        steward = {"Authorization": f"Bearer {steward_key}"}
+        pages = [QUEUE_PAGES[i % len(QUEUE_PAGES)] for i in range(QUEUE_REQUESTS)]
+        asyncio.run(load(port, steward, pages[:len(QUEUE_PAGES)], 1, "GET"))  # warm up
+        queue_run = asyncio.run(load(port, steward, pages, 1, "GET"))
+        rows.append(report("GET /review-queue, 50 items (1 client)", *queue_run, 1))
         # Posts read and write blocks the lookups never touched (records, xref, queue): the
         # first ones after a start wait on them. The figures are for a warmed-up server.
         asyncio.run(load(port, headers, posts[:WARM_UP_POSTS], 1, "POST"))
