@@ -62,12 +62,13 @@ def sweep(root: str | None = None) -> list[str]:
     removed = []
     with os.scandir(root or tempfile.gettempdir()) as entries:
         for entry in entries:
-            if entry.name.startswith(_PREFIX) and entry.is_dir(follow_symlinks=False) and _abandoned(entry.path):
+            ours = entry.name.startswith(_PREFIX) and entry.is_dir(follow_symlinks=False)
+            if ours and _abandoned(entry.path):
                 shutil.rmtree(entry.path, ignore_errors=True)
                 if not Path(entry.path).exists():
                     removed.append(entry.path)
     if removed:
-        log.info("removed %d scratch folder(s) left by runs that were killed: %s", len(removed), ", ".join(removed))
+        log.info("removed %d scratch folder(s) left by killed runs: %s", len(removed), ", ".join(removed))
     return removed
 
 
