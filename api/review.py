@@ -46,13 +46,13 @@ FIELDS = (
 )
 
 
-def _record(service: Service, key: str, row: dict[str, Any] | None, sizes: dict[str, int], pii: bool) -> dict[str, Any]:
+def _record(key: str, row: dict[str, Any] | None, golden_id: str | None, sizes: dict[str, int],
+            pii: bool) -> dict[str, Any]:
     source, source_id = key.split(":", 1)
     fields = {f: (row or {}).get(f) for f in FIELDS}
     if not pii:
         fields["email"] = fields["email"] and mask_email(fields["email"])
         fields["phone"] = fields["phone"] and mask_phone(fields["phone"])
-    golden_id = service.golden_id_for(source, source_id)
     return {"source": source, "source_id": source_id, "golden_id": golden_id,
             "golden_record_count": sizes.get(golden_id or "", 0), "fields": fields}
 
@@ -66,10 +66,10 @@ def present(service: Service, items: list[dict[str, Any]], *, pii: bool) -> list
     prior_weight = math.log2(prior / (1 - prior)) if prior else None
     keys = sorted({k for i in items for k in (i["record_key_l"], i["record_key_r"])})
     rows = {r["record_key"]: r for r in steward_sql.std_rows(con, keys)}
-    golden_ids = sorted({g for k in keys if (g := service.golden_id_for(*k.split(":", 1)))})
-    members = steward_sql.member_keys(con, golden_ids)
+    golden_of = {k: service.golden_id_for(*k.split(":", 1)) for k in keys}
+    members = steward_sql.member_keys(con, sorted({g for g in golden_of.values() if g}))
     sizes = {g: len(ks) for g, ks in members.items()}
-    values = _conflicting_values(service, con, items, members)
+    values = _conflicting_values(con, items, golden_of, members, rows)
     out = []
     for item in items:
         explanation = json.loads(item["explanation"]) if item["explanation"] else {}
@@ -87,30 +87,30 @@ def present(service: Service, items: list[dict[str, Any]], *, pii: bool) -> list
                  "level": labels.get(name, {}).get(part["gamma"], part.get("label") or f"level {part['gamma']}")}
                 for name, part in explanation.items()
             ],
-            "left": _record(service, item["record_key_l"], rows.get(item["record_key_l"]), sizes, pii),
-            "right": _record(service, item["record_key_r"], rows.get(item["record_key_r"]), sizes, pii),
+            **{side: _record(key, rows.get(key), golden_of[key], sizes, pii)
+               for side, key in (("left", item["record_key_l"]), ("right", item["record_key_r"]))},
         })
     return out
 
 
 def _conflicting_values(
-    service: Service,
     con: duckdb.DuckDBPyConnection,
     items: list[dict[str, Any]],
+    golden_of: dict[str, str | None],
     members: dict[str, list[str]],
+    rows: dict[str, dict[str, Any]],
 ) -> dict[str, dict[str, Any]]:
     """For each item held back by an identifier that differs ("different date_of_birth"), the
     values of it each golden record holds: the conflict may come from records other than the
-    pair's own, which the pair's side-by-side view does not show."""
+    pair's own, which the pair's side-by-side view does not show. ``rows``: the standardised
+    rows already read (the pairs' own); the other members' are read here."""
     field_of = {i["item_id"]: field for i in items if (field := conflict_field(i.get("held_back_by")))}
     if not field_of:
         return {}
-    sides = {
-        i["item_id"]: [service.golden_id_for(*i[k].split(":", 1)) for k in ("record_key_l", "record_key_r")]
-        for i in items if i["item_id"] in field_of
-    }
-    keys = sorted({k for golden_ids in sides.values() for g in golden_ids if g for k in members.get(g, [])})
-    rows = {r["record_key"]: r for r in steward_sql.std_rows(con, keys)}
+    sides = {i["item_id"]: [golden_of[i["record_key_l"]], golden_of[i["record_key_r"]]]
+             for i in items if i["item_id"] in field_of}
+    keys = {k for golden_ids in sides.values() for g in golden_ids if g for k in members.get(g, [])}
+    rows = {**rows, **{r["record_key"]: r for r in steward_sql.std_rows(con, sorted(keys - rows.keys()))}}
 
     def held_by(golden_id: str | None, field: str) -> list[str]:
         found = (rows[k].get(field) for k in members.get(golden_id or "", []) if k in rows)

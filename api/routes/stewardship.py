@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
@@ -33,7 +33,7 @@ def list_review_queue(
     max_score: Annotated[float | None, Query(ge=0, le=1)] = None,
     claimed_by: str | None = None,
     held_back_by: Annotated[str | None, Query(pattern=HELD_BACK_BY_PATTERN)] = None,
-    order: Literal["impact", "score", "newest"] = "impact",
+    order: Annotated[str, Query(pattern=f"^({'|'.join(steward_sql.QUEUE_ORDERS)})$")] = "impact",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
