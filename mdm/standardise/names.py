@@ -134,6 +134,10 @@ def _is_honorific(tokens: list[_Token]) -> bool:
         if written in _NEVER_GIVEN:  # "Bác Vũ", "Ông Hoàng": a title before whichever name
             return len(following) > 1
         return following not in _STRONG_VN_FAMILY and len(following) > 1
+    # "Ông P. Duy": the title before a family name cut to its initial. The family name Ông, written
+    # the same, is rare beside the title, and "Ông Văn Tùng" (below) keeps it where a name follows.
+    if written == "ông" and len(following) == 1:
+        return True
     # "Ông Lý Hữu Trí": a family name after the title and two names after it; "Văn" is a middle.
     if named > 3 and following in VN_FAMILY_NAMES and following != "van":
         return True

@@ -62,6 +62,8 @@ def test_western_forms(value: str, given: str) -> None:
         ("Ông Hưng Văn Đặng", "dang van hung", "dang", "hung"),  # a title before a given-first name
         ("Ông Văn Tùng", "ong van tung", "ong", "tung"),  # Ông the family name
         ("Ông Hùng Phạm", "pham hung", "pham", "hung"),  # given-first after the title, as above
+        ("Ông P. Duy", "p duy", "p", "duy"),  # the title before a family name cut to its initial
+        ("Chu T. Giang", "chu t giang", "chu", "giang"),  # but Chu, written so, is the family name
         ("Chú Hiển Bùi", "bui hien", "bui", "hien"),  # with its tone "Chú" is no family name (Chu)
         ("Bác Vũ", "vu", None, "vu"),  # no one is called Bác: a title, even before a family name
         ("Ông Hoàng", "hoang", None, "hoang"),
