@@ -10,6 +10,7 @@ import duckdb
 
 from mdm.clustering import (
     DIFFERENT,
+    DISAGREEING,
     HELD_BACK_REASONS,
     JOINED_ANOTHER,
     KEPT_APART,
@@ -37,7 +38,8 @@ def held_back_reasons(service: Service) -> list[str]:
     """Every reason a pair can be held back for under the loaded rules."""
     rules = service.matcher.rules if service.matcher else None
     fields = rules.matching.clustering.cannot_link_when_different if rules else []
-    return [f"{DIFFERENT}{f}" for f in fields] + list(HELD_BACK_REASONS)
+    guarded = [c.name for c in rules.matching.comparisons if c.must_agree] if rules else []
+    return [f"{DISAGREEING}{c}" for c in guarded] + [f"{DIFFERENT}{f}" for f in fields] + list(HELD_BACK_REASONS)
 
 
 FIELDS = (

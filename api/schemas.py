@@ -7,7 +7,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mdm.clustering import DIFFERENT, HELD_BACK_REASONS
+from mdm.clustering import DIFFERENT, DISAGREEING, HELD_BACK_REASONS
 
 T = TypeVar("T")
 
@@ -182,7 +182,7 @@ class ReviewRecord(BaseModel):
 
 
 # The reasons a review item can be held back for (``QueuedBecause.held_back_by``).
-HELD_BACK_BY_PATTERN = rf"^({DIFFERENT}[a-z_]+|{'|'.join(HELD_BACK_REASONS)})$"
+HELD_BACK_BY_PATTERN = rf"^(({DIFFERENT}|{DISAGREEING})[a-z_]+|{'|'.join(HELD_BACK_REASONS)})$"
 
 
 class HeldValues(BaseModel):
@@ -196,10 +196,11 @@ class QueuedBecause(BaseModel):
     detail: str
     held_back_by: str | None = Field(
         default=None,
-        description="What the clustering or a real-time post refused the pair for, as stored with the item:"
-        " `different <field>` (an identifier that differs), `cannot_link` (a steward's decision),"
-        " `source_structure` or `joined_another`; null when nothing refused it (a guard's reason is"
-        " `kind`) or it was queued before reasons were stored.",
+        description="What held back a pair that scored to link, as stored with the item:"
+        " `disagreeing <comparison>` (a guard: the name disagrees and nothing that lifts its guard"
+        " agrees), `different <field>` (an identifier that differs), `cannot_link` (a steward's"
+        " decision), `source_structure` or `joined_another`; null when nothing held it back (an"
+        " uncertain score) or it was queued before reasons were stored.",
     )
     conflict: HeldValues | None = Field(
         default=None, description="For `different <field>`: the values of it each golden record holds."

@@ -159,12 +159,15 @@ class _Cluster:
 
 # What held back a pair that scored to link, as ``ClusterResult.refused`` and review items say it:
 # an identifier that differs ("different date_of_birth"), a steward's cannot-link, the source
-# structure, or (in real time) the posted record's joining another golden record.
+# structure, or (in real time) the posted record's joining another golden record. Review items
+# also name a guard that held the pair back at scoring ("disagreeing name": a ``must_agree``
+# comparison that disagreed with nothing to lift it).
 DIFFERENT = "different "
+DISAGREEING = "disagreeing "
 KEPT_APART = "cannot_link"
 SOURCE_STRUCTURE = "source_structure"
 JOINED_ANOTHER = "joined_another"
-HELD_BACK_REASONS = (KEPT_APART, SOURCE_STRUCTURE, JOINED_ANOTHER)  # besides DIFFERENT + a field
+HELD_BACK_REASONS = (KEPT_APART, SOURCE_STRUCTURE, JOINED_ANOTHER)  # besides DIFFERENT or DISAGREEING + a field
 
 
 def conflict_field(held_back_by: str | None) -> str | None:

@@ -30,7 +30,7 @@ from mdm.errors import ConfigError, MDMError, RunFailedError
 from mdm.gc_pause import gc_paused
 from mdm.ingest import Ingested, Quarantined, SourceCounts, ingest, merge_posted
 from mdm.linking import model as linking
-from mdm.linking.comparisons import agreement_guards
+from mdm.linking.comparisons import AgreementGuard, agreement_guards, blocking_guard
 from mdm.sources import SourcesConfig, load_sources, sources_to_json
 from mdm.standardise.batch import standardise_chunks
 from mdm.store import database, models, records, results, runs
@@ -447,7 +447,7 @@ def cluster_pairs(
     return Clustered(
         result=result,
         pairs=pairs,
-        review=_review_items(pairs, result, run_id, decided),
+        review=_review_items(pairs, result, run_id, decided, spec),
         auto_links=len(auto),
         decisions_applied=len({d for *_x, d in constraints}),
         conflicts=_conflicts(pairs, constraints),
@@ -470,14 +470,16 @@ def _edges(pairs: pa.Table) -> list[tuple[str, str, float]]:
     ))
 
 
+def _guarded_by(guards: list[AgreementGuard], explanation: str) -> str | None:
+    """The comparison whose guard keeps a scored pair (its ``explanation``) from linking, if any."""
+    return blocking_guard(guards, {c: v["gamma"] for c, v in json.loads(explanation).items()})
+
+
 def _linkable_review(pairs: pa.Table, spec: MatchingSpec) -> pa.Table:
     """Pairs in the review band whose names the guards let link."""
     review = pairs.filter(pc.equal(pairs["outcome"], "review"))
     guards = agreement_guards(spec)
-    keep = [
-        not any(g.blocks({c: v["gamma"] for c, v in json.loads(explanation).items()}) for g in guards)
-        for explanation in review["explanation"].to_pylist()
-    ]
+    keep = [_guarded_by(guards, explanation) is None for explanation in review["explanation"].to_pylist()]
     return review.filter(pa.array(keep, pa.bool_()))
 
 
@@ -533,22 +535,32 @@ def _conflicts(pairs: pa.Table, constraints: list[tuple[str, str, str, str]]) ->
 
 
 def _review_items(
-    pairs: pa.Table, result: clustering.ClusterResult, run_id: str, decided: set[tuple[str, str]]
+    pairs: pa.Table, result: clustering.ClusterResult, run_id: str, decided: set[tuple[str, str]],
+    spec: MatchingSpec,
 ) -> pa.Table:
-    """Uncertain pairs, and strong links the clustering refused, that still separate two
-    clusters and that no steward decision has settled; each with what the clustering refused
-    it for, if anything (a steward reads a 0.9999 pair differently once told)."""
+    """Uncertain pairs, and strong links a guard or the clustering held back, that still
+    separate two clusters and that no steward decision has settled; each with what held it
+    back, if anything (a steward reads a 0.9999 pair differently once told)."""
     assignment = result.assignment
     left, right = pairs["record_key_l"].to_pylist(), pairs["record_key_r"].to_pylist()
     keep = [assignment[l] != assignment[r] and (l, r) not in decided for l, r in zip(left, right, strict=True)]
     kept = pairs.filter(pa.array(keep, pa.bool_()))
     n, schema = kept.num_rows, SCHEMAS["review_queue"]
     edges = list(zip(kept["record_key_l"].to_pylist(), kept["record_key_r"].to_pylist(), strict=True))
+    guards, auto_link = agreement_guards(spec), spec.thresholds.auto_link
+
+    def held_back_by(edge: tuple[str, str], probability: float, explanation: str) -> str | None:
+        if edge in result.refused:
+            return result.refused[edge]
+        guard = _guarded_by(guards, explanation) if probability >= auto_link else None
+        return f"{clustering.DISAGREEING}{guard}" if guard else None
+
+    scored = zip(edges, kept["match_probability"].to_pylist(), kept["explanation"].to_pylist(), strict=True)
     columns = {
         "item_id": pa.array([review_item_id(l, r) for l, r in edges], pa.string()),
         "run_id": pa.array([run_id] * n, pa.string()),
         "status": pa.array(["open"] * n, pa.string()),
         "created_at": pa.array([database.now()] * n, schema.field("created_at").type),
-        "held_back_by": pa.array([result.refused.get(edge) for edge in edges], pa.string()),
+        "held_back_by": pa.array([held_back_by(*pair) for pair in scored], pa.string()),
     }
     return pa.table([columns[f.name] if f.name in columns else kept[f.name] for f in schema], schema=schema)

@@ -23,6 +23,7 @@ import orjson
 from matching_rules import RulesSpec
 from mdm import golden, regroup
 from mdm.clustering import (
+    DISAGREEING,
     JOINED_ANOTHER,
     KEPT_APART,
     SOURCE_STRUCTURE,
@@ -37,9 +38,9 @@ from mdm.clustering import (
 from mdm.errors import InvalidInputError, NotFoundError
 from mdm.ingest import clean_id, raw_json
 from mdm.linking.candidates import CandidateIndex, match_row
-from mdm.linking.comparisons import agreement_guards
+from mdm.linking.comparisons import agreement_guards, blocking_guard
 from mdm.linking.model import Model
-from mdm.linking.scorer import PairScore, Scorer
+from mdm.linking.scorer import Scorer
 from mdm.pipeline import review_item_id
 from mdm.sources import SourcesConfig, SourceSpec
 from mdm.sources.readers import typed_values
@@ -142,10 +143,7 @@ class RealtimeMatcher:
         (a comparison the explanation lacks counts as unknown: its null level)."""
         gammas = {c.name: -1 for c in self.rules.matching.comparisons}
         gammas.update({name: part["gamma"] for name, part in explanation.items()})
-        return next((guard.comparison for guard in self._guards if guard.blocks(gammas)), None)
-
-    def _names_disagree(self, score: PairScore) -> bool:
-        return self._blocking_guard(score.explanation) is not None
+        return blocking_guard(self._guards, gammas)
 
     def why_queued(
         self,
@@ -156,14 +154,18 @@ class RealtimeMatcher:
         """Why a queued pair waits for a steward instead of linking, as (kind, sentence): its
         score is uncertain ("uncertain"); it scored to link and a guard held it back ("guard");
         or its golden records were kept apart ("clustering"), for what ``held_back_by`` says
-        (the item's stored reason; None for items queued before it was stored). A steward reads
-        a 0.9999 pair differently once told which."""
+        (the item's stored reason; None for items queued before it was stored). A guard's
+        reason is stored too ("disagreeing name"), and read from the explanation for items
+        queued before it was. A steward reads a 0.9999 pair differently once told which."""
         thresholds = self.rules.matching.thresholds
         if match_probability < thresholds.auto_link:
             besides = f", and {_held_back_sentence(held_back_by)}" if held_back_by else ""
             return "uncertain", (f"its score lies between the review threshold ({thresholds.review:g})"
                                  f" and the automatic link ({thresholds.auto_link:g}){besides}")
-        guarded = self._blocking_guard(explanation)
+        if held_back_by is None:
+            guarded = self._blocking_guard(explanation)
+        else:
+            guarded = held_back_by.removeprefix(DISAGREEING) if held_back_by.startswith(DISAGREEING) else None
         if guarded is not None:
             return "guard", (f"scored to link, but {guarded} disagrees and nothing that lifts its guard"
                              " agrees (households share addresses, phones and e-mails)")
@@ -297,8 +299,10 @@ class RealtimeMatcher:
                 reason = reason or f"a steward decided it is not {c.record_key}"
                 held_back[c.record_key] = KEPT_APART
                 continue
-            if self._names_disagree(PairScore(c.match_weight, c.match_probability, c.explanation)):
-                reason = reason or f"names disagree with {c.record_key}"
+            if guard := self._blocking_guard(c.explanation):
+                reason = reason or f"{guard} disagrees with {c.record_key}"
+                if c.match_probability >= thresholds.auto_link:
+                    held_back[c.record_key] = f"{DISAGREEING}{guard}"
                 continue
             members = [m for m in records.member_rows(con, c.golden_id) if m["record_key"] != key]
             if kept_apart & {m["record_key"] for m in members}:

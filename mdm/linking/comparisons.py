@@ -9,7 +9,7 @@ carries over to Spark (``array_length``, not ``len``, which becomes a string len
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import splink.comparison_level_library as cll
@@ -547,6 +547,11 @@ def agreement_guards(spec: MatchingSpec) -> list[AgreementGuard]:
         for c in spec.comparisons
         if c.must_agree
     ]
+
+
+def blocking_guard(guards: Sequence[AgreementGuard], gammas: Mapping[str, int]) -> str | None:
+    """The comparison whose guard keeps a pair of these levels from linking, if any."""
+    return next((guard.comparison for guard in guards if guard.blocks(gammas)), None)
 
 
 def compile_comparison(spec: ComparisonSpec, dialect: str = DIALECT) -> ComparisonCreator:

@@ -149,8 +149,8 @@ MISSED_STAGES = ("queued_held_back", "queued_uncertain", "scored_not_queued", "b
 FALSE_STAGES = ("by_a_scored_pair", "through_other_records")
 
 
-# The missed pairs held back with no stored reason: a guard's (or queued before reasons were stored).
-NO_STORED_REASON = "guard_or_unknown"
+# The missed pairs held back with no stored reason: queued before reasons were stored.
+NO_STORED_REASON = "not_stored"
 
 
 def _where_pairs_went(

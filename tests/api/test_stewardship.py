@@ -51,11 +51,10 @@ def test_queue_filters(api):  # type: ignore[no-untyped-def]
     assert billing and all("billing" in (i["left"]["source"], i["right"]["source"]) for i in billing)
     assert api.get("/review-queue", who="steward", params={"status": "nope"}).status_code == 422
     every = api.get("/review-queue", who="steward", params={"limit": 200}).json()["data"]
-    dates = api.get("/review-queue", who="steward",
-                    params={"held_back_by": "different date_of_birth", "limit": 200}).json()
-    reason = "different date_of_birth"
-    expected = {i["item_id"] for i in every if i["queued_because"]["held_back_by"] == reason}
-    assert expected and {i["item_id"] for i in dates["data"]} == expected and dates["count"] == len(expected)
+    for reason in ("different date_of_birth", "disagreeing name"):
+        found = api.get("/review-queue", who="steward", params={"held_back_by": reason, "limit": 200}).json()
+        expected = {i["item_id"] for i in every if i["queued_because"]["held_back_by"] == reason}
+        assert expected and {i["item_id"] for i in found["data"]} == expected and found["count"] == len(expected)
     wrong = api.get("/review-queue", who="steward", params={"held_back_by": "birthday"})
     assert wrong.status_code == 422 and "held_back_by" in str(wrong.json())
     # by score, the pairs that scored to link and were held back come first; by impact, last
@@ -243,6 +242,7 @@ def test_a_queue_item_says_why_it_waits(api):  # type: ignore[no-untyped-def]
     mine = [i for i in items if "B-WHY-2" in (i["left"]["source_id"], i["right"]["source_id"])]
     assert mine and {i["queued_because"]["kind"] for i in mine} == {"guard"}
     assert "but name disagrees" in mine[0]["queued_because"]["detail"]
+    assert mine[0]["queued_because"]["held_back_by"] == "disagreeing name"
 
 
 def _birth_dates(con, golden_id):  # type: ignore[no-untyped-def]
@@ -252,11 +252,15 @@ def _birth_dates(con, golden_id):  # type: ignore[no-untyped-def]
 
 
 def test_a_held_back_item_names_what_held_it(api):  # type: ignore[no-untyped-def]
-    """After a run, every item that scored to link and waits because of the clustering says for
-    what; one held back by birth dates sits between golden records that hold different ones."""
+    """After a run, every item that scored to link says what held it back: a guard (the name
+    disagrees) or the clustering; one held back by birth dates sits between golden records
+    that hold different ones."""
     items = api.get("/review-queue", who="steward", params={"limit": 200}).json()["data"]
-    clustering = [i for i in items if i["queued_because"]["kind"] == "clustering"]
-    assert clustering and all(i["queued_because"]["held_back_by"] for i in clustering)
+    held = [i for i in items if i["queued_because"]["kind"] != "uncertain"]
+    kinds = {i["queued_because"]["kind"] for i in held}
+    assert kinds == {"guard", "clustering"} and all(i["queued_because"]["held_back_by"] for i in held)
+    assert all((i["queued_because"]["kind"] == "guard") == (i["queued_because"]["held_back_by"] == "disagreeing name")
+               for i in held)
     by_dates = [i for i in items if i["queued_because"]["held_back_by"] == "different date_of_birth"]
     assert by_dates, "the sample has pairs whose golden records hold other birth dates"
     con = api.client.app.state.service.reader()
