@@ -39,7 +39,8 @@ def held_back_reasons(service: Service) -> list[str]:
     rules = service.matcher.rules if service.matcher else None
     fields = rules.matching.clustering.cannot_link_when_different if rules else []
     guarded = [c.name for c in rules.matching.comparisons if c.must_agree] if rules else []
-    return [f"{DISAGREEING}{c}" for c in guarded] + [f"{DIFFERENT}{f}" for f in fields] + list(HELD_BACK_REASONS)
+    reasons = [f"{DISAGREEING}{c}" for c in guarded] + [f"{DIFFERENT}{f}" for f in fields]
+    return reasons + list(HELD_BACK_REASONS)
 
 
 FIELDS = (

@@ -167,7 +167,7 @@ DISAGREEING = "disagreeing "
 KEPT_APART = "cannot_link"
 SOURCE_STRUCTURE = "source_structure"
 JOINED_ANOTHER = "joined_another"
-HELD_BACK_REASONS = (KEPT_APART, SOURCE_STRUCTURE, JOINED_ANOTHER)  # besides DIFFERENT or DISAGREEING + a field
+HELD_BACK_REASONS = (KEPT_APART, SOURCE_STRUCTURE, JOINED_ANOTHER)  # besides DIFFERENT, DISAGREEING + a name
 
 
 def conflict_field(held_back_by: str | None) -> str | None:

@@ -53,7 +53,8 @@ def test_steward_decides_a_pair_in_the_browser(served_db, tmp_path):  # type: ig
         page.click("form.filters button[type=submit]")
         guarded = sum(i["queued_because"]["held_back_by"] == "disagreeing name" for i in listed)
         assert guarded and guarded == sum(i["queued_because"]["kind"] == "guard" for i in listed)
-        expect(page.locator("#queue tbody tr[data-item] td.held-back")).to_have_text(["disagreeing name"] * guarded)
+        cells = page.locator("#queue tbody tr[data-item] td.held-back")
+        expect(cells).to_have_text(["disagreeing name"] * guarded)
         dated = next(i for i in listed if i["queued_because"]["held_back_by"] == "different date_of_birth")
         page.goto(f"{base}/steward/items/{dated['item_id']}")  # the birth dates each golden record holds
         for side in ("left", "right"):

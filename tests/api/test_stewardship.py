@@ -54,7 +54,8 @@ def test_queue_filters(api):  # type: ignore[no-untyped-def]
     for reason in ("different date_of_birth", "disagreeing name"):
         found = api.get("/review-queue", who="steward", params={"held_back_by": reason, "limit": 200}).json()
         expected = {i["item_id"] for i in every if i["queued_because"]["held_back_by"] == reason}
-        assert expected and {i["item_id"] for i in found["data"]} == expected and found["count"] == len(expected)
+        assert expected and {i["item_id"] for i in found["data"]} == expected
+        assert found["count"] == len(expected)
     wrong = api.get("/review-queue", who="steward", params={"held_back_by": "birthday"})
     assert wrong.status_code == 422 and "held_back_by" in str(wrong.json())
     # by score, the pairs that scored to link and were held back come first; by impact, last
@@ -259,8 +260,8 @@ def test_a_held_back_item_names_what_held_it(api):  # type: ignore[no-untyped-de
     held = [i for i in items if i["queued_because"]["kind"] != "uncertain"]
     kinds = {i["queued_because"]["kind"] for i in held}
     assert kinds == {"guard", "clustering"} and all(i["queued_because"]["held_back_by"] for i in held)
-    assert all((i["queued_because"]["kind"] == "guard") == (i["queued_because"]["held_back_by"] == "disagreeing name")
-               for i in held)
+    why = [i["queued_because"] for i in held]
+    assert all((w["kind"] == "guard") == (w["held_back_by"] == "disagreeing name") for w in why)
     by_dates = [i for i in items if i["queued_because"]["held_back_by"] == "different date_of_birth"]
     assert by_dates, "the sample has pairs whose golden records hold other birth dates"
     con = api.client.app.state.service.reader()
