@@ -93,6 +93,16 @@ class MatchResultPublic(BaseModel):
     candidates: list[CandidatePublic] = []
 
 
+class DeletedPublic(BaseModel):
+    source: str
+    source_id: str
+    golden_id: str = Field(description="The golden record the deleted record belonged to.")
+    golden_change: Literal["changed", "retired"] = Field(
+        description="`changed`: rebuilt from its other records; `retired`: it had no other (a lookup of"
+        " its id answers with `status: retired`)."
+    )
+
+
 class BatchCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -269,7 +279,9 @@ class GoldenChangePublic(BaseModel):
 class HistoryEntryPublic(BaseModel):
     changed_at: dt.datetime
     change: str
-    cause: str
+    cause: str = Field(
+        description="`run`, `decision`, `record` (posted) or `record_deleted`; `cause_id` names which."
+    )
     cause_id: str | None
     actor: str | None
     members: int | None

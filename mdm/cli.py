@@ -63,11 +63,17 @@ def _writing(out: Path) -> Iterator[None]:
 
 def _print_report(report: RunReport) -> None:
     table = Table(title=f"Run {report.run_id}: {report.status}", title_justify="left")
-    # Records posted through the API join the run's input (a newer version replaces a file row).
-    posted = any(c.posted for c in report.sources.values())
-    fields = ("read", "accepted", "quarantined") + (("posted", "superseded") if posted else ())
-    for col in ("source", "rows read", "accepted", "quarantined") + (("posted (API)", "file rows replaced") if posted else ()):
-        table.add_column(col, justify="left" if col == "source" else "right")
+    # Records posted through the API join the run's input (a newer version replaces a file row);
+    # a key deleted through it leaves its file row out.
+    columns = {"read": "rows read", "accepted": "accepted", "quarantined": "quarantined"}
+    if any(c.posted for c in report.sources.values()):
+        columns |= {"posted": "posted (API)", "superseded": "file rows replaced"}
+    if any(c.deleted for c in report.sources.values()):
+        columns |= {"deleted": "deleted (API)"}
+    fields = tuple(columns)
+    table.add_column("source", justify="left")
+    for col in columns.values():
+        table.add_column(col, justify="right")
     for name, c in report.sources.items():
         table.add_row(name, *(f"{getattr(c, k):,}" for k in fields))
     total = [sum(getattr(c, k) for c in report.sources.values()) for k in fields]

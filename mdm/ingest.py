@@ -35,6 +35,7 @@ class SourceCounts:
     quarantined: int = 0  # file rows quarantined, each with a reason
     posted: int = 0  # records posted through the API, taken as the newest version of their key
     superseded: int = 0  # accepted file rows replaced by a posted version of the same key
+    deleted: int = 0  # accepted file rows left out: their system deleted the key through the API
     undecodable: int = 0  # file rows holding bytes the source's encoding could not decode
 
 
@@ -106,16 +107,25 @@ def ingest(sources: list[SourceSpec]) -> Ingested:
     return out
 
 
-def merge_posted(ingested: Ingested, sources: list[SourceSpec], posted: list[tuple[str, str, str]]) -> int:
-    """Add records posted through the API (source, source_id, raw JSON) to a run's input.
+def merge_posted(
+    ingested: Ingested, sources: list[SourceSpec], posted: list[tuple[str, str, str]],
+    deleted: list[tuple[str, str]],
+) -> int:
+    """Add records posted through the API (source, source_id, raw JSON) to a run's input, and
+    leave out the file rows of keys deleted through it (source, source_id).
 
-    A posted record is the newest version its source system sent, so it replaces a file row
-    with the same key. Posts to a source the config no longer lists are left out (and
+    A posted record, or a deletion, is the newest word its source system sent, so it replaces a
+    file row with the same key. Posts to a source the config no longer lists are left out (and
     counted in the return value) but stay stored.
     """
     by_name = {s.name: s for s in sources}
     index = {(a.source.name, a.source_id): i for i, a in enumerate(ingested.accepted)}
     replaced: set[int] = set()
+    for key in deleted:
+        i = index.get(key)
+        if i is not None:
+            ingested.counts[key[0]].deleted += 1
+            replaced.add(i)
     extra: list[Accepted] = []
     unknown = 0
     for source, source_id, raw in posted:

@@ -270,7 +270,9 @@ def _stages(
     with gc_paused(), stages.stage("read"):
         report.inputs_read_at = database.now()
         ingested = ingest(sources.sources)
-        report.posted_unknown_source = merge_posted(ingested, sources.sources, records.posted_records(con))
+        posted = records.posted_records(con)
+        deleted = [(source, source_id) for source, source_id, _by in records.deleted_records(con)]
+        report.posted_unknown_source = merge_posted(ingested, sources.sources, posted, deleted)
     with gc_paused(), stages.stage("standardise"):
         std_table, source_records = _standardise(ingested, today, run_id)
         report.sources = ingested.counts

@@ -77,6 +77,14 @@ class MatchResult:
     reason: str | None = None  # why a strong candidate was not linked, when one was not
 
 
+@dataclass(frozen=True)
+class DeleteResult:
+    source: str
+    source_id: str
+    golden_id: str  # the golden record the deleted record belonged to
+    golden_change: str  # changed (rebuilt from its other records) | retired (it had no other)
+
+
 def _same_values(stored_raw: str | None, values: dict[str, str | None]) -> bool:
     return stored_raw is not None and orjson.loads(stored_raw) == values
 
@@ -119,8 +127,9 @@ class RealtimeMatcher:
         spec = rules.matching
         self.scorer = Scorer(model.settings, records.term_frequencies(con))
         self.index = CandidateIndex(spec.blocking_rules())
-        # The last upsert's index change, applied only once its transaction has committed.
-        self._index_after_commit: tuple[str, dict[str, Any], str] | None = None
+        # The last write's index change (record key -> its match row and golden id, or None for a
+        # deleted record), applied only once its transaction has committed.
+        self._index_after_commit: tuple[str, tuple[dict[str, Any], str] | None] | None = None
         table = records.match_rows(con, work.match_select())
         for row in table.to_pylist():
             self.index.add(row.pop("record_key"), row)
@@ -235,11 +244,35 @@ class RealtimeMatcher:
         if items and outcome == "new":
             outcome = "review"
         best = scored[0].match_probability if scored else None
-        self._index_after_commit = (key, match_row(std), target)
+        self._index_after_commit = (key, (match_row(std), target))
         return MatchResult(
             source, source_id, target, outcome, best, scored[:TOP_CANDIDATES], list(std["dq_flags"]),
             previous, reason,
         )
+
+    def delete(
+        self, con: duckdb.DuckDBPyConnection, source: str, source_id: str, *, actor: str
+    ) -> DeleteResult:
+        """Delete one source record, as its system did: its golden record is rebuilt from its
+        other records by survivorship, or retired when it had none. Its open queue items go;
+        steward decisions about it stay (they hold again if the source posts it once more).
+        The golden record is not re-clustered: records the deleted one bridged stay together
+        until the next batch run weighs them. Runs inside the caller's transaction."""
+        self.source(source)
+        source_id = clean_id(source_id) or ""
+        key = record_key(source, source_id)
+        previous = self.golden_of.get(key)
+        if previous is None:
+            raise NotFoundError("source record", f"{source}/{source_id}")
+        at = now()
+        records.delete_record(con, key, source, source_id, at, actor)
+        records.replace_open_items(con, key, [], replacing=True)
+        changes = regroup.rebuild(
+            con, [previous], attributes=self.rules.attributes(), at=at, cause="record_deleted", cause_id=key,
+            actor=actor,
+        )
+        self._index_after_commit = (key, None)
+        return DeleteResult(source, source_id, previous, changes[previous])
 
     def load_constraints(self, con: duckdb.DuckDBPyConnection) -> None:
         """Steward decisions as must-link / cannot-link partners of each record key."""
@@ -256,13 +289,17 @@ class RealtimeMatcher:
         self.golden_of.update(moves)
 
     def commit_index(self) -> None:
-        """Apply the last upsert to the in-memory index; called once its transaction committed."""
+        """Apply the last write to the in-memory index; called once its transaction committed."""
         pending = self._index_after_commit
         if pending is None:
             return
-        key, row, target = pending
-        self.index.add(key, row)
-        self.golden_of[key] = target
+        key, stored = pending
+        if stored is None:
+            self.index.remove(key)
+            self.golden_of.pop(key, None)
+        else:
+            self.index.add(key, stored[0])
+            self.golden_of[key] = stored[1]
         self._index_after_commit = None
 
     def discard_pending(self) -> None:

@@ -23,11 +23,11 @@ from matching_rules import RulesSpec, matching_fingerprint
 from mdm.errors import ConflictError, InvalidInputError, MDMError, NotFoundError
 from mdm.linking.model import Model
 from mdm.pipeline import PublishHooks, RunReport, load_rules_checked, new_run_id, reconcile
-from mdm.realtime import MatchResult, RealtimeMatcher
+from mdm.realtime import DeleteResult, MatchResult, RealtimeMatcher
 from mdm.sources import SourcesConfig, load_sources, sources_from_json
 from mdm.standardise.record import record_key
 from mdm.stewardship import Outcome, Stewardship
-from mdm.store import audit, database, keys, models, runs, serving
+from mdm.store import audit, database, keys, models, records, runs, serving
 
 logger = logging.getLogger(__name__)
 
@@ -229,6 +229,22 @@ class Service:
             matcher.commit_index()
             return result
 
+    def delete_record(self, source: str, source_id: str, *, actor: str) -> DeleteResult:
+        with self._write_lock:
+            matcher = self._matcher()
+            try:
+                with self._writing() as con:
+                    result = matcher.delete(con, source, source_id, actor=actor)
+                    audit.record(
+                        con, actor=actor, action="record.delete", target=f"{source}:{result.source_id}",
+                        detail={"golden_id": result.golden_id, "golden_change": result.golden_change},
+                    )
+            except BaseException:
+                matcher.discard_pending()
+                raise
+            matcher.commit_index()
+            return result
+
     def post_records(
         self, source: str, payloads: list[Mapping[str, Any]], *, actor: str
     ) -> list[MatchResult | MDMError]:
@@ -328,8 +344,14 @@ class Service:
             ).fetchall()
             for source, _sid, raw, actor in late:
                 self.post_record(source, json.loads(raw), actor=actor or "replay")
-            if late:
-                logger.info("run %s: replayed %d records posted during the run", report.run_id, len(late))
+            deleted = [(source, source_id, actor) for source, source_id, actor
+                       in records.deleted_records(self._writer, since=report.inputs_read_at)
+                       if self.matcher.golden_of.get(record_key(source, source_id)) is not None]
+            for source, source_id, actor in deleted:
+                self.delete_record(source, source_id, actor=actor or "replay")
+            if late or deleted:
+                logger.info("run %s: replayed %d records posted and %d deleted during the run",
+                            report.run_id, len(late), len(deleted))
         except Exception:
             logger.exception("run %s: rebuilding the real-time state failed", report.run_id)
             self.matcher = None

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Body
 
 from api.deps import ServiceDep, Writer
 from api.errors import error_body
-from api.schemas import BatchCreate, BatchPublic, MatchResultPublic
+from api.schemas import BatchCreate, BatchPublic, DeletedPublic, MatchResultPublic
 from mdm.errors import MDMError
 from mdm.realtime import MatchResult
 
@@ -48,3 +48,11 @@ def post_records(source: str, body: BatchCreate, principal: Writer, service: Ser
             data.append({"index": i, "status": "ok", "result": _public(r)})
     errors = sum(1 for d in data if d["status"] == "error")
     return {"data": data, "count": len(data), "errors": errors}
+
+
+@router.delete("/records/{source_id}", response_model=DeletedPublic)
+def delete_record(source: str, source_id: str, principal: Writer, service: ServiceDep) -> dict[str, Any]:
+    """Delete one source record, as its system did: its golden record is rebuilt from its other
+    records, or retired when it had none. Later batch runs leave the key's file rows out until
+    the source posts the key again. 404 for a key the service does not hold."""
+    return vars(service.delete_record(source, source_id, actor=principal.name))

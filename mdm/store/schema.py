@@ -266,4 +266,19 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE review_queue ADD COLUMN held_back_by VARCHAR;
         """,
     ),
+    (
+        9,
+        """
+        -- Source records their system deleted through the API. A later batch run leaves the key's
+        -- file rows out (the deletion is the source's newest word, as a post is) until the source
+        -- posts the key again.
+        CREATE TABLE deleted_records (
+            source VARCHAR NOT NULL,
+            source_id VARCHAR NOT NULL,
+            deleted_at TIMESTAMP NOT NULL,
+            deleted_by VARCHAR,
+            PRIMARY KEY (source, source_id)
+        );
+        """,
+    ),
 )

@@ -182,3 +182,120 @@ def test_a_matched_post_builds_the_golden_record_the_database_holds(api):  # typ
     assert len(posted["members"]) == 2
     for part in ("attributes", "lineage", "members"):
         assert again[part] == posted[part]
+
+
+def _delete(api, path, who="writer"):  # type: ignore[no-untyped-def]
+    return api.client.delete(path, headers=api.headers(who))
+
+
+def test_a_deleted_record_leaves_its_golden_record(api):  # type: ignore[no-untyped-def]
+    """Deleting a member rebuilds the golden record from the others; deleting the last retires
+    it. The key is gone from the xref and from real-time matching."""
+    gid = api.post("/sources/sales/records", json=VY).json()["golden_id"]
+    assert api.post("/sources/marketing/records", json=VY_MARKETING).json()["golden_id"] == gid
+    assert _delete(api, "/sources/marketing/records/mk_rt1", who="reader").status_code == 403
+    gone = _delete(api, "/sources/marketing/records/mk_rt1")
+    assert gone.status_code == 200, gone.json()
+    assert gone.json() == {"source": "marketing", "source_id": "mk_rt1", "golden_id": gid,
+                           "golden_change": "changed"}
+    golden = api.get(f"/golden-records/{gid}", who="reader_pii").json()
+    assert [(m["source"], m["source_id"]) for m in golden["members"]] == [("sales", "RT-1")]
+    assert golden["attributes"]["date_of_birth"] is None  # only the deleted record knew it
+    assert all(e["source"] == "sales" for lineage in golden["lineage"].values() for e in lineage)
+    assert api.get("/xref/marketing/mk_rt1").status_code == 404
+    assert _delete(api, "/sources/marketing/records/mk_rt1").status_code == 404
+    assert _delete(api, "/sources/erp/records/mk_rt1").status_code == 404
+    history = api.get(f"/golden-records/{gid}/history", who="steward").json()["data"]
+    assert [history[-1][k] for k in ("change", "cause", "cause_id", "members")] == [
+        "changed", "record_deleted", "marketing:mk_rt1", 1]
+    entries = api.get("/audit", who="admin", params={"target": "marketing:mk_rt1"}).json()["data"]
+    assert entries[0]["action"] == "record.delete" and entries[0]["actor"] == "test-writer"  # newest first
+
+    last = _delete(api, "/sources/sales/records/RT-1").json()
+    assert (last["golden_id"], last["golden_change"]) == (gid, "retired")
+    assert api.get(f"/golden-records/{gid}").json()["status"] == "retired"
+    # Posted again, the marketing record finds nothing to match: the deleted one is out of the index.
+    again = api.post("/sources/marketing/records", json=VY_MARKETING).json()
+    assert again["outcome"] == "new" and all(c["source_id"] != "RT-1" for c in again["candidates"]), again
+
+
+def test_a_deleted_record_takes_its_open_review_items_with_it(api):  # type: ignore[no-untyped-def]
+    assert api.post("/sources/sales/records", json=VY).json()["outcome"] == "new"
+    household = {"subscriber_id": "mk_rt_del", "name": "Lương Minh Tuấn", "city": "Đà Nẵng",
+                 "phone": "0389 111 222"}
+    assert api.post("/sources/marketing/records", json=household).json()["outcome"] == "review"
+
+    def open_items() -> list[dict]:
+        items = api.get("/review-queue", params={"limit": 200}, who="steward").json()["data"]
+        return [i for i in items if "RT-1" in (i["left"]["source_id"], i["right"]["source_id"])]
+
+    assert open_items()
+    assert _delete(api, "/sources/sales/records/RT-1").status_code == 200
+    assert open_items() == []
+
+
+def _file_record(api, source):  # type: ignore[no-untyped-def]
+    """A record of ``source`` loaded from its file, sharing its golden record with others."""
+    return api.client.app.state.service.reader().execute(
+        "SELECT x.source_id, x.golden_id FROM xref x JOIN golden_records g USING (golden_id)"
+        " WHERE x.source = ? AND g.record_count > 1 ORDER BY x.source_id LIMIT 1", [source]).fetchone()
+
+
+def test_a_deleted_file_record_stays_out_of_later_runs_until_posted_again(  # type: ignore[no-untyped-def]
+    api, small_sample
+):
+    service = api.client.app.state.service
+    source_id, gid = _file_record(api, "billing")
+    assert _delete(api, f"/sources/billing/records/{source_id}").json()["golden_change"] == "changed"
+
+    def run() -> dict:
+        started = api.post("/runs", who="admin", json={"sources": str(small_sample / "sources.yaml")}).json()
+        service._run_thread.join()
+        return api.get(f"/runs/{started['run_id']}").json()
+
+    first = run()
+    assert first["status"] == "succeeded", first
+    billing = first["counts"]["sources"]["billing"]
+    assert billing["deleted"] == 1 and billing["read"] == billing["accepted"] + billing["quarantined"]
+    assert api.get(f"/xref/billing/{source_id}").status_code == 404
+    members = api.get(f"/golden-records/{gid}").json()["members"]
+    assert members and ("billing", source_id) not in {(m["source"], m["source_id"]) for m in members}
+
+    row = service.reader().execute("SELECT CAST(raw AS VARCHAR) FROM source_records WHERE source = 'billing'"
+                                   " LIMIT 1").fetchone()
+    assert row is not None  # the other billing records are still there
+    assert service.reader().execute("SELECT count(*) FROM deleted_records").fetchone()[0] == 1
+    posted = api.post("/sources/billing/records",
+                      json={"account_no": source_id, "account_holder": "Lương Thảo Vy"})
+    assert posted.status_code == 200, posted.json()
+    assert service.reader().execute("SELECT count(*) FROM deleted_records").fetchone()[0] == 0
+    second = run()
+    assert second["counts"]["sources"]["billing"]["deleted"] == 0
+    assert api.get(f"/xref/billing/{source_id}").status_code == 200
+
+
+def test_a_record_deleted_while_a_run_goes_is_deleted_from_its_results(  # type: ignore[no-untyped-def]
+    api, small_sample, monkeypatch
+):
+    """A run that read its input before the deletion publishes the record; the service then
+    deletes it again from the published results, as it replays posts."""
+    from mdm import pipeline
+
+    service = api.client.app.state.service
+    source_id, _gid = _file_record(api, "shipping")
+    merge = pipeline.merge_posted
+
+    def merge_then_delete(*args, **kw):  # type: ignore[no-untyped-def]
+        out = merge(*args, **kw)  # the run has read its input: now the source deletes the record
+        assert service.delete_record("shipping", source_id, actor="test-writer").golden_change
+        return out
+
+    monkeypatch.setattr(pipeline, "merge_posted", merge_then_delete)
+    started = api.post("/runs", who="admin", json={"sources": str(small_sample / "sources.yaml")}).json()
+    service._run_thread.join()
+    run = api.get(f"/runs/{started['run_id']}").json()
+    assert run["status"] == "succeeded" and run["counts"]["sources"]["shipping"]["deleted"] == 0
+    assert api.get(f"/xref/shipping/{source_id}").status_code == 404
+    con = service.reader()
+    assert con.execute("SELECT count(*) FROM std_records WHERE source = 'shipping' AND source_id = ?",
+                       [source_id]).fetchone()[0] == 0
