@@ -139,13 +139,18 @@ def reconcile_cmd(
     decisions: Annotated[
         str | None, typer.Option("--decisions", help="Steward decisions from `mdm export decisions` (engine spark).")
     ] = None,
+    posted: Annotated[
+        str | None,
+        typer.Option("--posted", help="Records posted and deleted through the API, from `mdm export posted`"
+                     " (engine spark)."),
+    ] = None,
     previous: Annotated[
         str | None, typer.Option("--previous", help="An earlier Spark run's --out, to keep its golden ids.")
     ] = None,
 ) -> None:
     """Run a full batch reconciliation: read, standardise, link, cluster, build golden records."""
     spark_only = {"--out": out, "--spark-master": spark_master, "--spark-conf": spark_conf, "--model": model,
-                  "--decisions": decisions, "--previous": previous}
+                  "--decisions": decisions, "--posted": posted, "--previous": previous}
     try:
         if engine == "duckdb":
             given = [k for k, v in spark_only.items() if v not in (None, [])]
@@ -165,7 +170,7 @@ def reconcile_cmd(
                 raise ConfigError("--spark-conf takes KEY=VALUE, e.g. --spark-conf spark.driver.memory=8g")
             report = reconcile_spark(
                 sources, out, rules_path=rules, master=spark_master, spark_conf=conf, model_path=model,
-                decisions_path=decisions, previous=previous, progress=_progress,
+                decisions_path=decisions, posted_path=posted, previous=previous, progress=_progress,
             )
         else:
             raise ConfigError(f"--engine must be duckdb or spark, not {engine!r}")
@@ -180,9 +185,16 @@ def reconcile_cmd(
 def load_cmd(
     db: DbOption,
     from_: Annotated[Path, typer.Option("--from", help="Output folder of `mdm reconcile --engine spark`.")],
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="The rules `mdm serve` will use (default: packaged).")
+    ] = None,
 ) -> None:
-    """Load a Spark run's results into a DuckDB file, so that `mdm serve` serves them."""
+    """Load a Spark run's results into a DuckDB file, so that `mdm serve` serves them; then
+    replay the records posted or deleted through the API that the run did not take (`--posted`)."""
+    import datetime as dt
+
     from mdm.load import load_run
+    from mdm.service import Service
 
     try:
         report = load_run(db, from_)
@@ -194,6 +206,21 @@ def load_cmd(
         f" {counts['review_items']:,} review items into {db}",
         highlight=False,
     )
+    through = report.get("posted_through")
+    service = Service(db, rules_path=rules)
+    service.open()
+    try:
+        if not service.ready:
+            err_console.print("[bold yellow]warning:[/] records posted or deleted through the API were not"
+                              f" replayed: {service.not_ready_reason}", highlight=False)
+            return
+        posts, deletions = service.replay_api_changes(dt.datetime.fromisoformat(through) if through else None)
+    finally:
+        service.close()
+    if posts or deletions:
+        console.print(f"replayed from the API: {posts:,} posted, {deletions:,} deleted"
+                      f" {'from ' + through + ' on' if through else '(the run took none: --posted)'}",
+                      highlight=False)
 
 
 @export_app.command("xref")
@@ -252,6 +279,20 @@ def export_decisions_cmd(
     finally:
         con.close()
     console.print(f"wrote {n:,} constraints to {out}")
+
+
+@export_app.command("posted")
+def export_posted_cmd(
+    db: DbOption, out: Annotated[Path, typer.Option("--out", help="JSON-lines file to write.")]
+) -> None:
+    """Write the records posted and deleted through the API, for `mdm reconcile --engine spark --posted`."""
+    con = database.connect(_existing_db(db))
+    try:
+        with _writing(out):
+            posts, deletions = exports.export_posted(con, out)
+    finally:
+        con.close()
+    console.print(f"wrote {posts:,} posted and {deletions:,} deleted records to {out}")
 
 
 @app.command("evaluate")

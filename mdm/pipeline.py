@@ -270,7 +270,7 @@ def _stages(
     with gc_paused(), stages.stage("read"):
         report.inputs_read_at = database.now()
         ingested = ingest(sources.sources)
-        posted = records.posted_records(con)
+        posted = [(source, source_id, raw) for source, source_id, raw, _by in records.posted_records(con)]
         deleted = [(source, source_id) for source, source_id, _by in records.deleted_records(con)]
         report.posted_unknown_source = merge_posted(ingested, sources.sources, posted, deleted)
     with gc_paused(), stages.stage("standardise"):

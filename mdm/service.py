@@ -245,6 +245,25 @@ class Service:
             matcher.commit_index()
             return result
 
+    def replay_api_changes(self, since: dt.datetime | None) -> tuple[int, int]:
+        """Post again, and delete again, the records posted and deleted through the API from
+        ``since`` on (all of them for None): results computed from input read before they
+        arrived lack them. Records of sources the config no longer lists stay stored, unused,
+        as a batch run leaves them. Returns how many of each were replayed."""
+        with self._write_lock:
+            matcher = self._matcher()
+            assert self._writer is not None
+            known = {s.name for s in matcher.sources.sources}
+            posts = [p for p in records.posted_records(self._writer, since=since) if p[0] in known]
+            deletions = records.deleted_records(self._writer, since=since)
+            for source, _sid, raw, actor in posts:
+                self.post_record(source, json.loads(raw), actor=actor or "replay")
+            # A deleted key the results do not hold (the run took the deletion) has nothing to undo.
+            held = [d for d in deletions if d[0] in known and record_key(d[0], d[1]) in matcher.golden_of]
+            for source, source_id, actor in held:
+                self.delete_record(source, source_id, actor=actor or "replay")
+            return len(posts), len(held)
+
     def post_records(
         self, source: str, payloads: list[Mapping[str, Any]], *, actor: str
     ) -> list[MatchResult | MDMError]:
@@ -336,22 +355,10 @@ class Service:
             self._load_matcher()
             if self.matcher is None or report.inputs_read_at is None:
                 return
-            assert self._writer is not None
-            late = self._writer.execute(
-                "SELECT source, source_id, CAST(raw AS VARCHAR), posted_by FROM posted_records"
-                " WHERE posted_at >= ? ORDER BY posted_at",
-                [report.inputs_read_at],
-            ).fetchall()
-            for source, _sid, raw, actor in late:
-                self.post_record(source, json.loads(raw), actor=actor or "replay")
-            deleted = [(source, source_id, actor) for source, source_id, actor
-                       in records.deleted_records(self._writer, since=report.inputs_read_at)
-                       if self.matcher.golden_of.get(record_key(source, source_id)) is not None]
-            for source, source_id, actor in deleted:
-                self.delete_record(source, source_id, actor=actor or "replay")
-            if late or deleted:
+            posts, deletions = self.replay_api_changes(report.inputs_read_at)
+            if posts or deletions:
                 logger.info("run %s: replayed %d records posted and %d deleted during the run",
-                            report.run_id, len(late), len(deleted))
+                            report.run_id, posts, deletions)
         except Exception:
             logger.exception("run %s: rebuilding the real-time state failed", report.run_id)
             self.matcher = None

@@ -34,7 +34,7 @@ from mdm.pipeline import (
 )
 from mdm.sources import load_sources, sources_to_json
 from mdm.spark import golden as spark_golden
-from mdm.spark.ingest import ingest_and_standardise, spark_schema
+from mdm.spark.ingest import PostedInput, ingest_and_standardise, spark_schema
 from mdm.spark.session import spark_session
 from mdm.spark.work import SparkWorkDB
 from mdm.store import work as work_sql
@@ -75,6 +75,35 @@ def _read_decisions(spark: Any, path: str) -> list[tuple[str, str, str, str]]:
     return [tuple(r) for r in rows]
 
 
+def _read_posted(spark: Any, path: str) -> PostedInput:
+    """Records posted and deleted through the API, exported with ``mdm export posted``."""
+    from pyspark.errors import AnalysisException
+
+    try:
+        lines = [r[0] for r in spark.read.text(path).collect()]
+    except AnalysisException as e:
+        raise ConfigError(f"{path}: cannot read the posted records: {str(e).splitlines()[0]}") from e
+    posted, deleted, through = [], [], None
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            source, source_id, at = item["source"], item["source_id"], item["at"]
+            if not all(isinstance(v, str) for v in (source, source_id, at)):
+                raise ValueError("source, source_id and at must be text")
+            if item.get("deleted") is True:
+                deleted.append((source, source_id))
+            elif isinstance(item.get("record"), dict):
+                posted.append((source, source_id, json.dumps(item["record"], ensure_ascii=False)))
+            else:
+                raise ValueError("neither a record nor deleted")
+        except (ValueError, KeyError, TypeError) as e:
+            raise ConfigError(f"{path}: line {n}: not a line of `mdm export posted` ({e})") from None
+        through = max(through or at, at)
+    return PostedInput(posted, deleted, through)
+
+
 def _read_previous(spark: Any, folder: str | None) -> spark_golden.Previous:
     if folder is None:
         return spark_golden.Previous({}, None)
@@ -102,6 +131,7 @@ def reconcile_spark(
     spark_conf: dict[str, str] | None = None,
     model_path: str | Path | None = None,
     decisions_path: str | None = None,
+    posted_path: str | None = None,
     previous: str | None = None,
     today: dt.date | None = None,
     progress: Progress | None = None,
@@ -123,10 +153,13 @@ def reconcile_spark(
     with stages.stage("read"):
         previous_run = _read_previous(spark, previous)
         constraints = _read_decisions(spark, decisions_path) if decisions_path else []
+        posted = _read_posted(spark, posted_path) if posted_path else None
     with stages.stage("standardise"):
-        ingested = ingest_and_standardise(spark, sources.sources, today or dt.date.today())
+        ingested = ingest_and_standardise(spark, sources.sources, today or dt.date.today(), posted)
         report.sources = ingested.counts
-        report.records = sum(c.accepted for c in ingested.counts.values())
+        report.posted_unknown_source = ingested.posted_unknown_source
+        report.records = sum(c.accepted - c.superseded - c.deleted + c.posted
+                             for c in ingested.counts.values())
         std = ingested.std.persist()
     work = SparkWorkDB(spark)
     std.createOrReplaceTempView(work_sql.STD_TABLE)
@@ -177,6 +210,8 @@ def reconcile_spark(
             "sources_path": str(sources.path.resolve()), "sources_config": sources_to_json(sources),
             "rules_path": str(rules_path or "default"), "model_id": model.model_id, "retrained": report.retrained,
             "counts": report.counts(), "run_report": report.run_report(), "stage_seconds": report.stage_seconds,
+            # What the run took from the API; ``mdm load`` replays what came later.
+            "posted_through": posted.through if posted else None,
         }
     _write_text(spark, f"{out}/{REPORT}", json.dumps(summary, default=str))
     return report

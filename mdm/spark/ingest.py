@@ -49,12 +49,23 @@ STANDARDISED = pa.schema(
 )
 
 
+@dataclass(frozen=True)
+class PostedInput:
+    """Records posted and deleted through the API (``mdm export posted``) for a Spark run: the
+    newest word of their source systems, as the DuckDB engine takes them (``merge_posted``)."""
+
+    posted: list[tuple[str, str, str]]  # (source, source_id, raw JSON in the source's columns)
+    deleted: list[tuple[str, str]]  # (source, source_id)
+    through: str | None  # when the newest of them was posted or deleted (ISO), None for none
+
+
 @dataclass
 class SparkIngested:
     std: Any  # DataFrame of std_records columns
     source_records: Any  # DataFrame: record_key, source, source_id, row_number, raw
     quarantine: Any  # DataFrame: source, row_number, source_id, reason, raw
     counts: dict[str, SourceCounts]
+    posted_unknown_source: int = 0  # posts to a source the config does not list (left out)
 
 
 def _numbered(spark: Any, df: Any, column: str) -> Any:
@@ -189,8 +200,43 @@ def spark_schema(schema: pa.Schema) -> Any:
     return from_arrow_schema(schema)
 
 
-def ingest_and_standardise(spark: Any, sources: list[SourceSpec], today: dt.date) -> SparkIngested:
-    """Read and standardise every source; counts per source balance (read = accepted + quarantined)."""
+def _merge_posted(
+    spark: Any, rows: Any, sources: list[SourceSpec], today: dt.date, given: PostedInput,
+    counts: dict[str, SourceCounts],
+) -> tuple[Any, int]:
+    """``rows`` with the accepted file rows of keys posted or deleted through the API left out
+    (counted as superseded or deleted) and the posted versions added, standardised. Returns
+    them and the number of posts to sources the config does not list."""
+    from pyspark.sql import functions as F
+
+    by_name = {s.name: s for s in sources}
+    keys = [(s, i, "posted") for s, i, _raw in given.posted if s in by_name]
+    keys += [(s, i, "deleted") for s, i in given.deleted if s in by_name]
+    if not keys:
+        return rows, len(given.posted)
+    newest = spark.createDataFrame(keys, "source string, source_id string, kind string")
+    replaced = rows.filter(F.col("reason").isNull()).join(newest, ["source", "source_id"])
+    for source, kind, n in replaced.groupBy("source", "kind").count().collect():
+        setattr(counts[source], "superseded" if kind == "posted" else "deleted", n)
+    rows = rows.join(newest.select("source", "source_id", F.lit(True).alias("__mdm_newer")),
+                     ["source", "source_id"], "left")
+    rows = rows.filter(F.col("__mdm_newer").isNull() | F.col("reason").isNotNull()).drop("__mdm_newer")
+    for spec in sources:
+        mine = [(None, sid, raw, None, None) for source, sid, raw in given.posted if source == spec.name]
+        counts[spec.name].posted = len(mine)
+        if mine:
+            decoded = spark.createDataFrame(mine, spark_schema(DECODED))
+            standardised = decoded.mapInArrow(_standardiser(spec, today), spark_schema(STANDARDISED))
+            rows = rows.unionByName(standardised)
+    return rows, sum(source not in by_name for source, _i, _raw in given.posted)
+
+
+def ingest_and_standardise(
+    spark: Any, sources: list[SourceSpec], today: dt.date, posted: PostedInput | None = None
+) -> SparkIngested:
+    """Read and standardise every source; counts per source balance (read = accepted +
+    quarantined). Records ``posted`` or deleted through the API replace the file rows of
+    their keys."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -214,6 +260,9 @@ def ingest_and_standardise(spark: Any, sources: list[SourceSpec], today: dt.date
         counts[source].read, counts[source].quarantined = read, quarantined
         counts[source].accepted = read - quarantined
         counts[source].undecodable = undecodable or 0
+    unknown = 0
+    if posted is not None:  # a join with a few keys over the cached rows: not cached again
+        rows, unknown = _merge_posted(spark, rows, sources, today, posted, counts)
     accepted = rows.filter(F.col("reason").isNull())
     return SparkIngested(
         std=accepted.select(*SCHEMAS["std_records"].names),
@@ -221,4 +270,5 @@ def ingest_and_standardise(spark: Any, sources: list[SourceSpec], today: dt.date
         quarantine=rows.filter(F.col("reason").isNotNull()).select("source", "row_number", "source_id", "reason",
                                                                    "raw"),
         counts=counts,
+        posted_unknown_source=unknown,
     )

@@ -95,6 +95,11 @@ def spark_session(
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.ui.showConsoleProgress", "false")
+        # Splink's queries over cached work tables print plans of tens of megabytes, which the
+        # driver writes out for every query it runs (its UI keeps them): at 1 GB of driver heap a
+        # run that read API records too ran out of memory doing so. Capped, a plan's text says
+        # "... truncated"; the plans themselves are untouched.
+        .config("spark.sql.maxPlanStringLength", "1m")
     )
     if master:
         builder = builder.master(master)

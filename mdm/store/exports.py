@@ -73,6 +73,24 @@ def export_decisions(con: duckdb.DuckDBPyConnection, out: Path) -> int:
     return len(rows)
 
 
+def export_posted(con: duckdb.DuckDBPyConnection, out: Path) -> tuple[int, int]:
+    """Records posted and deleted through the API, as JSON lines oldest first: a post is
+    ``{"source", "source_id", "at", "record": {its columns}}``, a deletion ``{"source",
+    "source_id", "at", "deleted": true}``. Returns (posts, deletions)."""
+    rows = con.execute(
+        "SELECT source, source_id, posted_at AS changed_at, CAST(raw AS VARCHAR) AS raw FROM posted_records"
+        " UNION ALL SELECT source, source_id, deleted_at, NULL FROM deleted_records"
+        " ORDER BY changed_at, source, source_id"
+    ).fetchall()
+    with out.open("w", encoding="utf-8") as fh:
+        for source, source_id, at, raw in rows:
+            head = json.dumps({"source": source, "source_id": source_id, "at": at.isoformat()},
+                              ensure_ascii=False)[:-1]
+            fh.write(f'{head}, "record": {raw}}}\n' if raw is not None else f'{head}, "deleted": true}}\n')
+    posts = sum(raw is not None for *_x, raw in rows)
+    return posts, len(rows) - posts
+
+
 def evaluate_against_truth(con: duckdb.DuckDBPyConnection, truth: Path) -> dict[str, Any]:
     """Pairwise precision/recall/F1 of the clustering, and cluster-level counts.
 

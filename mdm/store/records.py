@@ -15,10 +15,15 @@ from mdm.store.database import fetch_dicts, fetch_one
 from mdm.store.tables import insert_rows, to_arrow
 
 
-def posted_records(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
-    """(source, source_id, raw JSON) of every record posted through the API, oldest first."""
+def posted_records(
+    con: duckdb.DuckDBPyConnection, *, since: Any = None
+) -> list[tuple[str, str, str, str | None]]:
+    """(source, source_id, raw JSON, posted_by) of every record posted through the API (``since``
+    a time: those posted from then on), oldest first."""
     return con.execute(
-        "SELECT source, source_id, CAST(raw AS VARCHAR) FROM posted_records ORDER BY posted_at, source, source_id"
+        "SELECT source, source_id, CAST(raw AS VARCHAR), posted_by FROM posted_records"
+        " WHERE ? IS NULL OR posted_at >= ? ORDER BY posted_at, source, source_id",
+        [since, since],
     ).fetchall()
 
 

@@ -198,6 +198,66 @@ def test_decisions_and_previous_ids_carry_over(engines: tuple[Path, Path, Any], 
     assert report.golden_changes.get("split") == 1
 
 
+def test_records_posted_and_deleted_through_the_api_reach_a_spark_run(  # type: ignore[no-untyped-def]
+    engines: tuple[Path, Path, Any], spark: Any, sources: Path, tmp_path: Path
+) -> None:
+    """``mdm export posted`` gives a Spark run what the DuckDB engine takes from its own file:
+    posted records replace their keys' file rows, deleted keys are left out, both counted
+    alike. ``mdm load`` then replays what was posted after the export."""
+    from typer.testing import CliRunner
+
+    from mdm.cli import app
+    from mdm.spark.engine import reconcile_spark
+
+    db, out, _ = engines
+    spark.catalog.clearCache()  # the runs before ours cached their frames in this one JVM's heap
+    served = tmp_path / "served.duckdb"
+    shutil.copy(db, served)
+    made = make_keys(served)
+    (changed, raw), (deleted, _raw) = _duckdb(
+        served, "SELECT source_id, CAST(raw AS VARCHAR) FROM source_records WHERE source = 'sales'"
+        " ORDER BY source_id LIMIT 2")
+    writer = {"Authorization": f"Bearer {made['writer']}"}
+    with TestClient(create_app(ApiSettings(db_path=served))) as client:
+        new = {"crm_id": "RT-SPARK", "first_name": "Thảo Vy", "last_name": "Lương",
+               "mobile": "0389 111 222"}
+        assert client.post("/sources/sales/records", json=new, headers=writer).status_code == 200
+        moved = {**json.loads(raw), "city": "Huế"}
+        assert client.post("/sources/sales/records", json=moved, headers=writer).status_code == 200
+        assert client.delete(f"/sources/sales/records/{deleted}", headers=writer).status_code == 200
+    runner = CliRunner()
+    posted = tmp_path / "posted.jsonl"
+    done = runner.invoke(app, ["export", "posted", "--db", str(served), "--out", str(posted)])
+    assert done.exit_code == 0 and "wrote 2 posted and 1 deleted records" in done.output, done.output
+
+    duck = reconcile(sources, served, today=TODAY)  # the DuckDB engine reads the same from its own file
+    spark_out = tmp_path / "posted-out"
+    report = reconcile_spark(sources, str(spark_out), model_path=out / "model", posted_path=str(posted),
+                             today=TODAY, spark=spark)
+    assert {n: vars(c) for n, c in report.sources.items()} == {n: vars(c) for n, c in duck.sources.items()}
+    sales = report.sources["sales"]
+    assert (sales.posted, sales.superseded, sales.deleted) == (2, 1, 1)
+    assert report.records == duck.records
+    keys = "source, source_id"
+    xref = _duckdb(served, f"SELECT {keys} FROM xref ORDER BY ALL")
+    assert _spark_out(spark_out, "xref", keys, "ORDER BY ALL") == xref
+    mine = f"WHERE source = 'sales' AND source_id IN ('RT-SPARK', '{changed}') ORDER BY 1"
+    expected = [(changed, "Huế"), ("RT-SPARK", None)]
+    assert _spark_out(spark_out, "std_records", "source_id, city", mine) == expected
+    assert _duckdb(served, f"SELECT source_id, city FROM std_records {mine}") == expected
+
+    # Loaded into the database, the Spark run lacks what was posted after the export: replayed.
+    with TestClient(create_app(ApiSettings(db_path=served))) as client:
+        late = {"crm_id": "RT-LATE", "first_name": "Minh", "last_name": "Trần", "mobile": "0912 000 777"}
+        assert client.post("/sources/sales/records", json=late, headers=writer).status_code == 200
+    done = runner.invoke(app, ["load", "--db", str(served), "--from", str(spark_out)])
+    assert done.exit_code == 0, done.output
+    assert "replayed from the API: 1 posted, 0 deleted" in done.output
+    assert _duckdb(served, "SELECT count(*) FROM xref WHERE source_id IN ('RT-LATE', 'RT-SPARK')") == [(2,)]
+    gone = f"SELECT count(*) FROM xref WHERE source = 'sales' AND source_id = '{deleted}'"
+    assert _duckdb(served, gone) == [(0,)]
+
+
 def test_a_model_for_other_rules_is_refused(engines: tuple[Path, Path, Any], sources: Path, tmp_path: Path) -> None:
     from mdm.errors import ModelError
     from mdm.spark.engine import reconcile_spark
@@ -220,6 +280,11 @@ def test_unreadable_decisions_are_a_clear_error(sources: Path, spark: Any, tmp_p
     bad.write_text("kind,left,right\nmust_link,a,b\n")
     with pytest.raises(ConfigError, match="not a decisions export: no column decision_id, record_key_l"):
         reconcile_spark(sources, str(tmp_path / "out"), decisions_path=str(bad), spark=spark)
+    posted = tmp_path / "posted.jsonl"
+    posted.write_text('{"source": "sales", "source_id": "1", "at": "2026-01-01T00:00:00", "deleted": true}\n'
+                      '{"source": "sales", "source_id": "2", "at": "2026-01-01T00:00:00"}\n')
+    with pytest.raises(ConfigError, match="posted.jsonl: line 2: not a line of `mdm export posted`"):
+        reconcile_spark(sources, str(tmp_path / "out"), posted_path=str(posted), spark=spark)
     assert not (tmp_path / "out").exists()
 
 
