@@ -60,7 +60,7 @@ async def get_golden_record(golden_id: str, principal: Reader, service: ServiceD
     return Response(golden_document(service, golden_id, principal), media_type=JSON)
 
 
-@router.get("/xref/{source}/{source_id}", response_model=XrefPublic)
+@router.get("/xref/{source}/{source_id:path}", response_model=XrefPublic)
 async def get_xref(source: str, source_id: str, principal: Reader, service: ServiceDep) -> Response:
     """The golden id and golden record of a source system's key."""
     golden_id = service.golden_id_for(source, source_id.strip())

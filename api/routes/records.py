@@ -50,7 +50,7 @@ def post_records(source: str, body: BatchCreate, principal: Writer, service: Ser
     return {"data": data, "count": len(data), "errors": errors}
 
 
-@router.delete("/records/{source_id}", response_model=DeletedPublic)
+@router.delete("/records/{source_id:path}", response_model=DeletedPublic)
 def delete_record(source: str, source_id: str, principal: Writer, service: ServiceDep) -> dict[str, Any]:
     """Delete one source record, as its system did: its golden record is rebuilt from its other
     records, or retired when it had none. Later batch runs leave the key's file rows out until

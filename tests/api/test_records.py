@@ -299,3 +299,13 @@ def test_a_record_deleted_while_a_run_goes_is_deleted_from_its_results(  # type:
     con = service.reader()
     assert con.execute("SELECT count(*) FROM std_records WHERE source = 'shipping' AND source_id = ?",
                        [source_id]).fetchone()[0] == 0
+
+
+def test_a_source_key_with_slashes_is_looked_up_and_deleted(api):  # type: ignore[no-untyped-def]
+    """Keys such as "INV/2024/001" are common; the path takes them written plainly or escaped."""
+    gid = api.post("/sources/sales/records", json={**VY, "crm_id": "CRM/2024/1"}).json()["golden_id"]
+    for path in ("/xref/sales/CRM/2024/1", "/xref/sales/CRM%2F2024%2F1"):
+        found = api.get(path)
+        assert found.status_code == 200 and found.json()["golden_id"] == gid, path
+    assert _delete(api, "/sources/sales/records/CRM/2024/1").json()["source_id"] == "CRM/2024/1"
+    assert api.get("/xref/sales/CRM/2024/1").status_code == 404
