@@ -109,15 +109,21 @@ class BatchCreate(BaseModel):
     records: list[dict[str, Any]] = Field(min_length=1, max_length=1000)
 
 
-class BatchItemPublic(BaseModel):
+class BatchDelete(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source_ids: list[str] = Field(min_length=1, max_length=1000)
+
+
+class BatchItemPublic(BaseModel, Generic[T]):
     index: int
     status: Literal["ok", "error"]
-    result: MatchResultPublic | None = None
+    result: T | None = None
     error: dict[str, str] | None = None
 
 
-class BatchPublic(BaseModel):
-    data: list[BatchItemPublic]
+class BatchPublic(BaseModel, Generic[T]):
+    data: list[BatchItemPublic[T]]
     count: int
     errors: int
 

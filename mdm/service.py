@@ -245,6 +245,22 @@ class Service:
             matcher.commit_index()
             return result
 
+    def delete_records(
+        self, source: str, source_ids: list[str], *, actor: str
+    ) -> list[DeleteResult | MDMError]:
+        if len(source_ids) > MAX_BATCH:
+            raise InvalidInputError(
+                f"field 'source_ids': at most {MAX_BATCH} keys per call, got {len(source_ids)}"
+            )
+        self._matcher().source(source)  # an unknown source fails the whole call
+        out: list[DeleteResult | MDMError] = []
+        for source_id in source_ids:
+            try:
+                out.append(self.delete_record(source, source_id, actor=actor))
+            except NotFoundError as e:
+                out.append(e)
+        return out
+
     def replay_api_changes(self, since: dt.datetime | None) -> tuple[int, int]:
         """Post again, and delete again, the records posted and deleted through the API from
         ``since`` on (all of them for None): results computed from input read before they

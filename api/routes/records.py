@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Body
 
 from api.deps import ServiceDep, Writer
 from api.errors import error_body
-from api.schemas import BatchCreate, BatchPublic, DeletedPublic, MatchResultPublic
+from api.schemas import BatchCreate, BatchDelete, BatchPublic, DeletedPublic, MatchResultPublic
 from mdm.errors import MDMError
 from mdm.realtime import MatchResult
 
@@ -36,18 +37,28 @@ def post_record(
     return _public(result)
 
 
-@router.post("/records:batch", response_model=BatchPublic)
-def post_records(source: str, body: BatchCreate, principal: Writer, service: ServiceDep) -> dict[str, Any]:
-    """Up to 1,000 records, each with the semantics of a single post and a result of its own."""
-    results = service.post_records(source, body.records, actor=principal.name)
+def _batch(results: list[Any], public: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
     data = []
     for i, r in enumerate(results):
         if isinstance(r, MDMError):
             data.append({"index": i, "status": "error", "error": error_body(r)})
         else:
-            data.append({"index": i, "status": "ok", "result": _public(r)})
+            data.append({"index": i, "status": "ok", "result": public(r)})
     errors = sum(1 for d in data if d["status"] == "error")
     return {"data": data, "count": len(data), "errors": errors}
+
+
+@router.post("/records:batch", response_model=BatchPublic[MatchResultPublic])
+def post_records(source: str, body: BatchCreate, principal: Writer, service: ServiceDep) -> dict[str, Any]:
+    """Up to 1,000 records, each with the semantics of a single post and a result of its own."""
+    return _batch(service.post_records(source, body.records, actor=principal.name), _public)
+
+
+@router.post("/records:delete", response_model=BatchPublic[DeletedPublic])
+def delete_records(source: str, body: BatchDelete, principal: Writer, service: ServiceDep) -> dict[str, Any]:
+    """Up to 1,000 source keys, each deleted as by a single delete, with a result of its own (an
+    unknown key is that item's 404)."""
+    return _batch(service.delete_records(source, body.source_ids, actor=principal.name), vars)
 
 
 @router.delete("/records/{source_id:path}", response_model=DeletedPublic)

@@ -309,3 +309,20 @@ def test_a_source_key_with_slashes_is_looked_up_and_deleted(api):  # type: ignor
         assert found.status_code == 200 and found.json()["golden_id"] == gid, path
     assert _delete(api, "/sources/sales/records/CRM/2024/1").json()["source_id"] == "CRM/2024/1"
     assert api.get("/xref/sales/CRM/2024/1").status_code == 404
+
+
+def test_a_batch_of_deletes_gives_one_result_per_key(api):  # type: ignore[no-untyped-def]
+    gid = api.post("/sources/sales/records", json=VY).json()["golden_id"]
+    r = api.post("/sources/sales/records:delete", json={"source_ids": ["RT-1", "NO-SUCH", "RT-1"]})
+    assert r.status_code == 200, r.json()
+    body = r.json()
+    assert (body["count"], body["errors"]) == (3, 2)
+    assert body["data"][0]["result"] == {"source": "sales", "source_id": "RT-1", "golden_id": gid,
+                                         "golden_change": "retired"}
+    assert [d["error"]["error"] for d in body["data"][1:]] == ["not_found", "not_found"]  # the second: gone
+    assert api.post("/sources/erp/records:delete", json={"source_ids": ["RT-1"]}).status_code == 404
+    too_many = api.post("/sources/sales/records:delete", json={"source_ids": [f"X{i}" for i in range(1001)]})
+    assert too_many.status_code == 422 and "source_ids" in too_many.json()["detail"]
+    assert api.post("/sources/sales/records:delete", json={"source_ids": []}).status_code == 422
+    reader = api.post("/sources/sales/records:delete", json={"source_ids": ["RT-1"]}, who="reader")
+    assert reader.status_code == 403
