@@ -326,3 +326,34 @@ def test_a_batch_of_deletes_gives_one_result_per_key(api):  # type: ignore[no-un
     assert api.post("/sources/sales/records:delete", json={"source_ids": []}).status_code == 422
     reader = api.post("/sources/sales/records:delete", json={"source_ids": ["RT-1"]}, who="reader")
     assert reader.status_code == 403
+
+
+def test_a_post_to_a_source_the_next_run_leaves_out_does_not_stop_the_service(  # type: ignore[no-untyped-def]
+    api, small_sample, tmp_path, monkeypatch
+):
+    """Posted while a run reads a config without its source, the record stays stored, unused, and
+    the service stays ready (its replay used to fail on the unknown source)."""
+    import yaml
+
+    from mdm import pipeline
+
+    config = yaml.safe_load((small_sample / "sources.yaml").read_text())
+    config["sources"] = [s for s in config["sources"] if s["name"] != "marketing"]
+    for s in config["sources"]:
+        s["path"] = str(small_sample / s["path"])
+    (tmp_path / "sources.yaml").write_text(yaml.safe_dump(config))
+    service = api.client.app.state.service
+    merge = pipeline.merge_posted
+
+    def merge_then_post(*args, **kw):  # type: ignore[no-untyped-def]
+        out = merge(*args, **kw)  # the run has read its input: now marketing posts a record
+        assert service.post_record("marketing", VY_MARKETING, actor="test-writer").outcome
+        return out
+
+    monkeypatch.setattr(pipeline, "merge_posted", merge_then_post)
+    started = api.post("/runs", who="admin", json={"sources": str(tmp_path / "sources.yaml")}).json()
+    service._run_thread.join()
+    assert api.get(f"/runs/{started['run_id']}").json()["status"] == "succeeded"
+    assert service.ready, service.not_ready_reason
+    assert api.client.get("/ready").status_code == 200
+    assert api.post("/sources/sales/records", json=VY).json()["outcome"] in ("new", "matched", "review")
