@@ -257,6 +257,19 @@ def test_records_posted_and_deleted_through_the_api_reach_a_spark_run(  # type: 
     gone = f"SELECT count(*) FROM xref WHERE source = 'sales' AND source_id = '{deleted}'"
     assert _duckdb(served, gone) == [(0,)]
 
+    # With other rules than the model's, the service cannot match: the load says what it did not do.
+    from matching_rules import DEFAULT_RULES
+
+    rules = yaml.safe_load(DEFAULT_RULES.read_text(encoding="utf-8"))
+    rules["matching"]["comparisons"][0]["frequency_among_other_people"] = False
+    (tmp_path / "rules.yaml").write_text(yaml.safe_dump(rules, allow_unicode=True), encoding="utf-8")
+    other = tmp_path / "other.duckdb"
+    shutil.copy(db, other)
+    load = ["load", "--db", str(other), "--from", str(spark_out), "--rules", str(tmp_path / "rules.yaml")]
+    done = runner.invoke(app, load)
+    said = " ".join(done.output.split())
+    assert done.exit_code == 0 and "were not replayed: the matching rules changed" in said, said
+
 
 def test_a_model_for_other_rules_is_refused(engines: tuple[Path, Path, Any], sources: Path, tmp_path: Path) -> None:
     from mdm.errors import ModelError
