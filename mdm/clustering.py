@@ -172,8 +172,17 @@ HELD_BACK_REASONS = (KEPT_APART, SOURCE_STRUCTURE, JOINED_ANOTHER)  # besides DI
 
 def conflict_field(held_back_by: str | None) -> str | None:
     """The identifier a "different <field>" reason names, else None."""
-    if held_back_by and held_back_by.startswith(DIFFERENT):
-        return held_back_by.removeprefix(DIFFERENT)
+    return _named(DIFFERENT, held_back_by)
+
+
+def guard_comparison(held_back_by: str | None) -> str | None:
+    """The comparison a "disagreeing <comparison>" reason names, else None."""
+    return _named(DISAGREEING, held_back_by)
+
+
+def _named(prefix: str, held_back_by: str | None) -> str | None:
+    if held_back_by and held_back_by.startswith(prefix):
+        return held_back_by.removeprefix(prefix)
     return None
 
 

@@ -31,6 +31,7 @@ from mdm.clustering import (
     SourceStructure,
     conflict_field,
     conflicting_identifier,
+    guard_comparison,
     mailbox,
     match_weight,
     second_sign_up,
@@ -171,10 +172,10 @@ class RealtimeMatcher:
             besides = f", and {_held_back_sentence(held_back_by)}" if held_back_by else ""
             return "uncertain", (f"its score lies between the review threshold ({thresholds.review:g})"
                                  f" and the automatic link ({thresholds.auto_link:g}){besides}")
-        if held_back_by is None:
+        if held_back_by is None:  # queued before reasons were stored
             guarded = self._blocking_guard(explanation)
         else:
-            guarded = held_back_by.removeprefix(DISAGREEING) if held_back_by.startswith(DISAGREEING) else None
+            guarded = guard_comparison(held_back_by)
         if guarded is not None:
             return "guard", (f"scored to link, but {guarded} disagrees and nothing that lifts its guard"
                              " agrees (households share addresses, phones and e-mails)")

@@ -210,56 +210,75 @@ class Service:
 
     # -- real-time records ----------------------------------------------------------------
 
-    def post_record(self, source: str, payload: Mapping[str, Any], *, actor: str) -> MatchResult:
+    def _realtime_write(self, write: Callable[[RealtimeMatcher, duckdb.DuckDBPyConnection], T]) -> T:
+        """One real-time write as one transaction; the in-memory index follows once it commits."""
         with self._write_lock:
             matcher = self._matcher()
             try:
                 with self._writing() as con:
-                    result = matcher.upsert(con, source, payload, actor=actor, today=dt.date.today())
-                    if result.outcome != "unchanged":
-                        audit.record(
-                            con, actor=actor, action="record.upsert", target=f"{source}:{result.source_id}",
-                            detail={"outcome": result.outcome, "golden_id": result.golden_id,
-                                    "previous_golden_id": result.previous_golden_id,
-                                    "match_probability": result.match_probability},
-                        )
+                    result = write(matcher, con)
             except BaseException:
                 matcher.discard_pending()
                 raise
             matcher.commit_index()
             return result
 
-    def delete_record(self, source: str, source_id: str, *, actor: str) -> DeleteResult:
-        with self._write_lock:
-            matcher = self._matcher()
+    def _each(
+        self, source: str, items: list[Any], write: Callable[[Any], T], *, field: str, noun: str
+    ) -> list[T | MDMError]:
+        """Up to MAX_BATCH writes of one source (the call's ``field``), each its own transaction
+        with its own result; an unknown source fails the whole call."""
+        if len(items) > MAX_BATCH:
+            raise InvalidInputError(f"field {field!r}: at most {MAX_BATCH} {noun} per call, got {len(items)}")
+        self._matcher().source(source)
+        out: list[T | MDMError] = []
+        for item in items:
             try:
-                with self._writing() as con:
-                    result = matcher.delete(con, source, source_id, actor=actor)
-                    audit.record(
-                        con, actor=actor, action="record.delete", target=f"{source}:{result.source_id}",
-                        detail={"golden_id": result.golden_id, "golden_change": result.golden_change},
-                    )
-            except BaseException:
-                matcher.discard_pending()
-                raise
-            matcher.commit_index()
+                out.append(write(item))
+            except (InvalidInputError, NotFoundError) as e:
+                out.append(e)
+        return out
+
+    def post_record(self, source: str, payload: Mapping[str, Any], *, actor: str) -> MatchResult:
+        def upsert(matcher: RealtimeMatcher, con: duckdb.DuckDBPyConnection) -> MatchResult:
+            result = matcher.upsert(con, source, payload, actor=actor, today=dt.date.today())
+            if result.outcome != "unchanged":
+                audit.record(
+                    con, actor=actor, action="record.upsert", target=f"{source}:{result.source_id}",
+                    detail={"outcome": result.outcome, "golden_id": result.golden_id,
+                            "previous_golden_id": result.previous_golden_id,
+                            "match_probability": result.match_probability},
+                )
             return result
+
+        return self._realtime_write(upsert)
+
+    def post_records(
+        self, source: str, payloads: list[Mapping[str, Any]], *, actor: str
+    ) -> list[MatchResult | MDMError]:
+        def post(payload: Mapping[str, Any]) -> MatchResult:
+            return self.post_record(source, payload, actor=actor)
+
+        return self._each(source, payloads, post, field="records", noun="records")
+
+    def delete_record(self, source: str, source_id: str, *, actor: str) -> DeleteResult:
+        def delete(matcher: RealtimeMatcher, con: duckdb.DuckDBPyConnection) -> DeleteResult:
+            result = matcher.delete(con, source, source_id, actor=actor)
+            audit.record(
+                con, actor=actor, action="record.delete", target=f"{source}:{result.source_id}",
+                detail={"golden_id": result.golden_id, "golden_change": result.golden_change},
+            )
+            return result
+
+        return self._realtime_write(delete)
 
     def delete_records(
         self, source: str, source_ids: list[str], *, actor: str
     ) -> list[DeleteResult | MDMError]:
-        if len(source_ids) > MAX_BATCH:
-            raise InvalidInputError(
-                f"field 'source_ids': at most {MAX_BATCH} keys per call, got {len(source_ids)}"
-            )
-        self._matcher().source(source)  # an unknown source fails the whole call
-        out: list[DeleteResult | MDMError] = []
-        for source_id in source_ids:
-            try:
-                out.append(self.delete_record(source, source_id, actor=actor))
-            except NotFoundError as e:
-                out.append(e)
-        return out
+        def delete(source_id: str) -> DeleteResult:
+            return self.delete_record(source, source_id, actor=actor)
+
+        return self._each(source, source_ids, delete, field="source_ids", noun="keys")
 
     def replay_api_changes(self, since: dt.datetime | None) -> tuple[int, int]:
         """Post again, and delete again, the records posted and deleted through the API from
@@ -279,20 +298,6 @@ class Service:
             for source, source_id, actor in held:
                 self.delete_record(source, source_id, actor=actor or "replay")
             return len(posts), len(held)
-
-    def post_records(
-        self, source: str, payloads: list[Mapping[str, Any]], *, actor: str
-    ) -> list[MatchResult | MDMError]:
-        if len(payloads) > MAX_BATCH:
-            raise InvalidInputError(f"field 'records': at most {MAX_BATCH} records per call, got {len(payloads)}")
-        self._matcher().source(source)  # an unknown source fails the whole call
-        out: list[MatchResult | MDMError] = []
-        for payload in payloads:
-            try:
-                out.append(self.post_record(source, payload, actor=actor))
-            except (InvalidInputError, NotFoundError) as e:
-                out.append(e)
-        return out
 
     def steward(self, operation: Callable[[Stewardship, duckdb.DuckDBPyConnection], Outcome]) -> Outcome:
         """Run a steward operation as one write; the live state follows once it commits."""
