@@ -142,6 +142,10 @@ class RealtimeMatcher:
         self._guards = agreement_guards(spec)
         self.structure = _source_structure(con, rules)
 
+    def close(self) -> None:
+        """Release the scorer's cursors; the matcher scores nothing after this."""
+        self.scorer.close()
+
     def source(self, name: str) -> SourceSpec:
         for spec in self.sources.sources:
             if spec.name == name:

@@ -80,6 +80,9 @@ class Service:
     def close(self) -> None:
         if self._run_thread is not None:
             self._run_thread.join()
+        if self.matcher is not None:
+            self.matcher.close()
+            self.matcher = None
         if self._con is not None:
             self._con.close()
             self._con = None

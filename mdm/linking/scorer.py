@@ -118,6 +118,8 @@ class Scorer:
         self._sql = f"SELECT {', '.join(cases)} FROM (SELECT *, {words} FROM pairs)"
         self._db = duckdb.connect(":memory:")
         self._local = threading.local()
+        self._prepared_lock = threading.Lock()
+        self._all_prepared: list[tuple[duckdb.DuckDBPyConnection, _LivePairs]] = []
         self._schema = pa.schema(
             [(f"{c}{side}", _ARROW_TYPES.get(c, pa.string())) for c in MATCH_COLUMNS for side in ("_l", "_r")]
         )
@@ -131,7 +133,23 @@ class Scorer:
             cur.register("pairs", live)
             cur.execute(f"PREPARE score AS {self._sql}")
             found = self._local.prepared = (cur, live)
+            with self._prepared_lock:
+                self._all_prepared.append(found)
         return found
+
+    def close(self) -> None:
+        """Release every thread's cursor now, on the calling thread.
+
+        A cursor left to its thread's exit holds the Python object registered as its pairs;
+        when that thread outlives the interpreter's shutdown, DuckDB cannot take the GIL to
+        release it and the process aborts (exit 134) after an orderly stop. No call may be
+        scoring while this runs."""
+        with self._prepared_lock:
+            prepared, self._all_prepared = self._all_prepared, []
+        for cur, _ in prepared:
+            cur.unregister("pairs")
+            cur.close()
+        self._db.close()
 
     def score(self, record: Mapping[str, Any], candidates: Sequence[Mapping[str, Any]]) -> list[PairScore]:
         """Score ``record`` against each candidate. Rows hold the match columns as text."""

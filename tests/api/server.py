@@ -52,3 +52,7 @@ def serving(db: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+    # Reached only when the block passed: an orderly stop ends with exit status 0.
+    if proc.returncode != 0:
+        out = proc.stdout.read().decode() if proc.stdout else ""
+        raise AssertionError(f"mdm serve exited with {proc.returncode} after SIGINT:\n{out[-3000:]}")
