@@ -33,6 +33,7 @@ from mdm.pipeline import (
     train_and_score,
 )
 from mdm.sources import load_sources, sources_to_json
+from mdm.spark import cache
 from mdm.spark import golden as spark_golden
 from mdm.spark.ingest import PostedInput, ingest_and_standardise, spark_schema
 from mdm.spark.session import spark_session
@@ -111,7 +112,7 @@ def _read_previous(spark: Any, folder: str | None) -> spark_golden.Previous:
     xref = spark.read.parquet(f"{folder}/xref").select("record_key", "golden_id").toArrow()
     return spark_golden.Previous(
         dict(zip(xref["record_key"].to_pylist(), xref["golden_id"].to_pylist(), strict=True)),
-        spark.read.parquet(f"{folder}/golden_records").persist(),
+        cache.persist(spark.read.parquet(f"{folder}/golden_records")),
     )
 
 
@@ -145,76 +146,82 @@ def reconcile_spark(
     if model is not None and model.fingerprint != matching_fingerprint(spec):
         raise ModelError(f"{model_path}: the model was trained for other matching rules; train a new one")
     spark = spark or spark_session(master, conf=spark_conf)
-    report = RunReport(run_id=new_run_id())
-    started_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    stages = Stages(report, progress)
-    run_id = report.run_id
+    with cache.released_after(spark):
+        report = RunReport(run_id=new_run_id())
+        started_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        stages = Stages(report, progress)
+        run_id = report.run_id
 
-    with stages.stage("read"):
-        previous_run = _read_previous(spark, previous)
-        constraints = _read_decisions(spark, decisions_path) if decisions_path else []
-        posted = _read_posted(spark, posted_path) if posted_path else None
-    with stages.stage("standardise"):
-        ingested = ingest_and_standardise(spark, sources.sources, today or dt.date.today(), posted)
-        report.sources = ingested.counts
-        report.posted_unknown_source = ingested.posted_unknown_source
-        report.records = sum(c.accepted - c.superseded - c.deleted + c.posted
-                             for c in ingested.counts.values())
-        std = ingested.std.persist()
-    work = SparkWorkDB(spark)
-    std.createOrReplaceTempView(work_sql.STD_TABLE)
-    work.create_table(work_sql.INPUT_TABLE, work_sql.input_sql(spec.blocking_rules()))
-    model, pairs, term_frequencies = train_and_score(work, spec, model, "no model given (--model)", report, stages)
-
-    with stages.stage("cluster"):
-        ids = std.select(
-            "record_key", "source", "date_of_birth", "national_id", "tax_id",  # clustering's identifiers
-            "email_key", "email_local_digits", "family",  # ... and its second sign-ups
-        ).toArrow()
-        clustered = cluster_pairs(ids, pairs, spec, constraints, run_id, previous_xref=previous_run.xref)
-        clustered.report_to(report)
-
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    with stages.stage("golden"):
-        built = spark_golden.build(
-            spark, std, clustered.result.assignment, rules.attributes(), run_id=run_id, now=now, previous=previous_run
+        with stages.stage("read"):
+            previous_run = _read_previous(spark, previous)
+            constraints = _read_decisions(spark, decisions_path) if decisions_path else []
+            posted = _read_posted(spark, posted_path) if posted_path else None
+        with stages.stage("standardise"):
+            ingested = ingest_and_standardise(spark, sources.sources, today or dt.date.today(), posted)
+            report.sources = ingested.counts
+            report.posted_unknown_source = ingested.posted_unknown_source
+            report.records = sum(c.accepted - c.superseded - c.deleted + c.posted
+                                 for c in ingested.counts.values())
+            std = cache.persist(ingested.std)
+        work = SparkWorkDB(spark)
+        std.createOrReplaceTempView(work_sql.STD_TABLE)
+        work.create_table(work_sql.INPUT_TABLE, work_sql.input_sql(spec.blocking_rules()))
+        model, pairs, term_frequencies = train_and_score(
+            work, spec, model, "no model given (--model)", report, stages
         )
-        report.golden_records = built.counts.get("active", 0)
-        report.golden_changes = {k: v for k, v in built.counts.items() if k != "active"}
 
-    with stages.stage("write"):
-        from pyspark.sql import functions as F
+        with stages.stage("cluster"):
+            ids = std.select(
+                "record_key", "source", "date_of_birth", "national_id", "tax_id",  # clustering's identifiers
+                "email_key", "email_local_digits", "family",  # ... and its second sign-ups
+            ).toArrow()
+            clustered = cluster_pairs(ids, pairs, spec, constraints, run_id, previous_xref=previous_run.xref)
+            clustered.report_to(report)
 
-        loaded_at = F.lit(now).cast("timestamp_ntz")
-        frames = {
-            "source_records": ingested.source_records.select(
-                "*", F.lit(run_id).alias("run_id"), loaded_at.alias("loaded_at")),
-            "std_records": std,
-            "quarantine": ingested.quarantine.select(F.lit(run_id).alias("run_id"), "*"),
-            "pairs": _frame(spark, clustered.pairs, "pairs"),
-            "review_queue": _frame(spark, clustered.review, "review_queue"),
-            "xref": built.xref,
-            "golden_records": built.golden,
-            "golden_lineage": built.lineage,
-            "golden_history": built.history,
-            "term_frequencies": _frame(spark, term_frequencies, "term_frequencies"),
-        }
-        for name, frame in frames.items():
-            columns = [c for c in SCHEMAS[name].names if c != "document"]
-            frame.select(*columns).write.mode("overwrite").parquet(f"{out}/{name}")
-        _write_text(spark, f"{out}/{MODEL}", model_json(model))
-        report.status = "succeeded"
-        summary = {
-            "run_id": run_id, "engine": "spark", "status": report.status, "started_at": started_at.isoformat(),
-            "finished_at": dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(),
-            "sources_path": str(sources.path.resolve()), "sources_config": sources_to_json(sources),
-            "rules_path": str(rules_path or "default"), "model_id": model.model_id, "retrained": report.retrained,
-            "counts": report.counts(), "run_report": report.run_report(), "stage_seconds": report.stage_seconds,
-            # What the run took from the API; ``mdm load`` replays what came later.
-            "posted_through": posted.through if posted else None,
-        }
-    _write_text(spark, f"{out}/{REPORT}", json.dumps(summary, default=str))
-    return report
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        with stages.stage("golden"):
+            built = spark_golden.build(
+                spark, std, clustered.result.assignment, rules.attributes(),
+                run_id=run_id, now=now, previous=previous_run,
+            )
+            report.golden_records = built.counts.get("active", 0)
+            report.golden_changes = {k: v for k, v in built.counts.items() if k != "active"}
+
+        with stages.stage("write"):
+            from pyspark.sql import functions as F
+
+            loaded_at = F.lit(now).cast("timestamp_ntz")
+            frames = {
+                "source_records": ingested.source_records.select(
+                    "*", F.lit(run_id).alias("run_id"), loaded_at.alias("loaded_at")),
+                "std_records": std,
+                "quarantine": ingested.quarantine.select(F.lit(run_id).alias("run_id"), "*"),
+                "pairs": _frame(spark, clustered.pairs, "pairs"),
+                "review_queue": _frame(spark, clustered.review, "review_queue"),
+                "xref": built.xref,
+                "golden_records": built.golden,
+                "golden_lineage": built.lineage,
+                "golden_history": built.history,
+                "term_frequencies": _frame(spark, term_frequencies, "term_frequencies"),
+            }
+            for name, frame in frames.items():
+                columns = [c for c in SCHEMAS[name].names if c != "document"]
+                frame.select(*columns).write.mode("overwrite").parquet(f"{out}/{name}")
+            _write_text(spark, f"{out}/{MODEL}", model_json(model))
+            report.status = "succeeded"
+            summary = {
+                "run_id": run_id, "engine": "spark", "status": report.status,
+                "started_at": started_at.isoformat(),
+                "finished_at": dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(),
+                "sources_path": str(sources.path.resolve()), "sources_config": sources_to_json(sources),
+                "rules_path": str(rules_path or "default"), "model_id": model.model_id,
+                "retrained": report.retrained, "counts": report.counts(), "run_report": report.run_report(),
+                "stage_seconds": report.stage_seconds,
+                # What the run took from the API; ``mdm load`` replays what came later.
+                "posted_through": posted.through if posted else None,
+            }
+        _write_text(spark, f"{out}/{REPORT}", json.dumps(summary, default=str))
+        return report
 
 
 def _frame(spark: Any, table: pa.Table, name: str) -> Any:

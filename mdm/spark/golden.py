@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from matching_rules import AttributeSpec
 from mdm import golden
+from mdm.spark import cache
 from mdm.spark.ingest import spark_schema
 from mdm.store import documents
 from mdm.store.tables import SCHEMAS
@@ -100,12 +101,11 @@ def build(
         "golden_id": [ids[assignment[k]] for k in keys],
         "had_previous": [k in previous.xref for k in keys],
     }))
-    survived = (
+    survived = cache.persist(
         std.join(members, "record_key")
         .repartition("golden_id")
         .sortWithinPartitions("golden_id", "record_key")
         .mapInArrow(_survivor(attributes), spark_schema(SURVIVED))
-        .persist()
     )
     ts = F.lit(now).cast("timestamp_ntz")
     if previous.golden is not None:
@@ -122,7 +122,7 @@ def build(
         .when(F.col("before") == F.col("attributes"), "unchanged")
         .otherwise("changed")
     )
-    active = survived_prev.withColumn("change", change).persist()
+    active = cache.persist(survived_prev.withColumn("change", change))
     golden_active = active.select(
         "golden_id", F.lit("active").alias("status"), F.lit(None).cast("string").alias("merged_into"), "attributes",
         "record_count", "sources", F.coalesce("prev_created", ts).alias("created_at"),
@@ -160,7 +160,7 @@ def _with_retired(
         pa.table({"golden_id": list(retired), "home": list(retired.values())},
                  schema=pa.schema([("golden_id", pa.string()), ("home", pa.string())]))
     )
-    newly = previous.filter(F.col("status") == "active").join(moves, "golden_id").persist()
+    newly = cache.persist(previous.filter(F.col("status") == "active").join(moves, "golden_id"))
     retired_now = newly.select(
         "golden_id", F.lit("retired").alias("status"), F.col("home").alias("merged_into"), "attributes",
         F.lit(0).cast("long").alias("record_count"), F.array().cast("array<string>").alias("sources"), "created_at",

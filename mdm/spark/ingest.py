@@ -32,6 +32,7 @@ from mdm.sources.readers import (
     text_encoding,
     typed_values,
 )
+from mdm.spark import cache
 from mdm.standardise.record import standardise_record
 from mdm.store.tables import SCHEMAS
 
@@ -73,7 +74,7 @@ def _numbered(spark: Any, df: Any, column: str) -> Any:
     moving the rows to one partition: each partition's rows are counted once and offset."""
     from pyspark.sql import functions as F
 
-    df = df.withColumn("__mdm_mid", F.monotonically_increasing_id()).persist()
+    df = cache.persist(df.withColumn("__mdm_mid", F.monotonically_increasing_id()))
     part = F.shiftright("__mdm_mid", 33)
     counts = sorted(df.groupBy(part.alias("p")).count().collect())
     offsets, total = [], 0
@@ -252,7 +253,7 @@ def ingest_and_standardise(
     rows = parts[0]
     for p in parts[1:]:
         rows = rows.unionByName(p)
-    rows = rows.persist()
+    rows = cache.persist(rows)
     counts = {spec.name: SourceCounts() for spec in sources}
     for source, read, quarantined, undecodable in rows.groupBy("source").agg(
         F.count("*"), F.count("reason"), F.sum(F.col("raw").contains(REPLACEMENT_CHARACTER).cast("int"))

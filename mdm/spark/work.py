@@ -9,7 +9,7 @@ import sqlglot
 from splink.backends.spark import SparkAPI
 from splink.internals.database_api import DatabaseAPI
 
-from mdm.spark import similarity
+from mdm.spark import cache, similarity
 from mdm.store.work import WorkDB
 
 
@@ -36,7 +36,7 @@ class SparkWorkDB(WorkDB):
         return list(self.spark.table(table).columns)
 
     def create_table(self, name: str, sql: str) -> None:
-        df = self.spark.sql(self.render(sql)).persist()
+        df = cache.persist(self.spark.sql(self.render(sql)))
         df.count()
         df.createOrReplaceTempView(name)
 

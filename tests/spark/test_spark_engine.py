@@ -210,7 +210,6 @@ def test_records_posted_and_deleted_through_the_api_reach_a_spark_run(  # type: 
     from mdm.spark.engine import reconcile_spark
 
     db, out, _ = engines
-    spark.catalog.clearCache()  # the runs before ours cached their frames in this one JVM's heap
     served = tmp_path / "served.duckdb"
     shutil.copy(db, served)
     made = make_keys(served)
@@ -269,6 +268,27 @@ def test_records_posted_and_deleted_through_the_api_reach_a_spark_run(  # type: 
     done = runner.invoke(app, load)
     said = " ".join(done.output.split())
     assert done.exit_code == 0 and "were not replayed: the matching rules changed" in said, said
+
+
+def _session_state(spark: Any) -> tuple[set[str], int, set[str]]:
+    """Temporary views, persisted RDDs and checkpoint entries: what a run could leave behind."""
+    from mdm.spark.cache import _checkpoint_entries
+
+    views = {row.tableName for row in spark.sql("SHOW TABLES").collect() if row.isTemporary}
+    return views, spark.sparkContext._jsc.getPersistentRDDs().size(), _checkpoint_entries(spark)
+
+
+def test_a_run_leaves_the_session_as_it_found_it(engines: tuple[Path, Path, Any], spark: Any, sources: Path,
+                                                 tmp_path: Path) -> None:
+    """A session outlives its runs: each run's frames, views and Splink's Parquet are released."""
+    from mdm.spark.engine import reconcile_spark
+
+    _, out, _ = engines
+    before = _session_state(spark)
+    report = reconcile_spark(sources, str(tmp_path / "again"), model_path=out / "model", previous=str(out),
+                             today=TODAY, spark=spark)
+    assert report.status == "succeeded"
+    assert _session_state(spark) == before
 
 
 def test_a_model_for_other_rules_is_refused(engines: tuple[Path, Path, Any], sources: Path, tmp_path: Path) -> None:
