@@ -19,6 +19,7 @@ from api.schemas import (
 )
 from mdm.errors import NotFoundError
 from mdm.store import stewardship as steward_sql
+from mdm.store.documents import mask_attributes
 
 router = APIRouter(tags=["stewardship"])
 
@@ -100,10 +101,16 @@ def split_golden_record(golden_id: str, body: SplitCreate, principal: Steward, s
 
 @router.get("/golden-records/{golden_id}/history", response_model=Page[HistoryEntryPublic])
 def golden_record_history(golden_id: str, principal: Reader, service: ServiceDep) -> dict[str, Any]:
-    """Every version: which run, decision or posted record changed it, when, and by whom."""
+    """Every version: which run, decision or posted record changed it, when, and by whom; the
+    attributes before and after, with emails and phones masked for a reader without ``pii``."""
     entries = steward_sql.history(service.reader(), golden_id)
     if not entries:
         raise NotFoundError("golden record", golden_id)
+    if not principal.pii:
+        for entry in entries:
+            for version in ("before", "after"):
+                if entry[version] is not None:
+                    entry[version] = mask_attributes(entry[version], service.attribute_fields)
     return {"data": entries, "count": len(entries), "limit": len(entries), "offset": 0}
 
 

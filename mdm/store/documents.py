@@ -192,7 +192,7 @@ def mask_document(document: str, attribute_fields: Mapping[str, str]) -> str:
     so a collected ``all_emails`` is masked like ``email``.
     """
     doc = orjson.loads(document)
-    doc["attributes"] = {k: _masked(attribute_fields.get(k), v) for k, v in doc["attributes"].items()}
+    doc["attributes"] = mask_attributes(doc["attributes"], attribute_fields)
     for attribute, entries in doc["lineage"].items():
         kind = attribute_fields.get(attribute)
         for entry in entries:
@@ -200,3 +200,8 @@ def mask_document(document: str, attribute_fields: Mapping[str, str]) -> str:
     for member in doc["members"]:
         member["email"], member["phone"] = _masked("email", member["email"]), _masked("phone", member["phone"])
     return _dumps(doc)
+
+
+def mask_attributes(attributes: Mapping[str, Any], attribute_fields: Mapping[str, str]) -> dict[str, Any]:
+    """Golden attributes (a document's, or a version's in the history) with emails and phones masked."""
+    return {k: _masked(attribute_fields.get(k), v) for k, v in attributes.items()}

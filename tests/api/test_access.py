@@ -108,5 +108,9 @@ def test_readers_see_emails_and_phones_masked_unless_pii(api):  # type: ignore[n
     member = clear["members"][0]
     by_key = api.get(f"/xref/{member['source']}/{member['source_id']}", who="reader").json()
     assert by_key["golden_record"]["golden_id"] == gid
-    for served in (found, by_key):
+    history = api.get(f"/golden-records/{gid}/history", who="reader").json()
+    assert history["data"] and history["data"][0]["after"]["email"] == masked["attributes"]["email"]
+    for served in (found, by_key, history):
         assert email not in str(served) and phone not in str(served)
+    clear_history = api.get(f"/golden-records/{gid}/history", who="reader_pii").json()
+    assert clear_history["data"][0]["after"]["email"] == email
