@@ -293,3 +293,31 @@ class HistoryEntryPublic(BaseModel):
     members: int | None
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+
+
+class ChangePublic(BaseModel):
+    seq: int = Field(description="The entry's place in commit order.")
+    golden_id: str
+    changed_at: dt.datetime
+    change: str = Field(
+        description="`created`, `changed`, `merged` (into the record's `merged_into`), `split`, `retired` or"
+        " `restored`."
+    )
+    cause: str = Field(
+        description="`run`, `decision`, `record` (posted) or `record_deleted`; `cause_id` names which."
+    )
+    cause_id: str | None
+    actor: str | None
+    members: int | None
+    golden_record: GoldenRecordPublic | None = Field(
+        description="The golden record as it is now, not as of this change: a consumer that applies it is"
+        " current whichever of a record's entries it reads last."
+    )
+
+
+class ChangesPublic(BaseModel):
+    data: list[ChangePublic]
+    next_after: int = Field(
+        description="`after` for the next call: the last entry's `seq`, or this call's `after` when none came."
+    )
+    more: bool = Field(description="Whether entries beyond this page are already committed.")

@@ -4,18 +4,19 @@ read per record, no re-rendering; masked for a reader without pii (see mdm/store
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import Principal, Reader, ServiceDep
-from api.schemas import GoldenRecordPublic, Page, SearchHit, XrefPublic
+from api.schemas import ChangesPublic, GoldenRecordPublic, Page, SearchHit, XrefPublic
 from mdm.errors import InvalidInputError, NotFoundError
 from mdm.standardise.cities import standardise_city
 from mdm.standardise.emails import standardise_email
 from mdm.standardise.names import standardise_name
 from mdm.standardise.phones import standardise_phone
 from mdm.store import serving
+from mdm.store import stewardship as steward_sql
 from mdm.store.documents import mask_document
 
 router = APIRouter(tags=["golden records"])
@@ -98,6 +99,33 @@ def search_golden_records(
     return Response(
         f'{{"data": [{data}], "count": {total}, "limit": {limit}, "offset": {offset}}}', media_type=JSON
     )
+
+
+@router.get("/changes", response_model=ChangesPublic)
+def list_changes(
+    principal: Reader,
+    service: ServiceDep,
+    after: Annotated[int, Query(ge=0, description="The `seq` of the last entry read; 0 for all.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> Response:
+    """The change feed: every change to a golden record committed after entry ``after``, in
+    commit order, each with the golden record as it is now. A downstream system keeps
+    ``next_after`` and asks again: it sees every change once, including batch runs'."""
+    con = service.reader()
+    entries = steward_sql.changes_after(con, after, limit + 1)
+    more = len(entries) > limit
+    entries = entries[:limit]
+    docs = serving.documents(con, sorted({e["golden_id"] for e in entries}))
+    seen = {g: as_seen_by(principal, service, doc) for g, doc in docs.items()}
+    data = ", ".join(_change_json(e, seen.get(e["golden_id"], "null")) for e in entries)
+    next_after = entries[-1]["seq"] if entries else after
+    body = f'{{"data": [{data}], "next_after": {next_after}, "more": {json.dumps(more)}}}'
+    return Response(body, media_type=JSON)
+
+
+def _change_json(entry: dict[str, Any], document: str) -> str:
+    head = json.dumps({**entry, "changed_at": entry["changed_at"].isoformat()}, ensure_ascii=False)
+    return f'{head[:-1]}, "golden_record": {document}}}'
 
 
 def search_criteria(name: str | None, email: str | None, phone: str | None, city: str | None, region: str) -> dict:

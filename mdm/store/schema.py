@@ -281,4 +281,23 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         );
         """,
     ),
+    (
+        10,
+        """
+        -- Each history entry's place in the order entries were committed, for the change feed
+        -- (what changed after the last entry a downstream system read). Every write goes
+        -- through one writer, so a larger number is a later commit; a batch run's entries,
+        -- stamped with the run's time, still come after the posts it published over. Entries
+        -- stored before are numbered by their time, and the sequence continues after them
+        -- (nextval once per stored entry).
+        ALTER TABLE golden_history ADD COLUMN seq BIGINT;
+        UPDATE golden_history SET seq = numbered.n
+        FROM (SELECT rowid AS r, row_number() OVER (ORDER BY changed_at, golden_id, change) AS n
+              FROM golden_history) AS numbered
+        WHERE golden_history.rowid = numbered.r;
+        CREATE SEQUENCE golden_history_seq START 1;
+        SELECT max(nextval('golden_history_seq')) FROM golden_history;
+        ALTER TABLE golden_history ALTER COLUMN seq SET DEFAULT nextval('golden_history_seq');
+        """,
+    ),
 )

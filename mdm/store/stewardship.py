@@ -199,6 +199,16 @@ def history(con: duckdb.DuckDBPyConnection, golden_id: str) -> list[dict[str, An
     return rows
 
 
+def changes_after(con: duckdb.DuckDBPyConnection, after: int, limit: int) -> list[dict[str, Any]]:
+    """History entries committed after entry ``after``, oldest first: the change feed."""
+    return fetch_dicts(
+        con,
+        "SELECT seq, golden_id, changed_at, change, cause, cause_id, actor, members FROM golden_history"
+        " WHERE seq > ? ORDER BY seq LIMIT ?",
+        [after, limit],
+    )
+
+
 def member_keys(con: duckdb.DuckDBPyConnection, golden_ids: Sequence[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {g: [] for g in golden_ids}
     for g, k in con.execute(

@@ -9,6 +9,7 @@ ENDPOINTS = [
     ("GET", "/xref/sales/CRM-000001", None, "reader"),
     ("GET", "/golden-records?name=nguyen", None, "reader"),
     ("GET", "/runs", None, "reader"),
+    ("GET", "/changes", None, "reader"),
     ("POST", "/sources/sales/records", {"crm_id": "ACL-1", "first_name": "Lan", "last_name": "Trần"}, "writer"),
     ("POST", "/runs", {"sources": "/nonexistent.yaml"}, "admin"),
     ("GET", "/keys", None, "admin"),
