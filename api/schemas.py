@@ -318,6 +318,7 @@ class ChangePublic(BaseModel):
 class ChangesPublic(BaseModel):
     data: list[ChangePublic]
     next_after: int = Field(
-        description="`after` for the next call: the last entry's `seq`, or this call's `after` when none came."
+        description="`after` for the next call: the last entry's `seq`, or this call's `after` when none"
+        " came."
     )
     more: bool = Field(description="Whether entries beyond this page are already committed.")
