@@ -65,7 +65,10 @@ def _print_report(report: RunReport) -> None:
     table = Table(title=f"Run {report.run_id}: {report.status}", title_justify="left")
     # Records posted through the API join the run's input (a newer version replaces a file row);
     # a key deleted through it leaves its file row out.
-    columns = {"read": "rows read", "accepted": "accepted", "quarantined": "quarantined"}
+    columns = {
+        "read": "rows read", "accepted": "accepted", "quarantined": "quarantined",
+        "flagged": "flagged",  # the run's records carrying a data-quality flag
+    }
     if any(c.posted for c in report.sources.values()):
         columns |= {"posted": "posted (API)", "superseded": "file rows replaced"}
     if any(c.deleted for c in report.sources.values()):
@@ -79,6 +82,7 @@ def _print_report(report: RunReport) -> None:
     total = [sum(getattr(c, k) for c in report.sources.values()) for k in fields]
     table.add_row("[bold]total", *(f"[bold]{v:,}" for v in total))
     console.print(table)
+    _print_quality(report)
     for name, c in report.sources.items():
         if c.undecodable:
             rows = "row holds" if c.undecodable == 1 else "rows hold"
@@ -104,6 +108,23 @@ def _print_report(report: RunReport) -> None:
     ]
     for label, value in lines:
         console.print(f"[bold]{label}:[/] {value}", highlight=False)
+
+
+def _print_quality(report: RunReport) -> None:
+    """The data-quality flags, one row per flag, one column per source: records carrying it."""
+    totals: dict[str, int] = {}
+    for flags in report.quality.values():
+        for flag, n in flags.items():
+            totals[flag] = totals.get(flag, 0) + n
+    if not totals:
+        return
+    table = Table(title="data-quality flags (records carrying each)", title_justify="left")
+    table.add_column("flag", justify="left")
+    for name in report.sources:
+        table.add_column(name, justify="right")
+    for flag in sorted(totals, key=lambda f: (-totals[f], f)):
+        table.add_row(flag, *(f"{report.quality.get(name, {}).get(flag, 0):,}" for name in report.sources))
+    console.print(table)
 
 
 def _progress(stage: str, message: str) -> None:

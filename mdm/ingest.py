@@ -37,6 +37,7 @@ class SourceCounts:
     superseded: int = 0  # accepted file rows replaced by a posted version of the same key
     deleted: int = 0  # accepted file rows left out: their system deleted the key through the API
     undecodable: int = 0  # file rows holding bytes the source's encoding could not decode
+    flagged: int = 0  # the run's records of the source carrying at least one data-quality flag
 
 
 @dataclass

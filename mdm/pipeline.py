@@ -31,6 +31,7 @@ from mdm.gc_pause import gc_paused
 from mdm.ingest import Ingested, Quarantined, SourceCounts, ingest, merge_posted
 from mdm.linking import model as linking
 from mdm.linking.comparisons import AgreementGuard, agreement_guards, blocking_guard
+from mdm.quality import FlagCounts, flag_counts
 from mdm.sources import SourcesConfig, load_sources, sources_to_json
 from mdm.standardise.batch import standardise_chunks
 from mdm.store import database, models, records, results, runs
@@ -60,6 +61,7 @@ class RunReport:
     golden_records: int = 0
     golden_changes: dict[str, int] = field(default_factory=dict)
     posted_unknown_source: int = 0
+    quality: FlagCounts = field(default_factory=dict)  # source -> data-quality flag -> records
     decisions_applied: int = 0
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     inputs_read_at: dt.datetime | None = None
@@ -67,6 +69,12 @@ class RunReport:
     retrained: bool = False
     train_reason: str | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    def count_flags(self, quality: FlagCounts, flagged: dict[str, int]) -> None:
+        self.quality = quality
+        for source, n in flagged.items():
+            if source in self.sources:
+                self.sources[source].flagged = n
 
     def run_report(self) -> dict[str, Any]:
         """What changed against the previous run, for stewards and downstream systems."""
@@ -82,6 +90,7 @@ class RunReport:
             "sources": {k: vars(v) for k, v in self.sources.items()},
             "records": self.records,
             "posted_unknown_source": self.posted_unknown_source,
+            "quality": self.quality,
             "pairs_scored": self.pairs_scored,
             "auto_links": self.auto_links,
             "kept_links": self.kept_links,
@@ -277,6 +286,7 @@ def _stages(
         std_table, source_records = _standardise(ingested, today, run_id)
         report.sources = ingested.counts
         report.records = std_table.num_rows
+        report.count_flags(*flag_counts(std_table))
         staging.put("source_records", source_records)
         del source_records
 

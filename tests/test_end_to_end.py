@@ -51,6 +51,26 @@ def test_every_input_row_is_accounted_for(small_sample: Path, reconciled: tuple[
     assert xref == report.records  # type: ignore[attr-defined]
 
 
+def test_data_quality_flags_are_counted_per_source(reconciled: tuple[Path, object]) -> None:
+    """The run's flag counts are the records the database holds with each flag."""
+    db, report = reconciled
+    con = duckdb.connect(str(db), read_only=True)
+    stored = con.execute(
+        "SELECT source, flag, count(DISTINCT record_key) FROM"
+        " (SELECT source, record_key, unnest(dq_flags) AS flag FROM std_records) GROUP BY ALL"
+    ).fetchall()
+    quality = report.quality  # type: ignore[attr-defined]
+    assert {(s, f, n) for s, flags in quality.items() for f, n in flags.items()} == set(stored)
+    assert {"phone_invalid", "email_invalid", "dob_future"} <= {f for _s, f, _n in stored}
+    for name, counts in report.sources.items():  # type: ignore[attr-defined]
+        (flagged,) = con.execute("SELECT count(*) FROM std_records WHERE source = ? AND len(dq_flags) > 0",
+                                 [name]).fetchone()
+        assert counts.flagged == flagged > 0
+        assert list(quality[name].values()) == sorted(quality[name].values(), reverse=True)  # most first
+    ((counts_json,),) = con.execute("SELECT counts FROM runs").fetchall()
+    assert json.loads(counts_json)["quality"] == quality
+
+
 def test_golden_values_have_lineage_to_a_source_record_holding_them(reconciled: tuple[Path, object]) -> None:
     db, _ = reconciled
     con = duckdb.connect(str(db), read_only=True)
@@ -76,7 +96,8 @@ def test_cli_reconcile_export_evaluate(small_sample: Path, tmp_path: Path) -> No
     db = tmp_path / "cli.duckdb"
     result = runner.invoke(app, ["reconcile", "--sources", str(small_sample / "sources.yaml"), "--db", str(db)])
     assert result.exit_code == 0, result.output
-    for expected in ("rows read", "quarantined", "automatic links", "review items", "golden records", "seconds per stage"):
+    for expected in ("rows read", "quarantined", "flagged", "data-quality flags", "phone_invalid",
+                     "automatic links", "review items", "golden records", "seconds per stage"):
         assert expected in result.output
 
     xref_csv = tmp_path / "xref.csv"

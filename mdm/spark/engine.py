@@ -35,7 +35,7 @@ from mdm.pipeline import (
 from mdm.sources import load_sources, sources_to_json
 from mdm.spark import cache
 from mdm.spark import golden as spark_golden
-from mdm.spark.ingest import PostedInput, ingest_and_standardise, spark_schema
+from mdm.spark.ingest import PostedInput, flag_counts, ingest_and_standardise, spark_schema
 from mdm.spark.session import spark_session
 from mdm.spark.work import SparkWorkDB
 from mdm.store import work as work_sql
@@ -163,6 +163,7 @@ def reconcile_spark(
             report.records = sum(c.accepted - c.superseded - c.deleted + c.posted
                                  for c in ingested.counts.values())
             std = cache.persist(ingested.std)
+            report.count_flags(*flag_counts(std))
         work = SparkWorkDB(spark)
         std.createOrReplaceTempView(work_sql.STD_TABLE)
         work.create_table(work_sql.INPUT_TABLE, work_sql.input_sql(spec.blocking_rules()))

@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from mdm.errors import SourceReadError
 from mdm.ingest import SourceCounts, clean_id, raw_json
+from mdm.quality import FlagCounts, sorted_counts
 from mdm.sources import SourceSpec
 from mdm.sources.readers import (
     REPLACEMENT_CHARACTER,
@@ -273,3 +274,16 @@ def ingest_and_standardise(
         counts=counts,
         posted_unknown_source=unknown,
     )
+
+
+def flag_counts(std: Any) -> tuple[FlagCounts, dict[str, int]]:
+    """Per source, the records carrying each data-quality flag, and those carrying any (as
+    ``mdm.quality.flag_counts`` counts them)."""
+    from pyspark.sql import functions as F
+
+    counts: FlagCounts = {}
+    flags = std.select("source", F.explode(F.array_distinct("dq_flags")).alias("flag"))
+    for source, flag, n in flags.groupBy("source", "flag").count().collect():
+        counts.setdefault(source, {})[flag] = n
+    flagged = std.filter(F.size("dq_flags") > 0).groupBy("source").count().collect()
+    return sorted_counts(counts), {source: n for source, n in flagged}

@@ -118,6 +118,9 @@ def test_every_row_accounted_for_in_both(engines: tuple[Path, Path, Any]) -> Non
     ((duck_counts,),) = _duckdb(db, "SELECT counts FROM runs")
     assert {name: vars(c) for name, c in report.sources.items()} == json.loads(duck_counts)["sources"]
     assert report.sources["sales"].undecodable > 0
+    # Data-quality flags, counted alike per source: which records carry which flag.
+    assert report.quality == json.loads(duck_counts)["quality"]
+    assert all(0 < c.flagged <= c.accepted for c in report.sources.values())
 
 
 def test_identical_pairs_and_clusters(engines: tuple[Path, Path, Any]) -> None:
