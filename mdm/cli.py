@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import duckdb
 import typer
@@ -30,6 +30,8 @@ console = Console()
 err_console = Console(stderr=True)
 
 DbOption = Annotated[Path, typer.Option("--db", help="DuckDB database file.", dir_okay=False)]
+
+T = TypeVar("T")
 
 
 def _fail(e: MDMError) -> typer.Exit:
@@ -244,15 +246,25 @@ def load_cmd(
                       highlight=False)
 
 
-@export_app.command("xref")
-def export_xref_cmd(db: DbOption, out: Annotated[Path, typer.Option("--out", help="CSV file to write.")]) -> None:
-    """Write the cross-reference (source, source_id, golden_id) as CSV."""
+def _export(db: Path, out: Path, write: Callable[[duckdb.DuckDBPyConnection, Path], T]) -> T:
+    """One export: the database opened, ``out`` written (its folder's problems named), a
+    domain error reported plainly."""
     con = database.connect(_existing_db(db))
     try:
         with _writing(out):
-            n = exports.export_xref(con, out)
+            return write(con, out)
+    except MDMError as e:
+        raise _fail(e) from None
     finally:
         con.close()
+
+
+@export_app.command("xref")
+def export_xref_cmd(
+    db: DbOption, out: Annotated[Path, typer.Option("--out", help="CSV file to write.")]
+) -> None:
+    """Write the cross-reference (source, source_id, golden_id) as CSV."""
+    n = _export(db, out, exports.export_xref)
     console.print(f"wrote {n:,} rows to {out}")
 
 
@@ -265,26 +277,14 @@ def export_golden_cmd(
     if fmt not in ("csv", "parquet"):
         err_console.print(f"[bold red]error:[/] {out}: the file must end in .csv or .parquet")
         raise typer.Exit(code=2)
-    con = database.connect(_existing_db(db))
-    try:
-        with _writing(out):
-            n = exports.export_golden(con, out, fmt)
-    finally:
-        con.close()
+    n = _export(db, out, lambda con, path: exports.export_golden(con, path, fmt))
     console.print(f"wrote {n:,} golden records to {out}")
 
 
 @export_app.command("model")
 def export_model_cmd(db: DbOption, out: Annotated[Path, typer.Option("--out", help="JSON file to write.")]) -> None:
     """Write the model the last run used, for `mdm reconcile --engine spark --model`."""
-    con = database.connect(_existing_db(db))
-    try:
-        with _writing(out):
-            model_id = exports.export_model(con, out)
-    except MDMError as e:
-        raise _fail(e) from None
-    finally:
-        con.close()
+    model_id = _export(db, out, exports.export_model)
     console.print(f"wrote model {model_id} to {out}")
 
 
@@ -293,12 +293,7 @@ def export_decisions_cmd(
     db: DbOption, out: Annotated[Path, typer.Option("--out", help="CSV file to write.")]
 ) -> None:
     """Write the steward decisions in force (must-link / cannot-link pairs), for `--decisions`."""
-    con = database.connect(_existing_db(db))
-    try:
-        with _writing(out):
-            n = exports.export_decisions(con, out)
-    finally:
-        con.close()
+    n = _export(db, out, exports.export_decisions)
     console.print(f"wrote {n:,} constraints to {out}")
 
 
@@ -307,13 +302,40 @@ def export_posted_cmd(
     db: DbOption, out: Annotated[Path, typer.Option("--out", help="JSON-lines file to write.")]
 ) -> None:
     """Write the records posted and deleted through the API, for `mdm reconcile --engine spark --posted`."""
-    con = database.connect(_existing_db(db))
-    try:
-        with _writing(out):
-            posts, deletions = exports.export_posted(con, out)
-    finally:
-        con.close()
+    posts, deletions = _export(db, out, exports.export_posted)
     console.print(f"wrote {posts:,} posted and {deletions:,} deleted records to {out}")
+
+
+@export_app.command("quarantine")
+def export_quarantine_cmd(
+    db: DbOption, out: Annotated[Path, typer.Option("--out", help="CSV file to write.")]
+) -> None:
+    """Write the last run's quarantined rows (source, row_number, source_id, reason, raw) as CSV,
+    for the source systems' owners to fix."""
+    n = _export(db, out, exports.export_quarantine)
+    console.print(f"wrote {n:,} quarantined rows to {out}")
+
+
+@export_app.command("flagged")
+def export_flagged_cmd(
+    db: DbOption,
+    out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
+    flag: Annotated[
+        str | None, typer.Option("--flag", help="Only the records carrying this flag (phone_invalid, ...).")
+    ] = None,
+) -> None:
+    """Write the records carrying data-quality flags (source, source_id, flags, raw) as CSV, for
+    the source systems' owners to fix."""
+    n = _export(db, out, lambda con, path: exports.export_flagged(con, path, flag))
+    console.print(f"wrote {n:,} flagged records to {out}")
+    if flag is not None and n == 0:  # a typo, or a problem the sources no longer have
+        con = database.connect(db)
+        try:
+            present = ", ".join(exports.flags_present(con)) or "none"
+        finally:
+            con.close()
+        err_console.print(f"[bold yellow]warning:[/] no record carries {flag!r}; flags in {db}: {present}",
+                          highlight=False)
 
 
 @app.command("evaluate")

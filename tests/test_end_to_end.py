@@ -121,6 +121,28 @@ def test_cli_reconcile_export_evaluate(small_sample: Path, tmp_path: Path) -> No
     # a floor that a broken model (or clustering) falls through; accuracy itself is in the README
     assert metrics["precision"] > 0.95 and metrics["recall"] > 0.7
 
+    # For the sources' owners: the quarantined rows and the flagged records, each with its raw row.
+    quarantined = tmp_path / "quarantine.csv"
+    result = runner.invoke(app, ["export", "quarantine", "--db", str(db), "--out", str(quarantined)])
+    assert result.exit_code == 0, result.output
+    with quarantined.open(encoding="utf-8") as fh:
+        rows_q = list(csv.DictReader(fh))
+    con = duckdb.connect(str(db), read_only=True)
+    (n_quarantined,) = con.execute("SELECT count(*) FROM quarantine").fetchone()
+    con.close()
+    assert len(rows_q) == n_quarantined > 0 and all(r["reason"] and r["raw"] for r in rows_q)
+    flagged = tmp_path / "flagged.csv"
+    flagged_cmd = ["export", "flagged", "--db", str(db), "--out", str(flagged), "--flag"]
+    result = runner.invoke(app, [*flagged_cmd, "phone_invalid"])
+    assert result.exit_code == 0, result.output
+    with flagged.open(encoding="utf-8") as fh:
+        rows_f = list(csv.DictReader(fh))
+    assert rows_f and all("phone_invalid" in r["flags"].split("; ") for r in rows_f)
+    assert all(json.loads(r["raw"]) for r in rows_f)
+    typo = runner.invoke(app, [*flagged_cmd, "phone_invlid"])  # an empty file, and the flags there are
+    assert typo.exit_code == 0 and "no record carries 'phone_invlid'" in typo.output
+    assert "phone_invalid" in typo.output
+
     bad = runner.invoke(app, ["export", "golden", "--db", str(db), "--out", str(tmp_path / "g.xlsx")])
     assert bad.exit_code == 2 and ".csv or .parquet" in bad.output
 

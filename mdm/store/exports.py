@@ -91,6 +91,39 @@ def export_posted(con: duckdb.DuckDBPyConnection, out: Path) -> tuple[int, int]:
     return posts, len(rows) - posts
 
 
+def export_quarantine(con: duckdb.DuckDBPyConnection, out: Path) -> int:
+    """The last run's quarantined rows, each with its reason and the row as read."""
+    con.execute(
+        "COPY (SELECT source, row_number, source_id, reason, CAST(raw AS VARCHAR) AS raw FROM quarantine"
+        " ORDER BY source, row_number NULLS LAST, source_id) TO ? (HEADER, DELIMITER ',')",
+        [str(out)],
+    )
+    (n,) = fetch_one(con, "SELECT count(*) FROM quarantine")
+    return int(n)
+
+
+def export_flagged(con: duckdb.DuckDBPyConnection, out: Path, flag: str | None = None) -> int:
+    """The records carrying data-quality flags (or the one ``flag``), each with its flags and
+    the record as its source gave it (a file row, or the version posted through the API)."""
+    where = "len(s.dq_flags) > 0" if flag is None else "list_contains(s.dq_flags, ?)"
+    query = (
+        "SELECT s.source, s.source_id, array_to_string(s.dq_flags, '; ') AS flags,"
+        " CAST(coalesce(p.raw, r.raw) AS VARCHAR) AS raw FROM std_records s"
+        " LEFT JOIN source_records r USING (record_key)"
+        " LEFT JOIN posted_records p ON p.source = s.source AND p.source_id = s.source_id"
+        f" WHERE {where} ORDER BY s.source, s.source_id"
+    )
+    params = [] if flag is None else [flag]
+    con.execute(f"COPY ({query}) TO ? (HEADER, DELIMITER ',')", [*params, str(out)])
+    (n,) = fetch_one(con, f"SELECT count(*) FROM std_records s WHERE {where}", params)
+    return int(n)
+
+
+def flags_present(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [f for (f,) in con.execute(
+        "SELECT DISTINCT unnest(dq_flags) AS flag FROM std_records ORDER BY flag").fetchall()]
+
+
 def evaluate_against_truth(con: duckdb.DuckDBPyConnection, truth: Path) -> dict[str, Any]:
     """Pairwise precision/recall/F1 of the clustering, and cluster-level counts.
 
