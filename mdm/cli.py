@@ -17,7 +17,7 @@ from rich.table import Table
 
 from mdm.errors import ConfigError, MDMError
 from mdm.pipeline import RunReport, reconcile
-from mdm.store import audit, database, exports, keys
+from mdm.store import audit, database, exports, keys, records
 
 app = typer.Typer(help="Customer master data: reconcile sources into golden records, and serve them.",
                   no_args_is_help=True, add_completion=False)
@@ -230,6 +230,14 @@ def load_cmd(
         highlight=False,
     )
     through = report.get("posted_through")
+    since = dt.datetime.fromisoformat(through) if through else None
+    con = database.connect(db)
+    try:  # building the real-time index takes a while at scale: only when there is a change to replay
+        pending = records.posted_records(con, since=since) or records.deleted_records(con, since=since)
+    finally:
+        con.close()
+    if not pending:
+        return
     service = Service(db, rules_path=rules)
     service.open()
     try:
@@ -237,7 +245,7 @@ def load_cmd(
             err_console.print("[bold yellow]warning:[/] records posted or deleted through the API were not"
                               f" replayed: {service.not_ready_reason}", highlight=False)
             return
-        posts, deletions = service.replay_api_changes(dt.datetime.fromisoformat(through) if through else None)
+        posts, deletions = service.replay_api_changes(since)
     finally:
         service.close()
     if posts or deletions:

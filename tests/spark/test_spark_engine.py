@@ -267,6 +267,14 @@ def test_records_posted_and_deleted_through_the_api_reach_a_spark_run(  # type: 
     (tmp_path / "rules.yaml").write_text(yaml.safe_dump(rules, allow_unicode=True), encoding="utf-8")
     other = tmp_path / "other.duckdb"
     shutil.copy(db, other)
+    quiet = runner.invoke(app, ["load", "--db", str(other), "--from", str(spark_out), "--rules",
+                                str(tmp_path / "rules.yaml")])
+    assert quiet.exit_code == 0 and "replayed" not in quiet.output  # nothing came after the export
+    other = tmp_path / "other-with-a-post.duckdb"
+    shutil.copy(db, other)
+    with TestClient(create_app(ApiSettings(db_path=other))) as client:
+        headers = {"Authorization": f"Bearer {make_keys(other)['writer']}"}
+        assert client.post("/sources/sales/records", json=late, headers=headers).status_code == 200
     load = ["load", "--db", str(other), "--from", str(spark_out), "--rules", str(tmp_path / "rules.yaml")]
     done = runner.invoke(app, load)
     said = " ".join(done.output.split())
