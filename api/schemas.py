@@ -67,6 +67,33 @@ class XrefPublic(BaseModel):
     golden_record: GoldenRecordPublic
 
 
+class SourceKey(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = Field(min_length=1)
+    source_id: str = Field(min_length=1)
+
+
+class XrefLookup(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    keys: list[SourceKey] = Field(min_length=1, max_length=1000)
+    include_records: bool = Field(default=False, description="Give each found key's golden record too.")
+
+
+class XrefFound(BaseModel):
+    source: str
+    source_id: str
+    golden_id: str | None = Field(description="None for a key the service does not hold.")
+    golden_record: GoldenRecordPublic | None = None
+
+
+class XrefLookupPublic(BaseModel):
+    data: list[XrefFound] = Field(description="One per key asked for, in the order asked.")
+    count: int
+    found: int
+
+
 class SearchHit(BaseModel):
     score: float
     golden_record: GoldenRecordPublic

@@ -9,7 +9,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import Principal, Reader, ServiceDep
-from api.schemas import ChangesPublic, GoldenRecordPublic, Page, SearchHit, XrefPublic
+from api.schemas import (
+    ChangesPublic,
+    GoldenRecordPublic,
+    Page,
+    SearchHit,
+    XrefLookup,
+    XrefLookupPublic,
+    XrefPublic,
+)
 from mdm.errors import InvalidInputError, NotFoundError
 from mdm.standardise.cities import standardise_city
 from mdm.standardise.emails import standardise_email
@@ -69,6 +77,26 @@ async def get_xref(source: str, source_id: str, principal: Reader, service: Serv
         raise NotFoundError("source key", f"{source}/{source_id}")
     head = json.dumps({"source": source, "source_id": source_id, "golden_id": golden_id}, ensure_ascii=False)
     return Response(f'{head[:-1]}, "golden_record": {golden_document(service, golden_id, principal)}}}', media_type=JSON)
+
+
+@router.post("/xref:lookup", response_model=XrefLookupPublic)
+def lookup_xref(body: XrefLookup, principal: Reader, service: ServiceDep) -> Response:
+    """Up to 1,000 source keys at once, each with its golden id (null for a key the service
+    does not hold) and, with ``include_records``, its golden record: a downstream system
+    resolving its own keys needs one call per thousand, not one per key."""
+    found = [service.golden_id_for(k.source, k.source_id.strip()) for k in body.keys]
+    seen: dict[str, str] = {}
+    if body.include_records:
+        docs = serving.documents(service.reader(), sorted({g for g in found if g is not None}))
+        seen = {g: as_seen_by(principal, service, doc) for g, doc in docs.items()}
+    items = []
+    for key, golden_id in zip(body.keys, found, strict=True):
+        head = json.dumps({"source": key.source, "source_id": key.source_id, "golden_id": golden_id},
+                          ensure_ascii=False)
+        items.append(f'{head[:-1]}, "golden_record": {seen[golden_id]}}}' if golden_id in seen else head)
+    hits = sum(g is not None for g in found)
+    body = f'{{"data": [{", ".join(items)}], "count": {len(items)}, "found": {hits}}}'
+    return Response(body, media_type=JSON)
 
 
 @router.get("/golden-records", response_model=Page[SearchHit])

@@ -10,6 +10,7 @@ ENDPOINTS = [
     ("GET", "/golden-records?name=nguyen", None, "reader"),
     ("GET", "/runs", None, "reader"),
     ("GET", "/changes", None, "reader"),
+    ("POST", "/xref:lookup", {"keys": [{"source": "sales", "source_id": "CRM-000001"}]}, "reader"),
     ("POST", "/sources/sales/records", {"crm_id": "ACL-1", "first_name": "Lan", "last_name": "Trần"}, "writer"),
     ("POST", "/runs", {"sources": "/nonexistent.yaml"}, "admin"),
     ("GET", "/keys", None, "admin"),
