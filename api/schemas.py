@@ -349,3 +349,8 @@ class ChangesPublic(BaseModel):
         " came."
     )
     more: bool = Field(description="Whether entries beyond this page are already committed.")
+    head: int = Field(
+        description="The last entry committed so far. A new consumer notes it, copies every golden record"
+        " (`GET /golden-records`), then reads the feed from `after=head`: changes made while it copied come"
+        " again, each with the record as it is then."
+    )

@@ -1,5 +1,5 @@
-"""Latency and throughput of a real ``mdm serve``: xref lookups, real-time record posts, and a
-steward's review-queue pages.
+"""Latency and throughput of a real ``mdm serve``: xref lookups (one key, and a thousand at
+once), the change feed, real-time record posts, and a steward's review-queue pages.
 
 Usage:
     python bench/serve_latency.py --db PATH --sources SOURCES.yaml [--clients 16] [--requests 5000]
@@ -48,6 +48,12 @@ WARM_UP_POSTS = 100
 QUEUE_PAGES = ["/review-queue?limit=50", "/review-queue?limit=50&order=score",
                "/review-queue?limit=50&min_score=0.85", "/review-queue?limit=50&offset=1000"]
 QUEUE_REQUESTS = 100
+# A downstream system's calls: its keys resolved a thousand at a time, and the change feed read
+# a page at a time from cursors spread over the whole history.
+BULK_KEYS = 1000
+BULK_REQUESTS = 20
+FEED_PAGE = 500
+FEED_REQUESTS = 100
 
 
 def free_port() -> int:
@@ -76,6 +82,21 @@ def sample_inputs(sources_path: Path, n: int, seed: int) -> tuple[list[tuple[str
             values[email_col[0]] = f"bench{seed}.{i}@example.org"
         posts.append((a.source.name, values))
     return lookups, posts
+
+
+def bulk_lookups(lookups: list[tuple[str, str]]) -> list[Request]:
+    """``POST /xref:lookup`` bodies of ``BULK_KEYS`` keys each, with the golden records."""
+    out = []
+    for i in range(BULK_REQUESTS):
+        keys = lookups[(i * BULK_KEYS) % len(lookups):][:BULK_KEYS]
+        body = {"keys": [{"source": s, "source_id": k} for s, k in keys], "include_records": True}
+        out.append(("POST", "/xref:lookup", json.dumps(body).encode()))
+    return out
+
+
+def feed_pages(entries: int, rng: random.Random) -> list[Request]:
+    return [page_get(f"/changes?after={rng.randrange(max(1, entries - FEED_PAGE))}&limit={FEED_PAGE}")
+            for _ in range(FEED_REQUESTS)]
 
 
 class Connection:
@@ -111,7 +132,24 @@ class Connection:
             self.writer.close()
 
 
-async def load(port: int, headers: dict, requests: list, clients: int, method: str) -> tuple[list[float], float, int, float]:
+Request = tuple[str, str, bytes]  # method, path, body
+
+
+def xref_get(key: tuple[str, str]) -> Request:
+    return "GET", f"/xref/{quote(key[0])}/{quote(key[1])}", b""
+
+
+def record_post(post: tuple[str, dict]) -> Request:
+    return "POST", f"/sources/{quote(post[0])}/records", json.dumps(post[1]).encode()
+
+
+def page_get(path: str) -> Request:
+    return "GET", path, b""
+
+
+async def load(
+    port: int, headers: dict, requests: list[Request], clients: int
+) -> tuple[list[float], float, int, float]:
     """Send ``requests`` with ``clients`` concurrent connections; (latencies ms, seconds,
     errors, the load generator's own CPU seconds)."""
     queue: asyncio.Queue = asyncio.Queue()
@@ -125,15 +163,9 @@ async def load(port: int, headers: dict, requests: list, clients: int, method: s
         conn = Connection("127.0.0.1", port, headers)
         try:
             while not queue.empty():
-                item = queue.get_nowait()
+                method, path, payload = queue.get_nowait()
                 start = time.perf_counter()
-                if method == "GET" and isinstance(item, str):  # a path of its own
-                    status, body = await conn.request("GET", item)
-                elif method == "GET":
-                    status, body = await conn.request("GET", f"/xref/{quote(item[0])}/{quote(item[1])}")
-                else:
-                    status, body = await conn.request("POST", f"/sources/{quote(item[0])}/records",
-                                                      json.dumps(item[1]).encode())
+                status, body = await conn.request(method, path, payload)
                 latencies.append((time.perf_counter() - start) * 1000)
                 if status != 200 or not body.startswith(b"{"):
                     errors += 1
@@ -179,6 +211,7 @@ def main() -> None:
         _row, steward_key = keys.create_key(con, name="bench-steward", role="steward", pii=False)
         golden = con.execute("SELECT count(*) FROM golden_records WHERE status = 'active'").fetchall()[0][0]
         records = con.execute("SELECT count(*) FROM xref").fetchall()[0][0]
+        history_entries = con.execute("SELECT coalesce(max(seq), 0) FROM golden_history").fetchall()[0][0]
     finally:
         con.close()
     lookups, posts = sample_inputs(args.sources, args.requests, args.seed)
@@ -206,24 +239,32 @@ def main() -> None:
         ready = time.perf_counter() - started
         print(f"server ready in {ready:.1f}s")
         headers = {"Authorization": f"Bearer {key}"}
-        asyncio.run(load(port, headers, lookups[:200], 4, "GET"))  # warm up
+        gets = [xref_get(k) for k in lookups]
+        asyncio.run(load(port, headers, gets[:200], 4))  # warm up
         rows = [
-            report("GET /xref (1 client)", *asyncio.run(load(port, headers, lookups[:1000], 1, "GET")), 1),
-            report("GET /xref", *asyncio.run(load(port, headers, lookups, args.clients, "GET")), args.clients),
+            report("GET /xref (1 client)", *asyncio.run(load(port, headers, gets[:1000], 1)), 1),
+            report("GET /xref", *asyncio.run(load(port, headers, gets, args.clients)), args.clients),
         ]
+        rows.append(report(f"POST /xref:lookup, {BULK_KEYS:,} keys (1 client)",
+                           *asyncio.run(load(port, headers, bulk_lookups(lookups), 1)), 1))
+        feed = feed_pages(history_entries, random.Random(args.seed))
+        asyncio.run(load(port, headers, feed[:5], 1))  # warm up
+        rows.append(report(f"GET /changes, {FEED_PAGE} entries (1 client)",
+                           *asyncio.run(load(port, headers, feed, 1)), 1))
         steward = {"Authorization": f"Bearer {steward_key}"}
-        pages = [QUEUE_PAGES[i % len(QUEUE_PAGES)] for i in range(QUEUE_REQUESTS)]
-        asyncio.run(load(port, steward, pages[:len(QUEUE_PAGES)], 1, "GET"))  # warm up
-        queue_run = asyncio.run(load(port, steward, pages, 1, "GET"))
+        pages = [page_get(QUEUE_PAGES[i % len(QUEUE_PAGES)]) for i in range(QUEUE_REQUESTS)]
+        asyncio.run(load(port, steward, pages[:len(QUEUE_PAGES)], 1))  # warm up
+        queue_run = asyncio.run(load(port, steward, pages, 1))
         rows.append(report("GET /review-queue, 50 items (1 client)", *queue_run, 1))
         # Posts read and write blocks the lookups never touched (records, xref, queue): the
         # first ones after a start wait on them. The figures are for a warmed-up server.
-        asyncio.run(load(port, headers, posts[:WARM_UP_POSTS], 1, "POST"))
-        rest = posts[WARM_UP_POSTS:]
+        writes = [record_post(p) for p in posts]
+        asyncio.run(load(port, headers, writes[:WARM_UP_POSTS], 1))
+        rest = writes[WARM_UP_POSTS:]
         rows += [
             report("POST /sources/{s}/records (1 client)",
-                   *asyncio.run(load(port, headers, rest[:300], 1, "POST")), 1),
-            report("POST /sources/{s}/records", *asyncio.run(load(port, headers, rest[300:], args.clients, "POST")),
+                   *asyncio.run(load(port, headers, rest[:300], 1)), 1),
+            report("POST /sources/{s}/records", *asyncio.run(load(port, headers, rest[300:], args.clients)),
                    args.clients),
         ]
     finally:

@@ -138,7 +138,8 @@ def list_changes(
 ) -> Response:
     """The change feed: every change to a golden record committed after entry ``after``, in
     commit order, each with the golden record as it is now. A downstream system keeps
-    ``next_after`` and asks again: it sees every change once, including batch runs'."""
+    ``next_after`` and asks again: it sees every change once, including batch runs'. A new
+    consumer copies the golden records after noting ``head``, then reads the feed from there."""
     con = service.reader()
     entries = steward_sql.changes_after(con, after, limit + 1)
     more = len(entries) > limit
@@ -147,7 +148,8 @@ def list_changes(
     seen = {g: as_seen_by(principal, service, doc) for g, doc in docs.items()}
     data = ", ".join(_change_json(e, seen.get(e["golden_id"], "null")) for e in entries)
     next_after = entries[-1]["seq"] if entries else after
-    body = f'{{"data": [{data}], "next_after": {next_after}, "more": {json.dumps(more)}}}'
+    head = steward_sql.last_change(con)
+    body = f'{{"data": [{data}], "next_after": {next_after}, "more": {json.dumps(more)}, "head": {head}}}'
     return Response(body, media_type=JSON)
 
 

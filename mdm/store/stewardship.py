@@ -209,6 +209,12 @@ def changes_after(con: duckdb.DuckDBPyConnection, after: int, limit: int) -> lis
     )
 
 
+def last_change(con: duckdb.DuckDBPyConnection) -> int:
+    """The ``seq`` of the last history entry committed (0 for none)."""
+    (seq,) = fetch_one(con, "SELECT coalesce(max(seq), 0) FROM golden_history")
+    return int(seq)
+
+
 def member_keys(con: duckdb.DuckDBPyConnection, golden_ids: Sequence[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {g: [] for g in golden_ids}
     for g, k in con.execute(

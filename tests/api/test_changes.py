@@ -33,7 +33,9 @@ def test_the_first_run_is_read_once_page_by_page(api):  # type: ignore[no-untype
     # One large page says the same; nothing comes after the end.
     whole = api.get("/changes", params={"limit": 500}).json()  # the sample has fewer golden records
     assert not whole["more"] and [e["seq"] for e in whole["data"]] == seqs
-    assert api.get("/changes", params={"after": cursor}).json() == {"data": [], "next_after": cursor, "more": False}
+    end = api.get("/changes", params={"after": cursor}).json()
+    assert end == {"data": [], "next_after": cursor, "more": False, "head": cursor}
+    assert api.get("/changes", params={"limit": 1}).json()["head"] == cursor  # the last entry, on any page
 
 
 def test_posts_deletes_and_merges_come_after_the_cursor(api):  # type: ignore[no-untyped-def]
@@ -48,8 +50,9 @@ def test_posts_deletes_and_merges_come_after_the_cursor(api):  # type: ignore[no
     gone = other if survivor == created["golden_id"] else created["golden_id"]
     assert api.client.delete("/sources/marketing/records/mk_rt1", headers=api.headers("writer")).status_code == 200
 
-    entries, _ = _walk(api, after=cursor, limit=2)
+    entries, last = _walk(api, after=cursor, limit=2)
     assert all(e["seq"] > cursor for e in entries)
+    assert api.get("/changes", params={"after": 0, "limit": 1}).json()["head"] == last
     steps = [(e["golden_id"], e["change"], e["cause"], e["cause_id"]) for e in entries]
     assert steps[:2] == [
         (created["golden_id"], "created", "record", "sales:RT-1"),
