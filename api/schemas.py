@@ -313,7 +313,8 @@ class HistoryEntryPublic(BaseModel):
     changed_at: dt.datetime
     change: str
     cause: str = Field(
-        description="`run`, `decision`, `record` (posted) or `record_deleted`; `cause_id` names which."
+        description="`run`, `decision`, `record` (posted), `record_deleted` or `erasure`; `cause_id` names"
+        " which."
     )
     cause_id: str | None
     actor: str | None
@@ -327,11 +328,12 @@ class ChangePublic(BaseModel):
     golden_id: str
     changed_at: dt.datetime
     change: str = Field(
-        description="`created`, `changed`, `merged` (into the record's `merged_into`), `split`, `retired` or"
-        " `restored`."
+        description="`created`, `changed`, `merged` (into the record's `merged_into`), `split`, `retired`,"
+        " `restored` or `erased` (drop your copy: the record is gone)."
     )
     cause: str = Field(
-        description="`run`, `decision`, `record` (posted) or `record_deleted`; `cause_id` names which."
+        description="`run`, `decision`, `record` (posted), `record_deleted` or `erasure`; `cause_id` names"
+        " which."
     )
     cause_id: str | None
     actor: str | None
@@ -354,3 +356,18 @@ class ChangesPublic(BaseModel):
         " (`GET /golden-records`), then reads the feed from `after=head`: changes made while it copied come"
         " again, each with the record as it is then."
     )
+
+
+class EraseRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(
+        min_length=1, max_length=500, description="Why (a request's reference, say); audited."
+    )
+
+
+class ErasedPublic(BaseModel):
+    erasure_id: str
+    golden_id: str
+    golden_ids: list[str] = Field(description="The golden record and those merged into it, all erased.")
+    records: list[SourceKey] = Field(description="The source records erased (deleted as by their systems).")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,7 +37,7 @@ from mdm.clustering import (
     match_weight,
     second_sign_up,
 )
-from mdm.errors import InvalidInputError, NotFoundError
+from mdm.errors import ConflictError, InvalidInputError, NotFoundError
 from mdm.ingest import clean_id, raw_json
 from mdm.linking.candidates import CandidateIndex, match_row
 from mdm.linking.comparisons import agreement_guards, blocking_guard
@@ -46,7 +47,7 @@ from mdm.pipeline import review_item_id
 from mdm.sources import SourcesConfig, SourceSpec
 from mdm.sources.readers import typed_values
 from mdm.standardise.record import record_key, standardise_record
-from mdm.store import records, runs, work
+from mdm.store import erasure, records, runs, work
 from mdm.store import stewardship as steward_sql
 from mdm.store.database import now
 
@@ -84,6 +85,14 @@ class DeleteResult:
     source_id: str
     golden_id: str  # the golden record the deleted record belonged to
     golden_change: str  # changed (rebuilt from its other records) | retired (it had no other)
+
+
+@dataclass(frozen=True)
+class EraseResult:
+    erasure_id: str
+    golden_id: str
+    golden_ids: list[str]  # it and the golden records merged into it, all erased
+    records: list[tuple[str, str]]  # (source, source_id) of the records erased
 
 
 def _same_values(stored_raw: str | None, values: dict[str, str | None]) -> bool:
@@ -126,11 +135,13 @@ class RealtimeMatcher:
         self.rules = rules
         self.model = model
         spec = rules.matching
-        self.scorer = Scorer(model.settings, records.term_frequencies(con))
+        self.term_frequencies = records.term_frequencies(con)
+        self.scorer = Scorer(model.settings, self.term_frequencies)
         self.index = CandidateIndex(spec.blocking_rules())
         # The last write's index change (record key -> its match row and golden id, or None for a
         # deleted record), applied only once its transaction has committed.
-        self._index_after_commit: tuple[str, tuple[dict[str, Any], str] | None] | None = None
+        self._index_after_commit: list[tuple[str, tuple[dict[str, Any], str] | None]] = []
+        self._frequencies_after_commit: list[tuple[str, str]] = []  # (column, value) an erasure removed
         table = records.match_rows(con, work.match_select())
         for row in table.to_pylist():
             self.index.add(row.pop("record_key"), row)
@@ -249,7 +260,7 @@ class RealtimeMatcher:
         if items and outcome == "new":
             outcome = "review"
         best = scored[0].match_probability if scored else None
-        self._index_after_commit = (key, (match_row(std), target))
+        self._index_after_commit = [(key, (match_row(std), target))]
         return MatchResult(
             source, source_id, target, outcome, best, scored[:TOP_CANDIDATES], list(std["dq_flags"]),
             previous, reason,
@@ -276,8 +287,37 @@ class RealtimeMatcher:
             con, [previous], attributes=self.rules.attributes(), at=at, cause="record_deleted", cause_id=key,
             actor=actor,
         )
-        self._index_after_commit = (key, None)
+        self._index_after_commit = [(key, None)]
         return DeleteResult(source, source_id, previous, changes[previous])
+
+    def erase(self, con: duckdb.DuckDBPyConnection, golden_id: str, *, actor: str) -> EraseResult:
+        """Erase a customer: delete every record of the golden record as its systems would (later
+        batch runs leave their file rows out until a source posts the key again), then remove
+        what deleting keeps (see mdm/store/erasure.py). Runs inside the caller's transaction."""
+        row = records.golden_row(con, golden_id)
+        if row is None:
+            raise NotFoundError("golden record", golden_id)
+        if row["status"] != "active":
+            into = f" into {row['merged_into']}" if row["merged_into"] else ""
+            raise ConflictError(f"golden record {golden_id} is retired{into}: erase the golden record"
+                                " that holds the customer's records")
+        members = erasure.members(con, golden_id)
+        keys = [key for key, _s, _i in members]
+        values = sorted({
+            (column, value) for key in keys if key in self.index.rows
+            for column in self.term_frequencies if (value := self.index.row(key).get(column)) is not None
+        })
+        at = now()
+        for key, source, source_id in members:
+            records.delete_record(con, key, source, source_id, at, actor)
+            records.replace_open_items(con, key, [], replacing=True)
+        golden_ids = [golden_id, *erasure.merged_into(con, golden_id)]
+        erasure_id = "E" + uuid.uuid4().hex[:15].upper()
+        source_keys = [(source, source_id) for _k, source, source_id in members]
+        erasure.scrub(con, golden_ids, keys, source_keys, at=at, erasure_id=erasure_id, actor=actor)
+        self._frequencies_after_commit = erasure.drop_unheld_frequencies(con, values)
+        self._index_after_commit = [(key, None) for key in keys]
+        return EraseResult(erasure_id, golden_id, golden_ids, source_keys)
 
     def load_constraints(self, con: duckdb.DuckDBPyConnection) -> None:
         """Steward decisions as must-link / cannot-link partners of each record key."""
@@ -295,20 +335,20 @@ class RealtimeMatcher:
 
     def commit_index(self) -> None:
         """Apply the last write to the in-memory index; called once its transaction committed."""
-        pending = self._index_after_commit
-        if pending is None:
-            return
-        key, stored = pending
-        if stored is None:
-            self.index.remove(key)
-            self.golden_of.pop(key, None)
-        else:
-            self.index.add(key, stored[0])
-            self.golden_of[key] = stored[1]
-        self._index_after_commit = None
+        for key, stored in self._index_after_commit:
+            if stored is None:
+                self.index.remove(key)
+                self.golden_of.pop(key, None)
+            else:
+                self.index.add(key, stored[0])
+                self.golden_of[key] = stored[1]
+        self._index_after_commit = []
+        for column, value in self._frequencies_after_commit:
+            self.term_frequencies.get(column, {}).pop(value, None)
+        self._frequencies_after_commit = []
 
     def discard_pending(self) -> None:
-        self._index_after_commit = None
+        self._index_after_commit, self._frequencies_after_commit = [], []
 
     def _decide(
         self,

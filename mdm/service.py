@@ -23,7 +23,7 @@ from matching_rules import RulesSpec, matching_fingerprint
 from mdm.errors import ConflictError, InvalidInputError, MDMError, NotFoundError
 from mdm.linking.model import Model
 from mdm.pipeline import PublishHooks, RunReport, load_rules_checked, new_run_id, reconcile
-from mdm.realtime import DeleteResult, MatchResult, RealtimeMatcher
+from mdm.realtime import DeleteResult, EraseResult, MatchResult, RealtimeMatcher
 from mdm.sources import SourcesConfig, load_sources, sources_from_json
 from mdm.standardise.record import record_key
 from mdm.stewardship import Outcome, Stewardship
@@ -282,6 +282,20 @@ class Service:
             return self.delete_record(source, source_id, actor=actor)
 
         return self._each(source, source_ids, delete, field="source_ids", noun="keys")
+
+    def erase(self, golden_id: str, *, actor: str, reason: str) -> EraseResult:
+        """Erase a customer's golden record and every record in it (RealtimeMatcher.erase); the
+        audit log keeps who, when, why and which keys, no values."""
+        def erase(matcher: RealtimeMatcher, con: duckdb.DuckDBPyConnection) -> EraseResult:
+            result = matcher.erase(con, golden_id, actor=actor)
+            audit.record(
+                con, actor=actor, action="golden.erase", target=golden_id,
+                detail={"erasure_id": result.erasure_id, "reason": reason, "golden_ids": result.golden_ids,
+                        "records": [f"{s}:{i}" for s, i in result.records]},
+            )
+            return result
+
+        return self._realtime_write(erase)
 
     def replay_api_changes(self, since: dt.datetime | None) -> tuple[int, int]:
         """Post again, and delete again, the records posted and deleted through the API from

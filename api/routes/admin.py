@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.deps import Admin, ServiceDep
-from api.schemas import AuditEntryPublic, KeyCreate, KeyCreated, KeyPublic, Page
+from api.schemas import AuditEntryPublic, ErasedPublic, EraseRequest, KeyCreate, KeyCreated, KeyPublic, Page
 from mdm.store import audit, keys
 
 router = APIRouter(tags=["admin"])
@@ -40,3 +40,17 @@ def list_audit(
     """Every write: who, when, what."""
     data = audit.entries(service.reader(), target=target, limit=limit, offset=offset)
     return {"data": data, "count": len(data) + offset, "limit": limit, "offset": offset}
+
+
+@router.post("/golden-records/{golden_id}/erase", response_model=ErasedPublic)
+def erase_golden_record(
+    golden_id: str, body: EraseRequest, principal: Admin, service: ServiceDep
+) -> dict[str, Any]:
+    """Erase a customer (their right to have their personal data deleted): every record of the
+    golden record is deleted as its system would, and their values leave the golden record,
+    the records merged into it, their lineage and history, the scored pairs, the quarantine
+    and the term frequencies. The change feed says ``erased``; a lookup answers 404. Later
+    batch runs leave the records' file rows out until a source posts the key again."""
+    result = service.erase(golden_id, actor=principal.name, reason=body.reason)
+    return {"erasure_id": result.erasure_id, "golden_id": result.golden_id, "golden_ids": result.golden_ids,
+            "records": [{"source": s, "source_id": i} for s, i in result.records]}

@@ -1,0 +1,88 @@
+"""Erasing a customer: their values leave every table that holds them.
+
+Deleting a source record (mdm/store/records.py) keeps what an audit needs: the golden record's
+history keeps its attributes before and after, and a retired golden record keeps its last
+attributes. An erasure (a customer's right to have their personal data deleted) removes those
+too: the golden record and every golden record merged into it, their lineage, the attributes
+in their history (each entry stays, emptied, beside a new ``erased`` one), the scored pairs and
+quarantined rows of their records, and the frequencies of values no other record holds. Steward
+decisions and closed review items keep the records' keys (no values), as the audit log does.
+The caller deletes the records themselves first (raw, standardised, posted, xref), which also
+keeps their file rows out of later batch runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import duckdb
+
+from matching_rules import MATCH_COLUMNS
+from mdm.store.stewardship import add_history
+from mdm.store.work import match_select
+
+
+def members(con: duckdb.DuckDBPyConnection, golden_id: str) -> list[tuple[str, str, str]]:
+    """(record_key, source, source_id) of the golden record's members."""
+    return con.execute(
+        "SELECT record_key, source, source_id FROM xref WHERE golden_id = ? ORDER BY record_key", [golden_id]
+    ).fetchall()
+
+
+def merged_into(con: duckdb.DuckDBPyConnection, golden_id: str) -> list[str]:
+    """The golden ids merged into ``golden_id``, directly or through others."""
+    return [g for (g,) in con.execute(
+        "WITH RECURSIVE absorbed(golden_id) AS ("
+        " SELECT golden_id FROM golden_records WHERE merged_into = ?"
+        " UNION SELECT g.golden_id FROM golden_records g JOIN absorbed a ON g.merged_into = a.golden_id)"
+        " SELECT golden_id FROM absorbed ORDER BY golden_id",
+        [golden_id],
+    ).fetchall()]
+
+
+def drop_unheld_frequencies(
+    con: duckdb.DuckDBPyConnection, values: Iterable[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """Of (match column, value) pairs whose records were deleted, those no stored record holds
+    any more: their term-frequency rows are deleted (an e-mail only its owner had, say), and
+    returned. A value others hold (a common name) is theirs too, and stays."""
+    gone = []
+    for column, value in values:
+        if column not in MATCH_COLUMNS:  # the name is written into the SQL below
+            raise ValueError(f"not a match column: {column!r}")
+        held = con.execute(
+            f"SELECT 1 FROM (SELECT {match_select()} FROM std_records) WHERE {column} = ? LIMIT 1", [value]
+        ).fetchall()
+        if not held:
+            con.execute("DELETE FROM term_frequencies WHERE column_name = ? AND value = ?", [column, value])
+            gone.append((column, value))
+    return gone
+
+
+def scrub(
+    con: duckdb.DuckDBPyConnection,
+    golden_ids: Sequence[str],
+    record_keys: Sequence[str],
+    source_keys: Sequence[tuple[str, str]],
+    *,
+    at: Any,
+    erasure_id: str,
+    actor: str,
+) -> None:
+    """Remove the golden records' values (and their records' pairs and quarantined rows); each
+    golden id's history ends with an ``erased`` entry, for the change feed."""
+    ids, keys = list(golden_ids), list(record_keys)
+    con.execute("DELETE FROM golden_lineage WHERE list_contains(?::VARCHAR[], golden_id)", [ids])
+    con.execute("DELETE FROM golden_records WHERE list_contains(?::VARCHAR[], golden_id)", [ids])
+    con.execute("UPDATE golden_history SET before = NULL, after = NULL WHERE list_contains(?::VARCHAR[], golden_id)",
+                [ids])
+    con.execute("DELETE FROM pairs WHERE list_contains(?::VARCHAR[], record_key_l)"
+                " OR list_contains(?::VARCHAR[], record_key_r)", [keys, keys])
+    for source, source_id in source_keys:
+        con.execute("DELETE FROM quarantine WHERE source = ? AND source_id = ?", [source, source_id])
+    add_history(con, [
+        {"golden_id": g, "changed_at": at, "change": "erased", "cause": "erasure", "cause_id": erasure_id,
+         "actor": actor, "members": 0, "before": None, "after": None}
+        for g in ids
+    ])

@@ -1,0 +1,99 @@
+"""Erasing a customer: their values leave every table, the feed says so, later runs keep them out."""
+
+from __future__ import annotations
+
+from tests.api.test_changes import _walk
+from tests.api.test_records import VY, VY_MARKETING
+
+EMAIL = VY["email"]  # held by this customer only
+PHONE = "+84389111222"
+
+
+def _tables_holding(api, needle: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every table.column of the database whose text holds ``needle`` (any case)."""
+    con = api.client.app.state.service.reader()
+    found = []
+    columns = con.execute(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main'"
+    ).fetchall()
+    for table, column in columns:
+        (n,) = con.execute(
+            f'SELECT count(*) FROM "{table}" WHERE lower(CAST("{column}" AS VARCHAR)) LIKE ?', [f"%{needle.lower()}%"]
+        ).fetchone()
+        if n:
+            found.append(f"{table}.{column}")
+    return found
+
+
+def _file_golden_with_members(api, n):  # type: ignore[no-untyped-def]
+    return api.client.app.state.service.reader().execute(
+        "SELECT golden_id FROM golden_records WHERE status = 'active' AND record_count = ? ORDER BY golden_id LIMIT 1",
+        [n],
+    ).fetchone()[0]
+
+
+def test_an_erased_customer_leaves_no_value_behind(api, small_sample):  # type: ignore[no-untyped-def]
+    gid = api.post("/sources/sales/records", json=VY).json()["golden_id"]
+    assert api.post("/sources/marketing/records", json=VY_MARKETING).json()["golden_id"] == gid
+    other = _file_golden_with_members(api, 2)
+    merged = api.post("/golden-records/merge", who="steward", json={"golden_ids": [gid, other]}).json()
+    survivor = merged["golden_id"]
+    absorbed = other if survivor == gid else gid
+    members = [(m["source"], m["source_id"]) for m in api.get(f"/golden-records/{survivor}").json()["members"]]
+    assert len(members) == 4
+    assert _tables_holding(api, EMAIL) and _tables_holding(api, PHONE)
+    _, cursor = _walk(api, limit=500)
+
+    r = api.post(f"/golden-records/{survivor}/erase", who="admin", json={"reason": "request DSR-1"})
+    assert r.status_code == 200, r.json()
+    body = r.json()
+    assert body["golden_id"] == survivor and set(body["golden_ids"]) == {survivor, absorbed}
+    assert sorted((k["source"], k["source_id"]) for k in body["records"]) == sorted(members)
+
+    # Nothing serves them, and no table holds their e-mail or phone: not the history, not the
+    # retired record merged into theirs, not the pairs or the term frequencies.
+    for g in (survivor, absorbed):
+        assert api.get(f"/golden-records/{g}").status_code == 404
+    for source, source_id in members:
+        assert api.get(f"/xref/{source}/{source_id}").status_code == 404
+    assert _tables_holding(api, EMAIL) == []
+    assert _tables_holding(api, PHONE) == []
+    history = api.get(f"/golden-records/{survivor}/history", who="reader_pii").json()["data"]
+    assert history[-1]["change"] == "erased" and all(h["before"] is None and h["after"] is None for h in history)
+    # The feed tells downstream systems to drop both; the audit log says who, why and which keys.
+    entries, _ = _walk(api, after=cursor)
+    assert {(e["golden_id"], e["change"], e["cause"]) for e in entries} == {
+        (survivor, "erased", "erasure"), (absorbed, "erased", "erasure")}
+    assert all(e["golden_record"] is None for e in entries)
+    audit = api.get("/audit", who="admin", params={"target": survivor}).json()["data"][0]
+    assert audit["action"] == "golden.erase" and audit["detail"]["reason"] == "request DSR-1"
+    assert audit["detail"]["erasure_id"] == body["erasure_id"]
+
+    # The real-time state forgot them: the same customer signing up again is new.
+    again = api.post("/sources/sales/records", json=VY).json()
+    assert again["outcome"] == "new" and again["golden_id"] not in (survivor, absorbed)
+    # A batch run leaves their file rows out (the sources still send them) until posted again.
+    service = api.client.app.state.service
+    started = api.post("/runs", who="admin", json={"sources": str(small_sample / "sources.yaml")}).json()
+    service._run_thread.join()
+    run = api.get(f"/runs/{started['run_id']}").json()
+    assert run["status"] == "succeeded"
+    assert sum(c["deleted"] for c in run["counts"]["sources"].values()) >= 2
+    for source, source_id in members:
+        expected = 200 if (source, source_id) == ("sales", "RT-1") else 404
+        assert api.get(f"/xref/{source}/{source_id}").status_code == expected
+
+
+def test_erasure_refuses_what_it_cannot_do(api):  # type: ignore[no-untyped-def]
+    a, b = (_file_golden_with_members(api, n) for n in (2, 3))
+    survivor = api.post("/golden-records/merge", who="steward", json={"golden_ids": [a, b]}).json()["golden_id"]
+    gone = b if survivor == a else a
+    retired = api.post(f"/golden-records/{gone}/erase", who="admin", json={"reason": "x"})
+    assert retired.status_code == 409 and survivor in retired.json()["detail"]
+    assert api.post("/golden-records/GNOPE/erase", who="admin", json={"reason": "x"}).status_code == 404
+    for body, field in (({}, "reason"), ({"reason": ""}, "reason"), ({"reason": "x", "why": 1}, "why")):
+        r = api.post(f"/golden-records/{survivor}/erase", who="admin", json=body)
+        assert r.status_code == 422 and field in str(r.json()), r.json()
+    for who in ("reader", "writer", "steward"):
+        assert api.post(f"/golden-records/{survivor}/erase", who=who, json={"reason": "x"}).status_code == 403
+    assert api.get(f"/golden-records/{survivor}").status_code == 200  # nothing was erased
