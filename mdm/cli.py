@@ -412,6 +412,37 @@ def evaluate_cmd(
     )
 
 
+@app.command("erase")
+def erase_cmd(
+    db: DbOption,
+    golden_id: Annotated[str, typer.Option("--golden-id", help="The customer's golden record.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (a request's reference, say); audited.")],
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="The rules `mdm serve` uses (default: packaged).")
+    ] = None,
+) -> None:
+    """Erase a customer while the server is stopped, as `POST /golden-records/{id}/erase` does:
+    their records are deleted and their values leave every table."""
+    from mdm.service import Service
+
+    if not reason.strip():
+        err_console.print("[bold red]error:[/] --reason must say why")
+        raise typer.Exit(code=2)
+    service = Service(_existing_db(db), rules_path=rules)
+    service.open()
+    try:
+        if not service.ready:
+            err_console.print(f"[bold red]error:[/] cannot erase: {service.not_ready_reason}", highlight=False)
+            raise typer.Exit(code=1)
+        result = service.erase(golden_id, actor="cli", reason=reason.strip())
+    except MDMError as e:
+        raise _fail(e) from None
+    finally:
+        service.close()
+    console.print(f"erased {golden_id} ({result.erasure_id}): {len(result.records):,} records,"
+                  f" {len(result.golden_ids):,} golden records", highlight=False)
+
+
 @app.command("serve")
 def serve_cmd(
     db: DbOption,

@@ -97,3 +97,35 @@ def test_erasure_refuses_what_it_cannot_do(api):  # type: ignore[no-untyped-def]
     for who in ("reader", "writer", "steward"):
         assert api.post(f"/golden-records/{survivor}/erase", who=who, json={"reason": "x"}).status_code == 403
     assert api.get(f"/golden-records/{survivor}").status_code == 200  # nothing was erased
+
+
+def test_mdm_erase_does_the_same_with_the_server_stopped(served_db):  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from mdm.cli import app
+    from mdm.store import database
+
+    db, _keys = served_db
+    con = database.connect(db, read_only=True)
+    try:
+        gid, = con.execute("SELECT golden_id FROM golden_records WHERE status = 'active' AND record_count = 2"
+                           " ORDER BY golden_id LIMIT 1").fetchone()
+        members = con.execute("SELECT source, source_id FROM xref WHERE golden_id = ?", [gid]).fetchall()
+    finally:
+        con.close()
+    runner = CliRunner()
+    done = runner.invoke(app, ["erase", "--db", str(db), "--golden-id", gid, "--reason", "request DSR-2"])
+    assert done.exit_code == 0, done.output
+    assert f"erased {gid}" in done.output and "2 records" in done.output
+    assert runner.invoke(app, ["erase", "--db", str(db), "--golden-id", gid, "--reason", "again"]).exit_code == 1
+    assert runner.invoke(app, ["erase", "--db", str(db), "--golden-id", gid, "--reason", " "]).exit_code == 2
+    con = database.connect(db, read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM golden_records WHERE golden_id = ?", [gid]).fetchone() == (0,)
+        for source, source_id in members:
+            assert con.execute("SELECT count(*) FROM std_records WHERE source = ? AND source_id = ?",
+                               [source, source_id]).fetchone() == (0,)
+        assert con.execute("SELECT actor, action FROM audit_log WHERE target = ?", [gid]).fetchall() == [
+            ("cli", "golden.erase")]
+    finally:
+        con.close()
