@@ -432,7 +432,8 @@ def erase_cmd(
     service.open()
     try:
         if not service.ready:
-            err_console.print(f"[bold red]error:[/] cannot erase: {service.not_ready_reason}", highlight=False)
+            err_console.print(f"[bold red]error:[/] cannot erase: {service.not_ready_reason}",
+                              highlight=False)
             raise typer.Exit(code=1)
         result = service.erase(golden_id, actor="cli", reason=reason.strip())
     except MDMError as e:

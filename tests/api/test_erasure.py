@@ -117,11 +117,13 @@ def test_mdm_erase_does_the_same_with_the_server_stopped(served_db):  # type: ig
     done = runner.invoke(app, ["erase", "--db", str(db), "--golden-id", gid, "--reason", "request DSR-2"])
     assert done.exit_code == 0, done.output
     assert f"erased {gid}" in done.output and "2 records" in done.output
-    assert runner.invoke(app, ["erase", "--db", str(db), "--golden-id", gid, "--reason", "again"]).exit_code == 1
-    assert runner.invoke(app, ["erase", "--db", str(db), "--golden-id", gid, "--reason", " "]).exit_code == 2
+    erase = ["erase", "--db", str(db), "--golden-id", gid, "--reason"]
+    assert runner.invoke(app, [*erase, "again"]).exit_code == 1  # gone already
+    assert runner.invoke(app, [*erase, " "]).exit_code == 2
     con = database.connect(db, read_only=True)
     try:
-        assert con.execute("SELECT count(*) FROM golden_records WHERE golden_id = ?", [gid]).fetchone() == (0,)
+        golden = con.execute("SELECT count(*) FROM golden_records WHERE golden_id = ?", [gid]).fetchone()
+        assert golden == (0,)
         for source, source_id in members:
             assert con.execute("SELECT count(*) FROM std_records WHERE source = ? AND source_id = ?",
                                [source, source_id]).fetchone() == (0,)
