@@ -309,23 +309,9 @@ class GoldenChangePublic(BaseModel):
     decision: DecisionPublic
 
 
-class HistoryEntryPublic(BaseModel):
-    changed_at: dt.datetime
-    change: str
-    cause: str = Field(
-        description="`run`, `decision`, `record` (posted), `record_deleted` or `erasure`; `cause_id` names"
-        " which."
-    )
-    cause_id: str | None
-    actor: str | None
-    members: int | None
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
+class _HistoryEntry(BaseModel):
+    """One version of a golden record: what changed it, when and by whom."""
 
-
-class ChangePublic(BaseModel):
-    seq: int = Field(description="The entry's place in commit order.")
-    golden_id: str
     changed_at: dt.datetime
     change: str = Field(
         description="`created`, `changed`, `merged` (into the record's `merged_into`), `split`, `retired`,"
@@ -338,6 +324,16 @@ class ChangePublic(BaseModel):
     cause_id: str | None
     actor: str | None
     members: int | None
+
+
+class HistoryEntryPublic(_HistoryEntry):
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class ChangePublic(_HistoryEntry):
+    seq: int = Field(description="The entry's place in commit order.")
+    golden_id: str
     golden_record: GoldenRecordPublic | None = Field(
         description="The golden record as it is now, not as of this change: a consumer that applies it is"
         " current whichever of a record's entries it reads last."
