@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import orjson
 
@@ -108,6 +108,15 @@ def ingest(sources: list[SourceSpec]) -> Ingested:
     return out
 
 
+WITHHELD = " (row withheld: its key was deleted through the API)"
+
+
+def withheld(q: Quarantined) -> Quarantined:
+    """A quarantined file row of a deleted (or erased) key: still counted, with its reason, but
+    without the values its system deleted."""
+    return replace(q, reason=q.reason + WITHHELD, raw=None)
+
+
 def merge_posted(
     ingested: Ingested, sources: list[SourceSpec], posted: list[tuple[str, str, str]],
     deleted: list[tuple[str, str]],
@@ -116,7 +125,7 @@ def merge_posted(
     leave out the file rows of keys deleted through it (source, source_id).
 
     A posted record, or a deletion, is the newest word its source system sent, so it replaces a
-    file row with the same key. Posts to a source the config no longer lists are left out (and
+    file row with the same key; a deleted key's quarantined rows keep their reason, not their values. Posts to a source the config no longer lists are left out (and
     counted in the return value) but stay stored.
     """
     by_name = {s.name: s for s in sources}
@@ -127,6 +136,8 @@ def merge_posted(
         if i is not None:
             ingested.counts[key[0]].deleted += 1
             replaced.add(i)
+    gone = set(deleted)
+    ingested.quarantined = [withheld(q) if (q.source, q.source_id) in gone else q for q in ingested.quarantined]
     extra: list[Accepted] = []
     unknown = 0
     for source, source_id, raw in posted:

@@ -20,7 +20,7 @@ from typing import Any
 import pyarrow as pa
 
 from mdm.errors import SourceReadError
-from mdm.ingest import SourceCounts, clean_id, raw_json
+from mdm.ingest import WITHHELD, SourceCounts, clean_id, raw_json
 from mdm.quality import FlagCounts, sorted_counts
 from mdm.sources import SourceSpec
 from mdm.sources.readers import (
@@ -220,9 +220,14 @@ def _merge_posted(
     replaced = rows.filter(F.col("reason").isNull()).join(newest, ["source", "source_id"])
     for source, kind, n in replaced.groupBy("source", "kind").count().collect():
         setattr(counts[source], "superseded" if kind == "posted" else "deleted", n)
-    rows = rows.join(newest.select("source", "source_id", F.lit(True).alias("__mdm_newer")),
+    rows = rows.join(newest.select("source", "source_id", F.col("kind").alias("__mdm_newer")),
                      ["source", "source_id"], "left")
-    rows = rows.filter(F.col("__mdm_newer").isNull() | F.col("reason").isNotNull()).drop("__mdm_newer")
+    rows = rows.filter(F.col("__mdm_newer").isNull() | F.col("reason").isNotNull())
+    deleted_quarantined = (F.col("__mdm_newer") == "deleted") & F.col("reason").isNotNull()  # as withheld()
+    rows = rows.withColumns({
+        "raw": F.when(deleted_quarantined, F.lit(None).cast("string")).otherwise(F.col("raw")),
+        "reason": F.when(deleted_quarantined, F.concat("reason", F.lit(WITHHELD))).otherwise(F.col("reason")),
+    }).drop("__mdm_newer")
     for spec in sources:
         mine = [(None, sid, raw, None, None) for source, sid, raw in given.posted if source == spec.name]
         counts[spec.name].posted = len(mine)
