@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 
 from mdm.errors import ConfigError, ConflictError
-from mdm.store import database, models, results, runs
+from mdm.store import database, erasure, models, results, runs
 from mdm.store import stewardship as steward_sql
 from mdm.store.tables import SCHEMAS
 
@@ -39,10 +39,19 @@ def load_run(db_path: str | Path, folder: str | Path) -> dict[str, Any]:
     try:
         if runs.get_run(con, run_id) is not None:
             raise ConflictError(f"run {run_id} is already in {db_path}")
+        # An erasure the run's input did not carry would bring the customer's records back.
+        missed = erasure.erasures_after(con, report.get("posted_through"))
+        if missed:
+            raise ConflictError(
+                f"{len(missed)} erasure(s) in {db_path} came after what this run took from the API"
+                f" ({', '.join(missed[:5])}): export the posted records again (`mdm export posted`) and run"
+                " Spark with that `--posted`"
+            )
         history = results.read_dataset(con, folder / "golden_history", SCHEMAS["golden_history"])
 
         def finish(c: duckdb.DuckDBPyConnection) -> None:
             steward_sql.add_history_table(c, history)
+            erasure.rescrub(c)  # erased golden ids a `--previous` folder still held
             if not models.has_model(c, model["model_id"]):
                 models.save_model(
                     c, model["model_id"], run_id=run_id, fingerprint=model["fingerprint"],

@@ -50,3 +50,39 @@ def test_queue_items_from_before_held_back_by_are_kept_and_say_nothing(tmp_path)
     migrate(con)
     items = con.execute("SELECT item_id, status, held_back_by FROM review_queue").fetchall()
     assert items == [("R1", "open", None)]
+
+
+def test_erased_golden_records_brought_back_by_a_load_are_removed_again(reconciled, tmp_path):
+    """A Spark run given an earlier run's golden records (``--previous``) can hand back a golden
+    record erased since; loading it removes it again, and its history keeps no attributes."""
+    import shutil
+
+    from mdm.service import Service
+    from mdm.store import erasure
+
+    db = tmp_path / "erased.duckdb"
+    shutil.copy(reconciled[0], db)
+    service = Service(db)
+    service.open()
+    try:
+        con = service.reader()
+        gid = con.execute(
+            "SELECT golden_id FROM golden_records WHERE status = 'active' ORDER BY 1 LIMIT 1"
+        ).fetchone()[0]
+        before = con.execute("SELECT * FROM golden_records WHERE golden_id = ?", [gid]).fetchall()
+        lineage = con.execute("SELECT * FROM golden_lineage WHERE golden_id = ?", [gid]).fetchall()
+        service.erase(gid, actor="test", reason="request")
+    finally:
+        service.close()
+    con = duckdb.connect(str(db))
+    # What a load of such a run would publish: the record as it was, and a history entry with it.
+    con.executemany("INSERT INTO golden_records VALUES (" + ", ".join("?" * len(before[0])) + ")", before)
+    con.executemany("INSERT INTO golden_lineage VALUES (" + ", ".join("?" * len(lineage[0])) + ")", lineage)
+    con.execute("INSERT INTO golden_history (golden_id, changed_at, change, cause, after) SELECT golden_id,"
+                " now(), 'retired', 'run', attributes FROM golden_records WHERE golden_id = ?", [gid])
+    assert erasure.rescrub(con) == 1
+    for table in ("golden_records", "golden_lineage"):
+        assert con.execute(f"SELECT count(*) FROM {table} WHERE golden_id = ?", [gid]).fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM golden_history WHERE golden_id = ? AND (before IS NOT NULL"
+                       " OR after IS NOT NULL)", [gid]).fetchone() == (0,)
+    assert erasure.rescrub(con) == 0

@@ -73,10 +73,7 @@ def scrub(
     """Remove the golden records' values (and their records' pairs and quarantined rows); each
     golden id's history ends with an ``erased`` entry, for the change feed."""
     ids, keys = list(golden_ids), list(record_keys)
-    con.execute("DELETE FROM golden_lineage WHERE list_contains(?::VARCHAR[], golden_id)", [ids])
-    con.execute("DELETE FROM golden_records WHERE list_contains(?::VARCHAR[], golden_id)", [ids])
-    con.execute("UPDATE golden_history SET before = NULL, after = NULL WHERE list_contains(?::VARCHAR[], golden_id)",
-                [ids])
+    _remove_values(con, ids)
     con.execute("DELETE FROM pairs WHERE list_contains(?::VARCHAR[], record_key_l)"
                 " OR list_contains(?::VARCHAR[], record_key_r)", [keys, keys])
     for source, source_id in source_keys:
@@ -86,3 +83,33 @@ def scrub(
          "actor": actor, "members": 0, "before": None, "after": None}
         for g in ids
     ])
+
+
+def erasures_after(con: duckdb.DuckDBPyConnection, through: str | None) -> list[str]:
+    """The erasures recorded after ``through`` (an ISO time; all of them for None)."""
+    return [e for (e,) in con.execute(
+        "SELECT DISTINCT cause_id FROM golden_history WHERE change = 'erased'"
+        " AND (CAST(? AS TIMESTAMP) IS NULL OR changed_at > CAST(? AS TIMESTAMP)) ORDER BY 1",
+        [through, through],
+    ).fetchall()]
+
+
+def rescrub(con: duckdb.DuckDBPyConnection) -> int:
+    """Remove again the values of every golden id ever erased, where results computed elsewhere
+    (a Spark run given the previous run's golden records) bring them back. Returns how many."""
+    ids = [g for (g,) in con.execute(
+        "SELECT DISTINCT golden_id FROM golden_history WHERE change = 'erased'").fetchall()]
+    if not ids:
+        return 0
+    back = con.execute("SELECT count(*) FROM golden_records WHERE list_contains(?::VARCHAR[], golden_id)",
+                       [ids]).fetchone()[0]
+    _remove_values(con, ids)
+    return int(back)
+
+
+def _remove_values(con: duckdb.DuckDBPyConnection, golden_ids: list[str]) -> None:
+    """The golden records and their lineage go; their history entries stay, without attributes."""
+    for table in ("golden_lineage", "golden_records"):
+        con.execute(f"DELETE FROM {table} WHERE list_contains(?::VARCHAR[], golden_id)", [golden_ids])
+    con.execute("UPDATE golden_history SET before = NULL, after = NULL"
+                " WHERE list_contains(?::VARCHAR[], golden_id)", [golden_ids])

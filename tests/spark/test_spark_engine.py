@@ -281,6 +281,29 @@ def test_records_posted_and_deleted_through_the_api_reach_a_spark_run(  # type: 
     assert done.exit_code == 0 and "were not replayed: the matching rules changed" in said, said
 
 
+def test_a_run_that_missed_an_erasure_is_not_loaded(engines: tuple[Path, Path, Any], tmp_path: Path) -> None:
+    """Loading a run whose input predates an erasure would bring the customer's records back."""
+    from mdm.errors import ConflictError
+    from mdm.load import load_run
+    from mdm.service import Service
+
+    db, out, _ = engines
+    served = tmp_path / "served.duckdb"
+    shutil.copy(db, served)
+    service = Service(served)
+    service.open()
+    try:
+        gid = service.reader().execute(
+            "SELECT golden_id FROM golden_records WHERE status = 'active' ORDER BY golden_id LIMIT 1"
+        ).fetchone()[0]
+        erased = service.erase(gid, actor="test", reason="request")
+    finally:
+        service.close()
+    with pytest.raises(ConflictError, match=f"erasure.*{erased.erasure_id}.*mdm export posted"):
+        load_run(served, out)  # the run took nothing from the API: it predates the erasure
+    assert _duckdb(served, "SELECT count(*) FROM runs WHERE kind = 'spark'") == [(0,)]
+
+
 def _session_state(spark: Any) -> tuple[set[str], int, set[str]]:
     """Temporary views, persisted RDDs and checkpoint entries: what a run could leave behind."""
     from mdm.spark.cache import _checkpoint_entries
