@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 
 from matching_rules import MatchingSpec, RulesError, RulesSpec, load_rules, matching_fingerprint
 from mdm import clustering, golden
-from mdm.errors import ConfigError, MDMError, RunFailedError
+from mdm.errors import ConfigError, ConflictError, MDMError, RunFailedError
 from mdm.gc_pause import gc_paused
 from mdm.ingest import Ingested, Quarantined, SourceCounts, ingest, merge_posted
 from mdm.linking import model as linking
@@ -34,7 +34,7 @@ from mdm.linking.comparisons import AgreementGuard, agreement_guards, blocking_g
 from mdm.quality import FlagCounts, flag_counts
 from mdm.sources import SourcesConfig, load_sources, sources_to_json
 from mdm.standardise.batch import standardise_chunks
-from mdm.store import database, models, records, results, runs
+from mdm.store import database, erasure, models, records, results, runs
 from mdm.store import stewardship as steward_sql
 from mdm.store import work as work_sql
 from mdm.store.tables import SCHEMAS, to_arrow
@@ -349,6 +349,13 @@ def _stages(
             )
 
         with publish.lock:
+            # The run read its input before these: published, it would bring the customers back.
+            missed = erasure.erasures_after(con, report.inputs_read_at)
+            if missed:
+                raise ConflictError(
+                    f"{len(missed)} erasure(s) came while the run computed ({', '.join(missed[:5])}): its"
+                    " results hold the erased customers' records; nothing was published, run again"
+                )
             results.publish_run(con, staging, finish)
             publish.after(report)
 

@@ -85,8 +85,8 @@ def scrub(
     ])
 
 
-def erasures_after(con: duckdb.DuckDBPyConnection, through: str | None) -> list[str]:
-    """The erasures recorded after ``through`` (an ISO time; all of them for None)."""
+def erasures_after(con: duckdb.DuckDBPyConnection, through: Any) -> list[str]:
+    """The erasures recorded after ``through`` (a time, or its ISO text; all of them for None)."""
     return [e for (e,) in con.execute(
         "SELECT DISTINCT cause_id FROM golden_history WHERE change = 'erased'"
         " AND (CAST(? AS TIMESTAMP) IS NULL OR changed_at > CAST(? AS TIMESTAMP)) ORDER BY 1",

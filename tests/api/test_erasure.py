@@ -146,3 +146,30 @@ def test_mdm_erase_does_the_same_with_the_server_stopped(served_db):  # type: ig
             ("cli", "golden.erase")]
     finally:
         con.close()
+
+
+def test_a_run_that_read_its_input_before_an_erasure_publishes_nothing(  # type: ignore[no-untyped-def]
+    api, small_sample, monkeypatch
+):
+    """Its results hold the erased customer's records: it fails, and the erasure stands."""
+    from mdm import pipeline
+
+    service = api.client.app.state.service
+    gid = _file_golden_with_members(api, 2)
+    keep_source, keep_id, keep_gid = service.reader().execute(
+        "SELECT source, source_id, golden_id FROM xref WHERE golden_id <> ? ORDER BY 1, 2 LIMIT 1", [gid]
+    ).fetchone()
+    merge = pipeline.merge_posted
+
+    def merge_then_erase(*args, **kw):  # type: ignore[no-untyped-def]
+        out = merge(*args, **kw)  # the run has read its input: now the customer is erased
+        service.erase(gid, actor="test-admin", reason="request DSR-3")
+        return out
+
+    monkeypatch.setattr(pipeline, "merge_posted", merge_then_erase)
+    started = api.post("/runs", who="admin", json={"sources": str(small_sample / "sources.yaml")}).json()
+    service._run_thread.join()
+    run = api.get(f"/runs/{started['run_id']}").json()
+    assert run["status"] == "failed" and "erasure" in run["error"] and "run again" in run["error"]
+    assert api.get(f"/golden-records/{gid}").status_code == 404
+    assert api.get(f"/xref/{keep_source}/{keep_id}").json()["golden_id"] == keep_gid
