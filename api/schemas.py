@@ -348,9 +348,9 @@ class ChangesPublic(BaseModel):
     )
     more: bool = Field(description="Whether entries beyond this page are already committed.")
     head: int = Field(
-        description="The last entry committed so far. A new consumer notes it, copies every golden record"
-        " (`GET /golden-records`), then reads the feed from `after=head`: changes made while it copied come"
-        " again, each with the record as it is then."
+        description="The last entry committed so far. A new consumer reads from `after=0` (every golden"
+        " record appears, as it is now); one that holds a copy made otherwise (`mdm export golden`) notes"
+        " `head` before making it, then reads from there: changes made meanwhile come again."
     )
 
 

@@ -139,7 +139,7 @@ def list_changes(
     """The change feed: every change to a golden record committed after entry ``after``, in
     commit order, each with the golden record as it is now. A downstream system keeps
     ``next_after`` and asks again: it sees every change once, including batch runs'. A new
-    consumer copies the golden records after noting ``head``, then reads the feed from there."""
+    consumer reads from 0: every golden record appears in it."""
     con = service.reader()
     entries = steward_sql.changes_after(con, after, limit + 1)
     more = len(entries) > limit
