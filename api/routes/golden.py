@@ -4,6 +4,7 @@ read per record, no re-rendering; masked for a reader without pii (see mdm/store
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -21,6 +22,7 @@ from api.schemas import (
 from mdm.errors import InvalidInputError, NotFoundError
 from mdm.standardise.cities import standardise_city
 from mdm.standardise.emails import standardise_email
+from mdm.standardise.identifiers import standardise_national_id, standardise_tax_id
 from mdm.standardise.names import standardise_name
 from mdm.standardise.phones import standardise_phone
 from mdm.store import serving
@@ -108,17 +110,22 @@ def search_golden_records(
     email: Annotated[str | None, Query(max_length=320)] = None,
     phone: Annotated[str | None, Query(max_length=50)] = None,
     city: Annotated[str | None, Query(max_length=100)] = None,
+    national_id: Annotated[str | None, Query(max_length=40)] = None,
+    tax_id: Annotated[str | None, Query(max_length=40)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
-    """Search by name (any accents, case, word order, one typo), email, phone (any format) and
-    city; every criterion given must match. Without criteria: all active golden records."""
+    """Search by name (any accents, case, word order, one typo), email, phone (any format),
+    city, national id and tax id (any separators; a Vietnamese id's lost leading zero
+    restored); every criterion given must match. Without criteria: all active golden records."""
     con = service.reader()
-    if not any((name, email, phone, city)):
+    given = {"name": name, "email": email, "phone": phone, "city": city, "national_id": national_id,
+             "tax_id": tax_id}
+    if not any(given.values()):
         ids, total = serving.list_golden(con, limit=limit, offset=offset)
         hits = [(g, 1.0) for g in ids]
     else:
-        criteria = search_criteria(name, email, phone, city, request.app.state.settings.search_phone_region)
+        criteria = search_criteria(given, request.app.state.settings.search_phone_region)
         hits, total = service.search(criteria, limit=limit, offset=offset)
     docs = serving.documents(con, [g for g, _s in hits])
     data = ", ".join(
@@ -158,8 +165,12 @@ def _change_json(entry: dict[str, Any], document: str) -> str:
     return f'{head[:-1]}, "golden_record": {document}}}'
 
 
-def search_criteria(name: str | None, email: str | None, phone: str | None, city: str | None, region: str) -> dict:
-    out: dict[str, str | None] = {"name_key": None, "email_key": None, "phone": None, "city": None}
+def search_criteria(given: Mapping[str, str | None], region: str) -> dict[str, str | None]:
+    """What ``serving.search`` compares, standardised as the records were; a value that cannot
+    be searched for is a 422 naming its field."""
+    name, email, phone, city = (given.get(k) for k in ("name", "email", "phone", "city"))
+    out: dict[str, str | None] = {"name_key": None, "email_key": None, "phone": None, "city": None,
+                                  "national_id": None, "tax_id": None}
     if name:
         folded = standardise_name(name, None, None).folded
         if not folded:
@@ -179,4 +190,10 @@ def search_criteria(name: str | None, email: str | None, phone: str | None, city
         out["phone"] = std_phone.e164
     if city:
         out["city"] = standardise_city(city).canonical or city.casefold()
+    for field, standardise in (("national_id", standardise_national_id), ("tax_id", standardise_tax_id)):
+        if given.get(field):
+            value = standardise(given[field], region).value
+            if value is None:
+                raise InvalidInputError(f"field {field!r}: {given[field]!r} is not an identifier")
+            out[field] = value
     return out

@@ -203,8 +203,7 @@ def search(
     if not any(q.values()):
         return _render(request, "search.html", principal, q=q, hits=None, count=0)
     try:
-        criteria = search_criteria(name or None, email or None, phone or None, city or None,
-                                   request.app.state.settings.search_phone_region)
+        criteria = search_criteria(q, request.app.state.settings.search_phone_region)
     except MDMError as e:
         return _render(request, "search.html", principal, status_code=422, q=q, hits=None, count=0, error=str(e))
     found, total = service.search(criteria, limit=50, offset=0)

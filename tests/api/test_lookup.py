@@ -57,6 +57,26 @@ def test_bulk_lookup_limits_and_shapes_are_422_naming_the_field(api):  # type: i
     assert anonymous.status_code == 401
 
 
+def test_search_by_national_id_and_tax_id_as_people_write_them(api):  # type: ignore[no-untyped-def]
+    nid, gid = _service_rows(
+        api, "SELECT s.national_id, x.golden_id FROM std_records s JOIN xref x USING (record_key)"
+        " WHERE regexp_matches(s.national_id, '^0[1-9][0-9]{10}$') ORDER BY 1 LIMIT 1")[0]
+    spaced = " ".join(nid[i:i + 3] for i in range(0, 12, 3))
+    for written in (nid, spaced, f"CCCD: {nid}", nid[1:]):  # the last: a spreadsheet ate its zero
+        hits = api.get("/golden-records", params={"national_id": written}).json()["data"]
+        assert gid in [h["golden_record"]["golden_id"] for h in hits], written
+    tax, tax_gid = _service_rows(
+        api, "SELECT s.tax_id, x.golden_id FROM std_records s JOIN xref x USING (record_key)"
+        " WHERE s.tax_id IS NOT NULL ORDER BY 1 LIMIT 1")[0]
+    hits = api.get("/golden-records", params={"tax_id": f"MST: {tax[:4]}-{tax[4:]}"}).json()["data"]
+    assert tax_gid in [h["golden_record"]["golden_id"] for h in hits]
+    # Every criterion must match: the id with another person's name finds nothing.
+    other_name = api.get("/golden-records", params={"national_id": nid, "name": "Zzyzx Qwerty"}).json()
+    assert other_name["count"] == 0
+    bad = api.get("/golden-records", params={"national_id": "000000000"})
+    assert bad.status_code == 422 and "national_id" in bad.json()["detail"]
+
+
 def test_every_lineage_entry_points_at_a_member(api):  # type: ignore[no-untyped-def]
     gid = _service_rows(api, "SELECT golden_id FROM golden_records WHERE record_count >= 3 ORDER BY 1 LIMIT 1")[0][0]
     record = api.get(f"/golden-records/{gid}").json()
