@@ -198,8 +198,10 @@ def search(
     email: str | None = None,
     phone: str | None = None,
     city: str | None = None,
+    national_id: str | None = None,
+    tax_id: str | None = None,
 ) -> HTMLResponse:
-    q = {"name": name, "email": email, "phone": phone, "city": city}
+    q = {"name": name, "email": email, "phone": phone, "city": city, "national_id": national_id, "tax_id": tax_id}
     if not any(q.values()):
         return _render(request, "search.html", principal, q=q, hits=None, count=0)
     try:

@@ -93,6 +93,14 @@ def test_steward_decides_a_pair_in_the_browser(served_db, tmp_path):  # type: ig
 
         page.goto(f"{base}/steward/search?name={before['left']['fields']['full_name'] or 'a'}")
         expect(page.locator("#results")).to_be_visible()
+        # A national id typed as it is printed on the card, with spaces, finds its golden record.
+        listed = httpx.get(f"{base}/golden-records", params={"limit": 100}, headers=steward).json()["data"]
+        holder = next(h["golden_record"] for h in listed if h["golden_record"]["attributes"]["national_id"])
+        nid = holder["attributes"]["national_id"]
+        page.goto(f"{base}/steward/search")
+        page.get_by_label("National id").fill(" ".join(nid[i:i + 3] for i in range(0, len(nid), 3)))
+        page.get_by_role("button", name="Search").click()
+        expect(page.locator("#results")).to_contain_text(holder["golden_id"])
         page.click("text=Log out")
         expect(page).to_have_url(re.compile(r".*/steward/login$"))
         browser.close()
