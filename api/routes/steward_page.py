@@ -201,7 +201,8 @@ def search(
     national_id: str | None = None,
     tax_id: str | None = None,
 ) -> HTMLResponse:
-    q = {"name": name, "email": email, "phone": phone, "city": city, "national_id": national_id, "tax_id": tax_id}
+    q = {"name": name, "email": email, "phone": phone, "city": city, "national_id": national_id,
+         "tax_id": tax_id}
     if not any(q.values()):
         return _render(request, "search.html", principal, q=q, hits=None, count=0)
     try:
