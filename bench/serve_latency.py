@@ -280,8 +280,8 @@ def main() -> None:
         f" --requests {args.requests} --seed {args.seed}`",
         f"- machine speed probe (bench/common.py; a fixed single-process workload, lower is faster): {probe_before:.1f} s"
         f" before, {speed_probe():.1f} s after",
-        f"- measured after warming up: 200 lookups, one bulk lookup, five feed pages, then {WARM_UP_POSTS} posts"
-        " (one client)", "",
+        "- measured after warming up: 200 lookups, one bulk lookup, five feed pages, then"
+        f" {WARM_UP_POSTS} posts (one client)", "",
         "| call | clients | requests | p50 ms | p95 ms | p99 ms | req/s | errors | load generator CPU ms/request |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]

@@ -125,8 +125,9 @@ def merge_posted(
     leave out the file rows of keys deleted through it (source, source_id).
 
     A posted record, or a deletion, is the newest word its source system sent, so it replaces a
-    file row with the same key; a deleted key's quarantined rows keep their reason, not their values. Posts to a source the config no longer lists are left out (and
-    counted in the return value) but stay stored.
+    file row with the same key; a deleted key's quarantined rows keep their reason, not their
+    values. Posts to a source the config no longer lists are left out (and counted in the
+    return value) but stay stored.
     """
     by_name = {s.name: s for s in sources}
     index = {(a.source.name, a.source_id): i for i, a in enumerate(ingested.accepted)}
@@ -137,7 +138,9 @@ def merge_posted(
             ingested.counts[key[0]].deleted += 1
             replaced.add(i)
     gone = set(deleted)
-    ingested.quarantined = [withheld(q) if (q.source, q.source_id) in gone else q for q in ingested.quarantined]
+    ingested.quarantined = [
+        withheld(q) if (q.source, q.source_id) in gone else q for q in ingested.quarantined
+    ]
     extra: list[Accepted] = []
     unknown = 0
     for source, source_id, raw in posted:

@@ -44,11 +44,13 @@ def test_posts_deletes_and_merges_come_after_the_cursor(api):  # type: ignore[no
     matched = api.post("/sources/marketing/records", json=VY_MARKETING).json()
     assert matched["golden_id"] == created["golden_id"]
     other = api.get("/golden-records", params={"limit": 1}).json()["data"][0]["golden_record"]["golden_id"]
-    merged = api.post("/golden-records/merge", who="steward", json={"golden_ids": [other, created["golden_id"]]})
+    both = {"golden_ids": [other, created["golden_id"]]}
+    merged = api.post("/golden-records/merge", who="steward", json=both)
     assert merged.status_code == 200, merged.json()
     survivor = merged.json()["golden_id"]
     gone = other if survivor == created["golden_id"] else created["golden_id"]
-    assert api.client.delete("/sources/marketing/records/mk_rt1", headers=api.headers("writer")).status_code == 200
+    deleted = api.client.delete("/sources/marketing/records/mk_rt1", headers=api.headers("writer"))
+    assert deleted.status_code == 200
 
     entries, last = _walk(api, after=cursor, limit=2)
     assert all(e["seq"] > cursor for e in entries)

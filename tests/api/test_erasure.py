@@ -19,7 +19,8 @@ def _tables_holding(api, needle: str) -> list[str]:  # type: ignore[no-untyped-d
     ).fetchall()
     for table, column in columns:
         (n,) = con.execute(
-            f'SELECT count(*) FROM "{table}" WHERE lower(CAST("{column}" AS VARCHAR)) LIKE ?', [f"%{needle.lower()}%"]
+            f'SELECT count(*) FROM "{table}" WHERE lower(CAST("{column}" AS VARCHAR)) LIKE ?',
+            [f"%{needle.lower()}%"],
         ).fetchone()
         if n:
             found.append(f"{table}.{column}")
@@ -28,7 +29,8 @@ def _tables_holding(api, needle: str) -> list[str]:  # type: ignore[no-untyped-d
 
 def _file_golden_with_members(api, n):  # type: ignore[no-untyped-def]
     return api.client.app.state.service.reader().execute(
-        "SELECT golden_id FROM golden_records WHERE status = 'active' AND record_count = ? ORDER BY golden_id LIMIT 1",
+        "SELECT golden_id FROM golden_records WHERE status = 'active' AND record_count = ?"
+        " ORDER BY golden_id LIMIT 1",
         [n],
     ).fetchone()[0]
 
@@ -51,7 +53,8 @@ def test_an_erased_customer_leaves_no_value_behind(api, small_sample):  # type: 
     merged = api.post("/golden-records/merge", who="steward", json={"golden_ids": [gid, other]}).json()
     survivor = merged["golden_id"]
     absorbed = other if survivor == gid else gid
-    members = [(m["source"], m["source_id"]) for m in api.get(f"/golden-records/{survivor}").json()["members"]]
+    record = api.get(f"/golden-records/{survivor}").json()
+    members = [(m["source"], m["source_id"]) for m in record["members"]]
     assert len(members) >= 3 and (dup_source, dup_id) in members
     assert _tables_holding(api, EMAIL) and _tables_holding(api, PHONE)
     _, cursor = _walk(api, limit=500)
@@ -72,7 +75,8 @@ def test_an_erased_customer_leaves_no_value_behind(api, small_sample):  # type: 
     assert _tables_holding(api, PHONE) == []
     assert service.reader().execute(quarantined, [dup_source, dup_id]).fetchall() == []
     history = api.get(f"/golden-records/{survivor}/history", who="reader_pii").json()["data"]
-    assert history[-1]["change"] == "erased" and all(h["before"] is None and h["after"] is None for h in history)
+    assert history[-1]["change"] == "erased"
+    assert all(h["before"] is None and h["after"] is None for h in history)
     # The feed tells downstream systems to drop both; the audit log says who, why and which keys.
     entries, _ = _walk(api, after=cursor)
     assert {(e["golden_id"], e["change"], e["cause"]) for e in entries} == {
@@ -101,7 +105,8 @@ def test_an_erased_customer_leaves_no_value_behind(api, small_sample):  # type: 
 
 def test_erasure_refuses_what_it_cannot_do(api):  # type: ignore[no-untyped-def]
     a, b = (_file_golden_with_members(api, n) for n in (2, 3))
-    survivor = api.post("/golden-records/merge", who="steward", json={"golden_ids": [a, b]}).json()["golden_id"]
+    merged = api.post("/golden-records/merge", who="steward", json={"golden_ids": [a, b]}).json()
+    survivor = merged["golden_id"]
     gone = b if survivor == a else a
     retired = api.post(f"/golden-records/{gone}/erase", who="admin", json={"reason": "x"})
     assert retired.status_code == 409 and survivor in retired.json()["detail"]
