@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import duckdb
 import typer
@@ -18,6 +18,9 @@ from rich.table import Table
 from mdm.errors import ConfigError, MDMError
 from mdm.pipeline import RunReport, reconcile
 from mdm.store import audit, database, exports, keys, records
+
+if TYPE_CHECKING:
+    from mdm.service import Service
 
 app = typer.Typer(help="Customer master data: reconcile sources into golden records, and serve them.",
                   no_args_is_help=True, add_completion=False)
@@ -217,7 +220,6 @@ def load_cmd(
     import datetime as dt
 
     from mdm.load import load_run
-    from mdm.service import Service
 
     try:
         report = load_run(db, from_)
@@ -233,25 +235,34 @@ def load_cmd(
     since = dt.datetime.fromisoformat(through) if through else None
     con = database.connect(db)
     try:  # building the real-time index takes a while at scale: only when there is a change to replay
-        pending = records.posted_records(con, since=since) or records.deleted_records(con, since=since)
+        pending = records.has_api_changes(con, since=since)
     finally:
         con.close()
     if not pending:
         return
-    service = Service(db, rules_path=rules)
-    service.open()
-    try:
+    with _opened_service(db, rules) as service:
         if not service.ready:
             err_console.print("[bold yellow]warning:[/] records posted or deleted through the API were not"
                               f" replayed: {service.not_ready_reason}", highlight=False)
             return
         posts, deletions = service.replay_api_changes(since)
-    finally:
-        service.close()
     if posts or deletions:
         console.print(f"replayed from the API: {posts:,} posted, {deletions:,} deleted"
                       f" {'from ' + through + ' on' if through else '(the run took none: --posted)'}",
                       highlight=False)
+
+
+@contextmanager
+def _opened_service(db: Path, rules: Path | None) -> Iterator[Service]:
+    """The service over ``db`` for one command (the server stopped), closed when it is done."""
+    from mdm.service import Service
+
+    service = Service(db, rules_path=rules)
+    service.open()
+    try:
+        yield service
+    finally:
+        service.close()
 
 
 def _export(db: Path, out: Path, write: Callable[[duckdb.DuckDBPyConnection, Path], T]) -> T:
@@ -423,23 +434,18 @@ def erase_cmd(
 ) -> None:
     """Erase a customer while the server is stopped, as `POST /golden-records/{id}/erase` does:
     their records are deleted and their values leave every table."""
-    from mdm.service import Service
-
     if not reason.strip():
         err_console.print("[bold red]error:[/] --reason must say why")
         raise typer.Exit(code=2)
-    service = Service(_existing_db(db), rules_path=rules)
-    service.open()
-    try:
+    with _opened_service(_existing_db(db), rules) as service:
         if not service.ready:
             err_console.print(f"[bold red]error:[/] cannot erase: {service.not_ready_reason}",
                               highlight=False)
             raise typer.Exit(code=1)
-        result = service.erase(golden_id, actor="cli", reason=reason.strip())
-    except MDMError as e:
-        raise _fail(e) from None
-    finally:
-        service.close()
+        try:
+            result = service.erase(golden_id, actor="cli", reason=reason.strip())
+        except MDMError as e:
+            raise _fail(e) from None
     console.print(f"erased {golden_id} ({result.erasure_id}): {len(result.records):,} records,"
                   f" {len(result.golden_ids):,} golden records", highlight=False)
 

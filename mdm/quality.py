@@ -16,10 +16,8 @@ FlagCounts = dict[str, dict[str, int]]  # source -> flag -> records carrying it
 def flag_counts(std: pa.Table) -> tuple[FlagCounts, dict[str, int]]:
     """Per source, the records carrying each flag, and the records carrying any."""
     flags = std["dq_flags"]
-    owners = pc.take(std["source"], pc.list_parent_indices(flags))
-    pairs = pa.table({"source": owners, "flag": pc.list_flatten(flags)})
-    # A record carries each flag once; a row index keeps a flag raised twice on one record once.
-    pairs = pairs.append_column("row", pc.list_parent_indices(flags))
+    rows = pc.list_parent_indices(flags)  # each flag's record: one raised twice counts once
+    pairs = pa.table({"source": pc.take(std["source"], rows), "flag": pc.list_flatten(flags), "row": rows})
     counted = pairs.group_by(["source", "flag"]).aggregate([("row", "count_distinct")])
     out: FlagCounts = {}
     for source, flag, n in zip(*(counted[c].to_pylist() for c in ("source", "flag", "row_count_distinct")),

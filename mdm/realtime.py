@@ -313,11 +313,10 @@ class RealtimeMatcher:
             records.replace_open_items(con, key, [], replacing=True)
         golden_ids = [golden_id, *erasure.merged_into(con, golden_id)]
         erasure_id = "E" + uuid.uuid4().hex[:15].upper()
-        source_keys = [(source, source_id) for _k, source, source_id in members]
-        erasure.scrub(con, golden_ids, keys, source_keys, at=at, erasure_id=erasure_id, actor=actor)
+        erasure.scrub(con, golden_ids, members, at=at, erasure_id=erasure_id, actor=actor)
         self._frequencies_after_commit = erasure.drop_unheld_frequencies(con, values)
         self._index_after_commit = [(key, None) for key in keys]
-        return EraseResult(erasure_id, golden_id, golden_ids, source_keys)
+        return EraseResult(erasure_id, golden_id, golden_ids, [(s, i) for _k, s, i in members])
 
     def load_constraints(self, con: duckdb.DuckDBPyConnection) -> None:
         """Steward decisions as must-link / cannot-link partners of each record key."""

@@ -4,7 +4,7 @@ read per record, no re-rendering; masked for a reader without pii (see mdm/store
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -41,6 +41,14 @@ _MAX_REDIRECTS = 50
 def as_seen_by(principal: Principal, service: ServiceDep, document: str) -> str:
     """``document`` as ``principal`` may see it: emails and phones masked without ``pii``."""
     return document if principal.pii else mask_document(document, service.attribute_fields)
+
+
+def documents_as_seen_by(
+    principal: Principal, service: ServiceDep, golden_ids: Iterable[str]
+) -> dict[str, str]:
+    """Golden id -> document, as ``principal`` may see it, of those of ``golden_ids`` that exist."""
+    docs = serving.documents(service.reader(), sorted(set(golden_ids)))
+    return {g: as_seen_by(principal, service, doc) for g, doc in docs.items()}
 
 
 def golden_document(service: ServiceDep, golden_id: str, principal: Principal) -> str:
@@ -87,10 +95,7 @@ def lookup_xref(body: XrefLookup, principal: Reader, service: ServiceDep) -> Res
     does not hold) and, with ``include_records``, its golden record: a downstream system
     resolving its own keys needs one call per thousand, not one per key."""
     found = [service.golden_id_for(k.source, k.source_id.strip()) for k in body.keys]
-    seen: dict[str, str] = {}
-    if body.include_records:
-        docs = serving.documents(service.reader(), sorted({g for g in found if g is not None}))
-        seen = {g: as_seen_by(principal, service, doc) for g, doc in docs.items()}
+    seen = documents_as_seen_by(principal, service, (g for g in found if g)) if body.include_records else {}
     items = []
     for key, golden_id in zip(body.keys, found, strict=True):
         head = json.dumps({"source": key.source, "source_id": key.source_id, "golden_id": golden_id},
@@ -127,10 +132,8 @@ def search_golden_records(
     else:
         criteria = search_criteria(given, request.app.state.settings.search_phone_region)
         hits, total = service.search(criteria, limit=limit, offset=offset)
-    docs = serving.documents(con, [g for g, _s in hits])
-    data = ", ".join(
-        f'{{"score": {round(score, 4)}, "golden_record": {as_seen_by(principal, service, docs[g])}}}' for g, score in hits
-    )
+    docs = documents_as_seen_by(principal, service, (g for g, _s in hits))
+    data = ", ".join(f'{{"score": {round(score, 4)}, "golden_record": {docs[g]}}}' for g, score in hits)
     return Response(
         f'{{"data": [{data}], "count": {total}, "limit": {limit}, "offset": {offset}}}', media_type=JSON
     )
@@ -151,8 +154,7 @@ def list_changes(
     entries = steward_sql.changes_after(con, after, limit + 1)
     more = len(entries) > limit
     entries = entries[:limit]
-    docs = serving.documents(con, sorted({e["golden_id"] for e in entries}))
-    seen = {g: as_seen_by(principal, service, doc) for g, doc in docs.items()}
+    seen = documents_as_seen_by(principal, service, (e["golden_id"] for e in entries))
     data = ", ".join(_change_json(e, seen.get(e["golden_id"], "null")) for e in entries)
     next_after = entries[-1]["seq"] if entries else after
     head = steward_sql.last_change(con)

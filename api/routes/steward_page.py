@@ -17,9 +17,8 @@ from fastapi.templating import Jinja2Templates
 
 from api import review
 from api.deps import Principal, ServiceDep, allows, principal_for
-from api.routes.golden import as_seen_by, golden_document, search_criteria
+from api.routes.golden import documents_as_seen_by, golden_document, search_criteria
 from mdm.errors import MDMError
-from mdm.store import serving
 from mdm.store import stewardship as steward_sql
 
 COOKIE = "mdm_steward_key"
@@ -210,8 +209,8 @@ def search(
     except MDMError as e:
         return _render(request, "search.html", principal, status_code=422, q=q, hits=None, count=0, error=str(e))
     found, total = service.search(criteria, limit=50, offset=0)
-    docs = serving.documents(service.reader(), [g for g, _s in found])
-    hits = [{"score": score, "golden_record": json.loads(as_seen_by(principal, service, docs[g]))} for g, score in found]
+    docs = documents_as_seen_by(principal, service, (g for g, _s in found))
+    hits = [{"score": score, "golden_record": json.loads(docs[g])} for g, score in found]
     return _render(request, "search.html", principal, q=q, hits=hits, count=total)
 
 

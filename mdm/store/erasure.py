@@ -63,20 +63,20 @@ def drop_unheld_frequencies(
 def scrub(
     con: duckdb.DuckDBPyConnection,
     golden_ids: Sequence[str],
-    record_keys: Sequence[str],
-    source_keys: Sequence[tuple[str, str]],
+    record_members: Sequence[tuple[str, str, str]],
     *,
     at: Any,
     erasure_id: str,
     actor: str,
 ) -> None:
-    """Remove the golden records' values (and their records' pairs and quarantined rows); each
-    golden id's history ends with an ``erased`` entry, for the change feed."""
-    ids, keys = list(golden_ids), list(record_keys)
+    """Remove the golden records' values (and the pairs and quarantined rows of their records,
+    (record_key, source, source_id) as :func:`members` gives them); each golden id's history
+    ends with an ``erased`` entry, for the change feed."""
+    ids, keys = list(golden_ids), [key for key, _s, _i in record_members]
     _remove_values(con, ids)
     con.execute("DELETE FROM pairs WHERE list_contains(?::VARCHAR[], record_key_l)"
                 " OR list_contains(?::VARCHAR[], record_key_r)", [keys, keys])
-    for source, source_id in source_keys:
+    for _key, source, source_id in record_members:
         con.execute("DELETE FROM quarantine WHERE source = ? AND source_id = ?", [source, source_id])
     add_history(con, [
         {"golden_id": g, "changed_at": at, "change": "erased", "cause": "erasure", "cause_id": erasure_id,

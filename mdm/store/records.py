@@ -27,6 +27,17 @@ def posted_records(
     ).fetchall()
 
 
+def has_api_changes(con: duckdb.DuckDBPyConnection, *, since: Any = None) -> bool:
+    """Whether a record was posted or deleted through the API (``since`` a time: from then on)."""
+    (found,) = fetch_one(
+        con,
+        "SELECT EXISTS (SELECT 1 FROM posted_records WHERE ? IS NULL OR posted_at >= ?)"
+        " OR EXISTS (SELECT 1 FROM deleted_records WHERE ? IS NULL OR deleted_at >= ?)",
+        [since, since, since, since],
+    )
+    return bool(found)
+
+
 def save_posted(con: duckdb.DuckDBPyConnection, source: str, source_id: str, raw: str, at: Any, actor: str) -> None:
     """Store a posted record; posting a deleted key again lifts its deletion."""
     # Delete and insert: DuckDB's INSERT OR REPLACE takes twice as long (2.5 against 1.2 ms).
