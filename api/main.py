@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 
 from api import errors
 from api.deps import SECURITY_SCHEMES
-from api.routes import admin, golden, health, records, runs, steward_page, stewardship
+from api.routes import admin, golden, health, overrides, records, runs, steward_page, stewardship
 from api.settings import ApiSettings
 from mdm.service import Service
 
@@ -41,7 +41,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     steward_page.install(app)
-    for module in (health, stewardship, golden, records, runs, admin, steward_page):
+    for module in (health, stewardship, overrides, golden, records, runs, admin, steward_page):
         app.include_router(module.router)
     _document_keys(app)
     return app

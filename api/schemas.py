@@ -318,8 +318,8 @@ class _HistoryEntry(BaseModel):
         " `restored` or `erased` (drop your copy: the record is gone)."
     )
     cause: str = Field(
-        description="`run`, `decision`, `record` (posted), `record_deleted` or `erasure`; `cause_id` names"
-        " which."
+        description="`run`, `decision`, `record` (posted), `record_deleted`, `override` (a steward's"
+        " value set or removed) or `erasure`; `cause_id` names which."
     )
     cause_id: str | None
     actor: str | None
@@ -352,6 +352,44 @@ class ChangesPublic(BaseModel):
         " record appears, as it is now); one that holds a copy made otherwise (`mdm export golden`) notes"
         " `head` before making it, then reads from there: changes made meanwhile come again."
     )
+
+
+class OverrideSet(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    value: str | None = Field(
+        max_length=500,
+        description="The value, written as a source would (standardised like one: a phone to E.164, a"
+        " birth date to ISO); null when no source's value is right and the attribute should be empty.",
+    )
+    reason: str = Field(min_length=1, max_length=500, description="Why (the customer called, say); audited.")
+    region: str | None = Field(
+        default=None, pattern=r"^[A-Z]{2}$",
+        description="Region of a phone number written without its country code (default: the service's"
+        " search region).",
+    )
+
+
+class OverridePublic(BaseModel):
+    override_id: str
+    golden_id: str = Field(description="The golden record holding it now: it moves with a merge.")
+    set_on: str = Field(description="The golden record it was set on; it returns there if that one comes back.")
+    attribute: str
+    value: str | None
+    reason: str
+    actor: str
+    created_at: dt.datetime
+    removed_at: dt.datetime | None
+    removed_by: str | None
+
+
+class OverrideChangePublic(BaseModel):
+    override: OverridePublic
+    golden_change: str | None = Field(
+        description="What the change did to the golden record (`changed`); null for a retired one, which"
+        " holds the override unused."
+    )
+    golden_record: GoldenRecordPublic | None = Field(description="The golden record as it is now.")
 
 
 class EraseRequest(BaseModel):

@@ -212,7 +212,8 @@ def load_cmd(
     db: DbOption,
     from_: Annotated[Path, typer.Option("--from", help="Output folder of `mdm reconcile --engine spark`.")],
     rules: Annotated[
-        Path | None, typer.Option("--rules", help="The rules `mdm serve` will use (default: packaged).")
+        Path | None, typer.Option("--rules", help="The rules `mdm serve` will use (default: packaged); also"
+                                  " the survivorship that stewards' overrides are applied by (default: the run's).")
     ] = None,
 ) -> None:
     """Load a Spark run's results into a DuckDB file, so that `mdm serve` serves them; then
@@ -222,7 +223,7 @@ def load_cmd(
     from mdm.load import load_run
 
     try:
-        report = load_run(db, from_)
+        report = load_run(db, from_, rules_path=rules)
     except MDMError as e:
         raise _fail(e) from None
     counts = report["counts"]

@@ -23,7 +23,7 @@ from matching_rules import AttributeSpec
 from mdm.parallel import can_fork, map_in_order
 from mdm.store import documents
 from mdm.store.tables import SCHEMAS, to_arrow
-from mdm.survivorship import Candidate, choose, sole_rule
+from mdm.survivorship import STEWARD, STEWARD_RULE, Candidate, Override, choose, sole_rule
 
 # golden field -> (std column with the display value, std column with the comparable form, validity column)
 FIELD_COLUMNS: dict[str, tuple[str, str, str | None]] = {
@@ -70,9 +70,10 @@ class GoldenBuild:
     xref: pa.Table
     counts: dict[str, int]
     history: pa.Table  # one golden_history row per golden record the run created, changed or retired
+    override_moves: dict[str, str]  # override id -> the golden record it moved to (carry_overrides)
 
 
-def _text(value: Any) -> str | None:
+def text_of(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, dt.date):
@@ -85,10 +86,10 @@ def candidates_for(field: str, rows: Sequence[Mapping[str, Any]]) -> list[Candid
     value_col, key_col, valid_col = FIELD_COLUMNS[field]
     out = []
     for row in rows:
-        value = _text(row.get(value_col))
+        value = text_of(row.get(value_col))
         if value is None:
             continue
-        key = _text(row.get(key_col)) or value.casefold()
+        key = text_of(row.get(key_col)) or value.casefold()
         valid = bool(row.get(valid_col)) if valid_col else True
         out.append(
             Candidate(
@@ -110,9 +111,41 @@ Lineage = tuple[str, int, str, str, str, str]
 
 
 def survive(
+    attributes: Mapping[str, AttributeSpec], rows: Sequence[Mapping[str, Any]], overrides: Sequence[Override] = ()
+) -> tuple[dict[str, Any], list[Lineage]]:
+    """Golden attributes for one cluster and their lineage (attribute, position, value, source, id, rule);
+    a steward's ``overrides`` win over the rules."""
+    values, lineage = _survive(attributes, rows)
+    return with_overrides(attributes, values, lineage, overrides) if overrides else (values, lineage)
+
+
+def with_overrides(
+    attributes: Mapping[str, AttributeSpec], values: dict[str, Any], lineage: list[Lineage],
+    overrides: Sequence[Override],
+) -> tuple[dict[str, Any], list[Lineage]]:
+    """Each override's value replaces its attribute's; an attribute that collects every value of the
+    same field (all_phones beside phone) gets it first. An override of an attribute the rules no
+    longer declare, or now collect, is left out."""
+    for o in overrides:
+        spec = attributes.get(o.attribute)
+        if spec is None or "collect_all" in spec.rules:
+            continue
+        values[o.attribute] = o.value
+        lineage = [e for e in lineage if e[0] != o.attribute]
+        if o.value is None:
+            continue
+        lineage.append((o.attribute, 0, o.value, STEWARD, o.override_id, STEWARD_RULE))
+        for name, other in attributes.items():
+            if other.field == spec.field and "collect_all" in other.rules and o.value not in values[name]:
+                values[name] = [o.value, *values[name]]
+                lineage = [(a, pos + 1 if a == name else pos, *rest) for a, pos, *rest in lineage]
+                lineage.append((name, 0, o.value, STEWARD, o.override_id, STEWARD_RULE))
+    return values, lineage
+
+
+def _survive(
     attributes: Mapping[str, AttributeSpec], rows: Sequence[Mapping[str, Any]]
 ) -> tuple[dict[str, Any], list[Lineage]]:
-    """Golden attributes for one cluster and their lineage (attribute, position, value, source, id, rule)."""
     if len(rows) == 1:
         return _survive_alone(attributes, rows[0])
     values: dict[str, Any] = {}
@@ -140,7 +173,7 @@ def _survive_alone(attributes: Mapping[str, AttributeSpec], row: Mapping[str, An
     for name, spec in attributes.items():
         assert spec.field is not None
         value_col, _, valid_col = FIELD_COLUMNS[spec.field]
-        value = _text(row.get(value_col))
+        value = text_of(row.get(value_col))
         rule = None if value is None else sole_rule(spec.rules, bool(row.get(valid_col)) if valid_col else True)
         collect = "collect_all" in spec.rules
         if rule is None:
@@ -180,6 +213,27 @@ def assign_ids(
     for g in set(previous_xref.values()) - taken - set(retired):
         retired[g] = None
     return ids, retired
+
+
+def carry_overrides(
+    by_owner: Mapping[str, Sequence[Override]], retired: Mapping[str, str | None]
+) -> tuple[dict[str, list[Override]], dict[str, str]]:
+    """The overrides each golden record holds once ``retired`` ones (id -> the id it was merged
+    into, or None) are gone: a merged record's overrides move to the one it was merged into, for
+    the attributes that one has no override of (its own stay first, then the newest). Returns
+    them by golden id, and override id -> new golden id for those that moved."""
+    held = {g: list(os) for g, os in by_owner.items() if g not in retired}
+    moving = sorted(
+        ((into, o) for g, into in retired.items() if into for o in by_owner.get(g, ())),
+        key=lambda e: e[1].created_at, reverse=True,
+    )
+    moves: dict[str, str] = {}
+    for into, o in moving:
+        mine = held.setdefault(into, [])
+        if all(h.attribute != o.attribute for h in mine):
+            mine.append(o)
+            moves[o.override_id] = into
+    return held, moves
 
 
 def golden_row(
@@ -250,6 +304,7 @@ class _Job:
     now: dt.datetime
     previous_xref: Mapping[str, str]
     previous: Mapping[str, PreviousGolden]
+    overrides: Mapping[str, Sequence[Override]]
 
 
 _JOB: _Job | None = None
@@ -277,7 +332,7 @@ def _build_slice(bounds: tuple[int, int]) -> _Part:
     counts: Counter[str] = Counter()
     for ms in consecutive_groups(rows, "__cluster"):
         gid = job.ids[ms[0]["__cluster"]]
-        values, lin = survive(job.attributes, ms)
+        values, lin = survive(job.attributes, ms, job.overrides.get(gid, ()))
         prev = job.previous.get(gid)
         if prev is None:
             # A new id for records that had one before: they were split off a golden record.
@@ -336,11 +391,13 @@ def build_golden(
     now: dt.datetime,
     previous_xref: Mapping[str, str],
     previous: Mapping[str, PreviousGolden],
+    overrides: Mapping[str, Sequence[Override]] | None = None,
     workers: int | None = None,
 ) -> GoldenBuild:
     """Golden records, lineage and xref for the clustered standardised records (std_records
-    rows). Survivorship is independent per cluster: large runs split the clusters between
-    forked workers (mdm/parallel.py), with the same result as one process."""
+    rows), with the stewards' ``overrides`` (by the golden id they were held by). Survivorship is
+    independent per cluster: large runs split the clusters between forked workers
+    (mdm/parallel.py), with the same result as one process."""
     global _JOB
     keys = std["record_key"].to_pylist()
     clusters = np.asarray([assignment[k] for k in keys], dtype=np.int64)
@@ -348,11 +405,12 @@ def build_golden(
     for key, c in zip(keys, clusters.tolist(), strict=True):
         member_keys[c].append(key)
     ids, retired = assign_ids(member_keys, previous_xref)
+    held, override_moves = carry_overrides(overrides or {}, retired)
     order = np.argsort(clusters, kind="stable")
     ordered = std.select(_READ_COLUMNS).take(pa.array(order)).append_column("__cluster", pa.array(clusters[order]))
     workers = workers or os.cpu_count() or 1
     parallel = workers >= 2 and std.num_rows >= PARALLEL_FROM and can_fork()
-    _JOB = _Job(ordered, ids, attributes, run_id, now, previous_xref, previous)
+    _JOB = _Job(ordered, ids, attributes, run_id, now, previous_xref, previous, held)
     try:
         parts = list(map_in_order(_build_slice, _slices(clusters[order], workers * 4 if parallel else 1),
                                   workers if parallel else 1))
@@ -382,4 +440,5 @@ def build_golden(
         xref=concat("xref", [p.xref for p in parts]),
         counts=dict(counts),
         history=concat("golden_history", [p.history for p in parts] + [to_arrow("golden_history", retired_history)]),
+        override_moves=override_moves,
     )

@@ -13,7 +13,9 @@ from typing import Any
 
 import duckdb
 
+from mdm import regroup
 from mdm.errors import ConfigError, ConflictError
+from mdm.pipeline import load_rules_checked
 from mdm.store import database, erasure, models, results, runs
 from mdm.store import stewardship as steward_sql
 from mdm.store.tables import SCHEMAS
@@ -29,8 +31,24 @@ def read_text_dataset(folder: Path) -> str:
     return "".join(p.read_text(encoding="utf-8") for p in parts).strip()
 
 
-def load_run(db_path: str | Path, folder: str | Path) -> dict[str, Any]:
-    """Publish the Spark run in ``folder`` into the database; returns the run's report."""
+def _reapply_overrides(
+    con: duckdb.DuckDBPyConnection, report: dict[str, Any], run_id: str, rules_path: Path | None
+) -> None:
+    """Spark computes without the stewards' overrides: the golden records holding one are rebuilt
+    with it (each gets a history entry of this run), by the survivorship rules given, else the
+    run's."""
+    holders = list(regroup.held_overrides(con))
+    if holders:
+        if rules_path is None and report["rules_path"] != "default":
+            rules_path = Path(report["rules_path"])
+        rules = load_rules_checked(rules_path)
+        regroup.reapply_overrides(con, holders, attributes=rules.attributes(), at=database.now(), cause="run",
+                                  cause_id=run_id)
+
+
+def load_run(db_path: str | Path, folder: str | Path, *, rules_path: Path | None = None) -> dict[str, Any]:
+    """Publish the Spark run in ``folder`` into the database; returns the run's report. The golden
+    records holding a steward's override are rebuilt by ``rules_path`` (default: the run's rules)."""
     folder = Path(folder)
     report = json.loads(read_text_dataset(folder / REPORT))
     model = json.loads(read_text_dataset(folder / MODEL))
@@ -52,6 +70,7 @@ def load_run(db_path: str | Path, folder: str | Path) -> dict[str, Any]:
         def finish(c: duckdb.DuckDBPyConnection) -> None:
             steward_sql.add_history_table(c, history)
             erasure.rescrub(c)  # erased golden ids a `--previous` folder still held
+            _reapply_overrides(c, report, run_id, rules_path)
             if not models.has_model(c, model["model_id"]):
                 models.save_model(
                     c, model["model_id"], run_id=run_id, fingerprint=model["fingerprint"],

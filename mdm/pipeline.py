@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from matching_rules import MatchingSpec, RulesError, RulesSpec, load_rules, matching_fingerprint
-from mdm import clustering, golden
+from mdm import clustering, golden, regroup
 from mdm.errors import ConfigError, ConflictError, MDMError, RunFailedError
 from mdm.gc_pause import gc_paused
 from mdm.ingest import Ingested, Quarantined, SourceCounts, ingest, merge_posted
@@ -35,6 +35,7 @@ from mdm.quality import FlagCounts, flag_counts
 from mdm.sources import SourcesConfig, load_sources, sources_to_json
 from mdm.standardise.batch import standardise_chunks
 from mdm.store import database, erasure, models, records, results, runs
+from mdm.store import overrides as overrides_sql
 from mdm.store import stewardship as steward_sql
 from mdm.store import work as work_sql
 from mdm.store.tables import SCHEMAS, to_arrow
@@ -306,6 +307,8 @@ def _stages(
         del pairs
 
     with gc_paused(), stages.stage("golden"):
+        overrides_read_at = database.now()
+        held = regroup.held_overrides(con)
         previous = {
             gid: golden.PreviousGolden(gid, attrs, created, updated)
             for gid, attrs, created, updated in results.previous_golden(con)
@@ -318,6 +321,7 @@ def _stages(
             now=database.now(),
             previous_xref=previous_xref,
             previous=previous,
+            overrides=held,
         )
         report.golden_records = build.counts.get("active", 0)
         report.golden_changes = {k: v for k, v in build.counts.items() if k != "active"}
@@ -338,6 +342,10 @@ def _stages(
 
         def finish(c: duckdb.DuckDBPyConnection) -> None:
             steward_sql.add_history_table(c, build.history)
+            overrides_sql.move(c, build.override_moves)
+            # A steward set or removed one while the run computed: the results lack it.
+            regroup.reapply_overrides(c, overrides_sql.changed_after(c, overrides_read_at),
+                                      attributes=rules.attributes(), at=database.now(), cause="run", cause_id=run_id)
             if report.retrained:
                 models.save_model(
                     c, model.model_id, run_id=run_id, fingerprint=model.fingerprint,

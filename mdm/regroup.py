@@ -16,8 +16,10 @@ import duckdb
 
 from matching_rules import AttributeSpec
 from mdm import golden
+from mdm.store import overrides as overrides_sql
 from mdm.store import records
 from mdm.store import stewardship as steward_sql
+from mdm.survivorship import Override
 
 
 def rebuild(
@@ -34,14 +36,26 @@ def rebuild(
     members: Mapping[str, list[dict[str, Any]]] | None = None,
 ) -> dict[str, str]:
     """Recompute ``golden_ids`` from their current members (read, unless the caller already
-    has them in ``members``, ordered by record key); returns golden id -> change."""
+    has them in ``members``, ordered by record key), with the stewards' overrides (a retired
+    one's move to the record it is merged into); returns golden id -> change."""
     rows, lineage, history = [], [], []
     changes: dict[str, str] = {}
-    for gid in dict.fromkeys(golden_ids):
-        members_of = (members or {}).get(gid)
-        if members_of is None:
-            members_of = records.member_rows(con, gid)
-        old = records.golden_row(con, gid)
+    gids = list(dict.fromkeys(golden_ids))
+    given = members or {}
+    members_by = {gid: given[gid] if given.get(gid) is not None else records.member_rows(con, gid) for gid in gids}
+    olds = {gid: records.golden_row(con, gid) for gid in gids}
+    # A golden record coming back takes back its overrides from the one it was merged into.
+    restored = [g for g in gids if members_by[g] and (old := olds[g]) is not None and old["status"] == "retired"]
+    for holder in overrides_sql.return_home(con, restored) if restored else ():
+        if holder not in members_by:
+            gids.append(holder)
+            members_by[holder], olds[holder] = records.member_rows(con, holder), records.golden_row(con, holder)
+    emptied = {gid: (retire_into or {}).get(gid) for gid in gids if not members_by[gid]}
+    held, moves = golden.carry_overrides(held_overrides(con, [*gids, *filter(None, emptied.values())]), emptied)
+    overrides_sql.move(con, moves)
+    for gid in gids:
+        members_of = members_by[gid]
+        old = olds[gid]
         created = old["created_at"] if old else at
         before = old["attributes"] if old else None
         if not members_of:
@@ -53,7 +67,7 @@ def rebuild(
             row_lineage: list[dict[str, Any]] = []
             change = "merged" if into else "retired"
         else:
-            values, lin = golden.survive(attributes, members_of)
+            values, lin = golden.survive(attributes, members_of, held.get(gid, ()))
             row = golden.golden_row(gid, members_of, attributes, created_at=created, updated_at=at, run_id=None,
                                     values=values, lineage=lin)
             row_lineage = golden.lineage_rows(gid, lin)
@@ -75,3 +89,42 @@ def rebuild(
     records.replace_golden(con, rows, lineage)
     steward_sql.add_history(con, history)
     return changes
+
+
+def held_overrides(con: duckdb.DuckDBPyConnection, golden_ids: Sequence[str] | None = None) -> dict[str, list[Override]]:
+    """The overrides in force, by the golden id holding each (of these ids; of all for None)."""
+    out: dict[str, list[Override]] = {}
+    for r in overrides_sql.active(con, golden_ids):
+        out.setdefault(r["golden_id"], []).append(
+            Override(r["override_id"], r["attribute"], r["value"], r["created_at"]))
+    return out
+
+
+def reapply_overrides(
+    con: duckdb.DuckDBPyConnection,
+    golden_ids: Sequence[str],
+    *,
+    attributes: Mapping[str, AttributeSpec],
+    at: dt.datetime,
+    cause: str,
+    cause_id: str | None,
+) -> dict[str, str]:
+    """Rebuild these golden records with their overrides, after results computed without them were
+    published (a Spark run's, or a batch run's that read the overrides before a steward changed
+    one). A retired one's overrides move to the active record it was merged into."""
+    into: dict[str, str | None] = {}
+    active: list[str] = []
+    for gid in dict.fromkeys(golden_ids):
+        row = records.golden_row(con, gid)
+        if row is None:
+            continue
+        if row["status"] == "active":
+            active.append(gid)
+        elif row["merged_into"] and (home := records.golden_row(con, row["merged_into"])) and home["status"] == "active":
+            into[gid] = row["merged_into"]
+    _, moves = golden.carry_overrides(held_overrides(con, [*into, *into.values()]), into)
+    overrides_sql.move(con, moves)
+    targets = [*active, *(g for g in into.values() if g)]
+    if not targets:
+        return {}
+    return rebuild(con, targets, attributes=attributes, at=at, cause=cause, cause_id=cause_id, actor=None)

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import duckdb
 
 from matching_rules import RulesSpec, matching_fingerprint
+from mdm import overrides
 from mdm.errors import ConflictError, InvalidInputError, MDMError, NotFoundError
 from mdm.linking.model import Model
 from mdm.pipeline import PublishHooks, RunReport, load_rules_checked, new_run_id, reconcile
@@ -63,11 +64,14 @@ class Service:
         self.not_ready_reason: str | None = "not opened"
         # Each golden attribute's field (all_emails -> email): what a reader without pii sees masked.
         self.attribute_fields: dict[str, str] = {}
+        self.settable_attributes: list[str] = []  # those a steward may set (mdm/overrides.py)
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def open(self) -> None:
-        self.attribute_fields = self._rules().attribute_fields()
+        rules = self._rules()
+        self.attribute_fields = rules.attribute_fields()
+        self.settable_attributes = overrides.settable_attributes(rules.attributes())
         self._con = database.connect(self.db_path)
         self._writer = self._con.cursor()
         runs.fail_interrupted_runs(self._writer)
@@ -332,6 +336,20 @@ class Service:
             matcher = self._matcher()
             with self._writing() as con:
                 return operation(Stewardship(matcher), con)
+
+    def set_override(
+        self, golden_id: str, attribute: str, value: str | None, *, reason: str, region: str | None, actor: str
+    ) -> dict[str, Any]:
+        """A steward's value for one golden attribute (mdm/overrides.py), as one write."""
+        attributes = self._rules().attributes()
+        return self.write(lambda con: overrides.set_override(
+            con, attributes, golden_id, attribute, value, reason=reason, region=region, actor=actor,
+            today=dt.date.today()))
+
+    def remove_override(self, golden_id: str, attribute: str, *, reason: str, actor: str) -> dict[str, Any]:
+        attributes = self._rules().attributes()
+        return self.write(lambda con: overrides.remove_override(
+            con, attributes, golden_id, attribute, reason=reason, actor=actor))
 
     def _matcher(self) -> RealtimeMatcher:
         if self.matcher is None:

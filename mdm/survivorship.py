@@ -19,6 +19,19 @@ from matching_rules import AttributeSpec
 
 ONLY_VALUE = "only_value"
 TIE_BREAK = "tie_break"
+# A steward's value: its lineage names this source, the override's id and this rule.
+STEWARD = "steward"
+STEWARD_RULE = "steward_override"
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """A steward's value for one golden attribute (None: no source's value is right)."""
+
+    override_id: str
+    attribute: str
+    value: str | None
+    created_at: dt.datetime
 
 
 @dataclass(frozen=True, slots=True)

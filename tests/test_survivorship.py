@@ -8,8 +8,9 @@ import random
 from hypothesis import given
 from hypothesis import strategies as st
 
-from matching_rules import AttributeSpec
-from mdm.survivorship import Candidate, choose
+from matching_rules import AttributeSpec, load_rules
+from mdm.golden import carry_overrides, survive
+from mdm.survivorship import STEWARD, STEWARD_RULE, Candidate, Override, choose
 
 
 def cand(value: str, source: str = "crm", *, key: str | None = None, valid: bool = True, priority: int = 2,
@@ -160,3 +161,35 @@ def test_a_cluster_of_one_gets_what_the_general_path_gives(row: dict, which: str
                                        if "collect_all" not in a.rules else a.rules)
                       for k, a in attributes.items()}
     assert survive(attributes, [row]) == survive(attributes, [row, dict(row)])
+
+
+def _override(oid: str, attribute: str, value: str | None, minute: int = 0) -> Override:
+    return Override(oid, attribute, value, dt.datetime(2026, 1, 1, 0, minute))
+
+
+def test_an_override_wins_and_is_listed_first_where_its_field_is_collected() -> None:
+    attributes = load_rules(None).attributes()
+    row = {"record_key": "crm:1", "source": "crm", "source_id": "1", "priority": 1, "updated_at": None,
+           "phone": "+84901111111", "phone_valid": True, "full_name": "An Nguyen", "name_folded": "an nguyen"}
+    values, lineage = survive(attributes, [row], [_override("O1", "phone", "+84902222222")])
+    assert values["phone"] == "+84902222222" and values["all_phones"] == ["+84902222222", "+84901111111"]
+    assert ("phone", 0, "+84902222222", STEWARD, "O1", STEWARD_RULE) in lineage
+    assert [e[:3] for e in lineage if e[0] == "all_phones"] == [
+        ("all_phones", 1, "+84901111111"), ("all_phones", 0, "+84902222222")]
+    assert values["full_name"] == "An Nguyen"  # the others are the rules'
+    values, lineage = survive(attributes, [row], [_override("O2", "phone", None)])
+    assert values["phone"] is None and values["all_phones"] == ["+84901111111"]
+    assert not [e for e in lineage if e[0] == "phone"]
+    # One the rules no longer declare, or now collect, is left out.
+    values, _ = survive(attributes, [row], [_override("O3", "nickname", "An"), _override("O4", "all_phones", "x")])
+    assert "nickname" not in values and values["all_phones"] == ["+84901111111"]
+
+
+def test_a_merged_records_overrides_move_unless_the_survivor_has_its_own() -> None:
+    own, theirs, newer, older = (_override("O1", "phone", "1"), _override("O2", "phone", "2", 5),
+                                 _override("O3", "email", "a@x.vn", 9), _override("O4", "email", "b@x.vn", 1))
+    held, moves = carry_overrides({"GA": [own], "GB": [theirs, older], "GC": [newer]},
+                                  {"GB": "GA", "GC": "GA", "GD": None})
+    assert held == {"GA": [own, newer]} and moves == {"O3": "GA"}  # the newest email; GA's own phone
+    held, moves = carry_overrides({"GB": [theirs]}, {"GB": None})  # retired into nothing: it stays unused
+    assert held == {} and moves == {}

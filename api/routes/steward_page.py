@@ -18,7 +18,9 @@ from fastapi.templating import Jinja2Templates
 from api import review
 from api.deps import Principal, ServiceDep, allows, principal_for
 from api.routes.golden import documents_as_seen_by, golden_document, search_criteria
+from api.routes.overrides import override_as_seen_by
 from mdm.errors import MDMError
+from mdm.store import overrides as overrides_sql
 from mdm.store import stewardship as steward_sql
 
 COOKIE = "mdm_steward_key"
@@ -166,8 +168,42 @@ def golden_page(request: Request, golden_id: str, principal: PageSteward, servic
         record = json.loads(golden_document(service, golden_id, principal))
     except MDMError as e:
         return _render(request, "search.html", principal, status_code=404, q={}, hits=None, count=0, error=str(e))
-    history = steward_sql.history(service.reader(), record["golden_id"])
-    return _render(request, "golden.html", principal, record=record, history=history)
+    con = service.reader()
+    history = steward_sql.history(con, record["golden_id"])
+    held = [override_as_seen_by(principal, service, o)
+            for o in overrides_sql.listed(con, record["golden_id"], removed=False)]
+    return _render(request, "golden.html", principal, record=record, history=history, overrides=held,
+                   settable=service.settable_attributes)
+
+
+@router.post("/golden/{golden_id}/overrides")
+def set_override(
+    request: Request,
+    golden_id: str,
+    principal: PageSteward,
+    service: ServiceDep,
+    attribute: Annotated[str, Form()],
+    reason: Annotated[str, Form()] = "",
+    value: Annotated[str, Form()] = "",
+) -> Response:
+    """The form's empty value box sets "no value" (no source's value is right)."""
+    try:
+        service.set_override(golden_id, attribute, value.strip() or None, reason=reason,
+                             region=request.app.state.settings.search_phone_region, actor=principal.name)
+    except MDMError as e:
+        return _back(f"/steward/golden/{golden_id}", error=str(e))
+    return _back(f"/steward/golden/{golden_id}", flash=f"{attribute} set by a steward")
+
+
+@router.post("/golden/{golden_id}/overrides/{attribute}/remove")
+def remove_override(
+    golden_id: str, attribute: str, principal: PageSteward, service: ServiceDep, reason: Annotated[str, Form()] = ""
+) -> Response:
+    try:
+        service.remove_override(golden_id, attribute, reason=reason, actor=principal.name)
+    except MDMError as e:
+        return _back(f"/steward/golden/{golden_id}", error=str(e))
+    return _back(f"/steward/golden/{golden_id}", flash=f"{attribute}: the rules choose it again")
 
 
 @router.post("/golden/{golden_id}/split")

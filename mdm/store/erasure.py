@@ -3,9 +3,10 @@
 Deleting a source record (mdm/store/records.py) keeps what an audit needs: the golden record's
 history keeps its attributes before and after, and a retired golden record keeps its last
 attributes. An erasure (a customer's right to have their personal data deleted) removes those
-too: the golden record and every golden record merged into it, their lineage, the attributes
-in their history (each entry stays, emptied, beside a new ``erased`` one), the scored pairs and
-quarantined rows of their records, and the frequencies of values no other record holds. Steward
+too: the golden record and every golden record merged into it, their lineage and stewards'
+values, the attributes in their history (each entry stays, emptied, beside a new ``erased``
+one), the scored pairs and quarantined rows of their records, and the frequencies of values no
+other record holds. Steward
 decisions and closed review items keep the records' keys (no values), as the audit log does.
 The caller deletes the records themselves first (raw, standardised, posted, xref), which also
 keeps their file rows out of later batch runs.
@@ -108,8 +109,9 @@ def rescrub(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def _remove_values(con: duckdb.DuckDBPyConnection, golden_ids: list[str]) -> None:
-    """The golden records and their lineage go; their history entries stay, without attributes."""
-    for table in ("golden_lineage", "golden_records"):
+    """The golden records, their lineage and stewards' values go; their history entries stay,
+    without attributes."""
+    for table in ("golden_lineage", "golden_records", "golden_overrides"):
         con.execute(f"DELETE FROM {table} WHERE list_contains(?::VARCHAR[], golden_id)", [golden_ids])
     con.execute("UPDATE golden_history SET before = NULL, after = NULL"
                 " WHERE list_contains(?::VARCHAR[], golden_id)", [golden_ids])

@@ -300,4 +300,27 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE golden_history ALTER COLUMN seq SET DEFAULT nextval('golden_history_seq');
         """,
     ),
+    (
+        11,
+        """
+        -- A steward's value for one attribute of one golden record, which wins over every
+        -- survivorship rule in every later run and post until it is removed. It holds for the
+        -- golden record it was set on, moves with it when that one is merged into another, and
+        -- returns when it comes back (an undone merge). A removed or replaced one keeps its row
+        -- (removed_at), so what was curated stays known.
+        CREATE TABLE golden_overrides (
+            override_id VARCHAR PRIMARY KEY,
+            golden_id VARCHAR NOT NULL,         -- the golden record holding it now
+            set_on VARCHAR NOT NULL,            -- the golden record it was set on
+            attribute VARCHAR NOT NULL,
+            value VARCHAR,                      -- NULL: no source's value is right
+            reason VARCHAR NOT NULL,
+            actor VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            removed_at TIMESTAMP,
+            removed_by VARCHAR
+        );
+        CREATE INDEX overrides_golden ON golden_overrides (golden_id);
+        """,
+    ),
 )

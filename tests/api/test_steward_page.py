@@ -104,3 +104,43 @@ def test_steward_decides_a_pair_in_the_browser(served_db, tmp_path):  # type: ig
         page.click("text=Log out")
         expect(page).to_have_url(re.compile(r".*/steward/login$"))
         browser.close()
+
+
+def test_steward_sets_and_removes_a_value_in_the_browser(served_db):  # type: ignore[no-untyped-def]
+    db, made = served_db
+    ARTIFACTS.mkdir(exist_ok=True)
+    steward = {"Authorization": f"Bearer {made['steward']}"}
+    with serving(db) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        page = browser.new_page()
+        page.goto(f"{base}/steward/login")
+        page.fill("#key", made["steward"])
+        page.keyboard.press("Enter")
+        gid = httpx.get(f"{base}/golden-records", params={"limit": 1}, headers=steward).json()["data"][0][
+            "golden_record"]["golden_id"]
+        page.goto(f"{base}/steward/golden/{gid}")
+        form = page.locator("#set-override")
+        form.get_by_label("Attribute").select_option("phone")
+        form.get_by_label("Value").fill("12345")
+        form.get_by_label("Why").fill("customer called")
+        form.get_by_role("button", name="Set").click()
+        expect(page.get_by_role("alert")).to_contain_text("not a usable phone")  # said, and not kept
+        assert httpx.get(f"{base}/golden-records/{gid}/overrides", headers=steward).json()["data"] == []
+
+        form.get_by_label("Attribute").select_option("phone")
+        form.get_by_label("Value").fill("0912 345 678")  # typed as the customer said it
+        form.get_by_label("Why").fill("customer called")
+        form.get_by_role("button", name="Set").click()
+        expect(page.get_by_role("status")).to_contain_text("phone set by a steward")
+        expect(page.locator("#overrides")).to_contain_text("+84 *** *** 678")  # this key has no pii
+        expect(page.locator("#attributes tr", has_text="steward_override").first).to_contain_text("phone")
+        (held,) = httpx.get(f"{base}/golden-records/{gid}/overrides", headers=steward).json()["data"]
+        assert (held["attribute"], held["actor"]) == ("phone", "test-steward")
+        page.screenshot(path=str(ARTIFACTS / "steward-override.png"), full_page=True)
+
+        page.locator("#overrides").get_by_label("Why remove").fill("set on the wrong customer")
+        page.locator("#overrides").get_by_role("button", name="Remove").click()
+        expect(page.get_by_role("status")).to_contain_text("the rules choose it again")
+        expect(page.locator("#overrides")).to_have_count(0)
+        expect(page.locator("#attributes")).not_to_contain_text("steward_override")
+        browser.close()

@@ -465,3 +465,35 @@ def test_training_counts_are_the_same_on_spark(spark: Any) -> None:
             work_sql.equal_value_pairs_among(work, "email_key", "email_local_digits", columns[:2], "date_of_birth"),
         ))
     assert results[0] == results[1] == (3, 2 / 6, (1.0, 3.0))
+
+
+def test_a_stewards_override_holds_when_a_spark_run_is_loaded(  # type: ignore[no-untyped-def]
+    engines: tuple[Path, Path, Any], spark: Any, sources: Path, tmp_path: Path
+) -> None:
+    """Spark computes without the database's overrides: `mdm load` applies them to what it loads."""
+    from mdm.service import Service
+    from mdm.spark.engine import reconcile_spark
+
+    _, out, _ = engines
+    served = tmp_path / "served.duckdb"
+    load_run(served, out)
+    (gid,) = _duckdb(served, "SELECT golden_id FROM golden_records WHERE record_count = 2 ORDER BY 1 LIMIT 1")[0]
+    service = Service(served)
+    service.open()
+    try:
+        set_ = service.set_override(gid, "phone", "0912 345 678", reason="customer called", region="VN",
+                                    actor="test-steward")
+    finally:
+        service.close()
+    again = tmp_path / "again"
+    report = reconcile_spark(sources, str(again), model_path=out / "model", previous=str(out), today=TODAY,
+                             spark=spark)
+    assert "+84912345678" not in str(_spark_out(again, "golden_records", "attributes", f"WHERE golden_id = '{gid}'"))
+    load_run(served, again)
+    (attributes, document), = _duckdb(
+        served, f"SELECT CAST(attributes AS VARCHAR), document FROM golden_records WHERE golden_id = '{gid}'")
+    assert json.loads(attributes)["phone"] == "+84912345678"
+    assert json.loads(document)["lineage"]["phone"] == [
+        {"value": "+84912345678", "source": "steward", "source_id": set_["override_id"], "rule": "steward_override"}]
+    assert ("run", report.run_id) in _duckdb(
+        served, f"SELECT cause, cause_id FROM golden_history WHERE golden_id = '{gid}' ORDER BY seq DESC LIMIT 1")

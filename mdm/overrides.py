@@ -1,0 +1,139 @@
+"""Stewards' values for golden attributes: a correction that outlasts every run.
+
+Survivorship chooses among what the sources say. When every source is wrong or late (the
+customer phoned in a new number no system holds yet; every system typed the birth date wrong),
+a steward sets the value, or pins the one chosen now. It wins over the rules in every later
+batch run and real-time post until it is removed: its lineage names the override (source
+``steward``, rule ``steward_override``) and an attribute that collects every value of the same
+field (``all_phones`` beside ``phone``) lists it first. A golden record merged into another
+passes its overrides on (golden.carry_overrides). The value is standardised as a source's
+would be, and refused, naming the field, where a source's would be flagged unusable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import duckdb
+
+from matching_rules import AttributeSpec
+from mdm import golden, regroup
+from mdm.errors import InvalidInputError, NotFoundError
+from mdm.sources import SourceSpec
+from mdm.standardise.record import standardise_record
+from mdm.store import audit, records
+from mdm.store import overrides as overrides_sql
+from mdm.store.database import now
+from mdm.survivorship import STEWARD
+
+# Flags that make a source's value unusable; an override carrying one is refused.
+_REFUSED = ("_invalid", "_unparseable", "_placeholder", "_future", "_impossible", "_multiple")
+MAX_VALUE = 500
+
+
+def settable(attributes: Mapping[str, AttributeSpec], attribute: str) -> AttributeSpec:
+    """The spec of an attribute a steward may set: one the rules declare, that is not collected."""
+    spec = attributes.get(attribute)
+    if spec is None:
+        raise InvalidInputError(f"field 'attribute': {attribute!r} is not a golden attribute"
+                                f" (one of {', '.join(settable_attributes(attributes))})")
+    if "collect_all" in spec.rules:
+        fields = [a for a in settable_attributes(attributes) if attributes[a].field == spec.field]
+        raise InvalidInputError(
+            f"field 'attribute': {attribute!r} collects every source's value; set"
+            f" {' or '.join(repr(f) for f in fields) or 'its single-valued attribute'} and it is listed first"
+        )
+    return spec
+
+
+def settable_attributes(attributes: Mapping[str, AttributeSpec]) -> list[str]:
+    """The attributes a steward may set: every one but those collecting all values."""
+    return [a for a, spec in attributes.items() if "collect_all" not in spec.rules]
+
+
+def standardised(field: str, text: str, *, region: str | None, today: dt.date) -> str:
+    """``text`` as a source's value of ``field`` would be kept (a phone in E.164, a birth date in
+    ISO); InvalidInputError naming 'value' where it would be flagged unusable."""
+    text = text.strip()
+    if not text or len(text) > MAX_VALUE:
+        raise InvalidInputError(f"field 'value': give 1 to {MAX_VALUE} characters, or null for no value")
+    spec = SourceSpec(name=STEWARD, path="-", format="jsonl", id_column="id", phone_region=region,
+                      fields={field: "value"})
+    std = standardise_record(spec, "override", {"value": text}, today=today)
+    value_col, _key, valid_col = golden.FIELD_COLUMNS[field]
+    value = golden.text_of(std[value_col])
+    refused = [f for f in std["dq_flags"] or () if f.endswith(_REFUSED)]
+    if value is None or (valid_col is not None and std[valid_col] is False) or refused:
+        why = f" ({', '.join(refused)})" if refused else ""
+        raise InvalidInputError(f"field 'value': {text!r} is not a usable {field.replace('_', ' ')}{why}")
+    return value
+
+
+def set_override(
+    con: duckdb.DuckDBPyConnection,
+    attributes: Mapping[str, AttributeSpec],
+    golden_id: str,
+    attribute: str,
+    value: str | None,
+    *,
+    reason: str,
+    region: str | None,
+    actor: str,
+    today: dt.date,
+) -> dict[str, Any]:
+    """Set (or replace) the steward's value of one attribute of an active golden record, and
+    rebuild the record with it. Returns the override and the golden record's change."""
+    spec = settable(attributes, attribute)
+    reason = _reason(reason)
+    row = records.golden_row(con, golden_id)
+    if row is None or row["status"] != "active":
+        raise NotFoundError("active golden record", golden_id)
+    assert spec.field is not None
+    kept = None if value is None else standardised(spec.field, value, region=region, today=today)
+    at = now()
+    override_id = "O" + uuid.uuid4().hex[:15].upper()
+    replaced = overrides_sql.remove(con, golden_id, attribute, at=at, by=actor)
+    overrides_sql.insert(con, {"override_id": override_id, "golden_id": golden_id, "attribute": attribute,
+                               "value": kept, "reason": reason, "actor": actor, "created_at": at})
+    change = regroup.rebuild(con, [golden_id], attributes=attributes, at=at, cause="override",
+                             cause_id=override_id, actor=actor)[golden_id]
+    audit.record(con, actor=actor, action="golden.override", target=golden_id,
+                 detail={"override_id": override_id, "attribute": attribute, "reason": reason,
+                         "replaced": replaced})
+    (override,) = [o for o in overrides_sql.listed(con, golden_id, removed=False) if o["override_id"] == override_id]
+    return {**override, "golden_change": change}
+
+
+def remove_override(
+    con: duckdb.DuckDBPyConnection,
+    attributes: Mapping[str, AttributeSpec],
+    golden_id: str,
+    attribute: str,
+    *,
+    reason: str,
+    actor: str,
+) -> dict[str, Any]:
+    """End the override of one attribute; the rules choose it again. Returns the ended override
+    and the golden record's change (None for a retired record, which holds it unused)."""
+    reason = _reason(reason)
+    at = now()
+    removed = overrides_sql.remove(con, golden_id, attribute, at=at, by=actor)
+    if not removed:
+        raise NotFoundError("override", f"{golden_id}/{attribute}")
+    (override_id,) = removed
+    change = regroup.rebuild(con, [golden_id], attributes=attributes, at=at, cause="override",
+                             cause_id=override_id, actor=actor).get(golden_id)
+    audit.record(con, actor=actor, action="golden.override_remove", target=golden_id,
+                 detail={"override_id": override_id, "attribute": attribute, "reason": reason})
+    (override,) = [o for o in overrides_sql.listed(con, golden_id, removed=True) if o["override_id"] == override_id]
+    return {**override, "golden_change": change}
+
+
+def _reason(reason: str) -> str:
+    reason = " ".join(reason.split())
+    if not reason or len(reason) > MAX_VALUE:
+        raise InvalidInputError(f"field 'reason': say why, in 1 to {MAX_VALUE} characters")
+    return reason

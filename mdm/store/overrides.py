@@ -1,0 +1,89 @@
+"""SQL for stewards' values of golden attributes (``golden_overrides``, mdm/overrides.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import duckdb
+
+from mdm.store.database import fetch_dicts
+
+_COLUMNS = "override_id, golden_id, set_on, attribute, value, reason, actor, created_at, removed_at, removed_by"
+
+
+def active(con: duckdb.DuckDBPyConnection, golden_ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """The overrides in force (of these golden records; of all for None), oldest first."""
+    ids = None if golden_ids is None else list(golden_ids)
+    if ids == []:
+        return []
+    return fetch_dicts(
+        con,
+        f"SELECT {_COLUMNS} FROM golden_overrides WHERE removed_at IS NULL"
+        " AND (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], golden_id))"
+        " ORDER BY created_at, override_id",
+        [ids, ids],
+    )
+
+
+def listed(con: duckdb.DuckDBPyConnection, golden_id: str, *, removed: bool) -> list[dict[str, Any]]:
+    """A golden record's overrides, newest first; with ``removed``, those removed or replaced too."""
+    return fetch_dicts(
+        con,
+        f"SELECT {_COLUMNS} FROM golden_overrides WHERE golden_id = ? AND (? OR removed_at IS NULL)"
+        " ORDER BY created_at DESC, override_id",
+        [golden_id, removed],
+    )
+
+
+def insert(con: duckdb.DuckDBPyConnection, row: Mapping[str, Any]) -> None:
+    con.execute(
+        "INSERT INTO golden_overrides (override_id, golden_id, set_on, attribute, value, reason, actor, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [row["override_id"], row["golden_id"], row["golden_id"], row["attribute"], row["value"], row["reason"],
+         row["actor"], row["created_at"]],
+    )
+
+
+def remove(
+    con: duckdb.DuckDBPyConnection, golden_id: str, attribute: str, *, at: dt.datetime, by: str
+) -> list[str]:
+    """End the override in force for one attribute; returns the ids ended (none or one)."""
+    rows = con.execute(
+        "UPDATE golden_overrides SET removed_at = ?, removed_by = ?"
+        " WHERE golden_id = ? AND attribute = ? AND removed_at IS NULL RETURNING override_id",
+        [at, by, golden_id, attribute],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def move(con: duckdb.DuckDBPyConnection, moves: Mapping[str, str]) -> None:
+    """Override id -> the golden record it now holds for (the one its own was merged into)."""
+    if moves:
+        con.executemany("UPDATE golden_overrides SET golden_id = ? WHERE override_id = ?",
+                        [[gid, oid] for oid, gid in moves.items()])
+
+
+def return_home(con: duckdb.DuckDBPyConnection, golden_ids: list[str]) -> list[str]:
+    """Overrides set on these golden records (back from retirement) and held by the ones they
+    were merged into go back to them; returns the golden records that held them."""
+    where = "removed_at IS NULL AND list_contains(?::VARCHAR[], set_on) AND golden_id <> set_on"
+    holders = [g for (g,) in con.execute(
+        f"SELECT DISTINCT golden_id FROM golden_overrides WHERE {where} ORDER BY 1", [golden_ids]).fetchall()]
+    if holders:
+        con.execute(f"UPDATE golden_overrides SET golden_id = set_on WHERE {where}", [golden_ids])
+    return holders
+
+
+def changed_after(con: duckdb.DuckDBPyConnection, at: dt.datetime) -> list[str]:
+    """Golden records whose overrides were set or removed after ``at``."""
+    return [g for (g,) in con.execute(
+        "SELECT DISTINCT golden_id FROM golden_overrides WHERE created_at > ? OR removed_at > ? ORDER BY 1",
+        [at, at],
+    ).fetchall()]
+
+
+def delete(con: duckdb.DuckDBPyConnection, golden_ids: list[str]) -> None:
+    """Every override of these golden records, removed ones too (an erasure takes the values)."""
+    con.execute("DELETE FROM golden_overrides WHERE list_contains(?::VARCHAR[], golden_id)", [golden_ids])

@@ -1,0 +1,190 @@
+"""Stewards' values for golden attributes: they win over the rules, say so, last through runs,
+move with a merge and come back with an undo; bad ones are refused with the field named."""
+
+from __future__ import annotations
+
+import json
+
+from tests.api.test_changes import _walk
+from tests.api.test_erasure import _tables_holding
+from tests.api.test_stewardship import _run
+
+PHONE, E164, MASKED = "0912 345 678", "+84912345678", "+84 *** *** 678"
+
+
+def _put(api, gid, attribute, body, who="steward"):  # type: ignore[no-untyped-def]
+    return api.client.put(f"/golden-records/{gid}/overrides/{attribute}", headers=api.headers(who), json=body)
+
+
+def _delete(api, gid, attribute, reason="set by mistake"):  # type: ignore[no-untyped-def]
+    params = {"reason": reason} if reason else {}
+    return api.client.delete(f"/golden-records/{gid}/overrides/{attribute}", headers=api.headers("steward"),
+                             params=params)
+
+
+def _golden(api, members, skip=0):  # type: ignore[no-untyped-def]
+    return api.client.app.state.service.reader().execute(
+        "SELECT golden_id FROM golden_records WHERE status = 'active' AND record_count = ?"
+        " ORDER BY golden_id LIMIT 1 OFFSET ?",
+        [members, skip],
+    ).fetchone()[0]
+
+
+def _record(api, gid):  # type: ignore[no-untyped-def]
+    return api.get(f"/golden-records/{gid}", who="reader_pii").json()
+
+
+def _listed(api, gid, removed=False):  # type: ignore[no-untyped-def]
+    return api.get(f"/golden-records/{gid}/overrides", who="reader_pii", params={"removed": removed}).json()["data"]
+
+
+def test_a_stewards_value_wins_says_where_it_came_from_and_can_be_removed(api):  # type: ignore[no-untyped-def]
+    gid = _golden(api, 2)
+    before = _record(api, gid)
+    _, cursor = _walk(api, limit=500)
+
+    r = _put(api, gid, "phone", {"value": PHONE, "reason": "customer called with a new number"})
+    assert r.status_code == 200, r.json()
+    body = r.json()
+    override_id = body["override"]["override_id"]
+    assert body["golden_change"] == "changed"
+    assert body["override"]["value"] == MASKED  # the steward's key has no pii
+    assert body["override"]["actor"] == "test-steward" and body["override"]["set_on"] == gid
+
+    after = _record(api, gid)
+    steward = {"value": E164, "source": "steward", "source_id": override_id, "rule": "steward_override"}
+    assert after["attributes"]["phone"] == E164 and after["lineage"]["phone"] == [steward]
+    assert after["attributes"]["all_phones"] == [E164, *[p for p in before["attributes"]["all_phones"] if p != E164]]
+    assert after["lineage"]["all_phones"][0] == steward
+    untouched = {k for k in before["attributes"] if k not in ("phone", "all_phones")}
+    assert {k: after["attributes"][k] for k in untouched} == {k: before["attributes"][k] for k in untouched}
+    assert E164 not in json.dumps(api.get(f"/golden-records/{gid}").json())  # a reader without pii
+
+    changes, _ = _walk(api, after=cursor, limit=500)
+    assert [(c["golden_id"], c["change"], c["cause"], c["cause_id"], c["actor"]) for c in changes] == [
+        (gid, "changed", "override", override_id, "test-steward")]
+    audit = api.get("/audit", who="admin", params={"target": gid}).json()["data"]
+    assert audit[0]["action"] == "golden.override" and audit[0]["detail"]["reason"].startswith("customer called")
+    assert E164 not in json.dumps(audit)  # the audit log keeps no values
+    (listed,) = _listed(api, gid)
+    assert (listed["override_id"], listed["value"], listed["attribute"]) == (override_id, E164, "phone")
+
+    # Null: no source's value is right. It replaces the first.
+    emptied = _put(api, gid, "phone", {"value": None, "reason": "the number is disconnected"}).json()
+    record = _record(api, gid)
+    assert record["attributes"]["phone"] is None and "phone" not in record["lineage"]
+    assert record["attributes"]["all_phones"] == before["attributes"]["all_phones"]
+    assert [o["override_id"] for o in _listed(api, gid)] == [emptied["override"]["override_id"]]
+    replaced = [o for o in _listed(api, gid, removed=True) if o["override_id"] == override_id]
+    assert replaced[0]["removed_by"] == "test-steward"
+
+    removed = _delete(api, gid, "phone")
+    assert removed.status_code == 200 and removed.json()["override"]["removed_at"]
+    record = _record(api, gid)
+    assert record["attributes"] == before["attributes"] and record["lineage"] == before["lineage"]
+    assert _listed(api, gid) == [] and len(_listed(api, gid, removed=True)) == 2
+    assert _delete(api, gid, "phone").status_code == 404
+
+
+def test_bad_overrides_are_refused_with_the_field_named(api):  # type: ignore[no-untyped-def]
+    gid = _golden(api, 2)
+    reason = {"reason": "checked with the customer"}
+    cases = [
+        ("phnoe", {"value": PHONE, **reason}, 422, "field 'attribute'"),
+        ("all_phones", {"value": PHONE, **reason}, 422, "set 'phone'"),
+        ("phone", {"value": "12345", **reason}, 422, "field 'value'"),
+        ("email", {"value": "an.nguyen@", **reason}, 422, "field 'value'"),
+        ("date_of_birth", {"value": "03/04/2090", **reason}, 422, "dob_future"),
+        ("national_id", {"value": "000000000", **reason}, 422, "national_id_invalid"),
+        ("phone", {"value": PHONE}, 422, "field 'reason'"),
+        ("phone", {"value": PHONE, "reason": "   "}, 422, "field 'reason'"),
+        ("phone", {"value": PHONE, "region": "Vietnam", **reason}, 422, "field 'region'"),
+        ("phone", {"value": PHONE, "colour": "blue", **reason}, 422, "field 'colour'"),
+        ("phone", {"value": "x" * 501, **reason}, 422, "field 'value'"),
+    ]
+    for attribute, body, status, says in cases:
+        r = _put(api, gid, attribute, body)
+        assert (r.status_code, says in r.json()["detail"]) == (status, True), (attribute, body, r.json())
+    assert _put(api, "GNOPE", "phone", {"value": PHONE, **reason}).status_code == 404
+    for role in ("reader", "writer"):
+        assert _put(api, gid, "phone", {"value": PHONE, **reason}, who=role).status_code == 403
+    assert _delete(api, gid, "phone", reason="").status_code == 422
+    assert api.get("/golden-records/GNOPE/overrides").status_code == 404
+    assert _listed(api, gid) == []  # nothing refused was kept
+
+
+def test_an_override_lasts_moves_with_a_merge_and_comes_back_with_an_undo(  # type: ignore[no-untyped-def]
+    api, small_sample
+):
+    small, large = _golden(api, 1), _golden(api, 2)
+    large_dob = _record(api, large)["attributes"]["date_of_birth"]
+    set_ = _put(api, small, "date_of_birth", {"value": "3/2/1980", "reason": "from the id card"}).json()
+    assert _record(api, small)["attributes"]["date_of_birth"] == "1980-02-03"
+    history = api.get(f"/golden-records/{small}/history").json()["count"]
+
+    _run(api, small_sample)
+    record = _record(api, small)
+    assert record["attributes"]["date_of_birth"] == "1980-02-03"
+    assert record["lineage"]["date_of_birth"][0]["rule"] == "steward_override"
+    assert api.get(f"/golden-records/{small}/history").json()["count"] == history  # the run changed nothing
+
+    merged = api.post("/golden-records/merge", who="steward", json={"golden_ids": [small, large]}).json()
+    assert merged["golden_id"] == large
+    assert _record(api, large)["attributes"]["date_of_birth"] == "1980-02-03"
+    (held,) = _listed(api, large)
+    assert (held["override_id"], held["set_on"]) == (set_["override"]["override_id"], small)
+    _run(api, small_sample)
+    assert _record(api, large)["attributes"]["date_of_birth"] == "1980-02-03"
+
+    undone = api.post(f"/decisions/{merged['decision']['decision_id']}/undo", who="steward")
+    assert undone.status_code == 200, undone.json()
+    assert _record(api, small)["attributes"]["date_of_birth"] == "1980-02-03"
+    assert _record(api, large)["attributes"]["date_of_birth"] == large_dob
+    assert _listed(api, large) == [] and [o["golden_id"] for o in _listed(api, small)] == [small]
+
+
+def test_an_override_set_while_a_run_computes_is_in_its_results(  # type: ignore[no-untyped-def]
+    api, small_sample, monkeypatch
+):
+    from mdm import golden
+
+    service = api.client.app.state.service
+    gid = _golden(api, 2)
+    build = golden.build_golden
+
+    def build_then_override(*args, **kw):  # type: ignore[no-untyped-def]
+        out = build(*args, **kw)  # the run has read the overrides: now a steward sets one
+        service.set_override(gid, "phone", PHONE, reason="customer called", region="VN", actor="test-steward")
+        return out
+
+    monkeypatch.setattr(golden, "build_golden", build_then_override)
+    run = _run(api, small_sample)
+    record = _record(api, gid)
+    assert record["attributes"]["phone"] == E164 and record["lineage"]["phone"][0]["rule"] == "steward_override"
+    causes = [(e["cause"], e["cause_id"]) for e in api.get(f"/golden-records/{gid}/history").json()["data"]]
+    assert ("run", run["run_id"]) in causes
+
+
+def test_an_erased_customer_takes_the_stewards_values_too(api):  # type: ignore[no-untyped-def]
+    gid = _golden(api, 2)
+    email = "only.this.customer.7731@example.vn"
+    assert _put(api, gid, "email", {"value": email, "reason": "customer called"}).status_code == 200
+    assert _tables_holding(api, email)
+    erased = api.post(f"/golden-records/{gid}/erase", who="admin", json={"reason": "request DSR-9"})
+    assert erased.status_code == 200, erased.json()
+    assert _tables_holding(api, email) == []
+
+
+def test_a_posted_record_does_not_undo_a_stewards_value(api):  # type: ignore[no-untyped-def]
+    con = api.client.app.state.service.reader()
+    gid, raw = con.execute(
+        "SELECT x.golden_id, CAST(r.raw AS VARCHAR) FROM xref x JOIN source_records r USING (record_key)"
+        " JOIN golden_records g USING (golden_id) WHERE x.source = 'sales' AND g.record_count >= 2"
+        " ORDER BY x.record_key LIMIT 1"
+    ).fetchone()
+    assert _put(api, gid, "phone", {"value": PHONE, "reason": "customer called"}).status_code == 200
+    posted = api.post("/sources/sales/records", json={**json.loads(raw), "mobile": "0389 111 222"}).json()
+    assert posted["golden_id"] == gid
+    record = _record(api, gid)
+    assert record["attributes"]["phone"] == E164 and record["lineage"]["phone"][0]["rule"] == "steward_override"
+    assert record["attributes"]["all_phones"][0] == E164 and "+84389111222" in record["attributes"]["all_phones"]
