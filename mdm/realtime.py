@@ -48,6 +48,7 @@ from mdm.sources import SourcesConfig, SourceSpec
 from mdm.sources.readers import typed_values
 from mdm.standardise.record import record_key, standardise_record
 from mdm.store import erasure, records, runs, work
+from mdm.store import overrides as overrides_sql
 from mdm.store import stewardship as steward_sql
 from mdm.store.database import now
 
@@ -150,6 +151,7 @@ class RealtimeMatcher:
         self.must: dict[str, set[str]] = {}
         self.cannot: dict[str, set[str]] = {}
         self.load_constraints(con)
+        self.override_holders = overrides_sql.holders(con)  # golden ids regroup.rebuild reads overrides for
         self._guards = agreement_guards(spec)
         self.structure = _source_structure(con, rules)
 
@@ -248,7 +250,7 @@ class RealtimeMatcher:
         regroup.rebuild(
             con, affected, attributes=self.rules.attributes(), at=at,
             cause="record", cause_id=key, actor=actor, retire_into={previous: target} if previous else None,
-            members=known,
+            members=known, holders=self.override_holders,
         )
         kept_apart = self.cannot.get(key, set())
         items = [
@@ -285,7 +287,7 @@ class RealtimeMatcher:
         records.replace_open_items(con, key, [], replacing=True)
         changes = regroup.rebuild(
             con, [previous], attributes=self.rules.attributes(), at=at, cause="record_deleted", cause_id=key,
-            actor=actor,
+            actor=actor, holders=self.override_holders,
         )
         self._index_after_commit = [(key, None)]
         return DeleteResult(source, source_id, previous, changes[previous])

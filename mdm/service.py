@@ -342,9 +342,14 @@ class Service:
     ) -> dict[str, Any]:
         """A steward's value for one golden attribute (mdm/overrides.py), as one write."""
         attributes = self._rules().attributes()
-        return self.write(lambda con: overrides.set_override(
-            con, attributes, golden_id, attribute, value, reason=reason, region=region, actor=actor,
-            today=dt.date.today()))
+
+        def set_(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+            if self.matcher is not None:  # under the write lock: the live matcher's posts must read it
+                self.matcher.override_holders.add(golden_id)
+            return overrides.set_override(con, attributes, golden_id, attribute, value, reason=reason,
+                                          region=region, actor=actor, today=dt.date.today())
+
+        return self.write(set_)
 
     def remove_override(self, golden_id: str, attribute: str, *, reason: str, actor: str) -> dict[str, Any]:
         attributes = self._rules().attributes()

@@ -79,7 +79,7 @@ class Stewardship:
         sql.set_golden_of(con, moves)
         regroup.rebuild(
             con, affected, attributes=self.matcher.rules.attributes(), at=at, cause="decision", cause_id=decision_id,
-            actor=actor, retire_into=retire_into, change_as=change_as,
+            actor=actor, retire_into=retire_into, change_as=change_as, holders=self.matcher.override_holders,
         )
         after = sql.member_keys(con, affected)
         decision = {
@@ -194,6 +194,7 @@ class Stewardship:
         regroup.rebuild(
             con, touched, attributes=self.matcher.rules.attributes(), at=at, cause="undo", cause_id=decision_id, actor=actor,
             retire_into={g: emptied.most_common(1)[0][0] if emptied else None for g in touched},
+            holders=self.matcher.override_holders,
         )
         if decision["item_id"]:
             sql.set_item_status(con, decision["item_id"], "open", None)

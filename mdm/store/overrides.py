@@ -27,6 +27,14 @@ def active(con: duckdb.DuckDBPyConnection, golden_ids: Iterable[str] | None = No
     )
 
 
+def holders(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Golden ids that hold an override in force or had one set on them: the only golden records
+    whose rebuild needs to read overrides (regroup.rebuild)."""
+    return {g for (g,) in con.execute(
+        "SELECT golden_id FROM golden_overrides WHERE removed_at IS NULL"
+        " UNION SELECT set_on FROM golden_overrides WHERE removed_at IS NULL").fetchall()}
+
+
 def listed(con: duckdb.DuckDBPyConnection, golden_id: str, *, removed: bool) -> list[dict[str, Any]]:
     """A golden record's overrides, newest first; with ``removed``, those removed or replaced too."""
     return fetch_dicts(
