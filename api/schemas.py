@@ -120,6 +120,24 @@ class MatchResultPublic(BaseModel):
     candidates: list[CandidatePublic] = []
 
 
+class MatchPreviewPublic(BaseModel):
+    source: str
+    source_id: str | None = Field(description="The record's id, null when it came without one.")
+    outcome: Literal["matched", "review", "new"] = Field(
+        description="What a post would answer: `matched` (it would join `golden_id`), `review` (a steward"
+        " would decide), `new`."
+    )
+    golden_id: str | None = Field(description="The golden record it would join; null unless `matched`.")
+    golden_record: GoldenRecordPublic | None = Field(description="That golden record, as a lookup gives it.")
+    current_golden_id: str | None = Field(
+        description="The golden record the record's source key belongs to now, if the service holds the key."
+    )
+    match_probability: float | None
+    reason: str | None = None
+    dq_flags: list[str] = []
+    candidates: list[CandidatePublic] = []
+
+
 class DeletedPublic(BaseModel):
     source: str
     source_id: str

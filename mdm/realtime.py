@@ -81,6 +81,21 @@ class MatchResult:
 
 
 @dataclass(frozen=True)
+class Preview:
+    """What posting a record would do, computed without storing anything (RealtimeMatcher.match)."""
+
+    source: str
+    source_id: str | None  # None when the record came without its id
+    golden_id: str | None  # the golden record it would join; None when it would get one of its own
+    outcome: str  # matched | review | new
+    match_probability: float | None
+    candidates: list[ScoredCandidate]
+    dq_flags: list[str]
+    reason: str | None  # why a strong candidate would not be linked, when one would not
+    current_golden_id: str | None  # the golden record its source key belongs to now, if held
+
+
+@dataclass(frozen=True)
 class DeleteResult:
     source: str
     source_id: str
@@ -211,6 +226,21 @@ class RealtimeMatcher:
         ]
         out.sort(key=lambda c: (-c.match_weight, c.record_key))
         return out
+
+    def match(
+        self, con: duckdb.DuckDBPyConnection, source: str, payload: Mapping[str, Any], *, today: dt.date
+    ) -> Preview:
+        """Score and decide a record as :meth:`upsert` would, storing nothing: "is this customer
+        known?" before one is created. The id may be left out (a caller that has none yet)."""
+        spec = self.source(source)
+        values = typed_values(payload)
+        source_id = clean_id(values.get(spec.id_column))
+        std = standardise_record(spec, source_id or "", values, today=today)
+        scored = self.score(std)
+        current = self.golden_of.get(std["record_key"]) if source_id else None
+        target, outcome, reason, _joined, _held_back = self._decide(con, std, scored, current)
+        return Preview(source, source_id, target, outcome, scored[0].match_probability if scored else None,
+                       scored[:TOP_CANDIDATES], list(std["dq_flags"]), reason, current)
 
     def upsert(
         self, con: duckdb.DuckDBPyConnection, source: str, payload: Mapping[str, Any], *, actor: str, today: dt.date

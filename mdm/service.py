@@ -24,7 +24,7 @@ from mdm import overrides
 from mdm.errors import ConflictError, InvalidInputError, MDMError, NotFoundError
 from mdm.linking.model import Model
 from mdm.pipeline import PublishHooks, RunReport, load_rules_checked, new_run_id, reconcile
-from mdm.realtime import DeleteResult, EraseResult, MatchResult, RealtimeMatcher
+from mdm.realtime import DeleteResult, EraseResult, MatchResult, Preview, RealtimeMatcher
 from mdm.sources import SourcesConfig, load_sources, sources_from_json
 from mdm.standardise.record import record_key
 from mdm.stewardship import Outcome, Stewardship
@@ -259,6 +259,12 @@ class Service:
             return result
 
         return self._realtime_write(upsert)
+
+    def match_record(self, source: str, payload: Mapping[str, Any]) -> Preview:
+        """What posting the record would do, without storing it. Under the write lock: the live
+        index and cross-reference it reads change with every post."""
+        with self._write_lock:
+            return self._matcher().match(self.reader(), source, payload, today=dt.date.today())
 
     def post_records(
         self, source: str, payloads: list[Mapping[str, Any]], *, actor: str

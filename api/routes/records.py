@@ -1,20 +1,29 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Body
 
-from api.deps import ServiceDep, Writer
+from api.deps import Reader, ServiceDep, Writer
 from api.errors import error_body
-from api.schemas import BatchCreate, BatchDelete, BatchPublic, DeletedPublic, MatchResultPublic
+from api.routes.golden import documents_as_seen_by
+from api.schemas import (
+    BatchCreate,
+    BatchDelete,
+    BatchPublic,
+    DeletedPublic,
+    MatchPreviewPublic,
+    MatchResultPublic,
+)
 from mdm.errors import MDMError
-from mdm.realtime import MatchResult
+from mdm.realtime import MatchResult, Preview
 
 router = APIRouter(prefix="/sources/{source}", tags=["source records"])
 
 
-def _public(result: MatchResult) -> dict[str, Any]:
+def _public(result: MatchResult | Preview) -> dict[str, Any]:
     """The decision and scored candidates: keys, ids and scores only, so no PII to mask."""
     candidates = [
         {"source": c.source, "source_id": c.source_id, "golden_id": c.golden_id,
@@ -35,6 +44,23 @@ def post_record(
     or ``unchanged`` when the same record was already stored."""
     result = service.post_record(source, record, actor=principal.name)
     return _public(result)
+
+
+@router.post("/records:match", response_model=MatchPreviewPublic)
+def match_record(
+    source: str,
+    principal: Reader,
+    service: ServiceDep,
+    record: dict[str, Any] = Body(  # noqa: B008
+        description="One record in the source's own column names; the id may be left out."),
+) -> dict[str, Any]:
+    """Match a record without storing it: what a post would answer (the golden record it would
+    join, or that it would be queued or new) and its scored candidates. For a caller asking "is
+    this customer known?" before creating one; nothing is written, queued or audited."""
+    preview = service.match_record(source, record)
+    docs = documents_as_seen_by(principal, service, [preview.golden_id] if preview.golden_id else [])
+    doc = docs.get(preview.golden_id) if preview.golden_id else None
+    return {**_public(preview), "golden_record": json.loads(doc) if doc else None}
 
 
 def _batch(results: list[Any], public: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
