@@ -43,6 +43,7 @@ from mdm.store import database, keys  # noqa: E402
 
 RESULTS_DIR = ROOT / "bench" / "results"
 WARM_UP_POSTS = 100
+MATCH_REQUESTS = 300  # records matched without storing them (records:match)
 # A steward's queue pages, as the page and the API ask for them: most impactful, strongest first,
 # only the pairs that scored to link, and deeper in.
 QUEUE_PAGES = ["/review-queue?limit=50", "/review-queue?limit=50&order=score",
@@ -141,6 +142,10 @@ def xref_get(key: tuple[str, str]) -> Request:
 
 def record_post(post: tuple[str, dict]) -> Request:
     return "POST", f"/sources/{quote(post[0])}/records", json.dumps(post[1]).encode()
+
+
+def record_match(post: tuple[str, dict]) -> Request:
+    return "POST", f"/sources/{quote(post[0])}/records:match", json.dumps(post[1]).encode()
 
 
 def page_get(path: str) -> Request:
@@ -262,6 +267,9 @@ def main() -> None:
         # first ones after a start wait on them. The figures are for a warmed-up server.
         writes = [record_post(p) for p in posts]
         asyncio.run(load(port, headers, writes[:WARM_UP_POSTS], 1))
+        previews = [record_match(p) for p in posts[-MATCH_REQUESTS:]]  # records not posted yet
+        rows.append(report("POST /sources/{s}/records:match (1 client)",
+                           *asyncio.run(load(port, headers, previews, 1)), 1))
         rest = writes[WARM_UP_POSTS:]
         rows += [
             report("POST /sources/{s}/records (1 client)",

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -248,6 +249,23 @@ def search(
     docs = documents_as_seen_by(principal, service, (g for g, _s in found))
     hits = [{"score": score, "golden_record": json.loads(docs[g])} for g, score in found]
     return _render(request, "search.html", principal, q=q, hits=hits, count=total)
+
+
+@router.post("/merge")
+async def merge(request: Request, principal: PageSteward, service: ServiceDep) -> Response:
+    """Merge the golden records ticked in the search results; back to the search on an error."""
+    form = await request.form()
+    ids = [str(g) for g in form.getlist("golden_ids")]
+    comment = str(form.get("comment") or "").strip() or None
+    search = {k[2:]: str(v) for k, v in form.items() if k.startswith("q_")}
+    try:
+        outcome = await run_in_threadpool(
+            service.steward, lambda s, con: s.merge(con, ids, actor=principal.name, comment=comment))
+    except MDMError as e:
+        return _back("/steward/search", **search, error=str(e))
+    survivor = outcome.decision["result_golden_id"]
+    merged = ", ".join(g for g in dict.fromkeys(ids) if g != survivor)
+    return _back(f"/steward/golden/{survivor}", flash=f"merged {merged} into {survivor}")
 
 
 @router.get("/decisions")

@@ -116,6 +116,7 @@ def test_steward_sets_and_removes_a_value_in_the_browser(served_db):  # type: ig
         page.goto(f"{base}/steward/login")
         page.fill("#key", made["steward"])
         page.keyboard.press("Enter")
+        expect(page).to_have_url(f"{base}/steward")  # logged in: the queue
         gid = httpx.get(f"{base}/golden-records", params={"limit": 1}, headers=steward).json()["data"][0][
             "golden_record"]["golden_id"]
         page.goto(f"{base}/steward/golden/{gid}")
@@ -143,4 +144,41 @@ def test_steward_sets_and_removes_a_value_in_the_browser(served_db):  # type: ig
         expect(page.get_by_role("status")).to_contain_text("the rules choose it again")
         expect(page.locator("#overrides")).to_have_count(0)
         expect(page.locator("#attributes")).not_to_contain_text("steward_override")
+        browser.close()
+
+
+def test_steward_merges_golden_records_found_by_a_search(served_db):  # type: ignore[no-untyped-def]
+    db, made = served_db
+    steward = {"Authorization": f"Bearer {made['steward']}"}
+    with serving(db) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        page = browser.new_page()
+        page.goto(f"{base}/steward/login")
+        page.fill("#key", made["steward"])
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(f"{base}/steward")  # logged in: the queue
+        page.goto(f"{base}/steward/search")
+        page.get_by_label("Name").fill("nguyen")
+        page.get_by_role("button", name="Search").click()
+        boxes = page.locator("#results input[name=golden_ids]")
+        expect(boxes.nth(1)).to_be_visible()
+        first, second = boxes.nth(0).get_attribute("value"), boxes.nth(1).get_attribute("value")
+
+        boxes.nth(0).check()
+        page.get_by_role("button", name="Merge selected").click()  # one is not a merge: said, nothing done
+        expect(page.get_by_role("alert")).to_contain_text("at least two")
+        expect(page.get_by_label("Name")).to_have_value("nguyen")  # back on the same search
+
+        page.locator(f"#results input[value='{first}']").check()
+        page.locator(f"#results input[value='{second}']").check()
+        page.get_by_label("Why").fill("same customer, two CRM accounts")
+        page.get_by_role("button", name="Merge selected").click()
+        expect(page.get_by_role("status")).to_contain_text("merged")
+        survivor = re.search(r"/steward/golden/(\w+)\?", page.url).group(1)  # type: ignore[union-attr]
+        assert survivor in (first, second)
+        gone = second if survivor == first else first
+        redirected = httpx.get(f"{base}/golden-records/{gone}", headers=steward).json()
+        assert redirected["golden_id"] == survivor and redirected["redirected_from"]["golden_id"] == gone
+        (decision,) = httpx.get(f"{base}/decisions", headers=steward).json()["data"]
+        assert (decision["kind"], decision["comment"]) == ("merge", "same customer, two CRM accounts")
         browser.close()
