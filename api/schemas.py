@@ -138,6 +138,25 @@ class MatchPreviewPublic(BaseModel):
     candidates: list[CandidatePublic] = []
 
 
+class QuarantinedRowPublic(BaseModel):
+    run_id: str | None
+    row_number: int | None
+    reason: str
+
+
+class SourceRecordPublic(BaseModel):
+    source: str
+    source_id: str
+    golden_id: str
+    raw: dict[str, Any] = Field(description="The record in its source's own columns, as last read or posted.")
+    standardised: MemberPublic = Field(description="What standardisation made of it, with its data-quality flags.")
+    posted_at: dt.datetime | None = Field(description="When its system last posted it; null for a file row.")
+    posted_by: str | None
+    quarantined: list[QuarantinedRowPublic] = Field(
+        description="Rows of the same key the last run quarantined (a repeated id's other rows, say)."
+    )
+
+
 class DeletedPublic(BaseModel):
     source: str
     source_id: str

@@ -30,8 +30,8 @@ class NotFoundError(MDMError):
 
     code = "not_found"
 
-    def __init__(self, kind: str, key: str) -> None:
-        super().__init__(f"{kind} {key!r} not found")
+    def __init__(self, kind: str, key: str, why: str | None = None) -> None:
+        super().__init__(f"{kind} {key!r} not found" + (f": {why}" if why else ""))
         self.kind = kind
         self.key = key
 

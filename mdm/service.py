@@ -22,10 +22,11 @@ import duckdb
 from matching_rules import RulesSpec, matching_fingerprint
 from mdm import overrides
 from mdm.errors import ConflictError, InvalidInputError, MDMError, NotFoundError
+from mdm.ingest import clean_id
 from mdm.linking.model import Model
 from mdm.pipeline import PublishHooks, RunReport, load_rules_checked, new_run_id, reconcile
 from mdm.realtime import DeleteResult, EraseResult, MatchResult, Preview, RealtimeMatcher
-from mdm.sources import SourcesConfig, load_sources, sources_from_json
+from mdm.sources import SourcesConfig, SourceSpec, load_sources, sources_from_json
 from mdm.standardise.record import record_key
 from mdm.stewardship import Outcome, Stewardship
 from mdm.store import audit, database, keys, models, records, runs, serving
@@ -182,6 +183,26 @@ class Service:
         if matcher is not None:
             return matcher.golden_of.get(record_key(source, source_id))
         return serving.xref(self.reader(), source, source_id)
+
+    def source_record(self, source: str, source_id: str) -> tuple[SourceSpec, dict[str, Any]]:
+        """A source record as held (raw row, standardised row, golden id, the key's quarantined
+        rows: a repeated id's others), with its source's spec; NotFoundError says so for a key
+        its system deleted through the API."""
+        con = self.reader()
+        config = self._sources(con)
+        spec = next((s for s in config.sources if s.name == source), None) if config else None
+        if spec is None:
+            raise NotFoundError("source", source)
+        key = clean_id(source_id) or source_id
+        row = serving.source_record(con, source, key)
+        if row is None:
+            gone = serving.deletion(con, source, key)
+            why = None
+            if gone is not None:
+                why = (f"its system deleted it through the API ({gone['deleted_by']},"
+                       f" {gone['deleted_at']:%Y-%m-%d %H:%M} UTC)")
+            raise NotFoundError("source record", f"{source}/{key}", why)
+        return spec, {**row, "quarantined": serving.quarantined_rows(con, source, key)}
 
     # -- keys -----------------------------------------------------------------------------
 

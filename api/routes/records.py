@@ -16,9 +16,11 @@ from api.schemas import (
     DeletedPublic,
     MatchPreviewPublic,
     MatchResultPublic,
+    SourceRecordPublic,
 )
 from mdm.errors import MDMError
 from mdm.realtime import MatchResult, Preview
+from mdm.store.documents import mask_email, mask_phone, member_document
 
 router = APIRouter(prefix="/sources/{source}", tags=["source records"])
 
@@ -85,6 +87,26 @@ def delete_records(source: str, body: BatchDelete, principal: Writer, service: S
     """Up to 1,000 source keys, each deleted as by a single delete, with a result of its own (an
     unknown key is that item's 404)."""
     return _batch(service.delete_records(source, body.source_ids, actor=principal.name), vars)
+
+
+@router.get("/records/{source_id:path}", response_model=SourceRecordPublic)
+def get_source_record(source: str, source_id: str, principal: Reader, service: ServiceDep) -> dict[str, Any]:
+    """One source record as the service holds it: its raw columns, what standardisation made of
+    them (with the data-quality flags), its golden id, and the rows of the same key the last run
+    quarantined. The 404 of a key deleted through the API says so. E-mail and phone columns are
+    masked for a reader without ``pii``."""
+    spec, row = service.source_record(source, source_id)
+    raw, standardised = json.loads(row["raw"]), member_document(row)
+    if not principal.pii:
+        for field, mask in (("email", mask_email), ("phone", mask_phone)):
+            for column in spec.columns_for(field):
+                if isinstance(raw.get(column), str):
+                    raw[column] = mask(raw[column])
+            if standardised[field] is not None:
+                standardised[field] = mask(standardised[field])
+    return {"source": source, "source_id": row["source_id"], "golden_id": row["golden_id"], "raw": raw,
+            "standardised": standardised, "posted_at": row["posted_at"], "posted_by": row["posted_by"],
+            "quarantined": row["quarantined"]}
 
 
 @router.delete("/records/{source_id:path}", response_model=DeletedPublic)

@@ -138,7 +138,8 @@ def _ts(value: dt.datetime | None) -> str | None:
     return value.isoformat(timespec="microseconds") if value is not None else None
 
 
-def _member_dict(m: Mapping[str, Any]) -> dict[str, Any]:
+def member_document(m: Mapping[str, Any]) -> dict[str, Any]:
+    """A member as documents show it: its source key and standardised values, dates as ISO text."""
     out = {"source": m["source"], "source_id": m["source_id"]}
     for c in MEMBER_COLUMNS:
         value = m.get(c)
@@ -178,7 +179,7 @@ def render(
     return _dumps({
         "golden_id": golden["golden_id"], "status": golden["status"], "merged_into": golden["merged_into"],
         "attributes": attributes, "lineage": grouped,
-        "members": [_member_dict(m) for m in sorted(members, key=lambda m: (m["source"], m["source_id"]))],
+        "members": [member_document(m) for m in sorted(members, key=lambda m: (m["source"], m["source_id"]))],
         "record_count": golden["record_count"], "sources": list(golden["sources"]),
         "created_at": _ts(golden["created_at"]), "updated_at": _ts(golden["updated_at"]),
         "run_id": golden["run_id"],

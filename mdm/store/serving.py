@@ -6,9 +6,11 @@ reader sees either the state before a batch run's publish or after it, never a m
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
 
-from mdm.store.database import fetch_one
+from mdm.store.database import fetch_dicts, fetch_one
 
 
 def document(con: duckdb.DuckDBPyConnection, golden_id: str) -> tuple[str, str | None, str] | None:
@@ -115,3 +117,31 @@ def search(
     }
     rows = con.execute(_SEARCH, params).fetchall()
     return [(g, float(s)) for g, s, _t in rows], (int(rows[0][2]) if rows else 0)
+
+
+def source_record(con: duckdb.DuckDBPyConnection, source: str, source_id: str) -> dict[str, Any] | None:
+    """A source record as the service holds it: its raw row (JSON text), its standardised row,
+    its golden id, and when and by whom it was posted (None for a file row); None if not held."""
+    rows = fetch_dicts(
+        con,
+        "SELECT x.golden_id, CAST(r.raw AS VARCHAR) AS raw, p.posted_at, p.posted_by, s.*"
+        " FROM xref x JOIN source_records r USING (record_key) JOIN std_records s USING (record_key)"
+        " LEFT JOIN posted_records p ON p.source = x.source AND p.source_id = x.source_id"
+        " WHERE x.source = ? AND x.source_id = ?",
+        [source, source_id],
+    )
+    return rows[0] if rows else None
+
+
+def quarantined_rows(con: duckdb.DuckDBPyConnection, source: str, source_id: str) -> list[dict[str, Any]]:
+    """The last run's quarantined rows of one source key (a repeated id's other rows, say)."""
+    return fetch_dicts(
+        con, "SELECT run_id, row_number, reason FROM quarantine WHERE source = ? AND source_id = ? ORDER BY row_number",
+        [source, source_id],
+    )
+
+
+def deletion(con: duckdb.DuckDBPyConnection, source: str, source_id: str) -> dict[str, Any] | None:
+    rows = fetch_dicts(con, "SELECT deleted_at, deleted_by FROM deleted_records WHERE source = ? AND source_id = ?",
+                       [source, source_id])
+    return rows[0] if rows else None
