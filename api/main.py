@@ -9,8 +9,9 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from api import errors
+from api import errors, metrics
 from api.deps import SECURITY_SCHEMES
+from api.metrics import Metrics, MetricsMiddleware
 from api.routes import admin, golden, health, overrides, records, runs, steward_page, stewardship
 from api.settings import ApiSettings
 from mdm.service import Service
@@ -39,9 +40,11 @@ def create_app(settings: ApiSettings) -> FastAPI:
         generate_unique_id_function=_operation_id,
     )
     app.state.settings = settings
+    app.state.metrics = Metrics(lambda: getattr(app.state, "service", None))
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     errors.install(app)
     steward_page.install(app)
-    for module in (health, stewardship, overrides, golden, records, runs, admin, steward_page):
+    for module in (health, metrics, stewardship, overrides, golden, records, runs, admin, steward_page):
         app.include_router(module.router)
     _document_keys(app)
     return app

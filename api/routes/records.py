@@ -4,7 +4,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Request
 
 from api.deps import Reader, ServiceDep, Writer
 from api.errors import error_body
@@ -35,9 +35,18 @@ def _public(result: MatchResult | Preview) -> dict[str, Any]:
     return {**vars(result), "candidates": candidates}
 
 
+def _counted(request: Request, source: str, results: list[Any]) -> None:
+    """Real-time outcomes per source, for /metrics (a match rate falling shows a source changed)."""
+    posts = request.app.state.metrics.posts
+    for r in results:
+        if isinstance(r, MatchResult):
+            posts.labels(source, r.outcome).inc()
+
+
 @router.post("/records", response_model=MatchResultPublic)
 def post_record(
     source: str,
+    request: Request,
     principal: Writer,
     service: ServiceDep,
     record: dict[str, Any] = Body(description="One record in the source's own column names."),  # noqa: B008
@@ -45,6 +54,7 @@ def post_record(
     """Upsert one source record and match it in real time: ``matched``, ``review``, ``new``,
     or ``unchanged`` when the same record was already stored."""
     result = service.post_record(source, record, actor=principal.name)
+    _counted(request, source, [result])
     return _public(result)
 
 
@@ -77,9 +87,13 @@ def _batch(results: list[Any], public: Callable[[Any], dict[str, Any]]) -> dict[
 
 
 @router.post("/records:batch", response_model=BatchPublic[MatchResultPublic])
-def post_records(source: str, body: BatchCreate, principal: Writer, service: ServiceDep) -> dict[str, Any]:
+def post_records(
+    source: str, body: BatchCreate, request: Request, principal: Writer, service: ServiceDep
+) -> dict[str, Any]:
     """Up to 1,000 records, each with the semantics of a single post and a result of its own."""
-    return _batch(service.post_records(source, body.records, actor=principal.name), _public)
+    results = service.post_records(source, body.records, actor=principal.name)
+    _counted(request, source, results)
+    return _batch(results, _public)
 
 
 @router.post("/records:delete", response_model=BatchPublic[DeletedPublic])

@@ -145,3 +145,15 @@ def deletion(con: duckdb.DuckDBPyConnection, source: str, source_id: str) -> dic
     rows = fetch_dicts(con, "SELECT deleted_at, deleted_by FROM deleted_records WHERE source = ? AND source_id = ?",
                        [source, source_id])
     return rows[0] if rows else None
+
+
+def operational_state(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """What an operator watches: golden records by status, open review items, runs going, and
+    when runs last finished by status."""
+    return {
+        "golden": dict(con.execute("SELECT status, count(*) FROM golden_records GROUP BY status").fetchall()),
+        "open_items": con.execute("SELECT count(*) FROM review_queue WHERE status = 'open'").fetchall()[0][0],
+        "running": con.execute("SELECT count(*) FROM runs WHERE status = 'running'").fetchall()[0][0],
+        "last_finished": dict(con.execute(
+            "SELECT status, max(finished_at) FROM runs WHERE finished_at IS NOT NULL GROUP BY status").fetchall()),
+    }
