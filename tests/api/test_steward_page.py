@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
 from tests.api.server import serving
 
@@ -106,10 +108,12 @@ def test_steward_decides_a_pair_in_the_browser(served_db, tmp_path):  # type: ig
         browser.close()
 
 
-def test_steward_sets_and_removes_a_value_in_the_browser(served_db):  # type: ignore[no-untyped-def]
+@contextmanager
+def _logged_in(served_db) -> Iterator[tuple[str, Page, dict[str, str]]]:  # type: ignore[no-untyped-def]
+    """A served copy of the sample and a Chromium page logged in as the steward: (base URL, page,
+    the steward's headers for the JSON API)."""
     db, made = served_db
     ARTIFACTS.mkdir(exist_ok=True)
-    steward = {"Authorization": f"Bearer {made['steward']}"}
     with serving(db) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
         page = browser.new_page()
@@ -117,6 +121,12 @@ def test_steward_sets_and_removes_a_value_in_the_browser(served_db):  # type: ig
         page.fill("#key", made["steward"])
         page.keyboard.press("Enter")
         expect(page).to_have_url(f"{base}/steward")  # logged in: the queue
+        yield base, page, {"Authorization": f"Bearer {made['steward']}"}
+        browser.close()
+
+
+def test_steward_sets_and_removes_a_value_in_the_browser(served_db):  # type: ignore[no-untyped-def]
+    with _logged_in(served_db) as (base, page, steward):
         gid = httpx.get(f"{base}/golden-records", params={"limit": 1}, headers=steward).json()["data"][0][
             "golden_record"]["golden_id"]
         page.goto(f"{base}/steward/golden/{gid}")
@@ -144,19 +154,10 @@ def test_steward_sets_and_removes_a_value_in_the_browser(served_db):  # type: ig
         expect(page.get_by_role("status")).to_contain_text("the rules choose it again")
         expect(page.locator("#overrides")).to_have_count(0)
         expect(page.locator("#attributes")).not_to_contain_text("steward_override")
-        browser.close()
 
 
 def test_steward_merges_golden_records_found_by_a_search(served_db):  # type: ignore[no-untyped-def]
-    db, made = served_db
-    steward = {"Authorization": f"Bearer {made['steward']}"}
-    with serving(db) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        page = browser.new_page()
-        page.goto(f"{base}/steward/login")
-        page.fill("#key", made["steward"])
-        page.keyboard.press("Enter")
-        expect(page).to_have_url(f"{base}/steward")  # logged in: the queue
+    with _logged_in(served_db) as (base, page, steward):
         page.goto(f"{base}/steward/search")
         page.get_by_label("Name").fill("nguyen")
         page.get_by_role("button", name="Search").click()
@@ -181,4 +182,3 @@ def test_steward_merges_golden_records_found_by_a_search(served_db):  # type: ig
         assert redirected["golden_id"] == survivor and redirected["redirected_from"]["golden_id"] == gone
         (decision,) = httpx.get(f"{base}/decisions", headers=steward).json()["data"]
         assert (decision["kind"], decision["comment"]) == ("merge", "same customer, two CRM accounts")
-        browser.close()
