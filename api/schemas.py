@@ -157,6 +157,16 @@ class SourceRecordPublic(BaseModel):
     )
 
 
+class SimilarPublic(BaseModel):
+    golden_id: str = Field(description="The other golden record.")
+    match_probability: float = Field(description="Its best pair's, with this golden record's members.")
+    match_weight: float
+    record: SourceKey = Field(description="This golden record's member in that pair.")
+    other: SourceKey = Field(description="The other golden record's member in it.")
+    ruled_out: bool = Field(description="A steward decided the pair's two records are not one customer.")
+    explanation: dict[str, dict[str, Any]]
+
+
 class DeletedPublic(BaseModel):
     source: str
     source_id: str

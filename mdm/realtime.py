@@ -39,7 +39,7 @@ from mdm.clustering import (
 )
 from mdm.errors import ConflictError, InvalidInputError, NotFoundError
 from mdm.ingest import clean_id, raw_json
-from mdm.linking.candidates import CandidateIndex, match_row
+from mdm.linking.candidates import CandidateIndex, MatchRow, match_row
 from mdm.linking.comparisons import agreement_guards, blocking_guard
 from mdm.linking.model import Model
 from mdm.linking.scorer import Scorer
@@ -93,6 +93,15 @@ class Preview:
     dq_flags: list[str]
     reason: str | None  # why a strong candidate would not be linked, when one would not
     current_golden_id: str | None  # the golden record its source key belongs to now, if held
+
+
+@dataclass(frozen=True)
+class Similar:
+    """Another golden record's best pair with a golden record's members (RealtimeMatcher.similar)."""
+
+    record_key: str  # the member of the golden record asked about
+    candidate: ScoredCandidate  # the other golden record's record it scored with
+    ruled_out: bool  # a steward decided the two records are not the same customer
 
 
 @dataclass(frozen=True)
@@ -215,8 +224,10 @@ class RealtimeMatcher:
 
     def score(self, std: Mapping[str, Any]) -> list[ScoredCandidate]:
         """Every candidate of a standardised record, best first."""
-        row = match_row(std)
-        keys = self.index.candidates(row, exclude=std["record_key"])
+        return self._scored(std["record_key"], match_row(std))
+
+    def _scored(self, key: str, row: MatchRow) -> list[ScoredCandidate]:
+        keys = self.index.candidates(row, exclude=key)
         scores = self.scorer.score(row, [self.index.row(k) for k in keys])
         out = [
             ScoredCandidate(
@@ -241,6 +252,21 @@ class RealtimeMatcher:
         target, outcome, reason, _joined, _held_back = self._decide(con, std, scored, current)
         return Preview(source, source_id, target, outcome, scored[0].match_probability if scored else None,
                        scored[:TOP_CANDIDATES], list(std["dq_flags"]), reason, current)
+
+    def similar(self, golden_id: str, member_keys: list[str], *, min_probability: float) -> list[Similar]:
+        """Other golden records that may be the same customer: each member scored against every
+        candidate its blocking gives, as a post is, and each other golden record's best pair kept,
+        best first. Finds what no threshold linked or queued (a steward's search for missed
+        duplicates); says which a steward already ruled out."""
+        best: dict[str, Similar] = {}
+        for key in member_keys:
+            ruled_out = self.cannot.get(key, set())
+            for c in self._scored(key, self.index.row(key)):
+                if c.golden_id == golden_id or c.match_probability < min_probability:
+                    continue
+                if c.golden_id not in best or c.match_weight > best[c.golden_id].candidate.match_weight:
+                    best[c.golden_id] = Similar(key, c, c.record_key in ruled_out)
+        return sorted(best.values(), key=lambda s: (-s.candidate.match_weight, s.candidate.golden_id))
 
     def upsert(
         self, con: duckdb.DuckDBPyConnection, source: str, payload: Mapping[str, Any], *, actor: str, today: dt.date

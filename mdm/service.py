@@ -25,7 +25,7 @@ from mdm.errors import ConflictError, InvalidInputError, MDMError, NotFoundError
 from mdm.ingest import clean_id
 from mdm.linking.model import Model
 from mdm.pipeline import PublishHooks, RunReport, load_rules_checked, new_run_id, reconcile
-from mdm.realtime import DeleteResult, EraseResult, MatchResult, Preview, RealtimeMatcher
+from mdm.realtime import DeleteResult, EraseResult, MatchResult, Preview, RealtimeMatcher, Similar
 from mdm.sources import SourcesConfig, SourceSpec, load_sources, sources_from_json
 from mdm.standardise.record import record_key
 from mdm.stewardship import Outcome, Stewardship
@@ -286,6 +286,16 @@ class Service:
         index and cross-reference it reads change with every post."""
         with self._write_lock:
             return self._matcher().match(self.reader(), source, payload, today=dt.date.today())
+
+    def similar_golden(self, golden_id: str, *, min_probability: float, limit: int) -> list[Similar]:
+        """Other golden records that may be the same customer (RealtimeMatcher.similar), under the
+        write lock as a match is."""
+        with self._write_lock:
+            matcher = self._matcher()
+            keys = [m["record_key"] for m in records.member_rows(self.reader(), golden_id)]
+            if not keys:
+                raise NotFoundError("active golden record", golden_id)
+            return matcher.similar(golden_id, keys, min_probability=min_probability)[:limit]
 
     def post_records(
         self, source: str, payloads: list[Mapping[str, Any]], *, actor: str

@@ -20,6 +20,7 @@ from api import review
 from api.deps import Principal, ServiceDep, allows, principal_for
 from api.routes.golden import documents_as_seen_by, golden_document, search_criteria
 from api.routes.overrides import override_as_seen_by
+from api.routes.stewardship import similar_public
 from mdm.errors import MDMError
 from mdm.store import overrides as overrides_sql
 from mdm.store import stewardship as steward_sql
@@ -173,8 +174,14 @@ def golden_page(request: Request, golden_id: str, principal: PageSteward, servic
     history = steward_sql.history(con, record["golden_id"])
     held = [override_as_seen_by(principal, service, o)
             for o in overrides_sql.listed(con, record["golden_id"], removed=False)]
+    similar = None  # not offered while real-time matching is not ready, nor for a retired record
+    if service.ready and record["status"] == "active":
+        similar = similar_public(service.similar_golden(record["golden_id"], min_probability=0.05, limit=10))
+        docs = documents_as_seen_by(principal, service, [c["golden_id"] for c in similar])
+        for c in similar:
+            c["attributes"] = json.loads(docs[c["golden_id"]])["attributes"] if c["golden_id"] in docs else {}
     return _render(request, "golden.html", principal, record=record, history=history, overrides=held,
-                   settable=service.settable_attributes)
+                   settable=service.settable_attributes, similar=similar)
 
 
 @router.post("/golden/{golden_id}/overrides")
@@ -253,15 +260,19 @@ def search(
 
 @router.post("/merge")
 async def merge(request: Request, principal: PageSteward, service: ServiceDep) -> Response:
-    """Merge the golden records ticked in the search results; back to the search on an error."""
+    """Merge the golden records ticked in the search results, or a golden record and one its page
+    lists as possibly the same customer; back where it came from on an error."""
     form = await request.form()
     ids = [str(g) for g in form.getlist("golden_ids")]
     comment = str(form.get("comment") or "").strip() or None
     search = {k[2:]: str(v) for k, v in form.items() if k.startswith("q_")}
+    back = str(form.get("back") or "")
     try:
         outcome = await run_in_threadpool(
             service.steward, lambda s, con: s.merge(con, ids, actor=principal.name, comment=comment))
     except MDMError as e:
+        if back.startswith("/steward/golden/"):  # merged from a golden record's page
+            return _back(back, error=str(e))
         return _back("/steward/search", **search, error=str(e))
     survivor = outcome.decision["result_golden_id"]
     merged = ", ".join(g for g in dict.fromkeys(ids) if g != survivor)

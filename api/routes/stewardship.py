@@ -15,9 +15,11 @@ from api.schemas import (
     MergeCreate,
     Page,
     ReviewItemPublic,
+    SimilarPublic,
     SplitCreate,
 )
 from mdm.errors import NotFoundError
+from mdm.realtime import Similar
 from mdm.store import stewardship as steward_sql
 from mdm.store.documents import mask_attributes
 
@@ -97,6 +99,34 @@ def split_golden_record(golden_id: str, body: SplitCreate, principal: Steward, s
                                comment=body.comment)
     )
     return {"golden_id": outcome.decision["result_golden_id"], "decision": outcome.decision}
+
+
+def similar_public(found: list[Similar]) -> list[dict[str, Any]]:
+    out = []
+    for f in found:
+        c, (source, source_id) = f.candidate, f.record_key.split(":", 1)
+        out.append({"golden_id": c.golden_id, "match_probability": c.match_probability,
+                    "match_weight": c.match_weight, "record": {"source": source, "source_id": source_id},
+                    "other": {"source": c.source, "source_id": c.source_id}, "ruled_out": f.ruled_out,
+                    "explanation": c.explanation})
+    return out
+
+
+@router.get("/golden-records/{golden_id}/similar", response_model=Page[SimilarPublic])
+def similar_golden_records(
+    golden_id: str,
+    principal: Steward,
+    service: ServiceDep,
+    min_probability: Annotated[float, Query(ge=0, le=1)] = 0.05,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    """Other golden records that may be the same customer, best first: each member scored as a
+    post would be against every candidate its blocking gives, and each other golden record's best
+    pair kept. It finds what scored below the review queue, for a steward looking for missed
+    duplicates (merge them with `POST /golden-records/merge`); `ruled_out` marks a pair a steward
+    already said is two customers."""
+    data = similar_public(service.similar_golden(golden_id, min_probability=min_probability, limit=limit))
+    return {"data": data, "count": len(data), "limit": limit, "offset": 0}
 
 
 @router.get("/golden-records/{golden_id}/history", response_model=Page[HistoryEntryPublic])
