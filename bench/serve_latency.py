@@ -44,6 +44,7 @@ from mdm.store import database, keys  # noqa: E402
 RESULTS_DIR = ROOT / "bench" / "results"
 WARM_UP_POSTS = 100
 MATCH_REQUESTS = 300  # records matched without storing them (records:match)
+SIMILAR_REQUESTS = 200  # a steward's "possibly the same customer" for a golden record
 # A steward's queue pages, as the page and the API ask for them: most impactful, strongest first,
 # only the pairs that scored to link, and deeper in.
 QUEUE_PAGES = ["/review-queue?limit=50", "/review-queue?limit=50&order=score",
@@ -217,6 +218,8 @@ def main() -> None:
         golden = con.execute("SELECT count(*) FROM golden_records WHERE status = 'active'").fetchall()[0][0]
         records = con.execute("SELECT count(*) FROM xref").fetchall()[0][0]
         history_entries = con.execute("SELECT coalesce(max(seq), 0) FROM golden_history").fetchall()[0][0]
+        sampled = con.execute("SELECT golden_id FROM golden_records WHERE status = 'active' USING SAMPLE"
+                              f" reservoir(500 ROWS) REPEATABLE ({int(args.seed)}) ORDER BY golden_id").fetchall()
     finally:
         con.close()
     lookups, posts = sample_inputs(args.sources, args.requests, args.seed)
@@ -263,6 +266,10 @@ def main() -> None:
         asyncio.run(load(port, steward, pages[:len(QUEUE_PAGES)], 1))  # warm up
         queue_run = asyncio.run(load(port, steward, pages, 1))
         rows.append(report("GET /review-queue, 50 items (1 client)", *queue_run, 1))
+        similar = [page_get(f"/golden-records/{g}/similar") for (g,) in sampled[:SIMILAR_REQUESTS]]
+        asyncio.run(load(port, steward, similar[:5], 1))  # warm up
+        rows.append(report("GET /golden-records/{id}/similar (1 client)",
+                           *asyncio.run(load(port, steward, similar, 1)), 1))
         # Posts read and write blocks the lookups never touched (records, xref, queue): the
         # first ones after a start wait on them. The figures are for a warmed-up server.
         writes = [record_post(p) for p in posts]
