@@ -20,6 +20,7 @@ from api.schemas import (
     XrefPublic,
 )
 from mdm.errors import InvalidInputError, NotFoundError
+from mdm.standardise.addresses import standardise_address, standardise_postcode
 from mdm.standardise.cities import standardise_city
 from mdm.standardise.emails import standardise_email
 from mdm.standardise.identifiers import standardise_national_id, standardise_tax_id
@@ -117,15 +118,19 @@ def search_golden_records(
     city: Annotated[str | None, Query(max_length=100)] = None,
     national_id: Annotated[str | None, Query(max_length=40)] = None,
     tax_id: Annotated[str | None, Query(max_length=40)] = None,
+    address: Annotated[str | None, Query(max_length=300)] = None,
+    postcode: Annotated[str | None, Query(max_length=20)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
     """Search by name (any accents, case, word order, one typo), email, phone (any format),
     city, national id and tax id (any separators; a Vietnamese id's lost leading zero
-    restored); every criterion given must match. Without criteria: all active golden records."""
+    restored), address (its words among the record's, abbreviations and accents as standardised:
+    a street without its ward and district) and postcode; every criterion given must match.
+    Without criteria: all active golden records."""
     con = service.reader()
     given = {"name": name, "email": email, "phone": phone, "city": city, "national_id": national_id,
-             "tax_id": tax_id}
+             "tax_id": tax_id, "address": address, "postcode": postcode}
     if not any(given.values()):
         ids, total = serving.list_golden(con, limit=limit, offset=offset)
         hits = [(g, 1.0) for g in ids]
@@ -172,7 +177,7 @@ def search_criteria(given: Mapping[str, str | None], region: str) -> dict[str, s
     be searched for is a 422 naming its field."""
     name, email, phone, city = (given.get(k) for k in ("name", "email", "phone", "city"))
     out: dict[str, str | None] = {"name_key": None, "email_key": None, "phone": None, "city": None,
-                                  "national_id": None, "tax_id": None}
+                                  "national_id": None, "tax_id": None, "address_norm": None, "postcode": None}
     if name:
         folded = standardise_name(name, None, None).folded
         if not folded:
@@ -192,6 +197,14 @@ def search_criteria(given: Mapping[str, str | None], region: str) -> dict[str, s
         out["phone"] = std_phone.e164
     if city:
         out["city"] = standardise_city(city).canonical or city.casefold()
+    if given.get("address"):
+        out["address_norm"] = standardise_address(given["address"]).normalised
+        if out["address_norm"] is None:
+            raise InvalidInputError(f"field 'address': {given['address']!r} is not an address")
+    if given.get("postcode"):
+        out["postcode"] = standardise_postcode(given["postcode"])
+        if out["postcode"] is None:
+            raise InvalidInputError(f"field 'postcode': {given['postcode']!r} is not a postcode")
     for field, standardise in (("national_id", standardise_national_id), ("tax_id", standardise_tax_id)):
         if given.get(field):
             value = standardise(given[field], region).value

@@ -243,9 +243,11 @@ def search(
     city: str | None = None,
     national_id: str | None = None,
     tax_id: str | None = None,
+    address: str | None = None,
+    postcode: str | None = None,
 ) -> HTMLResponse:
     q = {"name": name, "email": email, "phone": phone, "city": city, "national_id": national_id,
-         "tax_id": tax_id}
+         "tax_id": tax_id, "address": address, "postcode": postcode}
     if not any(q.values()):
         return _render(request, "search.html", principal, q=q, hits=None, count=0)
     try:

@@ -58,31 +58,39 @@ WITH scored AS (
         $phone IS NOT NULL AND s.phone = $phone AS phone_hit,
         $city IS NOT NULL AND s.city_norm = $city AS city_hit,
         $national_id IS NOT NULL AND s.national_id = $national_id AS national_id_hit,
-        $tax_id IS NOT NULL AND s.tax_id = $tax_id AS tax_id_hit
+        $tax_id IS NOT NULL AND s.tax_id = $tax_id AS tax_id_hit,
+        $address_words IS NOT NULL AND list_has_all(string_split(s.address_norm, ' '), $address_words)
+            AS address_hit,
+        $postcode IS NOT NULL AND s.postcode = $postcode AS postcode_hit
     FROM std_records s JOIN xref x ON x.record_key = s.record_key
     WHERE ($email_key IS NULL OR s.email_key = $email_key)
       AND ($phone IS NULL OR s.phone = $phone)
       AND ($national_id IS NULL OR s.national_id = $national_id)
       AND ($tax_id IS NULL OR s.tax_id = $tax_id)
+      AND ($postcode IS NULL OR s.postcode = $postcode)
       AND ($name_key IS NULL OR s.name_key IS NOT NULL)
 ), per_golden AS (
     SELECT golden_id, max(name_score) AS name_score, bool_or(email_hit) AS email_hit,
         bool_or(phone_hit) AS phone_hit, bool_or(city_hit) AS city_hit,
-        bool_or(national_id_hit) AS national_id_hit, bool_or(tax_id_hit) AS tax_id_hit
+        bool_or(national_id_hit) AS national_id_hit, bool_or(tax_id_hit) AS tax_id_hit,
+        bool_or(address_hit) AS address_hit, bool_or(postcode_hit) AS postcode_hit
     FROM scored GROUP BY golden_id
 )
 SELECT golden_id,
     (coalesce(name_score, 0) + CAST(email_hit AS INTEGER) + CAST(phone_hit AS INTEGER)
-     + CAST(city_hit AS INTEGER) + CAST(national_id_hit AS INTEGER) + CAST(tax_id_hit AS INTEGER))
+     + CAST(city_hit AS INTEGER) + CAST(national_id_hit AS INTEGER) + CAST(tax_id_hit AS INTEGER)
+     + CAST(address_hit AS INTEGER) + CAST(postcode_hit AS INTEGER))
     / ((CASE WHEN $name_key IS NULL THEN 0 ELSE 1 END) + (CASE WHEN $email_key IS NULL THEN 0 ELSE 1 END)
        + (CASE WHEN $phone IS NULL THEN 0 ELSE 1 END) + (CASE WHEN $city IS NULL THEN 0 ELSE 1 END)
-       + (CASE WHEN $national_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN $tax_id IS NULL THEN 0 ELSE 1 END))
+       + (CASE WHEN $national_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN $tax_id IS NULL THEN 0 ELSE 1 END)
+       + (CASE WHEN $address_words IS NULL THEN 0 ELSE 1 END) + (CASE WHEN $postcode IS NULL THEN 0 ELSE 1 END))
     AS score,
     count(*) OVER () AS total
 FROM per_golden
 WHERE ($name_key IS NULL OR name_score >= $min_name_score)
   AND ($email_key IS NULL OR email_hit) AND ($phone IS NULL OR phone_hit) AND ($city IS NULL OR city_hit)
   AND ($national_id IS NULL OR national_id_hit) AND ($tax_id IS NULL OR tax_id_hit)
+  AND ($address_words IS NULL OR address_hit) AND ($postcode IS NULL OR postcode_hit)
 ORDER BY score DESC, golden_id
 LIMIT $limit OFFSET $offset
 """
@@ -99,6 +107,8 @@ def search(
     offset: int,
     national_id: str | None = None,
     tax_id: str | None = None,
+    address_norm: str | None = None,
+    postcode: str | None = None,
     min_name_score: float = 0.88,
 ) -> tuple[list[tuple[str, float]], int]:
     """(golden id, score in 0..1) of the golden records matching every criterion given, best
@@ -111,6 +121,9 @@ def search(
         "city": city,
         "national_id": national_id,
         "tax_id": tax_id,
+        # Every word of the address given, among the record's: a street without its ward and district.
+        "address_words": address_norm.split() if address_norm else None,
+        "postcode": postcode,
         "min_name_score": min_name_score,
         "limit": limit,
         "offset": offset,

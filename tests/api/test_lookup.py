@@ -158,3 +158,26 @@ def test_search_validation_names_the_field(api):  # type: ignore[no-untyped-def]
     assert r.status_code == 422 and "'email'" in r.json()["detail"] and "placeholder" in r.json()["detail"]
     r = api.get("/golden-records", params={"phone": "abc"})
     assert r.status_code == 422 and "'phone'" in r.json()["detail"]
+
+
+def test_search_by_address_as_written_without_ward_and_district(api):  # type: ignore[no-untyped-def]
+    # A Vietnamese address written in full in one system, its house number first.
+    address, gid, norm = next(r for r in _service_rows(
+        api, "SELECT s.address, x.golden_id, s.address_norm FROM std_records s JOIN xref x USING (record_key)"
+        " WHERE s.address_norm LIKE '% phuong % quan %' AND s.house_number IS NOT NULL ORDER BY 1 LIMIT 50")
+        if r[2].split()[0].isdigit() and "phuong" not in r[2].split()[1:4])
+    typed = " ".join(norm.split()[:4]).title()  # "295 Nam Ky Khoi": no ward, district or city
+    hits = api.get("/golden-records", params={"address": typed, "limit": 100}).json()
+    assert gid in [h["golden_record"]["golden_id"] for h in hits["data"]], (typed, address)
+    holders = _service_rows(
+        api, "SELECT count(DISTINCT x.golden_id) FROM std_records s JOIN xref x USING (record_key)"
+        " WHERE list_has_all(string_split(s.address_norm, ' '), ?)", [typed.casefold().split()])[0][0]
+    assert hits["count"] == holders  # every golden record with those words, and none without
+    assert api.get("/golden-records", params={"address": typed, "name": "Zzyzx Qwerty"}).json()["count"] == 0
+    postcode, pc_gid = _service_rows(
+        api, "SELECT s.postcode, x.golden_id FROM std_records s JOIN xref x USING (record_key)"
+        " WHERE s.postcode IS NOT NULL ORDER BY 1 LIMIT 1")[0]
+    hits = api.get("/golden-records", params={"postcode": postcode, "limit": 100}).json()["data"]
+    assert pc_gid in [h["golden_record"]["golden_id"] for h in hits]
+    bad = api.get("/golden-records", params={"address": "!!!"})
+    assert bad.status_code == 422 and "address" in bad.json()["detail"]
