@@ -167,6 +167,25 @@ class SimilarPublic(BaseModel):
     explanation: dict[str, dict[str, Any]]
 
 
+class LinkPublic(BaseModel):
+    left: SourceKey
+    right: SourceKey
+    match_probability: float = Field(description="The pair scored now by the live model, as a post would be.")
+    match_weight: float
+    explanation: dict[str, dict[str, Any]]
+    batch_outcome: Literal["auto_link", "kept_link", "source_link", "review"] | None = Field(
+        description="What the last batch run did with the pair: linked it (`auto_link`), kept a link the"
+        " published results held (`kept_link`), linked it by the source structure (`source_link`), or queued"
+        " it (`review`); null when the run did not score it (the records are held together through others,"
+        " or joined by a post or a decision since)."
+    )
+    run_id: str | None
+    decision: Literal["must_link", "cannot_link"] | None = Field(
+        description="A steward's decision in force between the two records."
+    )
+    decision_id: str | None
+
+
 class DeletedPublic(BaseModel):
     source: str
     source_id: str

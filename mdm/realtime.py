@@ -42,7 +42,7 @@ from mdm.ingest import clean_id, raw_json
 from mdm.linking.candidates import CandidateIndex, MatchRow, match_row
 from mdm.linking.comparisons import agreement_guards, blocking_guard
 from mdm.linking.model import Model
-from mdm.linking.scorer import Scorer
+from mdm.linking.scorer import PairScore, Scorer
 from mdm.pipeline import review_item_id
 from mdm.sources import SourcesConfig, SourceSpec
 from mdm.sources.readers import typed_values
@@ -267,6 +267,15 @@ class RealtimeMatcher:
                 if c.golden_id not in best or c.match_weight > best[c.golden_id].candidate.match_weight:
                     best[c.golden_id] = Similar(key, c, c.record_key in ruled_out)
         return sorted(best.values(), key=lambda s: (-s.candidate.match_weight, s.candidate.golden_id))
+
+    def pairwise(self, member_keys: list[str]) -> list[tuple[str, str, PairScore]]:
+        """Every pair of a golden record's members, scored by the live model as a post would be."""
+        out = []
+        for i, key in enumerate(member_keys):
+            others = member_keys[i + 1:]
+            scores = self.scorer.score(self.index.row(key), [self.index.row(o) for o in others])
+            out.extend((key, other, s) for other, s in zip(others, scores, strict=True))
+        return out
 
     def upsert(
         self, con: duckdb.DuckDBPyConnection, source: str, payload: Mapping[str, Any], *, actor: str, today: dt.date

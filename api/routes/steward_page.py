@@ -20,7 +20,7 @@ from api import review
 from api.deps import Principal, ServiceDep, allows, principal_for
 from api.routes.golden import documents_as_seen_by, golden_document, search_criteria
 from api.routes.overrides import override_as_seen_by
-from api.routes.stewardship import similar_public
+from api.routes.stewardship import links_public, similar_public
 from mdm.errors import MDMError
 from mdm.store import overrides as overrides_sql
 from mdm.store import stewardship as steward_sql
@@ -174,14 +174,18 @@ def golden_page(request: Request, golden_id: str, principal: PageSteward, servic
     history = steward_sql.history(con, record["golden_id"])
     held = [override_as_seen_by(principal, service, o)
             for o in overrides_sql.listed(con, record["golden_id"], removed=False)]
-    similar = None  # not offered while real-time matching is not ready, nor for a retired record
+    similar = links = None  # not offered while real-time matching is not ready, nor for a retired record
     if service.ready and record["status"] == "active":
+        links = links_public(service.links(record["golden_id"])) if record["record_count"] > 1 else []
+        for link in links:  # the three comparisons that weigh most for the pair
+            parts = sorted(link["explanation"].values(), key=lambda part: -part["match_weight"])
+            link["evidence"] = [part["label"] for part in parts[:3] if part["match_weight"] > 0]
         similar = similar_public(service.similar_golden(record["golden_id"], min_probability=0.05, limit=10))
         docs = documents_as_seen_by(principal, service, [c["golden_id"] for c in similar])
         for c in similar:
             c["attributes"] = json.loads(docs[c["golden_id"]])["attributes"] if c["golden_id"] in docs else {}
     return _render(request, "golden.html", principal, record=record, history=history, overrides=held,
-                   settable=service.settable_attributes, similar=similar)
+                   settable=service.settable_attributes, similar=similar, links=links)
 
 
 @router.post("/golden/{golden_id}/overrides")

@@ -12,6 +12,7 @@ from api.schemas import (
     DecisionPublic,
     GoldenChangePublic,
     HistoryEntryPublic,
+    LinkPublic,
     MergeCreate,
     Page,
     ReviewItemPublic,
@@ -101,15 +102,16 @@ def split_golden_record(golden_id: str, body: SplitCreate, principal: Steward, s
     return {"golden_id": outcome.decision["result_golden_id"], "decision": outcome.decision}
 
 
+def _source_key(record_key: str) -> dict[str, str]:
+    source, source_id = record_key.split(":", 1)
+    return {"source": source, "source_id": source_id}
+
+
 def similar_public(found: list[Similar]) -> list[dict[str, Any]]:
-    out = []
-    for f in found:
-        c, (source, source_id) = f.candidate, f.record_key.split(":", 1)
-        out.append({"golden_id": c.golden_id, "match_probability": c.match_probability,
-                    "match_weight": c.match_weight, "record": {"source": source, "source_id": source_id},
-                    "other": {"source": c.source, "source_id": c.source_id}, "ruled_out": f.ruled_out,
-                    "explanation": c.explanation})
-    return out
+    return [{"golden_id": f.candidate.golden_id, "match_probability": f.candidate.match_probability,
+             "match_weight": f.candidate.match_weight, "record": _source_key(f.record_key),
+             "other": _source_key(f.candidate.record_key), "ruled_out": f.ruled_out,
+             "explanation": f.candidate.explanation} for f in found]
 
 
 @router.get("/golden-records/{golden_id}/similar", response_model=Page[SimilarPublic])
@@ -127,6 +129,20 @@ def similar_golden_records(
     already said is two customers."""
     data = similar_public(service.similar_golden(golden_id, min_probability=min_probability, limit=limit))
     return {"data": data, "count": len(data), "limit": limit, "offset": 0}
+
+
+def links_public(links: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**link, "left": _source_key(link["left"]), "right": _source_key(link["right"])} for link in links]
+
+
+@router.get("/golden-records/{golden_id}/links", response_model=Page[LinkPublic])
+def golden_record_links(golden_id: str, principal: Reader, service: ServiceDep) -> dict[str, Any]:
+    """Why the golden record's source records are together: every pair of them, strongest first,
+    scored now by the live model with each comparison's part, beside what the last batch run did
+    with the pair and any steward decision between the two. Records are held together through
+    others, so a pair that scores low may still belong: its records each link to a third."""
+    data = links_public(service.links(golden_id))
+    return {"data": data, "count": len(data), "limit": len(data), "offset": 0}
 
 
 @router.get("/golden-records/{golden_id}/history", response_model=Page[HistoryEntryPublic])

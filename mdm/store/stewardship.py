@@ -39,6 +39,27 @@ def active_constraints(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, s
     ).fetchall()
 
 
+def constraints_between(con: duckdb.DuckDBPyConnection, keys: Sequence[str]) -> list[tuple[str, str, str, str]]:
+    """(kind, record_key_l, record_key_r, decision_id) of the decisions in force between these records."""
+    return con.execute(
+        "SELECT c.kind, c.record_key_l, c.record_key_r, c.decision_id FROM constraints c"
+        " JOIN decisions d USING (decision_id) WHERE d.undone_at IS NULL"
+        " AND list_contains(?::VARCHAR[], c.record_key_l) AND list_contains(?::VARCHAR[], c.record_key_r)"
+        " ORDER BY d.created_at, c.decision_id",
+        [list(keys), list(keys)],
+    ).fetchall()
+
+
+def stored_pairs(con: duckdb.DuckDBPyConnection, keys: Sequence[str]) -> dict[tuple[str, str], tuple[str, str]]:
+    """The last batch run's outcome for each pair of these records it scored: (l, r) -> (run id,
+    outcome: auto_link, kept_link, source_link or review)."""
+    return {(left, right): (run_id, outcome) for left, right, run_id, outcome in con.execute(
+        "SELECT record_key_l, record_key_r, run_id, outcome FROM pairs"
+        " WHERE list_contains(?::VARCHAR[], record_key_l) AND list_contains(?::VARCHAR[], record_key_r)",
+        [list(keys), list(keys)],
+    ).fetchall()}
+
+
 _DECISION_COLUMNS = (
     "decision_id, kind, item_id, golden_ids, result_golden_id, comment, actor, created_at, undone_at, undone_by,"
     " CAST(before AS VARCHAR) AS before, CAST(after AS VARCHAR) AS after"

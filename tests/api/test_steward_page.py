@@ -183,8 +183,16 @@ def test_steward_merges_golden_records_found_by_a_search(served_db):  # type: ig
         (decision,) = httpx.get(f"{base}/decisions", headers=steward).json()["data"]
         assert (decision["kind"], decision["comment"]) == ("merge", "same customer, two CRM accounts")
 
-        # A golden record's page lists those possibly the same customer, however low they scored.
+        # A golden record's page says why its records are together: each pair, scored.
         listed = httpx.get(f"{base}/golden-records", params={"limit": 50}, headers=steward).json()["data"]
+        multi = next(h["golden_record"] for h in listed if h["golden_record"]["record_count"] >= 3)
+        links = httpx.get(f"{base}/golden-records/{multi['golden_id']}/links", headers=steward).json()["data"]
+        page.goto(f"{base}/steward/golden/{multi['golden_id']}")
+        expect(page.locator("#links tbody tr")).to_have_count(len(links))
+        expect(page.locator("#links tbody tr").first).to_contain_text(f"{links[0]['match_probability']:.3f}")
+        page.screenshot(path=str(ARTIFACTS / "steward-links.png"), full_page=True)
+
+        # A golden record's page lists those possibly the same customer, however low they scored.
         gid, other = next((h["golden_record"]["golden_id"], found[0]) for h in listed if (found := httpx.get(
             f"{base}/golden-records/{h['golden_record']['golden_id']}/similar", headers=steward).json()["data"]))
         page.goto(f"{base}/steward/golden/{gid}")
