@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -34,12 +35,26 @@ def list_audit(
     principal: Admin,
     service: ServiceDep,
     target: str | None = None,
+    actor: str | None = None,
+    action: Annotated[str | None, Query(pattern=r"^[a-z_]+\.([a-z_]+)?$")] = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
-    """Every write: who, when, what."""
-    data = audit.entries(service.reader(), target=target, limit=limit, offset=offset)
-    return {"data": data, "count": len(data) + offset, "limit": limit, "offset": offset}
+    """Every write: who, when, what, newest first. Filter by ``target`` (a golden id, a source
+    key, a decision), ``actor`` (a key's name), ``action`` (``decision.merge``, or every
+    ``decision.``), and a time range (``since`` inclusive, ``until`` exclusive, UTC)."""
+    data, total = audit.entries(service.reader(), target=target, actor=actor, action=action,
+                                since=_utc(since), until=_utc(until), limit=limit, offset=offset)
+    return {"data": data, "count": total, "limit": limit, "offset": offset}
+
+
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    """Naive UTC, as the audit log stores it; a time given with its offset is converted."""
+    if moment is None or moment.tzinfo is None:
+        return moment
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 @router.post("/golden-records/{golden_id}/erase", response_model=ErasedPublic)

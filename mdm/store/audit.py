@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from typing import Any
@@ -21,14 +22,34 @@ def record(
 
 
 def entries(
-    con: duckdb.DuckDBPyConnection, *, target: str | None = None, limit: int = 100, offset: int = 0
-) -> list[dict[str, Any]]:
+    con: duckdb.DuckDBPyConnection,
+    *,
+    target: str | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """Entries newest first, filtered by what is given (``action`` a name, or its prefix ending in
+    a dot: ``decision.``), and how many match in all."""
+    where = (
+        "(CAST($target AS VARCHAR) IS NULL OR target = $target)"
+        " AND (CAST($actor AS VARCHAR) IS NULL OR actor = $actor)"
+        " AND (CAST($action AS VARCHAR) IS NULL OR action = $action"
+        "      OR (right($action, 1) = '.' AND starts_with(action, $action)))"
+        " AND (CAST($since AS TIMESTAMP) IS NULL OR occurred_at >= $since)"
+        " AND (CAST($until AS TIMESTAMP) IS NULL OR occurred_at < $until)"
+    )
+    params = {"target": target, "actor": actor, "action": action, "since": since, "until": until}
     rows = fetch_dicts(
         con,
         "SELECT audit_id, occurred_at, actor, action, target, CAST(detail AS VARCHAR) AS detail FROM audit_log"
-        " WHERE ? IS NULL OR target = ? ORDER BY occurred_at DESC, audit_id LIMIT ? OFFSET ?",
-        [target, target, limit, offset],
+        f" WHERE {where} ORDER BY occurred_at DESC, audit_id LIMIT $limit OFFSET $offset",
+        {**params, "limit": limit, "offset": offset},  # type: ignore[arg-type]
     )
     for r in rows:
         r["detail"] = json.loads(r["detail"]) if r["detail"] else None
-    return rows
+    (total,) = con.execute(f"SELECT count(*) FROM audit_log WHERE {where}", params).fetchall()[0]
+    return rows, int(total)

@@ -116,3 +116,26 @@ def test_readers_see_emails_and_phones_masked_unless_pii(api):  # type: ignore[n
         assert email not in str(served) and phone not in str(served)
     clear_history = api.get(f"/golden-records/{gid}/history", who="reader_pii").json()
     assert clear_history["data"][0]["after"]["email"] == email
+
+
+def test_the_audit_log_filters_and_counts(api):  # type: ignore[no-untyped-def]
+    from tests.api.test_records import VY
+
+    started = api.get("/audit", who="admin").json()
+    api.post("/sources/sales/records", json=VY)
+    api.post("/sources/sales/records", json={**VY, "city": "Huế"})
+    gids = [h["golden_record"]["golden_id"] for h in api.get("/golden-records", params={"limit": 2}).json()["data"]]
+    merged = api.post("/golden-records/merge", who="steward", json={"golden_ids": gids}).json()
+    every = api.get("/audit", who="admin", params={"limit": 2}).json()
+    assert every["count"] == started["count"] + 3 and len(every["data"]) == 2  # the count is of all, not the page
+    upserts = api.get("/audit", who="admin", params={"action": "record.upsert", "actor": "test-writer"}).json()
+    assert upserts["count"] == 2 and {e["target"] for e in upserts["data"]} == {"sales:RT-1"}
+    decisions = api.get("/audit", who="admin", params={"action": "decision."}).json()["data"]
+    assert [e["target"] for e in decisions] == [merged["decision"]["decision_id"]]
+    newest = every["data"][0]["occurred_at"]
+    assert api.get("/audit", who="admin", params={"until": newest}).json()["count"] == every["count"] - 1
+    assert api.get("/audit", who="admin", params={"since": newest}).json()["count"] == 1
+    with_offset = api.get("/audit", who="admin", params={"since": newest.replace("T", " ") + "+07:00"}).json()
+    assert with_offset["count"] == every["count"]  # seven hours earlier in UTC: all of them
+    assert api.get("/audit", who="admin", params={"action": "DROP TABLE"}).status_code == 422
+    assert api.get("/audit", who="steward").status_code == 403
