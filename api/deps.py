@@ -39,7 +39,7 @@ ServiceDep = Annotated[Service, Depends(get_service)]
 
 
 def principal_for(service: Service, key: str) -> Principal | None:
-    """The active key's holder, or None for an unknown or revoked key."""
+    """The active key's holder, or None for an unknown, revoked or expired key."""
     row = service.authenticate(key)
     return Principal(row["key_id"], row["name"], row["role"], bool(row["pii"])) if row else None
 
@@ -77,7 +77,8 @@ def require(permission: str):  # type: ignore[no-untyped-def]
                                 headers={"WWW-Authenticate": "Bearer"})
         principal = principal_for(request.app.state.service, key)
         if principal is None:
-            raise HTTPException(401, "the API key is unknown or revoked", headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(401, "the API key is unknown, revoked or expired",
+                                headers={"WWW-Authenticate": "Bearer"})
         if not allows(principal, permission):
             raise HTTPException(403, f"the key's role {principal.role!r} does not allow {permission!r}")
         return principal

@@ -251,6 +251,8 @@ class KeyCreate(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     role: Literal["reader", "writer", "steward", "admin"]
     pii: bool = False
+    expires_in_days: int | None = Field(default=None, ge=1, le=3650,
+                                       description="Days until the key stops working; null: never.")
 
 
 class KeyPublic(BaseModel):
@@ -260,6 +262,7 @@ class KeyPublic(BaseModel):
     pii: bool
     created_at: dt.datetime
     revoked_at: dt.datetime | None = None
+    expires_at: dt.datetime | None = None
 
 
 class KeyCreated(KeyPublic):

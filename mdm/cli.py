@@ -479,6 +479,9 @@ def keys_create_cmd(
     role: Annotated[str, typer.Option(help=f"One of: {', '.join(keys.ROLES)}.")],
     name: Annotated[str, typer.Option(help="Who or what uses the key (shown in the audit log).")],
     pii: Annotated[bool, typer.Option("--pii", help="May see unmasked emails and phones.")] = False,
+    expires_in_days: Annotated[
+        int | None, typer.Option(min=1, max=3650, help="Days until the key stops working (default: never).")
+    ] = None,
 ) -> None:
     """Create an API key and print it once (only its hash is stored)."""
     if role not in keys.ROLES:
@@ -487,12 +490,14 @@ def keys_create_cmd(
     con = database.connect(db)
     try:
         with database.transaction(con):
-            row, key = keys.create_key(con, name=name, role=role, pii=pii)
+            row, key = keys.create_key(con, name=name, role=role, pii=pii, expires_in_days=expires_in_days)
             audit.record(con, actor="cli", action="key.create", target=row["key_id"],
-                         detail={"name": name, "role": role, "pii": pii})
+                         detail={"name": name, "role": role, "pii": pii, "expires_at": row["expires_at"]})
     finally:
         con.close()
-    err_console.print(f"created key {row['key_id']} ({role}{', pii' if pii else ''}) for {name!r}; store it now:")
+    expiry = f", expires {row['expires_at']:%Y-%m-%d %H:%M} UTC" if row["expires_at"] else ""
+    err_console.print(f"created key {row['key_id']} ({role}{', pii' if pii else ''}{expiry}) for {name!r};"
+                      " store it now:")
     print(key)  # noqa: T201 - the key alone on stdout, for scripts
 
 
@@ -504,10 +509,10 @@ def keys_list_cmd(db: DbOption) -> None:
         rows = keys.list_keys(con)
     finally:
         con.close()
-    table = Table("key_id", "name", "role", "pii", "created", "revoked")
+    table = Table("key_id", "name", "role", "pii", "created", "revoked", "expires")
     for r in rows:
         table.add_row(r["key_id"], r["name"], r["role"], str(r["pii"]), f"{r['created_at']:%Y-%m-%d %H:%M}",
-                      f"{r['revoked_at']:%Y-%m-%d %H:%M}" if r["revoked_at"] else "")
+                      *(f"{r[c]:%Y-%m-%d %H:%M}" if r[c] else "" for c in ("revoked_at", "expires_at")))
     console.print(table)
 
 

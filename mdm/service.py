@@ -208,22 +208,25 @@ class Service:
     # -- keys -----------------------------------------------------------------------------
 
     def authenticate(self, key: str) -> dict[str, Any] | None:
+        """The key's row while it is in force (not revoked, not expired), else None."""
         digest = keys.digest(key)
         found = self._key_cache.get(digest)
         if found is None:
             found = keys.find_active(self.reader(), key)
             if found is not None:
                 self._key_cache[digest] = found
-        return found
+        return found if found is not None and keys.in_force(found) else None
 
-    def create_key(self, *, name: str, role: str, pii: bool, actor: str) -> tuple[dict[str, Any], str]:
+    def create_key(
+        self, *, name: str, role: str, pii: bool, actor: str, expires_in_days: int | None = None
+    ) -> tuple[dict[str, Any], str]:
         if role not in keys.ROLES:
             raise InvalidInputError(f"field 'role': must be one of {', '.join(keys.ROLES)}")
 
         def create(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, Any], str]:
-            row, key = keys.create_key(con, name=name, role=role, pii=pii)
+            row, key = keys.create_key(con, name=name, role=role, pii=pii, expires_in_days=expires_in_days)
             audit.record(con, actor=actor, action="key.create", target=row["key_id"],
-                         detail={"name": name, "role": role, "pii": pii})
+                         detail={"name": name, "role": role, "pii": pii, "expires_at": row["expires_at"]})
             return row, key
 
         return self.write(create)

@@ -15,7 +15,8 @@ router = APIRouter(tags=["admin"])
 @router.post("/keys", response_model=KeyCreated, status_code=201)
 def create_key(body: KeyCreate, principal: Admin, service: ServiceDep) -> dict[str, Any]:
     """A new API key; the key is in this response only, and stored hashed."""
-    row, key = service.create_key(name=body.name, role=body.role, pii=body.pii, actor=principal.name)
+    row, key = service.create_key(name=body.name, role=body.role, pii=body.pii, actor=principal.name,
+                                  expires_in_days=body.expires_in_days)
     return {**row, "key": key}
 
 

@@ -6,6 +6,7 @@ nobody can guess a key from its digest.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 import uuid
@@ -16,21 +17,32 @@ import duckdb
 from mdm.store.database import fetch_dicts, now
 
 ROLES = ("reader", "writer", "steward", "admin")
-_KEY_COLUMNS = "key_id, name, role, pii, created_at, revoked_at"
+_KEY_COLUMNS = "key_id, name, role, pii, created_at, revoked_at, expires_at"
 
 
 def digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_key(con: duckdb.DuckDBPyConnection, *, name: str, role: str, pii: bool) -> tuple[dict[str, Any], str]:
+def create_key(
+    con: duckdb.DuckDBPyConnection, *, name: str, role: str, pii: bool, expires_in_days: int | None = None
+) -> tuple[dict[str, Any], str]:
     """Store a new key; returns its row and the key (never stored)."""
     key = "mdm_" + secrets.token_urlsafe(24)
     key_id = "K" + uuid.uuid4().hex[:11].upper()
+    created = now()
+    expires = created + dt.timedelta(days=expires_in_days) if expires_in_days else None
     con.execute(
-        "INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, ?, NULL)", [key_id, name, role, pii, digest(key), now()]
+        "INSERT INTO api_keys (key_id, name, role, pii, key_hash, created_at, expires_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [key_id, name, role, pii, digest(key), created, expires],
     )
     return get_key(con, key_id) or {}, key
+
+
+def in_force(row: dict[str, Any]) -> bool:
+    """Not revoked, and not past its expiry (checked on every request: a cached key expires too)."""
+    return row["revoked_at"] is None and (row["expires_at"] is None or row["expires_at"] > now())
 
 
 def get_key(con: duckdb.DuckDBPyConnection, key_id: str) -> dict[str, Any] | None:

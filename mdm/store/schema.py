@@ -323,4 +323,11 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX overrides_golden ON golden_overrides (golden_id);
         """,
     ),
+    (
+        12,
+        """
+        -- A key may be made to stop working on its own (a contractor's, a migration's): NULL never.
+        ALTER TABLE api_keys ADD COLUMN expires_at TIMESTAMP;
+        """,
+    ),
 )

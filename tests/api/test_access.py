@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 # (method, path, body, the weakest role allowed)
@@ -139,3 +141,49 @@ def test_the_audit_log_filters_and_counts(api):  # type: ignore[no-untyped-def]
     assert with_offset["count"] == every["count"]  # seven hours earlier in UTC: all of them
     assert api.get("/audit", who="admin", params={"action": "DROP TABLE"}).status_code == 422
     assert api.get("/audit", who="steward").status_code == 403
+
+
+def test_a_key_stops_working_when_it_expires(api):  # type: ignore[no-untyped-def]
+    made = api.post("/keys", who="admin", json={"name": "contractor", "role": "reader", "expires_in_days": 30})
+    assert made.status_code == 201, made.json()
+    body = made.json()
+    created, expires = (dt.datetime.fromisoformat(body[k]) for k in ("created_at", "expires_at"))
+    assert expires - created == dt.timedelta(days=30)
+    headers = {"Authorization": f"Bearer {body['key']}"}
+    assert api.client.get("/golden-records?limit=1", headers=headers).status_code == 200
+    # Thirty days on: authentication holds the key's row in a cache, and checks its expiry each time.
+    (row,) = [r for r in api.client.app.state.service._key_cache.values() if r["key_id"] == body["key_id"]]
+    row["expires_at"] = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(seconds=1)
+    refused = api.client.get("/golden-records?limit=1", headers=headers)
+    assert refused.status_code == 401 and "expired" in refused.json()["detail"]
+    listed = {k["key_id"]: k for k in api.get("/keys", who="admin").json()["data"]}
+    assert listed[body["key_id"]]["expires_at"] == body["expires_at"]
+    assert listed[body["key_id"]]["revoked_at"] is None
+    for days in (0, 3651):
+        bad = api.post("/keys", who="admin", json={"name": "x", "role": "reader", "expires_in_days": days})
+        assert bad.status_code == 422 and "expires_in_days" in bad.json()["detail"]
+
+
+def test_mdm_keys_create_and_list_with_an_expiry(served_db):  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from mdm.cli import app
+    from mdm.store import database
+
+    db, _made = served_db
+    runner = CliRunner()
+    made = runner.invoke(app, ["keys", "create", "--db", str(db), "--role", "reader", "--name", "etl",
+                               "--expires-in-days", "7"])
+    assert made.exit_code == 0, made.output
+    assert made.stdout.strip().splitlines()[-1].startswith("mdm_") and ", expires " in made.stderr
+    listed = runner.invoke(app, ["keys", "list", "--db", str(db)])
+    assert listed.exit_code == 0 and "expires" in listed.output and " etl " in listed.output
+    con = database.connect(db, read_only=True)
+    try:
+        (created, expires), = con.execute("SELECT created_at, expires_at FROM api_keys WHERE name = 'etl'").fetchall()
+    finally:
+        con.close()
+    assert expires - created == dt.timedelta(days=7)
+    refused = runner.invoke(app, ["keys", "create", "--db", str(db), "--role", "reader", "--name", "x",
+                                  "--expires-in-days", "0"])
+    assert refused.exit_code == 2
