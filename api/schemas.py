@@ -358,6 +358,27 @@ class MergeCreate(BaseModel):
     comment: str | None = Field(default=None, max_length=2000)
 
 
+class MergeConflictPublic(BaseModel):
+    golden_ids: list[str]
+    conflict: str = Field(description="`different date_of_birth`, `different national_id`, ...")
+    values: dict[str, list[str]] = Field(description="The values each of the two golden records holds.")
+
+
+class RuledOutPublic(BaseModel):
+    left: SourceKey
+    right: SourceKey
+    decision_id: str = Field(description="The steward decision (not the same customer) the merge would overrule.")
+
+
+class MergePreviewPublic(BaseModel):
+    golden_id: str = Field(description="The golden record that would keep its id.")
+    golden_record: GoldenRecordPublic = Field(description="It as the merge would make it.")
+    conflicts: list[MergeConflictPublic] = Field(
+        description="Identifiers on which two of the golden records disagree: a batch run would never join them."
+    )
+    ruled_out: list[RuledOutPublic]
+
+
 class DecisionPublic(BaseModel):
     decision_id: str
     kind: str

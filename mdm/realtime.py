@@ -141,7 +141,8 @@ def _row_identifiers(row: Mapping[str, Any], fields: list[str]) -> dict[str, str
     return out
 
 
-def _identifiers(rows: list[Mapping[str, Any]], fields: list[str]) -> dict[str, set[str]]:
+def identifiers(rows: list[Mapping[str, Any]], fields: list[str]) -> dict[str, set[str]]:
+    """The identifiers (birth date, national id ...) a group of records holds, by field."""
     out: dict[str, set[str]] = {}
     for row in rows:
         for f, value in _row_identifiers(row, fields).items():
@@ -436,7 +437,7 @@ class RealtimeMatcher:
                 return target, "matched", f"steward decision: same customer as {partner}", None, held_back
         fields = list(self.rules.matching.clustering.cannot_link_when_different)
         min_weight = self.rules.matching.clustering.seen_conflict_min_weight
-        mine, my_ids, my_mailbox = _identifiers([std], fields), _row_identifiers(std, fields), _mailbox(std)
+        mine, my_ids, my_mailbox = identifiers([std], fields), _row_identifiers(std, fields), _mailbox(std)
         kept_apart = self.cannot.get(key, set())
         structure = self.structure
         reason = None
@@ -469,7 +470,7 @@ class RealtimeMatcher:
             if min_weight is not None and c.match_weight >= min_weight:
                 partner = next((m for m in members if m["record_key"] == c.record_key), {})
                 seen = (my_ids, _row_identifiers(partner, fields))
-            conflict = conflicting_identifier(mine, _identifiers(members, fields), fields, seen)
+            conflict = conflicting_identifier(mine, identifiers(members, fields), fields, seen)
             if conflict:
                 reason = reason or f"{conflict} than golden record {c.golden_id}"
                 held_back[c.record_key] = conflict

@@ -393,6 +393,11 @@ class Service:
             matcher.load_constraints(self._writer)
             return outcome
 
+    def merge_preview(self, golden_ids: list[str]) -> dict[str, Any]:
+        """What merging the golden records would make (Stewardship.merge_preview), changing nothing."""
+        with self._write_lock:
+            return Stewardship(self._matcher()).merge_preview(self.reader(), golden_ids)
+
     def steward_write(self, operation: Callable[[Stewardship, duckdb.DuckDBPyConnection], T]) -> T:
         """A steward write that moves no records (claiming an item)."""
         with self._write_lock:

@@ -19,10 +19,11 @@ from typing import Any
 import duckdb
 
 from mdm import golden, regroup
+from mdm.clustering import DIFFERENT, conflicting_identifier
 from mdm.errors import ConflictError, InvalidInputError, NotFoundError
-from mdm.realtime import RealtimeMatcher
+from mdm.realtime import RealtimeMatcher, identifiers
 from mdm.standardise.record import record_key
-from mdm.store import audit
+from mdm.store import audit, records
 from mdm.store import stewardship as sql
 from mdm.store.database import now
 
@@ -169,6 +170,40 @@ class Stewardship:
             constraints=[("must_link", (anchor, members[gid][0])) for gid in ids if gid != survivor],
             result=survivor, retire_into={gid: survivor for gid in ids if gid != survivor},
         )
+
+    def merge_preview(self, con: duckdb.DuckDBPyConnection, golden_ids: list[str]) -> dict[str, Any]:
+        """What :meth:`merge` would make, changing nothing: the survivor's golden record row (its
+        document built from every member, with the overrides it would hold), the identifiers on
+        which two of the golden records disagree, and steward decisions the merge would overrule."""
+        ids = list(dict.fromkeys(golden_ids))
+        if len(ids) < 2:
+            raise InvalidInputError("field 'golden_ids': give at least two different golden ids")
+        rows = {gid: records.member_rows(con, gid) for gid in ids}
+        for gid, members in rows.items():
+            if not members:
+                raise NotFoundError("active golden record", gid)
+        survivor = _survivor(con, ids)
+        fields = list(self.matcher.rules.matching.clustering.cannot_link_when_different)
+        held = {gid: identifiers(members, fields) for gid, members in rows.items()}
+        conflicts = [
+            {"golden_ids": [a, b], "conflict": why,
+             "values": {g: sorted(held[g].get(why.removeprefix(DIFFERENT), ())) for g in (a, b)}}
+            for i, a in enumerate(ids) for b in ids[i + 1:]
+            if (why := conflicting_identifier(held[a], held[b], fields))
+        ]
+        keys = [m["record_key"] for members in rows.values() for m in members]
+        ruled_out = [{"record_key_l": left, "record_key_r": right, "decision_id": decision}
+                     for kind, left, right, decision in sql.constraints_between(con, keys) if kind == "cannot_link"]
+        attributes = self.matcher.rules.attributes()
+        overrides, _moves = golden.carry_overrides(regroup.held_overrides(con, ids),
+                                                   {g: survivor for g in ids if g != survivor})
+        everyone = sorted((m for members in rows.values() for m in members), key=lambda m: m["record_key"])
+        values, lineage = golden.survive(attributes, everyone, overrides.get(survivor, ()))
+        current = records.golden_row(con, survivor)
+        assert current is not None
+        row = golden.golden_row(survivor, everyone, attributes, created_at=current["created_at"],
+                                updated_at=now(), run_id=None, values=values, lineage=lineage)
+        return {"golden_id": survivor, "golden_record": row, "conflicts": conflicts, "ruled_out": ruled_out}
 
     def undo(self, con: duckdb.DuckDBPyConnection, decision_id: str, *, actor: str) -> Outcome:
         """Lift the decision's constraints and put its records back where they were."""

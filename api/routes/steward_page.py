@@ -184,6 +184,10 @@ def golden_page(request: Request, golden_id: str, principal: PageSteward, servic
         docs = documents_as_seen_by(principal, service, [c["golden_id"] for c in similar])
         for c in similar:
             c["attributes"] = json.loads(docs[c["golden_id"]])["attributes"] if c["golden_id"] in docs else {}
+            # What a batch run would never join: said before the steward merges them.
+            conflicts = service.merge_preview([record["golden_id"], c["golden_id"]])["conflicts"]
+            c["conflicts"] = [f"{x['conflict']} ({' / '.join(', '.join(v) for v in x['values'].values())})"
+                              for x in conflicts]
     return _render(request, "golden.html", principal, record=record, history=history, overrides=held,
                    settable=service.settable_attributes, similar=similar, links=links)
 

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from api import review
 from api.deps import Reader, ServiceDep, Steward
+from api.routes.golden import as_seen_by
 from api.schemas import (
     HELD_BACK_BY_PATTERN,
     DecisionCreate,
@@ -14,6 +16,7 @@ from api.schemas import (
     HistoryEntryPublic,
     LinkPublic,
     MergeCreate,
+    MergePreviewPublic,
     Page,
     ReviewItemPublic,
     SimilarPublic,
@@ -90,6 +93,18 @@ def merge_golden_records(body: MergeCreate, principal: Steward, service: Service
     """Merge golden records by hand; the largest keeps its id, the others redirect to it."""
     outcome = service.steward(lambda s, con: s.merge(con, body.golden_ids, actor=principal.name, comment=body.comment))
     return {"golden_id": outcome.decision["result_golden_id"], "decision": outcome.decision}
+
+
+@router.post("/golden-records/merge:preview", response_model=MergePreviewPublic)
+def preview_merge(body: MergeCreate, principal: Steward, service: ServiceDep) -> dict[str, Any]:
+    """What merging would make, changing nothing: the surviving golden record with every member
+    (and the stewards' values it would hold), the identifiers on which two of the golden records
+    disagree (a batch run would never have joined them), and the steward decisions it would overrule."""
+    preview = service.merge_preview(body.golden_ids)
+    document = as_seen_by(principal, service, preview["golden_record"]["document"])
+    ruled_out = [{"left": _source_key(r["record_key_l"]), "right": _source_key(r["record_key_r"]),
+                  "decision_id": r["decision_id"]} for r in preview["ruled_out"]]
+    return {**preview, "golden_record": json.loads(document), "ruled_out": ruled_out}
 
 
 @router.post("/golden-records/{golden_id}/split", response_model=GoldenChangePublic)

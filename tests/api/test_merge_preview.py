@@ -1,0 +1,54 @@
+"""What a merge would make, before a steward makes it: nothing changes."""
+
+from __future__ import annotations
+
+PREVIEW = "/golden-records/merge:preview"
+
+
+def _count(api, sql):  # type: ignore[no-untyped-def]
+    return api.client.app.state.service.reader().execute(sql).fetchall()[0][0]
+
+
+def test_a_preview_shows_the_merged_record_and_the_birth_dates_that_disagree(api):  # type: ignore[no-untyped-def]
+    con = api.client.app.state.service.reader()
+    (a, dob_a, n_a), (b, dob_b, n_b) = con.execute(
+        "SELECT g.golden_id, json_extract_string(g.attributes, '$.date_of_birth'), g.record_count"
+        " FROM golden_records g WHERE g.status = 'active' AND json_extract_string(g.attributes, '$.date_of_birth')"
+        " IS NOT NULL ORDER BY g.golden_id LIMIT 2").fetchall()
+    assert dob_a != dob_b
+    override = api.client.put(f"/golden-records/{a}/overrides/company", headers=api.headers("steward"),
+                              json={"value": "Công ty TNHH Ánh Dương", "reason": "from the contract"}).json()
+    before = [_count(api, f"SELECT count(*) FROM {t}") for t in ("decisions", "golden_history", "audit_log")]
+    r = api.post(PREVIEW, who="steward", json={"golden_ids": [a, b]})
+    assert r.status_code == 200, r.json()
+    preview = r.json()
+    merged = preview["golden_record"]
+    assert preview["golden_id"] in (a, b) and merged["golden_id"] == preview["golden_id"]
+    assert merged["record_count"] == n_a + n_b == len(merged["members"])
+    assert merged["attributes"]["company"] == "Công ty TNHH Ánh Dương"  # the steward's value goes with it
+    assert merged["lineage"]["company"][0]["source_id"] == override["override"]["override_id"]
+    (conflict,) = preview["conflicts"]
+    assert conflict["conflict"] == "different date_of_birth" and set(conflict["golden_ids"]) == {a, b}
+    assert conflict["values"][a] == [dob_a] and conflict["values"][b] == [dob_b]
+    assert [_count(api, f"SELECT count(*) FROM {t}") for t in ("decisions", "golden_history", "audit_log")] == before
+    assert api.get(f"/golden-records/{b}").json()["golden_id"] == b  # nothing was merged
+
+
+def test_a_preview_names_the_decisions_it_would_overrule(api):  # type: ignore[no-untyped-def]
+    items = api.get("/review-queue", who="steward", params={"limit": 200}).json()["data"]
+    item = next(i for i in items if i["left"]["golden_id"] != i["right"]["golden_id"])
+    decided = api.post(f"/review-queue/{item['item_id']}/decision", who="steward",
+                       json={"decision": "not_a_match"}).json()
+    preview = api.post(PREVIEW, who="steward",
+                       json={"golden_ids": [item["left"]["golden_id"], item["right"]["golden_id"]]}).json()
+    (ruled,) = preview["ruled_out"]
+    assert ruled["decision_id"] == decided["decision_id"]
+    assert {(k["source"], k["source_id"]) for k in (ruled["left"], ruled["right"])} == {
+        (item[s]["source"], item[s]["source_id"]) for s in ("left", "right")}
+
+
+def test_a_bad_preview_is_refused(api):  # type: ignore[no-untyped-def]
+    gid = api.get("/golden-records", params={"limit": 1}).json()["data"][0]["golden_record"]["golden_id"]
+    assert api.post(PREVIEW, who="steward", json={"golden_ids": [gid, gid]}).status_code == 422
+    assert api.post(PREVIEW, who="steward", json={"golden_ids": [gid, "GNOPE"]}).status_code == 404
+    assert api.post(PREVIEW, who="reader", json={"golden_ids": [gid, "GNOPE"]}).status_code == 403
