@@ -30,7 +30,6 @@ from mdm.sources import SourcesConfig, SourceSpec, load_sources, sources_from_js
 from mdm.standardise.record import record_key
 from mdm.stewardship import Outcome, Stewardship
 from mdm.store import audit, database, keys, models, records, runs, serving
-from mdm.store import stewardship as steward_sql
 
 logger = logging.getLogger(__name__)
 
@@ -302,26 +301,9 @@ class Service:
             return matcher.similar(golden_id, members, min_probability=min_probability)[:limit]
 
     def links(self, golden_id: str) -> list[dict[str, Any]]:
-        """Why a golden record's members are together: every pair of them scored by the live model,
-        with what the last batch run did with the pair (if it scored it) and any steward decision
-        between the two. Members can be held together through others: not every pair links."""
+        """Why a golden record's members are together (Stewardship.links), under the write lock."""
         with self._write_lock:
-            matcher = self._matcher()
-            con = self.reader()
-            members = [m["record_key"] for m in records.member_rows(con, golden_id)]
-            if not members:
-                raise NotFoundError("active golden record", golden_id)
-            stored = steward_sql.stored_pairs(con, members)
-            decided = {frozenset((left, right)): (kind, decision) for kind, left, right, decision
-                       in steward_sql.constraints_between(con, members)}
-            out = []
-            for left, right, score in matcher.pairwise(members):
-                run_id, outcome = stored.get((left, right)) or stored.get((right, left)) or (None, None)
-                kind, decision = decided.get(frozenset((left, right)), (None, None))
-                out.append({"left": left, "right": right, "match_weight": score.match_weight,
-                            "match_probability": score.match_probability, "explanation": score.explanation,
-                            "batch_outcome": outcome, "run_id": run_id, "decision": kind, "decision_id": decision})
-            return sorted(out, key=lambda p: -p["match_weight"])
+            return Stewardship(self._matcher()).links(self.reader(), golden_id)
 
     def post_records(
         self, source: str, payloads: list[Mapping[str, Any]], *, actor: str

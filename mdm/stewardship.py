@@ -171,6 +171,26 @@ class Stewardship:
             result=survivor, retire_into={gid: survivor for gid in ids if gid != survivor},
         )
 
+    def links(self, con: duckdb.DuckDBPyConnection, golden_id: str) -> list[dict[str, Any]]:
+        """Why a golden record's members are together: every pair of them scored by the live model,
+        strongest first, with what the last batch run did with the pair (if it scored it) and any
+        steward decision between the two. Members are held together through others too: not every
+        pair links."""
+        members = [m["record_key"] for m in records.member_rows(con, golden_id)]
+        if not members:
+            raise NotFoundError("active golden record", golden_id)
+        stored = sql.stored_pairs(con, members)
+        decided = {frozenset((left, right)): (kind, decision)
+                   for kind, left, right, decision in sql.constraints_between(con, members)}
+        out = []
+        for left, right, score in self.matcher.pairwise(members):
+            run_id, outcome = stored.get((left, right)) or stored.get((right, left)) or (None, None)
+            kind, decision = decided.get(frozenset((left, right)), (None, None))
+            out.append({"left": left, "right": right, "match_weight": score.match_weight,
+                        "match_probability": score.match_probability, "explanation": score.explanation,
+                        "batch_outcome": outcome, "run_id": run_id, "decision": kind, "decision_id": decision})
+        return sorted(out, key=lambda p: -p["match_weight"])
+
     def merge_preview(self, con: duckdb.DuckDBPyConnection, golden_ids: list[str]) -> dict[str, Any]:
         """What :meth:`merge` would make, changing nothing: the survivor's golden record row (its
         document built from every member, with the overrides it would hold), the identifiers on
