@@ -149,7 +149,8 @@ class SourceRecordPublic(BaseModel):
     source_id: str
     golden_id: str
     raw: dict[str, Any] = Field(description="The record in its source's own columns, as last read or posted.")
-    standardised: MemberPublic = Field(description="What standardisation made of it, with its data-quality flags.")
+    standardised: MemberPublic = Field(
+        description="What standardisation made of it, with its data-quality flags.")
     posted_at: dt.datetime | None = Field(description="When its system last posted it; null for a file row.")
     posted_by: str | None
     quarantined: list[QuarantinedRowPublic] = Field(
@@ -367,14 +368,16 @@ class MergeConflictPublic(BaseModel):
 class RuledOutPublic(BaseModel):
     left: SourceKey
     right: SourceKey
-    decision_id: str = Field(description="The steward decision (not the same customer) the merge would overrule.")
+    decision_id: str = Field(
+        description="The steward decision (not the same customer) the merge would overrule.")
 
 
 class MergePreviewPublic(BaseModel):
     golden_id: str = Field(description="The golden record that would keep its id.")
     golden_record: GoldenRecordPublic = Field(description="It as the merge would make it.")
     conflicts: list[MergeConflictPublic] = Field(
-        description="Identifiers on which two of the golden records disagree: a batch run would never join them."
+        description="Identifiers on which two of the golden records disagree: a batch run would never join"
+        " them."
     )
     ruled_out: list[RuledOutPublic]
 
@@ -463,7 +466,8 @@ class OverrideSet(BaseModel):
 class OverridePublic(BaseModel):
     override_id: str
     golden_id: str = Field(description="The golden record holding it now: it moves with a merge.")
-    set_on: str = Field(description="The golden record it was set on; it returns there if that one comes back.")
+    set_on: str = Field(
+        description="The golden record it was set on; it returns there if that one comes back.")
     attribute: str
     value: str | None
     reason: str

@@ -218,8 +218,9 @@ def main() -> None:
         golden = con.execute("SELECT count(*) FROM golden_records WHERE status = 'active'").fetchall()[0][0]
         records = con.execute("SELECT count(*) FROM xref").fetchall()[0][0]
         history_entries = con.execute("SELECT coalesce(max(seq), 0) FROM golden_history").fetchall()[0][0]
-        sampled = con.execute("SELECT golden_id FROM golden_records WHERE status = 'active' USING SAMPLE"
-                              f" reservoir(500 ROWS) REPEATABLE ({int(args.seed)}) ORDER BY golden_id").fetchall()
+        sampled = con.execute(
+            "SELECT golden_id FROM golden_records WHERE status = 'active' USING SAMPLE reservoir(500 ROWS)"
+            f" REPEATABLE ({int(args.seed)}) ORDER BY golden_id").fetchall()
     finally:
         con.close()
     lookups, posts = sample_inputs(args.sources, args.requests, args.seed)

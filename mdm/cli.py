@@ -212,8 +212,9 @@ def load_cmd(
     db: DbOption,
     from_: Annotated[Path, typer.Option("--from", help="Output folder of `mdm reconcile --engine spark`.")],
     rules: Annotated[
-        Path | None, typer.Option("--rules", help="The rules `mdm serve` will use (default: packaged); also"
-                                  " the survivorship that stewards' overrides are applied by (default: the run's).")
+        Path | None,
+        typer.Option("--rules", help="The rules `mdm serve` will use (default: packaged); also the"
+                     " survivorship that stewards' overrides are applied by (default: the run's)."),
     ] = None,
 ) -> None:
     """Load a Spark run's results into a DuckDB file, so that `mdm serve` serves them; then

@@ -111,7 +111,9 @@ Lineage = tuple[str, int, str, str, str, str]
 
 
 def survive(
-    attributes: Mapping[str, AttributeSpec], rows: Sequence[Mapping[str, Any]], overrides: Sequence[Override] = ()
+    attributes: Mapping[str, AttributeSpec],
+    rows: Sequence[Mapping[str, Any]],
+    overrides: Sequence[Override] = (),
 ) -> tuple[dict[str, Any], list[Lineage]]:
     """Golden attributes for one cluster and their lineage (attribute, position, value, source, id, rule);
     a steward's ``overrides`` win over the rules."""

@@ -103,8 +103,7 @@ def set_override(
     audit.record(con, actor=actor, action="golden.override", target=golden_id,
                  detail={"override_id": override_id, "attribute": attribute, "reason": reason,
                          "replaced": replaced})
-    (override,) = [o for o in overrides_sql.listed(con, golden_id, removed=False) if o["override_id"] == override_id]
-    return {**override, "golden_change": change}
+    return {**_listed(con, golden_id, override_id), "golden_change": change}
 
 
 def remove_override(
@@ -128,8 +127,13 @@ def remove_override(
                              cause_id=override_id, actor=actor).get(golden_id)
     audit.record(con, actor=actor, action="golden.override_remove", target=golden_id,
                  detail={"override_id": override_id, "attribute": attribute, "reason": reason})
-    (override,) = [o for o in overrides_sql.listed(con, golden_id, removed=True) if o["override_id"] == override_id]
-    return {**override, "golden_change": change}
+    return {**_listed(con, golden_id, override_id), "golden_change": change}
+
+
+def _listed(con: duckdb.DuckDBPyConnection, golden_id: str, override_id: str) -> dict[str, Any]:
+    listed = overrides_sql.listed(con, golden_id, removed=True)
+    (override,) = [o for o in listed if o["override_id"] == override_id]
+    return override
 
 
 def _reason(reason: str) -> str:

@@ -344,8 +344,9 @@ def _stages(
             steward_sql.add_history_table(c, build.history)
             overrides_sql.move(c, build.override_moves)
             # A steward set or removed one while the run computed: the results lack it.
-            regroup.reapply_overrides(c, overrides_sql.changed_after(c, overrides_read_at),
-                                      attributes=rules.attributes(), at=database.now(), cause="run", cause_id=run_id)
+            late = overrides_sql.changed_after(c, overrides_read_at)
+            regroup.reapply_overrides(c, late, attributes=rules.attributes(), at=database.now(), cause="run",
+                                      cause_id=run_id)
             if report.retrained:
                 models.save_model(
                     c, model.model_id, run_id=run_id, fingerprint=model.fingerprint,

@@ -46,18 +46,22 @@ def rebuild(
     changes: dict[str, str] = {}
     gids = list(dict.fromkeys(golden_ids))
     given = members or {}
-    members_by = {gid: given[gid] if given.get(gid) is not None else records.member_rows(con, gid) for gid in gids}
+    members_by = {gid: given[gid] if given.get(gid) is not None else records.member_rows(con, gid)
+                  for gid in gids}
     olds = {gid: records.golden_row(con, gid) for gid in gids}
     emptied = {gid: (retire_into or {}).get(gid) for gid in gids if not members_by[gid]}
     held: dict[str, list[Override]] = {}
     if holders is None or not holders.isdisjoint(gids):
         # A golden record coming back takes back its overrides from the one it was merged into.
-        restored = [g for g in gids if members_by[g] and (old := olds[g]) is not None and old["status"] == "retired"]
+        restored = [g for g in gids
+                    if members_by[g] and (old := olds[g]) is not None and old["status"] == "retired"]
         for holder in overrides_sql.return_home(con, restored) if restored else ():
             if holder not in members_by:
                 gids.append(holder)
-                members_by[holder], olds[holder] = records.member_rows(con, holder), records.golden_row(con, holder)
-        held, moves = golden.carry_overrides(held_overrides(con, [*gids, *filter(None, emptied.values())]), emptied)
+                members_by[holder] = records.member_rows(con, holder)
+                olds[holder] = records.golden_row(con, holder)
+        holding = held_overrides(con, [*gids, *filter(None, emptied.values())])
+        held, moves = golden.carry_overrides(holding, emptied)
         overrides_sql.move(con, moves)
         if holders is not None:
             holders.update(moves.values())
@@ -99,7 +103,9 @@ def rebuild(
     return changes
 
 
-def held_overrides(con: duckdb.DuckDBPyConnection, golden_ids: Sequence[str] | None = None) -> dict[str, list[Override]]:
+def held_overrides(
+    con: duckdb.DuckDBPyConnection, golden_ids: Sequence[str] | None = None
+) -> dict[str, list[Override]]:
     """The overrides in force, by the golden id holding each (of these ids; of all for None)."""
     out: dict[str, list[Override]] = {}
     for r in overrides_sql.active(con, golden_ids):
@@ -128,8 +134,10 @@ def reapply_overrides(
             continue
         if row["status"] == "active":
             active.append(gid)
-        elif row["merged_into"] and (home := records.golden_row(con, row["merged_into"])) and home["status"] == "active":
-            into[gid] = row["merged_into"]
+        elif row["merged_into"]:
+            home = records.golden_row(con, row["merged_into"])
+            if home is not None and home["status"] == "active":
+                into[gid] = row["merged_into"]
     _, moves = golden.carry_overrides(held_overrides(con, [*into, *into.values()]), into)
     overrides_sql.move(con, moves)
     targets = [*active, *(g for g in into.values() if g)]

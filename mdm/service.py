@@ -388,7 +388,14 @@ class Service:
                 return operation(Stewardship(matcher), con)
 
     def set_override(
-        self, golden_id: str, attribute: str, value: str | None, *, reason: str, region: str | None, actor: str
+        self,
+        golden_id: str,
+        attribute: str,
+        value: str | None,
+        *,
+        reason: str,
+        region: str | None,
+        actor: str,
     ) -> dict[str, Any]:
         """A steward's value for one golden attribute (mdm/overrides.py), as one write."""
         attributes = self._rules().attributes()

@@ -188,7 +188,8 @@ class Stewardship:
             kind, decision = decided.get(frozenset((left, right)), (None, None))
             out.append({"left": left, "right": right, "match_weight": score.match_weight,
                         "match_probability": score.match_probability, "explanation": score.explanation,
-                        "batch_outcome": outcome, "run_id": run_id, "decision": kind, "decision_id": decision})
+                        "batch_outcome": outcome, "run_id": run_id, "decision": kind,
+                        "decision_id": decision})
         return sorted(out, key=lambda p: -p["match_weight"])
 
     def merge_preview(self, con: duckdb.DuckDBPyConnection, golden_ids: list[str]) -> dict[str, Any]:
@@ -213,7 +214,8 @@ class Stewardship:
         ]
         keys = [m["record_key"] for members in rows.values() for m in members]
         ruled_out = [{"record_key_l": left, "record_key_r": right, "decision_id": decision}
-                     for kind, left, right, decision in sql.constraints_between(con, keys) if kind == "cannot_link"]
+                     for kind, left, right, decision in sql.constraints_between(con, keys)
+                     if kind == "cannot_link"]
         attributes = self.matcher.rules.attributes()
         overrides, _moves = golden.carry_overrides(regroup.held_overrides(con, ids),
                                                    {g: survivor for g in ids if g != survivor})

@@ -18,7 +18,9 @@ from mdm.store.documents import mask_attributes
 router = APIRouter(tags=["stewardship"])
 
 
-def override_as_seen_by(principal: Principal, service: ServiceDep, override: dict[str, Any]) -> dict[str, Any]:
+def override_as_seen_by(
+    principal: Principal, service: ServiceDep, override: dict[str, Any]
+) -> dict[str, Any]:
     """An override with its e-mail or phone masked for a reader without ``pii``."""
     if principal.pii or override["value"] is None:
         return override
@@ -43,13 +45,19 @@ def list_overrides(
     con = service.reader()
     if records.golden_row(con, golden_id) is None:
         raise NotFoundError("golden record", golden_id)
-    data = [override_as_seen_by(principal, service, o) for o in overrides_sql.listed(con, golden_id, removed=removed)]
+    held = overrides_sql.listed(con, golden_id, removed=removed)
+    data = [override_as_seen_by(principal, service, o) for o in held]
     return {"data": data, "count": len(data), "limit": len(data), "offset": 0}
 
 
 @router.put("/golden-records/{golden_id}/overrides/{attribute}", response_model=OverrideChangePublic)
 def set_override(
-    golden_id: str, attribute: str, body: OverrideSet, request: Request, principal: Steward, service: ServiceDep
+    golden_id: str,
+    attribute: str,
+    body: OverrideSet,
+    request: Request,
+    principal: Steward,
+    service: ServiceDep,
 ) -> dict[str, Any]:
     """Set a golden attribute to a steward's value, or pin the one it has: it wins over the
     survivorship rules in every later run and post until removed, and its lineage says so (source

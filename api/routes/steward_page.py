@@ -213,7 +213,11 @@ def set_override(
 
 @router.post("/golden/{golden_id}/overrides/{attribute}/remove")
 def remove_override(
-    golden_id: str, attribute: str, principal: PageSteward, service: ServiceDep, reason: Annotated[str, Form()] = ""
+    golden_id: str,
+    attribute: str,
+    principal: PageSteward,
+    service: ServiceDep,
+    reason: Annotated[str, Form()] = "",
 ) -> Response:
     try:
         service.remove_override(golden_id, attribute, reason=reason, actor=principal.name)

@@ -147,7 +147,8 @@ def similar_golden_records(
 
 
 def links_public(links: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{**link, "left": _source_key(link["left"]), "right": _source_key(link["right"])} for link in links]
+    return [{**link, "left": _source_key(link["left"]), "right": _source_key(link["right"])}
+            for link in links]
 
 
 @router.get("/golden-records/{golden_id}/links", response_model=Page[LinkPublic])

@@ -10,7 +10,9 @@ import duckdb
 
 from mdm.store.database import fetch_dicts
 
-_COLUMNS = "override_id, golden_id, set_on, attribute, value, reason, actor, created_at, removed_at, removed_by"
+_COLUMNS = (
+    "override_id, golden_id, set_on, attribute, value, reason, actor, created_at, removed_at, removed_by"
+)
 
 
 def active(con: duckdb.DuckDBPyConnection, golden_ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
@@ -47,10 +49,11 @@ def listed(con: duckdb.DuckDBPyConnection, golden_id: str, *, removed: bool) -> 
 
 def insert(con: duckdb.DuckDBPyConnection, row: Mapping[str, Any]) -> None:
     con.execute(
-        "INSERT INTO golden_overrides (override_id, golden_id, set_on, attribute, value, reason, actor, created_at)"
+        "INSERT INTO golden_overrides"
+        " (override_id, golden_id, set_on, attribute, value, reason, actor, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [row["override_id"], row["golden_id"], row["golden_id"], row["attribute"], row["value"], row["reason"],
-         row["actor"], row["created_at"]],
+        [row["override_id"], row["golden_id"], row["golden_id"], row["attribute"], row["value"],
+         row["reason"], row["actor"], row["created_at"]],
     )
 
 

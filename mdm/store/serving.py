@@ -83,7 +83,8 @@ SELECT golden_id,
     / ((CASE WHEN $name_key IS NULL THEN 0 ELSE 1 END) + (CASE WHEN $email_key IS NULL THEN 0 ELSE 1 END)
        + (CASE WHEN $phone IS NULL THEN 0 ELSE 1 END) + (CASE WHEN $city IS NULL THEN 0 ELSE 1 END)
        + (CASE WHEN $national_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN $tax_id IS NULL THEN 0 ELSE 1 END)
-       + (CASE WHEN $address_words IS NULL THEN 0 ELSE 1 END) + (CASE WHEN $postcode IS NULL THEN 0 ELSE 1 END))
+       + (CASE WHEN $address_words IS NULL THEN 0 ELSE 1 END)
+       + (CASE WHEN $postcode IS NULL THEN 0 ELSE 1 END))
     AS score,
     count(*) OVER () AS total
 FROM per_golden
@@ -149,14 +150,17 @@ def source_record(con: duckdb.DuckDBPyConnection, source: str, source_id: str) -
 def quarantined_rows(con: duckdb.DuckDBPyConnection, source: str, source_id: str) -> list[dict[str, Any]]:
     """The last run's quarantined rows of one source key (a repeated id's other rows, say)."""
     return fetch_dicts(
-        con, "SELECT run_id, row_number, reason FROM quarantine WHERE source = ? AND source_id = ? ORDER BY row_number",
+        con,
+        "SELECT run_id, row_number, reason FROM quarantine WHERE source = ? AND source_id = ?"
+        " ORDER BY row_number",
         [source, source_id],
     )
 
 
 def deletion(con: duckdb.DuckDBPyConnection, source: str, source_id: str) -> dict[str, Any] | None:
-    rows = fetch_dicts(con, "SELECT deleted_at, deleted_by FROM deleted_records WHERE source = ? AND source_id = ?",
-                       [source, source_id])
+    rows = fetch_dicts(
+        con, "SELECT deleted_at, deleted_by FROM deleted_records WHERE source = ? AND source_id = ?",
+        [source, source_id])
     return rows[0] if rows else None
 
 
@@ -168,5 +172,6 @@ def operational_state(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "open_items": con.execute("SELECT count(*) FROM review_queue WHERE status = 'open'").fetchall()[0][0],
         "running": con.execute("SELECT count(*) FROM runs WHERE status = 'running'").fetchall()[0][0],
         "last_finished": dict(con.execute(
-            "SELECT status, max(finished_at) FROM runs WHERE finished_at IS NOT NULL GROUP BY status").fetchall()),
+            "SELECT status, max(finished_at) FROM runs WHERE finished_at IS NOT NULL GROUP BY status"
+        ).fetchall()),
     }

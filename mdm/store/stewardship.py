@@ -39,7 +39,9 @@ def active_constraints(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, s
     ).fetchall()
 
 
-def constraints_between(con: duckdb.DuckDBPyConnection, keys: Sequence[str]) -> list[tuple[str, str, str, str]]:
+def constraints_between(
+    con: duckdb.DuckDBPyConnection, keys: Sequence[str]
+) -> list[tuple[str, str, str, str]]:
     """(kind, record_key_l, record_key_r, decision_id) of the decisions in force between these records."""
     return con.execute(
         "SELECT c.kind, c.record_key_l, c.record_key_r, c.decision_id FROM constraints c"
@@ -50,7 +52,9 @@ def constraints_between(con: duckdb.DuckDBPyConnection, keys: Sequence[str]) -> 
     ).fetchall()
 
 
-def stored_pairs(con: duckdb.DuckDBPyConnection, keys: Sequence[str]) -> dict[tuple[str, str], tuple[str, str]]:
+def stored_pairs(
+    con: duckdb.DuckDBPyConnection, keys: Sequence[str]
+) -> dict[tuple[str, str], tuple[str, str]]:
     """The last batch run's outcome for each pair of these records it scored: (l, r) -> (run id,
     outcome: auto_link, kept_link, source_link or review)."""
     return {(left, right): (run_id, outcome) for left, right, run_id, outcome in con.execute(

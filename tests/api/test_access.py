@@ -126,11 +126,14 @@ def test_the_audit_log_filters_and_counts(api):  # type: ignore[no-untyped-def]
     started = api.get("/audit", who="admin").json()
     api.post("/sources/sales/records", json=VY)
     api.post("/sources/sales/records", json={**VY, "city": "Huế"})
-    gids = [h["golden_record"]["golden_id"] for h in api.get("/golden-records", params={"limit": 2}).json()["data"]]
+    listed = api.get("/golden-records", params={"limit": 2}).json()["data"]
+    gids = [h["golden_record"]["golden_id"] for h in listed]
     merged = api.post("/golden-records/merge", who="steward", json={"golden_ids": gids}).json()
     every = api.get("/audit", who="admin", params={"limit": 2}).json()
-    assert every["count"] == started["count"] + 3 and len(every["data"]) == 2  # the count is of all, not the page
-    upserts = api.get("/audit", who="admin", params={"action": "record.upsert", "actor": "test-writer"}).json()
+    assert every["count"] == started["count"] + 3  # the count is of all entries, not of the page
+    assert len(every["data"]) == 2
+    upserts = api.get("/audit", who="admin",
+                      params={"action": "record.upsert", "actor": "test-writer"}).json()
     assert upserts["count"] == 2 and {e["target"] for e in upserts["data"]} == {"sales:RT-1"}
     decisions = api.get("/audit", who="admin", params={"action": "decision."}).json()["data"]
     assert [e["target"] for e in decisions] == [merged["decision"]["decision_id"]]
@@ -144,7 +147,8 @@ def test_the_audit_log_filters_and_counts(api):  # type: ignore[no-untyped-def]
 
 
 def test_a_key_stops_working_when_it_expires(api):  # type: ignore[no-untyped-def]
-    made = api.post("/keys", who="admin", json={"name": "contractor", "role": "reader", "expires_in_days": 30})
+    made = api.post("/keys", who="admin",
+                    json={"name": "contractor", "role": "reader", "expires_in_days": 30})
     assert made.status_code == 201, made.json()
     body = made.json()
     created, expires = (dt.datetime.fromisoformat(body[k]) for k in ("created_at", "expires_at"))
@@ -180,7 +184,8 @@ def test_mdm_keys_create_and_list_with_an_expiry(served_db):  # type: ignore[no-
     assert listed.exit_code == 0 and "expires" in listed.output and " etl " in listed.output
     con = database.connect(db, read_only=True)
     try:
-        (created, expires), = con.execute("SELECT created_at, expires_at FROM api_keys WHERE name = 'etl'").fetchall()
+        (created, expires), = con.execute(
+            "SELECT created_at, expires_at FROM api_keys WHERE name = 'etl'").fetchall()
     finally:
         con.close()
     assert expires - created == dt.timedelta(days=7)

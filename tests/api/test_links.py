@@ -32,7 +32,8 @@ def test_each_pair_of_members_is_scored_beside_what_the_run_did(api):  # type: i
 def test_a_stewards_merge_is_the_link(api):  # type: ignore[no-untyped-def]
     con = api.client.app.state.service.reader()
     a, b = [g for (g,) in con.execute(
-        "SELECT golden_id FROM golden_records WHERE status = 'active' AND record_count = 1 ORDER BY golden_id LIMIT 2"
+        "SELECT golden_id FROM golden_records WHERE status = 'active' AND record_count = 1"
+        " ORDER BY golden_id LIMIT 2"
     ).fetchall()]
     merged = api.post("/golden-records/merge", who="steward", json={"golden_ids": [a, b]}).json()
     (link,) = api.get(LINKS.format(merged["golden_id"])).json()["data"]

@@ -19,7 +19,8 @@ def test_a_preview_says_what_a_post_would_and_writes_nothing(api):  # type: igno
     before = _state(api)
     new = api.post(MATCH.format("sales"), who="reader", json=VY)
     assert new.status_code == 200, new.json()
-    assert (new.json()["outcome"], new.json()["golden_id"], new.json()["golden_record"]) == ("new", None, None)
+    body = new.json()
+    assert (body["outcome"], body["golden_id"], body["golden_record"]) == ("new", None, None)
     assert _state(api) == before
     assert api.get("/xref/sales/RT-1").status_code == 404
 

@@ -9,16 +9,18 @@ def _count(api, sql):  # type: ignore[no-untyped-def]
     return api.client.app.state.service.reader().execute(sql).fetchall()[0][0]
 
 
-def test_a_preview_shows_the_merged_record_and_the_birth_dates_that_disagree(api):  # type: ignore[no-untyped-def]
+def test_a_preview_shows_the_merged_record_and_where_birth_dates_disagree(api):  # type: ignore[no-untyped-def]
     con = api.client.app.state.service.reader()
     (a, dob_a, n_a), (b, dob_b, n_b) = con.execute(
         "SELECT g.golden_id, json_extract_string(g.attributes, '$.date_of_birth'), g.record_count"
-        " FROM golden_records g WHERE g.status = 'active' AND json_extract_string(g.attributes, '$.date_of_birth')"
-        " IS NOT NULL ORDER BY g.golden_id LIMIT 2").fetchall()
+        " FROM golden_records g WHERE g.status = 'active'"
+        " AND json_extract_string(g.attributes, '$.date_of_birth') IS NOT NULL ORDER BY g.golden_id LIMIT 2"
+    ).fetchall()
     assert dob_a != dob_b
     override = api.client.put(f"/golden-records/{a}/overrides/company", headers=api.headers("steward"),
                               json={"value": "Công ty TNHH Ánh Dương", "reason": "from the contract"}).json()
-    before = [_count(api, f"SELECT count(*) FROM {t}") for t in ("decisions", "golden_history", "audit_log")]
+    tables = ("decisions", "golden_history", "audit_log")
+    before = [_count(api, f"SELECT count(*) FROM {t}") for t in tables]
     r = api.post(PREVIEW, who="steward", json={"golden_ids": [a, b]})
     assert r.status_code == 200, r.json()
     preview = r.json()
@@ -30,7 +32,7 @@ def test_a_preview_shows_the_merged_record_and_the_birth_dates_that_disagree(api
     (conflict,) = preview["conflicts"]
     assert conflict["conflict"] == "different date_of_birth" and set(conflict["golden_ids"]) == {a, b}
     assert conflict["values"][a] == [dob_a] and conflict["values"][b] == [dob_b]
-    assert [_count(api, f"SELECT count(*) FROM {t}") for t in ("decisions", "golden_history", "audit_log")] == before
+    assert [_count(api, f"SELECT count(*) FROM {t}") for t in tables] == before
     assert api.get(f"/golden-records/{b}").json()["golden_id"] == b  # nothing was merged
 
 

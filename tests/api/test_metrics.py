@@ -46,7 +46,8 @@ def test_realtime_outcomes_and_the_state_are_exported(api):  # type: ignore[no-u
     records = _value(before, "mdm_live_source_records")
 
     assert api.post("/sources/sales/records", json=VY).json()["outcome"] == "new"
-    assert api.post("/sources/marketing/records:batch", json={"records": [VY_MARKETING, {}]}).status_code == 200
+    batch = api.post("/sources/marketing/records:batch", json={"records": [VY_MARKETING, {}]})
+    assert batch.status_code == 200
     after = _samples(api)
     assert _value(after, "mdm_realtime_posts_total", source="sales", outcome="new") == 1
     assert _value(after, "mdm_realtime_posts_total", source="marketing", outcome="matched") == 1

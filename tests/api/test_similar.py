@@ -30,14 +30,17 @@ def test_a_queued_pair_is_among_the_similar_and_a_decision_marks_it(api):  # typ
     assert abs(entry["match_probability"] - item["match_probability"]) < 1e-9
     assert not entry["ruled_out"] and entry["explanation"]
     probabilities = [f["match_probability"] for f in found]
-    assert probabilities == sorted(probabilities, reverse=True) and left not in {f["golden_id"] for f in found}
+    assert probabilities == sorted(probabilities, reverse=True)
+    assert left not in {f["golden_id"] for f in found}
     above = api.get(SIMILAR.format(left), who="steward",
                     params={"min_probability": entry["match_probability"] + 1e-6}).json()["data"]
     assert right not in {f["golden_id"] for f in above}
 
-    decided = api.post(f"/review-queue/{item['item_id']}/decision", who="steward", json={"decision": "not_a_match"})
+    decided = api.post(f"/review-queue/{item['item_id']}/decision", who="steward",
+                       json={"decision": "not_a_match"})
     assert decided.status_code == 200
-    (entry,) = [f for f in api.get(SIMILAR.format(left), who="steward").json()["data"] if f["golden_id"] == right]
+    found = api.get(SIMILAR.format(left), who="steward").json()["data"]
+    (entry,) = [f for f in found if f["golden_id"] == right]
     assert entry["ruled_out"]
 
 

@@ -29,7 +29,8 @@ def test_a_file_record_shows_what_standardisation_made_of_it(api):  # type: igno
 def test_a_repeated_ids_other_rows_are_listed(api):  # type: ignore[no-untyped-def]
     con = api.client.app.state.service.reader()
     source, source_id, reason = con.execute(
-        "SELECT source, source_id, reason FROM quarantine WHERE reason LIKE 'duplicate id%' ORDER BY 1, 2 LIMIT 1"
+        "SELECT source, source_id, reason FROM quarantine WHERE reason LIKE 'duplicate id%'"
+        " ORDER BY 1, 2 LIMIT 1"
     ).fetchone()
     held = api.get(f"/sources/{source}/records/{source_id}").json()
     assert [q["reason"] for q in held["quarantined"]] == [reason]

@@ -193,14 +193,18 @@ def test_steward_merges_golden_records_found_by_a_search(served_db):  # type: ig
         page.screenshot(path=str(ARTIFACTS / "steward-links.png"), full_page=True)
 
         # A golden record's page lists those possibly the same customer, however low they scored.
-        gid, other = next((h["golden_record"]["golden_id"], found[0]) for h in listed if (found := httpx.get(
-            f"{base}/golden-records/{h['golden_record']['golden_id']}/similar", headers=steward).json()["data"]))
+        def similar(golden_id: str) -> list[dict]:  # type: ignore[type-arg]
+            return httpx.get(f"{base}/golden-records/{golden_id}/similar", headers=steward).json()["data"]
+
+        gid, other = next((g, found[0]) for g in (h["golden_record"]["golden_id"] for h in listed)
+                          if (found := similar(g)))
         page.goto(f"{base}/steward/golden/{gid}")
         row = page.locator("#similar tr", has_text=other["golden_id"])
         expect(row).to_contain_text(f"{other['match_probability']:.3f}")
         page.screenshot(path=str(ARTIFACTS / "steward-similar.png"), full_page=True)
         row.get_by_role("button", name="Merge").click()
         expect(page.get_by_role("status")).to_contain_text("merged")
-        now = {httpx.get(f"{base}/golden-records/{g}", headers=steward).json()["golden_id"] for g in (gid, other["golden_id"])}
+        now = {httpx.get(f"{base}/golden-records/{g}", headers=steward).json()["golden_id"]
+               for g in (gid, other["golden_id"])}
         assert len(now) == 1  # one golden record, the other redirecting to it
         assert len(httpx.get(f"{base}/decisions", headers=steward).json()["data"]) == 2
