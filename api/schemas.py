@@ -187,6 +187,13 @@ class LinkPublic(BaseModel):
     decision_id: str | None
 
 
+class HouseholdMemberPublic(BaseModel):
+    golden_id: str
+    shared_address: str | None = Field(description="The address with a house number it shares, as it holds it.")
+    shared_landline: str | None = Field(description="The landline it shares (masked without `pii`).")
+    golden_record: GoldenRecordPublic
+
+
 class DeletedPublic(BaseModel):
     source: str
     source_id: str

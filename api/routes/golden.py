@@ -13,6 +13,7 @@ from api.deps import Principal, Reader, ServiceDep
 from api.schemas import (
     ChangesPublic,
     GoldenRecordPublic,
+    HouseholdMemberPublic,
     Page,
     SearchHit,
     XrefLookup,
@@ -26,9 +27,9 @@ from mdm.standardise.emails import standardise_email
 from mdm.standardise.identifiers import standardise_national_id, standardise_tax_id
 from mdm.standardise.names import standardise_name
 from mdm.standardise.phones import standardise_phone
-from mdm.store import serving
+from mdm.store import records, serving
 from mdm.store import stewardship as steward_sql
-from mdm.store.documents import mask_document
+from mdm.store.documents import mask_document, mask_phone
 
 router = APIRouter(tags=["golden records"])
 
@@ -142,6 +143,32 @@ def search_golden_records(
     return Response(
         f'{{"data": [{data}], "count": {total}, "limit": {limit}, "offset": {offset}}}', media_type=JSON
     )
+
+
+@router.get("/golden-records/{golden_id}/household", response_model=Page[HouseholdMemberPublic])
+def golden_record_household(
+    golden_id: str,
+    principal: Reader,
+    service: ServiceDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    """Other customers who share an address with a house number, or a landline, with this golden
+    record's records: its household, which matching keeps apart on purpose (a shared home or
+    phone is not the same person). Those sharing both come first. Where a building's address
+    carries no flat number its neighbours are listed too."""
+    con = service.reader()
+    found = records.golden_row(con, golden_id)
+    if found is None or found["status"] != "active":
+        raise NotFoundError("active golden record", golden_id)
+    shared = serving.household(con, golden_id, limit)
+    docs = documents_as_seen_by(principal, service, [g for g, _s in shared])
+    data = []
+    for gid, values in shared:
+        landline = values.get("landline")
+        data.append({"golden_id": gid, "shared_address": values.get("address"),
+                     "shared_landline": landline if principal.pii or landline is None else mask_phone(landline),
+                     "golden_record": json.loads(docs[gid])})
+    return {"data": data, "count": len(data), "limit": limit, "offset": 0}
 
 
 @router.get("/changes", response_model=ChangesPublic)

@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 
 from api import review
 from api.deps import Principal, ServiceDep, allows, principal_for
-from api.routes.golden import documents_as_seen_by, golden_document, search_criteria
+from api.routes.golden import documents_as_seen_by, golden_document, golden_record_household, search_criteria
 from api.routes.overrides import override_as_seen_by
 from api.routes.stewardship import links_public, similar_public
 from mdm.errors import MDMError
@@ -174,6 +174,8 @@ def golden_page(request: Request, golden_id: str, principal: PageSteward, servic
     history = steward_sql.history(con, record["golden_id"])
     held = [override_as_seen_by(principal, service, o)
             for o in overrides_sql.listed(con, record["golden_id"], removed=False)]
+    household = golden_record_household(record["golden_id"], principal, service, limit=20)["data"] if (
+        record["status"] == "active") else []
     similar = links = None  # not offered while real-time matching is not ready, nor for a retired record
     if service.ready and record["status"] == "active":
         links = links_public(service.links(record["golden_id"])) if record["record_count"] > 1 else []
@@ -189,7 +191,7 @@ def golden_page(request: Request, golden_id: str, principal: PageSteward, servic
             c["conflicts"] = [f"{x['conflict']} ({' / '.join(', '.join(v) for v in x['values'].values())})"
                               for x in conflicts]
     return _render(request, "golden.html", principal, record=record, history=history, overrides=held,
-                   settable=service.settable_attributes, similar=similar, links=links)
+                   settable=service.settable_attributes, similar=similar, links=links, household=household)
 
 
 @router.post("/golden/{golden_id}/overrides")

@@ -175,3 +175,34 @@ def operational_state(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             "SELECT status, max(finished_at) FROM runs WHERE finished_at IS NOT NULL GROUP BY status"
         ).fetchall()),
     }
+
+
+# Other golden records sharing an address with a house number, or a landline, with one golden
+# record's members: a household (or a building's neighbours, where no flat number is written).
+_HOUSEHOLD = """
+WITH mine AS (
+    SELECT address_norm, house_number, phone, phone_type FROM std_records
+    WHERE record_key IN (SELECT record_key FROM xref WHERE golden_id = $golden_id)
+), shared AS (
+    SELECT x.golden_id, 'address' AS kind, min(s.address) AS value
+    FROM std_records s JOIN xref x USING (record_key)
+    WHERE s.house_number IS NOT NULL AND x.golden_id <> $golden_id
+      AND s.address_norm IN (SELECT address_norm FROM mine WHERE house_number IS NOT NULL)
+    GROUP BY 1
+    UNION ALL
+    SELECT x.golden_id, 'landline', min(s.phone)
+    FROM std_records s JOIN xref x USING (record_key)
+    WHERE s.phone_type = 'fixed_line' AND x.golden_id <> $golden_id
+      AND s.phone IN (SELECT phone FROM mine WHERE phone_type = 'fixed_line')
+    GROUP BY 1
+)
+SELECT golden_id, map(list(kind), list(value)) AS shared FROM shared
+GROUP BY golden_id ORDER BY count(*) DESC, golden_id LIMIT $limit
+"""
+
+
+def household(con: duckdb.DuckDBPyConnection, golden_id: str, limit: int) -> list[tuple[str, dict[str, str]]]:
+    """(golden id, {"address" | "landline": the value it holds}) of the golden records sharing an
+    address with a house number or a landline with this one's records, those sharing both first."""
+    return [(g, dict(shared)) for g, shared in con.execute(
+        _HOUSEHOLD, {"golden_id": golden_id, "limit": limit}).fetchall()]

@@ -192,6 +192,13 @@ def test_steward_merges_golden_records_found_by_a_search(served_db):  # type: ig
         expect(page.locator("#links tbody tr").first).to_contain_text(f"{links[0]['match_probability']:.3f}")
         page.screenshot(path=str(ARTIFACTS / "steward-links.png"), full_page=True)
 
+        # ... and who shares its home or landline.
+        home, household = next((g, members) for g in (h["golden_record"]["golden_id"] for h in listed) if (
+            members := httpx.get(f"{base}/golden-records/{g}/household", headers=steward).json()["data"]))
+        page.goto(f"{base}/steward/golden/{home}")
+        expect(page.locator("#household tbody tr")).to_have_count(len(household))
+        expect(page.locator("#household")).to_contain_text(household[0]["golden_id"])
+
         # A golden record's page lists those possibly the same customer, however low they scored.
         def similar(golden_id: str) -> list[dict]:  # type: ignore[type-arg]
             return httpx.get(f"{base}/golden-records/{golden_id}/similar", headers=steward).json()["data"]
