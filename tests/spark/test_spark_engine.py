@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -179,26 +180,18 @@ def test_loaded_output_is_served(engines: tuple[Path, Path, Any], tmp_path: Path
         load_run(served, out)
 
 
-def test_decisions_and_previous_ids_carry_over(engines: tuple[Path, Path, Any], spark: Any, sources: Path,
-                                               tmp_path: Path) -> None:
-    from mdm.spark.engine import reconcile_spark
-
+def test_decisions_and_previous_ids_carry_over(engines: tuple[Path, Path, Any], rerun: Rerun) -> None:
     _, out, _ = engines
     clusters = _clusters(_spark_out(out, "xref", "record_key, golden_id"))
-    pair = sorted(next(m for m in clusters if len(m) == 2))
-    decisions = tmp_path / "decisions.csv"
-    decisions.write_text(f"kind,record_key_l,record_key_r,decision_id\ncannot_link,{pair[0]},{pair[1]},D1\n")
-    again = tmp_path / "again"
-    report = reconcile_spark(sources, str(again), model_path=out / "model", previous=str(out),
-                             decisions_path=str(decisions), today=TODAY, spark=spark)
-    after = _clusters(_spark_out(again, "xref", "record_key, golden_id"))
+    after = _clusters(_spark_out(rerun.folder, "xref", "record_key, golden_id"))
+    pair = rerun.kept_apart
     assert frozenset(pair) not in after
     assert {frozenset([pair[0]]), frozenset([pair[1]])} <= set(after)
     kept = [m for m in clusters if m in after]
     assert len(kept) == len(clusters) - 1
     assert all(after[m] == clusters[m] for m in kept)  # golden ids are stable
-    assert report.decisions_applied == 1
-    assert report.golden_changes.get("split") == 1
+    assert rerun.report.decisions_applied == 1
+    assert rerun.report.golden_changes.get("split") == 1
 
 
 def test_records_posted_and_deleted_through_the_api_reach_a_spark_run(  # type: ignore[no-untyped-def]
@@ -312,17 +305,39 @@ def _session_state(spark: Any) -> tuple[set[str], int, set[str]]:
     return views, spark.sparkContext._jsc.getPersistentRDDs().size(), _checkpoint_entries(spark)
 
 
-def test_a_run_leaves_the_session_as_it_found_it(engines: tuple[Path, Path, Any], spark: Any, sources: Path,
-                                                 tmp_path: Path) -> None:
-    """A session outlives its runs: each run's frames, views and Splink's Parquet are released."""
+@dataclass
+class Rerun:
+    folder: Path
+    report: Any
+    kept_apart: list[str]  # the two record keys of a pair of the first run a steward kept apart
+    before: Any  # the session's state before the run, and after
+    after: Any
+
+
+@pytest.fixture(scope="module")
+def rerun(engines: tuple[Path, Path, Any], spark: Any, sources: Path,
+          tmp_path_factory: pytest.TempPathFactory) -> Rerun:
+    """A second Spark run over the first's output (`--previous`), with a steward's decision that
+    keeps one of its pairs apart, and the session's state before and after it. Shared by the tests
+    of each: a Spark run is the slowest step of the suite."""
     from mdm.spark.engine import reconcile_spark
 
     _, out, _ = engines
+    clusters = _clusters(_spark_out(out, "xref", "record_key, golden_id"))
+    pair = sorted(next(m for m in clusters if len(m) == 2))
+    tmp = tmp_path_factory.mktemp("rerun")
+    decisions = tmp / "decisions.csv"
+    decisions.write_text(f"kind,record_key_l,record_key_r,decision_id\ncannot_link,{pair[0]},{pair[1]},D1\n")
     before = _session_state(spark)
-    report = reconcile_spark(sources, str(tmp_path / "again"), model_path=out / "model", previous=str(out),
-                             today=TODAY, spark=spark)
-    assert report.status == "succeeded"
-    assert _session_state(spark) == before
+    report = reconcile_spark(sources, str(tmp / "again"), model_path=out / "model", previous=str(out),
+                             decisions_path=str(decisions), today=TODAY, spark=spark)
+    return Rerun(tmp / "again", report, pair, before, _session_state(spark))
+
+
+def test_a_run_leaves_the_session_as_it_found_it(rerun: Rerun) -> None:
+    """A session outlives its runs: each run's frames, views and Splink's Parquet are released."""
+    assert rerun.report.status == "succeeded"
+    assert rerun.after == rerun.before
 
 
 def test_a_model_for_other_rules_is_refused(engines: tuple[Path, Path, Any], sources: Path, tmp_path: Path) -> None:
@@ -468,17 +483,18 @@ def test_training_counts_are_the_same_on_spark(spark: Any) -> None:
 
 
 def test_a_stewards_override_holds_when_a_spark_run_is_loaded(  # type: ignore[no-untyped-def]
-    engines: tuple[Path, Path, Any], spark: Any, sources: Path, tmp_path: Path
+    engines: tuple[Path, Path, Any], rerun: Rerun, tmp_path: Path
 ) -> None:
     """Spark computes without the database's overrides: `mdm load` applies them to what it loads."""
     from mdm.service import Service
-    from mdm.spark.engine import reconcile_spark
 
     _, out, _ = engines
+    again, report = rerun.folder, rerun.report
     served = tmp_path / "served.duckdb"
     load_run(served, out)
-    (gid,) = _duckdb(served, "SELECT golden_id FROM golden_records WHERE record_count = 2 ORDER BY 1 LIMIT 1"
-                     )[0]
+    (gid,) = _duckdb(served, "SELECT golden_id FROM golden_records WHERE record_count = 2 AND golden_id NOT IN"
+                     " (SELECT golden_id FROM xref WHERE record_key IN ('" + "', '".join(rerun.kept_apart) + "'))"
+                     " ORDER BY 1 LIMIT 1")[0]
     service = Service(served)
     service.open()
     try:
@@ -486,9 +502,6 @@ def test_a_stewards_override_holds_when_a_spark_run_is_loaded(  # type: ignore[n
                                     actor="test-steward")
     finally:
         service.close()
-    again = tmp_path / "again"
-    report = reconcile_spark(sources, str(again), model_path=out / "model", previous=str(out), today=TODAY,
-                             spark=spark)
     computed = _spark_out(again, "golden_records", "attributes", f"WHERE golden_id = '{gid}'")
     assert computed and "+84912345678" not in str(computed)
     load_run(served, again)
