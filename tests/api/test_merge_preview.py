@@ -11,12 +11,16 @@ def _count(api, sql):  # type: ignore[no-untyped-def]
 
 def test_a_preview_shows_the_merged_record_and_where_birth_dates_disagree(api):  # type: ignore[no-untyped-def]
     con = api.client.app.state.service.reader()
-    (a, dob_a, n_a), (b, dob_b, n_b) = con.execute(
-        "SELECT g.golden_id, json_extract_string(g.attributes, '$.date_of_birth'), g.record_count"
-        " FROM golden_records g WHERE g.status = 'active'"
-        " AND json_extract_string(g.attributes, '$.date_of_birth') IS NOT NULL ORDER BY g.golden_id LIMIT 2"
+    dated = ("SELECT golden_id, json_extract_string(attributes, '$.date_of_birth') AS dob, record_count"
+             " FROM golden_records WHERE status = 'active'"
+             " AND json_extract_string(attributes, '$.date_of_birth') IS NOT NULL")
+    # Two birth dates apart in year, month and day: no typo or swapped day and month between them.
+    (a, dob_a, n_a, b, dob_b, n_b), = con.execute(
+        f"SELECT x.*, y.* FROM ({dated}) x, ({dated}) y WHERE x.golden_id < y.golden_id"
+        " AND substr(x.dob, 1, 4) <> substr(y.dob, 1, 4) AND substr(x.dob, 6, 2) <> substr(y.dob, 6, 2)"
+        " AND substr(x.dob, 9, 2) <> substr(y.dob, 9, 2) AND substr(x.dob, 6, 2) <> substr(y.dob, 9, 2)"
+        " ORDER BY x.golden_id, y.golden_id LIMIT 1"
     ).fetchall()
-    assert dob_a != dob_b
     override = api.client.put(f"/golden-records/{a}/overrides/company", headers=api.headers("steward"),
                               json={"value": "Công ty TNHH Ánh Dương", "reason": "from the contract"}).json()
     tables = ("decisions", "golden_history", "audit_log")

@@ -108,6 +108,14 @@ def test_steward_decides_a_pair_in_the_browser(served_db, tmp_path):  # type: ig
         browser.close()
 
 
+def _every_golden_record(base: str, headers: dict[str, str]) -> Iterator[dict]:  # type: ignore[type-arg]
+    offset = 0
+    while page := httpx.get(f"{base}/golden-records", params={"limit": 100, "offset": offset},
+                            headers=headers).json()["data"]:
+        yield from page
+        offset += len(page)
+
+
 @contextmanager
 def _logged_in(served_db) -> Iterator[tuple[str, Page, dict[str, str]]]:  # type: ignore[no-untyped-def]
     """A served copy of the sample and a Chromium page logged in as the steward: (base URL, page,
@@ -183,8 +191,9 @@ def test_steward_merges_golden_records_found_by_a_search(served_db):  # type: ig
         (decision,) = httpx.get(f"{base}/decisions", headers=steward).json()["data"]
         assert (decision["kind"], decision["comment"]) == ("merge", "same customer, two CRM accounts")
 
-        # A golden record's page says why its records are together: each pair, scored.
-        listed = httpx.get(f"{base}/golden-records", params={"limit": 50}, headers=steward).json()["data"]
+        # A golden record's page says why its records are together: each pair, scored. (Golden ids
+        # are random, so the records are looked for among all of them, not the first page.)
+        listed = list(_every_golden_record(base, steward))
         multi = next(h["golden_record"] for h in listed if h["golden_record"]["record_count"] >= 3)
         links = httpx.get(f"{base}/golden-records/{multi['golden_id']}/links", headers=steward).json()["data"]
         page.goto(f"{base}/steward/golden/{multi['golden_id']}")
