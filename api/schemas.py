@@ -189,7 +189,8 @@ class LinkPublic(BaseModel):
 
 class HouseholdMemberPublic(BaseModel):
     golden_id: str
-    shared_address: str | None = Field(description="The address with a house number it shares, as it holds it.")
+    shared_address: str | None = Field(
+        description="The address with a house number it shares, as it holds it.")
     shared_landline: str | None = Field(description="The landline it shares (masked without `pii`).")
     golden_record: GoldenRecordPublic
 

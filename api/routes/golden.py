@@ -165,8 +165,9 @@ def golden_record_household(
     data = []
     for gid, values in shared:
         landline = values.get("landline")
-        data.append({"golden_id": gid, "shared_address": values.get("address"),
-                     "shared_landline": landline if principal.pii or landline is None else mask_phone(landline),
+        if landline is not None and not principal.pii:
+            landline = mask_phone(landline)
+        data.append({"golden_id": gid, "shared_address": values.get("address"), "shared_landline": landline,
                      "golden_record": json.loads(docs[gid])})
     return {"data": data, "count": len(data), "limit": limit, "offset": 0}
 

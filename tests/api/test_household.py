@@ -25,13 +25,15 @@ def test_customers_sharing_a_numbered_address_or_a_landline_are_listed(api):  # 
         " ORDER BY 3 LIMIT 1"))
     (masked,) = [m for m in api.get(HOUSEHOLD.format(c)).json()["data"] if m["golden_id"] == d]
     assert masked["shared_landline"] != phone and masked["shared_landline"].endswith(phone[-3:])
-    (full,) = [m for m in api.get(HOUSEHOLD.format(c), who="reader_pii").json()["data"] if m["golden_id"] == d]
+    listed = api.get(HOUSEHOLD.format(c), who="reader_pii").json()["data"]
+    (full,) = [m for m in listed if m["golden_id"] == d]
     assert full["shared_landline"] == phone
 
 
 def test_a_customer_alone_has_no_household_and_unknown_ids_are_404(api):  # type: ignore[no-untyped-def]
     (alone,), = _rows(api, (
-        "SELECT min(x.golden_id) FROM xref x JOIN golden_records g USING (golden_id) WHERE g.status = 'active'"
+        "SELECT min(x.golden_id) FROM xref x JOIN golden_records g USING (golden_id)"
+        " WHERE g.status = 'active'"
         " AND x.golden_id NOT IN (SELECT x2.golden_id FROM std_records s JOIN xref x2 USING (record_key)"
         "   WHERE s.house_number IS NOT NULL OR s.phone_type = 'fixed_line')"))
     assert api.get(HOUSEHOLD.format(alone)).json()["data"] == []

@@ -48,8 +48,8 @@ def test_it_finds_what_scored_below_the_queue(api):  # type: ignore[no-untyped-d
     review = 0.6  # matching_rules/default.yaml: below it, a pair is neither linked nor queued
     active = api.client.app.state.service.reader().execute(
         "SELECT golden_id FROM golden_records WHERE status = 'active' ORDER BY golden_id").fetchall()
-    below = ((gid, f) for (gid,) in active
-             for f in api.get(SIMILAR.format(gid), who="steward").json()["data"] if f["match_probability"] < review)
+    below = ((gid, f) for (gid,) in active for f in api.get(SIMILAR.format(gid), who="steward").json()["data"]
+             if f["match_probability"] < review)
     gid, found = next(below)  # namesakes and the like: scored, and no queue holds them
     merged = api.post("/golden-records/merge", who="steward", json={"golden_ids": [gid, found["golden_id"]]})
     assert merged.status_code == 200

@@ -492,9 +492,10 @@ def test_a_stewards_override_holds_when_a_spark_run_is_loaded(  # type: ignore[n
     again, report = rerun.folder, rerun.report
     served = tmp_path / "served.duckdb"
     load_run(served, out)
-    (gid,) = _duckdb(served, "SELECT golden_id FROM golden_records WHERE record_count = 2 AND golden_id NOT IN"
-                     " (SELECT golden_id FROM xref WHERE record_key IN ('" + "', '".join(rerun.kept_apart) + "'))"
-                     " ORDER BY 1 LIMIT 1")[0]
+    kept_apart = "', '".join(rerun.kept_apart)  # record keys of the sample: no quotes in them
+    (gid,) = _duckdb(served, (
+        "SELECT golden_id FROM golden_records WHERE record_count = 2 AND golden_id NOT IN"
+        f" (SELECT golden_id FROM xref WHERE record_key IN ('{kept_apart}')) ORDER BY 1 LIMIT 1"))[0]
     service = Service(served)
     service.open()
     try:
