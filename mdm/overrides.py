@@ -103,7 +103,7 @@ def set_override(
     audit.record(con, actor=actor, action="golden.override", target=golden_id,
                  detail={"override_id": override_id, "attribute": attribute, "reason": reason,
                          "replaced": replaced})
-    return {**_listed(con, golden_id, override_id), "golden_change": change}
+    return {**(overrides_sql.get(con, override_id) or {}), "golden_change": change}
 
 
 def remove_override(
@@ -127,13 +127,7 @@ def remove_override(
                              cause_id=override_id, actor=actor).get(golden_id)
     audit.record(con, actor=actor, action="golden.override_remove", target=golden_id,
                  detail={"override_id": override_id, "attribute": attribute, "reason": reason})
-    return {**_listed(con, golden_id, override_id), "golden_change": change}
-
-
-def _listed(con: duckdb.DuckDBPyConnection, golden_id: str, override_id: str) -> dict[str, Any]:
-    listed = overrides_sql.listed(con, golden_id, removed=True)
-    (override,) = [o for o in listed if o["override_id"] == override_id]
-    return override
+    return {**(overrides_sql.get(con, override_id) or {}), "golden_change": change}
 
 
 def _reason(reason: str) -> str:

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import duckdb
 
-from matching_rules import RulesSpec, matching_fingerprint
+from matching_rules import AttributeSpec, RulesSpec, matching_fingerprint
 from mdm import overrides
 from mdm.errors import ConflictError, InvalidInputError, MDMError, NotFoundError
 from mdm.ingest import clean_id
@@ -63,16 +63,17 @@ class Service:
         self._parallel_lock = threading.Lock()
         self.matcher: RealtimeMatcher | None = None
         self.not_ready_reason: str | None = "not opened"
-        # Each golden attribute's field (all_emails -> email): what a reader without pii sees masked.
+        # The survivorship rules' golden attributes, read once at open, and each one's field
+        # (all_emails -> email): what a reader without pii sees masked.
+        self.attributes: dict[str, AttributeSpec] = {}
         self.attribute_fields: dict[str, str] = {}
-        self.settable_attributes: list[str] = []  # those a steward may set (mdm/overrides.py)
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def open(self) -> None:
         rules = self._rules()
+        self.attributes = rules.attributes()
         self.attribute_fields = rules.attribute_fields()
-        self.settable_attributes = overrides.settable_attributes(rules.attributes())
         self._con = database.connect(self.db_path)
         self._writer = self._con.cursor()
         runs.fail_interrupted_runs(self._writer)
@@ -91,6 +92,11 @@ class Service:
         if self._con is not None:
             self._con.close()
             self._con = None
+
+    @property
+    def settable_attributes(self) -> list[str]:
+        """The attributes a steward may set (mdm/overrides.py)."""
+        return overrides.settable_attributes(self.attributes)
 
     @property
     def ready(self) -> bool:
@@ -189,7 +195,8 @@ class Service:
         rows: a repeated id's others), with its source's spec; NotFoundError says so for a key
         its system deleted through the API."""
         con = self.reader()
-        config = self._sources(con)
+        matcher = self.matcher  # its config, read when it was loaded; else the file's or the last run's
+        config = matcher.sources if matcher is not None else self._sources(con)
         spec = next((s for s in config.sources if s.name == source), None) if config else None
         if spec is None:
             raise NotFoundError("source", source)
@@ -375,6 +382,11 @@ class Service:
             matcher.load_constraints(self._writer)
             return outcome
 
+    def conflicts_with(self, golden_id: str, others: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """The identifiers each of ``others`` disagrees with ``golden_id`` on (Stewardship.conflicts_with)."""
+        with self._write_lock:
+            return Stewardship(self._matcher()).conflicts_with(self.reader(), golden_id, others)
+
     def merge_preview(self, golden_ids: list[str]) -> dict[str, Any]:
         """What merging the golden records would make (Stewardship.merge_preview), changing nothing."""
         with self._write_lock:
@@ -398,20 +410,17 @@ class Service:
         actor: str,
     ) -> dict[str, Any]:
         """A steward's value for one golden attribute (mdm/overrides.py), as one write."""
-        attributes = self._rules().attributes()
-
         def set_(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             if self.matcher is not None:  # under the write lock: the live matcher's posts must read it
                 self.matcher.override_holders.add(golden_id)
-            return overrides.set_override(con, attributes, golden_id, attribute, value, reason=reason,
+            return overrides.set_override(con, self.attributes, golden_id, attribute, value, reason=reason,
                                           region=region, actor=actor, today=dt.date.today())
 
         return self.write(set_)
 
     def remove_override(self, golden_id: str, attribute: str, *, reason: str, actor: str) -> dict[str, Any]:
-        attributes = self._rules().attributes()
         return self.write(lambda con: overrides.remove_override(
-            con, attributes, golden_id, attribute, reason=reason, actor=actor))
+            con, self.attributes, golden_id, attribute, reason=reason, actor=actor))
 
     def _matcher(self) -> RealtimeMatcher:
         if self.matcher is None:

@@ -192,6 +192,28 @@ class Stewardship:
                         "decision_id": decision})
         return sorted(out, key=lambda p: -p["match_weight"])
 
+    def _identifiers(self, members: list[dict[str, Any]]) -> dict[str, set[str]]:
+        return identifiers(members, list(self.matcher.rules.matching.clustering.cannot_link_when_different))
+
+    def _conflict(self, held: dict[str, dict[str, set[str]]], a: str, b: str) -> dict[str, Any] | None:
+        """Why golden records ``a`` and ``b`` (their identifiers in ``held``) cannot be one customer."""
+        fields = list(self.matcher.rules.matching.clustering.cannot_link_when_different)
+        why = conflicting_identifier(held[a], held[b], fields)
+        if why is None:
+            return None
+        field = why.removeprefix(DIFFERENT)
+        values = {g: sorted(held[g].get(field, ())) for g in (a, b)}
+        return {"golden_ids": [a, b], "conflict": why, "values": values}
+
+    def conflicts_with(
+        self, con: duckdb.DuckDBPyConnection, golden_id: str, others: list[str]
+    ) -> dict[str, list[dict[str, Any]]]:
+        """For each of ``others``, the identifiers it disagrees with ``golden_id`` on, as the merge
+        preview says them; this record's are read once for all."""
+        held = {g: self._identifiers(records.member_rows(con, g))
+                for g in dict.fromkeys([golden_id, *others])}
+        return {other: [c] if (c := self._conflict(held, golden_id, other)) else [] for other in others}
+
     def merge_preview(self, con: duckdb.DuckDBPyConnection, golden_ids: list[str]) -> dict[str, Any]:
         """What :meth:`merge` would make, changing nothing: the survivor's golden record row (its
         document built from every member, with the overrides it would hold), the identifiers on
@@ -204,14 +226,8 @@ class Stewardship:
             if not members:
                 raise NotFoundError("active golden record", gid)
         survivor = _survivor(con, ids)
-        fields = list(self.matcher.rules.matching.clustering.cannot_link_when_different)
-        held = {gid: identifiers(members, fields) for gid, members in rows.items()}
-        conflicts = [
-            {"golden_ids": [a, b], "conflict": why,
-             "values": {g: sorted(held[g].get(why.removeprefix(DIFFERENT), ())) for g in (a, b)}}
-            for i, a in enumerate(ids) for b in ids[i + 1:]
-            if (why := conflicting_identifier(held[a], held[b], fields))
-        ]
+        held = {gid: self._identifiers(members) for gid, members in rows.items()}
+        conflicts = [c for i, a in enumerate(ids) for b in ids[i + 1:] if (c := self._conflict(held, a, b))]
         keys = [m["record_key"] for members in rows.values() for m in members]
         ruled_out = [{"record_key_l": left, "record_key_r": right, "decision_id": decision}
                      for kind, left, right, decision in sql.constraints_between(con, keys)

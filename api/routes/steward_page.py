@@ -174,22 +174,25 @@ def golden_page(request: Request, golden_id: str, principal: PageSteward, servic
     history = steward_sql.history(con, record["golden_id"])
     held = [override_as_seen_by(principal, service, o)
             for o in overrides_sql.listed(con, record["golden_id"], removed=False)]
-    household = golden_record_household(record["golden_id"], principal, service, limit=20)["data"] if (
-        record["status"] == "active") else []
+    active = record["status"] == "active"
+    household = []
+    if active:
+        household = golden_record_household(record["golden_id"], principal, service, limit=20)["data"]
     similar = links = None  # not offered while real-time matching is not ready, nor for a retired record
-    if service.ready and record["status"] == "active":
+    if service.ready and active:
         links = links_public(service.links(record["golden_id"])) if record["record_count"] > 1 else []
         for link in links:  # the three comparisons that weigh most for the pair
             parts = sorted(link["explanation"].values(), key=lambda part: -part["match_weight"])
             link["evidence"] = [part["label"] for part in parts[:3] if part["match_weight"] > 0]
         similar = similar_public(service.similar_golden(record["golden_id"], min_probability=0.05, limit=10))
-        docs = documents_as_seen_by(principal, service, [c["golden_id"] for c in similar])
+        others = [c["golden_id"] for c in similar]
+        docs = documents_as_seen_by(principal, service, others)
+        # What a batch run would never join: said before the steward merges them.
+        conflicts = service.conflicts_with(record["golden_id"], others)
         for c in similar:
             c["attributes"] = json.loads(docs[c["golden_id"]])["attributes"] if c["golden_id"] in docs else {}
-            # What a batch run would never join: said before the steward merges them.
-            conflicts = service.merge_preview([record["golden_id"], c["golden_id"]])["conflicts"]
             c["conflicts"] = [f"{x['conflict']} ({' / '.join(', '.join(v) for v in x['values'].values())})"
-                              for x in conflicts]
+                              for x in conflicts[c["golden_id"]]]
     return _render(request, "golden.html", principal, record=record, history=history, overrides=held,
                    settable=service.settable_attributes, similar=similar, links=links, household=household)
 

@@ -37,6 +37,11 @@ def holders(con: duckdb.DuckDBPyConnection) -> set[str]:
         " UNION SELECT set_on FROM golden_overrides WHERE removed_at IS NULL").fetchall()}
 
 
+def get(con: duckdb.DuckDBPyConnection, override_id: str) -> dict[str, Any] | None:
+    rows = fetch_dicts(con, f"SELECT {_COLUMNS} FROM golden_overrides WHERE override_id = ?", [override_id])
+    return rows[0] if rows else None
+
+
 def listed(con: duckdb.DuckDBPyConnection, golden_id: str, *, removed: bool) -> list[dict[str, Any]]:
     """A golden record's overrides, newest first; with ``removed``, those removed or replaced too."""
     return fetch_dicts(
