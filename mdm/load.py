@@ -69,6 +69,8 @@ def load_run(db_path: str | Path, folder: str | Path, *, rules_path: Path | None
 
         def finish(c: duckdb.DuckDBPyConnection) -> None:
             steward_sql.add_history_table(c, history)
+            steward_sql.add_carried(c, [(d["kind"], d["record_key_l"], d["record_key_r"], d["decision_id"])
+                                        for d in report["run_report"].get("decisions_carried", [])])
             erasure.rescrub(c)  # erased golden ids a `--previous` folder still held
             _reapply_overrides(c, report, run_id, rules_path)
             if not models.has_model(c, model["model_id"]):

@@ -14,7 +14,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, KeysView, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from matching_rules import MatchingSpec, RulesError, RulesSpec, load_rules, matching_fingerprint
-from mdm import clustering, golden, regroup
+from mdm import carry_decisions, clustering, golden, regroup
 from mdm.errors import ConfigError, ConflictError, MDMError, RunFailedError
 from mdm.gc_pause import gc_paused
 from mdm.ingest import Ingested, Quarantined, SourceCounts, ingest, merge_posted
@@ -64,6 +64,7 @@ class RunReport:
     posted_unknown_source: int = 0
     quality: FlagCounts = field(default_factory=dict)  # source -> data-quality flag -> records
     decisions_applied: int = 0
+    decisions_carried: list[dict[str, str]] = field(default_factory=list)  # carry_decisions.Carried.as_dict
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     inputs_read_at: dt.datetime | None = None
     model_id: str | None = None
@@ -82,6 +83,7 @@ class RunReport:
         return {
             "golden": self.golden_changes,
             "decisions_applied": self.decisions_applied,
+            "decisions_carried": self.decisions_carried,
             "conflicts": self.conflicts,
             "source_structure": self.source_structure,
         }
@@ -298,8 +300,10 @@ def _stages(
 
     with gc_paused(), stages.stage("cluster"):
         previous_xref = results.previous_xref(con)
+        constraints = steward_sql.active_constraints(con)
         clustered = cluster_pairs(
-            std_table, pairs, spec, steward_sql.active_constraints(con), run_id, previous_xref=previous_xref
+            std_table, pairs, spec, constraints, run_id, previous_xref=previous_xref,
+            sides=steward_sql.decision_sides(con, {d for *_x, d in constraints}),
         )
         clustered.report_to(report)
         result, review = clustered.result, clustered.review
@@ -342,6 +346,7 @@ def _stages(
 
         def finish(c: duckdb.DuckDBPyConnection) -> None:
             steward_sql.add_history_table(c, build.history)
+            steward_sql.add_carried(c, [carried.constraint for carried in clustered.carried])
             overrides_sql.move(c, build.override_moves)
             # A steward set or removed one while the run computed: the results lack it.
             late = overrides_sql.changed_after(c, overrides_read_at)
@@ -415,6 +420,7 @@ class Clustered:
     decisions_applied: int
     conflicts: list[dict[str, Any]]
     structure: clustering.SourceStructure | None = None
+    carried: list[carry_decisions.Carried] = field(default_factory=list)
 
     @property
     def kept_links(self) -> int:
@@ -429,6 +435,7 @@ class Clustered:
         report.source_refused = len(self.result.source_refused)
         report.source_structure = None if self.structure is None else self.structure.report()
         report.decisions_applied = self.decisions_applied
+        report.decisions_carried = [c.as_dict() for c in self.carried]
         report.conflicts = self.conflicts
         report.review_items = self.review.num_rows
 
@@ -441,11 +448,16 @@ def cluster_pairs(
     run_id: str,
     *,
     previous_xref: Mapping[str, str] | None = None,
+    sides: Mapping[str, Sequence[Sequence[str]]] | None = None,
 ) -> Clustered:
     """Cluster the records of ``std`` (record_key, source, the identifier, e-mail and family
     columns suffice) by the automatic links and the kept links under the steward decisions, and
-    queue what is left uncertain. Both engines (DuckDB, Spark) cluster with this."""
+    queue what is left uncertain. Both engines (DuckDB, Spark) cluster with this. A decision
+    naming a record the run no longer has is carried to a stand-in (mdm/carry_decisions.py;
+    ``sides``: each decision's groups of records before it)."""
     identifiers = _identifiers(std)
+    carried = _carried(constraints, identifiers.keys(), previous_xref or {}, sides or {})
+    constraints = [*constraints, *(c.constraint for c in carried)]
     auto = _edges(pairs.filter(pc.equal(pairs["outcome"], "auto_link")))
     linkable = _linkable_review(pairs, spec)
     kept = _edges(_kept_links(linkable, previous_xref or {}))
@@ -480,6 +492,28 @@ def cluster_pairs(
         decisions_applied=len({d for *_x, d in constraints}),
         conflicts=_conflicts(pairs, constraints),
         structure=structure,
+        carried=carried,
+    )
+
+
+def _carried(
+    constraints: Sequence[tuple[str, str, str, str]],
+    present: KeysView[str],
+    previous_xref: Mapping[str, str],
+    sides: Mapping[str, Sequence[Sequence[str]]],
+) -> list[carry_decisions.Carried]:
+    """The decisions naming records this run does not have, carried to records it has of the
+    same golden records (the published results say which those were)."""
+    gone = {k for _kind, left, right, _d in constraints for k in (left, right) if k not in present}
+    if not gone:
+        return []
+    wanted = {previous_xref[k] for k in gone if k in previous_xref}
+    members: dict[str, list[str]] = {g: [] for g in wanted}
+    for key, gid in previous_xref.items():
+        if gid in wanted and key in present:
+            members[gid].append(key)
+    return carry_decisions.carry(
+        constraints, gone=gone, golden_of=previous_xref, members_of=lambda g: members.get(g, []), sides=sides
     )
 
 

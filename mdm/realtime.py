@@ -23,6 +23,7 @@ import orjson
 
 from matching_rules import RulesSpec
 from mdm import golden, regroup
+from mdm.carry_decisions import Carried, carry
 from mdm.clustering import (
     DISAGREEING,
     JOINED_ANOTHER,
@@ -110,6 +111,7 @@ class DeleteResult:
     source_id: str
     golden_id: str  # the golden record the deleted record belonged to
     golden_change: str  # changed (rebuilt from its other records) | retired (it had no other)
+    decisions_carried: list[Carried] = field(default_factory=list)  # steward constraints carried to stand-ins
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,7 @@ class RealtimeMatcher:
         # deleted record), applied only once its transaction has committed.
         self._index_after_commit: list[tuple[str, tuple[dict[str, Any], str] | None]] = []
         self._frequencies_after_commit: list[tuple[str, str]] = []  # (column, value) an erasure removed
+        self._constraints_after_commit: list[Carried] = []  # decisions a deletion carried
         table = records.match_rows(con, work.match_select())
         for row in table.to_pylist():
             self.index.add(row.pop("record_key"), row)
@@ -349,6 +352,7 @@ class RealtimeMatcher:
         if previous is None:
             raise NotFoundError("source record", f"{source}/{source_id}")
         at = now()
+        carried = self._carry_decisions(con, key, previous)
         records.delete_record(con, key, source, source_id, at, actor)
         records.replace_open_items(con, key, [], replacing=True)
         changes = regroup.rebuild(
@@ -356,7 +360,26 @@ class RealtimeMatcher:
             actor=actor, holders=self.override_holders,
         )
         self._index_after_commit = [(key, None)]
-        return DeleteResult(source, source_id, previous, changes[previous])
+        self._constraints_after_commit = carried
+        return DeleteResult(source, source_id, previous, changes[previous], carried)
+
+    def _carry_decisions(self, con: duckdb.DuckDBPyConnection, key: str, golden_id: str) -> list[Carried]:
+        """Carry the steward constraints naming ``key``, about to be deleted, to stand-ins among
+        the other records of its golden record, and store them."""
+        naming = steward_sql.constraints_naming(con, key)
+        if not naming:
+            return []
+        others = [k for k in steward_sql.member_keys(con, [golden_id])[golden_id] if k != key]
+        partners = {k for _kind, left, right, _d in naming for k in (left, right)} - {key}
+        known = [*naming, *steward_sql.constraints_between(con, [*others, *partners])]
+        carried = carry(
+            known, gone={key},
+            golden_of={k: g for k in {key, *partners} if (g := self.golden_of.get(k)) is not None},
+            members_of=lambda g: others if g == golden_id else [],
+            sides=steward_sql.decision_sides(con, [d for *_x, d in naming]),
+        )
+        steward_sql.add_carried(con, [c.constraint for c in carried])
+        return carried
 
     def erase(self, con: duckdb.DuckDBPyConnection, golden_id: str, *, actor: str) -> EraseResult:
         """Erase a customer: delete every record of the golden record as its systems would (later
@@ -413,9 +436,14 @@ class RealtimeMatcher:
         for column, value in self._frequencies_after_commit:
             self.term_frequencies.get(column, {}).pop(value, None)
         self._frequencies_after_commit = []
+        for c in self._constraints_after_commit:
+            target = self.must if c.kind == "must_link" else self.cannot
+            target.setdefault(c.record_key_l, set()).add(c.record_key_r)
+            target.setdefault(c.record_key_r, set()).add(c.record_key_l)
+        self._constraints_after_commit = []
 
     def discard_pending(self) -> None:
-        self._index_after_commit, self._frequencies_after_commit = [], []
+        self._index_after_commit, self._frequencies_after_commit, self._constraints_after_commit = [], [], []
 
     def _decide(
         self,

@@ -325,7 +325,8 @@ class Service:
             result = matcher.delete(con, source, source_id, actor=actor)
             audit.record(
                 con, actor=actor, action="record.delete", target=f"{source}:{result.source_id}",
-                detail={"golden_id": result.golden_id, "golden_change": result.golden_change},
+                detail={"golden_id": result.golden_id, "golden_change": result.golden_change,
+                        "decisions_carried": [c.as_dict() for c in result.decisions_carried]},
             )
             return result
 

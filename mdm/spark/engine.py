@@ -57,11 +57,17 @@ def model_json(model: linking.Model) -> str:
     return json.dumps({"model_id": model.model_id, "fingerprint": model.fingerprint, "settings": model.settings})
 
 
-def _read_decisions(spark: Any, path: str) -> list[tuple[str, str, str, str]]:
-    """Steward constraints exported with ``mdm export decisions`` (CSV or Parquet)."""
+def _read_decisions(
+    spark: Any, path: str
+) -> tuple[list[tuple[str, str, str, str]], dict[str, list[list[str]]]]:
+    """Steward constraints exported with ``mdm export decisions`` (CSV or Parquet), and each
+    decision's sides (an export without the column has none: a carried constraint then takes
+    its stand-in by the other rules)."""
     from pyspark.errors import AnalysisException
 
-    reader = spark.read.parquet if path.endswith(".parquet") else spark.read.option("header", "true").csv
+    # The export doubles a quote inside a quoted field (the sides' JSON), as CSV writers do.
+    csv_reader = spark.read.option("header", "true").option("escape", '"').csv
+    reader = spark.read.parquet if path.endswith(".parquet") else csv_reader
     try:
         df = reader(path)
     except AnalysisException as e:
@@ -73,7 +79,14 @@ def _read_decisions(spark: Any, path: str) -> list[tuple[str, str, str, str]]:
     bad = {r[0] for r in rows} - {"must_link", "cannot_link"}
     if bad:
         raise ConfigError(f"{path}: unknown decision kind {', '.join(sorted(map(str, bad)))}")
-    return [tuple(r) for r in rows]
+    sides: dict[str, list[list[str]]] = {}
+    if "sides" in df.columns:
+        for decision, text in df.select("decision_id", "sides").distinct().collect():
+            try:
+                sides[decision] = json.loads(text) if text else []
+            except ValueError as e:
+                raise ConfigError(f"{path}: decision {decision}: sides is not JSON: {e}") from e
+    return [tuple(r) for r in rows], sides
 
 
 def _read_posted(spark: Any, path: str) -> PostedInput:
@@ -154,7 +167,7 @@ def reconcile_spark(
 
         with stages.stage("read"):
             previous_run = _read_previous(spark, previous)
-            constraints = _read_decisions(spark, decisions_path) if decisions_path else []
+            constraints, sides = _read_decisions(spark, decisions_path) if decisions_path else ([], {})
             posted = _read_posted(spark, posted_path) if posted_path else None
         with stages.stage("standardise"):
             ingested = ingest_and_standardise(spark, sources.sources, today or dt.date.today(), posted)
@@ -176,7 +189,8 @@ def reconcile_spark(
                 "record_key", "source", "date_of_birth", "national_id", "tax_id",  # clustering's identifiers
                 "email_key", "email_local_digits", "family",  # ... and its second sign-ups
             ).toArrow()
-            clustered = cluster_pairs(ids, pairs, spec, constraints, run_id, previous_xref=previous_run.xref)
+            clustered = cluster_pairs(ids, pairs, spec, constraints, run_id, previous_xref=previous_run.xref,
+                                      sides=sides)
             clustered.report_to(report)
 
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)

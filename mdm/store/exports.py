@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 from mdm.errors import InvalidInputError, NotFoundError
 from mdm.store.database import fetch_one
 from mdm.store.models import latest_model
-from mdm.store.stewardship import active_constraints
+from mdm.store.stewardship import active_constraints, decision_sides
 
 
 def export_xref(con: duckdb.DuckDBPyConnection, out: Path) -> int:
@@ -65,10 +65,14 @@ def export_model(con: duckdb.DuckDBPyConnection, out: Path) -> str:
 
 
 def export_decisions(con: duckdb.DuckDBPyConnection, out: Path) -> int:
-    """Steward constraints in force: kind, record_key_l, record_key_r, decision_id."""
+    """Steward constraints in force: kind, record_key_l, record_key_r, decision_id, and sides (the
+    decision's groups of records before it, as JSON: where a record has left, the run carries the
+    constraint to one of its side, mdm/carry_decisions.py)."""
     rows = active_constraints(con)
     columns = ("kind", "record_key_l", "record_key_r", "decision_id")
     table = pa.table({c: pa.array([r[i] for r in rows], pa.string()) for i, c in enumerate(columns)})
+    sides = decision_sides(con, {r[3] for r in rows})
+    table = table.append_column("sides", pa.array([json.dumps(sides.get(r[3], [])) for r in rows], pa.string()))
     pacsv.write_csv(table, out)
     return len(rows)
 

@@ -31,6 +31,17 @@ def add_constraints(
         con.executemany("INSERT INTO constraints VALUES (?, ?, ?, ?)", rows)
 
 
+def add_carried(con: duckdb.DuckDBPyConnection, constraints: Iterable[tuple[str, str, str, str]]) -> None:
+    """Store (kind, record_key_l, record_key_r, decision_id) constraints carried to stand-ins
+    (mdm/carry_decisions.py), each once: a run and a deletion may carry the same one."""
+    for kind, left, right, decision in constraints:
+        con.execute(
+            "INSERT INTO constraints SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM constraints"
+            " WHERE decision_id = ? AND kind = ? AND record_key_l = ? AND record_key_r = ?)",
+            [decision, kind, left, right] * 2,
+        )
+
+
 def active_constraints(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, str]]:
     """(kind, record_key_l, record_key_r, decision_id) of every decision not undone."""
     return con.execute(
@@ -50,6 +61,25 @@ def constraints_between(
         " ORDER BY d.created_at, c.decision_id",
         [list(keys), list(keys)],
     ).fetchall()
+
+
+def constraints_naming(con: duckdb.DuckDBPyConnection, key: str) -> list[tuple[str, str, str, str]]:
+    """The constraints in force that name this record, as active_constraints gives them."""
+    return con.execute(
+        "SELECT c.kind, c.record_key_l, c.record_key_r, c.decision_id FROM constraints c"
+        " JOIN decisions d USING (decision_id) WHERE d.undone_at IS NULL AND ? IN (c.record_key_l, c.record_key_r)"
+        " ORDER BY d.created_at, c.decision_id",
+        [key],
+    ).fetchall()
+
+
+def decision_sides(con: duckdb.DuckDBPyConnection, decision_ids: Iterable[str]) -> dict[str, list[list[str]]]:
+    """Each decision's groups of records before it (the members of the golden records it touched)."""
+    rows = con.execute(
+        "SELECT decision_id, CAST(before AS VARCHAR) FROM decisions WHERE list_contains(?::VARCHAR[], decision_id)",
+        [sorted(set(decision_ids))],
+    ).fetchall()
+    return {d: list(json.loads(before).values()) if before else [] for d, before in rows}
 
 
 def stored_pairs(

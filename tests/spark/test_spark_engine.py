@@ -188,10 +188,16 @@ def test_decisions_and_previous_ids_carry_over(engines: tuple[Path, Path, Any], 
     assert frozenset(pair) not in after
     assert {frozenset([pair[0]]), frozenset([pair[1]])} <= set(after)
     kept = [m for m in clusters if m in after]
-    assert len(kept) == len(clusters) - 1
+    assert len(kept) == len(clusters) - 2  # the pair kept apart, and the customer of a deleted record
     assert all(after[m] == clusters[m] for m in kept)  # golden ids are stable
-    assert rerun.report.decisions_applied == 1
+    assert rerun.report.decisions_applied == 2
     assert rerun.report.golden_changes.get("split") == 1
+    # The must-link named a record the run no longer has: carried to the other record of its side.
+    x, y, z = rerun.carried
+    assert rerun.report.decisions_carried == [
+        {"decision_id": "D2", "kind": "must_link", "record_key_l": min(y, z), "record_key_r": max(y, z),
+         "carried_from": x}]
+    assert after[frozenset([y, z])] == clusters[frozenset([x, y, z])]
 
 
 def test_records_posted_and_deleted_through_the_api_reach_a_spark_run(  # type: ignore[no-untyped-def]
@@ -310,6 +316,7 @@ class Rerun:
     folder: Path
     report: Any
     kept_apart: list[str]  # the two record keys of a pair of the first run a steward kept apart
+    carried: list[str]  # a customer's records (x, y, z): a steward's must-link of x and y, x deleted
     before: Any  # the session's state before the run, and after
     after: Any
 
@@ -325,13 +332,23 @@ def rerun(engines: tuple[Path, Path, Any], spark: Any, sources: Path,
     _, out, _ = engines
     clusters = _clusters(_spark_out(out, "xref", "record_key, golden_id"))
     pair = sorted(next(m for m in clusters if len(m) == 2))
+    x, y, z = sorted(next(m for m in clusters if len(m) == 3))
     tmp = tmp_path_factory.mktemp("rerun")
     decisions = tmp / "decisions.csv"
-    decisions.write_text(f"kind,record_key_l,record_key_r,decision_id\ncannot_link,{pair[0]},{pair[1]},D1\n")
+    # As `mdm export decisions` writes them: with each decision's sides, quotes doubled.
+    decisions.write_text(
+        "kind,record_key_l,record_key_r,decision_id,sides\n"
+        f"cannot_link,{pair[0]},{pair[1]},D1,[]\n"
+        f'must_link,{x},{y},D2,"[[""{x}"", ""{z}""], [""{y}""]]"\n'
+    )
+    source, source_id = x.split(":", 1)
+    posted = tmp / "posted.jsonl"
+    posted.write_text(json.dumps({"source": source, "source_id": source_id, "at": "2026-06-01T00:00:00",
+                                  "deleted": True}) + "\n")
     before = _session_state(spark)
     report = reconcile_spark(sources, str(tmp / "again"), model_path=out / "model", previous=str(out),
-                             decisions_path=str(decisions), today=TODAY, spark=spark)
-    return Rerun(tmp / "again", report, pair, before, _session_state(spark))
+                             decisions_path=str(decisions), posted_path=str(posted), today=TODAY, spark=spark)
+    return Rerun(tmp / "again", report, pair, [x, y, z], before, _session_state(spark))
 
 
 def test_a_run_leaves_the_session_as_it_found_it(rerun: Rerun) -> None:
@@ -515,3 +532,7 @@ def test_a_stewards_override_holds_when_a_spark_run_is_loaded(  # type: ignore[n
     assert ("run", report.run_id) in _duckdb(
         served,
         f"SELECT cause, cause_id FROM golden_history WHERE golden_id = '{gid}' ORDER BY seq DESC LIMIT 1")
+    # The load stores the decision the run carried, for the runs and the service after it.
+    _x, y, z = rerun.carried
+    assert _duckdb(served, "SELECT * FROM constraints WHERE decision_id = 'D2'") == [
+        ("D2", "must_link", min(y, z), max(y, z))]
