@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -32,6 +34,18 @@ def status_for(error: MDMError) -> int:
 
 def error_body(error: MDMError) -> dict[str, str]:
     return {"error": error.code, "detail": str(error)}
+
+
+def batch_body(results: list[Any], public: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    """A batch call's body: each item's result or error, in the order asked (BatchPublic)."""
+    data = []
+    for i, r in enumerate(results):
+        if isinstance(r, MDMError):
+            data.append({"index": i, "status": "error", "error": error_body(r)})
+        else:
+            data.append({"index": i, "status": "ok", "result": public(r)})
+    errors = sum(1 for d in data if d["status"] == "error")
+    return {"data": data, "count": len(data), "errors": errors}
 
 
 def _field(loc: tuple[object, ...]) -> str:

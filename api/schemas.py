@@ -352,6 +352,14 @@ class DecisionCreate(BaseModel):
     comment: str | None = Field(default=None, max_length=2000)
 
 
+class DecisionsCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    item_ids: list[str] = Field(min_length=1, max_length=1000)
+    decision: Literal["match", "not_a_match"]
+    comment: str | None = Field(default=None, max_length=2000)
+
+
 class SplitCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -28,7 +28,7 @@ from mdm.pipeline import PublishHooks, RunReport, load_rules_checked, new_run_id
 from mdm.realtime import DeleteResult, EraseResult, MatchResult, Preview, RealtimeMatcher, Similar
 from mdm.sources import SourcesConfig, SourceSpec, load_sources, sources_from_json
 from mdm.standardise.record import record_key
-from mdm.stewardship import Outcome, Stewardship
+from mdm.stewardship import DECISIONS, Outcome, Stewardship
 from mdm.store import audit, database, keys, models, records, runs, serving
 
 logger = logging.getLogger(__name__)
@@ -382,6 +382,25 @@ class Service:
             assert self._writer is not None
             matcher.load_constraints(self._writer)
             return outcome
+
+    def decide_items(
+        self, item_ids: list[str], decision: str, *, actor: str, comment: str | None
+    ) -> list[Outcome | MDMError]:
+        """Up to MAX_BATCH review items decided alike, in the order given, each its own decision
+        (undone on its own) with its own result: an item an earlier one settled, or one already
+        decided or unknown, is that item's error."""
+        if len(item_ids) > MAX_BATCH:
+            raise InvalidInputError(f"field 'item_ids': at most {MAX_BATCH} items per call, got {len(item_ids)}")
+        if decision not in DECISIONS:
+            raise InvalidInputError(f"field 'decision': must be one of {', '.join(DECISIONS)}")
+        out: list[Outcome | MDMError] = []
+        for item_id in item_ids:
+            try:
+                out.append(self.steward(
+                    lambda s, con, i=item_id: s.decide_item(con, i, decision, actor=actor, comment=comment)))
+            except (ConflictError, InvalidInputError, NotFoundError) as e:
+                out.append(e)
+        return out
 
     def conflicts_with(self, golden_id: str, others: list[str]) -> dict[str, list[dict[str, Any]]]:
         """The identifiers each of ``others`` disagrees with ``golden_id`` on (Stewardship.conflicts_with)."""

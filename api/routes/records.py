@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Body, Request
 
 from api.deps import Reader, ServiceDep, Writer
-from api.errors import error_body
+from api.errors import batch_body
 from api.routes.golden import documents_as_seen_by
 from api.schemas import (
     BatchCreate,
@@ -18,7 +17,6 @@ from api.schemas import (
     MatchResultPublic,
     SourceRecordPublic,
 )
-from mdm.errors import MDMError
 from mdm.realtime import MatchResult, Preview
 from mdm.store.documents import mask_email, mask_phone, member_document
 
@@ -75,17 +73,6 @@ def match_record(
     return {**_public(preview), "golden_record": json.loads(doc) if doc else None}
 
 
-def _batch(results: list[Any], public: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
-    data = []
-    for i, r in enumerate(results):
-        if isinstance(r, MDMError):
-            data.append({"index": i, "status": "error", "error": error_body(r)})
-        else:
-            data.append({"index": i, "status": "ok", "result": public(r)})
-    errors = sum(1 for d in data if d["status"] == "error")
-    return {"data": data, "count": len(data), "errors": errors}
-
-
 @router.post("/records:batch", response_model=BatchPublic[MatchResultPublic])
 def post_records(
     source: str, body: BatchCreate, request: Request, principal: Writer, service: ServiceDep
@@ -93,14 +80,14 @@ def post_records(
     """Up to 1,000 records, each with the semantics of a single post and a result of its own."""
     results = service.post_records(source, body.records, actor=principal.name)
     _counted(request, source, results)
-    return _batch(results, _public)
+    return batch_body(results, _public)
 
 
 @router.post("/records:delete", response_model=BatchPublic[DeletedPublic])
 def delete_records(source: str, body: BatchDelete, principal: Writer, service: ServiceDep) -> dict[str, Any]:
     """Up to 1,000 source keys, each deleted as by a single delete, with a result of its own (an
     unknown key is that item's 404)."""
-    return _batch(service.delete_records(source, body.source_ids, actor=principal.name), vars)
+    return batch_body(service.delete_records(source, body.source_ids, actor=principal.name), vars)
 
 
 @router.get("/records/{source_id:path}", response_model=SourceRecordPublic)

@@ -108,9 +108,33 @@ def queue(
     )
     matcher = service.matcher
     sources = [s.name for s in matcher.sources.sources] if matcher else []
+    filters = {"status": status, "source": source or "", "min_score": min_score, "held_back_by": held_back_by or "",
+               "order": order}
     return _render(request, "queue.html", principal, items=review.present(service, items, pii=principal.pii),
                    count=total, status=status, source=source, min_score=score, sources=sources,
-                   held_back_by=held_back_by, held_back_reasons=reasons, order=order, error=error)
+                   held_back_by=held_back_by, held_back_reasons=reasons, order=order, error=error, filters=filters)
+
+
+@router.post("/decide")
+async def decide_many(request: Request, principal: PageSteward, service: ServiceDep) -> Response:
+    """Decide every pair ticked on the queue page alike; back to the queue as it was filtered,
+    saying how many were decided and why any was not."""
+    form = await request.form()
+    ids = [str(i) for i in form.getlist("item_ids")]
+    decision = str(form.get("decision") or "")
+    comment = str(form.get("comment") or "").strip() or None
+    filters = {k[2:]: str(v) for k, v in form.items() if k.startswith("q_")}
+    if not ids:
+        return _back("/steward", **filters, error="tick the pairs to decide first")
+    try:
+        outcomes = await run_in_threadpool(
+            service.decide_items, ids, decision, actor=principal.name, comment=comment)
+    except MDMError as e:
+        return _back("/steward", **filters, error=str(e))
+    failed = [f"{item_id}: {o}" for item_id, o in zip(ids, outcomes, strict=True) if isinstance(o, MDMError)]
+    label = "match" if decision == "match" else "not a match"
+    done = f"{len(ids) - len(failed)} of {len(ids)} decided: {label}"
+    return _back("/steward", **filters, flash=done, error="; ".join(failed))
 
 
 def _score(text: str) -> tuple[float | None, str | None]:
@@ -132,7 +156,8 @@ def item_page(request: Request, item_id: str, principal: PageSteward, service: S
     item = steward_sql.get_item(service.reader(), item_id)
     if item is None:
         return _render(request, "queue.html", principal, status_code=404, items=[], count=0, status="open",
-                       source=None, min_score=None, sources=[], error=f"review item {item_id!r} not found")
+                       source=None, min_score=None, sources=[], filters={},
+                       error=f"review item {item_id!r} not found")
     return _render(request, "item.html", principal, item=review.present(service, [item], pii=principal.pii)[0],
                    fields=review.FIELDS)
 

@@ -7,11 +7,14 @@ from fastapi import APIRouter, Query
 
 from api import review
 from api.deps import Reader, ServiceDep, Steward
+from api.errors import batch_body
 from api.routes.golden import as_seen_by
 from api.schemas import (
     HELD_BACK_BY_PATTERN,
+    BatchPublic,
     DecisionCreate,
     DecisionPublic,
+    DecisionsCreate,
     GoldenChangePublic,
     HistoryEntryPublic,
     LinkPublic,
@@ -86,6 +89,15 @@ def decide_review_item(item_id: str, body: DecisionCreate, principal: Steward, s
         lambda s, con: s.decide_item(con, item_id, body.decision, actor=principal.name, comment=body.comment)
     )
     return outcome.decision
+
+
+@router.post("/review-queue:decide", response_model=BatchPublic[DecisionPublic])
+def decide_review_items(body: DecisionsCreate, principal: Steward, service: ServiceDep) -> dict[str, Any]:
+    """Up to 1,000 items decided alike (a steward who checked a page of them), in the order given,
+    each its own decision, undone on its own, with a result of its own: an item that an earlier
+    one settled (its two records already joined or kept apart) is that item's 409."""
+    outcomes = service.decide_items(body.item_ids, body.decision, actor=principal.name, comment=body.comment)
+    return batch_body(outcomes, lambda outcome: outcome.decision)
 
 
 @router.post("/golden-records/merge", response_model=GoldenChangePublic)

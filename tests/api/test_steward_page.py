@@ -133,6 +133,36 @@ def _logged_in(served_db) -> Iterator[tuple[str, Page, dict[str, str]]]:  # type
         browser.close()
 
 
+def test_steward_decides_the_ticked_pairs_in_the_browser(served_db):  # type: ignore[no-untyped-def]
+    with _logged_in(served_db) as (base, page, steward):
+        page.get_by_role("button", name="Not a match ticked").click()  # nothing ticked: said, nothing done
+        expect(page.get_by_role("alert")).to_contain_text("tick the pairs")
+
+        # The strongest pairs first; the page keeps its filters after deciding.
+        page.select_option("select[name=order]", "score")
+        page.click("form.filters button[type=submit]")
+        boxes = page.locator("#queue input[name=item_ids]")
+        shown = boxes.count()
+        assert shown >= 2
+        page.locator("#tick-all").check()  # ticks every pair shown ...
+        for i in range(shown):
+            expect(boxes.nth(i)).to_be_checked()
+        page.locator("#tick-all").uncheck()  # ... and unticks them
+        expect(boxes.nth(0)).not_to_be_checked()
+        ticked = [boxes.nth(i).get_attribute("value") for i in (0, 1)]
+        for item_id in ticked:
+            page.locator(f"#queue input[value='{item_id}']").check()
+        page.locator("#decide-many").get_by_label("Why").fill("checked by phone")
+        page.get_by_role("button", name="Not a match ticked").click()
+        expect(page.get_by_role("status")).to_contain_text("2 of 2 decided: not a match")
+        expect(page.locator("select[name=order]")).to_have_value("score")
+        expect(page.locator("#queue input[name=item_ids]")).to_have_count(shown - 2)
+        page.screenshot(path=str(ARTIFACTS / "steward-decide-many.png"), full_page=True)
+        decisions = httpx.get(f"{base}/decisions", headers=steward).json()["data"]
+        assert sorted((d["item_id"], d["kind"], d["comment"]) for d in decisions) == sorted(
+            (i, "not_a_match", "checked by phone") for i in ticked)
+
+
 def test_steward_sets_and_removes_a_value_in_the_browser(served_db):  # type: ignore[no-untyped-def]
     with _logged_in(served_db) as (base, page, steward):
         gid = httpx.get(f"{base}/golden-records", params={"limit": 1}, headers=steward).json()["data"][0][

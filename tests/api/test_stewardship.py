@@ -323,3 +323,42 @@ def test_a_record_that_joined_one_golden_record_holds_back_the_other(api):  # ty
     mine = [i for i in items if "CRM-TWO" in (i["left"]["source_id"], i["right"]["source_id"])]
     assert len(mine) == 1 and mine[0]["queued_because"]["held_back_by"] == "joined_another", mine
     assert "joined another golden record" in mine[0]["queued_because"]["detail"]
+
+
+def test_many_items_decided_in_one_call(api):  # type: ignore[no-untyped-def]
+    listed = api.get("/review-queue", who="steward", params={"limit": 200}).json()["data"]
+    # Two items whose four records are in four different golden records: neither settles the other.
+    first = listed[0]
+    golden = {_xref(api, f"{first[s]['source']}:{first[s]['source_id']}") for s in ("left", "right")}
+    second = next(i for i in listed[1:] if not golden & {
+        _xref(api, f"{i[s]['source']}:{i[s]['source_id']}") for s in ("left", "right")})
+    ids = [first["item_id"], "QNOPE", second["item_id"], first["item_id"]]
+    r = api.post("/review-queue:decide", who="steward",
+                 json={"item_ids": ids, "decision": "not_a_match", "comment": "checked the page"})
+    assert r.status_code == 200, r.json()
+    body = r.json()
+    assert (body["count"], body["errors"]) == (4, 2)
+    statuses = [(d["index"], d["status"], (d["error"] or {}).get("error")) for d in body["data"]]
+    assert statuses == [(0, "ok", None), (1, "error", "not_found"), (2, "ok", None), (3, "error", "conflict")]
+    assert "already decided" in body["data"][3]["error"]["detail"]
+    made = [d["result"] for d in body["data"] if d["status"] == "ok"]
+    assert [(d["kind"], d["item_id"], d["comment"], d["actor"]) for d in made] == [
+        ("not_a_match", first["item_id"], "checked the page", "test-steward"),
+        ("not_a_match", second["item_id"], "checked the page", "test-steward")]
+    assert len({d["decision_id"] for d in made}) == 2  # each its own decision ...
+    assert api.post(f"/decisions/{made[0]['decision_id']}/undo", who="steward").status_code == 200  # ... undone alone
+    assert api.get(f"/review-queue/{first['item_id']}", who="steward").json()["status"] == "open"
+    assert api.get(f"/review-queue/{second['item_id']}", who="steward").json()["status"] == "decided"
+
+
+def test_deciding_many_refuses_what_it_cannot_do(api):  # type: ignore[no-untyped-def]
+    item = _open_item(api)["item_id"]
+    for body, field in (({"item_ids": [], "decision": "match"}, "item_ids"),
+                        ({"item_ids": [item] * 1001, "decision": "match"}, "item_ids"),
+                        ({"item_ids": [item], "decision": "maybe"}, "decision"),
+                        ({"item_ids": [item], "decision": "match", "why": "x"}, "why")):
+        r = api.post("/review-queue:decide", who="steward", json=body)
+        assert r.status_code == 422 and field in r.json()["detail"], r.json()
+    assert api.post("/review-queue:decide", who="writer", json={"item_ids": [item], "decision": "match"}
+                    ).status_code == 403
+    assert api.get(f"/review-queue/{item}", who="steward").json()["status"] == "open"  # nothing decided
