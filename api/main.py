@@ -12,7 +12,17 @@ from fastapi.routing import APIRoute
 from api import errors, metrics
 from api.deps import SECURITY_SCHEMES
 from api.metrics import Metrics, MetricsMiddleware
-from api.routes import admin, golden, health, overrides, records, runs, steward_page, stewardship
+from api.routes import (
+    admin,
+    golden,
+    health,
+    overrides,
+    records,
+    runs,
+    steward_page,
+    stewardship,
+    subscriptions,
+)
 from api.settings import ApiSettings
 from mdm.service import Service
 
@@ -24,7 +34,8 @@ def _operation_id(route: APIRoute) -> str:
 def create_app(settings: ApiSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        service = Service(settings.db_path, sources_path=settings.sources_path, rules_path=settings.rules_path)
+        service = Service(settings.db_path, sources_path=settings.sources_path, rules_path=settings.rules_path,
+                          delivery_backoff=settings.delivery_backoff)
         service.open()
         app.state.service = service
         try:
@@ -44,7 +55,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     errors.install(app)
     steward_page.install(app)
-    for module in (health, metrics, stewardship, overrides, golden, records, runs, admin, steward_page):
+    for module in (health, metrics, stewardship, overrides, golden, records, runs, admin, subscriptions,
+                   steward_page):
         app.include_router(module.router)
     _document_keys(app)
     return app

@@ -69,6 +69,15 @@ class _StateCollector(Collector):
         for status, at in sorted(state["last_finished"].items()):
             last.add_metric([status], at.timestamp())
         yield last
+        lag = GaugeMetricFamily("mdm_subscription_lag", "Changes committed that a subscription's URL has not"
+                                " acknowledged", labels=["subscription", "name"])
+        failures = GaugeMetricFamily("mdm_subscription_failures", "Failed deliveries to a subscription's URL"
+                                     " since its last delivery", labels=["subscription", "name"])
+        for sub in service.subscriptions(revoked=False):
+            lag.add_metric([sub["subscription_id"], sub["name"]], sub["lag"])
+            failures.add_metric([sub["subscription_id"], sub["name"]], sub["failures"])
+        yield lag
+        yield failures
 
 
 class MetricsMiddleware:

@@ -282,6 +282,37 @@ class KeyCreated(KeyPublic):
     key: str = Field(description="Shown once: store it now.")
 
 
+class SubscriptionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    url: str = Field(min_length=1, max_length=2000, description="Where each change is posted (http or https).")
+    pii: bool = Field(default=False, description="E-mails and phones unmasked in its deliveries.")
+    after: int | None = Field(default=None, ge=0, description="Deliver the changes after this entry of the"
+                              " feed (0: every golden record as it is now); default: from now on.")
+
+
+class SubscriptionPublic(BaseModel):
+    subscription_id: str
+    name: str
+    url: str
+    pii: bool
+    created_at: dt.datetime
+    created_by: str
+    after_seq: int = Field(description="The last entry of the feed its URL acknowledged.")
+    lag: int = Field(description="Entries committed since, not yet acknowledged.")
+    delivered_at: dt.datetime | None = None
+    failures: int = Field(description="Failed attempts since the last delivery.")
+    next_attempt_at: dt.datetime | None = Field(default=None, description="When a failing URL is tried again.")
+    last_error: str | None = None
+    revoked_at: dt.datetime | None = None
+    revoked_by: str | None = None
+
+
+class SubscriptionCreated(SubscriptionPublic):
+    secret: str = Field(description="Shown once: the key of each delivery's X-MDM-Signature.")
+
+
 class AuditEntryPublic(BaseModel):
     audit_id: str
     occurred_at: dt.datetime

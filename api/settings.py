@@ -16,3 +16,5 @@ class ApiSettings(BaseModel):
     rules_path: Path | None = None
     # Region for phone numbers typed into search without a country code.
     search_phone_region: str = "VN"
+    # Seconds before a subscription's failing URL is tried again; doubled at each failure.
+    delivery_backoff: float = 5.0

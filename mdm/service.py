@@ -21,6 +21,7 @@ import duckdb
 
 from matching_rules import AttributeSpec, RulesSpec, matching_fingerprint
 from mdm import overrides
+from mdm.delivery import Deliveries, new_subscription
 from mdm.errors import ConflictError, InvalidInputError, MDMError, NotFoundError
 from mdm.ingest import clean_id
 from mdm.linking.model import Model
@@ -30,6 +31,8 @@ from mdm.sources import SourcesConfig, SourceSpec, load_sources, sources_from_js
 from mdm.standardise.record import record_key
 from mdm.stewardship import DECISIONS, Outcome, Stewardship
 from mdm.store import audit, database, keys, models, records, runs, serving
+from mdm.store import stewardship as steward_sql
+from mdm.store import subscriptions as subscriptions_sql
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +49,8 @@ class NotReadyError(MDMError):
 
 class Service:
     def __init__(
-        self, db_path: str | Path, *, sources_path: str | Path | None = None, rules_path: str | Path | None = None
+        self, db_path: str | Path, *, sources_path: str | Path | None = None, rules_path: str | Path | None = None,
+        delivery_backoff: float = 5.0,
     ) -> None:
         self.db_path = Path(db_path)
         self.sources_path = Path(sources_path) if sources_path else None
@@ -67,6 +71,8 @@ class Service:
         # (all_emails -> email): what a reader without pii sees masked.
         self.attributes: dict[str, AttributeSpec] = {}
         self.attribute_fields: dict[str, str] = {}
+        self._delivery_backoff = delivery_backoff
+        self.deliveries: Deliveries | None = None  # pushes the change feed to subscriptions
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -82,10 +88,16 @@ class Service:
         self._settings = self._con.cursor()
         self._threads = database.threads(self._settings)
         database.set_threads(self._settings, 1)
+        self.deliveries = Deliveries(self.reader, self.write, self.attribute_fields, backoff=self._delivery_backoff)
+        self.deliveries.set_active(self.reader())
+        self.deliveries.start()
 
     def close(self) -> None:
         if self._run_thread is not None:
             self._run_thread.join()
+        if self.deliveries is not None:
+            self.deliveries.stop()
+            self.deliveries = None
         if self.matcher is not None:
             self.matcher.close()
             self.matcher = None
@@ -172,6 +184,8 @@ class Service:
             assert self._writer is not None
             with database.transaction(self._writer):
                 yield self._writer
+        if self.deliveries is not None:
+            self.deliveries.notify()
 
     def write(self, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         with self._writing() as con:
@@ -236,6 +250,56 @@ class Service:
             return row, key
 
         return self.write(create)
+
+    # -- subscriptions to the change feed ----------------------------------------------------
+
+    def create_subscription(
+        self, *, name: str, url: str, pii: bool, after: int | None, actor: str
+    ) -> tuple[dict[str, Any], str]:
+        """A subscription pushed every change after entry ``after`` (default: the last so far);
+        returns its row and its secret."""
+        def create(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, Any], str]:
+            head = steward_sql.last_change(con)
+            if after is not None and after > head:
+                raise InvalidInputError(f"field 'after': {after} is beyond the last change so far ({head})")
+            row, secret = new_subscription(name=name, url=url, pii=pii, after_seq=head if after is None else after,
+                                           actor=actor)
+            subscriptions_sql.create(con, row)
+            audit.record(con, actor=actor, action="subscription.create", target=row["subscription_id"],
+                         detail={"name": name, "url": url, "pii": pii, "after_seq": row["after_seq"]})
+            return self._subscription(con, row["subscription_id"]), secret
+
+        made = self.write(create)
+        self._deliveries().set_active(self.reader())
+        return made
+
+    def subscriptions(self, *, revoked: bool) -> list[dict[str, Any]]:
+        con = self.reader()
+        head = steward_sql.last_change(con)
+        return [{**row, "lag": max(head - row["after_seq"], 0)} for row in subscriptions_sql.listed(con, revoked=revoked)]
+
+    def _subscription(self, con: duckdb.DuckDBPyConnection, subscription_id: str) -> dict[str, Any]:
+        row = subscriptions_sql.get(con, subscription_id)
+        if row is None:
+            raise NotFoundError("subscription", subscription_id)
+        return {**row, "lag": max(steward_sql.last_change(con) - row["after_seq"], 0)}
+
+    def subscription(self, subscription_id: str) -> dict[str, Any]:
+        return self._subscription(self.reader(), subscription_id)
+
+    def revoke_subscription(self, subscription_id: str, *, actor: str) -> None:
+        def revoke(con: duckdb.DuckDBPyConnection) -> None:
+            if not subscriptions_sql.revoke(con, subscription_id, database.now(), actor):
+                raise NotFoundError("active subscription", subscription_id)
+            audit.record(con, actor=actor, action="subscription.revoke", target=subscription_id, detail={})
+
+        self.write(revoke)
+        self._deliveries().set_active(self.reader())
+
+    def _deliveries(self) -> Deliveries:
+        if self.deliveries is None:
+            raise NotReadyError("the database is not open")
+        return self.deliveries
 
     def revoke_key(self, key_id: str, *, actor: str) -> None:
         def revoke(con: duckdb.DuckDBPyConnection) -> None:
@@ -511,3 +575,6 @@ class Service:
             logger.exception("run %s: rebuilding the real-time state failed", report.run_id)
             self.matcher = None
             self.not_ready_reason = "rebuilding the real-time state after a run failed; see the log"
+        finally:
+            if self.deliveries is not None:
+                self.deliveries.notify()

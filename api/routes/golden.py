@@ -20,6 +20,7 @@ from api.schemas import (
     XrefLookupPublic,
     XrefPublic,
 )
+from mdm import changes
 from mdm.errors import InvalidInputError, NotFoundError
 from mdm.standardise.addresses import standardise_address, standardise_postcode
 from mdm.standardise.cities import standardise_city
@@ -28,7 +29,6 @@ from mdm.standardise.identifiers import standardise_national_id, standardise_tax
 from mdm.standardise.names import standardise_name
 from mdm.standardise.phones import standardise_phone
 from mdm.store import records, serving
-from mdm.store import stewardship as steward_sql
 from mdm.store.documents import mask_document, mask_phone
 
 router = APIRouter(tags=["golden records"])
@@ -183,21 +183,8 @@ def list_changes(
     commit order, each with the golden record as it is now. A downstream system keeps
     ``next_after`` and asks again: it sees every change once, including batch runs'. A new
     consumer reads from 0: every golden record appears in it."""
-    con = service.reader()
-    entries = steward_sql.changes_after(con, after, limit + 1)
-    more = len(entries) > limit
-    entries = entries[:limit]
-    seen = documents_as_seen_by(principal, service, (e["golden_id"] for e in entries))
-    data = ", ".join(_change_json(e, seen.get(e["golden_id"], "null")) for e in entries)
-    next_after = entries[-1]["seq"] if entries else after
-    head = steward_sql.last_change(con)
-    body = f'{{"data": [{data}], "next_after": {next_after}, "more": {json.dumps(more)}, "head": {head}}}'
-    return Response(body, media_type=JSON)
-
-
-def _change_json(entry: dict[str, Any], document: str) -> str:
-    head = json.dumps({**entry, "changed_at": entry["changed_at"].isoformat()}, ensure_ascii=False)
-    return f'{head[:-1]}, "golden_record": {document}}}'
+    masked = None if principal.pii else service.attribute_fields
+    return Response(changes.page(service.reader(), after, limit, masked_fields=masked).body(), media_type=JSON)
 
 
 def search_criteria(given: Mapping[str, str | None], region: str) -> dict[str, str | None]:

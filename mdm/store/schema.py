@@ -330,4 +330,29 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE api_keys ADD COLUMN expires_at TIMESTAMP;
         """,
     ),
+    (
+        13,
+        """
+        -- A downstream system's subscription to the change feed: the service posts each change to
+        -- its URL, signed with its secret, and keeps where it got to (after_seq: the last entry
+        -- the URL acknowledged). A failing URL is retried later and later (failures,
+        -- next_attempt_at); the feed waits for it meanwhile, so nothing is lost.
+        CREATE TABLE subscriptions (
+            subscription_id VARCHAR PRIMARY KEY,
+            name VARCHAR NOT NULL,
+            url VARCHAR NOT NULL,
+            secret VARCHAR NOT NULL,            -- signs each delivery (HMAC-SHA256); shown once
+            pii BOOLEAN NOT NULL,               -- e-mails and phones unmasked in its deliveries
+            created_at TIMESTAMP NOT NULL,
+            created_by VARCHAR NOT NULL,
+            after_seq BIGINT NOT NULL,
+            delivered_at TIMESTAMP,
+            failures INTEGER NOT NULL DEFAULT 0, -- failed attempts since the last delivery
+            next_attempt_at TIMESTAMP,
+            last_error VARCHAR,
+            revoked_at TIMESTAMP,
+            revoked_by VARCHAR
+        );
+        """,
+    ),
 )
