@@ -203,10 +203,6 @@ class DeletedPublic(BaseModel):
         description="`changed`: rebuilt from its other records; `retired`: it had no other (a lookup of"
         " its id answers with `status: retired`)."
     )
-    split_into: list[str] = Field(
-        default_factory=list,
-        description="New golden records of the records that only the deleted one held together with the rest.",
-    )
 
 
 class BatchCreate(BaseModel):

@@ -112,7 +112,6 @@ class DeleteResult:
     golden_id: str  # the golden record the deleted record belonged to
     golden_change: str  # changed (rebuilt from its other records) | retired (it had no other)
     decisions_carried: list[Carried] = field(default_factory=list)  # steward constraints carried to stand-ins
-    split_into: list[str] = field(default_factory=list)  # new golden records of the records it alone held
 
 
 @dataclass(frozen=True)
@@ -172,7 +171,6 @@ class RealtimeMatcher:
         self._index_after_commit: list[tuple[str, tuple[dict[str, Any], str] | None]] = []
         self._frequencies_after_commit: list[tuple[str, str]] = []  # (column, value) an erasure removed
         self._constraints_after_commit: list[Carried] = []  # decisions a deletion carried
-        self._moves_after_commit: dict[str, str] = {}  # record key -> golden id a deletion's split gave it
         table = records.match_rows(con, work.match_select())
         for row in table.to_pylist():
             self.index.add(row.pop("record_key"), row)
@@ -344,11 +342,9 @@ class RealtimeMatcher:
     ) -> DeleteResult:
         """Delete one source record, as its system did: its golden record is rebuilt from its
         other records by survivorship, or retired when it had none. Its open queue items go;
-        steward decisions about it stay (they hold again if the source posts it once more) and
-        are carried to another record of its golden record, so that they still bind the customer
-        (mdm/carry_decisions.py). Records that only the deleted one held together are split
-        into golden records of their own (``_held_together``). Runs inside the caller's
-        transaction."""
+        steward decisions about it stay (they hold again if the source posts it once more).
+        The golden record is not re-clustered: records the deleted one bridged stay together
+        until the next batch run weighs them. Runs inside the caller's transaction."""
         self.source(source)
         source_id = clean_id(source_id) or ""
         key = record_key(source, source_id)
@@ -356,62 +352,24 @@ class RealtimeMatcher:
         if previous is None:
             raise NotFoundError("source record", f"{source}/{source_id}")
         at = now()
-        others = [k for k in steward_sql.member_keys(con, [previous])[previous] if k != key]
-        carried = self._carry_decisions(con, key, previous, others)
+        carried = self._carry_decisions(con, key, previous)
         records.delete_record(con, key, source, source_id, at, actor)
         records.replace_open_items(con, key, [], replacing=True)
-        parts = self._held_together(con, others)
-        moves = {k: new_id for part in parts[1:] for new_id in [golden.new_golden_id()] for k in part}
-        steward_sql.set_golden_of(con, moves)
-        split_into = list(dict.fromkeys(moves.values()))
         changes = regroup.rebuild(
-            con, [previous, *split_into], attributes=self.rules.attributes(), at=at, cause="record_deleted",
-            cause_id=key, actor=actor, holders=self.override_holders, change_as=dict.fromkeys(split_into, "split"),
+            con, [previous], attributes=self.rules.attributes(), at=at, cause="record_deleted", cause_id=key,
+            actor=actor, holders=self.override_holders,
         )
         self._index_after_commit = [(key, None)]
         self._constraints_after_commit = carried
-        self._moves_after_commit = moves
-        return DeleteResult(source, source_id, previous, changes[previous], carried, split_into)
+        return DeleteResult(source, source_id, previous, changes[previous], carried)
 
-    def _held_together(self, con: duckdb.DuckDBPyConnection, members: list[str]) -> list[list[str]]:
-        """The groups a golden record's remaining records fall into once a record left it, largest
-        first (it keeps the golden id). Two records stay together while a link holds them: the
-        last batch run linked them, a steward's must-link binds them, or they score now at the
-        review threshold or above with no guard holding them back (lower than a link needs: a
-        record may have joined through the source structure, and a split on a guess is worse
-        than a merge the next batch run weighs again)."""
-        if len(members) < 2:
-            return [members] if members else []
-        parent = {k: k for k in members}
-
-        def root(k: str) -> str:
-            while parent[k] != k:
-                parent[k] = parent[parent[k]]
-                k = parent[k]
-            return k
-
-        links = [(left, right) for (left, right), (_run, outcome) in steward_sql.stored_pairs(con, members).items()
-                 if outcome != "review"]
-        links += [(left, right) for kind, left, right, _d in steward_sql.constraints_between(con, members)
-                  if kind == "must_link"]
-        review = self.rules.matching.thresholds.review
-        links += [(left, right) for left, right, s in self.pairwise(members)
-                  if s.match_probability >= review and self._blocking_guard(s.explanation) is None]
-        for left, right in links:
-            parent[root(left)] = root(right)
-        groups: dict[str, list[str]] = {}
-        for k in members:
-            groups.setdefault(root(k), []).append(k)
-        return sorted(groups.values(), key=lambda g: (-len(g), min(g)))
-
-    def _carry_decisions(
-        self, con: duckdb.DuckDBPyConnection, key: str, golden_id: str, others: list[str]
-    ) -> list[Carried]:
+    def _carry_decisions(self, con: duckdb.DuckDBPyConnection, key: str, golden_id: str) -> list[Carried]:
         """Carry the steward constraints naming ``key``, about to be deleted, to stand-ins among
-        ``others``, the other records of its golden record, and store them."""
+        the other records of its golden record, and store them."""
         naming = steward_sql.constraints_naming(con, key)
         if not naming:
             return []
+        others = [k for k in steward_sql.member_keys(con, [golden_id])[golden_id] if k != key]
         partners = {k for _kind, left, right, _d in naming for k in (left, right)} - {key}
         known = [*naming, *steward_sql.constraints_between(con, [*others, *partners])]
         carried = carry(
@@ -483,12 +441,9 @@ class RealtimeMatcher:
             target.setdefault(c.record_key_l, set()).add(c.record_key_r)
             target.setdefault(c.record_key_r, set()).add(c.record_key_l)
         self._constraints_after_commit = []
-        self.golden_of.update(self._moves_after_commit)
-        self._moves_after_commit = {}
 
     def discard_pending(self) -> None:
         self._index_after_commit, self._frequencies_after_commit, self._constraints_after_commit = [], [], []
-        self._moves_after_commit = {}
 
     def _decide(
         self,

@@ -390,8 +390,7 @@ class Service:
             audit.record(
                 con, actor=actor, action="record.delete", target=f"{source}:{result.source_id}",
                 detail={"golden_id": result.golden_id, "golden_change": result.golden_change,
-                        "decisions_carried": [c.as_dict() for c in result.decisions_carried],
-                        "split_into": result.split_into},
+                        "decisions_carried": [c.as_dict() for c in result.decisions_carried]},
             )
             return result
 

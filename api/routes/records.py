@@ -113,7 +113,6 @@ def get_source_record(source: str, source_id: str, principal: Reader, service: S
 @router.delete("/records/{source_id:path}", response_model=DeletedPublic)
 def delete_record(source: str, source_id: str, principal: Writer, service: ServiceDep) -> dict[str, Any]:
     """Delete one source record, as its system did: its golden record is rebuilt from its other
-    records, or retired when it had none; records that only the deleted one held together with
-    the rest get golden records of their own (``split_into``). Later batch runs leave the key's
-    file rows out until the source posts the key again. 404 for a key the service does not hold."""
+    records, or retired when it had none. Later batch runs leave the key's file rows out until
+    the source posts the key again. 404 for a key the service does not hold."""
     return vars(service.delete_record(source, source_id, actor=principal.name))
