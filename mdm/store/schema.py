@@ -355,4 +355,12 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         );
         """,
     ),
+    (
+        14,
+        """
+        -- Why a golden record's records are together, and what a deletion leaves together, read
+        -- the last run's pairs of a few records: a lookup, not a scan of every pair.
+        CREATE INDEX pairs_left ON pairs (record_key_l);
+        """,
+    ),
 )
