@@ -203,6 +203,11 @@ class DeletedPublic(BaseModel):
         description="`changed`: rebuilt from its other records; `retired`: it had no other (a lookup of"
         " its id answers with `status: retired`)."
     )
+    kept_together: str | None = Field(
+        default=None,
+        description="Where the deleted record alone joined the others, the decision (kind `kept_together`)"
+        " that keeps them together in later batch runs; undo it to let them be weighed apart.",
+    )
 
 
 class BatchCreate(BaseModel):

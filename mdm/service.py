@@ -390,8 +390,12 @@ class Service:
             audit.record(
                 con, actor=actor, action="record.delete", target=f"{source}:{result.source_id}",
                 detail={"golden_id": result.golden_id, "golden_change": result.golden_change,
-                        "decisions_carried": [c.as_dict() for c in result.decisions_carried]},
+                        "decisions_carried": [c.as_dict() for c in result.decisions_carried],
+                        "kept_together": result.kept_together},
             )
+            if result.kept_together:
+                audit.record(con, actor=actor, action="decision.kept_together", target=result.kept_together,
+                             detail={"golden_id": result.golden_id, "deleted": f"{source}:{result.source_id}"})
             return result
 
         return self._realtime_write(delete)

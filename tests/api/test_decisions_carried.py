@@ -49,6 +49,7 @@ def test_a_merge_outlives_the_deleted_record_that_held_it(api, small_sample):  #
     # The record that holds the merge (marketing:carry_a2, the survivor's first) is deleted.
     gone = api.client.delete("/sources/marketing/records/carry_a2", headers=api.headers("writer"))
     assert gone.status_code == 200, gone.json()
+    assert gone.json()["kept_together"] is None  # the carried must-link holds the rest together
     entry = api.get("/audit", who="admin", params={"action": "record.delete", "limit": 1}).json()["data"][0]
     assert entry["detail"]["decisions_carried"] == [{
         "decision_id": decision, "kind": "must_link", "record_key_l": "sales:CARRY-A1",

@@ -1,0 +1,71 @@
+"""A deleted record that alone joined its golden record's other records: what it showed stays
+true, so they stay together, in later batch runs too, by a decision a steward can undo."""
+
+from __future__ import annotations
+
+# Long and his marketing sign-up share an e-mail; the sign-up and his billing account share a
+# mobile. Billing and sales share only a name, in two cities: only the sign-up joins them.
+LONG_SALES = {"crm_id": "KEEP-L", "first_name": "Văn Long", "last_name": "Hoàng",
+              "email": "long.hoang.keep@example.vn", "mobile": "0901 111 222", "city": "Huế"}
+LONG_SIGN_UP = {"subscriber_id": "keep_x", "name": "HOANG VAN LONG", "email": "long.hoang.keep@example.vn",
+                "phone": "0903 333 444", "city": "Hue"}
+LONG_BILLING = {"account_no": "KEEP-R", "account_holder": "Hoang Van Long", "phone": "0903 333 444",
+                "city": "Đà Nẵng", "dob": "12/07/1980"}
+
+
+def _golden_of(api, source: str, source_id: str) -> str:  # type: ignore[no-untyped-def]
+    return api.get(f"/xref/{source}/{source_id}").json()["golden_id"]
+
+
+def _run(api, small_sample) -> None:  # type: ignore[no-untyped-def]
+    r = api.post("/runs", who="admin", json={"sources": str(small_sample / "sources.yaml")})
+    assert r.status_code == 202, r.json()
+    api.client.app.state.service._run_thread.join()
+    assert api.get(f"/runs/{r.json()['run_id']}", who="admin").json()["status"] == "succeeded"
+
+
+def _long(api) -> str:  # type: ignore[no-untyped-def]
+    gid = api.post("/sources/sales/records", json=LONG_SALES).json()["golden_id"]
+    assert api.post("/sources/marketing/records", json=LONG_SIGN_UP).json()["golden_id"] == gid
+    assert api.post("/sources/billing/records", json=LONG_BILLING).json()["golden_id"] == gid
+    return gid
+
+
+def test_what_only_the_deleted_record_joined_stays_together(api, small_sample):  # type: ignore[no-untyped-def]
+    gid = _long(api)
+    links = api.get(f"/golden-records/{gid}/links").json()["data"]
+    apart = next(p for p in links if {p["left"]["source"], p["right"]["source"]} == {"sales", "billing"})
+    assert apart["match_probability"] < 0.5  # joined only through the sign-up
+
+    gone = api.client.delete("/sources/marketing/records/keep_x", headers=api.headers("writer"))
+    assert gone.status_code == 200, gone.json()
+    body = gone.json()
+    assert (body["golden_id"], body["golden_change"]) == (gid, "changed")
+    decision = api.get(f"/decisions/{body['kept_together']}", who="steward").json()
+    assert (decision["kind"], decision["actor"], decision["golden_ids"]) == ("kept_together", "test-writer", [gid])
+    assert "marketing:keep_x was deleted" in decision["comment"]
+    audit = api.get("/audit", who="admin", params={"target": body["kept_together"]}).json()["data"]
+    assert [e["action"] for e in audit] == ["decision.kept_together"]
+    assert _golden_of(api, "sales", "KEEP-L") == _golden_of(api, "billing", "KEEP-R") == gid
+
+    # Real time and the next batch runs keep them together (without the decision, a run splits them).
+    again = api.post("/sources/billing/records", json={**LONG_BILLING, "city": "Da Nang"}).json()
+    assert again["golden_id"] == gid, again
+    _run(api, small_sample)
+    assert _golden_of(api, "sales", "KEEP-L") == _golden_of(api, "billing", "KEEP-R") == gid
+
+    # A steward who finds the deleted record was a wrong bridge undoes the decision: the next run
+    # weighs the two records apart.
+    assert api.post(f"/decisions/{body['kept_together']}/undo", who="steward").status_code == 200
+    _run(api, small_sample)
+    assert _golden_of(api, "sales", "KEEP-L") != _golden_of(api, "billing", "KEEP-R")
+
+
+def test_records_that_still_link_need_no_decision(api):  # type: ignore[no-untyped-def]
+    gid = api.post("/sources/sales/records", json=LONG_SALES).json()["golden_id"]
+    assert api.post("/sources/marketing/records", json=LONG_SIGN_UP).json()["golden_id"] == gid
+    both = {**LONG_BILLING, "phone": "0901 111 222", "city": "Huế"}  # shares sales's mobile and city
+    assert api.post("/sources/billing/records", json=both).json()["golden_id"] == gid
+    body = api.client.delete("/sources/marketing/records/keep_x", headers=api.headers("writer")).json()
+    assert (body["golden_change"], body["kept_together"]) == ("changed", None)
+    assert api.get("/decisions", who="steward").json()["data"] == []
