@@ -4,25 +4,11 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterable
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-def components(keys: Iterable[str], links: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Record key -> cluster id: the connected components of the links (union-find)."""
-    parent = {k: k for k in keys}
-
-    def root(k: str) -> str:
-        while parent[k] != k:
-            parent[k] = parent[parent[k]]
-            k = parent[k]
-        return k
-
-    for a, b in links:
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    return {k: root(k) for k in parent}
+from mdm.clustering import components  # noqa: E402,F401  (the scripts import it from here)
 
 
 def publish(path: Path, text: str) -> None:

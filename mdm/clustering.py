@@ -31,6 +31,23 @@ from mdm.standardise.text import one_edit_apart
 Identifiers = Mapping[str, str | None]
 
 
+def components(keys: Iterable[str], links: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Record key -> cluster id (its lowest key): the connected components of the links."""
+    parent = {k: k for k in keys}
+
+    def root(k: str) -> str:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for a, b in links:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return {k: root(k) for k in parent}
+
+
 def _dates_compatible(a: str, b: str) -> bool:
     """ISO dates: equal, one typo apart, day and month swapped, a day apart (a birthday stored as
     a local midnight and read back in UTC), or the same day a year apart (a birth year given by

@@ -31,6 +31,7 @@ from mdm.clustering import (
     SOURCE_STRUCTURE,
     Mailbox,
     SourceStructure,
+    components,
     conflict_field,
     conflicting_identifier,
     guard_comparison,
@@ -403,14 +404,6 @@ class RealtimeMatcher:
         holding them back (what a batch run's kept links would hold)."""
         if len(members) < 2:
             return [members] if members else []
-        parent = {k: k for k in members}
-
-        def root(k: str) -> str:
-            while parent[k] != k:
-                parent[k] = parent[parent[k]]
-                k = parent[k]
-            return k
-
         links = [(left, right) for (left, right), (_run, outcome) in steward_sql.stored_pairs(con, members).items()
                  if outcome != "review"]
         links += [(left, right) for kind, left, right, _d in steward_sql.constraints_between(con, members)
@@ -418,11 +411,9 @@ class RealtimeMatcher:
         review = self.rules.matching.thresholds.review
         links += [(left, right) for left, right, s in self.pairwise(members)
                   if s.match_probability >= review and self._blocking_guard(s.explanation) is None]
-        for left, right in links:
-            parent[root(left)] = root(right)
         groups: dict[str, list[str]] = {}
-        for k in members:
-            groups.setdefault(root(k), []).append(k)
+        for k, root in components(members, links).items():
+            groups.setdefault(root, []).append(k)
         return sorted(groups.values(), key=lambda g: (-len(g), min(g)))
 
     def _carry_decisions(

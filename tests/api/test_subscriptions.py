@@ -7,7 +7,7 @@ import hmac
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -91,6 +91,14 @@ def _subscription(api: Api, sid: str) -> dict:  # type: ignore[type-arg]
     return api.get(f"/subscriptions/{sid}", who="admin").json()
 
 
+def _settled(api: Api, sid: str, done: Callable[[dict], bool]) -> dict:  # type: ignore[type-arg]
+    """The subscription once ``done`` holds for it (the deliveries run in their own thread)."""
+    deadline = time.monotonic() + 10
+    while not done(state := _subscription(api, sid)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return state
+
+
 def test_each_change_is_pushed_signed_and_acknowledged(api: Api, receiver: Receiver) -> None:
     made = _subscribe(api, receiver.url)
     secret, sid, start = made["secret"], made["subscription_id"], made["after_seq"]
@@ -118,10 +126,7 @@ def test_each_change_is_pushed_signed_and_acknowledged(api: Api, receiver: Recei
     pulled = api.get("/changes", params={"after": start}).json()["data"]
     assert pulled == sent["data"]  # pushed and pulled alike
 
-    deadline = time.monotonic() + 10
-    while _subscription(api, sid)["after_seq"] != start + 1 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    state = _subscription(api, sid)
+    state = _settled(api, sid, lambda s: s["after_seq"] == start + 1)
     assert (state["after_seq"], state["lag"], state["failures"], state["last_error"]) == (start + 1, 0, 0, None)
     assert state["delivered_at"] is not None
     actions = [e["action"] for e in api.get("/audit", who="admin", params={"target": sid}).json()["data"]]
@@ -137,10 +142,7 @@ def test_a_failing_url_gets_the_same_entries_again_until_it_takes_them(api: Api,
     assert len({s["delivery_id"] for s in sent}) == 4  # each attempt is its own delivery ...
     assert {json.dumps(s["data"]) for s in sent} == {json.dumps(sent[0]["data"])}  # ... of the same entries
     assert sent[0]["data"][0]["golden_record"]["attributes"]["phone"] == "+84389111999"  # pii: unmasked
-    deadline = time.monotonic() + 10
-    while _subscription(api, sid)["lag"] and time.monotonic() < deadline:
-        time.sleep(0.02)
-    state = _subscription(api, sid)
+    state = _settled(api, sid, lambda s: s["lag"] == 0)
     assert (state["lag"], state["failures"], state["last_error"], state["next_attempt_at"]) == (0, 0, None, None)
 
 
@@ -151,10 +153,7 @@ def test_a_failure_is_shown_and_retried_later(api: Api, receiver: Receiver) -> N
     sid = _subscribe(api, receiver.url)["subscription_id"]
     api.post("/sources/sales/records", json=VY)
     receiver.wait_for(1)
-    deadline = time.monotonic() + 10
-    while not _subscription(api, sid)["failures"] and time.monotonic() < deadline:
-        time.sleep(0.02)
-    state = _subscription(api, sid)
+    state = _settled(api, sid, lambda s: s["failures"] > 0)
     assert (state["failures"], state["last_error"], state["lag"]) == (1, "HTTP 500", 1)
     assert state["next_attempt_at"] is not None
     assert 590 < service.deliveries.deliver_due() <= 600  # not due: nothing sent, ten minutes to wait
@@ -179,10 +178,7 @@ def test_an_unreachable_url_and_a_revoked_subscription(api: Api, receiver: Recei
     sid = _subscribe(api, receiver.url)["subscription_id"]
     api.post("/sources/sales/records", json=VY)
     receiver.wait_for(1)
-    deadline = time.monotonic() + 10
-    while not _subscription(api, closed)["failures"] and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert _subscription(api, closed)["last_error"].startswith("no answer")
+    assert _settled(api, closed, lambda s: s["failures"] > 0)["last_error"].startswith("no answer")
 
     assert api.client.delete(f"/subscriptions/{sid}", headers=api.headers("admin")).status_code == 204
     assert api.client.delete(f"/subscriptions/{sid}", headers=api.headers("admin")).status_code == 404
