@@ -1,4 +1,4 @@
-"""Steward decisions outlive the source records they name.
+"""Steward decisions, and what a record showed, outlive the source record.
 
 A decision is stored as constraints between source records (must-link, cannot-link), but it is
 about customers: "these golden records are one customer", "this record is not that customer".
@@ -8,15 +8,23 @@ merge held together by that record falls apart again. So a constraint in force i
 stand-in, another record of the leaving record's golden record, preferably one that was on the
 leaving record's side when the steward decided. The original constraint stays: it holds again if
 the record comes back.
+
+What a record showed outlives it too. Where a record that left alone joined its golden record's
+other records (their link went through it), they stay together by a decision of their own, kind
+``kept_together``: measured on a million records, such records were one customer 21 times in 23.
+A steward undoes it where the record was a wrong bridge.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 # (kind, record_key_l, record_key_r, decision_id), as steward_sql.active_constraints gives them.
 Constraint = tuple[str, str, str, str]
+KEPT_TOGETHER = "kept_together"
 
 
 @dataclass(frozen=True)
@@ -97,3 +105,29 @@ def _stand_in(
         if pick:
             return pick[0]
     return candidates[0]
+
+
+@dataclass(frozen=True)
+class KeptTogether:
+    """A decision keeping together the records of a golden record that only ``gone`` joined."""
+
+    decision_id: str
+    golden_id: str
+    records: list[str]  # the golden record's records still there
+    links: list[tuple[str, str]]  # must-links joining its parts
+    gone: str  # the record that left (the lowest key, when several did)
+    actor: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"decision_id": self.decision_id, "golden_id": self.golden_id, "records": self.records,
+                "links": [list(link) for link in self.links], "gone": self.gone, "actor": self.actor}
+
+
+def kept_together(golden_id: str, parts: Sequence[Sequence[str]], gone: str, actor: str) -> KeptTogether | None:
+    """The decision joining ``parts`` (a golden record's records, in the groups its links hold
+    together without the records gone, the largest first), or None for one part."""
+    if len(parts) < 2:
+        return None
+    links = [(min(parts[0]), min(part)) for part in parts[1:]]
+    records = sorted(k for part in parts for k in part)
+    return KeptTogether("D" + uuid.uuid4().hex[:15].upper(), golden_id, records, links, gone, actor)

@@ -71,6 +71,7 @@ def load_run(db_path: str | Path, folder: str | Path, *, rules_path: Path | None
             steward_sql.add_history_table(c, history)
             steward_sql.add_carried(c, [(d["kind"], d["record_key_l"], d["record_key_r"], d["decision_id"])
                                         for d in report["run_report"].get("decisions_carried", [])])
+            steward_sql.insert_kept_together(c, report["run_report"].get("kept_together", []), database.now())
             erasure.rescrub(c)  # erased golden ids a `--previous` folder still held
             _reapply_overrides(c, report, run_id, rules_path)
             if not models.has_model(c, model["model_id"]):

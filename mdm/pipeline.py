@@ -65,6 +65,7 @@ class RunReport:
     quality: FlagCounts = field(default_factory=dict)  # source -> data-quality flag -> records
     decisions_applied: int = 0
     decisions_carried: list[dict[str, str]] = field(default_factory=list)  # carry_decisions.Carried.as_dict
+    kept_together: list[dict[str, Any]] = field(default_factory=list)  # carry_decisions.KeptTogether.as_dict
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     inputs_read_at: dt.datetime | None = None
     model_id: str | None = None
@@ -84,6 +85,7 @@ class RunReport:
             "golden": self.golden_changes,
             "decisions_applied": self.decisions_applied,
             "decisions_carried": self.decisions_carried,
+            "kept_together": self.kept_together,
             "conflicts": self.conflicts,
             "source_structure": self.source_structure,
         }
@@ -347,6 +349,7 @@ def _stages(
         def finish(c: duckdb.DuckDBPyConnection) -> None:
             steward_sql.add_history_table(c, build.history)
             steward_sql.add_carried(c, [carried.constraint for carried in clustered.carried])
+            steward_sql.insert_kept_together(c, report.kept_together, database.now())
             overrides_sql.move(c, build.override_moves)
             # A steward set or removed one while the run computed: the results lack it.
             late = overrides_sql.changed_after(c, overrides_read_at)
@@ -421,6 +424,7 @@ class Clustered:
     conflicts: list[dict[str, Any]]
     structure: clustering.SourceStructure | None = None
     carried: list[carry_decisions.Carried] = field(default_factory=list)
+    kept_together: list[carry_decisions.KeptTogether] = field(default_factory=list)
 
     @property
     def kept_links(self) -> int:
@@ -436,6 +440,7 @@ class Clustered:
         report.source_structure = None if self.structure is None else self.structure.report()
         report.decisions_applied = self.decisions_applied
         report.decisions_carried = [c.as_dict() for c in self.carried]
+        report.kept_together = [k.as_dict() for k in self.kept_together]
         report.conflicts = self.conflicts
         report.review_items = self.review.num_rows
 
@@ -482,6 +487,8 @@ def cluster_pairs(
         source_of=source_of,
         mailboxes=_mailboxes(std) if structure is not None else None,
     )
+    kept_together = _keep_together(result, previous_xref or {}, identifiers, cannot_link,
+                                   spec.clustering.cannot_link_when_different, run_id)
     pairs = _mark_links(pairs, result.joined, result.weak_joined)
     decided = {tuple(sorted((l, r))) for _k, l, r, _d in constraints}
     return Clustered(
@@ -493,7 +500,81 @@ def cluster_pairs(
         conflicts=_conflicts(pairs, constraints),
         structure=structure,
         carried=carried,
+        kept_together=kept_together,
     )
+
+
+def _keep_together(
+    result: clustering.ClusterResult,
+    previous_xref: Mapping[str, str],
+    identifiers: Mapping[str, Mapping[str, str | None]],
+    cannot_link: Sequence[tuple[str, str]],
+    fields: Sequence[str],
+    run_id: str,
+) -> list[carry_decisions.KeptTogether]:
+    """The records of a published golden record that lost a record since (gone from its extract)
+    and that this run put in several clusters with no join between them refused, no steward's
+    cannot-link and no identifier that disagrees: joined again (``result``'s assignment is
+    changed), each golden record with a decision of kind kept_together (mdm/carry_decisions.py)."""
+    assignment = result.assignment
+    gone: dict[str, list[str]] = {}
+    for key, gid in previous_xref.items():
+        if key not in assignment:
+            gone.setdefault(gid, []).append(key)
+    if not gone:
+        return []
+    members: dict[str, list[str]] = {}
+    for key, gid in previous_xref.items():
+        if gid in gone and key in assignment:
+            members.setdefault(gid, []).append(key)
+    split = {gid: keys for gid, keys in members.items() if len({assignment[k] for k in keys}) > 1}
+    if not split:
+        return []
+    clusters: dict[int, list[str]] = {}
+    for key, c in assignment.items():
+        clusters.setdefault(c, []).append(key)
+    against: dict[str, set[str]] = {}
+    for a, b in [*result.refused, *cannot_link]:
+        against.setdefault(a, set()).add(b)
+        against.setdefault(b, set()).add(a)
+    out = []
+    for gid, keys in sorted(split.items()):
+        numbers = sorted({assignment[k] for k in keys})
+        groups = [clusters[c] for c in numbers]
+        if any(_kept_apart(groups[i], groups[j], against, identifiers, fields)
+               for i in range(len(groups)) for j in range(i + 1, len(groups))):
+            continue
+        parts = sorted(([k for k in keys if assignment[k] == c] for c in numbers), key=lambda p: (-len(p), min(p)))
+        kept = carry_decisions.kept_together(gid, parts, min(gone[gid]), f"run {run_id}")
+        if kept is None:
+            continue
+        for c in numbers[1:]:
+            for key in clusters.pop(c):
+                assignment[key] = numbers[0]
+                clusters[numbers[0]].append(key)
+        out.append(kept)
+    return out
+
+
+def _kept_apart(
+    a: list[str], b: list[str], against: Mapping[str, set[str]], identifiers: Mapping[str, Mapping[str, str | None]],
+    fields: Sequence[str],
+) -> bool:
+    """Whether this run keeps clusters ``a`` and ``b`` apart: a join between them was refused, a
+    steward's cannot-link separates them, or they hold identifiers that disagree."""
+    inside = set(b)
+    if any(against.get(k, set()) & inside for k in a):
+        return True
+
+    def held(keys: list[str]) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for key in keys:
+            for f in fields:
+                if value := identifiers[key].get(f):
+                    out.setdefault(f, set()).add(value)
+        return out
+
+    return clustering.conflicting_identifier(held(a), held(b), fields) is not None
 
 
 def _carried(

@@ -23,7 +23,7 @@ import orjson
 
 from matching_rules import RulesSpec
 from mdm import golden, regroup
-from mdm.carry_decisions import Carried, carry
+from mdm.carry_decisions import Carried, carry, kept_together
 from mdm.clustering import (
     DISAGREEING,
     JOINED_ANOTHER,
@@ -56,8 +56,6 @@ from mdm.store.database import now
 
 # How many scored candidates a response lists.
 TOP_CANDIDATES = 5
-# The kind of decision a deletion makes to keep together what the deleted record alone joined.
-KEPT_TOGETHER = "kept_together"
 
 
 @dataclass(frozen=True)
@@ -378,24 +376,13 @@ class RealtimeMatcher:
         actor: str,
     ) -> tuple[str | None, list[tuple[str, str]]]:
         """Where the deleted record ``key`` alone joined the other records of its golden record,
-        a decision (kind ``kept_together``, by whoever deleted it) whose must-links keep them
-        together in later batch runs, which would otherwise split them (measured at a million
-        records: 14 of 127 deletions from golden records of three to five records, each time
-        splitting one true customer). A steward who finds the deleted record was a wrong bridge
-        undoes it, or splits the golden record. Returns the decision's id and its must-links."""
-        parts = self._held_together(con, others)
-        if len(parts) < 2:
+        a decision in the deleter's name keeping them together (mdm/carry_decisions.py), which
+        later batch runs would otherwise split. Returns the decision's id and its must-links."""
+        kept = kept_together(golden_id, self._held_together(con, others), key, actor)
+        if kept is None:
             return None, []
-        links = [(min(parts[0]), min(part)) for part in parts[1:]]
-        decision_id = "D" + uuid.uuid4().hex[:15].upper()
-        steward_sql.insert_decision(con, {
-            "decision_id": decision_id, "kind": KEPT_TOGETHER, "golden_ids": [golden_id],
-            "result_golden_id": golden_id, "comment": f"{key} was deleted: what it joined stays together",
-            "actor": actor, "created_at": at, "before": {golden_id: others}, "after": {golden_id: others},
-        })
-        for pair in links:
-            steward_sql.add_constraints(con, decision_id, "must_link", [pair])
-        return decision_id, links
+        steward_sql.insert_kept_together(con, [kept.as_dict()], at)
+        return kept.decision_id, kept.links
 
     def _held_together(self, con: duckdb.DuckDBPyConnection, members: list[str]) -> list[list[str]]:
         """The groups a golden record's remaining records fall into once a record left it, largest

@@ -23,6 +23,18 @@ def insert_decision(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> None
     )
 
 
+def insert_kept_together(con: duckdb.DuckDBPyConnection, kept: Iterable[dict[str, Any]], at: Any) -> None:
+    """Store decisions of kind kept_together (carry_decisions.KeptTogether.as_dict) with their must-links."""
+    for k in kept:
+        insert_decision(con, {
+            "decision_id": k["decision_id"], "kind": "kept_together", "golden_ids": [k["golden_id"]],
+            "result_golden_id": k["golden_id"], "comment": f"{k['gone']} left: what it joined stays together",
+            "actor": k["actor"], "created_at": at, "before": {k["golden_id"]: k["records"]},
+            "after": {k["golden_id"]: k["records"]},
+        })
+        add_constraints(con, k["decision_id"], "must_link", [tuple(link) for link in k["links"]])
+
+
 def add_constraints(
     con: duckdb.DuckDBPyConnection, decision_id: str, kind: str, pairs: Iterable[tuple[str, str]]
 ) -> None:

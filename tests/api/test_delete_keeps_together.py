@@ -3,6 +3,10 @@ true, so they stay together, in later batch runs too, by a decision a steward ca
 
 from __future__ import annotations
 
+import csv
+import json
+import shutil
+
 # Long and his marketing sign-up share an e-mail; the sign-up and his billing account share a
 # mobile. Billing and sales share only a name, in two cities: only the sign-up joins them.
 LONG_SALES = {"crm_id": "KEEP-L", "first_name": "Văn Long", "last_name": "Hoàng",
@@ -43,7 +47,7 @@ def test_what_only_the_deleted_record_joined_stays_together(api, small_sample): 
     assert (body["golden_id"], body["golden_change"]) == (gid, "changed")
     decision = api.get(f"/decisions/{body['kept_together']}", who="steward").json()
     assert (decision["kind"], decision["actor"], decision["golden_ids"]) == ("kept_together", "test-writer", [gid])
-    assert "marketing:keep_x was deleted" in decision["comment"]
+    assert decision["comment"] == "marketing:keep_x left: what it joined stays together"
     audit = api.get("/audit", who="admin", params={"target": body["kept_together"]}).json()["data"]
     assert [e["action"] for e in audit] == ["decision.kept_together"]
     assert _golden_of(api, "sales", "KEEP-L") == _golden_of(api, "billing", "KEEP-R") == gid
@@ -69,3 +73,51 @@ def test_records_that_still_link_need_no_decision(api):  # type: ignore[no-untyp
     body = api.client.delete("/sources/marketing/records/keep_x", headers=api.headers("writer")).json()
     assert (body["golden_change"], body["kept_together"]) == ("changed", None)
     assert api.get("/decisions", who="steward").json()["data"] == []
+
+
+def _append(path, row) -> None:  # type: ignore[no-untyped-def]
+    """A row added to an extract in its own columns (a CSV's header; a JSONL's keys as given)."""
+    if path.suffix == ".jsonl":
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        header = next(csv.reader(fh))
+    with path.open("a", newline="", encoding="utf-8") as fh:
+        csv.DictWriter(fh, fieldnames=header, restval="").writerow(row)
+
+
+def test_what_a_record_gone_from_its_extract_joined_stays_together(api, small_sample, tmp_path):  # type: ignore[no-untyped-def]
+    extract = tmp_path / "extract"
+    shutil.copytree(small_sample, extract)
+    for name, row in (("sales.csv", LONG_SALES), ("marketing.jsonl", LONG_SIGN_UP), ("billing.csv", LONG_BILLING)):
+        _append(extract / name, row)
+    sources = extract / "sources.yaml"
+
+    def run() -> dict:  # type: ignore[type-arg]
+        r = api.post("/runs", who="admin", json={"sources": str(sources)})
+        assert r.status_code == 202, r.json()
+        api.client.app.state.service._run_thread.join()
+        done = api.get(f"/runs/{r.json()['run_id']}", who="admin").json()
+        assert done["status"] == "succeeded", done
+        return done
+
+    run()
+    gid = _golden_of(api, "sales", "KEEP-L")
+    assert _golden_of(api, "marketing", "keep_x") == _golden_of(api, "billing", "KEEP-R") == gid
+
+    signed_up = extract / "marketing.jsonl"  # the sign-up leaves the marketing extract
+    lines = signed_up.read_text(encoding="utf-8").splitlines(keepends=True)
+    signed_up.write_text("".join(line for line in lines if '"keep_x"' not in line), encoding="utf-8")
+    done = run()
+    (kept,) = done["report"]["kept_together"]
+    assert (kept["golden_id"], kept["gone"], kept["records"]) == (gid, "marketing:keep_x",
+                                                                  ["billing:KEEP-R", "sales:KEEP-L"])
+    assert kept["actor"] == f"run {done['run_id']}"
+    assert _golden_of(api, "sales", "KEEP-L") == _golden_of(api, "billing", "KEEP-R") == gid
+    decision = api.get(f"/decisions/{kept['decision_id']}", who="steward").json()
+    assert (decision["kind"], decision["comment"]) == ("kept_together",
+                                                       "marketing:keep_x left: what it joined stays together")
+    # The next run no longer knows the sign-up: the stored decision holds them.
+    assert run()["report"]["kept_together"] == []
+    assert _golden_of(api, "sales", "KEEP-L") == _golden_of(api, "billing", "KEEP-R") == gid
