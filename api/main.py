@@ -34,7 +34,8 @@ def _operation_id(route: APIRoute) -> str:
 def create_app(settings: ApiSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        service = Service(settings.db_path, sources_path=settings.sources_path, rules_path=settings.rules_path,
+        service = Service(settings.db_path, sources_path=settings.sources_path,
+                          rules_path=settings.rules_path,
                           delivery_backoff=settings.delivery_backoff)
         service.open()
         app.state.service = service

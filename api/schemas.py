@@ -287,7 +287,8 @@ class SubscriptionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=100)
-    url: str = Field(min_length=1, max_length=2000, description="Where each change is posted (http or https).")
+    url: str = Field(min_length=1, max_length=2000,
+                     description="Where each change is posted (http or https).")
     pii: bool = Field(default=False, description="E-mails and phones unmasked in its deliveries.")
     after: int | None = Field(default=None, ge=0, description="Deliver the changes after this entry of the"
                               " feed (0: every golden record as it is now); default: from now on.")
@@ -304,7 +305,8 @@ class SubscriptionPublic(BaseModel):
     lag: int = Field(description="Entries committed since, not yet acknowledged.")
     delivered_at: dt.datetime | None = None
     failures: int = Field(description="Failed attempts since the last delivery.")
-    next_attempt_at: dt.datetime | None = Field(default=None, description="When a failing URL is tried again.")
+    next_attempt_at: dt.datetime | None = Field(
+        default=None, description="When a failing URL is tried again.")
     last_error: str | None = None
     revoked_at: dt.datetime | None = None
     revoked_by: str | None = None

@@ -72,7 +72,8 @@ def carry(
         ends = [left, right]
         for i, end in enumerate(ends):
             if end in gone:
-                stand_in = _stand_in(end, ends[1 - i], golden_of[end], members_of, groups, avoid={left, right})
+                stand_in = _stand_in(end, ends[1 - i], golden_of[end], members_of, groups,
+                                     avoid={left, right})
                 if stand_in is None:
                     break
                 ends[i] = stand_in
@@ -123,7 +124,9 @@ class KeptTogether:
                 "links": [list(link) for link in self.links], "gone": self.gone, "actor": self.actor}
 
 
-def kept_together(golden_id: str, parts: Sequence[Sequence[str]], gone: str, actor: str) -> KeptTogether | None:
+def kept_together(
+    golden_id: str, parts: Sequence[Sequence[str]], gone: str, actor: str,
+) -> KeptTogether | None:
     """The decision joining ``parts`` (a golden record's records, in the groups its links hold
     together without the records gone, the largest first), or None for one part."""
     if len(parts) < 2:

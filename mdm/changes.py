@@ -26,7 +26,8 @@ class FeedPage:
     def body(self, **first: Any) -> str:
         """The page as a JSON object (``first``'s fields before it)."""
         lead = "".join(f"{json.dumps(k)}: {json.dumps(v)}, " for k, v in first.items())
-        return (f'{{{lead}"data": {self.data}, "next_after": {self.next_after}, "more": {json.dumps(self.more)},'
+        return (f'{{{lead}"data": {self.data}, "next_after": {self.next_after},'
+                f' "more": {json.dumps(self.more)},'
                 f' "head": {self.head}}}')
 
 

@@ -48,7 +48,9 @@ PAGE = 100  # entries a delivery carries at most
 USER_AGENT = "mdm-delivery/1"
 
 
-def new_subscription(*, name: str, url: str, pii: bool, after_seq: int, actor: str) -> tuple[dict[str, Any], str]:
+def new_subscription(
+    *, name: str, url: str, pii: bool, after_seq: int, actor: str,
+) -> tuple[dict[str, Any], str]:
     """A subscription's row, and its secret (shown to its creator once, kept to sign)."""
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -152,7 +154,8 @@ class Deliveries:
         if not feed.seqs:  # the entries after its cursor were erased: nothing to send
             self._write(lambda con: subscriptions_sql.delivered(con, sid, feed.head, now()))
             return
-        body = feed.body(subscription_id=sub["subscription_id"], delivery_id="V" + uuid.uuid4().hex[:15].upper())
+        body = feed.body(subscription_id=sub["subscription_id"],
+                         delivery_id="V" + uuid.uuid4().hex[:15].upper())
         error = self._post(sub, body.encode())
         if error is None:
             self._write(lambda con: subscriptions_sql.delivered(con, sid, feed.next_after, now()))

@@ -544,7 +544,8 @@ def _keep_together(
         if any(_kept_apart(groups[i], groups[j], against, identifiers, fields)
                for i in range(len(groups)) for j in range(i + 1, len(groups))):
             continue
-        parts = sorted(([k for k in keys if assignment[k] == c] for c in numbers), key=lambda p: (-len(p), min(p)))
+        parts = sorted(([k for k in keys if assignment[k] == c] for c in numbers),
+                       key=lambda p: (-len(p), min(p)))
         kept = carry_decisions.kept_together(gid, parts, min(gone[gid]), f"run {run_id}")
         if kept is None:
             continue
@@ -557,7 +558,8 @@ def _keep_together(
 
 
 def _kept_apart(
-    a: list[str], b: list[str], against: Mapping[str, set[str]], identifiers: Mapping[str, Mapping[str, str | None]],
+    a: list[str], b: list[str], against: Mapping[str, set[str]],
+    identifiers: Mapping[str, Mapping[str, str | None]],
     fields: Sequence[str],
 ) -> bool:
     """Whether this run keeps clusters ``a`` and ``b`` apart: a join between them was refused, a

@@ -391,7 +391,8 @@ class RealtimeMatcher:
         holding them back (what a batch run's kept links would hold)."""
         if len(members) < 2:
             return [members] if members else []
-        links = [(left, right) for (left, right), (_run, outcome) in steward_sql.stored_pairs(con, members).items()
+        links = [(left, right)
+                 for (left, right), (_run, outcome) in steward_sql.stored_pairs(con, members).items()
                  if outcome != "review"]
         links += [(left, right) for kind, left, right, _d in steward_sql.constraints_between(con, members)
                   if kind == "must_link"]

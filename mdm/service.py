@@ -49,7 +49,8 @@ class NotReadyError(MDMError):
 
 class Service:
     def __init__(
-        self, db_path: str | Path, *, sources_path: str | Path | None = None, rules_path: str | Path | None = None,
+        self, db_path: str | Path, *, sources_path: str | Path | None = None,
+        rules_path: str | Path | None = None,
         delivery_backoff: float = 5.0,
     ) -> None:
         self.db_path = Path(db_path)
@@ -88,7 +89,8 @@ class Service:
         self._settings = self._con.cursor()
         self._threads = database.threads(self._settings)
         database.set_threads(self._settings, 1)
-        self.deliveries = Deliveries(self.reader, self.write, self.attribute_fields, backoff=self._delivery_backoff)
+        self.deliveries = Deliveries(self.reader, self.write, self.attribute_fields,
+                                     backoff=self._delivery_backoff)
         self.deliveries.set_active(self.reader())
         self.deliveries.start()
 
@@ -262,7 +264,8 @@ class Service:
             head = steward_sql.last_change(con)
             if after is not None and after > head:
                 raise InvalidInputError(f"field 'after': {after} is beyond the last change so far ({head})")
-            row, secret = new_subscription(name=name, url=url, pii=pii, after_seq=head if after is None else after,
+            row, secret = new_subscription(name=name, url=url, pii=pii,
+                                           after_seq=head if after is None else after,
                                            actor=actor)
             subscriptions_sql.create(con, row)
             audit.record(con, actor=actor, action="subscription.create", target=row["subscription_id"],
@@ -276,7 +279,8 @@ class Service:
     def subscriptions(self, *, revoked: bool) -> list[dict[str, Any]]:
         con = self.reader()
         head = steward_sql.last_change(con)
-        return [{**row, "lag": max(head - row["after_seq"], 0)} for row in subscriptions_sql.listed(con, revoked=revoked)]
+        return [{**row, "lag": max(head - row["after_seq"], 0)}
+                for row in subscriptions_sql.listed(con, revoked=revoked)]
 
     def _subscription(self, con: duckdb.DuckDBPyConnection, subscription_id: str) -> dict[str, Any]:
         row = subscriptions_sql.get(con, subscription_id)
@@ -395,7 +399,8 @@ class Service:
             )
             if result.kept_together:
                 audit.record(con, actor=actor, action="decision.kept_together", target=result.kept_together,
-                             detail={"golden_id": result.golden_id, "deleted": f"{source}:{result.source_id}"})
+                             detail={"golden_id": result.golden_id,
+                                     "deleted": f"{source}:{result.source_id}"})
             return result
 
         return self._realtime_write(delete)
@@ -458,7 +463,8 @@ class Service:
         (undone on its own) with its own result: an item an earlier one settled, or one already
         decided or unknown, is that item's error."""
         if len(item_ids) > MAX_BATCH:
-            raise InvalidInputError(f"field 'item_ids': at most {MAX_BATCH} items per call, got {len(item_ids)}")
+            raise InvalidInputError(
+                f"field 'item_ids': at most {MAX_BATCH} items per call, got {len(item_ids)}")
         if decision not in DECISIONS:
             raise InvalidInputError(f"field 'decision': must be one of {', '.join(DECISIONS)}")
         out: list[Outcome | MDMError] = []

@@ -184,7 +184,8 @@ def list_changes(
     ``next_after`` and asks again: it sees every change once, including batch runs'. A new
     consumer reads from 0: every golden record appears in it."""
     masked = None if principal.pii else service.attribute_fields
-    return Response(changes.page(service.reader(), after, limit, masked_fields=masked).body(), media_type=JSON)
+    return Response(changes.page(service.reader(), after, limit, masked_fields=masked).body(),
+                    media_type=JSON)
 
 
 def search_criteria(given: Mapping[str, str | None], region: str) -> dict[str, str | None]:

@@ -108,11 +108,13 @@ def queue(
     )
     matcher = service.matcher
     sources = [s.name for s in matcher.sources.sources] if matcher else []
-    filters = {"status": status, "source": source or "", "min_score": min_score, "held_back_by": held_back_by or "",
+    filters = {"status": status, "source": source or "", "min_score": min_score,
+               "held_back_by": held_back_by or "",
                "order": order}
     return _render(request, "queue.html", principal, items=review.present(service, items, pii=principal.pii),
                    count=total, status=status, source=source, min_score=score, sources=sources,
-                   held_back_by=held_back_by, held_back_reasons=reasons, order=order, error=error, filters=filters)
+                   held_back_by=held_back_by, held_back_reasons=reasons, order=order, error=error,
+                   filters=filters)
 
 
 @router.post("/decide")

@@ -72,7 +72,8 @@ def export_decisions(con: duckdb.DuckDBPyConnection, out: Path) -> int:
     columns = ("kind", "record_key_l", "record_key_r", "decision_id")
     table = pa.table({c: pa.array([r[i] for r in rows], pa.string()) for i, c in enumerate(columns)})
     sides = decision_sides(con, {r[3] for r in rows})
-    table = table.append_column("sides", pa.array([json.dumps(sides.get(r[3], [])) for r in rows], pa.string()))
+    table = table.append_column(
+        "sides", pa.array([json.dumps(sides.get(r[3], [])) for r in rows], pa.string()))
     pacsv.write_csv(table, out)
     return len(rows)
 

@@ -79,7 +79,8 @@ def constraints_naming(con: duckdb.DuckDBPyConnection, key: str) -> list[tuple[s
     """The constraints in force that name this record, as active_constraints gives them."""
     return con.execute(
         "SELECT c.kind, c.record_key_l, c.record_key_r, c.decision_id FROM constraints c"
-        " JOIN decisions d USING (decision_id) WHERE d.undone_at IS NULL AND ? IN (c.record_key_l, c.record_key_r)"
+        " JOIN decisions d USING (decision_id)"
+        " WHERE d.undone_at IS NULL AND ? IN (c.record_key_l, c.record_key_r)"
         " ORDER BY d.created_at, c.decision_id",
         [key],
     ).fetchall()
@@ -88,7 +89,8 @@ def constraints_naming(con: duckdb.DuckDBPyConnection, key: str) -> list[tuple[s
 def decision_sides(con: duckdb.DuckDBPyConnection, decision_ids: Iterable[str]) -> dict[str, list[list[str]]]:
     """Each decision's groups of records before it (the members of the golden records it touched)."""
     rows = con.execute(
-        "SELECT decision_id, CAST(before AS VARCHAR) FROM decisions WHERE list_contains(?::VARCHAR[], decision_id)",
+        "SELECT decision_id, CAST(before AS VARCHAR) FROM decisions"
+        " WHERE list_contains(?::VARCHAR[], decision_id)",
         [sorted(set(decision_ids))],
     ).fetchall()
     return {d: list(json.loads(before).values()) if before else [] for d, before in rows}
@@ -104,9 +106,11 @@ def stored_pairs(
         return {}
     wanted = set(keys)
     lookup = " UNION ALL ".join(
-        ["SELECT record_key_l, record_key_r, run_id, outcome FROM pairs WHERE record_key_l = ?"] * len(wanted))
+        ["SELECT record_key_l, record_key_r, run_id, outcome FROM pairs"
+         " WHERE record_key_l = ?"] * len(wanted))
     return {(left, right): (run_id, outcome)
-            for left, right, run_id, outcome in con.execute(lookup, sorted(wanted)).fetchall() if right in wanted}
+            for left, right, run_id, outcome in con.execute(lookup, sorted(wanted)).fetchall()
+            if right in wanted}
 
 
 _DECISION_COLUMNS = (

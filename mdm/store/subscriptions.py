@@ -18,7 +18,8 @@ _COLUMNS = (
 
 def create(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> None:
     con.execute(
-        "INSERT INTO subscriptions (subscription_id, name, url, secret, pii, created_at, created_by, after_seq)"
+        "INSERT INTO subscriptions"
+        " (subscription_id, name, url, secret, pii, created_at, created_by, after_seq)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [row["subscription_id"], row["name"], row["url"], row["secret"], row["pii"], row["created_at"],
          row["created_by"], row["after_seq"]],
@@ -26,7 +27,8 @@ def create(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> None:
 
 
 def get(con: duckdb.DuckDBPyConnection, subscription_id: str) -> dict[str, Any] | None:
-    rows = fetch_dicts(con, f"SELECT {_COLUMNS} FROM subscriptions WHERE subscription_id = ?", [subscription_id])
+    rows = fetch_dicts(con, f"SELECT {_COLUMNS} FROM subscriptions WHERE subscription_id = ?",
+                       [subscription_id])
     return rows[0] if rows else None
 
 
@@ -34,7 +36,8 @@ def listed(con: duckdb.DuckDBPyConnection, *, revoked: bool) -> list[dict[str, A
     """Subscriptions, oldest first (with the revoked ones when ``revoked``)."""
     return fetch_dicts(
         con,
-        f"SELECT {_COLUMNS} FROM subscriptions WHERE ? OR revoked_at IS NULL ORDER BY created_at, subscription_id",
+        f"SELECT {_COLUMNS} FROM subscriptions WHERE ? OR revoked_at IS NULL"
+        " ORDER BY created_at, subscription_id",
         [revoked],
     )
 
@@ -42,7 +45,8 @@ def listed(con: duckdb.DuckDBPyConnection, *, revoked: bool) -> list[dict[str, A
 def revoke(con: duckdb.DuckDBPyConnection, subscription_id: str, at: dt.datetime, actor: str) -> bool:
     """End a subscription; False when there is no active one of this id."""
     found = con.execute(
-        "UPDATE subscriptions SET revoked_at = ?, revoked_by = ? WHERE subscription_id = ? AND revoked_at IS NULL"
+        "UPDATE subscriptions SET revoked_at = ?, revoked_by = ?"
+        " WHERE subscription_id = ? AND revoked_at IS NULL"
         " RETURNING subscription_id",
         [at, actor, subscription_id],
     ).fetchall()
@@ -62,7 +66,8 @@ def due(con: duckdb.DuckDBPyConnection, at: dt.datetime, head: int) -> list[dict
 def next_attempt(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
     """When the earliest retry of a failing subscription is due."""
     row = con.execute(
-        "SELECT min(next_attempt_at) FROM subscriptions WHERE revoked_at IS NULL AND next_attempt_at IS NOT NULL"
+        "SELECT min(next_attempt_at) FROM subscriptions"
+        " WHERE revoked_at IS NULL AND next_attempt_at IS NOT NULL"
     ).fetchall()
     return row[0][0] if row else None
 

@@ -10,9 +10,11 @@ from pathlib import Path
 
 from mdm.sources import load_sources
 
-ANNA = {"crm_id": "CARRY-A1", "first_name": "Anna", "last_name": "Kowalczyk", "email": "anna.kowalczyk.c@example.pl",
+ANNA = {"crm_id": "CARRY-A1", "first_name": "Anna", "last_name": "Kowalczyk",
+        "email": "anna.kowalczyk.c@example.pl",
         "mobile": "+48 601 222 333", "city": "Kraków"}
-ANNA_MARKETING = {"subscriber_id": "carry_a2", "name": "ANNA KOWALCZYK", "email": "Anna.Kowalczyk.C@example.pl",
+ANNA_MARKETING = {"subscriber_id": "carry_a2", "name": "ANNA KOWALCZYK",
+                  "email": "Anna.Kowalczyk.C@example.pl",
                   "phone": "+48 601 222 333", "birthday": "02/05/1985", "city": "Krakow"}
 TUAN = {"crm_id": "CARRY-B1", "first_name": "Minh Tuấn", "last_name": "Đỗ", "email": "tuan.do.c@example.vn",
         "mobile": "0912 777 888", "city": "Hải Phòng"}
@@ -32,7 +34,8 @@ def _golden_of(api, source: str, source_id: str) -> str:  # type: ignore[no-unty
 
 
 def _merge(api, a: str, b: str) -> dict:  # type: ignore[no-untyped-def]
-    r = api.post("/golden-records/merge", who="steward", json={"golden_ids": [a, b], "comment": "one customer"})
+    r = api.post("/golden-records/merge", who="steward",
+                 json={"golden_ids": [a, b], "comment": "one customer"})
     assert r.status_code == 200, r.json()
     return r.json()
 
@@ -75,7 +78,8 @@ def test_a_merge_outlives_a_record_gone_from_the_extract(api, small_sample, tmp_
     a, anchor, kept, born = con.execute(
         "SELECT x.golden_id, min(x.record_key), max(x.record_key), max(s.date_of_birth) FROM xref x"
         " JOIN std_records s USING (record_key) GROUP BY x.golden_id"
-        " HAVING count(*) = 2 AND min(x.record_key) LIKE 'billing:%' AND max(x.record_key) NOT LIKE 'billing:%'"
+        " HAVING count(*) = 2 AND min(x.record_key) LIKE 'billing:%'"
+        " AND max(x.record_key) NOT LIKE 'billing:%'"
         " AND count(s.date_of_birth) = 2 ORDER BY x.golden_id LIMIT 1"
     ).fetchone()
     b, b_key = con.execute(
@@ -103,7 +107,8 @@ def test_a_merge_outlives_a_record_gone_from_the_extract(api, small_sample, tmp_
     run = _run(api, extract / "sources.yaml")
     assert run["report"]["decisions_carried"] == [{
         "decision_id": merged["decision"]["decision_id"], "kind": "must_link",
-        **dict(zip(("record_key_l", "record_key_r"), sorted((kept, b_key)), strict=True)), "carried_from": anchor,
+        **dict(zip(("record_key_l", "record_key_r"), sorted((kept, b_key)), strict=True)),
+        "carried_from": anchor,
     }]
     source, source_id = kept.split(":", 1)
     b_source, b_id = b_key.split(":", 1)

@@ -46,7 +46,8 @@ def test_what_only_the_deleted_record_joined_stays_together(api, small_sample): 
     body = gone.json()
     assert (body["golden_id"], body["golden_change"]) == (gid, "changed")
     decision = api.get(f"/decisions/{body['kept_together']}", who="steward").json()
-    assert (decision["kind"], decision["actor"], decision["golden_ids"]) == ("kept_together", "test-writer", [gid])
+    assert (decision["kind"], decision["actor"], decision["golden_ids"]) == (
+        "kept_together", "test-writer", [gid])
     assert decision["comment"] == "marketing:keep_x left: what it joined stays together"
     audit = api.get("/audit", who="admin", params={"target": body["kept_together"]}).json()["data"]
     assert [e["action"] for e in audit] == ["decision.kept_together"]
@@ -90,7 +91,8 @@ def _append(path, row) -> None:  # type: ignore[no-untyped-def]
 def test_what_a_record_gone_from_its_extract_joined_stays_together(api, small_sample, tmp_path):  # type: ignore[no-untyped-def]
     extract = tmp_path / "extract"
     shutil.copytree(small_sample, extract)
-    for name, row in (("sales.csv", LONG_SALES), ("marketing.jsonl", LONG_SIGN_UP), ("billing.csv", LONG_BILLING)):
+    for name, row in (("sales.csv", LONG_SALES), ("marketing.jsonl", LONG_SIGN_UP),
+                      ("billing.csv", LONG_BILLING)):
         _append(extract / name, row)
     sources = extract / "sources.yaml"
 

@@ -346,7 +346,8 @@ def test_many_items_decided_in_one_call(api):  # type: ignore[no-untyped-def]
         ("not_a_match", first["item_id"], "checked the page", "test-steward"),
         ("not_a_match", second["item_id"], "checked the page", "test-steward")]
     assert len({d["decision_id"] for d in made}) == 2  # each its own decision ...
-    assert api.post(f"/decisions/{made[0]['decision_id']}/undo", who="steward").status_code == 200  # ... undone alone
+    assert api.post(f"/decisions/{made[0]['decision_id']}/undo",
+                    who="steward").status_code == 200  # ... undone alone
     assert api.get(f"/review-queue/{first['item_id']}", who="steward").json()["status"] == "open"
     assert api.get(f"/review-queue/{second['item_id']}", who="steward").json()["status"] == "decided"
 

@@ -127,7 +127,8 @@ def test_each_change_is_pushed_signed_and_acknowledged(api: Api, receiver: Recei
     assert pulled == sent["data"]  # pushed and pulled alike
 
     state = _settled(api, sid, lambda s: s["after_seq"] == start + 1)
-    assert (state["after_seq"], state["lag"], state["failures"], state["last_error"]) == (start + 1, 0, 0, None)
+    assert (state["after_seq"], state["lag"], state["failures"], state["last_error"]) == (
+        start + 1, 0, 0, None)
     assert state["delivered_at"] is not None
     actions = [e["action"] for e in api.get("/audit", who="admin", params={"target": sid}).json()["data"]]
     assert actions == ["subscription.create"]
@@ -143,7 +144,8 @@ def test_a_failing_url_gets_the_same_entries_again_until_it_takes_them(api: Api,
     assert {json.dumps(s["data"]) for s in sent} == {json.dumps(sent[0]["data"])}  # ... of the same entries
     assert sent[0]["data"][0]["golden_record"]["attributes"]["phone"] == "+84389111999"  # pii: unmasked
     state = _settled(api, sid, lambda s: s["lag"] == 0)
-    assert (state["lag"], state["failures"], state["last_error"], state["next_attempt_at"]) == (0, 0, None, None)
+    assert (state["lag"], state["failures"], state["last_error"], state["next_attempt_at"]) == (
+        0, 0, None, None)
 
 
 def test_a_failure_is_shown_and_retried_later(api: Api, receiver: Receiver) -> None:
@@ -200,7 +202,8 @@ def test_subscriptions_refuse_what_they_cannot_do(api: Api, receiver: Receiver) 
                         ({"name": "x", "url": receiver.url, "secret": "mine"}, "secret")):
         r = api.post("/subscriptions", who="admin", json=body)
         assert r.status_code == 422 and field in r.json()["detail"], (body, r.json())
-    assert api.post("/subscriptions", who="steward", json={"name": "x", "url": receiver.url}).status_code == 403
+    assert api.post("/subscriptions", who="steward",
+                    json={"name": "x", "url": receiver.url}).status_code == 403
     assert api.get("/subscriptions/SNOPE", who="admin").status_code == 404
     assert api.get("/subscriptions", who="admin").json()["data"] == []
 
