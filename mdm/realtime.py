@@ -174,9 +174,7 @@ class RealtimeMatcher:
         self._frequencies_after_commit: list[tuple[str, str]] = []  # (column, value) an erasure removed
         # (kind, record_key_l, record_key_r) of the constraints a deletion added
         self._constraints_after_commit: list[tuple[str, str, str]] = []
-        table = records.match_rows(con, work.match_select())
-        for row in table.to_pylist():
-            self.index.add(row.pop("record_key"), row)
+        self.index.load(records.match_rows(con, work.match_select()))
         xref = records.xref_table(con)
         self.golden_of: dict[str, str] = dict(zip(xref["record_key"].to_pylist(), xref["golden_id"].to_pylist(), strict=True))
         self.must: dict[str, set[str]] = {}

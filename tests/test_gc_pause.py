@@ -38,6 +38,16 @@ def test_paused_in_the_main_thread_only_and_restored() -> None:
     thread.join()
     assert seen == [True]
 
+    def briefly() -> None:  # a pause of seconds, asked for from any thread
+        with gc_paused(any_thread=True):
+            seen.append(gc.isenabled())
+
+    thread = threading.Thread(target=briefly)
+    thread.start()
+    thread.join()
+    assert seen == [True, False] and gc.isenabled()
+
+
 
 def _stages(sources: Path, pairs: object) -> None:
     ingested = ingest(load_sources(sources).sources)

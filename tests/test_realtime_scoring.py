@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
+import pyarrow as pa
 import pytest
 
 from matching_rules import MATCH_COLUMNS, BlockingRuleSpec, load_rules
@@ -121,6 +123,31 @@ def test_candidate_index_finds_exactly_the_batch_blocked_pairs(batch):  # type: 
     expected = {tuple(sorted((l, r))) for l, r, *_x in batch["pairs"]}
     found = {tuple(sorted((k, c))) for k, row in batch["rows"].items() for c in index.candidates(row, exclude=k)}
     assert found == expected
+
+
+def test_an_index_loaded_at_once_equals_one_added_to_record_by_record(batch):  # type: ignore[no-untyped-def]
+    added = CandidateIndex(batch["spec"].blocking_rules())
+    for key, row in batch["rows"].items():
+        added.add(key, row)
+    loaded = CandidateIndex(batch["spec"].blocking_rules())
+    loaded.load(pa.Table.from_pylist([{"record_key": k, **row} for k, row in batch["rows"].items()]))
+    assert len(loaded) == len(batch["rows"]) > 100
+    assert loaded.rows == added.rows
+    assert loaded._blocks == added._blocks
+    key, row = next(iter(batch["rows"].items()))
+    loaded.remove(key)  # what a later post or deletion does to a loaded index
+    added.remove(key)
+    assert loaded._blocks == added._blocks and key not in loaded.candidates(row)
+
+
+def test_loading_the_index_makes_no_cycles(batch):  # type: ignore[no-untyped-def]
+    """The index loads with the collector paused (CandidateIndex.load): nothing it builds may
+    need the collector to be freed."""
+    gc.collect()
+    index = CandidateIndex(batch["spec"].blocking_rules())
+    index.load(pa.Table.from_pylist([{"record_key": k, **row} for k, row in batch["rows"].items()]))
+    del index
+    assert gc.collect() == 0
 
 
 def test_index_replaces_and_removes_records(batch):  # type: ignore[no-untyped-def]

@@ -12,7 +12,10 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import pyarrow as pa
+
 from matching_rules import MATCH_COLUMNS, BlockingRuleSpec
+from mdm.gc_pause import gc_paused
 
 MatchRow = dict[str, Any]
 
@@ -58,6 +61,20 @@ class CandidateIndex:
             key = tuple(row.get(c) for c in rule)
             if all(v is not None for v in key):
                 yield i, key
+
+    def load(self, table: pa.Table) -> None:
+        """Add every record of a table of match rows (``record_key`` and the match columns) to an
+        empty index, a column at a time: a million records take seconds, where adding them one
+        at a time took 40."""
+        assert not self.rows, "load fills an empty index"
+        with gc_paused(any_thread=True):  # millions of sets and tuples, none in a cycle
+            keys = [sys.intern(k) for k in table["record_key"].to_pylist()]
+            columns = {c: [_intern(v) for v in table[c].to_pylist()] for c in MATCH_COLUMNS}
+            self.rows.update(zip(keys, zip(*columns.values(), strict=True), strict=True))
+            for rule, blocks in zip(self.rules, self._blocks, strict=True):
+                for key, *values in zip(keys, *(columns[c] for c in rule), strict=True):
+                    if None not in values:
+                        blocks.setdefault(tuple(values), set()).add(key)
 
     def add(self, record_key: str, row: Mapping[str, Any]) -> None:
         """Add or replace a record."""
