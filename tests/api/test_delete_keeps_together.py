@@ -7,6 +7,8 @@ import csv
 import json
 import shutil
 
+from tests.api.test_decisions_carried import _run
+
 # Long and his marketing sign-up share an e-mail; the sign-up and his billing account share a
 # mobile. Billing and sales share only a name, in two cities: only the sign-up joins them.
 LONG_SALES = {"crm_id": "KEEP-L", "first_name": "Văn Long", "last_name": "Hoàng",
@@ -19,13 +21,6 @@ LONG_BILLING = {"account_no": "KEEP-R", "account_holder": "Hoang Van Long", "pho
 
 def _golden_of(api, source: str, source_id: str) -> str:  # type: ignore[no-untyped-def]
     return api.get(f"/xref/{source}/{source_id}").json()["golden_id"]
-
-
-def _run(api, small_sample) -> None:  # type: ignore[no-untyped-def]
-    r = api.post("/runs", who="admin", json={"sources": str(small_sample / "sources.yaml")})
-    assert r.status_code == 202, r.json()
-    api.client.app.state.service._run_thread.join()
-    assert api.get(f"/runs/{r.json()['run_id']}", who="admin").json()["status"] == "succeeded"
 
 
 def _long(api) -> str:  # type: ignore[no-untyped-def]
@@ -56,13 +51,13 @@ def test_what_only_the_deleted_record_joined_stays_together(api, small_sample): 
     # Real time and the next batch runs keep them together (without the decision, a run splits them).
     again = api.post("/sources/billing/records", json={**LONG_BILLING, "city": "Da Nang"}).json()
     assert again["golden_id"] == gid, again
-    _run(api, small_sample)
+    _run(api, small_sample / "sources.yaml")
     assert _golden_of(api, "sales", "KEEP-L") == _golden_of(api, "billing", "KEEP-R") == gid
 
     # A steward who finds the deleted record was a wrong bridge undoes the decision: the next run
     # weighs the two records apart.
     assert api.post(f"/decisions/{body['kept_together']}/undo", who="steward").status_code == 200
-    _run(api, small_sample)
+    _run(api, small_sample / "sources.yaml")
     assert _golden_of(api, "sales", "KEEP-L") != _golden_of(api, "billing", "KEEP-R")
 
 
@@ -96,22 +91,14 @@ def test_what_a_record_gone_from_its_extract_joined_stays_together(api, small_sa
         _append(extract / name, row)
     sources = extract / "sources.yaml"
 
-    def run() -> dict:  # type: ignore[type-arg]
-        r = api.post("/runs", who="admin", json={"sources": str(sources)})
-        assert r.status_code == 202, r.json()
-        api.client.app.state.service._run_thread.join()
-        done = api.get(f"/runs/{r.json()['run_id']}", who="admin").json()
-        assert done["status"] == "succeeded", done
-        return done
-
-    run()
+    _run(api, sources)
     gid = _golden_of(api, "sales", "KEEP-L")
     assert _golden_of(api, "marketing", "keep_x") == _golden_of(api, "billing", "KEEP-R") == gid
 
     signed_up = extract / "marketing.jsonl"  # the sign-up leaves the marketing extract
     lines = signed_up.read_text(encoding="utf-8").splitlines(keepends=True)
     signed_up.write_text("".join(line for line in lines if '"keep_x"' not in line), encoding="utf-8")
-    done = run()
+    done = _run(api, sources)
     (kept,) = done["report"]["kept_together"]
     assert (kept["golden_id"], kept["gone"], kept["records"]) == (gid, "marketing:keep_x",
                                                                   ["billing:KEEP-R", "sales:KEEP-L"])
@@ -121,5 +108,5 @@ def test_what_a_record_gone_from_its_extract_joined_stays_together(api, small_sa
     assert (decision["kind"], decision["comment"]) == ("kept_together",
                                                        "marketing:keep_x left: what it joined stays together")
     # The next run no longer knows the sign-up: the stored decision holds them.
-    assert run()["report"]["kept_together"] == []
+    assert _run(api, sources)["report"]["kept_together"] == []
     assert _golden_of(api, "sales", "KEEP-L") == _golden_of(api, "billing", "KEEP-R") == gid
