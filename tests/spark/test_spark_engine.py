@@ -379,6 +379,9 @@ def test_unreadable_decisions_are_a_clear_error(sources: Path, spark: Any, tmp_p
     bad.write_text("kind,left,right\nmust_link,a,b\n")
     with pytest.raises(ConfigError, match="not a decisions export: no column decision_id, record_key_l"):
         reconcile_spark(sources, str(tmp_path / "out"), decisions_path=str(bad), spark=spark)
+    bad.write_text("kind,record_key_l,record_key_r,decision_id,sides\nmust_link,a,b,D1,[[a]\n")
+    with pytest.raises(ConfigError, match="bad.csv: decision D1: sides is not JSON"):
+        reconcile_spark(sources, str(tmp_path / "out"), decisions_path=str(bad), spark=spark)
     posted = tmp_path / "posted.jsonl"
     posted.write_text('{"source": "sales", "source_id": "1", "at": "2026-01-01T00:00:00", "deleted": true}\n'
                       '{"source": "sales", "source_id": "2", "at": "2026-01-01T00:00:00"}\n')
