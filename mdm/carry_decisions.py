@@ -24,7 +24,6 @@ from typing import Any
 
 # (kind, record_key_l, record_key_r, decision_id), as steward_sql.active_constraints gives them.
 Constraint = tuple[str, str, str, str]
-KEPT_TOGETHER = "kept_together"
 
 
 @dataclass(frozen=True)

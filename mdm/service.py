@@ -41,6 +41,12 @@ T = TypeVar("T")
 MAX_BATCH = 1000
 
 
+def _with_lag(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Subscriptions with how many entries of the feed each has not had acknowledged."""
+    head = steward_sql.last_change(con)
+    return [{**row, "lag": max(head - row["after_seq"], 0)} for row in rows]
+
+
 class NotReadyError(MDMError):
     """The service cannot match records yet (no trained model or no source config)."""
 
@@ -278,15 +284,13 @@ class Service:
 
     def subscriptions(self, *, revoked: bool) -> list[dict[str, Any]]:
         con = self.reader()
-        head = steward_sql.last_change(con)
-        return [{**row, "lag": max(head - row["after_seq"], 0)}
-                for row in subscriptions_sql.listed(con, revoked=revoked)]
+        return _with_lag(con, subscriptions_sql.listed(con, revoked=revoked))
 
     def _subscription(self, con: duckdb.DuckDBPyConnection, subscription_id: str) -> dict[str, Any]:
         row = subscriptions_sql.get(con, subscription_id)
         if row is None:
             raise NotFoundError("subscription", subscription_id)
-        return {**row, "lag": max(steward_sql.last_change(con) - row["after_seq"], 0)}
+        return _with_lag(con, [row])[0]
 
     def subscription(self, subscription_id: str) -> dict[str, Any]:
         return self._subscription(self.reader(), subscription_id)
