@@ -8,11 +8,18 @@ file into memory. Through the pipe, a 200 MB result was pickled, copied through 
 while the worker waited, and unpickled by a parent thread competing with the workers for the two
 cores. No fork from a thread other than the main one: the service runs batches on a background
 thread of a multi-threaded server, where forking is not safe.
+
+The parent's objects are frozen out of the cycle collector while workers are forked and run. A
+worker that collected garbage the parent had left for its collector freed DuckDB connections
+whose threads exist only in the parent, and crashed with a segfault. Freezing is also what the
+``gc`` documentation advises before a fork: the workers' collections no longer write to the
+parent's pages, so fewer of them are copied.
 """
 
 from __future__ import annotations
 
 import functools
+import gc
 import io
 import multiprocessing
 import os
@@ -73,7 +80,11 @@ def map_in_order(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iter
     if workers < 2:
         yield from map(fn, items)
         return
-    with scratch_folder("workers") as folder, \
-            ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        for result in pool.map(functools.partial(_in_worker, fn, folder), items):
-            yield pickle.loads(result)
+    gc.freeze()
+    try:
+        with scratch_folder("workers") as folder, \
+                ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            for result in pool.map(functools.partial(_in_worker, fn, folder), items):
+                yield pickle.loads(result)
+    finally:
+        gc.unfreeze()

@@ -3,10 +3,12 @@ are gone once the parent has them."""
 
 from __future__ import annotations
 
+import gc
 import os
 import tempfile
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pytest
 
@@ -30,3 +32,32 @@ def test_results_come_back_in_order_equal_to_one_process(tmp_path: Path, monkeyp
         assert big.nbytes >= parallel._FILE_FROM_BYTES  # this one went through a file
         assert big.equals(big_here) and small.equals(small_here)
     assert os.listdir(tmp_path) == []  # files removed once mapped, the folder once done
+
+
+class _Holder:
+    """Holds a DuckDB connection in a reference cycle, so only the cycle collector frees it."""
+
+    def __init__(self) -> None:
+        self.con = duckdb.connect(":memory:")
+        self.con.execute("SELECT sum(range) FROM range(1000000)").fetchall()  # its threads have run
+        self.me = self
+
+
+def _collect(n: int) -> int:
+    gc.collect()
+    return n
+
+
+def test_a_worker_never_collects_what_the_parent_left_for_its_collector() -> None:
+    """DuckDB connections the parent no longer reaches but has not yet collected must not be freed
+    in a worker: there they crashed it (a segfault in the collector, a CI failure)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(3):
+            _Holder()
+        assert list(parallel.map_in_order(_collect, [1, 2, 3, 4], 2)) == [1, 2, 3, 4]
+    finally:
+        gc.collect()
+        if was_enabled:
+            gc.enable()
