@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from matching_rules import AttributeSpec
-from mdm.parallel import can_fork, map_in_order
+from mdm.parallel import map_in_order
 from mdm.store import documents
 from mdm.store.tables import SCHEMAS, to_arrow
 from mdm.survivorship import STEWARD, STEWARD_RULE, Candidate, Override, choose, sole_rule
@@ -291,13 +291,13 @@ def consecutive_groups(rows: Iterable[dict[str, Any]], key: str) -> Iterator[lis
         yield group
 
 
-# Below this many records one process builds the golden records: forking costs more.
+# Below this many records one process builds the golden records: starting workers costs more.
 PARALLEL_FROM = 20_000
 
 
 @dataclass(frozen=True)
 class _Job:
-    """What forked workers read (set by the parent just before it forks, cleared after)."""
+    """What every worker reads (mdm/parallel.py)."""
 
     ordered: pa.Table  # std rows sorted by cluster, with the cluster number in "__cluster"
     ids: Mapping[int, str]
@@ -309,9 +309,6 @@ class _Job:
     overrides: Mapping[str, Sequence[Override]]
 
 
-_JOB: _Job | None = None
-
-
 @dataclass(frozen=True)
 class _Part:
     golden: pa.Table
@@ -321,10 +318,8 @@ class _Part:
     counts: Counter[str]
 
 
-def _build_slice(bounds: tuple[int, int]) -> _Part:
+def _build_slice(job: _Job, bounds: tuple[int, int]) -> _Part:
     """The golden records of the clusters in rows ``bounds`` of the job's ordered table."""
-    job = _JOB
-    assert job is not None
     start, stop = bounds
     part = job.ordered.slice(start, stop - start)
     rows = (row for batch in part.to_batches(max_chunksize=20_000) for row in batch.to_pylist())
@@ -398,9 +393,8 @@ def build_golden(
 ) -> GoldenBuild:
     """Golden records, lineage and xref for the clustered standardised records (std_records
     rows), with the stewards' ``overrides`` (by the golden id they were held by). Survivorship is
-    independent per cluster: large runs split the clusters between forked workers
+    independent per cluster: large runs split the clusters between worker processes
     (mdm/parallel.py), with the same result as one process."""
-    global _JOB
     keys = std["record_key"].to_pylist()
     clusters = np.asarray([assignment[k] for k in keys], dtype=np.int64)
     member_keys: dict[int, list[str]] = defaultdict(list)
@@ -411,13 +405,10 @@ def build_golden(
     order = np.argsort(clusters, kind="stable")
     ordered = std.select(_READ_COLUMNS).take(pa.array(order)).append_column("__cluster", pa.array(clusters[order]))
     workers = workers or os.cpu_count() or 1
-    parallel = workers >= 2 and std.num_rows >= PARALLEL_FROM and can_fork()
-    _JOB = _Job(ordered, ids, attributes, run_id, now, previous_xref, previous, held)
-    try:
-        parts = list(map_in_order(_build_slice, _slices(clusters[order], workers * 4 if parallel else 1),
-                                  workers if parallel else 1))
-    finally:
-        _JOB = None
+    parallel = workers >= 2 and std.num_rows >= PARALLEL_FROM
+    job = _Job(ordered, ids, attributes, run_id, now, previous_xref, previous, held)
+    parts = list(map_in_order(_build_slice, job, _slices(clusters[order], workers * 4 if parallel else 1),
+                              workers if parallel else 1))
     counts: Counter[str] = Counter()
     for part in parts:
         counts.update(part.counts)

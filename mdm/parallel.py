@@ -1,19 +1,24 @@
-"""Independent chunks of a batch run on every core, in forked worker processes.
+"""Independent chunks of a batch run on every core, in worker processes.
 
-Workers are forked so that they read their input from the parent's memory (set in a module
-global just before the fork) instead of receiving it pickled. Results come back in input order,
-so output never depends on the number of workers. The large Arrow tables among them do not
-travel through the result pipe: a worker writes each to an Arrow file and the parent maps the
-file into memory. Through the pipe, a 200 MB result was pickled, copied through a 64 KB buffer
-while the worker waited, and unpickled by a parent thread competing with the workers for the two
-cores. No fork from a thread other than the main one: the service runs batches on a background
-thread of a multi-threaded server, where forking is not safe.
+On the main thread, workers are forked: they read the job's shared input from the parent's
+memory instead of receiving it pickled. A batch run the service starts runs on a background
+thread of a multi-threaded server, where forking is not safe (a lock another thread holds is
+copied held). There the workers come from a fork server: a process started fresh, single
+threaded, that forks them. They receive the shared input pickled once each, its large Arrow
+tables as files they map, so the run uses every core in the service as on the command line.
 
-The parent's objects are frozen out of the cycle collector while workers are forked and run. A
-worker that collected garbage the parent had left for its collector freed DuckDB connections
-whose threads exist only in the parent, and crashed with a segfault. Freezing is also what the
-``gc`` documentation advises before a fork: the workers' collections no longer write to the
-parent's pages, so fewer of them are copied.
+Results come back in input order, so output never depends on the number of workers. The large
+Arrow tables among them do not travel through the result pipe: a worker writes each to an Arrow
+file and the parent maps the file into memory. Through the pipe, a 200 MB result was pickled,
+copied through a 64 KB buffer while the worker waited, and unpickled by a parent thread
+competing with the workers for the two cores.
+
+Before a fork the parent's objects are frozen out of the cycle collector until the workers are
+done. A forked worker that collected garbage the parent had left for its collector freed DuckDB
+connections whose threads exist only in the parent, and crashed with a segfault. Freezing is
+also what the ``gc`` documentation advises before a fork: the workers' collections no longer
+write to the parent's pages, so fewer of them are copied. Workers pause the collector while
+they work (mdm/gc_pause.py), whichever way they started.
 """
 
 from __future__ import annotations
@@ -32,16 +37,22 @@ from typing import Any, TypeVar
 
 import pyarrow as pa
 
+from mdm.gc_pause import gc_paused
 from mdm.scratch import scratch_folder
 
+S = TypeVar("S")
 T = TypeVar("T")
 R = TypeVar("R")
 
 # Tables smaller than this travel through the pipe: a file costs more than it saves.
 _FILE_FROM_BYTES = 1 << 20
 
+# What this worker's tasks share: set once when the worker starts.
+_SHARED: Any = None
 
-def can_fork() -> bool:
+
+def forks() -> bool:
+    """Whether workers started now are forked from this process (and share its memory)."""
     return "fork" in multiprocessing.get_all_start_methods() and threading.current_thread() is threading.main_thread()
 
 
@@ -53,38 +64,66 @@ def _mapped(path: str) -> pa.Table:
     return table
 
 
-class _TablesToFiles(pickle.Pickler):
-    """Pickles a worker's result with its large tables written to Arrow files in ``folder``."""
+def _mapped_shared(path: str) -> pa.Table:
+    """A table of the shared input, read without copying; every worker maps the same file, which
+    goes with the job's scratch folder."""
+    return pa.ipc.open_file(pa.memory_map(path)).read_all()
 
-    def __init__(self, file: io.BytesIO, folder: str) -> None:
+
+class _TablesToFiles(pickle.Pickler):
+    """Pickles with the large tables written to Arrow files in ``folder``, to be read back by
+    ``reader``."""
+
+    def __init__(self, file: io.BytesIO, folder: str, reader: Callable[[str], pa.Table]) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self.folder = folder
+        self.reader = reader
 
     def reducer_override(self, obj: Any) -> Any:
         if isinstance(obj, pa.Table) and obj.nbytes >= _FILE_FROM_BYTES:
             path = os.path.join(self.folder, f"{uuid.uuid4().hex}.arrow")
             with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, obj.schema) as writer:
                 writer.write_table(obj)
-            return _mapped, (path,)
+            return self.reader, (path,)
         return NotImplemented
 
 
-def _in_worker(fn: Callable[[Any], Any], folder: str, item: Any) -> bytes:
+def _pickled(obj: Any, folder: str, reader: Callable[[str], pa.Table]) -> bytes:
     buffer = io.BytesIO()
-    _TablesToFiles(buffer, folder).dump(fn(item))
+    _TablesToFiles(buffer, folder, reader).dump(obj)
     return buffer.getvalue()
 
 
-def map_in_order(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
-    """``fn`` over ``items`` in ``workers`` forked processes (in this one when 1), in order."""
+def _start_worker(shared: Any, pickled: bool) -> None:
+    global _SHARED
+    _SHARED = pickle.loads(shared) if pickled else shared
+
+
+def _in_worker(fn: Callable[[Any, Any], Any], folder: str, item: Any) -> bytes:
+    with gc_paused():
+        return _pickled(fn(_SHARED, item), folder, _mapped)
+
+
+def map_in_order(fn: Callable[[S, T], R], shared: S, items: Iterable[T], workers: int) -> Iterator[R]:
+    """``fn(shared, item)`` for each of ``items``, in ``workers`` processes (in this one when 1),
+    in order."""
     if workers < 2:
-        yield from map(fn, items)
+        yield from (fn(shared, item) for item in items)
         return
-    gc.freeze()
+    fork = forks()
+    if fork:
+        gc.freeze()
     try:
-        with scratch_folder("workers") as folder, \
-                ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for result in pool.map(functools.partial(_in_worker, fn, folder), items):
-                yield pickle.loads(result)
+        with scratch_folder("workers") as folder:
+            if fork:
+                context, init = multiprocessing.get_context("fork"), (shared, False)
+            else:
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload([fn.__module__])  # no effect once the server runs
+                init = (_pickled(shared, folder, _mapped_shared), True)
+            with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=init) as pool:
+                for result in pool.map(functools.partial(_in_worker, fn, folder), items):
+                    yield pickle.loads(result)
     finally:
-        gc.unfreeze()
+        if fork:
+            gc.unfreeze()

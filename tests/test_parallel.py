@@ -1,11 +1,12 @@
-"""Forked workers: results in input order, large Arrow tables handed over through files that
-are gone once the parent has them."""
+"""Worker processes: results in input order, large Arrow tables handed over through files that
+are gone once the parent has them, forked on the main thread and from a fork server elsewhere."""
 
 from __future__ import annotations
 
 import gc
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 import duckdb
@@ -14,19 +15,23 @@ import pytest
 
 from mdm import parallel
 
-pytestmark = pytest.mark.skipif(not parallel.can_fork(), reason="needs fork")
+pytestmark = pytest.mark.skipif(not parallel.forks(), reason="needs fork")
 
 
-def _tables(n: int) -> tuple[int, pa.Table, pa.Table]:
+def _tables(shared: pa.Table, n: int) -> tuple[int, pa.Table, pa.Table]:
     big = pa.table({"i": pa.array(range(n * 300_000), pa.int64()), "s": [f"row {n}"] * (n * 300_000)})
-    return n, big, pa.table({"n": [n]})
+    return n, big, shared.slice(n, 1)
+
+
+def _shared() -> pa.Table:
+    return pa.table({"n": pa.array(range(500_000), pa.int64())})  # large: it goes to a fork server's workers as a file
 
 
 def test_results_come_back_in_order_equal_to_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     items = [3, 1, 2, 1]
-    forked = list(parallel.map_in_order(_tables, items, 2))
-    here = list(map(_tables, items))
+    forked = list(parallel.map_in_order(_tables, _shared(), items, 2))
+    here = [_tables(_shared(), n) for n in items]
     assert [n for n, _, _ in forked] == items
     for (_, big, small), (_, big_here, small_here) in zip(forked, here, strict=True):
         assert big.nbytes >= parallel._FILE_FROM_BYTES  # this one went through a file
@@ -43,7 +48,7 @@ class _Holder:
         self.me = self
 
 
-def _collect(n: int) -> int:
+def _collect(shared: None, n: int) -> int:
     gc.collect()
     return n
 
@@ -56,8 +61,34 @@ def test_a_worker_never_collects_what_the_parent_left_for_its_collector() -> Non
     try:
         for _ in range(3):
             _Holder()
-        assert list(parallel.map_in_order(_collect, [1, 2, 3, 4], 2)) == [1, 2, 3, 4]
+        assert list(parallel.map_in_order(_collect, None, [1, 2, 3, 4], 2)) == [1, 2, 3, 4]
     finally:
         gc.collect()
         if was_enabled:
             gc.enable()
+
+
+def test_off_the_main_thread_workers_come_from_a_fork_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run the service starts is on a background thread: its workers are not forked from the
+    server, and give what forked workers give, shared tables and results included."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    items = [2, 1, 3]
+    contexts: list[str] = []
+    pool = parallel.ProcessPoolExecutor
+
+    def recorded(*args, **kwargs):  # type: ignore[no-untyped-def]
+        contexts.append(kwargs["mp_context"].get_start_method())
+        return pool(*args, **kwargs)
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", recorded)
+    out: list[list[tuple[int, pa.Table, pa.Table]]] = []
+    thread = threading.Thread(target=lambda: out.append(list(parallel.map_in_order(_tables, _shared(), items, 2))))
+    thread.start()
+    thread.join()
+    assert contexts == ["forkserver"]
+    here = [_tables(_shared(), n) for n in items]
+    assert [n for n, _, _ in out[0]] == items
+    for (_, big, row), (_, big_here, row_here) in zip(out[0], here, strict=True):
+        assert big.equals(big_here) and row.equals(row_here)
+    # The shared table's file went with the job's folder (multiprocessing keeps its own folder).
+    assert [name for name in os.listdir(tmp_path) if not name.startswith("pymp-")] == []
