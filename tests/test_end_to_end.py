@@ -161,6 +161,39 @@ def test_second_run_reuses_the_model_and_keeps_every_golden_id(reconciled: tuple
     assert report.golden_changes.get("created", 0) == 0
 
 
+def test_a_rerun_replaces_the_results_with_tables_of_the_same_definition(
+    reconciled: tuple[Path, object], small_sample: Path, tmp_path: Path
+) -> None:
+    """A rerun swaps new tables in for the results (mdm/store/results.py): keys, indexes and
+    defaults stay, nothing of the old tables is left, and a reader that began before the publish
+    keeps its snapshot."""
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(reconciled[0], db)
+    con = database.connect(db)
+
+    def definitions() -> list[tuple[str, str]]:
+        return con.execute(
+            "SELECT table_name, sql FROM duckdb_tables() UNION ALL SELECT index_name, sql FROM duckdb_indexes()"
+            " ORDER BY ALL"
+        ).fetchall()
+
+    before = definitions()
+    reader = con.cursor()
+    reader.begin()
+    golden_before = reader.execute("SELECT count(*), max(run_id) FROM golden_records WHERE status = 'active'").fetchall()
+    report = reconcile(small_sample / "sources.yaml", db, today=TODAY, con=con.cursor())
+    assert reader.execute("SELECT count(*), max(run_id) FROM golden_records WHERE status = 'active'"
+                          ).fetchall() == golden_before
+    reader.commit()
+    assert reader.execute("SELECT DISTINCT run_id FROM golden_records WHERE status = 'active'"
+                          ).fetchall() == [(report.run_id,)]
+    assert definitions() == before
+    for table in ("xref", "std_records", "golden_records", "review_queue"):  # keys still refuse duplicates
+        with pytest.raises(duckdb.ConstraintException):
+            con.execute(f"INSERT INTO {table} SELECT * FROM {table} LIMIT 1")
+    con.close()
+
+
 def test_a_model_trained_with_other_comparison_levels_is_retrained(reconciled: tuple[Path, object], small_sample: Path, tmp_path: Path) -> None:
     """After an upgrade that compares records differently, the stored model is not reused."""
     db = tmp_path / "copy.duckdb"

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from mdm.errors import SourceReadError
 from mdm.store import documents
-from mdm.store.database import transaction, unordered_inserts
+from mdm.store.database import fetch_one, transaction, unordered_inserts
 
 # Tables a run replaces wholesale.
 REPLACED = (
@@ -106,22 +106,55 @@ def publish_run(
     # threads (1M, alternating: 19.7-21.3 -> 17.2-18.4 s).
     with unordered_inserts(con), transaction(con):
         for name in REPLACED:
-            con.execute(f"DELETE FROM {name}")
-            con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM {staging.table(name)}")
+            _replace(con, name, f"SELECT * FROM {staging.table(name)}")
         # Retired ids stay forever (they redirect); the run's set replaces the rest.
         golden = staging.table("golden_records")
-        con.execute(f"DELETE FROM golden_records WHERE status = 'active' OR golden_id IN (SELECT golden_id FROM {golden})")
+        _replace(con, "golden_records",
+                 f"SELECT * FROM {{old}} WHERE status <> 'active' AND golden_id NOT IN (SELECT golden_id FROM {golden})")
         if build_documents:
             documents.insert_golden(con, golden)
         else:
             con.execute(f"INSERT INTO golden_records BY NAME SELECT * FROM {golden}")
         # Open items are replaced by the new run's; decided ones are kept as history.
-        con.execute("DELETE FROM review_queue WHERE status = 'open'")
-        con.execute(
-            f"INSERT INTO review_queue BY NAME SELECT * FROM {staging.table('review_queue')}"
-            " WHERE item_id NOT IN (SELECT item_id FROM review_queue)"
-        )
+        _replace(con, "review_queue", "SELECT * FROM {old} WHERE status <> 'open'",
+                 f"SELECT * FROM {staging.table('review_queue')}"
+                 " WHERE item_id NOT IN (SELECT item_id FROM {old} WHERE status <> 'open')")
+        _drop_replaced(con)
         finish(con)
+
+
+_OLD = "{}__replaced"
+
+
+def _replace(con: duckdb.DuckDBPyConnection, name: str, *selects: str) -> None:
+    """Table ``name`` replaced, inside the caller's transaction, by a new table of the same
+    definition holding the rows of ``selects``, in which ``{old}`` names the old table (kept
+    until :func:`_drop_replaced`).
+
+    A rerun used to delete every row and insert the new ones: at a million records the commit
+    then took 46 s of the publish's 60 s, as DuckDB took each deleted row out of the tables' key
+    indexes. A new table is filled in bulk, as on a first run (publish 60.3 -> 13.6 s). Readers
+    in transactions begun before the commit keep reading the old table.
+    """
+    found = fetch_one(con, "SELECT sql FROM duckdb_tables() WHERE database_name = current_database()"
+                           " AND schema_name = 'main' AND table_name = ?", [name])
+    assert found is not None, name
+    indexes = con.execute("SELECT index_name, sql FROM duckdb_indexes() WHERE database_name = current_database()"
+                          " AND schema_name = 'main' AND table_name = ?", [name]).fetchall()
+    for index, _ in indexes:  # an index keeps its table from being renamed
+        con.execute(f"DROP INDEX {index}")
+    old = _OLD.format(name)
+    con.execute(f"ALTER TABLE {name} RENAME TO {old}")
+    con.execute(found[0])
+    for select in selects:
+        con.execute(f"INSERT INTO {name} BY NAME {select.replace('{old}', old)}")
+    for _, sql in indexes:
+        con.execute(sql)
+
+
+def _drop_replaced(con: duckdb.DuckDBPyConnection) -> None:
+    for name in (*REPLACED, "golden_records", "review_queue"):
+        con.execute(f"DROP TABLE {_OLD.format(name)}")
 
 
 def read_dataset(con: duckdb.DuckDBPyConnection, folder: Path, schema: pa.Schema) -> pa.Table:
