@@ -6,6 +6,9 @@ thread of a multi-threaded server, where forking is not safe (a lock another thr
 copied held). There the workers come from a fork server: a process started fresh, single
 threaded, that forks them. They receive the shared input pickled once each, its large Arrow
 tables as files they map, so the run uses every core in the service as on the command line.
+Like every process multiprocessing starts that way, a worker imports the program's main module:
+a program that runs batches on a thread other than its main one keeps what it does under
+``if __name__ == "__main__":`` (the ``mdm`` command and uvicorn do).
 
 Results come back in input order, so output never depends on the number of workers. The large
 Arrow tables among them do not travel through the result pipe: a worker writes each to an Arrow

@@ -113,11 +113,14 @@ class RunReport:
 
 @dataclass
 class PublishHooks:
-    """How a run's publish fits a live service: the writer's lock, held while the results are
-    swapped in, and what to do (still holding it) once they are."""
+    """How a run's publish fits a live service: what to build from the run's standardised
+    records and xref before taking the writer's lock (``prepare``), the lock, held while the
+    results are swapped in, and what to do with the prepared value, still holding it, once they
+    are (``after``)."""
 
     lock: AbstractContextManager[Any] = field(default_factory=nullcontext)
-    after: Callable[[RunReport], None] = lambda report: None
+    prepare: Callable[[pa.Table, pa.Table], Any] = lambda std, xref: None
+    after: Callable[[RunReport, Any], None] = lambda report, prepared: None
 
 
 def new_run_id() -> str:
@@ -365,6 +368,7 @@ def _stages(
                 counts=report.counts(), stage_seconds=report.stage_seconds, report=report.run_report(),
             )
 
+        prepared = publish.prepare(std_table, build.xref)
         with publish.lock:
             # The run read its input before these: published, it would bring the customers back.
             missed = erasure.erasures_after(con, report.inputs_read_at)
@@ -374,7 +378,7 @@ def _stages(
                     " results hold the erased customers' records; nothing was published, run again"
                 )
             results.publish_run(con, staging, finish)
-            publish.after(report)
+            publish.after(report, prepared)
 
 
 def train_and_score(

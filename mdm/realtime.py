@@ -20,6 +20,7 @@ from typing import Any
 
 import duckdb
 import orjson
+import pyarrow as pa
 
 from matching_rules import RulesSpec
 from mdm import golden, regroup
@@ -155,28 +156,53 @@ def identifiers(rows: list[Mapping[str, Any]], fields: list[str]) -> dict[str, s
     return out
 
 
+@dataclass(frozen=True)
+class RecordIndex:
+    """The blocking-key index of every record and each record's golden id: the part of the live
+    state that takes seconds to build at a million records. The service builds it from a run's
+    results before they are published, so its write lock is held for the swap, not the build."""
+
+    index: CandidateIndex
+    golden_of: dict[str, str]
+
+    @classmethod
+    def build(
+        cls, con: duckdb.DuckDBPyConnection, rules: RulesSpec, std: pa.Table | None = None,
+        xref: pa.Table | None = None,
+    ) -> RecordIndex:
+        """From the database, or from a run's unpublished ``std`` records and ``xref``."""
+        index = CandidateIndex(rules.matching.blocking_rules())
+        index.load(records.match_rows(con, work.match_select(), std))
+        xref = records.xref_table(con) if xref is None else xref
+        golden_of = dict(zip(xref["record_key"].to_pylist(), xref["golden_id"].to_pylist(), strict=True))
+        return cls(index, golden_of)
+
+
 class RealtimeMatcher:
     """Live matching state: the model's scorer and the blocking-key index of every record."""
 
     def __init__(
-        self, con: duckdb.DuckDBPyConnection, sources: SourcesConfig, rules: RulesSpec, model: Model
+        self, con: duckdb.DuckDBPyConnection, sources: SourcesConfig, rules: RulesSpec, model: Model,
+        built: RecordIndex | None = None,
     ) -> None:
+        """``built``: the record index, built beforehand from what ``con`` holds; else (or when
+        the blocking rules changed since) built here."""
         self.sources = sources
         self.rules = rules
         self.model = model
         spec = rules.matching
         self.term_frequencies = records.term_frequencies(con)
         self.scorer = Scorer(model.settings, self.term_frequencies)
-        self.index = CandidateIndex(spec.blocking_rules())
         # The last write's index change (record key -> its match row and golden id, or None for a
         # deleted record), applied only once its transaction has committed.
         self._index_after_commit: list[tuple[str, tuple[dict[str, Any], str] | None]] = []
         self._frequencies_after_commit: list[tuple[str, str]] = []  # (column, value) an erasure removed
         # (kind, record_key_l, record_key_r) of the constraints a deletion added
         self._constraints_after_commit: list[tuple[str, str, str]] = []
-        self.index.load(records.match_rows(con, work.match_select()))
-        xref = records.xref_table(con)
-        self.golden_of: dict[str, str] = dict(zip(xref["record_key"].to_pylist(), xref["golden_id"].to_pylist(), strict=True))
+        if built is None or built.index.rules != [tuple(rule.columns) for rule in spec.blocking_rules()]:
+            built = RecordIndex.build(con, rules)
+        self.index = built.index
+        self.golden_of = built.golden_of
         self.must: dict[str, set[str]] = {}
         self.cannot: dict[str, set[str]] = {}
         self.load_constraints(con)

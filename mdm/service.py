@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
+import pyarrow as pa
 
 from matching_rules import AttributeSpec, RulesSpec, matching_fingerprint
 from mdm import overrides
@@ -26,7 +27,15 @@ from mdm.errors import ConflictError, InvalidInputError, MDMError, NotFoundError
 from mdm.ingest import clean_id
 from mdm.linking.model import Model
 from mdm.pipeline import PublishHooks, RunReport, load_rules_checked, new_run_id, reconcile
-from mdm.realtime import DeleteResult, EraseResult, MatchResult, Preview, RealtimeMatcher, Similar
+from mdm.realtime import (
+    DeleteResult,
+    EraseResult,
+    MatchResult,
+    Preview,
+    RealtimeMatcher,
+    RecordIndex,
+    Similar,
+)
 from mdm.sources import SourcesConfig, SourceSpec, load_sources, sources_from_json
 from mdm.standardise.record import record_key
 from mdm.stewardship import DECISIONS, Outcome, Stewardship
@@ -131,8 +140,9 @@ class Service:
         stored = runs.latest_sources_config(con)
         return sources_from_json(stored[1]) if stored else None
 
-    def _load_matcher(self) -> None:
-        """(Re)build the real-time state from the database; the caller holds the write lock."""
+    def _load_matcher(self, built: RecordIndex | None = None) -> None:
+        """(Re)build the real-time state from the database, with its record index if ``built``;
+        the caller holds the write lock."""
         con = self._writer
         assert con is not None
         self.matcher = None
@@ -149,7 +159,7 @@ class Service:
             self.not_ready_reason = "the matching rules changed since the stored model was trained: re-run with retrain"
             return
         model = Model(stored["model_id"], stored["fingerprint"], stored["settings"])
-        self.matcher = RealtimeMatcher(con, sources, rules, model)
+        self.matcher = RealtimeMatcher(con, sources, rules, model, built)
         self.not_ready_reason = None
 
     # -- connections ----------------------------------------------------------------------
@@ -564,7 +574,7 @@ class Service:
             with self.parallel():
                 reconcile(
                     sources_path, self.db_path, rules_path=self.rules_path, retrain=retrain, con=con, run_id=run_id,
-                    publish=PublishHooks(lock=self._write_lock, after=self._after_publish),
+                    publish=PublishHooks(lock=self._write_lock, prepare=self._prepare_index, after=self._after_publish),
                 )
         except MDMError as e:
             logger.warning("run %s failed: %s", run_id, e)
@@ -573,11 +583,24 @@ class Service:
         finally:
             con.close()
 
-    def _after_publish(self, report: RunReport) -> None:
+    def _prepare_index(self, std: pa.Table, xref: pa.Table) -> RecordIndex | None:
+        """The run's record index, built while the service still serves the previous results
+        (at a million records 18-21 s no longer spent holding the write lock)."""
+        assert self._con is not None
+        con = self._con.cursor()
+        try:
+            return RecordIndex.build(con, self._rules(), std, xref)
+        except Exception:  # the index is then built from the published tables, under the lock
+            logger.exception("building the real-time index from the run's results failed")
+            return None
+        finally:
+            con.close()
+
+    def _after_publish(self, report: RunReport, built: RecordIndex | None) -> None:
         """Still holding the write lock: rebuild the real-time state from the run's results and
         replay the posts that arrived after the run read its inputs."""
         try:
-            self._load_matcher()
+            self._load_matcher(built)
             if self.matcher is None or report.inputs_read_at is None:
                 return
             posts, deletions = self.replay_api_changes(report.inputs_read_at)

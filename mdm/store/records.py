@@ -157,10 +157,17 @@ def term_frequencies(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, floa
     return out
 
 
-def match_rows(con: duckdb.DuckDBPyConnection, select: str) -> pa.Table:
+def match_rows(con: duckdb.DuckDBPyConnection, select: str, std: pa.Table | None = None) -> pa.Table:
     """Every standardised record as the linker sees it (``select`` is the column list of
-    :func:`mdm.store.work.match_select`)."""
-    return con.sql(f"SELECT record_key, {select} FROM std_records").to_arrow_table()
+    :func:`mdm.store.work.match_select`): those of std_records, or of ``std`` (std_records rows
+    a run has not yet published)."""
+    if std is None:
+        return con.sql(f"SELECT record_key, {select} FROM std_records").to_arrow_table()
+    con.register("unpublished_std", std)
+    try:
+        return con.sql(f"SELECT record_key, {select} FROM unpublished_std").to_arrow_table()
+    finally:
+        con.unregister("unpublished_std")
 
 
 def xref_table(con: duckdb.DuckDBPyConnection) -> pa.Table:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import duckdb
@@ -43,6 +44,64 @@ def test_run_swaps_in_atomically_while_reads_continue(api, small_sample):  # typ
     assert len(seen) > 3  # reads went on during the run
     assert set(seen) <= {before, api.get(f"/xref/{source}/{source_id}").json()["golden_id"]}
     assert api.client.get("/ready").json()["model_id"] == run["model_id"]
+
+
+def test_the_live_index_is_built_before_the_publish_and_equals_the_published_one(  # type: ignore[no-untyped-def]
+    api, small_sample, monkeypatch
+):
+    """The run's record index is built from its results before the write lock is taken; once
+    published, it holds what an index built from the published tables holds."""
+    from mdm.realtime import RecordIndex
+
+    service = api.client.app.state.service
+    lock_held_while_building: list[bool] = []
+    build = RecordIndex.build.__func__  # type: ignore[attr-defined]
+
+    def watched(cls, con, rules, std=None, xref=None):  # type: ignore[no-untyped-def]
+        if std is not None:
+            lock_held_while_building.append(service._write_lock._is_owned())
+        return build(cls, con, rules, std, xref)
+
+    monkeypatch.setattr(RecordIndex, "build", classmethod(watched))
+    started = api.post("/runs", who="admin", json={"sources": str(small_sample / "sources.yaml")})
+    assert started.status_code == 202
+    _wait(api)
+    assert api.get(f"/runs/{started.json()['run_id']}").json()["status"] == "succeeded"
+    assert lock_held_while_building == [False]
+    live = service.matcher
+    published = build(RecordIndex, service.reader(), service._rules())
+    assert live.index.rows == published.index.rows
+    assert live.index._blocks == published.index._blocks
+    assert live.golden_of == published.golden_of
+
+
+def test_a_run_the_service_starts_works_on_processes_from_a_fork_server(  # type: ignore[no-untyped-def]
+    api, small_sample, monkeypatch
+):
+    """Standardising and golden records go to worker processes in the service too, not forked
+    from its threads, and the run keeps every golden id as one process would."""
+    from mdm import golden, parallel
+    from mdm.standardise import batch
+
+    monkeypatch.setattr(batch, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(golden, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)  # two workers on any machine
+    contexts: list[str] = []
+    pool = parallel.ProcessPoolExecutor
+
+    def recorded(*args, **kwargs):  # type: ignore[no-untyped-def]
+        contexts.append(kwargs["mp_context"].get_start_method())
+        return pool(*args, **kwargs)
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", recorded)
+    service = api.client.app.state.service
+    before = dict(service.reader().execute("SELECT record_key, golden_id FROM xref").fetchall())
+    started = api.post("/runs", who="admin", json={"sources": str(small_sample / "sources.yaml")})
+    _wait(api)
+    run = api.get(f"/runs/{started.json()['run_id']}").json()
+    assert run["status"] == "succeeded", run
+    assert contexts == ["forkserver", "forkserver"]  # standardise, then golden records
+    assert dict(service.reader().execute("SELECT record_key, golden_id FROM xref").fetchall()) == before
 
 
 def test_serving_runs_duckdb_on_one_thread_and_scans_borrow_all(api):  # type: ignore[no-untyped-def]
