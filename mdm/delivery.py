@@ -11,8 +11,11 @@ Each delivery is signed: ``X-MDM-Signature: sha256=`` the HMAC-SHA256, keyed by 
 subscription's secret, of the ``X-MDM-Timestamp`` header, a dot and the body. A receiver
 recomputes it and refuses a stale timestamp, so a captured delivery cannot be replayed.
 
-One thread delivers, woken by every committed write and by the next retry falling due; its
-cursor moves are writes of their own, through the service's one writer.
+One thread dispatches, woken by every committed write, by a delivery ending and by the next
+retry falling due. It hands each subscription that is behind and due its next page on a pool
+of ``CONCURRENT`` delivering threads, one delivery per subscription at a time: a URL that is slow
+or down holds up its own subscription only. Cursor moves are writes of their own, through the
+service's one writer.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import duckdb
@@ -45,6 +49,7 @@ T = TypeVar("T")
 Write = Callable[[Callable[[duckdb.DuckDBPyConnection], T]], T]
 
 PAGE = 100  # entries a delivery carries at most
+CONCURRENT = 8  # deliveries under way at once, each to another subscription
 USER_AGENT = "mdm-delivery/1"
 
 
@@ -78,7 +83,7 @@ _OPENER = urllib.request.build_opener(_NoRedirects)
 
 
 class Deliveries:
-    """The delivering thread of one service. ``reader`` gives the calling thread's read cursor,
+    """The delivering threads of one service. ``reader`` gives the calling thread's read cursor,
     ``write`` runs a function as one write of the service."""
 
     def __init__(
@@ -98,6 +103,8 @@ class Deliveries:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._under_way: set[str] = set()  # subscriptions with a delivery in a pool thread
+        self._lock = threading.Lock()
         self.active = False  # some subscription is in force: the service keeps it so (set_active)
 
     def start(self) -> None:
@@ -105,7 +112,7 @@ class Deliveries:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop after the delivery in hand (at most ``timeout`` seconds)."""
+        """Stop after the deliveries under way (at most ``timeout`` seconds)."""
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
@@ -123,18 +130,46 @@ class Deliveries:
         self.notify()
 
     def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.clear()
-            try:
-                wait = self.deliver_due()
-            except Exception:  # a broken database must not end the thread: it tries again
-                logger.exception("delivering the change feed failed")
-                wait = self.backoff
-            self._wake.wait(wait)
+        with ThreadPoolExecutor(CONCURRENT, thread_name_prefix="mdm-delivery") as pool:
+            while not self._stop.is_set():
+                self._wake.clear()
+                try:
+                    wait = self._dispatch(pool)
+                except Exception:  # a broken database must not end the thread: it tries again
+                    logger.exception("delivering the change feed failed")
+                    wait = self.backoff
+                self._wake.wait(wait)
+
+    def _dispatch(self, pool: ThreadPoolExecutor) -> float | None:
+        """Start the next delivery of each subscription that is behind, due and has none under
+        way; returns the seconds until the next retry falls due (None: none waits)."""
+        if self.active:
+            # Taken before reading which are due: a delivery that ends after this committed its
+            # cursor first, so none is read stale and sent twice.
+            with self._lock:
+                under_way = set(self._under_way)
+            con = self._reader()
+            for sub in subscriptions_sql.due(con, now(), steward_sql.last_change(con)):
+                sid = sub["subscription_id"]
+                if sid in under_way:
+                    continue
+                with self._lock:
+                    self._under_way.add(sid)
+                pool.submit(self._deliver, sub).add_done_callback(lambda done, sid=sid: self._ended(sid, done))
+        retry_at = subscriptions_sql.next_attempt(self._reader())
+        return None if retry_at is None else max((retry_at - now()).total_seconds(), 0.0)
+
+    def _ended(self, sid: str, done: Future[None]) -> None:
+        error = done.exception()
+        if error is not None:
+            logger.error("delivering to subscription %s failed", sid, exc_info=error)
+        with self._lock:
+            self._under_way.discard(sid)
+        self._wake.set()  # its next page, if it is still behind
 
     def deliver_due(self) -> float | None:
-        """Deliver to every subscription that is behind and due, a page each, until none is;
-        returns the seconds until the next retry falls due (None: none waits)."""
+        """Deliver to every subscription that is behind and due, a page each, on this thread,
+        until none is; returns the seconds until the next retry falls due (None: none waits)."""
         while self.active and not self._stop.is_set():
             con = self._reader()
             due = subscriptions_sql.due(con, now(), steward_sql.last_change(con))

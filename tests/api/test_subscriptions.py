@@ -31,6 +31,7 @@ class Receiver:
     def __init__(self) -> None:
         self.received: list[tuple[Message, bytes]] = []
         self.answers: list[int] = []
+        self.hold: threading.Event | None = None  # when given, each answer waits for it (a slow URL)
         self.lock = threading.Lock()
         receiver = self
 
@@ -40,6 +41,8 @@ class Receiver:
                 with receiver.lock:
                     receiver.received.append((self.headers, body))  # names in any case
                     status = receiver.answers.pop(0) if receiver.answers else 200
+                if receiver.hold is not None:
+                    receiver.hold.wait(8)  # under the service's 10 s timeout
                 self.send_response(status)
                 if status in (301, 302, 307):
                     self.send_header("Location", "http://127.0.0.1:9/elsewhere")
@@ -163,6 +166,26 @@ def test_a_failure_is_shown_and_retried_later(api: Api, receiver: Receiver) -> N
     samples = _samples(api)  # what an operator alerts on
     labels = (("name", "billing-sync"), ("subscription", sid))
     assert samples[("mdm_subscription_lag", labels)] == samples[("mdm_subscription_failures", labels)] == 1
+
+
+def test_a_slow_url_holds_up_only_its_own_subscription(api: Api, receiver: Receiver) -> None:
+    slow = Receiver()
+    slow.hold = threading.Event()
+    try:
+        _subscribe(api, slow.url)
+        _subscribe(api, receiver.url)
+        api.post("/sources/sales/records", json=VY)
+        slow.wait_for(1)  # its first delivery hangs ...
+        api.post("/sources/sales/records", json={**VY, "city": "Huế"})
+        receiver.wait_for(2, timeout=5)  # ... while the other subscription gets both changes
+        assert len(slow.received) == 1
+        assert [e["golden_record"]["attributes"]["city"] for e in receiver.entries()] == ["Đà Nẵng", "Huế"]
+        slow.hold.set()
+        slow.wait_for(2)  # and the slow one gets the second once its URL answers the first
+        assert [e["golden_record"]["attributes"]["city"] for e in slow.entries()] == ["Đà Nẵng", "Huế"]
+    finally:
+        slow.hold.set()
+        slow.server.shutdown()
 
 
 def test_a_new_subscriber_reads_from_the_start_page_by_page(api: Api, receiver: Receiver) -> None:
