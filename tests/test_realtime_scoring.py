@@ -11,6 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 import duckdb
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from matching_rules import MATCH_COLUMNS, BlockingRuleSpec, load_rules
 from mdm.linking.candidates import CandidateIndex, match_row
@@ -285,3 +287,35 @@ def test_a_move_is_counted_once_by_the_address(batch):  # type: ignore[no-untype
     unknown_address = _record(full_name="Lê Văn Hùng", city="TP.HCM", postcode="700000")
     explained = scorer.score(hanoi, [unknown_address])[0].explanation
     assert explained["city"]["label"] == "All other comparisons" and explained["city"]["match_weight"] < 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.integers(0, 7), st.sampled_from(["a", "b", None]),
+                          st.sampled_from(["x", "y", None])), max_size=40))
+def test_the_index_answers_as_sets_of_members_would(operations):  # type: ignore[no-untyped-def]
+    """A block of one record is stored as its key alone (CandidateIndex): through any adds,
+    replacements and removals, candidates are those of plain sets of members."""
+    rules = [BlockingRuleSpec(columns=["phone"], max_block_size=3), BlockingRuleSpec(columns=["phone", "email_key"])]
+    index = CandidateIndex(rules)
+    rows: dict[str, dict[str, str | None]] = {}
+    for add, n, phone, email in operations:
+        key = f"s:{n}"
+        if add:
+            rows[key] = {"phone": phone, "email_key": email}
+            index.add(key, rows[key])
+        else:
+            rows.pop(key, None)
+            index.remove(key)
+    for probe_phone in ("a", "b"):
+        for probe_email in ("x", "y", None):
+            probe = {"phone": probe_phone, "email_key": probe_email}
+            for exclude in (None, "s:0"):
+                expected: set[str] = set()
+                same_phone = {k for k, r in rows.items() if r["phone"] == probe_phone}
+                if len(same_phone) + (exclude not in same_phone) <= 3:
+                    expected |= same_phone
+                if probe_email is not None:
+                    expected |= {k for k in same_phone if rows[k]["email_key"] == probe_email}
+                expected.discard(exclude)  # type: ignore[arg-type]
+                assert index.candidates(probe, exclude=exclude) == sorted(expected)
+    assert all(isinstance(b, str) or len(b) >= 2 for blocks in index._blocks for b in blocks.values())
