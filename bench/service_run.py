@@ -1,0 +1,106 @@
+"""A batch run started inside the service, while a client posts and previews records.
+
+    python bench/service_run.py --db /tmp/mdm-scale/1000000/mdm.duckdb \
+        --sources /tmp/mdm-scale/1000000/sources.yaml [--interval 0.2]
+
+The database is copied first (the run and the posts change it). The service opens the copy and
+starts a batch run of the extracts (as ``POST /runs`` does); until the run ends, a client posts
+a new record and asks ``records:match`` about another, every ``--interval`` seconds, on the
+main thread. Reports the run's seconds per stage, the longest a post and a preview waited (the
+write lock the publish holds), how many records were posted during the run, and the peak memory
+of the service's process. Prints a Markdown report and writes it to
+bench/results/service-run-<N>k.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import platform
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from mdm.service import Service  # noqa: E402
+
+
+def _record(i: int) -> dict[str, str]:
+    return {"crm_id": f"BENCH-RUN-{i}", "first_name": "Minh", "last_name": f"Trần {i}",
+            "mobile": f"0913{i:06d}", "city": "Huế"}
+
+
+def measure(service: Service, sources: Path, interval: float) -> dict[str, object]:
+    run_id = service.start_run(sources_path=str(sources), retrain=False, actor="bench")
+    thread = service._run_thread
+    assert thread is not None
+    start = time.perf_counter()
+    waits: dict[str, list[tuple[float, float]]] = {"post": [], "match": []}
+    i = 0
+    while thread.is_alive():
+        i += 1
+        for kind, call in (("post", lambda: service.post_record("sales", _record(i), actor="bench")),
+                           ("match", lambda: service.match_record("sales", {**_record(i + 10**6), "crm_id": None}))):
+            began = time.perf_counter()
+            call()
+            waits[kind].append((time.perf_counter() - began, began - start))
+        time.sleep(interval)
+    seconds = time.perf_counter() - start
+    status, stages = service.reader().execute(
+        "SELECT status, CAST(stage_seconds AS VARCHAR) FROM runs WHERE run_id = ?", [run_id]).fetchall()[0]
+    return {"status": status, "seconds": seconds, "stages": json.loads(stages), "posts": i, "waits": waits,
+            "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", type=Path, required=True)
+    parser.add_argument("--sources", type=Path, required=True)
+    parser.add_argument("--interval", type=float, default=0.2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="mdm-work-") as tmp:
+        db = Path(tmp) / "copy.duckdb"
+        shutil.copy(args.db, db)
+        service = Service(db)
+        service.open()
+        try:
+            records = service.reader().execute("SELECT count(*) FROM xref").fetchall()[0][0]
+            got = measure(service, args.sources.resolve(), args.interval)
+        finally:
+            service.close()
+    waits = got["waits"]
+    assert isinstance(waits, dict)
+    stages = got["stages"]
+    assert isinstance(stages, dict)
+    lines = [
+        f"# A batch run inside the service: {records:,} records", "",
+        f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; machine: {platform.platform()},"
+        f" Python {platform.python_version()}",
+        f"- command: `python bench/service_run.py --db {args.db} --sources {args.sources}` (on a copy of the"
+        f" database; a post and a `records:match` every {args.interval:g} s while the run goes)", "",
+        "| | |", "| --- | ---: |",
+        f"| run ({got['status']}) | {got['seconds']:.1f} s |",
+        *(f"| {stage} | {value:.1f} s |" for stage, value in stages.items()),
+        f"| records posted during the run | {got['posts']:,} |",
+    ]
+    for kind, name in (("post", "post"), ("match", "`records:match`")):
+        longest, at = max(waits[kind])
+        median = statistics.median(w for w, _ in waits[kind])
+        lines.append(f"| {name}: p50 / longest wait | {median * 1000:.1f} ms / {longest:.1f} s"
+                     f" ({at:.0f} s into the run) |")
+    lines.append(f"| peak memory of the service's process | {got['peak_rss_gb']:.2f} GB |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    out = ROOT / "bench" / "results" / f"service-run-{round(records / 1000)}k.md"
+    out.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
