@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mdm.clustering import components  # noqa: E402,F401  (the scripts import it from here)
+
+if TYPE_CHECKING:
+    from mdm.service import Service
 
 
 def publish(path: Path, text: str) -> None:
@@ -16,6 +24,22 @@ def publish(path: Path, text: str) -> None:
     print(text)
     path.parent.mkdir(exist_ok=True)
     path.write_text(text, encoding="utf-8")
+
+
+@contextmanager
+def service_on_copy(db: Path) -> Iterator[Service]:
+    """A service open on a copy of ``db``, for a benchmark that changes the database."""
+    from mdm.service import Service
+
+    with tempfile.TemporaryDirectory(prefix="mdm-work-") as tmp:
+        copy = Path(tmp) / "copy.duckdb"
+        shutil.copy(db, copy)
+        service = Service(copy)
+        service.open()
+        try:
+            yield service
+        finally:
+            service.close()
 
 
 def speed_probe() -> float:

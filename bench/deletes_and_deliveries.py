@@ -19,10 +19,8 @@ import argparse
 import csv
 import datetime as dt
 import platform
-import shutil
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,6 +28,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from common import publish, service_on_copy  # noqa: E402
 
 from mdm.service import Service  # noqa: E402
 
@@ -134,31 +134,20 @@ def main() -> None:
     if args.truth:
         with args.truth.open(encoding="utf-8") as fh:
             truth = {f"{r['source']}:{r['source_id']}": r["entity_id"] for r in csv.DictReader(fh)}
-    with tempfile.TemporaryDirectory(prefix="mdm-work-") as tmp:
-        db = Path(tmp) / "copy.duckdb"
-        shutil.copy(args.db, db)
-        service = Service(db)
-        service.open()
-        try:
-            records = service.reader().execute("SELECT count(*) FROM xref").fetchall()[0][0]
-            report = [
-                f"# Deleting records and pushing the change feed: {records:,} records", "",
-                f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; machine: {platform.platform()},"
-                f" {platform.python_version()}",
-                f"- command: `python bench/deletes_and_deliveries.py --db {args.db}"
-                f"{f' --truth {args.truth}' if args.truth else ''}` (on a copy of the database)", "",
-                "## Deletes (`DELETE /sources/{s}/records/{id}`, in process)", "",
-                *deletes(service, args.deletes, truth), "",
-                "## The change feed pushed to a subscription (a receiver on the same machine)", "",
-                *deliveries(service, args.seconds),
-            ]
-        finally:
-            service.close()
-    text = "\n".join(report) + "\n"
-    print(text)
-    out = ROOT / "bench" / "results" / f"deletes-deliveries-{round(records / 1000)}k.md"
-    out.write_text(text, encoding="utf-8")
-
+    with service_on_copy(args.db) as service:
+        records = service.reader().execute("SELECT count(*) FROM xref").fetchall()[0][0]
+        report = [
+            f"# Deleting records and pushing the change feed: {records:,} records", "",
+            f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; machine: {platform.platform()},"
+            f" {platform.python_version()}",
+            f"- command: `python bench/deletes_and_deliveries.py --db {args.db}"
+            f"{f' --truth {args.truth}' if args.truth else ''}` (on a copy of the database)", "",
+            "## Deletes (`DELETE /sources/{s}/records/{id}`, in process)", "",
+            *deletes(service, args.deletes, truth), "",
+            "## The change feed pushed to a subscription (a receiver on the same machine)", "",
+            *deliveries(service, args.seconds),
+        ]
+    publish(ROOT / "bench" / "results" / f"deletes-deliveries-{round(records / 1000)}k.md", "\n".join(report) + "\n")
 
 if __name__ == "__main__":
     main()

@@ -19,15 +19,15 @@ import datetime as dt
 import json
 import platform
 import resource
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from common import publish, service_on_copy  # noqa: E402
 
 from mdm.service import Service  # noqa: E402
 
@@ -65,16 +65,9 @@ def main() -> None:
     parser.add_argument("--sources", type=Path, required=True)
     parser.add_argument("--interval", type=float, default=0.2)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="mdm-work-") as tmp:
-        db = Path(tmp) / "copy.duckdb"
-        shutil.copy(args.db, db)
-        service = Service(db)
-        service.open()
-        try:
-            records = service.reader().execute("SELECT count(*) FROM xref").fetchall()[0][0]
-            got = measure(service, args.sources.resolve(), args.interval)
-        finally:
-            service.close()
+    with service_on_copy(args.db) as service:
+        records = service.reader().execute("SELECT count(*) FROM xref").fetchall()[0][0]
+        got = measure(service, args.sources.resolve(), args.interval)
     waits = got["waits"]
     assert isinstance(waits, dict)
     stages = got["stages"]
@@ -95,11 +88,10 @@ def main() -> None:
         median = statistics.median(w for w, _ in waits[kind])
         lines.append(f"| {name}: p50 / longest wait | {median * 1000:.1f} ms / {longest:.1f} s"
                      f" ({at:.0f} s into the run) |")
+        slow = [f"{w:.1f} s at {a:.0f} s" for w, a in waits[kind] if w >= 1]
+        lines.append(f"| {name}: waits of a second or more | {len(slow)}{': ' if slow else ''}{', '.join(slow)} |")
     lines.append(f"| peak memory of the service's process | {got['peak_rss_gb']:.2f} GB |")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    out = ROOT / "bench" / "results" / f"service-run-{round(records / 1000)}k.md"
-    out.write_text(text, encoding="utf-8")
+    publish(ROOT / "bench" / "results" / f"service-run-{round(records / 1000)}k.md", "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -44,3 +44,19 @@ def reconciled(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     db = tmp_path_factory.mktemp("db") / "mdm.duckdb"
     report = reconcile(small_sample / "sources.yaml", db, today=TODAY)
     return db, report
+
+
+@pytest.fixture
+def pool_starts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The start method of every worker pool mdm.parallel makes while the test runs."""
+    from mdm import parallel
+
+    starts: list[str] = []
+    pool = parallel.ProcessPoolExecutor
+
+    def recorded(*args, **kwargs):  # type: ignore[no-untyped-def]
+        starts.append(kwargs["mp_context"].get_start_method())
+        return pool(*args, **kwargs)
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", recorded)
+    return starts

@@ -68,24 +68,18 @@ def test_a_worker_never_collects_what_the_parent_left_for_its_collector() -> Non
             gc.enable()
 
 
-def test_off_the_main_thread_workers_come_from_a_fork_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_off_the_main_thread_workers_come_from_a_fork_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pool_starts: list[str]
+) -> None:
     """A run the service starts is on a background thread: its workers are not forked from the
     server, and give what forked workers give, shared tables and results included."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     items = [2, 1, 3]
-    contexts: list[str] = []
-    pool = parallel.ProcessPoolExecutor
-
-    def recorded(*args, **kwargs):  # type: ignore[no-untyped-def]
-        contexts.append(kwargs["mp_context"].get_start_method())
-        return pool(*args, **kwargs)
-
-    monkeypatch.setattr(parallel, "ProcessPoolExecutor", recorded)
     out: list[list[tuple[int, pa.Table, pa.Table]]] = []
     thread = threading.Thread(target=lambda: out.append(list(parallel.map_in_order(_tables, _shared(), items, 2))))
     thread.start()
     thread.join()
-    assert contexts == ["forkserver"]
+    assert pool_starts == ["forkserver"]
     here = [_tables(_shared(), n) for n in items]
     assert [n for n, _, _ in out[0]] == items
     for (_, big, row), (_, big_here, row_here) in zip(out[0], here, strict=True):

@@ -76,31 +76,23 @@ def test_the_live_index_is_built_before_the_publish_and_equals_the_published_one
 
 
 def test_a_run_the_service_starts_works_on_processes_from_a_fork_server(  # type: ignore[no-untyped-def]
-    api, small_sample, monkeypatch
+    api, small_sample, monkeypatch, pool_starts
 ):
     """Standardising and golden records go to worker processes in the service too, not forked
     from its threads, and the run keeps every golden id as one process would."""
-    from mdm import golden, parallel
+    from mdm import golden
     from mdm.standardise import batch
 
     monkeypatch.setattr(batch, "PARALLEL_FROM", 0)
     monkeypatch.setattr(golden, "PARALLEL_FROM", 0)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)  # two workers on any machine
-    contexts: list[str] = []
-    pool = parallel.ProcessPoolExecutor
-
-    def recorded(*args, **kwargs):  # type: ignore[no-untyped-def]
-        contexts.append(kwargs["mp_context"].get_start_method())
-        return pool(*args, **kwargs)
-
-    monkeypatch.setattr(parallel, "ProcessPoolExecutor", recorded)
     service = api.client.app.state.service
     before = dict(service.reader().execute("SELECT record_key, golden_id FROM xref").fetchall())
     started = api.post("/runs", who="admin", json={"sources": str(small_sample / "sources.yaml")})
     _wait(api)
     run = api.get(f"/runs/{started.json()['run_id']}").json()
     assert run["status"] == "succeeded", run
-    assert contexts == ["forkserver", "forkserver"]  # standardise, then golden records
+    assert pool_starts == ["forkserver", "forkserver"]  # standardise, then golden records
     assert dict(service.reader().execute("SELECT record_key, golden_id FROM xref").fetchall()) == before
 
 

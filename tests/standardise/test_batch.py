@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from mdm import parallel
 from mdm.ingest import ingest
 from mdm.sources import load_sources
 from mdm.standardise import batch
@@ -24,7 +23,9 @@ def test_workers_give_the_same_rows_in_the_same_order(small_sample, monkeypatch)
     assert not [f for c in one for f in c.failed]
 
 
-def test_outside_the_main_thread_workers_come_from_a_fork_server(small_sample, monkeypatch):  # type: ignore[no-untyped-def]
+def test_outside_the_main_thread_workers_come_from_a_fork_server(  # type: ignore[no-untyped-def]
+    small_sample, monkeypatch, pool_starts
+):
     """The service runs batches on a background thread of a multi-threaded server: no fork from
     there, but workers all the same, from a fork server, with the rows one process gives."""
     import threading
@@ -32,18 +33,10 @@ def test_outside_the_main_thread_workers_come_from_a_fork_server(small_sample, m
     records = ingest(load_sources(small_sample / "sources.yaml").sources).accepted
     one = pa.concat_tables([c.std for c in batch.standardise_chunks(records, TODAY, workers=1)])
     monkeypatch.setattr(batch, "PARALLEL_FROM", 0)
-    contexts: list[str] = []
-    pool = parallel.ProcessPoolExecutor
-
-    def recorded(*args, **kwargs):  # type: ignore[no-untyped-def]
-        contexts.append(kwargs["mp_context"].get_start_method())
-        return pool(*args, **kwargs)
-
-    monkeypatch.setattr(parallel, "ProcessPoolExecutor", recorded)
     out: list = []
     thread = threading.Thread(target=lambda: out.append(list(batch.standardise_chunks(records, TODAY, workers=2))))
     thread.start()
     thread.join()
-    assert contexts == ["forkserver"]
+    assert pool_starts == ["forkserver"]
     assert len(out[0]) > 1
     assert pa.concat_tables([c.std for c in out[0]]).equals(one)
