@@ -20,10 +20,13 @@ bench-scale:
 bench-spark:
 	$(PYTHON) bench/spark_scale.py --records $(SCALE) --workdir $(WORK)
 
-# Real-time latency on the largest database the scale run made (copied: the benchmark writes).
+# Real-time latency on the largest database the scale run made (copied: the benchmark writes),
+# then a batch run inside the service, and deletes and deliveries (each on a copy of its own).
 bench-serve:
 	cp $(WORK)/$(lastword $(SCALE))/mdm.duckdb $(WORK)/serve.duckdb
 	$(PYTHON) bench/serve_latency.py --db $(WORK)/serve.duckdb --sources $(WORK)/$(lastword $(SCALE))/sources.yaml
+	$(PYTHON) bench/service_run.py --db $(WORK)/$(lastword $(SCALE))/mdm.duckdb --sources $(WORK)/$(lastword $(SCALE))/sources.yaml
+	$(PYTHON) bench/deletes_and_deliveries.py --db $(WORK)/$(lastword $(SCALE))/mdm.duckdb --truth $(WORK)/$(lastword $(SCALE))/truth.csv
 
 test:
 	$(PYTHON) -m pytest
