@@ -147,7 +147,8 @@ def main() -> None:
             "## The change feed pushed to a subscription (a receiver on the same machine)", "",
             *deliveries(service, args.seconds),
         ]
-    publish(ROOT / "bench" / "results" / f"deletes-deliveries-{round(records / 1000)}k.md", "\n".join(report) + "\n")
+    publish(ROOT / "bench" / "results" / f"deletes-deliveries-{round(records / 1000)}k.md",
+            "\n".join(report) + "\n")
 
 if __name__ == "__main__":
     main()

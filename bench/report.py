@@ -6,7 +6,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-ORDER = ["febrl.md", "samples.md", "scale.md", "spark.md", "serve-*.md", "service-run-*.md", "deletes-deliveries-*.md"]
+ORDER = ["febrl.md", "samples.md", "scale.md", "spark.md", "serve-*.md", "service-run-*.md",
+         "deletes-deliveries-*.md"]
 
 
 def main() -> None:

@@ -167,7 +167,8 @@ def main() -> None:
     reruns = [r for r in rows if "rerun" in r]
     if reruns:
         lines += ["", "The second run on the same extracts and database (its golden records, by change):", "",
-                  "| records | " + " | ".join(s[2:] for s in stages) + " | total s | peak RSS GB | golden records |",
+                  "| records | " + " | ".join(s[2:] for s in stages)
+                  + " | total s | peak RSS GB | golden records |",
                   "| ---: " * (len(stages) + 3) + "| --- |"]
         for r in reruns:
             again = r["rerun"]

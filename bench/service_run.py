@@ -46,8 +46,9 @@ def measure(service: Service, sources: Path, interval: float) -> dict[str, objec
     i = 0
     while thread.is_alive():
         i += 1
+        other = {**_record(i + 10**6), "crm_id": None}
         for kind, call in (("post", lambda: service.post_record("sales", _record(i), actor="bench")),
-                           ("match", lambda: service.match_record("sales", {**_record(i + 10**6), "crm_id": None}))):
+                           ("match", lambda: service.match_record("sales", other))):
             began = time.perf_counter()
             call()
             waits[kind].append((time.perf_counter() - began, began - start))
@@ -60,7 +61,8 @@ def measure(service: Service, sources: Path, interval: float) -> dict[str, objec
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", type=Path, required=True)
     parser.add_argument("--sources", type=Path, required=True)
     parser.add_argument("--interval", type=float, default=0.2)
@@ -89,7 +91,8 @@ def main() -> None:
         lines.append(f"| {name}: p50 / longest wait | {median * 1000:.1f} ms / {longest:.1f} s"
                      f" ({at:.0f} s into the run) |")
         slow = [f"{w:.1f} s at {a:.0f} s" for w, a in waits[kind] if w >= 1]
-        lines.append(f"| {name}: waits of a second or more | {len(slow)}{': ' if slow else ''}{', '.join(slow)} |")
+        listed = f": {', '.join(slow)}" if slow else ""
+        lines.append(f"| {name}: waits of a second or more | {len(slow)}{listed} |")
     lines.append(f"| peak memory of the service's process | {got['peak_rss_gb']:.2f} GB |")
     publish(ROOT / "bench" / "results" / f"service-run-{round(records / 1000)}k.md", "\n".join(lines) + "\n")
 

@@ -155,7 +155,8 @@ class Deliveries:
                     continue
                 with self._lock:
                     self._under_way.add(sid)
-                pool.submit(self._deliver, sub).add_done_callback(lambda done, sid=sid: self._ended(sid, done))
+                delivery = pool.submit(self._deliver, sub)
+                delivery.add_done_callback(lambda done, sid=sid: self._ended(sid, done))
         retry_at = subscriptions_sql.next_attempt(self._reader())
         return None if retry_at is None else max((retry_at - now()).total_seconds(), 0.0)
 

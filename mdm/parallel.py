@@ -124,7 +124,8 @@ def map_in_order(fn: Callable[[S, T], R], shared: S, items: Iterable[T], workers
                 context = multiprocessing.get_context("forkserver")
                 context.set_forkserver_preload([fn.__module__])  # no effect once the server runs
                 init = (_pickled(shared, folder, _mapped_shared), True)
-            with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=init) as pool:
+            with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                                     initargs=init) as pool:
                 for result in pool.map(functools.partial(_in_worker, fn, folder), items):
                     yield pickle.loads(result)
     finally:

@@ -574,7 +574,8 @@ class Service:
             with self.parallel():
                 reconcile(
                     sources_path, self.db_path, rules_path=self.rules_path, retrain=retrain, con=con, run_id=run_id,
-                    publish=PublishHooks(lock=self._write_lock, prepare=self._prepare_index, after=self._after_publish),
+                    publish=PublishHooks(lock=self._write_lock, prepare=self._prepare_index,
+                                         after=self._after_publish),
                 )
         except MDMError as e:
             logger.warning("run %s failed: %s", run_id, e)

@@ -173,17 +173,18 @@ def test_a_rerun_replaces_the_results_with_tables_of_the_same_definition(
 
     def definitions() -> list[tuple[str, str]]:
         return con.execute(
-            "SELECT table_name, sql FROM duckdb_tables() UNION ALL SELECT index_name, sql FROM duckdb_indexes()"
+            "SELECT table_name, sql FROM duckdb_tables()"
+            " UNION ALL SELECT index_name, sql FROM duckdb_indexes()"
             " ORDER BY ALL"
         ).fetchall()
 
     before = definitions()
     reader = con.cursor()
     reader.begin()
-    golden_before = reader.execute("SELECT count(*), max(run_id) FROM golden_records WHERE status = 'active'").fetchall()
+    active = "SELECT count(*), max(run_id) FROM golden_records WHERE status = 'active'"
+    golden_before = reader.execute(active).fetchall()
     report = reconcile(small_sample / "sources.yaml", db, today=TODAY, con=con.cursor())
-    assert reader.execute("SELECT count(*), max(run_id) FROM golden_records WHERE status = 'active'"
-                          ).fetchall() == golden_before
+    assert reader.execute(active).fetchall() == golden_before
     reader.commit()
     assert reader.execute("SELECT DISTINCT run_id FROM golden_records WHERE status = 'active'"
                           ).fetchall() == [(report.run_id,)]

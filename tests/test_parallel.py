@@ -24,7 +24,8 @@ def _tables(shared: pa.Table, n: int) -> tuple[int, pa.Table, pa.Table]:
 
 
 def _shared() -> pa.Table:
-    return pa.table({"n": pa.array(range(500_000), pa.int64())})  # large: it goes to a fork server's workers as a file
+    # Large: it goes to a fork server's workers as a file.
+    return pa.table({"n": pa.array(range(500_000), pa.int64())})
 
 
 def test_results_come_back_in_order_equal_to_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -76,7 +77,8 @@ def test_off_the_main_thread_workers_come_from_a_fork_server(
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     items = [2, 1, 3]
     out: list[list[tuple[int, pa.Table, pa.Table]]] = []
-    thread = threading.Thread(target=lambda: out.append(list(parallel.map_in_order(_tables, _shared(), items, 2))))
+    thread = threading.Thread(
+        target=lambda: out.append(list(parallel.map_in_order(_tables, _shared(), items, 2))))
     thread.start()
     thread.join()
     assert pool_starts == ["forkserver"]

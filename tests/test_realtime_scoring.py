@@ -295,7 +295,8 @@ def test_a_move_is_counted_once_by_the_address(batch):  # type: ignore[no-untype
 def test_the_index_answers_as_sets_of_members_would(operations):  # type: ignore[no-untyped-def]
     """A block of one record is stored as its key alone (CandidateIndex): through any adds,
     replacements and removals, candidates are those of plain sets of members."""
-    rules = [BlockingRuleSpec(columns=["phone"], max_block_size=3), BlockingRuleSpec(columns=["phone", "email_key"])]
+    rules = [BlockingRuleSpec(columns=["phone"], max_block_size=3),
+             BlockingRuleSpec(columns=["phone", "email_key"])]
     index = CandidateIndex(rules)
     rows: dict[str, dict[str, str | None]] = {}
     for add, n, phone, email in operations:

@@ -109,8 +109,8 @@ def publish_run(
             _replace(con, name, f"SELECT * FROM {staging.table(name)}")
         # Retired ids stay forever (they redirect); the run's set replaces the rest.
         golden = staging.table("golden_records")
-        _replace(con, "golden_records",
-                 f"SELECT * FROM {{old}} WHERE status <> 'active' AND golden_id NOT IN (SELECT golden_id FROM {golden})")
+        _replace(con, "golden_records", "SELECT * FROM {old} WHERE status <> 'active'"
+                 f" AND golden_id NOT IN (SELECT golden_id FROM {golden})")
         if build_documents:
             documents.insert_golden(con, golden)
         else:
@@ -139,7 +139,8 @@ def _replace(con: duckdb.DuckDBPyConnection, name: str, *selects: str) -> None:
     found = fetch_one(con, "SELECT sql FROM duckdb_tables() WHERE database_name = current_database()"
                            " AND schema_name = 'main' AND table_name = ?", [name])
     assert found is not None, name
-    indexes = con.execute("SELECT index_name, sql FROM duckdb_indexes() WHERE database_name = current_database()"
+    indexes = con.execute("SELECT index_name, sql FROM duckdb_indexes()"
+                          " WHERE database_name = current_database()"
                           " AND schema_name = 'main' AND table_name = ?", [name]).fetchall()
     for index, _ in indexes:  # an index keeps its table from being renamed
         con.execute(f"DROP INDEX {index}")

@@ -46,7 +46,7 @@ def test_run_swaps_in_atomically_while_reads_continue(api, small_sample):  # typ
     assert api.client.get("/ready").json()["model_id"] == run["model_id"]
 
 
-def test_the_live_index_is_built_before_the_publish_and_equals_the_published_one(  # type: ignore[no-untyped-def]
+def test_the_live_index_is_built_before_the_publish_and_equals_the_published(  # type: ignore[no-untyped-def]
     api, small_sample, monkeypatch
 ):
     """The run's record index is built from its results before the write lock is taken; once

@@ -34,7 +34,8 @@ def test_outside_the_main_thread_workers_come_from_a_fork_server(  # type: ignor
     one = pa.concat_tables([c.std for c in batch.standardise_chunks(records, TODAY, workers=1)])
     monkeypatch.setattr(batch, "PARALLEL_FROM", 0)
     out: list = []
-    thread = threading.Thread(target=lambda: out.append(list(batch.standardise_chunks(records, TODAY, workers=2))))
+    thread = threading.Thread(
+        target=lambda: out.append(list(batch.standardise_chunks(records, TODAY, workers=2))))
     thread.start()
     thread.join()
     assert pool_starts == ["forkserver"]
