@@ -16,7 +16,7 @@ import duckdb
 from mdm import regroup
 from mdm.errors import ConfigError, ConflictError
 from mdm.pipeline import load_rules_checked
-from mdm.store import database, erasure, models, results, runs
+from mdm.store import database, erasure, models, records, results, runs
 from mdm.store import stewardship as steward_sql
 from mdm.store.tables import SCHEMAS
 
@@ -32,18 +32,28 @@ def read_text_dataset(folder: Path) -> str:
 
 
 def _reapply_overrides(
-    con: duckdb.DuckDBPyConnection, report: dict[str, Any], run_id: str, rules_path: Path | None
+    con: duckdb.DuckDBPyConnection, report: dict[str, Any], run_id: str, rules_path: Path | None,
+    before: dict[str, tuple[str, Any]],
 ) -> None:
     """Spark computes without the stewards' overrides: the golden records holding one are rebuilt
-    with it (each gets a history entry of this run), by the survivorship rules given, else the
-    run's."""
+    with it, by the survivorship rules given, else the run's. One that comes back to the
+    attributes it had ``before`` the load did not change: the run's history entries for it go
+    (the change feed would send it to every subscriber after every Spark load) and its
+    ``updated_at`` stays."""
     holders = list(regroup.held_overrides(con))
-    if holders:
-        if rules_path is None and report["rules_path"] != "default":
-            rules_path = Path(report["rules_path"])
-        rules = load_rules_checked(rules_path)
-        regroup.reapply_overrides(con, holders, attributes=rules.attributes(), at=database.now(), cause="run",
-                                  cause_id=run_id)
+    if not holders:
+        return
+    if rules_path is None and report["rules_path"] != "default":
+        rules_path = Path(report["rules_path"])
+    rules = load_rules_checked(rules_path)
+    changes = regroup.reapply_overrides(con, holders, attributes=rules.attributes(), at=database.now(),
+                                        cause="run", cause_id=run_id, unchanged_since=before)
+    unchanged = [gid for gid, change in changes.items() if change == "unchanged"]
+    for change in steward_sql.drop_run_history(con, run_id, unchanged):
+        for counts in (report["counts"].get("golden_changes"), report["run_report"].get("golden")):
+            if counts is not None:
+                counts[change] = counts.get(change, 0) - 1
+                counts["unchanged"] = counts.get("unchanged", 0) + 1
 
 
 def load_run(db_path: str | Path, folder: str | Path, *, rules_path: Path | None = None) -> dict[str, Any]:
@@ -66,6 +76,7 @@ def load_run(db_path: str | Path, folder: str | Path, *, rules_path: Path | None
                 " Spark with that `--posted`"
             )
         history = results.read_dataset(con, folder / "golden_history", SCHEMAS["golden_history"])
+        before = records.active_attributes(con, list(regroup.held_overrides(con)))
 
         def finish(c: duckdb.DuckDBPyConnection) -> None:
             steward_sql.add_history_table(c, history)
@@ -73,7 +84,7 @@ def load_run(db_path: str | Path, folder: str | Path, *, rules_path: Path | None
                                         for d in report["run_report"].get("decisions_carried", [])])
             steward_sql.insert_kept_together(c, report["run_report"].get("kept_together", []), database.now())
             erasure.rescrub(c)  # erased golden ids a `--previous` folder still held
-            _reapply_overrides(c, report, run_id, rules_path)
+            _reapply_overrides(c, report, run_id, rules_path, before)
             if not models.has_model(c, model["model_id"]):
                 models.save_model(
                     c, model["model_id"], run_id=run_id, fingerprint=model["fingerprint"],

@@ -9,6 +9,7 @@ went) or restores one that gets members again, and records a history row for eac
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -35,13 +36,16 @@ def rebuild(
     change_as: Mapping[str, str] | None = None,
     members: Mapping[str, list[dict[str, Any]]] | None = None,
     holders: set[str] | None = None,
+    unchanged_since: Mapping[str, tuple[str, dt.datetime]] | None = None,
 ) -> dict[str, str]:
     """Recompute ``golden_ids`` from their current members (read, unless the caller already
     has them in ``members``, ordered by record key), with the stewards' overrides (a retired
     one's move to the record it is merged into); returns golden id -> change. ``holders``, the
     golden ids that may hold overrides (overrides_sql.holders), spares the real-time path reading
     them for the records that hold none (a query is about a millisecond); those the overrides move
-    to join it."""
+    to join it. ``unchanged_since``: the attributes (JSON) and ``updated_at`` golden records had
+    before results computed without their overrides were published; one rebuilt to the same
+    attributes is unchanged: its ``updated_at`` is kept and it gets no history entry."""
     rows, lineage, history = [], [], []
     changes: dict[str, str] = {}
     gids = list(dict.fromkeys(golden_ids))
@@ -80,10 +84,15 @@ def rebuild(
             change = "merged" if into else "retired"
         else:
             values, lin = golden.survive(attributes, members_of, held.get(gid, ()))
-            row = golden.golden_row(gid, members_of, attributes, created_at=created, updated_at=at, run_id=None,
+            since = (unchanged_since or {}).get(gid)
+            same = since is not None and json.loads(since[0]) == values
+            row = golden.golden_row(gid, members_of, attributes, created_at=created,
+                                    updated_at=since[1] if same and since else at, run_id=None,
                                     values=values, lineage=lin)
             row_lineage = golden.lineage_rows(gid, lin)
-            if old is None:
+            if same:
+                change = "unchanged"
+            elif old is None:
                 change = "created"
             elif old["status"] == "retired":
                 change = "restored"
@@ -93,6 +102,8 @@ def rebuild(
         rows.append(row)
         lineage.extend(row_lineage)
         changes[gid] = change
+        if change == "unchanged":
+            continue
         history.append({
             "golden_id": gid, "changed_at": at, "change": change, "cause": cause, "cause_id": cause_id,
             "actor": actor, "members": len(members_of), "before": before,
@@ -122,10 +133,12 @@ def reapply_overrides(
     at: dt.datetime,
     cause: str,
     cause_id: str | None,
+    unchanged_since: Mapping[str, tuple[str, dt.datetime]] | None = None,
 ) -> dict[str, str]:
     """Rebuild these golden records with their overrides, after results computed without them were
     published (a Spark run's, or a batch run's that read the overrides before a steward changed
-    one). A retired one's overrides move to the active record it was merged into."""
+    one). A retired one's overrides move to the active record it was merged into. For
+    ``unchanged_since`` see :func:`rebuild`."""
     into: dict[str, str | None] = {}
     active: list[str] = []
     for gid in dict.fromkeys(golden_ids):
@@ -143,4 +156,5 @@ def reapply_overrides(
     targets = [*active, *(g for g in into.values() if g)]
     if not targets:
         return {}
-    return rebuild(con, targets, attributes=attributes, at=at, cause=cause, cause_id=cause_id, actor=None)
+    return rebuild(con, targets, attributes=attributes, at=at, cause=cause, cause_id=cause_id, actor=None,
+                   unchanged_since=unchanged_since)

@@ -108,6 +108,18 @@ def member_rows(con: duckdb.DuckDBPyConnection, golden_id: str) -> list[dict[str
     )
 
 
+def active_attributes(
+    con: duckdb.DuckDBPyConnection, golden_ids: Sequence[str]
+) -> dict[str, tuple[str, Any]]:
+    """The attributes (JSON) and ``updated_at`` of those of these golden records that are active."""
+    rows = con.execute(
+        "SELECT golden_id, CAST(attributes AS VARCHAR), updated_at FROM golden_records"
+        " WHERE status = 'active' AND golden_id IN (SELECT unnest(?))",
+        [list(golden_ids)],
+    ).fetchall()
+    return {gid: (attributes, updated_at) for gid, attributes, updated_at in rows}
+
+
 def golden_row(con: duckdb.DuckDBPyConnection, golden_id: str) -> dict[str, Any] | None:
     rows = fetch_dicts(
         con,

@@ -249,6 +249,19 @@ def add_history(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any]]) 
     insert_rows(con, "golden_history", rows)
 
 
+def drop_run_history(con: duckdb.DuckDBPyConnection, run_id: str, golden_ids: Sequence[str]) -> list[str]:
+    """Take back the history entries run ``run_id`` wrote for these golden records; returns
+    their changes."""
+    if not golden_ids:
+        return []
+    rows = con.execute(
+        "DELETE FROM golden_history WHERE cause = 'run' AND cause_id = ? AND golden_id IN (SELECT unnest(?))"
+        " RETURNING change",
+        [run_id, list(golden_ids)],
+    ).fetchall()
+    return [change for (change,) in rows]
+
+
 def add_history_table(con: duckdb.DuckDBPyConnection, table: Any) -> None:
     """Bulk history rows (an Arrow table with golden_history's columns), for a batch run."""
     if table.num_rows == 0:
