@@ -157,8 +157,7 @@ class Deliveries:
                     self._under_way.add(sid)
                 delivery = pool.submit(self._deliver, sub)
                 delivery.add_done_callback(lambda done, sid=sid: self._ended(sid, done))
-        retry_at = subscriptions_sql.next_attempt(self._reader())
-        return None if retry_at is None else max((retry_at - now()).total_seconds(), 0.0)
+        return self._until_next_retry()
 
     def _ended(self, sid: str, done: Future[None]) -> None:
         error = done.exception()
@@ -180,6 +179,10 @@ class Deliveries:
                 if self._stop.is_set():
                     break
                 self._deliver(sub)
+        return self._until_next_retry()
+
+    def _until_next_retry(self) -> float | None:
+        """Seconds until the earliest retry of a failing subscription falls due (None: none waits)."""
         retry_at = subscriptions_sql.next_attempt(self._reader())
         return None if retry_at is None else max((retry_at - now()).total_seconds(), 0.0)
 

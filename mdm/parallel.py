@@ -59,18 +59,18 @@ def forks() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.current_thread() is threading.main_thread()
 
 
-def _mapped(path: str) -> pa.Table:
-    """A table a worker wrote, read without copying; the file is removed at once (its pages stay
-    mapped until the table is freed)."""
-    table = pa.ipc.open_file(pa.memory_map(path)).read_all()
-    os.unlink(path)
-    return table
-
-
 def _mapped_shared(path: str) -> pa.Table:
     """A table of the shared input, read without copying; every worker maps the same file, which
     goes with the job's scratch folder."""
     return pa.ipc.open_file(pa.memory_map(path)).read_all()
+
+
+def _mapped(path: str) -> pa.Table:
+    """A table a worker wrote, read without copying; the file is removed at once (its pages stay
+    mapped until the table is freed)."""
+    table = _mapped_shared(path)
+    os.unlink(path)
+    return table
 
 
 class _TablesToFiles(pickle.Pickler):

@@ -85,12 +85,11 @@ def rebuild(
         else:
             values, lin = golden.survive(attributes, members_of, held.get(gid, ()))
             since = (unchanged_since or {}).get(gid)
-            same = since is not None and json.loads(since[0]) == values
-            row = golden.golden_row(gid, members_of, attributes, created_at=created,
-                                    updated_at=since[1] if same and since else at, run_id=None,
-                                    values=values, lineage=lin)
+            kept_at = since[1] if since is not None and json.loads(since[0]) == values else None
+            row = golden.golden_row(gid, members_of, attributes, created_at=created, updated_at=kept_at or at,
+                                    run_id=None, values=values, lineage=lin)
             row_lineage = golden.lineage_rows(gid, lin)
-            if same:
+            if kept_at is not None:
                 change = "unchanged"
             elif old is None:
                 change = "created"
