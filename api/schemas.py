@@ -240,6 +240,10 @@ class RunCreate(BaseModel):
 
     sources: str | None = Field(default=None, description="Sources YAML on the server; default: the last run's.")
     retrain: bool = False
+    accept_removals: bool = Field(
+        default=False, description="Publish even where an extract lacks more of its source's published"
+        " records than the source's max_removed_share allows (by default such a run fails, publishing"
+        " nothing).")
 
 
 class RunPublic(BaseModel):

@@ -78,6 +78,8 @@ def _print_report(report: RunReport) -> None:
         columns |= {"posted": "posted (API)", "superseded": "file rows replaced"}
     if any(c.deleted for c in report.sources.values()):
         columns |= {"deleted": "deleted (API)"}
+    if any(c.removed for c in report.sources.values()):
+        columns |= {"removed": "removed"}  # published, gone from the extract (mdm/removals.py)
     fields = tuple(columns)
     table.add_column("source", justify="left")
     for col in columns.values():
@@ -149,6 +151,10 @@ def reconcile_cmd(
         Path | None, typer.Option("--rules", help="Matching and survivorship rules YAML (default: packaged).")
     ] = None,
     retrain: Annotated[bool, typer.Option("--retrain", help="Train a new model even if one is stored.")] = False,
+    accept_removals: Annotated[
+        bool, typer.Option("--accept-removals", help="Publish even where an extract lacks more of its"
+                           " source's published records than the source's max_removed_share allows.")
+    ] = False,
     engine: Annotated[str, typer.Option("--engine", help="duckdb (one machine) or spark.")] = "duckdb",
     out: Annotated[
         str | None, typer.Option("--out", help="Folder or URI for the results (engine spark).")
@@ -185,10 +191,12 @@ def reconcile_cmd(
                     f"engine duckdb: {', '.join(given)} belong(s) to --engine spark" if given else
                     "engine duckdb needs --db (the DuckDB file to write)"
                 )
-            report = reconcile(sources, db, rules_path=rules, retrain=retrain, progress=_progress)
+            report = reconcile(sources, db, rules_path=rules, retrain=retrain,
+                               accept_removals=accept_removals, progress=_progress)
         elif engine == "spark":
-            if out is None or db is not None or retrain:
-                raise ConfigError("engine spark writes to --out (not --db) and trains unless given --model")
+            if out is None or db is not None or retrain or accept_removals:
+                raise ConfigError("engine spark writes to --out (not --db) and trains unless given --model;"
+                                  " `mdm load` publishes its results (there, --accept-removals)")
             from mdm.spark.engine import reconcile_spark
 
             conf = dict(item.split("=", 1) for item in spark_conf or [] if "=" in item)
@@ -216,6 +224,10 @@ def load_cmd(
         typer.Option("--rules", help="The rules `mdm serve` will use (default: packaged); also the"
                      " survivorship that stewards' overrides are applied by (default: the run's)."),
     ] = None,
+    accept_removals: Annotated[
+        bool, typer.Option("--accept-removals", help="Publish even where an extract lacks more of its"
+                           " source's published records than the source's max_removed_share allows.")
+    ] = False,
 ) -> None:
     """Load a Spark run's results into a DuckDB file, so that `mdm serve` serves them; then
     replay the records posted or deleted through the API that the run did not take (`--posted`)."""
@@ -224,7 +236,7 @@ def load_cmd(
     from mdm.load import load_run
 
     try:
-        report = load_run(db, from_, rules_path=rules)
+        report = load_run(db, from_, rules_path=rules, accept_removals=accept_removals)
     except MDMError as e:
         raise _fail(e) from None
     counts = report["counts"]

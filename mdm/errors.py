@@ -42,6 +42,13 @@ class ConflictError(MDMError):
     code = "conflict"
 
 
+class RemovalsRefusedError(ConflictError):
+    """A run would remove more of a source's published records than its config allows: more
+    often a truncated or wrong extract than customers leaving. Nothing was published."""
+
+    code = "removals_refused"
+
+
 class InvalidInputError(MDMError):
     """A value given by the user (a truth file, a request field) cannot be used as it is."""
 

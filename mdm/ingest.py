@@ -38,6 +38,7 @@ class SourceCounts:
     deleted: int = 0  # accepted file rows left out: their system deleted the key through the API
     undecodable: int = 0  # file rows holding bytes the source's encoding could not decode
     flagged: int = 0  # the run's records of the source carrying at least one data-quality flag
+    removed: int = 0  # the source's published records the run does not have (mdm/removals.py)
 
 
 @dataclass

@@ -13,9 +13,10 @@ from typing import Any
 
 import duckdb
 
-from mdm import regroup
+from mdm import regroup, removals
 from mdm.errors import ConfigError, ConflictError
 from mdm.pipeline import load_rules_checked
+from mdm.sources import sources_from_json
 from mdm.store import database, erasure, models, records, results, runs
 from mdm.store import stewardship as steward_sql
 from mdm.store.tables import SCHEMAS
@@ -56,9 +57,26 @@ def _reapply_overrides(
                 counts["unchanged"] = counts.get("unchanged", 0) + 1
 
 
-def load_run(db_path: str | Path, folder: str | Path, *, rules_path: Path | None = None) -> dict[str, Any]:
+def _count_removed(
+    con: duckdb.DuckDBPyConnection, report: dict[str, Any], xref: str, accept_removals: bool
+) -> None:
+    """Each source's published records the run's ``xref`` lacks, into the report's counts;
+    beyond the source's ``max_removed_share`` the load stops (mdm/removals.py), unless
+    ``accept_removals``."""
+    config = sources_from_json(report["sources_config"])
+    found = removals.removals(results.removed_by_source(con, xref), config)
+    for r in found:
+        report["counts"]["sources"].setdefault(r.source, {})["removed"] = r.removed
+    if not accept_removals:
+        removals.refuse_beyond_limits(found, config)
+
+
+def load_run(
+    db_path: str | Path, folder: str | Path, *, rules_path: Path | None = None, accept_removals: bool = False
+) -> dict[str, Any]:
     """Publish the Spark run in ``folder`` into the database; returns the run's report. The golden
-    records holding a steward's override are rebuilt by ``rules_path`` (default: the run's rules)."""
+    records holding a steward's override are rebuilt by ``rules_path`` (default: the run's rules).
+    ``accept_removals`` lets it remove more of a source's records than the source's config allows."""
     folder = Path(folder)
     report = json.loads(read_text_dataset(folder / REPORT))
     model = json.loads(read_text_dataset(folder / MODEL))
@@ -98,6 +116,7 @@ def load_run(db_path: str | Path, folder: str | Path, *, rules_path: Path | None
         with results.Staging(con) as staging:
             for name in (*results.REPLACED, "golden_records", "review_queue"):
                 staging.put(name, results.read_dataset(con, folder / name, SCHEMAS[name]))
+            _count_removed(con, report, staging.table("xref"), accept_removals)
             runs.start_run(con, run_id, "spark", report["sources_path"], report["rules_path"])
             runs.record_sources(con, run_id, report["sources_path"], report["sources_config"])
             try:

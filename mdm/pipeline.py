@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from matching_rules import MatchingSpec, RulesError, RulesSpec, load_rules, matching_fingerprint
-from mdm import carry_decisions, clustering, golden, regroup
+from mdm import carry_decisions, clustering, golden, regroup, removals
 from mdm.errors import ConfigError, ConflictError, MDMError, RunFailedError
 from mdm.gc_pause import gc_paused
 from mdm.ingest import Ingested, Quarantined, SourceCounts, ingest, merge_posted
@@ -72,6 +72,10 @@ class RunReport:
     retrained: bool = False
     train_reason: str | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    def count_removed(self, found: list[removals.Removal]) -> None:
+        for r in found:
+            self.sources.setdefault(r.source, SourceCounts()).removed = r.removed
 
     def count_flags(self, quality: FlagCounts, flagged: dict[str, int]) -> None:
         self.quality = quality
@@ -207,6 +211,7 @@ def reconcile(
     *,
     rules_path: str | Path | None = None,
     retrain: bool = False,
+    accept_removals: bool = False,
     progress: Progress | None = None,
     today: dt.date | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
@@ -215,8 +220,10 @@ def reconcile(
 ) -> RunReport:
     """Run a full batch reconciliation and publish it atomically. Raises MDMError subclasses.
 
-    ``run_id`` names a run the caller already recorded as running (the service does, so the
-    run is visible before it starts); ``publish`` lets the service serialise the swap with its
+    ``accept_removals`` lets the run remove more of a source's records than the source's
+    ``max_removed_share`` allows (mdm/removals.py). ``run_id`` names a run the caller already
+    recorded as running (the service does, so the run is visible before it starts); ``publish``
+    lets the service serialise the swap with its
     own writes.
     """
     sources: SourcesConfig = load_sources(sources_path)
@@ -233,8 +240,8 @@ def reconcile(
         runs.record_sources(con, report.run_id, str(sources.path.resolve()), sources_to_json(sources))
         try:
             _run(
-                con, sources, rules, report, retrain=retrain, progress=progress, today=today or dt.date.today(),
-                publish=publish or PublishHooks(),
+                con, sources, rules, report, retrain=retrain, accept_removals=accept_removals,
+                progress=progress, today=today or dt.date.today(), publish=publish or PublishHooks(),
             )
         except BaseException as e:
             report.status = "failed"
@@ -259,13 +266,14 @@ def _run(
     report: RunReport,
     *,
     retrain: bool,
+    accept_removals: bool,
     progress: Progress | None,
     today: dt.date,
     publish: PublishHooks,
 ) -> None:
     with results.Staging(con) as staging:
-        _stages(con, sources, rules, report, staging, retrain=retrain, progress=progress, today=today,
-                publish=publish)
+        _stages(con, sources, rules, report, staging, retrain=retrain, accept_removals=accept_removals,
+                progress=progress, today=today, publish=publish)
 
 
 def _stages(
@@ -276,6 +284,7 @@ def _stages(
     staging: results.Staging,
     *,
     retrain: bool,
+    accept_removals: bool,
     progress: Progress | None,
     today: dt.date,
     publish: PublishHooks,
@@ -297,6 +306,10 @@ def _stages(
         report.count_flags(*flag_counts(std_table))
         staging.put("source_records", source_records)
         del source_records
+        found = removals.removals(results.removed_by_source(con, staging.table("source_records")), sources)
+        report.count_removed(found)
+        if not accept_removals:
+            removals.refuse_beyond_limits(found, sources)
 
     with work_sql.work_database() as work:
         work_sql.load_std_records(work, std_table, spec.blocking_rules())

@@ -537,7 +537,9 @@ class Service:
 
     # -- batch runs -----------------------------------------------------------------------
 
-    def start_run(self, *, sources_path: str | None, retrain: bool, actor: str) -> str:
+    def start_run(
+        self, *, sources_path: str | None, retrain: bool, actor: str, accept_removals: bool = False
+    ) -> str:
         """Start a batch run in the background; returns its id. 409 if one is going."""
         with self._write_lock:
             if self._run_thread is not None and self._run_thread.is_alive():
@@ -558,22 +560,25 @@ class Service:
             def start(con: duckdb.DuckDBPyConnection) -> None:
                 runs.start_run(con, run_id, "batch", str(path), str(self.rules_path or "default"))
                 audit.record(con, actor=actor, action="run.start", target=run_id,
-                             detail={"sources": str(path), "retrain": retrain})
+                             detail={"sources": str(path), "retrain": retrain,
+                                     "accept_removals": accept_removals})
 
             self.write(start)
             self._run_thread = threading.Thread(
-                target=self._run, args=(run_id, path, retrain), name=f"run-{run_id}", daemon=True
+                target=self._run, args=(run_id, path, retrain, accept_removals), name=f"run-{run_id}",
+                daemon=True,
             )
             self._run_thread.start()
             return run_id
 
-    def _run(self, run_id: str, sources_path: Path, retrain: bool) -> None:
+    def _run(self, run_id: str, sources_path: Path, retrain: bool, accept_removals: bool) -> None:
         assert self._con is not None
         con = self._con.cursor()
         try:
             with self.parallel():
                 reconcile(
-                    sources_path, self.db_path, rules_path=self.rules_path, retrain=retrain, con=con, run_id=run_id,
+                    sources_path, self.db_path, rules_path=self.rules_path, retrain=retrain,
+                    accept_removals=accept_removals, con=con, run_id=run_id,
                     publish=PublishHooks(lock=self._write_lock, prepare=self._prepare_index,
                                          after=self._after_publish),
                 )

@@ -16,7 +16,8 @@ router = APIRouter(prefix="/runs", tags=["runs"])
 def start_run(body: RunCreate, principal: Admin, service: ServiceDep) -> dict[str, Any]:
     """Start a batch reconciliation in the background. Readers keep the previous state until
     the run's results are swapped in; posts made meanwhile are replayed on top."""
-    run_id = service.start_run(sources_path=body.sources, retrain=body.retrain, actor=principal.name)
+    run_id = service.start_run(sources_path=body.sources, retrain=body.retrain,
+                               accept_removals=body.accept_removals, actor=principal.name)
     run = runs.get_run(service.reader(), run_id)
     assert run is not None
     return run

@@ -55,6 +55,9 @@ class SourceSpec(BaseModel):
     delimiter: str = Field(default=",", min_length=1, max_length=1)
     encoding: str = "utf-8"
     fields: dict[str, ColumnRef] = Field(default_factory=dict)
+    # The share of the source's published records a run may find gone from its extract; more
+    # stops the run before it publishes (mdm/removals.py), unless told to accept the removals.
+    max_removed_share: float = Field(default=0.2, ge=0.0, le=1.0)
 
     # Resolved against the YAML file's folder by the loader; not part of the YAML.
     base_dir: Path = Field(default=Path("."), exclude=True)

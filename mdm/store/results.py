@@ -28,6 +28,17 @@ def previous_xref(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(con.execute("SELECT record_key, golden_id FROM xref").fetchall())
 
 
+def removed_by_source(con: duckdb.DuckDBPyConnection, present: str) -> dict[str, tuple[int, int]]:
+    """Each source's records in the published xref, and how many of them the relation
+    ``present`` (a table or view with a record_key column) lacks."""
+    rows = con.execute(
+        "SELECT x.source, count(*), count(*) FILTER (WHERE p.record_key IS NULL)"
+        f" FROM xref x LEFT JOIN (SELECT DISTINCT record_key FROM {present}) p USING (record_key)"
+        " GROUP BY x.source"
+    ).fetchall()
+    return {source: (published, removed) for source, published, removed in rows}
+
+
 def previous_golden(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, dt.datetime, dt.datetime]]:
     """Active golden records: (golden_id, attributes JSON, created_at, updated_at)."""
     return con.execute(

@@ -351,7 +351,8 @@ def test_a_post_to_a_source_the_next_run_leaves_out_does_not_stop_the_service(  
         return out
 
     monkeypatch.setattr(pipeline, "merge_posted", merge_then_post)
-    started = api.post("/runs", who="admin", json={"sources": str(tmp_path / "sources.yaml")}).json()
+    started = api.post("/runs", who="admin",
+                       json={"sources": str(tmp_path / "sources.yaml"), "accept_removals": True}).json()
     service._run_thread.join()
     assert api.get(f"/runs/{started['run_id']}").json()["status"] == "succeeded"
     assert service.ready, service.not_ready_reason

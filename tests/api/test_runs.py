@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 
@@ -133,6 +134,37 @@ def test_a_failed_run_is_recorded_and_leaves_the_state_intact(api, small_sample,
     assert run["status"] == "failed" and "last_name" in run["error"]
     assert api.get("/golden-records", params={"limit": 1}).json()["count"] == before
     assert api.client.get("/ready").status_code == 200
+
+
+def test_a_run_that_would_remove_much_of_a_source_fails_until_accepted(  # type: ignore[no-untyped-def]
+    api, small_sample, tmp_path
+):
+    truncated = tmp_path / "truncated"
+    shutil.copytree(small_sample, truncated)
+    billing = truncated / "billing.csv"
+    with billing.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    with billing.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows[:11])
+    before = api.get("/golden-records", params={"limit": 1}).json()["count"]
+    published = "SELECT count(*) FROM xref WHERE source = 'billing'"
+    (billing_before,) = api.client.app.state.service.reader().execute(published).fetchone()
+    body = {"sources": str(truncated / "sources.yaml")}
+    r = api.post("/runs", who="admin", json=body)
+    assert r.status_code == 202
+    _wait(api)
+    run = api.get(f"/runs/{r.json()['run_id']}").json()
+    assert run["status"] == "failed"
+    assert "source 'billing'" in run["error"] and "accept_removals" in run["error"]
+    assert api.get("/golden-records", params={"limit": 1}).json()["count"] == before
+    r = api.post("/runs", who="admin", json={**body, "accept_removals": True})
+    _wait(api)
+    run = api.get(f"/runs/{r.json()['run_id']}").json()
+    assert run["status"] == "succeeded", run
+    (billing_after,) = api.client.app.state.service.reader().execute(published).fetchone()
+    assert run["counts"]["sources"]["billing"]["removed"] == billing_before - billing_after > 100
+    audit = api.get("/audit", who="admin", params={"action": "run.start"}).json()["data"]
+    assert audit[0]["detail"]["accept_removals"] is True
 
 
 def test_bad_run_requests_are_4xx(api, tmp_path):  # type: ignore[no-untyped-def]

@@ -303,6 +303,29 @@ def test_a_run_that_missed_an_erasure_is_not_loaded(engines: tuple[Path, Path, A
     assert _duckdb(served, "SELECT count(*) FROM runs WHERE kind = 'spark'") == [(0,)]
 
 
+def test_a_load_that_would_remove_a_source_stops_until_accepted(
+    engines: tuple[Path, Path, Any], tmp_path: Path
+) -> None:
+    """The publish of a Spark run counts and limits removals as a DuckDB run does (mdm/removals.py):
+    here the database holds a source the run's config no longer lists."""
+    from mdm.errors import RemovalsRefusedError
+
+    db, out, _ = engines
+    served = tmp_path / "served.duckdb"
+    shutil.copy(db, served)
+    con = database.connect(served)
+    con.execute("INSERT INTO xref SELECT 'legacy', 'L' || i, 'legacy|L' || i,"
+                " (SELECT min(golden_id) FROM xref), NULL FROM range(20) t(i)")
+    con.close()
+    with pytest.raises(RemovalsRefusedError, match="source 'legacy' is no longer in .*: its 20 published"):
+        load_run(served, out)
+    assert _duckdb(served, "SELECT count(*) FROM runs WHERE kind = 'spark'") == [(0,)]
+    report = load_run(served, out, accept_removals=True)
+    assert report["counts"]["sources"]["legacy"] == {"removed": 20}
+    assert report["counts"]["sources"]["billing"]["removed"] == 0
+    assert _duckdb(served, "SELECT count(*) FROM xref WHERE source = 'legacy'") == [(0,)]
+
+
 def _session_state(spark: Any) -> tuple[set[str], int, set[str]]:
     """Temporary views, persisted RDDs and checkpoint entries: what a run could leave behind."""
     from mdm.spark.cache import _checkpoint_entries
