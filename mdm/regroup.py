@@ -45,7 +45,9 @@ def rebuild(
     them for the records that hold none (a query is about a millisecond); those the overrides move
     to join it. ``unchanged_since``: the attributes (JSON) and ``updated_at`` golden records had
     before results computed without their overrides were published; one rebuilt to the same
-    attributes is unchanged: its ``updated_at`` is kept and it gets no history entry."""
+    attributes is unchanged: its ``updated_at`` is kept and it gets no history entry. A rebuild
+    caused by a run carries the run's id, as the records the run built do."""
+    run_id = cause_id if cause == "run" else None
     rows, lineage, history = [], [], []
     changes: dict[str, str] = {}
     gids = list(dict.fromkeys(golden_ids))
@@ -78,7 +80,7 @@ def rebuild(
             if old is None or old["status"] == "retired":
                 continue
             into = (retire_into or {}).get(gid)
-            row = golden.golden_row(gid, [], attributes, created_at=created, updated_at=at, run_id=None,
+            row = golden.golden_row(gid, [], attributes, created_at=created, updated_at=at, run_id=run_id,
                                     merged_into=into, retired_attributes=before)
             row_lineage: list[dict[str, Any]] = []
             change = "merged" if into else "retired"
@@ -87,7 +89,7 @@ def rebuild(
             since = (unchanged_since or {}).get(gid)
             kept_at = since[1] if since is not None and json.loads(since[0]) == values else None
             row = golden.golden_row(gid, members_of, attributes, created_at=created, updated_at=kept_at or at,
-                                    run_id=None, values=values, lineage=lin)
+                                    run_id=run_id, values=values, lineage=lin)
             row_lineage = golden.lineage_rows(gid, lin)
             if kept_at is not None:
                 change = "unchanged"

@@ -165,6 +165,7 @@ def test_an_override_set_while_a_run_computes_is_in_its_results(  # type: ignore
     record = _record(api, gid)
     assert record["attributes"]["phone"] == E164
     assert record["lineage"]["phone"][0]["rule"] == "steward_override"
+    assert record["run_id"] == run["run_id"]  # rebuilt by the run's publish, as its other records
     causes = [(e["cause"], e["cause_id"]) for e in api.get(f"/golden-records/{gid}/history").json()["data"]]
     assert ("run", run["run_id"]) in causes
 
