@@ -195,6 +195,51 @@ def test_a_rerun_replaces_the_results_with_tables_of_the_same_definition(
     con.close()
 
 
+def test_readers_are_served_by_the_old_tables_and_their_indexes_while_a_rerun_publishes(
+    reconciled: tuple[Path, object], small_sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lookup by an indexed column of a table being replaced, from another connection during the
+    publish, answers from the old table. Renaming the old table aside made each such query fail
+    where the index was not yet loaded (DuckDB loads one from the file when first used), as after
+    the service opens the file."""
+    from mdm.store import stewardship as steward_sql
+
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(reconciled[0], db)
+    first = duckdb.connect(str(db), read_only=True)
+    gid, key = first.execute("SELECT golden_id, record_key FROM xref ORDER BY ALL LIMIT 1").fetchone()
+    (item_key,) = first.execute("SELECT record_key_l FROM review_queue ORDER BY ALL LIMIT 1").fetchone()
+    (pair_key,) = first.execute("SELECT record_key_l FROM pairs ORDER BY ALL LIMIT 1").fetchone()
+    lookups = [
+        ("SELECT count(*) FROM xref WHERE golden_id = ?", gid),
+        ("SELECT count(*) FROM xref WHERE record_key = ?", key),
+        ("SELECT count(*) FROM golden_lineage WHERE golden_id = ?", gid),
+        ("SELECT count(*) FROM golden_records WHERE golden_id = ?", gid),
+        ("SELECT count(*) FROM std_records WHERE record_key IN (SELECT record_key FROM xref WHERE golden_id = ?)",
+         gid),
+        ("SELECT count(*) FROM review_queue WHERE record_key_l = ?", item_key),
+        ("SELECT count(*) FROM pairs WHERE record_key_l = ?", pair_key),
+    ]
+
+    def answers(c: duckdb.DuckDBPyConnection) -> list[int]:
+        return [c.execute(sql, [value]).fetchone()[0] for sql, value in lookups]
+
+    before, during = answers(first), []
+    first.close()
+    con = database.connect(db)
+    reader = con.cursor()  # its indexes not loaded yet
+    add_history = steward_sql.add_history_table
+
+    def read_then_add(*args, **kw):  # type: ignore[no-untyped-def]
+        during.append(answers(reader))  # every table is replaced by now; the transaction is open
+        return add_history(*args, **kw)
+
+    monkeypatch.setattr(steward_sql, "add_history_table", read_then_add)
+    reconcile(small_sample / "sources.yaml", db, today=TODAY, con=con.cursor())
+    assert during == [before] and all(before)
+    con.close()
+
+
 def test_a_model_trained_with_other_comparison_levels_is_retrained(reconciled: tuple[Path, object], small_sample: Path, tmp_path: Path) -> None:
     """After an upgrade that compares records differently, the stored model is not reused."""
     db = tmp_path / "copy.duckdb"

@@ -130,43 +130,35 @@ def publish_run(
         _replace(con, "review_queue", "SELECT * FROM {old} WHERE status <> 'open'",
                  f"SELECT * FROM {staging.table('review_queue')}"
                  " WHERE item_id NOT IN (SELECT item_id FROM {old} WHERE status <> 'open')")
-        _drop_replaced(con)
         finish(con)
-
-
-_OLD = "{}__replaced"
 
 
 def _replace(con: duckdb.DuckDBPyConnection, name: str, *selects: str) -> None:
     """Table ``name`` replaced, inside the caller's transaction, by a new table of the same
-    definition holding the rows of ``selects``, in which ``{old}`` names the old table (kept
-    until :func:`_drop_replaced`).
+    definition holding the rows of ``selects``, in which ``{old}`` names the old table.
 
     A rerun used to delete every row and insert the new ones: at a million records the commit
     then took 46 s of the publish's 60 s, as DuckDB took each deleted row out of the tables' key
-    indexes. A new table is filled in bulk, as on a first run (publish 60.3 -> 13.6 s). Readers
-    in transactions begun before the commit keep reading the old table.
+    indexes. A new table is filled in bulk, as on a first run (publish 60.3 -> 13.6 s). It is
+    made under another name and renamed once the old table is dropped: readers keep reading the
+    old table until the commit. Renaming the old table aside instead broke them (DuckDB 2.0):
+    until the commit, every query of theirs that used one of its indexes failed, naming the
+    table's new name.
     """
     found = fetch_one(con, "SELECT sql FROM duckdb_tables() WHERE database_name = current_database()"
                            " AND schema_name = 'main' AND table_name = ?", [name])
-    assert found is not None, name
-    indexes = con.execute("SELECT index_name, sql FROM duckdb_indexes()"
-                          " WHERE database_name = current_database()"
+    created = f"CREATE TABLE {name}("
+    assert found is not None and found[0].startswith(created), (name, found)
+    indexes = con.execute("SELECT sql FROM duckdb_indexes() WHERE database_name = current_database()"
                           " AND schema_name = 'main' AND table_name = ?", [name]).fetchall()
-    for index, _ in indexes:  # an index keeps its table from being renamed
-        con.execute(f"DROP INDEX {index}")
-    old = _OLD.format(name)
-    con.execute(f"ALTER TABLE {name} RENAME TO {old}")
-    con.execute(found[0])
+    new = f"{name}__new"
+    con.execute(f"CREATE TABLE {new}(" + found[0].removeprefix(created))
     for select in selects:
-        con.execute(f"INSERT INTO {name} BY NAME {select.replace('{old}', old)}")
-    for _, sql in indexes:
+        con.execute(f"INSERT INTO {new} BY NAME {select.replace('{old}', name)}")
+    con.execute(f"DROP TABLE {name}")  # its indexes with it
+    con.execute(f"ALTER TABLE {new} RENAME TO {name}")
+    for (sql,) in indexes:
         con.execute(sql)
-
-
-def _drop_replaced(con: duckdb.DuckDBPyConnection) -> None:
-    for name in (*REPLACED, "golden_records", "review_queue"):
-        con.execute(f"DROP TABLE {_OLD.format(name)}")
 
 
 def read_dataset(con: duckdb.DuckDBPyConnection, folder: Path, schema: pa.Schema) -> pa.Table:
