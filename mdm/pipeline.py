@@ -118,13 +118,16 @@ class RunReport:
 @dataclass
 class PublishHooks:
     """How a run's publish fits a live service: what to build from the run's standardised
-    records and xref before taking the writer's lock (``prepare``), the lock, held while the
-    results are swapped in, and what to do with the prepared value, still holding it, once they
-    are (``after``)."""
+    records and xref before taking the writer's lock (``prepare``); the lock, held while the
+    results are swapped in; what to do with the prepared value as the publish commits
+    (``swap``, holding what ``commit_under`` gives, as :func:`database.transaction` says); and
+    what to do after, still holding the lock (``after``)."""
 
     lock: AbstractContextManager[Any] = field(default_factory=nullcontext)
     prepare: Callable[[pa.Table, pa.Table], Any] = lambda std, xref: None
-    after: Callable[[RunReport, Any], None] = lambda report, prepared: None
+    commit_under: Callable[[], AbstractContextManager[Any]] = nullcontext
+    swap: Callable[[RunReport, Any], None] = lambda report, prepared: None
+    after: Callable[[RunReport], None] = lambda report: None
 
 
 def new_run_id() -> str:
@@ -390,8 +393,9 @@ def _stages(
                     f"{len(missed)} erasure(s) came while the run computed ({', '.join(missed[:5])}): its"
                     " results hold the erased customers' records; nothing was published, run again"
                 )
-            results.publish_run(con, staging, finish)
-            publish.after(report, prepared)
+            results.publish_run(con, staging, finish, commit_under=publish.commit_under(),
+                                then=lambda: publish.swap(report, prepared))
+            publish.after(report)
 
 
 def train_and_score(

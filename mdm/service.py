@@ -4,6 +4,9 @@ Reads use a cursor per thread. Every write (posted records, keys, runs' publish)
 one lock on one write cursor, in a transaction, so concurrent posts never interleave and a
 failed write changes nothing. A batch run computes in a background thread without the lock
 and takes it only to swap its results in; posts that arrived while it ran are replayed on top.
+Previews (``records:match``, similar records, links, a merge's preview) read the live matcher
+and the database together without that lock: they share a second one (mdm/shared_lock.py) that
+a write holds alone only from its commit until the matcher has followed it.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from mdm.realtime import (
     RecordIndex,
     Similar,
 )
+from mdm.shared_lock import SharedLock
 from mdm.sources import SourcesConfig, SourceSpec, load_sources, sources_from_json
 from mdm.standardise.record import record_key
 from mdm.stewardship import DECISIONS, Outcome, Stewardship
@@ -74,6 +78,8 @@ class Service:
         self._con: duckdb.DuckDBPyConnection | None = None
         self._local = threading.local()
         self._write_lock = threading.RLock()
+        # Previews share it; a write holds it alone from its commit until the matcher follows.
+        self._state = SharedLock()
         self._writer: duckdb.DuckDBPyConnection | None = None
         self._settings: duckdb.DuckDBPyConnection | None = None  # SET threads, from any thread
         self._run_thread: threading.Thread | None = None
@@ -197,10 +203,12 @@ class Service:
                     database.set_threads(self._settings, 1)
 
     @contextmanager
-    def _writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def _writing(self, then: Callable[[], None] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction; its commit, and ``then`` (the live matcher following it), wait
+        for the previews under way and hold new ones off."""
         with self._write_lock:
             assert self._writer is not None
-            with database.transaction(self._writer):
+            with database.transaction(self._writer, commit_under=self._state.exclusive(), then=then):
                 yield self._writer
         if self.deliveries is not None:
             self.deliveries.notify()
@@ -335,12 +343,11 @@ class Service:
         with self._write_lock:
             matcher = self._matcher()
             try:
-                with self._writing() as con:
+                with self._writing(then=matcher.commit_index) as con:
                     result = write(matcher, con)
             except BaseException:
                 matcher.discard_pending()
                 raise
-            matcher.commit_index()
             return result
 
     def _each(
@@ -374,15 +381,15 @@ class Service:
         return self._realtime_write(upsert)
 
     def match_record(self, source: str, payload: Mapping[str, Any]) -> Preview:
-        """What posting the record would do, without storing it. Under the write lock: the live
-        index and cross-reference it reads change with every post."""
-        with self._write_lock:
+        """What posting the record would do, without storing it. It reads the live index and the
+        database together: it holds the state lock shared, so that no write commits meanwhile."""
+        with self._state.shared():
             return self._matcher().match(self.reader(), source, payload, today=dt.date.today())
 
     def similar_golden(self, golden_id: str, *, min_probability: float, limit: int) -> list[Similar]:
-        """Other golden records that may be the same customer (RealtimeMatcher.similar), under the
-        write lock as a match is."""
-        with self._write_lock:
+        """Other golden records that may be the same customer (RealtimeMatcher.similar), holding
+        the state lock shared, as a match does."""
+        with self._state.shared():
             matcher = self._matcher()
             members = [m["record_key"] for m in records.member_rows(self.reader(), golden_id)]
             if not members:
@@ -390,8 +397,9 @@ class Service:
             return matcher.similar(golden_id, members, min_probability=min_probability)[:limit]
 
     def links(self, golden_id: str) -> list[dict[str, Any]]:
-        """Why a golden record's members are together (Stewardship.links), under the write lock."""
-        with self._write_lock:
+        """Why a golden record's members are together (Stewardship.links), holding the state lock
+        shared, as a match does."""
+        with self._state.shared():
             return Stewardship(self._matcher()).links(self.reader(), golden_id)
 
     def post_records(
@@ -462,13 +470,18 @@ class Service:
 
     def steward(self, operation: Callable[[Stewardship, duckdb.DuckDBPyConnection], Outcome]) -> Outcome:
         """Run a steward operation as one write; the live state follows once it commits."""
-        with self._write_lock:  # re-entrant: held across the write and the state update
-            outcome = self.steward_write(operation)
+        with self._write_lock:
             matcher = self._matcher()
-            matcher.apply_moves(outcome.moves)
-            assert self._writer is not None
-            matcher.load_constraints(self._writer)
-            return outcome
+            done: list[Outcome] = []
+
+            def follow() -> None:
+                matcher.apply_moves(done[0].moves)
+                assert self._writer is not None
+                matcher.load_constraints(self._writer)
+
+            with self._writing(then=follow) as con:
+                done.append(operation(Stewardship(matcher), con))
+            return done[0]
 
     def decide_items(
         self, item_ids: list[str], decision: str, *, actor: str, comment: str | None
@@ -492,12 +505,12 @@ class Service:
 
     def conflicts_with(self, golden_id: str, others: list[str]) -> dict[str, list[dict[str, Any]]]:
         """The identifiers each of ``others`` disagrees with ``golden_id`` on (Stewardship.conflicts_with)."""
-        with self._write_lock:
+        with self._state.shared():
             return Stewardship(self._matcher()).conflicts_with(self.reader(), golden_id, others)
 
     def merge_preview(self, golden_ids: list[str]) -> dict[str, Any]:
         """What merging the golden records would make (Stewardship.merge_preview), changing nothing."""
-        with self._write_lock:
+        with self._state.shared():
             return Stewardship(self._matcher()).merge_preview(self.reader(), golden_ids)
 
     def steward_write(self, operation: Callable[[Stewardship, duckdb.DuckDBPyConnection], T]) -> T:
@@ -580,6 +593,7 @@ class Service:
                     sources_path, self.db_path, rules_path=self.rules_path, retrain=retrain,
                     accept_removals=accept_removals, con=con, run_id=run_id,
                     publish=PublishHooks(lock=self._write_lock, prepare=self._prepare_index,
+                                         commit_under=self._state.exclusive, swap=self._swap_matcher,
                                          after=self._after_publish),
                 )
         except MDMError as e:
@@ -602,11 +616,22 @@ class Service:
         finally:
             con.close()
 
-    def _after_publish(self, report: RunReport, built: RecordIndex | None) -> None:
-        """Still holding the write lock: rebuild the real-time state from the run's results and
-        replay the posts that arrived after the run read its inputs."""
+    def _swap_matcher(self, report: RunReport, built: RecordIndex | None) -> None:
+        """As the run's results commit, previews waiting: the real-time state made from them."""
         try:
             self._load_matcher(built)
+        except Exception:
+            self._matcher_failed(report)
+
+    def _matcher_failed(self, report: RunReport) -> None:
+        logger.exception("run %s: rebuilding the real-time state failed", report.run_id)
+        self.matcher = None
+        self.not_ready_reason = "rebuilding the real-time state after a run failed; see the log"
+
+    def _after_publish(self, report: RunReport) -> None:
+        """Still holding the write lock: replay the posts that arrived after the run read its
+        inputs."""
+        try:
             if self.matcher is None or report.inputs_read_at is None:
                 return
             posts, deletions = self.replay_api_changes(report.inputs_read_at)
@@ -614,9 +639,7 @@ class Service:
                 logger.info("run %s: replayed %d records posted and %d deleted during the run",
                             report.run_id, posts, deletions)
         except Exception:
-            logger.exception("run %s: rebuilding the real-time state failed", report.run_id)
-            self.matcher = None
-            self.not_ready_reason = "rebuilding the real-time state after a run failed; see the log"
+            self._matcher_failed(report)
         finally:
             if self.deliveries is not None:
                 self.deliveries.notify()

@@ -7,8 +7,8 @@ own cursor. Every statement of ours binds its values as parameters.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -78,15 +78,25 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Commit on success, roll back on any exception (including KeyboardInterrupt)."""
+def transaction(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    commit_under: AbstractContextManager[Any] | None = None,
+    then: Callable[[], None] | None = None,
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Commit on success, roll back on any exception (including KeyboardInterrupt). The commit,
+    and ``then`` after it, run holding ``commit_under``: what must change with the database
+    (the service's live matcher) changes before anyone holding it sees the commit."""
     con.begin()
     try:
         yield con
     except BaseException:
         con.rollback()
         raise
-    con.commit()
+    with commit_under or nullcontext():
+        con.commit()
+        if then is not None:
+            then()
 
 
 def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> tuple[Any, ...] | None:

@@ -8,6 +8,8 @@ previous golden records, xref and queue untouched.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -105,17 +107,19 @@ class Staging:
 
 
 def publish_run(
-    con: duckdb.DuckDBPyConnection, staging: Staging, finish: Any, *, build_documents: bool = False
+    con: duckdb.DuckDBPyConnection, staging: Staging, finish: Any, *, build_documents: bool = False,
+    commit_under: AbstractContextManager[Any] | None = None, then: Callable[[], None] | None = None,
 ) -> None:
     """Replace the live results with the staged ones, and mark the run finished, in one
     transaction. Staging holds every table of :data:`REPLACED` plus ``golden_records`` and
     ``review_queue``. The staged golden records carry their documents, unless
-    ``build_documents`` (a Spark run's output): then they are built here, in SQL. ``finish(con)`` records the run's success (and its
-    model) inside the same transaction.
+    ``build_documents`` (a Spark run's output): then they are built here, in SQL. ``finish(con)``
+    records the run's success (and its model) inside the same transaction. ``commit_under`` and
+    ``then``: as :func:`database.transaction`'s.
     """
     # The copies below are a GB at a million records; in any order they go on all of DuckDB's
     # threads (1M, alternating: 19.7-21.3 -> 17.2-18.4 s).
-    with unordered_inserts(con), transaction(con):
+    with unordered_inserts(con), transaction(con, commit_under=commit_under, then=then):
         for name in REPLACED:
             _replace(con, name, f"SELECT * FROM {staging.table(name)}")
         # Retired ids stay forever (they redirect); the run's set replaces the rest.

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+
+from mdm.realtime import RealtimeMatcher
 from tests.api.test_records import VY, VY_MARKETING
 
 MATCH = "/sources/{}/records:match"
+WAIT = 10.0  # seconds a thread is given to get somewhere it should get to at once
 
 
 def _state(api):  # type: ignore[no-untyped-def]
@@ -59,3 +63,70 @@ def test_a_bad_preview_is_refused(api):  # type: ignore[no-untyped-def]
     assert api.post(MATCH.format("nope"), who="reader", json=VY).status_code == 404
     assert api.post(MATCH.format("sales"), who="reader", json=[VY]).status_code == 422
     assert api.client.post(MATCH.format("sales"), json=VY).status_code == 401
+
+
+def _in_thread(fn):  # type: ignore[no-untyped-def]
+    out: list = []
+    thread = threading.Thread(target=lambda: out.append(fn()), daemon=True)
+    thread.start()
+    return thread, out
+
+
+def test_a_preview_answers_while_a_post_is_in_its_transaction(  # type: ignore[no-untyped-def]
+    api, monkeypatch
+):
+    """Previews no longer wait for writes: only for a commit and the live index following it."""
+    service = api.client.app.state.service
+    inside, release = threading.Event(), threading.Event()
+    upsert = RealtimeMatcher.upsert
+
+    def slow_upsert(self, *args, **kw):  # type: ignore[no-untyped-def]
+        out = upsert(self, *args, **kw)
+        inside.set()
+        release.wait(WAIT)
+        return out
+
+    monkeypatch.setattr(RealtimeMatcher, "upsert", slow_upsert)
+    poster, _ = _in_thread(lambda: service.post_record("sales", VY, actor="test"))
+    try:
+        assert inside.wait(WAIT)
+        previewer, answers = _in_thread(
+            lambda: api.post(MATCH.format("marketing"), who="reader", json=VY_MARKETING))
+        previewer.join(WAIT)
+        assert answers and answers[0].status_code == 200, answers
+        # the post has not committed: the preview does not see it
+        assert "RT-1" not in [c["source_id"] for c in answers[0].json()["candidates"]]
+    finally:
+        release.set()
+        poster.join(WAIT)
+    after = api.post(MATCH.format("marketing"), who="reader", json=VY_MARKETING).json()
+    assert after["candidates"][0]["source_id"] == "RT-1"
+
+
+def test_a_preview_waits_while_a_commit_is_not_yet_in_the_live_index(  # type: ignore[no-untyped-def]
+    api, monkeypatch
+):
+    """Between a post's commit and the live index taking it, a preview would read the database
+    and the index disagreeing: it waits, and then sees both."""
+    service = api.client.app.state.service
+    inside, release = threading.Event(), threading.Event()
+    commit_index = RealtimeMatcher.commit_index
+
+    def slow_commit_index(self):  # type: ignore[no-untyped-def]
+        inside.set()
+        release.wait(WAIT)
+        commit_index(self)
+
+    monkeypatch.setattr(RealtimeMatcher, "commit_index", slow_commit_index)
+    poster, posted = _in_thread(lambda: service.post_record("sales", VY, actor="test"))
+    try:
+        assert inside.wait(WAIT)
+        previewer, answers = _in_thread(lambda: api.post(MATCH.format("sales"), who="reader", json=VY))
+        previewer.join(0.3)
+        assert previewer.is_alive() and not answers
+    finally:
+        release.set()
+        poster.join(WAIT)
+    previewer.join(WAIT)
+    assert answers[0].status_code == 200
+    assert answers[0].json()["current_golden_id"] == posted[0].golden_id is not None

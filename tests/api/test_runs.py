@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import os
 import shutil
+import threading
 
 import duckdb
 from fastapi.testclient import TestClient
@@ -74,6 +75,43 @@ def test_the_live_index_is_built_before_the_publish_and_equals_the_published(  #
     assert live.index.rows == published.index.rows
     assert live.index._blocks == published.index._blocks
     assert live.golden_of == published.golden_of
+
+
+def test_previews_answer_while_a_run_publishes(  # type: ignore[no-untyped-def]
+    api, small_sample, monkeypatch
+):
+    """Readers of the live matcher wait only for the publish's commit and the matcher's swap,
+    not for the whole publish (at a million records 15-30 s, under the writers' lock)."""
+    from mdm.store import stewardship as steward_sql
+    from tests.api.test_records import VY_MARKETING
+
+    inside, release = threading.Event(), threading.Event()
+    add_history = steward_sql.add_history_table
+
+    def held(*args, **kw):  # type: ignore[no-untyped-def]
+        inside.set()  # the run is publishing, inside its transaction
+        release.wait(300)
+        return add_history(*args, **kw)
+
+    monkeypatch.setattr(steward_sql, "add_history_table", held)
+    gid = api.get("/golden-records", params={"limit": 1}).json()["data"][0]["golden_record"]["golden_id"]
+    started = api.post("/runs", who="admin", json={"sources": str(small_sample / "sources.yaml")})
+    try:
+        assert inside.wait(300)
+        answers: list = []
+        previews = threading.Thread(target=lambda: answers.extend([
+            api.post("/sources/marketing/records:match", who="reader", json=VY_MARKETING),
+            api.get(f"/golden-records/{gid}/links", who="steward"),
+            api.get(f"/golden-records/{gid}/similar", who="steward"),
+            api.get(f"/golden-records/{gid}"),
+        ]), daemon=True)
+        previews.start()
+        previews.join(30)
+        assert [a.status_code for a in answers] == [200, 200, 200, 200]
+    finally:
+        release.set()
+    _wait(api)
+    assert api.get(f"/runs/{started.json()['run_id']}").json()["status"] == "succeeded"
 
 
 def test_a_run_the_service_starts_works_on_processes_from_a_fork_server(  # type: ignore[no-untyped-def]
