@@ -4,11 +4,13 @@
         --sources /tmp/mdm-scale/1000000/sources.yaml [--interval 0.2]
 
 The database is copied first (the run and the posts change it). The service opens the copy and
-starts a batch run of the extracts (as ``POST /runs`` does); until the run ends, a client posts
-a new record and asks ``records:match`` about another, every ``--interval`` seconds, on the
-main thread. Reports the run's seconds per stage, the longest a post and a preview waited (the
-write lock the publish holds), how many records were posted during the run, and the peak memory
-of the service's process. Prints a Markdown report and writes it to
+starts a batch run of the extracts (as ``POST /runs`` does); until the run ends, four clients,
+each on its own thread, call every ``--interval`` seconds: one posts a new record, one asks
+``records:match`` about another, one asks a golden record's links (a preview reading the
+cross-reference by its index), one reads a source record. Reports the run's seconds per stage,
+each kind of call's median and longest wait (writes wait for the publish's write lock, previews
+only for its commit), the calls that failed, how many records were posted during the run, and
+the peak memory of the service's process. Prints a Markdown report and writes it to
 bench/results/service-run-<N>k.md.
 """
 
@@ -16,12 +18,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
 import platform
 import resource
 import statistics
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,25 +43,46 @@ def _record(i: int) -> dict[str, str]:
 
 
 def measure(service: Service, sources: Path, interval: float) -> dict[str, object]:
+    """Start the run, and call each kind of request from its own client thread every
+    ``interval`` seconds until it ends; each call's wait and when it began, and the errors."""
+    con = service.reader()
+    (gid,) = con.execute("SELECT golden_id FROM golden_records WHERE record_count > 1 AND status = 'active'"
+                         " ORDER BY golden_id LIMIT 1").fetchone()
+    source, source_id = con.execute("SELECT source, source_id FROM xref ORDER BY ALL LIMIT 1").fetchone()
     run_id = service.start_run(sources_path=str(sources), retrain=False, actor="bench")
     thread = service._run_thread
     assert thread is not None
     start = time.perf_counter()
-    waits: dict[str, list[tuple[float, float]]] = {"post": [], "match": []}
-    i = 0
-    while thread.is_alive():
-        i += 1
-        other = {**_record(i + 10**6), "crm_id": None}
-        for kind, call in (("post", lambda: service.post_record("sales", _record(i), actor="bench")),
-                           ("match", lambda: service.match_record("sales", other))):
+    posts, previews = itertools.count(1), itertools.count(10**6)
+    calls: dict[str, Callable[[], object]] = {
+        "post": lambda: service.post_record("sales", _record(next(posts)), actor="bench"),
+        "match": lambda: service.match_record("sales", {**_record(next(previews)), "crm_id": None}),
+        "links": lambda: service.links(gid),
+        "read": lambda: service.source_record(source, source_id),
+    }
+    waits: dict[str, list[tuple[float, float]]] = {kind: [] for kind in calls}
+    errors: dict[str, list[str]] = {kind: [] for kind in calls}
+
+    def client(kind: str) -> None:
+        while thread.is_alive():
             began = time.perf_counter()
-            call()
+            try:
+                calls[kind]()
+            except Exception as e:  # counted: a request the service failed during the run
+                errors[kind].append(f"{type(e).__name__}: {e}"[:200])
             waits[kind].append((time.perf_counter() - began, began - start))
-        time.sleep(interval)
+            time.sleep(interval)
+
+    clients = [threading.Thread(target=client, args=(kind,)) for kind in calls]
+    for c in clients:
+        c.start()
+    for c in clients:
+        c.join()
     seconds = time.perf_counter() - start
     status, stages = service.reader().execute(
         "SELECT status, CAST(stage_seconds AS VARCHAR) FROM runs WHERE run_id = ?", [run_id]).fetchall()[0]
-    return {"status": status, "seconds": seconds, "stages": json.loads(stages), "posts": i, "waits": waits,
+    return {"status": status, "seconds": seconds, "stages": json.loads(stages), "posts": len(waits["post"]),
+            "waits": waits, "errors": errors,
             "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}
 
 
@@ -79,13 +105,17 @@ def main() -> None:
         f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; machine: {platform.platform()},"
         f" Python {platform.python_version()}",
         f"- command: `python bench/service_run.py --db {args.db} --sources {args.sources}` (on a copy of the"
-        f" database; a post and a `records:match` every {args.interval:g} s while the run goes)", "",
+        f" database; while the run goes, four clients, each on its own thread, every {args.interval:g} s:"
+        " a post, a `records:match`, a golden record's links, a source record)", "",
         "| | |", "| --- | ---: |",
         f"| run ({got['status']}) | {got['seconds']:.1f} s |",
         *(f"| {stage} | {value:.1f} s |" for stage, value in stages.items()),
         f"| records posted during the run | {got['posts']:,} |",
     ]
-    for kind, name in (("post", "post"), ("match", "`records:match`")):
+    errors = got["errors"]
+    assert isinstance(errors, dict)
+    for kind, name in (("post", "post"), ("match", "`records:match`"), ("links", "links (a preview)"),
+                       ("read", "source record (a read)")):
         longest, at = max(waits[kind])
         median = statistics.median(w for w, _ in waits[kind])
         lines.append(f"| {name}: p50 / longest wait | {median * 1000:.1f} ms / {longest:.1f} s"
@@ -93,6 +123,8 @@ def main() -> None:
         slow = [f"{w:.1f} s at {a:.0f} s" for w, a in waits[kind] if w >= 1]
         listed = f": {', '.join(slow)}" if slow else ""
         lines.append(f"| {name}: waits of a second or more | {len(slow)}{listed} |")
+        failed = f": {errors[kind][0]}" if errors[kind] else ""
+        lines.append(f"| {name}: calls / failed | {len(waits[kind]):,} / {len(errors[kind])}{failed} |")
     lines.append(f"| peak memory of the service's process | {got['peak_rss_gb']:.2f} GB |")
     publish(ROOT / "bench" / "results" / f"service-run-{round(records / 1000)}k.md", "\n".join(lines) + "\n")
 
