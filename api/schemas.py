@@ -244,6 +244,9 @@ class RunCreate(BaseModel):
         default=False, description="Publish even where an extract lacks more of its source's published"
         " records than the source's max_removed_share allows (by default such a run fails, publishing"
         " nothing).")
+    dry_run: bool = Field(
+        default=False, description="Compute everything and publish nothing: the run, recorded as previewed,"
+        " reports what it would change (and, in report.removals_refused, why a real run would stop).")
 
 
 class RunPublic(BaseModel):

@@ -155,6 +155,10 @@ def reconcile_cmd(
         bool, typer.Option("--accept-removals", help="Publish even where an extract lacks more of its"
                            " source's published records than the source's max_removed_share allows.")
     ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Compute everything and publish nothing: what a run would change"
+                           " (recorded as previewed; a model it trains is not kept).")
+    ] = False,
     engine: Annotated[str, typer.Option("--engine", help="duckdb (one machine) or spark.")] = "duckdb",
     out: Annotated[
         str | None, typer.Option("--out", help="Folder or URI for the results (engine spark).")
@@ -192,9 +196,9 @@ def reconcile_cmd(
                     "engine duckdb needs --db (the DuckDB file to write)"
                 )
             report = reconcile(sources, db, rules_path=rules, retrain=retrain,
-                               accept_removals=accept_removals, progress=_progress)
+                               accept_removals=accept_removals, dry_run=dry_run, progress=_progress)
         elif engine == "spark":
-            if out is None or db is not None or retrain or accept_removals:
+            if out is None or db is not None or retrain or accept_removals or dry_run:
                 raise ConfigError("engine spark writes to --out (not --db) and trains unless given --model;"
                                   " `mdm load` publishes its results (there, --accept-removals)")
             from mdm.spark.engine import reconcile_spark
@@ -211,6 +215,12 @@ def reconcile_cmd(
     except MDMError as e:
         raise _fail(e) from None
     _print_report(report)
+    if report.status == "previewed":
+        console.print("[bold]dry run:[/] nothing was published; run without --dry-run to publish",
+                      highlight=False)
+    if report.removals_refused:
+        console.print(f"[bold yellow]warning:[/] a run would stop here: {report.removals_refused}",
+                      highlight=False)
     if engine == "spark":
         console.print(f"[bold]results:[/] {out} (serve them with `mdm load --db FILE --from {out}`)", highlight=False)
 

@@ -67,6 +67,7 @@ class RunReport:
     decisions_carried: list[dict[str, str]] = field(default_factory=list)  # carry_decisions.Carried.as_dict
     kept_together: list[dict[str, Any]] = field(default_factory=list)  # carry_decisions.KeptTogether.as_dict
     conflicts: list[dict[str, Any]] = field(default_factory=list)
+    removals_refused: str | None = None  # a dry run's: why a real run would stop (mdm/removals.py)
     inputs_read_at: dt.datetime | None = None
     model_id: str | None = None
     retrained: bool = False
@@ -92,6 +93,7 @@ class RunReport:
             "kept_together": self.kept_together,
             "conflicts": self.conflicts,
             "source_structure": self.source_structure,
+            "removals_refused": self.removals_refused,
         }
 
     def counts(self) -> dict[str, Any]:
@@ -215,6 +217,7 @@ def reconcile(
     rules_path: str | Path | None = None,
     retrain: bool = False,
     accept_removals: bool = False,
+    dry_run: bool = False,
     progress: Progress | None = None,
     today: dt.date | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
@@ -224,10 +227,10 @@ def reconcile(
     """Run a full batch reconciliation and publish it atomically. Raises MDMError subclasses.
 
     ``accept_removals`` lets the run remove more of a source's records than the source's
-    ``max_removed_share`` allows (mdm/removals.py). ``run_id`` names a run the caller already
-    recorded as running (the service does, so the run is visible before it starts); ``publish``
-    lets the service serialise the swap with its
-    own writes.
+    ``max_removed_share`` allows (mdm/removals.py). ``dry_run`` computes everything and publishes
+    nothing (the run is recorded as previewed, with its counts and report). ``run_id`` names a
+    run the caller already recorded as running (the service does, so the run is visible before
+    it starts); ``publish`` lets the service serialise the swap with its own writes.
     """
     sources: SourcesConfig = load_sources(sources_path)
     rules = load_rules_checked(Path(rules_path) if rules_path else None)
@@ -244,7 +247,8 @@ def reconcile(
         try:
             _run(
                 con, sources, rules, report, retrain=retrain, accept_removals=accept_removals,
-                progress=progress, today=today or dt.date.today(), publish=publish or PublishHooks(),
+                dry_run=dry_run, progress=progress, today=today or dt.date.today(),
+                publish=publish or PublishHooks(),
             )
         except BaseException as e:
             report.status = "failed"
@@ -253,7 +257,7 @@ def reconcile(
             if isinstance(e, Exception) and not isinstance(e, MDMError):
                 raise RunFailedError(f"run {report.run_id} failed: {message}") from e
             raise
-        report.status = "succeeded"
+        report.status = "previewed" if dry_run else "succeeded"
         # The run row was written inside the write stage; record that stage's time too.
         runs.set_stage_seconds(con, report.run_id, report.stage_seconds)
         return report
@@ -270,13 +274,14 @@ def _run(
     *,
     retrain: bool,
     accept_removals: bool,
+    dry_run: bool,
     progress: Progress | None,
     today: dt.date,
     publish: PublishHooks,
 ) -> None:
     with results.Staging(con) as staging:
         _stages(con, sources, rules, report, staging, retrain=retrain, accept_removals=accept_removals,
-                progress=progress, today=today, publish=publish)
+                dry_run=dry_run, progress=progress, today=today, publish=publish)
 
 
 def _stages(
@@ -288,6 +293,7 @@ def _stages(
     *,
     retrain: bool,
     accept_removals: bool,
+    dry_run: bool,
     progress: Progress | None,
     today: dt.date,
     publish: PublishHooks,
@@ -311,7 +317,9 @@ def _stages(
         del source_records
         found = removals.removals(results.removed_by_source(con, staging.table("source_records")), sources)
         report.count_removed(found)
-        if not accept_removals:
+        if dry_run and not accept_removals:
+            report.removals_refused = removals.refusal(found, sources)
+        elif not accept_removals:
             removals.refuse_beyond_limits(found, sources)
 
     with work_sql.work_database() as work:
@@ -350,6 +358,12 @@ def _stages(
         )
         report.golden_records = build.counts.get("active", 0)
         report.golden_changes = {k: v for k, v in build.counts.items() if k != "active"}
+
+    if dry_run:
+        runs.finish_run(con, run_id, model_id=model.model_id, retrained=report.retrained,
+                        counts=report.counts(), stage_seconds=report.stage_seconds,
+                        report=report.run_report(), status="previewed")
+        return
 
     with stages.stage("write"):
         quarantine_rows = [

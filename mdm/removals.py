@@ -56,11 +56,16 @@ def removals(counts: Mapping[str, tuple[int, int]], config: SourcesConfig) -> li
     ]
 
 
-def refuse_beyond_limits(found: list[Removal], config: SourcesConfig) -> None:
+def refusal(found: list[Removal], config: SourcesConfig) -> str | None:
+    """Why a run removing ``found`` stops, or None."""
     refused = [r for r in found if r.refused]
-    if refused:
-        raise RemovalsRefusedError(
-            "; ".join(r.describe(config) for r in refused) + ". Nothing was published: check the extract, or,"
+    if not refused:
+        return None
+    return ("; ".join(r.describe(config) for r in refused) + ". Nothing was published: check the extract, or,"
             " if the records did leave their systems, run again accepting the removals (`--accept-removals`;"
-            " `accept_removals: true` in `POST /runs`)"
-        )
+            " `accept_removals: true` in `POST /runs`)")
+
+
+def refuse_beyond_limits(found: list[Removal], config: SourcesConfig) -> None:
+    if (why := refusal(found, config)) is not None:
+        raise RemovalsRefusedError(why)

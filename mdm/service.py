@@ -551,7 +551,8 @@ class Service:
     # -- batch runs -----------------------------------------------------------------------
 
     def start_run(
-        self, *, sources_path: str | None, retrain: bool, actor: str, accept_removals: bool = False
+        self, *, sources_path: str | None, retrain: bool, actor: str, accept_removals: bool = False,
+        dry_run: bool = False,
     ) -> str:
         """Start a batch run in the background; returns its id. 409 if one is going."""
         with self._write_lock:
@@ -574,24 +575,26 @@ class Service:
                 runs.start_run(con, run_id, "batch", str(path), str(self.rules_path or "default"))
                 audit.record(con, actor=actor, action="run.start", target=run_id,
                              detail={"sources": str(path), "retrain": retrain,
-                                     "accept_removals": accept_removals})
+                                     "accept_removals": accept_removals, "dry_run": dry_run})
 
             self.write(start)
             self._run_thread = threading.Thread(
-                target=self._run, args=(run_id, path, retrain, accept_removals), name=f"run-{run_id}",
-                daemon=True,
+                target=self._run, args=(run_id, path, retrain, accept_removals, dry_run),
+                name=f"run-{run_id}", daemon=True,
             )
             self._run_thread.start()
             return run_id
 
-    def _run(self, run_id: str, sources_path: Path, retrain: bool, accept_removals: bool) -> None:
+    def _run(
+        self, run_id: str, sources_path: Path, retrain: bool, accept_removals: bool, dry_run: bool
+    ) -> None:
         assert self._con is not None
         con = self._con.cursor()
         try:
             with self.parallel():
                 reconcile(
                     sources_path, self.db_path, rules_path=self.rules_path, retrain=retrain,
-                    accept_removals=accept_removals, con=con, run_id=run_id,
+                    accept_removals=accept_removals, dry_run=dry_run, con=con, run_id=run_id,
                     publish=PublishHooks(lock=self._write_lock, prepare=self._prepare_index,
                                          commit_under=self._state.exclusive, swap=self._swap_matcher,
                                          after=self._after_publish),

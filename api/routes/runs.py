@@ -17,7 +17,8 @@ def start_run(body: RunCreate, principal: Admin, service: ServiceDep) -> dict[st
     """Start a batch reconciliation in the background. Readers keep the previous state until
     the run's results are swapped in; posts made meanwhile are replayed on top."""
     run_id = service.start_run(sources_path=body.sources, retrain=body.retrain,
-                               accept_removals=body.accept_removals, actor=principal.name)
+                               accept_removals=body.accept_removals, dry_run=body.dry_run,
+                               actor=principal.name)
     run = runs.get_run(service.reader(), run_id)
     assert run is not None
     return run

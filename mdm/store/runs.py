@@ -52,11 +52,14 @@ def finish_run(
     counts: dict[str, Any],
     stage_seconds: dict[str, float],
     report: dict[str, Any] | None = None,
+    status: str = "succeeded",
 ) -> None:
+    """``status``: succeeded, or previewed for a dry run (it published nothing)."""
     con.execute(
-        "UPDATE runs SET status = 'succeeded', finished_at = ?, model_id = ?, retrained = ?,"
+        "UPDATE runs SET status = ?, finished_at = ?, model_id = ?, retrained = ?,"
         " counts = ?, stage_seconds = ?, report = ? WHERE run_id = ?",
-        [now(), model_id, retrained, json.dumps(counts), json.dumps(stage_seconds), json.dumps(report), run_id],
+        [status, now(), model_id, retrained, json.dumps(counts), json.dumps(stage_seconds),
+         json.dumps(report), run_id],
     )
 
 

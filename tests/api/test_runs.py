@@ -205,6 +205,31 @@ def test_a_run_that_would_remove_much_of_a_source_fails_until_accepted(  # type:
     assert audit[0]["detail"]["accept_removals"] is True
 
 
+def test_a_dry_run_through_the_api(api, small_sample, tmp_path):  # type: ignore[no-untyped-def]
+    from tests.test_removals import _keep_rows
+
+    truncated = tmp_path / "truncated"
+    shutil.copytree(small_sample, truncated)
+    _keep_rows(truncated / "billing.csv", 10)
+    before = _contents_of(api)
+    r = api.post("/runs", who="admin", json={"sources": str(truncated / "sources.yaml"), "dry_run": True})
+    assert r.status_code == 202
+    _wait(api)
+    run = api.get(f"/runs/{r.json()['run_id']}").json()
+    assert run["status"] == "previewed", run
+    assert run["counts"]["sources"]["billing"]["removed"] > 0
+    assert "source 'billing'" in run["report"]["removals_refused"]
+    assert _contents_of(api) == before
+    assert api.client.get("/ready").status_code == 200
+
+
+def _contents_of(api) -> dict[str, list]:  # type: ignore[no-untyped-def]
+    from tests.test_dry_run import TABLES
+
+    con = api.client.app.state.service.reader()
+    return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TABLES}
+
+
 def test_bad_run_requests_are_4xx(api, tmp_path):  # type: ignore[no-untyped-def]
     r = api.post("/runs", who="admin", json={"sources": str(tmp_path / "missing.yaml")})
     assert r.status_code == 422 and r.json()["error"] == "config_error"
