@@ -20,7 +20,8 @@ SALES = ("crm_id", "first_name", "last_name", "email", "mobile", "city", "last_m
 def records(columns: tuple[str, ...]) -> st.SearchStrategy[dict]:
     """A record of some of the source's columns, each any JSON value or text, and other keys."""
     known = st.dictionaries(st.sampled_from(columns), values | st.text(max_size=60), max_size=len(columns))
-    return st.builds(lambda a, b: {**b, **a}, known, st.dictionaries(st.text(max_size=12), values, max_size=2))
+    others = st.dictionaries(st.text(max_size=12), values, max_size=2)
+    return st.builds(lambda a, b: {**b, **a}, known, others)
 
 
 def bodies(fields: dict[str, st.SearchStrategy]) -> st.SearchStrategy:
