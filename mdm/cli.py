@@ -15,9 +15,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from mdm.errors import ConfigError, MDMError
+from mdm.errors import ConfigError, MDMError, RemovalsRefusedError
 from mdm.pipeline import RunReport, reconcile
-from mdm.store import audit, database, exports, keys, records
+from mdm.store import audit, database, exports, keys, records, runs
 
 if TYPE_CHECKING:
     from mdm.service import Service
@@ -38,8 +38,12 @@ T = TypeVar("T")
 
 
 def _fail(e: MDMError) -> typer.Exit:
+    """Exit 2 for a config error, 3 for a run stopped on its removals (a nightly job's script
+    tells a wrong extract from a failure), 1 for any other."""
     err_console.print(f"[bold red]error:[/] {e}", highlight=False, markup=True)
-    return typer.Exit(code=2 if isinstance(e, ConfigError) else 1)
+    if isinstance(e, ConfigError):
+        return typer.Exit(code=2)
+    return typer.Exit(code=3 if isinstance(e, RemovalsRefusedError) else 1)
 
 
 def _existing_db(path: Path) -> Path:
@@ -379,6 +383,37 @@ def export_flagged_cmd(
             con.close()
         err_console.print(f"[bold yellow]warning:[/] no record carries {flag!r}; flags in {db}: {present}",
                           highlight=False)
+
+
+@app.command("runs")
+def runs_cmd(
+    db: DbOption,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many runs, newest first.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the runs as JSON.")] = False,
+) -> None:
+    """The latest runs: status, when, how long, what each changed, and why one failed."""
+    con = database.connect(_existing_db(db))
+    try:
+        listed = runs.list_runs(con, limit=limit)
+    finally:
+        con.close()
+    if as_json:
+        console.print_json(json.dumps(listed, default=str))
+        return
+    for run in listed:  # a line each: a table cut the run ids in a terminal of 80 columns
+        counts, seconds = run["counts"] or {}, run["stage_seconds"] or {}
+        parts = [f"[bold]{run['run_id']}[/]", run["status"] if run["kind"] == "batch" else
+                 f"{run['status']} ({run['kind']})", f"{run['started_at']:%Y-%m-%d %H:%M} UTC"]
+        if seconds:
+            parts.append(f"{sum(seconds.values()):.1f} s")
+        if "records" in counts:
+            parts.append(f"{counts['records']:,} records, {counts.get('golden_records', 0):,} golden")
+        changes = counts.get("golden_changes") or {}
+        if changed := ", ".join(f"{k} {v:,}" for k, v in sorted(changes.items()) if k != "unchanged" and v):
+            parts.append(changed)
+        console.print("  ".join(parts), highlight=False, soft_wrap=True)  # one line each, for grep
+        if run["error"]:
+            console.print(f"    {run['error']}", highlight=False, soft_wrap=True)
 
 
 @app.command("evaluate")

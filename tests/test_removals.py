@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from pathlib import Path
 
@@ -146,12 +147,22 @@ def test_the_cli_names_the_refusal_and_takes_accept_removals(  # type: ignore[no
     removed = len(_published(db, "billing") - _keep_rows(sources.parent / "billing.csv", 10))
     args = ["reconcile", "--sources", str(sources), "--db", str(db)]
     refused = runner.invoke(app, args)
-    assert refused.exit_code != 0 and "source 'billing'" in refused.output, refused.output
+    assert refused.exit_code == 3 and "source 'billing'" in refused.output, refused.output  # not a failure
     accepted = runner.invoke(app, [*args, "--accept-removals"])
     assert accepted.exit_code == 0, accepted.output
     header = next(line for line in accepted.output.splitlines() if "rows read" in line)
     billing = next(line for line in accepted.output.splitlines() if line.startswith("│ billing"))
     assert header.split()[-2] == "removed" and billing.split()[-2] == f"{removed:,}"
+    listed = runner.invoke(app, ["runs", "--db", str(db), "--json"])
+    assert listed.exit_code == 0, listed.output
+    newest = json.loads(listed.output)[:2]
+    assert [(r["status"], (r["counts"] or {}).get("sources", {}).get("billing", {}).get("removed"))
+            for r in newest] == [("succeeded", removed), ("failed", None)]
+    assert newest[1]["error"].startswith("source 'billing'")
+    table = runner.invoke(app, ["runs", "--db", str(db), "--limit", "2"])
+    lines = table.output.splitlines()
+    assert table.exit_code == 0 and lines[0].startswith(f"{newest[0]['run_id']}  succeeded"), table.output
+    assert lines[1].startswith(f"{newest[1]['run_id']}  failed") and "source 'billing'" in lines[2]
 
 
 def test_the_limit_is_a_share_of_the_published_records_above_a_floor(  # type: ignore[no-untyped-def]
