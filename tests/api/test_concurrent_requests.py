@@ -15,17 +15,15 @@ from mdm.realtime import RecordIndex
 SECONDS = 3.0
 
 
-def test_posts_deletes_decisions_and_previews_at_once_leave_the_matcher_as_the_database(  # type: ignore[no-untyped-def]
-    api
-):
+def test_writes_and_previews_at_once_leave_the_matcher_as_the_database(api):  # type: ignore[no-untyped-def]
     service = api.client.app.state.service
     con = service.reader()
     people = [json.loads(raw) for (raw,) in con.execute(
         "SELECT CAST(raw AS VARCHAR) FROM source_records WHERE source = 'sales' ORDER BY record_key LIMIT 40"
     ).fetchall()]
     golden = [g for (g,) in con.execute(
-        "SELECT golden_id FROM golden_records WHERE status = 'active' AND record_count > 1 ORDER BY 1 LIMIT 20"
-    ).fetchall()]
+        "SELECT golden_id FROM golden_records WHERE status = 'active' AND record_count > 1"
+        " ORDER BY 1 LIMIT 20").fetchall()]
     items = [i for (i,) in con.execute(
         "SELECT item_id FROM review_queue WHERE status = 'open' ORDER BY 1 LIMIT 20").fetchall()]
     stop, errors, done = threading.Event(), [], {"writes": 0, "previews": 0}
