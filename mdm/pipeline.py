@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from matching_rules import MatchingSpec, RulesError, RulesSpec, load_rules, matching_fingerprint
-from mdm import carry_decisions, clustering, golden, regroup, removals
+from mdm import carry_decisions, clustering, golden, late_decisions, regroup, removals
 from mdm.errors import ConfigError, ConflictError, MDMError, RunFailedError
 from mdm.gc_pause import gc_paused
 from mdm.ingest import Ingested, Quarantined, SourceCounts, ingest, merge_posted
@@ -43,6 +43,7 @@ from mdm.store.tables import SCHEMAS, to_arrow
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[str, str], None]
+LATE_MARGIN = dt.timedelta(minutes=1)
 
 
 @dataclass
@@ -68,6 +69,8 @@ class RunReport:
     kept_together: list[dict[str, Any]] = field(default_factory=list)  # carry_decisions.KeptTogether.as_dict
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     removals_refused: str | None = None  # a dry run's: why a real run would stop (mdm/removals.py)
+    late_decisions: list[str] = field(default_factory=list)  # made while it computed (mdm/late_decisions.py)
+    moved_late: dict[str, str] = field(default_factory=dict)  # record key -> golden id, by those
     inputs_read_at: dt.datetime | None = None
     model_id: str | None = None
     retrained: bool = False
@@ -94,6 +97,7 @@ class RunReport:
             "conflicts": self.conflicts,
             "source_structure": self.source_structure,
             "removals_refused": self.removals_refused,
+            "late_decisions": self.late_decisions,
         }
 
     def counts(self) -> dict[str, Any]:
@@ -329,6 +333,9 @@ def _stages(
 
     with gc_paused(), stages.stage("cluster"):
         previous_xref = results.previous_xref(con)
+        # A decision's created_at is set inside its transaction, before it commits: one read
+        # just after may carry a time just before.
+        constraints_read_at = database.now() - LATE_MARGIN
         constraints = steward_sql.active_constraints(con)
         clustered = cluster_pairs(
             std_table, pairs, spec, constraints, run_id, previous_xref=previous_xref,
@@ -383,6 +390,8 @@ def _stages(
             steward_sql.add_history_table(c, build.history)
             steward_sql.add_carried(c, [carried.constraint for carried in clustered.carried])
             steward_sql.insert_kept_together(c, report.kept_together, database.now())
+            report.moved_late, report.late_decisions = late_decisions.apply_late(
+                c, constraints_read_at, attributes=rules.attributes(), at=database.now())
             overrides_sql.move(c, build.override_moves)
             # A steward set or removed one while the run computed: the results lack it.
             late = overrides_sql.changed_after(c, overrides_read_at)

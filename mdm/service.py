@@ -620,8 +620,11 @@ class Service:
             con.close()
 
     def _swap_matcher(self, report: RunReport, built: RecordIndex | None) -> None:
-        """As the run's results commit, previews waiting: the real-time state made from them."""
+        """As the run's results commit, previews waiting: the real-time state made from them
+        (with the moves of the decisions a steward made while the run computed)."""
         try:
+            if built is not None:
+                built.golden_of.update(report.moved_late)
             self._load_matcher(built)
         except Exception:
             self._matcher_failed(report)

@@ -126,6 +126,31 @@ def _decoded(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+def decisions_since(con: duckdb.DuckDBPyConnection, since: Any) -> list[dict[str, Any]]:
+    """The decisions in force made at or after ``since``, oldest first, each with its
+    ``constraints``: (kind, record_key_l, record_key_r)."""
+    decisions = _decoded(fetch_dicts(
+        con, f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE undone_at IS NULL AND created_at >= ?"
+             " ORDER BY created_at, decision_id", [since]))
+    constraints: dict[str, list[tuple[str, str, str]]] = {}
+    for decision_id, kind, left, right in con.execute(
+        "SELECT decision_id, kind, record_key_l, record_key_r FROM constraints"
+        " WHERE list_contains(?::VARCHAR[], decision_id) ORDER BY ALL",
+        [[d["decision_id"] for d in decisions]],
+    ).fetchall():
+        constraints.setdefault(decision_id, []).append((kind, left, right))
+    for d in decisions:
+        d["constraints"] = constraints.get(d["decision_id"], [])
+    return decisions
+
+
+def golden_of(con: duckdb.DuckDBPyConnection, record_keys: Iterable[str]) -> dict[str, str]:
+    """The golden id of each of these records the xref holds."""
+    return dict(con.execute(
+        "SELECT record_key, golden_id FROM xref WHERE list_contains(?::VARCHAR[], record_key)", [list(record_keys)]
+    ).fetchall())
+
+
 def get_decision(con: duckdb.DuckDBPyConnection, decision_id: str) -> dict[str, Any] | None:
     rows = _decoded(fetch_dicts(con, f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE decision_id = ?", [decision_id]))
     return rows[0] if rows else None

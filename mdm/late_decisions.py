@@ -1,0 +1,64 @@
+"""Steward decisions made while a batch run computed, applied to its results as they publish.
+
+A run reads the decisions in force when it clusters. One a steward makes after that is not in
+its results, and publishing them would undo it: two records the steward matched, apart again
+until the next run. So the publish applies such decisions to the results, inside its
+transaction: a must-link between records of two golden records brings those golden records
+together (the larger keeps its id), and a cannot-link between records of one golden record
+takes out the record the decision took out, as a golden record of its own. A decision undone
+meanwhile is left to the next run, which reads it undone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import duckdb
+
+from matching_rules import AttributeSpec
+from mdm import golden, regroup
+from mdm.store import stewardship as steward_sql
+
+
+def apply_late(
+    con: duckdb.DuckDBPyConnection, since: dt.datetime, *, attributes: Mapping[str, AttributeSpec],
+    at: dt.datetime,
+) -> tuple[dict[str, str], list[str]]:
+    """Apply the decisions made at or after ``since`` that the published results break; returns
+    the records moved (record key -> golden id) and the ids of the decisions applied."""
+    moved: dict[str, str] = {}
+    applied = []
+    for decision in steward_sql.decisions_since(con, since):
+        touched: set[str] = set()
+        moves: dict[str, str] = {}
+        retire_into: dict[str, str | None] = {}
+        change_as: dict[str, str] = {}
+        taken_out = set(decision["after"].get(decision["result_golden_id"] or "", []))
+        for kind, left, right in decision["constraints"]:
+            found = steward_sql.golden_of(con, [left, right])
+            g_left, g_right = found.get(left), found.get(right)
+            if g_left is None or g_right is None:
+                continue
+            if kind == "must_link" and g_left != g_right:
+                members = steward_sql.member_keys(con, [g_left, g_right])
+                survivor = sorted([g_left, g_right], key=lambda g: (-len(members[g]), g))[0]
+                loser = g_right if survivor == g_left else g_left
+                step = dict.fromkeys(members[loser], survivor)
+                retire_into[loser] = survivor
+            elif kind == "cannot_link" and g_left == g_right:
+                new = golden.new_golden_id()
+                step = {left if left in taken_out else right: new}
+                change_as[new] = "split"
+            else:
+                continue
+            steward_sql.set_golden_of(con, step)
+            touched |= {g_left, g_right, *step.values()}
+            moves.update(step)
+        if moves:
+            regroup.rebuild(con, sorted(touched), attributes=attributes, at=at, cause="decision",
+                            cause_id=decision["decision_id"], actor=None, retire_into=retire_into,
+                            change_as=change_as)
+            moved.update(moves)
+            applied.append(decision["decision_id"])
+    return moved, applied

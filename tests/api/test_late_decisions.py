@@ -1,0 +1,67 @@
+"""A steward's decision made while a batch run computes holds once the run publishes
+(mdm/late_decisions.py); the live matcher agrees with the published cross-reference."""
+
+from __future__ import annotations
+
+from mdm.realtime import RecordIndex
+from tests.api.test_stewardship import _run, _xref
+
+
+def _key(side):  # type: ignore[no-untyped-def]
+    return f"{side['source']}:{side['source_id']}"
+
+
+def _while_the_run_computes(monkeypatch, decide):  # type: ignore[no-untyped-def]
+    """Call ``decide`` once, after the run has read the decisions and clustered."""
+    from mdm import golden
+
+    build, done = golden.build_golden, []
+
+    def build_then_decide(*args, **kw):  # type: ignore[no-untyped-def]
+        out = build(*args, **kw)
+        if not done:
+            done.append(decide())
+        return out
+
+    monkeypatch.setattr(golden, "build_golden", build_then_decide)
+    return done
+
+
+def _matcher_agrees(api) -> None:  # type: ignore[no-untyped-def]
+    service = api.client.app.state.service
+    assert service.matcher.golden_of == RecordIndex.build(service.reader(), service._rules()).golden_of
+
+
+def test_a_match_decided_while_a_run_computes_holds_after_its_publish(  # type: ignore[no-untyped-def]
+    api, small_sample, monkeypatch
+):
+    item = api.get("/review-queue", who="steward", params={"limit": 1}).json()["data"][0]
+    left, right = _key(item["left"]), _key(item["right"])
+    assert _xref(api, left) != _xref(api, right)
+    done = _while_the_run_computes(monkeypatch, lambda: api.post(
+        f"/review-queue/{item['item_id']}/decision", who="steward", json={"decision": "match"}).json())
+    run = _run(api, small_sample)
+    assert _xref(api, left) == _xref(api, right)  # the publish used to put them apart again
+    assert run["report"]["late_decisions"] == [done[0]["decision_id"]]
+    history = api.get(f"/golden-records/{_xref(api, left)}/history").json()["data"]
+    assert ("decision", done[0]["decision_id"]) in [(e["cause"], e["cause_id"]) for e in history]
+    _matcher_agrees(api)
+
+
+def test_a_split_made_while_a_run_computes_holds_after_its_publish(  # type: ignore[no-untyped-def]
+    api, small_sample, monkeypatch
+):
+    con = api.client.app.state.service.reader()
+    gid, source, source_id = con.execute(
+        "SELECT x.golden_id, x.source, x.source_id FROM xref x JOIN golden_records g USING (golden_id)"
+        " WHERE g.record_count = 3 ORDER BY x.record_key LIMIT 1").fetchone()
+    others = [k for (k,) in con.execute("SELECT record_key FROM xref WHERE golden_id = ? AND source_id <> ?",
+                                        [gid, source_id]).fetchall()]
+    body = {"source": source, "source_id": source_id}
+    done = _while_the_run_computes(
+        monkeypatch, lambda: api.post(f"/golden-records/{gid}/split", who="steward", json=body).json())
+    run = _run(api, small_sample)
+    split = _xref(api, f"{source}:{source_id}")
+    assert {_xref(api, k) for k in others} == {gid}  # the others stay together, under their id
+    assert split != gid and run["report"]["late_decisions"] == [done[0]["decision"]["decision_id"]]
+    _matcher_agrees(api)
