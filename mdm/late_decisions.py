@@ -6,13 +6,15 @@ until the next run. So the publish applies such decisions to the results, inside
 transaction: a must-link between records of two golden records brings those golden records
 together (the larger keeps its id), and a cannot-link between records of one golden record
 takes out the record the decision took out, as a golden record of its own. A decision undone
-meanwhile is left to the next run, which reads it undone.
+meanwhile is left to the next run, which reads it undone. A Spark run's load does the same for
+the decisions its input did not hold.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from typing import Any
 
 import duckdb
 
@@ -22,14 +24,18 @@ from mdm.store import stewardship as steward_sql
 
 
 def apply_late(
-    con: duckdb.DuckDBPyConnection, since: dt.datetime, *, attributes: Mapping[str, AttributeSpec],
+    con: duckdb.DuckDBPyConnection,
+    decisions: list[dict[str, Any]],
+    *,
+    attributes: Mapping[str, AttributeSpec],
     at: dt.datetime,
 ) -> tuple[dict[str, str], list[str]]:
-    """Apply the decisions made at or after ``since`` that the published results break; returns
-    the records moved (record key -> golden id) and the ids of the decisions applied."""
+    """Apply ``decisions`` (steward_sql.decisions_in_force's, oldest first) where the published
+    results break them; returns the records moved (record key -> golden id) and the ids of the
+    decisions applied."""
     moved: dict[str, str] = {}
     applied = []
-    for decision in steward_sql.decisions_since(con, since):
+    for decision in decisions:
         touched: set[str] = set()
         moves: dict[str, str] = {}
         retire_into: dict[str, str | None] = {}

@@ -13,7 +13,8 @@ from typing import Any
 
 import duckdb
 
-from mdm import regroup, removals
+from matching_rules import RulesSpec
+from mdm import late_decisions, regroup, removals
 from mdm.errors import ConfigError, ConflictError
 from mdm.pipeline import load_rules_checked
 from mdm.sources import sources_from_json
@@ -32,6 +33,29 @@ def read_text_dataset(folder: Path) -> str:
     return "".join(p.read_text(encoding="utf-8") for p in parts).strip()
 
 
+def _rules(report: dict[str, Any], rules_path: Path | None) -> RulesSpec:
+    """The survivorship rules given, else the run's."""
+    if rules_path is None and report["rules_path"] != "default":
+        rules_path = Path(report["rules_path"])
+    return load_rules_checked(rules_path)
+
+
+def _apply_decisions_not_taken(
+    con: duckdb.DuckDBPyConnection, report: dict[str, Any], rules_path: Path | None
+) -> None:
+    """The decisions the run's input did not hold (made after `mdm export decisions`, or every
+    one for a run given none), applied to what it loads (mdm/late_decisions.py). An output that
+    does not say which it held (written before it did) applies none."""
+    taken = report.get("decision_ids")
+    if taken is None:
+        return
+    decisions = [d for d in steward_sql.decisions_in_force(con) if d["decision_id"] not in set(taken)]
+    if decisions:
+        _moved, applied = late_decisions.apply_late(
+            con, decisions, attributes=_rules(report, rules_path).attributes(), at=database.now())
+        report["run_report"]["late_decisions"] = applied
+
+
 def _reapply_overrides(
     con: duckdb.DuckDBPyConnection, report: dict[str, Any], run_id: str, rules_path: Path | None,
     before: dict[str, tuple[str, Any]],
@@ -44,10 +68,8 @@ def _reapply_overrides(
     holders = list(regroup.held_overrides(con))
     if not holders:
         return
-    if rules_path is None and report["rules_path"] != "default":
-        rules_path = Path(report["rules_path"])
-    rules = load_rules_checked(rules_path)
-    changes = regroup.reapply_overrides(con, holders, attributes=rules.attributes(), at=database.now(),
+    changes = regroup.reapply_overrides(con, holders, attributes=_rules(report, rules_path).attributes(),
+                                        at=database.now(),
                                         cause="run", cause_id=run_id, unchanged_since=before)
     unchanged = [gid for gid, change in changes.items() if change == "unchanged"]
     for change in steward_sql.drop_run_history(con, run_id, unchanged):
@@ -102,6 +124,7 @@ def load_run(
                                         for d in report["run_report"].get("decisions_carried", [])])
             steward_sql.insert_kept_together(c, report["run_report"].get("kept_together", []), database.now())
             erasure.rescrub(c)  # erased golden ids a `--previous` folder still held
+            _apply_decisions_not_taken(c, report, rules_path)
             _reapply_overrides(c, report, run_id, rules_path, before)
             if not models.has_model(c, model["model_id"]):
                 models.save_model(

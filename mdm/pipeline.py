@@ -391,7 +391,8 @@ def _stages(
             steward_sql.add_carried(c, [carried.constraint for carried in clustered.carried])
             steward_sql.insert_kept_together(c, report.kept_together, database.now())
             report.moved_late, report.late_decisions = late_decisions.apply_late(
-                c, constraints_read_at, attributes=rules.attributes(), at=database.now())
+                c, steward_sql.decisions_in_force(c, constraints_read_at), attributes=rules.attributes(),
+                at=database.now())
             overrides_sql.move(c, build.override_moves)
             # A steward set or removed one while the run computed: the results lack it.
             late = overrides_sql.changed_after(c, overrides_read_at)

@@ -234,6 +234,8 @@ def reconcile_spark(
                 "stage_seconds": report.stage_seconds,
                 # What the run took from the API; ``mdm load`` replays what came later.
                 "posted_through": posted.through if posted else None,
+                # The decisions it honoured; ``mdm load`` applies the others (mdm/late_decisions.py).
+                "decision_ids": sorted({c[3] for c in constraints}),
             }
         _write_text(spark, f"{out}/{REPORT}", json.dumps(summary, default=str))
         return report

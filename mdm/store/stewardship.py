@@ -126,12 +126,13 @@ def _decoded(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def decisions_since(con: duckdb.DuckDBPyConnection, since: Any) -> list[dict[str, Any]]:
-    """The decisions in force made at or after ``since``, oldest first, each with its
+def decisions_in_force(con: duckdb.DuckDBPyConnection, since: Any = None) -> list[dict[str, Any]]:
+    """The decisions in force (made at or after ``since``, if given), oldest first, each with its
     ``constraints``: (kind, record_key_l, record_key_r)."""
     decisions = _decoded(fetch_dicts(
-        con, f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE undone_at IS NULL AND created_at >= ?"
-             " ORDER BY created_at, decision_id", [since]))
+        con, f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE undone_at IS NULL"
+             " AND (CAST(? AS TIMESTAMP) IS NULL OR created_at >= ?) ORDER BY created_at, decision_id",
+        [since, since]))
     constraints: dict[str, list[tuple[str, str, str]]] = {}
     for decision_id, kind, left, right in con.execute(
         "SELECT decision_id, kind, record_key_l, record_key_r FROM constraints"

@@ -303,6 +303,34 @@ def test_a_run_that_missed_an_erasure_is_not_loaded(engines: tuple[Path, Path, A
     assert _duckdb(served, "SELECT count(*) FROM runs WHERE kind = 'spark'") == [(0,)]
 
 
+def test_a_load_applies_the_decisions_its_run_did_not_take(
+    engines: tuple[Path, Path, Any], tmp_path: Path
+) -> None:
+    """A merge a steward made after the Spark run's input was exported (here: a run given no
+    decisions) holds once the run is loaded (mdm/late_decisions.py)."""
+    from mdm.service import Service
+
+    db, out, _ = engines
+    served = tmp_path / "served.duckdb"
+    shutil.copy(db, served)
+    service = Service(served)
+    service.open()
+    try:
+        ids = [g for (g,) in service.reader().execute(
+            "SELECT golden_id FROM golden_records WHERE status = 'active' ORDER BY golden_id LIMIT 2"
+        ).fetchall()]
+        keys = [k for (k,) in service.reader().execute(
+            "SELECT record_key FROM xref WHERE list_contains(?, golden_id)", [ids]).fetchall()]
+        merged = service.steward(lambda s, con: s.merge(con, ids, actor="test-steward", comment=None))
+    finally:
+        service.close()
+    loaded = load_run(served, out)
+    assert loaded["run_report"]["late_decisions"] == [merged.decision["decision_id"]]
+    together = _duckdb(served, "SELECT count(DISTINCT golden_id) FROM xref WHERE list_contains("
+                               f"{keys!r}::VARCHAR[], record_key)")
+    assert together == [(1,)]
+
+
 def test_a_load_that_would_remove_a_source_stops_until_accepted(
     engines: tuple[Path, Path, Any], tmp_path: Path
 ) -> None:
