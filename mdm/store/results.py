@@ -130,9 +130,12 @@ def publish_run(
             documents.insert_golden(con, golden)
         else:
             con.execute(f"INSERT INTO golden_records BY NAME SELECT * FROM {golden}")
-        # Open items are replaced by the new run's; decided ones are kept as history.
+        # Open items are replaced by the new run's, keeping a steward's claim on one it queues
+        # again; decided ones are kept as history.
         _replace(con, "review_queue", "SELECT * FROM {old} WHERE status <> 'open'",
-                 f"SELECT * FROM {staging.table('review_queue')}"
+                 f"SELECT s.*, o.claimed_by, o.claimed_at FROM {staging.table('review_queue')} s"
+                 " LEFT JOIN (SELECT item_id, claimed_by, claimed_at FROM {old} WHERE status = 'open') o"
+                 " USING (item_id)"
                  " WHERE item_id NOT IN (SELECT item_id FROM {old} WHERE status <> 'open')")
         finish(con)
 

@@ -363,3 +363,15 @@ def test_deciding_many_refuses_what_it_cannot_do(api):  # type: ignore[no-untype
     assert api.post("/review-queue:decide", who="writer", json={"item_ids": [item], "decision": "match"}
                     ).status_code == 403
     assert api.get(f"/review-queue/{item}", who="steward").json()["status"] == "open"  # nothing decided
+
+
+def test_a_claim_outlasts_a_rerun(api, small_sample):  # type: ignore[no-untyped-def]
+    """A batch run replaces the open items with its own: a steward's claim on one it queues again
+    stays (each run used to drop every claim)."""
+    item = _open_item(api)
+    claimed = api.post(f"/review-queue/{item['item_id']}/claim", who="steward").json()
+    assert claimed["claimed_by"]
+    _run(api, small_sample)
+    again = api.get(f"/review-queue/{item['item_id']}", who="steward").json()
+    assert (again["status"], again["claimed_by"], again["claimed_at"]) == (
+        "open", claimed["claimed_by"], claimed["claimed_at"])
