@@ -40,7 +40,8 @@ def apply_late(
         moves: dict[str, str] = {}
         retire_into: dict[str, str | None] = {}
         change_as: dict[str, str] = {}
-        taken_out = set(decision["after"].get(decision["result_golden_id"] or "", []))
+        result = decision["result_golden_id"]
+        taken_out = set(decision["after"].get(result or "", []))
         for kind, left, right in decision["constraints"]:
             found = steward_sql.golden_of(con, [left, right])
             g_left, g_right = found.get(left), found.get(right)
@@ -48,13 +49,18 @@ def apply_late(
                 continue
             if kind == "must_link" and g_left != g_right:
                 members = steward_sql.member_keys(con, [g_left, g_right])
-                survivor = sorted([g_left, g_right], key=lambda g: (-len(members[g]), g))[0]
+                # The id the steward was given survives, where the run kept it.
+                survivor = result if result in (g_left, g_right) else sorted(
+                    [g_left, g_right], key=lambda g: (-len(members[g]), g))[0]
                 loser = g_right if survivor == g_left else g_left
                 step = dict.fromkeys(members[loser], survivor)
                 retire_into[loser] = survivor
             elif kind == "cannot_link" and g_left == g_right:
-                new = golden.new_golden_id()
-                step = {left if left in taken_out else right: new}
+                mover = left if left in taken_out else right
+                # The record taken out gets back the id the steward was given, unless in use.
+                reuse = mover in taken_out and result and not steward_sql.member_keys(con, [result])[result]
+                new = result if reuse else golden.new_golden_id()
+                step = {mover: new}
                 change_as[new] = "split"
             else:
                 continue

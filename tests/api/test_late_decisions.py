@@ -42,6 +42,7 @@ def test_a_match_decided_while_a_run_computes_holds_after_its_publish(  # type: 
         f"/review-queue/{item['item_id']}/decision", who="steward", json={"decision": "match"}).json())
     run = _run(api, small_sample)
     assert _xref(api, left) == _xref(api, right)  # the publish used to put them apart again
+    assert _xref(api, left) == done[0]["result_golden_id"]  # under the id the steward was given
     assert run["report"]["late_decisions"] == [done[0]["decision_id"]]
     history = api.get(f"/golden-records/{_xref(api, left)}/history").json()["data"]
     assert ("decision", done[0]["decision_id"]) in [(e["cause"], e["cause_id"]) for e in history]
@@ -62,6 +63,7 @@ def test_a_split_made_while_a_run_computes_holds_after_its_publish(  # type: ign
         monkeypatch, lambda: api.post(f"/golden-records/{gid}/split", who="steward", json=body).json())
     run = _run(api, small_sample)
     split = _xref(api, f"{source}:{source_id}")
+    assert split == done[0]["golden_id"]  # the id the steward was given, still the record's
     assert {_xref(api, k) for k in others} == {gid}  # the others stay together, under their id
     assert split != gid and run["report"]["late_decisions"] == [done[0]["decision"]["decision_id"]]
     _matcher_agrees(api)
