@@ -309,9 +309,18 @@ class RealtimeMatcher:
         return out
 
     def upsert(
-        self, con: duckdb.DuckDBPyConnection, source: str, payload: Mapping[str, Any], *, actor: str, today: dt.date
+        self,
+        con: duckdb.DuckDBPyConnection,
+        source: str,
+        payload: Mapping[str, Any],
+        *,
+        actor: str,
+        today: dt.date,
+        golden_id_before: str | None = None,
     ) -> MatchResult:
-        """Store and decide one posted record. Runs inside the caller's transaction."""
+        """Store and decide one posted record. Runs inside the caller's transaction.
+        ``golden_id_before``: the golden id a replayed post had before a run's publish; a golden
+        record of its own takes it back where no record holds it (its poster was given it)."""
         spec = self.source(source)
         source_id, values = parse_values(spec, payload)
         key = record_key(source, source_id)
@@ -328,7 +337,8 @@ class RealtimeMatcher:
         target, outcome, reason, joined, held_back = self._decide(con, std, scored, previous)
         at = now()
         if target is None:
-            keep = previous if previous is not None and records.member_count(con, previous, besides=key) == 0 else None
+            keep = next((g for g in (previous, golden_id_before)
+                         if g is not None and records.member_count(con, g, besides=key) == 0), None)
             target = keep or golden.new_golden_id()
         records.save_posted(con, source, source_id, raw, at, actor)
         records.upsert_record(

@@ -83,6 +83,7 @@ class Service:
         self._writer: duckdb.DuckDBPyConnection | None = None
         self._settings: duckdb.DuckDBPyConnection | None = None  # SET threads, from any thread
         self._run_thread: threading.Thread | None = None
+        self._golden_of_replaced: dict[str, str] = {}  # the live xref a run's publish replaced
         self._key_cache: dict[str, dict[str, Any]] = {}
         self._threads = 1  # DuckDB's worker threads when a scan asks for them (see parallel)
         self._parallel_users = 0
@@ -366,9 +367,12 @@ class Service:
                 out.append(e)
         return out
 
-    def post_record(self, source: str, payload: Mapping[str, Any], *, actor: str) -> MatchResult:
+    def post_record(
+        self, source: str, payload: Mapping[str, Any], *, actor: str, golden_id_before: str | None = None
+    ) -> MatchResult:
         def upsert(matcher: RealtimeMatcher, con: duckdb.DuckDBPyConnection) -> MatchResult:
-            result = matcher.upsert(con, source, payload, actor=actor, today=dt.date.today())
+            result = matcher.upsert(con, source, payload, actor=actor, today=dt.date.today(),
+                                    golden_id_before=golden_id_before)
             if result.outcome != "unchanged":
                 audit.record(
                     con, actor=actor, action="record.upsert", target=f"{source}:{result.source_id}",
@@ -449,19 +453,24 @@ class Service:
 
         return self._realtime_write(erase)
 
-    def replay_api_changes(self, since: dt.datetime | None) -> tuple[int, int]:
+    def replay_api_changes(
+        self, since: dt.datetime | None, golden_of_before: Mapping[str, str] | None = None
+    ) -> tuple[int, int]:
         """Post again, and delete again, the records posted and deleted through the API from
         ``since`` on (all of them for None): results computed from input read before they
         arrived lack them. Records of sources the config no longer lists stay stored, unused,
-        as a batch run leaves them. Returns how many of each were replayed."""
+        as a batch run leaves them. ``golden_of_before``: where the records were before the
+        results were swapped in, so that a post that made a golden record of its own keeps its
+        id. Returns how many of each were replayed."""
         with self._write_lock:
             matcher = self._matcher()
             assert self._writer is not None
             known = {s.name for s in matcher.sources.sources}
             posts = [p for p in records.posted_records(self._writer, since=since) if p[0] in known]
             deletions = records.deleted_records(self._writer, since=since)
-            for source, _sid, raw, actor in posts:
-                self.post_record(source, json.loads(raw), actor=actor or "replay")
+            for source, source_id, raw, actor in posts:
+                self.post_record(source, json.loads(raw), actor=actor or "replay",
+                                 golden_id_before=(golden_of_before or {}).get(record_key(source, source_id)))
             # A deleted key the results do not hold (the run took the deletion) has nothing to undo.
             held = [d for d in deletions if d[0] in known and record_key(d[0], d[1]) in matcher.golden_of]
             for source, source_id, actor in held:
@@ -625,6 +634,7 @@ class Service:
         try:
             if built is not None:
                 built.golden_of.update(report.moved_late)
+            self._golden_of_replaced = self.matcher.golden_of if self.matcher is not None else {}
             self._load_matcher(built)
         except Exception:
             self._matcher_failed(report)
@@ -640,12 +650,13 @@ class Service:
         try:
             if self.matcher is None or report.inputs_read_at is None:
                 return
-            posts, deletions = self.replay_api_changes(report.inputs_read_at)
+            posts, deletions = self.replay_api_changes(report.inputs_read_at, self._golden_of_replaced)
             if posts or deletions:
                 logger.info("run %s: replayed %d records posted and %d deleted during the run",
                             report.run_id, posts, deletions)
         except Exception:
             self._matcher_failed(report)
         finally:
+            self._golden_of_replaced = {}
             if self.deliveries is not None:
                 self.deliveries.notify()

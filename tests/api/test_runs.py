@@ -114,6 +114,31 @@ def test_previews_answer_while_a_run_publishes(  # type: ignore[no-untyped-def]
     assert api.get(f"/runs/{started.json()['run_id']}").json()["status"] == "succeeded"
 
 
+def test_a_record_posted_during_a_run_keeps_its_golden_id(  # type: ignore[no-untyped-def]
+    api, small_sample, monkeypatch
+):
+    """The run's results lack it: the post is replayed after the publish, into the golden id it
+    made (it used to get another, and the one its system was given answered 404)."""
+    from mdm import golden
+    from tests.api.test_records import VY
+
+    build, given = golden.build_golden, []
+
+    def build_then_post(*args, **kw):  # type: ignore[no-untyped-def]
+        out = build(*args, **kw)
+        if not given:
+            given.append(api.post("/sources/sales/records", json=VY).json())
+        return out
+
+    monkeypatch.setattr(golden, "build_golden", build_then_post)
+    started = api.post("/runs", who="admin", json={"sources": str(small_sample / "sources.yaml")})
+    _wait(api)
+    assert api.get(f"/runs/{started.json()['run_id']}").json()["status"] == "succeeded"
+    gid = given[0]["golden_id"]
+    assert given[0]["outcome"] == "new" and api.get("/xref/sales/RT-1").json()["golden_id"] == gid
+    assert api.get(f"/golden-records/{gid}").status_code == 200
+
+
 def test_a_run_the_service_starts_works_on_processes_from_a_fork_server(  # type: ignore[no-untyped-def]
     api, small_sample, monkeypatch, pool_starts
 ):
