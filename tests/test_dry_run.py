@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 from typer.testing import CliRunner
 
 from mdm.cli import app
 from mdm.pipeline import reconcile
 from tests.conftest import TODAY
-from tests.test_removals import _copy, _keep_rows, _published
+from tests.test_removals import _copy, _keep_rows, billing_halved, rows
 
 runner = CliRunner()
 TABLES = ("source_records", "std_records", "xref", "golden_records", "golden_lineage", "golden_history",
@@ -18,28 +17,17 @@ TABLES = ("source_records", "std_records", "xref", "golden_records", "golden_lin
 
 
 def _contents(db: Path) -> dict[str, list]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TABLES}
-    finally:
-        con.close()
+    return {t: rows(db, f"SELECT * FROM {t} ORDER BY ALL") for t in TABLES}
 
 
 def _runs(db: Path) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute("SELECT status, model_id, CAST(counts AS VARCHAR) FROM runs ORDER BY started_at"
-                           ).fetchall()
-    finally:
-        con.close()
+    return rows(db, "SELECT status, model_id, CAST(counts AS VARCHAR) FROM runs ORDER BY started_at")
 
 
 def test_a_dry_run_reports_what_a_run_would_change_and_publishes_nothing(  # type: ignore[no-untyped-def]
     small_sample, reconciled, tmp_path
 ):
-    sources, db = _copy(small_sample, reconciled, tmp_path)
-    published = _published(db, "billing")
-    cut = published - _keep_rows(sources.parent / "billing.csv", len(published) // 2)
+    sources, db, _published, cut = billing_halved(small_sample, reconciled, tmp_path)
     before = _contents(db)
     report = reconcile(sources, db, today=TODAY, dry_run=True)
     assert _contents(db) == before

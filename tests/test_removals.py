@@ -46,38 +46,37 @@ def _edit_config(sources: Path, edit) -> None:  # type: ignore[no-untyped-def]
     sources.write_text(yaml.safe_dump(raw), encoding="utf-8")
 
 
+def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    """The rows of one query, on a read-only connection closed after it."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
 def _state(db: Path) -> tuple[list, list]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return (con.execute("SELECT * FROM xref ORDER BY ALL").fetchall(),
-                con.execute("SELECT golden_id, status, CAST(attributes AS VARCHAR) FROM golden_records"
-                            " ORDER BY ALL").fetchall())
-    finally:
-        con.close()
-
-
-def _last_run(db: Path) -> tuple[str, str | None]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute("SELECT status, error FROM runs ORDER BY started_at DESC LIMIT 1").fetchone()
-    finally:
-        con.close()
+    return (rows(db, "SELECT * FROM xref ORDER BY ALL"),
+            rows(db, "SELECT golden_id, status, CAST(attributes AS VARCHAR) FROM golden_records ORDER BY ALL"))
 
 
 def _published(db: Path, source: str) -> set[str]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return {i for (i,) in con.execute("SELECT source_id FROM xref WHERE source = ?", [source]).fetchall()}
-    finally:
-        con.close()
+    return {i for (i,) in rows(db, "SELECT source_id FROM xref WHERE source = ?", [source])}
+
+
+def billing_halved(small_sample: Path, reconciled: tuple[Path, object], tmp_path: Path
+                   ) -> tuple[Path, Path, set[str], set[str]]:
+    """A copy of the sample and its database whose billing extract lost half its rows: the
+    sources file, the database, billing's published ids and those gone from its extract."""
+    sources, db = _copy(small_sample, reconciled, tmp_path)
+    published = _published(db, "billing")
+    return sources, db, published, published - _keep_rows(sources.parent / "billing.csv", len(published) // 2)
 
 
 def test_a_truncated_extract_stops_the_run_and_publishes_nothing(  # type: ignore[no-untyped-def]
     small_sample, reconciled, tmp_path
 ):
-    sources, db = _copy(small_sample, reconciled, tmp_path)
-    published = _published(db, "billing")
-    cut = published - _keep_rows(sources.parent / "billing.csv", len(published) // 2)
+    sources, db, published, cut = billing_halved(small_sample, reconciled, tmp_path)
     before = _state(db)
     with pytest.raises(RemovalsRefusedError) as refused:
         reconcile(sources, db, today=TODAY)
@@ -86,20 +85,14 @@ def test_a_truncated_extract_stops_the_run_and_publishes_nothing(  # type: ignor
     assert "max_removed_share 0.2" in message and "--accept-removals" in message
     assert "sales" not in message  # the sources within their limits are not named
     assert _state(db) == before
-    status, error = _last_run(db)
-    assert status == "failed" and error == message
-    con = duckdb.connect(str(db), read_only=True)
-    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE starts_with(table_name, 'stage_')"
-                       ).fetchone()[0] == 0
-    con.close()
+    assert rows(db, "SELECT status, error FROM runs ORDER BY started_at DESC LIMIT 1") == [("failed", message)]
+    assert rows(db, "SELECT count(*) FROM duckdb_tables() WHERE starts_with(table_name, 'stage_')") == [(0,)]
 
 
 def test_accepted_removals_are_published_and_counted(  # type: ignore[no-untyped-def]
     small_sample, reconciled, tmp_path
 ):
-    sources, db = _copy(small_sample, reconciled, tmp_path)
-    published = _published(db, "billing")
-    cut = published - _keep_rows(sources.parent / "billing.csv", len(published) // 2)
+    sources, db, published, cut = billing_halved(small_sample, reconciled, tmp_path)
     report = reconcile(sources, db, today=TODAY, accept_removals=True)
     assert report.sources["billing"].removed == len(cut) > len(published) // 3
     assert report.sources["sales"].removed == 0

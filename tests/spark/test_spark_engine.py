@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,21 @@ def _duckdb(db: Path, sql: str) -> list[tuple[Any, ...]]:
         return con.execute(sql).fetchall()
     finally:
         con.close()
+
+
+@contextmanager
+def _served_copy(db: Path, tmp_path: Path) -> Iterator[tuple[Path, Any]]:
+    """A copy of ``db`` (its path) and the service open on it, closed when the block ends."""
+    from mdm.service import Service
+
+    served = tmp_path / "served.duckdb"
+    shutil.copy(db, served)
+    service = Service(served)
+    service.open()
+    try:
+        yield served, service
+    finally:
+        service.close()
 
 
 def _spark_out(out: Path, table: str, columns: str, tail: str = "") -> list[tuple[Any, ...]]:
@@ -284,20 +300,13 @@ def test_a_run_that_missed_an_erasure_is_not_loaded(engines: tuple[Path, Path, A
     """Loading a run whose input predates an erasure would bring the customer's records back."""
     from mdm.errors import ConflictError
     from mdm.load import load_run
-    from mdm.service import Service
 
     db, out, _ = engines
-    served = tmp_path / "served.duckdb"
-    shutil.copy(db, served)
-    service = Service(served)
-    service.open()
-    try:
+    with _served_copy(db, tmp_path) as (served, service):
         gid = service.reader().execute(
             "SELECT golden_id FROM golden_records WHERE status = 'active' ORDER BY golden_id LIMIT 1"
         ).fetchone()[0]
         erased = service.erase(gid, actor="test", reason="request")
-    finally:
-        service.close()
     with pytest.raises(ConflictError, match=f"erasure.*{erased.erasure_id}.*mdm export posted"):
         load_run(served, out)  # the run took nothing from the API: it predates the erasure
     assert _duckdb(served, "SELECT count(*) FROM runs WHERE kind = 'spark'") == [(0,)]
@@ -308,22 +317,14 @@ def test_a_load_applies_the_decisions_its_run_did_not_take(
 ) -> None:
     """A merge a steward made after the Spark run's input was exported (here: a run given no
     decisions) holds once the run is loaded (mdm/late_decisions.py)."""
-    from mdm.service import Service
-
     db, out, _ = engines
-    served = tmp_path / "served.duckdb"
-    shutil.copy(db, served)
-    service = Service(served)
-    service.open()
-    try:
+    with _served_copy(db, tmp_path) as (served, service):
         ids = [g for (g,) in service.reader().execute(
             "SELECT golden_id FROM golden_records WHERE status = 'active' ORDER BY golden_id LIMIT 2"
         ).fetchall()]
         keys = [k for (k,) in service.reader().execute(
             "SELECT record_key FROM xref WHERE list_contains(?, golden_id)", [ids]).fetchall()]
         merged = service.steward(lambda s, con: s.merge(con, ids, actor="test-steward", comment=None))
-    finally:
-        service.close()
     loaded = load_run(served, out)
     assert loaded["run_report"]["late_decisions"] == [merged.decision["decision_id"]]
     together = _duckdb(served, "SELECT count(DISTINCT golden_id) FROM xref WHERE list_contains("
