@@ -215,8 +215,8 @@ def test_readers_are_served_by_the_old_tables_and_their_indexes_while_a_rerun_pu
         ("SELECT count(*) FROM xref WHERE record_key = ?", key),
         ("SELECT count(*) FROM golden_lineage WHERE golden_id = ?", gid),
         ("SELECT count(*) FROM golden_records WHERE golden_id = ?", gid),
-        ("SELECT count(*) FROM std_records WHERE record_key IN (SELECT record_key FROM xref WHERE golden_id = ?)",
-         gid),
+        ("SELECT count(*) FROM std_records WHERE record_key IN"
+         " (SELECT record_key FROM xref WHERE golden_id = ?)", gid),
         ("SELECT count(*) FROM review_queue WHERE record_key_l = ?", item_key),
         ("SELECT count(*) FROM pairs WHERE record_key_l = ?", pair_key),
     ]

@@ -57,7 +57,8 @@ def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
 
 def _state(db: Path) -> tuple[list, list]:
     return (rows(db, "SELECT * FROM xref ORDER BY ALL"),
-            rows(db, "SELECT golden_id, status, CAST(attributes AS VARCHAR) FROM golden_records ORDER BY ALL"))
+            rows(db, "SELECT golden_id, status, CAST(attributes AS VARCHAR) FROM golden_records"
+                     " ORDER BY ALL"))
 
 
 def _published(db: Path, source: str) -> set[str]:
@@ -85,7 +86,8 @@ def test_a_truncated_extract_stops_the_run_and_publishes_nothing(  # type: ignor
     assert "max_removed_share 0.2" in message and "--accept-removals" in message
     assert "sales" not in message  # the sources within their limits are not named
     assert _state(db) == before
-    assert rows(db, "SELECT status, error FROM runs ORDER BY started_at DESC LIMIT 1") == [("failed", message)]
+    last = rows(db, "SELECT status, error FROM runs ORDER BY started_at DESC LIMIT 1")
+    assert last == [("failed", message)]
     assert rows(db, "SELECT count(*) FROM duckdb_tables() WHERE starts_with(table_name, 'stage_')") == [(0,)]
 
 

@@ -148,7 +148,8 @@ def decisions_in_force(con: duckdb.DuckDBPyConnection, since: Any = None) -> lis
 def golden_of(con: duckdb.DuckDBPyConnection, record_keys: Iterable[str]) -> dict[str, str]:
     """The golden id of each of these records the xref holds."""
     return dict(con.execute(
-        "SELECT record_key, golden_id FROM xref WHERE list_contains(?::VARCHAR[], record_key)", [list(record_keys)]
+        "SELECT record_key, golden_id FROM xref WHERE list_contains(?::VARCHAR[], record_key)",
+        [list(record_keys)],
     ).fetchall())
 
 

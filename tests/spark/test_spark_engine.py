@@ -587,7 +587,8 @@ def test_a_stewards_override_holds_when_a_spark_run_is_loaded(  # type: ignore[n
     assert json.loads(attributes)["phone"] == "+84912345678"
     assert _duckdb(served, state) == before  # the run changed nothing else of it
     # rebuilt by the load, it is still the run's record, as every other it loaded
-    assert _duckdb(served, f"SELECT run_id FROM golden_records WHERE golden_id = '{gid}'") == [(report.run_id,)]
+    made_by = _duckdb(served, f"SELECT run_id FROM golden_records WHERE golden_id = '{gid}'")
+    assert made_by == [(report.run_id,)]
     assert json.loads(document)["lineage"]["phone"] == [
         {"value": "+84912345678", "source": "steward", "source_id": set_["override_id"],
          "rule": "steward_override"}]
