@@ -5,14 +5,16 @@ its results, and publishing them would undo it: two records the steward matched,
 until the next run. So the publish applies such decisions to the results, inside its
 transaction: a must-link between records of two golden records brings those golden records
 together (the larger keeps its id), and a cannot-link between records of one golden record
-takes out the record the decision took out, as a golden record of its own. A decision undone
-meanwhile is left to the next run, which reads it undone. A Spark run's load does the same for
-the decisions its input did not hold.
+takes out the record the decision took out, as a golden record of its own. A decision the run
+read in force and a steward undid meanwhile is undone again: its records go back where they
+were before it, as the undo put them. A Spark run's load applies the decisions its input did
+not hold.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -74,3 +76,33 @@ def apply_late(
             moved.update(moves)
             applied.append(decision["decision_id"])
     return moved, applied
+
+
+def undo_late(
+    con: duckdb.DuckDBPyConnection,
+    decisions: list[dict[str, Any]],
+    *,
+    attributes: Mapping[str, AttributeSpec],
+    at: dt.datetime,
+) -> tuple[dict[str, str], list[str]]:
+    """Undo again ``decisions`` (steward_sql.undone_since's), which the published results
+    applied: each one's records go back to the golden records they had before it. Returns the
+    records moved and the ids of the decisions undone again."""
+    moved: dict[str, str] = {}
+    undone = []
+    for decision in decisions:
+        before = decision["before"]
+        now_in = steward_sql.golden_of(con, [k for keys in before.values() for k in keys])
+        moves = {k: g for g, keys in before.items() for k in keys if now_in.get(k) not in (None, g)}
+        if not moves:
+            continue
+        steward_sql.set_golden_of(con, moves)
+        touched = sorted({*moves.values(), *(now_in[k] for k in moves)})
+        # As an undo does: a golden record it empties is merged into the one most of them went to.
+        most = Counter(moves.values()).most_common(1)[0][0]
+        regroup.rebuild(con, touched, attributes=attributes, at=at, cause="undo",
+                        cause_id=decision["decision_id"], actor=None,
+                        retire_into=dict.fromkeys(touched, most))
+        moved.update(moves)
+        undone.append(decision["decision_id"])
+    return moved, undone

@@ -70,6 +70,7 @@ class RunReport:
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     removals_refused: str | None = None  # a dry run's: why a real run would stop (mdm/removals.py)
     late_decisions: list[str] = field(default_factory=list)  # made while it computed (mdm/late_decisions.py)
+    late_undos: list[str] = field(default_factory=list)  # decisions it read in force, undone meanwhile
     moved_late: dict[str, str] = field(default_factory=dict)  # record key -> golden id, by those
     inputs_read_at: dt.datetime | None = None
     model_id: str | None = None
@@ -98,6 +99,7 @@ class RunReport:
             "source_structure": self.source_structure,
             "removals_refused": self.removals_refused,
             "late_decisions": self.late_decisions,
+            "late_undos": self.late_undos,
         }
 
     def counts(self) -> dict[str, Any]:
@@ -390,9 +392,13 @@ def _stages(
             steward_sql.add_history_table(c, build.history)
             steward_sql.add_carried(c, [carried.constraint for carried in clustered.carried])
             steward_sql.insert_kept_together(c, report.kept_together, database.now())
-            report.moved_late, report.late_decisions = late_decisions.apply_late(
+            report.moved_late, report.late_undos = late_decisions.undo_late(
+                c, steward_sql.undone_since(c, constraints_read_at), attributes=rules.attributes(),
+                at=database.now())
+            moved, report.late_decisions = late_decisions.apply_late(
                 c, steward_sql.decisions_in_force(c, constraints_read_at), attributes=rules.attributes(),
                 at=database.now())
+            report.moved_late.update(moved)
             overrides_sql.move(c, build.override_moves)
             # A steward set or removed one while the run computed: the results lack it.
             late = overrides_sql.changed_after(c, overrides_read_at)

@@ -145,6 +145,13 @@ def decisions_in_force(con: duckdb.DuckDBPyConnection, since: Any = None) -> lis
     return decisions
 
 
+def undone_since(con: duckdb.DuckDBPyConnection, since: Any) -> list[dict[str, Any]]:
+    """The decisions undone at or after ``since``, in the order undone."""
+    return _decoded(fetch_dicts(
+        con, f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE undone_at >= ?"
+             " ORDER BY undone_at, decision_id", [since]))
+
+
 def golden_of(con: duckdb.DuckDBPyConnection, record_keys: Iterable[str]) -> dict[str, str]:
     """The golden id of each of these records the xref holds."""
     return dict(con.execute(

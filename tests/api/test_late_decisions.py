@@ -67,3 +67,19 @@ def test_a_split_made_while_a_run_computes_holds_after_its_publish(  # type: ign
     assert {_xref(api, k) for k in others} == {gid}  # the others stay together, under their id
     assert split != gid and run["report"]["late_decisions"] == [done[0]["decision"]["decision_id"]]
     _matcher_agrees(api)
+
+
+def test_a_decision_undone_while_a_run_computes_stays_undone(  # type: ignore[no-untyped-def]
+    api, small_sample, monkeypatch
+):
+    item = api.get("/review-queue", who="steward", params={"limit": 1}).json()["data"][0]
+    left, right = _key(item["left"]), _key(item["right"])
+    decided = api.post(f"/review-queue/{item['item_id']}/decision", who="steward",
+                       json={"decision": "match"}).json()
+    assert _xref(api, left) == _xref(api, right)
+    _while_the_run_computes(monkeypatch, lambda: api.post(
+        f"/decisions/{decided['decision_id']}/undo", who="steward").json())
+    run = _run(api, small_sample)  # it read the match in force, and put the two together
+    assert _xref(api, left) != _xref(api, right)
+    assert run["report"]["late_undos"] == [decided["decision_id"]]
+    _matcher_agrees(api)
