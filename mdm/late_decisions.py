@@ -32,7 +32,7 @@ def apply_late(
     attributes: Mapping[str, AttributeSpec],
     at: dt.datetime,
 ) -> tuple[dict[str, str], list[str]]:
-    """Apply ``decisions`` (steward_sql.decisions_in_force's, oldest first) where the published
+    """Apply ``decisions`` (of steward_sql.decisions_in_force, oldest first) where the published
     results break them; returns the records moved (record key -> golden id) and the ids of the
     decisions applied."""
     moved: dict[str, str] = {}
@@ -85,7 +85,7 @@ def undo_late(
     attributes: Mapping[str, AttributeSpec],
     at: dt.datetime,
 ) -> tuple[dict[str, str], list[str]]:
-    """Undo again ``decisions`` (steward_sql.undone_since's), which the published results
+    """Undo again ``decisions`` (of steward_sql.undone_among), which the published results
     applied: each one's records go back to the golden records they had before it. Returns the
     records moved and the ids of the decisions undone again."""
     moved: dict[str, str] = {}

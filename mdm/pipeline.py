@@ -43,7 +43,6 @@ from mdm.store.tables import SCHEMAS, to_arrow
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[str, str], None]
-LATE_MARGIN = dt.timedelta(minutes=1)
 
 
 @dataclass
@@ -335,10 +334,8 @@ def _stages(
 
     with gc_paused(), stages.stage("cluster"):
         previous_xref = results.previous_xref(con)
-        # A decision's created_at is set inside its transaction, before it commits: one read
-        # just after may carry a time just before.
-        constraints_read_at = database.now() - LATE_MARGIN
         constraints = steward_sql.active_constraints(con)
+        read_in_force = {d for *_x, d in constraints}
         clustered = cluster_pairs(
             std_table, pairs, spec, constraints, run_id, previous_xref=previous_xref,
             sides=steward_sql.decision_sides(con, {d for *_x, d in constraints}),
@@ -392,12 +389,13 @@ def _stages(
             steward_sql.add_history_table(c, build.history)
             steward_sql.add_carried(c, [carried.constraint for carried in clustered.carried])
             steward_sql.insert_kept_together(c, report.kept_together, database.now())
+            # What stewards decided or undid after the run read the decisions (by id: no clock).
             report.moved_late, report.late_undos = late_decisions.undo_late(
-                c, steward_sql.undone_since(c, constraints_read_at), attributes=rules.attributes(),
+                c, steward_sql.undone_among(c, read_in_force), attributes=rules.attributes(),
                 at=database.now())
             moved, report.late_decisions = late_decisions.apply_late(
-                c, steward_sql.decisions_in_force(c, constraints_read_at), attributes=rules.attributes(),
-                at=database.now())
+                c, [d for d in steward_sql.decisions_in_force(c) if d["decision_id"] not in read_in_force],
+                attributes=rules.attributes(), at=database.now())
             report.moved_late.update(moved)
             overrides_sql.move(c, build.override_moves)
             # A steward set or removed one while the run computed: the results lack it.

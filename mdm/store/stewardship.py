@@ -126,13 +126,12 @@ def _decoded(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def decisions_in_force(con: duckdb.DuckDBPyConnection, since: Any = None) -> list[dict[str, Any]]:
-    """The decisions in force (made at or after ``since``, if given), oldest first, each with its
-    ``constraints``: (kind, record_key_l, record_key_r)."""
+def decisions_in_force(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The decisions in force, oldest first, each with its ``constraints``: (kind,
+    record_key_l, record_key_r)."""
     decisions = _decoded(fetch_dicts(
         con, f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE undone_at IS NULL"
-             " AND (CAST(? AS TIMESTAMP) IS NULL OR created_at >= ?) ORDER BY created_at, decision_id",
-        [since, since]))
+             " ORDER BY created_at, decision_id"))
     constraints: dict[str, list[tuple[str, str, str]]] = {}
     for decision_id, kind, left, right in con.execute(
         "SELECT decision_id, kind, record_key_l, record_key_r FROM constraints"
@@ -145,11 +144,12 @@ def decisions_in_force(con: duckdb.DuckDBPyConnection, since: Any = None) -> lis
     return decisions
 
 
-def undone_since(con: duckdb.DuckDBPyConnection, since: Any) -> list[dict[str, Any]]:
-    """The decisions undone at or after ``since``, in the order undone."""
+def undone_among(con: duckdb.DuckDBPyConnection, decision_ids: Iterable[str]) -> list[dict[str, Any]]:
+    """Those of these decisions that are undone, in the order undone."""
     return _decoded(fetch_dicts(
-        con, f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE undone_at >= ?"
-             " ORDER BY undone_at, decision_id", [since]))
+        con, f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE undone_at IS NOT NULL"
+             " AND list_contains(?::VARCHAR[], decision_id) ORDER BY undone_at, decision_id",
+        [sorted(decision_ids)]))
 
 
 def golden_of(con: duckdb.DuckDBPyConnection, record_keys: Iterable[str]) -> dict[str, str]:
