@@ -4,8 +4,9 @@ A run reads the decisions in force when it clusters. One a steward makes after t
 its results, and publishing them would undo it: two records the steward matched, apart again
 until the next run. So the publish applies such decisions to the results, inside its
 transaction: a must-link between records of two golden records brings those golden records
-together (the larger keeps its id), and a cannot-link between records of one golden record
-takes out the record the decision took out, as a golden record of its own. A decision the run
+together (under the id the steward was given, where the run kept it; else the larger's), and a
+cannot-link between records of one golden record takes out the record the decision took out,
+as a golden record of its own (again under the id the steward was given, where free). A decision the run
 read in force and a steward undid meanwhile is undone again: its records go back where they
 were before it, as the undo put them. A Spark run's load applies the decisions its input did
 not hold.

@@ -49,7 +49,7 @@ def _apply_decisions_not_taken(
     taken = report.get("decision_ids")
     if taken is None:
         return
-    decisions = [d for d in steward_sql.decisions_in_force(con) if d["decision_id"] not in set(taken)]
+    decisions = steward_sql.decisions_in_force(con, besides=set(taken))
     if decisions:
         _moved, applied = late_decisions.apply_late(
             con, decisions, attributes=_rules(report, rules_path).attributes(), at=database.now())
@@ -68,9 +68,9 @@ def _reapply_overrides(
     holders = list(regroup.held_overrides(con))
     if not holders:
         return
-    changes = regroup.reapply_overrides(con, holders, attributes=_rules(report, rules_path).attributes(),
-                                        at=database.now(),
-                                        cause="run", cause_id=run_id, unchanged_since=before)
+    attributes = _rules(report, rules_path).attributes()
+    changes = regroup.reapply_overrides(con, holders, attributes=attributes, at=database.now(), cause="run",
+                                        cause_id=run_id, unchanged_since=before)
     unchanged = [gid for gid, change in changes.items() if change == "unchanged"]
     for change in steward_sql.drop_run_history(con, run_id, unchanged):
         for counts in (report["counts"].get("golden_changes"), report["run_report"].get("golden")):

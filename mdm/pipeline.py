@@ -338,7 +338,7 @@ def _stages(
         read_in_force = {d for *_x, d in constraints}
         clustered = cluster_pairs(
             std_table, pairs, spec, constraints, run_id, previous_xref=previous_xref,
-            sides=steward_sql.decision_sides(con, {d for *_x, d in constraints}),
+            sides=steward_sql.decision_sides(con, read_in_force),
         )
         clustered.report_to(report)
         result, review = clustered.result, clustered.review
@@ -394,8 +394,8 @@ def _stages(
                 c, steward_sql.undone_among(c, read_in_force), attributes=rules.attributes(),
                 at=database.now())
             moved, report.late_decisions = late_decisions.apply_late(
-                c, [d for d in steward_sql.decisions_in_force(c) if d["decision_id"] not in read_in_force],
-                attributes=rules.attributes(), at=database.now())
+                c, steward_sql.decisions_in_force(c, besides=read_in_force), attributes=rules.attributes(),
+                at=database.now())
             report.moved_late.update(moved)
             overrides_sql.move(c, build.override_moves)
             # A steward set or removed one while the run computed: the results lack it.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 import duckdb
@@ -126,12 +126,14 @@ def _decoded(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def decisions_in_force(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """The decisions in force, oldest first, each with its ``constraints``: (kind,
-    record_key_l, record_key_r)."""
-    decisions = _decoded(fetch_dicts(
+def decisions_in_force(
+    con: duckdb.DuckDBPyConnection, *, besides: Collection[str] = ()
+) -> list[dict[str, Any]]:
+    """The decisions in force but those ``besides``, oldest first, each with its
+    ``constraints``: (kind, record_key_l, record_key_r)."""
+    decisions = [d for d in _decoded(fetch_dicts(
         con, f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE undone_at IS NULL"
-             " ORDER BY created_at, decision_id"))
+             " ORDER BY created_at, decision_id")) if d["decision_id"] not in besides]
     constraints: dict[str, list[tuple[str, str, str]]] = {}
     for decision_id, kind, left, right in con.execute(
         "SELECT decision_id, kind, record_key_l, record_key_r FROM constraints"
