@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 
 from matching_rules import RulesSpec
-from mdm import late_decisions, regroup, removals
+from mdm import late_decisions, late_erasures, regroup, removals
 from mdm.errors import ConfigError, ConflictError
 from mdm.pipeline import load_rules_checked
 from mdm.sources import sources_from_json
@@ -107,14 +107,6 @@ def load_run(
     try:
         if runs.get_run(con, run_id) is not None:
             raise ConflictError(f"run {run_id} is already in {db_path}")
-        # An erasure the run's input did not carry would bring the customer's records back.
-        missed = erasure.erasures_after(con, report.get("posted_through"))
-        if missed:
-            raise ConflictError(
-                f"{len(missed)} erasure(s) in {db_path} came after what this run took from the API"
-                f" ({', '.join(missed[:5])}): export the posted records again (`mdm export posted`) and run"
-                " Spark with that `--posted`"
-            )
         history = results.read_dataset(con, folder / "golden_history", SCHEMAS["golden_history"])
         before = records.active_attributes(con, list(regroup.held_overrides(con)))
 
@@ -126,6 +118,9 @@ def load_run(
             erasure.rescrub(c)  # erased golden ids a `--previous` folder still held
             _apply_decisions_not_taken(c, report, rules_path)
             _reapply_overrides(c, report, run_id, rules_path, before)
+            # Last: the erasures its input did not carry (mdm/late_erasures.py).
+            report["run_report"]["late_erasures"] = late_erasures.erase_late(
+                c, attributes=_rules(report, rules_path).attributes(), at=database.now(), run_id=run_id).erasure_ids
             if not models.has_model(c, model["model_id"]):
                 models.save_model(
                     c, model["model_id"], run_id=run_id, fingerprint=model["fingerprint"],

@@ -25,8 +25,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from matching_rules import MatchingSpec, RulesError, RulesSpec, load_rules, matching_fingerprint
-from mdm import carry_decisions, clustering, golden, late_decisions, regroup, removals
-from mdm.errors import ConfigError, ConflictError, MDMError, RunFailedError
+from mdm import carry_decisions, clustering, golden, late_decisions, late_erasures, regroup, removals
+from mdm.errors import ConfigError, MDMError, RunFailedError
 from mdm.gc_pause import gc_paused
 from mdm.ingest import Ingested, Quarantined, SourceCounts, ingest, merge_posted
 from mdm.linking import model as linking
@@ -34,7 +34,7 @@ from mdm.linking.comparisons import AgreementGuard, agreement_guards, blocking_g
 from mdm.quality import FlagCounts, flag_counts
 from mdm.sources import SourcesConfig, load_sources, sources_to_json
 from mdm.standardise.batch import standardise_chunks
-from mdm.store import database, erasure, models, records, results, runs
+from mdm.store import database, models, records, results, runs
 from mdm.store import overrides as overrides_sql
 from mdm.store import stewardship as steward_sql
 from mdm.store import work as work_sql
@@ -71,6 +71,8 @@ class RunReport:
     late_decisions: list[str] = field(default_factory=list)  # made while it computed (mdm/late_decisions.py)
     late_undos: list[str] = field(default_factory=list)  # decisions it read in force, undone meanwhile
     moved_late: dict[str, str] = field(default_factory=dict)  # record key -> golden id, by those
+    # Erasures made while it computed (mdm/late_erasures.py)
+    erased_late: late_erasures.LateErasures = field(default_factory=late_erasures.LateErasures)
     inputs_read_at: dt.datetime | None = None
     model_id: str | None = None
     retrained: bool = False
@@ -99,6 +101,7 @@ class RunReport:
             "removals_refused": self.removals_refused,
             "late_decisions": self.late_decisions,
             "late_undos": self.late_undos,
+            "late_erasures": self.erased_late.erasure_ids,
         }
 
     def counts(self) -> dict[str, Any]:
@@ -402,6 +405,9 @@ def _stages(
             late = overrides_sql.changed_after(c, overrides_read_at)
             regroup.reapply_overrides(c, late, attributes=rules.attributes(), at=database.now(), cause="run",
                                       cause_id=run_id)
+            # Last: an erasure made while the run computed wins over everything it published.
+            report.erased_late = late_erasures.erase_late(c, attributes=rules.attributes(), at=database.now(),
+                                                          run_id=run_id)
             if report.retrained:
                 models.save_model(
                     c, model.model_id, run_id=run_id, fingerprint=model.fingerprint,
@@ -414,13 +420,6 @@ def _stages(
 
         prepared = publish.prepare(std_table, build.xref)
         with publish.lock:
-            # The run read its input before these: published, it would bring the customers back.
-            missed = erasure.erasures_after(con, report.inputs_read_at)
-            if missed:
-                raise ConflictError(
-                    f"{len(missed)} erasure(s) came while the run computed ({', '.join(missed[:5])}): its"
-                    " results hold the erased customers' records; nothing was published, run again"
-                )
             results.publish_run(con, staging, finish, commit_under=publish.commit_under(),
                                 then=lambda: publish.swap(report, prepared))
             publish.after(report)

@@ -475,11 +475,11 @@ class RealtimeMatcher:
             for column in self.term_frequencies if (value := self.index.row(key).get(column)) is not None
         })
         at = now()
+        erasure_id = "E" + uuid.uuid4().hex[:15].upper()
         for key, source, source_id in members:
-            records.delete_record(con, key, source, source_id, at, actor)
+            records.delete_record(con, key, source, source_id, at, actor, erasure_id=erasure_id)
             records.replace_open_items(con, key, [], replacing=True)
         golden_ids = [golden_id, *erasure.merged_into(con, golden_id)]
-        erasure_id = "E" + uuid.uuid4().hex[:15].upper()
         erasure.scrub(con, golden_ids, members, at=at, erasure_id=erasure_id, actor=actor)
         self._frequencies_after_commit = erasure.drop_unheld_frequencies(con, values)
         self._index_after_commit = [(key, None) for key in keys]

@@ -630,10 +630,14 @@ class Service:
 
     def _swap_matcher(self, report: RunReport, built: RecordIndex | None) -> None:
         """As the run's results commit, previews waiting: the real-time state made from them
-        (with the moves of the decisions a steward made while the run computed)."""
+        (with what the decisions and erasures made while the run computed changed)."""
         try:
             if built is not None:
                 built.golden_of.update(report.moved_late)
+                for key in report.erased_late.record_keys:
+                    built.index.remove(key)
+                    built.golden_of.pop(key, None)
+                built.golden_of.update(report.erased_late.moved)
             self._golden_of_replaced = self.matcher.golden_of if self.matcher is not None else {}
             self._load_matcher(built)
         except Exception:

@@ -14,12 +14,13 @@ keeps their file rows out of later batch runs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import duckdb
 
 from matching_rules import MATCH_COLUMNS
+from mdm.store.database import fetch_dicts
 from mdm.store.stewardship import add_history
 from mdm.store.work import match_select
 
@@ -68,31 +69,76 @@ def scrub(
     *,
     at: Any,
     erasure_id: str,
-    actor: str,
+    actor: str | None,
 ) -> None:
     """Remove the golden records' values (and the pairs and quarantined rows of their records,
     (record_key, source, source_id) as :func:`members` gives them); each golden id's history
     ends with an ``erased`` entry, for the change feed."""
-    ids, keys = list(golden_ids), [key for key, _s, _i in record_members]
-    _remove_values(con, ids)
-    con.execute("DELETE FROM pairs WHERE list_contains(?::VARCHAR[], record_key_l)"
-                " OR list_contains(?::VARCHAR[], record_key_r)", [keys, keys])
-    for _key, source, source_id in record_members:
-        con.execute("DELETE FROM quarantine WHERE source = ? AND source_id = ?", [source, source_id])
+    _forget_records(con, record_members)
+    forget_golden(con, dict.fromkeys(golden_ids, erasure_id), at=at, actor=actor)
+
+
+def forget_golden(con: duckdb.DuckDBPyConnection, erased: Mapping[str, str], *, at: Any, actor: str | None) -> None:
+    """Remove the values of these golden records (golden id -> erasure id); the history of each
+    ends with an ``erased`` entry."""
+    remove_values(con, list(erased))
     add_history(con, [
         {"golden_id": g, "changed_at": at, "change": "erased", "cause": "erasure", "cause_id": erasure_id,
          "actor": actor, "members": 0, "before": None, "after": None}
-        for g in ids
+        for g, erasure_id in erased.items()
     ])
 
 
-def erasures_after(con: duckdb.DuckDBPyConnection, through: Any) -> list[str]:
-    """The erasures recorded after ``through`` (a time, or its ISO text; all of them for None)."""
-    return [e for (e,) in con.execute(
-        "SELECT DISTINCT cause_id FROM golden_history WHERE change = 'erased'"
-        " AND (CAST(? AS TIMESTAMP) IS NULL OR changed_at > CAST(? AS TIMESTAMP)) ORDER BY 1",
-        [through, through],
-    ).fetchall()]
+def erased_held(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, str]]:
+    """(record_key, source, source_id, erasure_id) of the records in xref that an erasure
+    deleted: results computed from input read before it (a batch run's, a Spark run's) hold them."""
+    return con.execute(
+        "SELECT x.record_key, x.source, x.source_id, d.erasure_id FROM xref x"
+        " JOIN deleted_records d ON d.source = x.source AND d.source_id = x.source_id"
+        " WHERE d.erasure_id IS NOT NULL ORDER BY x.record_key"
+    ).fetchall()
+
+
+def erased_golden_ids(con: duckdb.DuckDBPyConnection, erasure_ids: Sequence[str]) -> dict[str, str]:
+    """Golden id -> erasure id, of the golden records these erasures erased."""
+    return dict(con.execute(
+        "SELECT golden_id, any_value(cause_id) FROM golden_history WHERE change = 'erased'"
+        " AND list_contains(?::VARCHAR[], cause_id) GROUP BY golden_id ORDER BY golden_id",
+        [list(erasure_ids)],
+    ).fetchall())
+
+
+def match_values(con: duckdb.DuckDBPyConnection, record_keys: Sequence[str]) -> list[tuple[str, str]]:
+    """The (match column, value) pairs these stored records hold, of the columns with term
+    frequencies: what :func:`drop_unheld_frequencies` checks once the records are gone."""
+    columns = [c for (c,) in con.execute("SELECT DISTINCT column_name FROM term_frequencies").fetchall()]
+    rows = fetch_dicts(con, f"SELECT {match_select()} FROM std_records WHERE list_contains(?::VARCHAR[], record_key)",
+                       [list(record_keys)])
+    return sorted({(c, row[c]) for row in rows for c in columns if row.get(c) is not None})
+
+
+def remove_records(con: duckdb.DuckDBPyConnection, record_members: Sequence[tuple[str, str, str]]) -> None:
+    """Take these records ((record_key, source, source_id)), which their deletion already names,
+    out of results that hold them: raw, standardised, xref, pairs, quarantined rows and open
+    review items."""
+    keys = [key for key, _s, _i in record_members]
+    for table in ("source_records", "std_records", "xref"):
+        con.execute(f"DELETE FROM {table} WHERE list_contains(?::VARCHAR[], record_key)", [keys])
+    con.execute("DELETE FROM review_queue WHERE status = 'open' AND (list_contains(?::VARCHAR[], record_key_l)"
+                " OR list_contains(?::VARCHAR[], record_key_r))", [keys, keys])
+    _forget_records(con, record_members)
+
+
+def forget_run_values(
+    con: duckdb.DuckDBPyConnection, golden_ids: Sequence[str], *, run_id: str, erasure_ids: Sequence[str]
+) -> None:
+    """The history entries of golden records that held erased records in a run's results lose
+    their values: the run's, and those of the rebuild that took the records out (its before)."""
+    con.execute("UPDATE golden_history SET before = NULL, after = NULL WHERE cause = 'run' AND cause_id = ?"
+                " AND list_contains(?::VARCHAR[], golden_id)", [run_id, list(golden_ids)])
+    con.execute("UPDATE golden_history SET before = NULL WHERE cause = 'erasure'"
+                " AND list_contains(?::VARCHAR[], cause_id) AND list_contains(?::VARCHAR[], golden_id)",
+                [list(erasure_ids), list(golden_ids)])
 
 
 def rescrub(con: duckdb.DuckDBPyConnection) -> int:
@@ -104,11 +150,20 @@ def rescrub(con: duckdb.DuckDBPyConnection) -> int:
         return 0
     back = con.execute("SELECT count(*) FROM golden_records WHERE list_contains(?::VARCHAR[], golden_id)",
                        [ids]).fetchone()[0]
-    _remove_values(con, ids)
+    remove_values(con, ids)
     return int(back)
 
 
-def _remove_values(con: duckdb.DuckDBPyConnection, golden_ids: list[str]) -> None:
+def _forget_records(con: duckdb.DuckDBPyConnection, record_members: Sequence[tuple[str, str, str]]) -> None:
+    """The scored pairs and quarantined rows of these records."""
+    keys = [key for key, _s, _i in record_members]
+    con.execute("DELETE FROM pairs WHERE list_contains(?::VARCHAR[], record_key_l)"
+                " OR list_contains(?::VARCHAR[], record_key_r)", [keys, keys])
+    for _key, source, source_id in record_members:
+        con.execute("DELETE FROM quarantine WHERE source = ? AND source_id = ?", [source, source_id])
+
+
+def remove_values(con: duckdb.DuckDBPyConnection, golden_ids: list[str]) -> None:
     """The golden records, their lineage and stewards' values go; their history entries stay,
     without attributes."""
     for table in ("golden_lineage", "golden_records", "golden_overrides"):

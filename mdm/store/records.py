@@ -59,15 +59,17 @@ def deleted_records(
 
 
 def delete_record(
-    con: duckdb.DuckDBPyConnection, record_key: str, source: str, source_id: str, at: Any, actor: str
+    con: duckdb.DuckDBPyConnection, record_key: str, source: str, source_id: str, at: Any, actor: str,
+    *, erasure_id: str | None = None,
 ) -> None:
     """Remove a source record (raw, standardised, its posted version and xref) and remember the
-    deletion for later batch runs."""
+    deletion (by ``erasure_id``, where an erasure deletes it) for later batch runs."""
     for table in ("source_records", "std_records", "xref"):
         con.execute(f"DELETE FROM {table} WHERE record_key = ?", [record_key])
     for table in ("posted_records", "deleted_records"):
         con.execute(f"DELETE FROM {table} WHERE source = ? AND source_id = ?", [source, source_id])
-    con.execute("INSERT INTO deleted_records VALUES (?, ?, ?, ?)", [source, source_id, at, actor])
+    con.execute("INSERT INTO deleted_records (source, source_id, deleted_at, deleted_by, erasure_id)"
+                " VALUES (?, ?, ?, ?, ?)", [source, source_id, at, actor, erasure_id])
 
 
 def stored_raw(con: duckdb.DuckDBPyConnection, record_key: str) -> str | None:

@@ -363,4 +363,12 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX pairs_left ON pairs (record_key_l);
         """,
     ),
+    (
+        15,
+        """
+        -- The erasure that deleted the record (NULL: its system deleted it). A run that read its
+        -- input before an erasure takes the erased records out of its results as it publishes.
+        ALTER TABLE deleted_records ADD COLUMN erasure_id VARCHAR;
+        """,
+    ),
 )

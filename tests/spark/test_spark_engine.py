@@ -296,9 +296,11 @@ def test_records_posted_and_deleted_through_the_api_reach_a_spark_run(  # type: 
     assert done.exit_code == 0 and "were not replayed: the matching rules changed" in said, said
 
 
-def test_a_run_that_missed_an_erasure_is_not_loaded(engines: tuple[Path, Path, Any], tmp_path: Path) -> None:
-    """Loading a run whose input predates an erasure would bring the customer's records back."""
-    from mdm.errors import ConflictError
+def test_a_load_takes_out_what_an_erasure_after_its_input_deleted(
+    engines: tuple[Path, Path, Any], tmp_path: Path
+) -> None:
+    """The run's input predates the erasure and its output holds the customer's records: the
+    load takes them out again as it publishes (mdm/late_erasures.py)."""
     from mdm.load import load_run
 
     db, out, _ = engines
@@ -307,9 +309,15 @@ def test_a_run_that_missed_an_erasure_is_not_loaded(engines: tuple[Path, Path, A
             "SELECT golden_id FROM golden_records WHERE status = 'active' ORDER BY golden_id LIMIT 1"
         ).fetchone()[0]
         erased = service.erase(gid, actor="test", reason="request")
-    with pytest.raises(ConflictError, match=f"erasure.*{erased.erasure_id}.*mdm export posted"):
-        load_run(served, out)  # the run took nothing from the API: it predates the erasure
-    assert _duckdb(served, "SELECT count(*) FROM runs WHERE kind = 'spark'") == [(0,)]
+    assert erased.records
+    loaded = load_run(served, out)  # the run took nothing from the API: it predates the erasure
+    assert loaded["run_report"]["late_erasures"] == [erased.erasure_id]
+    keys = [f"{s}:{i}" for s, i in erased.records]
+    assert _duckdb(served, "SELECT count(*) FROM golden_records WHERE golden_id = " + repr(gid)) == [(0,)]
+    for table in ("xref", "std_records", "source_records"):
+        assert _duckdb(served, f"SELECT count(*) FROM {table} WHERE source || ':' || source_id IN"
+                               f" (SELECT unnest({keys!r}::VARCHAR[]))") == [(0,)]
+    assert _duckdb(served, "SELECT status FROM runs WHERE kind = 'spark'") == [("succeeded",)]
 
 
 def test_a_load_applies_the_decisions_its_run_did_not_take(
