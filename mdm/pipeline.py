@@ -131,7 +131,7 @@ class PublishHooks:
     records and xref before taking the writer's lock (``prepare``); the lock, held while the
     results are swapped in; what to do with the prepared value as the publish commits
     (``swap``, holding what ``commit_under`` gives, as :func:`database.transaction` says); and
-    what to do after, still holding the lock (``after``)."""
+    what to do after, the lock released (``after``)."""
 
     lock: AbstractContextManager[Any] = field(default_factory=nullcontext)
     prepare: Callable[[pa.Table, pa.Table], Any] = lambda std, xref: None
@@ -422,7 +422,7 @@ def _stages(
         with publish.lock:
             results.publish_run(con, staging, finish, commit_under=publish.commit_under(),
                                 then=lambda: publish.swap(report, prepared))
-            publish.after(report)
+        publish.after(report)
 
 
 def train_and_score(

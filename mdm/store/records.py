@@ -46,6 +46,13 @@ def save_posted(con: duckdb.DuckDBPyConnection, source: str, source_id: str, raw
     con.execute("INSERT INTO posted_records VALUES (?, ?, ?, ?, ?)", [source, source_id, raw, at, actor])
 
 
+def posted_raw(con: duckdb.DuckDBPyConnection, source: str, source_id: str) -> str | None:
+    """The raw JSON of the record as last posted (None: never posted, or deleted since)."""
+    row = fetch_one(con, "SELECT CAST(raw AS VARCHAR) FROM posted_records WHERE source = ? AND source_id = ?",
+                    [source, source_id])
+    return row[0] if row else None
+
+
 def deleted_records(
     con: duckdb.DuckDBPyConnection, *, since: Any = None
 ) -> list[tuple[str, str, str | None]]:
