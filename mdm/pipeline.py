@@ -419,6 +419,7 @@ def _stages(
             )
 
         prepared = publish.prepare(std_table, build.xref)
+        results.prefill(con, staging)
         with publish.lock:
             results.publish_run(con, staging, finish, commit_under=publish.commit_under(),
                                 then=lambda: publish.swap(report, prepared))

@@ -298,8 +298,29 @@ def test_failed_run_leaves_previous_results_intact(reconciled: tuple[Path, objec
     con = duckdb.connect(str(db), read_only=True)
     statuses = [s for (s,) in con.execute("SELECT status FROM runs ORDER BY started_at").fetchall()]
     assert statuses[-1] == "failed"
-    staged = con.execute("SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, 'stage_')").fetchall()
-    assert staged == []  # the run's staged tables went with it
+    staged = con.execute("SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, 'stage_')"
+                         " OR ends_with(table_name, '__new')").fetchall()
+    assert staged == []  # the run's staged tables, and those filled to replace the live ones, went with it
+
+
+def test_tables_a_killed_run_filled_to_publish_go_with_the_next_run(
+    reconciled: tuple[Path, object], small_sample: Path, tmp_path: Path
+) -> None:
+    """A run killed between filling the tables that replace the live ones and its publish
+    leaves them in the file; the next run drops them, and publishes its own."""
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(reconciled[0], db)
+    con = database.connect(db)
+    con.execute("CREATE TABLE xref__new AS SELECT * FROM xref LIMIT 3")
+    con.execute("CREATE TABLE golden_records__new AS SELECT * FROM golden_records LIMIT 3")
+    before = con.execute("SELECT count(*) FROM xref").fetchone()
+    con.close()
+    report = reconcile(small_sample / "sources.yaml", db, today=TODAY)
+    assert report.status == "succeeded"
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT table_name FROM duckdb_tables() WHERE ends_with(table_name, '__new')").fetchall() == []
+    assert con.execute("SELECT count(*) FROM xref").fetchone() == before
+    con.close()
 
 
 def test_publishing_keeps_insertion_order_after_it_even_when_it_fails(

@@ -70,6 +70,8 @@ class Staging:
         ).fetchall()
         self.names: set[str] = {name.removeprefix(self.PREFIX) for (name,) in left}
         self.held: set[str] = set()
+        # Tables prefill() filled to replace the live ones, a killed run's too.
+        self.prefilled: set[str] = {*REPLACED, "golden_records"}
         self.drop()
 
     def __enter__(self) -> Staging:
@@ -102,68 +104,102 @@ class Staging:
             self.con.execute(f"DROP TABLE IF EXISTS {self.PREFIX}{name}")
         for name in self.held:
             self.con.unregister(f"{self.PREFIX}{name}")
+        for name in self.prefilled:  # none is left once published
+            self.con.execute(f"DROP TABLE IF EXISTS {name}__new")
         self.names.clear()
         self.held.clear()
+        self.prefilled.clear()
+
+
+def prefill(con: duckdb.DuckDBPyConnection, staging: Staging) -> None:
+    """Copy the staged tables into the tables that are to replace the live ones
+    (``{name}__new``), in a transaction of its own, before the publish: at a million records the
+    copying took two thirds of the publish, and the service's writes waited for it. The live
+    tables are untouched; :func:`publish_run` swaps these in. Unpublished, they go with the
+    staging."""
+    names = [*REPLACED, "golden_records"]
+    with unordered_inserts(con), transaction(con):
+        for name in names:
+            _create_new(con, name)
+            con.execute(f"INSERT INTO {name}__new BY NAME SELECT * FROM {staging.table(name)}")
+    staging.prefilled.update(names)
 
 
 def publish_run(
     con: duckdb.DuckDBPyConnection, staging: Staging, finish: Any, *, build_documents: bool = False,
     commit_under: AbstractContextManager[Any] | None = None, then: Callable[[], None] | None = None,
 ) -> None:
-    """Replace the live results with the staged ones, and mark the run finished, in one
-    transaction. Staging holds every table of :data:`REPLACED` plus ``golden_records`` and
-    ``review_queue``. The staged golden records carry their documents, unless
-    ``build_documents`` (a Spark run's output): then they are built here, in SQL. ``finish(con)``
-    records the run's success (and its model) inside the same transaction. ``commit_under`` and
-    ``then``: as :func:`database.transaction`'s.
+    """Replace the live results with the staged ones (or with those :func:`prefill` copied), and
+    mark the run finished, in one transaction. Staging holds every table of :data:`REPLACED`
+    plus ``golden_records`` and ``review_queue``. The staged golden records carry their
+    documents, unless ``build_documents`` (a Spark run's output): then they are built here, in
+    SQL. ``finish(con)`` records the run's success (and its model) inside the same transaction.
+    ``commit_under`` and ``then``: as :func:`database.transaction`'s.
     """
     # The copies below are a GB at a million records; in any order they go on all of DuckDB's
     # threads (1M, alternating: 19.7-21.3 -> 17.2-18.4 s).
     with unordered_inserts(con), transaction(con, commit_under=commit_under, then=then):
         for name in REPLACED:
-            _replace(con, name, f"SELECT * FROM {staging.table(name)}")
+            if name not in staging.prefilled:
+                _create_new(con, name)
+                con.execute(f"INSERT INTO {name}__new BY NAME SELECT * FROM {staging.table(name)}")
+            _swap_in(con, name)
         # Retired ids stay forever (they redirect); the run's set replaces the rest.
         golden = staging.table("golden_records")
-        _replace(con, "golden_records", "SELECT * FROM {old} WHERE status <> 'active'"
-                 f" AND golden_id NOT IN (SELECT golden_id FROM {golden})")
-        if build_documents:
-            documents.insert_golden(con, golden)
+        retired = ("SELECT * FROM golden_records WHERE status <> 'active'"
+                   f" AND golden_id NOT IN (SELECT golden_id FROM {golden})")
+        if "golden_records" in staging.prefilled:
+            con.execute(f"INSERT INTO golden_records__new BY NAME {retired}")
+            _swap_in(con, "golden_records")
         else:
-            con.execute(f"INSERT INTO golden_records BY NAME SELECT * FROM {golden}")
+            _replace(con, "golden_records", retired)
+            if build_documents:
+                documents.insert_golden(con, golden)
+            else:
+                con.execute(f"INSERT INTO golden_records BY NAME SELECT * FROM {golden}")
         # Open items are replaced by the new run's, keeping a steward's claim on one it queues
         # again; decided ones are kept as history.
-        _replace(con, "review_queue", "SELECT * FROM {old} WHERE status <> 'open'",
+        _replace(con, "review_queue", "SELECT * FROM review_queue WHERE status <> 'open'",
                  f"SELECT s.*, o.claimed_by, o.claimed_at FROM {staging.table('review_queue')} s"
-                 " LEFT JOIN (SELECT item_id, claimed_by, claimed_at FROM {old} WHERE status = 'open') o"
+                 " LEFT JOIN (SELECT item_id, claimed_by, claimed_at FROM review_queue WHERE status = 'open') o"
                  " USING (item_id)"
-                 " WHERE item_id NOT IN (SELECT item_id FROM {old} WHERE status <> 'open')")
+                 " WHERE item_id NOT IN (SELECT item_id FROM review_queue WHERE status <> 'open')")
         finish(con)
 
 
 def _replace(con: duckdb.DuckDBPyConnection, name: str, *selects: str) -> None:
     """Table ``name`` replaced, inside the caller's transaction, by a new table of the same
-    definition holding the rows of ``selects``, in which ``{old}`` names the old table.
+    definition holding the rows of ``selects`` (which read the old table by its name).
 
     A rerun used to delete every row and insert the new ones: at a million records the commit
     then took 46 s of the publish's 60 s, as DuckDB took each deleted row out of the tables' key
-    indexes. A new table is filled in bulk, as on a first run (publish 60.3 -> 13.6 s). It is
-    made under another name and renamed once the old table is dropped: readers keep reading the
-    old table until the commit. Renaming the old table aside instead broke them (DuckDB 2.0):
-    until the commit, every query of theirs that used one of its indexes failed, naming the
-    table's new name.
+    indexes. A new table is filled in bulk, as on a first run (publish 60.3 -> 13.6 s).
     """
+    _create_new(con, name)
+    for select in selects:
+        con.execute(f"INSERT INTO {name}__new BY NAME {select}")
+    _swap_in(con, name)
+
+
+def _create_new(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """An empty ``{name}__new`` of table ``name``'s definition (its keys, not its indexes: a
+    table with an index cannot be renamed)."""
     found = fetch_one(con, "SELECT sql FROM duckdb_tables() WHERE database_name = current_database()"
                            " AND schema_name = 'main' AND table_name = ?", [name])
     created = f"CREATE TABLE {name}("
     assert found is not None and found[0].startswith(created), (name, found)
+    con.execute(f"CREATE TABLE {name}__new(" + found[0].removeprefix(created))
+
+
+def _swap_in(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """``{name}__new`` becomes table ``name``, with its indexes, inside the caller's transaction.
+    Readers keep reading the old table until the commit. Renaming the old table aside instead
+    broke them (DuckDB 2.0): until the commit, every query of theirs that used one of its
+    indexes failed, naming the table's new name."""
     indexes = con.execute("SELECT sql FROM duckdb_indexes() WHERE database_name = current_database()"
                           " AND schema_name = 'main' AND table_name = ?", [name]).fetchall()
-    new = f"{name}__new"
-    con.execute(f"CREATE TABLE {new}(" + found[0].removeprefix(created))
-    for select in selects:
-        con.execute(f"INSERT INTO {new} BY NAME {select.replace('{old}', name)}")
     con.execute(f"DROP TABLE {name}")  # its indexes with it
-    con.execute(f"ALTER TABLE {new} RENAME TO {name}")
+    con.execute(f"ALTER TABLE {name}__new RENAME TO {name}")
     for (sql,) in indexes:
         con.execute(sql)
 
