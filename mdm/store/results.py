@@ -2,7 +2,9 @@
 
 Readers on other cursors keep seeing the previous consistent state until the one
 transaction in :func:`publish_run` commits; a failure anywhere before or inside it leaves the
-previous golden records, xref and queue untouched.
+previous golden records, xref and queue untouched. The bulk of the copying happens before it
+(:func:`prefill`), into tables nobody reads, so that the publish holds the service's writers
+for a swap of tables rather than a copy of them.
 """
 
 from __future__ import annotations
