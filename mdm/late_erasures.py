@@ -66,7 +66,8 @@ def erase_late(
     steward_sql.drop_run_history(con, run_id, sorted({*erased, *emptied}))
     erasure.forget_golden(con, emptied, at=at, actor=None)
     for g, erasure_id in rebuilt.items():
-        regroup.rebuild(con, [g], attributes=attributes, at=at, cause="erasure", cause_id=erasure_id, actor=None)
+        regroup.rebuild(con, [g], attributes=attributes, at=at, cause="erasure", cause_id=erasure_id,
+                        actor=None)
     erasure.forget_run_values(con, sorted(rebuilt), run_id=run_id, erasure_ids=sorted(set(rebuilt.values())))
     erasure.remove_values(con, sorted(erased))
     return LateErasures(

@@ -119,8 +119,9 @@ def load_run(
             _apply_decisions_not_taken(c, report, rules_path)
             _reapply_overrides(c, report, run_id, rules_path, before)
             # Last: the erasures its input did not carry (mdm/late_erasures.py).
-            report["run_report"]["late_erasures"] = late_erasures.erase_late(
-                c, attributes=_rules(report, rules_path).attributes(), at=database.now(), run_id=run_id).erasure_ids
+            erased = late_erasures.erase_late(c, attributes=_rules(report, rules_path).attributes(),
+                                              at=database.now(), run_id=run_id)
+            report["run_report"]["late_erasures"] = erased.erasure_ids
             if not models.has_model(c, model["model_id"]):
                 models.save_model(
                     c, model["model_id"], run_id=run_id, fingerprint=model["fingerprint"],

@@ -318,7 +318,8 @@ def test_tables_a_killed_run_filled_to_publish_go_with_the_next_run(
     report = reconcile(small_sample / "sources.yaml", db, today=TODAY)
     assert report.status == "succeeded"
     con = duckdb.connect(str(db), read_only=True)
-    assert con.execute("SELECT table_name FROM duckdb_tables() WHERE ends_with(table_name, '__new')").fetchall() == []
+    assert con.execute("SELECT table_name FROM duckdb_tables()"
+                       " WHERE ends_with(table_name, '__new')").fetchall() == []
     assert con.execute("SELECT count(*) FROM xref").fetchone() == before
     con.close()
 

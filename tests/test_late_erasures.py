@@ -22,10 +22,10 @@ from mdm.store import database
 RUN = "run-late"
 
 
-def _golden_with(con: duckdb.DuckDBPyConnection, members: int, offset: int = 0) -> tuple[str, list[tuple[str, str, str]]]:
+def _golden_with(con: duckdb.DuckDBPyConnection, members: int) -> tuple[str, list[tuple[str, str, str]]]:
     (gid,) = con.execute(
-        "SELECT golden_id FROM xref GROUP BY golden_id HAVING count(*) = ? ORDER BY golden_id LIMIT 1 OFFSET ?",
-        [members, offset],
+        "SELECT golden_id FROM xref GROUP BY golden_id HAVING count(*) = ? ORDER BY golden_id LIMIT 1",
+        [members],
     ).fetchone()
     return gid, con.execute(
         "SELECT record_key, source, source_id FROM xref WHERE golden_id = ? ORDER BY record_key", [gid]
@@ -36,7 +36,8 @@ def _erased_meanwhile(con: duckdb.DuckDBPyConnection, erasure_id: str, golden_id
                       records: list[tuple[str, str, str]]) -> None:
     """What an erasure of ``golden_id`` leaves that the run's results do not undo."""
     for _key, source, source_id in records:
-        con.execute("INSERT INTO deleted_records VALUES (?, ?, now(), 'admin', ?)", [source, source_id, erasure_id])
+        con.execute("INSERT INTO deleted_records VALUES (?, ?, now(), 'admin', ?)",
+                    [source, source_id, erasure_id])
     con.execute("INSERT INTO golden_history (golden_id, changed_at, change, cause, cause_id, members)"
                 " VALUES (?, now(), 'erased', 'erasure', ?, 0)", [golden_id, erasure_id])
 
@@ -52,7 +53,9 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> int:
     return con.execute(sql, params).fetchone()[0]
 
 
-def test_the_publish_takes_out_what_an_erasure_deleted_meanwhile(reconciled: tuple[Path, Any], tmp_path: Path) -> None:
+def test_the_publish_takes_out_what_an_erasure_deleted_meanwhile(
+    reconciled: tuple[Path, Any], tmp_path: Path
+) -> None:
     db = tmp_path / "late.duckdb"
     shutil.copy(reconciled[0], db)
     con = database.connect(db)
@@ -81,22 +84,25 @@ def test_the_publish_takes_out_what_an_erasure_deleted_meanwhile(reconciled: tup
     assert done.erasure_ids == ["E1", "E2", "E3"]
     assert sorted(done.record_keys) == sorted(erased_keys)
     for table in ("source_records", "std_records", "xref"):
-        assert _count(con, f"SELECT count(*) FROM {table} WHERE list_contains(?, record_key)", [erased_keys]) == 0
+        sql = f"SELECT count(*) FROM {table} WHERE list_contains(?, record_key)"
+        assert _count(con, sql, [erased_keys]) == 0
     assert _count(con, "SELECT count(*) FROM pairs WHERE list_contains(?, record_key_l)"
                        " OR list_contains(?, record_key_r)", [erased_keys, erased_keys]) == 0
-    assert _count(con, "SELECT count(*) FROM review_queue WHERE status = 'open' AND (list_contains(?, record_key_l)"
-                       " OR list_contains(?, record_key_r))", [erased_keys, erased_keys]) == 0
+    assert _count(con, "SELECT count(*) FROM review_queue WHERE status = 'open'"
+                       " AND (list_contains(?, record_key_l) OR list_contains(?, record_key_r))",
+                  [erased_keys, erased_keys]) == 0
     # The erased id stays gone; the record no erasure named is a golden record of its own.
     (new_gid,) = set(done.moved.values())
     assert done.moved == {unnamed[0]: new_gid} and new_gid != erased_gid
-    assert con.execute("SELECT golden_id FROM xref WHERE record_key = ?", [unnamed[0]]).fetchone() == (new_gid,)
+    in_xref = con.execute("SELECT golden_id FROM xref WHERE record_key = ?", [unnamed[0]]).fetchone()
+    assert in_xref == (new_gid,)
     assert con.execute("SELECT status, record_count FROM golden_records WHERE golden_id = ?",
                        [new_gid]).fetchall() == [("active", 1)]
     for gid in (erased_gid, alone_gid):
         for table in ("golden_records", "golden_lineage"):
             assert _count(con, f"SELECT count(*) FROM {table} WHERE golden_id = ?", [gid]) == 0
-        last = con.execute("SELECT change, cause FROM golden_history WHERE golden_id = ? ORDER BY seq DESC LIMIT 1",
-                           [gid]).fetchone()
+        last = con.execute("SELECT change, cause FROM golden_history WHERE golden_id = ?"
+                           " ORDER BY seq DESC LIMIT 1", [gid]).fetchone()
         assert last == ("erased", "erasure")
         assert _count(con, "SELECT count(*) FROM golden_history WHERE golden_id = ? AND (before IS NOT NULL"
                            " OR after IS NOT NULL)", [gid]) == 0

@@ -78,7 +78,9 @@ def scrub(
     forget_golden(con, dict.fromkeys(golden_ids, erasure_id), at=at, actor=actor)
 
 
-def forget_golden(con: duckdb.DuckDBPyConnection, erased: Mapping[str, str], *, at: Any, actor: str | None) -> None:
+def forget_golden(
+    con: duckdb.DuckDBPyConnection, erased: Mapping[str, str], *, at: Any, actor: str | None
+) -> None:
     """Remove the values of these golden records (golden id -> erasure id); the history of each
     ends with an ``erased`` entry."""
     remove_values(con, list(erased))
@@ -112,8 +114,9 @@ def match_values(con: duckdb.DuckDBPyConnection, record_keys: Sequence[str]) -> 
     """The (match column, value) pairs these stored records hold, of the columns with term
     frequencies: what :func:`drop_unheld_frequencies` checks once the records are gone."""
     columns = [c for (c,) in con.execute("SELECT DISTINCT column_name FROM term_frequencies").fetchall()]
-    rows = fetch_dicts(con, f"SELECT {match_select()} FROM std_records WHERE list_contains(?::VARCHAR[], record_key)",
-                       [list(record_keys)])
+    rows = fetch_dicts(
+        con, f"SELECT {match_select()} FROM std_records WHERE list_contains(?::VARCHAR[], record_key)",
+        [list(record_keys)])
     return sorted({(c, row[c]) for row in rows for c in columns if row.get(c) is not None})
 
 
@@ -124,8 +127,8 @@ def remove_records(con: duckdb.DuckDBPyConnection, record_members: Sequence[tupl
     keys = [key for key, _s, _i in record_members]
     for table in ("source_records", "std_records", "xref"):
         con.execute(f"DELETE FROM {table} WHERE list_contains(?::VARCHAR[], record_key)", [keys])
-    con.execute("DELETE FROM review_queue WHERE status = 'open' AND (list_contains(?::VARCHAR[], record_key_l)"
-                " OR list_contains(?::VARCHAR[], record_key_r))", [keys, keys])
+    con.execute("DELETE FROM review_queue WHERE status = 'open'"
+                " AND list_has_any(?::VARCHAR[], [record_key_l, record_key_r])", [keys])
     _forget_records(con, record_members)
 
 

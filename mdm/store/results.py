@@ -163,7 +163,8 @@ def publish_run(
         # again; decided ones are kept as history.
         _replace(con, "review_queue", "SELECT * FROM review_queue WHERE status <> 'open'",
                  f"SELECT s.*, o.claimed_by, o.claimed_at FROM {staging.table('review_queue')} s"
-                 " LEFT JOIN (SELECT item_id, claimed_by, claimed_at FROM review_queue WHERE status = 'open') o"
+                 " LEFT JOIN (SELECT item_id, claimed_by, claimed_at FROM review_queue"
+                 "            WHERE status = 'open') o"
                  " USING (item_id)"
                  " WHERE item_id NOT IN (SELECT item_id FROM review_queue WHERE status <> 'open')")
         finish(con)

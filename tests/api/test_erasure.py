@@ -153,7 +153,7 @@ def test_mdm_erase_does_the_same_with_the_server_stopped(served_db):  # type: ig
         con.close()
 
 
-def test_a_run_that_read_its_input_before_an_erasure_publishes_without_the_customer(  # type: ignore[no-untyped-def]
+def test_a_run_that_read_its_input_before_an_erasure_leaves_it_out(  # type: ignore[no-untyped-def]
     api, small_sample, monkeypatch
 ):
     """Its results hold the erased customers' records (one posted, one from the files): its
@@ -167,7 +167,8 @@ def test_a_run_that_read_its_input_before_an_erasure_publishes_without_the_custo
     file_members = service.reader().execute(
         "SELECT source, source_id FROM xref WHERE golden_id = ? ORDER BY 1, 2", [file_gid]).fetchall()
     keep_source, keep_id, keep_gid = service.reader().execute(
-        "SELECT source, source_id, golden_id FROM xref WHERE NOT list_contains(?, golden_id) ORDER BY 1, 2 LIMIT 1",
+        "SELECT source, source_id, golden_id FROM xref WHERE NOT list_contains(?, golden_id)"
+        " ORDER BY 1, 2 LIMIT 1",
         [[posted_gid, file_gid]],
     ).fetchone()
     _, cursor = _walk(api, limit=500)

@@ -140,7 +140,7 @@ def test_a_record_posted_during_a_run_keeps_its_golden_id(  # type: ignore[no-un
     assert api.get(f"/golden-records/{gid}").status_code == 200
 
 
-def test_the_replay_after_a_publish_lets_posts_in_and_leaves_what_they_superseded(  # type: ignore[no-untyped-def]
+def test_the_replay_lets_posts_in_and_leaves_what_they_superseded(  # type: ignore[no-untyped-def]
     api, small_sample, monkeypatch
 ):
     """The records posted during a run are replayed one write at a time: a post that comes
@@ -150,7 +150,8 @@ def test_the_replay_after_a_publish_lets_posts_in_and_leaves_what_they_supersede
     from tests.api.test_records import VY
 
     service = api.client.app.state.service
-    build, during = golden.build_golden, [dict(VY, crm_id=f"RP-{i}", mobile=f"0912 000 {i:03d}") for i in range(12)]
+    build = golden.build_golden
+    during = [dict(VY, crm_id=f"RP-{i}", mobile=f"0912 000 {i:03d}") for i in range(12)]
 
     def build_then_post(*args, **kw):  # type: ignore[no-untyped-def]
         out = build(*args, **kw)
