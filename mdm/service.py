@@ -12,7 +12,6 @@ a write holds alone only from its commit until the matcher has followed it.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import json
 import logging
 import threading
@@ -55,8 +54,6 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MAX_BATCH = 1000
-# Records in the live index from which it is frozen out of the cycle collector's walks.
-FREEZE_FROM = 100_000
 
 
 def _with_lag(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -113,7 +110,6 @@ class Service:
         runs.fail_interrupted_runs(self._writer)
         with self._write_lock:
             self._load_matcher()
-        self._freeze_live_state()
         self._settings = self._con.cursor()
         self._threads = database.threads(self._settings)
         database.set_threads(self._settings, 1)
@@ -691,18 +687,5 @@ class Service:
             if self._replaced_matcher is not None:
                 self._replaced_matcher.close()
                 self._replaced_matcher = None
-            self._freeze_live_state()
             if self.deliveries is not None:
                 self.deliveries.notify()
-
-    def _freeze_live_state(self) -> None:
-        """Take what lives now, the live record index above all, out of the cycle collector's
-        walks. Every full collection walked the index (tens of millions of objects at a million
-        records), every thread waiting meanwhile: 2.6 s in a run's swap, and again and again
-        while a run computes beside the service. The index makes no reference cycle (a replaced
-        matcher is freed by reference counting alone; tests/api/test_runs.py), so the frozen
-        objects are still freed when dropped. Garbage is collected first so that none is frozen.
-        Below FREEZE_FROM records the walks are short, and not worth a collection."""
-        if self.matcher is not None and len(self.matcher.golden_of) >= FREEZE_FROM:
-            gc.collect()
-            gc.freeze()

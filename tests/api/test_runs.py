@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import csv
-import gc
 import os
 import shutil
 import threading
 import time
-import weakref
 
 import duckdb
 from fastapi.testclient import TestClient
@@ -211,29 +209,6 @@ def test_a_run_copies_its_results_before_it_takes_the_writers_lock(  # type: ign
     assert api.get(f"/runs/{started.json()['run_id']}").json()["status"] == "succeeded"
     assert [a.status_code for a in answers] == [200]  # it did not wait for the run
     assert api.get("/xref/sales/RT-1").json()["golden_id"] == answers[0].json()["golden_id"]
-
-
-def test_the_live_index_is_frozen_and_a_replaced_one_still_freed(  # type: ignore[no-untyped-def]
-    api, small_sample, monkeypatch
-):
-    """At scale the live record index is frozen out of the cycle collector's walks; the matcher a
-    run replaces is freed all the same (it holds no reference cycle), not kept for ever."""
-    from mdm import service as service_module
-    from tests.api.test_records import VY
-
-    service = api.client.app.state.service
-    monkeypatch.setattr(service_module, "FREEZE_FROM", 0)
-    try:
-        service._freeze_live_state()
-        replaced = weakref.ref(service.matcher)
-        assert gc.get_freeze_count() > 0
-        started = api.post("/runs", who="admin", json={"sources": str(small_sample / "sources.yaml")})
-        _wait(api)
-        assert api.get(f"/runs/{started.json()['run_id']}").json()["status"] == "succeeded"
-        assert replaced() is None
-        assert api.post("/sources/sales/records", json=VY).status_code == 200
-    finally:
-        gc.unfreeze()
 
 
 def test_a_run_the_service_starts_works_on_processes_from_a_fork_server(  # type: ignore[no-untyped-def]
