@@ -686,6 +686,7 @@ class Service:
         finally:
             if self._replaced_matcher is not None:
                 self._replaced_matcher.close()
+                self._replaced_matcher.index.release()  # freed at once, it held every thread 2 s
                 self._replaced_matcher = None
             if self.deliveries is not None:
                 self.deliveries.notify()

@@ -152,6 +152,18 @@ def test_loading_the_index_makes_no_cycles(batch):  # type: ignore[no-untyped-de
     assert gc.collect() == 0
 
 
+def test_releasing_an_index_empties_it_in_batches(batch):  # type: ignore[no-untyped-def]
+    """A replaced index is emptied a little at a time (CandidateIndex.release), with other
+    threads let in between batches; nothing of it is left."""
+    index = CandidateIndex(batch["spec"].blocking_rules())
+    index.load(pa.Table.from_pylist([{"record_key": k, **row} for k, row in batch["rows"].items()]))
+    assert len(index) > 100 and any(index._blocks)
+    index.release(batch=7)
+    assert len(index) == 0 and not any(index._blocks)
+    key, row = next(iter(batch["rows"].items()))
+    assert index.candidates(row) == []
+
+
 def test_index_replaces_and_removes_records(batch):  # type: ignore[no-untyped-def]
     index = CandidateIndex([BlockingRuleSpec(columns=["phone"]), BlockingRuleSpec(columns=["email_key"])])
     index.add("a", {"phone": "+84900000001", "email_key": "x@y.vn"})
