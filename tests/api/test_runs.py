@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import gc
 import os
 import shutil
 import threading
 import time
+import weakref
 
 import duckdb
 from fastapi.testclient import TestClient
@@ -209,6 +211,28 @@ def test_a_run_copies_its_results_before_it_takes_the_writers_lock(  # type: ign
     assert api.get(f"/runs/{started.json()['run_id']}").json()["status"] == "succeeded"
     assert [a.status_code for a in answers] == [200]  # it did not wait for the run
     assert api.get("/xref/sales/RT-1").json()["golden_id"] == answers[0].json()["golden_id"]
+
+
+def test_a_publish_keeps_what_lives_out_of_the_collector_until_the_run_ends(  # type: ignore[no-untyped-def]
+    api, small_sample, monkeypatch
+):
+    """From the new record index's build to the run's end, two indexes live: what lives is kept
+    out of the collector's walks meanwhile, and let back after; the replaced matcher is freed."""
+    service = api.client.app.state.service
+    replaced = weakref.ref(service.matcher)
+    swap, frozen_at_swap = service._swap_matcher, []
+
+    def watched_swap(report, built):  # type: ignore[no-untyped-def]
+        frozen_at_swap.append(gc.get_freeze_count())
+        swap(report, built)
+
+    monkeypatch.setattr(service, "_swap_matcher", watched_swap)
+    started = api.post("/runs", who="admin", json={"sources": str(small_sample / "sources.yaml")})
+    _wait(api)
+    assert api.get(f"/runs/{started.json()['run_id']}").json()["status"] == "succeeded"
+    assert frozen_at_swap and frozen_at_swap[0] > 0
+    assert gc.get_freeze_count() == 0
+    assert replaced() is None
 
 
 def test_a_run_the_service_starts_works_on_processes_from_a_fork_server(  # type: ignore[no-untyped-def]
