@@ -8,12 +8,13 @@ which ``mdm serve`` answers from them. Golden-record documents are built here, i
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from matching_rules import RulesSpec
+from matching_rules import AttributeSpec, RulesSpec
 from mdm import late_decisions, late_erasures, regroup, removals
 from mdm.errors import ConfigError, ConflictError
 from mdm.pipeline import load_rules_checked
@@ -41,7 +42,7 @@ def _rules(report: dict[str, Any], rules_path: Path | None) -> RulesSpec:
 
 
 def _apply_decisions_not_taken(
-    con: duckdb.DuckDBPyConnection, report: dict[str, Any], rules_path: Path | None
+    con: duckdb.DuckDBPyConnection, report: dict[str, Any], attributes: Mapping[str, AttributeSpec]
 ) -> None:
     """The decisions the run's input did not hold (made after `mdm export decisions`, or every
     one for a run given none), applied to what it loads (mdm/late_decisions.py). An output that
@@ -51,24 +52,22 @@ def _apply_decisions_not_taken(
         return
     decisions = steward_sql.decisions_in_force(con, besides=set(taken))
     if decisions:
-        _moved, applied = late_decisions.apply_late(
-            con, decisions, attributes=_rules(report, rules_path).attributes(), at=database.now())
+        _moved, applied = late_decisions.apply_late(con, decisions, attributes=attributes, at=database.now())
         report["run_report"]["late_decisions"] = applied
 
 
 def _reapply_overrides(
-    con: duckdb.DuckDBPyConnection, report: dict[str, Any], run_id: str, rules_path: Path | None,
-    before: dict[str, tuple[str, Any]],
+    con: duckdb.DuckDBPyConnection, report: dict[str, Any], run_id: str,
+    attributes: Mapping[str, AttributeSpec], before: dict[str, tuple[str, Any]],
 ) -> None:
     """Spark computes without the stewards' overrides: the golden records holding one are rebuilt
-    with it, by the survivorship rules given, else the run's. One that comes back to the
+    with it, by the survivorship rules' ``attributes``. One that comes back to the
     attributes it had ``before`` the load did not change: the run's history entries for it go
     (the change feed would send it to every subscriber after every Spark load) and its
     ``updated_at`` stays."""
     holders = list(regroup.held_overrides(con))
     if not holders:
         return
-    attributes = _rules(report, rules_path).attributes()
     changes = regroup.reapply_overrides(con, holders, attributes=attributes, at=database.now(), cause="run",
                                         cause_id=run_id, unchanged_since=before)
     unchanged = [gid for gid, change in changes.items() if change == "unchanged"]
@@ -116,11 +115,11 @@ def load_run(
                                         for d in report["run_report"].get("decisions_carried", [])])
             steward_sql.insert_kept_together(c, report["run_report"].get("kept_together", []), database.now())
             erasure.rescrub(c)  # erased golden ids a `--previous` folder still held
-            _apply_decisions_not_taken(c, report, rules_path)
-            _reapply_overrides(c, report, run_id, rules_path, before)
+            attributes = _rules(report, rules_path).attributes()
+            _apply_decisions_not_taken(c, report, attributes)
+            _reapply_overrides(c, report, run_id, attributes, before)
             # Last: the erasures its input did not carry (mdm/late_erasures.py).
-            erased = late_erasures.erase_late(c, attributes=_rules(report, rules_path).attributes(),
-                                              at=database.now(), run_id=run_id)
+            erased = late_erasures.erase_late(c, attributes=attributes, at=database.now(), run_id=run_id)
             report["run_report"]["late_erasures"] = erased.erasure_ids
             if not models.has_model(c, model["model_id"]):
                 models.save_model(

@@ -389,24 +389,24 @@ def _stages(
         staging.hold("review_queue", review)
 
         def finish(c: duckdb.DuckDBPyConnection) -> None:
+            attributes = rules.attributes()
             steward_sql.add_history_table(c, build.history)
             steward_sql.add_carried(c, [carried.constraint for carried in clustered.carried])
             steward_sql.insert_kept_together(c, report.kept_together, database.now())
             # What stewards decided or undid after the run read the decisions (by id: no clock).
             report.moved_late, report.late_undos = late_decisions.undo_late(
-                c, steward_sql.undone_among(c, read_in_force), attributes=rules.attributes(),
-                at=database.now())
+                c, steward_sql.undone_among(c, read_in_force), attributes=attributes, at=database.now())
             moved, report.late_decisions = late_decisions.apply_late(
-                c, steward_sql.decisions_in_force(c, besides=read_in_force), attributes=rules.attributes(),
+                c, steward_sql.decisions_in_force(c, besides=read_in_force), attributes=attributes,
                 at=database.now())
             report.moved_late.update(moved)
             overrides_sql.move(c, build.override_moves)
             # A steward set or removed one while the run computed: the results lack it.
             late = overrides_sql.changed_after(c, overrides_read_at)
-            regroup.reapply_overrides(c, late, attributes=rules.attributes(), at=database.now(), cause="run",
+            regroup.reapply_overrides(c, late, attributes=attributes, at=database.now(), cause="run",
                                       cause_id=run_id)
             # Last: an erasure made while the run computed wins over everything it published.
-            report.erased_late = late_erasures.erase_late(c, attributes=rules.attributes(), at=database.now(),
+            report.erased_late = late_erasures.erase_late(c, attributes=attributes, at=database.now(),
                                                           run_id=run_id)
             if report.retrained:
                 models.save_model(
