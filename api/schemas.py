@@ -249,6 +249,13 @@ class RunCreate(BaseModel):
         " reports what it would change (and, in report.removals_refused, why a real run would stop).")
 
 
+class ReplayPublic(BaseModel):
+    posts: int = Field(description="Records posted through the API while the run computed, to replay.")
+    deletions: int = Field(description="Records deleted through the API meanwhile, to replay.")
+    replayed: int
+    superseded: int = Field(description="Left: the key was posted again or deleted since; the newer change stands.")
+
+
 class RunPublic(BaseModel):
     run_id: str
     kind: str
@@ -263,7 +270,11 @@ class RunPublic(BaseModel):
     error: str | None = None
     report: dict[str, Any] | None = Field(
         default=None, description="Changes against the previous run: golden records created, changed, merged,"
-        " split, retired; steward decisions applied; conflicts between decisions and new evidence.")
+        " split, retired; steward decisions applied; conflicts between decisions and new evidence;"
+        " `replayed`: the changes made through the API while it computed, replayed onto its results.")
+    replaying: ReplayPublic | None = Field(
+        default=None, description="A published run whose replay still goes: how far it has got. Until it"
+        " ends a new run is refused (409).")
 
 
 class KeyCreate(BaseModel):

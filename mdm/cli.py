@@ -273,7 +273,7 @@ def load_cmd(
             err_console.print("[bold yellow]warning:[/] records posted or deleted through the API were not"
                               f" replayed: {service.not_ready_reason}", highlight=False)
             return
-        posts, deletions = service.replay_api_changes(since)
+        posts, deletions = service.replay_api_changes(since, run_id=report["run_id"])
     if posts or deletions:
         console.print(f"replayed from the API: {posts:,} posted, {deletions:,} deleted"
                       f" {'from ' + through + ' on' if through else '(the run took none: --posted)'}",

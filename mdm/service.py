@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -69,6 +70,23 @@ class NotReadyError(MDMError):
     code = "not_ready"
 
 
+@dataclass
+class Replay:
+    """The changes made through the API while a run computed, replayed onto its published
+    results: how far it has got (``Service.replaying``) and, once done, what the run's report
+    keeps (``replayed``)."""
+
+    run_id: str
+    posts: int = 0  # listed to replay
+    deletions: int = 0
+    replayed: int = 0
+    superseded: int = 0  # posted again or deleted meanwhile: the newer change stands
+
+    def counts(self) -> dict[str, int]:
+        return {"posts": self.posts, "deletions": self.deletions, "replayed": self.replayed,
+                "superseded": self.superseded}
+
+
 class Service:
     def __init__(
         self, db_path: str | Path, *, sources_path: str | Path | None = None,
@@ -87,6 +105,7 @@ class Service:
         self._settings: duckdb.DuckDBPyConnection | None = None  # SET threads, from any thread
         self._run_thread: threading.Thread | None = None
         self._replaced_matcher: RealtimeMatcher | None = None  # the one a run's publish replaced
+        self.replaying: Replay | None = None  # a published run's replay, while it goes
         self._frozen_for_run = False  # objects frozen out of the cycle collector while a run ends
         self._key_cache: dict[str, dict[str, Any]] = {}
         self._threads = 1  # DuckDB's worker threads when a scan asks for them (see parallel)
@@ -458,14 +477,16 @@ class Service:
         return self._realtime_write(erase)
 
     def replay_api_changes(
-        self, since: dt.datetime | None, golden_of_before: Mapping[str, str] | None = None
+        self, since: dt.datetime | None, golden_of_before: Mapping[str, str] | None = None, *,
+        run_id: str | None = None,
     ) -> tuple[int, int]:
         """Post again, and delete again, the records posted and deleted through the API from
         ``since`` on (all of them for None): results computed from input read before they
         arrived lack them. Records of sources the config no longer lists stay stored, unused,
         as a batch run leaves them. ``golden_of_before``: where the records were before the
         results were swapped in, so that a post that made a golden record of its own keeps its
-        id. Returns how many of each were replayed.
+        id. Returns how many of each were replayed; with the ``run_id`` whose results they go
+        onto, ``replaying`` shows how far it has got and the run's report keeps the counts.
 
         Each change is replayed as a write of its own: a post that comes meanwhile waits for one
         of them, not for all (hundreds after a run at a million records). A change superseded
@@ -477,24 +498,36 @@ class Service:
             known = {s.name for s in matcher.sources.sources}
             posts = [p for p in records.posted_records(self._writer, since=since) if p[0] in known]
             deletions = [d for d in records.deleted_records(self._writer, since=since) if d[0] in known]
-        posted = deleted = 0
-        for source, source_id, raw, actor in posts:
-            with self._write_lock:
-                if records.posted_raw(self._writer, source, source_id) != raw:
-                    continue
-                self.post_record(source, json.loads(raw), actor=actor or "replay",
-                                 golden_id_before=(golden_of_before or {}).get(record_key(source, source_id)))
-            posted += 1
-            time.sleep(0)  # a write waiting for the lock takes it now
-        for source, source_id, actor in deletions:
-            with self._write_lock:
-                # A deleted key the results do not hold (the run took the deletion) has nothing to undo.
-                if (record_key(source, source_id) not in self._matcher().golden_of
-                        or serving.deletion(self._writer, source, source_id) is None):
-                    continue
-                self.delete_record(source, source_id, actor=actor or "replay")
-            deleted += 1
-            time.sleep(0)
+        progress = Replay(run_id or "", posts=len(posts), deletions=len(deletions))
+        if run_id is not None:
+            self.replaying = progress
+        try:
+            posted = deleted = 0
+            for source, source_id, raw, actor in posts:
+                with self._write_lock:
+                    if records.posted_raw(self._writer, source, source_id) != raw:
+                        progress.superseded += 1
+                        continue
+                    self.post_record(source, json.loads(raw), actor=actor or "replay",
+                                     golden_id_before=(golden_of_before or {}).get(record_key(source, source_id)))
+                posted += 1
+                progress.replayed += 1
+                time.sleep(0)  # a write waiting for the lock takes it now
+            for source, source_id, actor in deletions:
+                with self._write_lock:
+                    # A deleted key the results do not hold (the run took the deletion) has nothing to undo.
+                    if (record_key(source, source_id) not in self._matcher().golden_of
+                            or serving.deletion(self._writer, source, source_id) is None):
+                        progress.superseded += 1
+                        continue
+                    self.delete_record(source, source_id, actor=actor or "replay")
+                deleted += 1
+                progress.replayed += 1
+                time.sleep(0)
+            if run_id is not None:
+                self.write(lambda con: runs.record_replay(con, run_id, progress.counts()))
+        finally:
+            self.replaying = None
         return posted, deleted
 
     def steward(self, operation: Callable[[Stewardship, duckdb.DuckDBPyConnection], Outcome]) -> Outcome:
@@ -586,6 +619,12 @@ class Service:
         """Start a batch run in the background; returns its id. 409 if one is going."""
         with self._write_lock:
             if self._run_thread is not None and self._run_thread.is_alive():
+                replay = self.replaying
+                if replay is not None:
+                    raise ConflictError(
+                        f"run {replay.run_id} has published and is replaying the changes posted during it"
+                        f" ({replay.replayed + replay.superseded} of {replay.posts + replay.deletions});"
+                        " start the next run when GET /runs shows it replaying nothing")
                 raise ConflictError("a batch run is already going; wait for it to finish")
             if sources_path is not None:
                 path = Path(sources_path).resolve()
@@ -688,7 +727,7 @@ class Service:
                 return
             replaced = self._replaced_matcher
             posts, deletions = self.replay_api_changes(
-                report.inputs_read_at, replaced.golden_of if replaced is not None else {})
+                report.inputs_read_at, replaced.golden_of if replaced is not None else {}, run_id=report.run_id)
             if posts or deletions:
                 logger.info("run %s: replayed %d records posted and %d deleted during the run",
                             report.run_id, posts, deletions)

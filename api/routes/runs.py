@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 from api.deps import Admin, Reader, ServiceDep
 from api.schemas import Page, RunCreate, RunPublic
 from mdm.errors import NotFoundError
+from mdm.service import Service
 from mdm.store import runs
 
 router = APIRouter(prefix="/runs", tags=["runs"])
@@ -32,7 +33,7 @@ def list_runs(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     con = service.reader()
-    data = runs.list_runs(con, limit=limit, offset=offset)
+    data = [_with_replay(run, service) for run in runs.list_runs(con, limit=limit, offset=offset)]
     return {"data": data, "count": runs.count_runs(con), "limit": limit, "offset": offset}
 
 
@@ -41,4 +42,9 @@ def get_run(run_id: str, principal: Reader, service: ServiceDep) -> dict[str, An
     run = runs.get_run(service.reader(), run_id)
     if run is None:
         raise NotFoundError("run", run_id)
-    return run
+    return _with_replay(run, service)
+
+
+def _with_replay(run: dict[str, Any], service: Service) -> dict[str, Any]:
+    replay = service.replaying
+    return {**run, "replaying": replay.counts()} if replay is not None and replay.run_id == run["run_id"] else run

@@ -63,6 +63,14 @@ def finish_run(
     )
 
 
+def record_replay(con: duckdb.DuckDBPyConnection, run_id: str, counts: dict[str, int]) -> None:
+    """What the service replayed onto the run's published results (``replayed`` in its report)."""
+    con.execute(
+        "UPDATE runs SET report = json_merge_patch(coalesce(report, '{}'), ?) WHERE run_id = ?",
+        [json.dumps({"replayed": counts}), run_id],
+    )
+
+
 def set_stage_seconds(con: duckdb.DuckDBPyConnection, run_id: str, stage_seconds: dict[str, float]) -> None:
     con.execute("UPDATE runs SET stage_seconds = ? WHERE run_id = ?", [json.dumps(stage_seconds), run_id])
 

@@ -147,7 +147,8 @@ def test_the_replay_lets_posts_in_and_leaves_what_they_superseded(  # type: igno
 ):
     """The records posted during a run are replayed one write at a time: a post that comes
     meanwhile waits for one of them, not for all (it used to wait for the whole replay, 36 s at
-    a million records). A key posted again meanwhile keeps its newer version."""
+    a million records). A key posted again meanwhile keeps its newer version. The run shows the
+    replay while it goes (a new run is refused, saying why) and keeps its counts."""
     from mdm import golden
     from tests.api.test_records import VY
 
@@ -161,7 +162,7 @@ def test_the_replay_lets_posts_in_and_leaves_what_they_superseded(  # type: igno
             assert api.post("/sources/sales/records", json=during.pop(0)).status_code == 200
         return out
 
-    replay, order = service.post_record, []
+    replay, order, shown = service.post_record, [], []
     newer = dict(VY, crm_id="RP-11", city="Huế")
 
     def post_record(source, payload, **kw):  # type: ignore[no-untyped-def]
@@ -171,6 +172,9 @@ def test_the_replay_lets_posts_in_and_leaves_what_they_superseded(  # type: igno
             threading.Thread(target=lambda: order.append(
                 ("other", api.post("/sources/sales/records", json=dict(VY, crm_id="RP-NEW")).status_code)),
                 daemon=True).start()
+            shown.append(api.get("/runs").json()["data"][0])
+            threading.Thread(target=lambda: order.append(
+                ("run", api.post("/runs", who="admin", json={}).json())), daemon=True).start()
             replay("sales", newer, actor="test")  # RP-11 again, before the replay reaches it
             time.sleep(0.3)  # the other post is waiting for the lock
         order.append(("replayed", payload["crm_id"]))
@@ -180,10 +184,17 @@ def test_the_replay_lets_posts_in_and_leaves_what_they_superseded(  # type: igno
     monkeypatch.setattr(service, "post_record", post_record)
     started = api.post("/runs", who="admin", json={"sources": str(small_sample / "sources.yaml")})
     _wait(api)
-    assert api.get(f"/runs/{started.json()['run_id']}").json()["status"] == "succeeded"
+    run = api.get(f"/runs/{started.json()['run_id']}").json()
+    assert run["status"] == "succeeded"
     replayed = [k for what, k in order if what == "replayed"]
     assert replayed == [f"RP-{i}" for i in range(11)]  # RP-11 was posted again: not replayed
     assert order.index(("other", 200)) < len(order) - 1  # in before the replay ended
+    assert shown[0]["run_id"] == run["run_id"] and shown[0]["status"] == "succeeded"
+    assert shown[0]["replaying"] == {"posts": 12, "deletions": 0, "replayed": 0, "superseded": 0}
+    (refused,) = [r for what, r in order if what == "run"]
+    assert refused["error"] == "conflict" and "replaying the changes posted during it" in refused["detail"]
+    assert run["replaying"] is None
+    assert run["report"]["replayed"] == {"posts": 12, "deletions": 0, "replayed": 11, "superseded": 1}
     record = api.get("/sources/sales/records/RP-11", who="reader_pii").json()
     assert record["raw"]["city"] == "Huế"
 
