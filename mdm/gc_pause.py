@@ -12,7 +12,7 @@ Only the main thread pauses it for a batch stage: the collector is per process, 
 started inside the service runs on a background thread for minutes next to the threads serving
 requests. A pause of seconds may come from any thread (``any_thread``): the real-time matcher's
 index, built after each run's publish on the run's thread, halves (31 s to 16 s at 1M records).
-Worker processes (mdm/parallel.py) pause it while they work: they serve one batch stage only.
+Worker processes (mdm/parallel.py) keep it off: they serve one batch stage only.
 """
 
 from __future__ import annotations
