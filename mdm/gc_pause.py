@@ -10,9 +10,13 @@ syntax trees) and keep the collector.
 
 Only the main thread pauses it for a batch stage: the collector is per process, and a batch
 started inside the service runs on a background thread for minutes next to the threads serving
-requests. A pause of seconds may come from any thread (``any_thread``): the real-time matcher's
-index, built after each run's publish on the run's thread, halves (31 s to 16 s at 1M records).
-Worker processes (mdm/parallel.py) keep it off: they serve one batch stage only.
+requests, whose short-lived cycles it must still free. There the stage holds back only the full
+collections, which walk every live container: the service's record index (millions of objects)
+as well as the run's, holding every thread a second or more each time. The young generations
+are still collected, and what requests leave in cycles dies there. A pause of seconds may come
+from any thread (``any_thread``): the real-time matcher's index, built after each run's publish
+on the run's thread, halves (31 s to 16 s at 1M records). Worker processes (mdm/parallel.py)
+keep it off: they serve one batch stage only.
 """
 
 from __future__ import annotations
@@ -22,11 +26,20 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+_NEVER = 2**31 - 1  # a full collection's threshold no count reaches
+_held = 0  # the threads holding back full collections (_full_collections_held)
+_held_lock = threading.Lock()
+_full_threshold = 10  # the threshold they restore
+
 
 @contextmanager
 def gc_paused(*, any_thread: bool = False) -> Iterator[None]:
     main = threading.current_thread() is threading.main_thread()
-    if not (main or any_thread) or not gc.isenabled():
+    if not (main or any_thread):
+        with _full_collections_held():
+            yield
+        return
+    if not gc.isenabled():
         yield
         return
     gc.disable()
@@ -34,3 +47,22 @@ def gc_paused(*, any_thread: bool = False) -> Iterator[None]:
         yield
     finally:
         gc.enable()
+
+
+@contextmanager
+def _full_collections_held() -> Iterator[None]:
+    """The oldest generation's threshold out of reach while it holds, from whichever threads."""
+    global _held, _full_threshold
+    with _held_lock:
+        if _held == 0:
+            young, middle, _full_threshold = gc.get_threshold()
+            gc.set_threshold(young, middle, _NEVER)
+        _held += 1
+    try:
+        yield
+    finally:
+        with _held_lock:
+            _held -= 1
+            if _held == 0:
+                young, middle, _never = gc.get_threshold()
+                gc.set_threshold(young, middle, _full_threshold)

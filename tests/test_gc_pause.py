@@ -19,12 +19,17 @@ from mdm.sources import load_sources
 from tests.conftest import TODAY
 
 
-def test_paused_in_the_main_thread_only_and_restored() -> None:
+def test_paused_in_the_main_thread_full_collections_held_in_others_and_restored() -> None:
     seen: list[bool] = []
+    thresholds = gc.get_threshold()
+    held: list[tuple[int, int, int]] = []
 
     def in_thread() -> None:
         with gc_paused():
+            with gc_paused():
+                pass
             seen.append(gc.isenabled())
+            held.append(gc.get_threshold())
 
     assert gc.isenabled()
     with gc_paused():
@@ -36,7 +41,10 @@ def test_paused_in_the_main_thread_only_and_restored() -> None:
     thread = threading.Thread(target=in_thread)
     thread.start()
     thread.join()
+    # A thread beside the ones serving requests: collected, but not the oldest generation.
     assert seen == [True]
+    assert held[0][:2] == thresholds[:2] and held[0][2] > 10**9
+    assert gc.get_threshold() == thresholds
 
     def briefly() -> None:  # a pause of seconds, asked for from any thread
         with gc_paused(any_thread=True):
