@@ -508,8 +508,9 @@ class Service:
                     if records.posted_raw(self._writer, source, source_id) != raw:
                         progress.superseded += 1
                         continue
+                    before = (golden_of_before or {}).get(record_key(source, source_id))
                     self.post_record(source, json.loads(raw), actor=actor or "replay",
-                                     golden_id_before=(golden_of_before or {}).get(record_key(source, source_id)))
+                                     golden_id_before=before)
                 posted += 1
                 progress.replayed += 1
                 time.sleep(0)  # a write waiting for the lock takes it now
@@ -727,7 +728,8 @@ class Service:
                 return
             replaced = self._replaced_matcher
             posts, deletions = self.replay_api_changes(
-                report.inputs_read_at, replaced.golden_of if replaced is not None else {}, run_id=report.run_id)
+                report.inputs_read_at, replaced.golden_of if replaced is not None else {},
+                run_id=report.run_id)
             if posts or deletions:
                 logger.info("run %s: replayed %d records posted and %d deleted during the run",
                             report.run_id, posts, deletions)

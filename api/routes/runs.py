@@ -47,4 +47,6 @@ def get_run(run_id: str, principal: Reader, service: ServiceDep) -> dict[str, An
 
 def _with_replay(run: dict[str, Any], service: Service) -> dict[str, Any]:
     replay = service.replaying
-    return {**run, "replaying": replay.counts()} if replay is not None and replay.run_id == run["run_id"] else run
+    if replay is None or replay.run_id != run["run_id"]:
+        return run
+    return {**run, "replaying": replay.counts()}

@@ -3,10 +3,11 @@
 Standardisation is pure Python and the longest stage of a large run. Records are independent,
 so chunks go to worker processes (mdm/parallel.py). Forked workers read the records from the
 parent's memory; workers of a run the service started, which come from a fork server, receive
-their chunk's records pickled, as lists of their fields (_Columns). Small runs stay in this process: starting workers costs more than
-it saves there. Results come back in input order, so a run's output does not depend on the
-number of workers. Each chunk comes back as Arrow columns, built in the worker: a million rows of
-Python dicts would cost more to pickle and unpickle than to make.
+their chunk's records pickled, as lists of their fields (_Columns). Small runs stay in this
+process: starting workers costs more than it saves there. Results come back in input order, so
+a run's output does not depend on the number of workers. Each chunk comes back as Arrow
+columns, built in the worker: a million rows of Python dicts would cost more to pickle and
+unpickle than to make.
 """
 
 from __future__ import annotations
@@ -98,7 +99,8 @@ def _standardise_range(records: Sequence[Accepted], r: _Range) -> Chunk:
             failed.append((i, raw_text, f"standardisation failed: {e}"))
             continue
         rows.append(std)
-        for column, value in zip(raw, (std["record_key"], source.name, source_id, row_number, raw_text), strict=True):
+        fields = (std["record_key"], source.name, source_id, row_number, raw_text)
+        for column, value in zip(raw, fields, strict=True):
             raw[column].append(value)
     return Chunk(to_arrow("std_records", rows), pa.Table.from_pydict(raw, schema=RAW_SCHEMA), failed)
 
