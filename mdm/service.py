@@ -131,6 +131,10 @@ class Service:
         runs.fail_interrupted_runs(self._writer)
         with self._write_lock:
             self._load_matcher()
+        # The record index was built with the collector paused: its millions of objects, none in
+        # a cycle, would be walked by the next collection of each generation in turn, every
+        # thread waiting (a second at a million records). They are frozen out of its walks.
+        gc.freeze()
         self._settings = self._con.cursor()
         self._threads = database.threads(self._settings)
         database.set_threads(self._settings, 1)
@@ -151,6 +155,7 @@ class Service:
         if self._con is not None:
             self._con.close()
             self._con = None
+        gc.unfreeze()  # what open froze is the collector's again, to free at exit
 
     @property
     def settable_attributes(self) -> list[str]:
