@@ -411,6 +411,10 @@ def runs_cmd(
         changes = counts.get("golden_changes") or {}
         if changed := ", ".join(f"{k} {v:,}" for k, v in sorted(changes.items()) if k != "unchanged" and v):
             parts.append(changed)
+        replay = (run["report"] or {}).get("replayed") or {}
+        if replay.get("posts") or replay.get("deletions"):
+            parts.append(f"replayed {replay['replayed']:,} changes made through the API during it"
+                         f" ({replay['superseded']:,} superseded)")
         console.print("  ".join(parts), highlight=False, soft_wrap=True)  # one line each, for grep
         if run["error"]:
             console.print(f"    {run['error']}", highlight=False, soft_wrap=True)

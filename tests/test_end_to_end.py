@@ -565,3 +565,22 @@ def _numbers_rounded(value: object) -> object:
     if isinstance(value, list):
         return [_numbers_rounded(v) for v in value]
     return float(f"{value:.9g}") if isinstance(value, float) else value
+
+
+def test_mdm_runs_shows_what_a_run_replayed_and_its_report_keeps_the_rest(
+    reconciled: tuple[Path, object], tmp_path: Path
+) -> None:
+    from mdm.store import runs
+
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(reconciled[0], db)
+    con = database.connect(db)
+    (run_id,) = con.execute("SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1").fetchone()
+    before = runs.get_run(con, run_id)["report"]
+    runs.record_replay(con, run_id, {"posts": 12, "deletions": 1, "replayed": 11, "superseded": 2})
+    after = runs.get_run(con, run_id)["report"]
+    con.close()
+    assert after == {**before, "replayed": {"posts": 12, "deletions": 1, "replayed": 11, "superseded": 2}}
+    listed = runner.invoke(app, ["runs", "--db", str(db), "--limit", "1"])
+    assert listed.exit_code == 0, listed.output
+    assert "replayed 11 changes made through the API during it (2 superseded)" in listed.output
