@@ -253,8 +253,8 @@ class ReplayPublic(BaseModel):
     posts: int = Field(description="Records posted through the API while the run computed, to replay.")
     deletions: int = Field(description="Records deleted through the API meanwhile, to replay.")
     replayed: int
-    superseded: int = Field(
-        description="Left: the key was posted again or deleted since; the newer change stands.")
+    skipped: int = Field(description="Left: the key was posted again or deleted since (the newer change"
+                         " stands), or a deletion the run's results already took.")
 
 
 class RunPublic(BaseModel):

@@ -414,7 +414,7 @@ def runs_cmd(
         replay = (run["report"] or {}).get("replayed") or {}
         if replay.get("posts") or replay.get("deletions"):
             parts.append(f"replayed {replay['replayed']:,} changes made through the API during it"
-                         f" ({replay['superseded']:,} superseded)")
+                         f" ({replay['skipped']:,} skipped)")
         console.print("  ".join(parts), highlight=False, soft_wrap=True)  # one line each, for grep
         if run["error"]:
             console.print(f"    {run['error']}", highlight=False, soft_wrap=True)

@@ -80,11 +80,11 @@ class Replay:
     posts: int = 0  # listed to replay
     deletions: int = 0
     replayed: int = 0
-    superseded: int = 0  # posted again or deleted meanwhile: the newer change stands
+    skipped: int = 0  # changed again meanwhile (the newer change stands), or a deletion the run took
 
     def counts(self) -> dict[str, int]:
         return {"posts": self.posts, "deletions": self.deletions, "replayed": self.replayed,
-                "superseded": self.superseded}
+                "skipped": self.skipped}
 
 
 class Service:
@@ -511,7 +511,7 @@ class Service:
             for source, source_id, raw, actor in posts:
                 with self._write_lock:
                     if records.posted_raw(self._writer, source, source_id) != raw:
-                        progress.superseded += 1
+                        progress.skipped += 1
                         continue
                     before = (golden_of_before or {}).get(record_key(source, source_id))
                     self.post_record(source, json.loads(raw), actor=actor or "replay",
@@ -524,7 +524,7 @@ class Service:
                     # A deleted key the results do not hold (the run took the deletion) has nothing to undo.
                     if (record_key(source, source_id) not in self._matcher().golden_of
                             or serving.deletion(self._writer, source, source_id) is None):
-                        progress.superseded += 1
+                        progress.skipped += 1
                         continue
                     self.delete_record(source, source_id, actor=actor or "replay")
                 deleted += 1
@@ -629,7 +629,7 @@ class Service:
                 if replay is not None:
                     raise ConflictError(
                         f"run {replay.run_id} has published and is replaying the changes posted during it"
-                        f" ({replay.replayed + replay.superseded} of {replay.posts + replay.deletions});"
+                        f" ({replay.replayed + replay.skipped} of {replay.posts + replay.deletions});"
                         " start the next run when GET /runs shows it replaying nothing")
                 raise ConflictError("a batch run is already going; wait for it to finish")
             if sources_path is not None:

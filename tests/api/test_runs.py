@@ -190,11 +190,11 @@ def test_the_replay_lets_posts_in_and_leaves_what_they_superseded(  # type: igno
     assert replayed == [f"RP-{i}" for i in range(11)]  # RP-11 was posted again: not replayed
     assert order.index(("other", 200)) < len(order) - 1  # in before the replay ended
     assert shown[0]["run_id"] == run["run_id"] and shown[0]["status"] == "succeeded"
-    assert shown[0]["replaying"] == {"posts": 12, "deletions": 0, "replayed": 0, "superseded": 0}
+    assert shown[0]["replaying"] == {"posts": 12, "deletions": 0, "replayed": 0, "skipped": 0}
     (refused,) = [r for what, r in order if what == "run"]
     assert refused["error"] == "conflict" and "replaying the changes posted during it" in refused["detail"]
     assert run["replaying"] is None
-    assert run["report"]["replayed"] == {"posts": 12, "deletions": 0, "replayed": 11, "superseded": 1}
+    assert run["report"]["replayed"] == {"posts": 12, "deletions": 0, "replayed": 11, "skipped": 1}
     record = api.get("/sources/sales/records/RP-11", who="reader_pii").json()
     assert record["raw"]["city"] == "Huế"
 
