@@ -42,11 +42,11 @@ def erase_late(
     if not held:
         return LateErasures()
     erasure_of = {key: erasure_id for key, _s, _i, erasure_id in held}
-    keys = list(erasure_of)
+    keys, erasure_ids = list(erasure_of), sorted(set(erasure_of.values()))
     in_results = steward_sql.golden_of(con, keys)
     values = erasure.match_values(con, keys)
     erasure.remove_records(con, [(key, source, source_id) for key, source, source_id, _e in held])
-    erased = erasure.erased_golden_ids(con, sorted(set(erasure_of.values())))
+    erased = erasure.erased_golden_ids(con, erasure_ids)
     cause: dict[str, str] = {}  # golden id of the results -> the erasure of (the first of) its erased records
     for key, g in sorted(in_results.items()):
         cause.setdefault(g, erasure_of[key])
@@ -70,5 +70,4 @@ def erase_late(
                         actor=None)
     erasure.forget_run_values(con, sorted(rebuilt), run_id=run_id, erasure_ids=sorted(set(rebuilt.values())))
     erasure.remove_values(con, sorted(erased))
-    return LateErasures(
-        sorted(set(erasure_of.values())), keys, moved, erasure.drop_unheld_frequencies(con, values))
+    return LateErasures(erasure_ids, keys, moved, erasure.drop_unheld_frequencies(con, values))

@@ -79,11 +79,12 @@ class Replay:
     run_id: str
     posts: int = 0  # listed to replay
     deletions: int = 0
-    replayed: int = 0
+    posted: int = 0  # replayed so far
+    deleted: int = 0
     skipped: int = 0  # changed again meanwhile (the newer change stands), or a deletion the run took
 
     def counts(self) -> dict[str, int]:
-        return {"posts": self.posts, "deletions": self.deletions, "replayed": self.replayed,
+        return {"posts": self.posts, "deletions": self.deletions, "replayed": self.posted + self.deleted,
                 "skipped": self.skipped}
 
 
@@ -507,7 +508,6 @@ class Service:
         if run_id is not None:
             self.replaying = progress
         try:
-            posted = deleted = 0
             for source, source_id, raw, actor in posts:
                 with self._write_lock:
                     if records.posted_raw(self._writer, source, source_id) != raw:
@@ -516,8 +516,7 @@ class Service:
                     before = (golden_of_before or {}).get(record_key(source, source_id))
                     self.post_record(source, json.loads(raw), actor=actor or "replay",
                                      golden_id_before=before)
-                posted += 1
-                progress.replayed += 1
+                progress.posted += 1
                 time.sleep(0)  # a write waiting for the lock takes it now
             for source, source_id, actor in deletions:
                 with self._write_lock:
@@ -527,14 +526,13 @@ class Service:
                         progress.skipped += 1
                         continue
                     self.delete_record(source, source_id, actor=actor or "replay")
-                deleted += 1
-                progress.replayed += 1
+                progress.deleted += 1
                 time.sleep(0)
             if run_id is not None:
                 self.write(lambda con: runs.record_replay(con, run_id, progress.counts()))
         finally:
             self.replaying = None
-        return posted, deleted
+        return progress.posted, progress.deleted
 
     def steward(self, operation: Callable[[Stewardship, duckdb.DuckDBPyConnection], Outcome]) -> Outcome:
         """Run a steward operation as one write; the live state follows once it commits."""
@@ -627,10 +625,11 @@ class Service:
             if self._run_thread is not None and self._run_thread.is_alive():
                 replay = self.replaying
                 if replay is not None:
+                    done = replay.posted + replay.deleted + replay.skipped
                     raise ConflictError(
                         f"run {replay.run_id} has published and is replaying the changes posted during it"
-                        f" ({replay.replayed + replay.skipped} of {replay.posts + replay.deletions});"
-                        " start the next run when GET /runs shows it replaying nothing")
+                        f" ({done} of {replay.posts + replay.deletions}); start the next run when"
+                        " GET /runs shows it replaying nothing")
                 raise ConflictError("a batch run is already going; wait for it to finish")
             if sources_path is not None:
                 path = Path(sources_path).resolve()

@@ -26,6 +26,8 @@ from mdm.store.database import fetch_one, transaction, unordered_inserts
 REPLACED = (
     "source_records", "std_records", "quarantine", "pairs", "xref", "golden_lineage", "term_frequencies",
 )
+# The tables prefill() copies before the publish: those replaced whole, and the golden records.
+PREFILLED = (*REPLACED, "golden_records")
 
 
 def previous_xref(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -73,7 +75,7 @@ class Staging:
         self.names: set[str] = {name.removeprefix(self.PREFIX) for (name,) in left}
         self.held: set[str] = set()
         # Tables prefill() filled to replace the live ones, a killed run's too.
-        self.prefilled: set[str] = {*REPLACED, "golden_records"}
+        self.prefilled: set[str] = set(PREFILLED)
         self.drop()
 
     def __enter__(self) -> Staging:
@@ -119,12 +121,11 @@ def prefill(con: duckdb.DuckDBPyConnection, staging: Staging) -> None:
     copying took two thirds of the publish, and the service's writes waited for it. The live
     tables are untouched; :func:`publish_run` swaps these in. Unpublished, they go with the
     staging."""
-    names = [*REPLACED, "golden_records"]
     with unordered_inserts(con), transaction(con):
-        for name in names:
+        for name in PREFILLED:
             _create_new(con, name)
             con.execute(f"INSERT INTO {name}__new BY NAME SELECT * FROM {staging.table(name)}")
-    staging.prefilled.update(names)
+    staging.prefilled.update(PREFILLED)
 
 
 def publish_run(
