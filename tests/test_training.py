@@ -389,6 +389,32 @@ def test_differences_are_never_evidence_for_a_match(reconciled):  # type: ignore
             assert last["m_probability"] <= last["u_probability"], comparison["output_column_name"]
 
 
+def test_no_level_weighs_more_than_ten_bits_against_a_match(reconciled):  # type: ignore[no-untyped-def]
+    """A level EM never saw among matches (a company's tax id beside the person's own: m 6e-115,
+    -379 bits) would outweigh every other comparison; it weighs 10 bits against at most. Levels
+    within the bound, or for a match, keep their m; every trained level is within it."""
+    from mdm.linking.model import _bounded_evidence_against
+
+    settings = {"comparisons": [{"comparison_levels": [
+        {"sql_condition": "NULL", "is_null_level": True},
+        {"sql_condition": '"tax_id_l" = "tax_id_r"', "m_probability": 1.0, "u_probability": 1e-4},
+        {"sql_condition": "ELSE", "m_probability": 6e-115, "u_probability": 0.9987},
+    ]}, {"comparison_levels": [
+        {"sql_condition": '"dob_l" = "dob_r"', "m_probability": 1e-6, "u_probability": 1e-5},
+        {"sql_condition": "ELSE", "m_probability": 0.003, "u_probability": 0.9},
+    ]}]}
+    levels = [lv for c in _bounded_evidence_against(settings)["comparisons"] for lv in c["comparison_levels"]]
+    assert [lv.get("m_probability") for lv in levels] == [None, 1.0, 0.9987 / 1024, 1e-6, 0.003]
+    con = duckdb.connect(str(reconciled[0]), read_only=True)
+    trained = json.loads(con.execute("SELECT settings FROM models").fetchall()[0][0])
+    con.close()
+    for comparison in trained["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            m, u = level.get("m_probability"), level.get("u_probability")
+            if isinstance(m, float) and isinstance(u, float):
+                assert m / u >= 2.0**-10 * (1 - 1e-12), (comparison["output_column_name"], level["label_for_charts"])
+
+
 def test_a_rate_seen_a_few_times_is_not_trusted():
     from mdm.linking.model import _lower_bound
 
