@@ -30,7 +30,6 @@ class LateErasures:
     erasure_ids: list[str] = field(default_factory=list)
     record_keys: list[str] = field(default_factory=list)  # the erased records the results held
     moved: dict[str, str] = field(default_factory=dict)  # record key -> golden id, of the others
-    frequencies: list[tuple[str, str]] = field(default_factory=list)  # (column, value) no record holds now
 
 
 def erase_late(
@@ -70,4 +69,5 @@ def erase_late(
                         actor=None)
     erasure.forget_run_values(con, sorted(rebuilt), run_id=run_id, erasure_ids=sorted(set(rebuilt.values())))
     erasure.remove_values(con, sorted(erased))
-    return LateErasures(erasure_ids, keys, moved, erasure.drop_unheld_frequencies(con, values))
+    erasure.drop_unheld_frequencies(con, values)
+    return LateErasures(erasure_ids, keys, moved)
