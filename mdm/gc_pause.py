@@ -11,8 +11,8 @@ syntax trees) and keep the collector.
 Only the main thread pauses it for a batch stage: the collector is per process, and a batch
 started inside the service runs on a background thread for minutes next to the threads serving
 requests, whose short-lived cycles it must still free. There the stage holds back only the full
-collections, which walk every live container: the service's record index (millions of objects)
-as well as the run's, holding every thread a second or more each time. The young generations
+collections, which walk every live container: the run's millions of records and rows, holding
+every thread a second or more each time. The young generations
 are still collected, and what requests leave in cycles dies there. A pause of seconds may come
 from any thread (``any_thread``): the real-time matcher's index, built after each run's publish
 on the run's thread, halves (31 s to 16 s at 1M records). Worker processes (mdm/parallel.py)

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -16,6 +18,12 @@ TODAY = dt.date(2026, 6, 30)
 # which a cold first example on a busy two-core machine overran (360 ms against 200).
 settings.register_profile("mdm", deadline=None)
 settings.load_profile("mdm")
+
+
+def walked_by_the_collector(index: Any) -> list[object]:
+    """What of a CandidateIndex the cycle collector still tracks: its dicts and its blocks."""
+    parts = [index.rows, *index._blocks, *(b for blocks in index._blocks for b in blocks.values())]
+    return [o for o in parts if gc.is_tracked(o)]
 
 
 def load_generator() -> ModuleType:

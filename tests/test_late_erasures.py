@@ -122,8 +122,8 @@ def test_the_publish_takes_out_what_an_erasure_deleted_meanwhile(
     assert json.loads(entries[1][3]) is not None  # the rebuilt record's attributes, without the erased one
     # Term frequencies of values no record holds any more are gone; those others hold stay.
     frequencies = set(con.execute("SELECT column_name, value FROM term_frequencies").fetchall())
-    still_held = set(erasure.match_values(con, [k for (k,) in con.execute("SELECT record_key FROM std_records")
-                                                .fetchall()]))
+    stored = [k for (k,) in con.execute("SELECT record_key FROM std_records").fetchall()]
+    still_held = set(erasure.match_values(con, stored))
     unheld = [v for v in erased_values if v not in still_held]
     assert unheld and not frequencies & set(unheld)
     assert set(erased_values) & still_held <= frequencies

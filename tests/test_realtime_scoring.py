@@ -23,6 +23,7 @@ from mdm.sources.config import SourceSpec
 from mdm.standardise.record import standardise_record
 from mdm.store import database
 from mdm.store import work as work_sql
+from tests.conftest import walked_by_the_collector
 
 
 @pytest.fixture(scope="module")
@@ -150,6 +151,24 @@ def test_loading_the_index_makes_no_cycles(batch):  # type: ignore[no-untyped-de
     index.load(pa.Table.from_pylist([{"record_key": k, **row} for k, row in batch["rows"].items()]))
     del index
     assert gc.collect() == 0
+
+
+def test_the_index_leaves_the_collector_nothing_to_walk(batch):  # type: ignore[no-untyped-def]
+    """Once a full collection has met them, neither a loaded index nor records added to it and
+    taken out keep a container the collector walks: at a million records, blocks held as sets
+    cost every full collection 1.1 s, every thread waiting."""
+    index = CandidateIndex(batch["spec"].blocking_rules())
+    index.load(pa.Table.from_pylist([{"record_key": k, **row} for k, row in batch["rows"].items()]))
+    assert any(isinstance(b, tuple) for blocks in index._blocks for b in blocks.values())
+    gc.collect()
+    assert walked_by_the_collector(index) == []
+    (key, row), (other, _) = list(batch["rows"].items())[:2]
+    index.remove(key)
+    index.add(key, row)
+    index.add("s:new", row)  # joins every block of ``key``, one of them a pair at least
+    index.remove(other)
+    gc.collect()
+    assert walked_by_the_collector(index) == []
 
 
 def test_releasing_an_index_empties_it_in_batches(batch):  # type: ignore[no-untyped-def]

@@ -412,7 +412,8 @@ def test_no_level_weighs_more_than_ten_bits_against_a_match(reconciled):  # type
         for level in comparison["comparison_levels"]:
             m, u = level.get("m_probability"), level.get("u_probability")
             if isinstance(m, float) and isinstance(u, float):
-                assert m / u >= 2.0**-10 * (1 - 1e-12), (comparison["output_column_name"], level["label_for_charts"])
+                where = (comparison["output_column_name"], level["label_for_charts"])
+                assert m / u >= 2.0**-10 * (1 - 1e-12), where
 
 
 def test_a_rate_seen_a_few_times_is_not_trusted():

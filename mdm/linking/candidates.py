@@ -7,6 +7,7 @@ microseconds, so real-time matching sees the candidates the batch would have see
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import sys
 import time
@@ -45,10 +46,13 @@ def _intern(value: Any) -> Any:
     return sys.intern(value) if isinstance(value, str) else value
 
 
-# A block's members: one record key alone, or a set of two or more. Most blocks hold one record
-# (3.3 of 5.8 million at a million records), and an empty set costs 216 bytes: 0.7 GB of the
-# index's 3 GB went to sets of one.
-Block = str | set[str]
+# A block's members: one record key alone, or a sorted tuple of two or more. Most blocks hold one
+# record (3.3 of 5.8 million at a million records): an empty set costs 216 bytes, and 0.7 GB of
+# the index's 3 GB went to sets of one. Neither a string nor a tuple of strings is a container
+# the cycle collector keeps walking (it stops tracking such a tuple the first time it meets it);
+# the 2.5 million sets of two or more that blocks were before cost every full collection 1.1 s
+# at a million records, every thread waiting.
+Block = str | tuple[str, ...]
 
 
 def _members(block: Block | None) -> Iterable[str]:
@@ -60,13 +64,23 @@ def _size(block: Block) -> int:
 
 
 def _with(block: Block | None, key: str) -> Block:
-    """``block`` with ``key`` added (a new value only when a single key becomes a set)."""
+    """``block`` with ``key`` added, its members kept in order."""
     if block is None or block == key:
         return key
     if isinstance(block, str):
-        return {block, key}
-    block.add(key)
-    return block
+        return (block, key) if block < key else (key, block)
+    i = bisect.bisect_left(block, key)
+    if i < len(block) and block[i] == key:
+        return block
+    return (*block[:i], key, *block[i:])
+
+
+def _without(block: Block, key: str) -> Block | None:
+    """``block`` without ``key``: None once no member is left, a lone key once one is."""
+    if isinstance(block, str):
+        return None if block == key else block
+    rest = tuple(k for k in block if k != key)
+    return rest[0] if len(rest) == 1 else rest
 
 
 class CandidateIndex:
@@ -92,15 +106,29 @@ class CandidateIndex:
         empty index, a column at a time: a million records take seconds, where adding them one
         at a time took 40."""
         assert not self.rows, "load fills an empty index"
-        with gc_paused(any_thread=True):  # millions of sets and tuples, none in a cycle
+        with gc_paused(any_thread=True):  # millions of lists and tuples, none in a cycle
             keys = [sys.intern(k) for k in table["record_key"].to_pylist()]
             columns = {c: [_intern(v) for v in table[c].to_pylist()] for c in MATCH_COLUMNS}
             self.rows.update(zip(keys, zip(*columns.values(), strict=True), strict=True))
             for rule, blocks in zip(self.rules, self._blocks, strict=True):
+                # A block of three or more is a list until the end.
+                growing: dict[tuple[Any, ...], Any] = blocks
+                lists = []
                 for key, *values in zip(keys, *(columns[c] for c in rule), strict=True):
                     if None not in values:
                         block_key = tuple(values)
-                        blocks[block_key] = _with(blocks.get(block_key), key)
+                        block = growing.get(block_key)
+                        if block is None:
+                            growing[block_key] = key
+                        elif isinstance(block, str):
+                            growing[block_key] = _with(block, key)
+                        elif isinstance(block, tuple):
+                            growing[block_key] = [*block, key]
+                            lists.append(block_key)
+                        else:
+                            block.append(key)
+                for block_key in lists:
+                    growing[block_key] = tuple(sorted(growing[block_key]))
 
     def release(self, batch: int = 20_000) -> None:
         """Empty the index ``batch`` entries at a time, letting other threads run in between:
@@ -125,12 +153,11 @@ class CandidateIndex:
             return
         for i, key in self._keys(dict(zip(MATCH_COLUMNS, old, strict=True))):
             block = self._blocks[i].get(key)
-            if block == record_key:
-                del self._blocks[i][key]
-            elif isinstance(block, set):
-                block.discard(record_key)
-                if len(block) == 1:
-                    self._blocks[i][key] = block.pop()
+            rest = None if block is None else _without(block, record_key)
+            if rest is None:
+                self._blocks[i].pop(key, None)
+            else:
+                self._blocks[i][key] = rest
 
     def row(self, record_key: str) -> MatchRow:
         return dict(zip(MATCH_COLUMNS, self.rows[record_key], strict=True))
