@@ -1,16 +1,19 @@
 """A batch run started inside the service, while a client posts and previews records.
 
     python bench/service_run.py --db /tmp/mdm-scale/1000000/mdm.duckdb \
-        --sources /tmp/mdm-scale/1000000/sources.yaml [--interval 0.2]
+        --sources /tmp/mdm-scale/1000000/sources.yaml [--interval 0.2] [--after 60]
 
 The database is copied first (the run and the posts change it). The service opens the copy and
 starts a batch run of the extracts (as ``POST /runs`` does); until the run ends, four clients,
 each on its own thread, call every ``--interval`` seconds: one posts a new record, one asks
 ``records:match`` about another, one asks a golden record's links (a preview reading the
-cross-reference by its index), one reads a source record. Reports the run's seconds per stage,
-each kind of call's median and longest wait (writes wait for the publish's write lock, previews
-only for its commit), the calls that failed, how many records were posted during the run, and
-the peak memory of the service's process. Prints a Markdown report and writes it to
+cross-reference by its index), one reads a source record; they go on for ``--after`` seconds once
+the run has ended, when the service serves what the run made. Reports the run's seconds per
+stage, each kind of call's median and longest wait (writes wait for the publish's write lock,
+previews only for its commit), the waits of a second or more during the run and after it, the
+calls that failed, how many records were posted during the run, what a full collection of the
+cycle collector costs once they are done (every thread waits for one), and the peak memory of
+the service's process. Prints a Markdown report and writes it to
 bench/results/service-run-<N>k.md.
 """
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import itertools
 import json
 import platform
@@ -42,9 +46,10 @@ def _record(i: int) -> dict[str, str]:
             "mobile": f"0913{i:06d}", "city": "Huế"}
 
 
-def measure(service: Service, sources: Path, interval: float) -> dict[str, object]:
+def measure(service: Service, sources: Path, interval: float, after: float) -> dict[str, object]:
     """Start the run, and call each kind of request from its own client thread every
-    ``interval`` seconds until it ends; each call's wait and when it began, and the errors."""
+    ``interval`` seconds until ``after`` seconds past its end; each call's wait and when it
+    began, and the errors."""
     con = service.reader()
     (gid,) = con.execute("SELECT golden_id FROM golden_records WHERE record_count > 1 AND status = 'active'"
                          " ORDER BY golden_id LIMIT 1").fetchone()
@@ -63,8 +68,10 @@ def measure(service: Service, sources: Path, interval: float) -> dict[str, objec
     waits: dict[str, list[tuple[float, float]]] = {kind: [] for kind in calls}
     errors: dict[str, list[str]] = {kind: [] for kind in calls}
 
+    ended: list[float] = []
+
     def client(kind: str) -> None:
-        while thread.is_alive():
+        while not ended or time.perf_counter() < ended[0] + after:
             began = time.perf_counter()
             try:
                 calls[kind]()
@@ -76,13 +83,19 @@ def measure(service: Service, sources: Path, interval: float) -> dict[str, objec
     clients = [threading.Thread(target=client, args=(kind,)) for kind in calls]
     for c in clients:
         c.start()
+    thread.join()
+    ended.append(time.perf_counter())
     for c in clients:
         c.join()
-    seconds = time.perf_counter() - start
+    seconds = ended[0] - start
+    began = time.perf_counter()  # what a full collection costs now: every thread waits for it
+    gc.collect()
+    collection = time.perf_counter() - began
     status, stages = service.reader().execute(
         "SELECT status, CAST(stage_seconds AS VARCHAR) FROM runs WHERE run_id = ?", [run_id]).fetchall()[0]
-    return {"status": status, "seconds": seconds, "stages": json.loads(stages), "posts": len(waits["post"]),
-            "waits": waits, "errors": errors,
+    posted = sum(1 for _w, at in waits["post"] if at <= seconds)
+    return {"status": status, "seconds": seconds, "stages": json.loads(stages), "posts": posted,
+            "waits": waits, "errors": errors, "collection": collection,
             "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}
 
 
@@ -92,10 +105,11 @@ def main() -> None:
     parser.add_argument("--db", type=Path, required=True)
     parser.add_argument("--sources", type=Path, required=True)
     parser.add_argument("--interval", type=float, default=0.2)
+    parser.add_argument("--after", type=float, default=60.0)
     args = parser.parse_args()
     with service_on_copy(args.db) as service:
         records = service.reader().execute("SELECT count(*) FROM xref").fetchall()[0][0]
-        got = measure(service, args.sources.resolve(), args.interval)
+        got = measure(service, args.sources.resolve(), args.interval, args.after)
     waits = got["waits"]
     assert isinstance(waits, dict)
     stages = got["stages"]
@@ -106,7 +120,8 @@ def main() -> None:
         f" Python {platform.python_version()}",
         f"- command: `python bench/service_run.py --db {args.db} --sources {args.sources}` (on a copy of the"
         f" database; while the run goes, four clients, each on its own thread, every {args.interval:g} s:"
-        " a post, a `records:match`, a golden record's links, a source record)", "",
+        " a post, a `records:match`, a golden record's links, a source record; and for"
+        f" {args.after:g} s after it)", "",
         "| | |", "| --- | ---: |",
         f"| run ({got['status']}) | {got['seconds']:.1f} s |",
         *(f"| {stage} | {value:.1f} s |" for stage, value in stages.items()),
@@ -114,17 +129,23 @@ def main() -> None:
     ]
     errors = got["errors"]
     assert isinstance(errors, dict)
+    seconds = got["seconds"]
+    assert isinstance(seconds, float)
     for kind, name in (("post", "post"), ("match", "`records:match`"), ("links", "links (a preview)"),
                        ("read", "source record (a read)")):
-        longest, at = max(waits[kind])
-        median = statistics.median(w for w, _ in waits[kind])
+        during = [(w, at) for w, at in waits[kind] if at <= seconds]
+        longest, at = max(during)
+        median = statistics.median(w for w, _ in during)
         lines.append(f"| {name}: p50 / longest wait | {median * 1000:.1f} ms / {longest:.1f} s"
                      f" ({at:.0f} s into the run) |")
-        slow = [f"{w:.1f} s at {a:.0f} s" for w, a in waits[kind] if w >= 1]
-        listed = f": {', '.join(slow)}" if slow else ""
-        lines.append(f"| {name}: waits of a second or more | {len(slow)}{listed} |")
+        for when, chosen in (("during the run", during),
+                             (f"in the {args.after:g} s after", [c for c in waits[kind] if c[1] > seconds])):
+            slow = [f"{w:.1f} s at {a:.0f} s" for w, a in chosen if w >= 1]
+            listed = f": {', '.join(slow)}" if slow else ""
+            lines.append(f"| {name}: waits of a second or more {when} | {len(slow)}{listed} |")
         failed = f": {errors[kind][0]}" if errors[kind] else ""
         lines.append(f"| {name}: calls / failed | {len(waits[kind]):,} / {len(errors[kind])}{failed} |")
+    lines.append(f"| a full collection after that (every thread waits for one) | {got['collection']:.2f} s |")
     lines.append(f"| peak memory of the service's process | {got['peak_rss_gb']:.2f} GB |")
     publish(ROOT / "bench" / "results" / f"service-run-{round(records / 1000)}k.md", "\n".join(lines) + "\n")
 

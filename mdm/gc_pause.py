@@ -13,10 +13,8 @@ started inside the service runs on a background thread for minutes next to the t
 requests, whose short-lived cycles it must still free. There the stage holds back only the full
 collections, which walk every live container: the run's millions of records and rows, holding
 every thread a second or more each time. The young generations
-are still collected, and what requests leave in cycles dies there. A pause of seconds may come
-from any thread (``any_thread``): the real-time matcher's index, built after each run's publish
-on the run's thread, halves (31 s to 16 s at 1M records). Worker processes (mdm/parallel.py)
-keep it off: they serve one batch stage only.
+are still collected, and what requests leave in cycles dies there. Worker processes
+(mdm/parallel.py) keep it off: they serve one batch stage only.
 """
 
 from __future__ import annotations
@@ -33,9 +31,8 @@ _full_threshold = 10  # the threshold they restore
 
 
 @contextmanager
-def gc_paused(*, any_thread: bool = False) -> Iterator[None]:
-    main = threading.current_thread() is threading.main_thread()
-    if not (main or any_thread):
+def gc_paused() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
         with _full_collections_held():
             yield
         return

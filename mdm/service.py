@@ -30,6 +30,7 @@ from matching_rules import AttributeSpec, RulesSpec, matching_fingerprint
 from mdm import overrides
 from mdm.delivery import Deliveries, new_subscription
 from mdm.errors import ConflictError, InvalidInputError, MDMError, NotFoundError
+from mdm.gc_pause import gc_paused
 from mdm.ingest import clean_id
 from mdm.linking.model import Model
 from mdm.pipeline import PublishHooks, RunReport, load_rules_checked, new_run_id, reconcile
@@ -128,12 +129,10 @@ class Service:
         self._con = database.connect(self.db_path)
         self._writer = self._con.cursor()
         runs.fail_interrupted_runs(self._writer)
+        self._unfreeze_and_collect()
         with self._write_lock:
             self._load_matcher()
-        # The index's dicts hold values that were new containers as they went in: the collector
-        # walks them until a full collection finds nothing in them to track (0.6 s at a million
-        # records, every thread waiting). Better now, before serving, than at the first request.
-        gc.collect()
+        self._freeze()
         self._settings = self._con.cursor()
         self._threads = database.threads(self._settings)
         database.set_threads(self._settings, 1)
@@ -154,6 +153,7 @@ class Service:
         if self._con is not None:
             self._con.close()
             self._con = None
+        gc.unfreeze()  # what open or a run froze is the collector's again, to free at exit
 
     @property
     def settable_attributes(self) -> list[str]:
@@ -661,7 +661,12 @@ class Service:
         assert self._con is not None
         con = self._con.cursor()
         try:
-            with self.parallel():
+            # What died since the last freeze is freed now; the run's own objects are not there
+            # yet. A full collection later would walk them (millions at a million records, every
+            # thread waiting: 4.1 s for a source read in a publish), so full ones are held back
+            # until the run ends; the young generations still free what requests leave.
+            self._unfreeze_and_collect()
+            with self.parallel(), gc_paused():  # on the run thread: full collections held
                 reconcile(
                     sources_path, self.db_path, rules_path=self.rules_path, retrain=retrain,
                     accept_removals=accept_removals, dry_run=dry_run, con=con, run_id=run_id,
@@ -675,6 +680,29 @@ class Service:
             logger.exception("run %s failed", run_id)
         finally:
             con.close()
+            self._freeze()
+
+    @staticmethod
+    def _unfreeze_and_collect() -> None:
+        """A full collection of all that lives, what an earlier freeze held among it, so that
+        what has died in a cycle since is freed: once the service starts, and as a run starts."""
+        gc.unfreeze()
+        gc.collect()
+
+    @staticmethod
+    def _freeze() -> None:
+        """Freeze what lives out of the collector's walks, the record index among it.
+
+        The index's dicts took in new containers as values: unfrozen, every full collection
+        walks all their entries (0.5 s at a million records: a collection that finds nothing to
+        track in a dict stops tracking it, and the next post tracks it again). Frozen while still
+        tracked, a post changes nothing. So it is done once the index is built, with no full
+        collection between: as the service opens, and as a run ends. The young generations are
+        collected first: what is garbage there is not frozen, and the index's tuples, which such
+        a collection stops tracking, are not left for the next full one to walk. What a run left
+        in cycles in the oldest generation is frozen until the next run starts."""
+        gc.collect(1)
+        gc.freeze()
 
     def _prepare_index(self, std: pa.Table, xref: pa.Table) -> RecordIndex | None:
         """The run's record index, built while the service still serves the previous results

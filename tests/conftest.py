@@ -21,9 +21,11 @@ settings.load_profile("mdm")
 
 
 def walked_by_the_collector(index: Any) -> list[object]:
-    """What of a CandidateIndex the cycle collector still tracks: its dicts and its blocks."""
+    """What of a CandidateIndex (its dicts and its blocks) is in a generation the cycle collector
+    walks: tracked, and not frozen."""
+    walked = {id(o) for o in gc.get_objects()}
     parts = [index.rows, *index._blocks, *(b for blocks in index._blocks for b in blocks.values())]
-    return [o for o in parts if gc.is_tracked(o)]
+    return [o for o in parts if id(o) in walked]
 
 
 def load_generator() -> ModuleType:
