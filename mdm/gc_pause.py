@@ -12,9 +12,9 @@ Only the main thread pauses it for a batch stage: the collector is per process, 
 started inside the service runs on a background thread for minutes next to the threads serving
 requests, whose short-lived cycles it must still free. There the stage holds back only the full
 collections, which walk every live container: the run's millions of records and rows, holding
-every thread a second or more each time. The young generations
-are still collected, and what requests leave in cycles dies there. Worker processes
-(mdm/parallel.py) keep it off: they serve one batch stage only.
+every thread a second or more each time. The young generations are still collected, and what
+requests leave in cycles dies there. Worker processes (mdm/parallel.py) keep it off: they serve
+one batch stage only.
 """
 
 from __future__ import annotations
