@@ -480,16 +480,15 @@ class Service:
         return self._realtime_write(erase)
 
     def replay_api_changes(
-        self, since: dt.datetime | None, golden_of_before: Mapping[str, str] | None = None, *,
-        run_id: str | None = None,
+        self, since: dt.datetime | None, golden_of_before: Mapping[str, str] | None = None, *, run_id: str,
     ) -> tuple[int, int]:
         """Post again, and delete again, the records posted and deleted through the API from
         ``since`` on (all of them for None): results computed from input read before they
         arrived lack them. Records of sources the config no longer lists stay stored, unused,
         as a batch run leaves them. ``golden_of_before``: where the records were before the
         results were swapped in, so that a post that made a golden record of its own keeps its
-        id. Returns how many of each were replayed; with the ``run_id`` whose results they go
-        onto, ``replaying`` shows how far it has got and the run's report keeps the counts.
+        id. Returns how many of each were replayed; ``replaying`` shows how far it has got, and
+        the report of run ``run_id``, whose results they go onto, keeps the counts.
 
         Each change is replayed as a write of its own: a post that comes meanwhile waits for one
         of them, not for all (hundreds after a run at a million records). A change superseded
@@ -501,9 +500,8 @@ class Service:
             known = {s.name for s in matcher.sources.sources}
             posts = [p for p in records.posted_records(self._writer, since=since) if p[0] in known]
             deletions = [d for d in records.deleted_records(self._writer, since=since) if d[0] in known]
-        progress = Replay(run_id or "", posts=len(posts), deletions=len(deletions))
-        if run_id is not None:
-            self.replaying = progress
+        progress = Replay(run_id, posts=len(posts), deletions=len(deletions))
+        self.replaying = progress
         try:
             for source, source_id, raw, actor in posts:
                 with self._write_lock:
@@ -525,8 +523,7 @@ class Service:
                     self.delete_record(source, source_id, actor=actor or "replay")
                 progress.deleted += 1
                 time.sleep(0)
-            if run_id is not None:
-                self.write(lambda con: runs.record_replay(con, run_id, progress.counts()))
+            self.write(lambda con: runs.record_replay(con, run_id, progress.counts()))
         finally:
             self.replaying = None
         return progress.posted, progress.deleted
