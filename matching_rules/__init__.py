@@ -17,6 +17,7 @@ from matching_rules.schema import (
     ComparisonSpec,
     MatchingSpec,
     RulesSpec,
+    SharedValuesSpec,
 )
 
 DEFAULT_RULES = Path(__file__).with_name("default.yaml")
@@ -31,6 +32,7 @@ __all__ = [
     "MatchingSpec",
     "RulesError",
     "RulesSpec",
+    "SharedValuesSpec",
     "load_rules",
     "matching_fingerprint",
 ]

@@ -161,6 +161,19 @@ class BlockingRuleSpec(_Strict):
     max_block_size: int | None = Field(default=None, ge=2)
 
 
+class SharedValuesSpec(_Strict):
+    """A value that records of many different given names hold is nobody's: an agent's own phone
+    or e-mail typed in for each customer who gave none, a shop's landline, a company's tax id.
+    Matching leaves it out (it is neither evidence for nor against a match); the records keep it.
+
+    ``min_given_names``: how many distinct given names among its holders make a value shared.
+    One customer's records write one given name, now and then misspelt; a household has a few.
+    """
+
+    columns: list[Literal["phone", "email_key", "national_id", "tax_id"]] = Field(min_length=1)
+    min_given_names: int = Field(ge=2)
+
+
 class ThresholdsSpec(_Strict):
     """Where a rules file leaves them out, cautious thresholds: the packaged rules' 0.85 / 0.6
     were measured for the packaged comparisons (bench/NOTES.md), not for a model of one's own."""
@@ -208,6 +221,7 @@ class MatchingSpec(_Strict):
     comparisons: list[ComparisonSpec] = Field(min_length=1)
     blocking: list[list[MatchColumn] | BlockingRuleSpec] = Field(min_length=1)  # type: ignore[valid-type]
     training: TrainingSpec
+    shared_values: SharedValuesSpec | None = None
     thresholds: ThresholdsSpec = ThresholdsSpec()
     clustering: ClusteringSpec = ClusteringSpec()
 

@@ -331,7 +331,7 @@ def _stages(
             removals.refuse_beyond_limits(found, sources)
 
     with work_sql.work_database() as work:
-        work_sql.load_std_records(work, std_table, spec.blocking_rules())
+        work_sql.load_std_records(work, std_table, spec.blocking_rules(), spec.shared_values)
         model, reason = _choose_model(con, rules, retrain)
         model, pairs, term_frequencies = train_and_score(work, spec, model, reason, report, stages)
 

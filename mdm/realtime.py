@@ -164,6 +164,7 @@ class RecordIndex:
 
     index: CandidateIndex
     golden_of: dict[str, str]
+    shared: dict[str, frozenset[str]]  # match column -> the values no one's records hold alone
 
     @classmethod
     def build(
@@ -171,11 +172,17 @@ class RecordIndex:
         xref: pa.Table | None = None,
     ) -> RecordIndex:
         """From the database, or from a run's unpublished ``std`` records and ``xref``."""
-        index = CandidateIndex(rules.matching.blocking_rules())
-        index.load(records.match_rows(con, work.match_select(), std))
+        spec = rules.matching
+        index = CandidateIndex(spec.blocking_rules())
+        index.load(records.query_std(con, lambda table: work.match_rows_sql(table, spec.shared_values), std))
         xref = records.xref_table(con) if xref is None else xref
         golden_of = dict(zip(xref["record_key"].to_pylist(), xref["golden_id"].to_pylist(), strict=True))
-        return cls(index, golden_of)
+        shared: dict[str, set[str]] = {}
+        if (rule := spec.shared_values) is not None:
+            found = records.query_std(con, lambda table: work.shared_values_sql(table, rule), std).to_pylist()
+            for row in found:
+                shared.setdefault(row["column_name"], set()).add(row["value"])
+        return cls(index, golden_of, {column: frozenset(values) for column, values in shared.items()})
 
 
 class RealtimeMatcher:
@@ -203,6 +210,7 @@ class RealtimeMatcher:
             built = RecordIndex.build(con, rules)
         self.index = built.index
         self.golden_of = built.golden_of
+        self.shared = built.shared
         self.must: dict[str, set[str]] = {}
         self.cannot: dict[str, set[str]] = {}
         self.load_constraints(con)
@@ -255,7 +263,7 @@ class RealtimeMatcher:
 
     def score(self, std: Mapping[str, Any]) -> list[ScoredCandidate]:
         """Every candidate of a standardised record, best first."""
-        return self._scored(std["record_key"], match_row(std))
+        return self._scored(std["record_key"], match_row(std, self.shared))
 
     def _scored(self, key: str, row: MatchRow) -> list[ScoredCandidate]:
         keys = self.index.candidates(row, exclude=key)
@@ -368,7 +376,7 @@ class RealtimeMatcher:
         if items and outcome == "new":
             outcome = "review"
         best = scored[0].match_probability if scored else None
-        self._index_after_commit = [(key, (match_row(std), target))]
+        self._index_after_commit = [(key, (match_row(std, self.shared), target))]
         return MatchResult(
             source, source_id, target, outcome, best, scored[:TOP_CANDIDATES], list(std["dq_flags"]),
             previous, reason,

@@ -459,6 +459,43 @@ def test_sources_without_phones_or_emails_still_train_and_link(small_sample, tmp
     assert report.status == "succeeded" and report.auto_links > 0
 
 
+def test_an_agents_own_phone_and_email_typed_for_each_lead_link_none_of_them(
+    small_sample: Path, tmp_path: Path
+) -> None:
+    """A sales agent types their own mobile and e-mail for every customer who gave none: the same
+    two values, with names that share nothing. They are nobody's; each lead keeps them."""
+    import yaml
+
+    config = yaml.safe_load((small_sample / "sources.yaml").read_text(encoding="utf-8"))
+    for source in config["sources"]:
+        source["path"] = str(small_sample / source["path"])
+    names = ["Trần Văn Bảo", "Lê Thị Cúc", "Phạm Minh Dương", "Hoàng Gia Huy", "Vũ Thị Kim",
+             "Đặng Quốc Long", "Bùi Thị Mai", "Đỗ Văn Nam"]
+    cities = ["Hà Nội", "Đà Nẵng", "Huế", "Cần Thơ", "Hải Phòng", "Nha Trang", "Vũng Tàu",
+              "Đà Lạt"]
+    leads = tmp_path / "leads.csv"
+    with leads.open("w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["lead_id", "name", "mobile", "mail", "city"])
+        for i, (name, city) in enumerate(zip(names, cities, strict=True)):
+            out.writerow([f"L{i}", name, "0976 382 319", "tuvan.hung42@gmail.com", city])
+    fields = {"full_name": "name", "phone": "mobile", "email": "mail", "city": "city"}
+    config["sources"].append({"name": "leads", "path": str(leads), "format": "csv", "id_column": "lead_id",
+                              "priority": 9, "phone_region": "VN", "fields": fields})
+    path = tmp_path / "with_leads.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    db = tmp_path / "leads.duckdb"
+    assert reconcile(path, db, today=TODAY).status == "succeeded"
+    with duckdb.connect(str(db), read_only=True) as con:
+        golden = con.execute("SELECT DISTINCT x.golden_id FROM xref x JOIN std_records s USING (record_key)"
+                             " WHERE s.source = 'leads'").fetchall()
+        phones = con.execute(
+            "SELECT DISTINCT json_extract_string(attributes, '$.phone') FROM golden_records"
+            " WHERE list_contains(?::VARCHAR[], golden_id)", [[g for (g,) in golden]]).fetchall()
+    assert len(golden) == len(names)
+    assert phones == [("+84976382319",)]
+
+
 def test_reconcile_names_a_source_whose_encoding_is_wrong_and_loses_none_of_its_rows(small_sample: Path, tmp_path: Path) -> None:
     """Billing re-saved as Latin-1 (a Windows export): every row is still read, and the summary
     names the source and the rows with bytes UTF-8 cannot decode, and the key that fixes it."""

@@ -19,10 +19,12 @@ from mdm.linking.candidates import CandidateIndex, match_row
 from mdm.linking.comparisons import agreement_guards
 from mdm.linking.model import _linker, _with_current_blocking, create_frequency_tables, tf_columns
 from mdm.linking.scorer import Scorer, probability
+from mdm.realtime import RecordIndex
 from mdm.sources.config import SourceSpec
 from mdm.standardise.record import standardise_record
 from mdm.store import database
 from mdm.store import work as work_sql
+from mdm.store.tables import to_arrow
 from tests.conftest import walked_by_the_collector
 
 
@@ -234,11 +236,47 @@ def test_bounded_blocks_pair_nobody_in_batch_and_real_time():  # type: ignore[no
     work = duckdb.connect(":memory:")
     std = [{"record_key": k, "source": "s", "source_id": k, "priority": 1, "phone": p, "dq_flags": []}
            for k, p in [("a", "+1"), ("b", "+1"), ("c", "+1"), ("d", "+1"), ("e", "+2"), ("f", "+2")]]
-    from mdm.store.tables import to_arrow
 
     work_sql.load_std_records(work_sql.WorkDB(work), to_arrow("std_records", std), [rule])
     keys = dict(work.execute(f"SELECT unique_id, block_0 FROM {work_sql.INPUT_TABLE}").fetchall())
     assert keys == {"a": None, "b": None, "c": None, "d": None, "e": "+2", "f": "+2"}
+
+
+def test_a_value_records_of_many_given_names_hold_matches_nobody_in_batch_and_real_time() -> None:
+    """An agent's own phone and e-mail, typed in for each customer who gave none: five given names
+    hold them, so neither batch nor real time compares or blocks on them; four (a household's
+    landline) still count. The records keep the values."""
+    rules = load_rules()
+    assert rules.matching.shared_values is not None and rules.matching.shared_values.min_given_names == 5
+    agent, home = "+84976382319", "+84283822100"
+    std = [{"record_key": f"s:{k}", "source": "s", "source_id": k, "priority": 1, "given": given,
+            "family": "nguyen", "phone": phone, "email_key": email, "dq_flags": []}
+           for k, given, phone, email in [
+               ("1", "an", agent, "tuvan.hung42@gmail.com"), ("2", "binh", agent, "tuvan.hung42@gmail.com"),
+               ("3", "chi", agent, "tuvan.hung42@gmail.com"), ("4", "dung", agent, "tuvan.hung42@gmail.com"),
+               ("5", "giang", agent, "tuvan.hung42@gmail.com"), ("6", "hoa", home, "hoa@x.vn"),
+               ("7", "khoa", home, None), ("8", "lan", home, None), ("9", "minh", home, None),
+               ("10", "an", agent, None)]]
+    table = to_arrow("std_records", std)
+    work = work_sql.WorkDB(duckdb.connect(":memory:"))
+    work_sql.load_std_records(work, table, rules.matching.blocking_rules(), rules.matching.shared_values)
+    batch = {row["unique_id"]: row for row in work.arrow(f"SELECT * FROM {work_sql.INPUT_TABLE}").to_pylist()}
+    hidden = {k: (r["phone"], r["phone_head"], r["phone_tail"]) for k, r in batch.items() if not r["phone"]}
+    assert hidden == {f"s:{k}": (None, None, None) for k in ("1", "2", "3", "4", "5", "10")}
+    assert batch["s:6"]["phone"] == home and batch["s:6"]["email_key"] == "hoa@x.vn"
+    assert batch["s:1"]["email_key"] is None and batch["s:1"]["email_alone"] is None
+    assert batch["s:6"]["phone_tail"] == home[-6:]  # four given names: a household's, still compared
+
+    keys = [r["record_key"] for r in std]
+    xref = pa.table({"record_key": keys, "golden_id": [f"G{k}" for k in keys]})
+    built = RecordIndex.build(duckdb.connect(":memory:"), rules, table, xref)
+    assert built.shared == {"phone": frozenset([agent]), "email_key": frozenset(["tuvan.hung42@gmail.com"])}
+    for key, row in batch.items():
+        assert built.index.row(key) == {c: row[c] for c in MATCH_COLUMNS}, key
+    posted = {**std[0], "record_key": "s:11", "source_id": "11", "given": "quang"}
+    assert match_row(posted, built.shared)["phone"] is None and match_row(posted)["phone"] == agent
+    assert match_row(posted, built.shared)["email_alone"] is None
+    assert built.index.candidates(match_row(posted, built.shared), exclude="s:11") == []
 
 
 def _record(**values: str) -> dict:

@@ -13,6 +13,7 @@ import itertools
 import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import pyarrow as pa
@@ -26,8 +27,13 @@ MatchRow = dict[str, Any]
 _DERIVED = ("date_of_birth", "birth_year", "phone_head", "phone_gap", "phone_tail", "email_alone")
 
 
-def match_row(std: Mapping[str, Any]) -> MatchRow:
-    """A standardised record's match columns, derived as :func:`mdm.store.work.match_select` does."""
+def match_row(std: Mapping[str, Any], shared: Mapping[str, AbstractSet[str]] | None = None) -> MatchRow:
+    """A standardised record's match columns, derived as :func:`mdm.store.work.match_select` does,
+    without the values ``shared`` (match column -> values) makes nobody's, as
+    :func:`mdm.store.work.without_shared_sql` leaves them out."""
+    hidden = {c: None for c, values in (shared or {}).items() if std.get(c) in values}
+    if hidden:
+        std = {**std, **hidden}
     row = {c: std.get(c) for c in MATCH_COLUMNS if c not in _DERIVED}
     dob = std.get("date_of_birth")
     if isinstance(dob, dt.date):

@@ -5,7 +5,7 @@ Every function runs inside the caller's transaction on the single write connecti
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import duckdb
@@ -178,15 +178,16 @@ def term_frequencies(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, floa
     return out
 
 
-def match_rows(con: duckdb.DuckDBPyConnection, select: str, std: pa.Table | None = None) -> pa.Table:
-    """Every standardised record as the linker sees it (``select`` is the column list of
-    :func:`mdm.store.work.match_select`): those of std_records, or of ``std`` (std_records rows
-    a run has not yet published)."""
+def query_std(
+    con: duckdb.DuckDBPyConnection, sql: Callable[[str], str], std: pa.Table | None = None
+) -> pa.Table:
+    """The result of ``sql`` (a query over a table of standardised records, given its name) on
+    std_records, or on ``std`` (std_records rows a run has not yet published)."""
     if std is None:
-        return con.sql(f"SELECT record_key, {select} FROM std_records").to_arrow_table()
+        return con.sql(sql("std_records")).to_arrow_table()
     con.register("unpublished_std", std)
     try:
-        return con.sql(f"SELECT record_key, {select} FROM unpublished_std").to_arrow_table()
+        return con.sql(sql("unpublished_std")).to_arrow_table()
     finally:
         con.unregister("unpublished_std")
 

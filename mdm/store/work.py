@@ -18,7 +18,7 @@ import pyarrow as pa
 from splink import DuckDBAPI
 from splink.internals.database_api import DatabaseAPI
 
-from matching_rules import MATCH_COLUMNS, BlockingRuleSpec
+from matching_rules import MATCH_COLUMNS, BlockingRuleSpec, SharedValuesSpec
 from mdm.scratch import scratch_folder
 
 INPUT_TABLE = "mdm_input"
@@ -90,19 +90,23 @@ def block_column(i: int) -> str:
     return f"block_{i}"
 
 
-def load_std_records(work: WorkDB, std: pa.Table, blocking: Sequence[BlockingRuleSpec] = ()) -> int:
+def load_std_records(
+    work: WorkDB, std: pa.Table, blocking: Sequence[BlockingRuleSpec] = (),
+    shared: SharedValuesSpec | None = None,
+) -> int:
     """Load standardised records and derive the linker's input table from them."""
     work.con.register("std_arrow", std)
     work.create_table(STD_TABLE, "SELECT * FROM std_arrow")
     work.con.unregister("std_arrow")
-    work.create_table(INPUT_TABLE, input_sql(blocking))
+    work.create_table(INPUT_TABLE, input_sql(blocking, shared))
     return record_count(work)
 
 
-def input_sql(blocking: Sequence[BlockingRuleSpec] = ()) -> str:
-    """The linker's input from the standardised records: the match columns, a key column for
-    each blocking rule that bounds its block size (NULL in a block over the bound), and the
-    word lists (real time reads the match columns alone: its scorer derives the lists)."""
+def input_sql(blocking: Sequence[BlockingRuleSpec] = (), shared: SharedValuesSpec | None = None) -> str:
+    """The linker's input from the standardised records: the match columns (without the values
+    ``shared`` makes nobody's), a key column for each blocking rule that bounds its block size
+    (NULL in a block over the bound), and the word lists (real time reads the match columns
+    alone: its scorer derives the lists)."""
     keys = "".join(
         f", CASE WHEN {' AND '.join(f'{c} IS NOT NULL' for c in r.columns)}"
         f" AND count(*) OVER (PARTITION BY {', '.join(r.columns)}) <= {int(r.max_block_size or 0)}"
@@ -110,7 +114,8 @@ def input_sql(blocking: Sequence[BlockingRuleSpec] = ()) -> str:
         for i, r in enumerate(blocking)
         if r.max_block_size is not None
     )
-    return f"SELECT *{keys}, {word_lists_sql()} FROM (SELECT record_key AS unique_id, {match_select()} FROM {STD_TABLE})"
+    return (f"SELECT *{keys}, {word_lists_sql()} FROM (SELECT record_key AS unique_id, {match_select()}"
+            f" FROM {without_shared_sql(STD_TABLE, shared)})")
 
 
 def _words(column: str) -> str:
@@ -141,6 +146,42 @@ def word_lists_sql(side: str = "") -> str:
 def match_select() -> str:
     """The match columns derived from a std_records row, as the linker (and real-time) see them."""
     return ", ".join(f"{_DERIVED.get(c, c)} AS {c}" for c in MATCH_COLUMNS)
+
+
+def shared_sql(table: str, column: str, shared: SharedValuesSpec) -> str:
+    """The values of ``column`` in ``table`` that records of ``shared.min_given_names`` or more
+    distinct given names hold: nobody's (mdm.linking.candidates.match_row leaves them out too)."""
+    return (f"SELECT {column} AS value FROM {table} WHERE {column} IS NOT NULL GROUP BY {column}"
+            f" HAVING count(DISTINCT given) >= {int(shared.min_given_names)}")
+
+
+def match_rows_sql(table: str, shared: SharedValuesSpec | None) -> str:
+    """Every record of ``table`` as the linker sees it, with its record key (real time's index)."""
+    return f"SELECT record_key, {match_select()} FROM {without_shared_sql(table, shared)}"
+
+
+def shared_values_sql(table: str, shared: SharedValuesSpec) -> str:
+    """(column_name, value) of every value in ``table`` that ``shared`` makes nobody's."""
+    return " UNION ALL ".join(
+        f"SELECT '{c}' AS column_name, value FROM ({shared_sql(table, c, shared)})" for c in shared.columns
+    )
+
+
+def without_shared_sql(table: str, shared: SharedValuesSpec | None) -> str:
+    """``table``'s records as matching reads them: a value that ``shared`` makes nobody's is NULL
+    (its records keep it). Every column :func:`match_select` reads, and the record key."""
+    if shared is None:
+        return table
+    columns = ["record_key", *(c for c in MATCH_COLUMNS if c not in _DERIVED), "date_of_birth"]
+    selected = ", ".join(
+        f"CASE WHEN shared_{c}.value IS NULL THEN t.{c} END AS {c}" if c in shared.columns else f"t.{c}"
+        for c in columns
+    )
+    joins = "".join(
+        f" LEFT JOIN ({shared_sql(table, c, shared)}) AS shared_{c} ON shared_{c}.value = t.{c}"
+        for c in shared.columns
+    )
+    return f"(SELECT {selected} FROM {table} AS t{joins}) AS matched"
 
 
 def _pairs_sql(columns: Sequence[str], where: str = "TRUE") -> str:
