@@ -131,7 +131,7 @@ def _nested_columns(schema: Any) -> set[str]:
     DuckDB engine reads a Parquet file's (``nested_names``)."""
     from pyspark.sql.pandas.types import to_arrow_schema
 
-    return nested_names(to_arrow_schema(schema))
+    return nested_names(to_arrow_schema(schema, timezone="UTC"))  # only the names are read
 
 
 def _decoder(spec: SourceSpec) -> Any:

@@ -14,7 +14,10 @@ def test_struct_fields_have_the_same_dotted_names_on_both_engines() -> None:
         ("id", pa.string()),
         ("contact", pa.struct([("email", pa.string()), ("phone", pa.struct([("mobile", pa.string())]))])),
         ("tags", pa.list_(pa.string())),
+        ("updated", pa.timestamp("us", tz="UTC")),  # Spark's timestamp type needs a zone to convert
+        ("seen", pa.struct([("at", pa.timestamp("us", tz="UTC"))])),
     ])
-    expected = {"id", "contact", "contact.email", "contact.phone", "contact.phone.mobile", "tags"}
+    expected = {"id", "contact", "contact.email", "contact.phone", "contact.phone.mobile", "tags", "updated",
+                "seen", "seen.at"}
     assert nested_names(schema) == expected
     assert _nested_columns(from_arrow_schema(schema)) == expected
