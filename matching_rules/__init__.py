@@ -6,7 +6,6 @@ import hashlib
 import json
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
 from matching_rules.schema import (
@@ -19,6 +18,7 @@ from matching_rules.schema import (
     RulesSpec,
     SharedValuesSpec,
 )
+from matching_rules.yaml_file import YamlFileError, read_yaml
 
 DEFAULT_RULES = Path(__file__).with_name("default.yaml")
 
@@ -46,11 +46,9 @@ def load_rules(path: str | Path | None = None) -> RulesSpec:
     """Read and validate a rules YAML file (the packaged default when ``path`` is None)."""
     path = Path(path) if path is not None else DEFAULT_RULES
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise RulesError(f"{path}: cannot read the rules file ({e.strerror})") from e
-    except yaml.YAMLError as e:
-        raise RulesError(f"{path}: not valid YAML: {e}") from e
+        raw = read_yaml(path, "rules file")
+    except YamlFileError as e:
+        raise RulesError(str(e)) from None
     try:
         return RulesSpec.model_validate(raw)
     except ValidationError as e:

@@ -52,6 +52,21 @@ def test_unknown_key_names_the_file_and_the_key(tmp_path):
     assert "unknown key" in str(e.value)
 
 
+def test_a_rules_file_with_a_key_written_twice_or_not_in_utf8_is_refused_naming_it(tmp_path):
+    """As a sources file is: YAML would keep the last of two thresholds silently."""
+    text = DEFAULT_RULES.read_text(encoding="utf-8")
+    twice = text.replace("    auto_link: 0.85", "    auto_link: 0.85\n    auto_link: 0.7")
+    path = tmp_path / "twice.yaml"
+    path.write_text(twice, encoding="utf-8")
+    line = twice.splitlines().index("    auto_link: 0.85") + 1
+    with pytest.raises(RulesError) as e:
+        load_rules(path)
+    assert str(e.value) == f"{path}: key 'matching.thresholds.auto_link' written twice (lines {line} and {line + 1})"
+    path.write_bytes(("# règles\n" + text).encode("latin-1", errors="replace"))
+    with pytest.raises(RulesError, match="the rules file is not UTF-8 .byte 0xe8 at offset 3.; save it as UTF-8"):
+        load_rules(path)
+
+
 def test_blocking_on_an_unknown_column_is_refused(tmp_path):
     data = _default()
     data["matching"]["blocking"].append(["phone_number"])

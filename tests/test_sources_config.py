@@ -108,3 +108,44 @@ sources:
         ingest(cfg.sources[:1])
     with pytest.raises(ConfigError, match=r"source 'shop', key 'fields.phone': column 'tel'"):
         ingest(cfg.sources[1:])
+
+
+@pytest.mark.parametrize(
+    ("encoded", "expected"),
+    [(GOOD.replace("sources:", "# café\nsources:").encode("latin-1"), "byte 0xe9 at offset 6"),
+     (GOOD.encode("utf-16"), "it is UTF-16")],
+)
+def test_a_sources_file_not_in_utf8_is_a_config_error_naming_it(
+    tmp_path: Path, encoded: bytes, expected: str
+) -> None:
+    path = tmp_path / "sources.yaml"
+    path.write_bytes(encoded)
+    with pytest.raises(ConfigError) as e:
+        load_sources(path)
+    assert str(e.value) == f"{path}: the sources file is not UTF-8 ({expected}); save it as UTF-8"
+
+
+def test_a_key_written_twice_is_a_config_error_naming_source_and_key(tmp_path: Path) -> None:
+    """YAML keeps the last of a key written twice: which phone column was meant is not known."""
+    twice = GOOD.replace("      phone: phone\n", "      phone: mobile\n      phone: landline\n")
+    path = write(tmp_path, twice)
+    with pytest.raises(ConfigError) as e:
+        load_sources(path)
+    assert str(e.value) == (
+        f"{path}: source 'billing', key 'fields.phone': written twice (lines 11 and 12); write it once")
+    # A merge key's values may be overridden: that is what it is for.
+    source = GOOD.replace("    priority: 1\n", "").replace("    format: csv\n", "    <<: *d\n    priority: 1\n")
+    merged = "defaults: &d {format: csv, priority: 2}\n" + source
+    with pytest.raises(ConfigError, match="key 'defaults': unknown key"):
+        load_sources(write(tmp_path, merged))
+
+
+def test_a_phone_region_phonenumbers_does_not_know_is_refused(tmp_path: Path) -> None:
+    """``UK`` looks like a region code, but phonenumbers knows the United Kingdom as ``GB``: every
+    number written without a country code would be unreadable."""
+    path = write(tmp_path, GOOD.replace("phone_region: VN", "phone_region: UK"))
+    with pytest.raises(ConfigError) as e:
+        load_sources(path)
+    assert "source 'billing', key 'phone_region'" in str(e.value)
+    assert "unknown region 'UK'" in str(e.value) and "for UK write 'GB'" in str(e.value)
+    assert load_sources(write(tmp_path, GOOD.replace("phone_region: VN", "phone_region: GB"))).sources

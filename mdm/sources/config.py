@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
+import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from matching_rules.yaml_file import KeyWrittenTwice, YamlFileError, read_yaml
 from mdm.errors import ConfigError
 
 CANONICAL_FIELDS: tuple[str, ...] = (
@@ -36,6 +37,9 @@ CANONICAL_FIELDS: tuple[str, ...] = (
 )
 
 ColumnRef = str | list[str]
+
+# Codes people write for a region whose ISO 3166 code (the one phonenumbers knows) differs.
+_REGION_ALIASES = {"UK": "GB", "EL": "GR"}
 
 
 class SourceSpec(BaseModel):
@@ -70,6 +74,16 @@ class SourceSpec(BaseModel):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (an IANA name, like 'Asia/Ho_Chi_Minh' or 'UTC')") from None
         return value
+
+    @field_validator("phone_region")
+    @classmethod
+    def _known_region(cls, value: str | None) -> str | None:
+        # A code phonenumbers does not know would leave every number without a country code unread.
+        if value is None or value in phonenumbers.SUPPORTED_REGIONS:
+            return value
+        alias = _REGION_ALIASES.get(value)
+        hint = f"; for {value} write {alias!r}" if alias else ""
+        raise ValueError(f"unknown region {value!r} (an ISO 3166 code, like 'VN' or 'GB'{hint})")
 
     @field_validator("fields")
     @classmethod
@@ -170,13 +184,12 @@ def load_sources(path: str | Path) -> SourcesConfig:
     """Read and validate a sources YAML file."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read the sources file ({e.strerror})") from e
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: not valid YAML: {e}") from e
+        raw = read_yaml(path, "sources file")
+    except KeyWrittenTwice as e:
+        where = _describe_location(e.raw, e.loc)
+        raise ConfigError(f"{path}: {where}: written twice (lines {e.lines[0]} and {e.lines[1]}); write it once") from None
+    except YamlFileError as e:
+        raise ConfigError(str(e)) from None
     return parse_sources(raw, path)
 
 
