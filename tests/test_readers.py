@@ -126,3 +126,56 @@ def test_nested_keys_are_mapped_with_dots_in_jsonl_and_parquet(tmp_path: Path) -
         )
         with pytest.raises(ConfigError, match="key 'fields.email': column 'contact.mail'"):
             ingest(load_sources(tmp_path / "sources.yaml").sources)
+
+
+def test_a_parquet_date_python_cannot_hold_is_flagged_not_fatal(tmp_path: Path) -> None:
+    """Systems write 9999-12-31 (or a date32 of 3000000) for "never": Python's dates end at the
+    year 9999, so such a value is read as Arrow's text. Unmapped, it is kept in the raw record;
+    mapped, it becomes null with the flag any unreadable date gets. Every row is accepted."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    never = dt.datetime(9999, 12, 31, 23, tzinfo=dt.UTC)  # 10000-01-01 06:00 in Ho Chi Minh City
+    pq.write_table(pa.table({
+        "id": ["1", "2"],
+        "name": ["Nguyễn Văn An", "Trần Thị Bình"],
+        "seen": pa.array([never, None], pa.timestamp("us", tz="Asia/Ho_Chi_Minh")),
+        "dob": pa.array([3_000_000, 7_000], pa.date32()),  # 10183-09-21, 1989-03-02
+        "updated": pa.array([never, dt.datetime(2026, 1, 1, tzinfo=dt.UTC)], pa.timestamp("s", tz="+07:00")),
+        "meta": pa.array([{"since": 3_000_000}, None], pa.struct([("since", pa.date32())])),
+    }), tmp_path / "crm.parquet")
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - name: crm\n    path: crm.parquet\n    format: parquet\n    id_column: id\n"
+        "    fields: {full_name: name, date_of_birth: dob, updated_at: updated}\n",
+        encoding="utf-8",
+    )
+    ingested = ingest(load_sources(tmp_path / "sources.yaml").sources)
+    counts = ingested.counts["crm"]
+    assert (counts.read, counts.accepted, counts.quarantined) == (2, 2, 0)
+    (chunk,) = standardise_chunks(ingested.accepted, dt.date(2026, 1, 1))
+    assert not chunk.failed
+    first, second = chunk.std.to_pylist()
+    assert (first["date_of_birth"], first["updated_at"]) == (None, None)
+    assert {"date_unparseable", "updated_at_unparseable"} <= set(first["dq_flags"])
+    assert second["date_of_birth"] == dt.date(1989, 3, 2) and second["updated_at"] is not None
+    raw = json.loads(chunk.raw.column("raw")[0].as_py())
+    assert raw["seen"].startswith("10000-01-01 06:00") and raw["meta.since"] == "10183-09-21"
+
+
+def test_a_mapped_column_named_twice_in_a_csv_header_is_a_config_error(tmp_path: Path) -> None:
+    """Which of two ``phone`` columns holds the phone is not known: the file must say."""
+    (tmp_path / "crm.csv").write_text("id,name,city,city\n1,An,Hanoi,\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        ingest(load_sources(_csv_source(tmp_path)).sources)
+    assert str(e.value) == (
+        f"{tmp_path / 'crm.csv'}: source 'crm', key 'fields.city': column 'city' is in the header twice"
+        " (columns 3 and 4); rename one in the file")
+
+
+def test_an_unmapped_column_named_twice_keeps_both_values_under_sparks_names(tmp_path: Path) -> None:
+    (tmp_path / "crm.csv").write_text(
+        "id,note,name,note,city,,\n1,a,An,b,Hanoi,c,d\n", encoding="utf-8")
+    ingested = ingest(load_sources(_csv_source(tmp_path)).sources)
+    (row,) = ingested.accepted
+    assert row.values == {"id": "1", "note1": "a", "name": "An", "note3": "b", "city": "Hanoi",
+                          "_c5": "c", "_c6": "d"}

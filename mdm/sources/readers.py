@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import math
 import re
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -95,8 +96,9 @@ def text_encoding(spec: SourceSpec, path: str | Path | None = None) -> str:
 
 
 def check_header(spec: SourceSpec, header: list[str]) -> None:
-    """A CSV header holds every mapped column; a header read as one column that holds another
-    delimiter is named as a delimiter problem, with the key that fixes it."""
+    """A CSV header holds every mapped column, once; a header read as one column that holds
+    another delimiter is named as a delimiter problem, with the key that fixes it."""
+    _check_mapped_once(spec, header)
     try:
         check_columns(spec, set(header), "header")
     except ConfigError as e:
@@ -109,6 +111,26 @@ def check_header(spec: SourceSpec, header: list[str]) -> None:
                     f" set `delimiter: {json.dumps(guess)}`"
                 ) from e
         raise
+
+
+def _check_mapped_once(spec: SourceSpec, header: list[str]) -> None:
+    """A mapped column the header names twice: which of the two holds the field is not known."""
+    for key, columns in spec.mapped_columns().items():
+        for column in columns:
+            places = [i + 1 for i, name in enumerate(header) if name == column]
+            if len(places) > 1:
+                raise ConfigError(
+                    f"{spec.file}: source {spec.name!r}, key {key!r}: column {column!r} is in the header"
+                    f" twice (columns {' and '.join(map(str, places[:2]))}); rename one in the file"
+                )
+
+
+def unique_header(header: list[str]) -> list[str]:
+    """The header with each column named twice (and not mapped) kept under its own name, as
+    Spark names it: ``notes`` in the third and fifth columns becomes ``notes2`` and ``notes4`` (a
+    blank one ``_c2``), so no value is lost from the raw record and both engines store the same."""
+    counts = Counter(header)
+    return [h if counts[h] == 1 else f"{h}{i}" if h else f"_c{i}" for i, h in enumerate(header)]
 
 
 def _open_text(spec: SourceSpec):  # type: ignore[no-untyped-def]
@@ -168,6 +190,7 @@ def _read_csv(spec: SourceSpec) -> Iterator[RawRow]:
             raise SourceReadError(f"{spec.file}: source {spec.name!r}: the file is empty (no header)") from None
         header = [h.strip() for h in header]
         check_header(spec, header)
+        header = unique_header(header)
         width = len(header)
         data_row = 0
         while True:
@@ -233,9 +256,48 @@ def _read_parquet(spec: SourceSpec) -> Iterator[RawRow]:
     check_columns(spec, nested_names(pf.schema_arrow), "Parquet schema")
     data_row = 0
     for batch in pf.iter_batches(batch_size=65536):
-        for row in batch.to_pylist():
+        for row in _batch_rows(batch):
             data_row += 1
             yield RawRow(data_row, typed_values(row))
+
+
+def _batch_rows(batch: Any) -> list[dict[str, Any]]:
+    """A Parquet batch's rows as Python values. A value Python cannot hold (a timestamp past
+    the year 9999, a date32 sentinel of 3000000) is read as Arrow writes it: its row is kept, and
+    where the value is mapped the standardisers flag it as they flag any date they cannot read."""
+    try:
+        return batch.to_pylist()  # type: ignore[no-any-return]
+    except (OverflowError, ValueError):
+        columns = [_column_values(column) for column in batch.columns]
+        return [dict(zip(batch.schema.names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def _column_values(array: Any) -> list[Any]:
+    try:
+        return array.to_pylist()  # type: ignore[no-any-return]
+    except (OverflowError, ValueError):
+        return [_scalar_value(scalar) for scalar in array]
+
+
+def _scalar_value(scalar: Any) -> Any:
+    """One Arrow value as Python, or as Arrow's text where Python has no such date or time."""
+    import pyarrow as pa
+
+    try:
+        return scalar.as_py()
+    except (OverflowError, ValueError):
+        pass
+    kind = scalar.type
+    if pa.types.is_struct(kind):
+        return {name: _scalar_value(scalar[name]) for name in scalar.keys()}
+    if pa.types.is_map(kind):
+        return [(e["key"], e["value"]) for e in _column_values(scalar.values)]
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind):
+        return _column_values(scalar.values)
+    try:
+        return scalar.cast(pa.string()).as_py()
+    except pa.ArrowException:
+        return f"<{kind} value out of range>"
 
 
 _READERS = {"csv": _read_csv, "jsonl": _read_jsonl, "parquet": _read_parquet}
