@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from mdm.errors import ConfigError, MDMError, RemovalsRefusedError
-from mdm.pipeline import RunReport, reconcile
+from mdm.pipeline import RunReport, load_rules_checked, reconcile
 from mdm.store import audit, database, exports, keys, records, runs
 
 if TYPE_CHECKING:
@@ -317,15 +317,26 @@ def export_xref_cmd(
 
 @export_app.command("golden")
 def export_golden_cmd(
-    db: DbOption, out: Annotated[Path, typer.Option("--out", help="File to write: .csv or .parquet.")]
+    db: DbOption,
+    out: Annotated[Path, typer.Option("--out", help="File to write: .csv or .parquet.")],
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="Rules YAML whose survivorship attributes are the"
+                                  " columns (default: packaged).")
+    ] = None,
 ) -> None:
     """Write the active golden records as CSV or Parquet (chosen by the file extension)."""
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in ("csv", "parquet"):
         err_console.print(f"[bold red]error:[/] {out}: the file must end in .csv or .parquet")
         raise typer.Exit(code=2)
-    n = _export(db, out, lambda con, path: exports.export_golden(con, path, fmt))
+    n = _export(db, out, lambda con, path: exports.export_golden(con, path, fmt, _golden_attributes(rules)))
     console.print(f"wrote {n:,} golden records to {out}")
+
+
+def _golden_attributes(rules: Path | None) -> dict[str, bool]:
+    """Each survivorship attribute of the rules, and whether it holds a list (``collect_all``)."""
+    attributes = load_rules_checked(rules).attributes()
+    return {name: "collect_all" in spec.rules for name, spec in attributes.items()}
 
 
 @export_app.command("model")

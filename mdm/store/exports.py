@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from mdm.errors import InvalidInputError, NotFoundError
 from mdm.store.database import fetch_one
 from mdm.store.models import latest_model
 from mdm.store.stewardship import active_constraints, decision_sides
+from mdm.store.tables import SCHEMAS
 
 
 def export_xref(con: duckdb.DuckDBPyConnection, out: Path) -> int:
@@ -26,22 +28,29 @@ def export_xref(con: duckdb.DuckDBPyConnection, out: Path) -> int:
     return int(n)
 
 
-def export_golden(con: duckdb.DuckDBPyConnection, out: Path, fmt: str) -> int:
-    """Active golden records, one column per attribute.
+def export_golden(
+    con: duckdb.DuckDBPyConnection, out: Path, fmt: str, attributes: Mapping[str, bool]
+) -> int:
+    """Active golden records, one column per attribute: ``attributes`` (name -> whether it holds
+    a list, ``collect_all``) are the rules' survivorship attributes, so the columns and their
+    types are the same whatever the data, with no records as with many; attributes the stored
+    records hold besides (a run under other rules) follow them.
 
-    Parquet keeps multi-valued attributes (``collect_all``) as lists; CSV joins them with '; '.
+    Parquet keeps multi-valued attributes as lists; CSV joins them with '; '.
     """
     rows = con.execute(
         "SELECT golden_id, record_count, sources, CAST(attributes AS VARCHAR), created_at, updated_at"
         " FROM golden_records WHERE status = 'active' ORDER BY golden_id"
     ).fetchall()
+    stored = [json.loads(attrs) if attrs else {} for *_x, attrs, _c, _u in rows]
+    multi = _attribute_kinds(attributes, stored)
     records = []
-    for gid, count, sources, attrs, created, updated in rows:
+    for (gid, count, sources, _a, created, updated), attrs in zip(rows, stored, strict=True):
         record: dict[str, Any] = {"golden_id": gid, "record_count": count, "sources": sources}
-        record.update(json.loads(attrs) if attrs else {})
+        record.update({name: _as_kind(attrs.get(name), many) for name, many in multi.items()})
         record["created_at"], record["updated_at"] = created, updated
         records.append(record)
-    table = pa.Table.from_pylist(records)
+    table = pa.Table.from_pylist(records, schema=golden_export_schema(multi))
     if fmt == "parquet":
         pq.write_table(table, out)
     else:
@@ -53,6 +62,34 @@ def export_golden(con: duckdb.DuckDBPyConnection, out: Path, fmt: str) -> int:
             columns.append(col)
         pacsv.write_csv(pa.table(columns, names=table.column_names), out)
     return len(records)
+
+
+def golden_export_schema(attributes: Mapping[str, bool]) -> pa.Schema:
+    """The golden export's columns: the record's id, size and sources, each attribute (a list of
+    text where it holds many values, else text), and its times."""
+    stored = SCHEMAS["golden_records"]
+    head = [stored.field(name) for name in ("golden_id", "record_count", "sources")]
+    kinds = [pa.field(name, pa.list_(pa.string()) if many else pa.string())
+             for name, many in attributes.items()]
+    return pa.schema([*head, *kinds, stored.field("created_at"), stored.field("updated_at")])
+
+
+def _attribute_kinds(attributes: Mapping[str, bool], stored: list[dict[str, Any]]) -> dict[str, bool]:
+    """The rules' attributes, then those only the stored records hold; a list wherever one is."""
+    kinds = dict(attributes)
+    for attrs in stored:
+        for name, value in attrs.items():
+            kinds[name] = kinds.get(name, False) or isinstance(value, list)
+    return kinds
+
+
+def _as_kind(value: Any, many: bool) -> Any:
+    """A stored value in its column's type: a list column also takes a run's scalar (other rules)."""
+    if value is None:
+        return None
+    if many:
+        return [str(v) for v in value if v is not None] if isinstance(value, list) else [str(value)]
+    return str(value)
 
 
 def export_model(con: duckdb.DuckDBPyConnection, out: Path) -> str:

@@ -1,0 +1,56 @@
+"""Exports keep one shape whatever the data holds: a downstream load must not break on a quiet day."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from typer.testing import CliRunner
+
+from mdm.cli import app
+from mdm.store import database
+
+runner = CliRunner()
+
+# The packaged rules' survivorship attributes, in their order; all_emails and all_phones collect all.
+ATTRIBUTES = ["full_name", "email", "phone", "date_of_birth", "address", "city", "postcode", "country",
+              "company", "tax_id", "national_id", "all_emails", "all_phones"]
+COLUMNS = ["golden_id", "record_count", "sources", *ATTRIBUTES, "created_at", "updated_at"]
+
+
+def _export(db: Path, out: Path) -> None:
+    result = runner.invoke(app, ["export", "golden", "--db", str(db), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+
+
+def test_golden_export_has_the_rules_columns_and_types_without_records_or_values(tmp_path: Path) -> None:
+    db = tmp_path / "mdm.duckdb"
+    database.connect(db).close()
+    _export(db, tmp_path / "none.csv")
+    _export(db, tmp_path / "none.parquet")
+    assert (tmp_path / "none.csv").read_text(encoding="utf-8").splitlines() == [
+        ",".join(f'"{c}"' for c in COLUMNS)]
+    empty = pq.read_schema(tmp_path / "none.parquet")
+
+    # One record whose postcode and all_emails no source filled: still text, and a list of text.
+    attrs = dict.fromkeys(ATTRIBUTES) | {"full_name": "Nguyễn An", "all_phones": ["+84912345678"]}
+    con = database.connect(db)
+    at = dt.datetime(2026, 6, 30, 12)
+    con.execute("INSERT INTO golden_records (golden_id, status, attributes, record_count, sources,"
+                " created_at, updated_at) VALUES ('G1', 'active', ?, 1, ['crm'], ?, ?)",
+                [json.dumps(attrs), at, at])
+    con.close()
+    _export(db, tmp_path / "one.parquet")
+    _export(db, tmp_path / "one.csv")
+    one = pq.read_table(tmp_path / "one.parquet")
+    assert one.schema == empty and one.column_names == COLUMNS
+    assert one.schema.field("postcode").type == pa.string()
+    assert one.schema.field("all_emails").type == pa.list_(pa.string())
+    assert one.to_pylist()[0]["all_phones"] == ["+84912345678"]
+    with (tmp_path / "one.csv").open(encoding="utf-8") as fh:
+        (row,) = list(csv.DictReader(fh))
+    assert list(row) == COLUMNS and row["full_name"] == "Nguyễn An" and row["postcode"] == ""
