@@ -436,6 +436,8 @@ def train_and_score(
 ) -> tuple[linking.Model, pa.Table, pa.Table]:
     """Train a model when none is given, then score the blocked pairs: (model, pairs with the
     run id, term frequencies). Both engines link with this, each in its own work database."""
+    if model is None and not report.records:
+        raise RunFailedError(_nothing_to_link(report))
     with stages.stage("train"):
         linking.create_frequency_tables(work, spec)
         if model is None:
@@ -449,6 +451,14 @@ def train_and_score(
     report.pairs_scored = pairs.num_rows
     pairs = pairs.append_column("run_id", pa.array([report.run_id] * pairs.num_rows, pa.string()))
     return model, pairs, term_frequencies
+
+
+def _nothing_to_link(report: RunReport) -> str:
+    """Why a model cannot be trained: no source gave a usable row. Said with each source's counts,
+    as the run publishes nothing (nor the quarantine that says why each row was refused)."""
+    counts = "; ".join(f"{name}: {c.read:,} rows read, {c.quarantined:,} quarantined"
+                       for name, c in report.sources.items())
+    return f"no records to link: no source gave a usable row ({counts}); a model needs records to train on"
 
 
 def _identifiers(std: pa.Table) -> dict[str, dict[str, str | None]]:
