@@ -57,6 +57,9 @@ _NEVER_GIVEN = frozenset("ông bà chị chú bác cô cụ thầy bac".split())
 _NEVER_FAMILY = frozenset("chú cụ".split())
 # Titles abbreviated to an initial: "M." (Monsieur), "A." (Anh), "C." (Chị).
 _INITIAL_HONORIFICS = frozenset("m a c".split())
+# ... and anh, chị and em cut to their letter as sales staff type them, in lower case and without
+# a dot before a capitalised name ("a Hùng", "c Nguyễn Thị Hương", "e Linh"): an initial is neither.
+_TYPED_TITLES = frozenset("a c e".split())
 # Malay and Singaporean titles: Madam, Encik, Puan, Cik, Dato', Datuk, Haji, Hajjah.
 _MALAY_HONORIFICS = frozenset("mdm encik puan cik dato datuk haji hajjah".split())
 # ... and their abbreviations, titles only when written with their dot ("En." Encik, "Pn." Puan,
@@ -113,6 +116,8 @@ def _is_honorific(tokens: list[_Token]) -> bool:
         return False
     word = parts[0]
     if word in _WESTERN_HONORIFICS or word in _MALAY_HONORIFICS or (word in _MALAY_ABBREVIATED and raw.endswith(".")):
+        return True
+    if raw in _TYPED_TITLES and any(typed[:1].isupper() for typed, parts in tokens[1:] if parts):
         return True
     rest = _parts(tokens[1:])
     following = rest[0]

@@ -269,6 +269,13 @@ def test_western_surname_opening_like_a_vietnamese_family_name_stays_whole():
         ("R. Tan", "tan", None, "r"),  # ... but Tan, without marks, is also a Chinese surname
         ("J. Smith", "smith", None, "j"),
         ("Nguyễn V. An", "nguyen", "v", "an"),
+        # Anh, chị, em typed as their letter before a capitalised name; an initial is a capital.
+        ("a Hùng", None, None, "hung"),
+        ("c Nguyễn Thị Hương", "nguyen", "thi", "huong"),
+        ("e Linh", None, None, "linh"),
+        ("a Minh Trần", "tran", None, "minh"),
+        ("a nguyen", "nguyen", None, "a"),  # all in lower case: nothing says which
+        ("A Smith", "smith", None, "a"),
     ],
 )
 def test_abbreviated_titles_and_initials(value: str, family: str | None, middles: str | None, given: str) -> None:
