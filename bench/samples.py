@@ -4,13 +4,16 @@ Usage:
     python bench/samples.py [--workdir /tmp/mdm-samples]
 
 Each sample is made by a generator (5,000 customers), then ``mdm reconcile`` (default rules,
-fresh database) and ``mdm evaluate --json`` run as a user runs them. Three generators: the one that
-made the committed sample (sample_data/generate.py), and two written from the source-config
+fresh database) and ``mdm evaluate --json`` run as a user runs them. Four generators: the one that
+made the committed sample (sample_data/generate.py), and three written from the source-config
 contract alone by colleagues who read neither that generator nor the product's code or rules:
 bench/independent_sample.py (a Vietnamese business, five sources in other schemas, one of them
-Parquet) and bench/independent_sample_intl.py (a retail group in Vietnam, Singapore, Australia,
+Parquet), bench/independent_sample_intl.py (a retail group in Vietnam, Singapore, Australia,
 the UK and the US: first/last-name boxes, month-first dates, a newsletter of email-only
-subscribers, typed Parquet columns). The committed
+subscribers, typed Parquet columns) and bench/independent_sample_insurance.py (an insurer and
+lender in Vietnam: a semicolon CSV of names in capitals without accents, nested JSONL claims by
+family members, agents' leads typed with the agent's own phone and e-mail, Parquet phones stored
+as integers, a month-first app export). The committed
 sample_data (seed 42, mix default) is scored the same way. The table is printed and written to
 bench/results/samples.md.
 """
@@ -33,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "samples.md"
 GENERATORS = {  # folder prefix: script
     "s": "sample_data/generate.py", "i": "bench/independent_sample.py", "t": "bench/independent_sample_intl.py",
+    "n": "bench/independent_sample_insurance.py",
 }
 SAMPLES = [
     ("s", 11, "clean"), ("s", 11, "default"), ("s", 7, "default"), ("s", 23, "international"), ("s", 5, "messy"),
@@ -42,6 +46,8 @@ SAMPLES = [
     ("i", 1, "default"), ("i", 2, "default"), ("i", 4, "clean"), ("i", 3, "messy"),
     # a third, international one, added in the nineteenth session
     ("t", 1, "default"), ("t", 4, "default"), ("t", 3, "clean"), ("t", 2, "messy"),
+    # a fourth, an insurer's and lender's five systems, added in the forty-first session
+    ("n", 1, "default"), ("n", 2, "default"), ("n", 3, "clean"), ("n", 4, "messy"),
 ]
 
 
