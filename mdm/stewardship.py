@@ -72,7 +72,11 @@ class Stewardship:
         result: str | None = None,
         retire_into: dict[str, str | None] | None = None,
         change_as: dict[str, str] | None = None,
+        golden_ids: list[str] | None = None,
     ) -> Outcome:
+        """Move the records, rebuild the golden records ``touched`` (whose membership the decision
+        records before and after, for an undo) and store the decision with its constraints.
+        ``golden_ids``: the golden records it names, when more than those it rebuilds."""
         decision_id = _new_decision_id()
         at = now()
         affected = list(dict.fromkeys(touched + list(moves.values())))
@@ -84,7 +88,7 @@ class Stewardship:
         )
         after = sql.member_keys(con, affected)
         decision = {
-            "decision_id": decision_id, "kind": kind, "item_id": item_id, "golden_ids": touched,
+            "decision_id": decision_id, "kind": kind, "item_id": item_id, "golden_ids": golden_ids or touched,
             "result_golden_id": result, "comment": comment, "actor": actor, "created_at": at,
             "undone_at": None, "undone_by": None, "before": before, "after": after,
         }
@@ -117,6 +121,8 @@ class Stewardship:
         left, right = item["record_key_l"], item["record_key_r"]
         g_left, g_right = self._golden_of(left), self._golden_of(right)
         if decision == "match":
+            if g_left != g_right:
+                self._refuse_kept_apart(con, sql.member_keys(con, [g_left, g_right]))
             survivor = _survivor(con, [g_left, g_right]) if g_left != g_right else g_left
             loser = g_right if survivor == g_left else g_left
             moves = {} if g_left == g_right else dict.fromkeys(sql.member_keys(con, [loser])[loser], survivor)
@@ -129,10 +135,13 @@ class Stewardship:
         if g_left == g_right:  # already together (linked since): take the right record out
             result = golden.new_golden_id()
             moves = {right: result}
+        # It names both golden records (a listing by either finds it) but touches only the left
+        # one, as nothing moves out of the right one: an undo has nothing of it to restore.
         return self._apply(
             con, kind="not_a_match", moves=moves, touched=[g_left], actor=actor, comment=comment,
             constraints=[("cannot_link", (left, right))], item_id=item_id, result=result,
             change_as={result: "split"} if result else None,
+            golden_ids=list(dict.fromkeys([g_left, g_right])),
         )
 
     def split(
@@ -162,6 +171,7 @@ class Stewardship:
         for gid, keys in members.items():
             if not keys:
                 raise NotFoundError("active golden record", gid)
+        self._refuse_kept_apart(con, members)
         survivor = _survivor(con, ids)
         anchor = members[survivor][0]
         moves = {k: survivor for gid in ids if gid != survivor for k in members[gid]}
@@ -205,6 +215,26 @@ class Stewardship:
         values = {g: sorted(held[g].get(field, ())) for g in (a, b)}
         return {"golden_ids": [a, b], "conflict": why, "values": values}
 
+    def _kept_apart(
+        self, con: duckdb.DuckDBPyConnection, members: dict[str, list[str]]
+    ) -> list[dict[str, str]]:
+        """The cannot-links in force between records of two of these golden records (golden id ->
+        its members' keys): the steward decisions that joining them would overrule."""
+        golden_of = {key: gid for gid, keys in members.items() for key in keys}
+        return [{"record_key_l": left, "record_key_r": right, "decision_id": decision}
+                for kind, left, right, decision in sql.constraints_between(con, list(golden_of))
+                if kind == "cannot_link" and golden_of[left] != golden_of[right]]
+
+    def _refuse_kept_apart(self, con: duckdb.DuckDBPyConnection, members: dict[str, list[str]]) -> None:
+        """Refuse to join golden records that steward decisions keep apart, naming the decisions:
+        a batch run never crosses a cannot-link, so the next one would part the joined records
+        again (and leave a merged-away id redirecting to a record that lost the customer)."""
+        decisions = list(dict.fromkeys(r["decision_id"] for r in self._kept_apart(con, members)))
+        if decisions:
+            raise ConflictError(
+                f"steward decisions keep records of {' and '.join(members)} apart; undo them first:"
+                f" {', '.join(decisions)}")
+
     def conflicts_with(
         self, con: duckdb.DuckDBPyConnection, golden_id: str, others: list[str]
     ) -> dict[str, list[dict[str, Any]]]:
@@ -217,7 +247,8 @@ class Stewardship:
     def merge_preview(self, con: duckdb.DuckDBPyConnection, golden_ids: list[str]) -> dict[str, Any]:
         """What :meth:`merge` would make, changing nothing: the survivor's golden record row (its
         document built from every member, with the overrides it would hold), the identifiers on
-        which two of the golden records disagree, and steward decisions the merge would overrule."""
+        which two of the golden records disagree, and the steward decisions that keep them apart
+        (:meth:`merge` refuses to overrule them)."""
         ids = list(dict.fromkeys(golden_ids))
         if len(ids) < 2:
             raise InvalidInputError("field 'golden_ids': give at least two different golden ids")
@@ -228,10 +259,8 @@ class Stewardship:
         survivor = _survivor(con, ids)
         held = {gid: self._identifiers(members) for gid, members in rows.items()}
         conflicts = [c for i, a in enumerate(ids) for b in ids[i + 1:] if (c := self._conflict(held, a, b))]
-        keys = [m["record_key"] for members in rows.values() for m in members]
-        ruled_out = [{"record_key_l": left, "record_key_r": right, "decision_id": decision}
-                     for kind, left, right, decision in sql.constraints_between(con, keys)
-                     if kind == "cannot_link"]
+        ruled_out = self._kept_apart(con, {gid: [m["record_key"] for m in members]
+                                           for gid, members in rows.items()})
         attributes = self.matcher.rules.attributes()
         overrides, _moves = golden.carry_overrides(regroup.held_overrides(con, ids),
                                                    {g: survivor for g in ids if g != survivor})

@@ -375,3 +375,61 @@ def test_a_claim_outlasts_a_rerun(api, small_sample):  # type: ignore[no-untyped
     again = api.get(f"/review-queue/{item['item_id']}", who="steward").json()
     assert (again["status"], again["claimed_by"], again["claimed_at"]) == (
         "open", claimed["claimed_by"], claimed["claimed_at"])
+
+
+def _two_items_between_two_golden_records(api):  # type: ignore[no-untyped-def]
+    items = api.get("/review-queue", who="steward", params={"limit": 200}).json()["data"]
+    between: dict[frozenset[str], list[dict]] = {}  # type: ignore[type-arg]
+    for item in items:
+        pair = frozenset((item["left"]["golden_id"], item["right"]["golden_id"]))
+        if len(pair) == 2:
+            between.setdefault(pair, []).append(item)
+    return next(found[:2] for found in between.values() if len(found) > 1)
+
+
+def test_records_kept_apart_are_not_joined_until_the_decision_is_undone(  # type: ignore[no-untyped-def]
+    api, small_sample
+):
+    """A steward said two records are not one customer; joining their golden records through
+    another pair, or by a merge, would overrule that, and the next run (which never crosses a
+    cannot-link) would part them again. Each way is a 409 naming the decision to undo first."""
+    first, second = _two_items_between_two_golden_records(api)
+    kept_apart = api.post(f"/review-queue/{first['item_id']}/decision", who="steward",
+                          json={"decision": "not_a_match"}).json()["decision_id"]
+    left, right = (f"{second[s]['source']}:{second[s]['source_id']}" for s in ("left", "right"))
+    golden_ids = [_xref(api, left), _xref(api, right)]
+    assert golden_ids == [second["left"]["golden_id"], second["right"]["golden_id"]]
+    decide = f"/review-queue/{second['item_id']}/decision"
+    merge = ("/golden-records/merge", {"golden_ids": golden_ids})
+    for path, body in ((decide, {"decision": "match"}), merge):
+        r = api.post(path, who="steward", json=body)
+        assert r.status_code == 409 and kept_apart in r.json()["detail"], r.json()
+    batch = api.post("/review-queue:decide", who="steward",
+                     json={"item_ids": [second["item_id"]], "decision": "match"}).json()
+    assert batch["errors"] == 1 and batch["data"][0]["error"]["error"] == "conflict"
+    assert kept_apart in batch["data"][0]["error"]["detail"]
+    assert [_xref(api, left), _xref(api, right)] == golden_ids  # nothing moved
+    assert api.get(f"/review-queue/{second['item_id']}", who="steward").json()["status"] == "open"
+    assert api.get("/decisions", who="steward").json()["data"][0]["decision_id"] == kept_apart
+
+    assert api.post(f"/decisions/{kept_apart}/undo", who="steward").status_code == 200
+    joined = api.post(decide, who="steward", json={"decision": "match"})
+    assert joined.status_code == 200, joined.json()
+    survivor = joined.json()["result_golden_id"]
+    _run(api, small_sample)
+    assert _xref(api, left) == _xref(api, right) == survivor  # and it lasts
+
+
+def test_a_not_a_match_names_both_golden_records(api):  # type: ignore[no-untyped-def]
+    item = _open_item(api)
+    g_left, g_right = item["left"]["golden_id"], item["right"]["golden_id"]
+    assert g_left != g_right
+    decision = api.post(f"/review-queue/{item['item_id']}/decision", who="steward",
+                        json={"decision": "not_a_match"}).json()
+    assert sorted(decision["golden_ids"]) == sorted([g_left, g_right])
+    for golden_id in (g_left, g_right):
+        listed = api.get("/decisions", who="steward", params={"golden_id": golden_id}).json()["data"]
+        assert [d["decision_id"] for d in listed] == [decision["decision_id"]]
+    undone = api.post(f"/decisions/{decision['decision_id']}/undo", who="steward")
+    assert undone.status_code == 200, undone.json()
+    assert api.get(f"/review-queue/{item['item_id']}", who="steward").json()["status"] == "open"
