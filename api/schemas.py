@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from mdm.clustering import DIFFERENT, DISAGREEING, HELD_BACK_REASONS
@@ -17,6 +18,12 @@ class Page(BaseModel, Generic[T]):
     count: int
     limit: int
     offset: int
+
+
+# A listing's ``offset``, bounded as its ``limit`` is: the store binds it as a BIGINT, so a larger
+# one would fail there (a 500) rather than be the invalid input it is (a 422 naming it).
+MAX_OFFSET = 2**63 - 1
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="How many to skip.")]
 
 
 class LineageEntry(BaseModel):
@@ -62,7 +69,7 @@ class GoldenRecordPublic(BaseModel):
 
 class XrefPublic(BaseModel):
     source: str
-    source_id: str
+    source_id: str = Field(description="The key looked up: as asked, trimmed of whitespace at either end.")
     golden_id: str
     golden_record: GoldenRecordPublic
 
@@ -83,7 +90,7 @@ class XrefLookup(BaseModel):
 
 class XrefFound(BaseModel):
     source: str
-    source_id: str
+    source_id: str = Field(description="The key looked up: as asked, trimmed of whitespace at either end.")
     golden_id: str | None = Field(description="None for a key the service does not hold.")
     golden_record: GoldenRecordPublic | None = None
 
@@ -442,7 +449,8 @@ class RuledOutPublic(BaseModel):
     left: SourceKey
     right: SourceKey
     decision_id: str = Field(
-        description="The steward decision (not the same customer) the merge would overrule.")
+        description="The steward decision (not the same customer) that keeps them apart: the merge is"
+        " refused (409) until it is undone.")
 
 
 class MergePreviewPublic(BaseModel):

@@ -10,6 +10,7 @@ from typing import Any
 
 import duckdb
 
+from mdm.errors import InvalidInputError
 from mdm.store import serving
 from mdm.store import stewardship as steward_sql
 from mdm.store.documents import mask_document
@@ -35,7 +36,10 @@ def page(
     con: duckdb.DuckDBPyConnection, after: int, limit: int, *, masked_fields: Mapping[str, str] | None
 ) -> FeedPage:
     """Up to ``limit`` changes committed after entry ``after``, in commit order; with
-    ``masked_fields`` (a golden attribute -> its field) the e-mails and phones masked."""
+    ``masked_fields`` (a golden attribute -> its field) the e-mails and phones masked. An
+    ``after`` beyond the last entry is refused (check_cursor)."""
+    head = steward_sql.last_change(con)
+    check_cursor(after, head)
     entries = steward_sql.changes_after(con, after, limit + 1)
     more = len(entries) > limit
     entries = entries[:limit]
@@ -44,7 +48,14 @@ def page(
         docs = {g: mask_document(doc, masked_fields) for g, doc in docs.items()}
     data = ", ".join(_entry_json(e, docs.get(e["golden_id"], "null")) for e in entries)
     return FeedPage(f"[{data}]", [e["seq"] for e in entries], entries[-1]["seq"] if entries else after, more,
-                    steward_sql.last_change(con))
+                    max(head, entries[-1]["seq"] if entries else head))
+
+
+def check_cursor(after: int, head: int) -> None:
+    """Refuse a cursor beyond ``head``, the last entry so far: no entry was ever there, so it is
+    a corrupted one, and reading on from it would skip every change up to it unseen."""
+    if after > head:
+        raise InvalidInputError(f"field 'after': {after} is beyond the last change so far ({head})")
 
 
 def _entry_json(entry: dict[str, Any], document: str) -> str:

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import duckdb
+from pydantic import ValidationError
 
 from matching_rules import AttributeSpec
 from mdm import golden, regroup
@@ -56,12 +57,18 @@ def settable_attributes(attributes: Mapping[str, AttributeSpec]) -> list[str]:
 
 def standardised(field: str, text: str, *, region: str | None, today: dt.date) -> str:
     """``text`` as a source's value of ``field`` would be kept (a phone in E.164, a birth date in
-    ISO); InvalidInputError naming 'value' where it would be flagged unusable."""
+    ISO); InvalidInputError naming 'value' where it would be flagged unusable, or 'region' for a
+    region a source's config could not name either."""
     text = text.strip()
     if not text or len(text) > MAX_VALUE:
         raise InvalidInputError(f"field 'value': give 1 to {MAX_VALUE} characters, or null for no value")
-    spec = SourceSpec(name=STEWARD, path="-", format="jsonl", id_column="id", phone_region=region,
-                      fields={field: "value"})
+    try:
+        spec = SourceSpec(name=STEWARD, path="-", format="jsonl", id_column="id", phone_region=region,
+                          fields={field: "value"})
+    except ValidationError as e:
+        (error,) = e.errors()  # the region: the rest is fixed here
+        why = str(error["msg"]).removeprefix("Value error, ")
+        raise InvalidInputError(f"field 'region': {why}") from None
     std = standardise_record(spec, "override", {"value": text}, today=today)
     value_col, _key, valid_col = golden.FIELD_COLUMNS[field]
     value = golden.text_of(std[value_col])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -126,7 +127,21 @@ class EraseResult:
 
 
 def _same_values(stored_raw: str | None, values: dict[str, str | None]) -> bool:
-    return stored_raw is not None and orjson.loads(stored_raw) == values
+    """Whether a post holds what is stored, as the reader reads values: the same text in NFC, a
+    blank, a null and a missing key alike. Such a post is no change (none written)."""
+    return stored_raw is not None and _as_read(orjson.loads(stored_raw)) == _as_read(values)
+
+
+def _as_read(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A record's values with its text in NFC, without its blank or null ones (a CSV's empty
+    field is no value, and standardisation reads blank text as none)."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, str):
+            value = unicodedata.normalize("NFC", value) if value.strip() else None
+        if value is not None:
+            out[unicodedata.normalize("NFC", key)] = value
+    return out
 
 
 def parse_values(spec: SourceSpec, payload: Mapping[str, Any]) -> tuple[str, dict[str, str | None]]:

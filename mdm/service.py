@@ -27,7 +27,7 @@ import duckdb
 import pyarrow as pa
 
 from matching_rules import AttributeSpec, RulesSpec, matching_fingerprint
-from mdm import overrides
+from mdm import changes, overrides
 from mdm.delivery import Deliveries, new_subscription
 from mdm.errors import ConflictError, InvalidInputError, MDMError, NotFoundError
 from mdm.gc_pause import gc_paused
@@ -313,8 +313,8 @@ class Service:
         returns its row and its secret."""
         def create(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, Any], str]:
             head = steward_sql.last_change(con)
-            if after is not None and after > head:
-                raise InvalidInputError(f"field 'after': {after} is beyond the last change so far ({head})")
+            if after is not None:
+                changes.check_cursor(after, head)
             row, secret = new_subscription(name=name, url=url, pii=pii,
                                            after_seq=head if after is None else after,
                                            actor=actor)
@@ -626,6 +626,9 @@ class Service:
                         " GET /runs shows it replaying nothing")
                 raise ConflictError("a batch run is already going; wait for it to finish")
             if sources_path is not None:
+                if not sources_path.strip():  # Path("") is the working directory: not what was meant
+                    raise InvalidInputError("field 'sources': blank; give a sources YAML file's path, or"
+                                            " leave it out to take the last run's")
                 path = Path(sources_path).resolve()
             elif self.sources_path is not None:
                 path = self.sources_path

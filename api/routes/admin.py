@@ -6,7 +6,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.deps import Admin, ServiceDep
-from api.schemas import AuditEntryPublic, ErasedPublic, EraseRequest, KeyCreate, KeyCreated, KeyPublic, Page
+from api.schemas import (
+    AuditEntryPublic,
+    ErasedPublic,
+    EraseRequest,
+    KeyCreate,
+    KeyCreated,
+    KeyPublic,
+    Offset,
+    Page,
+)
 from mdm.store import audit, keys
 
 router = APIRouter(tags=["admin"])
@@ -41,7 +50,7 @@ def list_audit(
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Every write: who, when, what, newest first. Filter by ``target`` (a golden id, a source
     key, a decision), ``actor`` (a key's name), ``action`` (``decision.merge``, or every

@@ -14,6 +14,7 @@ from api.schemas import (
     ChangesPublic,
     GoldenRecordPublic,
     HouseholdMemberPublic,
+    Offset,
     Page,
     SearchHit,
     XrefLookup,
@@ -22,6 +23,7 @@ from api.schemas import (
 )
 from mdm import changes
 from mdm.errors import InvalidInputError, NotFoundError
+from mdm.ingest import clean_id
 from mdm.standardise.addresses import standardise_address, standardise_postcode
 from mdm.standardise.cities import standardise_city
 from mdm.standardise.emails import standardise_email
@@ -83,8 +85,10 @@ async def get_golden_record(golden_id: str, principal: Reader, service: ServiceD
 
 @router.get("/xref/{source}/{source_id:path}", response_model=XrefPublic)
 async def get_xref(source: str, source_id: str, principal: Reader, service: ServiceDep) -> Response:
-    """The golden id and golden record of a source system's key."""
-    golden_id = service.golden_id_for(source, source_id.strip())
+    """The golden id and golden record of a source system's key, compared (and answered) trimmed
+    of whitespace at either end, as the service stores every key."""
+    source_id = clean_id(source_id) or source_id
+    golden_id = service.golden_id_for(source, source_id)
     if golden_id is None:
         raise NotFoundError("source key", f"{source}/{source_id}")
     head = json.dumps({"source": source, "source_id": source_id, "golden_id": golden_id}, ensure_ascii=False)
@@ -95,12 +99,14 @@ async def get_xref(source: str, source_id: str, principal: Reader, service: Serv
 def lookup_xref(body: XrefLookup, principal: Reader, service: ServiceDep) -> Response:
     """Up to 1,000 source keys at once, each with its golden id (null for a key the service
     does not hold) and, with ``include_records``, its golden record: a downstream system
-    resolving its own keys needs one call per thousand, not one per key."""
-    found = [service.golden_id_for(k.source, k.source_id.strip()) for k in body.keys]
+    resolving its own keys needs one call per thousand, not one per key. Each key is compared, and
+    answered, trimmed of whitespace at either end, as ``GET /xref`` does."""
+    keys = [(k.source, clean_id(k.source_id) or k.source_id) for k in body.keys]
+    found = [service.golden_id_for(source, source_id) for source, source_id in keys]
     seen = documents_as_seen_by(principal, service, (g for g in found if g)) if body.include_records else {}
     items = []
-    for key, golden_id in zip(body.keys, found, strict=True):
-        head = json.dumps({"source": key.source, "source_id": key.source_id, "golden_id": golden_id},
+    for (source, source_id), golden_id in zip(keys, found, strict=True):
+        head = json.dumps({"source": source, "source_id": source_id, "golden_id": golden_id},
                           ensure_ascii=False)
         items.append(f'{head[:-1]}, "golden_record": {seen[golden_id]}}}' if golden_id in seen else head)
     hits = sum(g is not None for g in found)
@@ -122,7 +128,7 @@ def search_golden_records(
     address: Annotated[str | None, Query(max_length=300)] = None,
     postcode: Annotated[str | None, Query(max_length=20)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Response:
     """Search by name (any accents, case, word order, one typo), email, phone (any format),
     city, national id and tax id (any separators; a Vietnamese id's lost leading zero
@@ -182,7 +188,8 @@ def list_changes(
     """The change feed: every change to a golden record committed after entry ``after``, in
     commit order, each with the golden record as it is now. A downstream system keeps
     ``next_after`` and asks again: it sees every change once, including batch runs'. A new
-    consumer reads from 0: every golden record appears in it."""
+    consumer reads from 0: every golden record appears in it. An ``after`` beyond the last entry
+    (a corrupted cursor, which would skip changes unseen) is a 422."""
     masked = None if principal.pii else service.attribute_fields
     return Response(changes.page(service.reader(), after, limit, masked_fields=masked).body(),
                     media_type=JSON)

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.deps import Admin, Reader, ServiceDep
-from api.schemas import Page, RunCreate, RunPublic
+from api.schemas import Offset, Page, RunCreate, RunPublic
 from mdm.errors import NotFoundError
 from mdm.service import Service
 from mdm.store import runs
@@ -30,7 +30,7 @@ def list_runs(
     principal: Reader,
     service: ServiceDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     con = service.reader()
     data = [_with_replay(run, service) for run in runs.list_runs(con, limit=limit, offset=offset)]

@@ -20,6 +20,7 @@ from api.schemas import (
     LinkPublic,
     MergeCreate,
     MergePreviewPublic,
+    Offset,
     Page,
     ReviewItemPublic,
     SimilarPublic,
@@ -45,7 +46,7 @@ def list_review_queue(
     held_back_by: Annotated[str | None, Query(pattern=HELD_BACK_BY_PATTERN)] = None,
     order: Annotated[str, Query(pattern=f"^({'|'.join(steward_sql.QUEUE_ORDERS)})$")] = "impact",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Uncertain pairs, most impactful first (uncertainty times the records a decision moves),
     each with both records and the explanation of its score. ``held_back_by``: only the pairs
@@ -84,7 +85,8 @@ def release_review_item(item_id: str, principal: Steward, service: ServiceDep) -
 @router.post("/review-queue/{item_id}/decision", response_model=DecisionPublic)
 def decide_review_item(item_id: str, body: DecisionCreate, principal: Steward, service: ServiceDep) -> dict[str, Any]:
     """``match`` joins the two records' golden records; ``not_a_match`` keeps them apart. The
-    decision lasts: later runs and real-time matching honour it until it is undone."""
+    decision lasts: later runs and real-time matching honour it until it is undone. A ``match``
+    between golden records that earlier decisions keep apart is a 409 naming them (undo them first)."""
     outcome = service.steward(
         lambda s, con: s.decide_item(con, item_id, body.decision, actor=principal.name, comment=body.comment)
     )
@@ -102,7 +104,8 @@ def decide_review_items(body: DecisionsCreate, principal: Steward, service: Serv
 
 @router.post("/golden-records/merge", response_model=GoldenChangePublic)
 def merge_golden_records(body: MergeCreate, principal: Steward, service: ServiceDep) -> dict[str, Any]:
-    """Merge golden records by hand; the largest keeps its id, the others redirect to it."""
+    """Merge golden records by hand; the largest keeps its id, the others redirect to it. 409 naming
+    the steward decisions that keep records of theirs apart (undo them first)."""
     outcome = service.steward(lambda s, con: s.merge(con, body.golden_ids, actor=principal.name, comment=body.comment))
     return {"golden_id": outcome.decision["result_golden_id"], "decision": outcome.decision}
 
@@ -111,7 +114,8 @@ def merge_golden_records(body: MergeCreate, principal: Steward, service: Service
 def preview_merge(body: MergeCreate, principal: Steward, service: ServiceDep) -> dict[str, Any]:
     """What merging would make, changing nothing: the surviving golden record with every member
     (and the stewards' values it would hold), the identifiers on which two of the golden records
-    disagree (a batch run would never have joined them), and the steward decisions it would overrule."""
+    disagree (a batch run would never have joined them), and the steward decisions that keep records of
+    theirs apart (the merge is refused until they are undone)."""
     preview = service.merge_preview(body.golden_ids)
     document = as_seen_by(principal, service, preview["golden_record"]["document"])
     ruled_out = [{"left": _source_key(r["record_key_l"]), "right": _source_key(r["record_key_r"]),
@@ -194,7 +198,7 @@ def list_decisions(
     service: ServiceDep,
     golden_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     data, total = steward_sql.list_decisions(service.reader(), limit=limit, offset=offset, golden_id=golden_id)
     return {"data": data, "count": total, "limit": limit, "offset": offset}

@@ -87,6 +87,18 @@ def test_bad_cursors_and_limits_are_422_naming_the_parameter(api):  # type: igno
     assert api.client.get("/changes").status_code == 401
 
 
+def test_a_cursor_beyond_the_last_change_is_422_naming_it(api):  # type: ignore[no-untyped-def]
+    """No entry was ever past the head: such a cursor is corrupted, and reading on from it would
+    skip every change up to it unseen (a subscription's "after" is refused alike)."""
+    head = api.get("/changes", params={"limit": 1}).json()["head"]
+    at_head = api.get("/changes", params={"after": head}).json()
+    assert (at_head["data"], at_head["next_after"], at_head["head"]) == ([], head, head)
+    for after in (head + 1, 99999999, 2**64):
+        r = api.get("/changes", params={"after": after})
+        assert r.status_code == 422, r.text
+        assert "'after'" in r.json()["detail"] and "beyond the last change" in r.json()["detail"]
+
+
 def test_history_written_before_the_feed_is_numbered_by_time(tmp_path):  # type: ignore[no-untyped-def]
     path = str(tmp_path / "old.duckdb")
     con = _file_before(path, 10)

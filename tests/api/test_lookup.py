@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
+import pytest
+
 from mdm.standardise.phones import _OLD_VN_MOBILE
 
 
@@ -44,6 +46,16 @@ def test_many_source_keys_are_resolved_in_one_call(api):  # type: ignore[no-unty
         else:
             one = api.get(f"/xref/{key['source']}/{key['source_id']}").json()
             assert item["golden_record"] == one["golden_record"]
+
+
+def test_a_key_is_looked_up_and_answered_trimmed_by_both_lookups(api):  # type: ignore[no-untyped-def]
+    (source, source_id, gid), = _service_rows(
+        api, "SELECT source, source_id, golden_id FROM xref ORDER BY 1, 2 LIMIT 1")
+    one = api.get(f"/xref/{source}/%20{source_id}%20").json()
+    assert (one["source_id"], one["golden_id"]) == (source_id, gid)
+    asked = {"source": source, "source_id": f" {source_id}\t"}
+    many = api.post("/xref:lookup", json={"keys": [asked]}).json()
+    assert [(d["source_id"], d["golden_id"]) for d in many["data"]] == [(source_id, gid)]
 
 
 def test_bulk_lookup_limits_and_shapes_are_422_naming_the_field(api):  # type: ignore[no-untyped-def]
@@ -181,3 +193,19 @@ def test_search_by_address_as_written_without_ward_and_district(api):  # type: i
     assert pc_gid in [h["golden_record"]["golden_id"] for h in hits]
     bad = api.get("/golden-records", params={"address": "!!!"})
     assert bad.status_code == 422 and "address" in bad.json()["detail"]
+
+
+# Every listing with an offset; DuckDB binds it as a BIGINT.
+LISTINGS = [("/golden-records", "reader"), ("/golden-records?name=nguyen", "reader"),
+            ("/review-queue", "steward"), ("/decisions", "steward"), ("/runs", "reader"), ("/audit", "admin")]
+
+
+@pytest.mark.parametrize(("path", "who"), LISTINGS)
+def test_an_offset_past_what_the_store_can_page_is_422_naming_it(  # type: ignore[no-untyped-def]
+    api, path, who
+):
+    last = api.get(path, who=who, params={"offset": 2**63 - 1})
+    assert last.status_code == 200 and last.json()["data"] == [], last.text
+    for offset in (2**63, 10**23):
+        r = api.get(path, who=who, params={"offset": offset})
+        assert r.status_code == 422 and "'offset'" in r.json()["detail"], r.text

@@ -116,6 +116,15 @@ def test_bad_overrides_are_refused_with_the_field_named(api):  # type: ignore[no
     assert _listed(api, gid) == []  # nothing refused was kept
 
 
+def test_an_unknown_region_is_refused_naming_the_region(api):  # type: ignore[no-untyped-def]
+    """A well-formed code no phone numbering knows: the region is wrong, not the number."""
+    gid = _golden(api, 2)
+    r = _put(api, gid, "phone", {"value": "0912 345 678", "reason": "r", "region": "ZZ"})
+    assert r.status_code == 422 and r.json()["error"] == "invalid_input", r.json()
+    assert "field 'region'" in r.json()["detail"] and "unknown region 'ZZ'" in r.json()["detail"]
+    assert _listed(api, gid) == []
+
+
 def test_an_override_lasts_moves_with_a_merge_and_comes_back_with_an_undo(  # type: ignore[no-untyped-def]
     api, small_sample
 ):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 VY = {
     "crm_id": "RT-1", "first_name": "Thảo Vy", "last_name": "Lương", "email": "vy.luong.rt1@example.vn",
     "mobile": "0389 111 222", "city": "Đà Nẵng", "last_modified": "2026-05-01T10:00:00",
@@ -43,6 +45,26 @@ def test_new_then_unchanged_then_matched_then_changed(api):  # type: ignore[no-u
     left = api.get(f"/golden-records/{gid}", who="reader_pii").json()
     assert [(m["source"], m["source_id"]) for m in left["members"]] == [("sales", "RT-1")]
     assert left["attributes"]["date_of_birth"] is None  # recomputed without the record that left
+
+
+def test_a_post_equal_to_the_stored_record_as_read_is_unchanged(api):  # type: ignore[no-untyped-def]
+    """The same values as the reader reads them (a name in NFD rather than NFC; an email null,
+    blank or left out) are no change: nothing is written to the feed or the history."""
+    record = {"subscriber_id": "mk_same", "name": "Trần Thị Ngọc", "phone": "0913 222 444",
+              "city": "Huế"}
+    gid = api.post("/sources/marketing/records", json=record).json()["golden_id"]
+    head = api.get("/changes", params={"limit": 1}).json()["head"]
+    history = api.get(f"/golden-records/{gid}/history").json()["count"]
+    nfd = {k: unicodedata.normalize("NFD", v) for k, v in record.items()}
+    for same in (nfd, {**record, "email": None}, {**record, "email": ""}, {**record, "email": "  "}):
+        again = api.post("/sources/marketing/records", json=same).json()
+        assert (again["outcome"], again["golden_id"]) == ("unchanged", gid), (same, again)
+    assert api.get("/changes", params={"after": head}).json()["data"] == []
+    assert api.get(f"/golden-records/{gid}/history").json()["count"] == history
+    changed = api.post("/sources/marketing/records", json={**record, "email": "ngoc.tran@example.vn"}).json()
+    assert changed["outcome"] != "unchanged"
+    assert [e["cause_id"] for e in api.get("/changes", params={"after": head}).json()["data"]] == [
+        "marketing:mk_same"]
 
 
 def test_a_conflict_the_pair_itself_outweighs_does_not_keep_it_apart(api):  # type: ignore[no-untyped-def]

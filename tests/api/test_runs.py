@@ -397,6 +397,16 @@ def test_bad_run_requests_are_4xx(api, tmp_path):  # type: ignore[no-untyped-def
     assert r.status_code == 422 and "retrian" in r.json()["detail"]
 
 
+def test_a_blank_sources_path_is_422_naming_it(api):  # type: ignore[no-untyped-def]
+    """Not the server's working directory (Path("") is), and no run starts."""
+    runs = api.get("/runs").json()["count"]
+    for blank in ("", "  "):
+        r = api.post("/runs", who="admin", json={"sources": blank})
+        assert r.status_code == 422 and r.json()["error"] == "invalid_input", r.json()
+        assert "'sources'" in r.json()["detail"]
+    assert api.get("/runs").json()["count"] == runs
+
+
 def test_a_new_empty_database_is_served_but_not_ready(tmp_path):  # type: ignore[no-untyped-def]
     db = tmp_path / "empty.duckdb"
     made = make_keys(db)
