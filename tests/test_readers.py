@@ -179,3 +179,20 @@ def test_an_unmapped_column_named_twice_keeps_both_values_under_sparks_names(tmp
     (row,) = ingested.accepted
     assert row.values == {"id": "1", "note1": "a", "name": "An", "note3": "b", "city": "Hanoi",
                           "_c5": "c", "_c6": "d"}
+
+
+def test_a_quote_left_open_names_the_lines_it_swallowed(tmp_path: Path) -> None:
+    """Every line after an unclosed quote reads as one field of one row: the quarantine reason
+    says which lines, so the rows inside are not lost from sight."""
+    rows = [f"{i},Person {i} Nguyen,Huế" for i in range(1, 7)]
+    rows[2] = '3,"Stray Quote Nguyen,Huế'
+    (tmp_path / "crm.csv").write_text("id,name,city\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    ingested = ingest(load_sources(_csv_source(tmp_path)).sources)
+    counts = ingested.counts["crm"]
+    assert (counts.read, counts.accepted, counts.quarantined) == (3, 2, 1)
+    (row,) = ingested.quarantined
+    assert row.reason == ("lines 4 to 7 read as one row of 2 fields (a quote opened and not closed?),"
+                          " the header has 3")
+    (tmp_path / "crm.csv").write_text("id,name,city\n1,An\n", encoding="utf-8")
+    (row,) = ingest(load_sources(_csv_source(tmp_path)).sources).quarantined
+    assert row.reason == "line 2 has 2 fields, the header has 3"

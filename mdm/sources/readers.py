@@ -207,15 +207,19 @@ def _read_csv(spec: SourceSpec) -> Iterator[RawRow]:
                 continue  # a blank line is not a row
             data_row += 1
             if len(fields) != width:
-                text = spec.delimiter.join(fields)
-                yield RawRow(
-                    data_row,
-                    None,
-                    f"line {start_line} has {len(fields)} fields, the header has {width}",
-                    text,
-                )
+                yield RawRow(data_row, None, _wrong_width(start_line, reader.line_num, len(fields), width),
+                             spec.delimiter.join(fields))
                 continue
             yield RawRow(data_row, csv_values(header, fields))
+
+
+def _wrong_width(first_line: int, last_line: int, fields: int, width: int) -> str:
+    """Why a CSV row is quarantined. A quote opened and never closed reads every line after it as
+    one row: the reason names the lines it took, so the steward sees the rows it swallowed."""
+    if last_line > first_line:
+        return (f"lines {first_line} to {last_line} read as one row of {fields} fields (a quote opened"
+                f" and not closed?), the header has {width}")
+    return f"line {first_line} has {fields} fields, the header has {width}"
 
 
 def json_line_row(data_row: int, line_no: int, line: str) -> RawRow:
