@@ -196,3 +196,43 @@ def test_a_quote_left_open_names_the_lines_it_swallowed(tmp_path: Path) -> None:
     (tmp_path / "crm.csv").write_text("id,name,city\n1,An\n", encoding="utf-8")
     (row,) = ingest(load_sources(_csv_source(tmp_path)).sources).quarantined
     assert row.reason == "line 2 has 2 fields, the header has 3"
+
+
+def test_a_list_or_object_where_one_value_belongs_gives_its_first_value_or_none(tmp_path: Path) -> None:
+    """A JSONL array or a Parquet list column mapped to a field: its first value is the value (more
+    than one is flagged), an empty one is none; an object is none and flagged. The raw record keeps
+    them whole."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    lines = [
+        {"id": "1", "name": "Nguyễn Văn An", "emails": [], "phones": [], "city": {}},
+        {"id": "2", "name": "Trần Bình", "emails": ["binh@gmail.com", "b.tran@x.vn"],
+         "phones": ["0987000111"], "city": "Huế"},
+        {"id": "3", "name": {"first": "Lan"}, "emails": ["", "lan@x.vn"], "phones": None, "city": "[Hà Nội]"},
+    ]
+    (tmp_path / "app.jsonl").write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n",
+                                        encoding="utf-8")
+    pq.write_table(pa.table({"id": ["4"], "name": ["Lê Chi"], "emails": pa.array([["chi@x.vn"]]),
+                             "phones": pa.array([[987000222, 987000333]]), "city": ["Đà Nẵng"]}),
+                   tmp_path / "shop.parquet")
+    fields = "    fields: {full_name: name, email: emails, phone: phones, city: city}\n"
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - name: app\n    path: app.jsonl\n    format: jsonl\n    id_column: id\n" + fields
+        + "  - name: shop\n    path: shop.parquet\n    format: parquet\n    id_column: id\n" + fields,
+        encoding="utf-8",
+    )
+    ingested = ingest(load_sources(tmp_path / "sources.yaml").sources)
+    (chunk,) = standardise_chunks(ingested.accepted, dt.date(2026, 1, 1))
+    std = {r["source_id"]: r for r in chunk.std.to_pylist()}
+    assert {k: (r["full_name"], r["email"], r["phone"], r["city"]) for k, r in std.items()} == {
+        "1": ("Nguyễn Văn An", None, None, None),
+        "2": ("Trần Bình", "binh@gmail.com", "+84987000111", "Huế"),
+        "3": (None, "lan@x.vn", None, "[Hà Nội]"),
+        "4": ("Lê Chi", "chi@x.vn", "+84987000222", "Đà Nẵng"),
+    }
+    flags = {k: [f for f in r["dq_flags"] if f.endswith(("_value", "_values"))] for k, r in std.items()}
+    assert flags == {"1": [], "2": ["email_several_values"], "3": ["full_name_not_a_value"],
+                     "4": ["phone_several_values"]}
+    raw = {r["record_key"]: json.loads(r["raw"]) for r in chunk.raw.to_pylist()}
+    assert json.loads(raw["app:2"]["emails"]) == ["binh@gmail.com", "b.tran@x.vn"]

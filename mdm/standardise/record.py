@@ -8,11 +8,12 @@ dates repeat heavily across millions of records.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from functools import lru_cache
 from typing import Any
 
 from mdm.sources.config import SourceSpec
-from mdm.sources.readers import REPLACEMENT_CHARACTER
+from mdm.sources.readers import REPLACEMENT_CHARACTER, as_text
 from mdm.standardise.addresses import (
     standardise_address,
     standardise_country,
@@ -89,30 +90,57 @@ def record_key(source: str, source_id: str) -> str:
     return f"{source}:{source_id}"
 
 
-def mapped_text(spec: SourceSpec, values: dict[str, str | None]) -> dict[str, str]:
-    """The text of every canonical field the source maps and the record fills: its column, or
-    its columns joined with a space. Read once per record, so each field lookup is a dict get."""
+def mapped_text(spec: SourceSpec, values: dict[str, str | None]) -> tuple[dict[str, str], list[str]]:
+    """The text of every canonical field the source maps and the record fills (its column, or its
+    columns joined with a space), and the flags of values that were a JSON list or object (see
+    :func:`_one_value`). Read once per record, so each field lookup is a dict get."""
     out: dict[str, str] = {}
+    flags: list[str] = []
     for field, ref in spec.fields.items():
-        if isinstance(ref, str):
-            value = values.get(ref)
-            text = value.strip() if value is not None else None
-        else:
-            parts = [p.strip() for c in ref if (p := values.get(c)) is not None]
-            text = " ".join(p for p in parts if p)
+        parts = [_one_value(field, values.get(c), flags) for c in ([ref] if isinstance(ref, str) else ref)]
+        text = " ".join(p for p in parts if p)
         if text:
             out[field] = text
-    return out
+    return out, flags
+
+
+def _one_value(field: str, value: str | None, flags: list[str]) -> str | None:
+    """A column's value, trimmed. A JSONL array or a Parquet list where one value belongs (read as
+    JSON text, ``["an@x.vn", "an@y.vn"]``) gives its first value (flagged ``<field>_several_values``
+    when it holds more), and an empty one none; an object (``{"first": "An"}``: a nested key is
+    mapped with a dot, ``name.first``) is no value, flagged ``<field>_not_a_value``."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not (text[:1] in "[{" and text[-1:] in "]}"):
+        return text
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return text  # "[No name]": text that only looks like JSON
+    if isinstance(parsed, dict):
+        if parsed:
+            flags.append(f"{field}_not_a_value")
+        return None
+    if not isinstance(parsed, list):
+        return text
+    items = [t for v in parsed if not isinstance(v, dict | list) and (t := (as_text(v) or "").strip())]
+    if len(items) < len(parsed) and any(isinstance(v, dict | list) for v in parsed):
+        flags.append(f"{field}_not_a_value")
+    if len(set(items)) > 1:
+        flags.append(f"{field}_several_values")
+    return items[0] if items else None
 
 
 def standardise_record(
     spec: SourceSpec, source_id: str, values: dict[str, str | None], *, today: dt.date
 ) -> dict[str, Any]:
     """All standardised columns (see STD_COLUMNS) for one accepted source record."""
-    text = mapped_text(spec, values)
+    text, flags = mapped_text(spec, values)
     get = text.get
     # A value its file's encoding could not decode is kept, and flagged.
-    flags: list[str] = ["undecodable_text"] if any(REPLACEMENT_CHARACTER in v for v in text.values()) else []
+    if any(REPLACEMENT_CHARACTER in v for v in text.values()):
+        flags.append("undecodable_text")
     name = _name(get("full_name"), get("first_name"), get("last_name"))
     city = _city(get("city"))
     country = _country(get("country"))

@@ -96,6 +96,17 @@ def test_unusable_values_are_accepted_with_flags(api):  # type: ignore[no-untype
     assert any("email" in f for f in flags) and any("phone" in f for f in flags)
 
 
+def test_a_posted_list_or_object_is_read_as_a_file_reads_it(api):  # type: ignore[no-untyped-def]
+    """The first of a list is the value, more are flagged; an object is no value, flagged: never
+    its JSON text as a name or an e-mail."""
+    r = api.post("/sources/sales/records", json={"crm_id": "RT-LIST", "first_name": {"given": "Hà"},
+                                                  "last_name": "Lê", "email": ["ha.le@x.vn", "hale@y.vn"]})
+    assert r.status_code == 200
+    assert {"first_name_not_a_value", "email_several_values"} <= set(r.json()["dq_flags"])
+    attributes = api.get(f"/golden-records/{r.json()['golden_id']}").json()["attributes"]
+    assert attributes["email"].endswith("@x.vn") and "{" not in (attributes["full_name"] or "")  # masked
+
+
 def test_a_lone_surrogate_in_a_posted_value_is_replaced(api):  # type: ignore[no-untyped-def]
     """JSON may escape half a surrogate pair; such text cannot be stored, so it is replaced."""
     body = '{"crm_id": "RT-SUR", "first_name": "V\\ud800y", "last_name": "L\\u01b0\\u01a1ng"}'
