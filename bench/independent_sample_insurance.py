@@ -52,6 +52,7 @@ Usage
     python bench/independent_sample_insurance.py --seed 1 --customers 5000 \
         --mix default --out /tmp/ins1
 """
+
 from __future__ import annotations
 
 import argparse
@@ -69,10 +70,10 @@ import pyarrow.parquet as pq
 REF_DATE = dt.date(2026, 6, 30)
 REF_END = dt.datetime(2026, 6, 30, 9, 0, 0)  # UTC (16:00 in Vietnam)
 VN_OFFSET = dt.timedelta(hours=7)
-REFORM = dt.date(2025, 7, 1)        # districts abolished, provinces merged
-THU_DUC = dt.date(2021, 1, 1)       # Quận 2/9/Thủ Đức -> TP. Thủ Đức
+REFORM = dt.date(2025, 7, 1)  # districts abolished, provinces merged
+THU_DUC = dt.date(2021, 1, 1)  # Quận 2/9/Thủ Đức -> TP. Thủ Đức
 MOBILE_SWITCH = dt.date(2018, 10, 1)  # 11-digit mobiles converted to 10 digits
-CHIP_CCCD = dt.date(2021, 7, 1)     # mass CCCD issuance replaces CMND
+CHIP_CCCD = dt.date(2021, 7, 1)  # mass CCCD issuance replaces CMND
 MIX = {"clean": 0.3, "default": 1.0, "messy": 2.0}
 SOURCES = ["policy_admin", "claims", "agents_crm", "loans", "app_users"]
 
@@ -82,15 +83,38 @@ SOURCES = ["policy_admin", "claims", "agents_crm", "loans", "app_users"]
 
 GEO = {
     "HCM": dict(
-        w=38, prov="079", cmnd="02", tax="03", area="028",
-        city=[("Thành phố Hồ Chí Minh", 3), ("TP. Hồ Chí Minh", 5), ("TP.HCM", 4), ("TP HCM", 2),
-              ("Hồ Chí Minh", 4), ("HCM", 2), ("TPHCM", 2), ("Ho Chi Minh City", 2), ("Sài Gòn", 1),
-              ("HCMC", 1)],
+        w=38,
+        prov="079",
+        cmnd="02",
+        tax="03",
+        area="028",
+        city=[
+            ("Thành phố Hồ Chí Minh", 3),
+            ("TP. Hồ Chí Minh", 5),
+            ("TP.HCM", 4),
+            ("TP HCM", 2),
+            ("Hồ Chí Minh", 4),
+            ("HCM", 2),
+            ("TPHCM", 2),
+            ("Ho Chi Minh City", 2),
+            ("Sài Gòn", 1),
+            ("HCMC", 1),
+        ],
         abbr=["TP.HCM", "TPHCM", "HCM", "Tp. HCM", "TP. HCM", "Tp.HCM"],
         en=["Ho Chi Minh City", "HCMC", "Saigon", "HCM City"],
         districts=[
-            (("Quận", "1"), ["Bến Nghé", "Bến Thành", "Đa Kao", "Nguyễn Thái Bình", "Cầu Ông Lãnh",
-                             "Tân Định", "Phạm Ngũ Lão"]),
+            (
+                ("Quận", "1"),
+                [
+                    "Bến Nghé",
+                    "Bến Thành",
+                    "Đa Kao",
+                    "Nguyễn Thái Bình",
+                    "Cầu Ông Lãnh",
+                    "Tân Định",
+                    "Phạm Ngũ Lão",
+                ],
+            ),
             (("Quận", "3"), ["Võ Thị Sáu", "4", "5", "9", "11", "12", "14"]),
             (("Quận", "5"), ["1", "4", "7", "11", "14"]),
             (("Quận", "7"), ["Tân Phong", "Tân Phú", "Tân Hưng", "Phú Mỹ", "Tân Quy", "Bình Thuận"]),
@@ -99,29 +123,69 @@ GEO = {
             (("Quận", "Phú Nhuận"), ["2", "7", "9", "15", "10"]),
             (("Quận", "Tân Bình"), ["2", "4", "12", "13", "15"]),
             (("Quận", "Gò Vấp"), ["3", "5", "10", "17", "16"]),
-            (("Thành phố", "Thủ Đức"), ["Thảo Điền", "An Phú", "Bình Thọ", "Linh Trung",
-                                        "Hiệp Bình Chánh"]),
+            (("Thành phố", "Thủ Đức"), ["Thảo Điền", "An Phú", "Bình Thọ", "Linh Trung", "Hiệp Bình Chánh"]),
             (("Quận", "Bình Tân"), ["An Lạc", "Bình Trị Đông", "Tân Tạo"]),
             (("Huyện", "Bình Chánh"), ["Xã Vĩnh Lộc A", "Xã Bình Hưng", "Thị trấn Tân Túc"]),
         ],
-        streets=["Lê Lợi", "Nguyễn Huệ", "Hai Bà Trưng", "Điện Biên Phủ", "Nguyễn Thị Minh Khai",
-                 "Cách Mạng Tháng Tám", "Võ Văn Tần", "Pasteur", "Lý Tự Trọng", "Nguyễn Văn Linh",
-                 "Phan Xích Long", "Xô Viết Nghệ Tĩnh", "Quang Trung", "Nguyễn Văn Trỗi",
-                 "Hoàng Văn Thụ", "Lê Văn Sỹ", "Nguyễn Đình Chiểu", "Trần Hưng Đạo", "Nguyễn Trãi",
-                 "Phan Đăng Lưu", "Lê Quang Định", "Nguyễn Oanh", "Huỳnh Tấn Phát", "Kinh Dương Vương",
-                 "Tô Hiến Thành", "3 Tháng 2", "Nguyễn Thị Thập", "Quốc Hương", "Võ Văn Ngân",
-                 "Kha Vạn Cân", "Phạm Văn Đồng", "Nguyễn Xí", "Bạch Đằng", "Trường Chinh"],
-        buildings=[("Vinhomes Central Park", "208", "Nguyễn Hữu Cảnh", ("Quận", "Bình Thạnh"), "22"),
-                   ("Masteri Thảo Điền", "159", "Xa lộ Hà Nội", ("Thành phố", "Thủ Đức"), "Thảo Điền"),
-                   ("Sunrise City", "23", "Nguyễn Hữu Thọ", ("Quận", "7"), "Tân Hưng"),
-                   ("The Vista An Phú", "628C", "Xa lộ Hà Nội", ("Thành phố", "Thủ Đức"), "An Phú"),
-                   ("Chung cư Hoàng Anh Gia Lai", "357", "Lê Văn Lương", ("Quận", "7"), "Tân Quy")],
+        streets=[
+            "Lê Lợi",
+            "Nguyễn Huệ",
+            "Hai Bà Trưng",
+            "Điện Biên Phủ",
+            "Nguyễn Thị Minh Khai",
+            "Cách Mạng Tháng Tám",
+            "Võ Văn Tần",
+            "Pasteur",
+            "Lý Tự Trọng",
+            "Nguyễn Văn Linh",
+            "Phan Xích Long",
+            "Xô Viết Nghệ Tĩnh",
+            "Quang Trung",
+            "Nguyễn Văn Trỗi",
+            "Hoàng Văn Thụ",
+            "Lê Văn Sỹ",
+            "Nguyễn Đình Chiểu",
+            "Trần Hưng Đạo",
+            "Nguyễn Trãi",
+            "Phan Đăng Lưu",
+            "Lê Quang Định",
+            "Nguyễn Oanh",
+            "Huỳnh Tấn Phát",
+            "Kinh Dương Vương",
+            "Tô Hiến Thành",
+            "3 Tháng 2",
+            "Nguyễn Thị Thập",
+            "Quốc Hương",
+            "Võ Văn Ngân",
+            "Kha Vạn Cân",
+            "Phạm Văn Đồng",
+            "Nguyễn Xí",
+            "Bạch Đằng",
+            "Trường Chinh",
+        ],
+        buildings=[
+            ("Vinhomes Central Park", "208", "Nguyễn Hữu Cảnh", ("Quận", "Bình Thạnh"), "22"),
+            ("Masteri Thảo Điền", "159", "Xa lộ Hà Nội", ("Thành phố", "Thủ Đức"), "Thảo Điền"),
+            ("Sunrise City", "23", "Nguyễn Hữu Thọ", ("Quận", "7"), "Tân Hưng"),
+            ("The Vista An Phú", "628C", "Xa lộ Hà Nội", ("Thành phố", "Thủ Đức"), "An Phú"),
+            ("Chung cư Hoàng Anh Gia Lai", "357", "Lê Văn Lương", ("Quận", "7"), "Tân Quy"),
+        ],
         expat=[0, 3, 9, 5],
     ),
     "HN": dict(
-        w=27, prov="001", cmnd="01", tax="01", area="024",
-        city=[("Hà Nội", 8), ("TP. Hà Nội", 3), ("Thành phố Hà Nội", 2), ("Ha Noi", 2), ("Hanoi", 1),
-              ("HN", 1)],
+        w=27,
+        prov="001",
+        cmnd="01",
+        tax="01",
+        area="024",
+        city=[
+            ("Hà Nội", 8),
+            ("TP. Hà Nội", 3),
+            ("Thành phố Hà Nội", 2),
+            ("Ha Noi", 2),
+            ("Hanoi", 1),
+            ("HN", 1),
+        ],
         abbr=["HN", "Hà Nội", "Ha Noi", "TP. HN", "Hn"],
         en=["Hanoi", "Ha Noi", "Hanoi City"],
         districts=[
@@ -138,20 +202,50 @@ GEO = {
             (("Quận", "Hà Đông"), ["Văn Quán", "Mộ Lao", "Kiến Hưng"]),
             (("Huyện", "Gia Lâm"), ["Thị trấn Trâu Quỳ", "Xã Đa Tốn"]),
         ],
-        streets=["Láng Hạ", "Kim Mã", "Trần Duy Hưng", "Xuân Thủy", "Hoàng Quốc Việt", "Tôn Đức Thắng",
-                 "Bà Triệu", "Phố Huế", "Nguyễn Chí Thanh", "Đội Cấn", "Lạc Long Quân", "Giải Phóng",
-                 "Nguyễn Trãi", "Lê Văn Lương", "Cầu Giấy", "Trường Chinh", "Minh Khai", "Nguyễn Văn Cừ",
-                 "Hàng Bông", "Thái Hà", "Tây Sơn", "Âu Cơ", "Phạm Hùng", "Khuất Duy Tiến", "Xuân Diệu"],
-        buildings=[("Royal City", "72A", "Nguyễn Trãi", ("Quận", "Thanh Xuân"), "Thượng Đình"),
-                   ("Times City", "458", "Minh Khai", ("Quận", "Hai Bà Trưng"), "Vĩnh Tuy"),
-                   ("Keangnam Landmark", "72", "Phạm Hùng", ("Quận", "Nam Từ Liêm"), "Mễ Trì"),
-                   ("Ciputra", "1", "Nguyễn Văn Huyên", ("Quận", "Tây Hồ"), "Xuân La")],
+        streets=[
+            "Láng Hạ",
+            "Kim Mã",
+            "Trần Duy Hưng",
+            "Xuân Thủy",
+            "Hoàng Quốc Việt",
+            "Tôn Đức Thắng",
+            "Bà Triệu",
+            "Phố Huế",
+            "Nguyễn Chí Thanh",
+            "Đội Cấn",
+            "Lạc Long Quân",
+            "Giải Phóng",
+            "Nguyễn Trãi",
+            "Lê Văn Lương",
+            "Cầu Giấy",
+            "Trường Chinh",
+            "Minh Khai",
+            "Nguyễn Văn Cừ",
+            "Hàng Bông",
+            "Thái Hà",
+            "Tây Sơn",
+            "Âu Cơ",
+            "Phạm Hùng",
+            "Khuất Duy Tiến",
+            "Xuân Diệu",
+        ],
+        buildings=[
+            ("Royal City", "72A", "Nguyễn Trãi", ("Quận", "Thanh Xuân"), "Thượng Đình"),
+            ("Times City", "458", "Minh Khai", ("Quận", "Hai Bà Trưng"), "Vĩnh Tuy"),
+            ("Keangnam Landmark", "72", "Phạm Hùng", ("Quận", "Nam Từ Liêm"), "Mễ Trì"),
+            ("Ciputra", "1", "Nguyễn Văn Huyên", ("Quận", "Tây Hồ"), "Xuân La"),
+        ],
         expat=[5, 1, 9],
     ),
     "DN": dict(
-        w=7, prov="048", cmnd="20", tax="04", area="0236",
+        w=7,
+        prov="048",
+        cmnd="20",
+        tax="04",
+        area="0236",
         city=[("Đà Nẵng", 8), ("TP. Đà Nẵng", 3), ("Da Nang", 2), ("Danang", 1)],
-        abbr=["ĐN", "Đà Nẵng", "Da Nang", "TP.ĐN"], en=["Da Nang", "Danang"],
+        abbr=["ĐN", "Đà Nẵng", "Da Nang", "TP.ĐN"],
+        en=["Da Nang", "Danang"],
         districts=[
             (("Quận", "Hải Châu"), ["Thạch Thang", "Hòa Thuận Đông", "Phước Ninh", "Bình Hiên"]),
             (("Quận", "Sơn Trà"), ["An Hải Bắc", "Phước Mỹ", "Mân Thái"]),
@@ -160,214 +254,826 @@ GEO = {
             (("Quận", "Liên Chiểu"), ["Hòa Khánh Bắc", "Hòa Minh"]),
             (("Quận", "Cẩm Lệ"), ["Hòa Thọ Đông", "Khuê Trung"]),
         ],
-        streets=["Bạch Đằng", "Lê Duẩn", "Nguyễn Văn Linh", "Võ Nguyên Giáp", "Hùng Vương", "Trần Phú",
-                 "Phan Châu Trinh", "Ngô Quyền", "Điện Biên Phủ", "Núi Thành", "Hoàng Diệu",
-                 "Nguyễn Tất Thành", "Tôn Đức Thắng", "2 Tháng 9"],
-        buildings=[], expat=[1, 3],
+        streets=[
+            "Bạch Đằng",
+            "Lê Duẩn",
+            "Nguyễn Văn Linh",
+            "Võ Nguyên Giáp",
+            "Hùng Vương",
+            "Trần Phú",
+            "Phan Châu Trinh",
+            "Ngô Quyền",
+            "Điện Biên Phủ",
+            "Núi Thành",
+            "Hoàng Diệu",
+            "Nguyễn Tất Thành",
+            "Tôn Đức Thắng",
+            "2 Tháng 9",
+        ],
+        buildings=[],
+        expat=[1, 3],
     ),
     "HP": dict(
-        w=5, prov="031", cmnd="03", tax="02", area="0225",
+        w=5,
+        prov="031",
+        cmnd="03",
+        tax="02",
+        area="0225",
         city=[("Hải Phòng", 8), ("TP. Hải Phòng", 3), ("Hai Phong", 2)],
-        abbr=["HP", "Hải Phòng", "Hai Phong"], en=["Hai Phong", "Haiphong"],
+        abbr=["HP", "Hải Phòng", "Hai Phong"],
+        en=["Hai Phong", "Haiphong"],
         districts=[
             (("Quận", "Lê Chân"), ["An Biên", "Dư Hàng Kênh", "Trại Cau"]),
             (("Quận", "Ngô Quyền"), ["Máy Tơ", "Lạch Tray", "Đằng Giang"]),
             (("Quận", "Hồng Bàng"), ["Hoàng Văn Thụ", "Minh Khai"]),
             (("Quận", "Hải An"), ["Đằng Hải", "Cát Bi"]),
         ],
-        streets=["Lạch Tray", "Lê Lợi", "Trần Phú", "Điện Biên Phủ", "Văn Cao", "Tô Hiệu",
-                 "Lê Hồng Phong", "Cầu Đất", "Hai Bà Trưng"],
-        buildings=[], expat=[0],
+        streets=[
+            "Lạch Tray",
+            "Lê Lợi",
+            "Trần Phú",
+            "Điện Biên Phủ",
+            "Văn Cao",
+            "Tô Hiệu",
+            "Lê Hồng Phong",
+            "Cầu Đất",
+            "Hai Bà Trưng",
+        ],
+        buildings=[],
+        expat=[0],
     ),
     "CT": dict(
-        w=4, prov="092", cmnd="36", tax="18", area="0292",
+        w=4,
+        prov="092",
+        cmnd="36",
+        tax="18",
+        area="0292",
         city=[("Cần Thơ", 8), ("TP. Cần Thơ", 3), ("Can Tho", 2)],
-        abbr=["CT", "Cần Thơ", "Can Tho", "TP.CT"], en=["Can Tho"],
+        abbr=["CT", "Cần Thơ", "Can Tho", "TP.CT"],
+        en=["Can Tho"],
         districts=[
             (("Quận", "Ninh Kiều"), ["Tân An", "An Hòa", "Xuân Khánh", "Hưng Lợi"]),
             (("Quận", "Cái Răng"), ["Lê Bình", "Hưng Phú"]),
             (("Quận", "Bình Thủy"), ["An Thới", "Bình Thủy"]),
         ],
-        streets=["Nguyễn Văn Cừ", "30 Tháng 4", "Trần Hưng Đạo", "Mậu Thân", "Hòa Bình", "Nguyễn Trãi",
-                 "3 Tháng 2"],
-        buildings=[], expat=[0],
+        streets=[
+            "Nguyễn Văn Cừ",
+            "30 Tháng 4",
+            "Trần Hưng Đạo",
+            "Mậu Thân",
+            "Hòa Bình",
+            "Nguyễn Trãi",
+            "3 Tháng 2",
+        ],
+        buildings=[],
+        expat=[0],
     ),
     "DNAI": dict(
-        w=4, prov="075", cmnd="27", tax="36", area="0251",
+        w=4,
+        prov="075",
+        cmnd="27",
+        tax="36",
+        area="0251",
         city=[("Đồng Nai", 8), ("Tỉnh Đồng Nai", 2), ("Dong Nai", 2), ("Biên Hòa, Đồng Nai", 1)],
-        abbr=["Đồng Nai", "ĐN", "Dong Nai", "Biên Hòa"], en=["Dong Nai"],
+        abbr=["Đồng Nai", "ĐN", "Dong Nai", "Biên Hòa"],
+        en=["Dong Nai"],
         districts=[(("Thành phố", "Biên Hòa"), ["Tân Phong", "Trảng Dài", "Tam Hiệp", "Hố Nai"])],
-        streets=["Phạm Văn Thuận", "Đồng Khởi", "Võ Thị Sáu", "Nguyễn Ái Quốc", "Cách Mạng Tháng Tám",
-                 "Bùi Văn Hòa"],
-        buildings=[], expat=[0],
+        streets=[
+            "Phạm Văn Thuận",
+            "Đồng Khởi",
+            "Võ Thị Sáu",
+            "Nguyễn Ái Quốc",
+            "Cách Mạng Tháng Tám",
+            "Bùi Văn Hòa",
+        ],
+        buildings=[],
+        expat=[0],
     ),
     "BD": dict(
-        w=5, prov="074", cmnd="28", tax="37", area="0274",
+        w=5,
+        prov="074",
+        cmnd="28",
+        tax="37",
+        area="0274",
         city=[("Bình Dương", 8), ("Tỉnh Bình Dương", 2), ("Binh Duong", 2)],
-        abbr=["BD", "Bình Dương", "Binh Duong", "T. Bình Dương"], en=["Binh Duong"],
-        districts=[(("Thành phố", "Thủ Dầu Một"), ["Phú Cường", "Hiệp Thành", "Phú Hòa"]),
-                   (("Thành phố", "Thuận An"), ["Lái Thiêu", "An Phú"]),
-                   (("Thành phố", "Dĩ An"), ["Dĩ An", "Đông Hòa"])],
+        abbr=["BD", "Bình Dương", "Binh Duong", "T. Bình Dương"],
+        en=["Binh Duong"],
+        districts=[
+            (("Thành phố", "Thủ Dầu Một"), ["Phú Cường", "Hiệp Thành", "Phú Hòa"]),
+            (("Thành phố", "Thuận An"), ["Lái Thiêu", "An Phú"]),
+            (("Thành phố", "Dĩ An"), ["Dĩ An", "Đông Hòa"]),
+        ],
         streets=["Đại lộ Bình Dương", "Yersin", "Cách Mạng Tháng Tám", "Phú Lợi", "Nguyễn Văn Tiết"],
-        buildings=[], expat=[0],
+        buildings=[],
+        expat=[0],
     ),
     "KH": dict(
-        w=3, prov="056", cmnd="22", tax="42", area="0258",
+        w=3,
+        prov="056",
+        cmnd="22",
+        tax="42",
+        area="0258",
         city=[("Khánh Hòa", 8), ("Tỉnh Khánh Hòa", 2), ("Khanh Hoa", 2), ("Nha Trang, Khánh Hòa", 1)],
-        abbr=["Khánh Hòa", "KH", "Nha Trang", "Khanh Hoa"], en=["Khanh Hoa", "Nha Trang"],
+        abbr=["Khánh Hòa", "KH", "Nha Trang", "Khanh Hoa"],
+        en=["Khanh Hoa", "Nha Trang"],
         districts=[(("Thành phố", "Nha Trang"), ["Lộc Thọ", "Tân Lập", "Phước Hải", "Vĩnh Hòa"])],
         streets=["Trần Phú", "Nguyễn Thiện Thuật", "Lê Thánh Tôn", "23 Tháng 10", "Phạm Văn Đồng"],
-        buildings=[], expat=[0],
+        buildings=[],
+        expat=[0],
     ),
     "HUE": dict(
-        w=2, prov="046", cmnd="19", tax="33", area="0234",
+        w=2,
+        prov="046",
+        cmnd="19",
+        tax="33",
+        area="0234",
         city=[("Thừa Thiên Huế", 6), ("TT Huế", 2), ("Huế", 3), ("Hue", 1)],
-        abbr=["TT Huế", "Huế", "TTH", "Hue"], en=["Hue"],
+        abbr=["TT Huế", "Huế", "TTH", "Hue"],
+        en=["Hue"],
         districts=[(("Thành phố", "Huế"), ["Phú Hội", "Vĩnh Ninh", "Thuận Thành", "An Cựu"])],
         streets=["Lê Lợi", "Hùng Vương", "Trần Hưng Đạo", "Bà Triệu", "Nguyễn Huệ"],
-        buildings=[], expat=[0],
+        buildings=[],
+        expat=[0],
     ),
     "BRVT": dict(
-        w=3, prov="077", cmnd="27", tax="35", area="0254",
-        city=[("Bà Rịa - Vũng Tàu", 6), ("Bà Rịa Vũng Tàu", 2), ("BR-VT", 2), ("Vũng Tàu", 2),
-              ("Ba Ria - Vung Tau", 1)],
-        abbr=["BR-VT", "BRVT", "Vũng Tàu", "Vung Tau"], en=["Vung Tau", "Ba Ria - Vung Tau"],
-        districts=[(("Thành phố", "Vũng Tàu"), ["1", "2", "Thắng Tam", "Rạch Dừa"]),
-                   (("Thành phố", "Bà Rịa"), ["Phước Trung", "Phước Hiệp"])],
+        w=3,
+        prov="077",
+        cmnd="27",
+        tax="35",
+        area="0254",
+        city=[
+            ("Bà Rịa - Vũng Tàu", 6),
+            ("Bà Rịa Vũng Tàu", 2),
+            ("BR-VT", 2),
+            ("Vũng Tàu", 2),
+            ("Ba Ria - Vung Tau", 1),
+        ],
+        abbr=["BR-VT", "BRVT", "Vũng Tàu", "Vung Tau"],
+        en=["Vung Tau", "Ba Ria - Vung Tau"],
+        districts=[
+            (("Thành phố", "Vũng Tàu"), ["1", "2", "Thắng Tam", "Rạch Dừa"]),
+            (("Thành phố", "Bà Rịa"), ["Phước Trung", "Phước Hiệp"]),
+        ],
         streets=["Thùy Vân", "Hạ Long", "Lê Hồng Phong", "Ba Cu", "Nguyễn An Ninh", "Trương Công Định"],
-        buildings=[], expat=[0],
+        buildings=[],
+        expat=[0],
     ),
 }
 CITY_KEYS = list(GEO)
-MERGED_INTO_HCM = {"BD", "BRVT"}   # provinces merged into Ho Chi Minh City on 2025-07-01
+MERGED_INTO_HCM = {"BD", "BRVT"}  # provinces merged into Ho Chi Minh City on 2025-07-01
 Q2_WARDS = {"Thảo Điền", "An Phú"}
-OTHER_PROV = ["038", "040", "036", "034", "035", "037", "042", "044", "052", "054", "082", "083", "084",
-              "086", "087", "089", "091", "094", "095", "096", "030", "033", "022", "024", "025", "019",
-              "020", "026", "027", "017", "045", "049", "051", "064", "066", "068", "080", "072"]
+OTHER_PROV = [
+    "038",
+    "040",
+    "036",
+    "034",
+    "035",
+    "037",
+    "042",
+    "044",
+    "052",
+    "054",
+    "082",
+    "083",
+    "084",
+    "086",
+    "087",
+    "089",
+    "091",
+    "094",
+    "095",
+    "096",
+    "030",
+    "033",
+    "022",
+    "024",
+    "025",
+    "019",
+    "020",
+    "026",
+    "027",
+    "017",
+    "045",
+    "049",
+    "051",
+    "064",
+    "066",
+    "068",
+    "080",
+    "072",
+]
 
-VN_FAMILY = [("Nguyễn", 38), ("Trần", 11), ("Lê", 9.5), ("Phạm", 7), ("Hoàng", 4), ("Huỳnh", 3),
-             ("Phan", 4.5), ("Vũ", 3), ("Võ", 3), ("Đặng", 2), ("Bùi", 2), ("Đỗ", 1.4), ("Hồ", 1.3),
-             ("Ngô", 1.3), ("Dương", 1), ("Lý", 0.5), ("Trương", 0.8), ("Đinh", 0.6), ("Lâm", 0.4),
-             ("Mai", 0.4), ("Tô", 0.3), ("Cao", 0.4), ("Lương", 0.4), ("Đoàn", 0.5), ("Trịnh", 0.5),
-             ("Hà", 0.4), ("Tạ", 0.2), ("Châu", 0.2), ("La", 0.1), ("Quách", 0.1)]
-VN_MID = {"M": [("Văn", 38), ("Hữu", 8), ("Đức", 10), ("Minh", 12), ("Quốc", 7), ("Thanh", 6),
-                ("Công", 5), ("Ngọc", 3), ("Hoàng", 4), ("Xuân", 3), ("Thành", 3), ("Gia", 3),
-                ("Đình", 4), ("Trọng", 3), ("Quang", 4), ("Minh Đức", 1), ("", 2)],
-          "F": [("Thị", 45), ("Ngọc", 10), ("Thanh", 6), ("Thu", 5), ("Kim", 5), ("Minh", 4),
-                ("Hồng", 4), ("Mỹ", 3), ("Phương", 3), ("Bảo", 3), ("Hoài", 2), ("Khánh", 3),
-                ("Thùy", 2), ("Diệu", 2), ("Quỳnh", 2), ("Thị Thanh", 1), ("", 2)]}
-VN_GIVEN = {"M": [("Hùng", 5), ("Dũng", 4), ("Minh", 4), ("Tuấn", 4), ("Nam", 3), ("Long", 3), ("Huy", 3),
-                  ("Hải", 3), ("Phúc", 2), ("Sơn", 2), ("Quang", 2), ("Khoa", 2), ("Trung", 2),
-                  ("Thắng", 2), ("Đạt", 2), ("Hiếu", 2), ("Tài", 1), ("Bình", 2), ("Cường", 2),
-                  ("Vinh", 2), ("Thành", 3), ("Hoàng", 1), ("Phong", 2), ("Khánh", 1), ("Tâm", 1),
-                  ("Tú", 1), ("Việt", 2), ("Hưng", 2), ("Lâm", 1), ("Duy", 2), ("Trí", 1), ("Nhân", 1),
-                  ("Hào", 1), ("Thịnh", 1), ("Kiên", 1), ("Bảo", 2), ("Đức", 2), ("An", 2), ("Lộc", 1),
-                  ("Quân", 2), ("Thái", 1), ("Toàn", 1)],
-             "F": [("Mai", 3), ("Lan", 3), ("Hương", 4), ("Linh", 4), ("Trang", 4), ("Hoa", 2),
-                   ("Ngọc", 2), ("Thảo", 3), ("Hà", 3), ("Vy", 2), ("Anh", 4), ("Nhung", 2),
-                   ("Phương", 2), ("Yến", 2), ("Thủy", 2), ("Hằng", 2), ("Nga", 2), ("Oanh", 1),
-                   ("Tâm", 1), ("Trinh", 1), ("Hạnh", 2), ("Loan", 1), ("Diễm", 1), ("Nhi", 2),
-                   ("Uyên", 2), ("Thư", 2), ("Hiền", 2), ("Dung", 2), ("Tuyết", 1), ("Hồng", 1),
-                   ("Châu", 1), ("Quyên", 1), ("Giang", 2), ("My", 1), ("Huyền", 2), ("Thúy", 1),
-                   ("Hòa", 1), ("Chi", 1), ("Ngân", 2), ("Vân", 1), ("Thoa", 1), ("Quỳnh", 2)]}
+VN_FAMILY = [
+    ("Nguyễn", 38),
+    ("Trần", 11),
+    ("Lê", 9.5),
+    ("Phạm", 7),
+    ("Hoàng", 4),
+    ("Huỳnh", 3),
+    ("Phan", 4.5),
+    ("Vũ", 3),
+    ("Võ", 3),
+    ("Đặng", 2),
+    ("Bùi", 2),
+    ("Đỗ", 1.4),
+    ("Hồ", 1.3),
+    ("Ngô", 1.3),
+    ("Dương", 1),
+    ("Lý", 0.5),
+    ("Trương", 0.8),
+    ("Đinh", 0.6),
+    ("Lâm", 0.4),
+    ("Mai", 0.4),
+    ("Tô", 0.3),
+    ("Cao", 0.4),
+    ("Lương", 0.4),
+    ("Đoàn", 0.5),
+    ("Trịnh", 0.5),
+    ("Hà", 0.4),
+    ("Tạ", 0.2),
+    ("Châu", 0.2),
+    ("La", 0.1),
+    ("Quách", 0.1),
+]
+VN_MID = {
+    "M": [
+        ("Văn", 38),
+        ("Hữu", 8),
+        ("Đức", 10),
+        ("Minh", 12),
+        ("Quốc", 7),
+        ("Thanh", 6),
+        ("Công", 5),
+        ("Ngọc", 3),
+        ("Hoàng", 4),
+        ("Xuân", 3),
+        ("Thành", 3),
+        ("Gia", 3),
+        ("Đình", 4),
+        ("Trọng", 3),
+        ("Quang", 4),
+        ("Minh Đức", 1),
+        ("", 2),
+    ],
+    "F": [
+        ("Thị", 45),
+        ("Ngọc", 10),
+        ("Thanh", 6),
+        ("Thu", 5),
+        ("Kim", 5),
+        ("Minh", 4),
+        ("Hồng", 4),
+        ("Mỹ", 3),
+        ("Phương", 3),
+        ("Bảo", 3),
+        ("Hoài", 2),
+        ("Khánh", 3),
+        ("Thùy", 2),
+        ("Diệu", 2),
+        ("Quỳnh", 2),
+        ("Thị Thanh", 1),
+        ("", 2),
+    ],
+}
+VN_GIVEN = {
+    "M": [
+        ("Hùng", 5),
+        ("Dũng", 4),
+        ("Minh", 4),
+        ("Tuấn", 4),
+        ("Nam", 3),
+        ("Long", 3),
+        ("Huy", 3),
+        ("Hải", 3),
+        ("Phúc", 2),
+        ("Sơn", 2),
+        ("Quang", 2),
+        ("Khoa", 2),
+        ("Trung", 2),
+        ("Thắng", 2),
+        ("Đạt", 2),
+        ("Hiếu", 2),
+        ("Tài", 1),
+        ("Bình", 2),
+        ("Cường", 2),
+        ("Vinh", 2),
+        ("Thành", 3),
+        ("Hoàng", 1),
+        ("Phong", 2),
+        ("Khánh", 1),
+        ("Tâm", 1),
+        ("Tú", 1),
+        ("Việt", 2),
+        ("Hưng", 2),
+        ("Lâm", 1),
+        ("Duy", 2),
+        ("Trí", 1),
+        ("Nhân", 1),
+        ("Hào", 1),
+        ("Thịnh", 1),
+        ("Kiên", 1),
+        ("Bảo", 2),
+        ("Đức", 2),
+        ("An", 2),
+        ("Lộc", 1),
+        ("Quân", 2),
+        ("Thái", 1),
+        ("Toàn", 1),
+    ],
+    "F": [
+        ("Mai", 3),
+        ("Lan", 3),
+        ("Hương", 4),
+        ("Linh", 4),
+        ("Trang", 4),
+        ("Hoa", 2),
+        ("Ngọc", 2),
+        ("Thảo", 3),
+        ("Hà", 3),
+        ("Vy", 2),
+        ("Anh", 4),
+        ("Nhung", 2),
+        ("Phương", 2),
+        ("Yến", 2),
+        ("Thủy", 2),
+        ("Hằng", 2),
+        ("Nga", 2),
+        ("Oanh", 1),
+        ("Tâm", 1),
+        ("Trinh", 1),
+        ("Hạnh", 2),
+        ("Loan", 1),
+        ("Diễm", 1),
+        ("Nhi", 2),
+        ("Uyên", 2),
+        ("Thư", 2),
+        ("Hiền", 2),
+        ("Dung", 2),
+        ("Tuyết", 1),
+        ("Hồng", 1),
+        ("Châu", 1),
+        ("Quyên", 1),
+        ("Giang", 2),
+        ("My", 1),
+        ("Huyền", 2),
+        ("Thúy", 1),
+        ("Hòa", 1),
+        ("Chi", 1),
+        ("Ngân", 2),
+        ("Vân", 1),
+        ("Thoa", 1),
+        ("Quỳnh", 2),
+    ],
+}
 # Common full names held by many unrelated customers (namesakes), pinned to a city.
-COMMON_FULL = [("Nguyễn", "Văn", "Hùng", "M", "HCM"), ("Nguyễn", "Thị", "Lan", "F", "HN"),
-               ("Nguyễn", "Văn", "Nam", "M", "HN"), ("Trần", "Văn", "Dũng", "M", "HCM"),
-               ("Nguyễn", "Thị", "Hương", "F", "HCM"), ("Lê", "Văn", "Minh", "M", "HCM"),
-               ("Nguyễn", "Thị", "Mai", "F", "HN"), ("Phạm", "Văn", "Tuấn", "M", "HN"),
-               ("Nguyễn", "Văn", "Thành", "M", "HCM"), ("Trần", "Thị", "Hoa", "F", "HCM"),
-               ("Nguyễn", "Thị", "Thu Trang", "F", "HN"), ("Lê", "Thị", "Hồng", "F", "DN")]
-VN_ENGLISH_NICK = {"M": ["Kevin", "Tony", "David", "Henry", "Jimmy", "Peter", "Alex", "Ken", "Leo"],
-                   "F": ["Jenny", "Linda", "Vicky", "Lily", "Anna", "Cindy", "Kelly", "Mia", "Sophie"]}
+COMMON_FULL = [
+    ("Nguyễn", "Văn", "Hùng", "M", "HCM"),
+    ("Nguyễn", "Thị", "Lan", "F", "HN"),
+    ("Nguyễn", "Văn", "Nam", "M", "HN"),
+    ("Trần", "Văn", "Dũng", "M", "HCM"),
+    ("Nguyễn", "Thị", "Hương", "F", "HCM"),
+    ("Lê", "Văn", "Minh", "M", "HCM"),
+    ("Nguyễn", "Thị", "Mai", "F", "HN"),
+    ("Phạm", "Văn", "Tuấn", "M", "HN"),
+    ("Nguyễn", "Văn", "Thành", "M", "HCM"),
+    ("Trần", "Thị", "Hoa", "F", "HCM"),
+    ("Nguyễn", "Thị", "Thu Trang", "F", "HN"),
+    ("Lê", "Thị", "Hồng", "F", "DN"),
+]
+VN_ENGLISH_NICK = {
+    "M": ["Kevin", "Tony", "David", "Henry", "Jimmy", "Peter", "Alex", "Ken", "Leo"],
+    "F": ["Jenny", "Linda", "Vicky", "Lily", "Anna", "Cindy", "Kelly", "Mia", "Sophie"],
+}
 
-KR_FAMILY = [("Kim", 22), ("Lee", 15), ("Park", 8), ("Choi", 5), ("Jung", 4), ("Kang", 2), ("Cho", 2),
-             ("Yoon", 2), ("Jang", 2), ("Lim", 2), ("Han", 1), ("Shin", 1), ("Seo", 1), ("Kwon", 1)]
-KR_ROMAN = {"Lee": ["Yi", "Rhee"], "Park": ["Pak", "Bak"], "Choi": ["Choe"], "Jung": ["Jeong", "Chung"],
-            "Yoon": ["Yun"], "Kang": ["Gang"], "Cho": ["Jo"], "Lim": ["Im"], "Shin": ["Sin"]}
-KR_GIVEN = {"M": ["Min-jun", "Ji-hoon", "Seo-jun", "Hyun-woo", "Sung-min", "Jae-won", "Dong-hyun",
-                  "Young-ho", "Sang-woo", "Jin-ho", "Tae-yang", "Jun-seo"],
-            "F": ["Seo-yeon", "Ji-woo", "Hye-jin", "Min-ji", "Soo-jin", "Eun-ji", "Yu-na", "Ji-eun",
-                  "Hae-won", "Da-eun", "Su-bin", "Ye-jin"]}
-JP_FAMILY = [("Sato", 6), ("Suzuki", 5), ("Takahashi", 4), ("Tanaka", 4), ("Watanabe", 3), ("Ito", 3),
-             ("Yamamoto", 3), ("Nakamura", 3), ("Kobayashi", 2), ("Kato", 2), ("Yoshida", 2),
-             ("Yamada", 2), ("Saito", 2)]
-JP_GIVEN = {"M": ["Haruto", "Sota", "Kenji", "Hiroshi", "Takeshi", "Daisuke", "Yuto", "Kazuki", "Ryo",
-                  "Shota", "Kota", "Yusuke"],
-            "F": ["Yui", "Aoi", "Yuki", "Akiko", "Haruka", "Misaki", "Naoko", "Emi", "Sakura", "Ayaka",
-                  "Yoko", "Mai"]}
-JP_ROMAN = {"Sato": ["Satoh", "Satou", "Satō"], "Ito": ["Itoh", "Itou", "Itō"], "Kato": ["Katoh", "Katō"],
-            "Saito": ["Saitoh", "Saitō"], "Yuki": ["Yuuki", "Yūki"], "Ryo": ["Ryou", "Ryō"],
-            "Shota": ["Shouta", "Shōta"], "Yuto": ["Yuuto", "Yūto"], "Kota": ["Kouta", "Kōta"],
-            "Yusuke": ["Yuusuke", "Yūsuke"], "Yoko": ["Youko", "Yōko"], "Ohno": ["Ono"]}
-CN_FAMILY = [("Wang", 8), ("Li", 8), ("Zhang", 7), ("Liu", 6), ("Chen", 6), ("Yang", 4), ("Huang", 3),
-             ("Zhao", 3), ("Wu", 3), ("Zhou", 3), ("Xu", 2), ("Sun", 2), ("Lin", 2)]
-CN_GIVEN = {"M": [["Wei"], ["Jian"], ["Hao"], ["Lei"], ["Jun"], ["Ming"], ["Qiang"], ["Tao"],
-                  ["Jian", "guo"], ["Zhi", "wei"], ["Hao", "ran"], ["Yu", "hang"]],
-            "F": [["Fang"], ["Na"], ["Xiu", "ying"], ["Li"], ["Jing"], ["Min"], ["Yan"], ["Xiao", "mei"],
-                  ["Li", "na"], ["Ting"], ["Yu", "xin"], ["Shu", "fen"]]}
-WEST_FIRST = {"M": [("Robert", ["Bob", "Rob", "Bobby"]), ("William", ["Bill", "Will"]), ("James", ["Jim", "Jimmy"]),
-                    ("Michael", ["Mike"]), ("Thomas", ["Tom"]), ("Richard", ["Rick", "Rich"]),
-                    ("Christopher", ["Chris"]), ("Daniel", ["Dan", "Danny"]), ("Andrew", ["Andy", "Drew"]),
-                    ("Alexander", ["Alex"]), ("David", ["Dave"]), ("Joseph", ["Joe"]), ("Matthew", ["Matt"]),
-                    ("Peter", ["Pete"]), ("John", ["Jack", "Johnny"]), ("Stephen", ["Steve"]),
-                    ("Benjamin", ["Ben"]), ("Nicholas", ["Nick"]), ("Edward", ["Ed", "Ted"]),
-                    ("Lukas", []), ("Pierre", []), ("Hans", []), ("Marco", []), ("Sven", []), ("Olivier", [])],
-              "F": [("Elizabeth", ["Liz", "Beth"]), ("Katherine", ["Kate", "Kathy", "Katie"]),
-                    ("Jennifer", ["Jen", "Jenny"]), ("Margaret", ["Maggie", "Peggy"]), ("Patricia", ["Pat", "Trish"]),
-                    ("Susan", ["Sue"]), ("Rebecca", ["Becky"]), ("Victoria", ["Vicky", "Tori"]),
-                    ("Jessica", ["Jess"]), ("Samantha", ["Sam"]), ("Alexandra", ["Alex", "Sasha"]),
-                    ("Christine", ["Chris", "Tina"]), ("Anna", []), ("Sophie", []), ("Emma", []),
-                    ("Laura", []), ("Claire", []), ("Marie", []), ("Julia", []), ("Sarah", [])]}
-WEST_MIDDLE = {"M": ["James", "John", "Paul", "Michael", "Lee", "Alan", "Thomas"],
-               "F": ["Anne", "Marie", "Louise", "Jane", "Elizabeth", "Rose"]}
-WEST_LAST = ["Smith", "Johnson", "Williams", "Brown", "Jones", "Miller", "Davis", "Wilson", "Taylor",
-             "Anderson", "Thomas", "Martin", "Thompson", "White", "Clark", "Walker", "Müller", "Schmidt",
-             "Schneider", "Fischer", "Dubois", "Lefebvre", "Bernard", "Rossi", "Bianchi", "Jansen",
-             "de Vries", "Andersson", "Nielsen", "O'Brien", "MacDonald", "Murphy", "Kelly", "Wright"]
+KR_FAMILY = [
+    ("Kim", 22),
+    ("Lee", 15),
+    ("Park", 8),
+    ("Choi", 5),
+    ("Jung", 4),
+    ("Kang", 2),
+    ("Cho", 2),
+    ("Yoon", 2),
+    ("Jang", 2),
+    ("Lim", 2),
+    ("Han", 1),
+    ("Shin", 1),
+    ("Seo", 1),
+    ("Kwon", 1),
+]
+KR_ROMAN = {
+    "Lee": ["Yi", "Rhee"],
+    "Park": ["Pak", "Bak"],
+    "Choi": ["Choe"],
+    "Jung": ["Jeong", "Chung"],
+    "Yoon": ["Yun"],
+    "Kang": ["Gang"],
+    "Cho": ["Jo"],
+    "Lim": ["Im"],
+    "Shin": ["Sin"],
+}
+KR_GIVEN = {
+    "M": [
+        "Min-jun",
+        "Ji-hoon",
+        "Seo-jun",
+        "Hyun-woo",
+        "Sung-min",
+        "Jae-won",
+        "Dong-hyun",
+        "Young-ho",
+        "Sang-woo",
+        "Jin-ho",
+        "Tae-yang",
+        "Jun-seo",
+    ],
+    "F": [
+        "Seo-yeon",
+        "Ji-woo",
+        "Hye-jin",
+        "Min-ji",
+        "Soo-jin",
+        "Eun-ji",
+        "Yu-na",
+        "Ji-eun",
+        "Hae-won",
+        "Da-eun",
+        "Su-bin",
+        "Ye-jin",
+    ],
+}
+JP_FAMILY = [
+    ("Sato", 6),
+    ("Suzuki", 5),
+    ("Takahashi", 4),
+    ("Tanaka", 4),
+    ("Watanabe", 3),
+    ("Ito", 3),
+    ("Yamamoto", 3),
+    ("Nakamura", 3),
+    ("Kobayashi", 2),
+    ("Kato", 2),
+    ("Yoshida", 2),
+    ("Yamada", 2),
+    ("Saito", 2),
+]
+JP_GIVEN = {
+    "M": [
+        "Haruto",
+        "Sota",
+        "Kenji",
+        "Hiroshi",
+        "Takeshi",
+        "Daisuke",
+        "Yuto",
+        "Kazuki",
+        "Ryo",
+        "Shota",
+        "Kota",
+        "Yusuke",
+    ],
+    "F": [
+        "Yui",
+        "Aoi",
+        "Yuki",
+        "Akiko",
+        "Haruka",
+        "Misaki",
+        "Naoko",
+        "Emi",
+        "Sakura",
+        "Ayaka",
+        "Yoko",
+        "Mai",
+    ],
+}
+JP_ROMAN = {
+    "Sato": ["Satoh", "Satou", "Satō"],
+    "Ito": ["Itoh", "Itou", "Itō"],
+    "Kato": ["Katoh", "Katō"],
+    "Saito": ["Saitoh", "Saitō"],
+    "Yuki": ["Yuuki", "Yūki"],
+    "Ryo": ["Ryou", "Ryō"],
+    "Shota": ["Shouta", "Shōta"],
+    "Yuto": ["Yuuto", "Yūto"],
+    "Kota": ["Kouta", "Kōta"],
+    "Yusuke": ["Yuusuke", "Yūsuke"],
+    "Yoko": ["Youko", "Yōko"],
+    "Ohno": ["Ono"],
+}
+CN_FAMILY = [
+    ("Wang", 8),
+    ("Li", 8),
+    ("Zhang", 7),
+    ("Liu", 6),
+    ("Chen", 6),
+    ("Yang", 4),
+    ("Huang", 3),
+    ("Zhao", 3),
+    ("Wu", 3),
+    ("Zhou", 3),
+    ("Xu", 2),
+    ("Sun", 2),
+    ("Lin", 2),
+]
+CN_GIVEN = {
+    "M": [
+        ["Wei"],
+        ["Jian"],
+        ["Hao"],
+        ["Lei"],
+        ["Jun"],
+        ["Ming"],
+        ["Qiang"],
+        ["Tao"],
+        ["Jian", "guo"],
+        ["Zhi", "wei"],
+        ["Hao", "ran"],
+        ["Yu", "hang"],
+    ],
+    "F": [
+        ["Fang"],
+        ["Na"],
+        ["Xiu", "ying"],
+        ["Li"],
+        ["Jing"],
+        ["Min"],
+        ["Yan"],
+        ["Xiao", "mei"],
+        ["Li", "na"],
+        ["Ting"],
+        ["Yu", "xin"],
+        ["Shu", "fen"],
+    ],
+}
+WEST_FIRST = {
+    "M": [
+        ("Robert", ["Bob", "Rob", "Bobby"]),
+        ("William", ["Bill", "Will"]),
+        ("James", ["Jim", "Jimmy"]),
+        ("Michael", ["Mike"]),
+        ("Thomas", ["Tom"]),
+        ("Richard", ["Rick", "Rich"]),
+        ("Christopher", ["Chris"]),
+        ("Daniel", ["Dan", "Danny"]),
+        ("Andrew", ["Andy", "Drew"]),
+        ("Alexander", ["Alex"]),
+        ("David", ["Dave"]),
+        ("Joseph", ["Joe"]),
+        ("Matthew", ["Matt"]),
+        ("Peter", ["Pete"]),
+        ("John", ["Jack", "Johnny"]),
+        ("Stephen", ["Steve"]),
+        ("Benjamin", ["Ben"]),
+        ("Nicholas", ["Nick"]),
+        ("Edward", ["Ed", "Ted"]),
+        ("Lukas", []),
+        ("Pierre", []),
+        ("Hans", []),
+        ("Marco", []),
+        ("Sven", []),
+        ("Olivier", []),
+    ],
+    "F": [
+        ("Elizabeth", ["Liz", "Beth"]),
+        ("Katherine", ["Kate", "Kathy", "Katie"]),
+        ("Jennifer", ["Jen", "Jenny"]),
+        ("Margaret", ["Maggie", "Peggy"]),
+        ("Patricia", ["Pat", "Trish"]),
+        ("Susan", ["Sue"]),
+        ("Rebecca", ["Becky"]),
+        ("Victoria", ["Vicky", "Tori"]),
+        ("Jessica", ["Jess"]),
+        ("Samantha", ["Sam"]),
+        ("Alexandra", ["Alex", "Sasha"]),
+        ("Christine", ["Chris", "Tina"]),
+        ("Anna", []),
+        ("Sophie", []),
+        ("Emma", []),
+        ("Laura", []),
+        ("Claire", []),
+        ("Marie", []),
+        ("Julia", []),
+        ("Sarah", []),
+    ],
+}
+WEST_MIDDLE = {
+    "M": ["James", "John", "Paul", "Michael", "Lee", "Alan", "Thomas"],
+    "F": ["Anne", "Marie", "Louise", "Jane", "Elizabeth", "Rose"],
+}
+WEST_LAST = [
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Miller",
+    "Davis",
+    "Wilson",
+    "Taylor",
+    "Anderson",
+    "Thomas",
+    "Martin",
+    "Thompson",
+    "White",
+    "Clark",
+    "Walker",
+    "Müller",
+    "Schmidt",
+    "Schneider",
+    "Fischer",
+    "Dubois",
+    "Lefebvre",
+    "Bernard",
+    "Rossi",
+    "Bianchi",
+    "Jansen",
+    "de Vries",
+    "Andersson",
+    "Nielsen",
+    "O'Brien",
+    "MacDonald",
+    "Murphy",
+    "Kelly",
+    "Wright",
+]
 TRANSLIT = {"ü": "ue", "ö": "oe", "ä": "ae", "Ü": "Ue", "Ö": "Oe", "Ä": "Ae"}
 
 ETHNICITY = [("vn", 80), ("kr", 6), ("jp", 4), ("cn", 4), ("west", 6)]
 
-MOBILE_PREFIX = [("086", 3), ("096", 4), ("097", 4), ("098", 4), ("032", 2), ("033", 2), ("034", 2),
-                 ("035", 2), ("036", 2), ("037", 2), ("038", 2), ("039", 2), ("088", 2), ("091", 3),
-                 ("094", 2), ("081", 1), ("082", 1), ("083", 1), ("084", 1), ("085", 1), ("089", 2),
-                 ("090", 4), ("093", 3), ("070", 2), ("076", 1), ("077", 1), ("078", 1), ("079", 2),
-                 ("092", 1), ("056", 1), ("058", 1), ("099", 0.5), ("059", 0.5)]
-OLD_PREFIX = {"032": "0162", "033": "0163", "034": "0164", "035": "0165", "036": "0166", "037": "0167",
-              "038": "0168", "039": "0169", "070": "0120", "079": "0121", "077": "0122", "076": "0126",
-              "078": "0128", "083": "0123", "084": "0124", "085": "0125", "081": "0127", "082": "0129",
-              "056": "0186", "058": "0188", "059": "0199"}
+MOBILE_PREFIX = [
+    ("086", 3),
+    ("096", 4),
+    ("097", 4),
+    ("098", 4),
+    ("032", 2),
+    ("033", 2),
+    ("034", 2),
+    ("035", 2),
+    ("036", 2),
+    ("037", 2),
+    ("038", 2),
+    ("039", 2),
+    ("088", 2),
+    ("091", 3),
+    ("094", 2),
+    ("081", 1),
+    ("082", 1),
+    ("083", 1),
+    ("084", 1),
+    ("085", 1),
+    ("089", 2),
+    ("090", 4),
+    ("093", 3),
+    ("070", 2),
+    ("076", 1),
+    ("077", 1),
+    ("078", 1),
+    ("079", 2),
+    ("092", 1),
+    ("056", 1),
+    ("058", 1),
+    ("099", 0.5),
+    ("059", 0.5),
+]
+OLD_PREFIX = {
+    "032": "0162",
+    "033": "0163",
+    "034": "0164",
+    "035": "0165",
+    "036": "0166",
+    "037": "0167",
+    "038": "0168",
+    "039": "0169",
+    "070": "0120",
+    "079": "0121",
+    "077": "0122",
+    "076": "0126",
+    "078": "0128",
+    "083": "0123",
+    "084": "0124",
+    "085": "0125",
+    "081": "0127",
+    "082": "0129",
+    "056": "0186",
+    "058": "0188",
+    "059": "0199",
+}
 JUNK_PHONES = ["0000000000", "0123456789", "1111111111", "0999999999", "0"]
-JUNK_EMAILS = ["none@none.com", "noemail@gmail.com", "khongco@gmail.com", "na@na.com", "abc@gmail.com",
-               "test@test.com", "khachhang@gmail.com"]
+JUNK_EMAILS = [
+    "none@none.com",
+    "noemail@gmail.com",
+    "khongco@gmail.com",
+    "na@na.com",
+    "abc@gmail.com",
+    "test@test.com",
+    "khachhang@gmail.com",
+]
 JUNK_DOBS = [dt.date(1900, 1, 1), dt.date(1900, 1, 1), dt.date(1970, 1, 1), dt.date(1901, 1, 1)]
 
-COMPANY_KIND = [("Công ty TNHH", 40), ("Công ty Cổ phần", 20), ("Công ty TNHH MTV", 15),
-                ("Hộ kinh doanh", 20), ("Doanh nghiệp tư nhân", 5)]
-COMPANY_TRADE = ["Thương mại Dịch vụ", "Xây dựng", "Đầu tư", "Sản xuất Thương mại", "Vận tải",
-                 "Công nghệ", "Thực phẩm", "Nội thất", "Du lịch", "Xuất nhập khẩu"]
-COMPANY_BRAND = ["Minh Phát", "An Khang", "Hoàng Long", "Phú Thịnh", "Tân Việt", "Đại Nam", "Sao Mai",
-                 "Hưng Thịnh", "Thành Công", "Kim Ngân", "Phúc An", "Bảo Tín", "Thiên Ân", "Nam Việt",
-                 "Trường Sơn", "Hòa Bình", "Đông Á", "Vạn Lộc"]
+COMPANY_KIND = [
+    ("Công ty TNHH", 40),
+    ("Công ty Cổ phần", 20),
+    ("Công ty TNHH MTV", 15),
+    ("Hộ kinh doanh", 20),
+    ("Doanh nghiệp tư nhân", 5),
+]
+COMPANY_TRADE = [
+    "Thương mại Dịch vụ",
+    "Xây dựng",
+    "Đầu tư",
+    "Sản xuất Thương mại",
+    "Vận tải",
+    "Công nghệ",
+    "Thực phẩm",
+    "Nội thất",
+    "Du lịch",
+    "Xuất nhập khẩu",
+]
+COMPANY_BRAND = [
+    "Minh Phát",
+    "An Khang",
+    "Hoàng Long",
+    "Phú Thịnh",
+    "Tân Việt",
+    "Đại Nam",
+    "Sao Mai",
+    "Hưng Thịnh",
+    "Thành Công",
+    "Kim Ngân",
+    "Phúc An",
+    "Bảo Tín",
+    "Thiên Ân",
+    "Nam Việt",
+    "Trường Sơn",
+    "Hòa Bình",
+    "Đông Á",
+    "Vạn Lộc",
+]
 SHOP_KIND = ["Tạp hóa", "Quán ăn", "Tiệm vàng", "Nhà thuốc", "Cửa hàng điện thoại", "Tiệm may"]
-EMPLOYERS = ["Công ty CP Tập đoàn Sao Việt", "Công ty TNHH Điện tử Đông Á Vina", "Công ty TNHH May mặc Tân Phú",
-             "Trường THPT Lê Quý Đôn", "Bệnh viện Đa khoa Hòa Bình", "Công ty CP Logistics Cảng Xanh",
-             "Ngân hàng TMCP Phương Đông Á", "Công ty TNHH Giày da Thái Bình Dương", "UBND Phường",
-             "Công ty CP Thực phẩm Hưng Phát"]
+EMPLOYERS = [
+    "Công ty CP Tập đoàn Sao Việt",
+    "Công ty TNHH Điện tử Đông Á Vina",
+    "Công ty TNHH May mặc Tân Phú",
+    "Trường THPT Lê Quý Đôn",
+    "Bệnh viện Đa khoa Hòa Bình",
+    "Công ty CP Logistics Cảng Xanh",
+    "Ngân hàng TMCP Phương Đông Á",
+    "Công ty TNHH Giày da Thái Bình Dương",
+    "UBND Phường",
+    "Công ty CP Thực phẩm Hưng Phát",
+]
 
-NEIGH = {'a': 'qwsz', 'b': 'vghn', 'c': 'xdfv', 'd': 'serfcx', 'e': 'wsdr', 'f': 'drtgvc', 'g': 'ftyhbv',
-         'h': 'gyujnb', 'i': 'ujko', 'j': 'huikmn', 'k': 'jiolm', 'l': 'kop', 'm': 'njk', 'n': 'bhjm',
-         'o': 'iklp', 'p': 'ol', 'q': 'wa', 'r': 'edft', 's': 'awedxz', 't': 'rfgy', 'u': 'yhji',
-         'v': 'cfgb', 'w': 'qase', 'x': 'zsdc', 'y': 'tghu', 'z': 'asx'}
+NEIGH = {
+    "a": "qwsz",
+    "b": "vghn",
+    "c": "xdfv",
+    "d": "serfcx",
+    "e": "wsdr",
+    "f": "drtgvc",
+    "g": "ftyhbv",
+    "h": "gyujnb",
+    "i": "ujko",
+    "j": "huikmn",
+    "k": "jiolm",
+    "l": "kop",
+    "m": "njk",
+    "n": "bhjm",
+    "o": "iklp",
+    "p": "ol",
+    "q": "wa",
+    "r": "edft",
+    "s": "awedxz",
+    "t": "rfgy",
+    "u": "yhji",
+    "v": "cfgb",
+    "w": "qase",
+    "x": "zsdc",
+    "y": "tghu",
+    "z": "asx",
+}
 TONES = "\u0300\u0301\u0303\u0309\u0323"
 MODIFIERS = "\u0302\u0306\u031b"
-OLD_STYLE = {"òa": "oà", "óa": "oá", "ỏa": "oả", "õa": "oã", "ọa": "oạ", "òe": "oè", "óe": "oé",
-             "ùy": "uỳ", "úy": "uý", "ủy": "uỷ", "ũy": "uỹ", "ụy": "uỵ"}
+OLD_STYLE = {
+    "òa": "oà",
+    "óa": "oá",
+    "ỏa": "oả",
+    "õa": "oã",
+    "ọa": "oạ",
+    "òe": "oè",
+    "óe": "oé",
+    "ùy": "uỳ",
+    "úy": "uý",
+    "ủy": "uỷ",
+    "ũy": "uỹ",
+    "ụy": "uỵ",
+}
 
 
 # --------------------------------------------------------------------------
 # Text helpers
 # --------------------------------------------------------------------------
+
 
 def strip_accents(s):
     if not s:
@@ -413,6 +1119,7 @@ class Agent:
 # --------------------------------------------------------------------------
 # Generator
 # --------------------------------------------------------------------------
+
 
 class World:
     def __init__(self, seed, n, mix):
@@ -471,12 +1178,18 @@ class World:
         if eth == "jp":
             return f"+81 {r.choice(['80', '90', '70'])}-{r.randint(1000, 9999)}-{r.randint(1000, 9999)}"
         if eth == "cn":
-            return f"+86 1{r.choice(['38', '39', '86', '58'])} {r.randint(1000, 9999)} {r.randint(1000, 9999)}"
-        return r.choice([f"+44 7{r.randint(100, 999)} {r.randint(100000, 999999)}",
-                         f"+1 {r.randint(201, 989)} 555 {r.randint(1000, 9999)}",
-                         f"+49 15{r.randint(10, 99)} {r.randint(1000000, 9999999)}",
-                         f"+61 4{r.randint(10, 99)} {r.randint(100, 999)} {r.randint(100, 999)}",
-                         f"+33 6 {r.randint(10, 99)} {r.randint(10, 99)} {r.randint(10, 99)} {r.randint(10, 99)}"])
+            return (
+                f"+86 1{r.choice(['38', '39', '86', '58'])} {r.randint(1000, 9999)} {r.randint(1000, 9999)}"
+            )
+        return r.choice(
+            [
+                f"+44 7{r.randint(100, 999)} {r.randint(100000, 999999)}",
+                f"+1 {r.randint(201, 989)} 555 {r.randint(1000, 9999)}",
+                f"+49 15{r.randint(10, 99)} {r.randint(1000000, 9999999)}",
+                f"+61 4{r.randint(10, 99)} {r.randint(100, 999)} {r.randint(100, 999)}",
+                f"+33 6 {r.randint(10, 99)} {r.randint(10, 99)} {r.randint(10, 99)} {r.randint(10, 99)}",
+            ]
+        )
 
     def landline(self, city):
         area = GEO[city]["area"]
@@ -506,10 +1219,16 @@ class World:
             return self.unique(lambda: f"T{r.choice('KRZ')}{r.randint(1000000, 9999999)}")
         if eth == "cn":
             return self.unique(lambda: f"E{r.randint(10000000, 99999999)}")
-        return self.unique(lambda: r.choice([f"{r.randint(500000000, 599999999)}",
-                                             f"C{r.randint(10000000, 99999999)}",
-                                             f"{r.randint(100000000, 999999999)}",
-                                             f"PA{r.randint(1000000, 9999999)}"]))
+        return self.unique(
+            lambda: r.choice(
+                [
+                    f"{r.randint(500000000, 599999999)}",
+                    f"C{r.randint(10000000, 99999999)}",
+                    f"{r.randint(100000000, 999999999)}",
+                    f"PA{r.randint(1000000, 9999999)}",
+                ]
+            )
+        )
 
     # ---- addresses -----------------------------------------------------
     def new_address(self, city, eth="vn"):
@@ -611,7 +1330,9 @@ class World:
             first = self.foreign_phone(c.eth) if home else self.new_mobile()
             c.mobiles = [(dt.date(1900, 1, 1), first)]
             if self.p(0.12):  # changed number
-                c.mobiles.append((self.rand_date(dt.date(2015, 6, 1), dt.date(2026, 3, 1)), self.new_mobile()))
+                c.mobiles.append(
+                    (self.rand_date(dt.date(2015, 6, 1), dt.date(2026, 3, 1)), self.new_mobile())
+                )
         c.second_sim = self.new_mobile() if c.mobiles and self.p(0.08) else None
         # e-mail
         has_email = self.fixed(0.95 if c.eth != "vn" else (0.8 if age < 50 else 0.45))
@@ -619,7 +1340,9 @@ class World:
         if has_email:
             c.emails.append((dt.date(1900, 1, 1), self.make_email(c)))
             if self.p(0.06):
-                c.emails.append((self.rand_date(dt.date(2016, 1, 1), dt.date(2026, 3, 1)), self.make_email(c)))
+                c.emails.append(
+                    (self.rand_date(dt.date(2016, 1, 1), dt.date(2026, 3, 1)), self.make_email(c))
+                )
         # business owner
         c.company = c.tax = c.company_kind = None
         if age >= 25 and self.fixed(0.10 if c.eth == "vn" else 0.2):
@@ -638,16 +1361,37 @@ class World:
         if c.eth == "vn":
             fam, giv, mid = slug(c.fam), slug(c.giv), slug(c.mid)
             yy = c.dob.year % 100
-            locs = [f"{giv}{fam}{yy:02d}", f"{giv}.{fam}", f"{fam}{mid}{giv}", f"{giv}{fam[:1]}{mid[:1]}",
-                    f"{giv}.{fam}{r.randint(1, 999)}", f"{fam}.{giv}{c.dob.year}",
-                    f"{giv}{fam}{r.randint(10, 9999)}", f"{giv}_{fam}", f"{mid}{giv}{c.dob.year}"]
+            locs = [
+                f"{giv}{fam}{yy:02d}",
+                f"{giv}.{fam}",
+                f"{fam}{mid}{giv}",
+                f"{giv}{fam[:1]}{mid[:1]}",
+                f"{giv}.{fam}{r.randint(1, 999)}",
+                f"{fam}.{giv}{c.dob.year}",
+                f"{giv}{fam}{r.randint(10, 9999)}",
+                f"{giv}_{fam}",
+                f"{mid}{giv}{c.dob.year}",
+            ]
             if c.eng_nick:
                 locs.append(f"{slug(c.eng_nick)}.{fam}")
-            dom = self.w([("gmail.com", 70), ("yahoo.com", 8), ("yahoo.com.vn", 6), ("hotmail.com", 5),
-                          ("outlook.com", 5), ("icloud.com", 4)])
+            dom = self.w(
+                [
+                    ("gmail.com", 70),
+                    ("yahoo.com", 8),
+                    ("yahoo.com.vn", 6),
+                    ("hotmail.com", 5),
+                    ("outlook.com", 5),
+                    ("icloud.com", 4),
+                ]
+            )
         elif c.eth == "kr":
             g = slug(c.giv)
-            locs = [f"{g}{slug(c.fam)}", f"{slug(c.fam)}.{g}", f"{g}{r.randint(10, 99)}", f"{slug(c.fam)}{g}{r.randint(1, 999)}"]
+            locs = [
+                f"{g}{slug(c.fam)}",
+                f"{slug(c.fam)}.{g}",
+                f"{g}{r.randint(10, 99)}",
+                f"{slug(c.fam)}{g}{r.randint(1, 999)}",
+            ]
             dom = self.w([("naver.com", 40), ("gmail.com", 45), ("daum.net", 10), ("hanmail.net", 5)])
         elif c.eth == "jp":
             g = slug(c.giv)
@@ -656,13 +1400,30 @@ class World:
         elif c.eth == "cn":
             g = slug("".join(c.giv))
             dom = self.w([("qq.com", 40), ("163.com", 20), ("gmail.com", 30), ("126.com", 10)])
-            locs = [str(r.randint(100000000, 2999999999))] if dom == "qq.com" else \
-                [f"{slug(c.fam)}{g}", f"{g}.{slug(c.fam)}", f"{slug(c.fam)}{g}{r.randint(1, 99)}"]
+            locs = (
+                [str(r.randint(100000000, 2999999999))]
+                if dom == "qq.com"
+                else [f"{slug(c.fam)}{g}", f"{g}.{slug(c.fam)}", f"{slug(c.fam)}{g}{r.randint(1, 99)}"]
+            )
         else:
             g, f_ = slug(c.giv), slug(c.fam)
-            locs = [f"{g}.{f_}", f"{g[:1]}{f_}", f"{g}{f_}{r.randint(1, 99)}", f"{g}.{f_}{c.dob.year % 100:02d}"]
-            dom = self.w([("gmail.com", 50), ("outlook.com", 15), ("hotmail.com", 10), ("icloud.com", 10),
-                          ("yahoo.com", 5), ("gmx.de", 5), ("hotmail.co.uk", 5)])
+            locs = [
+                f"{g}.{f_}",
+                f"{g[:1]}{f_}",
+                f"{g}{f_}{r.randint(1, 99)}",
+                f"{g}.{f_}{c.dob.year % 100:02d}",
+            ]
+            dom = self.w(
+                [
+                    ("gmail.com", 50),
+                    ("outlook.com", 15),
+                    ("hotmail.com", 10),
+                    ("icloud.com", 10),
+                    ("yahoo.com", 5),
+                    ("gmx.de", 5),
+                    ("hotmail.co.uk", 5),
+                ]
+            )
         base = self.c(locs) or "kh"
         e = f"{base}@{dom}"
         k = 1
@@ -676,8 +1437,14 @@ class World:
         kind = self.w(COMPANY_KIND)
         if c.eth != "vn":
             surname = c.fam if isinstance(c.fam, str) else c.fam
-            name = self.c([f"{surname} Vietnam Co., Ltd", f"Công ty TNHH {surname} Việt Nam",
-                           f"{surname} & Partners Co., Ltd", f"Công ty TNHH {self.c(COMPANY_BRAND)}"])
+            name = self.c(
+                [
+                    f"{surname} Vietnam Co., Ltd",
+                    f"Công ty TNHH {surname} Việt Nam",
+                    f"{surname} & Partners Co., Ltd",
+                    f"Công ty TNHH {self.c(COMPANY_BRAND)}",
+                ]
+            )
             kind = "Công ty TNHH"
         elif kind == "Hộ kinh doanh":
             name = f"Hộ kinh doanh {self.c(SHOP_KIND)} {c.giv}"
@@ -707,8 +1474,12 @@ class World:
             members = [m for m in hh if m in self._index]
             if any("policy_admin" in m.systems for m in members):
                 for m in members:
-                    if "policy_admin" not in m.systems and "claims" not in m.systems and len(m.systems) < 4 \
-                            and self.fixed(0.35):
+                    if (
+                        "policy_admin" not in m.systems
+                        and "claims" not in m.systems
+                        and len(m.systems) < 4
+                        and self.fixed(0.35)
+                    ):
                         m.systems.append("claims")
 
     def single(self, eth):
@@ -750,8 +1521,9 @@ class World:
         elif sp_eth == "west":
             spouse = self.person("west", "F", self.dob_for_age(sp_age), city, fam=head.fam)
             spouse.maiden = self.c([x for x in WEST_LAST if x != head.fam])
-            spouse.married_on = self.rand_date(max(add_years(spouse.dob, 20), dt.date(1995, 1, 1)),
-                                               dt.date(2025, 6, 1))
+            spouse.married_on = self.rand_date(
+                max(add_years(spouse.dob, 20), dt.date(1995, 1, 1)), dt.date(2025, 6, 1)
+            )
         elif sp_eth == "jp":
             spouse = self.person("jp", "F", self.dob_for_age(sp_age), city, fam=head.fam)
         else:
@@ -775,13 +1547,21 @@ class World:
             g = self.c("MF")
             if kids and self.p(0.12) and not any(getattr(k, "twin", False) for k in kids):
                 prev = kids[-1]
-                kid = self.person(head.eth, g, prev.dob, city, fam=head.fam,
-                                  mid=prev.mid if head.eth == "vn" and prev.gender == g else None)
+                kid = self.person(
+                    head.eth,
+                    g,
+                    prev.dob,
+                    city,
+                    fam=head.fam,
+                    mid=prev.mid if head.eth == "vn" and prev.gender == g else None,
+                )
                 while kid.giv == prev.giv:
                     kid.giv = self.person(head.eth, g, prev.dob, city).giv
                 kid.twin = prev.twin = True
             else:
-                kid = self.person(head.eth, g, self.dob_for_age(r.randint(19, max_child_age)), city, fam=head.fam)
+                kid = self.person(
+                    head.eth, g, self.dob_for_age(r.randint(19, max_child_age)), city, fam=head.fam
+                )
             kid.role = "child"
             kids.append(kid)
             slots -= 1
@@ -843,9 +1623,13 @@ class World:
 
     # ---- time-dependent facts -----------------------------------------
     def rec_time(self, c, src):
-        start = {"policy_admin": dt.date(2010, 1, 1), "claims": dt.date(2015, 1, 1),
-                 "agents_crm": dt.date(2019, 3, 1), "loans": dt.date(2017, 1, 1),
-                 "app_users": dt.date(2020, 6, 1)}[src]
+        start = {
+            "policy_admin": dt.date(2010, 1, 1),
+            "claims": dt.date(2015, 1, 1),
+            "agents_crm": dt.date(2019, 3, 1),
+            "loans": dt.date(2017, 1, 1),
+            "app_users": dt.date(2020, 6, 1),
+        }[src]
         lo = max(start, add_years(c.dob, 18))
         hi = REF_END.date() - dt.timedelta(days=1)
         if lo >= hi:
@@ -888,7 +1672,9 @@ class World:
             giv = c.giv
             style = self.w([("hy", 40), ("join", 25), ("space", 25), ("Hy", 10)])
             a, b = giv.split("-")
-            giv = {"hy": giv, "join": a + b, "space": f"{a} {b.capitalize()}", "Hy": f"{a}-{b.capitalize()}"}[style]
+            giv = {"hy": giv, "join": a + b, "space": f"{a} {b.capitalize()}", "Hy": f"{a}-{b.capitalize()}"}[
+                style
+            ]
             if fam in KR_ROMAN and self.p(0.04):
                 fam = self.c(KR_ROMAN[fam])
             return fam, giv
@@ -904,8 +1690,11 @@ class World:
             if len(syl) == 1:
                 return fam, syl[0]
             style = self.w([("join", 60), ("space", 30), ("hy", 10)])
-            return fam, {"join": syl[0] + syl[1], "space": f"{syl[0]} {syl[1].capitalize()}",
-                         "hy": f"{syl[0]}-{syl[1].capitalize()}"}[style]
+            return fam, {
+                "join": syl[0] + syl[1],
+                "space": f"{syl[0]} {syl[1].capitalize()}",
+                "hy": f"{syl[0]}-{syl[1].capitalize()}",
+            }[style]
         return fam, c.giv
 
     def full_name(self, c, t, src):
@@ -965,7 +1754,13 @@ class World:
     def noise_name(self, s, src, c):
         if c.eth == "west" and self.fixed(0.4) and any(ch in s for ch in TRANSLIT) and src != "app_users":
             s = "".join(TRANSLIT.get(ch, ch) for ch in s)
-        strip_rate = {"policy_admin": 0.15, "claims": 0.1, "agents_crm": 0.25, "loans": 0.1, "app_users": 0.3}[src]
+        strip_rate = {
+            "policy_admin": 0.15,
+            "claims": 0.1,
+            "agents_crm": 0.25,
+            "loans": 0.1,
+            "app_users": 0.3,
+        }[src]
         if self.p(0.08):
             s = old_tone_style(s)
         if self.p(0.04):
@@ -980,7 +1775,9 @@ class World:
 
     def wrong_diacritic(self, s):
         words = s.split(" ")
-        toned = [i for i, w_ in enumerate(words) if any(ch in TONES for ch in unicodedata.normalize("NFD", w_))]
+        toned = [
+            i for i, w_ in enumerate(words) if any(ch in TONES for ch in unicodedata.normalize("NFD", w_))
+        ]
         if toned:
             i = self.c(toned)
             d = unicodedata.normalize("NFD", words[i])
@@ -988,13 +1785,15 @@ class World:
             d = d.replace(cur, self.c([x for x in TONES if x != cur] + [""]), 1)
             words[i] = unicodedata.normalize("NFC", d)
             return " ".join(words)
-        mod = [i for i, w_ in enumerate(words) if any(ch in MODIFIERS for ch in unicodedata.normalize("NFD", w_))]
+        mod = [
+            i for i, w_ in enumerate(words) if any(ch in MODIFIERS for ch in unicodedata.normalize("NFD", w_))
+        ]
         if mod:
             i = self.c(mod)
             d = unicodedata.normalize("NFD", words[i])
             for k, ch in enumerate(d):
                 if ch in MODIFIERS:
-                    d = d[:k] + d[k + 1:]
+                    d = d[:k] + d[k + 1 :]
                     break
             words[i] = unicodedata.normalize("NFC", d)
         return " ".join(words)
@@ -1010,16 +1809,16 @@ class World:
             base = strip_accents(ch).lower()
             if base in NEIGH:
                 n = self.c(NEIGH[base])
-                return s[:i] + (n.upper() if ch.isupper() else n) + s[i + 1:]
+                return s[:i] + (n.upper() if ch.isupper() else n) + s[i + 1 :]
             op = "del"
         if op == "del":
-            return s[:i] + s[i + 1:]
+            return s[:i] + s[i + 1 :]
         if op == "dup":
             return s[:i] + ch + s[i:]
         j = i + 1
         if j >= len(s) or not s[j].isalpha():
-            return s[:i] + s[i + 1:]
-        return s[:i] + s[j] + s[i] + s[j + 1:]
+            return s[:i] + s[i + 1 :]
+        return s[:i] + s[j] + s[i] + s[j + 1 :]
 
     def split_name(self, c, t):
         """(first_name, last_name) as typed into the app's two boxes."""
@@ -1028,8 +1827,13 @@ class World:
             mid, giv = c.mid, c.giv
             if c.eng_nick and self.p(0.35):
                 return c.eng_nick, fam
-            opts = [((giv, f"{fam} {mid}".strip()), 35), ((f"{fam} {mid}".strip(), giv), 25),
-                    ((f"{mid} {giv}".strip(), fam), 25), ((fam, f"{mid} {giv}".strip()), 10), ((giv, fam), 5)]
+            opts = [
+                ((giv, f"{fam} {mid}".strip()), 35),
+                ((f"{fam} {mid}".strip(), giv), 25),
+                ((f"{mid} {giv}".strip(), fam), 25),
+                ((fam, f"{mid} {giv}".strip()), 10),
+                ((giv, fam), 5),
+            ]
             first, last = self.w(opts)
         elif c.eth in ("kr", "jp", "cn"):
             f2, g2 = self.romanise(c, fam)
@@ -1121,25 +1925,52 @@ class World:
             return num
         if len(num) == 11 and num.startswith("02"):  # landline
             area = num[:3] if num[:3] in ("028", "024") else num[:4]
-            rest = num[len(area):]
-            return self.w([(num, 3), (f"{area} {rest[:4]} {rest[4:]}", 3), (f"({area}) {rest}", 2),
-                           (f"{area}.{rest}", 1), (f"+84 {area[1:]} {rest}", 1), (rest, 0.5)])
+            rest = num[len(area) :]
+            return self.w(
+                [
+                    (num, 3),
+                    (f"{area} {rest[:4]} {rest[4:]}", 3),
+                    (f"({area}) {rest}", 2),
+                    (f"{area}.{rest}", 1),
+                    (f"+84 {area[1:]} {rest}", 1),
+                    (rest, 0.5),
+                ]
+            )
         # mobile, 10 digits
         old = OLD_PREFIX.get(num[:3])
         if old:
             before = t.date() < MOBILE_SWITCH
-            p_old = {"policy_admin": 0.7 if before else 0.03, "claims": 0.85 if before else 0.12,
-                     "loans": 0.6 if before else 0.02, "agents_crm": 0.02, "app_users": 0.0}[src]
+            p_old = {
+                "policy_admin": 0.7 if before else 0.03,
+                "claims": 0.85 if before else 0.12,
+                "loans": 0.6 if before else 0.02,
+                "agents_crm": 0.02,
+                "app_users": 0.0,
+            }[src]
             if p_old and self.fixed(p_old):
                 num = old + num[3:]
         n = num[1:]
         styles = {
-            "policy_admin": [(num, 50), (f"{num[:4]} {num[4:7]} {num[7:]}", 20), (f"{num[:4]}.{num[4:7]}.{num[7:]}", 10),
-                             ("84" + n, 5), ("+84" + n, 5)],
-            "claims": [(num, 40), ("+84" + n, 25), (f"+84 {n[:3]} {n[3:6]} {n[6:]}", 10), (f"(+84) {n[:3]}-{n[3:6]}-{n[6:]}", 5),
-                       ("84" + n, 5)],
-            "agents_crm": [(num, 50), (f"{num[:4]} {num[4:7]} {num[7:]}", 30), (f"{num[:4]}.{num[4:7]}.{num[7:]}", 10),
-                           ("+84" + n, 10)],
+            "policy_admin": [
+                (num, 50),
+                (f"{num[:4]} {num[4:7]} {num[7:]}", 20),
+                (f"{num[:4]}.{num[4:7]}.{num[7:]}", 10),
+                ("84" + n, 5),
+                ("+84" + n, 5),
+            ],
+            "claims": [
+                (num, 40),
+                ("+84" + n, 25),
+                (f"+84 {n[:3]} {n[3:6]} {n[6:]}", 10),
+                (f"(+84) {n[:3]}-{n[3:6]}-{n[6:]}", 5),
+                ("84" + n, 5),
+            ],
+            "agents_crm": [
+                (num, 50),
+                (f"{num[:4]} {num[4:7]} {num[7:]}", 30),
+                (f"{num[:4]}.{num[4:7]}.{num[7:]}", 10),
+                ("+84" + n, 10),
+            ],
             "app_users": [("+84" + n, 60), (num, 40)],
             "loans": [(num, 85), ("84" + n, 15)],
         }[src]
@@ -1155,8 +1986,10 @@ class World:
             return None
         if src in ("agents_crm", "policy_admin") and self.p(0.01):
             loc, dom = e.split("@")
-            dom = {"gmail.com": self.c(["gmail.con", "gmial.com", "gmail.com.vn", "gmai.com"]),
-                   "yahoo.com": "yahoo.co"}.get(dom, dom)
+            dom = {
+                "gmail.com": self.c(["gmail.con", "gmial.com", "gmail.com.vn", "gmai.com"]),
+                "yahoo.com": "yahoo.co",
+            }.get(dom, dom)
             e = f"{loc}@{dom}"
         if src == "agents_crm" and self.p(0.04):
             e = e[:1].upper() + e[1:]
@@ -1212,7 +2045,11 @@ class World:
     def street_str(self, s, style):
         if style == "en":
             base = strip_accents(s)
-            return base if base.lower().startswith(("xa lo", "dai lo")) else f"{base} {self.c(['Street', 'St.', 'Str.'])}"
+            return (
+                base
+                if base.lower().startswith(("xa lo", "dai lo"))
+                else f"{base} {self.c(['Street', 'St.', 'Str.'])}"
+            )
         if style == "full" and not s.startswith(("Xa lộ", "Đại lộ", "Phố")) and self.fixed(0.3):
             return f"Đường {s}"
         return s
@@ -1226,17 +2063,31 @@ class World:
             if hn_style:
                 if style == "en":
                     return f"No. {h['num']}, Lane {h['alley']}"
-                return self.c([f"Số {h['num']} ngõ {h['alley']}", f"{h['num']} ngõ {h['alley']}",
-                               f"số {h['num']}, ngõ {h['alley']}", f"{h['num']} ng. {h['alley']}"])
+                return self.c(
+                    [
+                        f"Số {h['num']} ngõ {h['alley']}",
+                        f"{h['num']} ngõ {h['alley']}",
+                        f"số {h['num']}, ngõ {h['alley']}",
+                        f"{h['num']} ng. {h['alley']}",
+                    ]
+                )
             base = f"{h['alley']}/{h['num']}"
             if style == "en":
                 return base
             return self.c([base, base, f"Số {base}", f"số {base}"]) if style == "full" else base
         unit, bld, bnum = h["unit"], h["building"], h["num"]
         if style == "en":
-            return self.c([f"Apt {unit}, {strip_accents(bld)}, {bnum}", f"{unit} {strip_accents(bld)}, {bnum}"])
-        return self.c([f"Căn hộ {unit}, {bld}, {bnum}", f"{unit} {bld}, {bnum}", f"CH {unit} {bld} {bnum}",
-                       f"{bnum}, {bld}, căn {unit}"])
+            return self.c(
+                [f"Apt {unit}, {strip_accents(bld)}, {bnum}", f"{unit} {strip_accents(bld)}, {bnum}"]
+            )
+        return self.c(
+            [
+                f"Căn hộ {unit}, {bld}, {bnum}",
+                f"{unit} {bld}, {bnum}",
+                f"CH {unit} {bld} {bnum}",
+                f"{bnum}, {bld}, căn {unit}",
+            ]
+        )
 
     def city_str(self, a, t, style):
         key = a["city"]
@@ -1254,23 +2105,31 @@ class World:
         expat = c.eth != "vn"
         d = self.district_at(a, t, expat)
         post_reform = t.date() >= REFORM and self.fixed(0.3)
-        parts = dict(house=self.house_str(a, style), street=self.street_str(a["street"], style),
-                     ward=self.ward_str(a, style), district=None if post_reform else self.district_str(d, style),
-                     city=self.city_str(a, t, style))
+        parts = dict(
+            house=self.house_str(a, style),
+            street=self.street_str(a["street"], style),
+            ward=self.ward_str(a, style),
+            district=None if post_reform else self.district_str(d, style),
+            city=self.city_str(a, t, style),
+        )
         return parts
 
     def addr_style(self, c, src):
         if c.eth != "vn" and src in ("agents_crm", "app_users", "claims") and self.fixed(0.5):
             return "en"
-        return {"policy_admin": self.w([("full", 60), ("bare", 30), ("abbr", 10)]),
-                "claims": self.w([("full", 50), ("bare", 30), ("abbr", 20)]),
-                "agents_crm": self.w([("abbr", 50), ("bare", 40), ("full", 10)]),
-                "loans": self.w([("abbr", 75), ("bare", 15), ("full", 10)]),
-                "app_users": "bare"}[src]
+        return {
+            "policy_admin": self.w([("full", 60), ("bare", 30), ("abbr", 10)]),
+            "claims": self.w([("full", 50), ("bare", 30), ("abbr", 20)]),
+            "agents_crm": self.w([("abbr", 50), ("bare", 40), ("full", 10)]),
+            "loans": self.w([("abbr", 75), ("bare", 15), ("full", 10)]),
+            "app_users": "bare",
+        }[src]
 
     # ---- sources -------------------------------------------------------
     def text_noise(self, row, keys, src):
-        nfd = {"policy_admin": 0.03, "claims": 0.06, "agents_crm": 0.05, "loans": 0.03, "app_users": 0.12}[src]
+        nfd = {"policy_admin": 0.03, "claims": 0.06, "agents_crm": 0.05, "loans": 0.03, "app_users": 0.12}[
+            src
+        ]
         if self.p(nfd):
             for k in keys:
                 if isinstance(row.get(k), str):
@@ -1308,7 +2167,10 @@ class World:
             "phuong_xa": ap["ward"] or "",
             "quan_huyen": ap["district"] or "",
             "tinh_thanh": ap["city"] or "",
-            "dien_thoai_di_dong": self.fmt_phone(self.pick_phone(c, t, 0.08, "policy_admin"), "policy_admin", t) or "",
+            "dien_thoai_di_dong": self.fmt_phone(
+                self.pick_phone(c, t, 0.08, "policy_admin"), "policy_admin", t
+            )
+            or "",
             "email": self.email(c, t, 0.55, "policy_admin") or "",
             "ngay_cap_nhat": (t + VN_OFFSET).strftime("%d/%m/%Y %H:%M:%S"),
         }
@@ -1353,23 +2215,34 @@ class World:
         }
         if not self.p(0.08):
             street = " ".join(x for x in (ap["house"], ap["street"]) if x)
-            claimant["address"] = {"street": street, "ward": ap["ward"], "district": ap["district"],
-                                   "province": ap["city"]}
+            claimant["address"] = {
+                "street": street,
+                "ward": ap["ward"],
+                "district": ap["district"],
+                "province": ap["city"],
+            }
         self.text_noise(claimant, ["name"], "claims")
         if "address" in claimant:
             self.text_noise(claimant["address"], ["street", "ward", "district", "province"], "claims")
         incident = t - dt.timedelta(days=self.r.randint(3, 120))
-        ts = t.strftime("%Y-%m-%dT%H:%M:%SZ") if self.fixed(0.7) else \
-            (t + VN_OFFSET).strftime("%Y-%m-%dT%H:%M:%S+07:00")
+        ts = (
+            t.strftime("%Y-%m-%dT%H:%M:%SZ")
+            if self.fixed(0.7)
+            else (t + VN_OFFSET).strftime("%Y-%m-%dT%H:%M:%S+07:00")
+        )
         return {
             "claimant_id": self.unique(lambda: f"CLM{self.r.randint(1000000, 9999999)}"),
             "claim_no": f"BT-{incident.year}-{self.r.randint(0, 999999):06d}",
             "relationship_to_policyholder": rel,
-            "policy": {"holder_name": self.full_name(holder, t, "claims") if holder is not c else None,
-                       "product": self.c(["Sức khỏe", "Nhân thọ", "Tai nạn", "Xe cơ giới", "Nhà ở"])},
+            "policy": {
+                "holder_name": self.full_name(holder, t, "claims") if holder is not c else None,
+                "product": self.c(["Sức khỏe", "Nhân thọ", "Tai nạn", "Xe cơ giới", "Nhà ở"]),
+            },
             "claimant": claimant,
-            "incident": {"date": incident.date().isoformat(),
-                         "type": self.c(["hospitalisation", "outpatient", "accident", "motor", "property"])},
+            "incident": {
+                "date": incident.date().isoformat(),
+                "type": self.c(["hospitalisation", "outpatient", "accident", "motor", "property"]),
+            },
             "updated_at": ts,
         }
 
@@ -1388,8 +2261,15 @@ class World:
         if not self.p(0.5):
             form = self.w([("full", 40), ("district", 40), ("street", 20)])
             if form == "full":
-                addr = ", ".join(x for x in (" ".join(y for y in (ap["house"], ap["street"]) if y), ap["ward"],
-                                             ap["district"]) if x)
+                addr = ", ".join(
+                    x
+                    for x in (
+                        " ".join(y for y in (ap["house"], ap["street"]) if y),
+                        ap["ward"],
+                        ap["district"],
+                    )
+                    if x
+                )
             elif form == "district":
                 addr = ", ".join(x for x in (ap["ward"], ap["district"]) if x)
             else:
@@ -1423,8 +2303,9 @@ class World:
             "city": city or "",
             "company_name": company,
             "tax_code": tax,
-            "product_interest": self.c(["Bảo hiểm nhân thọ", "Bảo hiểm sức khỏe", "Vay tiêu dùng",
-                                        "Thẻ tín dụng", "Bảo hiểm xe"]),
+            "product_interest": self.c(
+                ["Bảo hiểm nhân thọ", "Bảo hiểm sức khỏe", "Vay tiêu dùng", "Thẻ tín dụng", "Bảo hiểm xe"]
+            ),
             "lead_status": self.c(["New", "Contacted", "Qualified", "Won", "Lost"]),
             "created_at": created.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
             "last_modified": t.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
@@ -1443,9 +2324,9 @@ class World:
         if v == "strip":
             return strip_accents(name)
         if name.startswith("Công ty TNHH "):
-            return strip_accents(name[len("Công ty TNHH "):]) + " Co., Ltd"
+            return strip_accents(name[len("Công ty TNHH ") :]) + " Co., Ltd"
         if name.startswith("Công ty Cổ phần "):
-            return strip_accents(name[len("Công ty Cổ phần "):]) + " JSC"
+            return strip_accents(name[len("Công ty Cổ phần ") :]) + " JSC"
         return name
 
     def rec_loans(self, c, t):
@@ -1454,8 +2335,16 @@ class World:
         if self.fixed(0.25):
             ap = {k: strip_accents(v) if v else v for k, v in ap.items()}
         with_city = self.fixed(0.6)
-        line = ", ".join(x for x in (" ".join(y for y in (ap["house"], ap["street"]) if y), ap["ward"],
-                                     ap["district"], ap["city"] if with_city else None) if x)
+        line = ", ".join(
+            x
+            for x in (
+                " ".join(y for y in (ap["house"], ap["street"]) if y),
+                ap["ward"],
+                ap["district"],
+                ap["city"] if with_city else None,
+            )
+            if x
+        )
         if self.p(0.02):
             line = None
         city = self.city_str(self.at(c.addr_hist, t), t, self.c(["abbr", "abbr", "full"]))
@@ -1497,7 +2386,9 @@ class World:
         else:
             dob_s = f"{dob.month:02d}/{dob.day:02d}/{dob.year}"
         a = self.at(c.addr_hist, t)
-        city = "" if self.p(0.4) else self.city_str(a, t, "en" if c.eth != "vn" and self.fixed(0.5) else "full")
+        city = (
+            "" if self.p(0.4) else self.city_str(a, t, "en" if c.eth != "vn" and self.fixed(0.5) else "full")
+        )
         created = t - dt.timedelta(days=self.r.randint(0, 700), seconds=self.r.randint(0, 86399))
         row = {
             "user_id": self.unique(lambda: str(uuid.UUID(int=self.r.getrandbits(128), version=4))),
@@ -1529,11 +2420,27 @@ class World:
 
     # ---- assemble -------------------------------------------------------
     def records(self):
-        dup_rate = {"policy_admin": 0.05, "claims": 0.07, "agents_crm": 0.12, "loans": 0.04, "app_users": 0.05}
-        make = {"policy_admin": self.rec_policy_admin, "claims": self.rec_claims,
-                "agents_crm": self.rec_agents_crm, "loans": self.rec_loans, "app_users": self.rec_app_users}
-        id_key = {"policy_admin": "ma_khach_hang", "claims": "claimant_id", "agents_crm": "lead_id",
-                  "loans": "customer_no", "app_users": "user_id"}
+        dup_rate = {
+            "policy_admin": 0.05,
+            "claims": 0.07,
+            "agents_crm": 0.12,
+            "loans": 0.04,
+            "app_users": 0.05,
+        }
+        make = {
+            "policy_admin": self.rec_policy_admin,
+            "claims": self.rec_claims,
+            "agents_crm": self.rec_agents_crm,
+            "loans": self.rec_loans,
+            "app_users": self.rec_app_users,
+        }
+        id_key = {
+            "policy_admin": "ma_khach_hang",
+            "claims": "claimant_id",
+            "agents_crm": "lead_id",
+            "loans": "customer_no",
+            "app_users": "user_id",
+        }
         out = {s: [] for s in SOURCES}
         for c in self.people:
             for s in SOURCES:
@@ -1669,13 +2576,23 @@ def write_jsonl(path, rows):
 
 def write_parquet(path, rows):
     recs = [r for r, _ in rows]
-    schema = pa.schema([
-        ("customer_no", pa.int64()), ("contract_no", pa.string()), ("borrower_name", pa.string()),
-        ("national_id", pa.string()), ("date_of_birth", pa.date32()), ("phone", pa.int64()),
-        ("email", pa.string()), ("address_line", pa.string()), ("city", pa.string()),
-        ("employer", pa.string()), ("monthly_income_vnd", pa.int64()), ("loan_product", pa.string()),
-        ("updated_at", pa.timestamp("us", tz="UTC")),
-    ])
+    schema = pa.schema(
+        [
+            ("customer_no", pa.int64()),
+            ("contract_no", pa.string()),
+            ("borrower_name", pa.string()),
+            ("national_id", pa.string()),
+            ("date_of_birth", pa.date32()),
+            ("phone", pa.int64()),
+            ("email", pa.string()),
+            ("address_line", pa.string()),
+            ("city", pa.string()),
+            ("employer", pa.string()),
+            ("monthly_income_vnd", pa.int64()),
+            ("loan_product", pa.string()),
+            ("updated_at", pa.timestamp("us", tz="UTC")),
+        ]
+    )
     cols = {}
     for f in schema:
         vals = [r[f.name] for r in recs]
