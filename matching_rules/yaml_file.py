@@ -23,7 +23,8 @@ class KeyWrittenTwice(YamlFileError):
     so the caller names it in its own terms; ``lines`` are where the two are written."""
 
     def __init__(self, path: Path, raw: Any, loc: tuple[Any, ...], lines: tuple[int, int]) -> None:
-        super().__init__(f"{path}: key {'.'.join(map(str, loc))!r} written twice (lines {lines[0]} and {lines[1]})")
+        key = ".".join(map(str, loc))
+        super().__init__(f"{path}: key {key!r} written twice (lines {lines[0]} and {lines[1]})")
         self.raw, self.loc, self.lines = raw, loc, lines
 
 

@@ -61,9 +61,10 @@ def test_a_rules_file_with_a_key_written_twice_or_not_in_utf8_is_refused_naming_
     line = twice.splitlines().index("    auto_link: 0.85") + 1
     with pytest.raises(RulesError) as e:
         load_rules(path)
-    assert str(e.value) == f"{path}: key 'matching.thresholds.auto_link' written twice (lines {line} and {line + 1})"
+    key = "matching.thresholds.auto_link"
+    assert str(e.value) == f"{path}: key {key!r} written twice (lines {line} and {line + 1})"
     path.write_bytes(("# règles\n" + text).encode("latin-1", errors="replace"))
-    with pytest.raises(RulesError, match="the rules file is not UTF-8 .byte 0xe8 at offset 3.; save it as UTF-8"):
+    with pytest.raises(RulesError, match=r"the rules file is not UTF-8 \(byte 0xe8 at offset 3\); save it"):
         load_rules(path)
 
 

@@ -134,7 +134,8 @@ def test_a_key_written_twice_is_a_config_error_naming_source_and_key(tmp_path: P
     assert str(e.value) == (
         f"{path}: source 'billing', key 'fields.phone': written twice (lines 11 and 12); write it once")
     # A merge key's values may be overridden: that is what it is for.
-    source = GOOD.replace("    priority: 1\n", "").replace("    format: csv\n", "    <<: *d\n    priority: 1\n")
+    source = GOOD.replace("    priority: 1\n", "")
+    source = source.replace("    format: csv\n", "    <<: *d\n    priority: 1\n")
     merged = "defaults: &d {format: csv, priority: 2}\n" + source
     with pytest.raises(ConfigError, match="key 'defaults': unknown key"):
         load_sources(write(tmp_path, merged))

@@ -187,7 +187,8 @@ def load_sources(path: str | Path) -> SourcesConfig:
         raw = read_yaml(path, "sources file")
     except KeyWrittenTwice as e:
         where = _describe_location(e.raw, e.loc)
-        raise ConfigError(f"{path}: {where}: written twice (lines {e.lines[0]} and {e.lines[1]}); write it once") from None
+        lines = f"lines {e.lines[0]} and {e.lines[1]}"
+        raise ConfigError(f"{path}: {where}: written twice ({lines}); write it once") from None
     except YamlFileError as e:
         raise ConfigError(str(e)) from None
     return parse_sources(raw, path)
