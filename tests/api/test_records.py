@@ -125,6 +125,14 @@ def test_missing_or_blank_id_is_422_naming_the_field(api):  # type: ignore[no-un
         assert r.json()["error"] == "invalid_input" and "crm_id" in r.json()["detail"]
 
 
+def test_an_id_posted_as_a_list_an_object_or_true_is_422(api):  # type: ignore[no-untyped-def]
+    for crm_id in (["RT-1"], {"id": "RT-1"}, True):
+        r = api.post("/sources/sales/records", json={"crm_id": crm_id, "first_name": "Hà"})
+        assert r.status_code == 422 and "'crm_id'" in r.json()["detail"], crm_id
+    r = api.post("/sources/sales/records", json={"crm_id": 1017, "first_name": "Hà"})
+    assert r.json()["source_id"] == "1017"
+
+
 def test_payload_that_is_not_an_object_is_422(api):  # type: ignore[no-untyped-def]
     r = api.post("/sources/sales/records", json=["crm_id", "x"])
     assert r.status_code == 422 and r.json()["error"] == "invalid_request"
