@@ -179,7 +179,7 @@ def reconcile_spark(
             report.count_flags(*flag_counts(std))
         work = SparkWorkDB(spark)
         std.createOrReplaceTempView(work_sql.STD_TABLE)
-        work.create_table(work_sql.INPUT_TABLE, work_sql.input_sql(spec.blocking_rules(), spec.shared_values))
+        work_sql.create_input(work, spec.blocking_rules(), spec.shared_values)
         model, pairs, term_frequencies = train_and_score(
             work, spec, model, "no model given (--model)", report, stages
         )

@@ -40,6 +40,11 @@ class SparkWorkDB(WorkDB):
         df.count()
         df.createOrReplaceTempView(name)
 
+    def load_arrow(self, name: str, table: pa.Table) -> None:
+        # A local relation: no lineage for the analyser to walk in the queries that read it.
+        schema = ", ".join(f"{f.name} string" for f in table.schema)
+        self.spark.createDataFrame(table.to_pylist(), schema).createOrReplaceTempView(name)
+
     def splink_api(self) -> DatabaseAPI:
         # One API per session: each registers Splink's similarity functions with Spark again.
         if self._api is None:

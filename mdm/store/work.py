@@ -23,6 +23,7 @@ from mdm.scratch import scratch_folder
 
 INPUT_TABLE = "mdm_input"
 STD_TABLE = "std"
+SHARED_TABLE = "mdm_shared"  # the values shared_values makes nobody's: (column_name, value)
 
 # A phone number (E.164, at least 9 characters) with three of its digits masked: its last
 # three, the three before them, or all before its last six. One typo leaves at least two of
@@ -69,6 +70,12 @@ class WorkDB:
     def create_table(self, name: str, sql: str) -> None:
         self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
 
+    def load_arrow(self, name: str, table: pa.Table) -> None:
+        """A table of ``table``'s rows, computed on the driver (a few values)."""
+        self.con.register("loaded_arrow", table)
+        self.create_table(name, "SELECT * FROM loaded_arrow")
+        self.con.unregister("loaded_arrow")
+
     def splink_api(self) -> DatabaseAPI:
         return DuckDBAPI(connection=self.con)
 
@@ -98,15 +105,31 @@ def load_std_records(
     work.con.register("std_arrow", std)
     work.create_table(STD_TABLE, "SELECT * FROM std_arrow")
     work.con.unregister("std_arrow")
-    work.create_table(INPUT_TABLE, input_sql(blocking, shared))
+    create_input(work, blocking, shared)
     return record_count(work)
 
 
-def input_sql(blocking: Sequence[BlockingRuleSpec] = (), shared: SharedValuesSpec | None = None) -> str:
+def create_input(
+    work: WorkDB, blocking: Sequence[BlockingRuleSpec], shared: SharedValuesSpec | None
+) -> None:
+    """The linker's input table from the standardised records (STD_TABLE). The shared values are
+    counted first, one column at a time, and loaded as a table of their own: counted inside the
+    input's query, each reference to the standardised records carried their whole lineage into
+    Spark's analysis of every later query, and its driver ran out of its 1 GB heap."""
+    if shared is not None:
+        found = [work.arrow(_shared_column_sql(STD_TABLE, c, shared)) for c in shared.columns]
+        work.load_arrow(SHARED_TABLE, pa.concat_tables(found))
+    work.create_table(INPUT_TABLE, input_sql(blocking, shared, SHARED_TABLE if shared else None))
+
+
+def input_sql(
+    blocking: Sequence[BlockingRuleSpec] = (), shared: SharedValuesSpec | None = None,
+    found: str | None = None,
+) -> str:
     """The linker's input from the standardised records: the match columns (without the values
-    ``shared`` makes nobody's), a key column for each blocking rule that bounds its block size
-    (NULL in a block over the bound), and the word lists (real time reads the match columns
-    alone: its scorer derives the lists)."""
+    ``shared`` makes nobody's, read from the table ``found`` when given), a key column for each
+    blocking rule that bounds its block size (NULL in a block over the bound), and the word lists
+    (real time reads the match columns alone: its scorer derives the lists)."""
     keys = "".join(
         f", CASE WHEN {' AND '.join(f'{c} IS NOT NULL' for c in r.columns)}"
         f" AND count(*) OVER (PARTITION BY {', '.join(r.columns)}) <= {int(r.max_block_size or 0)}"
@@ -115,7 +138,7 @@ def input_sql(blocking: Sequence[BlockingRuleSpec] = (), shared: SharedValuesSpe
         if r.max_block_size is not None
     )
     return (f"SELECT *{keys}, {word_lists_sql()} FROM (SELECT record_key AS unique_id, {match_select()}"
-            f" FROM {without_shared_sql(STD_TABLE, shared)})")
+            f" FROM {without_shared_sql(STD_TABLE, shared, found)})")
 
 
 def _words(column: str) -> str:
@@ -162,14 +185,17 @@ def match_rows_sql(table: str, shared: SharedValuesSpec | None) -> str:
 
 def shared_values_sql(table: str, shared: SharedValuesSpec) -> str:
     """(column_name, value) of every value in ``table`` that ``shared`` makes nobody's."""
-    return " UNION ALL ".join(
-        f"SELECT '{c}' AS column_name, value FROM ({shared_sql(table, c, shared)})" for c in shared.columns
-    )
+    return " UNION ALL ".join(_shared_column_sql(table, c, shared) for c in shared.columns)
 
 
-def without_shared_sql(table: str, shared: SharedValuesSpec | None) -> str:
+def _shared_column_sql(table: str, column: str, shared: SharedValuesSpec) -> str:
+    return f"SELECT '{column}' AS column_name, value FROM ({shared_sql(table, column, shared)})"
+
+
+def without_shared_sql(table: str, shared: SharedValuesSpec | None, found: str | None = None) -> str:
     """``table``'s records as matching reads them: a value that ``shared`` makes nobody's is NULL
-    (its records keep it). Every column :func:`match_select` reads, and the record key."""
+    (its records keep it); ``found``: a table of them (:func:`shared_values_sql`), else they are
+    counted here. Every column :func:`match_select` reads, and the record key."""
     if shared is None:
         return table
     columns = ["record_key", *(c for c in MATCH_COLUMNS if c not in _DERIVED), "date_of_birth"]
@@ -177,9 +203,13 @@ def without_shared_sql(table: str, shared: SharedValuesSpec | None) -> str:
         f"CASE WHEN shared_{c}.value IS NULL THEN t.{c} END AS {c}" if c in shared.columns else f"t.{c}"
         for c in columns
     )
+    def values(c: str) -> str:
+        if found is None:
+            return shared_sql(table, c, shared)
+        return f"SELECT value FROM {found} WHERE column_name = '{c}'"
+
     joins = "".join(
-        f" LEFT JOIN ({shared_sql(table, c, shared)}) AS shared_{c} ON shared_{c}.value = t.{c}"
-        for c in shared.columns
+        f" LEFT JOIN ({values(c)}) AS shared_{c} ON shared_{c}.value = t.{c}" for c in shared.columns
     )
     return f"(SELECT {selected} FROM {table} AS t{joins}) AS matched"
 
