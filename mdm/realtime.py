@@ -200,15 +200,20 @@ class RecordIndex:
     ) -> RecordIndex:
         """From the database, or from a run's unpublished ``std`` records and ``xref``."""
         spec = rules.matching
+        rule = spec.shared_values
+        # The shared values, counted once: the index's rows leave out what this table holds.
+        found = None
+        if rule is not None:
+            found = records.query_std(con, lambda table: work.shared_values_sql(table, rule), std)
+        tables = {work.SHARED_TABLE: found} if found is not None else {}
+        name = work.SHARED_TABLE if tables else None
         index = CandidateIndex(spec.blocking_rules())
-        index.load(records.query_std(con, lambda table: work.match_rows_sql(table, spec.shared_values), std))
+        index.load(records.query_std(con, lambda table: work.match_rows_sql(table, rule, name), std, tables))
         xref = records.xref_table(con) if xref is None else xref
         golden_of = dict(zip(xref["record_key"].to_pylist(), xref["golden_id"].to_pylist(), strict=True))
         shared: dict[str, set[str]] = {}
-        if (rule := spec.shared_values) is not None:
-            found = records.query_std(con, lambda table: work.shared_values_sql(table, rule), std).to_pylist()
-            for row in found:
-                shared.setdefault(row["column_name"], set()).add(row["value"])
+        for row in found.to_pylist() if found is not None else []:
+            shared.setdefault(row["column_name"], set()).add(row["value"])
         return cls(index, golden_of, {column: frozenset(values) for column, values in shared.items()})
 
 

@@ -125,7 +125,7 @@ def _one_value(field: str, value: str | None, flags: list[str]) -> str | None:
     if not isinstance(parsed, list):
         return text
     items = [t for v in parsed if not isinstance(v, dict | list) and (t := (as_text(v) or "").strip())]
-    if len(items) < len(parsed) and any(isinstance(v, dict | list) for v in parsed):
+    if any(isinstance(v, dict | list) for v in parsed):
         flags.append(f"{field}_not_a_value")
     if len(set(items)) > 1:
         flags.append(f"{field}_several_values")

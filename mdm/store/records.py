@@ -5,7 +5,7 @@ Every function runs inside the caller's transaction on the single write connecti
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import duckdb
@@ -179,17 +179,20 @@ def term_frequencies(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, floa
 
 
 def query_std(
-    con: duckdb.DuckDBPyConnection, sql: Callable[[str], str], std: pa.Table | None = None
+    con: duckdb.DuckDBPyConnection, sql: Callable[[str], str], std: pa.Table | None = None,
+    tables: Mapping[str, pa.Table] | None = None,
 ) -> pa.Table:
     """The result of ``sql`` (a query over a table of standardised records, given its name) on
-    std_records, or on ``std`` (std_records rows a run has not yet published)."""
-    if std is None:
-        return con.sql(sql("std_records")).to_arrow_table()
-    con.register("unpublished_std", std)
+    std_records, or on ``std`` (std_records rows a run has not yet published); ``tables`` are
+    registered under their names for it to read too."""
+    views = {**(tables or {}), **({"unpublished_std": std} if std is not None else {})}
+    for name, table in views.items():
+        con.register(name, table)
     try:
-        return con.sql(sql("unpublished_std")).to_arrow_table()
+        return con.sql(sql("std_records" if std is None else "unpublished_std")).to_arrow_table()
     finally:
-        con.unregister("unpublished_std")
+        for name in views:
+            con.unregister(name)
 
 
 def xref_table(con: duckdb.DuckDBPyConnection) -> pa.Table:

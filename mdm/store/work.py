@@ -178,9 +178,10 @@ def shared_sql(table: str, column: str, shared: SharedValuesSpec) -> str:
             f" HAVING count(DISTINCT given) >= {int(shared.min_given_names)}")
 
 
-def match_rows_sql(table: str, shared: SharedValuesSpec | None) -> str:
-    """Every record of ``table`` as the linker sees it, with its record key (real time's index)."""
-    return f"SELECT record_key, {match_select()} FROM {without_shared_sql(table, shared)}"
+def match_rows_sql(table: str, shared: SharedValuesSpec | None, found: str | None = None) -> str:
+    """Every record of ``table`` as the linker sees it, with its record key (real time's index);
+    ``found`` as for :func:`without_shared_sql`."""
+    return f"SELECT record_key, {match_select()} FROM {without_shared_sql(table, shared, found)}"
 
 
 def shared_values_sql(table: str, shared: SharedValuesSpec) -> str:
@@ -203,6 +204,7 @@ def without_shared_sql(table: str, shared: SharedValuesSpec | None, found: str |
         f"CASE WHEN shared_{c}.value IS NULL THEN t.{c} END AS {c}" if c in shared.columns else f"t.{c}"
         for c in columns
     )
+
     def values(c: str) -> str:
         if found is None:
             return shared_sql(table, c, shared)
