@@ -582,7 +582,12 @@ def keys_list_cmd(db: DbOption) -> None:
         rows = keys.list_keys(con)
     finally:
         con.close()
-    table = Table("key_id", "name", "role", "pii", "created", "revoked", "expires")
+    table = Table()
+    # The key id whole, whatever the terminal's width: `DELETE /keys/{id}` takes it.
+    table.add_column("key_id", no_wrap=True, min_width=max((len(r["key_id"]) for r in rows), default=None))
+    table.add_column("name", overflow="fold")
+    for column in ("role", "pii", "created", "revoked", "expires"):
+        table.add_column(column)
     for r in rows:
         table.add_row(r["key_id"], r["name"], r["role"], str(r["pii"]), f"{r['created_at']:%Y-%m-%d %H:%M}",
                       *(f"{r[c]:%Y-%m-%d %H:%M}" if r[c] else "" for c in ("revoked_at", "expires_at")))
