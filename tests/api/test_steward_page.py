@@ -254,3 +254,20 @@ def test_steward_merges_golden_records_found_by_a_search(served_db):  # type: ig
                for g in (gid, other["golden_id"])}
         assert len(now) == 1  # one golden record, the other redirecting to it
         assert len(httpx.get(f"{base}/decisions", headers=steward).json()["data"]) == 2
+
+
+def test_enter_in_the_why_box_decides_nothing(served_db):  # type: ignore[no-untyped-def]
+    """Enter typed in the queue's "Why" box submits no decision: the form's first button is "Match
+    ticked", and a steward explaining a "not a match" would have merged the pairs."""
+    with _logged_in(served_db) as (base, page, steward):
+        box = page.locator("#queue input[name=item_ids]").first
+        item_id = box.get_attribute("value")
+        box.check()
+        why = page.locator("#decide-many").get_by_label("Why")
+        why.fill("two people, checked by phone")
+        why.press("Enter")
+        page.get_by_role("button", name="Not a match ticked").click()
+        expect(page.get_by_role("status")).to_contain_text("1 of 1 decided: not a match")
+        decisions = httpx.get(f"{base}/decisions", headers=steward).json()["data"]
+        assert [(d["item_id"], d["kind"], d["comment"]) for d in decisions] == [
+            (item_id, "not_a_match", "two people, checked by phone")]
