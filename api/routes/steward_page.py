@@ -1,7 +1,9 @@
 """The steward web page: server-rendered, keyboard-usable, no external assets.
 
 Logging in stores the steward's API key in an HttpOnly, SameSite=Strict cookie scoped to
-/steward, so every page and form is authorised exactly as the JSON API is.
+/steward, so every page and form is authorised exactly as the JSON API is. SameSite does not tell
+origins of one site apart (another port of the host, a sibling subdomain), so a form posted from
+another origin is refused.
 """
 
 from __future__ import annotations
@@ -9,9 +11,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -28,7 +30,24 @@ from mdm.store import stewardship as steward_sql
 COOKIE = "mdm_steward_key"
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 templates.env.globals["held_back_label"] = review.held_back_label
-router = APIRouter(prefix="/steward", include_in_schema=False)
+
+
+async def _same_origin(request: Request) -> None:
+    """Refuse a form posted from a page of another origin: by the browser's Sec-Fetch-Site, or
+    where it sends none, by its Origin against the Host asked for."""
+    if request.method != "POST":
+        return
+    site = request.headers.get("sec-fetch-site")
+    origin = request.headers.get("origin")
+    if site is not None:
+        foreign = site not in ("same-origin", "none")
+    else:
+        foreign = origin is not None and urlsplit(origin).netloc != request.headers.get("host")
+    if foreign:
+        raise HTTPException(403, f"a form posted from another origin ({origin or site}) is refused")
+
+
+router = APIRouter(prefix="/steward", include_in_schema=False, dependencies=[Depends(_same_origin)])
 
 
 class LoginRequired(Exception):

@@ -271,3 +271,36 @@ def test_enter_in_the_why_box_decides_nothing(served_db):  # type: ignore[no-unt
         decisions = httpx.get(f"{base}/decisions", headers=steward).json()["data"]
         assert [(d["item_id"], d["kind"], d["comment"]) for d in decisions] == [
             (item_id, "not_a_match", "two people, checked by phone")]
+
+
+def test_a_form_posted_from_another_origin_decides_nothing(served_db):  # type: ignore[no-untyped-def]
+    """The cookie is SameSite=Strict, but another port of the same host (or another subdomain) is
+    the same site: a page there posting a form to the steward page is refused."""
+    with _logged_in(served_db) as (base, page, steward):
+        item_id = page.locator("#queue input[name=item_ids]").first.get_attribute("value")
+        elsewhere = base.rsplit(":", 1)[0] + ":1/form"  # the same host, another port: same site
+        page.route(elsewhere, lambda route: route.fulfill(content_type="text/html", body=f"""
+            <form method="post" action="{base}/steward/decide"><input name="item_ids" value="{item_id}">
+            <input name="decision" value="match"></form><script>document.forms[0].submit()</script>"""))
+        with page.expect_response(f"{base}/steward/decide") as posted:
+            page.goto(elsewhere)
+        assert posted.value.status == 403
+        assert httpx.get(f"{base}/review-queue/{item_id}", headers=steward).json()["status"] == "open"
+        page.goto(f"{base}/steward")  # the page's own forms still work
+        page.locator(f"#queue input[value='{item_id}']").check()
+        page.get_by_role("button", name="Not a match ticked").click()
+        expect(page.get_by_role("status")).to_contain_text("1 of 1 decided: not a match")
+
+
+def test_a_post_from_another_origin_is_refused_without_fetch_metadata(api):  # type: ignore[no-untyped-def]
+    """A browser that sends no Sec-Fetch-Site is held to its Origin header."""
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+    item_id = api.get("/review-queue", who="steward").json()["data"][0]["item_id"]
+    forged = api.client.post("/steward/decide", data={"item_ids": item_id, "decision": "match"},
+                             headers={"Origin": "http://testserver:8080"}, follow_redirects=False)
+    assert forged.status_code == 403
+    assert api.get(f"/review-queue/{item_id}", who="steward").json()["status"] == "open"
+    own = api.client.post("/steward/decide", data={"item_ids": item_id, "decision": "not_a_match"},
+                          headers={"Origin": "http://testserver"}, follow_redirects=False)
+    assert own.status_code == 303
+    assert api.get(f"/review-queue/{item_id}", who="steward").json()["status"] == "decided"
