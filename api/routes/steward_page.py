@@ -74,7 +74,10 @@ def install(app: FastAPI) -> None:
 def _render(request: Request, name: str, principal: Principal | None, status_code: int = 200, **context: Any) -> HTMLResponse:
     context.update(principal=principal, flash=request.query_params.get("flash"),
                    error=context.get("error") or request.query_params.get("error"))
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
+    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    # Customers' records: not kept by the browser, so Back after logging out does not show them.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _back(path: str, **params: str) -> RedirectResponse:

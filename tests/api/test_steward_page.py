@@ -304,3 +304,19 @@ def test_a_post_from_another_origin_is_refused_without_fetch_metadata(api):  # t
                           headers={"Origin": "http://testserver"}, follow_redirects=False)
     assert own.status_code == 303
     assert api.get(f"/review-queue/{item_id}", who="steward").json()["status"] == "decided"
+
+
+def test_back_after_logging_out_shows_no_customer(served_db):  # type: ignore[no-untyped-def]
+    """The pages are not kept by the browser: Back after logging out asks the server again, which
+    asks for a key, rather than showing the customer's record from the cache."""
+    with _logged_in(served_db) as (base, page, steward):
+        gid = httpx.get(f"{base}/golden-records", params={"limit": 1}, headers=steward).json()["data"][0][
+            "golden_record"]["golden_id"]
+        shown = page.goto(f"{base}/steward/golden/{gid}")
+        expect(page.locator("#members")).to_be_visible()
+        page.click("text=Log out")
+        expect(page).to_have_url(re.compile(r".*/steward/login$"))
+        page.go_back()
+        expect(page).to_have_url(re.compile(r".*/steward/login$"))
+        expect(page.locator("#members")).to_have_count(0)
+        assert shown is not None and shown.headers.get("cache-control") == "no-store"
