@@ -347,10 +347,19 @@ async def merge(request: Request, principal: PageSteward, service: ServiceDep) -
     return _back(f"/steward/golden/{survivor}", flash=f"merged {merged} into {survivor}")
 
 
+DECISIONS_PAGE = 200
+
+
 @router.get("/decisions")
-def decisions(request: Request, principal: PageSteward, service: ServiceDep) -> HTMLResponse:
-    data, total = steward_sql.list_decisions(service.reader(), limit=200, offset=0)
-    return _render(request, "decisions.html", principal, decisions=data, count=total)
+def decisions(
+    request: Request, principal: PageSteward, service: ServiceDep, offset: str = "0"
+) -> HTMLResponse:
+    """The decisions, newest first, a page at a time (``offset``: how many newer ones to skip; one
+    typed that is not a count shows the newest)."""
+    start = int(offset) if offset.isdecimal() else 0
+    data, total = steward_sql.list_decisions(service.reader(), limit=DECISIONS_PAGE, offset=start)
+    return _render(request, "decisions.html", principal, decisions=data, count=total, offset=start,
+                   page_size=DECISIONS_PAGE)
 
 
 @router.post("/decisions/{decision_id}/undo")

@@ -320,3 +320,30 @@ def test_back_after_logging_out_shows_no_customer(served_db):  # type: ignore[no
         expect(page).to_have_url(re.compile(r".*/steward/login$"))
         expect(page.locator("#members")).to_have_count(0)
         assert shown is not None and shown.headers.get("cache-control") == "no-store"
+
+
+def test_every_decision_can_be_reached_and_undone_on_the_page(served_db):  # type: ignore[no-untyped-def]
+    """The decisions page lists 200 at a time; the older ones are a link away, undone there too."""
+    with _logged_in(served_db) as (base, page, steward):
+        item = httpx.get(f"{base}/review-queue", headers=steward).json()["data"][0]
+        first = httpx.post(f"{base}/review-queue/{item['item_id']}/decision", headers=steward,
+                           json={"decision": "not_a_match"}).json()
+        # 200 later decisions, none on the first's golden records: a record split off each of 200 others
+        others = [h["golden_record"] for h in _every_golden_record(base, steward)
+                  if h["golden_record"]["record_count"] > 1 and h["golden_record"]["golden_id"] not in (
+                      item["left"]["golden_id"], item["right"]["golden_id"])]
+        assert len(others) >= 200
+        for g in others[:200]:
+            member = g["members"][-1]
+            httpx.post(f"{base}/golden-records/{g['golden_id']}/split", headers=steward, json={
+                "source": member["source"], "source_id": member["source_id"]}).raise_for_status()
+        page.goto(f"{base}/steward/decisions")
+        expect(page.locator("#decisions tbody tr")).to_have_count(200)
+        expect(page.locator(f"#{first['decision_id']}")).to_have_count(0)  # the oldest: on the next page
+        expect(page.locator("#paging")).to_contain_text("Showing 1–200 of 201")
+        page.get_by_role("link", name="Older").click()
+        expect(page.locator("#decisions tbody tr")).to_have_count(1)
+        page.locator(f"#{first['decision_id']}").get_by_role("button", name="Undo").click()
+        expect(page.get_by_role("status")).to_contain_text(f"{first['decision_id']} undone")
+        undone = httpx.get(f"{base}/decisions/{first['decision_id']}", headers=steward).json()
+        assert undone["undone_by"] == "test-steward"
