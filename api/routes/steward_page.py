@@ -20,6 +20,7 @@ from fastapi.templating import Jinja2Templates
 
 from api import review
 from api.deps import Principal, ServiceDep, allows, principal_for
+from api.errors import status_for
 from api.routes.golden import documents_as_seen_by, golden_document, golden_record_household, search_criteria
 from api.routes.overrides import override_as_seen_by
 from api.routes.stewardship import links_public, similar_public
@@ -215,6 +216,15 @@ def claim(item_id: str, principal: PageSteward, service: ServiceDep) -> Response
 
 @router.get("/golden/{golden_id}")
 def golden_page(request: Request, golden_id: str, principal: PageSteward, service: ServiceDep) -> HTMLResponse:
+    return _golden_page(request, golden_id, principal, service)
+
+
+def _golden_page(
+    request: Request, golden_id: str, principal: Principal, service: ServiceDep, *, status_code: int = 200,
+    error: str | None = None, typed: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """The golden record's page; ``typed``: what the steward typed in the stewards' value form,
+    refused for ``error`` and shown again to correct."""
     try:
         record = json.loads(golden_document(service, golden_id, principal))
     except MDMError as e:
@@ -242,8 +252,9 @@ def golden_page(request: Request, golden_id: str, principal: PageSteward, servic
             c["attributes"] = json.loads(docs[c["golden_id"]])["attributes"] if c["golden_id"] in docs else {}
             c["conflicts"] = [f"{x['conflict']} ({' / '.join(', '.join(v) for v in x['values'].values())})"
                               for x in conflicts[c["golden_id"]]]
-    return _render(request, "golden.html", principal, record=record, history=history, overrides=held,
-                   settable=service.settable_attributes, similar=similar, links=links, household=household)
+    return _render(request, "golden.html", principal, status_code=status_code, error=error, typed=typed or {},
+                   record=record, history=history, overrides=held, settable=service.settable_attributes,
+                   similar=similar, links=links, household=household)
 
 
 @router.post("/golden/{golden_id}/overrides")
@@ -256,12 +267,14 @@ def set_override(
     reason: Annotated[str, Form()] = "",
     value: Annotated[str, Form()] = "",
 ) -> Response:
-    """The form's empty value box sets "no value" (no source's value is right)."""
+    """The form's empty value box sets "no value" (no source's value is right). A value refused is
+    answered with the page itself, the form as typed: not a redirect, whose address would carry it."""
     try:
         service.set_override(golden_id, attribute, value.strip() or None, reason=reason,
                              region=request.app.state.settings.search_phone_region, actor=principal.name)
     except MDMError as e:
-        return _back(f"/steward/golden/{golden_id}", error=str(e))
+        return _golden_page(request, golden_id, principal, service, status_code=status_for(e), error=str(e),
+                            typed={"attribute": attribute, "value": value, "reason": reason})
     return _back(f"/steward/golden/{golden_id}", flash=f"{attribute} set by a steward")
 
 

@@ -347,3 +347,27 @@ def test_every_decision_can_be_reached_and_undone_on_the_page(served_db):  # typ
         expect(page.get_by_role("status")).to_contain_text(f"{first['decision_id']} undone")
         undone = httpx.get(f"{base}/decisions/{first['decision_id']}", headers=steward).json()
         assert undone["undone_by"] == "test-steward"
+
+
+def test_a_refused_value_stays_in_the_form_and_out_of_the_address(served_db):  # type: ignore[no-untyped-def]
+    """A steward's value refused comes back in the form as typed, to correct, with why it was refused;
+    the customer's value is not put in the page's address (nor so in the server's access log)."""
+    with _logged_in(served_db) as (base, page, steward):
+        gid = httpx.get(f"{base}/golden-records", params={"limit": 1}, headers=steward).json()["data"][0][
+            "golden_record"]["golden_id"]
+        page.goto(f"{base}/steward/golden/{gid}")
+        form = page.locator("#set-override")
+        form.get_by_label("Attribute").select_option("date_of_birth")
+        form.get_by_label("Value").fill("31/02/1980")
+        form.get_by_label("Why").fill("passport seen at the branch")
+        form.get_by_role("button", name="Set").click()
+        expect(page.get_by_role("alert")).to_contain_text("not a usable date of birth")
+        expect(form.get_by_label("Attribute")).to_have_value("date_of_birth")
+        expect(form.get_by_label("Value")).to_have_value("31/02/1980")
+        expect(form.get_by_label("Why")).to_have_value("passport seen at the branch")
+        assert "1980" not in page.url
+        form.get_by_label("Value").fill("28/02/1980")  # corrected, and set
+        form.get_by_role("button", name="Set").click()
+        expect(page.get_by_role("status")).to_contain_text("date_of_birth set by a steward")
+        (held,) = httpx.get(f"{base}/golden-records/{gid}/overrides", headers=steward).json()["data"]
+        assert (held["value"], held["reason"]) == ("1980-02-28", "passport seen at the branch")
