@@ -24,7 +24,7 @@ from api.errors import status_for
 from api.routes.golden import documents_as_seen_by, golden_document, golden_record_household, search_criteria
 from api.routes.overrides import override_as_seen_by
 from api.routes.stewardship import links_public, similar_public
-from mdm.errors import MDMError
+from mdm.errors import InvalidInputError, MDMError
 from mdm.store import overrides as overrides_sql
 from mdm.store import stewardship as steward_sql
 
@@ -147,11 +147,11 @@ async def decide_many(request: Request, principal: PageSteward, service: Service
     form = await request.form()
     ids = [str(i) for i in form.getlist("item_ids")]
     decision = str(form.get("decision") or "")
-    comment = str(form.get("comment") or "").strip() or None
     filters = {k[2:]: str(v) for k, v in form.items() if k.startswith("q_")}
     if not ids:
         return _back("/steward", **filters, error="tick the pairs to decide first")
     try:
+        comment = _comment(str(form.get("comment") or ""))
         outcomes = await run_in_threadpool(
             service.decide_items, ids, decision, actor=principal.name, comment=comment)
     except MDMError as e:
@@ -160,6 +160,17 @@ async def decide_many(request: Request, principal: PageSteward, service: Service
     label = "match" if decision == "match" else "not a match"
     done = f"{len(ids) - len(failed)} of {len(ids)} decided: {label}"
     return _back("/steward", **filters, flash=done, error="; ".join(failed))
+
+
+MAX_COMMENT = 2000  # as the JSON API's DecisionCreate, DecisionsCreate and MergeCreate
+
+
+def _comment(text: str) -> str | None:
+    """A decision's comment from a form: none when empty; as long as the JSON API takes."""
+    text = text.strip()
+    if len(text) > MAX_COMMENT:
+        raise InvalidInputError(f"field 'comment': at most {MAX_COMMENT} characters, got {len(text)}")
+    return text or None
 
 
 def _score(text: str) -> tuple[float | None, str | None]:
@@ -196,8 +207,9 @@ def decide(
     comment: Annotated[str, Form()] = "",
 ) -> Response:
     try:
+        said = _comment(comment)
         outcome = service.steward(
-            lambda s, con: s.decide_item(con, item_id, decision, actor=principal.name, comment=comment or None)
+            lambda s, con: s.decide_item(con, item_id, decision, actor=principal.name, comment=said)
         )
     except MDMError as e:
         return _back(f"/steward/items/{item_id}", error=str(e))
@@ -345,10 +357,10 @@ async def merge(request: Request, principal: PageSteward, service: ServiceDep) -
     lists as possibly the same customer; back where it came from on an error."""
     form = await request.form()
     ids = [str(g) for g in form.getlist("golden_ids")]
-    comment = str(form.get("comment") or "").strip() or None
     search = {k[2:]: str(v) for k, v in form.items() if k.startswith("q_")}
     back = str(form.get("back") or "")
     try:
+        comment = _comment(str(form.get("comment") or ""))
         outcome = await run_in_threadpool(
             service.steward, lambda s, con: s.merge(con, ids, actor=principal.name, comment=comment))
     except MDMError as e:

@@ -371,3 +371,17 @@ def test_a_refused_value_stays_in_the_form_and_out_of_the_address(served_db):  #
         expect(page.get_by_role("status")).to_contain_text("date_of_birth set by a steward")
         (held,) = httpx.get(f"{base}/golden-records/{gid}/overrides", headers=steward).json()["data"]
         assert (held["value"], held["reason"]) == ("1980-02-28", "passport seen at the branch")
+
+
+def test_a_comment_the_api_would_refuse_is_refused_on_the_page(api):  # type: ignore[no-untyped-def]
+    """A decision's comment is at most 2,000 characters on the page as in the JSON API."""
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+    first, second = (i["item_id"] for i in api.get("/review-queue", who="steward").json()["data"][:2])
+    long = {"decision": "not_a_match", "comment": "x" * 2001}
+    said = api.client.post(f"/steward/items/{first}/decision", data=long, follow_redirects=False)
+    assert "at+most+2000" in said.headers["location"]
+    said = api.client.post("/steward/decide", data={"item_ids": second, **long}, follow_redirects=False)
+    assert "at+most+2000" in said.headers["location"]
+    assert api.post(f"/review-queue/{first}/decision", who="steward", json=long).status_code == 422
+    for item_id in (first, second):
+        assert api.get(f"/review-queue/{item_id}", who="steward").json()["status"] == "open"
