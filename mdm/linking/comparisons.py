@@ -19,6 +19,7 @@ from splink.internals.comparison_creator import ComparisonCreator
 from splink.internals.dialects import SplinkDialect
 
 from matching_rules import ComparisonSpec, MatchingSpec
+from mdm.standardise.cities import ABSORBED_2025
 from mdm.standardise.emails import PERSONAL_MAIL_SERVICES
 from mdm.store.work import WORD_LISTS, births_near
 
@@ -392,6 +393,21 @@ def _exact(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCrea
     ]
 
 
+def _city(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCreator]:
+    """The exact kind's levels, and a place beside the Vietnamese province that absorbed it in
+    July 2025 (``ABSORBED_2025``) as no evidence: "Vũng Tàu" then and "TP. Hồ Chí Minh" now name
+    one place. Two places that one province absorbed are still two places."""
+    c = spec.column
+    assert c is not None
+    *levels, different = _exact(spec, fn)
+    # One IN list of both orders, not a CASE per side: DuckDB 2.0 fails to bind two CASEs ORed.
+    pairs = sorted(f"'{a}/{b}'" for place, into in ABSORBED_2025.items()
+                   for a, b in ((place, into), (into, place)))
+    absorbed = f"concat({_l(c)}, '/', {_r(c)}) IN ({', '.join(pairs)})"
+    renamed = _no_evidence(absorbed, "a place and the province that absorbed it (2025)")
+    return [*levels, renamed, different]
+
+
 def _jaro_winkler(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCreator]:
     c = spec.column
     assert c is not None
@@ -473,6 +489,7 @@ _KINDS = {
     "email_birth_date": _email_birth_date,
     "address": _address,
     "exact": _exact,
+    "city": _city,
     "jaro_winkler": _jaro_winkler,
     "identifier": _identifier,
 }

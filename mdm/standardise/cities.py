@@ -60,6 +60,38 @@ _VIETNAM = (
     ("gia nghia", "dak nong"),
     ("dien bien phu", "dien bien"),
 )
+# Vietnam merged its 63 provinces into 34 on 1 July 2025, each merged province named after one of
+# its parts. Records written since name the merged province ("TP. Hồ Chí Minh" for an address in
+# Vũng Tàu, "Gia Lai" for one in Quy Nhơn), older ones the place it absorbed: the two differ
+# without the customer having moved. Merged province's canonical place -> those it absorbed.
+MERGED_PROVINCES_2025 = MappingProxyType({
+    "ho chi minh": ("binh duong", "vung tau"),
+    "hai phong": ("hai duong",),
+    "da nang": ("tam ky",),
+    "can tho": ("soc trang", "vi thanh"),
+    "tuyen quang": ("ha giang",),
+    "lao cai": ("yen bai",),
+    "thai nguyen": ("bac kan",),
+    "viet tri": ("vinh yen", "hoa binh"),  # Phú Thọ, with Vĩnh Phúc and Hòa Bình
+    "bac ninh": ("bac giang",),
+    "hung yen": ("thai binh",),
+    "ninh binh": ("phu ly", "nam dinh"),  # with Hà Nam and Nam Định
+    "dong ha": ("dong hoi",),  # Quảng Trị, with Quảng Bình
+    "quang ngai": ("kon tum",),
+    "pleiku": ("quy nhon",),  # Gia Lai, with Bình Định
+    "nha trang": ("phan rang",),  # Khánh Hòa, with Ninh Thuận
+    "da lat": ("gia nghia", "phan thiet"),  # Lâm Đồng, with Đắk Nông and Bình Thuận
+    "buon ma thuot": ("tuy hoa",),  # Đắk Lắk, with Phú Yên
+    "bien hoa": ("dong xoai",),  # Đồng Nai, with Bình Phước
+    "tay ninh": ("tan an",),  # with Long An
+    "vinh long": ("ben tre", "tra vinh"),
+    "cao lanh": ("my tho",),  # Đồng Tháp, with Tiền Giang
+    "ca mau": ("bac lieu",),
+    "long xuyen": ("rach gia",),  # An Giang, with Kiên Giang
+})
+ABSORBED_2025 = MappingProxyType(
+    {place: province for province, places in MERGED_PROVINCES_2025.items() for place in places}
+)
 # Cities abroad, with their country: those known by a local and an English name or a short
 # form, and the largest others of the countries customers most often come from.
 _ABROAD = (
