@@ -560,6 +560,9 @@ def keys_create_cmd(
     if role not in keys.ROLES:
         err_console.print(f"[bold red]error:[/] --role must be one of {', '.join(keys.ROLES)}")
         raise typer.Exit(code=2)
+    # Keys may be made before the first run (a service started with --sources runs it), so a new
+    # database is made; but a mistyped --db would make one too, so say so.
+    new = not db.exists()
     con = database.connect(db)
     try:
         with database.transaction(con):
@@ -571,6 +574,9 @@ def keys_create_cmd(
     expiry = f", expires {row['expires_at']:%Y-%m-%d %H:%M} UTC" if row["expires_at"] else ""
     err_console.print(f"created key {row['key_id']} ({role}{', pii' if pii else ''}{expiry}) for {name!r};"
                       " store it now:")
+    if new:
+        err_console.print(f"[yellow]note:[/] {db} did not exist: a new database was made for it (no runs yet)",
+                          highlight=False)
     print(key)  # noqa: T201 - the key alone on stdout, for scripts
 
 

@@ -22,3 +22,12 @@ def test_keys_list_shows_whole_key_ids_in_a_narrow_terminal(tmp_path: Path) -> N
     assert listed.exit_code == 0, listed.output
     assert max(len(line) for line in listed.output.splitlines()) <= 80
     assert key_id in listed.output, listed.output
+
+
+def test_a_key_made_for_a_database_that_did_not_exist_says_so(tmp_path: Path) -> None:
+    """Keys may come before the first run, but a mistyped --db should not pass unnoticed."""
+    db = str(tmp_path / "mdm.duckdb")
+    first = runner.invoke(app, ["keys", "create", "--db", db, "--role", "admin", "--name", "ops"])
+    assert first.exit_code == 0 and "did not exist" in first.stderr, first.stderr
+    again = runner.invoke(app, ["keys", "create", "--db", db, "--role", "reader", "--name", "app"])
+    assert again.exit_code == 0 and "did not exist" not in again.stderr, again.stderr
