@@ -73,6 +73,9 @@ def _rows(spec: SourceSpec) -> Iterator[Accepted | Quarantined]:
         if row.values is None:
             yield Quarantined(spec.name, row.row_number, None, row.error or "unreadable row", row.text)
             continue
+        if row.error is not None:  # parsed, but its id is no key
+            yield Quarantined(spec.name, row.row_number, None, row.error, raw_json(row.values))
+            continue
         source_id = clean_id(row.values.get(spec.id_column))
         if source_id is None:
             yield Quarantined(

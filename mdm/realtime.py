@@ -49,7 +49,7 @@ from mdm.linking.model import Model
 from mdm.linking.scorer import PairScore, Scorer
 from mdm.pipeline import review_item_id
 from mdm.sources import SourcesConfig, SourceSpec
-from mdm.sources.readers import typed_values
+from mdm.sources.readers import not_one_id, typed_values
 from mdm.standardise.record import record_key, standardise_record
 from mdm.store import erasure, records, runs, work
 from mdm.store import overrides as overrides_sql
@@ -150,19 +150,10 @@ def parse_values(spec: SourceSpec, payload: Mapping[str, Any]) -> tuple[str, dic
     source_id = clean_id(values.get(spec.id_column))
     if source_id is None:
         raise InvalidInputError(f"field {spec.id_column!r} (the id of source {spec.name!r}) is missing or blank")
-    if isinstance(_posted_at(payload, spec.id_column), list | dict | bool):
+    if not_one_id(payload, spec.id_column):
         raise InvalidInputError(f"field {spec.id_column!r} (the id of source {spec.name!r}): give text or"
                                 " a number, not a list, an object or true/false")
     return source_id, values
-
-
-def _posted_at(payload: Mapping[str, Any], column: str) -> Any:
-    """The posted value a (dotted) column names, as posted: ``meta.id`` is ``{"meta": {"id": ...}}``."""
-    if column in payload:
-        return payload[column]
-    head, _, rest = column.partition(".")
-    inner = payload.get(head) if rest else None
-    return _posted_at(inner, rest) if isinstance(inner, Mapping) else None
 
 
 def _row_identifiers(row: Mapping[str, Any], fields: list[str]) -> dict[str, str | None]:

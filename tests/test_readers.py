@@ -236,3 +236,36 @@ def test_a_list_or_object_where_one_value_belongs_gives_its_first_value_or_none(
                      "4": ["phone_several_values"]}
     raw = {r["record_key"]: json.loads(r["raw"]) for r in chunk.raw.to_pylist()}
     assert json.loads(raw["app:2"]["emails"]) == ["binh@gmail.com", "b.tran@x.vn"]
+
+
+def test_an_id_written_as_a_list_object_or_boolean_is_quarantined_in_jsonl_and_parquet(tmp_path: Path) -> None:
+    """A typed id that is not one value would become a key nobody's system holds (its JSON text):
+    the row is quarantined with the reason and its values. Text that looks like a list is a key."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    lines = [{"id": ["A9"], "name": "An"}, {"id": {"n": 1}, "name": "Bình"}, {"id": True, "name": "Chi"},
+             {"id": "[A9]", "name": "Dũng"}, {"id": 12, "name": "Em"}]
+    (tmp_path / "app.jsonl").write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n",
+                                        encoding="utf-8")
+    pq.write_table(pa.table({"id": pa.array([["S1"], ["S2", "S3"]]), "name": ["Giang", "Hà"]}),
+                   tmp_path / "shop.parquet")
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - name: app\n    path: app.jsonl\n    format: jsonl\n    id_column: id\n"
+        "    fields: {full_name: name}\n"
+        "  - name: shop\n    path: shop.parquet\n    format: parquet\n    id_column: id\n"
+        "    fields: {full_name: name}\n",
+        encoding="utf-8",
+    )
+    ingested = ingest(load_sources(tmp_path / "sources.yaml").sources)
+    assert sorted((a.source.name, a.source_id) for a in ingested.accepted) == [("app", "12"), ("app", "[A9]")]
+    assert [(q.source, q.row_number, q.source_id, q.reason) for q in ingested.quarantined] == [
+        ("app", 1, None, "line 1: the id column 'id' holds a list, not one id"),
+        ("app", 2, None, "line 2: the id column 'id' holds an object, not one id"),
+        ("app", 3, None, "line 3: the id column 'id' holds true/false, not one id"),
+        ("shop", 1, None, "data row 1: the id column 'id' holds a list, not one id"),
+        ("shop", 2, None, "data row 2: the id column 'id' holds a list, not one id"),
+    ]
+    assert json.loads(ingested.quarantined[0].raw)["name"] == "An"
+    assert {name: (c.read, c.accepted, c.quarantined) for name, c in ingested.counts.items()} == {
+        "app": (5, 2, 3), "shop": (2, 0, 2)}

@@ -36,7 +36,8 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 @dataclass(frozen=True, slots=True)
 class RawRow:
-    """One data row: ``values`` when it parsed, else ``error`` and the raw ``text``."""
+    """One data row: ``values`` when it parsed, else ``error`` and the raw ``text``; ``values`` and
+    ``error`` both when it parsed but its id is no key (``not_one_id``)."""
 
     row_number: int
     values: dict[str, str | None] | None
@@ -222,7 +223,34 @@ def _wrong_width(first_line: int, last_line: int, fields: int, width: int) -> st
     return f"line {first_line} has {fields} fields, the header has {width}"
 
 
-def json_line_row(data_row: int, line_no: int, line: str) -> RawRow:
+def value_at(obj: Mapping[str, Any], column: str) -> Any:
+    """The typed value a (dotted) column names: ``meta.id`` is ``{"meta": {"id": ...}}``'s."""
+    if column in obj:
+        return obj[column]
+    head, _, rest = column.partition(".")
+    inner = obj.get(head) if rest else None
+    return value_at(inner, rest) if isinstance(inner, Mapping) else None
+
+
+def not_one_id(obj: Mapping[str, Any], id_column: str) -> str | None:
+    """Why a typed row's id (JSON, Parquet, a post) is no key, or None: a list, an object or
+    true/false, whose JSON text no source system holds as a key. A CSV's text is whatever it
+    says ("[123]" may be a real key), so CSV rows are not asked."""
+    value = value_at(obj, id_column)
+    if not isinstance(value, Mapping | list | tuple | bool):
+        return None
+    kind = "true/false" if isinstance(value, bool) else "an object" if isinstance(value, Mapping) else "a list"
+    return f"the id column {id_column!r} holds {kind}, not one id"
+
+
+def typed_row(data_row: int, obj: Mapping[str, Any], id_column: str, where: str) -> RawRow:
+    """A typed row (a JSON object, a Parquet row) with its values as text, and why its id is no
+    key where it is not (``where`` names the row: "line 4")."""
+    problem = not_one_id(obj, id_column)
+    return RawRow(data_row, typed_values(obj), f"{where}: {problem}" if problem else None)
+
+
+def json_line_row(data_row: int, line_no: int, line: str, id_column: str) -> RawRow:
     """One JSONL line as a row: an object's values as text, or why it is not one."""
     line = line.rstrip("\r\n")
     try:
@@ -231,7 +259,7 @@ def json_line_row(data_row: int, line_no: int, line: str) -> RawRow:
         return RawRow(data_row, None, f"line {line_no} is not valid JSON: {e.msg}", line)
     if not isinstance(obj, dict):
         return RawRow(data_row, None, f"line {line_no} is a JSON {type(obj).__name__}, not an object", line)
-    return RawRow(data_row, typed_values(obj))
+    return typed_row(data_row, obj, id_column, f"line {line_no}")
 
 
 def _read_jsonl(spec: SourceSpec) -> Iterator[RawRow]:
@@ -242,7 +270,7 @@ def _read_jsonl(spec: SourceSpec) -> Iterator[RawRow]:
             if not line.strip():
                 continue
             data_row += 1
-            row = json_line_row(data_row, line_no, line)
+            row = json_line_row(data_row, line_no, line, spec.id_column)
             if row.values is not None:
                 seen.update(row.values)
             yield row
@@ -262,7 +290,7 @@ def _read_parquet(spec: SourceSpec) -> Iterator[RawRow]:
     for batch in pf.iter_batches(batch_size=65536):
         for row in _batch_rows(batch):
             data_row += 1
-            yield RawRow(data_row, typed_values(row))
+            yield typed_row(data_row, row, spec.id_column, f"data row {data_row}")
 
 
 def _batch_rows(batch: Any) -> list[dict[str, Any]]:

@@ -31,7 +31,7 @@ from mdm.sources.readers import (
     json_line_row,
     nested_names,
     text_encoding,
-    typed_values,
+    typed_row,
 )
 from mdm.spark import cache
 from mdm.standardise.record import standardise_record
@@ -144,7 +144,7 @@ def _decoder(spec: SourceSpec) -> Any:
                 number = row.pop(_ROW)
                 error = text = values = None
                 if spec.format == "jsonl":
-                    decoded = json_line_row(number, row[_LINE], row["value"])
+                    decoded = json_line_row(number, row[_LINE], row["value"], spec.id_column)
                     values, error, text = decoded.values, decoded.error, decoded.text
                 elif spec.format == "csv":
                     corrupt = row.pop(_CORRUPT)
@@ -155,9 +155,11 @@ def _decoder(spec: SourceSpec) -> Any:
                         header = [h.strip() for h in row]
                         values = csv_values(header, list(row.values()))
                 else:
-                    values = typed_values(row)
+                    decoded = typed_row(number, row, spec.id_column, f"data row {number}")
+                    values, error = decoded.values, decoded.error
                 out["row_number"].append(number)
-                out["source_id"].append(clean_id(values.get(spec.id_column)) if values is not None else None)
+                named = values is not None and error is None
+                out["source_id"].append(clean_id(values.get(spec.id_column)) if named else None)
                 out["raw"].append(raw_json(values) if values is not None else text)
                 out["error"].append(error)
                 out["first_row"].append(None)

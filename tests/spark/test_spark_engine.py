@@ -48,12 +48,15 @@ def spark() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def sources(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The small sample with its billing extract as Parquet (typed columns), so all three formats are read,
-    and its sales extract saved as Latin-1 while its config says UTF-8 (a Windows export)."""
+    its sales extract saved as Latin-1 while its config says UTF-8 (a Windows export), and a marketing
+    line whose id is a list."""
     folder = tmp_path_factory.mktemp("spark-sources")
     for f in small_sample.iterdir():
         shutil.copy(f, folder / f.name)
     sales = (folder / "sales.csv").read_text(encoding="utf-8-sig")
     (folder / "sales.csv").write_bytes(sales.encode("latin-1", errors="replace"))
+    with (folder / "marketing.jsonl").open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"subscriber_id": ["mk_list"], "name": "Lê Văn Tám"}, ensure_ascii=False) + "\n")
     skip_broken = pacsv.ParseOptions(invalid_row_handler=lambda row: "skip")  # broken rows stay in the CSVs
     pq.write_table(pacsv.read_csv(folder / "billing.csv", parse_options=skip_broken), folder / "billing.parquet")
     config = yaml.safe_load((folder / "sources.yaml").read_text())
@@ -130,6 +133,10 @@ def test_every_row_accounted_for_in_both(engines: tuple[Path, Path, Any]) -> Non
     duck = _duckdb(db, "SELECT source, row_number, source_id FROM quarantine ORDER BY ALL")
     spark = _spark_out(out, "quarantine", "source, row_number, source_id", "ORDER BY ALL")
     assert duck and spark == duck
+    # The marketing line whose id is a list: quarantined alike, with its reason.
+    where = "WHERE reason LIKE '%not one id'"
+    listed = _duckdb(db, f"SELECT source, row_number, reason FROM quarantine {where}")
+    assert _spark_out(out, "quarantine", "source, row_number, reason", where) == listed != []
     for counts in report.sources.values():
         assert counts.read == counts.accepted + counts.quarantined > 0
     ((duck_counts,),) = _duckdb(db, "SELECT counts FROM runs")
