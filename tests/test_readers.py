@@ -238,7 +238,7 @@ def test_a_list_or_object_where_one_value_belongs_gives_its_first_value_or_none(
     assert json.loads(raw["app:2"]["emails"]) == ["binh@gmail.com", "b.tran@x.vn"]
 
 
-def test_an_id_written_as_a_list_object_or_boolean_is_quarantined_in_jsonl_and_parquet(tmp_path: Path) -> None:
+def test_an_id_that_is_a_list_object_or_boolean_is_quarantined_in_jsonl_and_parquet(tmp_path: Path) -> None:
     """A typed id that is not one value would become a key nobody's system holds (its JSON text):
     the row is quarantined with the reason and its values. Text that looks like a list is a key."""
     import pyarrow as pa

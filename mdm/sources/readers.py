@@ -239,7 +239,8 @@ def not_one_id(obj: Mapping[str, Any], id_column: str) -> str | None:
     value = value_at(obj, id_column)
     if not isinstance(value, Mapping | list | tuple | bool):
         return None
-    kind = "true/false" if isinstance(value, bool) else "an object" if isinstance(value, Mapping) else "a list"
+    kinds = {bool: "true/false", list: "a list", tuple: "a list"}
+    kind = next((k for t, k in kinds.items() if isinstance(value, t)), "an object")
     return f"the id column {id_column!r} holds {kind}, not one id"
 
 
