@@ -232,23 +232,28 @@ def value_at(obj: Mapping[str, Any], column: str) -> Any:
     return value_at(inner, rest) if isinstance(inner, Mapping) else None
 
 
+_ONE_VALUE = frozenset({str, int, float, type(None)})  # the common ids, told apart at once
+
+
 def not_one_id(obj: Mapping[str, Any], id_column: str) -> str | None:
     """Why a typed row's id (JSON, Parquet, a post) is no key, or None: a list, an object or
     true/false, whose JSON text no source system holds as a key. A CSV's text is whatever it
     says ("[123]" may be a real key), so CSV rows are not asked."""
     value = value_at(obj, id_column)
-    if not isinstance(value, Mapping | list | tuple | bool):
+    if type(value) in _ONE_VALUE or not isinstance(value, Mapping | list | tuple | bool):
         return None
     kinds = {bool: "true/false", list: "a list", tuple: "a list"}
     kind = next((k for t, k in kinds.items() if isinstance(value, t)), "an object")
     return f"the id column {id_column!r} holds {kind}, not one id"
 
 
-def typed_row(data_row: int, obj: Mapping[str, Any], id_column: str, where: str) -> RawRow:
+def typed_row(data_row: int, obj: Mapping[str, Any], id_column: str, where: str = "data row",
+              number: int | None = None) -> RawRow:
     """A typed row (a JSON object, a Parquet row) with its values as text, and why its id is no
-    key where it is not (``where`` names the row: "line 4")."""
+    key where it is not (``where`` and ``number`` name the row: "line 4"; by default its data row)."""
     problem = not_one_id(obj, id_column)
-    return RawRow(data_row, typed_values(obj), f"{where}: {problem}" if problem else None)
+    named = f"{where} {data_row if number is None else number}: {problem}" if problem else None
+    return RawRow(data_row, typed_values(obj), named)
 
 
 def json_line_row(data_row: int, line_no: int, line: str, id_column: str) -> RawRow:
@@ -260,7 +265,7 @@ def json_line_row(data_row: int, line_no: int, line: str, id_column: str) -> Raw
         return RawRow(data_row, None, f"line {line_no} is not valid JSON: {e.msg}", line)
     if not isinstance(obj, dict):
         return RawRow(data_row, None, f"line {line_no} is a JSON {type(obj).__name__}, not an object", line)
-    return typed_row(data_row, obj, id_column, f"line {line_no}")
+    return typed_row(data_row, obj, id_column, "line", line_no)
 
 
 def _read_jsonl(spec: SourceSpec) -> Iterator[RawRow]:
@@ -291,7 +296,7 @@ def _read_parquet(spec: SourceSpec) -> Iterator[RawRow]:
     for batch in pf.iter_batches(batch_size=65536):
         for row in _batch_rows(batch):
             data_row += 1
-            yield typed_row(data_row, row, spec.id_column, f"data row {data_row}")
+            yield typed_row(data_row, row, spec.id_column)
 
 
 def _batch_rows(batch: Any) -> list[dict[str, Any]]:

@@ -155,7 +155,7 @@ def _decoder(spec: SourceSpec) -> Any:
                         header = [h.strip() for h in row]
                         values = csv_values(header, list(row.values()))
                 else:
-                    decoded = typed_row(number, row, spec.id_column, f"data row {number}")
+                    decoded = typed_row(number, row, spec.id_column)
                     values, error = decoded.values, decoded.error
                 out["row_number"].append(number)
                 named = values is not None and error is None
