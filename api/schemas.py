@@ -25,6 +25,11 @@ class Page(BaseModel, Generic[T]):
 MAX_OFFSET = 2**63 - 1
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="How many to skip.")]
 
+# The longest value of each search criterion (GET /golden-records and the steward's search page):
+# a longer one is no customer's, and standardising and comparing it would only hold the search up.
+SEARCH_MAX_LENGTHS = {"name": 200, "email": 320, "phone": 50, "city": 100, "national_id": 40, "tax_id": 40,
+                      "address": 300, "postcode": 20}
+
 
 class LineageEntry(BaseModel):
     value: str | None

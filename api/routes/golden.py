@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import Principal, Reader, ServiceDep
 from api.schemas import (
+    SEARCH_MAX_LENGTHS,
     ChangesPublic,
     GoldenRecordPublic,
     HouseholdMemberPublic,
@@ -119,14 +120,14 @@ def search_golden_records(
     principal: Reader,
     service: ServiceDep,
     request: Request,
-    name: Annotated[str | None, Query(max_length=200)] = None,
-    email: Annotated[str | None, Query(max_length=320)] = None,
-    phone: Annotated[str | None, Query(max_length=50)] = None,
-    city: Annotated[str | None, Query(max_length=100)] = None,
-    national_id: Annotated[str | None, Query(max_length=40)] = None,
-    tax_id: Annotated[str | None, Query(max_length=40)] = None,
-    address: Annotated[str | None, Query(max_length=300)] = None,
-    postcode: Annotated[str | None, Query(max_length=20)] = None,
+    name: Annotated[str | None, Query(max_length=SEARCH_MAX_LENGTHS["name"])] = None,
+    email: Annotated[str | None, Query(max_length=SEARCH_MAX_LENGTHS["email"])] = None,
+    phone: Annotated[str | None, Query(max_length=SEARCH_MAX_LENGTHS["phone"])] = None,
+    city: Annotated[str | None, Query(max_length=SEARCH_MAX_LENGTHS["city"])] = None,
+    national_id: Annotated[str | None, Query(max_length=SEARCH_MAX_LENGTHS["national_id"])] = None,
+    tax_id: Annotated[str | None, Query(max_length=SEARCH_MAX_LENGTHS["tax_id"])] = None,
+    address: Annotated[str | None, Query(max_length=SEARCH_MAX_LENGTHS["address"])] = None,
+    postcode: Annotated[str | None, Query(max_length=SEARCH_MAX_LENGTHS["postcode"])] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Offset = 0,
 ) -> Response:

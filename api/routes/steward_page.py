@@ -24,6 +24,7 @@ from api.errors import status_for
 from api.routes.golden import documents_as_seen_by, golden_document, golden_record_household, search_criteria
 from api.routes.overrides import override_as_seen_by
 from api.routes.stewardship import links_public, similar_public
+from api.schemas import SEARCH_MAX_LENGTHS
 from mdm.errors import InvalidInputError, MDMError
 from mdm.store import overrides as overrides_sql
 from mdm.store import stewardship as steward_sql
@@ -31,6 +32,7 @@ from mdm.store import stewardship as steward_sql
 COOKIE = "mdm_steward_key"
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 templates.env.globals["held_back_label"] = review.held_back_label
+templates.env.globals["search_max_lengths"] = SEARCH_MAX_LENGTHS
 
 
 async def _same_origin(request: Request) -> None:
@@ -167,10 +169,14 @@ MAX_COMMENT = 2000  # as the JSON API's DecisionCreate, DecisionsCreate and Merg
 
 def _comment(text: str) -> str | None:
     """A decision's comment from a form: none when empty; as long as the JSON API takes."""
-    text = text.strip()
-    if len(text) > MAX_COMMENT:
-        raise InvalidInputError(f"field 'comment': at most {MAX_COMMENT} characters, got {len(text)}")
-    return text or None
+    return _at_most("comment", text.strip(), MAX_COMMENT) or None
+
+
+def _at_most(field: str, text: str, limit: int) -> str:
+    """``text`` typed into ``field``, refused when longer than the JSON API takes."""
+    if len(text) > limit:
+        raise InvalidInputError(f"field {field!r}: at most {limit} characters, got {len(text)}")
+    return text
 
 
 def _score(text: str) -> tuple[float | None, str | None]:
@@ -342,6 +348,8 @@ def search(
     if not any(q.values()):
         return _render(request, "search.html", principal, q=q, hits=None, count=0)
     try:
+        for field, text in q.items():
+            _at_most(field, text or "", SEARCH_MAX_LENGTHS[field])
         criteria = search_criteria(q, request.app.state.settings.search_phone_region)
     except MDMError as e:
         return _render(request, "search.html", principal, status_code=422, q=q, hits=None, count=0, error=str(e))

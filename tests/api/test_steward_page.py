@@ -385,3 +385,14 @@ def test_a_comment_the_api_would_refuse_is_refused_on_the_page(api):  # type: ig
     assert api.post(f"/review-queue/{first}/decision", who="steward", json=long).status_code == 422
     for item_id in (first, second):
         assert api.get(f"/review-queue/{item_id}", who="steward").json()["status"] == "open"
+
+
+def test_a_search_the_api_would_refuse_is_refused_on_the_page(api):  # type: ignore[no-untyped-def]
+    """A search criterion longer than the JSON API takes is said on the page, not searched for."""
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+    for field, limit in (("name", 200), ("address", 300)):
+        long = {field: "nguyen " * (limit // 7 + 1)}
+        assert api.get("/golden-records", params=long).status_code == 422
+        said = api.client.get("/steward/search", params=long)
+        assert said.status_code == 422
+        assert f"at most {limit} characters" in said.text
