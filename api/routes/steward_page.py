@@ -3,11 +3,13 @@
 Logging in stores the steward's API key in an HttpOnly, SameSite=Strict cookie scoped to
 /steward, so every page and form is authorised exactly as the JSON API is. SameSite does not tell
 origins of one site apart (another port of the host, a sibling subdomain), so a form posted from
-another origin is refused.
+another origin is refused. The message a page shows after a form comes in its address signed with
+the steward's key, so a link cannot put words of its own in the page's alert.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -75,8 +77,8 @@ def install(app: FastAPI) -> None:
 
 
 def _render(request: Request, name: str, principal: Principal | None, status_code: int = 200, **context: Any) -> HTMLResponse:
-    context.update(principal=principal, flash=request.query_params.get("flash"),
-                   error=context.get("error") or request.query_params.get("error"))
+    flash, error = _said(request)
+    context.update(principal=principal, flash=flash, error=context.get("error") or error)
     response = templates.TemplateResponse(request, name, context, status_code=status_code)
     # Customers' records: not kept by the browser, so Back after logging out does not show them.
     response.headers["Cache-Control"] = "no-store"
@@ -86,6 +88,26 @@ def _render(request: Request, name: str, principal: Principal | None, status_cod
 def _back(path: str, **params: str) -> RedirectResponse:
     query = urlencode({k: v for k, v in params.items() if v})
     return RedirectResponse(f"{path}?{query}" if query else path, status_code=303)
+
+
+def _say(request: Request, path: str, *, flash: str = "", error: str = "", **params: str) -> RedirectResponse:
+    """Back to ``path`` saying ``flash`` and ``error``, signed with the steward's key: a page shows
+    only what the server said, not a message a link put in its address."""
+    return _back(path, **params, flash=flash, error=error, said=_signature(request, flash, error) or "")
+
+
+def _said(request: Request) -> tuple[str, str]:
+    """The flash and error messages a redirect here carries, if the server said them (see ``_say``)."""
+    flash, error = (request.query_params.get(k, "") for k in ("flash", "error"))
+    signature = _signature(request, flash, error)
+    if signature and hmac.compare_digest(request.query_params.get("said", "").encode(), signature.encode()):
+        return flash, error
+    return "", ""
+
+
+def _signature(request: Request, flash: str, error: str) -> str | None:
+    key = request.cookies.get(COOKIE)
+    return hmac.new(key.encode(), f"{flash}\0{error}".encode(), "sha256").hexdigest() if key else None
 
 
 @router.get("/login")
@@ -151,17 +173,17 @@ async def decide_many(request: Request, principal: PageSteward, service: Service
     decision = str(form.get("decision") or "")
     filters = {k[2:]: str(v) for k, v in form.items() if k.startswith("q_")}
     if not ids:
-        return _back("/steward", **filters, error="tick the pairs to decide first")
+        return _say(request, "/steward", **filters, error="tick the pairs to decide first")
     try:
         comment = _comment(str(form.get("comment") or ""))
         outcomes = await run_in_threadpool(
             service.decide_items, ids, decision, actor=principal.name, comment=comment)
     except MDMError as e:
-        return _back("/steward", **filters, error=str(e))
+        return _say(request, "/steward", **filters, error=str(e))
     failed = [f"{item_id}: {o}" for item_id, o in zip(ids, outcomes, strict=True) if isinstance(o, MDMError)]
     label = "match" if decision == "match" else "not a match"
     done = f"{len(ids) - len(failed)} of {len(ids)} decided: {label}"
-    return _back("/steward", **filters, flash=done, error="; ".join(failed))
+    return _say(request, "/steward", **filters, flash=done, error="; ".join(failed))
 
 
 MAX_COMMENT = 2000  # as the JSON API's DecisionCreate, DecisionsCreate and MergeCreate
@@ -206,6 +228,7 @@ def item_page(request: Request, item_id: str, principal: PageSteward, service: S
 
 @router.post("/items/{item_id}/decision")
 def decide(
+    request: Request,
     item_id: str,
     principal: PageSteward,
     service: ServiceDep,
@@ -218,18 +241,18 @@ def decide(
             lambda s, con: s.decide_item(con, item_id, decision, actor=principal.name, comment=said)
         )
     except MDMError as e:
-        return _back(f"/steward/items/{item_id}", error=str(e))
+        return _say(request, f"/steward/items/{item_id}", error=str(e))
     label = "match" if decision == "match" else "not a match"
-    return _back("/steward", flash=f"{item_id}: {label} ({outcome.decision['decision_id']})")
+    return _say(request, "/steward", flash=f"{item_id}: {label} ({outcome.decision['decision_id']})")
 
 
 @router.post("/items/{item_id}/claim")
-def claim(item_id: str, principal: PageSteward, service: ServiceDep) -> Response:
+def claim(request: Request, item_id: str, principal: PageSteward, service: ServiceDep) -> Response:
     try:
         service.steward_write(lambda s, con: s.claim(con, item_id, actor=principal.name, release=False))
     except MDMError as e:
-        return _back(f"/steward/items/{item_id}", error=str(e))
-    return _back(f"/steward/items/{item_id}", flash="Claimed.")
+        return _say(request, f"/steward/items/{item_id}", error=str(e))
+    return _say(request, f"/steward/items/{item_id}", flash="Claimed.")
 
 
 @router.get("/golden/{golden_id}")
@@ -293,11 +316,12 @@ def set_override(
     except MDMError as e:
         return _golden_page(request, golden_id, principal, service, status_code=status_for(e), error=str(e),
                             typed={"attribute": attribute, "value": value, "reason": reason})
-    return _back(f"/steward/golden/{golden_id}", flash=f"{attribute} set by a steward")
+    return _say(request, f"/steward/golden/{golden_id}", flash=f"{attribute} set by a steward")
 
 
 @router.post("/golden/{golden_id}/overrides/{attribute}/remove")
 def remove_override(
+    request: Request,
     golden_id: str,
     attribute: str,
     principal: PageSteward,
@@ -307,12 +331,13 @@ def remove_override(
     try:
         service.remove_override(golden_id, attribute, reason=reason, actor=principal.name)
     except MDMError as e:
-        return _back(f"/steward/golden/{golden_id}", error=str(e))
-    return _back(f"/steward/golden/{golden_id}", flash=f"{attribute}: the rules choose it again")
+        return _say(request, f"/steward/golden/{golden_id}", error=str(e))
+    return _say(request, f"/steward/golden/{golden_id}", flash=f"{attribute}: the rules choose it again")
 
 
 @router.post("/golden/{golden_id}/split")
 def split(
+    request: Request,
     golden_id: str,
     principal: PageSteward,
     service: ServiceDep,
@@ -324,9 +349,9 @@ def split(
             lambda s, con: s.split(con, golden_id, source, source_id, actor=principal.name, comment=None)
         )
     except MDMError as e:
-        return _back(f"/steward/golden/{golden_id}", error=str(e))
+        return _say(request, f"/steward/golden/{golden_id}", error=str(e))
     new_id = outcome.decision["result_golden_id"]
-    return _back(f"/steward/golden/{new_id}", flash=f"{source}:{source_id} split off {golden_id}")
+    return _say(request, f"/steward/golden/{new_id}", flash=f"{source}:{source_id} split off {golden_id}")
 
 
 @router.get("/search")
@@ -373,11 +398,11 @@ async def merge(request: Request, principal: PageSteward, service: ServiceDep) -
             service.steward, lambda s, con: s.merge(con, ids, actor=principal.name, comment=comment))
     except MDMError as e:
         if back.startswith("/steward/golden/"):  # merged from a golden record's page
-            return _back(back, error=str(e))
-        return _back("/steward/search", **search, error=str(e))
+            return _say(request, back, error=str(e))
+        return _say(request, "/steward/search", **search, error=str(e))
     survivor = outcome.decision["result_golden_id"]
     merged = ", ".join(g for g in dict.fromkeys(ids) if g != survivor)
-    return _back(f"/steward/golden/{survivor}", flash=f"merged {merged} into {survivor}")
+    return _say(request, f"/steward/golden/{survivor}", flash=f"merged {merged} into {survivor}")
 
 
 DECISIONS_PAGE = 200
@@ -396,9 +421,9 @@ def decisions(
 
 
 @router.post("/decisions/{decision_id}/undo")
-def undo(decision_id: str, principal: PageSteward, service: ServiceDep) -> Response:
+def undo(request: Request, decision_id: str, principal: PageSteward, service: ServiceDep) -> Response:
     try:
         service.steward(lambda s, con: s.undo(con, decision_id, actor=principal.name))
     except MDMError as e:
-        return _back("/steward/decisions", error=str(e))
-    return _back("/steward/decisions", flash=f"{decision_id} undone")
+        return _say(request, "/steward/decisions", error=str(e))
+    return _say(request, "/steward/decisions", flash=f"{decision_id} undone")

@@ -396,3 +396,21 @@ def test_a_search_the_api_would_refuse_is_refused_on_the_page(api):  # type: ign
         said = api.client.get("/steward/search", params=long)
         assert said.status_code == 422
         assert f"at most {limit} characters" in said.text
+
+
+def test_a_message_put_in_the_address_is_not_shown(served_db):  # type: ignore[no-untyped-def]
+    """The page's alert and status say only what the server said after a form, not text a link put
+    in the page's address (a phishing link's "log in at ..."), nor a server's message reworded."""
+    with _logged_in(served_db) as (base, page, steward):
+        spoof = "Session expired: log in at http://evil.example"
+        for shown in ("error", "flash"):
+            page.goto(f"{base}/steward?{shown}={spoof}")
+            expect(page.locator("#queue")).to_be_visible()
+            expect(page.locator(".error, .flash")).to_have_count(0)
+        item_id = page.locator("#queue input[name=item_ids]").first.get_attribute("value")
+        page.goto(f"{base}/steward/items/{item_id}")
+        page.get_by_role("button", name="Claim").click()
+        expect(page.get_by_role("status")).to_have_text("Claimed.")
+        page.goto(page.url.replace("Claimed.", "Log+in+at+evil.example"))
+        expect(page.locator("#pair")).to_be_visible()
+        expect(page.locator(".error, .flash")).to_have_count(0)
