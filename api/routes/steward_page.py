@@ -26,7 +26,7 @@ from api.errors import status_for
 from api.routes.golden import documents_as_seen_by, golden_document, golden_record_household, search_criteria
 from api.routes.overrides import override_as_seen_by
 from api.routes.stewardship import links_public, similar_public
-from api.schemas import SEARCH_MAX_LENGTHS
+from api.schemas import MAX_OFFSET, SEARCH_MAX_LENGTHS
 from mdm.errors import InvalidInputError, MDMError
 from mdm.store import overrides as overrides_sql
 from mdm.store import stewardship as steward_sql
@@ -133,6 +133,15 @@ def logout() -> Response:
     return response
 
 
+QUEUE_PAGE = 100
+
+
+def _offset(text: str) -> int:
+    """A page's ``offset`` from its address: how many to skip; the first page for one typed that
+    is not a count the store can skip."""
+    return int(text) if text.isdecimal() and int(text) <= MAX_OFFSET else 0
+
+
 @router.get("")
 def queue(
     request: Request,
@@ -143,25 +152,28 @@ def queue(
     min_score: str = "",  # the form sends "" when the box is left empty
     held_back_by: str | None = None,
     order: str = "impact",
+    offset: str = "0",
 ) -> HTMLResponse:
+    """The review queue, a page at a time; its filters and page kept by its forms and links."""
     status = status if status in ("open", "decided") else "open"
     order = order if order in steward_sql.QUEUE_ORDERS else "impact"
     score, error = _score(min_score)
     reasons = review.held_back_reasons(service)
     held_back_by = held_back_by if held_back_by in reasons else None
+    start = _offset(offset)
     items, total = steward_sql.list_items(
         service.reader(), status=status, source=source or None, min_score=score, max_score=None,
-        claimed_by=None, limit=100, offset=0, held_back_by=held_back_by, order=order,
+        claimed_by=None, limit=QUEUE_PAGE, offset=start, held_back_by=held_back_by, order=order,
     )
     matcher = service.matcher
     sources = [s.name for s in matcher.sources.sources] if matcher else []
     filters = {"status": status, "source": source or "", "min_score": min_score,
                "held_back_by": held_back_by or "",
-               "order": order}
+               "order": order, "offset": str(start or "")}
     return _render(request, "queue.html", principal, items=review.present(service, items, pii=principal.pii),
                    count=total, status=status, source=source, min_score=score, sources=sources,
                    held_back_by=held_back_by, held_back_reasons=reasons, order=order, error=error,
-                   filters=filters)
+                   filters=filters, offset=start, page_size=QUEUE_PAGE)
 
 
 @router.post("/decide")
@@ -354,6 +366,9 @@ def split(
     return _say(request, f"/steward/golden/{new_id}", flash=f"{source}:{source_id} split off {golden_id}")
 
 
+SEARCH_PAGE = 50
+
+
 @router.get("/search")
 def search(
     request: Request,
@@ -367,6 +382,7 @@ def search(
     tax_id: str | None = None,
     address: str | None = None,
     postcode: str | None = None,
+    offset: str = "0",
 ) -> HTMLResponse:
     q = {"name": name, "email": email, "phone": phone, "city": city, "national_id": national_id,
          "tax_id": tax_id, "address": address, "postcode": postcode}
@@ -378,10 +394,12 @@ def search(
         criteria = search_criteria(q, request.app.state.settings.search_phone_region)
     except MDMError as e:
         return _render(request, "search.html", principal, status_code=422, q=q, hits=None, count=0, error=str(e))
-    found, total = service.search(criteria, limit=50, offset=0)
+    start = _offset(offset)
+    found, total = service.search(criteria, limit=SEARCH_PAGE, offset=start)
     docs = documents_as_seen_by(principal, service, (g for g, _s in found))
     hits = [{"score": score, "golden_record": json.loads(docs[g])} for g, score in found]
-    return _render(request, "search.html", principal, q=q, hits=hits, count=total)
+    return _render(request, "search.html", principal, q=q, hits=hits, count=total, offset=start,
+                   page_size=SEARCH_PAGE)
 
 
 @router.post("/merge")
@@ -412,9 +430,8 @@ DECISIONS_PAGE = 200
 def decisions(
     request: Request, principal: PageSteward, service: ServiceDep, offset: str = "0"
 ) -> HTMLResponse:
-    """The decisions, newest first, a page at a time (``offset``: how many newer ones to skip; one
-    typed that is not a count shows the newest)."""
-    start = int(offset) if offset.isdecimal() else 0
+    """The decisions, newest first, a page at a time."""
+    start = _offset(offset)
     data, total = steward_sql.list_decisions(service.reader(), limit=DECISIONS_PAGE, offset=start)
     return _render(request, "decisions.html", principal, decisions=data, count=total, offset=start,
                    page_size=DECISIONS_PAGE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,6 +11,7 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import Page, expect, sync_playwright
 
+from api.routes import steward_page
 from tests.api.server import serving
 
 CHROMIUM = "/usr/bin/chromium"
@@ -414,3 +416,46 @@ def test_a_message_put_in_the_address_is_not_shown(served_db):  # type: ignore[n
         page.goto(page.url.replace("Claimed.", "Log+in+at+evil.example"))
         expect(page.locator("#pair")).to_be_visible()
         expect(page.locator(".error, .flash")).to_have_count(0)
+
+
+def test_search_results_are_paged(served_db):  # type: ignore[no-untyped-def]
+    """A search finding more than a page is read on with Next and Previous links keeping its terms."""
+    with _logged_in(served_db) as (base, page, steward):
+        searched = httpx.get(f"{base}/golden-records", params={"name": "nguyen"}, headers=steward)
+        found = searched.json()["count"]
+        assert found > 50
+        page.goto(f"{base}/steward/search?name=nguyen")
+        rows = page.locator("#results tbody tr")
+        expect(page.locator("#paging")).to_contain_text(f"Showing 1–50 of {found}")
+        first = rows.locator("a").all_text_contents()
+        page.get_by_role("link", name="Next").click()
+        expect(page.locator("#paging")).to_contain_text(f"Showing 51–{min(found, 100)} of {found}")
+        expect(page.get_by_label("Name")).to_have_value("nguyen")
+        assert not set(rows.locator("a").all_text_contents()) & set(first)
+        page.get_by_role("link", name="Previous").click()
+        expect(rows.locator("a")).to_have_text(first)
+
+
+def test_the_queue_is_paged(api, monkeypatch):  # type: ignore[no-untyped-def]
+    """A queue longer than a page (5 here; the sample has fewer pairs than a page) is read on with
+    Next and Previous links keeping its filters, and a decision there comes back to the same page."""
+    monkeypatch.setattr(steward_page, "QUEUE_PAGE", 5)
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+    count = api.get("/review-queue", who="steward").json()["count"]
+    assert count > 5
+
+    def shown(html: str) -> list[str]:
+        return re.findall(r'<tr data-item="([^"]+)"', html)
+
+    first = api.client.get("/steward", params={"order": "score"}).text
+    assert f"Showing 1–5 of {count}" in first
+    later = api.client.get(html.unescape(re.search(r'href="([^"]+)" rel="next"', first).group(1))).text
+    assert f"Showing 6–{min(count, 10)} of {count}" in later
+    assert '<option value="score" selected>' in later
+    assert shown(later) and not set(shown(later)) & set(shown(first))
+    back = api.client.get(html.unescape(re.search(r'href="([^"]+)" rel="prev"', later).group(1))).text
+    assert shown(back) == shown(first)
+    assert '<input type="hidden" name="q_offset" value="5">' in later
+    decided = api.client.post("/steward/decide", data={
+        "item_ids": shown(later)[0], "decision": "not_a_match", "q_order": "score", "q_offset": "5"})
+    assert f"Showing 6–{min(count - 1, 10)} of {count - 1}" in decided.text
