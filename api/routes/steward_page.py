@@ -27,7 +27,7 @@ from api.routes.golden import documents_as_seen_by, golden_document, golden_reco
 from api.routes.overrides import override_as_seen_by
 from api.routes.stewardship import links_public, similar_public
 from api.schemas import MAX_OFFSET, SEARCH_MAX_LENGTHS
-from mdm.errors import InvalidInputError, MDMError
+from mdm.errors import InvalidInputError, MDMError, NotFoundError
 from mdm.store import overrides as overrides_sql
 from mdm.store import stewardship as steward_sql
 
@@ -154,10 +154,19 @@ def queue(
     order: str = "impact",
     offset: str = "0",
 ) -> HTMLResponse:
+    return _queue_page(request, principal, service, status=status, source=source, min_score=min_score,
+                       held_back_by=held_back_by, order=order, offset=offset)
+
+
+def _queue_page(
+    request: Request, principal: Principal, service: ServiceDep, *, status: str = "open",
+    source: str | None = None, min_score: str = "", held_back_by: str | None = None, order: str = "impact",
+    offset: str = "0", status_code: int = 200, error: str | None = None,
+) -> HTMLResponse:
     """The review queue, a page at a time; its filters and page kept by its forms and links."""
     status = status if status in ("open", "decided") else "open"
     order = order if order in steward_sql.QUEUE_ORDERS else "impact"
-    score, error = _score(min_score)
+    score, refused = _score(min_score)
     reasons = review.held_back_reasons(service)
     held_back_by = held_back_by if held_back_by in reasons else None
     start = _offset(offset)
@@ -170,10 +179,11 @@ def queue(
     filters = {"status": status, "source": source or "", "min_score": min_score,
                "held_back_by": held_back_by or "",
                "order": order, "offset": str(start or "")}
-    return _render(request, "queue.html", principal, items=review.present(service, items, pii=principal.pii),
-                   count=total, status=status, source=source, min_score=score, sources=sources,
-                   held_back_by=held_back_by, held_back_reasons=reasons, order=order, error=error,
-                   filters=filters, offset=start, page_size=QUEUE_PAGE)
+    return _render(request, "queue.html", principal, status_code=status_code,
+                   items=review.present(service, items, pii=principal.pii), count=total, status=status,
+                   source=source, min_score=score, sources=sources, held_back_by=held_back_by,
+                   held_back_reasons=reasons, order=order, error=error or refused, filters=filters,
+                   offset=start, page_size=QUEUE_PAGE)
 
 
 @router.post("/decide")
@@ -229,11 +239,11 @@ def _score(text: str) -> tuple[float | None, str | None]:
 
 @router.get("/items/{item_id}")
 def item_page(request: Request, item_id: str, principal: PageSteward, service: ServiceDep) -> HTMLResponse:
+    """The pair's page; for an unknown pair, a 404 saying so above the queue as it is."""
     item = steward_sql.get_item(service.reader(), item_id)
     if item is None:
-        return _render(request, "queue.html", principal, status_code=404, items=[], count=0, status="open",
-                       source=None, min_score=None, sources=[], filters={},
-                       error=f"review item {item_id!r} not found")
+        return _queue_page(request, principal, service, status_code=404,
+                           error=str(NotFoundError("review item", item_id)))
     return _render(request, "item.html", principal, item=review.present(service, [item], pii=principal.pii)[0],
                    fields=review.FIELDS)
 

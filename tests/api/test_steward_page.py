@@ -459,3 +459,17 @@ def test_the_queue_is_paged(api, monkeypatch):  # type: ignore[no-untyped-def]
     decided = api.client.post("/steward/decide", data={
         "item_ids": shown(later)[0], "decision": "not_a_match", "q_order": "score", "q_offset": "5"})
     assert f"Showing 6–{min(count - 1, 10)} of {count - 1}" in decided.text
+
+
+def test_an_unknown_pair_is_a_404_above_the_queue_as_it_is(served_db):  # type: ignore[no-untyped-def]
+    """A pair's address with an unknown id (mistyped, or a pair of a later run's queue) says so,
+    above the open pairs and the queue's filters, not an empty queue with "Nothing to review"."""
+    with _logged_in(served_db) as (base, page, steward):
+        queued = httpx.get(f"{base}/review-queue", headers=steward).json()
+        shown = page.goto(f"{base}/steward/items/NOPE")
+        assert shown is not None and shown.status == 404
+        expect(page.get_by_role("alert")).to_have_text("review item 'NOPE' not found")
+        expect(page.locator("h1")).to_contain_text(f"({queued['count']} open)")
+        expect(page.locator("#queue tbody tr[data-item]").first).to_have_attribute(
+            "data-item", queued["data"][0]["item_id"])
+        expect(page.locator("select[name=source] option")).not_to_have_count(1)  # the sources, not only "any"
