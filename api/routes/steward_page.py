@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import json
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
@@ -396,6 +397,15 @@ def search(
 ) -> HTMLResponse:
     q = {"name": name, "email": email, "phone": phone, "city": city, "national_id": national_id,
          "tax_id": tax_id, "address": address, "postcode": postcode}
+    return _search_page(request, principal, service, q, offset)
+
+
+def _search_page(
+    request: Request, principal: Principal, service: ServiceDep, q: Mapping[str, str | None], offset: str, *,
+    status_code: int = 200, error: str | None = None, ticked: Collection[str] = (), comment: str = "",
+) -> HTMLResponse:
+    """The search page; ``ticked`` and ``comment``: a merge of the results refused for ``error``,
+    shown again as the steward left it."""
     if not any(q.values()):
         return _render(request, "search.html", principal, q=q, hits=None, count=0)
     try:
@@ -408,26 +418,30 @@ def search(
     found, total = service.search(criteria, limit=SEARCH_PAGE, offset=start)
     docs = documents_as_seen_by(principal, service, (g for g, _s in found))
     hits = [{"score": score, "golden_record": json.loads(docs[g])} for g, score in found]
-    return _render(request, "search.html", principal, q=q, hits=hits, count=total, offset=start,
-                   page_size=SEARCH_PAGE)
+    return _render(request, "search.html", principal, status_code=status_code, error=error, q=q, hits=hits,
+                   count=total, offset=start, page_size=SEARCH_PAGE, ticked=ticked, comment=comment)
 
 
 @router.post("/merge")
 async def merge(request: Request, principal: PageSteward, service: ServiceDep) -> Response:
     """Merge the golden records ticked in the search results, or a golden record and one its page
-    lists as possibly the same customer; back where it came from on an error."""
+    lists as possibly the same customer. Refused, the search page answers with the results as the
+    steward left them, ticks and comment (a redirect's address would carry only the search)."""
     form = await request.form()
     ids = [str(g) for g in form.getlist("golden_ids")]
-    search = {k[2:]: str(v) for k, v in form.items() if k.startswith("q_")}
     back = str(form.get("back") or "")
+    typed = str(form.get("comment") or "")
     try:
-        comment = _comment(str(form.get("comment") or ""))
+        comment = _comment(typed)
         outcome = await run_in_threadpool(
             service.steward, lambda s, con: s.merge(con, ids, actor=principal.name, comment=comment))
     except MDMError as e:
         if back.startswith("/steward/golden/"):  # merged from a golden record's page
             return _say(request, back, error=str(e))
-        return _say(request, "/steward/search", **search, error=str(e))
+        q = {field: str(form.get(f"q_{field}") or "") for field in SEARCH_MAX_LENGTHS}
+        return await run_in_threadpool(
+            _search_page, request, principal, service, q, str(form.get("offset") or "0"),
+            status_code=status_for(e), error=str(e), ticked=ids, comment=typed)
     survivor = outcome.decision["result_golden_id"]
     merged = ", ".join(g for g in dict.fromkeys(ids) if g != survivor)
     return _say(request, f"/steward/golden/{survivor}", flash=f"merged {merged} into {survivor}")

@@ -473,3 +473,23 @@ def test_an_unknown_pair_is_a_404_above_the_queue_as_it_is(served_db):  # type: 
         expect(page.locator("#queue tbody tr[data-item]").first).to_have_attribute(
             "data-item", queued["data"][0]["item_id"])
         expect(page.locator("select[name=source] option")).not_to_have_count(1)  # the sources, not only "any"
+
+
+def test_a_refused_merge_keeps_the_ticks_and_the_comment(served_db):  # type: ignore[no-untyped-def]
+    """A merge refused from the search results comes back with the same page of results, the golden
+    records ticked and the comment as the steward left them, and why it was refused."""
+    with _logged_in(served_db) as (base, page, steward):
+        page.goto(f"{base}/steward/search?name=nguyen")
+        page.get_by_role("link", name="Next").click()  # the second page of results
+        boxes = page.locator("#results input[name=golden_ids]")
+        ticked = boxes.nth(1).get_attribute("value")
+        boxes.nth(1).check()
+        page.get_by_label("Why").fill("same customer, two CRM accounts")
+        page.get_by_role("button", name="Merge selected").click()  # one is not a merge
+        expect(page.get_by_role("alert")).to_contain_text("at least two")
+        expect(page.get_by_label("Name")).to_have_value("nguyen")
+        expect(page.locator("#paging")).to_contain_text("Showing 51–")
+        expect(page.locator(f"#results input[value='{ticked}']")).to_be_checked()
+        expect(page.locator("#results input[name=golden_ids]:checked")).to_have_count(1)
+        expect(page.get_by_label("Why")).to_have_value("same customer, two CRM accounts")
+        assert httpx.get(f"{base}/decisions", headers=steward).json()["data"] == []
