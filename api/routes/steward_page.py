@@ -271,11 +271,23 @@ def decide(
 
 @router.post("/items/{item_id}/claim")
 def claim(request: Request, item_id: str, principal: PageSteward, service: ServiceDep) -> Response:
+    return _claim(request, item_id, principal, service, release=False)
+
+
+@router.post("/items/{item_id}/release")
+def release(request: Request, item_id: str, principal: PageSteward, service: ServiceDep) -> Response:
+    """The claim given up, as POST /review-queue/{id}/release gives it up."""
+    return _claim(request, item_id, principal, service, release=True)
+
+
+def _claim(
+    request: Request, item_id: str, principal: Principal, service: ServiceDep, *, release: bool
+) -> Response:
     try:
-        service.steward_write(lambda s, con: s.claim(con, item_id, actor=principal.name, release=False))
+        service.steward_write(lambda s, con: s.claim(con, item_id, actor=principal.name, release=release))
     except MDMError as e:
         return _say(request, f"/steward/items/{item_id}", error=str(e))
-    return _say(request, f"/steward/items/{item_id}", flash="Claimed.")
+    return _say(request, f"/steward/items/{item_id}", flash="Released." if release else "Claimed.")
 
 
 @router.get("/golden/{golden_id}")

@@ -493,3 +493,18 @@ def test_a_refused_merge_keeps_the_ticks_and_the_comment(served_db):  # type: ig
         expect(page.locator("#results input[name=golden_ids]:checked")).to_have_count(1)
         expect(page.get_by_label("Why")).to_have_value("same customer, two CRM accounts")
         assert httpx.get(f"{base}/decisions", headers=steward).json()["data"] == []
+
+
+def test_a_steward_releases_a_claim_on_the_page(served_db):  # type: ignore[no-untyped-def]
+    """The steward holding a pair's claim gives it up on the pair's page, as the JSON API's release does."""
+    with _logged_in(served_db) as (base, page, steward):
+        item_id = page.locator("#queue input[name=item_ids]").first.get_attribute("value")
+        page.goto(f"{base}/steward/items/{item_id}")
+        page.get_by_role("button", name="Claim").click()
+        expect(page.get_by_role("status")).to_have_text("Claimed.")
+        expect(page.get_by_text("claimed by test-steward")).to_be_visible()
+        page.get_by_role("button", name="Release").click()
+        expect(page.get_by_role("status")).to_have_text("Released.")
+        expect(page.get_by_text("claimed by")).to_have_count(0)
+        expect(page.get_by_role("button", name="Claim")).to_be_visible()
+        assert httpx.get(f"{base}/review-queue/{item_id}", headers=steward).json()["claimed_by"] is None
