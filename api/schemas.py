@@ -30,6 +30,9 @@ Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="How many to skip
 SEARCH_MAX_LENGTHS = {"name": 200, "email": 320, "phone": 50, "city": 100, "national_id": 40, "tax_id": 40,
                       "address": 300, "postcode": 20}
 
+# The longest comment a steward's decision takes (here and on the steward's page).
+MAX_COMMENT = 2000
+
 
 class LineageEntry(BaseModel):
     value: str | None
@@ -418,7 +421,7 @@ class DecisionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     decision: Literal["match", "not_a_match"]
-    comment: str | None = Field(default=None, max_length=2000)
+    comment: str | None = Field(default=None, max_length=MAX_COMMENT)
 
 
 class DecisionsCreate(BaseModel):
@@ -426,7 +429,7 @@ class DecisionsCreate(BaseModel):
 
     item_ids: list[str] = Field(min_length=1, max_length=1000)
     decision: Literal["match", "not_a_match"]
-    comment: str | None = Field(default=None, max_length=2000)
+    comment: str | None = Field(default=None, max_length=MAX_COMMENT)
 
 
 class SplitCreate(BaseModel):
@@ -434,14 +437,14 @@ class SplitCreate(BaseModel):
 
     source: str = Field(min_length=1)
     source_id: str = Field(min_length=1)
-    comment: str | None = Field(default=None, max_length=2000)
+    comment: str | None = Field(default=None, max_length=MAX_COMMENT)
 
 
 class MergeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     golden_ids: list[str] = Field(min_length=2, max_length=100)
-    comment: str | None = Field(default=None, max_length=2000)
+    comment: str | None = Field(default=None, max_length=MAX_COMMENT)
 
 
 class MergeConflictPublic(BaseModel):

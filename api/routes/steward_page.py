@@ -27,7 +27,7 @@ from api.errors import status_for
 from api.routes.golden import documents_as_seen_by, golden_document, golden_record_household, search_criteria
 from api.routes.overrides import override_as_seen_by
 from api.routes.stewardship import links_public, similar_public
-from api.schemas import MAX_OFFSET, SEARCH_MAX_LENGTHS
+from api.schemas import MAX_COMMENT, MAX_OFFSET, SEARCH_MAX_LENGTHS
 from mdm.errors import InvalidInputError, MDMError, NotFoundError
 from mdm.store import overrides as overrides_sql
 from mdm.store import stewardship as steward_sql
@@ -36,6 +36,7 @@ COOKIE = "mdm_steward_key"
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 templates.env.globals["held_back_label"] = review.held_back_label
 templates.env.globals["search_max_lengths"] = SEARCH_MAX_LENGTHS
+templates.env.globals["max_comment"] = MAX_COMMENT
 
 
 async def _same_origin(request: Request) -> None:
@@ -207,9 +208,6 @@ async def decide_many(request: Request, principal: PageSteward, service: Service
     label = "match" if decision == "match" else "not a match"
     done = f"{len(ids) - len(failed)} of {len(ids)} decided: {label}"
     return _say(request, "/steward", **filters, flash=done, error="; ".join(failed))
-
-
-MAX_COMMENT = 2000  # as the JSON API's DecisionCreate, DecisionsCreate and MergeCreate
 
 
 def _comment(text: str) -> str | None:
