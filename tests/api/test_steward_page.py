@@ -165,10 +165,15 @@ def test_steward_decides_the_ticked_pairs_in_the_browser(served_db):  # type: ig
             (i, "not_a_match", "checked by phone") for i in ticked)
 
 
+def _a_golden_id(base: str, steward: dict[str, str]) -> str:
+    """The first golden record the search lists, through the JSON API."""
+    first = httpx.get(f"{base}/golden-records", params={"limit": 1}, headers=steward).json()["data"][0]
+    return str(first["golden_record"]["golden_id"])
+
+
 def test_steward_sets_and_removes_a_value_in_the_browser(served_db):  # type: ignore[no-untyped-def]
     with _logged_in(served_db) as (base, page, steward):
-        gid = httpx.get(f"{base}/golden-records", params={"limit": 1}, headers=steward).json()["data"][0][
-            "golden_record"]["golden_id"]
+        gid = _a_golden_id(base, steward)
         page.goto(f"{base}/steward/golden/{gid}")
         form = page.locator("#set-override")
         form.get_by_label("Attribute").select_option("phone")
@@ -312,8 +317,7 @@ def test_back_after_logging_out_shows_no_customer(served_db):  # type: ignore[no
     """The pages are not kept by the browser: Back after logging out asks the server again, which
     asks for a key, rather than showing the customer's record from the cache."""
     with _logged_in(served_db) as (base, page, steward):
-        gid = httpx.get(f"{base}/golden-records", params={"limit": 1}, headers=steward).json()["data"][0][
-            "golden_record"]["golden_id"]
+        gid = _a_golden_id(base, steward)
         shown = page.goto(f"{base}/steward/golden/{gid}")
         expect(page.locator("#members")).to_be_visible()
         page.click("text=Log out")
@@ -355,8 +359,7 @@ def test_a_refused_value_stays_in_the_form_and_out_of_the_address(served_db):  #
     """A steward's value refused comes back in the form as typed, to correct, with why it was refused;
     the customer's value is not put in the page's address (nor so in the server's access log)."""
     with _logged_in(served_db) as (base, page, steward):
-        gid = httpx.get(f"{base}/golden-records", params={"limit": 1}, headers=steward).json()["data"][0][
-            "golden_record"]["golden_id"]
+        gid = _a_golden_id(base, steward)
         page.goto(f"{base}/steward/golden/{gid}")
         form = page.locator("#set-override")
         form.get_by_label("Attribute").select_option("date_of_birth")
