@@ -209,10 +209,12 @@ def _swap_in(con: duckdb.DuckDBPyConnection, name: str) -> None:
 
 
 def read_dataset(con: duckdb.DuckDBPyConnection, folder: Path, schema: pa.Schema) -> pa.Table:
-    """A Parquet folder written by the Spark engine, with ``schema``'s columns (missing ones null)."""
+    """A Parquet folder written by the Spark engine, with ``schema``'s columns (missing ones null).
+    Spark writes a file even for an empty table: a folder without one is a partial output (a run
+    killed while writing, a copy cut short), whose table read as empty would publish nothing."""
     files = sorted(str(p) for p in folder.glob("*.parquet"))
     if not files:
-        return schema.empty_table()
+        raise SourceReadError(f"{folder}: no Parquet files: not the output of a complete Spark run")
     try:
         data = con.sql("SELECT * FROM read_parquet(?)", params=[files]).to_arrow_table()
     except duckdb.Error as e:

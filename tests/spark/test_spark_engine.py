@@ -476,6 +476,29 @@ def test_a_damaged_output_folder_fails_to_load_and_changes_nothing(
     assert _duckdb(served, "SELECT count(*) FROM golden_records") == [(0,)]
 
 
+def test_a_partial_output_folder_fails_to_load_and_changes_nothing(
+    engines: tuple[Path, Path, Any], tmp_path: Path
+) -> None:
+    """A table's folder missing, or left without its Parquet files by a run killed while writing,
+    is refused: read as empty, the load published no golden records and no lineage."""
+    from mdm.errors import SourceReadError
+
+    _, out, _ = engines
+    partial = tmp_path / "partial"
+    shutil.copytree(out, partial)
+    shutil.rmtree(partial / "golden_lineage")
+    for part in (partial / "xref").glob("*.parquet"):
+        part.unlink()
+    served = tmp_path / "served.duckdb"
+    with pytest.raises(SourceReadError, match="xref: no Parquet files: not the output of a complete Spark"):
+        load_run(served, partial)
+    shutil.copytree(out / "xref", partial / "xref", dirs_exist_ok=True)
+    with pytest.raises(SourceReadError, match="golden_lineage: no Parquet files"):
+        load_run(served, partial)
+    assert _duckdb(served, "SELECT count(*) FROM runs") == [(0,)]
+    assert _duckdb(served, "SELECT count(*) FROM golden_records") == [(0,)]
+
+
 def test_missing_java_is_named() -> None:
     with pytest.raises(EngineUnavailableError, match="Java 17 or newer.*JAVA_HOME=/nonexistent"):
         find_java({"JAVA_HOME": "/nonexistent", "PATH": ""})
