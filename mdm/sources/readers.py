@@ -294,12 +294,12 @@ def _read_parquet(spec: SourceSpec) -> Iterator[RawRow]:
     check_columns(spec, nested_names(pf.schema_arrow), "Parquet schema")
     data_row = 0
     for batch in pf.iter_batches(batch_size=65536):
-        for row in _batch_rows(batch):
+        for row in batch_rows(batch):
             data_row += 1
             yield typed_row(data_row, row, spec.id_column)
 
 
-def _batch_rows(batch: Any) -> list[dict[str, Any]]:
+def batch_rows(batch: Any) -> list[dict[str, Any]]:
     """A Parquet batch's rows as Python values. A value Python cannot hold (a timestamp past
     the year 9999, a date32 sentinel of 3000000) is read as Arrow writes it: its row is kept, and
     where the value is mapped the standardisers flag it as they flag any date they cannot read."""

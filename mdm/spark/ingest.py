@@ -25,6 +25,7 @@ from mdm.quality import FlagCounts, sorted_counts
 from mdm.sources import SourceSpec
 from mdm.sources.readers import (
     REPLACEMENT_CHARACTER,
+    batch_rows,
     check_columns,
     check_header,
     csv_values,
@@ -140,7 +141,7 @@ def _decoder(spec: SourceSpec) -> Any:
     def decode(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
             out: dict[str, list[Any]] = {c: [] for c in DECODED.names}
-            for row in batch.to_pylist():
+            for row in batch_rows(batch):  # a date past the year 9999 as the DuckDB engine reads it
                 number = row.pop(_ROW)
                 error = text = values = None
                 if spec.format == "jsonl":

@@ -499,6 +499,38 @@ def test_a_partial_output_folder_fails_to_load_and_changes_nothing(
     assert _duckdb(served, "SELECT count(*) FROM golden_records") == [(0,)]
 
 
+def test_a_parquet_date_python_cannot_hold_is_flagged_not_fatal(spark: Any, tmp_path: Path) -> None:
+    """A date32 of 3000000 (10183-09-21), a system's "never", is read as the DuckDB engine reads it
+    (tests/test_readers.py): mapped, it is flagged. The workers' OverflowError stopped the run."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from mdm.sources import load_sources
+    from mdm.spark.ingest import ingest_and_standardise
+
+    pq.write_table(pa.table({
+        "id": ["1", "2"],
+        "name": ["Nguyễn Văn An", "Trần Thị Bình"],
+        "dob": pa.array([3_000_000, 7_000], pa.date32()),  # 10183-09-21, 1989-03-02
+        "meta": pa.array([{"since": 3_000_000}, None], pa.struct([("since", pa.date32())])),
+    }), tmp_path / "crm.parquet")
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - name: crm\n    path: crm.parquet\n    format: parquet\n    id_column: id\n"
+        "    fields: {full_name: name, date_of_birth: dob}\n",
+        encoding="utf-8",
+    )
+    sources = load_sources(tmp_path / "sources.yaml").sources
+    ingested = ingest_and_standardise(spark, sources, dt.date(2026, 1, 1))
+    counts = ingested.counts["crm"]
+    assert (counts.read, counts.accepted, counts.quarantined) == (2, 2, 0)
+    first, second = ingested.std.orderBy("source_id").select("date_of_birth", "dq_flags").collect()
+    assert first[0] is None and "date_unparseable" in first[1]
+    assert second[0] == dt.date(1989, 3, 2)
+    raw = json.loads(ingested.source_records.orderBy("source_id").first()["raw"])
+    assert raw["meta.since"] == "10183-09-21"
+
+
 def test_missing_java_is_named() -> None:
     with pytest.raises(EngineUnavailableError, match="Java 17 or newer.*JAVA_HOME=/nonexistent"):
         find_java({"JAVA_HOME": "/nonexistent", "PATH": ""})
