@@ -48,7 +48,7 @@ def released_after(spark: Any) -> Iterator[None]:
             for df in frames:
                 df.unpersist()
             for path in sorted(_checkpoint_entries(spark) - checkpoints):
-                _delete(spark, path)
+                delete(spark, path)
         except Exception:  # noqa: BLE001 - cleanup must not turn a finished run into a failed one
             logger.warning("could not release what the Spark run cached", exc_info=True)
 
@@ -69,7 +69,8 @@ def _checkpoint_entries(spark: Any) -> set[str]:
     return {status.getPath().toString() for status in fs.listStatus(path)}
 
 
-def _delete(spark: Any, location: str) -> None:
+def delete(spark: Any, location: str) -> None:
+    """Remove ``location`` (a file or a folder with its contents), if there is one."""
     fs, path = _filesystem(spark, location)
     fs.delete(path, True)
 

@@ -205,6 +205,10 @@ def reconcile_spark(
         with stages.stage("write"):
             from pyspark.sql import functions as F
 
+            # An earlier run's report in ``out`` would mark the tables this run overwrites as
+            # complete until its own is written: a write that fails or is killed before then left
+            # this run's tables beside that run's report, and `mdm load` published the mix.
+            cache.delete(spark, f"{out}/{REPORT}")
             loaded_at = F.lit(now).cast("timestamp_ntz")
             frames = {
                 "source_records": ingested.source_records.select(

@@ -531,6 +531,31 @@ def test_a_parquet_date_python_cannot_hold_is_flagged_not_fatal(spark: Any, tmp_
     assert raw["meta.since"] == "10183-09-21"
 
 
+def test_a_run_that_fails_writing_over_an_earlier_output_leaves_it_unloadable(  # type: ignore[no-untyped-def]
+    engines: tuple[Path, Path, Any], sources: Path, spark: Any, tmp_path: Path, monkeypatch
+) -> None:
+    """The earlier run's report went with its tables: left beside this run's, it had `mdm load`
+    publish this run's tables as that run."""
+    from mdm.errors import ConfigError
+    from mdm.spark import engine
+
+    db, out, _ = engines
+    reused = tmp_path / "reused"
+    shutil.copytree(out, reused)
+
+    def disk_full(*args: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(engine, "_write_text", disk_full)  # the model, written after the tables
+    with pytest.raises(OSError, match="disk full"):
+        engine.reconcile_spark(sources, str(reused), model_path=db.parent / "model.json", today=TODAY,
+                               spark=spark)
+    served = tmp_path / "served.duckdb"
+    with pytest.raises(ConfigError, match="report: missing: not the output of a complete Spark run"):
+        load_run(served, reused)
+    assert not served.exists()
+
+
 def test_missing_java_is_named() -> None:
     with pytest.raises(EngineUnavailableError, match="Java 17 or newer.*JAVA_HOME=/nonexistent"):
         find_java({"JAVA_HOME": "/nonexistent", "PATH": ""})
