@@ -93,7 +93,28 @@ def _numbered(spark: Any, df: Any, column: str) -> Any:
 
 
 def _read_error(spec: SourceSpec, e: Exception) -> SourceReadError:
-    return SourceReadError(f"{spec.location}: source {spec.name!r}, key 'path': cannot read: {e}".splitlines()[0])
+    message = f"{spec.location}: source {spec.name!r}, key 'path': cannot read: {e}".splitlines()[0]
+    if "TIMESTAMP(NANOS" in message:
+        message += _nanoseconds_hint(spec)
+    return SourceReadError(message)
+
+
+def _nanoseconds_hint(spec: SourceSpec) -> str:
+    """What to do about timestamps in nanoseconds (pandas writes them so), which Spark's Parquet
+    reader refuses and the DuckDB engine reads: the columns named where the file is local."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    files = sorted(spec.file.glob("*.parquet")) if spec.file.is_dir() else [spec.file]
+    try:
+        schema = pq.read_schema(files[0])
+        named = [f.name for f in schema if pa.types.is_timestamp(f.type) and f.type.unit == "ns"]
+    except (IndexError, OSError, ValueError):
+        named = []
+    columns = f" (columns {', '.join(map(repr, named))})" if named else ""
+    return (f"; its timestamps are in nanoseconds{columns}, which Spark cannot read: write them in"
+            " microseconds (pandas: to_parquet(..., coerce_timestamps='us', allow_truncated_timestamps=True))"
+            " or run on the DuckDB engine")
 
 
 def _read(spark: Any, spec: SourceSpec) -> Any:

@@ -531,6 +531,30 @@ def test_a_parquet_date_python_cannot_hold_is_flagged_not_fatal(spark: Any, tmp_
     assert raw["meta.since"] == "10183-09-21"
 
 
+def test_timestamps_in_nanoseconds_are_named_with_what_to_do(spark: Any, tmp_path: Path) -> None:
+    """pandas writes timestamps in nanoseconds, which Spark's Parquet reader refuses (the DuckDB
+    engine reads them): the error names the columns and the way out, not Spark's type alone."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from mdm.errors import SourceReadError
+    from mdm.sources import load_sources
+    from mdm.spark.ingest import ingest_and_standardise
+
+    pq.write_table(pa.table({"id": ["1"], "name": ["An"],
+                             "seen": pa.array([dt.datetime(2025, 1, 2, 3, 4, 5)], pa.timestamp("ns"))}),
+                   tmp_path / "crm.parquet", coerce_timestamps=None, allow_truncated_timestamps=False)
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - name: crm\n    path: crm.parquet\n    format: parquet\n    id_column: id\n"
+        "    fields: {full_name: name, updated_at: seen}\n",
+        encoding="utf-8",
+    )
+    named = r"source 'crm'.*nanoseconds \(columns 'seen'\).*coerce_timestamps"
+    with pytest.raises(SourceReadError, match=named):
+        ingest_and_standardise(spark, load_sources(tmp_path / "sources.yaml").sources, dt.date(2026, 1, 1))
+
+
 def test_a_run_that_fails_writing_over_an_earlier_output_leaves_it_unloadable(  # type: ignore[no-untyped-def]
     engines: tuple[Path, Path, Any], sources: Path, spark: Any, tmp_path: Path, monkeypatch
 ) -> None:
