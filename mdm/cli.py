@@ -575,8 +575,8 @@ def keys_create_cmd(
     err_console.print(f"created key {row['key_id']} ({role}{', pii' if pii else ''}{expiry}) for {name!r};"
                       " store it now:")
     if new:
-        err_console.print(f"[yellow]note:[/] {db} did not exist: a new database was made for it (no runs yet)",
-                          highlight=False)
+        err_console.print(f"[yellow]note:[/] {db} did not exist: a new database was made for it"
+                          " (no runs yet)", highlight=False)
     print(key)  # noqa: T201 - the key alone on stdout, for scripts
 
 

@@ -265,7 +265,8 @@ def _standardised(source_id: str, values: dict[str, str]) -> dict:
 
 
 def _level_reached(
-    comparison: str, left: dict[str, str], right: dict[str, str], *, dates: bool = True, kind: str | None = None
+    comparison: str, left: dict[str, str], right: dict[str, str], *, dates: bool = True,
+    kind: str | None = None,
 ) -> str:
     """The label of the level of ``comparison`` two source records reach, by the compiled SQL.
     Birth dates are DATEs as in batch, or text as in real time (``dates=False``); ``kind`` replaces
@@ -276,8 +277,9 @@ def _level_reached(
 
     matching = load_rules().matching
     if kind is not None:
-        matching = matching.model_copy(update={"comparisons": [
-            c.model_copy(update={"kind": kind}) if c.name == comparison else c for c in matching.comparisons]})
+        comparisons = [c.model_copy(update={"kind": kind}) if c.name == comparison else c
+                       for c in matching.comparisons]
+        matching = matching.model_copy(update={"comparisons": comparisons})
     settings = compile_settings(matching).get_settings("duckdb").as_dict()
     (levels,) = [c["comparison_levels"] for c in settings["comparisons"] if c["output_column_name"] == comparison]
     con = duckdb.connect()

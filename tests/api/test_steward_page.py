@@ -171,22 +171,25 @@ def _a_golden_id(base: str, steward: dict[str, str]) -> str:
     return str(first["golden_record"]["golden_id"])
 
 
+def _set_value(page, attribute: str, value: str, why: str):  # type: ignore[no-untyped-def]
+    """Fill and send the golden record page's form for a steward's value; the form."""
+    form = page.locator("#set-override")
+    form.get_by_label("Attribute").select_option(attribute)
+    form.get_by_label("Value").fill(value)
+    form.get_by_label("Why").fill(why)
+    form.get_by_role("button", name="Set").click()
+    return form
+
+
 def test_steward_sets_and_removes_a_value_in_the_browser(served_db):  # type: ignore[no-untyped-def]
     with _logged_in(served_db) as (base, page, steward):
         gid = _a_golden_id(base, steward)
         page.goto(f"{base}/steward/golden/{gid}")
-        form = page.locator("#set-override")
-        form.get_by_label("Attribute").select_option("phone")
-        form.get_by_label("Value").fill("12345")
-        form.get_by_label("Why").fill("customer called")
-        form.get_by_role("button", name="Set").click()
+        _set_value(page, "phone", "12345", "customer called")
         expect(page.get_by_role("alert")).to_contain_text("not a usable phone")  # said, and not kept
         assert httpx.get(f"{base}/golden-records/{gid}/overrides", headers=steward).json()["data"] == []
 
-        form.get_by_label("Attribute").select_option("phone")
-        form.get_by_label("Value").fill("0912 345 678")  # typed as the customer said it
-        form.get_by_label("Why").fill("customer called")
-        form.get_by_role("button", name="Set").click()
+        _set_value(page, "phone", "0912 345 678", "customer called")  # typed as the customer said it
         expect(page.get_by_role("status")).to_contain_text("phone set by a steward")
         expect(page.locator("#overrides")).to_contain_text("+84 *** *** 678")  # this key has no pii
         expect(page.locator("#attributes tr", has_text="steward_override").first).to_contain_text("phone")
@@ -361,11 +364,7 @@ def test_a_refused_value_stays_in_the_form_and_out_of_the_address(served_db):  #
     with _logged_in(served_db) as (base, page, steward):
         gid = _a_golden_id(base, steward)
         page.goto(f"{base}/steward/golden/{gid}")
-        form = page.locator("#set-override")
-        form.get_by_label("Attribute").select_option("date_of_birth")
-        form.get_by_label("Value").fill("31/02/1980")
-        form.get_by_label("Why").fill("passport seen at the branch")
-        form.get_by_role("button", name="Set").click()
+        form = _set_value(page, "date_of_birth", "31/02/1980", "passport seen at the branch")
         expect(page.get_by_role("alert")).to_contain_text("not a usable date of birth")
         expect(form.get_by_label("Attribute")).to_have_value("date_of_birth")
         expect(form.get_by_label("Value")).to_have_value("31/02/1980")
