@@ -240,11 +240,11 @@ def not_one_id(obj: Mapping[str, Any], id_column: str) -> str | None:
     true/false, whose JSON text no source system holds as a key. A CSV's text is whatever it
     says ("[123]" may be a real key), so CSV rows are not asked."""
     value = value_at(obj, id_column)
-    if type(value) in _ONE_VALUE or not isinstance(value, Mapping | list | tuple | bool):
+    if type(value) in _ONE_VALUE:
         return None
-    kinds = {bool: "true/false", list: "a list", tuple: "a list"}
-    kind = next((k for t, k in kinds.items() if isinstance(value, t)), "an object")
-    return f"the id column {id_column!r} holds {kind}, not one id"
+    kind = ("true/false" if isinstance(value, bool) else "a list" if isinstance(value, list | tuple)
+            else "an object" if isinstance(value, Mapping) else None)
+    return f"the id column {id_column!r} holds {kind}, not one id" if kind else None
 
 
 def typed_row(data_row: int, obj: Mapping[str, Any], id_column: str, where: str = "data row",
