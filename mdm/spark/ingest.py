@@ -15,6 +15,7 @@ import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -95,29 +96,87 @@ def _numbered(spark: Any, df: Any, column: str) -> Any:
 def _read_error(spec: SourceSpec, e: Exception) -> SourceReadError:
     message = f"{spec.location}: source {spec.name!r}, key 'path': cannot read: {e}".splitlines()[0]
     if "TIMESTAMP(NANOS" in message:
-        message += _nanoseconds_hint(spec)
+        message += ("; its timestamps are in nanoseconds, which Spark reads only from a local file: write them"
+                    " in microseconds (pandas: to_parquet(..., coerce_timestamps='us',"
+                    " allow_truncated_timestamps=True)) or run on the DuckDB engine")
     return SourceReadError(message)
 
 
-def _nanoseconds_hint(spec: SourceSpec) -> str:
-    """What to do about timestamps in nanoseconds (pandas writes them so), which Spark's Parquet
-    reader refuses and the DuckDB engine reads: the columns named where the file is local."""
-    import pyarrow as pa
+_NANOS_AS_LONG = "spark.sql.legacy.parquet.nanosAsLong"
+
+
+def nanosecond_columns(spec: SourceSpec) -> dict[str, pa.DataType]:
+    """The columns of a local Parquet source whose type holds a timestamp in nanoseconds (pandas
+    writes them so), with their type as the files' footers give it. Spark's reader refuses such a
+    column and reads it as integers when asked to; the decoder casts those back, so both engines
+    see the same timestamps. A URI's files are not opened here: there Spark's refusal stands."""
+    import glob
+
     import pyarrow.parquet as pq
 
-    files = sorted(spec.file.glob("*.parquet")) if spec.file.is_dir() else [spec.file]
+    if "://" in spec.location:
+        return {}
+    found: dict[str, pa.DataType] = {}
+    for match in sorted(glob.glob(spec.location)):
+        for file in _data_files(Path(match)):
+            try:
+                schema = pq.read_schema(file)
+            except (OSError, ValueError):
+                continue  # Spark names what it cannot read
+            for field in schema:
+                if _holds_nanoseconds(field.type):
+                    found.setdefault(field.name, field.type)
+    return found
+
+
+def _data_files(path: Path) -> list[Path]:
+    """The files Spark reads for ``path``: the file, or a folder's files but hidden ones
+    (``_SUCCESS``, ``.crc``), in its partition folders too."""
+    if not path.is_dir():
+        return [path]
+    return sorted(f for f in path.rglob("*") if f.is_file()
+                  and not any(part.startswith(("_", ".")) for part in f.relative_to(path).parts))
+
+
+def _holds_nanoseconds(kind: pa.DataType) -> bool:
+    if pa.types.is_timestamp(kind):
+        return bool(kind.unit == "ns")
+    if pa.types.is_struct(kind):
+        return any(_holds_nanoseconds(f.type) for f in kind)
+    if pa.types.is_map(kind):
+        return _holds_nanoseconds(kind.key_type) or _holds_nanoseconds(kind.item_type)
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind):
+        return _holds_nanoseconds(kind.value_type)
+    return False
+
+
+def _read_parquet(spark: Any, location: str, nanoseconds: bool) -> Any:
+    """``spark.read.parquet``, with timestamps in nanoseconds read as integers where the source
+    holds some. The setting is read when the schema is, and the session's own is put back."""
+    if not nanoseconds:
+        return spark.read.parquet(location)
+    before = spark.conf.get(_NANOS_AS_LONG, None)
+    spark.conf.set(_NANOS_AS_LONG, "true")
     try:
-        schema = pq.read_schema(files[0])
-        named = [f.name for f in schema if pa.types.is_timestamp(f.type) and f.type.unit == "ns"]
-    except (IndexError, OSError, ValueError):
-        named = []
-    columns = f" (columns {', '.join(map(repr, named))})" if named else ""
-    return (f"; its timestamps are in nanoseconds{columns}, which Spark cannot read: write them in"
-            " microseconds (pandas: to_parquet(..., coerce_timestamps='us', allow_truncated_timestamps=True))"
-            " or run on the DuckDB engine")
+        return spark.read.parquet(location)
+    finally:
+        if before is None:
+            spark.conf.unset(_NANOS_AS_LONG)
+        else:
+            spark.conf.set(_NANOS_AS_LONG, before)
 
 
-def _read(spark: Any, spec: SourceSpec) -> Any:
+def _with_types(batch: pa.RecordBatch, types: dict[str, pa.DataType]) -> pa.RecordBatch:
+    """``batch`` with the columns named in ``types`` cast to them: Spark's integers back to the
+    nanosecond timestamps the file holds."""
+    if not types:
+        return batch
+    columns = [batch.column(i).cast(types[name]) if name in types else batch.column(i)
+               for i, name in enumerate(batch.schema.names)]
+    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
+
+
+def _read(spark: Any, spec: SourceSpec, nanoseconds: dict[str, pa.DataType]) -> Any:
     """The source's rows, numbered, with their columns as Spark read them."""
     from pyspark.errors import AnalysisException
     from pyspark.sql import functions as F
@@ -141,7 +200,7 @@ def _read(spark: Any, spec: SourceSpec) -> Any:
         if spec.format == "jsonl":
             lines = _numbered(spark, spark.read.option("lineSep", "\n").text(loc), _LINE)
             return _numbered(spark, lines.filter(F.trim("value") != ""), _ROW)
-        df = spark.read.parquet(loc)
+        df = _read_parquet(spark, loc, bool(nanoseconds))
         check_columns(spec, _nested_columns(df.schema), "Parquet schema")
         return _numbered(spark, df, _ROW)
     except AnalysisException as e:
@@ -156,13 +215,13 @@ def _nested_columns(schema: Any) -> set[str]:
     return nested_names(to_arrow_schema(schema, timezone="UTC"))  # only the names are read
 
 
-def _decoder(spec: SourceSpec) -> Any:
+def _decoder(spec: SourceSpec, nanoseconds: dict[str, pa.DataType]) -> Any:
     """Rows of one source (an Arrow batch of Spark's columns) -> DECODED rows."""
 
     def decode(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
             out: dict[str, list[Any]] = {c: [] for c in DECODED.names}
-            for row in batch_rows(batch):  # a date past the year 9999 as the DuckDB engine reads it
+            for row in batch_rows(_with_types(batch, nanoseconds)):  # a date past the year 9999 as the DuckDB engine reads it
                 number = row.pop(_ROW)
                 error = text = values = None
                 if spec.format == "jsonl":
@@ -273,7 +332,8 @@ def ingest_and_standardise(
 
     parts = []
     for spec in sources:
-        decoded = _read(spark, spec).mapInArrow(_decoder(spec), spark_schema(DECODED))
+        nanoseconds = nanosecond_columns(spec) if spec.format == "parquet" else {}
+        decoded = _read(spark, spec, nanoseconds).mapInArrow(_decoder(spec, nanoseconds), spark_schema(DECODED))
         first = F.min(F.when(F.col("error").isNull(), F.col("row_number"))).over(Window.partitionBy("source_id"))
         decoded = decoded.withColumn("first_row", F.when(F.col("source_id").isNotNull(), first))
         if spec.format == "jsonl":  # a mapped key no line has is a config error, as in the DuckDB engine

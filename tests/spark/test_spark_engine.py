@@ -531,9 +531,51 @@ def test_a_parquet_date_python_cannot_hold_is_flagged_not_fatal(spark: Any, tmp_
     assert raw["meta.since"] == "10183-09-21"
 
 
-def test_timestamps_in_nanoseconds_are_named_with_what_to_do(spark: Any, tmp_path: Path) -> None:
-    """pandas writes timestamps in nanoseconds, which Spark's Parquet reader refuses (the DuckDB
-    engine reads them): the error names the columns and the way out, not Spark's type alone."""
+def test_timestamps_in_nanoseconds_are_read_as_the_duckdb_engine_reads_them(spark: Any, tmp_path: Path) -> None:
+    """pandas writes timestamps in nanoseconds, which Spark's Parquet reader refuses: a run on
+    pandas's Parquet stopped. They are read as integers and cast back, at the top level, in a
+    struct and in a list, so both engines hold the same raw text and the same updated_at."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from mdm.sources import load_sources
+    from mdm.sources.readers import read_source
+    from mdm.spark.ingest import ingest_and_standardise
+
+    seen = [dt.datetime(2025, 1, 2, 3, 4, 5, 123456), None]
+    inner = pa.struct([("at", pa.timestamp("ns", tz="Asia/Ho_Chi_Minh"))])
+    folder = tmp_path / "crm"
+    folder.mkdir()
+    pq.write_table(pa.table({"id": ["1", "2"], "name": ["An", "Binh"],
+                             "seen": pa.array(seen, pa.timestamp("ns")),
+                             "meta": pa.array([{"at": seen[0]}, None], inner),
+                             "logins": pa.array([[seen[0]], []], pa.list_(pa.timestamp("ns")))}),
+                   folder / "part-0.parquet", coerce_timestamps=None)
+    (folder / "_SUCCESS").write_text("")
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - name: crm\n    path: crm\n    format: parquet\n    id_column: id\n"
+        "    fields: {full_name: name, updated_at: seen}\n",
+        encoding="utf-8",
+    )
+    spec = load_sources(tmp_path / "sources.yaml").sources[0]
+    before = spark.conf.get("spark.sql.legacy.parquet.nanosAsLong", None)
+    ingested = ingest_and_standardise(spark, [spec], dt.date(2026, 1, 1))
+    assert spark.conf.get("spark.sql.legacy.parquet.nanosAsLong", None) == before
+    counts = ingested.counts["crm"]
+    assert (counts.read, counts.accepted, counts.quarantined) == (2, 2, 0)
+    on_spark = [json.loads(r["raw"]) for r in ingested.source_records.orderBy("source_id").collect()]
+    single = spec.model_copy(update={"path": "crm/part-0.parquet"})
+    on_duckdb = [row.values for row in read_source(single)]
+    assert on_spark == on_duckdb
+    assert on_spark[0]["seen"] == "2025-01-02T03:04:05.123456"
+    assert on_spark[0]["meta.at"].startswith("2025-01-02T") and on_spark[0]["logins"] != "[]"
+    updated = [r[0] for r in ingested.std.orderBy("source_id").select("updated_at").collect()]
+    assert updated[0] is not None and updated[1] is None
+
+
+def test_timestamps_in_nanoseconds_at_a_uri_are_named_with_what_to_do(spark: Any, tmp_path: Path) -> None:
+    """A URI's footers are not opened here, so Spark's refusal stands, with the way out named."""
     import datetime as dt
 
     import pyarrow as pa
@@ -544,13 +586,13 @@ def test_timestamps_in_nanoseconds_are_named_with_what_to_do(spark: Any, tmp_pat
 
     pq.write_table(pa.table({"id": ["1"], "name": ["An"],
                              "seen": pa.array([dt.datetime(2025, 1, 2, 3, 4, 5)], pa.timestamp("ns"))}),
-                   tmp_path / "crm.parquet", coerce_timestamps=None, allow_truncated_timestamps=False)
+                   tmp_path / "crm.parquet", coerce_timestamps=None)
     (tmp_path / "sources.yaml").write_text(
-        "sources:\n  - name: crm\n    path: crm.parquet\n    format: parquet\n    id_column: id\n"
-        "    fields: {full_name: name, updated_at: seen}\n",
+        f"sources:\n  - name: crm\n    path: {(tmp_path / 'crm.parquet').as_uri()}\n    format: parquet\n"
+        "    id_column: id\n    fields: {full_name: name, updated_at: seen}\n",
         encoding="utf-8",
     )
-    named = r"source 'crm'.*nanoseconds \(columns 'seen'\).*coerce_timestamps"
+    named = r"source 'crm'.*nanoseconds.*only from a local file.*coerce_timestamps"
     with pytest.raises(SourceReadError, match=named):
         ingest_and_standardise(spark, load_sources(tmp_path / "sources.yaml").sources, dt.date(2026, 1, 1))
 
