@@ -7,9 +7,9 @@ steward can validate a rules file without the heavy dependencies.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # Columns of the standardised record that comparisons and blocking rules may use. The
 # standardisation step in mdm produces exactly these (a test holds the two together).
@@ -220,15 +220,21 @@ class ClusteringSpec(_Strict):
 
 class MatchingSpec(_Strict):
     comparisons: list[ComparisonSpec] = Field(min_length=1)
-    blocking: list[list[MatchColumn] | BlockingRuleSpec] = Field(min_length=1)  # type: ignore[valid-type]
+    blocking: list[BlockingRuleSpec] = Field(min_length=1)
     training: TrainingSpec
     shared_values: SharedValuesSpec | None = None
     thresholds: ThresholdsSpec = ThresholdsSpec()
     clustering: ClusteringSpec = ClusteringSpec()
 
+    @field_validator("blocking", mode="before")
+    @classmethod
+    def _blocking_shorthand(cls, rules: Any) -> Any:
+        """``[phone]`` is ``{columns: [phone]}``, expanded before validation so that a mistake in
+        either form is reported once, at its own key."""
+        return [{"columns": r} if isinstance(r, list) else r for r in rules] if isinstance(rules, list) else rules
+
     def blocking_rules(self) -> list[BlockingRuleSpec]:
-        """The blocking rules with the list shorthand expanded."""
-        return [r if isinstance(r, BlockingRuleSpec) else BlockingRuleSpec(columns=r) for r in self.blocking]
+        return list(self.blocking)
 
     @model_validator(mode="after")
     def _unique_names(self) -> MatchingSpec:
@@ -261,26 +267,31 @@ class AttributeSpec(_Strict):
 
 class RulesSpec(_Strict):
     matching: MatchingSpec
-    survivorship: dict[str, AttributeSpec | list[RuleName]]
+    survivorship: dict[str, AttributeSpec]
 
-    @model_validator(mode="after")
-    def _attributes(self) -> RulesSpec:
-        for name, spec in self.survivorship.items():
-            field = spec.field if isinstance(spec, AttributeSpec) else None
-            if (field or name) not in GOLDEN_FIELDS:
+    @field_validator("survivorship", mode="before")
+    @classmethod
+    def _rules_shorthand(cls, attributes: Any) -> Any:
+        """``phone: [most_recent]`` is ``phone: {rules: [most_recent]}``, expanded before
+        validation: an empty list or a misspelt rule is refused when the file is read, not at
+        the golden stage of a run."""
+        if not isinstance(attributes, dict):
+            return attributes
+        return {name: {"rules": spec} if isinstance(spec, list) else spec for name, spec in attributes.items()}
+
+    @field_validator("survivorship")
+    @classmethod
+    def _golden_fields(cls, attributes: dict[str, AttributeSpec]) -> dict[str, AttributeSpec]:
+        for name, spec in attributes.items():
+            if (spec.field or name) not in GOLDEN_FIELDS:
                 raise ValueError(
                     f"survivorship attribute {name!r} needs 'field' naming one of {', '.join(GOLDEN_FIELDS)}"
                 )
-        return self
+        return attributes
 
     def attributes(self) -> dict[str, AttributeSpec]:
-        """Survivorship with the list shorthand expanded and ``field`` filled in."""
-        out = {}
-        for name, spec in self.survivorship.items():
-            if isinstance(spec, list):
-                spec = AttributeSpec(rules=spec)
-            out[name] = spec.model_copy(update={"field": spec.field or name})
-        return out
+        """Survivorship with ``field`` filled in."""
+        return {name: spec.model_copy(update={"field": spec.field or name}) for name, spec in self.survivorship.items()}
 
     def attribute_fields(self) -> dict[str, str]:
         """Each golden attribute's standardised field (``all_emails`` → ``email``)."""

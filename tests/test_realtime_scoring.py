@@ -39,7 +39,8 @@ def batch(reconciled):  # type: ignore[no-untyped-def]
         con.close()
     spec = load_rules().matching
     # Wider blocking for the scoring comparison: thousands of pairs, most of them non-matches.
-    wide = spec.model_copy(update={"blocking": [*spec.blocking, ["family"], ["city_norm", "birth_year"]]})
+    wide = spec.model_copy(update={"blocking": [*spec.blocking, BlockingRuleSpec(columns=["family"]),
+                                          BlockingRuleSpec(columns=["city_norm", "birth_year"])]})
     work = duckdb.connect(":memory:")
     work_sql.load_std_records(work_sql.WorkDB(work), std, wide.blocking_rules())
     create_frequency_tables(work_sql.WorkDB(work), spec)

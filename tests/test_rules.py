@@ -68,10 +68,40 @@ def test_a_rules_file_with_a_key_written_twice_or_not_in_utf8_is_refused_naming_
         load_rules(path)
 
 
-def test_blocking_on_an_unknown_column_is_refused(tmp_path):
+def test_blocking_on_an_unknown_column_is_refused_at_its_key_in_either_form(tmp_path):
+    """Once, at the column: the shorthand was tried as a list and as a rule, and both failures
+    were printed, the first under a key holding the whole list of columns."""
     data = _default()
-    data["matching"]["blocking"].append(["phone_number"])
-    with pytest.raises(RulesError, match="matching.blocking"):
+    rule = len(data["matching"]["blocking"])
+    for written in (["phone", "phone_number"], {"columns": ["phone", "phone_number"], "max_block_size": 5}):
+        data["matching"]["blocking"].append(written)
+        with pytest.raises(RulesError) as e:
+            load_rules(_write(tmp_path, data))
+        assert str(e.value).count("\n") == 0 and f"key 'matching.blocking.{rule}.columns.1': Input" in str(e.value)
+        data["matching"]["blocking"].pop()
+
+
+@pytest.mark.parametrize(
+    ("rules", "key", "says"),
+    [
+        ([], "survivorship.email.rules", "at least 1 item"),
+        (["most_recnet"], "survivorship.email.rules.0", "Input should be 'valid_only'"),
+        (["collect_all", "most_recent"], "survivorship.email", "collect_all must be the last rule"),
+    ],
+)
+def test_survivorship_written_short_is_checked_when_the_file_is_read(tmp_path, rules, key, says):
+    """``email: []`` was taken, and failed the run at its golden stage after training."""
+    data = _default()
+    data["survivorship"]["email"] = rules
+    with pytest.raises(RulesError) as e:
+        load_rules(_write(tmp_path, data))
+    assert f"key {key!r}:" in str(e.value) and says in str(e.value) and str(e.value).count("\n") == 0
+
+
+def test_a_survivorship_attribute_of_no_field_is_named(tmp_path):
+    data = _default()
+    data["survivorship"]["fullname"] = data["survivorship"].pop("full_name")
+    with pytest.raises(RulesError, match="key 'survivorship': .*attribute 'fullname' needs 'field'"):
         load_rules(_write(tmp_path, data))
 
 
