@@ -443,6 +443,31 @@ def test_evaluate_refuses_a_truth_file_that_shares_no_key(reconciled: tuple[Path
     assert "nothing to evaluate" in result.output
 
 
+@pytest.mark.parametrize(
+    ("rows", "says"),
+    [
+        ("", "the truth file is empty; it needs a header source,source_id,entity_id"),
+        ("source,source_id\n{a}\n", "needs the columns source, source_id, entity_id; it has no entity_id"),
+        ("source,source_id,entity_id\n{a},E1\n{b},\n", "rows without a source, a source_id or an entity_id: 1 (the first"),
+        ("source,source_id,entity_id\n{a},E1\n{b},E1\n{a},E2\n",
+         "keys given more than one entity_id: 1 (the first: source '{s}', source_id '{i}': 'E1', 'E2')"),
+    ],
+)
+def test_evaluate_refuses_a_truth_file_it_would_count_wrong(
+    reconciled: tuple[Path, object], tmp_path: Path, rows: str, says: str
+) -> None:
+    """A row without an entity id made every such record one customer, and a key given two
+    entities counted its record twice: the figures came out, wrong, without a word."""
+    con = duckdb.connect(str(reconciled[0]), read_only=True)
+    (s, i), (s2, i2) = con.execute("SELECT source, source_id FROM xref ORDER BY 1, 2 LIMIT 2").fetchall()
+    con.close()
+    truth = tmp_path / "truth.csv"
+    truth.write_text(rows.format(a=f"{s},{i}", b=f"{s2},{i2}"), encoding="utf-8")
+    result = runner.invoke(app, ["evaluate", "--db", str(reconciled[0]), "--truth", str(truth)])
+    assert result.exit_code == 1, result.output
+    assert says.format(s=s, i=i) in " ".join(result.output.split())
+
+
 def test_sources_without_phones_or_emails_still_train_and_link(small_sample, tmp_path):  # type: ignore[no-untyped-def]
     """A training rule on a field no source holds pairs nothing; it is left out, not fatal."""
     import yaml

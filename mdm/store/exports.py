@@ -166,17 +166,49 @@ def flags_present(con: duckdb.DuckDBPyConnection) -> list[str]:
         "SELECT DISTINCT unnest(dq_flags) AS flag FROM std_records ORDER BY flag").fetchall()]
 
 
+TRUTH_COLUMNS = ("source", "source_id", "entity_id")
+
+
+def _load_truth(con: duckdb.DuckDBPyConnection, truth: Path) -> None:
+    """The truth file as ``eval_truth``, one entity per key. A row without an entity id, or a
+    key given two, would be counted silently: the blank rows as one customer, the key's record
+    twice over. Either is refused, naming the first such key."""
+    if truth.stat().st_size == 0:
+        raise InvalidInputError(f"{truth}: the truth file is empty; it needs a header {','.join(TRUTH_COLUMNS)}")
+    con.execute("CREATE OR REPLACE TEMP TABLE eval_truth_rows AS"
+                " SELECT * FROM read_csv(?, all_varchar = true, header = true)", [str(truth)])
+    columns = [name for (name, *_rest) in con.execute("DESCRIBE eval_truth_rows").fetchall()]
+    missing = [c for c in TRUTH_COLUMNS if c not in columns]
+    if missing:
+        raise InvalidInputError(f"{truth}: the truth file needs the columns {', '.join(TRUTH_COLUMNS)};"
+                                f" it has no {', '.join(missing)} (its header: {', '.join(columns)})")
+    blank = con.execute(
+        "SELECT count(*), arg_min([source, source_id, entity_id], rowid) FROM eval_truth_rows"
+        " WHERE coalesce(trim(source), '') = '' OR coalesce(trim(source_id), '') = ''"
+        " OR coalesce(trim(entity_id), '') = ''").fetchone()
+    if blank and blank[0]:
+        count, (source, source_id, entity) = blank
+        first = f"source {source!r}, source_id {source_id!r}, entity_id {entity!r}"
+        raise InvalidInputError(f"{truth}: rows without a source, a source_id or an entity_id: {count:,}"
+                                f" (the first: {first})")
+    con.execute("CREATE OR REPLACE TEMP TABLE eval_truth AS"
+                " SELECT DISTINCT source, source_id, entity_id FROM eval_truth_rows")
+    twice = con.execute(
+        "SELECT count(*) OVER (), source, source_id, list_sort(list(entity_id)) FROM eval_truth"
+        " GROUP BY source, source_id HAVING count(*) > 1 ORDER BY source, source_id LIMIT 1").fetchone()
+    if twice:
+        count, source, source_id, entities = twice
+        raise InvalidInputError(f"{truth}: keys given more than one entity_id: {count:,} (the first:"
+                                f" source {source!r}, source_id {source_id!r}: {', '.join(map(repr, entities))})")
+
+
 def evaluate_against_truth(con: duckdb.DuckDBPyConnection, truth: Path) -> dict[str, Any]:
     """Pairwise precision/recall/F1 of the clustering, and cluster-level counts.
 
     Only records present in both the xref and the truth file are compared; both counts are
     reported so a mismatch is visible.
     """
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE eval_truth AS SELECT DISTINCT source, source_id, entity_id"
-        " FROM read_csv(?, all_varchar = true, header = true)",
-        [str(truth)],
-    )
+    _load_truth(con, truth)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE eval_joined AS SELECT x.golden_id, t.entity_id, x.source, x.source_id"
         " FROM xref x JOIN eval_truth t USING (source, source_id)"
