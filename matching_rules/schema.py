@@ -231,7 +231,9 @@ class MatchingSpec(_Strict):
     def _blocking_shorthand(cls, rules: Any) -> Any:
         """``[phone]`` is ``{columns: [phone]}``, expanded before validation so that a mistake in
         either form is reported once, at its own key."""
-        return [{"columns": r} if isinstance(r, list) else r for r in rules] if isinstance(rules, list) else rules
+        if not isinstance(rules, list):
+            return rules
+        return [{"columns": r} if isinstance(r, list) else r for r in rules]
 
     def blocking_rules(self) -> list[BlockingRuleSpec]:
         return list(self.blocking)
@@ -277,7 +279,7 @@ class RulesSpec(_Strict):
         the golden stage of a run."""
         if not isinstance(attributes, dict):
             return attributes
-        return {name: {"rules": spec} if isinstance(spec, list) else spec for name, spec in attributes.items()}
+        return {name: {"rules": v} if isinstance(v, list) else v for name, v in attributes.items()}
 
     @field_validator("survivorship")
     @classmethod
@@ -291,7 +293,8 @@ class RulesSpec(_Strict):
 
     def attributes(self) -> dict[str, AttributeSpec]:
         """Survivorship with ``field`` filled in."""
-        return {name: spec.model_copy(update={"field": spec.field or name}) for name, spec in self.survivorship.items()}
+        attributes = self.survivorship.items()
+        return {name: spec.model_copy(update={"field": spec.field or name}) for name, spec in attributes}
 
     def attribute_fields(self) -> dict[str, str]:
         """Each golden attribute's standardised field (``all_emails`` → ``email``)."""

@@ -448,7 +448,8 @@ def test_evaluate_refuses_a_truth_file_that_shares_no_key(reconciled: tuple[Path
     [
         ("", "the truth file is empty; it needs a header source,source_id,entity_id"),
         ("source,source_id\n{a}\n", "needs the columns source, source_id, entity_id; it has no entity_id"),
-        ("source,source_id,entity_id\n{a},E1\n{b},\n", "rows without a source, a source_id or an entity_id: 1 (the first"),
+        ("source,source_id,entity_id\n{a},E1\n{b},\n",
+         "rows without a source, a source_id or an entity_id: 1 (the first"),
         ("source,source_id,entity_id\n{a},E1\n{b},E1\n{a},E2\n",
          "keys given more than one entity_id: 1 (the first: source '{s}', source_id '{i}': 'E1', 'E2')"),
     ],

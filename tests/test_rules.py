@@ -77,7 +77,8 @@ def test_blocking_on_an_unknown_column_is_refused_at_its_key_in_either_form(tmp_
         data["matching"]["blocking"].append(written)
         with pytest.raises(RulesError) as e:
             load_rules(_write(tmp_path, data))
-        assert str(e.value).count("\n") == 0 and f"key 'matching.blocking.{rule}.columns.1': Input" in str(e.value)
+        assert str(e.value).count("\n") == 0
+        assert f"key 'matching.blocking.{rule}.columns.1': Input" in str(e.value)
         data["matching"]["blocking"].pop()
 
 

@@ -96,8 +96,8 @@ def _numbered(spark: Any, df: Any, column: str) -> Any:
 def _read_error(spec: SourceSpec, e: Exception) -> SourceReadError:
     message = f"{spec.location}: source {spec.name!r}, key 'path': cannot read: {e}".splitlines()[0]
     if "TIMESTAMP(NANOS" in message:
-        message += ("; its timestamps are in nanoseconds, which Spark reads only from a local file: write them"
-                    " in microseconds (pandas: to_parquet(..., coerce_timestamps='us',"
+        message += ("; its timestamps are in nanoseconds, which Spark reads only from a local file: write"
+                    " them in microseconds (pandas: to_parquet(..., coerce_timestamps='us',"
                     " allow_truncated_timestamps=True)) or run on the DuckDB engine")
     return SourceReadError(message)
 
@@ -221,7 +221,8 @@ def _decoder(spec: SourceSpec, nanoseconds: dict[str, pa.DataType]) -> Any:
     def decode(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
             out: dict[str, list[Any]] = {c: [] for c in DECODED.names}
-            for row in batch_rows(_with_types(batch, nanoseconds)):  # a date past the year 9999 as the DuckDB engine reads it
+            # A date past the year 9999 as the DuckDB engine reads it.
+            for row in batch_rows(_with_types(batch, nanoseconds)):
                 number = row.pop(_ROW)
                 error = text = values = None
                 if spec.format == "jsonl":
@@ -333,7 +334,8 @@ def ingest_and_standardise(
     parts = []
     for spec in sources:
         nanoseconds = nanosecond_columns(spec) if spec.format == "parquet" else {}
-        decoded = _read(spark, spec, nanoseconds).mapInArrow(_decoder(spec, nanoseconds), spark_schema(DECODED))
+        decoder = _decoder(spec, nanoseconds)
+        decoded = _read(spark, spec, nanoseconds).mapInArrow(decoder, spark_schema(DECODED))
         first = F.min(F.when(F.col("error").isNull(), F.col("row_number"))).over(Window.partitionBy("source_id"))
         decoded = decoded.withColumn("first_row", F.when(F.col("source_id").isNotNull(), first))
         if spec.format == "jsonl":  # a mapped key no line has is a config error, as in the DuckDB engine

@@ -174,7 +174,8 @@ def _load_truth(con: duckdb.DuckDBPyConnection, truth: Path) -> None:
     key given two, would be counted silently: the blank rows as one customer, the key's record
     twice over. Either is refused, naming the first such key."""
     if truth.stat().st_size == 0:
-        raise InvalidInputError(f"{truth}: the truth file is empty; it needs a header {','.join(TRUTH_COLUMNS)}")
+        header = ",".join(TRUTH_COLUMNS)
+        raise InvalidInputError(f"{truth}: the truth file is empty; it needs a header {header}")
     con.execute("CREATE OR REPLACE TEMP TABLE eval_truth_rows AS"
                 " SELECT * FROM read_csv(?, all_varchar = true, header = true)", [str(truth)])
     columns = [name for (name, *_rest) in con.execute("DESCRIBE eval_truth_rows").fetchall()]
@@ -198,8 +199,9 @@ def _load_truth(con: duckdb.DuckDBPyConnection, truth: Path) -> None:
         " GROUP BY source, source_id HAVING count(*) > 1 ORDER BY source, source_id LIMIT 1").fetchone()
     if twice:
         count, source, source_id, entities = twice
+        given = ", ".join(map(repr, entities))
         raise InvalidInputError(f"{truth}: keys given more than one entity_id: {count:,} (the first:"
-                                f" source {source!r}, source_id {source_id!r}: {', '.join(map(repr, entities))})")
+                                f" source {source!r}, source_id {source_id!r}: {given})")
 
 
 def evaluate_against_truth(con: duckdb.DuckDBPyConnection, truth: Path) -> dict[str, Any]:

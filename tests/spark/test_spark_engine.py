@@ -531,7 +531,9 @@ def test_a_parquet_date_python_cannot_hold_is_flagged_not_fatal(spark: Any, tmp_
     assert raw["meta.since"] == "10183-09-21"
 
 
-def test_timestamps_in_nanoseconds_are_read_as_the_duckdb_engine_reads_them(spark: Any, tmp_path: Path) -> None:
+def test_timestamps_in_nanoseconds_are_read_as_the_duckdb_engine_reads_them(
+    spark: Any, tmp_path: Path
+) -> None:
     """pandas writes timestamps in nanoseconds, which Spark's Parquet reader refuses: a run on
     pandas's Parquet stopped. They are read as integers and cast back, at the top level, in a
     struct and in a list, so both engines hold the same raw text and the same updated_at."""
