@@ -12,6 +12,7 @@ bench: bench-accuracy bench-scale bench-spark bench-serve
 bench-accuracy:
 	$(PYTHON) bench/febrl.py
 	$(PYTHON) bench/samples.py
+	$(PYTHON) bench/realtime_accuracy.py
 
 bench-scale:
 	$(PYTHON) bench/scale.py --records $(SCALE) --workdir $(WORK)
