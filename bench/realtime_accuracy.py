@@ -112,19 +112,23 @@ def reduced_sources(sources_path: Path, held: list[Accepted], folder: Path) -> P
     return path
 
 
-def pair_figures(db: Path, truth: dict[tuple[str, str], str], touched: set[tuple[str, str]]) -> dict[str, float]:
+Key = tuple[str, str]  # (source, source_id)
+
+
+def pair_figures(db: Path, truth: dict[Key, str], touched: set[Key]) -> dict[str, float]:
     """Pairwise precision, recall and F1 over the pairs with a record of ``touched`` in them."""
     con = duckdb.connect(str(db), read_only=True)
-    golden = {(s, i): g for s, i, g in con.execute("SELECT source, source_id, golden_id FROM xref").fetchall()}
+    rows = con.execute("SELECT source, source_id, golden_id FROM xref").fetchall()
+    golden = {(s, i): g for s, i, g in rows}
     con.close()
     keys = [k for k in golden if k in truth]
-    by_golden: dict[str, list[tuple[str, str]]] = {}
-    by_entity: dict[str, list[tuple[str, str]]] = {}
+    by_golden: dict[str, list[Key]] = {}
+    by_entity: dict[str, list[Key]] = {}
     for k in keys:
         by_golden.setdefault(golden[k], []).append(k)
         by_entity.setdefault(truth[k], []).append(k)
 
-    def pairs(groups: dict[str, list[tuple[str, str]]]) -> set[frozenset[tuple[str, str]]]:
+    def pairs(groups: dict[str, list[Key]]) -> set[frozenset[Key]]:
         return {frozenset((a, b)) for members in groups.values() for i, a in enumerate(members)
                 for b in members[i + 1:] if a in touched or b in touched}
 
@@ -173,14 +177,16 @@ def measure(folder: Path, work: Path, share: float, seed: int) -> dict[str, Any]
         service.close()
     return {
         "held": len(held), "accepted": len(ingested.accepted), "outcomes": outcomes,
-        "batch": (overall(work / "batch.duckdb", truth_path), pair_figures(work / "batch.duckdb", truth, touched)),
-        "live": (overall(work / "live.duckdb", truth_path), pair_figures(work / "live.duckdb", truth, touched)),
+        **{run: (overall(db, truth_path), pair_figures(db, truth, touched))
+           for run, db in (("batch", work / "batch.duckdb"), ("live", work / "live.duckdb"))},
     }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sample", type=Path, action="append", help="a folder with sources.yaml and truth.csv")
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sample", type=Path, action="append",
+                        help="a folder with sources.yaml and truth.csv")
     parser.add_argument("--share", type=float, default=0.1, help="share of each source's records held out")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/mdm-realtime-accuracy"))
@@ -217,7 +223,8 @@ def main() -> None:
         m = measure(folder, args.workdir / f"run-{i}", args.share, args.seed)
         (all_b, b), (all_l, live), o = m["batch"], m["live"], m["outcomes"]
         lines.append(
-            f"| {label} | {m['held']:,} of {m['accepted']:,} | {o['matched']:,} / {o['review']:,} / {o['new']:,}"
+            f"| {label} | {m['held']:,} of {m['accepted']:,}"
+            f" | {o['matched']:,} / {o['review']:,} / {o['new']:,}"
             f" | {b['precision']:.4f} | {b['recall']:.4f} | {b['f1']:.4f}"
             f" | {live['precision']:.4f} | {live['recall']:.4f} | {live['f1']:.4f}"
             f" | {all_b['f1']:.4f} / {all_l['f1']:.4f} |"
