@@ -29,11 +29,6 @@ def record_sources(con: duckdb.DuckDBPyConnection, run_id: str, sources_path: st
     )
 
 
-def running_run(con: duckdb.DuckDBPyConnection) -> str | None:
-    row = fetch_one(con, "SELECT run_id FROM runs WHERE status = 'running' LIMIT 1")
-    return row[0] if row else None
-
-
 def latest_sources_config(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
     """(sources path, config JSON) of the newest successful run that recorded its config."""
     return fetch_one(
