@@ -505,6 +505,7 @@ class RealtimeMatcher:
             (column, value) for key in keys if key in self.index.rows
             for column in self.term_frequencies if (value := self.index.row(key).get(column)) is not None
         })
+        held = erasure.record_values(con, keys)
         at = now()
         erasure_id = "E" + uuid.uuid4().hex[:15].upper()
         for key, source, source_id in members:
@@ -512,6 +513,7 @@ class RealtimeMatcher:
             records.replace_open_items(con, key, [], replacing=True)
         golden_ids = [golden_id, *erasure.merged_into(con, golden_id)]
         erasure.scrub(con, golden_ids, members, at=at, erasure_id=erasure_id, actor=actor)
+        erasure.forget_unheld_in_history(con, held)
         self._frequencies_after_commit = erasure.drop_unheld_frequencies(con, values)
         self._index_after_commit = [(key, None) for key in keys]
         return EraseResult(erasure_id, golden_id, golden_ids, [(s, i) for _k, s, i in members])

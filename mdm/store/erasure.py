@@ -6,7 +6,8 @@ attributes. An erasure (a customer's right to have their personal data deleted) 
 too: the golden record and every golden record merged into it, their lineage and stewards'
 values, the attributes in their history (each entry stays, emptied, beside a new ``erased``
 one), the scored pairs and quarantined rows of their records, and the frequencies of values no
-other record holds. Steward
+other record holds. Values no other record holds also leave other golden records' history, where
+a record of theirs once was (it joined another golden record before a steward split it off, say). Steward
 decisions and closed review items keep the records' keys (no values), as the audit log does.
 The caller deletes the records themselves first (raw, standardised, posted, xref), which also
 keeps their file rows out of later batch runs.
@@ -18,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import duckdb
+import orjson
 
 from matching_rules import MATCH_COLUMNS
 from mdm.store.database import fetch_dicts
@@ -60,6 +62,55 @@ def drop_unheld_frequencies(
             con.execute("DELETE FROM term_frequencies WHERE column_name = ? AND value = ?", [column, value])
             gone.append((column, value))
     return gone
+
+
+# The standardised columns golden attributes take their values from.
+_VALUE_COLUMNS = ("full_name", "email", "phone", "date_of_birth", "address", "city", "postcode", "country",
+                  "company", "tax_id", "national_id")
+
+
+def record_values(con: duckdb.DuckDBPyConnection, record_keys: Sequence[str]) -> dict[str, set[str]]:
+    """Column -> the values these stored records hold, as golden attributes write them: what
+    :func:`forget_unheld_in_history` looks for once the records are gone."""
+    select = ", ".join(f"CAST({c} AS VARCHAR)" for c in _VALUE_COLUMNS)
+    rows = con.execute(f"SELECT {select} FROM std_records WHERE list_contains(?::VARCHAR[], record_key)",
+                       [list(record_keys)]).fetchall()
+    return {c: {row[i] for row in rows if row[i] is not None} for i, c in enumerate(_VALUE_COLUMNS)}
+
+
+def forget_unheld_in_history(con: duckdb.DuckDBPyConnection, values: Mapping[str, set[str]]) -> int:
+    """Of ``values`` (from :func:`record_values`, taken before the records were deleted), those no
+    stored record holds any more leave every history entry that still shows them: a golden record
+    another of the customer's records was once in keeps the rest of its history. A value others
+    hold (a common name, a city) is theirs too, and stays. Returns how many entries changed."""
+    gone: set[str] = set()
+    for column, held in values.items():
+        if column not in _VALUE_COLUMNS:  # the name is written into the SQL below
+            raise ValueError(f"not a value column: {column!r}")
+        still = {v for (v,) in con.execute(
+            f"SELECT DISTINCT CAST({column} AS VARCHAR) FROM std_records"
+            f" WHERE list_contains(?::VARCHAR[], CAST({column} AS VARCHAR))", [sorted(held)]).fetchall()}
+        gone |= held - still
+    if not gone:
+        return 0
+    needles = [orjson.dumps(v).decode() for v in sorted(gone)]  # a whole JSON string: not a part of one
+    shows = " OR ".join(["contains(CAST(before AS VARCHAR), ?) OR contains(CAST(after AS VARCHAR), ?)"]
+                        * len(needles))
+    rows = con.execute(f"SELECT seq, CAST(before AS VARCHAR), CAST(after AS VARCHAR) FROM golden_history"
+                       f" WHERE {shows}", [n for n in needles for _ in (0, 1)]).fetchall()
+    for seq, before, after in rows:
+        con.execute("UPDATE golden_history SET before = ?, after = ? WHERE seq = ?",
+                    [_without(before, gone), _without(after, gone), seq])
+    return len(rows)
+
+
+def _without(attributes: str | None, gone: set[str]) -> str | None:
+    """A history version's attributes with the values in ``gone`` left out (a list keeps the rest)."""
+    if attributes is None:
+        return None
+    kept = {k: [x for x in v if x not in gone] if isinstance(v, list) else (None if v in gone else v)
+            for k, v in orjson.loads(attributes).items()}
+    return orjson.dumps(kept).decode()
 
 
 def scrub(

@@ -103,6 +103,26 @@ def test_an_erased_customer_leaves_no_value_behind(api, small_sample):  # type: 
     assert rows and all(raw is None and reason.endswith(WITHHELD) for reason, raw in rows)
 
 
+def test_a_record_once_in_another_golden_record_leaves_its_history_too(api):  # type: ignore[no-untyped-def]
+    """A record of the customer joined another golden record, then a steward split it off: erasing
+    the customer takes its values (those no one else holds) out of that golden record's history."""
+    gid = api.post("/sources/sales/records", json=VY).json()["golden_id"]
+    second = {**VY_MARKETING, "phone": "+84 389 777 888", "birthday": "12/03/1991"}
+    assert api.post("/sources/marketing/records", json=second).json()["golden_id"] == gid
+    split = api.post(f"/golden-records/{gid}/split", who="steward",
+                     json={"source": "marketing", "source_id": VY_MARKETING["subscriber_id"]})
+    customer = split.json()["golden_id"]
+    history = api.get(f"/golden-records/{gid}/history", who="reader_pii").text
+    assert "+84389777888" in history and "1991-03-12" in history
+
+    erased = api.post(f"/golden-records/{customer}/erase", who="admin", json={"reason": "DSR-3"})
+    assert erased.status_code == 200, erased.json()
+    assert _tables_holding(api, "+84389777888") == []
+    history = api.get(f"/golden-records/{gid}/history", who="reader_pii").json()["data"]
+    assert history[-1]["after"]["all_emails"] == [EMAIL]  # the sales record's, kept: it is not erased
+    assert all("1991-03-12" not in str(h) for h in history)
+
+
 def test_erasure_refuses_what_it_cannot_do(api):  # type: ignore[no-untyped-def]
     a, b = (_file_golden_with_members(api, n) for n in (2, 3))
     merged = api.post("/golden-records/merge", who="steward", json={"golden_ids": [a, b]}).json()
