@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -31,6 +33,22 @@ def _operation_id(route: APIRoute) -> str:
     return f"{route.tags[0].replace(' ', '_')}-{route.name}" if route.tags else route.name
 
 
+class _QueryValuesHidden(logging.Filter):
+    """uvicorn's access log with the values of each query parameter hidden: a search's are a
+    customer's name, phone, e-mail or national id (``/golden-records?phone=***&limit=***``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str) and "?" in args[2]:
+            path, _, query = args[2].partition("?")
+            hidden = urlencode([(k, "***") for k, _v in parse_qsl(query, keep_blank_values=True)], safe="*")
+            record.args = (*args[:2], f"{path}?{hidden}", *args[3:])
+        return True
+
+
+_ACCESS_LOG_FILTER = _QueryValuesHidden()
+
+
 def create_app(settings: ApiSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -44,6 +62,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
         finally:
             service.close()
 
+    logging.getLogger("uvicorn.access").addFilter(_ACCESS_LOG_FILTER)  # once, however many apps
     app = FastAPI(
         title="mdm: customer golden records",
         version="0.1.0",

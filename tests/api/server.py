@@ -22,14 +22,23 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(db: Path) -> Iterator[str]:
-    """``mdm serve`` in its own process until the block ends; yields the base URL."""
+def serving(db: Path, log: Path | None = None) -> Iterator[str]:
+    """``mdm serve`` in its own process until the block ends; yields the base URL. ``log``: a file
+    to write its output to (its access log, say)."""
     port = _free_port()
     mdm = Path(sys.executable).with_name("mdm")
+    sink = log.open("wb") if log else None
     proc = subprocess.Popen(
         [str(mdm), "serve", "--db", str(db), "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=sink or subprocess.PIPE, stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+
+    def output() -> str:
+        if log is not None:
+            return log.read_text(errors="replace")
+        return proc.stdout.read().decode() if proc.stdout else ""
+
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -41,7 +50,7 @@ def serving(db: Path) -> Iterator[str]:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                out = proc.stdout.read().decode() if proc.stdout else ""
+                out = output()
                 raise AssertionError(f"mdm serve did not become ready:\n{out}")
             time.sleep(0.2)
         yield base
@@ -52,7 +61,9 @@ def serving(db: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        if sink is not None:
+            sink.close()
     # Reached only when the block passed: an orderly stop ends with exit status 0.
     if proc.returncode != 0:
-        out = proc.stdout.read().decode() if proc.stdout else ""
+        out = output()
         raise AssertionError(f"mdm serve exited with {proc.returncode} after SIGINT:\n{out[-3000:]}")

@@ -54,3 +54,19 @@ def test_concurrent_posts_and_reads_over_the_network(served_db):  # type: ignore
     finally:
         con.close()
     assert stored == (80, 80) and posted == 80
+
+
+def test_the_access_log_hides_what_a_search_asked(served_db, tmp_path):  # type: ignore[no-untyped-def]
+    """A search's criteria are a customer's personal data: uvicorn's access log names the
+    parameters, not their values."""
+    db, made = served_db
+    log = tmp_path / "serve.log"
+    asked = {"name": "Lương Thảo Vy", "phone": "0389 111 222", "email": "vy.luong.rt1@example.vn",
+             "national_id": "079191001234"}
+    with serving(db, log) as base:
+        r = httpx.get(f"{base}/golden-records", params=asked, headers={"X-API-Key": made["reader"]})
+        assert r.status_code == 200, r.json()
+    written = log.read_text()
+    assert "GET /golden-records?name=***&phone=***&email=***&national_id=*** HTTP/1.1" in written, written
+    for value in ("389", "example.vn", "079191001234", "Thảo", "Th%E1%BA%A3o", "L%C6%B0%C6%A1ng"):
+        assert value not in written
