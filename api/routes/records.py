@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Body, Request
@@ -101,13 +102,39 @@ def get_source_record(source: str, source_id: str, principal: Reader, service: S
     if not principal.pii:
         for field, mask in (("email", mask_email), ("phone", mask_phone)):
             for column in spec.columns_for(field):
-                if isinstance(raw.get(column), str):
-                    raw[column] = mask(raw[column])
+                _mask_column(raw, column, mask)
             if standardised[field] is not None:
                 standardised[field] = mask(standardised[field])
     return {"source": source, "source_id": row["source_id"], "golden_id": row["golden_id"], "raw": raw,
             "standardised": standardised, "posted_at": row["posted_at"], "posted_by": row["posted_by"],
             "quarantined": row["quarantined"]}
+
+
+def _mask_column(raw: dict[str, Any], column: str, mask: Callable[[str], str]) -> None:
+    """Mask ``column`` of a raw row, and its value inside the JSON text of the objects holding it:
+    a nested ``contact.email`` is in the row as ``contact.email`` and within ``contact`` too."""
+    if isinstance(raw.get(column), str):
+        raw[column] = mask(raw[column])
+    parts = column.split(".")
+    for i in range(1, len(parts)):
+        outer = ".".join(parts[:i])
+        if isinstance(raw.get(outer), str):
+            raw[outer] = _masked_within(raw[outer], parts[i:], mask)
+
+
+def _masked_within(text: str, path: list[str], mask: Callable[[str], str]) -> str:
+    """``text``, an object's JSON, with the value at ``path`` masked (every item of a list)."""
+    try:
+        outer = node = json.loads(text)
+    except ValueError:
+        return mask(text)
+    for key in path[:-1]:
+        node = node.get(key) if isinstance(node, dict) else None
+    if not isinstance(node, dict) or node.get(path[-1]) is None:
+        return text
+    value = node[path[-1]]
+    node[path[-1]] = [mask(str(v)) for v in value] if isinstance(value, list) else mask(str(value))
+    return json.dumps(outer, ensure_ascii=False)
 
 
 @router.delete("/records/{source_id:path}", response_model=DeletedPublic)

@@ -16,6 +16,7 @@ equal on every golden record of a reconciled sample.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -106,9 +107,18 @@ def _insert_sql(table: str) -> str:
 # -- the same documents, built in Python for real-time posts ---------------------------------
 
 
+# An address's local part, in text that may hold several ("a@x.vn; b@y.vn", a JSON list).
+_LOCAL_PART = re.compile(r"[^\s@\"',;:<>()\[\]{}]*@")
+
+
 def mask_email(value: str) -> str:
+    """``n***@gmail.com``; in a source's raw text holding several addresses, each one so."""
     local, at, domain = value.partition("@")
-    return f"{local[:1]}***@{domain}" if at else "***"
+    if not at:
+        return "***"
+    if "@" in domain:
+        return _LOCAL_PART.sub(lambda m: f"{m.group()[:1]}***@" if len(m.group()) > 1 else "***@", value)
+    return f"{local[:1]}***@{domain}"
 
 
 def mask_phone(value: str) -> str:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from api.settings import ApiSettings
 from tests.api.test_records import VY
 
 
@@ -46,3 +50,33 @@ def test_posted_then_deleted(api):  # type: ignore[no-untyped-def]
     assert gone.status_code == 404 and "deleted it through the API (test-writer" in gone.json()["detail"]
     assert api.get("/sources/sales/records/NOPE").json()["detail"] == "source record 'sales/NOPE' not found"
     assert api.get("/sources/nope/records/RT-1").status_code == 404
+
+
+def test_a_reader_without_pii_sees_no_address_or_phone_in_the_raw_columns(  # type: ignore[no-untyped-def]
+    served_db, small_sample, tmp_path
+):
+    """Every address in a column holding several, and the values inside a nested object's JSON
+    (``contact`` holds what ``contact.email`` names), are masked like the mapped column itself."""
+    db, made = served_db
+    config = (small_sample / "sources.yaml").read_text(encoding="utf-8")
+    nested = "      email: contact.email\n      phone: contact.phone\n"
+    config = config.replace("path: ", f"path: {small_sample}/").replace(
+        "      email: email\n      phone: phone\n", nested)
+    assert "contact.email" in config
+    (tmp_path / "sources.yaml").write_text(config, encoding="utf-8")
+    record = {"subscriber_id": "mk_mask1", "name": "Lương Thảo Vy", "birthday": "12/03/1991",
+              "contact": {"email": ["vy.luong.home@example.vn", "vy.private@example.org"],
+                          "phone": "0389 111 222", "city": "Đà Nẵng"}}
+    settings = ApiSettings(db_path=db, sources_path=tmp_path / "sources.yaml")
+    with TestClient(create_app(settings)) as client:
+        posted = client.post("/sources/marketing/records", json=record, headers={"X-API-Key": made["writer"]})
+        assert posted.status_code == 200, posted.json()
+        full = client.get("/sources/marketing/records/mk_mask1", headers={"X-API-Key": made["reader_pii"]})
+        seen = client.get("/sources/marketing/records/mk_mask1", headers={"X-API-Key": made["reader"]})
+    assert "vy.private@example.org" in full.text and "389 111 222" in full.text
+    raw = seen.json()["raw"]
+    for value in ("vy.luong.home", "vy.private", "389 111", "0389"):
+        assert value not in seen.text, (value, raw)
+    assert json.loads(raw["contact"]) == {"email": ["v***@example.vn", "v***@example.org"],
+                                          "phone": "*** *** 222", "city": "Đà Nẵng"}
+    assert raw["contact.email"] == '["v***@example.vn", "v***@example.org"]'
