@@ -84,6 +84,10 @@ def _render(request: Request, name: str, principal: Principal | None, status_cod
     response = templates.TemplateResponse(request, name, context, status_code=status_code)
     # Customers' records: not kept by the browser, so Back after logging out does not show them.
     response.headers["Cache-Control"] = "no-store"
+    # Shown in no frame: a page of the same site (whose frame gets the cookie) could otherwise lay
+    # its own content over the page's buttons and have the steward click them (clickjacking).
+    response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+    response.headers["X-Frame-Options"] = "DENY"
     return response
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import html
+import http.server
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -300,6 +302,45 @@ def test_a_form_posted_from_another_origin_decides_nothing(served_db):  # type: 
         page.locator(f"#queue input[value='{item_id}']").check()
         page.get_by_role("button", name="Not a match ticked").click()
         expect(page.get_by_role("status")).to_contain_text("1 of 1 decided: not a match")
+
+
+def test_a_page_of_another_origin_cannot_frame_the_steward_page(served_db):  # type: ignore[no-untyped-def]
+    """A page of the same site (another port, a sibling subdomain) gets the steward's cookie sent
+    with a frame of the queue, and could lay its own content over the frame's buttons
+    (clickjacking): the browser is told to show the page in no frame."""
+    with _logged_in(served_db) as (base, page, steward), _framing(f"{base}/steward") as elsewhere:
+        seen: list[int] = []
+        page.on("response", lambda r: seen.append(r.status) if r.url == f"{base}/steward" else None)
+        page.goto(elsewhere)  # waits for the frame's load too
+        assert seen == [200]  # served to the logged-in steward's browser ...
+        (frame,) = page.main_frame.child_frames
+        assert frame.locator("#queue").count() == 0 and "Review queue" not in frame.content()  # ... not shown
+        page.goto(f"{base}/steward")  # shown as a page of its own
+        expect(page.locator("#queue")).to_be_visible()
+
+
+@contextmanager
+def _framing(url: str) -> Iterator[str]:
+    """A page of another port of the same host (the same site) showing ``url`` in a frame."""
+    body = f'<iframe id="mdm" src="{url}" width=900 height=600></iframe>'.encode()
+
+    class Framing(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the handler's name
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Framing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_a_post_from_another_origin_is_refused_without_fetch_metadata(api):  # type: ignore[no-untyped-def]
