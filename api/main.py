@@ -73,6 +73,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = Metrics(lambda: getattr(app.state, "service", None))
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(errors.BodyLimit, max_bytes=settings.max_body_bytes)
     errors.install(app)
     steward_page.install(app)
     for module in (health, metrics, stewardship, overrides, golden, records, runs, admin, subscriptions,

@@ -18,3 +18,5 @@ class ApiSettings(BaseModel):
     search_phone_region: str = "VN"
     # Seconds before a subscription's failing URL is tried again; doubled at each failure.
     delivery_backoff: float = 5.0
+    # The largest request body taken (a batch of 1,000 records is well under 1 MiB); larger is a 413.
+    max_body_bytes: int = 8 * 2**20

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -70,3 +71,23 @@ def test_the_access_log_hides_what_a_search_asked(served_db, tmp_path):  # type:
     assert "GET /golden-records?name=***&phone=***&email=***&national_id=*** HTTP/1.1" in written, written
     for value in ("389", "example.vn", "079191001234", "Thảo", "Th%E1%BA%A3o", "L%C6%B0%C6%A1ng"):
         assert value not in written
+
+
+def test_a_body_larger_than_the_limit_is_a_413_before_it_is_read(served_db):  # type: ignore[no-untyped-def]
+    """One record with a name of 50 MB took the server to 1.5 GB and was stored: a body over 8 MiB
+    is refused, with its length declared or sent in chunks, and a usual one still taken."""
+    db, made = served_db
+    writer = {"X-API-Key": made["writer"], "Content-Type": "application/json"}
+    body = json.dumps({"crm_id": "BIG-1", "first_name": "A" * 9_000_000}).encode()
+    with serving(db) as base:
+        declared = httpx.post(f"{base}/sources/sales/records", content=body, headers=writer, timeout=60)
+        chunked = httpx.post(f"{base}/sources/sales/records", headers=writer, timeout=60,
+                             content=(body[i:i + 2**20] for i in range(0, len(body), 2**20)))
+        usual = httpx.post(f"{base}/sources/sales/records", headers=writer, timeout=60,
+                           json={"crm_id": "BIG-2", "first_name": "An", "last_name": "Lê"})
+        stored = httpx.get(f"{base}/sources/sales/records/BIG-1", headers=writer)
+    for refused in (declared, chunked):
+        assert refused.status_code == 413, refused.text
+        assert refused.json() == {"error": "payload_too_large",
+                                  "detail": "the request body is larger than 8,388,608 bytes"}
+    assert usual.status_code == 200 and stored.status_code == 404
