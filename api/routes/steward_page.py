@@ -128,7 +128,9 @@ def login(request: Request, service: ServiceDep, key: Annotated[str, Form()]) ->
         return _render(request, "login.html", None, status_code=401,
                        error="That key is unknown, revoked, or lacks the steward role.")
     response = _back("/steward")
-    response.set_cookie(COOKIE, key.strip(), httponly=True, samesite="strict", path="/steward")
+    # The cookie is the key itself: served over HTTPS, the browser never sends it over plain HTTP.
+    response.set_cookie(COOKIE, key.strip(), httponly=True, samesite="strict", path="/steward",
+                        secure=request.url.scheme == "https")
     return response
 
 

@@ -11,9 +11,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from fastapi.testclient import TestClient
 from playwright.sync_api import Page, expect, sync_playwright
 
+from api.main import create_app
 from api.routes import steward_page
+from api.settings import ApiSettings
 from tests.api.server import serving
 
 CHROMIUM = "/usr/bin/chromium"
@@ -341,6 +344,19 @@ def _framing(url: str) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_over_https_the_login_cookie_is_never_sent_over_plain_http(served_db):  # type: ignore[no-untyped-def]
+    """The cookie holds the steward's key: served over HTTPS (behind a proxy saying so too), it is
+    Secure; over plain HTTP (a steward on localhost) it cannot be, or no login would hold."""
+    db, made = served_db
+    for scheme, secure in (("https", True), ("http", False)):
+        with TestClient(create_app(ApiSettings(db_path=db)), base_url=f"{scheme}://testserver") as client:
+            r = client.post("/steward/login", data={"key": made["steward"]}, follow_redirects=False)
+        assert r.status_code == 303
+        flags = [f.strip().lower() for f in r.headers["set-cookie"].split(";")]
+        assert {"httponly", "path=/steward", "samesite=strict"} <= set(flags)
+        assert ("secure" in flags) == secure, (scheme, flags)
 
 
 def test_a_post_from_another_origin_is_refused_without_fetch_metadata(api):  # type: ignore[no-untyped-def]
