@@ -53,6 +53,15 @@ def _existing_db(path: Path) -> Path:
     return path
 
 
+def _open(db: Path) -> duckdb.DuckDBPyConnection:
+    """The database for one command. DuckDB lets no other process hold it meanwhile, so a run
+    still marked running was killed: it is recorded as failed now, or `mdm runs` showed it
+    running until the next reconcile."""
+    con = database.connect(db)
+    runs.fail_interrupted_runs(con)
+    return con
+
+
 @contextmanager
 def _writing(out: Path) -> Iterator[None]:
     """Around a command's write of ``out``: a folder that is missing or not writable is the
@@ -261,7 +270,7 @@ def load_cmd(
     )
     through = report.get("posted_through")
     since = dt.datetime.fromisoformat(through) if through else None
-    con = database.connect(db)
+    con = _open(db)
     try:  # building the real-time index takes a while at scale: only when there is a change to replay
         pending = records.has_api_changes(con, since=since)
     finally:
@@ -296,7 +305,7 @@ def _opened_service(db: Path, rules: Path | None) -> Iterator[Service]:
 def _export(db: Path, out: Path, write: Callable[[duckdb.DuckDBPyConnection, Path], T]) -> T:
     """One export: the database opened, ``out`` written (its folder's problems named), a
     domain error reported plainly."""
-    con = database.connect(_existing_db(db))
+    con = _open(_existing_db(db))
     try:
         with _writing(out):
             return write(con, out)
@@ -387,7 +396,7 @@ def export_flagged_cmd(
     n = _export(db, out, lambda con, path: exports.export_flagged(con, path, flag))
     console.print(f"wrote {n:,} flagged records to {out}")
     if flag is not None and n == 0:  # a typo, or a problem the sources no longer have
-        con = database.connect(db)
+        con = _open(db)
         try:
             present = ", ".join(exports.flags_present(con)) or "none"
         finally:
@@ -403,7 +412,7 @@ def runs_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print the runs as JSON.")] = False,
 ) -> None:
     """The latest runs: status, when, how long, what each changed, and why one failed."""
-    con = database.connect(_existing_db(db))
+    con = _open(_existing_db(db))
     try:
         listed = runs.list_runs(con, limit=limit)
     finally:
@@ -445,7 +454,7 @@ def evaluate_cmd(
     if not truth.exists():
         err_console.print(f"[bold red]error:[/] {truth}: no such file")
         raise typer.Exit(code=2)
-    con = database.connect(_existing_db(db))
+    con = _open(_existing_db(db))
     try:
         m = exports.evaluate_against_truth(con, truth)
         if pairs_out is not None:
@@ -563,7 +572,7 @@ def keys_create_cmd(
     # Keys may be made before the first run (a service started with --sources runs it), so a new
     # database is made; but a mistyped --db would make one too, so say so.
     new = not db.exists()
-    con = database.connect(db)
+    con = _open(db)
     try:
         with database.transaction(con):
             row, key = keys.create_key(con, name=name, role=role, pii=pii, expires_in_days=expires_in_days)
@@ -583,7 +592,7 @@ def keys_create_cmd(
 @keys_app.command("list")
 def keys_list_cmd(db: DbOption) -> None:
     """List API keys (never the keys themselves)."""
-    con = database.connect(_existing_db(db))
+    con = _open(_existing_db(db))
     try:
         rows = keys.list_keys(con)
     finally:

@@ -380,6 +380,30 @@ def test_killed_run_leaves_previous_results_and_is_recorded_as_failed(
         assert [p.name for p in scratch.iterdir() if p.name in left] == []
 
 
+def test_mdm_runs_after_a_killed_run_shows_it_failed(
+    reconciled: tuple[Path, object], small_sample: Path, tmp_path: Path
+) -> None:
+    """`mdm runs` is the next process to open the file after the kill (the README's promise): it
+    showed the killed run as running until the next reconcile."""
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(reconciled[0], db)
+    code = "import sys; from mdm.cli import app; sys.argv = ['mdm'] + sys.argv[1:]; app()"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, "reconcile", "--sources", str(small_sample / "sources.yaml"), "--db", str(db)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "COLUMNS": "200"},
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if "standardise" in line:  # the run is recorded as running by now
+            break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    result = runner.invoke(app, ["runs", "--db", str(db), "--json"])
+    assert result.exit_code == 0, result.output
+    last = json.loads(result.output)[0]
+    assert last["status"] == "failed" and "interrupted" in last["error"], last
+
+
 def test_pairs_whose_names_disagree_are_never_linked_automatically(reconciled: tuple[Path, object]) -> None:
     """Households share an address and a landline; the name guard sends such pairs to review
     unless personal evidence lifts it: the national id (exact or one typo), or the birthday
