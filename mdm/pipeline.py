@@ -244,15 +244,14 @@ def reconcile(
     rules = load_rules_checked(Path(rules_path) if rules_path else None)
     own_con = con is None
     con = con or database.connect(db_path)
+    report = RunReport(run_id=run_id or new_run_id())
     try:
-        if run_id is None:
-            runs.fail_interrupted_runs(con)
-            report = RunReport(run_id=new_run_id())
-            runs.start_run(con, report.run_id, "batch", str(sources.path.resolve()), str(rules_path or "default"))
-        else:
-            report = RunReport(run_id=run_id)
-        runs.record_sources(con, report.run_id, str(sources.path.resolve()), sources_to_json(sources))
-        try:
+        try:  # the run's bookkeeping too: a full disk can fail its first write
+            if run_id is None:
+                runs.fail_interrupted_runs(con)
+                runs.start_run(con, report.run_id, "batch", str(sources.path.resolve()),
+                               str(rules_path or "default"))
+            runs.record_sources(con, report.run_id, str(sources.path.resolve()), sources_to_json(sources))
             _run(
                 con, sources, rules, report, retrain=retrain, accept_removals=accept_removals,
                 dry_run=dry_run, progress=progress, today=today or dt.date.today(),
@@ -261,7 +260,12 @@ def reconcile(
         except BaseException as e:
             report.status = "failed"
             message = str(e) if isinstance(e, MDMError) else f"{type(e).__name__}: {e}"
-            runs.fail_run(con, report.run_id, message, report.stage_seconds)
+            try:
+                runs.fail_run(con, report.run_id, message, report.stage_seconds)
+            except duckdb.Error:
+                # The file cannot be written (a full disk; DuckDB may have given the database
+                # up): the next process to open it records the run as failed.
+                pass
             if isinstance(e, Exception) and not isinstance(e, MDMError):
                 raise RunFailedError(f"run {report.run_id} failed: {message}") from e
             raise

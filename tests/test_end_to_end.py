@@ -404,6 +404,50 @@ def test_mdm_runs_after_a_killed_run_shows_it_failed(
     assert last["status"] == "failed" and "interrupted" in last["error"], last
 
 
+_FULL_DISK_RUN = """
+import json, os, resource, signal, sys
+from mdm.pipeline import reconcile
+from mdm.store import database
+db, sources, room = sys.argv[1:]
+con = database.connect(db)
+con.execute("SET checkpoint_threshold = '100KB'")  # DuckDB writes the file itself soon
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails, as on a full disk
+size = os.path.getsize(db) + int(room)
+resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+try:
+    reconcile(sources, db, con=con)
+except BaseException as e:
+    print(json.dumps([type(e).__name__, str(e)]))
+"""
+
+
+@pytest.mark.parametrize("room", [0, 2 << 20])  # full from the run's first write; from mid-run
+def test_a_full_disk_fails_the_run_with_a_clear_error_and_keeps_the_previous_results(
+    reconciled: tuple[Path, object], small_sample: Path, tmp_path: Path, room: int
+) -> None:
+    """A checkpoint that cannot write the file makes DuckDB give the database up: recording the
+    run (as running, or as failed) then raised DuckDB's FatalException, and the CLI printed
+    four tracebacks."""
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(reconciled[0], db)
+    con = duckdb.connect(str(db), read_only=True)
+    before = con.execute("SELECT * FROM xref ORDER BY ALL").fetchall()
+    con.close()
+    done = subprocess.run(
+        [sys.executable, "-c", _FULL_DISK_RUN, str(db), str(small_sample / "sources.yaml"), str(room)],
+        capture_output=True, text=True, timeout=300,
+    )
+    kind, message = json.loads(done.stdout.strip().splitlines()[-1])
+    assert kind == "RunFailedError" and "File too large" in message, (kind, message)
+    result = runner.invoke(app, ["runs", "--db", str(db), "--json"])  # the next process
+    # Recorded as failed, unless the disk was full from its first write (then not recorded).
+    statuses = [r["status"] for r in json.loads(result.output) if r["run_id"] in message]
+    assert statuses == (["failed"] if room else [])
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT * FROM xref ORDER BY ALL").fetchall() == before
+    con.close()
+
+
 def test_pairs_whose_names_disagree_are_never_linked_automatically(reconciled: tuple[Path, object]) -> None:
     """Households share an address and a landline; the name guard sends such pairs to review
     unless personal evidence lifts it: the national id (exact or one typo), or the birthday
