@@ -56,9 +56,13 @@ def _existing_db(path: Path) -> Path:
 def _open(db: Path) -> duckdb.DuckDBPyConnection:
     """The database for one command. DuckDB lets no other process hold it meanwhile, so a run
     still marked running was killed: it is recorded as failed now, or `mdm runs` showed it
-    running until the next reconcile."""
+    running until the next reconcile. On a full disk that cannot be written, and the command
+    (a listing, an export) goes on without it."""
     con = database.connect(db)
-    runs.fail_interrupted_runs(con)
+    try:
+        runs.fail_interrupted_runs(con)
+    except duckdb.Error:
+        pass
     return con
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -21,7 +22,7 @@ from matching_rules import load_rules
 from mdm.cli import app
 from mdm.errors import RunFailedError
 from mdm.pipeline import reconcile
-from mdm.store import database
+from mdm.store import database, runs
 from mdm.store import work as work_sql
 from tests.conftest import TODAY
 
@@ -368,8 +369,6 @@ def test_killed_run_leaves_previous_results_and_is_recorded_as_failed(
     proc.wait()
     con = database.connect(db)  # the next process to open it
     assert con.execute("SELECT * FROM xref ORDER BY ALL").fetchall() == before
-    from mdm.store import runs
-
     assert runs.fail_interrupted_runs(con) == 1
     last = runs.list_runs(con, limit=1)[0]
     assert last["status"] == "failed" and "interrupted" in last["error"]
@@ -402,6 +401,27 @@ def test_mdm_runs_after_a_killed_run_shows_it_failed(
     assert result.exit_code == 0, result.output
     last = json.loads(result.output)[0]
     assert last["status"] == "failed" and "interrupted" in last["error"], last
+
+
+def _full_disk() -> None:
+    """In a child process before it runs: no file may grow, as on a full disk."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails instead of killing
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+
+def test_mdm_runs_lists_on_a_full_disk_what_it_cannot_record(reconciled: tuple[Path, object], tmp_path: Path) -> None:
+    """Recording a killed run as failed is a write: on a full disk it failed `mdm runs` with a
+    traceback, when the listing only needs to read."""
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(reconciled[0], db)
+    con = database.connect(db)
+    runs.start_run(con, "run-killed", "batch", "sources.yaml", "default")  # as a killed run leaves it
+    con.close()
+    code = "import sys; from mdm.cli import main; sys.argv = ['mdm'] + sys.argv[1:]; main()"
+    done = subprocess.run([sys.executable, "-c", code, "runs", "--db", str(db), "--json"], capture_output=True,
+                          text=True, timeout=120, preexec_fn=_full_disk, env={**os.environ, "COLUMNS": "200"})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)[0]["run_id"] == "run-killed"
 
 
 _FULL_DISK_RUN = """
@@ -701,8 +721,6 @@ def _numbers_rounded(value: object) -> object:
 def test_mdm_runs_shows_what_a_run_replayed_and_its_report_keeps_the_rest(
     reconciled: tuple[Path, object], tmp_path: Path
 ) -> None:
-    from mdm.store import runs
-
     db = tmp_path / "copy.duckdb"
     shutil.copy(reconciled[0], db)
     con = database.connect(db)
