@@ -17,6 +17,7 @@ from rich.table import Table
 
 from mdm.errors import ConfigError, MDMError, RemovalsRefusedError
 from mdm.pipeline import RunReport, load_rules_checked, reconcile
+from mdm.sources import load_sources
 from mdm.store import audit, database, exports, keys, records, runs
 
 if TYPE_CHECKING:
@@ -551,12 +552,26 @@ def serve_cmd(
 
     import uvicorn
 
+    try:
+        _servable(db, sources, rules)
+    except MDMError as e:
+        raise _fail(e) from None
     # The app is named by string so that mdm never imports the api package.
     os.environ["MDM_DB"] = str(db)
     for name, value in (("MDM_SOURCES", sources), ("MDM_RULES", rules)):
         if value is not None:
             os.environ[name] = str(value)
     uvicorn.run("api.main:app_from_env", factory=True, host=host, port=port, log_level="info")
+
+
+def _servable(db: Path, sources: Path | None, rules: Path | None) -> None:
+    """What the server opens as it starts, opened first here: a failure then is one line, not
+    uvicorn's traceback of the app's startup (the database held by a running `mdm reconcile`,
+    a mistyped --rules)."""
+    load_rules_checked(rules)
+    if sources is not None:
+        load_sources(sources)
+    _open(db).close()
 
 
 @keys_app.command("create")

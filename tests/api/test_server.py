@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -91,3 +94,29 @@ def test_a_body_larger_than_the_limit_is_a_413_before_it_is_read(served_db):  # 
         assert refused.json() == {"error": "payload_too_large",
                                   "detail": "the request body is larger than 8,388,608 bytes"}
     assert usual.status_code == 200 and stored.status_code == 404
+
+
+_MDM = "import sys; from mdm.cli import main; sys.argv = ['mdm'] + sys.argv[1:]; main()"
+_HOLD = "import sys, duckdb; con = duckdb.connect(sys.argv[1]); print('held', flush=True); sys.stdin.read()"
+
+
+def test_serve_refuses_in_one_line_what_it_cannot_open(tmp_path):  # type: ignore[no-untyped-def]
+    """A database another process holds (a running `mdm reconcile`), or a mistyped --rules: the
+    server's startup failed with 80 lines of traceback from uvicorn."""
+    db = tmp_path / "mdm.duckdb"
+    database.connect(db).close()
+    serve = [sys.executable, "-c", _MDM, "serve", "--db", str(db), "--port", "0"]
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD, str(db)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        held = subprocess.run(serve, capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "300"})
+    finally:
+        holder.communicate("")
+    assert held.returncode == 1, held.stderr
+    assert "cannot open the database" in held.stderr and "Conflicting lock" in held.stderr
+    assert "Traceback" not in held.stdout + held.stderr
+    typo = subprocess.run([*serve, "--rules", str(tmp_path / "rules.yml")], capture_output=True, text=True,
+                          timeout=60)
+    assert typo.returncode == 2 and "cannot read the rules file" in typo.stderr, typo.stderr
+    assert "Traceback" not in typo.stdout + typo.stderr
