@@ -110,7 +110,8 @@ def test_serve_refuses_in_one_line_what_it_cannot_open(tmp_path):  # type: ignor
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "held\n"
-        held = subprocess.run(serve, capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "300"})
+        held = subprocess.run(serve, capture_output=True, text=True, timeout=60,
+                              env={**os.environ, "COLUMNS": "300"})
     finally:
         holder.communicate("")
     assert held.returncode == 1, held.stderr
