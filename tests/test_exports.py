@@ -88,3 +88,22 @@ def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_written_as_text(tmp_p
     with (tmp_path / "quarantine.csv").open(encoding="utf-8") as fh:
         quarantined = list(csv.DictReader(fh))[0]
     assert (quarantined["source_id"], quarantined["raw"]) == ("'@A1", "'=cmd|x,1")
+
+
+def test_csv_exports_write_csv_whatever_the_file_is_named(
+    reconciled: tuple[Path, object], small_sample: Path, tmp_path: Path
+) -> None:
+    """DuckDB's COPY took the format from the name: `--out xref.parquet` (or .json) was a
+    traceback refusing the CSV header option (`mdm evaluate --pairs`: blamed on the truth file)."""
+    db = reconciled[0]
+    for command, header in (("xref", "source,source_id,golden_id"),
+                            ("quarantine", "source,row_number,source_id,reason,raw"),
+                            ("flagged", "source,source_id,flags,raw")):
+        for name in (f"{command}.parquet", f"{command}.json"):
+            result = runner.invoke(app, ["export", command, "--db", str(db), "--out", str(tmp_path / name)])
+            assert result.exit_code == 0, result.output
+            assert (tmp_path / name).read_text(encoding="utf-8").splitlines()[0] == header
+    result = runner.invoke(app, ["evaluate", "--db", str(db), "--truth", str(small_sample / "truth.csv"),
+                                 "--pairs", str(tmp_path / "wrong.parquet")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "wrong.parquet").read_text(encoding="utf-8").startswith("error,stage,source_l,")

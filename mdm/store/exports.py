@@ -19,6 +19,10 @@ from mdm.store.models import latest_model
 from mdm.store.stewardship import active_constraints, decision_sides
 from mdm.store.tables import SCHEMAS
 
+# CSV whatever the file is named: DuckDB's COPY writes by the name's extension, and for a name
+# ending .parquet or .json it refused the CSV options (with a traceback).
+_CSV = "(FORMAT CSV, HEADER, DELIMITER ',')"
+
 # A CSV cell that a spreadsheet would run as a formula when the file is opened (its first character
 # '=', '+', '-', '@', a tab or a carriage return: a customer named "=HYPERLINK(...)" or "-2+cmd|...")
 # is written after a "'", behind which the spreadsheet shows it as text; a number or a phone ("+84
@@ -51,8 +55,7 @@ def export_xref(con: duckdb.DuckDBPyConnection, out: Path) -> int:
     con.execute(
         # Keys exactly as their systems hold them: the cross-reference is read by programs, and a
         # key written after a "'" would map nothing.
-        "COPY (SELECT source, source_id, golden_id FROM xref ORDER BY source, source_id)"
-        " TO ? (HEADER, DELIMITER ',')",
+        f"COPY (SELECT source, source_id, golden_id FROM xref ORDER BY source, source_id) TO ? {_CSV}",
         [str(out)],
     )
     (n,) = fetch_one(con, "SELECT count(*) FROM xref")
@@ -169,7 +172,7 @@ def export_quarantine(con: duckdb.DuckDBPyConnection, out: Path) -> int:
     con.execute(
         f"COPY (SELECT source, row_number, {_cell('source_id', 'source_id')}, {_cell('reason', 'reason')},"
         f" {_cell('CAST(raw AS VARCHAR)', 'raw')} FROM quarantine"
-        " ORDER BY source, row_number NULLS LAST, quarantine.source_id) TO ? (HEADER, DELIMITER ',')",
+        f" ORDER BY source, row_number NULLS LAST, quarantine.source_id) TO ? {_CSV}",
         [str(out)],
     )
     (n,) = fetch_one(con, "SELECT count(*) FROM quarantine")
@@ -188,7 +191,7 @@ def export_flagged(con: duckdb.DuckDBPyConnection, out: Path, flag: str | None =
         f" WHERE {where} ORDER BY s.source, s.source_id"
     )
     params = [] if flag is None else [flag]
-    con.execute(f"COPY ({query}) TO ? (HEADER, DELIMITER ',')", [*params, str(out)])
+    con.execute(f"COPY ({query}) TO ? {_CSV}", [*params, str(out)])
     (n,) = fetch_one(con, f"SELECT count(*) FROM std_records s WHERE {where}", params)
     return int(n)
 
@@ -385,6 +388,6 @@ def export_wrong_pairs(con: duckdb.DuckDBPyConnection, out: Path) -> int:
         JOIN eval_joined jr ON jr.source = r.source AND jr.source_id = r.source_id
         ORDER BY w.error, w.stage, source_l, l.source_id, source_r, r.source_id""".format(
         source_id_l=_cell("l.source_id", "source_id_l"), source_id_r=_cell("r.source_id", "source_id_r"))
-    con.execute(f"COPY ({sql}) TO ? (HEADER, DELIMITER ',')", [str(out)])
+    con.execute(f"COPY ({sql}) TO ? {_CSV}", [str(out)])
     (n,) = fetch_one(con, "SELECT count(*) FROM eval_wrong_pairs")
     return int(n)
