@@ -6,7 +6,7 @@ import json
 import logging
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
@@ -68,12 +68,23 @@ def _open(db: Path) -> duckdb.DuckDBPyConnection:
 
 
 @contextmanager
-def _writing(out: Path) -> Iterator[None]:
-    """Around a command's write of ``out``: a folder that is missing or not writable is the
-    user's to fix, named plainly (not a traceback from the writer)."""
+def _writing(out: Path) -> Iterator[Path]:
+    """Around a command's write of ``out``: the file to write, put in ``out``'s place only once
+    whole (a full disk left a partial file where the previous export had been); a folder that is
+    missing or not writable is the user's to fix, named plainly (not a traceback from the writer).
+    A pipe or a device (``/dev/stdout``) is written as it is."""
+    whole = not out.exists() or out.is_file()
+    part = out.with_name(f".{out.stem}.{os.getpid()}.partial{out.suffix}") if whole else out
     try:
-        yield
-    except (OSError, duckdb.IOException) as e:
+        yield part
+        if part != out:
+            os.replace(part, out)
+    except BaseException as e:
+        if part != out:
+            with suppress(OSError):
+                part.unlink(missing_ok=True)
+        if not isinstance(e, OSError | duckdb.IOException):
+            raise
         if out.is_dir():
             problem = "is a directory; name a file"
         elif not out.parent.is_dir():
@@ -312,8 +323,8 @@ def _export(db: Path, out: Path, write: Callable[[duckdb.DuckDBPyConnection, Pat
     domain error reported plainly."""
     con = _open(_existing_db(db))
     try:
-        with _writing(out):
-            return write(con, out)
+        with _writing(out) as path:
+            return write(con, path)
     except MDMError as e:
         raise _fail(e) from None
     finally:
@@ -463,8 +474,8 @@ def evaluate_cmd(
     try:
         m = exports.evaluate_against_truth(con, truth)
         if pairs_out is not None:
-            with _writing(pairs_out):  # its write errors end here, not as the truth file's below
-                exports.export_wrong_pairs(con, pairs_out)
+            with _writing(pairs_out) as path:  # its write errors end here, not as the truth file's below
+                exports.export_wrong_pairs(con, path)
     except MDMError as e:
         raise _fail(e) from None
     except duckdb.Error as e:  # a malformed truth file surfaces as a DuckDB error

@@ -5,6 +5,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import resource
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -107,3 +111,24 @@ def test_csv_exports_write_csv_whatever_the_file_is_named(
                                  "--pairs", str(tmp_path / "wrong.parquet")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "wrong.parquet").read_text(encoding="utf-8").startswith("error,stage,source_l,")
+
+
+def _disk_full_at_20kb() -> None:
+    """In a child process before it runs: a file cannot grow past 20 KB, as on a disk that fills."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails instead of killing the process
+    resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+
+
+def test_an_export_that_cannot_finish_leaves_the_previous_file(
+    reconciled: tuple[Path, object], tmp_path: Path
+) -> None:
+    """A full disk stopped `mdm export golden` after it had emptied the previous export and
+    written part of the new one: a nightly copy that missed the exit code loaded half the customers."""
+    out = tmp_path / "golden.csv"
+    out.write_text("the previous export\n", encoding="utf-8")
+    code = "import sys; from mdm.cli import main; sys.argv = ['mdm'] + sys.argv[1:]; main()"
+    command = [sys.executable, "-c", code, "export", "golden", "--db", str(reconciled[0]), "--out", str(out)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, preexec_fn=_disk_full_at_20kb)
+    assert done.returncode == 2 and "cannot write it" in done.stderr, done.stderr
+    assert out.read_text(encoding="utf-8") == "the previous export\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["golden.csv"]  # no partial file either
