@@ -524,3 +524,26 @@ def test_an_email_beside_an_unknown_name_has_the_m_and_u_of_the_email_over_all_p
     m, u = levels[label]["m_probability"], levels[label]["u_probability"]
     assert min(1.0, sum(levels[p]["m_probability"] for p in m_parts if p != label)) <= m <= 1.0
     assert sum(levels[p]["u_probability"] for p in u_parts if p != label) < u
+
+
+def test_a_failure_inside_splink_is_told_without_the_sql_it_ran(reconciled):  # type: ignore[no-untyped-def]
+    """Splink's error holds its whole statement: Ctrl-C while scoring printed 30 KB of SQL, the
+    cause ("Query interrupted") last. Here a stored model names a column this version lacks."""
+    from matching_rules import matching_fingerprint
+    from mdm.errors import ModelError
+    from mdm.linking import model as linking
+
+    con = duckdb.connect(str(reconciled[0]), read_only=True)
+    settings = json.loads(con.execute("SELECT settings FROM models").fetchall()[0][0])
+    std = con.sql("SELECT * FROM std_records").to_arrow_table()
+    con.close()
+    spec = load_rules().matching
+    settings["comparisons"][0]["comparison_levels"][1]["sql_condition"] = '"gone_l" = "gone_r"'
+    with work_sql.work_database() as work:
+        work_sql.load_std_records(work, std, spec.blocking_rules(), spec.shared_values)
+        linking.create_frequency_tables(work, spec)
+        with pytest.raises(ModelError) as failed:
+            linking.predict(work, linking.Model("m", matching_fingerprint(spec), settings), spec)
+    message = str(failed.value)
+    assert message.startswith("scoring pairs failed: Binder Error") and '"gone"' in message, message
+    assert len(message) < 1000 and "__splink__df_match_weight_parts" not in message, len(message)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 from splink import Linker, block_on
+from splink.internals.exceptions import SplinkException
 
 from matching_rules import MatchingSpec, matching_fingerprint
 from mdm.errors import ModelError
@@ -98,6 +100,15 @@ def anchor_to_holders(work: WorkDB, model: Model, spec: MatchingSpec) -> None:
                 work_sql.anchor_to_holders_odds(work, ALONE_COLUMN, prior / (1 - prior) * level["m_probability"])
 
 
+def _splink_error(e: Exception) -> str:
+    """What failed inside Splink, without the statement it ran: its message holds the whole SQL
+    (30 KB when scoring), and the cause (Ctrl-C, a full disk) came last, after pages of it."""
+    if not isinstance(e, SplinkException) or e.__cause__ is None:
+        return str(e)
+    table = re.search(r"for table `([^`]+)`", str(e))
+    return f"{e.__cause__}" + (f" (Splink's {table[1]})" if table else "")
+
+
 def train(work: WorkDB, spec: MatchingSpec, model_id: str) -> Model:
     """Train on the records already loaded into the work database (DuckDB or Spark), with its
     term frequency tables made (``create_frequency_tables``); the model is stored in DuckDB's
@@ -146,7 +157,7 @@ def train(work: WorkDB, spec: MatchingSpec, model_id: str) -> Model:
     except ModelError:
         raise
     except Exception as e:  # Splink raises many types; wrap once, here
-        raise ModelError(f"training the model failed: {e}") from e
+        raise ModelError(f"training the model failed: {_splink_error(e)}") from e
     return Model(model_id, matching_fingerprint(spec), settings)
 
 
@@ -428,7 +439,7 @@ def predict(work: WorkDB, model: Model, spec: MatchingSpec) -> pa.Table:
             linker = _linker(work, _with_current_blocking(settings, spec, work.dialect))
             predictions = linker.inference.predict(threshold_match_probability=spec.thresholds.review)
     except Exception as e:
-        raise ModelError(f"scoring pairs failed: {e}") from e
+        raise ModelError(f"scoring pairs failed: {_splink_error(e)}") from e
     return work_sql.scored_pairs(
         work,
         predictions.physical_name,
