@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import duckdb
 
 from matching_rules import AttributeSpec, RulesSpec
 from mdm import late_decisions, late_erasures, regroup, removals
-from mdm.errors import ConfigError, ConflictError
+from mdm.errors import ConfigError, ConflictError, RunFailedError
 from mdm.pipeline import load_rules_checked
 from mdm.sources import sources_from_json
 from mdm.store import database, erasure, models, records, results, runs
@@ -104,7 +105,9 @@ def load_run(
     run_id = report["run_id"]
     con = database.connect(db_path)
     try:
-        if runs.get_run(con, run_id) is not None:
+        runs.fail_interrupted_runs(con)  # a load killed before this one: this process owns the file now
+        loaded = runs.get_run(con, run_id)
+        if loaded is not None and loaded["status"] != "failed":
             raise ConflictError(f"run {run_id} is already in {db_path}")
         history = results.read_dataset(con, folder / "golden_history", SCHEMAS["golden_history"])
         before = records.active_attributes(con, list(regroup.held_overrides(con)))
@@ -135,13 +138,18 @@ def load_run(
             for name in (*results.REPLACED, "golden_records", "review_queue"):
                 staging.put(name, results.read_dataset(con, folder / name, SCHEMAS[name]))
             _count_removed(con, report, staging.table("xref"), accept_removals)
+            if loaded is not None:  # a load of it that failed (or was killed): this one takes its place
+                runs.discard_failed_run(con, run_id)
             runs.start_run(con, run_id, "spark", report["sources_path"], report["rules_path"])
             runs.record_sources(con, run_id, report["sources_path"], report["sources_config"])
             try:
                 results.publish_run(con, staging, finish, build_documents=True)
             except Exception as e:
-                runs.fail_run(con, run_id, f"load from {folder} failed: {e}")
+                with suppress(duckdb.Error):  # a full disk: the next process to open the file records it
+                    runs.fail_run(con, run_id, f"load from {folder} failed: {e}")
                 raise
         return report
+    except duckdb.Error as e:  # the file cannot be written (a full disk)
+        raise RunFailedError(f"load from {folder} failed: {type(e).__name__}: {e}") from e
     finally:
         con.close()

@@ -1,0 +1,96 @@
+"""`mdm load` of a Spark run's output that fails part way (a full disk, a kill) can be run again.
+
+The output is written here from a DuckDB run, in the Spark engine's layout (mdm/spark/engine.py:
+a Parquet folder per table, ``model`` and ``report`` text folders), so that no Spark is needed.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+from typer.testing import CliRunner
+
+from mdm.cli import app
+from mdm.load import MODEL, REPORT
+from mdm.store import database, results
+from mdm.store.tables import SCHEMAS
+
+runner = CliRunner()
+
+
+def _as_spark_output(db: Path, out: Path, run_id: str) -> None:
+    """The published results of ``db`` as a Spark run ``run_id`` writes its output."""
+    con = duckdb.connect(str(db), read_only=True)
+    for name in (*results.REPLACED, "golden_records", "review_queue", "golden_history"):
+        (out / name).mkdir(parents=True)
+        columns = ", ".join(c for c in SCHEMAS[name].names if c != "document")
+        part = out / name / "part-0.parquet"
+        con.execute(f"COPY (SELECT {columns} FROM {name}) TO ? (FORMAT PARQUET)", [str(part)])
+    model_id, fingerprint, settings = con.execute(
+        "SELECT model_id, fingerprint, CAST(settings AS VARCHAR) FROM models").fetchall()[0]
+    sources_path, config, counts, report = con.execute(
+        "SELECT sources_path, CAST(sources_config AS VARCHAR), CAST(counts AS VARCHAR),"
+        " CAST(report AS VARCHAR) FROM runs WHERE status = 'succeeded'").fetchall()[0]
+    con.close()
+    texts = {
+        MODEL: {"model_id": model_id, "fingerprint": fingerprint, "settings": json.loads(settings)},
+        REPORT: {"run_id": run_id, "engine": "spark", "status": "succeeded", "sources_path": sources_path,
+                 "sources_config": config, "rules_path": "default", "model_id": model_id, "retrained": False,
+                 "counts": json.loads(counts), "run_report": json.loads(report), "stage_seconds": {},
+                 "posted_through": None, "decision_ids": []},
+    }
+    for name, text in texts.items():
+        (out / name).mkdir()
+        (out / name / "part-00000").write_text(json.dumps(text), encoding="utf-8")
+
+
+# A load in a process whose files cannot grow past 4 MB more than the database: the disk fills
+# after the load has recorded its run.
+_FULL_DISK_LOAD = """
+import json, os, resource, signal, sys
+from mdm.load import load_run
+from mdm.store import database
+db, folder = sys.argv[1:]
+con = database.connect(db)
+con.execute("SET checkpoint_threshold = '100KB'")  # DuckDB writes the file itself soon
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails, as on a full disk
+size = os.path.getsize(db) + (4 << 20)
+resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+try:
+    load_run(db, folder)
+except BaseException as e:
+    print(json.dumps([type(e).__name__, str(e)]))
+"""
+
+
+def test_a_load_that_failed_part_way_can_be_run_again(
+    reconciled: tuple[Path, object], tmp_path: Path
+) -> None:
+    """The failed load left its run recorded: the next refused the output as 'already in' the
+    database, so a Spark run whose load met a full disk or a kill could never be served. On a full
+    disk the load also ended in DuckDB's FatalException (a traceback), not an error."""
+    out = tmp_path / "out"
+    _as_spark_output(reconciled[0], out, "run-spark-1")
+    served = tmp_path / "served.duckdb"
+    database.connect(served).close()
+    done = subprocess.run([sys.executable, "-c", _FULL_DISK_LOAD, str(served), str(out)],
+                          capture_output=True, text=True, timeout=300)
+    kind, message = json.loads(done.stdout.strip().splitlines()[-1])
+    assert kind == "RunFailedError" and "File too large" in message, (kind, message)
+    listed = runner.invoke(app, ["runs", "--db", str(served), "--json"])
+    assert [r["status"] for r in json.loads(listed.output)] == ["failed"]  # recorded, by the next process
+
+    again = runner.invoke(app, ["load", "--db", str(served), "--from", str(out)])
+    assert again.exit_code == 0, again.output
+    listed = runner.invoke(app, ["runs", "--db", str(served), "--json"])
+    assert [(r["run_id"], r["status"]) for r in json.loads(listed.output)] == [("run-spark-1", "succeeded")]
+    con = duckdb.connect(str(served), read_only=True)
+    loaded = con.execute("SELECT count(*) FROM xref").fetchall()[0][0]
+    part = str(out / "xref" / "part-0.parquet")
+    written = con.execute("SELECT count(*) FROM read_parquet(?)", [part]).fetchall()[0][0]
+    con.close()
+    assert loaded == written > 0
