@@ -74,11 +74,12 @@ def _writing(out: Path) -> Iterator[Path]:
     missing or not writable is the user's to fix, named plainly (not a traceback from the writer).
     A pipe or a device (``/dev/stdout``) is written as it is."""
     whole = not out.exists() or out.is_file()
-    part = out.with_name(f".{out.stem}.{os.getpid()}.partial{out.suffix}") if whole else out
+    target = out.resolve() if out.is_symlink() else out  # a link's file is replaced, not the link
+    part = target.with_name(f".{target.stem}.{os.getpid()}.partial{target.suffix}") if whole else out
     try:
         yield part
         if part != out:
-            os.replace(part, out)
+            os.replace(part, target)
     except BaseException as e:
         if part != out:
             with suppress(OSError):

@@ -132,3 +132,15 @@ def test_an_export_that_cannot_finish_leaves_the_previous_file(
     assert done.returncode == 2 and "cannot write it" in done.stderr, done.stderr
     assert out.read_text(encoding="utf-8") == "the previous export\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["golden.csv"]  # no partial file either
+
+
+def test_an_export_through_a_link_writes_the_linked_file(
+    reconciled: tuple[Path, object], tmp_path: Path
+) -> None:
+    """An export is put in place once whole: through a link, in the linked file's place."""
+    linked, link = tmp_path / "xref-2026-12.csv", tmp_path / "xref.csv"
+    linked.write_text("the previous export\n", encoding="utf-8")
+    link.symlink_to(linked)
+    result = runner.invoke(app, ["export", "xref", "--db", str(reconciled[0]), "--out", str(link)])
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and linked.read_text(encoding="utf-8").startswith("source,source_id,golden_id")
