@@ -289,14 +289,22 @@ class Stewardship:
             for key in keys
             if key in self.matcher.golden_of and self.matcher.golden_of[key] != gid
         }
+        # A record a later post or run moved to a golden record the decision never touched comes
+        # back from there too: that one is rebuilt, or retired into where its records went, so no
+        # golden record keeps listing a record the xref gives to another.
+        left: dict[str, Counter[str]] = {}
+        for key, gid in moves.items():
+            left.setdefault(self.matcher.golden_of[key], Counter())[gid] += 1
+        emptied = Counter(moves.values())
+        retire_into = {g: emptied.most_common(1)[0][0] if emptied else None for g in touched}
+        retire_into.update({g: went.most_common(1)[0][0] for g, went in left.items() if g not in retire_into})
         at = now()
         sql.mark_undone(con, decision_id, at, actor)
         sql.set_golden_of(con, moves)
-        emptied = Counter(moves.values())
+        rebuilt = [*touched, *(g for g in left if g not in touched)]
         regroup.rebuild(
-            con, touched, attributes=self.matcher.rules.attributes(), at=at, cause="undo", cause_id=decision_id, actor=actor,
-            retire_into={g: emptied.most_common(1)[0][0] if emptied else None for g in touched},
-            holders=self.matcher.override_holders,
+            con, rebuilt, attributes=self.matcher.rules.attributes(), at=at, cause="undo", cause_id=decision_id,
+            actor=actor, retire_into=retire_into, holders=self.matcher.override_holders,
         )
         if decision["item_id"]:
             sql.set_item_status(con, decision["item_id"], "open", None)

@@ -214,6 +214,33 @@ def test_undo_restores_and_reopens(api):  # type: ignore[no-untyped-def]
     assert listed[0]["decision_id"] == decision["decision_id"] and listed[0]["undone_at"]
 
 
+def test_undo_takes_a_record_back_from_where_a_later_post_moved_it(api):  # type: ignore[no-untyped-def]
+    """The undo puts a record back where it was; the golden record a post made for it since
+    must not go on listing it (and stay active, empty) while the xref gives it to another."""
+    items = api.get("/review-queue", who="steward", params={"limit": 200}).json()["data"]
+    item, mover = next(
+        (i, m) for i in items for side in ("left", "right")
+        for m in api.get(f"/golden-records/{i[side]['golden_id']}").json()["members"]
+        if m["source"] == "billing" and m["source_id"] != i[side]["source_id"]
+    )
+    home = _xref(api, f"billing:{mover['source_id']}")
+    decided = api.post(f"/review-queue/{item['item_id']}/decision", who="steward", json={"decision": "match"})
+    decision = decided.json()
+    posted = api.post("/sources/billing/records", json={
+        "account_no": mover["source_id"], "account_holder": "ZEBULON QUARTERMAINE", "phone": "0977 111 222",
+        "dob": "09/09/1999", "city": "HUE", "billing_address": "1 LE LOI, HUE",
+    }).json()
+    assert posted["outcome"] == "new"
+    assert api.post(f"/decisions/{decision['decision_id']}/undo", who="steward").status_code == 200
+
+    assert _xref(api, f"billing:{mover['source_id']}") == home
+    moved_to = api.get(f"/golden-records/{posted['golden_id']}").json()
+    assert moved_to["golden_id"] == home
+    assert moved_to["redirected_from"] == {"golden_id": posted["golden_id"], "merged_into": home}
+    history = api.get(f"/golden-records/{posted['golden_id']}/history").json()["data"]
+    assert history[-1]["change"] == "merged" and history[-1]["cause_id"] == decision["decision_id"]
+
+
 def test_ids_are_stable_across_a_rerun_with_no_change(api, small_sample):  # type: ignore[no-untyped-def]
     con = api.client.app.state.service.reader()
     before = dict(con.execute("SELECT record_key, golden_id FROM xref").fetchall())
