@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 
 from mdm import golden, regroup
-from mdm.clustering import DIFFERENT, conflicting_identifier
+from mdm.clustering import DIFFERENT, components, conflicting_identifier
 from mdm.errors import ConflictError, InvalidInputError, NotFoundError
 from mdm.realtime import RealtimeMatcher, identifiers
 from mdm.standardise.record import record_key
@@ -156,6 +156,7 @@ class Stewardship:
             raise InvalidInputError(f"field 'source_id': {source}/{source_id} is not a member of {golden_id}")
         if len(members) == 1:
             raise ConflictError(f"{source}/{source_id} is the only member of {golden_id}: nothing to split")
+        self._refuse_held_together(con, members, key)
         new_id = golden.new_golden_id()
         return self._apply(
             con, kind="split", moves={key: new_id}, touched=[golden_id], actor=actor, comment=comment,
@@ -234,6 +235,20 @@ class Stewardship:
             raise ConflictError(
                 f"steward decisions keep records of {' and '.join(members)} apart; undo them first:"
                 f" {', '.join(decisions)}")
+
+    def _refuse_held_together(self, con: duckdb.DuckDBPyConnection, members: list[str], key: str) -> None:
+        """Refuse to split ``key`` off the other ``members`` when must-links in force (a merge, a
+        match, records kept together) bind it to any of them, naming the decisions: a batch run
+        joins must-links before it honours any cannot-link, so the next one would put the records
+        back together (and merge the split-off golden record away again)."""
+        must = [(left, right, decision)
+                for kind, left, right, decision in sql.constraints_between(con, members) if kind == "must_link"]
+        group = components(members, [(left, right) for left, right, _d in must])
+        if not any(group[other] == group[key] for other in members if other != key):
+            return
+        decisions = list(dict.fromkeys(d for left, _r, d in must if group[left] == group[key]))
+        raise ConflictError(f"steward decisions hold {key} together with the other records; undo them first:"
+                            f" {', '.join(decisions)}")
 
     def conflicts_with(
         self, con: duckdb.DuckDBPyConnection, golden_id: str, others: list[str]

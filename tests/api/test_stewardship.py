@@ -197,6 +197,30 @@ def test_merge_by_hand_redirects_and_lasts(api, small_sample):  # type: ignore[n
     assert api.post("/golden-records/merge", who="steward", json={"golden_ids": [a, "GNOPE"]}).status_code == 404
 
 
+def test_a_split_against_a_merge_in_force_is_409_naming_it(api, small_sample):  # type: ignore[no-untyped-def]
+    """A batch run joins must-links before it honours cannot-links: a split of a record a merge
+    holds to the others was undone by the next run, which merged the split-off id away."""
+    con = api.client.app.state.service.reader()
+    a, b = [r[0] for r in con.execute(
+        "SELECT golden_id FROM golden_records WHERE status = 'active' AND record_count = 1"
+        " ORDER BY golden_id LIMIT 2"
+    ).fetchall()]
+    merged = api.post("/golden-records/merge", who="steward", json={"golden_ids": [a, b]}).json()
+    survivor = merged["golden_id"]
+    gone = b if survivor == a else a
+    (key,) = merged["decision"]["before"][gone]
+    source, source_id = key.split(":", 1)
+    body = {"source": source, "source_id": source_id}
+    split = api.post(f"/golden-records/{survivor}/split", who="steward", json=body)
+    assert split.status_code == 409 and merged["decision"]["decision_id"] in split.json()["detail"]
+    _run(api, small_sample)
+    assert _xref(api, key) == survivor
+
+    assert api.post(f"/decisions/{merged['decision']['decision_id']}/undo", who="steward").status_code == 200
+    split = api.post(f"/golden-records/{gone}/split", who="steward", json=body)
+    assert split.status_code == 409 and "only member" in split.json()["detail"]
+
+
 def test_undo_restores_and_reopens(api):  # type: ignore[no-untyped-def]
     item = _open_item(api)
     g_left, g_right = item["left"]["golden_id"], item["right"]["golden_id"]
