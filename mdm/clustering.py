@@ -302,6 +302,7 @@ def cluster(
     must_link: Iterable[tuple[str, str]] = (),
     cannot_link: Iterable[tuple[str, str]] = (),
     watch: Set[tuple[str, str]] = frozenset(),
+    published: Set[tuple[str, str]] = frozenset(),
     structure: SourceStructure | None = None,
     source_of: Mapping[str, str] | None = None,
     mailboxes: Mapping[str, Mailbox | None] | None = None,
@@ -313,7 +314,9 @@ def cluster(
     records already together, or being refused). With a ``structure``, every edge but a
     ``watch`` edge joins only when its weight with the structure's reaches the link weight
     (``mailboxes``: the records' personal mailboxes, for ``second_sign_up``; a record without
-    one may be left out).
+    one may be left out). So does a ``published`` edge (its records together in the published
+    golden records): the structure weighs a join of two customers' records, not whether to part
+    one customer's, which a steward's merge would otherwise do by bringing a source in twice.
     """
     min_weight = math.inf if seen_conflict_min_weight is None else seen_conflict_min_weight
     mailbox_of = mailboxes or {}
@@ -342,7 +345,7 @@ def cluster(
             refused[a, b] = reason
             continue
         weak = False
-        if structure is not None and (a, b) not in watch:
+        if structure is not None and (a, b) not in watch and (a, b) not in published:
             weak = weight < structure.link_weight
             overlap = bool(ca.sources & cb.sources)
             sign_up = second_sign_up(mailbox_of.get(a), mailbox_of.get(b))

@@ -546,6 +546,7 @@ def cluster_pairs(
         must_link=must_link,
         cannot_link=cannot_link,
         watch={(l, r) for l, r, _p in kept},
+        published=_held_together(auto, previous_xref or {}),
         structure=structure,
         source_of=source_of,
         mailboxes=_mailboxes(std) if structure is not None else None,
@@ -668,6 +669,16 @@ def _mailboxes(std: pa.Table) -> dict[str, clustering.Mailbox]:
     keys, *columns = (std[c].to_pylist() for c in ("record_key", "email_key", "email_local_digits", "family"))
     found = ((key, clustering.mailbox(*values)) for key, *values in zip(keys, *columns, strict=True))
     return {key: box for key, box in found if box is not None}
+
+
+def _held_together(
+    edges: list[tuple[str, str, float]], previous_xref: Mapping[str, str]
+) -> set[tuple[str, str]]:
+    """The automatic links whose two records the published results hold in one golden record:
+    like a kept link, such a link stays unless it falls below the review threshold, a steward's
+    decision or a contradicting identifier parts them (not the source structure)."""
+    return {(l, r) for l, r, _p in edges
+            if (golden_l := previous_xref.get(l)) is not None and golden_l == previous_xref.get(r)}
 
 
 def _edges(pairs: pa.Table) -> list[tuple[str, str, float]]:

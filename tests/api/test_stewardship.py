@@ -19,6 +19,10 @@ def _xref(api, key):  # type: ignore[no-untyped-def]
     return api.get(f"/xref/{source}/{source_id}").json()["golden_id"]
 
 
+def _golden(api, golden_id):  # type: ignore[no-untyped-def]
+    return api.get(f"/golden-records/{golden_id}").json()
+
+
 def _open_item(api, **params):  # type: ignore[no-untyped-def]
     page = api.get("/review-queue", who="steward", params={"limit": 200, **params}).json()
     assert page["data"], "the sample has open review items"
@@ -195,6 +199,23 @@ def test_merge_by_hand_redirects_and_lasts(api, small_sample):  # type: ignore[n
     assert {(m["source"], m["source_id"]) for m in api.get(f"/golden-records/{survivor}").json()["members"]} == members
     assert api.post("/golden-records/merge", who="steward", json={"golden_ids": [a]}).status_code == 422
     assert api.post("/golden-records/merge", who="steward", json={"golden_ids": [a, "GNOPE"]}).status_code == 404
+
+
+def test_a_merge_bringing_in_a_source_twice_lasts(api, small_sample):  # type: ignore[no-untyped-def]
+    """The run weighed the merged-in pair's own link (0.89, automatic) as a join that gives
+    shipping a second record of the customer, refused it and split the record off to a new id,
+    with the data unchanged: the source structure weighs joining customers, not parting one."""
+    small, big = _xref(api, "marketing:mk_89b4b64e"), _xref(api, "billing:B7000117")
+    members = {g: {f"{m['source']}:{m['source_id']}" for m in _golden(api, g)["members"]}
+               for g in (small, big)}
+    # the sample's pair: its shipping record links to the marketing one alone; the other holds shipping
+    assert members[small] == {"marketing:mk_89b4b64e", "shipping:500046"}
+    assert "shipping:500135" in members[big]
+    merged = api.post("/golden-records/merge", who="steward", json={"golden_ids": [small, big]})
+    survivor = merged.json()["golden_id"]
+    run = _run(api, small_sample)
+    assert _xref(api, "shipping:500046") == survivor
+    assert set(run["report"]["golden"]) == {"unchanged"}
 
 
 def test_a_split_against_a_merge_in_force_is_409_naming_it(api, small_sample):  # type: ignore[no-untyped-def]
