@@ -6,8 +6,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-ORDER = ["febrl.md", "samples.md", "realtime_accuracy.md", "scale.md", "spark.md", "serve-*.md", "service-run-*.md",
-         "deletes-deliveries-*.md"]
+ORDER = ["febrl.md", "samples.md", "realtime_accuracy.md", "scale.md", "spark.md", "serve-*.md",
+         "service-run-*.md", "deletes-deliveries-*.md"]
 
 
 def main() -> None:

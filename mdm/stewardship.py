@@ -241,8 +241,8 @@ class Stewardship:
         match, records kept together) bind it to any of them, naming the decisions: a batch run
         joins must-links before it honours any cannot-link, so the next one would put the records
         back together (and merge the split-off golden record away again)."""
-        must = [(left, right, decision)
-                for kind, left, right, decision in sql.constraints_between(con, members) if kind == "must_link"]
+        constraints = sql.constraints_between(con, members)
+        must = [(left, right, decision) for kind, left, right, decision in constraints if kind == "must_link"]
         group = components(members, [(left, right) for left, right, _d in must])
         if not any(group[other] == group[key] for other in members if other != key):
             return
@@ -318,8 +318,8 @@ class Stewardship:
         sql.set_golden_of(con, moves)
         rebuilt = [*touched, *(g for g in left if g not in touched)]
         regroup.rebuild(
-            con, rebuilt, attributes=self.matcher.rules.attributes(), at=at, cause="undo", cause_id=decision_id,
-            actor=actor, retire_into=retire_into, holders=self.matcher.override_holders,
+            con, rebuilt, attributes=self.matcher.rules.attributes(), at=at, cause="undo",
+            cause_id=decision_id, actor=actor, retire_into=retire_into, holders=self.matcher.override_holders,
         )
         if decision["item_id"]:
             sql.set_item_status(con, decision["item_id"], "open", None)

@@ -388,7 +388,8 @@ def test_mdm_runs_after_a_killed_run_shows_it_failed(
     shutil.copy(reconciled[0], db)
     code = "import sys; from mdm.cli import app; sys.argv = ['mdm'] + sys.argv[1:]; app()"
     proc = subprocess.Popen(
-        [sys.executable, "-c", code, "reconcile", "--sources", str(small_sample / "sources.yaml"), "--db", str(db)],
+        [sys.executable, "-c", code, "reconcile", "--sources", str(small_sample / "sources.yaml"),
+         "--db", str(db)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "COLUMNS": "200"},
     )
     assert proc.stdout is not None
@@ -409,7 +410,9 @@ def _full_disk() -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
 
 
-def test_mdm_runs_lists_on_a_full_disk_what_it_cannot_record(reconciled: tuple[Path, object], tmp_path: Path) -> None:
+def test_mdm_runs_lists_on_a_full_disk_what_it_cannot_record(
+    reconciled: tuple[Path, object], tmp_path: Path
+) -> None:
     """Recording a killed run as failed is a write: on a full disk it failed `mdm runs` with a
     traceback, when the listing only needs to read."""
     db = tmp_path / "copy.duckdb"
@@ -418,8 +421,9 @@ def test_mdm_runs_lists_on_a_full_disk_what_it_cannot_record(reconciled: tuple[P
     runs.start_run(con, "run-killed", "batch", "sources.yaml", "default")  # as a killed run leaves it
     con.close()
     code = "import sys; from mdm.cli import main; sys.argv = ['mdm'] + sys.argv[1:]; main()"
-    done = subprocess.run([sys.executable, "-c", code, "runs", "--db", str(db), "--json"], capture_output=True,
-                          text=True, timeout=120, preexec_fn=_full_disk, env={**os.environ, "COLUMNS": "200"})
+    done = subprocess.run([sys.executable, "-c", code, "runs", "--db", str(db), "--json"],
+                          capture_output=True, text=True, timeout=120, preexec_fn=_full_disk,
+                          env={**os.environ, "COLUMNS": "200"})
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)[0]["run_id"] == "run-killed"
 
