@@ -442,3 +442,25 @@ def test_a_run_without_sources_repeats_the_last_one_whatever_the_working_directo
         client.app.state.service._run_thread.join()
         run = client.get(f"/runs/{r.json()['run_id']}", headers={"Authorization": f"Bearer {made['admin']}"})
         assert run.json()["status"] == "succeeded"
+
+
+def test_changed_rules_say_how_to_be_ready_and_a_run_makes_it_so(  # type: ignore[no-untyped-def]
+    served_db, tmp_path
+):
+    """The message said to re-run "with retrain"; a plain run trains for rules the stored model
+    was not trained on, and the service is ready after it."""
+    from matching_rules import DEFAULT_RULES
+
+    db, made = served_db
+    rules = tmp_path / "rules.yaml"
+    text = DEFAULT_RULES.read_text(encoding="utf-8")
+    rules.write_text(text.replace("      thresholds: [0.9]\n", "      thresholds: [0.88]\n", 1), encoding="utf-8")
+    assert rules.read_text(encoding="utf-8") != text
+    with TestClient(create_app(ApiSettings(db_path=db, rules_path=rules))) as client:
+        ready = client.get("/ready")
+        assert ready.status_code == 503
+        assert "run a batch reconciliation (POST /runs), which trains one" in ready.json()["detail"]
+        started = client.post("/runs", json={}, headers={"Authorization": f"Bearer {made['admin']}"})
+        assert started.status_code == 202, started.json()
+        client.app.state.service._run_thread.join(timeout=300)
+        assert client.get("/ready").status_code == 200
