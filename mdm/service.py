@@ -189,8 +189,8 @@ class Service:
             return
         rules = self._rules()
         if stored["fingerprint"] != matching_fingerprint(rules.matching):
-            self.not_ready_reason = ("the matching rules changed since the stored model was trained: run a batch"
-                                     " reconciliation (POST /runs), which trains one for them")
+            self.not_ready_reason = ("the matching rules changed since the stored model was trained:"
+                                     " run a batch reconciliation (POST /runs), which trains one for them")
             return
         model = Model(stored["model_id"], stored["fingerprint"], stored["settings"])
         self.matcher = RealtimeMatcher(con, sources, rules, model, built)

@@ -454,7 +454,8 @@ def test_changed_rules_say_how_to_be_ready_and_a_run_makes_it_so(  # type: ignor
     db, made = served_db
     rules = tmp_path / "rules.yaml"
     text = DEFAULT_RULES.read_text(encoding="utf-8")
-    rules.write_text(text.replace("      thresholds: [0.9]\n", "      thresholds: [0.88]\n", 1), encoding="utf-8")
+    changed = text.replace("      thresholds: [0.9]\n", "      thresholds: [0.88]\n", 1)
+    rules.write_text(changed, encoding="utf-8")
     assert rules.read_text(encoding="utf-8") != text
     with TestClient(create_app(ApiSettings(db_path=db, rules_path=rules))) as client:
         ready = client.get("/ready")
