@@ -60,10 +60,8 @@ def _open(db: Path) -> duckdb.DuckDBPyConnection:
     running until the next reconcile. On a full disk that cannot be written, and the command
     (a listing, an export) goes on without it."""
     con = database.connect(db)
-    try:
+    with suppress(duckdb.Error):
         runs.fail_interrupted_runs(con)
-    except duckdb.Error:
-        pass
     return con
 
 

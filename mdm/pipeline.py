@@ -15,7 +15,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator, KeysView, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -260,12 +260,10 @@ def reconcile(
         except BaseException as e:
             report.status = "failed"
             message = str(e) if isinstance(e, MDMError) else f"{type(e).__name__}: {e}"
-            try:
+            # The file may not be writable (a full disk; DuckDB may have given the database up):
+            # then the next process to open it records the run as failed.
+            with suppress(duckdb.Error):
                 runs.fail_run(con, report.run_id, message, report.stage_seconds)
-            except duckdb.Error:
-                # The file cannot be written (a full disk; DuckDB may have given the database
-                # up): the next process to open it records the run as failed.
-                pass
             if isinstance(e, Exception) and not isinstance(e, MDMError):
                 raise RunFailedError(f"run {report.run_id} failed: {message}") from e
             raise

@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 import orjson
 
-from matching_rules import MATCH_COLUMNS
+from matching_rules import GOLDEN_FIELDS, MATCH_COLUMNS
 from mdm.store.database import fetch_dicts
 from mdm.store.stewardship import add_history
 from mdm.store.work import match_select
@@ -64,18 +64,13 @@ def drop_unheld_frequencies(
     return gone
 
 
-# The standardised columns golden attributes take their values from.
-_VALUE_COLUMNS = ("full_name", "email", "phone", "date_of_birth", "address", "city", "postcode", "country",
-                  "company", "tax_id", "national_id")
-
-
 def record_values(con: duckdb.DuckDBPyConnection, record_keys: Sequence[str]) -> dict[str, set[str]]:
     """Column -> the values these stored records hold, as golden attributes write them: what
     :func:`forget_unheld_in_history` looks for once the records are gone."""
-    select = ", ".join(f"CAST({c} AS VARCHAR)" for c in _VALUE_COLUMNS)
+    select = ", ".join(f"CAST({c} AS VARCHAR)" for c in GOLDEN_FIELDS)
     rows = con.execute(f"SELECT {select} FROM std_records WHERE list_contains(?::VARCHAR[], record_key)",
                        [list(record_keys)]).fetchall()
-    return {c: {row[i] for row in rows if row[i] is not None} for i, c in enumerate(_VALUE_COLUMNS)}
+    return {c: {row[i] for row in rows if row[i] is not None} for i, c in enumerate(GOLDEN_FIELDS)}
 
 
 def forget_unheld_in_history(con: duckdb.DuckDBPyConnection, values: Mapping[str, set[str]]) -> int:
@@ -85,7 +80,7 @@ def forget_unheld_in_history(con: duckdb.DuckDBPyConnection, values: Mapping[str
     hold (a common name, a city) is theirs too, and stays. Returns how many entries changed."""
     gone: set[str] = set()
     for column, held in values.items():
-        if column not in _VALUE_COLUMNS:  # the name is written into the SQL below
+        if column not in GOLDEN_FIELDS:  # the name is written into the SQL below
             raise ValueError(f"not a value column: {column!r}")
         still = {v for (v,) in con.execute(
             f"SELECT DISTINCT CAST({column} AS VARCHAR) FROM std_records"
