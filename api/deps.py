@@ -29,6 +29,7 @@ class Principal:
     name: str
     role: str
     pii: bool
+    sources: frozenset[str] | None = None  # a writer key's only sources; None: every source
 
 
 async def get_service(request: Request) -> Service:
@@ -41,7 +42,10 @@ ServiceDep = Annotated[Service, Depends(get_service)]
 def principal_for(service: Service, key: str) -> Principal | None:
     """The active key's holder, or None for an unknown, revoked or expired key."""
     row = service.authenticate(key)
-    return Principal(row["key_id"], row["name"], row["role"], bool(row["pii"])) if row else None
+    if row is None:
+        return None
+    scope = frozenset(row["sources"]) if row["sources"] is not None else None
+    return Principal(row["key_id"], row["name"], row["role"], bool(row["pii"]), scope)
 
 
 def allows(principal: Principal, permission: str) -> bool:
@@ -81,6 +85,11 @@ def require(permission: str):  # type: ignore[no-untyped-def]
                                 headers={"WWW-Authenticate": "Bearer"})
         if not allows(principal, permission):
             raise HTTPException(403, f"the key's role {principal.role!r} does not allow {permission!r}")
+        if permission == "write" and principal.sources is not None:
+            source = request.path_params.get("source")
+            if source not in principal.sources:
+                raise HTTPException(403, f"the key may write only to its sources"
+                                    f" ({', '.join(sorted(principal.sources))}), not to {source!r}")
         return principal
 
     return check

@@ -301,6 +301,9 @@ class KeyCreate(BaseModel):
     pii: bool = False
     expires_in_days: int | None = Field(default=None, ge=1, le=3650,
                                        description="Days until the key stops working; null: never.")
+    sources: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(
+        default=None, min_length=1, max_length=100,
+        description="A writer key's only sources (post and delete their records); null: every source.")
 
 
 class KeyPublic(BaseModel):
@@ -308,6 +311,7 @@ class KeyPublic(BaseModel):
     name: str
     role: str
     pii: bool
+    sources: list[str] | None = Field(default=None, description="The only sources it may write to.")
     created_at: dt.datetime
     revoked_at: dt.datetime | None = None
     expires_at: dt.datetime | None = None

@@ -15,9 +15,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from mdm.errors import ConfigError, MDMError, RemovalsRefusedError
+from mdm.errors import ConfigError, InvalidInputError, MDMError, RemovalsRefusedError
+from mdm.key_scope import key_scope
 from mdm.pipeline import RunReport, load_rules_checked, reconcile
-from mdm.sources import load_sources
+from mdm.sources import load_sources, sources_from_json
 from mdm.store import audit, database, exports, keys, records, runs
 
 if TYPE_CHECKING:
@@ -593,6 +594,10 @@ def keys_create_cmd(
     expires_in_days: Annotated[
         int | None, typer.Option(min=1, max=3650, help="Days until the key stops working (default: never).")
     ] = None,
+    source: Annotated[
+        list[str] | None,
+        typer.Option(help="A writer key's only source (repeat for more; default: every source)."),
+    ] = None,
 ) -> None:
     """Create an API key and print it once (only its hash is stored)."""
     if role not in keys.ROLES:
@@ -603,14 +608,24 @@ def keys_create_cmd(
     new = not db.exists()
     con = _open(db)
     try:
+        stored = runs.latest_sources_config(con)
+        known = [s.name for s in sources_from_json(stored[1]).sources] if stored else None
+        try:
+            scope = key_scope(role, source, known)
+        except InvalidInputError as e:
+            err_console.print(f"[bold red]error:[/] --source: {e}")
+            raise typer.Exit(code=2) from None
         with database.transaction(con):
-            row, key = keys.create_key(con, name=name, role=role, pii=pii, expires_in_days=expires_in_days)
+            row, key = keys.create_key(con, name=name, role=role, pii=pii, expires_in_days=expires_in_days,
+                                       sources=scope)
             audit.record(con, actor="cli", action="key.create", target=row["key_id"],
-                         detail={"name": name, "role": role, "pii": pii, "expires_at": row["expires_at"]})
+                         detail={"name": name, "role": role, "pii": pii, "expires_at": row["expires_at"],
+                                 "sources": scope})
     finally:
         con.close()
     expiry = f", expires {row['expires_at']:%Y-%m-%d %H:%M} UTC" if row["expires_at"] else ""
-    err_console.print(f"created key {row['key_id']} ({role}{', pii' if pii else ''}{expiry}) for {name!r};"
+    only = f", writes only {', '.join(scope)}" if scope else ""
+    err_console.print(f"created key {row['key_id']} ({role}{', pii' if pii else ''}{only}{expiry}) for {name!r};"
                       " store it now:")
     if new:
         err_console.print(f"[yellow]note:[/] {db} did not exist: a new database was made for it"
@@ -630,10 +645,12 @@ def keys_list_cmd(db: DbOption) -> None:
     # The key id whole, whatever the terminal's width: `DELETE /keys/{id}` takes it.
     table.add_column("key_id", no_wrap=True, min_width=max((len(r["key_id"]) for r in rows), default=None))
     table.add_column("name", overflow="fold")
-    for column in ("role", "pii", "created", "revoked", "expires"):
+    table.add_column("role", overflow="fold")  # a writer's sources too, if it is limited to some
+    for column in ("pii", "created", "revoked", "expires"):
         table.add_column(column)
     for r in rows:
-        table.add_row(r["key_id"], r["name"], r["role"], str(r["pii"]), f"{r['created_at']:%Y-%m-%d %H:%M}",
+        role = f"{r['role']}: {', '.join(r['sources'])}" if r["sources"] else r["role"]
+        table.add_row(r["key_id"], r["name"], role, str(r["pii"]), f"{r['created_at']:%Y-%m-%d %H:%M}",
                       *(f"{r[c]:%Y-%m-%d %H:%M}" if r[c] else "" for c in ("revoked_at", "expires_at")))
     console.print(table)
 

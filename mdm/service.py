@@ -32,6 +32,7 @@ from mdm.delivery import Deliveries, new_subscription
 from mdm.errors import ConflictError, InvalidInputError, MDMError, NotFoundError
 from mdm.gc_pause import gc_paused
 from mdm.ingest import clean_id
+from mdm.key_scope import key_scope
 from mdm.linking.model import Model
 from mdm.pipeline import PublishHooks, RunReport, load_rules_checked, new_run_id, reconcile
 from mdm.realtime import (
@@ -292,15 +293,29 @@ class Service:
         return found if found is not None and keys.in_force(found) else None
 
     def create_key(
-        self, *, name: str, role: str, pii: bool, actor: str, expires_in_days: int | None = None
+        self,
+        *,
+        name: str,
+        role: str,
+        pii: bool,
+        actor: str,
+        expires_in_days: int | None = None,
+        sources: list[str] | None = None,
     ) -> tuple[dict[str, Any], str]:
         if role not in keys.ROLES:
             raise InvalidInputError(f"field 'role': must be one of {', '.join(keys.ROLES)}")
+        config = self._sources(self.reader())
+        try:
+            scope = key_scope(role, sources, [s.name for s in config.sources] if config else None)
+        except InvalidInputError as e:
+            raise InvalidInputError(f"field 'sources': {e}") from None
 
         def create(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, Any], str]:
-            row, key = keys.create_key(con, name=name, role=role, pii=pii, expires_in_days=expires_in_days)
+            row, key = keys.create_key(con, name=name, role=role, pii=pii, expires_in_days=expires_in_days,
+                                       sources=scope)
             audit.record(con, actor=actor, action="key.create", target=row["key_id"],
-                         detail={"name": name, "role": role, "pii": pii, "expires_at": row["expires_at"]})
+                         detail={"name": name, "role": role, "pii": pii, "expires_at": row["expires_at"],
+                                 "sources": scope})
             return row, key
 
         return self.write(create)

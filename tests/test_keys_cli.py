@@ -1,12 +1,14 @@
-"""`mdm keys list` shows each key id whole: `DELETE /keys/{id}` takes it."""
+"""`mdm keys`: each key id shown whole (`DELETE /keys/{id}` takes it); a writer key's sources."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from mdm.cli import app
+from mdm.store import database, keys
 
 runner = CliRunner()
 
@@ -31,3 +33,36 @@ def test_a_key_made_for_a_database_that_did_not_exist_says_so(tmp_path: Path) ->
     assert first.exit_code == 0 and "did not exist" in first.stderr, first.stderr
     again = runner.invoke(app, ["keys", "create", "--db", db, "--role", "reader", "--name", "app"])
     assert again.exit_code == 0 and "did not exist" not in again.stderr, again.stderr
+
+
+def test_a_writer_key_limited_to_sources_names_sources_the_last_run_read(
+    reconciled: tuple[Path, object], tmp_path: Path
+) -> None:
+    db = tmp_path / "mdm.duckdb"
+    shutil.copy(reconciled[0], db)
+    typo = runner.invoke(app, ["keys", "create", "--db", str(db), "--role", "writer", "--name", "crm",
+                               "--source", "sales", "--source", "sale"])
+    assert typo.exit_code == 2, typo.output
+    said = " ".join(typo.stderr.split())
+    assert "--source: no source named 'sale' (the sources: billing, marketing, sales, shipping)" in said, said
+    reader = runner.invoke(app, ["keys", "create", "--db", str(db), "--role", "reader", "--name", "bi",
+                                 "--source", "sales"])
+    assert reader.exit_code == 2 and "only a writer key is limited to sources" in reader.stderr, reader.stderr
+    made = runner.invoke(app, ["keys", "create", "--db", str(db), "--role", "writer", "--name", "crm",
+                               "--source", "sales", "--source", "billing"])
+    assert made.exit_code == 0 and "(writer, writes only billing, sales)" in made.stderr, made.stderr
+    listed = runner.invoke(app, ["keys", "list", "--db", str(db)], env={"COLUMNS": "150"})
+    assert "writer: billing, sales" in listed.output and "crm" in listed.output, listed.output
+    assert listed.output.count(" crm ") == 1  # the two refused keys were not made
+    con = database.connect(db)
+    try:
+        assert [r["sources"] for r in keys.list_keys(con)] == [["billing", "sales"]]
+    finally:
+        con.close()
+
+
+def test_before_the_first_run_a_key_s_sources_cannot_be_checked_and_are_kept(tmp_path: Path) -> None:
+    db = str(tmp_path / "mdm.duckdb")
+    made = runner.invoke(app, ["keys", "create", "--db", db, "--role", "writer", "--name", "crm",
+                               "--source", "crm"])
+    assert made.exit_code == 0 and "writes only crm" in made.stderr, made.stderr

@@ -25,7 +25,7 @@ router = APIRouter(tags=["admin"])
 def create_key(body: KeyCreate, principal: Admin, service: ServiceDep) -> dict[str, Any]:
     """A new API key; the key is in this response only, and stored hashed."""
     row, key = service.create_key(name=body.name, role=body.role, pii=body.pii, actor=principal.name,
-                                  expires_in_days=body.expires_in_days)
+                                  expires_in_days=body.expires_in_days, sources=body.sources)
     return {**row, "key": key}
 
 

@@ -17,7 +17,7 @@ import duckdb
 from mdm.store.database import fetch_dicts, now
 
 ROLES = ("reader", "writer", "steward", "admin")
-_KEY_COLUMNS = "key_id, name, role, pii, created_at, revoked_at, expires_at"
+_KEY_COLUMNS = "key_id, name, role, pii, sources, created_at, revoked_at, expires_at"
 
 
 def digest(key: str) -> str:
@@ -25,17 +25,24 @@ def digest(key: str) -> str:
 
 
 def create_key(
-    con: duckdb.DuckDBPyConnection, *, name: str, role: str, pii: bool, expires_in_days: int | None = None
+    con: duckdb.DuckDBPyConnection,
+    *,
+    name: str,
+    role: str,
+    pii: bool,
+    expires_in_days: int | None = None,
+    sources: list[str] | None = None,
 ) -> tuple[dict[str, Any], str]:
-    """Store a new key; returns its row and the key (never stored)."""
+    """Store a new key (``sources``: the only sources it may write to); returns its row and the key
+    (never stored)."""
     key = "mdm_" + secrets.token_urlsafe(24)
     key_id = "K" + uuid.uuid4().hex[:11].upper()
     created = now()
     expires = created + dt.timedelta(days=expires_in_days) if expires_in_days else None
     con.execute(
-        "INSERT INTO api_keys (key_id, name, role, pii, key_hash, created_at, expires_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [key_id, name, role, pii, digest(key), created, expires],
+        "INSERT INTO api_keys (key_id, name, role, pii, key_hash, created_at, expires_at, sources)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [key_id, name, role, pii, digest(key), created, expires, sources],
     )
     return get_key(con, key_id) or {}, key
 

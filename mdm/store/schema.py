@@ -371,4 +371,12 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE deleted_records ADD COLUMN erasure_id VARCHAR;
         """,
     ),
+    (
+        16,
+        """
+        -- The sources a writer key may write to (NULL: every source), so that one source system's
+        -- key cannot post or delete another system's records.
+        ALTER TABLE api_keys ADD COLUMN sources VARCHAR[];
+        """,
+    ),
 )

@@ -192,3 +192,42 @@ def test_mdm_keys_create_and_list_with_an_expiry(served_db):  # type: ignore[no-
     refused = runner.invoke(app, ["keys", "create", "--db", str(db), "--role", "reader", "--name", "x",
                                   "--expires-in-days", "0"])
     assert refused.exit_code == 2
+
+
+def test_a_writer_key_limited_to_a_source_writes_only_there(api):  # type: ignore[no-untyped-def]
+    """One source system's key must not post or delete another system's records."""
+    made = api.post("/keys", who="admin", json={"name": "crm", "role": "writer", "sources": ["sales", "sales"]})
+    assert made.status_code == 201, made.json()
+    assert made.json()["sources"] == ["sales"]
+    crm = {"X-API-Key": made.json()["key"]}
+    record = {"crm_id": "ACL-9", "first_name": "Lan", "last_name": "Trần"}
+    assert api.client.post("/sources/sales/records", json=record, headers=crm).status_code == 200
+    others = [
+        ("POST", "/sources/marketing/records", {"email": "lan@example.vn"}),
+        ("POST", "/sources/billing/records:batch", {"records": [{"x": 1}]}),
+        ("POST", "/sources/shipping/records:delete", {"source_ids": ["1"]}),
+        ("DELETE", "/sources/billing/records/B7000123", None),
+        ("POST", "/runs", {"sources": "/nonexistent.yaml"}),
+    ]
+    for method, path, body in others:
+        r = api.client.request(method, path, json=body, headers=crm)
+        assert r.status_code == 403, (path, r.json())
+    r = api.client.post("/sources/marketing/records", json={"email": "lan@example.vn"}, headers=crm)
+    assert r.json()["detail"] == "the key may write only to its sources (sales), not to 'marketing'"
+    assert api.client.delete("/sources/sales/records/ACL-9", headers=crm).status_code == 200
+    assert api.client.get("/xref/sales/CRM-000001", headers=crm).status_code == 200  # it still reads
+    listed = {k["key_id"]: k for k in api.get("/keys", who="admin").json()["data"]}
+    assert listed[made.json()["key_id"]]["sources"] == ["sales"]
+    assert listed[made.json()["key_id"]]["role"] == "writer"
+
+
+@pytest.mark.parametrize(("body", "why"), [
+    ({"role": "writer", "sources": ["sales", "crm"]}, "no source named 'crm' (the sources: billing,"),
+    ({"role": "reader", "sources": ["sales"]}, "only a writer key is limited to sources, not a reader key"),
+])
+def test_a_key_limited_to_sources_names_real_sources_of_a_writer(api, body, why):  # type: ignore[no-untyped-def]
+    r = api.post("/keys", who="admin", json={"name": "typo", **body})
+    assert r.status_code == 422 and r.json()["detail"].startswith(f"field 'sources': {why}"), r.json()
+    assert [k for k in api.get("/keys", who="admin").json()["data"] if k["name"] == "typo"] == []
+    empty = api.post("/keys", who="admin", json={"name": "typo", "role": "writer", "sources": []})
+    assert empty.status_code == 422 and "sources" in empty.json()["detail"], empty.json()
