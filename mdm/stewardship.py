@@ -321,8 +321,14 @@ class Stewardship:
             con, rebuilt, attributes=self.matcher.rules.attributes(), at=at, cause="undo",
             cause_id=decision_id, actor=actor, retire_into=retire_into, holders=self.matcher.override_holders,
         )
-        if decision["item_id"]:
-            sql.set_item_status(con, decision["item_id"], "open", None)
+        item = sql.get_item(con, decision["item_id"]) if decision["item_id"] else None
+        if item is not None:
+            # Its pair waits again, unless a record of it has gone since: then it goes, as a
+            # deleted record's open items do (a steward could only be told the record is gone).
+            if item["record_key_l"] in self.matcher.golden_of and item["record_key_r"] in self.matcher.golden_of:
+                sql.set_item_status(con, item["item_id"], "open", None)
+            else:
+                sql.delete_item(con, item["item_id"])
         audit.record(con, actor=actor, action="decision.undo", target=decision_id,
                      detail={"kind": decision["kind"], "restored": decision["before"]})
         return Outcome(sql.get_decision(con, decision_id) or decision, moves)

@@ -269,6 +269,10 @@ def set_item_status(con: duckdb.DuckDBPyConnection, item_id: str, status: str, d
     con.execute("UPDATE review_queue SET status = ?, decision_id = ? WHERE item_id = ?", [status, decision_id, item_id])
 
 
+def delete_item(con: duckdb.DuckDBPyConnection, item_id: str) -> None:
+    con.execute("DELETE FROM review_queue WHERE item_id = ?", [item_id])
+
+
 def open_items_between(con: duckdb.DuckDBPyConnection, record_keys: Sequence[str]) -> list[str]:
     """Open items whose two records are now both in ``record_keys`` (one golden record)."""
     return [r[0] for r in con.execute(

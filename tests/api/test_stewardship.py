@@ -259,6 +259,25 @@ def test_undo_restores_and_reopens(api):  # type: ignore[no-untyped-def]
     assert listed[0]["decision_id"] == decision["decision_id"] and listed[0]["undone_at"]
 
 
+def test_undo_does_not_reopen_an_item_whose_record_was_deleted_since(api):  # type: ignore[no-untyped-def]
+    """The queue must not offer a pair a steward can no longer decide."""
+    item = _open_item(api)
+    decision = api.post(f"/review-queue/{item['item_id']}/decision", who="steward", json={"decision": "match"}).json()
+    gone, stays = item["left"], item["right"]
+    deleted = api.client.delete(f"/sources/{gone['source']}/records/{gone['source_id']}",
+                                headers=api.headers("writer"))
+    assert deleted.status_code == 200, deleted.json()
+    assert api.post(f"/decisions/{decision['decision_id']}/undo", who="steward").status_code == 200
+
+    assert api.get(f"/review-queue/{item['item_id']}", who="steward").status_code == 404
+    queue = api.get("/review-queue", who="steward", params={"limit": 200}).json()["data"]
+    assert item["item_id"] not in {i["item_id"] for i in queue}
+    assert _xref(api, f"{stays['source']}:{stays['source_id']}") == stays["golden_id"]
+    # the decision still names the item it settled, as history
+    again = api.get(f"/decisions/{decision['decision_id']}", who="steward").json()
+    assert again["undone_at"] and again["item_id"] == item["item_id"]
+
+
 def test_undo_takes_a_record_back_from_where_a_later_post_moved_it(api):  # type: ignore[no-untyped-def]
     """The undo puts a record back where it was; the golden record a post made for it since
     must not go on listing it (and stay active, empty) while the xref gives it to another."""
