@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from mdm.errors import ConfigError, InvalidInputError, MDMError, RemovalsRefusedError
+from mdm.errors import ConfigError, InvalidInputError, MDMError, RemovalsRefusedError, RunInterruptedError
 from mdm.key_scope import key_scope
 from mdm.pipeline import RunReport, load_rules_checked, reconcile
 from mdm.sources import load_sources, sources_from_json
@@ -41,10 +41,13 @@ T = TypeVar("T")
 
 def _fail(e: MDMError) -> typer.Exit:
     """Exit 2 for a config error, 3 for a run stopped on its removals (a nightly job's script
-    tells a wrong extract from a failure), 1 for any other."""
+    tells a wrong extract from a failure), 130 for a run stopped by Ctrl-C (as shells report
+    SIGINT), 1 for any other."""
     err_console.print(f"[bold red]error:[/] {e}", highlight=False, markup=True)
     if isinstance(e, ConfigError):
         return typer.Exit(code=2)
+    if isinstance(e, RunInterruptedError):
+        return typer.Exit(code=130)
     return typer.Exit(code=3 if isinstance(e, RemovalsRefusedError) else 1)
 
 

@@ -67,5 +67,11 @@ class RunFailedError(MDMError):
     code = "run_failed"
 
 
+class RunInterruptedError(RunFailedError):
+    """A batch run was stopped by Ctrl-C or SIGINT; the previous golden records are untouched."""
+
+    code = "run_interrupted"
+
+
 class EngineUnavailableError(MDMError):
     """An engine's prerequisite (pyspark, Java) is missing; the message names it and the fix."""

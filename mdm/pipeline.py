@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 
 from matching_rules import MatchingSpec, RulesError, RulesSpec, load_rules, matching_fingerprint
 from mdm import carry_decisions, clustering, golden, late_decisions, late_erasures, regroup, removals
-from mdm.errors import ConfigError, MDMError, RunFailedError
+from mdm.errors import ConfigError, MDMError, RunFailedError, RunInterruptedError
 from mdm.gc_pause import gc_paused
 from mdm.ingest import Ingested, Quarantined, SourceCounts, ingest, merge_posted
 from mdm.linking import model as linking
@@ -259,11 +259,18 @@ def reconcile(
             )
         except BaseException as e:
             report.status = "failed"
-            message = str(e) if isinstance(e, MDMError) else f"{type(e).__name__}: {e}"
+            stopped = _interrupted(e)
+            if stopped:
+                message = "interrupted (Ctrl-C or SIGINT)"
+            else:
+                message = str(e) if isinstance(e, MDMError) else f"{type(e).__name__}: {e}"
             # The file may not be writable (a full disk; DuckDB may have given the database up):
             # then the next process to open it records the run as failed.
             with suppress(duckdb.Error):
                 runs.fail_run(con, report.run_id, message, report.stage_seconds)
+            if stopped:
+                raise RunInterruptedError(f"run {report.run_id} was {message}; the previous results are"
+                                          " unchanged") from e
             if isinstance(e, Exception) and not isinstance(e, MDMError):
                 raise RunFailedError(f"run {report.run_id} failed: {message}") from e
             raise
@@ -274,6 +281,17 @@ def reconcile(
     finally:
         if own_con:
             con.close()
+
+
+def _interrupted(e: BaseException | None) -> bool:
+    """Ctrl-C: Python's KeyboardInterrupt or, inside a query, DuckDB's interruption (an
+    InterruptException, or a RuntimeError "Query interrupted" from a result being fetched),
+    which a stage may have wrapped in its own error (training and scoring do)."""
+    while e is not None:
+        if isinstance(e, KeyboardInterrupt | duckdb.InterruptException) or str(e) == "Query interrupted":
+            return True
+        e = e.__cause__ or e.__context__
+    return False
 
 
 def _run(

@@ -379,6 +379,36 @@ def test_killed_run_leaves_previous_results_and_is_recorded_as_failed(
         assert [p.name for p in scratch.iterdir() if p.name in left] == []
 
 
+def test_ctrl_c_stops_a_run_with_exit_130_and_keeps_the_previous_results(
+    reconciled: tuple[Path, object], small_sample: Path, tmp_path: Path
+) -> None:
+    """Ctrl-C lands in Python or inside a DuckDB query (training is mostly queries), and a stage
+    may wrap DuckDB's error in its own: either way it is an interruption, as shells report it,
+    not a training failure."""
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(reconciled[0], db)
+    con = duckdb.connect(str(db), read_only=True)
+    before = con.execute("SELECT * FROM xref ORDER BY ALL").fetchall()
+    con.close()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from mdm.cli import main; sys.argv = ['mdm'] + sys.argv[1:]; main()",
+         "reconcile", "--retrain", "--sources", str(small_sample / "sources.yaml"), "--db", str(db)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "COLUMNS": "200"},
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if "train" in line:
+            break
+    proc.send_signal(signal.SIGINT)
+    said = proc.stdout.read()
+    assert proc.wait() == 130, said
+    assert "was interrupted (Ctrl-C or SIGINT); the previous results are unchanged" in said, said
+    con = database.connect(db)
+    assert con.execute("SELECT * FROM xref ORDER BY ALL").fetchall() == before
+    last = runs.list_runs(con, limit=1)[0]
+    assert (last["status"], last["error"]) == ("failed", "interrupted (Ctrl-C or SIGINT)")
+
+
 def test_mdm_runs_after_a_killed_run_shows_it_failed(
     reconciled: tuple[Path, object], small_sample: Path, tmp_path: Path
 ) -> None:
