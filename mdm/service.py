@@ -560,7 +560,7 @@ class Service:
             return done[0]
 
     def decide_items(
-        self, item_ids: list[str], decision: str, *, actor: str, comment: str | None
+        self, item_ids: list[str], decision: str, *, actor: str, comment: str | None, admin: bool = False
     ) -> list[Outcome | MDMError]:
         """Up to MAX_BATCH review items decided alike, in the order given, each its own decision
         (undone on its own) with its own result: an item an earlier one settled, or one already
@@ -574,7 +574,8 @@ class Service:
         for item_id in item_ids:
             try:
                 out.append(self.steward(
-                    lambda s, con, i=item_id: s.decide_item(con, i, decision, actor=actor, comment=comment)))
+                    lambda s, con, i=item_id: s.decide_item(con, i, decision, actor=actor, comment=comment,
+                                                            admin=admin)))
             except (ConflictError, InvalidInputError, NotFoundError) as e:
                 out.append(e)
         return out

@@ -109,8 +109,10 @@ class Stewardship:
     # -- decisions ------------------------------------------------------------------------
 
     def decide_item(
-        self, con: duckdb.DuckDBPyConnection, item_id: str, decision: str, *, actor: str, comment: str | None
+        self, con: duckdb.DuckDBPyConnection, item_id: str, decision: str, *, actor: str, comment: str | None,
+        admin: bool = False,
     ) -> Outcome:
+        """``admin``: the actor may decide an item another steward has claimed."""
         if decision not in DECISIONS:
             raise InvalidInputError(f"field 'decision': must be one of {', '.join(DECISIONS)}")
         item = sql.get_item(con, item_id)
@@ -118,6 +120,8 @@ class Stewardship:
             raise NotFoundError("review item", item_id)
         if item["status"] != "open":
             raise ConflictError(f"review item {item_id!r} is already {item['status']} ({item['decision_id']})")
+        if not admin:
+            _check_claim(item, actor)
         left, right = item["record_key_l"], item["record_key_r"]
         g_left, g_right = self._golden_of(left), self._golden_of(right)
         if decision == "match":
@@ -333,11 +337,26 @@ class Stewardship:
                      detail={"kind": decision["kind"], "restored": decision["before"]})
         return Outcome(sql.get_decision(con, decision_id) or decision, moves)
 
-    def claim(self, con: duckdb.DuckDBPyConnection, item_id: str, *, actor: str, release: bool) -> dict[str, Any]:
+    def claim(
+        self, con: duckdb.DuckDBPyConnection, item_id: str, *, actor: str, release: bool, admin: bool = False
+    ) -> dict[str, Any]:
+        """Claim the item, or release it; ``admin``: the actor may release another steward's claim
+        (one who has left, say)."""
         item = sql.get_item(con, item_id)
         if item is None:
             raise NotFoundError("review item", item_id)
-        if not release and item["claimed_by"] not in (None, actor):
-            raise ConflictError(f"review item {item_id!r} is claimed by {item['claimed_by']!r}")
+        if not (release and admin):
+            _check_claim(item, actor, claiming=not release)
         sql.claim_item(con, item_id, None if release else actor, now())
         return sql.get_item(con, item_id) or item
+
+
+
+def _check_claim(item: dict[str, Any], actor: str, *, claiming: bool = False) -> None:
+    """A claim is its steward's: only they, or an admin, decide the pair or release it meanwhile,
+    so that two stewards never work one pair at once."""
+    holder = item["claimed_by"]
+    if holder in (None, actor):
+        return
+    also = "" if claiming else ": only they, or an admin, may decide it or release the claim"
+    raise ConflictError(f"review item {item['item_id']!r} is claimed by {holder!r}{also}")

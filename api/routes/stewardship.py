@@ -71,14 +71,16 @@ def get_review_item(item_id: str, principal: Steward, service: ServiceDep) -> di
 
 @router.post("/review-queue/{item_id}/claim", response_model=ReviewItemPublic)
 def claim_review_item(item_id: str, principal: Steward, service: ServiceDep) -> dict[str, Any]:
-    """Claim an item so other stewards see someone is on it (409 if another steward has)."""
+    """Claim an item: until its steward releases it, another steward's decision on it, claim or
+    release is a 409 (an admin's is not)."""
     service.steward_write(lambda s, con: s.claim(con, item_id, actor=principal.name, release=False))
     return get_review_item(item_id, principal, service)
 
 
 @router.post("/review-queue/{item_id}/release", response_model=ReviewItemPublic)
 def release_review_item(item_id: str, principal: Steward, service: ServiceDep) -> dict[str, Any]:
-    service.steward_write(lambda s, con: s.claim(con, item_id, actor=principal.name, release=True))
+    admin = principal.role == "admin"
+    service.steward_write(lambda s, con: s.claim(con, item_id, actor=principal.name, release=True, admin=admin))
     return get_review_item(item_id, principal, service)
 
 
@@ -88,7 +90,8 @@ def decide_review_item(item_id: str, body: DecisionCreate, principal: Steward, s
     decision lasts: later runs and real-time matching honour it until it is undone. A ``match``
     between golden records that earlier decisions keep apart is a 409 naming them (undo them first)."""
     outcome = service.steward(
-        lambda s, con: s.decide_item(con, item_id, body.decision, actor=principal.name, comment=body.comment)
+        lambda s, con: s.decide_item(con, item_id, body.decision, actor=principal.name, comment=body.comment,
+                                     admin=principal.role == "admin")
     )
     return outcome.decision
 
@@ -98,7 +101,8 @@ def decide_review_items(body: DecisionsCreate, principal: Steward, service: Serv
     """Up to 1,000 items decided alike (a steward who checked a page of them), in the order given,
     each its own decision, undone on its own, with a result of its own: an item that an earlier
     one settled (its two records already joined or kept apart) is that item's 409."""
-    outcomes = service.decide_items(body.item_ids, body.decision, actor=principal.name, comment=body.comment)
+    outcomes = service.decide_items(body.item_ids, body.decision, actor=principal.name, comment=body.comment,
+                                    admin=principal.role == "admin")
     return batch_body(outcomes, lambda outcome: outcome.decision)
 
 

@@ -87,6 +87,33 @@ def test_claim_and_release(api):  # type: ignore[no-untyped-def]
     assert api.post(f"/review-queue/{item['item_id']}/release", who="steward").json()["claimed_by"] is None
 
 
+def test_a_claimed_item_is_its_steward_s_until_released_or_an_admin_steps_in(api):  # type: ignore[no-untyped-def]
+    """Two stewards must not work one pair at once: another steward's decision or release is refused."""
+    made = api.post("/keys", who="admin", json={"name": "bob", "role": "steward"}).json()
+    bob = {"X-API-Key": made["key"]}
+    first, second = api.get("/review-queue", who="steward", params={"limit": 2}).json()["data"]
+    for item in (first, second):
+        assert api.post(f"/review-queue/{item['item_id']}/claim", who="steward").status_code == 200
+    path = f"/review-queue/{first['item_id']}"
+    refused = api.client.post(f"{path}/decision", json={"decision": "not_a_match"}, headers=bob)
+    assert refused.status_code == 409, refused.json()
+    assert refused.json()["detail"] == (f"review item {first['item_id']!r} is claimed by 'test-steward': only they,"
+                                        " or an admin, may decide it or release the claim")
+    batch = api.client.post("/review-queue:decide", headers=bob,
+                            json={"item_ids": [first["item_id"]], "decision": "match"}).json()
+    assert (batch["errors"], batch["data"][0]["error"]["error"]) == (1, "conflict"), batch
+    assert api.client.post(f"{path}/release", headers=bob).status_code == 409
+    assert api.get(path, who="steward").json()["claimed_by"] == "test-steward"
+    assert api.get(path, who="steward").json()["status"] == "open"
+
+    assert api.post(f"{path}/release", who="admin").json()["claimed_by"] is None  # a steward who left
+    assert api.client.post(f"{path}/claim", headers=bob).json()["claimed_by"] == "bob"
+    decided = api.post(f"/review-queue/{second['item_id']}/decision", who="admin", json={"decision": "not_a_match"})
+    assert decided.status_code == 200 and decided.json()["actor"] == "test-admin"
+    mine = api.client.post(f"{path}/decision", json={"decision": "not_a_match"}, headers=bob)
+    assert mine.status_code == 200, mine.json()
+
+
 def test_match_joins_golden_records_and_redirects_the_loser(api):  # type: ignore[no-untyped-def]
     item = _open_item(api)
     left = f"{item['left']['source']}:{item['left']['source_id']}"
