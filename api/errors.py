@@ -12,13 +12,21 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mdm.errors import ConfigError, ConflictError, InvalidInputError, MDMError, NotFoundError
+from mdm.errors import (
+    ChangedSinceError,
+    ConfigError,
+    ConflictError,
+    InvalidInputError,
+    MDMError,
+    NotFoundError,
+)
 from mdm.service import NotReadyError
 
 logger = logging.getLogger(__name__)
 
 STATUS: dict[type[MDMError], int] = {
     NotFoundError: 404,
+    ChangedSinceError: 412,
     ConflictError: 409,
     InvalidInputError: 422,
     ConfigError: 422,

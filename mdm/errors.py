@@ -61,6 +61,12 @@ class ModelError(MDMError):
     code = "model_error"
 
 
+class ChangedSinceError(ConflictError):
+    """A write made on condition of a golden record's version (HTTP If-Match) found it changed."""
+
+    code = "precondition_failed"
+
+
 class RunFailedError(MDMError):
     """A batch run failed; the previous golden records are untouched."""
 

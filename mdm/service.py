@@ -29,7 +29,7 @@ import pyarrow as pa
 from matching_rules import AttributeSpec, RulesSpec, matching_fingerprint
 from mdm import changes, overrides
 from mdm.delivery import Deliveries, new_subscription
-from mdm.errors import ConflictError, InvalidInputError, MDMError, NotFoundError
+from mdm.errors import ChangedSinceError, ConflictError, InvalidInputError, MDMError, NotFoundError
 from mdm.gc_pause import gc_paused
 from mdm.ingest import clean_id
 from mdm.key_scope import key_scope
@@ -48,7 +48,7 @@ from mdm.shared_lock import SharedLock
 from mdm.sources import SourcesConfig, SourceSpec, load_sources, sources_from_json
 from mdm.standardise.record import record_key
 from mdm.stewardship import DECISIONS, Outcome, Stewardship
-from mdm.store import audit, database, keys, models, records, runs, serving
+from mdm.store import audit, database, documents, keys, models, records, runs, serving
 from mdm.store import stewardship as steward_sql
 from mdm.store import subscriptions as subscriptions_sql
 
@@ -606,9 +606,12 @@ class Service:
         reason: str,
         region: str | None,
         actor: str,
+        if_match: list[str] | None = None,
     ) -> dict[str, Any]:
-        """A steward's value for one golden attribute (mdm/overrides.py), as one write."""
+        """A steward's value for one golden attribute (mdm/overrides.py), as one write; with
+        ``if_match``, only while the golden record is at one of those versions."""
         def set_(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+            _unchanged_since(con, golden_id, if_match)
             if self.matcher is not None:  # under the write lock: the live matcher's posts must read it
                 self.matcher.override_holders.add(golden_id)
             return overrides.set_override(con, self.attributes, golden_id, attribute, value, reason=reason,
@@ -616,9 +619,14 @@ class Service:
 
         return self.write(set_)
 
-    def remove_override(self, golden_id: str, attribute: str, *, reason: str, actor: str) -> dict[str, Any]:
-        return self.write(lambda con: overrides.remove_override(
-            con, self.attributes, golden_id, attribute, reason=reason, actor=actor))
+    def remove_override(
+        self, golden_id: str, attribute: str, *, reason: str, actor: str, if_match: list[str] | None = None
+    ) -> dict[str, Any]:
+        def remove(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+            _unchanged_since(con, golden_id, if_match)
+            return overrides.remove_override(con, self.attributes, golden_id, attribute, reason=reason, actor=actor)
+
+        return self.write(remove)
 
     def _matcher(self) -> RealtimeMatcher:
         if self.matcher is None:
@@ -778,3 +786,16 @@ class Service:
                 self._replaced_matcher = None
             if self.deliveries is not None:
                 self.deliveries.notify()
+
+
+def _unchanged_since(con: duckdb.DuckDBPyConnection, golden_id: str, versions: list[str] | None) -> None:
+    """Refuse a steward's edit made on a golden record that has changed since they read it (another
+    steward's edit, a post, a run): checked under the write lock, so no edit is lost between."""
+    if versions is None:
+        return
+    found = serving.document(con, golden_id)
+    if found is None:
+        raise NotFoundError("golden record", golden_id)
+    if "*" not in versions and documents.version(found[2]) not in versions:
+        raise ChangedSinceError(f"golden record {golden_id!r} has changed since the version in If-Match:"
+                                " read it again, and decide again")

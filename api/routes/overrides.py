@@ -5,17 +5,22 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from api.deps import Principal, Reader, ServiceDep, Steward
-from api.routes.golden import documents_as_seen_by
+from api.etags import etag, versions
+from api.routes.golden import as_seen_by
 from api.schemas import OverrideChangePublic, OverridePublic, OverrideSet, Page
 from mdm.errors import NotFoundError
 from mdm.store import overrides as overrides_sql
-from mdm.store import records
-from mdm.store.documents import mask_attributes
+from mdm.store import records, serving
+from mdm.store.documents import mask_attributes, version
 
 router = APIRouter(tags=["stewardship"])
+
+# A steward's edit on condition that the golden record is still as they read it.
+IfMatch = Annotated[str | None, Header(description="The golden record's ETag as read: a 412 if it has changed"
+                                                   " since (another steward's edit, a post, a run).")]
 
 
 def override_as_seen_by(
@@ -28,12 +33,16 @@ def override_as_seen_by(
     return {**override, "value": masked[override["attribute"]]}
 
 
-def _changed(principal: Principal, service: ServiceDep, result: dict[str, Any]) -> dict[str, Any]:
+def _changed(
+    principal: Principal, service: ServiceDep, result: dict[str, Any], response: Response
+) -> dict[str, Any]:
+    """The change, with the golden record as it is now and its new ETag (for the next If-Match)."""
     change = result.pop("golden_change")
-    docs = documents_as_seen_by(principal, service, [result["golden_id"]])
-    doc = docs.get(result["golden_id"])
+    stored = serving.documents(service.reader(), [result["golden_id"]]).get(result["golden_id"])
+    if stored is not None:
+        response.headers["ETag"] = etag(version(stored))
     return {"override": override_as_seen_by(principal, service, result), "golden_change": change,
-            "golden_record": json.loads(doc) if doc else None}
+            "golden_record": json.loads(as_seen_by(principal, service, stored)) if stored else None}
 
 
 @router.get("/golden-records/{golden_id}/overrides", response_model=Page[OverridePublic])
@@ -50,14 +59,20 @@ def list_overrides(
     return {"data": data, "count": len(data), "limit": len(data), "offset": 0}
 
 
-@router.put("/golden-records/{golden_id}/overrides/{attribute}", response_model=OverrideChangePublic)
+CHANGED_SINCE = {412: {"description": "The golden record has changed since the version If-Match names."}}
+
+
+@router.put("/golden-records/{golden_id}/overrides/{attribute}", response_model=OverrideChangePublic,
+            responses=CHANGED_SINCE)
 def set_override(
     golden_id: str,
     attribute: str,
     body: OverrideSet,
     request: Request,
+    response: Response,
     principal: Steward,
     service: ServiceDep,
+    if_match: IfMatch = None,
 ) -> dict[str, Any]:
     """Set a golden attribute to a steward's value, or pin the one it has: it wins over the
     survivorship rules in every later run and post until removed, and its lineage says so (source
@@ -65,18 +80,22 @@ def set_override(
     flagged unusable for (an invalid phone, a future birth date) gets 422 naming `value`."""
     region = body.region or request.app.state.settings.search_phone_region
     result = service.set_override(golden_id, attribute, body.value, reason=body.reason, region=region,
-                                  actor=principal.name)
-    return _changed(principal, service, result)
+                                  actor=principal.name, if_match=versions(if_match))
+    return _changed(principal, service, result, response)
 
 
-@router.delete("/golden-records/{golden_id}/overrides/{attribute}", response_model=OverrideChangePublic)
+@router.delete("/golden-records/{golden_id}/overrides/{attribute}", response_model=OverrideChangePublic,
+               responses=CHANGED_SINCE)
 def remove_override(
     golden_id: str,
     attribute: str,
+    response: Response,
     principal: Steward,
     service: ServiceDep,
     reason: Annotated[str, Query(min_length=1, max_length=500)],
+    if_match: IfMatch = None,
 ) -> dict[str, Any]:
     """End the steward's value of an attribute: the survivorship rules choose it again."""
-    result = service.remove_override(golden_id, attribute, reason=reason, actor=principal.name)
-    return _changed(principal, service, result)
+    result = service.remove_override(golden_id, attribute, reason=reason, actor=principal.name,
+                                     if_match=versions(if_match))
+    return _changed(principal, service, result, response)

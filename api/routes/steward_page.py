@@ -24,7 +24,12 @@ from fastapi.templating import Jinja2Templates
 from api import review
 from api.deps import Principal, ServiceDep, allows, principal_for
 from api.errors import status_for
-from api.routes.golden import documents_as_seen_by, golden_document, golden_record_household, search_criteria
+from api.routes.golden import (
+    documents_as_seen_by,
+    golden_record_household,
+    search_criteria,
+    versioned_document,
+)
 from api.routes.overrides import override_as_seen_by
 from api.routes.stewardship import links_public, similar_public
 from api.schemas import MAX_COMMENT, MAX_OFFSET, SEARCH_MAX_LENGTHS
@@ -309,7 +314,8 @@ def _golden_page(
     """The golden record's page; ``typed``: what the steward typed in the stewards' value form,
     refused for ``error`` and shown again to correct."""
     try:
-        record = json.loads(golden_document(service, golden_id, principal))
+        document, version = versioned_document(service, golden_id, principal)
+        record = json.loads(document)
     except MDMError as e:
         return _render(request, "search.html", principal, status_code=404, q={}, hits=None, count=0, error=str(e))
     con = service.reader()
@@ -337,7 +343,7 @@ def _golden_page(
                               for x in conflicts[c["golden_id"]]]
     return _render(request, "golden.html", principal, status_code=status_code, error=error, typed=typed or {},
                    record=record, history=history, overrides=held, settable=service.settable_attributes,
-                   similar=similar, links=links, household=household)
+                   similar=similar, links=links, household=household, version=version)
 
 
 @router.post("/golden/{golden_id}/overrides")
@@ -349,12 +355,16 @@ def set_override(
     attribute: Annotated[str, Form()],
     reason: Annotated[str, Form()] = "",
     value: Annotated[str, Form()] = "",
+    version: Annotated[str, Form()] = "",
 ) -> Response:
     """The form's empty value box sets "no value" (no source's value is right). A value refused is
-    answered with the page itself, the form as typed: not a redirect, whose address would carry it."""
+    answered with the page itself, the form as typed: not a redirect, whose address would carry it.
+    ``version``: the golden record's as the page showed it; changed since, the page shows it anew
+    (a 412) with the form as typed, to set again on what it holds now."""
     try:
         service.set_override(golden_id, attribute, value.strip() or None, reason=reason,
-                             region=request.app.state.settings.search_phone_region, actor=principal.name)
+                             region=request.app.state.settings.search_phone_region, actor=principal.name,
+                             if_match=[version] if version else None)
     except MDMError as e:
         return _golden_page(request, golden_id, principal, service, status_code=status_for(e), error=str(e),
                             typed={"attribute": attribute, "value": value, "reason": reason})
@@ -369,9 +379,11 @@ def remove_override(
     principal: PageSteward,
     service: ServiceDep,
     reason: Annotated[str, Form()] = "",
+    version: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        service.remove_override(golden_id, attribute, reason=reason, actor=principal.name)
+        service.remove_override(golden_id, attribute, reason=reason, actor=principal.name,
+                                if_match=[version] if version else None)
     except MDMError as e:
         return _say(request, f"/steward/golden/{golden_id}", error=str(e))
     return _say(request, f"/steward/golden/{golden_id}", flash=f"{attribute}: the rules choose it again")

@@ -16,6 +16,7 @@ equal on every golden record of a reconciled sample.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -216,3 +217,9 @@ def mask_document(document: str, attribute_fields: Mapping[str, str]) -> str:
 def mask_attributes(attributes: Mapping[str, Any], attribute_fields: Mapping[str, str]) -> dict[str, Any]:
     """Golden attributes (a document's, or a version's in the history) with emails and phones masked."""
     return {k: _masked(attribute_fields.get(k), v) for k, v in attributes.items()}
+
+
+def version(document: str) -> str:
+    """A golden record's version, for HTTP's ETag and If-Match: a digest of its stored document,
+    so it changes with anything a reader could see change (masked or not)."""
+    return hashlib.sha256(document.encode()).hexdigest()[:32]

@@ -204,3 +204,56 @@ def test_a_posted_record_does_not_undo_a_stewards_value(api):  # type: ignore[no
     assert record["lineage"]["phone"][0]["rule"] == "steward_override"
     phones = record["attributes"]["all_phones"]
     assert phones[0] == E164 and "+84389111222" in phones
+
+
+def test_an_edit_on_a_golden_record_changed_since_it_was_read_is_412(api):  # type: ignore[no-untyped-def]
+    """Two stewards read one golden record; the second's edit, made on what they read, must not
+    silently replace the first's (a lost update)."""
+    gid = _golden(api, 2)
+    read = api.get(f"/golden-records/{gid}", who="steward")
+    tag = read.headers["etag"]
+    assert tag.startswith('W/"') and read.headers["etag"] == api.get(f"/golden-records/{gid}").headers["etag"]
+
+    first = api.client.put(f"/golden-records/{gid}/overrides/phone", json={"value": PHONE, "reason": "called"},
+                           headers={**api.headers("steward"), "If-Match": tag})
+    assert first.status_code == 200, first.json()
+    assert first.headers["etag"] not in (tag, None)
+    assert first.headers["etag"] == api.get(f"/golden-records/{gid}").headers["etag"]
+    second = api.client.put(f"/golden-records/{gid}/overrides/phone", json={"value": "0903 218 475",
+                            "reason": "called too"}, headers={**api.headers("steward"), "If-Match": tag})
+    assert second.status_code == 412, second.json()
+    assert second.json()["error"] == "precondition_failed" and gid in second.json()["detail"]
+    assert _record(api, gid)["attributes"]["phone"] == E164  # the first steward's value stands
+    removed = api.client.delete(f"/golden-records/{gid}/overrides/phone", params={"reason": "wrong"},
+                                headers={**api.headers("steward"), "If-Match": tag})
+    assert removed.status_code == 412 and [o["value"] for o in _listed(api, gid)] == [E164]
+
+    # with the tag as it is now (strong or weak, or any), or none, the edit is made
+    now = first.headers["etag"]
+    assert api.client.delete(f"/golden-records/{gid}/overrides/phone", params={"reason": "wrong"},
+                             headers={**api.headers("steward"), "If-Match": f'"x", {now.removeprefix("W/")}'}
+                             ).status_code == 200
+    assert _put(api, gid, "phone", {"value": PHONE, "reason": "called"}).status_code == 200
+    star = {**api.headers("steward"), "If-Match": "*"}
+    assert api.client.put(f"/golden-records/{gid}/overrides/phone", json={"value": PHONE, "reason": "again"},
+                          headers=star).status_code == 200
+    assert api.client.put("/golden-records/GNOPE/overrides/phone", json={"value": PHONE, "reason": "x"},
+                          headers=star).status_code == 404
+
+
+def test_a_lookup_answers_304_while_the_golden_record_is_unchanged(api):  # type: ignore[no-untyped-def]
+    """A downstream system keeps its copy and asks again cheaply."""
+    gid = _golden(api, 2)
+    key = api.get(f"/golden-records/{gid}").json()["members"][0]
+    xref = f"/xref/{key['source']}/{key['source_id']}"
+    for path in (f"/golden-records/{gid}", xref):
+        first = api.get(path)
+        tag = first.headers["etag"]
+        again = api.client.get(path, headers={**api.headers("reader"), "If-None-Match": tag})
+        assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", tag)
+        other = api.client.get(path, headers={**api.headers("reader"), "If-None-Match": 'W/"nope"'})
+        assert other.status_code == 200 and other.json() == first.json()
+    assert _put(api, gid, "email", {"value": "lan.tran@example.vn", "reason": "asked"}).status_code == 200
+    for path in (f"/golden-records/{gid}", xref):
+        stale = api.client.get(path, headers={**api.headers("reader"), "If-None-Match": tag})
+        assert stale.status_code == 200 and stale.headers["etag"] != tag

@@ -434,6 +434,27 @@ def test_a_refused_value_stays_in_the_form_and_out_of_the_address(served_db):  #
         assert (held["value"], held["reason"]) == ("1980-02-28", "passport seen at the branch")
 
 
+def test_a_value_set_on_a_page_that_is_out_of_date_is_refused_and_shown_anew(served_db):  # type: ignore[no-untyped-def]
+    """Another steward set a value while this page was open: the page's value is not set over it
+    unseen; the page comes back with the record as it is now and the form as typed."""
+    with _logged_in(served_db) as (base, page, steward):
+        gid = _a_golden_id(base, steward)
+        page.goto(f"{base}/steward/golden/{gid}")
+        meanwhile = httpx.put(f"{base}/golden-records/{gid}/overrides/phone", headers=steward,
+                              json={"value": "0912 345 678", "reason": "customer called the branch"})
+        assert meanwhile.status_code == 200
+        form = _set_value(page, "phone", "0903 218 475", "customer wrote in")
+        expect(page.get_by_role("alert")).to_contain_text("has changed since")
+        expect(page.locator("#overrides")).to_contain_text("customer called the branch")
+        expect(form.get_by_label("Value")).to_have_value("0903 218 475")
+        (held,) = httpx.get(f"{base}/golden-records/{gid}/overrides", headers=steward).json()["data"]
+        assert held["reason"] == "customer called the branch"
+        form.get_by_role("button", name="Set").click()  # seen now, and set over it
+        expect(page.get_by_role("status")).to_contain_text("phone set by a steward")
+        (held,) = httpx.get(f"{base}/golden-records/{gid}/overrides", headers=steward).json()["data"]
+        assert held["reason"] == "customer wrote in"
+
+
 def test_a_comment_the_api_would_refuse_is_refused_on_the_page(api):  # type: ignore[no-untyped-def]
     """A decision's comment is at most 2,000 characters on the page as in the JSON API."""
     api.client.post("/steward/login", data={"key": api.keys["steward"]})
