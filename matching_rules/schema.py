@@ -259,11 +259,21 @@ class AttributeSpec(_Strict):
 
     field: Literal[GOLDEN_FIELDS] | None = None  # type: ignore[valid-type]
     rules: list[RuleName] = Field(min_length=1)
+    # This attribute's own trust in the sources, most trusted first, for source_priority: the
+    # shipping system for addresses, say, where the billing one is trusted most overall. Sources
+    # not named follow, by their `priority` in the source config.
+    source_order: list[Annotated[str, Field(min_length=1)]] | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _collect_all_last(self) -> AttributeSpec:
         if "collect_all" in self.rules and self.rules[-1] != "collect_all":
             raise ValueError("collect_all must be the last rule (it keeps every remaining value)")
+        if self.source_order is not None:
+            if "source_priority" not in self.rules:
+                raise ValueError("source_order orders the sources for source_priority, which rules does not name")
+            twice = sorted({s for s in self.source_order if self.source_order.count(s) > 1})
+            if twice:
+                raise ValueError(f"source_order names {', '.join(twice)} twice")
         return self
 
 

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from mdm.errors import ConfigError, InvalidInputError, MDMError, RemovalsRefusedError, RunInterruptedError
 from mdm.key_scope import key_scope
-from mdm.pipeline import RunReport, load_rules_checked, reconcile
+from mdm.pipeline import RunReport, load_rules_checked, reconcile, rules_for_sources
 from mdm.sources import load_sources, sources_from_json
 from mdm.store import audit, compaction, database, exports, keys, records, runs
 
@@ -596,9 +596,10 @@ def _servable(db: Path, sources: Path | None, rules: Path | None) -> None:
     """What the server opens as it starts, opened first here: a failure then is one line, not
     uvicorn's traceback of the app's startup (the database held by a running `mdm reconcile`,
     a mistyped --rules)."""
-    load_rules_checked(rules)
     if sources is not None:
-        load_sources(sources)
+        rules_for_sources(rules, load_sources(sources))
+    else:
+        load_rules_checked(rules)
     _open(db).close()
 
 

@@ -24,7 +24,14 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from matching_rules import MatchingSpec, RulesError, RulesSpec, load_rules, matching_fingerprint
+from matching_rules import (
+    DEFAULT_RULES,
+    MatchingSpec,
+    RulesError,
+    RulesSpec,
+    load_rules,
+    matching_fingerprint,
+)
 from mdm import carry_decisions, clustering, golden, late_decisions, late_erasures, regroup, removals
 from mdm.errors import ConfigError, MDMError, RunFailedError, RunInterruptedError
 from mdm.gc_pause import gc_paused
@@ -39,6 +46,7 @@ from mdm.store import overrides as overrides_sql
 from mdm.store import stewardship as steward_sql
 from mdm.store import work as work_sql
 from mdm.store.tables import SCHEMAS, to_arrow
+from mdm.survivorship import unknown_sources
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +166,15 @@ def load_rules_checked(rules_path: Path | None) -> RulesSpec:
         raise ConfigError(str(e)) from e
 
 
+def rules_for_sources(rules_path: Path | None, sources: SourcesConfig) -> RulesSpec:
+    """The rules file, checked against the sources a run reads (a source_order's names)."""
+    rules = load_rules_checked(rules_path)
+    wrong = unknown_sources(rules.attributes(), [s.name for s in sources.sources])
+    if wrong:
+        raise ConfigError(f"{rules_path or DEFAULT_RULES}: {wrong}")
+    return rules
+
+
 class Stages:
     """Times each stage and reports it to the caller's progress callback (both engines)."""
 
@@ -241,7 +258,7 @@ def reconcile(
     it starts); ``publish`` lets the service serialise the swap with its own writes.
     """
     sources: SourcesConfig = load_sources(sources_path)
-    rules = load_rules_checked(Path(rules_path) if rules_path else None)
+    rules = rules_for_sources(Path(rules_path) if rules_path else None, sources)
     own_con = con is None
     con = con or database.connect(db_path)
     report = RunReport(run_id=run_id or new_run_id())

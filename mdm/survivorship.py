@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,6 +86,23 @@ RANKERS: dict[str, Callable[[list[Candidate]], list[Candidate]]] = {
 }
 
 
+def _trust(order: Sequence[str]) -> Callable[[Candidate], tuple[int, int]]:
+    """An attribute's own order of the sources first, then the rest by their config priority."""
+    rank = {source: i for i, source in enumerate(order)}
+    return lambda c: (0, -rank[c.source]) if c.source in rank else (-1, -c.priority)
+
+
+def unknown_sources(attributes: Mapping[str, AttributeSpec], sources: Collection[str]) -> str | None:
+    """Where the rules' ``source_order`` names a source the run does not read (a misspelt one
+    would silently rank last), as the rules file's errors say it (its key, then why); else None."""
+    for name, spec in attributes.items():
+        for source in spec.source_order or ():
+            if source not in sources:
+                known = ", ".join(sorted(sources))
+                return f"key 'survivorship.{name}.source_order': {source!r} is not a source (the sources: {known})"
+    return None
+
+
 def _distinct_values(cands: Sequence[Candidate]) -> int:
     return len({c.value for c in cands})
 
@@ -124,6 +141,8 @@ def choose(spec: AttributeSpec, candidates: Sequence[Candidate]) -> list[Chosen]
             cands = [c for c in cands if c.valid]
             if not cands:
                 return []
+        elif rule == "source_priority" and spec.source_order:
+            cands = _keep_best(cands, _trust(spec.source_order))
         else:
             cands = RANKERS[rule](cands)
         if _distinct_values(cands) == 1:

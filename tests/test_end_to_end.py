@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from matching_rules import load_rules
 from mdm.cli import app
-from mdm.errors import RunFailedError
+from mdm.errors import ConfigError, RunFailedError
 from mdm.pipeline import reconcile
 from mdm.store import database, runs
 from mdm.store import work as work_sql
@@ -767,3 +767,38 @@ def test_mdm_runs_shows_what_a_run_replayed_and_its_report_keeps_the_rest(
     listed = runner.invoke(app, ["runs", "--db", str(db), "--limit", "1"])
     assert listed.exit_code == 0, listed.output
     assert "replayed 11 changes made through the API during it (2 skipped)" in listed.output
+
+
+def test_an_attribute_s_own_source_order_decides_its_golden_value(
+    reconciled: tuple[Path, object], small_sample: Path, tmp_path: Path
+) -> None:
+    """Shipping is trusted for addresses, billing most overall: every golden record with a
+    shipping address takes it; and a source the order misnames stops the run before it starts."""
+    data = load_rules().model_dump(mode="json", exclude_none=True)
+    data["survivorship"]["address"] = {"rules": ["source_priority", "most_recent"], "source_order": ["shipping"]}
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(json.dumps(data))  # JSON is YAML
+    db = tmp_path / "mdm.duckdb"
+    shutil.copy(reconciled[0], db)
+    reconcile(small_sample / "sources.yaml", db, rules_path=rules, today=TODAY)
+    con = duckdb.connect(str(db), read_only=True)
+    by_source = dict(con.execute("""
+        SELECT l.source, count(*) FROM golden_lineage l
+        JOIN golden_records g USING (golden_id)
+        WHERE g.status = 'active' AND l.attribute = 'address'
+          AND EXISTS (SELECT 1 FROM xref x JOIN std_records s USING (record_key)
+                      WHERE x.golden_id = l.golden_id AND s.source = 'shipping' AND s.address IS NOT NULL)
+        GROUP BY ALL""").fetchall())
+    before = dict(duckdb.connect(str(reconciled[0]), read_only=True).execute("""
+        SELECT l.source, count(*) FROM golden_lineage l WHERE l.attribute = 'address' GROUP BY ALL""").fetchall())
+    con.close()
+    assert set(by_source) == {"shipping"} and by_source["shipping"] > 50, by_source
+    assert set(before) - {"shipping"}  # the default rules took other sources' addresses
+
+    data["survivorship"]["address"]["source_order"] = ["shiping"]
+    rules.write_text(json.dumps(data))
+    with pytest.raises(ConfigError) as e:
+        reconcile(small_sample / "sources.yaml", db, rules_path=rules, today=TODAY)
+    assert str(e.value) == (f"{rules}: key 'survivorship.address.source_order': 'shiping' is not a source"
+                            " (the sources: billing, marketing, sales, shipping)")
+    assert runs.list_runs(database.connect(db), limit=1)[0]["status"] == "succeeded"

@@ -99,6 +99,22 @@ def test_survivorship_written_short_is_checked_when_the_file_is_read(tmp_path, r
     assert f"key {key!r}:" in str(e.value) and says in str(e.value) and str(e.value).count("\n") == 0
 
 
+@pytest.mark.parametrize(
+    ("spec", "says"),
+    [
+        ({"rules": ["most_recent"], "source_order": ["shipping"]}, "source_priority, which rules does not name"),
+        ({"rules": ["source_priority"], "source_order": ["shipping", "sales", "shipping"]}, "names shipping twice"),
+        ({"rules": ["source_priority"], "source_order": []}, "at least 1 item"),
+    ],
+)
+def test_an_attribute_s_own_source_order_is_checked_when_the_file_is_read(tmp_path, spec, says):
+    data = _default()
+    data["survivorship"]["address"] = spec
+    with pytest.raises(RulesError) as e:
+        load_rules(_write(tmp_path, data))
+    assert "key 'survivorship.address" in str(e.value) and says in str(e.value), str(e.value)
+
+
 def test_a_survivorship_attribute_of_no_field_is_named(tmp_path):
     data = _default()
     data["survivorship"]["fullname"] = data["survivorship"].pop("full_name")

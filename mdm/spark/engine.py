@@ -28,8 +28,8 @@ from mdm.pipeline import (
     RunReport,
     Stages,
     cluster_pairs,
-    load_rules_checked,
     new_run_id,
+    rules_for_sources,
     train_and_score,
 )
 from mdm.sources import load_sources, sources_to_json
@@ -153,7 +153,7 @@ def reconcile_spark(
 ) -> RunReport:
     """Run a batch reconciliation on Spark and write its results under ``out``."""
     sources = load_sources(sources_path)
-    rules = load_rules_checked(Path(rules_path) if rules_path else None)
+    rules = rules_for_sources(Path(rules_path) if rules_path else None, sources)
     spec = rules.matching
     model = read_model(model_path) if model_path else None
     if model is not None and model.fingerprint != matching_fingerprint(spec):
