@@ -651,6 +651,25 @@ def keys_create_cmd(
     print(key)  # noqa: T201 - the key alone on stdout, for scripts
 
 
+@keys_app.command("revoke")
+def keys_revoke_cmd(
+    db: DbOption,
+    key_id: Annotated[str, typer.Option(help="The key's id, as `mdm keys list` shows it.")],
+) -> None:
+    """Revoke an API key while the server is stopped (a lost admin key, say), as `DELETE /keys/{id}`
+    does; a running server answers that."""
+    con = _open(_existing_db(db))
+    try:
+        with database.transaction(con):
+            if not keys.revoke_key(con, key_id.strip()):
+                err_console.print(f"[bold red]error:[/] no active API key {key_id.strip()!r} (see `mdm keys list`)")
+                raise typer.Exit(code=1)
+            audit.record(con, actor="cli", action="key.revoke", target=key_id.strip(), detail={})
+    finally:
+        con.close()
+    err_console.print(f"revoked key {key_id.strip()}")
+
+
 @keys_app.command("list")
 def keys_list_cmd(db: DbOption) -> None:
     """List API keys (never the keys themselves)."""

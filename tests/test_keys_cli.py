@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -66,3 +67,24 @@ def test_before_the_first_run_a_key_s_sources_cannot_be_checked_and_are_kept(tmp
     made = runner.invoke(app, ["keys", "create", "--db", db, "--role", "writer", "--name", "crm",
                                "--source", "crm"])
     assert made.exit_code == 0 and "writes only crm" in made.stderr, made.stderr
+
+
+def test_a_key_is_revoked_with_the_server_stopped(tmp_path: Path) -> None:
+    """A lost admin key cannot be revoked over the API by anyone but an admin."""
+    db = str(tmp_path / "mdm.duckdb")
+    made = runner.invoke(app, ["keys", "create", "--db", db, "--role", "admin", "--name", "ops"])
+    key_id, key = made.stderr.split()[2], made.stdout.strip().splitlines()[-1]
+    done = runner.invoke(app, ["keys", "revoke", "--db", db, "--key-id", key_id])
+    assert done.exit_code == 0 and f"revoked key {key_id}" in done.stderr, done.output
+    again = runner.invoke(app, ["keys", "revoke", "--db", db, "--key-id", key_id])
+    assert again.exit_code == 1 and "no active API key" in again.stderr, again.output
+    con = database.connect(db)
+    try:
+        assert keys.find_active(con, key) is None
+        assert con.execute("SELECT actor, action, target FROM audit_log WHERE action = 'key.revoke'").fetchall() == [
+            ("cli", "key.revoke", key_id)]
+    finally:
+        con.close()
+    listed = runner.invoke(app, ["keys", "list", "--db", db], env={"COLUMNS": "150"})
+    (row,) = [line for line in listed.output.splitlines() if key_id in line]
+    assert row.count(f"{dt.datetime.now(dt.UTC):%Y-%m-%d}") == 2, row  # made, and revoked
