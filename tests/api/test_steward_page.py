@@ -588,3 +588,17 @@ def test_a_steward_releases_a_claim_on_the_page(served_db):  # type: ignore[no-u
         expect(page.get_by_text("claimed by")).to_have_count(0)
         expect(page.get_by_role("button", name="Claim")).to_be_visible()
         assert httpx.get(f"{base}/review-queue/{item_id}", headers=steward).json()["claimed_by"] is None
+
+
+def test_a_pair_another_steward_claimed_offers_no_decision_on_the_page(served_db):  # type: ignore[no-untyped-def]
+    with _logged_in(served_db) as (base, page, steward):
+        item_id = page.locator("#queue input[name=item_ids]").first.get_attribute("value")
+        admin = {"Authorization": f"Bearer {served_db[1]['admin']}"}
+        bob = httpx.post(f"{base}/keys", headers=admin, json={"name": "bob", "role": "steward"}).json()["key"]
+        assert httpx.post(f"{base}/review-queue/{item_id}/claim", headers={"X-API-Key": bob}).status_code == 200
+        page.goto(f"{base}/steward/items/{item_id}")
+        expect(page.locator("#claimed")).to_have_text(
+            "Claimed by bob: only they, or an admin, decide this pair or release it.")
+        for name in ("Match", "Not a match", "Claim", "Release"):
+            expect(page.get_by_role("button", name=name)).to_have_count(0)
+        assert httpx.get(f"{base}/review-queue/{item_id}", headers=steward).json()["status"] == "open"
