@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -589,6 +591,10 @@ def serve_cmd(
     for name, value in (("MDM_SOURCES", sources), ("MDM_RULES", rules)):
         if value is not None:
             os.environ[name] = str(value)
+    # uvicorn stops in good order on SIGTERM (docker stop, systemd, Kubernetes), then raises it
+    # again under the handler it found: Python's default ended the process by the signal, status
+    # 143, which docker and Kubernetes report as an error. An orderly stop exits 0, as after Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run("api.main:app_from_env", factory=True, host=host, port=port, log_level="info")
 
 

@@ -22,9 +22,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(db: Path, log: Path | None = None) -> Iterator[str]:
-    """``mdm serve`` in its own process until the block ends; yields the base URL. ``log``: a file
-    to write its output to (its access log, say)."""
+def serving(db: Path, log: Path | None = None, stop: signal.Signals = signal.SIGINT) -> Iterator[str]:
+    """``mdm serve`` in its own process until the block ends, then sent ``stop``; yields the base
+    URL. ``log``: a file to write its output to (its access log, say)."""
     port = _free_port()
     mdm = Path(sys.executable).with_name("mdm")
     sink = log.open("wb") if log else None
@@ -55,7 +55,7 @@ def serving(db: Path, log: Path | None = None) -> Iterator[str]:
             time.sleep(0.2)
         yield base
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop)
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -66,4 +66,4 @@ def serving(db: Path, log: Path | None = None) -> Iterator[str]:
     # Reached only when the block passed: an orderly stop ends with exit status 0.
     if proc.returncode != 0:
         out = output()
-        raise AssertionError(f"mdm serve exited with {proc.returncode} after SIGINT:\n{out[-3000:]}")
+        raise AssertionError(f"mdm serve exited with {proc.returncode} after {stop.name}:\n{out[-3000:]}")
