@@ -79,5 +79,11 @@ class RunInterruptedError(RunFailedError):
     code = "run_interrupted"
 
 
+class RunCancelledError(RunFailedError):
+    """A batch run was cancelled (the service stopping); it published nothing."""
+
+    code = "run_cancelled"
+
+
 class EngineUnavailableError(MDMError):
     """An engine's prerequisite (pyspark, Java) is missing; the message names it and the fix."""

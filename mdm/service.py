@@ -28,6 +28,7 @@ import pyarrow as pa
 
 from matching_rules import AttributeSpec, RulesSpec, matching_fingerprint
 from mdm import changes, overrides
+from mdm.cancel import Cancellation
 from mdm.delivery import Deliveries, new_subscription
 from mdm.errors import ChangedSinceError, ConflictError, InvalidInputError, MDMError, NotFoundError
 from mdm.gc_pause import gc_paused
@@ -57,6 +58,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MAX_BATCH = 1000
+STOPPED = "cancelled: the service was stopped"  # a run's error when the service stops during it
 
 
 def _with_lag(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -106,6 +108,7 @@ class Service:
         self._writer: duckdb.DuckDBPyConnection | None = None
         self._settings: duckdb.DuckDBPyConnection | None = None  # SET threads, from any thread
         self._run_thread: threading.Thread | None = None
+        self._run_cancellation = Cancellation()
         self._replaced_matcher: RealtimeMatcher | None = None  # the one a run's publish replaced
         self.replaying: Replay | None = None  # a published run's replay, while it goes
         self._key_cache: dict[str, dict[str, Any]] = {}
@@ -143,8 +146,7 @@ class Service:
         self.deliveries.start()
 
     def close(self) -> None:
-        if self._run_thread is not None:
-            self._run_thread.join()
+        self._cancel_run()
         if self.deliveries is not None:
             self.deliveries.stop()
             self.deliveries = None
@@ -155,6 +157,15 @@ class Service:
             self._con.close()
             self._con = None
         gc.unfreeze()  # what open or a run froze is the collector's again, to free at exit
+
+    def _cancel_run(self) -> None:
+        """Cancel the run under way and wait for it to end: a stop (SIGTERM) waited for a whole run,
+        minutes at scale, until the orchestrator killed the server. The run is recorded as
+        cancelled and published nothing; one already publishing completes (mdm/cancel.py)."""
+        thread = self._run_thread
+        while thread is not None and thread.is_alive():
+            self._run_cancellation.cancel(STOPPED)  # again: an interrupt between statements is lost
+            thread.join(0.1)
 
     @property
     def settable_attributes(self) -> list[str]:
@@ -673,15 +684,17 @@ class Service:
                                      "accept_removals": accept_removals, "dry_run": dry_run})
 
             self.write(start)
+            self._run_cancellation = cancellation = Cancellation()
             self._run_thread = threading.Thread(
-                target=self._run, args=(run_id, path, retrain, accept_removals, dry_run),
+                target=self._run, args=(run_id, path, retrain, accept_removals, dry_run, cancellation),
                 name=f"run-{run_id}", daemon=True,
             )
             self._run_thread.start()
             return run_id
 
     def _run(
-        self, run_id: str, sources_path: Path, retrain: bool, accept_removals: bool, dry_run: bool
+        self, run_id: str, sources_path: Path, retrain: bool, accept_removals: bool, dry_run: bool,
+        cancellation: Cancellation,
     ) -> None:
         assert self._con is not None
         con = self._con.cursor()
@@ -698,6 +711,7 @@ class Service:
                     publish=PublishHooks(lock=self._write_lock, prepare=self._prepare_index,
                                          commit_under=self._state.exclusive, swap=self._swap_matcher,
                                          after=self._after_publish),
+                    cancellation=cancellation,
                 )
         except MDMError as e:
             logger.warning("run %s failed: %s", run_id, e)
