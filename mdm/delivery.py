@@ -112,7 +112,8 @@ class Deliveries:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop after the deliveries under way (at most ``timeout`` seconds)."""
+        """Stop after the deliveries under way (at most ``timeout`` seconds); those waiting for a
+        delivering thread are not begun (their cursors have not moved: the next start sends them)."""
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
@@ -130,7 +131,8 @@ class Deliveries:
         self.notify()
 
     def _run(self) -> None:
-        with ThreadPoolExecutor(CONCURRENT, thread_name_prefix="mdm-delivery") as pool:
+        pool = ThreadPoolExecutor(CONCURRENT, thread_name_prefix="mdm-delivery")
+        try:
             while not self._stop.is_set():
                 self._wake.clear()
                 try:
@@ -139,6 +141,8 @@ class Deliveries:
                     logger.exception("delivering the change feed failed")
                     wait = self.backoff
                 self._wake.wait(wait)
+        finally:
+            pool.shutdown(cancel_futures=True)
 
     def _dispatch(self, pool: ThreadPoolExecutor) -> float | None:
         """Start the next delivery of each subscription that is behind, due and has none under
@@ -160,7 +164,7 @@ class Deliveries:
         return self._until_next_retry()
 
     def _ended(self, sid: str, done: Future[None]) -> None:
-        error = done.exception()
+        error = None if done.cancelled() else done.exception()
         if error is not None:
             logger.error("delivering to subscription %s failed", sid, exc_info=error)
         with self._lock:

@@ -16,7 +16,8 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.settings import ApiSettings
-from mdm.delivery import signature
+from mdm.delivery import CONCURRENT, signature
+from mdm.store import database
 from tests.api.conftest import Api
 from tests.api.test_metrics import _samples
 
@@ -243,3 +244,30 @@ def test_a_subscription_outlives_a_restart(served_db, receiver: Receiver) -> Non
         api.post("/sources/sales/records", json=VY)
         ((_headers, body),) = receiver.wait_for(1)
         assert json.loads(body)["subscription_id"] == sid
+
+
+def test_a_stop_begins_no_delivery_it_had_not_begun(served_db) -> None:  # type: ignore[no-untyped-def]
+    """A delivery waits up to 10 s for its URL. With more subscriptions behind than deliver at
+    once, the stop (SIGTERM) waited for those under way, then began the others and waited for
+    them too (20 s with twelve hanging URLs). Those not begun keep their cursor, for the next start."""
+    db, made = served_db
+    slow = Receiver()
+    slow.hold = threading.Event()
+    try:
+        with TestClient(create_app(ApiSettings(db_path=db))) as client:
+            api = Api(client, db, made)
+            waiting = [_subscribe(api, slow.url, after=0)["subscription_id"] for _ in range(CONCURRENT + 1)]
+            slow.wait_for(CONCURRENT)
+            threading.Timer(0.5, slow.hold.set).start()  # the URL answers once the stop has begun
+    finally:
+        slow.hold.set()
+        slow.server.shutdown()
+    assert len(slow.received) == CONCURRENT
+    con = database.connect(db, read_only=True)
+    try:
+        cursors = dict(con.execute("SELECT subscription_id, after_seq FROM subscriptions").fetchall())
+    finally:
+        con.close()
+    begun = {json.loads(body)["subscription_id"] for _h, body in slow.received}
+    assert all(cursors[sid] > 0 for sid in begun)  # answered: their cursors moved
+    assert [cursors[sid] for sid in waiting if sid not in begun] == [0]
