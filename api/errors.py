@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.schemas import ErrorPublic
 from mdm.errors import (
     ChangedSinceError,
     ConfigError,
@@ -32,6 +33,26 @@ STATUS: dict[type[MDMError], int] = {
     ConfigError: 422,
     NotReadyError: 503,
 }
+
+
+# What each error status means, as the OpenAPI document says with its body (ErrorPublic): a
+# route lists those it may answer with ``responses=documented(...)``; api/main.py adds 401, 413
+# and 422 where they apply.
+MEANINGS: dict[int, str] = {
+    401: "No API key, or one unknown, revoked or expired.",
+    403: "The key's role, or its sources, do not allow this.",
+    404: "Not found: the id, key or source named.",
+    409: "Conflicts with the state: a decision to undo first, a claimed item, a run already going, ...",
+    412: "The golden record has changed since the version If-Match names.",
+    413: "The request body is larger than the server takes.",
+    422: "An invalid parameter or body, or a value that cannot be used; `detail` names the field.",
+    503: "Not ready: no trained model for real-time matching yet (see GET /ready).",
+}
+
+
+def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """A route's ``responses=`` for these error statuses, each with its body."""
+    return {status: {"model": ErrorPublic, "description": MEANINGS[status]} for status in statuses}
 
 
 def status_for(error: MDMError) -> int:

@@ -25,6 +25,7 @@ from api.routes import (
     stewardship,
     subscriptions,
 )
+from api.schemas import ErrorPublic
 from api.settings import ApiSettings
 from mdm.service import Service
 
@@ -79,23 +80,39 @@ def create_app(settings: ApiSettings) -> FastAPI:
     for module in (health, metrics, stewardship, overrides, golden, records, runs, admin, subscriptions,
                    steward_page):
         app.include_router(module.router)
-    _document_keys(app)
+    _document(app)
     return app
 
 
-def _document_keys(app: FastAPI) -> None:
-    """Name the API-key schemes in the OpenAPI document, on every operation that needs a key
-    (all but the health checks), so /docs offers "Authorize"."""
+def _document(app: FastAPI) -> None:
+    """Complete the OpenAPI document with what FastAPI does not see: the API-key schemes on every
+    operation that needs a key (all but the health checks), so /docs offers "Authorize", and the
+    errors any operation may answer, with the body api/errors.py gives them: 401 where a key is
+    needed, 413 where a body is taken, and 422 where FastAPI documents its own body for it (the
+    list of problems that api/errors.py answers as ``{"error", "detail"}`` instead)."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = build()
-            schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+            components = schema.setdefault("components", {})
+            components["securitySchemes"] = SECURITY_SCHEMES
+            models = components.setdefault("schemas", {})
+            models["ErrorPublic"] = ErrorPublic.model_json_schema()
+            for unused in ("HTTPValidationError", "ValidationError"):
+                models.pop(unused, None)
+            error = {"$ref": "#/components/schemas/ErrorPublic"}
             for operations in schema["paths"].values():
                 for operation in operations.values():
+                    statuses = [422] if "422" in operation["responses"] else []
+                    if "requestBody" in operation:
+                        statuses.append(413)
                     if "health" not in operation.get("tags", []):
                         operation["security"] = [{name: []} for name in SECURITY_SCHEMES]
+                        statuses.append(401)
+                    for status in statuses:
+                        operation["responses"][str(status)] = {"description": errors.MEANINGS[status],
+                                                               "content": {"application/json": {"schema": error}}}
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -34,6 +34,14 @@ SEARCH_MAX_LENGTHS = {"name": 200, "email": 320, "phone": 50, "city": 100, "nati
 MAX_COMMENT = 2000
 
 
+class ErrorPublic(BaseModel):
+    """Every error's body (api/errors.py), and a batch item's error."""
+
+    error: str = Field(description="A stable code: `not_found`, `conflict`, `invalid_request`,"
+                       " `invalid_input`, `precondition_failed`, `unauthorized`, `forbidden`, ...")
+    detail: str = Field(description="What is wrong, for a person; an invalid field is named in it.")
+
+
 class LineageEntry(BaseModel):
     value: str | None
     source: str
@@ -241,7 +249,7 @@ class BatchItemPublic(BaseModel, Generic[T]):
     index: int
     status: Literal["ok", "error"]
     result: T | None = None
-    error: dict[str, str] | None = None
+    error: ErrorPublic | None = None
 
 
 class BatchPublic(BaseModel, Generic[T]):

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.deps import Admin, ServiceDep
+from api.errors import documented
 from api.schemas import (
     AuditEntryPublic,
     ErasedPublic,
@@ -18,7 +19,7 @@ from api.schemas import (
 )
 from mdm.store import audit, keys
 
-router = APIRouter(tags=["admin"])
+router = APIRouter(tags=["admin"], responses=documented(403))
 
 
 @router.post("/keys", response_model=KeyCreated, status_code=201)
@@ -35,7 +36,7 @@ def list_keys(principal: Admin, service: ServiceDep) -> dict[str, Any]:
     return {"data": data, "count": len(data), "limit": len(data), "offset": 0}
 
 
-@router.delete("/keys/{key_id}", status_code=204)
+@router.delete("/keys/{key_id}", status_code=204, responses=documented(404))
 def revoke_key(key_id: str, principal: Admin, service: ServiceDep) -> None:
     service.revoke_key(key_id, actor=principal.name)
 
@@ -67,7 +68,8 @@ def _utc(moment: dt.datetime | None) -> dt.datetime | None:
     return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 
-@router.post("/golden-records/{golden_id}/erase", response_model=ErasedPublic)
+@router.post("/golden-records/{golden_id}/erase", response_model=ErasedPublic,
+             responses=documented(404, 409, 503))
 def erase_golden_record(
     golden_id: str, body: EraseRequest, principal: Admin, service: ServiceDep
 ) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Request
 
 from api.deps import Reader, ServiceDep, Writer
-from api.errors import batch_body
+from api.errors import batch_body, documented
 from api.routes.golden import documents_as_seen_by
 from api.schemas import (
     BatchCreate,
@@ -42,7 +42,7 @@ def _counted(request: Request, source: str, results: list[Any]) -> None:
             posts.labels(source, r.outcome).inc()
 
 
-@router.post("/records", response_model=MatchResultPublic)
+@router.post("/records", response_model=MatchResultPublic, responses=documented(403, 404, 503))
 def post_record(
     source: str,
     request: Request,
@@ -57,7 +57,7 @@ def post_record(
     return _public(result)
 
 
-@router.post("/records:match", response_model=MatchPreviewPublic)
+@router.post("/records:match", response_model=MatchPreviewPublic, responses=documented(404, 503))
 def match_record(
     source: str,
     principal: Reader,
@@ -74,7 +74,8 @@ def match_record(
     return {**_public(preview), "golden_record": json.loads(doc) if doc else None}
 
 
-@router.post("/records:batch", response_model=BatchPublic[MatchResultPublic])
+@router.post("/records:batch", response_model=BatchPublic[MatchResultPublic],
+             responses=documented(403, 404, 503))
 def post_records(
     source: str, body: BatchCreate, request: Request, principal: Writer, service: ServiceDep
 ) -> dict[str, Any]:
@@ -84,14 +85,15 @@ def post_records(
     return batch_body(results, _public)
 
 
-@router.post("/records:delete", response_model=BatchPublic[DeletedPublic])
+@router.post("/records:delete", response_model=BatchPublic[DeletedPublic],
+             responses=documented(403, 404, 503))
 def delete_records(source: str, body: BatchDelete, principal: Writer, service: ServiceDep) -> dict[str, Any]:
     """Up to 1,000 source keys, each deleted as by a single delete, with a result of its own (an
     unknown key is that item's 404)."""
     return batch_body(service.delete_records(source, body.source_ids, actor=principal.name), vars)
 
 
-@router.get("/records/{source_id:path}", response_model=SourceRecordPublic)
+@router.get("/records/{source_id:path}", response_model=SourceRecordPublic, responses=documented(404))
 def get_source_record(source: str, source_id: str, principal: Reader, service: ServiceDep) -> dict[str, Any]:
     """One source record as the service holds it: its raw columns, what standardisation made of
     them (with the data-quality flags), its golden id, and the rows of the same key the last run
@@ -137,7 +139,7 @@ def _masked_within(text: str, path: list[str], mask: Callable[[str], str]) -> st
     return json.dumps(outer, ensure_ascii=False)
 
 
-@router.delete("/records/{source_id:path}", response_model=DeletedPublic)
+@router.delete("/records/{source_id:path}", response_model=DeletedPublic, responses=documented(403, 404, 503))
 def delete_record(source: str, source_id: str, principal: Writer, service: ServiceDep) -> dict[str, Any]:
     """Delete one source record, as its system did: its golden record is rebuilt from its other
     records, or retired when it had none. Later batch runs leave the key's file rows out until

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.deps import Admin, Reader, ServiceDep
+from api.errors import documented
 from api.schemas import Offset, Page, RunCreate, RunPublic
 from mdm.errors import NotFoundError
 from mdm.service import Service
@@ -13,7 +14,7 @@ from mdm.store import runs
 router = APIRouter(prefix="/runs", tags=["runs"])
 
 
-@router.post("", response_model=RunPublic, status_code=202)
+@router.post("", response_model=RunPublic, status_code=202, responses=documented(403, 409))
 def start_run(body: RunCreate, principal: Admin, service: ServiceDep) -> dict[str, Any]:
     """Start a batch reconciliation in the background. Readers keep the previous state until
     the run's results are swapped in; posts made meanwhile are replayed on top."""
@@ -37,7 +38,7 @@ def list_runs(
     return {"data": data, "count": runs.count_runs(con), "limit": limit, "offset": offset}
 
 
-@router.get("/{run_id}", response_model=RunPublic)
+@router.get("/{run_id}", response_model=RunPublic, responses=documented(404))
 def get_run(run_id: str, principal: Reader, service: ServiceDep) -> dict[str, Any]:
     run = runs.get_run(service.reader(), run_id)
     if run is None:

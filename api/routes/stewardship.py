@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 
 from api import review
 from api.deps import Reader, ServiceDep, Steward
-from api.errors import batch_body
+from api.errors import batch_body, documented
 from api.routes.golden import as_seen_by
 from api.schemas import (
     HELD_BACK_BY_PATTERN,
@@ -34,7 +34,7 @@ from mdm.store.documents import mask_attributes
 router = APIRouter(tags=["stewardship"])
 
 
-@router.get("/review-queue", response_model=Page[ReviewItemPublic])
+@router.get("/review-queue", response_model=Page[ReviewItemPublic], responses=documented(403))
 def list_review_queue(
     principal: Steward,
     service: ServiceDep,
@@ -61,7 +61,7 @@ def list_review_queue(
             "offset": offset}
 
 
-@router.get("/review-queue/{item_id}", response_model=ReviewItemPublic)
+@router.get("/review-queue/{item_id}", response_model=ReviewItemPublic, responses=documented(403, 404))
 def get_review_item(item_id: str, principal: Steward, service: ServiceDep) -> dict[str, Any]:
     item = steward_sql.get_item(service.reader(), item_id)
     if item is None:
@@ -69,7 +69,8 @@ def get_review_item(item_id: str, principal: Steward, service: ServiceDep) -> di
     return review.present(service, [item], pii=principal.pii)[0]
 
 
-@router.post("/review-queue/{item_id}/claim", response_model=ReviewItemPublic)
+@router.post("/review-queue/{item_id}/claim", response_model=ReviewItemPublic,
+             responses=documented(403, 404, 409, 503))
 def claim_review_item(item_id: str, principal: Steward, service: ServiceDep) -> dict[str, Any]:
     """Claim an item: until its steward releases it, another steward's decision on it, claim or
     release is a 409 (an admin's is not)."""
@@ -77,14 +78,16 @@ def claim_review_item(item_id: str, principal: Steward, service: ServiceDep) -> 
     return get_review_item(item_id, principal, service)
 
 
-@router.post("/review-queue/{item_id}/release", response_model=ReviewItemPublic)
+@router.post("/review-queue/{item_id}/release", response_model=ReviewItemPublic,
+             responses=documented(403, 404, 409, 503))
 def release_review_item(item_id: str, principal: Steward, service: ServiceDep) -> dict[str, Any]:
     admin = principal.role == "admin"
     service.steward_write(lambda s, con: s.claim(con, item_id, actor=principal.name, release=True, admin=admin))
     return get_review_item(item_id, principal, service)
 
 
-@router.post("/review-queue/{item_id}/decision", response_model=DecisionPublic)
+@router.post("/review-queue/{item_id}/decision", response_model=DecisionPublic,
+             responses=documented(403, 404, 409, 503))
 def decide_review_item(item_id: str, body: DecisionCreate, principal: Steward, service: ServiceDep) -> dict[str, Any]:
     """``match`` joins the two records' golden records; ``not_a_match`` keeps them apart. The
     decision lasts: later runs and real-time matching honour it until it is undone. A ``match``
@@ -96,7 +99,8 @@ def decide_review_item(item_id: str, body: DecisionCreate, principal: Steward, s
     return outcome.decision
 
 
-@router.post("/review-queue:decide", response_model=BatchPublic[DecisionPublic])
+@router.post("/review-queue:decide", response_model=BatchPublic[DecisionPublic],
+             responses=documented(403, 503))
 def decide_review_items(body: DecisionsCreate, principal: Steward, service: ServiceDep) -> dict[str, Any]:
     """Up to 1,000 items decided alike (a steward who checked a page of them), in the order given,
     each its own decision, undone on its own, with a result of its own: an item that an earlier
@@ -106,7 +110,8 @@ def decide_review_items(body: DecisionsCreate, principal: Steward, service: Serv
     return batch_body(outcomes, lambda outcome: outcome.decision)
 
 
-@router.post("/golden-records/merge", response_model=GoldenChangePublic)
+@router.post("/golden-records/merge", response_model=GoldenChangePublic,
+             responses=documented(403, 404, 409, 503))
 def merge_golden_records(body: MergeCreate, principal: Steward, service: ServiceDep) -> dict[str, Any]:
     """Merge golden records by hand; the largest keeps its id, the others redirect to it. 409 naming
     the steward decisions that keep records of theirs apart (undo them first)."""
@@ -114,7 +119,8 @@ def merge_golden_records(body: MergeCreate, principal: Steward, service: Service
     return {"golden_id": outcome.decision["result_golden_id"], "decision": outcome.decision}
 
 
-@router.post("/golden-records/merge:preview", response_model=MergePreviewPublic)
+@router.post("/golden-records/merge:preview", response_model=MergePreviewPublic,
+             responses=documented(403, 404, 503))
 def preview_merge(body: MergeCreate, principal: Steward, service: ServiceDep) -> dict[str, Any]:
     """What merging would make, changing nothing: the surviving golden record with every member
     (and the stewards' values it would hold), the identifiers on which two of the golden records
@@ -127,7 +133,8 @@ def preview_merge(body: MergeCreate, principal: Steward, service: ServiceDep) ->
     return {**preview, "golden_record": json.loads(document), "ruled_out": ruled_out}
 
 
-@router.post("/golden-records/{golden_id}/split", response_model=GoldenChangePublic)
+@router.post("/golden-records/{golden_id}/split", response_model=GoldenChangePublic,
+             responses=documented(403, 404, 409, 503))
 def split_golden_record(golden_id: str, body: SplitCreate, principal: Steward, service: ServiceDep) -> dict[str, Any]:
     """Take a source record out of its golden record into a new one (returned)."""
     outcome = service.steward(
@@ -149,7 +156,8 @@ def similar_public(found: list[Similar]) -> list[dict[str, Any]]:
              "explanation": f.candidate.explanation} for f in found]
 
 
-@router.get("/golden-records/{golden_id}/similar", response_model=Page[SimilarPublic])
+@router.get("/golden-records/{golden_id}/similar", response_model=Page[SimilarPublic],
+            responses=documented(403, 404, 503))
 def similar_golden_records(
     golden_id: str,
     principal: Steward,
@@ -171,7 +179,8 @@ def links_public(links: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for link in links]
 
 
-@router.get("/golden-records/{golden_id}/links", response_model=Page[LinkPublic])
+@router.get("/golden-records/{golden_id}/links", response_model=Page[LinkPublic],
+            responses=documented(404, 503))
 def golden_record_links(golden_id: str, principal: Reader, service: ServiceDep) -> dict[str, Any]:
     """Why the golden record's source records are together: every pair of them, strongest first,
     scored now by the live model with each comparison's part, beside what the last batch run did
@@ -181,7 +190,8 @@ def golden_record_links(golden_id: str, principal: Reader, service: ServiceDep) 
     return {"data": data, "count": len(data), "limit": len(data), "offset": 0}
 
 
-@router.get("/golden-records/{golden_id}/history", response_model=Page[HistoryEntryPublic])
+@router.get("/golden-records/{golden_id}/history", response_model=Page[HistoryEntryPublic],
+            responses=documented(404))
 def golden_record_history(golden_id: str, principal: Reader, service: ServiceDep) -> dict[str, Any]:
     """Every version: which run, decision or posted record changed it, when, and by whom; the
     attributes before and after, with emails and phones masked for a reader without ``pii``."""
@@ -196,7 +206,7 @@ def golden_record_history(golden_id: str, principal: Reader, service: ServiceDep
     return {"data": entries, "count": len(entries), "limit": len(entries), "offset": 0}
 
 
-@router.get("/decisions", response_model=Page[DecisionPublic])
+@router.get("/decisions", response_model=Page[DecisionPublic], responses=documented(403))
 def list_decisions(
     principal: Steward,
     service: ServiceDep,
@@ -208,7 +218,7 @@ def list_decisions(
     return {"data": data, "count": total, "limit": limit, "offset": offset}
 
 
-@router.get("/decisions/{decision_id}", response_model=DecisionPublic)
+@router.get("/decisions/{decision_id}", response_model=DecisionPublic, responses=documented(403, 404))
 def get_decision(decision_id: str, principal: Steward, service: ServiceDep) -> dict[str, Any]:
     decision = steward_sql.get_decision(service.reader(), decision_id)
     if decision is None:
@@ -216,7 +226,8 @@ def get_decision(decision_id: str, principal: Steward, service: ServiceDep) -> d
     return decision
 
 
-@router.post("/decisions/{decision_id}/undo", response_model=DecisionPublic)
+@router.post("/decisions/{decision_id}/undo", response_model=DecisionPublic,
+             responses=documented(403, 404, 409, 503))
 def undo_decision(decision_id: str, principal: Steward, service: ServiceDep) -> dict[str, Any]:
     """Lift the decision's constraints and restore the golden records it changed (409 when a
     later decision on the same golden records must be undone first)."""

@@ -7,9 +7,10 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.deps import Admin, ServiceDep
+from api.errors import documented
 from api.schemas import Page, SubscriptionCreate, SubscriptionCreated, SubscriptionPublic
 
-router = APIRouter(prefix="/subscriptions", tags=["admin"])
+router = APIRouter(prefix="/subscriptions", tags=["admin"], responses=documented(403))
 
 
 @router.post("", response_model=SubscriptionCreated, status_code=201)
@@ -31,12 +32,12 @@ def list_subscriptions(principal: Admin, service: ServiceDep, revoked: bool = Fa
     return {"data": data, "count": len(data), "limit": len(data), "offset": 0}
 
 
-@router.get("/{subscription_id}", response_model=SubscriptionPublic)
+@router.get("/{subscription_id}", response_model=SubscriptionPublic, responses=documented(404))
 def get_subscription(subscription_id: str, principal: Admin, service: ServiceDep) -> dict[str, Any]:
     return service.subscription(subscription_id)
 
 
-@router.delete("/{subscription_id}", status_code=204)
+@router.delete("/{subscription_id}", status_code=204, responses=documented(404))
 def revoke_subscription(subscription_id: str, principal: Admin, service: ServiceDep) -> None:
     """Stop pushing to it (a delivery under way finishes)."""
     service.revoke_subscription(subscription_id, actor=principal.name)
