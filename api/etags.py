@@ -9,7 +9,13 @@ whether a tag is weak or not, since the service gives no other.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Response
+
+# The ETag header, as the OpenAPI document gives it on the responses that carry it.
+ETAG: dict[str, Any] = {"ETag": {"description": "The golden record's version: for If-None-Match or If-Match.",
+                                 "schema": {"type": "string"}}}
 
 
 def etag(version: str) -> str:

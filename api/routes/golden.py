@@ -10,7 +10,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import Principal, Reader, ServiceDep
-from api.etags import etag, not_modified
+from api.errors import documented
+from api.etags import ETAG, etag, not_modified
 from api.schemas import (
     SEARCH_MAX_LENGTHS,
     ChangesPublic,
@@ -81,11 +82,18 @@ def versioned_document(service: ServiceDep, golden_id: str, principal: Principal
 # The two lookups are async: they do one in-memory dict read and one primary-key read of
 # ready text (well under a millisecond), so a hop to the thread pool would cost more than it saves.
 # They read If-None-Match from the request, not as a Header() parameter: FastAPI spends ~40 µs
-# solving each (api/deps.py).
-NOT_MODIFIED = {304: {"description": "Not modified: the record is still the version If-None-Match names."}}
+# solving each (api/deps.py); the document names it all the same.
+LOOKUP: dict[str, Any] = {
+    "responses": {200: {"headers": ETAG}, **documented(404),
+                  304: {"description": "Not modified: the record is still the version If-None-Match names.",
+                        "headers": ETAG}},
+    "openapi_extra": {"parameters": [{"name": "If-None-Match", "in": "header", "required": False,
+                                      "description": "An ETag the client holds: a 304 while it is current.",
+                                      "schema": {"type": "string"}}]},
+}
 
 
-@router.get("/golden-records/{golden_id}", response_model=GoldenRecordPublic, responses=NOT_MODIFIED)
+@router.get("/golden-records/{golden_id}", response_model=GoldenRecordPublic, **LOOKUP)
 async def get_golden_record(golden_id: str, request: Request, principal: Reader, service: ServiceDep) -> Response:
     """A golden record: attributes, lineage per attribute, member source records. For an id
     merged into another, the surviving golden record, with ``redirected_from``. Its ``ETag``
@@ -96,7 +104,7 @@ async def get_golden_record(golden_id: str, request: Request, principal: Reader,
     return cached or Response(doc, media_type=JSON, headers={"ETag": etag(tag)})
 
 
-@router.get("/xref/{source}/{source_id:path}", response_model=XrefPublic, responses=NOT_MODIFIED)
+@router.get("/xref/{source}/{source_id:path}", response_model=XrefPublic, **LOOKUP)
 async def get_xref(source: str, source_id: str, request: Request, principal: Reader, service: ServiceDep) -> Response:
     """The golden id and golden record of a source system's key, compared (and answered) trimmed
     of whitespace at either end, as the service stores every key. Its ``ETag`` is the golden
@@ -167,7 +175,8 @@ def search_golden_records(
     )
 
 
-@router.get("/golden-records/{golden_id}/household", response_model=Page[HouseholdMemberPublic])
+@router.get("/golden-records/{golden_id}/household", response_model=Page[HouseholdMemberPublic],
+            responses=documented(404))
 def golden_record_household(
     golden_id: str,
     principal: Reader,

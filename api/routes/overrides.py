@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from api.deps import Principal, Reader, ServiceDep, Steward
-from api.etags import etag, versions
+from api.errors import documented
+from api.etags import ETAG, etag, versions
 from api.routes.golden import as_seen_by
 from api.schemas import OverrideChangePublic, OverridePublic, OverrideSet, Page
 from mdm.errors import NotFoundError
@@ -45,7 +46,8 @@ def _changed(
             "golden_record": json.loads(as_seen_by(principal, service, stored)) if stored else None}
 
 
-@router.get("/golden-records/{golden_id}/overrides", response_model=Page[OverridePublic])
+@router.get("/golden-records/{golden_id}/overrides", response_model=Page[OverridePublic],
+            responses=documented(404))
 def list_overrides(
     golden_id: str, principal: Reader, service: ServiceDep, removed: Annotated[bool, Query()] = False
 ) -> dict[str, Any]:
@@ -59,11 +61,12 @@ def list_overrides(
     return {"data": data, "count": len(data), "limit": len(data), "offset": 0}
 
 
-CHANGED_SINCE = {412: {"description": "The golden record has changed since the version If-Match names."}}
+# A steward's edit answers with the golden record's new ETag, for the next If-Match.
+EDIT_RESPONSES = {200: {"headers": ETAG}, **documented(403, 404, 412)}
 
 
 @router.put("/golden-records/{golden_id}/overrides/{attribute}", response_model=OverrideChangePublic,
-            responses=CHANGED_SINCE)
+            responses=EDIT_RESPONSES)
 def set_override(
     golden_id: str,
     attribute: str,
@@ -85,7 +88,7 @@ def set_override(
 
 
 @router.delete("/golden-records/{golden_id}/overrides/{attribute}", response_model=OverrideChangePublic,
-               responses=CHANGED_SINCE)
+               responses=EDIT_RESPONSES)
 def remove_override(
     golden_id: str,
     attribute: str,
