@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -108,7 +109,7 @@ class MetricsMiddleware:
             self.metrics.latency.labels(scope["method"], route).observe(time.perf_counter() - started)
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=PlainTextResponse)
 def metrics(request: Request, principal: Reader) -> Response:
     """Prometheus text format; any key may read it (Prometheus sends it as a bearer token)."""
     return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

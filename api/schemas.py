@@ -42,6 +42,17 @@ class ErrorPublic(BaseModel):
     detail: str = Field(description="What is wrong, for a person; an invalid field is named in it.")
 
 
+class ReadyPublic(BaseModel):
+    status: Literal["ready"]
+    model_id: str = Field(description="The trained model real-time matching scores with.")
+    records: int = Field(description="Source records in the real-time index.")
+
+
+class NotReadyPublic(BaseModel):
+    status: Literal["not_ready"]
+    detail: str | None = Field(description="Why: no trained model yet, say.")
+
+
 class LineageEntry(BaseModel):
     value: str | None
     source: str

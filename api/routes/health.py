@@ -4,6 +4,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.deps import ServiceDep
+from api.schemas import NotReadyPublic, ReadyPublic
 
 router = APIRouter(tags=["health"])
 
@@ -14,7 +15,8 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/ready")
+@router.get("/ready", response_model=ReadyPublic,
+            responses={503: {"model": NotReadyPublic, "description": "Not ready, and why."}})
 def ready(service: ServiceDep) -> JSONResponse:
     """Readiness: the database is open and a trained model is loaded for real-time matching."""
     if service.ready:
