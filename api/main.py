@@ -84,12 +84,18 @@ def create_app(settings: ApiSettings) -> FastAPI:
     return app
 
 
+# The header a 401 comes with (api/deps.py), as the document gives it.
+CHALLENGE = {"WWW-Authenticate": {"description": "`Bearer`: how to present a key.",
+                                   "schema": {"type": "string"}}}
+
+
 def _document(app: FastAPI) -> None:
     """Complete the OpenAPI document with what FastAPI does not see: the API-key schemes on every
     operation that needs a key (all but the health checks), so /docs offers "Authorize", and the
     errors any operation may answer, with the body api/errors.py gives them: 401 where a key is
-    needed, 413 where a body is taken, and 422 where FastAPI documents its own body for it (the
-    list of problems that api/errors.py answers as ``{"error", "detail"}`` instead)."""
+    needed (with its WWW-Authenticate), 413 where a body is taken, and 422 where FastAPI documents
+    its own body for it (the list of problems that api/errors.py answers as ``{"error", "detail"}``
+    instead)."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -111,8 +117,10 @@ def _document(app: FastAPI) -> None:
                         operation["security"] = [{name: []} for name in SECURITY_SCHEMES]
                         statuses.append(401)
                     for status in statuses:
-                        operation["responses"][str(status)] = {"description": errors.MEANINGS[status],
-                                                               "content": {"application/json": {"schema": error}}}
+                        headers = {"headers": CHALLENGE} if status == 401 else {}
+                        operation["responses"][str(status)] = {
+                            "description": errors.MEANINGS[status], **headers,
+                            "content": {"application/json": {"schema": error}}}
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

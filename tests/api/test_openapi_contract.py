@@ -29,7 +29,8 @@ def closed(schema: Any) -> Any:
         return [closed(s) for s in schema]
     if not isinstance(schema, dict):
         return schema
-    out = {k: closed(v) if k != "properties" else {n: closed(p) for n, p in v.items()} for k, v in schema.items()}
+    out = {k: {n: closed(p) for n, p in v.items()} if k == "properties" else closed(v)
+           for k, v in schema.items()}
     if "properties" in schema and "additionalProperties" not in schema:
         out["additionalProperties"] = False
     return out
@@ -57,9 +58,10 @@ class Contract:
         documented = operation["responses"].get(str(status))
         listed = sorted(operation["responses"])
         assert documented is not None, f"{method} {template} answers {status}, not in {listed}"
-        if "etag" in r.headers:
-            assert "etag" in {h.lower() for h in documented.get("headers", {})}, \
-                f"{method} {template} {status}: header ETag undocumented"
+        for header in ("etag", "www-authenticate"):
+            if header in r.headers:
+                assert header in {h.lower() for h in documented.get("headers", {})}, \
+                    f"{method} {template} {status}: header {header} undocumented"
         media = documented.get("content", {})
         if status in (204, 304):
             assert not r.content and not media, (method, template, status)
