@@ -256,9 +256,14 @@ def test_admin(contract: Contract) -> None:
     pair = [golden(c, 60)["golden_id"], golden(c, 61)["golden_id"]]
     gid = c.call("POST", "/golden-records/merge", 200, json={"golden_ids": pair})["golden_id"]
     erase, retired = "/golden-records/{golden_id}/erase", next(g for g in pair if g != gid)
+    c.call("GET", "/golden-records/{golden_id}", 200, who="reader", path={"golden_id": retired})  # redirected
     c.call("POST", erase, 409, path={"golden_id": retired}, json={"reason": "DSR"})
     c.call("POST", erase, 200, path={"golden_id": gid}, json={"reason": "DSR"})
     c.call("POST", erase, 404, path={"golden_id": "GNOPE"}, json={"reason": "DSR"})
+    c.call("GET", "/golden-records/{golden_id}/history", 200, who="reader", path={"golden_id": retired})
+    head = c.call("GET", "/changes", 200, who="reader", params={"limit": 1})["head"]
+    latest = c.call("GET", "/changes", 200, who="reader", params={"after": head - 10})["data"]
+    assert any(e["change"] == "erased" and e["golden_record"] is None for e in latest)
     c.call("POST", erase, 422, path={"golden_id": gid}, json={})
 
 
