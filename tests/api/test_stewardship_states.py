@@ -39,6 +39,9 @@ def _inconsistencies(con) -> list[tuple[str, list[tuple]]]:  # type: ignore[no-u
             JOIN decisions d USING (decision_id) JOIN xref a ON a.record_key = c.record_key_l
             JOIN xref b ON b.record_key = c.record_key_r WHERE d.undone_at IS NULL
             AND (c.kind = 'must_link') <> (a.golden_id = b.golden_id)""",
+        "open review item within one golden record": """SELECT q.item_id FROM review_queue q
+            JOIN xref a ON a.record_key = q.record_key_l JOIN xref b ON b.record_key = q.record_key_r
+            WHERE q.status = 'open' AND a.golden_id = b.golden_id""",
         "open review item naming a record that is gone": """SELECT q.item_id FROM review_queue q
             WHERE q.status = 'open' AND (q.record_key_l NOT IN (SELECT record_key FROM xref)
                                          OR q.record_key_r NOT IN (SELECT record_key FROM xref))""",
