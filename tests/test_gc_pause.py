@@ -12,6 +12,7 @@ import duckdb
 
 from matching_rules import load_rules
 from mdm import golden
+from mdm.cancel import Cancellation
 from mdm.gc_pause import gc_paused
 from mdm.ingest import ingest
 from mdm.pipeline import _standardise, cluster_pairs
@@ -50,7 +51,7 @@ def test_paused_in_the_main_thread_full_collections_held_in_others_and_restored(
 
 def _stages(sources: Path, pairs: object) -> None:
     ingested = ingest(load_sources(sources).sources)
-    std, _ = _standardise(ingested, TODAY, "r")
+    std, _ = _standardise(ingested, TODAY, "r", Cancellation())
     rules = load_rules()
     clustered = cluster_pairs(std, pairs, rules.matching, [], "r")  # type: ignore[arg-type]
     golden.build_golden(std, clustered.result.assignment, rules.attributes(), run_id="r",
