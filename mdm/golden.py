@@ -3,7 +3,8 @@
 Downstream systems store golden ids, so a re-run must not reshuffle them: each new cluster
 keeps the id of the previous golden record it overlaps most (ties: smaller id, then smaller
 member key); a previous golden record that no cluster keeps is retired and points to the
-cluster that took most of its records.
+cluster that took most of its records. One retired because its records all left is given back
+when they return.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class PreviousGolden:
     attributes: str  # JSON text as stored
     created_at: dt.datetime
     updated_at: dt.datetime
+    retired: bool = False  # retired with nothing left: its records' keys may bring it back
 
 
 @dataclass
@@ -186,17 +188,19 @@ def _survive_alone(attributes: Mapping[str, AttributeSpec], row: Mapping[str, An
     return values, lineage
 
 
-def assign_ids(
-    clusters: Mapping[int, Sequence[str]], previous_xref: Mapping[str, str]
-) -> tuple[dict[int, str], dict[str, str | None]]:
-    """New cluster -> golden id, and retired previous id -> the id it now lives on in (or None)."""
-    overlap: dict[tuple[int, str], int] = Counter()
+def _by_overlap(
+    clusters: Mapping[int, Sequence[str]], held: Mapping[str, str]
+) -> tuple[dict[int, str], Counter[tuple[int, str]]]:
+    """Cluster -> the id of ``held`` (record key -> golden id) holding most of its keys (ties: the
+    smaller id), each id to one cluster (the one with most of its keys, then the smallest member
+    key); and the overlap counts (cluster, id) -> keys."""
+    overlap: Counter[tuple[int, str]] = Counter()
     for c, members in clusters.items():
         for key in members:
-            g = previous_xref.get(key)
+            g = held.get(key)
             if g is not None:
                 overlap[(c, g)] += 1
-    min_key = {c: min(members) for c, members in clusters.items()}
+    min_key = {c: min(clusters[c]) for c, _g in overlap}
     ids: dict[int, str] = {}
     taken: set[str] = set()
     for (c, g), _n in sorted(overlap.items(), key=lambda kv: (-kv[1], kv[0][1], min_key[kv[0][0]])):
@@ -204,6 +208,32 @@ def assign_ids(
             continue
         ids[c] = g
         taken.add(g)
+    return ids, overlap
+
+
+def returning_ids(clusters: Mapping[int, Sequence[str]], returning: Mapping[str, str]) -> dict[int, str]:
+    """Cluster -> the retired golden id it takes back: ``returning`` maps record keys that left
+    every golden record to the id that last held them, where that id was retired with nothing
+    left (not merged into another, not erased: mdm.store.records.departed_to). A customer whose
+    records come back keeps the id downstream systems stored. Among several such ids a cluster
+    takes the one most of its keys last held, then the smallest; an id goes to one cluster, the
+    one holding most of its keys, then the one with the smallest member key. The batch run,
+    the Spark engine and a record posted in real time all decide with this function."""
+    return _by_overlap(clusters, returning)[0]
+
+
+def assign_ids(
+    clusters: Mapping[int, Sequence[str]], previous_xref: Mapping[str, str],
+    returning: Mapping[str, str] | None = None,
+) -> tuple[dict[int, str], dict[str, str | None]]:
+    """New cluster -> golden id, and retired previous id -> the id it now lives on in (or None).
+    A cluster no previous id is kept for takes back a retired id its keys return to
+    (:func:`returning_ids`), else gets a new one."""
+    ids, overlap = _by_overlap(clusters, previous_xref)
+    taken = set(ids.values())
+    if returning:
+        ids.update(returning_ids({c: m for c, m in clusters.items() if c not in ids}, returning))
+    min_key = {c: min(members) for c, members in clusters.items()}
     for c in sorted(clusters, key=lambda c: min_key[c]):
         if c not in ids:
             ids[c] = new_golden_id()
@@ -335,6 +365,8 @@ def _build_slice(job: _Job, bounds: tuple[int, int]) -> _Part:
             # A new id for records that had one before: they were split off a golden record.
             change = "split" if any(r["record_key"] in job.previous_xref for r in ms) else "created"
             created_at = updated_at = job.now
+        elif prev.retired:
+            change, created_at, updated_at = "restored", prev.created_at, job.now
         else:
             created_at = prev.created_at
             changed = json.loads(prev.attributes) != values
@@ -388,11 +420,14 @@ def build_golden(
     now: dt.datetime,
     previous_xref: Mapping[str, str],
     previous: Mapping[str, PreviousGolden],
+    returning: Mapping[str, str] | None = None,
     overrides: Mapping[str, Sequence[Override]] | None = None,
     workers: int | None = None,
 ) -> GoldenBuild:
     """Golden records, lineage and xref for the clustered standardised records (std_records
-    rows), with the stewards' ``overrides`` (by the golden id they were held by). Survivorship is
+    rows), with the stewards' ``overrides`` (by the golden id they were held by). ``returning``:
+    keys that left every golden record -> the retired id they may take back (:func:`assign_ids`),
+    whose rows ``previous`` holds too. Survivorship is
     independent per cluster: large runs split the clusters between worker processes
     (mdm/parallel.py), with the same result as one process."""
     keys = std["record_key"].to_pylist()
@@ -400,7 +435,7 @@ def build_golden(
     member_keys: dict[int, list[str]] = defaultdict(list)
     for key, c in zip(keys, clusters.tolist(), strict=True):
         member_keys[c].append(key)
-    ids, retired = assign_ids(member_keys, previous_xref)
+    ids, retired = assign_ids(member_keys, previous_xref, returning)
     held, override_moves = carry_overrides(overrides or {}, retired)
     order = np.argsort(clusters, kind="stable")
     ordered = std.select(_READ_COLUMNS).take(pa.array(order)).append_column("__cluster", pa.array(clusters[order]))

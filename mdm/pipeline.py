@@ -407,9 +407,10 @@ def _stages(
     with gc_paused(), stages.stage("golden"):
         overrides_read_at = database.now()
         held = regroup.held_overrides(con)
+        returning = records.departed_to(con)
         previous = {
-            gid: golden.PreviousGolden(gid, attrs, created, updated)
-            for gid, attrs, created, updated in results.previous_golden(con)
+            gid: golden.PreviousGolden(gid, attrs, created, updated, retired)
+            for gid, attrs, created, updated, retired in results.previous_golden(con, set(returning.values()))
         }
         build = golden.build_golden(
             std_table,
@@ -419,6 +420,7 @@ def _stages(
             now=database.now(),
             previous_xref=previous_xref,
             previous=previous,
+            returning=returning,
             overrides=held,
         )
         report.golden_records = build.counts.get("active", 0)

@@ -351,7 +351,9 @@ class RealtimeMatcher:
     ) -> MatchResult:
         """Store and decide one posted record. Runs inside the caller's transaction.
         ``golden_id_before``: the golden id a replayed post had before a run's publish; a golden
-        record of its own takes it back where no record holds it (its poster was given it)."""
+        record of its own takes it back where no record holds it (its poster was given it). A key
+        that left every golden record takes back the one that last held it, where that one was
+        retired with nothing left (mdm.golden.returning_ids)."""
         spec = self.source(source)
         source_id, values = parse_values(spec, payload)
         key = record_key(source, source_id)
@@ -370,6 +372,8 @@ class RealtimeMatcher:
         if target is None:
             keep = next((g for g in (previous, golden_id_before)
                          if g is not None and records.member_count(con, g, besides=key) == 0), None)
+            if keep is None and previous is None:  # a key that left may take back its golden id
+                keep = golden.returning_ids({0: [key]}, records.departed_to(con, key)).get(0)
             target = keep or golden.new_golden_id()
         records.save_posted(con, source, source_id, raw, at, actor)
         records.upsert_record(

@@ -86,3 +86,30 @@ def test_erased_golden_records_brought_back_by_a_load_are_removed_again(reconcil
     assert con.execute("SELECT count(*) FROM golden_history WHERE golden_id = ? AND (before IS NOT NULL"
                        " OR after IS NOT NULL)", [gid]).fetchone() == (0,)
     assert erasure.rescrub(con) == 0
+
+
+def test_keys_deleted_before_departed_links_were_kept_return_to_their_golden_id(tmp_path):
+    """A file from before ``xref_departed`` knows, from the audit log, which golden record each key
+    still deleted through the API left: those keys come back to it. A key posted again since, or
+    erased, or whose golden record was erased, keeps no link."""
+    from mdm.store.records import departed_to
+
+    path = str(tmp_path / "old.duckdb")
+    con = _file_before(path, 17)
+    con.execute("INSERT INTO golden_records (golden_id, status, record_count, created_at, updated_at) VALUES"
+                " ('G1', 'retired', 0, now(), now()), ('G2', 'retired', 0, now(), now())")
+    con.execute("INSERT INTO deleted_records VALUES ('crm', '1', now(), 'w', NULL),"
+                " ('crm', '2', now(), 'w', 'E1'), ('crm', '3', now(), 'w', NULL)")
+    con.execute("INSERT INTO audit_log VALUES"
+                " ('A1', now() - INTERVAL 2 DAY, 'w', 'record.delete', 'crm:1', '{\"golden_id\": \"G9\"}'),"
+                " ('A2', now() - INTERVAL 1 DAY, 'w', 'record.delete', 'crm:1', '{\"golden_id\": \"G1\"}'),"
+                " ('A3', now(), 'w', 'record.delete', 'crm:2', '{\"golden_id\": \"G2\"}'),"
+                " ('A4', now(), 'w', 'record.delete', 'crm:3', '{\"golden_id\": \"G3\"}'),"
+                " ('A5', now(), 'w', 'record.delete', 'crm:4', '{\"golden_id\": \"G2\"}')")
+    con.close()
+
+    con = duckdb.connect(path)
+    migrate(con)
+    assert con.execute("SELECT source, source_id, record_key, golden_id FROM xref_departed").fetchall() == [
+        ("crm", "1", "crm:1", "G1")]
+    assert departed_to(con) == {"crm:1": "G1"}

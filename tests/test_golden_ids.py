@@ -40,6 +40,28 @@ def test_golden_whose_records_vanished_retires_without_a_home() -> None:
     assert retired == {"G9": None}
 
 
+def test_returning_keys_take_back_the_id_their_records_left() -> None:
+    """A cluster that would get a new id takes back the retired id its keys last held."""
+    ids, retired = assign_ids({0: ["a"], 1: ["b", "c"]}, {"c": "G1"}, returning={"b": "G7"})
+    assert ids == {0: ids[0], 1: "G1"}  # an id the previous run held comes first
+    assert ids[0] not in {"G1", "G7"}
+    ids, retired = assign_ids({0: ["a"], 1: ["b"]}, {}, returning={"a": "G7"})
+    assert ids[0] == "G7" and ids[1] not in {"G7"}
+    assert retired == {}
+
+
+def test_returning_keys_pick_their_id_by_most_keys_then_smallest_id() -> None:
+    returning = {"a": "G3", "b": "G3", "c": "G2", "d": "G1", "e": "G1", "f": "G4"}
+    ids, _ = assign_ids({0: ["a", "b", "c"], 1: ["d", "e"], 2: ["f", "x"], 3: ["y"]}, {}, returning=returning)
+    assert ids[0] == "G3" and ids[1] == "G1" and ids[2] == "G4"
+    assert ids[3] not in set(returning.values())
+    # Equal counts: the smaller id; one id goes to one cluster, the one with most of its keys.
+    ids, _ = assign_ids({0: ["a", "c"], 1: ["b"]}, {}, returning={"a": "G3", "c": "G2", "b": "G3"})
+    assert ids[0] == "G2" and ids[1] == "G3"
+    ids, _ = assign_ids({0: ["a"], 1: ["b", "c"]}, {}, returning={"a": "G5", "b": "G5", "c": "G5"})
+    assert ids[1] == "G5" and ids[0] != "G5"
+
+
 def test_golden_build_on_two_workers_equals_one(reconciled, monkeypatch):  # type: ignore[no-untyped-def]
     """Clusters split between forked workers give exactly the tables one process gives."""
     import datetime as dt

@@ -93,3 +93,38 @@ def test_a_link_stays_while_its_pair_stays_in_the_review_band(reconciled, small_
     finally:
         fresh.close()
     assert {outcomes[(l, r)] for l, r, *_x in kept} == {"review"}
+
+
+def test_a_customer_whose_records_come_back_gets_its_id_back(  # type: ignore[no-untyped-def]
+    reconciled, small_sample, tmp_path
+):
+    """A golden record retired because its only record left its extract is given back, active,
+    when the record comes back in a later extract: downstream systems keep the id they stored."""
+    db = tmp_path / "back.duckdb"
+    shutil.copy(reconciled[0], db)
+    con = database.connect(db, read_only=True)
+    source_id, gid = con.execute(
+        "SELECT x.source_id, x.golden_id FROM xref x JOIN golden_records g USING (golden_id)"
+        " WHERE x.source = 'billing' AND g.record_count = 1 ORDER BY x.source_id LIMIT 1").fetchone()
+    con.close()
+    without = tmp_path / "without"
+    shutil.copytree(small_sample, without)
+    lines = (small_sample / "billing.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [line for line in lines if not line.startswith(f"{source_id},")]
+    (without / "billing.csv").write_text("".join(kept), encoding="utf-8")
+
+    gone = reconcile(without / "sources.yaml", db, today=TODAY)
+    back = reconcile(small_sample / "sources.yaml", db, today=TODAY)
+
+    con = database.connect(db, read_only=True)
+    try:
+        assert con.execute("SELECT golden_id FROM xref WHERE source = 'billing' AND source_id = ?",
+                           [source_id]).fetchone() == (gid,)
+        assert con.execute("SELECT status, merged_into, record_count FROM golden_records WHERE golden_id = ?",
+                           [gid]).fetchone() == ("active", None, 1)
+        history = con.execute("SELECT change, cause, cause_id FROM golden_history WHERE golden_id = ?"
+                              " ORDER BY seq", [gid]).fetchall()
+    finally:
+        con.close()
+    assert history[-2:] == [("retired", "run", gone.run_id), ("restored", "run", back.run_id)]
+    assert back.golden_changes.get("restored") == 1

@@ -4,11 +4,12 @@ Deleting a source record (mdm/store/records.py) keeps what an audit needs: the g
 history keeps its attributes before and after, and a retired golden record keeps its last
 attributes. An erasure (a customer's right to have their personal data deleted) removes those
 too: the golden record and every golden record merged into it, their lineage and stewards'
-values, the attributes in their history (each entry stays, emptied, beside a new ``erased``
-one), the scored pairs and quarantined rows of their records, and the frequencies of values no
-other record holds. Values no other record holds also leave other golden records' history, where
-a record of theirs once was (it joined another golden record before a steward split it off, say). Steward
-decisions and closed review items keep the records' keys (no values), as the audit log does.
+values, the links of keys that left them (which would give the id back), the attributes in
+their history (each entry stays, emptied, beside a new ``erased`` one), the scored pairs and
+quarantined rows of their records, and the frequencies of values no other record holds. Values
+no other record holds also leave other golden records' history, where a record of theirs once
+was (it joined another golden record before a steward split it off, say). Steward decisions
+and closed review items keep the records' keys (no values), as the audit log does.
 The caller deletes the records themselves first (raw, standardised, posted, xref), which also
 keeps their file rows out of later batch runs.
 """
@@ -213,9 +214,10 @@ def _forget_records(con: duckdb.DuckDBPyConnection, record_members: Sequence[tup
 
 
 def remove_values(con: duckdb.DuckDBPyConnection, golden_ids: list[str]) -> None:
-    """The golden records, their lineage and stewards' values go; their history entries stay,
-    without attributes."""
-    for table in ("golden_lineage", "golden_records", "golden_overrides"):
+    """The golden records, their lineage, stewards' values and the links of keys that left them
+    go (none of those keys brings an erased id back); their history entries stay, without
+    attributes."""
+    for table in ("golden_lineage", "golden_records", "golden_overrides", "xref_departed"):
         con.execute(f"DELETE FROM {table} WHERE list_contains(?::VARCHAR[], golden_id)", [golden_ids])
     con.execute("UPDATE golden_history SET before = NULL, after = NULL"
                 " WHERE list_contains(?::VARCHAR[], golden_id)", [golden_ids])

@@ -70,7 +70,12 @@ def delete_record(
     *, erasure_id: str | None = None,
 ) -> None:
     """Remove a source record (raw, standardised, its posted version and xref) and remember the
-    deletion (by ``erasure_id``, where an erasure deletes it) for later batch runs."""
+    deletion (by ``erasure_id``, where an erasure deletes it) for later batch runs, and the
+    golden id that held it, which it takes back if it returns (none for an erased record)."""
+    con.execute("DELETE FROM xref_departed WHERE record_key = ?", [record_key])
+    if erasure_id is None:
+        con.execute("INSERT INTO xref_departed SELECT source, source_id, record_key, golden_id, ? FROM xref"
+                    " WHERE record_key = ?", [at, record_key])
     for table in ("source_records", "std_records", "xref"):
         con.execute(f"DELETE FROM {table} WHERE record_key = ?", [record_key])
     for table in ("posted_records", "deleted_records"):
@@ -97,9 +102,23 @@ def upsert_record(
         insert_rows(con, table, [row])
     if replacing:
         con.execute("DELETE FROM xref WHERE record_key = ?", [key])
+    else:  # a key that left before is held again
+        con.execute("DELETE FROM xref_departed WHERE record_key = ?", [key])
     con.execute(
         "INSERT INTO xref VALUES (?, ?, ?, ?, ?)", [std_row["source"], std_row["source_id"], key, golden_id, run_id]
     )
+
+
+def departed_to(con: duckdb.DuckDBPyConnection, record_key: str | None = None) -> dict[str, str]:
+    """Record key -> golden id, of keys that left every golden record (of ``record_key`` only, or
+    of all) whose last golden id may take them back: retired with nothing left. An id merged
+    into another redirects to its survivor instead, and an erased one is gone (its row too)."""
+    return dict(con.execute(
+        "SELECT d.record_key, d.golden_id FROM xref_departed d JOIN golden_records g USING (golden_id)"
+        " WHERE g.status = 'retired' AND g.merged_into IS NULL AND (? IS NULL OR d.record_key = ?)"
+        " AND NOT EXISTS (SELECT 1 FROM xref x WHERE x.golden_id = d.golden_id)",
+        [record_key, record_key],
+    ).fetchall())
 
 
 def member_count(con: duckdb.DuckDBPyConnection, golden_id: str, *, besides: str) -> int:

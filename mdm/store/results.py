@@ -10,7 +10,7 @@ for a swap of tables rather than a copy of them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from mdm.errors import SourceReadError
 from mdm.store import documents
-from mdm.store.database import fetch_one, transaction, unordered_inserts
+from mdm.store.database import fetch_one, now, transaction, unordered_inserts
 
 # Tables a run replaces wholesale.
 REPLACED = (
@@ -45,12 +45,25 @@ def removed_by_source(con: duckdb.DuckDBPyConnection, present: str) -> dict[str,
     return {source: (published, removed) for source, published, removed in rows}
 
 
-def previous_golden(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, dt.datetime, dt.datetime]]:
-    """Active golden records: (golden_id, attributes JSON, created_at, updated_at)."""
+def previous_golden(
+    con: duckdb.DuckDBPyConnection, returning: Collection[str] = ()
+) -> list[tuple[str, str, dt.datetime, dt.datetime, bool]]:
+    """Active golden records, and the retired ones of ``returning`` (ids their records may take
+    back): (golden_id, attributes JSON, created_at, updated_at, retired)."""
     return con.execute(
-        "SELECT golden_id, CAST(attributes AS VARCHAR), created_at, updated_at FROM golden_records"
-        " WHERE status = 'active'"
+        "SELECT golden_id, CAST(attributes AS VARCHAR), created_at, updated_at, status <> 'active'"
+        " FROM golden_records WHERE status = 'active' OR list_contains(?::VARCHAR[], golden_id)",
+        [sorted(returning)],
     ).fetchall()
+
+
+def note_departed(con: duckdb.DuckDBPyConnection, xref: str, at: dt.datetime) -> None:
+    """Before the live xref is replaced by the relation ``xref``: its keys that the new one lacks
+    are remembered with the golden id that held them (records.departed_to), and keys it holds
+    again are forgotten."""
+    con.execute(f"DELETE FROM xref_departed WHERE record_key IN (SELECT record_key FROM {xref})")
+    con.execute(f"INSERT INTO xref_departed SELECT source, source_id, record_key, golden_id, ? FROM xref"
+                f" WHERE record_key NOT IN (SELECT record_key FROM {xref})", [at])
 
 
 class Staging:
@@ -142,6 +155,7 @@ def publish_run(
     # The copies below are a GB at a million records; in any order they go on all of DuckDB's
     # threads (1M, alternating: 19.7-21.3 -> 17.2-18.4 s).
     with unordered_inserts(con), transaction(con, commit_under=commit_under, then=then):
+        note_departed(con, staging.table("xref"), now())
         for name in REPLACED:
             if name in staging.prefilled:
                 _swap_in(con, name)

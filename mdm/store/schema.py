@@ -379,4 +379,31 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE api_keys ADD COLUMN sources VARCHAR[];
         """,
     ),
+    (
+        17,
+        """
+        -- Source keys that left every golden record (gone from their extract, or deleted through
+        -- the API), with the golden id that last held each: a key that comes back takes that id
+        -- back where it was retired with nothing left (mdm/golden.py). A key back in the xref
+        -- leaves this table; an erasure keeps no link to the ids it erased. Deletions made
+        -- through the API before this table existed are known from the audit log; keys that
+        -- left an extract before it are not.
+        CREATE TABLE xref_departed (
+            source VARCHAR NOT NULL,
+            source_id VARCHAR NOT NULL,
+            record_key VARCHAR NOT NULL,
+            golden_id VARCHAR NOT NULL,         -- the golden record that last held the key
+            departed_at TIMESTAMP NOT NULL
+        );
+        CREATE INDEX departed_record ON xref_departed (record_key);
+        INSERT INTO xref_departed
+        SELECT d.source, d.source_id, a.target, a.golden_id, d.deleted_at
+        FROM deleted_records d
+        JOIN (SELECT target, arg_max(json_extract_string(detail, '$.golden_id'), occurred_at) AS golden_id
+              FROM audit_log WHERE action = 'record.delete' GROUP BY target) a
+          ON a.target = d.source || ':' || d.source_id
+        WHERE d.erasure_id IS NULL AND a.golden_id IN (SELECT golden_id FROM golden_records)
+          AND a.target NOT IN (SELECT record_key FROM xref);
+        """,
+    ),
 )
