@@ -122,10 +122,17 @@ def _read_previous(spark: Any, folder: str | None) -> spark_golden.Previous:
     if folder is None:
         return spark_golden.Previous({}, None)
     _require_complete(spark, folder)
+    from pyspark.errors import AnalysisException
+
     xref = spark.read.parquet(f"{folder}/xref").select("record_key", "golden_id").toArrow()
+    try:
+        departed = spark.read.parquet(f"{folder}/xref_departed").toArrow()
+    except AnalysisException:  # an output written before departed keys were kept holds none
+        departed = SCHEMAS["xref_departed"].empty_table()
     return spark_golden.Previous(
         dict(zip(xref["record_key"].to_pylist(), xref["golden_id"].to_pylist(), strict=True)),
         cache.persist(spark.read.parquet(f"{folder}/golden_records")),
+        departed,
     )
 
 
@@ -221,6 +228,7 @@ def reconcile_spark(
                 "golden_records": built.golden,
                 "golden_lineage": built.lineage,
                 "golden_history": built.history,
+                "xref_departed": _frame(spark, built.departed, "xref_departed"),
                 "term_frequencies": _frame(spark, term_frequencies, "term_frequencies"),
             }
             for name, frame in frames.items():

@@ -3,18 +3,21 @@
 Each cluster's attributes and lineage come from :func:`mdm.golden.survive`, the function the
 DuckDB engine uses, applied to each golden id's members in Python workers (``mapInArrow``
 over partitions sorted by golden id); ids are carried over from the
-previous run's output by :func:`mdm.golden.assign_ids` on the driver (it needs only record keys).
+previous run's output by :func:`mdm.golden.assign_ids` on the driver (it needs only record keys),
+which also gives a customer whose records come back the id they left (``xref_departed``, carried
+from output to output).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from matching_rules import AttributeSpec
 from mdm import golden
@@ -32,10 +35,12 @@ SURVIVED = pa.schema(
 
 @dataclass
 class Previous:
-    """An earlier run's output: record -> golden id, and its golden records (active and retired)."""
+    """An earlier run's output: record -> golden id, its golden records (active and retired), and
+    the keys that had left every golden record (an output written before it kept them: none)."""
 
     xref: dict[str, str]
     golden: Any  # DataFrame of golden_records, or None
+    departed: pa.Table = field(default_factory=SCHEMAS["xref_departed"].empty_table)
 
 
 @dataclass
@@ -45,6 +50,7 @@ class SparkGolden:
     xref: Any
     history: Any
     counts: dict[str, int]
+    departed: pa.Table  # xref_departed rows, for the next run's --previous
 
 
 def _survivor(attributes: Mapping[str, AttributeSpec]) -> Any:
@@ -94,7 +100,15 @@ def build(
     clusters: dict[int, list[str]] = {}
     for key, c in assignment.items():
         clusters.setdefault(c, []).append(key)
-    ids, retired = golden.assign_ids(clusters, previous.xref)
+    removed: set[str] = set()
+    if previous.golden is not None:
+        removed = set(previous.golden.filter((F.col("status") == "retired") & F.col("merged_into").isNull())
+                      .select("golden_id").toArrow()["golden_id"].to_pylist())
+    departed = zip(previous.departed["record_key"].to_pylist(), previous.departed["golden_id"].to_pylist(),
+                   strict=True)
+    returning = {k: g for k, g in departed if g in removed}
+    ids, retired = golden.assign_ids(clusters, previous.xref, returning)
+    restored = sorted(removed.intersection(ids.values()))
     keys = list(assignment)
     members = spark.createDataFrame(pa.table({
         "record_key": keys,
@@ -109,16 +123,18 @@ def build(
     )
     ts = F.lit(now).cast("timestamp_ntz")
     if previous.golden is not None:
-        prev = previous.golden.filter(F.col("status") == "active").select(
+        prev = previous.golden.filter((F.col("status") == "active") | F.col("golden_id").isin(restored))
+        prev = prev.select(
             "golden_id", F.col("attributes").alias("before"), F.col("created_at").alias("prev_created"),
-            F.col("updated_at").alias("prev_updated"))
+            F.col("updated_at").alias("prev_updated"), F.col("status").alias("prev_status"))
         survived_prev = survived.join(prev, "golden_id", "left")
     else:
         survived_prev = survived.select("*", *(F.lit(None).cast(t).alias(c) for c, t in
                                               (("before", "string"), ("prev_created", "timestamp_ntz"),
-                                               ("prev_updated", "timestamp_ntz"))))
+                                               ("prev_updated", "timestamp_ntz"), ("prev_status", "string"))))
     change = (
-        F.when(F.col("before").isNull(), F.when(F.col("split"), "split").otherwise("created"))
+        F.when(F.col("prev_status") == "retired", "restored")
+        .when(F.col("before").isNull(), F.when(F.col("split"), "split").otherwise("created"))
         .when(F.col("before") == F.col("attributes"), "unchanged")
         .otherwise("changed")
     )
@@ -144,7 +160,21 @@ def build(
     lineage = survived.select("golden_id", F.explode("lineage").alias("l")).select("golden_id", "l.*")
     xref = std.select("source", "source_id", "record_key").join(members.select("record_key", "golden_id"),
                                                                 "record_key")
-    return SparkGolden(golden_all, lineage, xref.withColumn("run_id", F.lit(run_id)), history, dict(counts))
+    return SparkGolden(golden_all, lineage, xref.withColumn("run_id", F.lit(run_id)), history, dict(counts),
+                       _departed(previous, assignment, now))
+
+
+def _departed(previous: Previous, present: Collection[str], now: dt.datetime) -> pa.Table:
+    """The keys that had left and are still gone, and those of the previous xref this run lacks,
+    each with the golden id that last held it."""
+    schema = SCHEMAS["xref_departed"]
+    gone = pc.invert(pc.is_in(previous.departed["record_key"], pa.array(list(present), pa.string())))
+    still = previous.departed.filter(gone).select(schema.names).cast(schema)
+    left = sorted(k for k in previous.xref if k not in present)
+    parts = [k.split(":", 1) for k in left]  # a source name holds no ':' (record_key)
+    now_left = pa.table([[p[0] for p in parts], [p[1] for p in parts], left, [previous.xref[k] for k in left],
+                         [now] * len(left)], schema=schema)
+    return pa.concat_tables([still, now_left])
 
 
 def _with_retired(

@@ -34,6 +34,9 @@ SCHEMAS: dict[str, pa.Schema] = {
     "xref": pa.schema(
         [("source", _s), ("source_id", _s), ("record_key", _s), ("golden_id", _s), ("run_id", _s)]
     ),
+    "xref_departed": pa.schema(
+        [("source", _s), ("source_id", _s), ("record_key", _s), ("golden_id", _s), ("departed_at", _ts)]
+    ),
     "golden_records": pa.schema(
         [("golden_id", _s), ("status", _s), ("merged_into", _s), ("attributes", _s), ("record_count", _i),
          ("sources", pa.list_(_s)), ("created_at", _ts), ("updated_at", _ts), ("run_id", _s),

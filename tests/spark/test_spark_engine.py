@@ -761,3 +761,50 @@ def test_a_stewards_override_holds_when_a_spark_run_is_loaded(  # type: ignore[n
     _x, y, z = rerun.carried
     assert _duckdb(served, "SELECT * FROM constraints WHERE decision_id = 'D2'") == [
         ("D2", "must_link", min(y, z), max(y, z))]
+
+
+
+@dataclass
+class CameBack:
+    key: str  # a sales record alone in its golden record in the first run's output
+    golden_id: str
+    gone: Path  # a run over the first's output, with the record deleted through the API
+    back: Path  # a run over that one's output, with the record back in its extract
+    report: Any
+
+
+@pytest.fixture(scope="module")
+def came_back(engines: tuple[Path, Path, Any], spark: Any, sources: Path,
+              tmp_path_factory: pytest.TempPathFactory) -> CameBack:
+    from mdm.spark.engine import reconcile_spark
+
+    _, out, _ = engines
+    alone = {g for (g,) in _spark_out(out, "golden_records", "golden_id", "WHERE record_count = 1")}
+    key, gid = next(row for row in _spark_out(out, "xref", "record_key, golden_id", "WHERE source = 'sales'"
+                                              " ORDER BY 1") if row[1] in alone)
+    source, source_id = key.split(":", 1)
+    tmp = tmp_path_factory.mktemp("came-back")
+    posted = tmp / "posted.jsonl"
+    posted.write_text(json.dumps({"source": source, "source_id": source_id, "at": "2026-06-01T00:00:00",
+                                  "deleted": True}) + "\n")
+    reconcile_spark(sources, str(tmp / "gone"), model_path=out / "model", previous=str(out),
+                    posted_path=str(posted), today=TODAY, spark=spark)
+    report = reconcile_spark(sources, str(tmp / "back"), model_path=out / "model", previous=str(tmp / "gone"),
+                             today=TODAY, spark=spark)
+    return CameBack(key, gid, tmp / "gone", tmp / "back", report)
+
+
+def test_a_customer_whose_record_comes_back_gets_its_id_back(came_back: CameBack) -> None:
+    """A record deleted through the API is left out of one Spark run (its golden record retires)
+    and comes back in the next, over the first's output (``--previous``): it takes its golden id
+    back, as on DuckDB."""
+    key, gid, gone, back = came_back.key, came_back.golden_id, came_back.gone, came_back.back
+    assert _spark_out(gone, "golden_records", "status, merged_into", f"WHERE golden_id = '{gid}'") == [
+        ("retired", None)]
+    assert _spark_out(gone, "xref_departed", "record_key, golden_id") == [(key, gid)]
+    assert _spark_out(back, "xref", "golden_id", f"WHERE record_key = '{key}'") == [(gid,)]
+    assert _spark_out(back, "golden_records", "status", f"WHERE golden_id = '{gid}'") == [("active",)]
+    assert _spark_out(back, "golden_history", "change", f"WHERE golden_id = '{gid}'") == [("restored",)]
+    assert _spark_out(back, "xref_departed", "count(*)") == [(0,)]
+    assert came_back.report.golden_changes.get("restored") == 1
+
