@@ -71,3 +71,23 @@ def erase_late(
     erasure.remove_values(con, sorted(erased))
     erasure.drop_unheld_frequencies(con, values)
     return LateErasures(erasure_ids, keys, moved)
+
+
+def reissue_erased_ids(
+    con: duckdb.DuckDBPyConnection, *, attributes: Mapping[str, AttributeSpec], at: dt.datetime, run_id: str
+) -> dict[str, str]:
+    """Records that results of run ``run_id`` put under an erased golden id get a golden id of
+    their own (in the caller's transaction, before :func:`erasure.rescrub` removes the erased
+    one again): a Spark run given an output from before the erasure (``--previous``) gives the
+    id to the customer's records that came back. Returns record key -> new golden id."""
+    held = erasure.erased_ids_held(con)
+    if not held:
+        return {}
+    members = steward_sql.member_keys(con, held)
+    fresh = {g: golden.new_golden_id() for g in held}
+    moved = {key: fresh[g] for g in held for key in members[g]}
+    steward_sql.set_golden_of(con, moved)
+    steward_sql.drop_run_history(con, run_id, held)
+    regroup.rebuild(con, list(fresh.values()), attributes=attributes, at=at, cause="run", cause_id=run_id,
+                    actor=None)
+    return moved

@@ -117,8 +117,10 @@ def load_run(
             steward_sql.add_carried(c, [(d["kind"], d["record_key_l"], d["record_key_r"], d["decision_id"])
                                         for d in report["run_report"].get("decisions_carried", [])])
             steward_sql.insert_kept_together(c, report["run_report"].get("kept_together", []), database.now())
-            erasure.rescrub(c)  # erased golden ids a `--previous` folder still held
             attributes = _rules(report, rules_path).attributes()
+            # Erased golden ids a `--previous` folder still held: given to no record, and removed again.
+            late_erasures.reissue_erased_ids(c, attributes=attributes, at=database.now(), run_id=run_id)
+            erasure.rescrub(c)
             _apply_decisions_not_taken(c, report, attributes)
             _reapply_overrides(c, report, run_id, attributes, before)
             # Last: the erasures its input did not carry (mdm/late_erasures.py).

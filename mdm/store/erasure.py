@@ -157,6 +157,15 @@ def erased_golden_ids(con: duckdb.DuckDBPyConnection, erasure_ids: Sequence[str]
     ).fetchall())
 
 
+def erased_ids_held(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Erased golden ids that the xref gives records to: results computed elsewhere (a Spark run
+    whose ``--previous`` output still held the id) gave it to records that came back."""
+    return [g for (g,) in con.execute(
+        "SELECT DISTINCT golden_id FROM xref WHERE golden_id IN"
+        " (SELECT golden_id FROM golden_history WHERE change = 'erased') ORDER BY golden_id"
+    ).fetchall()]
+
+
 def match_values(con: duckdb.DuckDBPyConnection, record_keys: Sequence[str]) -> list[tuple[str, str]]:
     """The (match column, value) pairs these stored records hold, of the columns with term
     frequencies: what :func:`drop_unheld_frequencies` checks once the records are gone."""

@@ -808,3 +808,29 @@ def test_a_customer_whose_record_comes_back_gets_its_id_back(came_back: CameBack
     assert _spark_out(back, "xref_departed", "count(*)") == [(0,)]
     assert came_back.report.golden_changes.get("restored") == 1
 
+
+def test_a_load_gives_no_record_an_erased_golden_id(
+    engines: tuple[Path, Path, Any], came_back: CameBack, tmp_path: Path
+) -> None:
+    """The database served the first run's output; the customer is erased, then the source posts
+    the record again. A Spark run over an output from before the erasure gives the record the
+    erased id: the load gives it an id of its own, and the erased one stays gone."""
+    db, out, _ = engines
+    key, gid = came_back.key, came_back.golden_id
+    source = key.split(":", 1)[0]
+    served = tmp_path / "served.duckdb"
+    shutil.copy(db, served)
+    load_run(served, out)
+    made = make_keys(served)
+    (raw,), = _duckdb(served, f"SELECT CAST(raw AS VARCHAR) FROM source_records WHERE record_key = '{key}'")
+    with TestClient(create_app(ApiSettings(db_path=served))) as client:
+        admin, writer = ({"Authorization": f"Bearer {made[role]}"} for role in ("admin", "writer"))
+        erased = client.post(f"/golden-records/{gid}/erase", json={"reason": "DSR"}, headers=admin)
+        assert erased.status_code == 200, erased.json()
+        again = client.post(f"/sources/{source}/records", json=json.loads(raw), headers=writer).json()
+        assert again["golden_id"] != gid, again
+    load_run(served, came_back.back)
+    assert _duckdb(served, f"SELECT count(*) FROM golden_records WHERE golden_id = '{gid}'") == [(0,)]
+    (now_in,), = _duckdb(served, f"SELECT golden_id FROM xref WHERE record_key = '{key}'")
+    assert now_in != gid
+    assert _duckdb(served, f"SELECT status FROM golden_records WHERE golden_id = '{now_in}'") == [("active",)]
