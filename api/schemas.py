@@ -520,7 +520,8 @@ class _HistoryEntry(BaseModel):
     changed_at: dt.datetime
     change: str = Field(
         description="`created`, `changed`, `merged` (into the record's `merged_into`), `split`, `retired`,"
-        " `restored` or `erased` (drop your copy: the record is gone)."
+        " `restored` (active again: an undone merge, or records that had all left came back) or `erased`"
+        " (drop your copy: the record is gone)."
     )
     cause: str = Field(
         description="`run`, `decision`, `record` (posted), `record_deleted`, `override` (a steward's"
