@@ -6,8 +6,8 @@ from __future__ import annotations
 from tests.api.test_changes import _walk
 from tests.api.test_records import VY, VY_MARKETING, _delete
 
-OTHER = {"crm_id": "RT-9", "first_name": "Minh Khoa", "last_name": "Trịnh", "email": "khoa.trinh.rt9@example.vn",
-         "mobile": "0912 404 505", "city": "Cần Thơ"}
+OTHER = {"crm_id": "RT-9", "first_name": "Minh Khoa", "last_name": "Trịnh",
+         "email": "khoa.trinh.rt9@example.vn", "mobile": "0912 404 505", "city": "Cần Thơ"}
 OTHER_MARKETING = {"subscriber_id": "mk_rt9", "name": "TRINH MINH KHOA", "email": "Khoa.Trinh.RT9@example.vn",
                    "phone": "+84 912 404 505", "birthday": "02/11/1985", "city": "Can Tho"}
 
@@ -18,7 +18,9 @@ def _departed_links(api, golden_ids):  # type: ignore[no-untyped-def]
     ).fetchall()
 
 
-def test_a_deleted_record_posted_again_takes_back_its_golden_id(api, small_sample):  # type: ignore[no-untyped-def]
+def test_a_deleted_record_posted_again_takes_back_its_golden_id(  # type: ignore[no-untyped-def]
+    api, small_sample
+):
     """Deleted, then kept out of a batch run, then posted again: the golden record comes back,
     active, and the feed says ``restored``."""
     gid = api.post("/sources/sales/records", json=VY).json()["golden_id"]
