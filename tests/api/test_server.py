@@ -72,8 +72,10 @@ def test_the_access_log_hides_what_a_search_asked(served_db, tmp_path):  # type:
         assert r.status_code == 200, r.json()
     written = log.read_text()
     assert "GET /golden-records?name=***&phone=***&email=***&national_id=*** HTTP/1.1" in written, written
-    for value in ("389", "example.vn", "079191001234", "Thảo", "Th%E1%BA%A3o", "L%C6%B0%C6%A1ng"):
-        assert value not in written
+    # (not a bare "389": DuckDB's exit warnings name memory addresses, 0x565210389410)
+    for value in ("0389", "111+222", "111%20222", "example.vn", "079191001234", "Thảo", "Th%E1%BA%A3o",
+                  "L%C6%B0%C6%A1ng"):
+        assert value not in written, value
 
 
 def test_a_body_larger_than_the_limit_is_a_413_before_it_is_read(served_db):  # type: ignore[no-untyped-def]
