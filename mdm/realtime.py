@@ -495,21 +495,24 @@ class RealtimeMatcher:
     def erase(self, con: duckdb.DuckDBPyConnection, golden_id: str, *, actor: str) -> EraseResult:
         """Erase a customer: delete every record of the golden record as its systems would (later
         batch runs leave their file rows out until a source posts the key again), then remove
-        what deleting keeps (see mdm/store/erasure.py). Runs inside the caller's transaction."""
+        what deleting keeps (see mdm/store/erasure.py). A golden record retired because its
+        records all left (an account closed in every system: when erasure is asked for most) is
+        erased too: its last values, its history's, and the keys that left it. Runs inside the
+        caller's transaction."""
         row = records.golden_row(con, golden_id)
         if row is None:
             raise NotFoundError("golden record", golden_id)
-        if row["status"] != "active":
-            into = f" into {row['merged_into']}" if row["merged_into"] else ""
-            raise ConflictError(f"golden record {golden_id} is retired{into}: erase the golden record"
-                                " that holds the customer's records")
-        members = erasure.members(con, golden_id)
+        if row["merged_into"]:
+            raise ConflictError(f"golden record {golden_id} is retired into {row['merged_into']}: erase the"
+                                " golden record that holds the customer's records")
+        active = row["status"] == "active"
+        members = erasure.members(con, golden_id) if active else erasure.departed(con, golden_id)
         keys = [key for key, _s, _i in members]
         values = sorted({
             (column, value) for key in keys if key in self.index.rows
             for column in self.term_frequencies if (value := self.index.row(key).get(column)) is not None
         })
-        held = erasure.record_values(con, keys)
+        held = erasure.record_values(con, keys) if active else erasure.last_values(row["attributes"])
         at = now()
         erasure_id = "E" + uuid.uuid4().hex[:15].upper()
         for key, source, source_id in members:

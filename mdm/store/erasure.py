@@ -35,6 +35,22 @@ def members(con: duckdb.DuckDBPyConnection, golden_id: str) -> list[tuple[str, s
     ).fetchall()
 
 
+def departed(con: duckdb.DuckDBPyConnection, golden_id: str) -> list[tuple[str, str, str]]:
+    """(record_key, source, source_id) of the keys that left the golden record, as :func:`members`
+    gives a golden record's members: those of one retired when its records all left."""
+    return con.execute(
+        "SELECT record_key, source, source_id FROM xref_departed WHERE golden_id = ? ORDER BY record_key",
+        [golden_id],
+    ).fetchall()
+
+
+def last_values(attributes: str | None) -> dict[str, set[str]]:
+    """Column -> value of a retired golden record's last attributes (JSON), as
+    :func:`record_values` gives the values of stored records: its records are gone already."""
+    values = orjson.loads(attributes) if attributes else {}
+    return {c: {str(values[c])} for c in GOLDEN_FIELDS if isinstance(values.get(c), str | int | float)}
+
+
 def merged_into(con: duckdb.DuckDBPyConnection, golden_id: str) -> list[str]:
     """The golden ids merged into ``golden_id``, directly or through others."""
     return [g for (g,) in con.execute(

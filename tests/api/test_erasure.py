@@ -123,6 +123,28 @@ def test_a_record_once_in_another_golden_record_leaves_its_history_too(api):  # 
     assert all("1991-03-12" not in str(h) for h in history)
 
 
+def test_a_customer_whose_records_all_left_is_erased_too(api):  # type: ignore[no-untyped-def]
+    """An account closed in every system leaves a retired golden record holding its last values
+    and history: erasure is asked for most then, and was a 409."""
+    gid = api.post("/sources/sales/records", json=VY).json()["golden_id"]
+    assert api.post("/sources/marketing/records", json=VY_MARKETING).json()["golden_id"] == gid
+    for source, key in (("sales", VY["crm_id"]), ("marketing", VY_MARKETING["subscriber_id"])):
+        assert api.client.delete(f"/sources/{source}/records/{key}", headers=api.headers("writer")).status_code == 200
+    assert api.get(f"/golden-records/{gid}").json()["status"] == "retired"
+    assert _tables_holding(api, EMAIL) and _tables_holding(api, PHONE)  # its last values, its history
+
+    r = api.post(f"/golden-records/{gid}/erase", who="admin", json={"reason": "request DSR-9"})
+    assert r.status_code == 200, r.json()
+    assert sorted((k["source"], k["source_id"]) for k in r.json()["records"]) == [
+        ("marketing", VY_MARKETING["subscriber_id"]), ("sales", VY["crm_id"])]
+    assert api.get(f"/golden-records/{gid}").status_code == 404
+    assert _tables_holding(api, EMAIL) == [] and _tables_holding(api, PHONE) == []
+    history = api.get(f"/golden-records/{gid}/history", who="reader_pii").json()["data"]
+    assert history[-1]["change"] == "erased" and all(h["before"] is None and h["after"] is None for h in history)
+    again = api.post("/sources/sales/records", json=VY).json()  # posted again: a customer anew
+    assert again["outcome"] == "new" and again["golden_id"] != gid
+
+
 def test_erasure_refuses_what_it_cannot_do(api):  # type: ignore[no-untyped-def]
     a, b = (_file_golden_with_members(api, n) for n in (2, 3))
     merged = api.post("/golden-records/merge", who="steward", json={"golden_ids": [a, b]}).json()
