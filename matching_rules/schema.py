@@ -270,7 +270,8 @@ class AttributeSpec(_Strict):
             raise ValueError("collect_all must be the last rule (it keeps every remaining value)")
         if self.source_order is not None:
             if "source_priority" not in self.rules:
-                raise ValueError("source_order orders the sources for source_priority, which rules does not name")
+                raise ValueError(
+                    "source_order orders the sources for source_priority, which rules does not name")
             twice = sorted({s for s in self.source_order if self.source_order.count(s) > 1})
             if twice:
                 raise ValueError(f"source_order names {', '.join(twice)} twice")

@@ -649,7 +649,8 @@ def keys_create_cmd(
         con.close()
     expiry = f", expires {row['expires_at']:%Y-%m-%d %H:%M} UTC" if row["expires_at"] else ""
     only = f", writes only {', '.join(scope)}" if scope else ""
-    err_console.print(f"created key {row['key_id']} ({role}{', pii' if pii else ''}{only}{expiry}) for {name!r};"
+    pii_said = ", pii" if pii else ""
+    err_console.print(f"created key {row['key_id']} ({role}{pii_said}{only}{expiry}) for {name!r};"
                       " store it now:")
     if new:
         err_console.print(f"[yellow]note:[/] {db} did not exist: a new database was made for it"
@@ -668,7 +669,8 @@ def keys_revoke_cmd(
     try:
         with database.transaction(con):
             if not keys.revoke_key(con, key_id.strip()):
-                err_console.print(f"[bold red]error:[/] no active API key {key_id.strip()!r} (see `mdm keys list`)")
+                err_console.print(
+                    f"[bold red]error:[/] no active API key {key_id.strip()!r} (see `mdm keys list`)")
                 raise typer.Exit(code=1)
             audit.record(con, actor="cli", action="key.revoke", target=key_id.strip(), detail={})
     finally:

@@ -635,7 +635,8 @@ class Service:
     ) -> dict[str, Any]:
         def remove(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             _unchanged_since(con, golden_id, if_match)
-            return overrides.remove_override(con, self.attributes, golden_id, attribute, reason=reason, actor=actor)
+            return overrides.remove_override(
+                con, self.attributes, golden_id, attribute, reason=reason, actor=actor)
 
         return self.write(remove)
 

@@ -329,7 +329,8 @@ class Stewardship:
         if item is not None:
             # Its pair waits again, unless a record of it has gone since: then it goes, as a
             # deleted record's open items do (a steward could only be told the record is gone).
-            if item["record_key_l"] in self.matcher.golden_of and item["record_key_r"] in self.matcher.golden_of:
+            held = self.matcher.golden_of
+            if item["record_key_l"] in held and item["record_key_r"] in held:
                 sql.set_item_status(con, item["item_id"], "open", None)
             else:
                 sql.delete_item(con, item["item_id"])

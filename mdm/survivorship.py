@@ -99,7 +99,8 @@ def unknown_sources(attributes: Mapping[str, AttributeSpec], sources: Collection
         for source in spec.source_order or ():
             if source not in sources:
                 known = ", ".join(sorted(sources))
-                return f"key 'survivorship.{name}.source_order': {source!r} is not a source (the sources: {known})"
+                return (f"key 'survivorship.{name}.source_order': {source!r} is not a source"
+                        f" (the sources: {known})")
     return None
 
 

@@ -390,8 +390,9 @@ def test_ctrl_c_stops_a_run_with_exit_130_and_keeps_the_previous_results(
     con = duckdb.connect(str(db), read_only=True)
     before = con.execute("SELECT * FROM xref ORDER BY ALL").fetchall()
     con.close()
+    code = "import sys; from mdm.cli import main; sys.argv = ['mdm'] + sys.argv[1:]; main()"
     proc = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from mdm.cli import main; sys.argv = ['mdm'] + sys.argv[1:]; main()",
+        [sys.executable, "-c", code,
          "reconcile", "--retrain", "--sources", str(small_sample / "sources.yaml"), "--db", str(db)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "COLUMNS": "200"},
     )
@@ -775,7 +776,8 @@ def test_an_attribute_s_own_source_order_decides_its_golden_value(
     """Shipping is trusted for addresses, billing most overall: every golden record with a
     shipping address takes it; and a source the order misnames stops the run before it starts."""
     data = load_rules().model_dump(mode="json", exclude_none=True)
-    data["survivorship"]["address"] = {"rules": ["source_priority", "most_recent"], "source_order": ["shipping"]}
+    data["survivorship"]["address"] = {"rules": ["source_priority", "most_recent"],
+                                       "source_order": ["shipping"]}
     rules = tmp_path / "rules.yaml"
     rules.write_text(json.dumps(data))  # JSON is YAML
     db = tmp_path / "mdm.duckdb"
@@ -790,7 +792,8 @@ def test_an_attribute_s_own_source_order_decides_its_golden_value(
                       WHERE x.golden_id = l.golden_id AND s.source = 'shipping' AND s.address IS NOT NULL)
         GROUP BY ALL""").fetchall())
     before = dict(duckdb.connect(str(reconciled[0]), read_only=True).execute("""
-        SELECT l.source, count(*) FROM golden_lineage l WHERE l.attribute = 'address' GROUP BY ALL""").fetchall())
+        SELECT l.source, count(*) FROM golden_lineage l WHERE l.attribute = 'address'
+        GROUP BY ALL""").fetchall())
     con.close()
     assert set(by_source) == {"shipping"} and by_source["shipping"] > 50, by_source
     assert set(before) - {"shipping"}  # the default rules took other sources' addresses

@@ -86,8 +86,8 @@ def test_a_key_is_revoked_with_the_server_stopped(tmp_path: Path) -> None:
     con = database.connect(db)
     try:
         assert keys.find_active(con, key) is None
-        assert con.execute("SELECT actor, action, target FROM audit_log WHERE action = 'key.revoke'").fetchall() == [
-            ("cli", "key.revoke", key_id)]
+        audited = "SELECT actor, action, target FROM audit_log WHERE action = 'key.revoke'"
+        assert con.execute(audited).fetchall() == [("cli", "key.revoke", key_id)]
         (row,) = keys.list_keys(con)
         assert row["revoked_at"] is not None
     finally:

@@ -102,8 +102,10 @@ def test_survivorship_written_short_is_checked_when_the_file_is_read(tmp_path, r
 @pytest.mark.parametrize(
     ("spec", "says"),
     [
-        ({"rules": ["most_recent"], "source_order": ["shipping"]}, "source_priority, which rules does not name"),
-        ({"rules": ["source_priority"], "source_order": ["shipping", "sales", "shipping"]}, "names shipping twice"),
+        ({"rules": ["most_recent"], "source_order": ["shipping"]},
+         "source_priority, which rules does not name"),
+        ({"rules": ["source_priority"], "source_order": ["shipping", "sales", "shipping"]},
+         "names shipping twice"),
         ({"rules": ["source_priority"], "source_order": []}, "at least 1 item"),
     ],
 )

@@ -41,8 +41,10 @@ def test_an_attribute_s_own_source_order_comes_before_the_config_s_priority() ->
     sources the order does not name follow by their priority."""
     spec = AttributeSpec(rules=["source_priority", "most_recent"], source_order=["shipping", "sales"])
     billing, crm = cand("1 Le Loi", "billing", priority=1, sid="b"), cand("9 Hai Ba Trung", "crm", priority=2)
-    shipping, sales = cand("7 Tran Phu", "shipping", priority=3, sid="s"), cand("3 Ly Thai To", "sales", priority=4)
-    assert [(c.source, c.rule) for c in choose(spec, [billing, shipping, sales])] == [("shipping", "source_priority")]
+    shipping = cand("7 Tran Phu", "shipping", priority=3, sid="s")
+    sales = cand("3 Ly Thai To", "sales", priority=4)
+    chosen = choose(spec, [billing, shipping, sales])
+    assert [(c.source, c.rule) for c in chosen] == [("shipping", "source_priority")]
     assert [c.source for c in choose(spec, [billing, crm, sales])] == ["sales"]
     assert [c.source for c in choose(spec, [crm, billing])] == ["billing"]
     assert [c.source for c in choose(rules("source_priority"), [billing, shipping])] == ["billing"]

@@ -94,7 +94,9 @@ LOOKUP: dict[str, Any] = {
 
 
 @router.get("/golden-records/{golden_id}", response_model=GoldenRecordPublic, **LOOKUP)
-async def get_golden_record(golden_id: str, request: Request, principal: Reader, service: ServiceDep) -> Response:
+async def get_golden_record(
+    golden_id: str, request: Request, principal: Reader, service: ServiceDep
+) -> Response:
     """A golden record: attributes, lineage per attribute, member source records. For an id
     merged into another, the surviving golden record, with ``redirected_from``. Its ``ETag``
     changes with the record: send it back in ``If-None-Match`` for a 304 while it has not, or in
@@ -105,7 +107,9 @@ async def get_golden_record(golden_id: str, request: Request, principal: Reader,
 
 
 @router.get("/xref/{source}/{source_id:path}", response_model=XrefPublic, **LOOKUP)
-async def get_xref(source: str, source_id: str, request: Request, principal: Reader, service: ServiceDep) -> Response:
+async def get_xref(
+    source: str, source_id: str, request: Request, principal: Reader, service: ServiceDep
+) -> Response:
     """The golden id and golden record of a source system's key, compared (and answered) trimmed
     of whitespace at either end, as the service stores every key. Its ``ETag`` is the golden
     record's (which lists the key among its members), for ``If-None-Match``."""
@@ -116,7 +120,8 @@ async def get_xref(source: str, source_id: str, request: Request, principal: Rea
     doc, tag = versioned_document(service, golden_id, principal)
     head = json.dumps({"source": source, "source_id": source_id, "golden_id": golden_id}, ensure_ascii=False)
     cached = not_modified(request.headers.get("if-none-match"), tag)
-    return cached or Response(f'{head[:-1]}, "golden_record": {doc}}}', media_type=JSON, headers={"ETag": etag(tag)})
+    body = f'{head[:-1]}, "golden_record": {doc}}}'
+    return cached or Response(body, media_type=JSON, headers={"ETag": etag(tag)})
 
 
 @router.post("/xref:lookup", response_model=XrefLookupPublic)

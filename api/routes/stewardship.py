@@ -82,7 +82,8 @@ def claim_review_item(item_id: str, principal: Steward, service: ServiceDep) -> 
              responses=documented(403, 404, 409, 503))
 def release_review_item(item_id: str, principal: Steward, service: ServiceDep) -> dict[str, Any]:
     admin = principal.role == "admin"
-    service.steward_write(lambda s, con: s.claim(con, item_id, actor=principal.name, release=True, admin=admin))
+    service.steward_write(
+        lambda s, con: s.claim(con, item_id, actor=principal.name, release=True, admin=admin))
     return get_review_item(item_id, principal, service)
 
 

@@ -196,7 +196,8 @@ def test_mdm_keys_create_and_list_with_an_expiry(served_db):  # type: ignore[no-
 
 def test_a_writer_key_limited_to_a_source_writes_only_there(api):  # type: ignore[no-untyped-def]
     """One source system's key must not post or delete another system's records."""
-    made = api.post("/keys", who="admin", json={"name": "crm", "role": "writer", "sources": ["sales", "sales"]})
+    made = api.post("/keys", who="admin",
+                    json={"name": "crm", "role": "writer", "sources": ["sales", "sales"]})
     assert made.status_code == 201, made.json()
     assert made.json()["sources"] == ["sales"]
     crm = {"X-API-Key": made.json()["key"]}
@@ -225,7 +226,9 @@ def test_a_writer_key_limited_to_a_source_writes_only_there(api):  # type: ignor
     ({"role": "writer", "sources": ["sales", "crm"]}, "no source named 'crm' (the sources: billing,"),
     ({"role": "reader", "sources": ["sales"]}, "only a writer key is limited to sources, not a reader key"),
 ])
-def test_a_key_limited_to_sources_names_real_sources_of_a_writer(api, body, why):  # type: ignore[no-untyped-def]
+def test_a_key_limited_to_sources_names_real_sources_of_a_writer(  # type: ignore[no-untyped-def]
+    api, body, why
+):
     r = api.post("/keys", who="admin", json={"name": "typo", **body})
     assert r.status_code == 422 and r.json()["detail"].startswith(f"field 'sources': {why}"), r.json()
     assert [k for k in api.get("/keys", who="admin").json()["data"] if k["name"] == "typo"] == []

@@ -214,7 +214,8 @@ def test_an_edit_on_a_golden_record_changed_since_it_was_read_is_412(api):  # ty
     tag = read.headers["etag"]
     assert tag.startswith('W/"') and read.headers["etag"] == api.get(f"/golden-records/{gid}").headers["etag"]
 
-    first = api.client.put(f"/golden-records/{gid}/overrides/phone", json={"value": PHONE, "reason": "called"},
+    first = api.client.put(f"/golden-records/{gid}/overrides/phone",
+                           json={"value": PHONE, "reason": "called"},
                            headers={**api.headers("steward"), "If-Match": tag})
     assert first.status_code == 200, first.json()
     assert first.headers["etag"] not in (tag, None)

@@ -434,7 +434,9 @@ def test_a_refused_value_stays_in_the_form_and_out_of_the_address(served_db):  #
         assert (held["value"], held["reason"]) == ("1980-02-28", "passport seen at the branch")
 
 
-def test_a_value_set_on_a_page_that_is_out_of_date_is_refused_and_shown_anew(served_db):  # type: ignore[no-untyped-def]
+def test_a_value_set_on_a_page_that_is_out_of_date_is_refused_and_shown_anew(  # type: ignore[no-untyped-def]
+    served_db,
+):
     """Another steward set a value while this page was open: the page's value is not set over it
     unseen; the page comes back with the record as it is now and the form as typed."""
     with _logged_in(served_db) as (base, page, steward):
@@ -590,12 +592,15 @@ def test_a_steward_releases_a_claim_on_the_page(served_db):  # type: ignore[no-u
         assert httpx.get(f"{base}/review-queue/{item_id}", headers=steward).json()["claimed_by"] is None
 
 
-def test_a_pair_another_steward_claimed_offers_no_decision_on_the_page(served_db):  # type: ignore[no-untyped-def]
+def test_a_pair_another_steward_claimed_offers_no_decision_on_the_page(  # type: ignore[no-untyped-def]
+    served_db,
+):
     with _logged_in(served_db) as (base, page, steward):
         item_id = page.locator("#queue input[name=item_ids]").first.get_attribute("value")
         admin = {"Authorization": f"Bearer {served_db[1]['admin']}"}
         bob = httpx.post(f"{base}/keys", headers=admin, json={"name": "bob", "role": "steward"}).json()["key"]
-        assert httpx.post(f"{base}/review-queue/{item_id}/claim", headers={"X-API-Key": bob}).status_code == 200
+        claimed = httpx.post(f"{base}/review-queue/{item_id}/claim", headers={"X-API-Key": bob})
+        assert claimed.status_code == 200
         page.goto(f"{base}/steward/items/{item_id}")
         expect(page.locator("#claimed")).to_have_text(
             "Claimed by bob: only they, or an admin, decide this pair or release it.")

@@ -87,7 +87,9 @@ def test_claim_and_release(api):  # type: ignore[no-untyped-def]
     assert api.post(f"/review-queue/{item['item_id']}/release", who="steward").json()["claimed_by"] is None
 
 
-def test_a_claimed_item_is_its_steward_s_until_released_or_an_admin_steps_in(api):  # type: ignore[no-untyped-def]
+def test_a_claimed_item_is_its_steward_s_until_released_or_an_admin_steps_in(  # type: ignore[no-untyped-def]
+    api,
+):
     """Two stewards must not work one pair at once: another steward's decision or release is refused."""
     made = api.post("/keys", who="admin", json={"name": "bob", "role": "steward"}).json()
     bob = {"X-API-Key": made["key"]}
@@ -97,8 +99,8 @@ def test_a_claimed_item_is_its_steward_s_until_released_or_an_admin_steps_in(api
     path = f"/review-queue/{first['item_id']}"
     refused = api.client.post(f"{path}/decision", json={"decision": "not_a_match"}, headers=bob)
     assert refused.status_code == 409, refused.json()
-    assert refused.json()["detail"] == (f"review item {first['item_id']!r} is claimed by 'test-steward': only they,"
-                                        " or an admin, may decide it or release the claim")
+    assert refused.json()["detail"] == (f"review item {first['item_id']!r} is claimed by 'test-steward':"
+                                        " only they, or an admin, may decide it or release the claim")
     batch = api.client.post("/review-queue:decide", headers=bob,
                             json={"item_ids": [first["item_id"]], "decision": "match"}).json()
     assert (batch["errors"], batch["data"][0]["error"]["error"]) == (1, "conflict"), batch
@@ -108,7 +110,8 @@ def test_a_claimed_item_is_its_steward_s_until_released_or_an_admin_steps_in(api
 
     assert api.post(f"{path}/release", who="admin").json()["claimed_by"] is None  # a steward who left
     assert api.client.post(f"{path}/claim", headers=bob).json()["claimed_by"] == "bob"
-    decided = api.post(f"/review-queue/{second['item_id']}/decision", who="admin", json={"decision": "not_a_match"})
+    decided = api.post(f"/review-queue/{second['item_id']}/decision", who="admin",
+                       json={"decision": "not_a_match"})
     assert decided.status_code == 200 and decided.json()["actor"] == "test-admin"
     mine = api.client.post(f"{path}/decision", json={"decision": "not_a_match"}, headers=bob)
     assert mine.status_code == 200, mine.json()
@@ -272,7 +275,8 @@ def test_a_split_against_a_merge_in_force_is_409_naming_it(api, small_sample):  
 def test_undo_restores_and_reopens(api):  # type: ignore[no-untyped-def]
     item = _open_item(api)
     g_left, g_right = item["left"]["golden_id"], item["right"]["golden_id"]
-    decision = api.post(f"/review-queue/{item['item_id']}/decision", who="steward", json={"decision": "match"}).json()
+    decision = api.post(f"/review-queue/{item['item_id']}/decision", who="steward",
+                        json={"decision": "match"}).json()
     undone = api.post(f"/decisions/{decision['decision_id']}/undo", who="steward")
     assert undone.status_code == 200 and undone.json()["undone_by"] == "test-steward"
     left = f"{item['left']['source']}:{item['left']['source_id']}"
@@ -289,7 +293,8 @@ def test_undo_restores_and_reopens(api):  # type: ignore[no-untyped-def]
 def test_undo_does_not_reopen_an_item_whose_record_was_deleted_since(api):  # type: ignore[no-untyped-def]
     """The queue must not offer a pair a steward can no longer decide."""
     item = _open_item(api)
-    decision = api.post(f"/review-queue/{item['item_id']}/decision", who="steward", json={"decision": "match"}).json()
+    decision = api.post(f"/review-queue/{item['item_id']}/decision", who="steward",
+                        json={"decision": "match"}).json()
     gone, stays = item["left"], item["right"]
     deleted = api.client.delete(f"/sources/{gone['source']}/records/{gone['source_id']}",
                                 headers=api.headers("writer"))
