@@ -31,6 +31,11 @@ class Principal:
     pii: bool
     sources: frozenset[str] | None = None  # a writer key's only sources; None: every source
 
+    @property
+    def admin(self) -> bool:
+        """An admin key's holder (who may act over another steward's claim, say)."""
+        return self.role == "admin"
+
 
 async def get_service(request: Request) -> Service:
     return request.app.state.service  # type: ignore[no-any-return]

@@ -265,7 +265,7 @@ class AttributeSpec(_Strict):
     source_order: list[Annotated[str, Field(min_length=1)]] | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
-    def _collect_all_last(self) -> AttributeSpec:
+    def _rules_agree(self) -> AttributeSpec:
         if "collect_all" in self.rules and self.rules[-1] != "collect_all":
             raise ValueError("collect_all must be the last rule (it keeps every remaining value)")
         if self.source_order is not None:

@@ -17,8 +17,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from mdm import api_keys
 from mdm.errors import ConfigError, InvalidInputError, MDMError, RemovalsRefusedError, RunInterruptedError
-from mdm.key_scope import key_scope
 from mdm.pipeline import RunReport, load_rules_checked, reconcile, rules_for_sources
 from mdm.sources import load_sources, sources_from_json
 from mdm.store import audit, compaction, database, exports, keys, records, runs
@@ -634,21 +634,16 @@ def keys_create_cmd(
     try:
         stored = runs.latest_sources_config(con)
         known = [s.name for s in sources_from_json(stored[1]).sources] if stored else None
-        try:
-            scope = key_scope(role, source, known)
-        except InvalidInputError as e:
-            err_console.print(f"[bold red]error:[/] --source: {e}")
-            raise typer.Exit(code=2) from None
         with database.transaction(con):
-            row, key = keys.create_key(con, name=name, role=role, pii=pii, expires_in_days=expires_in_days,
-                                       sources=scope)
-            audit.record(con, actor="cli", action="key.create", target=row["key_id"],
-                         detail={"name": name, "role": role, "pii": pii, "expires_at": row["expires_at"],
-                                 "sources": scope})
+            row, key = api_keys.create_key(con, actor="cli", name=name, role=role, pii=pii,
+                                           expires_in_days=expires_in_days, sources=source, known=known)
+    except InvalidInputError as e:
+        err_console.print(f"[bold red]error:[/] --source: {e}")
+        raise typer.Exit(code=2) from None
     finally:
         con.close()
     expiry = f", expires {row['expires_at']:%Y-%m-%d %H:%M} UTC" if row["expires_at"] else ""
-    only = f", writes only {', '.join(scope)}" if scope else ""
+    only = f", writes only {', '.join(row['sources'])}" if row["sources"] else ""
     pii_said = ", pii" if pii else ""
     err_console.print(f"created key {row['key_id']} ({role}{pii_said}{only}{expiry}) for {name!r};"
                       " store it now:")

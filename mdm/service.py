@@ -27,13 +27,12 @@ import duckdb
 import pyarrow as pa
 
 from matching_rules import AttributeSpec, RulesSpec, matching_fingerprint
-from mdm import changes, overrides
+from mdm import api_keys, changes, overrides
 from mdm.cancel import Cancellation
 from mdm.delivery import Deliveries, new_subscription
 from mdm.errors import ChangedSinceError, ConflictError, InvalidInputError, MDMError, NotFoundError
 from mdm.gc_pause import gc_paused
 from mdm.ingest import clean_id
-from mdm.key_scope import key_scope
 from mdm.linking.model import Model
 from mdm.pipeline import PublishHooks, RunReport, load_rules_checked, new_run_id, reconcile
 from mdm.realtime import (
@@ -316,18 +315,14 @@ class Service:
         if role not in keys.ROLES:
             raise InvalidInputError(f"field 'role': must be one of {', '.join(keys.ROLES)}")
         config = self._sources(self.reader())
-        try:
-            scope = key_scope(role, sources, [s.name for s in config.sources] if config else None)
-        except InvalidInputError as e:
-            raise InvalidInputError(f"field 'sources': {e}") from None
+        known = [s.name for s in config.sources] if config else None
 
         def create(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, Any], str]:
-            row, key = keys.create_key(con, name=name, role=role, pii=pii, expires_in_days=expires_in_days,
-                                       sources=scope)
-            audit.record(con, actor=actor, action="key.create", target=row["key_id"],
-                         detail={"name": name, "role": role, "pii": pii, "expires_at": row["expires_at"],
-                                 "sources": scope})
-            return row, key
+            try:
+                return api_keys.create_key(con, actor=actor, name=name, role=role, pii=pii,
+                                           expires_in_days=expires_in_days, sources=sources, known=known)
+            except InvalidInputError as e:
+                raise InvalidInputError(f"field 'sources': {e}") from None
 
         return self.write(create)
 

@@ -352,7 +352,6 @@ class Stewardship:
         return sql.get_item(con, item_id) or item
 
 
-
 def _check_claim(item: dict[str, Any], actor: str, *, claiming: bool = False) -> None:
     """A claim is its steward's: only they, or an admin, decide the pair or release it meanwhile,
     so that two stewards never work one pair at once."""

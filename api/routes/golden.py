@@ -118,10 +118,11 @@ async def get_xref(
     if golden_id is None:
         raise NotFoundError("source key", f"{source}/{source_id}")
     doc, tag = versioned_document(service, golden_id, principal)
-    head = json.dumps({"source": source, "source_id": source_id, "golden_id": golden_id}, ensure_ascii=False)
     cached = not_modified(request.headers.get("if-none-match"), tag)
-    body = f'{head[:-1]}, "golden_record": {doc}}}'
-    return cached or Response(body, media_type=JSON, headers={"ETag": etag(tag)})
+    if cached:
+        return cached
+    head = json.dumps({"source": source, "source_id": source_id, "golden_id": golden_id}, ensure_ascii=False)
+    return Response(f'{head[:-1]}, "golden_record": {doc}}}', media_type=JSON, headers={"ETag": etag(tag)})
 
 
 @router.post("/xref:lookup", response_model=XrefLookupPublic)

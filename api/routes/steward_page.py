@@ -213,7 +213,7 @@ async def decide_many(request: Request, principal: PageSteward, service: Service
         comment = _comment(str(form.get("comment") or ""))
         outcomes = await run_in_threadpool(
             service.decide_items, ids, decision, actor=principal.name, comment=comment,
-            admin=principal.role == "admin")
+            admin=principal.admin)
     except MDMError as e:
         return _say(request, "/steward", **filters, error=str(e))
     failed = [f"{item_id}: {o}" for item_id, o in zip(ids, outcomes, strict=True) if isinstance(o, MDMError)]
@@ -272,7 +272,7 @@ def decide(
         said = _comment(comment)
         outcome = service.steward(
             lambda s, con: s.decide_item(con, item_id, decision, actor=principal.name, comment=said,
-                                         admin=principal.role == "admin")
+                                         admin=principal.admin)
         )
     except MDMError as e:
         return _say(request, f"/steward/items/{item_id}", error=str(e))
@@ -296,7 +296,7 @@ def _claim(
 ) -> Response:
     try:
         service.steward_write(lambda s, con: s.claim(con, item_id, actor=principal.name, release=release,
-                                                     admin=principal.role == "admin"))
+                                                     admin=principal.admin))
     except MDMError as e:
         return _say(request, f"/steward/items/{item_id}", error=str(e))
     return _say(request, f"/steward/items/{item_id}", flash="Released." if release else "Claimed.")

@@ -81,9 +81,8 @@ def claim_review_item(item_id: str, principal: Steward, service: ServiceDep) -> 
 @router.post("/review-queue/{item_id}/release", response_model=ReviewItemPublic,
              responses=documented(403, 404, 409, 503))
 def release_review_item(item_id: str, principal: Steward, service: ServiceDep) -> dict[str, Any]:
-    admin = principal.role == "admin"
     service.steward_write(
-        lambda s, con: s.claim(con, item_id, actor=principal.name, release=True, admin=admin))
+        lambda s, con: s.claim(con, item_id, actor=principal.name, release=True, admin=principal.admin))
     return get_review_item(item_id, principal, service)
 
 
@@ -95,7 +94,7 @@ def decide_review_item(item_id: str, body: DecisionCreate, principal: Steward, s
     between golden records that earlier decisions keep apart is a 409 naming them (undo them first)."""
     outcome = service.steward(
         lambda s, con: s.decide_item(con, item_id, body.decision, actor=principal.name, comment=body.comment,
-                                     admin=principal.role == "admin")
+                                     admin=principal.admin)
     )
     return outcome.decision
 
@@ -107,7 +106,7 @@ def decide_review_items(body: DecisionsCreate, principal: Steward, service: Serv
     each its own decision, undone on its own, with a result of its own: an item that an earlier
     one settled (its two records already joined or kept apart) is that item's 409."""
     outcomes = service.decide_items(body.item_ids, body.decision, actor=principal.name, comment=body.comment,
-                                    admin=principal.role == "admin")
+                                    admin=principal.admin)
     return batch_body(outcomes, lambda outcome: outcome.decision)
 
 
