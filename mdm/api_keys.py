@@ -37,14 +37,17 @@ def create_key(
 
 
 def key_scope(role: str, sources: Sequence[str] | None, known: Collection[str] | None) -> list[str] | None:
-    """The key's sources, sorted and distinct; None (every source) when none are given. The error
+    """The key's sources, trimmed, sorted and distinct; None (every source) when none are given. The error
     names no field: the API's is ``sources``, the command line's ``--source``."""
     if not sources:
         return None
     if role != "writer":
         raise InvalidInputError(f"only a writer key is limited to sources, not a {role} key")
-    unknown = sorted(set(sources) - set(known)) if known is not None else []
+    names = {s.strip() for s in sources}
+    if "" in names:  # kept, it would name no source: a key that writes nowhere
+        raise InvalidInputError("a source name is empty")
+    unknown = sorted(names - set(known)) if known is not None else []
     if unknown:
         raise InvalidInputError(f"no source named {unknown[0]!r}"
                                 f" (the sources: {', '.join(sorted(known or ()))})")
-    return sorted(set(sources))
+    return sorted(names)

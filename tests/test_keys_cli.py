@@ -72,6 +72,12 @@ def test_before_the_first_run_a_key_s_sources_cannot_be_checked_and_are_kept(tmp
     made = runner.invoke(app, ["keys", "create", "--db", db, "--role", "writer", "--name", "crm",
                                "--source", "crm"])
     assert made.exit_code == 0 and "writes only crm" in _said(made), made.stderr
+    padded = runner.invoke(app, ["keys", "create", "--db", db, "--role", "writer", "--name", "erp",
+                                 "--source", " erp "])
+    assert padded.exit_code == 0 and "writes only erp)" in _said(padded), padded.stderr
+    blank = runner.invoke(app, ["keys", "create", "--db", db, "--role", "writer", "--name", "none",
+                                "--source", "crm", "--source", " "])
+    assert blank.exit_code == 2 and "--source: a source name is empty" in _said(blank), blank.stderr
 
 
 def test_a_key_is_revoked_with_the_server_stopped(tmp_path: Path) -> None:
