@@ -6,11 +6,20 @@ import datetime as dt
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from mdm.clustering import DIFFERENT, DISAGREEING, HELD_BACK_REASONS
 
 T = TypeVar("T")
+
+
+def _in_utc(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+# Every time the API sends: the store keeps UTC without a zone, and RFC 3339 (OpenAPI's
+# date-time) requires an offset, so it is sent with ``Z``; a client would read it as its own zone.
+Timestamp = Annotated[dt.datetime, AfterValidator(_in_utc)]
 
 
 class Page(BaseModel, Generic[T]):
@@ -74,7 +83,7 @@ class MemberPublic(BaseModel):
     company: str | None = None
     tax_id: str | None = None
     national_id: str | None = None
-    updated_at: dt.datetime | None = None
+    updated_at: Timestamp | None = None
     dq_flags: list[str] = []
 
 
@@ -87,8 +96,8 @@ class GoldenRecordPublic(BaseModel):
     members: list[MemberPublic]
     record_count: int
     sources: list[str]
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: Timestamp
+    updated_at: Timestamp
     run_id: str | None = None
     redirected_from: dict[str, str | None] | None = Field(
         default=None, description="Present when the requested id was merged into this golden record.")
@@ -185,7 +194,7 @@ class SourceRecordPublic(BaseModel):
     raw: dict[str, Any] = Field(description="The record in its source's own columns, as last read or posted.")
     standardised: MemberPublic = Field(
         description="What standardisation made of it, with its data-quality flags.")
-    posted_at: dt.datetime | None = Field(description="When its system last posted it; null for a file row.")
+    posted_at: Timestamp | None = Field(description="When its system last posted it; null for a file row.")
     posted_by: str | None
     quarantined: list[QuarantinedRowPublic] = Field(
         description="Rows of the same key the last run quarantined (a repeated id's other rows, say)."
@@ -295,8 +304,8 @@ class RunPublic(BaseModel):
     run_id: str
     kind: str
     status: str
-    started_at: dt.datetime
-    finished_at: dt.datetime | None = None
+    started_at: Timestamp
+    finished_at: Timestamp | None = None
     sources_path: str | None = None
     model_id: str | None = None
     retrained: bool | None = None
@@ -331,9 +340,9 @@ class KeyPublic(BaseModel):
     role: str
     pii: bool
     sources: list[str] | None = Field(default=None, description="The only sources it may write to.")
-    created_at: dt.datetime
-    revoked_at: dt.datetime | None = None
-    expires_at: dt.datetime | None = None
+    created_at: Timestamp
+    revoked_at: Timestamp | None = None
+    expires_at: Timestamp | None = None
 
 
 class KeyCreated(KeyPublic):
@@ -356,16 +365,16 @@ class SubscriptionPublic(BaseModel):
     name: str
     url: str
     pii: bool
-    created_at: dt.datetime
+    created_at: Timestamp
     created_by: str
     after_seq: int = Field(description="The last entry of the feed its URL acknowledged.")
     lag: int = Field(description="Entries committed since, not yet acknowledged.")
-    delivered_at: dt.datetime | None = None
+    delivered_at: Timestamp | None = None
     failures: int = Field(description="Failed attempts since the last delivery.")
-    next_attempt_at: dt.datetime | None = Field(
+    next_attempt_at: Timestamp | None = Field(
         default=None, description="When a failing URL is tried again.")
     last_error: str | None = None
-    revoked_at: dt.datetime | None = None
+    revoked_at: Timestamp | None = None
     revoked_by: str | None = None
 
 
@@ -375,7 +384,7 @@ class SubscriptionCreated(SubscriptionPublic):
 
 class AuditEntryPublic(BaseModel):
     audit_id: str
-    occurred_at: dt.datetime
+    occurred_at: Timestamp
     actor: str
     action: str
     target: str | None
@@ -435,9 +444,9 @@ class ReviewItemPublic(BaseModel):
     right: ReviewRecord
     impact: float | None = None
     claimed_by: str | None = None
-    claimed_at: dt.datetime | None = None
+    claimed_at: Timestamp | None = None
     decision_id: str | None = None
-    created_at: dt.datetime
+    created_at: Timestamp
 
 
 class DecisionCreate(BaseModel):
@@ -502,8 +511,8 @@ class DecisionPublic(BaseModel):
     result_golden_id: str | None
     comment: str | None
     actor: str
-    created_at: dt.datetime
-    undone_at: dt.datetime | None
+    created_at: Timestamp
+    undone_at: Timestamp | None
     undone_by: str | None
     before: dict[str, list[str]]
     after: dict[str, list[str]]
@@ -517,7 +526,7 @@ class GoldenChangePublic(BaseModel):
 class _HistoryEntry(BaseModel):
     """One version of a golden record: what changed it, when and by whom."""
 
-    changed_at: dt.datetime
+    changed_at: Timestamp
     change: str = Field(
         description="`created`, `changed`, `merged` (into the record's `merged_into`), `split`, `retired`,"
         " `restored` (active again: an undone merge, or records that had all left came back) or `erased`"
@@ -585,8 +594,8 @@ class OverridePublic(BaseModel):
     value: str | None
     reason: str
     actor: str
-    created_at: dt.datetime
-    removed_at: dt.datetime | None
+    created_at: Timestamp
+    removed_at: Timestamp | None
     removed_by: str | None
 
 

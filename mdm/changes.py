@@ -13,7 +13,7 @@ import duckdb
 from mdm.errors import InvalidInputError
 from mdm.store import serving
 from mdm.store import stewardship as steward_sql
-from mdm.store.documents import mask_document
+from mdm.store.documents import mask_document, timestamp_text
 
 
 @dataclass(frozen=True)
@@ -59,5 +59,5 @@ def check_cursor(after: int, head: int) -> None:
 
 
 def _entry_json(entry: dict[str, Any], document: str) -> str:
-    head = json.dumps({**entry, "changed_at": entry["changed_at"].isoformat()}, ensure_ascii=False)
+    head = json.dumps({**entry, "changed_at": timestamp_text(entry["changed_at"])}, ensure_ascii=False)
     return f'{head[:-1]}, "golden_record": {document}}}'

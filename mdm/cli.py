@@ -290,7 +290,7 @@ def load_cmd(
         highlight=False,
     )
     through = report.get("posted_through")
-    since = dt.datetime.fromisoformat(through) if through else None
+    since = database.as_stored(dt.datetime.fromisoformat(through)) if through else None
     con = _open(db)
     try:  # building the real-time index takes a while at scale: only when there is a change to replay
         pending = records.has_api_changes(con, since=since)

@@ -113,3 +113,47 @@ def test_keys_deleted_before_departed_links_were_kept_return_to_their_golden_id(
     assert con.execute("SELECT source, source_id, record_key, golden_id FROM xref_departed").fetchall() == [
         ("crm", "1", "crm:1", "G1")]
     assert departed_to(con) == {"crm:1": "G1"}
+
+
+def test_stored_documents_gain_the_offset_of_their_times(reconciled, tmp_path):
+    """A file from before documents sent their times with ``Z`` gets it on every one (the golden
+    record's created_at and updated_at, its members' updated_at): the documents are then those
+    the current builders write, and nothing else in them changes."""
+    import shutil
+
+    db = str(tmp_path / "old.duckdb")
+    shutil.copy(reconciled[0], db)
+    con = duckdb.connect(db)
+    current = con.execute("SELECT golden_id, document FROM golden_records ORDER BY 1").fetchall()
+    times = """SELECT count(*) FROM golden_records
+               WHERE regexp_matches(document, '"(created_at|updated_at)":"[0-9T:.-]{26}Z"')"""
+    assert con.execute(times).fetchone() == (len(current),)
+    con.execute("""UPDATE golden_records SET document = regexp_replace(document,
+                   '"(created_at|updated_at)":"([0-9T:.-]{26})Z"', '"\\1":"\\2"', 'g')""")
+    assert con.execute(times).fetchone() == (0,)
+    con.execute("DELETE FROM schema_migrations WHERE version >= 18")
+    con.close()
+
+    con = duckdb.connect(db)
+    migrate(con)
+    assert con.execute("SELECT golden_id, document FROM golden_records ORDER BY 1").fetchall() == current
+
+
+def test_a_time_the_files_send_with_its_offset_is_read_back_as_stored(tmp_path):
+    """``mdm export posted`` writes its times with ``Z``; ``mdm load`` reads the last one back to
+    replay what was posted after it. Read as it is sent (with its offset), DuckDB would compare it
+    with the stored naive UTC in the machine's own zone: seven hours off in Hanoi."""
+    import datetime as dt
+    import json
+
+    from mdm.store import database, exports, records
+
+    con = database.connect(tmp_path / "t.duckdb")
+    con.execute("SET TimeZone = 'Asia/Ho_Chi_Minh'")
+    records.save_posted(con, "crm", "1", "{}", dt.datetime(2026, 6, 1, 3, 0), "w")
+    exports.export_posted(con, tmp_path / "posted.jsonl")
+    sent = json.loads((tmp_path / "posted.jsonl").read_text(encoding="utf-8"))["at"]
+    assert sent == "2026-06-01T03:00:00.000000Z"
+    assert records.has_api_changes(con, since=database.as_stored(dt.datetime.fromisoformat(sent)))
+    later = database.as_stored(dt.datetime.fromisoformat("2026-06-01T10:00:01+07:00"))
+    assert not records.has_api_changes(con, since=later)

@@ -58,6 +58,10 @@ def test_golden_export_has_the_rules_columns_and_types_without_records_or_values
     with (tmp_path / "one.csv").open(encoding="utf-8") as fh:
         (row,) = list(csv.DictReader(fh))
     assert list(row) == COLUMNS and row["full_name"] == "Nguyễn An" and row["postcode"] == ""
+    # Times are UTC and say so: a reader in another zone must not take them for its own.
+    assert one.schema.field("created_at").type == pa.timestamp("us", tz="UTC")
+    assert one.to_pylist()[0]["created_at"] == at.replace(tzinfo=dt.UTC)
+    assert row["created_at"] == row["updated_at"] == "2026-06-30 12:00:00.000000Z"
 
 
 def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_written_as_text(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from api.schemas import (
     Page,
 )
 from mdm.store import audit, keys
+from mdm.store.database import as_stored
 
 router = APIRouter(tags=["admin"], responses=documented(403))
 
@@ -56,16 +57,10 @@ def list_audit(
     """Every write: who, when, what, newest first. Filter by ``target`` (a golden id, a source
     key, a decision), ``actor`` (a key's name), ``action`` (``decision.merge``, or every
     ``decision.``), and a time range (``since`` inclusive, ``until`` exclusive, UTC)."""
+    since, until = (as_stored(t) if t is not None else None for t in (since, until))
     data, total = audit.entries(service.reader(), target=target, actor=actor, action=action,
-                                since=_utc(since), until=_utc(until), limit=limit, offset=offset)
+                                since=since, until=until, limit=limit, offset=offset)
     return {"data": data, "count": total, "limit": limit, "offset": offset}
-
-
-def _utc(moment: dt.datetime | None) -> dt.datetime | None:
-    """Naive UTC, as the audit log stores it; a time given with its offset is converted."""
-    if moment is None or moment.tzinfo is None:
-        return moment
-    return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 @router.post("/golden-records/{golden_id}/erase", response_model=ErasedPublic,

@@ -9,6 +9,7 @@ the steward's key, so a link cannot put words of its own in the page's alert.
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import json
 from collections.abc import Collection, Mapping
@@ -42,6 +43,19 @@ templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "
 templates.env.globals["held_back_label"] = review.held_back_label
 templates.env.globals["search_max_lengths"] = SEARCH_MAX_LENGTHS
 templates.env.globals["max_comment"] = MAX_COMMENT
+
+
+def _when(moment: dt.datetime | str | None) -> str:
+    """A time as a steward reads it: to the second, and said to be UTC, as every stored time is
+    (a document's is ISO text, a row's a datetime)."""
+    if moment is None:
+        return ""
+    if isinstance(moment, str):
+        moment = dt.datetime.fromisoformat(moment)
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC"
+
+
+templates.env.filters["when"] = _when
 
 
 async def _same_origin(request: Request) -> None:

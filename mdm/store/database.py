@@ -115,3 +115,9 @@ def fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | No
 def now() -> dt.datetime:
     """Naive UTC, the one clock all our timestamps use."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def as_stored(moment: dt.datetime) -> dt.datetime:
+    """``moment`` as the store keeps times, naive UTC: one given with its offset (as the API and
+    its files send them, ``Z``) converted, one without taken to be UTC already."""
+    return moment if moment.tzinfo is None else moment.astimezone(dt.UTC).replace(tzinfo=None)

@@ -27,7 +27,9 @@ from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 
 _CODES = {n: sorted(str(c) for c in COUNTRY_CODE_TO_REGION_CODE if len(str(c)) == n) for n in (1, 2, 3)}
 
-_TS = "strftime({x}, '%Y-%m-%dT%H:%M:%S.%f')"
+# Every timestamp is stored in UTC without an offset, and sent with one (``Z``): RFC 3339, which
+# OpenAPI's date-time is, requires it, and a client would otherwise read the time as its own zone.
+_TS = "strftime({x}, '%Y-%m-%dT%H:%M:%S.%fZ')"
 MEMBER_COLUMNS = (
     "full_name", "email", "phone", "date_of_birth", "address", "city", "postcode", "country", "company",
     "tax_id", "national_id", "updated_at", "dq_flags",
@@ -145,8 +147,9 @@ def _masked(kind: str | None, value: Any) -> Any:
     return mask(value)
 
 
-def _ts(value: dt.datetime | None) -> str | None:
-    return value.isoformat(timespec="microseconds") if value is not None else None
+def timestamp_text(value: dt.datetime | None) -> str | None:
+    """A stored (UTC, naive) timestamp as the API and its files send it: ``…T07:53:16.390531Z``."""
+    return f"{value.isoformat(timespec='microseconds')}Z" if value is not None else None
 
 
 def member_document(m: Mapping[str, Any]) -> dict[str, Any]:
@@ -157,7 +160,7 @@ def member_document(m: Mapping[str, Any]) -> dict[str, Any]:
         if c == "date_of_birth":
             value = value.isoformat() if value is not None else None
         elif c == "updated_at":
-            value = _ts(value)
+            value = timestamp_text(value)
         elif c == "dq_flags":
             value = list(value) if value is not None else None
         out[c] = value
@@ -192,7 +195,8 @@ def render(
         "attributes": attributes, "lineage": grouped,
         "members": [member_document(m) for m in sorted(members, key=lambda m: (m["source"], m["source_id"]))],
         "record_count": golden["record_count"], "sources": list(golden["sources"]),
-        "created_at": _ts(golden["created_at"]), "updated_at": _ts(golden["updated_at"]),
+        "created_at": timestamp_text(golden["created_at"]),
+        "updated_at": timestamp_text(golden["updated_at"]),
         "run_id": golden["run_id"],
     })
 

@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 
 from mdm.errors import InvalidInputError, NotFoundError
 from mdm.store.database import fetch_one
+from mdm.store.documents import timestamp_text
 from mdm.store.models import latest_model
 from mdm.store.stewardship import active_constraints, decision_sides
 from mdm.store.tables import SCHEMAS
@@ -100,12 +101,15 @@ def export_golden(
 
 def golden_export_schema(attributes: Mapping[str, bool]) -> pa.Schema:
     """The golden export's columns: the record's id, size and sources, each attribute (a list of
-    text where it holds many values, else text), and its times."""
+    text where it holds many values, else text), and its times, in UTC and marked so (Parquet's
+    adjusted-to-UTC; CSV's ``Z``): stored without a zone, a reader would take them for its own."""
     stored = SCHEMAS["golden_records"]
     head = [stored.field(name) for name in ("golden_id", "record_count", "sources")]
     kinds = [pa.field(name, pa.list_(pa.string()) if many else pa.string())
              for name, many in attributes.items()]
-    return pa.schema([*head, *kinds, stored.field("created_at"), stored.field("updated_at")])
+    times = [pa.field(name, pa.timestamp("us", tz="UTC"), nullable=stored.field(name).nullable)
+             for name in ("created_at", "updated_at")]
+    return pa.schema([*head, *kinds, *times])
 
 
 def _attribute_kinds(attributes: Mapping[str, bool], stored: list[dict[str, Any]]) -> dict[str, bool]:
@@ -160,7 +164,7 @@ def export_posted(con: duckdb.DuckDBPyConnection, out: Path) -> tuple[int, int]:
     ).fetchall()
     with out.open("w", encoding="utf-8") as fh:
         for source, source_id, at, raw in rows:
-            head = json.dumps({"source": source, "source_id": source_id, "at": at.isoformat()},
+            head = json.dumps({"source": source, "source_id": source_id, "at": timestamp_text(at)},
                               ensure_ascii=False)[:-1]
             fh.write(f'{head}, "record": {raw}}}\n' if raw is not None else f'{head}, "deleted": true}}\n')
     posts = sum(raw is not None for *_x, raw in rows)

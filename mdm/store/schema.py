@@ -406,4 +406,16 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
           AND a.target NOT IN (SELECT record_key FROM xref);
         """,
     ),
+    (
+        18,
+        r"""
+        -- Stored documents' times gain their offset (``Z``): they are UTC, and RFC 3339 (OpenAPI's
+        -- date-time) requires one. Only a golden record's created_at and updated_at and its
+        -- members' updated_at are timestamps; the documents' builders write them so from now on.
+        UPDATE golden_records SET document = regexp_replace(
+            document, '"(created_at|updated_at)":"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6})"',
+            '"\1":"\2Z"', 'g')
+        WHERE document IS NOT NULL;
+        """,
+    ),
 )

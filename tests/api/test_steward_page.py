@@ -200,6 +200,9 @@ def test_steward_sets_and_removes_a_value_in_the_browser(served_db):  # type: ig
         expect(page.locator("#attributes tr", has_text="steward_override").first).to_contain_text("phone")
         (held,) = httpx.get(f"{base}/golden-records/{gid}/overrides", headers=steward).json()["data"]
         assert (held["attribute"], held["actor"]) == ("phone", "test-steward")
+        # Its time as the API sends it (UTC, with ``Z``), to the second and said to be UTC.
+        assert held["created_at"].endswith("Z")
+        expect(page.locator("#overrides")).to_contain_text(held["created_at"][:19].replace("T", " ") + " UTC")
         page.screenshot(path=str(ARTIFACTS / "steward-override.png"), full_page=True)
 
         page.locator("#overrides").get_by_label("Why remove").fill("set on the wrong customer")
