@@ -38,7 +38,9 @@ from mdm.spark import golden as spark_golden
 from mdm.spark.ingest import PostedInput, flag_counts, ingest_and_standardise, spark_schema
 from mdm.spark.session import spark_session
 from mdm.spark.work import SparkWorkDB
+from mdm.store import database
 from mdm.store import work as work_sql
+from mdm.store.documents import timestamp_text
 from mdm.store.tables import SCHEMAS
 
 
@@ -168,7 +170,7 @@ def reconcile_spark(
     spark = spark or spark_session(master, conf=spark_conf)
     with cache.released_after(spark):
         report = RunReport(run_id=new_run_id())
-        started_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        started_at = database.now()
         stages = Stages(report, progress)
         run_id = report.run_id
 
@@ -200,7 +202,7 @@ def reconcile_spark(
                                       sides=sides)
             clustered.report_to(report)
 
-        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        now = database.now()
         with stages.stage("golden"):
             built = spark_golden.build(
                 spark, std, clustered.result.assignment, rules.attributes(),
@@ -238,8 +240,7 @@ def reconcile_spark(
             report.status = "succeeded"
             summary = {
                 "run_id": run_id, "engine": "spark", "status": report.status,
-                "started_at": started_at.isoformat(),
-                "finished_at": dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(),
+                "started_at": timestamp_text(started_at), "finished_at": timestamp_text(database.now()),
                 "sources_path": str(sources.path.resolve()), "sources_config": sources_to_json(sources),
                 "rules_path": str(rules_path or "default"), "model_id": model.model_id,
                 "retrained": report.retrained, "counts": report.counts(), "run_report": report.run_report(),
