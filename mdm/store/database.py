@@ -7,6 +7,7 @@ own cursor. Every statement of ours binds its values as parameters.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
@@ -24,6 +25,10 @@ class DatabaseError(MDMError):
     code = "database_error"
 
 
+# DuckDB's words when another process has the file open (it locks it even against readers).
+_HELD = re.compile(r"Conflicting lock is held in .*?\(PID (\d+)\)", re.DOTALL)
+
+
 def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open (creating when needed) and migrate a database file."""
     path = Path(path)
@@ -32,6 +37,12 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as e:
+        if (held := _HELD.search(str(e))) is not None:
+            raise DatabaseError(
+                f"{path}: cannot open the database: another process holds it (PID {held.group(1)}), and one"
+                " process at a time may open a database file. Wait for it or stop it; while `mdm serve`"
+                " holds it, go through the service (POST /runs starts a run, GET /changes and the"
+                " lookups read)") from e
         raise DatabaseError(f"{path}: cannot open the database: {e}") from e
     if not read_only:
         migrate(con)
