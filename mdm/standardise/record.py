@@ -40,6 +40,8 @@ _company = lru_cache(_CACHE)(standardise_company)
 _national_id = lru_cache(_CACHE)(standardise_national_id)
 _tax_id = lru_cache(_CACHE)(standardise_tax_id)
 _timestamp = lru_cache(_CACHE)(standardise_timestamp)
+# How far past the run's day an update time may be: a day of time zones and clocks a little fast.
+_CLOCK_SLACK = dt.timedelta(days=1)
 
 
 @lru_cache(_CACHE)
@@ -161,6 +163,11 @@ def standardise_record(
     updated_at = _timestamp(raw_updated, spec.timezone) if raw_updated else None
     if raw_updated and updated_at is None:
         flags.append("updated_at_unparseable")
+    elif updated_at is not None and updated_at.date() > today + _CLOCK_SLACK:
+        # A time after the run (a typo, a clock set wrong) would win ``most_recent`` against
+        # every real update from then on: kept in the raw record and flagged, not used.
+        updated_at = None
+        flags.append("updated_at_future")
     for part in (matched, phone, email, dob, address, city, company, tax_id, national_id):
         if part is not None:
             flags.extend(part.flags)

@@ -88,6 +88,19 @@ def test_a_record_alone_keeps_its_golden_id_when_it_changes(api):  # type: ignor
     assert api.get(f"/golden-records/{gid}").json()["attributes"]["city"] == "Huế"
 
 
+def test_an_update_time_in_the_future_does_not_make_a_value_the_newest(api):  # type: ignore[no-untyped-def]
+    """A signup time typed 2062 for 2026 would win ``most_recent`` for ever after: flagged, and
+    its record's values count as undated, so the dated record's city stays."""
+    gid = api.post("/sources/sales/records", json=VY).json()["golden_id"]
+    typo = api.post("/sources/marketing/records", json={**VY_MARKETING, "city": "Huế",
+                                                        "signup_ts": "2062-05-01T10:00:00"}).json()
+    assert typo["outcome"] == "matched" and typo["golden_id"] == gid, typo
+    assert "updated_at_future" in typo["dq_flags"]
+    golden = api.get(f"/golden-records/{gid}").json()
+    assert golden["attributes"]["city"] == "Đà Nẵng"
+    assert [(e["source"], e["rule"]) for e in golden["lineage"]["city"]] == [("sales", "most_recent")]
+
+
 def test_unusable_values_are_accepted_with_flags(api):  # type: ignore[no-untyped-def]
     r = api.post("/sources/sales/records", json={"crm_id": "RT-BAD", "first_name": "Hà", "last_name": "Lê",
                                                   "email": "not-an-email", "mobile": "12", "extra": [1, 2]})

@@ -199,3 +199,21 @@ def test_a_sources_time_zone_reaches_its_records() -> None:
 
     assert updated() == dt.datetime(2024, 1, 5, 17)
     assert updated(timezone="Asia/Ho_Chi_Minh") == dt.datetime(2024, 1, 5, 10)
+
+
+def test_an_update_time_after_the_run_is_flagged_and_not_used() -> None:
+    """A time past the run's day (2062 for 2026, a clock set wrong) would win ``most_recent``
+    against every real update after it; a day's slack allows for zones and clocks a little fast."""
+    from mdm.sources.config import SourceSpec
+    from mdm.standardise.record import standardise_record
+
+    spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", fields={"updated_at": "u"})
+
+    def std(value: str) -> tuple[dt.datetime | None, list[str]]:
+        record = standardise_record(spec, "1", {"u": value}, today=TODAY)
+        return record["updated_at"], record["dq_flags"]
+
+    assert std("2062-06-30 09:00") == (None, ["updated_at_future"])
+    assert std("02/07/2026 00:00") == (None, ["updated_at_future"])
+    assert std("2026-07-01T23:59:59") == (dt.datetime(2026, 7, 1, 23, 59, 59), [])
+    assert std("2026-06-30 09:00") == (dt.datetime(2026, 6, 30, 9), [])
