@@ -46,6 +46,7 @@ MEANINGS: dict[int, str] = {
     412: "The golden record has changed since the version If-Match names.",
     413: "The request body is larger than the server takes.",
     422: "An invalid parameter or body, or a value that cannot be used; `detail` names the field.",
+    500: "The server could not do it (a backup folder it cannot write, say); `detail` says why.",
     503: "Not ready: no trained model for real-time matching yet (see GET /ready).",
 }
 

@@ -55,7 +55,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service = Service(settings.db_path, sources_path=settings.sources_path,
                           rules_path=settings.rules_path,
-                          delivery_backoff=settings.delivery_backoff)
+                          delivery_backoff=settings.delivery_backoff, backup_dir=settings.backup_dir)
         service.open()
         app.state.service = service
         try:
@@ -127,7 +127,7 @@ def _document(app: FastAPI) -> None:
 
 
 def app_from_env() -> FastAPI:
-    """The app for ``mdm serve``: settings from MDM_DB, MDM_SOURCES, MDM_RULES."""
+    """The app for ``mdm serve``: settings from MDM_DB, MDM_SOURCES, MDM_RULES, MDM_BACKUP_DIR."""
     import os
 
     return create_app(
@@ -135,5 +135,6 @@ def app_from_env() -> FastAPI:
             db_path=os.environ["MDM_DB"],
             sources_path=os.environ.get("MDM_SOURCES") or None,
             rules_path=os.environ.get("MDM_RULES") or None,
+            backup_dir=os.environ.get("MDM_BACKUP_DIR") or None,
         )
     )

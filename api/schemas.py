@@ -621,3 +621,18 @@ class ErasedPublic(BaseModel):
     golden_id: str
     golden_ids: list[str] = Field(description="The golden record and those merged into it, all erased.")
     records: list[SourceKey] = Field(description="The source records erased (deleted as by their systems).")
+
+
+class BackupPublic(BaseModel):
+    file: str = Field(description="The backup's file name in the service's backup folder.")
+    path: str = Field(description="Its path on the server.")
+    bytes: int
+    tables: int
+    rows: int = Field(description="Rows copied, counted table by table in the copy.")
+    seconds: float
+
+
+class BackupListed(BaseModel):
+    file: str
+    bytes: int
+    modified_at: Timestamp

@@ -20,3 +20,5 @@ class ApiSettings(BaseModel):
     delivery_backoff: float = 5.0
     # The largest request body taken (a batch of 1,000 records is well under 1 MiB); larger is a 413.
     max_body_bytes: int = 8 * 2**20
+    # Where POST /backups writes its copies; default: a ``backups`` folder beside the database.
+    backup_dir: Path | None = None

@@ -48,9 +48,10 @@ from mdm.shared_lock import SharedLock
 from mdm.sources import SourcesConfig, SourceSpec, load_sources, sources_from_json
 from mdm.standardise.record import record_key
 from mdm.stewardship import DECISIONS, Outcome, Stewardship
-from mdm.store import audit, database, documents, keys, models, records, runs, serving
+from mdm.store import audit, backups, database, documents, keys, models, records, runs, serving
 from mdm.store import stewardship as steward_sql
 from mdm.store import subscriptions as subscriptions_sql
+from mdm.store.backups import Copied, CopyError
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ class Service:
     def __init__(
         self, db_path: str | Path, *, sources_path: str | Path | None = None,
         rules_path: str | Path | None = None,
-        delivery_backoff: float = 5.0,
+        delivery_backoff: float = 5.0, backup_dir: str | Path | None = None,
     ) -> None:
         self.db_path = Path(db_path)
         self.sources_path = Path(sources_path) if sources_path else None
@@ -102,6 +103,8 @@ class Service:
         self._con: duckdb.DuckDBPyConnection | None = None
         self._local = threading.local()
         self._write_lock = threading.RLock()
+        self.backup_dir = Path(backup_dir) if backup_dir else self.db_path.parent / "backups"
+        self._backup_lock = threading.Lock()
         # Previews share it; a write holds it alone from its commit until the matcher follows.
         self._state = SharedLock()
         self._writer: duckdb.DuckDBPyConnection | None = None
@@ -384,6 +387,36 @@ class Service:
 
         self.write(revoke)
         self._key_cache.clear()
+
+    # -- backups --------------------------------------------------------------------------
+
+    def backup(self, *, actor: str) -> Copied:
+        """A copy of the database, as of one moment, into the backup folder while the service
+        goes on serving and writing (mdm/store/backups.py). One at a time: a second is a 409."""
+        if self._con is None:
+            raise NotReadyError("the database is not open")
+        if not self._backup_lock.acquire(blocking=False):
+            raise ConflictError("a backup is being taken; ask again once it has finished")
+        try:
+            try:
+                self.backup_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise CopyError(f"{self.backup_dir}: cannot make the backup folder: {e}") from e
+            target = self.backup_dir / f"{self.db_path.stem}-{database.now():%Y%m%dT%H%M%S.%f}Z.duckdb"
+            con = self._con.cursor()
+            try:
+                with self.parallel():
+                    copied = backups.copy_database(con, target)
+            finally:
+                con.close()
+            self.write(lambda w: audit.record(w, actor=actor, action="backup.create", target=target.name,
+                                              detail={"bytes": copied.bytes, "rows": copied.rows}))
+            return copied
+        finally:
+            self._backup_lock.release()
+
+    def list_backups(self) -> list[backups.Backup]:
+        return backups.listed(self.backup_dir, self.db_path.stem)
 
     # -- real-time records ----------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -9,6 +10,8 @@ from api.deps import Admin, ServiceDep
 from api.errors import documented
 from api.schemas import (
     AuditEntryPublic,
+    BackupListed,
+    BackupPublic,
     ErasedPublic,
     EraseRequest,
     KeyCreate,
@@ -76,3 +79,21 @@ def erase_golden_record(
     result = service.erase(golden_id, actor=principal.name, reason=body.reason)
     return {"erasure_id": result.erasure_id, "golden_id": result.golden_id, "golden_ids": result.golden_ids,
             "records": [{"source": s, "source_id": i} for s, i in result.records]}
+
+
+@router.post("/backups", response_model=BackupPublic, status_code=201, responses=documented(409, 500))
+def take_backup(principal: Admin, service: ServiceDep) -> dict[str, Any]:
+    """A copy of the database as of this moment, written to the service's backup folder while it
+    goes on serving and taking writes; each table's rows are counted in the copy. To restore one,
+    stop the service and put the file in the database's place. One at a time (409)."""
+    started = time.perf_counter()
+    copied = service.backup(actor=principal.name)
+    return {"file": copied.path.name, "path": str(copied.path.resolve()), "bytes": copied.bytes,
+            "tables": copied.tables, "rows": copied.rows, "seconds": round(time.perf_counter() - started, 3)}
+
+
+@router.get("/backups", response_model=Page[BackupListed])
+def list_backups(principal: Admin, service: ServiceDep) -> dict[str, Any]:
+    """The backups in the service's backup folder, newest first."""
+    data = [vars(b) for b in service.list_backups()]
+    return {"data": data, "count": len(data), "limit": len(data), "offset": 0}

@@ -8,16 +8,12 @@ a failure at any point (a full disk, a kill) leaves the file as it was.
 from __future__ import annotations
 
 import os
-from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
 from mdm.errors import MDMError
+from mdm.store.backups import CopyError, copy_database
 from mdm.store.database import DatabaseError, connect
-
-_COPY = "mdm_compacted"
 
 
 @dataclass(frozen=True)
@@ -44,55 +40,13 @@ def compact(path: Path) -> Compacted:
     before = path.stat().st_size
     con = connect(path)  # refused while another process holds the file: a compaction too
     try:
-        for leftover in (copy, copy.with_name(copy.name + ".wal")):  # of a compaction killed part way
-            leftover.unlink(missing_ok=True)
+        copy.unlink(missing_ok=True)  # of a compaction killed between its copy and the rename
         con.execute("CHECKPOINT")  # nothing of ours left in the write-ahead log to replay later
         try:
-            # ATTACH takes no bound parameters: the path is written as a quoted literal.
-            con.execute(f"ATTACH '{_quoted(copy)}' AS {_COPY}")
-            con.execute(f"COPY FROM DATABASE {_ident(_database(con))} TO {_COPY}")
-            con.execute(f"CHECKPOINT {_COPY}")
-            tables, rows = _same_rows(con)
-            con.execute(f"DETACH {_COPY}")
-            if copy.with_name(copy.name + ".wal").exists():
-                raise CompactionError("the copy was left unfinished")
-        except (duckdb.Error, CompactionError) as e:
-            with suppress(duckdb.Error):
-                con.execute(f"DETACH DATABASE IF EXISTS {_COPY}")
-            for part in (copy, copy.with_name(copy.name + ".wal")):
-                part.unlink(missing_ok=True)
+            copied = copy_database(con, copy)
+        except CopyError as e:
             raise CompactionError(f"{path}: {e}; the database is unchanged") from e
         os.replace(copy, path)
     finally:
         con.close()
-    return Compacted(before, path.stat().st_size, tables, rows)
-
-
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _database(con: duckdb.DuckDBPyConnection) -> str:
-    return str(con.execute("SELECT current_database()").fetchall()[0][0])
-
-
-def _same_rows(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
-    """Every table of the file, with as many rows in the copy: (tables, rows)."""
-    source = _database(con)
-    listed = "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main'"
-    names = sorted(r[0] for r in con.execute(listed, [source]).fetchall())
-    copied = {r[0] for r in con.execute(listed, [_COPY]).fetchall()}
-    total = 0
-    for name in names:
-        if name not in copied:
-            raise CompactionError(f"the copy has no table {name!r}")
-        here, there = (con.execute(f"SELECT count(*) FROM {_ident(db)}.main.{_ident(name)}").fetchall()[0][0]
-                       for db in (source, _COPY))
-        if here != there:
-            raise CompactionError(f"table {name!r} has {here} rows, {there} in the copy")
-        total += here
-    return len(names), total
+    return Compacted(before, path.stat().st_size, copied.tables, copied.rows)

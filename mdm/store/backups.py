@@ -1,0 +1,122 @@
+"""Copies of the database file: a backup taken while the service serves, and the copy a
+compaction puts in the file's place.
+
+The service holds the file, and DuckDB lets no other process open it, not even to read: a
+backup is made by the service itself. A file copied by ``cp`` meanwhile may also miss what is
+still in the write-ahead log. A copy is one transaction's snapshot: writes committed while it is
+made go on and are not in it, so it holds every write whole or not at all and holds none up.
+Each table's rows are counted in the copy within that snapshot. The copy is written under a
+hidden name beside its destination and renamed once complete: a backup file that exists is whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from mdm.errors import MDMError
+
+_ALIAS = "mdm_copy"
+
+
+class CopyError(MDMError):
+    """The copy could not be made, or does not hold what the database holds; none was left."""
+
+    code = "copy_failed"
+
+
+@dataclass(frozen=True)
+class Copied:
+    path: Path
+    bytes: int
+    tables: int
+    rows: int
+
+
+def copy_database(con: duckdb.DuckDBPyConnection, target: Path) -> Copied:
+    """Copy the database ``con`` is open on, as of one snapshot, into the new file ``target``.
+
+    ``con`` must be a cursor of its own, in no transaction: the copy is a transaction of it.
+    Raises CopyError (nothing left at ``target``) when the copy fails or differs.
+    """
+    if target.exists():
+        raise CopyError(f"{target}: exists already; a copy is never written over a file")
+    partial = target.with_name(f".{target.name}.partial")
+    parts = (partial, partial.with_name(partial.name + ".wal"))
+    for leftover in parts:  # of a copy killed part way
+        leftover.unlink(missing_ok=True)
+    source = _database(con)
+    try:
+        # ATTACH takes no bound parameters: the path is written as a quoted literal.
+        con.execute(f"ATTACH '{_quoted(partial)}' AS {_ALIAS}")
+        con.execute("BEGIN TRANSACTION")
+        con.execute(f"COPY FROM DATABASE {_ident(source)} TO {_ALIAS}")
+        tables, rows = _same_rows(con, source)
+        con.execute("COMMIT")
+        con.execute(f"CHECKPOINT {_ALIAS}")
+        con.execute(f"DETACH {_ALIAS}")
+        if parts[1].exists():
+            raise CopyError("the copy was left unfinished")
+        os.replace(partial, target)
+    except (duckdb.Error, OSError, CopyError) as e:
+        with suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        with suppress(duckdb.Error):
+            con.execute(f"DETACH DATABASE IF EXISTS {_ALIAS}")
+        for part in parts:
+            part.unlink(missing_ok=True)
+        raise CopyError(f"{target}: the copy failed: {e}") from e
+    return Copied(target, target.stat().st_size, tables, rows)
+
+
+@dataclass(frozen=True)
+class Backup:
+    file: str
+    bytes: int
+    modified_at: dt.datetime  # naive UTC, as the store keeps times
+
+
+def listed(folder: Path, stem: str) -> list[Backup]:
+    """The backups of a database named ``stem`` in ``folder``, newest first (none if it is not there)."""
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.glob(f"{stem}-*.duckdb"):
+        stat = path.stat()
+        modified = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC).replace(tzinfo=None)
+        found.append(Backup(path.name, stat.st_size, modified))
+    return sorted(found, key=lambda b: (b.modified_at, b.file), reverse=True)
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _database(con: duckdb.DuckDBPyConnection) -> str:
+    return str(con.execute("SELECT current_database()").fetchall()[0][0])
+
+
+def _same_rows(con: duckdb.DuckDBPyConnection, source: str) -> tuple[int, int]:
+    """Every table of ``source``, with as many rows in the copy: (tables, rows)."""
+    listed_sql = "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main'"
+    names = sorted(r[0] for r in con.execute(listed_sql, [source]).fetchall())
+    copied = {r[0] for r in con.execute(listed_sql, [_ALIAS]).fetchall()}
+    total = 0
+    for name in names:
+        if name not in copied:
+            raise CopyError(f"the copy has no table {name!r}")
+        here, there = (con.execute(f"SELECT count(*) FROM {_ident(db)}.main.{_ident(name)}").fetchall()[0][0]
+                       for db in (source, _ALIAS))
+        if here != there:
+            raise CopyError(f"table {name!r} has {here} rows, {there} in the copy")
+        total += here
+    return len(names), total

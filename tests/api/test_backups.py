@@ -1,0 +1,132 @@
+"""Backups: the service copies its own database (no other process may open the file while it
+serves), as of one moment, while it goes on taking writes; a copy restores by being served."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import duckdb
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from api.main import create_app
+from api.settings import ApiSettings
+from mdm.cli import app as cli
+
+ADMIN_ONLY = 403
+
+
+def _whole(path: Path) -> dict[str, int]:
+    """What a backup holds, checked to be one moment's: every source key's golden record is active
+    and counts it, and each record posted is in the audit log."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        orphans, = con.execute("SELECT count(*) FROM xref x LEFT JOIN golden_records g USING (golden_id)"
+                               " WHERE g.status IS DISTINCT FROM 'active'").fetchone()
+        miscounted, = con.execute(
+            "SELECT count(*) FROM golden_records g WHERE status = 'active'"
+            " AND record_count <> (SELECT count(*) FROM xref x WHERE x.golden_id = g.golden_id)").fetchone()
+        unaudited, = con.execute(
+            "SELECT count(*) FROM posted_records p WHERE NOT EXISTS (SELECT 1 FROM audit_log a"
+            " WHERE a.action = 'record.upsert' AND a.target = p.source || ':' || p.source_id)").fetchone()
+        posted, = con.execute("SELECT count(*) FROM posted_records").fetchone()
+    finally:
+        con.close()
+    assert (orphans, miscounted, unaudited) == (0, 0, 0), path
+    return {"posted": posted}
+
+
+def test_backups_taken_while_records_are_posted_are_whole_and_restore(served_db, tmp_path):  # type: ignore[no-untyped-def]
+    db, keys = served_db
+    folder = tmp_path / "kept"
+    admin = {"Authorization": f"Bearer {keys['admin']}"}
+    reader = {"Authorization": f"Bearer {keys['reader']}"}
+    with TestClient(create_app(ApiSettings(db_path=db, backup_dir=folder))) as client:
+        first = client.post("/backups", headers=admin)
+        assert first.status_code == 201, first.text
+        gid = client.get("/golden-records", headers=reader, params={"limit": 1}).json()["data"][0][
+            "golden_record"]["golden_id"]
+        before = client.get(f"/golden-records/{gid}", headers=reader)
+
+        service = client.app.state.service  # type: ignore[attr-defined]
+        stop, posted = threading.Event(), []
+
+        def post() -> None:  # a source system posting while backups are taken
+            while not stop.is_set() and len(posted) < 400:
+                n = len(posted)
+                service.post_record("sales", {"crm_id": f"BK-{n}", "first_name": f"Khách{n}", "last_name": "Trần",
+                                              "mobile": f"0912 {n:03d} 555", "city": "Huế"}, actor="test-writer")
+                posted.append(n)
+
+        poster = threading.Thread(target=post)
+        poster.start()
+        try:
+            during = [client.post("/backups", headers=admin) for _ in range(3)]
+        finally:
+            stop.set()
+            poster.join()
+        assert [r.status_code for r in during] == [201, 201, 201], [r.text for r in during]
+        listed = client.get("/backups", headers=admin).json()
+        audit = client.get("/audit", headers=admin, params={"action": "backup."}).json()
+
+    taken = [first.json(), *(r.json() for r in during)]
+    assert [b["file"] for b in listed["data"]] == [b["file"] for b in reversed(taken)]  # newest first
+    assert sorted(e["target"] for e in audit["data"]) == sorted(b["file"] for b in taken)
+    counts = [_whole(Path(b["path"])) for b in taken]
+    assert counts[0]["posted"] == 0 and all(Path(b["path"]).parent == folder for b in taken)
+    assert [c["posted"] for c in counts] == sorted(c["posted"] for c in counts)
+    assert counts[-1]["posted"] <= len(posted)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(b["file"] for b in taken)  # nothing partial
+
+    # Restored: the first backup served gives the golden record as it was then.
+    restored = tmp_path / "restored.duckdb"
+    Path(taken[0]["path"]).rename(restored)
+    with TestClient(create_app(ApiSettings(db_path=restored))) as client:
+        again = client.get(f"/golden-records/{gid}", headers=reader)
+        assert (again.status_code, again.text, again.headers["etag"]) == (200, before.text, before.headers["etag"])
+        assert client.get("/xref/sales/BK-0", headers=reader).status_code == 404
+
+
+def test_backups_are_an_admins_one_at_a_time_and_a_failed_one_leaves_nothing(served_db, tmp_path):  # type: ignore[no-untyped-def]
+    db, keys = served_db
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    admin = {"Authorization": f"Bearer {keys['admin']}"}
+    with TestClient(create_app(ApiSettings(db_path=db, backup_dir=blocked / "backups"))) as client:
+        for role in ("reader", "writer", "steward"):
+            who = {"Authorization": f"Bearer {keys[role]}"}
+            assert client.post("/backups", headers=who).status_code == ADMIN_ONLY
+            assert client.get("/backups", headers=who).status_code == ADMIN_ONLY
+        failed = client.post("/backups", headers=admin)
+        assert failed.status_code == 500 and failed.json()["error"] == "copy_failed"
+        assert "cannot make the backup folder" in failed.json()["detail"]
+        assert client.get("/backups", headers=admin).json()["data"] == []
+
+        service = client.app.state.service  # type: ignore[attr-defined]
+        service.backup_dir = tmp_path / "backups"
+        with service._backup_lock:  # another admin's backup under way
+            busy = client.post("/backups", headers=admin)
+        assert busy.status_code == 409 and "a backup is being taken" in busy.json()["detail"]
+        assert client.post("/backups", headers=admin).status_code == 201
+    assert [p.name.startswith("served-") for p in (tmp_path / "backups").iterdir()] == [True]
+
+
+def test_the_command_line_backs_up_a_stopped_servers_database(served_db, tmp_path):  # type: ignore[no-untyped-def]
+    db, _keys = served_db
+    out = tmp_path / "copy.duckdb"
+    runner = CliRunner()
+    done = runner.invoke(cli, ["backup", "--db", str(db), "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    assert "each table's rows counted in the copy" in " ".join(done.stderr.split())
+    _whole(out)
+    con = duckdb.connect(str(out), read_only=True)
+    tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+    con.close()
+    con = duckdb.connect(str(db), read_only=True)
+    assert tables == [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+    con.close()
+    again = runner.invoke(cli, ["backup", "--db", str(db), "--out", str(out)])
+    assert again.exit_code == 1 and "exists already" in " ".join(again.stderr.split())
+    missing = runner.invoke(cli, ["backup", "--db", str(tmp_path / "nope.duckdb"), "--out", str(tmp_path / "x")])
+    assert missing.exit_code == 2 and not (tmp_path / "x").exists()
