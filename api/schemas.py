@@ -155,7 +155,7 @@ class MatchResultPublic(BaseModel):
     source: str
     source_id: str
     golden_id: str
-    outcome: Literal["matched", "review", "new", "unchanged"]
+    outcome: Literal["matched", "review", "new", "unchanged", "stale"]
     match_probability: float | None
     previous_golden_id: str | None = None
     reason: str | None = None

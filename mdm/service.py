@@ -454,7 +454,7 @@ class Service:
         def upsert(matcher: RealtimeMatcher, con: duckdb.DuckDBPyConnection) -> MatchResult:
             result = matcher.upsert(con, source, payload, actor=actor, today=dt.date.today(),
                                     golden_id_before=golden_id_before)
-            if result.outcome != "unchanged":
+            if result.outcome not in ("unchanged", "stale"):  # nothing was written
                 audit.record(
                     con, actor=actor, action="record.upsert", target=f"{source}:{result.source_id}",
                     detail={"outcome": result.outcome, "golden_id": result.golden_id,

@@ -134,6 +134,27 @@ def _one_value(field: str, value: str | None, flags: list[str]) -> str | None:
     return items[0] if items else None
 
 
+def _update_time(text: str | None, zone: str, today: dt.date) -> tuple[dt.datetime | None, str | None]:
+    """An update time as naive UTC, or None with the flag saying why it is not used."""
+    if not text:
+        return None, None
+    at = _timestamp(text, zone)
+    if at is None:
+        return None, "updated_at_unparseable"
+    if at.date() > today + _CLOCK_SLACK:
+        # A time after the run (a typo, a clock set wrong) would win ``most_recent`` against
+        # every real update from then on: kept in the raw record and flagged, not used.
+        return None, "updated_at_future"
+    return at, None
+
+
+def update_time(spec: SourceSpec, values: dict[str, str | None], *, today: dt.date) -> dt.datetime | None:
+    """The ``updated_at`` :func:`standardise_record` gives a record, alone: to compare two
+    versions of one key without standardising the older again."""
+    text, _flags = mapped_text(spec, values)
+    return _update_time(text.get("updated_at"), spec.timezone, today)[0]
+
+
 def standardise_record(
     spec: SourceSpec, source_id: str, values: dict[str, str | None], *, today: dt.date
 ) -> dict[str, Any]:
@@ -159,15 +180,9 @@ def standardise_record(
         company = _company(name.original)
     tax_id = _tax_id(get("tax_id"), spec.phone_region)
     national_id = _national_id(get("national_id"), spec.phone_region)
-    raw_updated = get("updated_at")
-    updated_at = _timestamp(raw_updated, spec.timezone) if raw_updated else None
-    if raw_updated and updated_at is None:
-        flags.append("updated_at_unparseable")
-    elif updated_at is not None and updated_at.date() > today + _CLOCK_SLACK:
-        # A time after the run (a typo, a clock set wrong) would win ``most_recent`` against
-        # every real update from then on: kept in the raw record and flagged, not used.
-        updated_at = None
-        flags.append("updated_at_future")
+    updated_at, flag = _update_time(get("updated_at"), spec.timezone, today)
+    if flag is not None:
+        flags.append(flag)
     for part in (matched, phone, email, dob, address, city, company, tax_id, national_id):
         if part is not None:
             flags.extend(part.flags)

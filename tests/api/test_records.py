@@ -101,6 +101,29 @@ def test_an_update_time_in_the_future_does_not_make_a_value_the_newest(api):  # 
     assert [(e["source"], e["rule"]) for e in golden["lineage"]["city"]] == [("sales", "most_recent")]
 
 
+def test_a_post_older_than_the_last_posted_version_is_stale(api):  # type: ignore[no-untyped-def]
+    """A queue's retry delivers Monday's version after Tuesday's: it must not put the old city
+    back. A post without a time, or a newer one, is stored as ever."""
+    def post(city: str, when: str):  # type: ignore[no-untyped-def]
+        return api.post("/sources/sales/records", json={**VY, "city": city, "last_modified": when})
+
+    gid = post("Huế", "2026-05-05T09:00:00").json()["golden_id"]
+    monday = post("Vinh", "2026-05-04T09:00:00")
+    assert monday.status_code == 200, monday.text
+    body = monday.json()
+    assert (body["outcome"], body["golden_id"]) == ("stale", gid)
+    assert "2026-05-05T09:00:00.000000Z" in body["reason"]
+    assert api.get(f"/golden-records/{gid}").json()["attributes"]["city"] == "Huế"
+    assert api.get("/sources/sales/records/RT-1").json()["raw"]["city"] == "Huế"
+    audited = api.get("/audit", who="admin", params={"action": "record.upsert", "target": "sales:RT-1"})
+    assert audited.json()["count"] == 1  # the stale post wrote nothing
+
+    assert post("Huế 2", "2026-05-06T09:00:00").json()["outcome"] == "new"
+    undated = {k: v for k, v in VY.items() if k != "last_modified"}
+    assert api.post("/sources/sales/records", json={**undated, "city": "Vinh"}).json()["outcome"] == "new"
+    assert api.get(f"/golden-records/{gid}").json()["attributes"]["city"] == "Vinh"
+
+
 def test_unusable_values_are_accepted_with_flags(api):  # type: ignore[no-untyped-def]
     r = api.post("/sources/sales/records", json={"crm_id": "RT-BAD", "first_name": "Hà", "last_name": "Lê",
                                                   "email": "not-an-email", "mobile": "12", "extra": [1, 2]})
