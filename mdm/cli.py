@@ -110,6 +110,8 @@ def _print_report(report: RunReport) -> None:
     }
     if any(c.posted for c in report.sources.values()):
         columns |= {"posted": "posted (API)", "superseded": "file rows replaced"}
+    if any(c.outdated for c in report.sources.values()):
+        columns |= {"outdated": "posts older than file"}  # its file row has a later updated_at
     if any(c.deleted for c in report.sources.values()):
         columns |= {"deleted": "deleted (API)"}
     if any(c.removed for c in report.sources.values()):

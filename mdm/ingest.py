@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
@@ -9,6 +10,7 @@ import orjson
 
 from mdm.sources import SourceSpec, read_source
 from mdm.sources.readers import REPLACEMENT_CHARACTER
+from mdm.standardise.record import update_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,8 +35,9 @@ class SourceCounts:
     read: int = 0  # file rows
     accepted: int = 0  # file rows accepted
     quarantined: int = 0  # file rows quarantined, each with a reason
-    posted: int = 0  # records posted through the API, taken as the newest version of their key
+    posted: int = 0  # records posted through the API to the source
     superseded: int = 0  # accepted file rows replaced by a posted version of the same key
+    outdated: int = 0  # posted records left out: their key's file row has a later updated_at
     deleted: int = 0  # accepted file rows left out: their system deleted the key through the API
     undecodable: int = 0  # file rows holding bytes the source's encoding could not decode
     flagged: int = 0  # the run's records of the source carrying at least one data-quality flag
@@ -123,13 +126,15 @@ def withheld(q: Quarantined) -> Quarantined:
 
 def merge_posted(
     ingested: Ingested, sources: list[SourceSpec], posted: list[tuple[str, str, str]],
-    deleted: list[tuple[str, str]],
+    deleted: list[tuple[str, str]], *, today: dt.date,
 ) -> int:
     """Add records posted through the API (source, source_id, raw JSON) to a run's input, and
     leave out the file rows of keys deleted through it (source, source_id).
 
-    A posted record, or a deletion, is the newest word its source system sent, so it replaces a
-    file row with the same key; a deleted key's quarantined rows keep their reason, not their
+    Of a key's file row and its post, the one with the later ``updated_at`` is its version: an
+    extract made after the post holds what its system changed since. Where either has no time,
+    or both the same, the post is (the file may be older than it, it cannot be newer). A deletion
+    leaves the file row out; a deleted key's quarantined rows keep their reason, not their
     values. Posts to a source the config no longer lists are left out (and counted in the
     return value) but stay stored.
     """
@@ -157,6 +162,11 @@ def merge_posted(
         values = orjson.loads(raw)
         i = index.get((source, source_id))
         if i is not None:
+            in_file = update_time(spec, ingested.accepted[i].values, today=today)
+            in_post = update_time(spec, values, today=today)
+            if in_file is not None and in_post is not None and in_file > in_post:
+                counts.outdated += 1
+                continue
             counts.superseded += 1
             replaced.add(i)
         extra.append(Accepted(spec, source_id, None, values))

@@ -371,7 +371,7 @@ def _stages(
         ingested = ingest(sources.sources)
         posted = [(source, source_id, raw) for source, source_id, raw, _by in records.posted_records(con)]
         deleted = [(source, source_id) for source, source_id, _by in records.deleted_records(con)]
-        report.posted_unknown_source = merge_posted(ingested, sources.sources, posted, deleted)
+        report.posted_unknown_source = merge_posted(ingested, sources.sources, posted, deleted, today=today)
     with gc_paused(), stages.stage("standardise"):
         std_table, source_records = _standardise(ingested, today, run_id, cancellation)
         report.sources = ingested.counts

@@ -50,7 +50,7 @@ from mdm.linking.scorer import PairScore, Scorer
 from mdm.pipeline import review_item_id
 from mdm.sources import SourcesConfig, SourceSpec
 from mdm.sources.readers import not_one_id, typed_values
-from mdm.standardise.record import record_key, standardise_record, update_time
+from mdm.standardise.record import record_key, standardise_record
 from mdm.store import erasure, records, runs, work
 from mdm.store import overrides as overrides_sql
 from mdm.store import stewardship as steward_sql
@@ -366,10 +366,12 @@ class RealtimeMatcher:
 
         raw = raw_json(values)
         std = standardise_record(spec, source_id, values, today=today)
-        newer = None if previous is None else _newer_posted(con, spec, source_id, std["updated_at"], today)
-        if newer is not None:
+        # Delivered out of order (a queue's retry), an older version would put older values back.
+        # Compared as a batch run compares a post with its file row (mdm.ingest.merge_posted).
+        stored_at = records.update_time(con, key) if previous is not None else None
+        if stored_at is not None and std["updated_at"] is not None and std["updated_at"] < stored_at:
             return MatchResult(source, source_id, previous, "stale", None, dq_flags=list(std["dq_flags"]),
-                               reason=f"its system posted a newer version before (updated_at {newer});"
+                               reason=f"the version stored is newer (updated_at {timestamp_text(stored_at)});"
                                       " this older one was not stored")
         scored = self.score(std)
         thresholds = self.rules.matching.thresholds
@@ -675,20 +677,6 @@ def _source_structure(con: duckdb.DuckDBPyConnection, rules: RulesSpec) -> Sourc
         measured["overlap_among_matches"], measured["overlap_among_others"],
         match_weight(rules.matching.thresholds.auto_link),
     )
-
-
-def _newer_posted(
-    con: duckdb.DuckDBPyConnection, spec: SourceSpec, source_id: str, updated_at: dt.datetime | None,
-    today: dt.date,
-) -> str | None:
-    """The update time of the version of this key its system last posted, where it is later than
-    ``updated_at``: a post delivered out of order (a queue's retry) must not put an older version
-    back. Against posts only: a file row is replaced by any post of its key, as batch runs do."""
-    if updated_at is None:
-        return None
-    stored = records.posted_raw(con, spec.name, source_id)
-    last = update_time(spec, orjson.loads(stored), today=today) if stored is not None else None
-    return timestamp_text(last) if last is not None and last > updated_at else None
 
 
 def _queue_item(key: str, c: ScoredCandidate, at: dt.datetime, held_back_by: str | None) -> dict[str, Any]:

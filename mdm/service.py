@@ -548,7 +548,7 @@ class Service:
         Each change is replayed as a write of its own: a post that comes meanwhile waits for one
         of them, not for all (hundreds after a run at a million records). A change superseded
         meanwhile (the key posted again, or deleted) is left: the newer one was made on these
-        results already."""
+        results already; so is a post older than the version the run read (stale)."""
         with self._write_lock:
             matcher = self._matcher()
             assert self._writer is not None
@@ -564,8 +564,11 @@ class Service:
                         progress.skipped += 1
                         continue
                     before = (golden_of_before or {}).get(record_key(source, source_id))
-                    self.post_record(source, json.loads(raw), actor=actor or "replay",
-                                     golden_id_before=before)
+                    done = self.post_record(source, json.loads(raw), actor=actor or "replay",
+                                            golden_id_before=before)
+                if done.outcome == "stale":  # the run's extract holds a newer version: it stays
+                    progress.skipped += 1
+                    continue
                 progress.posted += 1
                 time.sleep(0)  # a write waiting for the lock takes it now
             for source, source_id, actor in deletions:

@@ -182,7 +182,7 @@ def reconcile_spark(
             ingested = ingest_and_standardise(spark, sources.sources, today or dt.date.today(), posted)
             report.sources = ingested.counts
             report.posted_unknown_source = ingested.posted_unknown_source
-            report.records = sum(c.accepted - c.superseded - c.deleted + c.posted
+            report.records = sum(c.accepted - c.superseded - c.deleted + c.posted - c.outdated
                                  for c in ingested.counts.values())
             std = cache.persist(ingested.std)
             report.count_flags(*flag_counts(std))

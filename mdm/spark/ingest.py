@@ -291,34 +291,50 @@ def _merge_posted(
     counts: dict[str, SourceCounts],
 ) -> tuple[Any, int]:
     """``rows`` with the accepted file rows of keys posted or deleted through the API left out
-    (counted as superseded or deleted) and the posted versions added, standardised. Returns
-    them and the number of posts to sources the config does not list."""
+    (counted as superseded or deleted) and the posted versions added, standardised; a post older
+    than its key's file row (both dated) is left out instead (outdated), as the DuckDB engine
+    does (mdm.ingest.merge_posted). Returns them and the number of posts to sources the config
+    does not list."""
     from pyspark.sql import functions as F
 
     by_name = {s.name: s for s in sources}
-    keys = [(s, i, "posted") for s, i, _raw in given.posted if s in by_name]
-    keys += [(s, i, "deleted") for s, i in given.deleted if s in by_name]
-    if not keys:
-        return rows, len(given.posted)
-    newest = spark.createDataFrame(keys, "source string, source_id string, kind string")
-    replaced = rows.filter(F.col("reason").isNull()).join(newest, ["source", "source_id"])
-    for source, kind, n in replaced.groupBy("source", "kind").count().collect():
-        setattr(counts[source], "superseded" if kind == "posted" else "deleted", n)
-    rows = rows.join(newest.select("source", "source_id", F.col("kind").alias("__mdm_newer")),
-                     ["source", "source_id"], "left")
-    rows = rows.filter(F.col("__mdm_newer").isNull() | F.col("reason").isNotNull())
-    deleted_quarantined = (F.col("__mdm_newer") == "deleted") & F.col("reason").isNotNull()  # as withheld()
-    rows = rows.withColumns({
-        "raw": F.when(deleted_quarantined, F.lit(None).cast("string")).otherwise(F.col("raw")),
-        "reason": F.when(deleted_quarantined, F.concat("reason", F.lit(WITHHELD))).otherwise(F.col("reason")),
-    }).drop("__mdm_newer")
+    key = ["source", "source_id"]
+    posted_std = None
     for spec in sources:
         mine = [(None, sid, raw, None, None) for source, sid, raw in given.posted if source == spec.name]
         counts[spec.name].posted = len(mine)
         if mine:
             decoded = spark.createDataFrame(mine, spark_schema(DECODED))
             standardised = decoded.mapInArrow(_standardiser(spec, today), spark_schema(STANDARDISED))
-            rows = rows.unionByName(standardised)
+            posted_std = standardised if posted_std is None else posted_std.unionByName(standardised)
+    outdated: set[tuple[str, str]] = set()
+    if posted_std is not None:
+        accepted = rows.filter(F.col("reason").isNull())
+        in_file = accepted.select(*key, F.col("updated_at").alias("__mdm_in_file"))
+        older = (posted_std.select(*key, F.col("updated_at").alias("__mdm_posted")).join(in_file, key)
+                 .filter(F.col("__mdm_in_file") > F.col("__mdm_posted")))
+        outdated = {(r["source"], r["source_id"]) for r in older.select(*key).collect()}  # at most the posts
+    keys = [(s, i, "posted") for s, i, _raw in given.posted if s in by_name and (s, i) not in outdated]
+    keys += [(s, i, "deleted") for s, i in given.deleted if s in by_name]
+    for source, _i in outdated:
+        counts[source].outdated += 1
+    if keys:
+        newest = spark.createDataFrame(keys, "source string, source_id string, kind string")
+        replaced = rows.filter(F.col("reason").isNull()).join(newest, key)
+        for source, kind, n in replaced.groupBy("source", "kind").count().collect():
+            setattr(counts[source], "superseded" if kind == "posted" else "deleted", n)
+        rows = rows.join(newest.select(*key, F.col("kind").alias("__mdm_newer")), key, "left")
+        rows = rows.filter(F.col("__mdm_newer").isNull() | F.col("reason").isNotNull())
+        withheld = (F.col("__mdm_newer") == "deleted") & F.col("reason").isNotNull()  # as ingest.withheld()
+        rows = rows.withColumns({
+            "raw": F.when(withheld, F.lit(None).cast("string")).otherwise(F.col("raw")),
+            "reason": F.when(withheld, F.concat("reason", F.lit(WITHHELD))).otherwise(F.col("reason")),
+        }).drop("__mdm_newer")
+    if posted_std is not None:
+        if outdated:
+            left_out = spark.createDataFrame(sorted(outdated), "source string, source_id string")
+            posted_std = posted_std.join(left_out, key, "left_anti")
+        rows = rows.unionByName(posted_std)
     return rows, sum(source not in by_name for source, _i, _raw in given.posted)
 
 

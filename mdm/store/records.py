@@ -46,6 +46,12 @@ def save_posted(con: duckdb.DuckDBPyConnection, source: str, source_id: str, raw
     con.execute("INSERT INTO posted_records VALUES (?, ?, ?, ?, ?)", [source, source_id, raw, at, actor])
 
 
+def update_time(con: duckdb.DuckDBPyConnection, record_key: str) -> Any:
+    """The standardised ``updated_at`` of a record's stored version (None: none, or not stored)."""
+    row = fetch_one(con, "SELECT updated_at FROM std_records WHERE record_key = ?", [record_key])
+    return row[0] if row else None
+
+
 def posted_raw(con: duckdb.DuckDBPyConnection, source: str, source_id: str) -> str | None:
     """The raw JSON of the record as last posted (None: never posted, or deleted since)."""
     row = fetch_one(con, "SELECT CAST(raw AS VARCHAR) FROM posted_records WHERE source = ? AND source_id = ?",

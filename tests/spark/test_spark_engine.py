@@ -31,7 +31,7 @@ from mdm.errors import EngineUnavailableError
 from mdm.load import load_run
 from mdm.pipeline import reconcile
 from mdm.spark.session import find_java, worker_python
-from mdm.store import database, exports
+from mdm.store import database, exports, records
 from tests.api.conftest import make_keys
 from tests.conftest import TODAY
 
@@ -249,10 +249,20 @@ def test_records_posted_and_deleted_through_the_api_reach_a_spark_run(  # type: 
         moved = {**json.loads(raw), "city": "Huế"}
         assert client.post("/sources/sales/records", json=moved, headers=writer).status_code == 200
         assert client.delete(f"/sources/sales/records/{deleted}", headers=writer).status_code == 200
+    # A post its key's file row is later than (the extract was made after it): left out by both.
+    (older_id, older_raw), = _duckdb(
+        served, "SELECT source_id, CAST(raw AS VARCHAR) FROM source_records WHERE source = 'sales'"
+        " AND json_extract_string(raw, '$.last_modified') > '2001'"
+        " AND json_extract_string(raw, '$.city') > '' ORDER BY source_id DESC LIMIT 1")
+    in_file = " ".join(json.loads(older_raw)["city"].split())
+    con = database.connect(served)
+    records.save_posted(con, "sales", older_id, json.dumps({**json.loads(older_raw), "city": "Vinh",
+                        "last_modified": "2001-01-01T00:00:00"}), database.now(), "test")
+    con.close()
     runner = CliRunner()
     posted = tmp_path / "posted.jsonl"
     done = runner.invoke(app, ["export", "posted", "--db", str(served), "--out", str(posted)])
-    assert done.exit_code == 0 and "wrote 2 posted and 1 deleted records" in done.output, done.output
+    assert done.exit_code == 0 and "wrote 3 posted and 1 deleted records" in done.output, done.output
 
     duck = reconcile(sources, served, today=TODAY)  # the DuckDB engine reads the same from its own file
     spark_out = tmp_path / "posted-out"
@@ -260,13 +270,13 @@ def test_records_posted_and_deleted_through_the_api_reach_a_spark_run(  # type: 
                              today=TODAY, spark=spark)
     assert {n: vars(c) for n, c in report.sources.items()} == {n: vars(c) for n, c in duck.sources.items()}
     sales = report.sources["sales"]
-    assert (sales.posted, sales.superseded, sales.deleted) == (2, 1, 1)
+    assert (sales.posted, sales.superseded, sales.deleted, sales.outdated) == (3, 1, 1, 1)
     assert report.records == duck.records
     keys = "source, source_id"
     xref = _duckdb(served, f"SELECT {keys} FROM xref ORDER BY ALL")
     assert _spark_out(spark_out, "xref", keys, "ORDER BY ALL") == xref
-    mine = f"WHERE source = 'sales' AND source_id IN ('RT-SPARK', '{changed}') ORDER BY 1"
-    expected = [(changed, "Huế"), ("RT-SPARK", None)]
+    mine = f"WHERE source = 'sales' AND source_id IN ('RT-SPARK', '{changed}', '{older_id}') ORDER BY 1"
+    expected = sorted([(changed, "Huế"), ("RT-SPARK", None), (older_id, in_file)])
     assert _spark_out(spark_out, "std_records", "source_id, city", mine) == expected
     assert _duckdb(served, f"SELECT source_id, city FROM std_records {mine}") == expected
 
