@@ -24,6 +24,10 @@ write to the parent's pages, so fewer of them are copied. A worker serves one ba
 work makes no reference cycles (mdm/gc_pause.py), so its collector is off from its start, also
 while it unpickles its tasks: a fork server's worker unpickling a chunk of 62,500 records
 collected 0.2-0.8 s at a time, walking the standardisers' caches it had filled.
+
+A cancelled run (mdm/cancel.py) is seen while the parent waits for a result, and the tasks not
+yet begun are dropped; a worker's task under way is waited for, so a caller keeps its tasks to
+about a second of work each (a stop must end within an orchestrator's grace period).
 """
 
 from __future__ import annotations
@@ -37,11 +41,12 @@ import pickle
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
 import pyarrow as pa
 
+from mdm.cancel import Cancellation
 from mdm.scratch import scratch_folder
 
 S = TypeVar("S")
@@ -50,6 +55,9 @@ R = TypeVar("R")
 
 # Tables smaller than this travel through the pipe: a file costs more than it saves.
 _FILE_FROM_BYTES = 1 << 20
+
+# How often a parent waiting for a worker's result looks whether its run was cancelled.
+_POLL_SECONDS = 0.1
 
 # What this worker's tasks share: set once when the worker starts.
 _SHARED: Any = None
@@ -108,11 +116,26 @@ def _in_worker(fn: Callable[[Any, Any], Any], folder: str, item: Any) -> bytes:
     return _pickled(fn(_SHARED, item), folder, _mapped)
 
 
-def map_in_order(fn: Callable[[S, T], R], shared: S, items: Iterable[T], workers: int) -> Iterator[R]:
+def _result(future: Future[bytes], cancellation: Cancellation) -> bytes:
+    while True:
+        cancellation.check()
+        try:
+            return future.result(timeout=_POLL_SECONDS)
+        except TimeoutError:
+            continue
+
+
+def map_in_order(
+    fn: Callable[[S, T], R], shared: S, items: Iterable[T], workers: int,
+    cancellation: Cancellation | None = None,
+) -> Iterator[R]:
     """``fn(shared, item)`` for each of ``items``, in ``workers`` processes (in this one when 1),
-    in order."""
+    in order; RunCancelledError once ``cancellation`` is cancelled."""
+    cancellation = cancellation or Cancellation()
     if workers < 2:
-        yield from (fn(shared, item) for item in items)
+        for item in items:
+            cancellation.check()
+            yield fn(shared, item)
         return
     fork = forks()
     if fork:
@@ -127,8 +150,14 @@ def map_in_order(fn: Callable[[S, T], R], shared: S, items: Iterable[T], workers
                 init = (_pickled(shared, folder, _mapped_shared), True)
             with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                                      initargs=init) as pool:
-                for result in pool.map(functools.partial(_in_worker, fn, folder), items):
-                    yield pickle.loads(result)
+                task = functools.partial(_in_worker, fn, folder)
+                futures = [pool.submit(task, item) for item in items]
+                try:
+                    for future in futures:
+                        yield pickle.loads(_result(future, cancellation))
+                finally:  # stopped early (cancelled, failed): the tasks not begun are not waited for
+                    for future in futures:
+                        future.cancel()
     finally:
         if fork:
             gc.unfreeze()

@@ -7,6 +7,7 @@ import gc
 import os
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import duckdb
@@ -14,6 +15,8 @@ import pyarrow as pa
 import pytest
 
 from mdm import parallel
+from mdm.cancel import Cancellation
+from mdm.errors import RunCancelledError
 
 pytestmark = pytest.mark.skipif(not parallel.forks(), reason="needs fork")
 
@@ -88,3 +91,22 @@ def test_off_the_main_thread_workers_come_from_a_fork_server(
         assert big.equals(big_here) and row.equals(row_here)
     # The shared table's file went with the job's folder (multiprocessing keeps its own folder).
     assert [name for name in os.listdir(tmp_path) if not name.startswith("pymp-")] == []
+
+
+def _marked(folder: str, n: int) -> int:
+    Path(folder, str(n)).touch()
+    time.sleep(0.05)
+    return n
+
+
+def test_a_cancelled_run_drops_the_tasks_not_begun(tmp_path: Path) -> None:
+    """The pool sees its run's cancellation itself, where only its caller could check, between
+    results: the run ends at the cancel, its workers' tasks under way finishing, no other."""
+    cancellation = Cancellation()
+    items = list(range(200))
+    results = parallel.map_in_order(_marked, str(tmp_path), items, 2, cancellation)
+    assert next(results) == 0
+    cancellation.cancel("cancelled: the service was stopped")
+    with pytest.raises(RunCancelledError):
+        next(results)
+    assert 0 < len(os.listdir(tmp_path)) < len(items)
