@@ -1,8 +1,11 @@
 """Cancelling a batch run from another thread: the service, stopping, cancels the run it started.
 
-The run checks between its stages and its chunks of records, and the DuckDB statements it runs
-meanwhile are interrupted. DuckDB drops an interrupt that reaches a connection between two
-statements, so the canceller repeats it until the run has ended. Once the run publishes it is
+The run checks between its stages and, within those that are Python (reading, standardising,
+clustering, golden records, the real-time index; 5-60 s each at a million records), every
+fraction of a second or between worker tasks of about a second; the DuckDB statements it runs
+meanwhile are interrupted. So a stop ends within docker's 10 s grace period wherever the run
+is. DuckDB drops an interrupt that reaches a connection between two statements, so the
+canceller repeats it until the run has ended. Once the run publishes it is
 not cancelled: the publish is one short transaction, and the replay of the posts made during
 the run, which follows it, must not be cut off.
 """

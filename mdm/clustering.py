@@ -25,10 +25,14 @@ from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date
 
+from mdm.cancel import Cancellation
 from mdm.standardise.identifiers import different_documents
 from mdm.standardise.text import one_edit_apart
 
 Identifiers = Mapping[str, str | None]
+
+# Edges taken between two looks at whether the run was cancelled: a fraction of a second.
+_CHECK_EVERY = 1 << 16
 
 
 def components(keys: Iterable[str], links: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -306,6 +310,7 @@ def cluster(
     structure: SourceStructure | None = None,
     source_of: Mapping[str, str] | None = None,
     mailboxes: Mapping[str, Mailbox | None] | None = None,
+    cancellation: Cancellation | None = None,
 ) -> ClusterResult:
     """Cluster ``record_keys`` using ``edges`` (l, r, probability), strongest first.
 
@@ -317,7 +322,9 @@ def cluster(
     one may be left out). So does a ``published`` edge (its records together in the published
     golden records): the structure weighs a join of two customers' records, not whether to part
     one customer's, which a steward's merge would otherwise do by bringing a source in twice.
+    A cancelled run stops within a fraction of a second (RunCancelledError).
     """
+    check = (cancellation or Cancellation()).check
     min_weight = math.inf if seen_conflict_min_weight is None else seen_conflict_min_weight
     mailbox_of = mailboxes or {}
     state = _Clusters(record_keys, identifiers, cannot_link_when_different, source_of)
@@ -332,7 +339,9 @@ def cluster(
                 state.union(ra, rb)
     refused: dict[tuple[str, str], str] = {}
     joined, weak_joined = set(), set()
-    for a, b, p in sorted(edges, key=lambda e: (-e[2], e[0], e[1])):
+    for i, (a, b, p) in enumerate(sorted(edges, key=lambda e: (-e[2], e[0], e[1]))):
+        if i % _CHECK_EVERY == 0:
+            check()
         if a not in state.records or b not in state.records:
             continue  # a pair with a record outside this clustering links nothing here
         ra, rb = state.find(a), state.find(b)
@@ -375,6 +384,7 @@ def estimate_source_structure(
     source_of: Mapping[str, str],
     *,
     link_probability: float,
+    cancellation: Cancellation | None = None,
 ) -> SourceStructure | None:
     """Measure, without labels, how often a join brings two records of one source together.
 
@@ -383,9 +393,12 @@ def estimate_source_structure(
     duplicate within a system). Among other people: the share of pairs of records in different
     clusters of that clustering whose clusters hold a record of one source. None when the two
     do not tell matches apart (one source; duplicates as common within systems as across)."""
+    check = (cancellation or Cancellation()).check
     state = _Clusters(record_keys, {}, (), source_of)
     joins = overlaps = 0
-    for a, b, p in sorted(edges, key=lambda e: (-e[2], e[0], e[1])):
+    for i, (a, b, p) in enumerate(sorted(edges, key=lambda e: (-e[2], e[0], e[1]))):
+        if i % _CHECK_EVERY == 0:
+            check()
         if p < _CONFIDENT:
             break
         if a not in state.records or b not in state.records:

@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from matching_rules import AttributeSpec
+from mdm.cancel import Cancellation
 from mdm.parallel import map_in_order
 from mdm.store import documents
 from mdm.store.tables import SCHEMAS, to_arrow
@@ -323,6 +324,8 @@ def consecutive_groups(rows: Iterable[dict[str, Any]], key: str) -> Iterator[lis
 
 # Below this many records one process builds the golden records: starting workers costs more.
 PARALLEL_FROM = 20_000
+# Rows of a slice: about a second of a worker's time, what a cancelled run waits for (mdm/parallel.py).
+_SLICE_ROWS = 25_000
 
 
 @dataclass(frozen=True)
@@ -423,13 +426,16 @@ def build_golden(
     returning: Mapping[str, str] | None = None,
     overrides: Mapping[str, Sequence[Override]] | None = None,
     workers: int | None = None,
+    cancellation: Cancellation | None = None,
 ) -> GoldenBuild:
     """Golden records, lineage and xref for the clustered standardised records (std_records
     rows), with the stewards' ``overrides`` (by the golden id they were held by). ``returning``:
     keys that left every golden record -> the retired id they may take back (:func:`assign_ids`),
     whose rows ``previous`` holds too. Survivorship is
     independent per cluster: large runs split the clusters between worker processes
-    (mdm/parallel.py), with the same result as one process."""
+    (mdm/parallel.py), with the same result as one process. RunCancelledError once
+    ``cancellation`` is cancelled."""
+    cancellation = cancellation or Cancellation()
     keys = std["record_key"].to_pylist()
     clusters = np.asarray([assignment[k] for k in keys], dtype=np.int64)
     member_keys: dict[int, list[str]] = defaultdict(list)
@@ -442,8 +448,8 @@ def build_golden(
     workers = workers or os.cpu_count() or 1
     parallel = workers >= 2 and std.num_rows >= PARALLEL_FROM
     job = _Job(ordered, ids, attributes, run_id, now, previous_xref, previous, held)
-    parts = list(map_in_order(_build_slice, job, _slices(clusters[order], workers * 4 if parallel else 1),
-                              workers if parallel else 1))
+    slices = _slices(clusters[order], max(workers * 4 if parallel else 1, -(-len(order) // _SLICE_ROWS)))
+    parts = list(map_in_order(_build_slice, job, slices, workers if parallel else 1, cancellation))
     counts: Counter[str] = Counter()
     for part in parts:
         counts.update(part.counts)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 
 import orjson
 
+from mdm.cancel import Cancellation
 from mdm.sources import SourceSpec, read_source
 from mdm.sources.readers import REPLACEMENT_CHARACTER
 from mdm.standardise.record import update_time
@@ -98,12 +99,20 @@ def _rows(spec: SourceSpec) -> Iterator[Accepted | Quarantined]:
         yield Accepted(spec, source_id, row.row_number, row.values)
 
 
-def ingest(sources: list[SourceSpec]) -> Ingested:
-    """Read all sources. Config problems (missing columns) raise before anything is written."""
+# Rows read between two looks at whether the run was cancelled: a fraction of a second.
+_CHECK_EVERY = 50_000
+
+
+def ingest(sources: list[SourceSpec], cancellation: Cancellation | None = None) -> Ingested:
+    """Read all sources. Config problems (missing columns) raise before anything is written. A
+    cancelled run stops within a fraction of a second (the stage: 5-9 s at 1M records)."""
+    check = (cancellation or Cancellation()).check
     out = Ingested()
     for spec in sources:
         counts = out.counts[spec.name] = SourceCounts()
         for item in _rows(spec):
+            if counts.read % _CHECK_EVERY == 0:
+                check()
             counts.read += 1
             counts.undecodable += undecodable(item)
             if isinstance(item, Accepted):

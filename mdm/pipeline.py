@@ -202,12 +202,12 @@ def _standardise(
     ingested: Ingested, today: dt.date, run_id: str, cancellation: Cancellation
 ) -> tuple[pa.Table, pa.Table]:
     """The std_records and source_records tables; a record whose standardisation fails is
-    quarantined, not lost. A cancelled run stops at the next chunk (the stage: 40-60 s at 1M records)."""
+    quarantined, not lost. A cancelled run stops within a chunk's time (the stage: 40-60 s at 1M
+    records)."""
     std_parts, raw_parts = [], []
     records = ingested.accepted
     loaded_at, loaded_field = database.now(), SCHEMAS["source_records"].field("loaded_at")
-    for chunk in standardise_chunks(records, today):
-        cancellation.check()
+    for chunk in standardise_chunks(records, today, cancellation=cancellation):
         for i, raw_text, error in chunk.failed:
             rec = records[i]
             ingested.quarantined.append(Quarantined(rec.source.name, rec.row_number, rec.source_id, error, raw_text))
@@ -368,7 +368,7 @@ def _stages(
 
     with gc_paused(), stages.stage("read"):
         report.inputs_read_at = database.now()
-        ingested = ingest(sources.sources)
+        ingested = ingest(sources.sources, cancellation)
         posted = [(source, source_id, raw) for source, source_id, raw, _by in records.posted_records(con)]
         deleted = [(source, source_id) for source, source_id, _by in records.deleted_records(con)]
         report.posted_unknown_source = merge_posted(ingested, sources.sources, posted, deleted, today=today)
@@ -397,7 +397,7 @@ def _stages(
         read_in_force = {d for *_x, d in constraints}
         clustered = cluster_pairs(
             std_table, pairs, spec, constraints, run_id, previous_xref=previous_xref,
-            sides=steward_sql.decision_sides(con, read_in_force),
+            sides=steward_sql.decision_sides(con, read_in_force), cancellation=cancellation,
         )
         clustered.report_to(report)
         result, review = clustered.result, clustered.review
@@ -422,6 +422,7 @@ def _stages(
             previous=previous,
             returning=returning,
             overrides=held,
+            cancellation=cancellation,
         )
         report.golden_records = build.counts.get("active", 0)
         report.golden_changes = {k: v for k, v in build.counts.items() if k != "active"}
@@ -572,12 +573,15 @@ def cluster_pairs(
     *,
     previous_xref: Mapping[str, str] | None = None,
     sides: Mapping[str, Sequence[Sequence[str]]] | None = None,
+    cancellation: Cancellation | None = None,
 ) -> Clustered:
     """Cluster the records of ``std`` (record_key, source, the identifier, e-mail and family
     columns suffice) by the automatic links and the kept links under the steward decisions, and
     queue what is left uncertain. Both engines (DuckDB, Spark) cluster with this. A decision
     naming a record the run no longer has is carried to a stand-in (mdm/carry_decisions.py;
-    ``sides``: each decision's groups of records before it)."""
+    ``sides``: each decision's groups of records before it). A cancelled run stops in the
+    clustering (RunCancelledError)."""
+    cancellation = cancellation or Cancellation()
     identifiers = _identifiers(std)
     carried = _carried(constraints, identifiers.keys(), previous_xref or {}, sides or {})
     constraints = [*constraints, *(c.constraint for c in carried)]
@@ -588,7 +592,8 @@ def cluster_pairs(
     if spec.clustering.source_structure:
         source_of = dict(zip(std["record_key"].to_pylist(), std["source"].to_pylist(), strict=True))
         structure = clustering.estimate_source_structure(
-            list(identifiers), auto, source_of, link_probability=spec.thresholds.auto_link
+            list(identifiers), auto, source_of, link_probability=spec.thresholds.auto_link,
+            cancellation=cancellation,
         )
     must_link = [(l, r) for kind, l, r, _d in constraints if kind == "must_link"]
     cannot_link = [(l, r) for kind, l, r, _d in constraints if kind == "cannot_link"]
@@ -605,6 +610,7 @@ def cluster_pairs(
         structure=structure,
         source_of=source_of,
         mailboxes=_mailboxes(std) if structure is not None else None,
+        cancellation=cancellation,
     )
     kept_together = _keep_together(result, previous_xref or {}, identifiers, cannot_link,
                                    spec.clustering.cannot_link_when_different, run_id)

@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from matching_rules import RulesSpec
 from mdm import golden, regroup
+from mdm.cancel import Cancellation
 from mdm.carry_decisions import Carried, carry, kept_together
 from mdm.clustering import (
     DISAGREEING,
@@ -188,9 +189,10 @@ class RecordIndex:
     @classmethod
     def build(
         cls, con: duckdb.DuckDBPyConnection, rules: RulesSpec, std: pa.Table | None = None,
-        xref: pa.Table | None = None,
+        xref: pa.Table | None = None, cancellation: Cancellation | None = None,
     ) -> RecordIndex:
-        """From the database, or from a run's unpublished ``std`` records and ``xref``."""
+        """From the database, or from a run's unpublished ``std`` records and ``xref`` (the run's
+        ``cancellation`` stops it: RunCancelledError)."""
         spec = rules.matching
         rule = spec.shared_values
         # The shared values, counted once: the index's rows leave out what this table holds.
@@ -200,7 +202,8 @@ class RecordIndex:
         tables = {work.SHARED_TABLE: found} if found is not None else {}
         name = work.SHARED_TABLE if tables else None
         index = CandidateIndex(spec.blocking_rules())
-        index.load(records.query_std(con, lambda table: work.match_rows_sql(table, rule, name), std, tables))
+        index.load(records.query_std(con, lambda table: work.match_rows_sql(table, rule, name), std, tables),
+                   cancellation)
         xref = records.xref_table(con) if xref is None else xref
         golden_of = dict(zip(xref["record_key"].to_pylist(), xref["golden_id"].to_pylist(), strict=True))
         shared: dict[str, set[str]] = {}

@@ -12,6 +12,7 @@ a write holds alone only from its commit until the matcher has followed it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 import json
 import logging
@@ -736,14 +737,15 @@ class Service:
             # thread waiting: 4.1 s for a source read in a publish), so full ones are held back
             # until the run ends; the young generations still free what requests leave.
             self._unfreeze_and_collect()
+            hooks = PublishHooks(lock=self._write_lock,
+                                 prepare=functools.partial(self._prepare_index, cancellation=cancellation),
+                                 commit_under=self._state.exclusive, swap=self._swap_matcher,
+                                 after=self._after_publish)
             with self.parallel(), gc_paused():  # on the run thread: full collections held
                 reconcile(
                     sources_path, self.db_path, rules_path=self.rules_path, retrain=retrain,
                     accept_removals=accept_removals, dry_run=dry_run, con=con, run_id=run_id,
-                    publish=PublishHooks(lock=self._write_lock, prepare=self._prepare_index,
-                                         commit_under=self._state.exclusive, swap=self._swap_matcher,
-                                         after=self._after_publish),
-                    cancellation=cancellation,
+                    publish=hooks, cancellation=cancellation,
                 )
         except MDMError as e:
             logger.warning("run %s failed: %s", run_id, e)
@@ -775,14 +777,17 @@ class Service:
         gc.collect(1)
         gc.freeze()
 
-    def _prepare_index(self, std: pa.Table, xref: pa.Table) -> RecordIndex | None:
+    def _prepare_index(self, std: pa.Table, xref: pa.Table, cancellation: Cancellation) -> RecordIndex | None:
         """The run's record index, built while the service still serves the previous results
-        (at a million records 18-21 s no longer spent holding the write lock)."""
+        (at a million records 18-21 s no longer spent holding the write lock); a stop cancels it
+        with the run."""
         assert self._con is not None
         con = self._con.cursor()
         try:
-            return RecordIndex.build(con, self._rules(), std, xref)
+            with cancellation.watching(con):
+                return RecordIndex.build(con, self._rules(), std, xref, cancellation)
         except Exception:  # the index is then built from the published tables, under the lock
+            cancellation.check()  # unless the run was cancelled: it ends here
             logger.exception("building the real-time index from the run's results failed")
             return None
         finally:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from mdm.cancel import Cancellation
 from mdm.ingest import Accepted, raw_json
 from mdm.parallel import forks, map_in_order
 from mdm.sources import SourceSpec
@@ -31,7 +32,9 @@ logger = logging.getLogger(__name__)
 # Below this many records one process is faster than starting workers.
 PARALLEL_FROM = 20_000
 _CHUNKS_PER_WORKER = 8
-_SERIAL_CHUNK = 50_000
+# At most about a second of a worker's time: what a cancelled run waits for (mdm/parallel.py).
+# Chunks of 62,500 records took 5 s each at a million records.
+_MAX_CHUNK = 12_500
 
 # The source_records columns a worker fills (the run id and load time are the caller's).
 RAW_SCHEMA = pa.schema([SCHEMAS["source_records"].field(c) for c in ("record_key", "source", "source_id", "row_number", "raw")])
@@ -106,14 +109,17 @@ def _standardise_range(records: Sequence[Accepted], r: _Range) -> Chunk:
 
 
 def standardise_chunks(
-    records: Sequence[Accepted], today: dt.date, workers: int | None = None
+    records: Sequence[Accepted], today: dt.date, workers: int | None = None,
+    cancellation: Cancellation | None = None,
 ) -> Iterator[Chunk]:
-    """Every record standardised, in order, a chunk at a time."""
+    """Every record standardised, in order, a chunk at a time (RunCancelledError once
+    ``cancellation`` is cancelled)."""
     workers = workers or os.cpu_count() or 1
     parallel = workers >= 2 and len(records) >= PARALLEL_FROM
     shared = not parallel or forks()
-    n_chunks = workers * _CHUNKS_PER_WORKER if parallel else -(-len(records) // _SERIAL_CHUNK)
+    n_chunks = max(workers * _CHUNKS_PER_WORKER if parallel else 1, -(-len(records) // _MAX_CHUNK))
     size = max(1, -(-len(records) // max(n_chunks, 1)))
     ranges = [_Range(s, e, today, None if shared else _Columns.of(records[s:e]))
               for s, e in ((s, min(s + size, len(records))) for s in range(0, len(records), size))]
-    yield from map_in_order(_standardise_range, records if shared else (), ranges, workers if parallel else 1)
+    yield from map_in_order(_standardise_range, records if shared else (), ranges, workers if parallel else 1,
+                            cancellation)

@@ -63,10 +63,10 @@ def test_the_live_index_is_built_before_the_publish_and_equals_the_published(  #
     lock_held_while_building: list[bool] = []
     build = RecordIndex.build.__func__  # type: ignore[attr-defined]
 
-    def watched(cls, con, rules, std=None, xref=None):  # type: ignore[no-untyped-def]
+    def watched(cls, con, rules, std=None, xref=None, cancellation=None):  # type: ignore[no-untyped-def]
         if std is not None:
             lock_held_while_building.append(service._write_lock._is_owned())
-        return build(cls, con, rules, std, xref)
+        return build(cls, con, rules, std, xref, cancellation)
 
     monkeypatch.setattr(RecordIndex, "build", classmethod(watched))
     started = api.post("/runs", who="admin", json={"sources": str(small_sample / "sources.yaml")})
