@@ -3,7 +3,8 @@
 Requests and their latency per route (the route's template, so a million golden ids stay one
 series) and status; real-time posts per source and outcome; and, read from the database when
 scraped, golden records by status, open review items, the records the live matcher holds,
-whether it is ready, and when runs last succeeded and failed (data going stale shows there).
+whether it is ready, and when runs last succeeded, failed and were cancelled (data going stale
+shows there; a run stopped on purpose is not a failure to alert on).
 Each app has its own registry: two apps in one process (the tests) count apart.
 """
 

@@ -303,7 +303,9 @@ class ReplayPublic(BaseModel):
 class RunPublic(BaseModel):
     run_id: str
     kind: str
-    status: str
+    status: Literal["running", "succeeded", "previewed", "failed", "cancelled"] = Field(
+        description="`previewed`: a dry run, which published nothing. `cancelled`: stopped on purpose (the"
+        " service stopping, Ctrl-C), not a fault; it published nothing either, as a failed run.")
     started_at: Timestamp
     finished_at: Timestamp | None = None
     sources_path: str | None = None

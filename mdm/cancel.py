@@ -50,7 +50,7 @@ class Cancellation:
     @contextmanager
     def watching(self, con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         """``con``'s statements interrupted by a cancel while the block runs (not the run's
-        bookkeeping after it: recording the run as failed)."""
+        bookkeeping after it: recording the run as cancelled)."""
         with self._lock:
             self._watched.append(con)
         try:

@@ -286,7 +286,6 @@ def reconcile(
                 publish=publish or PublishHooks(), cancellation=cancellation,
             )
         except BaseException as e:
-            report.status = "failed"
             # A cancel interrupts the run's statements as Ctrl-C does: it is said as a cancel.
             cancelled = cancellation.error() if isinstance(e, Exception) else None
             stopped = cancelled is None and _interrupted(e)
@@ -296,10 +295,13 @@ def reconcile(
                 message = "interrupted (Ctrl-C or SIGINT)"
             else:
                 message = str(e) if isinstance(e, MDMError) else f"{type(e).__name__}: {e}"
+            # Stopped on purpose, by the service or at the terminal: cancelled, not failed.
+            report.status = "cancelled" if cancelled is not None or stopped else "failed"
             # The file may not be writable (a full disk; DuckDB may have given the database up):
             # then the next process to open it records the run as failed.
             with suppress(duckdb.Error):
-                runs.fail_run(con, report.run_id, message, report.stage_seconds)
+                runs.fail_run(con, report.run_id, message, report.stage_seconds,
+                              cancelled=report.status == "cancelled")
             if cancelled is not None and e is not cancelled:  # an interrupted statement's error
                 raise cancelled from e
             if stopped:

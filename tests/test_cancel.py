@@ -58,7 +58,7 @@ def test_a_run_cancelled_while_it_trains_stops_in_the_stage_and_publishes_nothin
         run = runs.list_runs(con, limit=1)[0]
     finally:
         con.close()
-    assert run["status"] == "failed" and run["error"] == "cancelled: the service was stopped"
+    assert run["status"] == "cancelled" and run["error"] == "cancelled: the service was stopped"
     assert "standardise" in run["stage_seconds"] and "train" not in run["stage_seconds"]
 
 
@@ -91,7 +91,7 @@ def test_a_run_cancelled_as_a_python_stage_starts_stops_inside_it(
                   cancellation=cancellation)
     assert _published(db) == before
     run = _last_run(db)
-    assert (run["status"], run["error"]) == ("failed", STOPPED)
+    assert (run["status"], run["error"]) == ("cancelled", STOPPED)
     assert stage not in run["stage_seconds"]
 
 
@@ -130,4 +130,4 @@ def test_a_stop_while_the_service_builds_the_runs_index_ends_the_build(
     assert outcome == ["cancelled"]
     assert _published(db) == before
     run = _last_run(db)
-    assert (run["status"], run["error"]) == ("failed", STOPPED)
+    assert (run["status"], run["error"]) == ("cancelled", STOPPED)

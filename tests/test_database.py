@@ -131,7 +131,7 @@ def test_stored_documents_gain_the_offset_of_their_times(reconciled, tmp_path):
     con.execute("""UPDATE golden_records SET document = regexp_replace(document,
                    '"(created_at|updated_at)":"([0-9T:.-]{26})Z"', '"\\1":"\\2"', 'g')""")
     assert con.execute(times).fetchone() == (0,)
-    con.execute("DELETE FROM schema_migrations WHERE version >= 18")
+    con.execute("DELETE FROM schema_migrations WHERE version = 18")
     con.close()
 
     con = duckdb.connect(db)
@@ -157,3 +157,22 @@ def test_a_time_the_files_send_with_its_offset_is_read_back_as_stored(tmp_path):
     assert records.has_api_changes(con, since=database.as_stored(dt.datetime.fromisoformat(sent)))
     later = database.as_stored(dt.datetime.fromisoformat("2026-06-01T10:00:01+07:00"))
     assert not records.has_api_changes(con, since=later)
+
+
+def test_runs_stopped_on_purpose_before_the_cancelled_status_become_cancelled(tmp_path):
+    """Runs the service's stop or Ctrl-C ended were recorded as failed, each saying so: they become
+    cancelled, so that the failures counted are faults; other failures stay failed."""
+    path = str(tmp_path / "old.duckdb")
+    con = _file_before(path, 19)
+    con.execute("INSERT INTO runs (run_id, kind, status, started_at, error) VALUES"
+                " ('r1', 'batch', 'failed', now(), 'cancelled: the service was stopped'),"
+                " ('r2', 'batch', 'failed', now(), 'interrupted (Ctrl-C or SIGINT)'),"
+                " ('r3', 'batch', 'failed', now(), 'interrupted: the process ended mid-run'),"
+                " ('r4', 'batch', 'failed', now(), 'IOException: No space left on device'),"
+                " ('r5', 'batch', 'succeeded', now(), NULL)")
+    con.close()
+
+    con = duckdb.connect(path)
+    migrate(con)
+    assert con.execute("SELECT run_id, status FROM runs ORDER BY 1").fetchall() == [
+        ("r1", "cancelled"), ("r2", "cancelled"), ("r3", "failed"), ("r4", "failed"), ("r5", "succeeded")]

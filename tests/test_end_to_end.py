@@ -407,7 +407,7 @@ def test_ctrl_c_stops_a_run_with_exit_130_and_keeps_the_previous_results(
     con = database.connect(db)
     assert con.execute("SELECT * FROM xref ORDER BY ALL").fetchall() == before
     last = runs.list_runs(con, limit=1)[0]
-    assert (last["status"], last["error"]) == ("failed", "interrupted (Ctrl-C or SIGINT)")
+    assert (last["status"], last["error"]) == ("cancelled", "interrupted (Ctrl-C or SIGINT)")
 
 
 def test_mdm_runs_after_a_killed_run_shows_it_failed(

@@ -1,4 +1,7 @@
-"""Run bookkeeping: every batch run is recorded, whether it succeeds or fails."""
+"""Run bookkeeping: every batch run is recorded, whether it succeeds, fails or is cancelled.
+
+A run's status: running, succeeded, previewed (a dry run), failed, or cancelled: stopped on
+purpose (the service stopping, Ctrl-C), which is no fault to alert on as a failure is."""
 
 from __future__ import annotations
 
@@ -71,11 +74,13 @@ def set_stage_seconds(con: duckdb.DuckDBPyConnection, run_id: str, stage_seconds
 
 
 def fail_run(
-    con: duckdb.DuckDBPyConnection, run_id: str, error: str, stage_seconds: dict[str, float] | None = None
+    con: duckdb.DuckDBPyConnection, run_id: str, error: str, stage_seconds: dict[str, float] | None = None,
+    *, cancelled: bool = False,
 ) -> None:
+    """Record the run as failed, or ``cancelled``, with why (``error``)."""
     con.execute(
-        "UPDATE runs SET status = 'failed', finished_at = ?, error = ?, stage_seconds = ? WHERE run_id = ?",
-        [now(), error, json.dumps(stage_seconds or {}), run_id],
+        "UPDATE runs SET status = ?, finished_at = ?, error = ?, stage_seconds = ? WHERE run_id = ?",
+        ["cancelled" if cancelled else "failed", now(), error, json.dumps(stage_seconds or {}), run_id],
     )
 
 

@@ -418,4 +418,15 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         WHERE document IS NOT NULL;
         """,
     ),
+    (
+        19,
+        """
+        -- A run stopped on purpose (the service stopping, Ctrl-C) is 'cancelled', not 'failed': an
+        -- alert on failed runs should not fire for a deploy. The runs stopped so before are known
+        -- by the error they recorded.
+        UPDATE runs SET status = 'cancelled'
+        WHERE status = 'failed'
+          AND error IN ('cancelled: the service was stopped', 'interrupted (Ctrl-C or SIGINT)');
+        """,
+    ),
 )

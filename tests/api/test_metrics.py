@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import pytest
+from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from api.main import create_app
+from api.settings import ApiSettings
+from mdm.cancel import Cancellation
+from mdm.errors import RunCancelledError
+from mdm.pipeline import reconcile
+from mdm.service import STOPPED
+from tests.api.conftest import Api
 from tests.api.test_records import VY, VY_MARKETING
+from tests.conftest import TODAY
 
 
 def _samples(api) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:  # type: ignore[no-untyped-def]
@@ -57,3 +67,23 @@ def test_realtime_outcomes_and_the_state_are_exported(api):  # type: ignore[no-u
 
 def test_metrics_need_a_key(api):  # type: ignore[no-untyped-def]
     assert api.client.get("/metrics").status_code == 401
+
+
+def test_a_cancelled_run_is_not_counted_as_failed(served_db, small_sample):  # type: ignore[no-untyped-def]
+    """A run the service's stop cancelled was recorded as failed: an alert on failed runs fired at
+    every deploy. It is cancelled, in the metrics and in GET /runs alike."""
+    db, made = served_db
+    cancellation = Cancellation()
+
+    def stop(stage: str, message: str) -> None:
+        cancellation.cancel(STOPPED)
+
+    with pytest.raises(RunCancelledError):
+        reconcile(small_sample / "sources.yaml", db, today=TODAY, progress=stop, cancellation=cancellation)
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        api = Api(client, db, made)
+        samples = _samples(api)
+        assert _value(samples, "mdm_run_last_finished_timestamp_seconds", status="cancelled") > 0
+        assert ("mdm_run_last_finished_timestamp_seconds", (("status", "failed"),)) not in samples
+        latest = api.get("/runs", params={"limit": 1}).json()["data"][0]
+        assert (latest["status"], latest["error"]) == ("cancelled", STOPPED)
