@@ -367,7 +367,9 @@ def cluster(
             joined.add((a, b))
         elif weak:
             weak_joined.add((a, b))
+    check()
     clusters = sorted(state.members(), key=min)
+    check()
     assignment = {key: i for i, members in enumerate(clusters) for key in members}
     return ClusterResult(assignment, refused, joined, weak_joined)
 
@@ -412,6 +414,7 @@ def estimate_source_structure(
         state.union(ra, rb, ca, cb)
     if joins < _MIN_CONFIDENT_JOINS:
         return None
+    check()
     among_others = _overlap_among_clusters(state)
     among_matches = (overlaps + 1) / (joins + 2)
     if among_others is None or among_matches >= among_others:

@@ -441,8 +441,10 @@ def build_golden(
     member_keys: dict[int, list[str]] = defaultdict(list)
     for key, c in zip(keys, clusters.tolist(), strict=True):
         member_keys[c].append(key)
+    cancellation.check()  # each step before the workers' takes about a second at a million records
     ids, retired = assign_ids(member_keys, previous_xref, returning)
     held, override_moves = carry_overrides(overrides or {}, retired)
+    cancellation.check()
     order = np.argsort(clusters, kind="stable")
     ordered = std.select(_READ_COLUMNS).take(pa.array(order)).append_column("__cluster", pa.array(clusters[order]))
     workers = workers or os.cpu_count() or 1

@@ -395,6 +395,7 @@ def _stages(
 
     with gc_paused(), stages.stage("cluster"):
         previous_xref = results.previous_xref(con)
+        cancellation.check()  # a dict of every published record: a second at a million
         constraints = steward_sql.active_constraints(con)
         read_in_force = {d for *_x, d in constraints}
         clustered = cluster_pairs(
@@ -414,6 +415,7 @@ def _stages(
             gid: golden.PreviousGolden(gid, attrs, created, updated, retired)
             for gid, attrs, created, updated, retired in results.previous_golden(con, set(returning.values()))
         }
+        cancellation.check()  # every published golden record read: seconds at a million
         build = golden.build_golden(
             std_table,
             result.assignment,
@@ -581,17 +583,21 @@ def cluster_pairs(
     columns suffice) by the automatic links and the kept links under the steward decisions, and
     queue what is left uncertain. Both engines (DuckDB, Spark) cluster with this. A decision
     naming a record the run no longer has is carried to a stand-in (mdm/carry_decisions.py;
-    ``sides``: each decision's groups of records before it). A cancelled run stops in the
-    clustering (RunCancelledError)."""
-    cancellation = cancellation or Cancellation()
+    ``sides``: each decision's groups of records before it). A cancelled run stops within a
+    step (RunCancelledError): each is a pass over the records or the scored pairs, under a
+    second at a million records, the clustering's edges looked at as they are taken."""
+    check = (cancellation or Cancellation()).check
     identifiers = _identifiers(std)
     carried = _carried(constraints, identifiers.keys(), previous_xref or {}, sides or {})
     constraints = [*constraints, *(c.constraint for c in carried)]
+    check()
     auto = _edges(pairs.filter(pc.equal(pairs["outcome"], "auto_link")))
+    check()
     linkable = _linkable_review(pairs, spec)
     kept = _edges(_kept_links(linkable, previous_xref or {}))
     structure, source_of = None, None
     if spec.clustering.source_structure:
+        check()
         source_of = dict(zip(std["record_key"].to_pylist(), std["source"].to_pylist(), strict=True))
         structure = clustering.estimate_source_structure(
             list(identifiers), auto, source_of, link_probability=spec.thresholds.auto_link,
@@ -599,6 +605,11 @@ def cluster_pairs(
         )
     must_link = [(l, r) for kind, l, r, _d in constraints if kind == "must_link"]
     cannot_link = [(l, r) for kind, l, r, _d in constraints if kind == "cannot_link"]
+    check()
+    published = _held_together(auto, previous_xref or {})
+    check()
+    mailboxes = _mailboxes(std) if structure is not None else None
+    check()
     result = clustering.cluster(
         list(identifiers),
         auto + (_edges(linkable) if structure is not None else kept),
@@ -608,20 +619,24 @@ def cluster_pairs(
         must_link=must_link,
         cannot_link=cannot_link,
         watch={(l, r) for l, r, _p in kept},
-        published=_held_together(auto, previous_xref or {}),
+        published=published,
         structure=structure,
         source_of=source_of,
-        mailboxes=_mailboxes(std) if structure is not None else None,
+        mailboxes=mailboxes,
         cancellation=cancellation,
     )
+    check()
     kept_together = _keep_together(result, previous_xref or {}, identifiers, cannot_link,
                                    spec.clustering.cannot_link_when_different, run_id)
+    check()
     pairs = _mark_links(pairs, result.joined, result.weak_joined)
     decided = {tuple(sorted((l, r))) for _k, l, r, _d in constraints}
+    check()
+    review = _review_items(pairs, result, run_id, decided, spec)
     return Clustered(
         result=result,
         pairs=pairs,
-        review=_review_items(pairs, result, run_id, decided, spec),
+        review=review,
         auto_links=len(auto),
         decisions_applied=len({d for *_x, d in constraints}),
         conflicts=_conflicts(pairs, constraints),
