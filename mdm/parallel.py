@@ -25,9 +25,10 @@ work makes no reference cycles (mdm/gc_pause.py), so its collector is off from i
 while it unpickles its tasks: a fork server's worker unpickling a chunk of 62,500 records
 collected 0.2-0.8 s at a time, walking the standardisers' caches it had filled.
 
-A cancelled run (mdm/cancel.py) is seen while the parent waits for a result, and the tasks not
-yet begun are dropped; a worker's task under way is waited for, so a caller keeps its tasks to
-about a second of work each (a stop must end within an orchestrator's grace period).
+A cancelled run (mdm/cancel.py) is seen while the parent waits for a result; the tasks not yet
+begun are dropped and the workers ended, a task under way too (a stop must end within an
+orchestrator's grace period). Callers keep a task to about a second of work all the same: the
+parent sees a cancel between results when it runs the tasks itself.
 """
 
 from __future__ import annotations
@@ -155,9 +156,19 @@ def map_in_order(
                 try:
                     for future in futures:
                         yield pickle.loads(_result(future, cancellation))
-                finally:  # stopped early (cancelled, failed): the tasks not begun are not waited for
+                except BaseException:  # stopped early (cancelled, failed): what is left is not wanted
                     for future in futures:
                         future.cancel()
+                    _stop_workers(pool)
+                    raise
     finally:
         if fork:
             gc.unfreeze()
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End the workers now, as a crashed worker ends a pool (Python 3.14's ``terminate_workers``):
+    waited for, a fork server's workers still unpickling the job (264 MB for golden records at a
+    million records: 8.7 s before the first result on a loaded machine) would hold a stop that long."""
+    for process in list(pool._processes.values()):  # type: ignore[attr-defined]
+        process.terminate()
