@@ -157,8 +157,6 @@ def map_in_order(
                     for future in futures:
                         yield pickle.loads(_result(future, cancellation))
                 except BaseException:  # stopped early (cancelled, failed): what is left is not wanted
-                    for future in futures:
-                        future.cancel()
                     _stop_workers(pool)
                     raise
     finally:
@@ -169,6 +167,8 @@ def map_in_order(
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
     """End the workers now, as a crashed worker ends a pool (Python 3.14's ``terminate_workers``):
     waited for, a fork server's workers still unpickling the job (264 MB for golden records at a
-    million records: 8.7 s before the first result on a loaded machine) would hold a stop that long."""
+    million records: 8.7 s before the first result on a loaded machine) would hold a stop that long.
+    The pool then fails the tasks left (BrokenProcessPool, which no one reads); cancelled first,
+    they made its thread die of an InvalidStateError (Python 3.11)."""
     for process in list(pool._processes.values()):  # type: ignore[attr-defined]
         process.terminate()

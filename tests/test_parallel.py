@@ -99,9 +99,12 @@ def _marked(folder: str, n: int) -> int:
     return n
 
 
-def test_a_cancelled_run_drops_the_tasks_not_begun(tmp_path: Path) -> None:
+def test_a_cancelled_run_drops_the_tasks_not_begun(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The pool sees its run's cancellation itself, where only its caller could check, between
-    results: the run ends at the cancel, its workers' tasks under way finishing, no other."""
+    results: the run ends at the cancel, its workers ended, the tasks not begun never run, and
+    the pool's own thread ends without an error."""
+    failed: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: failed.append(args.exc_value))
     cancellation = Cancellation()
     items = list(range(200))
     results = parallel.map_in_order(_marked, str(tmp_path), items, 2, cancellation)
@@ -110,3 +113,4 @@ def test_a_cancelled_run_drops_the_tasks_not_begun(tmp_path: Path) -> None:
     with pytest.raises(RunCancelledError):
         next(results)
     assert 0 < len(os.listdir(tmp_path)) < len(items)
+    assert failed == []
