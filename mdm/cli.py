@@ -18,7 +18,15 @@ from rich.console import Console
 from rich.table import Table
 
 from mdm import api_keys
-from mdm.errors import ConfigError, InvalidInputError, MDMError, RemovalsRefusedError, RunInterruptedError
+from mdm.cancel import Cancellation
+from mdm.errors import (
+    ConfigError,
+    InvalidInputError,
+    MDMError,
+    RemovalsRefusedError,
+    RunCancelledError,
+    RunInterruptedError,
+)
 from mdm.pipeline import RunReport, load_rules_checked, reconcile, rules_for_sources
 from mdm.sources import load_sources, sources_from_json
 from mdm.store import audit, backups, compaction, database, exports, keys, records, runs
@@ -43,14 +51,30 @@ T = TypeVar("T")
 
 def _fail(e: MDMError) -> typer.Exit:
     """Exit 2 for a config error, 3 for a run stopped on its removals (a nightly job's script
-    tells a wrong extract from a failure), 130 for a run stopped by Ctrl-C (as shells report
-    SIGINT), 1 for any other."""
+    tells a wrong extract from a failure), 130 for a run stopped by Ctrl-C and 143 by SIGTERM (as
+    shells report SIGINT and SIGTERM), 1 for any other."""
     err_console.print(f"[bold red]error:[/] {e}", highlight=False, markup=True)
     if isinstance(e, ConfigError):
         return typer.Exit(code=2)
     if isinstance(e, RunInterruptedError):
         return typer.Exit(code=130)
+    if isinstance(e, RunCancelledError):
+        return typer.Exit(code=143)
     return typer.Exit(code=3 if isinstance(e, RemovalsRefusedError) else 1)
+
+
+@contextmanager
+def _cancelled_on_sigterm(cancellation: Cancellation) -> Iterator[None]:
+    """SIGTERM (a job scheduler or Kubernetes stopping the job) cancels the run, as stopping the
+    service cancels its run: it is recorded cancelled and the previous results stay. By default
+    the signal ended the process at once, and the run stayed `running` until the next process
+    recorded it failed."""
+    stop = "cancelled: the process was sent SIGTERM"
+    before = signal.signal(signal.SIGTERM, lambda *_: cancellation.cancel(stop))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 def _existing_db(path: Path) -> Path:
@@ -231,8 +255,11 @@ def reconcile_cmd(
                     f"engine duckdb: {', '.join(given)} belong(s) to --engine spark" if given else
                     "engine duckdb needs --db (the DuckDB file to write)"
                 )
-            report = reconcile(sources, db, rules_path=rules, retrain=retrain,
-                               accept_removals=accept_removals, dry_run=dry_run, progress=_progress)
+            cancellation = Cancellation()
+            with _cancelled_on_sigterm(cancellation):
+                report = reconcile(sources, db, rules_path=rules, retrain=retrain,
+                                   accept_removals=accept_removals, dry_run=dry_run, progress=_progress,
+                                   cancellation=cancellation)
         elif engine == "spark":
             if out is None or db is not None or retrain or accept_removals or dry_run:
                 raise ConfigError("engine spark writes to --out (not --db) and trains unless given --model;"

@@ -379,12 +379,21 @@ def test_killed_run_leaves_previous_results_and_is_recorded_as_failed(
         assert [p.name for p in scratch.iterdir() if p.name in left] == []
 
 
-def test_ctrl_c_stops_a_run_with_exit_130_and_keeps_the_previous_results(
-    reconciled: tuple[Path, object], small_sample: Path, tmp_path: Path
+@pytest.mark.parametrize(("sent", "status", "said", "error"), [
+    (signal.SIGINT, 130, "was interrupted (Ctrl-C or SIGINT); the previous results are unchanged",
+     "interrupted (Ctrl-C or SIGINT)"),
+    # A job scheduler stopping the job: by default the signal ended the process at once, and the
+    # run stayed `running` until the next process recorded it failed.
+    (signal.SIGTERM, 143, "error: cancelled: the process was sent SIGTERM",
+     "cancelled: the process was sent SIGTERM"),
+])
+def test_a_signal_stops_a_run_with_its_exit_status_and_keeps_the_previous_results(
+    reconciled: tuple[Path, object], small_sample: Path, tmp_path: Path, sent: int, status: int, said: str,
+    error: str,
 ) -> None:
-    """Ctrl-C lands in Python or inside a DuckDB query (training is mostly queries), and a stage
-    may wrap DuckDB's error in its own: either way it is an interruption, as shells report it,
-    not a training failure."""
+    """Ctrl-C (or SIGTERM) lands in Python or inside a DuckDB query (training is mostly queries),
+    and a stage may wrap DuckDB's error in its own: either way the run is cancelled, with the
+    exit status shells report for the signal, not a training failure."""
     db = tmp_path / "copy.duckdb"
     shutil.copy(reconciled[0], db)
     con = duckdb.connect(str(db), read_only=True)
@@ -400,14 +409,14 @@ def test_ctrl_c_stops_a_run_with_exit_130_and_keeps_the_previous_results(
     for line in proc.stdout:
         if "train" in line:
             break
-    proc.send_signal(signal.SIGINT)
-    said = proc.stdout.read()
-    assert proc.wait() == 130, said
-    assert "was interrupted (Ctrl-C or SIGINT); the previous results are unchanged" in said, said
+    proc.send_signal(sent)
+    output = proc.stdout.read()
+    assert proc.wait() == status, output
+    assert said in " ".join(output.split()), output
     con = database.connect(db)
     assert con.execute("SELECT * FROM xref ORDER BY ALL").fetchall() == before
     last = runs.list_runs(con, limit=1)[0]
-    assert (last["status"], last["error"]) == ("cancelled", "interrupted (Ctrl-C or SIGINT)")
+    assert (last["status"], last["error"]) == ("cancelled", error)
 
 
 def test_mdm_runs_after_a_killed_run_shows_it_failed(
