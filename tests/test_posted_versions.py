@@ -68,7 +68,8 @@ def test_the_later_version_of_a_key_counts_whether_posted_or_in_the_extract(
     with TestClient(create_app(ApiSettings(db_path=db))) as client:
         def post(row: dict[str, str], city: str, days: int | None) -> dict[str, str]:
             when = "" if days is None else _shifted(row["last_modified"], days)
-            r = client.post("/sources/sales/records", headers=writer, json={**row, "city": city, "last_modified": when})
+            changed = {**row, "city": city, "last_modified": when}
+            r = client.post("/sources/sales/records", headers=writer, json=changed)
             assert r.status_code == 200, r.text
             return r.json()
 
@@ -80,7 +81,8 @@ def test_the_later_version_of_a_key_counts_whether_posted_or_in_the_extract(
 
     # The next extract was made after the posts: one key changed in its system since.
     for row in (early, undated):
-        _change(folder / "sales.csv", row["crm_id"], city="Đà Lạt", last_modified=_shifted(row["last_modified"], 2))
+        _change(folder / "sales.csv", row["crm_id"], city="Đà Lạt",
+                last_modified=_shifted(row["last_modified"], 2))
     report = reconcile(folder / "sources.yaml", db, today=TODAY)
     assert report.status == "succeeded"
     counted = report.sources["sales"]
@@ -107,7 +109,8 @@ def test_a_post_made_during_a_run_older_than_the_runs_extract_is_not_replayed(
     keys = make_keys(db)
     row = next(r for r in _rows(folder / "sales.csv")
                if None not in r and r["last_modified"] and r["last_modified"] < "2026-06-01")
-    _change(folder / "sales.csv", row["crm_id"], city="Đà Lạt", last_modified=_shifted(row["last_modified"], 2))
+    _change(folder / "sales.csv", row["crm_id"], city="Đà Lạt",
+            last_modified=_shifted(row["last_modified"], 2))
     writer = {"Authorization": f"Bearer {keys['writer']}"}
     admin = {"Authorization": f"Bearer {keys['admin']}"}
 
@@ -117,7 +120,8 @@ def test_a_post_made_during_a_run_older_than_the_runs_extract_is_not_replayed(
         def build_then_post(*args, **kw):  # type: ignore[no-untyped-def]
             if not posted:  # while the run computes, a day after the row it had before
                 r = client.post("/sources/sales/records", headers=writer,
-                                json={**row, "city": "Vinh", "last_modified": _shifted(row["last_modified"], 1)})
+                                json={**row, "city": "Vinh",
+                                      "last_modified": _shifted(row["last_modified"], 1)})
                 posted.append(r.json())
             return build(*args, **kw)
 
