@@ -363,15 +363,15 @@ class RealtimeMatcher:
         key = record_key(source, source_id)
         previous = self.golden_of.get(key)
         replacing = previous is not None  # a new key has no stored rows to replace
+        stored_raw, stored_at = records.stored_version(con, key) if previous is not None else (None, None)
         # Compared as values: a record stored by an older version has its JSON spaced differently.
-        if previous is not None and _same_values(records.stored_raw(con, key), values):
+        if previous is not None and _same_values(stored_raw, values):
             return MatchResult(source, source_id, previous, "unchanged", None)
 
         raw = raw_json(values)
         std = standardise_record(spec, source_id, values, today=today)
         # Delivered out of order (a queue's retry), an older version would put older values back.
         # Compared as a batch run compares a post with its file row (mdm.ingest.merge_posted).
-        stored_at = records.update_time(con, key) if previous is not None else None
         if stored_at is not None and std["updated_at"] is not None and std["updated_at"] < stored_at:
             return MatchResult(source, source_id, previous, "stale", None, dq_flags=list(std["dq_flags"]),
                                reason=f"the version stored is newer (updated_at {timestamp_text(stored_at)});"

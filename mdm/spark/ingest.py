@@ -307,9 +307,9 @@ def _merge_posted(
             decoded = spark.createDataFrame(mine, spark_schema(DECODED))
             standardised = decoded.mapInArrow(_standardiser(spec, today), spark_schema(STANDARDISED))
             posted_std = standardised if posted_std is None else posted_std.unionByName(standardised)
+    accepted = rows.filter(F.col("reason").isNull())
     outdated: set[tuple[str, str]] = set()
     if posted_std is not None:
-        accepted = rows.filter(F.col("reason").isNull())
         in_file = accepted.select(*key, F.col("updated_at").alias("__mdm_in_file"))
         older = (posted_std.select(*key, F.col("updated_at").alias("__mdm_posted")).join(in_file, key)
                  .filter(F.col("__mdm_in_file") > F.col("__mdm_posted")))
@@ -320,7 +320,7 @@ def _merge_posted(
         counts[source].outdated += 1
     if keys:
         newest = spark.createDataFrame(keys, "source string, source_id string, kind string")
-        replaced = rows.filter(F.col("reason").isNull()).join(newest, key)
+        replaced = accepted.join(newest, key)
         for source, kind, n in replaced.groupBy("source", "kind").count().collect():
             setattr(counts[source], "superseded" if kind == "posted" else "deleted", n)
         rows = rows.join(newest.select(*key, F.col("kind").alias("__mdm_newer")), key, "left")

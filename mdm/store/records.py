@@ -46,12 +46,6 @@ def save_posted(con: duckdb.DuckDBPyConnection, source: str, source_id: str, raw
     con.execute("INSERT INTO posted_records VALUES (?, ?, ?, ?, ?)", [source, source_id, raw, at, actor])
 
 
-def update_time(con: duckdb.DuckDBPyConnection, record_key: str) -> Any:
-    """The standardised ``updated_at`` of a record's stored version (None: none, or not stored)."""
-    row = fetch_one(con, "SELECT updated_at FROM std_records WHERE record_key = ?", [record_key])
-    return row[0] if row else None
-
-
 def posted_raw(con: duckdb.DuckDBPyConnection, source: str, source_id: str) -> str | None:
     """The raw JSON of the record as last posted (None: never posted, or deleted since)."""
     row = fetch_one(con, "SELECT CAST(raw AS VARCHAR) FROM posted_records WHERE source = ? AND source_id = ?",
@@ -90,9 +84,11 @@ def delete_record(
                 " VALUES (?, ?, ?, ?, ?)", [source, source_id, at, actor, erasure_id])
 
 
-def stored_raw(con: duckdb.DuckDBPyConnection, record_key: str) -> str | None:
-    row = fetch_one(con, "SELECT CAST(raw AS VARCHAR) FROM source_records WHERE record_key = ?", [record_key])
-    return row[0] if row else None
+def stored_version(con: duckdb.DuckDBPyConnection, record_key: str) -> tuple[str | None, Any]:
+    """A stored record's raw JSON and its standardised ``updated_at`` ((None, None): not stored)."""
+    row = fetch_one(con, "SELECT CAST(s.raw AS VARCHAR), d.updated_at FROM source_records s"
+                         " LEFT JOIN std_records d USING (record_key) WHERE s.record_key = ?", [record_key])
+    return (row[0], row[1]) if row else (None, None)
 
 
 def upsert_record(
