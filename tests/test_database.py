@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import duckdb
+import pytest
 
 from mdm.store.database import migrate
 from mdm.store.schema import MIGRATIONS
@@ -176,3 +177,20 @@ def test_runs_stopped_on_purpose_before_the_cancelled_status_become_cancelled(tm
     migrate(con)
     assert con.execute("SELECT run_id, status FROM runs ORDER BY 1").fetchall() == [
         ("r1", "cancelled"), ("r2", "cancelled"), ("r3", "failed"), ("r4", "failed"), ("r5", "succeeded")]
+
+
+def test_a_database_a_newer_version_wrote_is_refused_and_left_as_it_is(tmp_path):
+    from mdm.store.database import DatabaseError, connect
+
+    path = tmp_path / "newer.duckdb"
+    connect(path).close()
+    newest = max(v for v, _ddl in MIGRATIONS)
+    con = duckdb.connect(str(path))
+    con.execute("INSERT INTO schema_migrations VALUES (?, now())", [newest + 1])
+    con.close()
+    newer = f"newer version of mdm \\(schema {newest + 1}; this one knows {newest}"
+    with pytest.raises(DatabaseError, match=newer):
+        connect(path)
+    con = duckdb.connect(str(path))  # closed again, and unchanged
+    assert con.execute("SELECT max(version) FROM schema_migrations").fetchall() == [(newest + 1,)]
+    con.close()

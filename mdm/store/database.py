@@ -45,7 +45,11 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
                 " lookups read)") from e
         raise DatabaseError(f"{path}: cannot open the database: {e}") from e
     if not read_only:
-        migrate(con)
+        try:
+            migrate(con)
+        except DatabaseError as e:
+            con.close()
+            raise DatabaseError(f"{path}: {e}") from None
     return con
 
 
@@ -80,6 +84,10 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)"
     )
     applied = {v for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    known = max(v for v, _ddl in MIGRATIONS)
+    if applied and max(applied) > known:  # its tables are not the ones this version reads and writes
+        raise DatabaseError(f"the database was written by a newer version of mdm (schema {max(applied)};"
+                            f" this one knows {known}): use that version or a newer one")
     for version, ddl in MIGRATIONS:
         if version in applied:
             continue
