@@ -55,7 +55,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service = Service(settings.db_path, sources_path=settings.sources_path,
                           rules_path=settings.rules_path,
-                          delivery_backoff=settings.delivery_backoff, backup_dir=settings.backup_dir)
+                          delivery_backoff=settings.delivery_backoff, backup_dir=settings.backup_dir,
+                          backup_keep=settings.backup_keep)
         service.open()
         app.state.service = service
         try:
@@ -127,7 +128,8 @@ def _document(app: FastAPI) -> None:
 
 
 def app_from_env() -> FastAPI:
-    """The app for ``mdm serve``: settings from MDM_DB, MDM_SOURCES, MDM_RULES, MDM_BACKUP_DIR."""
+    """The app for ``mdm serve``: settings from MDM_DB, MDM_SOURCES, MDM_RULES, MDM_BACKUP_DIR and
+    MDM_BACKUP_KEEP."""
     import os
 
     return create_app(
@@ -136,5 +138,6 @@ def app_from_env() -> FastAPI:
             sources_path=os.environ.get("MDM_SOURCES") or None,
             rules_path=os.environ.get("MDM_RULES") or None,
             backup_dir=os.environ.get("MDM_BACKUP_DIR") or None,
+            backup_keep=os.environ.get("MDM_BACKUP_KEEP") or None,
         )
     )

@@ -632,9 +632,14 @@ class BackupPublic(BaseModel):
     tables: int
     rows: int = Field(description="Rows copied, counted table by table in the copy.")
     seconds: float
+    pruned: list[str] = Field(
+        description="The oldest backups deleted to keep `mdm serve --backup-keep` of them.")
 
 
 class BackupListed(BaseModel):
     file: str
     bytes: int
-    modified_at: Timestamp
+    taken_at: Timestamp = Field(description="When the backup's snapshot was taken.")
+    erasures_since: int = Field(
+        description="Erasures made since the backup was taken: it still holds those customers' data. Delete"
+        " it (or let it age out) as your erasure policy says.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ApiSettings(BaseModel):
@@ -22,3 +22,5 @@ class ApiSettings(BaseModel):
     max_body_bytes: int = 8 * 2**20
     # Where POST /backups writes its copies; default: a ``backups`` folder beside the database.
     backup_dir: Path | None = None
+    # How many backups POST /backups keeps, deleting the oldest beyond; None keeps every one.
+    backup_keep: int | None = Field(default=None, ge=1)

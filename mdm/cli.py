@@ -619,6 +619,40 @@ def backup_cmd(
                       " each table's rows counted in the copy)", highlight=False)
 
 
+@app.command("restore")
+def restore_cmd(
+    db: DbOption,
+    backup: Annotated[
+        Path,
+        typer.Option("--from", help="The backup to restore (POST /backups or mdm backup).", dir_okay=False),
+    ],
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="The rules `mdm serve` uses (default: packaged).")
+    ] = None,
+) -> None:
+    """Put a backup in the database's place while the server is stopped. The database replaced is
+    kept beside it; the change feed goes on from where it was, API keys, subscriptions and the
+    audit log stay as they are now, and customers erased since the backup are erased again."""
+    from mdm.restore import restore
+
+    try:
+        done = restore(backup, db, rules_path=rules)
+    except MDMError as e:
+        raise _fail(e) from None
+    console.print(f"restored {db} from {backup}", highlight=False)
+    if done.set_aside is not None:
+        console.print(f"  the database it replaced: {done.set_aside}", highlight=False)
+    console.print(f"  change feed: {done.feed_entries:,} entries for the golden records that went back;"
+                  f" audit log: {done.audit_entries:,} later entries kept", highlight=False)
+    if done.erasures:
+        console.print(f"  erased again: {len(done.erasures):,} erasures made after the backup"
+                      f" ({', '.join(done.erasures)})", highlight=False)
+    if done.also_erased:
+        err_console.print(f"[bold yellow]warning:[/] erased with them, as the backup had them together:"
+                          f" {', '.join(done.also_erased)}; have their systems post them again",
+                          highlight=False)
+
+
 @app.command("serve")
 def serve_cmd(
     db: DbOption,
@@ -632,6 +666,11 @@ def serve_cmd(
         Path | None,
         typer.Option("--backup-dir", help="Where POST /backups writes (default: backups/ beside --db)."),
     ] = None,
+    backup_keep: Annotated[
+        int | None,
+        typer.Option("--backup-keep", min=1,
+                     help="Backups POST /backups keeps, deleting the oldest (default: all)."),
+    ] = None,
 ) -> None:
     """Serve golden records, xref, search, real-time matching and runs over HTTP (docs at /docs)."""
 
@@ -643,7 +682,9 @@ def serve_cmd(
         raise _fail(e) from None
     # The app is named by string so that mdm never imports the api package.
     os.environ["MDM_DB"] = str(db)
-    for name, value in (("MDM_SOURCES", sources), ("MDM_RULES", rules), ("MDM_BACKUP_DIR", backup_dir)):
+    settings = (("MDM_SOURCES", sources), ("MDM_RULES", rules), ("MDM_BACKUP_DIR", backup_dir),
+                ("MDM_BACKUP_KEEP", backup_keep))
+    for name, value in settings:
         if value is not None:
             os.environ[name] = str(value)
     # uvicorn stops in good order on SIGTERM (docker stop, systemd, Kubernetes), then raises it

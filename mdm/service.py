@@ -96,7 +96,8 @@ class Service:
     def __init__(
         self, db_path: str | Path, *, sources_path: str | Path | None = None,
         rules_path: str | Path | None = None,
-        delivery_backoff: float = 5.0, backup_dir: str | Path | None = None,
+        delivery_backoff: float = 5.0, backup_dir: str | Path | None = None, backup_keep: int | None = None,
+        deliver: bool = True,
     ) -> None:
         self.db_path = Path(db_path)
         self.sources_path = Path(sources_path) if sources_path else None
@@ -105,6 +106,7 @@ class Service:
         self._local = threading.local()
         self._write_lock = threading.RLock()
         self.backup_dir = Path(backup_dir) if backup_dir else self.db_path.parent / "backups"
+        self.backup_keep = backup_keep  # None: every backup is kept
         self._backup_lock = threading.Lock()
         # Previews share it; a write holds it alone from its commit until the matcher follows.
         self._state = SharedLock()
@@ -125,7 +127,10 @@ class Service:
         self.attributes: dict[str, AttributeSpec] = {}
         self.attribute_fields: dict[str, str] = {}
         self._delivery_backoff = delivery_backoff
-        self.deliveries: Deliveries | None = None  # pushes the change feed to subscriptions
+        # Pushes the change feed to subscriptions; not from a file that is not yet the database
+        # (a restore's, before it is put in place: deliver=False).
+        self._deliver = deliver
+        self.deliveries: Deliveries | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -143,6 +148,8 @@ class Service:
         self._settings = self._con.cursor()
         self._threads = database.threads(self._settings)
         database.set_threads(self._settings, 1)
+        if not self._deliver:
+            return
         self.deliveries = Deliveries(self.reader, self.write, self.attribute_fields,
                                      backoff=self._delivery_backoff)
         self.deliveries.set_active(self.reader())
@@ -391,9 +398,11 @@ class Service:
 
     # -- backups --------------------------------------------------------------------------
 
-    def backup(self, *, actor: str) -> Copied:
+    def backup(self, *, actor: str) -> tuple[Copied, list[backups.Backup]]:
         """A copy of the database, as of one moment, into the backup folder while the service
-        goes on serving and writing (mdm/store/backups.py). One at a time: a second is a 409."""
+        goes on serving and writing (mdm/store/backups.py), and the backups it pruned: with
+        ``backup_keep``, the oldest beyond that many, once the new one is whole. One at a time:
+        a second is a 409."""
         if self._con is None:
             raise NotReadyError("the database is not open")
         if not self._backup_lock.acquire(blocking=False):
@@ -403,21 +412,39 @@ class Service:
                 self.backup_dir.mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise CopyError(f"{self.backup_dir}: cannot make the backup folder: {e}") from e
-            target = self.backup_dir / f"{self.db_path.stem}-{database.now():%Y%m%dT%H%M%S.%f}Z.duckdb"
+            target = self.backup_dir / backups.backup_name(self.db_path.stem, database.now())
             con = self._con.cursor()
             try:
                 with self.parallel():
                     copied = backups.copy_database(con, target)
             finally:
                 con.close()
+            pruned = [] if self.backup_keep is None else backups.prune(
+                self.backup_dir, self.db_path.stem, self.backup_keep)
             self.write(lambda w: audit.record(w, actor=actor, action="backup.create", target=target.name,
-                                              detail={"bytes": copied.bytes, "rows": copied.rows}))
-            return copied
+                                              detail={"bytes": copied.bytes, "rows": copied.rows,
+                                                      "pruned": [b.file for b in pruned]}))
+            return copied, pruned
         finally:
             self._backup_lock.release()
 
-    def list_backups(self) -> list[backups.Backup]:
-        return backups.listed(self.backup_dir, self.db_path.stem)
+    def list_backups(self) -> list[tuple[backups.Backup, int]]:
+        """The backups, newest first, each with the erasures made since it was taken: a backup
+        that still holds an erased customer's data counts them."""
+        found = backups.listed(self.backup_dir, self.db_path.stem)
+        con = self.reader()
+        return [(b, audit.entries(con, action="golden.erase", since=b.taken_at, limit=0)[1]) for b in found]
+
+    def delete_backup(self, file: str, *, actor: str) -> backups.Backup:
+        if not self._backup_lock.acquire(blocking=False):  # which may prune it meanwhile
+            raise ConflictError("a backup is being taken; ask again once it has finished")
+        try:
+            removed = backups.remove(self.backup_dir, self.db_path.stem, file)
+        finally:
+            self._backup_lock.release()
+        self.write(lambda w: audit.record(w, actor=actor, action="backup.delete", target=file,
+                                          detail={"bytes": removed.bytes}))
+        return removed
 
     # -- real-time records ----------------------------------------------------------------
 

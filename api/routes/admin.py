@@ -85,15 +85,26 @@ def erase_golden_record(
 def take_backup(principal: Admin, service: ServiceDep) -> dict[str, Any]:
     """A copy of the database as of this moment, written to the service's backup folder while it
     goes on serving and taking writes; each table's rows are counted in the copy. To restore one,
-    stop the service and put the file in the database's place. One at a time (409)."""
+    stop the service and run `mdm restore`. With `mdm serve --backup-keep N`, the oldest backups
+    beyond N are then deleted (`pruned`). One at a time (409)."""
     started = time.perf_counter()
-    copied = service.backup(actor=principal.name)
+    copied, pruned = service.backup(actor=principal.name)
     return {"file": copied.path.name, "path": str(copied.path.resolve()), "bytes": copied.bytes,
-            "tables": copied.tables, "rows": copied.rows, "seconds": round(time.perf_counter() - started, 3)}
+            "tables": copied.tables, "rows": copied.rows, "seconds": round(time.perf_counter() - started, 3),
+            "pruned": [b.file for b in pruned]}
 
 
 @router.get("/backups", response_model=Page[BackupListed])
 def list_backups(principal: Admin, service: ServiceDep) -> dict[str, Any]:
-    """The backups in the service's backup folder, newest first."""
-    data = [vars(b) for b in service.list_backups()]
+    """The backups in the service's backup folder, newest first, each with the erasures made
+    since it was taken: a backup that counts any still holds those customers' data."""
+    data = [{**vars(b), "erasures_since": erasures} for b, erasures in service.list_backups()]
     return {"data": data, "count": len(data), "limit": len(data), "offset": 0}
+
+
+@router.delete("/backups/{file}", status_code=204, responses=documented(404, 409))
+def delete_backup(file: str, principal: Admin, service: ServiceDep) -> None:
+    """Delete a backup (one `GET /backups` lists): one past its keeping, or one taken before an
+    erasure its customer's data must leave. Audited (`backup.delete`); 409 while a backup is
+    being taken."""
+    service.delete_backup(file, actor=principal.name)

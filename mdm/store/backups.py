@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from mdm.errors import MDMError
+from mdm.errors import MDMError, NotFoundError
 
 _ALIAS = "mdm_copy"
 
@@ -78,19 +78,45 @@ def copy_database(con: duckdb.DuckDBPyConnection, target: Path) -> Copied:
 class Backup:
     file: str
     bytes: int
-    modified_at: dt.datetime  # naive UTC, as the store keeps times
+    taken_at: dt.datetime  # naive UTC, as the store keeps times: when its snapshot was taken
+
+
+def backup_name(stem: str, taken_at: dt.datetime) -> str:
+    """The file name of a backup of the database named ``stem``, taken at ``taken_at`` (UTC)."""
+    return f"{stem}-{taken_at:%Y%m%dT%H%M%S.%f}Z.duckdb"
 
 
 def listed(folder: Path, stem: str) -> list[Backup]:
-    """The backups of a database named ``stem`` in ``folder``, newest first (none if it is not there)."""
+    """The backups of a database named ``stem`` in ``folder``, newest first (none if it is not
+    there). A file put there by hand under another name is not one of them: its time is unknown."""
     if not folder.is_dir():
         return []
     found = []
     for path in folder.glob(f"{stem}-*.duckdb"):
-        stat = path.stat()
-        modified = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC).replace(tzinfo=None)
-        found.append(Backup(path.name, stat.st_size, modified))
-    return sorted(found, key=lambda b: (b.modified_at, b.file), reverse=True)
+        try:
+            taken = dt.datetime.strptime(path.name[len(stem) + 1:], "%Y%m%dT%H%M%S.%fZ.duckdb")
+        except ValueError:
+            continue
+        with suppress(FileNotFoundError):  # pruned or removed meanwhile
+            found.append(Backup(path.name, path.stat().st_size, taken))
+    return sorted(found, key=lambda b: (b.taken_at, b.file), reverse=True)
+
+
+def remove(folder: Path, stem: str, file: str) -> Backup:
+    """Delete the backup named ``file`` (one :func:`listed` gives, never another path)."""
+    for backup in listed(folder, stem):
+        if backup.file == file:
+            (folder / file).unlink(missing_ok=True)
+            return backup
+    raise NotFoundError("backup", file)
+
+
+def prune(folder: Path, stem: str, keep: int) -> list[Backup]:
+    """Delete all but the newest ``keep`` backups; the deleted, newest first."""
+    old = listed(folder, stem)[keep:]
+    for backup in old:
+        (folder / backup.file).unlink(missing_ok=True)
+    return old
 
 
 def _quoted(path: Path) -> str:

@@ -118,6 +118,42 @@ def test_backups_are_an_admins_one_at_a_time_and_a_failed_one_leaves_nothing(  #
     assert [p.name.startswith("served-") for p in (tmp_path / "backups").iterdir()] == [True]
 
 
+def test_backups_are_kept_to_a_number_deleted_by_name_and_count_erasures(  # type: ignore[no-untyped-def]
+    served_db, tmp_path
+):
+    db, keys = served_db
+    folder = tmp_path / "kept"
+    admin = {"Authorization": f"Bearer {keys['admin']}"}
+    with TestClient(create_app(ApiSettings(db_path=db, backup_dir=folder, backup_keep=2))) as client:
+        taken = [client.post("/backups", headers=admin).json() for _ in range(3)]
+        assert [t["pruned"] for t in taken] == [[], [], [taken[0]["file"]]]
+        listed = client.get("/backups", headers=admin).json()["data"]
+        assert [(b["file"], b["erasures_since"]) for b in listed] == [
+            (taken[2]["file"], 0), (taken[1]["file"], 0)]
+        assert sorted(p.name for p in folder.iterdir()) == sorted(t["file"] for t in taken[1:])
+
+        gid = client.get("/golden-records", headers=admin, params={"limit": 1}).json()["data"][0][
+            "golden_record"]["golden_id"]
+        erased = client.post(f"/golden-records/{gid}/erase", headers=admin, json={"reason": "DSR-7"})
+        assert erased.status_code == 200, erased.text
+        after = client.post("/backups", headers=admin).json()
+        listed = client.get("/backups", headers=admin).json()["data"]
+        assert [(b["file"], b["erasures_since"]) for b in listed] == [
+            (after["file"], 0), (taken[2]["file"], 1)]
+
+        reader = {"Authorization": f"Bearer {keys['reader']}"}
+        assert client.delete(f"/backups/{taken[2]['file']}", headers=reader).status_code == ADMIN_ONLY
+        gone = client.delete(f"/backups/{taken[2]['file']}", headers=admin)
+        assert gone.status_code == 204, gone.text
+        for name in (taken[2]["file"], taken[0]["file"], db.name, "..%2Fserved.duckdb"):
+            missing = client.delete(f"/backups/{name}", headers=admin)
+            assert missing.status_code == 404 and missing.json()["error"] == "not_found", name
+        assert [b["file"] for b in client.get("/backups", headers=admin).json()["data"]] == [after["file"]]
+        audit = client.get("/audit", headers=admin, params={"action": "backup.delete"}).json()["data"]
+        assert [(e["target"], e["actor"]) for e in audit] == [(taken[2]["file"], "test-admin")]
+    assert db.exists() and [p.name for p in folder.iterdir()] == [after["file"]]
+
+
 def test_the_command_line_backs_up_a_stopped_servers_database(  # type: ignore[no-untyped-def]
     served_db, tmp_path
 ):

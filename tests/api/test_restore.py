@@ -1,0 +1,188 @@
+"""Restoring a backup: the database goes back to the backup's moment, and what happened since
+stays true: the change feed goes on from where consumers read to, a revoked key stays revoked,
+the audit log keeps its entries, and a customer erased since is erased again."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from api.main import create_app
+from api.settings import ApiSettings
+from mdm.cli import app as cli
+
+NEW = {"crm_id": "RS-1", "first_name": "Quỳnh", "last_name": "Tôn Nữ", "mobile": "0977 310 552",
+       "email": "quynh.tonnu@example.vn", "city": "Đà Nẵng"}
+
+
+def _auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def _restore(db: Path, backup: Path) -> tuple[int, str]:
+    done = CliRunner().invoke(cli, ["restore", "--db", str(db), "--from", str(backup)])
+    if done.exception and not isinstance(done.exception, SystemExit):
+        raise done.exception
+    return done.exit_code, " ".join((done.stdout + done.stderr).split())
+
+
+def test_a_restored_backup_goes_on_from_what_happened_since(  # type: ignore[no-untyped-def]
+    served_db, tmp_path
+):
+    db, keys = served_db
+    admin, reader = _auth(keys["admin"]), _auth(keys["reader"])
+    with TestClient(create_app(ApiSettings(db_path=db, backup_dir=tmp_path / "backups"))) as client:
+        backup = Path(client.post("/backups", headers=admin).json()["path"])
+        page = client.get("/golden-records", headers=reader, params={"limit": 2}).json()["data"]
+        kept, erased = (p["golden_record"] for p in page)
+        erased_keys = [(m["source"], m["source_id"]) for m in erased["members"]]
+        before = client.get(f"/golden-records/{kept['golden_id']}", headers=reader)
+
+        # Since the backup: a record posted, a key made and one revoked, a customer erased.
+        posted = client.post("/sources/sales/records", headers=_auth(keys["writer"]), json=NEW)
+        assert posted.status_code == 200, posted.text
+        made = client.post("/keys", headers=admin, json={"name": "made-later", "role": "reader"}).json()
+        listed = client.get("/keys", headers=admin).json()["data"]
+        revoked = next(k for k in listed if k["name"] == "test-steward")
+        assert client.delete(f"/keys/{revoked['key_id']}", headers=admin).status_code == 204
+        erase = f"/golden-records/{erased['golden_id']}/erase"
+        gone = client.post(erase, headers=admin, json={"reason": "DSR-9"})
+        assert gone.status_code == 200, gone.text
+        read_to = client.get("/changes", headers=reader, params={"after": 0, "limit": 1}).json()["head"]
+
+    code, said = _restore(db, backup)
+    assert code == 0, said
+    assert f"erased again: 1 erasures made after the backup ({gone.json()['erasure_id']})" in said
+    aside = [p for p in db.parent.iterdir() if p.name.startswith(f"{db.name}.before-restore-")]
+    assert len(aside) == 1 and not (db.parent / f".{db.name}.restoring").exists()
+
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        again = client.get(f"/golden-records/{kept['golden_id']}", headers=reader)
+        assert (again.status_code, again.json()) == (200, before.json())
+        assert client.get(f"/xref/sales/{NEW['crm_id']}", headers=reader).status_code == 404
+        assert client.get(f"/golden-records/{erased['golden_id']}", headers=reader).status_code == 404
+        for source, source_id in erased_keys:
+            assert client.get(f"/xref/{source}/{source_id}", headers=reader).status_code == 404
+
+        assert client.get("/golden-records", headers=_auth(made["key"])).status_code == 200
+        assert client.get("/review-queue", headers=_auth(keys["steward"])).status_code == 401
+
+        # A consumer that had read to the end reads on: the posted record's golden record went
+        # back (retired, or changed back) and the erased customer is erased again.
+        feed = client.get("/changes", headers=reader, params={"after": read_to, "limit": 100})
+        assert feed.status_code == 200, feed.text
+        entries = feed.json()["data"]
+        assert entries and all(e["seq"] > read_to for e in entries)
+        causes = {(e["golden_id"], e["change"], e["cause"]) for e in entries}
+        held = posted.json()["golden_id"]  # a golden record of the backup's, or one made since
+        active = client.get(f"/golden-records/{held}", headers=reader).status_code == 200
+        assert (held, "changed" if active else "retired", "restore") in causes
+        assert (erased["golden_id"], "erased", "erasure") in causes
+
+        audit = client.get("/audit", headers=admin, params={"limit": 500}).json()["data"]
+        actions = [e["action"] for e in audit]
+        for action in ("backup.restore", "golden.erase", "key.create", "key.revoke", "record.upsert"):
+            assert action in actions, action
+        assert actions.count("golden.erase") == 2  # the erasure, and its second time in the restore
+
+
+def test_a_restore_refuses_a_held_database_and_what_is_not_a_backup(  # type: ignore[no-untyped-def]
+    served_db, tmp_path
+):
+    db, _keys = served_db
+    backup = tmp_path / "copy.duckdb"
+    assert CliRunner().invoke(cli, ["backup", "--db", str(db), "--out", str(backup)]).exit_code == 0
+    unchanged = db.read_bytes()
+
+    junk = tmp_path / "junk.duckdb"
+    junk.write_text("not a database")
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    for bad, why in ((junk, "cannot open it as a database"), (empty, "not a database of this service"),
+                     (tmp_path / "none.duckdb", "no such backup"), (db, "is the database itself")):
+        code, said = _restore(db, bad)
+        assert (code, why in said) == (1, True), said
+
+    holder = subprocess.Popen(  # a server, say, holding the database
+        [sys.executable, "-c", f"import duckdb, sys, time; c = duckdb.connect({str(db)!r}); print('held');"
+         " sys.stdout.flush(); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        code, said = _restore(db, backup)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert code == 1 and f"another process holds it (PID {holder.pid})" in said, said
+    assert db.read_bytes() == unchanged
+    assert sorted(p.name for p in db.parent.iterdir() if p.name.startswith((".", db.name))) == [db.name]
+
+    # Onto a machine with no database yet: nothing to keep or go on from.
+    fresh = tmp_path / "elsewhere" / "mdm.duckdb"
+    code, said = _restore(fresh, backup)
+    assert code == 0 and "the database it replaced" not in said, said
+    with TestClient(create_app(ApiSettings(db_path=fresh))) as client:
+        assert client.get("/health").status_code == 200
+
+
+def test_a_restore_that_cannot_erase_again_leaves_the_database_as_it_was(  # type: ignore[no-untyped-def]
+    served_db, tmp_path
+):
+    """The restored copy could not serve the erasure (the rules given are not those its model was
+    trained for): the customer erased since must not come back, so nothing is restored."""
+    from matching_rules import DEFAULT_RULES
+
+    db, keys = served_db
+    backup = tmp_path / "copy.duckdb"
+    assert CliRunner().invoke(cli, ["backup", "--db", str(db), "--out", str(backup)]).exit_code == 0
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        gid = client.get("/golden-records", headers=_auth(keys["reader"]), params={"limit": 1}).json()[
+            "data"][0]["golden_record"]["golden_id"]
+        gone = client.post(f"/golden-records/{gid}/erase", headers=_auth(keys["admin"]),
+                           json={"reason": "DSR-3"})
+        assert gone.status_code == 200, gone.text
+    unchanged = db.read_bytes()
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(DEFAULT_RULES.read_text(encoding="utf-8").replace(
+        "      thresholds: [0.9]\n", "      thresholds: [0.88]\n", 1), encoding="utf-8")
+
+    done = CliRunner().invoke(cli, ["restore", "--db", str(db), "--from", str(backup), "--rules", str(rules)])
+    said = " ".join(done.stderr.split())
+    assert done.exit_code == 1 and "cannot erase again the customers erased since the backup" in said, said
+    assert db.read_bytes() == unchanged
+    assert sorted(p.name for p in db.parent.iterdir() if p.name.startswith((".", db.name))) == [db.name]
+
+
+def test_a_record_held_with_an_erased_customers_is_erased_too_and_named(  # type: ignore[no-untyped-def]
+    served_db, tmp_path
+):
+    """After the backup a steward split a record off its golden record and that customer was
+    erased; in the backup the record is still with the other's: erasing it again takes both, and
+    the restore says which record it took beyond the erasure."""
+    db, keys = served_db
+    backup = tmp_path / "copy.duckdb"
+    assert CliRunner().invoke(cli, ["backup", "--db", str(db), "--out", str(backup)]).exit_code == 0
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        listed = client.get("/golden-records", headers=_auth(keys["reader"]), params={"limit": 100}).json()
+        pair = next(g["golden_record"] for g in listed["data"] if len(g["golden_record"]["members"]) == 2)
+        kept, split = pair["members"]
+        body = {"source": split["source"], "source_id": split["source_id"]}
+        off = client.post(f"/golden-records/{pair['golden_id']}/split", headers=_auth(keys["steward"]),
+                          json=body)
+        assert off.status_code == 200, off.text
+        erased = client.post(f"/golden-records/{off.json()['golden_id']}/erase", headers=_auth(keys["admin"]),
+                             json={"reason": "DSR-5"})
+        assert erased.status_code == 200 and erased.json()["records"] == [body], erased.text
+
+    code, said = _restore(db, backup)
+    assert code == 0, said
+    assert f"erased with them, as the backup had them together: {kept['source']}:{kept['source_id']};" in said
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        for member in (kept, split):
+            xref = f"/xref/{member['source']}/{member['source_id']}"
+            gone = client.get(xref, headers=_auth(keys["reader"]))
+            assert gone.status_code == 404, member
