@@ -642,11 +642,10 @@ def restore_cmd(
     console.print(f"restored {db} from {backup}", highlight=False)
     if done.set_aside is not None:
         console.print(f"  the database it replaced: {done.set_aside}", highlight=False)
-    console.print(f"  change feed: {done.feed_entries:,} entries for the golden records that went back;"
-                  f" audit log: {done.audit_entries:,} later entries kept", highlight=False)
+    console.print(f"  change feed: {done.feed_entries:,} new (a golden record changed since the backup each);"
+                  f" audit log: {done.audit_entries:,} later kept", highlight=False)
     if done.erasures:
-        console.print(f"  erased again: {len(done.erasures):,} erasures made after the backup"
-                      f" ({', '.join(done.erasures)})", highlight=False)
+        console.print(f"  erased again, made after the backup: {', '.join(done.erasures)}", highlight=False)
     if done.also_erased:
         err_console.print(f"[bold yellow]warning:[/] erased with them, as the backup had them together:"
                           f" {', '.join(done.also_erased)}; have their systems post them again",
