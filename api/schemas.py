@@ -166,11 +166,14 @@ class MatchResultPublic(BaseModel):
 class MatchPreviewPublic(BaseModel):
     source: str
     source_id: str | None = Field(description="The record's id, null when it came without one.")
-    outcome: Literal["matched", "review", "new"] = Field(
+    outcome: Literal["matched", "review", "new", "unchanged", "stale"] = Field(
         description="What a post would answer: `matched` (it would join `golden_id`), `review` (a steward"
-        " would decide), `new`."
+        " would decide), `new`; for a source key the service holds, `unchanged` (it holds these values"
+        " already) or `stale` (the version it holds has a later update time): a post would store nothing."
     )
-    golden_id: str | None = Field(description="The golden record it would join; null unless `matched`.")
+    golden_id: str | None = Field(
+        description="The golden record it would join, or (`unchanged`, `stale`) the one that holds its key;"
+        " null otherwise.")
     golden_record: GoldenRecordPublic | None = Field(description="That golden record, as a lookup gives it.")
     current_golden_id: str | None = Field(
         description="The golden record the record's source key belongs to now, if the service holds the key."

@@ -93,7 +93,7 @@ class Preview:
     source: str
     source_id: str | None  # None when the record came without its id
     golden_id: str | None  # the golden record it would join; None when it would get one of its own
-    outcome: str  # matched | review | new
+    outcome: str  # matched | review | new, or unchanged | stale (a post would store nothing)
     match_probability: float | None
     candidates: list[ScoredCandidate]
     dq_flags: list[str]
@@ -144,6 +144,15 @@ def _as_read(values: Mapping[str, Any]) -> dict[str, Any]:
         if value is not None:
             out[unicodedata.normalize("NFC", key)] = value
     return out
+
+
+def _older_than_stored(updated_at: dt.datetime | None, stored_at: dt.datetime | None) -> str | None:
+    """Why a post is not stored, when it is older than the version stored: delivered out of order
+    (a queue's retry), it would put older values back. Compared as a batch run compares a post
+    with its file row (mdm.ingest.merge_posted). None when it is not older, or either has no time."""
+    if stored_at is None or updated_at is None or updated_at >= stored_at:
+        return None
+    return f"the version stored is newer (updated_at {timestamp_text(stored_at)}); this older one is not stored"
 
 
 def parse_values(spec: SourceSpec, payload: Mapping[str, Any]) -> tuple[str, dict[str, str | None]]:
@@ -316,6 +325,12 @@ class RealtimeMatcher:
         scored = self.score(std)
         current = self.golden_of.get(std["record_key"]) if source_id else None
         target, outcome, reason, _joined, _held_back = self._decide(con, std, scored, current)
+        if current is not None:  # a post of a key the service holds may store nothing, as upsert says
+            stored_raw, stored_at = records.stored_version(con, std["record_key"])
+            if _same_values(stored_raw, values):
+                target, outcome, reason = current, "unchanged", "the service holds this version already"
+            elif (stale := _older_than_stored(std["updated_at"], stored_at)) is not None:
+                target, outcome, reason = current, "stale", stale
         return Preview(source, source_id, target, outcome, scored[0].match_probability if scored else None,
                        scored[:TOP_CANDIDATES], list(std["dq_flags"]), reason, current)
 
@@ -370,12 +385,9 @@ class RealtimeMatcher:
 
         raw = raw_json(values)
         std = standardise_record(spec, source_id, values, today=today)
-        # Delivered out of order (a queue's retry), an older version would put older values back.
-        # Compared as a batch run compares a post with its file row (mdm.ingest.merge_posted).
-        if stored_at is not None and std["updated_at"] is not None and std["updated_at"] < stored_at:
+        if (stale := _older_than_stored(std["updated_at"], stored_at)) is not None:
             return MatchResult(source, source_id, previous, "stale", None, dq_flags=list(std["dq_flags"]),
-                               reason=f"the version stored is newer (updated_at {timestamp_text(stored_at)});"
-                                      " this older one was not stored")
+                               reason=stale)
         scored = self.score(std)
         thresholds = self.rules.matching.thresholds
         target, outcome, reason, joined, held_back = self._decide(con, std, scored, previous)

@@ -73,9 +73,17 @@ def test_the_later_version_of_a_key_counts_whether_posted_or_in_the_extract(
             assert r.status_code == 200, r.text
             return r.json()
 
-        # Older than the row the last run read: delivered out of order, not stored.
+        # Older than the row the last run read: delivered out of order, not stored. A preview says
+        # so first, as it says that the row as read would change nothing.
+        held = client.get(f"/xref/sales/{late['crm_id']}", headers=writer).json()["golden_id"]
+        older = {**late, "city": "Vinh", "last_modified": _shifted(late["last_modified"], -1)}
+        for payload, outcome in ((older, "stale"), (late, "unchanged")):
+            preview = client.post("/sources/sales/records:match", headers=writer, json=payload)
+            assert (preview.status_code, preview.json()["outcome"], preview.json()["golden_id"]) == (
+                200, outcome, held), preview.text
         stale = post(late, "Vinh", -1)
         assert stale["outcome"] == "stale" and late["last_modified"] in stale["reason"]
+        assert post(late, late["city"], 0)["outcome"] == "unchanged"
         assert post(early, "Vinh", 1)["outcome"] != "stale"  # newer than its file row
         assert post(undated, "Vinh", None)["outcome"] != "stale"  # no time: the post is the newest word
 
