@@ -269,3 +269,28 @@ def test_an_id_that_is_a_list_object_or_boolean_is_quarantined_in_jsonl_and_parq
     assert json.loads(ingested.quarantined[0].raw)["name"] == "An"
     assert {name: (c.read, c.accepted, c.quarantined) for name, c in ingested.counts.items()} == {
         "app": (5, 2, 3), "shop": (2, 0, 2)}
+
+
+def test_a_gzip_compressed_csv_or_jsonl_is_read_and_a_truncated_one_fails_naming_it(tmp_path: Path) -> None:
+    """Extracts often arrive gzip-compressed (``crm.csv.gz``): the reader opens them by their
+    magic bytes, whatever their name; one cut short fails the run naming the file and source."""
+    import gzip
+
+    from mdm.errors import SourceReadError
+
+    csv_text = "\ufeffid,name,city\r\n1,Nguyễn Văn An,Hà Nội\r\n2,Jürgen Müller,Köln\r\n"
+    (tmp_path / "crm.csv.gz").write_bytes(gzip.compress(csv_text.encode("utf-8")))
+    jsonl = '{"id": "1", "name": "Nguyễn Văn An", "city": "Hà Nội"}\n{"id": "2", "name": "Jürgen Müller"}\n'
+    (tmp_path / "crm.jsonl.gz").write_bytes(gzip.compress(jsonl.encode("utf-8")))
+    for path, fmt in (("crm.csv.gz", "csv"), ("crm.jsonl.gz", "jsonl")):
+        sources = tmp_path / "sources.yaml"
+        sources.write_text(f"sources:\n  - name: crm\n    path: {path}\n    format: {fmt}\n    id_column: id\n"
+                           "    fields: {full_name: name, city: city}\n", encoding="utf-8")
+        ingested = ingest(load_sources(sources).sources)
+        assert (ingested.counts["crm"].read, ingested.counts["crm"].accepted) == (2, 2), fmt
+        assert [a.values["name"] for a in ingested.accepted] == ["Nguyễn Văn An", "Jürgen Müller"], fmt
+
+        whole = (tmp_path / path).read_bytes()
+        (tmp_path / path).write_bytes(whole[: len(whole) - 12])  # the stream's end and checksum cut off
+        with pytest.raises(SourceReadError, match=f"crm.{fmt}.gz: source 'crm': cannot read"):
+            ingest(load_sources(sources).sources)

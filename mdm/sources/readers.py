@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gzip
 import json
 import math
 import re
+import zlib
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -77,6 +79,18 @@ def check_columns(spec: SourceSpec, available: set[str], what: str) -> None:
 
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_GZIP_MAGIC = b"\x1f\x8b"
+# What reading a file can raise midway: a disk error, or a gzip stream cut short or corrupt.
+_READ_ERRORS = (OSError, EOFError, zlib.error)
+
+
+def is_gzip(path: str | Path) -> bool:
+    """Whether the file is gzip-compressed (``crm.csv.gz``), told by its first bytes, not its name."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(2) == _GZIP_MAGIC
+    except OSError:
+        return False
 _OTHER_DELIMITERS = (";", "\t", "|", ",")
 
 
@@ -87,11 +101,12 @@ def text_encoding(spec: SourceSpec, path: str | Path | None = None) -> str:
     declared = spec.encoding.lower().replace("_", "-")
     if declared not in ("utf-8", "utf8"):
         return spec.encoding
+    path = path or spec.file
     try:
-        with open(path or spec.file, "rb") as fh:
+        with gzip.open(path, "rb") if is_gzip(path) else open(path, "rb") as fh:
             if fh.read(2) in _UTF16_BOMS:
                 return "utf-16"
-    except OSError:
+    except _READ_ERRORS:
         pass
     return "utf-8-sig"
 
@@ -136,8 +151,9 @@ def unique_header(header: list[str]) -> list[str]:
 
 def _open_text(spec: SourceSpec):  # type: ignore[no-untyped-def]
     encoding = text_encoding(spec)
+    opener = gzip.open if is_gzip(spec.file) else open
     try:
-        return open(spec.file, encoding=encoding, errors="replace", newline="")
+        return opener(spec.file, "rt", encoding=encoding, errors="replace", newline="")
     except LookupError as e:
         raise ConfigError(f"source {spec.name!r}, key 'encoding': unknown encoding {spec.encoding!r}") from e
     except OSError as e:
@@ -345,4 +361,12 @@ def read_source(spec: SourceSpec) -> Iterator[RawRow]:
     """Yield every data row of the source's extract, parsed or with the reason it is not."""
     if not spec.file.exists():
         raise SourceReadError(f"{spec.file}: source {spec.name!r}, key 'path': file not found")
-    return _READERS[spec.format](spec)
+    return _failing_loudly(spec, _READERS[spec.format](spec))
+
+
+def _failing_loudly(spec: SourceSpec, rows: Iterator[RawRow]) -> Iterator[RawRow]:
+    """The rows, or a :class:`SourceReadError` naming the file where reading stops midway."""
+    try:
+        yield from rows
+    except _READ_ERRORS as e:
+        raise SourceReadError(f"{spec.file}: source {spec.name!r}: cannot read: {e}") from e
