@@ -294,3 +294,18 @@ def test_a_gzip_compressed_csv_or_jsonl_is_read_and_a_truncated_one_fails_naming
         (tmp_path / path).write_bytes(whole[: len(whole) - 12])  # the stream's end and checksum cut off
         with pytest.raises(SourceReadError, match=f"crm.{fmt}.gz: source 'crm': cannot read"):
             ingest(load_sources(sources).sources)
+
+
+def test_a_jsonl_source_whose_lines_hold_no_object_names_the_format_key(tmp_path: Path) -> None:
+    """A JSON array written on one line, or a CSV, given as JSONL has no line that is an
+    object: the error says so, naming the ``format`` key and the first line, not a missing id."""
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources:\n  - name: crm\n    path: crm.jsonl\n    format: jsonl\n    id_column: id\n"
+                       "    fields: {full_name: name}\n", encoding="utf-8")
+    for text, first in (('[{"id": "1", "name": "An"}, {"id": "2", "name": "Binh"}]\n', "line 1 is a JSON list"),
+                        ("id,name\n1,An\n", "line 1 is not valid JSON")):
+        (tmp_path / "crm.jsonl").write_text(text, encoding="utf-8")
+        with pytest.raises(ConfigError) as e:
+            ingest(load_sources(sources).sources)
+        assert "crm.jsonl: source 'crm', key 'format': no line is a JSON object" in str(e.value)
+        assert first in str(e.value)

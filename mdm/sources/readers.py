@@ -286,7 +286,8 @@ def json_line_row(data_row: int, line_no: int, line: str, id_column: str) -> Raw
 
 def _read_jsonl(spec: SourceSpec) -> Iterator[RawRow]:
     seen: set[str] = set()
-    data_row = 0
+    data_row = objects = 0
+    first_error = None
     with _open_text(spec) as fh:
         for line_no, line in enumerate(fh, start=1):
             if not line.strip():
@@ -294,8 +295,13 @@ def _read_jsonl(spec: SourceSpec) -> Iterator[RawRow]:
             data_row += 1
             row = json_line_row(data_row, line_no, line, spec.id_column)
             if row.values is not None:
+                objects += 1
                 seen.update(row.values)
+            first_error = first_error or row.error
             yield row
+    if data_row and not objects:  # a JSON array, a CSV: not JSONL, whatever its columns
+        raise ConfigError(f"{spec.file}: source {spec.name!r}, key 'format': no line is a JSON object"
+                          f" ({first_error}); JSONL holds one object a line")
     if data_row:
         check_columns(spec, seen, "file (no line has it)")
 
