@@ -52,6 +52,10 @@ def test_valid_config_resolves_paths_relative_to_the_yaml(tmp_path: Path) -> Non
         (("    phone_region: VN\n", "    phone_region: Vietnam\n"), "source 'billing', key 'phone_region'"),
         (("    phone_region: VN\n", "    phone_region: VN\n    timezone: Asia/Saigonn\n"),
          "source 'billing', key 'timezone': Value error, unknown time zone 'Asia/Saigonn'"),
+        (("    format: csv\n", "    format: csv\n    encoding: cp-1258\n"),
+         "source 'billing', key 'encoding': Value error, unknown encoding 'cp-1258' (a Python codec name"),
+        (("    format: csv\n", "    format: csv\n    delimiter: '\\t'\n"),
+         "source 'billing', key 'delimiter': Value error, '\\t' in single quotes is two characters"),
     ],
 )
 def test_config_errors_name_file_source_and_key(tmp_path: Path, mutation: tuple[str, str], expected: str) -> None:

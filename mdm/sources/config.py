@@ -7,6 +7,7 @@ format, duplicate name) fails with the file, the source and the key named.
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from pathlib import Path
@@ -56,7 +57,7 @@ class SourceSpec(BaseModel):
     date_order: Literal["day_first", "month_first"] = "day_first"
     # The time zone of timestamps written without an offset (IANA name: "Asia/Ho_Chi_Minh").
     timezone: str = "UTC"
-    delimiter: str = Field(default=",", min_length=1, max_length=1)
+    delimiter: str = ","
     encoding: str = "utf-8"
     fields: dict[str, ColumnRef] = Field(default_factory=dict)
     # The share of the source's published records a run may find gone from its extract; more
@@ -73,6 +74,28 @@ class SourceSpec(BaseModel):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (an IANA name, like 'Asia/Ho_Chi_Minh' or 'UTC')") from None
+        return value
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_character(cls, value: str) -> str:
+        if value == "\\t":
+            raise ValueError("'\\t' in single quotes is two characters, a backslash and a t: write \"\\t\""
+                             " (in double quotes YAML reads it as a tab)")
+        if len(value) != 1:
+            raise ValueError(f"a delimiter is one character, not {value!r}")
+        return value
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        # Checked here, not when the file is opened: the error names the YAML file before a source is read.
+        try:
+            text = getattr(codecs.lookup(value), "_is_text_encoding", True)
+        except LookupError:
+            text = False
+        if not text:
+            raise ValueError(f"unknown encoding {value!r} (a Python codec name: 'utf-8', 'cp1252', 'cp1258')")
         return value
 
     @field_validator("phone_region")
