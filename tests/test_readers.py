@@ -309,3 +309,16 @@ def test_a_jsonl_source_whose_lines_hold_no_object_names_the_format_key(tmp_path
             ingest(load_sources(sources).sources)
         assert "crm.jsonl: source 'crm', key 'format': no line is a JSON object" in str(e.value)
         assert first in str(e.value)
+
+
+def test_a_header_repeated_inside_a_csv_is_quarantined_not_made_a_customer(tmp_path: Path) -> None:
+    """Extracts exported in parts and joined (``cat part-*.csv``) repeat the header, each after its
+    own byte order mark: such a line is no customer called "name", it is quarantined naming it."""
+    part = "\ufeffid,name,city\r\n{}\r\n"
+    (tmp_path / "crm.csv").write_bytes((part.format("1,An,Hanoi") + part.format("2,Binh,Hue")).encode("utf-8"))
+    ingested = ingest(load_sources(_csv_source(tmp_path)).sources)
+    counts = ingested.counts["crm"]
+    assert (counts.read, counts.accepted, counts.quarantined) == (3, 2, 1)
+    assert [a.source_id for a in ingested.accepted] == ["1", "2"]
+    (q,) = ingested.quarantined
+    assert (q.row_number, q.reason) == (2, "line 3 repeats the header (extracts joined together?)")

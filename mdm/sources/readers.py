@@ -205,7 +205,7 @@ def _read_csv(spec: SourceSpec) -> Iterator[RawRow]:
             header = next(reader)
         except StopIteration:
             raise SourceReadError(f"{spec.file}: source {spec.name!r}: the file is empty (no header)") from None
-        header = [h.strip() for h in header]
+        names = header = [h.strip() for h in header]
         check_header(spec, header)
         header = unique_header(header)
         width = len(header)
@@ -227,7 +227,19 @@ def _read_csv(spec: SourceSpec) -> Iterator[RawRow]:
                 yield RawRow(data_row, None, _wrong_width(start_line, reader.line_num, len(fields), width),
                              spec.delimiter.join(fields))
                 continue
+            if repeats_header(names, fields):
+                yield RawRow(data_row, None, REPEATED_HEADER.format(f"line {start_line}"), spec.delimiter.join(fields))
+                continue
             yield RawRow(data_row, csv_values(header, fields))
+
+
+REPEATED_HEADER = "{} repeats the header (extracts joined together?)"
+
+
+def repeats_header(header: list[str], fields: list[str | None]) -> bool:
+    """Whether a CSV row is its header again, as where extracts exported in parts are joined, each
+    with its header (and byte order mark): such a row is no record."""
+    return [(f or "").lstrip("\ufeff").strip() for f in fields] == header
 
 
 def _wrong_width(first_line: int, last_line: int, fields: int, width: int) -> str:

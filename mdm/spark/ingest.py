@@ -25,6 +25,7 @@ from mdm.ingest import WITHHELD, SourceCounts, clean_id, raw_json
 from mdm.quality import FlagCounts, sorted_counts
 from mdm.sources import SourceSpec
 from mdm.sources.readers import (
+    REPEATED_HEADER,
     REPLACEMENT_CHARACTER,
     batch_rows,
     check_columns,
@@ -32,6 +33,7 @@ from mdm.sources.readers import (
     csv_values,
     json_line_row,
     nested_names,
+    repeats_header,
     text_encoding,
     typed_row,
 )
@@ -234,8 +236,12 @@ def _decoder(spec: SourceSpec, nanoseconds: dict[str, pa.DataType]) -> Any:
                         fields = next(csv.reader([corrupt], delimiter=spec.delimiter), [])
                         error, text = f"data row {number} has {len(fields)} fields, the header has {len(row)}", corrupt
                     else:
-                        header = [h.strip() for h in row]
-                        values = csv_values(header, list(row.values()))
+                        header, fields = [h.strip() for h in row], list(row.values())
+                        if repeats_header(header, fields):
+                            error = REPEATED_HEADER.format(f"data row {number}")
+                            text = spec.delimiter.join(f or "" for f in fields)
+                        else:
+                            values = csv_values(header, fields)
                 else:
                     decoded = typed_row(number, row, spec.id_column)
                     values, error = decoded.values, decoded.error
