@@ -284,7 +284,8 @@ def test_a_gzip_compressed_csv_or_jsonl_is_read_and_a_truncated_one_fails_naming
     (tmp_path / "crm.jsonl.gz").write_bytes(gzip.compress(jsonl.encode("utf-8")))
     for path, fmt in (("crm.csv.gz", "csv"), ("crm.jsonl.gz", "jsonl")):
         sources = tmp_path / "sources.yaml"
-        sources.write_text(f"sources:\n  - name: crm\n    path: {path}\n    format: {fmt}\n    id_column: id\n"
+        sources.write_text(f"sources:\n  - name: crm\n    path: {path}\n    format: {fmt}\n"
+                           "    id_column: id\n"
                            "    fields: {full_name: name, city: city}\n", encoding="utf-8")
         ingested = ingest(load_sources(sources).sources)
         assert (ingested.counts["crm"].read, ingested.counts["crm"].accepted) == (2, 2), fmt
@@ -302,7 +303,8 @@ def test_a_jsonl_source_whose_lines_hold_no_object_names_the_format_key(tmp_path
     sources = tmp_path / "sources.yaml"
     sources.write_text("sources:\n  - name: crm\n    path: crm.jsonl\n    format: jsonl\n    id_column: id\n"
                        "    fields: {full_name: name}\n", encoding="utf-8")
-    for text, first in (('[{"id": "1", "name": "An"}, {"id": "2", "name": "Binh"}]\n', "line 1 is a JSON list"),
+    one_line_array = '[{"id": "1", "name": "An"}, {"id": "2", "name": "Binh"}]\n'
+    for text, first in ((one_line_array, "line 1 is a JSON list"),
                         ("id,name\n1,An\n", "line 1 is not valid JSON")):
         (tmp_path / "crm.jsonl").write_text(text, encoding="utf-8")
         with pytest.raises(ConfigError) as e:
@@ -315,7 +317,8 @@ def test_a_header_repeated_inside_a_csv_is_quarantined_not_made_a_customer(tmp_p
     """Extracts exported in parts and joined (``cat part-*.csv``) repeat the header, each after its
     own byte order mark: such a line is no customer called "name", it is quarantined naming it."""
     part = "\ufeffid,name,city\r\n{}\r\n"
-    (tmp_path / "crm.csv").write_bytes((part.format("1,An,Hanoi") + part.format("2,Binh,Hue")).encode("utf-8"))
+    joined = part.format("1,An,Hanoi") + part.format("2,Binh,Hue")
+    (tmp_path / "crm.csv").write_bytes(joined.encode("utf-8"))
     ingested = ingest(load_sources(_csv_source(tmp_path)).sources)
     counts = ingested.counts["crm"]
     assert (counts.read, counts.accepted, counts.quarantined) == (3, 2, 1)

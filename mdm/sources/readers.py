@@ -228,7 +228,8 @@ def _read_csv(spec: SourceSpec) -> Iterator[RawRow]:
                              spec.delimiter.join(fields))
                 continue
             if repeats_header(names, fields):
-                yield RawRow(data_row, None, REPEATED_HEADER.format(f"line {start_line}"), spec.delimiter.join(fields))
+                reason = REPEATED_HEADER.format(f"line {start_line}")
+                yield RawRow(data_row, None, reason, spec.delimiter.join(fields))
                 continue
             yield RawRow(data_row, csv_values(header, fields))
 
