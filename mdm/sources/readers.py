@@ -91,6 +91,8 @@ def is_gzip(path: str | Path) -> bool:
             return fh.read(2) == _GZIP_MAGIC
     except OSError:
         return False
+
+
 _OTHER_DELIMITERS = (";", "\t", "|", ",")
 
 
