@@ -88,6 +88,7 @@ def _rebuild(
         with database.transaction(con):
             if held is not None:
                 done.audit_entries = restoring.carry_over(held, con)
+                restoring.carry_erasures(held, con)
             done.feed_entries = restoring.continue_feed(con, before, backup=backup_name, at=database.now())
             audit.record(con, actor="cli", action="backup.restore", target=backup_name,
                          detail={"feed_entries": done.feed_entries, "audit_entries": done.audit_entries,

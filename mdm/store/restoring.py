@@ -7,7 +7,7 @@ restored feed goes on after the last entry issued, with an entry for every golde
 changed since the backup, so a consumer's cursor skips nothing and its copy comes back to the
 restored state), the API keys and subscriptions as they are now (a key revoked after the backup
 stays revoked), the audit log's later entries, and the erasures made since (mdm/restore.py
-applies them again).
+applies them again, and their deleted records stay out of later batch runs).
 """
 
 from __future__ import annotations
@@ -106,6 +106,21 @@ def carry_over(con: duckdb.DuckDBPyConnection, restored: duckdb.DuckDBPyConnecti
     finally:
         restored.unregister("carried")
     return int(added)
+
+
+def carry_erasures(con: duckdb.DuckDBPyConnection, restored: duckdb.DuckDBPyConnection) -> None:
+    """Into ``restored`` (in its caller's transaction): the record each erasure ``con`` holds
+    deleted, as deleted by it. A later batch run leaves their file rows out (mdm/ingest.py), and a
+    customer a run brought after the backup, then erased, has no record in the backup to erase
+    again: without this the next run would bring them back from the same file."""
+    rows = con.sql("SELECT * FROM deleted_records WHERE erasure_id IS NOT NULL").to_arrow_table()
+    restored.register("carried", rows)
+    try:
+        restored.execute("DELETE FROM deleted_records d WHERE EXISTS (SELECT 1 FROM carried c"
+                         " WHERE c.source = d.source AND c.source_id = d.source_id)")
+        restored.execute("INSERT INTO deleted_records BY NAME SELECT * FROM carried")
+    finally:
+        restored.unregister("carried")
 
 
 def continue_feed(

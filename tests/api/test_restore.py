@@ -4,6 +4,7 @@ the audit log keeps its entries, and a customer erased since is erased again."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -186,3 +187,35 @@ def test_a_record_held_with_an_erased_customers_is_erased_too_and_named(  # type
             xref = f"/xref/{member['source']}/{member['source_id']}"
             gone = client.get(xref, headers=_auth(keys["reader"]))
             assert gone.status_code == 404, member
+
+
+def test_a_customer_erased_since_stays_out_of_later_batch_runs(  # type: ignore[no-untyped-def]
+    served_db, small_sample, tmp_path
+):
+    """A batch run after the backup brought a new customer from a source's file, who was then
+    erased: the backup never held them, so there is nothing there to erase again, yet the next
+    run reads the same file. The erasure still keeps their row out of it, as it did before."""
+    from mdm.pipeline import reconcile
+    from tests.conftest import TODAY
+
+    db, keys = served_db
+    backup = tmp_path / "copy.duckdb"
+    assert CliRunner().invoke(cli, ["backup", "--db", str(db), "--out", str(backup)]).exit_code == 0
+    sample = tmp_path / "sample"
+    shutil.copytree(small_sample, sample)
+    with (sample / "sales.csv").open("a", encoding="utf-8", newline="") as f:
+        f.write("RS-FILE-1,Xuân,Phạm Lệ,xuan.phamle@example.vn,0988 111 222,Huế,2026-06-01T00:00:00,"
+                "2026-06-01T00:00:00,Online\n")
+    reconcile(sample / "sources.yaml", db, today=TODAY)
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        found = client.get("/xref/sales/RS-FILE-1", headers=_auth(keys["reader"]))
+        assert found.status_code == 200, found.text
+        erase = f"/golden-records/{found.json()['golden_id']}/erase"
+        gone = client.post(erase, headers=_auth(keys["admin"]), json={"reason": "DSR-11"})
+        assert gone.status_code == 200, gone.text
+
+    code, said = _restore(db, backup)
+    assert code == 0, said
+    reconcile(sample / "sources.yaml", db, today=TODAY)  # the file still has their row
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        assert client.get("/xref/sales/RS-FILE-1", headers=_auth(keys["reader"])).status_code == 404
