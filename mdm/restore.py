@@ -48,6 +48,7 @@ def restore(backup: Path, path: Path, *, rules_path: Path | None = None) -> Rest
     parts = (partial, partial.with_name(partial.name + ".wal"))
     held = database.connect(path) if path.exists() else None  # refused while a server holds it
     aside: Path | None = None
+    placed = False
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         for leftover in parts:  # of a restore killed part way
@@ -59,13 +60,17 @@ def restore(backup: Path, path: Path, *, rules_path: Path | None = None) -> Rest
         if parts[1].exists():
             raise RestoreError("the restored copy was left unfinished")
         if held is not None:
-            aside = path.with_name(f"{path.name}.before-restore-{database.now():%Y%m%dT%H%M%S.%f}Z")
-            os.replace(path, aside)
-            done.set_aside = aside
+            kept = path.with_name(f"{path.name}.before-restore-{database.now():%Y%m%dT%H%M%S.%f}Z")
+            _set_aside(path, kept)
+            aside = done.set_aside = kept
         os.replace(partial, path)
+        placed = True
     except BaseException as e:
-        if aside is not None and not path.exists():  # set aside, the copy not in its place
-            os.replace(aside, path)
+        if aside is not None and not placed:  # set aside, the copy not in its place
+            if path.exists():
+                aside.unlink()  # a second name of the database, which stays where it is
+            else:
+                os.replace(aside, path)
         for part in parts:
             part.unlink(missing_ok=True)
         if isinstance(e, OSError | duckdb.Error):
@@ -75,6 +80,19 @@ def restore(backup: Path, path: Path, *, rules_path: Path | None = None) -> Rest
         if held is not None:
             held.close()
     return done
+
+
+def _set_aside(path: Path, aside: Path) -> None:
+    """Keep the database at ``path`` as ``aside`` too, before the restored copy takes ``path``.
+
+    A second name (a hard link), not a rename: the database is at ``path`` until the copy
+    replaces it in one step. A restore killed between a rename and that step left no database
+    there, and one run again then restored as onto a new machine (nothing to go on from: the
+    customers erased since came back). A rename where the file system has no hard links."""
+    try:
+        os.link(path, aside)
+    except OSError:
+        os.replace(path, aside)
 
 
 def _rebuild(

@@ -219,3 +219,50 @@ def test_a_customer_erased_since_stays_out_of_later_batch_runs(  # type: ignore[
     reconcile(sample / "sources.yaml", db, today=TODAY)  # the file still has their row
     with TestClient(create_app(ApiSettings(db_path=db))) as client:
         assert client.get("/xref/sales/RS-FILE-1", headers=_auth(keys["reader"])).status_code == 404
+
+
+_KILLED_AS_PUT_IN_PLACE = """
+import os, signal, sys
+from pathlib import Path
+
+replace = os.replace
+
+
+def killed_first(src, dst, *args, **kwargs):  # SIGKILL as the restored copy is put in place
+    if Path(dst) == Path(sys.argv[1]):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return replace(src, dst, *args, **kwargs)
+
+
+os.replace = killed_first
+from mdm.cli import app
+
+app(["restore", "--db", sys.argv[1], "--from", sys.argv[2]])
+"""
+
+
+def test_a_restore_killed_as_it_puts_the_copy_in_place_leaves_the_database(  # type: ignore[no-untyped-def]
+    served_db, tmp_path
+):
+    """Killed (SIGKILL) at its last step, the database is still in its place, so the restore run
+    again goes on from it: the customer erased since the backup is erased again."""
+    db, keys = served_db
+    backup = tmp_path / "copy.duckdb"
+    assert CliRunner().invoke(cli, ["backup", "--db", str(db), "--out", str(backup)]).exit_code == 0
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        gid = client.get("/golden-records", headers=_auth(keys["reader"]), params={"limit": 1}).json()[
+            "data"][0]["golden_record"]["golden_id"]
+        gone = client.post(f"/golden-records/{gid}/erase", headers=_auth(keys["admin"]),
+                           json={"reason": "DSR-12"})
+        assert gone.status_code == 200, gone.text
+    unchanged = db.read_bytes()
+
+    killed = subprocess.run([sys.executable, "-c", _KILLED_AS_PUT_IN_PLACE, str(db), str(backup)],
+                            capture_output=True, text=True, timeout=120)
+    assert killed.returncode == -9, killed.stderr
+    assert db.exists() and db.read_bytes() == unchanged
+
+    code, said = _restore(db, backup)
+    assert code == 0 and f"erased again, made after the backup: {gone.json()['erasure_id']}" in said, said
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        assert client.get(f"/golden-records/{gid}", headers=_auth(keys["reader"])).status_code == 404
