@@ -420,7 +420,7 @@ class Service:
             finally:
                 con.close()
             pruned = [] if self.backup_keep is None else backups.prune(
-                self.backup_dir, self.db_path.stem, self.backup_keep)
+                self.backup_dir, self.db_path.stem, self.backup_keep, taken=target.name)
             self.write(lambda w: audit.record(w, actor=actor, action="backup.create", target=target.name,
                                               detail={"bytes": copied.bytes, "rows": copied.rows,
                                                       "pruned": [b.file for b in pruned]}))

@@ -111,9 +111,11 @@ def remove(folder: Path, stem: str, file: str) -> Backup:
     raise NotFoundError("backup", file)
 
 
-def prune(folder: Path, stem: str, keep: int) -> list[Backup]:
-    """Delete all but the newest ``keep`` backups; the deleted, newest first."""
-    old = listed(folder, stem)[keep:]
+def prune(folder: Path, stem: str, keep: int, *, taken: str) -> list[Backup]:
+    """Delete all but ``keep`` backups: ``taken``, the one just taken, and the newest others; the
+    deleted, newest first. By their names, backups taken while the clock was ahead are newer than
+    the one just taken, which is still never deleted (nor is the response's file gone)."""
+    old = [b for b in listed(folder, stem) if b.file != taken][keep - 1:]
     for backup in old:
         (folder / backup.file).unlink(missing_ok=True)
     return old

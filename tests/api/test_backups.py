@@ -176,3 +176,21 @@ def test_the_command_line_backs_up_a_stopped_servers_database(  # type: ignore[n
     nowhere = tmp_path / "nope.duckdb"
     missing = runner.invoke(cli, ["backup", "--db", str(nowhere), "--out", str(tmp_path / "x")])
     assert missing.exit_code == 2 and not (tmp_path / "x").exists()
+
+
+def test_the_backup_just_taken_is_never_pruned(served_db, tmp_path):  # type: ignore[no-untyped-def]
+    """Backups named by a clock that was ahead (since set back) look newer than any taken now:
+    keeping one, each new backup was deleted as soon as it was whole, and the response named a
+    file that was gone. The one just taken is kept, with the newest of the others."""
+    db, keys = served_db
+    folder = tmp_path / "kept"
+    folder.mkdir()
+    ahead = [f"served-20991231T00000{n}.000000Z.duckdb" for n in range(2)]
+    for name in ahead:
+        (folder / name).write_bytes(b"taken while the clock was ahead")
+    admin = {"Authorization": f"Bearer {keys['admin']}"}
+    with TestClient(create_app(ApiSettings(db_path=db, backup_dir=folder, backup_keep=2))) as client:
+        taken = client.post("/backups", headers=admin).json()
+        assert Path(taken["path"]).is_file() and taken["pruned"] == [ahead[0]], taken
+        listed = client.get("/backups", headers=admin).json()["data"]
+    assert [b["file"] for b in listed] == [ahead[1], taken["file"]]
