@@ -112,10 +112,15 @@ def _rebuild(
                          detail={"feed_entries": done.feed_entries, "audit_entries": done.audit_entries,
                                  "erasures_since": sorted({e for _s, _i, e in before.erased})})
         con.execute("CHECKPOINT")
+        # Only a record the backup holds needs erasing again, and only then a service that can
+        # (a backup from before the first run has no model, and none of their records).
+        holds_erased = bool(restoring.erased_holders(con, [(s, i) for s, i, _e in before.erased]))
     finally:
         con.close()
-    if before.erased:
+    if holds_erased:
         _erase_again(partial, before, done, rules_path=rules_path)
+    else:
+        done.erasures = list(dict.fromkeys(e for _s, _i, e in before.erased))
     return done
 
 

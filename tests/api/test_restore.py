@@ -266,3 +266,26 @@ def test_a_restore_killed_as_it_puts_the_copy_in_place_leaves_the_database(  # t
     assert code == 0 and f"erased again, made after the backup: {gone.json()['erasure_id']}" in said, said
     with TestClient(create_app(ApiSettings(db_path=db))) as client:
         assert client.get(f"/golden-records/{gid}", headers=_auth(keys["reader"])).status_code == 404
+
+
+def test_a_backup_from_before_the_first_run_restores_after_an_erasure(  # type: ignore[no-untyped-def]
+    served_db, tmp_path
+):
+    """A backup taken before the first run holds no customer, so none erased since to erase again:
+    it needs no trained model to restore (it was refused: nothing could serve the erasure)."""
+    from mdm.store import database
+
+    db, keys = served_db
+    backup = tmp_path / "before-the-first-run.duckdb"
+    database.connect(backup).close()
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        gid = client.get("/golden-records", headers=_auth(keys["reader"]), params={"limit": 1}).json()[
+            "data"][0]["golden_record"]["golden_id"]
+        gone = client.post(f"/golden-records/{gid}/erase", headers=_auth(keys["admin"]),
+                           json={"reason": "DSR-13"})
+        assert gone.status_code == 200, gone.text
+
+    code, said = _restore(db, backup)
+    assert code == 0 and f"erased again, made after the backup: {gone.json()['erasure_id']}" in said, said
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        assert client.get("/golden-records", headers=_auth(keys["reader"])).json()["count"] == 0
