@@ -12,6 +12,7 @@ and the restored one into its place: a failure at any point leaves the database 
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -53,6 +54,8 @@ def restore(backup: Path, path: Path, *, rules_path: Path | None = None) -> Rest
         path.parent.mkdir(parents=True, exist_ok=True)
         for leftover in parts:  # of a restore killed part way
             leftover.unlink(missing_ok=True)
+        for name in _second_names(path):  # of one killed as it put its copy in place
+            name.unlink()
         if held is not None:
             held.execute("CHECKPOINT")  # its log folded in: the file set aside is whole alone
         shutil.copyfile(backup, partial)
@@ -93,6 +96,15 @@ def _set_aside(path: Path, aside: Path) -> None:
         os.link(path, aside)
     except OSError:
         os.replace(path, aside)
+
+
+def _second_names(path: Path) -> list[Path]:
+    """The names beside ``path`` that a restore killed after :func:`_set_aside` left: they are
+    the database itself (a hard link), not a database it replaced."""
+    if not path.exists():
+        return []
+    found = path.parent.glob(f"{glob.escape(path.name)}.before-restore-*")
+    return [p for p in found if p.is_file() and os.path.samefile(p, path)]
 
 
 def _rebuild(

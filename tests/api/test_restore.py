@@ -266,6 +266,9 @@ def test_a_restore_killed_as_it_puts_the_copy_in_place_leaves_the_database(  # t
     assert code == 0 and f"erased again, made after the backup: {gone.json()['erasure_id']}" in said, said
     with TestClient(create_app(ApiSettings(db_path=db))) as client:
         assert client.get(f"/golden-records/{gid}", headers=_auth(keys["reader"])).status_code == 404
+    # The killed one's second name of the database is gone: one database it replaced is kept.
+    aside = [p for p in db.parent.iterdir() if p.name.startswith(f"{db.name}.before-restore-")]
+    assert len(aside) == 1 and aside[0].read_bytes() == unchanged, aside
 
 
 def test_a_backup_from_before_the_first_run_restores_after_an_erasure(  # type: ignore[no-untyped-def]
