@@ -45,6 +45,11 @@ def restore(backup: Path, path: Path, *, rules_path: Path | None = None) -> Rest
     restoring.check_backup(backup)
     if path.exists() and backup.resolve() == path.resolve():
         raise RestoreError(f"{backup}: is the database itself")
+    log = path.with_name(path.name + ".wal")
+    if not path.exists() and log.exists():
+        raise RestoreError(f"{path}: no database, but its write-ahead log {log.name} is there (the database"
+                           " moved or deleted without it): DuckDB would replay it onto the restored one."
+                           " Move it away with its database, or delete it, and restore again")
     partial = path.with_name(f".{path.name}.restoring")
     parts = (partial, partial.with_name(partial.name + ".wal"))
     held = database.connect(path) if path.exists() else None  # refused while a server holds it

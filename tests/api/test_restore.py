@@ -292,3 +292,26 @@ def test_a_backup_from_before_the_first_run_restores_after_an_erasure(  # type: 
     assert code == 0 and f"erased again, made after the backup: {gone.json()['erasure_id']}" in said, said
     with TestClient(create_app(ApiSettings(db_path=db))) as client:
         assert client.get("/golden-records", headers=_auth(keys["reader"])).json()["count"] == 0
+
+
+def test_a_restore_refuses_a_log_left_without_its_database(  # type: ignore[no-untyped-def]
+    served_db, tmp_path
+):
+    """The database was moved away by hand (a server killed, its write-ahead log left beside it):
+    the restored copy put there would have that log replayed onto it as DuckDB opens it, a log
+    of another file, and it would not open. Refused, and nothing written."""
+    db, _keys = served_db
+    backup = tmp_path / "copy.duckdb"
+    assert CliRunner().invoke(cli, ["backup", "--db", str(db), "--out", str(backup)]).exit_code == 0
+    killed = subprocess.run(  # a server killed with a write in its log
+        [sys.executable, "-c", f"import duckdb, os, signal; c = duckdb.connect({str(db)!r});"
+         " c.execute(\"SET checkpoint_threshold = '1GB'\"); c.execute('DELETE FROM api_keys');"
+         " os.kill(os.getpid(), signal.SIGKILL)"], timeout=60)
+    assert killed.returncode == -9
+    log = db.with_name(db.name + ".wal")
+    assert log.exists()
+    db.rename(tmp_path / "broken.duckdb")
+
+    code, said = _restore(db, backup)
+    assert code == 1 and "write-ahead log" in said, said
+    assert not db.exists() and log.exists()
