@@ -93,6 +93,8 @@ def listed(folder: Path, stem: str) -> list[Backup]:
         return []
     found = []
     for path in folder.glob(f"{stem}-*.duckdb"):
+        if not path.is_file():  # a folder named like one
+            continue
         try:
             taken = dt.datetime.strptime(path.name[len(stem) + 1:], "%Y%m%dT%H%M%S.%fZ.duckdb")
         except ValueError:
