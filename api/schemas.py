@@ -639,6 +639,20 @@ class BackupPublic(BaseModel):
         description="The oldest backups deleted to keep `mdm serve --backup-keep` of them.")
 
 
+class CheckPublic(BaseModel):
+    name: str
+    means: str = Field(description="What holds when the check passes.")
+    ok: bool
+    violations: int
+    examples: list[str] = Field(description="Up to five of what fails it.")
+
+
+class IntegrityPublic(BaseModel):
+    ok: bool = Field(description="Every check passed.")
+    checks: list[CheckPublic]
+    seconds: float
+
+
 class BackupListed(BaseModel):
     file: str
     bytes: int

@@ -29,7 +29,7 @@ from mdm.errors import (
 )
 from mdm.pipeline import RunReport, load_rules_checked, reconcile, rules_for_sources
 from mdm.sources import load_sources, sources_from_json
-from mdm.store import audit, backups, compaction, database, exports, keys, records, runs
+from mdm.store import audit, backups, compaction, database, exports, integrity, keys, records, runs
 
 if TYPE_CHECKING:
     from mdm.service import Service
@@ -617,6 +617,30 @@ def backup_cmd(
     mb = copied.bytes / 1024 / 1024
     err_console.print(f"backed up {db} to {out}: {mb:,.1f} MB ({copied.tables} tables, {copied.rows:,} rows,"
                       " each table's rows counted in the copy)", highlight=False)
+
+
+@app.command("check")
+def check_cmd(
+    db: DbOption,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+) -> None:
+    """Check that the database holds together, read-only (a backup as it is; while the server
+    runs, GET /integrity): what every write keeps true, and every table read whole, which has
+    DuckDB verify each block's checksum. Exit 1 when a check fails."""
+    try:
+        results = integrity.check_file(_existing_db(db))
+    except MDMError as e:
+        raise _fail(e) from None
+    if as_json:
+        console.print_json(json.dumps([{**vars(r), "ok": r.ok} for r in results]))
+    else:
+        for r in results:
+            mark = "[green]ok[/]  " if r.ok else f"[bold red]FAIL[/] {r.violations:,}"
+            console.print(f"{mark}  {r.name}: {r.means}", highlight=False, soft_wrap=True)
+            for example in r.examples:
+                console.print(f"        {example}", highlight=False, soft_wrap=True)
+    if not all(r.ok for r in results):
+        raise typer.Exit(code=1)
 
 
 @app.command("restore")

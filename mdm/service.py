@@ -49,7 +49,7 @@ from mdm.shared_lock import SharedLock
 from mdm.sources import SourcesConfig, SourceSpec, load_sources, sources_from_json
 from mdm.standardise.record import record_key
 from mdm.stewardship import DECISIONS, Outcome, Stewardship
-from mdm.store import audit, backups, database, documents, keys, models, records, runs, serving
+from mdm.store import audit, backups, database, documents, integrity, keys, models, records, runs, serving
 from mdm.store import stewardship as steward_sql
 from mdm.store import subscriptions as subscriptions_sql
 from mdm.store.backups import Copied, CopyError
@@ -445,6 +445,18 @@ class Service:
         self.write(lambda w: audit.record(w, actor=actor, action="backup.delete", target=file,
                                           detail={"bytes": removed.bytes}))
         return removed
+
+    def check_integrity(self) -> list[integrity.Result]:
+        """The database's checks (mdm/store/integrity.py) on one snapshot, while the service
+        goes on serving and writing."""
+        if self._con is None:
+            raise NotReadyError("the database is not open")
+        con = self._con.cursor()
+        try:
+            with self.parallel():
+                return integrity.check(con)
+        finally:
+            con.close()
 
     # -- real-time records ----------------------------------------------------------------
 

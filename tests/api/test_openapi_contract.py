@@ -263,6 +263,8 @@ def test_admin(contract: Contract) -> None:
     backup = c.call("POST", "/backups", 201)
     c.call("POST", "/backups", 403, who="steward")
     c.call("GET", "/backups", 200)
+    c.call("GET", "/integrity", 200)
+    c.call("GET", "/integrity", 403, who="steward")
     c.call("DELETE", "/backups/{file}", 204, path={"file": backup["file"]})
     c.call("DELETE", "/backups/{file}", 404, path={"file": backup["file"]})
     c.call("GET", "/audit", 422, params={"action": "Bad Action"})

@@ -1,0 +1,92 @@
+"""Integrity checks: a database every write kept whole passes them all; one changed outside the
+service, or damaged on disk, fails the checks that say what is wrong, read-only."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from api.main import create_app
+from api.settings import ApiSettings
+from mdm.cli import app as cli
+from mdm.store.integrity import CHECKS
+
+
+def _check(db: Path) -> tuple[int, list[dict], str]:
+    done = CliRunner().invoke(cli, ["check", "--db", str(db), "--json"])
+    results = json.loads(done.stdout) if done.exit_code in (0, 1) and done.stdout.strip() else []
+    return done.exit_code, results, " ".join(done.stderr.split())
+
+
+def test_a_served_database_passes_every_check_over_http_and_read_only(  # type: ignore[no-untyped-def]
+    served_db, tmp_path
+):
+    db, keys = served_db
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        posted = client.post("/sources/sales/records", headers={"Authorization": f"Bearer {keys['writer']}"},
+                             json={"crm_id": "IC-1", "first_name": "Hạnh", "last_name": "Lò", "city": "Sơn La"})
+        assert posted.status_code == 200, posted.text
+        reader = client.get("/integrity", headers={"Authorization": f"Bearer {keys['reader']}"})
+        checked = client.get("/integrity", headers={"Authorization": f"Bearer {keys['admin']}"})
+    assert reader.status_code == 403
+    assert checked.status_code == 200 and checked.json()["ok"], checked.text
+    assert [c["name"] for c in checked.json()["checks"]] == [c.name for c in CHECKS] + ["tables_readable"]
+
+    before = db.read_bytes()
+    code, results, _ = _check(db)
+    assert code == 0 and all(r["ok"] for r in results) and len(results) == len(CHECKS) + 1
+    assert db.read_bytes() == before  # read-only: a backup is checked as it is
+
+
+def test_a_database_changed_outside_the_service_fails_the_checks_that_say_how(  # type: ignore[no-untyped-def]
+    served_db, tmp_path
+):
+    db, _keys = served_db
+    changed = tmp_path / "changed.duckdb"
+    shutil.copy(db, changed)
+    con = duckdb.connect(str(changed))
+    (key, golden_id), (other_source, other_id) = con.execute(
+        "SELECT record_key, golden_id FROM xref ORDER BY record_key LIMIT 1").fetchone(), con.execute(
+        "SELECT source, source_id FROM xref ORDER BY record_key DESC LIMIT 1").fetchone()
+    con.execute("DELETE FROM xref WHERE record_key = ?", [key])  # a hand edit
+    con.execute("INSERT INTO deleted_records VALUES (?, ?, now(), 'someone', NULL)", [other_source, other_id])
+    con.close()
+
+    code, results, _ = _check(changed)
+    failed = {r["name"]: r for r in results if not r["ok"]}
+    assert code == 1
+    assert set(failed) == {"golden_record_count", "records_whole", "document_members", "lineage_from_members",
+                           "deleted_not_served"}
+    assert f"{key} is in no golden record" in failed["records_whole"]["examples"]
+    assert failed["deleted_not_served"]["examples"] == [f"{other_source}:{other_id}"]
+    assert golden_id in failed["document_members"]["examples"]
+
+
+def test_a_damaged_block_fails_reading_and_what_is_no_database_of_ours_is_refused(  # type: ignore[no-untyped-def]
+    served_db, tmp_path
+):
+    db, _keys = served_db
+    damaged = tmp_path / "damaged.duckdb"
+    shutil.copy(db, damaged)
+    con = duckdb.connect(str(damaged), read_only=True)
+    blocks = [b for (b,) in con.execute("SELECT DISTINCT block_id FROM pragma_storage_info('source_records')"
+                                        " WHERE block_id >= 0 ORDER BY 1").fetchall()]
+    block_size = con.execute("SELECT current_setting('default_block_size')").fetchone()[0]
+    con.close()
+    with damaged.open("r+b") as fh:  # the file's three 4 KiB headers, then its blocks
+        fh.seek(3 * 4096 + blocks[-1] * int(block_size) + 512)
+        fh.write(b"\xde\xad\xbe\xef" * 16)
+    code, results, _ = _check(damaged)
+    failed = [r for r in results if not r["ok"]]
+    assert code == 1 and [r["name"] for r in failed] == ["tables_readable"]
+    assert failed[0]["examples"][0].startswith("source_records: ") and "checksum" in failed[0]["examples"][0]
+
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    code, _, said = _check(empty)
+    assert code == 1 and "not a database of this service" in said, said
