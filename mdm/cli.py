@@ -41,8 +41,10 @@ app.add_typer(export_app, name="export")
 keys_app = typer.Typer(help="API keys for the service.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
-console = Console()
-err_console = Console(stderr=True)
+# Long lines are left to the terminal to wrap, not cut at rich's 80 columns where the output is
+# not a terminal: a log keeps each message (and a path in it) on one line, for grep.
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[Path, typer.Option("--db", help="DuckDB database file.", dir_okay=False)]
 
