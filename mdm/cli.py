@@ -672,6 +672,9 @@ def restore_cmd(
                   f" audit log: {done.audit_entries:,} later kept", highlight=False)
     if done.erasures:
         console.print(f"  erased again, made after the backup: {', '.join(done.erasures)}", highlight=False)
+    for failed in done.failed_checks:
+        err_console.print(f"[bold yellow]warning:[/] the backup does not hold together: {failed}"
+                          " (mdm check says more)", highlight=False)
     if done.also_erased:
         err_console.print(f"[bold yellow]warning:[/] erased with them, as the backup had them together:"
                           f" {', '.join(done.also_erased)}; have their systems post them again",

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from mdm.errors import MDMError
-from mdm.store import audit, database, restoring
+from mdm.store import audit, database, integrity, restoring
 from mdm.store.restoring import Replaced
 
 
@@ -38,6 +38,7 @@ class Restored:
     audit_entries: int = 0  # the replaced database's audit entries the backup did not have
     erasures: list[str] = field(default_factory=list)  # erasures made since, applied again
     also_erased: list[str] = field(default_factory=list)  # records erased with them that they did not name
+    failed_checks: list[str] = field(default_factory=list)  # the restored copy's, but for damage
 
 
 def restore(backup: Path, path: Path, *, rules_path: Path | None = None) -> Restored:
@@ -67,6 +68,7 @@ def restore(backup: Path, path: Path, *, rules_path: Path | None = None) -> Rest
         done = _rebuild(partial, held, backup_name=backup.name, rules_path=rules_path)
         if parts[1].exists():
             raise RestoreError("the restored copy was left unfinished")
+        _checked(partial, backup, done)
         if held is not None:
             kept = path.with_name(f"{path.name}.before-restore-{database.now():%Y%m%dT%H%M%S.%f}Z")
             _set_aside(path, kept)
@@ -88,6 +90,18 @@ def restore(backup: Path, path: Path, *, rules_path: Path | None = None) -> Rest
         if held is not None:
             held.close()
     return done
+
+
+def _checked(partial: Path, backup: Path, done: Restored) -> None:
+    """The restored copy's integrity checks (mdm/store/integrity.py): a backup damaged on disk
+    (a table that does not read whole) is refused; what else fails is said, and restored all the
+    same (the backup may be the best copy there is)."""
+    for result in integrity.check_file(partial):
+        if result.ok:
+            continue
+        if result.name == "tables_readable":
+            raise RestoreError(f"{backup}: damaged, not restored: {'; '.join(result.examples)}")
+        done.failed_checks.append(f"{result.name} ({result.violations:,}: {', '.join(result.examples)})")
 
 
 def _set_aside(path: Path, aside: Path) -> None:

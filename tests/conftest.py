@@ -20,6 +20,32 @@ settings.register_profile("mdm", deadline=None)
 settings.load_profile("mdm")
 
 
+def assert_holds_together(db: Path) -> None:
+    """The database at ``db`` passes every integrity check (`mdm check`): what every write keeps
+    true, after a flow that could break it."""
+    from mdm.store.integrity import check_file
+
+    failed = [(r.name, r.violations, r.examples) for r in check_file(db) if not r.ok]
+    assert failed == [], failed
+
+
+def damage(db: Path, table: str) -> None:
+    """Overwrite bytes inside the last block of ``table`` in the file at ``db``, as a disk fault
+    would: DuckDB finds its checksum wrong when the block is read."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        (block,) = con.execute("SELECT max(block_id) FROM pragma_storage_info(?) WHERE block_id >= 0",
+                               [table]).fetchone()
+        (size,) = con.execute("SELECT current_setting('default_block_size')").fetchone()
+    finally:
+        con.close()
+    with db.open("r+b") as fh:  # the file's three 4 KiB headers, then its blocks
+        fh.seek(3 * 4096 + int(block) * int(size) + 512)
+        fh.write(b"\xde\xad\xbe\xef" * 16)
+
+
 def walked_by_the_collector(index: Any) -> list[object]:
     """What of a CandidateIndex (its dicts and its blocks) is in a generation the cycle collector
     walks: tracked, and not frozen."""

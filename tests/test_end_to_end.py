@@ -24,7 +24,7 @@ from mdm.errors import ConfigError, RunFailedError
 from mdm.pipeline import reconcile
 from mdm.store import database, runs
 from mdm.store import work as work_sql
-from tests.conftest import TODAY
+from tests.conftest import TODAY, assert_holds_together
 
 runner = CliRunner()
 
@@ -160,6 +160,8 @@ def test_second_run_reuses_the_model_and_keeps_every_golden_id(reconciled: tuple
     after = dict(con.execute("SELECT record_key, golden_id FROM xref").fetchall())
     assert after == before
     assert report.golden_changes.get("created", 0) == 0
+    con.close()
+    assert_holds_together(db)
 
 
 def test_a_rerun_replaces_the_results_with_tables_of_the_same_definition(
@@ -372,6 +374,8 @@ def test_killed_run_leaves_previous_results_and_is_recorded_as_failed(
     assert runs.fail_interrupted_runs(con) == 1
     last = runs.list_runs(con, limit=1)[0]
     assert last["status"] == "failed" and "interrupted" in last["error"]
+    con.close()
+    assert_holds_together(db)
     left = sorted(p.name for p in scratch.iterdir())
     assert left and all(name.startswith("mdm-work-") for name in left), left  # its spill folder
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))

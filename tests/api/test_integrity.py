@@ -15,6 +15,7 @@ from api.main import create_app
 from api.settings import ApiSettings
 from mdm.cli import app as cli
 from mdm.store.integrity import CHECKS
+from tests.conftest import damage
 
 
 def _check(db: Path) -> tuple[int, list[dict], str]:
@@ -73,14 +74,7 @@ def test_a_damaged_block_fails_reading_and_what_is_no_database_of_ours_is_refuse
     db, _keys = served_db
     damaged = tmp_path / "damaged.duckdb"
     shutil.copy(db, damaged)
-    con = duckdb.connect(str(damaged), read_only=True)
-    blocks = [b for (b,) in con.execute("SELECT DISTINCT block_id FROM pragma_storage_info('source_records')"
-                                        " WHERE block_id >= 0 ORDER BY 1").fetchall()]
-    block_size = con.execute("SELECT current_setting('default_block_size')").fetchone()[0]
-    con.close()
-    with damaged.open("r+b") as fh:  # the file's three 4 KiB headers, then its blocks
-        fh.seek(3 * 4096 + blocks[-1] * int(block_size) + 512)
-        fh.write(b"\xde\xad\xbe\xef" * 16)
+    damage(damaged, "source_records")
     code, results, _ = _check(damaged)
     failed = [r for r in results if not r["ok"]]
     assert code == 1 and [r["name"] for r in failed] == ["tables_readable"]

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from api.main import create_app
 from api.settings import ApiSettings
 from mdm.cli import app as cli
+from tests.conftest import assert_holds_together, damage
 
 NEW = {"crm_id": "RS-1", "first_name": "Quỳnh", "last_name": "Tôn Nữ", "mobile": "0977 310 552",
        "email": "quynh.tonnu@example.vn", "city": "Đà Nẵng"}
@@ -61,6 +62,7 @@ def test_a_restored_backup_goes_on_from_what_happened_since(  # type: ignore[no-
     assert f"erased again, made after the backup: {gone.json()['erasure_id']}" in said
     aside = [p for p in db.parent.iterdir() if p.name.startswith(f"{db.name}.before-restore-")]
     assert len(aside) == 1 and not (db.parent / f".{db.name}.restoring").exists()
+    assert_holds_together(db)
 
     with TestClient(create_app(ApiSettings(db_path=db))) as client:
         again = client.get(f"/golden-records/{kept['golden_id']}", headers=reader)
@@ -104,7 +106,11 @@ def test_a_restore_refuses_a_held_database_and_what_is_not_a_backup(  # type: ig
     junk.write_text("not a database")
     empty = tmp_path / "empty.duckdb"
     duckdb.connect(str(empty)).close()
+    damaged = tmp_path / "damaged.duckdb"
+    shutil.copy(backup, damaged)
+    damage(damaged, "source_records")
     for bad, why in ((junk, "cannot open it as a database"), (empty, "not a database of this service"),
+                     (damaged, "damaged, not restored: source_records: Corrupt database file"),
                      (tmp_path / "none.duckdb", "no such backup"), (db, "is the database itself")):
         code, said = _restore(db, bad)
         assert (code, why in said) == (1, True), said
