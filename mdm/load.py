@@ -111,9 +111,11 @@ def load_run(
             raise ConflictError(f"run {run_id} is already in {db_path}")
         history = results.read_dataset(con, folder / "golden_history", SCHEMAS["golden_history"])
         before = records.active_attributes(con, list(regroup.held_overrides(con)))
+        at = database.now()
 
         def finish(c: duckdb.DuckDBPyConnection) -> None:
             steward_sql.add_history_table(c, history)
+            results.publish_vanished(c, at=at, run_id=run_id)
             steward_sql.add_carried(c, [(d["kind"], d["record_key_l"], d["record_key_r"], d["decision_id"])
                                         for d in report["run_report"].get("decisions_carried", [])])
             steward_sql.insert_kept_together(c, report["run_report"].get("kept_together", []), database.now())
@@ -140,6 +142,12 @@ def load_run(
             for name in (*results.REPLACED, "golden_records", "review_queue"):
                 staging.put(name, results.read_dataset(con, folder / name, SCHEMAS[name]))
             _count_removed(con, report, staging.table("xref"), accept_removals)
+            vanished = results.stage_vanished(con, staging.table("golden_records"), staging.table("xref"),
+                                              at=at, run_id=run_id)
+            for change, n in vanished.items():
+                for counts in (report["counts"].get("golden_changes"), report["run_report"].get("golden")):
+                    if counts is not None and n:
+                        counts[change] = counts.get(change, 0) + n
             if loaded is not None:  # a load of it that failed (or was killed): this one takes its place
                 runs.discard_failed_run(con, run_id)
             runs.start_run(con, run_id, "spark", report["sources_path"], report["rules_path"])
