@@ -115,7 +115,6 @@ def load_run(
 
         def finish(c: duckdb.DuckDBPyConnection) -> None:
             steward_sql.add_history_table(c, history)
-            results.publish_vanished(c, at=at, run_id=run_id)
             steward_sql.add_carried(c, [(d["kind"], d["record_key_l"], d["record_key_r"], d["decision_id"])
                                         for d in report["run_report"].get("decisions_carried", [])])
             steward_sql.insert_kept_together(c, report["run_report"].get("kept_together", []), database.now())
@@ -125,9 +124,14 @@ def load_run(
             erasure.rescrub(c)
             _apply_decisions_not_taken(c, report, attributes)
             _reapply_overrides(c, report, run_id, attributes, before)
-            # Last: the erasures its input did not carry (mdm/late_erasures.py).
+            # The erasures its input did not carry (mdm/late_erasures.py).
             erased = late_erasures.erase_late(c, attributes=attributes, at=database.now(), run_id=run_id)
             report["run_report"]["late_erasures"] = erased.erasure_ids
+            # Then the ids the run did not keep, merged where their records are now.
+            for change, n in results.publish_vanished(c, at=at, run_id=run_id).items():
+                for counts in (report["counts"].get("golden_changes"), report["run_report"].get("golden")):
+                    if counts is not None and n:
+                        counts[change] = counts.get(change, 0) + n
             if not models.has_model(c, model["model_id"]):
                 models.save_model(
                     c, model["model_id"], run_id=run_id, fingerprint=model["fingerprint"],
@@ -142,12 +146,7 @@ def load_run(
             for name in (*results.REPLACED, "golden_records", "review_queue"):
                 staging.put(name, results.read_dataset(con, folder / name, SCHEMAS[name]))
             _count_removed(con, report, staging.table("xref"), accept_removals)
-            vanished = results.stage_vanished(con, staging.table("golden_records"), staging.table("xref"),
-                                              at=at, run_id=run_id)
-            for change, n in vanished.items():
-                for counts in (report["counts"].get("golden_changes"), report["run_report"].get("golden")):
-                    if counts is not None and n:
-                        counts[change] = counts.get(change, 0) + n
+            results.stage_vanished(con, staging.table("golden_records"))
             if loaded is not None:  # a load of it that failed (or was killed): this one takes its place
                 runs.discard_failed_run(con, run_id)
             runs.start_run(con, run_id, "spark", report["sources_path"], report["rules_path"])

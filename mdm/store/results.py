@@ -66,43 +66,43 @@ def note_departed(con: duckdb.DuckDBPyConnection, xref: str, at: dt.datetime) ->
                 f" WHERE record_key NOT IN (SELECT record_key FROM {xref})", [at])
 
 
-def stage_vanished(
-    con: duckdb.DuckDBPyConnection, golden: str, xref: str, *, at: dt.datetime, run_id: str
-) -> dict[str, int]:
-    """Before a Spark run's staged results (``golden``, ``xref``) replace the live ones: the live
-    active golden records they neither keep nor retire, as retired rows in ``vanished_golden``,
-    each merged into the staged golden record most of its records went to (none where they all
-    left). A run given no ``--previous``, or an older one, knows nothing of ids the database gave
-    since (every id, without one): published as they are, those ids were gone without a word in
-    the change feed, and a golden record once merged into one pointed nowhere. Returns how many
-    are ``merged`` and ``retired``."""
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE vanished_golden AS
-        WITH gone AS (
-            SELECT * FROM golden_records WHERE status = 'active'
-            AND golden_id NOT IN (SELECT golden_id FROM {golden})),
-        moved AS (
-            SELECT o.golden_id, n.golden_id AS home, count(*) AS records
-            FROM xref o JOIN {xref} n USING (record_key)
-            WHERE o.golden_id IN (SELECT golden_id FROM gone) GROUP BY ALL),
-        homes AS (
-            SELECT golden_id, first(home ORDER BY records DESC, home) AS home FROM moved GROUP BY golden_id)
+def stage_vanished(con: duckdb.DuckDBPyConnection, golden: str) -> None:
+    """Before a Spark run's staged results (``golden``) replace the live ones: the live active
+    golden records they neither keep nor retire (``vanished_golden``), with their records
+    (``vanished_members``), for :func:`publish_vanished`. A run given no ``--previous``, or an
+    older one, knows nothing of ids the database gave since (every id, without one): published
+    as they were, those ids were gone without a word in the change feed, and a golden record once
+    merged into one pointed nowhere."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE vanished_golden AS SELECT * FROM golden_records"
+                f" WHERE status = 'active' AND golden_id NOT IN (SELECT golden_id FROM {golden})")
+    con.execute("CREATE OR REPLACE TEMP TABLE vanished_members AS SELECT golden_id, record_key FROM xref"
+                " WHERE golden_id IN (SELECT golden_id FROM vanished_golden)")
+
+
+def publish_vanished(con: duckdb.DuckDBPyConnection, *, at: dt.datetime, run_id: str) -> dict[str, int]:
+    """The golden records of :func:`stage_vanished`, retired in the published results (in the
+    publish's transaction, once it placed every record): each merged into the golden record that
+    holds most of its records now, or retired where none does, with its document and a history
+    entry. Returns how many are ``merged`` and ``retired``."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE vanished_rows AS
+        WITH homes AS (
+            SELECT golden_id, first(home ORDER BY records DESC, home) AS home
+            FROM (SELECT v.golden_id, x.golden_id AS home, count(*) AS records
+                  FROM vanished_members v JOIN xref x USING (record_key) GROUP BY ALL)
+            GROUP BY golden_id)
         SELECT g.* REPLACE ('retired' AS status, h.home AS merged_into, 0 AS record_count,
                             []::VARCHAR[] AS sources, $at AS updated_at, $run_id AS run_id)
-        FROM gone g LEFT JOIN homes h USING (golden_id)""", {"at": at, "run_id": run_id})
-    (merged, retired) = fetch_one(con, "SELECT count(merged_into), count(*) - count(merged_into)"
-                                        " FROM vanished_golden")
-    return {"merged": int(merged), "retired": int(retired)}
-
-
-def publish_vanished(con: duckdb.DuckDBPyConnection, *, at: dt.datetime, run_id: str) -> None:
-    """The rows of :func:`stage_vanished` into the published results (in the publish's
-    transaction), each with its document and a history entry: ``merged`` or ``retired``."""
-    documents.insert_golden(con, "vanished_golden")
+        FROM vanished_golden g LEFT JOIN homes h USING (golden_id)""", {"at": at, "run_id": run_id})
+    documents.insert_golden(con, "vanished_rows")
     con.execute("INSERT INTO golden_history (golden_id, changed_at, change, cause, cause_id, members, before)"
                 " SELECT golden_id, ?, CASE WHEN merged_into IS NULL THEN 'retired' ELSE 'merged' END, 'run', ?,"
-                " 0, attributes FROM vanished_golden ORDER BY golden_id", [at, run_id])
-    con.execute("DROP TABLE vanished_golden")
+                " 0, attributes FROM vanished_rows ORDER BY golden_id", [at, run_id])
+    (merged, retired) = fetch_one(con, "SELECT count(merged_into), count(*) - count(merged_into)"
+                                       " FROM vanished_rows")
+    for table in ("vanished_rows", "vanished_members", "vanished_golden"):
+        con.execute(f"DROP TABLE {table}")
+    return {"merged": int(merged), "retired": int(retired)}
 
 
 class Staging:

@@ -853,3 +853,4 @@ def test_a_load_gives_no_record_an_erased_golden_id(
     (now_in,), = _duckdb(served, f"SELECT golden_id FROM xref WHERE record_key = '{key}'")
     assert now_in != gid
     assert _duckdb(served, f"SELECT status FROM golden_records WHERE golden_id = '{now_in}'") == [("active",)]
+    assert_holds_together(served)  # the id the post gave, which the run did not keep, is merged into it
