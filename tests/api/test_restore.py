@@ -33,6 +33,24 @@ def _restore(db: Path, backup: Path) -> tuple[int, str]:
     return done.exit_code, " ".join((done.stdout + done.stderr).split())
 
 
+def _erase_one(db: Path, keys: dict[str, str]) -> tuple[str, str]:
+    """Erase a customer through the service: their golden id and the erasure's id."""
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        gid = client.get("/golden-records", headers=_auth(keys["reader"]), params={"limit": 1}).json()[
+            "data"][0]["golden_record"]["golden_id"]
+        gone = client.post(f"/golden-records/{gid}/erase", headers=_auth(keys["admin"]),
+                           json={"reason": "a data subject's request"})
+        assert gone.status_code == 200, gone.text
+    return gid, gone.json()["erasure_id"]
+
+
+def _backed_up_then_erased(db: Path, keys: dict[str, str], tmp_path: Path) -> tuple[Path, str, str]:
+    """A backup taken with the server stopped, then a customer erased (:func:`_erase_one`)."""
+    backup = tmp_path / "copy.duckdb"
+    assert CliRunner().invoke(cli, ["backup", "--db", str(db), "--out", str(backup)]).exit_code == 0
+    return (backup, *_erase_one(db, keys))
+
+
 def test_a_restored_backup_goes_on_from_what_happened_since(  # type: ignore[no-untyped-def]
     served_db, tmp_path
 ):
@@ -144,14 +162,7 @@ def test_a_restore_that_cannot_erase_again_leaves_the_database_as_it_was(  # typ
     from matching_rules import DEFAULT_RULES
 
     db, keys = served_db
-    backup = tmp_path / "copy.duckdb"
-    assert CliRunner().invoke(cli, ["backup", "--db", str(db), "--out", str(backup)]).exit_code == 0
-    with TestClient(create_app(ApiSettings(db_path=db))) as client:
-        gid = client.get("/golden-records", headers=_auth(keys["reader"]), params={"limit": 1}).json()[
-            "data"][0]["golden_record"]["golden_id"]
-        gone = client.post(f"/golden-records/{gid}/erase", headers=_auth(keys["admin"]),
-                           json={"reason": "DSR-3"})
-        assert gone.status_code == 200, gone.text
+    backup = _backed_up_then_erased(db, keys, tmp_path)[0]
     unchanged = db.read_bytes()
     rules = tmp_path / "rules.yaml"
     rules.write_text(DEFAULT_RULES.read_text(encoding="utf-8").replace(
@@ -253,14 +264,7 @@ def test_a_restore_killed_as_it_puts_the_copy_in_place_leaves_the_database(  # t
     """Killed (SIGKILL) at its last step, the database is still in its place, so the restore run
     again goes on from it: the customer erased since the backup is erased again."""
     db, keys = served_db
-    backup = tmp_path / "copy.duckdb"
-    assert CliRunner().invoke(cli, ["backup", "--db", str(db), "--out", str(backup)]).exit_code == 0
-    with TestClient(create_app(ApiSettings(db_path=db))) as client:
-        gid = client.get("/golden-records", headers=_auth(keys["reader"]), params={"limit": 1}).json()[
-            "data"][0]["golden_record"]["golden_id"]
-        gone = client.post(f"/golden-records/{gid}/erase", headers=_auth(keys["admin"]),
-                           json={"reason": "DSR-12"})
-        assert gone.status_code == 200, gone.text
+    backup, gid, erasure_id = _backed_up_then_erased(db, keys, tmp_path)
     unchanged = db.read_bytes()
 
     killed = subprocess.run([sys.executable, "-c", _KILLED_AS_PUT_IN_PLACE, str(db), str(backup)],
@@ -269,7 +273,7 @@ def test_a_restore_killed_as_it_puts_the_copy_in_place_leaves_the_database(  # t
     assert db.exists() and db.read_bytes() == unchanged
 
     code, said = _restore(db, backup)
-    assert code == 0 and f"erased again, made after the backup: {gone.json()['erasure_id']}" in said, said
+    assert code == 0 and f"erased again, made after the backup: {erasure_id}" in said, said
     with TestClient(create_app(ApiSettings(db_path=db))) as client:
         assert client.get(f"/golden-records/{gid}", headers=_auth(keys["reader"])).status_code == 404
     # The killed one's second name of the database is gone: one database it replaced is kept.
@@ -287,15 +291,10 @@ def test_a_backup_from_before_the_first_run_restores_after_an_erasure(  # type: 
     db, keys = served_db
     backup = tmp_path / "before-the-first-run.duckdb"
     database.connect(backup).close()
-    with TestClient(create_app(ApiSettings(db_path=db))) as client:
-        gid = client.get("/golden-records", headers=_auth(keys["reader"]), params={"limit": 1}).json()[
-            "data"][0]["golden_record"]["golden_id"]
-        gone = client.post(f"/golden-records/{gid}/erase", headers=_auth(keys["admin"]),
-                           json={"reason": "DSR-13"})
-        assert gone.status_code == 200, gone.text
+    _gid, erasure_id = _erase_one(db, keys)
 
     code, said = _restore(db, backup)
-    assert code == 0 and f"erased again, made after the backup: {gone.json()['erasure_id']}" in said, said
+    assert code == 0 and f"erased again, made after the backup: {erasure_id}" in said, said
     with TestClient(create_app(ApiSettings(db_path=db))) as client:
         assert client.get("/golden-records", headers=_auth(keys["reader"])).json()["count"] == 0
 
