@@ -152,7 +152,8 @@ def _older_than_stored(updated_at: dt.datetime | None, stored_at: dt.datetime | 
     with its file row (mdm.ingest.merge_posted). None when it is not older, or either has no time."""
     if stored_at is None or updated_at is None or updated_at >= stored_at:
         return None
-    return f"the version stored is newer (updated_at {timestamp_text(stored_at)}); this older one is not stored"
+    return (f"the version stored is newer (updated_at {timestamp_text(stored_at)});"
+            " this older one is not stored")
 
 
 def parse_values(spec: SourceSpec, payload: Mapping[str, Any]) -> tuple[str, dict[str, str | None]]:

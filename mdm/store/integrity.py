@@ -46,7 +46,8 @@ CHECKS = (
     Check("xref_unique", "a source key and a record key appear once in the cross-reference",
           "SELECT source || ':' || source_id FROM xref GROUP BY source, source_id HAVING count(*) > 1"
           " UNION ALL SELECT record_key FROM xref GROUP BY record_key HAVING count(*) > 1"),
-    Check("golden_record_count", "an active golden record's record count is its records in the cross-reference",
+    Check("golden_record_count",
+          "an active golden record's record count is its records in the cross-reference",
           "SELECT g.golden_id || ' says ' || g.record_count || ', holds ' || count(x.record_key)"
           " FROM golden_records g LEFT JOIN xref x USING (golden_id) WHERE g.status = 'active'"
           " GROUP BY g.golden_id, g.record_count HAVING count(x.record_key) <> g.record_count"
@@ -78,10 +79,12 @@ CHECKS = (
           " WHERE l.source <> 'steward' AND NOT EXISTS (SELECT 1 FROM xref x WHERE x.golden_id = l.golden_id"
           " AND x.source = l.source AND x.source_id = l.source_id)"),
     Check("merged_into_exists", "a golden record merged into another names one that exists",
-          "SELECT g.golden_id || ' -> ' || g.merged_into FROM golden_records g WHERE g.merged_into IS NOT NULL"
+          "SELECT g.golden_id || ' -> ' || g.merged_into FROM golden_records g"
+          " WHERE g.merged_into IS NOT NULL"
           " AND g.merged_into NOT IN (SELECT golden_id FROM golden_records)"),
     Check("deleted_not_served", "a source key its system deleted, or an erasure, is in no golden record",
-          "SELECT d.source || ':' || d.source_id FROM deleted_records d JOIN xref x USING (source, source_id)"),
+          "SELECT d.source || ':' || d.source_id FROM deleted_records d"
+          " JOIN xref x USING (source, source_id)"),
     Check("review_items_held", "an open review item's two records are held",
           "SELECT q.item_id FROM review_queue q WHERE q.status = 'open'"
           " AND (q.record_key_l NOT IN (SELECT record_key FROM xref)"
@@ -124,11 +127,12 @@ def check_file(path: Path) -> list[Result]:
         try:
             (version,) = fetch_one(con, "SELECT coalesce(max(version), 0) FROM schema_migrations")
         except duckdb.Error:
-            raise DatabaseError(f"{path}: not a database of this service (it has no schema_migrations)") from None
+            raise DatabaseError(f"{path}: not a database of this service"
+                                " (it has no schema_migrations)") from None
         known = max(v for v, _ddl in MIGRATIONS)
         if version != known:
-            raise DatabaseError(f"{path}: schema {version}, and this version of mdm checks schema {known}: open"
-                                " it with this version first (mdm restore, for a backup)")
+            raise DatabaseError(f"{path}: schema {version}, and this version of mdm checks schema"
+                                f" {known}: open it with this version first (mdm restore, for a backup)")
         return check(con)
     finally:
         con.close()

@@ -29,8 +29,9 @@ def test_a_served_database_passes_every_check_over_http_and_read_only(  # type: 
 ):
     db, keys = served_db
     with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        record = {"crm_id": "IC-1", "first_name": "Hạnh", "last_name": "Lò", "city": "Sơn La"}
         posted = client.post("/sources/sales/records", headers={"Authorization": f"Bearer {keys['writer']}"},
-                             json={"crm_id": "IC-1", "first_name": "Hạnh", "last_name": "Lò", "city": "Sơn La"})
+                             json=record)
         assert posted.status_code == 200, posted.text
         reader = client.get("/integrity", headers={"Authorization": f"Bearer {keys['reader']}"})
         checked = client.get("/integrity", headers={"Authorization": f"Bearer {keys['admin']}"})
@@ -68,7 +69,7 @@ def test_a_database_changed_outside_the_service_fails_the_checks_that_say_how(  
     assert golden_id in failed["document_members"]["examples"]
 
 
-def test_a_damaged_block_fails_reading_and_what_is_no_database_of_ours_is_refused(  # type: ignore[no-untyped-def]
+def test_a_damaged_block_fails_reading_and_no_database_of_ours_is_refused(  # type: ignore[no-untyped-def]
     served_db, tmp_path
 ):
     db, _keys = served_db
