@@ -59,7 +59,13 @@ CHECKS = (
           " LEFT JOIN std_records t ON t.record_key = x.record_key"
           " WHERE s.record_key IS NULL OR t.record_key IS NULL"
           " UNION ALL SELECT t.record_key || ' is in no golden record' FROM std_records t"
-          " WHERE t.record_key NOT IN (SELECT record_key FROM xref)"),
+          " WHERE t.record_key NOT IN (SELECT record_key FROM xref)"
+          " UNION ALL SELECT s.record_key || ' (raw) is in no golden record' FROM source_records s"
+          " WHERE s.record_key NOT IN (SELECT record_key FROM xref)"),
+    Check("golden_sources", "an active golden record's sources are its records' sources",
+          "SELECT g.golden_id FROM golden_records g LEFT JOIN (SELECT golden_id,"
+          " list_sort(list(DISTINCT source)) AS sources FROM xref GROUP BY golden_id) x USING (golden_id)"
+          " WHERE g.status = 'active' AND list_sort(g.sources) IS DISTINCT FROM x.sources"),
     Check("document_members", "an active golden record's stored document lists exactly its records",
           "WITH doc AS (SELECT golden_id, list_sort(list_transform(CAST(json_extract(document, '$.members')"
           " AS JSON[]),"
@@ -69,15 +75,22 @@ CHECKS = (
           " GROUP BY golden_id)"
           " SELECT doc.golden_id FROM doc LEFT JOIN held USING (golden_id)"
           " WHERE doc.members IS DISTINCT FROM held.members"),
-    Check("document_id", "a golden record's stored document is its own",
+    Check("document_id", "a golden record's stored document is its own, with its attributes and record count",
           "SELECT golden_id FROM golden_records WHERE status = 'active'"
-          " AND json_extract_string(document, '$.golden_id') IS DISTINCT FROM golden_id"),
+          " AND (json_extract_string(document, '$.golden_id') IS DISTINCT FROM golden_id"
+          " OR json(json_extract(document, '$.attributes')) IS DISTINCT FROM json(attributes)"
+          " OR CAST(json_extract(document, '$.record_count') AS INTEGER) IS DISTINCT FROM record_count)"),
     Check("lineage_from_members", "every golden value came from one of its golden record's records or a"
           " steward",
           "SELECT l.golden_id || '.' || l.attribute || ' from ' || l.source || ':' || l.source_id"
           " FROM golden_lineage l JOIN golden_records g ON g.golden_id = l.golden_id AND g.status = 'active'"
           " WHERE l.source <> 'steward' AND NOT EXISTS (SELECT 1 FROM xref x WHERE x.golden_id = l.golden_id"
           " AND x.source = l.source AND x.source_id = l.source_id)"),
+    Check("lineage_values", "a golden value is the value its lineage names first",
+          "SELECT l.golden_id || '.' || l.attribute FROM golden_lineage l"
+          " JOIN golden_records g USING (golden_id) WHERE g.status = 'active' AND l.position = 0"
+          " AND json_type(json_extract(g.attributes, '$.' || l.attribute)) <> 'ARRAY'"
+          " AND json_extract_string(g.attributes, '$.' || l.attribute) IS DISTINCT FROM l.value"),
     Check("merged_into_exists", "a golden record merged into another names one that exists",
           "SELECT g.golden_id || ' -> ' || g.merged_into FROM golden_records g"
           " WHERE g.merged_into IS NOT NULL"

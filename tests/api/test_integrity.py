@@ -57,13 +57,19 @@ def test_a_database_changed_outside_the_service_fails_the_checks_that_say_how(  
         "SELECT source, source_id FROM xref ORDER BY record_key DESC LIMIT 1").fetchone()
     con.execute("DELETE FROM xref WHERE record_key = ?", [key])  # a hand edit
     con.execute("INSERT INTO deleted_records VALUES (?, ?, now(), 'someone', NULL)", [other_source, other_id])
+    (renamed,) = con.execute("SELECT golden_id FROM golden_records WHERE golden_id <> ? AND status = 'active'"
+                             " ORDER BY golden_id LIMIT 1", [golden_id]).fetchone()
+    con.execute("UPDATE golden_records SET attributes = json_merge_patch(attributes, ?) WHERE golden_id = ?",
+                ['{"full_name": "X Y"}', renamed])
     con.close()
 
     code, results, _ = _check(changed)
     failed = {r["name"]: r for r in results if not r["ok"]}
     assert code == 1
-    assert set(failed) == {"golden_record_count", "records_whole", "document_members", "lineage_from_members",
-                           "deleted_not_served"}
+    assert set(failed) == {"golden_record_count", "golden_sources", "records_whole", "document_members",
+                           "lineage_from_members", "deleted_not_served", "document_id", "lineage_values"}
+    assert failed["document_id"]["examples"] == [renamed]
+    assert failed["lineage_values"]["examples"] == [f"{renamed}.full_name"]
     assert f"{key} is in no golden record" in failed["records_whole"]["examples"]
     assert failed["deleted_not_served"]["examples"] == [f"{other_source}:{other_id}"]
     assert golden_id in failed["document_members"]["examples"]
