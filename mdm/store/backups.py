@@ -108,7 +108,7 @@ def remove(folder: Path, stem: str, file: str) -> Backup:
     """Delete the backup named ``file`` (one :func:`listed` gives, never another path)."""
     for backup in listed(folder, stem):
         if backup.file == file:
-            (folder / file).unlink(missing_ok=True)
+            _delete(folder / file)
             return backup
     raise NotFoundError("backup", file)
 
@@ -119,8 +119,14 @@ def prune(folder: Path, stem: str, keep: int, *, taken: str) -> list[Backup]:
     the one just taken, which is still never deleted (nor is the response's file gone)."""
     old = [b for b in listed(folder, stem) if b.file != taken][keep - 1:]
     for backup in old:
-        (folder / backup.file).unlink(missing_ok=True)
+        _delete(folder / backup.file)
     return old
+
+
+def _delete(path: Path) -> None:
+    """A backup and the write-ahead log beside it, which opening it (to look inside) can leave."""
+    for part in (path, path.with_name(path.name + ".wal")):
+        part.unlink(missing_ok=True)
 
 
 def _quoted(path: Path) -> str:

@@ -143,8 +143,10 @@ def test_backups_are_kept_to_a_number_deleted_by_name_and_count_erasures(  # typ
 
         reader = {"Authorization": f"Bearer {keys['reader']}"}
         assert client.delete(f"/backups/{taken[2]['file']}", headers=reader).status_code == ADMIN_ONLY
+        (folder / f"{taken[2]['file']}.wal").write_bytes(b"left by opening it")
         gone = client.delete(f"/backups/{taken[2]['file']}", headers=admin)
         assert gone.status_code == 204, gone.text
+        assert not (folder / f"{taken[2]['file']}.wal").exists()  # its log goes with it
         (folder / "served-20990101T000000.000000Z.duckdb").mkdir()  # a folder named like a backup
         for name in (taken[2]["file"], taken[0]["file"], db.name, "..%2Fserved.duckdb",
                      "served-20990101T000000.000000Z.duckdb"):
