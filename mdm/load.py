@@ -73,10 +73,16 @@ def _reapply_overrides(
                                         cause_id=run_id, unchanged_since=before)
     unchanged = [gid for gid, change in changes.items() if change == "unchanged"]
     for change in steward_sql.drop_run_history(con, run_id, unchanged):
-        for counts in (report["counts"].get("golden_changes"), report["run_report"].get("golden")):
-            if counts is not None:
-                counts[change] = counts.get(change, 0) - 1
-                counts["unchanged"] = counts.get("unchanged", 0) + 1
+        _count_changes(report, {change: -1, "unchanged": 1})
+
+
+def _count_changes(report: dict[str, Any], changes: Mapping[str, int]) -> None:
+    """Add ``changes`` (change -> how many more) to the golden changes the run's report counts."""
+    for counts in (report["counts"].get("golden_changes"), report["run_report"].get("golden")):
+        if counts is not None:
+            for change, n in changes.items():
+                if n:
+                    counts[change] = counts.get(change, 0) + n
 
 
 def _count_removed(
@@ -128,10 +134,7 @@ def load_run(
             erased = late_erasures.erase_late(c, attributes=attributes, at=database.now(), run_id=run_id)
             report["run_report"]["late_erasures"] = erased.erasure_ids
             # Then the ids the run did not keep, merged where their records are now.
-            for change, n in results.publish_vanished(c, at=at, run_id=run_id).items():
-                for counts in (report["counts"].get("golden_changes"), report["run_report"].get("golden")):
-                    if counts is not None and n:
-                        counts[change] = counts.get(change, 0) + n
+            _count_changes(report, results.publish_vanished(c, at=at, run_id=run_id))
             if not models.has_model(c, model["model_id"]):
                 models.save_model(
                     c, model["model_id"], run_id=run_id, fingerprint=model["fingerprint"],

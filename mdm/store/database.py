@@ -79,15 +79,27 @@ def unordered_inserts(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         con.execute("SET preserve_insertion_order = ?", [bool(before)])
 
 
+LATEST_SCHEMA = max(v for v, _ddl in MIGRATIONS)  # the schema version this version of mdm writes
+
+
+def schema_version(con: duckdb.DuckDBPyConnection, path: str | Path) -> int:
+    """The schema version of the database ``con`` has open at ``path``; refused when it is no
+    database of this service."""
+    try:
+        (version,) = fetch_one(con, "SELECT coalesce(max(version), 0) FROM schema_migrations")
+    except duckdb.CatalogException:
+        raise DatabaseError(f"{path}: not a database of this service (it has no schema_migrations)") from None
+    return int(version)
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)"
     )
     applied = {v for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()}
-    known = max(v for v, _ddl in MIGRATIONS)
-    if applied and max(applied) > known:  # its tables are not the ones this version reads and writes
+    if applied and max(applied) > LATEST_SCHEMA:  # its tables are not the ones this version reads and writes
         raise DatabaseError(f"the database was written by a newer version of mdm (schema {max(applied)};"
-                            f" this one knows {known}): use that version or a newer one")
+                            f" this one knows {LATEST_SCHEMA}): use that version or a newer one")
     for version, ddl in MIGRATIONS:
         if version in applied:
             continue

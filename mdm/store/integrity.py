@@ -14,8 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from mdm.store.database import DatabaseError, connect, fetch_one
-from mdm.store.schema import MIGRATIONS
+from mdm.store.database import LATEST_SCHEMA, DatabaseError, connect, fetch_one, schema_version
 
 _EXAMPLES = 5
 
@@ -137,15 +136,11 @@ def check_file(path: Path) -> list[Result]:
     The checks read this version's tables, so a database of another version is refused."""
     con = connect(path, read_only=True)
     try:
-        try:
-            (version,) = fetch_one(con, "SELECT coalesce(max(version), 0) FROM schema_migrations")
-        except duckdb.Error:
-            raise DatabaseError(f"{path}: not a database of this service"
-                                " (it has no schema_migrations)") from None
-        known = max(v for v, _ddl in MIGRATIONS)
-        if version != known:
+        version = schema_version(con, path)
+        if version != LATEST_SCHEMA:
             raise DatabaseError(f"{path}: schema {version}, and this version of mdm checks schema"
-                                f" {known}: open it with this version first (mdm restore, for a backup)")
+                                f" {LATEST_SCHEMA}: open it with this version first"
+                                " (mdm restore, for a backup)")
         return check(con)
     finally:
         con.close()

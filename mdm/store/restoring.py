@@ -19,8 +19,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from mdm.store.database import DatabaseError, fetch_one
-from mdm.store.schema import MIGRATIONS
+from mdm.store.database import LATEST_SCHEMA, DatabaseError, fetch_one, schema_version
 from mdm.store.stewardship import last_change as _head
 
 # The tables a restore carries over whole from the database it replaces: who may call the
@@ -50,16 +49,12 @@ def check_backup(path: Path) -> int:
     except duckdb.Error as e:
         raise DatabaseError(f"{path}: cannot open it as a database: {e}") from e
     try:
-        row = fetch_one(con, "SELECT max(version) FROM schema_migrations")
-    except duckdb.CatalogException:
-        raise DatabaseError(f"{path}: not a database of this service (it has no schema_migrations)") from None
+        version = schema_version(con, path)
     finally:
         con.close()
-    known = max(v for v, _ddl in MIGRATIONS)
-    version = int(row[0]) if row and row[0] is not None else 0
-    if version > known:
+    if version > LATEST_SCHEMA:
         raise DatabaseError(f"{path}: written by a newer version of mdm (schema {version}; this one knows"
-                            f" {known}): restore it with that version")
+                            f" {LATEST_SCHEMA}): restore it with that version")
     return version
 
 
