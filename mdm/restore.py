@@ -172,7 +172,7 @@ def _erase_again(partial: Path, before: Replaced, done: Restored, *, rules_path:
         for erasure_id, keys in by_erasure.items():
             named = set(keys)
             for golden_id in restoring.erased_holders(service.reader(), keys):
-                result = service.erase(golden_id, actor="cli",
+                result = service.erase(golden_id, actor="cli", again=erasure_id,
                                        reason=f"restore: erasure {erasure_id}, made after the backup, again")
                 done.also_erased += [f"{s}:{i}" for s, i in result.records if (s, i) not in named]
             done.erasures.append(erasure_id)

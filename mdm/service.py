@@ -433,7 +433,7 @@ class Service:
         that still holds an erased customer's data counts them."""
         found = backups.listed(self.backup_dir, self.db_path.stem)
         con = self.reader()
-        return [(b, audit.entries(con, action="golden.erase", since=b.taken_at, limit=0)[1]) for b in found]
+        return [(b, audit.erasures_since(con, b.taken_at)) for b in found]
 
     def delete_backup(self, file: str, *, actor: str) -> backups.Backup:
         if not self._backup_lock.acquire(blocking=False):  # which may prune it meanwhile
@@ -560,15 +560,17 @@ class Service:
 
         return self._each(source, source_ids, delete, field="source_ids", noun="keys")
 
-    def erase(self, golden_id: str, *, actor: str, reason: str) -> EraseResult:
+    def erase(self, golden_id: str, *, actor: str, reason: str, again: str | None = None) -> EraseResult:
         """Erase a customer's golden record and every record in it (RealtimeMatcher.erase); the
-        audit log keeps who, when, why and which keys, no values."""
+        audit log keeps who, when, why and which keys, no values. ``again``: the erasure this one
+        makes again (a restore's), so the customer is counted as erased once."""
         def erase(matcher: RealtimeMatcher, con: duckdb.DuckDBPyConnection) -> EraseResult:
             result = matcher.erase(con, golden_id, actor=actor)
             audit.record(
                 con, actor=actor, action="golden.erase", target=golden_id,
                 detail={"erasure_id": result.erasure_id, "reason": reason, "golden_ids": result.golden_ids,
-                        "records": [f"{s}:{i}" for s, i in result.records]},
+                        "records": [f"{s}:{i}" for s, i in result.records]}
+                | ({"again": again} if again else {}),
             )
             return result
 

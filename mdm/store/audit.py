@@ -53,3 +53,12 @@ def entries(
         r["detail"] = json.loads(r["detail"]) if r["detail"] else None
     (total,) = con.execute(f"SELECT count(*) FROM audit_log WHERE {where}", params).fetchall()[0]
     return rows, int(total)
+
+
+def erasures_since(con: duckdb.DuckDBPyConnection, at: dt.datetime) -> int:
+    """How many customers were erased at or after ``at``: an erasure a restore made again (its
+    detail names the first as ``again``) is the same customer's, counted once."""
+    (count,) = con.execute(
+        "SELECT count(DISTINCT coalesce(detail->>'again', detail->>'erasure_id')) FROM audit_log"
+        " WHERE action = 'golden.erase' AND occurred_at >= ?", [at]).fetchall()[0]
+    return int(count)

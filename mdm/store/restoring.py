@@ -92,15 +92,20 @@ def carry_over(con: duckdb.DuckDBPyConnection, restored: duckdb.DuckDBPyConnecti
             restored.execute(f"INSERT INTO {table} BY NAME SELECT * FROM carried")
         finally:
             restored.unregister("carried")
-    (since,) = fetch_one(restored, "SELECT coalesce(max(occurred_at), TIMESTAMP '1970-01-01') FROM audit_log")
-    later = con.sql("SELECT * FROM audit_log WHERE occurred_at >= ?", params=[since]).to_arrow_table()
+    # By id, not by time: an entry stamped before the backup's last one (the clock stepped back)
+    # is carried too. Only the backup's ids cross over, not every entry.
+    con.register("kept", restored.sql("SELECT audit_id FROM audit_log").to_arrow_table())
+    try:
+        later = con.sql("SELECT * FROM audit_log WHERE audit_id NOT IN (SELECT audit_id FROM kept)"
+                        " ORDER BY occurred_at, audit_id").to_arrow_table()
+    finally:
+        con.unregister("kept")
     restored.register("carried", later)
     try:
-        (added,) = fetch_one(restored, "INSERT INTO audit_log BY NAME SELECT * FROM carried c"
-                                       " WHERE audit_id NOT IN (SELECT audit_id FROM audit_log)")
+        restored.execute("INSERT INTO audit_log BY NAME SELECT * FROM carried")
     finally:
         restored.unregister("carried")
-    return int(added)
+    return later.num_rows
 
 
 def carry_erasures(con: duckdb.DuckDBPyConnection, restored: duckdb.DuckDBPyConnection) -> None:

@@ -57,6 +57,7 @@ def test_a_restored_backup_goes_on_from_what_happened_since(  # type: ignore[no-
     db, keys = served_db
     admin, reader = _auth(keys["admin"]), _auth(keys["reader"])
     with TestClient(create_app(ApiSettings(db_path=db, backup_dir=tmp_path / "backups"))) as client:
+        assert client.post("/keys", headers=admin, json={"name": "made-before", "role": "reader"}).status_code == 201
         backup = Path(client.post("/backups", headers=admin).json()["path"])
         page = client.get("/golden-records", headers=reader, params={"limit": 2}).json()["data"]
         kept, erased = (p["golden_record"] for p in page)
@@ -74,6 +75,9 @@ def test_a_restored_backup_goes_on_from_what_happened_since(  # type: ignore[no-
         gone = client.post(erase, headers=admin, json={"reason": "DSR-9"})
         assert gone.status_code == 200, gone.text
         read_to = client.get("/changes", headers=reader, params={"after": 0, "limit": 1}).json()["head"]
+    with duckdb.connect(str(db)) as con:  # an entry made after the backup by a clock set back
+        con.execute("INSERT INTO audit_log VALUES ('ASTEPPEDBACK', TIMESTAMP '2001-01-01', 'cli',"
+                    " 'key.revoke', 'K1', '{}')")
 
     code, said = _restore(db, backup)
     assert code == 0, said
@@ -82,7 +86,7 @@ def test_a_restored_backup_goes_on_from_what_happened_since(  # type: ignore[no-
     assert len(aside) == 1 and not (db.parent / f".{db.name}.restoring").exists()
     assert_holds_together(db)
 
-    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+    with TestClient(create_app(ApiSettings(db_path=db, backup_dir=tmp_path / "backups"))) as client:
         again = client.get(f"/golden-records/{kept['golden_id']}", headers=reader)
         assert (again.status_code, again.json()) == (200, before.json())
         assert client.get(f"/xref/sales/{NEW['crm_id']}", headers=reader).status_code == 404
@@ -110,6 +114,10 @@ def test_a_restored_backup_goes_on_from_what_happened_since(  # type: ignore[no-
         for action in ("backup.restore", "golden.erase", "key.create", "key.revoke", "record.upsert"):
             assert action in actions, action
         assert actions.count("golden.erase") == 2  # the erasure, and its second time in the restore
+        assert "ASTEPPEDBACK" in {e["audit_id"] for e in audit}
+        # The backup still holds one erased customer's data: the erasure made again is not a second.
+        (listed,) = client.get("/backups", headers=admin).json()["data"]
+        assert (listed["file"], listed["erasures_since"]) == (backup.name, 1)
 
 
 def test_a_restore_refuses_a_held_database_and_what_is_not_a_backup(  # type: ignore[no-untyped-def]
