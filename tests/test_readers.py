@@ -325,3 +325,20 @@ def test_a_header_repeated_inside_a_csv_is_quarantined_not_made_a_customer(tmp_p
     assert [a.source_id for a in ingested.accepted] == ["1", "2"]
     (q,) = ingested.quarantined
     assert (q.row_number, q.reason) == (2, "line 3 repeats the header (extracts joined together?)")
+
+
+def test_a_spreadsheets_delimiter_hint_before_the_header_is_skipped(tmp_path: Path) -> None:
+    """Excel's ``sep=;`` line before the header is no header: it is skipped (line numbers in
+    reasons still count it) where it names the config's delimiter, and a config error where not."""
+    (tmp_path / "crm.csv").write_bytes("\ufeffsep=;\r\nid;name;city\r\n1;An;Hanoi\r\n2;Binh\r\n".encode())
+    sources = _csv_source(tmp_path, '    delimiter: ";"\n')
+    ingested = ingest(load_sources(sources).sources)
+    counts = ingested.counts["crm"]
+    assert (counts.read, counts.accepted, counts.quarantined) == (2, 1, 1)
+    assert ingested.accepted[0].source_id == "1"
+    assert ingested.quarantined[0].reason == "line 4 has 2 fields, the header has 3"
+
+    with pytest.raises(ConfigError) as e:
+        ingest(load_sources(_csv_source(tmp_path)).sources)
+    assert ("crm.csv: source 'crm', key 'delimiter': the file's first line 'sep=;' says its fields are"
+            """ split by ';', not ',': set `delimiter: ";"`""") in str(e.value)

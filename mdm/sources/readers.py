@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import gzip
+import itertools
 import json
 import math
 import re
@@ -200,9 +201,29 @@ def nested_names(schema: Any, prefix: str = "") -> set[str]:
     return names
 
 
+# A spreadsheet's hint before the header, naming the delimiter (``sep=;``): Excel writes and
+# reads it, and some exporters add it so Excel splits the columns.
+_SEPARATOR_LINE = re.compile(r'"?sep=(.)"?')
+
+
+def separator_hint(spec: SourceSpec, first_line: str) -> bool:
+    """Whether a CSV's first line is a ``sep=;`` hint, not its header; one naming another
+    delimiter than the config's is a config error saying which to set."""
+    hint = _SEPARATOR_LINE.fullmatch(first_line.lstrip("\ufeff").rstrip("\r\n"))
+    if hint is None:
+        return False
+    if hint[1] != spec.delimiter:
+        raise ConfigError(f"{spec.file}: source {spec.name!r}, key 'delimiter': the file's first line"
+                          f" {first_line.rstrip(chr(10) + chr(13))!r} says its fields are split by {hint[1]!r}, not"
+                          f" {spec.delimiter!r}: set `delimiter: {json.dumps(hint[1])}`")
+    return True
+
+
 def _read_csv(spec: SourceSpec) -> Iterator[RawRow]:
     with _open_text(spec) as fh:
-        reader = csv.reader(fh, delimiter=spec.delimiter)
+        first = fh.readline()
+        skipped = 1 if separator_hint(spec, first) else 0
+        reader = csv.reader(fh if skipped else itertools.chain([first], fh), delimiter=spec.delimiter)
         try:
             header = next(reader)
         except StopIteration:
@@ -213,7 +234,7 @@ def _read_csv(spec: SourceSpec) -> Iterator[RawRow]:
         width = len(header)
         data_row = 0
         while True:
-            start_line = reader.line_num + 1
+            start_line = skipped + reader.line_num + 1
             try:
                 fields = next(reader)
             except StopIteration:
@@ -226,8 +247,8 @@ def _read_csv(spec: SourceSpec) -> Iterator[RawRow]:
                 continue  # a blank line is not a row
             data_row += 1
             if len(fields) != width:
-                yield RawRow(data_row, None, _wrong_width(start_line, reader.line_num, len(fields), width),
-                             spec.delimiter.join(fields))
+                reason = _wrong_width(start_line, skipped + reader.line_num, len(fields), width)
+                yield RawRow(data_row, None, reason, spec.delimiter.join(fields))
                 continue
             if repeats_header(names, fields):
                 reason = REPEATED_HEADER.format(f"line {start_line}")

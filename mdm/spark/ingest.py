@@ -34,6 +34,7 @@ from mdm.sources.readers import (
     json_line_row,
     nested_names,
     repeats_header,
+    separator_hint,
     text_encoding,
     typed_row,
 )
@@ -194,6 +195,12 @@ def _read(spark: Any, spec: SourceSpec, nanoseconds: dict[str, pa.DataType]) -> 
             header = spark.read.options(**options).csv(loc).columns
             if not header:
                 raise SourceReadError(f"{loc}: source {spec.name!r}: the file is empty (no header)")
+            # Spark names a blank header column ``_c<i>``: the line ``sep=;`` is columns sep= and _c1.
+            as_read = spec.delimiter.join("" if h == f"_c{i}" else h for i, h in enumerate(header))
+            if separator_hint(spec, as_read):
+                raise SourceReadError(f"{loc}: source {spec.name!r}: its first line is a spreadsheet's"
+                                      " delimiter hint (sep=), which Spark reads as the header: delete that"
+                                      " line, or run on the DuckDB engine, which skips it")
             check_header(spec, [h.strip() for h in header])
             schema = StructType([StructField(h, StringType()) for h in header] + [StructField(_CORRUPT, StringType())])
             df = (spark.read.options(**options, mode="PERMISSIVE", columnNameOfCorruptRecord=_CORRUPT)

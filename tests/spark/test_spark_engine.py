@@ -854,3 +854,22 @@ def test_a_load_gives_no_record_an_erased_golden_id(
     assert now_in != gid
     assert _duckdb(served, f"SELECT status FROM golden_records WHERE golden_id = '{now_in}'") == [("active",)]
     assert_holds_together(served)  # the id the post gave, which the run did not keep, is merged into it
+
+
+def test_a_spreadsheets_delimiter_hint_is_named_not_read_as_the_header(spark: Any, tmp_path: Path) -> None:
+    """Spark cannot skip Excel's ``sep=;`` line as the DuckDB engine does: it says so, where it
+    would read ``sep=`` as a column; a hint naming another delimiter is the same config error."""
+    import datetime as dt
+
+    from mdm.errors import ConfigError, SourceReadError
+    from mdm.sources import load_sources
+    from mdm.spark.ingest import ingest_and_standardise
+
+    (tmp_path / "crm.csv").write_text("sep=;\nid;name\n1;An\n", encoding="utf-8")
+    for delimiter, refused, said in ((";", SourceReadError, "delimiter hint \\(sep=\\).*delete that line"),
+                                     (",", ConfigError, "key 'delimiter'.*split by ';'")):
+        (tmp_path / "sources.yaml").write_text(
+            f"sources:\n  - name: crm\n    path: crm.csv\n    format: csv\n    delimiter: '{delimiter}'\n"
+            "    id_column: id\n    fields: {full_name: name}\n", encoding="utf-8")
+        with pytest.raises(refused, match=f"source 'crm'.*{said}"):
+            ingest_and_standardise(spark, load_sources(tmp_path / "sources.yaml").sources, dt.date(2026, 1, 1))
