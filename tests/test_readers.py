@@ -342,3 +342,24 @@ def test_a_spreadsheets_delimiter_hint_before_the_header_is_skipped(tmp_path: Pa
         ingest(load_sources(_csv_source(tmp_path)).sources)
     assert ("crm.csv: source 'crm', key 'delimiter': the file's first line 'sep=;' says its fields are"
             """ split by ';', not ',': set `delimiter: ";"`""") in str(e.value)
+
+
+def test_a_parquet_column_named_twice_loses_no_value(tmp_path: Path) -> None:
+    """Raw Arrow writers can give two columns one name: unmapped, each value is kept under its
+    own name (as a CSV's are); mapped, which one holds the field is not known, so it is refused."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_arrays([pa.array(["1"]), pa.array(["An"]), pa.array(["a"]), pa.array(["b"])],
+                                 names=["id", "name", "note", "note"])
+    pq.write_table(table, tmp_path / "crm.parquet")
+    sources = tmp_path / "sources.yaml"
+    yaml = ("sources:\n  - name: crm\n    path: crm.parquet\n    format: parquet\n    id_column: id\n"
+            "    fields: {{full_name: name{}}}\n")
+    sources.write_text(yaml.format(""), encoding="utf-8")
+    (record,) = ingest(load_sources(sources).sources).accepted
+    assert {k: record.values[k] for k in ("note2", "note3")} == {"note2": "a", "note3": "b"}
+
+    sources.write_text(yaml.format(", company: note"), encoding="utf-8")
+    with pytest.raises(ConfigError, match="key 'fields.company': column 'note' is in the Parquet schema twice"):
+        ingest(load_sources(sources).sources)

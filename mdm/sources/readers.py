@@ -132,14 +132,14 @@ def check_header(spec: SourceSpec, header: list[str]) -> None:
         raise
 
 
-def _check_mapped_once(spec: SourceSpec, header: list[str]) -> None:
+def _check_mapped_once(spec: SourceSpec, header: list[str], what: str = "header") -> None:
     """A mapped column the header names twice: which of the two holds the field is not known."""
     for key, columns in spec.mapped_columns().items():
         for column in columns:
             places = [i + 1 for i, name in enumerate(header) if name == column]
             if len(places) > 1:
                 raise ConfigError(
-                    f"{spec.file}: source {spec.name!r}, key {key!r}: column {column!r} is in the header"
+                    f"{spec.file}: source {spec.name!r}, key {key!r}: column {column!r} is in the {what}"
                     f" twice (columns {' and '.join(map(str, places[:2]))}); rename one in the file"
                 )
 
@@ -350,9 +350,14 @@ def _read_parquet(spec: SourceSpec) -> Iterator[RawRow]:
     except (OSError, ValueError) as e:
         raise SourceReadError(f"{spec.file}: source {spec.name!r}: cannot read Parquet: {e}") from e
     check_columns(spec, nested_names(pf.schema_arrow), "Parquet schema")
+    # Two columns of one name (only raw Arrow writers make them): a mapped one is refused, the
+    # others are each kept under their own name, as a CSV's are, where one would overwrite the other.
+    names = pf.schema_arrow.names
+    _check_mapped_once(spec, names, "Parquet schema")
+    kept = unique_header(names)
     data_row = 0
     for batch in pf.iter_batches(batch_size=65536):
-        for row in batch_rows(batch):
+        for row in batch_rows(batch if kept == names else batch.rename_columns(kept)):
             data_row += 1
             yield typed_row(data_row, row, spec.id_column)
 
