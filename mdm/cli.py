@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from mdm.service import Service
 
 app = typer.Typer(help="Customer master data: reconcile sources into golden records, and serve them.",
-                  no_args_is_help=True, add_completion=False)
+                  no_args_is_help=True, add_completion=False, rich_markup_mode="markdown")
 export_app = typer.Typer(help="Export results from a database.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 keys_app = typer.Typer(help="API keys for the service.", no_args_is_help=True)
