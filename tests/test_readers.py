@@ -327,39 +327,18 @@ def test_a_header_repeated_inside_a_csv_is_quarantined_not_made_a_customer(tmp_p
     assert (q.row_number, q.reason) == (2, "line 3 repeats the header (extracts joined together?)")
 
 
-def test_a_spreadsheets_delimiter_hint_before_the_header_is_skipped(tmp_path: Path) -> None:
-    """Excel's ``sep=;`` line before the header is no header: it is skipped (line numbers in
-    reasons still count it) where it names the config's delimiter, and a config error where not."""
-    (tmp_path / "crm.csv").write_bytes("\ufeffsep=;\r\nid;name;city\r\n1;An;Hanoi\r\n2;Binh\r\n".encode())
-    sources = _csv_source(tmp_path, '    delimiter: ";"\n')
-    ingested = ingest(load_sources(sources).sources)
-    counts = ingested.counts["crm"]
-    assert (counts.read, counts.accepted, counts.quarantined) == (2, 1, 1)
-    assert ingested.accepted[0].source_id == "1"
-    assert ingested.quarantined[0].reason == "line 4 has 2 fields, the header has 3"
-
-    with pytest.raises(ConfigError) as e:
-        ingest(load_sources(_csv_source(tmp_path)).sources)
-    assert ("crm.csv: source 'crm', key 'delimiter': the file's first line 'sep=;' says its fields are"
-            """ split by ';', not ',': set `delimiter: ";"`""") in str(e.value)
-
-
-def test_a_parquet_column_named_twice_loses_no_value(tmp_path: Path) -> None:
-    """Raw Arrow writers can give two columns one name: unmapped, each value is kept under its
-    own name (as a CSV's are); mapped, which one holds the field is not known, so it is refused."""
+def test_a_parquet_or_jsonl_file_given_as_csv_names_the_format_key(tmp_path: Path) -> None:
+    """A Parquet or JSONL extract whose source says ``format: csv`` (copied from another source)
+    fails naming the ``format`` key and the one that reads it, not listing its bytes as columns."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.Table.from_arrays([pa.array(["1"]), pa.array(["An"]), pa.array(["a"]), pa.array(["b"])],
-                                 names=["id", "name", "note", "note"])
-    pq.write_table(table, tmp_path / "crm.parquet")
-    sources = tmp_path / "sources.yaml"
-    yaml = ("sources:\n  - name: crm\n    path: crm.parquet\n    format: parquet\n    id_column: id\n"
-            "    fields: {{full_name: name{}}}\n")
-    sources.write_text(yaml.format(""), encoding="utf-8")
-    (record,) = ingest(load_sources(sources).sources).accepted
-    assert {k: record.values[k] for k in ("note2", "note3")} == {"note2": "a", "note3": "b"}
-
-    sources.write_text(yaml.format(", company: note"), encoding="utf-8")
-    with pytest.raises(ConfigError, match="key 'fields.company': column 'note' is in the Parquet schema twice"):
-        ingest(load_sources(sources).sources)
+    rows = [{"id": "1", "name": "Jürgen Müller", "city": "Köln"}]
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "crm.csv")
+    with pytest.raises(ConfigError) as e:
+        ingest(load_sources(_csv_source(tmp_path)).sources)
+    assert "crm.csv: source 'crm', key 'format': the file looks like Parquet" in str(e.value)
+    assert "set `format: parquet`" in str(e.value)
+    (tmp_path / "crm.csv").write_text(json.dumps(rows[0]) + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="key 'format': the file looks like JSONL .*set `format: jsonl`"):
+        ingest(load_sources(_csv_source(tmp_path)).sources)

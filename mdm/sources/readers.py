@@ -121,6 +121,12 @@ def check_header(spec: SourceSpec, header: list[str]) -> None:
     try:
         check_columns(spec, set(header), "header")
     except ConfigError as e:
+        other = _other_format(header[0] if header else "")
+        if other is not None:
+            raise ConfigError(
+                f"{spec.file}: source {spec.name!r}, key 'format': the file looks like {other}, not CSV:"
+                f" set `format: {other.split()[0].lower()}`"
+            ) from e
         if len(header) == 1:
             guess = next((d for d in _OTHER_DELIMITERS if d != spec.delimiter and d in header[0]), None)
             if guess is not None:
@@ -130,6 +136,16 @@ def check_header(spec: SourceSpec, header: list[str]) -> None:
                     f" set `delimiter: {json.dumps(guess)}`"
                 ) from e
         raise
+
+
+def _other_format(first: str) -> str | None:
+    """What a file given as CSV is when its first line says so: a Parquet file starts with its
+    magic bytes, a JSONL file with an object."""
+    if first.startswith("PAR1"):
+        return "Parquet"
+    if first.startswith("{"):
+        return "JSONL (JSON lines)"
+    return None
 
 
 def _check_mapped_once(spec: SourceSpec, header: list[str], what: str = "header") -> None:
