@@ -342,3 +342,17 @@ def test_a_parquet_or_jsonl_file_given_as_csv_names_the_format_key(tmp_path: Pat
     (tmp_path / "crm.csv").write_text(json.dumps(rows[0]) + "\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="key 'format': the file looks like JSONL .*set `format: jsonl`"):
         ingest(load_sources(_csv_source(tmp_path)).sources)
+
+
+def test_a_csv_total_line_holding_only_an_id_is_quarantined_not_made_a_customer(tmp_path: Path) -> None:
+    """A POS export that ends with "Total: 2 rows;;" puts the total in the id column: a row with a
+    value there and in no other column is no customer, it is quarantined naming its row."""
+    (tmp_path / "crm.csv").write_text("id,name,city\n1,An,Hanoi\n\n2,Binh,\nTotal: 2 rows,, \n",
+                                      encoding="utf-8")
+    ingested = ingest(load_sources(_csv_source(tmp_path)).sources)
+    counts = ingested.counts["crm"]
+    assert (counts.read, counts.accepted, counts.quarantined) == (3, 2, 1)
+    assert [a.source_id for a in ingested.accepted] == ["1", "2"]
+    (q,) = ingested.quarantined
+    assert (q.row_number, q.reason) == (3, "data row 3 holds nothing but its id (a total or summary line?)")
+    assert q.raw == "Total: 2 rows,, "

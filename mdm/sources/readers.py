@@ -270,7 +270,12 @@ def _read_csv(spec: SourceSpec) -> Iterator[RawRow]:
                 reason = REPEATED_HEADER.format(f"line {start_line}")
                 yield RawRow(data_row, None, reason, spec.delimiter.join(fields))
                 continue
-            yield RawRow(data_row, csv_values(header, fields))
+            values = csv_values(header, fields)
+            if holds_only_its_id(values, spec.id_column):
+                reason = ONLY_ITS_ID.format(f"data row {data_row}")  # as the Spark engine names it
+                yield RawRow(data_row, None, reason, spec.delimiter.join(fields))
+                continue
+            yield RawRow(data_row, values)
 
 
 REPEATED_HEADER = "{} repeats the header (extracts joined together?)"
@@ -280,6 +285,15 @@ def repeats_header(header: list[str], fields: list[str | None]) -> bool:
     """Whether a CSV row is its header again, as where extracts exported in parts are joined, each
     with its header (and byte order mark): such a row is no record."""
     return [(f or "").lstrip("\ufeff").strip() for f in fields] == header
+
+
+ONLY_ITS_ID = "{} holds nothing but its id (a total or summary line?)"
+
+
+def holds_only_its_id(values: Mapping[str, str | None], id_column: str) -> bool:
+    """Whether a CSV row holds a value in its id column and in no other, as an extract's closing
+    "Total: 512 rows;;;;" line does: such a row is no customer."""
+    return len(values) > 1 and all(not (v or "").strip() for k, v in values.items() if k != id_column)
 
 
 def _wrong_width(first_line: int, last_line: int, fields: int, width: int) -> str:

@@ -25,12 +25,14 @@ from mdm.ingest import WITHHELD, SourceCounts, clean_id, raw_json
 from mdm.quality import FlagCounts, sorted_counts
 from mdm.sources import SourceSpec
 from mdm.sources.readers import (
+    ONLY_ITS_ID,
     REPEATED_HEADER,
     REPLACEMENT_CHARACTER,
     batch_rows,
     check_columns,
     check_header,
     csv_values,
+    holds_only_its_id,
     json_line_row,
     nested_names,
     repeats_header,
@@ -249,6 +251,9 @@ def _decoder(spec: SourceSpec, nanoseconds: dict[str, pa.DataType]) -> Any:
                             text = spec.delimiter.join(f or "" for f in fields)
                         else:
                             values = csv_values(header, fields)
+                            if holds_only_its_id(values, spec.id_column):
+                                error = ONLY_ITS_ID.format(f"data row {number}")
+                                text, values = spec.delimiter.join(f or "" for f in fields), None
                 else:
                     decoded = typed_row(number, row, spec.id_column)
                     values, error = decoded.values, decoded.error

@@ -48,12 +48,13 @@ def spark() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def sources(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The small sample with its billing extract as Parquet (typed columns), so all three formats are read,
-    its sales extract saved as Latin-1 while its config says UTF-8 (a Windows export), and a marketing
-    line whose id is a list."""
+    its sales extract saved as Latin-1 while its config says UTF-8 (a Windows export) and ending with a
+    total line, and a marketing line whose id is a list."""
     folder = tmp_path_factory.mktemp("spark-sources")
     for f in small_sample.iterdir():
         shutil.copy(f, folder / f.name)
     sales = (folder / "sales.csv").read_text(encoding="utf-8-sig")
+    sales += "Total: 99 rows" + "," * (sales.split("\n")[0].count(",")) + "\n"  # a closing total line
     (folder / "sales.csv").write_bytes(sales.encode("latin-1", errors="replace"))
     with (folder / "marketing.jsonl").open("a", encoding="utf-8") as fh:
         fh.write(json.dumps({"subscriber_id": ["mk_list"], "name": "Lê Văn Tám"}, ensure_ascii=False) + "\n")
@@ -137,6 +138,10 @@ def test_every_row_accounted_for_in_both(engines: tuple[Path, Path, Any]) -> Non
     where = "WHERE reason LIKE '%not one id'"
     listed = _duckdb(db, f"SELECT source, row_number, reason FROM quarantine {where}")
     assert _spark_out(out, "quarantine", "source, row_number, reason", where) == listed != []
+    # The sales extract's closing total line: no customer in either.
+    where = "WHERE reason LIKE '%nothing but its id%'"
+    total = _duckdb(db, f"SELECT source, row_number, reason FROM quarantine {where}")
+    assert _spark_out(out, "quarantine", "source, row_number, reason", where) == total != []
     for counts in report.sources.values():
         assert counts.read == counts.accepted + counts.quarantined > 0
     ((duck_counts,),) = _duckdb(db, "SELECT counts FROM runs")
