@@ -21,6 +21,7 @@ import duckdb
 from mdm import golden, regroup
 from mdm.clustering import DIFFERENT, components, conflicting_identifier
 from mdm.errors import ConflictError, InvalidInputError, NotFoundError
+from mdm.ingest import clean_id
 from mdm.realtime import RealtimeMatcher, identifiers
 from mdm.standardise.record import record_key
 from mdm.store import audit, records
@@ -152,6 +153,7 @@ class Stewardship:
         self, con: duckdb.DuckDBPyConnection, golden_id: str, source: str, source_id: str, *, actor: str,
         comment: str | None,
     ) -> Outcome:
+        source_id = clean_id(source_id) or source_id  # as a lookup or a post of the key trims it
         key = record_key(source, source_id)
         members = sql.member_keys(con, [golden_id])[golden_id]
         if not members:

@@ -214,6 +214,19 @@ def test_split_errors(api):  # type: ignore[no-untyped-def]
     assert api.post(f"/golden-records/{single}/split", who="steward", json={"source": "sales"}).status_code == 422
 
 
+def test_a_split_names_the_record_as_a_lookup_does_trimmed(api):  # type: ignore[no-untyped-def]
+    """A key copied with a space at either end finds its record in a lookup, and so in a split."""
+    con = api.client.app.state.service.reader()
+    golden_id, source, source_id = con.execute(
+        "SELECT golden_id, any_value(source), any_value(source_id) FROM xref GROUP BY golden_id"
+        " HAVING count(*) > 1 ORDER BY golden_id LIMIT 1").fetchall()[0]
+    assert _xref(api, f"{source}: {source_id} ") == golden_id
+    padded = {"source": source, "source_id": f" {source_id} "}
+    r = api.post(f"/golden-records/{golden_id}/split", who="steward", json=padded)
+    assert r.status_code == 200, r.json()
+    assert _xref(api, f"{source}:{source_id}") == r.json()["golden_id"] != golden_id
+
+
 def test_merge_by_hand_redirects_and_lasts(api, small_sample):  # type: ignore[no-untyped-def]
     con = api.client.app.state.service.reader()
     a, b = [r[0] for r in con.execute(
