@@ -556,6 +556,13 @@ def evaluate_cmd(
         f"{m['evaluated_records']:,} of {m['truth_records']:,} truth records evaluated",
         highlight=False,
     )
+    for absent in m["sources_not_found"]:
+        err_console.print(
+            f"[bold yellow]warning:[/] none of the truth file's {absent['keys']:,} keys of source"
+            f" {absent['source']!r} is in the database (the first: {absent['first']!r}): a misspelt source"
+            " name, or ids a spreadsheet changed (leading zeros dropped)?",
+            highlight=False,
+        )
 
 
 @app.command("erase")

@@ -281,6 +281,13 @@ def evaluate_against_truth(con: duckdb.DuckDBPyConnection, truth: Path) -> dict[
             f" ({xref_rows:,} keys): nothing to evaluate"
         )
     missed, false_links, held_back_by = _where_pairs_went(con)
+    # A source of the truth file none of whose keys the database holds (its name misspelt, its ids
+    # changed by a spreadsheet that dropped their leading zeros) counts in no figure: named, so a
+    # truth file read wrong is not taken for a right one.
+    absent = [{"source": source, "keys": keys, "first": first} for source, keys, first in con.execute(
+        "SELECT t.source, count(*), min(t.source_id) FROM eval_truth t"
+        " LEFT JOIN xref x USING (source, source_id) GROUP BY t.source HAVING count(x.golden_id) = 0"
+        " ORDER BY t.source").fetchall()]
     precision = tp / predicted if predicted else 1.0
     recall = tp / true_pairs if true_pairs else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -288,6 +295,7 @@ def evaluate_against_truth(con: duckdb.DuckDBPyConnection, truth: Path) -> dict[
         "truth_records": truth_rows,
         "xref_records": xref_rows,
         "evaluated_records": evaluated,
+        "sources_not_found": absent,
         "predicted_pairs": predicted,
         "true_pairs": true_pairs,
         "true_positive_pairs": tp,

@@ -167,3 +167,20 @@ def test_the_breakdown_is_printed(reconciled, small_sample):  # type: ignore[no-
     text = " ".join(result.output.split())
     assert "false negatives:" in text and "scored below review or never compared" in text
     assert "false positives:" in text and "through other records" in text
+
+
+def test_a_truth_source_the_database_does_not_hold_is_named(  # type: ignore[no-untyped-def]
+    reconciled, small_sample, tmp_path
+):
+    """A truth file whose ids a spreadsheet changed (``000123`` saved as ``123``) or whose source
+    is misspelt would be scored on its other sources alone: the figures name such a source."""
+    truth = tmp_path / "truth.csv"
+    text = (small_sample / "truth.csv").read_text(encoding="utf-8")
+    truth.write_text(text.replace("\nsales,", "\nsale,"), encoding="utf-8")
+    figures = _evaluate(reconciled[0], truth)
+    (absent,) = figures["sources_not_found"]
+    assert absent["source"] == "sale" and absent["keys"] == text.count("\nsales,") > 0
+    printed = runner.invoke(app, ["evaluate", "--db", str(reconciled[0]), "--truth", str(truth)])
+    text = " ".join(printed.output.split())
+    assert printed.exit_code == 0 and "warning: none of the truth file's" in text and "source 'sale'" in text
+    assert _evaluate(reconciled[0], small_sample / "truth.csv")["sources_not_found"] == []
