@@ -128,8 +128,8 @@ def _document(app: FastAPI) -> None:
 
 
 def app_from_env() -> FastAPI:
-    """The app for ``mdm serve``: settings from MDM_DB, MDM_SOURCES, MDM_RULES, MDM_BACKUP_DIR and
-    MDM_BACKUP_KEEP."""
+    """The app for ``mdm serve``: settings from MDM_DB, MDM_SOURCES, MDM_RULES, MDM_BACKUP_DIR,
+    MDM_BACKUP_KEEP and MDM_PHONE_REGION."""
     import os
 
     return create_app(
@@ -139,5 +139,6 @@ def app_from_env() -> FastAPI:
             rules_path=os.environ.get("MDM_RULES") or None,
             backup_dir=os.environ.get("MDM_BACKUP_DIR") or None,
             backup_keep=os.environ.get("MDM_BACKUP_KEEP") or None,
+            search_phone_region=os.environ.get("MDM_PHONE_REGION") or "VN",
         )
     )

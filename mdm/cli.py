@@ -29,6 +29,7 @@ from mdm.errors import (
 )
 from mdm.pipeline import RunReport, load_rules_checked, reconcile, rules_for_sources
 from mdm.sources import load_sources, sources_from_json
+from mdm.sources.config import known_region
 from mdm.store import audit, backups, compaction, database, exports, integrity, keys, records, runs
 
 if TYPE_CHECKING:
@@ -706,11 +707,20 @@ def serve_cmd(
         typer.Option("--backup-keep", min=1,
                      help="Backups POST /backups keeps, deleting the oldest (default: all)."),
     ] = None,
+    phone_region: Annotated[
+        str | None,
+        typer.Option("--phone-region", help="Region of a phone number searched for or set by a steward"
+                     " without its country code (default: VN)."),
+    ] = None,
 ) -> None:
     """Serve golden records, xref, search, real-time matching and runs over HTTP (docs at /docs)."""
 
     import uvicorn
 
+    try:
+        known_region(phone_region or "VN")  # as a source's phone_region is checked
+    except ValueError as e:
+        raise _fail(ConfigError(f"--phone-region: {e}")) from None
     try:
         _servable(db, sources, rules)
     except MDMError as e:
@@ -718,7 +728,7 @@ def serve_cmd(
     # The app is named by string so that mdm never imports the api package.
     os.environ["MDM_DB"] = str(db)
     settings = (("MDM_SOURCES", sources), ("MDM_RULES", rules), ("MDM_BACKUP_DIR", backup_dir),
-                ("MDM_BACKUP_KEEP", backup_keep))
+                ("MDM_BACKUP_KEEP", backup_keep), ("MDM_PHONE_REGION", phone_region))
     for name, value in settings:
         if value is not None:
             os.environ[name] = str(value)

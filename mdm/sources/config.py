@@ -43,6 +43,16 @@ ColumnRef = str | list[str]
 _REGION_ALIASES = {"UK": "GB", "EL": "GR"}
 
 
+def known_region(value: str) -> str:
+    """A phone region phonenumbers knows; a code it does not would leave every number written
+    without a country code unread."""
+    if value in phonenumbers.SUPPORTED_REGIONS:
+        return value
+    alias = _REGION_ALIASES.get(value)
+    hint = f"; for {value} write {alias!r}" if alias else ""
+    raise ValueError(f"unknown region {value!r} (an ISO 3166 code, like 'VN' or 'GB'{hint})")
+
+
 class SourceSpec(BaseModel):
     """One source system's extract and how its columns map to canonical fields."""
 
@@ -101,12 +111,7 @@ class SourceSpec(BaseModel):
     @field_validator("phone_region")
     @classmethod
     def _known_region(cls, value: str | None) -> str | None:
-        # A code phonenumbers does not know would leave every number without a country code unread.
-        if value is None or value in phonenumbers.SUPPORTED_REGIONS:
-            return value
-        alias = _REGION_ALIASES.get(value)
-        hint = f"; for {value} write {alias!r}" if alias else ""
-        raise ValueError(f"unknown region {value!r} (an ISO 3166 code, like 'VN' or 'GB'{hint})")
+        return value if value is None else known_region(value)
 
     @field_validator("fields")
     @classmethod
