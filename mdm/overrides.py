@@ -75,6 +75,8 @@ def standardised(field: str, text: str, *, region: str | None, today: dt.date) -
     refused = [f for f in std["dq_flags"] or () if f.endswith(_REFUSED)]
     if value is None or (valid_col is not None and std[valid_col] is False) or refused:
         why = f" ({', '.join(refused)})" if refused else ""
+        if field == "phone" and region is not None and not text.startswith(("+", "00")):
+            why += f"; read in region {region}: give its \"region\" if it is another's"
         raise InvalidInputError(f"field 'value': {text!r} is not a usable {field.replace('_', ' ')}{why}")
     return value
 

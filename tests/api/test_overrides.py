@@ -125,6 +125,17 @@ def test_an_unknown_region_is_refused_naming_the_region(api):  # type: ignore[no
     assert _listed(api, gid) == []
 
 
+def test_a_phone_the_region_cannot_read_names_the_region(api):  # type: ignore[no-untyped-def]
+    """A German mobile typed as written in Germany, read in the service's region (Vietnam's): the
+    refusal says where it was read and that ``region`` reads it elsewhere, which then takes it."""
+    gid = _golden(api, 2)
+    r = _put(api, gid, "phone", {"value": "0151 68426846", "reason": "customer called"})
+    assert r.status_code == 422, r.json()
+    assert "read in region VN: give its \"region\"" in r.json()["detail"]
+    r = _put(api, gid, "phone", {"value": "0151 68426846", "reason": "customer called", "region": "DE"})
+    assert r.status_code == 200 and r.json()["override"]["value"].startswith("+49"), r.json()
+
+
 def test_an_override_lasts_moves_with_a_merge_and_comes_back_with_an_undo(  # type: ignore[no-untyped-def]
     api, small_sample
 ):
