@@ -114,6 +114,18 @@ def _with_country_code(digits: str) -> phonenumbers.PhoneNumber | None:
     return number if phonenumbers.is_valid_number(number) else None
 
 
+def _own_code_first(digits: str, region: str | None) -> bool:
+    """Whether digits written without "+" start with their region's country code and not its
+    trunk prefix, as "4915112345678" in Germany: a national number starts with the trunk prefix
+    (0151 ...), so this is the international form with its "+" lost, though the region's variable
+    length numbers would read it as valid too (+49 4915 ...)."""
+    if not region:
+        return False
+    trunk = getattr(phonenumbers.PhoneMetadata.metadata_for_region(region), "national_prefix", None)
+    code = str(phonenumbers.country_code_for_region(region))
+    return bool(trunk) and not digits.startswith(trunk) and digits.startswith(code)
+
+
 def _line_type(number: phonenumbers.PhoneNumber, nsn: str, is_valid: bool) -> str:
     if not is_valid and number.country_code == 84 and len(nsn) == 9 and nsn[:2] in _VN_MOBILE_PREFIXES:
         return "mobile"
@@ -177,7 +189,8 @@ def _parse_text(candidate: str, region: str | None, digits: str) -> tuple[str, b
     try:
         number = phonenumbers.parse(candidate, region)
         is_valid = phonenumbers.is_valid_number(number)
-        if not is_valid and not candidate.startswith("+") and len(digits) >= _MIN_WITH_COUNTRY_CODE:
+        if (not is_valid or _own_code_first(digits, region)) and not candidate.startswith("+") \
+                and len(digits) >= _MIN_WITH_COUNTRY_CODE:
             alternative = _with_country_code(digits)
             if alternative is not None:
                 number, is_valid = alternative, True

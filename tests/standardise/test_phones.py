@@ -154,6 +154,16 @@ def test_country_code_written_without_plus() -> None:
     assert standardise_phone("912345678").e164 == "+84912345678"  # a national number without its 0
 
 
+def test_the_regions_own_country_code_without_plus_is_not_read_as_a_national_number() -> None:
+    """German numbers vary in length, so "4915112345678" reads as a valid national number
+    (+49 4915 ...); without the trunk prefix 0 it is the international form that lost its "+"."""
+    got = standardise_phone("4915112345678", "DE")
+    assert (got.e164, got.is_valid, got.line_type) == ("+4915112345678", True, "mobile")
+    assert standardise_phone("0151 12345678", "DE").e164 == "+4915112345678"
+    assert standardise_phone("4930123456", "DE").e164 == "+4930123456"
+    assert standardise_phone("16467051859", "US").e164 == "+16467051859"  # the US trunk prefix is 1
+
+
 _VN_NUMBER = st.tuples(
     st.sampled_from(["+84", "0", "84", "+840", "0084"]),
     st.text(alphabet="0123456789", min_size=8, max_size=10),
