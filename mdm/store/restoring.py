@@ -28,6 +28,18 @@ _SETTINGS_TABLES = ("api_keys", "subscriptions")
 _TOUCHED = pa.schema([("golden_id", pa.string()), ("then", pa.string())])
 
 
+# The keys each erasure deleted: as deleted_records holds them, and as its audit entry names them,
+# since a key its system posted again after the erasure is no longer deleted (records.save_posted),
+# yet a backup from before the erasure holds the erased customer's record under it.
+_ERASED = (
+    "SELECT source, source_id, erasure_id FROM deleted_records WHERE erasure_id IS NOT NULL"
+    " UNION SELECT split_part(k, ':', 1), k[strpos(k, ':') + 1:],"
+    " json_extract_string(detail, '$.erasure_id') FROM audit_log,"
+    " unnest(json_extract_string(detail, '$.records[*]')) AS r(k) WHERE action = 'golden.erase'"
+    " ORDER BY 3, 1, 2"
+)
+
+
 @dataclass(frozen=True)
 class Replaced:
     """The database a restore replaces, as far as the restored one must go on from it."""
@@ -73,12 +85,8 @@ def replaced(con: duckdb.DuckDBPyConnection, backup: duckdb.DuckDBPyConnection) 
         ids = {g for (g,) in backup.execute("SELECT golden_id FROM golden_records").fetchall()}
         status = dict(con.execute("SELECT golden_id, status FROM golden_records").fetchall())
         touched = sorted((g, status.get(g)) for g in ids | set(status))
-    erased = con.execute(
-        "SELECT source, source_id, erasure_id FROM deleted_records WHERE erasure_id IS NOT NULL"
-        " ORDER BY erasure_id, source, source_id").fetchall()
-    held = set(backup.execute("SELECT source, source_id, erasure_id FROM deleted_records"
-                              " WHERE erasure_id IS NOT NULL").fetchall())
-    return Replaced(head, touched, [e for e in erased if e not in held])
+    held = set(backup.execute(_ERASED).fetchall())
+    return Replaced(head, touched, [e for e in con.execute(_ERASED).fetchall() if e not in held])
 
 
 def carry_over(con: duckdb.DuckDBPyConnection, restored: duckdb.DuckDBPyConnection) -> int:

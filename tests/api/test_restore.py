@@ -328,3 +328,35 @@ def test_a_restore_refuses_a_log_left_without_its_database(  # type: ignore[no-u
     code, said = _restore(db, backup)
     assert code == 1 and "write-ahead log" in said, said
     assert not db.exists() and log.exists()
+
+
+def test_a_customer_erased_since_stays_erased_when_their_key_was_posted_again(  # type: ignore[no-untyped-def]
+    served_db, tmp_path
+):
+    """After the backup a customer was erased and their system posted their key again (a new
+    customer): the key is no longer deleted, but the backup holds the erased customer under it.
+    The restore erases them again all the same (the erasure was missed, and they came back)."""
+    db, keys = served_db
+    backup = tmp_path / "copy.duckdb"
+    assert CliRunner().invoke(cli, ["backup", "--db", str(db), "--out", str(backup)]).exit_code == 0
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        listed = client.get("/golden-records", headers=_auth(keys["reader"]), params={"limit": 100}).json()
+        erased = next(g["golden_record"] for g in listed["data"]
+                      if [m["source"] for m in g["golden_record"]["members"]] == ["sales"])
+        gone = client.post(f"/golden-records/{erased['golden_id']}/erase", headers=_auth(keys["admin"]),
+                           json={"reason": "DSR-12"})
+        assert gone.status_code == 200, gone.text
+        key = next(m["source_id"] for m in erased["members"] if m["source"] == "sales")
+        again = client.post("/sources/sales/records", headers=_auth(keys["writer"]),
+                            json={**NEW, "crm_id": key})
+        assert again.status_code == 200, again.text
+
+    code, said = _restore(db, backup)
+    assert code == 0 and f"erased again, made after the backup: {gone.json()['erasure_id']}" in said, said
+    assert_holds_together(db)
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        gid = erased["golden_id"]
+        assert client.get(f"/golden-records/{gid}", headers=_auth(keys["reader"])).status_code == 404
+        for member in erased["members"]:
+            xref = f"/xref/{member['source']}/{member['source_id']}"
+            assert client.get(xref, headers=_auth(keys["reader"])).status_code == 404, member
