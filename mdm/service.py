@@ -412,6 +412,7 @@ class Service:
                 self.backup_dir.mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise CopyError(f"{self.backup_dir}: cannot make the backup folder: {e}") from e
+            backups.remove_leftovers(self.backup_dir, self.db_path.stem)
             target = self.backup_dir / backups.backup_name(self.db_path.stem, database.now())
             con = self._con.cursor()
             try:

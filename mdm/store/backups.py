@@ -12,6 +12,7 @@ hidden name beside its destination and renamed once complete: a backup file that
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import os
 from contextlib import suppress
 from dataclasses import dataclass
@@ -121,6 +122,15 @@ def prune(folder: Path, stem: str, keep: int, *, taken: str) -> list[Backup]:
     for backup in old:
         _delete(folder / backup.file)
     return old
+
+
+def remove_leftovers(folder: Path, stem: str) -> None:
+    """Delete the hidden partial copies that backups of a database named ``stem``, killed part way
+    (a server killed while it took one), left in ``folder``: each had a name of its own, which no
+    later backup takes again, and none is listed, so they stayed, erased customers' data and all."""
+    for path in folder.glob(f".{glob.escape(stem)}-*.duckdb.partial*"):
+        if path.is_file():
+            path.unlink(missing_ok=True)
 
 
 def _delete(path: Path) -> None:

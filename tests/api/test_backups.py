@@ -198,3 +198,22 @@ def test_the_backup_just_taken_is_never_pruned(served_db, tmp_path):  # type: ig
         assert Path(taken["path"]).is_file() and taken["pruned"] == [ahead[0]], taken
         listed = client.get("/backups", headers=admin).json()["data"]
     assert [b["file"] for b in listed] == [ahead[1], taken["file"]]
+
+
+def test_a_backup_removes_what_one_killed_part_way_left(served_db, tmp_path):  # type: ignore[no-untyped-def]
+    """A server killed while it took a backup left its hidden partial copy (and its log), named by
+    a time no later backup takes again: it stayed for ever, unlisted, with erased customers' data.
+    The next backup removes it, and leaves another database's files alone."""
+    db, keys = served_db
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    left = [".served-20261206T080000.000000Z.duckdb.partial",
+            ".served-20261206T080000.000000Z.duckdb.partial.wal"]
+    others = [".other-20261206T080000.000000Z.duckdb.partial", "notes.txt"]
+    for name in left + others:
+        (folder / name).write_bytes(b"part of a copy")
+    admin = {"Authorization": f"Bearer {keys['admin']}"}
+    with TestClient(create_app(ApiSettings(db_path=db, backup_dir=folder))) as client:
+        taken = client.post("/backups", headers=admin)
+        assert taken.status_code == 201, taken.text
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*others, taken.json()["file"]])
