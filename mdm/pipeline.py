@@ -147,6 +147,7 @@ class PublishHooks:
     commit_under: Callable[[], AbstractContextManager[Any]] = nullcontext
     swap: Callable[[RunReport, Any], None] = lambda report, prepared: None
     after: Callable[[RunReport], None] = lambda report: None
+    replays: bool = False  # ``after`` replays what was posted meanwhile; the report keeps from when
 
 
 def new_run_id() -> str:
@@ -476,9 +477,12 @@ def _stages(
                     c, model.model_id, run_id=run_id, fingerprint=model.fingerprint,
                     trained_on_records=report.records, settings=model.settings,
                 )
+            run_report = report.run_report()
+            if publish.replays and report.inputs_read_at is not None:  # a start after a kill goes on
+                run_report["replay_from"] = report.inputs_read_at.isoformat()
             runs.finish_run(
                 c, run_id, model_id=model.model_id, retrained=report.retrained,
-                counts=report.counts(), stage_seconds=report.stage_seconds, report=report.run_report(),
+                counts=report.counts(), stage_seconds=report.stage_seconds, report=run_report,
             )
 
         prepared = publish.prepare(std_table, build.xref)

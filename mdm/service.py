@@ -144,6 +144,7 @@ class Service:
         self._unfreeze_and_collect()
         with self._write_lock:
             self._load_matcher()
+        self._replay_unfinished()
         self._freeze()
         self._settings = self._con.cursor()
         self._threads = database.threads(self._settings)
@@ -154,6 +155,23 @@ class Service:
                                      backoff=self._delivery_backoff)
         self.deliveries.set_active(self.reader())
         self.deliveries.start()
+
+    def _replay_unfinished(self) -> None:
+        """Replay now what was posted and deleted while the last run computed, where the process
+        that published it died before its replay ended (kill -9, a crash): those posts were
+        answered and stored, yet served by no golden record until the next run. A post replayed
+        already is unchanged, a deletion skipped. Not in a restore's own service (``deliver``
+        off): the erasures it carried must be erased again, not replayed as deletions."""
+        assert self._writer is not None
+        last = runs.latest_successful_run(self._writer)
+        report = (last or {}).get("report") or {}
+        if (last is None or not self._deliver or self.matcher is None or "replayed" in report
+                or not report.get("replay_from")):
+            return
+        since = dt.datetime.fromisoformat(report["replay_from"])
+        posts, deletions = self.replay_api_changes(since, run_id=last["run_id"])
+        logger.info("run %s: its replay had not ended; replayed %d records posted and %d deleted during it",
+                    last["run_id"], posts, deletions)
 
     def close(self) -> None:
         self._cancel_run()
@@ -782,7 +800,7 @@ class Service:
             hooks = PublishHooks(lock=self._write_lock,
                                  prepare=functools.partial(self._prepare_index, cancellation=cancellation),
                                  commit_under=self._state.exclusive, swap=self._swap_matcher,
-                                 after=self._after_publish)
+                                 after=self._after_publish, replays=True)
             with self.parallel(), gc_paused():  # on the run thread: full collections held
                 reconcile(
                     sources_path, self.db_path, rules_path=self.rules_path, retrain=retrain,

@@ -465,3 +465,37 @@ def test_changed_rules_say_how_to_be_ready_and_a_run_makes_it_so(  # type: ignor
         assert started.status_code == 202, started.json()
         client.app.state.service._run_thread.join(timeout=300)
         assert client.get("/ready").status_code == 200
+
+
+def test_posts_a_killed_replay_left_are_replayed_when_the_service_starts(  # type: ignore[no-untyped-def]
+    served_db, small_sample, monkeypatch
+):
+    """The server died (kill -9) after a run published and before it replayed the records posted
+    while the run computed: those posts had been answered and stored, yet no golden record held
+    them until the next run (a lookup was a 404, and mdm check said nothing). The next start
+    replays them."""
+    from mdm.service import Service
+    from tests.api.test_records import VY
+
+    db, keys = served_db
+    admin, reader = ({"Authorization": f"Bearer {keys[r]}"} for r in ("admin", "reader"))
+    prepare = Service._prepare_index
+
+    def post_then_prepare(self, std, xref, cancellation):  # type: ignore[no-untyped-def]
+        self.post_record("sales", dict(VY, crm_id="KR-1"), actor="test")  # the run has read its inputs
+        return prepare(self, std, xref, cancellation)
+
+    monkeypatch.setattr(Service, "_prepare_index", post_then_prepare)
+    monkeypatch.setattr(Service, "replay_api_changes", lambda self, *a, **kw: (0, 0))  # died before it
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        started = client.post("/runs", headers=admin, json={"sources": str(small_sample / "sources.yaml")})
+        assert started.status_code == 202, started.text
+        client.app.state.service._run_thread.join(timeout=300)  # type: ignore[attr-defined]
+        assert client.get("/xref/sales/KR-1", headers=reader).status_code == 404
+    monkeypatch.undo()
+
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        held = client.get("/xref/sales/KR-1", headers=reader)
+        assert held.status_code == 200, held.text
+        run = client.get(f"/runs/{started.json()['run_id']}", headers=admin).json()
+        assert run["report"]["replayed"]["replayed"] == 1, run["report"]
