@@ -137,10 +137,13 @@ def check_file(path: Path) -> list[Result]:
     con = connect(path, read_only=True)
     try:
         version = schema_version(con, path)
+        if version > LATEST_SCHEMA:
+            raise DatabaseError(f"{path}: schema {version}, written by a newer version of mdm (this one"
+                                f" checks schema {LATEST_SCHEMA}): check it with that version or a newer one")
         if version != LATEST_SCHEMA:
             raise DatabaseError(f"{path}: schema {version}, and this version of mdm checks schema"
-                                f" {LATEST_SCHEMA}: open it with this version first"
-                                " (mdm restore, for a backup)")
+                                f" {LATEST_SCHEMA}: bring it to this version first (any other command"
+                                " opening it does, `mdm runs --db FILE` say; `mdm restore`, for a backup)")
         return check(con)
     finally:
         con.close()

@@ -91,3 +91,25 @@ def test_a_damaged_block_fails_reading_and_no_database_of_ours_is_refused(  # ty
     duckdb.connect(str(empty)).close()
     code, _, said = _check(empty)
     assert code == 1 and "not a database of this service" in said, said
+
+
+def test_a_database_of_another_version_is_refused_saying_what_to_do(  # type: ignore[no-untyped-def]
+    served_db, tmp_path
+):
+    """An older database is told which command brings it to this version (it was told to be
+    opened "with this version first", naming none), and a newer one is not told to be opened with
+    this version, which refuses it."""
+    from mdm.store.database import LATEST_SCHEMA
+
+    db, _keys = served_db
+    for version, said_what in ((LATEST_SCHEMA - 1, "`mdm runs --db FILE`"),
+                               (LATEST_SCHEMA + 1, "written by a newer version of mdm")):
+        other = tmp_path / f"schema-{version}.duckdb"
+        shutil.copy(db, other)
+        con = duckdb.connect(str(other))
+        con.execute("DELETE FROM schema_migrations WHERE version = ?", [LATEST_SCHEMA])
+        if version > LATEST_SCHEMA:
+            con.execute("INSERT INTO schema_migrations VALUES (?, now())", [version])
+        con.close()
+        code, _, said = _check(other)
+        assert code == 1 and said_what in said, said
