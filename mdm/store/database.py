@@ -125,7 +125,12 @@ def transaction(
         con.rollback()
         raise
     with commit_under or nullcontext():
-        con.commit()
+        try:
+            con.commit()
+        except duckdb.InterruptException:
+            raise
+        except duckdb.Error as e:  # a full disk, say: the write is not kept
+            raise DatabaseError(f"the write could not be committed, and was not kept: {e}") from e
         if then is not None:
             then()
 

@@ -435,3 +435,32 @@ def test_a_post_to_a_source_the_next_run_leaves_out_does_not_stop_the_service(  
     assert service.ready, service.not_ready_reason
     assert api.client.get("/ready").status_code == 200
     assert api.post("/sources/sales/records", json=VY).json()["outcome"] in ("new", "matched", "review")
+
+
+def test_a_write_the_database_cannot_commit_is_a_json_500_and_not_kept(api):  # type: ignore[no-untyped-def]
+    """A full disk: DuckDB cannot write its log as a post commits. The answer was a bare
+    "Internal Server Error" (not the JSON errors the API answers with); it says why, and the next
+    post, the disk freed, is stored."""
+    import duckdb
+
+    service = api.client.app.state.service
+    writer = service._writer
+
+    class FullDisk:  # the writer connection, whose commit cannot write its log
+        def __getattr__(self, name):  # type: ignore[no-untyped-def]
+            return getattr(writer, name)
+
+        def commit(self):  # type: ignore[no-untyped-def]
+            writer.rollback()
+            raise duckdb.IOException('Could not write file "mdm.duckdb.wal": No space left on device')
+
+    service._writer = FullDisk()
+    try:
+        full = api.post("/sources/sales/records", json=dict(VY, crm_id="FULL-1"))
+    finally:
+        service._writer = writer
+    assert full.status_code == 500 and full.json()["error"] == "database_error", full.text
+    assert "No space left on device" in full.json()["detail"]
+    assert api.get("/xref/sales/FULL-1").status_code == 404
+    assert api.post("/sources/sales/records", json=dict(VY, crm_id="FULL-1")).status_code == 200
+    assert api.get("/xref/sales/FULL-1").status_code == 200
