@@ -41,8 +41,8 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
             raise DatabaseError(
                 f"{path}: cannot open the database: another process holds it (PID {held.group(1)}), and one"
                 " process at a time may open a database file. Wait for it or stop it; while `mdm serve`"
-                " holds it, go through the service (POST /runs starts a run, GET /changes and the"
-                " lookups read)") from e
+                " holds it, go through the service (POST /runs starts a run, POST /backups takes a"
+                " backup, GET /integrity checks it, GET /changes and the lookups read)") from e
         raise DatabaseError(f"{path}: cannot open the database: {e}") from e
     if not read_only:
         try:

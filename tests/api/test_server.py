@@ -120,6 +120,7 @@ def test_serve_refuses_in_one_line_what_it_cannot_open(tmp_path):  # type: ignor
     said = " ".join(held.stderr.split())
     assert f"cannot open the database: another process holds it (PID {holder.pid})" in said, said
     assert "while `mdm serve` holds it, go through the service" in said
+    assert "POST /backups takes a backup, GET /integrity checks it" in said  # mdm backup, mdm check
     assert "Traceback" not in held.stdout + held.stderr
     typo = subprocess.run([*serve, "--rules", str(tmp_path / "rules.yml")], capture_output=True, text=True,
                           timeout=60)
