@@ -128,6 +128,40 @@ class EraseResult:
     records: list[tuple[str, str]]  # (source, source_id) of the records erased
 
 
+def erase_golden(
+    con: duckdb.DuckDBPyConnection, golden_id: str, *, actor: str
+) -> tuple[EraseResult, list[str], list[tuple[str, str]]]:
+    """Erase a customer: delete every record of the golden record as its systems would (later
+    batch runs leave their file rows out until a source posts the key again), then remove what
+    deleting keeps (see mdm/store/erasure.py). A golden record retired because its records all
+    left (an account closed in every system: when erasure is asked for most) is erased too: its
+    last values, its history's, and the keys that left it. Runs inside the caller's transaction,
+    from the database alone: an erasure waits for no model (the real-time matcher follows it
+    where there is one). Returns the result, the record keys erased, and the (column, value)
+    term frequencies that left with them."""
+    row = records.golden_row(con, golden_id)
+    if row is None:
+        raise NotFoundError("golden record", golden_id)
+    if row["merged_into"]:
+        raise ConflictError(f"golden record {golden_id} is retired into {row['merged_into']}: erase the"
+                            " golden record that holds the customer's records")
+    active = row["status"] == "active"
+    members = erasure.members(con, golden_id) if active else erasure.departed(con, golden_id)
+    keys = [key for key, _s, _i in members]
+    values = erasure.match_values(con, keys)
+    held = erasure.record_values(con, keys) if active else erasure.last_values(row["attributes"])
+    at = now()
+    erasure_id = "E" + uuid.uuid4().hex[:15].upper()
+    for key, source, source_id in members:
+        records.delete_record(con, key, source, source_id, at, actor, erasure_id=erasure_id)
+        records.replace_open_items(con, key, [], replacing=True)
+    golden_ids = [golden_id, *erasure.merged_into(con, golden_id)]
+    erasure.scrub(con, golden_ids, members, at=at, erasure_id=erasure_id, actor=actor)
+    erasure.forget_unheld_in_history(con, held)
+    gone = erasure.drop_unheld_frequencies(con, values)
+    return EraseResult(erasure_id, golden_id, golden_ids, [(s, i) for _k, s, i in members]), keys, gone
+
+
 def _same_values(stored_raw: str | None, values: dict[str, str | None]) -> bool:
     """Whether a post holds what is stored, as the reader reads values: the same text in NFC, a
     blank, a null and a missing key alike. Such a post is no change (none written)."""
@@ -517,37 +551,12 @@ class RealtimeMatcher:
         return carried
 
     def erase(self, con: duckdb.DuckDBPyConnection, golden_id: str, *, actor: str) -> EraseResult:
-        """Erase a customer: delete every record of the golden record as its systems would (later
-        batch runs leave their file rows out until a source posts the key again), then remove
-        what deleting keeps (see mdm/store/erasure.py). A golden record retired because its
-        records all left (an account closed in every system: when erasure is asked for most) is
-        erased too: its last values, its history's, and the keys that left it. Runs inside the
-        caller's transaction."""
-        row = records.golden_row(con, golden_id)
-        if row is None:
-            raise NotFoundError("golden record", golden_id)
-        if row["merged_into"]:
-            raise ConflictError(f"golden record {golden_id} is retired into {row['merged_into']}: erase the"
-                                " golden record that holds the customer's records")
-        active = row["status"] == "active"
-        members = erasure.members(con, golden_id) if active else erasure.departed(con, golden_id)
-        keys = [key for key, _s, _i in members]
-        values = sorted({
-            (column, value) for key in keys if key in self.index.rows
-            for column in self.term_frequencies if (value := self.index.row(key).get(column)) is not None
-        })
-        held = erasure.record_values(con, keys) if active else erasure.last_values(row["attributes"])
-        at = now()
-        erasure_id = "E" + uuid.uuid4().hex[:15].upper()
-        for key, source, source_id in members:
-            records.delete_record(con, key, source, source_id, at, actor, erasure_id=erasure_id)
-            records.replace_open_items(con, key, [], replacing=True)
-        golden_ids = [golden_id, *erasure.merged_into(con, golden_id)]
-        erasure.scrub(con, golden_ids, members, at=at, erasure_id=erasure_id, actor=actor)
-        erasure.forget_unheld_in_history(con, held)
-        self._frequencies_after_commit = erasure.drop_unheld_frequencies(con, values)
+        """Erase a customer (:func:`erase_golden`); the index and term frequencies follow once the
+        caller's transaction commits."""
+        result, keys, gone = erase_golden(con, golden_id, actor=actor)
+        self._frequencies_after_commit = gone
         self._index_after_commit = [(key, None) for key in keys]
-        return EraseResult(erasure_id, golden_id, golden_ids, [(s, i) for _k, s, i in members])
+        return result
 
     def load_constraints(self, con: duckdb.DuckDBPyConnection) -> None:
         """Steward decisions as must-link / cannot-link partners of each record key."""

@@ -44,6 +44,7 @@ from mdm.realtime import (
     RealtimeMatcher,
     RecordIndex,
     Similar,
+    erase_golden,
 )
 from mdm.shared_lock import SharedLock
 from mdm.sources import SourcesConfig, SourceSpec, load_sources, sources_from_json
@@ -583,8 +584,7 @@ class Service:
         """Erase a customer's golden record and every record in it (RealtimeMatcher.erase); the
         audit log keeps who, when, why and which keys, no values. ``again``: the erasure this one
         makes again (a restore's), so the customer is counted as erased once."""
-        def erase(matcher: RealtimeMatcher, con: duckdb.DuckDBPyConnection) -> EraseResult:
-            result = matcher.erase(con, golden_id, actor=actor)
+        def audited(result: EraseResult, con: duckdb.DuckDBPyConnection) -> EraseResult:
             audit.record(
                 con, actor=actor, action="golden.erase", target=golden_id,
                 detail={"erasure_id": result.erasure_id, "reason": reason, "golden_ids": result.golden_ids,
@@ -593,7 +593,13 @@ class Service:
             )
             return result
 
-        return self._realtime_write(erase)
+        with self._write_lock:
+            if self.matcher is None and self._con is not None:
+                # Not ready (the rules changed since the model was trained, a run failed): an
+                # erasure is owed now, and needs no model; the matcher is built from the database.
+                return self.write(lambda con: audited(erase_golden(con, golden_id, actor=actor)[0], con))
+            return self._realtime_write(
+                lambda matcher, con: audited(matcher.erase(con, golden_id, actor=actor), con))
 
     def replay_api_changes(
         self, since: dt.datetime | None, golden_of_before: Mapping[str, str] | None = None, *, run_id: str,

@@ -245,3 +245,38 @@ def test_a_run_that_read_its_input_before_an_erasure_leaves_it_out(  # type: ign
     # The real-time state forgot them too: the customer signing up again is new.
     again = api.post("/sources/sales/records", json=VY).json()
     assert again["outcome"] == "new" and again["golden_id"] != posted_gid
+
+
+def test_an_erasure_waits_for_no_model(served_db, tmp_path):  # type: ignore[no-untyped-def]
+    """Rules changed since the model was trained: real-time matching waits for the next run, an
+    erasure, owed now, does not. It was refused (503) until a batch run had retrained."""
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from api.settings import ApiSettings
+    from matching_rules import DEFAULT_RULES
+    from tests.conftest import assert_holds_together
+
+    db, keys = served_db
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(DEFAULT_RULES.read_text(encoding="utf-8").replace(
+        "      thresholds: [0.9]\n", "      thresholds: [0.88]\n", 1), encoding="utf-8")
+    admin, reader = ({"Authorization": f"Bearer {keys[k]}"} for k in ("admin", "reader_pii"))
+    with TestClient(create_app(ApiSettings(db_path=db, rules_path=rules))) as client:
+        assert client.get("/ready").status_code == 503
+        con = client.app.state.service.reader()
+        gid, email = con.execute(  # a customer of one record, with an e-mail no one else has
+            "SELECT x.golden_id, s.email_key FROM std_records s JOIN xref x USING (record_key)"
+            " JOIN golden_records g USING (golden_id) WHERE g.record_count = 1 AND s.email_key IN"
+            " (SELECT email_key FROM std_records GROUP BY 1 HAVING count(*) = 1) ORDER BY 1 LIMIT 1").fetchone()
+        record = client.get(f"/golden-records/{gid}", headers=reader).json()
+        held = "SELECT count(*) FROM term_frequencies WHERE value = ?"
+        assert con.execute(held, [email]).fetchone()[0] > 0
+
+        gone = client.post(f"/golden-records/{gid}/erase", headers=admin, json={"reason": "DSR-3"})
+        assert gone.status_code == 200, gone.text
+        assert client.get(f"/golden-records/{gid}", headers=reader).status_code == 404
+        for member in record["members"]:
+            assert client.get(f"/xref/{member['source']}/{member['source_id']}", headers=reader).status_code == 404
+        assert con.execute(held, [email]).fetchone() == (0,)
+    assert_holds_together(db)
