@@ -154,3 +154,26 @@ def test_a_phone_region_phonenumbers_does_not_know_is_refused(tmp_path: Path) ->
     assert "source 'billing', key 'phone_region'" in str(e.value)
     assert "unknown region 'UK'" in str(e.value) and "for UK write 'GB'" in str(e.value)
     assert load_sources(write(tmp_path, GOOD.replace("phone_region: VN", "phone_region: GB"))).sources
+
+
+def test_a_path_from_the_home_folder_is_read_there_and_a_missing_one_says_where_it_was_looked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mdm.errors import SourceReadError
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "crm.csv").write_text("id,name\n1,An\n", encoding="utf-8")
+    config = tmp_path / "etc" / "sources.yaml"
+    config.parent.mkdir()
+    yaml = "sources:\n  - name: crm\n    path: {}\n    format: csv\n    id_column: id\n    fields: {{full_name: name}}\n"
+    config.write_text(yaml.format("~/crm.csv"), encoding="utf-8")
+    (spec,) = load_sources(config).sources
+    assert spec.file == tmp_path / "home" / "crm.csv"
+    assert [a.source_id for a in ingest([spec]).accepted] == ["1"]
+
+    config.write_text(yaml.format("exports/crm.csv"), encoding="utf-8")
+    with pytest.raises(SourceReadError) as e:
+        ingest(load_sources(config).sources)
+    assert str(e.value) == (f"{tmp_path}/etc/exports/crm.csv: source 'crm', key 'path': file not found"
+                            " ('exports/crm.csv' is read from the YAML file's folder)")

@@ -128,7 +128,9 @@ class SourceSpec(BaseModel):
 
     @property
     def file(self) -> Path:
-        return (self.base_dir / self.path).resolve()
+        """The extract: the path as written, ``~`` being the user's home, resolved against the
+        YAML file's folder."""
+        return (self.base_dir / Path(self.path).expanduser()).resolve()
 
     @property
     def location(self) -> str:
@@ -137,7 +139,7 @@ class SourceSpec(BaseModel):
         (a file, a folder or a glob)."""
         if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", self.path):
             return self.path
-        return str(self.base_dir.resolve() / self.path)
+        return str(self.base_dir.resolve() / Path(self.path).expanduser())
 
     def columns_for(self, field: str) -> list[str]:
         ref = self.fields.get(field)

@@ -437,7 +437,9 @@ _READERS = {"csv": _read_csv, "jsonl": _read_jsonl, "parquet": _read_parquet}
 def read_source(spec: SourceSpec) -> Iterator[RawRow]:
     """Yield every data row of the source's extract, parsed or with the reason it is not."""
     if not spec.file.exists():
-        raise SourceReadError(f"{spec.file}: source {spec.name!r}, key 'path': file not found")
+        relative = not Path(spec.path).expanduser().is_absolute()
+        where = f" ({spec.path!r} is read from the YAML file's folder)" if relative else ""
+        raise SourceReadError(f"{spec.file}: source {spec.name!r}, key 'path': file not found{where}")
     return _failing_loudly(spec, _READERS[spec.format](spec))
 
 
