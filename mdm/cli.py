@@ -7,10 +7,11 @@ import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import duckdb
 import typer
@@ -737,9 +738,19 @@ def serve_cmd(
         uvicorn.run("api.main:app_from_env", factory=True, host=host, port=port, log_level="info")
     except SystemExit as e:  # the SIGTERM above, or uvicorn's own status (3: the app did not start)
         status = e.code if isinstance(e.code, int) else 1
-    # The service is closed and the database with it. Tearing the interpreter down after uvicorn
-    # has DuckDB's bindings (nanobind) print dozens of "leaked instance" lines, benign (the order
-    # modules are freed in) but read as a fault in every stop's log: the process ends here instead.
+    _SERVED.set()
+    raise typer.Exit(code=status)
+
+
+# Set once `mdm serve` has stopped: the process ends without tearing the interpreter down (main).
+_SERVED = threading.Event()
+
+
+def _end_served(status: int) -> NoReturn:
+    """End the process after `mdm serve`: the service is closed and the database with it.
+    Tearing the interpreter down after uvicorn has DuckDB's bindings (nanobind) print dozens of
+    "leaked instance" lines, benign (the order modules are freed in) but read as a fault in every
+    stop's log."""
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -854,3 +865,7 @@ def main() -> None:
         app()
     except MDMError as e:
         raise SystemExit(_fail(e).exit_code) from None
+    except SystemExit as e:
+        if _SERVED.is_set():
+            _end_served(e.code if isinstance(e.code, int) else 1)
+        raise
