@@ -18,7 +18,7 @@ from matching_rules.schema import (
     RulesSpec,
     SharedValuesSpec,
 )
-from matching_rules.yaml_file import YamlFileError, read_yaml
+from matching_rules.yaml_file import YamlFileError, problem, read_yaml
 
 DEFAULT_RULES = Path(__file__).with_name("default.yaml")
 
@@ -55,8 +55,7 @@ def load_rules(path: str | Path | None = None) -> RulesSpec:
         lines = []
         for err in e.errors():
             key = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
-            msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-            lines.append(f"{path}: key {key!r}: {msg}")
+            lines.append(f"{path}: key {key!r}: {problem(err)}")
         raise RulesError("\n".join(lines)) from None
 
 

@@ -5,6 +5,7 @@ Both config files (sources and rules) are read here, so both refuse the same mis
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -88,3 +89,12 @@ def _key_twice(
         if found is not None:
             return found
     return None
+
+
+def problem(err: Mapping[str, Any]) -> str:
+    """One pydantic validation error as a config file's reader should read it: "unknown key"
+    for a key the model does not have, and a validator's own words without pydantic's
+    "Value error, " before them."""
+    if err["type"] == "extra_forbidden":
+        return "unknown key"
+    return str(err["msg"]).removeprefix("Value error, ")

@@ -46,16 +46,20 @@ def test_valid_config_resolves_paths_relative_to_the_yaml(tmp_path: Path) -> Non
     ("mutation", "expected"),
     [
         (("    priority: 1\n", "    priorty: 1\n"), "source 'billing', key 'priorty': unknown key"),
-        (("      phone: phone\n", "      mobile: phone\n"), "source 'billing', key 'fields': Value error, unknown canonical field 'mobile'"),
+        (("      phone: phone\n", "      mobile: phone\n"), "source 'billing', key 'fields': unknown canonical field 'mobile'"),
         (("    format: csv\n", "    format: xlsx\n"), "source 'billing', key 'format'"),
         (("    id_column: account_no\n", ""), "source 'billing', key 'id_column': Field required"),
         (("    phone_region: VN\n", "    phone_region: Vietnam\n"), "source 'billing', key 'phone_region'"),
         (("    phone_region: VN\n", "    phone_region: VN\n    timezone: Asia/Saigonn\n"),
-         "source 'billing', key 'timezone': Value error, unknown time zone 'Asia/Saigonn'"),
+         "source 'billing', key 'timezone': unknown time zone 'Asia/Saigonn'"),
         (("    format: csv\n", "    format: csv\n    encoding: cp-1258\n"),
-         "source 'billing', key 'encoding': Value error, unknown encoding 'cp-1258' (a Python codec name"),
+         "source 'billing', key 'encoding': unknown encoding 'cp-1258' (a Python codec name"),
+        (("  - name: billing\n", "  - name: Billing System\n"),
+         "source 'Billing System', key 'name': a source name is letters, digits, '_', '.' and '-', starting"
+         " with a letter, digit or '_' (it names the source in the API's paths): 'Billing System' could be"
+         " 'billing_system'"),
         (("    format: csv\n", "    format: csv\n    delimiter: '\\t'\n"),
-         "source 'billing', key 'delimiter': Value error, '\\t' in single quotes is two characters"),
+         "source 'billing', key 'delimiter': '\\t' in single quotes is two characters"),
     ],
 )
 def test_config_errors_name_file_source_and_key(tmp_path: Path, mutation: tuple[str, str], expected: str) -> None:
@@ -64,6 +68,11 @@ def test_config_errors_name_file_source_and_key(tmp_path: Path, mutation: tuple[
         load_sources(path)
     assert str(path) in str(e.value)
     assert expected in str(e.value)
+
+
+def test_a_phone_region_in_lower_case_is_its_code(tmp_path: Path) -> None:
+    (src,) = load_sources(write(tmp_path, GOOD.replace("    phone_region: VN\n", "    phone_region: vn\n"))).sources
+    assert src.phone_region == "VN"
 
 
 def test_duplicate_source_names_and_empty_list(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from matching_rules.yaml_file import KeyWrittenTwice, YamlFileError, read_yaml
+from matching_rules.yaml_file import KeyWrittenTwice, YamlFileError, problem, read_yaml
 from mdm.errors import ConfigError
 
 CANONICAL_FIELDS: tuple[str, ...] = (
@@ -46,9 +46,9 @@ _REGION_ALIASES = {"UK": "GB", "EL": "GR"}
 def known_region(value: str) -> str:
     """A phone region phonenumbers knows; a code it does not would leave every number written
     without a country code unread."""
-    if value in phonenumbers.SUPPORTED_REGIONS:
-        return value
-    alias = _REGION_ALIASES.get(value)
+    if value.upper() in phonenumbers.SUPPORTED_REGIONS:  # 'vn' is VN
+        return value.upper()
+    alias = _REGION_ALIASES.get(value.upper())
     hint = f"; for {value} write {alias!r}" if alias else ""
     raise ValueError(f"unknown region {value!r} (an ISO 3166 code, like 'VN' or 'GB'{hint})")
 
@@ -58,12 +58,12 @@ class SourceSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$", max_length=64)
+    name: str = Field(max_length=64)
     path: str
     format: Literal["csv", "jsonl", "parquet"]
     id_column: str = Field(min_length=1)
     priority: int = Field(default=100, ge=1)
-    phone_region: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    phone_region: str | None = None
     date_order: Literal["day_first", "month_first"] = "day_first"
     # The time zone of timestamps written without an offset (IANA name: "Asia/Ho_Chi_Minh").
     timezone: str = "UTC"
@@ -106,6 +106,17 @@ class SourceSpec(BaseModel):
             text = False
         if not text:
             raise ValueError(f"unknown encoding {value!r} (a Python codec name: 'utf-8', 'cp1252', 'cp1258')")
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _name_for_paths(cls, value: str) -> str:
+        # The name is a path segment of the API (/sources/{name}/records) and a value in every table.
+        if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", value):
+            suggestion = re.sub(r"[^A-Za-z0-9_.-]+", "_", value.strip()).strip("_.-").lower() or "crm"
+            raise ValueError(f"a source name is letters, digits, '_', '.' and '-', starting with a letter,"
+                             f" digit or '_' (it names the source in the API's paths): {value!r} could be"
+                             f" {suggestion!r}")
         return value
 
     @field_validator("phone_region")
@@ -199,11 +210,7 @@ def parse_sources(raw: Any, path: Path) -> SourcesConfig:
     except ValidationError as e:
         problems = []
         for err in e.errors():
-            where = _describe_location(raw, tuple(err["loc"]))
-            msg = err["msg"]
-            if err["type"] == "extra_forbidden":
-                msg = "unknown key"
-            problems.append(f"{path}: {where}: {msg}")
+            problems.append(f"{path}: {_describe_location(raw, tuple(err['loc']))}: {problem(err)}")
         raise ConfigError("\n".join(problems)) from None
     base = path.parent
     sources = [s.model_copy(update={"base_dir": base}) for s in config.sources]
