@@ -356,3 +356,26 @@ def test_a_csv_total_line_holding_only_an_id_is_quarantined_not_made_a_customer(
     (q,) = ingested.quarantined
     assert (q.row_number, q.reason) == (3, "data row 3 holds nothing but its id (a total or summary line?)")
     assert q.raw == "Total: 2 rows,, "
+
+
+def test_a_field_in_a_list_of_objects_is_mapped_with_a_dot(tmp_path: Path) -> None:
+    """``{"phones": [{"type": "mobile", "number": ...}, ...]}``: ``phones.number`` names every
+    element's number, read as any list where one value belongs: its first, flagged when it holds
+    more. No key could name it before (``phones.0.number`` neither), and the phones were lost."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    phones = [{"type": "mobile", "number": "+49 151 12345678"}, {"type": "home", "number": "+49 30 1234567"}]
+    rows = [{"id": "1", "name": "Jürgen Weiß", "contact": {"phones": phones}},
+            {"id": "2", "name": "Anna Schmidt", "contact": {"phones": phones[1:]}}]
+    (tmp_path / "crm.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "crm.parquet")
+    for file, kind in (("crm.jsonl", "jsonl"), ("crm.parquet", "parquet")):
+        (tmp_path / "sources.yaml").write_text(
+            f"sources:\n  - name: crm\n    path: {file}\n    format: {kind}\n    id_column: id\n"
+            "    phone_region: DE\n    fields: {full_name: name, phone: contact.phones.number}\n", encoding="utf-8")
+        ingested = ingest(load_sources(tmp_path / "sources.yaml").sources)
+        (chunk,) = standardise_chunks(ingested.accepted, dt.date(2026, 1, 1))
+        std = chunk.std.to_pydict()
+        assert std["phone"] == ["+4915112345678", "+49301234567"], kind
+        assert ["phone_several_values" in (f or []) for f in std["dq_flags"]] == [True, False], kind

@@ -191,7 +191,10 @@ NESTING_DEPTH = 4
 def typed_values(row: Mapping[Any, Any]) -> dict[str, str | None]:
     """A typed row's values (Parquet, JSON) as text, keyed by text. A nested object (a JSON
     object, a Parquet struct) is there as JSON text and, key by key, under dotted keys:
-    ``contact.email`` names the ``email`` of ``{"contact": {"email": ...}}``."""
+    ``contact.email`` names the ``email`` of ``{"contact": {"email": ...}}``. A list of objects
+    is opened the same way, each key naming the list of its values: ``phones.number`` of
+    ``{"phones": [{"number": ...}, ...]}`` is read as any list where one value belongs (its
+    first value, flagged when it holds more)."""
     out: dict[str, str | None] = {}
     _flatten(out, "", row, 0)
     return out
@@ -201,19 +204,31 @@ def _flatten(out: dict[str, str | None], prefix: str, obj: Mapping[Any, Any], de
     for k, v in obj.items():
         key = prefix + (as_text(k) or "")
         out[key] = as_text(v)
-        if isinstance(v, Mapping) and depth < NESTING_DEPTH:
+        if depth >= NESTING_DEPTH:
+            continue
+        if isinstance(v, Mapping):
             _flatten(out, key + ".", v, depth + 1)
+        elif isinstance(v, list) and v and all(isinstance(e, Mapping) for e in v):
+            values: dict[Any, list[Any]] = {}
+            for element in v:
+                for ek, ev in element.items():
+                    values.setdefault(ek, []).append(ev)
+            _flatten(out, key + ".", values, depth + 1)
 
 
 def nested_names(schema: Any, prefix: str = "") -> set[str]:
-    """A Parquet (Arrow) schema's column names, and the dotted names of its structs' fields."""
+    """A Parquet (Arrow) schema's column names, and the dotted names of its structs' fields, and
+    of the fields of its lists' structs (as :func:`typed_values` reads them)."""
     import pyarrow as pa
 
     names: set[str] = set()
     for f in schema:
         names.add(prefix + f.name)
-        if pa.types.is_struct(f.type) and prefix.count(".") < NESTING_DEPTH:
-            names |= nested_names(list(f.type), prefix + f.name + ".")
+        kind = f.type
+        if (pa.types.is_list(kind) or pa.types.is_large_list(kind)) and pa.types.is_struct(kind.value_type):
+            kind = kind.value_type
+        if pa.types.is_struct(kind) and prefix.count(".") < NESTING_DEPTH:
+            names |= nested_names(list(kind), prefix + f.name + ".")
     return names
 
 

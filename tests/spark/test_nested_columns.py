@@ -16,8 +16,9 @@ def test_struct_fields_have_the_same_dotted_names_on_both_engines() -> None:
         ("tags", pa.list_(pa.string())),
         ("updated", pa.timestamp("us", tz="UTC")),  # Spark's timestamp type needs a zone to convert
         ("seen", pa.struct([("at", pa.timestamp("us", tz="UTC"))])),
+        ("phones", pa.list_(pa.struct([("kind", pa.string()), ("number", pa.string())]))),
     ])
     expected = {"id", "contact", "contact.email", "contact.phone", "contact.phone.mobile", "tags", "updated",
-                "seen", "seen.at"}
+                "seen", "seen.at", "phones", "phones.kind", "phones.number"}
     assert nested_names(schema) == expected
     assert _nested_columns(from_arrow_schema(schema)) == expected
