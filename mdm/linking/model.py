@@ -133,8 +133,10 @@ def train(work: WorkDB, spec: MatchingSpec, model_id: str) -> Model:
             em_rules = [cols for cols in training.em_blocking if work_sql.pairs_in_blocks(work, cols)]
             if not em_rules:
                 raise ModelError(
-                    "training the model failed: no training.em_blocking rule pairs any records"
-                    f" ({', '.join('+'.join(c) for c in training.em_blocking)}); add rules on columns the sources hold"
+                    "training the model failed: no two records share a value on any training.em_blocking"
+                    f" rule ({', '.join('+'.join(c) for c in training.em_blocking)}). A model learns from"
+                    " customers held more than once: too few records (a first extract of a few hundred"
+                    " seldom repeats a phone or an e-mail), or rules on columns the sources do not hold"
                 )
             trained = []
             for cols in em_rules:
