@@ -340,6 +340,7 @@ class _Job:
     previous_xref: Mapping[str, str]
     previous: Mapping[str, PreviousGolden]
     overrides: Mapping[str, Sequence[Override]]
+    previous_sizes: Mapping[str, int]  # golden id -> how many records it held before
 
 
 @dataclass(frozen=True)
@@ -372,7 +373,10 @@ def _build_slice(job: _Job, bounds: tuple[int, int]) -> _Part:
             change, created_at, updated_at = "restored", prev.created_at, job.now
         else:
             created_at = prev.created_at
-            changed = json.loads(prev.attributes) != values
+            # A record that joined or left changes it too (its members, the xref), whatever its values.
+            joined = len(ms) != job.previous_sizes.get(gid, 0) or any(
+                job.previous_xref.get(r["record_key"]) != gid for r in ms)
+            changed = joined or json.loads(prev.attributes) != values
             change = "changed" if changed else "unchanged"
             updated_at = job.now if changed else prev.updated_at
         row = golden_row(gid, ms, job.attributes, created_at=created_at, updated_at=updated_at,
@@ -449,7 +453,8 @@ def build_golden(
     ordered = std.select(_READ_COLUMNS).take(pa.array(order)).append_column("__cluster", pa.array(clusters[order]))
     workers = workers or os.cpu_count() or 1
     parallel = workers >= 2 and std.num_rows >= PARALLEL_FROM
-    job = _Job(ordered, ids, attributes, run_id, now, previous_xref, previous, held)
+    job = _Job(ordered, ids, attributes, run_id, now, previous_xref, previous, held,
+               Counter(previous_xref.values()))
     slices = _slices(clusters[order], max(workers * 4 if parallel else 1, -(-len(order) // _SLICE_ROWS)))
     parts = list(map_in_order(_build_slice, job, slices, workers if parallel else 1, cancellation))
     counts: Counter[str] = Counter()

@@ -92,3 +92,33 @@ def test_golden_build_on_two_workers_equals_one(reconciled, monkeypatch):  # typ
     for name in ("golden", "lineage", "xref", "history"):
         assert getattr(two, name).equals(getattr(one, name)), name
     assert two.counts == one.counts
+
+
+def test_a_record_leaving_changes_its_golden_record_though_no_value_did(reconciled):  # type: ignore[no-untyped-def]
+    """A record that left a golden record (or joined it) without changing a value still changes
+    the golden record: its members and the xref differ, so the change feed must say so."""
+    import datetime as dt
+
+    import duckdb
+
+    from matching_rules import load_rules
+    from mdm import golden
+
+    con = duckdb.connect(str(reconciled[0]), read_only=True)
+    std = con.sql("SELECT * FROM std_records ORDER BY record_key").to_arrow_table()
+    xref = dict(con.execute("SELECT record_key, golden_id FROM xref").fetchall())
+    con.close()
+    number = {g: i for i, g in enumerate(sorted(set(xref.values())))}
+    assignment = {k: number[g] for k, g in xref.items()}
+    attributes = load_rules().attributes()
+    now = dt.datetime(2026, 11, 22, 12, 0)
+    first = golden.build_golden(std, assignment, attributes, run_id="r1", now=now, previous_xref=xref,
+                                previous={})
+    previous = {r["golden_id"]: golden.PreviousGolden(r["golden_id"], r["attributes"], now, now)
+                for r in first.golden.to_pylist()}
+    gone_from = sorted(xref.values())[0]
+    again = golden.build_golden(std, assignment, attributes, run_id="r2", now=now, previous={**previous},
+                                previous_xref={**xref, "billing:GONE": gone_from})
+    history = {r["golden_id"]: r["change"] for r in again.history.to_pylist()}
+    assert history == {gone_from: "changed"}
+    assert again.counts["changed"] == 1 and again.counts["unchanged"] == len(previous) - 1
