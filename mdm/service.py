@@ -45,6 +45,7 @@ from mdm.realtime import (
     RecordIndex,
     Similar,
     erase_golden,
+    typed_values,
 )
 from mdm.shared_lock import SharedLock
 from mdm.sources import SourcesConfig, SourceSpec, load_sources, sources_from_json
@@ -509,7 +510,34 @@ class Service:
         return out
 
     def post_record(
-        self, source: str, payload: Mapping[str, Any], *, actor: str, golden_id_before: str | None = None
+        self, source: str, payload: Mapping[str, Any], *, actor: str, golden_id_before: str | None = None,
+        replayed: bool = False,
+    ) -> MatchResult:
+        """Post one record; ``replayed``: the replay's own post of it (replay_api_changes)."""
+        with self._write_lock:
+            if not replayed and self.replaying is not None:
+                spec = self._matcher().source(source)
+                self._replay_first(source, clean_id(typed_values(payload).get(spec.id_column)))
+            return self._upsert(source, payload, actor=actor, golden_id_before=golden_id_before)
+
+    def _replay_first(self, source: str, source_id: str | None) -> None:
+        """A key posted while a run computed that the replay onto its results has not reached yet
+        (replay_api_changes): replayed now, before a post or deletion of it meanwhile, which would
+        otherwise find no record (a deletion a 404, leaving the record; a post a new golden id,
+        the one its poster was given gone from the feed unannounced)."""
+        if self.replaying is None or not source_id or self._writer is None:
+            return
+        key = record_key(source, source_id)
+        raw = records.posted_raw(self._writer, source, source_id)
+        if raw is None or key in self._matcher().golden_of:
+            return
+        replaced = self._replaced_matcher
+        poster = records.posted_by(self._writer, source, source_id) or "replay"
+        self._upsert(source, json.loads(raw), actor=poster,
+                     golden_id_before=replaced.golden_of.get(key) if replaced is not None else None)
+
+    def _upsert(
+        self, source: str, payload: Mapping[str, Any], *, actor: str, golden_id_before: str | None
     ) -> MatchResult:
         def upsert(matcher: RealtimeMatcher, con: duckdb.DuckDBPyConnection) -> MatchResult:
             result = matcher.upsert(con, source, payload, actor=actor, today=dt.date.today(),
@@ -570,7 +598,9 @@ class Service:
                                      "deleted": f"{source}:{result.source_id}"})
             return result
 
-        return self._realtime_write(delete)
+        with self._write_lock:
+            self._replay_first(source, clean_id(source_id))
+            return self._realtime_write(delete)
 
     def delete_records(
         self, source: str, source_ids: list[str], *, actor: str
@@ -632,7 +662,7 @@ class Service:
                         continue
                     before = (golden_of_before or {}).get(record_key(source, source_id))
                     done = self.post_record(source, json.loads(raw), actor=actor or "replay",
-                                            golden_id_before=before)
+                                            golden_id_before=before, replayed=True)
                 if done.outcome == "stale":  # the run's extract holds a newer version: it stays
                     progress.skipped += 1
                     continue

@@ -53,6 +53,13 @@ def posted_raw(con: duckdb.DuckDBPyConnection, source: str, source_id: str) -> s
     return row[0] if row else None
 
 
+def posted_by(con: duckdb.DuckDBPyConnection, source: str, source_id: str) -> str | None:
+    """Who posted the record last (None: never posted, deleted since, or no one named)."""
+    row = fetch_one(con, "SELECT posted_by FROM posted_records WHERE source = ? AND source_id = ?",
+                    [source, source_id])
+    return row[0] if row else None
+
+
 def deleted_records(
     con: duckdb.DuckDBPyConnection, *, since: Any = None
 ) -> list[tuple[str, str, str | None]]:
