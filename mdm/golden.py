@@ -64,6 +64,7 @@ class PreviousGolden:
     created_at: dt.datetime
     updated_at: dt.datetime
     retired: bool = False  # retired with nothing left: its records' keys may bring it back
+    run_id: str | None = None  # the run that last built it (None: a real-time write did)
 
 
 @dataclass
@@ -379,8 +380,10 @@ def _build_slice(job: _Job, bounds: tuple[int, int]) -> _Part:
             changed = joined or json.loads(prev.attributes) != values
             change = "changed" if changed else "unchanged"
             updated_at = job.now if changed else prev.updated_at
+        # Unchanged, it stays as it was, the run that built it too: its version (ETag) is kept.
         row = golden_row(gid, ms, job.attributes, created_at=created_at, updated_at=updated_at,
-                         run_id=job.run_id, values=values, lineage=lin)
+                         run_id=prev.run_id if prev is not None and change == "unchanged" else job.run_id,
+                         values=values, lineage=lin)
         golden.append(row)
         _log(history, counts, gid, change, len(ms), prev.attributes if prev else None, row["attributes"],
              job.run_id, job.now)

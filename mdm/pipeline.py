@@ -413,8 +413,8 @@ def _stages(
         held = regroup.held_overrides(con)
         returning = records.departed_to(con)
         previous = {
-            gid: golden.PreviousGolden(gid, attrs, created, updated, retired)
-            for gid, attrs, created, updated, retired in results.previous_golden(con, set(returning.values()))
+            row[0]: golden.PreviousGolden(*row)
+            for row in results.previous_golden(con, set(returning.values()))
         }
         cancellation.check()  # every published golden record read: seconds at a million
         build = golden.build_golden(

@@ -47,11 +47,11 @@ def removed_by_source(con: duckdb.DuckDBPyConnection, present: str) -> dict[str,
 
 def previous_golden(
     con: duckdb.DuckDBPyConnection, returning: Collection[str] = ()
-) -> list[tuple[str, str, dt.datetime, dt.datetime, bool]]:
+) -> list[tuple[str, str, dt.datetime, dt.datetime, bool, str | None]]:
     """Active golden records, and the retired ones of ``returning`` (ids their records may take
-    back): (golden_id, attributes JSON, created_at, updated_at, retired)."""
+    back): (golden_id, attributes JSON, created_at, updated_at, retired, run_id)."""
     return con.execute(
-        "SELECT golden_id, CAST(attributes AS VARCHAR), created_at, updated_at, status <> 'active'"
+        "SELECT golden_id, CAST(attributes AS VARCHAR), created_at, updated_at, status <> 'active', run_id"
         " FROM golden_records WHERE status = 'active' OR list_contains(?::VARCHAR[], golden_id)",
         [sorted(returning)],
     ).fetchall()

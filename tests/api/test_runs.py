@@ -547,3 +547,18 @@ def test_posts_a_killed_replay_left_are_replayed_when_the_service_starts(  # typ
         assert held.status_code == 200, held.text
         run = client.get(f"/runs/{started.json()['run_id']}", headers=admin).json()
         assert run["report"]["replayed"]["replayed"] == 1, run["report"]
+
+
+def test_a_run_that_changes_nothing_keeps_every_etag(api, small_sample):  # type: ignore[no-untyped-def]
+    """A golden record a run leaves unchanged (no change-feed entry) keeps its version: a
+    downstream cache's If-None-Match is still answered 304 (the run's id in it was replaced by
+    the new run's, so every ETag changed with every run)."""
+    gid = api.get("/golden-records", params={"limit": 1}).json()["data"][0]["golden_record"]["golden_id"]
+    tag = api.get(f"/golden-records/{gid}").headers["etag"]
+    head = api.get("/changes").json()["head"]
+    started = api.post("/runs", who="admin", json={"sources": str(small_sample / "sources.yaml")})
+    _wait(api)
+    assert api.get(f"/runs/{started.json()['run_id']}").json()["status"] == "succeeded"
+    assert api.get("/changes", params={"after": head}).json()["data"] == []
+    again = api.client.get(f"/golden-records/{gid}", headers={**api.headers("reader"), "If-None-Match": tag})
+    assert again.status_code == 304
