@@ -327,11 +327,11 @@ class Stewardship:
             con, rebuilt, attributes=self.matcher.rules.attributes(), at=at, cause="undo",
             cause_id=decision_id, actor=actor, retire_into=retire_into, holders=self.matcher.override_holders,
         )
-        item = sql.get_item(con, decision["item_id"]) if decision["item_id"] else None
-        if item is not None:
-            # Its pair waits again, unless a record of it has gone since: then it goes, as a
-            # deleted record's open items do (a steward could only be told the record is gone).
-            held = self.matcher.golden_of
+        # Its item's pair waits again, and so does each pair it settled by the way (a merge's, a
+        # match's joining two larger golden records), unless a record of it has gone since: then
+        # it goes, as a deleted record's open items do (a steward could only be told it is gone).
+        held = self.matcher.golden_of
+        for item in sql.items_settled_by(con, decision_id):
             if item["record_key_l"] in held and item["record_key_r"] in held:
                 sql.set_item_status(con, item["item_id"], "open", None)
             else:

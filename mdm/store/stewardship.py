@@ -273,6 +273,12 @@ def delete_item(con: duckdb.DuckDBPyConnection, item_id: str) -> None:
     con.execute("DELETE FROM review_queue WHERE item_id = ?", [item_id])
 
 
+def items_settled_by(con: duckdb.DuckDBPyConnection, decision_id: str) -> list[dict[str, Any]]:
+    """Items the decision settled: its own, and those whose records it put in one golden record."""
+    return fetch_dicts(con, f"SELECT {_ITEM_COLUMNS} FROM review_queue q WHERE q.decision_id = ?"
+                       " AND q.status = 'decided' ORDER BY q.item_id", [decision_id])
+
+
 def open_items_between(con: duckdb.DuckDBPyConnection, record_keys: Sequence[str]) -> list[str]:
     """Open items whose two records are now both in ``record_keys`` (one golden record)."""
     return [r[0] for r in con.execute(

@@ -303,6 +303,20 @@ def test_undo_restores_and_reopens(api):  # type: ignore[no-untyped-def]
     assert listed[0]["decision_id"] == decision["decision_id"] and listed[0]["undone_at"]
 
 
+def test_undoing_a_merge_reopens_the_items_it_settled(api):  # type: ignore[no-untyped-def]
+    """A merge settles the open items between its golden records; undone, it puts their pairs
+    back in the queue (they were left decided by a decision no longer in force, never asked again)."""
+    item = _open_item(api)
+    golden_ids = [item["left"]["golden_id"], item["right"]["golden_id"]]
+    merged = api.post("/golden-records/merge", who="steward", json={"golden_ids": golden_ids}).json()
+    decision_id = merged["decision"]["decision_id"]
+    settled = api.get(f"/review-queue/{item['item_id']}", who="steward").json()
+    assert (settled["status"], settled["decision_id"]) == ("decided", decision_id)
+    assert api.post(f"/decisions/{decision_id}/undo", who="steward").status_code == 200
+    reopened = api.get(f"/review-queue/{item['item_id']}", who="steward").json()
+    assert (reopened["status"], reopened["decision_id"]) == ("open", None)
+
+
 def test_undo_does_not_reopen_an_item_whose_record_was_deleted_since(api):  # type: ignore[no-untyped-def]
     """The queue must not offer a pair a steward can no longer decide."""
     item = _open_item(api)
