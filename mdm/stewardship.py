@@ -83,10 +83,15 @@ class Stewardship:
         affected = list(dict.fromkeys(touched + list(moves.values())))
         before = sql.member_keys(con, affected)
         sql.set_golden_of(con, moves)
-        regroup.rebuild(
-            con, affected, attributes=self.matcher.rules.attributes(), at=at, cause="decision", cause_id=decision_id,
-            actor=actor, retire_into=retire_into, change_as=change_as, holders=self.matcher.override_holders,
-        )
+        # Where no record moves (a not_a_match between records already apart, a match between
+        # records already together) the golden records stay as they are: same version, no history
+        # entry, nothing in the change feed (a steward's edit in hand is not a 412 for it).
+        if moves:
+            regroup.rebuild(
+                con, affected, attributes=self.matcher.rules.attributes(), at=at, cause="decision",
+                cause_id=decision_id, actor=actor, retire_into=retire_into, change_as=change_as,
+                holders=self.matcher.override_holders,
+            )
         after = sql.member_keys(con, affected)
         decision = {
             "decision_id": decision_id, "kind": kind, "item_id": item_id, "golden_ids": golden_ids or touched,
@@ -323,10 +328,12 @@ class Stewardship:
         sql.mark_undone(con, decision_id, at, actor)
         sql.set_golden_of(con, moves)
         rebuilt = [*touched, *(g for g in left if g not in touched)]
-        regroup.rebuild(
-            con, rebuilt, attributes=self.matcher.rules.attributes(), at=at, cause="undo",
-            cause_id=decision_id, actor=actor, retire_into=retire_into, holders=self.matcher.override_holders,
-        )
+        if moves:  # as nothing moved when it was made, or its records have all gone since
+            regroup.rebuild(
+                con, rebuilt, attributes=self.matcher.rules.attributes(), at=at, cause="undo",
+                cause_id=decision_id, actor=actor, retire_into=retire_into,
+                holders=self.matcher.override_holders,
+            )
         # Its item's pair waits again, and so does each pair it settled by the way (a merge's, a
         # match's joining two larger golden records), unless a record of it has gone since: then
         # it goes, as a deleted record's open items do (a steward could only be told it is gone).

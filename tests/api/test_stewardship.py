@@ -303,6 +303,26 @@ def test_undo_restores_and_reopens(api):  # type: ignore[no-untyped-def]
     assert listed[0]["decision_id"] == decision["decision_id"] and listed[0]["undone_at"]
 
 
+def test_a_decision_moving_nothing_leaves_the_golden_record_as_it_was(api):  # type: ignore[no-untyped-def]
+    """Records already apart stay apart: the golden record keeps its version (a steward's edit
+    made on it is no 412), and neither its history nor the change feed gets an entry."""
+    item = _open_item(api)
+    golden_id = item["left"]["golden_id"]
+    read = api.get(f"/golden-records/{golden_id}")
+    head = api.get("/changes", params={"after": 0, "limit": 1}).json()["head"]
+    history = api.get(f"/golden-records/{golden_id}/history").json()["count"]
+    decided = api.post(f"/review-queue/{item['item_id']}/decision", who="steward",
+                       json={"decision": "not_a_match"})
+    assert decided.status_code == 200, decided.json()
+    assert api.get(f"/golden-records/{golden_id}").headers["etag"] == read.headers["etag"]
+    assert api.get(f"/golden-records/{golden_id}/history").json()["count"] == history
+    assert api.get("/changes", params={"after": head}).json()["data"] == []
+    undone = api.post(f"/decisions/{decided.json()['decision_id']}/undo", who="steward")
+    assert undone.status_code == 200, undone.json()
+    assert api.get(f"/golden-records/{golden_id}").headers["etag"] == read.headers["etag"]
+    assert api.get("/changes", params={"after": head}).json()["data"] == []
+
+
 def test_undoing_a_merge_reopens_the_items_it_settled(api):  # type: ignore[no-untyped-def]
     """A merge settles the open items between its golden records; undone, it puts their pairs
     back in the queue (they were left decided by a decision no longer in force, never asked again)."""
