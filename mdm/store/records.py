@@ -182,9 +182,14 @@ def replace_open_items(
     con: duckdb.DuckDBPyConnection, record_key: str, items: Sequence[dict[str, Any]], *, replacing: bool
 ) -> None:
     """A re-evaluated record's open queue items are replaced (a new key has none); decided
-    items are kept as history and a pair already decided is never queued again."""
+    items are kept as history and a pair already decided is never queued again. A steward's
+    claim on a pair queued again is kept, as a batch run keeps it."""
+    claims: dict[str, tuple[Any, Any]] = {}
     if replacing:
         for side in ("record_key_l", "record_key_r"):  # one side at a time: each is an index lookup
+            claims.update((item_id, (by, at)) for item_id, by, at in con.execute(
+                "SELECT item_id, claimed_by, claimed_at FROM review_queue"
+                f" WHERE status = 'open' AND {side} = ? AND claimed_by IS NOT NULL", [record_key]).fetchall())
             con.execute(f"DELETE FROM review_queue WHERE status = 'open' AND {side} = ?", [record_key])
     if items:
         con.register("items_new", to_arrow("review_queue", items))
@@ -195,6 +200,9 @@ def replace_open_items(
             )
         finally:
             con.unregister("items_new")
+    for item_id, (by, at) in claims.items():  # on a pair not queued again, it goes with the item
+        con.execute("UPDATE review_queue SET claimed_by = ?, claimed_at = ?"
+                    " WHERE item_id = ? AND status = 'open'", [by, at, item_id])
 
 
 def term_frequencies(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, float]]:

@@ -87,6 +87,31 @@ def test_claim_and_release(api):  # type: ignore[no-untyped-def]
     assert api.post(f"/review-queue/{item['item_id']}/release", who="steward").json()["claimed_by"] is None
 
 
+def test_a_claim_lasts_through_a_post_that_queues_the_pair_again(api):  # type: ignore[no-untyped-def]
+    """A source posting one of the pair's records again (a newer version) re-scores it and queues
+    the pair again: the steward working on it keeps the claim, as through a batch run."""
+    newer = {"billing": ("updated", "03/12/2026 10:00"), "sales": ("last_modified", "2026-12-03T10:00:00"),
+             "shipping": ("last_order_date", "2026-12-03"), "marketing": ("signup_ts", "2026-12-03T10:00:00")}
+    queue = api.get("/review-queue", who="steward", params={"limit": 200}).json()["data"]
+    for item, side in ((i, r) for i in queue for r in (i["left"], i["right"])):
+        source = side["source"]
+        raw = api.get(f"/sources/{source}/records/{side['source_id']}", who="steward").json()["raw"]
+        record = {**raw, newer[source][0]: newer[source][1]}
+        other = item["right"] if side is item["left"] else item["left"]
+        preview = api.post(f"/sources/{source}/records:match", who="steward", json=record).json()
+        if preview["outcome"] == "review" and any(
+                (c["source"], c["source_id"]) == (other["source"], other["source_id"])
+                and 0.6 <= c["match_probability"] < 0.85 for c in preview["candidates"]):
+            break
+    else:
+        pytest.skip("no record of the sample's queue is queued again when posted")
+    assert api.post(f"/review-queue/{item['item_id']}/claim", who="steward").status_code == 200
+    posted = api.post(f"/sources/{source}/records", who="writer", json=record)
+    assert posted.json()["outcome"] == "review", posted.json()
+    again = api.get(f"/review-queue/{item['item_id']}", who="steward").json()
+    assert (again["status"], again["claimed_by"]) == ("open", "test-steward")
+
+
 def test_a_claimed_item_is_its_steward_s_until_released_or_an_admin_steps_in(  # type: ignore[no-untyped-def]
     api,
 ):
