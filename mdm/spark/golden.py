@@ -29,7 +29,8 @@ from mdm.store.tables import SCHEMAS
 _LINEAGE = pa.struct([(f.name, f.type) for f in SCHEMAS["golden_lineage"] if f.name != "golden_id"])
 SURVIVED = pa.schema(
     [("golden_id", pa.string()), ("attributes", pa.string()), ("record_count", pa.int64()),
-     ("sources", pa.list_(pa.string())), ("split", pa.bool_()), ("lineage", pa.list_(_LINEAGE))]
+     ("sources", pa.list_(pa.string())), ("split", pa.bool_()), ("moved", pa.bool_()),
+     ("lineage", pa.list_(_LINEAGE))]
 )
 
 
@@ -68,6 +69,7 @@ def _survivor(attributes: Mapping[str, AttributeSpec]) -> Any:
             "record_count": len(rows),
             "sources": sorted({r["source"] for r in rows}),
             "split": any(r["had_previous"] for r in rows),
+            "moved": any(r["moved"] for r in rows),
             "lineage": [dict(zip(_LINEAGE.names, entry, strict=True)) for entry in lineage],
         }
 
@@ -110,10 +112,15 @@ def build(
     ids, retired = golden.assign_ids(clusters, previous.xref, returning)
     restored = sorted(removed.intersection(ids.values()))
     keys = list(assignment)
+    # A record that joined or left changes its golden record whatever its values (as mdm.golden).
+    sizes = Counter(previous.xref.values())
+    moved = {ids[c] for c, held in clusters.items()
+             if len(held) != sizes.get(ids[c], 0) or any(previous.xref.get(k) != ids[c] for k in held)}
     members = spark.createDataFrame(pa.table({
         "record_key": keys,
         "golden_id": [ids[assignment[k]] for k in keys],
         "had_previous": [k in previous.xref for k in keys],
+        "moved": [ids[assignment[k]] in moved for k in keys],
     }))
     survived = cache.persist(
         std.join(members, "record_key")
@@ -126,16 +133,18 @@ def build(
         prev = previous.golden.filter((F.col("status") == "active") | F.col("golden_id").isin(restored))
         prev = prev.select(
             "golden_id", F.col("attributes").alias("before"), F.col("created_at").alias("prev_created"),
-            F.col("updated_at").alias("prev_updated"), F.col("status").alias("prev_status"))
+            F.col("updated_at").alias("prev_updated"), F.col("status").alias("prev_status"),
+            F.col("run_id").alias("prev_run"))
         survived_prev = survived.join(prev, "golden_id", "left")
     else:
         survived_prev = survived.select("*", *(F.lit(None).cast(t).alias(c) for c, t in
                                               (("before", "string"), ("prev_created", "timestamp_ntz"),
-                                               ("prev_updated", "timestamp_ntz"), ("prev_status", "string"))))
+                                               ("prev_updated", "timestamp_ntz"), ("prev_status", "string"),
+                                               ("prev_run", "string"))))
     change = (
         F.when(F.col("prev_status") == "retired", "restored")
         .when(F.col("before").isNull(), F.when(F.col("split"), "split").otherwise("created"))
-        .when(F.col("before") == F.col("attributes"), "unchanged")
+        .when((F.col("before") == F.col("attributes")) & ~F.col("moved"), "unchanged")
         .otherwise("changed")
     )
     active = cache.persist(survived_prev.withColumn("change", change))
@@ -143,7 +152,8 @@ def build(
         "golden_id", F.lit("active").alias("status"), F.lit(None).cast("string").alias("merged_into"), "attributes",
         "record_count", "sources", F.coalesce("prev_created", ts).alias("created_at"),
         F.when(F.col("change") == "unchanged", F.col("prev_updated")).otherwise(ts).alias("updated_at"),
-        F.lit(run_id).alias("run_id"),
+        # Unchanged, it stays as it was, the run that built it too: its version (ETag) is kept.
+        F.when(F.col("change") == "unchanged", F.col("prev_run")).otherwise(F.lit(run_id)).alias("run_id"),
     )
     history = active.filter(F.col("change") != "unchanged").select(
         "golden_id", ts.alias("changed_at"), "change", F.lit("run").alias("cause"), F.lit(run_id).alias("cause_id"),

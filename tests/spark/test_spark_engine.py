@@ -878,3 +878,26 @@ def test_a_spreadsheets_delimiter_hint_is_named_not_read_as_the_header(spark: An
             "    id_column: id\n    fields: {full_name: name}\n", encoding="utf-8")
         with pytest.raises(refused, match=f"source 'crm'.*{said}"):
             ingest_and_standardise(spark, load_sources(tmp_path / "sources.yaml").sources, dt.date(2026, 1, 1))
+
+
+def test_a_rerun_changes_what_gained_or_lost_a_record_and_keeps_the_rest_as_it_was(
+    engines: tuple[Path, Path, Any], rerun: Rerun
+) -> None:
+    """As the DuckDB engine: a golden record whose records changed is changed, though no value
+    did (a consumer of the feed would keep its old members), and one left as it was keeps the run
+    id it had, and so its ETag."""
+    _, out, _ = engines
+    members: list[dict[str, set[str]]] = []
+    for folder in (out, rerun.folder):
+        held: dict[str, set[str]] = {}
+        for key, golden_id in _spark_out(folder, "xref", "record_key, golden_id"):
+            held.setdefault(golden_id, set()).add(key)
+        members.append(held)
+    before, after = members
+    logged = {g for (g,) in _spark_out(rerun.folder, "golden_history", "DISTINCT golden_id")}
+    moved = [g for g, keys in after.items() if g in before and keys != before[g]]
+    assert moved and all(g in logged for g in moved)
+    first_run = dict(_spark_out(out, "golden_records", "golden_id, run_id"))
+    kept = _spark_out(rerun.folder, "golden_records", "golden_id, run_id", "WHERE status = 'active'")
+    left_alone = [(g, run) for g, run in kept if g in before and g not in logged]
+    assert left_alone and all(run == first_run[g] for g, run in left_alone)
