@@ -94,7 +94,9 @@ def test_golden_build_on_two_workers_equals_one(reconciled, monkeypatch):  # typ
     assert two.counts == one.counts
 
 
-def test_a_record_leaving_changes_its_golden_record_though_no_value_did(reconciled):  # type: ignore[no-untyped-def]
+def test_a_record_leaving_changes_its_golden_record_though_no_value_did(  # type: ignore[no-untyped-def]
+    reconciled
+):
     """A record that left a golden record (or joined it) without changing a value still changes
     the golden record: its members and the xref differ, so the change feed must say so."""
     import datetime as dt

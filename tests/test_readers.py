@@ -373,7 +373,8 @@ def test_a_field_in_a_list_of_objects_is_mapped_with_a_dot(tmp_path: Path) -> No
     for file, kind in (("crm.jsonl", "jsonl"), ("crm.parquet", "parquet")):
         (tmp_path / "sources.yaml").write_text(
             f"sources:\n  - name: crm\n    path: {file}\n    format: {kind}\n    id_column: id\n"
-            "    phone_region: DE\n    fields: {full_name: name, phone: contact.phones.number}\n", encoding="utf-8")
+            "    phone_region: DE\n    fields: {full_name: name, phone: contact.phones.number}\n",
+            encoding="utf-8")
         ingested = ingest(load_sources(tmp_path / "sources.yaml").sources)
         (chunk,) = standardise_chunks(ingested.accepted, dt.date(2026, 1, 1))
         std = chunk.std.to_pydict()

@@ -46,7 +46,8 @@ def test_valid_config_resolves_paths_relative_to_the_yaml(tmp_path: Path) -> Non
     ("mutation", "expected"),
     [
         (("    priority: 1\n", "    priorty: 1\n"), "source 'billing', key 'priorty': unknown key"),
-        (("      phone: phone\n", "      mobile: phone\n"), "source 'billing', key 'fields': unknown canonical field 'mobile'"),
+        (("      phone: phone\n", "      mobile: phone\n"),
+         "source 'billing', key 'fields': unknown canonical field 'mobile'"),
         (("    format: csv\n", "    format: xlsx\n"), "source 'billing', key 'format'"),
         (("    id_column: account_no\n", ""), "source 'billing', key 'id_column': Field required"),
         (("    phone_region: VN\n", "    phone_region: Vietnam\n"), "source 'billing', key 'phone_region'"),
@@ -71,7 +72,8 @@ def test_config_errors_name_file_source_and_key(tmp_path: Path, mutation: tuple[
 
 
 def test_a_phone_region_in_lower_case_is_its_code(tmp_path: Path) -> None:
-    (src,) = load_sources(write(tmp_path, GOOD.replace("    phone_region: VN\n", "    phone_region: vn\n"))).sources
+    lower = GOOD.replace("    phone_region: VN\n", "    phone_region: vn\n")
+    (src,) = load_sources(write(tmp_path, lower)).sources
     assert src.phone_region == "VN"
 
 
@@ -175,7 +177,8 @@ def test_a_path_from_the_home_folder_is_read_there_and_a_missing_one_says_where_
     (tmp_path / "home" / "crm.csv").write_text("id,name\n1,An\n", encoding="utf-8")
     config = tmp_path / "etc" / "sources.yaml"
     config.parent.mkdir()
-    yaml = "sources:\n  - name: crm\n    path: {}\n    format: csv\n    id_column: id\n    fields: {{full_name: name}}\n"
+    yaml = ("sources:\n  - name: crm\n    path: {}\n    format: csv\n    id_column: id\n"
+            "    fields: {{full_name: name}}\n")
     config.write_text(yaml.format("~/crm.csv"), encoding="utf-8")
     (spec,) = load_sources(config).sources
     assert spec.file == tmp_path / "home" / "crm.csv"

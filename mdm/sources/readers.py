@@ -244,9 +244,10 @@ def separator_hint(spec: SourceSpec, first_line: str) -> bool:
     if hint is None:
         return False
     if hint[1] != spec.delimiter:
+        line = first_line.rstrip("\r\n")
         raise ConfigError(f"{spec.file}: source {spec.name!r}, key 'delimiter': the file's first line"
-                          f" {first_line.rstrip(chr(10) + chr(13))!r} says its fields are split by {hint[1]!r}, not"
-                          f" {spec.delimiter!r}: set `delimiter: {json.dumps(hint[1])}`")
+                          f" {line!r} says its fields are split by {hint[1]!r}, not {spec.delimiter!r}:"
+                          f" set `delimiter: {json.dumps(hint[1])}`")
     return True
 
 

@@ -268,7 +268,8 @@ def test_an_erasure_waits_for_no_model(served_db, tmp_path):  # type: ignore[no-
         gid, email = con.execute(  # a customer of one record, with an e-mail no one else has
             "SELECT x.golden_id, s.email_key FROM std_records s JOIN xref x USING (record_key)"
             " JOIN golden_records g USING (golden_id) WHERE g.record_count = 1 AND s.email_key IN"
-            " (SELECT email_key FROM std_records GROUP BY 1 HAVING count(*) = 1) ORDER BY 1 LIMIT 1").fetchone()
+            " (SELECT email_key FROM std_records GROUP BY 1 HAVING count(*) = 1) ORDER BY 1 LIMIT 1"
+        ).fetchone()
         record = client.get(f"/golden-records/{gid}", headers=reader).json()
         held = "SELECT count(*) FROM term_frequencies WHERE value = ?"
         assert con.execute(held, [email]).fetchone()[0] > 0
@@ -277,6 +278,7 @@ def test_an_erasure_waits_for_no_model(served_db, tmp_path):  # type: ignore[no-
         assert gone.status_code == 200, gone.text
         assert client.get(f"/golden-records/{gid}", headers=reader).status_code == 404
         for member in record["members"]:
-            assert client.get(f"/xref/{member['source']}/{member['source_id']}", headers=reader).status_code == 404
+            xref = f"/xref/{member['source']}/{member['source_id']}"
+            assert client.get(xref, headers=reader).status_code == 404
         assert con.execute(held, [email]).fetchone() == (0,)
     assert_holds_together(db)

@@ -57,7 +57,8 @@ def test_a_restored_backup_goes_on_from_what_happened_since(  # type: ignore[no-
     db, keys = served_db
     admin, reader = _auth(keys["admin"]), _auth(keys["reader"])
     with TestClient(create_app(ApiSettings(db_path=db, backup_dir=tmp_path / "backups"))) as client:
-        assert client.post("/keys", headers=admin, json={"name": "made-before", "role": "reader"}).status_code == 201
+        made_before = client.post("/keys", headers=admin, json={"name": "made-before", "role": "reader"})
+        assert made_before.status_code == 201
         backup = Path(client.post("/backups", headers=admin).json()["path"])
         page = client.get("/golden-records", headers=reader, params={"limit": 2}).json()["data"]
         kept, erased = (p["golden_record"] for p in page)

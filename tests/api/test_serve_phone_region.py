@@ -17,7 +17,7 @@ from mdm.cli import app
 runner = CliRunner()
 
 
-def test_a_phone_searched_without_its_country_code_is_read_in_the_served_region(  # type: ignore[no-untyped-def]
+def test_a_phone_searched_without_a_country_code_is_read_in_the_served_region(  # type: ignore[no-untyped-def]
     served_db, monkeypatch
 ):
     db, keys = served_db
@@ -30,11 +30,13 @@ def test_a_phone_searched_without_its_country_code_is_read_in_the_served_region(
     national = phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.NATIONAL)
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)  # the app is built below instead
     monkeypatch.setattr(signal, "signal", lambda *args: None)
-    for name in ("MDM_DB", "MDM_SOURCES", "MDM_RULES", "MDM_BACKUP_DIR", "MDM_BACKUP_KEEP", "MDM_PHONE_REGION"):
+    settings = ("MDM_DB", "MDM_SOURCES", "MDM_RULES", "MDM_BACKUP_DIR", "MDM_BACKUP_KEEP", "MDM_PHONE_REGION")
+    for name in settings:
         monkeypatch.delenv(name, raising=False)  # restored after the test, whatever serve sets
 
     def found(region: str | None) -> int:
-        served = runner.invoke(app, ["serve", "--db", str(db), *(["--phone-region", region] if region else [])])
+        given = ["--phone-region", region] if region else []
+        served = runner.invoke(app, ["serve", "--db", str(db), *given])
         assert served.exit_code == 0, served.output
         with TestClient(app_from_env()) as client:
             page = client.get("/golden-records", params={"phone": national},

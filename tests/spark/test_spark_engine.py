@@ -876,8 +876,9 @@ def test_a_spreadsheets_delimiter_hint_is_named_not_read_as_the_header(spark: An
         (tmp_path / "sources.yaml").write_text(
             f"sources:\n  - name: crm\n    path: crm.csv\n    format: csv\n    delimiter: '{delimiter}'\n"
             "    id_column: id\n    fields: {full_name: name}\n", encoding="utf-8")
+        specs = load_sources(tmp_path / "sources.yaml").sources
         with pytest.raises(refused, match=f"source 'crm'.*{said}"):
-            ingest_and_standardise(spark, load_sources(tmp_path / "sources.yaml").sources, dt.date(2026, 1, 1))
+            ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
 
 
 def test_a_rerun_changes_what_gained_or_lost_a_record_and_keeps_the_rest_as_it_was(
