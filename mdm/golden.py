@@ -224,6 +224,15 @@ def returning_ids(clusters: Mapping[int, Sequence[str]], returning: Mapping[str,
     return _by_overlap(clusters, returning)[0]
 
 
+def members_changed(
+    golden_id: str, keys: Sequence[str], previous_xref: Mapping[str, str], previous_sizes: Mapping[str, int]
+) -> bool:
+    """Whether a record joined or left the golden record: that changes it (its members, the
+    xref) whatever its values. ``previous_sizes``: golden id -> how many records it held."""
+    return (len(keys) != previous_sizes.get(golden_id, 0)
+            or any(previous_xref.get(k) != golden_id for k in keys))
+
+
 def assign_ids(
     clusters: Mapping[int, Sequence[str]], previous_xref: Mapping[str, str],
     returning: Mapping[str, str] | None = None,
@@ -374,10 +383,8 @@ def _build_slice(job: _Job, bounds: tuple[int, int]) -> _Part:
             change, created_at, updated_at = "restored", prev.created_at, job.now
         else:
             created_at = prev.created_at
-            # A record that joined or left changes it too (its members, the xref), whatever its values.
-            joined = len(ms) != job.previous_sizes.get(gid, 0) or any(
-                job.previous_xref.get(r["record_key"]) != gid for r in ms)
-            changed = joined or json.loads(prev.attributes) != values
+            moved = members_changed(gid, [r["record_key"] for r in ms], job.previous_xref, job.previous_sizes)
+            changed = moved or json.loads(prev.attributes) != values
             change = "changed" if changed else "unchanged"
             updated_at = job.now if changed else prev.updated_at
         # Unchanged, it stays as it was, the run that built it too: its version (ETag) is kept.

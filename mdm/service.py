@@ -528,12 +528,12 @@ class Service:
         if self.replaying is None or not source_id or self._writer is None:
             return
         key = record_key(source, source_id)
-        raw = records.posted_raw(self._writer, source, source_id)
-        if raw is None or key in self._matcher().golden_of:
+        row = records.posted(self._writer, source, source_id)
+        if row is None or key in self._matcher().golden_of:
             return
+        raw, poster = row
         replaced = self._replaced_matcher
-        poster = records.posted_by(self._writer, source, source_id) or "replay"
-        self._upsert(source, json.loads(raw), actor=poster,
+        self._upsert(source, json.loads(raw), actor=poster or "replay",
                      golden_id_before=replaced.golden_of.get(key) if replaced is not None else None)
 
     def _upsert(

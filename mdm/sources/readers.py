@@ -240,11 +240,11 @@ _SEPARATOR_LINE = re.compile(r'"?sep=(.)"?')
 def separator_hint(spec: SourceSpec, first_line: str) -> bool:
     """Whether a CSV's first line is a ``sep=;`` hint, not its header; one naming another
     delimiter than the config's is a config error saying which to set."""
-    hint = _SEPARATOR_LINE.fullmatch(first_line.lstrip("\ufeff").rstrip("\r\n"))
+    line = first_line.rstrip("\r\n")
+    hint = _SEPARATOR_LINE.fullmatch(line.lstrip("\ufeff"))
     if hint is None:
         return False
     if hint[1] != spec.delimiter:
-        line = first_line.rstrip("\r\n")
         raise ConfigError(f"{spec.file}: source {spec.name!r}, key 'delimiter': the file's first line"
                           f" {line!r} says its fields are split by {hint[1]!r}, not {spec.delimiter!r}:"
                           f" set `delimiter: {json.dumps(hint[1])}`")
@@ -280,18 +280,14 @@ def _read_csv(spec: SourceSpec) -> Iterator[RawRow]:
             data_row += 1
             if len(fields) != width:
                 reason = _wrong_width(start_line, skipped + reader.line_num, len(fields), width)
-                yield RawRow(data_row, None, reason, spec.delimiter.join(fields))
-                continue
-            if repeats_header(names, fields):
+            elif repeats_header(names, fields):
                 reason = REPEATED_HEADER.format(f"line {start_line}")
-                yield RawRow(data_row, None, reason, spec.delimiter.join(fields))
-                continue
-            values = csv_values(header, fields)
-            if holds_only_its_id(values, spec.id_column):
+            elif holds_only_its_id(values := csv_values(header, fields), spec.id_column):
                 reason = ONLY_ITS_ID.format(f"data row {data_row}")  # as the Spark engine names it
-                yield RawRow(data_row, None, reason, spec.delimiter.join(fields))
+            else:
+                yield RawRow(data_row, values)
                 continue
-            yield RawRow(data_row, values)
+            yield RawRow(data_row, None, reason, spec.delimiter.join(fields))
 
 
 REPEATED_HEADER = "{} repeats the header (extracts joined together?)"

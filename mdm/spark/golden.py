@@ -112,10 +112,9 @@ def build(
     ids, retired = golden.assign_ids(clusters, previous.xref, returning)
     restored = sorted(removed.intersection(ids.values()))
     keys = list(assignment)
-    # A record that joined or left changes its golden record whatever its values (as mdm.golden).
     sizes = Counter(previous.xref.values())
     moved = {ids[c] for c, held in clusters.items()
-             if len(held) != sizes.get(ids[c], 0) or any(previous.xref.get(k) != ids[c] for k in held)}
+             if golden.members_changed(ids[c], held, previous.xref, sizes)}
     members = spark.createDataFrame(pa.table({
         "record_key": keys,
         "golden_id": [ids[assignment[k]] for k in keys],

@@ -46,17 +46,17 @@ def save_posted(con: duckdb.DuckDBPyConnection, source: str, source_id: str, raw
     con.execute("INSERT INTO posted_records VALUES (?, ?, ?, ?, ?)", [source, source_id, raw, at, actor])
 
 
+def posted(con: duckdb.DuckDBPyConnection, source: str, source_id: str) -> tuple[str, str | None] | None:
+    """The raw JSON of the record as last posted, and who posted it (None: never posted, or
+    deleted since)."""
+    row = fetch_one(con, "SELECT CAST(raw AS VARCHAR), posted_by FROM posted_records"
+                         " WHERE source = ? AND source_id = ?", [source, source_id])
+    return (row[0], row[1]) if row else None
+
+
 def posted_raw(con: duckdb.DuckDBPyConnection, source: str, source_id: str) -> str | None:
     """The raw JSON of the record as last posted (None: never posted, or deleted since)."""
-    row = fetch_one(con, "SELECT CAST(raw AS VARCHAR) FROM posted_records WHERE source = ? AND source_id = ?",
-                    [source, source_id])
-    return row[0] if row else None
-
-
-def posted_by(con: duckdb.DuckDBPyConnection, source: str, source_id: str) -> str | None:
-    """Who posted the record last (None: never posted, deleted since, or no one named)."""
-    row = fetch_one(con, "SELECT posted_by FROM posted_records WHERE source = ? AND source_id = ?",
-                    [source, source_id])
+    row = posted(con, source, source_id)
     return row[0] if row else None
 
 
