@@ -142,6 +142,13 @@ class SearchHit(BaseModel):
     golden_record: GoldenRecordPublic
 
 
+class SearchPage(Page[SearchHit]):
+    next_after: str | None = Field(
+        description="Listing without criteria: `after` for the next page (this page's last golden id), null"
+        " on the last page; always null for a search, whose results page by `offset`."
+    )
+
+
 class CandidatePublic(BaseModel):
     source: str
     source_id: str

@@ -19,7 +19,7 @@ from api.schemas import (
     HouseholdMemberPublic,
     Offset,
     Page,
-    SearchHit,
+    SearchPage,
     XrefLookup,
     XrefLookupPublic,
     XrefPublic,
@@ -144,7 +144,7 @@ def lookup_xref(body: XrefLookup, principal: Reader, service: ServiceDep) -> Res
     return Response(body, media_type=JSON)
 
 
-@router.get("/golden-records", response_model=Page[SearchHit])
+@router.get("/golden-records", response_model=SearchPage)
 def search_golden_records(
     principal: Reader,
     service: ServiceDep,
@@ -159,25 +159,39 @@ def search_golden_records(
     postcode: Annotated[str | None, Query(max_length=SEARCH_MAX_LENGTHS["postcode"])] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Offset = 0,
+    after: Annotated[str | None, Query(max_length=64, description=(
+        "Listing without criteria: the golden id the last page ended with (its `next_after`). Paging by"
+        " it neither repeats nor skips a record while others are created or retired, as `offset` can."
+    ))] = None,
 ) -> Response:
     """Search by name (any accents, case, word order, one typo), email, phone (any format),
     city, national id and tax id (any separators; a Vietnamese id's lost leading zero
     restored), address (its words among the record's, abbreviations and accents as standardised:
     a street without its ward and district) and postcode; every criterion given must match.
-    Without criteria: all active golden records."""
+    Without criteria: all active golden records in golden-id order, paged by ``after``."""
     con = service.reader()
     given = {"name": name, "email": email, "phone": phone, "city": city, "national_id": national_id,
              "tax_id": tax_id, "address": address, "postcode": postcode}
+    next_after = None
     if not any(given.values()):
-        ids, total = serving.list_golden(con, limit=limit, offset=offset)
+        if after is not None and offset:
+            raise InvalidInputError("field 'after': give 'after' or 'offset', not both")
+        ids, total = serving.list_golden(con, limit=limit + 1, offset=offset, after=after)
+        if len(ids) > limit:
+            ids = ids[:limit]
+            next_after = ids[-1]
         hits = [(g, 1.0) for g in ids]
     else:
+        if after is not None:
+            raise InvalidInputError("field 'after': pages the listing without criteria; a search pages by"
+                                    " 'offset'")
         criteria = search_criteria(given, request.app.state.settings.search_phone_region)
         hits, total = service.search(criteria, limit=limit, offset=offset)
     docs = documents_as_seen_by(principal, service, (g for g, _s in hits))
     data = ", ".join(f'{{"score": {round(score, 4)}, "golden_record": {docs[g]}}}' for g, score in hits)
     return Response(
-        f'{{"data": [{data}], "count": {total}, "limit": {limit}, "offset": {offset}}}', media_type=JSON
+        f'{{"data": [{data}], "count": {total}, "limit": {limit}, "offset": {offset},'
+        f' "next_after": {json.dumps(next_after)}}}', media_type=JSON
     )
 
 

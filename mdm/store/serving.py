@@ -33,10 +33,15 @@ def xref(con: duckdb.DuckDBPyConnection, source: str, source_id: str) -> str | N
     return row[0] if row else None
 
 
-def list_golden(con: duckdb.DuckDBPyConnection, *, limit: int, offset: int) -> tuple[list[str], int]:
+def list_golden(con: duckdb.DuckDBPyConnection, *, limit: int, offset: int,
+                after: str | None = None) -> tuple[list[str], int]:
+    """Active golden ids in id order. ``after`` pages by key: the ids after the last one a page
+    gave, so a copy made while records are created and retired neither repeats nor skips one that
+    is active throughout (an offset shifts under it)."""
     ids = [r[0] for r in con.execute(
-        "SELECT golden_id FROM golden_records WHERE status = 'active' ORDER BY golden_id LIMIT ? OFFSET ?",
-        [limit, offset],
+        "SELECT golden_id FROM golden_records WHERE status = 'active' AND (? IS NULL OR golden_id > ?)"
+        " ORDER BY golden_id LIMIT ? OFFSET ?",
+        [after, after, limit, offset],
     ).fetchall()]
     total = fetch_one(con, "SELECT count(*) FROM golden_records WHERE status = 'active'")
     return ids, int(total[0]) if total else 0
