@@ -114,3 +114,43 @@ def test_history_written_before_the_feed_is_numbered_by_time(tmp_path):  # type:
     assert con.execute("SELECT seq, golden_id, change FROM golden_history ORDER BY seq").fetchall() == [
         (1, "G1", "created"), (2, "G2", "created"), (3, "G2", "changed"), (4, "G1", "changed"),
     ]
+
+
+def test_a_copy_paged_by_key_then_the_feed_from_head_is_the_golden_records_now(api):  # type: ignore[no-untyped-def]
+    """What the README tells a downstream system: note ``head``, copy by paging ``after``, then read
+    the feed from ``head``. Writes between the pages must not leave the copy wrong."""
+
+    def page(after):  # type: ignore[no-untyped-def]
+        params = {"limit": 100} if after is None else {"limit": 100, "after": after}
+        body = api.get("/golden-records", who="reader_pii", params=params).json()
+        return {h["golden_record"]["golden_id"]: h["golden_record"] for h in body["data"]}, body["next_after"]
+
+    head = api.get("/changes", params={"limit": 1}).json()["head"]
+    copy, after = page(None)
+    # Between the first page and the rest: a new customer, a match to it, a retirement on the page
+    # read, and a merge of two golden records not read yet.
+    created = api.post("/sources/sales/records", json=VY).json()["golden_id"]
+    api.post("/sources/marketing/records", json=VY_MARKETING)
+    rows = api.client.app.state.service.reader().execute(
+        "SELECT min(source_id), golden_id FROM xref GROUP BY golden_id HAVING count(*) = 1"
+        " AND min(source) = 'sales' ORDER BY golden_id").fetchall()
+    read_alone = next(sid for sid, gid in rows if gid in copy and gid != created)
+    assert api.client.delete(f"/sources/sales/records/{read_alone}", headers=api.headers("writer")).status_code == 200
+    unread = [gid for _sid, gid in rows if gid > after][:2]
+    assert api.post("/golden-records/merge", who="steward", json={"golden_ids": unread}).status_code == 200
+    while after is not None:
+        more, after = page(after)
+        copy.update(more)
+    entries, _ = _walk(api, after=head, limit=50, who="reader_pii")
+    assert entries
+    for e in entries:
+        now = e["golden_record"]
+        if now is not None and now["status"] == "active":
+            copy[e["golden_id"]] = now
+        else:
+            copy.pop(e["golden_id"], None)
+    fresh, after = page(None)
+    while after is not None:
+        more, after = page(after)
+        fresh.update(more)
+    assert created in fresh and copy == fresh
