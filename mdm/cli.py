@@ -427,6 +427,19 @@ def export_posted_cmd(
     console.print(f"wrote {posts:,} posted and {deletions:,} deleted records to {out}")
 
 
+@export_app.command("previous")
+def export_previous_cmd(
+    db: DbOption, out: Annotated[Path, typer.Option("--out", help="Folder to write (a new one).")]
+) -> None:
+    """Write the golden ids the database holds now, for `mdm reconcile --engine spark --previous`:
+    ids posted, decided or made by a DuckDB run since stay too."""
+    if out.exists():
+        err_console.print(f"[bold red]error:[/] {out}: exists; name a new folder")
+        raise typer.Exit(code=2)
+    n = _export(db, out, exports.export_previous)
+    console.print(f"wrote the ids of {n:,} active golden records to {out}")
+
+
 @export_app.command("quarantine")
 def export_quarantine_cmd(
     db: DbOption, out: Annotated[Path, typer.Option("--out", help="CSV file to write.")]

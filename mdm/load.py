@@ -20,7 +20,7 @@ from mdm import late_decisions, late_erasures, regroup, removals
 from mdm.errors import ConfigError, ConflictError, RunFailedError
 from mdm.pipeline import load_rules_checked
 from mdm.sources import sources_from_json
-from mdm.store import database, erasure, models, records, results, runs
+from mdm.store import database, erasure, exports, models, records, results, runs
 from mdm.store import stewardship as steward_sql
 from mdm.store.tables import SCHEMAS
 
@@ -107,6 +107,9 @@ def load_run(
     ``accept_removals`` lets it remove more of a source's records than the source's config allows."""
     folder = Path(folder)
     report = json.loads(read_text_dataset(folder / REPORT))
+    if report.get("kind") == exports.PREVIOUS_KIND:
+        raise ConfigError(f"{folder}: golden ids exported for a Spark run's --previous (mdm export previous),"
+                          " not a run's output to load")
     model = json.loads(read_text_dataset(folder / MODEL))
     run_id = report["run_id"]
     con = database.connect(db_path)

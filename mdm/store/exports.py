@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from mdm.errors import InvalidInputError, NotFoundError
-from mdm.store.database import fetch_one
+from mdm.store.database import fetch_one, now
 from mdm.store.documents import timestamp_text
 from mdm.store.models import latest_model
 from mdm.store.stewardship import active_constraints, decision_sides
@@ -169,6 +170,39 @@ def export_posted(con: duckdb.DuckDBPyConnection, out: Path) -> tuple[int, int]:
             fh.write(f'{head}, "record": {raw}}}\n' if raw is not None else f'{head}, "deleted": true}}\n')
     posts = sum(raw is not None for *_x, raw in rows)
     return posts, len(rows) - posts
+
+
+# What a Spark run reads of its ``--previous`` folder (mdm/spark/engine.py), and the marker that
+# tells `mdm load` such a folder from a run's output.
+_PREVIOUS_TABLES = ("xref", "xref_departed", "golden_records")
+PREVIOUS_KIND = "previous"
+
+
+def export_previous(con: duckdb.DuckDBPyConnection, out: Path) -> int:
+    """The golden ids the database holds now (cross-reference, departed keys, golden records), as
+    the folder `mdm reconcile --engine spark --previous` reads: a Spark run over it keeps the ids
+    of records posted and decided since the last run's output, and of a database a DuckDB run
+    made, which an earlier run's folder cannot hold. Written whole or not at all. Returns the
+    active golden records."""
+    try:
+        for table in _PREVIOUS_TABLES:
+            schema = SCHEMAS[table]
+            if table == "golden_records":
+                schema = schema.remove(schema.get_field_index("document"))
+            columns = ", ".join(f"CAST({n} AS VARCHAR) AS {n}" if n == "attributes" else n for n in schema.names)
+            (out / table).mkdir(parents=True)
+            batches = con.sql(f"SELECT {columns} FROM {table}").to_arrow_reader(100_000)
+            with pq.ParquetWriter(out / table / "part-00000.parquet", schema) as writer:
+                for batch in batches:
+                    writer.write_table(pa.Table.from_batches([batch]).cast(schema))
+        (active,) = fetch_one(con, "SELECT count(*) FROM golden_records WHERE status = 'active'")
+        (out / "report").mkdir()
+        report = {"kind": PREVIOUS_KIND, "exported_at": timestamp_text(now()), "active_golden_records": active}
+        (out / "report" / "part-00000").write_text(json.dumps(report) + "\n", encoding="utf-8")
+    except BaseException:
+        shutil.rmtree(out, ignore_errors=True)
+        raise
+    return int(active)
 
 
 def export_quarantine(con: duckdb.DuckDBPyConnection, out: Path) -> int:

@@ -371,6 +371,45 @@ def test_a_load_applies_the_decisions_its_run_did_not_take(
     assert_holds_together(served)
 
 
+def test_a_spark_run_over_the_database_s_own_ids_keeps_every_one(  # type: ignore[no-untyped-def]
+    engines: tuple[Path, Path, Any], spark: Any, sources: Path, tmp_path: Path
+) -> None:
+    """``mdm export previous``: a Spark run given the ids the database holds now (here: made by
+    a DuckDB run, then a steward's merge) keeps every one, where a run without them gives every
+    customer a new id, merging the old into it (the test above)."""
+    from typer.testing import CliRunner
+
+    from mdm.cli import app
+    from mdm.errors import ConfigError
+    from mdm.spark.engine import reconcile_spark
+
+    db, out, _ = engines
+    with _served_copy(db, tmp_path) as (served, service):
+        ids = [g for (g,) in service.reader().execute(
+            "SELECT golden_id FROM golden_records WHERE status = 'active' ORDER BY golden_id LIMIT 2").fetchall()]
+        service.steward(lambda s, con: s.merge(con, ids, actor="test-steward", comment=None))
+    before = dict(_duckdb(served, "SELECT record_key, golden_id FROM xref"))
+    runner = CliRunner()
+    for command in (["previous", "--out", str(tmp_path / "ids")],
+                    ["decisions", "--out", str(tmp_path / "decisions.csv")]):
+        result = runner.invoke(app, ["export", *command, "--db", str(served)])
+        assert result.exit_code == 0, result.output
+    again = runner.invoke(app, ["export", "previous", "--db", str(served), "--out", str(tmp_path / "ids")])
+    assert again.exit_code == 2 and "exists; name a new folder" in again.output
+    with pytest.raises(ConfigError, match="exported for a Spark run's --previous"):
+        load_run(served, tmp_path / "ids")
+
+    report = reconcile_spark(sources, str(tmp_path / "run"), model_path=out / "model", previous=str(tmp_path / "ids"),
+                             decisions_path=str(tmp_path / "decisions.csv"), today=TODAY, spark=spark)
+    assert not {"merged", "retired", "created"} & set(report.golden_changes)
+    load_run(served, tmp_path / "run")
+    assert dict(_duckdb(served, "SELECT record_key, golden_id FROM xref")) == before
+    loaded = _duckdb(served, "SELECT change, count(*) FROM golden_history WHERE cause = 'run' AND cause_id ="
+                             " (SELECT max(run_id) FROM runs WHERE kind = 'spark') GROUP BY ALL")
+    assert not {"merged", "retired", "created"} & {change for change, _n in loaded}
+    assert_holds_together(served)
+
+
 def test_a_load_that_would_remove_a_source_stops_until_accepted(
     engines: tuple[Path, Path, Any], tmp_path: Path
 ) -> None:
