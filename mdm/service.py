@@ -83,6 +83,7 @@ class Replay:
     keeps (``replayed``)."""
 
     run_id: str
+    since: dt.datetime | None = None  # the changes replayed are those from then on (None: all)
     posts: int = 0  # listed to replay
     deletions: int = 0
     posted: int = 0  # replayed so far
@@ -300,6 +301,27 @@ class Service:
             return matcher.golden_of.get(record_key(source, source_id))
         return serving.xref(self.reader(), source, source_id)
 
+    def lookup_golden_id(self, source: str, source_id: str) -> str | None:
+        """golden_id_for, replaying first a key posted while the last run computed that the replay
+        onto its results has not reached yet: its poster was given a golden id, and a lookup of it
+        answered 404 until the replay came. Waits for the writer's lock only then."""
+        found = self.golden_id_for(source, source_id)
+        if found is None and self._replay_pending(source, source_id):
+            return self.golden_id_for(source, source_id)
+        return found
+
+    def _replay_pending(self, source: str, source_id: str) -> bool:
+        """Replay the key now if a replay is going that has not reached it (``_replay_first``);
+        whether it did. Keys of sources the live matcher does not know are left, as the replay
+        leaves them."""
+        matcher = self.matcher
+        if self.replaying is None or matcher is None:
+            return False
+        if all(spec.name != source for spec in matcher.sources.sources):
+            return False
+        with self._write_lock:
+            return self._replay_first(source, source_id)
+
     def source_record(self, source: str, source_id: str) -> tuple[SourceSpec, dict[str, Any]]:
         """A source record as held (raw row, standardised row, golden id, the key's quarantined
         rows: a repeated id's others), with its source's spec; NotFoundError says so for a key
@@ -312,6 +334,8 @@ class Service:
             raise NotFoundError("source", source)
         key = clean_id(source_id) or source_id
         row = serving.source_record(con, source, key)
+        if row is None and self._replay_pending(source, key):
+            row = serving.source_record(con, source, key)
         if row is None:
             gone = serving.deletion(con, source, key)
             why = None
@@ -520,21 +544,57 @@ class Service:
                 self._replay_first(source, clean_id(typed_values(payload).get(spec.id_column)))
             return self._upsert(source, payload, actor=actor, golden_id_before=golden_id_before)
 
-    def _replay_first(self, source: str, source_id: str | None) -> None:
+    def _replay_first(self, source: str, source_id: str | None) -> bool:
         """A key posted while a run computed that the replay onto its results has not reached yet
         (replay_api_changes): replayed now, before a post or deletion of it meanwhile, which would
         otherwise find no record (a deletion a 404, leaving the record; a post a new golden id,
-        the one its poster was given gone from the feed unannounced)."""
+        the one its poster was given gone from the feed unannounced), or a lookup of it (a 404).
+        With it go the others posted into the same golden record: it is held whole, as its
+        posters left it. Whether it replayed the key."""
         if self.replaying is None or not source_id or self._writer is None:
-            return
-        key = record_key(source, source_id)
-        row = records.posted(self._writer, source, source_id)
-        if row is None or key in self._matcher().golden_of:
-            return
-        raw, poster = row
+            return False
         replaced = self._replaced_matcher
-        self._upsert(source, json.loads(raw), actor=poster or "replay",
-                     golden_id_before=replaced.golden_of.get(key) if replaced is not None else None)
+        before = replaced.golden_of.get(record_key(source, source_id)) if replaced is not None else None
+        if not self._replay_post(source, source_id, before):
+            return False
+        for other in self._pending_in(before) if before is not None else ():
+            self._replay_post(*other, before)
+        return True
+
+    def replay_golden(self, golden_id: str) -> bool:
+        """Replay now the posts the replay has not reached that were in golden record
+        ``golden_id`` before the run's publish: one they made is in no result of the run, and a
+        lookup of the id its posters were given answered 404 until the replay came. Whether
+        there were any."""
+        if self.replaying is None:
+            return False
+        with self._write_lock:
+            if self.replaying is None or self._replaced_matcher is None:
+                return False
+            return any([self._replay_post(source, source_id, golden_id)
+                        for source, source_id in self._pending_in(golden_id)])
+
+    def _pending_in(self, golden_id: str) -> list[tuple[str, str]]:
+        """The keys posted since the replayed run read its input that were in ``golden_id``
+        before its publish, oldest first; the caller holds the write lock."""
+        replaced, replay = self._replaced_matcher, self.replaying
+        if replaced is None or replay is None or replay.since is None:
+            return []
+        assert self._writer is not None
+        return [(source, source_id) for source, source_id, _raw, _by
+                in records.posted_records(self._writer, since=replay.since)
+                if replaced.golden_of.get(record_key(source, source_id)) == golden_id]
+
+    def _replay_post(self, source: str, source_id: str, golden_id_before: str | None) -> bool:
+        """Post the key again as last posted, unless the live results hold it (or it was
+        deleted since); whether it did. The caller holds the write lock."""
+        assert self._writer is not None
+        row = records.posted(self._writer, source, source_id)
+        if row is None or record_key(source, source_id) in self._matcher().golden_of:
+            return False
+        raw, poster = row
+        self._upsert(source, json.loads(raw), actor=poster or "replay", golden_id_before=golden_id_before)
+        return True
 
     def _upsert(
         self, source: str, payload: Mapping[str, Any], *, actor: str, golden_id_before: str | None
@@ -652,7 +712,7 @@ class Service:
             known = {s.name for s in matcher.sources.sources}
             posts = [p for p in records.posted_records(self._writer, since=since) if p[0] in known]
             deletions = [d for d in records.deleted_records(self._writer, since=since) if d[0] in known]
-        progress = Replay(run_id, posts=len(posts), deletions=len(deletions))
+        progress = Replay(run_id, since, posts=len(posts), deletions=len(deletions))
         self.replaying = progress
         try:
             for source, source_id, raw, actor in posts:
@@ -902,6 +962,8 @@ class Service:
             # Readers wait meanwhile: dropping the replaced index took 1.2 s at a million
             # records; it goes after the replay, a batch at a time.
             self._replaced_matcher = self.matcher
+            if report.inputs_read_at is not None:  # lookups replay a key first from now (_replay_pending)
+                self.replaying = Replay(report.run_id, report.inputs_read_at)
             self._load_matcher(built)
         except Exception:
             self._matcher_failed(report)
@@ -927,6 +989,7 @@ class Service:
         except Exception:
             self._matcher_failed(report)
         finally:
+            self.replaying = None
             if self._replaced_matcher is not None:
                 self._replaced_matcher.close()
                 self._replaced_matcher.index.release()  # freed at once, it held every thread 2 s

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
 from api.deps import Principal, Reader, ServiceDep
 from api.errors import documented
@@ -101,7 +102,12 @@ async def get_golden_record(
     merged into another, the surviving golden record, with ``redirected_from``. Its ``ETag``
     changes with the record: send it back in ``If-None-Match`` for a 304 while it has not, or in
     ``If-Match`` with a steward's edit (a 412 if it has)."""
-    doc, tag = versioned_document(service, golden_id, principal)
+    try:
+        doc, tag = versioned_document(service, golden_id, principal)
+    except NotFoundError:  # made by posts during a run, its replay not there yet: it may wait for the writer
+        if service.replaying is None or not await run_in_threadpool(service.replay_golden, golden_id):
+            raise
+        doc, tag = versioned_document(service, golden_id, principal)
     cached = not_modified(request.headers.get("if-none-match"), tag)
     return cached or Response(doc, media_type=JSON, headers={"ETag": etag(tag)})
 
@@ -115,6 +121,8 @@ async def get_xref(
     record's (which lists the key among its members), for ``If-None-Match``."""
     source_id = clean_id(source_id) or source_id
     golden_id = service.golden_id_for(source, source_id)
+    if golden_id is None and service.replaying is not None:  # it may wait for the writer: off the event loop
+        golden_id = await run_in_threadpool(service.lookup_golden_id, source, source_id)
     if golden_id is None:
         raise NotFoundError("source key", f"{source}/{source_id}")
     doc, tag = versioned_document(service, golden_id, principal)
@@ -132,7 +140,7 @@ def lookup_xref(body: XrefLookup, principal: Reader, service: ServiceDep) -> Res
     resolving its own keys needs one call per thousand, not one per key. Each key is compared, and
     answered, trimmed of whitespace at either end, as ``GET /xref`` does."""
     keys = [(k.source, clean_id(k.source_id) or k.source_id) for k in body.keys]
-    found = [service.golden_id_for(source, source_id) for source, source_id in keys]
+    found = [service.lookup_golden_id(source, source_id) for source, source_id in keys]
     seen = documents_as_seen_by(principal, service, (g for g in found if g)) if body.include_records else {}
     items = []
     for (source, source_id), golden_id in zip(keys, found, strict=True):
