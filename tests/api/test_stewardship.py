@@ -234,6 +234,12 @@ def test_split_errors(api):  # type: ignore[no-untyped-def]
     assert r.status_code == 409
     r = api.post(f"/golden-records/{single}/split", who="steward", json={"source": "sales", "source_id": "NOPE"})
     assert r.status_code == 422 and "source_id" in r.json()["detail"]
+    unknown = {"source": "nosuch", "source_id": s_id}
+    r = api.post(f"/golden-records/{single}/split", who="steward", json=unknown)
+    assert r.status_code == 422, r.json()
+    detail = r.json()["detail"]
+    assert detail.startswith("field 'source': 'nosuch' is not a source") and "source_id" not in detail
+    assert all(s in detail for s in ("sales", "billing", "marketing"))
     assert api.post("/golden-records/GNOPE/split", who="steward",
                     json={"source": "sales", "source_id": "x"}).status_code == 404
     assert api.post(f"/golden-records/{single}/split", who="steward", json={"source": "sales"}).status_code == 422
