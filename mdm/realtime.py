@@ -505,13 +505,13 @@ class RealtimeMatcher:
         """Where the deleted record ``key`` alone joined the other records of its golden record,
         a decision in the deleter's name keeping them together (mdm/carry_decisions.py), which
         later batch runs would otherwise split. Returns the decision's id and its must-links."""
-        kept = kept_together(golden_id, self._held_together(con, others), key, actor)
+        kept = kept_together(golden_id, self.held_together(con, others), key, actor)
         if kept is None:
             return None, []
         steward_sql.insert_kept_together(con, [kept.as_dict()], at)
         return kept.decision_id, kept.links
 
-    def _held_together(self, con: duckdb.DuckDBPyConnection, members: list[str]) -> list[list[str]]:
+    def held_together(self, con: duckdb.DuckDBPyConnection, members: list[str]) -> list[list[str]]:
         """The groups a golden record's remaining records fall into once a record left it, largest
         first. Two records are held together while the last batch run linked them, a steward's
         must-link binds them, or they score now at the review threshold or above with no guard

@@ -313,9 +313,15 @@ class Stewardship:
         later = sql.later_decisions(con, decision_id, touched)
         if later:
             raise ConflictError(f"undo the later decisions on the same golden records first: {', '.join(later)}")
+        at = now()
+        sql.mark_undone(con, decision_id, at, actor)
+        before = decision["before"]
+        if decision["kind"] == "kept_together":
+            before = self._parted(con, decision["result_golden_id"])
+            touched = sorted(set(before) | set(decision["after"]))
         moves = {
             key: gid
-            for gid, keys in decision["before"].items()
+            for gid, keys in before.items()
             for key in keys
             if key in self.matcher.golden_of and self.matcher.golden_of[key] != gid
         }
@@ -328,8 +334,6 @@ class Stewardship:
         emptied = Counter(moves.values())
         retire_into = {g: emptied.most_common(1)[0][0] if emptied else None for g in touched}
         retire_into.update({g: went.most_common(1)[0][0] for g, went in left.items() if g not in retire_into})
-        at = now()
-        sql.mark_undone(con, decision_id, at, actor)
         sql.set_golden_of(con, moves)
         rebuilt = [*touched, *(g for g in left if g not in touched)]
         if moves:  # as nothing moved when it was made, or its records have all gone since
@@ -337,6 +341,7 @@ class Stewardship:
                 con, rebuilt, attributes=self.matcher.rules.attributes(), at=at, cause="undo",
                 cause_id=decision_id, actor=actor, retire_into=retire_into,
                 holders=self.matcher.override_holders,
+                change_as={g: "split" for g in before if g not in decision["after"]},
             )
         # Its item's pair waits again, and so does each pair it settled by the way (a merge's, a
         # match's joining two larger golden records), unless a record of it has gone since: then
@@ -348,8 +353,15 @@ class Stewardship:
             else:
                 sql.delete_item(con, item["item_id"])
         audit.record(con, actor=actor, action="decision.undo", target=decision_id,
-                     detail={"kind": decision["kind"], "restored": decision["before"]})
+                     detail={"kind": decision["kind"], "restored": before})
         return Outcome(sql.get_decision(con, decision_id) or decision, moves)
+
+    def _parted(self, con: duckdb.DuckDBPyConnection, golden_id: str) -> dict[str, list[str]]:
+        """What undoing a kept_together restores: the records of ``golden_id`` in the groups that
+        hold together without it, as the next batch run would part them, the largest keeping the
+        id and each other a new golden record (its ``before`` is its ``after``: nothing moved)."""
+        parts = self.matcher.held_together(con, sql.member_keys(con, [golden_id])[golden_id])
+        return {golden_id if i == 0 else golden.new_golden_id(): part for i, part in enumerate(parts)}
 
     def claim(
         self, con: duckdb.DuckDBPyConnection, item_id: str, *, actor: str, release: bool, admin: bool = False

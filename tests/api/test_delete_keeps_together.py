@@ -54,11 +54,16 @@ def test_what_only_the_deleted_record_joined_stays_together(api, small_sample): 
     _run(api, small_sample / "sources.yaml")
     assert _golden_of(api, "sales", "KEEP-L") == _golden_of(api, "billing", "KEEP-R") == gid
 
-    # A steward who finds the deleted record was a wrong bridge undoes the decision: the next run
-    # weighs the two records apart.
+    # A steward who finds the deleted record was a wrong bridge undoes the decision: the records
+    # part at once, as the next run parts them, each keeping the id the undo gave it.
     assert api.post(f"/decisions/{body['kept_together']}/undo", who="steward").status_code == 200
+    parted = _golden_of(api, "sales", "KEEP-L"), _golden_of(api, "billing", "KEEP-R")
+    assert gid in parted and parted[0] != parted[1]
+    new_id = next(g for g in parted if g != gid)
+    assert [h["change"] for h in api.get(f"/golden-records/{new_id}/history").json()["data"]] == ["split"]
+    assert api.get(f"/golden-records/{gid}").json()["record_count"] == 1
     _run(api, small_sample / "sources.yaml")
-    assert _golden_of(api, "sales", "KEEP-L") != _golden_of(api, "billing", "KEEP-R")
+    assert (_golden_of(api, "sales", "KEEP-L"), _golden_of(api, "billing", "KEEP-R")) == parted
 
 
 def test_records_that_still_link_need_no_decision(api):  # type: ignore[no-untyped-def]
