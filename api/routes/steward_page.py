@@ -279,7 +279,7 @@ def decide(
     item_id: str,
     principal: PageSteward,
     service: ServiceDep,
-    decision: Annotated[str, Form()],
+    decision: Annotated[str, Form()] = "",  # none or empty: the service's refusal, shown on the pair's page
     comment: Annotated[str, Form()] = "",
 ) -> Response:
     try:
@@ -409,8 +409,8 @@ def split(
     golden_id: str,
     principal: PageSteward,
     service: ServiceDep,
-    source: Annotated[str, Form()],
-    source_id: Annotated[str, Form()],
+    source: Annotated[str, Form()] = "",  # none or empty: the service's refusal, shown on the page
+    source_id: Annotated[str, Form()] = "",
 ) -> Response:
     try:
         outcome = service.steward(

@@ -474,6 +474,24 @@ def test_a_comment_the_api_would_refuse_is_refused_on_the_page(api):  # type: ig
         assert api.get(f"/review-queue/{item_id}", who="steward").json()["status"] == "open"
 
 
+def test_a_decision_the_service_refuses_is_said_on_the_pair_page(api):  # type: ignore[no-untyped-def]
+    """A pair's form sent with no decision, or an empty one, shows the service's refusal on the pair's
+    page, as one it does not know does (it was a JSON 422 page saying the field was required)."""
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+    item_id = api.get("/review-queue", who="steward").json()["data"][0]["item_id"]
+    for form in ({"comment": "checked"}, {"decision": ""}, {"decision": "maybe"}):
+        said = api.client.post(f"/steward/items/{item_id}/decision", data=form, follow_redirects=False)
+        assert said.status_code == 303 and said.headers["location"].startswith(f"/steward/items/{item_id}?")
+        shown = api.client.get(said.headers["location"])
+        assert re.search(r'<div class="error" role="alert">field &#39;decision&#39;: must be one of match,'
+                         r' not_a_match</div>', shown.text), shown.text
+        assert 'id="pair"' in shown.text
+    assert api.get(f"/review-queue/{item_id}", who="steward").json()["status"] == "open"
+    golden_id = api.get(f"/review-queue/{item_id}", who="steward").json()["left"]["golden_id"]
+    said = api.client.post(f"/steward/golden/{golden_id}/split", data={}, follow_redirects=False)
+    assert said.status_code == 303 and "is+not+a+source" in said.headers["location"]
+
+
 def test_a_search_the_api_would_refuse_is_refused_on_the_page(api):  # type: ignore[no-untyped-def]
     """A search criterion longer than the JSON API takes is said on the page, not searched for."""
     api.client.post("/steward/login", data={"key": api.keys["steward"]})
