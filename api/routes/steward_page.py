@@ -233,6 +233,8 @@ async def decide_many(request: Request, principal: PageSteward, service: Service
     failed = [f"{item_id}: {o}" for item_id, o in zip(ids, outcomes, strict=True) if isinstance(o, MDMError)]
     label = "match" if decision == "match" else "not a match"
     done = f"{len(ids) - len(failed)} of {len(ids)} decided: {label}"
+    if len(failed) == len(ids):  # said as a refusal, not in the status box that reports what was done
+        return _say(request, "/steward", **filters, error=f"{done}; " + "; ".join(failed))
     return _say(request, "/steward", **filters, flash=done, error="; ".join(failed))
 
 

@@ -492,6 +492,20 @@ def test_a_decision_the_service_refuses_is_said_on_the_pair_page(api):  # type: 
     assert said.status_code == 303 and "is+not+a+source" in said.headers["location"]
 
 
+def test_ticked_pairs_all_refused_are_said_as_a_refusal(api):  # type: ignore[no-untyped-def]
+    """Where every ticked pair is refused, the queue says so in its alert, with each refusal; the
+    status box, which says what was done, says nothing (it said "0 of 1 decided: match")."""
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+    said = api.client.post("/steward/decide", data={"item_ids": "NOPE", "decision": "match"})
+    assert 'class="flash"' not in said.text
+    assert ('<div class="error" role="alert">0 of 1 decided: match; NOPE: review item &#39;NOPE&#39;'
+            ' not found</div>') in said.text
+    item_id = api.get("/review-queue", who="steward").json()["data"][0]["item_id"]
+    said = api.client.post("/steward/decide", data={"item_ids": [item_id, "NOPE"], "decision": "not_a_match"})
+    assert '<div class="flash" role="status">1 of 2 decided: not a match</div>' in said.text
+    assert "NOPE: review item &#39;NOPE&#39; not found</div>" in said.text
+
+
 def test_a_search_the_api_would_refuse_is_refused_on_the_page(api):  # type: ignore[no-untyped-def]
     """A search criterion longer than the JSON API takes is said on the page, not searched for."""
     api.client.post("/steward/login", data={"key": api.keys["steward"]})
