@@ -318,6 +318,7 @@ class Stewardship:
         before = decision["before"]
         if decision["kind"] == "kept_together":
             before = self._parted(con, decision["result_golden_id"])
+            sql.set_before(con, decision_id, before)
             touched = sorted(set(before) | set(decision["after"]))
         moves = {
             key: gid

@@ -195,6 +195,12 @@ def mark_undone(con: duckdb.DuckDBPyConnection, decision_id: str, at: Any, actor
     con.execute("UPDATE decisions SET undone_at = ?, undone_by = ? WHERE decision_id = ?", [at, actor, decision_id])
 
 
+def set_before(con: duckdb.DuckDBPyConnection, decision_id: str, before: dict[str, list[str]]) -> None:
+    """Record what undoing a decision that moved nothing (kept_together) restored, for a run that
+    publishes it in force to undo it again (late_decisions.undo_late)."""
+    con.execute("UPDATE decisions SET before = ? WHERE decision_id = ?", [json.dumps(before), decision_id])
+
+
 # -- review queue ------------------------------------------------------------------------------
 
 _ITEM_COLUMNS = (

@@ -8,6 +8,7 @@ import json
 import shutil
 
 from tests.api.test_decisions_carried import _run
+from tests.api.test_late_decisions import _matcher_agrees, _while_the_run_computes
 
 # Long and his marketing sign-up share an e-mail; the sign-up and his billing account share a
 # mobile. Billing and sales share only a name, in two cities: only the sign-up joins them.
@@ -64,6 +65,24 @@ def test_what_only_the_deleted_record_joined_stays_together(api, small_sample): 
     assert api.get(f"/golden-records/{gid}").json()["record_count"] == 1
     _run(api, small_sample / "sources.yaml")
     assert (_golden_of(api, "sales", "KEEP-L"), _golden_of(api, "billing", "KEEP-R")) == parted
+
+
+def test_a_kept_together_undone_while_a_run_computes_stays_undone(  # type: ignore[no-untyped-def]
+    api, small_sample, monkeypatch
+):
+    """The run read the decision in force and put the records together; its publish parts them
+    again where the undo parted them (it left them together until the next run)."""
+    gid = _long(api)
+    kept = api.client.delete("/sources/marketing/records/keep_x", headers=api.headers("writer")).json()
+    undo = _while_the_run_computes(monkeypatch, lambda: (
+        api.post(f"/decisions/{kept['kept_together']}/undo", who="steward").status_code,
+        _golden_of(api, "sales", "KEEP-L"), _golden_of(api, "billing", "KEEP-R")))
+    run = _run(api, small_sample / "sources.yaml")
+    (status, *parted), = undo
+    assert status == 200 and gid in parted and parted[0] != parted[1]
+    assert run["report"]["late_undos"] == [kept["kept_together"]]
+    assert [_golden_of(api, "sales", "KEEP-L"), _golden_of(api, "billing", "KEEP-R")] == parted
+    _matcher_agrees(api)
 
 
 def test_records_that_still_link_need_no_decision(api):  # type: ignore[no-untyped-def]
