@@ -299,6 +299,14 @@ class RealtimeMatcher:
                 return spec
         raise NotFoundError("source", name)
 
+    def check_source(self, name: str) -> None:
+        """Refuse a request's ``source`` naming no source, saying which there are (a filter by it
+        would find nothing, a split no record)."""
+        names = [spec.name for spec in self.sources.sources]
+        if name not in names:
+            raise InvalidInputError(
+                f"field 'source': {name!r} is not a source; the sources are {', '.join(names)}")
+
     def _blocking_guard(self, explanation: Mapping[str, Mapping[str, Any]]) -> str | None:
         """The comparison whose guard keeps a pair of this explanation from linking, if any
         (a comparison the explanation lacks counts as unknown: its null level)."""

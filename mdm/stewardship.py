@@ -163,10 +163,7 @@ class Stewardship:
         members = sql.member_keys(con, [golden_id])[golden_id]
         if not members:
             raise NotFoundError("active golden record", golden_id)
-        names = [spec.name for spec in self.matcher.sources.sources]
-        if source not in names:
-            raise InvalidInputError(
-                f"field 'source': {source!r} is not a source; the sources are {', '.join(names)}")
+        self.matcher.check_source(source)
         if key not in members:
             raise InvalidInputError(f"field 'source_id': {source}/{source_id} is not a member of {golden_id}")
         if len(members) == 1:

@@ -52,7 +52,10 @@ def list_review_queue(
     each with both records and the explanation of its score. ``held_back_by``: only the pairs
     the clustering or a real-time post held back for that reason (``min_score`` at the
     automatic-link threshold gives every pair that scored to link). ``order=score`` lists the
-    strongest first (those held back lead; by impact they come last), ``newest`` the newest."""
+    strongest first (those held back lead; by impact they come last), ``newest`` the newest.
+    A ``source`` that is none of the sources is a 422 naming them (it listed nothing)."""
+    if source is not None and service.matcher is not None:
+        service.matcher.check_source(source)
     items, total = steward_sql.list_items(
         service.reader(), status=status, source=source, min_score=min_score, max_score=max_score,
         claimed_by=claimed_by, limit=limit, offset=offset, held_back_by=held_back_by, order=order,

@@ -225,6 +225,14 @@ def test_split_gets_a_new_id_that_lasts_and_real_time_respects_it(api, small_sam
     assert posted["golden_id"] != golden_id
 
 
+def test_a_queue_filtered_by_no_source_says_which_there_are(api):  # type: ignore[no-untyped-def]
+    assert api.get("/review-queue", who="steward", params={"source": "sales"}).json()["count"] > 0
+    r = api.get("/review-queue", who="steward", params={"source": "Sales"})
+    assert r.status_code == 422, r.json()
+    assert r.json()["detail"] == ("field 'source': 'Sales' is not a source; the sources are billing, sales,"
+                                  " shipping, marketing")
+
+
 def test_split_errors(api):  # type: ignore[no-untyped-def]
     con = api.client.app.state.service.reader()
     single, s_source, s_id = con.execute(
