@@ -233,5 +233,6 @@ def get_decision(decision_id: str, principal: Steward, service: ServiceDep) -> d
              responses=documented(403, 404, 409, 503))
 def undo_decision(decision_id: str, principal: Steward, service: ServiceDep) -> dict[str, Any]:
     """Lift the decision's constraints and restore the golden records it changed (409 when a
-    later decision on the same golden records must be undone first)."""
+    later decision on the same golden records must be undone first). A ``kept_together``'s records
+    part at once into the groups that hold together without it, as the next batch run parts them."""
     return service.steward(lambda s, con: s.undo(con, decision_id, actor=principal.name)).decision
