@@ -520,10 +520,11 @@ class RealtimeMatcher:
         return kept.decision_id, kept.links
 
     def held_together(self, con: duckdb.DuckDBPyConnection, members: list[str]) -> list[list[str]]:
-        """The groups a golden record's remaining records fall into once a record left it, largest
-        first. Two records are held together while the last batch run linked them, a steward's
-        must-link binds them, or they score now at the review threshold or above with no guard
-        holding them back (what a batch run's kept links would hold)."""
+        """The groups a golden record's records fall into, largest first, once a record left it or
+        a kept_together holding them was undone (Stewardship.undo). Two records are held together
+        while the last batch run linked them, a steward's must-link binds them, or they score now at
+        the review threshold or above with no guard holding them back (what a batch run's kept
+        links would hold)."""
         if len(members) < 2:
             return [members] if members else []
         links = [(left, right)

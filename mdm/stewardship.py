@@ -357,7 +357,8 @@ class Stewardship:
     def _parted(self, con: duckdb.DuckDBPyConnection, golden_id: str) -> dict[str, list[str]]:
         """What undoing a kept_together restores: the records of ``golden_id`` in the groups that
         hold together without it, as the next batch run would part them, the largest keeping the
-        id and each other a new golden record (its ``before`` is its ``after``: nothing moved)."""
+        id and each other a new golden record (it moved nothing, so it was stored with its ``after``
+        as its ``before``; the undo stores these in its place)."""
         parts = self.matcher.held_together(con, sql.member_keys(con, [golden_id])[golden_id])
         return {golden_id if i == 0 else golden.new_golden_id(): part for i, part in enumerate(parts)}
 
