@@ -124,14 +124,19 @@ def _canonical_tokens(tokens: list[str]) -> list[str]:
 def _lane_numbers(tokens: list[str]) -> list[str]:
     """A house in an alley as one number: Hà Nội writes "số 5 ngõ 12", "5, ngõ 12" and "ngõ 12,
     số 5" as "5/12" too (house, then lane), and "hẻm 12/3" is "12/3". A "số" before a number
-    anywhere is dropped."""
+    anywhere is dropped, as are "No. số" together."""
     out: list[str] = []
     i = 0
     while i < len(tokens):
         token = tokens[i]
         after = tokens[i + 1 : i + 4]
-        if token in _NUMBER_WORDS and after and _HOUSE_NUMBER.match(after[0]):
-            i += 1
+        if token in _NUMBER_WORDS:
+            end = i + 1
+            while end < len(tokens) and tokens[end] in _NUMBER_WORDS:
+                end += 1
+            if not (end < len(tokens) and _HOUSE_NUMBER.match(tokens[end])):
+                out.extend(tokens[i:end])  # "số" before no number is a word
+            i = end
             continue
         if token in _ALLEY_WORDS and after and _HOUSE_NUMBER.match(after[0]) and "/" in after[0]:
             i += 1  # "hẻm 12/3": the house 12/3 names its alley already

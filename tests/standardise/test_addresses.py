@@ -100,6 +100,13 @@ def test_a_house_in_an_alley_is_one_number(value: str) -> None:
     assert (address.normalised, address.house_number) == ("13/135 hung vuong", "13/135")
 
 
+def test_a_number_word_before_a_number_word_is_dropped_too() -> None:
+    # Dropping only the "số" before the number left "no 12 le loi", which a second pass changed.
+    address = standardise_address("No. số 12 Lê Lợi")
+    assert (address.normalised, address.house_number) == ("12 le loi", "12")
+    assert standardise_address("Hẻm số").normalised == "hem so"  # no number: a word
+
+
 def test_an_alley_itself_keeps_its_word() -> None:
     assert standardise_address("Ngõ 12 phố Huế").normalised == "ngo 12 pho hue"
     assert standardise_address("Hẻm 12 Nguyễn Trãi").normalised == "hem 12 nguyen trai"
