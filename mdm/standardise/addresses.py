@@ -23,6 +23,33 @@ class StdAddress:
     flags: tuple[str, ...]
 
 
+# One word per street type, however a country, a language or a form writes it: the abbreviations of
+# Australia Post, Royal Mail and USPS Publication 28, German "Str."/"Straße", Dutch "straat", French
+# "rue" and "av.", Spanish "calle" and "avda". One word for them all, because "str" is German, Dutch
+# and English at once.
+_STREET_TYPES = (
+    ("street", "st str strasse straat rue calle"),
+    ("avenue", "ave av avenida avda"),
+    ("road", "rd"),
+    ("boulevard", "blvd bvd"),
+    ("lane", "ln"),
+    ("highway", "hwy"),
+    ("drive", "dr"),
+    ("place", "pl"),
+    ("court", "ct crt"),
+    ("crescent", "cres"),
+    ("parade", "pde"),
+    ("terrace", "tce ter"),
+    ("close", "cl"),
+    ("gardens", "gdns"),
+    ("way", "wy"),
+    ("circuit", "cct"),
+    ("heights", "hts"),
+    ("square", "sq"),
+    ("parkway", "pkwy"),
+    ("circle", "cir"),
+    ("esplanade", "esp"),
+)
 # Abbreviations that always mean one word.
 _ABBREVIATIONS = MappingProxyType(
     {
@@ -34,34 +61,8 @@ _ABBREVIATIONS = MappingProxyType(
         "kp": "khu pho",
         "kdc": "khu dan cu",
         "kcn": "khu cong nghiep",
-        "st": "street",
-        "rd": "road",
-        "ave": "avenue",
-        "blvd": "boulevard",
         "fl": "floor",
-        "ln": "lane",
-        "hwy": "highway",
         "bldg": "building",
-        # Street-type abbreviations of Australia Post, Royal Mail and USPS Publication 28.
-        "str": "street",
-        "av": "avenue",
-        "dr": "drive",
-        "pl": "place",
-        "ct": "court",
-        "crt": "court",
-        "cres": "crescent",
-        "pde": "parade",
-        "tce": "terrace",
-        "ter": "terrace",
-        "cl": "close",
-        "gdns": "gardens",
-        "wy": "way",
-        "cct": "circuit",
-        "hts": "heights",
-        "sq": "square",
-        "pkwy": "parkway",
-        "cir": "circle",
-        "esp": "esplanade",
         "blk": "block",
         # One apartment, unit, flat or suite: countries and forms name it differently.
         "apt": "unit",
@@ -77,6 +78,7 @@ _ABBREVIATIONS = MappingProxyType(
         "hcmc": "ho chi minh",
         "tphcm": "thanh pho ho chi minh",
         "tphn": "thanh pho ha noi",
+        **{variant: word for word, variants in _STREET_TYPES for variant in variants.split()},
     }
 )
 # Single letters that are an abbreviation only before a name ("Đ. Lê Lợi", "H. Củ Chi", "X. Tân Phú");
@@ -85,6 +87,14 @@ _BEFORE_WORD = MappingProxyType({"d": "duong", "h": "huyen", "x": "xa"})
 # "Ng. 12" is ngõ 12, but "Ng. Trãi" is a shortened Nguyễn.
 _BEFORE_NUMBER = MappingProxyType({"ng": "ngo", "f": "phuong", "u": "unit"})
 _NUMBERED = frozenset(("quan", "phuong"))
+# Street types that are other words elsewhere: only where a street's type stands, first or after the
+# house number and before a name ("12 bd Voltaire", "r. de Rivoli"); "Thuận An, BD" is Bình Dương.
+_BEFORE_STREET_NAME = MappingProxyType({"bd": "boulevard", "r": "street"})
+# Spanish "C/ Mayor" (calle), but not "c/o" (care of) nor a house's "12/C".
+_CALLE = re.compile(r"(?<![a-z0-9/])c/(?!o\b)(?=\s*[a-z])")
+# A German or Dutch street type written into the street's name ("Bahnhofstr.", "Kalverstraat"): one
+# ending, kept in the one word, so that "Bahnhofstraße 5" and "Goethestraße 5" share no word but the 5.
+_COMPOUND_STREET = re.compile(r"^([a-z]{3,})(?:strasse|straat|str)$")
 _GLUED = re.compile(r"^(q|p|f|u)(\d+)$")  # "q1", "p12", "f5", "u16" (an Australian unit)
 _JOINED_NUMBER = re.compile(r"(\d)\s*([/-])\s*(?=\d)")  # "12 / 3" → "12/3", "45 - 47" → "45-47"
 _ADDRESS_TOKEN = re.compile(r"[a-z0-9]+(?:[/-][a-z0-9]+)*")
@@ -97,9 +107,11 @@ _ALLEY_WORDS = frozenset(("hem", "kiet"))  # Sài Gòn's and Đà Nẵng's word 
 def _address_tokens(text: str) -> list[str]:
     """Folded tokens; '/' and '-' survive only inside house numbers ("12/3", "45-47")."""
     tokens: list[str] = []
-    for token in _ADDRESS_TOKEN.findall(_JOINED_NUMBER.sub(r"\1\2", text.replace("'", ""))):
+    text = _CALLE.sub("calle ", _JOINED_NUMBER.sub(r"\1\2", text.replace("'", "")))
+    for token in _ADDRESS_TOKEN.findall(text):
         pieces = [token] if _HOUSE_NUMBER.match(token) else _NUMBER_JOINER.split(token)
         for piece in pieces:
+            piece = _COMPOUND_STREET.sub(r"\1strasse", piece)
             glued = _GLUED.match(piece)
             tokens.extend(glued.groups() if glued else (piece,))
     return tokens
@@ -111,6 +123,9 @@ def _canonical_tokens(tokens: list[str]) -> list[str]:
         following = tokens[i + 1] if i + 1 < len(tokens) else ""
         if token in _ABBREVIATIONS:
             token = _ABBREVIATIONS[token]
+        elif (token in _BEFORE_STREET_NAME and following.isalpha()
+              and (i == 0 or _HOUSE_NUMBER.match(tokens[i - 1]))):
+            token = _BEFORE_STREET_NAME[token]
         elif token in _BEFORE_WORD and following.isalpha():
             token = _BEFORE_WORD[token]
         elif token in _BEFORE_NUMBER and following.isdigit():

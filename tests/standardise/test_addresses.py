@@ -91,6 +91,97 @@ def test_address_forms_unify(one: str, other: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "forms",
+    [
+        # German: the type abbreviated, written with ß or ss, in one word with the name or apart.
+        ("Hauptstr. 5", "Hauptstraße 5", "Hauptstrasse 5", "HAUPTSTRASSE 5"),
+        ("Bahnhofstr. 12, 10115 Berlin", "Bahnhofstraße 12, 10115 Berlin", "Bahnhofstrasse 12, 10115 Berlin"),
+        ("Berliner Str. 7", "Berliner Straße 7", "Berliner Strasse 7"),
+        # English.
+        ("12 Baker St.", "12 Baker Street"),
+        ("3 Oak Ave", "3 Oak Avenue"),
+        ("8 Church Rd", "8 Church Road"),
+        ("1 Sunset Blvd", "1 Sunset Boulevard", "1 Sunset Bvd"),
+        # French.
+        ("64 av. Victor Hugo", "64 avenue Victor Hugo"),
+        ("12 bd Voltaire", "12 boulevard Voltaire", "12, Bd. Voltaire"),
+        ("5 r. de Rivoli", "5 rue de Rivoli", "5, R. de Rivoli"),
+        # Spanish.
+        ("C/ Mayor 5", "Calle Mayor 5", "c/Mayor 5"),
+        ("Avda. de la Constitución 3", "Avenida de la Constitución 3"),
+        # Dutch.
+        ("Kalverstr. 3", "Kalverstraat 3"),
+        ("Van Baerlestr. 9", "Van Baerlestraat 9"),
+    ],
+)
+def test_street_types_unify_across_languages(forms: tuple[str, ...]) -> None:
+    assert len({standardise_address(form).normalised for form in forms}) == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "normalised", "house_number"),
+    [
+        ("Hauptstr. 5", "hauptstrasse 5", None),
+        ("Berliner Str. 7", "berliner street 7", None),
+        ("Kalverstraat 3", "kalverstrasse 3", None),
+        ("12 bd Voltaire", "12 boulevard voltaire", "12"),
+        ("12 r. de Rivoli", "12 street de rivoli", "12"),
+        ("C/ Mayor 5", "street mayor 5", None),
+        # Where they are not a street's type the same letters are left alone.
+        ("KP 3, TX. Thuận An, BD", "khu pho 3 thi xa thuan an bd", None),  # BD: Bình Dương
+        ("Lô R, KCN Tân Bình", "lo r khu cong nghiep tan binh", None),
+        ("Block R Jalan Besar", "block r jalan besar", None),
+        ("c/o Jane Doe, 12 Main St", "c o jane doe 12 main street", None),
+        ("Ostr. 4", "ostr 4", None),  # too short a name to be one with its street type
+    ],
+)
+def test_street_type_forms(value: str, normalised: str, house_number: str | None) -> None:
+    address = standardise_address(value)
+    assert (address.normalised, address.house_number) == (normalised, house_number)
+
+
+_STREET_WORDS = {"street", "avenue", "road", "boulevard"}
+_VN_STREETS = ["Rạch Bùng Binh", "Bà Rịa", "Cách Mạng Tháng 8", "Đinh Bộ Lĩnh", "Trường Sa",
+               "Bạch Đằng", "Lê Văn Sỹ", "Sư Vạn Hạnh", "Đ. Ba Tháng Hai", "Ng. Trãi", "Trần Hưng Đạo"]
+_VN_AREAS = ["P.5, Q.3", "Phường Rạch Dừa", "F.12, Q. Bình Thạnh", "Xã Bình Mỹ, H. Củ Chi",
+             "TX. Thuận An, BD", "TP. Biên Hòa", "BR-VT", "Ward 4, District 5", "TP.HCM"]
+
+
+@given(st.integers(1, 999), st.sampled_from(_VN_STREETS), st.lists(st.sampled_from(_VN_AREAS), max_size=3))
+def test_a_vietnamese_address_gains_no_foreign_street_type(
+    number: int, street: str, areas: list[str]
+) -> None:
+    address = standardise_address(", ".join([f"{number} {street}", *areas]))
+    assert address.house_number == str(number)
+    assert address.normalised is not None and not _STREET_WORDS & set(address.normalised.split())
+
+
+@given(
+    st.text("abcdefghijklmnopqrstuvwxyzäöü", min_size=3, max_size=12),
+    st.sampled_from(["str.", "straße", "strasse", "Str", "STRASSE", "straat"]),
+    st.integers(1, 300),
+)
+def test_a_compound_street_type_has_one_form(name: str, suffix: str, number: int) -> None:
+    assert (standardise_address(f"{name.title()}{suffix} {number}").normalised
+            == standardise_address(f"{name}strasse {number}").normalised)
+
+
+# Words and signs the street-type, unit and alley rules read, in any order, glued or apart.
+_PIECES = st.sampled_from(["bd", "Bd.", "r.", "R", "c/", "C/o", "/", "12", "12/3", "5", "Str.", "straße",
+                           "Haupt", "Rivoli", "de", "Q.1", "P.", "Đ.", "ngõ", "số", "No.", "Hẻm", "Unit",
+                           "U16", "St", ",", "-"])
+
+
+@given(st.lists(_PIECES, max_size=8), st.sampled_from([" ", "", ", "]))
+def test_street_types_never_raise_and_are_a_fixed_point(pieces: list[str], joiner: str) -> None:
+    address = standardise_address(joiner.join(pieces))
+    if address.normalised is not None:
+        again = standardise_address(address.normalised)
+        assert (again.normalised, again.house_number, again.street) == (
+            address.normalised, address.house_number, address.street)
+
+
+@pytest.mark.parametrize(
     "value",
     ["Số 13 ngõ 135 Hùng Vương", "13 ngõ 135 Hùng Vương", "số 13, ngõ 135 Hùng Vương",
      "Ngõ 135, số 13 Hùng Vương", "13/135 Hùng Vương", "Hẻm 13/135 Hùng Vương"],
