@@ -195,6 +195,19 @@ def test_search_by_address_as_written_without_ward_and_district(api):  # type: i
     assert bad.status_code == 422 and "address" in bad.json()["detail"]
 
 
+def test_search_by_address_folds_street_types_as_the_records_were(api):  # type: ignore[no-untyped-def]
+    posted = api.post("/sources/billing/records", json={
+        "account_no": "DE-1", "account_holder": "Jonas Becker", "billing_address": "Hauptstr. 5, 10115 Berlin",
+        "city": "Berlin"})
+    assert posted.status_code == 200, posted.json()
+    gid = posted.json()["golden_id"]
+    for typed in ("Hauptstraße 5", "hauptstrasse", "HAUPTSTR. 5, Berlin"):
+        hits = api.get("/golden-records", params={"address": typed, "limit": 100}).json()["data"]
+        assert gid in [h["golden_record"]["golden_id"] for h in hits], typed
+    hits = api.get("/golden-records", params={"address": "Goethestraße 5", "limit": 100}).json()["data"]
+    assert gid not in [h["golden_record"]["golden_id"] for h in hits]
+
+
 # Every listing with an offset; DuckDB binds it as a BIGINT.
 LISTINGS = [("/golden-records", "reader"), ("/golden-records?name=nguyen", "reader"),
             ("/review-queue", "steward"), ("/decisions", "steward"), ("/runs", "reader"), ("/audit", "admin")]
