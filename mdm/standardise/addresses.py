@@ -25,10 +25,11 @@ class StdAddress:
 
 # One word per street type, however a country, a language or a form writes it: the abbreviations of
 # Australia Post, Royal Mail and USPS Publication 28, German "Str."/"Straße", Dutch "straat", French
-# "rue" and "av.", Spanish "calle" and "avda". One word for them all, because "str" is German, Dutch
-# and English at once.
+# "av." and Spanish "avda". Languages that share an abbreviation share the word ("str" is German, Dutch
+# and English; "av" French, Spanish and English); French "rue" and Spanish "calle" keep theirs, as a
+# longer word the streets of a town share would make their Jaro-Winkler alike.
 _STREET_TYPES = (
-    ("street", "st str strasse straat rue calle"),
+    ("street", "st str strasse straat"),
     ("avenue", "ave av avenida avda"),
     ("road", "rd"),
     ("boulevard", "blvd bvd"),
@@ -89,7 +90,7 @@ _BEFORE_NUMBER = MappingProxyType({"ng": "ngo", "f": "phuong", "u": "unit"})
 _NUMBERED = frozenset(("quan", "phuong"))
 # Street types that are other words elsewhere: only where a street's type stands, first or after the
 # house number and before a name ("12 bd Voltaire", "r. de Rivoli"); "Thuận An, BD" is Bình Dương.
-_BEFORE_STREET_NAME = MappingProxyType({"bd": "boulevard", "r": "street"})
+_BEFORE_STREET_NAME = MappingProxyType({"bd": "boulevard", "r": "rue"})
 # Spanish "C/ Mayor" (calle), but not "c/o" (care of) nor a house's "12/C".
 _CALLE = re.compile(r"(?<![a-z0-9/])c/(?!o\b)(?=\s*[a-z])")
 # A German or Dutch street type written into the street's name ("Bahnhofstr.", "Kalverstraat"): one

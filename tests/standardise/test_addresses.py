@@ -125,8 +125,8 @@ def test_street_types_unify_across_languages(forms: tuple[str, ...]) -> None:
         ("Berliner Str. 7", "berliner street 7", None),
         ("Kalverstraat 3", "kalverstrasse 3", None),
         ("12 bd Voltaire", "12 boulevard voltaire", "12"),
-        ("12 r. de Rivoli", "12 street de rivoli", "12"),
-        ("C/ Mayor 5", "street mayor 5", None),
+        ("12 r. de Rivoli", "12 rue de rivoli", "12"),
+        ("C/ Mayor 5", "calle mayor 5", None),
         # Where they are not a street's type the same letters are left alone.
         ("KP 3, TX. Thuận An, BD", "khu pho 3 thi xa thuan an bd", None),  # BD: Bình Dương
         ("Lô R, KCN Tân Bình", "lo r khu cong nghiep tan binh", None),
@@ -140,7 +140,7 @@ def test_street_type_forms(value: str, normalised: str, house_number: str | None
     assert (address.normalised, address.house_number) == (normalised, house_number)
 
 
-_STREET_WORDS = {"street", "avenue", "road", "boulevard"}
+_STREET_WORDS = {"street", "avenue", "road", "boulevard", "rue", "calle"}
 _VN_STREETS = ["Rạch Bùng Binh", "Bà Rịa", "Cách Mạng Tháng 8", "Đinh Bộ Lĩnh", "Trường Sa",
                "Bạch Đằng", "Lê Văn Sỹ", "Sư Vạn Hạnh", "Đ. Ba Tháng Hai", "Ng. Trãi", "Trần Hưng Đạo"]
 _VN_AREAS = ["P.5, Q.3", "Phường Rạch Dừa", "F.12, Q. Bình Thạnh", "Xã Bình Mỹ, H. Củ Chi",
