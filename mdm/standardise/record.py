@@ -106,14 +106,24 @@ def mapped_text(spec: SourceSpec, values: dict[str, str | None]) -> tuple[dict[s
     return out, flags
 
 
+# What exports write in a cell that holds nothing: SQL clients and dumps (NULL, \N), pandas (nan),
+# spreadsheets (#N/A, #NULL!) and people (N/A, -). Exact spellings only: "Nan" and "Na" are names.
+MISSING_VALUES = frozenset(
+    {"NULL", "null", "Null", "(null)", "\\N", "N/A", "n/a", "#N/A", "#NULL!", "nan", "NaN", "None", "-", "--"}
+)
+
+
 def _one_value(field: str, value: str | None, flags: list[str]) -> str | None:
     """A column's value, trimmed. A JSONL array or a Parquet list where one value belongs (read as
     JSON text, ``["an@x.vn", "an@y.vn"]``) gives its first value (flagged ``<field>_several_values``
     when it holds more), and an empty one none; an object (``{"first": "An"}``: a nested key is
-    mapped with a dot, ``name.first``) is no value, flagged ``<field>_not_a_value``."""
+    mapped with a dot, ``name.first``) is no value, flagged ``<field>_not_a_value``. A missing-value
+    marker (:data:`MISSING_VALUES`) is no value, as an empty cell is."""
     if value is None:
         return None
     text = value.strip()
+    if text in MISSING_VALUES:
+        return None
     if not (text[:1] in "[{" and text[-1:] in "]}"):
         return text
     try:
@@ -126,7 +136,8 @@ def _one_value(field: str, value: str | None, flags: list[str]) -> str | None:
         return None
     if not isinstance(parsed, list):
         return text
-    items = [t for v in parsed if not isinstance(v, dict | list) and (t := (as_text(v) or "").strip())]
+    items = [t for v in parsed if not isinstance(v, dict | list)
+             and (t := (as_text(v) or "").strip()) and t not in MISSING_VALUES]
     if any(isinstance(v, dict | list) for v in parsed):
         flags.append(f"{field}_not_a_value")
     if len(set(items)) > 1:

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from mdm.sources.config import SourceSpec
+from mdm.standardise.record import standardise_record
+
+SPEC = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", phone_region="VN",
+                  fields={"full_name": "name", "first_name": "first", "email": "email", "phone": "phone",
+                          "date_of_birth": "dob", "city": "city", "tax_id": "tax", "updated_at": "updated"})
+TODAY = dt.date(2026, 1, 1)
+
+
+@pytest.mark.parametrize("marker", ["NULL", "null", "(null)", "\\N", "N/A", "#N/A", "#NULL!", "nan", "NaN",
+                                    "None", "-", " -- ", '["NULL"]'])
+def test_an_exports_missing_value_marker_is_no_value(marker: str) -> None:
+    std = standardise_record(SPEC, "1", dict.fromkeys(SPEC.fields.values(), marker), today=TODAY)
+    # As an empty cell: no value, and no flag saying a value was unreadable.
+    columns = ("full_name", "email", "phone", "date_of_birth", "city", "tax_id", "updated_at")
+    assert {k: std[k] for k in columns} == dict.fromkeys(columns)
+    assert std["dq_flags"] == []
+
+
+def test_names_spelt_like_a_marker_are_names() -> None:
+    assert standardise_record(SPEC, "1", {"first": "Nan"}, today=TODAY)["full_name"] == "Nan"
+    assert standardise_record(SPEC, "1", {"name": "Na"}, today=TODAY)["full_name"] == "Na"
