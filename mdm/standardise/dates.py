@@ -165,16 +165,17 @@ def _naive_utc(moment: dt.datetime, zone: str) -> dt.datetime:
 
 
 def _from_groups(
-    year: str, month: str, day: str, hh: str | None, mm: str | None, ss: str | None
+    year: str, month: str, day: str, hh: str | None, mm: str | None, ss: str | None, day_first: bool = True
 ) -> dt.datetime:
-    d, m, _ = _day_month(int(day), int(month), True)
+    d, m, _ = _day_month(int(day), int(month), day_first)
     return dt.datetime(int(year), m, d, int(hh or 0), int(mm or 0), int(ss or 0))
 
 
-def standardise_timestamp(value: str | None, zone: str = "UTC") -> dt.datetime | None:
+def standardise_timestamp(value: str | None, zone: str = "UTC", day_first: bool = True) -> dt.datetime | None:
     """A naive UTC datetime for an updated_at value, or None when it cannot be read. ``zone``
     (an IANA name) is the time zone of a time written without an offset: systems that store
-    local time and systems that store UTC must agree on which update came last."""
+    local time and systems that store UTC must agree on which update came last. ``day_first``
+    is the source's date order, as for its birth dates (a US export writes 03/01/2024 for 1 March)."""
     text = nfc_clean(value)
     if text is None or len(text) > _MAX_TIMESTAMP_LENGTH:
         return None
@@ -186,8 +187,8 @@ def standardise_timestamp(value: str | None, zone: str = "UTC") -> dt.datetime |
             return _naive_utc(_SERIAL_EPOCH + dt.timedelta(seconds=round(float(text) * 86_400)), zone)
         dmy = _DMY_TIME.match(text)
         if dmy:
-            day, month, year, hh, mm, ss = dmy.groups()
-            return _naive_utc(_from_groups(year, month, day, hh, mm, ss), zone)
+            first, second, year, hh, mm, ss = dmy.groups()
+            return _naive_utc(_from_groups(year, second, first, hh, mm, ss, day_first), zone)
         ymd = _YMD_TIME.match(text)
         if ymd:
             year, month, day, hh, mm, ss = ymd.groups()

@@ -145,11 +145,11 @@ def _one_value(field: str, value: str | None, flags: list[str]) -> str | None:
     return items[0] if items else None
 
 
-def _update_time(text: str | None, zone: str, today: dt.date) -> tuple[dt.datetime | None, str | None]:
+def _update_time(text: str | None, spec: SourceSpec, today: dt.date) -> tuple[dt.datetime | None, str | None]:
     """An update time as naive UTC, or None with the flag saying why it is not used."""
     if not text:
         return None, None
-    at = _timestamp(text, zone)
+    at = _timestamp(text, spec.timezone, spec.date_order == "day_first")
     if at is None:
         return None, "updated_at_unparseable"
     if at.date() > today + _CLOCK_SLACK:
@@ -163,7 +163,7 @@ def update_time(spec: SourceSpec, values: dict[str, str | None], *, today: dt.da
     """The ``updated_at`` :func:`standardise_record` gives a record, alone: to compare two
     versions of one key without standardising the older again."""
     text, _flags = mapped_text(spec, values)
-    return _update_time(text.get("updated_at"), spec.timezone, today)[0]
+    return _update_time(text.get("updated_at"), spec, today)[0]
 
 
 def standardise_record(
@@ -191,7 +191,7 @@ def standardise_record(
         company = _company(name.original)
     tax_id = _tax_id(get("tax_id"), spec.phone_region)
     national_id = _national_id(get("national_id"), spec.phone_region)
-    updated_at, flag = _update_time(get("updated_at"), spec.timezone, today)
+    updated_at, flag = _update_time(get("updated_at"), spec, today)
     if flag is not None:
         flags.append(flag)
     for part in (matched, phone, email, dob, address, city, company, tax_id, national_id):

@@ -201,6 +201,23 @@ def test_a_sources_time_zone_reaches_its_records() -> None:
     assert updated(timezone="Asia/Ho_Chi_Minh") == dt.datetime(2024, 1, 5, 10)
 
 
+def test_a_month_first_sources_update_times_are_read_month_first() -> None:
+    """A US export (Salesforce, Excel) writes 03/01/2024 for 1 March: read day first, its update
+    would be 3 January, and lose ``most_recent`` to an older one."""
+    from mdm.sources.config import SourceSpec
+    from mdm.standardise.record import standardise_record
+
+    def updated(order: str, value: str) -> dt.datetime:
+        spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", date_order=order,
+                          fields={"updated_at": "u"})
+        return standardise_record(spec, "1", {"u": value}, today=dt.date(2026, 1, 1))["updated_at"]
+
+    assert updated("month_first", "03/01/2024 10:00") == dt.datetime(2024, 3, 1, 10)
+    assert updated("day_first", "03/01/2024 10:00") == dt.datetime(2024, 1, 3, 10)
+    assert updated("month_first", "03/25/2024") == updated("day_first", "25/03/2024") == dt.datetime(2024, 3, 25)
+    assert updated("month_first", "2024-03-01 10:00") == dt.datetime(2024, 3, 1, 10)  # ISO is ISO
+
+
 def test_an_update_time_after_the_run_is_flagged_and_not_used() -> None:
     """A time past the run's day (2062 for 2026, a clock set wrong) would win ``most_recent``
     against every real update after it; a day's slack allows for zones and clocks a little fast."""
