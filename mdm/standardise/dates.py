@@ -44,8 +44,12 @@ _TRAILING_TIME = re.compile(
 _PLACEHOLDERS = frozenset({dt.date(1900, 1, 1), dt.date(1970, 1, 1)})
 _EARLIEST = dt.date(1900, 1, 1)
 
-_DMY_TIME = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
-_YMD_TIME = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+# A time of day may be on a 12-hour clock, as US spreadsheets and CRM reports write it ("10:00 PM").
+_CLOCK = r"(?:,?[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([AaPp])\.?[Mm]\.?)?)?$"
+_DMY_TIME = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})" + _CLOCK)
+_YMD_TIME = re.compile(r"^(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})" + _CLOCK)
+# A time zone written as a word after the time: BigQuery and Google Sheets export "... 10:00:00 UTC".
+_UTC_WORD = re.compile(r"(?i)\s+(?:UTC|GMT)$")
 _EPOCH = re.compile(r"^\d{10}$|^\d{13}$")
 # A spreadsheet's date serial (days since 1899-12-30, a fraction for the time of day), as a
 # cell formatted as a number exports it: 32874 is 1990-01-01. Five digits only: 1927 to 2173;
@@ -165,10 +169,16 @@ def _naive_utc(moment: dt.datetime, zone: str) -> dt.datetime:
 
 
 def _from_groups(
-    year: str, month: str, day: str, hh: str | None, mm: str | None, ss: str | None, day_first: bool = True
+    year: str, month: str, day: str, hh: str | None, mm: str | None, ss: str | None, half: str | None,
+    day_first: bool = True,
 ) -> dt.datetime:
     d, m, _ = _day_month(int(day), int(month), day_first)
-    return dt.datetime(int(year), m, d, int(hh or 0), int(mm or 0), int(ss or 0))
+    hour = int(hh or 0)
+    if half is not None:  # 12 AM is midnight, 12 PM noon; 13 PM is no time
+        if not 1 <= hour <= 12:
+            raise ValueError(f"hour {hour} on a 12-hour clock")
+        hour = hour % 12 + (12 if half in "Pp" else 0)
+    return dt.datetime(int(year), m, d, hour, int(mm or 0), int(ss or 0))
 
 
 def standardise_timestamp(value: str | None, zone: str = "UTC", day_first: bool = True) -> dt.datetime | None:
@@ -179,6 +189,8 @@ def standardise_timestamp(value: str | None, zone: str = "UTC", day_first: bool 
     text = nfc_clean(value)
     if text is None or len(text) > _MAX_TIMESTAMP_LENGTH:
         return None
+    if _UTC_WORD.search(text):
+        text, zone = _UTC_WORD.sub("", text), "UTC"
     try:
         if _EPOCH.match(text):
             seconds = int(text) / (1000 if len(text) == 13 else 1)
@@ -187,12 +199,11 @@ def standardise_timestamp(value: str | None, zone: str = "UTC", day_first: bool 
             return _naive_utc(_SERIAL_EPOCH + dt.timedelta(seconds=round(float(text) * 86_400)), zone)
         dmy = _DMY_TIME.match(text)
         if dmy:
-            first, second, year, hh, mm, ss = dmy.groups()
-            return _naive_utc(_from_groups(year, second, first, hh, mm, ss, day_first), zone)
+            first, second, year, *clock = dmy.groups()
+            return _naive_utc(_from_groups(year, second, first, *clock, day_first), zone)
         ymd = _YMD_TIME.match(text)
         if ymd:
-            year, month, day, hh, mm, ss = ymd.groups()
-            return _naive_utc(_from_groups(year, month, day, hh, mm, ss), zone)
+            return _naive_utc(_from_groups(*ymd.groups()), zone)
         return _naive_utc(dt.datetime.fromisoformat(text), zone)
     except (ValueError, OverflowError, OSError):
         return None

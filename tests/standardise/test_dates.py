@@ -146,6 +146,13 @@ def test_iso_value_is_a_fixed_point(date: dt.date) -> None:
         ("2024/01/05 10:00", dt.datetime(2024, 1, 5, 10)),
         ("1704448800", dt.datetime(2024, 1, 5, 10)),
         ("45296.4166666667", dt.datetime(2024, 1, 5, 10)),  # a spreadsheet's date serial
+        ("2024-01-05 10:00:00 UTC", dt.datetime(2024, 1, 5, 10)),  # BigQuery, Google Sheets
+        ("2024-01-05 10:00:00.250 GMT", dt.datetime(2024, 1, 5, 10, 0, 0, 250000)),
+        ("05/01/2024 10:00 PM", dt.datetime(2024, 1, 5, 22)),  # a 12-hour clock
+        ("05/01/2024, 10:00:05 a.m.", dt.datetime(2024, 1, 5, 10, 0, 5)),
+        ("05/01/2024 12:30 AM", dt.datetime(2024, 1, 5, 0, 30)),
+        ("2024-1-5 12:30 pm", dt.datetime(2024, 1, 5, 12, 30)),
+        ("05/01/2024 13:00 PM", None),
         ("garbage", None),
         ("32/01/2024", None),
         ("", None),
@@ -166,6 +173,8 @@ def test_timestamp(value: str | None, expected: dt.datetime | None) -> None:
         ("2024-01-05T10:00:00Z", dt.datetime(2024, 1, 5, 10)),
         ("1704448800", dt.datetime(2024, 1, 5, 10)),  # epoch seconds are UTC
         ("45296.7083333333", dt.datetime(2024, 1, 5, 10)),  # a spreadsheet's serial is local time
+        ("2024-01-05 10:00:00 UTC", dt.datetime(2024, 1, 5, 10)),  # a zone's name says it all too
+        ("05/01/2024 5:00 PM", dt.datetime(2024, 1, 5, 10)),
     ],
 )
 def test_timestamp_without_an_offset_is_the_sources_local_time(value: str, expected: dt.datetime) -> None:
