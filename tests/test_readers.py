@@ -83,6 +83,19 @@ def test_a_spreadsheets_unicode_text_export_is_read_as_utf16(tmp_path: Path) -> 
     assert [a.values["name"] for a in ingested.accepted] == ["Nguyễn Văn An", "Jürgen Müller"]
 
 
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_its_byte_order_mark_names_the_encoding_key(tmp_path: Path, codec: str) -> None:
+    """Some exporters write UTF-16 with no mark: read as UTF-8, its header is letters between NUL
+    bytes, and the error names the encoding to set (it listed the header's columns, NULs and all)."""
+    text = "id,name,city\r\n1,Nguyễn Văn An,Hà Nội\r\n"
+    (tmp_path / "crm.csv").write_bytes(text.encode(codec))
+    with pytest.raises(ConfigError) as e:
+        ingest(load_sources(_csv_source(tmp_path)).sources)
+    assert "source 'crm', key 'encoding'" in str(e.value) and f"set `encoding: {codec}`" in str(e.value)
+    ingested = ingest(load_sources(_csv_source(tmp_path, f"    encoding: {codec}\n")).sources)
+    assert [a.values["name"] for a in ingested.accepted] == ["Nguyễn Văn An"]
+
+
 def test_a_header_split_by_another_delimiter_names_the_delimiter_key(tmp_path: Path) -> None:
     (tmp_path / "crm.csv").write_text("id;name;city\n1;An;Hanoi\n", encoding="utf-8")
     with pytest.raises(ConfigError) as e:

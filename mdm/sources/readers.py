@@ -121,6 +121,12 @@ def check_header(spec: SourceSpec, header: list[str]) -> None:
     try:
         check_columns(spec, set(header), "header")
     except ConfigError as e:
+        if "\x00" in "".join(header):  # every other byte of ASCII text is 0 in UTF-16
+            order = "be" if "".join(header).startswith("\x00") else "le"
+            raise ConfigError(
+                f"{spec.file}: source {spec.name!r}, key 'encoding': the header holds NUL bytes; the file"
+                f" looks like UTF-16 without a byte order mark: set `encoding: utf-16-{order}`"
+            ) from e
         other = _other_format(header[0] if header else "")
         if other is not None:
             raise ConfigError(
