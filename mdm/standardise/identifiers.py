@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from mdm.standardise.text import nfc_clean, without_float_fraction
+from mdm.standardise.text import in_scientific_notation, nfc_clean, without_float_fraction
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +52,8 @@ def _standardise(value: str | None, region: str | None, kind: str) -> StdIdentif
     text = nfc_clean(value)
     if text is None:
         return StdIdentifier(value, None, False, ())
+    if in_scientific_notation(text):
+        return StdIdentifier(value, None, False, (f"{kind}_scientific_notation",))
     # A float column's ".0", read as a separator, would make its zero a last digit of the id.
     compact = _compact(without_float_fraction(text))
     if (

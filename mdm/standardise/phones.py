@@ -16,7 +16,7 @@ from types import MappingProxyType
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
-from mdm.standardise.text import nfc_clean, without_float_fraction
+from mdm.standardise.text import in_scientific_notation, nfc_clean, without_float_fraction
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +223,8 @@ def standardise_phone(value: str | None, region: str | None = "VN", home: str | 
     text = nfc_clean(value)
     if text is None:
         return StdPhone(value, None, False, None, ())
+    if in_scientific_notation(text):
+        return StdPhone(value, None, False, None, ("phone_scientific_notation",))
     flags: list[str] = []
     text = without_float_fraction(text)
     # "0912 345 678 / 0987 654 321": two numbers; "0157/57336695": one number with a slash.

@@ -92,6 +92,16 @@ def without_float_fraction(text: str) -> str:
     return _FLOAT_INTEGER.sub(r"\1", text)
 
 
+# A long number a spreadsheet showed in scientific notation and exported so: "8.49123E+10".
+_SCIENTIFIC = re.compile(r"^[0-9](?:[.,][0-9]+)?[eE]\+[0-9]{1,2}$")
+
+
+def in_scientific_notation(text: str) -> bool:
+    """Whether a number was exported in scientific notation, keeping only its first digits (six
+    in Excel's): the rest are lost, and any number made of it would be another."""
+    return _SCIENTIFIC.match(text) is not None
+
+
 def one_edit_apart(a: str, b: str) -> bool:
     """Whether ``a`` and ``b`` are equal or one typo apart: a character inserted, deleted or
     replaced, or two neighbours swapped."""

@@ -54,6 +54,16 @@ def test_a_float_columns_fraction_is_no_digit_of_the_id() -> None:
     assert standardise_national_id("B1234567.0", region="GB").value == "B12345670"  # not a number: kept as written
 
 
+def test_an_id_a_spreadsheet_wrote_in_scientific_notation_is_no_id() -> None:
+    """Excel keeps six digits of "7.91235E+10": 79123500000 is another person's number."""
+    assert standardise_national_id("7.91235E+10") == StdIdentifier(
+        "7.91235E+10", None, False, ("national_id_scientific_notation",)
+    )
+    assert standardise_tax_id("1,01235E+9").flags == ("tax_id_scientific_notation",)  # a comma locale
+    assert standardise_tax_id("1E+9", region="GB").value is None
+    assert standardise_national_id("12E45678", region="GB").value == "12E45678"  # no "+": an id with an E
+
+
 @pytest.mark.parametrize("value", ["PB1992820", "12AB34567", "E1234567A", "CHY14F6T7"])
 def test_foreign_passports_in_vietnamese_data_are_kept_and_flagged(value: str) -> None:
     assert standardise_national_id(value) == StdIdentifier(value, value, False, ("national_id_nonstandard",))

@@ -111,6 +111,12 @@ def test_garbage_is_unparseable(value: str) -> None:
     assert standardise_phone(value) == StdPhone(value, None, False, None, ("phone_unparseable",))
 
 
+@pytest.mark.parametrize("value", ["8.49123E+10", "8,49123E+10", "9.12346e+8", "8E+10"])
+def test_a_number_a_spreadsheet_wrote_in_scientific_notation_is_no_number(value: str) -> None:
+    """"8.49123E+10" kept six digits of 84912345678: the number made of them is another's."""
+    assert standardise_phone(value) == StdPhone(value, None, False, None, ("phone_scientific_notation",))
+
+
 @pytest.mark.parametrize("value", ["0123456789", "0123 456 789", "+84 987 654 321", "+33 1 23 45 67 89", "01 2345 6789"])
 def test_placeholders_are_flagged_and_not_matched_on(value: str) -> None:
     assert standardise_phone(value) == StdPhone(value, None, False, None, ("phone_placeholder",))
