@@ -211,6 +211,25 @@ def test_a_quote_left_open_names_the_lines_it_swallowed(tmp_path: Path) -> None:
     assert row.reason == "line 2 has 2 fields, the header has 3"
 
 
+def test_a_row_short_of_only_the_headers_unnamed_columns_is_read(tmp_path: Path) -> None:
+    """A spreadsheet's empty last columns are blank in its header and left out of some rows: such
+    rows were quarantined. A named column left out, or a field past the header, still is."""
+    (tmp_path / "crm.csv").write_text(
+        "id,name,city,,\n"
+        "1,An Nguyen,Hanoi,,\n"
+        "2,Binh Tran,Hue\n"  # the two unnamed columns left out
+        "3,Cuong Le,Hue,\n"  # one of them
+        "4,Dung Pham\n"  # a named column left out
+        "5,Em Hoang,Hue,,,\n",  # an empty field past the header (a comma typed in a value?)
+        encoding="utf-8",
+    )
+    ingested = ingest(load_sources(_csv_source(tmp_path)).sources)
+    assert [(a.source_id, a.values["city"]) for a in ingested.accepted] == [("1", "Hanoi"), ("2", "Hue"),
+                                                                            ("3", "Hue")]
+    assert [q.reason for q in ingested.quarantined] == [
+        "line 5 has 2 fields, the header has 5", "line 6 has 6 fields, the header has 5"]
+
+
 def test_a_list_or_object_where_one_value_belongs_gives_its_first_value_or_none(tmp_path: Path) -> None:
     """A JSONL array or a Parquet list column mapped to a field: its first value is the value (more
     than one is flagged), an empty one is none; an object is none and flagged. The raw record keeps

@@ -284,16 +284,26 @@ def _read_csv(spec: SourceSpec) -> Iterator[RawRow]:
             if not fields or (len(fields) == 1 and not fields[0].strip()):
                 continue  # a blank line is not a row
             data_row += 1
-            if len(fields) != width:
+            fitted = fields if len(fields) == width else fit_width(names, fields)
+            if fitted is None:
                 reason = _wrong_width(start_line, skipped + reader.line_num, len(fields), width)
-            elif repeats_header(names, fields):
+            elif repeats_header(names, fitted):
                 reason = REPEATED_HEADER.format(f"line {start_line}")
-            elif holds_only_its_id(values := csv_values(header, fields), spec.id_column):
+            elif holds_only_its_id(values := csv_values(header, fitted), spec.id_column):
                 reason = ONLY_ITS_ID.format(f"data row {data_row}")  # as the Spark engine names it
             else:
                 yield RawRow(data_row, values)
                 continue
             yield RawRow(data_row, None, reason, spec.delimiter.join(fields))
+
+
+def fit_width(header: list[str], fields: list[str]) -> list[str] | None:
+    """A row short of its header's unnamed last columns (a spreadsheet's empty columns, whose
+    cells it leaves out of some rows) as a full row, or None. A row with one field too many, the
+    last empty, stays wrong: a comma typed into a value and a value left out read so."""
+    if len(fields) < len(header) and not any(header[len(fields):]):
+        return fields + [""] * (len(header) - len(fields))
+    return None
 
 
 REPEATED_HEADER = "{} repeats the header (extracts joined together?)"
