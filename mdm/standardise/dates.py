@@ -129,11 +129,27 @@ def _tokens(text: str) -> list[str]:
     return tokens
 
 
-def standardise_birth_date(value: str | None, *, today: dt.date, day_first: bool = True) -> StdDate:
-    """A plausible date of birth, or None with the reason in flags."""
+# A date and time in UTC ("1990-03-24T17:00:00.000Z"): how JavaScript apps and MongoDB export a
+# date picked as local midnight, so its day is the source's, not UTC's.
+_UTC_INSTANT = re.compile(r"(?i)^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]00:?00)$")
+
+
+def standardise_birth_date(
+    value: str | None, *, today: dt.date, day_first: bool = True, zone: str = "UTC"
+) -> StdDate:
+    """A plausible date of birth, or None with the reason in flags. ``zone`` is the source's time
+    zone: a birth date written as a UTC time is the day it is there, but at UTC midnight (a date
+    stored as one) the day written."""
     text = nfc_clean(value)
     if text is None:
         return StdDate(value, None, ())
+    if zone != "UTC" and _UTC_INSTANT.match(text):
+        try:
+            moment = dt.datetime.fromisoformat(text.upper())
+        except ValueError:
+            return StdDate(value, None, ("dob_impossible",))
+        if moment.time() != dt.time(0):
+            return _plausible(value, moment.astimezone(ZoneInfo(zone)).date(), today, ())
     serial = _SERIAL.match(text)
     if serial and (serial.group(2) is None or not serial.group(2).strip(".0")):
         return _plausible(value, (_SERIAL_EPOCH + dt.timedelta(days=int(serial.group(1)))).date(), today,

@@ -45,8 +45,8 @@ _CLOCK_SLACK = dt.timedelta(days=1)
 
 
 @lru_cache(_CACHE)
-def _birth_date(value: str, today: dt.date, day_first: bool) -> Any:
-    return standardise_birth_date(value, today=today, day_first=day_first)
+def _birth_date(value: str, today: dt.date, day_first: bool, zone: str) -> Any:
+    return standardise_birth_date(value, today=today, day_first=day_first, zone=zone)
 
 
 STD_COLUMNS: tuple[str, ...] = (
@@ -184,7 +184,7 @@ def standardise_record(
     # The name as matched: completed by its e-mail where it left a name out or cut one to an initial.
     matched = name_from_email(name, email.match_key if email.is_valid else None)
     raw_dob = get("date_of_birth")
-    dob = _birth_date(raw_dob, today, spec.date_order == "day_first") if raw_dob else None
+    dob = _birth_date(raw_dob, today, spec.date_order == "day_first", spec.timezone) if raw_dob else None
     address = _address(get("address"))
     company = _company(get("company"))
     if company.display is None and "name_is_company" in name.flags:

@@ -210,6 +210,28 @@ def test_a_sources_time_zone_reaches_its_records() -> None:
     assert updated(timezone="Asia/Ho_Chi_Minh") == dt.datetime(2024, 1, 5, 10)
 
 
+def test_a_birth_date_written_as_a_utc_time_is_the_sources_day() -> None:
+    """A JavaScript app or MongoDB in Vietnam exports the birth date picked as 4 May as local
+    midnight in UTC, 3 May 17:00Z: a day early in every match, unless read in the source's zone.
+    A date stored as UTC midnight is the day written, in zones east and west."""
+    from mdm.sources.config import SourceSpec
+    from mdm.standardise.record import standardise_record
+
+    def born(value: str, zone: str) -> dt.date | None:
+        spec = SourceSpec(name="s", path="s.jsonl", format="jsonl", id_column="id", timezone=zone,
+                          fields={"date_of_birth": "dob"})
+        return standardise_record(spec, "1", {"dob": value}, today=TODAY)["date_of_birth"]
+
+    may_4 = dt.date(1990, 5, 4)
+    assert born("1990-05-03T17:00:00.000Z", "Asia/Ho_Chi_Minh") == may_4
+    assert born("1990-05-03 17:00:00+00:00", "Asia/Ho_Chi_Minh") == may_4  # a Parquet timestamp in UTC
+    assert born("1990-05-04T04:00:00Z", "America/New_York") == may_4
+    assert born("1990-05-04T00:00:00Z", "Asia/Ho_Chi_Minh") == may_4
+    assert born("1990-05-04T00:00:00.000Z", "America/New_York") == may_4
+    assert born("1990-05-04T00:00:00+07:00", "UTC") == may_4  # its own offset: the day written
+    assert born("1990-05-03T17:00:00Z", "UTC") == dt.date(1990, 5, 3)
+
+
 def test_a_month_first_sources_update_times_are_read_month_first() -> None:
     """A US export (Salesforce, Excel) writes 03/01/2024 for 1 March: read day first, its update
     would be 3 January, and lose ``most_recent`` to an older one."""
