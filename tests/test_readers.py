@@ -230,6 +230,16 @@ def test_a_row_short_of_only_the_headers_unnamed_columns_is_read(tmp_path: Path)
         "line 5 has 2 fields, the header has 5", "line 6 has 6 fields, the header has 5"]
 
 
+def test_a_spreadsheet_formulas_text_is_its_value(tmp_path: Path) -> None:
+    """Exports meant for Excel write ="00123" so that it keeps leading zeros: the key is 00123 and
+    the name An, not ="00123" and ="An"; an empty one is no value, other text starting = is text."""
+    (tmp_path / "crm.csv").write_text(
+        'id,name,city\n="00123",="Nguyễn An",=""\n"=""00124""",Trần Bình,=Huế\n', encoding="utf-8")
+    ingested = ingest(load_sources(_csv_source(tmp_path)).sources)
+    assert [(a.source_id, a.values["name"], a.values["city"]) for a in ingested.accepted] == [
+        ("00123", "Nguyễn An", None), ("00124", "Trần Bình", "=Huế")]
+
+
 def test_a_list_or_object_where_one_value_belongs_gives_its_first_value_or_none(tmp_path: Path) -> None:
     """A JSONL array or a Parquet list column mapped to a field: its first value is the value (more
     than one is flagged), an empty one is none; an object is none and flagged. The raw record keeps

@@ -186,8 +186,18 @@ def _open_text(spec: SourceSpec):  # type: ignore[no-untyped-def]
 
 
 def csv_values(header: list[str], fields: list[str | None]) -> dict[str, str | None]:
-    """A CSV row's values: an empty field is no value."""
-    return {h: (v if v != "" else None) for h, v in zip(header, fields, strict=True)}
+    """A CSV row's values: an empty field is no value, and a spreadsheet formula's text is its
+    text (see :func:`_formula_text`)."""
+    pairs = zip(header, fields, strict=True)
+    return {h: (v if v[0] != "=" else _formula_text(v)) if v else None for h, v in pairs}
+
+
+def _formula_text(value: str) -> str | None:
+    """``="00123"``, as exports meant for Excel write keys, phones and ids so their leading zeros
+    are kept, is ``00123``; it was a key ``="00123"``, a name ``="An"``."""
+    if value.startswith('="') and value.endswith('"') and len(value) > 2:
+        return value[2:-1].replace('""', '"') or None
+    return value
 
 
 # How deep nested objects are opened into dotted keys; deeper ones stay JSON text.
