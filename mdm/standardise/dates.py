@@ -50,6 +50,12 @@ _DMY_TIME = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})" + _CLOCK)
 _YMD_TIME = re.compile(r"^(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})" + _CLOCK)
 # A time zone written as a word after the time: BigQuery and Google Sheets export "... 10:00:00 UTC".
 _UTC_WORD = re.compile(r"(?i)\s+(?:UTC|GMT)$")
+# A date with its month's name, then maybe a time: "1 Mar 2024 10:00", "Mar 1, 2024 10:00 AM",
+# Oracle's default "01-MAR-24 10.00.00.000000 AM".
+_NAMED_MONTH_TIME = re.compile(
+    r"(?i)^(?P<date>.*?[a-z]{3}.*?)"
+    r"(?:[ T,]+(\d{1,2})[:.](\d{2})(?:[:.](\d{2})(?:[.,]\d+)?)?\s*(?:([ap])\.?m\.?)?)?$"
+)
 _EPOCH = re.compile(r"^\d{10}$|^\d{13}$")
 # A spreadsheet's date serial (days since 1899-12-30, a fraction for the time of day), as a
 # cell formatted as a number exports it: 32874 is 1990-01-01. Five digits only: 1927 to 2173;
@@ -221,5 +227,23 @@ def standardise_timestamp(value: str | None, zone: str = "UTC", day_first: bool 
         if ymd:
             return _naive_utc(_from_groups(*ymd.groups()), zone)
         return _naive_utc(dt.datetime.fromisoformat(text), zone)
-    except (ValueError, OverflowError, OSError):
+    except ValueError:
+        return _named_month_time(text, zone, day_first)
+    except (OverflowError, OSError):
+        return None
+
+
+def _named_month_time(text: str, zone: str, day_first: bool) -> dt.datetime | None:
+    """A time whose date names its month, read as a birth date's is (its two-digit year the
+    latest one not after today's)."""
+    named = _NAMED_MONTH_TIME.match(text)
+    if named is None:
+        return None
+    try:
+        date = _from_tokens(_tokens(named["date"]), dt.date.today(), day_first)
+        if date is None:
+            return None
+        day, clock = date[0], named.groups()[1:]
+        return _naive_utc(_from_groups(str(day.year), str(day.month), str(day.day), *clock), zone)
+    except (ValueError, OverflowError, _Impossible):
         return None

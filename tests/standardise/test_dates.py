@@ -153,6 +153,12 @@ def test_iso_value_is_a_fixed_point(date: dt.date) -> None:
         ("05/01/2024 12:30 AM", dt.datetime(2024, 1, 5, 0, 30)),
         ("2024-1-5 12:30 pm", dt.datetime(2024, 1, 5, 12, 30)),
         ("05/01/2024 13:00 PM", None),
+        ("05-Jan-2024 10:00:05", dt.datetime(2024, 1, 5, 10, 0, 5)),  # a month's name
+        ("05-JAN-24 10.00.00.000000 PM", dt.datetime(2024, 1, 5, 22)),  # Oracle's default
+        ("Jan 5, 2024 10:00 AM", dt.datetime(2024, 1, 5, 10)),
+        ("Jan 5, 2024", dt.datetime(2024, 1, 5)),
+        ("30-Feb-2024 10:00", None),
+        ("January 2024", None),
         ("garbage", None),
         ("32/01/2024", None),
         ("", None),
