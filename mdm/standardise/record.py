@@ -107,9 +107,11 @@ def mapped_text(spec: SourceSpec, values: dict[str, str | None]) -> tuple[dict[s
 
 
 # What exports write in a cell that holds nothing: SQL clients and dumps (NULL, \N), pandas (nan),
-# spreadsheets (#N/A, #NULL!) and people (N/A, -). Exact spellings only: "Nan" and "Na" are names.
+# people (N/A, -) and spreadsheets, whose formulas that found nothing or failed export their error
+# (#N/A, #REF!). Exact spellings only: "Nan" and "Na" are names.
 MISSING_VALUES = frozenset(
-    {"NULL", "null", "Null", "(null)", "\\N", "N/A", "n/a", "#N/A", "#NULL!", "nan", "NaN", "None", "-", "--"}
+    {"NULL", "null", "Null", "(null)", "\\N", "N/A", "n/a", "nan", "NaN", "None", "-", "--"}
+    | {"#N/A", "#NULL!", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#ERROR!", "#SPILL!", "#CALC!"}
 )
 
 
