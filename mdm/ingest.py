@@ -11,7 +11,7 @@ import orjson
 from mdm.cancel import Cancellation
 from mdm.sources import SourceSpec, read_source
 from mdm.sources.readers import REPLACEMENT_CHARACTER
-from mdm.standardise.record import update_time
+from mdm.standardise.record import MISSING_VALUES, update_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +60,18 @@ def undecodable(item: Accepted | Quarantined) -> bool:
 
 
 def clean_id(value: str | None) -> str | None:
-    """Source keys are compared as trimmed text; a blank key is no key."""
+    """Source keys are compared as trimmed text; a blank key, or an export's marker for no value
+    (``NULL``, ``\\N``: a dump's missing key), is no key."""
     if value is None:
         return None
     value = value.strip()
-    return value or None
+    return value if value and value not in MISSING_VALUES else None
+
+
+def missing_id(id_column: str, value: str | None) -> str:
+    """Why a row has no key: its id column is blank, or holds a marker for no value."""
+    marker = (value or "").strip()
+    return f"missing id (column {id_column!r} {f'holds {marker!r}' if marker else 'is blank'})"
 
 
 def raw_json(values: dict[str, str | None]) -> str:
@@ -82,9 +89,8 @@ def _rows(spec: SourceSpec) -> Iterator[Accepted | Quarantined]:
             continue
         source_id = clean_id(row.values.get(spec.id_column))
         if source_id is None:
-            yield Quarantined(
-                spec.name, row.row_number, None, f"missing id (column {spec.id_column!r} is blank)", raw_json(row.values)
-            )
+            reason = missing_id(spec.id_column, row.values.get(spec.id_column))
+            yield Quarantined(spec.name, row.row_number, None, reason, raw_json(row.values))
             continue
         if source_id in first_seen:
             yield Quarantined(

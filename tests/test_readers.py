@@ -240,6 +240,19 @@ def test_a_spreadsheet_formulas_text_is_its_value(tmp_path: Path) -> None:
         ("00123", "Nguyễn An", None), ("00124", "Trần Bình", "=Huế")]
 
 
+def test_a_key_that_is_a_marker_for_no_value_is_no_key(tmp_path: Path) -> None:
+    """A dump writes a missing key as NULL or \\N: the rows were customers keyed "NULL" (the
+    first; the others quarantined as its duplicates). Each is quarantined as a missing id."""
+    (tmp_path / "crm.csv").write_text(
+        "id,name,city\nNULL,An Nguyen,Hanoi\n\\N,Binh Tran,Hue\n,Cuong Le,Hue\nNULL,Dung Pham,Hue\n7,Em,Hue\n",
+        encoding="utf-8")
+    ingested = ingest(load_sources(_csv_source(tmp_path)).sources)
+    assert [a.source_id for a in ingested.accepted] == ["7"]
+    assert [q.reason for q in ingested.quarantined] == [
+        "missing id (column 'id' holds 'NULL')", "missing id (column 'id' holds '\\\\N')",
+        "missing id (column 'id' is blank)", "missing id (column 'id' holds 'NULL')"]
+
+
 def test_a_list_or_object_where_one_value_belongs_gives_its_first_value_or_none(tmp_path: Path) -> None:
     """A JSONL array or a Parquet list column mapped to a field: its first value is the value (more
     than one is flagged), an empty one is none; an object is none and flagged. The raw record keeps

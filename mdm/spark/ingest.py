@@ -21,7 +21,7 @@ from typing import Any
 import pyarrow as pa
 
 from mdm.errors import SourceReadError
-from mdm.ingest import WITHHELD, SourceCounts, clean_id, raw_json
+from mdm.ingest import WITHHELD, SourceCounts, clean_id, missing_id, raw_json
 from mdm.quality import FlagCounts, sorted_counts
 from mdm.sources import SourceSpec
 from mdm.sources.readers import (
@@ -280,7 +280,7 @@ def _standardiser(spec: SourceSpec, today: dt.date) -> Any:
                 reason = row["error"]
                 std: dict[str, Any] = {}
                 if reason is None and source_id is None:
-                    reason = f"missing id (column {spec.id_column!r} is blank)"
+                    reason = missing_id(spec.id_column, json.loads(raw).get(spec.id_column))
                 elif reason is None and row["first_row"] != number:
                     reason = f"duplicate id {source_id!r} (first seen in data row {row['first_row']})"
                 if reason is None:
