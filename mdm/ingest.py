@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
@@ -59,12 +60,17 @@ def undecodable(item: Accepted | Quarantined) -> bool:
     return item.raw is not None and REPLACEMENT_CHARACTER in item.raw
 
 
+# A whole number written by a float column: pandas makes an id column with one gap float (123.0).
+_FLOAT_KEY = re.compile(r"^([0-9]+)\.0+$")
+
+
 def clean_id(value: str | None) -> str | None:
-    """Source keys are compared as trimmed text; a blank key, or an export's marker for no value
-    (``NULL``, ``\\N``: a dump's missing key), is no key."""
+    """Source keys are compared as trimmed text, a float's ``.0`` left out (``123.0`` is ``123``, as
+    a JSON 123.0 is); a blank key, or an export's marker for no value (``NULL``, ``\\N``: a dump's
+    missing key), is no key."""
     if value is None:
         return None
-    value = value.strip()
+    value = _FLOAT_KEY.sub(r"\1", value.strip())
     return value if value and value not in MISSING_VALUES else None
 
 

@@ -253,6 +253,17 @@ def test_a_key_that_is_a_marker_for_no_value_is_no_key(tmp_path: Path) -> None:
         "missing id (column 'id' is blank)", "missing id (column 'id' holds 'NULL')"]
 
 
+def test_a_key_a_float_column_wrote_is_the_whole_number(tmp_path: Path) -> None:
+    """pandas writes an id column with one gap as floats (123.0): the key is 123, as in an extract
+    without the gap and as a JSON 123.0 is, not a new key that retires every customer."""
+    (tmp_path / "crm.csv").write_text(
+        "id,name,city\n123.0,An Nguyen,Hanoi\n124,Binh Tran,Hue\n124.00,Binh Tran,Hue\n12.5,Cuong Le,Hue\n",
+        encoding="utf-8")
+    ingested = ingest(load_sources(_csv_source(tmp_path)).sources)
+    assert [a.source_id for a in ingested.accepted] == ["123", "124", "12.5"]
+    assert [q.reason for q in ingested.quarantined] == ["duplicate id '124' (first seen in data row 2)"]
+
+
 def test_a_list_or_object_where_one_value_belongs_gives_its_first_value_or_none(tmp_path: Path) -> None:
     """A JSONL array or a Parquet list column mapped to a field: its first value is the value (more
     than one is flagged), an empty one is none; an object is none and flagged. The raw record keeps
