@@ -50,6 +50,8 @@ _DMY_TIME = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})" + _CLOCK)
 _YMD_TIME = re.compile(r"^(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})" + _CLOCK)
 # A time zone written as a word after the time: BigQuery and Google Sheets export "... 10:00:00 UTC".
 _UTC_WORD = re.compile(r"(?i)\s+(?:UTC|GMT)$")
+# An offset set off by a space, as Java's "yyyy-MM-dd HH:mm:ss Z" writes it: "... 10:00:00 +0700".
+_SPACED_OFFSET = re.compile(r"\s+([+-]\d{2}:?\d{2})$")
 # A date with its month's name, then maybe a time: "1 Mar 2024 10:00", "Mar 1, 2024 10:00 AM",
 # Oracle's default "01-MAR-24 10.00.00.000000 AM".
 _NAMED_MONTH_TIME = re.compile(
@@ -213,6 +215,7 @@ def standardise_timestamp(value: str | None, zone: str = "UTC", day_first: bool 
         return None
     if _UTC_WORD.search(text):
         text, zone = _UTC_WORD.sub("", text), "UTC"
+    text = _SPACED_OFFSET.sub(r"\1", text)
     try:
         if _EPOCH.match(text):
             seconds = int(text) / (1000 if len(text) == 13 else 1)

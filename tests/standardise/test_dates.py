@@ -148,6 +148,8 @@ def test_iso_value_is_a_fixed_point(date: dt.date) -> None:
         ("45296.4166666667", dt.datetime(2024, 1, 5, 10)),  # a spreadsheet's date serial
         ("2024-01-05 10:00:00 UTC", dt.datetime(2024, 1, 5, 10)),  # BigQuery, Google Sheets
         ("2024-01-05 10:00:00.250 GMT", dt.datetime(2024, 1, 5, 10, 0, 0, 250000)),
+        ("2024-01-05 17:00:00 +0700", dt.datetime(2024, 1, 5, 10)),  # Java's "yyyy-MM-dd HH:mm:ss Z"
+        ("2024-01-05 17:00:00.000 +07:00", dt.datetime(2024, 1, 5, 10)),
         ("05/01/2024 10:00 PM", dt.datetime(2024, 1, 5, 22)),  # a 12-hour clock
         ("05/01/2024, 10:00:05 a.m.", dt.datetime(2024, 1, 5, 10, 0, 5)),
         ("05/01/2024 12:30 AM", dt.datetime(2024, 1, 5, 0, 30)),
