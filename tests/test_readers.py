@@ -244,8 +244,8 @@ def test_a_key_that_is_a_marker_for_no_value_is_no_key(tmp_path: Path) -> None:
     """A dump writes a missing key as NULL or \\N: the rows were customers keyed "NULL" (the
     first; the others quarantined as its duplicates). Each is quarantined as a missing id."""
     (tmp_path / "crm.csv").write_text(
-        "id,name,city\nNULL,An Nguyen,Hanoi\n\\N,Binh Tran,Hue\n,Cuong Le,Hue\nNULL,Dung Pham,Hue\n7,Em,Hue\n",
-        encoding="utf-8")
+        "id,name,city\nNULL,An Nguyen,Hanoi\n\\N,Binh Tran,Hue\n,Cuong Le,Hue\nNULL,Dung Pham,Hue\n"
+        "7,Em,Hue\n", encoding="utf-8")
     ingested = ingest(load_sources(_csv_source(tmp_path)).sources)
     assert [a.source_id for a in ingested.accepted] == ["7"]
     assert [q.reason for q in ingested.quarantined] == [

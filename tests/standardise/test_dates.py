@@ -253,7 +253,8 @@ def test_a_month_first_sources_update_times_are_read_month_first() -> None:
 
     assert updated("month_first", "03/01/2024 10:00") == dt.datetime(2024, 3, 1, 10)
     assert updated("day_first", "03/01/2024 10:00") == dt.datetime(2024, 1, 3, 10)
-    assert updated("month_first", "03/25/2024") == updated("day_first", "25/03/2024") == dt.datetime(2024, 3, 25)
+    assert updated("month_first", "03/25/2024") == updated("day_first", "25/03/2024") \
+        == dt.datetime(2024, 3, 25)
     assert updated("month_first", "2024-03-01 10:00") == dt.datetime(2024, 3, 1, 10)  # ISO is ISO
 
 

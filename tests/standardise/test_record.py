@@ -13,8 +13,8 @@ SPEC = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", phone_re
 TODAY = dt.date(2026, 1, 1)
 
 
-@pytest.mark.parametrize("marker", ["NULL", "null", "(null)", "\\N", "N/A", "#N/A", "#NULL!", "#REF!", "#VALUE!",
-                                    "nan", "NaN", "None", "-", " -- ", '["NULL"]'])
+@pytest.mark.parametrize("marker", ["NULL", "null", "(null)", "\\N", "N/A", "#N/A", "#NULL!", "#REF!",
+                                    "#VALUE!", "nan", "NaN", "None", "-", " -- ", '["NULL"]'])
 def test_an_exports_missing_value_marker_is_no_value(marker: str) -> None:
     std = standardise_record(SPEC, "1", dict.fromkeys(SPEC.fields.values(), marker), today=TODAY)
     # As an empty cell: no value, and no flag saying a value was unreadable.
