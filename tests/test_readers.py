@@ -71,6 +71,19 @@ def test_a_file_in_another_encoding_is_kept_counted_and_flagged_until_its_encodi
     assert not any("undecodable_text" in f for f in std.column("dq_flags").to_pylist())
 
 
+@pytest.mark.parametrize("declared", ["cp1258", "cp1252", "latin-1"])
+def test_utf8_text_the_config_calls_a_code_page_is_read_as_utf8(tmp_path: Path, declared: str) -> None:
+    """A system whose old exports were cp1258 now writes UTF-8: read in cp1258 every name was
+    mangled (Nguyá»…n) and nothing flagged it. Text in a code page still reads in it."""
+    (tmp_path / "crm.csv").write_text("id,name,city\n1,Nguyễn Văn An,Hà Nội\n", encoding="utf-8")
+    ingested = ingest(load_sources(_csv_source(tmp_path, f"    encoding: {declared}\n")).sources)
+    assert [(a.values["name"], a.values["city"]) for a in ingested.accepted] == [("Nguyễn Văn An", "Hà Nội")]
+    assert ingested.counts["crm"].undecodable == 0
+    (tmp_path / "crm.csv").write_bytes("id,name,city\n1,Jürgen Müller,Köln\n".encode("cp1252"))
+    ingested = ingest(load_sources(_csv_source(tmp_path, "    encoding: cp1252\n")).sources)
+    assert [a.values["name"] for a in ingested.accepted] == ["Jürgen Müller"]
+
+
 def test_a_spreadsheets_unicode_text_export_is_read_as_utf16(tmp_path: Path) -> None:
     """Excel's "Unicode text" is UTF-16 with a byte order mark, tab-separated: the mark names
     the encoding, so a config that leaves the encoding at UTF-8 still reads every name right."""

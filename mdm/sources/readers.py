@@ -8,6 +8,7 @@ the file does not have is a :class:`ConfigError` naming the file, the source and
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import gzip
@@ -97,21 +98,37 @@ def is_gzip(path: str | Path) -> bool:
 _OTHER_DELIMITERS = (";", "\t", "|", ",")
 
 
+# How much of a file tells whether text the config calls a Windows code page is UTF-8.
+_SNIFF_BYTES = 1 << 16
+
+
 def text_encoding(spec: SourceSpec, path: str | Path | None = None) -> str:
     """The encoding to read the source's text with: its own, except that a file the config
     calls UTF-8 but that starts with a UTF-16 byte order mark (a spreadsheet's "Unicode text"
-    export) is read as UTF-16; such a mark cannot begin UTF-8 text."""
+    export) is read as UTF-16; such a mark cannot begin UTF-8 text. And one the config calls
+    another encoding (cp1258, a system's old export) whose text is UTF-8 is read as UTF-8: text
+    in a code page is next to never valid UTF-8, and read in one UTF-8 is mangled unflagged."""
     declared = spec.encoding.lower().replace("_", "-")
-    if declared not in ("utf-8", "utf8"):
-        return spec.encoding
     path = path or spec.file
     try:
         with gzip.open(path, "rb") if is_gzip(path) else open(path, "rb") as fh:
-            if fh.read(2) in _UTF16_BOMS:
-                return "utf-16"
+            start = fh.read(_SNIFF_BYTES)
     except _READ_ERRORS:
-        pass
-    return "utf-8-sig"
+        start = b""
+    if declared not in ("utf-8", "utf8"):
+        return "utf-8-sig" if not declared.startswith("utf") and _is_utf8(start) else spec.encoding
+    return "utf-16" if start[:2] in _UTF16_BOMS else "utf-8-sig"
+
+
+def _is_utf8(start: bytes) -> bool:
+    """Whether a file's first bytes are UTF-8 with some not ASCII (cut anywhere at their end)."""
+    if start.isascii():
+        return False
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(start, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def check_header(spec: SourceSpec, header: list[str]) -> None:
