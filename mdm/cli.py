@@ -308,9 +308,7 @@ def load_cmd(
 ) -> None:
     """Load a Spark run's results into a DuckDB file, so that `mdm serve` serves them; then
     replay the records posted or deleted through the API that the run did not take (`--posted`)."""
-    import datetime as dt
-
-    from mdm.load import load_run
+    from mdm.load import load_run, replay_since
 
     try:
         report = load_run(db, from_, rules_path=rules, accept_removals=accept_removals)
@@ -323,7 +321,7 @@ def load_cmd(
         highlight=False,
     )
     through = report.get("posted_through")
-    since = database.as_stored(dt.datetime.fromisoformat(through)) if through else None
+    since = replay_since(report)
     con = _open(db)
     try:  # building the real-time index takes a while at scale: only when there is a change to replay
         pending = records.has_api_changes(con, since=since)

@@ -7,6 +7,7 @@ which ``mdm serve`` answers from them. Golden-record documents are built here, i
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping
 from contextlib import suppress
@@ -46,11 +47,16 @@ def _apply_decisions_not_taken(
     con: duckdb.DuckDBPyConnection, report: dict[str, Any], attributes: Mapping[str, AttributeSpec]
 ) -> None:
     """The decisions the run's input did not hold (made after `mdm export decisions`, or every
-    one for a run given none), applied to what it loads (mdm/late_decisions.py). An output that
+    one for a run given none), applied to what it loads, and those it held that a steward undid
+    since, undone again, as a DuckDB run's publish does (mdm/late_decisions.py). An output that
     does not say which it held (written before it did) applies none."""
     taken = report.get("decision_ids")
     if taken is None:
         return
+    _moved, undone = late_decisions.undo_late(con, steward_sql.undone_among(con, taken),
+                                              attributes=attributes, at=database.now())
+    if undone:
+        report["run_report"]["late_undos"] = undone
     decisions = steward_sql.decisions_in_force(con, besides=set(taken))
     if decisions:
         _moved, applied = late_decisions.apply_late(con, decisions, attributes=attributes, at=database.now())
@@ -99,6 +105,13 @@ def _count_removed(
         removals.refuse_beyond_limits(found, config)
 
 
+def replay_since(report: Mapping[str, Any]) -> dt.datetime | None:
+    """From when the records posted and deleted through the API are replayed onto a loaded run:
+    those after its ``--posted`` export; every one (None) for a run given none."""
+    through = report.get("posted_through")
+    return database.as_stored(dt.datetime.fromisoformat(through)) if through else None
+
+
 def load_run(
     db_path: str | Path, folder: str | Path, *, rules_path: Path | None = None, accept_removals: bool = False
 ) -> dict[str, Any]:
@@ -143,6 +156,11 @@ def load_run(
                     c, model["model_id"], run_id=run_id, fingerprint=model["fingerprint"],
                     trained_on_records=report["counts"]["records"], settings=model["settings"],
                 )
+            # The replay that follows (mdm load's; a start after a kill before it ended goes on:
+            # Service._replay_unfinished), from the start of time for a run given no --posted.
+            since = replay_since(report)
+            if records.has_api_changes(c, since=since):
+                report["run_report"]["replay_from"] = (since or dt.datetime.min).isoformat()
             runs.finish_run(
                 c, run_id, model_id=model["model_id"], retrained=report["retrained"], counts=report["counts"],
                 stage_seconds=report["stage_seconds"], report=report["run_report"],

@@ -94,3 +94,50 @@ def test_a_load_that_failed_part_way_can_be_run_again(
     written = con.execute("SELECT count(*) FROM read_parquet(?)", [part]).fetchall()[0][0]
     con.close()
     assert loaded == written > 0
+
+
+def test_a_load_killed_before_its_replay_ends_is_replayed_at_the_next_start(
+    reconciled: tuple[Path, object], tmp_path: Path
+) -> None:
+    """`mdm load` publishes, then replays what was posted through the API since the run's input:
+    killed between the two, the posts were served by no golden record until the next run, and
+    `mdm check` said so. Its report keeps where the replay starts, as a DuckDB run's does, so the
+    next start replays them."""
+    import shutil
+
+    from mdm.load import load_run
+    from mdm.service import Service
+    from mdm.store import integrity
+
+    served = tmp_path / "served.duckdb"
+    shutil.copy(reconciled[0], served)
+    _as_spark_output(served, tmp_path / "out", "run-spark-2")  # a run given no --posted
+    service = Service(served)
+    service.open()
+    try:
+        record = {"crm_id": "RT-LOAD", "first_name": "Thảo Vy", "last_name": "Lương", "mobile": "0389 111 222"}
+        posted = service.post_record("sales", record, actor="test")
+    finally:
+        service.close()
+    report = load_run(served, tmp_path / "out")  # and the process is killed here: no replay
+    assert report["run_report"]["replay_from"] == "0001-01-01T00:00:00"
+    con = database.connect(served, read_only=True)
+    try:
+        assert not con.execute("SELECT 1 FROM xref WHERE source_id = 'RT-LOAD'").fetchall()
+        assert all(r.ok for r in integrity.check(con)), [r for r in integrity.check(con) if not r.ok]
+    finally:
+        con.close()
+    service = Service(served)
+    service.open()
+    try:
+        assert service.golden_id_for("sales", "RT-LOAD") == posted.golden_id
+    finally:
+        service.close()
+    con = database.connect(served, read_only=True)
+    try:
+        report_text = con.execute("SELECT CAST(report AS VARCHAR) FROM runs WHERE run_id = 'run-spark-2'")
+        replayed = json.loads(report_text.fetchall()[0][0])["replayed"]
+        assert replayed["replayed"] == 1
+        assert all(r.ok for r in integrity.check(con))
+    finally:
+        con.close()
