@@ -376,19 +376,23 @@ def test_a_spark_run_over_the_database_s_own_ids_keeps_every_one(  # type: ignor
 ) -> None:
     """``mdm export previous``: a Spark run given the ids the database holds now (here: made by
     a DuckDB run, then a steward's merge) keeps every one, where a run without them gives every
-    customer a new id, merging the old into it (the test above)."""
+    customer a new id, merging the old into it (the test above). The merge, undone before the
+    load, is undone again in what it loads, as a DuckDB run's publish undoes it."""
     from typer.testing import CliRunner
 
     from mdm.cli import app
     from mdm.errors import ConfigError
+    from mdm.service import Service
     from mdm.spark.engine import reconcile_spark
 
     db, out, _ = engines
+    original = dict(_duckdb(db, "SELECT record_key, golden_id FROM xref"))
     with _served_copy(db, tmp_path) as (served, service):
         ids = [g for (g,) in service.reader().execute(
             "SELECT golden_id FROM golden_records WHERE status = 'active' ORDER BY golden_id LIMIT 2").fetchall()]
-        service.steward(lambda s, con: s.merge(con, ids, actor="test-steward", comment=None))
+        merged = service.steward(lambda s, con: s.merge(con, ids, actor="test-steward", comment=None))
     before = dict(_duckdb(served, "SELECT record_key, golden_id FROM xref"))
+    assert before != original
     runner = CliRunner()
     for command in (["previous", "--out", str(tmp_path / "ids")],
                     ["decisions", "--out", str(tmp_path / "decisions.csv")]):
@@ -402,8 +406,18 @@ def test_a_spark_run_over_the_database_s_own_ids_keeps_every_one(  # type: ignor
     report = reconcile_spark(sources, str(tmp_path / "run"), model_path=out / "model", previous=str(tmp_path / "ids"),
                              decisions_path=str(tmp_path / "decisions.csv"), today=TODAY, spark=spark)
     assert not {"merged", "retired", "created"} & set(report.golden_changes)
-    load_run(served, tmp_path / "run")
-    assert dict(_duckdb(served, "SELECT record_key, golden_id FROM xref")) == before
+    kept = _clusters(_spark_out(tmp_path / "run", "xref", "record_key, golden_id"))
+    assert kept == _clusters(list(before.items()))
+    service = Service(served)
+    service.open()
+    try:
+        decision = merged.decision["decision_id"]
+        service.steward(lambda s, con: s.undo(con, decision, actor="test-steward"))
+    finally:
+        service.close()
+    loaded_report = load_run(served, tmp_path / "run")
+    assert loaded_report["run_report"]["late_undos"] == [decision]
+    assert dict(_duckdb(served, "SELECT record_key, golden_id FROM xref")) == original
     loaded = _duckdb(served, "SELECT change, count(*) FROM golden_history WHERE cause = 'run' AND cause_id ="
                              " (SELECT max(run_id) FROM runs WHERE kind = 'spark') GROUP BY ALL")
     assert not {"merged", "retired", "created"} & {change for change, _n in loaded}
