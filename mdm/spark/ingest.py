@@ -32,6 +32,7 @@ from mdm.sources.readers import (
     check_columns,
     check_header,
     csv_values,
+    fit_width,
     holds_only_its_id,
     json_line_row,
     nested_names,
@@ -241,11 +242,15 @@ def _decoder(spec: SourceSpec, nanoseconds: dict[str, pa.DataType]) -> Any:
                     values, error, text = decoded.values, decoded.error, decoded.text
                 elif spec.format == "csv":
                     corrupt = row.pop(_CORRUPT)
+                    header, fields = [h.strip() for h in row], list(row.values())
                     if corrupt is not None:
-                        fields = next(csv.reader([corrupt], delimiter=spec.delimiter), [])
-                        error, text = f"data row {number} has {len(fields)} fields, the header has {len(row)}", corrupt
-                    else:
-                        header, fields = [h.strip() for h in row], list(row.values())
+                        parsed = next(csv.reader([corrupt], delimiter=spec.delimiter), [])
+                        # Spark names a blank header column _c<i>: short of only those, the row is read.
+                        fields = fit_width(["" if h == f"_c{i}" else h for i, h in enumerate(row)], parsed)
+                        if fields is None:
+                            error = f"data row {number} has {len(parsed)} fields, the header has {len(row)}"
+                            text = corrupt
+                    if fields is not None:
                         if repeats_header(header, fields):
                             error = REPEATED_HEADER.format(f"data row {number}")
                             text = spec.delimiter.join(f or "" for f in fields)

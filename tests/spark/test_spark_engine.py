@@ -934,6 +934,37 @@ def test_a_spreadsheets_delimiter_hint_is_named_not_read_as_the_header(spark: An
             ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
 
 
+def test_a_row_short_of_only_the_headers_unnamed_columns_is_read_as_on_duckdb(
+    spark: Any, tmp_path: Path
+) -> None:
+    """A spreadsheet's empty last columns, blank in its header, left out of some rows: the rows are
+    read on both engines (Spark calls such rows malformed); a named column left out, or a field
+    past the header, is quarantined on both (tests/test_readers.py)."""
+    import datetime as dt
+
+    from mdm.ingest import ingest
+    from mdm.sources import load_sources
+    from mdm.spark.ingest import ingest_and_standardise
+
+    (tmp_path / "crm.csv").write_text(
+        "id,name,city,,\n1,An Nguyen,Hanoi,,\n2,Binh Tran,Hue\n3,Cuong Le,Hue,\n4,Dung Pham\n"
+        "5,Em Hoang,Hue,,,\n",
+        encoding="utf-8")
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - name: crm\n    path: crm.csv\n    format: csv\n    id_column: id\n"
+        "    fields: {full_name: name, city: city}\n", encoding="utf-8")
+    specs = load_sources(tmp_path / "sources.yaml").sources
+    on_duckdb = ingest(specs)
+    on_spark = ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
+    counts = on_spark.counts["crm"]
+    assert (counts.read, counts.accepted, counts.quarantined) == (5, 3, 2)
+    accepted = [(r["source_id"], r["city_norm"]) for r in on_spark.std.orderBy("source_id").collect()]
+    assert [a for a, _c in accepted] == [a.source_id for a in on_duckdb.accepted] == ["1", "2", "3"]
+    assert [c for _a, c in accepted] == ["ha noi", "hue", "hue"]
+    quarantined = [r["row_number"] for r in on_spark.quarantine.orderBy("row_number").collect()]
+    assert quarantined == [q.row_number for q in on_duckdb.quarantined] == [4, 5]
+
+
 def test_a_rerun_changes_what_gained_or_lost_a_record_and_keeps_the_rest_as_it_was(
     engines: tuple[Path, Path, Any], rerun: Rerun
 ) -> None:
