@@ -121,7 +121,7 @@ async def get_xref(
     record's (which lists the key among its members), for ``If-None-Match``."""
     source_id = clean_id(source_id) or source_id
     golden_id = service.golden_id_for(source, source_id)
-    if golden_id is None and service.replaying is not None:  # it may wait for the writer: off the event loop
+    if service.replaying is not None:  # it may wait for the writer: off the event loop
         golden_id = await run_in_threadpool(service.lookup_golden_id, source, source_id)
     if golden_id is None:
         raise NotFoundError("source key", f"{source}/{source_id}")

@@ -617,3 +617,47 @@ def test_a_key_posted_in_a_run_is_found_by_a_lookup_before_its_replay(  # type: 
     assert api.get("/xref/sales/RX-0").headers["etag"] == seen["xref"].headers["etag"]
     assert run["report"]["replayed"] == {"posts": 5, "deletions": 0, "replayed": 5, "skipped": 0}
     assert api.get("/integrity", who="admin").json()["ok"]
+
+
+def test_a_key_deleted_in_a_run_is_gone_for_a_lookup_before_its_replay(  # type: ignore[no-untyped-def]
+    api, small_sample, monkeypatch
+):
+    """A record deleted while a run computed is in the run's results: between its publish and the
+    replay of the deletion a lookup of the key (GET /xref, POST /xref:lookup, GET /sources/...)
+    found it again, though its deleter had been told it was gone. The lookup replays the
+    deletion first, and the replay counts it."""
+    from mdm import golden
+
+    service = api.client.app.state.service
+    keys = [k for (k,) in service.reader().execute(
+        "SELECT source_id FROM xref WHERE source = 'sales' ORDER BY source_id LIMIT 3").fetchall()]
+    build, seen = golden.build_golden, {}
+
+    def build_then_delete(*args, **kw):  # type: ignore[no-untyped-def]
+        out = build(*args, **kw)
+        for key in keys:
+            gone = api.client.delete(f"/sources/sales/records/{key}", headers=api.headers("writer"))
+            assert gone.status_code == 200, gone.text
+        return out
+
+    after = service._after_publish
+
+    def look_then_replay(report):  # type: ignore[no-untyped-def]
+        seen["xref"] = api.get(f"/xref/sales/{keys[0]}")
+        seen["lookup"] = api.post("/xref:lookup", who="reader",
+                                  json={"keys": [{"source": "sales", "source_id": keys[1]}]})
+        seen["record"] = api.get(f"/sources/sales/records/{keys[2]}")
+        after(report)
+
+    monkeypatch.setattr(golden, "build_golden", build_then_delete)
+    monkeypatch.setattr(service, "_after_publish", look_then_replay)
+    started = api.post("/runs", who="admin", json={"sources": str(small_sample / "sources.yaml")})
+    _wait(api)
+    run = api.get(f"/runs/{started.json()['run_id']}").json()
+    assert run["status"] == "succeeded"
+    assert seen["xref"].status_code == 404, seen["xref"].text
+    assert seen["lookup"].json()["data"][0]["golden_id"] is None
+    assert seen["record"].status_code == 404 and "deleted it through the API" in seen["record"].text
+    assert run["report"]["replayed"] == {"posts": 0, "deletions": 3, "replayed": 3, "skipped": 0}
+    assert all(api.get(f"/xref/sales/{key}").status_code == 404 for key in keys)
+    assert api.get("/integrity", who="admin").json()["ok"]
