@@ -564,6 +564,41 @@ def test_a_run_that_changes_nothing_keeps_every_etag(api, small_sample):  # type
     assert again.status_code == 304
 
 
+def _looked_up_before_the_replay(  # type: ignore[no-untyped-def]
+    api, small_sample, monkeypatch, during, keys, golden_id=None
+):
+    """A run in which ``during()`` runs once its golden records are built (the run read its input
+    long before), and in which, between its publish and its replay, the sales ``keys`` are looked
+    up (GET /xref the first, POST /xref:lookup the second, GET /sources/.../records/ the third) and
+    ``golden_id()`` too; returns the run and those answers."""
+    from mdm import golden
+
+    service = api.client.app.state.service
+    build, after, seen = golden.build_golden, service._after_publish, {}
+
+    def build_then_write(*args, **kw):  # type: ignore[no-untyped-def]
+        out = build(*args, **kw)
+        during()
+        return out
+
+    def look_then_replay(report):  # type: ignore[no-untyped-def]
+        if golden_id is not None:
+            seen["golden"] = api.get(f"/golden-records/{golden_id()}")
+        seen["xref"] = api.get(f"/xref/sales/{keys[0]}")
+        seen["lookup"] = api.post("/xref:lookup", who="reader",
+                                  json={"keys": [{"source": "sales", "source_id": keys[1]}]})
+        seen["record"] = api.get(f"/sources/sales/records/{keys[2]}")
+        after(report)
+
+    monkeypatch.setattr(golden, "build_golden", build_then_write)
+    monkeypatch.setattr(service, "_after_publish", look_then_replay)
+    started = api.post("/runs", who="admin", json={"sources": str(small_sample / "sources.yaml")})
+    _wait(api)
+    run = api.get(f"/runs/{started.json()['run_id']}").json()
+    assert run["status"] == "succeeded"
+    return run, seen
+
+
 def test_a_key_posted_in_a_run_is_found_by_a_lookup_before_its_replay(  # type: ignore[no-untyped-def]
     api, small_sample, monkeypatch
 ):
@@ -572,39 +607,21 @@ def test_a_key_posted_in_a_run_is_found_by_a_lookup_before_its_replay(  # type: 
     post was answered with answered 404. The lookup replays first the key, or the golden id's
     keys, with the others posted into the same golden record: it answers what the poster was
     given, in the version (ETag) the replay then leaves as it is."""
-    from mdm import golden
     from tests.api.test_records import VY
 
-    service = api.client.app.state.service
-    build, given, seen = golden.build_golden, {}, {}
+    given = {}
     others = [("Minh Tuấn", "Phạm", "Hà Nội"), ("Quốc Bảo", "Trần", "Huế"), ("Thu Hà", "Nguyễn", "Cần Thơ")]
-    during = [dict(VY, crm_id=f"RL-{i}", mobile=f"0912 000 00{i}") for i in range(2)] + [
+    records = [dict(VY, crm_id=f"RL-{i}", mobile=f"0912 000 00{i}") for i in range(2)] + [
         dict(VY, crm_id=f"RX-{i}", first_name=first, last_name=last, city=city, mobile=f"0977 555 00{i}",
              email=f"rx{i}@example.vn") for i, (first, last, city) in enumerate(others)]
 
-    def build_then_post(*args, **kw):  # type: ignore[no-untyped-def]
-        out = build(*args, **kw)
-        while during:
-            posted = api.post("/sources/sales/records", json=during.pop(0)).json()
+    def post() -> None:
+        for record in records:
+            posted = api.post("/sources/sales/records", json=record).json()
             given[posted["source_id"]] = posted["golden_id"]
-        return out
 
-    after = service._after_publish
-
-    def look_then_replay(report):  # type: ignore[no-untyped-def]
-        seen["golden"] = api.get(f"/golden-records/{given['RL-0']}")
-        seen["xref"] = api.get("/xref/sales/RX-0")
-        seen["lookup"] = api.post("/xref:lookup", who="reader",
-                                  json={"keys": [{"source": "sales", "source_id": "RX-1"}]})
-        seen["record"] = api.get("/sources/sales/records/RX-2")
-        after(report)
-
-    monkeypatch.setattr(golden, "build_golden", build_then_post)
-    monkeypatch.setattr(service, "_after_publish", look_then_replay)
-    started = api.post("/runs", who="admin", json={"sources": str(small_sample / "sources.yaml")})
-    _wait(api)
-    run = api.get(f"/runs/{started.json()['run_id']}").json()
-    assert run["status"] == "succeeded"
+    run, seen = _looked_up_before_the_replay(api, small_sample, monkeypatch, post, ["RX-0", "RX-1", "RX-2"],
+                                             golden_id=lambda: given["RL-0"])
     assert given["RL-0"] == given["RL-1"] and len(set(given.values())) == 4, given
     assert seen["golden"].status_code == 200, seen["golden"].text
     assert {m["source_id"] for m in seen["golden"].json()["members"]} == {"RL-0", "RL-1"}
@@ -626,35 +643,16 @@ def test_a_key_deleted_in_a_run_is_gone_for_a_lookup_before_its_replay(  # type:
     replay of the deletion a lookup of the key (GET /xref, POST /xref:lookup, GET /sources/...)
     found it again, though its deleter had been told it was gone. The lookup replays the
     deletion first, and the replay counts it."""
-    from mdm import golden
-
     service = api.client.app.state.service
     keys = [k for (k,) in service.reader().execute(
         "SELECT source_id FROM xref WHERE source = 'sales' ORDER BY source_id LIMIT 3").fetchall()]
-    build, seen = golden.build_golden, {}
 
-    def build_then_delete(*args, **kw):  # type: ignore[no-untyped-def]
-        out = build(*args, **kw)
+    def delete() -> None:
         for key in keys:
             gone = api.client.delete(f"/sources/sales/records/{key}", headers=api.headers("writer"))
             assert gone.status_code == 200, gone.text
-        return out
 
-    after = service._after_publish
-
-    def look_then_replay(report):  # type: ignore[no-untyped-def]
-        seen["xref"] = api.get(f"/xref/sales/{keys[0]}")
-        seen["lookup"] = api.post("/xref:lookup", who="reader",
-                                  json={"keys": [{"source": "sales", "source_id": keys[1]}]})
-        seen["record"] = api.get(f"/sources/sales/records/{keys[2]}")
-        after(report)
-
-    monkeypatch.setattr(golden, "build_golden", build_then_delete)
-    monkeypatch.setattr(service, "_after_publish", look_then_replay)
-    started = api.post("/runs", who="admin", json={"sources": str(small_sample / "sources.yaml")})
-    _wait(api)
-    run = api.get(f"/runs/{started.json()['run_id']}").json()
-    assert run["status"] == "succeeded"
+    run, seen = _looked_up_before_the_replay(api, small_sample, monkeypatch, delete, keys)
     assert seen["xref"].status_code == 404, seen["xref"].text
     assert seen["lookup"].json()["data"][0]["golden_id"] is None
     assert seen["record"].status_code == 404 and "deleted it through the API" in seen["record"].text
