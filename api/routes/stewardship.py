@@ -217,6 +217,8 @@ def list_decisions(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
 ) -> dict[str, Any]:
+    """Decisions, newest first; with ``golden_id``, those that moved records of that golden record
+    (merged, split, made or took it over, an undo's new id too)."""
     data, total = steward_sql.list_decisions(service.reader(), limit=limit, offset=offset, golden_id=golden_id)
     return {"data": data, "count": total, "limit": limit, "offset": offset}
 

@@ -170,8 +170,11 @@ def get_decision(con: duckdb.DuckDBPyConnection, decision_id: str) -> dict[str, 
 def list_decisions(
     con: duckdb.DuckDBPyConnection, *, limit: int, offset: int, golden_id: str | None = None
 ) -> tuple[list[dict[str, Any]], int]:
-    where = "WHERE ? IS NULL OR list_contains(golden_ids, ?) OR result_golden_id = ?"
-    params = [golden_id, golden_id, golden_id]
+    # Every decision that moved records of the golden record: merged or split it, made it (a
+    # split's or an undo's new id, a key of its ``before`` or ``after``) or took it over.
+    where = ("WHERE ? IS NULL OR list_contains(golden_ids, ?) OR result_golden_id = ?"
+             " OR list_contains(json_keys(before), ?) OR list_contains(json_keys(after), ?)")
+    params = [golden_id] * 5
     rows = _decoded(fetch_dicts(
         con, f"SELECT {_DECISION_COLUMNS} FROM decisions {where} ORDER BY created_at DESC, decision_id LIMIT ? OFFSET ?",
         [*params, limit, offset],

@@ -62,6 +62,9 @@ def test_what_only_the_deleted_record_joined_stays_together(api, small_sample): 
     assert gid in parted and parted[0] != parted[1]
     new_id = next(g for g in parted if g != gid)
     assert [h["change"] for h in api.get(f"/golden-records/{new_id}/history").json()["data"]] == ["split"]
+    # The decisions on the new golden record list the one whose undo made it.
+    listed = api.get("/decisions", who="steward", params={"golden_id": new_id}).json()["data"]
+    assert [d["decision_id"] for d in listed] == [body["kept_together"]]
     assert api.get(f"/golden-records/{gid}").json()["record_count"] == 1
     _run(api, small_sample / "sources.yaml")
     assert (_golden_of(api, "sales", "KEEP-L"), _golden_of(api, "billing", "KEEP-R")) == parted
