@@ -115,7 +115,8 @@ def test_a_load_killed_before_its_replay_ends_is_replayed_at_the_next_start(
     service = Service(served)
     service.open()
     try:
-        record = {"crm_id": "RT-LOAD", "first_name": "Thảo Vy", "last_name": "Lương", "mobile": "0389 111 222"}
+        record = {"crm_id": "RT-LOAD", "first_name": "Thảo Vy", "last_name": "Lương",
+                  "mobile": "0389 111 222"}
         posted = service.post_record("sales", record, actor="test")
     finally:
         service.close()

@@ -189,7 +189,8 @@ def export_previous(con: duckdb.DuckDBPyConnection, out: Path) -> int:
             schema = SCHEMAS[table]
             if table == "golden_records":
                 schema = schema.remove(schema.get_field_index("document"))
-            columns = ", ".join(f"CAST({n} AS VARCHAR) AS {n}" if n == "attributes" else n for n in schema.names)
+            columns = ", ".join(f"CAST({n} AS VARCHAR) AS {n}" if n == "attributes" else n
+                                for n in schema.names)
             (out / table).mkdir(parents=True)
             batches = con.sql(f"SELECT {columns} FROM {table}").to_arrow_reader(100_000)
             with pq.ParquetWriter(out / table / "part-00000.parquet", schema) as writer:
@@ -197,7 +198,8 @@ def export_previous(con: duckdb.DuckDBPyConnection, out: Path) -> int:
                     writer.write_table(pa.Table.from_batches([batch]).cast(schema))
         (active,) = fetch_one(con, "SELECT count(*) FROM golden_records WHERE status = 'active'")
         (out / "report").mkdir()
-        report = {"kind": PREVIOUS_KIND, "exported_at": timestamp_text(now()), "active_golden_records": active}
+        report = {"kind": PREVIOUS_KIND, "exported_at": timestamp_text(now()),
+                  "active_golden_records": active}
         (out / "report" / "part-00000").write_text(json.dumps(report) + "\n", encoding="utf-8")
     except BaseException:
         shutil.rmtree(out, ignore_errors=True)

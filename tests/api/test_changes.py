@@ -116,7 +116,7 @@ def test_history_written_before_the_feed_is_numbered_by_time(tmp_path):  # type:
     ]
 
 
-def test_a_copy_paged_by_key_then_the_feed_from_head_is_the_golden_records_now(api):  # type: ignore[no-untyped-def]
+def test_a_copy_paged_by_key_then_the_feed_from_head_is_what_is_held(api):  # type: ignore[no-untyped-def]
     """What the README tells a downstream system: note ``head``, copy by paging ``after``, then read
     the feed from ``head``. Writes between the pages must not leave the copy wrong."""
 
@@ -135,7 +135,8 @@ def test_a_copy_paged_by_key_then_the_feed_from_head_is_the_golden_records_now(a
         "SELECT min(source_id), golden_id FROM xref GROUP BY golden_id HAVING count(*) = 1"
         " AND min(source) = 'sales' ORDER BY golden_id").fetchall()
     read_alone = next(sid for sid, gid in rows if gid in copy and gid != created)
-    assert api.client.delete(f"/sources/sales/records/{read_alone}", headers=api.headers("writer")).status_code == 200
+    deleted = api.client.delete(f"/sources/sales/records/{read_alone}", headers=api.headers("writer"))
+    assert deleted.status_code == 200
     unread = [gid for _sid, gid in rows if gid > after][:2]
     assert api.post("/golden-records/merge", who="steward", json={"golden_ids": unread}).status_code == 200
     while after is not None:
