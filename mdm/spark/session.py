@@ -100,6 +100,11 @@ def spark_session(
         # run that read API records too ran out of memory doing so. Capped, a plan's text says
         # "... truncated"; the plans themselves are untouched.
         .config("spark.sql.maxPlanStringLength", "1m")
+        # The SQL tab keeps 1,000 queries' plans by default, each of Splink's large: at 1 GB of
+        # driver heap a session's fourth reconcile of 1,000 records failed building a broadcast
+        # (bench/spark_session_heap.py). The last 10 are what an operator looks at; --spark-conf
+        # sets more.
+        .config("spark.sql.ui.retainedExecutions", "10")
     )
     if master:
         builder = builder.master(master)

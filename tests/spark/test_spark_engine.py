@@ -40,7 +40,10 @@ from tests.conftest import TODAY, assert_holds_together
 def spark() -> Iterator[Any]:
     from mdm.spark.session import spark_session
 
-    session = spark_session("local[2]")
+    # A dozen runs share this session: at Spark's default 1 GB of driver heap, while the session
+    # kept 1,000 queries' plans (mdm/spark/session.py keeps 10 now), the last ones ran out
+    # building a broadcast (bench/spark_session_heap.py).
+    session = spark_session("local[2]", conf={"spark.driver.memory": "2g"})
     yield session
     session.stop()
 
@@ -389,7 +392,8 @@ def test_a_spark_run_over_the_database_s_own_ids_keeps_every_one(  # type: ignor
     original = dict(_duckdb(db, "SELECT record_key, golden_id FROM xref"))
     with _served_copy(db, tmp_path) as (served, service):
         ids = [g for (g,) in service.reader().execute(
-            "SELECT golden_id FROM golden_records WHERE status = 'active' ORDER BY golden_id LIMIT 2").fetchall()]
+            "SELECT golden_id FROM golden_records WHERE status = 'active' ORDER BY golden_id LIMIT 2"
+        ).fetchall()]
         merged = service.steward(lambda s, con: s.merge(con, ids, actor="test-steward", comment=None))
     before = dict(_duckdb(served, "SELECT record_key, golden_id FROM xref"))
     assert before != original
@@ -403,8 +407,9 @@ def test_a_spark_run_over_the_database_s_own_ids_keeps_every_one(  # type: ignor
     with pytest.raises(ConfigError, match="exported for a Spark run's --previous"):
         load_run(served, tmp_path / "ids")
 
-    report = reconcile_spark(sources, str(tmp_path / "run"), model_path=out / "model", previous=str(tmp_path / "ids"),
-                             decisions_path=str(tmp_path / "decisions.csv"), today=TODAY, spark=spark)
+    report = reconcile_spark(sources, str(tmp_path / "run"), model_path=out / "model",
+                             previous=str(tmp_path / "ids"), decisions_path=str(tmp_path / "decisions.csv"),
+                             today=TODAY, spark=spark)
     assert not {"merged", "retired", "created"} & set(report.golden_changes)
     kept = _clusters(_spark_out(tmp_path / "run", "xref", "record_key, golden_id"))
     assert kept == _clusters(list(before.items()))
