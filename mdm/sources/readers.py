@@ -138,8 +138,9 @@ def check_header(spec: SourceSpec, header: list[str]) -> None:
     try:
         check_columns(spec, set(header), "header")
     except ConfigError as e:
-        if "\x00" in "".join(header):  # every other byte of ASCII text is 0 in UTF-16
-            order = "be" if "".join(header).startswith("\x00") else "le"
+        joined = "".join(header)
+        if "\x00" in joined:  # every other byte of ASCII text is 0 in UTF-16
+            order = "be" if joined.startswith("\x00") else "le"
             raise ConfigError(
                 f"{spec.file}: source {spec.name!r}, key 'encoding': the header holds NUL bytes; the file"
                 f" looks like UTF-16 without a byte order mark: set `encoding: utf-16-{order}`"

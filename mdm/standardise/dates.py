@@ -197,12 +197,17 @@ def _from_groups(
     day_first: bool = True,
 ) -> dt.datetime:
     d, m, _ = _day_month(int(day), int(month), day_first)
+    return dt.datetime.combine(dt.date(int(year), m, d), _clock(hh, mm, ss, half))
+
+
+def _clock(hh: str | None, mm: str | None, ss: str | None, half: str | None) -> dt.time:
+    """A time of day, on a 24-hour clock or, with ``half`` (A or P), a 12-hour one."""
     hour = int(hh or 0)
     if half is not None:  # 12 AM is midnight, 12 PM noon; 13 PM is no time
         if not 1 <= hour <= 12:
             raise ValueError(f"hour {hour} on a 12-hour clock")
         hour = hour % 12 + (12 if half in "Pp" else 0)
-    return dt.datetime(int(year), m, d, hour, int(mm or 0), int(ss or 0))
+    return dt.time(hour, int(mm or 0), int(ss or 0))
 
 
 def standardise_timestamp(value: str | None, zone: str = "UTC", day_first: bool = True) -> dt.datetime | None:
@@ -246,7 +251,6 @@ def _named_month_time(text: str, zone: str, day_first: bool) -> dt.datetime | No
         date = _from_tokens(_tokens(named["date"]), dt.date.today(), day_first)
         if date is None:
             return None
-        day, clock = date[0], named.groups()[1:]
-        return _naive_utc(_from_groups(str(day.year), str(day.month), str(day.day), *clock), zone)
+        return _naive_utc(dt.datetime.combine(date[0], _clock(*named.groups()[1:])), zone)
     except (ValueError, OverflowError, _Impossible):
         return None
