@@ -32,7 +32,16 @@ from matching_rules import (
     load_rules,
     matching_fingerprint,
 )
-from mdm import carry_decisions, clustering, golden, late_decisions, late_erasures, regroup, removals
+from mdm import (
+    carry_decisions,
+    clustering,
+    golden,
+    late_decisions,
+    late_deletions,
+    late_erasures,
+    regroup,
+    removals,
+)
 from mdm.cancel import Cancellation
 from mdm.errors import ConfigError, MDMError, RunFailedError, RunInterruptedError
 from mdm.gc_pause import gc_paused
@@ -82,6 +91,7 @@ class RunReport:
     moved_late: dict[str, str] = field(default_factory=dict)  # record key -> golden id, by those
     # Erasures made while it computed (mdm/late_erasures.py)
     erased_late: late_erasures.LateErasures = field(default_factory=late_erasures.LateErasures)
+    deleted_late: list[str] = field(default_factory=list)  # record keys deleted meanwhile (mdm/late_deletions.py)
     inputs_read_at: dt.datetime | None = None
     model_id: str | None = None
     retrained: bool = False
@@ -111,6 +121,7 @@ class RunReport:
             "late_decisions": self.late_decisions,
             "late_undos": self.late_undos,
             "late_erasures": self.erased_late.erasure_ids,
+            "late_deletions": len(self.deleted_late),
         }
 
     def counts(self) -> dict[str, Any]:
@@ -469,6 +480,9 @@ def _stages(
             late = overrides_sql.changed_after(c, overrides_read_at)
             regroup.reapply_overrides(c, late, attributes=attributes, at=database.now(), cause="run",
                                       cause_id=run_id)
+            # Records deleted while it computed leave it, as their deletions left the state before.
+            report.deleted_late = late_deletions.delete_late(c, attributes=attributes, at=database.now(),
+                                                             run_id=run_id)
             # Last: an erasure made while the run computed wins over everything it published.
             report.erased_late = late_erasures.erase_late(c, attributes=attributes, at=database.now(),
                                                           run_id=run_id)
@@ -489,6 +503,7 @@ def _stages(
         results.prefill(con, staging)
         cancellation.publishing()
         with publish.lock:
+            late_deletions.keep_before(con, build.xref, report.inputs_read_at)
             results.publish_run(con, staging, finish, commit_under=publish.commit_under(),
                                 then=lambda: publish.swap(report, prepared))
         publish.after(report)

@@ -119,7 +119,7 @@ class Service:
         self._run_cancellation = Cancellation()
         self._replaced_matcher: RealtimeMatcher | None = None  # the one a run's publish replaced
         self.replaying: Replay | None = None  # a published run's replay, while it goes
-        self._deleted_early: set[str] = set()  # record keys a lookup deleted before the replay came
+        self._deleted_early: set[str] = set()  # keys deleted before the replay came: by a lookup, by the publish
         self._key_cache: dict[str, dict[str, Any]] = {}
         self._threads = 1  # DuckDB's worker threads when a scan asks for them (see parallel)
         self._parallel_users = 0
@@ -984,12 +984,15 @@ class Service:
                     built.index.remove(key)
                     built.golden_of.pop(key, None)
                 built.golden_of.update(report.erased_late.moved)
+                for key in report.deleted_late:
+                    built.index.remove(key)
+                    built.golden_of.pop(key, None)
             # Readers wait meanwhile: dropping the replaced index took 1.2 s at a million
             # records; it goes after the replay, a batch at a time.
             self._replaced_matcher = self.matcher
             if report.inputs_read_at is not None:  # lookups replay a key first from now (_replay_pending)
                 self.replaying = Replay(report.run_id, report.inputs_read_at)
-                self._deleted_early = set()
+                self._deleted_early = set(report.deleted_late)  # the replay counts them (replay_api_changes)
             self._load_matcher(built)
         except Exception:
             self._matcher_failed(report)

@@ -11,6 +11,7 @@ import time
 import weakref
 
 import duckdb
+import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
@@ -565,10 +566,10 @@ def test_a_run_that_changes_nothing_keeps_every_etag(api, small_sample):  # type
 
 
 def _looked_up_before_the_replay(  # type: ignore[no-untyped-def]
-    api, small_sample, monkeypatch, during, keys, golden_id=None
+    api, small_sample, monkeypatch, during, keys, golden_id=None, before_build=False
 ):
-    """A run in which ``during()`` runs once its golden records are built (the run read its input
-    long before), and in which, between its publish and its replay, the sales ``keys`` are looked
+    """A run in which ``during()`` runs once its golden records are built (``before_build``: just
+    before; the run read its input long before), and in which, between its publish and its replay, the sales ``keys`` are looked
     up (GET /xref the first, POST /xref:lookup the second, GET /sources/.../records/ the third) and
     ``golden_id()`` too; returns the run and those answers."""
     from mdm import golden
@@ -577,8 +578,11 @@ def _looked_up_before_the_replay(  # type: ignore[no-untyped-def]
     build, after, seen = golden.build_golden, service._after_publish, {}
 
     def build_then_write(*args, **kw):  # type: ignore[no-untyped-def]
+        if before_build:
+            during()
         out = build(*args, **kw)
-        during()
+        if not before_build:
+            during()
         return out
 
     def look_then_replay(report):  # type: ignore[no-untyped-def]
@@ -658,4 +662,47 @@ def test_a_key_deleted_in_a_run_is_gone_for_a_lookup_before_its_replay(  # type:
     assert seen["record"].status_code == 404 and "deleted it through the API" in seen["record"].text
     assert run["report"]["replayed"] == {"posts": 0, "deletions": 3, "replayed": 3, "skipped": 0}
     assert all(api.get(f"/xref/sales/{key}").status_code == 404 for key in keys)
+    assert api.get("/integrity", who="admin").json()["ok"]
+
+
+@pytest.mark.parametrize("before_build", [False, True], ids=["after-build", "before-build"])
+def test_a_deletion_during_a_run_is_taken_out_as_the_run_publishes(  # type: ignore[no-untyped-def]
+    api, small_sample, monkeypatch, before_build
+):
+    """A record deleted while a run computed was in the run's results: the publish brought it
+    back and the replay deleted it again, so the change feed showed its golden record retired,
+    restored and retired (or changed three times), and readers saw it back meanwhile. The
+    publish now takes such records out in its own transaction: the feed holds the deletion's
+    entry alone, and the golden record keeps the version the deletion left."""
+    service = api.client.app.state.service
+    by_size = service.reader().execute(
+        "SELECT golden_id, min(source_id), count(*) FROM xref WHERE golden_id IN"
+        " (SELECT golden_id FROM xref WHERE source = 'sales') AND source = 'sales'"
+        " GROUP BY golden_id HAVING count(*) = (SELECT count(*) FROM xref x WHERE x.golden_id = xref.golden_id)"
+        " ORDER BY 3, 1").fetchall()
+    alone = next(row for row in by_size if row[2] == 1)
+    shared = service.reader().execute(
+        "SELECT golden_id, min(record_key) FILTER (WHERE source = 'sales') FROM xref GROUP BY golden_id"
+        " HAVING count(*) >= 3 AND count(*) FILTER (WHERE source = 'sales') >= 1 ORDER BY 1 LIMIT 1").fetchone()
+    deleted = {alone[0]: alone[1], shared[0]: shared[1].removeprefix("sales:")}
+    head = api.get("/changes", params={"limit": 1}).json()["head"]
+    seen: dict[str, str] = {}
+
+    def delete() -> None:
+        for golden_id, key in deleted.items():
+            gone = api.client.delete(f"/sources/sales/records/{key}", headers=api.headers("writer"))
+            assert gone.status_code == 200, gone.text
+            seen[golden_id] = api.get(f"/golden-records/{golden_id}").headers["etag"]
+
+    run, _seen = _looked_up_before_the_replay(api, small_sample, monkeypatch, delete, list(deleted.values())[:1] * 3,
+                                              before_build=before_build)
+    entries = api.get("/changes", params={"after": head, "limit": 500}).json()["data"]
+    for golden_id in deleted:
+        mine = [(e["change"], e["cause"]) for e in entries if e["golden_id"] == golden_id]
+        assert mine == [("retired" if golden_id == alone[0] else "changed", "record_deleted")], mine
+        assert api.get(f"/golden-records/{golden_id}").headers["etag"] == seen[golden_id]
+    assert api.get(f"/golden-records/{alone[0]}").json()["status"] == "retired"
+    members = {m["source_id"] for m in api.get(f"/golden-records/{shared[0]}").json()["members"]}
+    assert deleted[shared[0]] not in members and len(members) >= 2
+    assert run["report"]["replayed"] == {"posts": 0, "deletions": 2, "replayed": 2, "skipped": 0}
     assert api.get("/integrity", who="admin").json()["ok"]
