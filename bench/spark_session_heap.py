@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -36,7 +37,12 @@ def main() -> None:
     generate = importlib.util.module_from_spec(spec)
     sys.modules["generate"] = generate  # its dataclasses look their module up
     spec.loader.exec_module(generate)
-    work = Path(tempfile.mkdtemp(prefix="spark-heap-"))
+    with tempfile.TemporaryDirectory(prefix="spark-heap-") as folder:
+        _measure(generate, Path(folder), args)
+
+
+def _measure(generate: Any, work: Path, args: argparse.Namespace) -> None:
+    """Five runs (``--runs``) in one session, the heap after each, in ``work`` (removed after)."""
     generate.generate(work / "sample", seed=7, customers=args.customers, mix="default")
     conf = dict(item.split("=", 1) for item in args.spark_conf)
     spark = spark_session("local[2]", conf=conf)
