@@ -403,6 +403,12 @@ class AuditEntryPublic(BaseModel):
     detail: dict[str, Any] | None
 
 
+class AuditPage(Page[AuditEntryPublic]):
+    next_before: str | None = Field(
+        description="`before` for the next page (this page's last `audit_id`), null on the last page."
+    )
+
+
 class ComparisonExplained(BaseModel):
     comparison: str
     level: str

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from api.deps import Admin, ServiceDep
 from api.errors import documented
 from api.schemas import (
-    AuditEntryPublic,
+    AuditPage,
     BackupListed,
     BackupPublic,
     ErasedPublic,
@@ -21,6 +21,7 @@ from api.schemas import (
     Offset,
     Page,
 )
+from mdm.errors import InvalidInputError
 from mdm.store import audit, keys
 from mdm.store.database import as_stored
 
@@ -46,7 +47,7 @@ def revoke_key(key_id: str, principal: Admin, service: ServiceDep) -> None:
     service.revoke_key(key_id, actor=principal.name)
 
 
-@router.get("/audit", response_model=Page[AuditEntryPublic])
+@router.get("/audit", response_model=AuditPage)
 def list_audit(
     principal: Admin,
     service: ServiceDep,
@@ -57,14 +58,23 @@ def list_audit(
     until: dt.datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Offset = 0,
+    before: Annotated[str | None, Query(max_length=64, description=(
+        "The `audit_id` the last page ended with (its `next_before`). Paging by it neither repeats nor"
+        " skips an entry while writes go on, as `offset` can."
+    ))] = None,
 ) -> dict[str, Any]:
     """Every write: who, when, what, newest first. Filter by ``target`` (a golden id, a source
     key, a decision), ``actor`` (a key's name), ``action`` (``decision.merge``, or every
-    ``decision.``), and a time range (``since`` inclusive, ``until`` exclusive, UTC)."""
+    ``decision.``), and a time range (``since`` inclusive, ``until`` exclusive, UTC). Page by
+    ``before``; an export that goes on later asks ``since`` its last entry's time (entries of that
+    very time come again)."""
+    if before is not None and offset:
+        raise InvalidInputError("field 'before': give 'before' or 'offset', not both")
     since, until = (as_stored(t) if t is not None else None for t in (since, until))
     data, total = audit.entries(service.reader(), target=target, actor=actor, action=action,
-                                since=since, until=until, limit=limit, offset=offset)
-    return {"data": data, "count": total, "limit": limit, "offset": offset}
+                                since=since, until=until, limit=limit + 1, offset=offset, before=before)
+    next_before = data[limit - 1]["audit_id"] if len(data) > limit else None
+    return {"data": data[:limit], "count": total, "limit": limit, "offset": offset, "next_before": next_before}
 
 
 @router.post("/golden-records/{golden_id}/erase", response_model=ErasedPublic,

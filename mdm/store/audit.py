@@ -9,7 +9,8 @@ from typing import Any
 
 import duckdb
 
-from mdm.store.database import fetch_dicts, now
+from mdm.errors import InvalidInputError
+from mdm.store.database import fetch_dicts, fetch_one, now
 
 
 def record(
@@ -31,9 +32,19 @@ def entries(
     until: dt.datetime | None = None,
     limit: int = 100,
     offset: int = 0,
+    before: str | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """Entries newest first, filtered by what is given (``action`` a name, or its prefix ending in
-    a dot: ``decision.``), and how many match in all."""
+    a dot: ``decision.``), and how many match in all. ``before`` pages by key: the entries after
+    entry ``before`` in that order (older, or as old with a later id). Writes are serialised, so
+    a new entry is never older than one committed before it: paged so, an export taken while the
+    service writes neither repeats nor skips one, as an offset does. An id the log does not hold
+    is invalid input (a mistyped cursor would otherwise list nothing, or everything)."""
+    cursor = None
+    if before is not None:
+        cursor = fetch_one(con, "SELECT occurred_at, audit_id FROM audit_log WHERE audit_id = ?", [before])
+        if cursor is None:
+            raise InvalidInputError(f"field 'before': no audit entry {before!r}")
     where = (
         "(CAST($target AS VARCHAR) IS NULL OR target = $target)"
         " AND (CAST($actor AS VARCHAR) IS NULL OR actor = $actor)"
@@ -43,11 +54,13 @@ def entries(
         " AND (CAST($until AS TIMESTAMP) IS NULL OR occurred_at < $until)"
     )
     params = {"target": target, "actor": actor, "action": action, "since": since, "until": until}
+    after_cursor = "" if cursor is None else " AND (occurred_at < $at OR (occurred_at = $at AND audit_id > $id))"
     rows = fetch_dicts(
         con,
         "SELECT audit_id, occurred_at, actor, action, target, CAST(detail AS VARCHAR) AS detail FROM audit_log"
-        f" WHERE {where} ORDER BY occurred_at DESC, audit_id LIMIT $limit OFFSET $offset",
-        {**params, "limit": limit, "offset": offset},  # type: ignore[arg-type]
+        f" WHERE {where}{after_cursor} ORDER BY occurred_at DESC, audit_id LIMIT $limit OFFSET $offset",
+        {**params, "limit": limit, "offset": offset,  # type: ignore[arg-type]
+         **({"at": cursor[0], "id": cursor[1]} if cursor is not None else {})},
     )
     for r in rows:
         r["detail"] = json.loads(r["detail"]) if r["detail"] else None

@@ -147,6 +147,37 @@ def test_the_audit_log_filters_and_counts(api):  # type: ignore[no-untyped-def]
     assert api.get("/audit", who="steward").status_code == 403
 
 
+def test_the_audit_log_pages_by_entry_while_writes_go_on(api):  # type: ignore[no-untyped-def]
+    """Paged by ``offset``, newest first, an export of the audit log taken while the service writes
+    repeats entries: each new one pushes the others a place down. Paged by ``before`` (the last
+    entry's id), it reads each entry once."""
+    from tests.api.test_records import VY
+
+    for i in range(5):
+        api.post("/sources/sales/records", json={**VY, "crm_id": f"AU-{i}"})
+    whole = api.get("/audit", who="admin", params={"limit": 500}).json()
+    read, before, pages = [], None, 0
+    while True:
+        page = api.get("/audit", who="admin", params={"limit": 2, **({"before": before} if before else {})}).json()
+        read += [e["audit_id"] for e in page["data"]]
+        pages += 1
+        api.post("/sources/sales/records", json={**VY, "crm_id": f"AU-new-{pages}"})  # a write between pages
+        before = page["next_before"]
+        if before is None:
+            break
+    assert read == [e["audit_id"] for e in whole["data"]]
+    assert pages == -(-whole["count"] // 2)
+    upserts = api.get("/audit", who="admin", params={"action": "record.upsert", "limit": 3}).json()
+    after = api.get("/audit", who="admin", params={"action": "record.upsert", "limit": 3,
+                                                    "before": upserts["next_before"]}).json()
+    assert {e["action"] for e in after["data"]} == {"record.upsert"}
+    assert not {e["audit_id"] for e in after["data"]} & {e["audit_id"] for e in upserts["data"]}
+    refused = api.get("/audit", who="admin", params={"before": "A0000NOSUCHENTRY"})
+    assert refused.status_code == 422 and "before" in refused.text
+    both = api.get("/audit", who="admin", params={"before": whole["data"][0]["audit_id"], "offset": 2})
+    assert both.status_code == 422 and "before" in both.text
+
+
 def test_a_key_stops_working_when_it_expires(api):  # type: ignore[no-untyped-def]
     made = api.post("/keys", who="admin",
                     json={"name": "contractor", "role": "reader", "expires_in_days": 30})
