@@ -312,9 +312,9 @@ class Stewardship:
             raise ConflictError(f"undo the later decisions on the same golden records first: {', '.join(later)}")
         at = now()
         sql.mark_undone(con, decision_id, at, actor)
-        before = decision["before"]
+        before, made = decision["before"], set()
         if decision["kind"] == "kept_together":
-            before = self._parted(con, decision["result_golden_id"])
+            before, made = self._parted(con, decision)
             sql.set_before(con, decision_id, before)
             touched = sorted(set(before) | set(decision["after"]))
         moves = {
@@ -339,7 +339,7 @@ class Stewardship:
                 con, rebuilt, attributes=self.matcher.rules.attributes(), at=at, cause="undo",
                 cause_id=decision_id, actor=actor, retire_into=retire_into,
                 holders=self.matcher.override_holders,
-                change_as={g: "split" for g in before if g not in decision["after"]},
+                change_as=dict.fromkeys(made, "split"),
             )
         # Its item's pair waits again, and so does each pair it settled by the way (a merge's, a
         # match's joining two larger golden records), unless a record of it has gone since: then
@@ -354,13 +354,24 @@ class Stewardship:
                      detail={"kind": decision["kind"], "restored": before})
         return Outcome(sql.get_decision(con, decision_id) or decision, moves)
 
-    def _parted(self, con: duckdb.DuckDBPyConnection, golden_id: str) -> dict[str, list[str]]:
-        """What undoing a kept_together restores: the records of ``golden_id`` in the groups that
-        hold together without it, as the next batch run would part them, the largest keeping the
-        id and each other a new golden record (it moved nothing, so it was stored with its ``after``
-        as its ``before``; the undo stores these in its place)."""
-        parts = self.matcher.held_together(con, sql.member_keys(con, [golden_id])[golden_id])
-        return {golden_id if i == 0 else golden.new_golden_id(): part for i, part in enumerate(parts)}
+    def _parted(
+        self, con: duckdb.DuckDBPyConnection, decision: dict[str, Any]
+    ) -> tuple[dict[str, list[str]], set[str]]:
+        """What undoing a kept_together restores, and the new golden ids it makes: the records of
+        the golden records holding its records now (its own, or the one a later run merged it
+        into) in the groups that hold together without it, as the next batch run would part them,
+        the largest keeping the id and each other a new golden record (it moved nothing, so it
+        was stored with its ``after`` as its ``before``; the undo stores these in its place)."""
+        kept = [k for keys in decision["after"].values() for k in keys]
+        holders = sorted({g for k in kept if (g := self.matcher.golden_of.get(k)) is not None})
+        before: dict[str, list[str]] = {}
+        made: set[str] = set()
+        for holder, members in sql.member_keys(con, holders).items():
+            for i, part in enumerate(self.matcher.held_together(con, members)):
+                gid = holder if i == 0 else golden.new_golden_id()
+                before[gid] = part
+                made |= {gid} - {holder}
+        return before, made
 
     def claim(
         self, con: duckdb.DuckDBPyConnection, item_id: str, *, actor: str, release: bool, admin: bool = False

@@ -88,6 +88,44 @@ def test_a_kept_together_undone_while_a_run_computes_stays_undone(  # type: igno
     _matcher_agrees(api)
 
 
+# Another Long, in Đà Nẵng, of three records sharing a mobile; then a sign-up with the first
+# Long's e-mail and this one's mobile, which the next run uses to join the two.
+OTHER_LONG = (("sales", {"crm_id": "KEEP-H1", "first_name": "Văn Long", "last_name": "Hoàng",
+                         "email": "van.long.work@example.vn", "mobile": "0907 555 666", "city": "Đà Nẵng"}),
+              ("billing", {"account_no": "KEEP-H2", "account_holder": "Hoang Van Long",
+                           "phone": "0907 555 666", "city": "Da Nang", "dob": "12/07/1980"}),
+              ("shipping", {"shipment_customer_id": "KEEP-H3", "recipient": "Hoàng Văn Long",
+                            "contact_phone": "0907 555 666", "city": "Đà Nẵng"}),
+              ("marketing", {"subscriber_id": "keep_b", "name": "HOANG VAN LONG",
+                             "email": "long.hoang.keep@example.vn", "phone": "0907 555 666", "city": "Hue"}))
+
+
+def test_undoing_what_a_later_run_merged_away_parts_at_once(  # type: ignore[no-untyped-def]
+    api, small_sample
+):
+    """The kept golden record is merged into a larger one by a run: the undo parts the records
+    of that one as the next run parts them (it used to part nothing until then)."""
+    gid = _long(api)
+    kept = api.client.delete("/sources/marketing/records/keep_x", headers=api.headers("writer")).json()
+    for source, row in OTHER_LONG:
+        assert api.post(f"/sources/{source}/records", json=row).status_code == 200
+    _run(api, small_sample / "sources.yaml")
+    holder = _golden_of(api, "sales", "KEEP-H1")
+    assert holder != gid and _golden_of(api, "sales", "KEEP-L") == holder
+    assert api.get(f"/golden-records/{gid}").json()["redirected_from"]["merged_into"] == holder
+
+    assert api.post(f"/decisions/{kept['kept_together']}/undo", who="steward").status_code == 200
+    parted = _golden_of(api, "sales", "KEEP-L")
+    assert parted not in (gid, holder) and _golden_of(api, "billing", "KEEP-R") == holder
+    assert [h["change"] for h in api.get(f"/golden-records/{parted}/history").json()["data"]] == ["split"]
+    assert api.get(f"/golden-records/{holder}").json()["record_count"] == 5
+    listed = api.get("/decisions", who="steward", params={"golden_id": parted}).json()["data"]
+    assert [d["decision_id"] for d in listed] == [kept["kept_together"]]
+    _run(api, small_sample / "sources.yaml")
+    assert (_golden_of(api, "sales", "KEEP-L"), _golden_of(api, "billing", "KEEP-R")) == (parted, holder)
+    _matcher_agrees(api)
+
+
 def test_records_that_still_link_need_no_decision(api):  # type: ignore[no-untyped-def]
     gid = api.post("/sources/sales/records", json=LONG_SALES).json()["golden_id"]
     assert api.post("/sources/marketing/records", json=LONG_SIGN_UP).json()["golden_id"] == gid
