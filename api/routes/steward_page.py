@@ -141,8 +141,9 @@ def login_form(request: Request) -> HTMLResponse:
 
 
 @router.post("/login")
-def login(request: Request, service: ServiceDep, key: Annotated[str, Form()]) -> Response:
-    principal = principal_for(service, key.strip())
+def login(request: Request, service: ServiceDep, key: Annotated[str, Form()] = "") -> Response:
+    """None or empty, a key is refused on the login page, as an unknown one is."""
+    principal = principal_for(service, key.strip()) if key.strip() else None
     if principal is None or not allows(principal, "steward"):
         return _render(request, "login.html", None, status_code=401,
                        error="That key is unknown, revoked, or lacks the steward role.")
@@ -368,7 +369,7 @@ def set_override(
     golden_id: str,
     principal: PageSteward,
     service: ServiceDep,
-    attribute: Annotated[str, Form()],
+    attribute: Annotated[str, Form()] = "",  # none or empty: the service's refusal, shown on the page
     reason: Annotated[str, Form()] = "",
     value: Annotated[str, Form()] = "",
     version: Annotated[str, Form()] = "",

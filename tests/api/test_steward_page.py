@@ -492,6 +492,25 @@ def test_a_decision_the_service_refuses_is_said_on_the_pair_page(api):  # type: 
     assert said.status_code == 303 and "is+not+a+source" in said.headers["location"]
 
 
+def test_a_form_missing_a_field_is_refused_on_the_page(api):  # type: ignore[no-untyped-def]
+    """A hand-made login form with no key, and a value form with no attribute, show the refusal on
+    the login or golden record's page (each was a JSON 422 saying the field was required)."""
+    said = api.client.post("/steward/login", data={})
+    assert (said.status_code, said.headers["content-type"]) == (401, "text/html; charset=utf-8")
+    assert '<div class="error" role="alert">That key is unknown' in said.text and 'id="key"' in said.text
+    assert steward_page.COOKIE not in said.cookies
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+    item_id = api.get("/review-queue", who="steward").json()["data"][0]["item_id"]
+    golden_id = api.get(f"/review-queue/{item_id}", who="steward").json()["left"]["golden_id"]
+    said = api.client.post(f"/steward/golden/{golden_id}/overrides",
+                           data={"value": "0912 345 678", "reason": "customer called"})
+    assert (said.status_code, said.headers["content-type"]) == (422, "text/html; charset=utf-8")
+    assert re.search(r'<div class="error" role="alert">field &#39;attribute&#39;: &#39;&#39; is not a golden'
+                     r' attribute \(one of [a-z_, ]+\)</div>', said.text), said.text
+    assert 'id="set-override"' in said.text and 'value="customer called"' in said.text
+    assert api.get(f"/golden-records/{golden_id}/overrides").json()["data"] == []
+
+
 def test_ticked_pairs_all_refused_are_said_as_a_refusal(api):  # type: ignore[no-untyped-def]
     """Where every ticked pair is refused, the queue says so in its alert, with each refusal; the
     status box, which says what was done, says nothing (it said "0 of 1 decided: match")."""
