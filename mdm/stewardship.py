@@ -307,14 +307,15 @@ class Stewardship:
         if decision["undone_at"] is not None:
             raise ConflictError(f"decision {decision_id!r} was already undone")
         touched = sorted(set(decision["before"]) | set(decision["after"]))
-        later = sql.later_decisions(con, decision_id, touched)
+        holders = self._holders(decision) if decision["kind"] == "kept_together" else []
+        later = sql.later_decisions(con, decision_id, sorted({*touched, *holders}))
         if later:
             raise ConflictError(f"undo the later decisions on the same golden records first: {', '.join(later)}")
         at = now()
         sql.mark_undone(con, decision_id, at, actor)
         before, made = decision["before"], set()
         if decision["kind"] == "kept_together":
-            before, made = self._parted(con, decision)
+            before, made = self._parted(con, holders)
             sql.set_before(con, decision_id, before)
             touched = sorted(set(before) | set(decision["after"]))
         moves = {
@@ -354,16 +355,20 @@ class Stewardship:
                      detail={"kind": decision["kind"], "restored": before})
         return Outcome(sql.get_decision(con, decision_id) or decision, moves)
 
+    def _holders(self, decision: dict[str, Any]) -> list[str]:
+        """The golden records holding a kept_together's records now: its own, or the one a later
+        run merged it into."""
+        kept = [k for keys in decision["after"].values() for k in keys]
+        return sorted({g for k in kept if (g := self.matcher.golden_of.get(k)) is not None})
+
     def _parted(
-        self, con: duckdb.DuckDBPyConnection, decision: dict[str, Any]
+        self, con: duckdb.DuckDBPyConnection, holders: list[str]
     ) -> tuple[dict[str, list[str]], set[str]]:
         """What undoing a kept_together restores, and the new golden ids it makes: the records of
-        the golden records holding its records now (its own, or the one a later run merged it
-        into) in the groups that hold together without it, as the next batch run would part them,
-        the largest keeping the id and each other a new golden record (it moved nothing, so it
-        was stored with its ``after`` as its ``before``; the undo stores these in its place)."""
-        kept = [k for keys in decision["after"].values() for k in keys]
-        holders = sorted({g for k in kept if (g := self.matcher.golden_of.get(k)) is not None})
+        the golden records ``holders`` holding its records in the groups that hold together
+        without it, as the next batch run would part them, the largest keeping the id and each
+        other a new golden record (it moved nothing, so it was stored with its ``after`` as its
+        ``before``; the undo stores these in its place)."""
         before: dict[str, list[str]] = {}
         made: set[str] = set()
         for holder, members in sql.member_keys(con, holders).items():

@@ -114,6 +114,13 @@ def test_undoing_what_a_later_run_merged_away_parts_at_once(  # type: ignore[no-
     assert holder != gid and _golden_of(api, "sales", "KEEP-L") == holder
     assert api.get(f"/golden-records/{gid}").json()["redirected_from"]["merged_into"] == holder
 
+    # A later decision on the golden record holding them stands in the way, as one on theirs does.
+    split = api.post(f"/golden-records/{holder}/split", who="steward",
+                     json={"source": "marketing", "source_id": "keep_b"}).json()["decision"]["decision_id"]
+    refused = api.post(f"/decisions/{kept['kept_together']}/undo", who="steward")
+    assert (refused.status_code, refused.json()["detail"]) == (
+        409, f"undo the later decisions on the same golden records first: {split}")
+    assert api.post(f"/decisions/{split}/undo", who="steward").status_code == 200
     assert api.post(f"/decisions/{kept['kept_together']}/undo", who="steward").status_code == 200
     parted = _golden_of(api, "sales", "KEEP-L")
     assert parted not in (gid, holder) and _golden_of(api, "billing", "KEEP-R") == holder
