@@ -243,6 +243,33 @@ def test_a_row_short_of_only_the_headers_unnamed_columns_is_read(tmp_path: Path)
         "line 5 has 2 fields, the header has 5", "line 6 has 6 fields, the header has 5"]
 
 
+def test_an_erp_export_that_ends_every_row_with_the_delimiter_is_read(tmp_path: Path) -> None:
+    """SAP exports end each data row with the delimiter, not the header: every row was quarantined
+    as one field too wide. Where the file's first row does so, a row whose extra field is empty is
+    read; one whose extra field holds a value stays wrong, and every row is counted."""
+    (tmp_path / "crm.csv").write_text(
+        "id;name;city\n"
+        "1;An Nguyen;Hanoi;\n"
+        "2;Binh Tran;;\n"  # no city
+        "3;Cuong Le;Hue\n"  # one row written without it
+        "4;Dung;Pham;Hue;\n"  # a delimiter typed into the name: two fields too many
+        "5;Em Hoang;Hue;x\n",  # the extra field holds a value
+        encoding="utf-8",
+    )
+    ingested = ingest(load_sources(_csv_source(tmp_path, "    delimiter: ';'\n")).sources)
+    counts = ingested.counts["crm"]
+    assert (counts.read, counts.accepted, counts.quarantined) == (5, 3, 2)
+    assert [(a.source_id, a.values["name"], a.values["city"]) for a in ingested.accepted] == [
+        ("1", "An Nguyen", "Hanoi"), ("2", "Binh Tran", None), ("3", "Cuong Le", "Hue")]
+    assert [q.reason for q in ingested.quarantined] == [
+        "line 5 has 5 fields, the header has 3", "line 6 has 4 fields, the header has 3"]
+    # A file whose first row is as wide as its header keeps such a row quarantined (a comma typed
+    # into a value and its last value left out read so: see the test above).
+    (tmp_path / "crm.csv").write_text("id,name,city\n1,An Nguyen,Hanoi\n2,Binh, Tran,\n", encoding="utf-8")
+    ingested = ingest(load_sources(_csv_source(tmp_path)).sources)
+    assert [q.reason for q in ingested.quarantined] == ["line 3 has 4 fields, the header has 3"]
+
+
 def test_a_spreadsheet_formulas_text_is_its_value(tmp_path: Path) -> None:
     """Exports meant for Excel write ="00123" so that it keeps leading zeros: the key is 00123 and
     the name An, not ="00123" and ="An"; an empty one is no value, other text starting = is text."""

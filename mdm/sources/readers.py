@@ -299,6 +299,7 @@ def _read_csv(spec: SourceSpec) -> Iterator[RawRow]:
         header = unique_header(header)
         width = len(header)
         data_row = 0
+        trailing = None  # whether the file ends its rows with the delimiter, told by its first row
         while True:
             start_line = skipped + reader.line_num + 1
             try:
@@ -312,7 +313,9 @@ def _read_csv(spec: SourceSpec) -> Iterator[RawRow]:
             if not fields or (len(fields) == 1 and not fields[0].strip()):
                 continue  # a blank line is not a row
             data_row += 1
-            fitted = fields if len(fields) == width else fit_width(names, fields)
+            if trailing is None:
+                trailing = ends_with_delimiter(names, fields)
+            fitted = fields if len(fields) == width else fit_width(names, fields, trailing)
             if fitted is None:
                 reason = _wrong_width(start_line, skipped + reader.line_num, len(fields), width)
             elif repeats_header(names, fitted):
@@ -325,10 +328,19 @@ def _read_csv(spec: SourceSpec) -> Iterator[RawRow]:
             yield RawRow(data_row, None, reason, spec.delimiter.join(fields))
 
 
-def fit_width(header: list[str], fields: list[str]) -> list[str] | None:
+def ends_with_delimiter(header: list[str], fields: list[str]) -> bool:
+    """Whether a CSV row has one field more than its header, and that one empty: the row ends with
+    the delimiter, as SAP and other ERP exports end every row (``1;An;0901234567;``)."""
+    return len(fields) == len(header) + 1 and not fields[-1].strip()
+
+
+def fit_width(header: list[str], fields: list[str], trailing: bool = False) -> list[str] | None:
     """A row short of its header's unnamed last columns (a spreadsheet's empty columns, whose
-    cells it leaves out of some rows) as a full row, or None. A row with one field too many, the
-    last empty, stays wrong: a comma typed into a value and a value left out read so."""
+    cells it leaves out of some rows) as a full row, or None. A row that ends with the delimiter
+    is read without it where the file's rows do (``trailing``: its first row does); elsewhere it
+    stays wrong: a delimiter typed into a value and the last value left out read so."""
+    if trailing and ends_with_delimiter(header, fields):
+        return fields[:-1]
     if len(fields) < len(header) and not any(header[len(fields):]):
         return fields + [""] * (len(header) - len(fields))
     return None

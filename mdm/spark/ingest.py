@@ -32,6 +32,7 @@ from mdm.sources.readers import (
     check_columns,
     check_header,
     csv_values,
+    ends_with_delimiter,
     fit_width,
     holds_only_its_id,
     json_line_row,
@@ -227,8 +228,26 @@ def _nested_columns(schema: Any) -> set[str]:
     return nested_names(to_arrow_schema(schema, timezone="UTC"))  # only the names are read
 
 
-def _decoder(spec: SourceSpec, nanoseconds: dict[str, pa.DataType]) -> Any:
-    """Rows of one source (an Arrow batch of Spark's columns) -> DECODED rows."""
+def _csv_names(columns: list[str]) -> list[str]:
+    """A CSV header as Spark read it, with the blank column names Spark calls ``_c<i>`` blank again."""
+    return ["" if h == f"_c{i}" else h for i, h in enumerate(columns)]
+
+
+def _ends_rows_with_delimiter(spec: SourceSpec, rows: Any) -> bool:
+    """Whether the file's first data row ends with the delimiter (Spark calls it malformed), so
+    rows that do are read without it, as the DuckDB engine tells and reads them (``fit_width``)."""
+    from pyspark.sql import functions as F
+
+    first = rows.filter(F.col(_ROW) == 1).select(_CORRUPT).collect()
+    if not first or first[0][0] is None:
+        return False
+    header = _csv_names([c for c in rows.columns if c not in (_ROW, _CORRUPT)])
+    return ends_with_delimiter(header, next(csv.reader([first[0][0]], delimiter=spec.delimiter), []))
+
+
+def _decoder(spec: SourceSpec, nanoseconds: dict[str, pa.DataType], trailing: bool = False) -> Any:
+    """Rows of one source (an Arrow batch of Spark's columns) -> DECODED rows; ``trailing``: the
+    CSV's rows end with the delimiter."""
 
     def decode(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
@@ -246,7 +265,7 @@ def _decoder(spec: SourceSpec, nanoseconds: dict[str, pa.DataType]) -> Any:
                     if corrupt is not None:
                         parsed = next(csv.reader([corrupt], delimiter=spec.delimiter), [])
                         # Spark names a blank header column _c<i>: short of only those, the row is read.
-                        fields = fit_width(["" if h == f"_c{i}" else h for i, h in enumerate(row)], parsed)
+                        fields = fit_width(_csv_names(list(row)), parsed, trailing)
                         if fields is None:
                             error = f"data row {number} has {len(parsed)} fields, the header has {len(row)}"
                             text = corrupt
@@ -373,8 +392,9 @@ def ingest_and_standardise(
     parts = []
     for spec in sources:
         nanoseconds = nanosecond_columns(spec) if spec.format == "parquet" else {}
-        decoder = _decoder(spec, nanoseconds)
-        decoded = _read(spark, spec, nanoseconds).mapInArrow(decoder, spark_schema(DECODED))
+        read = _read(spark, spec, nanoseconds)
+        trailing = spec.format == "csv" and _ends_rows_with_delimiter(spec, read)
+        decoded = read.mapInArrow(_decoder(spec, nanoseconds, trailing), spark_schema(DECODED))
         first = F.min(F.when(F.col("error").isNull(), F.col("row_number"))).over(Window.partitionBy("source_id"))
         decoded = decoded.withColumn("first_row", F.when(F.col("source_id").isNotNull(), first))
         if spec.format == "jsonl":  # a mapped key no line has is a config error, as in the DuckDB engine

@@ -991,3 +991,34 @@ def test_a_rerun_changes_what_gained_or_lost_a_record_and_keeps_the_rest_as_it_w
     kept = _spark_out(rerun.folder, "golden_records", "golden_id, run_id", "WHERE status = 'active'")
     left_alone = [(g, run) for g, run in kept if g in before and g not in logged]
     assert left_alone and all(run == first_run[g] for g, run in left_alone)
+
+
+def test_an_erp_export_that_ends_every_row_with_the_delimiter_is_read_as_on_duckdb(
+    spark: Any, tmp_path: Path
+) -> None:
+    """SAP exports end each data row with the delimiter, not the header: both engines read such
+    rows where the file's first row is one, and quarantine a row whose extra field holds a value
+    (tests/test_readers.py)."""
+    import datetime as dt
+
+    from mdm.ingest import ingest
+    from mdm.sources import load_sources
+    from mdm.spark.ingest import ingest_and_standardise
+
+    (tmp_path / "crm.csv").write_text(
+        "id;name;city\n1;An Nguyen;Hanoi;\n2;Binh Tran;;\n3;Cuong Le;Hue\n4;Dung;Pham;Hue;\n"
+        "5;Em Hoang;Hue;x\n",
+        encoding="utf-8")
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - name: crm\n    path: crm.csv\n    format: csv\n    delimiter: ';'\n    id_column: id\n"
+        "    fields: {full_name: name, city: city}\n", encoding="utf-8")
+    specs = load_sources(tmp_path / "sources.yaml").sources
+    on_duckdb = ingest(specs)
+    on_spark = ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
+    counts = on_spark.counts["crm"]
+    assert (counts.read, counts.accepted, counts.quarantined) == (5, 3, 2)
+    accepted = [(r["source_id"], r["city_norm"]) for r in on_spark.std.orderBy("source_id").collect()]
+    assert [a for a, _c in accepted] == [a.source_id for a in on_duckdb.accepted] == ["1", "2", "3"]
+    assert [c for _a, c in accepted] == ["ha noi", None, "hue"]
+    quarantined = [r["row_number"] for r in on_spark.quarantine.orderBy("row_number").collect()]
+    assert quarantined == [q.row_number for q in on_duckdb.quarantined] == [4, 5]
