@@ -405,18 +405,19 @@ def test_a_gzip_compressed_csv_or_jsonl_is_read_and_a_truncated_one_fails_naming
 
 def test_a_jsonl_source_whose_lines_hold_no_object_names_the_format_key(tmp_path: Path) -> None:
     """A JSON array written on one line, or a CSV, given as JSONL has no line that is an
-    object: the error says so, naming the ``format`` key and the first line, not a missing id."""
+    object: the error says so, naming the ``format`` key (``json`` for the array) and the first
+    line, not a missing id."""
     sources = tmp_path / "sources.yaml"
     sources.write_text("sources:\n  - name: crm\n    path: crm.jsonl\n    format: jsonl\n    id_column: id\n"
                        "    fields: {full_name: name}\n", encoding="utf-8")
     one_line_array = '[{"id": "1", "name": "An"}, {"id": "2", "name": "Binh"}]\n'
-    for text, first in ((one_line_array, "line 1 is a JSON list"),
-                        ("id,name\n1,An\n", "line 1 is not valid JSON")):
+    for text, said in ((one_line_array, "the file is a JSON array (its first line opens one), not JSON lines:"
+                                        " set `format: json`"),
+                       ("id,name\n1,An\n", "no line is a JSON object (line 1 is not valid JSON")):
         (tmp_path / "crm.jsonl").write_text(text, encoding="utf-8")
         with pytest.raises(ConfigError) as e:
             ingest(load_sources(sources).sources)
-        assert "crm.jsonl: source 'crm', key 'format': no line is a JSON object" in str(e.value)
-        assert first in str(e.value)
+        assert f"crm.jsonl: source 'crm', key 'format': {said}" in str(e.value)
 
 
 def test_a_header_repeated_inside_a_csv_is_quarantined_not_made_a_customer(tmp_path: Path) -> None:
@@ -486,3 +487,65 @@ def test_a_field_in_a_list_of_objects_is_mapped_with_a_dot(tmp_path: Path) -> No
         std = chunk.std.to_pydict()
         assert std["phone"] == ["+4915112345678", "+49301234567"], kind
         assert ["phone_several_values" in (f or []) for f in std["dq_flags"]] == [True, False], kind
+
+
+def _json_source(tmp_path: Path, fmt: str = "json") -> Path:
+    path = tmp_path / "sources.yaml"
+    path.write_text(f"sources:\n  - name: crm\n    path: crm.json\n    format: {fmt}\n    id_column: id\n"
+                    "    fields: {full_name: name, email: contact.email}\n", encoding="utf-8")
+    return path
+
+
+def test_a_json_array_of_records_is_read_every_element_accounted_for(tmp_path: Path) -> None:
+    """``[{...}, {...}]``, as APIs and export tools write records, is ``format: json``: each object
+    is a row, as a JSONL line's; an element that is no object is quarantined naming it, not lost."""
+    (tmp_path / "crm.json").write_text(
+        '[\n  {"id": 1, "name": "An Nguyen", "contact": {"email": "an@example.com"}},\n'
+        '  {"id": 2, "name": "Binh Tran"},\n'
+        '  "3;Cuong Le",\n'
+        '  null,\n'
+        '  {"id": [4], "name": "Dung Pham"},\n'
+        '  {"id": 5, "name": "Em Hoang"}\n]\n', encoding="utf-8")
+    ingested = ingest(load_sources(_json_source(tmp_path)).sources)
+    counts = ingested.counts["crm"]
+    assert (counts.read, counts.accepted, counts.quarantined) == (6, 3, 3)
+    assert [(a.row_number, a.source_id, a.values.get("contact.email")) for a in ingested.accepted] == [
+        (1, "1", "an@example.com"), (2, "2", None), (6, "5", None)]
+    assert [(q.row_number, q.reason, q.raw) for q in ingested.quarantined][:2] == [
+        (3, "element 3 is a JSON string, not an object", '"3;Cuong Le"'),
+        (4, "element 4 is a JSON null, not an object", "null")]
+    assert ingested.quarantined[2].reason == "element 5: the id column 'id' holds a list, not one id"
+
+
+@pytest.mark.parametrize(("text", "refused"), [
+    ('{"data": [{"id": 1, "name": "An"}]}', "holds a JSON object, not an array of records \\(an API's"),
+    ("42", "holds a JSON number, not an array of records"),
+    ('{"id": 1, "name": "An"}\n{"id": 2, "name": "Binh"}\n', "more than one JSON value .*`format: jsonl`"),
+    ("[1, [2]]", "no element of the array is a JSON object \\(element 1 is a JSON number"),
+])
+def test_a_json_source_that_is_no_array_of_records_names_the_format_key(
+    tmp_path: Path, text: str, refused: str
+) -> None:
+    (tmp_path / "crm.json").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=f"crm.json: source 'crm', key 'format': .*{refused}"):
+        ingest(load_sources(_json_source(tmp_path)).sources)
+
+
+def test_a_json_array_cut_short_fails_naming_the_file_and_where(tmp_path: Path) -> None:
+    from mdm.errors import SourceReadError
+
+    (tmp_path / "crm.json").write_text('[{"id": 1, "name": "An"},\n {"id": 2, "na', encoding="utf-8")
+    with pytest.raises(SourceReadError, match="crm.json: source 'crm': not valid JSON at line 2 column"):
+        ingest(load_sources(_json_source(tmp_path)).sources)
+
+
+def test_a_json_array_given_as_jsonl_or_csv_names_the_format_to_set(tmp_path: Path) -> None:
+    """A JSON array with an object a line, each but the last followed by a comma, was read as
+    JSONL with only its last object accepted: it names ``format: json`` now, as a CSV source does."""
+    (tmp_path / "crm.json").write_text('[\n{"id": 1, "name": "An"},\n{"id": 2, "name": "Binh"}\n]\n',
+                                       encoding="utf-8")
+    with pytest.raises(ConfigError, match="key 'format': .*JSON array.*set `format: json`"):
+        ingest(load_sources(_json_source(tmp_path, "jsonl")).sources)
+    (tmp_path / "crm.csv").write_text('[{"id": 1, "name": "An"}]', encoding="utf-8")
+    with pytest.raises(ConfigError, match="key 'format': the file looks like JSON .*set `format: json`"):
+        ingest(load_sources(_csv_source(tmp_path)).sources)

@@ -60,7 +60,7 @@ class SourceSpec(BaseModel):
 
     name: str = Field(max_length=64)
     path: str
-    format: Literal["csv", "jsonl", "parquet"]
+    format: Literal["csv", "json", "jsonl", "parquet"]
     id_column: str = Field(min_length=1)
     priority: int = Field(default=100, ge=1)
     phone_region: str | None = None

@@ -1,4 +1,4 @@
-"""Readers for source extracts (CSV, JSONL, Parquet) that never lose a row.
+"""Readers for source extracts (CSV, JSONL, Parquet; a JSON array: json_arrays.py) that never lose a row.
 
 Each reader yields every data row of the file as a :class:`RawRow`: either its values (column
 name -> text) or, for a row that cannot be parsed (wrong field count, invalid JSON, not an
@@ -164,11 +164,13 @@ def check_header(spec: SourceSpec, header: list[str]) -> None:
 
 def _other_format(first: str) -> str | None:
     """What a file given as CSV is when its first line says so: a Parquet file starts with its
-    magic bytes, a JSONL file with an object."""
+    magic bytes, a JSONL file with an object, a JSON file with an array."""
     if first.startswith("PAR1"):
         return "Parquet"
     if first.startswith("{"):
         return "JSONL (JSON lines)"
+    if first.startswith("["):
+        return "JSON (an array)"
     return None
 
 
@@ -192,7 +194,7 @@ def unique_header(header: list[str]) -> list[str]:
     return [h if counts[h] == 1 else f"{h}{i}" if h else f"_c{i}" for i, h in enumerate(header)]
 
 
-def _open_text(spec: SourceSpec):  # type: ignore[no-untyped-def]
+def open_text(spec: SourceSpec):  # type: ignore[no-untyped-def]
     encoding = text_encoding(spec)
     opener = gzip.open if is_gzip(spec.file) else open
     try:
@@ -286,7 +288,7 @@ def separator_hint(spec: SourceSpec, first_line: str) -> bool:
 
 
 def _read_csv(spec: SourceSpec) -> Iterator[RawRow]:
-    with _open_text(spec) as fh:
+    with open_text(spec) as fh:
         first = fh.readline()
         skipped = 1 if separator_hint(spec, first) else 0
         reader = csv.reader(fh if skipped else itertools.chain([first], fh), delimiter=spec.delimiter)
@@ -418,15 +420,25 @@ def json_line_row(data_row: int, line_no: int, line: str, id_column: str) -> Raw
     return typed_row(data_row, obj, id_column, "line", line_no)
 
 
+def check_not_array(spec: SourceSpec, first_line: str, where: str) -> None:
+    """A JSONL source's first line that opens an array: the file is a JSON array (one object a line,
+    each but the last followed by a comma, would otherwise read the last one alone)."""
+    if first_line.lstrip("\ufeff \t").startswith("["):
+        raise ConfigError(f"{where}: source {spec.name!r}, key 'format': the file is a JSON array (its first"
+                          " line opens one), not JSON lines: set `format: json`")
+
+
 def _read_jsonl(spec: SourceSpec) -> Iterator[RawRow]:
     seen: set[str] = set()
     data_row = objects = 0
     first_error = None
-    with _open_text(spec) as fh:
+    with open_text(spec) as fh:
         for line_no, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
             data_row += 1
+            if data_row == 1:
+                check_not_array(spec, line, str(spec.file))
             row = json_line_row(data_row, line_no, line, spec.id_column)
             if row.values is not None:
                 objects += 1
@@ -499,7 +511,13 @@ def _scalar_value(scalar: Any) -> Any:
         return f"<{kind} value out of range>"
 
 
-_READERS = {"csv": _read_csv, "jsonl": _read_jsonl, "parquet": _read_parquet}
+def _read_json(spec: SourceSpec) -> Iterator[RawRow]:
+    from mdm.sources.json_arrays import read_json  # which imports this module
+
+    return read_json(spec)
+
+
+_READERS = {"csv": _read_csv, "json": _read_json, "jsonl": _read_jsonl, "parquet": _read_parquet}
 
 
 def read_source(spec: SourceSpec) -> Iterator[RawRow]:

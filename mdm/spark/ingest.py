@@ -20,10 +20,11 @@ from typing import Any
 
 import pyarrow as pa
 
-from mdm.errors import SourceReadError
+from mdm.errors import ConfigError, SourceReadError
 from mdm.ingest import WITHHELD, SourceCounts, clean_id, missing_id, raw_json
 from mdm.quality import FlagCounts, sorted_counts
 from mdm.sources import SourceSpec
+from mdm.sources.json_arrays import array_elements, element_row, no_object
 from mdm.sources.readers import (
     ONLY_ITS_ID,
     REPEATED_HEADER,
@@ -31,6 +32,7 @@ from mdm.sources.readers import (
     batch_rows,
     check_columns,
     check_header,
+    check_not_array,
     csv_values,
     ends_with_delimiter,
     fit_width,
@@ -48,7 +50,7 @@ from mdm.store.tables import SCHEMAS
 
 logger = logging.getLogger(__name__)
 
-_ROW, _LINE, _CORRUPT = "__mdm_row", "__mdm_line", "__mdm_corrupt"
+_ROW, _LINE, _CORRUPT, _REFUSED = "__mdm_row", "__mdm_line", "__mdm_corrupt", "__mdm_refused"
 
 DECODED = pa.schema(
     [("row_number", pa.int64()), ("source_id", pa.string()), ("raw", pa.string()), ("error", pa.string()),
@@ -212,12 +214,47 @@ def _read(spark: Any, spec: SourceSpec, nanoseconds: dict[str, pa.DataType]) -> 
             return _numbered(spark, df, _ROW)
         if spec.format == "jsonl":
             lines = _numbered(spark, spark.read.option("lineSep", "\n").text(loc), _LINE)
-            return _numbered(spark, lines.filter(F.trim("value") != ""), _ROW)
+            rows = _numbered(spark, lines.filter(F.trim("value") != ""), _ROW)
+            for (first,) in rows.filter(F.col(_ROW) == 1).select("value").collect():
+                check_not_array(spec, first, loc)
+            return rows
+        if spec.format == "json":
+            return _array_elements(spark, spec)
         df = _read_parquet(spark, loc, bool(nanoseconds))
         check_columns(spec, _nested_columns(df.schema), "Parquet schema")
         return _numbered(spark, df, _ROW)
     except AnalysisException as e:
         raise _read_error(spec, e) from e
+
+
+_ERRORS = {e.__name__: e for e in (ConfigError, SourceReadError)}
+
+
+def _array_elements(spark: Any, spec: SourceSpec) -> Any:
+    """A JSON source's elements, numbered, each as JSON text, every file read whole (as the DuckDB
+    engine reads its file) and split in a worker; a file that is no array fails naming it."""
+    from pyspark.sql import functions as F
+
+    def split(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            out: dict[str, list[str | None]] = {"value": [], _REFUSED: []}
+            for text, file in zip(*batch.to_pydict().values(), strict=True):
+                try:
+                    elements = [json.dumps(e) for e in array_elements(spec, text, file)]
+                except (ConfigError, SourceReadError) as e:
+                    out["value"].append(None)
+                    out[_REFUSED].append(f"{type(e).__name__}:{e}")
+                    continue
+                out["value"] += elements
+                out[_REFUSED] += [None] * len(elements)
+            yield pa.RecordBatch.from_pydict(out)
+
+    files = spark.read.text(spec.location, wholetext=True).select("value", F.input_file_name())
+    elements = _numbered(spark, files.mapInArrow(split, f"value string, {_REFUSED} string"), _ROW)
+    for (refused,) in elements.filter(F.col(_REFUSED).isNotNull()).select(_REFUSED).limit(1).collect():
+        kind, _, message = refused.partition(":")
+        raise _ERRORS[kind](message)
+    return elements.drop(_REFUSED)
 
 
 def _nested_columns(schema: Any) -> set[str]:
@@ -259,6 +296,9 @@ def _decoder(spec: SourceSpec, nanoseconds: dict[str, pa.DataType], trailing: bo
                 if spec.format == "jsonl":
                     decoded = json_line_row(number, row[_LINE], row["value"], spec.id_column)
                     values, error, text = decoded.values, decoded.error, decoded.text
+                elif spec.format == "json":
+                    decoded = element_row(number, json.loads(row["value"]), spec.id_column)
+                    values, error, text = decoded.values, decoded.error, decoded.text
                 elif spec.format == "csv":
                     corrupt = row.pop(_CORRUPT)
                     header, fields = [h.strip() for h in row], list(row.values())
@@ -290,6 +330,17 @@ def _decoder(spec: SourceSpec, nanoseconds: dict[str, pa.DataType], trailing: bo
             yield pa.RecordBatch.from_pydict(out, schema=DECODED)
 
     return decode
+
+
+def _check_objects(spec: SourceSpec, decoded: Any) -> None:
+    """A JSON array none of whose elements is an object is no list of records, as on DuckDB."""
+    from pyspark.sql import functions as F
+
+    an_object = F.col("error").isNull() | ~F.col("error").rlike(r"^element [0-9]+ is a JSON ")
+    rows, objects, first = decoded.agg(F.count("*"), F.count(F.when(an_object, 1)),
+                                       F.min_by("error", "row_number")).first()
+    if rows and not objects:
+        raise no_object(spec, spec.location, first)
 
 
 def _standardiser(spec: SourceSpec, today: dt.date) -> Any:
@@ -397,9 +448,12 @@ def ingest_and_standardise(
         decoded = read.mapInArrow(_decoder(spec, nanoseconds, trailing), spark_schema(DECODED))
         first = F.min(F.when(F.col("error").isNull(), F.col("row_number"))).over(Window.partitionBy("source_id"))
         decoded = decoded.withColumn("first_row", F.when(F.col("source_id").isNotNull(), first))
-        if spec.format == "jsonl":  # a mapped key no line has is a config error, as in the DuckDB engine
+        if spec.format == "json":
+            _check_objects(spec, decoded)
+        if spec.format in ("json", "jsonl"):  # a mapped key no row has is a config error, as on DuckDB
             keys = decoded.filter(F.col("error").isNull()).select(F.explode(F.json_object_keys("raw"))).distinct()
-            check_columns(spec, {r[0] for r in keys.collect()}, "file (no line has it)")
+            no_row = "file (no line has it)" if spec.format == "jsonl" else "file (no element has it)"
+            check_columns(spec, {r[0] for r in keys.collect()}, no_row)
         parts.append(decoded.mapInArrow(_standardiser(spec, today), spark_schema(STANDARDISED)))
     rows = parts[0]
     for p in parts[1:]:

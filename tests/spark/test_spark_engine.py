@@ -1022,3 +1022,51 @@ def test_an_erp_export_that_ends_every_row_with_the_delimiter_is_read_as_on_duck
     assert [c for _a, c in accepted] == ["ha noi", None, "hue"]
     quarantined = [r["row_number"] for r in on_spark.quarantine.orderBy("row_number").collect()]
     assert quarantined == [q.row_number for q in on_duckdb.quarantined] == [4, 5]
+
+
+def test_a_json_array_of_records_is_read_as_on_duckdb(spark: Any, tmp_path: Path) -> None:
+    """``format: json``: each object of the array a row, an element that is no object quarantined
+    naming it, on both engines; a file that is no array, or JSON lines given as one, names
+    ``format`` (tests/test_readers.py)."""
+    import datetime as dt
+
+    from mdm.errors import ConfigError
+    from mdm.ingest import ingest
+    from mdm.sources import load_sources
+    from mdm.spark.ingest import ingest_and_standardise
+
+    (tmp_path / "crm.json").write_text(
+        '\ufeff[{"id": 1, "name": "An Nguyen", "contact": {"email": "an@example.com"}},\n'
+        '{"id": 2, "name": "B\\ud800inh"}, "3;Cuong Le", null, {"id": [4], "name": "Dung"}, {"id": 5.0}]',
+        encoding="utf-8")
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - name: crm\n    path: crm.json\n    format: json\n    id_column: id\n"
+        "    fields: {full_name: name, email: contact.email}\n", encoding="utf-8")
+    specs = load_sources(tmp_path / "sources.yaml").sources
+    on_duckdb = ingest(specs)
+    on_spark = ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
+    counts = on_spark.counts["crm"]
+    assert (counts.read, counts.accepted, counts.quarantined) == (6, 3, 3)
+    accepted = on_spark.std.orderBy("source_id").collect()
+    assert [r["source_id"] for r in accepted] == [a.source_id for a in on_duckdb.accepted] == ["1", "2", "5"]
+    assert [r["email"] for r in accepted] == ["an@example.com", None, None]
+    raw = {r["source_id"]: r["raw"] for r in on_spark.source_records.collect()}
+    assert [json.loads(raw[a.source_id]) for a in on_duckdb.accepted] == [a.values
+                                                                          for a in on_duckdb.accepted]
+    quarantined = [(r["row_number"], r["reason"], r["raw"])
+                   for r in on_spark.quarantine.orderBy("row_number").collect()]
+    assert quarantined == [(q.row_number, q.reason, q.raw) for q in on_duckdb.quarantined]
+    assert [q[1] for q in quarantined] == ["element 3 is a JSON string, not an object",
+                                           "element 4 is a JSON null, not an object",
+                                           "element 5: the id column 'id' holds a list, not one id"]
+    # Each in a file of its own: the session keeps what it read of a file (its cached rows).
+    for i, (text, refused, kind) in enumerate((
+        ('{"data": []}', "holds a JSON object, not an array of records", "json"),
+        ('{"id": 1}\n{"id": 2}\n', "more than one JSON value .*`format: jsonl`", "json"),
+        ("[1, 2]", "no element of the array is a JSON object", "json"),
+        ('[\n{"id": 1},\n{"id": 2}\n]\n', "JSON array.*set `format: json`", "jsonl"),
+    )):
+        (tmp_path / f"crm{i}.json").write_text(text, encoding="utf-8")
+        spec = specs[0].model_copy(update={"path": f"crm{i}.json", "format": kind})
+        with pytest.raises(ConfigError, match=f"crm{i}.json: source 'crm', key 'format': .*{refused}"):
+            ingest_and_standardise(spark, [spec], dt.date(2026, 1, 1))
