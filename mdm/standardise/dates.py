@@ -1,7 +1,8 @@
 """Dates of birth and record timestamps.
 
 Birth dates arrive day-first (Vietnamese), ISO, with English month names, in Vietnamese words
-("ngày 25 tháng 3 năm 1990") or as a spreadsheet's date serial (32874). Placeholder and
+("ngày 25 tháng 3 năm 1990"), as a spreadsheet's date serial (32874) or as a time since 1970 in
+milliseconds or seconds (JavaScript's 486432000000). Placeholder and
 impossible dates are dropped with a flag: a shared 1900-01-01 would otherwise look like strong
 evidence that two people are the same.
 """
@@ -64,6 +65,15 @@ _EPOCH = re.compile(r"^\d{10}$|^\d{13}$")
 # four digits are a year, and a birth before 1927 written as a serial is rare enough to lose.
 _SERIAL = re.compile(r"^([0-9]{5})(\.[0-9]+)?$")
 _SERIAL_EPOCH = dt.datetime(1899, 12, 30)
+# A time since 1970 (JSON exports of JavaScript apps: ``"dob": 486432000000``), negative before it:
+# 9 or 10 digits are seconds (1973 to 2286), 11 to 13 milliseconds (1970 to 2286, seconds would be
+# past 5000). Fewer digits are a date (19850312) or a serial. One that is also a date and time
+# written without separators (197603150930: 15 March 1976, or 6 April 1976 in milliseconds) is not read.
+_UNIX_TIME = re.compile(r"^-?[0-9]{9,13}$")
+_COMPACT_DATE_TIME = re.compile(
+    r"^(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:[01][0-9]|2[0-3])(?:[0-5][0-9])?$"
+)
+_UNIX_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MAX_TIMESTAMP_LENGTH = 40  # "2024-01-05T10:00:00.123456+07:00" is 32; longer is not a timestamp
 
 
@@ -158,6 +168,8 @@ def standardise_birth_date(
             return StdDate(value, None, ("dob_impossible",))
         if moment.time() != dt.time(0):
             return _plausible(value, moment.astimezone(ZoneInfo(zone)).date(), today, ())
+    if _UNIX_TIME.match(text) and not _COMPACT_DATE_TIME.match(text):
+        return _unix_birth_date(value, int(text), len(text.lstrip("-")) > 10, today, zone)
     serial = _SERIAL.match(text)
     if serial and (serial.group(2) is None or not serial.group(2).strip(".0")):
         return _plausible(value, (_SERIAL_EPOCH + dt.timedelta(days=int(serial.group(1)))).date(), today,
@@ -170,6 +182,16 @@ def standardise_birth_date(
         return StdDate(value, None, ("date_unparseable",))
     date, swapped = parsed
     return _plausible(value, date, today, ("dob_day_month_swapped",) if swapped else ())
+
+
+def _unix_birth_date(value: str | None, number: int, millis: bool, today: dt.date, zone: str) -> StdDate:
+    """A time since 1970 as a birth date: the calendar day it is in the source's zone, but at UTC
+    midnight (a date stored as one) the day in UTC, as for a UTC time written out. 13 digits
+    reach back to 1653 and on to 2286: no overflow."""
+    moment = _UNIX_EPOCH + (dt.timedelta(milliseconds=number) if millis else dt.timedelta(seconds=number))
+    if moment.time() != dt.time(0):
+        moment = moment.astimezone(ZoneInfo(zone))
+    return _plausible(value, moment.date(), today, ())
 
 
 def _plausible(value: str | None, date: dt.date, today: dt.date, flags: tuple[str, ...]) -> StdDate:

@@ -274,3 +274,39 @@ def test_an_update_time_after_the_run_is_flagged_and_not_used() -> None:
     assert std("02/07/2026 00:00") == (None, ["updated_at_future"])
     assert std("2026-07-01T23:59:59") == (dt.datetime(2026, 7, 1, 23, 59, 59), [])
     assert std("2026-06-30 09:00") == (dt.datetime(2026, 6, 30, 9), [])
+
+
+@pytest.mark.parametrize(
+    ("value", "zone", "expected"),
+    [
+        ("486432000000", "UTC", dt.date(1985, 6, 1)),  # milliseconds at UTC midnight: a date stored so
+        ("486432000000", "America/New_York", dt.date(1985, 6, 1)),
+        ("486406800000", "Asia/Ho_Chi_Minh", dt.date(1985, 6, 1)),  # local midnight in Vietnam, 17:00Z
+        ("486406800000", "UTC", dt.date(1985, 5, 31)),
+        ("486432000", "UTC", dt.date(1985, 6, 1)),  # seconds
+        ("1262304000", "UTC", dt.date(2010, 1, 1)),
+        ("1262304000000", "UTC", dt.date(2010, 1, 1)),
+        ("-315619200000", "UTC", dt.date(1960, 1, 1)),  # before 1970, negative
+        ("-315619200", "UTC", dt.date(1960, 1, 1)),
+        ("19850312", "UTC", dt.date(1985, 3, 12)),  # eight digits are still a date, not seconds
+    ],
+)
+def test_a_birth_date_written_as_a_time_since_1970(value: str, zone: str, expected: dt.date) -> None:
+    """JSON exports of JavaScript apps write a date as milliseconds since 1970 (``getTime()``),
+    some systems seconds: they were unparseable. The day is the source's, as for a UTC time."""
+    assert standardise_birth_date(value, today=TODAY, zone=zone) == StdDate(value, expected, ())
+
+
+@pytest.mark.parametrize(
+    ("value", "flag"),
+    [
+        ("9999999999999", "dob_future"),  # 2286
+        ("-9999999999999", "dob_impossible"),  # 1653
+        ("0", "date_unparseable"),
+        ("197603150930", "date_unparseable"),  # 15 March 1976 09:30, or 6 April 1976 in milliseconds
+        ("1985031200", "date_unparseable"),  # 12 March 1985 at midnight, or seconds in 2032
+        ("12345678901234", "date_unparseable"),  # too long for a time since 1970
+    ],
+)
+def test_a_time_since_1970_that_is_no_birth_date_or_is_ambiguous_is_not_read(value: str, flag: str) -> None:
+    assert standardise_birth_date(value, today=TODAY) == StdDate(value, None, (flag,))
