@@ -168,11 +168,18 @@ def update_time(spec: SourceSpec, values: dict[str, str | None], *, today: dt.da
     return _update_time(text.get("updated_at"), spec, today)[0]
 
 
+# The flag of a record none of whose mapped fields but its update time holds a value (blank, or an
+# export's marker for none): a golden record of its key alone, flagged so its source's owners see it.
+NO_MAPPED_VALUE = "no_mapped_value"
+
+
 def standardise_record(
     spec: SourceSpec, source_id: str, values: dict[str, str | None], *, today: dt.date
 ) -> dict[str, Any]:
     """All standardised columns (see STD_COLUMNS) for one accepted source record."""
     text, flags = mapped_text(spec, values)
+    if not text.keys() - {"updated_at"}:  # its key alone: no customer to match, nothing to show
+        flags.append(NO_MAPPED_VALUE)
     get = text.get
     # A value its file's encoding could not decode is kept, and flagged.
     if any(REPLACEMENT_CHARACTER in v for v in text.values()):

@@ -264,10 +264,11 @@ def test_an_update_time_after_the_run_is_flagged_and_not_used() -> None:
     from mdm.sources.config import SourceSpec
     from mdm.standardise.record import standardise_record
 
-    spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", fields={"updated_at": "u"})
+    spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id",
+                      fields={"updated_at": "u", "full_name": "n"})
 
     def std(value: str) -> tuple[dt.datetime | None, list[str]]:
-        record = standardise_record(spec, "1", {"u": value}, today=TODAY)
+        record = standardise_record(spec, "1", {"u": value, "n": "Nguyen An"}, today=TODAY)
         return record["updated_at"], record["dq_flags"]
 
     assert std("2062-06-30 09:00") == (None, ["updated_at_future"])

@@ -17,10 +17,26 @@ TODAY = dt.date(2026, 1, 1)
                                     "#VALUE!", "nan", "NaN", "None", "-", " -- ", '["NULL"]'])
 def test_an_exports_missing_value_marker_is_no_value(marker: str) -> None:
     std = standardise_record(SPEC, "1", dict.fromkeys(SPEC.fields.values(), marker), today=TODAY)
-    # As an empty cell: no value, and no flag saying a value was unreadable.
+    # As an empty cell: no value, and no flag saying a value was unreadable; the record holds none.
     columns = ("full_name", "email", "phone", "date_of_birth", "city", "tax_id", "updated_at")
     assert {k: std[k] for k in columns} == dict.fromkeys(columns)
-    assert std["dq_flags"] == []
+    assert std["dq_flags"] == ["no_mapped_value"]
+
+
+@pytest.mark.parametrize(("values", "flagged"), [
+    ({"name": "", "email": None, "phone": "N/A"}, True),
+    ({"updated": "2025-01-05 10:00", "dob": "NULL"}, True),  # an update time is no customer
+    ({"other": "vip"}, True),  # an unmapped column's value is not read
+    ({"city": "Hue"}, False),
+    ({"phone": "not a phone"}, False),  # a value, unreadable: flagged as such
+])
+def test_a_record_whose_mapped_fields_hold_nothing_is_flagged(
+    values: dict[str, str | None], flagged: bool
+) -> None:
+    """A record of its key alone was a golden record of nulls, counted as a customer and seen by no
+    one: it is flagged ``no_mapped_value``, counted per source in the run's summary."""
+    flags = standardise_record(SPEC, "1", values, today=TODAY)["dq_flags"]
+    assert ("no_mapped_value" in flags) is flagged
 
 
 def test_names_spelt_like_a_marker_are_names() -> None:
