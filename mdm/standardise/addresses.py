@@ -96,6 +96,10 @@ _CALLE = re.compile(r"(?<![a-z0-9/])c/(?!o\b)(?=\s*[a-z])")
 # A German or Dutch street type written into the street's name ("Bahnhofstr.", "Kalverstraat"): one
 # ending, kept in the one word, so that "Bahnhofstraße 5" and "Goethestraße 5" share no word but the 5.
 _COMPOUND_STREET = re.compile(r"^([a-z]{3,})(?:strasse|straat|str)$")
+# The type hyphenated to the name ("Bahnhof-Straße", "Karl-Marx-Str.") joins the word before it, as in
+# "Bahnhofstraße". Written apart it stays a word: "Nguyen Trai Str." is Vietnamese written in English,
+# and "Berliner Str." is "Berliner Straße".
+_HYPHENATED_STREET_TYPE = frozenset(("str", "strasse", "straat"))
 _GLUED = re.compile(r"^(q|p|f|u)(\d+)$")  # "q1", "p12", "f5", "u16" (an Australian unit)
 _JOINED_NUMBER = re.compile(r"(\d)\s*([/-])\s*(?=\d)")  # "12 / 3" → "12/3", "45 - 47" → "45-47"
 _ADDRESS_TOKEN = re.compile(r"[a-z0-9]+(?:[/-][a-z0-9]+)*")
@@ -111,8 +115,10 @@ def _address_tokens(text: str) -> list[str]:
     text = _CALLE.sub("calle ", _JOINED_NUMBER.sub(r"\1\2", text.replace("'", "")))
     for token in _ADDRESS_TOKEN.findall(text):
         pieces = [token] if _HOUSE_NUMBER.match(token) else _NUMBER_JOINER.split(token)
-        for piece in pieces:
+        for j, piece in enumerate(pieces):
             piece = _COMPOUND_STREET.sub(r"\1strasse", piece)
+            if piece in _HYPHENATED_STREET_TYPE and j and tokens[-1].isalpha() and len(tokens[-1]) >= 3:
+                piece = tokens.pop() + "strasse"
             glued = _GLUED.match(piece)
             tokens.extend(glued.groups() if glued else (piece,))
     return tokens

@@ -97,6 +97,9 @@ def test_address_forms_unify(one: str, other: str) -> None:
         ("Hauptstr. 5", "Hauptstraße 5", "Hauptstrasse 5", "HAUPTSTRASSE 5"),
         ("Bahnhofstr. 12, 10115 Berlin", "Bahnhofstraße 12, 10115 Berlin", "Bahnhofstrasse 12, 10115 Berlin"),
         ("Berliner Str. 7", "Berliner Straße 7", "Berliner Strasse 7"),
+        # ... the type hyphenated, as one word with the name.
+        ("Bahnhofstraße 5", "Bahnhof-Straße 5", "Bahnhof-Str. 5", "BAHNHOF-STR. 5"),
+        ("Karl-Marx-Straße 12", "Karl-Marx-Str. 12", "Karl-Marxstraße 12"),
         # English.
         ("12 Baker St.", "12 Baker Street"),
         ("3 Oak Ave", "3 Oak Avenue"),
@@ -123,6 +126,9 @@ def test_street_types_unify_across_languages(forms: tuple[str, ...]) -> None:
     [
         ("Hauptstr. 5", "hauptstrasse 5", None),
         ("Berliner Str. 7", "berliner street 7", None),
+        ("Bahnhof-Straße 5", "bahnhofstrasse 5", None),
+        ("Bahnhof Straße 5", "bahnhof street 5", None),  # apart: as "Berliner Straße", "Nguyen Trai Str."
+        ("367 Nguyen Trai Str., Ward 5", "367 nguyen trai street phuong 5", "367"),
         ("Kalverstraat 3", "kalverstrasse 3", None),
         ("12 bd Voltaire", "12 boulevard voltaire", "12"),
         ("12 r. de Rivoli", "12 rue de rivoli", "12"),
