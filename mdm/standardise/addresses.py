@@ -146,7 +146,14 @@ def _canonical_tokens(tokens: list[str]) -> list[str]:
 def _lane_numbers(tokens: list[str]) -> list[str]:
     """A house in an alley as one number: Hà Nội writes "số 5 ngõ 12", "5, ngõ 12" and "ngõ 12,
     số 5" as "5/12" too (house, then lane), and "hẻm 12/3" is "12/3". A "số" before a number
-    anywhere is dropped, as are "No. số" together."""
+    anywhere is dropped, as are "No. số" together. Until nothing changes: one step can make
+    another's ("hẻm số 12/3" is "hẻm 12/3" once "số" is dropped), and each makes fewer tokens."""
+    while (again := _lane_numbers_once(tokens)) != tokens:
+        tokens = again
+    return tokens
+
+
+def _lane_numbers_once(tokens: list[str]) -> list[str]:
     out: list[str] = []
     i = 0
     while i < len(tokens):

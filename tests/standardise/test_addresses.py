@@ -190,7 +190,7 @@ def test_street_types_never_raise_and_are_a_fixed_point(pieces: list[str], joine
 @pytest.mark.parametrize(
     "value",
     ["Số 13 ngõ 135 Hùng Vương", "13 ngõ 135 Hùng Vương", "số 13, ngõ 135 Hùng Vương",
-     "Ngõ 135, số 13 Hùng Vương", "13/135 Hùng Vương", "Hẻm 13/135 Hùng Vương"],
+     "Ngõ 135, số 13 Hùng Vương", "13/135 Hùng Vương", "Hẻm 13/135 Hùng Vương", "Hẻm số 13/135 Hùng Vương"],
 )
 def test_a_house_in_an_alley_is_one_number(value: str) -> None:
     address = standardise_address(value)
@@ -202,6 +202,14 @@ def test_a_number_word_before_a_number_word_is_dropped_too() -> None:
     address = standardise_address("No. số 12 Lê Lợi")
     assert (address.normalised, address.house_number) == ("12 le loi", "12")
     assert standardise_address("Hẻm số").normalised == "hem so"  # no number: a word
+
+
+@pytest.mark.parametrize("value", ["số Hẻm 12/3", "No. Hẻm 12/3", "Hẻm 5 ngõ 12", "16 ngõ 123 ngõ 12"])
+def test_alley_and_number_words_are_read_to_a_fixed_point(value: str) -> None:
+    # One pass left "hem 12/3" for "Hẻm số 12/3", which a second pass read as "12/3".
+    address = standardise_address(value)
+    again = standardise_address(address.normalised)
+    assert (again.normalised, again.house_number) == (address.normalised, address.house_number)
 
 
 def test_an_alley_itself_keeps_its_word() -> None:
