@@ -100,6 +100,11 @@ _COMPOUND_STREET = re.compile(r"^([a-z]{3,})(?:strasse|straat|str)$")
 # "Bahnhofstraße". Written apart it stays a word: "Nguyen Trai Str." is Vietnamese written in English,
 # and "Berliner Str." is "Berliner Straße".
 _HYPHENATED_STREET_TYPE = frozenset(("str", "strasse", "straat"))
+# An umlaut written out in a street's name ("Muellerstrasse" for "Müllerstraße", which folds to
+# "mullerstrasse"): first or after a consonant other than q, so "Bauerstraße", "Neuestraße" and
+# "Quellenstraße" keep theirs. Only in a name one word with its type: person names and other
+# languages' words ("Manuel", "Dueñas") are left alone.
+_WRITTEN_UMLAUT = re.compile(r"(?:^|(?<=[bcdfghjklmnprstvwxyz]))([aou])e")
 _GLUED = re.compile(r"^(q|p|f|u)(\d+)$")  # "q1", "p12", "f5", "u16" (an Australian unit)
 _JOINED_NUMBER = re.compile(r"(\d)\s*([/-])\s*(?=\d)")  # "12 / 3" → "12/3", "45 - 47" → "45-47"
 _ADDRESS_TOKEN = re.compile(r"[a-z0-9]+(?:[/-][a-z0-9]+)*")
@@ -107,6 +112,12 @@ _HOUSE_NUMBER = re.compile(r"^\d+[a-z]?(?:[/-]\d+[a-z]?)*$")
 _NUMBER_JOINER = re.compile(r"[/-]")
 _NUMBER_WORDS = frozenset(("so", "no", "number"))
 _ALLEY_WORDS = frozenset(("hem", "kiet"))  # Sài Gòn's and Đà Nẵng's word for an alley
+
+
+def _fold_written_umlauts(word: str) -> str:
+    while (folded := _WRITTEN_UMLAUT.sub(r"\1", word)) != word:  # "büe" written "buee" folds twice
+        word = folded
+    return word
 
 
 def _address_tokens(text: str) -> list[str]:
@@ -119,6 +130,8 @@ def _address_tokens(text: str) -> list[str]:
             piece = _COMPOUND_STREET.sub(r"\1strasse", piece)
             if piece in _HYPHENATED_STREET_TYPE and j and tokens[-1].isalpha() and len(tokens[-1]) >= 3:
                 piece = tokens.pop() + "strasse"
+            if piece.endswith("strasse"):
+                piece = _fold_written_umlauts(piece)
             glued = _GLUED.match(piece)
             tokens.extend(glued.groups() if glued else (piece,))
     return tokens

@@ -146,6 +146,39 @@ def test_street_type_forms(value: str, normalised: str, house_number: str | None
     assert (address.normalised, address.house_number) == (normalised, house_number)
 
 
+@pytest.mark.parametrize(
+    "forms",
+    [
+        ("Müllerstraße 5", "Muellerstrasse 5", "Mueller-Str. 5", "MUELLERSTR. 5"),
+        ("Goethestraße 5", "Göthestr. 5"),
+        ("Königstraße 1", "Koenigstr. 1"),
+        ("Jägerstraße 1", "Jaegerstrasse 1"),
+        ("Übelstraße 3", "Uebelstrasse 3"),
+    ],
+)
+def test_an_umlaut_written_out_in_a_street_name_is_the_umlaut(forms: tuple[str, ...]) -> None:
+    assert len({standardise_address(form).normalised for form in forms}) == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "normalised"),
+    [
+        # A vowel or q before: not an umlaut.
+        ("Bauerstraße 1", "bauerstrasse 1"),
+        ("Neuestraße 1", "neuestrasse 1"),
+        ("Quellenstraße 2", "quellenstrasse 2"),
+        # Not a street's name one word with its type: names and other languages' words.
+        ("Calle Dueñas 5", "calle duenas 5"),
+        ("12 Manuel Rd", "12 manuel road"),
+        ("Samuel St", "samuel street"),
+        ("Joel Road", "joel road"),
+        ("12 Phố Huế", "12 pho hue"),
+    ],
+)
+def test_other_vowels_before_an_e_are_kept(value: str, normalised: str) -> None:
+    assert standardise_address(value).normalised == normalised
+
+
 _STREET_WORDS = {"street", "avenue", "road", "boulevard", "rue", "calle"}
 _VN_STREETS = ["Rạch Bùng Binh", "Bà Rịa", "Cách Mạng Tháng 8", "Đinh Bộ Lĩnh", "Trường Sa",
                "Bạch Đằng", "Lê Văn Sỹ", "Sư Vạn Hạnh", "Đ. Ba Tháng Hai", "Ng. Trãi", "Trần Hưng Đạo"]
