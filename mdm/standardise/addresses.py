@@ -110,6 +110,19 @@ _JOINED_NUMBER = re.compile(r"(\d)\s*([/-])\s*(?=\d)")  # "12 / 3" → "12/3", "
 _ADDRESS_TOKEN = re.compile(r"[a-z0-9]+(?:[/-][a-z0-9]+)*")
 _HOUSE_NUMBER = re.compile(r"^\d+[a-z]?(?:[/-]\d+[a-z]?)*$")
 _NUMBER_JOINER = re.compile(r"[/-]")
+# Where the house number follows the street (German, Dutch, Nordic, Spanish, Italian): after a street
+# named in one word with its type ("Hauptstraße 5", "Keizersgracht 123", "Strandvej 5"), or after a street
+# whose first word is its type ("Calle Mayor, 12", "Via Roma 10"). Numbers of at most three digits,
+# so that the postcode of "Hauptstraße, 10115 Berlin" is none; English "Street" and "Avenue" after a
+# name are left alone: "Tampines Street 81" is a street's name.
+_NAMED_STREET = re.compile(
+    r"^[a-z]{2,}(?:strasse|gasse|weg|platz|allee|damm|ufer|chaussee|gracht|laan|plein|kade|singel|dijk"
+    r"|gatan|vagen|vej|gade|veien)$"
+)
+_STREET_TYPE_FIRST = frozenset(
+    "calle avenue boulevard rue via viale piazza corso rua praca plaza paseo carrer".split()
+)
+_TRAILING_NUMBER = re.compile(r"^\d{1,3}[a-z]?(?:[/-]\d{1,3}[a-z]?)*$")
 _NUMBER_WORDS = frozenset(("so", "no", "number"))
 _ALLEY_WORDS = frozenset(("hem", "kiet"))  # Sài Gòn's and Đà Nẵng's word for an alley
 
@@ -197,8 +210,23 @@ def _lane_numbers_once(tokens: list[str]) -> list[str]:
     return out
 
 
+def _trailing_house_number(tokens: list[str]) -> int | None:
+    """Where a house number written after its street stands, if one clearly does."""
+    for i, token in enumerate(tokens[:-1]):
+        if _NAMED_STREET.match(token) and _TRAILING_NUMBER.match(tokens[i + 1]):
+            return i + 1
+    if tokens[0] in _STREET_TYPE_FIRST and tokens[1:2] and tokens[1].isalpha():
+        name = 2
+        while name < len(tokens) and tokens[name].isalpha():
+            name += 1
+        if name < len(tokens) and _TRAILING_NUMBER.match(tokens[name]):
+            return name
+    return None
+
+
 def standardise_address(value: str | None) -> StdAddress:
-    """Folded address with abbreviations unified, and its leading house number split off."""
+    """Folded address with abbreviations unified, and its house number split off: the leading one, or
+    one written after its street ("Hauptstraße 5", "Calle Mayor, 12")."""
     text = to_ascii_lower(value)
     if text is None:
         return StdAddress(value, None, None, None, ())
@@ -206,8 +234,9 @@ def standardise_address(value: str | None) -> StdAddress:
     if not tokens:
         return StdAddress(value, None, None, None, ("address_invalid",))
     tokens = _lane_numbers(tokens)  # "số 12" → "12", "số 5 ngõ 12" → "5/12"
-    house_number = tokens[0] if _HOUSE_NUMBER.match(tokens[0]) else None
-    street = " ".join(tokens[1:] if house_number else tokens) or None
+    at = 0 if _HOUSE_NUMBER.match(tokens[0]) else _trailing_house_number(tokens)
+    house_number = None if at is None else tokens[at]
+    street = " ".join(tokens if at is None else tokens[:at] + tokens[at + 1 :]) or None
     return StdAddress(value, " ".join(tokens), house_number, street, ())
 
 

@@ -124,15 +124,15 @@ def test_street_types_unify_across_languages(forms: tuple[str, ...]) -> None:
 @pytest.mark.parametrize(
     ("value", "normalised", "house_number"),
     [
-        ("Hauptstr. 5", "hauptstrasse 5", None),
+        ("Hauptstr. 5", "hauptstrasse 5", "5"),
         ("Berliner Str. 7", "berliner street 7", None),
-        ("Bahnhof-Straße 5", "bahnhofstrasse 5", None),
+        ("Bahnhof-Straße 5", "bahnhofstrasse 5", "5"),
         ("Bahnhof Straße 5", "bahnhof street 5", None),  # apart: as "Berliner Straße", "Nguyen Trai Str."
         ("367 Nguyen Trai Str., Ward 5", "367 nguyen trai street phuong 5", "367"),
-        ("Kalverstraat 3", "kalverstrasse 3", None),
+        ("Kalverstraat 3", "kalverstrasse 3", "3"),
         ("12 bd Voltaire", "12 boulevard voltaire", "12"),
         ("12 r. de Rivoli", "12 rue de rivoli", "12"),
-        ("C/ Mayor 5", "calle mayor 5", None),
+        ("C/ Mayor 5", "calle mayor 5", "5"),
         # Where they are not a street's type the same letters are left alone.
         ("KP 3, TX. Thuận An, BD", "khu pho 3 thi xa thuan an bd", None),  # BD: Bình Dương
         ("Lô R, KCN Tân Bình", "lo r khu cong nghiep tan binh", None),
@@ -144,6 +144,41 @@ def test_street_types_unify_across_languages(forms: tuple[str, ...]) -> None:
 def test_street_type_forms(value: str, normalised: str, house_number: str | None) -> None:
     address = standardise_address(value)
     assert (address.normalised, address.house_number) == (normalised, house_number)
+
+
+@pytest.mark.parametrize(
+    ("value", "house_number", "street"),
+    [
+        ("Hauptstraße 5", "5", "hauptstrasse"),
+        ("Hauptstr. 5a, 10115 Berlin", "5a", "hauptstrasse 10115 berlin"),
+        ("Keizersgracht 123", "123", "keizersgracht"),
+        ("Drottninggatan 53, 111 21 Stockholm", "53", "drottninggatan 111 21 stockholm"),
+        ("Strandvej 5-7", "5-7", "strandvej"),
+        ("Calle Mayor, 12", "12", "calle mayor"),
+        ("Via Roma 10, 00184 Roma", "10", "via roma 00184 roma"),
+        ("Avenue Louise 54", "54", "avenue louise"),
+        # No house number: a postcode, a street named by a number, a ward or district.
+        ("Hauptstraße, 10115 Berlin", None, "hauptstrasse 10115 berlin"),
+        ("Keizersgracht, 1015 CJ Amsterdam", None, "keizersgracht 1015 cj amsterdam"),
+        ("Calle 5 de Mayo", None, "calle 5 de mayo"),
+        ("Tampines Street 81", None, "tampines street 81"),
+        ("Blk 115 Bishan Street 22", None, "block 115 bishan street 22"),
+        ("Phường 5, Quận 1", None, "phuong 5 quan 1"),
+        ("P.5, Q1", None, "phuong 5 quan 1"),
+        ("Cách Mạng Tháng 8, P.5", None, "cach mang thang 8 phuong 5"),
+        ("Đường số 5, Q.7", None, "duong 5 quan 7"),
+        # A leading number is the house's still.
+        ("12 Calle Mayor 5", "12", "calle mayor 5"),
+    ],
+)
+def test_a_house_number_after_its_street(value: str, house_number: str | None, street: str) -> None:
+    address = standardise_address(value)
+    assert (address.house_number, address.street) == (house_number, street)
+
+
+def test_a_house_number_after_its_street_keeps_the_address_as_written() -> None:
+    # Only the house number and street are read apart: the normalised address compares as before.
+    assert standardise_address("Hauptstr. 5a, 10115 Berlin").normalised == "hauptstrasse 5a 10115 berlin"
 
 
 @pytest.mark.parametrize(
@@ -193,6 +228,24 @@ def test_a_vietnamese_address_gains_no_foreign_street_type(
     address = standardise_address(", ".join([f"{number} {street}", *areas]))
     assert address.house_number == str(number)
     assert address.normalised is not None and not _STREET_WORDS & set(address.normalised.split())
+
+
+@given(st.sampled_from(_VN_STREETS), st.lists(st.sampled_from(_VN_AREAS), max_size=3))
+def test_a_vietnamese_address_without_a_leading_number_has_none(street: str, areas: list[str]) -> None:
+    # Trailing numbers here are a street's name ("Tháng 8"), wards and districts ("P.5, Q.3").
+    assert standardise_address(", ".join([street, *areas])).house_number is None
+
+
+@given(
+    st.text("abcdefghijklmnopqrstuvwxyzäöü", min_size=3, max_size=12),
+    st.sampled_from(["str.", "straße", "gracht", "weg", "gatan"]),
+    st.integers(1, 999),
+    st.sampled_from(["", ", 10115 Berlin", " 1015 CJ Amsterdam", ", Apt 4B"]),
+)
+def test_a_number_after_a_street_named_in_one_word_is_its_house(
+    name: str, suffix: str, number: int, rest: str
+) -> None:
+    assert standardise_address(f"{name.title()}{suffix} {number}{rest}").house_number == str(number)
 
 
 @given(
