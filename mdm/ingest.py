@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 import orjson
@@ -19,7 +19,7 @@ from mdm.standardise.record import MISSING_VALUES, update_time
 class Accepted:
     source: SourceSpec
     source_id: str
-    row_number: int | None  # None for a record posted through the API
+    row_number: int | None  # None for a record posted through the API, or carried (carry_forward)
     values: dict[str, str | None]
 
 
@@ -44,6 +44,7 @@ class SourceCounts:
     undecodable: int = 0  # file rows holding bytes the source's encoding could not decode
     flagged: int = 0  # the run's records of the source carrying at least one data-quality flag
     removed: int = 0  # the source's published records the run does not have (mdm/removals.py)
+    carried: int = 0  # records of an `extract: changes` source kept as stored: its extract has no newer row
 
 
 @dataclass
@@ -134,6 +135,24 @@ def ingest(sources: list[SourceSpec], cancellation: Cancellation | None = None) 
                 counts.quarantined += 1
                 out.quarantined.append(item)
     return out
+
+
+def carry_forward(
+    ingested: Ingested, sources: list[SourceSpec], stored: Iterable[tuple[str, str, str]],
+    posted: Collection[tuple[str, str]],
+) -> None:
+    """Add to a run's input the stored records (source, source_id, raw JSON) of its sources whose
+    extract holds only the records new or changed since the last (``extract: changes``), where the
+    extract has no row of the key: the record stays as the database holds it. Keys posted through
+    the API are left to :func:`merge_posted`; a key deleted through it is stored no more."""
+    by_name = {s.name: s for s in sources if s.extract == "changes"}
+    in_file = {(a.source.name, a.source_id) for a in ingested.accepted if a.source.name in by_name}
+    for source, source_id, raw in stored:
+        spec = by_name.get(source)
+        if spec is None or (source, source_id) in in_file or (source, source_id) in posted:
+            continue
+        ingested.counts[source].carried += 1
+        ingested.accepted.append(Accepted(spec, source_id, None, orjson.loads(raw)))
 
 
 WITHHELD = " (row withheld: its key was deleted through the API)"

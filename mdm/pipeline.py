@@ -45,7 +45,7 @@ from mdm import (
 from mdm.cancel import Cancellation
 from mdm.errors import ConfigError, MDMError, RunFailedError, RunInterruptedError
 from mdm.gc_pause import gc_paused
-from mdm.ingest import Ingested, Quarantined, SourceCounts, ingest, merge_posted
+from mdm.ingest import Ingested, Quarantined, SourceCounts, carry_forward, ingest, merge_posted
 from mdm.linking import model as linking
 from mdm.linking.comparisons import AgreementGuard, agreement_guards, blocking_guard
 from mdm.quality import FlagCounts, flag_counts
@@ -91,7 +91,7 @@ class RunReport:
     moved_late: dict[str, str] = field(default_factory=dict)  # record key -> golden id, by those
     # Erasures made while it computed (mdm/late_erasures.py)
     erased_late: late_erasures.LateErasures = field(default_factory=late_erasures.LateErasures)
-    deleted_late: list[str] = field(default_factory=list)  # record keys deleted meanwhile (mdm/late_deletions.py)
+    deleted_late: list[str] = field(default_factory=list)  # keys deleted meanwhile (mdm/late_deletions.py)
     inputs_read_at: dt.datetime | None = None
     model_id: str | None = None
     retrained: bool = False
@@ -385,6 +385,9 @@ def _stages(
         ingested = ingest(sources.sources, cancellation)
         posted = [(source, source_id, raw) for source, source_id, raw, _by in records.posted_records(con)]
         deleted = [(source, source_id) for source, source_id, _by in records.deleted_records(con)]
+        if changes := [s.name for s in sources.sources if s.extract == "changes"]:
+            carry_forward(ingested, sources.sources, results.stored_records(con, changes),
+                          {(source, source_id) for source, source_id, _raw in posted})
         report.posted_unknown_source = merge_posted(ingested, sources.sources, posted, deleted, today=today)
     with gc_paused(), stages.stage("standardise"):
         std_table, source_records = _standardise(ingested, today, run_id, cancellation)

@@ -73,6 +73,10 @@ class SourceSpec(BaseModel):
     # The share of the source's published records a run may find gone from its extract; more
     # stops the run before it publishes (mdm/removals.py), unless told to accept the removals.
     max_removed_share: float = Field(default=0.2, ge=0.0, le=1.0)
+    # "full": the extract holds every record of the system, and a record missing from it is gone.
+    # "changes": it holds the records new or changed since the last one (a daily delta); the others
+    # stay as the database last stored them (mdm/ingest.py: carry_forward).
+    extract: Literal["full", "changes"] = "full"
 
     # Resolved against the YAML file's folder by the loader; not part of the YAML.
     base_dir: Path = Field(default=Path("."), exclude=True)

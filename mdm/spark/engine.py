@@ -162,6 +162,11 @@ def reconcile_spark(
 ) -> RunReport:
     """Run a batch reconciliation on Spark and write its results under ``out``."""
     sources = load_sources(sources_path)
+    for source in sources.sources:
+        if source.extract == "changes":  # the records its extract leaves out are in the database only
+            raise ConfigError(f"{sources_path}: source {source.name!r}, key 'extract': 'changes' runs on the"
+                              " DuckDB engine (mdm reconcile), which holds the records an extract of"
+                              " changes leaves out; give the Spark engine the source's full extract")
     rules = rules_for_sources(Path(rules_path) if rules_path else None, sources)
     spec = rules.matching
     model = read_model(model_path) if model_path else None

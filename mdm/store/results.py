@@ -34,6 +34,14 @@ def previous_xref(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(con.execute("SELECT record_key, golden_id FROM xref").fetchall())
 
 
+def stored_records(con: duckdb.DuckDBPyConnection, sources: Collection[str]) -> list[tuple[str, str, str]]:
+    """(source, source_id, raw JSON) of every published record of these sources."""
+    return con.execute(
+        "SELECT source, source_id, CAST(raw AS VARCHAR) FROM source_records"
+        " WHERE list_contains(?::VARCHAR[], source) ORDER BY source, source_id", [sorted(sources)]
+    ).fetchall()
+
+
 def removed_by_source(con: duckdb.DuckDBPyConnection, present: str) -> dict[str, tuple[int, int]]:
     """Each source's records in the published xref, and how many of them the relation
     ``present`` (a table or view with a record_key column) lacks."""
