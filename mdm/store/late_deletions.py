@@ -37,6 +37,9 @@ def keep_before(con: duckdb.DuckDBPyConnection, golden_ids: Sequence[str]) -> No
     """These published golden records (row, lineage, members), as they are now, for
     :func:`before` and :func:`put_back` in the publish's transaction."""
     ids = sorted(set(golden_ids))
+    if not ids:  # the usual case: no scan of the golden records under the writer's lock
+        forget(con)
+        return
     con.execute("CREATE OR REPLACE TEMP TABLE kept_ids AS SELECT unnest(?::VARCHAR[]) AS golden_id", [ids])
     for name, select in (("golden_before", "SELECT * FROM golden_records"),
                          ("lineage_before", "SELECT * FROM golden_lineage"),
