@@ -527,6 +527,13 @@ class RealtimeMatcher:
         links would hold)."""
         if len(members) < 2:
             return [members] if members else []
+        groups: dict[str, list[str]] = {}
+        for k, root in components(members, self.held_links(con, members)).items():
+            groups.setdefault(root, []).append(k)
+        return sorted(groups.values(), key=lambda g: (-len(g), min(g)))
+
+    def held_links(self, con: duckdb.DuckDBPyConnection, members: list[str]) -> list[tuple[str, str]]:
+        """The pairs of these records that hold them together (see :meth:`held_together`)."""
         links = [(left, right)
                  for (left, right), (_run, outcome) in steward_sql.stored_pairs(con, members).items()
                  if outcome != "review"]
@@ -535,10 +542,7 @@ class RealtimeMatcher:
         review = self.rules.matching.thresholds.review
         links += [(left, right) for left, right, s in self.pairwise(members)
                   if s.match_probability >= review and self._blocking_guard(s.explanation) is None]
-        groups: dict[str, list[str]] = {}
-        for k, root in components(members, links).items():
-            groups.setdefault(root, []).append(k)
-        return sorted(groups.values(), key=lambda g: (-len(g), min(g)))
+        return links
 
     def _carry_decisions(
         self, con: duckdb.DuckDBPyConnection, key: str, golden_id: str, others: list[str]

@@ -307,15 +307,22 @@ class Stewardship:
         if decision["undone_at"] is not None:
             raise ConflictError(f"decision {decision_id!r} was already undone")
         touched = sorted(set(decision["before"]) | set(decision["after"]))
-        holders = self._holders(decision) if decision["kind"] == "kept_together" else []
+        if decision["kind"] == "kept_together":
+            holders, merged_away = self._holders(decision), {}
+        else:
+            merged_away = self._merged_away(con, decision)
+            holders = sorted(set(merged_away.values()))
         later = sql.later_decisions(con, decision_id, sorted({*touched, *holders}))
         if later:
             raise ConflictError(f"undo the later decisions on the same golden records first: {', '.join(later)}")
         at = now()
         sql.mark_undone(con, decision_id, at, actor)
-        before, made = decision["before"], set()
+        before, made, repoint = decision["before"], set(), {}
         if decision["kind"] == "kept_together":
             before, made = self._parted(con, holders)
+        elif merged_away:
+            before, repoint = self._parted_in(con, before, merged_away)
+        if before != decision["before"]:
             sql.set_before(con, decision_id, before)
             touched = sorted(set(before) | set(decision["after"]))
         moves = {
@@ -325,8 +332,9 @@ class Stewardship:
             if key in self.matcher.golden_of and self.matcher.golden_of[key] != gid
         }
         # A record a later post or run moved to a golden record the decision never touched comes
-        # back from there too: that one is rebuilt, or retired into where its records went, so no
-        # golden record keeps listing a record the xref gives to another.
+        # back from there too (unless a run merged the golden record it left the record in into
+        # that one: see _parted_in): that one is rebuilt, or retired into where its records went,
+        # so no golden record keeps listing a record the xref gives to another.
         left: dict[str, Counter[str]] = {}
         for key, gid in moves.items():
             left.setdefault(self.matcher.golden_of[key], Counter())[gid] += 1
@@ -340,7 +348,7 @@ class Stewardship:
                 con, rebuilt, attributes=self.matcher.rules.attributes(), at=at, cause="undo",
                 cause_id=decision_id, actor=actor, retire_into=retire_into,
                 holders=self.matcher.override_holders,
-                change_as=dict.fromkeys(made, "split"),
+                change_as=dict.fromkeys(made, "split"), repoint=repoint,
             )
         # Its item's pair waits again, and so does each pair it settled by the way (a merge's, a
         # match's joining two larger golden records), unless a record of it has gone since: then
@@ -360,6 +368,47 @@ class Stewardship:
         run merged it into."""
         kept = [k for keys in decision["after"].values() for k in keys]
         return sorted({g for k in kept if (g := self.matcher.golden_of.get(k)) is not None})
+
+    def _merged_away(self, con: duckdb.DuckDBPyConnection, decision: dict[str, Any]) -> dict[str, str]:
+        """The golden records a decision left holding records that a later run merged into another
+        since: id -> the golden record holding most of those records now."""
+        out = {}
+        for gid, keys in decision["after"].items():
+            row = records.golden_row(con, gid) if keys else None
+            if row is None or row["status"] != "retired" or row["merged_into"] is None:
+                continue
+            now_in = Counter(g for k in keys if (g := self.matcher.golden_of.get(k)) is not None)
+            if now_in:
+                out[gid] = now_in.most_common(1)[0][0]
+        return out
+
+    def _parted_in(
+        self, con: duckdb.DuckDBPyConnection, before: dict[str, list[str]], merged_away: dict[str, str]
+    ) -> tuple[dict[str, list[str]], dict[str, str]]:
+        """What undoing a decision restores where a later run merged a golden record it left
+        (``merged_away``) into another: there the groups of records it joined part again, and the
+        group that the run's own records hold to stays with them, under that golden record's id
+        (restoring the id the run merged away would have the next run merge it in again). The
+        other groups take back their ids, as they do where no run came between. Also the ids of
+        the groups that stay, each to redirect to the golden record holding it."""
+        out, repoint = dict(before), {}
+        for holder in sorted(set(merged_away.values())):
+            members = sql.member_keys(con, [holder])[holder]
+            inside = {g: [k for k in keys if self.matcher.golden_of.get(k) == holder]
+                      for g, keys in before.items()}
+            group_of = {k: g for g, keys in inside.items() for k in keys}
+            links = [(a, b) for a, b in self.matcher.held_links(con, members)
+                     if a not in group_of or b not in group_of or group_of[a] == group_of[b]]
+            root = components(members, links)
+            theirs = Counter(root[k] for k in members if k not in group_of)
+            # How many of the run's records hold to each group; then the one merged away, the largest.
+            held = {g: (sum(theirs[r] for r in {root[k] for k in keys}), merged_away.get(g) == holder,
+                        len(keys), g) for g, keys in inside.items() if keys}
+            if held:
+                keeper = max(held, key=held.__getitem__)
+                out[holder] = [*out.get(holder, []), *out.pop(keeper)]
+                repoint[keeper] = holder
+        return out, repoint
 
     def _parted(
         self, con: duckdb.DuckDBPyConnection, holders: list[str]

@@ -236,5 +236,7 @@ def get_decision(decision_id: str, principal: Steward, service: ServiceDep) -> d
 def undo_decision(decision_id: str, principal: Steward, service: ServiceDep) -> dict[str, Any]:
     """Lift the decision's constraints and restore the golden records it changed (409 when a
     later decision on the same golden records must be undone first). A ``kept_together``'s records
-    part at once into the groups that hold together without it, as the next batch run parts them."""
+    part at once into the groups that hold together without it, as the next batch run parts them.
+    Where a later batch run merged a golden record the decision left into another, what the
+    decision joined parts in that one, the side the run's records hold to staying there."""
     return service.steward(lambda s, con: s.undo(con, decision_id, actor=principal.name)).decision

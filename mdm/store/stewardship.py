@@ -199,7 +199,8 @@ def mark_undone(con: duckdb.DuckDBPyConnection, decision_id: str, at: Any, actor
 
 
 def set_before(con: duckdb.DuckDBPyConnection, decision_id: str, before: dict[str, list[str]]) -> None:
-    """Record what undoing a decision that moved nothing (kept_together) restored, for a run that
+    """Record what undoing a decision restored where that is not its ``before`` (a kept_together,
+    which moved nothing; one whose golden record a later run merged into another), for a run that
     publishes it in force to undo it again (late_decisions.undo_late)."""
     con.execute("UPDATE decisions SET before = ? WHERE decision_id = ?", [json.dumps(before), decision_id])
 
