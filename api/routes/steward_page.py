@@ -500,13 +500,27 @@ DECISIONS_PAGE = 200
 
 @router.get("/decisions")
 def decisions(
-    request: Request, principal: PageSteward, service: ServiceDep, offset: str = "0"
+    request: Request, principal: PageSteward, service: ServiceDep, offset: str = "0", golden_id: str = ""
 ) -> HTMLResponse:
-    """The decisions, newest first, a page at a time."""
-    start = _offset(offset)
-    data, total = steward_sql.list_decisions(service.reader(), limit=DECISIONS_PAGE, offset=start)
+    """The decisions, newest first, a page at a time; with ``golden_id``, those that moved records
+    of that golden record, as GET /decisions?golden_id= lists them."""
+    start, wanted = _offset(offset), golden_id.strip()
+    data, total = steward_sql.list_decisions(service.reader(), limit=DECISIONS_PAGE, offset=start,
+                                             golden_id=wanted or None)
     return _render(request, "decisions.html", principal, decisions=data, count=total, offset=start,
-                   page_size=DECISIONS_PAGE)
+                   page_size=DECISIONS_PAGE, golden_id=wanted)
+
+
+@router.get("/decisions/{decision_id}")
+def decision_page(request: Request, decision_id: str, principal: PageSteward, service: ServiceDep) -> HTMLResponse:
+    """One decision, as the decisions page lists it (a decided pair's page links here: on the
+    decisions page, an older one is pages away); for an unknown one, a 404 saying so."""
+    found = steward_sql.get_decision(service.reader(), decision_id)
+    if found is None:
+        return _render(request, "decisions.html", principal, status_code=404, decisions=[], count=0, offset=0,
+                       page_size=DECISIONS_PAGE, golden_id="", error=str(NotFoundError("decision", decision_id)))
+    return _render(request, "decisions.html", principal, decisions=[found], count=1, offset=0,
+                   page_size=DECISIONS_PAGE, golden_id="", one=found["decision_id"])
 
 
 @router.post("/decisions/{decision_id}/undo")

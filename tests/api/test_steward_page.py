@@ -661,3 +661,37 @@ def test_a_pair_another_steward_claimed_offers_no_decision_on_the_page(  # type:
         for name in ("Match", "Not a match", "Claim", "Release"):
             expect(page.get_by_role("button", name=name)).to_have_count(0)
         assert httpx.get(f"{base}/review-queue/{item_id}", headers=steward).json()["status"] == "open"
+
+
+def test_a_decided_pair_links_to_its_decision_and_decisions_filter_by_golden_record(  # type: ignore[no-untyped-def]
+    served_db,
+):
+    """A decided pair's page opens its decision, with its Undo, wherever it is in the decisions;
+    the decisions page lists those of one golden record, as GET /decisions?golden_id= does."""
+    with _logged_in(served_db) as (base, page, steward):
+        first, second = httpx.get(f"{base}/review-queue", headers=steward, params={"limit": 2}).json()["data"]
+        decided = [httpx.post(f"{base}/review-queue/{i['item_id']}/decision", headers=steward,
+                              json={"decision": "not_a_match"}).json()["decision_id"] for i in (first, second)]
+        page.goto(f"{base}/steward/items/{first['item_id']}")
+        page.get_by_role("link", name=decided[0]).click()
+        expect(page).to_have_url(f"{base}/steward/decisions/{decided[0]}")
+        expect(page.locator("h1")).to_have_text(f"Decision {decided[0]}")
+        expect(page.locator("#decisions tbody tr")).to_have_count(1)
+        page.locator(f"#{decided[0]}").get_by_role("button", name="Undo").click()
+        expect(page.get_by_role("status")).to_contain_text(f"{decided[0]} undone")
+        page.goto(f"{base}/steward/decisions/DNOSUCHDECISION")
+        expect(page.get_by_role("alert")).to_contain_text("DNOSUCHDECISION")
+
+        gid = second["left"]["golden_id"]
+        page.goto(f"{base}/steward/decisions")
+        page.fill("input[name=golden_id]", f" {gid} ")
+        page.click("form.filters button[type=submit]")
+        listed = httpx.get(f"{base}/decisions", headers=steward, params={"golden_id": gid}).json()["data"]
+        assert [d["decision_id"] for d in listed] == [decided[1]]
+        expect(page.locator("#decisions tbody tr")).to_have_count(1)
+        expect(page.locator(f"#{decided[1]}")).to_have_count(1)
+        expect(page.locator("h1")).to_contain_text(f"Decisions on {gid}")
+        page.goto(f"{base}/steward/golden/{gid}")
+        page.locator("#its-decisions").click()
+        expect(page.locator("#decisions tbody tr")).to_have_count(1)
+        expect(page.locator(f"#{decided[1]}")).to_have_count(1)
