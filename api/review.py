@@ -73,9 +73,13 @@ def present(service: Service, items: list[dict[str, Any]], *, pii: bool) -> list
     members = steward_sql.member_keys(con, sorted({g for g in golden_of.values() if g}))
     sizes = {g: len(ks) for g, ks in members.items()}
     values = _conflicting_values(con, items, golden_of, members, rows)
+    explained = [json.loads(item["explanation"]) if item["explanation"] else {} for item in items]
+    # A stored gamma -1 is "missing" or "no evidence: ..."; the live model tells which, where it can.
+    pairs = [(item["record_key_l"], item["record_key_r"]) for item in items]
+    lives = matcher.unweighed_labels(pairs) if matcher else [{} for _ in items]
     out = []
-    for item in items:
-        explanation = json.loads(item["explanation"]) if item["explanation"] else {}
+    for item, explanation, live in zip(items, explained, lives, strict=True):
+        unweighed = {name for name, part in explanation.items() if part["gamma"] == -1}
         held_back_by = item.get("held_back_by")
         why = matcher.why_queued(item["match_probability"], explanation, held_back_by) if matcher else None
         conflict = values.get(item["item_id"])
@@ -87,7 +91,8 @@ def present(service: Service, items: list[dict[str, Any]], *, pii: bool) -> list
                                        "conflict": conflict},
             "explanation": [
                 {"comparison": name, "gamma": part["gamma"], "match_weight": part["match_weight"],
-                 "level": labels.get(name, {}).get(part["gamma"], part.get("label") or f"level {part['gamma']}")}
+                 "level": (live.get(name) if name in unweighed else None)
+                 or labels.get(name, {}).get(part["gamma"], part.get("label") or f"level {part['gamma']}")}
                 for name, part in explanation.items()
             ],
             **{side: _record(key, rows.get(key), golden_of[key], sizes, pii)

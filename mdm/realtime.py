@@ -392,6 +392,19 @@ class RealtimeMatcher:
                     best[c.golden_id] = Similar(key, c, c.record_key in ruled_out)
         return sorted(best.values(), key=lambda s: (-s.candidate.match_weight, s.candidate.golden_id))
 
+    def unweighed_labels(self, pairs: list[tuple[str, str]]) -> list[dict[str, str]]:
+        """For stored pairs' explanations, whose gamma -1 alone cannot tell a value missing from
+        values that are no evidence (a mobile against a landline): the live model's label of each
+        comparison that weighs nothing for each pair (scored at once); none for a pair a record
+        of which has left."""
+        here = [(left, right) for left, right in pairs if left in self.golden_of and right in self.golden_of]
+        scores = self.scorer.score_pairs([(self.index.row(left), self.index.row(right))
+                                          for left, right in here])
+        labels = {pair: {name: part["label"] for name, part in score.explanation.items()
+                         if part["gamma"] == -1}
+                  for pair, score in zip(here, scores, strict=True)}
+        return [labels.get(pair, {}) for pair in pairs]
+
     def pairwise(self, member_keys: list[str]) -> list[tuple[str, str, PairScore]]:
         """Every pair of a golden record's members, scored by the live model as a post would be."""
         out = []

@@ -47,6 +47,9 @@ class _Level:
 class _Comparison:
     name: str
     levels: dict[int, _Level]
+    # The labels of its null levels where it has several: Splink gives them all gamma -1, and
+    # only one of them is "missing" (a mobile against a landline is no evidence either way, say).
+    unweighed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,12 @@ class _LivePairs:
         return self.table.__arrow_c_stream__(requested_schema)
 
 
+def unweighed_label(label: str) -> str:
+    """How a pair's explanation names a null level: a value "missing", or why the values are no
+    evidence either way (a mobile against a landline: a household's shared line)."""
+    return label if label == "missing" else f"no evidence: {label}"
+
+
 def probability(match_weight: float) -> float:
     """Splink's numerically stable 2^w / (1 + 2^w)."""
     if match_weight >= 0:
@@ -95,8 +104,13 @@ class Scorer:
         self.prior_weight = math.log2(prior / (1 - prior))
         self.term_frequencies = term_frequencies
         self.comparisons: list[_Comparison] = []
-        cases = []
+        cases, which = [], []
         for comparison in compiled.comparisons:
+            nulls = [level for level in comparison.comparison_levels if level.is_null_level]
+            unweighed = tuple(level.label_for_charts for level in nulls) if len(nulls) > 1 else ()
+            if unweighed:
+                which.append("CASE " + " ".join(f"WHEN {level.sql_condition} THEN {i}"
+                                                for i, level in enumerate(nulls)) + " END")
             levels = {}
             for level in comparison.comparison_levels:
                 if level.is_null_level:
@@ -112,10 +126,10 @@ class Scorer:
                     else 0.0,
                     tf_minimum_u=float(level._tf_minimum_u_value),
                 )
-            self.comparisons.append(_Comparison(comparison.output_column_name, levels))
+            self.comparisons.append(_Comparison(comparison.output_column_name, levels, unweighed))
             cases.append(comparison._case_statement)
         words = f"{word_lists_sql('_l')}, {word_lists_sql('_r')}"
-        self._sql = f"SELECT {', '.join(cases)} FROM (SELECT *, {words} FROM pairs)"
+        self._sql = f"SELECT {', '.join([*cases, *which])} FROM (SELECT *, {words} FROM pairs)"
         self._db = duckdb.connect(":memory:")
         self._local = threading.local()
         self._prepared_lock = threading.Lock()
@@ -153,28 +167,35 @@ class Scorer:
 
     def score(self, record: Mapping[str, Any], candidates: Sequence[Mapping[str, Any]]) -> list[PairScore]:
         """Score ``record`` against each candidate. Rows hold the match columns as text."""
-        if not candidates:
+        return self.score_pairs([(record, cand) for cand in candidates])
+
+    def score_pairs(self, pairs: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> list[PairScore]:
+        """Score each (left, right) pair, in one statement."""
+        if not pairs:
             return []
-        n = len(candidates)
         columns = {}
         for c in MATCH_COLUMNS:
-            columns[f"{c}_l"] = [record.get(c)] * n
-            columns[f"{c}_r"] = [cand.get(c) for cand in candidates]
+            columns[f"{c}_l"] = [left.get(c) for left, _right in pairs]
+            columns[f"{c}_r"] = [right.get(c) for _left, right in pairs]
         cur, live = self._prepared()
         live.table = pa.Table.from_pydict(columns, schema=self._schema)
         try:
             gammas = cur.execute("EXECUTE score").fetchall()
         finally:
             live.table = self._empty
-        return [self._weigh(record, cand, row) for cand, row in zip(candidates, gammas, strict=True)]
+        return [self._weigh(left, right, row) for (left, right), row in zip(pairs, gammas, strict=True)]
 
-    def _weigh(self, left: Mapping[str, Any], right: Mapping[str, Any], gammas: Sequence[int]) -> PairScore:
+    def _weigh(self, left: Mapping[str, Any], right: Mapping[str, Any], row: Sequence[int]) -> PairScore:
+        """``row``: each comparison's gamma, then which null level applied to each comparison
+        with several (see ``_Comparison.unweighed``)."""
         total = self.prior_weight
         explanation = {}
+        gammas, which = row[:len(self.comparisons)], iter(row[len(self.comparisons):])
         for comparison, gamma in zip(self.comparisons, gammas, strict=True):
             level = comparison.levels.get(gamma)
+            null = next(which) if comparison.unweighed else None
             weight = 0.0
-            label = "missing"
+            label = unweighed_label(comparison.unweighed[null]) if null is not None else "missing"
             if level is not None:
                 weight = level.weight + self._tf_adjustment(level, left, right)
                 label = level.label

@@ -642,3 +642,36 @@ def test_a_not_a_match_names_both_golden_records(api):  # type: ignore[no-untype
     undone = api.post(f"/decisions/{decision['decision_id']}/undo", who="steward")
     assert undone.status_code == 200, undone.json()
     assert api.get(f"/review-queue/{item['item_id']}", who="steward").json()["status"] == "open"
+
+
+def test_a_mobile_against_a_landline_is_said_not_compared_not_missing(api):  # type: ignore[no-untyped-def]
+    """The phone comparison leaves a mobile against a landline out on purpose (a household's
+    shared line beside a customer's own mobile says nothing either way); the steward was told
+    a phone was missing. A phone missing is still said so; neither weighs anything."""
+    con = api.client.app.state.service.reader()
+    pairs = ("SELECT q.item_id FROM review_queue q JOIN std_records l ON l.record_key = q.record_key_l"
+             " JOIN std_records r ON r.record_key = q.record_key_r"
+             " WHERE q.status = 'open' AND {} ORDER BY q.item_id")
+    landline = con.execute(pairs.format(
+        "list_sort([l.phone_type, r.phone_type]) = ['fixed_line', 'mobile']")).fetchone()
+    missing = con.execute(pairs.format("(l.phone IS NULL) <> (r.phone IS NULL)")).fetchone()
+    assert landline and missing, "the sample queues both kinds of pair"
+    told = {}
+    for item_id, in (landline, missing):
+        item = api.get(f"/review-queue/{item_id}", who="steward").json()
+        (phone,) = [e for e in item["explanation"] if e["comparison"] == "phone"]
+        told[item_id] = (phone["level"], phone["match_weight"])
+    assert told == {landline[0]: ("no evidence: a mobile and a landline (numbers of different kinds)", 0.0),
+                    missing[0]: ("missing", 0.0)}
+
+    # The live model says the same of the pair once it is one golden record's.
+    item = api.get(f"/review-queue/{landline[0]}", who="steward").json()
+    merged = api.post("/golden-records/merge", who="steward",
+                      json={"golden_ids": [item["left"]["golden_id"], item["right"]["golden_id"]]}).json()
+    def sides(pair):  # type: ignore[no-untyped-def]
+        return {(pair[s]["source"], pair[s]["source_id"]) for s in ("left", "right")}
+
+    (link,) = [p for p in api.get(f"/golden-records/{merged['golden_id']}/links").json()["data"]
+               if sides(p) == sides(item)]
+    assert (link["explanation"]["phone"]["label"], link["explanation"]["phone"]["match_weight"]) == (
+        "no evidence: a mobile and a landline (numbers of different kinds)", 0.0)
