@@ -428,6 +428,12 @@ def check_not_array(spec: SourceSpec, first_line: str, where: str) -> None:
                           " line opens one), not JSON lines: set `format: json`")
 
 
+def no_object_line(spec: SourceSpec, where: str, first_error: str | None) -> ConfigError:
+    """The error for a JSONL source none of whose lines is an object: not JSON lines at all."""
+    return ConfigError(f"{where}: source {spec.name!r}, key 'format': no line is a JSON object"
+                       f" ({first_error}); JSONL holds one object a line")
+
+
 def _read_jsonl(spec: SourceSpec) -> Iterator[RawRow]:
     seen: set[str] = set()
     data_row = objects = 0
@@ -446,8 +452,7 @@ def _read_jsonl(spec: SourceSpec) -> Iterator[RawRow]:
             first_error = first_error or row.error
             yield row
     if data_row and not objects:  # a JSON array, a CSV: not JSONL, whatever its columns
-        raise ConfigError(f"{spec.file}: source {spec.name!r}, key 'format': no line is a JSON object"
-                          f" ({first_error}); JSONL holds one object a line")
+        raise no_object_line(spec, str(spec.file), first_error)
     if data_row:
         check_columns(spec, seen, "file (no line has it)")
 

@@ -39,6 +39,7 @@ from mdm.sources.readers import (
     holds_only_its_id,
     json_line_row,
     nested_names,
+    no_object_line,
     repeats_header,
     separator_hint,
     text_encoding,
@@ -333,14 +334,17 @@ def _decoder(spec: SourceSpec, nanoseconds: dict[str, pa.DataType], trailing: bo
 
 
 def _check_objects(spec: SourceSpec, decoded: Any) -> None:
-    """A JSON array none of whose elements is an object is no list of records, as on DuckDB."""
+    """A JSON array none of whose elements is an object is no list of records, and a JSONL file none
+    of whose lines is one (a CSV, say) no JSON lines: the error names ``format``, as on DuckDB."""
     from pyspark.sql import functions as F
 
-    an_object = F.col("error").isNull() | ~F.col("error").rlike(r"^element [0-9]+ is a JSON ")
+    array = spec.format == "json"
+    not_one = r"^element [0-9]+ is a JSON " if array else r"^line [0-9]+ is (not valid JSON|a JSON )"
+    an_object = F.col("error").isNull() | ~F.col("error").rlike(not_one)
     rows, objects, first = decoded.agg(F.count("*"), F.count(F.when(an_object, 1)),
                                        F.min_by("error", "row_number")).first()
     if rows and not objects:
-        raise no_object(spec, spec.location, first)
+        raise (no_object if array else no_object_line)(spec, spec.location, first)
 
 
 def _standardiser(spec: SourceSpec, today: dt.date) -> Any:
@@ -448,9 +452,8 @@ def ingest_and_standardise(
         decoded = read.mapInArrow(_decoder(spec, nanoseconds, trailing), spark_schema(DECODED))
         first = F.min(F.when(F.col("error").isNull(), F.col("row_number"))).over(Window.partitionBy("source_id"))
         decoded = decoded.withColumn("first_row", F.when(F.col("source_id").isNotNull(), first))
-        if spec.format == "json":
+        if spec.format in ("json", "jsonl"):  # no object, or a mapped key no row has: a config error, as on DuckDB
             _check_objects(spec, decoded)
-        if spec.format in ("json", "jsonl"):  # a mapped key no row has is a config error, as on DuckDB
             keys = decoded.filter(F.col("error").isNull()).select(F.explode(F.json_object_keys("raw"))).distinct()
             no_row = "file (no line has it)" if spec.format == "jsonl" else "file (no element has it)"
             check_columns(spec, {r[0] for r in keys.collect()}, no_row)

@@ -1070,3 +1070,28 @@ def test_a_json_array_of_records_is_read_as_on_duckdb(spark: Any, tmp_path: Path
         spec = specs[0].model_copy(update={"path": f"crm{i}.json", "format": kind})
         with pytest.raises(ConfigError, match=f"crm{i}.json: source 'crm', key 'format': .*{refused}"):
             ingest_and_standardise(spark, [spec], dt.date(2026, 1, 1))
+
+
+def test_a_jsonl_source_whose_lines_hold_no_object_names_the_format_key_on_spark(spark: Any, tmp_path: Path) -> None:
+    """A CSV given as JSONL has no line that is an object: the error names the ``format`` key and
+    the first line, as on DuckDB (tests/test_readers.py), not a mapped column missing."""
+    import datetime as dt
+
+    from mdm.errors import ConfigError
+    from mdm.ingest import ingest
+    from mdm.sources import load_sources
+    from mdm.spark.ingest import ingest_and_standardise
+
+    (tmp_path / "crm.jsonl").write_text('id,name\n1,An\n["2", "Binh"]\n', encoding="utf-8")
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - name: crm\n    path: crm.jsonl\n    format: jsonl\n    id_column: id\n"
+        "    fields: {full_name: name}\n", encoding="utf-8")
+    specs = load_sources(tmp_path / "sources.yaml").sources
+    said = "crm.jsonl: source 'crm', key 'format': no line is a JSON object (line 1 is not valid JSON"
+    with pytest.raises(ConfigError) as on_duckdb:
+        ingest(specs)
+    with pytest.raises(ConfigError) as on_spark:
+        ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
+    assert said in str(on_duckdb.value)
+    assert said in str(on_spark.value)
+    assert str(on_spark.value).split(": source ")[1] == str(on_duckdb.value).split(": source ")[1]
