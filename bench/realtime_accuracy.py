@@ -77,6 +77,11 @@ def write_without(spec: SourceSpec, ids: set[str], out: Path) -> None:
     encoding = text_encoding(spec)
     with open(spec.file, encoding=encoding, errors="surrogateescape", newline="") as src, \
             open(out, "w", encoding=encoding, errors="surrogateescape", newline="") as dst:
+        if spec.format == "json":  # one array: the objects of ids leave it, every other element stays
+            elements = json.loads(src.read().lstrip("\ufeff"))
+            json.dump([e for e in elements if not (isinstance(e, dict) and _row_id(spec, e) in ids)], dst,
+                      ensure_ascii=False)
+            return
         if spec.format == "jsonl":
             for line in src:
                 try:
