@@ -6,7 +6,8 @@ brought it back until the replay of API changes deleted it again: the change fee
 golden record restored and retired again (or changed twice), and readers saw it back between.
 So the publish takes such records out inside its transaction, and each golden record they were
 in is rebuilt by survivorship from the records left, against the golden record as published
-before the swap (:func:`keep_before`, under the writer's lock): the run's entry in the change
+before the swap (:func:`keep_before`, under the writer's lock; a Spark run's ``mdm load``
+likewise, for the records deleted after its ``--posted`` export): the run's entry in the change
 feed then says what the run changed, not what the deletion had changed already, and a golden
 record the run left as the deletion left it keeps its version (ETag).
 """
@@ -17,8 +18,6 @@ import datetime as dt
 from collections.abc import Mapping
 
 import duckdb
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from matching_rules import AttributeSpec
 from mdm import regroup
@@ -26,12 +25,11 @@ from mdm.store import late_deletions as late_sql
 from mdm.store import stewardship as steward_sql
 
 
-def keep_before(con: duckdb.DuckDBPyConnection, xref: pa.Table, since: dt.datetime | None) -> None:
-    """Under the writer's lock, before the results (``xref``, the run's) are swapped in: keep the
-    published golden records that the results put the records deleted from ``since`` on in."""
-    deleted = late_sql.deleted_since(con, since) if since is not None else []
-    held = xref.filter(pc.is_in(xref["record_key"], pa.array(deleted, pa.string()))) if deleted else None
-    late_sql.keep_before(con, held["golden_id"].to_pylist() if held is not None else [])
+def keep_before(con: duckdb.DuckDBPyConnection, xref: str, since: dt.datetime | None) -> None:
+    """Under the writer's lock, before the results are swapped in: keep the published golden
+    records that the results (their staged ``xref``, a table) put the records deleted from
+    ``since`` on in (every deletion for None: a Spark run given no ``--posted``)."""
+    late_sql.keep_before(con, xref, since)
 
 
 def delete_late(

@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 
 from matching_rules import AttributeSpec, RulesSpec
-from mdm import late_decisions, late_erasures, regroup, removals
+from mdm import late_decisions, late_deletions, late_erasures, regroup, removals
 from mdm.errors import ConfigError, ConflictError, RunFailedError
 from mdm.pipeline import load_rules_checked
 from mdm.sources import sources_from_json
@@ -146,6 +146,10 @@ def load_run(
             erasure.rescrub(c)
             _apply_decisions_not_taken(c, report, attributes)
             _reapply_overrides(c, report, run_id, attributes, before)
+            # Records deleted after its --posted export leave it, as their deletions left the state
+            # before; the replay that follows counts them (Service._replay_unfinished).
+            report["run_report"]["late_deletions"] = late_deletions.delete_late(
+                c, attributes=attributes, at=database.now(), run_id=run_id)
             # The erasures its input did not carry (mdm/late_erasures.py).
             erased = late_erasures.erase_late(c, attributes=attributes, at=database.now(), run_id=run_id)
             report["run_report"]["late_erasures"] = erased.erasure_ids
@@ -175,6 +179,7 @@ def load_run(
                 runs.discard_failed_run(con, run_id)
             runs.start_run(con, run_id, "spark", report["sources_path"], report["rules_path"])
             runs.record_sources(con, run_id, report["sources_path"], report["sources_config"])
+            late_deletions.keep_before(con, staging.table("xref"), replay_since(report))
             try:
                 results.publish_run(con, staging, finish, build_documents=True)
             except Exception as e:

@@ -121,7 +121,7 @@ class RunReport:
             "late_decisions": self.late_decisions,
             "late_undos": self.late_undos,
             "late_erasures": self.erased_late.erasure_ids,
-            "late_deletions": len(self.deleted_late),
+            "late_deletions": self.deleted_late,
         }
 
     def counts(self) -> dict[str, Any]:
@@ -506,7 +506,7 @@ def _stages(
         results.prefill(con, staging)
         cancellation.publishing()
         with publish.lock:
-            late_deletions.keep_before(con, build.xref, report.inputs_read_at)
+            late_deletions.keep_before(con, staging.table("xref"), report.inputs_read_at)
             results.publish_run(con, staging, finish, commit_under=publish.commit_under(),
                                 then=lambda: publish.swap(report, prepared))
         publish.after(report)

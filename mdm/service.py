@@ -18,7 +18,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -173,7 +173,8 @@ class Service:
                 or not report.get("replay_from")):
             return
         since = dt.datetime.fromisoformat(report["replay_from"])
-        posts, deletions = self.replay_api_changes(since, run_id=last["run_id"])
+        posts, deletions = self.replay_api_changes(since, run_id=last["run_id"],
+                                                   taken_out=report.get("late_deletions", []))
         logger.info("run %s: its replay had not ended; replayed %d records posted and %d deleted during it",
                     last["run_id"], posts, deletions)
 
@@ -715,14 +716,17 @@ class Service:
 
     def replay_api_changes(
         self, since: dt.datetime | None, golden_of_before: Mapping[str, str] | None = None, *, run_id: str,
+        taken_out: Collection[str] = (),
     ) -> tuple[int, int]:
         """Post again, and delete again, the records posted and deleted through the API from
         ``since`` on (all of them for None): results computed from input read before they
         arrived lack them. Records of sources the config no longer lists stay stored, unused,
         as a batch run leaves them. ``golden_of_before``: where the records were before the
         results were swapped in, so that a post that made a golden record of its own keeps its
-        id. Returns how many of each were replayed; ``replaying`` shows how far it has got, and
-        the report of run ``run_id``, whose results they go onto, keeps the counts.
+        id. ``taken_out``: keys deleted meanwhile that the publish took out of the results (its
+        report's ``late_deletions``), counted as replayed. Returns how many of each were
+        replayed; ``replaying`` shows how far it has got, and the report of run ``run_id``, whose
+        results they go onto, keeps the counts.
 
         Each change is replayed as a write of its own: a post that comes meanwhile waits for one
         of them, not for all (hundreds after a run at a million records). A change superseded
@@ -731,6 +735,7 @@ class Service:
         with self._write_lock:
             matcher = self._matcher()
             assert self._writer is not None
+            self._deleted_early.update(taken_out)
             known = {s.name for s in matcher.sources.sources}
             posts = [p for p in records.posted_records(self._writer, since=since) if p[0] in known]
             deletions = [d for d in records.deleted_records(self._writer, since=since) if d[0] in known]
@@ -756,7 +761,7 @@ class Service:
                     if (record_key(source, source_id) not in self._matcher().golden_of
                             or serving.deletion(self._writer, source, source_id) is None):
                         if record_key(source, source_id) in self._deleted_early:
-                            progress.deleted += 1  # by a lookup that came first (_replay_deletion_first)
+                            progress.deleted += 1  # by the publish, or a lookup that came first
                         else:
                             progress.skipped += 1
                         continue

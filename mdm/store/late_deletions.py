@@ -27,20 +27,17 @@ class Before:
     members: frozenset[str]
 
 
-def deleted_since(con: duckdb.DuckDBPyConnection, since: Any) -> list[str]:
-    """Record keys deleted through the API from ``since`` on (erasures' too: a superset does no harm)."""
-    return [key for (key,) in con.execute(
-        "SELECT source || ':' || source_id FROM deleted_records WHERE deleted_at >= ?", [since]).fetchall()]
-
-
-def keep_before(con: duckdb.DuckDBPyConnection, golden_ids: Sequence[str]) -> None:
-    """These published golden records (row, lineage, members), as they are now, for
-    :func:`before` and :func:`put_back` in the publish's transaction."""
-    ids = sorted(set(golden_ids))
-    if not ids:  # the usual case: no scan of the golden records under the writer's lock
-        forget(con)
+def keep_before(con: duckdb.DuckDBPyConnection, xref: str, since: Any) -> None:
+    """The published golden records (row, lineage, members) that the results' ``xref`` (a table
+    name) puts a record deleted through the API from ``since`` on in (any, for None; erasures' too:
+    a superset does no harm), as they are now, for :func:`before` and :func:`put_back` in the
+    publish's transaction."""
+    con.execute("CREATE OR REPLACE TEMP TABLE kept_ids AS SELECT DISTINCT x.golden_id"
+                f" FROM {xref} x JOIN deleted_records d ON d.source = x.source AND d.source_id = x.source_id"
+                " WHERE ? IS NULL OR d.deleted_at >= ?", [since, since])
+    if con.execute("SELECT count(*) FROM kept_ids").fetchone() == (0,):
+        forget(con)  # the usual case: no scan of the golden records under the writer's lock
         return
-    con.execute("CREATE OR REPLACE TEMP TABLE kept_ids AS SELECT unnest(?::VARCHAR[]) AS golden_id", [ids])
     for name, select in (("golden_before", "SELECT * FROM golden_records"),
                          ("lineage_before", "SELECT * FROM golden_lineage"),
                          ("members_before", "SELECT golden_id, record_key FROM xref")):

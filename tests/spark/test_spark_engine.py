@@ -345,6 +345,61 @@ def test_a_load_takes_out_what_an_erasure_after_its_input_deleted(
     assert _duckdb(served, "SELECT status FROM runs WHERE kind = 'spark'") == [("succeeded",)]
 
 
+def test_a_load_takes_out_the_records_deleted_after_its_input(  # type: ignore[no-untyped-def]
+    engines: tuple[Path, Path, Any], spark: Any, sources: Path, tmp_path: Path
+) -> None:
+    """Records deleted through the API after a Spark run's input (here: a run given no
+    ``--posted``) were in its output: the load brought them back and its replay deleted them
+    again, so the change feed showed their golden records retired, restored and retired (or
+    changed three times). The load takes them out in its own transaction now: the feed holds
+    each deletion's entry alone, the golden record keeps the version the deletion left, and the
+    replay counts them as replayed."""
+    from typer.testing import CliRunner
+
+    from mdm.cli import app
+    from mdm.spark.engine import reconcile_spark
+
+    db, out, _ = engines
+    served = tmp_path / "served.duckdb"
+    shutil.copy(db, served)
+    load_run(served, out)  # the database serves the first Spark run's golden ids
+    again = tmp_path / "again"
+    reconcile_spark(sources, str(again), model_path=out / "model", previous=str(out), today=TODAY,
+                    spark=spark)
+    sizes = "(SELECT count(*) FROM xref y WHERE y.golden_id = x.golden_id)"
+    (alone_gid, alone), = _duckdb(served, f"SELECT golden_id, source_id FROM xref x WHERE source = 'sales'"
+                                          f" AND {sizes} = 1 ORDER BY source_id LIMIT 1")
+    (shared_gid, shared), = _duckdb(served, f"SELECT golden_id, source_id FROM xref x WHERE source = 'sales'"
+                                            f" AND {sizes} >= 3 ORDER BY source_id LIMIT 1")
+    deleted = {alone_gid: alone, shared_gid: shared}
+    made = make_keys(served)
+    writer, reader = ({"Authorization": f"Bearer {made[role]}"} for role in ("writer", "reader"))
+    seen = {}
+    with TestClient(create_app(ApiSettings(db_path=served))) as client:
+        head = client.get("/changes", params={"limit": 1}, headers=reader).json()["head"]
+        for gid, source_id in deleted.items():
+            assert client.delete(f"/sources/sales/records/{source_id}", headers=writer).status_code == 200
+            seen[gid] = client.get(f"/golden-records/{gid}", headers=reader).headers["etag"]
+    done = CliRunner().invoke(app, ["load", "--db", str(served), "--from", str(again)])
+    assert done.exit_code == 0, done.output
+    assert "replayed from the API: 0 posted, 2 deleted" in done.output
+    with TestClient(create_app(ApiSettings(db_path=served))) as client:
+        entries = client.get("/changes", params={"after": head, "limit": 500}, headers=reader).json()["data"]
+        for gid in deleted:
+            mine = [(e["change"], e["cause"]) for e in entries if e["golden_id"] == gid]
+            assert mine == [("retired" if gid == alone_gid else "changed", "record_deleted")], mine
+            assert client.get(f"/golden-records/{gid}", headers=reader).headers["etag"] == seen[gid]
+        shared_now = client.get(f"/golden-records/{shared_gid}", headers=reader).json()
+    assert shared_now["status"] == "active" and shared not in {m["source_id"] for m in shared_now["members"]}
+    assert _duckdb(served, "SELECT count(*) FROM xref WHERE source = 'sales' AND source_id IN"
+                           f" ('{alone}', '{shared}')") == [(0,)]
+    (report,), = _duckdb(served, "SELECT CAST(report AS VARCHAR) FROM runs WHERE kind = 'spark' ORDER BY"
+                                 " started_at DESC LIMIT 1")
+    assert json.loads(report)["late_deletions"] == sorted([f"sales:{alone}", f"sales:{shared}"])
+    assert json.loads(report)["replayed"] == {"posts": 0, "deletions": 2, "replayed": 2, "skipped": 0}
+    assert_holds_together(served)
+
+
 def test_a_load_applies_the_decisions_its_run_did_not_take(
     engines: tuple[Path, Path, Any], tmp_path: Path
 ) -> None:
