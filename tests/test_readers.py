@@ -549,3 +549,21 @@ def test_a_json_array_given_as_jsonl_or_csv_names_the_format_to_set(tmp_path: Pa
     (tmp_path / "crm.csv").write_text('[{"id": 1, "name": "An"}]', encoding="utf-8")
     with pytest.raises(ConfigError, match="key 'format': the file looks like JSON .*set `format: json`"):
         ingest(load_sources(_csv_source(tmp_path)).sources)
+
+
+def test_a_cp1258_header_with_combining_marks_names_the_columns_its_config_names(tmp_path: Path) -> None:
+    """Excel's plain "CSV" on a Vietnamese Windows writes cp1258, which spells "Mã KH" as "Ma", a
+    combining tilde (0xDE) and " KH": the header was refused as lacking the column 'Mã KH' that it
+    listed, as the YAML spells it with one character. It is read as its config names it now."""
+    # cp1258's letters with a tone mark: the letter (\u00ea: ê), then the tone's combining mark.
+    header = "Ma\u0303 KH,Ho\u0323 va\u0300 t\u00ean,\u0110i\u00ea\u0323n thoa\u0323i"
+    row = "KH001,Tr\u00e2\u0300n Thi\u0323 Bi\u0300nh,0912345678"
+    (tmp_path / "crm.csv").write_bytes(f"{header}\r\n{row}\r\n".encode("cp1258"))
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - name: crm\n    path: crm.csv\n    format: csv\n    encoding: cp1258\n"
+        "    id_column: Mã KH\n    phone_region: VN\n    fields: {full_name: Họ và tên, phone: Điện thoại}\n",
+        encoding="utf-8")
+    read = ingest(load_sources(tmp_path / "sources.yaml").sources)
+    assert [(a.source_id, a.values["Họ và tên"], a.values["Điện thoại"]) for a in read.accepted] == [
+        ("KH001", "Tr\u00e2\u0300n Thi\u0323 Bi\u0300nh", "0912345678")]
+    assert read.quarantined == []

@@ -16,9 +16,10 @@ import itertools
 import json
 import math
 import re
+import unicodedata
 import zlib
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -287,6 +288,12 @@ def separator_hint(spec: SourceSpec, first_line: str) -> bool:
     return True
 
 
+def header_names(header: Iterable[str]) -> list[str]:
+    """A CSV header's column names as a source config names them: trimmed, and in NFC (a Windows
+    export in cp1258 writes "Mã KH" as a, then a combining tilde; the YAML has one character)."""
+    return [unicodedata.normalize("NFC", h.strip()) for h in header]
+
+
 def _read_csv(spec: SourceSpec) -> Iterator[RawRow]:
     with open_text(spec) as fh:
         first = fh.readline()
@@ -296,7 +303,7 @@ def _read_csv(spec: SourceSpec) -> Iterator[RawRow]:
             header = next(reader)
         except StopIteration:
             raise SourceReadError(f"{spec.file}: source {spec.name!r}: the file is empty (no header)") from None
-        names = header = [h.strip() for h in header]
+        names = header = header_names(header)
         check_header(spec, header)
         header = unique_header(header)
         width = len(header)

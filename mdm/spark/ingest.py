@@ -36,6 +36,7 @@ from mdm.sources.readers import (
     csv_values,
     ends_with_delimiter,
     fit_width,
+    header_names,
     holds_only_its_id,
     json_line_row,
     nested_names,
@@ -208,7 +209,7 @@ def _read(spark: Any, spec: SourceSpec, nanoseconds: dict[str, pa.DataType]) -> 
                 raise SourceReadError(f"{loc}: source {spec.name!r}: its first line is a spreadsheet's"
                                       " delimiter hint (sep=), which Spark reads as the header: delete that"
                                       " line, or run on the DuckDB engine, which skips it")
-            check_header(spec, [h.strip() for h in header])
+            check_header(spec, header_names(header))
             schema = StructType([StructField(h, StringType()) for h in header] + [StructField(_CORRUPT, StringType())])
             df = (spark.read.options(**options, mode="PERMISSIVE", columnNameOfCorruptRecord=_CORRUPT)
                   .schema(schema).csv(loc))
@@ -302,7 +303,7 @@ def _decoder(spec: SourceSpec, nanoseconds: dict[str, pa.DataType], trailing: bo
                     values, error, text = decoded.values, decoded.error, decoded.text
                 elif spec.format == "csv":
                     corrupt = row.pop(_CORRUPT)
-                    header, fields = [h.strip() for h in row], list(row.values())
+                    header, fields = header_names(row), list(row.values())
                     if corrupt is not None:
                         parsed = next(csv.reader([corrupt], delimiter=spec.delimiter), [])
                         # Spark names a blank header column _c<i>: short of only those, the row is read.

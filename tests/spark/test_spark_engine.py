@@ -1127,6 +1127,25 @@ def test_a_json_array_of_records_is_read_as_on_duckdb(spark: Any, tmp_path: Path
             ingest_and_standardise(spark, [spec], dt.date(2026, 1, 1))
 
 
+def test_a_header_with_combining_marks_names_the_columns_its_config_names(spark: Any, tmp_path: Path) -> None:
+    """A header that spells "Mã KH" with a combining tilde (cp1258's way, and the decomposed
+    Unicode some Mac tools write) names the columns the config names, as on DuckDB
+    (tests/test_readers.py); Spark reads no cp1258, so here in UTF-8."""
+    import datetime as dt
+
+    from mdm.sources import load_sources
+    from mdm.spark.ingest import ingest_and_standardise
+
+    text = "Ma\u0303 KH,Ho\u0323 va\u0300 t\u00ean\r\nKH001,Tr\u00e2\u0300n Bi\u0300nh\r\n"
+    (tmp_path / "crm.csv").write_text(text, encoding="utf-8")
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - name: crm\n    path: crm.csv\n    format: csv\n"
+        "    id_column: Mã KH\n    fields: {full_name: Họ và tên}\n", encoding="utf-8")
+    specs = load_sources(tmp_path / "sources.yaml").sources
+    read = ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
+    assert [(r["source_id"], r["full_name"]) for r in read.std.collect()] == [("KH001", "Trần Bình")]
+
+
 def test_a_jsonl_source_whose_lines_hold_no_object_names_the_format_key_on_spark(spark: Any, tmp_path: Path) -> None:
     """A CSV given as JSONL has no line that is an object: the error names the ``format`` key and
     the first line, as on DuckDB (tests/test_readers.py), not a mapped column missing."""
