@@ -9,6 +9,7 @@ the DuckDB engine numbers them; a duplicate id keeps its first row and quarantin
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import json
@@ -187,6 +188,22 @@ def _with_types(batch: pa.RecordBatch, types: dict[str, pa.DataType]) -> pa.Reco
     return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
 
 
+# Python's name of each encoding Spark's CSV reader takes (multiLine), and Spark's.
+_SPARK_CHARSETS = {"utf-8": "utf-8", "iso8859-1": "iso-8859-1", "ascii": "us-ascii", "utf-16": "utf-16",
+                   "utf-16-be": "utf-16be", "utf-16-le": "utf-16le", "utf-32": "utf-32"}
+
+
+def _spark_charset(spec: SourceSpec, encoding: str) -> str:
+    """Spark's name for a CSV source's ``encoding``; one it cannot read (a Windows code page:
+    cp1258, cp1252) is a config error naming the key, not Spark's IllegalArgumentException."""
+    charset = _SPARK_CHARSETS.get(codecs.lookup(encoding).name)
+    if charset is None:
+        raise ConfigError(f"{spec.location}: source {spec.name!r}, key 'encoding': the Spark engine cannot read"
+                          f" {encoding} (it reads UTF-8, UTF-16, UTF-32, ISO-8859-1 and ASCII): convert the"
+                          f" file to UTF-8 (iconv -f {encoding} -t utf-8), or run on the DuckDB engine")
+    return charset
+
+
 def _read(spark: Any, spec: SourceSpec, nanoseconds: dict[str, pa.DataType]) -> Any:
     """The source's rows, numbered, with their columns as Spark read them."""
     from pyspark.errors import AnalysisException
@@ -197,7 +214,7 @@ def _read(spark: Any, spec: SourceSpec, nanoseconds: dict[str, pa.DataType]) -> 
     try:
         if spec.format == "csv":
             # A directory or a remote location cannot be opened: text_encoding keeps the declared one.
-            encoding = text_encoding(spec, loc).removesuffix("-sig")
+            encoding = _spark_charset(spec, text_encoding(spec, loc).removesuffix("-sig"))
             options = {"header": "true", "sep": spec.delimiter, "encoding": encoding, "quote": '"',
                        "escape": '"', "multiLine": "true"}
             header = spark.read.options(**options).csv(loc).columns
@@ -453,7 +470,7 @@ def ingest_and_standardise(
         decoded = read.mapInArrow(_decoder(spec, nanoseconds, trailing), spark_schema(DECODED))
         first = F.min(F.when(F.col("error").isNull(), F.col("row_number"))).over(Window.partitionBy("source_id"))
         decoded = decoded.withColumn("first_row", F.when(F.col("source_id").isNotNull(), first))
-        if spec.format in ("json", "jsonl"):  # no object, or a mapped key no row has: a config error, as on DuckDB
+        if spec.format in ("json", "jsonl"):  # no object, or a mapped key no row has: as on DuckDB
             _check_objects(spec, decoded)
             keys = decoded.filter(F.col("error").isNull()).select(F.explode(F.json_object_keys("raw"))).distinct()
             no_row = "file (no line has it)" if spec.format == "jsonl" else "file (no element has it)"

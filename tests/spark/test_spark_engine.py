@@ -1146,7 +1146,33 @@ def test_a_header_with_combining_marks_names_the_columns_its_config_names(spark:
     assert [(r["source_id"], r["full_name"]) for r in read.std.collect()] == [("KH001", "Trần Bình")]
 
 
-def test_a_jsonl_source_whose_lines_hold_no_object_names_the_format_key_on_spark(spark: Any, tmp_path: Path) -> None:
+def test_a_code_page_spark_cannot_read_names_the_encoding_key(spark: Any, tmp_path: Path) -> None:
+    """Excel's plain "CSV" on a Vietnamese Windows is cp1258, which Spark's CSV reader refuses: the
+    run failed with Spark's IllegalArgumentException about a `charset`; it names the source's
+    ``encoding`` key now, and what to do. Latin-1, as Python spells it, is read."""
+    import datetime as dt
+
+    from mdm.errors import ConfigError
+    from mdm.sources import load_sources
+    from mdm.spark.ingest import ingest_and_standardise
+
+    (tmp_path / "crm.csv").write_bytes("id,name\r\n1,Tr\u00e2\u0300n\r\n2,Jos\u00e9\r\n".encode("cp1258"))
+    for encoding, refused in (("cp1258", True), ("latin-1", False)):
+        (tmp_path / "sources.yaml").write_text(
+            f"sources:\n  - name: crm\n    path: crm.csv\n    format: csv\n    encoding: {encoding}\n"
+            "    id_column: id\n    fields: {full_name: name}\n", encoding="utf-8")
+        specs = load_sources(tmp_path / "sources.yaml").sources
+        if refused:
+            with pytest.raises(ConfigError, match="crm.csv: source 'crm', key 'encoding': the Spark engine"
+                                                  " cannot read cp1258 .*convert the file to UTF-8"):
+                ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
+            continue
+        read = ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
+        raw = [json.loads(r["raw"])["name"] for r in read.source_records.orderBy("source_id").collect()]
+        assert raw == ["Tr\u00e2\u00ccn", "Jos\u00e9"]  # cp1258's combining grave is Latin-1's Ì
+
+
+def test_a_jsonl_source_whose_lines_hold_no_object_names_the_format_key(spark: Any, tmp_path: Path) -> None:
     """A CSV given as JSONL has no line that is an object: the error names the ``format`` key and
     the first line, as on DuckDB (tests/test_readers.py), not a mapped column missing."""
     import datetime as dt
