@@ -567,3 +567,25 @@ def test_a_cp1258_header_with_combining_marks_names_the_columns_its_config_names
     assert [(a.source_id, a.values["Họ và tên"], a.values["Điện thoại"]) for a in read.accepted] == [
         ("KH001", "Tr\u00e2\u0300n Thi\u0323 Bi\u0300nh", "0912345678")]
     assert read.quarantined == []
+
+
+def test_a_json_source_pandas_wrote_by_default_says_how_to_write_records(tmp_path: Path) -> None:
+    """pandas' DataFrame.to_json writes an object of columns by default (or of rows, or split, or a
+    table): the error said to look for an API response's array under a key, which none of them is.
+    It names to_json(orient='records') now; an API's response keeps its own hint."""
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - name: crm\n    path: crm.json\n    format: json\n    id_column: id\n"
+        "    fields: {full_name: name}\n", encoding="utf-8")
+    pandas = [{"id": {"0": 1, "1": 2}, "name": {"0": "An", "1": "Binh"}},  # orient='columns', the default
+              {"0": {"id": 1, "name": "An"}},  # orient='index'
+              {"columns": ["id", "name"], "index": [0], "data": [[1, "An"]]},  # orient='split'
+              {"schema": {"fields": []}, "data": [{"index": 0, "id": 1, "name": "An"}]}]  # orient='table'
+    told = "pandas' DataFrame.to_json writes one unless told to: write to_json(orient='records')"
+    api = ({"results": [{"id": 1, "name": "An"}]}, "an API's response holding them under a key?")
+    for value, said in [*((v, told) for v in pandas), api]:
+        (tmp_path / "crm.json").write_text(json.dumps(value), encoding="utf-8")
+        with pytest.raises(ConfigError) as e:
+            ingest(load_sources(tmp_path / "sources.yaml").sources)
+        assert "crm.json: source 'crm', key 'format': the file holds a JSON object, not an array" in str(
+            e.value)
+        assert said in str(e.value), (value, str(e.value))

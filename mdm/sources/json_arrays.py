@@ -48,11 +48,20 @@ def array_elements(spec: SourceSpec, text: str, where: str) -> list[Any]:
         raise SourceReadError(f"{where}: source {spec.name!r}: not valid JSON at line {e.lineno} column"
                               f" {e.colno}: {e.msg}") from None
     if not isinstance(value, list):
-        hint = (" (an API's response holding them under a key? write that array to the file)"
-                if isinstance(value, dict) else "")
+        hint = _object_hint(value) if isinstance(value, dict) else ""
         raise ConfigError(f"{where}: source {spec.name!r}, key 'format': the file holds a JSON"
                           f" {json_kind(value)}, not an array of records{hint}")
     return value
+
+
+def _object_hint(value: dict[str, Any]) -> str:
+    """What a file holding one JSON object likely is, and how to write the array instead."""
+    # pandas' to_json: its default orient (columns) and index nest objects; split and table hold `data`.
+    if (value and all(isinstance(v, dict) for v in value.values())) or (
+            "data" in value and ("columns" in value or "schema" in value)):
+        return (" (pandas' DataFrame.to_json writes one unless told to: write to_json(orient='records'), or"
+                " orient='records', lines=True for `format: jsonl`)")
+    return " (an API's response holding them under a key? write that array to the file)"
 
 
 def element_row(number: int, element: Any, id_column: str) -> RawRow:
