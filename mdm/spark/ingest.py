@@ -198,9 +198,9 @@ def _spark_charset(spec: SourceSpec, encoding: str) -> str:
     cp1258, cp1252) is a config error naming the key, not Spark's IllegalArgumentException."""
     charset = _SPARK_CHARSETS.get(codecs.lookup(encoding).name)
     if charset is None:
-        raise ConfigError(f"{spec.location}: source {spec.name!r}, key 'encoding': the Spark engine cannot read"
-                          f" {encoding} (it reads UTF-8, UTF-16, UTF-32, ISO-8859-1 and ASCII): convert the"
-                          f" file to UTF-8 (iconv -f {encoding} -t utf-8), or run on the DuckDB engine")
+        raise ConfigError(f"{spec.location}: source {spec.name!r}, key 'encoding': the Spark engine cannot"
+                          f" read {encoding} (it reads UTF-8, UTF-16, UTF-32, ISO-8859-1 and ASCII): convert"
+                          f" the file to UTF-8 (iconv -f {encoding} -t utf-8), or run on the DuckDB engine")
     return charset
 
 
