@@ -247,7 +247,9 @@ def reconcile_cmd(
                      " (engine spark)."),
     ] = None,
     previous: Annotated[
-        str | None, typer.Option("--previous", help="An earlier Spark run's --out, to keep its golden ids.")
+        str | None,
+        typer.Option("--previous", help="An earlier Spark run's --out or `mdm export previous`, to keep its"
+                     " golden ids (and records, for a source with extract: changes)."),
     ] = None,
 ) -> None:
     """Run a full batch reconciliation: read, standardise, link, cluster, build golden records."""
@@ -432,7 +434,8 @@ def export_previous_cmd(
     db: DbOption, out: Annotated[Path, typer.Option("--out", help="Folder to write (a new one).")]
 ) -> None:
     """Write the golden ids the database holds now, for `mdm reconcile --engine spark --previous`:
-    ids posted, decided or made by a DuckDB run since stay too."""
+    ids posted, decided or made by a DuckDB run since stay too; and its stored records, which an
+    `extract: changes` source leaves out of its extract."""
     if out.exists():
         err_console.print(f"[bold red]error:[/] {out}: exists; name a new folder")
         raise typer.Exit(code=2)

@@ -7,12 +7,10 @@ import io
 import shutil
 from pathlib import Path
 
-import pytest
 import yaml
 from typer.testing import CliRunner
 
 from mdm.cli import app
-from mdm.errors import ConfigError
 from mdm.store import database, runs
 
 runner = CliRunner()
@@ -82,18 +80,3 @@ def test_records_a_changes_extract_leaves_out_stay_as_stored(small_sample: Path,
         assert rows[2][phone] in raw
     finally:
         con.close()
-
-
-def test_a_changes_extract_is_refused_on_spark_naming_the_key(small_sample: Path, tmp_path: Path) -> None:
-    """The records an extract of changes leaves out live in the DuckDB database, which a Spark run
-    does not read: it is refused before a session starts, naming the source and key."""
-    from mdm.spark.engine import reconcile_spark
-
-    folder = tmp_path / "data"
-    shutil.copytree(small_sample, folder)
-    text = (folder / "sources.yaml").read_text(encoding="utf-8")
-    changes = text.replace("    format: csv\n", "    format: csv\n    extract: changes\n", 1)
-    (folder / "sources.yaml").write_text(changes, encoding="utf-8")
-    refused = r"source 'billing', key 'extract': 'changes' runs on the DuckDB engine"
-    with pytest.raises(ConfigError, match=refused):
-        reconcile_spark(folder / "sources.yaml", str(tmp_path / "out"))

@@ -138,6 +138,19 @@ def _read_previous(spark: Any, folder: str | None) -> spark_golden.Previous:
     )
 
 
+def _read_stored(spark: Any, folder: str, sources: list[str]) -> Any:
+    """The records of these sources (source, source_id, raw) the ``--previous`` folder stores."""
+    from pyspark.errors import AnalysisException
+    from pyspark.sql import functions as F
+
+    try:
+        stored = spark.read.parquet(f"{folder}/source_records")
+    except AnalysisException:  # exported before it held them
+        raise ConfigError(f"{folder}: holds no source_records, which a source with extract: changes needs;"
+                          " export it again with `mdm export previous`") from None
+    return stored.filter(F.col("source").isin(sources)).select("source", "source_id", "raw")
+
+
 def _require_complete(spark: Any, folder: str) -> None:
     try:
         spark.read.text(f"{folder}/{REPORT}").first()
@@ -162,11 +175,11 @@ def reconcile_spark(
 ) -> RunReport:
     """Run a batch reconciliation on Spark and write its results under ``out``."""
     sources = load_sources(sources_path)
-    for source in sources.sources:
-        if source.extract == "changes":  # the records its extract leaves out are in the database only
-            raise ConfigError(f"{sources_path}: source {source.name!r}, key 'extract': 'changes' runs on the"
-                              " DuckDB engine (mdm reconcile), which holds the records an extract of"
-                              " changes leaves out; give the Spark engine the source's full extract")
+    changes = [s.name for s in sources.sources if s.extract == "changes"]
+    if changes and previous is None:  # the records its extract leaves out are stored, not in it
+        raise ConfigError(f"{sources_path}: source {changes[0]!r}, key 'extract': 'changes' needs --previous"
+                          " (`mdm export previous`, or an earlier Spark run's --out): the stored records"
+                          " its extract leaves out are carried forward from there")
     rules = rules_for_sources(Path(rules_path) if rules_path else None, sources)
     spec = rules.matching
     model = read_model(model_path) if model_path else None
@@ -183,11 +196,13 @@ def reconcile_spark(
             previous_run = _read_previous(spark, previous)
             constraints, sides = _read_decisions(spark, decisions_path) if decisions_path else ([], {})
             posted = _read_posted(spark, posted_path) if posted_path else None
+            stored = _read_stored(spark, previous, changes) if previous and changes else None
         with stages.stage("standardise"):
-            ingested = ingest_and_standardise(spark, sources.sources, today or dt.date.today(), posted)
+            ingested = ingest_and_standardise(spark, sources.sources, today or dt.date.today(), posted,
+                                              stored)
             report.sources = ingested.counts
             report.posted_unknown_source = ingested.posted_unknown_source
-            report.records = sum(c.accepted - c.superseded - c.deleted + c.posted - c.outdated
+            report.records = sum(c.accepted - c.superseded - c.deleted + c.posted - c.outdated + c.carried
                                  for c in ingested.counts.values())
             std = cache.persist(ingested.std)
             report.count_flags(*flag_counts(std))

@@ -453,12 +453,43 @@ def _merge_posted(
     return rows, sum(source not in by_name for source, _i, _raw in given.posted)
 
 
+def _carry_forward(
+    spark: Any, rows: Any, sources: list[SourceSpec], today: dt.date, stored: Any,
+    posted: PostedInput | None, counts: dict[str, SourceCounts],
+) -> Any:
+    """``rows`` with the ``stored`` records (a DataFrame: source, source_id, raw) of the sources
+    whose extract holds only what changed (``extract: changes``) added, standardised, where the
+    extract has no accepted row of the key, as the DuckDB engine carries them
+    (mdm.ingest.carry_forward). Keys posted through the API are left to :func:`_merge_posted`;
+    a key deleted through it the database stores no more."""
+    from pyspark.sql import functions as F
+
+    key = ["source", "source_id"]
+    in_file = rows.filter(F.col("reason").isNull()).select(*key)
+    api = {(s, i) for s, i, _raw in posted.posted} | set(posted.deleted) if posted else set()
+    for spec in sources:
+        if spec.extract != "changes":
+            continue
+        mine = stored.filter(F.col("source") == spec.name).join(in_file, key, "left_anti")
+        if left := sorted((s, i) for s, i in api if s == spec.name):
+            mine = mine.join(spark.createDataFrame(left, "source string, source_id string"), key, "left_anti")
+        none = {"row_number": "long", "error": "string", "first_row": "long"}
+        decoded = mine.select(*(F.col(c) if c in mine.columns else F.lit(None).cast(none[c]).alias(c)
+                                for c in DECODED.names))
+        carried = cache.persist(decoded.mapInArrow(_standardiser(spec, today), spark_schema(STANDARDISED)))
+        counts[spec.name].carried = carried.count()
+        rows = rows.unionByName(carried)
+    return rows
+
+
 def ingest_and_standardise(
-    spark: Any, sources: list[SourceSpec], today: dt.date, posted: PostedInput | None = None
+    spark: Any, sources: list[SourceSpec], today: dt.date, posted: PostedInput | None = None,
+    stored: Any = None,
 ) -> SparkIngested:
     """Read and standardise every source; counts per source balance (read = accepted +
     quarantined). Records ``posted`` or deleted through the API replace the file rows of
-    their keys."""
+    their keys; the ``stored`` records of an ``extract: changes`` source that its extract leaves
+    out are carried forward (:func:`_carry_forward`)."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -488,6 +519,8 @@ def ingest_and_standardise(
         counts[source].accepted = read - quarantined
         counts[source].undecodable = undecodable or 0
     unknown = 0
+    if stored is not None:
+        rows = _carry_forward(spark, rows, sources, today, stored, posted, counts)
     if posted is not None:  # a join with a few keys over the cached rows: not cached again
         rows, unknown = _merge_posted(spark, rows, sources, today, posted, counts)
     accepted = rows.filter(F.col("reason").isNull())

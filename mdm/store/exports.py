@@ -173,23 +173,24 @@ def export_posted(con: duckdb.DuckDBPyConnection, out: Path) -> tuple[int, int]:
 
 
 # What a Spark run reads of its ``--previous`` folder (mdm/spark/engine.py), and the marker that
-# tells `mdm load` such a folder from a run's output.
-_PREVIOUS_TABLES = ("xref", "xref_departed", "golden_records")
+# tells `mdm load` such a folder from a run's output. The stored records are those a source with
+# ``extract: changes`` leaves out of its extract, which the run carries forward.
+_PREVIOUS_TABLES = ("xref", "xref_departed", "golden_records", "source_records")
 PREVIOUS_KIND = "previous"
 
 
 def export_previous(con: duckdb.DuckDBPyConnection, out: Path) -> int:
-    """The golden ids the database holds now (cross-reference, departed keys, golden records), as
-    the folder `mdm reconcile --engine spark --previous` reads: a Spark run over it keeps the ids
-    of records posted and decided since the last run's output, and of a database a DuckDB run
-    made, which an earlier run's folder cannot hold. Written whole or not at all. Returns the
-    active golden records."""
+    """The golden ids the database holds now (cross-reference, departed keys, golden records) and
+    its stored records, as the folder `mdm reconcile --engine spark --previous` reads: a Spark run
+    over it keeps the ids of records posted and decided since the last run's output, and of a
+    database a DuckDB run made, which an earlier run's folder cannot hold, and the records of an
+    ``extract: changes`` source. Written whole or not at all. Returns the active golden records."""
     try:
         for table in _PREVIOUS_TABLES:
             schema = SCHEMAS[table]
             if table == "golden_records":
                 schema = schema.remove(schema.get_field_index("document"))
-            columns = ", ".join(f"CAST({n} AS VARCHAR) AS {n}" if n == "attributes" else n
+            columns = ", ".join(f"CAST({n} AS VARCHAR) AS {n}" if n in ("attributes", "raw") else n
                                 for n in schema.names)
             (out / table).mkdir(parents=True)
             batches = con.sql(f"SELECT {columns} FROM {table}").to_arrow_reader(100_000)
