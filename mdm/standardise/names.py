@@ -43,7 +43,15 @@ _STRONG_VN_FAMILY = frozenset(
 VN_FAMILY_NAMES = _STRONG_VN_FAMILY | _GIVEN_LIKE_FAMILY
 _VN_FAMILIES_LONGEST_FIRST = sorted(VN_FAMILY_NAMES, key=lambda family: (-len(family), family))
 
-_WESTERN_HONORIFICS = frozenset("mr mrs ms miss mx dr prof sir madam madame mme mlle mister".split())
+_WESTERN_HONORIFICS = frozenset(
+    "mr mrs ms miss mx dr prof sir madam madame mme mlle mister doctor professor rev revd"
+    # German, Dutch, Spanish, Portuguese, French and Italian forms of address: Herr, Frau (Hr., Fr.),
+    # de heer, mevrouw, Señor, Señora, Señorita (Sr., Sra., Srta.), Monsieur, Signor, Signora.
+    " herr frau hr fr dhr mevr mevrouw meneer senor senora senorita sr sra srta monsieur signor"
+    " signora".split()
+)
+# Indian (Shri, Shrimati, Smt.) and Thai (Khun) forms of address; not "Sri", an Indonesian given name.
+_ASIAN_HONORIFICS = frozenset("shri shree shrimati smt khun".split())
 # Degrees and professions written before a name, never names: tiến sĩ, thạc sĩ, (phó) giáo sư,
 # bác sĩ, kỹ sư, luật sư ("TS. Nguyễn Văn An").
 _DEGREES = frozenset("ts ths pgs gs bs ks ls".split())
@@ -65,7 +73,7 @@ _MALAY_HONORIFICS = frozenset("mdm encik puan cik dato datuk haji hajjah".split(
 # ... and their abbreviations, titles only when written with their dot ("En." Encik, "Pn." Puan,
 # "Tn." Tuan, "Hj." Haji, "Hjh." Hajjah): "En" alone may be a name (Vietnamese Én).
 _MALAY_ABBREVIATED = frozenset("en pn tn hj hjh".split())
-_ALL_HONORIFICS = _WESTERN_HONORIFICS | _MALAY_HONORIFICS | _DEGREES | _VN_HONORIFICS
+_ALL_HONORIFICS = _WESTERN_HONORIFICS | _ASIAN_HONORIFICS | _MALAY_HONORIFICS | _DEGREES | _VN_HONORIFICS
 # Words between a person's name and their father's: son of, daughter of ("s/o", "d/o", Malaysian
 # "a/l", "a/p"), Malay "bin", "binti". Kept for display, left out of the name's parts: "Muthu s/o
 # Rajan" is the same name as "Muthu Rajan".
@@ -115,7 +123,9 @@ def _is_honorific(tokens: list[_Token]) -> bool:
     if len(parts) != 1 or named < 2:
         return False
     word = parts[0]
-    if word in _WESTERN_HONORIFICS or word in _MALAY_HONORIFICS or (word in _MALAY_ABBREVIATED and raw.endswith(".")):
+    if word in _WESTERN_HONORIFICS or word in _ASIAN_HONORIFICS or word in _MALAY_HONORIFICS:
+        return True
+    if word in _MALAY_ABBREVIATED and raw.endswith("."):
         return True
     if raw in _TYPED_TITLES and any(typed[:1].isupper() for typed, parts in tokens[1:] if parts):
         return True

@@ -700,3 +700,30 @@ def test_the_spacing_key_holds_a_chinese_or_korean_given_name_in_its_written_ord
     assert spacing_key(standardise_name("Nguyễn Văn An")) == spacing_key(standardise_name("Nguyen Vanan")) == "nguyenvanan"
     assert spacing_key(standardise_name("Nguyễn Thị Kim Lan")) == "nguyenthikimlan"
     assert spacing_key(standardise_name(None)) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "display"),
+    [
+        ("Herr Hans Müller", "Hans Müller"),
+        ("Frau Dr. Anna Schmidt", "Anna Schmidt"),
+        ("Hr. Jan Bakker", "Jan Bakker"),
+        ("Señor Juan Pérez", "Juan Pérez"),
+        ("Sra. María López", "María López"),
+        ("Srta. Ana Gómez", "Ana Gómez"),
+        ("Monsieur Jean Dupont", "Jean Dupont"),
+        ("Rev. John Smith", "John Smith"),
+        ("Shri Ramesh Kumar", "Ramesh Kumar"),
+        ("Smt. Lakshmi Devi", "Lakshmi Devi"),
+        ("Khun Somchai Jaidee", "Somchai Jaidee"),
+    ],
+)
+def test_forms_of_address_beyond_english_are_titles_not_given_names(value: str, display: str) -> None:
+    name = standardise_name(value)
+    assert (name.display, name.folded) == (display, standardise_name(display).folded)
+    assert standardise_name(None, value.rsplit(" ", 1)[0], value.rsplit(" ", 1)[1]).given == name.given
+
+
+def test_sri_is_a_given_name() -> None:
+    assert standardise_name("Sri Mulyani Indrawati").given == "sri"
+
