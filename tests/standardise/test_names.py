@@ -727,3 +727,13 @@ def test_forms_of_address_beyond_english_are_titles_not_given_names(value: str, 
 def test_sri_is_a_given_name() -> None:
     assert standardise_name("Sri Mulyani Indrawati").given == "sri"
 
+
+@pytest.mark.parametrize(
+    "value",
+    ["John Smith, PhD", "John Smith PhD", "Dr. John Smith, MD", "John Smith, Esq.", "Smith, John, PhD"],
+)
+def test_degrees_written_after_a_name_are_no_part_of_it(value: str) -> None:
+    name = standardise_name(value)
+    assert (name.family, name.middles, name.given) == ("smith", None, "john")
+    assert "," not in (name.display or "").removeprefix("Smith,")
+    assert standardise_name(None, "John", "Smith PhD").folded == "smith john"
