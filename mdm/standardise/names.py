@@ -202,10 +202,12 @@ _VN_SYLLABLE = re.compile(r"^(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstv
 def _vietnamese_family(family_part: list[str], given_part: list[str] = ()) -> bool:
     """A family box opening with a Vietnamese family name, and Vietnamese throughout: "Nguyễn
     Văn" is family and middle, but "van Groesen" or "La Porte" is one Western surname. A
-    mistyped one counts when the given box is Vietnamese too ("Nguyenn | Minh Vũ")."""
+    mistyped one counts when the given box is Vietnamese too ("Nguyenn | Minh Vũ"), its rhymes
+    as Vietnamese spells them: "WANG Xiao Ming" is a Chinese name, not a mistyped Đặng."""
     head = family_part[0]
     known = head in VN_FAMILY_NAMES or (
-        _family_likeness(head)[0] > 0 and bool(given_part) and _vietnamese(given_part)
+        _family_likeness(head)[0] > 0 and bool(given_part)
+        and all(len(p) == 1 or _VN_RHYMED_SYLLABLE.match(p) for p in given_part)
     )
     return known and _vietnamese(family_part[1:])
 

@@ -737,3 +737,13 @@ def test_degrees_written_after_a_name_are_no_part_of_it(value: str) -> None:
     assert (name.family, name.middles, name.given) == ("smith", None, "john")
     assert "," not in (name.display or "").removeprefix("Smith,")
     assert standardise_name(None, "John", "Smith PhD").folded == "smith john"
+
+
+def test_a_chinese_name_is_not_read_as_a_mistyped_vietnamese_one() -> None:
+    """Wang is one key from Đặng, but Xiao is no Vietnamese rhyme: every form reads as "Xiao Ming Wang"."""
+    written = standardise_name("Xiao Ming Wang")
+    for name in (standardise_name("WANG Xiao Ming"), standardise_name(None, "Xiao Ming", "Wang")):
+        assert (name.family, name.middles, name.given) == (written.family, written.middles, written.given)
+        assert spacing_key(name) == spacing_key(written) == "wangxiaoming"
+    # A mistyped Vietnamese family name before a Vietnamese given name still reads as one.
+    assert standardise_name(None, "Minh Vũ", "Nguyenn").folded == "nguyen minh vu"
