@@ -406,9 +406,9 @@ def _result(
     elif family is None:
         # A given name alone (a first-name box, "Rob") reads as it does beside a family name.
         given = given if _VN_SYLLABLE.match(given) else _AS_ONE_NAME.get(given, given)
-    elif family.split()[0] not in VN_FAMILY_NAMES:
+    elif family.split()[0] not in VN_FAMILY_NAMES or not _vietnamese(family.split()):
         # Every part: "Stephenson Danny" may be read with the names the other way round; but
-        # not a mistyped Vietnamese family name ("Pạm" is no Pam).
+        # not a mistyped Vietnamese family name ("Pạm" is no Pam). "van der Berg" is no Văn.
         # Each word of a family name written first ("Mohamed Rizal, Farah": a father's name).
         family = family if family in _MISTYPED_FAMILY else " ".join(_AS_ONE_NAME.get(w, w) for w in family.split())
         given, middles = _AS_ONE_NAME.get(given, given), [_AS_ONE_NAME.get(m, m) for m in middles]
@@ -587,9 +587,31 @@ def _from_full(original: str | None, text: str) -> StdName:
     elif _east_asian_family_first(tokens, parts):
         parsed = parts[0], [parts[2]], parts[1]  # as "Wei Ming Tan" reads
     else:
-        parsed = _order_sequence(parts)
+        parsed = _with_particles(tokens, _order_sequence(parts))
     family, middles, given = _middle_written_last(parsed, tokens[-1][0])
     return _result(original, display, family, middles, given)
+
+
+# Words that open a family name ("van der Berg", "de la Cruz", "dos Santos", "von Trapp"), as
+# written in lower case; those that are no Vietnamese or Chinese name (Văn, Lê, Đỗ, Du) in any case.
+_PARTICLES = frozenset("van von der den de del della da das dos ter ten zu la le do di du al el".split())
+_SURE_PARTICLES = frozenset("von der den de del della da das dos ter ten zu".split())
+
+
+def _with_particles(tokens: list[_Token], parsed: tuple[str, list[str], str]) -> tuple[str, list[str], str]:
+    """(family, middles, given) with the particles before a family name written last read into it,
+    as "van der Berg, Jan" and a last-name box "van der Berg" read: "Jan van der Berg" is not Jan
+    van der with the family name Berg."""
+    family, middles, given = parsed
+    run = 0
+    while run < len(tokens) - 2 and len(tokens[-2 - run][1]) == 1 and tokens[-2 - run][1][0] in _PARTICLES:
+        run += 1
+    written = tokens[len(tokens) - 1 - run:-1]
+    particles = [parts[0] for _, parts in written]
+    if (not run or family != tokens[-1][1][-1] or family in VN_FAMILY_NAMES or middles[-run:] != particles
+            or not (all(raw.islower() for raw, _ in written) or _SURE_PARTICLES.intersection(particles))):
+        return parsed
+    return " ".join([*particles, family]), middles[:-run], given
 
 
 # Chinese and English surnames that are also Vietnamese syllables when written without marks:

@@ -747,3 +747,36 @@ def test_a_chinese_name_is_not_read_as_a_mistyped_vietnamese_one() -> None:
         assert spacing_key(name) == spacing_key(written) == "wangxiaoming"
     # A mistyped Vietnamese family name before a Vietnamese given name still reads as one.
     assert standardise_name(None, "Minh Vũ", "Nguyenn").folded == "nguyen minh vu"
+
+
+@pytest.mark.parametrize(
+    ("value", "family", "given"),
+    [
+        ("Jan van der Berg", "van der berg", "jan"),
+        ("JAN VAN DER BERG", "van der berg", "jan"),
+        ("José de la Cruz", "de la cruz", "jose"),
+        ("Ana dos Santos", "dos santos", "ana"),
+        ("Anthony De Souza", "de souza", "anthony"),
+        ("Ludwig von Beethoven", "von beethoven", "ludwig"),
+        ("Bill van der Berg", "van der berg", "william"),
+    ],
+)
+def test_particles_written_before_a_family_name_are_part_of_it(value: str, family: str, given: str) -> None:
+    name = standardise_name(value)
+    assert (name.family, name.middles, name.given) == (family, None, given)
+    first, last = value.split(" ", 1)
+    for other in (standardise_name(f"{last}, {first}"), standardise_name(None, first, last)):
+        assert (other.family, other.given, spacing_key(other)) == (family, given, spacing_key(name))
+
+
+@pytest.mark.parametrize(
+    ("value", "family", "middles"),
+    [
+        ("An van Nguyen", "nguyen", "van"),
+        ("Nguyen van An", "nguyen", "van"),
+        ("Hung Van Tuan", "hung", "van"),
+    ],
+)
+def test_vietnamese_van_is_no_particle(value: str, family: str, middles: str) -> None:
+    name = standardise_name(value)
+    assert (name.family, name.middles) == (family, middles)
