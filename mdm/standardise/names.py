@@ -381,9 +381,10 @@ _NICKNAME_GROUPS = {
     "walter": "walt wally", "henry": "hank", "dorothy": "dottie", "isabella": "izzy",
 }
 # Romanised spellings of one Arabic name, in Malay, Singaporean and South Asian records
-# ("Mohamed Rizal", "Bin Aziz, Mohammed Rizal", "Mohd Rizal"): one name, read as one.
+# ("Mohamed Rizal", "Bin Aziz, Mohammed Rizal", "Mohd Rizal", Bangladeshi "Md. Rafiqul Islam"):
+# one name, read as one.
 _SPELLINGS = {
-    "muhammad": "mohammad mohammed mohamed mohamad muhamad muhammed mohd muhd", "ahmad": "ahmed",
+    "muhammad": "mohammad mohammed mohamed mohamad muhamad muhammed mohd muhd md", "ahmad": "ahmed",
 }
 _FORMAL = {nick: formal for formal, nicks in _NICKNAME_GROUPS.items() for nick in nicks.split()}
 # Each nickname and spelling, to the name it is read as.

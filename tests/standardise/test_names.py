@@ -323,7 +323,8 @@ def test_english_nicknames_compare_as_the_formal_name(nickname: str, formal: str
 
 @pytest.mark.parametrize(
     ("spelt", "other"),
-    [("Mohamed Rizal", "Muhammad Rizal"), ("Mohd Rizal", "Mohammed Rizal"), ("Ahmed Hassan", "Ahmad Hassan")],
+    [("Mohamed Rizal", "Muhammad Rizal"), ("Mohd Rizal", "Mohammed Rizal"), ("Ahmed Hassan", "Ahmad Hassan"),
+     ("Md. Rafiqul Islam", "Mohammad Rafiqul Islam")],  # Bangladesh
 )
 def test_romanised_spellings_of_one_name_compare_as_one(spelt: str, other: str) -> None:
     left, right = standardise_name(spelt), standardise_name(other)
