@@ -555,6 +555,29 @@ def _mend_spaces(tokens: list[_Token], by_syllables: bool = True) -> list[_Token
     return [(w, parts) for w in words if (parts := _folded_parts(w)) or w == ","]
 
 
+# Irish family names written with "O" apart ("O Brien" for O'Brien); "John O Smith" keeps his initial.
+_O_NAMES = frozenset(
+    "brien connor conner neill neil sullivan donnell reilly hara leary keefe malley shea connell rourke"
+    " dwyer callaghan mahony mahoney toole doherty grady gorman halloran driscoll meara loughlin donovan"
+    " flaherty hanlon kelly regan riordan dea".split()
+)
+
+
+def _glued(tokens: list[_Token]) -> list[_Token]:
+    """The tokens with "Mc", never a name alone, and an Irish "O" joined to the name they open,
+    written apart ("Mary Mc Donald", "Sean O Brien"), as "McDonald" and "O'Brien" read. The text
+    keeps its space: the display is what the source wrote."""
+    glued: list[_Token] = []
+    for raw, parts in tokens:
+        if glued and parts and raw != "," and (
+            glued[-1][1] == ("mc",) or (glued[-1][0] in ("O", "o") and parts[0] in _O_NAMES)
+        ):
+            before, prefix = glued.pop()
+            raw, parts = f"{before} {raw}", (prefix[0] + parts[0], *parts[1:])
+        glued.append((raw, parts))
+    return glued
+
+
 def _without_connectors(tokens: list[_Token], family_first: bool) -> list[_Token]:
     """The tokens without the connectors between a name and a father's name ("Muthu s/o Rajan"),
     nor one that leads a family name written first ("bin Aziz, Mohammed Rizal", a last-name box
@@ -572,7 +595,7 @@ def _from_full(original: str | None, text: str) -> StdName:
         return _company(original)
     tokens = _strip_titles(_mend_spaces(_tokens(text)))
     # Again after casing: a letter like "µ" folds differently once capitalised ("µr" → "Μr").
-    tokens = _strip_titles(_recase(tokens, _single_case(tokens)))
+    tokens = _glued(_strip_titles(_recase(tokens, _single_case(tokens))))
     display = _display(tokens)
     tokens = _without_connectors(tokens, family_first=any(raw == "," for raw, _ in tokens))
     parts = _parts(tokens)
@@ -861,7 +884,7 @@ def _from_parts(original: str, first: str | None, last: str | None) -> StdName:
     while len(given_tokens) > 1 and given_tokens[0][1][0] in _ALL_HONORIFICS:
         given_tokens = given_tokens[1:]
     title = _single_case(family_tokens + given_tokens)
-    family_tokens, given_tokens = _recase(family_tokens, title), _recase(given_tokens, title)
+    family_tokens, given_tokens = _glued(_recase(family_tokens, title)), _glued(_recase(given_tokens, title))
     family_part, given_part = _parts(_without_connectors(family_tokens, family_first=True)), _parts(given_tokens)
     if _boxes_swapped(family_part, given_part):
         family_tokens, given_tokens = given_tokens, family_tokens

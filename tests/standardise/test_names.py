@@ -781,3 +781,27 @@ def test_particles_written_before_a_family_name_are_part_of_it(value: str, famil
 def test_vietnamese_van_is_no_particle(value: str, family: str, middles: str) -> None:
     name = standardise_name(value)
     assert (name.family, name.middles) == (family, middles)
+
+
+@pytest.mark.parametrize(
+    ("value", "joined"),
+    [
+        ("Sean O Brien", "Sean O'Brien"),
+        ("SEAN O BRIEN", "Sean O'Brien"),
+        ("O Brien, Sean", "Sean O'Brien"),
+        ("Mary Mc Donald", "Mary McDonald"),
+        ("Mc Donald, Mary", "Mary McDonald"),
+    ],
+)
+def test_mc_and_an_irish_o_written_apart_open_the_name(value: str, joined: str) -> None:
+    name, other = standardise_name(value), standardise_name(joined)
+    assert (name.family, name.given, name.middles, word_parts(name)) == (
+        other.family, other.given, None, word_parts(other))
+    first, last = joined.split(" ", 1)
+    assert standardise_name(None, first, last.replace("'", " ").replace("cD", "c D")).family == other.family
+    assert standardise_name(name.display).folded == name.folded  # shown as written
+
+
+def test_an_o_before_another_name_is_an_initial() -> None:
+    name = standardise_name("John O Smith")
+    assert (name.family, name.middles, name.given) == ("smith", "o", "john")
