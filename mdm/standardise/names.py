@@ -79,7 +79,7 @@ _ALL_HONORIFICS = _WESTERN_HONORIFICS | _ASIAN_HONORIFICS | _MALAY_HONORIFICS | 
 # Rajan" is the same name as "Muthu Rajan".
 _CONNECTORS = frozenset("s/o d/o a/l a/p bin binti bte ibni".split())
 # Written after a name, never names: generations, and degrees and honours ("John Smith, PhD").
-_SUFFIXES = frozenset("jr jnr sr snr ii iii iv phd dphil md dds esq mba cpa".split())
+_SUFFIXES = frozenset("jr jnr junior sr snr senior ii iii iv phd dphil md dds esq mba cpa".split())
 # Middle names only, never the name one is called by: "Thị" marks a woman's name and "Văn" a
 # man's. Written last ("Hồ Thảo Thị", a first-name box "Tuấn Văn") they are a given-first box,
 # and the given name is the word before. Only with their accents: "Van" may be Vân, "Thi" Thi.

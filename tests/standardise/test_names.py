@@ -805,3 +805,12 @@ def test_mc_and_an_irish_o_written_apart_open_the_name(value: str, joined: str) 
 def test_an_o_before_another_name_is_an_initial() -> None:
     name = standardise_name("John O Smith")
     assert (name.family, name.middles, name.given) == ("smith", "o", "john")
+
+
+@pytest.mark.parametrize(
+    ("full", "last"), [("John Smith Junior", "Smith Junior"), ("John Smith Senior", "Smith Senior")]
+)
+def test_junior_and_senior_written_out_are_suffixes(full: str, last: str) -> None:
+    for name in (standardise_name(full), standardise_name(None, "John", last)):
+        assert (name.family, name.middles, name.given) == ("smith", None, "john")
+    assert standardise_name("Olive Senior").family == "senior"  # a surname: two names are kept
