@@ -355,9 +355,11 @@ def _order_sequence(parts: list[str]) -> tuple[str, list[str], str]:
     )
     if family_first or _family_first_by_typo(parts):
         return _given_last(_telex_family(first) or first, parts[1:])
-    # Telex only in a Vietnamese name: "Dave Lee" keeps its Lee, and so does "S. Lee" (an
-    # initial says nothing of the language; Sophie Lee's records must agree).
-    vietnamese = _vietnamese(parts[:-1]) and any(len(p) > 1 for p in parts[:-1])
+    # Telex only in a Vietnamese name, its rhymes as Vietnamese spells them: "Dave Lee" and
+    # "Li Ying Lee" keep their Lee, and so does "S. Lee" (an initial says nothing of the
+    # language; Sophie Lee's records must agree).
+    vietnamese = (all(len(p) == 1 or _VN_RHYMED_SYLLABLE.match(p) for p in parts[:-1])
+                  and any(len(p) > 1 for p in parts[:-1]))
     return (vietnamese and _telex_family(last)) or last, parts[1:-1], first
 
 

@@ -814,3 +814,11 @@ def test_junior_and_senior_written_out_are_suffixes(full: str, last: str) -> Non
     for name in (standardise_name(full), standardise_name(None, "John", last)):
         assert (name.family, name.middles, name.given) == ("smith", None, "john")
     assert standardise_name("Olive Senior").family == "senior"  # a surname: two names are kept
+
+
+@pytest.mark.parametrize("given", ["Li Ying", "Da-eun"])
+def test_lee_after_a_chinese_or_korean_given_name_is_lee_in_every_form(given: str) -> None:
+    """Lee is Lê typed in Telex only in a Vietnamese name; "Ying" and "Daeun" are no Vietnamese rhymes."""
+    for name in (standardise_name(f"{given} Lee"), standardise_name(None, given, "Lee")):
+        assert name.family == "lee"
+    assert standardise_name("Thu Huong Lee").family == "le"  # a Vietnamese name: Lê
