@@ -1000,29 +1000,8 @@ def test_a_row_short_of_only_the_headers_unnamed_columns_is_read_as_on_duckdb(
     """A spreadsheet's empty last columns, blank in its header, left out of some rows: the rows are
     read on both engines (Spark calls such rows malformed); a named column left out, or a field
     past the header, is quarantined on both (tests/test_readers.py)."""
-    import datetime as dt
-
-    from mdm.ingest import ingest
-    from mdm.sources import load_sources
-    from mdm.spark.ingest import ingest_and_standardise
-
-    (tmp_path / "crm.csv").write_text(
-        "id,name,city,,\n1,An Nguyen,Hanoi,,\n2,Binh Tran,Hue\n3,Cuong Le,Hue,\n4,Dung Pham\n"
-        "5,Em Hoang,Hue,,,\n",
-        encoding="utf-8")
-    (tmp_path / "sources.yaml").write_text(
-        "sources:\n  - name: crm\n    path: crm.csv\n    format: csv\n    id_column: id\n"
-        "    fields: {full_name: name, city: city}\n", encoding="utf-8")
-    specs = load_sources(tmp_path / "sources.yaml").sources
-    on_duckdb = ingest(specs)
-    on_spark = ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
-    counts = on_spark.counts["crm"]
-    assert (counts.read, counts.accepted, counts.quarantined) == (5, 3, 2)
-    accepted = [(r["source_id"], r["city_norm"]) for r in on_spark.std.orderBy("source_id").collect()]
-    assert [a for a, _c in accepted] == [a.source_id for a in on_duckdb.accepted] == ["1", "2", "3"]
-    assert [c for _a, c in accepted] == ["ha noi", "hue", "hue"]
-    quarantined = [r["row_number"] for r in on_spark.quarantine.orderBy("row_number").collect()]
-    assert quarantined == [q.row_number for q in on_duckdb.quarantined] == [4, 5]
+    _read_alike(spark, tmp_path, "id,name,city,,\n1,An Nguyen,Hanoi,,\n2,Binh Tran,Hue\n3,Cuong Le,Hue,\n"
+                "4,Dung Pham\n5,Em Hoang,Hue,,,\n", "", ["ha noi", "hue", "hue"])
 
 
 def test_a_rerun_changes_what_gained_or_lost_a_record_and_keeps_the_rest_as_it_was(
@@ -1054,18 +1033,22 @@ def test_an_erp_export_that_ends_every_row_with_the_delimiter_is_read_as_on_duck
     """SAP exports end each data row with the delimiter, not the header: both engines read such
     rows where the file's first row is one, and quarantine a row whose extra field holds a value
     (tests/test_readers.py)."""
+    _read_alike(spark, tmp_path, "id;name;city\n1;An Nguyen;Hanoi;\n2;Binh Tran;;\n3;Cuong Le;Hue\n"
+                "4;Dung;Pham;Hue;\n5;Em Hoang;Hue;x\n", "    delimiter: ';'\n", ["ha noi", None, "hue"])
+
+
+def _read_alike(spark: Any, tmp_path: Path, text: str, options: str, cities: list[str | None]) -> None:
+    """The CSV ``text`` (five rows) read by both engines as source crm with these config ``options``:
+    rows 1 to 3 accepted with these ``cities``, rows 4 and 5 quarantined, on both."""
     import datetime as dt
 
     from mdm.ingest import ingest
     from mdm.sources import load_sources
     from mdm.spark.ingest import ingest_and_standardise
 
-    (tmp_path / "crm.csv").write_text(
-        "id;name;city\n1;An Nguyen;Hanoi;\n2;Binh Tran;;\n3;Cuong Le;Hue\n4;Dung;Pham;Hue;\n"
-        "5;Em Hoang;Hue;x\n",
-        encoding="utf-8")
+    (tmp_path / "crm.csv").write_text(text, encoding="utf-8")
     (tmp_path / "sources.yaml").write_text(
-        "sources:\n  - name: crm\n    path: crm.csv\n    format: csv\n    delimiter: ';'\n    id_column: id\n"
+        f"sources:\n  - name: crm\n    path: crm.csv\n    format: csv\n{options}    id_column: id\n"
         "    fields: {full_name: name, city: city}\n", encoding="utf-8")
     specs = load_sources(tmp_path / "sources.yaml").sources
     on_duckdb = ingest(specs)
@@ -1074,7 +1057,7 @@ def test_an_erp_export_that_ends_every_row_with_the_delimiter_is_read_as_on_duck
     assert (counts.read, counts.accepted, counts.quarantined) == (5, 3, 2)
     accepted = [(r["source_id"], r["city_norm"]) for r in on_spark.std.orderBy("source_id").collect()]
     assert [a for a, _c in accepted] == [a.source_id for a in on_duckdb.accepted] == ["1", "2", "3"]
-    assert [c for _a, c in accepted] == ["ha noi", None, "hue"]
+    assert [c for _a, c in accepted] == cities
     quarantined = [r["row_number"] for r in on_spark.quarantine.orderBy("row_number").collect()]
     assert quarantined == [q.row_number for q in on_duckdb.quarantined] == [4, 5]
 

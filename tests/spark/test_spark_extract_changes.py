@@ -27,6 +27,7 @@ from mdm.pipeline import reconcile
 from mdm.store import database, exports
 from tests.api.conftest import make_keys
 from tests.conftest import TODAY
+from tests.spark.test_spark_engine import _duckdb
 
 runner = CliRunner()
 
@@ -38,14 +39,6 @@ def spark() -> Iterator[Any]:
     session = spark_session("local[2]", conf={"spark.driver.memory": "2g"})
     yield session
     session.stop()
-
-
-def _duckdb(db: Path, sql: str) -> list[tuple[Any, ...]]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def _spark_out(out: Path, table: str, columns: str, tail: str = "") -> list[tuple[Any, ...]]:
