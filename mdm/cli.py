@@ -333,12 +333,12 @@ def load_cmd(
         con.close()
     if not pending:
         return
-    with _opened_service(db, rules) as service:
+    with _opened_service(db, rules) as service:  # which replays them as it opens (the report's replay_from)
         if not service.ready:
             err_console.print("[bold yellow]warning:[/] records posted or deleted through the API were not"
                               f" replayed: {service.not_ready_reason}", highlight=False)
             return
-        posts, deletions = service.replay_api_changes(since, run_id=report["run_id"])
+        posts, deletions = service.replayed_on_open or (0, 0)
     if posts or deletions:
         console.print(f"replayed from the API: {posts:,} posted, {deletions:,} deleted"
                       f" {'from ' + through + ' on' if through else '(the run took none: --posted)'}",

@@ -119,6 +119,8 @@ class Service:
         self._run_cancellation = Cancellation()
         self._replaced_matcher: RealtimeMatcher | None = None  # the one a run's publish replaced
         self.replaying: Replay | None = None  # a published run's replay, while it goes
+        # What open() replayed of the last run's unfinished replay (posts, deletions): `mdm load`'s.
+        self.replayed_on_open: tuple[int, int] | None = None
         self._deleted_early: set[str] = set()  # keys deleted before the replay came: by a lookup, by the publish
         self._key_cache: dict[str, dict[str, Any]] = {}
         self._threads = 1  # DuckDB's worker threads when a scan asks for them (see parallel)
@@ -175,6 +177,7 @@ class Service:
         since = dt.datetime.fromisoformat(report["replay_from"])
         posts, deletions = self.replay_api_changes(since, run_id=last["run_id"],
                                                    taken_out=report.get("late_deletions", []))
+        self.replayed_on_open = posts, deletions
         logger.info("run %s: its replay had not ended; replayed %d records posted and %d deleted during it",
                     last["run_id"], posts, deletions)
 

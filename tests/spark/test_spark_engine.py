@@ -296,6 +296,9 @@ def test_records_posted_and_deleted_through_the_api_reach_a_spark_run(  # type: 
     assert done.exit_code == 0, done.output
     assert "replayed from the API: 1 posted, 0 deleted" in done.output
     assert _duckdb(served, "SELECT count(*) FROM xref WHERE source_id IN ('RT-LATE', 'RT-SPARK')") == [(2,)]
+    # Replayed once: as the load's service opened, not a second time after (its post, and one replay).
+    upserts = "SELECT count(*) FROM audit_log WHERE action = 'record.upsert' AND target = 'sales:RT-LATE'"
+    assert _duckdb(served, upserts) == [(2,)]
     gone = f"SELECT count(*) FROM xref WHERE source = 'sales' AND source_id = '{deleted}'"
     assert _duckdb(served, gone) == [(0,)]
 
