@@ -50,15 +50,16 @@ def delete_late(
 
 
 def _rebuild(
-    con: duckdb.DuckDBPyConnection, golden_id: str, kept: Mapping[str, late_sql.Before | None], members: list[str],
-    *, attributes: Mapping[str, AttributeSpec], at: dt.datetime, run_id: str,
+    con: duckdb.DuckDBPyConnection, golden_id: str, kept: Mapping[str, late_sql.Before | None],
+    members: list[str], *, attributes: Mapping[str, AttributeSpec], at: dt.datetime, run_id: str,
 ) -> None:
     """One golden record the results put a deleted record in, rebuilt from the others. The run's
     entry for it goes; where the golden record as published before was kept (a steward's decision
     made meanwhile can move a record to one that was not), it is compared with that instead."""
     run_change = steward_sql.drop_run_history(con, run_id, [golden_id])
     if golden_id not in kept:
-        regroup.rebuild(con, [golden_id], attributes=attributes, at=at, cause="run", cause_id=run_id, actor=None)
+        regroup.rebuild(con, [golden_id], attributes=attributes, at=at, cause="run", cause_id=run_id,
+                        actor=None)
         return
     before = kept[golden_id]
     late_sql.put_back(con, golden_id)

@@ -121,7 +121,7 @@ class Service:
         self.replaying: Replay | None = None  # a published run's replay, while it goes
         # What open() replayed of the last run's unfinished replay (posts, deletions): `mdm load`'s.
         self.replayed_on_open: tuple[int, int] | None = None
-        self._deleted_early: set[str] = set()  # keys deleted before the replay came: by a lookup, by the publish
+        self._deleted_early: set[str] = set()  # keys deleted before the replay came (a lookup, the publish)
         self._key_cache: dict[str, dict[str, Any]] = {}
         self._threads = 1  # DuckDB's worker threads when a scan asks for them (see parallel)
         self._parallel_users = 0

@@ -74,7 +74,8 @@ def list_audit(
     data, total = audit.entries(service.reader(), target=target, actor=actor, action=action,
                                 since=since, until=until, limit=limit + 1, offset=offset, before=before)
     next_before = data[limit - 1]["audit_id"] if len(data) > limit else None
-    return {"data": data[:limit], "count": total, "limit": limit, "offset": offset, "next_before": next_before}
+    return {"data": data[:limit], "count": total, "limit": limit, "offset": offset,
+            "next_before": next_before}
 
 
 @router.post("/golden-records/{golden_id}/erase", response_model=ErasedPublic,

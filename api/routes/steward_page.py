@@ -512,13 +512,16 @@ def decisions(
 
 
 @router.get("/decisions/{decision_id}")
-def decision_page(request: Request, decision_id: str, principal: PageSteward, service: ServiceDep) -> HTMLResponse:
+def decision_page(
+    request: Request, decision_id: str, principal: PageSteward, service: ServiceDep
+) -> HTMLResponse:
     """One decision, as the decisions page lists it (a decided pair's page links here: on the
     decisions page, an older one is pages away); for an unknown one, a 404 saying so."""
     found = steward_sql.get_decision(service.reader(), decision_id)
     if found is None:
+        unknown = str(NotFoundError("decision", decision_id))
         return _render(request, "decisions.html", principal, status_code=404, decisions=[], count=0, offset=0,
-                       page_size=DECISIONS_PAGE, golden_id="", error=str(NotFoundError("decision", decision_id)))
+                       page_size=DECISIONS_PAGE, golden_id="", error=unknown)
     return _render(request, "decisions.html", principal, decisions=[found], count=1, offset=0,
                    page_size=DECISIONS_PAGE, golden_id="", one=found["decision_id"])
 

@@ -54,7 +54,8 @@ def entries(
         " AND (CAST($until AS TIMESTAMP) IS NULL OR occurred_at < $until)"
     )
     params = {"target": target, "actor": actor, "action": action, "since": since, "until": until}
-    after_cursor = "" if cursor is None else " AND (occurred_at < $at OR (occurred_at = $at AND audit_id > $id))"
+    after_cursor = ("" if cursor is None
+                    else " AND (occurred_at < $at OR (occurred_at = $at AND audit_id > $id))")
     rows = fetch_dicts(
         con,
         "SELECT audit_id, occurred_at, actor, action, target, CAST(detail AS VARCHAR) AS detail FROM audit_log"

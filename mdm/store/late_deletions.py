@@ -53,7 +53,7 @@ def before(con: duckdb.DuckDBPyConnection) -> dict[str, Before | None]:
         "SELECT k.golden_id, g.status, CAST(g.attributes AS VARCHAR), g.updated_at,"
         " (SELECT list(record_key) FROM members_before m WHERE m.golden_id = k.golden_id)"
         " FROM kept_ids k LEFT JOIN golden_before g USING (golden_id)").fetchall()
-    return {g: Before(status, attributes, updated_at, frozenset(members or ())) if status is not None else None
+    return {g: None if status is None else Before(status, attributes, updated_at, frozenset(members or ()))
             for g, status, attributes, updated_at, members in rows}
 
 
@@ -73,7 +73,8 @@ def held(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Record keys the xref holds that were deleted through the API, not erased (results
     computed from input read before the deletion hold them)."""
     return [key for (key,) in con.execute(
-        "SELECT x.record_key FROM xref x JOIN deleted_records d ON d.source = x.source AND d.source_id = x.source_id"
+        "SELECT x.record_key FROM xref x"
+        " JOIN deleted_records d ON d.source = x.source AND d.source_id = x.source_id"
         " WHERE d.erasure_id IS NULL ORDER BY x.record_key").fetchall()]
 
 

@@ -158,7 +158,8 @@ def test_the_audit_log_pages_by_entry_while_writes_go_on(api):  # type: ignore[n
     whole = api.get("/audit", who="admin", params={"limit": 500}).json()
     read, before, pages = [], None, 0
     while True:
-        page = api.get("/audit", who="admin", params={"limit": 2, **({"before": before} if before else {})}).json()
+        paging = {"before": before} if before else {}
+        page = api.get("/audit", who="admin", params={"limit": 2, **paging}).json()
         read += [e["audit_id"] for e in page["data"]]
         pages += 1
         api.post("/sources/sales/records", json={**VY, "crm_id": f"AU-new-{pages}"})  # a write between pages

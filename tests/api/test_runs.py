@@ -569,9 +569,9 @@ def _looked_up_before_the_replay(  # type: ignore[no-untyped-def]
     api, small_sample, monkeypatch, during, keys, golden_id=None, before_build=False
 ):
     """A run in which ``during()`` runs once its golden records are built (``before_build``: just
-    before; the run read its input long before), and in which, between its publish and its replay, the sales ``keys`` are looked
-    up (GET /xref the first, POST /xref:lookup the second, GET /sources/.../records/ the third) and
-    ``golden_id()`` too; returns the run and those answers."""
+    before; the run read its input long before), and in which, between its publish and its
+    replay, the sales ``keys`` are looked up (GET /xref the first, POST /xref:lookup the second,
+    GET /sources/.../records/ the third) and ``golden_id()`` too; returns the run and those answers."""
     from mdm import golden
 
     service = api.client.app.state.service
@@ -678,12 +678,14 @@ def test_a_deletion_during_a_run_is_taken_out_as_the_run_publishes(  # type: ign
     by_size = service.reader().execute(
         "SELECT golden_id, min(source_id), count(*) FROM xref WHERE golden_id IN"
         " (SELECT golden_id FROM xref WHERE source = 'sales') AND source = 'sales'"
-        " GROUP BY golden_id HAVING count(*) = (SELECT count(*) FROM xref x WHERE x.golden_id = xref.golden_id)"
+        " GROUP BY golden_id"
+        " HAVING count(*) = (SELECT count(*) FROM xref x WHERE x.golden_id = xref.golden_id)"
         " ORDER BY 3, 1").fetchall()
     alone = next(row for row in by_size if row[2] == 1)
     shared = service.reader().execute(
         "SELECT golden_id, min(record_key) FILTER (WHERE source = 'sales') FROM xref GROUP BY golden_id"
-        " HAVING count(*) >= 3 AND count(*) FILTER (WHERE source = 'sales') >= 1 ORDER BY 1 LIMIT 1").fetchone()
+        " HAVING count(*) >= 3 AND count(*) FILTER (WHERE source = 'sales') >= 1"
+        " ORDER BY 1 LIMIT 1").fetchone()
     deleted = {alone[0]: alone[1], shared[0]: shared[1].removeprefix("sales:")}
     head = api.get("/changes", params={"limit": 1}).json()["head"]
     seen: dict[str, str] = {}
@@ -694,7 +696,8 @@ def test_a_deletion_during_a_run_is_taken_out_as_the_run_publishes(  # type: ign
             assert gone.status_code == 200, gone.text
             seen[golden_id] = api.get(f"/golden-records/{golden_id}").headers["etag"]
 
-    run, _seen = _looked_up_before_the_replay(api, small_sample, monkeypatch, delete, list(deleted.values())[:1] * 3,
+    looked_up = list(deleted.values())[:1] * 3
+    run, _seen = _looked_up_before_the_replay(api, small_sample, monkeypatch, delete, looked_up,
                                               before_build=before_build)
     entries = api.get("/changes", params={"after": head, "limit": 500}).json()["data"]
     for golden_id in deleted:

@@ -663,7 +663,7 @@ def test_a_pair_another_steward_claimed_offers_no_decision_on_the_page(  # type:
         assert httpx.get(f"{base}/review-queue/{item_id}", headers=steward).json()["status"] == "open"
 
 
-def test_a_decided_pair_links_to_its_decision_and_decisions_filter_by_golden_record(  # type: ignore[no-untyped-def]
+def test_a_pair_links_its_decision_and_decisions_filter_by_golden_id(  # type: ignore[no-untyped-def]
     served_db,
 ):
     """A decided pair's page opens its decision, with its Undo, wherever it is in the decisions;
@@ -671,7 +671,8 @@ def test_a_decided_pair_links_to_its_decision_and_decisions_filter_by_golden_rec
     with _logged_in(served_db) as (base, page, steward):
         first, second = httpx.get(f"{base}/review-queue", headers=steward, params={"limit": 2}).json()["data"]
         decided = [httpx.post(f"{base}/review-queue/{i['item_id']}/decision", headers=steward,
-                              json={"decision": "not_a_match"}).json()["decision_id"] for i in (first, second)]
+                              json={"decision": "not_a_match"}).json()["decision_id"]
+                   for i in (first, second)]
         page.goto(f"{base}/steward/items/{first['item_id']}")
         page.get_by_role("link", name=decided[0]).click()
         expect(page).to_have_url(f"{base}/steward/decisions/{decided[0]}")
