@@ -121,7 +121,6 @@ class Service:
         self.replaying: Replay | None = None  # a published run's replay, while it goes
         # What open() replayed of the last run's unfinished replay (posts, deletions): `mdm load`'s.
         self.replayed_on_open: tuple[int, int] | None = None
-        self._deleted_early: set[str] = set()  # keys deleted before the replay came (a lookup, the publish)
         self._key_cache: dict[str, dict[str, Any]] = {}
         self._threads = 1  # DuckDB's worker threads when a scan asks for them (see parallel)
         self._parallel_users = 0
@@ -307,46 +306,26 @@ class Service:
         return serving.xref(self.reader(), source, source_id)
 
     def lookup_golden_id(self, source: str, source_id: str) -> str | None:
-        """golden_id_for, replaying first a change to the key made while the last run computed
-        that the replay onto its results has not reached yet: a post (its poster was given a
-        golden id, and a lookup answered 404 until the replay came) or a deletion (its deleter
-        was told the record was gone, and a lookup still found it). Waits for the writer's lock
-        only then."""
+        """golden_id_for, replaying first a key posted while the last run computed that the replay
+        onto its results has not reached yet: its poster was given a golden id, and a lookup of it
+        answered 404 until the replay came. Waits for the writer's lock only then. (A key deleted
+        meanwhile the run's publish took out: mdm/late_deletions.py.)"""
         found = self.golden_id_for(source, source_id)
-        if self._replay_pending(source, source_id, held=found is not None):
+        if found is None and self._replay_pending(source, source_id):
             return self.golden_id_for(source, source_id)
         return found
 
-    def _replay_pending(self, source: str, source_id: str, *, held: bool) -> bool:
-        """Replay the key's change now if a replay is going that has not reached it: its post
-        where the results do not hold it (``_replay_first``), its deletion where they do
-        (``_replay_deletion_first``); whether it did. Keys of sources the live matcher does not
-        know are left, as the replay leaves them."""
+    def _replay_pending(self, source: str, source_id: str) -> bool:
+        """Replay the key now if a replay is going that has not reached it (``_replay_first``);
+        whether it did. Keys of sources the live matcher does not know are left, as the replay
+        leaves them."""
         matcher = self.matcher
         if self.replaying is None or matcher is None:
             return False
         if all(spec.name != source for spec in matcher.sources.sources):
             return False
-        if held and serving.deletion(self.reader(), source, source_id) is None:
-            return False  # a key the results hold and no one deleted: no lock taken
         with self._write_lock:
-            if held:
-                return self._replay_deletion_first(source, source_id)
             return self._replay_first(source, source_id)
-
-    def _replay_deletion_first(self, source: str, source_id: str) -> bool:
-        """A key deleted while a run computed that its results hold and the replay has not
-        deleted again yet: deleted now, in its deleter's name (the replay then counts it); whether
-        it was. The caller holds the write lock."""
-        if self.replaying is None or self._writer is None:
-            return False
-        gone = serving.deletion(self._writer, source, source_id)
-        key = record_key(source, source_id)
-        if gone is None or key not in self._matcher().golden_of:
-            return False
-        self.delete_record(source, source_id, actor=gone["deleted_by"] or "replay")
-        self._deleted_early.add(key)
-        return True
 
     def source_record(self, source: str, source_id: str) -> tuple[SourceSpec, dict[str, Any]]:
         """A source record as held (raw row, standardised row, golden id, the key's quarantined
@@ -360,7 +339,7 @@ class Service:
             raise NotFoundError("source", source)
         key = clean_id(source_id) or source_id
         row = serving.source_record(con, source, key)
-        if self._replay_pending(source, key, held=row is not None):
+        if row is None and self._replay_pending(source, key):
             row = serving.source_record(con, source, key)
         if row is None:
             gone = serving.deletion(con, source, key)
@@ -738,8 +717,8 @@ class Service:
         with self._write_lock:
             matcher = self._matcher()
             assert self._writer is not None
-            self._deleted_early.update(taken_out)
             known = {s.name for s in matcher.sources.sources}
+            taken = set(taken_out)
             posts = [p for p in records.posted_records(self._writer, since=since) if p[0] in known]
             deletions = [d for d in records.deleted_records(self._writer, since=since) if d[0] in known]
         progress = Replay(run_id, since, posts=len(posts), deletions=len(deletions))
@@ -763,8 +742,8 @@ class Service:
                     # A deleted key the results do not hold (the run took the deletion) has nothing to undo.
                     if (record_key(source, source_id) not in self._matcher().golden_of
                             or serving.deletion(self._writer, source, source_id) is None):
-                        if record_key(source, source_id) in self._deleted_early:
-                            progress.deleted += 1  # by the publish, or a lookup that came first
+                        if record_key(source, source_id) in taken:
+                            progress.deleted += 1  # by the publish
                         else:
                             progress.skipped += 1
                         continue
@@ -1000,7 +979,6 @@ class Service:
             self._replaced_matcher = self.matcher
             if report.inputs_read_at is not None:  # lookups replay a key first from now (_replay_pending)
                 self.replaying = Replay(report.run_id, report.inputs_read_at)
-                self._deleted_early = set(report.deleted_late)  # the replay counts them (replay_api_changes)
             self._load_matcher(built)
         except Exception:
             self._matcher_failed(report)
@@ -1019,7 +997,7 @@ class Service:
             replaced = self._replaced_matcher
             posts, deletions = self.replay_api_changes(
                 report.inputs_read_at, replaced.golden_of if replaced is not None else {},
-                run_id=report.run_id)
+                run_id=report.run_id, taken_out=report.deleted_late)
             if posts or deletions:
                 logger.info("run %s: replayed %d records posted and %d deleted during the run",
                             report.run_id, posts, deletions)

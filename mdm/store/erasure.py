@@ -24,6 +24,7 @@ import orjson
 
 from matching_rules import GOLDEN_FIELDS, MATCH_COLUMNS
 from mdm.store.database import fetch_dicts
+from mdm.store.records import remove_from_results
 from mdm.store.stewardship import add_history
 from mdm.store.work import match_select
 
@@ -196,11 +197,7 @@ def remove_records(con: duckdb.DuckDBPyConnection, record_members: Sequence[tupl
     """Take these records ((record_key, source, source_id)), which their deletion already names,
     out of results that hold them: raw, standardised, xref, pairs, quarantined rows and open
     review items."""
-    keys = [key for key, _s, _i in record_members]
-    for table in ("source_records", "std_records", "xref"):
-        con.execute(f"DELETE FROM {table} WHERE list_contains(?::VARCHAR[], record_key)", [keys])
-    con.execute("DELETE FROM review_queue WHERE status = 'open'"
-                " AND list_has_any(?::VARCHAR[], [record_key_l, record_key_r])", [keys])
+    remove_from_results(con, [key for key, _s, _i in record_members])
     _forget_records(con, record_members)
 
 

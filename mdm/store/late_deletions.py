@@ -14,6 +14,8 @@ from typing import Any
 
 import duckdb
 
+from mdm.store.records import remove_from_results
+
 _KEPT = ("golden_before", "lineage_before", "members_before")
 
 
@@ -86,10 +88,7 @@ def take_out(con: duckdb.DuckDBPyConnection, keys: Sequence[str], at: dt.datetim
     con.execute("DELETE FROM xref_departed WHERE list_contains(?::VARCHAR[], record_key)", [keys])
     con.execute("INSERT INTO xref_departed SELECT source, source_id, record_key, golden_id, ? FROM xref"
                 " WHERE list_contains(?::VARCHAR[], record_key)", [at, keys])
-    for table in ("source_records", "std_records", "xref"):
-        con.execute(f"DELETE FROM {table} WHERE list_contains(?::VARCHAR[], record_key)", [keys])
-    con.execute("DELETE FROM review_queue WHERE status = 'open'"
-                " AND list_has_any(?::VARCHAR[], [record_key_l, record_key_r])", [keys])
+    remove_from_results(con, keys)
 
 
 def _exists(con: duckdb.DuckDBPyConnection) -> bool:

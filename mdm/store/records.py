@@ -91,6 +91,16 @@ def delete_record(
                 " VALUES (?, ?, ?, ?, ?)", [source, source_id, at, actor, erasure_id])
 
 
+def remove_from_results(con: duckdb.DuckDBPyConnection, keys: Sequence[str]) -> None:
+    """These records leave results computed before their deletion: raw, standardised, xref and
+    open review items (an erasure's and a deletion's made while a run computed)."""
+    keys = list(keys)
+    for table in ("source_records", "std_records", "xref"):
+        con.execute(f"DELETE FROM {table} WHERE list_contains(?::VARCHAR[], record_key)", [keys])
+    con.execute("DELETE FROM review_queue WHERE status = 'open'"
+                " AND list_has_any(?::VARCHAR[], [record_key_l, record_key_r])", [keys])
+
+
 def stored_version(con: duckdb.DuckDBPyConnection, record_key: str) -> tuple[str | None, Any]:
     """A stored record's raw JSON and its standardised ``updated_at`` ((None, None): not stored)."""
     row = fetch_one(con, "SELECT CAST(s.raw AS VARCHAR), d.updated_at FROM source_records s"

@@ -645,8 +645,8 @@ def test_a_key_deleted_in_a_run_is_gone_for_a_lookup_before_its_replay(  # type:
 ):
     """A record deleted while a run computed is in the run's results: between its publish and the
     replay of the deletion a lookup of the key (GET /xref, POST /xref:lookup, GET /sources/...)
-    found it again, though its deleter had been told it was gone. The lookup replays the
-    deletion first, and the replay counts it."""
+    found it again, though its deleter had been told it was gone. The publish takes it out
+    (mdm/late_deletions.py), and the replay counts it."""
     service = api.client.app.state.service
     keys = [k for (k,) in service.reader().execute(
         "SELECT source_id FROM xref WHERE source = 'sales' ORDER BY source_id LIMIT 3").fetchall()]

@@ -983,16 +983,13 @@ def test_a_spreadsheets_delimiter_hint_is_named_not_read_as_the_header(spark: An
     import datetime as dt
 
     from mdm.errors import ConfigError, SourceReadError
-    from mdm.sources import load_sources
     from mdm.spark.ingest import ingest_and_standardise
 
     (tmp_path / "crm.csv").write_text("sep=;\nid;name\n1;An\n", encoding="utf-8")
     for delimiter, refused, said in ((";", SourceReadError, "delimiter hint \\(sep=\\).*delete that line"),
                                      (",", ConfigError, "key 'delimiter'.*split by ';'")):
-        (tmp_path / "sources.yaml").write_text(
-            f"sources:\n  - name: crm\n    path: crm.csv\n    format: csv\n    delimiter: '{delimiter}'\n"
-            "    id_column: id\n    fields: {full_name: name}\n", encoding="utf-8")
-        specs = load_sources(tmp_path / "sources.yaml").sources
+        specs = _crm_source(tmp_path, "crm.csv", f"format: csv\ndelimiter: '{delimiter}'\nid_column: id\n"
+                                                 "fields: {full_name: name}")
         with pytest.raises(refused, match=f"source 'crm'.*{said}"):
             ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
 
@@ -1037,7 +1034,18 @@ def test_an_erp_export_that_ends_every_row_with_the_delimiter_is_read_as_on_duck
     rows where the file's first row is one, and quarantine a row whose extra field holds a value
     (tests/test_readers.py)."""
     _read_alike(spark, tmp_path, "id;name;city\n1;An Nguyen;Hanoi;\n2;Binh Tran;;\n3;Cuong Le;Hue\n"
-                "4;Dung;Pham;Hue;\n5;Em Hoang;Hue;x\n", "    delimiter: ';'\n", ["ha noi", None, "hue"])
+                "4;Dung;Pham;Hue;\n5;Em Hoang;Hue;x\n", "delimiter: ';'\n", ["ha noi", None, "hue"])
+
+
+def _crm_source(tmp_path: Path, file: str, keys: str) -> list[Any]:
+    """Source ``crm`` reading ``file`` in ``tmp_path``, with these other ``keys`` (YAML lines), as
+    a sources file written there is loaded."""
+    from mdm.sources import load_sources
+
+    lines = "".join(f"    {line}\n" for line in keys.splitlines())
+    (tmp_path / "sources.yaml").write_text(f"sources:\n  - name: crm\n    path: {file}\n{lines}",
+                                           encoding="utf-8")
+    return load_sources(tmp_path / "sources.yaml").sources
 
 
 def _read_alike(spark: Any, tmp_path: Path, text: str, options: str, cities: list[str | None]) -> None:
@@ -1046,14 +1054,11 @@ def _read_alike(spark: Any, tmp_path: Path, text: str, options: str, cities: lis
     import datetime as dt
 
     from mdm.ingest import ingest
-    from mdm.sources import load_sources
     from mdm.spark.ingest import ingest_and_standardise
 
     (tmp_path / "crm.csv").write_text(text, encoding="utf-8")
-    (tmp_path / "sources.yaml").write_text(
-        f"sources:\n  - name: crm\n    path: crm.csv\n    format: csv\n{options}    id_column: id\n"
-        "    fields: {full_name: name, city: city}\n", encoding="utf-8")
-    specs = load_sources(tmp_path / "sources.yaml").sources
+    specs = _crm_source(tmp_path, "crm.csv", f"format: csv\n{options}id_column: id\n"
+                                             "fields: {full_name: name, city: city}")
     on_duckdb = ingest(specs)
     on_spark = ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
     counts = on_spark.counts["crm"]
@@ -1073,17 +1078,14 @@ def test_a_json_array_of_records_is_read_as_on_duckdb(spark: Any, tmp_path: Path
 
     from mdm.errors import ConfigError
     from mdm.ingest import ingest
-    from mdm.sources import load_sources
     from mdm.spark.ingest import ingest_and_standardise
 
     (tmp_path / "crm.json").write_text(
         '\ufeff[{"id": 1, "name": "An Nguyen", "contact": {"email": "an@example.com"}},\n'
         '{"id": 2, "name": "B\\ud800inh"}, "3;Cuong Le", null, {"id": [4], "name": "Dung"}, {"id": 5.0}]',
         encoding="utf-8")
-    (tmp_path / "sources.yaml").write_text(
-        "sources:\n  - name: crm\n    path: crm.json\n    format: json\n    id_column: id\n"
-        "    fields: {full_name: name, email: contact.email}\n", encoding="utf-8")
-    specs = load_sources(tmp_path / "sources.yaml").sources
+    specs = _crm_source(tmp_path, "crm.json", "format: json\nid_column: id\n"
+                                              "fields: {full_name: name, email: contact.email}")
     on_duckdb = ingest(specs)
     on_spark = ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
     counts = on_spark.counts["crm"]
@@ -1119,15 +1121,12 @@ def test_a_header_with_combining_marks_names_the_columns_its_config_names(spark:
     (tests/test_readers.py); Spark reads no cp1258, so here in UTF-8."""
     import datetime as dt
 
-    from mdm.sources import load_sources
     from mdm.spark.ingest import ingest_and_standardise
 
     text = "Ma\u0303 KH,Ho\u0323 va\u0300 t\u00ean\r\nKH001,Tr\u00e2\u0300n Bi\u0300nh\r\n"
     (tmp_path / "crm.csv").write_text(text, encoding="utf-8")
-    (tmp_path / "sources.yaml").write_text(
-        "sources:\n  - name: crm\n    path: crm.csv\n    format: csv\n"
-        "    id_column: Mã KH\n    fields: {full_name: Họ và tên}\n", encoding="utf-8")
-    specs = load_sources(tmp_path / "sources.yaml").sources
+    specs = _crm_source(tmp_path, "crm.csv", "format: csv\nid_column: Mã KH\n"
+                                             "fields: {full_name: Họ và tên}")
     read = ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
     assert [(r["source_id"], r["full_name"]) for r in read.std.collect()] == [("KH001", "Trần Bình")]
 
@@ -1139,15 +1138,12 @@ def test_a_code_page_spark_cannot_read_names_the_encoding_key(spark: Any, tmp_pa
     import datetime as dt
 
     from mdm.errors import ConfigError
-    from mdm.sources import load_sources
     from mdm.spark.ingest import ingest_and_standardise
 
     (tmp_path / "crm.csv").write_bytes("id,name\r\n1,Tr\u00e2\u0300n\r\n2,Jos\u00e9\r\n".encode("cp1258"))
     for encoding, refused in (("cp1258", True), ("latin-1", False)):
-        (tmp_path / "sources.yaml").write_text(
-            f"sources:\n  - name: crm\n    path: crm.csv\n    format: csv\n    encoding: {encoding}\n"
-            "    id_column: id\n    fields: {full_name: name}\n", encoding="utf-8")
-        specs = load_sources(tmp_path / "sources.yaml").sources
+        specs = _crm_source(tmp_path, "crm.csv", f"format: csv\nencoding: {encoding}\nid_column: id\n"
+                                                 "fields: {full_name: name}")
         if refused:
             with pytest.raises(ConfigError, match="crm.csv: source 'crm', key 'encoding': the Spark engine"
                                                   " cannot read cp1258 .*convert the file to UTF-8"):
@@ -1165,14 +1161,10 @@ def test_a_jsonl_source_whose_lines_hold_no_object_names_the_format_key(spark: A
 
     from mdm.errors import ConfigError
     from mdm.ingest import ingest
-    from mdm.sources import load_sources
     from mdm.spark.ingest import ingest_and_standardise
 
     (tmp_path / "crm.jsonl").write_text('id,name\n1,An\n["2", "Binh"]\n', encoding="utf-8")
-    (tmp_path / "sources.yaml").write_text(
-        "sources:\n  - name: crm\n    path: crm.jsonl\n    format: jsonl\n    id_column: id\n"
-        "    fields: {full_name: name}\n", encoding="utf-8")
-    specs = load_sources(tmp_path / "sources.yaml").sources
+    specs = _crm_source(tmp_path, "crm.jsonl", "format: jsonl\nid_column: id\nfields: {full_name: name}")
     said = "crm.jsonl: source 'crm', key 'format': no line is a JSON object (line 1 is not valid JSON"
     with pytest.raises(ConfigError) as on_duckdb:
         ingest(specs)
