@@ -27,7 +27,8 @@ from mdm.spark.session import spark_session  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--customers", type=int, default=400)
     parser.add_argument("--spark-conf", nargs="*", default=[], metavar="KEY=VALUE")
@@ -55,12 +56,14 @@ def _measure(generate: Any, work: Path, args: argparse.Namespace) -> None:
         system.gc()
         return round((runtime.totalMemory() - runtime.freeMemory()) / 2**20)
 
-    print(f"conf {conf}; max heap {round(runtime.maxMemory() / 2**20)} MB; at start {heap_mb()} MB", flush=True)
+    print(f"conf {conf}; max heap {round(runtime.maxMemory() / 2**20)} MB; at start {heap_mb()} MB",
+          flush=True)
     model = None
     for i in range(args.runs):
         started = time.monotonic()
         try:
-            reconcile_spark(work / "sample" / "sources.yaml", str(work / f"run{i}"), today=dt.date(2026, 6, 1),
+            reconcile_spark(work / "sample" / "sources.yaml", str(work / f"run{i}"),
+                            today=dt.date(2026, 6, 1),
                             spark=spark, model_path=model)
         except Exception as e:  # the figure is the run that failed, and why
             print(f"run {i + 1}: failed: {str(e).splitlines()[0][:200]}", flush=True)
