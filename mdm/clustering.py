@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Collection, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -282,6 +282,16 @@ class _Clusters:
         pair = None if seen is None else (self.identifiers.get(seen[0], {}), self.identifiers.get(seen[1], {}))
         return conflicting_identifier(ca.values, cb.values, self.fields, pair)
 
+    def accept(self, root: str, keys: Iterable[str]) -> None:
+        """Let the cluster of ``root`` hold the identifiers of ``keys`` (those this clustering has)
+        besides its members'."""
+        values = self.cluster(root).values
+        for key in keys:
+            if key in self.records:
+                for f in self.fields:
+                    if v := self.identifiers.get(key, {}).get(f):
+                        values.setdefault(f, set()).add(v)
+
     def union(self, a: str, b: str, ca: _Cluster | None = None, cb: _Cluster | None = None) -> None:
         """Join the clusters of roots ``a`` and ``b`` (``ca``, ``cb``: theirs, when at hand)."""
         ca, cb = ca or self.cluster(a), cb or self.cluster(b)
@@ -303,7 +313,7 @@ def cluster(
     identifiers: Mapping[str, Identifiers],
     cannot_link_when_different: Sequence[str] = (),
     seen_conflict_min_weight: float | None = None,
-    must_link: Iterable[tuple[str, str]] = (),
+    must_link: Iterable[tuple[str, str, Collection[str]]] = (),
     cannot_link: Iterable[tuple[str, str]] = (),
     watch: Set[tuple[str, str]] = frozenset(),
     published: Set[tuple[str, str]] = frozenset(),
@@ -315,6 +325,10 @@ def cluster(
     """Cluster ``record_keys`` using ``edges`` (l, r, probability), strongest first.
 
     Must-links join first and unconditionally; cannot-links are never crossed, by any path.
+    A must-link's third item: the records of the golden records its steward joined, whose
+    identifiers the steward accepted as one customer's. Its cluster holds them, so a record of
+    either side joins by its own links where, beside the other side's values alone, its date of
+    birth would refuse it and part the steward's golden record.
     The result says which of the ``watch`` edges joined two clusters (rather than finding their
     records already together, or being refused). With a ``structure``, every edge but a
     ``watch`` edge joins only when its weight with the structure's reaches the link weight
@@ -332,11 +346,12 @@ def cluster(
         if a in state.records and b in state.records:
             state.cluster(state.find(a)).forbidden.add(b)
             state.cluster(state.find(b)).forbidden.add(a)
-    for a, b in must_link:
+    for a, b, sides in must_link:
         if a in state.records and b in state.records:
             ra, rb = state.find(a), state.find(b)
             if ra != rb:
                 state.union(ra, rb)
+            state.accept(state.find(a), sides)
     refused: dict[tuple[str, str], str] = {}
     joined, weak_joined = set(), set()
     for i, (a, b, p) in enumerate(sorted(edges, key=lambda e: (-e[2], e[0], e[1]))):

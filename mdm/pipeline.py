@@ -625,7 +625,8 @@ def cluster_pairs(
             list(identifiers), auto, source_of, link_probability=spec.thresholds.auto_link,
             cancellation=cancellation,
         )
-    must_link = [(l, r) for kind, l, r, _d in constraints if kind == "must_link"]
+    must_link = [(l, r, [k for side in (sides or {}).get(d, ()) for k in side])
+                 for kind, l, r, d in constraints if kind == "must_link"]
     cannot_link = [(l, r) for kind, l, r, _d in constraints if kind == "cannot_link"]
     check()
     published = _held_together(auto, previous_xref or {})

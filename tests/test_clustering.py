@@ -112,7 +112,7 @@ def test_identifiers_of_different_kinds_do_not_conflict() -> None:
 def test_cannot_link_holds_across_paths_and_must_link_joins() -> None:
     nodes = ["a", "b", "c", "d"]
     edges = [("a", "b", 0.99), ("b", "c", 0.98)]
-    result = cluster(nodes, edges, identifiers={}, cannot_link=[("a", "c")], must_link=[("c", "d")])
+    result = cluster(nodes, edges, identifiers={}, cannot_link=[("a", "c")], must_link=[("c", "d", ())])
     assert groups(result.assignment) == {frozenset({"a", "b"}), frozenset({"c", "d"})}
     assert result.blocked_links == [("b", "c", "cannot_link")]
 

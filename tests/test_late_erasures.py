@@ -24,7 +24,7 @@ RUN = "run-late"
 
 def _golden_with(con: duckdb.DuckDBPyConnection, members: int) -> tuple[str, list[tuple[str, str, str]]]:
     (gid,) = con.execute(
-        "SELECT golden_id FROM xref GROUP BY golden_id HAVING count(*) = ? ORDER BY golden_id LIMIT 1",
+        "SELECT golden_id FROM xref GROUP BY golden_id HAVING count(*) = ? ORDER BY min(record_key) LIMIT 1",
         [members],
     ).fetchone()
     return gid, con.execute(

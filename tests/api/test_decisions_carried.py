@@ -80,12 +80,12 @@ def test_a_merge_outlives_a_record_gone_from_the_extract(api, small_sample, tmp_
         " JOIN std_records s USING (record_key) GROUP BY x.golden_id"
         " HAVING count(*) = 2 AND min(x.record_key) LIKE 'billing:%'"
         " AND max(x.record_key) NOT LIKE 'billing:%'"
-        " AND count(s.date_of_birth) = 2 ORDER BY x.golden_id LIMIT 1"
+        " AND count(s.date_of_birth) = 2 ORDER BY min(x.record_key) LIMIT 1"
     ).fetchone()
     b, b_key = con.execute(
         "SELECT x.golden_id, min(x.record_key) FROM xref x JOIN std_records s USING (record_key)"
         " GROUP BY x.golden_id HAVING count(*) = 1 AND abs(year(max(s.date_of_birth)) - ?) >= 10"
-        " ORDER BY x.golden_id LIMIT 1", [born.year],
+        " ORDER BY min(x.record_key) LIMIT 1", [born.year],
     ).fetchone()
     merged = _merge(api, a, b)
     assert merged["golden_id"] == a

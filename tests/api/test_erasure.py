@@ -5,6 +5,7 @@ from __future__ import annotations
 from mdm.ingest import WITHHELD
 from tests.api.test_changes import _walk
 from tests.api.test_records import VY, VY_MARKETING
+from tests.conftest import BY_FIRST_MEMBER
 
 EMAIL = VY["email"]  # held by this customer only
 PHONE = "+84389111222"
@@ -30,7 +31,7 @@ def _tables_holding(api, needle: str) -> list[str]:  # type: ignore[no-untyped-d
 def _file_golden_with_members(api, n):  # type: ignore[no-untyped-def]
     return api.client.app.state.service.reader().execute(
         "SELECT golden_id FROM golden_records WHERE status = 'active' AND record_count = ?"
-        " ORDER BY golden_id LIMIT 1",
+        f" ORDER BY {BY_FIRST_MEMBER} LIMIT 1",
         [n],
     ).fetchone()[0]
 
@@ -173,7 +174,7 @@ def test_mdm_erase_does_the_same_with_the_server_stopped(served_db):  # type: ig
     con = database.connect(db, read_only=True)
     try:
         gid, = con.execute("SELECT golden_id FROM golden_records WHERE status = 'active' AND record_count = 2"
-                           " ORDER BY golden_id LIMIT 1").fetchone()
+                           f" ORDER BY {BY_FIRST_MEMBER} LIMIT 1").fetchone()
         members = con.execute("SELECT source, source_id FROM xref WHERE golden_id = ?", [gid]).fetchall()
     finally:
         con.close()

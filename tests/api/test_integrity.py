@@ -15,7 +15,7 @@ from api.main import create_app
 from api.settings import ApiSettings
 from mdm.cli import app as cli
 from mdm.store.integrity import CHECKS
-from tests.conftest import damage
+from tests.conftest import BY_FIRST_MEMBER, damage
 
 
 def _check(db: Path) -> tuple[int, list[dict], str]:
@@ -58,7 +58,7 @@ def test_a_database_changed_outside_the_service_fails_the_checks_that_say_how(  
     con.execute("DELETE FROM xref WHERE record_key = ?", [key])  # a hand edit
     con.execute("INSERT INTO deleted_records VALUES (?, ?, now(), 'someone', NULL)", [other_source, other_id])
     (renamed,) = con.execute("SELECT golden_id FROM golden_records WHERE golden_id <> ? AND status = 'active'"
-                             " ORDER BY golden_id LIMIT 1", [golden_id]).fetchone()
+                             f" ORDER BY {BY_FIRST_MEMBER} LIMIT 1", [golden_id]).fetchone()
     con.execute("UPDATE golden_records SET attributes = json_merge_patch(attributes, ?) WHERE golden_id = ?",
                 ['{"full_name": "X Y"}', renamed])
     con.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.conftest import BY_FIRST_MEMBER
+
 LINKS = "/golden-records/{}/links"
 
 
@@ -9,7 +11,7 @@ def test_each_pair_of_members_is_scored_beside_what_the_run_did(api):  # type: i
     con = api.client.app.state.service.reader()
     gid, members = con.execute(
         "SELECT golden_id, record_count FROM golden_records WHERE status = 'active' AND record_count >= 3"
-        " ORDER BY golden_id LIMIT 1").fetchone()
+        f" ORDER BY {BY_FIRST_MEMBER} LIMIT 1").fetchone()
     links = api.get(LINKS.format(gid)).json()["data"]
     assert len(links) == members * (members - 1) // 2
     weights = [link["match_weight"] for link in links]
@@ -33,7 +35,7 @@ def test_a_stewards_merge_is_the_link(api):  # type: ignore[no-untyped-def]
     con = api.client.app.state.service.reader()
     a, b = [g for (g,) in con.execute(
         "SELECT golden_id FROM golden_records WHERE status = 'active' AND record_count = 1"
-        " ORDER BY golden_id LIMIT 2"
+        f" ORDER BY {BY_FIRST_MEMBER} LIMIT 2"
     ).fetchall()]
     merged = api.post("/golden-records/merge", who="steward", json={"golden_ids": [a, b]}).json()
     (link,) = api.get(LINKS.format(merged["golden_id"])).json()["data"]

@@ -8,6 +8,7 @@ import json
 from tests.api.test_changes import _walk
 from tests.api.test_erasure import _tables_holding
 from tests.api.test_stewardship import _run
+from tests.conftest import BY_FIRST_MEMBER
 
 PHONE, E164, MASKED = "0912 345 678", "+84912345678", "+84 *** *** 678"
 
@@ -25,7 +26,7 @@ def _delete(api, gid, attribute, reason="set by mistake"):  # type: ignore[no-un
 def _golden(api, members, skip=0):  # type: ignore[no-untyped-def]
     return api.client.app.state.service.reader().execute(
         "SELECT golden_id FROM golden_records WHERE status = 'active' AND record_count = ?"
-        " ORDER BY golden_id LIMIT 1 OFFSET ?",
+        f" ORDER BY {BY_FIRST_MEMBER} LIMIT 1 OFFSET ?",
         [members, skip],
     ).fetchone()[0]
 

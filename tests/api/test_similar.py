@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.conftest import BY_FIRST_MEMBER
+
 SIMILAR = "/golden-records/{}/similar"
 
 
@@ -47,7 +49,7 @@ def test_a_queued_pair_is_among_the_similar_and_a_decision_marks_it(api):  # typ
 def test_it_finds_what_scored_below_the_queue(api):  # type: ignore[no-untyped-def]
     review = 0.6  # matching_rules/default.yaml: below it, a pair is neither linked nor queued
     active = api.client.app.state.service.reader().execute(
-        "SELECT golden_id FROM golden_records WHERE status = 'active' ORDER BY golden_id").fetchall()
+        f"SELECT golden_id FROM golden_records WHERE status = 'active' ORDER BY {BY_FIRST_MEMBER}").fetchall()
     below = ((gid, f) for (gid,) in active for f in api.get(SIMILAR.format(gid), who="steward").json()["data"]
              if f["match_probability"] < review)
     gid, found = next(below)  # namesakes and the like: scored, and no queue holds them
