@@ -90,7 +90,10 @@ def test_identifiers_of_different_kinds_are_no_evidence(batch):  # type: ignore[
         level = scorer.score(row, [{**row, "national_id": other}])[0].explanation["national_id"]
         return level["label"], level["match_weight"]
 
-    assert national_id("123456789") == national_id("B1234567") == national_id(None) == ("missing", 0.0)
+    different_kinds = ("no evidence: identifiers of different kinds"
+                       " (an old CMND and its CCCD, a passport and an id card)")
+    assert national_id("123456789") == national_id("B1234567") == (different_kinds, 0.0)
+    assert national_id(None) == ("missing", 0.0)
     other_cccd = "".join(str((int(d) + 5) % 10) for d in row["national_id"])
     label, weight = national_id(other_cccd)
     assert label != "missing" and weight < 0  # another CCCD: another person

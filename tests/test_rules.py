@@ -308,8 +308,9 @@ def _standardised(source_id: str, values: dict[str, str]) -> dict:
     from mdm.sources.config import SourceSpec
     from mdm.standardise.record import standardise_record
 
+    fields = ("full_name", "email", "phone", "date_of_birth", "address", "city", "national_id")
     spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", phone_region="VN",
-                      fields={f: f for f in ("full_name", "email", "phone", "date_of_birth", "address", "city")})
+                      fields={f: f for f in fields})
     return standardise_record(spec, source_id, values, today=dt.date(2026, 1, 1))
 
 
@@ -337,7 +338,7 @@ def _level_reached(
         std = _standardised(side, values)
         for c in ("family", "given", "middles", "name_key", "name_nospace", "name_parts", "email_key", "email_local_digits",
                   "phone", "phone_type", "date_of_birth", "address_norm", "house_number", "street",
-                  "city_norm"):
+                  "city_norm", "national_id"):
             columns[f"{c}_{side}"] = std[c] if c == "email_local_digits" or std[c] is None else str(std[c])
             types[f"{c}_{side}"] = "BOOLEAN" if c == "email_local_digits" else "DATE" if c == "date_of_birth" and dates else "VARCHAR"
     select = ", ".join(f"?::{types[c]} AS {c}" for c in columns)
@@ -501,6 +502,11 @@ def test_an_address_naming_only_an_area_is_no_evidence(left, right):
         ("phone", "0912 345 678", "0903 118 452", "all other"),  # two mobiles
         ("phone", "024 3825 1234", "028 3822 4567", "all other"),  # two landlines
         ("phone", "0912 345 678", "0912 345 678", "same mobile number"),
+        # And an old 9-digit CMND beside the 12-digit CCCD that replaced it (it was "missing").
+        ("national_id", "025123456", "079092001234", "identifiers of different kinds"),
+        ("national_id", "B1234567", "079092001234", "identifiers of different kinds"),  # a passport
+        ("national_id", "079092001234", "079092001243", "one character different"),
+        ("national_id", "079092001234", "", "missing"),
     ],
 )
 def test_values_of_different_kinds_are_no_evidence(comparison, left, right, label):

@@ -425,7 +425,9 @@ def _identifier(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLeve
     l, r = _l(c), _r(c)
     kinds = f"abs(length({l}) - length({r})) > 1 OR ((lower({l}) = {l}) <> (lower({r}) = {r}))"
     return [
-        _no_evidence(f"{l} IS NULL OR {r} IS NULL OR {kinds}", "missing"),
+        _null(c),
+        _no_evidence(kinds, "identifiers of different kinds"
+                            " (an old CMND and its CCCD, a passport and an id card)"),
         _level(f"{l} = {r}", f"same {c}", tf=c if spec.term_frequency else None),
         _level(f"{fn.damerau_levenshtein}({l}, {r}) <= 1", f"{c} one character different or two swapped"),
         _else(),
