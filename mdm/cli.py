@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 import duckdb
 import typer
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 
 from mdm import api_keys
@@ -147,14 +148,15 @@ def _print_report(report: RunReport) -> None:
     if any(c.removed for c in report.sources.values()):
         columns |= {"removed": "removed"}  # published, gone from the extract (mdm/removals.py)
     fields = tuple(columns)
-    table.add_column("source", justify="left")
-    for col in columns.values():
-        table.add_column(col, justify="right")
-    for name, c in report.sources.items():
-        table.add_row(name, *(f"{getattr(c, k):,}" for k in fields))
-    total = [sum(getattr(c, k) for c in report.sources.values()) for k in fields]
-    table.add_row("[bold]total", *(f"[bold]{v:,}" for v in total))
-    console.print(table)
+    rows = [(name, *(f"{getattr(c, k):,}" for k in fields)) for name, c in report.sources.items()]
+    total = [f"{sum(getattr(c, k) for c in report.sources.values()):,}" for k in fields]
+    table.add_column("source", justify="left", overflow="fold")
+    for i, col in enumerate(columns.values()):
+        table.add_column(col, justify="right", no_wrap=True, min_width=len(total[i]))
+    for row in rows:
+        table.add_row(*row)
+    table.add_row("[bold]total", *(f"[bold]{v}" for v in total))
+    _print_table(table)
     _print_quality(report)
     for name, c in report.sources.items():
         if c.undecodable:
@@ -192,12 +194,27 @@ def _print_quality(report: RunReport) -> None:
     if not totals:
         return
     table = Table(title="data-quality flags (records carrying each)", title_justify="left")
-    table.add_column("flag", justify="left")
+    table.add_column("flag", justify="left", overflow="fold")
     for name in report.sources:
-        table.add_column(name, justify="right")
+        widest = max((report.quality.get(name, {}).get(flag, 0) for flag in totals), default=0)
+        table.add_column(name, justify="right", overflow="fold", min_width=len(f"{widest:,}"))
     for flag in sorted(totals, key=lambda f: (-totals[f], f)):
         table.add_row(flag, *(f"{report.quality.get(name, {}).get(flag, 0):,}" for name in report.sources))
-    console.print(table)
+    _print_table(table)
+
+
+def _print_table(table: Table) -> None:
+    """A table whole: at its natural width where the output is not a terminal (a run's log), and
+    in a terminal with every count whole, names folded. At rich's 80 columns a log of six sources
+    read "1,234…" for 1,234,567 rows, and cut the flag names."""
+    if console.is_terminal:
+        console.print(table)
+        return
+    if table.title:  # on a line of its own: rich pads a title with spaces to the table's width
+        console.print(table.title, highlight=False)
+        table.title = None
+    natural = Measurement.get(console, console.options.update_width(10_000), table).maximum
+    Console(width=max(console.width, natural)).print(table)  # print() caps a width at the console's
 
 
 def _progress(stage: str, message: str) -> None:

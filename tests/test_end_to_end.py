@@ -93,6 +93,38 @@ def test_golden_values_have_lineage_to_a_source_record_holding_them(reconciled: 
     assert checked > len(golden)
 
 
+def test_a_run_s_summary_keeps_every_count_and_name_whole_in_a_log(small_sample: Path, tmp_path: Path) -> None:
+    """Written to a file or a pipe (not a terminal), rich laid the tables out in 80 columns: with
+    six sources a count read "1,234…" and a flag "phone_in…". Six sources with long names here."""
+    import yaml
+
+    config = yaml.safe_load((small_sample / "sources.yaml").read_text())
+    for source in list(config["sources"])[:2]:
+        config["sources"].append({**source, "name": f"{source['name']}_copy_from_the_archive_system"})
+    for source in config["sources"]:
+        source["name"] = f"{source['name']}_of_the_northern_region"
+        source["path"] = str(small_sample / source["path"])
+    (tmp_path / "sources.yaml").write_text(yaml.safe_dump(config))
+    result = runner.invoke(app, ["reconcile", "--sources", str(tmp_path / "sources.yaml"),
+                                 "--db", str(tmp_path / "log.duckdb")])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert not [line for line in lines if "│" in line and "…" in line]
+    con = duckdb.connect(str(tmp_path / "log.duckdb"), read_only=True)
+    try:
+        (counts,) = con.execute("SELECT counts FROM runs").fetchone()
+    finally:
+        con.close()
+    counts = json.loads(counts)["sources"]
+    assert len(counts) == 6
+    for name, c in counts.items():
+        (row,) = [line for line in lines if line.startswith(f"│ {name} ")]
+        cells = [cell.strip() for cell in row.split("│")[2:6]]
+        assert cells == [f"{c[k]:,}" for k in ("read", "accepted", "quarantined", "flagged")]
+    for flag in ("phone_invalid", "email_invalid"):
+        assert any(f" {flag} " in line for line in lines)
+
+
 def test_cli_reconcile_export_evaluate(small_sample: Path, tmp_path: Path) -> None:
     db = tmp_path / "cli.duckdb"
     result = runner.invoke(app, ["reconcile", "--sources", str(small_sample / "sources.yaml"), "--db", str(db)])
