@@ -93,7 +93,9 @@ def test_golden_values_have_lineage_to_a_source_record_holding_them(reconciled: 
     assert checked > len(golden)
 
 
-def test_a_run_s_summary_keeps_every_count_and_name_whole_in_a_log(small_sample: Path, tmp_path: Path) -> None:
+def test_a_run_s_summary_keeps_every_count_and_name_whole_in_a_log(
+    small_sample: Path, tmp_path: Path
+) -> None:
     """Written to a file or a pipe (not a terminal), rich laid the tables out in 80 columns: with
     six sources a count read "1,234…" and a flag "phone_in…". Six sources with long names here."""
     import yaml
