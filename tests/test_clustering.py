@@ -117,6 +117,20 @@ def test_cannot_link_holds_across_paths_and_must_link_joins() -> None:
     assert result.blocked_links == [("b", "c", "cannot_link")]
 
 
+def test_a_must_link_holds_the_identifiers_its_steward_joined() -> None:
+    """A steward merged {a, c} and {b}: a has no birth date, c's and b's differ. The must-link
+    joins a and b; c's own link to a then met b's date alone and was refused."""
+    ids = {"a": {}, "b": {"date_of_birth": "1980-09-23"}, "c": {"date_of_birth": "1983-11-20"}}
+    edges = [("a", "c", 0.9999)]
+
+    def merged(sides: tuple[str, ...]) -> set[frozenset[str]]:
+        return groups(cluster(["a", "b", "c"], edges, identifiers=ids, must_link=[("a", "b", sides)],
+                              cannot_link_when_different=["date_of_birth"]).assignment)
+
+    assert merged(("a", "c", "b")) == {frozenset({"a", "b", "c"})}
+    assert merged(()) == {frozenset({"a", "b"}), frozenset({"c"})}  # an export without the sides
+
+
 def test_strongest_edges_win_and_numbering_is_deterministic() -> None:
     ids = {"a": {"date_of_birth": "1990-01-01"}, "x": {}, "b": {"date_of_birth": "1970-07-07"}}
     edges = [("a", "x", 0.96), ("x", "b", 0.999)]
