@@ -622,6 +622,9 @@ def _from_full(original: str | None, text: str) -> StdName:
 # written in lower case; those that are no Vietnamese or Chinese name (Văn, Lê, Đỗ, Du) in any case.
 _PARTICLES = frozenset("van von der den de del della da das dos ter ten zu la le do di du al el".split())
 _SURE_PARTICLES = frozenset("von der den de del della da das dos ter ten zu".split())
+# ... and two capitalised as often ("Ludwig Van Beethoven", "Omar Al Farouk"), read so outside
+# Vietnamese names: "Van" is also Văn, their commonest middle name ("Hùng Van Tuấn").
+_CAPITALISED_PARTICLES = frozenset("van al".split())
 
 
 def _with_particles(tokens: list[_Token], parsed: tuple[str, list[str], str]) -> tuple[str, list[str], str]:
@@ -635,9 +638,22 @@ def _with_particles(tokens: list[_Token], parsed: tuple[str, list[str], str]) ->
     written = tokens[len(tokens) - 1 - run:-1]
     particles = [parts[0] for _, parts in written]
     if (not run or family != tokens[-1][1][-1] or family in VN_FAMILY_NAMES or middles[-run:] != particles
-            or not (all(raw.islower() for raw, _ in written) or _SURE_PARTICLES.intersection(particles))):
+            or not (all(raw.islower() for raw, _ in written) or _SURE_PARTICLES.intersection(particles)
+                    or _foreign_particles(written, _parts(tokens[:len(tokens) - 1 - run]), family))):
         return parsed
     return " ".join([*particles, family]), middles[:-run], given
+
+
+def _foreign_particles(written: list[_Token], before: list[str], family: str) -> bool:
+    """Capitalised "Van" or "Al" before a family name in a name that is no Vietnamese one: written
+    without marks (Văn), the family name no Vietnamese syllable nor one mistyped, the names before
+    them not all Vietnamese syllables ("Nguyen Van An", "An Van Nguyen" and "Hung Van Tuan" keep
+    Văn as a middle name)."""
+    vietnamese_before = _vietnamese(before) and any(len(p) > 1 for p in before)
+    return (
+        all(parts[0] in _CAPITALISED_PARTICLES and not _marked(raw) for raw, parts in written)
+        and not (vietnamese_before or _VN_SYLLABLE.match(family) or _family_likeness(family)[0])
+    )
 
 
 # Chinese and English surnames that are also Vietnamese syllables when written without marks:

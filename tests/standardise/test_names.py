@@ -776,11 +776,35 @@ def test_particles_written_before_a_family_name_are_part_of_it(value: str, famil
         ("An van Nguyen", "nguyen", "van"),
         ("Nguyen van An", "nguyen", "van"),
         ("Hung Van Tuan", "hung", "van"),
+        ("Tuan Van Pham", "pham", "van"),  # capitalised, as Văn is written without its marks
+        ("Kevin Van Nguyen", "nguyen", "van"),  # an English name beside a Vietnamese one
+        ("Minh Van Nguyenn", "nguyen", "van"),  # the family name mistyped
     ],
 )
 def test_vietnamese_van_is_no_particle(value: str, family: str, middles: str) -> None:
     name = standardise_name(value)
     assert (name.family, name.middles) == (family, middles)
+
+
+@pytest.mark.parametrize(
+    ("value", "family", "middles", "given"),
+    [
+        ("Ludwig Van Beethoven", "van beethoven", None, "ludwig"),
+        ("Omar Al Farouk", "al farouk", None, "omar"),
+        ("Jean Claude Van Damme", "van damme", "claude", "jean"),
+        ("J. Van Damme", "van damme", None, "j"),
+    ],
+)
+def test_capitalised_van_and_al_open_a_family_name_that_is_no_vietnamese_one(
+    value: str, family: str, middles: str | None, given: str
+) -> None:
+    """As lower-case "van" and "al" do; "Nguyen Van An" and "An Van Nguyen" keep Văn (above)."""
+    name = standardise_name(value)
+    assert (name.family, name.middles, name.given) == (family, middles, given)
+    assert standardise_name(value.replace(" Van ", " van ").replace(" Al ", " al ")).family == family
+    first, last = value.rsplit(" ", 2)[0], " ".join(value.rsplit(" ", 2)[1:])
+    for other in (standardise_name(f"{last}, {first}"), standardise_name(None, first, last)):
+        assert (other.family, other.given, spacing_key(other)) == (family, given, spacing_key(name))
 
 
 @pytest.mark.parametrize(
