@@ -403,6 +403,14 @@ def test_a_name_within_a_hyphenated_one_reaches_the_words_within_level(left, rig
     assert "all words of one name within the other" not in _name_level("Amy Ward", "Amy Winwood").lower()
 
 
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [("Jean Pierre Dupont", "Jean-Pierre Dupont"), ("Anne-Marie Martin", "Martin, Anne Marie")],
+)
+def test_a_given_name_hyphenated_or_in_two_words_is_the_same_name_spaced_otherwise(left, right):
+    assert "or spacing" in _name_level(left, right).lower()
+
+
 @pytest.mark.parametrize("dates", [True, False], ids=["batch", "real time"])
 @pytest.mark.parametrize(
     ("left", "right", "label"),

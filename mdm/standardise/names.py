@@ -766,17 +766,29 @@ def _east_asian_joined_given(tokens: list[_Token], parts: list[str]) -> bool:
 
 def spacing_key(name: StdName) -> str | None:
     """The name without its spaces, for one written with them elsewhere ("Nguyen Vanan"): the
-    family name, middle names, given name. A Chinese or Korean given name of two syllables keeps
-    their written order after the family name instead, in whichever order the name was written
-    or however its given name was spaced ("Tay Wei Hock", "Wei Hock Tay", "Weihock Tay" and
-    "Tay Weihock" are all "tayweihock"): its second syllable is read as a middle name."""
+    family name, then the other names in the order they are written, so a given name written
+    in two words and one hyphenated agree. A Vietnamese name writes its middle names before the
+    given name ("nguyenvanan"); others write them after it ("Jean Pierre Dupont", "Jean-Pierre
+    Dupont" and "Dupont, Jean Pierre" are all "dupontjeanpierre"). A Chinese or Korean given name
+    of two syllables keeps their written order after the family name, in whichever order the
+    name was written or however its given name was spaced ("Tay Wei Hock", "Wei Hock Tay",
+    "Weihock Tay" and "Tay Weihock" are all "tayweihock"): its second syllable is read as a
+    middle name."""
     if not name.folded:
         return None
-    family, middles = name.family, name.middles
-    if (family in _EAST_ASIAN_ONLY_FAMILIES and middles and " " not in middles
-            and name.given and not _marked(name.display or "")):
-        return family + name.given + middles
+    family, middles, given = name.family, name.middles, name.given
+    if family and middles and given and (
+        (family in _EAST_ASIAN_ONLY_FAMILIES and " " not in middles and not _marked(name.display or ""))
+        or not _reads_vietnamese(name.folded.split(), family.split())
+    ):
+        return family.replace(" ", "") + given + middles.replace(" ", "")
     return name.folded.replace(" ", "")
+
+
+def _reads_vietnamese(words: list[str], family: list[str]) -> bool:
+    """A name of Vietnamese syllables, or one led by a Vietnamese family name (mistyped or not)."""
+    return _vietnamese(words) or (family[0] in VN_FAMILY_NAMES and _vietnamese(family)) or bool(
+        _family_likeness(family[0])[0])
 
 
 def word_parts(name: StdName) -> str | None:

@@ -704,6 +704,24 @@ def test_the_spacing_key_holds_a_chinese_or_korean_given_name_in_its_written_ord
 
 
 @pytest.mark.parametrize(
+    "forms",
+    [
+        ("Jean Pierre Dupont", "Jean-Pierre Dupont", "Dupont, Jean Pierre", "DUPONT Jean-Pierre",
+         "Jeanpierre Dupont"),
+        ("Anne Marie Martin", "Anne-Marie Martin", "Martin, Anne Marie", "MARTIN Anne-Marie"),
+    ],
+)
+def test_a_given_name_hyphenated_or_in_two_words_has_one_spacing_key(forms: tuple[str, ...]) -> None:
+    """Western names write middle names after the given name; Vietnamese ones before it, unhyphenated."""
+    keys = {value: spacing_key(standardise_name(value)) for value in forms}
+    first, last = forms[0].rsplit(" ", 1)
+    keys["boxes"] = spacing_key(standardise_name(None, first, last))
+    assert len(set(keys.values())) == 1, keys
+    assert spacing_key(standardise_name("An Văn Nguyễn")) == "nguyenvanan"
+    assert spacing_key(standardise_name("Hung Van Tuan")) == "hungvantuan"
+
+
+@pytest.mark.parametrize(
     ("value", "display"),
     [
         ("Herr Hans Müller", "Hans Müller"),
