@@ -411,6 +411,11 @@ def test_a_given_name_hyphenated_or_in_two_words_is_the_same_name_spaced_otherwi
     assert "or spacing" in _name_level(left, right).lower()
 
 
+@pytest.mark.parametrize("other", ["García, María José", "María García", "GARCIA Maria Jose"])
+def test_a_spanish_name_with_the_father_s_surname_alone_is_the_same_family_and_given_name(other):
+    assert "a middle name left out" in _name_level("María José García López", other).lower()
+
+
 @pytest.mark.parametrize("dates", [True, False], ids=["batch", "real time"])
 @pytest.mark.parametrize(
     ("left", "right", "label"),

@@ -232,7 +232,40 @@ def _order_parts(family_part: list[str], given_part: list[str]) -> tuple[str, li
     if _vietnamese_family(family_part, given_part):
         # Vietnamese data splits either "Nguyễn | Văn An" or "Nguyễn Văn | An".
         return _given_last(_telex_family(family_part[0]) or family_part[0], family_part[1:] + given_part)
+    if _spanish_surnames(family_part):  # "García López, María José": as "María José García López" reads
+        return family_part[0], [*given_part[1:], family_part[1]], given_part[0]
     return " ".join(family_part), given_part[1:], given_part[0]
+
+
+# Spanish surnames, those that are no common given name (Martín, Cruz, León) nor Portuguese (Silva,
+# Santos: Portuguese names put the father's surname last). A Spanish name carries two, the father's
+# then the mother's ("María José García López"), and is often written with the father's alone
+# ("García, María José"): the father's is read as the family name, the mother's after the middles.
+_SPANISH_SURNAMES = frozenset(
+    "garcia rodriguez gonzalez fernandez lopez martinez sanchez perez gomez jimenez ruiz hernandez diaz"
+    " moreno alvarez munoz romero alonso gutierrez navarro torres dominguez vazquez ramos ramirez serrano"
+    " blanco suarez molina morales ortega delgado ortiz rubio sanz nunez iglesias medina garrido cortes"
+    " castillo lozano guerrero cano prieto mendez calvo gallego vidal marquez herrera pena flores cabrera"
+    " campos vega fuentes carrasco caballero reyes nieto aguilar herrero montero hidalgo gimenez ibanez"
+    " ferrer duran benitez vargas arias carmona crespo soto saez velasco moya soler parra bravo gallardo"
+    " rojas mendoza contreras espinoza chavez sandoval salazar aguirre valdez castaneda rios acosta"
+    " figueroa guzman juarez estrada cardenas orozco villanueva zamora quintero bermudez".split()
+)
+
+
+def _spanish_surnames(words: list[str]) -> bool:
+    """Two words, both Spanish surnames: a father's and a mother's."""
+    return len(words) == 2 and all(w in _SPANISH_SURNAMES for w in words)
+
+
+def _second_surname(parts: list[str], parsed: tuple[str, list[str], str]) -> tuple[str, list[str], str]:
+    """(family, middles, given) of a name written given-first with two Spanish surnames last: the
+    father's, the first, is the family name and the mother's follows the middles."""
+    family, middles, given = parsed
+    if (len(parts) > 2 and family == parts[-1] and middles[-1:] == parts[-2:-1]
+            and _spanish_surnames(parts[-2:])):
+        return parts[-2], [*middles[:-1], family], given
+    return parsed
 
 
 def _one_edit(word: str) -> set[str]:
@@ -613,7 +646,7 @@ def _from_full(original: str | None, text: str) -> StdName:
     elif _east_asian_family_first(tokens, parts):
         parsed = parts[0], [parts[2]], parts[1]  # as "Wei Ming Tan" reads
     else:
-        parsed = _with_particles(tokens, _order_sequence(parts))
+        parsed = _second_surname(parts, _with_particles(tokens, _order_sequence(parts)))
     family, middles, given = _middle_written_last(parsed, tokens[-1][0])
     return _result(original, display, family, middles, given)
 

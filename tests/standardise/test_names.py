@@ -826,6 +826,25 @@ def test_capitalised_van_and_al_open_a_family_name_that_is_no_vietnamese_one(
 
 
 @pytest.mark.parametrize(
+    "value",
+    ["María José García López", "García López, María José", "GARCÍA LÓPEZ María José",
+     "Maria Jose Garcia Lopez"],
+)
+def test_a_spanish_name_s_family_name_is_the_father_s_surname(value: str) -> None:
+    """Its two surnames, the father's then the mother's, or the father's alone, agree on the family name."""
+    name = standardise_name(value)
+    assert (name.family, name.middles, name.given) == ("garcia", "jose lopez", "maria")
+    alone = standardise_name("García, María José")
+    assert (alone.family, alone.middles, alone.given) == ("garcia", "jose", "maria")
+    boxes = standardise_name(None, "María José", "García López")
+    assert (boxes.folded, spacing_key(boxes)) == (name.folded, spacing_key(name))
+    assert standardise_name(boxes.display).folded == boxes.folded
+    # One Spanish surname, or a Portuguese name (the father's surname last), keeps the last as written.
+    assert standardise_name("John Martin Lopez").family == "lopez"
+    assert standardise_name("Ana Silva Santos").family == "santos"
+
+
+@pytest.mark.parametrize(
     ("value", "joined"),
     [
         ("Sean O Brien", "Sean O'Brien"),
