@@ -48,6 +48,7 @@ from mdm.sources.readers import (
     typed_row,
 )
 from mdm.spark import cache
+from mdm.spark.session import JAVA_CHARSETS
 from mdm.standardise.record import standardise_record
 from mdm.store.tables import SCHEMAS
 
@@ -188,19 +189,34 @@ def _with_types(batch: pa.RecordBatch, types: dict[str, pa.DataType]) -> pa.Reco
     return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
 
 
-# Python's name of each encoding Spark's CSV reader takes (multiLine), and Spark's.
+# Python's name of each encoding the Spark engine reads CSV in, and Java's. Spark 4 takes the first
+# seven alone unless spark.sql.legacy.javaCharsets is set (mdm's sessions set it); Java decodes every
+# byte of the Windows code pages as Python does, an undefined one as U+FFFD.
 _SPARK_CHARSETS = {"utf-8": "utf-8", "iso8859-1": "iso-8859-1", "ascii": "us-ascii", "utf-16": "utf-16",
-                   "utf-16-be": "utf-16be", "utf-16-le": "utf-16le", "utf-32": "utf-32"}
+                   "utf-16-be": "utf-16be", "utf-16-le": "utf-16le", "utf-32": "utf-32",
+                   **{f"cp125{i}": f"windows-125{i}" for i in range(9)}}
 
 
-def _spark_charset(spec: SourceSpec, encoding: str) -> str:
-    """Spark's name for a CSV source's ``encoding``; one it cannot read (a Windows code page:
-    cp1258, cp1252) is a config error naming the key, not Spark's IllegalArgumentException."""
+def _spark_charset(spark: Any, spec: SourceSpec, encoding: str) -> str:
+    """Java's name for a CSV source's ``encoding``; one the Spark engine cannot read is a config
+    error naming the key, not Spark's exception about a ``charset``. A session not made by mdm must
+    allow Java's charsets for a Windows code page: Spark checks the name again whenever it plans a
+    query over the rows, so it cannot be allowed for the read alone."""
     charset = _SPARK_CHARSETS.get(codecs.lookup(encoding).name)
+    where = f"{spec.location}: source {spec.name!r}, key 'encoding'"
     if charset is None:
-        raise ConfigError(f"{spec.location}: source {spec.name!r}, key 'encoding': the Spark engine cannot"
-                          f" read {encoding} (it reads UTF-8, UTF-16, UTF-32, ISO-8859-1 and ASCII): convert"
-                          f" the file to UTF-8 (iconv -f {encoding} -t utf-8), or run on the DuckDB engine")
+        raise ConfigError(f"{where}: the Spark engine cannot read {encoding} (it reads UTF-8, UTF-16, UTF-32,"
+                          " ISO-8859-1, ASCII and the Windows code pages cp1250 to cp1258): convert the file"
+                          f" to UTF-8 (iconv -f {encoding} -t utf-8), or run on the DuckDB engine")
+    if not charset.startswith("windows-"):
+        return charset
+    if spark.conf.get(JAVA_CHARSETS).lower() != "true":
+        raise ConfigError(f"{where}: Spark reads {encoding} only with {JAVA_CHARSETS}=true, which this"
+                          f" session lacks: set it (--spark-conf {JAVA_CHARSETS}=true)")
+    if not spark.sparkContext._jvm.java.nio.charset.Charset.isSupported(charset):
+        raise ConfigError(f"{where}: this Java has no {charset} (a runtime built without its jdk.charsets"
+                          f" module): run Spark on a full JDK, convert the file to UTF-8 (iconv -f {encoding}"
+                          " -t utf-8), or run on the DuckDB engine")
     return charset
 
 
@@ -214,7 +230,7 @@ def _read(spark: Any, spec: SourceSpec, nanoseconds: dict[str, pa.DataType]) -> 
     try:
         if spec.format == "csv":
             # A directory or a remote location cannot be opened: text_encoding keeps the declared one.
-            encoding = _spark_charset(spec, text_encoding(spec, loc).removesuffix("-sig"))
+            encoding = _spark_charset(spark, spec, text_encoding(spec, loc).removesuffix("-sig"))
             options = {"header": "true", "sep": spec.delimiter, "encoding": encoding, "quote": '"',
                        "escape": '"', "multiLine": "true"}
             header = spark.read.options(**options).csv(loc).columns

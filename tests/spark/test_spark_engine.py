@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -52,13 +53,15 @@ def spark() -> Iterator[Any]:
 def sources(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The small sample with its billing extract as Parquet (typed columns), so all three formats are read,
     its sales extract saved as Latin-1 while its config says UTF-8 (a Windows export) and ending with a
-    total line, and a marketing line whose id is a list."""
+    total line, its shipping extract in cp1258 as its config says (Excel's plain CSV on a Vietnamese
+    Windows), and a marketing line whose id is a list."""
     folder = tmp_path_factory.mktemp("spark-sources")
     for f in small_sample.iterdir():
         shutil.copy(f, folder / f.name)
     sales = (folder / "sales.csv").read_text(encoding="utf-8-sig")
     sales += "Total: 99 rows" + "," * (sales.split("\n")[0].count(",")) + "\n"  # a closing total line
     (folder / "sales.csv").write_bytes(sales.encode("latin-1", errors="replace"))
+    (folder / "shipping.csv").write_bytes(_cp1258((folder / "shipping.csv").read_text(encoding="utf-8-sig")))
     with (folder / "marketing.jsonl").open("a", encoding="utf-8") as fh:
         fh.write(json.dumps({"subscriber_id": ["mk_list"], "name": "Lê Văn Tám"}, ensure_ascii=False) + "\n")
     skip_broken = pacsv.ParseOptions(invalid_row_handler=lambda row: "skip")  # broken rows stay in the CSVs
@@ -67,8 +70,28 @@ def sources(small_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     for source in config["sources"]:
         if source["name"] == "billing":
             source["path"], source["format"] = "billing.parquet", "parquet"
+        if source["name"] == "shipping":
+            source["encoding"] = "cp1258"
     (folder / "sources.yaml").write_text(yaml.safe_dump(config))
     return folder / "sources.yaml"
+
+
+def _cp1258(text: str) -> bytes:
+    """``text`` as Windows writes it in cp1258: a letter cp1258 has no one byte for as the letter
+    without its tone (â, ơ, or a plain one) and the tone's combining mark; one it cannot spell as ?."""
+    out = []
+    for ch in text:
+        nfd = unicodedata.normalize("NFD", ch)
+        spellings = [ch, *(unicodedata.normalize("NFC", nfd.replace(tone, "", 1)) + tone for tone in nfd[1:])]
+        for spelling in spellings:
+            try:
+                out.append(spelling.encode("cp1258"))
+                break
+            except UnicodeEncodeError:
+                continue
+        else:
+            out.append(b"?")
+    return b"".join(out)
 
 
 @pytest.fixture(scope="module")
@@ -1120,40 +1143,74 @@ def test_a_json_array_of_records_is_read_as_on_duckdb(spark: Any, tmp_path: Path
 def test_a_header_with_combining_marks_names_the_columns_its_config_names(spark: Any, tmp_path: Path) -> None:
     """A header that spells "Mã KH" with a combining tilde (cp1258's way, and the decomposed
     Unicode some Mac tools write) names the columns the config names, as on DuckDB
-    (tests/test_readers.py); Spark reads no cp1258, so here in UTF-8."""
+    (tests/test_readers.py), in cp1258 and in UTF-8."""
     import datetime as dt
 
     from mdm.spark.ingest import ingest_and_standardise
 
     text = "Ma\u0303 KH,Ho\u0323 va\u0300 t\u00ean\r\nKH001,Tr\u00e2\u0300n Bi\u0300nh\r\n"
-    (tmp_path / "crm.csv").write_text(text, encoding="utf-8")
-    specs = _crm_source(tmp_path, "crm.csv", "format: csv\nid_column: Mã KH\n"
-                                             "fields: {full_name: Họ và tên}")
-    read = ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
-    assert [(r["source_id"], r["full_name"]) for r in read.std.collect()] == [("KH001", "Trần Bình")]
+    for encoding in ("cp1258", "utf-8"):  # each in a file of its own: the session keeps what it read
+        (tmp_path / f"crm-{encoding}.csv").write_bytes(text.encode(encoding))
+        keys = f"format: csv\nencoding: {encoding}\nid_column: Mã KH\nfields: {{full_name: Họ và tên}}"
+        specs = _crm_source(tmp_path, f"crm-{encoding}.csv", keys)
+        read = ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
+        assert [(r["source_id"], r["full_name"]) for r in read.std.collect()] == [("KH001", "Trần Bình")]
 
 
-def test_a_code_page_spark_cannot_read_names_the_encoding_key(spark: Any, tmp_path: Path) -> None:
-    """Excel's plain "CSV" on a Vietnamese Windows is cp1258, which Spark's CSV reader refuses: the
-    run failed with Spark's IllegalArgumentException about a `charset`; it names the source's
-    ``encoding`` key now, and what to do. Latin-1, as Python spells it, is read."""
+@pytest.mark.parametrize("encoding", ["cp1258", "cp1252"])
+def test_a_windows_code_page_is_read_as_on_duckdb(spark: Any, tmp_path: Path, encoding: str) -> None:
+    """Excel's plain "CSV" on a Vietnamese Windows is cp1258, on a Western one cp1252: Spark 4
+    refused both (its CSV reader takes seven charsets unless allowed Java's), and the run failed
+    naming ``encoding``. Both engines read them to the same standardised values now, and a byte
+    the code page leaves undefined (0x81) reads as U+FFFD on both, flagged and counted alike."""
+    import datetime as dt
+
+    from mdm.ingest import ingest
+    from mdm.spark.ingest import ingest_and_standardise
+    from mdm.standardise.batch import standardise_chunks
+
+    names = {"cp1258": ["Nguyễn Thị Bình", "Trần Văn Hùng", "Đường Lê Lợi"],
+             "cp1252": ["Zoë “Zizi” Œhlenschläger", "Šárka Müller €", "François Dœuf"]}[encoding]
+    text = "".join(f"{i},{name},Hà Nội\r\n" for i, name in enumerate(names, 1))
+    encoded = _cp1258(text) if encoding == "cp1258" else text.encode("cp1252", errors="replace")
+    (tmp_path / "crm.csv").write_bytes(b"id,name,city\r\n" + encoded + b"4,Jos\x81,Hue\r\n")
+    specs = _crm_source(tmp_path, "crm.csv", f"format: csv\nencoding: {encoding}\nid_column: id\n"
+                                             "fields: {full_name: name, city: city}")
+    on_duckdb = ingest(specs)
+    (chunk,) = standardise_chunks(on_duckdb.accepted, dt.date(2026, 1, 1))
+    on_spark = ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
+    std = [r.asDict() for r in on_spark.std.orderBy("source_id").collect()]
+    assert std == chunk.std.to_pylist()
+    assert [r["full_name"] for r in std] == [*names, "Jos\ufffd"]
+    assert vars(on_spark.counts["crm"]) == vars(on_duckdb.counts["crm"])
+    assert on_spark.counts["crm"].undecodable == 1
+
+
+def test_an_encoding_spark_cannot_read_names_the_encoding_key(spark: Any, tmp_path: Path) -> None:
+    """Thai Windows' cp874 Java decodes otherwise than Python (0x80 to 0x97), so the Spark engine
+    refuses it naming the source's ``encoding`` key and what to do, not with Spark's exception
+    about a ``charset``; a session not made by mdm that does not allow Java's charsets names the
+    setting a Windows code page needs."""
     import datetime as dt
 
     from mdm.errors import ConfigError
     from mdm.spark.ingest import ingest_and_standardise
+    from mdm.spark.session import JAVA_CHARSETS
 
-    (tmp_path / "crm.csv").write_bytes("id,name\r\n1,Tr\u00e2\u0300n\r\n2,Jos\u00e9\r\n".encode("cp1258"))
-    for encoding, refused in (("cp1258", True), ("latin-1", False)):
-        specs = _crm_source(tmp_path, "crm.csv", f"format: csv\nencoding: {encoding}\nid_column: id\n"
-                                                 "fields: {full_name: name}")
-        if refused:
-            with pytest.raises(ConfigError, match="crm.csv: source 'crm', key 'encoding': the Spark engine"
-                                                  " cannot read cp1258 .*convert the file to UTF-8"):
-                ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
-            continue
-        read = ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
-        raw = [json.loads(r["raw"])["name"] for r in read.source_records.orderBy("source_id").collect()]
-        assert raw == ["Tr\u00e2\u00ccn", "Jos\u00e9"]  # cp1258's combining grave is Latin-1's Ì
+    (tmp_path / "crm.csv").write_bytes(b"id,name\r\n1,An\r\n")
+    specs = _crm_source(tmp_path, "crm.csv", "format: csv\nencoding: cp874\nid_column: id\n"
+                                             "fields: {full_name: name}")
+    with pytest.raises(ConfigError, match="crm.csv: source 'crm', key 'encoding': the Spark engine"
+                                          " cannot read cp874 .*convert the file to UTF-8"):
+        ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
+    specs = [specs[0].model_copy(update={"encoding": "cp1258"})]
+    spark.conf.set(JAVA_CHARSETS, "false")
+    try:
+        with pytest.raises(ConfigError, match="source 'crm', key 'encoding': Spark reads cp1258 only with"
+                                              f" {JAVA_CHARSETS}=true, which this session lacks"):
+            ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
+    finally:
+        spark.conf.set(JAVA_CHARSETS, "true")
 
 
 def test_a_jsonl_source_whose_lines_hold_no_object_names_the_format_key(spark: Any, tmp_path: Path) -> None:
