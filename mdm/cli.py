@@ -375,13 +375,20 @@ def _opened_service(db: Path, rules: Path | None) -> Iterator[Service]:
         service.close()
 
 
-def _export(db: Path, out: Path, write: Callable[[duckdb.DuckDBPyConnection, Path], T]) -> T:
+def _export(
+    db: Path, out: Path, write: Callable[[duckdb.DuckDBPyConnection, Path], T], option: str | None = None
+) -> T:
     """One export: the database opened, ``out`` written (its folder's problems named), a
-    domain error reported plainly."""
+    domain error reported plainly; a value of ``option`` the database refuses exits 2, naming it."""
     con = _open(_existing_db(db))
     try:
         with _writing(out) as path:
             return write(con, path)
+    except InvalidInputError as e:
+        if option is None:
+            raise _fail(e) from None
+        err_console.print(f"[bold red]error:[/] {option}: {e}")
+        raise typer.Exit(code=2) from None
     except MDMError as e:
         raise _fail(e) from None
     finally:
@@ -448,7 +455,14 @@ def export_posted_cmd(
 
 @export_app.command("previous")
 def export_previous_cmd(
-    db: DbOption, out: Annotated[Path, typer.Option("--out", help="Folder to write (a new one).")]
+    db: DbOption,
+    out: Annotated[Path, typer.Option("--out", help="Folder to write (a new one).")],
+    source: Annotated[
+        list[str] | None,
+        typer.Option(help="Write the stored records of this source alone, e.g. one whose extract is"
+                     " `changes` (repeat, or separate by commas; default: every source's). Ids are all"
+                     " written."),
+    ] = None,
 ) -> None:
     """Write the golden ids the database holds now, for `mdm reconcile --engine spark --previous`:
     ids posted, decided or made by a DuckDB run since stay too; and its stored records, which an
@@ -456,7 +470,11 @@ def export_previous_cmd(
     if out.exists():
         err_console.print(f"[bold red]error:[/] {out}: exists; name a new folder")
         raise typer.Exit(code=2)
-    n = _export(db, out, exports.export_previous)
+    names = None if source is None else [n.strip() for item in source for n in item.split(",")]
+    if names is not None and "" in names:
+        err_console.print("[bold red]error:[/] --source: a source name is empty")
+        raise typer.Exit(code=2)
+    n = _export(db, out, lambda con, path: exports.export_previous(con, path, names), "--source")
     console.print(f"wrote the ids of {n:,} active golden records to {out}")
 
 

@@ -148,3 +148,43 @@ def test_an_export_through_a_link_writes_the_linked_file(
     result = runner.invoke(app, ["export", "xref", "--db", str(reconciled[0]), "--out", str(link)])
     assert result.exit_code == 0, result.output
     assert link.is_symlink() and linked.read_text(encoding="utf-8").startswith("source,source_id,golden_id")
+
+
+def test_previous_export_writes_the_stored_records_of_the_sources_named_and_every_id(
+    reconciled: tuple[Path, object], tmp_path: Path
+) -> None:
+    """`mdm export previous` wrote every stored record of every source, though a Spark run reads
+    only its `extract: changes` sources' (at a million records, most of the folder). `--source`
+    (repeated, or with commas) writes those alone, and says so in the report; the ids are all
+    written; a source the database stores no records of exits 2 naming it and the known ones."""
+    db = reconciled[0]
+
+    def export(out: Path, *options: str):  # type: ignore[no-untyped-def]
+        return runner.invoke(app, ["export", "previous", "--db", str(db), "--out", str(out), *options])
+
+    def read(out: Path, table: str) -> pa.Table:
+        return pq.read_table(out / table)
+
+    assert export(tmp_path / "all").exit_code == 0
+    for options in (["--source", "billing,sales"], ["--source", "sales", "--source", " billing"]):
+        out = tmp_path / f"some{len(options)}"
+        done = export(out, *options)
+        assert done.exit_code == 0, done.output
+        everything = read(tmp_path / "all", "source_records")
+        assert sorted(set(read(out, "source_records")["source"].to_pylist())) == ["billing", "sales"]
+        assert read(out, "source_records").num_rows == sum(
+            s in ("billing", "sales") for s in everything["source"].to_pylist()) > 0
+        for table in ("xref", "xref_departed", "golden_records"):
+            assert read(out, table).equals(read(tmp_path / "all", table))
+        report = json.loads((out / "report" / "part-00000").read_text(encoding="utf-8"))
+        assert report["stored_records_of"] == ["billing", "sales"]
+    assert "stored_records_of" not in json.loads((tmp_path / "all" / "report" / "part-00000").read_text())
+
+    unknown = ("--source: no source named 'crm' stores records"
+               " (the sources: billing, marketing, sales, shipping)")
+    for option, said in (("billing,crm", unknown),
+                         ("billing,", "--source: a source name is empty")):
+        done = export(tmp_path / "refused", "--source", option)
+        assert done.exit_code == 2, done.output
+        assert said in " ".join(done.output.split())
+        assert not (tmp_path / "refused").exists()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -177,14 +177,25 @@ def export_posted(con: duckdb.DuckDBPyConnection, out: Path) -> tuple[int, int]:
 # ``extract: changes`` leaves out of its extract, which the run carries forward.
 _PREVIOUS_TABLES = ("xref", "xref_departed", "golden_records", "source_records")
 PREVIOUS_KIND = "previous"
+PREVIOUS_RECORDS_OF = "stored_records_of"  # the sources whose stored records it holds, if not all
 
 
-def export_previous(con: duckdb.DuckDBPyConnection, out: Path) -> int:
+def export_previous(con: duckdb.DuckDBPyConnection, out: Path, sources: Collection[str] | None = None) -> int:
     """The golden ids the database holds now (cross-reference, departed keys, golden records) and
     its stored records, as the folder `mdm reconcile --engine spark --previous` reads: a Spark run
     over it keeps the ids of records posted and decided since the last run's output, and of a
     database a DuckDB run made, which an earlier run's folder cannot hold, and the records of an
-    ``extract: changes`` source. Written whole or not at all. Returns the active golden records."""
+    ``extract: changes`` source. With ``sources``, the stored records of those alone (the run
+    reads only its ``extract: changes`` sources'; at a million records the rest is most of the
+    folder), which its report lists. Written whole or not at all. Returns the active golden records."""
+    if sources is not None:
+        sources = sorted(set(sources))
+        stored = con.execute("SELECT DISTINCT source FROM source_records ORDER BY source").fetchall()
+        known = [s for (s,) in stored]
+        unknown = [s for s in sources if s not in known]
+        if unknown:
+            raise InvalidInputError(f"no source named {unknown[0]!r} stores records"
+                                    f" (the sources: {', '.join(known) or 'none'})")
     try:
         for table in _PREVIOUS_TABLES:
             schema = SCHEMAS[table]
@@ -192,15 +203,19 @@ def export_previous(con: duckdb.DuckDBPyConnection, out: Path) -> int:
                 schema = schema.remove(schema.get_field_index("document"))
             columns = ", ".join(f"CAST({n} AS VARCHAR) AS {n}" if n in ("attributes", "raw") else n
                                 for n in schema.names)
+            only = table == "source_records" and sources is not None
+            where, params = ("WHERE list_contains(?, source)", [sources]) if only else ("", [])
             (out / table).mkdir(parents=True)
-            batches = con.sql(f"SELECT {columns} FROM {table}").to_arrow_reader(100_000)
+            rows = con.sql(f"SELECT {columns} FROM {table} {where}", params=params)
             with pq.ParquetWriter(out / table / "part-00000.parquet", schema) as writer:
-                for batch in batches:
+                for batch in rows.to_arrow_reader(100_000):
                     writer.write_table(pa.Table.from_batches([batch]).cast(schema))
         (active,) = fetch_one(con, "SELECT count(*) FROM golden_records WHERE status = 'active'")
         (out / "report").mkdir()
         report = {"kind": PREVIOUS_KIND, "exported_at": timestamp_text(now()),
                   "active_golden_records": active}
+        if sources is not None:
+            report[PREVIOUS_RECORDS_OF] = sources
         (out / "report" / "part-00000").write_text(json.dumps(report) + "\n", encoding="utf-8")
     except BaseException:
         shutil.rmtree(out, ignore_errors=True)
