@@ -38,7 +38,7 @@ from mdm.spark import golden as spark_golden
 from mdm.spark.ingest import PostedInput, flag_counts, ingest_and_standardise, spark_schema
 from mdm.spark.session import spark_session
 from mdm.spark.work import SparkWorkDB
-from mdm.store import database
+from mdm.store import database, exports
 from mdm.store import work as work_sql
 from mdm.store.documents import timestamp_text
 from mdm.store.tables import SCHEMAS
@@ -139,10 +139,19 @@ def _read_previous(spark: Any, folder: str | None) -> spark_golden.Previous:
 
 
 def _read_stored(spark: Any, folder: str, sources: list[str]) -> Any:
-    """The records of these sources (source, source_id, raw) the ``--previous`` folder stores."""
+    """The records of these sources (source, source_id, raw) the ``--previous`` folder stores. A
+    folder exported with the records of other sources alone is refused: read, it carried none of
+    the records the source's extract leaves out, and the run's output lacked them."""
     from pyspark.errors import AnalysisException
     from pyspark.sql import functions as F
 
+    report = json.loads("\n".join(r.value for r in spark.read.text(f"{folder}/{REPORT}").collect()))
+    held = report.get(exports.PREVIOUS_RECORDS_OF)
+    for name in sources if held is not None else []:
+        if name not in held:
+            raise ConfigError(f"{folder}: holds the stored records of {', '.join(held) or 'no source'} alone"
+                              f" (`mdm export previous --source`), not of source {name!r}, whose extract:"
+                              f" changes needs them: export it again with --source {','.join(sources)}")
     try:
         stored = spark.read.parquet(f"{folder}/source_records")
     except AnalysisException:  # exported before it held them

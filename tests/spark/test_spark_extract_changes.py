@@ -65,10 +65,11 @@ def _changes_config(small_sample: Path, folder: Path) -> dict[str, Any]:
 def test_a_changes_extract_on_spark_carries_the_stored_records_as_duckdb_does(  # type: ignore[no-untyped-def]
     small_sample: Path, spark: Any, tmp_path: Path
 ) -> None:
-    """``mdm export previous`` holds the stored records; a Spark run given it carries those its
-    extract of changes leaves out, as the DuckDB engine does from its own file (a record posted
-    through the API is the post's, one deleted through it is gone), with the same counts, values
-    and clusters; ``mdm load`` publishes it without counting the carried records as removed."""
+    """``mdm export previous`` holds the stored records (here ``--source billing``'s alone, which is
+    all the run reads); a Spark run given it carries those its extract of changes leaves out, as
+    the DuckDB engine does from its own file (a record posted through the API is the post's, one
+    deleted through it is gone), with the same counts, values and clusters; ``mdm load`` publishes
+    it without counting the carried records as removed."""
     from mdm.spark.engine import reconcile_spark
 
     folder = tmp_path / "data"
@@ -81,7 +82,8 @@ def test_a_changes_extract_on_spark_carries_the_stored_records_as_duckdb_does(  
         exports.export_model(con, tmp_path / "model.json")
     finally:
         con.close()
-    done = runner.invoke(app, ["export", "previous", "--db", str(db), "--out", str(tmp_path / "previous")])
+    done = runner.invoke(app, ["export", "previous", "--db", str(db), "--out", str(tmp_path / "previous"),
+                               "--source", "billing"])
     assert done.exit_code == 0, done.output
     stored = {k for (k,) in _duckdb(db, "SELECT source_id FROM xref WHERE source = 'billing'")}
 
@@ -138,7 +140,8 @@ def test_a_spark_run_of_a_changes_extract_needs_the_stored_records(
 ) -> None:
     """Without ``--previous`` the records its extract leaves out are nowhere a Spark run reads: it is
     refused before a session starts, naming the source and the flag; so is a ``--previous`` folder
-    exported before it held the stored records."""
+    exported before it held the stored records, and one exported with other sources' records alone
+    (``--source sales``: the run went on, carrying none of billing's stored records)."""
     from mdm.spark.engine import reconcile_spark
 
     folder = tmp_path / "data"
@@ -153,4 +156,12 @@ def test_a_spark_run_of_a_changes_extract_needs_the_stored_records(
     shutil.rmtree(tmp_path / "previous" / "source_records")  # as an export made before it held them
     with pytest.raises(ConfigError, match="previous: holds no source_records.* `mdm export previous`"):
         reconcile_spark(sources, str(tmp_path / "out"), previous=str(tmp_path / "previous"), today=TODAY,
+                        spark=spark)
+    done = runner.invoke(app, ["export", "previous", "--db", str(db), "--out", str(tmp_path / "sales"),
+                               "--source", "sales"])
+    assert done.exit_code == 0, done.output
+    said = ("sales: holds the stored records of sales alone \\(`mdm export previous --source`\\), not of"
+            " source 'billing', whose extract: changes needs them: export it again with --source billing")
+    with pytest.raises(ConfigError, match=said):
+        reconcile_spark(sources, str(tmp_path / "out"), previous=str(tmp_path / "sales"), today=TODAY,
                         spark=spark)
