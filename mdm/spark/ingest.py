@@ -210,7 +210,7 @@ def _spark_charset(spark: Any, spec: SourceSpec, encoding: str) -> str:
                           f" to UTF-8 (iconv -f {encoding} -t utf-8), or run on the DuckDB engine")
     if not charset.startswith("windows-"):
         return charset
-    if spark.conf.get(JAVA_CHARSETS).lower() != "true":
+    if spark.conf.get(JAVA_CHARSETS, "false").lower() != "true":
         raise ConfigError(f"{where}: Spark reads {encoding} only with {JAVA_CHARSETS}=true, which this"
                           f" session lacks: set it (--spark-conf {JAVA_CHARSETS}=true)")
     if not spark.sparkContext._jvm.java.nio.charset.Charset.isSupported(charset):
