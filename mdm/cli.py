@@ -143,6 +143,8 @@ def _print_report(report: RunReport) -> None:
         columns |= {"outdated": "posts older than file"}  # its file row has a later updated_at
     if any(c.deleted for c in report.sources.values()):
         columns |= {"deleted": "deleted (API)"}
+    if any(c.deletions for c in report.sources.values()):
+        columns |= {"deletions": "flagged deleted"}  # file rows saying so (`deleted:`), keys left out
     if any(c.carried for c in report.sources.values()):
         columns |= {"carried": "kept as stored"}  # an `extract: changes` source's records not in its extract
     if any(c.removed for c in report.sources.values()):

@@ -1,4 +1,5 @@
-"""Reading every source and accounting for every row: accepted or quarantined with a reason."""
+"""Reading every source and accounting for every row: accepted, a deletion (its system deleted
+the key's record) or quarantined with a reason."""
 
 from __future__ import annotations
 
@@ -24,6 +25,16 @@ class Accepted:
 
 
 @dataclass(frozen=True, slots=True)
+class Deletion:
+    """A file row flagged deleted (the source's ``deleted:``): the run leaves its key's record out."""
+
+    source: SourceSpec
+    source_id: str
+    row_number: int
+    values: dict[str, str | None]
+
+
+@dataclass(frozen=True, slots=True)
 class Quarantined:
     source: str
     row_number: int | None
@@ -34,8 +45,9 @@ class Quarantined:
 
 @dataclass
 class SourceCounts:
-    read: int = 0  # file rows
+    read: int = 0  # file rows: accepted + deletions + quarantined
     accepted: int = 0  # file rows accepted
+    deletions: int = 0  # file rows flagged deleted (`deleted:`): their key's record is left out
     quarantined: int = 0  # file rows quarantined, each with a reason
     posted: int = 0  # records posted through the API to the source
     superseded: int = 0  # accepted file rows replaced by a posted version of the same key
@@ -51,12 +63,13 @@ class SourceCounts:
 class Ingested:
     accepted: list[Accepted] = field(default_factory=list)
     quarantined: list[Quarantined] = field(default_factory=list)
+    deletions: list[Deletion] = field(default_factory=list)
     counts: dict[str, SourceCounts] = field(default_factory=dict)
 
 
-def undecodable(item: Accepted | Quarantined) -> bool:
+def undecodable(item: Accepted | Deletion | Quarantined) -> bool:
     """Whether a row holds text its encoding could not decode."""
-    if isinstance(item, Accepted):
+    if not isinstance(item, Quarantined):
         return any(v is not None and REPLACEMENT_CHARACTER in v for v in item.values.values())
     return item.raw is not None and REPLACEMENT_CHARACTER in item.raw
 
@@ -85,7 +98,7 @@ def raw_json(values: dict[str, str | None]) -> str:
     return orjson.dumps(values).decode()
 
 
-def _rows(spec: SourceSpec) -> Iterator[Accepted | Quarantined]:
+def _rows(spec: SourceSpec) -> Iterator[Accepted | Deletion | Quarantined]:
     first_seen: dict[str, int] = {}
     for row in read_source(spec):
         if row.values is None:
@@ -109,7 +122,10 @@ def _rows(spec: SourceSpec) -> Iterator[Accepted | Quarantined]:
             )
             continue
         first_seen[source_id] = row.row_number
-        yield Accepted(spec, source_id, row.row_number, row.values)
+        if spec.deleted is not None and spec.deleted.says_deleted(row.values):
+            yield Deletion(spec, source_id, row.row_number, row.values)
+        else:
+            yield Accepted(spec, source_id, row.row_number, row.values)
 
 
 # Rows read between two looks at whether the run was cancelled: a fraction of a second.
@@ -131,6 +147,9 @@ def ingest(sources: list[SourceSpec], cancellation: Cancellation | None = None) 
             if isinstance(item, Accepted):
                 counts.accepted += 1
                 out.accepted.append(item)
+            elif isinstance(item, Deletion):
+                counts.deletions += 1
+                out.deletions.append(item)
             else:
                 counts.quarantined += 1
                 out.quarantined.append(item)
@@ -144,9 +163,11 @@ def carry_forward(
     """Add to a run's input the stored records (source, source_id, raw JSON) of its sources whose
     extract holds only the records new or changed since the last (``extract: changes``), where the
     extract has no row of the key: the record stays as the database holds it. Keys posted through
-    the API are left to :func:`merge_posted`; a key deleted through it is stored no more."""
+    the API are left to :func:`merge_posted`; a key deleted through it is stored no more, and one
+    its extract flags deleted is left out."""
     by_name = {s.name: s for s in sources if s.extract == "changes"}
-    in_file = {(a.source.name, a.source_id) for a in ingested.accepted if a.source.name in by_name}
+    in_file = {(a.source.name, a.source_id) for a in [*ingested.accepted, *ingested.deletions]
+               if a.source.name in by_name}
     for source, source_id, raw in stored:
         spec = by_name.get(source)
         if spec is None or (source, source_id) in in_file or (source, source_id) in posted:
@@ -173,13 +194,15 @@ def merge_posted(
 
     Of a key's file row and its post, the one with the later ``updated_at`` is its version: an
     extract made after the post holds what its system changed since. Where either has no time,
-    or both the same, the post is (the file may be older than it, it cannot be newer). A deletion
+    or both the same, the post is (the file may be older than it, it cannot be newer); a file row
+    flagged deleted is weighed so, the post standing or left out. A deletion through the API
     leaves the file row out; a deleted key's quarantined rows keep their reason, not their
     values. Posts to a source the config no longer lists are left out (and counted in the
     return value) but stay stored.
     """
     by_name = {s.name: s for s in sources}
     index = {(a.source.name, a.source_id): i for i, a in enumerate(ingested.accepted)}
+    flagged = {(d.source.name, d.source_id): d.values for d in ingested.deletions}
     replaced: set[int] = set()
     for key in deleted:
         i = index.get(key)
@@ -201,12 +224,14 @@ def merge_posted(
         counts.posted += 1
         values = orjson.loads(raw)
         i = index.get((source, source_id))
-        if i is not None:
-            in_file = update_time(spec, ingested.accepted[i].values, today=today)
+        row = ingested.accepted[i].values if i is not None else flagged.get((source, source_id))
+        if row is not None:
+            in_file = update_time(spec, row, today=today)
             in_post = update_time(spec, values, today=today)
             if in_file is not None and in_post is not None and in_file > in_post:
                 counts.outdated += 1
                 continue
+        if i is not None:
             counts.superseded += 1
             replaced.add(i)
         extra.append(Accepted(spec, source_id, None, values))

@@ -40,8 +40,9 @@ class Removal:
         if not self.in_config:
             return (f"source {self.source!r} is no longer in {config.path}: its {self.published:,} published"
                     " records would be removed")
+        flagged = " or flagged deleted in it" if config.source(self.source).deleted else ""
         return (f"source {self.source!r}: {self.removed:,} of its {self.published:,} published records"
-                f" ({self.removed / self.published:.0%}) are not in its extract"
+                f" ({self.removed / self.published:.0%}) are not in its extract{flagged}"
                 f" ({config.source(self.source).path}), more than its max_removed_share"
                 f" {self.max_share:g} allows")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -53,6 +54,37 @@ def known_region(value: str) -> str:
     raise ValueError(f"unknown region {value!r} (an ISO 3166 code, like 'VN' or 'GB'{hint})")
 
 
+class DeletedFlag(BaseModel):
+    """The column of an extract saying its system deleted a row's record (a change feed's ``op``, a
+    soft delete's ``is_deleted``), and the values that say it: a run leaves such a row's key out."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    column: str = Field(min_length=1)
+    # Compared trimmed and case-insensitively; YAML's true and 1 read as "true" and "1", as the
+    # readers render a JSON or Parquet true and 1.
+    values: tuple[str, ...] = Field(default=("true", "1", "y", "yes"), min_length=1)
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _as_text(cls, value: Any) -> Any:
+        if not isinstance(value, list | tuple):
+            return value
+        return [("true" if v else "false") if isinstance(v, bool) else str(v) if isinstance(v, int) else v
+                for v in value]
+
+    @field_validator("values")
+    @classmethod
+    def _comparable(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not v.strip() for v in value):
+            raise ValueError("a blank value would take every row with no flag for a deletion")
+        return tuple(v.strip().lower() for v in value)
+
+    def says_deleted(self, values: Mapping[str, str | None]) -> bool:
+        flag = values.get(self.column)
+        return flag is not None and flag.strip().lower() in self.values
+
+
 class SourceSpec(BaseModel):
     """One source system's extract and how its columns map to canonical fields."""
 
@@ -77,6 +109,9 @@ class SourceSpec(BaseModel):
     # "changes": it holds the records new or changed since the last one (a daily delta); the others
     # stay as the database last stored them (mdm/ingest.py: carry_forward).
     extract: Literal["full", "changes"] = "full"
+    # A column whose values say the system deleted the row's record: the run takes the key's
+    # record out (mdm/ingest.py), in an extract of either kind.
+    deleted: DeletedFlag | None = None
 
     # Resolved against the YAML file's folder by the loader; not part of the YAML.
     base_dir: Path = Field(default=Path("."), exclude=True)
@@ -166,6 +201,8 @@ class SourceSpec(BaseModel):
         """Every column this source needs from its file, keyed by the config key naming it."""
         needed = {"id_column": [self.id_column]}
         needed.update({f"fields.{f}": self.columns_for(f) for f in self.fields})
+        if self.deleted is not None:
+            needed["deleted.column"] = [self.deleted.column]
         return needed
 
 

@@ -1,0 +1,216 @@
+"""An extract's rows flagged deleted (a source's ``deleted:`` column): the run takes their keys'
+records out, as a deletion through the API does, and counts every row."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from api.main import create_app
+from api.settings import ApiSettings
+from mdm import cli
+from mdm.cli import app
+from mdm.errors import ConfigError, RemovalsRefusedError
+from mdm.pipeline import reconcile
+from mdm.sources import load_sources
+from mdm.store import database, runs
+from tests.api.conftest import make_keys
+from tests.conftest import TODAY
+
+runner = CliRunner()
+
+
+def _rows(path: Path) -> tuple[list[str], list[list[str]]]:
+    header, *rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    return header, rows
+
+
+def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    out = io.StringIO()
+    csv.writer(out).writerows([header, *rows])
+    path.write_text(out.getvalue(), encoding="utf-8")
+
+
+def _flagged_config(small_sample: Path, folder: Path, **billing: Any) -> tuple[list[str], list[list[str]]]:
+    """The small sample in ``folder``, its billing source's config updated with ``billing`` and its
+    extract given an ``op`` column (every row 'I', an insert); returns the extract's rows."""
+    shutil.copytree(small_sample, folder)
+    config = yaml.safe_load((folder / "sources.yaml").read_text(encoding="utf-8"))
+    (spec,) = [s for s in config["sources"] if s["name"] == "billing"]
+    spec.update(billing)
+    (folder / "sources.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    header, rows = _rows(folder / "billing.csv")
+    header, rows = [*header, "op"], [[*row, "I"] for row in rows]
+    _write(folder / "billing.csv", header, rows)
+    return header, rows
+
+
+def _query(db: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def _billing_keys(db: Path) -> set[str]:
+    return {k for (k,) in _query(db, "SELECT source_id FROM xref WHERE source = 'billing'")}
+
+
+def _one_and_alone(db: Path) -> tuple[str, str, str]:
+    """A billing key whose golden record holds others too, and one alone in its golden record, and
+    the golden id of the first."""
+    members = dict(_query(db, "SELECT golden_id, count(*) FROM xref GROUP BY golden_id"))
+    billing = _query(db, "SELECT source_id, golden_id FROM xref WHERE source = 'billing' ORDER BY source_id")
+    shared, golden_id = next((k, g) for k, g in billing if members[g] > 1)
+    alone = next(k for k, g in billing if members[g] == 1)
+    return shared, alone, golden_id
+
+
+def test_a_changes_extract_deletes_the_records_it_flags(
+    small_sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A row whose ``deleted.column`` holds one of ``deleted.values`` (trimmed, any case) takes its
+    key's record out of the run's results: its golden record loses it, or retires when it held
+    nothing else, and the key's lookup answers as after a deletion through the API. Every row is
+    counted: read = accepted + deletions + quarantined; a deletion of a key the database never
+    had is counted, and nothing else. The published records it takes out count as removed."""
+    folder = tmp_path / "data"
+    header, rows = _flagged_config(small_sample, folder, extract="changes",
+                                   deleted={"column": "op", "values": ["D", "delete"]})
+    db = tmp_path / "mdm.duckdb"
+    first = reconcile(folder / "sources.yaml", db, today=TODAY)
+    assert first.sources["billing"].deletions == 0
+    stored = _billing_keys(db)
+    shared, alone, shared_golden = _one_and_alone(db)
+    (alone_golden,) = _query(db, "SELECT golden_id FROM xref WHERE source = 'billing' AND source_id = ?",
+                             [alone])[0]
+    api_deleted = next(k for k in sorted(stored) if k not in (shared, alone))
+    by_id = {row[0]: row for row in rows}
+
+    # Today's delta: one changed row, two rows deleting stored keys, one deleting a key never stored,
+    # one row without a key.
+    id_at = 0
+    gone = [*by_id[shared][:-1], " d "]
+    also_gone = [*by_id[alone][:-1], "Delete"]
+    never = [*by_id[shared][:-1], "D"]
+    never[id_at] = "B-NEVER-1"
+    blank = [*by_id[shared][:-1], "D"]
+    blank[id_at] = ""
+    changed = next(r for r in rows if r[id_at] not in (shared, alone, api_deleted))
+    _write(folder / "billing.csv", header, [[*changed[:-1], "U"], gone, also_gone, never, blank])
+    writer = {"Authorization": f"Bearer {make_keys(db)['writer']}"}
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        assert client.delete(f"/sources/billing/records/{api_deleted}", headers=writer).status_code == 200
+        after_api = client.get(f"/xref/billing/{api_deleted}", headers=writer)
+
+    monkeypatch.setattr(cli.console, "width", 200)  # the summary's headers on one line
+    result = runner.invoke(app, ["reconcile", "--sources", str(folder / "sources.yaml"), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "flagged deleted" in result.output
+
+    con = database.connect(db)
+    try:
+        counts = runs.list_runs(con)[0]["counts"]["sources"]["billing"]
+    finally:
+        con.close()
+    assert (counts["read"], counts["accepted"], counts["deletions"], counts["quarantined"]) == (5, 1, 3, 1)
+    assert counts["read"] == counts["accepted"] + counts["deletions"] + counts["quarantined"]
+    assert (counts["carried"], counts["removed"]) == (len(stored) - 4, 2)
+    assert _billing_keys(db) == stored - {shared, alone, api_deleted}
+    never_had = "SELECT count(*) FROM quarantine WHERE source = 'billing' AND source_id = 'B-NEVER-1'"
+    assert _query(db, never_had) == [(0,)]
+    assert (shared_golden, "active") in _query(db, "SELECT golden_id, status FROM golden_records")
+    retired = _query(db, "SELECT status FROM golden_records WHERE golden_id = ?", [alone_golden])
+    assert retired == [("retired",)]
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        for key in (shared, alone):
+            answer = client.get(f"/xref/billing/{key}", headers=writer)
+            assert answer.status_code == after_api.status_code == 404
+            assert answer.json() == json.loads(after_api.text.replace(api_deleted, key))
+        members = client.get(f"/golden-records/{shared_golden}", headers=writer).json()["members"]
+        assert shared not in {m["source_id"] for m in members}
+
+
+def test_a_full_extract_leaves_out_its_soft_deleted_rows(small_sample: Path, tmp_path: Path) -> None:
+    """A full extract that still lists the records its system deleted, flagged (a soft delete),
+    says so with ``deleted:`` (values by default true, 1, y, yes): those keys' records leave the
+    results as if missing from it, and count against ``max_removed_share`` as removals do, the
+    refusal saying they may be flagged deleted."""
+    folder = tmp_path / "data"
+    header, rows = _flagged_config(small_sample, folder, deleted={"column": "op"})
+    db = tmp_path / "mdm.duckdb"
+    reconcile(folder / "sources.yaml", db, today=TODAY)
+    stored = _billing_keys(db)
+
+    flagged = {rows[0][0]: "TRUE", rows[1][0]: " 1", rows[2][0]: "yes"}
+    _write(folder / "billing.csv", header, [[*r[:-1], flagged.get(r[0], "false")] for r in rows])
+    report = reconcile(folder / "sources.yaml", db, today=TODAY)
+    counts = report.sources["billing"]
+    assert (counts.read, counts.deletions, counts.removed) == (len(rows), 3, 3)
+    assert counts.read == counts.accepted + counts.deletions + counts.quarantined
+    assert _billing_keys(db) == stored - set(flagged)
+
+    _write(folder / "billing.csv", header, [[*r[:-1], "Y"] for r in rows])
+    with pytest.raises(RemovalsRefusedError, match="are not in its extract or flagged deleted in it"):
+        reconcile(folder / "sources.yaml", db, today=TODAY)
+    assert _billing_keys(db) == stored - set(flagged)
+
+
+def test_a_post_and_a_row_flagged_deleted_the_later_wins(small_sample: Path, tmp_path: Path) -> None:
+    """A key posted through the API and flagged deleted in the extract: as for any file row, the
+    later ``updated_at`` is its version: a deletion dated after the post leaves the post out
+    (outdated), one dated before (or undated) leaves the post standing."""
+    folder = tmp_path / "data"
+    header, rows = _flagged_config(small_sample, folder, extract="changes", deleted={"column": "op"})
+    db = tmp_path / "mdm.duckdb"
+    reconcile(folder / "sources.yaml", db, today=TODAY)
+    updated = header.index("updated")
+    older, newer = rows[0], rows[1]
+    writer = {"Authorization": f"Bearer {make_keys(db)['writer']}"}
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        for row in (older, newer):
+            post = {**dict(zip(header[:-1], row[:-1], strict=True)), "updated": "15/06/2026 10:00"}
+            assert client.post("/sources/billing/records", json=post, headers=writer).status_code == 200
+    deleted_after = [*older[:-1], "y"]
+    deleted_after[updated] = "20/06/2026 10:00"
+    deleted_before = [*newer[:-1], "y"]
+    deleted_before[updated] = "10/06/2026 10:00"
+    _write(folder / "billing.csv", header, [deleted_after, deleted_before])
+    report = reconcile(folder / "sources.yaml", db, today=TODAY)
+    counts = report.sources["billing"]
+    assert (counts.deletions, counts.posted, counts.outdated, counts.superseded) == (2, 2, 1, 0)
+    keys = _billing_keys(db)
+    assert older[0] not in keys and newer[0] in keys
+
+
+def test_a_deleted_flag_is_checked_as_a_mapped_column(small_sample: Path, tmp_path: Path) -> None:
+    """A flag column missing from the file fails naming file, source and key; so do an unknown key
+    under ``deleted`` and a blank value, which would take every row without a flag for deleted."""
+    folder = tmp_path / "data"
+    _flagged_config(small_sample, folder, deleted={"column": "is_deleted"})
+    with pytest.raises(ConfigError, match=r"billing\.csv: source 'billing', key 'deleted\.column':"
+                                          r" column 'is_deleted' is not in the header"):
+        reconcile(folder / "sources.yaml", tmp_path / "mdm.duckdb", today=TODAY)
+    config = yaml.safe_load((folder / "sources.yaml").read_text(encoding="utf-8"))
+    (spec,) = [s for s in config["sources"] if s["name"] == "billing"]
+    for wrong, key, problem in (({"column": "op", "value": ["D"]}, "deleted.value", "unknown key"),
+                                ({"column": "op", "values": ["D", " "]}, "deleted.values", "blank value")):
+        spec["deleted"] = wrong
+        (folder / "sources.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+        with pytest.raises(ConfigError, match=rf"sources\.yaml: source 'billing', key '{key}'.*{problem}"):
+            load_sources(folder / "sources.yaml")
+    spec["deleted"] = {"column": "op", "values": [True, 1, " D "]}
+    (folder / "sources.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    (billing,) = [s for s in load_sources(folder / "sources.yaml").sources if s.name == "billing"]
+    assert billing.deleted is not None and billing.deleted.values == ("true", "1", "d")
