@@ -60,9 +60,12 @@ DECODED = pa.schema(
     [("row_number", pa.int64()), ("source_id", pa.string()), ("raw", pa.string()), ("error", pa.string()),
      ("first_row", pa.int64())]
 )
-# A standardised row, or a quarantined one (reason set, standardised columns null).
+# A standardised row, or a quarantined one (reason set, standardised columns null); ``deletion``: a
+# file row flagged deleted (``deleted:``), standardised for its updated_at (weighed against a post)
+# and left out at the end, as mdm.ingest leaves out a Deletion.
 STANDARDISED = pa.schema(
-    [*SCHEMAS["std_records"], ("row_number", pa.int64()), ("raw", pa.string()), ("reason", pa.string())]
+    [*SCHEMAS["std_records"], ("row_number", pa.int64()), ("raw", pa.string()), ("reason", pa.string()),
+     ("deletion", pa.bool_())]
 )
 
 
@@ -381,8 +384,10 @@ def _check_objects(spec: SourceSpec, decoded: Any) -> None:
         raise (no_object if array else no_object_line)(spec, spec.location, first)
 
 
-def _standardiser(spec: SourceSpec, today: dt.date) -> Any:
-    """DECODED rows (with the first row of their id) -> STANDARDISED rows."""
+def _standardiser(spec: SourceSpec, today: dt.date, *, file_rows: bool = False) -> Any:
+    """DECODED rows (with the first row of their id) -> STANDARDISED rows; ``file_rows``: rows of
+    the extract, which its ``deleted:`` column may flag (a post or a stored record it does not)."""
+    flag = spec.deleted if file_rows else None
     std_columns = SCHEMAS["std_records"].names
 
     def standardise(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -396,6 +401,7 @@ def _standardiser(spec: SourceSpec, today: dt.date) -> Any:
                     reason = missing_id(spec.id_column, json.loads(raw).get(spec.id_column))
                 elif reason is None and row["first_row"] != number:
                     reason = f"duplicate id {source_id!r} (first seen in data row {row['first_row']})"
+                deletion = reason is None and flag is not None and flag.says_deleted(json.loads(raw))
                 if reason is None:
                     try:
                         std = standardise_record(spec, source_id, json.loads(raw), today=today)
@@ -404,7 +410,8 @@ def _standardiser(spec: SourceSpec, today: dt.date) -> Any:
                         reason = f"standardisation failed: {e}"
                         std = {}
                 out = {c: std.get(c) for c in std_columns}
-                out.update(source=spec.name, source_id=source_id, row_number=number, raw=raw, reason=reason)
+                out.update(source=spec.name, source_id=source_id, row_number=number, raw=raw, reason=reason,
+                           deletion=deletion)
                 rows.append(out)
             yield pa.RecordBatch.from_pylist(rows, schema=STANDARDISED)
 
@@ -438,7 +445,7 @@ def _merge_posted(
             decoded = spark.createDataFrame(mine, spark_schema(DECODED))
             standardised = decoded.mapInArrow(_standardiser(spec, today), spark_schema(STANDARDISED))
             posted_std = standardised if posted_std is None else posted_std.unionByName(standardised)
-    accepted = rows.filter(F.col("reason").isNull())
+    accepted = rows.filter(F.col("reason").isNull())  # with the rows flagged deleted, weighed as file rows
     outdated: set[tuple[str, str]] = set()
     if posted_std is not None:
         in_file = accepted.select(*key, F.col("updated_at").alias("__mdm_in_file"))
@@ -451,7 +458,7 @@ def _merge_posted(
         counts[source].outdated += 1
     if keys:
         newest = spark.createDataFrame(keys, "source string, source_id string, kind string")
-        replaced = accepted.join(newest, key)
+        replaced = accepted.filter(~F.col("deletion")).join(newest, key)
         for source, kind, n in replaced.groupBy("source", "kind").count().collect():
             setattr(counts[source], "superseded" if kind == "posted" else "deleted", n)
         rows = rows.join(newest.select(*key, F.col("kind").alias("__mdm_newer")), key, "left")
@@ -477,7 +484,8 @@ def _carry_forward(
     whose extract holds only what changed (``extract: changes``) added, standardised, where the
     extract has no accepted row of the key, as the DuckDB engine carries them
     (mdm.ingest.carry_forward). Keys posted through the API are left to :func:`_merge_posted`;
-    a key deleted through it the database stores no more."""
+    a key deleted through it the database stores no more, and one its extract flags deleted
+    (still among ``rows``) is left out."""
     from pyspark.sql import functions as F
 
     key = ["source", "source_id"]
@@ -502,8 +510,8 @@ def ingest_and_standardise(
     spark: Any, sources: list[SourceSpec], today: dt.date, posted: PostedInput | None = None,
     stored: Any = None,
 ) -> SparkIngested:
-    """Read and standardise every source; counts per source balance (read = accepted +
-    quarantined). Records ``posted`` or deleted through the API replace the file rows of
+    """Read and standardise every source; counts per source balance (read = accepted + deletions
+    + quarantined). Records ``posted`` or deleted through the API replace the file rows of
     their keys; the ``stored`` records of an ``extract: changes`` source that its extract leaves
     out are carried forward (:func:`_carry_forward`)."""
     from pyspark.sql import Window
@@ -522,24 +530,27 @@ def ingest_and_standardise(
             keys = decoded.filter(F.col("error").isNull()).select(F.explode(F.json_object_keys("raw"))).distinct()
             no_row = "file (no line has it)" if spec.format == "jsonl" else "file (no element has it)"
             check_columns(spec, {r[0] for r in keys.collect()}, no_row)
-        parts.append(decoded.mapInArrow(_standardiser(spec, today), spark_schema(STANDARDISED)))
+        standardiser = _standardiser(spec, today, file_rows=True)
+        parts.append(decoded.mapInArrow(standardiser, spark_schema(STANDARDISED)))
     rows = parts[0]
     for p in parts[1:]:
         rows = rows.unionByName(p)
     rows = cache.persist(rows)
     counts = {spec.name: SourceCounts() for spec in sources}
-    for source, read, quarantined, undecodable in rows.groupBy("source").agg(
-        F.count("*"), F.count("reason"), F.sum(F.col("raw").contains(REPLACEMENT_CHARACTER).cast("int"))
+    for source, read, quarantined, deletions, undecodable in rows.groupBy("source").agg(
+        F.count("*"), F.count("reason"), F.count(F.when(F.col("reason").isNull() & F.col("deletion"), 1)),
+        F.sum(F.col("raw").contains(REPLACEMENT_CHARACTER).cast("int")),
     ).collect():
-        counts[source].read, counts[source].quarantined = read, quarantined
-        counts[source].accepted = read - quarantined
-        counts[source].undecodable = undecodable or 0
+        mine = counts[source]
+        mine.read, mine.quarantined, mine.deletions = read, quarantined, deletions
+        mine.accepted = read - quarantined - deletions
+        mine.undecodable = undecodable or 0
     unknown = 0
     if stored is not None:
         rows = _carry_forward(spark, rows, sources, today, stored, posted, counts)
     if posted is not None:  # a join with a few keys over the cached rows: not cached again
         rows, unknown = _merge_posted(spark, rows, sources, today, posted, counts)
-    accepted = rows.filter(F.col("reason").isNull())
+    accepted = rows.filter(F.col("reason").isNull() & ~F.col("deletion"))
     return SparkIngested(
         std=accepted.select(*SCHEMAS["std_records"].names),
         source_records=accepted.select("record_key", "source", "source_id", "row_number", "raw"),

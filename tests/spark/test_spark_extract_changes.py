@@ -1,6 +1,7 @@
 """A source whose extract holds only what changed (``extract: changes``) on the Spark engine: the
 records its extract leaves out come from ``--previous`` and are carried as the DuckDB engine
-carries them from its own file."""
+carries them from its own file, and the rows it flags deleted (``deleted:``) take their keys out
+as there."""
 
 from __future__ import annotations
 
@@ -53,12 +54,18 @@ def _clusters(rows: list[tuple[str, str]]) -> set[frozenset[str]]:
 
 
 def _changes_config(small_sample: Path, folder: Path) -> dict[str, Any]:
-    """The small sample in ``folder`` with its billing source sending only what changed."""
+    """The small sample in ``folder`` with its billing source sending only what changed, each row's
+    ``op`` saying whether its record was deleted ('D'; every row an insert, 'I', so far)."""
     shutil.copytree(small_sample, folder)
     config = yaml.safe_load((folder / "sources.yaml").read_text(encoding="utf-8"))
     (billing,) = [s for s in config["sources"] if s["name"] == "billing"]
     billing["extract"] = "changes"
+    billing["deleted"] = {"column": "op", "values": ["D"]}
     (folder / "sources.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    header, *rows = list(csv.reader(io.StringIO((folder / "billing.csv").read_text(encoding="utf-8-sig"))))
+    out = io.StringIO()
+    csv.writer(out).writerows([[*header, "op"], *([*row, "I"] for row in rows)])
+    (folder / "billing.csv").write_text(out.getvalue(), encoding="utf-8")
     return billing
 
 
@@ -69,7 +76,9 @@ def test_a_changes_extract_on_spark_carries_the_stored_records_as_duckdb_does(  
     all the run reads); a Spark run given it carries those its extract of changes leaves out, as
     the DuckDB engine does from its own file (a record posted through the API is the post's, one
     deleted through it is gone), with the same counts, values and clusters; ``mdm load`` publishes
-    it without counting the carried records as removed."""
+    it without counting the carried records as removed. A row flagged deleted takes its key out (one
+    of a key never stored is only counted), and one dated after its key's post leaves the post out,
+    on both engines."""
     from mdm.spark.engine import reconcile_spark
 
     folder = tmp_path / "data"
@@ -87,23 +96,28 @@ def test_a_changes_extract_on_spark_carries_the_stored_records_as_duckdb_does(  
     assert done.exit_code == 0, done.output
     stored = {k for (k,) in _duckdb(db, "SELECT source_id FROM xref WHERE source = 'billing'")}
 
-    # Today's extract of changes: one record changed, one new.
+    # Today's extract of changes: one record changed, one new, one deleted, one never stored deleted.
     header, *rows = list(csv.reader(io.StringIO((folder / "billing.csv").read_text(encoding="utf-8-sig"))))
     id_at, phone_at = header.index(billing["id_column"]), header.index(billing["fields"]["phone"])
-    changed, new = [*rows[0]], [*rows[1]]
-    changed[phone_at], new[id_at] = "0909 123 457", "B-NEW-1"
-    out = io.StringIO()
-    csv.writer(out).writerows([header, changed, new])
-    (folder / "billing.csv").write_text(out.getvalue(), encoding="utf-8")
-    # Since the export: a record the extract leaves out posted through the API, another deleted.
-    (posted_id, raw), (deleted_id, _raw) = _duckdb(
+    changed, new, flagged, never = [*rows[0]], [*rows[1]], [*rows[2][:-1], "D"], [*rows[3][:-1], "D"]
+    changed[phone_at], new[id_at], never[id_at] = "0909 123 457", "B-NEW-1", "B-NEVER-1"
+    # Since the export: a record the extract leaves out posted through the API, another deleted, and
+    # a third posted that the extract flags deleted after (its post is left out).
+    in_extract = ", ".join(f"'{row[id_at]}'" for row in rows[:4])
+    (posted_id, raw), (deleted_id, _raw), (flagged_later, raw_later) = _duckdb(
         db, "SELECT source_id, CAST(raw AS VARCHAR) FROM source_records WHERE source = 'billing'"
-        f" AND source_id NOT IN ('{changed[id_at]}', '{rows[1][id_at]}') ORDER BY source_id LIMIT 2")
+        f" AND source_id NOT IN ({in_extract}) ORDER BY source_id LIMIT 3")
+    later = {**json.loads(raw_later), "op": "D", billing["fields"]["updated_at"]: "20/06/2026 10:00"}
+    out = io.StringIO()
+    csv.writer(out).writerows([header, changed, new, flagged, never, [later[h] for h in header]])
+    (folder / "billing.csv").write_text(out.getvalue(), encoding="utf-8")
     writer = {"Authorization": f"Bearer {make_keys(db)['writer']}"}
     with TestClient(create_app(ApiSettings(db_path=db))) as client:
         post = {**json.loads(raw), billing["fields"]["phone"]: "0912 555 666"}
         assert client.post("/sources/billing/records", json=post, headers=writer).status_code == 200
         assert client.delete(f"/sources/billing/records/{deleted_id}", headers=writer).status_code == 200
+        post = {**json.loads(raw_later), billing["fields"]["updated_at"]: "15/06/2026 10:00"}
+        assert client.post("/sources/billing/records", json=post, headers=writer).status_code == 200
     done = runner.invoke(app, ["export", "posted", "--db", str(db), "--out", str(tmp_path / "posted.jsonl")])
     assert done.exit_code == 0, done.output
 
@@ -115,9 +129,11 @@ def test_a_changes_extract_on_spark_carries_the_stored_records_as_duckdb_does(  
                              previous=str(tmp_path / "previous"), posted_path=str(tmp_path / "posted.jsonl"),
                              today=TODAY, spark=spark)
 
-    assert {n: vars(c) for n, c in report.sources.items()} == {n: vars(c) for n, c in duck.sources.items()}
+    spark_counts = {n: {**vars(c), "removed": 0} for n, c in report.sources.items()}  # counted by the load
+    assert spark_counts == {n: {**vars(c), "removed": 0} for n, c in duck.sources.items()}
     counts = report.sources["billing"]
-    assert (counts.read, counts.accepted, counts.posted, counts.carried) == (2, 2, 1, len(stored) - 3)
+    assert (counts.read, counts.accepted, counts.deletions, counts.quarantined) == (5, 2, 3, 0)
+    assert (counts.posted, counts.outdated, counts.carried) == (2, 1, len(stored) - 5)
     assert report.records == duck.records
     columns = "* EXCLUDE (updated_at), CAST(updated_at AS VARCHAR)"
     assert {r[0]: r for r in _spark_out(out, "std_records", columns)} == {
@@ -129,10 +145,10 @@ def test_a_changes_extract_on_spark_carries_the_stored_records_as_duckdb_does(  
     assert _clusters(_spark_out(out, "xref", xref)) == _clusters(_duckdb(duck_db, f"SELECT {xref} FROM xref"))
 
     loaded = load_run(db, out)
-    assert loaded["counts"]["sources"]["billing"]["removed"] == 0
-    assert loaded["counts"]["sources"]["billing"]["carried"] == len(stored) - 3
+    assert loaded["counts"]["sources"]["billing"]["removed"] == duck.sources["billing"].removed == 2
+    assert loaded["counts"]["sources"]["billing"]["carried"] == len(stored) - 5
     keys = {k for (k,) in _duckdb(db, "SELECT source_id FROM xref WHERE source = 'billing'")}
-    assert keys == stored - {deleted_id} | {"B-NEW-1"}
+    assert keys == stored - {deleted_id, flagged[id_at], flagged_later} | {"B-NEW-1"}
 
 
 def test_a_spark_run_of_a_changes_extract_needs_the_stored_records(
