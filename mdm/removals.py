@@ -7,7 +7,8 @@ far more often truncated, filtered or the wrong file than a fifth of the custome
 publishing it would retire them all. So a run counts each source's published records missing
 from its input before it links, and stops, with nothing changed, where that is more than the
 source's ``max_removed_share`` allows, unless told the removals are meant. A source no longer in
-the config removes all its records.
+the config removes all its records. Records its extract flags deleted (``deleted:``) count too:
+a wrong flag column or value deletes as much as a truncated file.
 """
 
 from __future__ import annotations
