@@ -150,12 +150,12 @@ def _print_report(report: RunReport) -> None:
     if any(c.removed for c in report.sources.values()):
         columns |= {"removed": "removed"}  # published, gone from the extract (mdm/removals.py)
     fields = tuple(columns)
-    rows = [(name, *(f"{getattr(c, k):,}" for k in fields)) for name, c in report.sources.items()]
+    cells = [(name, *(f"{getattr(c, k):,}" for k in fields)) for name, c in report.sources.items()]
     total = [f"{sum(getattr(c, k) for c in report.sources.values()):,}" for k in fields]
     table.add_column("source", justify="left", overflow="fold")
     for i, col in enumerate(columns.values()):
         table.add_column(col, justify="right", no_wrap=True, min_width=len(total[i]))
-    for row in rows:
+    for row in cells:
         table.add_row(*row)
     table.add_row("[bold]total", *(f"[bold]{v}" for v in total))
     _print_table(table)
