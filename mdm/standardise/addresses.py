@@ -97,9 +97,10 @@ _CALLE = re.compile(r"(?<![a-z0-9/])c/(?!o\b)(?=\s*[a-z])")
 # ending, kept in the one word, so that "Bahnhofstraße 5" and "Goethestraße 5" share no word but the 5.
 _COMPOUND_STREET = re.compile(r"^([a-z]{3,})(?:strasse|straat|str)$")
 # The type hyphenated to the name ("Bahnhof-Straße", "Karl-Marx-Str.") joins the word before it, as in
-# "Bahnhofstraße". Written apart it stays a word: "Nguyen Trai Str." is Vietnamese written in English,
-# and "Berliner Str." is "Berliner Straße".
-_HYPHENATED_STREET_TYPE = frozenset(("str", "strasse", "straat"))
+# "Bahnhofstraße". Written apart it stays a word: German "strasse" after a name and before a number with
+# none before it ("Berliner Str. 7", "Berliner Straße, 10115 Berlin"), else "street": "367 Nguyen Trai
+# Str." is Vietnamese written in English, and "Tampines Street 81" names a street by its number.
+_GERMAN_STREET_TYPE = frozenset(("str", "strasse", "straat"))
 # An umlaut written out in a street's name ("Muellerstrasse" for "Müllerstraße", which folds to
 # "mullerstrasse"): first or after a consonant other than q, so "Bauerstraße", "Neuestraße" and
 # "Quellenstraße" keep theirs. Only in a name one word with its type: person names and other
@@ -115,10 +116,13 @@ _NUMBER_JOINER = re.compile(r"[/-]")
 # whose first word is its type ("Calle Mayor, 12", "Via Roma 10"). Numbers of at most three digits,
 # so that the postcode of "Hauptstraße, 10115 Berlin" is none; English "Street" and "Avenue" after a
 # name are left alone: "Tampines Street 81" is a street's name.
-_NAMED_STREET = re.compile(
-    r"^[a-z]{2,}(?:strasse|gasse|weg|platz|allee|damm|ufer|chaussee|gracht|laan|plein|kade|singel|dijk"
-    r"|gatan|vagen|vej|gade|veien)$"
+# The same types written apart from their name read the number after them too ("Berliner Straße 7",
+# "Lange Laan 12", "Oude Gracht 5"); no language this service reads writes these words otherwise.
+_STREET_TYPES_NAME_FIRST = frozenset(
+    "strasse gasse weg platz allee damm ufer chaussee gracht laan plein kade singel dijk gatan vagen vej gade"
+    " veien".split()
 )
+_NAMED_STREET = re.compile(rf"^[a-z]{{2,}}(?:{'|'.join(sorted(_STREET_TYPES_NAME_FIRST))})$")
 _STREET_TYPE_FIRST = frozenset(
     "calle avenue boulevard rue via viale piazza corso rua praca plaza paseo carrer".split()
 )
@@ -141,7 +145,7 @@ def _address_tokens(text: str) -> list[str]:
         pieces = [token] if _HOUSE_NUMBER.match(token) else _NUMBER_JOINER.split(token)
         for j, piece in enumerate(pieces):
             piece = _COMPOUND_STREET.sub(r"\1strasse", piece)
-            if piece in _HYPHENATED_STREET_TYPE and j and tokens[-1].isalpha() and len(tokens[-1]) >= 3:
+            if piece in _GERMAN_STREET_TYPE and j and tokens[-1].isalpha() and len(tokens[-1]) >= 3:
                 piece = tokens.pop() + "strasse"
             if piece.endswith("strasse"):
                 piece = _fold_written_umlauts(piece)
@@ -154,7 +158,10 @@ def _canonical_tokens(tokens: list[str]) -> list[str]:
     out: list[str] = []
     for i, token in enumerate(tokens):
         following = tokens[i + 1] if i + 1 < len(tokens) else ""
-        if token in _ABBREVIATIONS:
+        if (token in _GERMAN_STREET_TYPE and i and tokens[i - 1].isalpha() and _HOUSE_NUMBER.match(following)
+                and not any(earlier[0].isdigit() for earlier in tokens[:i])):
+            token = "strasse"
+        elif token in _ABBREVIATIONS:
             token = _ABBREVIATIONS[token]
         elif (token in _BEFORE_STREET_NAME and following.isalpha()
               and (i == 0 or _HOUSE_NUMBER.match(tokens[i - 1]))):
@@ -213,7 +220,8 @@ def _lane_numbers_once(tokens: list[str]) -> list[str]:
 def _trailing_house_number(tokens: list[str]) -> int | None:
     """Where a house number written after its street stands, if one clearly does."""
     for i, token in enumerate(tokens[:-1]):
-        if _NAMED_STREET.match(token) and _TRAILING_NUMBER.match(tokens[i + 1]):
+        apart = token in _STREET_TYPES_NAME_FIRST and i > 0 and tokens[i - 1].replace(" ", "").isalpha()
+        if (apart or _NAMED_STREET.match(token)) and _TRAILING_NUMBER.match(tokens[i + 1]):
             return i + 1
     if tokens[0] in _STREET_TYPE_FIRST and tokens[1:2] and tokens[1].isalpha():
         name = 2

@@ -125,10 +125,14 @@ def test_street_types_unify_across_languages(forms: tuple[str, ...]) -> None:
     ("value", "normalised", "house_number"),
     [
         ("Hauptstr. 5", "hauptstrasse 5", "5"),
-        ("Berliner Str. 7", "berliner street 7", None),
+        ("Berliner Str. 7", "berliner strasse 7", "7"),
         ("Bahnhof-Straße 5", "bahnhofstrasse 5", "5"),
-        ("Bahnhof Straße 5", "bahnhof street 5", None),  # apart: as "Berliner Straße", "Nguyen Trai Str."
+        ("Bahnhof Straße 5", "bahnhof strasse 5", "5"),  # apart: a word of its own, as in "Berliner Straße"
+        ("Berliner Straße, 10115 Berlin", "berliner strasse 10115 berlin", None),
+        # English "Str.": no number after it, or one before it.
         ("367 Nguyen Trai Str., Ward 5", "367 nguyen trai street phuong 5", "367"),
+        ("Nguyen Trai Str., Ward 5", "nguyen trai street phuong 5", None),
+        ("Số 367 Nguyen Trai Str. 5", "367 nguyen trai street 5", "367"),
         ("Kalverstraat 3", "kalverstrasse 3", "3"),
         ("12 bd Voltaire", "12 boulevard voltaire", "12"),
         ("12 r. de Rivoli", "12 rue de rivoli", "12"),
@@ -157,12 +161,26 @@ def test_street_type_forms(value: str, normalised: str, house_number: str | None
         ("Calle Mayor, 12", "12", "calle mayor"),
         ("Via Roma 10, 00184 Roma", "10", "via roma 00184 roma"),
         ("Avenue Louise 54", "54", "avenue louise"),
+        # ... or after its name and its type written apart from it.
+        ("Berliner Straße 7", "7", "berliner strasse"),
+        ("Berliner Str. 7a, 10115 Berlin", "7a", "berliner strasse 10115 berlin"),
+        ("Van Baerle straat 9", "9", "van baerle strasse"),
+        ("Karl-Marx-Allee 5", "5", "karl marx allee"),
+        ("Lange Laan 12", "12", "lange laan"),
+        ("Oude Gracht 5", "5", "oude gracht"),
+        ("Potsdamer Platz 1", "1", "potsdamer platz"),
         # No house number: a postcode, a street named by a number, a ward or district.
         ("Hauptstraße, 10115 Berlin", None, "hauptstrasse 10115 berlin"),
         ("Keizersgracht, 1015 CJ Amsterdam", None, "keizersgracht 1015 cj amsterdam"),
         ("Calle 5 de Mayo", None, "calle 5 de mayo"),
         ("Tampines Street 81", None, "tampines street 81"),
+        ("Tampines St 81", None, "tampines street 81"),
         ("Blk 115 Bishan Street 22", None, "block 115 bishan street 22"),
+        ("Bishan Street 22", None, "bishan street 22"),
+        ("Berliner Straße, 10115 Berlin", None, "berliner strasse 10115 berlin"),
+        ("Oude Gracht, 3511 Utrecht", None, "oude gracht 3511 utrecht"),
+        # A street without its type: the number may name it ("Cách Mạng Tháng 8").
+        ("Unter den Linden 77", None, "unter den linden 77"),
         ("Phường 5, Quận 1", None, "phuong 5 quan 1"),
         ("P.5, Q1", None, "phuong 5 quan 1"),
         ("Cách Mạng Tháng 8, P.5", None, "cach mang thang 8 phuong 5"),
@@ -246,6 +264,27 @@ def test_a_number_after_a_street_named_in_one_word_is_its_house(
     name: str, suffix: str, number: int, rest: str
 ) -> None:
     assert standardise_address(f"{name.title()}{suffix} {number}{rest}").house_number == str(number)
+
+
+@given(
+    st.lists(st.text("abcdefghijklmnopqrstuvwxyzäöü", min_size=2, max_size=12), min_size=1, max_size=3),
+    st.sampled_from(["Str.", "Straße", "strasse", "Straat", "Gracht", "Laan", "Weg", "Platz", "Allee"]),
+    st.integers(1, 999),
+    st.sampled_from(["", ", 10115 Berlin", " 1015 CJ Amsterdam", ", Apt 4B"]),
+)
+def test_a_number_after_a_street_type_written_apart_is_its_house(
+    words: list[str], street_type: str, number: int, rest: str
+) -> None:
+    name = " ".join(word.title() for word in words)
+    assert standardise_address(f"{name} {street_type} {number}{rest}").house_number == str(number)
+
+
+@given(
+    st.sampled_from(["Street", "St", "St."]), st.integers(1, 999), st.sampled_from(["", ", Singapore 520081"])
+)
+def test_an_english_street_type_before_a_number_is_no_house(street_type: str, number: int, rest: str) -> None:
+    # Singapore names streets by a number: "Tampines Street 81", "Bishan St 22".
+    assert standardise_address(f"Tampines {street_type} {number}{rest}").house_number is None
 
 
 @given(
