@@ -97,9 +97,10 @@ _CALLE = re.compile(r"(?<![a-z0-9/])c/(?!o\b)(?=\s*[a-z])")
 # ending, kept in the one word, so that "Bahnhofstraße 5" and "Goethestraße 5" share no word but the 5.
 _COMPOUND_STREET = re.compile(r"^([a-z]{3,})(?:strasse|straat|str)$")
 # The type hyphenated to the name ("Bahnhof-Straße", "Karl-Marx-Str.") joins the word before it, as in
-# "Bahnhofstraße". Written apart it stays a word: German "strasse" after a name and before a number with
-# none before it ("Berliner Str. 7", "Berliner Straße, 10115 Berlin"), else "street": "367 Nguyen Trai
-# Str." is Vietnamese written in English, and "Tampines Street 81" names a street by its number.
+# "Bahnhofstraße". Written apart it stays a word: German "strasse" after a name and before a number, where
+# no number comes before it ("Berliner Str. 7", "Berliner Straße, 10115 Berlin"); else "street": "367
+# Nguyen Trai Str." is Vietnamese written in English. English "Street" is never German: "Tampines Street
+# 81" names a street by its number.
 _GERMAN_STREET_TYPE = frozenset(("str", "strasse", "straat"))
 # An umlaut written out in a street's name ("Muellerstrasse" for "Müllerstraße", which folds to
 # "mullerstrasse"): first or after a consonant other than q, so "Bauerstraße", "Neuestraße" and
