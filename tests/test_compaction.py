@@ -47,7 +47,8 @@ def test_compaction_takes_an_erased_customer_s_bytes_out_and_keeps_everything_el
                               " AND NOT EXISTS (SELECT 1 FROM source_records s JOIN xref x USING (record_key)"
                               "   WHERE x.golden_id <> g.golden_id AND contains(s.raw, g.email))"
                               " AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE contains(q.raw, g.email))"
-                              " ORDER BY (SELECT min(m.record_key) FROM xref m WHERE m.golden_id = g.golden_id) LIMIT 1")[0]
+                              " ORDER BY (SELECT min(m.record_key) FROM xref m"
+                              "   WHERE m.golden_id = g.golden_id) LIMIT 1")[0]
     email = json.loads(document)["attributes"]["email"]
     erased = runner.invoke(app, ["erase", "--db", str(db), "--golden-id", gid, "--reason", "DSR-7"])
     assert erased.exit_code == 0, erased.output

@@ -271,8 +271,8 @@ def test_a_split_names_the_record_as_a_lookup_does_trimmed(api):  # type: ignore
 def test_merge_by_hand_redirects_and_lasts(api, small_sample):  # type: ignore[no-untyped-def]
     con = api.client.app.state.service.reader()
     a, b = [r[0] for r in con.execute(
-        f"SELECT golden_id FROM golden_records WHERE status = 'active' ORDER BY record_count DESC, {BY_FIRST_MEMBER}"
-        " LIMIT 2"
+        "SELECT golden_id FROM golden_records WHERE status = 'active'"
+        f" ORDER BY record_count DESC, {BY_FIRST_MEMBER} LIMIT 2"
     ).fetchall()]
     r = api.post("/golden-records/merge", who="steward", json={"golden_ids": [b, a], "comment": "one family account"})
     assert r.status_code == 200, r.json()
@@ -310,7 +310,8 @@ def test_a_merge_across_two_birth_dates_lasts(api, small_sample):  # type: ignor
     dates in view. Found by the Spark test of `mdm export previous`, which merges two golden
     records picked by their (random) ids: it failed in CI when the pick was these two."""
     hung, phan = _xref(api, "billing:B7000269"), _xref(api, "marketing:mk_30bd5dfc")
-    members = {g: {f"{m['source']}:{m['source_id']}" for m in _golden(api, g)["members"]} for g in (hung, phan)}
+    members = {g: {f"{m['source']}:{m['source_id']}" for m in _golden(api, g)["members"]}
+               for g in (hung, phan)}
     assert members[hung] == {"billing:B7000269", "shipping:500001", "marketing:mk_2b4a5981"}
     assert members[phan] == {"shipping:500184", "marketing:mk_30bd5dfc"}
     merged = api.post("/golden-records/merge", who="steward", json={"golden_ids": [hung, phan]})
