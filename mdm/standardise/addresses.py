@@ -127,6 +127,8 @@ _NAMED_STREET = re.compile(rf"^[a-z]{{2,}}(?:{'|'.join(sorted(_STREET_TYPES_NAME
 _STREET_TYPE_FIRST = frozenset(
     "calle avenue boulevard rue via viale piazza corso rua praca plaza paseo carrer".split()
 )
+# A number after a Vietnamese area's word is that area's ("bd Q. 12", "bd TP 12"), never a house's.
+_AREA_BEFORE_NUMBER = re.compile(r"\b(?:quan|phuong|huyen|xa|thi tran|thi xa|thanh pho|khu pho)$")
 _TRAILING_NUMBER = re.compile(r"^\d{1,3}[a-z]?(?:[/-]\d{1,3}[a-z]?)*$")
 _NUMBER_WORDS = frozenset(("so", "no", "number"))
 _ALLEY_WORDS = frozenset(("hem", "kiet"))  # Sài Gòn's and Đà Nẵng's word for an alley
@@ -173,7 +175,7 @@ def _canonical_tokens(tokens: list[str]) -> list[str]:
             token = _BEFORE_NUMBER[token]
         elif token.isdigit() and out and out[-1] in _NUMBERED:
             token = token.lstrip("0") or "0"  # "quận 01" → "quan 1"
-        out.append(token)
+        out.extend(token.split())  # "tp" is "thanh pho": two words, as the normalised address reads again
     return out
 
 
@@ -221,14 +223,15 @@ def _lane_numbers_once(tokens: list[str]) -> list[str]:
 def _trailing_house_number(tokens: list[str]) -> int | None:
     """Where a house number written after its street stands, if one clearly does."""
     for i, token in enumerate(tokens[:-1]):
-        apart = token in _STREET_TYPES_NAME_FIRST and i > 0 and tokens[i - 1].replace(" ", "").isalpha()
+        apart = token in _STREET_TYPES_NAME_FIRST and i > 0 and tokens[i - 1].isalpha()
         if (apart or _NAMED_STREET.match(token)) and _TRAILING_NUMBER.match(tokens[i + 1]):
             return i + 1
     if tokens[0] in _STREET_TYPE_FIRST and tokens[1:2] and tokens[1].isalpha():
         name = 2
         while name < len(tokens) and tokens[name].isalpha():
             name += 1
-        if name < len(tokens) and _TRAILING_NUMBER.match(tokens[name]):
+        if (name < len(tokens) and _TRAILING_NUMBER.match(tokens[name])
+                and not _AREA_BEFORE_NUMBER.search(" ".join(tokens[:name]))):
             return name
     return None
 

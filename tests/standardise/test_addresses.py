@@ -185,6 +185,9 @@ def test_street_type_forms(value: str, normalised: str, house_number: str | None
         ("P.5, Q1", None, "phuong 5 quan 1"),
         ("Cách Mạng Tháng 8, P.5", None, "cach mang thang 8 phuong 5"),
         ("Đường số 5, Q.7", None, "duong 5 quan 7"),
+        # After a street's type first, a number after a ward, district or city is that area's.
+        ("Boulevard Thành phố 12", None, "boulevard thanh pho 12"),
+        ("Calle Mayor, Q. 1", None, "calle mayor quan 1"),
         # A leading number is the house's still.
         ("12 Calle Mayor 5", "12", "calle mayor 5"),
     ],
@@ -300,7 +303,7 @@ def test_a_compound_street_type_has_one_form(name: str, suffix: str, number: int
 # Words and signs the street-type, unit and alley rules read, in any order, glued or apart.
 _PIECES = st.sampled_from(["bd", "Bd.", "r.", "R", "c/", "C/o", "/", "12", "12/3", "5", "Str.", "straße",
                            "Haupt", "Rivoli", "de", "Q.1", "P.", "Đ.", "ngõ", "số", "No.", "Hẻm", "Unit",
-                           "U16", "St", ",", "-"])
+                           "U16", "St", ",", "-", "TP", "Tp.", "Q.", "Calle", "Mayor", "Thành phố"])
 
 
 @given(st.lists(_PIECES, max_size=8), st.sampled_from([" ", "", ", "]))
@@ -310,6 +313,31 @@ def test_street_types_never_raise_and_are_a_fixed_point(pieces: list[str], joine
         again = standardise_address(address.normalised)
         assert (again.normalised, again.house_number, again.street) == (
             address.normalised, address.house_number, address.street)
+
+
+@given(
+    st.sampled_from(["bd", "Bd.", "r.", "C/", "Calle", "Via", "Avenue"]),
+    st.lists(st.sampled_from(["Mayor", "de", "TP", "Tp.", "Q.", "P.", "Thành phố", "TX.", "KP"]),
+             max_size=3),
+    st.sampled_from(["12", "012", "5a", "12/3"]),
+    st.sampled_from(["", ", 00184 Roma", ", Q.1"]),
+)
+def test_a_street_type_first_is_read_to_a_fixed_point(
+    street_type: str, words: list[str], number: str, rest: str
+) -> None:
+    address = standardise_address(" ".join([street_type, *words, number]) + rest)
+    again = standardise_address(address.normalised)
+    assert (again.normalised, again.house_number, again.street) == (
+        address.normalised, address.house_number, address.street)
+
+
+@pytest.mark.parametrize("value", ["bd TP 12", "Bd. Tp. 12", "bd Q. 12", "bd P. 12", "bd Thành phố 12"])
+def test_a_number_after_an_area_word_after_a_street_type_is_no_house(value: str) -> None:
+    # "TP" expands to two words, "thanh pho": the street-type-first rule read 12 as the house only
+    # when the normalised address was read again, so "bd TP 12" changed on a second pass.
+    address = standardise_address(value)
+    again = standardise_address(address.normalised)
+    assert (address.house_number, again.house_number, again.normalised) == (None, None, address.normalised)
 
 
 @pytest.mark.parametrize(
