@@ -12,8 +12,10 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import io
 import json
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -251,8 +253,7 @@ def _read(spark: Any, spec: SourceSpec, nanoseconds: dict[str, pa.DataType]) -> 
                   .schema(schema).csv(loc))
             return _numbered(spark, df, _ROW)
         if spec.format == "jsonl":
-            lines = _numbered(spark, spark.read.option("lineSep", "\n").text(loc), _LINE)
-            rows = _numbered(spark, lines.filter(F.trim("value") != ""), _ROW)
+            rows = _numbered(spark, _json_lines(spark, spec), _ROW)
             for (first,) in rows.filter(F.col(_ROW) == 1).select("value").collect():
                 check_not_array(spec, first, loc)
             return rows
@@ -266,18 +267,79 @@ def _read(spark: Any, spec: SourceSpec, nanoseconds: dict[str, pa.DataType]) -> 
 
 
 _ERRORS = {e.__name__: e for e in (ConfigError, SourceReadError)}
+_LINES = pa.schema([("value", pa.string()), (_LINE, pa.int64())])
+# Encodings in which the byte 0x0A is a line's end and nothing else: Spark splits a JSONL file in one
+# where it lies, in parallel. A file in another (UTF-16, UTF-32, a code page of several bytes a
+# letter) is read whole by one worker, and split where it is decoded.
+_SPLIT_AT_NEWLINE = re.compile(r"utf-8(-sig)?|ascii|iso8859-\d+|cp125\d")
+
+
+def _text(data: bytes, encoding: str) -> io.TextIOWrapper:
+    """A file's bytes as the DuckDB engine reads its text (``open_text``): a byte the encoding cannot
+    decode as U+FFFD, and line ends as written."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors="replace", newline="")
+
+
+def _json_lines(spark: Any, spec: SourceSpec) -> Any:
+    """A JSONL source's lines that are not blank, as text in the source's encoding, each with its
+    line number: Spark's text reader decodes UTF-8 alone, so the lines' bytes are decoded in a worker
+    by Python's codec, as on DuckDB. Hadoop's line reader drops a UTF-8 byte order mark."""
+    from pyspark.sql import functions as F
+
+    # A directory or a remote location cannot be opened: text_encoding keeps the declared one.
+    encoding = text_encoding(spec, spec.location)
+    if not _SPLIT_AT_NEWLINE.fullmatch(codecs.lookup(encoding).name):
+        files = spark.read.text(spec.location, wholetext=True).select(F.col("value").cast("binary"))
+        return files.mapInArrow(_file_lines(encoding), spark_schema(_LINES))
+    lines = spark.read.option("lineSep", "\n").text(spec.location).select(F.col("value").cast("binary"))
+    decoded = _decoded_lines(encoding.removesuffix("-sig"))
+    return _numbered(spark, lines, _LINE).mapInArrow(decoded, spark_schema(_LINES))
+
+
+def _decoded_lines(encoding: str) -> Any:
+    """Lines Spark split (their bytes, numbered) -> those not blank, decoded."""
+
+    def decode(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            out: dict[str, list[Any]] = {"value": [], _LINE: []}
+            for data, number in zip(*batch.to_pydict().values(), strict=True):
+                line = data.decode(encoding, errors="replace")
+                if line.strip():
+                    out["value"].append(line)
+                    out[_LINE].append(number)
+            yield pa.RecordBatch.from_pydict(out, schema=_LINES)
+
+    return decode
+
+
+def _file_lines(encoding: str) -> Any:
+    """Whole files (their bytes) -> their lines that are not blank, decoded and numbered in each
+    file, split where the DuckDB engine splits them (a lone carriage return ends a line too)."""
+
+    def split(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            out: dict[str, list[Any]] = {"value": [], _LINE: []}
+            for data in batch.column(0).to_pylist():
+                for number, line in enumerate(_text(data, encoding), start=1):
+                    if line.strip():
+                        out["value"].append(line)
+                        out[_LINE].append(number)
+            yield pa.RecordBatch.from_pydict(out, schema=_LINES)
+
+    return split
 
 
 def _array_elements(spark: Any, spec: SourceSpec) -> Any:
     """A JSON source's elements, numbered, each as JSON text, every file read whole (as the DuckDB
-    engine reads its file) and split in a worker; a file that is no array fails naming it."""
+    engine reads its file) and decoded and split in a worker; a file that is no array fails naming it."""
     from pyspark.sql import functions as F
 
     def split(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
             out: dict[str, list[str | None]] = {"value": [], _REFUSED: []}
-            for text, file in zip(*batch.to_pydict().values(), strict=True):
+            for data, file in zip(*batch.to_pydict().values(), strict=True):
                 try:
+                    text = _text(data, encoding).read()
                     elements = [json.dumps(e) for e in array_elements(spec, text, file)]
                 except (ConfigError, SourceReadError) as e:
                     out["value"].append(None)
@@ -287,7 +349,9 @@ def _array_elements(spark: Any, spec: SourceSpec) -> Any:
                 out[_REFUSED] += [None] * len(elements)
             yield pa.RecordBatch.from_pydict(out)
 
-    files = spark.read.text(spec.location, wholetext=True).select("value", F.input_file_name())
+    encoding = text_encoding(spec, spec.location)  # decoded in the worker: Spark's reader knows UTF-8 alone
+    files = spark.read.text(spec.location, wholetext=True).select(F.col("value").cast("binary"),
+                                                                  F.input_file_name())
     elements = _numbered(spark, files.mapInArrow(split, f"value string, {_REFUSED} string"), _ROW)
     for (refused,) in elements.filter(F.col(_REFUSED).isNotNull()).select(_REFUSED).limit(1).collect():
         kind, _, message = refused.partition(":")

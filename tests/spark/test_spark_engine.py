@@ -1232,3 +1232,45 @@ def test_a_jsonl_source_whose_lines_hold_no_object_names_the_format_key(spark: A
     assert said in str(on_duckdb.value)
     assert said in str(on_spark.value)
     assert str(on_spark.value).split(": source ")[1] == str(on_duckdb.value).split(": source ")[1]
+
+
+@pytest.mark.parametrize(("encoding", "kind"), [("cp1258", "jsonl"), ("utf-16", "jsonl"), ("utf-16", "json"),
+                                                ("utf-8", "jsonl")])
+def test_json_in_its_sources_encoding_is_read_as_on_duckdb(spark: Any, tmp_path: Path, encoding: str,
+                                                           kind: str) -> None:
+    """JSONL and JSON arrays in the source's ``encoding`` (Vietnamese Windows' cp1258; a Windows
+    tool's UTF-16, with its byte order mark) read to the same standardised values, quarantined rows
+    and counts as on DuckDB: Spark read them as UTF-8, mangling every letter unflagged. A byte the
+    encoding cannot decode reads as U+FFFD on both, and a blank line ended CRLF is skipped on both."""
+    import datetime as dt
+
+    from mdm.ingest import ingest
+    from mdm.spark.ingest import ingest_and_standardise
+    from mdm.standardise.batch import standardise_chunks
+
+    names = ["Nguyễn Thị Bình", "Trần Văn Hùng", "Đường Lê Lợi", "Jos§"]  # §: a byte it cannot decode
+    rows = [json.dumps({"id": i, "name": name, "city": "Hà Nội"}, ensure_ascii=False)
+            for i, name in enumerate(names, 1)]
+    if kind == "jsonl":
+        text = "\r\n".join([*rows[:2], "  ", rows[2], '{"id": 5, "name": "Cut', rows[3]]) + "\r\n\r\n"
+    else:
+        text = "[" + ",\r\n".join([*rows[:3], '"5;Cut"', rows[3]]) + "]"
+    if encoding == "cp1258":
+        encoded = _cp1258(text).replace("§".encode("cp1258"), b"\x81")  # 0x81: none in cp1258
+    else:  # Python's utf-16 writes the byte order mark; a lone high surrogate cannot be decoded
+        encoded = text.encode(encoding).replace("§".encode("utf-16-le"), b"\x00\xd8")
+    (tmp_path / f"crm.{kind}").write_bytes(encoded)
+    specs = _crm_source(tmp_path, f"crm.{kind}", f"format: {kind}\nencoding: {encoding}\nid_column: id\n"
+                                                 "fields: {full_name: name, city: city}")
+    on_duckdb = ingest(specs)
+    (chunk,) = standardise_chunks(on_duckdb.accepted, dt.date(2026, 1, 1))
+    on_spark = ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
+    std = [r.asDict() for r in on_spark.std.orderBy("source_id").collect()]
+    assert std == chunk.std.to_pylist()
+    expected = [*names[:3], "Jos\ufffd" if encoding != "utf-8" else "Jos§"]
+    assert [r["full_name"] for r in std] == expected
+    quarantined = [(r["row_number"], r["reason"], r["raw"])
+                   for r in on_spark.quarantine.orderBy("row_number").collect()]
+    assert quarantined == [(q.row_number, q.reason, q.raw) for q in on_duckdb.quarantined]
+    assert len(quarantined) == 1
+    assert vars(on_spark.counts["crm"]) == vars(on_duckdb.counts["crm"])
