@@ -65,6 +65,8 @@ class Ingested:
     quarantined: list[Quarantined] = field(default_factory=list)
     deletions: list[Deletion] = field(default_factory=list)
     counts: dict[str, SourceCounts] = field(default_factory=dict)
+    # Posts left out (source, source_id, raw JSON): a later file row outdated them (merge_posted).
+    outdated: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def undecodable(item: Accepted | Deletion | Quarantined) -> bool:
@@ -198,7 +200,8 @@ def merge_posted(
     flagged deleted is weighed so, the post standing or left out. A deletion through the API
     leaves the file row out; a deleted key's quarantined rows keep their reason, not their
     values. Posts to a source the config no longer lists are left out (and counted in the
-    return value) but stay stored.
+    return value) but stay stored. An outdated post goes into ``ingested.outdated``, for the
+    publish to drop: kept, it would come back in a later run whose extract lacks its key.
     """
     by_name = {s.name: s for s in sources}
     index = {(a.source.name, a.source_id): i for i, a in enumerate(ingested.accepted)}
@@ -230,6 +233,7 @@ def merge_posted(
             in_post = update_time(spec, values, today=today)
             if in_file is not None and in_post is not None and in_file > in_post:
                 counts.outdated += 1
+                ingested.outdated.append((source, source_id, raw))
                 continue
         if i is not None:
             counts.superseded += 1

@@ -479,6 +479,8 @@ def _stages(
                 at=database.now())
             report.moved_late.update(moved)
             overrides_sql.move(c, build.override_moves)
+            # Posts a later file row outdated: the next extract may lack the key (mdm.ingest.merge_posted).
+            records.drop_outdated_posts(c, ingested.outdated)
             # A steward set or removed one while the run computed: the results lack it.
             late = overrides_sql.changed_after(c, overrides_read_at)
             regroup.reapply_overrides(c, late, attributes=attributes, at=database.now(), cause="run",

@@ -214,3 +214,39 @@ def test_a_deleted_flag_is_checked_as_a_mapped_column(small_sample: Path, tmp_pa
     (folder / "sources.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     (billing,) = [s for s in load_sources(folder / "sources.yaml").sources if s.name == "billing"]
     assert billing.deleted is not None and billing.deleted.values == ("true", "1", "d")
+
+
+def test_a_post_a_later_file_row_outdated_stays_out_once_the_extract_has_no_row_of_it(
+    small_sample: Path, tmp_path: Path
+) -> None:
+    """A post that loses to a later file row (or to a later row flagged deleted) is outdated: the
+    run that weighs it drops it from the stored posts, so that the next delta without the key
+    keeps the record that run stored (or keeps the key out) instead of taking the old post back."""
+    folder = tmp_path / "data"
+    header, rows = _flagged_config(small_sample, folder, extract="changes", deleted={"column": "op"})
+    db = tmp_path / "mdm.duckdb"
+    reconcile(folder / "sources.yaml", db, today=TODAY)
+    updated = header.index("updated")
+    changed_later, deleted_later, other = rows[0], rows[1], rows[2]
+    writer = {"Authorization": f"Bearer {make_keys(db)['writer']}"}
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        for row in (changed_later, deleted_later):
+            post = {**dict(zip(header[:-1], row[:-1], strict=True)), "updated": "15/06/2026 10:00"}
+            assert client.post("/sources/billing/records", json=post, headers=writer).status_code == 200
+    newer = [*changed_later[:-1], "U"]
+    newer[updated] = "20/06/2026 10:00"
+    gone = [*deleted_later[:-1], "y"]
+    gone[updated] = "20/06/2026 10:00"
+    _write(folder / "billing.csv", header, [newer, gone])
+    second = reconcile(folder / "sources.yaml", db, today=TODAY).sources["billing"]
+    assert (second.posted, second.outdated, second.deletions) == (2, 2, 1)
+    raw_of = "SELECT CAST(raw AS VARCHAR) FROM source_records WHERE source = 'billing' AND source_id = ?"
+    (stored,) = _query(db, raw_of, [newer[0]])[0]
+    assert json.loads(stored)["updated"] == "20/06/2026 10:00"
+    assert _query(db, "SELECT count(*) FROM posted_records") == [(0,)]
+
+    _write(folder / "billing.csv", header, [[*other[:-1], "U"]])  # a delta without either key
+    third = reconcile(folder / "sources.yaml", db, today=TODAY).sources["billing"]
+    assert (third.posted, third.outdated, third.superseded) == (0, 0, 0)
+    assert _query(db, raw_of, [newer[0]]) == [(stored,)]
+    assert deleted_later[0] not in _billing_keys(db)

@@ -46,6 +46,14 @@ def save_posted(con: duckdb.DuckDBPyConnection, source: str, source_id: str, raw
     con.execute("INSERT INTO posted_records VALUES (?, ?, ?, ?, ?)", [source, source_id, raw, at, actor])
 
 
+def drop_outdated_posts(con: duckdb.DuckDBPyConnection, posts: Sequence[tuple[str, str, str]]) -> None:
+    """Forget the posts (source, source_id, raw JSON) a run left out as outdated by a later file
+    row, each unless posted again since with other values (a newer post is weighed anew)."""
+    if posts:
+        con.executemany("DELETE FROM posted_records WHERE source = ? AND source_id = ?"
+                        " AND CAST(raw AS VARCHAR) = ?", [list(p) for p in posts])
+
+
 def posted(con: duckdb.DuckDBPyConnection, source: str, source_id: str) -> tuple[str, str | None] | None:
     """The raw JSON of the record as last posted, and who posted it (None: never posted, or
     deleted since)."""
