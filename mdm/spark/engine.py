@@ -276,6 +276,8 @@ def reconcile_spark(
                 "stage_seconds": report.stage_seconds,
                 # What the run took from the API; ``mdm load`` replays what came later.
                 "posted_through": posted.through if posted else None,
+                # The keys of the posts it left out as outdated; ``mdm load`` drops those posts.
+                "outdated_posts": [list(k) for k in ingested.outdated],
                 # The decisions it honoured; ``mdm load`` applies the others (mdm/late_decisions.py).
                 "decision_ids": sorted({c[3] for c in constraints}),
             }

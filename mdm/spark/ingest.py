@@ -88,6 +88,7 @@ class SparkIngested:
     quarantine: Any  # DataFrame: source, row_number, source_id, reason, raw
     counts: dict[str, SourceCounts]
     posted_unknown_source: int = 0  # posts to a source the config does not list (left out)
+    outdated: tuple[tuple[str, str], ...] = ()  # keys of the posts a later file row outdated (left out)
 
 
 def _numbered(spark: Any, df: Any, column: str) -> Any:
@@ -491,12 +492,12 @@ def spark_schema(schema: pa.Schema) -> Any:
 def _merge_posted(
     spark: Any, rows: Any, sources: list[SourceSpec], today: dt.date, given: PostedInput,
     counts: dict[str, SourceCounts],
-) -> tuple[Any, int]:
+) -> tuple[Any, int, tuple[tuple[str, str], ...]]:
     """``rows`` with the accepted file rows of keys posted or deleted through the API left out
     (counted as superseded or deleted) and the posted versions added, standardised; a post older
     than its key's file row (both dated) is left out instead (outdated), as the DuckDB engine
-    does (mdm.ingest.merge_posted). Returns them and the number of posts to sources the config
-    does not list."""
+    does (mdm.ingest.merge_posted). Returns them, the number of posts to sources the config
+    does not list and the keys of the outdated posts (for ``mdm load`` to drop)."""
     from pyspark.sql import functions as F
 
     by_name = {s.name: s for s in sources}
@@ -537,7 +538,7 @@ def _merge_posted(
             left_out = spark.createDataFrame(sorted(outdated), "source string, source_id string")
             posted_std = posted_std.join(left_out, key, "left_anti")
         rows = rows.unionByName(posted_std)
-    return rows, sum(source not in by_name for source, _i, _raw in given.posted)
+    return rows, sum(source not in by_name for source, _i, _raw in given.posted), tuple(sorted(outdated))
 
 
 def _carry_forward(
@@ -609,11 +610,11 @@ def ingest_and_standardise(
         mine.read, mine.quarantined, mine.deletions = read, quarantined, deletions
         mine.accepted = read - quarantined - deletions
         mine.undecodable = undecodable or 0
-    unknown = 0
+    unknown, outdated = 0, ()
     if stored is not None:
         rows = _carry_forward(spark, rows, sources, today, stored, posted, counts)
     if posted is not None:  # a join with a few keys over the cached rows: not cached again
-        rows, unknown = _merge_posted(spark, rows, sources, today, posted, counts)
+        rows, unknown, outdated = _merge_posted(spark, rows, sources, today, posted, counts)
     accepted = rows.filter(F.col("reason").isNull() & ~F.col("deletion"))
     return SparkIngested(
         std=accepted.select(*SCHEMAS["std_records"].names),
@@ -622,6 +623,7 @@ def ingest_and_standardise(
                                                                    "raw"),
         counts=counts,
         posted_unknown_source=unknown,
+        outdated=outdated,
     )
 
 

@@ -54,6 +54,14 @@ def drop_outdated_posts(con: duckdb.DuckDBPyConnection, posts: Sequence[tuple[st
                         " AND CAST(raw AS VARCHAR) = ?", [list(p) for p in posts])
 
 
+def drop_posts_through(con: duckdb.DuckDBPyConnection, keys: Sequence[Sequence[str]], through: Any) -> None:
+    """Forget the posts of these keys (source, source_id) made up to ``through``: those a Spark
+    run read (``mdm export posted``) and left out as outdated; one posted since is weighed anew."""
+    if keys:
+        con.executemany("DELETE FROM posted_records WHERE source = ? AND source_id = ? AND posted_at <= ?",
+                        [[source, source_id, through] for source, source_id in keys])
+
+
 def posted(con: duckdb.DuckDBPyConnection, source: str, source_id: str) -> tuple[str, str | None] | None:
     """The raw JSON of the record as last posted, and who posted it (None: never posted, or
     deleted since)."""
