@@ -732,7 +732,10 @@ class Service:
                     before = (golden_of_before or {}).get(record_key(source, source_id))
                     done = self.post_record(source, json.loads(raw), actor=actor or "replay",
                                             golden_id_before=before, replayed=True)
-                if done.outcome == "stale":  # the run's extract holds a newer version: it stays
+                    if done.outcome == "stale":  # the run's extract holds a newer version: it stays,
+                        # and the post goes as the run's outdated ones do (a later delta may lack the key)
+                        self.write(lambda con: records.drop_outdated_posts(con, [(source, source_id, raw)]))
+                if done.outcome == "stale":
                     progress.skipped += 1
                     continue
                 progress.posted += 1
