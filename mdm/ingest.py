@@ -51,7 +51,7 @@ class SourceCounts:
     quarantined: int = 0  # file rows quarantined, each with a reason
     posted: int = 0  # records posted through the API to the source
     superseded: int = 0  # accepted file rows replaced by a posted version of the same key
-    outdated: int = 0  # posted records left out: their key's file row has a later updated_at
+    outdated: int = 0  # posted records left out, their key's file row later (updated_at); publish drops them
     deleted: int = 0  # accepted file rows left out: their system deleted the key through the API
     undecodable: int = 0  # file rows holding bytes the source's encoding could not decode
     flagged: int = 0  # the run's records of the source carrying at least one data-quality flag
