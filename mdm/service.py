@@ -735,9 +735,8 @@ class Service:
                     if done.outcome == "stale":  # the run's extract holds a newer version: it stays,
                         # and the post goes as the run's outdated ones do (a later delta may lack the key)
                         self.write(lambda con: records.drop_outdated_posts(con, [(source, source_id, raw)]))
-                if done.outcome == "stale":
-                    progress.skipped += 1
-                    continue
+                        progress.skipped += 1
+                        continue
                 progress.posted += 1
                 time.sleep(0)  # a write waiting for the lock takes it now
             for source, source_id, actor in deletions:
