@@ -3,8 +3,6 @@ records out, as a deletion through the API does, and counts every row."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import shutil
 from pathlib import Path
@@ -26,19 +24,9 @@ from mdm.sources import load_sources
 from mdm.store import database, runs
 from tests.api.conftest import make_keys
 from tests.conftest import TODAY
+from tests.test_extract_changes import _rows, _write
 
 runner = CliRunner()
-
-
-def _rows(path: Path) -> tuple[list[str], list[list[str]]]:
-    header, *rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
-    return header, rows
-
-
-def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    out = io.StringIO()
-    csv.writer(out).writerows([header, *rows])
-    path.write_text(out.getvalue(), encoding="utf-8")
 
 
 def _flagged_config(small_sample: Path, folder: Path, **billing: Any) -> tuple[list[str], list[list[str]]]:
