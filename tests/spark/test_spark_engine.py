@@ -1157,18 +1157,29 @@ def test_a_header_with_combining_marks_names_the_columns_its_config_names(spark:
         assert [(r["source_id"], r["full_name"]) for r in read.std.collect()] == [("KH001", "Trần Bình")]
 
 
-@pytest.mark.parametrize("encoding", ["cp1258", "cp1252"])
-def test_a_windows_code_page_is_read_as_on_duckdb(spark: Any, tmp_path: Path, encoding: str) -> None:
-    """Excel's plain "CSV" on a Vietnamese Windows is cp1258, on a Western one cp1252: Spark 4
-    refused both (its CSV reader takes seven charsets unless allowed Java's), and the run failed
-    naming ``encoding``. Both engines read them to the same standardised values now, and a byte
-    the code page leaves undefined (0x81) reads as U+FFFD on both, flagged and counted alike."""
+def _on_both_engines(spark: Any, specs: list[Any]) -> tuple[Any, Any, list[dict[str, Any]]]:
+    """A source read and standardised by each engine: DuckDB's ingest, Spark's, and Spark's
+    standardised rows, which equal DuckDB's."""
     import datetime as dt
 
     from mdm.ingest import ingest
     from mdm.spark.ingest import ingest_and_standardise
     from mdm.standardise.batch import standardise_chunks
 
+    on_duckdb = ingest(specs)
+    (chunk,) = standardise_chunks(on_duckdb.accepted, dt.date(2026, 1, 1))
+    on_spark = ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
+    std = [r.asDict() for r in on_spark.std.orderBy("source_id").collect()]
+    assert std == chunk.std.to_pylist()
+    return on_duckdb, on_spark, std
+
+
+@pytest.mark.parametrize("encoding", ["cp1258", "cp1252"])
+def test_a_windows_code_page_is_read_as_on_duckdb(spark: Any, tmp_path: Path, encoding: str) -> None:
+    """Excel's plain "CSV" on a Vietnamese Windows is cp1258, on a Western one cp1252: Spark 4
+    refused both (its CSV reader takes seven charsets unless allowed Java's), and the run failed
+    naming ``encoding``. Both engines read them to the same standardised values now, and a byte
+    the code page leaves undefined (0x81) reads as U+FFFD on both, flagged and counted alike."""
     names = {"cp1258": ["Nguyễn Thị Bình", "Trần Văn Hùng", "Đường Lê Lợi"],
              "cp1252": ["Zoë “Zizi” Œhlenschläger", "Šárka Müller €", "François Dœuf"]}[encoding]
     text = "".join(f"{i},{name},Hà Nội\r\n" for i, name in enumerate(names, 1))
@@ -1176,11 +1187,7 @@ def test_a_windows_code_page_is_read_as_on_duckdb(spark: Any, tmp_path: Path, en
     (tmp_path / "crm.csv").write_bytes(b"id,name,city\r\n" + encoded + b"4,Jos\x81,Hue\r\n")
     specs = _crm_source(tmp_path, "crm.csv", f"format: csv\nencoding: {encoding}\nid_column: id\n"
                                              "fields: {full_name: name, city: city}")
-    on_duckdb = ingest(specs)
-    (chunk,) = standardise_chunks(on_duckdb.accepted, dt.date(2026, 1, 1))
-    on_spark = ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
-    std = [r.asDict() for r in on_spark.std.orderBy("source_id").collect()]
-    assert std == chunk.std.to_pylist()
+    on_duckdb, on_spark, std = _on_both_engines(spark, specs)
     assert [r["full_name"] for r in std] == [*names, "Jos\ufffd"]
     assert vars(on_spark.counts["crm"]) == vars(on_duckdb.counts["crm"])
     assert on_spark.counts["crm"].undecodable == 1
@@ -1242,12 +1249,6 @@ def test_json_in_its_sources_encoding_is_read_as_on_duckdb(spark: Any, tmp_path:
     tool's UTF-16, with its byte order mark) read to the same standardised values, quarantined rows
     and counts as on DuckDB: Spark read them as UTF-8, mangling every letter unflagged. A byte the
     encoding cannot decode reads as U+FFFD on both, and a blank line ended CRLF is skipped on both."""
-    import datetime as dt
-
-    from mdm.ingest import ingest
-    from mdm.spark.ingest import ingest_and_standardise
-    from mdm.standardise.batch import standardise_chunks
-
     names = ["Nguyễn Thị Bình", "Trần Văn Hùng", "Đường Lê Lợi", "Jos§"]  # §: a byte it cannot decode
     rows = [json.dumps({"id": i, "name": name, "city": "Hà Nội"}, ensure_ascii=False)
             for i, name in enumerate(names, 1)]
@@ -1262,11 +1263,7 @@ def test_json_in_its_sources_encoding_is_read_as_on_duckdb(spark: Any, tmp_path:
     (tmp_path / f"crm.{kind}").write_bytes(encoded)
     specs = _crm_source(tmp_path, f"crm.{kind}", f"format: {kind}\nencoding: {encoding}\nid_column: id\n"
                                                  "fields: {full_name: name, city: city}")
-    on_duckdb = ingest(specs)
-    (chunk,) = standardise_chunks(on_duckdb.accepted, dt.date(2026, 1, 1))
-    on_spark = ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
-    std = [r.asDict() for r in on_spark.std.orderBy("source_id").collect()]
-    assert std == chunk.std.to_pylist()
+    on_duckdb, on_spark, std = _on_both_engines(spark, specs)
     expected = [*names[:3], "Jos\ufffd" if encoding != "utf-8" else "Jos§"]
     assert [r["full_name"] for r in std] == expected
     quarantined = [(r["row_number"], r["reason"], r["raw"])
