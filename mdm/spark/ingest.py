@@ -297,18 +297,20 @@ def _json_lines(spark: Any, spec: SourceSpec) -> Any:
     return _numbered(spark, lines, _LINE).mapInArrow(decoded, spark_schema(_LINES))
 
 
+def _not_blank(lines: Iterator[tuple[str, int]]) -> pa.RecordBatch:
+    """(line, its number) -> a batch of the lines that are not blank, as the DuckDB engine skips them."""
+    kept = [(line, number) for line, number in lines if line.strip()]
+    return pa.RecordBatch.from_arrays([pa.array([line for line, _n in kept], pa.string()),
+                                       pa.array([number for _l, number in kept], pa.int64())], schema=_LINES)
+
+
 def _decoded_lines(encoding: str) -> Any:
     """Lines Spark split (their bytes, numbered) -> those not blank, decoded."""
 
     def decode(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
-            out: dict[str, list[Any]] = {"value": [], _LINE: []}
-            for data, number in zip(*batch.to_pydict().values(), strict=True):
-                line = data.decode(encoding, errors="replace")
-                if line.strip():
-                    out["value"].append(line)
-                    out[_LINE].append(number)
-            yield pa.RecordBatch.from_pydict(out, schema=_LINES)
+            yield _not_blank((data.decode(encoding, errors="replace"), number)
+                             for data, number in zip(*batch.to_pydict().values(), strict=True))
 
     return decode
 
@@ -319,13 +321,8 @@ def _file_lines(encoding: str) -> Any:
 
     def split(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
-            out: dict[str, list[Any]] = {"value": [], _LINE: []}
-            for data in batch.column(0).to_pylist():
-                for number, line in enumerate(_text(data, encoding), start=1):
-                    if line.strip():
-                        out["value"].append(line)
-                        out[_LINE].append(number)
-            yield pa.RecordBatch.from_pydict(out, schema=_LINES)
+            yield _not_blank((line, number) for data in batch.column(0).to_pylist()
+                             for number, line in enumerate(_text(data, encoding), start=1))
 
     return split
 

@@ -207,7 +207,7 @@ def _vietnamese_family(family_part: list[str], given_part: list[str] = ()) -> bo
     head = family_part[0]
     known = head in VN_FAMILY_NAMES or (
         _family_likeness(head)[0] > 0 and bool(given_part)
-        and all(len(p) == 1 or _VN_RHYMED_SYLLABLE.match(p) for p in given_part)
+        and _rhymed(given_part)
     )
     return known and _vietnamese(family_part[1:])
 
@@ -323,6 +323,12 @@ _VN_RHYMED_SYLLABLE = re.compile(
 )
 
 
+
+def _rhymed(words: list[str]) -> bool:
+    """Every word an initial or a syllable whose rhyme Vietnamese writes."""
+    return all(len(w) == 1 or _VN_RHYMED_SYLLABLE.match(w) for w in words)
+
+
 @lru_cache(maxsize=1 << 16)  # run on every word of every Vietnamese name; the words repeat
 def _as_syllable(word: str) -> str:
     """``word``, or the Vietnamese syllable it is when typed in Telex ("hieenf", "thuw",
@@ -391,8 +397,7 @@ def _order_sequence(parts: list[str]) -> tuple[str, list[str], str]:
     # Telex only in a Vietnamese name, its rhymes as Vietnamese spells them: "Dave Lee" and
     # "Li Ying Lee" keep their Lee, and so does "S. Lee" (an initial says nothing of the
     # language; Sophie Lee's records must agree).
-    vietnamese = (all(len(p) == 1 or _VN_RHYMED_SYLLABLE.match(p) for p in parts[:-1])
-                  and any(len(p) > 1 for p in parts[:-1]))
+    vietnamese = _rhymed(parts[:-1]) and any(len(p) > 1 for p in parts[:-1])
     return (vietnamese and _telex_family(last)) or last, parts[1:-1], first
 
 
