@@ -127,8 +127,27 @@ _NAMED_STREET = re.compile(rf"^[a-z]{{2,}}(?:{'|'.join(sorted(_STREET_TYPES_NAME
 _STREET_TYPE_FIRST = frozenset(
     "calle avenue boulevard rue via viale piazza corso rua praca plaza paseo carrer".split()
 )
-# A number after a Vietnamese area's word is that area's ("bd Q. 12", "bd TP 12"), never a house's.
-_AREA_BEFORE_NUMBER = re.compile(r"\b(?:quan|phuong|huyen|xa|thi tran|thi xa|thanh pho|khu pho)$")
+# Vietnam's wards, districts, towns and cities, too large to be where one lives: an address that begins
+# with one names no street (the address comparison's "names only an area" level, mdm/linking/comparisons.py).
+# Not a commune ("xa": "Xa lộ Hà Nội" is a highway) nor the small areas below: a hamlet, a residential group
+# or a quarter of some hundred households is where many a rural address ends, and is evidence.
+AREA_WORDS = ("phuong", "quan", "huyen", "thi tran", "thi xa", "thanh pho")
+# A number after any Vietnamese area's word is that area's ("bd Q. 12", "bd TP 12", "bd Tổ 12"), never a
+# house's: the large areas, a commune, and the small ones: a quarter (khu phố), a residential group (tổ,
+# tổ dân phố), a hamlet (ấp, thôn, xóm). Folded, "tổ" is English "to"; it is read only as the last word of
+# a street whose type comes first, before a number ("Calle Mayor to 12"), where none of the languages
+# that write a street's type first writes "to" ("12 Road to Nowhere" keeps its house).
+_AREA_BEFORE_NUMBER = re.compile(
+    rf"\b(?:{'|'.join((*AREA_WORDS, 'xa', 'khu pho', 'to', 'to dan pho', 'ap', 'thon', 'xom'))})$"
+)
+# A number after a floor's, unit's, block's or room's word is theirs, not the house's ("Calle Mayor,
+# Floor 3", "Avenida Paulista, Apt 12", "Rue de Rivoli, Bloc B 4", "Rue de Rivoli, Tầng 3"); apartment,
+# flat and suite are "unit" by now. A block's letter may stand between. Folded, "phòng" and "tầng" are
+# the names Phong and Tăng too: read as these words only there. Italian "piano" (a floor) is left out:
+# "Via del Piano 5" is a street.
+_UNIT_BEFORE_NUMBER = re.compile(
+    r"\b(?:floor|level|unit|block|room|bloc|etage|piso|apto|tang|lau|phong|can ho)(?: [a-z])?$"
+)
 _TRAILING_NUMBER = re.compile(r"^\d{1,3}[a-z]?(?:[/-]\d{1,3}[a-z]?)*$")
 _NUMBER_WORDS = frozenset(("so", "no", "number"))
 _ALLEY_WORDS = frozenset(("hem", "kiet"))  # Sài Gòn's and Đà Nẵng's word for an alley
@@ -230,8 +249,9 @@ def _trailing_house_number(tokens: list[str]) -> int | None:
         name = 2
         while name < len(tokens) and tokens[name].isalpha():
             name += 1
+        before = " ".join(tokens[:name])
         if (name < len(tokens) and _TRAILING_NUMBER.match(tokens[name])
-                and not _AREA_BEFORE_NUMBER.search(" ".join(tokens[:name]))):
+                and not _AREA_BEFORE_NUMBER.search(before) and not _UNIT_BEFORE_NUMBER.search(before)):
             return name
     return None
 

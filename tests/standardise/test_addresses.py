@@ -303,7 +303,8 @@ def test_a_compound_street_type_has_one_form(name: str, suffix: str, number: int
 # Words and signs the street-type, unit and alley rules read, in any order, glued or apart.
 _PIECES = st.sampled_from(["bd", "Bd.", "r.", "R", "c/", "C/o", "/", "12", "12/3", "5", "Str.", "straße",
                            "Haupt", "Rivoli", "de", "Q.1", "P.", "Đ.", "ngõ", "số", "No.", "Hẻm", "Unit",
-                           "U16", "St", ",", "-", "TP", "Tp.", "Q.", "Calle", "Mayor", "Thành phố"])
+                           "U16", "St", ",", "-", "TP", "Tp.", "Q.", "Calle", "Mayor", "Thành phố",
+                           "Floor", "Apt", "Bloc", "B", "Tầng", "Căn hộ", "Tổ", "to", "dân phố", "Ấp"])
 
 
 @given(st.lists(_PIECES, max_size=8), st.sampled_from([" ", "", ", "]))
@@ -338,6 +339,81 @@ def test_a_number_after_an_area_word_after_a_street_type_is_no_house(value: str)
     address = standardise_address(value)
     again = standardise_address(address.normalised)
     assert (address.house_number, again.house_number, again.normalised) == (None, None, address.normalised)
+
+
+@pytest.mark.parametrize(
+    ("value", "house_number"),
+    [
+        # After a street whose type comes first, a floor's, unit's, block's or room's number is theirs.
+        ("Calle Mayor, Floor 3", None),
+        ("Avenida Paulista, Apt 12", None),
+        ("Rue de Rivoli, Bloc B 4", None),
+        ("Calle Mayor, Suite 200", None),
+        ("Via Roma, Level 2", None),
+        ("Avenue Louise, Room 7", None),
+        ("Calle Mayor, Block 4", None),
+        ("Rue de Rivoli, Tầng 3", None),
+        ("Rue Pasteur, Lầu 5", None),
+        ("Calle Mayor, Phòng 301", None),
+        ("Calle Mayor, Căn hộ 12", None),
+        # The house's number before them stays the house's, and so does a street's own word.
+        ("Calle Mayor 10, Floor 3", "10"),
+        ("Avenida Paulista 578, Apt 12", "578"),
+        ("12 Calle Mayor, Apt 4", "12"),
+        ("Via del Piano 5", "5"),
+        # A unit written first, as "Apt 5, 12 Main Rd": no house read after it.
+        ("Floor 3, Calle Mayor 10", None),
+        # A quarter's, residential group's or hamlet's number after a street whose type comes first.
+        ("bd Tổ 12", None),
+        ("bd To 12", None),  # "tổ" without its accent
+        ("Calle Mayor, Tổ dân phố 3", None),
+        ("Boulevard Ấp 3", None),
+        ("Via Thôn 5", None),
+        ("Calle Xóm 2", None),
+        # English "to" elsewhere, and a house before any of them, keep the house.
+        ("12 Road to Nowhere", "12"),
+        ("Calle Mayor 10 to 12", "10"),
+        ("12 Ấp Bắc", "12"),  # a street in Sài Gòn
+        ("Calle Mayor 7, Tổ 12", "7"),
+    ],
+)
+def test_a_number_of_a_floor_unit_or_hamlet_is_no_house(value: str, house_number: str | None) -> None:
+    address = standardise_address(value)
+    again = standardise_address(address.normalised)
+    assert (address.house_number, again.house_number) == (house_number, house_number)
+
+
+_STREETS_TYPE_FIRST = st.sampled_from(["Calle Mayor", "C/ Mayor", "Avenida Paulista", "Rue de Rivoli",
+                                       "bd Voltaire", "Via Roma", "Avenue Louise", "Praça da Sé"])
+_UNITS = st.sampled_from(["Floor", "Fl.", "Level", "Apt", "Apartment", "Flat", "Unit", "Suite", "Ste",
+                          "Block", "Blk", "Bloc B", "Room", "Étage", "Piso", "Tầng", "Lầu", "Phòng",
+                          "Căn hộ"])
+_VN_AREAS_OWNING_A_NUMBER = st.sampled_from(
+    ["Tổ", "To", "Tổ dân phố", "Ấp", "Thôn", "Xóm", "Khu phố", "KP", "Q.", "TP"])
+
+
+@given(_STREETS_TYPE_FIRST, st.sampled_from([" ", ", "]), _UNITS | _VN_AREAS_OWNING_A_NUMBER,
+       st.integers(1, 999))
+def test_a_number_owned_by_a_unit_or_area_word_is_no_house(
+    street: str, joiner: str, owner: str, number: int
+) -> None:
+    address = standardise_address(f"{street}{joiner}{owner} {number}")
+    assert address.house_number is None
+    assert standardise_address(address.normalised).house_number is None
+
+
+@given(
+    st.sampled_from(["Calle Mayor 12", "12 Calle Mayor", "Hauptstraße 5a", "Keizersgracht 123", "Calle Mayor",
+                     "367 Nguyễn Trãi, P.5", "Tampines Street 81", "Unter den Linden 77", "Calle 5 de Mayo",
+                     "Via Roma 10", "10 Downing St", "Berliner Straße, 10115 Berlin"]),
+    _UNITS | _VN_AREAS_OWNING_A_NUMBER,
+    st.integers(1, 999),
+)
+def test_a_unit_or_area_written_after_an_address_keeps_its_house(
+    address: str, owner: str, number: int
+) -> None:
+    assert (standardise_address(f"{address}, {owner} {number}").house_number
+            == standardise_address(address).house_number)
 
 
 @pytest.mark.parametrize(
