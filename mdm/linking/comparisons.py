@@ -19,6 +19,7 @@ from splink.internals.comparison_creator import ComparisonCreator
 from splink.internals.dialects import SplinkDialect
 
 from matching_rules import ComparisonSpec, MatchingSpec
+from mdm.standardise.addresses import AREA_WORDS
 from mdm.standardise.cities import ABSORBED_2025
 from mdm.standardise.emails import PERSONAL_MAIL_SERVICES
 from mdm.store.work import WORD_LISTS, births_near
@@ -368,14 +369,11 @@ def _address(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCr
     ]
 
 
-# The words a standardised address begins with when it names no street, only an area ("Ward 5,
-# District 3" is standardised to "phuong 5 quan 3").
-_AREA_WORDS = ("phuong", "quan", "huyen", "thi tran", "thi xa", "thanh pho")
-
-
 def _area_only(address: str) -> str:
-    """SQL: the address begins with an area's name ("phuong 14 quan 10"), so names no street."""
-    return "(" + " OR ".join(f"{address} LIKE '{word} %'" for word in _AREA_WORDS) + ")"
+    """SQL: the address begins with an area's name ("phuong 14 quan 10"; "Ward 5, District 3" is
+    standardised so too), so names no street. ``AREA_WORDS`` are the large areas only: the reader's
+    small ones (a hamlet, a quarter) are where many a rural address ends."""
+    return "(" + " OR ".join(f"{address} LIKE '{word} %'" for word in AREA_WORDS) + ")"
 
 
 def _exact(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCreator]:
