@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import yaml
 from fastapi.testclient import TestClient
@@ -51,8 +53,8 @@ def _query(db: Path, sql: str, params: list[Any] | None = None) -> list[tuple[An
         con.close()
 
 
-def _billing_keys(db: Path) -> set[str]:
-    return {k for (k,) in _query(db, "SELECT source_id FROM xref WHERE source = 'billing'")}
+def _keys(db: Path, source: str = "billing") -> set[str]:
+    return {k for (k,) in _query(db, "SELECT source_id FROM xref WHERE source = ?", [source])}
 
 
 def _one_and_alone(db: Path) -> tuple[str, str, str]:
@@ -79,7 +81,7 @@ def test_a_changes_extract_deletes_the_records_it_flags(
     db = tmp_path / "mdm.duckdb"
     first = reconcile(folder / "sources.yaml", db, today=TODAY)
     assert first.sources["billing"].deletions == 0
-    stored = _billing_keys(db)
+    stored = _keys(db)
     shared, alone, shared_golden = _one_and_alone(db)
     (alone_golden,) = _query(db, "SELECT golden_id FROM xref WHERE source = 'billing' AND source_id = ?",
                              [alone])[0]
@@ -115,7 +117,7 @@ def test_a_changes_extract_deletes_the_records_it_flags(
     assert (counts["read"], counts["accepted"], counts["deletions"], counts["quarantined"]) == (5, 1, 3, 1)
     assert counts["read"] == counts["accepted"] + counts["deletions"] + counts["quarantined"]
     assert (counts["carried"], counts["removed"]) == (len(stored) - 4, 2)
-    assert _billing_keys(db) == stored - {shared, alone, api_deleted}
+    assert _keys(db) == stored - {shared, alone, api_deleted}
     never_had = "SELECT count(*) FROM quarantine WHERE source = 'billing' AND source_id = 'B-NEVER-1'"
     assert _query(db, never_had) == [(0,)]
     assert (shared_golden, "active") in _query(db, "SELECT golden_id, status FROM golden_records")
@@ -139,7 +141,7 @@ def test_a_full_extract_leaves_out_its_soft_deleted_rows(small_sample: Path, tmp
     header, rows = _flagged_config(small_sample, folder, deleted={"column": "op"})
     db = tmp_path / "mdm.duckdb"
     reconcile(folder / "sources.yaml", db, today=TODAY)
-    stored = _billing_keys(db)
+    stored = _keys(db)
 
     flagged = {rows[0][0]: "TRUE", rows[1][0]: " 1", rows[2][0]: "yes"}
     _write(folder / "billing.csv", header, [[*r[:-1], flagged.get(r[0], "false")] for r in rows])
@@ -147,12 +149,12 @@ def test_a_full_extract_leaves_out_its_soft_deleted_rows(small_sample: Path, tmp
     counts = report.sources["billing"]
     assert (counts.read, counts.deletions, counts.removed) == (len(rows), 3, 3)
     assert counts.read == counts.accepted + counts.deletions + counts.quarantined
-    assert _billing_keys(db) == stored - set(flagged)
+    assert _keys(db) == stored - set(flagged)
 
     _write(folder / "billing.csv", header, [[*r[:-1], "Y"] for r in rows])
     with pytest.raises(RemovalsRefusedError, match="are not in its extract or flagged deleted in it"):
         reconcile(folder / "sources.yaml", db, today=TODAY)
-    assert _billing_keys(db) == stored - set(flagged)
+    assert _keys(db) == stored - set(flagged)
 
 
 def test_a_post_and_a_row_flagged_deleted_the_later_wins(small_sample: Path, tmp_path: Path) -> None:
@@ -178,20 +180,29 @@ def test_a_post_and_a_row_flagged_deleted_the_later_wins(small_sample: Path, tmp
     report = reconcile(folder / "sources.yaml", db, today=TODAY)
     counts = report.sources["billing"]
     assert (counts.deletions, counts.posted, counts.outdated, counts.superseded) == (2, 2, 1, 0)
-    keys = _billing_keys(db)
+    keys = _keys(db)
     assert older[0] not in keys and newer[0] in keys
 
 
 def test_a_deleted_flag_is_checked_as_a_mapped_column(small_sample: Path, tmp_path: Path) -> None:
-    """A flag column missing from the file fails naming file, source and key; so do an unknown key
-    under ``deleted`` and a blank value, which would take every row without a flag for deleted."""
+    """A flag column missing from a CSV header or a Parquet schema fails naming file, source and
+    key (unlike a JSON source's key, which rows may all lack: a header names its columns every day,
+    so one it lacks is a typo); so do an unknown key under ``deleted`` and a blank value, which
+    would take every row without a flag for deleted."""
     folder = tmp_path / "data"
-    _flagged_config(small_sample, folder, deleted={"column": "is_deleted"})
+    header, rows = _flagged_config(small_sample, folder, deleted={"column": "is_deleted"})
     with pytest.raises(ConfigError, match=r"billing\.csv: source 'billing', key 'deleted\.column':"
                                           r" column 'is_deleted' is not in the header"):
         reconcile(folder / "sources.yaml", tmp_path / "mdm.duckdb", today=TODAY)
     config = yaml.safe_load((folder / "sources.yaml").read_text(encoding="utf-8"))
     (spec,) = [s for s in config["sources"] if s["name"] == "billing"]
+    columns = {h: [r[i] for r in rows] for i, h in enumerate(header)}
+    pq.write_table(pa.table(columns), folder / "billing.parquet")
+    spec.update(path="billing.parquet", format="parquet")
+    (folder / "sources.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"billing\.parquet: source 'billing', key 'deleted\.column':"
+                                          r" column 'is_deleted' is not in the Parquet schema"):
+        reconcile(folder / "sources.yaml", tmp_path / "mdm.duckdb", today=TODAY)
     for wrong, key, problem in (({"column": "op", "value": ["D"]}, "deleted.value", "unknown key"),
                                 ({"column": "op", "values": ["D", " "]}, "deleted.values", "blank value")):
         spec["deleted"] = wrong
@@ -237,4 +248,58 @@ def test_a_post_a_later_file_row_outdated_stays_out_once_the_extract_has_no_row_
     third = reconcile(folder / "sources.yaml", db, today=TODAY).sources["billing"]
     assert (third.posted, third.outdated, third.superseded) == (0, 0, 0)
     assert _query(db, raw_of, [newer[0]]) == [(stored,)]
-    assert deleted_later[0] not in _billing_keys(db)
+    assert deleted_later[0] not in _keys(db)
+
+
+def _write_feed(path: Path, records: list[dict[str, Any]]) -> None:
+    """``records`` as JSON lines, or as one JSON array for a ``.json`` path."""
+    if path.suffix == ".json":
+        path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    else:
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+
+
+def _change_feed(small_sample: Path, folder: Path, fmt: str, **marketing: Any) -> list[dict[str, Any]]:
+    """The small sample in ``folder``, its marketing source (JSON lines) written as ``fmt`` (jsonl,
+    or json: one array) of its objects alone, no row holding a ``_deleted`` key, and configured with
+    ``marketing``; returns the records."""
+    shutil.copytree(small_sample, folder)
+    lines = (folder / "marketing.jsonl").read_text(encoding="utf-8").splitlines()
+    records = []
+    for line in lines:
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            continue
+    records = [r for r in records if isinstance(r, dict)]
+    (folder / "marketing.jsonl").unlink()
+    _write_feed(folder / f"marketing.{fmt}", records)
+    config = yaml.safe_load((folder / "sources.yaml").read_text(encoding="utf-8"))
+    (spec,) = [s for s in config["sources"] if s["name"] == "marketing"]
+    spec.update(path=f"marketing.{fmt}", format=fmt, **marketing)
+    (folder / "sources.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return records
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+def test_a_change_feed_writes_its_deleted_key_on_the_rows_it_deletes_alone(
+    small_sample: Path, tmp_path: Path, fmt: str
+) -> None:
+    """A JSON lines or JSON change feed writes its flag's key only on the rows it deletes
+    (``{"id": 2, "_deleted": true}``): a day on which no row has it reads, deleting nothing, and a
+    row without the key, or with it null or false, is not deleted. Every row is counted."""
+    folder = tmp_path / "data"
+    records = _change_feed(small_sample, folder, fmt, extract="changes", deleted={"column": "_deleted"})
+    db = tmp_path / "mdm.duckdb"
+    first = reconcile(folder / "sources.yaml", db, today=TODAY).sources["marketing"]
+    assert (first.read, first.deletions) == (len(records), 0)
+    assert first.read == first.accepted + first.deletions + first.quarantined
+    stored = _keys(db, "marketing")
+    changed, gone, null, false = [r for r in records if r["subscriber_id"] in stored][:4]
+    _write_feed(folder / f"marketing.{fmt}", [
+        {**changed, "city": "Hà Nội"}, {"subscriber_id": gone["subscriber_id"], "_deleted": True},
+        {**null, "_deleted": None}, {**false, "_deleted": False}])
+    second = reconcile(folder / "sources.yaml", db, today=TODAY).sources["marketing"]
+    assert (second.read, second.accepted, second.deletions, second.quarantined) == (4, 3, 1, 0)
+    assert (second.carried, second.removed) == (len(stored) - 4, 1)
+    assert _keys(db, "marketing") == stored - {gone["subscriber_id"]}

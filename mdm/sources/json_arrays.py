@@ -15,7 +15,7 @@ from typing import Any
 
 from mdm.errors import ConfigError, SourceReadError
 from mdm.sources.config import SourceSpec
-from mdm.sources.readers import RawRow, as_text, check_columns, open_text, typed_row
+from mdm.sources.readers import RawRow, as_text, check_keys, open_text, typed_row
 
 
 def json_kind(value: Any) -> str:
@@ -79,7 +79,8 @@ def no_object(spec: SourceSpec, where: str, first_error: str | None) -> ConfigEr
 
 
 def read_json(spec: SourceSpec) -> Iterator[RawRow]:
-    """Every element of the source's array as a row; a mapped key no object has is a config error."""
+    """Every element of the source's array as a row; a mapped key no object has is a config error
+    (but the ``deleted:`` one: :func:`check_keys`)."""
     with open_text(spec) as fh:
         text = fh.read()
     elements = array_elements(spec, text, str(spec.file))
@@ -96,4 +97,4 @@ def read_json(spec: SourceSpec) -> Iterator[RawRow]:
     if elements and not objects:
         raise no_object(spec, str(spec.file), first_error)
     if elements:
-        check_columns(spec, seen, "file (no element has it)")
+        check_keys(spec, seen, "file (no element has it)")

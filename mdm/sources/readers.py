@@ -71,14 +71,26 @@ def as_text(value: Any) -> str | None:
     return as_text(json.dumps(value, ensure_ascii=False, default=str))
 
 
-def check_columns(spec: SourceSpec, available: set[str], what: str) -> None:
+def check_columns(spec: SourceSpec, available: set[str], what: str, *, unless: str | None = None) -> None:
+    """Every column the config maps (but the config key ``unless``'s) is ``available``."""
     for key, columns in spec.mapped_columns().items():
+        if key == unless:
+            continue
         for column in columns:
             if column not in available:
                 raise ConfigError(
                     f"{spec.file}: source {spec.name!r}, key {key!r}: column {column!r} is not in the {what}"
                     f" (it has: {', '.join(sorted(available)) or 'no columns'})"
                 )
+
+
+def check_keys(spec: SourceSpec, keys: set[str], what: str) -> None:
+    """:func:`check_columns` for a JSON source (JSONL, a JSON array), whose rows hold only the keys
+    they have: its ``deleted:`` key may be in no row, as a change feed writes it on the rows it
+    deletes alone (``{"id": 2, "_deleted": true}``) and a day may delete none; a row without it is
+    not deleted. A CSV header or a Parquet schema names its columns every day: there a flag column
+    it lacks is a typo, which would delete nothing unseen, and stays a config error."""
+    check_columns(spec, keys, what, unless="deleted.column")
 
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -461,7 +473,7 @@ def _read_jsonl(spec: SourceSpec) -> Iterator[RawRow]:
     if data_row and not objects:  # a JSON array, a CSV: not JSONL, whatever its columns
         raise no_object_line(spec, str(spec.file), first_error)
     if data_row:
-        check_columns(spec, seen, "file (no line has it)")
+        check_keys(spec, seen, "file (no line has it)")
 
 
 def _read_parquet(spec: SourceSpec) -> Iterator[RawRow]:

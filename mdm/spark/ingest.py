@@ -35,6 +35,7 @@ from mdm.sources.readers import (
     batch_rows,
     check_columns,
     check_header,
+    check_keys,
     check_not_array,
     csv_values,
     ends_with_delimiter,
@@ -591,7 +592,7 @@ def ingest_and_standardise(
             _check_objects(spec, decoded)
             keys = decoded.filter(F.col("error").isNull()).select(F.explode(F.json_object_keys("raw"))).distinct()
             no_row = "file (no line has it)" if spec.format == "jsonl" else "file (no element has it)"
-            check_columns(spec, {r[0] for r in keys.collect()}, no_row)
+            check_keys(spec, {r[0] for r in keys.collect()}, no_row)
         standardiser = _standardiser(spec, today, file_rows=True)
         parts.append(decoded.mapInArrow(standardiser, spark_schema(STANDARDISED)))
     rows = parts[0]
