@@ -12,8 +12,9 @@ import orjson
 
 from mdm.cancel import Cancellation
 from mdm.sources import SourceSpec, read_source
+from mdm.sources.missing import MISSING_VALUES
 from mdm.sources.readers import REPLACEMENT_CHARACTER
-from mdm.standardise.record import MISSING_VALUES, update_time
+from mdm.standardise.record import update_time
 
 
 @dataclass(frozen=True, slots=True)

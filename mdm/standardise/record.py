@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from mdm.sources.config import SourceSpec
+from mdm.sources.missing import MISSING_VALUES
 from mdm.sources.readers import REPLACEMENT_CHARACTER, as_text
 from mdm.standardise.addresses import (
     standardise_address,
@@ -104,15 +105,6 @@ def mapped_text(spec: SourceSpec, values: dict[str, str | None]) -> tuple[dict[s
         if text:
             out[field] = text
     return out, flags
-
-
-# What exports write in a cell that holds nothing: SQL clients and dumps (NULL, \N), pandas (nan),
-# people (N/A, -) and spreadsheets, whose formulas that found nothing or failed export their error
-# (#N/A, #REF!). Exact spellings only: "Nan" and "Na" are names.
-MISSING_VALUES = frozenset(
-    {"NULL", "null", "Null", "(null)", "\\N", "N/A", "n/a", "nan", "NaN", "None", "-", "--"}
-    | {"#N/A", "#NULL!", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#ERROR!", "#SPILL!", "#CALC!"}
-)
 
 
 def _one_value(field: str, value: str | None, flags: list[str]) -> str | None:
