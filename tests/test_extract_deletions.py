@@ -22,7 +22,7 @@ from mdm import cli
 from mdm.cli import app
 from mdm.errors import ConfigError, RemovalsRefusedError
 from mdm.pipeline import reconcile
-from mdm.sources import load_sources
+from mdm.sources import load_sources, sources_from_json, sources_to_json
 from mdm.store import database, runs
 from tests.api.conftest import make_keys
 from tests.conftest import TODAY
@@ -213,6 +213,37 @@ def test_a_deleted_flag_is_checked_as_a_mapped_column(small_sample: Path, tmp_pa
     (folder / "sources.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     (billing,) = [s for s in load_sources(folder / "sources.yaml").sources if s.name == "billing"]
     assert billing.deleted is not None and billing.deleted.values == ("true", "1", "d")
+
+
+def test_any_value_of_a_deleted_at_column_says_deleted(small_sample: Path, tmp_path: Path) -> None:
+    """``deleted: {column: deleted_at, any_value: true}``: a soft delete's timestamp, any value,
+    says deleted; a blank cell, spaces, or an export's marker for no value (NULL, \\N: a dump's)
+    do not. Every row is counted, and the config reads back as stored with the run. Written with
+    ``values`` too, or ``any_value`` not true or false, it fails naming file, source and key."""
+    folder = tmp_path / "data"
+    header, rows = _flagged_config(small_sample, folder, deleted={"column": "deleted_at", "any_value": True})
+    header[-1] = "deleted_at"
+    ids = [r[0] for r in rows]
+    gone, spaces, null, dump_null = [k for k in ids if k.strip() and ids.count(k) == 1][:4]
+    at = {gone: "2026-06-01 10:00", spaces: "  ", null: "NULL", dump_null: "\\N"}
+    _write(folder / "billing.csv", header, [[*r[:-1], at.get(r[0], "")] for r in rows])
+    db = tmp_path / "mdm.duckdb"
+    counts = reconcile(folder / "sources.yaml", db, today=TODAY).sources["billing"]
+    assert (counts.read, counts.deletions) == (len(rows), 1)
+    assert counts.read == counts.accepted + counts.deletions + counts.quarantined
+    keys = _keys(db)
+    assert gone not in keys and {spaces, null, dump_null} <= keys
+    config = load_sources(folder / "sources.yaml")
+    assert sources_from_json(sources_to_json(config)) == config
+
+    raw = yaml.safe_load((folder / "sources.yaml").read_text(encoding="utf-8"))
+    (spec,) = [s for s in raw["sources"] if s["name"] == "billing"]
+    for wrong, key, problem in (({"values": ["D"]}, "deleted", "`values`.* or `any_value: true`.*not both"),
+                                ({"any_value": "sometimes"}, "deleted.any_value", "boolean")):
+        spec["deleted"] = {"column": "deleted_at", "any_value": True, **wrong}
+        (folder / "sources.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+        with pytest.raises(ConfigError, match=rf"sources\.yaml: source 'billing', key '{key}': .*{problem}"):
+            load_sources(folder / "sources.yaml")
 
 
 def test_a_post_a_later_file_row_outdated_stays_out_once_the_extract_has_no_row_of_it(

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from matching_rules.yaml_file import KeyWrittenTwice, YamlFileError, problem, read_yaml
 from mdm.errors import ConfigError
+from mdm.sources.missing import MISSING_VALUES
 
 CANONICAL_FIELDS: tuple[str, ...] = (
     "full_name",
@@ -54,16 +55,25 @@ def known_region(value: str) -> str:
     raise ValueError(f"unknown region {value!r} (an ISO 3166 code, like 'VN' or 'GB'{hint})")
 
 
+# The values that say deleted where the config names none.
+DELETED_VALUES = ("true", "1", "y", "yes")
+
+
 class DeletedFlag(BaseModel):
     """The column of an extract saying its system deleted a row's record (a change feed's ``op``, a
-    soft delete's ``is_deleted``), and the values that say it: a run leaves such a row's key out."""
+    soft delete's ``is_deleted``), and the values that say it, or any value at all (a soft delete's
+    ``deleted_at``, set when the record is deleted): a run leaves such a row's key out."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     column: str = Field(min_length=1)
     # Compared trimmed and case-insensitively; YAML's true and 1 read as "true" and "1", as the
-    # readers render a JSON or Parquet true and 1.
-    values: tuple[str, ...] = Field(default=("true", "1", "y", "yes"), min_length=1)
+    # readers render a JSON or Parquet true and 1. None: DELETED_VALUES.
+    values: tuple[str, ...] | None = Field(default=None, min_length=1)
+    # Any value says deleted: one not blank and no export's marker for no value (NULL, \N: a dump
+    # writes one in every row not deleted). A flag of its own, not a value of `values`, so that no
+    # value a column may hold (the text "any") reads as every value.
+    any_value: bool = False
 
     @field_validator("values", mode="before")
     @classmethod
@@ -75,14 +85,25 @@ class DeletedFlag(BaseModel):
 
     @field_validator("values")
     @classmethod
-    def _comparable(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+    def _comparable(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is None:
+            return None
         if any(not v.strip() for v in value):
             raise ValueError("a blank value would take every row with no flag for a deletion")
         return tuple(v.strip().lower() for v in value)
 
+    @model_validator(mode="after")
+    def _values_or_any_value(self) -> DeletedFlag:
+        if self.any_value and self.values is not None:
+            raise ValueError("write `values` (those saying deleted) or `any_value: true` (any value"
+                             " does), not both")
+        return self
+
     def says_deleted(self, values: Mapping[str, str | None]) -> bool:
-        flag = values.get(self.column)
-        return flag is not None and flag.strip().lower() in self.values
+        flag = (values.get(self.column) or "").strip()
+        if self.any_value:
+            return bool(flag) and flag not in MISSING_VALUES
+        return flag.lower() in (self.values or DELETED_VALUES)
 
 
 class SourceSpec(BaseModel):
