@@ -29,6 +29,7 @@ from mdm.store import database, exports
 from tests.api.conftest import make_keys
 from tests.conftest import TODAY
 from tests.spark.test_spark_engine import _duckdb
+from tests.test_extract_changes import _rows, _write
 
 runner = CliRunner()
 
@@ -78,14 +79,26 @@ def test_a_changes_extract_on_spark_carries_the_stored_records_as_duckdb_does(  
     deleted through it is gone), with the same counts, values and clusters; ``mdm load`` publishes
     it without counting the carried records as removed. A row flagged deleted takes its key out (one
     of a key never stored is only counted), and one dated after its key's post leaves the post out,
-    on both engines, which drop it from the stored posts."""
+    on both engines, which drop it from the stored posts. So does any value of a ``deleted_at``
+    (``any_value: true``) but spaces and NULL, and a JSON lines flag key no row has deletes none."""
     from mdm.spark.engine import reconcile_spark
 
     folder = tmp_path / "data"
     billing = _changes_config(small_sample, folder)
     sources = folder / "sources.yaml"
+    config = yaml.safe_load(sources.read_text(encoding="utf-8"))
+    flags = {"sales": {"column": "deleted_at", "any_value": True}, "marketing": {"column": "_deleted"}}
+    for spec in config["sources"]:
+        spec["deleted"] = flags.get(spec["name"], spec.get("deleted"))
+    sources.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    sales_header, sales_rows = _rows(folder / "sales.csv")
+    _write(folder / "sales.csv", [*sales_header, "deleted_at"], [[*r, ""] for r in sales_rows])
     db = tmp_path / "mdm.duckdb"
     reconcile(sources, db, today=TODAY)
+    sales = {k for (k,) in _duckdb(db, "SELECT source_id FROM xref WHERE source = 'sales'")}
+    sales_gone, spaces, null = sorted(sales)[:3]
+    at = {sales_gone: "2026-06-01T10:00:00", spaces: "  ", null: "NULL"}
+    _write(folder / "sales.csv", [*sales_header, "deleted_at"], [[*r, at.get(r[0], "")] for r in sales_rows])
     con = database.connect(db)
     try:
         exports.export_model(con, tmp_path / "model.json")
@@ -131,6 +144,8 @@ def test_a_changes_extract_on_spark_carries_the_stored_records_as_duckdb_does(  
 
     spark_counts = {n: {**vars(c), "removed": 0} for n, c in report.sources.items()}  # counted by the load
     assert spark_counts == {n: {**vars(c), "removed": 0} for n, c in duck.sources.items()}
+    assert all(c.read == c.accepted + c.deletions + c.quarantined for c in report.sources.values())
+    assert (report.sources["sales"].deletions, report.sources["marketing"].deletions) == (1, 0)
     counts = report.sources["billing"]
     assert (counts.read, counts.accepted, counts.deletions, counts.quarantined) == (5, 2, 3, 0)
     assert (counts.posted, counts.outdated, counts.carried) == (2, 1, len(stored) - 5)
@@ -149,6 +164,9 @@ def test_a_changes_extract_on_spark_carries_the_stored_records_as_duckdb_does(  
     assert loaded["counts"]["sources"]["billing"]["carried"] == len(stored) - 5
     keys = {k for (k,) in _duckdb(db, "SELECT source_id FROM xref WHERE source = 'billing'")}
     assert keys == stored - {deleted_id, flagged[id_at], flagged_later} | {"B-NEW-1"}
+    assert loaded["counts"]["sources"]["sales"]["removed"] == duck.sources["sales"].removed == 1
+    sales_now = {k for (k,) in _duckdb(db, "SELECT source_id FROM xref WHERE source = 'sales'")}
+    assert sales_now == sales - {sales_gone}
     # The outdated post is dropped by the load, as by a DuckDB run's publish: a later extract without
     # the key would otherwise take it back.
     assert loaded["outdated_posts"] == [["billing", flagged_later]]
