@@ -318,7 +318,8 @@ def test_a_change_feed_writes_its_deleted_key_on_the_rows_it_deletes_alone(
 ) -> None:
     """A JSON lines or JSON change feed writes its flag's key only on the rows it deletes
     (``{"id": 2, "_deleted": true}``): a day on which no row has it reads, deleting nothing, and a
-    row without the key, or with it null or false, is not deleted. Every row is counted."""
+    row without the key, or with it null or false, is not deleted. Every row is counted. A mapped
+    field's key no row has still fails, naming file, source and key."""
     folder = tmp_path / "data"
     records = _change_feed(small_sample, folder, fmt, extract="changes", deleted={"column": "_deleted"})
     db = tmp_path / "mdm.duckdb"
@@ -334,3 +335,12 @@ def test_a_change_feed_writes_its_deleted_key_on_the_rows_it_deletes_alone(
     assert (second.read, second.accepted, second.deletions, second.quarantined) == (4, 3, 1, 0)
     assert (second.carried, second.removed) == (len(stored) - 4, 1)
     assert _keys(db, "marketing") == stored - {gone["subscriber_id"]}
+
+    config = yaml.safe_load((folder / "sources.yaml").read_text(encoding="utf-8"))
+    (spec,) = [s for s in config["sources"] if s["name"] == "marketing"]
+    spec["fields"]["email"] = "e_mail"
+    (folder / "sources.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    said = (r"source 'marketing', key 'fields\.email': column 'e_mail' is not in the file"
+            r" \(no (line|element) has it")
+    with pytest.raises(ConfigError, match=rf"marketing\.{fmt}: {said}"):
+        reconcile(folder / "sources.yaml", db, today=TODAY)
