@@ -39,8 +39,9 @@ _MONTHS = MappingProxyType(
 _FILLER = frozenset("ngay thang thg nam sinh of the".split())  # "ngày 25 tháng 3 năm 1990"
 _ORDINAL = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)$")
 # A time of day after the date ("1990-03-25T00:00:00Z", "25/03/1990 00:00"): ignored for a birth date.
+# Its offset may leave out zero minutes, as PostgreSQL writes a timestamptz ("... 00:00:00+07").
 _TRAILING_TIME = re.compile(
-    r"(?i)(?:T|\s+)\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:am|pm|z|utc|gmt|[+-]\d{2}:?\d{2})?$"
+    r"(?i)(?:T|\s+)\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:am|pm|z|utc|gmt|[+-]\d{2}(?::?\d{2})?)?$"
 )
 _PLACEHOLDERS = frozenset({dt.date(1900, 1, 1), dt.date(1970, 1, 1)})
 _EARLIEST = dt.date(1900, 1, 1)
@@ -149,7 +150,7 @@ def _tokens(text: str) -> list[str]:
 
 # A date and time in UTC ("1990-03-24T17:00:00.000Z"): how JavaScript apps and MongoDB export a
 # date picked as local midnight, so its day is the source's, not UTC's.
-_UTC_INSTANT = re.compile(r"(?i)^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]00:?00)$")
+_UTC_INSTANT = re.compile(r"(?i)^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]00(?::?00)?)$")
 
 
 def standardise_birth_date(

@@ -43,6 +43,7 @@ REJECTIONS = {"dob_impossible", "dob_placeholder", "dob_future", "date_unparseab
         "ngày 25 tháng 03 năm 1990",
         "1990-03-25T00:00:00",
         "1990-03-25T08:30:00+07:00",
+        "1990-03-25 08:30:00+07",  # PostgreSQL's timestamptz, whose offset leaves out zero minutes
         "25/03/1990 00:00",
         " 25 / 03 / 1990 ",
         "25031990",
@@ -233,6 +234,7 @@ def test_a_birth_date_written_as_a_utc_time_is_the_sources_day() -> None:
     may_4 = dt.date(1990, 5, 4)
     assert born("1990-05-03T17:00:00.000Z", "Asia/Ho_Chi_Minh") == may_4
     assert born("1990-05-03 17:00:00+00:00", "Asia/Ho_Chi_Minh") == may_4  # a Parquet timestamp in UTC
+    assert born("1990-05-03 17:00:00+00", "Asia/Ho_Chi_Minh") == may_4  # PostgreSQL's timestamptz in UTC
     assert born("1990-05-04T04:00:00Z", "America/New_York") == may_4
     assert born("1990-05-04T00:00:00Z", "Asia/Ho_Chi_Minh") == may_4
     assert born("1990-05-04T00:00:00.000Z", "America/New_York") == may_4
