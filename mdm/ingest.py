@@ -4,7 +4,6 @@ the key's record) or quarantined with a reason."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
@@ -12,6 +11,7 @@ import orjson
 
 from mdm.cancel import Cancellation
 from mdm.sources import SourceSpec, read_source
+from mdm.sources.config import whole_number
 from mdm.sources.missing import MISSING_VALUES
 from mdm.sources.readers import REPLACEMENT_CHARACTER
 from mdm.standardise.record import update_time
@@ -77,17 +77,13 @@ def undecodable(item: Accepted | Deletion | Quarantined) -> bool:
     return item.raw is not None and REPLACEMENT_CHARACTER in item.raw
 
 
-# A whole number written by a float column: pandas makes an id column with one gap float (123.0).
-_FLOAT_KEY = re.compile(r"^([0-9]+)\.0+$")
-
-
 def clean_id(value: str | None) -> str | None:
     """Source keys are compared as trimmed text, a float's ``.0`` left out (``123.0`` is ``123``, as
     a JSON 123.0 is); a blank key, or an export's marker for no value (``NULL``, ``\\N``: a dump's
     missing key), is no key."""
     if value is None:
         return None
-    value = _FLOAT_KEY.sub(r"\1", value.strip())
+    value = whole_number(value.strip())
     return value if value and value not in MISSING_VALUES else None
 
 

@@ -344,3 +344,17 @@ def test_a_change_feed_writes_its_deleted_key_on_the_rows_it_deletes_alone(
             r" \(no (line|element) has it")
     with pytest.raises(ConfigError, match=rf"marketing\.{fmt}: {said}"):
         reconcile(folder / "sources.yaml", db, today=TODAY)
+
+
+def test_a_flag_a_float_column_wrote_says_deleted_as_its_whole_number(tmp_path: Path) -> None:
+    """pandas writes a 0/1 soft-delete column with a gap (no flag on rows never deleted) as floats:
+    ``1.0`` says deleted as ``1`` does, in a CSV as a JSON 1.0 does, and ``0.0`` does not."""
+    from mdm.ingest import ingest
+
+    (tmp_path / "crm.csv").write_text("id,name,is_deleted\n1,An,\n2,Bo,1.0\n3,Cu,0.0\n4,Di,1\n", encoding="utf-8")
+    config = {"sources": [{"name": "crm", "path": "crm.csv", "format": "csv", "id_column": "id",
+                           "deleted": {"column": "is_deleted"}, "fields": {"full_name": "name"}}]}
+    (tmp_path / "sources.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    ingested = ingest(load_sources(tmp_path / "sources.yaml").sources)
+    assert sorted(d.source_id for d in ingested.deletions) == ["2", "4"]
+    assert sorted(a.source_id for a in ingested.accepted) == ["1", "3"]

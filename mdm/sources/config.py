@@ -58,6 +58,14 @@ def known_region(value: str) -> str:
 # The values that say deleted where the config names none.
 DELETED_VALUES = ("true", "1", "y", "yes")
 
+# A whole number a float column wrote: pandas makes an integer column with a gap float (123.0).
+_WHOLE_FLOAT = re.compile(r"^([0-9]+)\.0+$")
+
+
+def whole_number(text: str) -> str:
+    """The text without a float's ``.0`` (``123.0`` is ``123``, as a JSON 123.0 reads)."""
+    return _WHOLE_FLOAT.sub(r"\1", text)
+
 
 class DeletedFlag(BaseModel):
     """The column of an extract saying its system deleted a row's record (a change feed's ``op``, a
@@ -68,7 +76,8 @@ class DeletedFlag(BaseModel):
 
     column: str = Field(min_length=1)
     # Compared trimmed and case-insensitively; YAML's true and 1 read as "true" and "1", as the
-    # readers render a JSON or Parquet true and 1. None: DELETED_VALUES.
+    # readers render a JSON or Parquet true and 1 (and a float column's 1.0, in a CSV too).
+    # None: DELETED_VALUES.
     values: tuple[str, ...] | None = Field(default=None, min_length=1)
     # Any value says deleted: one not blank and no export's marker for no value (NULL, \N: a dump
     # writes one in every row not deleted). A flag of its own, not a value of `values`, so that no
@@ -103,7 +112,7 @@ class DeletedFlag(BaseModel):
         flag = (values.get(self.column) or "").strip()
         if self.any_value:
             return bool(flag) and flag not in MISSING_VALUES
-        return flag.lower() in (self.values or DELETED_VALUES)
+        return whole_number(flag.lower()) in (self.values or DELETED_VALUES)
 
 
 class SourceSpec(BaseModel):
