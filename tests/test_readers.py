@@ -589,3 +589,34 @@ def test_a_json_source_pandas_wrote_by_default_says_how_to_write_records(tmp_pat
         assert "crm.json: source 'crm', key 'format': the file holds a JSON object, not an array" in str(
             e.value)
         assert said in str(e.value), (value, str(e.value))
+
+
+def test_a_number_python_will_not_convert_or_nesting_too_deep_is_no_failed_run(tmp_path: Path) -> None:
+    """A JSON number longer than Python converts to an int (4300 digits) is kept as its digits,
+    in JSONL and a JSON array; a line nested deeper than Python's parser goes is quarantined (a
+    JSON array so nested fails naming its file), as is a CSV cell so nested read as text. Each
+    crashed the run with Python's own ValueError or RecursionError."""
+    from mdm.errors import SourceReadError
+
+    digits, deep = "9" * 5000, "[" * 100_000 + "]" * 100_000
+    lines = [f'{{"id": 1, "name": "An Nguyen", "contact": {{"email": {digits}}}}}',
+             f'{{"id": {digits}, "name": "Binh Tran"}}', f'{{"id": 3, "name": {deep}}}']
+    (tmp_path / "crm.json").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ingested = ingest(load_sources(_json_source(tmp_path, "jsonl")).sources)
+    accepted = [(a.source_id, a.values.get("contact.email")) for a in ingested.accepted]
+    assert accepted == [("1", digits), (digits, None)]
+    ((number, reason),) = [(q.row_number, q.reason) for q in ingested.quarantined]
+    assert (number, reason) == (3, "line 3 is not valid JSON: arrays or objects nested too deep")
+
+    (tmp_path / "crm.json").write_text(f"[{lines[0]}, {lines[1]}]", encoding="utf-8")
+    ingested = ingest(load_sources(_json_source(tmp_path)).sources)
+    accepted = [(a.source_id, a.values.get("contact.email")) for a in ingested.accepted]
+    assert accepted == [("1", digits), (digits, None)]
+    (tmp_path / "crm.json").write_text(f"[{lines[0]}, {lines[2]}]", encoding="utf-8")
+    with pytest.raises(SourceReadError, match="crm.json: source 'crm': not valid JSON .*nested too deep"):
+        ingest(load_sources(_json_source(tmp_path)).sources)
+
+    (tmp_path / "crm.csv").write_text(f"id,name,city\n1,{deep},Hanoi\n", encoding="utf-8")
+    ingested = ingest(load_sources(_csv_source(tmp_path)).sources)
+    (chunk,) = standardise_chunks(ingested.accepted, dt.date(2026, 1, 1))
+    assert not chunk.failed and chunk.std.column("city").to_pylist() == ["Hanoi"]

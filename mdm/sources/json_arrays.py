@@ -15,7 +15,7 @@ from typing import Any
 
 from mdm.errors import ConfigError, SourceReadError
 from mdm.sources.config import SourceSpec
-from mdm.sources.readers import RawRow, as_text, check_keys, open_text, typed_row
+from mdm.sources.readers import RawRow, as_text, check_keys, load_json, open_text, typed_row
 
 
 def json_kind(value: Any) -> str:
@@ -39,7 +39,7 @@ def array_elements(spec: SourceSpec, text: str, where: str) -> list[Any]:
     if not text.strip():
         raise SourceReadError(f"{where}: source {spec.name!r}: the file is empty (an array of none is [])")
     try:
-        value = json.loads(text)
+        value = load_json(text)
     except json.JSONDecodeError as e:
         if e.msg == "Extra data" and text.lstrip().startswith("{"):
             raise ConfigError(f"{where}: source {spec.name!r}, key 'format': the file holds more than one"

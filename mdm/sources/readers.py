@@ -50,6 +50,26 @@ class RawRow:
     text: str | None = None
 
 
+TOO_DEEP = "arrays or objects nested too deep"
+
+
+def load_json(text: str) -> Any:
+    """JSON text as Python values, failing only with :class:`json.JSONDecodeError`: a number longer
+    than Python converts to an int (4300 digits) is its digits, and arrays or objects nested deeper
+    than Python's parser goes are an error of the text, not a failed run."""
+    try:
+        return json.loads(text, parse_int=_json_integer)
+    except RecursionError:
+        raise json.JSONDecodeError(TOO_DEEP, text, 0) from None
+
+
+def _json_integer(digits: str) -> int | str:
+    try:
+        return int(digits)
+    except ValueError:
+        return digits
+
+
 def as_text(value: Any) -> str | None:
     """Render any scalar a source may hold as the text a person would have typed."""
     if value is None:
@@ -422,21 +442,26 @@ def typed_row(data_row: int, obj: Mapping[str, Any], id_column: str, where: str 
               number: int | None = None) -> RawRow:
     """A typed row (a JSON object, a Parquet row) with its values as text, and why its id is no
     key where it is not (``where`` and ``number`` name the row: "line 4"; by default its data row)."""
+    row = f"{where} {data_row if number is None else number}"
+    try:
+        values = typed_values(obj)
+    except RecursionError:  # read just within Python's limit, too deep to write as text again
+        return RawRow(data_row, None, f"{row}: {TOO_DEEP}")
     problem = not_one_id(obj, id_column)
-    named = f"{where} {data_row if number is None else number}: {problem}" if problem else None
-    return RawRow(data_row, typed_values(obj), named)
+    return RawRow(data_row, values, f"{row}: {problem}" if problem else None)
 
 
 def json_line_row(data_row: int, line_no: int, line: str, id_column: str) -> RawRow:
     """One JSONL line as a row: an object's values as text, or why it is not one."""
     line = line.rstrip("\r\n")
     try:
-        obj = json.loads(line)
+        obj = load_json(line)
     except json.JSONDecodeError as e:
         return RawRow(data_row, None, f"line {line_no} is not valid JSON: {e.msg}", line)
     if not isinstance(obj, dict):
         return RawRow(data_row, None, f"line {line_no} is a JSON {type(obj).__name__}, not an object", line)
-    return typed_row(data_row, obj, id_column, "line", line_no)
+    row = typed_row(data_row, obj, id_column, "line", line_no)
+    return row if row.values is not None else RawRow(data_row, None, row.error, line)
 
 
 def check_not_array(spec: SourceSpec, first_line: str, where: str) -> None:

@@ -8,13 +8,12 @@ dates repeat heavily across millions of records.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from functools import lru_cache
 from typing import Any
 
 from mdm.sources.config import SourceSpec
 from mdm.sources.missing import MISSING_VALUES
-from mdm.sources.readers import REPLACEMENT_CHARACTER, as_text
+from mdm.sources.readers import REPLACEMENT_CHARACTER, as_text, load_json
 from mdm.standardise.addresses import (
     standardise_address,
     standardise_country,
@@ -121,7 +120,7 @@ def _one_value(field: str, value: str | None, flags: list[str]) -> str | None:
     if not (text[:1] in "[{" and text[-1:] in "]}"):
         return text
     try:
-        parsed = json.loads(text)
+        parsed = load_json(text)
     except ValueError:
         return text  # "[No name]": text that only looks like JSON
     if isinstance(parsed, dict):
