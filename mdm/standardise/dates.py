@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
-from mdm.standardise.text import fold, nfc_clean
+from mdm.standardise.text import fold, nfc_clean, without_float_fraction
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +162,7 @@ def standardise_birth_date(
     text = nfc_clean(value)
     if text is None:
         return StdDate(value, None, ())
+    text = without_float_fraction(text)  # a float column's 19850312.0 or 486432000000.0
     if zone != "UTC" and _UTC_INSTANT.match(text):
         try:
             moment = dt.datetime.fromisoformat(text.upper())
@@ -241,6 +242,7 @@ def standardise_timestamp(value: str | None, zone: str = "UTC", day_first: bool 
     text = nfc_clean(value)
     if text is None or len(text) > _MAX_TIMESTAMP_LENGTH:
         return None
+    text = without_float_fraction(text)  # a float column's 1704448800000.0
     if _UTC_WORD.search(text):
         text, zone = _UTC_WORD.sub("", text), "UTC"
     text = _SPACED_OFFSET.sub(r"\1", text)

@@ -146,6 +146,7 @@ def test_iso_value_is_a_fixed_point(date: dt.date) -> None:
         ("05/01/2024", dt.datetime(2024, 1, 5)),
         ("2024/01/05 10:00", dt.datetime(2024, 1, 5, 10)),
         ("1704448800", dt.datetime(2024, 1, 5, 10)),
+        ("1704448800000.0", dt.datetime(2024, 1, 5, 10)),  # a float column's milliseconds
         ("45296.4166666667", dt.datetime(2024, 1, 5, 10)),  # a spreadsheet's date serial
         ("2024-01-05 10:00:00 UTC", dt.datetime(2024, 1, 5, 10)),  # BigQuery, Google Sheets
         ("2024-01-05 10:00:00.250 GMT", dt.datetime(2024, 1, 5, 10, 0, 0, 250000)),
@@ -292,6 +293,8 @@ def test_an_update_time_after_the_run_is_flagged_and_not_used() -> None:
         ("-315619200000", "UTC", dt.date(1960, 1, 1)),  # before 1970, negative
         ("-315619200", "UTC", dt.date(1960, 1, 1)),
         ("19850312", "UTC", dt.date(1985, 3, 12)),  # eight digits are still a date, not seconds
+        ("486432000000.0", "UTC", dt.date(1985, 6, 1)),  # as a float column writes them: pandas,
+        ("19850312.0", "UTC", dt.date(1985, 3, 12)),  # an integer column with a gap
     ],
 )
 def test_a_birth_date_written_as_a_time_since_1970(value: str, zone: str, expected: dt.date) -> None:
