@@ -446,6 +446,10 @@ def test_a_parquet_or_jsonl_file_given_as_csv_names_the_format_key(tmp_path: Pat
         ingest(load_sources(_csv_source(tmp_path)).sources)
     assert "crm.csv: source 'crm', key 'format': the file looks like Parquet" in str(e.value)
     assert "set `format: parquet`" in str(e.value)
+    # An integer column puts NUL bytes in its first line: Parquet still, not UTF-16 without its mark.
+    pq.write_table(pa.Table.from_pylist([{**rows[0], "id": 1}]), tmp_path / "crm.csv")
+    with pytest.raises(ConfigError, match="key 'format': the file looks like Parquet"):
+        ingest(load_sources(_csv_source(tmp_path)).sources)
     (tmp_path / "crm.csv").write_text(json.dumps(rows[0]) + "\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="key 'format': the file looks like JSONL .*set `format: jsonl`"):
         ingest(load_sources(_csv_source(tmp_path)).sources)

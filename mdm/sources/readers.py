@@ -171,18 +171,19 @@ def check_header(spec: SourceSpec, header: list[str]) -> None:
     try:
         check_columns(spec, set(header), "header")
     except ConfigError as e:
+        # Parquet's binary holds NUL bytes too (an integer column's): its magic bytes are asked first.
+        other = _other_format(header[0] if header else "")
+        if other is not None:
+            raise ConfigError(
+                f"{spec.file}: source {spec.name!r}, key 'format': the file looks like {other}, not CSV:"
+                f" set `format: {other.split()[0].lower()}`"
+            ) from e
         joined = "".join(header)
         if "\x00" in joined:  # every other byte of ASCII text is 0 in UTF-16
             order = "be" if joined.startswith("\x00") else "le"
             raise ConfigError(
                 f"{spec.file}: source {spec.name!r}, key 'encoding': the header holds NUL bytes; the file"
                 f" looks like UTF-16 without a byte order mark: set `encoding: utf-16-{order}`"
-            ) from e
-        other = _other_format(header[0] if header else "")
-        if other is not None:
-            raise ConfigError(
-                f"{spec.file}: source {spec.name!r}, key 'format': the file looks like {other}, not CSV:"
-                f" set `format: {other.split()[0].lower()}`"
             ) from e
         if len(header) == 1:
             guess = next((d for d in _OTHER_DELIMITERS if d != spec.delimiter and d in header[0]), None)
