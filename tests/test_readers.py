@@ -526,6 +526,8 @@ def test_a_json_array_of_records_is_read_every_element_accounted_for(tmp_path: P
     ("42", "holds a JSON number, not an array of records"),
     ('{"id": 1, "name": "An"}\n{"id": 2, "name": "Binh"}\n', "more than one JSON value .*`format: jsonl`"),
     ("[1, [2]]", "no element of the array is a JSON object \\(element 1 is a JSON number"),
+    ("id,name\n1,An\n", "the file is not JSON \\(it begins 'id,name'\\)"),  # a CSV
+    ("PAR1\x15\x04", "the file is not JSON .*looks like Parquet: set `format: parquet`"),
 ])
 def test_a_json_source_that_is_no_array_of_records_names_the_format_key(
     tmp_path: Path, text: str, refused: str

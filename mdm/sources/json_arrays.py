@@ -15,7 +15,7 @@ from typing import Any
 
 from mdm.errors import ConfigError, SourceReadError
 from mdm.sources.config import SourceSpec
-from mdm.sources.readers import RawRow, as_text, check_keys, load_json, open_text, typed_row
+from mdm.sources.readers import RawRow, as_text, check_keys, load_json, open_text, other_format, typed_row
 
 
 def json_kind(value: Any) -> str:
@@ -41,7 +41,14 @@ def array_elements(spec: SourceSpec, text: str, where: str) -> list[Any]:
     try:
         value = load_json(text)
     except json.JSONDecodeError as e:
-        if e.msg == "Extra data" and text.lstrip().startswith("{"):
+        begins = text.lstrip()
+        if e.msg == "Expecting value" and e.pos == len(text) - len(begins):  # a CSV, a Parquet file
+            other = other_format(begins)
+            hint = f"; it looks like {other}: set `format: {other.split()[0].lower()}`" if other else ""
+            first = begins.partition("\n")[0][:40]
+            raise ConfigError(f"{where}: source {spec.name!r}, key 'format': the file is not JSON (it begins"
+                              f" {first!r}){hint}") from None
+        if e.msg == "Extra data" and begins.startswith("{"):
             raise ConfigError(f"{where}: source {spec.name!r}, key 'format': the file holds more than one"
                               f" JSON value (the second at line {e.lineno}), not an array: for one object"
                               " a line set `format: jsonl`") from None

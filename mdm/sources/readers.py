@@ -172,7 +172,7 @@ def check_header(spec: SourceSpec, header: list[str]) -> None:
         check_columns(spec, set(header), "header")
     except ConfigError as e:
         # Parquet's binary holds NUL bytes too (an integer column's): its magic bytes are asked first.
-        other = _other_format(header[0] if header else "")
+        other = other_format(header[0] if header else "")
         if other is not None:
             raise ConfigError(
                 f"{spec.file}: source {spec.name!r}, key 'format': the file looks like {other}, not CSV:"
@@ -196,7 +196,7 @@ def check_header(spec: SourceSpec, header: list[str]) -> None:
         raise
 
 
-def _other_format(first: str) -> str | None:
+def other_format(first: str) -> str | None:
     """What a file given as CSV is when its first line says so: a Parquet file starts with its
     magic bytes, a JSONL file with an object, a JSON file with an array."""
     if first.startswith("PAR1"):
