@@ -26,6 +26,7 @@ from mdm.standardise.emails import standardise_email
 from mdm.standardise.identifiers import standardise_national_id, standardise_tax_id
 from mdm.standardise.names import name_from_email, spacing_key, standardise_name, word_parts
 from mdm.standardise.phones import standardise_phone
+from mdm.standardise.text import nfc_clean
 
 _CACHE = 1 << 18
 
@@ -213,7 +214,7 @@ def standardise_record(
         "family": matched.family,
         "given": matched.given,
         "middles": matched.middles,
-        "email": email.normalised or (email.original and " ".join(email.original.split())) or None,
+        "email": email.normalised or nfc_clean(email.original),
         "email_key": email.match_key,
         "email_local_digits": email.local_has_digits if email.is_valid else None,
         "email_valid": email.is_valid if email.original else None,
@@ -221,11 +222,11 @@ def standardise_record(
         "phone_type": phone.line_type,
         "phone_valid": phone.is_valid if phone.original else None,
         "date_of_birth": dob.value if dob else None,
-        "address": address.original and " ".join(address.original.split()),
+        "address": nfc_clean(address.original),
         "address_norm": address.normalised,
         "house_number": address.house_number,
         "street": address.street,
-        "city": city.original and " ".join(city.original.split()),
+        "city": nfc_clean(city.original),
         "city_norm": city.canonical,
         "postcode": _postcode(get("postcode")),
         "country": country,

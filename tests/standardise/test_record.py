@@ -42,3 +42,17 @@ def test_a_record_whose_mapped_fields_hold_nothing_is_flagged(
 def test_names_spelt_like_a_marker_are_names() -> None:
     assert standardise_record(SPEC, "1", {"first": "Nan"}, today=TODAY)["full_name"] == "Nan"
     assert standardise_record(SPEC, "1", {"name": "Na"}, today=TODAY)["full_name"] == "Na"
+
+
+def test_a_shown_city_address_or_email_holds_no_control_character_and_is_nfc() -> None:
+    """The shown values were the source's text with its spaces collapsed: a NUL byte, a control
+    character or a zero-width space in the extract reached the golden record and its exports,
+    and a decomposed 'Hà Nội' was shown so, where the name beside it was cleaned of them."""
+    spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id",
+                      fields={"full_name": "name", "city": "city", "address": "street", "email": "email"})
+    decomposed = "Ha\u0300 No\u0323\u0302i"
+    values = {"name": "An\x00 Nguyen", "city": f"{decomposed}\x00", "street": "12\u200b Lê\x07 Lợi",
+              "email": "an\x00 at example"}
+    std = standardise_record(spec, "1", values, today=TODAY)
+    assert (std["full_name"], std["city"], std["address"]) == ("An Nguyen", "Hà Nội", "12 Lê Lợi")
+    assert std["email"] == "an at example"
