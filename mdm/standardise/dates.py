@@ -54,11 +54,12 @@ _YMD_TIME = re.compile(r"^(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})" + _CLOCK)
 _UTC_WORD = re.compile(r"(?i)\s+(?:UTC|GMT)$")
 # An offset set off by a space, as Java's "yyyy-MM-dd HH:mm:ss Z" writes it: "... 10:00:00 +0700".
 _SPACED_OFFSET = re.compile(r"\s+([+-]\d{2}:?\d{2})$")
-# A date with its month's name, then maybe a time: "1 Mar 2024 10:00", "Mar 1, 2024 10:00 AM",
-# Oracle's default "01-MAR-24 10.00.00.000000 AM".
+# A date with its month's name, then maybe a time and its offset: "1 Mar 2024 10:00", "Mar 1, 2024
+# 10:00 AM", Oracle's default "01-MAR-24 10.00.00.000000 AM", RFC 2822's "1 Mar 2024 10:00:00 +0700".
 _NAMED_MONTH_TIME = re.compile(
     r"(?i)^(?P<date>.*?[a-z]{3}.*?)"
-    r"(?:[ T,]+(\d{1,2})[:.](\d{2})(?:[:.](\d{2})(?:[.,]\d+)?)?\s*(?:([ap])\.?m\.?)?)?$"
+    r"(?:[ T,]+(\d{1,2})[:.](\d{2})(?:[:.](\d{2})(?:[.,]\d+)?)?\s*(?:([ap])\.?m\.?)?"
+    r"(?:\s*(?P<offset>Z|[+-]\d{2}(?::?\d{2})?))?)?$"
 )
 _EPOCH = re.compile(r"^\d{10}$|^\d{13}$")
 # A spreadsheet's date serial (days since 1899-12-30, a fraction for the time of day), as a
@@ -276,6 +277,17 @@ def _named_month_time(text: str, zone: str, day_first: bool) -> dt.datetime | No
         date = _from_tokens(_tokens(named["date"]), dt.date.today(), day_first)
         if date is None:
             return None
-        return _naive_utc(dt.datetime.combine(date[0], _clock(*named.groups()[1:])), zone)
+        moment = dt.datetime.combine(date[0], _clock(*named.groups()[1:5]))
+        offset = named["offset"]
+        return _naive_utc(moment if offset is None else moment.replace(tzinfo=_utc_offset(offset)), zone)
     except (ValueError, OverflowError, _Impossible):
         return None
+
+
+def _utc_offset(text: str) -> dt.tzinfo:
+    """``Z``, ``+0700``, ``+07:00`` or ``-05`` as a fixed offset from UTC."""
+    if text.upper() == "Z":
+        return dt.UTC
+    digits = text[1:].replace(":", "")
+    delta = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0))
+    return dt.timezone(-delta if text[0] == "-" else delta)

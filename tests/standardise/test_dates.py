@@ -161,6 +161,8 @@ def test_iso_value_is_a_fixed_point(date: dt.date) -> None:
         ("05-JAN-24 10.00.00.000000 PM", dt.datetime(2024, 1, 5, 22)),  # Oracle's default
         ("Jan 5, 2024 10:00 AM", dt.datetime(2024, 1, 5, 10)),
         ("Jan 5, 2024", dt.datetime(2024, 1, 5)),
+        ("05 Jan 2024 17:00:00 +0700", dt.datetime(2024, 1, 5, 10)),  # its offset, not midnight UTC
+        ("05-Jan-2024 05:00 PM +07:00", dt.datetime(2024, 1, 5, 10)),
         ("30-Feb-2024 10:00", None),
         ("January 2024", None),
         ("garbage", None),
