@@ -37,6 +37,10 @@ _MONTHS = MappingProxyType(
     }
 )
 _FILLER = frozenset("ngay thang thg nam sinh of the".split())  # "ngày 25 tháng 3 năm 1990"
+# The day of the week a long date names: Excel's "Long Date" ("Sunday, March 25, 1990"), RFC 2822's
+# "Sun, 25 Mar 1990 10:00:00 GMT" (HTTP dates, JavaScript's toUTCString()).
+_WEEKDAYS = frozenset("mon monday tue tues tuesday wed wednesday thu thur thurs thursday fri friday sat"
+                      " saturday sun sunday".split())
 _ORDINAL = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)$")
 # A time of day after the date ("1990-03-25T00:00:00Z", "25/03/1990 00:00"): ignored for a birth date.
 # Its offset may leave out zero minutes, as PostgreSQL writes a timestamptz ("... 00:00:00+07").
@@ -144,7 +148,7 @@ def _tokens(text: str) -> list[str]:
         ordinal = _ORDINAL.match(token)
         if ordinal:
             tokens.append(ordinal.group(1))
-        elif token not in _FILLER:
+        elif token not in _FILLER and token not in _WEEKDAYS:
             tokens.append(token)
     return tokens
 

@@ -36,6 +36,7 @@ REJECTIONS = {"dob_impossible", "dob_placeholder", "dob_future", "date_unparseab
         "25/3/1990",
         "25/03/90",
         "March 25, 1990",
+        "Sunday, March 25, 1990",  # a long date format names the day of the week
         "25 Mar 1990",
         "25th March 1990",
         "1990 Mar 25",
@@ -163,6 +164,9 @@ def test_iso_value_is_a_fixed_point(date: dt.date) -> None:
         ("Jan 5, 2024", dt.datetime(2024, 1, 5)),
         ("05 Jan 2024 17:00:00 +0700", dt.datetime(2024, 1, 5, 10)),  # its offset, not midnight UTC
         ("05-Jan-2024 05:00 PM +07:00", dt.datetime(2024, 1, 5, 10)),
+        ("Fri, 05 Jan 2024 10:00:00 GMT", dt.datetime(2024, 1, 5, 10)),  # RFC 2822, HTTP, toUTCString()
+        ("Fri, 05 Jan 2024 17:00:00 +0700", dt.datetime(2024, 1, 5, 10)),
+        ("Friday, January 5, 2024 10:00 AM", dt.datetime(2024, 1, 5, 10)),
         ("30-Feb-2024 10:00", None),
         ("January 2024", None),
         ("garbage", None),
