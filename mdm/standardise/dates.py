@@ -65,7 +65,8 @@ _NAMED_MONTH_TIME = re.compile(
     r"(?:[ T,]+(\d{1,2})[:.](\d{2})(?:[:.](\d{2})(?:[.,]\d+)?)?\s*(?:([ap])\.?m\.?)?"
     r"(?:\s*(?P<offset>Z|[+-]\d{2}(?::?\d{2})?))?)?$"
 )
-_EPOCH = re.compile(r"^\d{10}$|^\d{13}$")
+# Seconds since 1970 may hold a fraction, as Python's time.time() writes them into JSON.
+_EPOCH = re.compile(r"^\d{10}(?:\.\d+)?$|^\d{13}$")
 # A spreadsheet's date serial (days since 1899-12-30, a fraction for the time of day), as a
 # cell formatted as a number exports it: 32874 is 1990-01-01. Five digits only: 1927 to 2173;
 # four digits are a year, and a birth before 1927 written as a serial is rare enough to lose.
@@ -253,7 +254,7 @@ def standardise_timestamp(value: str | None, zone: str = "UTC", day_first: bool 
     text = _SPACED_OFFSET.sub(r"\1", text)
     try:
         if _EPOCH.match(text):
-            seconds = int(text) / (1000 if len(text) == 13 else 1)
+            seconds = float(text) / (1000 if len(text) == 13 and text.isdigit() else 1)
             return dt.datetime.fromtimestamp(seconds, dt.UTC).replace(tzinfo=None)
         if _SERIAL.match(text):  # a spreadsheet's local date and time, to the second
             return _naive_utc(_SERIAL_EPOCH + dt.timedelta(seconds=round(float(text) * 86_400)), zone)

@@ -148,6 +148,7 @@ def test_iso_value_is_a_fixed_point(date: dt.date) -> None:
         ("2024/01/05 10:00", dt.datetime(2024, 1, 5, 10)),
         ("1704448800", dt.datetime(2024, 1, 5, 10)),
         ("1704448800000.0", dt.datetime(2024, 1, 5, 10)),  # a float column's milliseconds
+        ("1704448800.25", dt.datetime(2024, 1, 5, 10, 0, 0, 250000)),  # Python's time.time()
         ("45296.4166666667", dt.datetime(2024, 1, 5, 10)),  # a spreadsheet's date serial
         ("2024-01-05 10:00:00 UTC", dt.datetime(2024, 1, 5, 10)),  # BigQuery, Google Sheets
         ("2024-01-05 10:00:00.250 GMT", dt.datetime(2024, 1, 5, 10, 0, 0, 250000)),
