@@ -197,8 +197,8 @@ def check_header(spec: SourceSpec, header: list[str]) -> None:
 
 
 def other_format(first: str) -> str | None:
-    """What a file given as CSV is when its first line says so: a Parquet file starts with its
-    magic bytes, a JSONL file with an object, a JSON file with an array."""
+    """What a file given in another format (CSV, JSON) is when its first line says so: a Parquet
+    file starts with its magic bytes, a JSONL file with an object, a JSON file with an array."""
     if first.startswith("PAR1"):
         return "Parquet"
     if first.startswith("{"):
