@@ -351,7 +351,8 @@ def test_a_flag_a_float_column_wrote_says_deleted_as_its_whole_number(tmp_path: 
     ``1.0`` says deleted as ``1`` does, in a CSV as a JSON 1.0 does, and ``0.0`` does not."""
     from mdm.ingest import ingest
 
-    (tmp_path / "crm.csv").write_text("id,name,is_deleted\n1,An,\n2,Bo,1.0\n3,Cu,0.0\n4,Di,1\n", encoding="utf-8")
+    rows = "id,name,is_deleted\n1,An,\n2,Bo,1.0\n3,Cu,0.0\n4,Di,1\n"
+    (tmp_path / "crm.csv").write_text(rows, encoding="utf-8")
     config = {"sources": [{"name": "crm", "path": "crm.csv", "format": "csv", "id_column": "id",
                            "deleted": {"column": "is_deleted"}, "fields": {"full_name": "name"}}]}
     (tmp_path / "sources.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
