@@ -142,10 +142,27 @@ def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None
     return rows[0] if rows else None
 
 
-def fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+def fetch_dicts(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
     cur = con.execute(sql, params or [])
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def fetch_page(
+    con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of ``sql`` (``LIMIT $limit OFFSET $offset``, counting every row in a ``total`` column,
+    ``count(*) OVER ()``) and that count. A page past the last row has no row to carry the count,
+    and a client paging by offset reads it as the rows in all: then it is read from the first row."""
+    rows = fetch_dicts(con, sql, params)
+    past_the_end = not rows and params["offset"]
+    carrier = fetch_dicts(con, sql, {**params, "limit": 1, "offset": 0}) if past_the_end else rows
+    total = int(carrier[0]["total"]) if carrier else 0
+    for r in rows:
+        del r["total"]
+    return rows, total
 
 
 def now() -> dt.datetime:

@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-from mdm.store.database import fetch_dicts, fetch_one
+from mdm.store.database import fetch_dicts, fetch_one, fetch_page
 
 
 def document(con: duckdb.DuckDBPyConnection, golden_id: str) -> tuple[str, str | None, str] | None:
@@ -134,8 +134,8 @@ def search(
         "limit": limit,
         "offset": offset,
     }
-    rows = con.execute(_SEARCH, params).fetchall()
-    return [(g, float(s)) for g, s, _t in rows], (int(rows[0][2]) if rows else 0)
+    rows, total = fetch_page(con, _SEARCH, params)
+    return [(r["golden_id"], float(r["score"])) for r in rows], total
 
 
 def source_record(con: duckdb.DuckDBPyConnection, source: str, source_id: str) -> dict[str, Any] | None:

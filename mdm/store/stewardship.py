@@ -8,7 +8,7 @@ from typing import Any
 
 import duckdb
 
-from mdm.store.database import fetch_dicts, fetch_one
+from mdm.store.database import fetch_dicts, fetch_one, fetch_page
 from mdm.store.tables import insert_rows
 
 # -- decisions and constraints ---------------------------------------------------------------
@@ -260,14 +260,10 @@ def list_items(
     order: str = "impact",
 ) -> tuple[list[dict[str, Any]], int]:
     sql = _QUEUE.format(columns=_ITEM_COLUMNS, order=QUEUE_ORDERS[order])
-    rows = fetch_dicts(con, sql, {
+    return fetch_page(con, sql, {
         "status": status, "source": source, "min_score": min_score, "max_score": max_score,
         "claimed_by": claimed_by, "held_back_by": held_back_by, "limit": limit, "offset": offset,
-    })  # type: ignore[arg-type]
-    total = rows[0]["total"] if rows else 0
-    for r in rows:
-        del r["total"]
-    return rows, int(total)
+    })
 
 
 def claim_item(con: duckdb.DuckDBPyConnection, item_id: str, actor: str | None, at: Any) -> None:

@@ -161,6 +161,14 @@ def test_search_combines_criteria_and_paginates(api):  # type: ignore[no-untyped
     assert nothing["count"] == 0 and nothing["data"] == []
 
 
+def test_a_search_page_past_the_last_hit_still_counts_every_hit(api):  # type: ignore[no-untyped-def]
+    # A client paging by offset reads `count` as the hits in all; a page past them said 0.
+    total = api.get("/golden-records", params={"name": "nguyen", "limit": 5}).json()["count"]
+    for offset in (total, total + 50):
+        page = api.get("/golden-records", params={"name": "nguyen", "limit": 5, "offset": offset}).json()
+        assert (page["count"], page["data"]) == (total, []), offset
+
+
 def test_search_validation_names_the_field(api):  # type: ignore[no-untyped-def]
     r = api.get("/golden-records", params={"limit": 0})
     assert r.status_code == 422 and "limit" in r.json()["detail"]

@@ -78,6 +78,12 @@ def test_queue_filters(api):  # type: ignore[no-untyped-def]
     assert api.get("/review-queue", who="reader").status_code == 403
 
 
+def test_a_queue_page_past_the_last_item_still_counts_every_item(api):  # type: ignore[no-untyped-def]
+    total = api.get("/review-queue", who="steward", params={"limit": 5}).json()["count"]
+    page = api.get("/review-queue", who="steward", params={"limit": 5, "offset": total}).json()
+    assert total > 5 and (page["count"], page["data"]) == (total, [])
+
+
 def test_claim_and_release(api):  # type: ignore[no-untyped-def]
     item = _open_item(api)
     claimed = api.post(f"/review-queue/{item['item_id']}/claim", who="steward").json()
