@@ -126,6 +126,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.__cause__ is not None:
+            # FastAPI's answer to a body read failing other than on JSON syntax (bytes not UTF-8,
+            # nesting past the parser's depth): invalid input like a syntax error, the documented 422.
+            detail = f"field 'body': cannot be read as JSON: {exc.__cause__}"
+            return JSONResponse({"error": "invalid_request", "detail": detail}, status_code=422)
         code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                 413: "payload_too_large"}.get(exc.status_code, "http_error")
         return JSONResponse(

@@ -177,6 +177,22 @@ def test_payload_that_is_not_an_object_is_422(api):  # type: ignore[no-untyped-d
     assert r.status_code == 422
 
 
+def test_a_body_that_is_not_json_text_is_a_documented_422_and_not_stored(api):  # type: ignore[no-untyped-def]
+    """Bytes that are not UTF-8 (a Latin-1 client) or JSON nested past what the parser takes were
+    FastAPI's own 400, a status /openapi.json does not list, with the code "http_error"."""
+    headers = {**api.headers("writer"), "Content-Type": "application/json"}
+    bodies = {"latin-1": '{"crm_id": "RT-L1", "first_name": "José"}'.encode("latin-1"),
+              "nested": b'{"crm_id": "RT-N1", "first_name": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"}
+    paths = api.client.get("/openapi.json").json()["paths"]
+    documented = paths["/sources/{source}/records"]["post"]["responses"]
+    for label, body in bodies.items():
+        r = api.client.post("/sources/sales/records", content=body, headers=headers)
+        assert str(r.status_code) in documented and r.status_code == 422, (label, r.status_code, r.text)
+        assert r.json()["error"] == "invalid_request" and "'body'" in r.json()["detail"], label
+    for key in ("RT-L1", "RT-N1"):
+        assert api.get(f"/sources/sales/records/{key}").status_code == 404
+
+
 def test_unknown_source_is_404(api):  # type: ignore[no-untyped-def]
     r = api.post("/sources/erp/records", json={"id": "1"})
     assert r.status_code == 404 and r.json() == {"error": "not_found", "detail": "source 'erp' not found"}
