@@ -177,6 +177,15 @@ def test_payload_that_is_not_an_object_is_422(api):  # type: ignore[no-untyped-d
     assert r.status_code == 422
 
 
+def test_a_json_syntax_error_names_the_body_not_a_numbered_field(api):  # type: ignore[no-untyped-def]
+    # FastAPI places the error at ("body", position): it read as a field '10' the record lacks.
+    headers = {**api.headers("writer"), "Content-Type": "application/json"}
+    r = api.client.post("/sources/sales/records", content=b'{"crm_id":', headers=headers)
+    assert r.status_code == 422 and r.json()["error"] == "invalid_request"
+    assert r.json()["detail"].startswith("field 'body': ") and "'10'" not in r.json()["detail"], r.text
+    assert "character 10" in r.json()["detail"], r.text
+
+
 def test_a_body_that_is_not_json_text_is_a_documented_422_and_not_stored(api):  # type: ignore[no-untyped-def]
     """Bytes that are not UTF-8 (a Latin-1 client) or JSON nested past what the parser takes were
     FastAPI's own 400, a status /openapi.json does not list, with the code "http_error"."""
