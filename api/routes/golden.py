@@ -13,6 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from api.deps import Principal, Reader, ServiceDep
 from api.errors import documented
 from api.etags import ETAG, etag, not_modified
+from api.paths import SOURCE_ID
 from api.schemas import (
     SEARCH_MAX_LENGTHS,
     ChangesPublic,
@@ -112,7 +113,7 @@ async def get_golden_record(
     return cached or Response(doc, media_type=JSON, headers={"ETag": etag(tag)})
 
 
-@router.get("/xref/{source}/{source_id:path}", response_model=XrefPublic, **LOOKUP)
+@router.get(f"/xref/{{source}}/{SOURCE_ID}", response_model=XrefPublic, **LOOKUP)
 async def get_xref(
     source: str, source_id: str, request: Request, principal: Reader, service: ServiceDep
 ) -> Response:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Request
 
 from api.deps import Reader, ServiceDep, Writer
 from api.errors import batch_body, documented
+from api.paths import SOURCE_ID
 from api.routes.golden import documents_as_seen_by
 from api.schemas import (
     BatchCreate,
@@ -93,7 +94,7 @@ def delete_records(source: str, body: BatchDelete, principal: Writer, service: S
     return batch_body(service.delete_records(source, body.source_ids, actor=principal.name), vars)
 
 
-@router.get("/records/{source_id:path}", response_model=SourceRecordPublic, responses=documented(404))
+@router.get(f"/records/{SOURCE_ID}", response_model=SourceRecordPublic, responses=documented(404))
 def get_source_record(source: str, source_id: str, principal: Reader, service: ServiceDep) -> dict[str, Any]:
     """One source record as the service holds it: its raw columns, what standardisation made of
     them (with the data-quality flags), its golden id, and the rows of the same key the last run
@@ -139,7 +140,7 @@ def _masked_within(text: str, path: list[str], mask: Callable[[str], str]) -> st
     return json.dumps(outer, ensure_ascii=False)
 
 
-@router.delete("/records/{source_id:path}", response_model=DeletedPublic, responses=documented(403, 404, 503))
+@router.delete(f"/records/{SOURCE_ID}", response_model=DeletedPublic, responses=documented(403, 404, 503))
 def delete_record(source: str, source_id: str, principal: Writer, service: ServiceDep) -> dict[str, Any]:
     """Delete one source record, as its system did: its golden record is rebuilt from its other
     records, or retired when it had none. Later batch runs leave the key's file rows out until

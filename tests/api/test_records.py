@@ -413,6 +413,17 @@ def test_a_source_key_with_slashes_is_looked_up_and_deleted(api):  # type: ignor
     assert api.get("/xref/sales/CRM/2024/1").status_code == 404
 
 
+def test_a_source_key_with_a_line_break_is_looked_up_shown_and_deleted(api):  # type: ignore[no-untyped-def]
+    """A key the post stored (as a CSV's quoted field holds one) answered a bare route 404 at its
+    own lookup, view and delete: the path convertor's ``.*`` stops at a line break."""
+    gid = api.post("/sources/sales/records", json={**VY, "crm_id": "CRM\n2024"}).json()["golden_id"]
+    found = api.get("/xref/sales/CRM%0A2024")
+    assert found.status_code == 200 and found.json()["golden_id"] == gid, found.text
+    assert api.get("/sources/sales/records/CRM%0A2024").json()["source_id"] == "CRM\n2024"
+    assert _delete(api, "/sources/sales/records/CRM%0A2024").json()["source_id"] == "CRM\n2024"
+    assert api.get("/xref/sales/CRM%0A2024").json()["error"] == "not_found"
+
+
 def test_a_batch_of_deletes_gives_one_result_per_key(api):  # type: ignore[no-untyped-def]
     gid = api.post("/sources/sales/records", json=VY).json()["golden_id"]
     r = api.post("/sources/sales/records:delete", json={"source_ids": ["RT-1", "NO-SUCH", "RT-1"]})
