@@ -273,6 +273,8 @@ def search_criteria(given: Mapping[str, str | None], region: str) -> dict[str, s
             raise InvalidInputError(f"field 'phone': {phone!r} is not a phone number")
         out["phone"] = std_phone.e164
     if city:
+        if not any(ch.isalnum() for ch in city):
+            raise InvalidInputError("field 'city': no letters to search for")
         out["city"] = standardise_city(city).canonical or city.casefold()
     if given.get("address"):
         out["address_norm"] = standardise_address(given["address"]).normalised

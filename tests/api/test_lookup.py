@@ -180,6 +180,14 @@ def test_search_validation_names_the_field(api):  # type: ignore[no-untyped-def]
     assert r.status_code == 422 and "'phone'" in r.json()["detail"]
 
 
+def test_a_city_of_blanks_or_punctuation_is_422_as_every_other_criterion(api):  # type: ignore[no-untyped-def]
+    # It was searched as typed and matched nothing: a 200 with no hits, where a name, phone or
+    # address of blanks is a 422 naming it.
+    for city in ("  ", "!!!"):
+        r = api.get("/golden-records", params={"name": "nguyen", "city": city})
+        assert r.status_code == 422 and "'city'" in r.json()["detail"], (city, r.text)
+
+
 def test_search_by_address_as_written_without_ward_and_district(api):  # type: ignore[no-untyped-def]
     # A Vietnamese address written in full in one system, its house number first.
     address, gid, norm = next(r for r in _service_rows(
