@@ -433,9 +433,10 @@ def _decoder(spec: SourceSpec, nanoseconds: dict[str, pa.DataType], trailing: bo
     return decode
 
 
-def _check_objects(spec: SourceSpec, decoded: Any) -> None:
+def _check_objects(spec: SourceSpec, decoded: Any) -> int:
     """A JSON array none of whose elements is an object is no list of records, and a JSONL file none
-    of whose lines is one (a CSV, say) no JSON lines: the error names ``format``, as on DuckDB."""
+    of whose lines is one (a CSV, say) no JSON lines: the error names ``format``, as on DuckDB.
+    Returns the number of rows: a file of none (``[]``, no line) has no column to check."""
     from pyspark.sql import functions as F
 
     array = spec.format == "json"
@@ -445,6 +446,7 @@ def _check_objects(spec: SourceSpec, decoded: Any) -> None:
                                        F.min_by("error", "row_number")).first()
     if rows and not objects:
         raise (no_object if array else no_object_line)(spec, spec.location, first)
+    return int(rows)
 
 
 def _standardiser(spec: SourceSpec, today: dt.date, *, file_rows: bool = False) -> Any:
@@ -589,10 +591,10 @@ def ingest_and_standardise(
         first = F.min(F.when(F.col("error").isNull(), F.col("row_number"))).over(Window.partitionBy("source_id"))
         decoded = decoded.withColumn("first_row", F.when(F.col("source_id").isNotNull(), first))
         if spec.format in ("json", "jsonl"):  # no object, or a mapped key no row has: as on DuckDB
-            _check_objects(spec, decoded)
-            keys = decoded.filter(F.col("error").isNull()).select(F.explode(F.json_object_keys("raw"))).distinct()
-            no_row = "file (no line has it)" if spec.format == "jsonl" else "file (no element has it)"
-            check_keys(spec, {r[0] for r in keys.collect()}, no_row)
+            if _check_objects(spec, decoded):
+                keys = decoded.filter(F.col("error").isNull()).select(F.explode(F.json_object_keys("raw")))
+                no_row = "file (no line has it)" if spec.format == "jsonl" else "file (no element has it)"
+                check_keys(spec, {r[0] for r in keys.distinct().collect()}, no_row)
         standardiser = _standardiser(spec, today, file_rows=True)
         parts.append(decoded.mapInArrow(standardiser, spark_schema(STANDARDISED)))
     rows = parts[0]

@@ -1167,10 +1167,10 @@ def _on_both_engines(spark: Any, specs: list[Any]) -> tuple[Any, Any, list[dict[
     from mdm.standardise.batch import standardise_chunks
 
     on_duckdb = ingest(specs)
-    (chunk,) = standardise_chunks(on_duckdb.accepted, dt.date(2026, 1, 1))
+    chunks = standardise_chunks(on_duckdb.accepted, dt.date(2026, 1, 1))  # none for no record
     on_spark = ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
     std = [r.asDict() for r in on_spark.std.orderBy("source_id").collect()]
-    assert std == chunk.std.to_pylist()
+    assert std == [row for chunk in chunks for row in chunk.std.to_pylist()]
     return on_duckdb, on_spark, std
 
 
@@ -1271,3 +1271,20 @@ def test_json_in_its_sources_encoding_is_read_as_on_duckdb(spark: Any, tmp_path:
     assert quarantined == [(q.row_number, q.reason, q.raw) for q in on_duckdb.quarantined]
     assert len(quarantined) == 1
     assert vars(on_spark.counts["crm"]) == vars(on_duckdb.counts["crm"])
+
+
+
+@pytest.mark.parametrize(("file", "text"), [("crm.json", "[]"), ("crm.json", " [ ]\r\n"), ("crm.jsonl", ""),
+                                            ("crm.jsonl", "\n  \r\n")])
+def test_a_source_of_no_record_reads_none_as_on_duckdb(spark: Any, tmp_path: Path, file: str,
+                                                        text: str) -> None:
+    """An array of no element, or JSON lines of none (an empty extract, a day without a change):
+    DuckDB read no row, where Spark refused the source naming ``id_column``, as if no record had
+    the id (its columns were checked against the rows' keys, of which there were none)."""
+    (tmp_path / file).write_text(text, encoding="utf-8")
+    kind = file.split(".")[1]
+    specs = _crm_source(tmp_path, file, f"format: {kind}\nid_column: id\nfields: {{full_name: name}}")
+    on_duckdb, on_spark, std = _on_both_engines(spark, specs)
+    assert std == [] and on_spark.quarantine.count() == 0
+    assert vars(on_spark.counts["crm"]) == vars(on_duckdb.counts["crm"])
+    assert on_duckdb.counts["crm"].read == 0
