@@ -294,8 +294,8 @@ def _json_lines(spark: Any, spec: SourceSpec) -> Any:
         files = spark.read.text(spec.location, wholetext=True).select(F.col("value").cast("binary"))
         return files.mapInArrow(_file_lines(encoding), spark_schema(_LINES))
     lines = spark.read.option("lineSep", "\n").text(spec.location).select(F.col("value").cast("binary"))
-    decoded = _decoded_lines(encoding.removesuffix("-sig"))
-    return _numbered(spark, lines, _LINE).mapInArrow(decoded, spark_schema(_LINES))
+    split = lines.mapInArrow(_split_lines(encoding.removesuffix("-sig")), "value string")
+    return _numbered(spark, split, _LINE).mapInArrow(_kept_lines, spark_schema(_LINES))
 
 
 def _not_blank(lines: Iterator[tuple[str, int]]) -> pa.RecordBatch:
@@ -305,15 +305,27 @@ def _not_blank(lines: Iterator[tuple[str, int]]) -> pa.RecordBatch:
                                        pa.array([number for _l, number in kept], pa.int64())], schema=_LINES)
 
 
-def _decoded_lines(encoding: str) -> Any:
-    """Lines Spark split (their bytes, numbered) -> those not blank, decoded."""
+def _split_lines(encoding: str) -> Any:
+    """Lines Spark split at 0x0A (their bytes) -> their text, split again where the DuckDB engine
+    splits a file's text (:func:`_text`): a lone carriage return (an old Mac's line end) ends a line
+    too, the CR of a CRLF does not; U+2028, NEL and the other ends ``str.splitlines`` knows do not."""
 
-    def decode(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    def lines(data: bytes) -> list[str]:
+        text = data.decode(encoding, errors="replace")
+        return [text] if "\r" not in text[:-1] else list(_text(data, encoding))
+
+    def split(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
-            yield _not_blank((data.decode(encoding, errors="replace"), number)
-                             for data, number in zip(*batch.to_pydict().values(), strict=True))
+            yield pa.RecordBatch.from_pydict({"value": [line for data in batch.column(0).to_pylist()
+                                                        for line in lines(data)]}, schema=_LINES.remove(1))
 
-    return decode
+    return split
+
+
+def _kept_lines(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Lines, numbered -> those not blank."""
+    for batch in batches:
+        yield _not_blank(zip(batch.column("value").to_pylist(), batch.column(_LINE).to_pylist(), strict=True))
 
 
 def _file_lines(encoding: str) -> Any:

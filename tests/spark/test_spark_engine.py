@@ -1288,3 +1288,21 @@ def test_a_source_of_no_record_reads_none_as_on_duckdb(spark: Any, tmp_path: Pat
     assert std == [] and on_spark.quarantine.count() == 0
     assert vars(on_spark.counts["crm"]) == vars(on_duckdb.counts["crm"])
     assert on_duckdb.counts["crm"].read == 0
+
+
+def test_a_lone_carriage_return_ends_a_jsonl_line_as_on_duckdb(spark: Any, tmp_path: Path) -> None:
+    """A lone CR (an old Mac's line end) ends a line on DuckDB (Python's reading of a file's text),
+    where Spark's lines, split at LF, read three lines as one, quarantined as not JSON. A CRLF ends
+    one line, and U+2028 and NEL, which ``str.splitlines`` would split at, end none, on both: the
+    line numbers the reasons give, the rows and the counts are alike."""
+    text = ('{"id": 1, "name": "An"}\r{"id": 2, "name": "Binh"}\r\r{"id": 3, "name": "Cuong\u2028Le"}\r\n\n'
+            '{"id": 4, "name": "Dung\x85"}\n{"id": 5, "name": "Cut\r{"id": 6, "name": "Em"}\r')
+    (tmp_path / "crm.jsonl").write_text(text, encoding="utf-8", newline="")
+    specs = _crm_source(tmp_path, "crm.jsonl", "format: jsonl\nid_column: id\nfields: {full_name: name}")
+    on_duckdb, on_spark, std = _on_both_engines(spark, specs)
+    assert [r["source_id"] for r in std] == ["1", "2", "3", "4", "6"]
+    quarantined = [(r["row_number"], r["reason"], r["raw"]) for r in on_spark.quarantine.collect()]
+    assert quarantined == [(q.row_number, q.reason, q.raw) for q in on_duckdb.quarantined]
+    assert quarantined == [(5, "line 7 is not valid JSON: Unterminated string starting at",
+                            '{"id": 5, "name": "Cut')]
+    assert vars(on_spark.counts["crm"]) == vars(on_duckdb.counts["crm"])
