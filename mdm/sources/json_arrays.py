@@ -37,7 +37,7 @@ def array_elements(spec: SourceSpec, text: str, where: str) -> list[Any]:
     several objects (JSON lines) or another value than an array is a config error."""
     text = text.lstrip("\ufeff")
     if not text.strip():
-        raise SourceReadError(f"{where}: source {spec.name!r}: the file is empty (an array of none is [])")
+        raise empty_file(spec, where)
     try:
         value = load_json(text)
     except json.JSONDecodeError as e:
@@ -59,6 +59,11 @@ def array_elements(spec: SourceSpec, text: str, where: str) -> list[Any]:
         raise ConfigError(f"{where}: source {spec.name!r}, key 'format': the file holds a JSON"
                           f" {json_kind(value)}, not an array of records{hint}")
     return value
+
+
+def empty_file(spec: SourceSpec, where: str) -> SourceReadError:
+    """The error for a JSON source's file that holds nothing: an array of no record is ``[]``."""
+    return SourceReadError(f"{where}: source {spec.name!r}: the file is empty (an array of none is [])")
 
 
 def _object_hint(value: dict[str, Any]) -> str:

@@ -128,6 +128,18 @@ def is_gzip(path: str | Path) -> bool:
         return False
 
 
+def decompressed(spec: SourceSpec, data: bytes, where: str) -> bytes:
+    """A whole file's bytes (the file ``where``) as :func:`open_text` reads them: gzip-compressed
+    ones, told by their first bytes, decompressed; one cut short or corrupt fails naming the file,
+    as :func:`read_source` names it."""
+    if data[:2] != _GZIP_MAGIC:
+        return data
+    try:
+        return gzip.decompress(data)
+    except _READ_ERRORS as e:
+        raise SourceReadError(f"{where}: source {spec.name!r}: cannot read: {e}") from e
+
+
 _OTHER_DELIMITERS = (";", "\t", "|", ",")
 
 

@@ -27,7 +27,7 @@ from mdm.errors import ConfigError, SourceReadError
 from mdm.ingest import WITHHELD, SourceCounts, clean_id, missing_id, raw_json
 from mdm.quality import FlagCounts, sorted_counts
 from mdm.sources import SourceSpec
-from mdm.sources.json_arrays import array_elements, element_row, no_object
+from mdm.sources.json_arrays import array_elements, element_row, empty_file, no_object
 from mdm.sources.readers import (
     ONLY_ITS_ID,
     REPEATED_HEADER,
@@ -38,10 +38,12 @@ from mdm.sources.readers import (
     check_keys,
     check_not_array,
     csv_values,
+    decompressed,
     ends_with_delimiter,
     fit_width,
     header_names,
     holds_only_its_id,
+    is_gzip,
     json_line_row,
     nested_names,
     no_object_line,
@@ -130,23 +132,27 @@ def nanosecond_columns(spec: SourceSpec) -> dict[str, pa.DataType]:
     writes them so), with their type as the files' footers give it. Spark's reader refuses such a
     column and reads it as integers when asked to; the decoder casts those back, so both engines
     see the same timestamps. A URI's files are not opened here: there Spark's refusal stands."""
-    import glob
-
     import pyarrow.parquet as pq
 
-    if "://" in spec.location:
-        return {}
     found: dict[str, pa.DataType] = {}
-    for match in sorted(glob.glob(spec.location)):
-        for file in _data_files(Path(match)):
-            try:
-                schema = pq.read_schema(file)
-            except (OSError, ValueError):
-                continue  # Spark names what it cannot read
-            for field in schema:
-                if _holds_nanoseconds(field.type):
-                    found.setdefault(field.name, field.type)
+    for file in _local_files(spec):
+        try:
+            schema = pq.read_schema(file)
+        except (OSError, ValueError):
+            continue  # Spark names what it cannot read
+        for field in schema:
+            if _holds_nanoseconds(field.type):
+                found.setdefault(field.name, field.type)
     return found
+
+
+def _local_files(spec: SourceSpec) -> list[Path]:
+    """The files Spark reads for a local source; none for a URI, whose files are not opened here."""
+    import glob
+
+    if "://" in spec.location:
+        return []
+    return [file for match in sorted(glob.glob(spec.location)) for file in _data_files(Path(match))]
 
 
 def _data_files(path: Path) -> list[Path]:
@@ -290,9 +296,8 @@ def _json_lines(spark: Any, spec: SourceSpec) -> Any:
 
     # A directory or a remote location cannot be opened: text_encoding keeps the declared one.
     encoding = text_encoding(spec, spec.location)
-    if not _SPLIT_AT_NEWLINE.fullmatch(codecs.lookup(encoding).name):
-        files = spark.read.text(spec.location, wholetext=True).select(F.col("value").cast("binary"))
-        return files.mapInArrow(_file_lines(encoding), spark_schema(_LINES))
+    if not _SPLIT_AT_NEWLINE.fullmatch(codecs.lookup(encoding).name) or _named_otherwise(spec):
+        return _whole_files(spark, spec).mapInArrow(_file_lines(spec, encoding), spark_schema(_LINES))
     lines = spark.read.option("lineSep", "\n").text(spec.location).select(F.col("value").cast("binary"))
     split = lines.mapInArrow(_split_lines(encoding.removesuffix("-sig")), "value string")
     return _numbered(spark, split, _LINE).mapInArrow(_kept_lines, spark_schema(_LINES))
@@ -328,16 +333,46 @@ def _kept_lines(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         yield _not_blank(zip(batch.column("value").to_pylist(), batch.column(_LINE).to_pylist(), strict=True))
 
 
-def _file_lines(encoding: str) -> Any:
-    """Whole files (their bytes) -> their lines that are not blank, decoded and numbered in each
-    file, split where the DuckDB engine splits them (a lone carriage return ends a line too)."""
+def _file_lines(spec: SourceSpec, encoding: str) -> Any:
+    """Whole files (their bytes, their path) -> their lines that are not blank, decoded and numbered
+    in each file, split where the DuckDB engine splits them (a lone carriage return ends a line too)."""
 
     def split(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
-            yield _not_blank((line, number) for data in batch.column(0).to_pylist()
-                             for number, line in enumerate(_text(data, encoding), start=1))
+            files = zip(*batch.to_pydict().values(), strict=True)
+            yield _not_blank((line, number) for data, file in files
+                             for number, line in enumerate(_text(decompressed(spec, data, file), encoding),
+                                                           start=1))
 
     return split
+
+
+# Spark's binaryFile reader holds a file's bytes in one array: a file of 2 GiB or more it cannot read.
+_WHOLE_FILE_LIMIT = 2**31 - 1
+
+
+def _named_otherwise(spec: SourceSpec) -> Path | None:
+    """A local file of the source whose name says otherwise than its first bytes whether it is
+    gzip-compressed: Spark's text reader tells by the name (``.gz``), the DuckDB engine by the bytes."""
+    return next((f for f in _local_files(spec) if is_gzip(f) != (f.suffix == ".gz")), None)
+
+
+def _whole_files(spark: Any, spec: SourceSpec) -> Any:
+    """The source's files whole, as bytes (``content``) and ``path``, not decompressed: a worker
+    decompresses each that starts as gzip does (:func:`decompressed`), as the DuckDB engine does
+    whatever its name. Spark skips an empty file, which as a JSON array the DuckDB engine refuses,
+    and fails a task on one of 2 GiB naming neither the source nor what to do: a local one is
+    named here, before anything is read."""
+    for file in _local_files(spec):
+        size = file.stat().st_size
+        if size > _WHOLE_FILE_LIMIT:
+            instead = "JSONL (`format: jsonl`), read by lines" if spec.format == "json" else "UTF-8 JSONL"
+            raise SourceReadError(f"{file}: source {spec.name!r}: the file is {size / 2**30:.1f} GiB; the"
+                                  " Spark engine reads this file whole, and one of 2 GiB at most: split it"
+                                  f" into smaller files, or write it as {instead}")
+        if size == 0 and spec.format == "json":
+            raise empty_file(spec, str(file))
+    return spark.read.format("binaryFile").load(spec.location).select("content", "path")
 
 
 def _array_elements(spark: Any, spec: SourceSpec) -> Any:
@@ -350,7 +385,7 @@ def _array_elements(spark: Any, spec: SourceSpec) -> Any:
             out: dict[str, list[str | None]] = {"value": [], _REFUSED: []}
             for data, file in zip(*batch.to_pydict().values(), strict=True):
                 try:
-                    text = _text(data, encoding).read()
+                    text = _text(decompressed(spec, data, file), encoding).read()
                     elements = [json.dumps(e) for e in array_elements(spec, text, file)]
                 except (ConfigError, SourceReadError) as e:
                     out["value"].append(None)
@@ -361,9 +396,8 @@ def _array_elements(spark: Any, spec: SourceSpec) -> Any:
             yield pa.RecordBatch.from_pydict(out)
 
     encoding = text_encoding(spec, spec.location)  # decoded in the worker: Spark's reader knows UTF-8 alone
-    files = spark.read.text(spec.location, wholetext=True).select(F.col("value").cast("binary"),
-                                                                  F.input_file_name())
-    elements = _numbered(spark, files.mapInArrow(split, f"value string, {_REFUSED} string"), _ROW)
+    split_files = _whole_files(spark, spec).mapInArrow(split, f"value string, {_REFUSED} string")
+    elements = _numbered(spark, split_files, _ROW)
     for (refused,) in elements.filter(F.col(_REFUSED).isNotNull()).select(_REFUSED).limit(1).collect():
         kind, _, message = refused.partition(":")
         raise _ERRORS[kind](message)

@@ -7,6 +7,7 @@ run's golden ids must carry over.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -1273,7 +1274,6 @@ def test_json_in_its_sources_encoding_is_read_as_on_duckdb(spark: Any, tmp_path:
     assert vars(on_spark.counts["crm"]) == vars(on_duckdb.counts["crm"])
 
 
-
 @pytest.mark.parametrize(("file", "text"), [("crm.json", "[]"), ("crm.json", " [ ]\r\n"), ("crm.jsonl", ""),
                                             ("crm.jsonl", "\n  \r\n")])
 def test_a_source_of_no_record_reads_none_as_on_duckdb(spark: Any, tmp_path: Path, file: str,
@@ -1306,3 +1306,65 @@ def test_a_lone_carriage_return_ends_a_jsonl_line_as_on_duckdb(spark: Any, tmp_p
     assert quarantined == [(5, "line 7 is not valid JSON: Unterminated string starting at",
                             '{"id": 5, "name": "Cut')]
     assert vars(on_spark.counts["crm"]) == vars(on_duckdb.counts["crm"])
+
+
+
+@pytest.mark.parametrize(("file", "compressed"), [("crm.jsonl", True), ("crm.jsonl.gz", False),
+                                                  ("crm.json", True), ("crm.json.gz", False)])
+def test_gzip_is_told_by_its_first_bytes_as_on_duckdb(spark: Any, tmp_path: Path, file: str,
+                                                      compressed: bool) -> None:
+    """DuckDB tells a gzip-compressed extract by its first bytes (README), Spark's text reader by
+    its name: a compressed ``crm.jsonl`` was read as its compressed bytes (no line JSON: refused
+    naming ``format``), a compressed ``crm.json`` as not valid JSON, and a ``.gz`` file that is not
+    compressed failed a task ("not a gzip file"). Both engines read each to the same rows now."""
+    kind = file.split(".")[1]
+    rows = [json.dumps({"id": i, "name": name}) for i, name in enumerate(["An", "Binh", "Cuong"], 1)]
+    if kind == "jsonl":
+        text = "\n".join([rows[0], '{"id": 4, "name": "Cut', *rows[1:]]) + "\n"
+    else:
+        text = "[" + ", ".join([rows[0], '"4;Cut"', *rows[1:]]) + "]"
+    (tmp_path / file).write_bytes(gzip.compress(text.encode()) if compressed else text.encode())
+    specs = _crm_source(tmp_path, file, f"format: {kind}\nid_column: id\nfields: {{full_name: name}}")
+    on_duckdb, on_spark, std = _on_both_engines(spark, specs)
+    assert [r["source_id"] for r in std] == ["1", "2", "3"]
+    quarantined = [(r["row_number"], r["reason"], r["raw"]) for r in on_spark.quarantine.collect()]
+    assert quarantined == [(q.row_number, q.reason, q.raw) for q in on_duckdb.quarantined]
+    assert len(quarantined) == 1
+    assert vars(on_spark.counts["crm"]) == vars(on_duckdb.counts["crm"])
+
+
+def test_a_json_file_holding_nothing_or_cut_short_is_refused_as_on_duckdb(spark: Any, tmp_path: Path) -> None:
+    """An empty file given as a JSON array (no ``[]``), and a gzip-compressed one cut short, fail
+    naming the file on both engines, alike: Spark skips an empty file, and read none of its
+    elements, refused naming ``id_column``."""
+    import datetime as dt
+
+    from mdm.errors import SourceReadError
+    from mdm.ingest import ingest
+    from mdm.spark.ingest import ingest_and_standardise
+
+    for file, data in (("empty.json", b""), ("cut.json", gzip.compress(b'[{"id": 1, "name": "An"}]')[:-9])):
+        (tmp_path / file).write_bytes(data)
+        specs = _crm_source(tmp_path, file, "format: json\nid_column: id\nfields: {full_name: name}")
+        with pytest.raises(SourceReadError) as on_duckdb:
+            ingest(specs)
+        with pytest.raises(SourceReadError) as on_spark:
+            ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
+        assert f"{file}: source 'crm': " in str(on_spark.value)
+        assert str(on_spark.value).split(": source ")[1] == str(on_duckdb.value).split(": source ")[1]
+
+
+def test_a_json_file_spark_cannot_read_whole_is_named_before_it_is_read(spark: Any, tmp_path: Path) -> None:
+    """Spark reads a JSON array's file whole, in one array of at most 2 GiB: one larger ran the
+    driver's Java heap out, which ended the session; it is named now, with the limit and what to do."""
+    import datetime as dt
+
+    from mdm.errors import SourceReadError
+    from mdm.spark.ingest import ingest_and_standardise
+
+    with (tmp_path / "crm.json").open("wb") as fh:
+        fh.truncate(2**31)  # sparse: no disk is written
+    specs = _crm_source(tmp_path, "crm.json", "format: json\nid_column: id\nfields: {full_name: name}")
+    with pytest.raises(SourceReadError, match=r"crm.json: source 'crm': the file is 2.0 GiB; the Spark engine"
+                                              r" reads this file whole, and one of 2 GiB at most: split it"):
+        ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
