@@ -242,6 +242,8 @@ def _read(spark: Any, spec: SourceSpec, nanoseconds: dict[str, pa.DataType]) -> 
     loc = spec.location
     try:
         if spec.format == "csv":
+            if (misnamed := _named_otherwise(spec)) is not None:
+                raise _misnamed_csv(spec, misnamed)
             # A directory or a remote location cannot be opened: text_encoding keeps the declared one.
             encoding = _spark_charset(spark, spec, text_encoding(spec, loc).removesuffix("-sig"))
             options = {"header": "true", "sep": spec.delimiter, "encoding": encoding, "quote": '"',
@@ -355,6 +357,15 @@ def _named_otherwise(spec: SourceSpec) -> Path | None:
     """A local file of the source whose name says otherwise than its first bytes whether it is
     gzip-compressed: Spark's text reader tells by the name (``.gz``), the DuckDB engine by the bytes."""
     return next((f for f in _local_files(spec) if is_gzip(f) != (f.suffix == ".gz")), None)
+
+
+def _misnamed_csv(spec: SourceSpec, file: Path) -> SourceReadError:
+    """Spark's CSV reader, which reads no whole file, tells gzip by the name alone: a compressed CSV
+    not named ``.gz`` it read as its compressed bytes (a header of noise), and a ``.gz`` one not
+    compressed it failed on in a task. The DuckDB engine reads both; here the file is named."""
+    said = "is gzip-compressed but not named .gz" if is_gzip(file) else "is named .gz but not gzip-compressed"
+    return SourceReadError(f"{file}: source {spec.name!r}: the file {said}, and Spark's CSV reader tells"
+                           " compression by the name: rename it, or run on the DuckDB engine")
 
 
 def _whole_files(spark: Any, spec: SourceSpec) -> Any:

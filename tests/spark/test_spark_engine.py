@@ -1368,3 +1368,25 @@ def test_a_json_file_spark_cannot_read_whole_is_named_before_it_is_read(spark: A
     with pytest.raises(SourceReadError, match=r"crm.json: source 'crm': the file is 2.0 GiB; the Spark engine"
                                               r" reads this file whole, and one of 2 GiB at most: split it"):
         ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
+
+
+
+@pytest.mark.parametrize(("file", "compressed"), [("crm.csv", True), ("crm.csv.gz", False)])
+def test_a_csv_named_otherwise_than_its_compression_is_named_on_spark(spark: Any, tmp_path: Path, file: str,
+                                                                      compressed: bool) -> None:
+    """Spark's CSV reader tells gzip by the ``.gz`` name alone: a compressed ``crm.csv`` read as a
+    header of noise (refused as UTF-16 without its byte order mark), and a ``crm.csv.gz`` not compressed
+    failed a task. DuckDB reads both (by the first bytes); Spark fails naming the file and why."""
+    import datetime as dt
+
+    from mdm.errors import SourceReadError
+    from mdm.ingest import ingest
+    from mdm.spark.ingest import ingest_and_standardise
+
+    text = b"id,name\r\n1,An\r\n2,Binh\r\n"
+    (tmp_path / file).write_bytes(gzip.compress(text) if compressed else text)
+    specs = _crm_source(tmp_path, file, "format: csv\nid_column: id\nfields: {full_name: name}")
+    assert [a.source_id for a in ingest(specs).accepted] == ["1", "2"]
+    said = "is gzip-compressed but not named .gz" if compressed else "is named .gz but not gzip-compressed"
+    with pytest.raises(SourceReadError, match=f"{file}: source 'crm': the file {said}, and Spark's CSV"):
+        ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
