@@ -293,7 +293,9 @@ def _text(data: bytes, encoding: str) -> io.TextIOWrapper:
 def _json_lines(spark: Any, spec: SourceSpec) -> Any:
     """A JSONL source's lines that are not blank, as text in the source's encoding, each with its
     line number: Spark's text reader decodes UTF-8 alone, so the lines' bytes are decoded in a worker
-    by Python's codec, as on DuckDB. Hadoop's line reader drops a UTF-8 byte order mark."""
+    by Python's codec, as on DuckDB. Hadoop's line reader drops a UTF-8 byte order mark. Files in an
+    encoding Spark cannot split, or whose name says otherwise than their first bytes whether they are
+    gzip-compressed (Hadoop tells by the name), are read whole, one task each."""
     from pyspark.sql import functions as F
 
     # A directory or a remote location cannot be opened: text_encoding keeps the declared one.
@@ -360,9 +362,9 @@ def _named_otherwise(spec: SourceSpec) -> Path | None:
 
 
 def _misnamed_csv(spec: SourceSpec, file: Path) -> SourceReadError:
-    """Spark's CSV reader, which reads no whole file, tells gzip by the name alone: a compressed CSV
-    not named ``.gz`` it read as its compressed bytes (a header of noise), and a ``.gz`` one not
-    compressed it failed on in a task. The DuckDB engine reads both; here the file is named."""
+    """Spark's CSV reader tells gzip by the name alone: a compressed CSV not named ``.gz`` it read as
+    its compressed bytes (a header of noise), and a ``.gz`` one not compressed it failed on in a
+    task. The DuckDB engine reads both; here the file is named."""
     said = "is gzip-compressed but not named .gz" if is_gzip(file) else "is named .gz but not gzip-compressed"
     return SourceReadError(f"{file}: source {spec.name!r}: the file {said}, and Spark's CSV reader tells"
                            " compression by the name: rename it, or run on the DuckDB engine")
