@@ -37,7 +37,7 @@ def rebuild(
     members: Mapping[str, list[dict[str, Any]]] | None = None,
     holders: set[str] | None = None,
     unchanged_since: Mapping[str, tuple[str, dt.datetime]] | None = None,
-    repoint: Mapping[str, str] | None = None,
+    repoint: Mapping[str, str | None] | None = None,
 ) -> dict[str, str]:
     """Recompute ``golden_ids`` from their current members (read, unless the caller already
     has them in ``members``, ordered by record key), with the stewards' overrides (a retired
@@ -49,12 +49,12 @@ def rebuild(
     attributes is unchanged: its ``updated_at`` is kept and it gets no history entry. A rebuild
     caused by a run carries the run's id, as the records the run built do. ``repoint``: golden
     records retired already that redirect from now on to another (golden id -> that one's), as
-    their records went there."""
+    their records went there, or to none (None), as theirs left before an undo parted them."""
     run_id = cause_id if cause == "run" else None
     rows, lineage, history = [], [], []
     changes: dict[str, str] = {}
     gids = list(dict.fromkeys(golden_ids))
-    given = members or {}
+    given, repointed = members or {}, repoint or {}
     members_by = {gid: given[gid] if given.get(gid) is not None else records.member_rows(con, gid)
                   for gid in gids}
     olds = {gid: records.golden_row(con, gid) for gid in gids}
@@ -80,10 +80,10 @@ def rebuild(
         created = old["created_at"] if old else at
         before = old["attributes"] if old else None
         if not members_of:
-            again = (repoint or {}).get(gid)
-            if old is None or (old["status"] == "retired" and again in (None, old["merged_into"])):
+            if old is None or (old["status"] == "retired"
+                               and (gid not in repointed or repointed[gid] == old["merged_into"])):
                 continue
-            into = again or (retire_into or {}).get(gid)
+            into = repointed[gid] if gid in repointed else (retire_into or {}).get(gid)
             row = golden.golden_row(gid, [], attributes, created_at=created, updated_at=at, run_id=run_id,
                                     merged_into=into, retired_attributes=before)
             row_lineage: list[dict[str, Any]] = []

@@ -342,13 +342,17 @@ class Stewardship:
         retire_into = {g: emptied.most_common(1)[0][0] if emptied else None for g in touched}
         retire_into.update({g: went.most_common(1)[0][0] for g, went in left.items() if g not in retire_into})
         sql.set_golden_of(con, moves)
-        rebuilt = [*touched, *(g for g in left if g not in touched)]
-        if moves:  # as nothing moved when it was made, or its records have all gone since
+        homes, unmerged = self._gone_home(con, decision, before)
+        records.return_departed(con, homes)
+        # Where nothing moves (as nothing moved when it was made, or its records have all gone
+        # since) nothing is rebuilt but the golden records it merged away whose records have gone.
+        rebuilt = [*touched, *(g for g in left if g not in touched)] if moves else unmerged
+        if rebuilt:
             regroup.rebuild(
                 con, rebuilt, attributes=self.matcher.rules.attributes(), at=at, cause="undo",
                 cause_id=decision_id, actor=actor, retire_into=retire_into,
-                holders=self.matcher.override_holders,
-                change_as=dict.fromkeys(made, "split"), repoint=repoint,
+                holders=self.matcher.override_holders, change_as=dict.fromkeys(made, "split"),
+                repoint={**repoint, **dict.fromkeys(unmerged)},
             )
         # Its item's pair waits again, and so does each pair it settled by the way (a merge's, a
         # match's joining two larger golden records), unless a record of it has gone since: then
@@ -362,6 +366,21 @@ class Stewardship:
         audit.record(con, actor=actor, action="decision.undo", target=decision_id,
                      detail={"kind": decision["kind"], "restored": before})
         return Outcome(sql.get_decision(con, decision_id) or decision, moves)
+
+    def _gone_home(
+        self, con: duckdb.DuckDBPyConnection, decision: dict[str, Any], before: dict[str, list[str]]
+    ) -> tuple[dict[str, tuple[str, str]], list[str]]:
+        """The golden records the decision merged away whose records have all been deleted since:
+        undone, they redirect no more to where it put them (to a customer they were never one
+        with, the undo says) but are retired, as the deletions would have retired them without
+        it. Also where each of those records left from (key -> (the golden id the decision put it
+        in, the one it had before)), to take back that one if it comes back."""
+        held, placed = self.matcher.golden_of, {k: g for g, keys in decision["after"].items() for k in keys}
+        unmerged = [gid for gid, keys in before.items() if keys and not any(k in held for k in keys)
+                    and (row := records.golden_row(con, gid)) is not None
+                    and row["merged_into"] in {placed[k] for k in keys if k in placed}]
+        homes = {k: (placed[k], gid) for gid in unmerged for k in before[gid] if k in placed}
+        return homes, unmerged
 
     def _holders(self, decision: dict[str, Any]) -> list[str]:
         """The golden records holding a kept_together's records now: its own, or the one a later

@@ -156,6 +156,15 @@ def departed_to(con: duckdb.DuckDBPyConnection, record_key: str | None = None) -
     ).fetchall())
 
 
+def return_departed(con: duckdb.DuckDBPyConnection, homes: Mapping[str, tuple[str, str]]) -> None:
+    """Keys that left while a decision held them, now undone (record key -> (the golden id the
+    decision had put it in, the one it had before)): each is remembered with the one before,
+    which it takes back if it comes back (:func:`departed_to`), where it left the decision's."""
+    if homes:
+        con.executemany("UPDATE xref_departed SET golden_id = ? WHERE record_key = ? AND golden_id = ?",
+                        [[home, key, held] for key, (held, home) in homes.items()])
+
+
 def member_count(con: duckdb.DuckDBPyConnection, golden_id: str, *, besides: str) -> int:
     row = fetch_one(con, "SELECT count(*) FROM xref WHERE golden_id = ? AND record_key <> ?", [golden_id, besides])
     return int(row[0]) if row else 0

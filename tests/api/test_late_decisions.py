@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 from mdm.realtime import RecordIndex
+from tests.api.test_records import VY, _delete
+from tests.api.test_returning_ids import OTHER
 from tests.api.test_stewardship import _run, _xref
 
 
@@ -83,3 +85,24 @@ def test_a_decision_undone_while_a_run_computes_stays_undone(  # type: ignore[no
     assert _xref(api, left) != _xref(api, right)
     assert run["report"]["late_undos"] == [decided["decision_id"]]
     _matcher_agrees(api)
+
+
+def test_a_merge_undone_while_a_run_computes_after_its_records_left_stays_so(  # type: ignore[no-untyped-def]
+    api, small_sample, monkeypatch
+):
+    """The run read the merge in force; the merged-away customer's record was deleted before it
+    read its input, and the merge undone meanwhile. Nothing of the merge is left to undo again
+    in the results: the published id must stay retired, not redirect again, and taken back."""
+    first = api.post("/sources/sales/records", json=VY).json()["golden_id"]
+    second = api.post("/sources/sales/records", json=OTHER).json()["golden_id"]
+    merged = api.post("/golden-records/merge", who="steward", json={"golden_ids": [first, second]}).json()
+    loser, record = (second, OTHER) if merged["golden_id"] == first else (first, VY)
+    assert _delete(api, f"/sources/sales/records/{record['crm_id']}").status_code == 200
+    undone = _while_the_run_computes(monkeypatch, lambda: api.post(
+        f"/decisions/{merged['decision']['decision_id']}/undo", who="steward").status_code)
+    _run(api, small_sample)
+    assert undone == [200]
+    answer = api.get(f"/golden-records/{loser}").json()
+    assert (answer["golden_id"], answer["status"], answer["merged_into"]) == (loser, "retired", None), answer
+    _matcher_agrees(api)
+    assert api.post("/sources/sales/records", json=record).json()["golden_id"] == loser

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from tests.api.test_changes import _walk
 from tests.api.test_records import VY, VY_MARKETING, _delete
+from tests.api.test_stewardship import _run
 
 OTHER = {"crm_id": "RT-9", "first_name": "Minh Khoa", "last_name": "Trịnh",
          "email": "khoa.trinh.rt9@example.vn", "mobile": "0912 404 505", "city": "Cần Thơ"}
@@ -75,3 +76,36 @@ def test_an_erased_customer_does_not_get_its_id_back(api):  # type: ignore[no-un
         again = api.post(f"/sources/{source}/records", json=record).json()
         assert again["golden_id"] != gid, again
     assert api.get(f"/golden-records/{gid}").status_code == 404
+
+
+def test_undoing_a_merge_after_the_merged_away_records_left_retires_their_id(  # type: ignore[no-untyped-def]
+    api, small_sample
+):
+    """Merged, then the merged-away customer's record deleted, then the merge undone: its id no
+    longer redirects to a customer it was never one with, through a batch run too, and the
+    record posted again takes the id back, as a record that left and came back does."""
+    first = api.post("/sources/sales/records", json=VY).json()["golden_id"]
+    second = api.post("/sources/sales/records", json=OTHER).json()["golden_id"]
+    merged = api.post("/golden-records/merge", who="steward", json={"golden_ids": [first, second]}).json()
+    survivor, decision_id = merged["golden_id"], merged["decision"]["decision_id"]
+    loser, record = (second, OTHER) if survivor == first else (first, VY)
+    assert _delete(api, f"/sources/sales/records/{record['crm_id']}").json()["golden_id"] == survivor
+    assert api.post(f"/decisions/{decision_id}/undo", who="steward").status_code == 200
+
+    answer = api.get(f"/golden-records/{loser}").json()
+    assert (answer["golden_id"], answer["status"], answer["merged_into"]) == (loser, "retired", None), answer
+    assert answer.get("redirected_from") is None
+    history = api.get(f"/golden-records/{loser}/history").json()["data"]
+    last = history[-1]
+    assert (last["change"], last["cause"], last["cause_id"]) == ("retired", "undo", decision_id)
+    assert [m["source_id"] for m in api.get(f"/golden-records/{survivor}").json()["members"]] == [
+        (OTHER if record is VY else VY)["crm_id"]]
+    _run(api, small_sample)
+    assert api.get(f"/golden-records/{loser}").json()["merged_into"] is None
+    checked = api.get("/integrity", who="admin").json()
+    assert checked["ok"], checked
+
+    again = api.post("/sources/sales/records", json=record).json()
+    assert (again["outcome"], again["golden_id"]) == ("new", loser), again
+    back = api.get(f"/golden-records/{loser}").json()
+    assert back["status"] == "active" and [m["source_id"] for m in back["members"]] == [record["crm_id"]]
