@@ -61,9 +61,10 @@ def rebuild(
     emptied = {gid: (retire_into or {}).get(gid) for gid in gids if not members_by[gid]}
     held: dict[str, list[Override]] = {}
     if holders is None or not holders.isdisjoint(gids):
-        # A golden record coming back takes back its overrides from the one it was merged into.
-        restored = [g for g in gids
-                    if members_by[g] and (old := olds[g]) is not None and old["status"] == "retired"]
+        # A golden record coming back, or redirecting no more, takes back its overrides from the
+        # one it was merged into.
+        restored = [g for g in gids if (old := olds[g]) is not None and old["status"] == "retired"
+                    and (members_by[g] or (g in repointed and repointed[g] is None))]
         for holder in overrides_sql.return_home(con, restored) if restored else ():
             if holder not in members_by:
                 gids.append(holder)

@@ -167,6 +167,25 @@ def test_an_override_lasts_moves_with_a_merge_and_comes_back_with_an_undo(  # ty
     assert _listed(api, large) == [] and [o["golden_id"] for o in _listed(api, small)] == [small]
 
 
+def test_an_override_goes_home_with_an_undo_after_its_records_left(api):  # type: ignore[no-untyped-def]
+    """Merged, then the merged-away customer's record deleted, then the merge undone: the survivor
+    no longer wears the steward's value of a customer it was never one with; the retired golden
+    record holds it again, for the record to find if it comes back."""
+    small, large = _golden(api, 1), _golden(api, 2)
+    large_dob = _record(api, large)["attributes"]["date_of_birth"]
+    (member,) = _record(api, small)["members"]
+    _put(api, small, "date_of_birth", {"value": "3/2/1980", "reason": "from the id card"})
+    merged = api.post("/golden-records/merge", who="steward", json={"golden_ids": [small, large]}).json()
+    assert merged["golden_id"] == large and _record(api, large)["attributes"]["date_of_birth"] == "1980-02-03"
+    gone = api.client.delete(f"/sources/{member['source']}/records/{member['source_id']}",
+                             headers=api.headers("writer"))
+    assert gone.status_code == 200, gone.json()
+
+    assert api.post(f"/decisions/{merged['decision']['decision_id']}/undo", who="steward").status_code == 200
+    assert _record(api, large)["attributes"]["date_of_birth"] == large_dob
+    assert _listed(api, large) == [] and [o["golden_id"] for o in _listed(api, small)] == [small]
+
+
 def test_an_override_set_while_a_run_computes_is_in_its_results(  # type: ignore[no-untyped-def]
     api, small_sample, monkeypatch
 ):
