@@ -6,9 +6,10 @@ import datetime as dt
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import Query
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from mdm.clustering import DIFFERENT, DISAGREEING, HELD_BACK_REASONS
+from mdm.sources.readers import as_text
 
 T = TypeVar("T")
 
@@ -110,11 +111,21 @@ class XrefPublic(BaseModel):
     golden_record: GoldenRecordPublic
 
 
+def _number_as_text(value: Any) -> Any:
+    return as_text(value) if type(value) in (int, float) else value
+
+
+# A source key as a post takes its id: text, or a JSON number read as the same text (1017 and
+# 1017.0 are "1017"), so a key posted as a number is looked up as one; true/false stays refused.
+KeyText = Annotated[str, BeforeValidator(_number_as_text), WithJsonSchema(
+    {"anyOf": [{"type": "string", "minLength": 1}, {"type": "number"}]})]
+
+
 class SourceKey(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     source: str = Field(min_length=1)
-    source_id: str = Field(min_length=1)
+    source_id: KeyText = Field(min_length=1)
 
 
 class XrefLookup(BaseModel):

@@ -58,6 +58,21 @@ def test_a_key_is_looked_up_and_answered_trimmed_by_both_lookups(api):  # type: 
     assert [(d["source_id"], d["golden_id"]) for d in many["data"]] == [(source_id, gid)]
 
 
+def test_a_key_posted_as_a_number_is_looked_up_by_the_same_number(api):  # type: ignore[no-untyped-def]
+    # A post reads a JSON number id as text (1017 and 1018.0 are "1017" and "1018"); the bulk
+    # lookup refused the same numbers (422: not a string), so a caller had to know to quote them.
+    posted = [api.post("/sources/sales/records", json={"crm_id": i, "first_name": "Hà"}).json()
+              for i in (1017, 1018.0)]
+    assert [p["source_id"] for p in posted] == ["1017", "1018"]
+    keys = [{"source": "sales", "source_id": i} for i in (1017, 1018.0, 1019)]
+    r = api.post("/xref:lookup", json={"keys": keys})
+    assert r.status_code == 200, r.json()
+    assert [(d["source_id"], d["golden_id"]) for d in r.json()["data"]] == [
+        ("1017", posted[0]["golden_id"]), ("1018", posted[1]["golden_id"]), ("1019", None)]
+    refused = api.post("/xref:lookup", json={"keys": [{"source": "sales", "source_id": True}]})
+    assert refused.status_code == 422 and "source_id" in refused.json()["detail"]
+
+
 def test_bulk_lookup_limits_and_shapes_are_422_naming_the_field(api):  # type: ignore[no-untyped-def]
     for body, field in (({"keys": []}, "keys"), ({"keys": [{"source": "sales"}]}, "source_id"),
                         ({"keys": [{"source": "sales", "source_id": ""}]}, "source_id"),
