@@ -30,6 +30,15 @@ class Page(BaseModel, Generic[T]):
     offset: int
 
 
+class FollowedPage(Page[T], Generic[T]):
+    """A golden record's list (its links, household, similar), read for an id merged away as a
+    lookup reads it: the survivor's, saying so."""
+
+    redirected_from: dict[str, str | None] | None = Field(
+        description="The id asked for and the one it was merged into, when it was merged into the golden"
+        " record listed (as `GET /golden-records/{id}` says it); null otherwise.")
+
+
 # A listing's ``offset``, bounded as its ``limit`` is: the store binds it as a BIGINT, so a larger
 # one would fail there (a 500) rather than be the invalid input it is (a 422 naming it).
 MAX_OFFSET = 2**63 - 1

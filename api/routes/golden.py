@@ -17,10 +17,10 @@ from api.paths import SOURCE_ID
 from api.schemas import (
     SEARCH_MAX_LENGTHS,
     ChangesPublic,
+    FollowedPage,
     GoldenRecordPublic,
     HouseholdMemberPublic,
     Offset,
-    Page,
     SearchPage,
     XrefLookup,
     XrefLookupPublic,
@@ -60,25 +60,34 @@ def documents_as_seen_by(
     return {g: as_seen_by(principal, service, doc) for g, doc in docs.items()}
 
 
-def versioned_document(service: ServiceDep, golden_id: str, principal: Principal) -> tuple[str, str]:
-    """The golden record's document as ``principal`` may see it (for one merged away, its
-    survivor's, with where it came from), and the version of the record it shows (its ETag)."""
+def followed(service: ServiceDep, golden_id: str) -> tuple[str, str | None, dict[str, str] | None]:
+    """The golden record ``golden_id`` stands for: for one merged away, its survivor. Its id, its
+    stored document (None, and ``golden_id`` as given, for an id no record holds) and, for one
+    merged away, ``redirected_from`` as a lookup answers it: every read of the id is of the customer."""
     requested, hops, first_hop = golden_id, 0, None
     while True:
         found = serving.document(service.reader(), golden_id)
         if found is None:
-            raise NotFoundError("golden record", requested)
+            return requested, None, None
         status, merged_into, doc = found
         if status != "retired" or merged_into is None or hops >= _MAX_REDIRECTS:
             break
         first_hop = first_hop or merged_into
         golden_id, hops = merged_into, hops + 1
+    return golden_id, doc, {"golden_id": requested, "merged_into": first_hop} if hops else None
+
+
+def versioned_document(service: ServiceDep, golden_id: str, principal: Principal) -> tuple[str, str]:
+    """The golden record's document as ``principal`` may see it (for one merged away, its
+    survivor's, with where it came from), and the version of the record it shows (its ETag)."""
+    _survivor, doc, via = followed(service, golden_id)
+    if doc is None:
+        raise NotFoundError("golden record", golden_id)
     tag = version(doc)
     doc = as_seen_by(principal, service, doc)
-    if hops == 0:
+    if via is None:
         return doc, tag
-    via = json.dumps({"golden_id": requested, "merged_into": first_hop})
-    return f'{doc[:-1]},"redirected_from":{via}}}', tag
+    return f'{doc[:-1]},"redirected_from":{json.dumps(via)}}}', tag
 
 
 # The two lookups are async: they do one in-memory dict read and one primary-key read of
@@ -204,7 +213,7 @@ def search_golden_records(
     )
 
 
-@router.get("/golden-records/{golden_id}/household", response_model=Page[HouseholdMemberPublic],
+@router.get("/golden-records/{golden_id}/household", response_model=FollowedPage[HouseholdMemberPublic],
             responses=documented(404))
 def golden_record_household(
     golden_id: str,
@@ -215,7 +224,8 @@ def golden_record_household(
     """Other customers who share an address with a house number, or a landline, with this golden
     record's records: its household, which matching keeps apart on purpose (a shared home or
     phone is not the same person). Those sharing both come first. Where a building's address
-    carries no flat number its neighbours are listed too."""
+    carries no flat number its neighbours are listed too. For an id merged away, its survivor's."""
+    golden_id, _doc, via = followed(service, golden_id)
     con = service.reader()
     found = records.golden_row(con, golden_id)
     if found is None or found["status"] != "active":
@@ -229,7 +239,7 @@ def golden_record_household(
             landline = mask_phone(landline)
         data.append({"golden_id": gid, "shared_address": values.get("address"), "shared_landline": landline,
                      "golden_record": json.loads(docs[gid])})
-    return {"data": data, "count": len(data), "limit": limit, "offset": 0}
+    return {"data": data, "count": len(data), "limit": limit, "offset": 0, "redirected_from": via}
 
 
 @router.get("/changes", response_model=ChangesPublic)

@@ -8,13 +8,14 @@ from fastapi import APIRouter, Query
 from api import review
 from api.deps import Reader, ServiceDep, Steward
 from api.errors import batch_body, documented
-from api.routes.golden import as_seen_by
+from api.routes.golden import as_seen_by, followed
 from api.schemas import (
     HELD_BACK_BY_PATTERN,
     BatchPublic,
     DecisionCreate,
     DecisionPublic,
     DecisionsCreate,
+    FollowedPage,
     GoldenChangePublic,
     HistoryEntryPublic,
     LinkPublic,
@@ -159,7 +160,7 @@ def similar_public(found: list[Similar]) -> list[dict[str, Any]]:
              "explanation": f.candidate.explanation} for f in found]
 
 
-@router.get("/golden-records/{golden_id}/similar", response_model=Page[SimilarPublic],
+@router.get("/golden-records/{golden_id}/similar", response_model=FollowedPage[SimilarPublic],
             responses=documented(403, 404, 503))
 def similar_golden_records(
     golden_id: str,
@@ -172,9 +173,10 @@ def similar_golden_records(
     post would be against every candidate its blocking gives, and each other golden record's best
     pair kept. It finds what scored below the review queue, for a steward looking for missed
     duplicates (merge them with `POST /golden-records/merge`); `ruled_out` marks a pair a steward
-    already said is two customers."""
+    already said is two customers. For an id merged away, its survivor's."""
+    golden_id, _doc, via = followed(service, golden_id)
     data = similar_public(service.similar_golden(golden_id, min_probability=min_probability, limit=limit))
-    return {"data": data, "count": len(data), "limit": limit, "offset": 0}
+    return {"data": data, "count": len(data), "limit": limit, "offset": 0, "redirected_from": via}
 
 
 def links_public(links: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -182,15 +184,17 @@ def links_public(links: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for link in links]
 
 
-@router.get("/golden-records/{golden_id}/links", response_model=Page[LinkPublic],
+@router.get("/golden-records/{golden_id}/links", response_model=FollowedPage[LinkPublic],
             responses=documented(404, 503))
 def golden_record_links(golden_id: str, principal: Reader, service: ServiceDep) -> dict[str, Any]:
     """Why the golden record's source records are together: every pair of them, strongest first,
     scored now by the live model with each comparison's part, beside what the last batch run did
     with the pair and any steward decision between the two. Records are held together through
-    others, so a pair that scores low may still belong: its records each link to a third."""
+    others, so a pair that scores low may still belong: its records each link to a third. For an
+    id merged away, its survivor's."""
+    golden_id, _doc, via = followed(service, golden_id)
     data = links_public(service.links(golden_id))
-    return {"data": data, "count": len(data), "limit": len(data), "offset": 0}
+    return {"data": data, "count": len(data), "limit": len(data), "offset": 0, "redirected_from": via}
 
 
 @router.get("/golden-records/{golden_id}/history", response_model=Page[HistoryEntryPublic],

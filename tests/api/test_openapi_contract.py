@@ -221,6 +221,9 @@ def test_stewardship(contract: Contract) -> None:
     c.call("POST", "/golden-records/merge:preview", 404, who="steward", json={"golden_ids": [pair[0], "GX"]})
     merged = c.call("POST", "/golden-records/merge", 200, who="steward", json={"golden_ids": pair})
     c.call("POST", "/golden-records/merge", 422, who="steward", json={"golden_ids": [pair[0]]})
+    gone = {"golden_id": pair[1] if merged["golden_id"] == pair[0] else pair[0]}  # answered as its survivor
+    for listing, who in (("links", "reader"), ("household", "reader"), ("similar", "steward")):
+        c.call("GET", f"/golden-records/{{golden_id}}/{listing}", 200, who=who, path=gone)
     member = {k: other["members"][0][k] for k in ("source", "source_id")}
     split = "/golden-records/{golden_id}/split"
     c.call("POST", split, 409, who="steward", path={"golden_id": merged["golden_id"]}, json=member)
