@@ -292,7 +292,7 @@ class BatchCreate(BaseModel):
 class BatchDelete(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    source_ids: list[str] = Field(min_length=1, max_length=1000)
+    source_ids: list[KeyText] = Field(min_length=1, max_length=1000)
 
 
 class BatchItemPublic(BaseModel, Generic[T]):
