@@ -45,7 +45,8 @@ MEANINGS: dict[int, str] = {
     409: "Conflicts with the state: a decision to undo first, a claimed item, a run already going, ...",
     412: "The golden record has changed since the version If-Match names.",
     413: "The request body is larger than the server takes.",
-    422: "An invalid parameter or body, or a value that cannot be used; `detail` names the field.",
+    422: "An invalid parameter or body, or a value that cannot be used; `detail` names the field"
+         " (the Content-Type header for a body sent as other than JSON).",
     500: "The server could not do it (a backup folder it cannot write, say); `detail` says why.",
     503: "Not ready: no trained model for real-time matching yet (see GET /ready).",
 }
@@ -91,6 +92,14 @@ def _problem(error: dict[str, Any]) -> str:
     return f"field {_field(tuple(error['loc']))!r}: {error['msg']}"
 
 
+def _not_json(request: Request, exc: RequestValidationError) -> bool:
+    """Whether the body failed as a whole because its Content-Type is not JSON: FastAPI then hands
+    the route the raw bytes, and the answer "Input should be a valid dictionary" hid why."""
+    media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    is_json = media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+    return bool(media) and not is_json and any(tuple(e["loc"]) == ("body",) for e in exc.errors())
+
+
 class BodyLimit:
     """Refuse a request body larger than ``max_bytes`` with 413 as it is read, before it is read
     whole (one record with a 50 MB name took the server to 1.5 GB): at once for a Content-Length
@@ -129,6 +138,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [_problem(e) for e in exc.errors()]
+        if _not_json(request, exc):
+            problems = [f"header 'Content-Type': {request.headers['content-type']!r} is not JSON;"
+                        " send the body as application/json"]
         return JSONResponse({"error": "invalid_request", "detail": "; ".join(problems)}, status_code=422)
 
     @app.exception_handler(HTTPException)

@@ -202,6 +202,25 @@ def test_a_body_that_is_not_json_text_is_a_documented_422_and_not_stored(api):  
         assert api.get(f"/sources/sales/records/{key}").status_code == 404
 
 
+def test_json_sent_as_another_content_type_is_a_422_naming_it(api):  # type: ignore[no-untyped-def]
+    """A client that forgot the header (curl -d sends form-urlencoded) was told only "Input should
+    be a valid dictionary", which names neither the header nor the cure."""
+    body = '{"crm_id": "RT-CT1", "first_name": "Hà"}'.encode()
+    paths = api.client.get("/openapi.json").json()["paths"]
+    documented = paths["/sources/{source}/records"]["post"]["responses"]
+    for media in ("text/plain", "application/x-www-form-urlencoded", "text/plain; charset=utf-8"):
+        r = api.client.post("/sources/sales/records", content=body,
+                            headers={**api.headers("writer"), "Content-Type": media})
+        assert str(r.status_code) in documented and r.status_code == 422, (media, r.text)
+        detail = r.json()["detail"]
+        assert r.json()["error"] == "invalid_request" and "Content-Type" in detail, (media, detail)
+        assert repr(media) in detail and "application/json" in detail, (media, detail)
+    assert api.get("/sources/sales/records/RT-CT1").status_code == 404
+    r = api.client.post("/sources/sales/records", content=body,
+                        headers={**api.headers("writer"), "Content-Type": "application/merge-patch+json"})
+    assert r.status_code == 200, r.text
+
+
 def test_unknown_source_is_404(api):  # type: ignore[no-untyped-def]
     r = api.post("/sources/erp/records", json={"id": "1"})
     assert r.status_code == 404 and r.json() == {"error": "not_found", "detail": "source 'erp' not found"}
