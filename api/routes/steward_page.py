@@ -198,12 +198,18 @@ def _queue_page(
     reasons = review.held_back_reasons(service)
     held_back_by = held_back_by if held_back_by in reasons else None
     start = _offset(offset)
+    matcher = service.matcher
+    sources = [s.name for s in matcher.sources.sources] if matcher else []
+    if source and matcher:
+        try:
+            matcher.check_source(source)
+        except InvalidInputError as e:  # the API's 422, not an empty queue that looks like none to review
+            source, status_code = None, 422
+            refused = "; ".join(filter(None, (refused, f"{e}: showing every source")))
     items, total = steward_sql.list_items(
         service.reader(), status=status, source=source or None, min_score=score, max_score=None,
         claimed_by=None, limit=QUEUE_PAGE, offset=start, held_back_by=held_back_by, order=order,
     )
-    matcher = service.matcher
-    sources = [s.name for s in matcher.sources.sources] if matcher else []
     filters = {"status": status, "source": source or "", "min_score": min_score,
                "held_back_by": held_back_by or "",
                "order": order, "offset": str(start or "")}

@@ -597,6 +597,22 @@ def test_the_queue_is_paged(api, monkeypatch):  # type: ignore[no-untyped-def]
     assert f"Showing 6–{min(count - 1, 10)} of {count - 1}" in decided.text
 
 
+def test_a_source_that_is_none_is_the_apis_422_above_every_source_pair(api):  # type: ignore[no-untyped-def]
+    """``?source=nosuch`` (typed, or a source renamed in sources.yaml) showed an empty queue, as if
+    nothing were left to review, where the API says it is no source and names those there are."""
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+    refused = api.get("/review-queue", who="steward", params={"source": "nosuch"})
+    assert refused.status_code == 422
+    queued = api.get("/review-queue", who="steward", params={"limit": 100}).json()
+    said = api.client.get("/steward", params={"source": "nosuch"})
+    assert (said.status_code, said.headers["content-type"]) == (422, "text/html; charset=utf-8")
+    alert = re.search(r'<div class="error" role="alert">([^<]*)</div>', said.text)
+    assert alert is not None and html.unescape(alert[1]).startswith(refused.json()["detail"]), said.text
+    assert "'nosuch'" in html.unescape(alert[1]) and queued["count"], alert[1]
+    shown = re.findall(r'<tr data-item="([^"]+)"', said.text)
+    assert shown == [i["item_id"] for i in queued["data"]][:len(shown)] and shown, said.text
+
+
 def test_an_unknown_pair_is_a_404_above_the_queue_as_it_is(served_db):  # type: ignore[no-untyped-def]
     """A pair's address with an unknown id (mistyped, or a pair of a later run's queue) says so,
     above the open pairs and the queue's filters, not an empty queue with "Nothing to review"."""
