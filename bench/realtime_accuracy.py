@@ -45,7 +45,7 @@ from mdm.ingest import Accepted, clean_id, ingest  # noqa: E402
 from mdm.pipeline import reconcile  # noqa: E402
 from mdm.service import Service  # noqa: E402
 from mdm.sources import SourceSpec, load_sources  # noqa: E402
-from mdm.sources.readers import as_text, batch_rows, text_encoding, value_at  # noqa: E402
+from mdm.sources.readers import batch_rows, text_encoding, typed_values  # noqa: E402
 from mdm.store import exports  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "realtime_accuracy.md"
@@ -62,7 +62,7 @@ def held_out(accepted: list[Accepted], share: float, rng: random.Random) -> list
 
 
 def _row_id(spec: SourceSpec, obj: dict) -> str | None:
-    return clean_id(as_text(value_at(obj, spec.id_column)))
+    return clean_id(typed_values(obj).get(spec.id_column))
 
 
 def write_without(spec: SourceSpec, ids: set[str], out: Path) -> None:

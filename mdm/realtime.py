@@ -50,7 +50,7 @@ from mdm.linking.model import Model
 from mdm.linking.scorer import PairScore, Scorer
 from mdm.pipeline import review_item_id
 from mdm.sources import SourcesConfig, SourceSpec
-from mdm.sources.readers import not_one_id, typed_values
+from mdm.sources.readers import flat_values, not_one_id, texts, typed_values
 from mdm.standardise.record import record_key, standardise_record
 from mdm.store import erasure, records, runs, work
 from mdm.store import overrides as overrides_sql
@@ -192,11 +192,12 @@ def _older_than_stored(updated_at: dt.datetime | None, stored_at: dt.datetime | 
 
 def parse_values(spec: SourceSpec, payload: Mapping[str, Any]) -> tuple[str, dict[str, str | None]]:
     """A posted record's id and its values as text, as a reader would give them."""
-    values = typed_values(payload)
+    flat = flat_values(payload)
+    values = texts(flat)
     source_id = clean_id(values.get(spec.id_column))
     if source_id is None:
         raise InvalidInputError(f"field {spec.id_column!r} (the id of source {spec.name!r}) is missing or blank")
-    if not_one_id(payload, spec.id_column):
+    if not_one_id(flat, spec.id_column):
         raise InvalidInputError(f"field {spec.id_column!r} (the id of source {spec.name!r}): give text or"
                                 " a number, not a list, an object or true/false")
     return source_id, values

@@ -626,3 +626,28 @@ def test_a_number_python_will_not_convert_or_nesting_too_deep_is_no_failed_run(t
     ingested = ingest(load_sources(_csv_source(tmp_path)).sources)
     (chunk,) = standardise_chunks(ingested.accepted, dt.date(2026, 1, 1))
     assert not chunk.failed and chunk.std.column("city").to_pylist() == ["Hanoi"]
+
+
+def test_a_dotted_key_written_out_wins_over_the_same_name_in_a_nested_object(tmp_path: Path) -> None:
+    """``"contact.email"`` and ``"contact": {"email": ...}`` in one object: the key written out is
+    read, whichever comes first, for the id (its check and its value) as for any field."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [{"meta.id": 1, "meta": {"id": 9}, "contact.email": "an@x.vn", "contact": {"email": "no@x.vn"},
+             "name": "An"},
+            {"contact": {"email": "no@x.vn"}, "contact.email": "binh@x.vn", "meta": {"id": 2},
+             "meta.id": None, "name": "Binh"},
+            {"meta": {"id": 3}, "meta.id": 4, "contact": {"email": "chi@x.vn"}, "contact.email": None,
+             "name": "Chi"}]
+    (tmp_path / "crm.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "crm.parquet")
+    for file, kind in (("crm.jsonl", "jsonl"), ("crm.parquet", "parquet")):
+        (tmp_path / "sources.yaml").write_text(
+            f"sources:\n  - name: crm\n    path: {file}\n    format: {kind}\n    id_column: meta.id\n"
+            "    fields: {full_name: name, email: contact.email}\n", encoding="utf-8")
+        ingested = ingest(load_sources(tmp_path / "sources.yaml").sources)
+        assert [(a.source_id, a.values["contact.email"]) for a in ingested.accepted] == [
+            ("1", "an@x.vn"), ("4", None)], kind
+        assert [(q.row_number, q.reason) for q in ingested.quarantined] == [
+            (2, "missing id (column 'meta.id' is blank)")], kind

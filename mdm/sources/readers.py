@@ -275,27 +275,41 @@ def typed_values(row: Mapping[Any, Any]) -> dict[str, str | None]:
     object, a Parquet struct) is there as JSON text and, key by key, under dotted keys:
     ``contact.email`` names the ``email`` of ``{"contact": {"email": ...}}``. A list of objects
     is opened the same way, each key naming the list of its values: ``phones.number`` of
-    ``{"phones": [{"number": ...}, ...]}`` is read as any list where one value belongs (its
-    first value, flagged when it holds more)."""
-    out: dict[str, str | None] = {}
-    _flatten(out, "", row, 0)
+    ``{"phones": [{"type": ..., "number": ...}, ...]}`` is read as any list where one value belongs
+    (its first value, flagged when it holds more). A dotted name two places give is read from
+    the one inside fewer objects (see :func:`flat_values`)."""
+    return texts(flat_values(row))
+
+
+def texts(values: Mapping[str, Any]) -> dict[str, str | None]:
+    return {key: as_text(value) for key, value in values.items()}
+
+
+def flat_values(row: Mapping[Any, Any]) -> dict[str, Any]:
+    """A typed row's values under their dotted names, as Python values. Where a name is given
+    twice (``"contact.email"`` and ``"contact": {"email": ...}`` in one object), the key written
+    out wins, and in general the one inside fewer objects; so it is one value, whichever comes
+    first, for the id's check (:func:`not_one_id`) as for its text and every field's."""
+    out: dict[str, Any] = {}
+    level: list[tuple[str, Mapping[Any, Any]]] = [("", row)]
+    for depth in range(NESTING_DEPTH + 1):
+        inner: list[tuple[str, Mapping[Any, Any]]] = []
+        for prefix, obj in level:
+            for k, v in obj.items():
+                key = prefix + (as_text(k) or "")
+                out.setdefault(key, v)
+                if depth == NESTING_DEPTH:
+                    continue
+                if isinstance(v, Mapping):
+                    inner.append((key + ".", v))
+                elif isinstance(v, list) and v and all(isinstance(e, Mapping) for e in v):
+                    values: dict[Any, list[Any]] = {}
+                    for element in v:
+                        for ek, ev in element.items():
+                            values.setdefault(ek, []).append(ev)
+                    inner.append((key + ".", values))
+        level = inner
     return out
-
-
-def _flatten(out: dict[str, str | None], prefix: str, obj: Mapping[Any, Any], depth: int) -> None:
-    for k, v in obj.items():
-        key = prefix + (as_text(k) or "")
-        out[key] = as_text(v)
-        if depth >= NESTING_DEPTH:
-            continue
-        if isinstance(v, Mapping):
-            _flatten(out, key + ".", v, depth + 1)
-        elif isinstance(v, list) and v and all(isinstance(e, Mapping) for e in v):
-            values: dict[Any, list[Any]] = {}
-            for element in v:
-                for ek, ev in element.items():
-                    values.setdefault(ek, []).append(ev)
-            _flatten(out, key + ".", values, depth + 1)
 
 
 def nested_names(schema: Any, prefix: str = "") -> set[str]:
@@ -427,23 +441,14 @@ def _wrong_width(first_line: int, last_line: int, fields: int, width: int) -> st
     return f"line {first_line} has {fields} fields, the header has {width}"
 
 
-def value_at(obj: Mapping[str, Any], column: str) -> Any:
-    """The typed value a (dotted) column names: ``meta.id`` is ``{"meta": {"id": ...}}``'s."""
-    if column in obj:
-        return obj[column]
-    head, _, rest = column.partition(".")
-    inner = obj.get(head) if rest else None
-    return value_at(inner, rest) if isinstance(inner, Mapping) else None
-
-
 _ONE_VALUE = frozenset({str, int, float, type(None)})  # the common ids, told apart at once
 
 
-def not_one_id(obj: Mapping[str, Any], id_column: str) -> str | None:
-    """Why a typed row's id (JSON, Parquet, a post) is no key, or None: a list, an object or
-    true/false, whose JSON text no source system holds as a key. A CSV's text is whatever it
-    says ("[123]" may be a real key), so CSV rows are not asked."""
-    value = value_at(obj, id_column)
+def not_one_id(flat: Mapping[str, Any], id_column: str) -> str | None:
+    """Why a typed row's id (JSON, Parquet, a post; ``flat``: its :func:`flat_values`) is no key,
+    or None: a list, an object or true/false, whose JSON text no source system holds as a key. A
+    CSV's text is whatever it says ("[123]" may be a real key), so CSV rows are not asked."""
+    value = flat.get(id_column)
     if type(value) in _ONE_VALUE:
         return None
     kind = ("true/false" if isinstance(value, bool) else "a list" if isinstance(value, list | tuple)
@@ -456,11 +461,12 @@ def typed_row(data_row: int, obj: Mapping[str, Any], id_column: str, where: str 
     """A typed row (a JSON object, a Parquet row) with its values as text, and why its id is no
     key where it is not (``where`` and ``number`` name the row: "line 4"; by default its data row)."""
     row = f"{where} {data_row if number is None else number}"
+    flat = flat_values(obj)
     try:
-        values = typed_values(obj)
+        values = texts(flat)
     except RecursionError:  # read just within Python's limit, too deep to write as text again
         return RawRow(data_row, None, f"{row}: {TOO_DEEP}")
-    problem = not_one_id(obj, id_column)
+    problem = not_one_id(flat, id_column)
     return RawRow(data_row, values, f"{row}: {problem}" if problem else None)
 
 
