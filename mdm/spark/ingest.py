@@ -442,15 +442,23 @@ def _ends_rows_with_delimiter(spec: SourceSpec, rows: Any) -> bool:
     return ends_with_delimiter(header, next(csv.reader([first[0][0]], delimiter=spec.delimiter), []))
 
 
-def _decoder(spec: SourceSpec, nanoseconds: dict[str, pa.DataType], trailing: bool = False) -> Any:
-    """Rows of one source (an Arrow batch of Spark's columns) -> DECODED rows; ``trailing``: the
-    CSV's rows end with the delimiter."""
+def _by_position(df: Any) -> Any:
+    """``df`` with its columns named by their place: Spark reads a column name holding a dot
+    (``contact.email``) given to ``mapInArrow`` as a struct's field, and passes ``contact``'s
+    ``email`` or drops the column. :func:`_decoder` puts the names back."""
+    return df.toDF(*(f"__mdm_c{i}" for i in range(len(df.columns))))
+
+
+def _decoder(spec: SourceSpec, names: list[str], nanoseconds: dict[str, pa.DataType],
+             trailing: bool = False) -> Any:
+    """Rows of one source (an Arrow batch of Spark's columns, named by place: ``names`` are their
+    names, :func:`_by_position`) -> DECODED rows; ``trailing``: the CSV's rows end with the delimiter."""
 
     def decode(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
             out: dict[str, list[Any]] = {c: [] for c in DECODED.names}
             # A date past the year 9999 as the DuckDB engine reads it.
-            for row in batch_rows(_with_types(batch, nanoseconds)):
+            for row in batch_rows(_with_types(batch.rename_columns(names), nanoseconds)):
                 number = row.pop(_ROW)
                 error = text = values = None
                 if spec.format == "jsonl":
@@ -646,7 +654,8 @@ def ingest_and_standardise(
         nanoseconds = nanosecond_columns(spec) if spec.format == "parquet" else {}
         read = _read(spark, spec, nanoseconds)
         trailing = spec.format == "csv" and _ends_rows_with_delimiter(spec, read)
-        decoded = read.mapInArrow(_decoder(spec, nanoseconds, trailing), spark_schema(DECODED))
+        decoder = _decoder(spec, read.columns, nanoseconds, trailing)
+        decoded = _by_position(read).mapInArrow(decoder, spark_schema(DECODED))
         first = F.min(F.when(F.col("error").isNull(), F.col("row_number"))).over(Window.partitionBy("source_id"))
         decoded = decoded.withColumn("first_row", F.when(F.col("source_id").isNotNull(), first))
         if spec.format in ("json", "jsonl"):  # no object, or a mapped key no row has: as on DuckDB

@@ -1390,3 +1390,23 @@ def test_a_csv_named_otherwise_than_its_compression_is_named_on_spark(spark: Any
     said = "is gzip-compressed but not named .gz" if compressed else "is named .gz but not gzip-compressed"
     with pytest.raises(SourceReadError, match=f"{file}: source 'crm': the file {said}, and Spark's CSV"):
         ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "parquet"])
+def test_a_dotted_key_written_out_wins_on_spark_as_on_duckdb(spark: Any, tmp_path: Path, kind: str) -> None:
+    """``"meta.id"`` beside ``"meta": {"id": ...}``: the key written out is the id and the value on
+    both engines (tests/test_readers.py), whatever the order of the two."""
+    import pyarrow as pa
+
+    rows = [{"meta.id": 1, "meta": {"id": 9}, "contact.email": "an@x.vn", "contact": {"email": "no@x.vn"},
+             "name": "An"},
+            {"meta": {"id": 3}, "meta.id": 4, "contact": {"email": "no@x.vn"}, "contact.email": "chi@x.vn",
+             "name": "Chi"}]
+    if kind == "jsonl":
+        (tmp_path / "crm.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    else:
+        pq.write_table(pa.Table.from_pylist(rows), tmp_path / "crm.parquet")
+    specs = _crm_source(tmp_path, f"crm.{kind}", f"format: {kind}\nid_column: meta.id\n"
+                                                 "fields: {full_name: name, email: contact.email}")
+    _on_duckdb, _on_spark, std = _on_both_engines(spark, specs)
+    assert [(r["source_id"], r["email"]) for r in std] == [("1", "an@x.vn"), ("4", "chi@x.vn")]
