@@ -651,3 +651,16 @@ def test_a_dotted_key_written_out_wins_over_the_same_name_in_a_nested_object(tmp
             ("1", "an@x.vn"), ("4", None)], kind
         assert [(q.row_number, q.reason) for q in ingested.quarantined] == [
             (2, "missing id (column 'meta.id' is blank)")], kind
+
+
+def test_a_csv_column_the_config_writes_with_spaces_around_it_says_why(tmp_path: Path) -> None:
+    """A CSV header's names are read trimmed (``id, Name `` is ``id`` and ``Name``): a config that
+    copies the spaces (``full_name: ' Name '``) would be told the header lacks the column it shows."""
+    (tmp_path / "crm.csv").write_text("id, Name \n1,An\n", encoding="utf-8")
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - name: crm\n    path: crm.csv\n    format: csv\n    id_column: id\n"
+        "    fields: {full_name: ' Name '}\n", encoding="utf-8")
+    refused = (r"crm.csv: source 'crm', key 'fields.full_name': column ' Name ' has spaces around it;"
+               r" a CSV header's names are read trimmed: write 'Name'")
+    with pytest.raises(ConfigError, match=refused):
+        ingest(load_sources(tmp_path / "sources.yaml").sources)

@@ -179,6 +179,7 @@ def _is_utf8(start: bytes) -> bool:
 def check_header(spec: SourceSpec, header: list[str]) -> None:
     """A CSV header holds every mapped column, once; a header read as one column that holds
     another delimiter is named as a delimiter problem, with the key that fixes it."""
+    _check_trimmed(spec)
     _check_mapped_once(spec, header)
     try:
         check_columns(spec, set(header), "header")
@@ -206,6 +207,17 @@ def check_header(spec: SourceSpec, header: list[str]) -> None:
                     f" set `delimiter: {json.dumps(guess)}`"
                 ) from e
         raise
+
+
+def _check_trimmed(spec: SourceSpec) -> None:
+    """A mapped column written with spaces around it: a CSV header's names are read trimmed
+    (:func:`header_names`), so no header holds it; a JSON key or a Parquet column may."""
+    for key, columns in spec.mapped_columns().items():
+        for column in columns:
+            if column != column.strip():
+                raise ConfigError(f"{spec.file}: source {spec.name!r}, key {key!r}: column {column!r} has"
+                                  " spaces around it; a CSV header's names are read trimmed:"
+                                  f" write {column.strip()!r}")
 
 
 def other_format(first: str) -> str | None:
