@@ -664,3 +664,31 @@ def test_a_csv_column_the_config_writes_with_spaces_around_it_says_why(tmp_path:
                r" a CSV header's names are read trimmed: write 'Name'")
     with pytest.raises(ConfigError, match=refused):
         ingest(load_sources(tmp_path / "sources.yaml").sources)
+
+
+def test_a_parquet_map_columns_keys_are_mapped_with_a_dot_as_a_structs_fields(tmp_path: Path) -> None:
+    """A map<string, string> column (``attrs``, a system's custom attributes) holds its keys row by
+    row: ``email: attrs.email`` reads each row's, as a struct's field is read; a key no row's map
+    holds is a config error naming it, as a JSON key no line holds is."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    attrs = pa.array([[("email", "an@x.vn"), ("tier", "gold")], None, [], [("tier", "silver")]],
+                     pa.map_(pa.string(), pa.string()))
+    table = pa.table({"id": ["1", "2", "3", "4"], "name": ["An", "Binh", "Chi", "Dung"], "attrs": attrs})
+    pq.write_table(table, tmp_path / "crm.parquet")
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - name: crm\n    path: crm.parquet\n    format: parquet\n    id_column: id\n"
+        "    fields: {full_name: name, email: attrs.email}\n", encoding="utf-8")
+    ingested = ingest(load_sources(tmp_path / "sources.yaml").sources)
+    (chunk,) = standardise_chunks(ingested.accepted, dt.date(2026, 1, 1))
+    assert chunk.std.column("email").to_pylist() == ["an@x.vn", None, None, None]
+    assert json.loads(ingested.accepted[0].values["attrs"]) == {"email": "an@x.vn", "tier": "gold"}
+    assert ingested.accepted[3].values["attrs.tier"] == "silver"
+
+    (tmp_path / "sources.yaml").write_text(
+        (tmp_path / "sources.yaml").read_text(encoding="utf-8").replace("attrs.email", "attrs.mail"),
+        encoding="utf-8")
+    with pytest.raises(ConfigError, match="key 'fields.email': column 'attrs.mail' is not in the Parquet file"
+                                          r" \(no row's map has it\)"):
+        ingest(load_sources(tmp_path / "sources.yaml").sources)

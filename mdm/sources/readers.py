@@ -340,6 +340,30 @@ def nested_names(schema: Any, prefix: str = "") -> set[str]:
     return names
 
 
+def map_names(schema: Any) -> set[str]:
+    """The dotted names of a Parquet (Arrow) schema's map columns, in structs too: their keys,
+    held row by row, are read as a struct's fields (:func:`batch_rows`), but no schema names them."""
+    import pyarrow as pa
+
+    def found(fields: Any, prefix: str) -> Iterator[str]:
+        for f in fields:
+            if pa.types.is_map(f.type):
+                yield prefix + f.name
+            elif pa.types.is_struct(f.type) and prefix.count(".") < NESTING_DEPTH:
+                yield from found(list(f.type), prefix + f.name + ".")
+
+    return set(found(schema, ""))
+
+
+def under_maps(spec: SourceSpec, maps: set[str]) -> set[str]:
+    """The columns the config maps to a key of a map column (``attrs.email`` for a map ``attrs``)."""
+    return {c for columns in spec.mapped_columns().values() for c in columns
+            if any(c.startswith(m + ".") for m in maps)}
+
+
+MAP_KEYS_SEEN = "Parquet file (no row's map has it)"
+
+
 # A spreadsheet's hint before the header, naming the delimiter (``sep=;``): Excel writes and
 # reads it, and some exporters add it so Excel splits the columns.
 _SEPARATOR_LINE = re.compile(r'"?sep=(.)"?')
@@ -539,33 +563,43 @@ def _read_parquet(spec: SourceSpec) -> Iterator[RawRow]:
         pf = pq.ParquetFile(spec.file)
     except (OSError, ValueError) as e:
         raise SourceReadError(f"{spec.file}: source {spec.name!r}: cannot read Parquet: {e}") from e
-    check_columns(spec, nested_names(pf.schema_arrow), "Parquet schema")
+    names = nested_names(pf.schema_arrow)
+    keys = under_maps(spec, map_names(pf.schema_arrow))
+    check_columns(spec, names | keys, "Parquet schema")
     # Two columns of one name (only raw Arrow writers make them): a mapped one is refused, the
     # others are each kept under their own name, as a CSV's are, where one would overwrite the other.
-    names = pf.schema_arrow.names
-    _check_mapped_once(spec, names, "Parquet schema")
-    kept = unique_header(names)
-    data_row = 0
+    columns = pf.schema_arrow.names
+    _check_mapped_once(spec, columns, "Parquet schema")
+    kept = unique_header(columns)
+    data_row, unseen = 0, set(keys)
     for batch in pf.iter_batches(batch_size=65536):
-        for row in batch_rows(batch if kept == names else batch.rename_columns(kept)):
+        for row in batch_rows(batch if kept == columns else batch.rename_columns(kept)):
             data_row += 1
-            yield typed_row(data_row, row, spec.id_column)
+            typed = typed_row(data_row, row, spec.id_column)
+            if unseen and typed.values is not None:
+                unseen -= typed.values.keys()
+            yield typed
+    check_columns(spec, names | (keys - unseen), MAP_KEYS_SEEN)
 
 
 def batch_rows(batch: Any) -> list[dict[str, Any]]:
     """A Parquet batch's rows as Python values. A value Python cannot hold (a timestamp past
     the year 9999, a date32 sentinel of 3000000) is read as Arrow writes it: its row is kept, and
-    where the value is mapped the standardisers flag it as they flag any date they cannot read."""
+    where the value is mapped the standardisers flag it as they flag any date they cannot read.
+    A map is a dict, read as a struct is (a key written twice keeps its last value)."""
     try:
-        return batch.to_pylist()  # type: ignore[no-any-return]
+        return batch.to_pylist(maps_as_pydicts=_MAPS)  # type: ignore[no-any-return]
     except (OverflowError, ValueError):
         columns = [_column_values(column) for column in batch.columns]
         return [dict(zip(batch.schema.names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
+_MAPS = "lossy"
+
+
 def _column_values(array: Any) -> list[Any]:
     try:
-        return array.to_pylist()  # type: ignore[no-any-return]
+        return array.to_pylist(maps_as_pydicts=_MAPS)  # type: ignore[no-any-return]
     except (OverflowError, ValueError):
         return [_scalar_value(scalar) for scalar in array]
 
@@ -575,14 +609,14 @@ def _scalar_value(scalar: Any) -> Any:
     import pyarrow as pa
 
     try:
-        return scalar.as_py()
+        return scalar.as_py(maps_as_pydicts=_MAPS)
     except (OverflowError, ValueError):
         pass
     kind = scalar.type
     if pa.types.is_struct(kind):
         return {name: _scalar_value(scalar[name]) for name in scalar.keys()}
     if pa.types.is_map(kind):
-        return [(e["key"], e["value"]) for e in _column_values(scalar.values)]
+        return {e["key"]: e["value"] for e in _column_values(scalar.values)}
     if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind):
         return _column_values(scalar.values)
     try:

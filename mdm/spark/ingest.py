@@ -29,6 +29,7 @@ from mdm.quality import FlagCounts, sorted_counts
 from mdm.sources import SourceSpec
 from mdm.sources.json_arrays import array_elements, element_row, empty_file, no_object
 from mdm.sources.readers import (
+    MAP_KEYS_SEEN,
     ONLY_ITS_ID,
     REPEATED_HEADER,
     REPLACEMENT_CHARACTER,
@@ -45,12 +46,14 @@ from mdm.sources.readers import (
     holds_only_its_id,
     is_gzip,
     json_line_row,
+    map_names,
     nested_names,
     no_object_line,
     repeats_header,
     separator_hint,
     text_encoding,
     typed_row,
+    under_maps,
 )
 from mdm.spark import cache
 from mdm.spark.session import JAVA_CHARSETS
@@ -270,7 +273,8 @@ def _read(spark: Any, spec: SourceSpec, nanoseconds: dict[str, pa.DataType]) -> 
         if spec.format == "json":
             return _array_elements(spark, spec)
         df = _read_parquet(spark, loc, bool(nanoseconds))
-        check_columns(spec, _nested_columns(df.schema), "Parquet schema")
+        names, keys = _nested_columns(spec, df.schema)
+        check_columns(spec, names | keys, "Parquet schema")
         return _numbered(spark, df, _ROW)
     except AnalysisException as e:
         raise _read_error(spec, e) from e
@@ -417,12 +421,14 @@ def _array_elements(spark: Any, spec: SourceSpec) -> Any:
     return elements.drop(_REFUSED)
 
 
-def _nested_columns(schema: Any) -> set[str]:
+def _nested_columns(spec: SourceSpec, schema: Any) -> tuple[set[str], set[str]]:
     """A Spark schema's column names, and the dotted names of its structs' fields, read as the
-    DuckDB engine reads a Parquet file's (``nested_names``)."""
+    DuckDB engine reads a Parquet file's (``nested_names``); and the keys of its map columns the
+    config maps (``under_maps``), which some row must hold."""
     from pyspark.sql.pandas.types import to_arrow_schema
 
-    return nested_names(to_arrow_schema(schema, timezone="UTC"))  # only the names are read
+    arrow = to_arrow_schema(schema, timezone="UTC")  # only the names are read
+    return nested_names(arrow), under_maps(spec, map_names(arrow))
 
 
 def _csv_names(columns: list[str]) -> list[str]:
@@ -498,6 +504,14 @@ def _decoder(spec: SourceSpec, names: list[str], nanoseconds: dict[str, pa.DataT
             yield pa.RecordBatch.from_pydict(out, schema=DECODED)
 
     return decode
+
+
+def _row_keys(decoded: Any) -> set[str]:
+    """The keys of the decoded rows' values, in any row: a JSON file's, a Parquet map's."""
+    from pyspark.sql import functions as F
+
+    keys = decoded.filter(F.col("error").isNull()).select(F.explode(F.json_object_keys("raw"))).distinct()
+    return {r[0] for r in keys.collect()}
 
 
 def _check_objects(spec: SourceSpec, decoded: Any) -> int:
@@ -660,9 +674,11 @@ def ingest_and_standardise(
         decoded = decoded.withColumn("first_row", F.when(F.col("source_id").isNotNull(), first))
         if spec.format in ("json", "jsonl"):  # no object, or a mapped key no row has: as on DuckDB
             if _check_objects(spec, decoded):
-                keys = decoded.filter(F.col("error").isNull()).select(F.explode(F.json_object_keys("raw")))
                 no_row = "file (no line has it)" if spec.format == "jsonl" else "file (no element has it)"
-                check_keys(spec, {r[0] for r in keys.distinct().collect()}, no_row)
+                check_keys(spec, _row_keys(decoded), no_row)
+        elif spec.format == "parquet" and (mapped := _nested_columns(spec, read.schema))[1]:
+            names, under = mapped
+            check_columns(spec, names | (under & _row_keys(decoded)), MAP_KEYS_SEEN)
         standardiser = _standardiser(spec, today, file_rows=True)
         parts.append(decoded.mapInArrow(standardiser, spark_schema(STANDARDISED)))
     rows = parts[0]

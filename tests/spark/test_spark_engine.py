@@ -1410,3 +1410,29 @@ def test_a_dotted_key_written_out_wins_on_spark_as_on_duckdb(spark: Any, tmp_pat
                                                  "fields: {full_name: name, email: contact.email}")
     _on_duckdb, _on_spark, std = _on_both_engines(spark, specs)
     assert [(r["source_id"], r["email"]) for r in std] == [("1", "an@x.vn"), ("4", "chi@x.vn")]
+
+
+def test_a_parquet_map_columns_keys_are_read_on_spark_as_on_duckdb(spark: Any, tmp_path: Path) -> None:
+    """``email: attrs.email`` for a map<string, string> column ``attrs``: each row's key, read as a
+    struct's field on both engines (tests/test_readers.py); a key no row's map holds names the key."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from mdm.errors import ConfigError
+    from mdm.spark.ingest import ingest_and_standardise
+
+    attrs = pa.array([[("email", "an@x.vn"), ("tier", "gold")], None, [("tier", "silver")]],
+                     pa.map_(pa.string(), pa.string()))
+    pq.write_table(pa.table({"id": ["1", "2", "3"], "name": ["An", "Binh", "Chi"], "attrs": attrs}),
+                   tmp_path / "crm.parquet")
+    specs = _crm_source(tmp_path, "crm.parquet", "format: parquet\nid_column: id\n"
+                                                 "fields: {full_name: name, email: attrs.email}")
+    on_duckdb, on_spark, std = _on_both_engines(spark, specs)
+    assert [r["email"] for r in std] == ["an@x.vn", None, None]
+    raw = {r["source_id"]: json.loads(r["raw"]) for r in on_spark.source_records.collect()}
+    assert [raw[a.source_id] for a in on_duckdb.accepted] == [a.values for a in on_duckdb.accepted]
+    spec = specs[0].model_copy(update={"fields": {"full_name": "name", "email": "attrs.mail"}})
+    with pytest.raises(ConfigError, match=r"key 'fields.email': column 'attrs.mail' is not in the Parquet"
+                                          r" file \(no row's map has it\)"):
+        ingest_and_standardise(spark, [spec], dt.date(2026, 1, 1))
