@@ -300,28 +300,29 @@ def texts(values: Mapping[str, Any]) -> dict[str, str | None]:
 def flat_values(row: Mapping[Any, Any]) -> dict[str, Any]:
     """A typed row's values under their dotted names, as Python values. Where a name is given
     twice (``"contact.email"`` and ``"contact": {"email": ...}`` in one object), the key written
-    out wins, and in general the one inside fewer objects; so it is one value, whichever comes
-    first, for the id's check (:func:`not_one_id`) as for its text and every field's."""
+    out wins, and in general the one inside fewer objects (then the first); so it is one value,
+    whichever comes first, for the id's check (:func:`not_one_id`) as for its text and every field's."""
     out: dict[str, Any] = {}
-    level: list[tuple[str, Mapping[Any, Any]]] = [("", row)]
-    for depth in range(NESTING_DEPTH + 1):
-        inner: list[tuple[str, Mapping[Any, Any]]] = []
-        for prefix, obj in level:
-            for k, v in obj.items():
-                key = prefix + (as_text(k) or "")
-                out.setdefault(key, v)
-                if depth == NESTING_DEPTH:
-                    continue
-                if isinstance(v, Mapping):
-                    inner.append((key + ".", v))
-                elif isinstance(v, list) and v and all(isinstance(e, Mapping) for e in v):
-                    values: dict[Any, list[Any]] = {}
-                    for element in v:
-                        for ek, ev in element.items():
-                            values.setdefault(ek, []).append(ev)
-                    inner.append((key + ".", values))
-        level = inner
+    _flatten(out, {}, "", row, 0)
     return out
+
+
+def _flatten(out: dict[str, Any], depths: dict[str, int], prefix: str, obj: Mapping[Any, Any],
+             depth: int) -> None:
+    for k, v in obj.items():
+        key = prefix + (as_text(k) or "")
+        if depth < depths.get(key, depth + 1):  # not yet given, or given inside more objects
+            out[key], depths[key] = v, depth
+        if depth >= NESTING_DEPTH:
+            continue
+        if isinstance(v, Mapping):
+            _flatten(out, depths, key + ".", v, depth + 1)
+        elif isinstance(v, list) and v and all(isinstance(e, Mapping) for e in v):
+            values: dict[Any, list[Any]] = {}
+            for element in v:
+                for ek, ev in element.items():
+                    values.setdefault(ek, []).append(ev)
+            _flatten(out, depths, key + ".", values, depth + 1)
 
 
 def nested_names(schema: Any, prefix: str = "") -> set[str]:
