@@ -521,7 +521,7 @@ def test_a_write_the_database_cannot_commit_is_a_json_500_and_not_kept(api):  # 
     assert api.get("/xref/sales/FULL-1").status_code == 200
 
 
-def test_a_batch_delete_takes_a_key_posted_as_a_number_by_the_same_number(api):  # type: ignore[no-untyped-def]
+def test_a_batch_delete_takes_a_key_posted_as_a_number(api):  # type: ignore[no-untyped-def]
     # A post reads a JSON number id as text ("1017"); the batch delete refused the same number
     # (422: not a string), as the bulk lookup did.
     gid = api.post("/sources/sales/records", json={"crm_id": 1017, "first_name": "Hà"}).json()["golden_id"]
