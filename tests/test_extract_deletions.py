@@ -157,21 +157,29 @@ def test_a_full_extract_leaves_out_its_soft_deleted_rows(small_sample: Path, tmp
     assert _keys(db) == stored - set(flagged)
 
 
-def test_a_post_and_a_row_flagged_deleted_the_later_wins(small_sample: Path, tmp_path: Path) -> None:
-    """A key posted through the API and flagged deleted in the extract: as for any file row, the
-    later ``updated_at`` is its version: a deletion dated after the post leaves the post out
-    (outdated), one dated before (or undated) leaves the post standing."""
+def _two_posted(small_sample: Path, tmp_path: Path) -> tuple[Path, Path, list[str], list[list[str]]]:
+    """The billing changes source flagged by ``op``, published once, then its first two rows posted
+    through the API dated 15/06/2026 10:00; returns the sources' folder, the database, the header
+    and the rows."""
     folder = tmp_path / "data"
     header, rows = _flagged_config(small_sample, folder, extract="changes", deleted={"column": "op"})
     db = tmp_path / "mdm.duckdb"
     reconcile(folder / "sources.yaml", db, today=TODAY)
-    updated = header.index("updated")
-    older, newer = rows[0], rows[1]
     writer = {"Authorization": f"Bearer {make_keys(db)['writer']}"}
     with TestClient(create_app(ApiSettings(db_path=db))) as client:
-        for row in (older, newer):
+        for row in rows[:2]:
             post = {**dict(zip(header[:-1], row[:-1], strict=True)), "updated": "15/06/2026 10:00"}
             assert client.post("/sources/billing/records", json=post, headers=writer).status_code == 200
+    return folder, db, header, rows
+
+
+def test_a_post_and_a_row_flagged_deleted_the_later_wins(small_sample: Path, tmp_path: Path) -> None:
+    """A key posted through the API and flagged deleted in the extract: as for any file row, the
+    later ``updated_at`` is its version: a deletion dated after the post leaves the post out
+    (outdated), one dated before (or undated) leaves the post standing."""
+    folder, db, header, rows = _two_posted(small_sample, tmp_path)
+    updated = header.index("updated")
+    older, newer = rows[0], rows[1]
     deleted_after = [*older[:-1], "y"]
     deleted_after[updated] = "20/06/2026 10:00"
     deleted_before = [*newer[:-1], "y"]
@@ -252,17 +260,9 @@ def test_a_post_a_later_file_row_outdated_stays_out_once_the_extract_has_no_row_
     """A post that loses to a later file row (or to a later row flagged deleted) is outdated: the
     run that weighs it drops it from the stored posts, so that the next delta without the key
     keeps the record that run stored (or keeps the key out) instead of taking the old post back."""
-    folder = tmp_path / "data"
-    header, rows = _flagged_config(small_sample, folder, extract="changes", deleted={"column": "op"})
-    db = tmp_path / "mdm.duckdb"
-    reconcile(folder / "sources.yaml", db, today=TODAY)
+    folder, db, header, rows = _two_posted(small_sample, tmp_path)
     updated = header.index("updated")
     changed_later, deleted_later, other = rows[0], rows[1], rows[2]
-    writer = {"Authorization": f"Bearer {make_keys(db)['writer']}"}
-    with TestClient(create_app(ApiSettings(db_path=db))) as client:
-        for row in (changed_later, deleted_later):
-            post = {**dict(zip(header[:-1], row[:-1], strict=True)), "updated": "15/06/2026 10:00"}
-            assert client.post("/sources/billing/records", json=post, headers=writer).status_code == 200
     newer = [*changed_later[:-1], "U"]
     newer[updated] = "20/06/2026 10:00"
     gone = [*deleted_later[:-1], "y"]

@@ -583,6 +583,10 @@ def _read_parquet(spec: SourceSpec) -> Iterator[RawRow]:
     check_columns(spec, names | (keys - unseen), MAP_KEYS_SEEN)
 
 
+# A map column read as a dict, a key written twice keeping its last value (Arrow's "lossy").
+_MAPS = "lossy"
+
+
 def batch_rows(batch: Any) -> list[dict[str, Any]]:
     """A Parquet batch's rows as Python values. A value Python cannot hold (a timestamp past
     the year 9999, a date32 sentinel of 3000000) is read as Arrow writes it: its row is kept, and
@@ -594,8 +598,6 @@ def batch_rows(batch: Any) -> list[dict[str, Any]]:
         columns = [_column_values(column) for column in batch.columns]
         return [dict(zip(batch.schema.names, row, strict=True)) for row in zip(*columns, strict=True)]
 
-
-_MAPS = "lossy"
 
 
 def _column_values(array: Any) -> list[Any]:

@@ -547,10 +547,12 @@ def _standardiser(spec: SourceSpec, today: dt.date, *, file_rows: bool = False) 
                     reason = missing_id(spec.id_column, json.loads(raw).get(spec.id_column))
                 elif reason is None and row["first_row"] != number:
                     reason = f"duplicate id {source_id!r} (first seen in data row {row['first_row']})"
-                deletion = reason is None and flag is not None and flag.says_deleted(json.loads(raw))
+                deletion = False
                 if reason is None:
+                    values = json.loads(raw)  # once a row: its flag and its standardised values
+                    deletion = flag is not None and flag.says_deleted(values)
                     try:
-                        std = standardise_record(spec, source_id, json.loads(raw), today=today)
+                        std = standardise_record(spec, source_id, values, today=today)
                     except Exception as e:  # standardisers never raise by contract; if one does, keep the row
                         logger.exception("standardising %s:%s failed", spec.name, source_id)
                         reason = f"standardisation failed: {e}"
