@@ -53,6 +53,19 @@ SEARCH_MAX_LENGTHS = {"name": 200, "email": 320, "phone": 50, "city": 100, "nati
 MAX_COMMENT = 2000
 
 
+# The longest text any field of a request body takes where the field sets no bound of its own.
+MAX_TEXT = 100_000
+
+
+class RequestBody(BaseModel):
+    """What every request body shares: a field it does not name is refused, and so is text no UTF-8
+    holds (JSON may escape half a surrogate pair, ``"\\ud800"``), a 422 naming its field. Pydantic
+    reads a text's characters only to bound its length, so a field without a bound took such text
+    on to DuckDB, which refused to store it (a 500): here every text has a bound."""
+
+    model_config = ConfigDict(extra="forbid", str_max_length=MAX_TEXT)
+
+
 class ErrorPublic(BaseModel):
     """Every error's body (api/errors.py), and a batch item's error."""
 
@@ -130,16 +143,12 @@ KeyText = Annotated[str, BeforeValidator(_number_as_text), WithJsonSchema(
     {"anyOf": [{"type": "string", "minLength": 1}, {"type": "number"}]})]
 
 
-class SourceKey(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SourceKey(RequestBody):
     source: str = Field(min_length=1)
     source_id: KeyText = Field(min_length=1)
 
 
-class XrefLookup(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class XrefLookup(RequestBody):
     keys: list[SourceKey] = Field(min_length=1, max_length=1000)
     include_records: bool = Field(default=False, description="Give each found key's golden record too.")
 
@@ -283,15 +292,11 @@ class DeletedPublic(BaseModel):
     )
 
 
-class BatchCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class BatchCreate(RequestBody):
     records: list[dict[str, Any]] = Field(min_length=1, max_length=1000)
 
 
-class BatchDelete(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class BatchDelete(RequestBody):
     source_ids: list[KeyText] = Field(min_length=1, max_length=1000)
 
 
@@ -308,9 +313,7 @@ class BatchPublic(BaseModel, Generic[T]):
     errors: int
 
 
-class RunCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RunCreate(RequestBody):
     sources: str | None = Field(default=None, description="Sources YAML on the server; default: the last run's.")
     retrain: bool = False
     accept_removals: bool = Field(
@@ -353,9 +356,7 @@ class RunPublic(BaseModel):
         " ends a new run is refused (409).")
 
 
-class KeyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class KeyCreate(RequestBody):
     name: str = Field(min_length=1, max_length=100)
     role: Literal["reader", "writer", "steward", "admin"]
     pii: bool = False
@@ -381,9 +382,7 @@ class KeyCreated(KeyPublic):
     key: str = Field(description="Shown once: store it now.")
 
 
-class SubscriptionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SubscriptionCreate(RequestBody):
     name: str = Field(min_length=1, max_length=100)
     url: str = Field(min_length=1, max_length=2000,
                      description="Where each change is posted (http or https).")
@@ -487,32 +486,24 @@ class ReviewItemPublic(BaseModel):
     created_at: Timestamp
 
 
-class DecisionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class DecisionCreate(RequestBody):
     decision: Literal["match", "not_a_match"]
     comment: str | None = Field(default=None, max_length=MAX_COMMENT)
 
 
-class DecisionsCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class DecisionsCreate(RequestBody):
     item_ids: list[str] = Field(min_length=1, max_length=1000)
     decision: Literal["match", "not_a_match"]
     comment: str | None = Field(default=None, max_length=MAX_COMMENT)
 
 
-class SplitCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SplitCreate(RequestBody):
     source: str = Field(min_length=1)
     source_id: str = Field(min_length=1)
     comment: str | None = Field(default=None, max_length=MAX_COMMENT)
 
 
-class MergeCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class MergeCreate(RequestBody):
     golden_ids: list[str] = Field(min_length=2, max_length=100)
     comment: str | None = Field(default=None, max_length=MAX_COMMENT)
 
@@ -607,9 +598,7 @@ class ChangesPublic(BaseModel):
     )
 
 
-class OverrideSet(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class OverrideSet(RequestBody):
     value: str | None = Field(
         max_length=500,
         description="The value, written as a source would (standardised like one: a phone to E.164, a"
@@ -646,9 +635,7 @@ class OverrideChangePublic(BaseModel):
     golden_record: GoldenRecordPublic | None = Field(description="The golden record as it is now.")
 
 
-class EraseRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class EraseRequest(RequestBody):
     reason: str = Field(
         min_length=1, max_length=500, description="Why (a request's reference, say); audited."
     )
