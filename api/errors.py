@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.schemas import ErrorPublic
@@ -152,6 +153,19 @@ def install(app: FastAPI) -> None:
             return JSONResponse({"error": "invalid_request", "detail": detail}, status_code=422)
         code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                 413: "payload_too_large"}.get(exc.status_code, "http_error")
-        return JSONResponse(
-            {"error": code, "detail": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers
-        )
+        headers = exc.headers
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": _allowed(request)}
+        return JSONResponse({"error": code, "detail": str(exc.detail)}, status_code=exc.status_code,
+                            headers=headers)
+
+
+# The methods a 405's Allow may name: those the routes take.
+_METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
+
+
+def _allowed(request: Request) -> str:
+    """Every method the request's path takes, for a 405's Allow: Starlette's names only those of
+    the first route the path matches (``POST`` for /backups, which takes ``GET`` too)."""
+    return ", ".join(m for m in _METHODS if any(route.matches({**request.scope, "method": m})[0] is Match.FULL
+                                               for route in request.app.routes))

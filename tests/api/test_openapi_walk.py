@@ -57,3 +57,16 @@ def test_text_no_utf_8_holds_is_422_naming_its_field(api):  # type: ignore[no-un
             walked += 1
     assert walked >= 10
 
+
+def test_a_method_a_path_does_not_take_is_a_405_allowing_all_it_does(api):  # type: ignore[no-untyped-def]
+    """Allow names every method the path takes, as the document lists them (those of every
+    template it matches: GET /golden-records/merge is a lookup of the id "merge")."""
+    paths = api.client.get("/openapi.json").json()["paths"]
+    for template in paths:
+        url = _url(template)
+        allowed = {m.upper() for t, operations in paths.items()
+                   if re.fullmatch(re.sub(r"{\w+}", "[^/]+", t), url) for m in operations}
+        r = api.client.request("PATCH", url, headers=api.headers("admin"))
+        assert r.status_code == 405, (url, r.status_code)
+        assert r.json()["error"] == "method_not_allowed"
+        assert set(r.headers["allow"].split(", ")) == allowed, (url, r.headers["allow"])
