@@ -31,7 +31,14 @@ from matching_rules import AttributeSpec, RulesSpec, matching_fingerprint
 from mdm import api_keys, changes, overrides
 from mdm.cancel import Cancellation
 from mdm.delivery import Deliveries, new_subscription
-from mdm.errors import ChangedSinceError, ConflictError, InvalidInputError, MDMError, NotFoundError
+from mdm.errors import (
+    ChangedSinceError,
+    ConfigError,
+    ConflictError,
+    InvalidInputError,
+    MDMError,
+    NotFoundError,
+)
 from mdm.gc_pause import gc_paused
 from mdm.ingest import clean_id
 from mdm.linking.model import Model
@@ -868,6 +875,8 @@ class Service:
                 if not sources_path.strip():  # Path("") is the working directory: not what was meant
                     raise InvalidInputError("field 'sources': blank; give a sources YAML file's path, or"
                                             " leave it out to take the last run's")
+                if "\x00" in sources_path:  # no path has one: the file system raises ValueError on it
+                    raise InvalidInputError("field 'sources': holds a NUL character, which no file's path does")
                 path = Path(sources_path).resolve()
             elif self.sources_path is not None:
                 path = self.sources_path
@@ -876,7 +885,12 @@ class Service:
                 if stored is None:
                     raise InvalidInputError("field 'sources': no earlier run to take the source config from")
                 path = Path(stored[0])
-            load_sources(path)  # a bad config is the caller's error, reported now
+            try:
+                load_sources(path)  # a bad config is the caller's error, reported now
+            except ConfigError as e:
+                if sources_path is None:
+                    raise
+                raise ConfigError(f"field 'sources': {e}") from e
             self._rules()
             run_id = new_run_id()
 

@@ -442,14 +442,15 @@ def _contents_of(api) -> dict[str, list]:  # type: ignore[no-untyped-def]
 def test_bad_run_requests_are_4xx(api, tmp_path):  # type: ignore[no-untyped-def]
     r = api.post("/runs", who="admin", json={"sources": str(tmp_path / "missing.yaml")})
     assert r.status_code == 422 and r.json()["error"] == "config_error"
+    assert r.json()["detail"].startswith("field 'sources': ") and "missing.yaml" in r.json()["detail"]
     r = api.post("/runs", who="admin", json={"retrian": True})
     assert r.status_code == 422 and "retrian" in r.json()["detail"]
 
 
-def test_a_blank_sources_path_is_422_naming_it(api):  # type: ignore[no-untyped-def]
+def test_a_blank_or_impossible_sources_path_is_422_naming_it(api):  # type: ignore[no-untyped-def]
     """Not the server's working directory (Path("") is), and no run starts."""
     runs = api.get("/runs").json()["count"]
-    for blank in ("", "  "):
+    for blank in ("", "  ", "sources\u0000.yaml"):  # the last no path can hold
         r = api.post("/runs", who="admin", json={"sources": blank})
         assert r.status_code == 422 and r.json()["error"] == "invalid_input", r.json()
         assert "'sources'" in r.json()["detail"]
