@@ -23,6 +23,22 @@ def _in_utc(moment: dt.datetime) -> dt.datetime:
 Timestamp = Annotated[dt.datetime, AfterValidator(_in_utc)]
 
 
+def _not_a_number(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return value
+        raise ValueError("a date (2026-06-30) or a date and time (2026-06-30T09:00:00Z), not a number")
+    return value
+
+
+# A moment a query names: a date-time as the document says, or a date; never a number, which
+# pydantic reads as seconds since 1970 (since=2026 was 1970-01-01T00:33:46, so an export asking
+# for this year's entries silently took every one).
+QueryMoment = Annotated[dt.datetime, BeforeValidator(_not_a_number)]
+
+
 class Page(BaseModel, Generic[T]):
     data: list[T]
     count: int

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 import time
 from typing import Annotated, Any
 
@@ -20,6 +19,7 @@ from api.schemas import (
     KeyPublic,
     Offset,
     Page,
+    QueryMoment,
 )
 from mdm.errors import InvalidInputError
 from mdm.store import audit, keys
@@ -54,8 +54,8 @@ def list_audit(
     target: str | None = None,
     actor: str | None = None,
     action: Annotated[str | None, Query(pattern=r"^[a-z_]+\.([a-z_]+)?$")] = None,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
+    since: QueryMoment | None = None,
+    until: QueryMoment | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Offset = 0,
     before: Annotated[str | None, Query(max_length=64, description=(

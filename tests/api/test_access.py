@@ -147,6 +147,18 @@ def test_the_audit_log_filters_and_counts(api):  # type: ignore[no-untyped-def]
     assert api.get("/audit", who="steward").status_code == 403
 
 
+def test_the_audit_log_s_time_range_is_a_date_or_a_time_not_a_number(api):  # type: ignore[no-untyped-def]
+    """since=2026 was read as 2026 seconds after 1970 and gave every entry; a date is this year's."""
+    api.post("/sources/sales/records", json={"crm_id": "AUD-1", "first_name": "Lan", "last_name": "Trần"})
+    every = api.get("/audit", who="admin").json()
+    for name, value in (("since", "2026"), ("until", "1700000000"), ("since", "2026.5")):
+        r = api.get("/audit", who="admin", params={name: value})
+        assert r.status_code == 422 and r.json()["detail"].startswith(f"field {name!r}: "), r.text
+    today = every["data"][0]["occurred_at"][:10]  # the post's day: a date is its midnight
+    assert api.get("/audit", who="admin", params={"since": today}).json()["count"] >= 1
+    assert api.get("/audit", who="admin", params={"until": today}).json()["count"] < every["count"]
+
+
 def test_the_audit_log_pages_by_entry_while_writes_go_on(api):  # type: ignore[no-untyped-def]
     """Paged by ``offset``, newest first, an export of the audit log taken while the service writes
     repeats entries: each new one pushes the others a place down. Paged by ``before`` (the last
