@@ -432,6 +432,16 @@ def test_a_source_key_with_slashes_is_looked_up_and_deleted(api):  # type: ignor
     assert api.get("/xref/sales/CRM/2024/1").status_code == 404
 
 
+def test_a_source_key_of_dots_is_looked_up_written_as_the_readme_says(api):  # type: ignore[no-untyped-def]
+    """A client resolves ``.`` and ``..`` segments away (``/xref/sales/..`` asks for /xref/); escaped,
+    as README.md says, they reach the key."""
+    for key, escaped in ((".", "%2E"), ("..", "%2E%2E"), ("INV/../7", "INV/%2E%2E/7")):
+        gid = api.post("/sources/sales/records", json={**VY, "crm_id": key}).json()["golden_id"]
+        found = api.get(f"/xref/sales/{escaped}")
+        assert found.status_code == 200 and found.json()["golden_id"] == gid, (key, found.text)
+        assert api.get(f"/sources/sales/records/{escaped}").json()["source_id"] == key
+
+
 def test_a_source_key_with_a_line_break_is_looked_up_shown_and_deleted(api):  # type: ignore[no-untyped-def]
     """A key the post stored (as a CSV's quoted field holds one) answered a bare route 404 at its
     own lookup, view and delete: the path convertor's ``.*`` stops at a line break."""
