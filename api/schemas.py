@@ -309,6 +309,10 @@ class DeletedPublic(BaseModel):
 
 
 class BatchCreate(RequestBody):
+    # Each record's text unbounded, as a single post's: half a surrogate pair in a column's name
+    # or value is replaced, not the whole batch refused.
+    model_config = ConfigDict(str_max_length=None)
+
     records: list[dict[str, Any]] = Field(min_length=1, max_length=1000)
 
 

@@ -152,6 +152,10 @@ def test_a_lone_surrogate_in_a_posted_value_is_replaced(api):  # type: ignore[no
     gid = r.json()["golden_id"]
     golden = api.get(f"/golden-records/{gid}", who="reader_pii").json()
     assert golden["attributes"]["full_name"] == "Lương V\ufffdy"
+    batch = ('{"records": [{"crm_id": "RT-SUR2", "\\ud800": 1, "first_name": "V\\ud800y"},'
+             ' {"crm_id": "RT-SUR3"}]}')
+    r = api.client.post("/sources/sales/records:batch", content=batch, headers=headers)
+    assert r.status_code == 200 and r.json()["errors"] == 0, r.text  # each record as a single post
 
 
 def test_missing_or_blank_id_is_422_naming_the_field(api):  # type: ignore[no-untyped-def]
