@@ -325,24 +325,32 @@ def _claim(
     return _say(request, f"/steward/items/{item_id}", flash="Released." if release else "Claimed.")
 
 
+HISTORY_PAGE = 50
+
+
 @router.get("/golden/{golden_id}")
-def golden_page(request: Request, golden_id: str, principal: PageSteward, service: ServiceDep) -> HTMLResponse:
-    return _golden_page(request, golden_id, principal, service)
+def golden_page(
+    request: Request, golden_id: str, principal: PageSteward, service: ServiceDep, offset: str = "0"
+) -> HTMLResponse:
+    """``offset``: the page of its history to show, newest first."""
+    return _golden_page(request, golden_id, principal, service, history_offset=_offset(offset))
 
 
 def _golden_page(
     request: Request, golden_id: str, principal: Principal, service: ServiceDep, *, status_code: int = 200,
-    error: str | None = None, typed: dict[str, str] | None = None,
+    error: str | None = None, typed: dict[str, str] | None = None, history_offset: int = 0,
 ) -> HTMLResponse:
     """The golden record's page; ``typed``: what the steward typed in the stewards' value form,
-    refused for ``error`` and shown again to correct."""
+    refused for ``error`` and shown again to correct. Its history a page at a time from
+    ``history_offset``, newest first: a steward looks for the latest change, not the first run's."""
     try:
         document, version = versioned_document(service, golden_id, principal)
         record = json.loads(document)
     except MDMError as e:
         return _render(request, "search.html", principal, status_code=404, q={}, hits=None, count=0, error=str(e))
     con = service.reader()
-    history = steward_sql.history(con, record["golden_id"])
+    history, history_count = steward_sql.history(con, record["golden_id"], limit=HISTORY_PAGE,
+                                                 offset=history_offset, newest_first=True)
     held = [override_as_seen_by(principal, service, o)
             for o in overrides_sql.listed(con, record["golden_id"], removed=False)]
     active = record["status"] == "active"
@@ -365,7 +373,8 @@ def _golden_page(
             c["conflicts"] = [f"{x['conflict']} ({' / '.join(', '.join(v) for v in x['values'].values())})"
                               for x in conflicts[c["golden_id"]]]
     return _render(request, "golden.html", principal, status_code=status_code, error=error, typed=typed or {},
-                   record=record, history=history, overrides=held, settable=service.settable_attributes,
+                   record=record, history=history, history_count=history_count, history_offset=history_offset,
+                   history_page=HISTORY_PAGE, overrides=held, settable=service.settable_attributes,
                    similar=similar, links=links, household=household, version=version)
 
 

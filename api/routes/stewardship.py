@@ -199,18 +199,26 @@ def golden_record_links(golden_id: str, principal: Reader, service: ServiceDep) 
 
 @router.get("/golden-records/{golden_id}/history", response_model=Page[HistoryEntryPublic],
             responses=documented(404))
-def golden_record_history(golden_id: str, principal: Reader, service: ServiceDep) -> dict[str, Any]:
-    """Every version: which run, decision or posted record changed it, when, and by whom; the
-    attributes before and after, with emails and phones masked for a reader without ``pii``."""
-    entries = steward_sql.history(service.reader(), golden_id)
-    if not entries:
+def golden_record_history(
+    golden_id: str,
+    principal: Reader,
+    service: ServiceDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """Its versions, oldest first, a page at a time (a record a daily run touches has thousands):
+    which run, decision or posted record changed it, when, and by whom; the attributes before and
+    after, with emails and phones masked for a reader without ``pii``. The latest are at
+    ``offset`` = ``count`` - ``limit``."""
+    entries, total = steward_sql.history(service.reader(), golden_id, limit=limit, offset=offset)
+    if not total:
         raise NotFoundError("golden record", golden_id)
     if not principal.pii:
         for entry in entries:
             for version in ("before", "after"):
                 if entry[version] is not None:
                     entry[version] = mask_attributes(entry[version], service.attribute_fields)
-    return {"data": entries, "count": len(entries), "limit": len(entries), "offset": 0}
+    return {"data": entries, "count": total, "limit": limit, "offset": offset}
 
 
 @router.get("/decisions", response_model=Page[DecisionPublic], responses=documented(403))

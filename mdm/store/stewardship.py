@@ -325,17 +325,23 @@ def add_history_table(con: duckdb.DuckDBPyConnection, table: Any) -> None:
         con.unregister("history_new")
 
 
-def history(con: duckdb.DuckDBPyConnection, golden_id: str) -> list[dict[str, Any]]:
-    rows = fetch_dicts(
+def history(
+    con: duckdb.DuckDBPyConnection, golden_id: str, *, limit: int, offset: int, newest_first: bool = False
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of the golden record's versions, oldest first (or newest), and how many it has (0: an
+    unknown id). ``seq`` breaks ties of time and change, so pages neither repeat nor skip an entry."""
+    order = "changed_at DESC, change DESC, seq DESC" if newest_first else "changed_at, change, seq"
+    rows, total = fetch_page(
         con,
         "SELECT changed_at, change, cause, cause_id, actor, members, CAST(before AS VARCHAR) AS before,"
-        " CAST(after AS VARCHAR) AS after FROM golden_history WHERE golden_id = ? ORDER BY changed_at, change",
-        [golden_id],
+        " CAST(after AS VARCHAR) AS after, count(*) OVER () AS total FROM golden_history"
+        f" WHERE golden_id = $golden_id ORDER BY {order} LIMIT $limit OFFSET $offset",
+        {"golden_id": golden_id, "limit": limit, "offset": offset},
     )
     for r in rows:
         r["before"] = json.loads(r["before"]) if r["before"] else None
         r["after"] = json.loads(r["after"]) if r["after"] else None
-    return rows
+    return rows, total
 
 
 def changes_after(con: duckdb.DuckDBPyConnection, after: int, limit: int) -> list[dict[str, Any]]:

@@ -1,0 +1,63 @@
+"""A golden record's history pages as the other lists do: a record a daily run touches for years
+has thousands of versions, too many for one answer or one page."""
+
+from __future__ import annotations
+
+import re
+
+from tests.api.test_overrides import _golden, _put
+
+CHANGES = 56  # a steward's value set again and again: one version each, past a page of 50
+
+
+def _changed_often(api):  # type: ignore[no-untyped-def]
+    gid = _golden(api, 2)
+    for n in range(CHANGES):
+        r = _put(api, gid, "phone", {"value": f"0912 345 {n:03d}", "reason": "customer called"})
+        assert r.status_code == 200 and r.json()["golden_change"] == "changed", r.json()
+    return gid
+
+
+def test_the_history_pages_in_a_stable_order(api):  # type: ignore[no-untyped-def]
+    gid = _changed_often(api)
+    url = f"/golden-records/{gid}/history"
+    whole = api.get(url, params={"limit": 200}).json()
+    total = whole["count"]
+    assert total == len(whole["data"]) > CHANGES  # the run that made it, then the steward's
+    assert [e["changed_at"] for e in whole["data"]] == sorted(e["changed_at"] for e in whole["data"])
+    assert [e["cause"] for e in whole["data"][-CHANGES:]] == ["override"] * CHANGES
+
+    first = api.get(url).json()  # as the other lists: 50 unless asked
+    assert (first["count"], first["limit"], first["offset"], first["data"]) == (total, 50, 0, whole["data"][:50])
+    pages = [api.get(url, params={"limit": 7, "offset": at}).json() for at in range(0, total, 7)]
+    assert [e for p in pages for e in p["data"]] == whole["data"]  # none repeated, none skipped
+    assert {(p["count"], p["limit"]) for p in pages} == {(total, 7)}
+    latest = api.get(url, params={"limit": 5, "offset": total - 5}).json()["data"]
+    assert latest == whole["data"][-5:]
+
+    past = api.get(url, params={"offset": total}).json()
+    assert (past["data"], past["count"]) == ([], total)  # the id is known: no 404 past its last page
+    assert api.get(url, params={"limit": 201}).status_code == 422
+    assert api.get(url, params={"limit": 0}).status_code == 422
+    assert api.get("/golden-records/GNOPE/history").status_code == 404
+
+
+def test_the_golden_records_page_shows_the_latest_history_and_pages_to_the_older(api):  # type: ignore[no-untyped-def]
+    gid = _changed_often(api)
+    whole = api.get(f"/golden-records/{gid}/history", params={"limit": 200}).json()
+    total, causes = whole["count"], [f"{e['cause']} {e['cause_id'] or ''}" for e in whole["data"]]
+    newest = causes[::-1]
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+
+    def shown(text: str) -> list[str]:
+        rows = re.search(r'<table id="history">.*?</table>', text, re.S).group(0)  # type: ignore[union-attr]
+        return [cells[2].strip() for cells in re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td>", rows)]
+
+    page = api.client.get(f"/steward/golden/{gid}").text
+    assert shown(page) == newest[:50]  # the latest first: what a steward looks for
+    assert f"Showing 1–50 of {total}." in page and 'rel="prev"' not in page
+    older = re.search(r'<a href="([^"]+)" rel="next">Older</a>', page).group(1)  # type: ignore[union-attr]
+    assert older == f"/steward/golden/{gid}?offset=50"
+    rest = api.client.get(older).text
+    assert shown(rest) == newest[50:]
+    assert f'<a href="/steward/golden/{gid}?offset=0" rel="prev">Newer</a>' in rest and 'rel="next"' not in rest
