@@ -172,7 +172,7 @@ def test_the_limit_is_a_share_of_the_published_records_above_a_floor(  # type: i
     assert not refused(1_000, 1_000, share=1.0) and refused(1_000, 11, share=0.0)
     config = tmp_path / "sources.yaml"
     config.write_text("sources:\n  - {name: a, path: a.csv, format: csv, id_column: id,"
-                      " max_removed_share: 0.5}\n", encoding="utf-8")
+                      " fields: {full_name: name}, max_removed_share: 0.5}\n", encoding="utf-8")
     (tmp_path / "a.csv").write_text("id\n1\n", encoding="utf-8")
     found = removals({"a": (100, 40), "gone": (50, 50)}, load_sources(config))
     assert [(r.source, r.max_share, r.in_config, r.refused) for r in found] == [
@@ -182,7 +182,7 @@ def test_the_limit_is_a_share_of_the_published_records_above_a_floor(  # type: i
 def test_a_share_outside_0_to_1_is_a_config_error_naming_it(tmp_path):  # type: ignore[no-untyped-def]
     config = tmp_path / "sources.yaml"
     config.write_text("sources:\n  - {name: a, path: a.csv, format: csv, id_column: id,"
-                      " max_removed_share: 1.5}\n", encoding="utf-8")
+                      " fields: {full_name: name}, max_removed_share: 1.5}\n", encoding="utf-8")
     (tmp_path / "a.csv").write_text("id\n1\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="source 'a', key 'max_removed_share'"):
         load_sources(config)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from mdm.errors import ConfigError
 from mdm.ingest import ingest
-from mdm.sources import load_sources
+from mdm.sources import load_sources, sources_from_json
+from mdm.sources.config import sources_to_json
 
 
 def write(tmp_path: Path, yaml_text: str, files: dict[str, str] | None = None) -> Path:
@@ -87,6 +89,34 @@ def test_duplicate_source_names_and_empty_list(tmp_path: Path) -> None:
         load_sources(write(tmp_path, "sources: [\n"))
     with pytest.raises(ConfigError, match="top level"):
         load_sources(write(tmp_path, "- just a list\n"))
+
+
+@pytest.mark.parametrize(("fields", "said"), [
+    ("", "maps no canonical field"),
+    ("    fields: {}\n", "maps no canonical field"),
+    ("    fields:\n      updated_at: changed\n", "maps only updated_at"),
+])
+def test_a_source_mapping_nothing_to_match_is_a_config_error(tmp_path: Path, fields: str, said: str) -> None:
+    """Every record of such a source would be its key alone, flagged no_mapped_value: a golden
+    record each that holds nothing and that nothing can match. It was accepted."""
+    text = GOOD.split("    fields:\n")[0] + fields
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as e:
+        load_sources(path)
+    assert str(e.value).startswith(f"{path}: source 'billing', key 'fields': {said}: each record would be its"
+                                   " key alone, flagged no_mapped_value, and match nothing; map the columns of"
+                                   " at least one of full_name, first_name,")
+    assert "updated_at" not in str(e.value).split("at least one of")[1]
+
+
+def test_a_config_a_run_stored_is_read_back_as_it_ran(tmp_path: Path) -> None:
+    """A database kept across an upgrade holds its runs' configs, written before a check was added
+    (a source with no ``fields``): the service reads the last one back, it does not fail starting."""
+    cfg = load_sources(write(tmp_path, GOOD))
+    stored = json.loads(sources_to_json(cfg))
+    del stored["config"]["sources"][0]["fields"]
+    (src,) = sources_from_json(json.dumps(stored)).sources
+    assert (src.name, src.fields) == ("billing", {})
 
 
 def test_missing_column_in_file_names_source_key_and_column(tmp_path: Path) -> None:

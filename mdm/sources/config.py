@@ -16,7 +16,15 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from matching_rules.yaml_file import KeyWrittenTwice, YamlFileError, problem, read_yaml
 from mdm.errors import ConfigError
@@ -131,7 +139,8 @@ class SourceSpec(BaseModel):
     timezone: str = "UTC"
     delimiter: str = ","
     encoding: str = "utf-8"
-    fields: dict[str, ColumnRef] = Field(default_factory=dict)
+    # Validated when left out too: a source mapping nothing to match is a mistake (_known_fields).
+    fields: dict[str, ColumnRef] = Field(default_factory=dict, validate_default=True)
     # The share of the source's published records a run may find gone from its extract; more
     # stops the run before it publishes (mdm/removals.py), unless told to accept the removals.
     max_removed_share: float = Field(default=0.2, ge=0.0, le=1.0)
@@ -195,7 +204,7 @@ class SourceSpec(BaseModel):
 
     @field_validator("fields")
     @classmethod
-    def _known_fields(cls, value: dict[str, ColumnRef]) -> dict[str, ColumnRef]:
+    def _known_fields(cls, value: dict[str, ColumnRef], info: ValidationInfo) -> dict[str, ColumnRef]:
         for key, columns in value.items():
             if key not in CANONICAL_FIELDS:
                 raise ValueError(
@@ -204,6 +213,13 @@ class SourceSpec(BaseModel):
             cols = [columns] if isinstance(columns, str) else columns
             if not cols or any(not c for c in cols):
                 raise ValueError(f"field {key!r} maps to an empty column name")
+        # A config a run stored before this check is read back as it ran (``stored``).
+        if not value.keys() - {"updated_at"} and not (info.context or {}).get("stored"):
+            mapped = "only updated_at" if value else "no canonical field"
+            raise ValueError(
+                f"maps {mapped}: each record would be its key alone, flagged no_mapped_value, and match"
+                f" nothing; map the columns of at least one of"
+                f" {', '.join(f for f in CANONICAL_FIELDS if f != 'updated_at')}")
         return value
 
     @property
@@ -272,12 +288,14 @@ def _describe_location(raw: Any, loc: tuple[Any, ...]) -> str:
     return "key " + repr(".".join(str(p) for p in loc)) if loc else "top level"
 
 
-def parse_sources(raw: Any, path: Path) -> SourcesConfig:
-    """Validate already-parsed YAML; paths resolve against ``path``'s folder."""
+def parse_sources(raw: Any, path: Path, *, stored: bool = False) -> SourcesConfig:
+    """Validate already-parsed YAML; paths resolve against ``path``'s folder. ``stored``: a config
+    a run stored, which ran, read back without the checks added since (a database kept across an
+    upgrade still serves)."""
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping with a 'sources' list at the top level")
     try:
-        config = SourcesConfig.model_validate(raw)
+        config = SourcesConfig.model_validate(raw, context={"stored": stored})
     except ValidationError as e:
         problems = []
         for err in e.errors():
@@ -309,4 +327,4 @@ def sources_to_json(config: SourcesConfig) -> str:
 
 def sources_from_json(text: str) -> SourcesConfig:
     stored = json.loads(text)
-    return parse_sources(stored["config"], Path(stored["path"]))
+    return parse_sources(stored["config"], Path(stored["path"]), stored=True)

@@ -220,7 +220,8 @@ def test_a_sources_time_zone_reaches_its_records() -> None:
     from mdm.standardise.record import standardise_record
 
     def updated(**zone: str) -> dt.datetime:
-        spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", fields={"updated_at": "u"}, **zone)
+        spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id",
+                          fields={"full_name": "n", "updated_at": "u"}, **zone)
         return standardise_record(spec, "1", {"u": "2024-01-05 17:00"}, today=dt.date(2026, 1, 1))["updated_at"]
 
     assert updated() == dt.datetime(2024, 1, 5, 17)
@@ -258,7 +259,7 @@ def test_a_month_first_sources_update_times_are_read_month_first() -> None:
 
     def updated(order: str, value: str) -> dt.datetime:
         spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", date_order=order,
-                          fields={"updated_at": "u"})
+                          fields={"full_name": "n", "updated_at": "u"})
         return standardise_record(spec, "1", {"u": value}, today=dt.date(2026, 1, 1))["updated_at"]
 
     assert updated("month_first", "03/01/2024 10:00") == dt.datetime(2024, 3, 1, 10)
