@@ -58,6 +58,9 @@ class SourceCounts:
     flagged: int = 0  # the run's records of the source carrying at least one data-quality flag
     removed: int = 0  # the source's published records the run does not have (mdm/removals.py)
     carried: int = 0  # records of an `extract: changes` source kept as stored: its extract has no newer row
+    # Accepted and flagged file rows holding the `deleted:` column (None: the source names none). A
+    # JSON row may lack it (a change feed's quiet day): in none, a typo in its name deletes nothing.
+    deleted_column_rows: int | None = None
 
 
 @dataclass
@@ -138,20 +141,25 @@ def ingest(sources: list[SourceSpec], cancellation: Cancellation | None = None) 
     out = Ingested()
     for spec in sources:
         counts = out.counts[spec.name] = SourceCounts()
+        flag = spec.deleted.column if spec.deleted is not None else None
+        holding = 0
         for item in _rows(spec):
             if counts.read % _CHECK_EVERY == 0:
                 check()
             counts.read += 1
             counts.undecodable += undecodable(item)
+            if isinstance(item, Quarantined):
+                counts.quarantined += 1
+                out.quarantined.append(item)
+                continue
+            holding += flag in item.values
             if isinstance(item, Accepted):
                 counts.accepted += 1
                 out.accepted.append(item)
-            elif isinstance(item, Deletion):
+            else:
                 counts.deletions += 1
                 out.deletions.append(item)
-            else:
-                counts.quarantined += 1
-                out.quarantined.append(item)
+        counts.deleted_column_rows = holding if flag is not None else None
     return out
 
 

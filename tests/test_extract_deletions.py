@@ -116,6 +116,8 @@ def test_a_changes_extract_deletes_the_records_it_flags(
         con.close()
     assert (counts["read"], counts["accepted"], counts["deletions"], counts["quarantined"]) == (5, 1, 3, 1)
     assert counts["read"] == counts["accepted"] + counts["deletions"] + counts["quarantined"]
+    assert counts["deleted_column_rows"] == 4  # a CSV's every row with a key holds its header's column
+    assert "holds its `deleted:`" not in result.output
     assert (counts["carried"], counts["removed"]) == (len(stored) - 4, 2)
     assert _keys(db) == stored - {shared, alone, api_deleted}
     never_had = "SELECT count(*) FROM quarantine WHERE source = 'billing' AND source_id = 'B-NEVER-1'"
@@ -318,14 +320,28 @@ def test_a_change_feed_writes_its_deleted_key_on_the_rows_it_deletes_alone(
 ) -> None:
     """A JSON lines or JSON change feed writes its flag's key only on the rows it deletes
     (``{"id": 2, "_deleted": true}``): a day on which no row has it reads, deleting nothing, and a
-    row without the key, or with it null or false, is not deleted. Every row is counted. A mapped
-    field's key no row has still fails, naming file, source and key."""
+    row without the key, or with it null or false, is not deleted. Every row is counted, and those
+    holding the key: in none, the run's summary warns (a typo in its name would delete nothing
+    unseen). A mapped field's key no row has still fails, naming file, source and key."""
     folder = tmp_path / "data"
     records = _change_feed(small_sample, folder, fmt, extract="changes", deleted={"column": "_deleted"})
     db = tmp_path / "mdm.duckdb"
-    first = reconcile(folder / "sources.yaml", db, today=TODAY).sources["marketing"]
-    assert (first.read, first.deletions) == (len(records), 0)
-    assert first.read == first.accepted + first.deletions + first.quarantined
+    result = runner.invoke(app, ["reconcile", "--sources", str(folder / "sources.yaml"), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    con = database.connect(db)
+    try:
+        first = runs.list_runs(con)[0]["counts"]["sources"]
+    finally:
+        con.close()
+    marketing = first["marketing"]
+    assert (marketing["read"], marketing["deletions"]) == (len(records), 0)
+    assert marketing["read"] == marketing["accepted"] + marketing["deletions"] + marketing["quarantined"]
+    assert marketing["deleted_column_rows"] == 0
+    assert first["billing"]["deleted_column_rows"] is None  # it names no `deleted:` column
+    output = " ".join(result.output.split())
+    assert (f"warning: marketing: none of its {marketing['accepted']:,} rows holds its `deleted:`"
+            " column, so none was deleted (a change feed's quiet day, or a typo in `deleted.column`)") in output
+    assert output.count("`deleted:` column") == 1
     stored = _keys(db, "marketing")
     changed, gone, null, false = [r for r in records if r["subscriber_id"] in stored][:4]
     _write_feed(folder / f"marketing.{fmt}", [
@@ -333,6 +349,7 @@ def test_a_change_feed_writes_its_deleted_key_on_the_rows_it_deletes_alone(
         {**null, "_deleted": None}, {**false, "_deleted": False}])
     second = reconcile(folder / "sources.yaml", db, today=TODAY).sources["marketing"]
     assert (second.read, second.accepted, second.deletions, second.quarantined) == (4, 3, 1, 0)
+    assert second.deleted_column_rows == 3  # true, null and false; the changed row has no key
     assert (second.carried, second.removed) == (len(stored) - 4, 1)
     assert _keys(db, "marketing") == stored - {gone["subscriber_id"]}
 

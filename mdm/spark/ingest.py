@@ -514,6 +514,19 @@ def _row_keys(decoded: Any) -> set[str]:
     return {r[0] for r in keys.collect()}
 
 
+def _holding_deleted_column(sources: list[SourceSpec]) -> Any:
+    """Whether a row's raw values hold its source's ``deleted:`` column (a JSON row may lack it), as
+    mdm.ingest counts them; parsed only for the sources naming one."""
+    from pyspark.sql import functions as F
+
+    holds = F.lit(False)
+    for spec in sources:
+        if spec.deleted is not None:
+            holding = F.array_contains(F.json_object_keys("raw"), spec.deleted.column)
+            holds = F.when(F.col("source") == spec.name, holding).otherwise(holds)
+    return holds
+
+
 def _check_objects(spec: SourceSpec, decoded: Any) -> int:
     """A JSON array none of whose elements is an object is no list of records, and a JSONL file none
     of whose lines is one (a CSV, say) no JSON lines: the error names ``format``, as on DuckDB.
@@ -687,15 +700,19 @@ def ingest_and_standardise(
     for p in parts[1:]:
         rows = rows.unionByName(p)
     rows = cache.persist(rows)
-    counts = {spec.name: SourceCounts() for spec in sources}
-    for source, read, quarantined, deletions, undecodable in rows.groupBy("source").agg(
+    counts = {spec.name: SourceCounts(deleted_column_rows=None if spec.deleted is None else 0)
+              for spec in sources}
+    for source, read, quarantined, deletions, undecodable, holding in rows.groupBy("source").agg(
         F.count("*"), F.count("reason"), F.count(F.when(F.col("reason").isNull() & F.col("deletion"), 1)),
         F.sum(F.col("raw").contains(REPLACEMENT_CHARACTER).cast("int")),
+        F.count(F.when(F.col("reason").isNull() & _holding_deleted_column(sources), 1)),
     ).collect():
         mine = counts[source]
         mine.read, mine.quarantined, mine.deletions = read, quarantined, deletions
         mine.accepted = read - quarantined - deletions
         mine.undecodable = undecodable or 0
+        if mine.deleted_column_rows is not None:
+            mine.deleted_column_rows = holding
     unknown, outdated = 0, ()
     if stored is not None:
         rows = _carry_forward(spark, rows, sources, today, stored, posted, counts)

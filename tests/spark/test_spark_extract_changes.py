@@ -80,7 +80,8 @@ def test_a_changes_extract_on_spark_carries_the_stored_records_as_duckdb_does(  
     it without counting the carried records as removed. A row flagged deleted takes its key out (one
     of a key never stored is only counted), and one dated after its key's post leaves the post out,
     on both engines, which drop it from the stored posts. So does any value of a ``deleted_at``
-    (``any_value: true``) but spaces and NULL, and a JSON lines flag key no row has deletes none."""
+    (``any_value: true``) but spaces and NULL, and a JSON lines flag key no row has deletes none:
+    both count the rows holding a source's flag column, none of marketing's."""
     from mdm.spark.engine import reconcile_spark
 
     folder = tmp_path / "data"
@@ -149,6 +150,8 @@ def test_a_changes_extract_on_spark_carries_the_stored_records_as_duckdb_does(  
     counts = report.sources["billing"]
     assert (counts.read, counts.accepted, counts.deletions, counts.quarantined) == (5, 2, 3, 0)
     assert (counts.posted, counts.outdated, counts.carried) == (2, 1, len(stored) - 5)
+    holding = {n: c.deleted_column_rows for n, c in report.sources.items()}
+    assert holding == {"billing": 5, "sales": report.sources["sales"].accepted + 1, "marketing": 0, "shipping": None}
     assert report.records == duck.records
     columns = "* EXCLUDE (updated_at), CAST(updated_at AS VARCHAR)"
     assert {r[0]: r for r in _spark_out(out, "std_records", columns)} == {
