@@ -18,7 +18,7 @@ domain. Anything less certain stays invalid. Placeholders typed to get past a re
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from email_validator import validate_email
@@ -44,6 +44,7 @@ _SUBADDRESS_DOMAINS = _GMAIL_DOMAINS | frozenset(
 _MICROSOFT_CONSUMER = re.compile(r"(?:outlook|hotmail|live|msn)\.(?:com|[a-z]{2}|com?\.[a-z]{2})")
 _ANGLE = re.compile(r"<([^<>]*)>")
 _MAILTO = re.compile(r"(?i)^mailto:")
+_SEPARATORS = re.compile(r"[\s;,/|]+")
 _MAX_LENGTH = 320  # RFC 5321 path limit; longer input cannot be an address
 # A plain local part (letters, digits, ._+-, no leading, trailing or double dot), and the limits
 # email_validator holds it and the whole address to: such an address on a valid domain is valid.
@@ -154,10 +155,32 @@ def _validate(address: str) -> tuple[str, str] | None:
 
 
 def standardise_email(value: str | None) -> StdEmail:
-    """Validate the syntax (no DNS) and derive the normalised address and match key."""
+    """Validate the syntax (no DNS) and derive the normalised address and match key.
+
+    A field holding several addresses ("an@x.vn; an@y.vn", "an@x.vn / an@y.vn") is flagged
+    ``email_multiple`` and read as its first valid one, as a phone field holding several numbers
+    is: the customer's address stays a matching key, and the original keeps them all."""
     text = nfc_clean(value)
     if value is None or text is None:
         return StdEmail(value, None, None, False, False, ())
+    # An "@" in more than one word: several addresses. One in a single word is one address,
+    # whatever slips around it ("an.nguyen@gmail,com", "an nguyen90@icloud.com").
+    words = [w for w in _SEPARATORS.split(text) if "@" in w]
+    if len(words) < 2:
+        return _standardise_one(value, text)
+    first: dict[str, str] = {}
+    for word in words:
+        first.setdefault(word.lower(), word)
+    addresses = list(first.values())
+    if len(addresses) == 1:  # one address written twice
+        return _standardise_one(value, addresses[0])
+    emails = [_standardise_one(value, a) for a in addresses]
+    email = next((e for e in emails if e.is_valid), emails[0])
+    return replace(email, flags=(*email.flags, "email_multiple"))
+
+
+def _standardise_one(value: str, text: str) -> StdEmail:
+    """:func:`standardise_email` of one address ``text`` written in the field ``value``."""
     angle = _ANGLE.search(text)  # "Nguyen An <an@x.vn>"
     address = _MAILTO.sub("", angle.group(1) if angle else text).strip().lower()
     if len(address) > _MAX_LENGTH:

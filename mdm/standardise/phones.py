@@ -9,7 +9,7 @@ validity is a quality flag, not a reason to lose a matching key.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from types import MappingProxyType
 
@@ -225,34 +225,37 @@ def standardise_phone(value: str | None, region: str | None = "VN", home: str | 
         return StdPhone(value, None, False, None, ())
     if in_scientific_notation(text):
         return StdPhone(value, None, False, None, ("phone_scientific_notation",))
-    flags: list[str] = []
     text = without_float_fraction(text)
-    # "0912 345 678 / 0987 654 321": two numbers; "0157/57336695": one number with a slash.
+    region = region.upper() if region else None
+    home = home.upper() if home else None
+    # "0912 345 678 / 0987 654 321": two numbers, read as the first valid one (else the first);
+    # "0157/57336695": one number with a slash.
     if _SEPARATOR.search(text):
         segments = [s for s in _SEPARATOR.split(text) if sum(ch.isdigit() for ch in s) >= _MIN_DIGITS]
         if len(segments) > 1:
-            flags.append("phone_multiple")
-            text = segments[0]
+            phones = [_standardise_one(value, s, region, home) for s in segments]
+            phone = next((p for p in phones if p.is_valid), phones[0])
+            return replace(phone, flags=("phone_multiple", *phone.flags))
+    return _standardise_one(value, text, region, home)
+
+
+def _standardise_one(value: str, text: str, region: str | None, home: str | None) -> StdPhone:
+    """:func:`standardise_phone` of one number ``text`` written in the field ``value``."""
     international, digits = _digits(_EXTENSION.sub("", text))
     if not (_MIN_DIGITS <= len(digits) <= _MAX_DIGITS) or len(set(digits)) == 1:
-        return StdPhone(value, None, False, None, (*flags, "phone_unparseable"))
-    region = region.upper() if region else None
+        return StdPhone(value, None, False, None, ("phone_unparseable",))
     candidate, renumbered = _candidate(international, digits, region)
     # With a "+", neither the region nor the written digits matter: "0912 345 678" and
     # "+84 912.345.678" share one parse.
     parsed = _parse(candidate, None, "") if candidate.startswith("+") else _parse(candidate, region, digits)
-    home = home.upper() if home else None
     if home and home != region and not international and (parsed is None or not parsed[1]):
         at_home = _parse(digits, home, digits)
         if at_home is not None and at_home[1]:
             parsed, renumbered = at_home, False
     if parsed is None:
-        return StdPhone(value, None, False, None, (*flags, "phone_unparseable"))
+        return StdPhone(value, None, False, None, ("phone_unparseable",))
     e164, is_valid, line_type = parsed
     if _is_placeholder(e164):
-        return StdPhone(value, None, False, None, (*flags, "phone_placeholder"))
-    if renumbered:
-        flags.append("phone_old_vn_prefix_converted")
-    if not is_valid:
-        flags.append("phone_invalid")
-    return StdPhone(value, e164, is_valid, line_type, tuple(flags))
+        return StdPhone(value, None, False, None, ("phone_placeholder",))
+    flags = ("phone_old_vn_prefix_converted",) * renumbered + ("phone_invalid",) * (not is_valid)
+    return StdPhone(value, e164, is_valid, line_type, flags)

@@ -129,6 +129,24 @@ def test_uncertain_slips_stay_invalid(value: str) -> None:
     assert standardise_email(value).flags == ("email_invalid",)
 
 
+@pytest.mark.parametrize(
+    "value",
+    ["an@x.vn; binh@y.vn", "an@x.vn, binh@y.vn", "an@x.vn / binh@y.vn", "AN@x.vn binh@y.vn",
+     "An <an@x.vn>, Bình <binh@y.vn>", "none@none.com; an@x.vn", "an@; an@x.vn | binh@y.vn"],
+)
+def test_several_addresses_in_one_field_use_the_first_valid(value: str) -> None:
+    """Like a phone field with two numbers: the customer's address stays a matching key."""
+    assert standardise_email(value) == StdEmail(value, "an@x.vn", "an@x.vn", True, False, ("email_multiple",))
+
+
+def test_one_address_written_twice_is_one_address() -> None:
+    assert standardise_email("an@x.vn; AN@x.vn").flags == ()
+
+
+def test_several_addresses_none_valid() -> None:
+    assert standardise_email("an@; binh@").flags == ("email_invalid", "email_multiple")
+
+
 @pytest.mark.parametrize("value", ["none@none.com", "test@test.com", "noemail@gmail.com", "an@example.com"])
 def test_placeholders_are_flagged_and_not_matched_on(value: str) -> None:
     assert standardise_email(value) == StdEmail(value, None, None, False, False, ("email_placeholder",))

@@ -105,6 +105,16 @@ def test_several_numbers_in_one_field_use_the_first() -> None:
 
 
 @pytest.mark.parametrize(
+    "value", ["0123 456 789 / 0912 345 678", "12345678; 0912345678", "0999999 / 0912345678"]
+)
+def test_several_numbers_in_one_field_use_the_first_valid(value: str) -> None:
+    """A placeholder or a number too short to be one, first in the field, does not hide the real one."""
+    phone = standardise_phone(value)
+    assert (phone.original, phone.e164, phone.is_valid) == (value, "+84912345678", True)
+    assert phone.flags == ("phone_multiple",)
+
+
+@pytest.mark.parametrize(
     "value", ["n/a", "123", "abc", "0000000000", "+84 000 000 000", "12-34", "1111111111"]
 )
 def test_garbage_is_unparseable(value: str) -> None:
