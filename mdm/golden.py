@@ -23,6 +23,7 @@ import pyarrow as pa
 from matching_rules import AttributeSpec
 from mdm.cancel import Cancellation
 from mdm.parallel import map_in_order
+from mdm.standardise.record import other_value
 from mdm.store import documents
 from mdm.store.tables import SCHEMAS, to_arrow
 from mdm.survivorship import STEWARD, STEWARD_RULE, Candidate, Override, choose, sole_rule
@@ -42,12 +43,18 @@ FIELD_COLUMNS: dict[str, tuple[str, str, str | None]] = {
     "national_id": ("national_id", "national_id", None),
 }
 
+# golden field -> the std column of the other values a member's field held beside the one it is
+# matched on ("0912 345 678 / 028 3822 1234"): collect_all shows them, as it shows every value the
+# members hold; the other rules choose among the values matched on.
+OTHER_COLUMNS = {"email": "email_others", "phone": "phone_others"}
+
 
 # What survivorship and the documents read of each member: a third of the standardised columns
 # (the blocking keys) are left out of the rows made for the clusters.
 _READ_COLUMNS = tuple(dict.fromkeys((
     "record_key", "source", "source_id", "priority", "updated_at",
-    *(c for columns in FIELD_COLUMNS.values() for c in columns if c), *documents.MEMBER_COLUMNS,
+    *(c for columns in FIELD_COLUMNS.values() for c in columns if c), *OTHER_COLUMNS.values(),
+    *documents.MEMBER_COLUMNS,
 )))
 
 
@@ -86,7 +93,9 @@ def text_of(value: Any) -> str | None:
     return text or None
 
 
-def candidates_for(field: str, rows: Sequence[Mapping[str, Any]]) -> list[Candidate]:
+def candidates_for(field: str, rows: Sequence[Mapping[str, Any]], *, others: bool = False) -> list[Candidate]:
+    """The members' values of ``field``; with ``others``, the other values their fields held too
+    (:data:`OTHER_COLUMNS`), after the values matched on."""
     value_col, key_col, valid_col = FIELD_COLUMNS[field]
     out = []
     for row in rows:
@@ -94,20 +103,28 @@ def candidates_for(field: str, rows: Sequence[Mapping[str, Any]]) -> list[Candid
         if value is None:
             continue
         key = text_of(row.get(key_col)) or value.casefold()
-        valid = bool(row.get(valid_col)) if valid_col else True
-        out.append(
-            Candidate(
-                value=value,
-                key=key,
-                valid=valid,
-                priority=int(row["priority"]),
-                updated_at=row.get("updated_at"),
-                source=row["source"],
-                source_id=row["source_id"],
-                record_key=row["record_key"],
-            )
-        )
+        out.append(_candidate(row, value, key, bool(row.get(valid_col)) if valid_col else True))
+    if others and field in OTHER_COLUMNS:
+        for row in rows:
+            for value in row.get(OTHER_COLUMNS[field]) or ():
+                out.append(_candidate(row, value, *other_value(field, value), other=True))
     return out
+
+
+def _candidate(
+    row: Mapping[str, Any], value: str, key: str, valid: bool, *, other: bool = False
+) -> Candidate:
+    return Candidate(
+        value=value,
+        key=key,
+        valid=valid,
+        priority=int(row["priority"]),
+        updated_at=row.get("updated_at"),
+        source=row["source"],
+        source_id=row["source_id"],
+        record_key=row["record_key"],
+        other=other,
+    )
 
 
 # (attribute, position, value, source, source_id, rule): one golden_lineage row without the golden id
@@ -156,19 +173,29 @@ def _survive(
         return _survive_alone(attributes, rows[0])
     values: dict[str, Any] = {}
     lineage = []
-    by_field: dict[str, list[Candidate]] = {}  # email and all_emails read the same candidates
+    # Two attributes of one field (email and all_emails) read the same candidates.
+    by_field: dict[tuple[str, bool], list[Candidate]] = {}
     for name, spec in attributes.items():
         assert spec.field is not None
-        candidates = by_field.get(spec.field)
+        collect = "collect_all" in spec.rules
+        candidates = by_field.get((spec.field, collect))
         if candidates is None:
-            candidates = by_field[spec.field] = candidates_for(spec.field, rows)
-        chosen = choose(spec, candidates)
-        if "collect_all" in spec.rules:
-            values[name] = [c.value for c in chosen]
-        else:
-            values[name] = chosen[0].value if chosen else None
-        lineage.extend((name, i, c.value, c.source, c.source_id, c.rule) for i, c in enumerate(chosen))
+            candidates = by_field[spec.field, collect] = candidates_for(spec.field, rows, others=collect)
+        _keep(name, spec, candidates, values, lineage)
     return values, lineage
+
+
+def _keep(
+    name: str, spec: AttributeSpec, candidates: Sequence[Candidate],
+    values: dict[str, Any], lineage: list[Lineage],
+) -> None:
+    """Set attribute ``name`` to what its rules choose among ``candidates``, with its lineage."""
+    chosen = choose(spec, candidates)
+    if "collect_all" in spec.rules:
+        values[name] = [c.value for c in chosen]
+    else:
+        values[name] = chosen[0].value if chosen else None
+    lineage.extend((name, i, c.value, c.source, c.source_id, c.rule) for i, c in enumerate(chosen))
 
 
 def _survive_alone(attributes: Mapping[str, AttributeSpec], row: Mapping[str, Any]) -> tuple[dict[str, Any], list[Lineage]]:
@@ -178,10 +205,13 @@ def _survive_alone(attributes: Mapping[str, AttributeSpec], row: Mapping[str, An
     lineage = []
     for name, spec in attributes.items():
         assert spec.field is not None
+        collect = "collect_all" in spec.rules
+        if collect and row.get(OTHER_COLUMNS.get(spec.field, "")):  # more than one value: choose
+            _keep(name, spec, candidates_for(spec.field, [row], others=True), values, lineage)
+            continue
         value_col, _, valid_col = FIELD_COLUMNS[spec.field]
         value = text_of(row.get(value_col))
         rule = None if value is None else sole_rule(spec.rules, bool(row.get(valid_col)) if valid_col else True)
-        collect = "collect_all" in spec.rules
         if rule is None:
             values[name] = [] if collect else None
         else:

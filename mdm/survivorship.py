@@ -46,6 +46,7 @@ class Candidate:
     source: str
     source_id: str
     record_key: str
+    other: bool = False  # a value its field held beside the one matched on (collect_all's alone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +155,8 @@ def choose(spec: AttributeSpec, candidates: Sequence[Candidate]) -> list[Chosen]
 
 
 def _collect_all(cands: list[Candidate]) -> list[Chosen]:
-    """Every distinct value, most frequent first, then most recent, then by key."""
+    """Every distinct value, most frequent first, then most recent, then one matched on before one
+    only held beside it ("0912 345 678 / 028 3822 1234" gives 0912 345 678 first), then by key."""
     groups: dict[str, list[Candidate]] = {}
     for c in cands:
         groups.setdefault(c.key, []).append(c)
@@ -163,7 +165,8 @@ def _collect_all(cands: list[Candidate]) -> list[Chosen]:
     def order(key: str) -> tuple[Any, ...]:
         members = groups[key]
         newest = max((m.updated_at or oldest for m in members), default=oldest)
-        return (-len(members), -newest.timestamp() if newest != oldest else 0.0, key)
+        recency = -newest.timestamp() if newest != oldest else 0.0
+        return (-len(members), recency, all(m.other for m in members), key)
 
     out = []
     for key in sorted(groups, key=order):

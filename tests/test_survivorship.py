@@ -158,6 +158,8 @@ member_rows = st.fixed_dictionaries(
                                       "company_key", "tax_id", "national_id")},
         "email_valid": st.none() | st.booleans(), "phone_valid": st.none() | st.booleans(),
         "date_of_birth": st.none() | st.just(dt.date(1990, 5, 1)),
+        "email_others": st.none() | st.just(["an.nguyen@y.vn"]),
+        "phone_others": st.none() | st.just(["+842838221234"]),
     }
 )
 
@@ -208,3 +210,35 @@ def test_a_merged_records_overrides_move_unless_the_survivor_has_its_own() -> No
     assert held == {"GA": [own, newer]} and moves == {"O3": "GA"}  # the newest email; GA's own phone
     held, moves = carry_overrides({"GB": [theirs]}, {"GB": None})  # retired into nothing: it stays unused
     assert held == {} and moves == {}
+
+
+def _std(source_id: str, email: str, phone: str) -> dict:  # type: ignore[type-arg]
+    from mdm.sources.config import SourceSpec
+    from mdm.standardise.record import standardise_record
+
+    spec = SourceSpec(name="crm", path="crm.csv", format="csv", id_column="id", phone_region="VN",
+                      fields={"full_name": "name", "email": "email", "phone": "phone"})
+    values = {"name": "Lê Thị Hạnh", "email": email, "phone": phone}
+    return standardise_record(spec, source_id, values, today=dt.date(2026, 1, 1))
+
+
+def test_collect_all_shows_every_value_a_field_held_the_other_rules_those_matched_on() -> None:
+    """A field holding two numbers or addresses is matched on one; the other is the customer's
+    too, so all_phones and all_emails show it (after the one matched on), and lineage names the
+    record that held it. phone and email choose among the values matched on, as before."""
+    attributes = load_rules(None).attributes()
+    alone = _std("1", "hanh.le88@gmail.com; hanh.le@fpt.com.vn", "0903 111 222 / 028 3822 1234")
+    values, lineage = survive(attributes, [alone])
+    assert (values["phone"], values["all_phones"]) == ("+84903111222", ["+84903111222", "+842838221234"])
+    assert values["email"] == "hanh.le88@gmail.com"
+    assert values["all_emails"] == ["hanh.le88@gmail.com", "hanh.le@fpt.com.vn"]
+    assert ("all_phones", 1, "+842838221234", "crm", "1", "collect_all") in lineage
+    # Another member's value of the same key is one value, counted with it: most frequent first.
+    other = _std("2", "hanh.le@fpt.com.vn", "028 3822 1234")
+    values, _ = survive(attributes, [alone, other])
+    assert values["all_phones"] == ["+842838221234", "+84903111222"]
+    assert values["all_emails"] == ["hanh.le@fpt.com.vn", "hanh.le88@gmail.com"]
+    # Gmail's dots: one mailbox, compared by its match key whether matched on or held beside.
+    dotted = _std("3", "x@y.vn, hanhle88@gmail.com", "0903111222")
+    all_emails = survive(attributes, [alone, dotted])[0]["all_emails"]
+    assert all_emails == ["hanh.le88@gmail.com", "x@y.vn", "hanh.le@fpt.com.vn"]

@@ -34,6 +34,7 @@ class StdEmail:
     is_valid: bool
     local_has_digits: bool
     flags: tuple[str, ...]
+    others: tuple[str, ...] = ()  # the field's other valid addresses, normalised ("an@x.vn; an@y.vn")
 
 
 _GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
@@ -176,7 +177,8 @@ def standardise_email(value: str | None) -> StdEmail:
         return _standardise_one(value, addresses[0])
     emails = [_standardise_one(value, a) for a in addresses]
     email = next((e for e in emails if e.is_valid), emails[0])
-    return replace(email, flags=(*email.flags, "email_multiple"))
+    others = dict.fromkeys(e.normalised for e in emails if e.is_valid and e.match_key != email.match_key)
+    return replace(email, flags=(*email.flags, "email_multiple"), others=tuple(o for o in others if o))
 
 
 def _standardise_one(value: str, text: str) -> StdEmail:

@@ -26,6 +26,7 @@ class StdPhone:
     is_valid: bool
     line_type: str | None  # "mobile" | "fixed_line" | "other"
     flags: tuple[str, ...]
+    others: tuple[str, ...] = ()  # E.164 of the field's other numbers ("0912 345 678 / 028 3822 1234")
 
 
 # Old 3-digit mobile prefixes (after the trunk 0) and their 2-digit replacements from 2018.
@@ -235,7 +236,8 @@ def standardise_phone(value: str | None, region: str | None = "VN", home: str | 
         if len(segments) > 1:
             phones = [_standardise_one(value, s, region, home) for s in segments]
             phone = next((p for p in phones if p.is_valid), phones[0])
-            return replace(phone, flags=("phone_multiple", *phone.flags))
+            others = tuple(dict.fromkeys(p.e164 for p in phones if p.e164 not in (None, phone.e164)))
+            return replace(phone, flags=("phone_multiple", *phone.flags), others=others)
     return _standardise_one(value, text, region, home)
 
 

@@ -85,6 +85,8 @@ STD_COLUMNS: tuple[str, ...] = (
     "national_id",
     "dq_flags",
     "name_parts",
+    "email_others",
+    "phone_others",
 )
 
 
@@ -137,6 +139,15 @@ def _one_value(field: str, value: str | None, flags: list[str]) -> str | None:
     if len(set(items)) > 1:
         flags.append(f"{field}_several_values")
     return items[0] if items else None
+
+
+def other_value(field: str, value: str) -> tuple[str, bool]:
+    """(comparable form, valid) of a value of ``email_others`` or ``phone_others``, as the record's
+    own columns hold them for the value it is matched on: what survivorship compares."""
+    if field == "email":
+        email = _email(value)
+        return email.match_key or value, email.is_valid
+    return value, _phone(value, None).is_valid
 
 
 def _update_time(text: str | None, spec: SourceSpec, today: dt.date) -> tuple[dt.datetime | None, str | None]:
@@ -235,4 +246,7 @@ def standardise_record(
         "tax_id": tax_id.value,
         "national_id": national_id.value,
         "dq_flags": sorted(set(flags)),
+        # The field's other addresses and numbers: only collect_all reads them (mdm.golden).
+        "email_others": list(email.others) or None,
+        "phone_others": list(phone.others) or None,
     }

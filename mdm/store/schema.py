@@ -429,4 +429,14 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
           AND error IN ('cancelled: the service was stopped', 'interrupted (Ctrl-C or SIGINT)');
         """,
     ),
+    (
+        20,
+        """
+        -- The other addresses and numbers an e-mail or phone field holds beside the one matched on
+        -- ("an@x.vn; an@y.vn"), for collect_all. A record standardised before holds none until its
+        -- source is read again.
+        ALTER TABLE std_records ADD COLUMN email_others VARCHAR[];
+        ALTER TABLE std_records ADD COLUMN phone_others VARCHAR[];
+        """,
+    ),
 )

@@ -114,6 +114,11 @@ def test_several_numbers_in_one_field_use_the_first_valid(value: str) -> None:
     assert phone.flags == ("phone_multiple",)
 
 
+def test_the_other_numbers_of_a_field_are_kept_for_collect_all() -> None:
+    phone = standardise_phone("0901234567; 028 3822 1234 / 0901 234 567, 0123456789")
+    assert (phone.e164, phone.others) == ("+84901234567", ("+842838221234",))
+
+
 @pytest.mark.parametrize(
     "value", ["n/a", "123", "abc", "0000000000", "+84 000 000 000", "12-34", "1111111111"]
 )
