@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from mdm.standardise.companies import names_a_company
@@ -984,13 +984,65 @@ def _from_parts(original: str, first: str | None, last: str | None) -> StdName:
     return _result(original, display, family, middles, given)
 
 
+# Written with a name, about the person, not part of the name: "Alan Smith (deceased)", "DECEASED
+# Alan Smith", "The Estate of Alan Smith", "Nguyễn Văn An (đã mất)".
+_DECEASED = re.compile(
+    r"(?i)[(\[]?\s*\b(?:deceased|dec'd|decd|đã mất|đã qua đời)(?!\w)\s*[)\]]?"
+    r"|^\s*(?:the\s+)?estate\s+of\s+"
+)
+# "c/o": whom the mail goes through, another person than the customer.
+_CARE_OF = re.compile(r"(?i)(?:^|\s)c/o(?:\s|$)")
+# Between two people in one name: "Nguyễn Văn An & Trần Thị Bình", "Alan and Jane Smith".
+_TWO_PEOPLE = re.compile(r"(?i)\s+(?:and|và|\+)\s+|\s*&\s*")
+# A couple's titles written as one: "Ông bà Nguyễn Văn An", "Anh/chị Lan", "Mr/Mrs Smith".
+_COUPLE = re.compile(r"(?i)^\s*(?:ông\s*/?\s*bà|anh\s*/?\s*chị|mr\.?\s*/\s*mrs)\.?\s+")
+
+
+def _one_person(text: str) -> tuple[str, tuple[str, ...]]:
+    """The name of the one person ``text`` names, and flags for what else it held: a field naming
+    two people is matched on the first, as a phone or e-mail field holding two is (name_multiple);
+    a note that the person died is left out (name_deceased), and so is a "c/o" name (name_care_of).
+    A company's name is left whole ("Smith & Sons Ltd")."""
+    if names_a_company(fold(text) or ""):
+        return text, ()
+    flags = []
+    text, deceased = _DECEASED.subn(" ", text)
+    if deceased:
+        flags.append("name_deceased")
+    care_of = _CARE_OF.search(text)
+    if care_of:
+        text = text[: care_of.start()]
+        flags.append("name_care_of")
+    text, couple = _COUPLE.subn("", text)
+    if couple:
+        flags.append("name_multiple")
+    halves = _TWO_PEOPLE.split(text, maxsplit=1)
+    if len(halves) == 2:
+        first, second = (_parts(_tokens(h)) for h in halves)
+        if first and second and not couple:
+            flags.append("name_multiple")
+            text = _first_of_two(halves[0], first, halves[1], second)
+    return text, tuple(flags)
+
+
+def _first_of_two(written: str, first: list[str], rest: str, second: list[str]) -> str:
+    """The first of two people: "Mr and Mrs Smith" names the family, "Alan & Jane Smith" Alan Smith
+    (their family name written once, after a given-first name), else the first half is the name."""
+    if all(p in _ALL_HONORIFICS for p in first):
+        return rest
+    if len(first) == 1 and len(second) > 1 and second[0] not in VN_FAMILY_NAMES:
+        return f"{written} {[raw for raw, parts in _tokens(rest) if parts][-1]}"
+    return written
+
+
 def standardise_name(
     full_name: str | None, first_name: str | None = None, last_name: str | None = None
 ) -> StdName:
     """Standardise a person's name; first/last are used only when full_name is blank."""
     text = nfc_clean(full_name)
     if text is not None:
-        return _from_full(full_name, text)
+        text, flags = _one_person(text)
+        return _flagged(_from_full(full_name, text) if text.strip() else _no_name(full_name), flags)
     first, last = nfc_clean(first_name), nfc_clean(last_name)
     given_parts = [str(p) for p in (first_name, last_name) if p is not None]
     original = " ".join(given_parts) if given_parts else full_name
@@ -998,4 +1050,17 @@ def standardise_name(
         return StdName(original, None, None, None, None, None, ())
     if names_a_company(fold(" ".join(filter(None, (first, last)))) or ""):
         return _company(original)
-    return _from_parts(original or "", first, last)
+    first, first_flags = _one_person(first) if first else (None, ())
+    last, last_flags = _one_person(last) if last else (None, ())
+    first, last = (nfc_clean(box) if box else None for box in (first, last))
+    flags = tuple(dict.fromkeys((*first_flags, *last_flags)))
+    named = _from_parts(original or "", first, last) if first or last else _no_name(original)
+    return _flagged(named, flags)
+
+
+def _no_name(original: str | None) -> StdName:
+    return StdName(original, None, None, None, None, None, ())
+
+
+def _flagged(name: StdName, flags: tuple[str, ...]) -> StdName:
+    return replace(name, flags=(*name.flags, *flags)) if flags else name

@@ -296,6 +296,58 @@ def test_a_company_in_the_name_field_is_no_person_name(value: str) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("value", "display", "folded"),
+    [
+        ("Nguyễn Văn An & Trần Thị Bình", "Nguyễn Văn An", "nguyen van an"),
+        ("Nguyễn Văn An và Trần Thị Bình", "Nguyễn Văn An", "nguyen van an"),
+        ("Ông bà Nguyễn Văn An", "Nguyễn Văn An", "nguyen van an"),
+        ("Alan Smith and Jane Smith", "Alan Smith", "smith alan"),
+        ("Alan & Jane Smith", "Alan Smith", "smith alan"),
+        ("Mr and Mrs Smith", "Smith", "smith"),
+        ("Mr & Mrs Smith", "Smith", "smith"),
+    ],
+)
+def test_a_name_field_naming_two_people_is_matched_on_the_first(
+    value: str, display: str, folded: str
+) -> None:
+    """As a phone or e-mail field holding two: "Nguyễn Văn An & Trần Thị Bình" was one person with
+    Bình's given name and An's family name; "Mr and Mrs Smith" one called "and"."""
+    name = standardise_name(value)
+    assert (name.original, name.display, name.folded) == (value, display, folded)
+    assert "name_multiple" in name.flags
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Alan Smith (deceased)", "Alan Smith deceased", "DECEASED ALAN SMITH", "Alan Smith, dec'd",
+     "The Estate of Alan Smith", "Alan Smith - Deceased"],
+)
+def test_a_note_that_the_customer_died_is_flagged_and_left_out_of_the_name(value: str) -> None:
+    name = standardise_name(value)
+    assert (name.display, name.family, name.given) == ("Alan Smith", "smith", "alan")
+    assert name.flags == ("name_deceased",)
+    assert standardise_name("Nguyễn Văn An (đã mất)").flags == ("name_deceased",)
+
+
+def test_a_care_of_name_is_not_the_customer_s() -> None:
+    """ "c/o Jane Smith": the mail goes through Jane; she was read as a person given the name "c"."""
+    no_name = StdName("c/o Jane Smith", None, None, None, None, None, ("name_care_of",))
+    assert standardise_name("c/o Jane Smith") == no_name
+    name = standardise_name("Alan Smith C/O Jane Smith")
+    assert (name.display, name.folded, name.flags) == ("Alan Smith", "smith alan", ("name_care_of",))
+
+
+def test_two_people_in_a_first_name_box() -> None:
+    name = standardise_name(None, "Alan & Jane", "Smith")
+    assert (name.family, name.given, name.flags) == ("smith", "alan", ("name_multiple",))
+
+
+@pytest.mark.parametrize("value", ["Smith & Sons Ltd", "Công ty TNHH An & Bình"])
+def test_a_company_joining_two_names_stays_a_company(value: str) -> None:
+    assert standardise_name(value).flags == ("name_is_company",)
+
+
 def test_a_company_in_the_name_field_becomes_the_company_when_the_source_has_none() -> None:
     import datetime as dt
 
