@@ -89,6 +89,12 @@ def _vn_renumber(nsn: str) -> str | None:
     return None
 
 
+# A Hà Nội landline written with its area code before 2017 ("04 3822 1234", now 024 3822 1234):
+# no Vietnamese number starts with 4 today. HCMC's 08 (now 028) is left: "08 3822 1234" is also
+# today's mobile 083 822 1234.
+_OLD_HANOI = re.compile(r"\+844\d{8}")
+
+
 def _candidate(international: bool, digits: str, region: str | None) -> tuple[str, bool]:
     """The string to parse and whether an old Vietnamese mobile prefix was converted."""
     if not international and region == "VN" and len(digits) in (11, 12) and digits.startswith("84"):
@@ -254,6 +260,11 @@ def _standardise_one(value: str, text: str, region: str | None, home: str | None
         at_home = _parse(digits, home, digits)
         if at_home is not None and at_home[1]:
             parsed, renumbered = at_home, False
+    if parsed is not None and not parsed[1] and _OLD_HANOI.fullmatch(parsed[0]):
+        # Only a number no reading makes valid: "0409 997 608" from a customer in Perth is a mobile there.
+        today = _parse("+8424" + parsed[0][4:], None, "")
+        if today is not None and today[1]:
+            parsed, renumbered = today, True
     if parsed is None:
         return StdPhone(value, None, False, None, ("phone_unparseable",))
     e164, is_valid, line_type = parsed

@@ -50,6 +50,29 @@ def test_pre_2018_mobile_prefix_is_converted(value: str) -> None:
     )
 
 
+@pytest.mark.parametrize("value", ["04 3822 1234", "(04) 38221234", "+84 4 3822 1234", "0084 4 3822 1234"])
+def test_a_pre_2017_hanoi_area_code_is_converted(value: str) -> None:
+    """Hà Nội's area code 04 became 024 in 2017; no number today starts with 04, so the old form
+    is the same line as "024 3822 1234" and was an invalid key of its own."""
+    phone = standardise_phone(value)
+    assert (phone.e164, phone.is_valid, phone.line_type, phone.flags) == (
+        "+842438221234", True, "fixed_line", ("phone_old_vn_prefix_converted",)
+    )
+
+
+def test_an_old_hanoi_looking_number_valid_in_the_customer_s_country_is_read_there() -> None:
+    """An Australian mobile is written 04xx xxx xxx: from a customer in Perth it is one, not a
+    Hà Nội landline; nor is one that would not be a valid 024 number today."""
+    assert standardise_phone("0409 997 608", "VN", "AU").e164 == "+61409997608"
+    assert standardise_phone("0409 997 608", "VN").e164 == "+84409997608"
+
+
+def test_an_old_hcmc_area_code_is_read_as_today_s_mobile() -> None:
+    """HCMC's 08 became 028, but "08 3822 1234" is also the mobile 083 822 1234 today: left so."""
+    phone = standardise_phone("08 3822 1234")
+    assert (phone.e164, phone.line_type, phone.flags) == ("+84838221234", "mobile", ())
+
+
 @pytest.mark.parametrize(
     ("old", "new"),
     [
