@@ -235,13 +235,14 @@ def standardise_phone(value: str | None, region: str | None = "VN", home: str | 
     text = without_float_fraction(text)
     region = region.upper() if region else None
     home = home.upper() if home else None
-    # "0912 345 678 / 0987 654 321": two numbers, read as the first valid one (else the first);
+    # "0912 345 678 / 0987 654 321": two numbers, read as the first valid one (else the first
+    # that gives a number, else the first);
     # "0157/57336695": one number with a slash.
     if _SEPARATOR.search(text):
         segments = [s for s in _SEPARATOR.split(text) if sum(ch.isdigit() for ch in s) >= _MIN_DIGITS]
         if len(segments) > 1:
             phones = [_standardise_one(value, s, region, home) for s in segments]
-            phone = next((p for p in phones if p.is_valid), phones[0])
+            phone = next((p for p in phones if p.is_valid), next((p for p in phones if p.e164), phones[0]))
             others = tuple(dict.fromkeys(p.e164 for p in phones if p.e164 not in (None, phone.e164)))
             return replace(phone, flags=("phone_multiple", *phone.flags), others=others)
     return _standardise_one(value, text, region, home)

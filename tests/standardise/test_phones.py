@@ -137,6 +137,12 @@ def test_several_numbers_in_one_field_use_the_first_valid(value: str) -> None:
     assert phone.flags == ("phone_multiple",)
 
 
+def test_several_numbers_none_valid_use_the_first_that_is_a_number() -> None:
+    """A placeholder first is no number; the second is, though phonenumbers does not know its range."""
+    phone = standardise_phone("0123 456 789 / 0521 234 567")
+    assert (phone.e164, phone.flags) == ("+84521234567", ("phone_multiple", "phone_invalid"))
+
+
 def test_the_other_numbers_of_a_field_are_kept_for_collect_all() -> None:
     phone = standardise_phone("0901234567; 028 3822 1234 / 0901 234 567, 0123456789")
     assert (phone.e164, phone.others) == ("+84901234567", ("+842838221234",))
