@@ -25,7 +25,7 @@ from mdm.cancel import Cancellation
 from mdm.parallel import map_in_order
 from mdm.standardise.record import other_value
 from mdm.store import documents
-from mdm.store.tables import SCHEMAS, to_arrow
+from mdm.store.tables import OTHER_COLUMNS, SCHEMAS, to_arrow
 from mdm.survivorship import STEWARD, STEWARD_RULE, Candidate, Override, choose, sole_rule
 
 # golden field -> (std column with the display value, std column with the comparable form, validity column)
@@ -42,12 +42,6 @@ FIELD_COLUMNS: dict[str, tuple[str, str, str | None]] = {
     "tax_id": ("tax_id", "tax_id", None),
     "national_id": ("national_id", "national_id", None),
 }
-
-# golden field -> the std column of the other values a member's field held beside the one it is
-# matched on ("0912 345 678 / 028 3822 1234"): collect_all shows them, as it shows every value the
-# members hold; the other rules choose among the values matched on.
-OTHER_COLUMNS = {"email": "email_others", "phone": "phone_others"}
-
 
 # What survivorship and the documents read of each member: a third of the standardised columns
 # (the blocking keys) are left out of the rows made for the clusters.
@@ -95,7 +89,8 @@ def text_of(value: Any) -> str | None:
 
 def candidates_for(field: str, rows: Sequence[Mapping[str, Any]], *, others: bool = False) -> list[Candidate]:
     """The members' values of ``field``; with ``others``, the other values their fields held too
-    (:data:`OTHER_COLUMNS`), after the values matched on."""
+    (:data:`OTHER_COLUMNS`: collect_all shows every value the members hold; the other rules choose
+    among the values matched on), after the values matched on."""
     value_col, key_col, valid_col = FIELD_COLUMNS[field]
     out = []
     for row in rows:

@@ -26,6 +26,7 @@ from matching_rules import GOLDEN_FIELDS, MATCH_COLUMNS
 from mdm.store.database import fetch_dicts
 from mdm.store.records import remove_from_results
 from mdm.store.stewardship import add_history
+from mdm.store.tables import OTHER_COLUMNS
 from mdm.store.work import match_select
 
 
@@ -88,7 +89,12 @@ def record_values(con: duckdb.DuckDBPyConnection, record_keys: Sequence[str]) ->
     select = ", ".join(f"CAST({c} AS VARCHAR)" for c in GOLDEN_FIELDS)
     rows = con.execute(f"SELECT {select} FROM std_records WHERE list_contains(?::VARCHAR[], record_key)",
                        [list(record_keys)]).fetchall()
-    return {c: {row[i] for row in rows if row[i] is not None} for i, c in enumerate(GOLDEN_FIELDS)}
+    values = {c: {row[i] for row in rows if row[i] is not None} for i, c in enumerate(GOLDEN_FIELDS)}
+    for field, column in OTHER_COLUMNS.items():  # all_phones shows a field's second number too
+        values[field] |= {v for (v,) in con.execute(
+            f"SELECT DISTINCT unnest({column}) FROM std_records"
+            " WHERE list_contains(?::VARCHAR[], record_key)", [list(record_keys)]).fetchall()}
+    return values
 
 
 def forget_unheld_in_history(con: duckdb.DuckDBPyConnection, values: Mapping[str, set[str]]) -> int:
@@ -100,9 +106,12 @@ def forget_unheld_in_history(con: duckdb.DuckDBPyConnection, values: Mapping[str
     for column, held in values.items():
         if column not in GOLDEN_FIELDS:  # the name is written into the SQL below
             raise ValueError(f"not a value column: {column!r}")
+        stored = f"SELECT CAST({column} AS VARCHAR) AS v FROM std_records"
+        if column in OTHER_COLUMNS:
+            stored += f" UNION ALL SELECT unnest({OTHER_COLUMNS[column]}) FROM std_records"
         still = {v for (v,) in con.execute(
-            f"SELECT DISTINCT CAST({column} AS VARCHAR) FROM std_records"
-            f" WHERE list_contains(?::VARCHAR[], CAST({column} AS VARCHAR))", [sorted(held)]).fetchall()}
+            f"SELECT DISTINCT v FROM ({stored}) WHERE list_contains(?::VARCHAR[], v)", [sorted(held)]
+        ).fetchall()}
         gone |= held - still
     if not gone:
         return 0

@@ -59,6 +59,11 @@ SCHEMAS: dict[str, pa.Schema] = {
     ),
 }
 
+# The std_records columns holding the other values of a phone or e-mail field beside the one it is
+# matched on ("0912 345 678 / 028 3822 1234"), by the golden field they belong to: collect_all shows
+# them, and an erasure takes them out with the rest.
+OTHER_COLUMNS = {"email": "email_others", "phone": "phone_others"}
+
 
 def to_arrow(table: str, rows: Sequence[dict[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist(list(rows), schema=SCHEMAS[table])

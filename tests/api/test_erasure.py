@@ -124,6 +124,22 @@ def test_a_record_once_in_another_golden_record_leaves_its_history_too(api):  # 
     assert all("1991-03-12" not in str(h) for h in history)
 
 
+def test_a_second_number_leaves_another_golden_record_s_history(api):  # type: ignore[no-untyped-def]
+    """all_phones shows the second number of a field holding two: erasing the customer takes it
+    out of the history of a golden record their record was once in, as it takes the first."""
+    gid = api.post("/sources/sales/records", json=VY).json()["golden_id"]
+    second = {**VY_MARKETING, "phone": "+84 389 777 888; 028 3822 9876", "birthday": "12/03/1991"}
+    assert api.post("/sources/marketing/records", json=second).json()["golden_id"] == gid
+    assert "+842838229876" in api.get(f"/golden-records/{gid}/history", who="reader_pii").text
+    split = api.post(f"/golden-records/{gid}/split", who="steward",
+                     json={"source": "marketing", "source_id": VY_MARKETING["subscriber_id"]})
+    customer = split.json()["golden_id"]
+    erased = api.post(f"/golden-records/{customer}/erase", who="admin", json={"reason": "DSR-4"})
+    assert erased.status_code == 200, erased.json()
+    assert _tables_holding(api, "+842838229876") == []
+    assert _tables_holding(api, "+84389777888") == []
+
+
 def test_a_customer_whose_records_all_left_is_erased_too(api):  # type: ignore[no-untyped-def]
     """An account closed in every system leaves a retired golden record holding its last values
     and history: erasure is asked for most then, and was a 409."""
