@@ -261,8 +261,10 @@ def _standardise_one(value: str, text: str, region: str | None, home: str | None
         at_home = _parse(digits, home, digits)
         if at_home is not None and at_home[1]:
             parsed, renumbered = at_home, False
-    if parsed is not None and not parsed[1] and _OLD_HANOI.fullmatch(parsed[0]):
-        # Only a number no reading makes valid: "0409 997 608" from a customer in Perth is a mobile there.
+    if parsed is not None and not parsed[1] and _OLD_HANOI.fullmatch(parsed[0]) \
+            and (international or home in (None, "VN")):
+        # Only a number no reading makes valid, of a customer not known to live abroad: "0409 997 608"
+        # from Perth is an Australian mobile, and "0441 046 037" one in a range phonenumbers lacks.
         today = _parse("+8424" + parsed[0][4:], None, "")
         if today is not None and today[1]:
             parsed, renumbered = today, True

@@ -65,6 +65,9 @@ def test_an_old_hanoi_looking_number_valid_in_the_customer_s_country_is_read_the
     Hà Nội landline; nor is one that would not be a valid 024 number today."""
     assert standardise_phone("0409 997 608", "VN", "AU").e164 == "+61409997608"
     assert standardise_phone("0409 997 608", "VN").e164 == "+84409997608"
+    # A customer known to live abroad: no Hà Nội landline, even where the number is not valid there.
+    assert standardise_phone("0441 046 037", "VN", "AU").e164 == "+84441046037"
+    assert standardise_phone("+84 4 3822 1234", "VN", "AU").e164 == "+842438221234"
 
 
 def test_an_old_hcmc_area_code_is_read_as_today_s_mobile() -> None:
