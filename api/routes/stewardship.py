@@ -209,7 +209,9 @@ def golden_record_history(
     """Its versions, oldest first, a page at a time (a record a daily run touches has thousands):
     which run, decision or posted record changed it, when, and by whom; the attributes before and
     after, with emails and phones masked for a reader without ``pii``. The latest are at
-    ``offset`` = ``count`` - ``limit``."""
+    ``offset`` = ``count`` - ``limit``. For an id merged away, its own, ending with its merge: unlike a
+    lookup it does not follow to the survivor, whose versions hold none of these (the steward's audit
+    of what the record was and who merged it), and a page does not change list under a client paging it."""
     entries, total = steward_sql.history(service.reader(), golden_id, limit=limit, offset=offset)
     if not total:
         raise NotFoundError("golden record", golden_id)

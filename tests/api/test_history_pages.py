@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
+from tests.api.test_links import _merge_two_alone
 from tests.api.test_overrides import _golden, _put
+from tests.api.test_records import VY
 
 CHANGES = 56  # a steward's value set again and again: one version each, past a page of 50
 
@@ -61,3 +63,27 @@ def test_the_golden_records_page_shows_the_latest_history_and_pages_to_the_older
     rest = api.client.get(older).text
     assert shown(rest) == newest[50:]
     assert f'<a href="/steward/golden/{gid}?offset=0" rel="prev">Newer</a>' in rest and 'rel="next"' not in rest
+
+
+def test_a_merged_away_id_answers_its_own_history_not_its_survivors(api):  # type: ignore[no-untyped-def]
+    # Unlike a lookup, links, household and similar, a history is not followed to the survivor:
+    # the survivor's versions hold none of the merged-away record's, so following would lose them.
+    a, b, merged = _merge_two_alone(api)
+    survivor = merged["golden_id"]
+    gone = b if survivor == a else a
+    url = "/golden-records/{}/history"
+    own = api.get(url.format(gone)).json()
+    assert "redirected_from" not in own
+    assert [(e["change"], e["cause"]) for e in own["data"]][0] == ("created", "run")
+    decision = merged["decision"]["decision_id"]
+    assert (own["data"][-1]["change"], own["data"][-1]["cause_id"]) == ("merged", decision)
+    kept = api.get(url.format(survivor)).json()["data"]
+    assert (kept[-1]["change"], kept[-1]["cause_id"]) == ("changed", decision)
+    assert not [e for e in own["data"] if e in kept]
+
+    # An id retired with no survivor (its last record deleted) still answers its own.
+    posted = api.post("/sources/sales/records", json=VY).json()["golden_id"]
+    assert api.client.delete("/sources/sales/records/RT-1", headers=api.headers("writer")).status_code == 200
+    alone = api.get(url.format(posted)).json()["data"]
+    assert [(e["change"], e["cause"]) for e in alone] == [
+        ("created", "record"), ("retired", "record_deleted")]
