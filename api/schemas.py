@@ -364,7 +364,11 @@ class RunPublic(BaseModel):
     sources_path: str | None = None
     model_id: str | None = None
     retrained: bool | None = None
-    counts: dict[str, Any] | None = None
+    counts: dict[str, Any] | None = Field(
+        default=None, description="What it read and made. `sources`: per source, its rows read, accepted,"
+        " flagged deleted (`deletions`) and quarantined, and more; `deleted_column_rows`, those holding its"
+        " `deleted:` column (null: it names none): 0 with rows accepted is a change feed's quiet day or a"
+        " typo in `deleted.column`, which deletes nothing (the service logs a warning naming the run).")
     stage_seconds: dict[str, float] | None = None
     error: str | None = None
     report: dict[str, Any] | None = Field(

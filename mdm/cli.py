@@ -29,6 +29,7 @@ from mdm.errors import (
     RunCancelledError,
     RunInterruptedError,
 )
+from mdm.ingest import unseen_deleted_column
 from mdm.pipeline import RunReport, load_rules_checked, reconcile, rules_for_sources
 from mdm.sources import load_sources, sources_from_json
 from mdm.sources.config import known_region
@@ -168,12 +169,8 @@ def _print_report(report: RunReport) -> None:
                 " (kept, shown as \ufffd): set the source's `encoding:` (a Windows export is often cp1252, or"
                 " cp1258 for Vietnamese)", highlight=False,
             )
-        if c.deleted_column_rows == 0 and c.accepted:  # a JSON row may lack it: in none, nothing was deleted
-            console.print(
-                f"[bold yellow]warning:[/] {name}: none of its {c.accepted:,} rows holds its `deleted:`"
-                " column, so none was deleted (a change feed's quiet day, or a typo in `deleted.column`)",
-                highlight=False,
-            )
+        if unseen := unseen_deleted_column(name, c):
+            console.print(f"[bold yellow]warning:[/] {unseen}", highlight=False)
     model = f"{report.model_id} ({'trained: ' + report.train_reason if report.retrained else 'reused'})"
     lines = [
         ("model", model),

@@ -63,6 +63,15 @@ class SourceCounts:
     deleted_column_rows: int | None = None
 
 
+def unseen_deleted_column(source: str, counts: SourceCounts) -> str | None:
+    """The warning that none of ``source``'s rows holds its ``deleted:`` column, or None: the run's
+    summary prints it, and the service logs it for a run it starts, which has no console."""
+    if counts.deleted_column_rows != 0 or not counts.accepted:
+        return None
+    return (f"{source}: none of its {counts.accepted:,} rows holds its `deleted:` column, so none was deleted"
+            " (a change feed's quiet day, or a typo in `deleted.column`)")
+
+
 @dataclass
 class Ingested:
     accepted: list[Accepted] = field(default_factory=list)

@@ -40,7 +40,7 @@ from mdm.errors import (
     NotFoundError,
 )
 from mdm.gc_pause import gc_paused
-from mdm.ingest import clean_id
+from mdm.ingest import clean_id, unseen_deleted_column
 from mdm.linking.model import Model
 from mdm.pipeline import PublishHooks, RunReport, load_rules_checked, new_run_id, reconcile
 from mdm.realtime import (
@@ -926,11 +926,14 @@ class Service:
                                  commit_under=self._state.exclusive, swap=self._swap_matcher,
                                  after=self._after_publish, replays=True)
             with self.parallel(), gc_paused():  # on the run thread: full collections held
-                reconcile(
+                report = reconcile(
                     sources_path, self.db_path, rules_path=self.rules_path, retrain=retrain,
                     accept_removals=accept_removals, dry_run=dry_run, con=con, run_id=run_id,
                     publish=hooks, cancellation=cancellation,
                 )
+            for name, counts in report.sources.items():  # what `mdm reconcile` prints, with no console here
+                if unseen := unseen_deleted_column(name, counts):
+                    logger.warning("run %s: %s", run_id, unseen)
         except MDMError as e:
             logger.warning("run %s failed: %s", run_id, e)
         except Exception:

@@ -363,6 +363,32 @@ def test_a_change_feed_writes_its_deleted_key_on_the_rows_it_deletes_alone(
         reconcile(folder / "sources.yaml", db, today=TODAY)
 
 
+def test_a_run_the_service_starts_logs_the_warning_the_summary_prints(
+    small_sample: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A run ``POST /runs`` starts has no console to print the summary's warning on: that no row
+    holds a source's ``deleted:`` column goes to the log, naming the run, beside its count, which the
+    OpenAPI document explains."""
+    folder = tmp_path / "data"
+    _change_feed(small_sample, folder, "jsonl", extract="changes", deleted={"column": "_deleted"})
+    db = tmp_path / "mdm.duckdb"
+    admin = {"Authorization": f"Bearer {make_keys(db)['admin']}"}
+    with caplog.at_level("WARNING", logger="mdm"), TestClient(create_app(ApiSettings(db_path=db))) as client:
+        started = client.post("/runs", json={"sources": str(folder / "sources.yaml")}, headers=admin)
+        run_id = started.json()["run_id"]
+        client.app.state.service._run_thread.join(timeout=300)
+        run = client.get(f"/runs/{run_id}", headers=admin).json()
+        documented = client.get("/openapi.json").json()["components"]["schemas"]["RunPublic"]["properties"]
+    assert "`deleted_column_rows`" in documented["counts"]["description"]  # what its 0 means
+    assert run["status"] == "succeeded", run
+    marketing = run["counts"]["sources"]["marketing"]
+    assert marketing["deleted_column_rows"] == 0 and marketing["accepted"] > 0
+    said = [r.getMessage() for r in caplog.records if "`deleted:` column" in r.getMessage()]
+    assert said == [f"run {run_id}: marketing: none of its {marketing['accepted']:,} rows holds its"
+                    " `deleted:` column, so none was deleted (a change feed's quiet day, or a typo in"
+                    " `deleted.column`)"]
+
+
 def test_a_flag_a_float_column_wrote_says_deleted_as_its_whole_number(tmp_path: Path) -> None:
     """pandas writes a 0/1 soft-delete column with a gap (no flag on rows never deleted) as floats:
     ``1.0`` says deleted as ``1`` does, in a CSV as a JSON 1.0 does, and ``0.0`` does not."""
