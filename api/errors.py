@@ -46,8 +46,9 @@ MEANINGS: dict[int, str] = {
     409: "Conflicts with the state: a decision to undo first, a claimed item, a run already going, ...",
     412: "The golden record has changed since the version If-Match names.",
     413: "The request body is larger than the server takes.",
-    422: "An invalid parameter or body, or a value that cannot be used; `detail` names the field"
-         " (the Content-Type header for a body sent as other than JSON).",
+    422: "An invalid parameter or body, a query parameter the operation does not take, or a value"
+         " that cannot be used; `detail` names the field (the Content-Type header for a body sent as"
+         " other than JSON).",
     500: "The server could not do it (a backup folder it cannot write, say); `detail` says why.",
     503: "Not ready: no trained model for real-time matching yet (see GET /ready).",
 }
@@ -82,8 +83,11 @@ def batch_body(results: list[Any], public: Callable[[Any], dict[str, Any]]) -> d
 
 
 def _field(loc: tuple[object, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    return ".".join(parts) or "body"
+    """The field a problem is at, without where it was sent: ``("query", "path")`` is the query
+    parameter named path (a misspelt one, say), and ``("query", "")`` the one with no name."""
+    sent_in = 1 if loc and loc[0] in ("body", "query", "path", "header") else 0
+    parts = [str(p) for p in loc[sent_in:]]
+    return ".".join(parts) if parts else "body"
 
 
 def _problem(error: dict[str, Any]) -> str:

@@ -8,11 +8,11 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 
 from api import errors, metrics
-from api.deps import SECURITY_SCHEMES
+from api.deps import SECURITY_SCHEMES, known_query
 from api.metrics import Metrics, MetricsMiddleware
 from api.routes import (
     admin,
@@ -71,6 +71,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
         description="Golden customer records, cross-reference, search, real-time matching and runs.",
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        dependencies=[Depends(known_query)],
     )
     app.state.settings = settings
     app.state.metrics = Metrics(lambda: getattr(app.state, "service", None))
@@ -94,9 +95,9 @@ def _document(app: FastAPI) -> None:
     """Complete the OpenAPI document with what FastAPI does not see: the API-key schemes on every
     operation that needs a key (all but the health checks), so /docs offers "Authorize", and the
     errors any operation may answer, with the body api/errors.py gives them: 401 where a key is
-    needed (with its WWW-Authenticate), 413 where a body is taken, and 422 where FastAPI documents
-    its own body for it (the list of problems that api/errors.py answers as ``{"error", "detail"}``
-    instead)."""
+    needed (with its WWW-Authenticate), 413 where a body is taken, and 422 on every operation (any
+    may be sent a query parameter it does not take: api/deps.py), with ErrorPublic for the list of
+    problems FastAPI documents its own 422 with (api/errors.py answers ``{"error", "detail"}``)."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -111,7 +112,7 @@ def _document(app: FastAPI) -> None:
             error = {"$ref": "#/components/schemas/ErrorPublic"}
             for operations in schema["paths"].values():
                 for operation in operations.values():
-                    statuses = [422] if "422" in operation["responses"] else []
+                    statuses = [422]
                     if "requestBody" in operation:
                         statuses.append(413)
                     if "health" not in operation.get("tags", []):

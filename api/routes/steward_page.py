@@ -73,7 +73,22 @@ async def _same_origin(request: Request) -> None:
         raise HTTPException(403, f"a form posted from another origin ({origin or site}) is refused")
 
 
-router = APIRouter(prefix="/steward", include_in_schema=False, dependencies=[Depends(_same_origin)])
+async def _said(request: Request, flash: str = "", error: str = "", said: str = "") -> None:
+    """The flash and error messages a redirect here carries, kept for the page (``request.state``)
+    if the server said them (see ``_say``). Every page's query parameters, so the API's check of
+    those (api/deps.py) takes them."""
+    signature = _signature(request, flash, error)
+    trusted = signature is not None and hmac.compare_digest(said.encode(), signature.encode())
+    request.state.said = (flash, error) if trusted else ("", "")
+
+
+def _signature(request: Request, flash: str, error: str) -> str | None:
+    key = request.cookies.get(COOKIE)
+    return hmac.new(key.encode(), f"{flash}\0{error}".encode(), "sha256").hexdigest() if key else None
+
+
+router = APIRouter(prefix="/steward", include_in_schema=False,
+                   dependencies=[Depends(_same_origin), Depends(_said)])
 
 
 class LoginRequired(Exception):
@@ -98,7 +113,7 @@ def install(app: FastAPI) -> None:
 
 
 def _render(request: Request, name: str, principal: Principal | None, status_code: int = 200, **context: Any) -> HTMLResponse:
-    flash, error = _said(request)
+    flash, error = request.state.said
     context.update(principal=principal, flash=flash, error=context.get("error") or error)
     response = templates.TemplateResponse(request, name, context, status_code=status_code)
     # Customers' records: not kept by the browser, so Back after logging out does not show them.
@@ -119,20 +134,6 @@ def _say(request: Request, path: str, *, flash: str = "", error: str = "", **par
     """Back to ``path`` saying ``flash`` and ``error``, signed with the steward's key: a page shows
     only what the server said, not a message a link put in its address."""
     return _back(path, **params, flash=flash, error=error, said=_signature(request, flash, error) or "")
-
-
-def _said(request: Request) -> tuple[str, str]:
-    """The flash and error messages a redirect here carries, if the server said them (see ``_say``)."""
-    flash, error = (request.query_params.get(k, "") for k in ("flash", "error"))
-    signature = _signature(request, flash, error)
-    if signature and hmac.compare_digest(request.query_params.get("said", "").encode(), signature.encode()):
-        return flash, error
-    return "", ""
-
-
-def _signature(request: Request, flash: str, error: str) -> str | None:
-    key = request.cookies.get(COOKIE)
-    return hmac.new(key.encode(), f"{flash}\0{error}".encode(), "sha256").hexdigest() if key else None
 
 
 @router.get("/login")

@@ -70,3 +70,41 @@ def test_a_method_a_path_does_not_take_is_a_405_allowing_all_it_does(api):  # ty
         assert r.status_code == 405, (url, r.status_code)
         assert r.json()["error"] == "method_not_allowed"
         assert set(r.headers["allow"].split(", ")) == allowed, (url, r.headers["allow"])
+
+
+def _takes(detail: str, name: str) -> set[str]:
+    """The query parameters a 422 for ``name`` says the operation takes."""
+    said = re.search(rf"field {name!r}: not a query parameter of this operation \(it takes ([^)]*)\)", detail)
+    assert said, (name, detail)
+    return set() if said.group(1) == "none" else set(said.group(1).split(", "))
+
+
+def test_a_query_parameter_an_operation_does_not_take_is_a_422_naming_it(api):  # type: ignore[no-untyped-def]
+    """A misspelt search criterion (``?nmae=``) was ignored, and every golden record listed: now a
+    422 naming it and listing the query parameters the operation takes, as the document lists them
+    (so each of those is taken); one it takes sent with it ("limit") is not named."""
+    doc = api.client.get("/openapi.json").json()
+    for template, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            r = api.client.request(method, _url(template), params={"limit": "5", "nmae": "x"},
+                                   headers=api.headers("admin"))
+            assert r.status_code == 422, (method, template, r.status_code, r.text[:300])
+            assert r.json()["error"] == "invalid_request"
+            documented = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+            assert _takes(r.json()["detail"], "nmae") == documented, (method, template, r.text[:500])
+            assert ("field 'limit'" in r.json()["detail"]) is ("limit" not in documented), (method, template)
+            assert "422" in operation["responses"], (method, template)
+
+
+def test_a_query_parameter_is_named_as_sent(api):  # type: ignore[no-untyped-def]
+    """Those named as where a parameter is sent, and one with no name, are named as they came."""
+    r = api.get("/golden-records", params=[("query", "Lan"), ("path", "x"), ("", "y"), ("name", "Lan")])
+    assert r.status_code == 422, r.text
+    for name in ("query", "path", ""):
+        assert "name" in _takes(r.json()["detail"], name)
+
+
+def test_the_docs_pages_take_any_query_parameter(api):  # type: ignore[no-untyped-def]
+    """They are no operations: /docs's OAuth redirect is sent a code and a state, say."""
+    for path in ("/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect"):
+        assert api.client.get(path, params={"code": "c", "state": "s"}).status_code == 200, path

@@ -8,7 +8,9 @@ import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 from fastapi.testclient import TestClient
@@ -712,3 +714,72 @@ def test_a_pair_links_its_decision_and_decisions_filter_by_golden_id(  # type: i
         page.locator("#its-decisions").click()
         expect(page.locator("#decisions tbody tr")).to_have_count(1)
         expect(page.locator(f"#{decided[1]}")).to_have_count(1)
+
+
+class _Addresses(HTMLParser):
+    """The steward addresses a page links to, and those its GET forms send as a browser does: each
+    named field with its value as shown (a select's selected option), and the named button."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+        self._form: tuple[str, dict[str, str]] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "a" and a.get("href", "").startswith("/steward"):
+            self.found.append(html.unescape(a["href"]))
+        elif tag == "form" and a.get("method") == "get":
+            self._form = (a["action"], {})
+        elif self._form and a.get("name") and (tag in ("input", "button") or tag == "select"):
+            self._form[1].setdefault(a["name"], a.get("value", ""))
+        elif self._form and tag == "option" and "selected" in a:
+            self._form[1][list(self._form[1])[-1]] = a["value"]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form" and self._form:
+            action, fields = self._form
+            self.found.append(f"{action}?{urlencode(fields)}")
+            self._form = None
+
+
+def _shape(url: str) -> tuple[str, frozenset[str]]:
+    """A steward address without its ids and values: one of each is followed."""
+    parts = urlsplit(url)
+    path = re.sub(r"^/steward/(items|golden|decisions)/[^/]+$", r"/steward/\1/*", parts.path)
+    return path, frozenset(k for k, _v in parse_qsl(parts.query, keep_blank_values=True))
+
+
+def test_every_link_and_get_form_of_the_pages_is_taken(api, monkeypatch):  # type: ignore[no-untyped-def]
+    """Each address the pages link to or a GET form of theirs sends, and each a form's answer
+    redirects to (its message, signed, with the queue's filters), is one the page takes: the API
+    refuses a query parameter an operation does not take (api/deps.py), and the pages are no
+    exception. Followed from the queue (paged at 5), a search and the decisions, one of each kind."""
+    monkeypatch.setattr(steward_page, "QUEUE_PAGE", 5)
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+    item = api.get("/review-queue", who="steward").json()["data"][0]["item_id"]
+    claimed = api.client.post(f"/steward/items/{item}/claim", follow_redirects=False).headers["location"]
+    decided = api.client.post("/steward/decide", follow_redirects=False, data={
+        "item_ids": item, "decision": "not_a_match", "q_order": "score", "q_offset": "5"}).headers["location"]
+    to_visit = [claimed, decided, "/steward", "/steward/search?name=nguyen", "/steward/decisions"]
+    seen: dict[tuple[str, frozenset[str]], str] = {}
+    while to_visit:
+        url = to_visit.pop(0)
+        if _shape(url) in seen:
+            continue
+        seen[_shape(url)] = url
+        r = api.client.get(url, follow_redirects=False)
+        assert r.status_code == 200, (url, r.status_code, r.text[:300])
+        parser = _Addresses()
+        parser.feed(r.text)
+        to_visit += parser.found
+    shapes = {(path, tuple(sorted(keys))) for path, keys in seen}
+    assert ("/steward/items/*", ("flash", "said")) in shapes, shapes
+    assert ("/steward", ("flash", "offset", "order", "said")) in shapes, shapes
+    for path in ("/steward", "/steward/search"):  # a page's Next and Previous
+        assert any(p == path and "offset" in keys for p, keys in shapes), (path, shapes)
+    for path in ("/steward/items/*", "/steward/golden/*", "/steward/decisions/*"):
+        assert (path, ()) in shapes, (path, shapes)
+    assert ("/steward/decisions", ("golden_id",)) in shapes, shapes  # a golden record's, and the form
+    assert any(p == "/steward" and "min_score" in keys for p, keys in shapes), shapes  # the filter form
+    assert any(p == "/steward/search" and "postcode" in keys for p, keys in shapes), shapes
