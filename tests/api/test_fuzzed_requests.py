@@ -63,8 +63,8 @@ def test_keys_in_paths(api, source, source_id):  # type: ignore[no-untyped-def]
 
 @FUZZ
 @given(query=st.dictionaries(st.sampled_from(["name", "email", "phone", "city", "national_id", "tax_id",
-                                              "address", "postcode", "limit", "offset", "after"]),
-                             st.text(max_size=40), max_size=4))
+                                              "address", "postcode", "limit", "offset", "after"])
+                             | st.text(max_size=8), st.text(max_size=40), max_size=4))
 def test_search(api, query):  # type: ignore[no-untyped-def]
     _answered(api.get("/golden-records", params=query))
 
