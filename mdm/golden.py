@@ -66,6 +66,7 @@ class PreviousGolden:
     updated_at: dt.datetime
     retired: bool = False  # retired with nothing left: its records' keys may bring it back
     run_id: str | None = None  # the run that last built it (None: a real-time write did)
+    version: str | None = None  # its served document's (documents.version): the ETag readers hold
 
 
 @dataclass
@@ -416,6 +417,12 @@ def _build_slice(job: _Job, bounds: tuple[int, int]) -> _Part:
         row = golden_row(gid, ms, job.attributes, created_at=created_at, updated_at=updated_at,
                          run_id=prev.run_id if prev is not None and change == "unchanged" else job.run_id,
                          values=values, lineage=lin)
+        if change == "unchanged" and prev is not None and documents.version(row["document"]) != prev.version:
+            # The same values and records, but what it serves moved (a value's lineage now names
+            # another record, a member's standardised values): a new ETag, so the feed says so.
+            change = "changed"
+            row = golden_row(gid, ms, job.attributes, created_at=created_at, updated_at=job.now,
+                             run_id=job.run_id, values=values, lineage=lin)
         golden.append(row)
         _log(history, counts, gid, change, len(ms), prev.attributes if prev else None, row["attributes"],
              job.run_id, job.now)

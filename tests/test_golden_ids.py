@@ -105,6 +105,7 @@ def test_a_record_leaving_changes_its_golden_record_though_no_value_did(  # type
 
     from matching_rules import load_rules
     from mdm import golden
+    from mdm.store.documents import version
 
     con = duckdb.connect(str(reconciled[0]), read_only=True)
     std = con.sql("SELECT * FROM std_records ORDER BY record_key").to_arrow_table()
@@ -116,7 +117,8 @@ def test_a_record_leaving_changes_its_golden_record_though_no_value_did(  # type
     now = dt.datetime(2026, 11, 22, 12, 0)
     first = golden.build_golden(std, assignment, attributes, run_id="r1", now=now, previous_xref=xref,
                                 previous={})
-    previous = {r["golden_id"]: golden.PreviousGolden(r["golden_id"], r["attributes"], now, now)
+    previous = {r["golden_id"]: golden.PreviousGolden(r["golden_id"], r["attributes"], now, now, run_id="r1",
+                                                      version=version(r["document"]))
                 for r in first.golden.to_pylist()}
     gone_from = sorted(xref.values())[0]
     again = golden.build_golden(std, assignment, attributes, run_id="r2", now=now, previous={**previous},

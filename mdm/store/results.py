@@ -55,11 +55,12 @@ def removed_by_source(con: duckdb.DuckDBPyConnection, present: str) -> dict[str,
 
 def previous_golden(
     con: duckdb.DuckDBPyConnection, returning: Collection[str] = ()
-) -> list[tuple[str, str, dt.datetime, dt.datetime, bool, str | None]]:
+) -> list[tuple[str, str, dt.datetime, dt.datetime, bool, str | None, str]]:
     """Active golden records, and the retired ones of ``returning`` (ids their records may take
-    back): (golden_id, attributes JSON, created_at, updated_at, retired, run_id)."""
+    back): (golden_id, attributes JSON, created_at, updated_at, retired, run_id, version)."""
     return con.execute(
-        "SELECT golden_id, CAST(attributes AS VARCHAR), created_at, updated_at, status <> 'active', run_id"
+        "SELECT golden_id, CAST(attributes AS VARCHAR), created_at, updated_at, status <> 'active', run_id,"
+        f" {documents.VERSION_SQL.format(x='document')}"
         " FROM golden_records WHERE status = 'active' OR list_contains(?::VARCHAR[], golden_id)",
         [sorted(returning)],
     ).fetchall()
