@@ -37,10 +37,16 @@ class Removal:
     def refused(self) -> bool:
         return self.removed > ALWAYS_ACCEPTED and self.removed > self.max_share * self.published
 
-    def describe(self, config: SourcesConfig) -> str:
+    def describe(self, config: SourcesConfig, added: list[str]) -> str:
+        """Why it stops; ``added``: the config's sources of no published record (a rename's new name)."""
         if not self.in_config:
+            renamed = "" if not added else (
+                f" (if {' or '.join(map(repr, added))} is it renamed, keep the name {self.source!r}:"
+                " a source's name is part of its records' keys, so under a new one they are new records,"
+                " a golden record they alone held gets a new id, and steward decisions naming them"
+                " no longer hold)")
             return (f"source {self.source!r} is no longer in {config.path}: its {self.published:,} published"
-                    " records would be removed")
+                    f" records would be removed{renamed}")
         flagged = " or flagged deleted in it" if config.source(self.source).deleted else ""
         return (f"source {self.source!r}: {self.removed:,} of its {self.published:,} published records"
                 f" ({self.removed / self.published:.0%}) are not in its extract{flagged}"
@@ -63,7 +69,10 @@ def refusal(found: list[Removal], config: SourcesConfig) -> str | None:
     refused = [r for r in found if r.refused]
     if not refused:
         return None
-    return ("; ".join(r.describe(config) for r in refused) + ". Nothing was published: check the extract, or,"
+    published = {r.source for r in found}
+    added = [s.name for s in config.sources if s.name not in published]
+    return ("; ".join(r.describe(config, added) for r in refused)
+            + ". Nothing was published: check the extract, or,"
             " if the records did leave their systems, run again accepting the removals (`--accept-removals`;"
             " `accept_removals: true` in `POST /runs`)")
 

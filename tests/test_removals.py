@@ -127,6 +127,18 @@ def test_a_source_dropped_from_the_config_stops_the_run_until_accepted(  # type:
     assert _published(db, "marketing") == set()
 
 
+def test_a_source_renamed_stops_the_run_saying_its_name_is_part_of_its_keys(  # type: ignore[no-untyped-def]
+    small_sample, reconciled, tmp_path
+):
+    """The same extract under a new name: its keys are new keys, so the customers only it held
+    would get new golden ids. The refusal names the likely rename and says to keep the name."""
+    sources, db = _copy(small_sample, reconciled, tmp_path)
+    _edit_config(sources, lambda s: next(x for x in s if x["name"] == "marketing").update(name="newsletter"))
+    renamed = "if 'newsletter' is it renamed, keep the name 'marketing'"
+    with pytest.raises(RemovalsRefusedError, match=renamed):
+        reconcile(sources, db, today=TODAY)
+
+
 def test_a_source_allowed_to_empty_may(small_sample, reconciled, tmp_path):  # type: ignore[no-untyped-def]
     sources, db = _copy(small_sample, reconciled, tmp_path)
     _keep_rows(sources.parent / "billing.csv", 0)
