@@ -137,6 +137,8 @@ def load_run(
 
         def finish(c: duckdb.DuckDBPyConnection) -> None:
             steward_sql.add_history_table(c, history)
+            # What the run left unchanged but serves otherwise now (its lineage) is changed too.
+            _count_changes(report, results.restamp_moved(c, at=at, run_id=run_id))
             steward_sql.add_carried(c, [(d["kind"], d["record_key_l"], d["record_key_r"], d["decision_id"])
                                         for d in report["run_report"].get("decisions_carried", [])])
             steward_sql.insert_kept_together(c, report["run_report"].get("kept_together", []), database.now())
@@ -177,6 +179,7 @@ def load_run(
                 staging.put(name, results.read_dataset(con, folder / name, SCHEMAS[name]))
             _count_removed(con, report, staging.table("xref"), accept_removals)
             results.stage_vanished(con, staging.table("golden_records"))
+            results.stage_versions(con)
             if loaded is not None:  # a load of it that failed (or was killed): this one takes its place
                 runs.discard_failed_run(con, run_id)
             runs.start_run(con, run_id, "spark", report["sources_path"], report["rules_path"])

@@ -114,6 +114,38 @@ def publish_vanished(con: duckdb.DuckDBPyConnection, *, at: dt.datetime, run_id:
     return {"merged": int(merged), "retired": int(retired)}
 
 
+def stage_versions(con: duckdb.DuckDBPyConnection) -> None:
+    """Before a Spark run's results replace the live ones: the version (ETag) each active golden
+    record is served with, for :func:`restamp_moved`."""
+    con.execute("CREATE OR REPLACE TEMP TABLE published_versions AS SELECT golden_id,"
+                f" {documents.VERSION_SQL.format(x='document')} AS version"
+                " FROM golden_records WHERE status = 'active'")
+
+
+def restamp_moved(con: duckdb.DuckDBPyConnection, *, at: dt.datetime, run_id: str) -> dict[str, int]:
+    """The golden records Spark run ``run_id`` left unchanged (no history entry of its) whose
+    document, built by the load, is not the version :func:`stage_versions` read (a value's lineage
+    names another record, a member's values moved): changed, as a DuckDB run finds them
+    (mdm.golden), with a new ``updated_at``, document and history entry. Returns the counts to add."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE moved_rows AS
+        SELECT g.* REPLACE ($at AS updated_at, $run_id AS run_id)
+        FROM golden_records g JOIN published_versions p USING (golden_id)
+        WHERE g.status = 'active' AND {documents.VERSION_SQL.format(x='g.document')} <> p.version
+          AND golden_id NOT IN (SELECT golden_id FROM golden_history
+                                WHERE cause = 'run' AND cause_id = $run_id)
+        """, {"at": at, "run_id": run_id})
+    con.execute("DELETE FROM golden_records WHERE golden_id IN (SELECT golden_id FROM moved_rows)")
+    documents.insert_golden(con, "moved_rows")
+    con.execute("INSERT INTO golden_history (golden_id, changed_at, change, cause, cause_id, members, before,"
+                " after) SELECT golden_id, ?, 'changed', 'run', ?, record_count, attributes, attributes"
+                " FROM moved_rows ORDER BY golden_id", [at, run_id])
+    (moved,) = fetch_one(con, "SELECT count(*) FROM moved_rows")
+    for table in ("moved_rows", "published_versions"):
+        con.execute(f"DROP TABLE {table}")
+    return {"changed": int(moved), "unchanged": -int(moved)}
+
+
 class Staging:
     """A run's tables, handed to the database file as soon as each is computed.
 

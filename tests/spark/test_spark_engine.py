@@ -513,6 +513,47 @@ def test_a_spark_run_over_the_database_s_own_ids_keeps_every_one(  # type: ignor
     assert_holds_together(served)
 
 
+def test_a_load_puts_every_golden_record_whose_lineage_moved_in_the_feed(  # type: ignore[no-untyped-def]
+    engines: tuple[Path, Path, Any], spark: Any, sources: Path, tmp_path: Path
+) -> None:
+    """As a DuckDB run (tests/test_config_changes.py): the sources' priorities reversed, a golden
+    record whose values stay but whose lineage now names another record is served otherwise (a new
+    ETag), so the load records the change; it had left those out of the feed."""
+    from mdm.spark.engine import reconcile_spark
+    from mdm.store.documents import version
+
+    db, out, _ = engines
+    served = tmp_path / "served.duckdb"
+    shutil.copy(db, served)
+    con = database.connect(served)
+    try:
+        exports.export_previous(con, tmp_path / "ids")
+    finally:
+        con.close()
+    reversed_config = yaml.safe_load(sources.read_text(encoding="utf-8"))
+    for i, source in enumerate(reversed(reversed_config["sources"])):
+        source["priority"] = i + 1
+    reversed_sources = sources.with_name("reversed.yaml")
+    reversed_sources.write_text(yaml.safe_dump(reversed_config), encoding="utf-8")
+
+    def served_versions() -> dict[str, tuple[str, str]]:
+        return {g: (version(d), a) for g, d, a in _duckdb(
+            served, "SELECT golden_id, document, CAST(attributes AS VARCHAR) FROM golden_records")}
+
+    before = served_versions()
+    (head,) = _duckdb(served, "SELECT max(seq) FROM golden_history")[0]
+    reconcile_spark(reversed_sources, str(tmp_path / "run"), model_path=out / "model",
+                    previous=str(tmp_path / "ids"), today=TODAY, spark=spark)
+    load_run(served, tmp_path / "run")
+
+    after = served_versions()
+    moved = {g for g, (v, _a) in before.items() if after[g][0] != v}
+    assert any(json.loads(after[g][1]) == json.loads(before[g][1]) for g in moved)  # lineage alone moved
+    logged = _duckdb(served, f"SELECT golden_id FROM golden_history WHERE seq > {int(head)}")
+    assert moved == {g for (g,) in logged}
+    assert_holds_together(served)
+
+
 def test_a_load_that_would_remove_a_source_stops_until_accepted(
     engines: tuple[Path, Path, Any], tmp_path: Path
 ) -> None:
