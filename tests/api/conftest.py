@@ -41,6 +41,15 @@ def make_keys(db: Path) -> dict[str, str]:
     return out
 
 
+def apart(items: list[dict]) -> tuple[dict, dict]:
+    """The first review item and the next that shares no golden record with it: undoing a decision
+    waits for later decisions on the same golden records, so tests deciding both keep them apart."""
+    def sides(item: dict) -> set[str]:
+        return {item["left"]["golden_id"], item["right"]["golden_id"]}
+
+    return items[0], next(i for i in items[1:] if not sides(i) & sides(items[0]))
+
+
 @pytest.fixture
 def served_db(reconciled: tuple[Path, object], tmp_path: Path) -> tuple[Path, dict[str, str]]:
     db = tmp_path / "served.duckdb"

@@ -17,7 +17,7 @@ from openapi_spec_validator import validate
 
 from api.main import create_app
 from api.settings import ApiSettings
-from tests.api.conftest import make_keys
+from tests.api.conftest import apart, make_keys
 
 VY = {"crm_id": "OAS-1", "first_name": "Thảo Vy", "last_name": "Lương", "email": "vy.oas1@example.vn",
       "mobile": "0389 111 333", "city": "Đà Nẵng", "last_modified": "2026-05-01T10:00:00"}
@@ -190,12 +190,7 @@ def test_stewardship(contract: Contract) -> None:
     queue = c.call("GET", "/review-queue", 200, who="steward", params={"limit": 5})
     c.call("GET", "/review-queue", 403, who="reader")
     c.call("GET", "/review-queue", 422, who="steward", params={"status": "bogus"})
-    items = queue["data"]
-    # The second item decided shares no golden record with the first, whose decision is undone below
-    # (an undo waits for later decisions on the same golden records).
-    sides = [{i["left"]["golden_id"], i["right"]["golden_id"]} for i in items]
-    first = items[0]["item_id"]
-    second = next(i["item_id"] for i, s in zip(items[1:], sides[1:], strict=True) if not s & sides[0])
+    first, second = (i["item_id"] for i in apart(queue["data"]))
     c.call("GET", "/review-queue/{item_id}", 200, who="steward", path={"item_id": first})
     c.call("GET", "/review-queue/{item_id}", 404, who="steward", path={"item_id": "nope"})
     c.call("POST", "/review-queue/{item_id}/claim", 200, who="steward", path={"item_id": first})

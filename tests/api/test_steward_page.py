@@ -19,6 +19,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 from api.main import create_app
 from api.routes import steward_page
 from api.settings import ApiSettings
+from tests.api.conftest import apart
 from tests.api.server import serving
 
 CHROMIUM = "/usr/bin/chromium"
@@ -687,7 +688,8 @@ def test_a_pair_links_its_decision_and_decisions_filter_by_golden_id(  # type: i
     """A decided pair's page opens its decision, with its Undo, wherever it is in the decisions;
     the decisions page lists those of one golden record, as GET /decisions?golden_id= does."""
     with _logged_in(served_db) as (base, page, steward):
-        first, second = httpx.get(f"{base}/review-queue", headers=steward, params={"limit": 2}).json()["data"]
+        queue = httpx.get(f"{base}/review-queue", headers=steward, params={"limit": 5}).json()["data"]
+        first, second = apart(queue)
         decided = [httpx.post(f"{base}/review-queue/{i['item_id']}/decision", headers=steward,
                               json={"decision": "not_a_match"}).json()["decision_id"]
                    for i in (first, second)]
