@@ -366,9 +366,10 @@ class RunPublic(BaseModel):
     retrained: bool | None = None
     counts: dict[str, Any] | None = Field(
         default=None, description="What it read and made. `sources`: per source, its rows read, accepted,"
-        " flagged deleted (`deletions`) and quarantined, and more; `deleted_column_rows`, those holding its"
-        " `deleted:` column (null: it names none): 0 with rows accepted is a change feed's quiet day or a"
-        " typo in `deleted.column`, which deletes nothing (the service logs a warning naming the run).")
+        " flagged deleted (`deletions`) and quarantined, and more; `undecodable`, those holding bytes its"
+        " `encoding:` could not decode; `deleted_column_rows`, those holding its `deleted:` column (null: it"
+        " names none): 0 with rows accepted is a change feed's quiet day or a typo in `deleted.column`, which"
+        " deletes nothing. The service logs a warning of each, naming the run, as `mdm reconcile` prints.")
     stage_seconds: dict[str, float] | None = None
     error: str | None = None
     report: dict[str, Any] | None = Field(

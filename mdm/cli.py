@@ -29,7 +29,7 @@ from mdm.errors import (
     RunCancelledError,
     RunInterruptedError,
 )
-from mdm.ingest import unseen_deleted_column
+from mdm.ingest import source_warnings
 from mdm.pipeline import RunReport, load_rules_checked, reconcile, rules_for_sources
 from mdm.sources import load_sources, sources_from_json
 from mdm.sources.config import known_region
@@ -161,16 +161,8 @@ def _print_report(report: RunReport) -> None:
     table.add_row("[bold]total", *(f"[bold]{v}" for v in total))
     _print_table(table)
     _print_quality(report)
-    for name, c in report.sources.items():
-        if c.undecodable:
-            rows = "row holds" if c.undecodable == 1 else "rows hold"
-            console.print(
-                f"[bold yellow]warning:[/] {name}: {c.undecodable:,} {rows} bytes its encoding could not decode"
-                " (kept, shown as \ufffd): set the source's `encoding:` (a Windows export is often cp1252, or"
-                " cp1258 for Vietnamese)", highlight=False,
-            )
-        if unseen := unseen_deleted_column(name, c):
-            console.print(f"[bold yellow]warning:[/] {unseen}", highlight=False)
+    for warning in source_warnings(report.sources):
+        console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
     model = f"{report.model_id} ({'trained: ' + report.train_reason if report.retrained else 'reused'})"
     lines = [
         ("model", model),

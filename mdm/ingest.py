@@ -63,13 +63,21 @@ class SourceCounts:
     deleted_column_rows: int | None = None
 
 
-def unseen_deleted_column(source: str, counts: SourceCounts) -> str | None:
-    """The warning that none of ``source``'s rows holds its ``deleted:`` column, or None: the run's
-    summary prints it, and the service logs it for a run it starts, which has no console."""
-    if counts.deleted_column_rows != 0 or not counts.accepted:
-        return None
-    return (f"{source}: none of its {counts.accepted:,} rows holds its `deleted:` column, so none was deleted"
-            " (a change feed's quiet day, or a typo in `deleted.column`)")
+def source_warnings(sources: dict[str, SourceCounts]) -> list[str]:
+    """What a run's counts warn of, each naming its source: ``mdm reconcile``'s summary prints them,
+    and the service logs them for a run it starts, which has no console. One list for both, so that
+    a warning added here reaches both."""
+    said = []
+    for name, c in sources.items():
+        if c.undecodable:
+            rows = "row holds" if c.undecodable == 1 else "rows hold"
+            said.append(f"{name}: {c.undecodable:,} {rows} bytes its encoding could not decode (kept, shown as"
+                        " \ufffd): set the source's `encoding:` (a Windows export is often cp1252, or cp1258"
+                        " for Vietnamese)")
+        if c.deleted_column_rows == 0 and c.accepted:  # a JSON row may lack it: in none, nothing was deleted
+            said.append(f"{name}: none of its {c.accepted:,} rows holds its `deleted:` column, so none was"
+                        " deleted (a change feed's quiet day, or a typo in `deleted.column`)")
+    return said
 
 
 @dataclass

@@ -40,7 +40,7 @@ from mdm.errors import (
     NotFoundError,
 )
 from mdm.gc_pause import gc_paused
-from mdm.ingest import clean_id, unseen_deleted_column
+from mdm.ingest import clean_id, source_warnings
 from mdm.linking.model import Model
 from mdm.pipeline import PublishHooks, RunReport, load_rules_checked, new_run_id, reconcile
 from mdm.realtime import (
@@ -931,9 +931,8 @@ class Service:
                     accept_removals=accept_removals, dry_run=dry_run, con=con, run_id=run_id,
                     publish=hooks, cancellation=cancellation,
                 )
-            for name, counts in report.sources.items():  # what `mdm reconcile` prints, with no console here
-                if unseen := unseen_deleted_column(name, counts):
-                    logger.warning("run %s: %s", run_id, unseen)
+            for warning in source_warnings(report.sources):  # what `mdm reconcile` prints; no console here
+                logger.warning("run %s: %s", run_id, warning)
         except MDMError as e:
             logger.warning("run %s failed: %s", run_id, e)
         except Exception:

@@ -363,14 +363,22 @@ def test_a_change_feed_writes_its_deleted_key_on_the_rows_it_deletes_alone(
         reconcile(folder / "sources.yaml", db, today=TODAY)
 
 
-def test_a_run_the_service_starts_logs_the_warning_the_summary_prints(
+def test_a_run_the_service_starts_logs_every_warning_the_summary_prints_about_its_sources(
     small_sample: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A run ``POST /runs`` starts has no console to print the summary's warning on: that no row
-    holds a source's ``deleted:`` column goes to the log, naming the run, beside its count, which the
-    OpenAPI document explains."""
+    """A run ``POST /runs`` starts has no console to print the summary's warnings on: each one
+    ``mdm reconcile`` prints about the sources (here, billing's bytes its encoding could not decode
+    and no marketing row holding its ``deleted:`` column) goes to the log, naming the run, beside
+    the counts the OpenAPI document explains."""
     folder = tmp_path / "data"
     _change_feed(small_sample, folder, "jsonl", extract="changes", deleted={"column": "_deleted"})
+    text = (folder / "billing.csv").read_text(encoding="utf-8-sig")
+    (folder / "billing.csv").write_bytes(text.encode("latin-1", errors="replace"))  # a Windows export
+    printed = runner.invoke(app, ["reconcile", "--sources", str(folder / "sources.yaml"),
+                                  "--db", str(tmp_path / "cli.duckdb")])
+    assert printed.exit_code == 0, printed.output
+    before_model = " ".join(printed.output.split()).split(" model: ")[0]  # the line after the warnings
+    summary = [w.strip() for w in before_model.split("warning: ")[1:]]
     db = tmp_path / "mdm.duckdb"
     admin = {"Authorization": f"Bearer {make_keys(db)['admin']}"}
     with caplog.at_level("WARNING", logger="mdm"), TestClient(create_app(ApiSettings(db_path=db))) as client:
@@ -381,12 +389,15 @@ def test_a_run_the_service_starts_logs_the_warning_the_summary_prints(
         documented = client.get("/openapi.json").json()["components"]["schemas"]["RunPublic"]["properties"]
     assert "`deleted_column_rows`" in documented["counts"]["description"]  # what its 0 means
     assert run["status"] == "succeeded", run
-    marketing = run["counts"]["sources"]["marketing"]
-    assert marketing["deleted_column_rows"] == 0 and marketing["accepted"] > 0
-    said = [r.getMessage() for r in caplog.records if "`deleted:` column" in r.getMessage()]
-    assert said == [f"run {run_id}: marketing: none of its {marketing['accepted']:,} rows holds its"
-                    " `deleted:` column, so none was deleted (a change feed's quiet day, or a typo in"
-                    " `deleted.column`)"]
+    billing, marketing = run["counts"]["sources"]["billing"], run["counts"]["sources"]["marketing"]
+    assert billing["undecodable"] > 0 and marketing["deleted_column_rows"] == 0 and marketing["accepted"] > 0
+    logged = [r.getMessage().removeprefix(f"run {run_id}: ") for r in caplog.records
+              if r.getMessage().startswith(f"run {run_id}: ")]
+    assert logged == summary
+    assert [w.split(":")[0] for w in logged] == ["billing", "marketing"]
+    assert f"billing: {billing['undecodable']:,} rows hold bytes its encoding could not decode" in logged[0]
+    assert logged[1] == (f"marketing: none of its {marketing['accepted']:,} rows holds its `deleted:` column,"
+                         " so none was deleted (a change feed's quiet day, or a typo in `deleted.column`)")
 
 
 def test_a_flag_a_float_column_wrote_says_deleted_as_its_whole_number(tmp_path: Path) -> None:
