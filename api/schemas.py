@@ -582,7 +582,7 @@ class _HistoryEntry(BaseModel):
 
     changed_at: Timestamp
     change: str = Field(
-        description="`created`, `changed`, `merged` (into the record's `merged_into`), `split`, `retired`,"
+        description="`created`, `changed`, `merged` (into the entry's `merged_into`), `split`, `retired`,"
         " `restored` (active again: an undone merge, or records that had all left came back) or `erased`"
         " (drop your copy: the record is gone)."
     )
@@ -593,6 +593,10 @@ class _HistoryEntry(BaseModel):
     cause_id: str | None
     actor: str | None
     members: int | None
+    merged_into: str | None = Field(
+        default=None, description="For a `merged` entry, the golden record it was merged into (where the"
+        " record pointed then: a later entry may move it); null otherwise, and for a merge recorded before"
+        " this field existed whose survivor is no longer known.")
 
 
 class HistoryEntryPublic(_HistoryEntry):

@@ -443,11 +443,13 @@ def _build_slice(job: _Job, bounds: tuple[int, int]) -> _Part:
 
 
 def _log(history: list[dict[str, Any]], counts: Counter[str], gid: str, change: str, n: int,
-         before: str | None, after: str | None, run_id: str, now: dt.datetime) -> None:
+         before: str | None, after: str | None, run_id: str, now: dt.datetime, *,
+         into: str | None = None) -> None:
     counts[change] += 1
     if change != "unchanged":
         history.append({"golden_id": gid, "changed_at": now, "change": change, "cause": "run",
-                        "cause_id": run_id, "actor": None, "members": n, "before": before, "after": after})
+                        "cause_id": run_id, "actor": None, "members": n, "before": before, "after": after,
+                        "merged_into": into})
 
 
 def _slices(sorted_clusters: np.ndarray, parts: int) -> list[tuple[int, int]]:
@@ -511,7 +513,7 @@ def build_golden(
                        run_id=run_id, merged_into=home, retired_attributes=prev.attributes if prev else None)
         )
         _log(retired_history, counts, gid, "merged" if home else "retired", 0, prev.attributes if prev else None,
-             None, run_id, now)
+             None, run_id, now, into=home)
     counts["active"] = len(member_keys)
 
     def concat(name: str, tables: list[pa.Table]) -> pa.Table:

@@ -113,7 +113,7 @@ def rebuild(
         history.append({
             "golden_id": gid, "changed_at": at, "change": change, "cause": cause, "cause_id": cause_id,
             "actor": actor, "members": len(members_of), "before": before,
-            "after": row["attributes"] if members_of else None,
+            "after": row["attributes"] if members_of else None, "merged_into": row["merged_into"],
         })
     records.replace_golden(con, rows, lineage)
     steward_sql.add_history(con, history)

@@ -179,6 +179,31 @@ def test_runs_stopped_on_purpose_before_the_cancelled_status_become_cancelled(tm
         ("r1", "cancelled"), ("r2", "cancelled"), ("r3", "failed"), ("r4", "failed"), ("r5", "succeeded")]
 
 
+def test_merged_entries_from_before_name_their_survivor_where_it_is_still_known(tmp_path):
+    """A `merged` history entry written before its survivor was stored takes it from the golden
+    record when it is the record's last entry (still merged there); an earlier one (G3's first), or
+    that of a record brought back since (G2), names none rather than a wrong one."""
+    path = str(tmp_path / "old.duckdb")
+    con = _file_before(path, 21)
+    con.execute("INSERT INTO golden_records (golden_id, status, merged_into, record_count, created_at,"
+                " updated_at) VALUES ('G1', 'retired', 'G9', 0, now(), now()),"
+                " ('G2', 'active', NULL, 1, now(), now()),"
+                " ('G3', 'retired', 'G9', 0, now(), now()), ('G9', 'active', NULL, 3, now(), now())")
+    con.execute("INSERT INTO golden_history (golden_id, changed_at, change, cause) VALUES"
+                " ('G1', now() - INTERVAL 1 DAY, 'created', 'run'), ('G1', now(), 'merged', 'decision'),"
+                " ('G2', now() - INTERVAL 1 DAY, 'merged', 'run'), ('G2', now(), 'restored', 'undo'),"
+                " ('G3', now() - INTERVAL 1 DAY, 'merged', 'run'), ('G3', now(), 'merged', 'run'),"
+                " ('G9', now(), 'changed', 'decision')")
+    con.close()
+
+    con = duckdb.connect(path)
+    migrate(con)
+    entries = con.execute("SELECT golden_id, change, merged_into FROM golden_history ORDER BY seq").fetchall()
+    assert entries == [
+        ("G1", "created", None), ("G1", "merged", "G9"), ("G2", "merged", None), ("G2", "restored", None),
+        ("G3", "merged", None), ("G3", "merged", "G9"), ("G9", "changed", None)]
+
+
 def test_a_database_a_newer_version_wrote_is_refused_and_left_as_it_is(tmp_path):
     from mdm.store.database import DatabaseError, connect
 

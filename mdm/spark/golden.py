@@ -157,7 +157,7 @@ def build(
     history = active.filter(F.col("change") != "unchanged").select(
         "golden_id", ts.alias("changed_at"), "change", F.lit("run").alias("cause"), F.lit(run_id).alias("cause_id"),
         F.lit(None).cast("string").alias("actor"), F.col("record_count").alias("members"), "before",
-        F.col("attributes").alias("after"),
+        F.col("attributes").alias("after"), F.lit(None).cast("string").alias("merged_into"),
     )
     counts = Counter({row["change"]: row["count"] for row in active.groupBy("change").count().collect()})
     counts["active"] = len(clusters)
@@ -213,7 +213,7 @@ def _with_retired(
         F.when(F.col("home").isNotNull(), "merged").otherwise("retired").alias("change"), F.lit("run").alias("cause"),
         F.lit(run_id).alias("cause_id"), F.lit(None).cast("string").alias("actor"),
         F.lit(0).cast("long").alias("members"), F.col("attributes").alias("before"),
-        F.lit(None).cast("string").alias("after"),
+        F.lit(None).cast("string").alias("after"), F.col("home").alias("merged_into"),
     )
     counts = {r["change"]: r["count"] for r in retired_history.groupBy("change").count().collect()}
     return golden_all, history.unionByName(retired_history), counts

@@ -104,9 +104,10 @@ def publish_vanished(con: duckdb.DuckDBPyConnection, *, at: dt.datetime, run_id:
                             []::VARCHAR[] AS sources, $at AS updated_at, $run_id AS run_id)
         FROM vanished_golden g LEFT JOIN homes h USING (golden_id)""", {"at": at, "run_id": run_id})
     documents.insert_golden(con, "vanished_rows")
-    con.execute("INSERT INTO golden_history (golden_id, changed_at, change, cause, cause_id, members, before)"
-                " SELECT golden_id, ?, CASE WHEN merged_into IS NULL THEN 'retired' ELSE 'merged' END,"
-                " 'run', ?, 0, attributes FROM vanished_rows ORDER BY golden_id", [at, run_id])
+    con.execute("INSERT INTO golden_history (golden_id, changed_at, change, cause, cause_id, members, before,"
+                " merged_into) SELECT golden_id, ?,"
+                " CASE WHEN merged_into IS NULL THEN 'retired' ELSE 'merged' END, 'run', ?, 0, attributes,"
+                " merged_into FROM vanished_rows ORDER BY golden_id", [at, run_id])
     (merged, retired) = fetch_one(con, "SELECT count(merged_into), count(*) - count(merged_into)"
                                        " FROM vanished_rows")
     for table in ("vanished_rows", "vanished_members", "vanished_golden"):

@@ -439,4 +439,19 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE std_records ADD COLUMN phone_others VARCHAR[];
         """,
     ),
+    (
+        21,
+        """
+        -- The golden record a `merged` entry's record was merged into: a reader of the history or
+        -- the change feed has the survivor without another lookup (the record's own merged_into is
+        -- where it points now, which a later change may move). An entry written before holds it
+        -- where that is still known: the last entry of a record still merged into another.
+        ALTER TABLE golden_history ADD COLUMN merged_into VARCHAR;
+        UPDATE golden_history SET merged_into = g.merged_into
+        FROM golden_records g
+        WHERE golden_history.golden_id = g.golden_id AND golden_history.change = 'merged'
+          AND g.status = 'retired' AND g.merged_into IS NOT NULL
+          AND golden_history.seq = (SELECT max(h.seq) FROM golden_history h WHERE h.golden_id = g.golden_id);
+        """,
+    ),
 )

@@ -333,8 +333,8 @@ def history(
     order = "changed_at DESC, change DESC, seq DESC" if newest_first else "changed_at, change, seq"
     rows, total = fetch_page(
         con,
-        "SELECT changed_at, change, cause, cause_id, actor, members, CAST(before AS VARCHAR) AS before,"
-        " CAST(after AS VARCHAR) AS after, count(*) OVER () AS total FROM golden_history"
+        "SELECT changed_at, change, cause, cause_id, actor, members, merged_into, CAST(before AS VARCHAR)"
+        " AS before, CAST(after AS VARCHAR) AS after, count(*) OVER () AS total FROM golden_history"
         f" WHERE golden_id = $golden_id ORDER BY {order} LIMIT $limit OFFSET $offset",
         {"golden_id": golden_id, "limit": limit, "offset": offset},
     )
@@ -348,7 +348,8 @@ def changes_after(con: duckdb.DuckDBPyConnection, after: int, limit: int) -> lis
     """History entries committed after entry ``after``, oldest first: the change feed."""
     return fetch_dicts(
         con,
-        "SELECT seq, golden_id, changed_at, change, cause, cause_id, actor, members FROM golden_history"
+        "SELECT seq, golden_id, changed_at, change, cause, cause_id, actor, members, merged_into"
+        " FROM golden_history"
         " WHERE seq > ? ORDER BY seq LIMIT ?",
         [after, limit],
     )

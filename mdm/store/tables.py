@@ -49,7 +49,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     ),
     "golden_history": pa.schema(
         [("golden_id", _s), ("changed_at", _ts), ("change", _s), ("cause", _s), ("cause_id", _s), ("actor", _s),
-         ("members", _i), ("before", _s), ("after", _s)]
+         ("members", _i), ("before", _s), ("after", _s), ("merged_into", _s)]
     ),
     "term_frequencies": pa.schema([("column_name", _s), ("value", _s), ("frequency", _f)]),
     "review_queue": pa.schema(

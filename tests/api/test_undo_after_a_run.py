@@ -96,3 +96,32 @@ def test_undone_while_a_run_computes_it_is_undone_there_again(  # type: ignore[n
     assert _placed(api) == {("sales", "KEEP-L"): loser, ("shipping", "KEEP-S"): holder,
                             ("billing", "KEEP-R"): holder, ("billing", "KEEP-H2"): holder}
     _matcher_agrees(api)
+
+
+def test_a_merged_entry_names_the_golden_record_it_was_merged_into(  # type: ignore[no-untyped-def]
+    api, small_sample
+):
+    """A `merged` entry, in the history and in the change feed, names the survivor as it was then: a
+    downstream system needs no other lookup, and the record's own `merged_into` (its state now) no
+    longer says it once the merge is undone."""
+    head = api.get("/changes", params={"after": 0, "limit": 1}).json()["head"]
+    decision, survivor, loser, holder = _merged_then_run(api, small_sample)
+    assert api.post(f"/decisions/{decision}/undo", who="steward").status_code == 200
+    assert api.get(f"/golden-records/{loser}").json()["merged_into"] is None  # back: merged no more
+
+    def merges(golden_id: str) -> list[tuple[str, str | None, str | None]]:
+        entries = api.get(f"/golden-records/{golden_id}/history", params={"limit": 200}).json()["data"]
+        assert all(e["merged_into"] is None for e in entries if e["change"] != "merged")
+        return [(e["cause"], e["cause_id"], e["merged_into"]) for e in entries if e["change"] == "merged"]
+
+    run_id = api.get("/runs").json()["data"][0]["run_id"]
+    assert merges(loser) == [("decision", decision, survivor)]
+    assert merges(survivor) == [("run", run_id, holder)]
+    feed = api.get("/changes", params={"after": head, "limit": 200}).json()["data"]
+    assert [(e["golden_id"], e["cause"], e["merged_into"]) for e in feed
+            if e["change"] == "merged" and e["golden_id"] in (loser, survivor)] == [
+        (loser, "decision", survivor), (survivor, "run", holder)]
+    assert all((e["merged_into"] is not None) == (e["change"] == "merged") for e in feed)  # each, and only
+    documented = api.get("/openapi.json").json()["components"]["schemas"]
+    assert "merged into" in documented["HistoryEntryPublic"]["properties"]["merged_into"]["description"]
+    assert "merged_into" in documented["ChangePublic"]["properties"]

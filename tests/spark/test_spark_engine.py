@@ -449,10 +449,11 @@ def test_a_load_applies_the_decisions_its_run_did_not_take(
     # records now, in the change feed too, and the one the steward's merge retired still leads
     # somewhere (it pointed at an id gone without a word).
     survivor = merged.decision["result_golden_id"]
-    led = _duckdb(served, "SELECT g.golden_id, g.status, g.merged_into, h.change FROM golden_records g"
-                          " JOIN golden_history h ON h.golden_id = g.golden_id AND h.cause = 'run'"
-                          f" AND h.cause_id = '{loaded['run_id']}' WHERE g.golden_id = '{survivor}'")
-    assert led == [(survivor, "retired", together[0][0], "merged")]
+    led = _duckdb(served, "SELECT g.golden_id, g.status, g.merged_into, h.change, h.merged_into"
+                          " FROM golden_records g JOIN golden_history h ON h.golden_id = g.golden_id"
+                          f" AND h.cause = 'run' AND h.cause_id = '{loaded['run_id']}'"
+                          f" WHERE g.golden_id = '{survivor}'")
+    assert led == [(survivor, "retired", together[0][0], "merged", together[0][0])]
     assert_holds_together(served)
 
 
