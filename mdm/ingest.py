@@ -71,9 +71,9 @@ def source_warnings(sources: dict[str, SourceCounts]) -> list[str]:
     for name, c in sources.items():
         if c.undecodable:
             rows = "row holds" if c.undecodable == 1 else "rows hold"
-            said.append(f"{name}: {c.undecodable:,} {rows} bytes its encoding could not decode (kept, shown as"
-                        " \ufffd): set the source's `encoding:` (a Windows export is often cp1252, or cp1258"
-                        " for Vietnamese)")
+            said.append(f"{name}: {c.undecodable:,} {rows} bytes its encoding could not decode (kept,"
+                        " shown as \ufffd): set the source's `encoding:` (a Windows export is often"
+                        " cp1252, or cp1258 for Vietnamese)")
         if c.deleted_column_rows == 0 and c.accepted:  # a JSON row may lack it: in none, nothing was deleted
             said.append(f"{name}: none of its {c.accepted:,} rows holds its `deleted:` column, so none was"
                         " deleted (a change feed's quiet day, or a typo in `deleted.column`)")

@@ -876,7 +876,8 @@ class Service:
                     raise InvalidInputError("field 'sources': blank; give a sources YAML file's path, or"
                                             " leave it out to take the last run's")
                 if "\x00" in sources_path:  # no path has one: the file system raises ValueError on it
-                    raise InvalidInputError("field 'sources': holds a NUL character, which no file's path does")
+                    raise InvalidInputError("field 'sources': holds a NUL character, which no file's path"
+                                            " does")
                 path = Path(sources_path).resolve()
             elif self.sources_path is not None:
                 path = self.sources_path

@@ -31,14 +31,15 @@ def _served(db: Path) -> tuple[dict[str, tuple[str, str]], int]:
 def _in_feed_after(db: Path, seq: int) -> set[str]:
     con = database.connect(db, read_only=True)
     try:
-        return {g for (g,) in con.execute("SELECT golden_id FROM golden_history WHERE seq > ?", [seq]).fetchall()}
+        rows = con.execute("SELECT golden_id FROM golden_history WHERE seq > ?", [seq]).fetchall()
+        return {g for (g,) in rows}
     finally:
         con.close()
 
 
-def test_a_priority_change_puts_every_golden_record_whose_lineage_moved_in_the_feed(  # type: ignore[no-untyped-def]
-    reconciled, small_sample, tmp_path
-):
+def test_a_priority_change_puts_every_golden_record_whose_lineage_moved_in_the_feed(
+    reconciled: tuple[Path, object], small_sample: Path, tmp_path: Path
+) -> None:
     """Sources' priorities reversed: where the sources agree on a value the golden value stays, but
     its lineage names the record of the source now most trusted. The served document changed
     (a new ETag), so the run records the change; it had left those records out of the feed."""

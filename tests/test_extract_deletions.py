@@ -340,7 +340,8 @@ def test_a_change_feed_writes_its_deleted_key_on_the_rows_it_deletes_alone(
     assert first["billing"]["deleted_column_rows"] is None  # it names no `deleted:` column
     output = " ".join(result.output.split())
     assert (f"warning: marketing: none of its {marketing['accepted']:,} rows holds its `deleted:`"
-            " column, so none was deleted (a change feed's quiet day, or a typo in `deleted.column`)") in output
+            " column, so none was deleted (a change feed's quiet day, or a typo in `deleted.column`)"
+            ) in output
     assert output.count("`deleted:` column") == 1
     stored = _keys(db, "marketing")
     changed, gone, null, false = [r for r in records if r["subscriber_id"] in stored][:4]

@@ -103,9 +103,9 @@ def test_a_source_mapping_nothing_to_match_is_a_config_error(tmp_path: Path, fie
     path = write(tmp_path, text)
     with pytest.raises(ConfigError) as e:
         load_sources(path)
-    assert str(e.value).startswith(f"{path}: source 'billing', key 'fields': {said}: each record would be its"
-                                   " key alone, flagged no_mapped_value, and match nothing; map the columns of"
-                                   " at least one of full_name, first_name,")
+    assert str(e.value).startswith(f"{path}: source 'billing', key 'fields': {said}: each record would be"
+                                   " its key alone, flagged no_mapped_value, and match nothing; map the"
+                                   " columns of at least one of full_name, first_name,")
     assert "updated_at" not in str(e.value).split("at least one of")[1]
 
 
