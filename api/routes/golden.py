@@ -191,6 +191,12 @@ def search_golden_records(
     given = {"name": name, "email": email, "phone": phone, "city": city, "national_id": national_id,
              "tax_id": tax_id, "address": address, "postcode": postcode}
     next_after = None
+    # An empty criterion (a client's unset variable, "?name=") is no search: listing every record
+    # for it would hand the caller someone else's golden record as the first hit.
+    empty = next((field for field, value in given.items() if value == ""), None)
+    if empty is not None:
+        raise InvalidInputError(f"field '{empty}': empty; give a value to search by, or leave the"
+                                " parameter out to list every golden record")
     if not any(given.values()):
         if after is not None and offset:
             raise InvalidInputError("field 'after': give 'after' or 'offset', not both")

@@ -203,6 +203,15 @@ def test_a_city_of_blanks_or_punctuation_is_422_as_every_other_criterion(api):  
         assert r.status_code == 422 and "'city'" in r.json()["detail"], (city, r.text)
 
 
+def test_an_empty_criterion_is_422_not_a_listing_of_every_record(api):  # type: ignore[no-untyped-def]
+    # "?name=" listed every golden record as a search without criteria does.
+    for params in ({"name": ""}, {"email": "", "limit": 5}, {"name": "nguyen", "city": ""}):
+        r = api.get("/golden-records", params=params)
+        field = next(k for k, v in params.items() if v == "")
+        assert r.status_code == 422 and f"'{field}'" in r.json()["detail"], (params, r.text)
+    assert api.get("/golden-records", params={"limit": 5}).status_code == 200
+
+
 def test_search_by_address_as_written_without_ward_and_district(api):  # type: ignore[no-untyped-def]
     # A Vietnamese address written in full in one system, its house number first.
     address, gid, norm = next(r for r in _service_rows(
