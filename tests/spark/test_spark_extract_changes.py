@@ -151,8 +151,8 @@ def test_a_changes_extract_on_spark_carries_the_stored_records_as_duckdb_does(  
     assert (counts.read, counts.accepted, counts.deletions, counts.quarantined) == (5, 2, 3, 0)
     assert (counts.posted, counts.outdated, counts.carried) == (2, 1, len(stored) - 5)
     holding = {n: c.deleted_column_rows for n, c in report.sources.items()}
-    sales = report.sources["sales"].accepted + 1
-    assert holding == {"billing": 5, "sales": sales, "marketing": 0, "shipping": None}
+    sales_holding = report.sources["sales"].accepted + 1
+    assert holding == {"billing": 5, "sales": sales_holding, "marketing": 0, "shipping": None}
     assert report.records == duck.records
     columns = "* EXCLUDE (updated_at), CAST(updated_at AS VARCHAR)"
     assert {r[0]: r for r in _spark_out(out, "std_records", columns)} == {
