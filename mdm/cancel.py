@@ -18,7 +18,7 @@ from contextlib import contextmanager
 
 import duckdb
 
-from mdm.errors import RunCancelledError
+from mdm.errors import RunCancelledError, RunInterruptedError
 
 
 class Cancellation:
@@ -27,21 +27,25 @@ class Cancellation:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._reason: str | None = None
+        self._interrupted = False
         self._publishing = False
         self._watched: list[duckdb.DuckDBPyConnection] = []
 
-    def cancel(self, reason: str) -> None:
-        """Cancel the run, unless it publishes, and interrupt what its connections run now."""
+    def cancel(self, reason: str, *, interrupted: bool = False) -> None:
+        """Cancel the run, unless it publishes, and interrupt what its connections run now;
+        ``interrupted``: by Ctrl-C, said as such."""
         with self._lock:
             if self._publishing:
                 return
-            self._reason = reason
+            self._reason, self._interrupted = reason, interrupted
             for con in self._watched:
                 con.interrupt()
 
     def error(self) -> RunCancelledError | None:
         """The error that ends the run if it was cancelled, whatever an interrupted statement raised."""
-        return None if self._reason is None else RunCancelledError(self._reason)
+        if self._reason is None:
+            return None
+        return (RunInterruptedError if self._interrupted else RunCancelledError)(self._reason)
 
     def check(self) -> None:
         if (error := self.error()) is not None:

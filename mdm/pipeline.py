@@ -300,7 +300,9 @@ def reconcile(
         except BaseException as e:
             # A cancel interrupts the run's statements as Ctrl-C does: it is said as a cancel.
             cancelled = cancellation.error() if isinstance(e, Exception) else None
-            stopped = cancelled is None and _interrupted(e)
+            stopped = isinstance(cancelled, RunInterruptedError) or (cancelled is None and _interrupted(e))
+            if stopped:
+                cancelled = None
             if cancelled is not None:
                 message = str(cancelled)
             elif stopped:
