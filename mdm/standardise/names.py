@@ -524,6 +524,11 @@ def _without_notes(text: str) -> str:
     return stripped[: separator.start()] if separator else stripped
 
 
+@lru_cache(maxsize=256)  # asked twice of most names: before two people are told apart, and after
+def _names_a_company(text: str) -> bool:
+    return names_a_company(fold(text) or "")
+
+
 def _company(original: str | None) -> StdName:
     """A company written where a person's name belongs: no person's name, and flagged so."""
     return StdName(original, None, None, None, None, None, ("name_is_company",))
@@ -631,7 +636,7 @@ def _without_connectors(tokens: list[_Token], family_first: bool) -> list[_Token
 
 def _from_full(original: str | None, text: str) -> StdName:
     text = _without_notes(text)
-    if names_a_company(fold(text) or ""):
+    if _names_a_company(text):
         return _company(original)
     tokens = _strip_titles(_mend_spaces(_tokens(text)))
     # Again after casing: a letter like "µ" folds differently once capitalised ("µr" → "Μr").
@@ -1003,7 +1008,7 @@ def _one_person(text: str) -> tuple[str, tuple[str, ...]]:
     two people is matched on the first, as a phone or e-mail field holding two is (name_multiple);
     a note that the person died is left out (name_deceased), and so is a "c/o" name (name_care_of).
     A company's name is left whole ("Smith & Sons Ltd")."""
-    if names_a_company(fold(text) or ""):
+    if _names_a_company(text):
         return text, ()
     flags = []
     text, deceased = _DECEASED.subn(" ", text)
@@ -1048,7 +1053,7 @@ def standardise_name(
     original = " ".join(given_parts) if given_parts else full_name
     if first is None and last is None:
         return StdName(original, None, None, None, None, None, ())
-    if names_a_company(fold(" ".join(filter(None, (first, last)))) or ""):
+    if _names_a_company(" ".join(filter(None, (first, last)))):
         return _company(original)
     first, first_flags = _one_person(first) if first else (None, ())
     last, last_flags = _one_person(last) if last else (None, ())
