@@ -45,10 +45,24 @@ _ANYWHERE = re.compile(rf"(?:^| )(?:{_alternation(_LEGAL_FORMS)})(?= |$)")
 _AT_END = re.compile(rf" (?:{_alternation(_TRAILING_FORMS)})$")
 
 
+# Words that only a business's name holds, for a name written with no legal form: "Smith and Sons",
+# "Nguyễn Brothers", "Khách sạn Hoa Hồng", "Hộ kinh doanh Trần Văn Bình" (a household business).
+# Not a word that is also a name's syllable once folded: "nha hang" is Nhã Hằng, "quan an" Quân An.
+_BUSINESS_WORDS = tuple(
+    (
+        "sons|brothers|bros|group|holdings|trading|enterprises|associates|partners|industries|services"
+        "|solutions|international|hotel|restaurant|cafe|clinic|pharmacy|hospital|khach san|cua hang"
+        "|tap doan|xi nghiep|hop tac xa|htx|ho kinh doanh|hkd|nha thuoc|benh vien|tap hoa|tiem vang"
+    ).split("|")
+)
+_BUSINESS = re.compile(rf"(?:^| )(?:{_alternation(_LEGAL_FORMS + _BUSINESS_WORDS)})(?= |$)")
+
+
 def names_a_company(folded: str) -> bool:
-    """Whether a folded name carries a legal form: a shipment addressed to "Cty TNHH Bảo Minh"
-    names the customer's company in the person's name field."""
-    return _ANYWHERE.search(folded) is not None
+    """Whether a folded name names a business, by a legal form or a word only a business's name
+    holds: a shipment addressed to "Cty TNHH Bảo Minh" names the customer's company in the
+    person's name field."""
+    return _BUSINESS.search(folded) is not None
 
 
 def _strip_legal_forms(folded: str) -> str:

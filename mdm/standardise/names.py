@@ -524,9 +524,13 @@ def _without_notes(text: str) -> str:
     return stripped[: separator.start()] if separator else stripped
 
 
+# "Smith & Co": the folded "co" alone is also a given name (Lê Văn Cơ), so it is told by the "&".
+_AND_COMPANY = re.compile(r"(?i)(?:&|\band)\s*co\.?\s*$")
+
+
 @lru_cache(maxsize=256)  # asked twice of most names: before two people are told apart, and after
 def _names_a_company(text: str) -> bool:
-    return names_a_company(fold(text) or "")
+    return names_a_company(fold(text) or "") or _AND_COMPANY.search(text) is not None
 
 
 def _company(original: str | None) -> StdName:

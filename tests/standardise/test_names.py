@@ -348,6 +348,28 @@ def test_a_company_joining_two_names_stays_a_company(value: str) -> None:
     assert standardise_name(value).flags == ("name_is_company",)
 
 
+@pytest.mark.parametrize(
+    "value",
+    ["Smith and Sons", "Smith & Sons", "Nguyen Brothers", "Smith & Co", "Smith and Co.", "ABC Group",
+     "Alan Smith & Partners", "Khách sạn Hoa Hồng", "Cửa hàng Minh Anh", "HTX Nông nghiệp An Phú",
+     "Hộ kinh doanh Trần Văn Bình", "Tập đoàn Hòa Phát"],
+)
+def test_a_business_written_without_a_legal_form_is_no_person_name(value: str) -> None:
+    """ "Smith and Sons" was the person Smith (name_multiple), "ABC Group" a person named Group."""
+    name = standardise_name(value)
+    assert (name.display, name.family, name.given, name.flags) == (None, None, None, ("name_is_company",))
+    assert standardise_name(None, None, value).flags == ("name_is_company",)
+
+
+@pytest.mark.parametrize(
+    ("value", "given"), [("Trần Nhã Hằng", "hang"), ("Lê Văn Cơ", "co"), ("Nguyễn Quân An", "an")]
+)
+def test_a_name_whose_folded_syllables_spell_a_business_word_stays_a_person(value: str, given: str) -> None:
+    """Folded, Nhã Hằng is "nha hang" (a restaurant) and Cơ is "co": neither is read as a business."""
+    name = standardise_name(value)
+    assert (name.given, name.flags) == (given, ())
+
+
 def test_a_company_in_the_name_field_becomes_the_company_when_the_source_has_none() -> None:
     import datetime as dt
 
