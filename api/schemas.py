@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import Query
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, WithJsonSchema
 
 from mdm.clustering import DIFFERENT, DISAGREEING, HELD_BACK_REASONS
 from mdm.sources.readers import as_text
@@ -77,7 +77,9 @@ class RequestBody(BaseModel):
     """What every request body shares: a field it does not name is refused, and so is text no UTF-8
     holds (JSON may escape half a surrogate pair, ``"\\ud800"``), a 422 naming its field. Pydantic
     reads a text's characters only to bound its length, so a field without a bound took such text
-    on to DuckDB, which refused to store it (a 500): here every text has a bound."""
+    on to DuckDB, which refused to store it (a 500): here every text has a bound. Its yes/no fields
+    are ``StrictBool``: pydantic's lax bool reads "false", "off", 0 as false and "yes", 1 as true,
+    so a client's mistake ("false" sent as text for a dry run) was a silent reading, not a 422."""
 
     model_config = ConfigDict(extra="forbid", str_max_length=MAX_TEXT)
 
@@ -166,7 +168,8 @@ class SourceKey(RequestBody):
 
 class XrefLookup(RequestBody):
     keys: list[SourceKey] = Field(min_length=1, max_length=1000)
-    include_records: bool = Field(default=False, description="Give each found key's golden record too.")
+    include_records: StrictBool = Field(default=False,
+                                        description="Give each found key's golden record too.")
 
 
 class XrefFound(BaseModel):
@@ -335,12 +338,12 @@ class BatchPublic(BaseModel, Generic[T]):
 
 class RunCreate(RequestBody):
     sources: str | None = Field(default=None, description="Sources YAML on the server; default: the last run's.")
-    retrain: bool = False
-    accept_removals: bool = Field(
+    retrain: StrictBool = False
+    accept_removals: StrictBool = Field(
         default=False, description="Publish even where an extract lacks more of its source's published"
         " records than the source's max_removed_share allows (by default such a run fails, publishing"
         " nothing).")
-    dry_run: bool = Field(
+    dry_run: StrictBool = Field(
         default=False, description="Compute everything and publish nothing: the run, recorded as previewed,"
         " reports what it would change (and, in report.removals_refused, why a real run would stop).")
 
@@ -384,7 +387,7 @@ class RunPublic(BaseModel):
 class KeyCreate(RequestBody):
     name: str = Field(min_length=1, max_length=100)
     role: Literal["reader", "writer", "steward", "admin"]
-    pii: bool = False
+    pii: StrictBool = False
     expires_in_days: int | None = Field(default=None, ge=1, le=3650,
                                        description="Days until the key stops working; null: never.")
     sources: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(
@@ -411,7 +414,7 @@ class SubscriptionCreate(RequestBody):
     name: str = Field(min_length=1, max_length=100)
     url: str = Field(min_length=1, max_length=2000,
                      description="Where each change is posted (http or https).")
-    pii: bool = Field(default=False, description="E-mails and phones unmasked in its deliveries.")
+    pii: StrictBool = Field(default=False, description="E-mails and phones unmasked in its deliveries.")
     after: int | None = Field(default=None, ge=0, description="Deliver the changes after this entry of the"
                               " feed (0: every golden record as it is now); default: from now on.")
 

@@ -16,20 +16,23 @@ def _resolved(doc: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def _filled(doc: dict[str, Any], schema: dict[str, Any], at: str, named: list[str]) -> Any:
-    """A value for ``schema`` with the lone surrogate in every text, noting each text's field."""
+def _filled(doc: dict[str, Any], schema: dict[str, Any], at: str, named: list[str], kind: str = "string",
+            sent: Any = LONE) -> Any:
+    """A value for ``schema`` with ``sent`` in every field of type ``kind`` (by default the lone
+    surrogate in every text), noting each such field; None in the others."""
     schema = _resolved(doc, schema)
     options = [_resolved(doc, s) for s in schema.get("anyOf", [schema])]
     kinds = {s.get("type") for s in options}
-    if "string" in kinds:
+    if kind in kinds:
         named.append(at)
-        return LONE
+        return sent
     if "object" in kinds:
         properties = next(s for s in options if s.get("type") == "object").get("properties", {})
-        return {k: _filled(doc, p, f"{at}.{k}".lstrip("."), named) for k, p in properties.items()}
+        return {k: _filled(doc, p, f"{at}.{k}".lstrip("."), named, kind, sent) for k, p in properties.items()}
     if "array" in kinds:
         array = next(s for s in options if s.get("type") == "array")
-        return [_filled(doc, array["items"], f"{at}.{i}", named) for i in range(array.get("minItems", 1))]
+        return [_filled(doc, array["items"], f"{at}.{i}", named, kind, sent)
+                for i in range(array.get("minItems", 1))]
     return None
 
 
@@ -56,6 +59,30 @@ def test_text_no_utf_8_holds_is_422_naming_its_field(api):  # type: ignore[no-un
                 assert f"field {field!r}" in r.json()["detail"], (method, template, field, r.text[:300])
             walked += 1
     assert walked >= 10
+
+
+def test_a_yes_no_field_sent_as_other_than_true_or_false_is_a_422(api):  # type: ignore[no-untyped-def]
+    """Every body's booleans take JSON true and false only: "false" as text, or 0, was read as false
+    and "yes" or 1 as true (pydantic's lax mode), so a client's slip was a silent reading. The body
+    also names a field no operation takes, so none is carried out whatever it does with the rest."""
+    doc = api.client.get("/openapi.json").json()
+    walked = 0
+    for template, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            content = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            for sent in ("false", "true", 0, 1, "yes", "off"):
+                named: list[str] = []
+                body = _filled(doc, content["schema"], "", named, "boolean", sent) if content else None
+                if not named:
+                    break
+                r = api.client.request(method, _url(template), content=json.dumps({**body, "not_a_field": 1}),
+                                       headers={**api.headers("admin"), "Content-Type": "application/json"})
+                assert r.status_code == 422, (method, template, sent, r.status_code, r.text[:300])
+                for field in named:
+                    assert f"field {field!r}: Input should be a valid boolean" in r.json()["detail"], (
+                        method, template, field, sent, r.text[:300])
+                walked += 1
+    assert walked >= 4 * 6  # lookup's include_records, a run's, a key's and a subscription's
 
 
 def test_a_method_a_path_does_not_take_is_a_405_allowing_all_it_does(api):  # type: ignore[no-untyped-def]
