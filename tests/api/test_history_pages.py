@@ -91,3 +91,20 @@ def test_a_merged_away_id_answers_its_own_history_not_its_survivors(api):  # typ
     alone = api.get(url.format(posted)).json()["data"]
     assert [(e["change"], e["cause"]) for e in alone] == [
         ("created", "record"), ("retired", "record_deleted")]
+
+
+def test_the_golden_records_page_says_where_a_merged_version_went(api: Api) -> None:
+    """A merged entry names its survivor (migration 21's ``merged_into``, in the JSON and the feed):
+    the page said only "merged". Seen once the id is active again (its page follows a merge away)."""
+    a, b, merged = _merge_two_alone(api)
+    survivor = merged["golden_id"]
+    gone = b if survivor == a else a
+    assert api.post(f"/decisions/{merged['decision']['decision_id']}/undo", who="steward").status_code == 200
+    entries = api.get(f"/golden-records/{gone}/history").json()["data"]
+    assert [e["merged_into"] for e in entries if e["change"] == "merged"] == [survivor]
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+    rows = re.search(r'<table id="history">.*?</table>', api.client.get(f"/steward/golden/{gone}").text, re.S)
+    changes = re.findall(r"<tr><td>.*?</td><td>(.*?)</td>", rows.group(0))  # type: ignore[union-attr]
+    link = f'merged into <a href="/steward/golden/{survivor}">{survivor}</a>'
+    assert changes == [link if e["change"] == "merged" else e["change"] for e in entries[::-1]], changes
+    assert api.client.get(f"/steward/golden/{survivor}").status_code == 200
