@@ -329,8 +329,10 @@ def history(
     con: duckdb.DuckDBPyConnection, golden_id: str, *, limit: int, offset: int, newest_first: bool = False
 ) -> tuple[list[dict[str, Any]], int]:
     """A page of the golden record's versions, oldest first (or newest), and how many it has (0: an
-    unknown id). ``seq`` breaks ties of time and change, so pages neither repeat nor skip an entry."""
-    order = "changed_at DESC, change DESC, seq DESC" if newest_first else "changed_at, change, seq"
+    unknown id). ``seq`` (commit order) breaks ties of time, so two changes in one instant come in
+    the order they were made, and pages neither repeat nor skip an entry; the change's name did
+    before it, putting a record's ``changed`` before the ``created`` it followed."""
+    order = "changed_at DESC, seq DESC" if newest_first else "changed_at, seq"
     rows, total = fetch_page(
         con,
         "SELECT changed_at, change, cause, cause_id, actor, members, merged_into, CAST(before AS VARCHAR)"

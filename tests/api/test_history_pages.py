@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from mdm import realtime
 from tests.api.conftest import Api
 from tests.api.test_links import _merge_two_alone
 from tests.api.test_overrides import _golden, _put
@@ -108,3 +109,28 @@ def test_the_golden_records_page_says_where_a_merged_version_went(api: Api) -> N
     link = f'merged into <a href="/steward/golden/{survivor}">{survivor}</a>'
     assert changes == [link if e["change"] == "merged" else e["change"] for e in entries[::-1]], changes
     assert api.client.get(f"/steward/golden/{survivor}").status_code == 200
+
+
+def test_changes_in_one_instant_come_in_the_order_they_were_made(  # type: ignore[no-untyped-def]
+        api: Api, monkeypatch) -> None:
+    """A record posted, posted again changed and deleted, its three versions stamped with one
+    instant (the clock held): created, changed, retired on every page, the JSON's and the
+    steward's. They came ordered by the change's name within an instant: changed, created, retired."""
+    instant = realtime.now()
+    monkeypatch.setattr(realtime, "now", lambda: instant)
+    gid = api.post("/sources/sales/records", json=VY).json()["golden_id"]
+    changed = api.post("/sources/sales/records",
+                       json={**VY, "city": "Huế", "last_modified": "2026-05-02T10:00:00"})
+    assert changed.json()["golden_id"] == gid, changed.json()
+    assert api.client.delete("/sources/sales/records/RT-1", headers=api.headers("writer")).status_code == 200
+    made = ["created", "changed", "retired"]
+    url = f"/golden-records/{gid}/history"
+    whole = api.get(url).json()["data"]
+    assert [(e["change"], e["changed_at"]) for e in whole] == [(c, whole[0]["changed_at"]) for c in made]
+    pages = [api.get(url, params={"limit": 1, "offset": at}).json()["data"] for at in range(3)]
+    assert [e["change"] for page in pages for e in page] == made
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+    for at, newest in enumerate(made[::-1]):
+        page = api.client.get(f"/steward/golden/{gid}", params={"offset": at}).text
+        rows = re.search(r'<table id="history">.*?</table>', page, re.S).group(0)  # type: ignore[union-attr]
+        assert re.findall(r"<tr><td>.*?</td><td>(.*?)</td>", rows)[0] == newest, (at, rows)
