@@ -157,10 +157,16 @@ def install(app: FastAPI) -> None:
             return JSONResponse({"error": "invalid_request", "detail": detail}, status_code=422)
         code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                 413: "payload_too_large"}.get(exc.status_code, "http_error")
+        detail = str(exc.detail)
+        path = request.url.path
+        if exc.status_code == 404 and detail == "Not Found":  # Starlette's: no route takes the path
+            detail = f"no operation at {path!r}"
+            if path.endswith("/") and path != "/":
+                detail += "; the API's paths end without '/'"
         headers = exc.headers
         if exc.status_code == 405:
             headers = {**(headers or {}), "Allow": _allowed(request)}
-        return JSONResponse({"error": code, "detail": str(exc.detail)}, status_code=exc.status_code,
+        return JSONResponse({"error": code, "detail": detail}, status_code=exc.status_code,
                             headers=headers)
 
 

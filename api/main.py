@@ -72,6 +72,10 @@ def create_app(settings: ApiSettings) -> FastAPI:
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
         dependencies=[Depends(known_query)],
+        # A path the document does not name is a 404, never a redirect: Starlette sent
+        # /golden-records/ (a client's lookup of an empty id) on to the listing with a 307, and its
+        # Location names the scheme the server sees (http:// behind a TLS proxy it does not trust).
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.state.metrics = Metrics(lambda: getattr(app.state, "service", None))

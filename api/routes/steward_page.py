@@ -171,6 +171,13 @@ def _offset(text: str) -> int:
     return int(text) if text.isdecimal() and int(text) <= MAX_OFFSET else 0
 
 
+@router.get("/")
+def queue_as_typed() -> RedirectResponse:
+    """``/steward/`` as a steward may type it, sent to the queue: the app redirects no other path
+    ending in '/' (api/main.py)."""
+    return RedirectResponse("/steward", status_code=308)
+
+
 @router.get("")
 def queue(
     request: Request,

@@ -99,6 +99,29 @@ def test_a_method_a_path_does_not_take_is_a_405_allowing_all_it_does(api):  # ty
         assert set(r.headers["allow"].split(", ")) == allowed, (url, r.headers["allow"])
 
 
+def test_a_path_with_a_trailing_slash_is_a_404_never_a_redirect(api):  # type: ignore[no-untyped-def]
+    """A client generated from the document never sends one, but builds ``/golden-records/{id}``
+    with an empty id as ``/golden-records/``: Starlette answered 307 to the listing, whose 200 (a
+    page of search hits) such a client takes for the golden record or fails to read, and whose
+    Location names the scheme the server sees. Now, for every path, the 404 of a path no operation
+    has (a 405 where one is: ``/sources/{source}/records/`` is the lookup of an empty id)."""
+    doc = api.client.get("/openapi.json").json()
+    walked = 0
+    for template, operations in doc["paths"].items():
+        for method in operations:
+            for url in {_url(template) + "/", _url(re.sub(r"{\w+}$", "", template))} - {_url(template)}:
+                r = api.client.request(method, url, headers=api.headers("admin"), follow_redirects=False)
+                assert r.status_code in (404, 405), (method, url, r.status_code, r.headers.get("location"))
+                assert r.json()["error"] in ("not_found", "method_not_allowed"), (method, url, r.text[:300])
+                walked += 1
+    assert walked > 50
+    r = api.get("/golden-records/", follow_redirects=False)
+    assert (r.status_code, r.json()) == (404, {"error": "not_found", "detail": "no operation at"
+                                               " '/golden-records/'; the API's paths end without '/'"})
+    r = api.client.get("/steward/", follow_redirects=False)  # typed by a steward: the queue, still
+    assert (r.status_code, r.headers["location"]) == (308, "/steward")
+
+
 def _takes(detail: str, name: str) -> set[str]:
     """The query parameters a 422 for ``name`` says the operation takes."""
     said = re.search(rf"field {name!r}: not a query parameter of this operation \(it takes ([^)]*)\)", detail)
