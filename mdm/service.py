@@ -96,6 +96,9 @@ class Replay:
     posted: int = 0  # replayed so far
     deleted: int = 0
     skipped: int = 0  # changed again meanwhile (the newer change stands), or a deletion the run took
+    # The golden ids the posts to replay were in before the publish (None until they are listed):
+    # a lookup of any other has nothing to replay first, and need not wait for the writer.
+    golden_ids: frozenset[str] | None = None
 
     def counts(self) -> dict[str, int]:
         return {"posts": self.posts, "deletions": self.deletions, "replayed": self.posted + self.deleted,
@@ -315,10 +318,13 @@ class Service:
     def lookup_golden_id(self, source: str, source_id: str) -> str | None:
         """golden_id_for, replaying first a key posted while the last run computed that the replay
         onto its results has not reached yet: its poster was given a golden id, and a lookup of it
-        answered 404 until the replay came. Waits for the writer's lock only then. (A key deleted
-        meanwhile the run's publish took out: mdm/late_deletions.py.)"""
+        answered 404 until the replay came; and the posts into the golden record a key the run
+        holds is in (replay_golden), which its document lacked until then. Waits for the writer's
+        lock only then. (A key deleted meanwhile the run's publish took out: mdm/late_deletions.py.)"""
         found = self.golden_id_for(source, source_id)
         if found is None and self._replay_pending(source, source_id):
+            return self.golden_id_for(source, source_id)
+        if found is not None and self.replay_golden(found):
             return self.golden_id_for(source, source_id)
         return found
 
@@ -576,9 +582,10 @@ class Service:
     def replay_golden(self, golden_id: str) -> bool:
         """Replay now the posts the replay has not reached that were in golden record
         ``golden_id`` before the run's publish: one they made is in no result of the run, and a
-        lookup of the id its posters were given answered 404 until the replay came. Whether
-        there were any."""
-        if self.replaying is None:
+        lookup of the id its posters were given answered 404 until the replay came; one the
+        results hold too was served without the records posted into it. Whether there were any."""
+        replay = self.replaying
+        if replay is None or (replay.golden_ids is not None and golden_id not in replay.golden_ids):
             return False
         with self._write_lock:
             if self.replaying is None or self._replaced_matcher is None:
@@ -728,7 +735,10 @@ class Service:
             taken = set(taken_out)
             posts = [p for p in records.posted_records(self._writer, since=since) if p[0] in known]
             deletions = [d for d in records.deleted_records(self._writer, since=since) if d[0] in known]
-        progress = Replay(run_id, since, posts=len(posts), deletions=len(deletions))
+        before_of = golden_of_before or {}
+        keys = [record_key(source, source_id) for source, source_id, _raw, _by in posts]
+        progress = Replay(run_id, since, posts=len(posts), deletions=len(deletions),
+                          golden_ids=frozenset(before_of[k] for k in keys if k in before_of))
         self.replaying = progress
         try:
             for source, source_id, raw, actor in posts:

@@ -112,12 +112,9 @@ async def get_golden_record(
     merged into another, the surviving golden record, with ``redirected_from``. Its ``ETag``
     changes with the record: send it back in ``If-None-Match`` for a 304 while it has not, or in
     ``If-Match`` with a steward's edit (a 412 if it has)."""
-    try:
-        doc, tag = versioned_document(service, golden_id, principal)
-    except NotFoundError:  # made by posts during a run, its replay not there yet: it may wait for the writer
-        if service.replaying is None or not await run_in_threadpool(service.replay_golden, golden_id):
-            raise
-        doc, tag = versioned_document(service, golden_id, principal)
+    if service.replaying is not None:  # posts into it during a run, the replay not there yet: it may wait
+        await run_in_threadpool(service.replay_golden, golden_id)  # for the writer (made by them, or joined)
+    doc, tag = versioned_document(service, golden_id, principal)
     cached = not_modified(request.headers.get("if-none-match"), tag)
     return cached or Response(doc, media_type=JSON, headers={"ETag": etag(tag)})
 

@@ -710,3 +710,32 @@ def test_a_deletion_during_a_run_is_taken_out_as_the_run_publishes(  # type: ign
     assert deleted[shared[0]] not in members and len(members) >= 2
     assert run["report"]["replayed"] == {"posts": 0, "deletions": 2, "replayed": 2, "skipped": 0}
     assert api.get("/integrity", who="admin").json()["ok"]
+
+
+@pytest.mark.parametrize("by_id", [True, False], ids=["golden-id-first", "other-key-first"])
+def test_a_golden_record_a_post_joined_in_a_run_has_it_before_the_replay(  # type: ignore[no-untyped-def]
+        api, small_sample, monkeypatch, by_id):
+    """A record posted while a run computed, joining a golden record the run's results hold too:
+    between the publish and the replay, a lookup of that golden record, or of another key in it,
+    served the run's version, without the record its poster was told it joined (2 members, not 3).
+    The lookup replays such posts first, as one of an id only posts made does, and answers the
+    version the replay leaves."""
+    gid, key = api.client.app.state.service.reader().execute(
+        "SELECT golden_id, min(source_id) FILTER (WHERE source = 'sales') FROM xref GROUP BY golden_id"
+        " HAVING count(*) >= 2 AND count(*) FILTER (WHERE source = 'sales') = 1 ORDER BY 1 LIMIT 1"
+    ).fetchone()
+    raw = api.get(f"/sources/sales/records/{key}", who="reader_pii").json()["raw"]
+    posted: dict = {}
+
+    def post() -> None:
+        posted.update(api.post("/sources/sales/records", json={**raw, "crm_id": "RJ-1"}).json())
+
+    run, seen = _looked_up_before_the_replay(api, small_sample, monkeypatch, post, [key] * 3,
+                                             golden_id=(lambda: gid) if by_id else None)
+    assert (posted["outcome"], posted["golden_id"]) == ("matched", gid), posted
+    assert run["report"]["replayed"] == {"posts": 1, "deletions": 0, "replayed": 1, "skipped": 0}
+    now = api.get(f"/golden-records/{gid}")
+    assert "sales:RJ-1" in {f"{m['source']}:{m['source_id']}" for m in now.json()["members"]}
+    for looked_up in ("golden", "xref") if by_id else ("xref",):
+        assert seen[looked_up].headers["etag"] == now.headers["etag"], looked_up
+    assert seen["lookup"].json()["data"][0]["golden_id"] == seen["record"].json()["golden_id"] == gid
