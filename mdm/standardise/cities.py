@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from mdm.standardise.addresses import COUNTRY_ALIASES
 from mdm.standardise.text import fold, nfc_clean
 
 
@@ -191,3 +192,63 @@ def standardise_city(value: str | None) -> StdCity:
     bare = _bare(folded)
     canonical = _place(bare) or next(filter(None, map(_part_place, _SEGMENTS.split(text))), None)
     return StdCity(value, canonical or bare, ())
+
+
+# Provinces neither list above names (unchanged by the 2025 merger, and not on the way to or from
+# a place of their own): a city read from an address may be any province's name.
+_OTHER_PROVINCES = ("cao bang", "ha tinh", "lai chau", "lang son", "son la", "thanh hoa")
+_PROVINCES = frozenset((*MERGED_PROVINCES_2025, *ABSORBED_2025, *_OTHER_PROVINCES))
+# Where an address's parts meet: a comma or semicolon, or a dash or slash between spaces (not the
+# "/" of a house number "12/3").
+_ADDRESS_PARTS = re.compile(r"(\s*[,;]\s*|\s+[-\u2013/]\s+)")
+# A postcode beside the city: four to six digits (Vietnam, Australia, Singapore, Germany, a US ZIP+4),
+# or a British, Dutch or Canadian one ("SW1A 2AA", "1012 AB", "M5V 2T6").
+_POSTCODE = (r"(?:\d{4,6}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}|\d{4} ?[A-Z]{2}"
+             r"|[A-Z]\d[A-Z] ?\d[A-Z]\d)")
+_POSTCODE_AFTER = re.compile(rf"^(.*?)\s*\b({_POSTCODE})$")
+_POSTCODE_BEFORE = re.compile(rf"^({_POSTCODE})\b\s*(.*)$")
+
+
+@dataclass(frozen=True, slots=True)
+class AddressCity:
+    """The city an address ends with, when the record names none of its own."""
+
+    address: str  # the address without its city, nor a postcode or country after it ("" if it was the city)
+    city: str  # as written ("TP.HCM"), without its postcode
+    postcode: str | None
+
+
+def _postcode_apart(part: str) -> tuple[str | None, str]:
+    """(postcode, the rest) of an address's part: "London SW1A 2AA", "10115 Berlin"."""
+    if after := _POSTCODE_AFTER.match(part):
+        return after[2], after[1]
+    if before := _POSTCODE_BEFORE.match(part):
+        return before[1], before[2]
+    return None, part
+
+
+def _is_country(part: str) -> bool:
+    """A country's name, or its code in capitals: "Việt Nam", "UK" (but "la" or "my" is no country)."""
+    key = (fold(part) or "").replace(" ", "")
+    return key in COUNTRY_ALIASES and (len(key) > 2 or part.isupper())
+
+
+def city_in_address(value: str | None) -> AddressCity | None:
+    """The known city or province one address's last part names, after a postcode or country
+    ("12 Nguyễn Huệ, Q.1, TP.HCM 700000", "221B Baker Street, London, UK"). Only a whole part that
+    is a known place, alone or after a part with a street's name: "Đường Hà Nội", "Quận 1", "Hanoi
+    Road" and the "Hà Nội" of "12, Hà Nội" name no city."""
+    parts = _ADDRESS_PARTS.split(nfc_clean(value) or "")
+    postcode = None
+    for i in range(len(parts) - 1, -1, -2):  # the parts, last first; the odd items are their separators
+        code, part = _postcode_apart(parts[i].strip())
+        postcode = postcode or code
+        bare = _bare(fold(part) or "")
+        if _place(bare) or bare in _PROVINCES:  # Singapore is a city before it is a country
+            address = "".join(parts[: max(i - 1, 0)]).strip()
+            if address and not any(map(str.isalpha, address)):
+                return None  # "12, Hà Nội" may be a street's number and name
+            return AddressCity(address, part, postcode)
+        if part and not _is_country(part) and part.upper() not in _REGION_CODES:
+            return None
+    return None

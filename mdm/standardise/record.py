@@ -19,7 +19,7 @@ from mdm.standardise.addresses import (
     standardise_country,
     standardise_postcode,
 )
-from mdm.standardise.cities import CITY_COUNTRY, standardise_city
+from mdm.standardise.cities import CITY_COUNTRY, city_in_address, standardise_city
 from mdm.standardise.companies import standardise_company
 from mdm.standardise.dates import standardise_birth_date, standardise_timestamp
 from mdm.standardise.emails import standardise_email
@@ -35,6 +35,7 @@ _phone = lru_cache(_CACHE)(standardise_phone)
 _email = lru_cache(_CACHE)(standardise_email)
 _address = lru_cache(_CACHE)(standardise_address)
 _city = lru_cache(_CACHE)(standardise_city)
+_city_in_address = lru_cache(_CACHE)(city_in_address)
 _country = lru_cache(4096)(standardise_country)
 _postcode = lru_cache(_CACHE)(standardise_postcode)
 _company = lru_cache(_CACHE)(standardise_company)
@@ -188,7 +189,18 @@ def standardise_record(
     if any(REPLACEMENT_CHARACTER in v for v in text.values()):
         flags.append("undecodable_text")
     name = _name(get("full_name"), get("first_name"), get("last_name"))
-    city = _city(get("city"))
+    # A record without a city often writes it at the end of its address: the city and a postcode
+    # beside it are read from there, and the address is matched without them, as another source's
+    # address beside its city column is. The address is shown as written.
+    written_address = get("address")
+    in_address = _city_in_address(written_address) if written_address and not get("city") else None
+    city = _city(in_address.city if in_address else get("city"))
+    postcode = get("postcode")
+    if in_address:
+        flags.append("city_from_address")
+        if postcode is None and in_address.postcode:
+            postcode = in_address.postcode
+            flags.append("postcode_from_address")
     country = _country(get("country"))
     home = country if country and len(country) == 2 else CITY_COUNTRY.get(city.canonical or "")
     phone = _phone(get("phone"), spec.phone_region, home)
@@ -197,7 +209,7 @@ def standardise_record(
     matched = name_from_email(name, email.match_key if email.is_valid else None)
     raw_dob = get("date_of_birth")
     dob = _birth_date(raw_dob, today, spec.date_order == "day_first", spec.timezone) if raw_dob else None
-    address = _address(get("address"))
+    address = _address(in_address.address or None if in_address else written_address)
     company = _company(get("company"))
     if company.display is None and "name_is_company" in name.flags:
         company = _company(name.original)
@@ -233,13 +245,13 @@ def standardise_record(
         "phone_type": phone.line_type,
         "phone_valid": phone.is_valid if phone.original else None,
         "date_of_birth": dob.value if dob else None,
-        "address": nfc_clean(address.original),
+        "address": nfc_clean(written_address),
         "address_norm": address.normalised,
         "house_number": address.house_number,
         "street": address.street,
         "city": nfc_clean(city.original),
         "city_norm": city.canonical,
-        "postcode": _postcode(get("postcode")),
+        "postcode": _postcode(postcode),
         "country": country,
         "company": company.display,
         "company_key": company.match_key,

@@ -1,0 +1,119 @@
+"""A city (and a postcode) written at the end of an address, in a record with no city of its own."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from mdm.sources.config import SourceSpec
+from mdm.sources.missing import MISSING_VALUES
+from mdm.standardise import standardise_address, standardise_city, standardise_postcode
+from mdm.standardise.cities import AddressCity, city_in_address
+from mdm.standardise.record import standardise_record
+
+SPEC = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", phone_region="VN",
+                  fields={"full_name": "name", "address": "street", "city": "city", "postcode": "post"})
+TODAY = dt.date(2026, 1, 1)
+
+
+@pytest.mark.parametrize(("value", "found"), [
+    ("12 Nguyễn Huệ, Q.1, TP.HCM 700000", AddressCity("12 Nguyễn Huệ, Q.1", "TP.HCM", "700000")),
+    ("45 Lê Lợi, Phường Bến Nghé, Quận 1, Hồ Chí Minh",
+     AddressCity("45 Lê Lợi, Phường Bến Nghé, Quận 1", "Hồ Chí Minh", None)),
+    ("10 Downing St, London SW1A 2AA", AddressCity("10 Downing St", "London", "SW1A 2AA")),
+    # A country is no city.
+    ("221B Baker Street, London, UK", AddressCity("221B Baker Street", "London", None)),
+    ("Hauptstraße 5, 10115 Berlin", AddressCity("Hauptstraße 5", "Berlin", "10115")),  # the postcode first
+    ("5 George St, Sydney NSW 2000, Australia", AddressCity("5 George St", "Sydney NSW", "2000")),
+    ("Blk 850 Yishun Road 3, #10-345, Singapore 760850",  # a city before it is a country
+     AddressCity("Blk 850 Yishun Road 3, #10-345", "Singapore", "760850")),
+    ("134/25 Lê Lợi - Tây Ninh", AddressCity("134/25 Lê Lợi", "Tây Ninh", None)),  # a merged province
+    ("7 Trần Phú, Tỉnh Thanh Hóa, Việt Nam", AddressCity("7 Trần Phú", "Tỉnh Thanh Hóa", None)),
+    ("12 Võ Văn Ngân, Thủ Đức", AddressCity("12 Võ Văn Ngân", "Thủ Đức", None)),  # a city within HCMC
+    ("Hà Nội, Việt Nam", AddressCity("", "Hà Nội", None)),  # the city alone
+])
+def test_a_known_city_ending_an_address(value: str, found: AddressCity) -> None:
+    assert city_in_address(value) == found
+
+
+@pytest.mark.parametrize("value", [
+    "45, Đường Hà Nội",  # a street named after a city
+    "12 Hà Nội street",
+    "18 Hanoi Road, Ba Đình",  # ... and a district after it
+    "12 Lê Lợi, Quận 1",  # a district is no city
+    "12 Lê Lợi, P. Bến Nghé",
+    "12, Hà Nội",  # a house number and a street's name, perhaps
+    "12 Lê Lợi, 700000",  # a postcode alone
+    "12 Lê Lợi, Springfield",  # a city the product does not know
+    "12 Lê Lợi, TP.HCM, 0909 123 456",  # something else after the city
+    "12 Lê Lợi Hà Nội",  # no part of its own
+    None, "", "  ",
+])
+def test_no_city_where_none_is_clearly_written(value: str | None) -> None:
+    assert city_in_address(value) is None
+
+
+def test_a_record_without_a_city_takes_its_address_city_and_postcode() -> None:
+    """Before, the record had no city or postcode, and its address held both: the blocking rules and
+    the city comparison saw nothing, and its address compared unlike another source's."""
+    written = "12 Nguyễn Huệ, Q.1, TP.HCM 700000"
+    std = standardise_record(SPEC, "1", {"name": "An", "street": written}, today=TODAY)
+    other = standardise_record(SPEC, "2", {"name": "An", "street": "12 Nguyễn Huệ, Quận 1",
+                                           "city": "Hồ Chí Minh", "post": "700000"}, today=TODAY)
+    assert (std["address"], std["city"], std["city_norm"], std["postcode"]) == (
+        written, "TP.HCM", "ho chi minh", "700000")
+    # Matched as the other source's address is, beside its city.
+    assert (std["address_norm"], std["house_number"], std["street"]) == (
+        other["address_norm"], other["house_number"], other["street"])
+    assert {"city_from_address", "postcode_from_address"} <= set(std["dq_flags"])
+
+
+def test_a_postcode_of_its_own_is_kept() -> None:
+    std = standardise_record(SPEC, "1", {"street": "10 Downing St, London SW1A 2AA", "post": "SW1A 1AA"},
+                             today=TODAY)
+    assert (std["city_norm"], std["postcode"]) == ("london", "SW1A 1AA")
+    assert "postcode_from_address" not in std["dq_flags"]
+
+
+def test_a_city_read_from_an_address_sets_the_phones_country() -> None:
+    """A British mobile written without its country code, in a source whose numbers are Vietnamese."""
+    spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", phone_region="VN",
+                      fields={"address": "street", "phone": "phone"})
+    std = standardise_record(spec, "1", {"street": "221B Baker Street, London, UK", "phone": "07585 259854"},
+                             today=TODAY)
+    assert std["phone"] == "+447585259854"
+
+
+_PARTS = st.sampled_from(["12 Nguyễn Huệ", "Q.1", "Quận 1", "Đường Hà Nội", "Hà Nội", "TP.HCM", "London",
+                          "SW1A 2AA", "700000", "UK", "Việt Nam", "Singapore", "NSW", "12", ""]) | st.text()
+
+
+# A city column's value: any text a reader keeps as a value (not blank, not an export's marker for none).
+_CITIES = st.sampled_from(["Huế", "TP.HCM", "Đường Hà Nội", "Quận 1", "???"]) | st.text(min_size=1).filter(
+    lambda t: t.strip() and t.strip() not in MISSING_VALUES and t.strip()[:1] not in "[{")
+
+
+@given(st.lists(_PARTS, max_size=5), st.sampled_from([", ", " - ", " ", ";", "/"]), _CITIES)
+def test_a_record_with_a_city_is_read_as_before(parts: list[str], joiner: str, city: str) -> None:
+    """Whatever its address, a record with a city keeps its city, address and postcode as their own
+    standardisers read them; one without never fails, and any city it takes is the address's."""
+    address = joiner.join(parts)
+    assume(address.strip() not in MISSING_VALUES and address.strip()[:1] not in "[{")  # none, or JSON
+    values = {"name": "An", "street": address, "city": city, "post": "100000"}
+    std = standardise_record(SPEC, "1", values, today=TODAY)
+    assert std["city_norm"] == standardise_city(values["city"]).canonical
+    assert std["address_norm"] == standardise_address(address.strip() or None).normalised
+    assert std["postcode"] == standardise_postcode("100000")
+    assert not {"city_from_address", "postcode_from_address"} & set(std["dq_flags"])
+
+    without = standardise_record(SPEC, "1", {"name": "An", "street": address}, today=TODAY)
+    found = city_in_address(address)
+    assert ("city_from_address" in without["dq_flags"]) is (found is not None)
+    if found is not None:
+        assert without["city_norm"] == standardise_city(found.city).canonical
+        assert without["address"] == std["address"]
+        assert std["address"].startswith(found.address)
+        assert without["address_norm"] == standardise_address(found.address or None).normalised
