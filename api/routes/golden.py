@@ -30,7 +30,7 @@ from mdm import changes
 from mdm.errors import InvalidInputError, NotFoundError
 from mdm.ingest import clean_id
 from mdm.standardise.addresses import standardise_address, standardise_postcode
-from mdm.standardise.cities import standardise_city
+from mdm.standardise.cities import city_in_address, standardise_city
 from mdm.standardise.emails import standardise_email
 from mdm.standardise.identifiers import standardise_national_id, standardise_tax_id
 from mdm.standardise.names import standardise_name
@@ -290,7 +290,13 @@ def search_criteria(given: Mapping[str, str | None], region: str) -> dict[str, s
             raise InvalidInputError("field 'city': no letters to search for")
         out["city"] = standardise_city(city).canonical or city.casefold()
     if given.get("address"):
-        out["address_norm"] = standardise_address(given["address"]).normalised
+        # The known city it ends with, read as a record's is where no city is given: the record of
+        # "10 Downing St, London" without a city, or with one, holds "10 downing street" and London.
+        written = None if city else city_in_address(given["address"])
+        if written and written.address:
+            out["city"] = standardise_city(written.city).canonical
+        out["address_norm"] = standardise_address(written.address if written and written.address
+                                                  else given["address"]).normalised
         if out["address_norm"] is None:
             raise InvalidInputError(f"field 'address': {given['address']!r} is not an address")
     if given.get("postcode"):

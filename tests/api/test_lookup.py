@@ -249,6 +249,26 @@ def test_search_by_address_folds_street_types_as_the_records_were(api):  # type:
     assert gid not in [h["golden_record"]["golden_id"] for h in hits]
 
 
+def test_an_address_ending_with_its_city_finds_it_with_or_without_a_city(api):  # type: ignore[no-untyped-def]
+    """A record without a city takes the one its address ends with and is matched on the address
+    without it: the address searched for is read so too, and finds it, and a record whose city
+    has a column of its own, whichever way each was written."""
+    gids = []
+    for key, address, city in (("UK-1", "10 Downing St, London SW1A 2AA", None),
+                               ("UK-2", "11 Downing Street", "London")):
+        posted = api.post("/sources/billing/records", json={
+            "account_no": key, "account_holder": "Zelda Quartermain", "billing_address": address,
+            "city": city})
+        assert posted.status_code == 200, posted.json()
+        gids.append(posted.json()["golden_id"])
+    for number, gid in zip(("10", "11"), gids, strict=True):
+        for typed in (f"{number} Downing St, London", f"{number} Downing Street, London, UK"):
+            hits = api.get("/golden-records", params={"address": typed, "limit": 100}).json()["data"]
+            assert gid in [h["golden_record"]["golden_id"] for h in hits], typed
+    hits = api.get("/golden-records", params={"address": "10 Downing St, Paris", "limit": 100}).json()["data"]
+    assert gids[0] not in [h["golden_record"]["golden_id"] for h in hits]
+
+
 # Every listing with an offset; DuckDB binds it as a BIGINT.
 LISTINGS = [("/golden-records", "reader"), ("/golden-records?name=nguyen", "reader"),
             ("/review-queue", "steward"), ("/decisions", "steward"), ("/runs", "reader"), ("/audit", "admin")]
