@@ -5,6 +5,11 @@ Birth dates arrive day-first (Vietnamese), ISO, with English month names, in Vie
 milliseconds or seconds (JavaScript's 486432000000). Placeholder and
 impossible dates are dropped with a flag: a shared 1900-01-01 would otherwise look like strong
 evidence that two people are the same.
+
+A birth date's two-digit year ("03/05/25") is the latest such date not after today: an age of 0
+to 99. Its century is a guess either way (a one-year-old customer, or a 101-year-old), but minors
+outnumber centenarians in any customer base, and it is how such dates were read before, so two
+readings of one person disagree no more than they did. It is always flagged `dob_two_digit_year`.
 """
 
 from __future__ import annotations
@@ -112,8 +117,9 @@ def _make(year: int, month: int, day: int) -> dt.date:
         raise _Impossible from e
 
 
-def _from_tokens(tokens: list[str], today: dt.date, day_first: bool) -> tuple[dt.date, bool] | None:
-    """(date, day/month swapped) from folded tokens, or None when they are not a date."""
+def _from_tokens(tokens: list[str], today: dt.date, day_first: bool) -> tuple[dt.date, bool, bool] | None:
+    """(date, day/month swapped, year written with two digits) from folded tokens, or None when
+    they are not a date."""
     months = [_MONTHS[t] for t in tokens if t in _MONTHS]
     numbers = [t for t in tokens if t.isdigit()]
     if len(months) + len(numbers) != len(tokens):
@@ -121,7 +127,7 @@ def _from_tokens(tokens: list[str], today: dt.date, day_first: bool) -> tuple[dt
     if len(numbers) == 1 and len(numbers[0]) == 8 and not months:
         n = numbers[0]
         try:
-            return dt.date(int(n[:4]), int(n[4:6]), int(n[6:])), False
+            return dt.date(int(n[:4]), int(n[4:6]), int(n[6:])), False, False
         except ValueError:
             numbers = [n[:2], n[2:4], n[4:]]
     if len(numbers) == 3 and not months and len(numbers[0]) == 4:
@@ -136,10 +142,11 @@ def _from_tokens(tokens: list[str], today: dt.date, day_first: bool) -> tuple[dt
     year = _year(numbers[-1], today)
     if year is None:
         return None
+    two_digit = len(numbers[-1]) == 2
     if months:
-        return _make(year, months[0], int(numbers[0])), False
+        return _make(year, months[0], int(numbers[0])), False, two_digit
     day, month, swapped = _day_month(int(numbers[0]), int(numbers[1]), day_first)
-    return _make(year, month, day), swapped
+    return _make(year, month, day), swapped, two_digit
 
 
 def _tokens(text: str) -> list[str]:
@@ -184,12 +191,15 @@ def standardise_birth_date(
                           ("dob_spreadsheet_serial",))
     try:
         parsed = _from_tokens(_tokens(text), today, day_first)
+        if parsed is None:
+            return StdDate(value, None, ("date_unparseable",))
+        date, swapped, two_digit = parsed
+        if two_digit and date > today:  # "25/12/26" on 7 December 2026: born in 1926, not dropped
+            date = _make(date.year - 100, date.month, date.day)
     except _Impossible:
         return StdDate(value, None, ("dob_impossible",))
-    if parsed is None:
-        return StdDate(value, None, ("date_unparseable",))
-    date, swapped = parsed
-    return _plausible(value, date, today, ("dob_day_month_swapped",) if swapped else ())
+    flags = ("dob_day_month_swapped",) * swapped + ("dob_two_digit_year",) * two_digit
+    return _plausible(value, date, today, flags)
 
 
 def _unix_birth_date(value: str | None, number: int, millis: bool, today: dt.date, zone: str) -> StdDate:

@@ -34,7 +34,6 @@ REJECTIONS = {"dob_impossible", "dob_placeholder", "dob_future", "date_unparseab
         "25-03-1990",
         "25.03.1990",
         "25/3/1990",
-        "25/03/90",
         "March 25, 1990",
         "Sunday, March 25, 1990",  # a long date format names the day of the week
         "25 Mar 1990",
@@ -67,8 +66,28 @@ def test_day_first_and_month_first() -> None:
 
 
 def test_two_digit_year_pivot() -> None:
+    """A two-digit year is the latest such date not after today, always flagged: its century is a
+    guess. The date, not only the year: a birthday later this year is last century's."""
+    two_digit = ("dob_two_digit_year",)
+    assert standardise_birth_date("25/03/90", today=TODAY) == StdDate("25/03/90", MARCH_25, two_digit)
     assert standardise_birth_date("01/02/26", today=TODAY).value == dt.date(2026, 2, 1)
     assert standardise_birth_date("01/02/27", today=TODAY).value == dt.date(1927, 2, 1)
+    born = standardise_birth_date("25/12/26", today=TODAY)
+    assert (born.value, born.flags) == (dt.date(1926, 12, 25), two_digit)
+    assert standardise_birth_date("25 Mar 90", today=TODAY).flags == two_digit
+    assert standardise_birth_date("12/25/26", today=TODAY).flags == ("dob_day_month_swapped", *two_digit)
+    assert standardise_birth_date("25/12/2026", today=TODAY).flags == ("dob_future",)  # as written
+
+
+A_HUNDRED_YEARS_AGO = dt.date(TODAY.year - 100, TODAY.month, TODAY.day)
+
+
+@given(st.dates(min_value=A_HUNDRED_YEARS_AGO + dt.timedelta(days=1), max_value=TODAY))
+def test_a_two_digit_year_reads_the_last_hundred_years(date: dt.date) -> None:
+    if date != dt.date(1970, 1, 1):
+        assert standardise_birth_date(date.strftime("%d/%m/%y"), today=TODAY) == StdDate(
+            date.strftime("%d/%m/%y"), date, ("dob_two_digit_year",)
+        )
 
 
 @pytest.mark.parametrize(
@@ -121,7 +140,7 @@ def test_never_raises(value: str | None, day_first: bool) -> None:
     assert result.original == value
     if result.value is not None:
         assert dt.date(1900, 1, 2) <= result.value <= TODAY
-        assert result.flags in {(), ("dob_day_month_swapped",)}
+        assert set(result.flags) <= {"dob_day_month_swapped", "dob_two_digit_year"}
     elif nfc_clean(value) is None:
         assert result.flags == ()
     else:
