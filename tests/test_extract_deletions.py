@@ -414,3 +414,39 @@ def test_a_flag_a_float_column_wrote_says_deleted_as_its_whole_number(tmp_path: 
     ingested = ingest(load_sources(tmp_path / "sources.yaml").sources)
     assert sorted(d.source_id for d in ingested.deletions) == ["2", "4"]
     assert sorted(a.source_id for a in ingested.accepted) == ["1", "3"]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "parquet"])
+def test_a_deleted_at_column_holding_false_or_0_says_not_deleted(tmp_path: Path, fmt: str) -> None:
+    """``any_value: true`` reads a soft delete's ``deleted_at``: a JSON or Parquet ``false`` there (a
+    system writing false until it deletes), or ``0`` (a Unix time's "never"), names no deletion, where
+    before every row not deleted was taken as deleted. A time or ``true`` says deleted; ``values:``
+    flags read the same booleans as the text ``true`` and ``false`` in every reader."""
+    from mdm.ingest import ingest
+
+    rows: list[dict[str, Any]] = [
+        {"id": "1", "name": "An", "deleted_at": "2026-06-01T10:00:00Z", "gone": True},
+        {"id": "2", "name": "Bo", "deleted_at": False, "gone": False},
+        {"id": "3", "name": "Cu", "deleted_at": None, "gone": None},
+        {"id": "4", "name": "Di", "deleted_at": 0, "gone": False},
+        {"id": "5", "name": "Em", "deleted_at": True, "gone": True},
+        {"id": "6", "name": "Gi", "deleted_at": 0.0, "gone": False},
+    ]
+    if fmt == "parquet":  # a column of one type: a boolean deleted_at
+        gone = [r["gone"] for r in rows]
+        pq.write_table(pa.table({"id": [r["id"] for r in rows], "name": [r["name"] for r in rows],
+                                 "deleted_at": gone, "gone": gone}), tmp_path / "crm.parquet")
+    else:
+        lines = [json.dumps(r) for r in rows]
+        text = "\n".join(lines) if fmt == "jsonl" else "[" + ",\n".join(lines) + "]"
+        (tmp_path / f"crm.{fmt}").write_text(text, encoding="utf-8")
+
+    def deleted(flag: dict[str, Any]) -> list[str]:
+        config = {"sources": [{"name": "crm", "path": f"crm.{fmt}", "format": fmt, "id_column": "id",
+                               "deleted": flag, "fields": {"full_name": "name"}}]}
+        (tmp_path / "sources.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+        return sorted(d.source_id for d in ingest(load_sources(tmp_path / "sources.yaml").sources).deletions)
+
+    assert deleted({"column": "deleted_at", "any_value": True}) == ["1", "5"]
+    assert deleted({"column": "gone"}) == ["1", "5"]
+    assert deleted({"column": "gone", "values": [False]}) == ["2", "4", "6"]

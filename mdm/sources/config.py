@@ -65,6 +65,10 @@ def known_region(value: str) -> str:
 
 # The values that say deleted where the config names none.
 DELETED_VALUES = ("true", "1", "y", "yes")
+# What an ``any_value`` column holds on a row not deleted, besides no value: a JSON or Parquet false
+# (a system writing false until it deletes), a Unix time's 0 ("never"). Neither is ever the time
+# of a deletion, and read as a value each would delete every row not deleted.
+NOT_DELETED = ("false", "0")
 
 # A whole number a float column wrote: pandas makes an integer column with a gap float (123.0).
 _WHOLE_FLOAT = re.compile(r"^([0-9]+)\.0+$")
@@ -87,8 +91,8 @@ class DeletedFlag(BaseModel):
     # readers render a JSON or Parquet true and 1 (and a float column's 1.0, in a CSV too).
     # None: DELETED_VALUES.
     values: tuple[str, ...] | None = Field(default=None, min_length=1)
-    # Any value says deleted: one not blank and no export's marker for no value (NULL, \N: a dump
-    # writes one in every row not deleted). A flag of its own, not a value of `values`, so that no
+    # Any value says deleted: one not blank, no export's marker for no value (NULL, \N: a dump
+    # writes one in every row not deleted) and none of NOT_DELETED. A flag of its own, not a value of `values`, so that no
     # value a column may hold (the text "any") reads as every value.
     any_value: bool = False
 
@@ -119,7 +123,7 @@ class DeletedFlag(BaseModel):
     def says_deleted(self, values: Mapping[str, str | None]) -> bool:
         flag = (values.get(self.column) or "").strip()
         if self.any_value:
-            return bool(flag) and flag not in MISSING_VALUES
+            return bool(flag) and flag not in MISSING_VALUES and whole_number(flag.lower()) not in NOT_DELETED
         return whole_number(flag.lower()) in (self.values or DELETED_VALUES)
 
 
