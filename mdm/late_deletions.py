@@ -65,12 +65,10 @@ def _rebuild(
     late_sql.put_back(con, golden_id)
     unchanged_since = None
     if before is not None and before.status == "active" and before.members == frozenset(members):
-        unchanged_since = {golden_id: (before.attributes, before.updated_at)}
-    changes = regroup.rebuild(
+        unchanged_since = {golden_id: before.served}
+    regroup.rebuild(
         con, [golden_id], attributes=attributes, at=at, cause="run", cause_id=run_id, actor=None,
         unchanged_since=unchanged_since,
         # A golden id new in the run: created, or split off another (the run's own word for it).
         change_as={golden_id: run_change[0]} if before is None and run_change else None,
     )
-    if changes.get(golden_id) == "unchanged":
-        late_sql.put_back(con, golden_id)  # its version too: the run that built it, its document

@@ -65,13 +65,13 @@ def _apply_decisions_not_taken(
 
 def _reapply_overrides(
     con: duckdb.DuckDBPyConnection, report: dict[str, Any], run_id: str,
-    attributes: Mapping[str, AttributeSpec], before: dict[str, tuple[str, Any]],
+    attributes: Mapping[str, AttributeSpec], before: dict[str, records.Served],
 ) -> None:
     """Spark computes without the stewards' overrides: the golden records holding one are rebuilt
-    with it, by the survivorship rules' ``attributes``. One that comes back to the
-    attributes it had ``before`` the load did not change: the run's history entries for it go
-    (the change feed would send it to every subscriber after every Spark load) and its
-    ``updated_at`` stays."""
+    with it, by the survivorship rules' ``attributes``. One served as it was ``before`` the load
+    did not change: the run's history entries for it go (the change feed would send it to every
+    subscriber after every Spark load) and its ``updated_at`` stays. One that did keeps one entry
+    of the run: the run's change, with the values the rebuild gave it (the run's lack the overrides)."""
     holders = list(regroup.held_overrides(con))
     if not holders:
         return
@@ -80,6 +80,7 @@ def _reapply_overrides(
     unchanged = [gid for gid, change in changes.items() if change == "unchanged"]
     for change in steward_sql.drop_run_history(con, run_id, unchanged):
         _count_changes(report, {change: -1, "unchanged": 1})
+    steward_sql.one_run_entry(con, run_id, [gid for gid in changes if gid not in unchanged])
 
 
 def _count_changes(report: dict[str, Any], changes: Mapping[str, int]) -> None:
@@ -132,7 +133,7 @@ def load_run(
         if loaded is not None and loaded["status"] != "failed":
             raise ConflictError(f"run {run_id} is already in {db_path}")
         history = results.read_dataset(con, folder / "golden_history", SCHEMAS["golden_history"])
-        before = records.active_attributes(con, list(regroup.held_overrides(con)))
+        before = records.as_served(con, list(regroup.held_overrides(con)))
         at = database.now()
 
         def finish(c: duckdb.DuckDBPyConnection) -> None:

@@ -17,8 +17,8 @@ import duckdb
 
 from matching_rules import AttributeSpec
 from mdm import golden
+from mdm.store import documents, records
 from mdm.store import overrides as overrides_sql
-from mdm.store import records
 from mdm.store import stewardship as steward_sql
 from mdm.survivorship import Override
 
@@ -36,7 +36,7 @@ def rebuild(
     change_as: Mapping[str, str] | None = None,
     members: Mapping[str, list[dict[str, Any]]] | None = None,
     holders: set[str] | None = None,
-    unchanged_since: Mapping[str, tuple[str, dt.datetime]] | None = None,
+    unchanged_since: Mapping[str, records.Served] | None = None,
     repoint: Mapping[str, str | None] | None = None,
 ) -> dict[str, str]:
     """Recompute ``golden_ids`` from their current members (read, unless the caller already
@@ -44,9 +44,11 @@ def rebuild(
     one's move to the record it is merged into); returns golden id -> change. ``holders``, the
     golden ids that may hold overrides (overrides_sql.holders), spares the real-time path reading
     them for the records that hold none (a query is about a millisecond); those the overrides move
-    to join it. ``unchanged_since``: the attributes (JSON) and ``updated_at`` golden records had
-    before results computed without their overrides were published; one rebuilt to the same
-    attributes is unchanged: its ``updated_at`` is kept and it gets no history entry. A rebuild
+    to join it. ``unchanged_since``: golden records as served before results computed without
+    their overrides were published; one rebuilt to the same attributes and served as it was (its
+    version, with the ``updated_at`` and run id it had) is unchanged: it gets no history entry. One
+    whose document moved all the same (a member's values) is changed, as a batch run finds it
+    (mdm/golden.py): a new version is never left out of the change feed. A rebuild
     caused by a run carries the run's id, as the records the run built do. ``repoint``: golden
     records retired already that redirect from now on to another (golden id -> that one's), as
     their records went there, or to none (None), as theirs left before an undo parted them."""
@@ -91,19 +93,14 @@ def rebuild(
             change = "merged" if into else "retired"
         else:
             values, lin = golden.survive(attributes, members_of, held.get(gid, ()))
-            since = (unchanged_since or {}).get(gid)
-            kept_at = since[1] if since is not None and json.loads(since[0]) == values else None
-            row = golden.golden_row(gid, members_of, attributes, created_at=created, updated_at=kept_at or at,
-                                    run_id=run_id, values=values, lineage=lin)
+            row = _as_it_was(gid, members_of, attributes, created, values, lin, (unchanged_since or {}).get(gid))
             row_lineage = golden.lineage_rows(gid, lin)
-            if kept_at is not None:
+            if row is not None:
                 change = "unchanged"
-            elif old is None:
-                change = "created"
-            elif old["status"] == "retired":
-                change = "restored"
             else:
-                change = "changed"
+                row = golden.golden_row(gid, members_of, attributes, created_at=created, updated_at=at,
+                                        run_id=run_id, values=values, lineage=lin)
+                change = "created" if old is None else "restored" if old["status"] == "retired" else "changed"
         change = (change_as or {}).get(gid, change)
         rows.append(row)
         lineage.extend(row_lineage)
@@ -118,6 +115,19 @@ def rebuild(
     records.replace_golden(con, rows, lineage)
     steward_sql.add_history(con, history)
     return changes
+
+
+def _as_it_was(
+    gid: str, members: list[dict[str, Any]], attributes: Mapping[str, AttributeSpec], created: dt.datetime,
+    values: dict[str, Any], lineage: Any, served: records.Served | None,
+) -> dict[str, Any] | None:
+    """The golden record's row as it was ``served`` (its time and run id), where rebuilt to the same
+    values it serves the same document; else None."""
+    if served is None or json.loads(served.attributes) != values:
+        return None
+    row = golden.golden_row(gid, members, attributes, created_at=created, updated_at=served.updated_at,
+                            run_id=served.run_id, values=values, lineage=lineage)
+    return row if documents.version(row["document"]) == served.version else None
 
 
 def held_overrides(
@@ -139,7 +149,7 @@ def reapply_overrides(
     at: dt.datetime,
     cause: str,
     cause_id: str | None,
-    unchanged_since: Mapping[str, tuple[str, dt.datetime]] | None = None,
+    unchanged_since: Mapping[str, records.Served] | None = None,
 ) -> dict[str, str]:
     """Rebuild these golden records with their overrides, after results computed without them were
     published (a Spark run's, or a batch run's that read the overrides before a steward changed

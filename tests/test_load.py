@@ -142,3 +142,78 @@ def test_a_load_killed_before_its_replay_ends_is_replayed_at_the_next_start(
         assert all(r.ok for r in integrity.check(con))
     finally:
         con.close()
+
+
+def test_a_load_reapplying_overrides_changes_no_version_unsaid(
+    reconciled: tuple[Path, object], tmp_path: Path
+) -> None:
+    """Spark computes without the stewards' overrides, and the load rebuilds their golden records
+    with them: one that comes back to the values it had was 'unchanged' and left the change feed,
+    but was served anew (the load's run id, a member's values), so its ETag moved unsaid. Now one
+    the load left as it was keeps its version, run id and ``updated_at``; one whose document
+    moved (a member's data-quality flags, its values not) is changed, in the feed with a new time."""
+    import shutil
+
+    from mdm.load import load_run
+    from mdm.service import Service
+    from mdm.store import documents
+
+    served = tmp_path / "served.duckdb"
+    shutil.copy(reconciled[0], served)
+    out = tmp_path / "out"
+    _as_spark_output(served, out, "run-spark-3")  # computed before the stewards set their values
+    con = duckdb.connect(str(served), read_only=True)
+    kept, moved = [g for (g,) in con.execute(
+        "SELECT golden_id FROM golden_records WHERE status = 'active' AND record_count = 2"
+        " ORDER BY golden_id LIMIT 2").fetchall()]
+    (member,) = con.execute("SELECT record_key FROM xref WHERE golden_id = ? ORDER BY record_key LIMIT 1",
+                            [moved]).fetchall()[0]
+    con.close()
+    std, history = (out / name / "part-0.parquet" for name in ("std_records", "golden_history"))
+    con = duckdb.connect()
+    con.execute(f"COPY (SELECT * REPLACE (CASE WHEN record_key = ? THEN list_append(coalesce(dq_flags, []),"
+                f" 'name_multiple') ELSE dq_flags END AS dq_flags) FROM '{std}') TO '{tmp_path / 'std.parquet'}'"
+                " (FORMAT PARQUET)", [member])
+    # The run's own history: both changed, as it computed them without the phone set below.
+    con.execute(f"COPY (SELECT * REPLACE ('changed' AS change, 'run-spark-3' AS cause_id) FROM '{history}'"
+                f" WHERE golden_id IN (?, ?) AND change = 'created') TO '{tmp_path / 'history.parquet'}'"
+                " (FORMAT PARQUET)", [kept, moved])
+    con.close()
+    shutil.move(tmp_path / "std.parquet", std)
+    shutil.move(tmp_path / "history.parquet", history)
+    service = Service(served)
+    service.open()
+    try:
+        for gid in (kept, moved):
+            service.set_override(gid, "phone", "0912 345 678", reason="customer called", region="VN",
+                                 actor="test-steward")
+    finally:
+        service.close()
+
+    def served_as() -> dict[str, tuple[str, object, object]]:
+        con = duckdb.connect(str(served), read_only=True)
+        try:
+            return {g: (documents.version(doc), updated_at, run_id) for g, doc, updated_at, run_id in con.execute(
+                "SELECT golden_id, document, updated_at, run_id FROM golden_records WHERE golden_id IN (?, ?)",
+                [kept, moved]).fetchall()}
+        finally:
+            con.close()
+
+    def feed(gid: str) -> list[tuple[str, str, str]]:
+        con = duckdb.connect(str(served), read_only=True)
+        try:
+            return con.execute("SELECT change, cause_id, after->>'phone' FROM golden_history"
+                               " WHERE golden_id = ? AND seq > ? ORDER BY seq", [gid, last]).fetchall()
+        finally:
+            con.close()
+
+    before = served_as()
+    con = database.connect(served, read_only=True)
+    last = con.execute("SELECT max(seq) FROM golden_history").fetchall()[0][0]
+    con.close()
+    load_run(served, out)
+    after = served_as()
+    assert after[kept] == before[kept] and feed(kept) == []
+    assert after[moved][0] != before[moved][0] and after[moved][1] > before[moved][1]  # type: ignore[operator]
+    # One entry, with the values served (the steward's phone), not the run's and the rebuild's both.
+    assert feed(moved) == [("changed", "run-spark-3", "+84912345678")]

@@ -14,7 +14,8 @@ from typing import Any
 
 import duckdb
 
-from mdm.store.records import remove_from_results
+from mdm.store.documents import VERSION_SQL
+from mdm.store.records import Served, remove_from_results
 
 _KEPT = ("golden_before", "lineage_before", "members_before")
 
@@ -24,8 +25,7 @@ class Before:
     """A golden record as published before the run's results were swapped in."""
 
     status: str
-    attributes: str | None  # JSON
-    updated_at: dt.datetime
+    served: Served
     members: frozenset[str]
 
 
@@ -52,11 +52,12 @@ def before(con: duckdb.DuckDBPyConnection) -> dict[str, Before | None]:
     if not _exists(con):
         return {}
     rows = con.execute(
-        "SELECT k.golden_id, g.status, CAST(g.attributes AS VARCHAR), g.updated_at,"
+        "SELECT k.golden_id, g.status, CAST(g.attributes AS VARCHAR), g.updated_at, g.run_id,"
+        f" {VERSION_SQL.format(x='g.document')},"
         " (SELECT list(record_key) FROM members_before m WHERE m.golden_id = k.golden_id)"
         " FROM kept_ids k LEFT JOIN golden_before g USING (golden_id)").fetchall()
-    return {g: None if status is None else Before(status, attributes, updated_at, frozenset(members or ()))
-            for g, status, attributes, updated_at, members in rows}
+    return {g: None if status is None else Before(status, Served(*served), frozenset(members or ()))
+            for g, status, *served, members in rows}
 
 
 def put_back(con: duckdb.DuckDBPyConnection, golden_id: str) -> None:

@@ -5,12 +5,14 @@ Every function runs inside the caller's transaction on the single write connecti
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 import pyarrow as pa
 
+from mdm.store import documents
 from mdm.store.database import fetch_dicts, fetch_one
 from mdm.store.tables import insert_rows, to_arrow
 
@@ -180,16 +182,24 @@ def member_rows(con: duckdb.DuckDBPyConnection, golden_id: str) -> list[dict[str
     )
 
 
-def active_attributes(
-    con: duckdb.DuckDBPyConnection, golden_ids: Sequence[str]
-) -> dict[str, tuple[str, Any]]:
-    """The attributes (JSON) and ``updated_at`` of those of these golden records that are active."""
+class Served(NamedTuple):
+    """A golden record as it was served: what a rebuild that leaves it as it was keeps."""
+
+    attributes: str  # JSON
+    updated_at: dt.datetime
+    run_id: str | None
+    version: str  # its document's (documents.version): the ETag readers hold
+
+
+def as_served(con: duckdb.DuckDBPyConnection, golden_ids: Sequence[str]) -> dict[str, Served]:
+    """Those of these golden records that are active, as they are served now."""
     rows = con.execute(
-        "SELECT golden_id, CAST(attributes AS VARCHAR), updated_at FROM golden_records"
+        "SELECT golden_id, CAST(attributes AS VARCHAR), updated_at, run_id,"
+        f" {documents.VERSION_SQL.format(x='document')} FROM golden_records"
         " WHERE status = 'active' AND golden_id IN (SELECT unnest(?))",
         [list(golden_ids)],
     ).fetchall()
-    return {gid: (attributes, updated_at) for gid, attributes, updated_at in rows}
+    return {gid: Served(*served) for gid, *served in rows}
 
 
 def golden_row(con: duckdb.DuckDBPyConnection, golden_id: str) -> dict[str, Any] | None:

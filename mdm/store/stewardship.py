@@ -314,6 +314,21 @@ def drop_run_history(con: duckdb.DuckDBPyConnection, run_id: str, golden_ids: Se
     return [change for (change,) in rows]
 
 
+def one_run_entry(con: duckdb.DuckDBPyConnection, run_id: str, golden_ids: Sequence[str]) -> None:
+    """One history entry of run ``run_id`` for each of these golden records that it wrote several
+    for (its own, then a rebuild's): the last, with the first's change and ``before``."""
+    if not golden_ids:
+        return
+    mine = "cause = 'run' AND cause_id = $run AND golden_id IN (SELECT unnest($ids))"
+    con.execute(
+        "UPDATE golden_history h SET change = f.change, before = f.before FROM (SELECT golden_id,"
+        " arg_min(change, seq) AS change, arg_min(before, seq) AS before, max(seq) AS last"
+        f" FROM golden_history WHERE {mine} GROUP BY golden_id HAVING count(*) > 1) f WHERE h.seq = f.last",
+        {"run": run_id, "ids": list(golden_ids)})
+    con.execute(f"DELETE FROM golden_history WHERE {mine} AND seq NOT IN (SELECT max(seq) FROM golden_history"
+                f" WHERE {mine} GROUP BY golden_id)", {"run": run_id, "ids": list(golden_ids)})
+
+
 def add_history_table(con: duckdb.DuckDBPyConnection, table: Any) -> None:
     """Bulk history rows (an Arrow table with golden_history's columns), for a batch run."""
     if table.num_rows == 0:
