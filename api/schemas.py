@@ -571,6 +571,10 @@ class DecisionPublic(BaseModel):
     created_at: Timestamp
     undone_at: Timestamp | None
     undone_by: str | None
+    lapsed_in: str | None = Field(
+        default=None, description="The batch run that found none of the records it names left (their source"
+        " renamed or removed, or each gone from its extract): it binds nothing since, and the audit log's"
+        " `decision.lapsed` entry says why. Null while it binds: a run that has its records again clears it.")
     before: dict[str, list[str]]
     after: dict[str, list[str]]
 

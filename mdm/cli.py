@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
 
-from mdm import api_keys
+from mdm import api_keys, lapsed_decisions
 from mdm.cancel import Cancellation
 from mdm.errors import (
     ConfigError,
@@ -172,7 +172,7 @@ def _print_report(report: RunReport) -> None:
     table.add_row("[bold]total", *(f"[bold]{v}" for v in total))
     _print_table(table)
     _print_quality(report)
-    for warning in source_warnings(report.sources):
+    for warning in [*source_warnings(report.sources), *report.lapsed.warnings()]:
         console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
     model = f"{report.model_id} ({'trained: ' + report.train_reason if report.retrained else 'reused'})"
     lines = [
@@ -349,6 +349,8 @@ def load_cmd(
         f" {counts['review_items']:,} review items into {db}",
         highlight=False,
     )
+    for warning in lapsed_decisions.Lapsed.of(report["run_report"]).warnings():
+        console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
     through = report.get("posted_through")
     since = replay_since(report)
     con = _open(db)

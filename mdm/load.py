@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 
 from matching_rules import AttributeSpec, RulesSpec
-from mdm import late_decisions, late_deletions, late_erasures, regroup, removals
+from mdm import lapsed_decisions, late_decisions, late_deletions, late_erasures, regroup, removals
 from mdm.errors import ConfigError, ConflictError, RunFailedError
 from mdm.pipeline import load_rules_checked
 from mdm.sources import sources_from_json
@@ -81,6 +81,16 @@ def _reapply_overrides(
     for change in steward_sql.drop_run_history(con, run_id, unchanged):
         _count_changes(report, {change: -1, "unchanged": 1})
     steward_sql.one_run_entry(con, run_id, [gid for gid in changes if gid not in unchanged])
+
+
+def _note_lapsed(con: duckdb.DuckDBPyConnection, report: dict[str, Any], run_id: str) -> None:
+    """The decisions the run found binding nothing, and the overrides of the golden records it
+    retired, marked and said as a DuckDB run's publish does (mdm/lapsed_decisions.py)."""
+    lapsed = lapsed_decisions.note(
+        con, run_id=run_id, lapsing=report.get("decisions_lapsing", []),
+        binds=report.get("decisions_binding", []), config=sources_from_json(report["sources_config"]))
+    report["run_report"].update(lapsed.report())
+    report["counts"].update(decisions_lapsed=len(lapsed.decisions), overrides_lapsed=len(lapsed.overrides))
 
 
 def _count_changes(report: dict[str, Any], changes: Mapping[str, int]) -> None:
@@ -160,6 +170,7 @@ def load_run(
             report["run_report"]["late_erasures"] = erased.erasure_ids
             # Then the ids the run did not keep, merged where their records are now.
             _count_changes(report, results.publish_vanished(c, at=at, run_id=run_id))
+            _note_lapsed(c, report, run_id)
             if not models.has_model(c, model["model_id"]):
                 models.save_model(
                     c, model["model_id"], run_id=run_id, fingerprint=model["fingerprint"],

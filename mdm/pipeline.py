@@ -36,6 +36,7 @@ from mdm import (
     carry_decisions,
     clustering,
     golden,
+    lapsed_decisions,
     late_decisions,
     late_deletions,
     late_erasures,
@@ -82,6 +83,7 @@ class RunReport:
     posted_unknown_source: int = 0
     quality: FlagCounts = field(default_factory=dict)  # source -> data-quality flag -> records
     decisions_applied: int = 0
+    lapsed: lapsed_decisions.Lapsed = field(default_factory=lapsed_decisions.Lapsed)  # said as it published
     decisions_carried: list[dict[str, str]] = field(default_factory=list)  # carry_decisions.Carried.as_dict
     kept_together: list[dict[str, Any]] = field(default_factory=list)  # carry_decisions.KeptTogether.as_dict
     conflicts: list[dict[str, Any]] = field(default_factory=list)
@@ -113,6 +115,7 @@ class RunReport:
         return {
             "golden": self.golden_changes,
             "decisions_applied": self.decisions_applied,
+            **self.lapsed.report(),
             "decisions_carried": self.decisions_carried,
             "kept_together": self.kept_together,
             "conflicts": self.conflicts,
@@ -140,6 +143,8 @@ class RunReport:
             "golden_records": self.golden_records,
             "golden_changes": self.golden_changes,
             "decisions_applied": self.decisions_applied,
+            "decisions_lapsed": len(self.lapsed.decisions),
+            "overrides_lapsed": len(self.lapsed.overrides),
             "conflicts": len(self.conflicts),
             "train_reason": self.train_reason,
         }
@@ -473,6 +478,8 @@ def _stages(
             steward_sql.add_history_table(c, build.history)
             steward_sql.add_carried(c, [carried.constraint for carried in clustered.carried])
             steward_sql.insert_kept_together(c, report.kept_together, database.now())
+            report.lapsed = lapsed_decisions.note(c, run_id=run_id, lapsing=clustered.lapsing,
+                                                  binds=clustered.binding, config=sources)
             # What stewards decided or undid after the run read the decisions (by id: no clock).
             report.moved_late, report.late_undos = late_decisions.undo_late(
                 c, steward_sql.undone_among(c, read_in_force), attributes=attributes, at=database.now())
@@ -569,7 +576,9 @@ class Clustered:
     pairs: pa.Table  # the scored pairs, a kept link's outcome now "kept_link", a source link's "source_link"
     review: pa.Table
     auto_links: int
-    decisions_applied: int
+    decisions_applied: int  # those binding: naming two records of the run, as carried
+    binding: list[str]  # their ids
+    lapsing: list[str]  # the decisions in force binding nothing: none of their records is left
     conflicts: list[dict[str, Any]]
     structure: clustering.SourceStructure | None = None
     carried: list[carry_decisions.Carried] = field(default_factory=list)
@@ -660,12 +669,15 @@ def cluster_pairs(
     decided = {tuple(sorted((l, r))) for _k, l, r, _d in constraints}
     check()
     review = _review_items(pairs, result, run_id, decided, spec)
+    binding = lapsed_decisions.binding(constraints, identifiers.keys())
     return Clustered(
         result=result,
         pairs=pairs,
         review=review,
         auto_links=len(auto),
-        decisions_applied=len({d for *_x, d in constraints}),
+        decisions_applied=len(binding),
+        binding=sorted(binding),
+        lapsing=sorted({d for *_x, d in constraints} - binding),
         conflicts=_conflicts(pairs, constraints),
         structure=structure,
         carried=carried,

@@ -942,7 +942,8 @@ class Service:
                     accept_removals=accept_removals, dry_run=dry_run, con=con, run_id=run_id,
                     publish=hooks, cancellation=cancellation,
                 )
-            for warning in source_warnings(report.sources):  # what `mdm reconcile` prints; no console here
+            # What `mdm reconcile` prints; no console here.
+            for warning in [*source_warnings(report.sources), *report.lapsed.warnings()]:
                 logger.warning("run %s: %s", run_id, warning)
         except MDMError as e:
             logger.warning("run %s failed: %s", run_id, e)

@@ -217,3 +217,61 @@ def test_a_load_reapplying_overrides_changes_no_version_unsaid(
     assert after[moved][0] != before[moved][0] and after[moved][1] > before[moved][1]  # type: ignore[operator]
     # One entry, with the values served (the steward's phone), not the run's and the rebuild's both.
     assert feed(moved) == [("changed", "run-spark-3", "+84912345678")]
+
+
+def test_a_load_marks_and_says_the_decisions_its_run_found_binding_nothing(
+    reconciled: tuple[Path, object], small_sample: Path, tmp_path: Path
+) -> None:
+    """A Spark run reports the decisions it read that bind none of its records (marketing renamed,
+    its removals accepted): `mdm load` marks them lapsed with the run's id, audits why and warns,
+    as a DuckDB run's publish does (tests/api/test_decisions_lapsed.py)."""
+    import shutil
+
+    import yaml
+
+    from mdm.pipeline import reconcile
+    from mdm.service import Service
+    from mdm.sources import load_sources, sources_to_json
+    from tests.conftest import TODAY
+
+    served, scratch = tmp_path / "served.duckdb", tmp_path / "scratch.duckdb"
+    shutil.copy(reconciled[0], served)
+    shutil.copy(reconciled[0], scratch)
+    service = Service(served)
+    service.open()
+    try:
+        only = [g for (g,) in service.reader().execute(
+            "SELECT golden_id FROM xref GROUP BY golden_id HAVING bool_and(source = 'marketing')"
+            " ORDER BY golden_id LIMIT 2").fetchall()]
+        decision_id = service.steward(lambda s, con: s.merge(con, only, actor="test-steward", comment=None)
+                                      ).decision["decision_id"]
+    finally:
+        service.close()
+    sample = tmp_path / "sample"
+    shutil.copytree(small_sample, sample)
+    raw = yaml.safe_load((sample / "sources.yaml").read_text(encoding="utf-8"))
+    next(s for s in raw["sources"] if s["name"] == "marketing")["name"] = "newsletter"
+    (sample / "sources.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    reconcile(sample / "sources.yaml", scratch, today=TODAY, accept_removals=True)  # what Spark computed
+    out = tmp_path / "out"
+    _as_spark_output(scratch, out, "run-spark-4")
+    summary = json.loads((out / REPORT / "part-00000").read_text(encoding="utf-8"))
+    summary.update(sources_config=sources_to_json(load_sources(sample / "sources.yaml")),
+                   decision_ids=[decision_id], decisions_binding=[], decisions_lapsing=[decision_id])
+    (out / REPORT / "part-00000").write_text(json.dumps(summary), encoding="utf-8")
+
+    result = runner.invoke(app, ["load", "--db", str(served), "--from", str(out), "--accept-removals"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert f"warning: 1 steward decision with no record left to bind ({decision_id}): source 'marketing'" in said
+    con = duckdb.connect(str(served), read_only=True)
+    try:
+        assert con.execute("SELECT lapsed_in FROM decisions WHERE decision_id = ?", [decision_id]).fetchall() == [
+            ("run-spark-4",)]
+        assert con.execute("SELECT actor FROM audit_log WHERE action = 'decision.lapsed' AND target = ?",
+                           [decision_id]).fetchall() == [("run run-spark-4",)]
+        (counts,) = con.execute("SELECT counts->>'decisions_lapsed' FROM runs WHERE run_id = 'run-spark-4'"
+                                ).fetchone()
+        assert counts == "1"
+    finally:
+        con.close()

@@ -280,6 +280,8 @@ def reconcile_spark(
                 "outdated_posts": [list(k) for k in ingested.outdated],
                 # The decisions it honoured; ``mdm load`` applies the others (mdm/late_decisions.py).
                 "decision_ids": sorted({c[3] for c in constraints}),
+                # Of those, the ones binding records of its and those binding none (mdm/lapsed_decisions.py).
+                "decisions_binding": clustered.binding, "decisions_lapsing": clustered.lapsing,
             }
         _write_text(spark, f"{out}/{REPORT}", json.dumps(summary, default=str))
         return report

@@ -454,4 +454,14 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
           AND golden_history.seq = (SELECT max(h.seq) FROM golden_history h WHERE h.golden_id = g.golden_id);
         """,
     ),
+    (
+        22,
+        """
+        -- The batch run that found none of the records a decision names left (their source renamed or
+        -- removed, or each gone from its extract): the decision binds nothing from then on, and the
+        -- audit log says why. It is kept, not undone: a run that has its records again clears this,
+        -- and it binds again. NULL: it binds (or no run has looked since it was made).
+        ALTER TABLE decisions ADD COLUMN lapsed_in VARCHAR;
+        """,
+    ),
 )

@@ -115,7 +115,7 @@ def stored_pairs(
 
 _DECISION_COLUMNS = (
     "decision_id, kind, item_id, golden_ids, result_golden_id, comment, actor, created_at, undone_at, undone_by,"
-    " CAST(before AS VARCHAR) AS before, CAST(after AS VARCHAR) AS after"
+    " lapsed_in, CAST(before AS VARCHAR) AS before, CAST(after AS VARCHAR) AS after"
 )
 
 
@@ -192,6 +192,41 @@ def later_decisions(con: duckdb.DuckDBPyConnection, decision_id: str, golden_ids
         " ORDER BY d.created_at",
         [decision_id, list(golden_ids), list(golden_ids)],
     ).fetchall()]
+
+
+def mark_lapsed(con: duckdb.DuckDBPyConnection, decision_ids: Collection[str], run_id: str) -> list[str]:
+    """Mark those of these decisions in force that bound until now lapsed in run ``run_id``; their ids."""
+    return sorted(d for (d,) in con.execute(
+        "UPDATE decisions SET lapsed_in = ? WHERE list_contains(?::VARCHAR[], decision_id)"
+        " AND lapsed_in IS NULL AND undone_at IS NULL RETURNING decision_id",
+        [run_id, sorted(decision_ids)]).fetchall())
+
+
+def mark_binding(con: duckdb.DuckDBPyConnection, decision_ids: Collection[str]) -> list[str]:
+    """Clear the lapse of those of these decisions marked lapsed; their ids."""
+    return sorted(d for (d,) in con.execute(
+        "UPDATE decisions SET lapsed_in = NULL WHERE list_contains(?::VARCHAR[], decision_id)"
+        " AND lapsed_in IS NOT NULL RETURNING decision_id", [sorted(decision_ids)]).fetchall())
+
+
+def records_named(con: duckdb.DuckDBPyConnection, decision_ids: Collection[str]) -> dict[str, list[str]]:
+    """The records each of these decisions' constraints name (carried ones too), by decision."""
+    out: dict[str, list[str]] = {}
+    for decision_id, key in con.execute(
+        "SELECT DISTINCT decision_id, unnest([record_key_l, record_key_r]) FROM constraints"
+        " WHERE list_contains(?::VARCHAR[], decision_id) ORDER BY ALL", [sorted(decision_ids)]).fetchall():
+        out.setdefault(decision_id, []).append(key)
+    return out
+
+
+def run_overrides(con: duckdb.DuckDBPyConnection, run_id: str, change: str) -> list[dict[str, Any]]:
+    """The overrides in force held by the golden records run ``run_id`` gave this change (``retired``:
+    all their records left; ``restored``)."""
+    return fetch_dicts(
+        con, "SELECT o.override_id, o.golden_id, o.attribute FROM golden_overrides o"
+             " WHERE o.removed_at IS NULL AND o.golden_id IN (SELECT golden_id FROM golden_history"
+             " WHERE cause = 'run' AND cause_id = ? AND change = ?) ORDER BY o.golden_id, o.attribute",
+        [run_id, change])
 
 
 def mark_undone(con: duckdb.DuckDBPyConnection, decision_id: str, at: Any, actor: str) -> None:

@@ -1,0 +1,119 @@
+"""Steward decisions and overrides that a batch run finds binding nothing are said, not lost.
+
+A decision binds source records (mdm/carry_decisions.py carries it to a stand-in when one of
+them leaves). Where none is left, its source renamed or removed from the config (a renamed
+source's records are new keys) or each record gone from its extract, it binds nothing: the next
+run links those customers as if no steward had looked, and an override held by a golden record
+whose records all left is held by a retired record. Accepting a removal did that without a word.
+So the run that finds it says so: it marks each such decision lapsed with its id, writes why to
+the audit log, and counts them in its report, without failing. Nothing is undone: a decision whose
+records come back (the source listed again under its name) binds again, and an override comes
+back with its golden record's id (mdm/golden.py), each said in the report of the run that sees it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from mdm.sources.config import SourcesConfig
+from mdm.store import audit
+from mdm.store import stewardship as steward_sql
+
+
+@dataclass
+class Lapsed:
+    """What a run found binding nothing, or binding again, for its report."""
+
+    decisions: list[dict[str, Any]] = field(default_factory=list)  # lapsed in it: id, kind, records, why
+    decisions_again: list[str] = field(default_factory=list)  # lapsed before, binding again in it
+    overrides: list[dict[str, Any]] = field(default_factory=list)  # held by a golden record it retired
+    overrides_again: list[dict[str, Any]] = field(default_factory=list)  # by one it restored
+
+    @classmethod
+    def of(cls, run_report: Mapping[str, Any]) -> Lapsed:
+        """As a run's report (:meth:`report`) says it."""
+        return cls(run_report.get("decisions_lapsed", []), run_report.get("decisions_binding_again", []),
+                   run_report.get("overrides_lapsed", []), run_report.get("overrides_binding_again", []))
+
+    def report(self) -> dict[str, Any]:
+        return {"decisions_lapsed": self.decisions, "decisions_binding_again": self.decisions_again,
+                "overrides_lapsed": self.overrides, "overrides_binding_again": self.overrides_again}
+
+    def warnings(self) -> list[str]:
+        """What ``mdm reconcile``'s summary warns of (and the service logs, for a run it starts)."""
+        said = []
+        for why in dict.fromkeys(d["why"] for d in self.decisions):
+            ids = [d["decision_id"] for d in self.decisions if d["why"] == why]
+            said.append(f"{_many(len(ids), 'steward decision')} with no record left to bind ({_listed(ids)}): {why}."
+                        " Kept, marked lapsed (`lapsed_in` in GET /decisions/{id}, `decision.lapsed` in the audit"
+                        " log): undo what should not come back")
+        if self.overrides:
+            held = [f"{o['golden_id']} {o['attribute']}" for o in self.overrides]
+            said.append(f"{_many(len(held), 'steward override')} held by a golden record this run retired, all"
+                        f" its records gone ({_listed(held)}): each applies again if they come back")
+        return said
+
+
+def _many(n: int, what: str) -> str:
+    return f"{n:,} {what}{'s' if n != 1 else ''}"
+
+
+def _listed(items: list[str], most: int = 5) -> str:
+    return ", ".join(items[:most]) + (f" and {len(items) - most:,} more" if len(items) > most else "")
+
+
+def binding(constraints: Collection[tuple[str, str, str, str]], present: Collection[str]) -> set[str]:
+    """The decisions of ``constraints`` (kind, left, right, decision id; carried ones included) one of
+    whose constraints names two records of ``present``: the others bind nothing."""
+    return {d for _kind, left, right, d in constraints if left in present and right in present}
+
+
+def note(
+    con: duckdb.DuckDBPyConnection, *, run_id: str, lapsing: Collection[str], binds: Collection[str],
+    config: SourcesConfig,
+) -> Lapsed:
+    """Mark the decisions ``lapsing`` (in force, binding nothing in run ``run_id``) lapsed where they
+    bound until now, clear the lapse of those that ``binds``, and say both, and the overrides the
+    run's retired or restored golden records hold, in the audit log; in the publish's transaction,
+    after the run's history is written."""
+    out = Lapsed()
+    actor = f"run {run_id}"
+    newly = steward_sql.mark_lapsed(con, lapsing, run_id)
+    named = steward_sql.records_named(con, newly)
+    for decision_id in newly:
+        decision = steward_sql.get_decision(con, decision_id) or {}
+        records = named.get(decision_id, [])
+        entry = {"decision_id": decision_id, "kind": decision.get("kind"), "records": records,
+                 "why": _why(records, config)}
+        out.decisions.append(entry)
+        audit.record(con, actor=actor, action="decision.lapsed", target=decision_id,
+                     detail={"run_id": run_id, "records": records, "why": entry["why"]})
+    out.decisions_again = steward_sql.mark_binding(con, binds)
+    for decision_id in out.decisions_again:
+        audit.record(con, actor=actor, action="decision.binding_again", target=decision_id,
+                     detail={"run_id": run_id})
+    out.overrides = steward_sql.run_overrides(con, run_id, "retired")
+    out.overrides_again = steward_sql.run_overrides(con, run_id, "restored")
+    for overrides, action in ((out.overrides, "golden.override_lapsed"),
+                              (out.overrides_again, "golden.override_binding_again")):
+        for o in overrides:
+            audit.record(con, actor=actor, action=action, target=o["golden_id"], detail={
+                "run_id": run_id, "override_id": o["override_id"], "attribute": o["attribute"]})
+    return out
+
+
+def _why(records: list[str], config: SourcesConfig) -> str:
+    """Why none of ``records`` is left: their source is no longer in the config (named), or each
+    left its extract (or was deleted)."""
+    listed = {s.name for s in config.sources}
+    unlisted = sorted({k.split(":", 1)[0] for k in records} - listed)
+    if unlisted:
+        names = " and ".join(repr(s) for s in unlisted)
+        said = f"source {names} is" if len(unlisted) == 1 else f"sources {names} are"
+        return (f"{said} no longer in {config.path} (renamed or removed), and a record's source is part"
+                " of its key: listed again under that name, its records bind the decision again")
+    return "none of its records is left: each left its extract or was deleted"
