@@ -83,12 +83,8 @@ def note(
     out = Lapsed()
     actor = f"run {run_id}"
     newly = steward_sql.mark_lapsed(con, lapsing, run_id)
-    named = steward_sql.records_named(con, newly)
-    for decision_id in newly:
-        decision = steward_sql.get_decision(con, decision_id) or {}
-        records = named.get(decision_id, [])
-        entry = {"decision_id": decision_id, "kind": decision.get("kind"), "records": records,
-                 "why": _why(records, config)}
+    for decision_id, kind, records in steward_sql.records_named(con, newly):
+        entry = {"decision_id": decision_id, "kind": kind, "records": records, "why": _why(records, config)}
         out.decisions.append(entry)
         audit.record(con, actor=actor, action="decision.lapsed", target=decision_id,
                      detail={"run_id": run_id, "records": records, "why": entry["why"]})

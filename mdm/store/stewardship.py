@@ -209,14 +209,16 @@ def mark_binding(con: duckdb.DuckDBPyConnection, decision_ids: Collection[str]) 
         " AND lapsed_in IS NOT NULL RETURNING decision_id", [sorted(decision_ids)]).fetchall())
 
 
-def records_named(con: duckdb.DuckDBPyConnection, decision_ids: Collection[str]) -> dict[str, list[str]]:
-    """The records each of these decisions' constraints name (carried ones too), by decision."""
-    out: dict[str, list[str]] = {}
-    for decision_id, key in con.execute(
-        "SELECT DISTINCT decision_id, unnest([record_key_l, record_key_r]) FROM constraints"
-        " WHERE list_contains(?::VARCHAR[], decision_id) ORDER BY ALL", [sorted(decision_ids)]).fetchall():
-        out.setdefault(decision_id, []).append(key)
-    return out
+def records_named(
+    con: duckdb.DuckDBPyConnection, decision_ids: Collection[str]
+) -> list[tuple[str, str, list[str]]]:
+    """(id, kind, the records its constraints name, carried ones too) of each of these decisions."""
+    return con.execute(
+        "SELECT d.decision_id, d.kind,"
+        " list_sort(list_distinct(flatten(list([c.record_key_l, c.record_key_r]))))"
+        " FROM decisions d JOIN constraints c USING (decision_id)"
+        " WHERE list_contains(?::VARCHAR[], d.decision_id) GROUP BY ALL ORDER BY d.decision_id",
+        [sorted(decision_ids)]).fetchall()
 
 
 def run_overrides(con: duckdb.DuckDBPyConnection, run_id: str, change: str) -> list[dict[str, Any]]:
