@@ -7,6 +7,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import Query
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from mdm.clustering import DIFFERENT, DISAGREEING, HELD_BACK_REASONS
 from mdm.sources.readers import as_text
@@ -59,6 +60,18 @@ class FollowedPage(Page[T], Generic[T]):
 # one would fail there (a 500) rather than be the invalid input it is (a 422 naming it).
 MAX_OFFSET = 2**63 - 1
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="How many to skip.")]
+
+
+def true_or_false(value: object) -> bool:
+    """A yes/no query parameter's text as a bool: ``true`` or ``false`` only, in any case (Python's
+    requests sends ``True``). Pydantic's lax bool also read "yes", "on", "1" as true and "off", "0"
+    as false, a guess a body's StrictBool no longer makes; a query string is text, so it is read here."""
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise PydanticCustomError("bool_parsing", "Input should be true or false")
+
+
+QueryBool = Annotated[bool, BeforeValidator(true_or_false), Query()]
 
 # The longest value of each search criterion (GET /golden-records and the steward's search page):
 # a longer one is no customer's, and standardising and comparing it would only hold the search up.

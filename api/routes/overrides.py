@@ -11,7 +11,7 @@ from api.deps import Principal, Reader, ServiceDep, Steward
 from api.errors import documented
 from api.etags import ETAG, etag, versions
 from api.routes.golden import as_seen_by
-from api.schemas import OverrideChangePublic, OverridePublic, OverrideSet, Page
+from api.schemas import OverrideChangePublic, OverridePublic, OverrideSet, Page, QueryBool
 from mdm.errors import NotFoundError
 from mdm.store import overrides as overrides_sql
 from mdm.store import records, serving
@@ -49,7 +49,7 @@ def _changed(
 @router.get("/golden-records/{golden_id}/overrides", response_model=Page[OverridePublic],
             responses=documented(404))
 def list_overrides(
-    golden_id: str, principal: Reader, service: ServiceDep, removed: Annotated[bool, Query()] = False
+    golden_id: str, principal: Reader, service: ServiceDep, removed: QueryBool = False
 ) -> dict[str, Any]:
     """The stewards' values this golden record holds, newest first; with ``removed``, also those
     removed or replaced (emails and phones masked for a reader without ``pii``)."""

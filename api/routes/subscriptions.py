@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from api.deps import Admin, ServiceDep
 from api.errors import documented
-from api.schemas import Page, SubscriptionCreate, SubscriptionCreated, SubscriptionPublic
+from api.schemas import Page, QueryBool, SubscriptionCreate, SubscriptionCreated, SubscriptionPublic
 
 router = APIRouter(prefix="/subscriptions", tags=["admin"], responses=documented(403))
 
@@ -26,7 +26,7 @@ def create_subscription(body: SubscriptionCreate, principal: Admin, service: Ser
 
 
 @router.get("", response_model=Page[SubscriptionPublic])
-def list_subscriptions(principal: Admin, service: ServiceDep, revoked: bool = False) -> dict[str, Any]:
+def list_subscriptions(principal: Admin, service: ServiceDep, revoked: QueryBool = False) -> dict[str, Any]:
     """Subscriptions with how far behind each is (``lag``) and its last failure, if failing."""
     data = service.subscriptions(revoked=revoked)
     return {"data": data, "count": len(data), "limit": len(data), "offset": 0}

@@ -85,6 +85,43 @@ def test_a_yes_no_field_sent_as_other_than_true_or_false_is_a_422(api):  # type:
     assert walked >= 4 * 6  # lookup's include_records, a run's, a key's and a subscription's
 
 
+def _boolean_query_parameters(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Each (method, path template, name) of a boolean query parameter the document lists."""
+    return [(method, template, p["name"]) for template, operations in doc["paths"].items()
+            for method, operation in operations.items() for p in operation.get("parameters", [])
+            if p["in"] == "query"
+            and "boolean" in {s.get("type") for s in p["schema"].get("anyOf", [p["schema"]])}]
+
+
+def test_a_yes_no_query_parameter_takes_true_or_false_only(api):  # type: ignore[no-untyped-def]
+    """Every boolean query parameter takes true and false, in any case (Python's requests sends
+    True), as a body's booleans take JSON true and false only: "yes", "on", "1" were read as true
+    and "off", "0" as false, so ``GET /subscriptions?revoked=yes`` listed the revoked ones on a guess."""
+    walked = _boolean_query_parameters(api.client.get("/openapi.json").json())
+    for method, template, name in walked:
+        for sent in ("yes", "no", "on", "off", "1", "0", "", "t", "true", "True", "FALSE"):
+            r = api.client.request(method, _url(template), params={name: sent}, headers=api.headers("admin"))
+            if sent.lower() in ("true", "false"):
+                assert r.status_code != 422, (method, template, name, sent, r.text[:300])
+                continue
+            assert r.status_code == 422, (method, template, name, sent, r.status_code, r.text[:300])
+            assert r.json()["detail"] == f"field {name!r}: Input should be true or false", r.text[:300]
+    assert len(walked) >= 2  # a golden record's overrides' removed, the subscriptions' revoked
+
+
+def test_a_yes_no_query_parameter_is_read_as_sent(api):  # type: ignore[no-untyped-def]
+    """``revoked=true`` lists a revoked subscription and ``revoked=false`` (or none) does not."""
+    admin = api.headers("admin")
+    made = api.client.post("/subscriptions", json={"name": "gone", "url": "https://example.com/hook"},
+                           headers=admin).json()
+    assert api.client.delete(f"/subscriptions/{made['subscription_id']}", headers=admin).status_code == 204
+    listed = {sent: [s["subscription_id"] for s in api.client.get(
+        "/subscriptions", params={"revoked": sent} if sent else {}, headers=admin).json()["data"]]
+        for sent in ("true", "TRUE", "false", None)}
+    assert made["subscription_id"] in listed["true"] and listed["true"] == listed["TRUE"]
+    assert made["subscription_id"] not in listed["false"] and listed["false"] == listed[None]
+
+
 def test_a_method_a_path_does_not_take_is_a_405_allowing_all_it_does(api):  # type: ignore[no-untyped-def]
     """Allow names every method the path takes, as the document lists them (those of every
     template it matches: GET /golden-records/merge is a lookup of the id "merge")."""
