@@ -696,3 +696,36 @@ def test_a_parquet_map_columns_keys_are_mapped_with_a_dot_as_a_structs_fields(tm
     with pytest.raises(ConfigError, match="key 'fields.email': column 'attrs.mail' is not in the Parquet file"
                                           r" \(no row's map has it\)"):
         ingest(load_sources(tmp_path / "sources.yaml").sources)
+
+
+REPEATING = ['{"id": 1, "name": "An", "contact": {"email": "an@x.vn"}, "note": "a", "note": "b"}',
+             '{"id": 2, "name": "Binh", "contact": {"email": "b@x.vn", "email": "binh@y.vn"}}',
+             '{"id": 3, "name": "Chi", "name": "Chi", "contact": {"email": "chi@x.vn"}}',
+             '{"id": 4, "name" : "Dung", "phones": [{"n": 1, "n": 2}], "name" : "Dung Le"}',
+             '{"id": 5, "name": "Em", "note": "say \\":\\" twice"}']
+REPEATING_REASONS = [
+    (1, "{} 1: the key 'note' is written twice with different values (which one is meant is unknown)"),
+    (2, "{} 2: the key 'contact.email' is written twice with different values (which one is meant is"
+        " unknown)"),
+    (4, "{} 4: the keys 'name', 'phones.n' are each written twice with different values (which one is meant"
+        " is unknown)")]
+
+
+def test_a_key_an_object_writes_twice_with_different_values_quarantines_its_row(tmp_path: Path) -> None:
+    """Python's json keeps a repeated key's last value, so ``"email": "a@x.vn", "email": "b@y.vn"``
+    was read as b@y.vn, a@x.vn lost unseen. Now the row is quarantined naming the key (dotted as it
+    is mapped; a JSONL row with its line, both values shown), in JSONL and a JSON array; the same
+    value twice is read, and a string holding \\": (counted as a key's end) is no repeat."""
+    (tmp_path / "crm.json").write_text("\n".join(REPEATING) + "\n", encoding="utf-8")
+    ingested = ingest(load_sources(_json_source(tmp_path, "jsonl")).sources)
+    assert [(a.source_id, a.values["name"]) for a in ingested.accepted] == [("3", "Chi"), ("5", "Em")]
+    assert [(q.row_number, q.reason) for q in ingested.quarantined] == [
+        (n, reason.format("line")) for n, reason in REPEATING_REASONS]
+    assert [q.raw for q in ingested.quarantined] == [REPEATING[n - 1] for n, _ in REPEATING_REASONS]
+
+    (tmp_path / "crm.json").write_text(f"[{', '.join(REPEATING)}]", encoding="utf-8")
+    ingested = ingest(load_sources(_json_source(tmp_path)).sources)
+    assert [a.source_id for a in ingested.accepted] == ["3", "5"]
+    assert [(q.row_number, q.reason) for q in ingested.quarantined] == [
+        (n, reason.format("element")) for n, reason in REPEATING_REASONS]
+

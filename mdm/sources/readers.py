@@ -56,11 +56,79 @@ TOO_DEEP = "arrays or objects nested too deep"
 def load_json(text: str) -> Any:
     """JSON text as Python values, failing only with :class:`json.JSONDecodeError`: a number longer
     than Python converts to an int (4300 digits) is its digits, and arrays or objects nested deeper
-    than Python's parser goes are an error of the text, not a failed run."""
+    than Python's parser goes are an error of the text, not a failed run. An object (the text's, or
+    each of its array's) that writes a key twice with different values is a :class:`Repeated`."""
     try:
-        return json.loads(text, parse_int=_json_integer)
+        value = json.loads(text, parse_int=_json_integer)
+        if _may_repeat(text, value):
+            value = _marked(json.loads(text, parse_int=_json_integer, object_pairs_hook=_object))
+        return value
     except RecursionError:
         raise json.JSONDecodeError(TOO_DEEP, text, 0) from None
+
+
+def _may_repeat(text: str, value: Any) -> bool:
+    """Whether the text may write a key twice, told cheaply (its objects are read again only then):
+    a key ends with a quote then a colon, or a space and a colon (Jackson's pretty printer), and a
+    quote inside a string is escaped, so the text holds at least as many such ends as keys, and
+    more than Python keeps only where a key is written twice (or, rarely, a string holds \":). A
+    key followed by a tab or a line break before its colon is not counted: no writer seen does so."""
+    ends = text.count('":') + text.count('" :')
+    return ends > (len(value) if isinstance(value, dict) else 0) and ends > _keys_read(value)
+
+
+class Repeated(dict):  # type: ignore[type-arg]
+    """A JSON object that writes a key twice with different values (Python's json keeps the last,
+    losing the first unseen); ``repeated`` names those keys, dotted as :func:`flat_values` names them.
+    The same value twice is no loss, and the object a plain dict."""
+
+    repeated: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, obj: dict[str, Any], repeated: Iterable[str]) -> Repeated:
+        marked = cls(obj)
+        marked.repeated = tuple(repeated)
+        return marked
+
+
+def _keys_read(value: Any) -> int:
+    """How many keys the objects in ``value`` hold, without recursion (it may be nested ~1000 deep)."""
+    count, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            count += len(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    differing = tuple(dict.fromkeys(k for k, v in pairs if (type(v), v) != (type(obj[k]), obj[k])))
+    return Repeated.of(obj, differing) if differing else obj
+
+
+def _marked(value: Any) -> Any:
+    """``value`` with each record (the object, or each object of the array) a :class:`Repeated`
+    naming every key written twice inside it, at any depth."""
+    if isinstance(value, list):
+        return [_marked(e) if isinstance(e, dict) else e for e in value]
+    if not isinstance(value, dict):
+        return value
+    names = tuple(_repeated_inside(value, ""))
+    return Repeated.of(value, names) if names else value
+
+
+def _repeated_inside(obj: dict[str, Any], prefix: str) -> Iterator[str]:
+    yield from (prefix + k for k in getattr(obj, "repeated", ()))
+    for k, v in obj.items():
+        for inner in (v if isinstance(v, list) else [v]):
+            if isinstance(inner, dict):
+                yield from _repeated_inside(inner, f"{prefix}{k}.")
 
 
 def _json_integer(digits: str) -> int | str:
@@ -503,8 +571,18 @@ def typed_row(data_row: int, obj: Mapping[str, Any], id_column: str, where: str 
         values = texts(flat)
     except RecursionError:  # read just within Python's limit, too deep to write as text again
         return RawRow(data_row, None, f"{row}: {TOO_DEEP}")
-    problem = not_one_id(flat, id_column)
+    problem = not_one_id(flat, id_column) or written_twice(obj)
     return RawRow(data_row, values, f"{row}: {problem}" if problem else None)
+
+
+def written_twice(obj: Mapping[str, Any]) -> str | None:
+    """Why a JSON object is no record where it writes a key twice with different values: which one
+    its system meant is unknown, and reading either would lose the other unseen."""
+    names = getattr(obj, "repeated", ())
+    if not names:
+        return None
+    keys = f"key {names[0]!r} is" if len(names) == 1 else f"keys {', '.join(map(repr, names))} are each"
+    return f"the {keys} written twice with different values (which one is meant is unknown)"
 
 
 def json_line_row(data_row: int, line_no: int, line: str, id_column: str) -> RawRow:
@@ -517,7 +595,8 @@ def json_line_row(data_row: int, line_no: int, line: str, id_column: str) -> Raw
     if not isinstance(obj, dict):
         return RawRow(data_row, None, f"line {line_no} is a JSON {type(obj).__name__}, not an object", line)
     row = typed_row(data_row, obj, id_column, "line", line_no)
-    return row if row.values is not None else RawRow(data_row, None, row.error, line)
+    kept = row.values is not None and type(obj) is not Repeated  # the line shows a key's both values
+    return row if kept else RawRow(data_row, None, row.error, line)
 
 
 def check_not_array(spec: SourceSpec, first_line: str, where: str) -> None:

@@ -33,6 +33,7 @@ from mdm.sources.readers import (
     ONLY_ITS_ID,
     REPEATED_HEADER,
     REPLACEMENT_CHARACTER,
+    Repeated,
     batch_rows,
     check_columns,
     check_header,
@@ -63,6 +64,7 @@ from mdm.store.tables import SCHEMAS
 logger = logging.getLogger(__name__)
 
 _ROW, _LINE, _CORRUPT, _REFUSED = "__mdm_row", "__mdm_line", "__mdm_corrupt", "__mdm_refused"
+_REPEATED = "__mdm_repeated"  # a JSON array's element's keys written twice (Repeated), which its text loses
 
 DECODED = pa.schema(
     [("row_number", pa.int64()), ("source_id", pa.string()), ("raw", pa.string()), ("error", pa.string()),
@@ -399,21 +401,24 @@ def _array_elements(spark: Any, spec: SourceSpec) -> Any:
 
     def split(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
-            out: dict[str, list[str | None]] = {"value": [], _REFUSED: []}
+            out: dict[str, list[str | None]] = {"value": [], _REFUSED: [], _REPEATED: []}
             for data, file in zip(*batch.to_pydict().values(), strict=True):
                 try:
                     text = _text(decompressed(spec, data, file), encoding).read()
-                    elements = [json.dumps(e) for e in array_elements(spec, text, file)]
+                    elements = array_elements(spec, text, file)
                 except (ConfigError, SourceReadError) as e:
                     out["value"].append(None)
                     out[_REFUSED].append(f"{type(e).__name__}:{e}")
+                    out[_REPEATED].append(None)
                     continue
-                out["value"] += elements
+                out["value"] += [json.dumps(e) for e in elements]
                 out[_REFUSED] += [None] * len(elements)
+                out[_REPEATED] += [json.dumps(getattr(e, "repeated", None) or None) for e in elements]
             yield pa.RecordBatch.from_pydict(out)
 
     encoding = text_encoding(spec, spec.location)  # decoded in the worker: Spark's reader knows UTF-8 alone
-    split_files = _whole_files(spark, spec).mapInArrow(split, f"value string, {_REFUSED} string")
+    columns = f"value string, {_REFUSED} string, {_REPEATED} string"
+    split_files = _whole_files(spark, spec).mapInArrow(split, columns)
     elements = _numbered(spark, split_files, _ROW)
     for (refused,) in elements.filter(F.col(_REFUSED).isNotNull()).select(_REFUSED).limit(1).collect():
         kind, _, message = refused.partition(":")
@@ -471,7 +476,9 @@ def _decoder(spec: SourceSpec, names: list[str], nanoseconds: dict[str, pa.DataT
                     decoded = json_line_row(number, row[_LINE], row["value"], spec.id_column)
                     values, error, text = decoded.values, decoded.error, decoded.text
                 elif spec.format == "json":
-                    decoded = element_row(number, json.loads(row["value"]), spec.id_column)
+                    element, repeated = json.loads(row["value"]), json.loads(row[_REPEATED])
+                    element = Repeated.of(element, repeated) if repeated else element
+                    decoded = element_row(number, element, spec.id_column)
                     values, error, text = decoded.values, decoded.error, decoded.text
                 elif spec.format == "csv":
                     corrupt = row.pop(_CORRUPT)

@@ -1349,6 +1349,26 @@ def test_a_lone_carriage_return_ends_a_jsonl_line_as_on_duckdb(spark: Any, tmp_p
 
 
 
+@pytest.mark.parametrize("kind", ["jsonl", "json"])
+def test_a_key_written_twice_with_different_values_is_quarantined_as_on_duckdb(spark: Any, tmp_path: Path,
+                                                                              kind: str) -> None:
+    """An object writing a key twice with different values is quarantined naming it on both engines
+    (tests/test_readers.py); Spark reads a JSON array's elements in a worker and passes them on as
+    JSON text, which holds each key once: the keys written twice go with it."""
+    from tests.test_readers import REPEATING, REPEATING_REASONS
+
+    text = "\n".join(REPEATING) + "\n" if kind == "jsonl" else f"[{', '.join(REPEATING)}]"
+    (tmp_path / "crm.json").write_text(text, encoding="utf-8")
+    specs = _crm_source(tmp_path, "crm.json", f"format: {kind}\nid_column: id\n"
+                                              "fields: {full_name: name, email: contact.email}")
+    on_duckdb, on_spark, std = _on_both_engines(spark, specs)
+    assert [r["source_id"] for r in std] == ["3", "5"]
+    quarantined = [(r["row_number"], r["reason"], r["raw"]) for r in on_spark.quarantine.collect()]
+    assert quarantined == [(q.row_number, q.reason, q.raw) for q in on_duckdb.quarantined]
+    where = "line" if kind == "jsonl" else "element"
+    assert [q[:2] for q in quarantined] == [(n, reason.format(where)) for n, reason in REPEATING_REASONS]
+
+
 @pytest.mark.parametrize(("file", "compressed"), [("crm.jsonl", True), ("crm.jsonl.gz", False),
                                                   ("crm.json", True), ("crm.json.gz", False)])
 def test_gzip_is_told_by_its_first_bytes_as_on_duckdb(spark: Any, tmp_path: Path, file: str,
