@@ -197,9 +197,10 @@ def parse_values(spec: SourceSpec, payload: Mapping[str, Any]) -> tuple[str, dic
     source_id = clean_id(values.get(spec.id_column))
     if source_id is None:
         raise InvalidInputError(f"field {spec.id_column!r} (the id of source {spec.name!r}) is missing or blank")
-    if not_one_id(flat, spec.id_column):
-        raise InvalidInputError(f"field {spec.id_column!r} (the id of source {spec.name!r}): give text or"
-                                " a number, not a list, an object or true/false")
+    if problem := not_one_id(flat, spec.id_column):
+        kind = "give text or a number, not a list, an object or true/false"
+        said = problem if "not one id" not in problem else kind
+        raise InvalidInputError(f"field {spec.id_column!r} (the id of source {spec.name!r}): {said}")
     return source_id, values
 
 

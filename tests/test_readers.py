@@ -729,3 +729,26 @@ def test_a_key_an_object_writes_twice_with_different_values_quarantines_its_row(
     assert [(q.row_number, q.reason) for q in ingested.quarantined] == [
         (n, reason.format("element")) for n, reason in REPEATING_REASONS]
 
+
+FLOAT_IDS = ["12.0", "12.5", "1.5e3", "9007199254740993", "1e20", "12345678901234567.0",
+             "-9.007199254740992e15"]
+
+
+def test_an_id_a_float_wrote_is_its_whole_number_unless_too_large_for_every_digit(tmp_path: Path) -> None:
+    """README: a key a float wrote is the whole number (``12.0`` and ``1.5e3`` are the keys ``12``
+    and ``1500``, as a CSV's ``12.0`` and ``1500`` are). A float holds every whole number only up
+    to 2**53: ``12345678901234567.0`` was read as the key ``12345678901234568``, another customer's,
+    and ``1e20`` as ``1e+20``. Such an id is quarantined naming it; an integer that large is exact."""
+    lines = [f'{{"id": {i}, "name": "N{n}", "contact": {{"email": null}}}}' for n, i in enumerate(FLOAT_IDS)]
+    (tmp_path / "crm.json").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ingested = ingest(load_sources(_json_source(tmp_path, "jsonl")).sources)
+    assert [a.source_id for a in ingested.accepted] == ["12", "12.5", "1500", "9007199254740993"]
+    too_large = ("line {}: the id column 'id' holds {}, a number written as a float too large for it to"
+                 " keep every digit (write ids as integers or as text)")
+    assert [(q.row_number, q.reason) for q in ingested.quarantined] == [
+        (5, too_large.format(5, "1e+20")), (6, too_large.format(6, "1.2345678901234568e+16")),
+        (7, too_large.format(7, "-9007199254740992.0"))]
+
+    (tmp_path / "crm.csv").write_text("id,name,city\n12.0,An,Hanoi\n1500,Binh,Hue\n", encoding="utf-8")
+    from_csv = ingest(load_sources(_csv_source(tmp_path)).sources)
+    assert [a.source_id for a in from_csv.accepted] == [ingested.accepted[i].source_id for i in (0, 2)]

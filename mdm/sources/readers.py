@@ -555,10 +555,23 @@ def not_one_id(flat: Mapping[str, Any], id_column: str) -> str | None:
     CSV's text is whatever it says ("[123]" may be a real key), so CSV rows are not asked."""
     value = flat.get(id_column)
     if type(value) in _ONE_VALUE:
-        return None
+        return _inexact(value, id_column) if type(value) is float else None
     kind = ("true/false" if isinstance(value, bool) else "a list" if isinstance(value, list | tuple)
             else "an object" if isinstance(value, Mapping) else None)
     return f"the id column {id_column!r} holds {kind}, not one id" if kind else None
+
+
+# A float holds every whole number up to 2**53 and only some above: 12345678901234567.0 reads as
+# ...68, another key, and 2**53 may have been written 2**53 + 1. An integer that large is exact.
+_FLOAT_EXACT_BELOW = 2.0**53
+
+
+def _inexact(value: float, id_column: str) -> str | None:
+    """Why an id a float wrote is no key where it may have lost digits (``1e20``), or None."""
+    if abs(value) < _FLOAT_EXACT_BELOW or not math.isfinite(value):  # inf, NaN: no value, a missing id
+        return None
+    return (f"the id column {id_column!r} holds {value!r}, a number written as a float too large for it to"
+            " keep every digit (write ids as integers or as text)")
 
 
 def typed_row(data_row: int, obj: Mapping[str, Any], id_column: str, where: str = "data row",

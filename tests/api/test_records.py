@@ -173,6 +173,21 @@ def test_an_id_posted_as_a_list_an_object_or_true_is_422(api):  # type: ignore[n
     assert r.json()["source_id"] == "1017"
 
 
+def test_an_id_posted_as_a_float_too_large_for_every_digit_is_422(api):  # type: ignore[no-untyped-def]
+    """As a source's row is quarantined (tests/test_readers.py): 12345678901234567.0 was the key
+    12345678901234568, another customer's; 1.5e3 is the key 1500, as a float's whole number is."""
+    headers = {**api.headers("writer"), "Content-Type": "application/json"}
+    for sent, said in ((b"12345678901234567.0", "1.2345678901234568e+16"), (b"1e20", "1e+20")):
+        r = api.client.post("/sources/sales/records", content=b'{"crm_id": %s, "first_name": "H"}' % sent,
+                            headers=headers)
+        assert r.status_code == 422, r.text
+        assert r.json()["detail"] == (f"field 'crm_id' (the id of source 'sales'): the id column 'crm_id' holds"
+                                      f" {said}, a number written as a float too large for it to keep every digit"
+                                      " (write ids as integers or as text)"), r.text
+    r = api.client.post("/sources/sales/records", content=b'{"crm_id": 1.5e3, "first_name": "H"}', headers=headers)
+    assert r.json()["source_id"] == "1500", r.text
+
+
 def test_payload_that_is_not_an_object_is_422(api):  # type: ignore[no-untyped-def]
     r = api.post("/sources/sales/records", json=["crm_id", "x"])
     assert r.status_code == 422 and r.json()["error"] == "invalid_request"

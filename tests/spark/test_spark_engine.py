@@ -1369,6 +1369,22 @@ def test_a_key_written_twice_with_different_values_is_quarantined_as_on_duckdb(s
     assert [q[:2] for q in quarantined] == [(n, reason.format(where)) for n, reason in REPEATING_REASONS]
 
 
+def test_an_id_a_float_wrote_is_read_as_on_duckdb(spark: Any, tmp_path: Path) -> None:
+    """12.0 and 1.5e3 are the keys 12 and 1500, and a float too large to keep every digit is
+    quarantined naming the id column, on both engines (tests/test_readers.py)."""
+    from tests.test_readers import FLOAT_IDS
+
+    lines = [f'{{"id": {i}, "name": "N{n}"}}' for n, i in enumerate(FLOAT_IDS)]
+    (tmp_path / "crm.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    specs = _crm_source(tmp_path, "crm.jsonl", "format: jsonl\nid_column: id\nfields: {full_name: name}")
+    on_duckdb, on_spark, std = _on_both_engines(spark, specs)
+    assert [r["source_id"] for r in std] == sorted(a.source_id for a in on_duckdb.accepted)
+    assert [r["source_id"] for r in std] == ["12", "12.5", "1500", "9007199254740993"]
+    quarantined = [(r["row_number"], r["reason"], r["raw"]) for r in on_spark.quarantine.collect()]
+    assert quarantined == [(q.row_number, q.reason, q.raw) for q in on_duckdb.quarantined]
+    assert [q[0] for q in quarantined] == [5, 6, 7]
+
+
 @pytest.mark.parametrize(("file", "compressed"), [("crm.jsonl", True), ("crm.jsonl.gz", False),
                                                   ("crm.json", True), ("crm.json.gz", False)])
 def test_gzip_is_told_by_its_first_bytes_as_on_duckdb(spark: Any, tmp_path: Path, file: str,
