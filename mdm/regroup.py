@@ -93,7 +93,8 @@ def rebuild(
             change = "merged" if into else "retired"
         else:
             values, lin = golden.survive(attributes, members_of, held.get(gid, ()))
-            row = _as_it_was(gid, members_of, attributes, created, values, lin, (unchanged_since or {}).get(gid))
+            was = (unchanged_since or {}).get(gid)
+            row = _as_it_was(gid, members_of, attributes, created, values, lin, was)
             row_lineage = golden.lineage_rows(gid, lin)
             if row is not None:
                 change = "unchanged"

@@ -92,8 +92,8 @@ class DeletedFlag(BaseModel):
     # None: DELETED_VALUES.
     values: tuple[str, ...] | None = Field(default=None, min_length=1)
     # Any value says deleted: one not blank, no export's marker for no value (NULL, \N: a dump
-    # writes one in every row not deleted) and none of NOT_DELETED. A flag of its own, not a value of `values`, so that no
-    # value a column may hold (the text "any") reads as every value.
+    # writes one in every row not deleted) and none of NOT_DELETED. A flag of its own, not a value
+    # of `values`, so that no value a column may hold (the text "any") reads as every value.
     any_value: bool = False
 
     @field_validator("values", mode="before")
