@@ -358,7 +358,10 @@ class RunCreate(RequestBody):
         " nothing).")
     dry_run: StrictBool = Field(
         default=False, description="Compute everything and publish nothing: the run, recorded as previewed,"
-        " reports what it would change (and, in report.removals_refused, why a real run would stop).")
+        " reports what it would change (and, in report.removals_refused, why a real run would stop), the"
+        " steward decisions and overrides it would leave binding nothing (report.decisions_lapsed,"
+        " overrides_lapsed) and those it would bind again (decisions_binding_again, overrides_binding_again),"
+        " marking none.")
 
 
 class ReplayPublic(BaseModel):

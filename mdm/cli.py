@@ -174,6 +174,7 @@ def _print_report(report: RunReport) -> None:
     _print_quality(report)
     for warning in [*source_warnings(report.sources), *report.lapsed.warnings()]:
         console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
+    _print_binding_again(report.lapsed)
     model = f"{report.model_id} ({'trained: ' + report.train_reason if report.retrained else 'reused'})"
     lines = [
         ("model", model),
@@ -191,6 +192,11 @@ def _print_report(report: RunReport) -> None:
     ]
     for label, value in lines:
         console.print(f"[bold]{label}:[/] {value}", highlight=False)
+
+
+def _print_binding_again(lapsed: lapsed_decisions.Lapsed) -> None:
+    if (again := lapsed.binding_again()) is not None:
+        console.print(f"[bold]binding again:[/] {again}", highlight=False)
 
 
 def _print_quality(report: RunReport) -> None:
@@ -349,8 +355,10 @@ def load_cmd(
         f" {counts['review_items']:,} review items into {db}",
         highlight=False,
     )
-    for warning in lapsed_decisions.Lapsed.of(report["run_report"]).warnings():
+    lapsed = lapsed_decisions.Lapsed.of(report["run_report"])
+    for warning in lapsed.warnings():
         console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
+    _print_binding_again(lapsed)
     through = report.get("posted_through")
     since = replay_since(report)
     con = _open(db)

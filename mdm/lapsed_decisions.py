@@ -9,6 +9,8 @@ So the run that finds it says so: it marks each such decision lapsed with its id
 the audit log, and counts them in its report, without failing. Nothing is undone: a decision whose
 records come back (the source listed again under its name) binds again, and an override comes
 back with its golden record's id (mdm/golden.py), each said in the report of the run that sees it.
+A dry run says the same without marking or auditing anything (:func:`preview`): it is where an
+operator deciding to accept a removal, or to rename a source, looks first.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from mdm.sources.config import SourcesConfig
 from mdm.store import audit
@@ -26,12 +29,14 @@ from mdm.store import stewardship as steward_sql
 
 @dataclass
 class Lapsed:
-    """What a run found binding nothing, or binding again, for its report."""
+    """What a run found binding nothing, or binding again, for its report; a dry run's, what a
+    run publishing would find (``previewed``: nothing marked or audited)."""
 
     decisions: list[dict[str, Any]] = field(default_factory=list)  # lapsed in it: id, kind, records, why
     decisions_again: list[str] = field(default_factory=list)  # lapsed before, binding again in it
     overrides: list[dict[str, Any]] = field(default_factory=list)  # held by a golden record it retired
     overrides_again: list[dict[str, Any]] = field(default_factory=list)  # by one it restored
+    previewed: bool = False
 
     @classmethod
     def of(cls, run_report: Mapping[str, Any]) -> Lapsed:
@@ -46,16 +51,31 @@ class Lapsed:
     def warnings(self) -> list[str]:
         """What ``mdm reconcile``'s summary warns of (and the service logs, for a run it starts)."""
         said = []
+        lapse, kept = (("would lapse,", "A run publishing would keep them") if self.previewed
+                       else ("with", "Kept"))
         for why in dict.fromkeys(d["why"] for d in self.decisions):
             ids = [d["decision_id"] for d in self.decisions if d["why"] == why]
-            said.append(f"{_many(len(ids), 'steward decision')} with no record left to bind ({_listed(ids)}): {why}."
-                        " Kept, marked lapsed (`lapsed_in` in GET /decisions/{id}, `decision.lapsed` in the audit"
-                        " log): undo what should not come back")
+            said.append(f"{_many(len(ids), 'steward decision')} {lapse} no record left to bind"
+                        f" ({_listed(ids)}): {why}. {kept}, marked lapsed (`lapsed_in` in"
+                        " GET /decisions/{id}, `decision.lapsed` in the audit log): undo what should not"
+                        " come back")
         if self.overrides:
             held = [f"{o['golden_id']} {o['attribute']}" for o in self.overrides]
-            said.append(f"{_many(len(held), 'steward override')} held by a golden record this run retired, all"
-                        f" its records gone ({_listed(held)}): each applies again if they come back")
+            retires = "would retire" if self.previewed else "retired"
+            said.append(f"{_many(len(held), 'steward override')} held by a golden record this run {retires},"
+                        f" all its records gone ({_listed(held)}): each applies again if they come back")
         return said
+
+    def binding_again(self) -> str | None:
+        """What the summary says of the decisions and overrides that bind again, their records back."""
+        said = [f"{_many(len(ids), what)} ({_listed(ids)})" for ids, what in (
+            (self.decisions_again, "steward decision"),
+            ([f"{o['golden_id']} {o['attribute']}" for o in self.overrides_again], "steward override"))
+            if ids]
+        if not said:
+            return None
+        return (f"{' and '.join(said)} lapsed before {'would bind' if self.previewed else 'bind'} again,"
+                " their records back")
 
 
 def _many(n: int, what: str) -> str:
@@ -72,6 +92,21 @@ def binding(constraints: Collection[tuple[str, str, str, str]], present: Collect
     return {d for _kind, left, right, d in constraints if left in present and right in present}
 
 
+def preview(
+    con: duckdb.DuckDBPyConnection, *, lapsing: Collection[str], binds: Collection[str],
+    config: SourcesConfig, history: pa.Table,
+) -> Lapsed:
+    """What :func:`note` would say of a run that publishes nothing (a dry run), read and nothing
+    written: an operator deciding to accept a removal or rename a source sees what lapses first.
+    ``history``: the run's golden history (the golden records it would retire and restore)."""
+    changes = history.select(["golden_id", "change"]).to_pylist()
+    retired, restored = ({h["golden_id"] for h in changes if h["change"] == change}
+                         for change in ("retired", "restored"))
+    return _said(con, steward_sql.bound_among(con, lapsing), steward_sql.lapsed_among(con, binds), config,
+                 steward_sql.overrides_held(con, retired), steward_sql.overrides_held(con, restored),
+                 previewed=True)
+
+
 def note(
     con: duckdb.DuckDBPyConnection, *, run_id: str, lapsing: Collection[str], binds: Collection[str],
     config: SourcesConfig,
@@ -80,26 +115,33 @@ def note(
     bound until now, clear the lapse of those that ``binds``, and say both, and the overrides the
     run's retired or restored golden records hold, in the audit log; in the publish's transaction,
     after the run's history is written."""
-    out = Lapsed()
+    out = _said(con, steward_sql.mark_lapsed(con, lapsing, run_id), steward_sql.mark_binding(con, binds),
+                config, steward_sql.overrides_held(con, steward_sql.run_changed(con, run_id, "retired")),
+                steward_sql.overrides_held(con, steward_sql.run_changed(con, run_id, "restored")))
     actor = f"run {run_id}"
-    newly = steward_sql.mark_lapsed(con, lapsing, run_id)
-    for decision_id, kind, records in steward_sql.records_named(con, newly):
-        entry = {"decision_id": decision_id, "kind": kind, "records": records, "why": _why(records, config)}
-        out.decisions.append(entry)
-        audit.record(con, actor=actor, action="decision.lapsed", target=decision_id,
-                     detail={"run_id": run_id, "records": records, "why": entry["why"]})
-    out.decisions_again = steward_sql.mark_binding(con, binds)
+    for entry in out.decisions:
+        audit.record(con, actor=actor, action="decision.lapsed", target=entry["decision_id"],
+                     detail={"run_id": run_id, "records": entry["records"], "why": entry["why"]})
     for decision_id in out.decisions_again:
         audit.record(con, actor=actor, action="decision.binding_again", target=decision_id,
                      detail={"run_id": run_id})
-    out.overrides = steward_sql.run_overrides(con, run_id, "retired")
-    out.overrides_again = steward_sql.run_overrides(con, run_id, "restored")
     for overrides, action in ((out.overrides, "golden.override_lapsed"),
                               (out.overrides_again, "golden.override_binding_again")):
         for o in overrides:
             audit.record(con, actor=actor, action=action, target=o["golden_id"], detail={
                 "run_id": run_id, "override_id": o["override_id"], "attribute": o["attribute"]})
     return out
+
+
+def _said(
+    con: duckdb.DuckDBPyConnection, lapsed: Collection[str], again: list[str], config: SourcesConfig,
+    overrides: list[dict[str, Any]], overrides_again: list[dict[str, Any]], *, previewed: bool = False,
+) -> Lapsed:
+    """The report of the decisions ``lapsed`` (each with its kind, records and why) and ``again``,
+    and of the overrides."""
+    decisions = [{"decision_id": decision_id, "kind": kind, "records": records, "why": _why(records, config)}
+                 for decision_id, kind, records in steward_sql.records_named(con, lapsed)]
+    return Lapsed(decisions, again, overrides, overrides_again, previewed=previewed)
 
 
 def _why(records: list[str], config: SourcesConfig) -> str:

@@ -194,19 +194,38 @@ def later_decisions(con: duckdb.DuckDBPyConnection, decision_id: str, golden_ids
     ).fetchall()]
 
 
+# Which of a list of decisions a statement looks at; those in force that bound until now; those marked lapsed.
+_AMONG = "list_contains(?::VARCHAR[], decision_id)"
+_BOUND = "lapsed_in IS NULL AND undone_at IS NULL"
+_LAPSED = "lapsed_in IS NOT NULL"
+
+
+def bound_among(con: duckdb.DuckDBPyConnection, decision_ids: Collection[str]) -> list[str]:
+    """Those of these decisions in force that bound until now: what :func:`mark_lapsed` would mark."""
+    return _ids(con, f"SELECT decision_id FROM decisions WHERE {_AMONG} AND {_BOUND}",
+                [sorted(decision_ids)])
+
+
+def lapsed_among(con: duckdb.DuckDBPyConnection, decision_ids: Collection[str]) -> list[str]:
+    """Those of these decisions marked lapsed: what :func:`mark_binding` would clear."""
+    return _ids(con, f"SELECT decision_id FROM decisions WHERE {_AMONG} AND {_LAPSED}",
+                [sorted(decision_ids)])
+
+
 def mark_lapsed(con: duckdb.DuckDBPyConnection, decision_ids: Collection[str], run_id: str) -> list[str]:
     """Mark those of these decisions in force that bound until now lapsed in run ``run_id``; their ids."""
-    return sorted(d for (d,) in con.execute(
-        "UPDATE decisions SET lapsed_in = ? WHERE list_contains(?::VARCHAR[], decision_id)"
-        " AND lapsed_in IS NULL AND undone_at IS NULL RETURNING decision_id",
-        [run_id, sorted(decision_ids)]).fetchall())
+    return _ids(con, f"UPDATE decisions SET lapsed_in = ? WHERE {_AMONG} AND {_BOUND} RETURNING decision_id",
+                [run_id, sorted(decision_ids)])
 
 
 def mark_binding(con: duckdb.DuckDBPyConnection, decision_ids: Collection[str]) -> list[str]:
     """Clear the lapse of those of these decisions marked lapsed; their ids."""
-    return sorted(d for (d,) in con.execute(
-        "UPDATE decisions SET lapsed_in = NULL WHERE list_contains(?::VARCHAR[], decision_id)"
-        " AND lapsed_in IS NOT NULL RETURNING decision_id", [sorted(decision_ids)]).fetchall())
+    return _ids(con, f"UPDATE decisions SET lapsed_in = NULL WHERE {_AMONG} AND {_LAPSED}"
+                     " RETURNING decision_id", [sorted(decision_ids)])
+
+
+def _ids(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[str]:
+    return sorted(d for (d,) in con.execute(sql, params).fetchall())
 
 
 def records_named(
@@ -221,14 +240,18 @@ def records_named(
         [sorted(decision_ids)]).fetchall()
 
 
-def run_overrides(con: duckdb.DuckDBPyConnection, run_id: str, change: str) -> list[dict[str, Any]]:
-    """The overrides in force held by the golden records run ``run_id`` gave this change (``retired``:
-    all their records left; ``restored``)."""
+def run_changed(con: duckdb.DuckDBPyConnection, run_id: str, change: str) -> list[str]:
+    """The golden records run ``run_id`` gave this change (``retired``: all their records left)."""
+    return _ids(con, "SELECT DISTINCT golden_id FROM golden_history WHERE cause = 'run' AND cause_id = ?"
+                     " AND change = ?", [run_id, change])
+
+
+def overrides_held(con: duckdb.DuckDBPyConnection, golden_ids: Collection[str]) -> list[dict[str, Any]]:
+    """The overrides in force held by these golden records."""
     return fetch_dicts(
-        con, "SELECT o.override_id, o.golden_id, o.attribute FROM golden_overrides o"
-             " WHERE o.removed_at IS NULL AND o.golden_id IN (SELECT golden_id FROM golden_history"
-             " WHERE cause = 'run' AND cause_id = ? AND change = ?) ORDER BY o.golden_id, o.attribute",
-        [run_id, change])
+        con, "SELECT override_id, golden_id, attribute FROM golden_overrides WHERE removed_at IS NULL"
+             " AND list_contains(?::VARCHAR[], golden_id) ORDER BY golden_id, attribute",
+        [sorted(golden_ids)])
 
 
 def mark_undone(con: duckdb.DuckDBPyConnection, decision_id: str, at: Any, actor: str) -> None:

@@ -99,9 +99,12 @@ def test_decisions_of_a_renamed_source_lapse_said_and_bind_again_under_its_name(
     assert golden["status"] == "active" and golden["attributes"]["phone"] == "+84912345678"
 
 
-def test_the_cli_summary_warns_of_decisions_lapsed_and_runs_count_them(  # type: ignore[no-untyped-def]
-    reconciled, small_sample, tmp_path
-):
+def _stewarded(
+    reconciled: tuple[Path, object], small_sample: Path, tmp_path: Path, *, override: bool = False
+) -> tuple[Path, Path, str, dict[str, Any] | None]:
+    """Copies of the sample and its database in which a steward merged two golden records holding
+    marketing's records alone (and, with ``override``, set a third's phone): (sources, database,
+    the merge's id, the override)."""
     sample = tmp_path / "sample"
     shutil.copytree(small_sample, sample)
     db = tmp_path / "mdm.duckdb"
@@ -111,16 +114,24 @@ def test_the_cli_summary_warns_of_decisions_lapsed_and_runs_count_them(  # type:
     try:
         only, _several = _marketing_only(service.reader())
         merged = service.steward(lambda s, con: s.merge(con, only[:2], actor="test-steward", comment=None))
+        phone = None if not override else service.set_override(
+            only[2], "phone", "0912 345 678", reason="customer called", region="VN", actor="test-steward")
     finally:
         service.close()
-    decision_id = merged.decision["decision_id"]
-    _renamed(sample / "sources.yaml", "marketing", "newsletter")
-    result = runner.invoke(app, ["reconcile", "--sources", str(sample / "sources.yaml"), "--db", str(db),
+    return sample / "sources.yaml", db, merged.decision["decision_id"], phone
+
+
+def test_the_cli_summary_warns_of_decisions_lapsed_and_runs_count_them(  # type: ignore[no-untyped-def]
+    reconciled, small_sample, tmp_path
+):
+    sources, db, decision_id, _override = _stewarded(reconciled, small_sample, tmp_path)
+    _renamed(sources, "marketing", "newsletter")
+    result = runner.invoke(app, ["reconcile", "--sources", str(sources), "--db", str(db),
                                  "--accept-removals"])
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
     assert (f"warning: 1 steward decision with no record left to bind ({decision_id}): source 'marketing' is"
-            f" no longer in {sample / 'sources.yaml'}") in said, said
+            f" no longer in {sources}") in said, said
     listed = runner.invoke(app, ["runs", "--db", str(db), "--json"])
     newest = json.loads(listed.output)[0]
     assert newest["counts"]["decisions_lapsed"] == 1
@@ -131,3 +142,91 @@ def test_the_cli_summary_warns_of_decisions_lapsed_and_runs_count_them(  # type:
     finally:
         con.close()
     assert lapsed_in == [(newest["run_id"],)]
+
+
+def _marks(db: Path) -> tuple[list[tuple[Any, ...]], dict[str, str | None]]:
+    """The audit log's entries (action, target), and each decision's lapsed_in."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return (con.execute("SELECT action, target FROM audit_log ORDER BY ALL").fetchall(),
+                dict(con.execute("SELECT decision_id, lapsed_in FROM decisions").fetchall()))
+    finally:
+        con.close()
+
+
+def _newest_run(db: Path) -> dict[str, Any]:
+    listed = runner.invoke(app, ["runs", "--db", str(db), "--json"])
+    assert listed.exit_code == 0, listed.output
+    return json.loads(listed.output)[0]  # type: ignore[no-any-return]
+
+
+def test_a_dry_run_lists_what_a_run_would_lapse_and_bind_again(  # type: ignore[no-untyped-def]
+    reconciled, small_sample, tmp_path
+):
+    """The dry run is where an operator deciding on --accept-removals (or a rename) looks first, yet
+    it listed no decision that would lapse. Now it lists each (and the overrides), in its summary
+    and its report, as the real run then does, marking and auditing nothing; and renamed back, the
+    dry run says they would bind again, still marking nothing."""
+    sources, db, decision_id, override = _stewarded(reconciled, small_sample, tmp_path, override=True)
+    assert override is not None
+    override_id, held = override["override_id"], override["golden_id"]
+    _renamed(sources, "marketing", "newsletter")
+    reconcile = ["reconcile", "--sources", str(sources), "--db", str(db)]
+    marks = _marks(db)
+
+    dry = runner.invoke(app, [*reconcile, "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    said = " ".join(dry.output.split())
+    assert (f"warning: 1 steward decision would lapse, no record left to bind ({decision_id}): source"
+            f" 'marketing' is no longer in {sources}") in said, said
+    assert "A run publishing would keep them, marked lapsed" in said
+    assert ("1 steward override held by a golden record this run would retire, all its records gone"
+            f" ({held} phone)") in said
+    assert _marks(db) == marks  # nothing marked, nothing audited
+    previewed = _newest_run(db)
+    assert previewed["status"] == "previewed"
+    assert [(d["decision_id"], d["kind"]) for d in previewed["report"]["decisions_lapsed"]] == [
+        (decision_id, "merge")]
+    assert [o["override_id"] for o in previewed["report"]["overrides_lapsed"]] == [override_id]
+    assert (previewed["counts"]["decisions_lapsed"], previewed["counts"]["overrides_lapsed"]) == (1, 1)
+
+    accepted = runner.invoke(app, [*reconcile, "--accept-removals"])
+    assert accepted.exit_code == 0, accepted.output
+    real = _newest_run(db)
+    for key in ("decisions_lapsed", "overrides_lapsed"):  # what the dry run said, the run did
+        assert real["report"][key] == previewed["report"][key]
+    assert _marks(db)[1][decision_id] == real["run_id"]
+
+    _renamed(sources, "newsletter", "marketing")
+    marks = _marks(db)
+    back = runner.invoke(app, [*reconcile, "--dry-run", "--accept-removals"])
+    assert back.exit_code == 0, back.output
+    assert (f"binding again: 1 steward decision ({decision_id}) and 1 steward override ({held} phone)"
+            " lapsed before would bind again") in " ".join(back.output.split())
+    assert _marks(db) == marks  # still marked lapsed by the real run
+    report = _newest_run(db)["report"]
+    assert report["decisions_binding_again"] == [decision_id]
+    assert [o["override_id"] for o in report["overrides_binding_again"]] == [override_id]
+
+
+def test_a_dry_run_the_service_starts_lists_what_would_lapse(  # type: ignore[no-untyped-def]
+    api, small_sample, tmp_path
+):
+    """POST /runs with dry_run: the run's report lists the decision that would lapse; the decision is
+    not marked and nothing is audited."""
+    sample = tmp_path / "sample"
+    shutil.copytree(small_sample, sample)
+    sources = sample / "sources.yaml"
+    only, _several = _marketing_only(api.client.app.state.service.reader())
+    merge = api.post("/golden-records/merge", who="steward", json={"golden_ids": only[:2]}).json()
+    decision_id = merge["decision"]["decision_id"]
+    _renamed(sources, "marketing", "newsletter")
+    r = api.post("/runs", who="admin", json={"sources": str(sources), "dry_run": True})
+    assert r.status_code == 202, r.json()
+    api.client.app.state.service._run_thread.join()
+    run = api.get(f"/runs/{r.json()['run_id']}", who="admin").json()
+    assert run["status"] == "previewed", run
+    assert [d["decision_id"] for d in run["report"]["decisions_lapsed"]] == [decision_id]
+    assert run["counts"]["decisions_lapsed"] == 1
+    assert api.get(f"/decisions/{decision_id}", who="steward").json()["lapsed_in"] is None
+    assert api.get("/audit", who="admin", params={"action": "decision.lapsed"}).json()["data"] == []
