@@ -86,10 +86,13 @@ def _listed(items: list[str], most: int = 5) -> str:
     return ", ".join(items[:most]) + (f" and {len(items) - most:,} more" if len(items) > most else "")
 
 
-def binding(constraints: Collection[tuple[str, str, str, str]], present: Collection[str]) -> set[str]:
+def binding(
+    constraints: Collection[tuple[str, str, str, str]], present: Collection[str]
+) -> tuple[set[str], set[str]]:
     """The decisions of ``constraints`` (kind, left, right, decision id; carried ones included) one of
-    whose constraints names two records of ``present``: the others bind nothing."""
-    return {d for _kind, left, right, d in constraints if left in present and right in present}
+    whose constraints names two records of ``present``, and the others: they bind nothing."""
+    binds = {d for _kind, left, right, d in constraints if left in present and right in present}
+    return binds, {d for *_x, d in constraints} - binds
 
 
 def preview(

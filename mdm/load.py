@@ -112,8 +112,9 @@ def _count_removed(
     found = removals.removals(results.removed_by_source(con, xref), config)
     for r in found:
         report["counts"]["sources"].setdefault(r.source, {})["removed"] = r.removed
-    if not accept_removals:
-        removals.refuse_beyond_limits(found, config)
+    if not accept_removals:  # said with how many steward decisions accepting them would lapse
+        lapsing = steward_sql.bound_among(con, report.get("decisions_lapsing", []))
+        removals.refuse_beyond_limits(found, config, len(lapsing))
 
 
 def replay_since(report: Mapping[str, Any]) -> dt.datetime | None:

@@ -14,7 +14,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterator, KeysView, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +44,7 @@ from mdm import (
     removals,
 )
 from mdm.cancel import Cancellation
-from mdm.errors import ConfigError, MDMError, RunFailedError, RunInterruptedError
+from mdm.errors import ConfigError, MDMError, RemovalsRefusedError, RunFailedError, RunInterruptedError
 from mdm.gc_pause import gc_paused
 from mdm.ingest import Ingested, Quarantined, SourceCounts, carry_forward, ingest, merge_posted
 from mdm.linking import model as linking
@@ -405,10 +405,11 @@ def _stages(
         del source_records
         found = removals.removals(results.removed_by_source(con, staging.table("source_records")), sources)
         report.count_removed(found)
-        if dry_run and not accept_removals:
-            report.removals_refused = removals.refusal(found, sources)
-        elif not accept_removals:
-            removals.refuse_beyond_limits(found, sources)
+        if not accept_removals and any(r.refused for r in found):
+            # Said with how many steward decisions accepting them would lapse: read for such a run alone.
+            report.removals_refused = removals.refusal(found, sources, _lapsing(con, std_table))
+            if not dry_run:
+                raise RemovalsRefusedError(report.removals_refused)
 
     with work_sql.work_database() as work, cancellation.watching(work.con):
         work_sql.load_std_records(work, std_table, spec.blocking_rules(), spec.shared_values)
@@ -671,7 +672,7 @@ def cluster_pairs(
     decided = {tuple(sorted((l, r))) for _k, l, r, _d in constraints}
     check()
     review = _review_items(pairs, result, run_id, decided, spec)
-    binding = lapsed_decisions.binding(constraints, identifiers.keys())
+    binding, lapsing = lapsed_decisions.binding(constraints, identifiers.keys())
     return Clustered(
         result=result,
         pairs=pairs,
@@ -679,7 +680,7 @@ def cluster_pairs(
         auto_links=len(auto),
         decisions_applied=len(binding),
         binding=sorted(binding),
-        lapsing=sorted({d for *_x, d in constraints} - binding),
+        lapsing=sorted(lapsing),
         conflicts=_conflicts(pairs, constraints),
         structure=structure,
         carried=carried,
@@ -762,9 +763,20 @@ def _kept_apart(
     return clustering.conflicting_identifier(held(a), held(b), fields) is not None
 
 
+def _lapsing(con: duckdb.DuckDBPyConnection, std: pa.Table) -> int:
+    """How many steward decisions a run of the records of ``std`` would mark lapsed, found as its
+    cluster stage finds them (reading the published xref, as that stage does)."""
+    constraints = steward_sql.active_constraints(con)
+    present = set(std["record_key"].to_pylist())
+    sides = steward_sql.decision_sides(con, {d for *_x, d in constraints})
+    carried = _carried(constraints, present, results.previous_xref(con), sides)
+    _binding, lapsing = lapsed_decisions.binding([*constraints, *(c.constraint for c in carried)], present)
+    return len(steward_sql.bound_among(con, lapsing))
+
+
 def _carried(
     constraints: Sequence[tuple[str, str, str, str]],
-    present: KeysView[str],
+    present: Collection[str],
     previous_xref: Mapping[str, str],
     sides: Mapping[str, Sequence[Sequence[str]]],
 ) -> list[carry_decisions.Carried]:

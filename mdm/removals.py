@@ -64,19 +64,23 @@ def removals(counts: Mapping[str, tuple[int, int]], config: SourcesConfig) -> li
     ]
 
 
-def refusal(found: list[Removal], config: SourcesConfig) -> str | None:
-    """Why a run removing ``found`` stops, or None."""
+def refusal(found: list[Removal], config: SourcesConfig, lapsing: int = 0) -> str | None:
+    """Why a run removing ``found`` stops, or None; ``lapsing``: the steward decisions that
+    accepting the removals would leave binding nothing (mdm/lapsed_decisions.py)."""
     refused = [r for r in found if r.refused]
     if not refused:
         return None
     published = {r.source for r in found}
     added = [s.name for s in config.sources if s.name not in published]
+    lapse = "" if not lapsing else (
+        f"; accepted, {lapsing:,} steward decision{'s' if lapsing != 1 else ''} would lapse with no record"
+        " left to bind (the run's report lists each, as a dry run's does)")
     return ("; ".join(r.describe(config, added) for r in refused)
             + ". Nothing was published: check the extract, or,"
             " if the records did leave their systems, run again accepting the removals (`--accept-removals`;"
-            " `accept_removals: true` in `POST /runs`)")
+            f" `accept_removals: true` in `POST /runs`){lapse}")
 
 
-def refuse_beyond_limits(found: list[Removal], config: SourcesConfig) -> None:
-    if (why := refusal(found, config)) is not None:
+def refuse_beyond_limits(found: list[Removal], config: SourcesConfig, lapsing: int = 0) -> None:
+    if (why := refusal(found, config, lapsing)) is not None:
         raise RemovalsRefusedError(why)

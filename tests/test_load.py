@@ -260,6 +260,9 @@ def test_a_load_marks_and_says_the_decisions_its_run_found_binding_nothing(
                    decision_ids=[decision_id], decisions_binding=[], decisions_lapsing=[decision_id])
     (out / REPORT / "part-00000").write_text(json.dumps(summary), encoding="utf-8")
 
+    refused = runner.invoke(app, ["load", "--db", str(served), "--from", str(out)])
+    assert refused.exit_code == 3, refused.output  # and its refusal says what accepting them lapses
+    assert "accepted, 1 steward decision would lapse" in " ".join(refused.output.split()), refused.output
     result = runner.invoke(app, ["load", "--db", str(served), "--from", str(out), "--accept-removals"])
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())

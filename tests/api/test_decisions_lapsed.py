@@ -165,8 +165,9 @@ def test_a_dry_run_lists_what_a_run_would_lapse_and_bind_again(  # type: ignore[
 ):
     """The dry run is where an operator deciding on --accept-removals (or a rename) looks first, yet
     it listed no decision that would lapse. Now it lists each (and the overrides), in its summary
-    and its report, as the real run then does, marking and auditing nothing; and renamed back, the
-    dry run says they would bind again, still marking nothing."""
+    and its report, as the real run then does, marking and auditing nothing; the refusal says how
+    many would lapse; and renamed back, the dry run says they would bind again, still marking
+    nothing."""
     sources, db, decision_id, override = _stewarded(reconciled, small_sample, tmp_path, override=True)
     assert override is not None
     override_id, held = override["override_id"], override["golden_id"]
@@ -182,6 +183,7 @@ def test_a_dry_run_lists_what_a_run_would_lapse_and_bind_again(  # type: ignore[
     assert "A run publishing would keep them, marked lapsed" in said
     assert ("1 steward override held by a golden record this run would retire, all its records gone"
             f" ({held} phone)") in said
+    assert "accepted, 1 steward decision would lapse with no record left to bind" in said  # the refusal
     assert _marks(db) == marks  # nothing marked, nothing audited
     previewed = _newest_run(db)
     assert previewed["status"] == "previewed"
@@ -189,6 +191,10 @@ def test_a_dry_run_lists_what_a_run_would_lapse_and_bind_again(  # type: ignore[
         (decision_id, "merge")]
     assert [o["override_id"] for o in previewed["report"]["overrides_lapsed"]] == [override_id]
     assert (previewed["counts"]["decisions_lapsed"], previewed["counts"]["overrides_lapsed"]) == (1, 1)
+
+    refused = runner.invoke(app, reconcile)
+    assert refused.exit_code == 3, refused.output
+    assert "accepted, 1 steward decision would lapse" in " ".join(refused.output.split())
 
     accepted = runner.invoke(app, [*reconcile, "--accept-removals"])
     assert accepted.exit_code == 0, accepted.output
@@ -212,8 +218,8 @@ def test_a_dry_run_lists_what_a_run_would_lapse_and_bind_again(  # type: ignore[
 def test_a_dry_run_the_service_starts_lists_what_would_lapse(  # type: ignore[no-untyped-def]
     api, small_sample, tmp_path
 ):
-    """POST /runs with dry_run: the run's report lists the decision that would lapse; the decision is
-    not marked and nothing is audited."""
+    """POST /runs with dry_run: the run's report lists the decision that would lapse and its refusal
+    counts it; the decision is not marked and nothing is audited."""
     sample = tmp_path / "sample"
     shutil.copytree(small_sample, sample)
     sources = sample / "sources.yaml"
@@ -228,5 +234,6 @@ def test_a_dry_run_the_service_starts_lists_what_would_lapse(  # type: ignore[no
     assert run["status"] == "previewed", run
     assert [d["decision_id"] for d in run["report"]["decisions_lapsed"]] == [decision_id]
     assert run["counts"]["decisions_lapsed"] == 1
+    assert "accepted, 1 steward decision would lapse" in run["report"]["removals_refused"]
     assert api.get(f"/decisions/{decision_id}", who="steward").json()["lapsed_in"] is None
     assert api.get("/audit", who="admin", params={"action": "decision.lapsed"}).json()["data"] == []
