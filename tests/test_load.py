@@ -172,8 +172,8 @@ def test_a_load_reapplying_overrides_changes_no_version_unsaid(
     std, history = (out / name / "part-0.parquet" for name in ("std_records", "golden_history"))
     con = duckdb.connect()
     con.execute(f"COPY (SELECT * REPLACE (CASE WHEN record_key = ? THEN list_append(coalesce(dq_flags, []),"
-                f" 'name_multiple') ELSE dq_flags END AS dq_flags) FROM '{std}') TO '{tmp_path / 'std.parquet'}'"
-                " (FORMAT PARQUET)", [member])
+                f" 'name_multiple') ELSE dq_flags END AS dq_flags) FROM '{std}')"
+                f" TO '{tmp_path / 'std.parquet'}' (FORMAT PARQUET)", [member])
     # The run's own history: both changed, as it computed them without the phone set below.
     con.execute(f"COPY (SELECT * REPLACE ('changed' AS change, 'run-spark-3' AS cause_id) FROM '{history}'"
                 f" WHERE golden_id IN (?, ?) AND change = 'created') TO '{tmp_path / 'history.parquet'}'"
@@ -193,9 +193,9 @@ def test_a_load_reapplying_overrides_changes_no_version_unsaid(
     def served_as() -> dict[str, tuple[str, object, object]]:
         con = duckdb.connect(str(served), read_only=True)
         try:
-            return {g: (documents.version(doc), updated_at, run_id) for g, doc, updated_at, run_id in con.execute(
-                "SELECT golden_id, document, updated_at, run_id FROM golden_records WHERE golden_id IN (?, ?)",
-                [kept, moved]).fetchall()}
+            rows = con.execute("SELECT golden_id, document, updated_at, run_id FROM golden_records"
+                               " WHERE golden_id IN (?, ?)", [kept, moved]).fetchall()
+            return {g: (documents.version(doc), updated_at, run_id) for g, doc, updated_at, run_id in rows}
         finally:
             con.close()
 
@@ -214,7 +214,8 @@ def test_a_load_reapplying_overrides_changes_no_version_unsaid(
     load_run(served, out)
     after = served_as()
     assert after[kept] == before[kept] and feed(kept) == []
-    assert after[moved][0] != before[moved][0] and after[moved][1] > before[moved][1]  # type: ignore[operator]
+    assert after[moved][0] != before[moved][0]
+    assert after[moved][1] > before[moved][1]  # type: ignore[operator]
     # One entry, with the values served (the steward's phone), not the run's and the rebuild's both.
     assert feed(moved) == [("changed", "run-spark-3", "+84912345678")]
 
@@ -266,11 +267,12 @@ def test_a_load_marks_and_says_the_decisions_its_run_found_binding_nothing(
     result = runner.invoke(app, ["load", "--db", str(served), "--from", str(out), "--accept-removals"])
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
-    assert f"warning: 1 steward decision with no record left to bind ({decision_id}): source 'marketing'" in said
+    assert (f"warning: 1 steward decision with no record left to bind ({decision_id}):"
+            " source 'marketing'") in said
     con = duckdb.connect(str(served), read_only=True)
     try:
-        assert con.execute("SELECT lapsed_in FROM decisions WHERE decision_id = ?", [decision_id]).fetchall() == [
-            ("run-spark-4",)]
+        assert con.execute("SELECT lapsed_in FROM decisions WHERE decision_id = ?",
+                           [decision_id]).fetchall() == [("run-spark-4",)]
         assert con.execute("SELECT actor FROM audit_log WHERE action = 'decision.lapsed' AND target = ?",
                            [decision_id]).fetchall() == [("run run-spark-4",)]
         (counts,) = con.execute("SELECT counts->>'decisions_lapsed' FROM runs WHERE run_id = 'run-spark-4'"

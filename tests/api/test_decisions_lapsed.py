@@ -41,7 +41,7 @@ def _run(api, sources: Path) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     return run
 
 
-def test_decisions_of_a_renamed_source_lapse_said_and_bind_again_under_its_name(  # type: ignore[no-untyped-def]
+def test_decisions_of_a_renamed_source_lapse_and_bind_again_under_its_name(  # type: ignore[no-untyped-def]
     api, small_sample, tmp_path
 ):
     """A merge, a split and an override naming only marketing's records: marketing renamed
@@ -138,7 +138,8 @@ def test_the_cli_summary_warns_of_decisions_lapsed_and_runs_count_them(  # type:
     assert [d["decision_id"] for d in newest["report"]["decisions_lapsed"]] == [decision_id]
     con = duckdb.connect(str(db), read_only=True)
     try:
-        lapsed_in = con.execute("SELECT lapsed_in FROM decisions WHERE decision_id = ?", [decision_id]).fetchall()
+        lapsed_in = con.execute("SELECT lapsed_in FROM decisions WHERE decision_id = ?",
+                                [decision_id]).fetchall()
     finally:
         con.close()
     assert lapsed_in == [(newest["run_id"],)]

@@ -181,10 +181,12 @@ def test_an_id_posted_as_a_float_too_large_for_every_digit_is_422(api):  # type:
         r = api.client.post("/sources/sales/records", content=b'{"crm_id": %s, "first_name": "H"}' % sent,
                             headers=headers)
         assert r.status_code == 422, r.text
-        assert r.json()["detail"] == (f"field 'crm_id' (the id of source 'sales'): the id column 'crm_id' holds"
-                                      f" {said}, a number written as a float too large for it to keep every digit"
-                                      " (write ids as integers or as text)"), r.text
-    r = api.client.post("/sources/sales/records", content=b'{"crm_id": 1.5e3, "first_name": "H"}', headers=headers)
+        assert r.json()["detail"] == (
+            f"field 'crm_id' (the id of source 'sales'): the id column 'crm_id' holds {said}, a number"
+            " written as a float too large for it to keep every digit (write ids as integers or as text)"
+        ), r.text
+    r = api.client.post("/sources/sales/records", content=b'{"crm_id": 1.5e3, "first_name": "H"}',
+                        headers=headers)
     assert r.json()["source_id"] == "1500", r.text
 
 
