@@ -31,7 +31,8 @@ _VIETNAM = (
     ("da nang", "danang"),
     ("hai phong", "haiphong"),
     ("can tho", "cantho"),
-    ("hue", "thua thien hue"),
+    # "TT Huế": Thừa Thiên Huế. TT also abbreviates thị trấn (a township), left as written; none is Huế.
+    ("hue", "thua thien hue|tt hue|tthue"),
     ("nha trang", "nhatrang|khanh hoa"),
     ("vung tau", "vungtau|ba ria vung tau|br vt|brvt|ba ria"),
     ("bien hoa", "dong nai"),

@@ -496,6 +496,8 @@ def test_address_never_raises_and_is_a_fixed_point(value: str | None) -> None:
         ("Cần Thơ", "can tho"),
         ("Thừa Thiên Huế", "hue"),
         ("Huế", "hue"),
+        *[(v, "hue") for v in ["TT Huế", "TT. Huế", "TT-Huế", "TTHuế"]],  # Thừa Thiên Huế
+        ("TT Phú Mỹ", "tt phu my"),  # TT: thị trấn, a township, left as written
         ("Buon Me Thuot", "buon ma thuot"),
         ("Dalat", "da lat"),
         ("Thủ Đức", "ho chi minh"),  # a city within Ho Chi Minh City

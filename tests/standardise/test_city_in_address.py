@@ -34,6 +34,7 @@ TODAY = dt.date(2026, 1, 1)
     ("7 Trần Phú, Tỉnh Thanh Hóa, Việt Nam", AddressCity("7 Trần Phú", "Tỉnh Thanh Hóa", None)),
     ("12 Võ Văn Ngân, Thủ Đức", AddressCity("12 Võ Văn Ngân", "Thủ Đức", None)),  # a city within HCMC
     ("Hà Nội, Việt Nam", AddressCity("", "Hà Nội", None)),  # the city alone
+    ("5 Lê Lợi, TT Huế", AddressCity("5 Lê Lợi", "TT Huế", None)),  # Thừa Thiên Huế
 ])
 def test_a_known_city_ending_an_address(value: str, found: AddressCity) -> None:
     assert city_in_address(value) == found
