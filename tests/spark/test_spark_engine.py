@@ -1103,6 +1103,37 @@ def test_an_erp_export_that_ends_every_row_with_the_delimiter_is_read_as_on_duck
                 "4;Dung;Pham;Hue;\n5;Em Hoang;Hue;x\n", "delimiter: ';'\n", ["ha noi", None, "hue"])
 
 
+def test_a_city_its_address_ends_with_is_read_as_on_duckdb(spark: Any, tmp_path: Path) -> None:
+    """A source that maps no city column and writes the city, with a postcode, at the end of its
+    addresses: both engines standardise its records alike, column for column (the city, postcode,
+    the address matched without them, a phone's country from the city)."""
+    import datetime as dt
+
+    from mdm.ingest import ingest
+    from mdm.spark.ingest import ingest_and_standardise
+    from mdm.standardise.record import standardise_record
+    from mdm.store.tables import SCHEMAS
+
+    (tmp_path / "shop.csv").write_text(
+        "id,name,phone,address\n"
+        '1,An Nguyen,0909123456,"12 Nguyễn Huệ, Q.1, TP.HCM 700000"\n'
+        '2,Binh Tran,020 7946 0958,"10 Downing St, London SW1A 2AA"\n'
+        '3,Cuong Le,0912345678,"45, Đường Hà Nội"\n'  # a street named after a city: no city
+        '4,Dung Pham,,"61 Bridge Road; Perth 6000, Australia"\n', encoding="utf-8")
+    specs = _crm_source(tmp_path, "shop.csv", "format: csv\nid_column: id\n"
+                                              "fields: {full_name: name, phone: phone, address: address}")
+    today = dt.date(2026, 1, 1)
+    columns = SCHEMAS["std_records"].names
+    duck = {a.source_id: standardise_record(a.source, a.source_id, a.values, today=today)
+            for a in ingest(specs).accepted}
+    on_spark = {r["source_id"]: r.asDict() for r in ingest_and_standardise(spark, specs, today).std.collect()}
+    assert {k: [r[c] for c in columns] for k, r in on_spark.items()} == {
+        k: [r.get(c) for c in columns] for k, r in duck.items()}
+    assert {k: r["city_norm"] for k, r in on_spark.items()} == {"1": "ho chi minh", "2": "london", "3": None,
+                                                                "4": "perth"}
+    assert [k for k, r in sorted(on_spark.items()) if "city_from_address" in r["dq_flags"]] == ["1", "2", "4"]
+
+
 def _crm_source(tmp_path: Path, file: str, keys: str) -> list[Any]:
     """Source ``crm`` reading ``file`` in ``tmp_path``, with these other ``keys`` (YAML lines), as
     a sources file written there is loaded."""
