@@ -56,13 +56,15 @@ _BUSINESS_WORDS = tuple(
     ).split("|")
 )
 _BUSINESS = re.compile(rf"(?:^| )(?:{_alternation(_LEGAL_FORMS + _BUSINESS_WORDS)})(?= |$)")
+# The words such a phrase begins with: most people's names hold none, and skip the search.
+_FIRST_WORDS = frozenset(phrase.split()[0] for phrase in _LEGAL_FORMS + _BUSINESS_WORDS)
 
 
 def names_a_company(folded: str) -> bool:
     """Whether a folded name names a business, by a legal form or a word only a business's name
     holds: a shipment addressed to "Cty TNHH Bảo Minh" names the customer's company in the
     person's name field."""
-    return _BUSINESS.search(folded) is not None
+    return not _FIRST_WORDS.isdisjoint(folded.split()) and _BUSINESS.search(folded) is not None
 
 
 def _strip_legal_forms(folded: str) -> str:
