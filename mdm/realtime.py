@@ -50,7 +50,7 @@ from mdm.linking.model import Model
 from mdm.linking.scorer import PairScore, Scorer
 from mdm.pipeline import review_item_id
 from mdm.sources import SourcesConfig, SourceSpec
-from mdm.sources.readers import flat_values, not_one_id, texts, typed_values
+from mdm.sources.readers import flat_values, not_one_id, texts, typed_values, written_twice
 from mdm.standardise.record import record_key, standardise_record
 from mdm.store import erasure, records, runs, work
 from mdm.store import overrides as overrides_sql
@@ -201,7 +201,15 @@ def parse_values(spec: SourceSpec, payload: Mapping[str, Any]) -> tuple[str, dic
         kind = "give text or a number, not a list, an object or true/false"
         said = problem if "not one id" not in problem else kind
         raise InvalidInputError(f"field {spec.id_column!r} (the id of source {spec.name!r}): {said}")
+    _written_once(payload)
     return source_id, values
+
+
+def _written_once(payload: Mapping[str, Any]) -> None:
+    """Refuse a record whose JSON wrote a key twice with different values (the API marks it as a
+    reader does): storing the last would lose the other unseen, where a file's row is quarantined."""
+    if problem := written_twice(payload):
+        raise InvalidInputError(problem)
 
 
 def _row_identifiers(row: Mapping[str, Any], fields: list[str]) -> dict[str, str | None]:
@@ -364,6 +372,7 @@ class RealtimeMatcher:
         """Score and decide a record as :meth:`upsert` would, storing nothing: "is this customer
         known?" before one is created. The id may be left out (a caller that has none yet)."""
         spec = self.source(source)
+        _written_once(payload)
         values = typed_values(payload)
         source_id = clean_id(values.get(spec.id_column))
         std = standardise_record(spec, source_id or "", values, today=today)

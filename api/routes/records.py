@@ -4,7 +4,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Depends, Request
 
 from api.deps import Reader, ServiceDep, Writer
 from api.errors import batch_body, documented
@@ -20,6 +20,7 @@ from api.schemas import (
     SourceRecordPublic,
 )
 from mdm.realtime import MatchResult, Preview
+from mdm.sources.readers import Repeated, marked, read_again
 from mdm.store.documents import mask_email, mask_phone, member_document
 
 router = APIRouter(prefix="/sources/{source}", tags=["source records"])
@@ -43,6 +44,27 @@ def _counted(request: Request, source: str, results: list[Any]) -> None:
             posts.labels(source, r.outcome).inc()
 
 
+async def _read_again(request: Request) -> Any:
+    """The JSON body read again where it may write a key twice (readers.read_again), else None:
+    FastAPI's parse keeps such a key's last value. That parse is Starlette's, kept, so only a body
+    that may repeat is parsed twice; one FastAPI could not read is left to its own answer."""
+    body = await request.body()
+    try:
+        return read_again(body.decode(json.detect_encoding(body)), await request.json())
+    except (ValueError, RecursionError):
+        return None
+
+
+ReadAgain = Depends(_read_again)
+
+
+def _as_read(record: dict[str, Any], again: Any) -> dict[str, Any]:
+    """``record`` marked as a reader marks a row that writes a key twice with different values
+    (``again``: its text read again, or None), which the service then refuses naming the key."""
+    names = getattr(marked(again), "repeated", ()) if again is not None else ()
+    return Repeated.of(record, names) if names else record
+
+
 @router.post("/records", response_model=MatchResultPublic, responses=documented(403, 404, 503))
 def post_record(
     source: str,
@@ -50,10 +72,11 @@ def post_record(
     principal: Writer,
     service: ServiceDep,
     record: dict[str, Any] = Body(description="One record in the source's own column names."),  # noqa: B008
+    again: Any = ReadAgain,
 ) -> dict[str, Any]:
     """Upsert one source record and match it in real time: ``matched``, ``review``, ``new``,
     or ``unchanged`` when the same record was already stored."""
-    result = service.post_record(source, record, actor=principal.name)
+    result = service.post_record(source, _as_read(record, again), actor=principal.name)
     _counted(request, source, [result])
     return _public(result)
 
@@ -65,11 +88,12 @@ def match_record(
     service: ServiceDep,
     record: dict[str, Any] = Body(  # noqa: B008
         description="One record in the source's own column names; the id may be left out."),
+    again: Any = ReadAgain,
 ) -> dict[str, Any]:
     """Match a record without storing it: what a post would answer (the golden record it would
     join, or that it would be queued or new) and its scored candidates. For a caller asking "is
     this customer known?" before creating one; nothing is written, queued or audited."""
-    preview = service.match_record(source, record)
+    preview = service.match_record(source, _as_read(record, again))
     docs = documents_as_seen_by(principal, service, [preview.golden_id] if preview.golden_id else [])
     doc = docs.get(preview.golden_id) if preview.golden_id else None
     return {**_public(preview), "golden_record": json.loads(doc) if doc else None}
@@ -78,10 +102,13 @@ def match_record(
 @router.post("/records:batch", response_model=BatchPublic[MatchResultPublic],
              responses=documented(403, 404, 503))
 def post_records(
-    source: str, body: BatchCreate, request: Request, principal: Writer, service: ServiceDep
+    source: str, body: BatchCreate, request: Request, principal: Writer, service: ServiceDep,
+    again: Any = ReadAgain,
 ) -> dict[str, Any]:
     """Up to 1,000 records, each with the semantics of a single post and a result of its own."""
-    results = service.post_records(source, body.records, actor=principal.name)
+    read = again["records"] if again is not None else [None] * len(body.records)
+    records = [_as_read(r, a) for r, a in zip(body.records, read, strict=True)]
+    results = service.post_records(source, records, actor=principal.name)
     _counted(request, source, results)
     return batch_body(results, _public)
 

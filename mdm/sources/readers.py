@@ -60,11 +60,19 @@ def load_json(text: str) -> Any:
     each of its array's) that writes a key twice with different values is a :class:`Repeated`."""
     try:
         value = json.loads(text, parse_int=_json_integer)
-        if _may_repeat(text, value):
-            value = _marked(json.loads(text, parse_int=_json_integer, object_pairs_hook=_object))
-        return value
+        again = read_again(text, value)
+        return value if again is None else marked(again)
     except RecursionError:
         raise json.JSONDecodeError(TOO_DEEP, text, 0) from None
+
+
+def read_again(text: str, value: Any) -> Any:
+    """``text`` read again where ``value``, its parse, may have lost a key written twice: each object
+    that writes one with different values a :class:`Repeated` (:func:`marked` names a record's, at
+    any depth); else None. A posted record is checked so too, by the API, as a row is."""
+    if not _may_repeat(text, value):
+        return None
+    return json.loads(text, parse_int=_json_integer, object_pairs_hook=_object)
 
 
 def _may_repeat(text: str, value: Any) -> bool:
@@ -112,11 +120,11 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return Repeated.of(obj, differing) if differing else obj
 
 
-def _marked(value: Any) -> Any:
+def marked(value: Any) -> Any:
     """``value`` with each record (the object, or each object of the array) a :class:`Repeated`
     naming every key written twice inside it, at any depth."""
     if isinstance(value, list):
-        return [_marked(e) if isinstance(e, dict) else e for e in value]
+        return [marked(e) if isinstance(e, dict) else e for e in value]
     if not isinstance(value, dict):
         return value
     names = tuple(_repeated_inside(value, ""))
