@@ -191,12 +191,16 @@ def standardise_record(
     name = _name(get("full_name"), get("first_name"), get("last_name"))
     # A record without a city often writes it at the end of its address: the city and a postcode
     # beside it are read from there, and the address is matched without them, as another source's
-    # address beside its city column is. The address is shown as written.
+    # address beside its city column is. One with a city that its address ends with again
+    # ("…, HO CHI MINH" in Ho Chi Minh) is matched without it too. The address is shown as written.
     written_address = get("address")
-    in_address = _city_in_address(written_address) if written_address and not get("city") else None
-    city = _city(in_address.city if in_address else get("city"))
+    in_address = _city_in_address(written_address) if written_address else None
+    own_city = get("city")
+    city = _city(own_city or (in_address.city if in_address else None))
+    if own_city and in_address and _city(in_address.city).canonical != city.canonical:
+        in_address = None  # another place ends its address: a street's name, or a customer's mistake
     postcode = get("postcode")
-    if in_address:
+    if in_address and not own_city:
         flags.append("city_from_address")
         if postcode is None and in_address.postcode:
             postcode = in_address.postcode

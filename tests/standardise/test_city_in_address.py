@@ -106,15 +106,35 @@ def test_a_record_with_a_city_is_read_as_before(parts: list[str], joiner: str, c
     values = {"name": "An", "street": address, "city": city, "post": "100000"}
     std = standardise_record(SPEC, "1", values, today=TODAY)
     assert std["city_norm"] == standardise_city(values["city"]).canonical
-    assert std["address_norm"] == standardise_address(address.strip() or None).normalised
+    found = city_in_address(address)
+    own = found is not None and standardise_city(found.city).canonical == std["city_norm"]
+    # Matched without the city it ends with when that is its own city, else as written.
+    matched = found.address if own else address.strip()
+    assert std["address_norm"] == standardise_address(matched or None).normalised
     assert std["postcode"] == standardise_postcode("100000")
     assert not {"city_from_address", "postcode_from_address"} & set(std["dq_flags"])
 
     without = standardise_record(SPEC, "1", {"name": "An", "street": address}, today=TODAY)
-    found = city_in_address(address)
     assert ("city_from_address" in without["dq_flags"]) is (found is not None)
     if found is not None:
         assert without["city_norm"] == standardise_city(found.city).canonical
         assert without["address"] == std["address"]
         assert std["address"].startswith(found.address)
         assert without["address_norm"] == standardise_address(found.address or None).normalised
+
+
+def test_a_record_whose_address_ends_with_its_own_city_is_matched_without_it() -> None:
+    """Before, "…, HO CHI MINH" beside the city HO CHI MINH kept the city in its address, which then
+    compared unlike another source's address that leaves the city to its city column."""
+    std = standardise_record(SPEC, "1", {"street": "12 Nguyễn Huệ, Quận 1, HO CHI MINH 700000",
+                                         "city": "HO CHI MINH"}, today=TODAY)
+    other = standardise_record(SPEC, "2", {"street": "12 Nguyễn Huệ, Quận 1", "city": "TP.HCM"}, today=TODAY)
+    assert (std["address_norm"], std["street"]) == (other["address_norm"], other["street"])
+    # Nothing else is read from it: the address is shown as written, the postcode is its column's.
+    assert (std["address"], std["city"], std["postcode"]) == (
+        "12 Nguyễn Huệ, Quận 1, HO CHI MINH 700000", "HO CHI MINH", None)
+    assert not {"city_from_address", "postcode_from_address"} & set(std["dq_flags"])
+    # Another city at its end is kept: it may be a street's name or a customer's mistake.
+    kept = standardise_record(SPEC, "3", {"street": "12 Nguyễn Huệ, Hà Nội", "city": "Huế"}, today=TODAY)
+    assert kept["address_norm"] == standardise_address("12 Nguyễn Huệ, Hà Nội").normalised
+
