@@ -290,9 +290,12 @@ def search_criteria(given: Mapping[str, str | None], region: str) -> dict[str, s
             raise InvalidInputError("field 'city': no letters to search for")
         out["city"] = standardise_city(city).canonical or city.casefold()
     if given.get("address"):
-        # The known city it ends with, read as a record's is where no city is given: the record of
-        # "10 Downing St, London" without a city, or with one, holds "10 downing street" and London.
-        written = None if city else city_in_address(given["address"])
+        # The known city it ends with, read as a record's is: the record of "10 Downing St, London"
+        # without a city, or with London, holds "10 downing street" and London; another city given
+        # leaves the address whole.
+        written = city_in_address(given["address"])
+        if written and city and standardise_city(written.city).canonical != out["city"]:
+            written = None
         if written and written.address:
             out["city"] = standardise_city(written.city).canonical
         out["address_norm"] = standardise_address(written.address if written and written.address

@@ -269,6 +269,20 @@ def test_an_address_ending_with_its_city_finds_it_with_or_without_a_city(api):  
     assert gids[0] not in [h["golden_record"]["golden_id"] for h in hits]
 
 
+def test_an_address_ending_with_its_own_city_column_is_found_so_written(api):  # type: ignore[no-untyped-def]
+    """A record whose address ends with its own city is matched without it: the address searched
+    for, with that city or none, is read so too and finds it."""
+    posted = api.post("/sources/billing/records", json={
+        "account_no": "UK-3", "account_holder": "Zelda Quartermain",
+        "billing_address": "12 Downing Street, London", "city": "London"})
+    assert posted.status_code == 200, posted.json()
+    gid = posted.json()["golden_id"]
+    for params in ({"address": "12 Downing St, London", "city": "London"},
+                   {"address": "12 Downing St, London"}, {"address": "12 Downing Street", "city": "London"}):
+        hits = api.get("/golden-records", params={**params, "limit": 100}).json()["data"]
+        assert gid in [h["golden_record"]["golden_id"] for h in hits], params
+
+
 # Every listing with an offset; DuckDB binds it as a BIGINT.
 LISTINGS = [("/golden-records", "reader"), ("/golden-records?name=nguyen", "reader"),
             ("/review-queue", "steward"), ("/decisions", "steward"), ("/runs", "reader"), ("/audit", "admin")]
