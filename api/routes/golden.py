@@ -30,7 +30,7 @@ from mdm import changes
 from mdm.errors import InvalidInputError, NotFoundError
 from mdm.ingest import clean_id
 from mdm.standardise.addresses import standardise_address, standardise_postcode
-from mdm.standardise.cities import city_in_address, standardise_city
+from mdm.standardise.cities import address_city, standardise_city
 from mdm.standardise.emails import standardise_email
 from mdm.standardise.identifiers import standardise_national_id, standardise_tax_id
 from mdm.standardise.names import standardise_name
@@ -293,9 +293,7 @@ def search_criteria(given: Mapping[str, str | None], region: str) -> dict[str, s
         # The known city it ends with, read as a record's is: the record of "10 Downing St, London"
         # without a city, or with London, holds "10 downing street" and London; another city given
         # leaves the address whole.
-        written = city_in_address(given["address"])
-        if written and city and standardise_city(written.city).canonical != out["city"]:
-            written = None
+        written = address_city(given["address"], city)
         if written and written.address:
             out["city"] = standardise_city(written.city).canonical
         out["address_norm"] = standardise_address(written.address if written and written.address

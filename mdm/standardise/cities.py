@@ -253,3 +253,13 @@ def city_in_address(value: str | None) -> AddressCity | None:
         if part and not _is_country(part) and part.upper() not in _REGION_CODES:
             return None
     return None
+
+
+def address_city(address: str | None, city: str | None) -> AddressCity | None:
+    """The city ``address`` ends with (:func:`city_in_address`) where ``city``, the record's own,
+    is blank or the same place: another place at its end ("…, Hà Nội" in Huế) is a street's name or
+    a mistake, and stays part of the address. A record and a search read an address so alike."""
+    found = city_in_address(address)
+    if found and city and standardise_city(found.city).canonical != standardise_city(city).canonical:
+        return None
+    return found

@@ -19,7 +19,7 @@ from mdm.standardise.addresses import (
     standardise_country,
     standardise_postcode,
 )
-from mdm.standardise.cities import CITY_COUNTRY, city_in_address, standardise_city
+from mdm.standardise.cities import CITY_COUNTRY, address_city, standardise_city
 from mdm.standardise.companies import standardise_company
 from mdm.standardise.dates import standardise_birth_date, standardise_timestamp
 from mdm.standardise.emails import standardise_email
@@ -35,7 +35,7 @@ _phone = lru_cache(_CACHE)(standardise_phone)
 _email = lru_cache(_CACHE)(standardise_email)
 _address = lru_cache(_CACHE)(standardise_address)
 _city = lru_cache(_CACHE)(standardise_city)
-_city_in_address = lru_cache(_CACHE)(city_in_address)
+_address_city = lru_cache(_CACHE)(address_city)
 _country = lru_cache(4096)(standardise_country)
 _postcode = lru_cache(_CACHE)(standardise_postcode)
 _company = lru_cache(_CACHE)(standardise_company)
@@ -193,12 +193,9 @@ def standardise_record(
     # beside it are read from there, and the address is matched without them, as another source's
     # address beside its city column is. One with a city that its address ends with again
     # ("…, HO CHI MINH" in Ho Chi Minh) is matched without it too. The address is shown as written.
-    written_address = get("address")
-    in_address = _city_in_address(written_address) if written_address else None
-    own_city = get("city")
+    written_address, own_city = get("address"), get("city")
+    in_address = _address_city(written_address, own_city) if written_address else None
     city = _city(own_city or (in_address.city if in_address else None))
-    if own_city and in_address and _city(in_address.city).canonical != city.canonical:
-        in_address = None  # another place ends its address: a street's name, or a customer's mistake
     postcode = get("postcode")
     if in_address and not own_city:
         flags.append("city_from_address")
