@@ -1004,7 +1004,10 @@ _CARE_OF = re.compile(r"(?i)(?:^|\s)c/o(?:\s|$)")
 # Between two people in one name: "Nguyễn Văn An & Trần Thị Bình", "Alan and Jane Smith".
 _TWO_PEOPLE = re.compile(r"(?i)\s+(?:and|và|\+)\s+|\s*&\s*")
 # A couple's titles written as one: "Ông bà Nguyễn Văn An", "Anh/chị Lan", "Mr/Mrs Smith".
-_COUPLE = re.compile(r"(?i)^\s*(?:ông\s*/?\s*bà|anh\s*/?\s*chị|mr\.?\s*/\s*mrs)\.?\s+")
+# A title before them is read as theirs ("Ông Ông Bà Văn" left "Ông Bà Văn", a couple read again).
+_COUPLE = re.compile(
+    r"(?i)^\s*(?:(?:ông|bà|anh|chị|mr|mrs)\.?\s+)*(?:ông\s*/?\s*bà|anh\s*/?\s*chị|mr\.?\s*/\s*mrs)\.?\s+"
+)
 
 
 def _one_person(text: str) -> tuple[str, tuple[str, ...]]:

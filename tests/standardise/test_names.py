@@ -215,6 +215,7 @@ NAME_WORDS = st.sampled_from(
 
 
 @given(st.lists(NAME_WORDS, max_size=6).map(" ".join))
+@example("Ông Ông Bà Văn")  # shown "Ông Bà Văn", which read again was a couple's titles: "Văn"
 def test_display_of_realistic_names_is_a_fixed_point(value: str) -> None:
     assert_display_is_a_fixed_point(value)
 
