@@ -10,8 +10,9 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import duckdb
 import typer
@@ -340,25 +341,32 @@ def load_cmd(
         bool, typer.Option("--accept-removals", help="Publish even where an extract lacks more of its"
                            " source's published records than the source's max_removed_share allows.")
     ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Do everything and publish nothing: what the load would change"
+                           " (recorded as previewed).")
+    ] = False,
 ) -> None:
     """Load a Spark run's results into a DuckDB file, so that `mdm serve` serves them; then
     replay the records posted or deleted through the API that the run did not take (`--posted`)."""
     from mdm.load import load_run, replay_since
 
     try:
-        report = load_run(db, from_, rules_path=rules, accept_removals=accept_removals)
+        report = load_run(db, from_, rules_path=rules, accept_removals=accept_removals, dry_run=dry_run)
     except MDMError as e:
         raise _fail(e) from None
     counts = report["counts"]
     console.print(
-        f"loaded run {report['run_id']}: {counts['records']:,} records, {counts['golden_records']:,} golden records,"
-        f" {counts['review_items']:,} review items into {db}",
+        f"{'would load' if dry_run else 'loaded'} run {report['run_id']}: {counts['records']:,} records,"
+        f" {counts['golden_records']:,} golden records, {counts['review_items']:,} review items into {db}",
         highlight=False,
     )
-    lapsed = lapsed_decisions.Lapsed.of(report["run_report"])
+    lapsed = replace(lapsed_decisions.Lapsed.of(report["run_report"]), previewed=dry_run)
     for warning in lapsed.warnings():
         console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
     _print_binding_again(lapsed)
+    if dry_run:
+        _print_previewed_load(report)
+        return
     through = report.get("posted_through")
     since = replay_since(report)
     con = _open(db)
@@ -378,6 +386,20 @@ def load_cmd(
         console.print(f"replayed from the API: {posts:,} posted, {deletions:,} deleted"
                       f" {'from ' + through + ' on' if through else '(the run took none: --posted)'}",
                       highlight=False)
+
+
+def _print_previewed_load(report: dict[str, Any]) -> None:
+    """What a load would change, of a ``mdm load --dry-run``: golden records by change, records
+    each source would remove, and why the load would stop, where it would."""
+    changes = report["counts"].get("golden_changes") or {}
+    said = ", ".join(f"{k} {v:,}" for k, v in sorted(changes.items()) if v) or "none"
+    console.print(f"[bold]golden changes:[/] {said}", highlight=False)
+    for source, c in sorted(report["counts"].get("sources", {}).items()):
+        if c.get("removed"):
+            console.print(f"[bold]removed from {source}:[/] {c['removed']:,} published records", highlight=False)
+    if why := report["run_report"].get("removals_refused"):
+        console.print(f"[bold yellow]warning:[/] a load would stop here: {why}", highlight=False)
+    console.print("[bold]dry run:[/] nothing was published; run without --dry-run to load", highlight=False)
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 The Spark engine writes Parquet folders with the columns of the serving tables; loading them
 is the publish step of a DuckDB run (one transaction, so a failed load changes nothing), after
 which ``mdm serve`` answers from them. Golden-record documents are built here, in SQL.
+A dry run does all of it and rolls the transaction back: what it reports is what a load would do.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import duckdb
 
 from matching_rules import AttributeSpec, RulesSpec
 from mdm import lapsed_decisions, late_decisions, late_deletions, late_erasures, regroup, removals
-from mdm.errors import ConfigError, ConflictError, RunFailedError
+from mdm.errors import ConfigError, ConflictError, RemovalsRefusedError, RunFailedError
 from mdm.pipeline import load_rules_checked
 from mdm.sources import sources_from_json
 from mdm.store import database, erasure, exports, models, records, results, runs
@@ -103,18 +104,24 @@ def _count_changes(report: dict[str, Any], changes: Mapping[str, int]) -> None:
 
 
 def _count_removed(
-    con: duckdb.DuckDBPyConnection, report: dict[str, Any], xref: str, accept_removals: bool
+    con: duckdb.DuckDBPyConnection, report: dict[str, Any], xref: str, accept_removals: bool, dry_run: bool
 ) -> None:
     """Each source's published records the run's ``xref`` lacks, into the report's counts;
     beyond the source's ``max_removed_share`` the load stops (mdm/removals.py), unless
-    ``accept_removals``."""
+    ``accept_removals``; a dry run says why it would (``removals_refused``) and goes on."""
     config = sources_from_json(report["sources_config"])
     found = removals.removals(results.removed_by_source(con, xref), config)
     for r in found:
         report["counts"]["sources"].setdefault(r.source, {})["removed"] = r.removed
     if not accept_removals:  # said with how many steward decisions accepting them would lapse
         lapsing = steward_sql.bound_among(con, report.get("decisions_lapsing", []))
-        removals.refuse_beyond_limits(found, config, len(lapsing))
+        report["run_report"]["removals_refused"] = why = removals.refusal(found, config, len(lapsing))
+        if why is not None and not dry_run:
+            raise RemovalsRefusedError(why)
+
+
+class _Previewed(Exception):
+    """Ends a dry run's publish, which has done everything: its transaction rolls back."""
 
 
 def replay_since(report: Mapping[str, Any]) -> dt.datetime | None:
@@ -125,11 +132,14 @@ def replay_since(report: Mapping[str, Any]) -> dt.datetime | None:
 
 
 def load_run(
-    db_path: str | Path, folder: str | Path, *, rules_path: Path | None = None, accept_removals: bool = False
+    db_path: str | Path, folder: str | Path, *, rules_path: Path | None = None, accept_removals: bool = False,
+    dry_run: bool = False,
 ) -> dict[str, Any]:
     """Publish the Spark run in ``folder`` into the database; returns the run's report. The golden
     records holding a steward's override are rebuilt by ``rules_path`` (default: the run's rules).
-    ``accept_removals`` lets it remove more of a source's records than the source's config allows."""
+    ``accept_removals`` lets it remove more of a source's records than the source's config allows.
+    ``dry_run`` publishes nothing and records the run as previewed, with the report a load would
+    give (status ``previewed``): a load of it afterwards takes its place, as after a failed one."""
     folder = Path(folder)
     report = json.loads(read_text_dataset(folder / REPORT))
     if report.get("kind") == exports.PREVIOUS_KIND:
@@ -141,7 +151,7 @@ def load_run(
     try:
         runs.fail_interrupted_runs(con)  # a load killed before this one: this process owns the file now
         loaded = runs.get_run(con, run_id)
-        if loaded is not None and loaded["status"] != "failed":
+        if loaded is not None and loaded["status"] not in ("failed", "previewed"):
             raise ConflictError(f"run {run_id} is already in {db_path}")
         history = results.read_dataset(con, folder / "golden_history", SCHEMAS["golden_history"])
         before = records.as_served(con, list(regroup.held_overrides(con)))
@@ -182,6 +192,8 @@ def load_run(
             since = replay_since(report)
             if records.has_api_changes(c, since=since):
                 report["run_report"]["replay_from"] = (since or dt.datetime.min).isoformat()
+            if dry_run:  # all of it done, and undone by the rollback
+                raise _Previewed
             runs.finish_run(
                 c, run_id, model_id=model["model_id"], retrained=report["retrained"], counts=report["counts"],
                 stage_seconds=report["stage_seconds"], report=report["run_report"],
@@ -190,16 +202,21 @@ def load_run(
         with results.Staging(con) as staging:
             for name in (*results.REPLACED, "golden_records", "review_queue"):
                 staging.put(name, results.read_dataset(con, folder / name, SCHEMAS[name]))
-            _count_removed(con, report, staging.table("xref"), accept_removals)
+            _count_removed(con, report, staging.table("xref"), accept_removals, dry_run)
             results.stage_vanished(con, staging.table("golden_records"))
             results.stage_versions(con)
-            if loaded is not None:  # a load of it that failed (or was killed): this one takes its place
-                runs.discard_failed_run(con, run_id)
+            if loaded is not None:  # a load of it that failed (or was killed), or a dry run: this one
+                runs.discard_unpublished_run(con, run_id)  # takes its place
             runs.start_run(con, run_id, "spark", report["sources_path"], report["rules_path"])
             runs.record_sources(con, run_id, report["sources_path"], report["sources_config"])
             late_deletions.keep_before(con, staging.table("xref"), replay_since(report))
             try:
                 results.publish_run(con, staging, finish, build_documents=True)
+            except _Previewed:  # recorded, after the rollback, as what a load would have been
+                report["status"] = "previewed"
+                runs.finish_run(con, run_id, model_id=model["model_id"], retrained=report["retrained"],
+                                counts=report["counts"], stage_seconds=report["stage_seconds"],
+                                report=report["run_report"], status="previewed")
             except Exception as e:
                 with suppress(duckdb.Error):  # a full disk: the next process to open the file records it
                     runs.fail_run(con, run_id, f"load from {folder} failed: {e}")

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from mdm.errors import RemovalsRefusedError
 from mdm.sources.config import SourcesConfig, SourceSpec
 
 # Removals this small never stop a run: a source of a few dozen records loses a fifth of them
@@ -80,7 +79,3 @@ def refusal(found: list[Removal], config: SourcesConfig, lapsing: int = 0) -> st
             " if the records did leave their systems, run again accepting the removals (`--accept-removals`;"
             f" `accept_removals: true` in `POST /runs`){lapse}")
 
-
-def refuse_beyond_limits(found: list[Removal], config: SourcesConfig, lapsing: int = 0) -> None:
-    if (why := refusal(found, config, lapsing)) is not None:
-        raise RemovalsRefusedError(why)

@@ -34,7 +34,7 @@ def _as_spark_output(db: Path, out: Path, run_id: str) -> None:
         "SELECT model_id, fingerprint, CAST(settings AS VARCHAR) FROM models").fetchall()[0]
     sources_path, config, counts, report = con.execute(
         "SELECT sources_path, CAST(sources_config AS VARCHAR), CAST(counts AS VARCHAR),"
-        " CAST(report AS VARCHAR) FROM runs WHERE status = 'succeeded'").fetchall()[0]
+        " CAST(report AS VARCHAR) FROM runs WHERE status = 'succeeded' ORDER BY finished_at DESC").fetchall()[0]
     con.close()
     texts = {
         MODEL: {"model_id": model_id, "fingerprint": fingerprint, "settings": json.loads(settings)},
@@ -220,12 +220,10 @@ def test_a_load_reapplying_overrides_changes_no_version_unsaid(
     assert feed(moved) == [("changed", "run-spark-3", "+84912345678")]
 
 
-def test_a_load_marks_and_says_the_decisions_its_run_found_binding_nothing(
-    reconciled: tuple[Path, object], small_sample: Path, tmp_path: Path
-) -> None:
-    """A Spark run reports the decisions it read that bind none of its records (marketing renamed,
-    its removals accepted): `mdm load` marks them lapsed with the run's id, audits why and warns,
-    as a DuckDB run's publish does (tests/api/test_decisions_lapsed.py)."""
+def _marketing_renamed(reconciled: Path, small_sample: Path, tmp_path: Path) -> tuple[Path, Path, str]:
+    """A database served from ``reconciled`` whose steward merged two marketing-only golden records,
+    and the output of a Spark run (run-spark-4) that renamed marketing, its removals accepted: the
+    database, the output folder and the merge's decision id."""
     import shutil
 
     import yaml
@@ -236,8 +234,8 @@ def test_a_load_marks_and_says_the_decisions_its_run_found_binding_nothing(
     from tests.conftest import TODAY
 
     served, scratch = tmp_path / "served.duckdb", tmp_path / "scratch.duckdb"
-    shutil.copy(reconciled[0], served)
-    shutil.copy(reconciled[0], scratch)
+    shutil.copy(reconciled, served)
+    shutil.copy(reconciled, scratch)
     service = Service(served)
     service.open()
     try:
@@ -260,7 +258,16 @@ def test_a_load_marks_and_says_the_decisions_its_run_found_binding_nothing(
     summary.update(sources_config=sources_to_json(load_sources(sample / "sources.yaml")),
                    decision_ids=[decision_id], decisions_binding=[], decisions_lapsing=[decision_id])
     (out / REPORT / "part-00000").write_text(json.dumps(summary), encoding="utf-8")
+    return served, out, decision_id
 
+
+def test_a_load_marks_and_says_the_decisions_its_run_found_binding_nothing(
+    reconciled: tuple[Path, object], small_sample: Path, tmp_path: Path
+) -> None:
+    """A Spark run reports the decisions it read that bind none of its records (marketing renamed,
+    its removals accepted): `mdm load` marks them lapsed with the run's id, audits why and warns,
+    as a DuckDB run's publish does (tests/api/test_decisions_lapsed.py)."""
+    served, out, decision_id = _marketing_renamed(reconciled[0], small_sample, tmp_path)
     refused = runner.invoke(app, ["load", "--db", str(served), "--from", str(out)])
     assert refused.exit_code == 3, refused.output  # and its refusal says what accepting them lapses
     assert "accepted, 1 steward decision would lapse" in " ".join(refused.output.split()), refused.output
@@ -280,3 +287,46 @@ def test_a_load_marks_and_says_the_decisions_its_run_found_binding_nothing(
         assert counts == "1"
     finally:
         con.close()
+
+
+def _state(db: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every row a load writes, but the runs'."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {t: sorted(map(repr, con.execute(f"SELECT * FROM {t}").fetchall())) for t in (
+            "golden_records", "golden_lineage", "golden_history", "xref", "review_queue", "decisions",
+            "golden_overrides", "audit_log", "models", "constraints", "pairs", "xref_departed")}
+    finally:
+        con.close()
+
+
+def test_a_dry_run_load_says_what_the_load_would_do_and_changes_nothing(
+    reconciled: tuple[Path, object], small_sample: Path, tmp_path: Path
+) -> None:
+    """`mdm load --dry-run` did not exist: an operator of a Spark run learnt what loading it would
+    change, and which steward decisions it would lapse, only from a load's refusal or by loading.
+    It does the whole load in the transaction and rolls it back, recording the run as previewed;
+    the real load afterwards takes its place."""
+    served, out, decision_id = _marketing_renamed(reconciled[0], small_sample, tmp_path)
+    before = _state(served)
+    preview = runner.invoke(app, ["load", "--db", str(served), "--from", str(out), "--dry-run"])
+    assert preview.exit_code == 0, preview.output  # where a load stops, a dry run says so and goes on
+    said = " ".join(preview.output.split())
+    assert "warning: a load would stop here:" in said and "accepted, 1 steward decision would lapse" in said
+    accepted = runner.invoke(app, ["load", "--db", str(served), "--from", str(out), "--dry-run",
+                                   "--accept-removals"])
+    assert accepted.exit_code == 0, accepted.output
+    said = " ".join(accepted.output.split())
+    assert f"1 steward decision would lapse, no record left to bind ({decision_id})" in said
+    assert "removed from marketing:" in said and "golden changes: " in said and "retired" in said, said
+    assert "dry run: nothing was published" in said and "would stop here" not in said
+    assert _state(served) == before
+    listed = runner.invoke(app, ["runs", "--db", str(served), "--json"])
+    assert [(r["run_id"], r["status"]) for r in json.loads(listed.output)][0] == ("run-spark-4", "previewed")
+
+    loaded = runner.invoke(app, ["load", "--db", str(served), "--from", str(out), "--accept-removals"])
+    assert loaded.exit_code == 0, loaded.output
+    assert "with no record left to bind" in " ".join(loaded.output.split())
+    listed = json.loads(runner.invoke(app, ["runs", "--db", str(served), "--json"]).output)
+    assert [r["status"] for r in listed if r["run_id"] == "run-spark-4"] == ["succeeded"]
+    assert _state(served) != before

@@ -84,10 +84,10 @@ def fail_run(
     )
 
 
-def discard_failed_run(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
-    """Forget a run recorded as failed, for another attempt under its id (``mdm load`` of a Spark
-    run's output, whose id is the run's)."""
-    con.execute("DELETE FROM runs WHERE run_id = ? AND status = 'failed'", [run_id])
+def discard_unpublished_run(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Forget a run recorded as failed or previewed, for another attempt under its id (``mdm load``
+    of a Spark run's output, whose id is the run's)."""
+    con.execute("DELETE FROM runs WHERE run_id = ? AND status IN ('failed', 'previewed')", [run_id])
 
 
 def fail_interrupted_runs(con: duckdb.DuckDBPyConnection) -> int:
