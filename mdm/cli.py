@@ -396,7 +396,8 @@ def _print_previewed_load(report: dict[str, Any]) -> None:
     console.print(f"[bold]golden changes:[/] {said}", highlight=False)
     for source, c in sorted(report["counts"].get("sources", {}).items()):
         if c.get("removed"):
-            console.print(f"[bold]removed from {source}:[/] {c['removed']:,} published records", highlight=False)
+            console.print(f"[bold]removed from {source}:[/] {c['removed']:,} published records",
+                          highlight=False)
     if why := report["run_report"].get("removals_refused"):
         console.print(f"[bold yellow]warning:[/] a load would stop here: {why}", highlight=False)
     console.print("[bold]dry run:[/] nothing was published; run without --dry-run to load", highlight=False)

@@ -34,7 +34,8 @@ def _as_spark_output(db: Path, out: Path, run_id: str) -> None:
         "SELECT model_id, fingerprint, CAST(settings AS VARCHAR) FROM models").fetchall()[0]
     sources_path, config, counts, report = con.execute(
         "SELECT sources_path, CAST(sources_config AS VARCHAR), CAST(counts AS VARCHAR),"
-        " CAST(report AS VARCHAR) FROM runs WHERE status = 'succeeded' ORDER BY finished_at DESC").fetchall()[0]
+        " CAST(report AS VARCHAR) FROM runs WHERE status = 'succeeded'"
+        " ORDER BY finished_at DESC").fetchall()[0]
     con.close()
     texts = {
         MODEL: {"model_id": model_id, "fingerprint": fingerprint, "settings": json.loads(settings)},
