@@ -11,6 +11,7 @@ import pytest
 from mdm.errors import ConfigError
 from mdm.ingest import ingest
 from mdm.sources import load_sources
+from mdm.sources.readers import load_json
 from mdm.standardise.batch import standardise_chunks
 
 
@@ -702,20 +703,23 @@ REPEATING = ['{"id": 1, "name": "An", "contact": {"email": "an@x.vn"}, "note": "
              '{"id": 2, "name": "Binh", "contact": {"email": "b@x.vn", "email": "binh@y.vn"}}',
              '{"id": 3, "name": "Chi", "name": "Chi", "contact": {"email": "chi@x.vn"}}',
              '{"id": 4, "name" : "Dung", "phones": [{"n": 1, "n": 2}], "name" : "Dung Le"}',
-             '{"id": 5, "name": "Em", "note": "say \\":\\" twice"}']
+             '{"id": 5, "name": "Em", "note": "say \\":\\" twice"}',
+             '{"id": 6, "name"\t: "Giang", "name"\t: "Giang Ho"}']
 REPEATING_REASONS = [
     (1, "{} 1: the key 'note' is written twice with different values (which one is meant is unknown)"),
     (2, "{} 2: the key 'contact.email' is written twice with different values (which one is meant is"
         " unknown)"),
     (4, "{} 4: the keys 'name', 'phones.n' are each written twice with different values (which one is meant"
-        " is unknown)")]
+        " is unknown)"),
+    (6, "{} 6: the key 'name' is written twice with different values (which one is meant is unknown)")]
 
 
 def test_a_key_an_object_writes_twice_with_different_values_quarantines_its_row(tmp_path: Path) -> None:
     """Python's json keeps a repeated key's last value, so ``"email": "a@x.vn", "email": "b@y.vn"``
     was read as b@y.vn, a@x.vn lost unseen. Now the row is quarantined naming the key (dotted as it
     is mapped; a JSONL row with its line, both values shown), in JSONL and a JSON array; the same
-    value twice is read, and a string holding \\": (counted as a key's end) is no repeat."""
+    value twice is read, and a string holding \\": (counted as a key's end) is no repeat. A tab before
+    the colon (line 6) was not counted as a key's end, so the line was read as Giang Ho."""
     (tmp_path / "crm.json").write_text("\n".join(REPEATING) + "\n", encoding="utf-8")
     ingested = ingest(load_sources(_json_source(tmp_path, "jsonl")).sources)
     assert [(a.source_id, a.values["name"]) for a in ingested.accepted] == [("3", "Chi"), ("5", "Em")]
@@ -728,6 +732,16 @@ def test_a_key_an_object_writes_twice_with_different_values_quarantines_its_row(
     assert [a.source_id for a in ingested.accepted] == ["3", "5"]
     assert [(q.row_number, q.reason) for q in ingested.quarantined] == [
         (n, reason.format("element")) for n, reason in REPEATING_REASONS]
+
+
+@pytest.mark.parametrize("gap", ["\t", "\n", "\r\n", " \t ", "  "])
+def test_a_key_written_twice_with_any_whitespace_before_its_colon_is_found(gap: str) -> None:
+    """JSON allows any whitespace between a key and its colon: a key ended by other than one space
+    was not counted, so its second value alone was read (a JSON array's elements as a JSONL line)."""
+    text = f'[{{"id": 1, "name"{gap}: "An", "name"{gap}: "Anh"}}, {{"id": 2, "name"{gap}: "Binh"}}]'
+    read = load_json(text)
+    assert [getattr(e, "repeated", ()) for e in read] == [("name",), ()]
+    assert read == json.loads(text)
 
 
 FLOAT_IDS = ["12.0", "12.5", "1.5e3", "9007199254740993", "1e20", "12345678901234567.0",

@@ -75,13 +75,22 @@ def read_again(text: str, value: Any) -> Any:
     return json.loads(text, parse_int=_json_integer, object_pairs_hook=_object)
 
 
+# A key's end as JSON may write it: a quote, whitespace or none, a colon (_may_repeat).
+_KEY_END = re.compile(r'"[ \t\n\r]*:')
+
+
 def _may_repeat(text: str, value: Any) -> bool:
     """Whether the text may write a key twice, told cheaply (its objects are read again only then):
-    a key ends with a quote then a colon, or a space and a colon (Jackson's pretty printer), and a
-    quote inside a string is escaped, so the text holds at least as many such ends as keys, and
-    more than Python keeps only where a key is written twice (or, rarely, a string holds \":). A
-    key followed by a tab or a line break before its colon is not counted: no writer seen does so."""
-    ends = text.count('":') + text.count('" :')
+    a key ends with a quote, any whitespace, then a colon, and a quote inside a string is escaped,
+    so the text holds at least as many such ends as keys, and more than Python keeps only where a
+    key is written twice (or, rarely, a string holds \":). JSON holds a raw tab or line break only
+    between tokens, so in text with none and no two spaces before a colon (a JSONL line as writers
+    write it) the ends are `":` and `" :` (Jackson's pretty printer), counted by ``str.count``;
+    other text's by a regex, slower (a tab or a line break before the colon hid a repeat)."""
+    if "\t" in text or "\n" in text or "\r" in text or "  :" in text:
+        ends = len(_KEY_END.findall(text))
+    else:
+        ends = text.count('":') + text.count('" :')
     return ends > (len(value) if isinstance(value, dict) else 0) and ends > _keys_read(value)
 
 
