@@ -97,12 +97,21 @@ def _problem(error: dict[str, Any]) -> str:
     return f"field {_field(tuple(error['loc']))!r}: {error['msg']}"
 
 
+def _media(request: Request) -> str:
+    return request.headers.get("content-type", "").partition(";")[0].strip().lower()
+
+
+def sent_as_json(request: Request) -> bool:
+    """Whether the body's Content-Type is one FastAPI reads as JSON (else it hands a route the bytes)."""
+    media = _media(request)
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
 def _not_json(request: Request, exc: RequestValidationError) -> bool:
     """Whether the body failed as a whole because its Content-Type is not JSON: FastAPI then hands
     the route the raw bytes, and the answer "Input should be a valid dictionary" hid why."""
-    media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-    is_json = media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
-    return bool(media) and not is_json and any(tuple(e["loc"]) == ("body",) for e in exc.errors())
+    return bool(_media(request)) and not sent_as_json(request) and any(
+        tuple(e["loc"]) == ("body",) for e in exc.errors())
 
 
 class BodyLimit:

@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 
-from api import errors, metrics
+from api import bodies, errors, metrics
 from api.deps import SECURITY_SCHEMES, known_query
 from api.metrics import Metrics, MetricsMiddleware
 from api.routes import (
@@ -71,7 +71,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
         description="Golden customer records, cross-reference, search, real-time matching and runs.",
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
-        dependencies=[Depends(known_query)],
+        dependencies=[Depends(known_query), Depends(bodies.written_once)],
         # A path the document does not name is a 404, never a redirect: Starlette sent
         # /golden-records/ (a client's lookup of an empty id) on to the listing with a 307, and its
         # Location names the scheme the server sees (http:// behind a TLS proxy it does not trust).

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Request
 
+from api.bodies import read_body_again, records_at
 from api.deps import Reader, ServiceDep, Writer
 from api.errors import batch_body, documented
 from api.paths import SOURCE_ID
@@ -20,7 +21,7 @@ from api.schemas import (
     SourceRecordPublic,
 )
 from mdm.realtime import MatchResult, Preview
-from mdm.sources.readers import Repeated, marked, read_again
+from mdm.sources.readers import Repeated, marked
 from mdm.store.documents import mask_email, mask_phone, member_document
 
 router = APIRouter(prefix="/sources/{source}", tags=["source records"])
@@ -44,18 +45,7 @@ def _counted(request: Request, source: str, results: list[Any]) -> None:
             posts.labels(source, r.outcome).inc()
 
 
-async def _read_again(request: Request) -> Any:
-    """The JSON body read again where it may write a key twice (readers.read_again), else None:
-    FastAPI's parse keeps such a key's last value. That parse is Starlette's, kept, so only a body
-    that may repeat is parsed twice; one FastAPI could not read is left to its own answer."""
-    body = await request.body()
-    try:
-        return read_again(body.decode(json.detect_encoding(body)), await request.json())
-    except (ValueError, RecursionError):
-        return None
-
-
-ReadAgain = Depends(_read_again)
+ReadAgain = Depends(read_body_again)
 
 
 def _as_read(record: dict[str, Any], again: Any) -> dict[str, Any]:
@@ -66,6 +56,7 @@ def _as_read(record: dict[str, Any], again: Any) -> dict[str, Any]:
 
 
 @router.post("/records", response_model=MatchResultPublic, responses=documented(403, 404, 503))
+@records_at("")
 def post_record(
     source: str,
     request: Request,
@@ -82,6 +73,7 @@ def post_record(
 
 
 @router.post("/records:match", response_model=MatchPreviewPublic, responses=documented(404, 503))
+@records_at("")
 def match_record(
     source: str,
     principal: Reader,
@@ -101,6 +93,7 @@ def match_record(
 
 @router.post("/records:batch", response_model=BatchPublic[MatchResultPublic],
              responses=documented(403, 404, 503))
+@records_at("records.")
 def post_records(
     source: str, body: BatchCreate, request: Request, principal: Writer, service: ServiceDep,
     again: Any = ReadAgain,

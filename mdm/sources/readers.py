@@ -19,7 +19,7 @@ import re
 import unicodedata
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -608,7 +608,11 @@ def typed_row(data_row: int, obj: Mapping[str, Any], id_column: str, where: str 
 def written_twice(obj: Mapping[str, Any]) -> str | None:
     """Why a JSON object is no record where it writes a key twice with different values: which one
     its system meant is unknown, and reading either would lose the other unseen."""
-    names = getattr(obj, "repeated", ())
+    return keys_written_twice(getattr(obj, "repeated", ()))
+
+
+def keys_written_twice(names: Sequence[str]) -> str | None:
+    """What is wrong with the keys ``names``, each written twice with different values (None for none)."""
     if not names:
         return None
     keys = f"key {names[0]!r} is" if len(names) == 1 else f"keys {', '.join(map(repr, names))} are each"
