@@ -206,6 +206,9 @@ _ADDRESS_PARTS = re.compile(r"(\s*[,;]\s*|\s+[-\u2013/]\s+)")
 # or a British, Dutch or Canadian one ("SW1A 2AA", "1012 AB", "M5V 2T6").
 _POSTCODE = (r"(?:\d{4,6}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}|\d{4} ?[A-Z]{2}"
              r"|[A-Z]\d[A-Z] ?\d[A-Z]\d)")
+# A line break ends a part as a comma does: a spreadsheet's cell or a CRM's street field written on
+# several lines ("Rue de Rivoli 142\n75001 Paris"), which cleaning the text would make one line.
+_LINE_BREAK = re.compile(r"[\s,;]*[\n\r\v\f\x1c-\x1e\x85\u2028\u2029][\s,;]*")
 _POSTCODE_AFTER = re.compile(rf"^(.*?)\s*\b({_POSTCODE})$")
 _POSTCODE_BEFORE = re.compile(rf"^({_POSTCODE})\b\s*(.*)$")
 
@@ -239,7 +242,7 @@ def city_in_address(value: str | None) -> AddressCity | None:
     ("12 Nguyễn Huệ, Q.1, TP.HCM 700000", "221B Baker Street, London, UK"). Only a whole part that
     is a known place, alone or after a part with a street's name: "Đường Hà Nội", "Quận 1", "Hanoi
     Road" and the "Hà Nội" of "12, Hà Nội" name no city."""
-    parts = _ADDRESS_PARTS.split(nfc_clean(value) or "")
+    parts = _ADDRESS_PARTS.split(nfc_clean(_LINE_BREAK.sub(", ", value or "")) or "")
     postcode = None
     for i in range(len(parts) - 1, -1, -2):  # the parts, last first; the odd items are their separators
         code, part = _postcode_apart(parts[i].strip())

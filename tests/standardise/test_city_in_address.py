@@ -35,6 +35,9 @@ TODAY = dt.date(2026, 1, 1)
     ("12 Võ Văn Ngân, Thủ Đức", AddressCity("12 Võ Văn Ngân", "Thủ Đức", None)),  # a city within HCMC
     ("Hà Nội, Việt Nam", AddressCity("", "Hà Nội", None)),  # the city alone
     ("5 Lê Lợi, TT Huế", AddressCity("5 Lê Lợi", "TT Huế", None)),  # Thừa Thiên Huế
+    # A spreadsheet's cell or a CRM's street field on several lines: a line break ends a part.
+    ("Rue de Rivoli 142\n75001 Paris", AddressCity("Rue de Rivoli 142", "Paris", "75001")),
+    ("10 Downing St,\r\nLondon SW1A 2AA\r\nUK\r\n", AddressCity("10 Downing St", "London", "SW1A 2AA")),
 ])
 def test_a_known_city_ending_an_address(value: str, found: AddressCity) -> None:
     assert city_in_address(value) == found
@@ -69,6 +72,17 @@ def test_a_record_without_a_city_takes_its_address_city_and_postcode() -> None:
     # Matched as the other source's address is, beside its city.
     assert (std["address_norm"], std["house_number"], std["street"]) == (
         other["address_norm"], other["house_number"], other["street"])
+    assert {"city_from_address", "postcode_from_address"} <= set(std["dq_flags"])
+
+
+def test_an_address_on_several_lines_gives_its_city_and_postcode() -> None:
+    """Before, the line break was read as a space ("Rue de Rivoli 142 75001 Paris", one part): the record
+    had no city or postcode, and its address compared unlike the same address beside its city."""
+    std = standardise_record(SPEC, "1", {"name": "An", "street": "Rue de Rivoli 142\n75001 Paris"}, today=TODAY)
+    other = standardise_record(SPEC, "2", {"name": "An", "street": "Rue de Rivoli 142", "city": "Paris"},
+                               today=TODAY)
+    assert (std["city_norm"], std["postcode"]) == ("paris", "75001")
+    assert (std["address_norm"], std["house_number"]) == (other["address_norm"], other["house_number"])
     assert {"city_from_address", "postcode_from_address"} <= set(std["dq_flags"])
 
 
