@@ -261,6 +261,11 @@ def _standardise_one(value: str, text: str, region: str | None, home: str | None
         at_home = _parse(digits, home, digits)
         if at_home is not None and at_home[1]:
             parsed, renumbered = at_home, False
+    if parsed is None and region is None and not international and len(digits) >= _MIN_WITH_COUNTRY_CODE:
+        # No region to read a national number in: digits that are a whole number with their country
+        # code lost only its "+" (an integer column's 4915112345678), as they would with a region.
+        with_code = _parse("+" + digits, None, "")
+        parsed = with_code if with_code is not None and with_code[1] else None
     if parsed is not None and not parsed[1] and _OLD_HANOI.fullmatch(parsed[0]) \
             and (international or home in (None, "VN")):
         # Only a number no reading makes valid, of a customer not known to live abroad: "0409 997 608"

@@ -207,6 +207,15 @@ def test_country_code_written_without_plus() -> None:
     assert standardise_phone("912345678").e164 == "+84912345678"  # a national number without its 0
 
 
+def test_country_code_without_plus_where_there_is_no_region() -> None:
+    """A source with no ``phone_region`` and a record of no known country (an integer column's numbers):
+    before, the digits were unparseable, though with any region they read as their country's."""
+    got = standardise_phone("4915112345678", None)
+    assert (got.e164, got.is_valid, got.line_type, got.flags) == ("+4915112345678", True, "mobile", ())
+    assert standardise_phone("0151 12345678", None).flags == ("phone_unparseable",)  # a national number
+    assert standardise_phone("2025550123", None, "US").e164 == "+12025550123"  # its home's, not +20 ...
+
+
 def test_the_regions_own_country_code_without_plus_is_not_read_as_a_national_number() -> None:
     """German numbers vary in length, so "4915112345678" reads as a valid national number
     (+49 4915 ...); without the trunk prefix 0 it is the international form that lost its "+"."""
