@@ -175,6 +175,29 @@ def _strip_titles(tokens: list[_Token]) -> list[_Token]:
     return tokens
 
 
+# Titles written after the comma of a family-first name ("Müller, Dr. Hans", "Smith, Hans, Dr."): not
+# the Vietnamese ones, which are given names there too ("Trần, Anh Tuấn").
+_TITLES_AFTER_COMMA = _WESTERN_HONORIFICS | _ASIAN_HONORIFICS | _MALAY_HONORIFICS
+
+
+def _strip_comma_titles(tokens: list[_Token]) -> list[_Token]:
+    """Drop the titles that open the given names after a family name's comma, or follow them after
+    another comma: as those before a name, they are no given name."""
+    comma = next((i for i, (raw, _) in enumerate(tokens) if raw == ","), None)
+    if comma is None or not _count_named(tokens[:comma]):
+        return tokens
+    after = tokens[comma + 1:]
+    if len(after) > 2 and after[-2][0] == "," and _is_title_after_comma(after[-1]):
+        after = after[:-2]
+    while _count_named(after) > 1 and _is_title_after_comma(after[0]):
+        after = after[1:]
+    return [*tokens[:comma + 1], *after]
+
+
+def _is_title_after_comma(token: _Token) -> bool:
+    return len(token[1]) == 1 and token[1][0] in _TITLES_AFTER_COMMA
+
+
 def _single_case(tokens: list[_Token]) -> bool:
     text = "".join(raw for raw, _ in tokens)
     return text.isupper() or text.islower()
@@ -642,7 +665,7 @@ def _from_full(original: str | None, text: str) -> StdName:
     text = _without_notes(text)
     if _names_a_company(text):
         return _company(original)
-    tokens = _strip_titles(_mend_spaces(_tokens(text)))
+    tokens = _strip_comma_titles(_strip_titles(_mend_spaces(_tokens(text))))
     # Again after casing: a letter like "µ" folds differently once capitalised ("µr" → "Μr").
     tokens = _glued(_strip_titles(_recase(tokens, _single_case(tokens))))
     display = _display(tokens)

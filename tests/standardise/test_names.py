@@ -818,6 +818,27 @@ def test_forms_of_address_beyond_english_are_titles_not_given_names(value: str, 
     assert standardise_name(None, value.rsplit(" ", 1)[0], value.rsplit(" ", 1)[1]).given == name.given
 
 
+@pytest.mark.parametrize(
+    ("value", "display"),
+    [
+        ("Müller, Dr. Hans", "Müller, Hans"),  # a German CRM's "Name, Titel Vorname"
+        ("MÜLLER, PROF. DR. HANS PETER", "Müller, Hans Peter"),
+        ("Smith, Mr John", "Smith, John"),
+        ("Müller, Hans, Dr.", "Müller, Hans"),  # ... or its title after another comma
+        ("Lim, Mdm Siew Lan", "Lim, Siew Lan"),
+    ],
+)
+def test_titles_after_a_family_names_comma_are_no_given_names(value: str, display: str) -> None:
+    """Before, only a title opening the name was one: "Müller, Dr. Hans" had the given name Dr."""
+    name = standardise_name(value)
+    assert (name.display, name.folded, name.given) == (display, standardise_name(display).folded,
+                                                       standardise_name(display).given)
+
+
+def test_a_vietnamese_title_after_a_comma_stays_a_given_name() -> None:
+    assert standardise_name("Trần, Anh Tuấn").folded == standardise_name("Trần Anh Tuấn").folded
+
+
 def test_sri_is_a_given_name() -> None:
     assert standardise_name("Sri Mulyani Indrawati").given == "sri"
 
