@@ -498,6 +498,33 @@ def test_a_field_in_a_list_of_objects_is_mapped_with_a_dot(tmp_path: Path) -> No
         assert ["phone_several_values" in (f or []) for f in std["dq_flags"]] == [True, False], kind
 
 
+def test_a_list_in_a_list_of_objects_is_read_as_a_list(tmp_path: Path) -> None:
+    """``addresses.lines`` of ``{"addresses": [{"lines": ["Baker Street 2", "2. OG"], ...}]}``: the first
+    address's list of lines, read as any list where one value belongs. Before, a list inside the list
+    was read as an object is: no value, flagged ``address_not_a_value``, and every address lost."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    london = {"lines": ["Baker Street 2", "2. OG"], "city": "London"}
+    berlin = {"lines": ["Hauptstraße 5"], "city": "Berlin"}
+    dusseldorf = {"lines": ["Königsallee 1"], "city": "Düsseldorf"}
+    rows = [{"id": "1", "name": "Jürgen Weiß", "addresses": [london]},
+            {"id": "2", "name": "Anna Schmidt", "addresses": [berlin, dusseldorf]}]
+    (tmp_path / "crm.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "crm.parquet")
+    for file, kind in (("crm.jsonl", "jsonl"), ("crm.parquet", "parquet")):
+        (tmp_path / "sources.yaml").write_text(
+            f"sources:\n  - name: crm\n    path: {file}\n    format: {kind}\n    id_column: id\n"
+            "    fields: {full_name: name, address: addresses.lines, city: addresses.city}\n",
+            encoding="utf-8")
+        ingested = ingest(load_sources(tmp_path / "sources.yaml").sources)
+        (chunk,) = standardise_chunks(ingested.accepted, dt.date(2026, 1, 1))
+        std = chunk.std.to_pydict()
+        assert std["address"] == ["Baker Street 2", "Hauptstraße 5"], kind
+        assert [sorted(f for f in flags if f.startswith("address_")) for flags in std["dq_flags"]] == [
+            ["address_several_values"], ["address_several_values"]], kind
+
+
 def _json_source(tmp_path: Path, fmt: str = "json") -> Path:
     path = tmp_path / "sources.yaml"
     path.write_text(f"sources:\n  - name: crm\n    path: crm.json\n    format: {fmt}\n    id_column: id\n"

@@ -113,9 +113,10 @@ def mapped_text(spec: SourceSpec, values: dict[str, str | None]) -> tuple[dict[s
 def _one_value(field: str, value: str | None, flags: list[str]) -> str | None:
     """A column's value, trimmed. A JSONL array or a Parquet list where one value belongs (read as
     JSON text, ``["an@x.vn", "an@y.vn"]``) gives its first value (flagged ``<field>_several_values``
-    when it holds more), and an empty one none; an object (``{"first": "An"}``: a nested key is
-    mapped with a dot, ``name.first``) is no value, flagged ``<field>_not_a_value``. A missing-value
-    marker (:data:`MISSING_VALUES`) is no value, as an empty cell is."""
+    when it holds more; a list inside it is read in its place), and an empty one none; an object
+    (``{"first": "An"}``: a nested key is mapped with a dot, ``name.first``) is no value, flagged
+    ``<field>_not_a_value``. A missing-value marker (:data:`MISSING_VALUES`) is no value, as an
+    empty cell is."""
     if value is None:
         return None
     text = value.strip()
@@ -133,13 +134,34 @@ def _one_value(field: str, value: str | None, flags: list[str]) -> str | None:
         return None
     if not isinstance(parsed, list):
         return text
-    items = [t for v in parsed if not isinstance(v, dict | list)
+    leaves = _in_order(parsed)
+    items = [t for v in leaves if not isinstance(v, dict)
              and (t := (as_text(v) or "").strip()) and t not in MISSING_VALUES]
-    if any(isinstance(v, dict | list) for v in parsed):
+    if any(isinstance(v, dict) for v in leaves):
         flags.append(f"{field}_not_a_value")
     if len(set(items)) > 1:
         flags.append(f"{field}_several_values")
     return items[0] if items else None
+
+
+_END = object()  # what an exhausted iterator gives
+
+
+def _in_order(values: list[Any]) -> list[Any]:
+    """A list's values, with those of each list inside it in its place: ``addresses.lines`` of a list
+    of addresses, ``[["12 Main St", "Apt 3"], ...]``, is read as any list is (iteratively, as JSON
+    nests up to about a thousand levels)."""
+    out: list[Any] = []
+    stack = [iter(values)]
+    while stack:
+        value = next(stack[-1], _END)
+        if value is _END:
+            stack.pop()
+        elif isinstance(value, list):
+            stack.append(iter(value))
+        else:
+            out.append(value)
+    return out
 
 
 def other_value(field: str, value: str) -> tuple[str, bool]:
