@@ -72,6 +72,27 @@ def test_a_file_in_another_encoding_is_kept_counted_and_flagged_until_its_encodi
     assert not any("undecodable_text" in f for f in std.column("dq_flags").to_pylist())
 
 
+@pytest.mark.parametrize(("text", "codec", "id_column", "column"), [
+    ("Kundennr;Name;Geändert\n1;Jürgen Müller;01.02.2025\n", "cp1252", "Kundennr", "Geändert"),
+    # Excel's plain "CSV" on a Vietnamese Windows: a letter and its combining tone mark, two bytes.
+    ("Ma\u0303 KH;Name;Geändert\n1;Nguyê\u0303n Văn An;01.02.2025\n", "cp1258", "Mã KH", "Mã KH"),
+])
+def test_a_mapped_column_its_encoding_mangles_names_the_encoding_key(
+        tmp_path: Path, text: str, codec: str, id_column: str, column: str) -> None:
+    """A code page's export read as UTF-8 (the default) with a mapped column whose name is not
+    ASCII: the error named the column as missing and listed it mangled ('Ge\ufffdndert'), as if
+    its name were mistyped; it names the ``encoding`` key now."""
+    (tmp_path / "crm.csv").write_bytes(text.encode(codec))
+    yaml = (f"sources:\n  - name: crm\n    path: crm.csv\n    format: csv\n    id_column: {id_column}\n"
+            '    delimiter: ";"\n    fields: {full_name: Name, updated_at: Geändert}\n')
+    (tmp_path / "sources.yaml").write_text(yaml, encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        ingest(load_sources(tmp_path / "sources.yaml").sources)
+    assert "source 'crm', key 'encoding'" in str(e.value) and f"column {column!r} reads as" in str(e.value)
+    (tmp_path / "sources.yaml").write_text(yaml + f"    encoding: {codec}\n", encoding="utf-8")
+    assert len(ingest(load_sources(tmp_path / "sources.yaml").sources).accepted) == 1
+
+
 @pytest.mark.parametrize("declared", ["cp1258", "cp1252", "latin-1"])
 def test_utf8_text_the_config_calls_a_code_page_is_read_as_utf8(tmp_path: Path, declared: str) -> None:
     """A system whose old exports were cp1258 now writes UTF-8: read in cp1258 every name was

@@ -283,6 +283,14 @@ def check_header(spec: SourceSpec, header: list[str]) -> None:
                 f"{spec.file}: source {spec.name!r}, key 'encoding': the header holds NUL bytes; the file"
                 f" looks like UTF-16 without a byte order mark: set `encoding: utf-16-{order}`"
             ) from e
+        undecoded = _undecoded_column(spec, header)
+        if undecoded is not None:
+            column, written = undecoded
+            raise ConfigError(
+                f"{spec.file}: source {spec.name!r}, key 'encoding': column {column!r} reads as {written!r}"
+                f" in the header, whose bytes are not {spec.encoding}: set `encoding` to the file's"
+                " (a Windows export's is often cp1252, or cp1258 for Vietnamese)"
+            ) from e
         if len(header) == 1:
             guess = next((d for d in _OTHER_DELIMITERS if d != spec.delimiter and d in header[0]), None)
             if guess is not None:
@@ -292,6 +300,24 @@ def check_header(spec: SourceSpec, header: list[str]) -> None:
                     f" set `delimiter: {json.dumps(guess)}`"
                 ) from e
         raise
+
+
+def _undecoded_column(spec: SourceSpec, header: list[str]) -> tuple[str, str] | None:
+    """(mapped column, header name) where a mapped column missing from the header is there with its
+    letters undecodable ("Geändert" as "Ge\ufffdndert": a cp1252 export read as UTF-8): the
+    file's encoding is wrong, not the column's name, and the config error says so."""
+    for columns in spec.mapped_columns().values():
+        for column in columns:
+            if column in header:
+                continue
+            for name in header:
+                parts = re.split(f"{REPLACEMENT_CHARACTER}+", name)  # a letter may be several bytes
+                pattern = ".+?".join(re.escape(part) for part in parts)
+                # A mark the code page writes apart ("Ma\u0303 KH") reads as one of its own.
+                spelt = (column, unicodedata.normalize("NFD", column))
+                if len(parts) > 1 and any(re.fullmatch(pattern, c, re.DOTALL) for c in spelt):
+                    return column, name
+    return None
 
 
 def _check_trimmed(spec: SourceSpec) -> None:
