@@ -46,6 +46,7 @@ _MICROSOFT_CONSUMER = re.compile(r"(?:outlook|hotmail|live|msn)\.(?:com|[a-z]{2}
 _ANGLE = re.compile(r"<([^<>]*)>")
 _MAILTO = re.compile(r"(?i)^mailto:")
 _SEPARATORS = re.compile(r"[\s;,/|]+")
+_LIST_EDGES = " ;,/|"
 _MAX_LENGTH = 320  # RFC 5321 path limit; longer input cannot be an address
 # A plain local part (letters, digits, ._+-, no leading, trailing or double dot), and the limits
 # email_validator holds it and the whole address to: such an address on a valid domain is valid.
@@ -168,7 +169,8 @@ def standardise_email(value: str | None) -> StdEmail:
     # whatever slips around it ("an.nguyen@gmail,com", "an nguyen90@icloud.com").
     words = [w for w in _SEPARATORS.split(text) if "@" in w]
     if len(words) < 2:
-        return _standardise_one(value, text)
+        # A separator at either end is none of it: a list of one, joined as a list of several is ("an@x.vn;").
+        return _standardise_one(value, text.strip(_LIST_EDGES) or text)
     first: dict[str, str] = {}
     for word in words:
         first.setdefault(word.lower(), word)

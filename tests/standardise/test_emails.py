@@ -147,6 +147,13 @@ def test_one_address_written_twice_is_one_address() -> None:
     assert standardise_email("an@x.vn; AN@x.vn").flags == ()
 
 
+@pytest.mark.parametrize("value", ["an@x.vn;", "an@x.vn, ", "; an@x.vn", "an@x.vn |"])
+def test_a_list_of_one_address_is_that_address(value: str) -> None:
+    """A multi-value field joined with its separator after each value (Outlook's "an@x.vn;"): before,
+    the separator was read as part of the one address, which was then invalid and matched nothing."""
+    assert standardise_email(value) == StdEmail(value, "an@x.vn", "an@x.vn", True, False, ())
+
+
 def test_several_addresses_none_valid() -> None:
     assert standardise_email("an@; binh@").flags == ("email_invalid", "email_multiple")
 
