@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -495,26 +497,33 @@ def test_a_csv_total_line_holding_only_an_id_is_quarantined_not_made_a_customer(
     assert q.raw == "Total: 2 rows,, "
 
 
-def test_a_field_in_a_list_of_objects_is_mapped_with_a_dot(tmp_path: Path) -> None:
-    """``{"phones": [{"type": "mobile", "number": ...}, ...]}``: ``phones.number`` names every
-    element's number, read as any list where one value belongs: its first, flagged when it holds
-    more. No key could name it before (``phones.0.number`` neither), and the phones were lost."""
+def _standardised_as_jsonl_and_parquet(tmp_path: Path, rows: list[dict[str, Any]],
+                                      config: str) -> Iterator[tuple[str, dict[str, list[Any]]]]:
+    """(format, standardised columns) of ``rows`` written as JSONL, then as Parquet, each read by a
+    source ``crm`` keyed by ``id`` with the rest of its config ``config``."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    phones = [{"type": "mobile", "number": "+49 151 12345678"}, {"type": "home", "number": "+49 30 1234567"}]
-    rows = [{"id": "1", "name": "Jürgen Weiß", "contact": {"phones": phones}},
-            {"id": "2", "name": "Anna Schmidt", "contact": {"phones": phones[1:]}}]
     (tmp_path / "crm.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     pq.write_table(pa.Table.from_pylist(rows), tmp_path / "crm.parquet")
     for file, kind in (("crm.jsonl", "jsonl"), ("crm.parquet", "parquet")):
         (tmp_path / "sources.yaml").write_text(
-            f"sources:\n  - name: crm\n    path: {file}\n    format: {kind}\n    id_column: id\n"
-            "    phone_region: DE\n    fields: {full_name: name, phone: contact.phones.number}\n",
+            f"sources:\n  - name: crm\n    path: {file}\n    format: {kind}\n    id_column: id\n" + config,
             encoding="utf-8")
         ingested = ingest(load_sources(tmp_path / "sources.yaml").sources)
         (chunk,) = standardise_chunks(ingested.accepted, dt.date(2026, 1, 1))
-        std = chunk.std.to_pydict()
+        yield kind, chunk.std.to_pydict()
+
+
+def test_a_field_in_a_list_of_objects_is_mapped_with_a_dot(tmp_path: Path) -> None:
+    """``{"phones": [{"type": "mobile", "number": ...}, ...]}``: ``phones.number`` names every
+    element's number, read as any list where one value belongs: its first, flagged when it holds
+    more. No key could name it before (``phones.0.number`` neither), and the phones were lost."""
+    phones = [{"type": "mobile", "number": "+49 151 12345678"}, {"type": "home", "number": "+49 30 1234567"}]
+    rows = [{"id": "1", "name": "Jürgen Weiß", "contact": {"phones": phones}},
+            {"id": "2", "name": "Anna Schmidt", "contact": {"phones": phones[1:]}}]
+    config = "    phone_region: DE\n    fields: {full_name: name, phone: contact.phones.number}\n"
+    for kind, std in _standardised_as_jsonl_and_parquet(tmp_path, rows, config):
         assert std["phone"] == ["+4915112345678", "+49301234567"], kind
         assert ["phone_several_values" in (f or []) for f in std["dq_flags"]] == [True, False], kind
 
@@ -523,24 +532,13 @@ def test_a_list_in_a_list_of_objects_is_read_as_a_list(tmp_path: Path) -> None:
     """``addresses.lines`` of ``{"addresses": [{"lines": ["Baker Street 2", "2. OG"], ...}]}``: the first
     address's list of lines, read as any list where one value belongs. Before, a list inside the list
     was read as an object is: no value, flagged ``address_not_a_value``, and every address lost."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     london = {"lines": ["Baker Street 2", "2. OG"], "city": "London"}
     berlin = {"lines": ["Hauptstraße 5"], "city": "Berlin"}
     dusseldorf = {"lines": ["Königsallee 1"], "city": "Düsseldorf"}
     rows = [{"id": "1", "name": "Jürgen Weiß", "addresses": [london]},
             {"id": "2", "name": "Anna Schmidt", "addresses": [berlin, dusseldorf]}]
-    (tmp_path / "crm.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "crm.parquet")
-    for file, kind in (("crm.jsonl", "jsonl"), ("crm.parquet", "parquet")):
-        (tmp_path / "sources.yaml").write_text(
-            f"sources:\n  - name: crm\n    path: {file}\n    format: {kind}\n    id_column: id\n"
-            "    fields: {full_name: name, address: addresses.lines, city: addresses.city}\n",
-            encoding="utf-8")
-        ingested = ingest(load_sources(tmp_path / "sources.yaml").sources)
-        (chunk,) = standardise_chunks(ingested.accepted, dt.date(2026, 1, 1))
-        std = chunk.std.to_pydict()
+    config = "    fields: {full_name: name, address: addresses.lines, city: addresses.city}\n"
+    for kind, std in _standardised_as_jsonl_and_parquet(tmp_path, rows, config):
         assert std["address"] == ["Baker Street 2", "Hauptstraße 5"], kind
         assert [sorted(f for f in flags if f.startswith("address_")) for flags in std["dq_flags"]] == [
             ["address_several_values"], ["address_several_values"]], kind
