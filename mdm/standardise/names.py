@@ -55,6 +55,9 @@ _ASIAN_HONORIFICS = frozenset("shri shree shrimati smt khun".split())
 # Degrees and professions written before a name, never names: tiến sĩ, thạc sĩ, (phó) giáo sư,
 # bác sĩ, kỹ sư, luật sư ("TS. Nguyễn Văn An").
 _DEGREES = frozenset("ts ths pgs gs bs ks ls".split())
+# German and Austrian academic titles, written with a dot: "Dr. med.", "Dr. rer. nat.", "Dr.-Ing.",
+# "Dipl.-Ing.", "Mag.".
+_ACADEMIC = frozenset("dr prof dipl ing med rer nat jur phil dent vet oec pol mag kfm".split())
 _VN_HONORIFICS = frozenset("ong ba anh chi em co chu bac thay cu".split())
 # Vietnamese honorifics that are also family names ("Chu Văn An", "Ông Văn Tùng"): stripped only
 # when an unambiguous family name follows ("Ông Nguyễn Văn An").
@@ -120,6 +123,8 @@ def _is_honorific(tokens: list[_Token]) -> bool:
     raw, parts = tokens[0]
     named = _count_named(tokens)
     if named > 1 and parts and all(p in _DEGREES for p in parts):  # "TS.", "PGS.TS"
+        return True
+    if named > 2 and _is_academic(tokens[0]):  # "Phil. Smith" may be Philip
         return True
     if len(parts) != 1 or named < 2:
         return False
@@ -195,7 +200,12 @@ def _strip_comma_titles(tokens: list[_Token]) -> list[_Token]:
 
 
 def _is_title_after_comma(token: _Token) -> bool:
-    return len(token[1]) == 1 and token[1][0] in _TITLES_AFTER_COMMA
+    return (len(token[1]) == 1 and token[1][0] in _TITLES_AFTER_COMMA) or _is_academic(token)
+
+
+def _is_academic(token: _Token) -> bool:
+    raw, parts = token
+    return raw.endswith(".") and bool(parts) and all(p in _ACADEMIC for p in parts)
 
 
 def _single_case(tokens: list[_Token]) -> bool:
@@ -981,7 +991,8 @@ def _from_parts(original: str, first: str | None, last: str | None) -> StdName:
     if len(family_tokens) > 1 and family_tokens[-1][1][-1] in _SUFFIXES:
         family_tokens = family_tokens[:-1]
     # Any title may lead the first-name box: the given name is its last token either way.
-    while len(given_tokens) > 1 and given_tokens[0][1][0] in _ALL_HONORIFICS:
+    while len(given_tokens) > 1 and (given_tokens[0][1][0] in _ALL_HONORIFICS
+                                     or _is_academic(given_tokens[0])):
         given_tokens = given_tokens[1:]
     title = _single_case(family_tokens + given_tokens)
     family_tokens, given_tokens = _glued(_recase(family_tokens, title)), _glued(_recase(given_tokens, title))

@@ -835,6 +835,30 @@ def test_titles_after_a_family_names_comma_are_no_given_names(value: str, displa
                                                        standardise_name(display).given)
 
 
+@pytest.mark.parametrize(
+    ("value", "display"),
+    [
+        ("Dr. med. Hans Müller", "Hans Müller"),
+        ("Prof. Dr. rer. nat. Anna Schmidt", "Anna Schmidt"),
+        ("Dr.-Ing. Hans Peter Müller", "Hans Peter Müller"),
+        ("Dipl.-Ing. Jan Novák", "Jan Novák"),
+        ("Mag. Anna Huber", "Anna Huber"),
+        ("Müller, Dr. med. Hans", "Müller, Hans"),
+    ],
+)
+def test_german_academic_titles_are_no_names(value: str, display: str) -> None:
+    """Before, "Dr. med. Hans Müller" had the given name Med, and "Mag. Anna Huber" Mag."""
+    name = standardise_name(value)
+    assert (name.display, name.folded) == (display, standardise_name(display).folded)
+    first, last = value.rsplit(" ", 1)
+    if "," not in value:  # the same in a first-name box
+        assert standardise_name(None, first, last).folded == name.folded
+
+
+def test_an_abbreviated_given_name_is_no_academic_title() -> None:
+    assert standardise_name("Phil. Smith").family == "smith" and standardise_name("Phil. Smith").given
+
+
 def test_a_vietnamese_title_after_a_comma_stays_a_given_name() -> None:
     assert standardise_name("Trần, Anh Tuấn").folded == standardise_name("Trần Anh Tuấn").folded
 
