@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from mdm.standardise.text import fold, nfc_clean, to_ascii_lower
+from mdm.standardise.text import fold, nfc_clean, to_ascii_lower, whole_number
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,7 +280,7 @@ def standardise_postcode(value: str | None) -> str | None:
     text = nfc_clean(value)
     if text is None or not any(ch.isalnum() for ch in text):
         return None
-    text = unicodedata.normalize("NFC", text.upper())
+    text = unicodedata.normalize("NFC", whole_number(text).upper())
     return None if text in _POSTCODE_PLACEHOLDERS else text
 
 

@@ -26,7 +26,7 @@ from mdm.standardise.emails import standardise_email
 from mdm.standardise.identifiers import standardise_national_id, standardise_tax_id
 from mdm.standardise.names import name_from_email, spacing_key, standardise_name, word_parts
 from mdm.standardise.phones import standardise_phone
-from mdm.standardise.text import nfc_clean
+from mdm.standardise.text import nfc_clean, whole_number
 
 _CACHE = 1 << 18
 
@@ -104,6 +104,8 @@ def mapped_text(spec: SourceSpec, values: dict[str, str | None]) -> tuple[dict[s
     flags: list[str] = []
     for field, ref in spec.fields.items():
         parts = [_one_value(field, values.get(c), flags) for c in ([ref] if isinstance(ref, str) else ref)]
+        if len(parts) > 1:  # a column joined to others: "Calle Mayor" and a house number column's 34.0
+            parts = [whole_number(p) if p else p for p in parts]
         text = " ".join(p for p in parts if p)
         if text:
             out[field] = text

@@ -92,6 +92,15 @@ def without_float_fraction(text: str) -> str:
     return _FLOAT_INTEGER.sub(r"\1", text)
 
 
+_WHOLE_FLOAT = re.compile(r"^([0-9]+)\.0+$")
+
+
+def whole_number(text: str) -> str:
+    """A value that is all a float column's whole number ("34.0": a house number or postcode
+    column with gaps, as pandas writes it) without its ".0"; any other text as it is."""
+    return _WHOLE_FLOAT.sub(r"\1", text)
+
+
 # A long number a spreadsheet showed in scientific notation and exported so: "8.49123E+10".
 _SCIENTIFIC = re.compile(r"^[0-9](?:[.,][0-9]+)?[eE]\+[0-9]{1,2}$")
 

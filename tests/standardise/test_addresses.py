@@ -561,6 +561,8 @@ def test_city_never_raises_and_is_a_fixed_point(value: str | None) -> None:
         ("n/a", None),
         ("", None),
         (None, None),
+        ("10115.0", "10115"),  # a postcode column with gaps, as pandas writes it
+        ("2000.0", "2000"),
     ],
 )
 def test_postcode(value: str | None, expected: str | None) -> None:

@@ -39,6 +39,19 @@ def test_a_record_whose_mapped_fields_hold_nothing_is_flagged(
     assert ("no_mapped_value" in flags) is flagged
 
 
+def test_a_float_columns_whole_number_joined_into_an_address_is_that_number() -> None:
+    """A house number column with gaps, as pandas writes it ("34.0"): before, the address read
+    "Calle Mayor 34.0", house number 34 and the street "calle mayor 0", unlike "Calle Mayor 34"."""
+    spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id",
+                      fields={"full_name": "name", "address": ["street", "house_no"], "postcode": "zip"})
+    floats = {"name": "An", "street": "Calle Mayor", "house_no": "34.0", "zip": "28013.0"}
+    std = standardise_record(spec, "1", floats, today=TODAY)
+    same = standardise_record(spec, "2", {**floats, "house_no": "34", "zip": "28013"}, today=TODAY)
+    assert [std[k] for k in ("address", "address_norm", "house_number", "street", "postcode")] == [
+        same[k] for k in ("address", "address_norm", "house_number", "street", "postcode")]
+    assert (std["house_number"], std["street"]) == ("34", "calle mayor")
+
+
 def test_names_spelt_like_a_marker_are_names() -> None:
     assert standardise_record(SPEC, "1", {"first": "Nan"}, today=TODAY)["full_name"] == "Nan"
     assert standardise_record(SPEC, "1", {"name": "Na"}, today=TODAY)["full_name"] == "Na"
