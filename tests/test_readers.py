@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,21 @@ def test_a_mapped_column_its_encoding_mangles_names_the_encoding_key(
     assert "source 'crm', key 'encoding'" in str(e.value) and f"column {column!r} reads as" in str(e.value)
     (tmp_path / "sources.yaml").write_text(yaml + f"    encoding: {codec}\n", encoding="utf-8")
     assert len(ingest(load_sources(tmp_path / "sources.yaml").sources).accepted) == 1
+
+
+@pytest.mark.parametrize(("magic", "said"), [(b"PK\x03\x04", "a zip archive (an Excel .xlsx workbook?)"),
+                                            (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel .xls workbook")])
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_spreadsheets_workbook_named_as_the_extract_names_the_path_key(
+        tmp_path: Path, magic: bytes, said: str, fmt: str) -> None:
+    """A new user names the .xlsx itself: read as CSV its bytes were a header of noise, refused as
+    "UTF-16 without a byte order mark: set `encoding: utf-16-le`", which sent them the wrong way."""
+    (tmp_path / "crm.xlsx").write_bytes(magic + b"\x14\x00\x00\x00\x08\x00[Content_Types].xml" * 20)
+    (tmp_path / "sources.yaml").write_text(
+        f"sources:\n  - name: crm\n    path: crm.xlsx\n    format: {fmt}\n    id_column: id\n"
+        "    fields: {full_name: name}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=f"source 'crm', key 'path': the file is {re.escape(said)}, not"):
+        ingest(load_sources(tmp_path / "sources.yaml").sources)
 
 
 @pytest.mark.parametrize("declared", ["cp1258", "cp1252", "latin-1"])

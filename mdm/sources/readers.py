@@ -782,7 +782,32 @@ def read_source(spec: SourceSpec) -> Iterator[RawRow]:
         relative = not Path(spec.path).expanduser().is_absolute()
         where = f" ({spec.path!r} is read from the YAML file's folder)" if relative else ""
         raise SourceReadError(f"{spec.file}: source {spec.name!r}, key 'path': file not found{where}")
+    check_not_workbook(spec, spec.file)
     return _failing_loudly(spec, _READERS[spec.format](spec))
+
+
+# A spreadsheet's own file given as an extract, told by its first bytes: an .xlsx workbook is a zip
+# archive, an .xls one an OLE2 compound file.
+_WORKBOOKS = ((b"PK\x03\x04", "a zip archive (an Excel .xlsx workbook?)"),
+              (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel .xls workbook"))
+
+
+_FORMAT_NAMES = {"csv": "CSV", "json": "a JSON array", "jsonl": "JSON lines", "parquet": "Parquet"}
+
+
+def check_not_workbook(spec: SourceSpec, file: Path) -> None:
+    """A workbook named as the extract fails naming the ``path`` key: read as CSV its bytes were a
+    header of noise, refused as UTF-16 without its byte order mark, which it is not."""
+    try:
+        with open(file, "rb") as fh:
+            start = fh.read(8)
+    except OSError:
+        return  # a folder (Spark's), or unreadable: its reader says why
+    what = next((what for magic, what in _WORKBOOKS if start.startswith(magic)), None)
+    if what is not None:
+        raise ConfigError(f"{file}: source {spec.name!r}, key 'path': the file is {what}, not"
+                          f" {_FORMAT_NAMES[spec.format]}: save the sheet as CSV (Excel: Save As, CSV UTF-8)"
+                          " and name that file, with `format: csv`")
 
 
 def _failing_loudly(spec: SourceSpec, rows: Iterator[RawRow]) -> Iterator[RawRow]:

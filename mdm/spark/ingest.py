@@ -39,6 +39,7 @@ from mdm.sources.readers import (
     check_header,
     check_keys,
     check_not_array,
+    check_not_workbook,
     csv_values,
     decompressed,
     ends_with_delimiter,
@@ -245,6 +246,8 @@ def _read(spark: Any, spec: SourceSpec, nanoseconds: dict[str, pa.DataType]) -> 
     from pyspark.sql.types import StringType, StructField, StructType
 
     loc = spec.location
+    for file in _local_files(spec):
+        check_not_workbook(spec, file)
     try:
         if spec.format == "csv":
             if (misnamed := _named_otherwise(spec)) is not None:
