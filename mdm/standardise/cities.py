@@ -199,16 +199,16 @@ def standardise_city(value: str | None) -> StdCity:
 # a place of their own): a city read from an address may be any province's name.
 _OTHER_PROVINCES = ("cao bang", "ha tinh", "lai chau", "lang son", "son la", "thanh hoa")
 _PROVINCES = frozenset((*MERGED_PROVINCES_2025, *ABSORBED_2025, *_OTHER_PROVINCES))
-# Where an address's parts meet: a comma or semicolon, or a dash or slash between spaces (not the
-# "/" of a house number "12/3").
-_ADDRESS_PARTS = re.compile(r"(\s*[,;]\s*|\s+[-\u2013/]\s+)")
+# Where an address's parts meet: a comma or semicolon, a line break, or a dash or slash between
+# spaces (not the "/" of a house number "12/3").
+_ADDRESS_PARTS = re.compile(r"(\s*[,;]\s*|\s*\n\s*|\s+[-\u2013/]\s+)")
 # A postcode beside the city: four to six digits (Vietnam, Australia, Singapore, Germany, a US ZIP+4),
 # or a British, Dutch or Canadian one ("SW1A 2AA", "1012 AB", "M5V 2T6").
 _POSTCODE = (r"(?:\d{4,6}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}|\d{4} ?[A-Z]{2}"
              r"|[A-Z]\d[A-Z] ?\d[A-Z]\d)")
 # A line break ends a part as a comma does: a spreadsheet's cell or a CRM's street field written on
 # several lines ("Rue de Rivoli 142\n75001 Paris"), which cleaning the text would make one line.
-_LINE_BREAK = re.compile(r"[\s,;]*[\n\r\v\f\x1c-\x1e\x85\u2028\u2029][\s,;]*")
+_LINE_BREAK = re.compile(r"[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]+")
 _POSTCODE_AFTER = re.compile(rf"^(.*?)\s*\b({_POSTCODE})$")
 _POSTCODE_BEFORE = re.compile(rf"^({_POSTCODE})\b\s*(.*)$")
 
@@ -242,14 +242,15 @@ def city_in_address(value: str | None) -> AddressCity | None:
     ("12 Nguyễn Huệ, Q.1, TP.HCM 700000", "221B Baker Street, London, UK"). Only a whole part that
     is a known place, alone or after a part with a street's name: "Đường Hà Nội", "Quận 1", "Hanoi
     Road" and the "Hà Nội" of "12, Hà Nội" name no city."""
-    parts = _ADDRESS_PARTS.split(nfc_clean(_LINE_BREAK.sub(", ", value or "")) or "")
+    lines = (nfc_clean(line) for line in _LINE_BREAK.split(value or ""))  # each cleaned apart
+    parts = _ADDRESS_PARTS.split("\n".join(filter(None, lines)))
     postcode = None
     for i in range(len(parts) - 1, -1, -2):  # the parts, last first; the odd items are their separators
         code, part = _postcode_apart(parts[i].strip())
         postcode = postcode or code
         bare = _bare(fold(part) or "")
         if _place(bare) or bare in _PROVINCES:  # Singapore is a city before it is a country
-            address = "".join(parts[: max(i - 1, 0)]).strip()
+            address = "".join(parts[: max(i - 1, 0)]).replace("\n", " ").strip()  # as shown
             if address and not any(map(str.isalpha, address)):
                 return None  # "12, Hà Nội" may be a street's number and name
             return AddressCity(address, part, postcode)
