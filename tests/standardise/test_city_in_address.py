@@ -38,6 +38,9 @@ TODAY = dt.date(2026, 1, 1)
     # A spreadsheet's cell or a CRM's street field on several lines: a line break ends a part.
     ("Rue de Rivoli 142\n75001 Paris", AddressCity("Rue de Rivoli 142", "Paris", "75001")),
     ("10 Downing St,\r\nLondon SW1A 2AA\r\nUK\r\n", AddressCity("10 Downing St", "London", "SW1A 2AA")),
+    # ... a line break at either end is none, and one before the city's part is shown as a space.
+    ("\n12 Lê Lợi, Hà Nội\n", AddressCity("12 Lê Lợi", "Hà Nội", None)),
+    ("Toà A\rTầng 5, Hà Nội", AddressCity("Toà A Tầng 5", "Hà Nội", None)),
 ])
 def test_a_known_city_ending_an_address(value: str, found: AddressCity) -> None:
     assert city_in_address(value) == found
