@@ -81,7 +81,8 @@ def test_a_record_without_a_city_takes_its_address_city_and_postcode() -> None:
 def test_an_address_on_several_lines_gives_its_city_and_postcode() -> None:
     """Before, the line break was read as a space ("Rue de Rivoli 142 75001 Paris", one part): the record
     had no city or postcode, and its address compared unlike the same address beside its city."""
-    std = standardise_record(SPEC, "1", {"name": "An", "street": "Rue de Rivoli 142\n75001 Paris"}, today=TODAY)
+    std = standardise_record(SPEC, "1", {"name": "An", "street": "Rue de Rivoli 142\n75001 Paris"},
+                             today=TODAY)
     other = standardise_record(SPEC, "2", {"name": "An", "street": "Rue de Rivoli 142", "city": "Paris"},
                                today=TODAY)
     assert (std["city_norm"], std["postcode"]) == ("paris", "75001")
