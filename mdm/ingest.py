@@ -11,10 +11,10 @@ import orjson
 
 from mdm.cancel import Cancellation
 from mdm.sources import SourceSpec, read_source
-from mdm.sources.config import whole_number
 from mdm.sources.missing import MISSING_VALUES
 from mdm.sources.readers import REPLACEMENT_CHARACTER
 from mdm.standardise.record import update_time
+from mdm.standardise.text import whole_number
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ from pydantic import (
 from matching_rules.yaml_file import KeyWrittenTwice, YamlFileError, problem, read_yaml
 from mdm.errors import ConfigError
 from mdm.sources.missing import MISSING_VALUES
+from mdm.standardise.text import whole_number
 
 CANONICAL_FIELDS: tuple[str, ...] = (
     "full_name",
@@ -69,15 +70,6 @@ DELETED_VALUES = ("true", "1", "y", "yes")
 # (a system writing false until it deletes), a Unix time's 0 ("never"). Neither is ever the time
 # of a deletion, and read as a value each would delete every row not deleted.
 NOT_DELETED = ("false", "0")
-
-# A whole number a float column wrote: pandas makes an integer column with a gap float (123.0).
-_WHOLE_FLOAT = re.compile(r"^([0-9]+)\.0+$")
-
-
-def whole_number(text: str) -> str:
-    """The text without a float's ``.0`` (``123.0`` is ``123``, as a JSON 123.0 reads)."""
-    return _WHOLE_FLOAT.sub(r"\1", text)
-
 
 class DeletedFlag(BaseModel):
     """The column of an extract saying its system deleted a row's record (a change feed's ``op``, a

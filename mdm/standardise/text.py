@@ -92,12 +92,13 @@ def without_float_fraction(text: str) -> str:
     return _FLOAT_INTEGER.sub(r"\1", text)
 
 
+# Any whole number a float column wrote: pandas makes an integer column with a gap float (123.0).
 _WHOLE_FLOAT = re.compile(r"^([0-9]+)\.0+$")
 
 
 def whole_number(text: str) -> str:
-    """A value that is all a float column's whole number ("34.0": a house number or postcode
-    column with gaps, as pandas writes it) without its ".0"; any other text as it is."""
+    """A value that is all a float column's whole number ("34.0": a house number, a postcode, an id,
+    a deleted flag's 1.0) without its ".0", as a JSON 34.0 reads; any other text as it is."""
     return _WHOLE_FLOAT.sub(r"\1", text)
 
 
