@@ -23,7 +23,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 
-from matching_rules import RulesSpec
+from matching_rules import MatchingSpec, RulesSpec
 from mdm import golden, regroup
 from mdm.cancel import Cancellation
 from mdm.carry_decisions import Carried, carry, kept_together
@@ -46,7 +46,7 @@ from mdm.errors import ConflictError, InvalidInputError, NotFoundError
 from mdm.ingest import clean_id, raw_json
 from mdm.linking.candidates import CandidateIndex, MatchRow, match_row
 from mdm.linking.comparisons import agreement_guards, blocking_guard
-from mdm.linking.model import Model
+from mdm.linking.model import Model, frequency_counts
 from mdm.linking.scorer import PairScore, Scorer
 from mdm.pipeline import review_item_id
 from mdm.sources import SourcesConfig, SourceSpec
@@ -57,6 +57,7 @@ from mdm.store import overrides as overrides_sql
 from mdm.store import stewardship as steward_sql
 from mdm.store.database import now
 from mdm.store.documents import timestamp_text
+from mdm.store.tables import SCHEMAS
 
 # How many scored candidates a response lists.
 TOP_CANDIDATES = 5
@@ -281,6 +282,7 @@ class RealtimeMatcher:
         spec = rules.matching
         self.term_frequencies = records.term_frequencies(con)
         self.scorer = Scorer(model.settings, self.term_frequencies)
+        self.holders = _Holders(con, spec)
         # The last write's index change (record key -> its match row and golden id, or None for a
         # deleted record), applied only once its transaction has committed.
         self._index_after_commit: list[tuple[str, tuple[dict[str, Any], str] | None]] = []
@@ -351,12 +353,17 @@ class RealtimeMatcher:
         return "clustering", f"scored to link, but {_held_back_sentence(held_back_by)}"
 
     def score(self, std: Mapping[str, Any]) -> list[ScoredCandidate]:
-        """Every candidate of a standardised record, best first."""
-        return self._scored(std["record_key"], match_row(std, self.shared))
+        """Every candidate of a standardised record, best first. Its values count among their
+        holders in the term frequencies, as a batch run counts every record it scores."""
+        key, row = std["record_key"], match_row(std, self.shared)
+        held = self.index.row(key) if key in self.golden_of else None
+        return self._scored(key, row, self.holders.frequencies(row, held, self.term_frequencies))
 
-    def _scored(self, key: str, row: MatchRow) -> list[ScoredCandidate]:
+    def _scored(
+        self, key: str, row: MatchRow, own: Mapping[str, float] | None = None
+    ) -> list[ScoredCandidate]:
         keys = self.index.candidates(row, exclude=key)
-        scores = self.scorer.score(row, [self.index.row(k) for k in keys])
+        scores = self.scorer.score(row, [self.index.row(k) for k in keys], own)
         out = [
             ScoredCandidate(
                 k, *k.split(":", 1), self.golden_of[k], s.match_weight, s.match_probability, s.explanation
@@ -612,6 +619,10 @@ class RealtimeMatcher:
     def commit_index(self) -> None:
         """Apply the last write to the in-memory index; called once its transaction committed."""
         for key, stored in self._index_after_commit:
+            if key in self.golden_of:
+                self.holders.count(self.index.row(key), -1)
+            if stored is not None:
+                self.holders.count(stored[0], 1)
             if stored is None:
                 self.index.remove(key)
                 self.golden_of.pop(key, None)
@@ -694,6 +705,56 @@ class RealtimeMatcher:
         if scored and scored[0].match_probability >= thresholds.review:
             return None, "review", reason, None, held_back
         return None, "new", reason, None, held_back
+
+
+class _Holders:
+    """How many records hold each value of the columns whose term frequency is its other
+    holders' share, (n - 1) / N (times the share of them that are other people): at the last
+    batch run, whose frequencies the service reads, and now. A posted record's value is then
+    weighed as a batch run holding it and the records posted since would weigh it: its
+    frequency times (n - 1) / (n_run - 1), each n at least two. The share of other people stays
+    the run's, which a larger n only raises: the estimate errs towards the stronger evidence.
+    Read as the run left them, a post's own value was missing from its holders, and so were
+    those of the records posted since: each namesake posted met the stored ones at the odds
+    the first met them at."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, spec: MatchingSpec) -> None:
+        stored = SCHEMAS["std_records"].names
+        columns = [c for c, how in frequency_counts(spec).items() if how in _HOLDERS_COUNTED and c in stored]
+        # column -> value -> (at the run, now); a value it lacks: one record of the run holds it
+        self.counts = records.value_holders(con, columns)
+
+    def count(self, row: Mapping[str, Any], change: int) -> None:
+        """A record of ``row``'s values stored (``change`` 1) or gone (-1)."""
+        for column, counts in self.counts.items():
+            if (value := row.get(column)) is not None:
+                at_run, now = counts.get(value, _ONE_AT_RUN)
+                counts[value] = (at_run, now + change)
+
+    def frequencies(
+        self,
+        row: Mapping[str, Any],
+        held: Mapping[str, Any] | None,
+        stored: Mapping[str, Mapping[str, float]],
+    ) -> dict[str, float]:
+        """The frequencies of ``row``'s values counting it among their holders (``held``: the
+        match row of the version stored, whose values are counted already)."""
+        out: dict[str, float] = {}
+        for column, counts in self.counts.items():
+            value = row.get(column)
+            frequency = stored.get(column, {}).get(value) if value is not None else None
+            if frequency is None:
+                continue
+            at_run, now = counts.get(value, _ONE_AT_RUN)
+            now += held is None or held.get(column) != value
+            out[column] = frequency * (max(now, 2) - 1) / (max(at_run, 2) - 1)
+        return out
+
+
+# The frequency counts _Holders follows; not those counted among namesakes (pairs, not holders)
+# nor at the odds of their holders' pairs (the same whatever their number).
+_HOLDERS_COUNTED = frozenset({"records", "other_people"})
+_ONE_AT_RUN = (1, 1)
 
 
 def _held_back_sentence(held_back_by: str | None) -> str:

@@ -24,6 +24,7 @@ from matching_rules import MatchingSpec, matching_fingerprint
 from mdm.errors import ModelError
 from mdm.linking.comparisons import (
     ALONE_COLUMN,
+    DIALECT,
     MARGINAL_LEVELS,
     CountedLevel,
     agreement_guards,
@@ -72,17 +73,22 @@ def _linker(work: WorkDB, settings: Any, table: str = work_sql.INPUT_TABLE) -> L
     return linker
 
 
-def create_frequency_tables(work: WorkDB, spec: MatchingSpec) -> None:
-    """The term frequency tables the model's levels read (``work.create_frequency_tables``),
-    made once over the work database's records, before ``train`` and ``predict``."""
-    settings = compile_settings(spec, work.dialect).get_settings(work.dialect).as_dict()
+def frequency_counts(spec: MatchingSpec, dialect: str = DIALECT) -> dict[str, work_sql.FrequencyCount]:
+    """How each column the model's levels adjust for has its term frequencies counted."""
+    settings = compile_settings(spec, dialect).get_settings(dialect).as_dict()
     counts: dict[str, work_sql.FrequencyCount] = {}
     for comparison, compiled in zip(spec.comparisons, settings["comparisons"], strict=True):
         count = ("namesakes" if comparison.frequency_among_namesakes
                  else "other_people_odds" if comparison.odds_from_holders
                  else "other_people" if comparison.frequency_among_other_people else "records")
         counts.update((column, count) for column in tf_columns({"comparisons": [compiled]}))
-    work_sql.create_frequency_tables(work, counts)
+    return counts
+
+
+def create_frequency_tables(work: WorkDB, spec: MatchingSpec) -> None:
+    """The term frequency tables the model's levels read (``work.create_frequency_tables``),
+    made once over the work database's records, before ``train`` and ``predict``."""
+    work_sql.create_frequency_tables(work, frequency_counts(spec, work.dialect))
 
 
 def anchor_to_holders(work: WorkDB, model: Model, spec: MatchingSpec) -> None:

@@ -165,12 +165,20 @@ class Scorer:
             cur.close()
         self._db.close()
 
-    def score(self, record: Mapping[str, Any], candidates: Sequence[Mapping[str, Any]]) -> list[PairScore]:
-        """Score ``record`` against each candidate. Rows hold the match columns as text."""
-        return self.score_pairs([(record, cand) for cand in candidates])
+    def score(
+        self, record: Mapping[str, Any], candidates: Sequence[Mapping[str, Any]],
+        own: Mapping[str, float] | None = None,
+    ) -> list[PairScore]:
+        """Score ``record`` against each candidate. Rows hold the match columns as text.
+        ``own``: column -> the frequency of ``record``'s value there, read instead of the table's."""
+        return self.score_pairs([(record, cand) for cand in candidates], own)
 
-    def score_pairs(self, pairs: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> list[PairScore]:
-        """Score each (left, right) pair, in one statement."""
+    def score_pairs(
+        self,
+        pairs: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]],
+        own: Mapping[str, float] | None = None,
+    ) -> list[PairScore]:
+        """Score each (left, right) pair, in one statement (``own``: as :meth:`score`, of the left)."""
         if not pairs:
             return []
         columns = {}
@@ -183,9 +191,12 @@ class Scorer:
             gammas = cur.execute("EXECUTE score").fetchall()
         finally:
             live.table = self._empty
-        return [self._weigh(left, right, row) for (left, right), row in zip(pairs, gammas, strict=True)]
+        return [self._weigh(left, right, row, own or {})
+                for (left, right), row in zip(pairs, gammas, strict=True)]
 
-    def _weigh(self, left: Mapping[str, Any], right: Mapping[str, Any], row: Sequence[int]) -> PairScore:
+    def _weigh(
+        self, left: Mapping[str, Any], right: Mapping[str, Any], row: Sequence[int], own: Mapping[str, float],
+    ) -> PairScore:
         """``row``: each comparison's gamma, then which null level applied to each comparison
         with several (see ``_Comparison.unweighed``)."""
         total = self.prior_weight
@@ -197,18 +208,21 @@ class Scorer:
             weight = 0.0
             label = unweighed_label(comparison.unweighed[null]) if null is not None else "missing"
             if level is not None:
-                weight = level.weight + self._tf_adjustment(level, left, right)
+                weight = level.weight + self._tf_adjustment(level, left, right, own)
                 label = level.label
             total += weight
             explanation[comparison.name] = {"gamma": gamma, "match_weight": round(weight, 6), "label": label}
         return PairScore(total, probability(total), explanation)
 
-    def _tf_adjustment(self, level: _Level, left: Mapping[str, Any], right: Mapping[str, Any]) -> float:
+    def _tf_adjustment(
+        self, level: _Level, left: Mapping[str, Any], right: Mapping[str, Any], own: Mapping[str, float],
+    ) -> float:
         """Splink's: weight * (log2 u - log2 max(tf_l, tf_r, minimum)), 0 when neither value is known."""
         if level.tf_column is None:
             return 0.0
         table = self.term_frequencies.get(level.tf_column, {})
-        tf_l, tf_r = table.get(left.get(level.tf_column)), table.get(right.get(level.tf_column))
+        tf_l = own[level.tf_column] if level.tf_column in own else table.get(left.get(level.tf_column))
+        tf_r = table.get(right.get(level.tf_column))
         if tf_l is None and tf_r is None:
             return 0.0
         tf_l = tf_r if tf_l is None else tf_l

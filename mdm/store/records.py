@@ -259,6 +259,24 @@ def term_frequencies(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, floa
     return out
 
 
+def value_holders(
+    con: duckdb.DuckDBPyConnection, columns: Sequence[str]
+) -> dict[str, dict[str, tuple[int, int]]]:
+    """Per std_records column, each value's holders: (those a batch run last wrote, all held
+    now), for the values not held by one record of a run alone (most: left out). The run's count
+    is what its term frequencies were counted over; records posted since have no run in xref.
+    ``columns``: std_records column names (the rules' validated names)."""
+    out: dict[str, dict[str, tuple[int, int]]] = {}
+    for column in columns:
+        rows = con.execute(
+            f"SELECT CAST(s.{column} AS VARCHAR), count(x.run_id), count(*) FROM std_records s"
+            f" JOIN xref x USING (record_key) WHERE s.{column} IS NOT NULL GROUP BY 1"
+            " HAVING count(*) > 1 OR count(x.run_id) <> 1"
+        ).fetchall()
+        out[column] = {value: (at_run, now) for value, at_run, now in rows}
+    return out
+
+
 def query_std(
     con: duckdb.DuckDBPyConnection, sql: Callable[[str], str], std: pa.Table | None = None,
     tables: Mapping[str, pa.Table] | None = None,

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import csv
+import json
+import math
 import shutil
 
+import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.settings import ApiSettings
 from matching_rules import load_rules
 from mdm.pipeline import reconcile
+from mdm.sources import load_sources
 from mdm.store import database
-from tests.api.conftest import make_keys
+from tests.api.conftest import Api, make_keys
 from tests.conftest import TODAY
 
 HELD_OUT = 80
@@ -75,3 +79,42 @@ def test_realtime_outcomes_agree_with_a_batch_run(small_sample, tmp_path):  # ty
             agree += not (batch_mates & {k for c in r["candidates"] if c["match_probability"] >= auto_link
                                          for k in [f"{c['source']}:{c['source_id']}"]})
     assert agree / len(realtime) >= 0.95, f"{agree} of {len(realtime)} agree"
+
+
+def _name_weight(api: Api, source: str, values: dict, holder: str) -> float:
+    """The name comparison's weight between a posted record and the stored ``holder``."""
+    body = api.post(f"/sources/{source}/records", json=values).json()
+    found = [c for c in body["candidates"] if f"{c['source']}:{c['source_id']}" == holder]
+    assert found, f"{holder} is not among the post's candidates"
+    return found[0]["explanation"]["name"]["match_weight"]
+
+
+def test_a_posted_name_counts_among_its_holders(served_db, small_sample):  # type: ignore[no-untyped-def]
+    # A name two records of the run hold: its frequency is (2 - 1) / N times the share of other
+    # people among its holders. A post of it makes three holders and a second post four, as a
+    # batch run over them would count: (3 - 1) / N, then (4 - 1) / N, each a weaker name. Read
+    # as the run left it, each post met the holder at the run's two holders' odds.
+    db, made = served_db
+    con = database.connect(db, read_only=True)
+    try:
+        name_key, holder, raw = con.execute(
+            "SELECT s.name_key, min(s.record_key), arg_min(r.raw, s.record_key)"
+            " FROM std_records s JOIN source_records r USING (record_key) WHERE s.name_key IS NOT NULL"
+            " GROUP BY s.name_key HAVING count(*) = 2 ORDER BY s.name_key LIMIT 1").fetchone()
+        frequency = con.execute("SELECT frequency FROM term_frequencies WHERE column_name = 'name_key'"
+                                " AND value = ?", [name_key]).fetchone()[0]
+    finally:
+        con.close()
+    source = holder.split(":", 1)[0]
+    id_column = next(spec.id_column for spec in load_sources(small_sample / "sources.yaml").sources
+                     if spec.name == source)
+    values = json.loads(raw)
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        api = Api(client, db, made)
+        posts = [{**values, id_column: f"{values[id_column]}-{i}"} for i in (1, 2)]
+        weights = [_name_weight(api, source, post, holder) for post in posts]
+        # The second post again, changed elsewhere: its name is counted once, not twice.
+        again = _name_weight(api, source, {**posts[1], "note": "moved"}, holder)
+    assert frequency > 0
+    assert weights[0] - weights[1] == pytest.approx(math.log2(3 / 2), abs=1e-5)
+    assert again == pytest.approx(weights[1], abs=1e-5)
