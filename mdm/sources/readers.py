@@ -19,11 +19,11 @@ import re
 import unicodedata
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from mdm.errors import ConfigError, SourceReadError
 from mdm.sources.config import SourceSpec
@@ -199,7 +199,7 @@ def check_keys(spec: SourceSpec, keys: set[str], what: str) -> None:
 
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-_GZIP_MAGIC = b"\x1f\x8b"
+GZIP_MAGIC = b"\x1f\x8b"
 # What reading a file can raise midway: a disk error, or a gzip stream cut short or corrupt.
 _READ_ERRORS = (OSError, EOFError, zlib.error)
 
@@ -208,7 +208,7 @@ def is_gzip(path: str | Path) -> bool:
     """Whether the file is gzip-compressed (``crm.csv.gz``), told by its first bytes, not its name."""
     try:
         with open(path, "rb") as fh:
-            return fh.read(2) == _GZIP_MAGIC
+            return fh.read(2) == GZIP_MAGIC
     except OSError:
         return False
 
@@ -217,7 +217,7 @@ def decompressed(spec: SourceSpec, data: bytes, where: str) -> bytes:
     """A whole file's bytes (the file ``where``) as :func:`open_text` reads them: gzip-compressed
     ones, told by their first bytes, decompressed; one cut short or corrupt fails naming the file,
     as :func:`read_source` names it."""
-    if data[:2] != _GZIP_MAGIC:
+    if data[:2] != GZIP_MAGIC:
         return data
     try:
         return gzip.decompress(data)
@@ -233,18 +233,26 @@ _SNIFF_BYTES = 1 << 16
 
 
 def text_encoding(spec: SourceSpec, path: str | Path | None = None) -> str:
-    """The encoding to read the source's text with: its own, except that a file the config
-    calls UTF-8 but that starts with a UTF-16 byte order mark (a spreadsheet's "Unicode text"
-    export) is read as UTF-16; such a mark cannot begin UTF-8 text. And one the config calls
-    another encoding (cp1258, a system's old export) whose text is UTF-8 is read as UTF-8: text
-    in a code page is next to never valid UTF-8, and read in one UTF-8 is mangled unflagged."""
-    declared = spec.encoding.lower().replace("_", "-")
-    path = path or spec.file
+    """The encoding to read the source's text with (:func:`file_encoding`)."""
+    return file_encoding(spec, lambda: open(path or spec.file, "rb"))
+
+
+def file_encoding(spec: SourceSpec, open_file: Callable[[], BinaryIO]) -> str:
+    """The encoding to read the source's text with, told by the first bytes of its file (that
+    ``open_file`` opens; decompressed if gzip): its own, except that a file the config calls
+    UTF-8 but that starts with a UTF-16 byte order mark (a spreadsheet's "Unicode text" export)
+    is read as UTF-16; such a mark cannot begin UTF-8 text. And one the config calls another
+    encoding (cp1258, a system's old export) whose text is UTF-8 is read as UTF-8: text in a code
+    page is next to never valid UTF-8, and read in one UTF-8 is mangled unflagged. A file that
+    cannot be opened (a folder) is read in its own."""
     try:
-        with gzip.open(path, "rb") if is_gzip(path) else open(path, "rb") as fh:
-            start = fh.read(_SNIFF_BYTES)
+        with open_file() as fh:
+            compressed = fh.read(2) == GZIP_MAGIC
+            fh.seek(0)
+            start = (gzip.GzipFile(fileobj=fh) if compressed else fh).read(_SNIFF_BYTES)
     except _READ_ERRORS:
         start = b""
+    declared = spec.encoding.lower().replace("_", "-")
     if declared not in ("utf-8", "utf8"):
         return "utf-8-sig" if not declared.startswith("utf") and _is_utf8(start) else spec.encoding
     return "utf-16" if start[:2] in _UTF16_BOMS else "utf-8-sig"
@@ -782,7 +790,7 @@ def read_source(spec: SourceSpec) -> Iterator[RawRow]:
         relative = not Path(spec.path).expanduser().is_absolute()
         where = f" ({spec.path!r} is read from the YAML file's folder)" if relative else ""
         raise SourceReadError(f"{spec.file}: source {spec.name!r}, key 'path': file not found{where}")
-    check_not_workbook(spec, spec.file)
+    check_not_workbook(spec, str(spec.file), lambda: open(spec.file, "rb"))
     return _failing_loudly(spec, _READERS[spec.format](spec))
 
 
@@ -795,17 +803,18 @@ _WORKBOOKS = ((b"PK\x03\x04", "a zip archive (an Excel .xlsx workbook?)"),
 _FORMAT_NAMES = {"csv": "CSV", "json": "a JSON array", "jsonl": "JSON lines", "parquet": "Parquet"}
 
 
-def check_not_workbook(spec: SourceSpec, file: Path) -> None:
-    """A workbook named as the extract fails naming the ``path`` key: read as CSV its bytes were a
-    header of noise, refused as UTF-16 without its byte order mark, which it is not."""
+def check_not_workbook(spec: SourceSpec, name: str, open_file: Callable[[], BinaryIO]) -> None:
+    """A workbook named as the extract (the file ``name``, that ``open_file`` opens) fails naming the
+    ``path`` key: read as CSV its bytes were a header of noise, refused as UTF-16 without its byte
+    order mark, which it is not."""
     try:
-        with open(file, "rb") as fh:
+        with open_file() as fh:
             start = fh.read(8)
     except OSError:
-        return  # a folder (Spark's), or unreadable: its reader says why
+        return  # a folder, or unreadable: its reader says why
     what = next((what for magic, what in _WORKBOOKS if start.startswith(magic)), None)
     if what is not None:
-        raise ConfigError(f"{file}: source {spec.name!r}, key 'path': the file is {what}, not"
+        raise ConfigError(f"{name}: source {spec.name!r}, key 'path': the file is {what}, not"
                           f" {_FORMAT_NAMES[spec.format]}: save the sheet as CSV (Excel: Save As, CSV UTF-8)"
                           " and name that file, with `format: csv`")
 

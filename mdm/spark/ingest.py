@@ -18,7 +18,6 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -43,21 +42,21 @@ from mdm.sources.readers import (
     csv_values,
     decompressed,
     ends_with_delimiter,
+    file_encoding,
     fit_width,
     header_names,
     holds_only_its_id,
-    is_gzip,
     json_line_row,
     map_names,
     nested_names,
     no_object_line,
     repeats_header,
     separator_hint,
-    text_encoding,
     typed_row,
     under_maps,
 )
 from mdm.spark import cache
+from mdm.spark.files import SourceFile, source_files
 from mdm.spark.session import JAVA_CHARSETS
 from mdm.standardise.record import standardise_record
 from mdm.store.tables import SCHEMAS
@@ -122,52 +121,31 @@ def _numbered(spark: Any, df: Any, column: str) -> Any:
 
 
 def _read_error(spec: SourceSpec, e: Exception) -> SourceReadError:
-    message = f"{spec.location}: source {spec.name!r}, key 'path': cannot read: {e}".splitlines()[0]
-    if "TIMESTAMP(NANOS" in message:
-        message += ("; its timestamps are in nanoseconds, which Spark reads only from a local file: write"
-                    " them in microseconds (pandas: to_parquet(..., coerce_timestamps='us',"
-                    " allow_truncated_timestamps=True)) or run on the DuckDB engine")
-    return SourceReadError(message)
+    message = f"{spec.location}: source {spec.name!r}, key 'path': cannot read: {e}"
+    return SourceReadError(message.splitlines()[0])
 
 
 _NANOS_AS_LONG = "spark.sql.legacy.parquet.nanosAsLong"
 
 
-def nanosecond_columns(spec: SourceSpec) -> dict[str, pa.DataType]:
-    """The columns of a local Parquet source whose type holds a timestamp in nanoseconds (pandas
-    writes them so), with their type as the files' footers give it. Spark's reader refuses such a
-    column and reads it as integers when asked to; the decoder casts those back, so both engines
-    see the same timestamps. A URI's files are not opened here: there Spark's refusal stands."""
+def nanosecond_columns(files: list[SourceFile]) -> dict[str, pa.DataType]:
+    """The columns of a Parquet source's ``files`` whose type holds a timestamp in nanoseconds
+    (pandas writes them so), with their type as the files' footers give it. Spark's reader refuses
+    such a column and reads it as integers when asked to; the decoder casts those back, so both
+    engines see the same timestamps."""
     import pyarrow.parquet as pq
 
     found: dict[str, pa.DataType] = {}
-    for file in _local_files(spec):
+    for file in files:
         try:
-            schema = pq.read_schema(file)
+            with file.open() as fh:
+                schema = pq.read_schema(fh)
         except (OSError, ValueError):
             continue  # Spark names what it cannot read
         for field in schema:
             if _holds_nanoseconds(field.type):
                 found.setdefault(field.name, field.type)
     return found
-
-
-def _local_files(spec: SourceSpec) -> list[Path]:
-    """The files Spark reads for a local source; none for a URI, whose files are not opened here."""
-    import glob
-
-    if "://" in spec.location:
-        return []
-    return [file for match in sorted(glob.glob(spec.location)) for file in _data_files(Path(match))]
-
-
-def _data_files(path: Path) -> list[Path]:
-    """The files Spark reads for ``path``: the file, or a folder's files but hidden ones
-    (``_SUCCESS``, ``.crc``), in its partition folders too."""
-    if not path.is_dir():
-        return [path]
-    return sorted(f for f in path.rglob("*") if f.is_file()
-                  and not any(part.startswith(("_", ".")) for part in f.relative_to(path).parts))
 
 
 def _holds_nanoseconds(kind: pa.DataType) -> bool:
@@ -239,21 +217,20 @@ def _spark_charset(spark: Any, spec: SourceSpec, encoding: str) -> str:
     return charset
 
 
-def _read(spark: Any, spec: SourceSpec, nanoseconds: dict[str, pa.DataType]) -> Any:
+def _read(spark: Any, spec: SourceSpec, files: list[SourceFile], nanoseconds: dict[str, pa.DataType]) -> Any:
     """The source's rows, numbered, with their columns as Spark read them."""
     from pyspark.errors import AnalysisException
     from pyspark.sql import functions as F
     from pyspark.sql.types import StringType, StructField, StructType
 
     loc = spec.location
-    for file in _local_files(spec):
-        check_not_workbook(spec, file)
+    for file in files:
+        check_not_workbook(spec, file.name, file.open)
     try:
         if spec.format == "csv":
-            if (misnamed := _named_otherwise(spec)) is not None:
+            if (misnamed := _named_otherwise(files)) is not None:
                 raise _misnamed_csv(spec, misnamed)
-            # A directory or a remote location cannot be opened: text_encoding keeps the declared one.
-            encoding = _spark_charset(spark, spec, text_encoding(spec, loc).removesuffix("-sig"))
+            encoding = _spark_charset(spark, spec, _text_encoding(spec, files).removesuffix("-sig"))
             options = {"header": "true", "sep": spec.delimiter, "encoding": encoding, "quote": '"',
                        "escape": '"', "multiLine": "true"}
             header = spark.read.options(**options).csv(loc).columns
@@ -271,12 +248,12 @@ def _read(spark: Any, spec: SourceSpec, nanoseconds: dict[str, pa.DataType]) -> 
                   .schema(schema).csv(loc))
             return _numbered(spark, df, _ROW)
         if spec.format == "jsonl":
-            rows = _numbered(spark, _json_lines(spark, spec), _ROW)
+            rows = _numbered(spark, _json_lines(spark, spec, files), _ROW)
             for (first,) in rows.filter(F.col(_ROW) == 1).select("value").collect():
                 check_not_array(spec, first, loc)
             return rows
         if spec.format == "json":
-            return _array_elements(spark, spec)
+            return _array_elements(spark, spec, files)
         df = _read_parquet(spark, loc, bool(nanoseconds))
         names, keys = _nested_columns(spec, df.schema)
         check_columns(spec, names | keys, "Parquet schema")
@@ -299,7 +276,7 @@ def _text(data: bytes, encoding: str) -> io.TextIOWrapper:
     return io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors="replace", newline="")
 
 
-def _json_lines(spark: Any, spec: SourceSpec) -> Any:
+def _json_lines(spark: Any, spec: SourceSpec, files: list[SourceFile]) -> Any:
     """A JSONL source's lines that are not blank, as text in the source's encoding, each with its
     line number: Spark's text reader decodes UTF-8 alone, so the lines' bytes are decoded in a worker
     by Python's codec, as on DuckDB. Hadoop's line reader drops a UTF-8 byte order mark. Files in an
@@ -307,10 +284,9 @@ def _json_lines(spark: Any, spec: SourceSpec) -> Any:
     gzip-compressed (Hadoop tells by the name), are read whole, one task each."""
     from pyspark.sql import functions as F
 
-    # A directory or a remote location cannot be opened: text_encoding keeps the declared one.
-    encoding = text_encoding(spec, spec.location)
-    if not _SPLIT_AT_NEWLINE.fullmatch(codecs.lookup(encoding).name) or _named_otherwise(spec):
-        return _whole_files(spark, spec).mapInArrow(_file_lines(spec, encoding), spark_schema(_LINES))
+    encoding = _text_encoding(spec, files)
+    if not _SPLIT_AT_NEWLINE.fullmatch(codecs.lookup(encoding).name) or _named_otherwise(files):
+        return _whole_files(spark, spec, files).mapInArrow(_file_lines(spec, encoding), spark_schema(_LINES))
     lines = spark.read.option("lineSep", "\n").text(spec.location).select(F.col("value").cast("binary"))
     split = lines.mapInArrow(_split_lines(encoding.removesuffix("-sig")), "value string")
     return _numbered(spark, split, _LINE).mapInArrow(_kept_lines, spark_schema(_LINES))
@@ -364,40 +340,49 @@ def _file_lines(spec: SourceSpec, encoding: str) -> Any:
 _WHOLE_FILE_LIMIT = 2**31 - 1
 
 
-def _named_otherwise(spec: SourceSpec) -> Path | None:
-    """A local file of the source whose name says otherwise than its first bytes whether it is
+def _text_encoding(spec: SourceSpec, files: list[SourceFile]) -> str:
+    """The encoding Spark reads the source's text in (:func:`file_encoding`): told by its file's
+    first bytes where its path names one file; a folder's or a glob's files, which Spark reads
+    in one encoding, are read in the declared one."""
+    named = next((f for f in files if f.named), None)
+    return file_encoding(spec, named.open if named else io.BytesIO)  # no bytes: the declared one
+
+
+def _named_otherwise(files: list[SourceFile]) -> SourceFile | None:
+    """A file of the source whose name says otherwise than its first bytes whether it is
     gzip-compressed: Spark's text reader tells by the name (``.gz``), the DuckDB engine by the bytes."""
-    return next((f for f in _local_files(spec) if is_gzip(f) != (f.suffix == ".gz")), None)
+    return next((f for f in files if f.is_gzip() != f.named_gzip), None)
 
 
-def _misnamed_csv(spec: SourceSpec, file: Path) -> SourceReadError:
+def _misnamed_csv(spec: SourceSpec, file: SourceFile) -> SourceReadError:
     """Spark's CSV reader tells gzip by the name alone: a compressed CSV not named ``.gz`` it read as
     its compressed bytes (a header of noise), and a ``.gz`` one not compressed it failed on in a
     task. The DuckDB engine reads both; here the file is named."""
-    said = "is gzip-compressed but not named .gz" if is_gzip(file) else "is named .gz but not gzip-compressed"
-    return SourceReadError(f"{file}: source {spec.name!r}: the file {said}, and Spark's CSV reader tells"
+    compressed = file.is_gzip()
+    said = "is gzip-compressed but not named .gz" if compressed else "is named .gz but not gzip-compressed"
+    return SourceReadError(f"{file.name}: source {spec.name!r}: the file {said}, and Spark's CSV reader tells"
                            " compression by the name: rename it, or run on the DuckDB engine")
 
 
-def _whole_files(spark: Any, spec: SourceSpec) -> Any:
+def _whole_files(spark: Any, spec: SourceSpec, files: list[SourceFile]) -> Any:
     """The source's files whole, as bytes (``content``) and ``path``, not decompressed: a worker
     decompresses each that starts as gzip does (:func:`decompressed`), as the DuckDB engine does
     whatever its name. Spark skips an empty file, which as a JSON array the DuckDB engine refuses,
-    and fails a task on one of 2 GiB naming neither the source nor what to do: a local one is
-    named here, before anything is read."""
-    for file in _local_files(spec):
-        size = file.stat().st_size
+    and fails a task on one of 2 GiB naming neither the source nor what to do: it is named here,
+    before anything is read."""
+    for file in files:
+        size = file.size()
         if size > _WHOLE_FILE_LIMIT:
             instead = "JSONL (`format: jsonl`), read by lines" if spec.format == "json" else "UTF-8 JSONL"
-            raise SourceReadError(f"{file}: source {spec.name!r}: the file is {size / 2**30:.1f} GiB; the"
-                                  " Spark engine reads this file whole, and one of 2 GiB at most: split it"
-                                  f" into smaller files, or write it as {instead}")
+            raise SourceReadError(f"{file.name}: source {spec.name!r}: the file is {size / 2**30:.1f} GiB;"
+                                  " the Spark engine reads this file whole, and one of 2 GiB at most: split"
+                                  f" it into smaller files, or write it as {instead}")
         if size == 0 and spec.format == "json":
-            raise empty_file(spec, str(file))
+            raise empty_file(spec, file.name)
     return spark.read.format("binaryFile").load(spec.location).select("content", "path")
 
 
-def _array_elements(spark: Any, spec: SourceSpec) -> Any:
+def _array_elements(spark: Any, spec: SourceSpec, files: list[SourceFile]) -> Any:
     """A JSON source's elements, numbered, each as JSON text, every file read whole (as the DuckDB
     engine reads its file) and decoded and split in a worker; a file that is no array fails naming it."""
     from pyspark.sql import functions as F
@@ -419,9 +404,9 @@ def _array_elements(spark: Any, spec: SourceSpec) -> Any:
                 out[_REPEATED] += [json.dumps(getattr(e, "repeated", None) or None) for e in elements]
             yield pa.RecordBatch.from_pydict(out)
 
-    encoding = text_encoding(spec, spec.location)  # decoded in the worker: Spark's reader knows UTF-8 alone
+    encoding = _text_encoding(spec, files)  # decoded in the worker: Spark's reader knows UTF-8 alone
     columns = f"value string, {_REFUSED} string, {_REPEATED} string"
-    split_files = _whole_files(spark, spec).mapInArrow(split, columns)
+    split_files = _whole_files(spark, spec, files).mapInArrow(split, columns)
     elements = _numbered(spark, split_files, _ROW)
     for (refused,) in elements.filter(F.col(_REFUSED).isNotNull()).select(_REFUSED).limit(1).collect():
         kind, _, message = refused.partition(":")
@@ -690,8 +675,9 @@ def ingest_and_standardise(
 
     parts = []
     for spec in sources:
-        nanoseconds = nanosecond_columns(spec) if spec.format == "parquet" else {}
-        read = _read(spark, spec, nanoseconds)
+        files = source_files(spark, spec)
+        nanoseconds = nanosecond_columns(files) if spec.format == "parquet" else {}
+        read = _read(spark, spec, files, nanoseconds)
         trailing = spec.format == "csv" and _ends_rows_with_delimiter(spec, read)
         decoder = _decoder(spec, read.columns, nanoseconds, trailing)
         decoded = _by_position(read).mapInArrow(decoder, spark_schema(DECODED))

@@ -739,12 +739,15 @@ def test_a_parquet_date_python_cannot_hold_is_flagged_not_fatal(spark: Any, tmp_
     assert raw["meta.since"] == "10183-09-21"
 
 
+@pytest.mark.parametrize("uri", [False, True])
 def test_timestamps_in_nanoseconds_are_read_as_the_duckdb_engine_reads_them(
-    spark: Any, tmp_path: Path
+    spark: Any, tmp_path: Path, uri: bool
 ) -> None:
     """pandas writes timestamps in nanoseconds, which Spark's Parquet reader refuses: a run on
     pandas's Parquet stopped. They are read as integers and cast back, at the top level, in a
-    struct and in a list, so both engines hold the same raw text and the same updated_at."""
+    struct and in a list, so both engines hold the same raw text and the same updated_at. At a
+    URI too (``file://`` is read by Hadoop's FileSystem, as ``hdfs://`` and ``s3a://`` are),
+    where the footers were not opened and the run stopped."""
     import datetime as dt
 
     import pyarrow as pa
@@ -770,7 +773,7 @@ def test_timestamps_in_nanoseconds_are_read_as_the_duckdb_engine_reads_them(
     )
     spec = load_sources(tmp_path / "sources.yaml").sources[0]
     before = spark.conf.get("spark.sql.legacy.parquet.nanosAsLong", None)
-    ingested = ingest_and_standardise(spark, [spec], dt.date(2026, 1, 1))
+    ingested = ingest_and_standardise(spark, _at_uri([spec]) if uri else [spec], dt.date(2026, 1, 1))
     assert spark.conf.get("spark.sql.legacy.parquet.nanosAsLong", None) == before
     counts = ingested.counts["crm"]
     assert (counts.read, counts.accepted, counts.quarantined) == (2, 2, 0)
@@ -782,29 +785,6 @@ def test_timestamps_in_nanoseconds_are_read_as_the_duckdb_engine_reads_them(
     assert on_spark[0]["meta.at"].startswith("2025-01-02T") and on_spark[0]["logins"] != "[]"
     updated = [r[0] for r in ingested.std.orderBy("source_id").select("updated_at").collect()]
     assert updated[0] is not None and updated[1] is None
-
-
-def test_timestamps_in_nanoseconds_at_a_uri_are_named_with_what_to_do(spark: Any, tmp_path: Path) -> None:
-    """A URI's footers are not opened here, so Spark's refusal stands, with the way out named."""
-    import datetime as dt
-
-    import pyarrow as pa
-
-    from mdm.errors import SourceReadError
-    from mdm.sources import load_sources
-    from mdm.spark.ingest import ingest_and_standardise
-
-    pq.write_table(pa.table({"id": ["1"], "name": ["An"],
-                             "seen": pa.array([dt.datetime(2025, 1, 2, 3, 4, 5)], pa.timestamp("ns"))}),
-                   tmp_path / "crm.parquet", coerce_timestamps=None)
-    (tmp_path / "sources.yaml").write_text(
-        f"sources:\n  - name: crm\n    path: {(tmp_path / 'crm.parquet').as_uri()}\n    format: parquet\n"
-        "    id_column: id\n    fields: {full_name: name, updated_at: seen}\n",
-        encoding="utf-8",
-    )
-    named = r"source 'crm'.*nanoseconds.*only from a local file.*coerce_timestamps"
-    with pytest.raises(SourceReadError, match=named):
-        ingest_and_standardise(spark, load_sources(tmp_path / "sources.yaml").sources, dt.date(2026, 1, 1))
 
 
 def test_a_run_that_fails_writing_over_an_earlier_output_leaves_it_unloadable(  # type: ignore[no-untyped-def]
@@ -1145,6 +1125,12 @@ def _crm_source(tmp_path: Path, file: str, keys: str) -> list[Any]:
     return load_sources(tmp_path / "sources.yaml").sources
 
 
+def _at_uri(specs: list[Any]) -> list[Any]:
+    """The sources with their path a ``file://`` URI, which Spark reads through Hadoop's FileSystem
+    as it reads ``hdfs://`` and ``s3a://``: mdm opens none of its files as a local path."""
+    return [spec.model_copy(update={"path": spec.file.as_uri()}) for spec in specs]
+
+
 def _read_alike(spark: Any, tmp_path: Path, text: str, options: str, cities: list[str | None]) -> None:
     """The CSV ``text`` (five rows) read by both engines as source crm with these config ``options``:
     rows 1 to 3 accepted with these ``cities``, rows 4 and 5 quarantined, on both."""
@@ -1313,6 +1299,31 @@ def test_a_jsonl_source_whose_lines_hold_no_object_names_the_format_key(spark: A
     assert str(on_spark.value).split(": source ")[1] == str(on_duckdb.value).split(": source ")[1]
 
 
+@pytest.mark.parametrize("uri", [False, True])
+def test_a_utf16_csv_with_its_byte_order_mark_is_read_on_spark_as_on_duckdb(spark: Any, tmp_path: Path,
+                                                                            uri: bool) -> None:
+    """A spreadsheet's "Unicode text" export, UTF-16 with its byte order mark, from a source the
+    config calls UTF-8: both engines read it as UTF-16, told by the mark. At a URI, whose file was
+    not opened, Spark read it as UTF-8, a header of noise, and the run stopped."""
+    import datetime as dt
+
+    from mdm.ingest import ingest
+    from mdm.spark.ingest import ingest_and_standardise
+    from mdm.standardise.batch import standardise_chunks
+
+    text = "id,name,city\r\n1,Nguyễn Thị Bình,Hà Nội\r\n2,Trần Văn Hùng,Huế\r\n"
+    (tmp_path / "crm.csv").write_bytes(text.encode("utf-16"))
+    specs = _crm_source(tmp_path, "crm.csv", "format: csv\nid_column: id\n"
+                                             "fields: {full_name: name, city: city}")
+    on_duckdb = ingest(specs)
+    on_spark = ingest_and_standardise(spark, _at_uri(specs) if uri else specs, dt.date(2026, 1, 1))
+    std = [r.asDict() for r in on_spark.std.orderBy("source_id").collect()]
+    chunks = standardise_chunks(on_duckdb.accepted, dt.date(2026, 1, 1))
+    assert std == [row for chunk in chunks for row in chunk.std.to_pylist()]
+    assert [r["source_id"] for r in std] == ["1", "2"] and on_spark.quarantine.count() == 0
+    assert vars(on_spark.counts["crm"]) == vars(on_duckdb.counts["crm"])
+
+
 @pytest.mark.parametrize(("encoding", "kind"), [("cp1258", "jsonl"), ("utf-16", "jsonl"), ("utf-16", "json"),
                                                 ("utf-8", "jsonl")])
 def test_json_in_its_sources_encoding_is_read_as_on_duckdb(spark: Any, tmp_path: Path, encoding: str,
@@ -1440,10 +1451,12 @@ def test_gzip_is_told_by_its_first_bytes_as_on_duckdb(spark: Any, tmp_path: Path
     assert vars(on_spark.counts["crm"]) == vars(on_duckdb.counts["crm"])
 
 
-def test_a_json_file_holding_nothing_or_cut_short_is_refused_as_on_duckdb(spark: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("uri", [False, True])
+def test_a_json_file_holding_nothing_or_cut_short_is_refused_as_on_duckdb(spark: Any, tmp_path: Path,
+                                                                          uri: bool) -> None:
     """An empty file given as a JSON array (no ``[]``), and a gzip-compressed one cut short, fail
     naming the file on both engines, alike: Spark skips an empty file, and read none of its
-    elements, refused naming ``id_column``."""
+    elements, refused naming ``id_column`` (at a URI still, until its files were listed)."""
     import datetime as dt
 
     from mdm.errors import SourceReadError
@@ -1456,7 +1469,7 @@ def test_a_json_file_holding_nothing_or_cut_short_is_refused_as_on_duckdb(spark:
         with pytest.raises(SourceReadError) as on_duckdb:
             ingest(specs)
         with pytest.raises(SourceReadError) as on_spark:
-            ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
+            ingest_and_standardise(spark, _at_uri(specs) if uri else specs, dt.date(2026, 1, 1))
         assert f"{file}: source 'crm': " in str(on_spark.value)
         assert str(on_spark.value).split(": source ")[1] == str(on_duckdb.value).split(": source ")[1]
 
@@ -1478,12 +1491,14 @@ def test_a_json_file_spark_cannot_read_whole_is_named_before_it_is_read(spark: A
 
 
 
+@pytest.mark.parametrize("uri", [False, True])
 @pytest.mark.parametrize(("file", "compressed"), [("crm.csv", True), ("crm.csv.gz", False)])
 def test_a_csv_named_otherwise_than_its_compression_is_named_on_spark(spark: Any, tmp_path: Path, file: str,
-                                                                      compressed: bool) -> None:
+                                                                      compressed: bool, uri: bool) -> None:
     """Spark's CSV reader tells gzip by the ``.gz`` name alone: a compressed ``crm.csv`` read as a
     header of noise (refused as UTF-16 without its byte order mark), and a ``crm.csv.gz`` not compressed
-    failed a task. DuckDB reads both (by the first bytes); Spark fails naming the file and why."""
+    failed a task. DuckDB reads both (by the first bytes); Spark fails naming the file and why, at a
+    URI too, whose files were not opened."""
     import datetime as dt
 
     from mdm.errors import SourceReadError
@@ -1496,13 +1511,15 @@ def test_a_csv_named_otherwise_than_its_compression_is_named_on_spark(spark: Any
     assert [a.source_id for a in ingest(specs).accepted] == ["1", "2"]
     said = "is gzip-compressed but not named .gz" if compressed else "is named .gz but not gzip-compressed"
     with pytest.raises(SourceReadError, match=f"{file}: source 'crm': the file {said}, and Spark's CSV"):
-        ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
+        ingest_and_standardise(spark, _at_uri(specs) if uri else specs, dt.date(2026, 1, 1))
 
 
-def test_a_spreadsheets_workbook_named_as_the_extract_names_the_path_key_on_spark(spark: Any,
-                                                                                 tmp_path: Path) -> None:
+@pytest.mark.parametrize("uri", [False, True])
+def test_a_spreadsheets_workbook_named_as_the_extract_names_the_path_key_on_spark(spark: Any, tmp_path: Path,
+                                                                                 uri: bool) -> None:
     """An .xlsx named as a CSV extract: Spark read its bytes as a header of noise, refused as UTF-16
-    without its byte order mark; it fails naming the path key, as on DuckDB (tests/test_readers.py)."""
+    without its byte order mark; it fails naming the path key, as on DuckDB (tests/test_readers.py),
+    at a URI too, whose files were not opened."""
     import datetime as dt
 
     from mdm.errors import ConfigError
@@ -1511,7 +1528,7 @@ def test_a_spreadsheets_workbook_named_as_the_extract_names_the_path_key_on_spar
     (tmp_path / "crm.xlsx").write_bytes(b"PK\x03\x04\x14\x00\x00\x00\x08\x00[Content_Types].xml" * 20)
     specs = _crm_source(tmp_path, "crm.xlsx", "format: csv\nid_column: id\nfields: {full_name: name}")
     with pytest.raises(ConfigError, match=r"crm.xlsx: source 'crm', key 'path': the file is a zip archive"):
-        ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
+        ingest_and_standardise(spark, _at_uri(specs) if uri else specs, dt.date(2026, 1, 1))
 
 
 @pytest.mark.parametrize("kind", ["jsonl", "parquet"])
