@@ -71,6 +71,9 @@ DELETED_VALUES = ("true", "1", "y", "yes")
 # of a deletion, and read as a value each would delete every row not deleted.
 NOT_DELETED = ("false", "0")
 
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")  # hdfs://, s3a://, file://
+
+
 class DeletedFlag(BaseModel):
     """The column of an extract saying its system deleted a row's record (a change feed's ``op``, a
     soft delete's ``is_deleted``), and the values that say it, or any value at all (a soft delete's
@@ -229,9 +232,15 @@ class SourceSpec(BaseModel):
         """Where an engine that reads URIs (Spark) finds the extract: a URI (hdfs://, s3a://,
         file://) exactly as written, else the path resolved against the YAML file's folder
         (a file, a folder or a glob)."""
-        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", self.path):
+        if _URI.match(self.path):
             return self.path
         return str(self.base_dir.resolve() / Path(self.path).expanduser())
+
+    @property
+    def shown(self) -> str:
+        """The extract as an error names it: a URI as written (resolved as a file it is no path),
+        else the file."""
+        return self.path if _URI.match(self.path) else str(self.file)
 
     def columns_for(self, field: str) -> list[str]:
         ref = self.fields.get(field)

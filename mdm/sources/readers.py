@@ -184,7 +184,7 @@ def check_columns(spec: SourceSpec, available: set[str], what: str, *, unless: s
         for column in columns:
             if column not in available:
                 raise ConfigError(
-                    f"{spec.file}: source {spec.name!r}, key {key!r}: column {column!r} is not in the {what}"
+                    f"{spec.shown}: source {spec.name!r}, key {key!r}: column {column!r} is not in the {what}"
                     f" (it has: {', '.join(sorted(available)) or 'no columns'})"
                 )
 
@@ -281,21 +281,21 @@ def check_header(spec: SourceSpec, header: list[str]) -> None:
         other = other_format(header[0] if header else "")
         if other is not None:
             raise ConfigError(
-                f"{spec.file}: source {spec.name!r}, key 'format': the file looks like {other}, not CSV:"
+                f"{spec.shown}: source {spec.name!r}, key 'format': the file looks like {other}, not CSV:"
                 f" set `format: {other.split()[0].lower()}`"
             ) from e
         joined = "".join(header)
         if "\x00" in joined:  # every other byte of ASCII text is 0 in UTF-16
             order = "be" if joined.startswith("\x00") else "le"
             raise ConfigError(
-                f"{spec.file}: source {spec.name!r}, key 'encoding': the header holds NUL bytes; the file"
+                f"{spec.shown}: source {spec.name!r}, key 'encoding': the header holds NUL bytes; the file"
                 f" looks like UTF-16 without a byte order mark: set `encoding: utf-16-{order}`"
             ) from e
         undecoded = _undecoded_column(spec, header)
         if undecoded is not None:
             column, written = undecoded
             raise ConfigError(
-                f"{spec.file}: source {spec.name!r}, key 'encoding': column {column!r} reads as {written!r}"
+                f"{spec.shown}: source {spec.name!r}, key 'encoding': column {column!r} reads as {written!r}"
                 f" in the header, whose bytes are not {spec.encoding}: set `encoding` to the file's"
                 " (a Windows export's is often cp1252, or cp1258 for Vietnamese)"
             ) from e
@@ -303,7 +303,7 @@ def check_header(spec: SourceSpec, header: list[str]) -> None:
             guess = next((d for d in _OTHER_DELIMITERS if d != spec.delimiter and d in header[0]), None)
             if guess is not None:
                 raise ConfigError(
-                    f"{spec.file}: source {spec.name!r}, key 'delimiter': the header reads as one column"
+                    f"{spec.shown}: source {spec.name!r}, key 'delimiter': the header reads as one column"
                     f" ({header[0][:80]!r}) split by {spec.delimiter!r}; it looks split by {guess!r}:"
                     f" set `delimiter: {json.dumps(guess)}`"
                 ) from e
@@ -334,7 +334,7 @@ def _check_trimmed(spec: SourceSpec) -> None:
     for key, columns in spec.mapped_columns().items():
         for column in columns:
             if column != column.strip():
-                raise ConfigError(f"{spec.file}: source {spec.name!r}, key {key!r}: column {column!r} has"
+                raise ConfigError(f"{spec.shown}: source {spec.name!r}, key {key!r}: column {column!r} has"
                                   " spaces around it; a CSV header's names are read trimmed:"
                                   f" write {column.strip()!r}")
 
@@ -358,7 +358,7 @@ def _check_mapped_once(spec: SourceSpec, header: list[str], what: str = "header"
             places = [i + 1 for i, name in enumerate(header) if name == column]
             if len(places) > 1:
                 raise ConfigError(
-                    f"{spec.file}: source {spec.name!r}, key {key!r}: column {column!r} is in the {what}"
+                    f"{spec.shown}: source {spec.name!r}, key {key!r}: column {column!r} is in the {what}"
                     f" twice (columns {' and '.join(map(str, places[:2]))}); rename one in the file"
                 )
 
@@ -379,7 +379,7 @@ def open_text(spec: SourceSpec):  # type: ignore[no-untyped-def]
     except LookupError as e:
         raise ConfigError(f"source {spec.name!r}, key 'encoding': unknown encoding {spec.encoding!r}") from e
     except OSError as e:
-        raise SourceReadError(f"{spec.file}: source {spec.name!r}: cannot open ({e.strerror})") from e
+        raise SourceReadError(f"{spec.shown}: source {spec.name!r}: cannot open ({e.strerror})") from e
 
 
 def csv_values(header: list[str], fields: list[str | None]) -> dict[str, str | None]:
@@ -497,7 +497,7 @@ def separator_hint(spec: SourceSpec, first_line: str) -> bool:
     if hint is None:
         return False
     if hint[1] != spec.delimiter:
-        raise ConfigError(f"{spec.file}: source {spec.name!r}, key 'delimiter': the file's first line"
+        raise ConfigError(f"{spec.shown}: source {spec.name!r}, key 'delimiter': the file's first line"
                           f" {line!r} says its fields are split by {hint[1]!r}, not {spec.delimiter!r}:"
                           f" set `delimiter: {json.dumps(hint[1])}`")
     return True
@@ -517,7 +517,8 @@ def _read_csv(spec: SourceSpec) -> Iterator[RawRow]:
         try:
             header = next(reader)
         except StopIteration:
-            raise SourceReadError(f"{spec.file}: source {spec.name!r}: the file is empty (no header)") from None
+            empty = f"{spec.shown}: source {spec.name!r}: the file is empty (no header)"
+            raise SourceReadError(empty) from None
         names = header = header_names(header)
         check_header(spec, header)
         header = unique_header(header)
@@ -710,7 +711,7 @@ def _read_parquet(spec: SourceSpec) -> Iterator[RawRow]:
     try:
         pf = pq.ParquetFile(spec.file)
     except (OSError, ValueError) as e:
-        raise SourceReadError(f"{spec.file}: source {spec.name!r}: cannot read Parquet: {e}") from e
+        raise SourceReadError(f"{spec.shown}: source {spec.name!r}: cannot read Parquet: {e}") from e
     names = nested_names(pf.schema_arrow)
     keys = under_maps(spec, map_names(pf.schema_arrow))
     check_columns(spec, names | keys, "Parquet schema")
@@ -789,8 +790,8 @@ def read_source(spec: SourceSpec) -> Iterator[RawRow]:
     if not spec.file.exists():
         relative = not Path(spec.path).expanduser().is_absolute()
         where = f" ({spec.path!r} is read from the YAML file's folder)" if relative else ""
-        raise SourceReadError(f"{spec.file}: source {spec.name!r}, key 'path': file not found{where}")
-    check_not_workbook(spec, str(spec.file), lambda: open(spec.file, "rb"))
+        raise SourceReadError(f"{spec.shown}: source {spec.name!r}, key 'path': file not found{where}")
+    check_not_workbook(spec, spec.shown, lambda: open(spec.file, "rb"))
     return _failing_loudly(spec, _READERS[spec.format](spec))
 
 
@@ -824,4 +825,4 @@ def _failing_loudly(spec: SourceSpec, rows: Iterator[RawRow]) -> Iterator[RawRow
     try:
         yield from rows
     except _READ_ERRORS as e:
-        raise SourceReadError(f"{spec.file}: source {spec.name!r}: cannot read: {e}") from e
+        raise SourceReadError(f"{spec.shown}: source {spec.name!r}: cannot read: {e}") from e

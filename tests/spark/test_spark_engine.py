@@ -1531,6 +1531,23 @@ def test_a_spreadsheets_workbook_named_as_the_extract_names_the_path_key_on_spar
         ingest_and_standardise(spark, _at_uri(specs) if uri else specs, dt.date(2026, 1, 1))
 
 
+def test_a_config_error_at_a_uri_names_the_uri_as_written(spark: Any, tmp_path: Path) -> None:
+    """A mapped column the header lacks fails naming the extract: at a URI the URI as written,
+    where it named the YAML file's folder joined with it (``/srv/mdm/file:/data/crm.csv``)."""
+    import datetime as dt
+
+    from mdm.errors import ConfigError
+    from mdm.spark.ingest import ingest_and_standardise
+
+    (tmp_path / "crm.csv").write_text("id,name\n1,An\n", encoding="utf-8")
+    specs = _at_uri(_crm_source(tmp_path, "crm.csv", "format: csv\nid_column: id\n"
+                                                     "fields: {full_name: name, city: city}"))
+    with pytest.raises(ConfigError) as e:
+        ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
+    assert str(e.value).startswith(f"{(tmp_path / 'crm.csv').as_uri()}: source 'crm', key ")
+    assert "column 'city' is not in the header" in str(e.value)
+
+
 @pytest.mark.parametrize("kind", ["jsonl", "parquet"])
 def test_a_dotted_key_written_out_wins_on_spark_as_on_duckdb(spark: Any, tmp_path: Path, kind: str) -> None:
     """``"meta.id"`` beside ``"meta": {"id": ...}``: the key written out is the id and the value on
