@@ -1531,6 +1531,21 @@ def test_a_spreadsheets_workbook_named_as_the_extract_names_the_path_key_on_spar
         ingest_and_standardise(spark, _at_uri(specs) if uri else specs, dt.date(2026, 1, 1))
 
 
+def test_a_uri_hadoop_cannot_list_fails_naming_the_source(spark: Any, tmp_path: Path) -> None:
+    """A URI whose file system Hadoop does not know (a typo, a connector not installed) fails
+    naming the source and the key, before Spark reads it."""
+    import datetime as dt
+
+    from mdm.errors import SourceReadError
+    from mdm.spark.ingest import ingest_and_standardise
+
+    specs = _crm_source(tmp_path, "nofs://bucket/crm.csv", "format: csv\nid_column: id\n"
+                                                           "fields: {full_name: name}")
+    named = r"^nofs://bucket/crm.csv: source 'crm', key 'path': cannot list its files: .*No FileSystem for"
+    with pytest.raises(SourceReadError, match=named):
+        ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
+
+
 def test_a_config_error_at_a_uri_names_the_uri_as_written(spark: Any, tmp_path: Path) -> None:
     """A mapped column the header lacks fails naming the extract: at a URI the URI as written,
     where it named the YAML file's folder joined with it (``/srv/mdm/file:/data/crm.csv``)."""
