@@ -288,7 +288,8 @@ def search_criteria(given: Mapping[str, str | None], region: str) -> dict[str, s
     if city:
         if not any(ch.isalnum() for ch in city):
             raise InvalidInputError("field 'city': no letters to search for")
-        out["city"] = standardise_city(city).canonical or city.casefold()
+        # "HP" is Hải Phòng where the search's region is Vietnam, as a Vietnamese record's "HP" is.
+        out["city"] = standardise_city(city, region).canonical or city.casefold()
     if given.get("address"):
         # The known city it ends with, read as a record's is: the record of "10 Downing St, London"
         # without a city, or with London, holds "10 downing street" and London; another city given

@@ -133,6 +133,13 @@ CITY_COUNTRY = MappingProxyType({city: country for country, city, _ in _PLACES})
 _CITY_PREFIX = re.compile(r"^(?:tp|thanh pho|tinh|city of) ")
 _CITY_SUFFIX = re.compile(r" (?:city|viet nam|vietnam|vn)$")
 
+# Abbreviations that name a place in one country only, read where the record is of that country
+# (record.py says which): "CT" is Connecticut in the US, "SG" Singapore to a Singaporean and Sài
+# Gòn to many a Vietnamese writer, so it is read only as Singapore. "ĐN" is Đà Nẵng and Đồng Nai
+# alike, and stays as written.
+CITY_ABBREVIATIONS = MappingProxyType({
+    "hp": {"VN": "hai phong"}, "ct": {"VN": "can tho"}, "tth": {"VN": "hue"}, "sg": {"SG": "singapore"},
+})
 # Region codes written after a city ("New York, NY", "London, UK", "Sydney NSW"): US states,
 # Canadian provinces, Australian states, and the UK's own countries.
 _REGION_CODES = frozenset(
@@ -181,9 +188,10 @@ def _without_region(value: str) -> str:
     return value
 
 
-def standardise_city(value: str | None) -> StdCity:
+def standardise_city(value: str | None, country: str | None = None) -> StdCity:
     """One canonical folded value per city, whatever alias, province, prefix or trailing
-    region code the source used; an unknown city is its folded self."""
+    region code the source used; an unknown city is its folded self. ``country``, the record's
+    (ISO 3166 alpha-2), reads the abbreviations that name a place only there ("HP" in Vietnam)."""
     text = _without_region(value) if value else value
     folded = fold(text)
     if folded is None:
@@ -191,7 +199,8 @@ def standardise_city(value: str | None) -> StdCity:
         return StdCity(value, None, flags)
     # The whole value, else the first of its parts that names a known place.
     bare = _bare(folded)
-    canonical = _place(bare) or next(filter(None, map(_part_place, _SEGMENTS.split(text))), None)
+    canonical = (_place(bare) or CITY_ABBREVIATIONS.get(bare, {}).get(country or "")
+                 or next(filter(None, map(_part_place, _SEGMENTS.split(text))), None))
     return StdCity(value, canonical or bare, ())
 
 

@@ -280,3 +280,15 @@ def _standardise_one(value: str, text: str, region: str | None, home: str | None
         return StdPhone(value, None, False, None, ("phone_placeholder",))
     flags = ("phone_old_vn_prefix_converted",) * renumbered + ("phone_invalid",) * (not is_valid)
     return StdPhone(value, e164, is_valid, line_type, flags)
+
+
+def phone_country(e164: str | None) -> str | None:
+    """The country (ISO 3166 alpha-2) an E.164 number belongs to: None for one without a "+"
+    (its country unknown) and for a non-geographic number."""
+    if not e164 or not e164.startswith("+"):
+        return None
+    try:
+        region = phonenumbers.region_code_for_number(phonenumbers.parse(e164, None))
+    except phonenumbers.NumberParseException:
+        return None
+    return region if region and region.isalpha() and region != phonenumbers.UNKNOWN_REGION else None

@@ -19,13 +19,13 @@ from mdm.standardise.addresses import (
     standardise_country,
     standardise_postcode,
 )
-from mdm.standardise.cities import CITY_COUNTRY, address_city, standardise_city
+from mdm.standardise.cities import CITY_ABBREVIATIONS, CITY_COUNTRY, address_city, standardise_city
 from mdm.standardise.companies import standardise_company
 from mdm.standardise.dates import standardise_birth_date, standardise_timestamp
 from mdm.standardise.emails import standardise_email
 from mdm.standardise.identifiers import standardise_national_id, standardise_tax_id
 from mdm.standardise.names import name_from_email, spacing_key, standardise_name, word_parts
-from mdm.standardise.phones import standardise_phone
+from mdm.standardise.phones import phone_country, standardise_phone
 from mdm.standardise.text import nfc_clean, whole_number
 
 _CACHE = 1 << 18
@@ -201,6 +201,14 @@ def update_time(spec: SourceSpec, values: dict[str, str | None], *, today: dt.da
 NO_MAPPED_VALUE = "no_mapped_value"
 
 
+def _record_country(spec: SourceSpec, country: str | None, phone: str | None) -> str | None:
+    """The country a record is of, as far as it says: its country column, else its phone number's
+    country, else its source's phone region."""
+    if country and len(country) == 2:
+        return country
+    return phone_country(_phone(phone, spec.phone_region, None).e164) or spec.phone_region
+
+
 def standardise_record(
     spec: SourceSpec, source_id: str, values: dict[str, str | None], *, today: dt.date
 ) -> dict[str, Any]:
@@ -219,14 +227,17 @@ def standardise_record(
     # ("…, HO CHI MINH" in Ho Chi Minh) is matched without it too. The address is shown as written.
     written_address, own_city = get("address"), get("city")
     in_address = _address_city(written_address, own_city) if written_address else None
-    city = _city(own_city or (in_address.city if in_address else None))
+    city_text = own_city or (in_address.city if in_address else None)
+    city = _city(city_text)
+    country = _country(get("country"))
+    if city.canonical in CITY_ABBREVIATIONS:  # "HP": Hải Phòng, where the record is Vietnamese
+        city = _city(city_text, _record_country(spec, country, get("phone")))
     postcode = get("postcode")
     if in_address and not own_city:
         flags.append("city_from_address")
         if postcode is None and in_address.postcode:
             postcode = in_address.postcode
             flags.append("postcode_from_address")
-    country = _country(get("country"))
     home = country if country and len(country) == 2 else CITY_COUNTRY.get(city.canonical or "")
     phone = _phone(get("phone"), spec.phone_region, home)
     email = _email(get("email"))

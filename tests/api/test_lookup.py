@@ -283,6 +283,17 @@ def test_an_address_ending_with_its_own_city_column_is_found_so_written(api):  #
         assert gid in [h["golden_record"]["golden_id"] for h in hits], params
 
 
+def test_a_city_abbreviation_is_searched_for_as_the_records_read_it(api):  # type: ignore[no-untyped-def]
+    """A Vietnamese record's "HP" is Hải Phòng: found by either, as a search in Vietnam reads "HP" too."""
+    posted = api.post("/sources/billing/records", json={
+        "account_no": "HP-1", "account_holder": "Zelda Quartermain", "phone": "0912 777 888", "city": "HP"})
+    assert posted.status_code == 200, posted.json()
+    gid = posted.json()["golden_id"]
+    for typed in ("HP", "Hải Phòng", "Hai Phong"):
+        hits = api.get("/golden-records", params={"city": typed, "limit": 100}).json()["data"]
+        assert gid in [h["golden_record"]["golden_id"] for h in hits], typed
+
+
 # Every listing with an offset; DuckDB binds it as a BIGINT.
 LISTINGS = [("/golden-records", "reader"), ("/golden-records?name=nguyen", "reader"),
             ("/review-queue", "steward"), ("/decisions", "steward"), ("/runs", "reader"), ("/audit", "admin")]

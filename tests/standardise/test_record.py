@@ -69,3 +69,24 @@ def test_a_shown_city_address_or_email_holds_no_control_character_and_is_nfc() -
     std = standardise_record(spec, "1", values, today=TODAY)
     assert (std["full_name"], std["city"], std["address"]) == ("An Nguyen", "Hà Nội", "12 Lê Lợi")
     assert std["email"] == "an at example"
+
+
+@pytest.mark.parametrize(("values", "region", "city"), [
+    ({"city": "HP"}, "VN", "hai phong"),  # a Vietnamese source's customer: Hải Phòng
+    ({"city": "TP.CT", "phone": "+84 906 052 190"}, None, "can tho"),  # a Vietnamese mobile
+    ({"city": "TTH"}, "VN", "hue"),  # Thừa Thiên Huế
+    ({"city": "CT", "country": "US"}, "VN", "ct"),  # Connecticut's code in an American address
+    ({"city": "CT"}, None, "ct"),  # nothing says where the record is from
+    ({"city": "SG", "phone": "+65 9162 9225"}, "VN", "singapore"),  # a Singaporean in a Vietnamese source
+    ({"city": "SG", "country": "Singapore"}, "VN", "singapore"),
+    ({"city": "SG"}, "VN", "sg"),  # Singapore, or Sài Gòn as a Vietnamese writer shortens it
+    ({"city": "ĐN"}, "VN", "dn"),  # Đà Nẵng and Đồng Nai alike
+])
+def test_a_city_abbreviation_is_read_where_the_record_is_of_its_country(
+    values: dict[str, str], region: str | None, city: str
+) -> None:
+    """"HP", "CT" and "TTH" were unknown places beside another record's Hải Phòng, Cần Thơ, Huế, and
+    "SG" beside Singapore: read by the record's country (its column, its phone's, its source's region)."""
+    spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", phone_region=region,
+                      fields={"city": "city", "phone": "phone", "country": "country"})
+    assert standardise_record(spec, "1", values, today=TODAY)["city_norm"] == city
