@@ -309,6 +309,19 @@ def test_siblings_names_are_no_fuzzy_match(batch):  # type: ignore[no-untyped-de
         assert _level(scorer, "name", _record(full_name=left), _record(full_name=right)) != "same family name only"
 
 
+def test_a_woman_and_a_man_of_one_family_are_no_typo_of_each_other(batch):  # type: ignore[no-untyped-def]
+    """Given names one letter apart read as a typo, and a household's members shared a landline and
+    an address beside them: middle names telling a woman (Thị) from a man leave only the family."""
+    scorer = Scorer(batch["settings"], batch["tf"])
+    for left, right in (("Nguyễn Văn Hùng", "Nguyễn Thị Hương"), ("La Đình Cường", "La Thị Hương"),
+                        ("Phan Van Hieu", "Phan Thị Kiều"), ("Đỗ Thị Tâm", "Đỗ Hữu Tài")):
+        assert _level(scorer, "name", _record(full_name=left), _record(full_name=right)) == "same family name only"
+    # Her name with a typo, her middle name left out, or the same given name: not so told apart.
+    for left, right in (("Nguyễn Thị Hương", "Nguyễn Thị Hưong"), ("Nguyễn Thị Hương", "Nguyễn Hưong"),
+                        ("Nguyễn Thị Hương", "Nguyễn Thu Hưong"), ("Nguyễn Văn Anh", "Nguyễn Thị Anh")):
+        assert _level(scorer, "name", _record(full_name=left), _record(full_name=right)) != "same family name only"
+
+
 def test_an_email_beside_an_unknown_name_is_a_level_of_its_own(batch):  # type: ignore[no-untyped-def]
     scorer = Scorer(batch["settings"], batch["tf"])
     email, known = "lucy.reid@bigpond.com", _record(full_name="Lucy Reid", email="lucy.reid@bigpond.com")
