@@ -1,6 +1,7 @@
 """Dates of birth and record timestamps.
 
-Birth dates arrive day-first (Vietnamese), ISO, with English month names, in Vietnamese words
+Birth dates arrive day-first (Vietnamese), ISO, with month names (English and the common European
+languages'), in Vietnamese words
 ("ngày 25 tháng 3 năm 1990"), as a spreadsheet's date serial (32874) or as a time since 1970 in
 milliseconds or seconds (JavaScript's 486432000000). Placeholder and
 impossible dates are dropped with a flag: a shared 1900-01-01 would otherwise look like strong
@@ -30,23 +31,38 @@ class StdDate:
     flags: tuple[str, ...]
 
 
+# Month names and abbreviations, folded, in English, German, French, Spanish, Italian, Dutch and
+# Portuguese ("6. März 1969", "6 de marzo de 1969", "6 maart 1969"). A token shared by several
+# languages ("mar", "mai", "set", "ago", "dez") is the same month in each; "jui" (June or July in
+# French) is left out.
 _MONTHS = MappingProxyType(
     {
         name: number
         for number, names in enumerate(
-            "jan january|feb february|mar march|apr april|may|jun june|jul july|aug august"
-            "|sep sept september|oct october|nov november|dec december".split("|"),
+            (
+                "jan january januar janner jaenner janvier janv enero ene gennaio gen januari janeiro",
+                "feb february februar fevrier fevr fev febrero febbraio februari fevereiro",
+                "mar march marz maerz mars marzo maart mrt marco",
+                "apr april avril avr abril abr aprile",
+                "may mai mayo maggio mag mei maio",
+                "jun june juni juin junio giugno giu junho",
+                "jul july juli juillet juil julio luglio lug julho",
+                "aug august aout agosto ago augustus",
+                "sep sept september septembre septiembre setiembre set settembre setembro",
+                "oct october oktober okt octobre octubre ottobre ott outubro out",
+                "nov november novembre noviembre novembro",
+                "dec december dezember dez decembre diciembre dic dicembre dezembro",
+            ),
             start=1,
         )
         for name in names.split()
     }
 )
-_FILLER = frozenset("ngay thang thg nam sinh of the".split())  # "ngày 25 tháng 3 năm 1990"
-# The day of the week a long date names: Excel's "Long Date" ("Sunday, March 25, 1990"), RFC 2822's
-# "Sun, 25 Mar 1990 10:00:00 GMT" (HTTP dates, JavaScript's toUTCString()).
+# "ngày 25 tháng 3 năm 1990"; "6 de marzo de 1969", "6 de março de 1969"; "le 6 mars", "den 6. März"
+_FILLER = frozenset("ngay thang thg nam sinh of the de del le den".split())
 _WEEKDAYS = frozenset("mon monday tue tues tuesday wed wednesday thu thur thurs thursday fri friday sat"
                       " saturday sun sunday".split())
-_ORDINAL = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)$")
+_ORDINAL = re.compile(r"^(\d{1,2})(?:st|nd|rd|th|er)$")  # French "1er mars"
 # A time of day after the date ("1990-03-25T00:00:00Z", "25/03/1990 00:00"): ignored for a birth date.
 # Its offset may leave out zero minutes, as PostgreSQL writes a timestamptz ("... 00:00:00+07").
 _TRAILING_TIME = re.compile(

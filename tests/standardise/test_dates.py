@@ -54,6 +54,47 @@ def test_written_forms_of_one_date(value: str) -> None:
     assert standardise_birth_date(value, today=TODAY) == StdDate(value, MARCH_25, ())
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("6. März 1969", dt.date(1969, 3, 6)),
+        ("6. Maerz 1969", dt.date(1969, 3, 6)),
+        ("24. Dez. 1969", dt.date(1969, 12, 24)),
+        ("1. Jänner 1969", dt.date(1969, 1, 1)),
+        ("6 mars 1969", dt.date(1969, 3, 6)),
+        ("1er mai 1969", dt.date(1969, 5, 1)),
+        ("14 juil. 1969", dt.date(1969, 7, 14)),
+        ("6 févr. 1969", dt.date(1969, 2, 6)),
+        ("15 août 1969", dt.date(1969, 8, 15)),
+        ("6 de marzo de 1969", dt.date(1969, 3, 6)),
+        ("6 de marzo del 1969", dt.date(1969, 3, 6)),
+        ("12 ene 1969", dt.date(1969, 1, 12)),
+        ("6 marzo 1969", dt.date(1969, 3, 6)),
+        ("3 gennaio 1969", dt.date(1969, 1, 3)),
+        ("3 giu 1969", dt.date(1969, 6, 3)),
+        ("6 maart 1969", dt.date(1969, 3, 6)),
+        ("6 mrt. 1969", dt.date(1969, 3, 6)),
+        ("6 mei 1969", dt.date(1969, 5, 6)),
+        ("6 de março de 1969", dt.date(1969, 3, 6)),
+        ("6 out 1969", dt.date(1969, 10, 6)),
+        # Abbreviations several languages share are one month in each
+        ("6 mar 1969", dt.date(1969, 3, 6)),
+        ("6 mai 1969", dt.date(1969, 5, 6)),
+        ("6 set 1969", dt.date(1969, 9, 6)),
+        ("6 ago 1969", dt.date(1969, 8, 6)),
+        ("6 dez 1969", dt.date(1969, 12, 6)),
+        ("6 tháng 3 năm 1969", dt.date(1969, 3, 6)),
+        ("ngày 6 tháng 3 năm 1969", dt.date(1969, 3, 6)),
+    ],
+)
+def test_month_names_of_european_languages(value: str, expected: dt.date) -> None:
+    assert standardise_birth_date(value, today=TODAY) == StdDate(value, expected, ())
+
+
+def test_a_time_whose_month_is_named_in_another_language() -> None:
+    assert standardise_timestamp("6 mars 2024 10:00") == dt.datetime(2024, 3, 6, 10, 0)
+
+
 def test_day_first_and_month_first() -> None:
     assert standardise_birth_date("03/04/1990", today=TODAY).value == dt.date(1990, 4, 3)
     assert standardise_birth_date("03/04/1990", today=TODAY, day_first=False).value == dt.date(1990, 3, 4)
@@ -106,6 +147,7 @@ def test_a_two_digit_year_reads_the_last_hundred_years(date: dt.date) -> None:
         ("1990", "date_unparseable"),
         ("25/03", "date_unparseable"),
         ("25 Foo 1990", "date_unparseable"),
+        ("6 jui 1969", "date_unparseable"),  # French juin or juillet
         ("25/03/990", "date_unparseable"),
     ],
 )
