@@ -92,7 +92,10 @@ _TOKEN = re.compile(r"[^\s,]+|,")
 # Notes typed with the name: "Nguyễn Văn An (gọi trước khi giao)", "Lê Thị Hoa - giao giờ hành chính".
 _BRACKETED = re.compile(r"\s*(?:\([^)]*\)?|\[[^\]]*\]?)")
 _BRACKETS = str.maketrans("()[]", "    ")
-_NOTE_SEPARATOR = re.compile(r"\s[-\u2013\u2014/|]\s")
+# A birth name after a married one ("Anna Schmidt geb. Meyer", "Mary Smith née Jones") is such a note:
+# the name in use is the one matched on. "nee" and "geb" without their mark only in lower case, as
+# "Nee" is also a Chinese name ("Lim Nee Ling").
+_NOTE_SEPARATOR = re.compile(r"\s[-\u2013\u2014/|]\s|,?\s(?:(?i:geb\.|geborene|née)|nee|geb)\s")
 _ANY_LETTER = re.compile(r"[^\W\d_]")
 # Hyphens and apostrophes join the parts of one name ("Jean-Paul" → "jeanpaul", "O'Brien" → "obrien").
 _JOINERS = str.maketrans("", "", "-\u2010\u2011'\u2018\u2019\u02bc`")
@@ -187,10 +190,13 @@ _TITLES_AFTER_COMMA = _WESTERN_HONORIFICS | _ASIAN_HONORIFICS | _MALAY_HONORIFIC
 
 def _strip_comma_titles(tokens: list[_Token]) -> list[_Token]:
     """Drop the titles that open the given names after a family name's comma, or follow them after
-    another comma: as those before a name, they are no given name."""
+    another comma: as those before a name, they are no given name. A suffix the family name ends
+    with ("Smith Jr., John") is dropped as one after the whole name is."""
     comma = next((i for i, (raw, _) in enumerate(tokens) if raw == ","), None)
     if comma is None or not _count_named(tokens[:comma]):
         return tokens
+    if _count_named(tokens[:comma]) > 1 and tokens[comma - 1][1] and tokens[comma - 1][1][-1] in _SUFFIXES:
+        return _strip_comma_titles([*tokens[:comma - 1], *tokens[comma:]])
     after = tokens[comma + 1:]
     if len(after) > 2 and after[-2][0] == "," and _is_title_after_comma(after[-1]):
         after = after[:-2]
@@ -548,7 +554,7 @@ def _parts(tokens: list[_Token]) -> list[str]:
 
 
 def _without_notes(text: str) -> str:
-    """The text without bracketed notes, and cut at a " - " or " / " that follows a name."""
+    """The text without bracketed notes, and cut at a " - ", " / " or birth name that follows a name."""
     stripped = _BRACKETED.sub("", text)
     if not _LETTER.search(fold(stripped) or ""):  # "(Nguyễn Văn An)": the brackets hold the name
         return text.translate(_BRACKETS)

@@ -43,6 +43,9 @@ def test_vietnamese_orders_share_the_folded_form() -> None:
         ("SMITH, Alan", "alan"),
         ("Smith, Alan Jr.", "alan"),
         ("Dr Alan Smith III", "alan"),
+        ("Smith Jr., Alan", "alan"),  # the suffix before the family name's comma
+        ("SMITH JR, ALAN", "alan"),
+        ("Smith III, Dr. Alan", "alan"),
     ],
 )
 def test_western_forms(value: str, given: str) -> None:
@@ -232,6 +235,29 @@ def test_display_of_realistic_names_is_a_fixed_point(value: str) -> None:
 def test_shipping_labels(value: str, display: str, folded: str) -> None:
     name = standardise_name(value)
     assert (name.display, name.folded) == (display, folded)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Anna Schmidt geb. Meyer",
+        "Anna Schmidt, geb. Meyer",
+        "Anna Schmidt geborene Meyer",
+        "Anna Schmidt née Meyer",
+        "ANNA SCHMIDT NÉE MEYER",
+        "Anna Schmidt nee Meyer",
+        "Schmidt, Anna geb. Meyer",
+    ],
+)
+def test_a_birth_name_after_the_name_in_use_is_a_note(value: str) -> None:
+    """The family name matched on is the one in use, as in a record written without the birth name."""
+    name = standardise_name(value)
+    assert (name.family, name.folded) == ("schmidt", standardise_name("Anna Schmidt").folded)
+    assert "Meyer" not in name.display
+
+
+def test_nee_as_a_name_is_no_birth_name() -> None:
+    assert standardise_name("Lim Nee Ling").folded == "lim ling nee"
 
 
 def test_first_and_last_boxes_as_people_fill_them() -> None:
