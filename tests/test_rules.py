@@ -476,7 +476,8 @@ def test_a_name_only_email_between_records_of_one_name(left, right, label):
         ("Keizersgracht 123, Centrum", "Keizersgracht 123", "same house number"),
         # ... and a city the address ends with is the record's city, not part of its address.
         ("Keizersgracht 123, Amsterdam", "Keizersgracht 123", "same address"),
-        ("Calle Mayor, 12, Madrid", "C/ Mayor 12", "same house number"),
+        ("Calle Mayor, 12, Madrid", "C/ Mayor 12", "same address"),
+        ("Calle Mayor, 12, Getafe", "C/ Mayor 12", "same house number"),  # a city the product does not know
         ("12 bd Voltaire", "12 boulevard Voltaire", "same address"),
         ("12 Nguyễn Trãi, P.5, Q.1", "12 Nguyen Trai Phuong 5 Quan 1", "same address"),
         ("Số 12/3 Nguyễn Trãi, Phường 5", "12/3 Nguyễn Trãi P5 Q1", "same house number"),

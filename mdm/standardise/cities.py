@@ -95,7 +95,8 @@ ABSORBED_2025 = MappingProxyType(
     {place: province for province, places in MERGED_PROVINCES_2025.items() for place in places}
 )
 # Cities abroad, with their country: those known by a local and an English name or a short
-# form, and the largest others of the countries customers most often come from.
+# form, and the largest others of the countries customers most often come from. Not "Mexico
+# City", which is the country's name once " city" is stripped, nor "HK" (Hoàn Kiếm in Hà Nội).
 _ABROAD = (
     ("US", "new york", "nyc"), ("US", "san francisco", "sf"), ("US", "washington", "washington dc|washington d c"),
     ("US", "los angeles", ""), ("US", "chicago", ""), ("US", "houston", ""), ("US", "seattle", ""),
@@ -122,6 +123,16 @@ _ABROAD = (
     ("IN", "chennai", "madras"), ("IN", "kolkata", "calcutta"), ("IN", "bengaluru", "bangalore"),
     ("JP", "tokyo", ""), ("JP", "osaka", ""), ("TH", "bangkok", ""), ("KR", "seoul", ""), ("KR", "busan", ""),
     ("KH", "phnom penh", ""), ("LA", "vientiane", ""), ("CA", "toronto", ""), ("CA", "vancouver", ""),
+    ("ES", "madrid", ""), ("ES", "barcelona", ""), ("ES", "valencia", ""), ("ES", "sevilla", "seville"),
+    ("ES", "zaragoza", "saragossa"), ("ES", "malaga", ""), ("ES", "bilbao", ""),
+    ("SE", "stockholm", ""), ("NO", "oslo", ""), ("FI", "helsinki", "helsingfors"), ("IE", "dublin", ""),
+    ("IE", "cork", ""), ("NZ", "auckland", ""), ("NZ", "wellington", ""), ("NZ", "christchurch", ""),
+    ("HK", "hong kong", "hongkong"), ("MO", "macau", "macao"), ("TW", "taipei", "dai bac"),
+    ("TW", "kaohsiung", ""), ("ID", "jakarta", ""), ("ID", "surabaya", ""), ("PH", "manila", ""),
+    ("PH", "quezon", ""), ("PH", "cebu", ""), ("AE", "dubai", ""), ("AE", "abu dhabi", ""),
+    ("TR", "istanbul", ""), ("UA", "kyiv", "kiev"), ("IL", "tel aviv", "tel aviv yafo"),
+    ("ZA", "johannesburg", ""), ("ZA", "cape town", ""), ("BR", "sao paulo", ""),
+    ("BR", "rio de janeiro", ""), ("MX", "ciudad de mexico", "cdmx|mexico df|mexico d f"),
 )
 _PLACES = (*(("VN", city, aliases) for city, aliases in _VIETNAM), *_ABROAD)
 CITY_ALIASES = MappingProxyType(

@@ -41,6 +41,11 @@ TODAY = dt.date(2026, 1, 1)
     # ... a line break at either end is none, and one before the city's part is shown as a space.
     ("\n12 Lê Lợi, Hà Nội\n", AddressCity("12 Lê Lợi", "Hà Nội", None)),
     ("Toà A\rTầng 5, Hà Nội", AddressCity("Toà A Tầng 5", "Hà Nội", None)),
+    # The largest cities of countries customers come from, Spain's among them.
+    ("Calle Mayor 12, 28013 Madrid, Spain", AddressCity("Calle Mayor 12", "Madrid", "28013")),
+    ("Carrer de Mallorca 401, 08013 Barcelona", AddressCity("Carrer de Mallorca 401", "Barcelona", "08013")),
+    ("12 Queen's Road Central, Hong Kong", AddressCity("12 Queen's Road Central", "Hong Kong", None)),
+    ("Av. Paulista 1000, São Paulo, Brasil", AddressCity("Av. Paulista 1000", "São Paulo", None)),
 ])
 def test_a_known_city_ending_an_address(value: str, found: AddressCity) -> None:
     assert city_in_address(value) == found
@@ -95,6 +100,14 @@ def test_a_postcode_of_its_own_is_kept() -> None:
                              today=TODAY)
     assert (std["city_norm"], std["postcode"]) == ("london", "SW1A 1AA")
     assert "postcode_from_address" not in std["dq_flags"]
+
+
+def test_a_spanish_city_sets_the_phones_country() -> None:
+    """A Spanish mobile written without its country code, in a source whose numbers are Vietnamese."""
+    spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", phone_region="VN",
+                      fields={"city": "city", "phone": "phone"})
+    std = standardise_record(spec, "1", {"city": "Sevilla", "phone": "612 345 678"}, today=TODAY)
+    assert (std["city_norm"], std["phone"]) == ("sevilla", "+34612345678")
 
 
 def test_a_city_read_from_an_address_sets_the_phones_country() -> None:
