@@ -292,7 +292,7 @@ _COUNTRY_TABLE = (
         "GB",
         "unitedkingdom uk gb gbr greatbritain britain england scotland wales northernireland anh vuonganh",
     ),
-    ("SG", "singapore sg sgp singapo xingapo"),
+    ("SG", "singapore republicofsingapore sg sgp singapo xingapo"),
     ("TH", "thailand th tha thailan"),
     ("JP", "japan jp jpn nhatban nhat"),
     ("KR", "southkorea korea republicofkorea kr kor hanquoc"),

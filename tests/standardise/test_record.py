@@ -81,6 +81,7 @@ def test_a_shown_city_address_or_email_holds_no_control_character_and_is_nfc() -
     ({"city": "SG", "country": "Singapore"}, "VN", "singapore"),
     ({"city": "SG"}, "VN", "sg"),  # Singapore, or Sài Gòn as a Vietnamese writer shortens it
     ({"city": "ĐN"}, "VN", "dn"),  # Đà Nẵng and Đồng Nai alike
+    ({"city": "SG", "country": "Republic of Singapore"}, "VN", "singapore"),  # the country's full name
 ])
 def test_a_city_abbreviation_is_read_where_the_record_is_of_its_country(
     values: dict[str, str], region: str | None, city: str
