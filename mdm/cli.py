@@ -187,12 +187,17 @@ def _print_report(report: RunReport) -> None:
         ("automatic links refused (two records in one source)", f"{report.source_refused:,}"),
         ("review items", f"{report.review_items:,}"),
         ("golden records", f"{report.golden_records:,}"),
-        ("golden changes", ", ".join(f"{k} {v:,}" for k, v in sorted(report.golden_changes.items())) or "none"),
+        ("golden changes", _changes_said(report.golden_changes)),
         ("seconds per stage", ", ".join(f"{k} {v:.2f}" for k, v in report.stage_seconds.items())),
         ("total seconds", f"{sum(report.stage_seconds.values()):.2f}"),
     ]
     for label, value in lines:
         console.print(f"[bold]{label}:[/] {value}", highlight=False)
+
+
+def _changes_said(changes: dict[str, int]) -> str:
+    """A run's golden records by change, as its summary says them."""
+    return ", ".join(f"{k} {v:,}" for k, v in sorted(changes.items()) if v) or "none"
 
 
 def _print_binding_again(lapsed: lapsed_decisions.Lapsed) -> None:
@@ -391,9 +396,8 @@ def load_cmd(
 def _print_previewed_load(report: dict[str, Any]) -> None:
     """What a load would change, of a ``mdm load --dry-run``: golden records by change, records
     each source would remove, and why the load would stop, where it would."""
-    changes = report["counts"].get("golden_changes") or {}
-    said = ", ".join(f"{k} {v:,}" for k, v in sorted(changes.items()) if v) or "none"
-    console.print(f"[bold]golden changes:[/] {said}", highlight=False)
+    console.print(f"[bold]golden changes:[/] {_changes_said(report['counts'].get('golden_changes') or {})}",
+                  highlight=False)
     for source, c in sorted(report["counts"].get("sources", {}).items()):
         if c.get("removed"):
             console.print(f"[bold]removed from {source}:[/] {c['removed']:,} published records",

@@ -199,16 +199,22 @@ def check_keys(spec: SourceSpec, keys: set[str], what: str) -> None:
 
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-GZIP_MAGIC = b"\x1f\x8b"
+_GZIP_MAGIC = b"\x1f\x8b"
 # What reading a file can raise midway: a disk error, or a gzip stream cut short or corrupt.
 _READ_ERRORS = (OSError, EOFError, zlib.error)
 
 
 def is_gzip(path: str | Path) -> bool:
     """Whether the file is gzip-compressed (``crm.csv.gz``), told by its first bytes, not its name."""
+    return starts_as_gzip(lambda: open(path, "rb"))
+
+
+def starts_as_gzip(open_file: Callable[[], BinaryIO]) -> bool:
+    """Whether the file ``open_file`` opens (a local one, or one at a URI: mdm/spark/files.py) starts
+    as gzip does; one that cannot be opened does not."""
     try:
-        with open(path, "rb") as fh:
-            return fh.read(2) == GZIP_MAGIC
+        with open_file() as fh:
+            return fh.read(2) == _GZIP_MAGIC
     except OSError:
         return False
 
@@ -217,7 +223,7 @@ def decompressed(spec: SourceSpec, data: bytes, where: str) -> bytes:
     """A whole file's bytes (the file ``where``) as :func:`open_text` reads them: gzip-compressed
     ones, told by their first bytes, decompressed; one cut short or corrupt fails naming the file,
     as :func:`read_source` names it."""
-    if data[:2] != GZIP_MAGIC:
+    if data[:2] != _GZIP_MAGIC:
         return data
     try:
         return gzip.decompress(data)
@@ -247,7 +253,7 @@ def file_encoding(spec: SourceSpec, open_file: Callable[[], BinaryIO]) -> str:
     cannot be opened (a folder) is read in its own."""
     try:
         with open_file() as fh:
-            compressed = fh.read(2) == GZIP_MAGIC
+            compressed = fh.read(2) == _GZIP_MAGIC
             fh.seek(0)
             start = (gzip.GzipFile(fileobj=fh) if compressed else fh).read(_SNIFF_BYTES)
     except _READ_ERRORS:

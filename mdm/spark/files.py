@@ -14,7 +14,7 @@ from typing import Any, BinaryIO
 
 from mdm.errors import SourceReadError
 from mdm.sources import SourceSpec
-from mdm.sources.readers import GZIP_MAGIC
+from mdm.sources.readers import starts_as_gzip
 
 
 @dataclass(frozen=True)
@@ -33,11 +33,7 @@ class SourceFile:
 
     def is_gzip(self) -> bool:
         """Whether the file is gzip-compressed, told by its first bytes, not its name."""
-        try:
-            with self.open() as fh:
-                return fh.read(2) == GZIP_MAGIC
-        except OSError:
-            return False
+        return starts_as_gzip(self.open)
 
 
 def source_files(spark: Any, spec: SourceSpec) -> list[SourceFile]:
