@@ -30,7 +30,7 @@ from mdm import changes
 from mdm.errors import InvalidInputError, NotFoundError
 from mdm.ingest import clean_id
 from mdm.standardise.addresses import standardise_address, standardise_postcode
-from mdm.standardise.cities import address_city, standardise_city
+from mdm.standardise.cities import address_city, city_readings, standardise_city
 from mdm.standardise.emails import standardise_email
 from mdm.standardise.identifiers import standardise_national_id, standardise_tax_id
 from mdm.standardise.names import standardise_name
@@ -266,7 +266,7 @@ def search_criteria(given: Mapping[str, str | None], region: str) -> dict[str, s
     """What ``serving.search`` compares, standardised as the records were; a value that cannot
     be searched for is a 422 naming its field."""
     name, email, phone, city = (given.get(k) for k in ("name", "email", "phone", "city"))
-    out: dict[str, str | None] = {"name_key": None, "email_key": None, "phone": None, "city": None,
+    out: dict[str, str | list[str] | None] = {"name_key": None, "email_key": None, "phone": None, "cities": None,
                                   "national_id": None, "tax_id": None, "address_norm": None, "postcode": None}
     if name:
         folded = standardise_name(name, None, None).folded
@@ -288,15 +288,15 @@ def search_criteria(given: Mapping[str, str | None], region: str) -> dict[str, s
     if city:
         if not any(ch.isalnum() for ch in city):
             raise InvalidInputError("field 'city': no letters to search for")
-        # "HP" is Hải Phòng where the search's region is Vietnam, as a Vietnamese record's "HP" is.
-        out["city"] = standardise_city(city, region).canonical or city.casefold()
+        # "SG" finds a Singaporean record's Singapore and a Vietnamese record's "SG" alike.
+        out["cities"] = city_readings(city) or [city.casefold()]
     if given.get("address"):
         # The known city it ends with, read as a record's is: the record of "10 Downing St, London"
         # without a city, or with London, holds "10 downing street" and London; another city given
         # leaves the address whole.
         written = address_city(given["address"], city)
         if written and written.address:
-            out["city"] = standardise_city(written.city).canonical
+            out["cities"] = [standardise_city(written.city).canonical]
         out["address_norm"] = standardise_address(written.address if written and written.address
                                                   else given["address"]).normalised
         if out["address_norm"] is None:

@@ -215,6 +215,15 @@ def standardise_city(value: str | None, country: str | None = None) -> StdCity:
     return StdCity(value, canonical or bare, ())
 
 
+def city_readings(value: str) -> list[str]:
+    """Every city a searched value may name: as written, and an abbreviation as each country
+    that has it reads it ("SG": Singapore, and "sg" as a Vietnamese record keeps it; "CT": Cần
+    Thơ, and a US record's "ct"). A search knows no record's country, and finds all of them."""
+    countries = {country for places in CITY_ABBREVIATIONS.values() for country in places}
+    readings = {standardise_city(value, country).canonical for country in (None, *sorted(countries))}
+    return sorted(filter(None, readings))
+
+
 # Provinces neither list above names (unchanged by the 2025 merger, and not on the way to or from
 # a place of their own): a city read from an address may be any province's name.
 _OTHER_PROVINCES = ("cao bang", "ha tinh", "lai chau", "lang son", "son la", "thanh hoa")

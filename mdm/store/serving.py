@@ -61,7 +61,7 @@ WITH scored AS (
         ) END AS name_score,
         $email_key IS NOT NULL AND s.email_key = $email_key AS email_hit,
         $phone IS NOT NULL AND s.phone = $phone AS phone_hit,
-        $city IS NOT NULL AND s.city_norm = $city AS city_hit,
+        $cities IS NOT NULL AND list_contains($cities, s.city_norm) AS city_hit,
         $national_id IS NOT NULL AND s.national_id = $national_id AS national_id_hit,
         $tax_id IS NOT NULL AND s.tax_id = $tax_id AS tax_id_hit,
         $address_words IS NOT NULL AND list_has_all(string_split(s.address_norm, ' '), $address_words)
@@ -86,7 +86,7 @@ SELECT golden_id,
      + CAST(city_hit AS INTEGER) + CAST(national_id_hit AS INTEGER) + CAST(tax_id_hit AS INTEGER)
      + CAST(address_hit AS INTEGER) + CAST(postcode_hit AS INTEGER))
     / ((CASE WHEN $name_key IS NULL THEN 0 ELSE 1 END) + (CASE WHEN $email_key IS NULL THEN 0 ELSE 1 END)
-       + (CASE WHEN $phone IS NULL THEN 0 ELSE 1 END) + (CASE WHEN $city IS NULL THEN 0 ELSE 1 END)
+       + (CASE WHEN $phone IS NULL THEN 0 ELSE 1 END) + (CASE WHEN $cities IS NULL THEN 0 ELSE 1 END)
        + (CASE WHEN $national_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN $tax_id IS NULL THEN 0 ELSE 1 END)
        + (CASE WHEN $address_words IS NULL THEN 0 ELSE 1 END)
        + (CASE WHEN $postcode IS NULL THEN 0 ELSE 1 END))
@@ -94,7 +94,7 @@ SELECT golden_id,
     count(*) OVER () AS total
 FROM per_golden
 WHERE ($name_key IS NULL OR name_score >= $min_name_score)
-  AND ($email_key IS NULL OR email_hit) AND ($phone IS NULL OR phone_hit) AND ($city IS NULL OR city_hit)
+  AND ($email_key IS NULL OR email_hit) AND ($phone IS NULL OR phone_hit) AND ($cities IS NULL OR city_hit)
   AND ($national_id IS NULL OR national_id_hit) AND ($tax_id IS NULL OR tax_id_hit)
   AND ($address_words IS NULL OR address_hit) AND ($postcode IS NULL OR postcode_hit)
 ORDER BY score DESC, golden_id
@@ -108,7 +108,7 @@ def search(
     name_key: str | None,
     email_key: str | None,
     phone: str | None,
-    city: str | None,
+    cities: list[str] | None,
     limit: int,
     offset: int,
     national_id: str | None = None,
@@ -118,13 +118,13 @@ def search(
     min_name_score: float = 0.88,
 ) -> tuple[list[tuple[str, float]], int]:
     """(golden id, score in 0..1) of the golden records matching every criterion given, best
-    first, and how many match in all."""
+    first, and how many match in all; ``cities``: the places a city searched for may be, any one."""
     params = {
         "name_key": name_key,
         "name_words": name_key.split() if name_key else [],
         "email_key": email_key,
         "phone": phone,
-        "city": city,
+        "cities": cities,
         "national_id": national_id,
         "tax_id": tax_id,
         # Every word of the address given, among the record's: a street without its ward and district.

@@ -294,6 +294,21 @@ def test_a_city_abbreviation_is_searched_for_as_the_records_read_it(api):  # typ
         assert gid in [h["golden_record"]["golden_id"] for h in hits], typed
 
 
+
+def test_a_city_abbreviation_is_searched_for_as_any_country_reads_it(api):  # type: ignore[no-untyped-def]
+    """A search knows no record's country: "SG" finds a Singaporean record's Singapore, and "CT" an
+    American record's "CT" as well as a Vietnamese record's Cần Thơ."""
+    records = {("SG-1", "+65 9123 4567", "SG"): ("SG", "Singapore"), ("US-1", "+1 212 555 0199", "CT"): ("CT",),
+               ("VN-1", "0912 777 889", "CT"): ("CT", "Cần Thơ")}
+    for (key, phone, city), searches in records.items():
+        posted = api.post("/sources/billing/records", json={
+            "account_no": key, "account_holder": "Zelda Quartermain", "phone": phone, "city": city})
+        assert posted.status_code == 200, posted.json()
+        for typed in searches:
+            hits = api.get("/golden-records", params={"city": typed, "limit": 100}).json()["data"]
+            assert posted.json()["golden_id"] in [h["golden_record"]["golden_id"] for h in hits], (key, typed)
+
+
 # Every listing with an offset; DuckDB binds it as a BIGINT.
 LISTINGS = [("/golden-records", "reader"), ("/golden-records?name=nguyen", "reader"),
             ("/review-queue", "steward"), ("/decisions", "steward"), ("/runs", "reader"), ("/audit", "admin")]
