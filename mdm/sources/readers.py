@@ -204,19 +204,30 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _READ_ERRORS = (OSError, EOFError, zlib.error)
 
 
-def is_gzip(path: str | Path) -> bool:
-    """Whether the file is gzip-compressed (``crm.csv.gz``), told by its first bytes, not its name."""
-    return starts_as_gzip(lambda: open(path, "rb"))
+# How much of a file's start tells whether it is a workbook or gzip-compressed (the longest magic,
+# an .xls workbook's); SNIFF_BYTES more where its text's encoding is told by it (file_encoding).
+MAGIC_BYTES = 8
 
 
-def starts_as_gzip(open_file: Callable[[], BinaryIO]) -> bool:
-    """Whether the file ``open_file`` opens (a local one, or one at a URI: mdm/spark/files.py) starts
-    as gzip does; one that cannot be opened does not."""
+def file_start(open_file: Callable[[], BinaryIO], size: int) -> bytes:
+    """The first ``size`` bytes of the file ``open_file`` opens (a local one, or one at a URI:
+    mdm/spark/files.py), read once for every check on them; none where it cannot be opened (a
+    folder, unreadable: its reader says why)."""
     try:
         with open_file() as fh:
-            return fh.read(2) == _GZIP_MAGIC
+            return fh.read(size)
     except OSError:
-        return False
+        return b""
+
+
+def is_gzip(path: str | Path) -> bool:
+    """Whether the file is gzip-compressed (``crm.csv.gz``), told by its first bytes, not its name."""
+    return starts_as_gzip(file_start(lambda: open(path, "rb"), MAGIC_BYTES))
+
+
+def starts_as_gzip(start: bytes) -> bool:
+    """Whether a file whose first bytes are ``start`` is gzip-compressed."""
+    return start[:2] == _GZIP_MAGIC
 
 
 def decompressed(spec: SourceSpec, data: bytes, where: str) -> bytes:
@@ -235,33 +246,38 @@ _OTHER_DELIMITERS = (";", "\t", "|", ",")
 
 
 # How much of a file tells whether text the config calls a Windows code page is UTF-8.
-_SNIFF_BYTES = 1 << 16
+SNIFF_BYTES = 1 << 16
 
 
 def text_encoding(spec: SourceSpec, path: str | Path | None = None) -> str:
     """The encoding to read the source's text with (:func:`file_encoding`)."""
-    return file_encoding(spec, lambda: open(path or spec.file, "rb"))
+    return file_encoding(spec, file_start(lambda: open(path or spec.file, "rb"), SNIFF_BYTES))
 
 
-def file_encoding(spec: SourceSpec, open_file: Callable[[], BinaryIO]) -> str:
-    """The encoding to read the source's text with, told by the first bytes of its file (that
-    ``open_file`` opens; decompressed if gzip): its own, except that a file the config calls
-    UTF-8 but that starts with a UTF-16 byte order mark (a spreadsheet's "Unicode text" export)
-    is read as UTF-16; such a mark cannot begin UTF-8 text. And one the config calls another
-    encoding (cp1258, a system's old export) whose text is UTF-8 is read as UTF-8: text in a code
-    page is next to never valid UTF-8, and read in one UTF-8 is mangled unflagged. A file that
-    cannot be opened (a folder) is read in its own."""
-    try:
-        with open_file() as fh:
-            compressed = fh.read(2) == _GZIP_MAGIC
-            fh.seek(0)
-            start = (gzip.GzipFile(fileobj=fh) if compressed else fh).read(_SNIFF_BYTES)
-    except _READ_ERRORS:
-        start = b""
+def file_encoding(spec: SourceSpec, file_start: bytes) -> str:
+    """The encoding to read the source's text with, told by the first bytes of its file
+    (``file_start``, :data:`SNIFF_BYTES` of them; decompressed if gzip): its own, except that a
+    file the config calls UTF-8 but that starts with a UTF-16 byte order mark (a spreadsheet's
+    "Unicode text" export) is read as UTF-16; such a mark cannot begin UTF-8 text. And one the
+    config calls another encoding (cp1258, a system's old export) whose text is UTF-8 is read as
+    UTF-8: text in a code page is next to never valid UTF-8, and read in one UTF-8 is mangled
+    unflagged. A file that cannot be opened (a folder: no bytes) is read in its own."""
+    start = _text_start(file_start)
     declared = spec.encoding.lower().replace("_", "-")
     if declared not in ("utf-8", "utf8"):
         return "utf-8-sig" if not declared.startswith("utf") and _is_utf8(start) else spec.encoding
     return "utf-16" if start[:2] in _UTF16_BOMS else "utf-8-sig"
+
+
+def _text_start(file_start: bytes) -> bytes:
+    """A file's first bytes of text: ``file_start`` decompressed where it starts as gzip does, as
+    much of it as the bytes given hold (none where they are corrupt)."""
+    if not starts_as_gzip(file_start):
+        return file_start
+    try:
+        return zlib.decompressobj(wbits=31).decompress(file_start, SNIFF_BYTES)  # 31: a gzip header
+    except zlib.error:
+        return b""
 
 
 def _is_utf8(start: bytes) -> bool:
@@ -797,7 +813,7 @@ def read_source(spec: SourceSpec) -> Iterator[RawRow]:
         relative = not Path(spec.path).expanduser().is_absolute()
         where = f" ({spec.path!r} is read from the YAML file's folder)" if relative else ""
         raise SourceReadError(f"{spec.shown}: source {spec.name!r}, key 'path': file not found{where}")
-    check_not_workbook(spec, spec.shown, lambda: open(spec.file, "rb"))
+    check_not_workbook(spec, spec.shown, file_start(lambda: open(spec.file, "rb"), MAGIC_BYTES))
     return _failing_loudly(spec, _READERS[spec.format](spec))
 
 
@@ -810,15 +826,10 @@ _WORKBOOKS = ((b"PK\x03\x04", "a zip archive (an Excel .xlsx workbook?)"),
 _FORMAT_NAMES = {"csv": "CSV", "json": "a JSON array", "jsonl": "JSON lines", "parquet": "Parquet"}
 
 
-def check_not_workbook(spec: SourceSpec, name: str, open_file: Callable[[], BinaryIO]) -> None:
-    """A workbook named as the extract (the file ``name``, that ``open_file`` opens) fails naming the
-    ``path`` key: read as CSV its bytes were a header of noise, refused as UTF-16 without its byte
-    order mark, which it is not."""
-    try:
-        with open_file() as fh:
-            start = fh.read(8)
-    except OSError:
-        return  # a folder, or unreadable: its reader says why
+def check_not_workbook(spec: SourceSpec, name: str, start: bytes) -> None:
+    """A workbook named as the extract (the file ``name``, whose first bytes are ``start``) fails
+    naming the ``path`` key: read as CSV its bytes were a header of noise, refused as UTF-16
+    without its byte order mark, which it is not."""
     what = next((what for magic, what in _WORKBOOKS if start.startswith(magic)), None)
     if what is not None:
         raise ConfigError(f"{name}: source {spec.name!r}, key 'path': the file is {what}, not"

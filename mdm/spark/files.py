@@ -5,6 +5,7 @@ lies: a local path's files as the DuckDB engine opens them, a URI's (``hdfs://``
 
 from __future__ import annotations
 
+import functools
 import glob
 import io
 from collections.abc import Callable, Iterable
@@ -14,7 +15,7 @@ from typing import Any, BinaryIO
 
 from mdm.errors import SourceReadError
 from mdm.sources import SourceSpec
-from mdm.sources.readers import starts_as_gzip
+from mdm.sources.readers import MAGIC_BYTES, SNIFF_BYTES, file_start, starts_as_gzip
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,16 @@ class SourceFile:
     def named_gzip(self) -> bool:
         return PurePosixPath(self.name).suffix == ".gz"
 
+    @functools.cached_property
+    def start(self) -> bytes:
+        """The file's first bytes, read once for every check on them (a workbook's magic, gzip's,
+        and for a file the source names, whose text's encoding is told, its byte order mark and
+        text): each open of a file at a URI is a round trip, and a folder may hold thousands."""
+        return file_start(self.open, SNIFF_BYTES if self.named else MAGIC_BYTES)
+
     def is_gzip(self) -> bool:
         """Whether the file is gzip-compressed, told by its first bytes, not its name."""
-        return starts_as_gzip(self.open)
+        return starts_as_gzip(self.start)
 
 
 def source_files(spark: Any, spec: SourceSpec) -> list[SourceFile]:

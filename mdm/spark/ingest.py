@@ -128,11 +128,12 @@ def _read_error(spec: SourceSpec, e: Exception) -> SourceReadError:
 _NANOS_AS_LONG = "spark.sql.legacy.parquet.nanosAsLong"
 
 
-def nanosecond_columns(files: list[SourceFile]) -> dict[str, pa.DataType]:
+def nanosecond_columns(spec: SourceSpec, files: list[SourceFile]) -> dict[str, pa.DataType]:
     """The columns of a Parquet source's ``files`` whose type holds a timestamp in nanoseconds
     (pandas writes them so), with their type as the files' footers give it. Spark's reader refuses
     such a column and reads it as integers when asked to; the decoder casts those back, so both
-    engines see the same timestamps."""
+    engines see the same timestamps. Reading its footer is a file's one open: one that has a
+    footer is no workbook, and only one that has none is asked (:func:`_check_not_workbooks`)."""
     import pyarrow.parquet as pq
 
     found: dict[str, pa.DataType] = {}
@@ -141,6 +142,7 @@ def nanosecond_columns(files: list[SourceFile]) -> dict[str, pa.DataType]:
             with file.open() as fh:
                 schema = pq.read_schema(fh)
         except (OSError, ValueError):
+            check_not_workbook(spec, file.name, file.start)
             continue  # Spark names what it cannot read
         for field in schema:
             if _holds_nanoseconds(field.type):
@@ -224,8 +226,8 @@ def _read(spark: Any, spec: SourceSpec, files: list[SourceFile], nanoseconds: di
     from pyspark.sql.types import StringType, StructField, StructType
 
     loc = spec.location
-    for file in files:
-        check_not_workbook(spec, file.name, file.open)
+    if spec.format != "parquet":  # a Parquet source's: nanosecond_columns
+        _check_not_workbooks(spec, files)
     try:
         if spec.format == "csv":
             if (misnamed := _named_otherwise(files)) is not None:
@@ -260,6 +262,17 @@ def _read(spark: Any, spec: SourceSpec, files: list[SourceFile], nanoseconds: di
         return _numbered(spark, df, _ROW)
     except AnalysisException as e:
         raise _read_error(spec, e) from e
+
+
+def _check_not_workbooks(spec: SourceSpec, files: list[SourceFile]) -> None:
+    """Each of a text source's files (CSV, JSON, JSONL) that is a workbook fails naming it. Every
+    file is asked, not the first and a sample: a folder of thousands is most often one job's parts,
+    all alike, but the file these checks are for is the one put there by hand (a workbook saved
+    beside the exports, a part gzipped and not renamed: :func:`_named_otherwise`), which a sample
+    misses, and Spark reads as rows of noise. Each file's first bytes are read once for all the
+    checks (``SourceFile.start``), a few KiB, where Spark opens every file to read it anyway."""
+    for file in files:
+        check_not_workbook(spec, file.name, file.start)
 
 
 _ERRORS = {e.__name__: e for e in (ConfigError, SourceReadError)}
@@ -345,7 +358,7 @@ def _text_encoding(spec: SourceSpec, files: list[SourceFile]) -> str:
     first bytes where its path names one file; a folder's or a glob's files, which Spark reads
     in one encoding, are read in the declared one."""
     named = next((f for f in files if f.named), None)
-    return file_encoding(spec, named.open if named else io.BytesIO)  # no bytes: the declared one
+    return file_encoding(spec, named.start if named else b"")  # no bytes: the declared one
 
 
 def _named_otherwise(files: list[SourceFile]) -> SourceFile | None:
@@ -676,7 +689,7 @@ def ingest_and_standardise(
     parts = []
     for spec in sources:
         files = source_files(spark, spec)
-        nanoseconds = nanosecond_columns(files) if spec.format == "parquet" else {}
+        nanoseconds = nanosecond_columns(spec, files) if spec.format == "parquet" else {}
         read = _read(spark, spec, files, nanoseconds)
         trailing = spec.format == "csv" and _ends_rows_with_delimiter(spec, read)
         decoder = _decoder(spec, read.columns, nanoseconds, trailing)

@@ -1531,6 +1531,35 @@ def test_a_spreadsheets_workbook_named_as_the_extract_names_the_path_key_on_spar
         ingest_and_standardise(spark, _at_uri(specs) if uri else specs, dt.date(2026, 1, 1))
 
 
+def _driver_bytes_read(spark: Any) -> int:
+    """Bytes Hadoop's FileSystems counted as read on this thread's JVM thread (py4j pins one to the
+    test's thread): the driver's own reads, not those of Spark's tasks."""
+    stats = spark._jvm.org.apache.hadoop.fs.FileSystem.getAllStatistics()
+    return sum(int(s.getThreadStatistics().getBytesRead()) for s in stats)
+
+
+@pytest.mark.parametrize("folder", [False, True])
+def test_the_driver_reads_each_file_at_a_uri_once(spark: Any, tmp_path: Path, folder: bool) -> None:
+    """Before Spark reads a source at a URI the driver checks each file's first bytes (a workbook?
+    gzip? a byte order mark?): it opened each file once for every check, twice for a folder's part
+    and three times for a file named alone, each open a round trip on an object store. Each file's
+    bytes (a few KiB each here, read whole) are read once now."""
+    import datetime as dt
+
+    from mdm.spark.ingest import ingest_and_standardise
+
+    (tmp_path / "crm").mkdir()
+    for part, name in enumerate(["An", "Binh", "Chi"]):
+        (tmp_path / "crm" / f"part-{part}.csv").write_text(f"id,name\n{part},{name}\n", encoding="utf-8")
+    path = "crm" if folder else "crm/part-0.csv"
+    specs = _at_uri(_crm_source(tmp_path, path, "format: csv\nid_column: id\nfields: {full_name: name}"))
+    before = _driver_bytes_read(spark)
+    ingested = ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
+    assert ingested.counts["crm"].accepted == (3 if folder else 1)
+    read = sum(f.stat().st_size for f in (tmp_path / "crm").iterdir() if folder or f.name == "part-0.csv")
+    assert _driver_bytes_read(spark) - before == read
+
+
 def test_a_uri_hadoop_cannot_list_fails_naming_the_source(spark: Any, tmp_path: Path) -> None:
     """A URI whose file system Hadoop does not know (a typo, a connector not installed) fails
     naming the source and the key, before Spark reads it."""
