@@ -1514,19 +1514,22 @@ def test_a_csv_named_otherwise_than_its_compression_is_named_on_spark(spark: Any
         ingest_and_standardise(spark, _at_uri(specs) if uri else specs, dt.date(2026, 1, 1))
 
 
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
 @pytest.mark.parametrize("uri", [False, True])
-def test_a_spreadsheets_workbook_named_as_the_extract_names_the_path_key_on_spark(spark: Any, tmp_path: Path,
-                                                                                 uri: bool) -> None:
+def test_a_spreadsheets_workbook_named_as_the_extract_names_the_path_key_on_spark(
+    spark: Any, tmp_path: Path, uri: bool, kind: str
+) -> None:
     """An .xlsx named as a CSV extract: Spark read its bytes as a header of noise, refused as UTF-16
     without its byte order mark; it fails naming the path key, as on DuckDB (tests/test_readers.py),
-    at a URI too, whose files were not opened."""
+    at a URI too, whose files were not opened. Named as Parquet, it is asked once its footer fails
+    to read (a Parquet file's one open is for its footer)."""
     import datetime as dt
 
     from mdm.errors import ConfigError
     from mdm.spark.ingest import ingest_and_standardise
 
     (tmp_path / "crm.xlsx").write_bytes(b"PK\x03\x04\x14\x00\x00\x00\x08\x00[Content_Types].xml" * 20)
-    specs = _crm_source(tmp_path, "crm.xlsx", "format: csv\nid_column: id\nfields: {full_name: name}")
+    specs = _crm_source(tmp_path, "crm.xlsx", f"format: {kind}\nid_column: id\nfields: {{full_name: name}}")
     with pytest.raises(ConfigError, match=r"crm.xlsx: source 'crm', key 'path': the file is a zip archive"):
         ingest_and_standardise(spark, _at_uri(specs) if uri else specs, dt.date(2026, 1, 1))
 
