@@ -56,7 +56,10 @@ _VN_MOBILE_PREFIXES = frozenset(
         " 81 82 83 84 85 86 87 88 89 90 91 92 93 94 96 97 98 99"
     ).split()
 )
-_EXTENSION = re.compile(r"(?i)\s*(?:ext\.?|extension|x|#|máy lẻ|ml)\s*:?\s*\d{1,6}\s*$")
+# German and Austrian numbers write it "Durchwahl 12", "DW 12", "Nebenstelle 12" (Nst.), French "poste 12",
+# Spanish "extensión 12": left on, its digits were read as part of the number (+4930123456712).
+_EXTENSION = re.compile(r"(?i)\s*(?:ext\.?|extensi[oó]n|x|#|máy lẻ|ml"
+                        r"|durchwahl|dw\.?|nebenstelle|nst\.?|poste)\s*:?\s*\d{1,6}\s*$")
 _SEPARATOR = re.compile(r"[;,/|]|\s(?:or|hoặc|hoac)\s")
 _NOT_DIGIT_OR_PLUS = re.compile(r"[^\d+]")
 _LINE_TYPES = MappingProxyType(

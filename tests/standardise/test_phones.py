@@ -296,3 +296,12 @@ def test_a_record_reads_its_phone_in_its_own_country(city: str, country: str | N
                       fields={"phone": "phone", "city": "city", "country": "country"})
     values = {"phone": "07481 719029", "city": city, "country": country}
     assert standardise_record(spec, "1", values, today=dt.date(2026, 1, 1))["phone"] == e164
+
+
+@pytest.mark.parametrize(
+    "value", ["030 1234567 Durchwahl 12", "030 1234567 DW 12", "030 1234567 Nebenstelle 12",
+              "030 1234567 Nst. 12", "030 1234567 poste 12", "030 1234567 extensión 12"],
+)
+def test_an_extension_written_in_german_french_or_spanish_is_no_part_of_the_number(value: str) -> None:
+    """Its digits were read as the number's: 030 1234567 Durchwahl 12 was +4930123456712."""
+    assert standardise_phone(value, "DE").e164 == "+49301234567"
