@@ -60,8 +60,18 @@ _MONTHS = MappingProxyType(
 )
 # "ngày 25 tháng 3 năm 1990"; "6 de marzo de 1969", "6 de março de 1969"; "le 6 mars", "den 6. März"
 _FILLER = frozenset("ngay thang thg nam sinh of the de del le den".split())
-_WEEKDAYS = frozenset("mon monday tue tues tuesday wed wednesday thu thur thurs thursday fri friday sat"
-                      " saturday sun sunday".split())
+# Weekday names, folded, in the month names' languages ("Donnerstag, 6. März 1969", "jeudi 6 mars 1969",
+# "jueves, 6 de marzo de 1969", Portuguese "quinta-feira"), as long dates write them; their
+# abbreviations are left out where they are other words (French "mar", German "do").
+_WEEKDAYS = frozenset(
+    "mon monday tue tues tuesday wed wednesday thu thur thurs thursday fri friday sat saturday sun sunday"
+    " montag dienstag mittwoch donnerstag freitag samstag sonnabend sonntag"
+    " lundi mardi mercredi jeudi vendredi samedi dimanche"
+    " lunes martes miercoles jueves viernes sabado domingo"
+    " lunedi martedi mercoledi giovedi venerdi domenica"
+    " maandag dinsdag woensdag donderdag vrijdag zaterdag zondag"
+    " segunda terca quarta quinta sexta feira".split()
+)
 _ORDINAL = re.compile(r"^(\d{1,2})(?:st|nd|rd|th|er)$")  # French "1er mars"
 # A time of day after the date ("1990-03-25T00:00:00Z", "25/03/1990 00:00"): ignored for a birth date.
 # Its offset may leave out zero minutes, as PostgreSQL writes a timestamptz ("... 00:00:00+07").

@@ -385,3 +385,14 @@ def test_a_birth_date_written_as_a_time_since_1970(value: str, zone: str, expect
 )
 def test_a_time_since_1970_that_is_no_birth_date_or_is_ambiguous_is_not_read(value: str, flag: str) -> None:
     assert standardise_birth_date(value, today=TODAY) == StdDate(value, None, (flag,))
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Donnerstag, 6. März 1969", "jeudi 6 mars 1969", "jueves, 6 de marzo de 1969", "giovedì 6 marzo 1969",
+     "donderdag 6 maart 1969", "quinta-feira, 6 de março de 1969", "Thursday, March 6, 1969"],
+)
+def test_a_long_date_with_its_weekday_named_in_a_european_language(value: str) -> None:
+    """A CRM's long date format names the weekday; it was flagged date_unparseable but in English."""
+    read = standardise_birth_date(value, today=dt.date(2026, 12, 7))
+    assert read == StdDate(value, dt.date(1969, 3, 6), ())
