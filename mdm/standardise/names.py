@@ -94,8 +94,9 @@ _BRACKETED = re.compile(r"\s*(?:\([^)]*\)?|\[[^\]]*\]?)")
 _BRACKETS = str.maketrans("()[]", "    ")
 # A birth name after a married one ("Anna Schmidt geb. Meyer", "Mary Smith née Jones") is such a note:
 # the name in use is the one matched on. "nee" and "geb" without their mark only in lower case, as
-# "Nee" is also a Chinese name ("Lim Nee Ling").
-_NOTE_SEPARATOR = re.compile(r"\s[-\u2013\u2014/|]\s|,?\s(?:(?i:geb\.|geborene|née)|nee|geb)\s")
+# "Nee" is also a Chinese name ("Lim Nee Ling"). "geb." is often typed with no space after its dot
+# ("Anna Schmidt geb.Meyer"), which read "Meyer" as the family name.
+_NOTE_SEPARATOR = re.compile(r"\s[-\u2013\u2014/|]\s|,?\s(?:(?i:geb\.)\s*|(?:(?i:geborene|née)|nee|geb)\s)")
 _ANY_LETTER = re.compile(r"[^\W\d_]")
 # Hyphens and apostrophes join the parts of one name ("Jean-Paul" → "jeanpaul", "O'Brien" → "obrien").
 _JOINERS = str.maketrans("", "", "-\u2010\u2011'\u2018\u2019\u02bc`")

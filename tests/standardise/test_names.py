@@ -247,6 +247,8 @@ def test_shipping_labels(value: str, display: str, folded: str) -> None:
         "ANNA SCHMIDT NÉE MEYER",
         "Anna Schmidt nee Meyer",
         "Schmidt, Anna geb. Meyer",
+        "Anna Schmidt geb.Meyer",  # no space after the dot: Meyer was the family name
+        "ANNA SCHMIDT GEB.MEYER",
     ],
 )
 def test_a_birth_name_after_the_name_in_use_is_a_note(value: str) -> None:
