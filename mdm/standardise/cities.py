@@ -95,8 +95,8 @@ ABSORBED_2025 = MappingProxyType(
     {place: province for province, places in MERGED_PROVINCES_2025.items() for place in places}
 )
 # Cities abroad, with their country: those known by a local and an English name or a short
-# form, and the largest others of the countries customers most often come from. Not "Mexico
-# City", which is the country's name once " city" is stripped, nor "HK" (Hoàn Kiếm in Hà Nội).
+# form, and the largest others of the countries customers most often come from. Not "HK" (Hoàn
+# Kiếm in Hà Nội). An alias is read whole before " city" is stripped: "Mexico City" is no "Mexico".
 _ABROAD = (
     ("US", "new york", "nyc"), ("US", "san francisco", "sf"), ("US", "washington", "washington dc|washington d c"),
     ("US", "los angeles", ""), ("US", "chicago", ""), ("US", "houston", ""), ("US", "seattle", ""),
@@ -132,7 +132,7 @@ _ABROAD = (
     ("PH", "quezon", ""), ("PH", "cebu", ""), ("AE", "dubai", ""), ("AE", "abu dhabi", ""),
     ("TR", "istanbul", ""), ("UA", "kyiv", "kiev"), ("IL", "tel aviv", "tel aviv yafo"),
     ("ZA", "johannesburg", ""), ("ZA", "cape town", ""), ("BR", "sao paulo", ""),
-    ("BR", "rio de janeiro", ""), ("MX", "ciudad de mexico", "cdmx|mexico df|mexico d f"),
+    ("BR", "rio de janeiro", ""), ("MX", "ciudad de mexico", "cdmx|mexico df|mexico d f|mexico city"),
 )
 _PLACES = (*(("VN", city, aliases) for city, aliases in _VIETNAM), *_ABROAD)
 CITY_ALIASES = MappingProxyType(
@@ -165,12 +165,14 @@ _SEGMENTS = re.compile(r"\s*[,/;]\s*|\s+[-\u2013]\s+")
 
 
 def _bare(folded: str) -> str:
-    """``folded`` without the words around a place's name ("tp", "thanh pho", "city", "vn")."""
-    while True:
+    """``folded`` without the words around a place's name ("tp", "thanh pho", "city", "vn"), but
+    where they are part of a known alias ("mexico city", whose "mexico" is the country)."""
+    while folded not in CITY_ALIASES:
         stripped = _CITY_SUFFIX.sub("", _CITY_PREFIX.sub("", folded))
         if stripped == folded:
-            return folded
+            break
         folded = stripped
+    return folded
 
 
 def _place(bare: str) -> str | None:

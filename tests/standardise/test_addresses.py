@@ -518,6 +518,8 @@ def test_address_never_raises_and_is_a_fixed_point(value: str | None) -> None:
         ("Kiev", "kyiv"),
         ("Quezon City", "quezon"),
         ("CDMX", "ciudad de mexico"),
+        ("Mexico City", "ciudad de mexico"),  # was "mexico", the country's name, once " city" was stripped
+        ("MEXICO CITY, Mexico", "ciudad de mexico"),
         ("Greater London", "london"),
         ("Sydney NSW", "sydney"),
         ("SYDNEY NSW", "sydney"),
