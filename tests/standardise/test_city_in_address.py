@@ -110,6 +110,14 @@ def test_a_spanish_city_sets_the_phones_country() -> None:
     assert (std["city_norm"], std["phone"]) == ("sevilla", "+34612345678")
 
 
+def test_a_country_named_in_german_sets_the_phones_country() -> None:
+    """An Austrian landline written without its country code, in a German CRM writing "Österreich"."""
+    spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", phone_region="DE",
+                      fields={"country": "land", "phone": "phone"})
+    std = standardise_record(spec, "1", {"land": "Österreich", "phone": "01 5551234"}, today=TODAY)
+    assert (std["country"], std["phone"]) == ("AT", "+4315551234")
+
+
 def test_a_city_read_from_an_address_sets_the_phones_country() -> None:
     """A British mobile written without its country code, in a source whose numbers are Vietnamese."""
     spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", phone_region="VN",
