@@ -828,3 +828,37 @@ def test_an_id_a_float_wrote_is_its_whole_number_unless_too_large_for_every_digi
     (tmp_path / "crm.csv").write_text("id,name,city\n12.0,An,Hanoi\n1500,Binh,Hue\n", encoding="utf-8")
     from_csv = ingest(load_sources(_csv_source(tmp_path)).sources)
     assert [a.source_id for a in from_csv.accepted] == [ingested.accepted[i].source_id for i in (0, 2)]
+
+
+_REPORT = ("Customer Report - Q3 2026 (generated 2026-10-01 08:00)\n\n"
+           "id,name,city\n1,An Nguyen,Hanoi\n2,Binh Tran\n3,Cuong Le,Hue\n")
+
+
+def test_a_report_title_above_the_header_is_named_with_the_key_that_skips_it(tmp_path: Path) -> None:
+    """A BI tool's report writes a title and a blank line above its header: the config error named
+    the id column missing from a header that was the title, with nothing to do about it."""
+    (tmp_path / "crm.csv").write_text(_REPORT, encoding="utf-8")
+    said = r"'crm', key 'skip_lines': the columns it maps are in line 3, not in line 1.*`skip_lines: 2`"
+    with pytest.raises(ConfigError, match=said):
+        ingest(load_sources(_csv_source(tmp_path)).sources)
+    # One line skipped, the blank one left: the header is still one line further down.
+    with pytest.raises(ConfigError, match=r"in line 3, not in line 2.*set `skip_lines: 2`"):
+        ingest(load_sources(_csv_source(tmp_path, "    skip_lines: 1\n")).sources)
+
+
+def test_skip_lines_reads_the_header_below_a_report_title(tmp_path: Path) -> None:
+    """The rows are read, and a quarantined one is named by its line in the file."""
+    (tmp_path / "crm.csv").write_text(_REPORT, encoding="utf-8")
+    ingested = ingest(load_sources(_csv_source(tmp_path, "    skip_lines: 2\n")).sources)
+    counts = ingested.counts["crm"]
+    assert (counts.read, counts.accepted, counts.quarantined) == (3, 2, 1)
+    assert [a.source_id for a in ingested.accepted] == ["1", "3"]
+    assert [q.reason for q in ingested.quarantined] == ["line 5 has 2 fields, the header has 3"]
+
+
+def test_skip_lines_is_a_csv_sources_key(tmp_path: Path) -> None:
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - name: crm\n    path: crm.jsonl\n    format: jsonl\n    id_column: id\n"
+        "    skip_lines: 2\n    fields: {full_name: name}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="source 'crm', key 'skip_lines': .*only a CSV source"):
+        load_sources(tmp_path / "sources.yaml")

@@ -138,6 +138,8 @@ class SourceSpec(BaseModel):
     timezone: str = "UTC"
     delimiter: str = ","
     encoding: str = "utf-8"
+    # Lines above a CSV's header to skip: a BI tool's report writes a title and a blank line there.
+    skip_lines: int = Field(default=0, ge=0, le=1000)
     # Validated when left out too: a source mapping nothing to match is a mistake (_known_fields).
     fields: dict[str, ColumnRef] = Field(default_factory=dict, validate_default=True)
     # The share of the source's published records a run may find gone from its extract; more
@@ -194,6 +196,13 @@ class SourceSpec(BaseModel):
             raise ValueError(f"a source name is letters, digits, '_', '.' and '-', starting with a letter,"
                              f" digit or '_' (it names the source in the API's paths): {value!r} could be"
                              f" {suggestion!r}")
+        return value
+
+    @field_validator("skip_lines")
+    @classmethod
+    def _csv_lines(cls, value: int, info: ValidationInfo) -> int:
+        if value and info.data.get("format", "csv") != "csv":
+            raise ValueError("only a CSV source has lines above its header to skip")
         return value
 
     @field_validator("phone_region")

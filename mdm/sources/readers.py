@@ -332,6 +332,26 @@ def check_header(spec: SourceSpec, header: list[str]) -> None:
         raise
 
 
+# How many lines below the one read as the header are searched for it: a report's title, its
+# filters and a blank line or two.
+_HEADER_SEARCH_LINES = 20
+
+
+def header_further_down(spec: SourceSpec, header_line: int, lines: Iterable[str]) -> ConfigError | None:
+    """The error for a CSV whose line ``header_line`` lacks a mapped column where one of the
+    ``lines`` after it holds them all: a BI tool's report writes a title (and a blank line) above
+    its header, which the source's ``skip_lines`` skips. None where no line does."""
+    needed = {c for columns in spec.mapped_columns().values() for c in columns}
+    for offset, line in enumerate(itertools.islice(lines, _HEADER_SEARCH_LINES), start=1):
+        names = header_names(next(csv.reader([line], delimiter=spec.delimiter), []))
+        if needed <= set(names):
+            at = header_line + offset
+            return ConfigError(f"{spec.shown}: source {spec.name!r}, key 'skip_lines': the columns it maps"
+                               f" are in line {at}, not in line {header_line}, read as the header (a report's"
+                               f" title above it?): set `skip_lines: {at - 1}`")
+    return None
+
+
 def _undecoded_column(spec: SourceSpec, header: list[str]) -> tuple[str, str] | None:
     """(mapped column, header name) where a mapped column missing from the header is there with its
     letters undecodable ("Geändert" as "Ge\ufffdndert": a cp1252 export read as UTF-8): the
@@ -533,16 +553,22 @@ def header_names(header: Iterable[str]) -> list[str]:
 
 def _read_csv(spec: SourceSpec) -> Iterator[RawRow]:
     with open_text(spec) as fh:
+        for _ in range(spec.skip_lines):
+            fh.readline()
         first = fh.readline()
-        skipped = 1 if separator_hint(spec, first) else 0
-        reader = csv.reader(fh if skipped else itertools.chain([first], fh), delimiter=spec.delimiter)
+        hint = separator_hint(spec, first)
+        skipped = spec.skip_lines + hint
+        reader = csv.reader(fh if hint else itertools.chain([first], fh), delimiter=spec.delimiter)
         try:
             header = next(reader)
         except StopIteration:
             empty = f"{spec.shown}: source {spec.name!r}: the file is empty (no header)"
             raise SourceReadError(empty) from None
         names = header = header_names(header)
-        check_header(spec, header)
+        try:
+            check_header(spec, header)
+        except ConfigError as e:
+            raise header_further_down(spec, skipped + reader.line_num, fh) or e from None
         header = unique_header(header)
         width = len(header)
         data_row = 0

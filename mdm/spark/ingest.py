@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import gzip
 import io
 import json
 import logging
@@ -44,6 +45,7 @@ from mdm.sources.readers import (
     ends_with_delimiter,
     file_encoding,
     fit_width,
+    header_further_down,
     header_names,
     holds_only_its_id,
     json_line_row,
@@ -232,7 +234,11 @@ def _read(spark: Any, spec: SourceSpec, files: list[SourceFile], nanoseconds: di
         if spec.format == "csv":
             if (misnamed := _named_otherwise(files)) is not None:
                 raise _misnamed_csv(spec, misnamed)
-            encoding = _spark_charset(spark, spec, _text_encoding(spec, files).removesuffix("-sig"))
+            if spec.skip_lines:
+                raise ConfigError(f"{loc}: source {spec.name!r}, key 'skip_lines': the Spark engine"
+                                  " cannot skip lines above a CSV's header: delete them, or run on DuckDB")
+            text_encoding = _text_encoding(spec, files)
+            encoding = _spark_charset(spark, spec, text_encoding.removesuffix("-sig"))
             options = {"header": "true", "sep": spec.delimiter, "encoding": encoding, "quote": '"',
                        "escape": '"', "multiLine": "true"}
             header = spark.read.options(**options).csv(loc).columns
@@ -244,7 +250,10 @@ def _read(spark: Any, spec: SourceSpec, files: list[SourceFile], nanoseconds: di
                 raise SourceReadError(f"{loc}: source {spec.name!r}: its first line is a spreadsheet's"
                                       " delimiter hint (sep=), which Spark reads as the header: delete that"
                                       " line, or run on the DuckDB engine, which skips it")
-            check_header(spec, header_names(header))
+            try:
+                check_header(spec, header_names(header))
+            except ConfigError as e:
+                raise _title_above_header(spec, files, text_encoding) or e from None
             schema = StructType([StructField(h, StringType()) for h in header] + [StructField(_CORRUPT, StringType())])
             df = (spark.read.options(**options, mode="PERMISSIVE", columnNameOfCorruptRecord=_CORRUPT)
                   .schema(schema).csv(loc))
@@ -359,6 +368,15 @@ def _text_encoding(spec: SourceSpec, files: list[SourceFile]) -> str:
     in one encoding, are read in the declared one."""
     named = next((f for f in files if f.named), None)
     return file_encoding(spec, named.start if named else b"")  # no bytes: the declared one
+
+
+def _title_above_header(spec: SourceSpec, files: list[SourceFile], encoding: str) -> ConfigError | None:
+    """:func:`header_further_down` for the first file Spark reads: a report's title above its header."""
+    with files[0].open() as raw:
+        stream = gzip.GzipFile(fileobj=raw) if files[0].is_gzip() else raw
+        lines = io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")
+        next(lines, None)
+        return header_further_down(spec, 1, lines)
 
 
 def _named_otherwise(files: list[SourceFile]) -> SourceFile | None:

@@ -1040,6 +1040,23 @@ def test_a_spreadsheets_delimiter_hint_is_named_not_read_as_the_header(spark: An
             ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
 
 
+def test_a_report_title_above_the_header_is_named_and_skip_lines_refused(spark: Any, tmp_path: Path) -> None:
+    """Spark reads a report's title as the header: its config error names `skip_lines` and its value,
+    as the DuckDB engine's does; Spark cannot skip lines, so a source setting it is refused, naming it."""
+    import datetime as dt
+
+    from mdm.errors import ConfigError
+    from mdm.spark.ingest import ingest_and_standardise
+
+    (tmp_path / "crm.csv").write_text("Customer Report Q3\n\nid,name\n1,An\n", encoding="utf-8")
+    for skip, said in (("", "the columns it maps are in line 3.*set `skip_lines: 2`"),
+                       ("skip_lines: 2\n", "the Spark engine cannot skip")):
+        keys = f"format: csv\nid_column: id\n{skip}fields: {{full_name: name}}"
+        specs = _crm_source(tmp_path, "crm.csv", keys)
+        with pytest.raises(ConfigError, match=f"source 'crm', key 'skip_lines': {said}"):
+            ingest_and_standardise(spark, specs, dt.date(2026, 1, 1))
+
+
 def test_a_row_short_of_only_the_headers_unnamed_columns_is_read_as_on_duckdb(
     spark: Any, tmp_path: Path
 ) -> None:
