@@ -4,6 +4,7 @@ the key's record) or quarantined with a reason."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
@@ -107,6 +108,22 @@ def clean_id(value: str | None) -> str | None:
     return value if value and value not in MISSING_VALUES else None
 
 
+# Control characters (Unicode's Cc: NUL, ESC, DEL, C1) but the tab and line breaks a CSV's quoted
+# field may hold in a key. No system writes them into a key on purpose: a key holding one is a
+# corrupt export or a bad client, cleaning it could make it another record's key ("CRM\x002024",
+# "CRM\x1f" stripped as whitespace to "CRM"), and NUL ends text in C and is refused by PostgreSQL.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def control_in_id(id_column: str, value: str | None) -> str | None:
+    """Why an id as read (before :func:`clean_id`) is no key where it holds a control character."""
+    found = _CONTROL.search(value or "")
+    if found is None:
+        return None
+    code = f"U+{ord(found[0]):04X}"
+    return f"the id column {id_column!r} holds a control character ({code}), which no key holds"
+
+
 def missing_id(id_column: str, value: str | None) -> str:
     """Why a row has no key: its id column is blank, or holds a marker for no value."""
     marker = (value or "").strip()
@@ -125,6 +142,9 @@ def _rows(spec: SourceSpec) -> Iterator[Accepted | Deletion | Quarantined]:
             continue
         if row.error is not None:  # parsed, but its id is no key
             yield Quarantined(spec.name, row.row_number, None, row.error, raw_json(row.values))
+            continue
+        if problem := control_in_id(spec.id_column, row.values.get(spec.id_column)):
+            yield Quarantined(spec.name, row.row_number, None, problem, raw_json(row.values))
             continue
         source_id = clean_id(row.values.get(spec.id_column))
         if source_id is None:

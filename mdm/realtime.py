@@ -43,7 +43,7 @@ from mdm.clustering import (
     second_sign_up,
 )
 from mdm.errors import ConflictError, InvalidInputError, NotFoundError
-from mdm.ingest import clean_id, raw_json
+from mdm.ingest import clean_id, control_in_id, raw_json
 from mdm.linking.candidates import CandidateIndex, MatchRow, match_row
 from mdm.linking.comparisons import agreement_guards, blocking_guard
 from mdm.linking.model import Model, frequency_counts
@@ -195,6 +195,7 @@ def parse_values(spec: SourceSpec, payload: Mapping[str, Any]) -> tuple[str, dic
     """A posted record's id and its values as text, as a reader would give them."""
     flat = flat_values(payload)
     values = texts(flat)
+    _no_control_in_id(spec, values)
     source_id = clean_id(values.get(spec.id_column))
     if source_id is None:
         raise InvalidInputError(f"field {spec.id_column!r} (the id of source {spec.name!r}) is missing or blank")
@@ -204,6 +205,12 @@ def parse_values(spec: SourceSpec, payload: Mapping[str, Any]) -> tuple[str, dic
         raise InvalidInputError(f"field {spec.id_column!r} (the id of source {spec.name!r}): {said}")
     _written_once(payload)
     return source_id, values
+
+
+def _no_control_in_id(spec: SourceSpec, values: Mapping[str, str | None]) -> None:
+    """Refuse an id holding a control character (NUL, ESC), as a file's row is quarantined."""
+    if problem := control_in_id(spec.id_column, values.get(spec.id_column)):
+        raise InvalidInputError(f"field {spec.id_column!r} (the id of source {spec.name!r}): {problem}")
 
 
 def _written_once(payload: Mapping[str, Any]) -> None:
@@ -381,6 +388,7 @@ class RealtimeMatcher:
         spec = self.source(source)
         _written_once(payload)
         values = typed_values(payload)
+        _no_control_in_id(spec, values)
         source_id = clean_id(values.get(spec.id_column))
         std = standardise_record(spec, source_id or "", values, today=today)
         scored = self.score(std)

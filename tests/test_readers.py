@@ -862,3 +862,26 @@ def test_skip_lines_is_a_csv_sources_key(tmp_path: Path) -> None:
         "    skip_lines: 2\n    fields: {full_name: name}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="source 'crm', key 'skip_lines': .*only a CSV source"):
         load_sources(tmp_path / "sources.yaml")
+
+
+def test_a_row_whose_id_holds_a_control_character_is_quarantined_naming_it(tmp_path: Path) -> None:
+    """A NUL in a key (a corrupt export) was a key of its own; a trailing unit separator was
+    stripped as whitespace, making "CRM\x1f" the key "CRM", another row's duplicate."""
+    (tmp_path / "crm.csv").write_text("id,name,city\nCRM\x001,An,Hanoi\nCRM\x1f,Binh,Hue\nCRM,Cuong,Hue\n"
+                                      '"CRM\n2",Dung,Hue\n', encoding="utf-8")
+    (tmp_path / "crm.jsonl").write_text('{"id": "A\\u001b1", "name": "An"}\n{"id": "A2", "name": "Binh"}\n',
+                                        encoding="utf-8")
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - name: crm\n    path: crm.csv\n    format: csv\n    id_column: id\n"
+        "    fields: {full_name: name, city: city}\n"
+        "  - name: app\n    path: crm.jsonl\n    format: jsonl\n    id_column: id\n"
+        "    fields: {full_name: name}\n",
+        encoding="utf-8")
+    ingested = ingest(load_sources(tmp_path / "sources.yaml").sources)
+    accepted = [(a.source.name, a.source_id) for a in ingested.accepted]
+    assert accepted == [("crm", "CRM"), ("crm", "CRM\n2"), ("app", "A2")]
+    said = "the id column 'id' holds a control character ({}), which no key holds"
+    assert [(q.source, q.row_number, q.source_id, q.reason) for q in ingested.quarantined] == [
+        ("crm", 1, None, said.format("U+0000")), ("crm", 2, None, said.format("U+001F")),
+        ("app", 1, None, said.format("U+001B"))]
+    assert [(c.read, c.accepted, c.quarantined) for c in ingested.counts.values()] == [(4, 2, 2), (2, 1, 1)]

@@ -24,7 +24,7 @@ from typing import Any
 import pyarrow as pa
 
 from mdm.errors import ConfigError, SourceReadError
-from mdm.ingest import WITHHELD, SourceCounts, clean_id, missing_id, raw_json
+from mdm.ingest import WITHHELD, SourceCounts, clean_id, control_in_id, missing_id, raw_json
 from mdm.quality import FlagCounts, sorted_counts
 from mdm.sources import SourceSpec
 from mdm.sources.json_arrays import array_elements, element_row, empty_file, no_object
@@ -523,6 +523,8 @@ def _decoder(spec: SourceSpec, names: list[str], nanoseconds: dict[str, pa.DataT
                     values, error = decoded.values, decoded.error
                 out["row_number"].append(number)
                 named = values is not None and error is None
+                if named and (problem := control_in_id(spec.id_column, values.get(spec.id_column))):
+                    error, named = problem, False
                 out["source_id"].append(clean_id(values.get(spec.id_column)) if named else None)
                 out["raw"].append(raw_json(values) if values is not None else text)
                 out["error"].append(error)

@@ -173,6 +173,24 @@ def test_an_id_posted_as_a_list_an_object_or_true_is_422(api):  # type: ignore[n
     assert r.json()["source_id"] == "1017"
 
 
+def test_an_id_holding_a_control_character_is_422_naming_the_field(api):  # type: ignore[no-untyped-def]
+    """A NUL or ESC in a key was stored as it came (and "CRM\x1f" read as the key "CRM", another
+    record's): no system writes one into a key, and cleaning it could make it another's key. A
+    line break, which a CSV's quoted field may hold, stays a key (the test below)."""
+    for key, code in (("CRM\x002024", "U+0000"), ("\x1b[31mCRM", "U+001B"), ("CRM\x1f", "U+001F"),
+                      ("CRM\x7f", "U+007F")):
+        said = (f"field 'crm_id' (the id of source 'sales'): the id column 'crm_id' holds a control character"
+                f" ({code}), which no key holds")
+        for path in ("/sources/sales/records", "/sources/sales/records:match"):
+            r = api.post(path, json={**VY, "crm_id": key})
+            assert r.status_code == 422, (path, r.text)
+            assert r.json() == {"error": "invalid_input", "detail": said}, (path, r.text)
+        r = api.post("/sources/sales/records:batch", json={"records": [{**VY, "crm_id": key}]})
+        assert r.json()["data"][0]["error"] == {"error": "invalid_input", "detail": said}, r.text
+    assert api.get("/sources/sales/records/CRM%002024").status_code == 404
+    assert api.post("/sources/sales/records", json={**VY, "crm_id": "CRM\t1"}).status_code == 200
+
+
 def test_an_id_posted_as_a_float_too_large_for_every_digit_is_422(api):  # type: ignore[no-untyped-def]
     """As a source's row is quarantined (tests/test_readers.py): 12345678901234567.0 was the key
     12345678901234568, another customer's; 1.5e3 is the key 1500, as a float's whole number is."""

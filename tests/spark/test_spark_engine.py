@@ -1170,6 +1170,13 @@ def _read_alike(spark: Any, tmp_path: Path, text: str, options: str, cities: lis
     assert quarantined == [q.row_number for q in on_duckdb.quarantined] == [4, 5]
 
 
+def test_an_id_holding_a_control_character_is_quarantined_as_on_duckdb(spark: Any, tmp_path: Path) -> None:
+    """A NUL in a key, or a trailing unit separator (stripped as whitespace, "3\x1f" was the key "3"),
+    is quarantined naming it on both engines (tests/test_readers.py)."""
+    rows = "id,name,city\n1,An,Hanoi\n2,Binh,Hue\n3,Cuong,Hue\n4\x00,Dung,Hue\n3\x1f,Em,Hue\n"
+    _read_alike(spark, tmp_path, rows, "", ["ha noi", "hue", "hue"])
+
+
 def test_a_json_array_of_records_is_read_as_on_duckdb(spark: Any, tmp_path: Path) -> None:
     """``format: json``: each object of the array a row, an element that is no object quarantined
     naming it, on both engines; a file that is no array, or JSON lines given as one, names
