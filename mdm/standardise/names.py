@@ -281,6 +281,8 @@ def _order_parts(family_part: list[str], given_part: list[str]) -> tuple[str, li
 # Santos: Portuguese names put the father's surname last). A Spanish name carries two, the father's
 # then the mother's ("María José García López"), and is often written with the father's alone
 # ("García, María José"): the father's is read as the family name, the mother's after the middles.
+# With the most common of Mexico and Colombia (Rivera, Castro, Velázquez, Restrepo), which a list of
+# Spain's left out: "María José García Rivera" read Rivera as the family name.
 _SPANISH_SURNAMES = frozenset(
     "garcia rodriguez gonzalez fernandez lopez martinez sanchez perez gomez jimenez ruiz hernandez diaz"
     " moreno alvarez munoz romero alonso gutierrez navarro torres dominguez vazquez ramos ramirez serrano"
@@ -289,7 +291,12 @@ _SPANISH_SURNAMES = frozenset(
     " campos vega fuentes carrasco caballero reyes nieto aguilar herrero montero hidalgo gimenez ibanez"
     " ferrer duran benitez vargas arias carmona crespo soto saez velasco moya soler parra bravo gallardo"
     " rojas mendoza contreras espinoza chavez sandoval salazar aguirre valdez castaneda rios acosta"
-    " figueroa guzman juarez estrada cardenas orozco villanueva zamora quintero bermudez".split()
+    " figueroa guzman juarez estrada cardenas orozco villanueva zamora quintero bermudez"
+    " rivera castro velazquez avila cervantes carrillo mejia solis rosas ibarra maldonado pacheco robles"
+    " rosales trejo camacho zuniga galvan villegas alvarado escobar cordova sosa benavides quintana"
+    " restrepo ospina cardona osorio londono pineda palacios arroyo salinas valenzuela tapia beltran"
+    " villalobos bustamante zapata montes cisneros peralta ponce olvera ochoa padilla trujillo"
+    " nava meza".split()
 )
 
 

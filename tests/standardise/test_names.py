@@ -992,6 +992,16 @@ def test_a_spanish_name_s_family_name_is_the_father_s_surname(value: str) -> Non
     assert standardise_name("Ana Silva Santos").family == "santos"
 
 
+@pytest.mark.parametrize(("father", "mother"), [("García", "Rivera"), ("Castro", "Mejía"),
+                                                ("Velázquez", "Ibarra"), ("Restrepo", "Ospina")])
+def test_a_latin_american_name_s_family_name_is_the_father_s_surname(father: str, mother: str) -> None:
+    """Mexico's and Colombia's common surnames, as Spain's: "María José García Rivera" read Rivera
+    as the family name, "García Rivera, María José" both, so the two forms disagreed."""
+    written = [f"María José {father} {mother}", f"{father} {mother}, María José"]
+    names = [*map(standardise_name, written), standardise_name(None, "María José", f"{father} {mother}")]
+    assert {(n.family, n.given, n.folded) for n in names} == {(fold(father), "maria", names[0].folded)}
+
+
 @pytest.mark.parametrize(
     ("value", "joined"),
     [
