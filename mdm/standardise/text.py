@@ -82,13 +82,14 @@ def fold(value: str | None) -> str | None:
     return collapse(_NOT_FOLDED.sub(" ", text.translate(_APOSTROPHES)))
 
 
-# A whole number that went through a spreadsheet or a float column: "912345678.0".
-_FLOAT_INTEGER = re.compile(r"^(\+?[0-9]{5,})\.0+$")
+# A whole number that went through a spreadsheet or a float column: "912345678.0", or with a decimal
+# comma, as German, French and Spanish spreadsheets write it ("4930123456,0").
+_FLOAT_INTEGER = re.compile(r"^(\+?[0-9]{5,})[.,]0+$")
 
 
 def without_float_fraction(text: str) -> str:
-    """A number a float column wrote ("912345678.0") without its ".0", which is no digit of it;
-    any other text as it is."""
+    """A number a float column wrote ("912345678.0", "912345678,0") without its fraction, which is no
+    digit of it (+49301234560 was read from "4930123456,0"); any other text as it is."""
     return _FLOAT_INTEGER.sub(r"\1", text)
 
 

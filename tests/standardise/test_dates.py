@@ -396,3 +396,8 @@ def test_a_long_date_with_its_weekday_named_in_a_european_language(value: str) -
     """A CRM's long date format names the weekday; it was flagged date_unparseable but in English."""
     read = standardise_birth_date(value, today=dt.date(2026, 12, 7))
     assert read == StdDate(value, dt.date(1969, 3, 6), ())
+
+
+def test_a_float_columns_date_written_with_a_decimal_comma() -> None:
+    """19850312,0: a German spreadsheet's float; its ",0" was read as part of the date."""
+    assert standardise_birth_date("19850312,0", today=TODAY).value == dt.date(1985, 3, 12)

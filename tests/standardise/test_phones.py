@@ -31,6 +31,8 @@ JUNK = ["\x00\x01", "\u200b\ufeff", "😀" * 3, "9" * 100_000, "+" * 1_000, "0" 
         "0381234567x12",
         "381234567.0",  # through a float column: the leading zero and a fraction
         "84381234567.0",
+        "84381234567,0",  # a float with a decimal comma, as a German or French spreadsheet writes it
+        "381234567,00",
     ],
 )
 def test_written_forms_of_one_mobile(value: str) -> None:
