@@ -50,6 +50,7 @@ def test_vietnamese_abbreviations_unify(value: str) -> None:
         ("12 Ng. Trãi", "12 ng trai", "12"),  # before a name, "Ng." is a shortened Nguyễn
         ("H. Củ Chi", "huyen cu chi", None),
         ("KP 3, TX. Thuận An", "khu pho 3 thi xa thuan an", None),
+        ("Tổ 5, KP2, P. Linh Trung", "to 5 khu pho 2 phuong linh trung", None),  # was "kp2"
         ("10 Downing St.", "10 downing street", "10"),
         ("221B Baker Street", "221b baker street", "221b"),
         ("Apt 5, 12 Main Rd", "unit 5 12 main road", None),
