@@ -262,12 +262,12 @@ def list_changes(
                     media_type=JSON)
 
 
-def search_criteria(given: Mapping[str, str | None], region: str) -> dict[str, str | None]:
+def search_criteria(given: Mapping[str, str | None], region: str) -> dict[str, str | list[str] | None]:
     """What ``serving.search`` compares, standardised as the records were; a value that cannot
     be searched for is a 422 naming its field."""
     name, email, phone, city = (given.get(k) for k in ("name", "email", "phone", "city"))
-    out: dict[str, str | list[str] | None] = {"name_key": None, "email_key": None, "phone": None, "cities": None,
-                                  "national_id": None, "tax_id": None, "address_norm": None, "postcode": None}
+    out: dict[str, str | list[str] | None] = dict.fromkeys((
+        "name_key", "email_key", "phone", "cities", "national_id", "tax_id", "address_norm", "postcode"))
     if name:
         folded = standardise_name(name, None, None).folded
         if not folded:

@@ -107,7 +107,8 @@ _GERMAN_STREET_TYPE = frozenset(("str", "strasse", "straat"))
 # "Quellenstraße" keep theirs. Only in a name one word with its type: person names and other
 # languages' words ("Manuel", "Dueñas") are left alone.
 _WRITTEN_UMLAUT = re.compile(r"(?:^|(?<=[bcdfghjklmnprstvwxyz]))([aou])e")
-_GLUED = re.compile(r"^(q|p|f|u|kp)(\d+)$")  # "q1", "p12", "f5", "u16" (an Australian unit), "kp2" (khu phố)
+# "q1", "p12", "f5", "u16" (an Australian unit), "kp2" (khu phố)
+_GLUED = re.compile(r"^(q|p|f|u|kp)(\d+)$")
 _JOINED_NUMBER = re.compile(r"(\d)\s*([/-])\s*(?=\d)")  # "12 / 3" → "12/3", "45 - 47" → "45-47"
 _ADDRESS_TOKEN = re.compile(r"[a-z0-9]+(?:[/-][a-z0-9]+)*")
 _HOUSE_NUMBER = re.compile(r"^\d+[a-z]?(?:[/-]\d+[a-z]?)*$")

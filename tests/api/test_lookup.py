@@ -298,7 +298,8 @@ def test_a_city_abbreviation_is_searched_for_as_the_records_read_it(api):  # typ
 def test_a_city_abbreviation_is_searched_for_as_any_country_reads_it(api):  # type: ignore[no-untyped-def]
     """A search knows no record's country: "SG" finds a Singaporean record's Singapore, and "CT" an
     American record's "CT" as well as a Vietnamese record's Cần Thơ."""
-    records = {("SG-1", "+65 9123 4567", "SG"): ("SG", "Singapore"), ("US-1", "+1 212 555 0199", "CT"): ("CT",),
+    records = {("SG-1", "+65 9123 4567", "SG"): ("SG", "Singapore"),
+               ("US-1", "+1 212 555 0199", "CT"): ("CT",),
                ("VN-1", "0912 777 889", "CT"): ("CT", "Cần Thơ")}
     for (key, phone, city), searches in records.items():
         posted = api.post("/sources/billing/records", json={
