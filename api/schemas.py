@@ -229,6 +229,9 @@ class MatchResultPublic(BaseModel):
     reason: str | None = None
     dq_flags: list[str] = []
     candidates: list[CandidatePublic] = []
+    decisions_binding_again: list[str] = Field(
+        default=[], description="The lapsed steward decisions this record, held again, binds again (their"
+        " lapse cleared, `decision.binding_again` in the audit log).")
 
 
 class MatchPreviewPublic(BaseModel):
@@ -322,6 +325,10 @@ class DeletedPublic(BaseModel):
         description="Where the deleted record alone joined the others, the decision (kind `kept_together`)"
         " that keeps them together in later batch runs; undo it to let them be weighed apart.",
     )
+    decisions_lapsed: list[str] = Field(
+        default=[], description="The steward decisions that bind nothing with the record gone, marked lapsed"
+        " at once (`lapsed_at` in GET /decisions/{id}, `decision.lapsed` in the audit log); posting the"
+        " record again makes them bind again.")
 
 
 class BatchCreate(RequestBody):
@@ -590,7 +597,15 @@ class DecisionPublic(BaseModel):
     lapsed_in: str | None = Field(
         default=None, description="The batch run that found none of the records it names left (their source"
         " renamed or removed, or each gone from its extract): it binds nothing since, and the audit log's"
-        " `decision.lapsed` entry says why. Null while it binds: a run that has its records again clears it.")
+        " `decision.lapsed` entry says why. Null while it binds: a run that has its records again clears it."
+        " Null too for one lapsed by a deletion through the API (`lapsed_at`, `lapsed_by`).")
+    lapsed_at: Timestamp | None = Field(
+        default=None, description="When it lapsed, binding nothing since: a run marked it (`lapsed_in`), or"
+        " the deletion or erasure through the API of the last records it bound did, at once. Null while it"
+        " binds: a post of one of its records back, or a run that has them again, clears it.")
+    lapsed_by: str | None = Field(
+        default=None, description="Who made it lapse: `run <run id>`, or the API caller whose deletion or"
+        " erasure did (the audit log's `decision.lapsed` entry names the records and says why).")
     before: dict[str, list[str]]
     after: dict[str, list[str]]
 

@@ -11,6 +11,11 @@ records come back (the source listed again under its name) binds again, and an o
 back with its golden record's id (mdm/golden.py), each said in the report of the run that sees it.
 A dry run says the same without marking or auditing anything (:func:`preview`): it is where an
 operator deciding to accept a removal, or to rename a source, looks first.
+
+Records deleted or erased through the API leave between runs, and a decision they alone bound
+showed in force until the next run marked it. So the deletion marks it at once, in its name
+(:func:`note_deleted`), and a post of one of its records back makes it bind again
+(:func:`note_posted`).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import pyarrow as pa
 from mdm.sources.config import SourcesConfig
 from mdm.store import audit
 from mdm.store import stewardship as steward_sql
+from mdm.store.database import now
 
 
 @dataclass
@@ -118,10 +124,11 @@ def note(
     bound until now, clear the lapse of those that ``binds``, and say both, and the overrides the
     run's retired or restored golden records hold, in the audit log; in the publish's transaction,
     after the run's history is written."""
-    out = _said(con, steward_sql.mark_lapsed(con, lapsing, run_id), steward_sql.mark_binding(con, binds),
-                config, steward_sql.overrides_held(con, steward_sql.run_changed(con, run_id, "retired")),
-                steward_sql.overrides_held(con, steward_sql.run_changed(con, run_id, "restored")))
     actor = f"run {run_id}"
+    out = _said(con, steward_sql.mark_lapsed(con, lapsing, at=now(), by=actor, run_id=run_id),
+                steward_sql.mark_binding(con, binds), config,
+                steward_sql.overrides_held(con, steward_sql.run_changed(con, run_id, "retired")),
+                steward_sql.overrides_held(con, steward_sql.run_changed(con, run_id, "restored")))
     for entry in out.decisions:
         audit.record(con, actor=actor, action="decision.lapsed", target=entry["decision_id"],
                      detail={"run_id": run_id, "records": entry["records"], "why": entry["why"]})
@@ -134,6 +141,36 @@ def note(
             audit.record(con, actor=actor, action=action, target=o["golden_id"], detail={
                 "run_id": run_id, "override_id": o["override_id"], "attribute": o["attribute"]})
     return out
+
+
+def note_deleted(
+    con: duckdb.DuckDBPyConnection, keys: Collection[str], *, actor: str, erasure_id: str | None = None
+) -> list[str]:
+    """Mark lapsed, in ``actor``'s name, the decisions in force that bound until now and bind
+    nothing once these records are deleted (by erasure ``erasure_id``), and audit why; in the
+    deletion's transaction, after it. Their ids."""
+    named = steward_sql.naming(con, keys, lapsed=False)
+    bound = steward_sql.binding_among(con, named)
+    lapsed = steward_sql.mark_lapsed(con, set(named) - set(bound), at=now(), by=actor)
+    how = f"erased (erasure {erasure_id})" if erasure_id else "deleted through the API"
+    for decision_id, _kind, named_records in steward_sql.records_named(con, lapsed):
+        gone = sorted(set(named_records) & set(keys))
+        audit.record(con, actor=actor, action="decision.lapsed", target=decision_id, detail={
+            "deleted": gone, "records": named_records,
+            "why": f"{_listed(gone)} {how}: it binds no record left; posted again, it binds again"}
+            | ({"erasure_id": erasure_id} if erasure_id else {}))
+    return lapsed
+
+
+def note_posted(con: duckdb.DuckDBPyConnection, key: str, *, actor: str) -> list[str]:
+    """Clear the lapse of the decisions marked lapsed that record ``key``, just posted, makes bind
+    again, and audit it; in the post's transaction, after it. Their ids."""
+    again = steward_sql.mark_binding(
+        con, steward_sql.binding_among(con, steward_sql.naming(con, [key], lapsed=True)))
+    for decision_id in again:
+        audit.record(con, actor=actor, action="decision.binding_again", target=decision_id,
+                     detail={"posted": key})
+    return again
 
 
 def _said(

@@ -85,6 +85,7 @@ class MatchResult:
     dq_flags: list[str] = field(default_factory=list)
     previous_golden_id: str | None = None
     reason: str | None = None  # why a strong candidate was not linked, when one was not
+    decisions_binding_again: list[str] = field(default_factory=list)  # lapsed ones it binds again
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ class DeleteResult:
     golden_change: str  # changed (rebuilt from its other records) | retired (it had no other)
     decisions_carried: list[Carried] = field(default_factory=list)  # steward constraints carried to stand-ins
     kept_together: str | None = None  # the decision holding together what only the deleted record joined
+    decisions_lapsed: list[str] = field(default_factory=list)  # those binding nothing once it left
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,7 +28,7 @@ import duckdb
 import pyarrow as pa
 
 from matching_rules import AttributeSpec, RulesSpec, matching_fingerprint
-from mdm import api_keys, changes, overrides
+from mdm import api_keys, changes, lapsed_decisions, overrides
 from mdm.cancel import Cancellation
 from mdm.delivery import Deliveries, new_subscription
 from mdm.errors import (
@@ -621,6 +621,11 @@ class Service:
         def upsert(matcher: RealtimeMatcher, con: duckdb.DuckDBPyConnection) -> MatchResult:
             result = matcher.upsert(con, source, payload, actor=actor, today=dt.date.today(),
                                     golden_id_before=golden_id_before)
+            if result.previous_golden_id is None and result.outcome not in ("unchanged", "stale"):
+                # A key held again may bind a decision that lapsed when it left (mdm/lapsed_decisions.py).
+                key = record_key(source, result.source_id)
+                result = replace(result, decisions_binding_again=lapsed_decisions.note_posted(
+                    con, key, actor=actor))
             if result.outcome not in ("unchanged", "stale"):  # nothing was written
                 audit.record(
                     con, actor=actor, action="record.upsert", target=f"{source}:{result.source_id}",
@@ -665,11 +670,13 @@ class Service:
     def delete_record(self, source: str, source_id: str, *, actor: str) -> DeleteResult:
         def delete(matcher: RealtimeMatcher, con: duckdb.DuckDBPyConnection) -> DeleteResult:
             result = matcher.delete(con, source, source_id, actor=actor)
+            result = replace(result, decisions_lapsed=lapsed_decisions.note_deleted(
+                con, [record_key(source, result.source_id)], actor=actor))
             audit.record(
                 con, actor=actor, action="record.delete", target=f"{source}:{result.source_id}",
                 detail={"golden_id": result.golden_id, "golden_change": result.golden_change,
                         "decisions_carried": [c.as_dict() for c in result.decisions_carried],
-                        "kept_together": result.kept_together},
+                        "kept_together": result.kept_together, "decisions_lapsed": result.decisions_lapsed},
             )
             if result.kept_together:
                 audit.record(con, actor=actor, action="decision.kept_together", target=result.kept_together,
@@ -694,6 +701,8 @@ class Service:
         audit log keeps who, when, why and which keys, no values. ``again``: the erasure this one
         makes again (a restore's), so the customer is counted as erased once."""
         def audited(result: EraseResult, con: duckdb.DuckDBPyConnection) -> EraseResult:
+            lapsed_decisions.note_deleted(con, [record_key(s, i) for s, i in result.records], actor=actor,
+                                          erasure_id=result.erasure_id)
             audit.record(
                 con, actor=actor, action="golden.erase", target=golden_id,
                 detail={"erasure_id": result.erasure_id, "reason": reason, "golden_ids": result.golden_ids,

@@ -464,4 +464,17 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE decisions ADD COLUMN lapsed_in VARCHAR;
         """,
     ),
+    (
+        23,
+        """
+        -- When a decision lapsed and by whom: a run (`run <id>`, lapsed_in its id) or the API caller
+        -- whose deletion or erasure took the last records it bound (lapsed_in NULL): lapsing at the
+        -- deletion needs no run. NULL: it binds. A post of one of its records back clears them.
+        ALTER TABLE decisions ADD COLUMN lapsed_at TIMESTAMP;
+        ALTER TABLE decisions ADD COLUMN lapsed_by VARCHAR;
+        UPDATE decisions SET lapsed_by = 'run ' || lapsed_in, lapsed_at = coalesce(
+            (SELECT r.finished_at FROM runs r WHERE r.run_id = decisions.lapsed_in), created_at)
+        WHERE lapsed_in IS NOT NULL;
+        """,
+    ),
 )
