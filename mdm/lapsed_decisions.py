@@ -15,11 +15,14 @@ operator deciding to accept a removal, or to rename a source, looks first.
 Records deleted or erased through the API leave between runs, and a decision they alone bound
 showed in force until the next run marked it. So the deletion marks it at once, in its name
 (:func:`note_deleted`), and a post of one of its records back makes it bind again
-(:func:`note_posted`).
+(:func:`note_posted`). A run judges what binds by what it publishes, with the records deleted
+while it computed taken out and those posted meanwhile counted (the replay brings them back):
+it clears no lapse a deletion marked, and marks none a post cleared.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,7 +31,7 @@ import duckdb
 import pyarrow as pa
 
 from mdm.sources.config import SourcesConfig
-from mdm.store import audit
+from mdm.store import audit, records
 from mdm.store import stewardship as steward_sql
 from mdm.store.database import now
 
@@ -118,15 +121,22 @@ def preview(
 
 def note(
     con: duckdb.DuckDBPyConnection, *, run_id: str, lapsing: Collection[str], binds: Collection[str],
-    config: SourcesConfig,
+    config: SourcesConfig, posted_since: dt.datetime | None,
 ) -> Lapsed:
     """Mark the decisions ``lapsing`` (in force, binding nothing in run ``run_id``) lapsed where they
     bound until now, clear the lapse of those that ``binds``, and say both, and the overrides the
     run's retired or restored golden records hold, in the audit log; in the publish's transaction,
-    after the run's history is written."""
+    after the run's history is written and the records deleted or erased meanwhile are taken out.
+    What binds is what the publish holds, and the records of the config's sources posted through
+    the API from ``posted_since`` on (every one for None), which the replay brings back."""
+    listed = {s.name for s in config.sources}
+    posted = [f"{source}:{source_id}" for source, source_id, _raw, _by in records.posted_records(
+        con, since=posted_since) if source in listed]
+    judged = {*lapsing, *binds}
+    bound = steward_sql.binding_among(con, judged, also_present=posted)
     actor = f"run {run_id}"
-    out = _said(con, steward_sql.mark_lapsed(con, lapsing, at=now(), by=actor, run_id=run_id),
-                steward_sql.mark_binding(con, binds), config,
+    out = _said(con, steward_sql.mark_lapsed(con, judged - set(bound), at=now(), by=actor, run_id=run_id),
+                steward_sql.mark_binding(con, bound), config,
                 steward_sql.overrides_held(con, steward_sql.run_changed(con, run_id, "retired")),
                 steward_sql.overrides_held(con, steward_sql.run_changed(con, run_id, "restored")))
     for entry in out.decisions:

@@ -89,7 +89,8 @@ def _note_lapsed(con: duckdb.DuckDBPyConnection, report: dict[str, Any], run_id:
     retired, marked and said as a DuckDB run's publish does (mdm/lapsed_decisions.py)."""
     lapsed = lapsed_decisions.note(
         con, run_id=run_id, lapsing=report.get("decisions_lapsing", []),
-        binds=report.get("decisions_binding", []), config=sources_from_json(report["sources_config"]))
+        binds=report.get("decisions_binding", []), config=sources_from_json(report["sources_config"]),
+        posted_since=replay_since(report))
     report["run_report"].update(lapsed.report())
     report["counts"].update(decisions_lapsed=len(lapsed.decisions), overrides_lapsed=len(lapsed.overrides))
 

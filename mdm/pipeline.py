@@ -481,8 +481,6 @@ def _stages(
             steward_sql.add_history_table(c, build.history)
             steward_sql.add_carried(c, [carried.constraint for carried in clustered.carried])
             steward_sql.insert_kept_together(c, report.kept_together, database.now())
-            report.lapsed = lapsed_decisions.note(c, run_id=run_id, lapsing=clustered.lapsing,
-                                                  binds=clustered.binding, config=sources)
             # What stewards decided or undid after the run read the decisions (by id: no clock).
             report.moved_late, report.late_undos = late_decisions.undo_late(
                 c, steward_sql.undone_among(c, read_in_force), attributes=attributes, at=database.now())
@@ -503,6 +501,10 @@ def _stages(
             # Last: an erasure made while the run computed wins over everything it published.
             report.erased_late = late_erasures.erase_late(c, attributes=attributes, at=database.now(),
                                                           run_id=run_id)
+            # What binds is what it publishes: a deletion meanwhile marked the decisions it lapsed.
+            report.lapsed = lapsed_decisions.note(c, run_id=run_id, lapsing=clustered.lapsing,
+                                                  binds=clustered.binding, config=sources,
+                                                  posted_since=report.inputs_read_at)
             if report.retrained:
                 models.save_model(
                     c, model.model_id, run_id=run_id, fingerprint=model.fingerprint,

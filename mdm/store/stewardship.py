@@ -221,20 +221,23 @@ def naming(con: duckdb.DuckDBPyConnection, record_keys: Collection[str], *, laps
                 [sorted(record_keys)])
 
 
-def binding_among(con: duckdb.DuckDBPyConnection, decision_ids: Collection[str]) -> list[str]:
-    """Those of these decisions one of whose constraints names two records the xref holds: they
-    bind (mdm/lapsed_decisions.py), the others bind nothing. The xref is read for the keys the
-    constraints name alone (a union of all its keys: 0.5 s at a million)."""
+def binding_among(
+    con: duckdb.DuckDBPyConnection, decision_ids: Collection[str], *, also_present: Collection[str] = ()
+) -> list[str]:
+    """Those of these decisions one of whose constraints names two records the xref holds (or of
+    ``also_present``): they bind (mdm/lapsed_decisions.py), the others bind nothing. The xref is
+    read for the keys the constraints name alone (a union of all its keys: 0.5 s at a million)."""
     if not decision_ids:
         return []
     return _ids(con, "WITH c AS (SELECT * FROM constraints"
                      " WHERE list_contains($ids::VARCHAR[], decision_id)),"
                      " present AS (SELECT record_key FROM xref WHERE record_key IN"
-                     " (SELECT record_key_l FROM c UNION ALL SELECT record_key_r FROM c))"
+                     " (SELECT record_key_l FROM c UNION ALL SELECT record_key_r FROM c)"
+                     " UNION ALL SELECT unnest($also::VARCHAR[]))"
                      " SELECT DISTINCT decision_id FROM c"
                      " WHERE record_key_l IN (SELECT record_key FROM present)"
                      " AND record_key_r IN (SELECT record_key FROM present)",
-                {"ids": sorted(decision_ids)})
+                {"ids": sorted(decision_ids), "also": sorted(also_present)})
 
 
 def mark_lapsed(

@@ -1,12 +1,13 @@
 """A decision whose records are deleted (or erased) through the API lapses at the deletion, not at
-the next batch run; posted back, a record makes it bind again; and the runs that follow neither
-say it again nor clear it wrongly (mdm/lapsed_decisions.py)."""
+the next batch run; posted back, a record makes it bind again; and the runs that follow, one
+computing meanwhile too, neither say it again nor clear it wrongly (mdm/lapsed_decisions.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from tests.api.test_decisions_carried import _run
+from tests.api.test_late_decisions import _while_the_run_computes
 
 
 def _merged_pair(api) -> tuple[str, str, str, str]:  # type: ignore[no-untyped-def]
@@ -97,6 +98,40 @@ def test_a_decision_lapses_at_the_deletion_and_binds_again_when_posted_back(  # 
     assert len(_audited(api, "decision.binding_again", decision_id)) == 1
     together = {api.get(f"/xref/marketing/{k}").json()["golden_id"] for k in (gone, kept)}
     assert len(together) == 1  # the merge holds again
+
+
+def test_a_deletion_while_a_run_computes_keeps_its_lapse(  # type: ignore[no-untyped-def]
+    api, small_sample, monkeypatch
+):
+    """The run read the record and found the decision binding; deleted meanwhile, the record leaves
+    its results at the publish (late deletions), and the decision stays lapsed as the deletion
+    marked it: the run neither clears it nor says it binds again."""
+    decision_id, _merged, gone, _kept = _merged_pair(api)
+    done = _while_the_run_computes(monkeypatch, lambda: _delete(api, gone))
+    run = _run(api, small_sample / "sources.yaml")
+    assert done[0]["decisions_lapsed"] == [decision_id]
+    assert run["report"]["late_deletions"] == [f"marketing:{gone}"]
+    assert run["report"]["decisions_binding_again"] == run["report"]["decisions_lapsed"] == []
+    _lapsed_by_the_deletion(api, decision_id, gone)
+
+
+def test_a_post_back_while_a_run_computes_is_not_lapsed_again(  # type: ignore[no-untyped-def]
+    api, small_sample, monkeypatch
+):
+    """Deleted, then posted back while a run computes whose input lacked it: the post makes the
+    decision bind again, and the run, whose results lack the record until the replay brings it
+    back, does not mark it lapsed again (nor does the replay say it binds again)."""
+    decision_id, _merged, gone, _kept = _merged_pair(api)
+    raw = _raw(api, gone)
+    _delete(api, gone)
+    done = _while_the_run_computes(
+        monkeypatch, lambda: api.post("/sources/marketing/records", json=raw).json())
+    run = _run(api, small_sample / "sources.yaml")
+    assert done[0]["decisions_binding_again"] == [decision_id]
+    assert run["report"]["decisions_lapsed"] == run["report"]["decisions_binding_again"] == []
+    assert _decision(api, decision_id)["lapsed_at"] is None
+    assert len(_audited(api, "decision.lapsed", decision_id)) == 1
+    assert len(_audited(api, "decision.binding_again", decision_id)) == 1
 
 
 def test_erasing_a_customer_lapses_the_decisions_on_their_records(  # type: ignore[no-untyped-def]
