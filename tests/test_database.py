@@ -204,6 +204,28 @@ def test_merged_entries_from_before_name_their_survivor_where_it_is_still_known(
         ("G3", "merged", None), ("G3", "merged", "G9"), ("G9", "changed", None)]
 
 
+def test_decisions_a_run_marked_lapsed_before_lapsed_at_existed_say_when_and_by_whom(tmp_path):
+    """A decision a run marked lapsed (lapsed_in) before ``lapsed_at``/``lapsed_by`` existed is
+    lapsed by those too, at the run's finish (its creation where the run is gone), by `run <id>`,
+    as a run marks one now; one that binds stays unmarked."""
+    path = str(tmp_path / "old.duckdb")
+    con = _file_before(path, 23)
+    con.execute("INSERT INTO runs (run_id, kind, status, started_at, finished_at)"
+                " VALUES ('run-1', 'batch', 'succeeded', '2026-01-02 03:00:00', '2026-01-02 03:04:05')")
+    for decision_id, lapsed_in in (("D1", "run-1"), ("D2", None), ("D3", "run-pruned")):
+        con.execute("INSERT INTO decisions (decision_id, kind, golden_ids, actor, created_at, lapsed_in)"
+                    " VALUES (?, 'merge', ['G1'], 'steward', '2025-05-05 10:00:00', ?)",
+                    [decision_id, lapsed_in])
+    con.close()
+
+    con = duckdb.connect(path)
+    migrate(con)
+    rows = con.execute("SELECT decision_id, lapsed_in, CAST(lapsed_at AS VARCHAR), lapsed_by FROM decisions"
+                       " ORDER BY 1").fetchall()
+    assert rows == [("D1", "run-1", "2026-01-02 03:04:05", "run run-1"), ("D2", None, None, None),
+                    ("D3", "run-pruned", "2025-05-05 10:00:00", "run run-pruned")]
+
+
 def test_a_database_a_newer_version_wrote_is_refused_and_left_as_it_is(tmp_path):
     from mdm.store.database import DatabaseError, connect
 
