@@ -612,6 +612,11 @@ class RealtimeMatcher:
         self._index_after_commit = [(key, None) for key in keys]
         return result
 
+    def constrained(self, key: str) -> bool:
+        """Whether a decision not undone (lapsed or not, carried constraints too) names record ``key``:
+        a dictionary look-up where asking the database took 1.5 ms at 20,000 constraints."""
+        return key in self.must or key in self.cannot
+
     def load_constraints(self, con: duckdb.DuckDBPyConnection) -> None:
         """Steward decisions as must-link / cannot-link partners of each record key."""
         must: dict[str, set[str]] = {}

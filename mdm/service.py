@@ -621,9 +621,10 @@ class Service:
         def upsert(matcher: RealtimeMatcher, con: duckdb.DuckDBPyConnection) -> MatchResult:
             result = matcher.upsert(con, source, payload, actor=actor, today=dt.date.today(),
                                     golden_id_before=golden_id_before)
-            if result.previous_golden_id is None and result.outcome not in ("unchanged", "stale"):
+            key = record_key(source, result.source_id)
+            if (result.previous_golden_id is None and result.outcome not in ("unchanged", "stale")
+                    and matcher.constrained(key)):
                 # A key held again may bind a decision that lapsed when it left (mdm/lapsed_decisions.py).
-                key = record_key(source, result.source_id)
                 result = replace(result, decisions_binding_again=lapsed_decisions.note_posted(
                     con, key, actor=actor))
             if result.outcome not in ("unchanged", "stale"):  # nothing was written
