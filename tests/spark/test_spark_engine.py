@@ -1587,6 +1587,38 @@ def test_the_driver_reads_each_file_at_a_uri_once(spark: Any, tmp_path: Path, fo
     assert _driver_bytes_read(spark) - before == read
 
 
+_PARTS = ["date=2026-01-01/part-1.csv", "date=2026-01-02/part-2.csv"]
+
+
+@pytest.mark.parametrize(("path", "listed"), [
+    ("crm", [*_PARTS, "part-0.csv"]),
+    ("crm/date=*", _PARTS),
+    ("crm/date=*/*.csv*", _PARTS),  # and .part-1.csv.crc, hidden
+    ("crm/_SUCCESS", ["_SUCCESS"]),  # hidden, but named
+])
+def test_a_uris_files_are_listed_as_spark_reads_them(spark: Any, tmp_path: Path, path: str,
+                                                     listed: list[str]) -> None:
+    """A folder at a URI is listed by Hadoop's FileSystem, a folder at a time, for its files but hidden
+    ones (``_SUCCESS``, a ``.crc``, ``_temporary``'s parts), in its partition folders too; a glob's match
+    that is hidden is left out, a hidden file the path names itself is read. Each with its size and
+    first bytes, and named when the path names it."""
+    from mdm.spark.files import source_files
+
+    texts = {"part-0.csv": "id\n0\n", _PARTS[0]: "id\n1\n", _PARTS[1]: "id\n2\n22\n", "_SUCCESS": "",
+             "date=2026-01-01/.part-1.csv.crc": "crc", "_temporary/0/part-3.csv": "id\n3\n",
+             ".spark-staging/part-4.csv": "id\n4\n"}
+    for name, text in texts.items():
+        (tmp_path / "crm" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "crm" / name).write_text(text, encoding="utf-8")
+    keys = "format: csv\nid_column: id\nfields: {full_name: id}"
+    spec = _crm_source(tmp_path, f"file://{tmp_path / path}", keys)[0]
+    files = source_files(spark, spec)
+    folder = f"file:{tmp_path / 'crm'}/"
+    assert [f.name.removeprefix(folder) for f in files] == listed
+    assert [(f.size(), f.start) for f in files] == [(len(texts[n]), texts[n].encode()) for n in listed]
+    assert [f.named for f in files] == [path == "crm/_SUCCESS"] * len(listed)
+
+
 def test_a_uri_hadoop_cannot_list_fails_naming_the_source(spark: Any, tmp_path: Path) -> None:
     """A URI whose file system Hadoop does not know (a typo, a connector not installed) fails
     naming the source and the key, before Spark reads it."""
