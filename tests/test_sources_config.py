@@ -219,3 +219,67 @@ def test_a_path_from_the_home_folder_is_read_there_and_a_missing_one_says_where_
         ingest(load_sources(config).sources)
     assert str(e.value) == (f"{tmp_path}/etc/exports/crm.csv: source 'crm', key 'path': file not found"
                             " ('exports/crm.csv' is read from the YAML file's folder)")
+
+
+SHOP = """
+sources:
+  - name: shop
+    path: customers.jsonl
+    format: jsonl
+    id_column: id
+    phone_region: US
+    fields:
+      full_name: {first_of: [name, default_address.name]}
+      phone: {first_of: [phone, default_address.phone]}
+"""
+# Shopify writes a customer's phone at the top level and under default_address, often both.
+SHOP_ROWS = [
+    {"id": 1, "name": "Ann Lee", "phone": "+16135550142", "default_address": {"phone": None}},
+    {"id": 2, "name": "Ann Lee", "phone": None, "default_address": {"phone": "(613) 555-0142"}},
+    {"id": 3, "name": "Ann Lee", "phone": "+16135550142", "default_address": {"phone": "613-555-0142"}},
+    {"id": 4, "name": "", "phone": "NULL",
+     "default_address": {"phone": "+16135550199", "name": "Bo Chen"}},
+    {"id": 5, "name": "Ann Lee", "phone": "+16135550142", "default_address": {"phone": "+16135550199"}},
+]
+
+
+def shop_source(tmp_path: Path) -> Path:
+    lines = "".join(json.dumps(row) + "\n" for row in SHOP_ROWS)
+    return write(tmp_path, SHOP, {"customers.jsonl": lines})
+
+
+def test_first_of_maps_a_field_to_the_first_of_its_columns_holding_a_value(tmp_path: Path) -> None:
+    """A list of columns is joined with a space: ``phone: [phone, default_address.phone]`` read a
+    customer with both filled (Shopify's usual case, the same number twice) as one number of 20
+    digits, flagged phone_unparseable, and the phone was lost. ``first_of`` reads the first column
+    holding a value (a missing-value marker holds none); the raw record keeps every column."""
+    import datetime as dt
+
+    from mdm.standardise.record import standardise_record
+
+    (spec,) = load_sources(shop_source(tmp_path)).sources
+    accepted = ingest([spec]).accepted
+    std = [standardise_record(spec, a.source_id, a.values, today=dt.date(2026, 1, 1)) for a in accepted]
+    assert [(s["full_name"], s["phone"], s["phone_others"], s["dq_flags"]) for s in std] == [
+        ("Ann Lee", "+16135550142", None, [])] * 3 + [
+        ("Bo Chen", "+16135550199", None, []), ("Ann Lee", "+16135550142", None, [])]
+    assert accepted[4].values["default_address.phone"] == "+16135550199"
+    assert spec.columns_for("phone") == ["phone", "default_address.phone"]
+
+
+@pytest.mark.parametrize(("mapping", "expected"), [
+    ("{frist_of: [phone, default_address.phone]}", "key 'fields.phone.frist_of': unknown key"),
+    ("{first_of: phone}", "key 'fields.phone.first_of': Input should be a valid list"),
+    ("{first_of: [phone, '']}", "key 'fields': field 'phone' maps to an empty column name"),
+    ("{first_of: [phone], then: name}", "key 'fields.phone.then': unknown key"),
+])
+def test_a_mistake_in_first_of_names_file_source_and_key(tmp_path: Path, mapping: str, expected: str) -> None:
+    path = write(tmp_path, SHOP.replace("{first_of: [phone, default_address.phone]}", mapping))
+    with pytest.raises(ConfigError) as e:
+        load_sources(path)
+    assert f"{path}: source 'shop', {expected}" in str(e.value).splitlines()
+
+
+def test_a_stored_config_reads_first_of_back(tmp_path: Path) -> None:
+    cfg = load_sources(shop_source(tmp_path))
+    assert sources_from_json(sources_to_json(cfg)) == cfg

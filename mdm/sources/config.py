@@ -12,14 +12,16 @@ import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -48,7 +50,40 @@ CANONICAL_FIELDS: tuple[str, ...] = (
     "updated_at",
 )
 
-ColumnRef = str | list[str]
+
+class FirstOf(BaseModel):
+    """A field read from the first of its columns that holds a value: a system writing one thing in
+    two places (Shopify's ``phone`` and ``default_address.phone``), often both. A list of columns
+    joins them with a space, which makes an address of its parts but of two phones no number."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    first_of: list[str] = Field(min_length=1)
+
+
+# Tags of a mapping's forms: pydantic puts them in an error's location, where no key of the YAML is.
+_COLUMN, _COLUMNS, _FIRST_OF = "(column)", "(columns)", "(first_of)"
+
+
+def _ref_kind(value: Any) -> str:
+    """Which form a field's mapping is written in: pydantic then reports only that form's errors
+    (a typo in ``first_of`` is an unknown key, not three failed alternatives)."""
+    if isinstance(value, dict | FirstOf):
+        return _FIRST_OF
+    return _COLUMNS if isinstance(value, list) else _COLUMN
+
+
+ColumnRef = Annotated[
+    Annotated[str, Tag(_COLUMN)] | Annotated[list[str], Tag(_COLUMNS)] | Annotated[FirstOf, Tag(_FIRST_OF)],
+    Discriminator(_ref_kind),
+]
+
+
+def _columns(ref: ColumnRef) -> list[str]:
+    if isinstance(ref, FirstOf):
+        return list(ref.first_of)
+    return [ref] if isinstance(ref, str) else list(ref)
+
 
 # Codes people write for a region whose ISO 3166 code (the one phonenumbers knows) differs.
 _REGION_ALIASES = {"UK": "GB", "EL": "GR"}
@@ -218,7 +253,7 @@ class SourceSpec(BaseModel):
                 raise ValueError(
                     f"unknown canonical field {key!r} (known: {', '.join(CANONICAL_FIELDS)})"
                 )
-            cols = [columns] if isinstance(columns, str) else columns
+            cols = _columns(columns)
             if not cols or any(not c for c in cols):
                 raise ValueError(f"field {key!r} maps to an empty column name")
         # A config a run stored before this check is read back as it ran (``stored``).
@@ -253,9 +288,7 @@ class SourceSpec(BaseModel):
 
     def columns_for(self, field: str) -> list[str]:
         ref = self.fields.get(field)
-        if ref is None:
-            return []
-        return [ref] if isinstance(ref, str) else list(ref)
+        return [] if ref is None else _columns(ref)
 
     def mapped_columns(self) -> dict[str, list[str]]:
         """Every column this source needs from its file, keyed by the config key naming it."""
@@ -297,7 +330,8 @@ def _describe_location(raw: Any, loc: tuple[Any, ...]) -> str:
         except (KeyError, IndexError, TypeError, AttributeError):
             pass
         label = f"source {name!r}" if name else f"source #{loc[1] + 1}"
-        key = ".".join(str(p) for p in loc[2:] if not str(p).startswith("function-"))
+        key = ".".join(str(p) for p in loc[2:]
+                       if not str(p).startswith("function-") and p not in (_COLUMN, _COLUMNS, _FIRST_OF))
         return f"{label}, key {key!r}" if key else label
     return "key " + repr(".".join(str(p) for p in loc)) if loc else "top level"
 

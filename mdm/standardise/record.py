@@ -11,7 +11,7 @@ import datetime as dt
 from functools import lru_cache
 from typing import Any
 
-from mdm.sources.config import SourceSpec
+from mdm.sources.config import FirstOf, SourceSpec
 from mdm.sources.missing import MISSING_VALUES
 from mdm.sources.readers import REPLACEMENT_CHARACTER, as_text, load_json
 from mdm.standardise.addresses import (
@@ -97,16 +97,20 @@ def record_key(source: str, source_id: str) -> str:
 
 
 def mapped_text(spec: SourceSpec, values: dict[str, str | None]) -> tuple[dict[str, str], list[str]]:
-    """The text of every canonical field the source maps and the record fills (its column, or its
-    columns joined with a space), and the flags of values that were a JSON list or object (see
-    :func:`_one_value`). Read once per record, so each field lookup is a dict get."""
+    """The text of every canonical field the source maps and the record fills (its column, its
+    columns joined with a space, or the first of its ``first_of`` columns holding a value), and the
+    flags of values that were a JSON list or object (see :func:`_one_value`). Read once per record,
+    so each field lookup is a dict get."""
     out: dict[str, str] = {}
     flags: list[str] = []
     for field, ref in spec.fields.items():
-        parts = [_one_value(field, values.get(c), flags) for c in ([ref] if isinstance(ref, str) else ref)]
-        if len(parts) > 1:  # a column joined to others: "Calle Mayor" and a house number column's 34.0
-            parts = [whole_number(p) if p else p for p in parts]
-        text = " ".join(p for p in parts if p)
+        if isinstance(ref, FirstOf):  # read no further than the column holding a value: its flags alone
+            text = next((v for c in ref.first_of if (v := _one_value(field, values.get(c), flags))), "")
+        else:
+            parts = [_one_value(field, values.get(c), flags) for c in spec.columns_for(field)]
+            if len(parts) > 1:  # a column joined to others: "Calle Mayor" and a house number column's 34.0
+                parts = [whole_number(p) if p else p for p in parts]
+            text = " ".join(p for p in parts if p)
         if text:
             out[field] = text
     return out, flags

@@ -739,6 +739,33 @@ def test_a_parquet_date_python_cannot_hold_is_flagged_not_fatal(spark: Any, tmp_
     assert raw["meta.since"] == "10183-09-21"
 
 
+def test_first_of_reads_the_first_column_holding_a_value_as_the_duckdb_engine_does(
+    spark: Any, tmp_path: Path
+) -> None:
+    """``phone: {first_of: [phone, default_address.phone]}`` (Shopify's two places for one number):
+    the Spark engine reads each record's phone, and keeps its raw columns, as the DuckDB engine does."""
+    import datetime as dt
+
+    from mdm.ingest import ingest
+    from mdm.sources import load_sources
+    from mdm.spark.ingest import ingest_and_standardise
+    from mdm.standardise.record import standardise_record
+    from tests.test_sources_config import shop_source
+
+    (spec,) = load_sources(shop_source(tmp_path)).sources
+    today = dt.date(2026, 1, 1)
+    ingested = ingest_and_standardise(spark, [spec], today)
+    columns = ("source_id", "full_name", "phone", "dq_flags")
+    on_spark = [tuple(r) for r in ingested.std.orderBy("source_id").select(*columns).collect()]
+    accepted = ingest([spec]).accepted
+    on_duckdb = [tuple(standardise_record(spec, a.source_id, a.values, today=today)[c] for c in columns)
+                 for a in accepted]
+    assert on_spark == on_duckdb
+    assert [phone for _, _, phone, _ in on_spark] == ["+16135550142"] * 3 + ["+16135550199", "+16135550142"]
+    raw = [json.loads(r["raw"]) for r in ingested.source_records.orderBy("source_id").collect()]
+    assert raw == [a.values for a in accepted]
+
+
 @pytest.mark.parametrize("uri", [False, True])
 def test_timestamps_in_nanoseconds_are_read_as_the_duckdb_engine_reads_them(
     spark: Any, tmp_path: Path, uri: bool
