@@ -20,6 +20,7 @@ MATCH_COLUMNS: tuple[str, ...] = (
     "family",
     "given",
     "middles",
+    "given_accented",  # the given name with its diacritics, where the name is written with them
     "email_key",  # canonical matching form of a valid email
     "email_local_digits",  # whether the local part has digits (name-only addresses are shared)
     "email_alone",  # email_key again, with frequencies of its own: the email where it is all a pair compares

@@ -37,6 +37,19 @@ def test_a_file_before_name_parts_gets_them_from_its_name_keys(tmp_path):
     assert con.execute("SELECT max(version) FROM schema_migrations").fetchone() == (max(v for v, _ in MIGRATIONS),)
 
 
+def test_a_file_before_given_accented_keeps_its_records_without_one(tmp_path):
+    """Records standardised before ``std_records.given_accented`` existed hold none: they compare as
+    names written without diacritics until their source is read again."""
+    path = str(tmp_path / "old.duckdb")
+    _file_before(path, 24).execute(
+        "INSERT INTO std_records (record_key, source, source_id, priority, given)"
+        " VALUES ('crm:1', 'crm', '1', 1, 'hung')").close()
+    with duckdb.connect(path) as con:
+        migrate(con)
+        assert con.execute("SELECT record_key, given, given_accented FROM std_records").fetchall() == [
+            ("crm:1", "hung", None)]
+
+
 def test_queue_items_from_before_held_back_by_are_kept_and_say_nothing(tmp_path):
     """An open review item written before ``review_queue.held_back_by`` existed survives the
     migration, its reason unknown (NULL) rather than made up."""

@@ -970,6 +970,31 @@ def _marked(raw: str) -> bool:
     return "đ" in raw.lower() or any(unicodedata.combining(ch) for ch in unicodedata.normalize("NFD", raw))
 
 
+# The tone of "oa", "oe" and "uy" ending a syllable, written on its first vowel ("Hòa", "Thúy") or,
+# in the older style, on its second ("Hoà", "Thuý"): one name either way. After "q" the "u" is the
+# consonant's ("Quý"), and the tone is on the second vowel in both.
+TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"  # combining: grave, acute, tilde, hook above, dot below
+_OLD_STYLE_TONE = re.compile(f"(?<!q)(o[ae]|uy)([{TONE_MARKS}])$")
+
+
+def written_given(name: StdName) -> str | None:
+    """The given name as written, lower case with its diacritics and its tone placed in the newer
+    style, where the name is written with diacritics: "Hùng" and "Hưng" fold alike to "hung" but
+    are two names (so are "Lân" and "Lan" in names written with marks). None for a name written
+    without them ("NGUYEN VAN HUNG" may be either), or whose written words do not show its given
+    name (read from an e-mail, typed with Telex keys)."""
+    if not name.given or not name.display or not _marked(name.display):
+        return None
+    written = {_newer_tone_style(raw) for raw, parts in _tokens(name.display) if parts == (name.given,)}
+    return written.pop() if len(written) == 1 else None
+
+
+def _newer_tone_style(raw: str) -> str:
+    letters = "".join(ch for ch in raw.lower() if ch.isalpha() or unicodedata.combining(ch))
+    word = unicodedata.normalize("NFD", letters)
+    return unicodedata.normalize("NFC", _OLD_STYLE_TONE.sub(lambda m: m[1][0] + m[2] + m[1][1], word))
+
+
 def _boxes_swapped(family_part: list[str], given_part: list[str]) -> bool:
     """ "Nguyễn" typed as the first name and "Văn An" as the last name (or "Nguyeen", "Phsn":
     a family name mistyped into no syllable, before a Vietnamese last-name box)."""

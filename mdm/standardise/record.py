@@ -24,7 +24,7 @@ from mdm.standardise.companies import standardise_company
 from mdm.standardise.dates import standardise_birth_date, standardise_timestamp
 from mdm.standardise.emails import standardise_email
 from mdm.standardise.identifiers import standardise_national_id, standardise_tax_id
-from mdm.standardise.names import name_from_email, spacing_key, standardise_name, word_parts
+from mdm.standardise.names import name_from_email, spacing_key, standardise_name, word_parts, written_given
 from mdm.standardise.phones import phone_country, standardise_phone
 from mdm.standardise.text import nfc_clean, whole_number
 
@@ -88,6 +88,7 @@ STD_COLUMNS: tuple[str, ...] = (
     "name_parts",
     "email_others",
     "phone_others",
+    "given_accented",
 )
 
 
@@ -277,6 +278,7 @@ def standardise_record(
         "family": matched.family,
         "given": matched.given,
         "middles": matched.middles,
+        "given_accented": written_given(matched),
         "email": email.normalised or nfc_clean(email.original),
         "email_key": email.match_key,
         "email_local_digits": email.local_has_digits if email.is_valid else None,

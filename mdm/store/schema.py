@@ -477,4 +477,13 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         WHERE lapsed_in IS NOT NULL;
         """,
     ),
+    (
+        24,
+        """
+        -- The given name with its diacritics, where the name is written with them: "Hùng" and "Hưng"
+        -- fold to one given name but are two. A record standardised before holds none (compared as
+        -- a name written without them) until its source is read again.
+        ALTER TABLE std_records ADD COLUMN given_accented VARCHAR;
+        """,
+    ),
 )

@@ -7,7 +7,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from mdm.standardise import StdName, nfc_clean, standardise_name
-from mdm.standardise.names import name_from_email, spacing_key, word_parts
+from mdm.standardise.names import name_from_email, spacing_key, word_parts, written_given
 from mdm.standardise.text import fold
 
 JUNK = ["\x00\x01", "\u200b\ufeff", "\t\n\r", "😀" * 3, "x" * 100_000, "Nguyễn " * 5_000, "\ud800", "‮abc"]
@@ -502,6 +502,32 @@ def test_malay_and_singaporean_titles_and_connectors(value: str, display: str, f
 )
 def test_word_parts_add_the_parts_of_hyphenated_words(value: str, parts: str) -> None:
     assert word_parts(standardise_name(value)) == parts
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("Nguyễn Văn Hùng", "hùng"),
+        ("Nguyễn Văn Hưng", "hưng"),
+        ("NGUYỄN VĂN HÙNG", "hùng"),
+        ("Hùng Nguyễn", "hùng"),  # given-first
+        ("Lê Minh Đức", "đức"),
+        ("Nguyễn Thị Lan", "lan"),  # a name written with marks: its given name has none
+        ("Trần Thị Hoà", "hòa"),  # the tone in the older place is the same name
+        ("Lê Thị Thuý", "thúy"),
+        ("Lê Quý", "quý"),  # "qu" is a consonant: its tone stays
+        ("Nguyễn Văn Hoàng", "hoàng"),
+        ("NGUYEN VAN HUNG", None),  # written without marks: either name
+        ("Nguyen Van Hung", None),
+        ("Nguyễn Hieenf", None),  # Telex keys: read as "hien", which no written word is
+        (None, None),
+    ],
+)
+def test_the_given_name_is_kept_as_written_where_the_name_has_marks(value: str | None,
+                                                                     written: str | None) -> None:
+    name = standardise_name(value)
+    assert written_given(name) == written
+    assert written is None or fold(written) == name.given
 
 
 def test_a_name_cut_to_one_part_of_a_double_barrelled_one_is_within_it() -> None:
