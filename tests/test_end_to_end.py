@@ -656,31 +656,41 @@ def test_sources_without_phones_or_emails_still_train_and_link(small_sample, tmp
     assert report.status == "succeeded" and report.auto_links > 0
 
 
+def _sample_with(
+    sample: Path, tmp_path: Path, rows: dict[str, list[list[str]]], header: list[str], fields: dict[str, str]
+) -> Path:
+    """The sample's sources config with one more CSV source per ``rows`` entry (its name: its rows,
+    each led by its id)."""
+    import yaml
+
+    config = yaml.safe_load((sample / "sources.yaml").read_text(encoding="utf-8"))
+    for source in config["sources"]:
+        source["path"] = str(sample / source["path"])
+    for name, written in rows.items():
+        path = tmp_path / f"{name}.csv"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows([header, *written])
+        config["sources"].append({"name": name, "path": str(path), "format": "csv", "id_column": header[0],
+                                  "priority": 9, "phone_region": "VN", "fields": fields})
+    path = tmp_path / "sources.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return path
+
+
 def test_an_agents_own_phone_and_email_typed_for_each_lead_link_none_of_them(
     small_sample: Path, tmp_path: Path
 ) -> None:
     """A sales agent types their own mobile and e-mail for every customer who gave none: the same
     two values, with names that share nothing. They are nobody's; each lead keeps them."""
-    import yaml
-
-    config = yaml.safe_load((small_sample / "sources.yaml").read_text(encoding="utf-8"))
-    for source in config["sources"]:
-        source["path"] = str(small_sample / source["path"])
     names = ["Trần Văn Bảo", "Lê Thị Cúc", "Phạm Minh Dương", "Hoàng Gia Huy", "Vũ Thị Kim",
              "Đặng Quốc Long", "Bùi Thị Mai", "Đỗ Văn Nam"]
     cities = ["Hà Nội", "Đà Nẵng", "Huế", "Cần Thơ", "Hải Phòng", "Nha Trang", "Vũng Tàu",
               "Đà Lạt"]
-    leads = tmp_path / "leads.csv"
-    with leads.open("w", encoding="utf-8", newline="") as fh:
-        out = csv.writer(fh)
-        out.writerow(["lead_id", "name", "mobile", "mail", "city"])
-        for i, (name, city) in enumerate(zip(names, cities, strict=True)):
-            out.writerow([f"L{i}", name, "0976 382 319", "tuvan.hung42@gmail.com", city])
+    leads = [[f"L{i}", name, "0976 382 319", "tuvan.hung42@gmail.com", city]
+             for i, (name, city) in enumerate(zip(names, cities, strict=True))]
     fields = {"full_name": "name", "phone": "mobile", "email": "mail", "city": "city"}
-    config["sources"].append({"name": "leads", "path": str(leads), "format": "csv", "id_column": "lead_id",
-                              "priority": 9, "phone_region": "VN", "fields": fields})
-    path = tmp_path / "with_leads.yaml"
-    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    header = ["lead_id", "name", "mobile", "mail", "city"]
+    path = _sample_with(small_sample, tmp_path, {"leads": leads}, header, fields)
     db = tmp_path / "leads.duckdb"
     assert reconcile(path, db, today=TODAY).status == "succeeded"
     with duckdb.connect(str(db), read_only=True) as con:
@@ -853,3 +863,27 @@ def test_an_attribute_s_own_source_order_decides_its_golden_value(
     assert str(e.value) == (f"{rules}: key 'survivorship.address.source_order': 'shiping' is not a source"
                             " (the sources: billing, marketing, sales, shipping)")
     assert runs.list_runs(database.connect(db), limit=1)[0]["status"] == "succeeded"
+
+
+def test_given_names_written_with_other_diacritics_at_one_home_are_two_people(
+    small_sample: Path, tmp_path: Path
+) -> None:
+    """Hùng and Hưng fold alike to "hung": two members of a household, sharing its landline and
+    address, linked as one with the same name. Both written with diacritics, the names differ; one
+    written without them ("TRAN QUOC TUAN") is still the same name, and links."""
+    homes = [("Nguyễn Văn Hùng", "Nguyễn Văn Hưng", "024 3823 4567", "12 Ngõ 45 Phố Huế", "Hà Nội"),
+             ("Lê Minh Đức", "Lê Minh Dục", "0236 3812 345", "88 Lê Duẩn", "Đà Nẵng"),
+             ("Võ Thị Thơ", "Võ Thị Thọ", "028 3930 1122", "27 Nguyễn Đình Chiểu", "Hồ Chí Minh"),
+             ("Trần Quốc Tuấn", "TRAN QUOC TUAN", "0225 3745 678", "5 Lạch Tray", "Hải Phòng")]
+    fields = {"full_name": "name", "phone": "phone", "address": "address", "city": "city"}
+    rows = {source: [[f"H{i}", home[side], *home[2:]] for i, home in enumerate(homes)]
+            for side, source in enumerate(("shop", "club"))}
+    path = _sample_with(small_sample, tmp_path, rows, ["id", "name", "phone", "address", "city"], fields)
+    db = tmp_path / "homes.duckdb"
+    assert reconcile(path, db, today=TODAY).status == "succeeded"
+    with duckdb.connect(str(db), read_only=True) as con:
+        golden = dict(con.execute(
+            "SELECT s.source || ':' || s.source_id, x.golden_id FROM xref x"
+            " JOIN std_records s USING (record_key) WHERE s.source IN ('shop', 'club')").fetchall())
+    linked = [golden[f"shop:H{i}"] == golden[f"club:H{i}"] for i in range(len(homes))]
+    assert linked == [False, False, False, True]

@@ -326,6 +326,19 @@ def test_a_woman_and_a_man_of_one_family_are_no_typo_of_each_other(batch):  # ty
         assert level != "same family name only"
 
 
+def test_given_names_written_with_other_diacritics_are_the_same_family_only(  # type: ignore[no-untyped-def]
+    batch,
+):
+    """Real time reads the given name as written, as batch does: Hùng and Hưng are two names, and a
+    name written without diacritics is either."""
+    scorer = Scorer(batch["settings"], batch["tf"])
+    hung, hung_accented = _record(full_name="Nguyễn Văn Hưng"), _record(full_name="Nguyễn Văn Hùng")
+    assert (hung["given"], hung["given_accented"]) == ("hung", "hưng")
+    assert _level(scorer, "name", hung, hung_accented) == "same family name only"
+    unmarked = _record(full_name="NGUYEN VAN HUNG")
+    assert _level(scorer, "name", unmarked, hung_accented) == "same name, any word order"
+
+
 def test_an_email_beside_an_unknown_name_is_a_level_of_its_own(batch):  # type: ignore[no-untyped-def]
     scorer = Scorer(batch["settings"], batch["tf"])
     email, known = "lucy.reid@bigpond.com", _record(full_name="Lucy Reid", email="lucy.reid@bigpond.com")

@@ -9,8 +9,10 @@ carries over to Spark (``array_length``, not ``len``, which becomes a string len
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from string import ascii_lowercase
 
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
@@ -22,6 +24,7 @@ from matching_rules import ComparisonSpec, MatchingSpec
 from mdm.standardise.addresses import AREA_WORDS
 from mdm.standardise.cities import ABSORBED_2025
 from mdm.standardise.emails import PERSONAL_MAIL_SERVICES
+from mdm.standardise.names import TONE_MARKS
 from mdm.store.work import WORD_LISTS, births_near
 
 DIALECT = "duckdb"  # the dialect level conditions are written in
@@ -92,34 +95,35 @@ def _person_name(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLev
     tf = "name_key" if spec.term_frequency else None
     return [
         _null("name_nospace"),
-        _level('"name_key_l" = "name_key_r"', "same name, any word order", tf=tf),
-        _level(
+        # Given names written with other diacritics reach none of the levels of names alike (_alike).
+        _alike('"name_key_l" = "name_key_r"', "same name, any word order", tf=tf),
+        _alike(
             f'("family_l" = "family_r" AND "given_l" = "given_r" AND {_MIDDLES_MAY_AGREE})'
             ' OR "name_nospace_l" = "name_nospace_r"',
             "same family and given name (a middle name left out or cut to an initial, or spacing)",
         ),
         # Two middle names both written and different (Nguyễn Quốc Hải, Nguyễn Đức Hải) are what
         # namesakes look like more often than one person: a level of its own.
-        _level(_SAME_NAME, "same family and given name, other middle names"),
-        _level(  # a typo: a key missed, added, mistaken, or two swapped ("Thắgn")
+        _alike(_SAME_NAME, "same family and given name, other middle names"),
+        _alike(  # a typo: a key missed, added, mistaken, or two swapped ("Thắgn")
             f'(("family_l" = "family_r" AND {fn.damerau_levenshtein}("given_l", "given_r") <= 1)'
             f' OR ("given_l" = "given_r" AND {fn.damerau_levenshtein}("family_l", "family_r") <= 1))'
             f" AND NOT {_woman_and_man()}",
             "same family and given name but one typo",
         ),
-        _level(
+        _alike(
             f'({_jw(fn, "name_nospace")} >= {hi} OR {_jw(fn, "name_key")} >= {hi}) AND NOT {_siblings(fn)}'
             f" AND NOT {_woman_and_man()}",
             f"name Jaro-Winkler >= {hi}",
         ),
-        _level(
+        _alike(
             f"{_words_within('name_words')} = 1"
             # A given-name box alone ("Thanh Long", family unknown) against a name without its
             # middle name ("Lê Long").
             ' OR (("family_l" IS NULL OR "family_r" IS NULL) AND "given_l" = "given_r")',
             "all words of one name within the other (given name only, extra names)",
         ),
-        _level(
+        _alike(
             '("family_l" = "family_r" AND (length("given_l") = 1 OR length("given_r") = 1)'
             ' AND substr("given_l", 1, 1) = substr("given_r", 1, 1))'
             # "Anh N." for Nguyễn Bá Anh: the family name cut to an initial.
@@ -132,7 +136,7 @@ def _person_name(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLev
             f' OR {_cut_and_swapped("family", "given")}',
             "same family name with the given name as an initial, or the family name as an initial",
         ),
-        _level(
+        _alike(
             f'({_jw(fn, "name_nospace")} >= {lo} OR {_jw(fn, "name_key")} >= {lo}) AND NOT {_siblings(fn)}'
             f" AND NOT {_woman_and_man()}",
             f"name Jaro-Winkler >= {lo}",
@@ -140,6 +144,12 @@ def _person_name(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLev
         _level('"family_l" = "family_r"', "same family name only"),
         _else(),
     ]
+
+
+def _alike(sql: str, label: str, *, tf: str | None = None) -> cll.CustomLevel:
+    """A level of names alike that given names written with other diacritics never reach: they
+    fall to "same family name only", as a woman's and a man's names do (``_other_marks``)."""
+    return _level(f"({sql}) AND NOT {_other_marks()}", label, tf=tf)
 
 
 def _cut_and_swapped(initial: str, name: str) -> str:
@@ -179,6 +189,36 @@ def _woman_and_man() -> str:
         f'coalesce("family_l" = "family_r" AND "given_l" <> "given_r" AND NOT {_MIDDLES_MAY_AGREE}'
         f' AND {_thi(_l("middles"))} <> {_thi(_r("middles"))}, FALSE)'
     )
+
+
+def _other_marks() -> str:
+    """SQL: one given name when folded, written with diacritics by both records, each with a mark
+    the other lacks, and other vowel shapes or "đ" ("Nguyễn Văn Hùng", "Nguyễn Văn Hưng"; "Đức",
+    "Dục"): two names a Vietnamese reader tells apart. One without some of the other's marks
+    ("Hung", "Huơng" for "Hùng", "Hương") may be the same name with marks left out, as a name
+    written without any ("NGUYEN VAN HUNG") may be either; and another tone alone ("Tuấn", "Tuần";
+    "Hà", "Hạ") is as often a tone mistyped (sources that swapped tones lost true pairs to it)."""
+    def marks(column: str) -> str:  # its letters beyond a-z: those with diacritics, and "đ"
+        return f"translate({column}, '{ascii_lowercase}', '')"
+
+    def shapes(column: str) -> str:
+        return f"translate({marks(column)}, '{_TONED}', '{_TONED_SHAPE}')"
+
+    def apart(a: str, b: str) -> str:  # a holds a letter b lacks
+        return f"translate({a}, {b}, '') <> ''"
+
+    l, r = _l("given_accented"), _r("given_accented")
+    return (  # never NULL, as _siblings
+        f'coalesce("given_l" = "given_r" AND {apart(marks(l), marks(r))} AND {apart(marks(r), marks(l))}'
+        f" AND ({apart(shapes(l), shapes(r))} OR {apart(shapes(r), shapes(l))}), FALSE)"
+    )
+
+
+# Vietnamese vowels with a tone, and each with its shape alone ("ừ": "ư", "ạ": "a"): a vowel's
+# tone put aside, what is left of its marks is its shape.
+_SHAPES = "aăâeêioôơuưy"
+_TONED = "".join(unicodedata.normalize("NFC", shape + tone) for shape in _SHAPES for tone in TONE_MARKS)
+_TONED_SHAPE = "".join(shape for shape in _SHAPES for _ in TONE_MARKS)
 
 
 # Middle names that may be one person's: one left out, or the same first letter ("V." for Văn,
