@@ -219,6 +219,14 @@ class CandidatePublic(BaseModel):
     explanation: dict[str, dict[str, Any]]
 
 
+class OverrideHeld(BaseModel):
+    """A steward override a retired golden record holds (or held until it came back)."""
+
+    override_id: str
+    golden_id: str
+    attribute: str
+
+
 class MatchResultPublic(BaseModel):
     source: str
     source_id: str
@@ -232,6 +240,10 @@ class MatchResultPublic(BaseModel):
     decisions_binding_again: list[str] = Field(
         default=[], description="The lapsed steward decisions this record, held again, binds again (their"
         " lapse cleared, `decision.binding_again` in the audit log).")
+    overrides_binding_again: list[OverrideHeld] = Field(
+        default=[], description="The steward overrides held by the retired golden record this record took"
+        " back (its id, as a run restores one), which apply again (`golden.override_binding_again` in the"
+        " audit log).")
 
 
 class MatchPreviewPublic(BaseModel):
@@ -329,6 +341,10 @@ class DeletedPublic(BaseModel):
         default=[], description="The steward decisions that bind nothing with the record gone, marked lapsed"
         " at once (`lapsed_at` in GET /decisions/{id}, `decision.lapsed` in the audit log); posting the"
         " record again makes them bind again.")
+    overrides_lapsed: list[OverrideHeld] = Field(
+        default=[], description="With `golden_change: retired`, the steward overrides the retired golden"
+        " record holds, unused (`golden.override_lapsed` in the audit log); the record posted again takes its"
+        " golden id back, and they apply again.")
 
 
 class BatchCreate(RequestBody):

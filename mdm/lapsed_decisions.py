@@ -17,7 +17,9 @@ showed in force until the next run marked it. So the deletion marks it at once, 
 (:func:`note_deleted`), and a post of one of its records back makes it bind again
 (:func:`note_posted`). A run judges what binds by what it publishes, with the records deleted
 while it computed taken out and those posted meanwhile counted (the replay brings them back):
-it clears no lapse a deletion marked, and marks none a post cleared.
+it clears no lapse a deletion marked, and marks none a post cleared. A deletion that retires a
+golden record, and a post that takes its id back, say its overrides as a run would
+(:func:`note_overrides`); an erasure removes them with the golden record's values.
 """
 
 from __future__ import annotations
@@ -145,12 +147,31 @@ def note(
     for decision_id in out.decisions_again:
         audit.record(con, actor=actor, action="decision.binding_again", target=decision_id,
                      detail={"run_id": run_id})
-    for overrides, action in ((out.overrides, "golden.override_lapsed"),
-                              (out.overrides_again, "golden.override_binding_again")):
+    _audit_overrides(con, out.overrides, out.overrides_again, actor=actor, detail={"run_id": run_id})
+    return out
+
+
+def note_overrides(
+    con: duckdb.DuckDBPyConnection, *, retired: Collection[str] = (), restored: Collection[str] = (),
+    actor: str, detail: Mapping[str, Any],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The overrides held by golden records a deletion through the API ``retired`` (all their
+    records gone) or a post ``restored`` (its golden id taken back), audited as a run audits those
+    of the golden records it retires or restores, with ``detail`` (the key deleted or posted); in
+    the write's transaction, after it. (lapsed, binding again)."""
+    lapsed, again = (steward_sql.overrides_held(con, ids) if ids else [] for ids in (retired, restored))
+    _audit_overrides(con, lapsed, again, actor=actor, detail=detail)
+    return lapsed, again
+
+
+def _audit_overrides(
+    con: duckdb.DuckDBPyConnection, lapsed: list[dict[str, Any]], again: list[dict[str, Any]], *, actor: str,
+    detail: Mapping[str, Any],
+) -> None:
+    for overrides, action in ((lapsed, "golden.override_lapsed"), (again, "golden.override_binding_again")):
         for o in overrides:
             audit.record(con, actor=actor, action=action, target=o["golden_id"], detail={
-                "run_id": run_id, "override_id": o["override_id"], "attribute": o["attribute"]})
-    return out
+                **detail, "override_id": o["override_id"], "attribute": o["attribute"]})
 
 
 def note_deleted(

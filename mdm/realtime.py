@@ -86,6 +86,8 @@ class MatchResult:
     previous_golden_id: str | None = None
     reason: str | None = None  # why a strong candidate was not linked, when one was not
     decisions_binding_again: list[str] = field(default_factory=list)  # lapsed ones it binds again
+    restored: bool = False  # it took back a retired golden id, and the overrides that one holds
+    overrides_binding_again: list[dict[str, Any]] = field(default_factory=list)  # those overrides
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,7 @@ class DeleteResult:
     decisions_carried: list[Carried] = field(default_factory=list)  # steward constraints carried to stand-ins
     kept_together: str | None = None  # the decision holding together what only the deleted record joined
     decisions_lapsed: list[str] = field(default_factory=list)  # those binding nothing once it left
+    overrides_lapsed: list[dict[str, Any]] = field(default_factory=list)  # held by the one it retired
 
 
 @dataclass(frozen=True)
@@ -495,7 +498,7 @@ class RealtimeMatcher:
         affected = [target] + ([previous] if previous not in (None, target) else [])
         # The golden record it joined: the members the decision read, and this record as stored.
         known = {target: sorted([*joined, std], key=lambda m: m["record_key"])} if joined is not None else None
-        regroup.rebuild(
+        changes = regroup.rebuild(
             con, affected, attributes=self.rules.attributes(), at=at,
             cause="record", cause_id=key, actor=actor, retire_into={previous: target} if previous else None,
             members=known, holders=self.override_holders,
@@ -513,7 +516,7 @@ class RealtimeMatcher:
         self._index_after_commit = [(key, (match_row(std, self.shared), target))]
         return MatchResult(
             source, source_id, target, outcome, best, scored[:TOP_CANDIDATES], list(std["dq_flags"]),
-            previous, reason,
+            previous, reason, restored=changes.get(target) == "restored",
         )
 
     def delete(

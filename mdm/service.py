@@ -627,6 +627,10 @@ class Service:
                 # A key held again may bind a decision that lapsed when it left (mdm/lapsed_decisions.py).
                 result = replace(result, decisions_binding_again=lapsed_decisions.note_posted(
                     con, key, actor=actor))
+            if result.restored:  # a run that restores a golden record says so of its overrides too
+                _lapsed, again = lapsed_decisions.note_overrides(
+                    con, restored=[result.golden_id], actor=actor, detail={"posted": key})
+                result = replace(result, overrides_binding_again=again)
             if result.outcome not in ("unchanged", "stale"):  # nothing was written
                 audit.record(
                     con, actor=actor, action="record.upsert", target=f"{source}:{result.source_id}",
@@ -671,8 +675,12 @@ class Service:
     def delete_record(self, source: str, source_id: str, *, actor: str) -> DeleteResult:
         def delete(matcher: RealtimeMatcher, con: duckdb.DuckDBPyConnection) -> DeleteResult:
             result = matcher.delete(con, source, source_id, actor=actor)
-            result = replace(result, decisions_lapsed=lapsed_decisions.note_deleted(
-                con, [record_key(source, result.source_id)], actor=actor))
+            key = record_key(source, result.source_id)
+            result = replace(result, decisions_lapsed=lapsed_decisions.note_deleted(con, [key], actor=actor))
+            if result.golden_change == "retired":  # as a run that retires a golden record says
+                lapsed, _again = lapsed_decisions.note_overrides(
+                    con, retired=[result.golden_id], actor=actor, detail={"deleted": key})
+                result = replace(result, overrides_lapsed=lapsed)
             audit.record(
                 con, actor=actor, action="record.delete", target=f"{source}:{result.source_id}",
                 detail={"golden_id": result.golden_id, "golden_change": result.golden_change,

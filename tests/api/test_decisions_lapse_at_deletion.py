@@ -27,8 +27,8 @@ def _decision(api, decision_id: str) -> dict[str, Any]:  # type: ignore[no-untyp
     return api.get(f"/decisions/{decision_id}", who="steward").json()  # type: ignore[no-any-return]
 
 
-def _audited(api, action: str, decision_id: str) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
-    entries = api.get("/audit", who="admin", params={"action": action, "target": decision_id}).json()
+def _audited(api, action: str, target: str) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    entries = api.get("/audit", who="admin", params={"action": action, "target": target}).json()
     return entries["data"]  # type: ignore[no-any-return]
 
 
@@ -149,3 +149,120 @@ def test_erasing_a_customer_lapses_the_decisions_on_their_records(  # type: igno
     run = _run(api, small_sample / "sources.yaml")
     assert run["report"]["decisions_lapsed"] == []
     assert _decision(api, decision_id)["lapsed_by"] == "test-admin"
+
+
+def _override_on_a_lone_record(  # type: ignore[no-untyped-def]
+    api, attribute: str = "phone", value: str = "0912 345 678"
+) -> tuple[str, str, dict[str, str]]:
+    """A golden record holding one marketing record (from the extract) and a steward's override of
+    its ``attribute``: (its golden id, the record's source id, the override as GET lists it)."""
+    con = api.client.app.state.service.reader()
+    golden_id, source_id = con.execute(
+        "SELECT golden_id, min(source_id) FROM xref GROUP BY golden_id HAVING count(*) = 1"
+        " AND bool_and(source = 'marketing') ORDER BY golden_id LIMIT 1").fetchone()
+    r = api.client.put(f"/golden-records/{golden_id}/overrides/{attribute}", headers=api.headers("steward"),
+                       json={"value": value, "reason": "customer called"})
+    assert r.status_code == 200, r.json()
+    held = {k: r.json()["override"][k] for k in ("override_id", "golden_id", "attribute")}
+    return golden_id, source_id, held
+
+
+def test_an_override_lapses_at_the_deletion_that_retires_its_golden_record(  # type: ignore[no-untyped-def]
+    api, small_sample
+):
+    """A phone override on a golden record of one record, deleted through the API: the golden
+    record retired, holding the override unused, and nothing said so (a run that retires one
+    reports `overrides_lapsed`). Now the delete's answer lists it and the audit log says it, in
+    the deleter's name; the next run says nothing more; the record posted back takes the golden
+    id back and its answer says the override applies again (audited), as a run's report would;
+    the run after says nothing either."""
+    golden_id, source_id, held = _override_on_a_lone_record(api)
+    raw = _raw(api, source_id)
+    key = f"marketing:{source_id}"
+
+    deleted = _delete(api, source_id)
+    assert deleted["golden_change"] == "retired" and deleted["overrides_lapsed"] == [held], deleted
+    (entry,) = _audited(api, "golden.override_lapsed", golden_id)
+    assert entry["actor"] == "test-writer"
+    assert entry["detail"] == {"deleted": key, "override_id": held["override_id"], "attribute": "phone"}
+
+    run = _run(api, small_sample / "sources.yaml")
+    assert run["report"]["overrides_lapsed"] == run["report"]["overrides_binding_again"] == []
+    assert run["counts"]["overrides_lapsed"] == 0
+
+    posted = api.post("/sources/marketing/records", json=raw).json()
+    assert posted["golden_id"] == golden_id and posted["overrides_binding_again"] == [held], posted
+    (again,) = _audited(api, "golden.override_binding_again", golden_id)
+    assert (again["actor"], again["detail"]) == (
+        "test-writer", {"posted": key, "override_id": held["override_id"], "attribute": "phone"})
+    golden = api.get(f"/golden-records/{golden_id}", who="reader_pii").json()
+    assert golden["status"] == "active" and golden["attributes"]["phone"] == "+84912345678"
+
+    run = _run(api, small_sample / "sources.yaml")
+    assert run["report"]["overrides_lapsed"] == run["report"]["overrides_binding_again"] == []
+    assert len(_audited(api, "golden.override_lapsed", golden_id)) == 1
+    assert len(_audited(api, "golden.override_binding_again", golden_id)) == 1
+    # A record posted into a golden record that stays active takes no golden id back: nothing said.
+    changed = api.post("/sources/marketing/records", json={**raw, "full_name": "Someone Else"}).json()
+    assert changed["overrides_binding_again"] == [], changed
+
+
+def test_an_override_lapsed_by_a_deletion_while_a_run_computes_is_said_once(  # type: ignore[no-untyped-def]
+    api, small_sample, monkeypatch
+):
+    """The run read the record and kept its golden record; deleted meanwhile, the record leaves the
+    run's results at the publish and the golden record stays retired as the deletion left it: the
+    deletion said the override lapsed, the run does not say it again."""
+    golden_id, source_id, held = _override_on_a_lone_record(api)
+    done = _while_the_run_computes(monkeypatch, lambda: _delete(api, source_id))
+    run = _run(api, small_sample / "sources.yaml")
+    assert done[0]["overrides_lapsed"] == [held]
+    assert run["report"]["late_deletions"] == [f"marketing:{source_id}"]
+    assert run["report"]["overrides_lapsed"] == run["report"]["overrides_binding_again"] == []
+    assert len(_audited(api, "golden.override_lapsed", golden_id)) == 1
+    assert api.get(f"/golden-records/{golden_id}").json()["status"] == "retired"
+
+
+def test_an_override_posted_back_while_a_run_computes_binds_again_once(  # type: ignore[no-untyped-def]
+    api, small_sample, monkeypatch
+):
+    """Deleted, then posted back while a run computes whose input lacked it: the post takes the
+    golden id back and says the override applies again; the run's publish, then its replay of
+    the post, say it neither lapsed nor binding again a second time."""
+    golden_id, source_id, held = _override_on_a_lone_record(api)
+    raw = _raw(api, source_id)
+    _delete(api, source_id)
+    done = _while_the_run_computes(
+        monkeypatch, lambda: api.post("/sources/marketing/records", json=raw).json())
+    run = _run(api, small_sample / "sources.yaml")
+    assert done[0]["golden_id"] == golden_id and done[0]["overrides_binding_again"] == [held], done
+    assert run["report"]["overrides_lapsed"] == run["report"]["overrides_binding_again"] == []
+    assert len(_audited(api, "golden.override_lapsed", golden_id)) == 1
+    assert len(_audited(api, "golden.override_binding_again", golden_id)) == 1
+    golden = api.get(f"/golden-records/{golden_id}", who="reader_pii").json()
+    assert golden["status"] == "active" and golden["attributes"]["phone"] == "+84912345678"
+
+
+def test_an_erasure_takes_the_override_with_it_and_nothing_binds_again(  # type: ignore[no-untyped-def]
+    api, small_sample
+):
+    """The golden record a deletion retired, its override lapsed, then erased: the erasure removes
+    the override with the golden record's values (no table holds its value; the audit entries keep
+    its id and attribute, no value), so the record posted back gets a new golden id and no
+    override applies again, nor does a run say one does."""
+    from tests.api.test_erasure import _tables_holding
+
+    email = "only.this.customer.4417@example.vn"
+    golden_id, source_id, held = _override_on_a_lone_record(api, "email", email)
+    raw = _raw(api, source_id)
+    assert _delete(api, source_id)["overrides_lapsed"] == [held]
+    r = api.post(f"/golden-records/{golden_id}/erase", who="admin", json={"reason": "request DSR-7"})
+    assert r.status_code == 200, r.json()
+    assert _tables_holding(api, email) == []
+    assert api.get(f"/golden-records/{golden_id}").status_code == 404
+
+    posted = api.post("/sources/marketing/records", json=raw).json()
+    assert posted["golden_id"] != golden_id and posted["overrides_binding_again"] == [], posted
+    run = _run(api, small_sample / "sources.yaml")
+    assert run["report"]["overrides_lapsed"] == run["report"]["overrides_binding_again"] == []
+    assert _audited(api, "golden.override_binding_again", golden_id) == []

@@ -383,7 +383,7 @@ def test_a_deleted_record_leaves_its_golden_record(api):  # type: ignore[no-unty
     assert gone.status_code == 200, gone.json()
     assert gone.json() == {"source": "marketing", "source_id": "mk_rt1", "golden_id": gid,
                            "golden_change": "changed", "kept_together": None,
-                           "decisions_lapsed": []}
+                           "decisions_lapsed": [], "overrides_lapsed": []}
     golden = api.get(f"/golden-records/{gid}", who="reader_pii").json()
     assert [(m["source"], m["source_id"]) for m in golden["members"]] == [("sales", "RT-1")]
     assert golden["attributes"]["date_of_birth"] is None  # only the deleted record knew it
@@ -526,7 +526,7 @@ def test_a_batch_of_deletes_gives_one_result_per_key(api):  # type: ignore[no-un
     assert (body["count"], body["errors"]) == (3, 2)
     assert body["data"][0]["result"] == {"source": "sales", "source_id": "RT-1", "golden_id": gid,
                                          "golden_change": "retired", "kept_together": None,
-                                         "decisions_lapsed": []}
+                                         "decisions_lapsed": [], "overrides_lapsed": []}
     assert [d["error"]["error"] for d in body["data"][1:]] == ["not_found", "not_found"]  # the second: gone
     assert api.post("/sources/erp/records:delete", json={"source_ids": ["RT-1"]}).status_code == 404
     too_many = api.post("/sources/sales/records:delete", json={"source_ids": [f"X{i}" for i in range(1001)]})
