@@ -1,16 +1,17 @@
 """Steward decisions and overrides that a batch run finds binding nothing are said, not lost.
 
-A decision binds source records (mdm/carry_decisions.py carries it to a stand-in when one of
-them leaves). Where none is left, its source renamed or removed from the config (a renamed
-source's records are new keys) or each record gone from its extract, it binds nothing: the next
-run links those customers as if no steward had looked, and an override held by a golden record
-whose records all left is held by a retired record. Accepting a removal did that without a word.
-So the run that finds it says so: it marks each such decision lapsed with its id, writes why to
-the audit log, and counts them in its report, without failing. Nothing is undone: a decision whose
-records come back (the source listed again under its name) binds again, and an override comes
-back with its golden record's id (mdm/golden.py), each said in the report of the run that sees it.
-A dry run says the same without marking or auditing anything (:func:`preview`): it is where an
-operator deciding to accept a removal, or to rename a source, looks first.
+A decision binds pairs of source records (mdm/carry_decisions.py carries it to a stand-in when
+one of them leaves). Where no pair is left whole, a source renamed or removed from the config (a
+renamed source's records are new keys) or a record of each pair gone from its extract, it binds
+nothing: the next run links those customers as if no steward had looked, and an override held
+by a golden record whose records all left is held by a retired record. Accepting a removal did
+that without a word. So the run that finds it says so: it marks each such decision lapsed with
+its id, writes why to the audit log, and counts them in its report, without failing. Nothing is
+undone: a decision whose records come back (the source listed again under its name) binds
+again, and an override comes back with its golden record's id (mdm/golden.py), each said in the
+report of the run that sees it. A dry run says the same without marking or auditing anything
+(:func:`preview`): it is where an operator deciding to accept a removal, or to rename a source,
+looks first.
 
 Records deleted or erased through the API leave between runs, and a decision they alone bound
 showed in force until the next run marked it. So the deletion marks it at once, in its name
@@ -188,7 +189,7 @@ def note_deleted(
         gone = sorted(set(named_records) & set(keys))
         audit.record(con, actor=actor, action="decision.lapsed", target=decision_id, detail={
             "deleted": gone, "records": named_records,
-            "why": f"{_listed(gone)} {how}: it binds no record left; posted again, it binds again"}
+            "why": f"{_listed(gone)} {how}: it binds no pair of records left; posted again, it binds again"}
             | ({"erasure_id": erasure_id} if erasure_id else {}))
     return lapsed
 
@@ -216,8 +217,9 @@ def _said(
 
 
 def _why(records: list[str], config: SourcesConfig) -> str:
-    """Why none of ``records`` is left: their source is no longer in the config (named), or each
-    left its extract (or was deleted)."""
+    """Why no pair of ``records`` that the decision binds is left: a source is no longer in the
+    config (named), or a record of each pair left its extract (or was deleted); one side gone
+    is enough, the other may be held still."""
     listed = {s.name for s in config.sources}
     unlisted = sorted({k.split(":", 1)[0] for k in records} - listed)
     if unlisted:
@@ -225,4 +227,5 @@ def _why(records: list[str], config: SourcesConfig) -> str:
         said = f"source {names} is" if len(unlisted) == 1 else f"sources {names} are"
         return (f"{said} no longer in {config.path} (renamed or removed), and a record's source is part"
                 " of its key: listed again under that name, its records bind the decision again")
-    return "none of its records is left: each left its extract or was deleted"
+    return ("a record of each pair it binds is gone (left its extract or deleted); it binds two records"
+            " only while both are held")

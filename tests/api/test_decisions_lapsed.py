@@ -238,3 +238,31 @@ def test_a_dry_run_the_service_starts_lists_what_would_lapse(  # type: ignore[no
     assert "accepted, 1 steward decision would lapse" in run["report"]["removals_refused"]
     assert api.get(f"/decisions/{decision_id}", who="steward").json()["lapsed_in"] is None
     assert api.get("/audit", who="admin", params={"action": "decision.lapsed"}).json()["data"] == []
+
+
+def test_a_decision_lapsed_by_one_record_leaving_its_extract_says_so(  # type: ignore[no-untyped-def]
+    api, small_sample, tmp_path
+):
+    """A merge of two marketing sign-ups, one of them gone from the next extract (the removal
+    accepted): the run marked it lapsed saying "none of its records is left", though the other
+    record is still held. Now its why says a record of each pair it binds is gone, one side
+    being enough."""
+    sample = tmp_path / "sample"
+    shutil.copytree(small_sample, sample)
+    con = api.client.app.state.service.reader()
+    (a, a_id), (b, b_id) = con.execute(
+        "SELECT golden_id, min(source_id) FROM xref GROUP BY golden_id HAVING count(*) = 1"
+        " AND bool_and(source = 'marketing') ORDER BY golden_id LIMIT 2").fetchall()
+    merge = api.post("/golden-records/merge", who="steward", json={"golden_ids": [a, b]}).json()
+    extract = sample / "marketing.jsonl"
+    lines = extract.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [x for x in lines if f'"{b_id}"' not in x]
+    assert len(kept) == len(lines) - 1
+    extract.write_text("".join(kept), encoding="utf-8")
+
+    run = _run(api, sample / "sources.yaml")
+    (lapsed,) = run["report"]["decisions_lapsed"]
+    assert lapsed["decision_id"] == merge["decision"]["decision_id"]
+    assert api.get(f"/xref/marketing/{a_id}").status_code == 200  # one of its records is held still
+    assert lapsed["why"] == ("a record of each pair it binds is gone (left its extract or deleted);"
+                             " it binds two records only while both are held")
