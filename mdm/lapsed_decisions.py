@@ -67,8 +67,8 @@ class Lapsed:
                        else ("with", "Kept"))
         for why in dict.fromkeys(d["why"] for d in self.decisions):
             ids = [d["decision_id"] for d in self.decisions if d["why"] == why]
-            said.append(f"{_many(len(ids), 'steward decision')} {lapse} no record left to bind"
-                        f" ({_listed(ids)}): {why}. {kept}, marked lapsed (`lapsed_in` in"
+            said.append(f"{_many(len(ids), 'steward decision')} {lapse} no pair of records left to bind"
+                        f" ({_listed(ids)}): {why}. {kept}, marked lapsed (`lapsed_at` in"
                         " GET /decisions/{id}, `decision.lapsed` in the audit log): undo what should not"
                         " come back")
         if self.overrides:

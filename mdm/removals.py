@@ -72,8 +72,8 @@ def refusal(found: list[Removal], config: SourcesConfig, lapsing: int = 0) -> st
     published = {r.source for r in found}
     added = [s.name for s in config.sources if s.name not in published]
     lapse = "" if not lapsing else (
-        f"; accepted, {lapsing:,} steward decision{'s' if lapsing != 1 else ''} would lapse with no record"
-        " left to bind (the run's report lists each, as a dry run's does)")
+        f"; accepted, {lapsing:,} steward decision{'s' if lapsing != 1 else ''} would lapse with no pair"
+        " of records left to bind (the run's report lists each, as a dry run's does)")
     return ("; ".join(r.describe(config, added) for r in refused)
             + ". Nothing was published: check the extract, or,"
             " if the records did leave their systems, run again accepting the removals (`--accept-removals`;"

@@ -275,7 +275,7 @@ def test_a_load_marks_and_says_the_decisions_its_run_found_binding_nothing(
     result = runner.invoke(app, ["load", "--db", str(served), "--from", str(out), "--accept-removals"])
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
-    assert (f"warning: 1 steward decision with no record left to bind ({decision_id}):"
+    assert (f"warning: 1 steward decision with no pair of records left to bind ({decision_id}):"
             " source 'marketing'") in said
     con = duckdb.connect(str(served), read_only=True)
     try:
@@ -318,7 +318,7 @@ def test_a_dry_run_load_says_what_the_load_would_do_and_changes_nothing(
                                    "--accept-removals"])
     assert accepted.exit_code == 0, accepted.output
     said = " ".join(accepted.output.split())
-    assert f"1 steward decision would lapse, no record left to bind ({decision_id})" in said
+    assert f"1 steward decision would lapse, no pair of records left to bind ({decision_id})" in said
     assert "removed from marketing:" in said and "golden changes: " in said and "retired" in said, said
     assert "dry run: nothing was published" in said and "would stop here" not in said
     assert _state(served) == before
@@ -327,7 +327,7 @@ def test_a_dry_run_load_says_what_the_load_would_do_and_changes_nothing(
 
     loaded = runner.invoke(app, ["load", "--db", str(served), "--from", str(out), "--accept-removals"])
     assert loaded.exit_code == 0, loaded.output
-    assert "with no record left to bind" in " ".join(loaded.output.split())
+    assert "with no pair of records left to bind" in " ".join(loaded.output.split())
     listed = json.loads(runner.invoke(app, ["runs", "--db", str(served), "--json"]).output)
     assert [r["status"] for r in listed if r["run_id"] == "run-spark-4"] == ["succeeded"]
     assert _state(served) != before

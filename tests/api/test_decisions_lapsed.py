@@ -130,8 +130,8 @@ def test_the_cli_summary_warns_of_decisions_lapsed_and_runs_count_them(  # type:
                                  "--accept-removals"])
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
-    assert (f"warning: 1 steward decision with no record left to bind ({decision_id}): source 'marketing' is"
-            f" no longer in {sources}") in said, said
+    assert (f"warning: 1 steward decision with no pair of records left to bind ({decision_id}): source"
+            f" 'marketing' is no longer in {sources}") in said, said
     listed = runner.invoke(app, ["runs", "--db", str(db), "--json"])
     newest = json.loads(listed.output)[0]
     assert newest["counts"]["decisions_lapsed"] == 1
@@ -179,12 +179,13 @@ def test_a_dry_run_lists_what_a_run_would_lapse_and_bind_again(  # type: ignore[
     dry = runner.invoke(app, [*reconcile, "--dry-run"])
     assert dry.exit_code == 0, dry.output
     said = " ".join(dry.output.split())
-    assert (f"warning: 1 steward decision would lapse, no record left to bind ({decision_id}): source"
-            f" 'marketing' is no longer in {sources}") in said, said
+    assert (f"warning: 1 steward decision would lapse, no pair of records left to bind ({decision_id}):"
+            f" source 'marketing' is no longer in {sources}") in said, said
     assert "A run publishing would keep them, marked lapsed" in said
     assert ("1 steward override held by a golden record this run would retire, all its records gone"
             f" ({held} phone)") in said
-    assert "accepted, 1 steward decision would lapse with no record left to bind" in said  # the refusal
+    # the refusal
+    assert "accepted, 1 steward decision would lapse with no pair of records left to bind" in said
     assert _marks(db) == marks  # nothing marked, nothing audited
     previewed = _newest_run(db)
     assert previewed["status"] == "previewed"
