@@ -132,10 +132,9 @@ def note(
     after the run's history is written and the records deleted or erased meanwhile are taken out.
     What binds is what the publish holds, and the records of the config's sources posted through
     the API from ``posted_since`` on (every one for None), which the replay brings back."""
-    listed = {s.name for s in config.sources}
-    posted = [f"{source}:{source_id}" for source, source_id, _raw, _by in records.posted_records(
-        con, since=posted_since) if source in listed]
     judged = {*lapsing, *binds}
+    listed = [s.name for s in config.sources]
+    posted = records.posted_keys(con, sources=listed, since=posted_since) if judged else []
     bound = steward_sql.binding_among(con, judged, also_present=posted)
     actor = f"run {run_id}"
     out = _said(con, steward_sql.mark_lapsed(con, judged - set(bound), at=now(), by=actor, run_id=run_id),

@@ -220,11 +220,6 @@ def file_start(open_file: Callable[[], BinaryIO], size: int) -> bytes:
         return b""
 
 
-def is_gzip(path: str | Path) -> bool:
-    """Whether the file is gzip-compressed (``crm.csv.gz``), told by its first bytes, not its name."""
-    return starts_as_gzip(file_start(lambda: open(path, "rb"), MAGIC_BYTES))
-
-
 def starts_as_gzip(start: bytes) -> bool:
     """Whether a file whose first bytes are ``start`` is gzip-compressed."""
     return start[:2] == _GZIP_MAGIC
@@ -414,10 +409,12 @@ def unique_header(header: list[str]) -> list[str]:
 
 
 def open_text(spec: SourceSpec):  # type: ignore[no-untyped-def]
-    encoding = text_encoding(spec)
-    opener = gzip.open if is_gzip(spec.file) else open
+    """The source's file as text: decompressed where its first bytes say gzip (``crm.csv.gz``, or
+    not so named), in the encoding they tell (:func:`file_encoding`); those bytes read once."""
+    start = file_start(lambda: open(spec.file, "rb"), SNIFF_BYTES)
+    opener = gzip.open if starts_as_gzip(start) else open
     try:
-        return opener(spec.file, "rt", encoding=encoding, errors="replace", newline="")
+        return opener(spec.file, "rt", encoding=file_encoding(spec, start), errors="replace", newline="")
     except LookupError as e:
         raise ConfigError(f"source {spec.name!r}, key 'encoding': unknown encoding {spec.encoding!r}") from e
     except OSError as e:

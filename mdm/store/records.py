@@ -6,7 +6,7 @@ Every function runs inside the caller's transaction on the single write connecti
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import duckdb
@@ -27,6 +27,16 @@ def posted_records(
         " WHERE ? IS NULL OR posted_at >= ? ORDER BY posted_at, source, source_id",
         [since, since],
     ).fetchall()
+
+
+def posted_keys(con: duckdb.DuckDBPyConnection, *, sources: Collection[str], since: Any = None) -> list[str]:
+    """The record keys of the records of ``sources`` posted through the API (``since`` a time:
+    those posted from then on); their raw JSON left unread."""
+    return [key for (key,) in con.execute(
+        "SELECT source || ':' || source_id FROM posted_records"
+        " WHERE list_contains(?::VARCHAR[], source) AND (? IS NULL OR posted_at >= ?)",
+        [sorted(sources), since, since],
+    ).fetchall()]
 
 
 def has_api_changes(con: duckdb.DuckDBPyConnection, *, since: Any = None) -> bool:
