@@ -6,9 +6,8 @@ lies: a local path's files as the DuckDB engine opens them, a URI's (``hdfs://``
 from __future__ import annotations
 
 import functools
-import glob
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
@@ -45,37 +44,17 @@ class SourceFile:
 
 
 def source_files(spark: Any, spec: SourceSpec) -> list[SourceFile]:
-    """The files Spark reads for the source: the file, or a folder's files but hidden ones
-    (``_SUCCESS``, ``.crc``, in its partition folders too), of each path the glob matches."""
-    location = spec.location
-    if "://" in location:
-        return _hadoop_files(spark, spec)
-    return [_local_file(f, str(f) == location) for match in sorted(glob.glob(location))
-            for f in _data_files(Path(match))]
-
-
-def _local_file(path: Path, named: bool) -> SourceFile:
-    return SourceFile(str(path), named, lambda: path.stat().st_size, lambda: path.open("rb"))
-
-
-def _hidden(parts: Iterable[str]) -> bool:
-    """Whether a file in a folder Spark reads is hidden from it (a name starting ``_`` or ``.``)."""
-    return any(part.startswith(("_", ".")) for part in parts)
-
-
-def _data_files(path: Path) -> list[Path]:
-    """The files Spark reads for a local ``path``: the file, or a folder's files but hidden ones."""
-    if not path.is_dir():
-        return [path]
-    return sorted(f for f in path.rglob("*") if f.is_file() and not _hidden(f.relative_to(path).parts))
-
-
-def _hadoop_files(spark: Any, spec: SourceSpec) -> list[SourceFile]:
-    """A URI's files, listed by Hadoop's FileSystem as Spark lists them; a glob's match that is
-    hidden left out, as Spark leaves it out. A location Hadoop cannot list (no such file system,
-    no access) fails naming the source."""
+    """The files Spark reads for the source, listed by Hadoop's FileSystem as Spark lists them, a
+    local path too: Spark resolves a path without a scheme against Hadoop's default file system
+    and globs it Hadoop's way (``*`` matches a name starting ``.``; ``{a,b}``), not Python's. Of
+    each path the glob matches: a file unless its name is hidden (:func:`_hidden`), even where the
+    path names it; a folder whatever its name, and its files but hidden ones, in its partition
+    folders too, into no hidden folder. A location Hadoop cannot list (no such file system, no
+    access) fails naming the source; a hidden file the path names, which Spark reads as nothing,
+    fails saying so."""
     from py4j.protocol import Py4JJavaError
 
+    local = "://" not in spec.location
     try:
         path = spark._jvm.org.apache.hadoop.fs.Path(spec.location)
         fs = path.getFileSystem(spark._jsc.hadoopConfiguration())
@@ -84,36 +63,65 @@ def _hadoop_files(spark: Any, spec: SourceSpec) -> list[SourceFile]:
         for status in sorted(fs.globStatus(path) or [], key=lambda s: s.getPath().toString()):
             match = status.getPath()
             if status.isDirectory():
-                files += sorted(_folder_files(fs, match), key=lambda f: f.name)
-            elif match.equals(given) or not _hidden([match.getName()]):
-                files.append(_hadoop_file(fs, match, match.toString(), status.getLen(), match.equals(given)))
+                files += sorted(_folder_files(spec, fs, match, local), key=lambda f: f.name)
+            elif not _hidden(match.getName()):
+                files.append(_hadoop_file(fs, match, status.getLen(), match.equals(given), local))
+            elif match.equals(given):
+                raise SourceReadError(f"{spec.location}: source {spec.name!r}, key 'path': Spark reads no file"
+                                      " whose name starts with '_' or '.' (nor a copy in progress, '._COPYING_'):"
+                                      " rename the file")
         return files
     except Py4JJavaError as e:
         raise SourceReadError(f"{spec.location}: source {spec.name!r}, key 'path': cannot list its files:"
                               f" {e.java_exception.toString()}".splitlines()[0]) from e
 
 
-def _folder_files(fs: Any, folder: Any) -> list[SourceFile]:
+def _hidden(name: str) -> bool:
+    """Whether Spark leaves out a file or folder of this name in a folder it reads, as Hadoop's
+    hidden names (``_SUCCESS``, ``.crc``, ``_temporary``) and a copy in progress; not a
+    partition folder (``_k=v``) nor a Parquet summary (``_metadata``, ``_common_metadata``)."""
+    if name.startswith(("_metadata", "_common_metadata")):
+        return False
+    return (name.startswith("_") and "=" not in name) or name.startswith(".") or name.endswith("._COPYING_")
+
+
+def _folder_files(spec: SourceSpec, fs: Any, folder: Any, local: bool) -> list[SourceFile]:
     """A folder's files but hidden ones, listed a folder at a time by ``listStatus`` as Spark lists
-    them, into no hidden folder (``_temporary``). Not ``listFiles``: it gives each file's block
-    locations, and at ``file://`` reads each file's owner and permissions by running a process
-    (4 ms a file: 8 s for 2,000 parts). Each file costs five calls into the JVM."""
-    files, folders = [], [folder]
+    them, into no hidden folder, nor into one below a ``_temporary`` folder the glob matched (a
+    write in progress). Not ``listFiles``: it gives each file's block locations, and at ``file://``
+    reads each file's owner and permissions by running a process (4 ms a file: 8 s for 2,000
+    parts). Each file costs five calls into the JVM. A file Spark would read no row of fails."""
+    files, folders = [], [(folder, ())]
     while folders:
-        for status in fs.listStatus(folders.pop()):
+        at, parts = folders.pop()
+        for status in fs.listStatus(at):
             path = status.getPath()
-            name = path.toString()
-            if _hidden([name.rsplit("/", 1)[-1]]):
+            if _hidden(name := path.getName()):
                 continue
-            if status.isDirectory():
-                folders.append(path)
-            else:
-                files.append(_hadoop_file(fs, path, name, status.getLen(), False))
-    return files
+            if not status.isDirectory():
+                files.append((_hadoop_file(fs, path, status.getLen(), False, local), parts))
+            elif "/_temporary/" not in path.toString():
+                folders.append((path, (*parts, name)))
+    partitioned = any(parts and "=" in parts[0] for _, parts in files)
+    for file, parts in files:
+        if (parts and "=" not in parts[0]) or (not parts and partitioned):
+            suffix = PurePosixPath(file.name).suffix
+            raise SourceReadError(f"{file.name}: source {spec.name!r}, key 'path': Spark would read no row of"
+                                  " this file: it reads a folder's files from the folder itself or from its"
+                                  " partition folders (name=value), not from both nor from other folders in"
+                                  " it; move the file, or name the files with a glob (the folder's"
+                                  f" {{*{suffix},*/*{suffix}}} reads both levels)")
+    return [file for file, _ in files]
 
 
-def _hadoop_file(fs: Any, path: Any, name: str, size: int, named: bool) -> SourceFile:
-    return SourceFile(name, named, lambda: size, lambda: io.BufferedReader(_HadoopStream(fs, path, size)))
+def _hadoop_file(fs: Any, path: Any, size: int, named: bool, local: bool) -> SourceFile:
+    """A listed file; one on the driver's disk, given by a local path, opened as the DuckDB engine
+    opens it and named by its path, as the source gives it."""
+    uri = path.toUri()
+    if local and uri.getScheme() == "file":
+        on_disk = Path(uri.getPath())
+        return SourceFile(str(on_disk), named, lambda: size, lambda: on_disk.open("rb"))
+    return SourceFile(path.toString(), named, lambda: size, lambda: io.BufferedReader(_HadoopStream(fs, path, size)))
 
 
 class _HadoopStream(io.RawIOBase):

@@ -1614,36 +1614,74 @@ def test_the_driver_reads_each_file_at_a_uri_once(spark: Any, tmp_path: Path, fo
     assert _driver_bytes_read(spark) - before == read
 
 
-_PARTS = ["date=2026-01-01/part-1.csv", "date=2026-01-02/part-2.csv"]
+_LISTED = {"part-0.csv": "id\n0\n", "_SUCCESS": "", "_x.csv": "id\n5\n", ".y.csv": "id\n6\n",
+           "b.csv._COPYING_": "id\n7\n", "_metadata": "id\n8\n", "_h/part-1.csv": "id\n1\n",
+           ".g/part-2.csv": "id\n2\n", "d/_k=1/part-3.csv": "id\n3\n",
+           "d/_k=1/.part-3.csv.crc": "crc", "d/_k=2/part-4.csv": "id\n4\n44\n",
+           "d/_temporary/0/part-9.csv": "id\n9\n", "d/.spark-staging/part-10.csv": "id\n10\n"}
 
 
-@pytest.mark.parametrize(("path", "listed"), [
-    ("crm", [*_PARTS, "part-0.csv"]),
-    ("crm/date=*", _PARTS),
-    ("crm/date=*/*.csv*", _PARTS),  # and .part-1.csv.crc, hidden
-    ("crm/_SUCCESS", ["_SUCCESS"]),  # hidden, but named
-])
-def test_a_uris_files_are_listed_as_spark_reads_them(spark: Any, tmp_path: Path, path: str,
-                                                     listed: list[str]) -> None:
-    """A folder at a URI is listed by Hadoop's FileSystem, a folder at a time, for its files but hidden
-    ones (``_SUCCESS``, a ``.crc``, ``_temporary``'s parts), in its partition folders too; a glob's match
-    that is hidden is left out, a hidden file the path names itself is read. Each with its size and
-    first bytes, and named when the path names it."""
+@pytest.mark.parametrize("uri", [False, True])
+@pytest.mark.parametrize("path", ["crm/d", "crm/.*", "crm/*/*", "crm/d/*", "crm/_h", "crm/_metadata",
+                                  "crm/{part-0,_x}.csv", "crm/d/_k=*/*.csv*"])
+def test_a_sources_files_are_listed_as_spark_reads_them(spark: Any, tmp_path: Path, path: str, uri: bool) -> None:
+    """A source's files, at a URI or a local path alike, are the files Spark reads (its own list is the
+    judge): a glob's match that is a hidden file (``_SUCCESS``, ``.y.csv``, a copy in progress) left
+    out, a folder it matches listed whatever its name, a folder's files but hidden ones, in its
+    partition folders too (``_k=1`` is one), into no hidden folder (``_temporary``); Hadoop's glob
+    (``*`` matches ``.g``, ``{a,b}``), not Python's. Each with its size and first bytes, and named
+    where the path names it."""
     from mdm.spark.files import source_files
 
-    texts = {"part-0.csv": "id\n0\n", _PARTS[0]: "id\n1\n", _PARTS[1]: "id\n2\n22\n", "_SUCCESS": "",
-             "date=2026-01-01/.part-1.csv.crc": "crc", "_temporary/0/part-3.csv": "id\n3\n",
-             ".spark-staging/part-4.csv": "id\n4\n"}
-    for name, text in texts.items():
+    for name, text in _LISTED.items():
         (tmp_path / "crm" / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "crm" / name).write_text(text, encoding="utf-8")
     keys = "format: csv\nid_column: id\nfields: {full_name: id}"
-    spec = _crm_source(tmp_path, f"file://{tmp_path / path}", keys)[0]
+    spec = _crm_source(tmp_path, f"file://{tmp_path / path}" if uri else path, keys)[0]
     files = source_files(spark, spec)
-    folder = f"file:{tmp_path / 'crm'}/"
-    assert [f.name.removeprefix(folder) for f in files] == listed
-    assert [(f.size(), f.start) for f in files] == [(len(texts[n]), texts[n].encode()) for n in listed]
-    assert [f.named for f in files] == [path == "crm/_SUCCESS"] * len(listed)
+    folder = f"file:{tmp_path / 'crm'}/" if uri else f"{tmp_path / 'crm'}/"
+    listed = [f.name.removeprefix(folder) for f in files]
+    sparks = spark.read.format("binaryFile").load(spec.location).inputFiles()
+    assert sorted(listed) == sorted(f.removeprefix(f"file://{tmp_path / 'crm'}/") for f in sparks)
+    assert listed and [(f.size(), f.start) for f in files] == [(len(_LISTED[n]), _LISTED[n].encode()) for n in listed]
+    assert [f.named for f in files] == [path == "crm/_metadata"] * len(listed)
+
+
+@pytest.mark.parametrize("layout", [["part-0.csv", "date=2026-01-01/part-1.csv"], ["part-0.csv", "s/part-1.csv"],
+                                    ["s/part-1.csv"]])
+def test_a_folder_file_spark_would_read_no_row_of_fails_naming_it(spark: Any, tmp_path: Path,
+                                                                 layout: list[str]) -> None:
+    """Spark reads a folder's files from the folder itself or from its partition folders: a file beside
+    partition folders, or in another folder in it, gives no row and no error (Spark's own read shows
+    it). The source fails naming that file, before anything is read, not with rows gone unsaid."""
+    from pyspark.sql import functions as F
+
+    from mdm.errors import SourceReadError
+    from mdm.spark.files import source_files
+
+    for name in layout:
+        (tmp_path / "crm" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "crm" / name).write_text("id\n1\n", encoding="utf-8")
+    spec = _crm_source(tmp_path, "crm", "format: csv\nid_column: id\nfields: {full_name: id}")[0]
+    unread = tmp_path / "crm" / ("part-0.csv" if "date=" in layout[-1] else "s/part-1.csv")
+    read = spark.read.format("binaryFile").load(spec.location).select(F.input_file_name()).collect()
+    assert unread.as_uri() not in {f for (f,) in read}
+    with pytest.raises(SourceReadError, match=rf"^{unread}: source 'crm', key 'path': Spark would read no row"):
+        source_files(spark, spec)
+
+
+def test_a_hidden_file_the_path_names_fails_saying_spark_reads_none(spark: Any, tmp_path: Path) -> None:
+    """A path naming a file Spark hides (``_customers.csv``) reads nothing on Spark: the source fails
+    saying why, not with Spark's "unable to infer schema" or no rows."""
+    from mdm.errors import SourceReadError
+    from mdm.spark.files import source_files
+
+    (tmp_path / "_customers.csv").write_text("id\n1\n", encoding="utf-8")
+    spec = _crm_source(tmp_path, "_customers.csv", "format: csv\nid_column: id\nfields: {full_name: id}")[0]
+    assert spark.read.format("binaryFile").load(spec.location).inputFiles() == []
+    with pytest.raises(SourceReadError, match=r"_customers.csv: source 'crm', key 'path': Spark reads no file"
+                                              r" whose name starts with '_' or '.'"):
+        source_files(spark, spec)
 
 
 def test_a_uri_hadoop_cannot_list_fails_naming_the_source(spark: Any, tmp_path: Path) -> None:
