@@ -231,15 +231,18 @@ sources:
     fields:
       full_name: {first_of: [name, default_address.name]}
       phone: {first_of: [phone, default_address.phone]}
+      email: {first_of: [email, default_address.email]}
 """
 # Shopify writes a customer's phone at the top level and under default_address, often both.
 SHOP_ROWS = [
     {"id": 1, "name": "Ann Lee", "phone": "+16135550142", "default_address": {"phone": None}},
     {"id": 2, "name": "Ann Lee", "phone": None, "default_address": {"phone": "(613) 555-0142"}},
-    {"id": 3, "name": "Ann Lee", "phone": "+16135550142", "default_address": {"phone": "613-555-0142"}},
+    {"id": 3, "name": "Ann Lee", "phone": "+16135550142", "email": "ann@x.ca",
+     "default_address": {"phone": "613-555-0142", "email": "Ann@X.ca"}},
     {"id": 4, "name": "", "phone": "NULL",
      "default_address": {"phone": "+16135550199", "name": "Bo Chen"}},
-    {"id": 5, "name": "Ann Lee", "phone": "+16135550142", "default_address": {"phone": "+16135550199"}},
+    {"id": 5, "name": "Ann Lee", "phone": "+16135550142", "email": "ann@x.ca",
+     "default_address": {"phone": "+16135550199; 613-555-0142", "email": "ann.lee@y.ca"}},
 ]
 
 
@@ -252,7 +255,9 @@ def test_first_of_maps_a_field_to_the_first_of_its_columns_holding_a_value(tmp_p
     """A list of columns is joined with a space: ``phone: [phone, default_address.phone]`` read a
     customer with both filled (Shopify's usual case, the same number twice) as one number of 20
     digits, flagged phone_unparseable, and the phone was lost. ``first_of`` reads the first column
-    holding a value (a missing-value marker holds none); the raw record keeps every column."""
+    holding a value (a missing-value marker holds none); the raw record keeps every column. A
+    phone or e-mail of a later column that differs is the customer's too: an other, as the second
+    number of a field holding two is (it was seen only in the raw record)."""
     import datetime as dt
 
     from mdm.standardise.record import standardise_record
@@ -262,8 +267,10 @@ def test_first_of_maps_a_field_to_the_first_of_its_columns_holding_a_value(tmp_p
     std = [standardise_record(spec, a.source_id, a.values, today=dt.date(2026, 1, 1)) for a in accepted]
     assert [(s["full_name"], s["phone"], s["phone_others"], s["dq_flags"]) for s in std] == [
         ("Ann Lee", "+16135550142", None, [])] * 3 + [
-        ("Bo Chen", "+16135550199", None, []), ("Ann Lee", "+16135550142", None, [])]
-    assert accepted[4].values["default_address.phone"] == "+16135550199"
+        ("Bo Chen", "+16135550199", None, []), ("Ann Lee", "+16135550142", ["+16135550199"], [])]
+    assert [(s["email"], s["email_others"]) for s in std] == [
+        (None, None), (None, None), ("ann@x.ca", None), (None, None), ("ann@x.ca", ["ann.lee@y.ca"])]
+    assert accepted[4].values["default_address.phone"] == "+16135550199; 613-555-0142"
     assert spec.columns_for("phone") == ["phone", "default_address.phone"]
 
 

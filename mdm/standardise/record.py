@@ -8,6 +8,7 @@ dates repeat heavily across millions of records.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -115,6 +116,27 @@ def mapped_text(spec: SourceSpec, values: dict[str, str | None]) -> tuple[dict[s
         if text:
             out[field] = text
     return out, flags
+
+
+def _first_of_rest(spec: SourceSpec, values: dict[str, str | None], field: str) -> list[str]:
+    """The values of a ``first_of`` field's columns after the one it is read from: a source's
+    mobile and home phone, or its two e-mails, are both the customer's (their flags unread)."""
+    ref = spec.fields.get(field)
+    if not isinstance(ref, FirstOf):
+        return []
+    return [v for c in ref.first_of if (v := _one_value(field, values.get(c), []))][1:]
+
+
+def _others(field: str, own: str | None, values: Iterable[str | None]) -> list[str] | None:
+    """A record's other values of ``field`` (``phone_others``, ``email_others``), each once, in
+    order, none the one it is matched on: compared as :func:`other_value` compares them."""
+    seen = {other_value(field, own)[0]} if own else set()
+    out = []
+    for value in values:
+        if value and (key := other_value(field, value)[0]) not in seen:
+            seen.add(key)
+            out.append(value)
+    return out or None
 
 
 def _one_value(field: str, value: str | None, flags: list[str]) -> str | None:
@@ -246,6 +268,8 @@ def standardise_record(
     home = country if country and len(country) == 2 else CITY_COUNTRY.get(city.canonical or "")
     phone = _phone(get("phone"), spec.phone_region, home)
     email = _email(get("email"))
+    more_phones = [_phone(v, spec.phone_region, home) for v in _first_of_rest(spec, values, "phone")]
+    more_emails = [_email(v) for v in _first_of_rest(spec, values, "email")]
     # The name as matched: completed by its e-mail where it left a name out or cut one to an initial.
     matched = name_from_email(name, email.match_key if email.is_valid else None)
     raw_dob = get("date_of_birth")
@@ -301,6 +325,8 @@ def standardise_record(
         "national_id": national_id.value,
         "dq_flags": sorted(set(flags)),
         # The field's other addresses and numbers: only collect_all reads them (mdm.golden).
-        "email_others": list(email.others) or None,
-        "phone_others": list(phone.others) or None,
+        "email_others": _others("email", email.normalised, (
+            *email.others, *(v for e in more_emails for v in (e.normalised, *e.others)))),
+        "phone_others": _others("phone", phone.e164, (
+            *phone.others, *(v for p in more_phones for v in (p.e164, *p.others)))),
     }

@@ -755,13 +755,14 @@ def test_first_of_reads_the_first_column_holding_a_value_as_the_duckdb_engine_do
     (spec,) = load_sources(shop_source(tmp_path)).sources
     today = dt.date(2026, 1, 1)
     ingested = ingest_and_standardise(spark, [spec], today)
-    columns = ("source_id", "full_name", "phone", "dq_flags")
+    columns = ("source_id", "full_name", "phone", "dq_flags", "phone_others", "email_others")
     on_spark = [tuple(r) for r in ingested.std.orderBy("source_id").select(*columns).collect()]
     accepted = ingest([spec]).accepted
     on_duckdb = [tuple(standardise_record(spec, a.source_id, a.values, today=today)[c] for c in columns)
                  for a in accepted]
     assert on_spark == on_duckdb
-    assert [phone for _, _, phone, _ in on_spark] == ["+16135550142"] * 3 + ["+16135550199", "+16135550142"]
+    assert [row[2] for row in on_spark] == ["+16135550142"] * 3 + ["+16135550199", "+16135550142"]
+    assert on_spark[4][4:] == (["+16135550199"], ["ann.lee@y.ca"])  # a later column's other number and e-mail
     raw = [json.loads(r["raw"]) for r in ingested.source_records.orderBy("source_id").collect()]
     assert raw == [a.values for a in accepted]
 
