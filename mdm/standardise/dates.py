@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
-from mdm.standardise.text import fold, nfc_clean, without_float_fraction
+from mdm.standardise.text import fold, nfc_clean, to_ascii_lower, without_float_fraction
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +72,23 @@ _WEEKDAYS = frozenset(
     " maandag dinsdag woensdag donderdag vrijdag zaterdag zondag"
     " segunda terca quarta quinta sexta feira".split()
 )
+# A Vietnamese weekday before a date ("Thứ Năm, 06/03/1969", "thứ 5, 6/3/1969", "T5", "Chủ nhật", "CN"),
+# written in words or as its number: only before a date of digits or "ngày" (English "Thu 5 Mar 1969"
+# keeps its day).
+_VN_WEEKDAY = re.compile(
+    r"^(?:thu\s*(?:hai|ba|tu|nam|sau|bay|[2-7])|chu\s*nhat|cn|t[2-7])(?:\s*[,.]\s*|\s+)"
+    r"(?=ngay\b|\d{1,2}\s*[/.-]\s*\d)"
+)
+# The number or word after "tháng" is its month, wherever it stands ("Tháng 3 6, 1969" is 6 March, and
+# "ngày 6 tháng 3" is in any source's date order); "tháng Năm" (May) is left out, as "năm" is also "year".
+_VN_MONTH = re.compile(
+    r"\b(?:thang|thg)\s*(1[0-2]|0?[1-9]|gieng|hai|ba|tu|sau|bay|tam|chin|muoi mot|muoi hai|muoi|chap)\b"
+)
+_VN_MONTH_WORDS = MappingProxyType({
+    "gieng": 1, "hai": 2, "ba": 3, "tu": 4, "sau": 6, "bay": 7, "tam": 8, "chin": 9, "muoi": 10,
+    "muoi mot": 11, "muoi hai": 12, "chap": 12,
+})
+_MONTH_NAME = {number: name for name, number in reversed(_MONTHS.items())}  # its first name: 3 is "mar"
 _ORDINAL = re.compile(r"^(\d{1,2})(?:st|nd|rd|th|er)$")  # French "1er mars"
 # A time of day after the date ("1990-03-25T00:00:00Z", "25/03/1990 00:00"): ignored for a birth date.
 # Its offset may leave out zero minutes, as PostgreSQL writes a timestamptz ("... 00:00:00+07").
@@ -175,8 +192,14 @@ def _from_tokens(tokens: list[str], today: dt.date, day_first: bool) -> tuple[dt
     return _make(year, month, day), swapped, two_digit
 
 
+def _vn_month(found: re.Match[str]) -> str:
+    month = found[1]
+    return f" {_MONTH_NAME[int(month) if month.isdigit() else _VN_MONTH_WORDS[month]]} "
+
+
 def _tokens(text: str) -> list[str]:
-    folded = fold(_TRAILING_TIME.sub("", text)) or ""
+    plain = _VN_WEEKDAY.sub("", to_ascii_lower(_TRAILING_TIME.sub("", text)) or "")
+    folded = _VN_MONTH.sub(_vn_month, fold(plain) or "")
     tokens: list[str] = []
     for token in folded.split():
         ordinal = _ORDINAL.match(token)

@@ -401,3 +401,32 @@ def test_a_long_date_with_its_weekday_named_in_a_european_language(value: str) -
 def test_a_float_columns_date_written_with_a_decimal_comma() -> None:
     """19850312,0: a German spreadsheet's float; its ",0" was read as part of the date."""
     assert standardise_birth_date("19850312,0", today=TODAY).value == dt.date(1985, 3, 12)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Thứ Năm, 06/03/1969", dt.date(1969, 3, 6)),
+        ("thứ 5, 6/3/1969", dt.date(1969, 3, 6)),
+        ("T5, 6/3/1969", dt.date(1969, 3, 6)),
+        ("Chủ nhật, 09/03/1969", dt.date(1969, 3, 9)),
+        ("CN, 9/3/1969", dt.date(1969, 3, 9)),
+        ("Thứ Hai, ngày 3 tháng 3 năm 1969", dt.date(1969, 3, 3)),
+        ("6 tháng 3, 1969", dt.date(1969, 3, 6)),
+        ("6 tháng Ba 1969", dt.date(1969, 3, 6)),
+        ("6 tháng Mười Hai 1969", dt.date(1969, 12, 6)),
+        # English keeps its day after the weekday
+        ("Thu 5 Mar 1969", dt.date(1969, 3, 5)),
+    ],
+)
+def test_a_vietnamese_weekday_and_month_in_words(value: str, expected: dt.date) -> None:
+    """A Vietnamese weekday before a date ("thứ 5", "Chủ nhật") was flagged date_unparseable."""
+    assert standardise_birth_date(value, today=TODAY) == StdDate(value, expected, ())
+
+
+@pytest.mark.parametrize("value", ["Tháng 3 6, 1969", "ngày 6 tháng 3 năm 1969"])
+@pytest.mark.parametrize("day_first", [True, False])
+def test_the_number_after_thang_is_the_month_in_any_date_order(value: str, day_first: bool) -> None:
+    """"Tháng 3 6, 1969" (month first, as English writes "March 6, 1969") was read as 3 June; a
+    month-first source read "ngày 6 tháng 3" as 3 June too."""
+    assert standardise_birth_date(value, today=TODAY, day_first=day_first).value == dt.date(1969, 3, 6)
