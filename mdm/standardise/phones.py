@@ -60,6 +60,10 @@ _VN_MOBILE_PREFIXES = frozenset(
 # Spanish "extensión 12": left on, its digits were read as part of the number (+4930123456712).
 _EXTENSION = re.compile(r"(?i)\s*(?:ext\.?|extensi[oó]n|x|#|máy lẻ|ml"
                         r"|durchwahl|dw\.?|nebenstelle|nst\.?|poste)\s*:?\s*\d{1,6}\s*$")
+# DIN 5008 writes an extension after a hyphen ("030/1234567-12", "+49 30 1234567-0"): read as one only
+# after a whole number (valid, and as long as its region's example of its type), as "0912-345-678" and
+# "030 123-4567" group a number's own digits with hyphens.
+_HYPHENATED_TAIL = re.compile(r"^(.*\d)\s*-\s*\d{1,5}$")
 _SEPARATOR = re.compile(r"[;,/|]|\s(?:or|hoặc|hoac)\s")
 _NOT_DIGIT_OR_PLUS = re.compile(r"[^\d+]")
 _LINE_TYPES = MappingProxyType(
@@ -251,9 +255,27 @@ def standardise_phone(value: str | None, region: str | None = "VN", home: str | 
     return _standardise_one(value, text, region, home)
 
 
+def _without_hyphenated_extension(text: str, region: str | None) -> str:
+    """``text`` without an extension written after a hyphen (see :data:`_HYPHENATED_TAIL`)."""
+    tail = _HYPHENATED_TAIL.match(text)
+    if tail is None:
+        return text
+    try:
+        number = phonenumbers.parse(tail[1], region)
+    except phonenumbers.NumberParseException:
+        return text
+    if not phonenumbers.is_valid_number(number):
+        return text
+    example = phonenumbers.example_number_for_type(
+        phonenumbers.region_code_for_number(number), phonenumbers.number_type(number))
+    whole = example is not None and len(phonenumbers.national_significant_number(number)) >= len(
+        phonenumbers.national_significant_number(example))
+    return tail[1] if whole else text
+
+
 def _standardise_one(value: str, text: str, region: str | None, home: str | None) -> StdPhone:
     """:func:`standardise_phone` of one number ``text`` written in the field ``value``."""
-    international, digits = _digits(_EXTENSION.sub("", text))
+    international, digits = _digits(_without_hyphenated_extension(_EXTENSION.sub("", text), region))
     if not (_MIN_DIGITS <= len(digits) <= _MAX_DIGITS) or len(set(digits)) == 1:
         return StdPhone(value, None, False, None, ("phone_unparseable",))
     candidate, renumbered = _candidate(international, digits, region)

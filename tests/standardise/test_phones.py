@@ -307,3 +307,22 @@ def test_a_record_reads_its_phone_in_its_own_country(city: str, country: str | N
 def test_an_extension_written_in_german_french_or_spanish_is_no_part_of_the_number(value: str) -> None:
     """Its digits were read as the number's: 030 1234567 Durchwahl 12 was +4930123456712."""
     assert standardise_phone(value, "DE").e164 == "+49301234567"
+
+
+@pytest.mark.parametrize("value", ["030/1234567-12", "030 1234567-12", "+49 30 1234567-0", "0301234567 - 12"])
+def test_an_extension_after_a_hyphen_as_din_5008_writes_it_is_no_part_of_the_number(value: str) -> None:
+    """030/1234567-12 was +4930123456712: a German number whose area code accepts any length."""
+    assert standardise_phone(value, "DE").e164 == "+49301234567"
+
+
+@pytest.mark.parametrize(("value", "region", "expected"), [
+    ("0912-345-678", "VN", "+84912345678"),
+    ("028-3823-4567", "VN", "+842838234567"),
+    ("+1 555-123-4567", "VN", "+15551234567"),
+    ("(613) 555-0142", "US", "+16135550142"),
+    ("020 7946-0958", "GB", "+442079460958"),
+    ("030 123-4567", "DE", "+49301234567"),  # "030 123" is valid, but too short to be a whole number
+    ("089 1234-56", "DE", "+4989123456"),
+])
+def test_a_number_grouped_with_hyphens_keeps_its_last_group(value: str, region: str, expected: str) -> None:
+    assert standardise_phone(value, region).e164 == expected
