@@ -60,6 +60,7 @@ _ABBREVIATIONS = MappingProxyType(
         "tx": "thi xa",
         "tt": "thi tran",
         "kp": "khu pho",
+        "tdp": "to dan pho",
         "kdc": "khu dan cu",
         "kcn": "khu cong nghiep",
         "fl": "floor",
@@ -85,6 +86,9 @@ _ABBREVIATIONS = MappingProxyType(
 # Single letters that are an abbreviation only before a name ("Đ. Lê Lợi", "H. Củ Chi", "X. Tân Phú");
 # elsewhere they are block or unit letters.
 _BEFORE_WORD = MappingProxyType({"d": "duong", "h": "huyen", "x": "xa"})
+# "Th." begins a part as a hamlet's word ("Th. Đông, X. Tân Phú" is thôn Đông); within one it is a
+# shortened Thị ("Nguyễn Th. Minh Khai"), and "TH" without its dot a primary school (tiểu học).
+_HAMLET = re.compile(r"(^|,)\s*th\.(?=\s*[a-z0-9])")
 # "Ng. 12" is ngõ 12, but "Ng. Trãi" is a shortened Nguyễn.
 _BEFORE_NUMBER = MappingProxyType({"ng": "ngo", "f": "phuong", "u": "unit"})
 _NUMBERED = frozenset(("quan", "phuong"))
@@ -263,7 +267,7 @@ def standardise_address(value: str | None) -> StdAddress:
     text = to_ascii_lower(value)
     if text is None:
         return StdAddress(value, None, None, None, ())
-    tokens = _canonical_tokens(_address_tokens(text))
+    tokens = _canonical_tokens(_address_tokens(_HAMLET.sub(r"\1 thon ", text)))
     if not tokens:
         return StdAddress(value, None, None, None, ("address_invalid",))
     tokens = _lane_numbers(tokens)  # "số 12" → "12", "số 5 ngõ 12" → "5/12"

@@ -143,6 +143,8 @@ CITY_ALIASES = MappingProxyType(
 CITY_COUNTRY = MappingProxyType({city: country for country, city, _ in _PLACES})
 _CITY_PREFIX = re.compile(r"^(?:tp|thanh pho|tinh|city of) ")
 _CITY_SUFFIX = re.compile(r" (?:city|viet nam|vietnam|vn)$")
+# "T. Bình Dương" is tỉnh Bình Dương, but only before a place known: "T." is as often a person's initial.
+_PROVINCE_INITIAL = "t "
 
 # Abbreviations that name a place in one country only, read where the record is of that country
 # (record.py says which): "CT" is Connecticut in the US, "SG" Singapore to a Singaporean and Sài
@@ -172,7 +174,8 @@ def _bare(folded: str) -> str:
         if stripped == folded:
             break
         folded = stripped
-    return folded
+    province = folded.removeprefix(_PROVINCE_INITIAL)
+    return province if province in CITY_ALIASES else folded
 
 
 def _place(bare: str) -> str | None:

@@ -51,6 +51,12 @@ def test_vietnamese_abbreviations_unify(value: str) -> None:
         ("H. Củ Chi", "huyen cu chi", None),
         ("KP 3, TX. Thuận An", "khu pho 3 thi xa thuan an", None),
         ("Tổ 5, KP2, P. Linh Trung", "to 5 khu pho 2 phuong linh trung", None),  # was "kp2"
+        # "Th." beginning a part is a hamlet (thôn), within one a shortened Thị; "TH" a primary school
+        ("Th. Đông, X. Tân Phú, H. Củ Chi", "thon dong xa tan phu huyen cu chi", None),
+        ("Số 5, Th.3", "5 thon 3", "5"),
+        ("12 Nguyễn Th. Minh Khai", "12 nguyen th minh khai", "12"),
+        ("Trường TH Kim Đồng", "truong th kim dong", None),
+        ("TDP 4, TT. Đông Anh", "to dan pho 4 thi tran dong anh", None),  # tổ dân phố
         ("10 Downing St.", "10 downing street", "10"),
         ("221B Baker Street", "221b baker street", "221b"),
         ("Apt 5, 12 Main Rd", "unit 5 12 main road", None),
@@ -536,6 +542,8 @@ def test_address_never_raises_and_is_a_fixed_point(value: str | None) -> None:
         (", NY", "ny"),  # nothing before the comma: kept
         ("Bà Rịa - Vũng Tàu", "vung tau"),
         ("BR-VT", "vung tau"),
+        ("T. Bình Dương", "binh duong"),  # tỉnh, before a place known
+        ("T. Văn Bình", "t van binh"),  # ... else as well a person's initial
     ],
 )
 def test_city_aliases(value: str, canonical: str) -> None:

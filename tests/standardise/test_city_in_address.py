@@ -35,6 +35,7 @@ TODAY = dt.date(2026, 1, 1)
     ("12 Võ Văn Ngân, Thủ Đức", AddressCity("12 Võ Văn Ngân", "Thủ Đức", None)),  # a city within HCMC
     ("Hà Nội, Việt Nam", AddressCity("", "Hà Nội", None)),  # the city alone
     ("5 Lê Lợi, TT Huế", AddressCity("5 Lê Lợi", "TT Huế", None)),  # Thừa Thiên Huế
+    ("12 Nguyễn Trãi, T. Bình Dương", AddressCity("12 Nguyễn Trãi", "T. Bình Dương", None)),  # tỉnh
     # A spreadsheet's cell or a CRM's street field on several lines: a line break ends a part.
     ("Rue de Rivoli 142\n75001 Paris", AddressCity("Rue de Rivoli 142", "Paris", "75001")),
     ("10 Downing St,\r\nLondon SW1A 2AA\r\nUK\r\n", AddressCity("10 Downing St", "London", "SW1A 2AA")),
