@@ -107,8 +107,15 @@ _WORD = re.compile(r"[^\W\d_]+")
 _Token = tuple[str, tuple[str, ...]]  # (as written, folded parts that contain a letter)
 
 
+# "Thị" mistyped: "Thj" (Telex's key for its dot below, the i left out), "hị" (its T left out). Neither
+# is a name, in Vietnamese ("j" is no letter of it) or anywhere else (nor is "ị" outside it).
+_MISTYPED_THI = frozenset(("thj", "hị"))
+
+
 @lru_cache(maxsize=1 << 16)  # name words repeat heavily ("Nguyễn", "Văn", "Thị")
 def _folded_parts(raw: str) -> tuple[str, ...]:
+    if raw.lower().rstrip(".") in _MISTYPED_THI:
+        return ("thi",)
     folded = fold(raw.translate(_JOINERS))
     return tuple(p for p in folded.split() if _LETTER.search(p)) if folded else ()
 

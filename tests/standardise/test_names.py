@@ -1067,3 +1067,16 @@ def test_lee_after_a_chinese_or_korean_given_name_is_lee_in_every_form(given: st
     for name in (standardise_name(f"{given} Lee"), standardise_name(None, given, "Lee")):
         assert name.family == "lee"
     assert standardise_name("Thu Huong Lee").family == "le"  # a Vietnamese name: Lê
+
+
+@pytest.mark.parametrize("value", ["Nguyễn Thj Lan", "NGUYỄN THJ LAN", "Nguyễn hị Lan", "Nguyễn Thj. Lan"])
+def test_a_mistyped_thi_is_thi(value: str) -> None:
+    """"Thj" (Telex's dot-below key, the i left out) and "hị" (the T left out) are no names: the
+    middle name stayed "thj" or "hi", and the name no longer equalled Nguyễn Thị Lan."""
+    name = standardise_name(value)
+    assert (name.folded, name.middles) == ("nguyen thi lan", "thi")
+    assert name.display == value.replace("NGUYỄN THJ LAN", "Nguyễn Thj Lan")
+
+
+def test_hi_without_its_dot_below_is_left_as_written() -> None:
+    assert standardise_name("Nguyen Hi Lan").folded == "nguyen hi lan"
