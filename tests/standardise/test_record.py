@@ -14,7 +14,8 @@ TODAY = dt.date(2026, 1, 1)
 
 
 @pytest.mark.parametrize("marker", ["NULL", "null", "(null)", "\\N", "N/A", "#N/A", "#NULL!", "#REF!",
-                                    "#VALUE!", "nan", "NaN", "None", "-", " -- ", '["NULL"]'])
+                                    "#VALUE!", "nan", "NaN", "None", "none", "NONE", "(blank)", "-", " -- ",
+                                    '["NULL"]'])
 def test_an_exports_missing_value_marker_is_no_value(marker: str) -> None:
     std = standardise_record(SPEC, "1", dict.fromkeys(SPEC.fields.values(), marker), today=TODAY)
     # As an empty cell: no value, and no flag saying a value was unreadable; the record holds none.
