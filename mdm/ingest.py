@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
@@ -108,20 +109,27 @@ def clean_id(value: str | None) -> str | None:
     return value if value and value not in MISSING_VALUES else None
 
 
-# Control characters (Unicode's Cc: NUL, ESC, DEL, C1) but the tab and line breaks a CSV's quoted
-# field may hold in a key. No system writes them into a key on purpose: a key holding one is a
-# corrupt export or a bad client, cleaning it could make it another record's key ("CRM\x002024",
+# Control characters (Unicode's Cc) but the tab and line breaks a CSV's quoted field may hold in a
+# key, and invisible format characters (Cf: a zero-width space U+200B, a byte order mark U+FEFF, a
+# bidi override U+202E that shows "CRM1\u202e23" as "CRM132"). No system writes them into a key on
+# purpose: a key holding one is a corrupt export or a bad client (a key pasted from a web page), it
+# looks like another key it is not, cleaning it could make it another record's key ("CRM\x002024",
 # "CRM\x1f" stripped as whitespace to "CRM"), and NUL ends text in C and is refused by PostgreSQL.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def control_in_id(id_column: str, value: str | None) -> str | None:
-    """Why an id as read (before :func:`clean_id`) is no key where it holds a control character."""
-    found = _CONTROL.search(value or "")
-    if found is None:
+    """Why an id as read (before :func:`clean_id`) is no key where it holds a control or an invisible
+    format character."""
+    if value is None or value.isprintable():  # the usual key, at once
         return None
-    code = f"U+{ord(found[0]):04X}"
-    return f"the id column {id_column!r} holds a control character ({code}), which no key holds"
+    if found := _CONTROL.search(value):
+        kind, char = "a control", found[0]
+    elif char := next((ch for ch in value if unicodedata.category(ch) == "Cf"), ""):
+        kind = "an invisible"
+    else:
+        return None
+    return f"the id column {id_column!r} holds {kind} character (U+{ord(char):04X}), which no key holds"
 
 
 def missing_id(id_column: str, value: str | None) -> str:

@@ -191,6 +191,26 @@ def test_an_id_holding_a_control_character_is_422_naming_the_field(api):  # type
     assert api.post("/sources/sales/records", json={**VY, "crm_id": "CRM\t1"}).status_code == 200
 
 
+def test_an_invisible_character_in_an_id_is_422_and_in_a_value_left_out(api):  # type: ignore[no-untyped-def]
+    """A zero-width space, a byte order mark or a bidi override in a posted key was stored as a key
+    of its own: "RT-1\u200b" looked like "RT-1" and was another customer. It is refused naming the
+    field, as a file's row is quarantined; in a value it is left out, so the name still matches."""
+    for key, code in (("RT-1\u200b", "U+200B"), ("\ufeffRT-1", "U+FEFF"), ("RT-1\u202e23", "U+202E")):
+        said = (f"field 'crm_id' (the id of source 'sales'): the id column 'crm_id' holds an invisible"
+                f" character ({code}), which no key holds")
+        for path in ("/sources/sales/records", "/sources/sales/records:match"):
+            r = api.post(path, json={**VY, "crm_id": key})
+            assert r.json() == {"error": "invalid_input", "detail": said}, (path, r.text)
+            assert r.status_code == 422
+        r = api.post("/sources/sales/records:batch", json={"records": [{**VY, "crm_id": key}]})
+        assert r.json()["data"][0]["error"] == {"error": "invalid_input", "detail": said}, r.text
+    gid = api.post("/sources/sales/records", json=VY).json()["golden_id"]
+    hidden = {**VY_MARKETING, "name": "\ufeffLUONG THA\u200bO \u202eVY",
+              "email": "Vy.Luong.RT1@Exa\u200bmple.vn", "phone": "+84 389\u200b 111 222"}
+    matched = api.post("/sources/marketing/records", json=hidden).json()
+    assert (matched["outcome"], matched["golden_id"]) == ("matched", gid), matched
+
+
 def test_an_id_posted_as_a_float_too_large_for_every_digit_is_422(api):  # type: ignore[no-untyped-def]
     """As a source's row is quarantined (tests/test_readers.py): 12345678901234567.0 was the key
     12345678901234568, another customer's; 1.5e3 is the key 1500, as a float's whole number is."""

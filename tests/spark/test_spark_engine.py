@@ -1205,6 +1205,13 @@ def test_an_id_holding_a_control_character_is_quarantined_as_on_duckdb(spark: An
     _read_alike(spark, tmp_path, rows, "", ["ha noi", "hue", "hue"])
 
 
+def test_an_id_holding_an_invisible_character_is_quarantined_as_on_duckdb(spark: Any, tmp_path: Path) -> None:
+    """A zero-width space or a byte order mark inside a key ("3\u200b" looked like "3") is quarantined
+    naming it on both engines (tests/test_readers.py)."""
+    rows = "id,name,city\n1,An,Hanoi\n2,Binh,Hue\n3,Cuong,Hue\n3\u200b,Dung,Hue\n\ufeff2,Em,Hue\n"
+    _read_alike(spark, tmp_path, rows, "", ["ha noi", "hue", "hue"])
+
+
 def test_a_json_array_of_records_is_read_as_on_duckdb(spark: Any, tmp_path: Path) -> None:
     """``format: json``: each object of the array a row, an element that is no object quarantined
     naming it, on both engines; a file that is no array, or JSON lines given as one, names
