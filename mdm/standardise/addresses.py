@@ -278,14 +278,26 @@ def standardise_address(value: str | None) -> StdAddress:
 
 
 _POSTCODE_PLACEHOLDERS = frozenset("NA N/A NONE NULL UNKNOWN".split())
+# Postcodes of two parts that people write with the space or without ("sw1a1aa", "D02X285"): the
+# UK's (outward, then a digit and two letters), Ireland's Eircode (routing key, then four), Canada's
+# and the Netherlands'. Written with their one space, so that both spellings compare equal.
+_TWO_PART_POSTCODE = re.compile(
+    r"([A-Z]{1,2}\d[A-Z\d]?) ?(\d[A-Z]{2})"  # GB: SW1A 1AA, M1 1AE
+    r"|([AC-FHKNPRTV-Y]\d{2}|D6W) ?([\dAC-FHKNPRTV-Y]{4})"  # IE: D02 X285
+    r"|([A-Z]\d[A-Z]) ?(\d[A-Z]\d)"  # CA: K1A 0B1
+    r"|(\d{4}) ?([A-Z]{2})"  # NL: 1012 AB
+)
 
 
 def standardise_postcode(value: str | None) -> str | None:
-    """Upper-case with single spaces; None for junk without letters or digits."""
+    """Upper-case with single spaces, a two-part postcode written without its space with it; None
+    for junk without letters or digits."""
     text = nfc_clean(value)
     if text is None or not any(ch.isalnum() for ch in text):
         return None
     text = unicodedata.normalize("NFC", whole_number(text).upper())
+    if parts := _TWO_PART_POSTCODE.fullmatch(text):
+        text = " ".join(filter(None, parts.groups()))
     return None if text in _POSTCODE_PLACEHOLDERS else text
 
 

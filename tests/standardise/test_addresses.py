@@ -573,6 +573,16 @@ def test_city_never_raises_and_is_a_fixed_point(value: str | None) -> None:
     [
         ("700000", "700000"),
         (" sw1a   1aa ", "SW1A 1AA"),
+        # two-part postcodes written without their space: a UK, an Irish (Eircode), a Canadian and a
+        # Dutch one compared unequal to the same written with it
+        ("sw1a1aa", "SW1A 1AA"),
+        ("M11AE", "M1 1AE"),
+        ("d02x285", "D02 X285"),
+        ("D6WFK12", "D6W FK12"),
+        ("k1a0b1", "K1A 0B1"),
+        ("1012ab", "1012 AB"),
+        ("20500-0003", "20500-0003"),  # a US ZIP+4 is as written
+        ("100000", "100000"),
         ("-", None),
         ("n/a", None),
         ("", None),
