@@ -142,7 +142,8 @@ CITY_ALIASES = MappingProxyType(
 # code in a record from London is a British number, whatever its source's default region.
 CITY_COUNTRY = MappingProxyType({city: country for country, city, _ in _PLACES})
 _CITY_PREFIX = re.compile(r"^(?:tp|thanh pho|tinh|city of) ")
-_CITY_SUFFIX = re.compile(r" (?:city|viet nam|vietnam|vn)$")
+# A French CEDEX ("Paris Cedex 08": a large mail user's sorting office) names no other city.
+_CITY_SUFFIX = re.compile(r" (?:city|viet nam|vietnam|vn|cedex(?: \d{1,2})?)$")
 # "T. Bình Dương" is tỉnh Bình Dương, but only before a place known: "T." is as often a person's initial.
 _PROVINCE_INITIAL = "t "
 

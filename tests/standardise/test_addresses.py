@@ -544,6 +544,10 @@ def test_address_never_raises_and_is_a_fixed_point(value: str | None) -> None:
         ("BR-VT", "vung tau"),
         ("T. Bình Dương", "binh duong"),  # tỉnh, before a place known
         ("T. Văn Bình", "t van binh"),  # ... else as well a person's initial
+        # A French CEDEX (a large mail user's sorting office), with or without its number, is its city.
+        ("PARIS CEDEX 02", "paris"),
+        ("Bordeaux Cedex", "bordeaux"),
+        ("Saint-Denis Cedex 9", "saint denis"),
     ],
 )
 def test_city_aliases(value: str, canonical: str) -> None:
