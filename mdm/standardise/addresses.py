@@ -115,7 +115,10 @@ _WRITTEN_UMLAUT = re.compile(r"(?:^|(?<=[bcdfghjklmnprstvwxyz]))([aou])e")
 _GLUED = re.compile(r"^(q|p|f|u|kp)(\d+)$")
 _JOINED_NUMBER = re.compile(r"(\d)\s*([/-])\s*(?=\d)")  # "12 / 3" → "12/3", "45 - 47" → "45-47"
 _ADDRESS_TOKEN = re.compile(r"[a-z0-9]+(?:[/-][a-z0-9]+)*")
-_HOUSE_NUMBER = re.compile(r"^\d+[a-z]?(?:[/-]\d+[a-z]?)*$")
+# A house number may have a letter ("12a") or, in French, Italian and Spanish, "bis", "ter" or "quater"
+# (the second, third, fourth house of one number: "12 bis rue de la Paix", written "12bis" too).
+_HOUSE_NUMBER = re.compile(r"^\d+(?:[a-z]|bis|ter|quater)?(?:[/-]\d+[a-z]?)*$")
+_REPEAT_SUFFIX = re.compile(r"\b(\d+) (bis|ter|quater)\b(?=[\s,]+[a-z])")  # "12 bis, rue" → "12bis, rue"
 _NUMBER_JOINER = re.compile(r"[/-]")
 # Where the house number follows the street (German, Dutch, Nordic, Spanish, Italian): after a street
 # named in one word with its type ("Hauptstraße 5", "Keizersgracht 123", "Strandvej 5"), or after a street
@@ -168,6 +171,7 @@ def _address_tokens(text: str) -> list[str]:
     """Folded tokens; '/' and '-' survive only inside house numbers ("12/3", "45-47")."""
     tokens: list[str] = []
     text = _CALLE.sub("calle ", _JOINED_NUMBER.sub(r"\1\2", text.replace("'", "")))
+    text = _REPEAT_SUFFIX.sub(r"\1\2", text)
     for token in _ADDRESS_TOKEN.findall(text):
         pieces = [token] if _HOUSE_NUMBER.match(token) else _NUMBER_JOINER.split(token)
         for j, piece in enumerate(pieces):

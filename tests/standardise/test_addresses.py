@@ -61,6 +61,12 @@ def test_vietnamese_abbreviations_unify(value: str) -> None:
         ("221B Baker Street", "221b baker street", "221b"),
         ("Apt 5, 12 Main Rd", "unit 5 12 main road", None),
         ("#7 O'Connell Ave", "7 oconnell avenue", "7"),
+        # French "bis"/"ter" is part of the house number, written apart or not: "12 bis" was the house
+        # 12 on the street "bis rue de la paix", unlike "12bis"'s house-less "12bis rue de la paix".
+        ("12 bis rue de la Paix", "12bis rue de la paix", "12bis"),
+        ("12BIS, rue de la Paix", "12bis rue de la paix", "12bis"),
+        ("3 ter av. Foch", "3ter avenue foch", "3ter"),
+        ("5 Ocean Ter", "5 ocean terrace", "5"),  # after a name, "Ter" is a terrace
         (
             "1049 Phan Xich Long Street, Ward 04, District 5",
             "1049 phan xich long street phuong 4 quan 5",
