@@ -209,7 +209,7 @@ def _canonical_tokens(tokens: list[str]) -> list[str]:
 
 def _lane_numbers(tokens: list[str]) -> list[str]:
     """A house in an alley as one number: Hà Nội writes "số 5 ngõ 12", "5, ngõ 12" and "ngõ 12,
-    số 5" as "5/12" too (house, then lane), and "hẻm 12/3" is "12/3". A "số" before a number
+    số 5" as "5/12" too (house, then lane), and "hẻm 12/3" is "12/3". A "số" (or "số nhà") before a number
     anywhere is dropped, as are "No. số" together. Until nothing changes: one step can make
     another's ("hẻm số 12/3" is "hẻm 12/3" once "số" is dropped), and each makes fewer tokens."""
     while (again := _lane_numbers_once(tokens)) != tokens:
@@ -223,6 +223,10 @@ def _lane_numbers_once(tokens: list[str]) -> list[str]:
     while i < len(tokens):
         token = tokens[i]
         after = tokens[i + 1 : i + 4]
+        if token == "so" and after[:1] == ["nha"] and len(after) > 1 and _HOUSE_NUMBER.match(after[1]):
+            out.append(token)  # "số nhà 13" (house number 13) is "số 13"
+            i += 2
+            continue
         if token in _NUMBER_WORDS:
             end = i + 1
             while end < len(tokens) and tokens[end] in _NUMBER_WORDS:

@@ -432,7 +432,8 @@ def test_a_unit_or_area_written_after_an_address_keeps_its_house(
 @pytest.mark.parametrize(
     "value",
     ["Số 13 ngõ 135 Hùng Vương", "13 ngõ 135 Hùng Vương", "số 13, ngõ 135 Hùng Vương",
-     "Ngõ 135, số 13 Hùng Vương", "13/135 Hùng Vương", "Hẻm 13/135 Hùng Vương", "Hẻm số 13/135 Hùng Vương"],
+     "Ngõ 135, số 13 Hùng Vương", "13/135 Hùng Vương", "Hẻm 13/135 Hùng Vương", "Hẻm số 13/135 Hùng Vương",
+     "Số nhà 13, ngõ 135 Hùng Vương", "Ngõ 135, số nhà 13 Hùng Vương"],  # "số nhà": house number
 )
 def test_a_house_in_an_alley_is_one_number(value: str) -> None:
     address = standardise_address(value)
@@ -452,6 +453,14 @@ def test_alley_and_number_words_are_read_to_a_fixed_point(value: str) -> None:
     address = standardise_address(value)
     again = standardise_address(address.normalised)
     assert (again.normalised, again.house_number) == (address.normalised, address.house_number)
+
+
+def test_a_residential_groups_abbreviation_is_its_name() -> None:
+    # "TDP 7" was a word of its own beside "Tổ dân phố 7" (a residential group), as "KP" is "khu phố".
+    assert (standardise_address("Kiệt 45 Hùng Vương, TDP 7").normalised
+            == standardise_address("Kiệt 45 Hùng Vương, Tổ dân phố 7").normalised
+            == "kiet 45 hung vuong to dan pho 7")
+    assert standardise_address("Số nhà").normalised == "so nha"  # no number: words
 
 
 def test_an_alley_itself_keeps_its_word() -> None:
