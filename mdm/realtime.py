@@ -502,6 +502,7 @@ class RealtimeMatcher:
             con, affected, attributes=self.rules.attributes(), at=at,
             cause="record", cause_id=key, actor=actor, retire_into={previous: target} if previous else None,
             members=known, holders=self.override_holders,
+            recorded=[target] if target == golden_id_before != previous else (),
         )
         kept_apart = self.cannot.get(key, set())
         items = [

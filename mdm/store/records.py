@@ -198,7 +198,7 @@ class Served(NamedTuple):
     attributes: str  # JSON
     updated_at: dt.datetime
     run_id: str | None
-    version: str  # its document's (documents.version): the ETag readers hold
+    version: str | None  # its document's (documents.version): the ETag readers hold (None: not known)
 
 
 def as_served(con: duckdb.DuckDBPyConnection, golden_ids: Sequence[str]) -> dict[str, Served]:

@@ -109,3 +109,35 @@ def test_undoing_a_merge_after_the_merged_away_records_left_retires_their_id(  #
     assert (again["outcome"], again["golden_id"]) == ("new", loser), again
     back = api.get(f"/golden-records/{loser}").json()
     assert back["status"] == "active" and [m["source_id"] for m in back["members"]] == [record["crm_id"]]
+
+
+def test_a_post_while_a_run_computes_is_not_created_again_by_its_replay(  # type: ignore[no-untyped-def]
+    api, small_sample, monkeypatch
+):
+    """Posted while a run computes, a record gets a golden id of its own; the run's results lack
+    it, so its publish dropped the row and the replay of the post built it again: the history and
+    the change feed said ``created`` a second time, for an id served since, with a new
+    ``created_at`` and ETag. Now the replay goes on from the history: rebuilt as it was served, it
+    keeps its version (ETag, created_at) and writes no entry."""
+    from tests.api.test_decisions_carried import _run
+    from tests.api.test_late_decisions import _while_the_run_computes
+
+    def post() -> tuple[str, str, dict]:  # type: ignore[type-arg]
+        gid = api.post("/sources/sales/records", json=VY).json()["golden_id"]
+        served = api.get(f"/golden-records/{gid}")
+        return gid, served.headers["etag"], served.json()
+
+    _, cursor = _walk(api, limit=500)
+    done = _while_the_run_computes(monkeypatch, post)
+    run = _run(api, small_sample / "sources.yaml")
+    gid, etag, before = done[0]
+    assert run["report"]["replayed"]["posts"] == 1
+
+    history = api.get(f"/golden-records/{gid}/history").json()["data"]
+    assert [(h["change"], h["cause"]) for h in history] == [("created", "record")], history
+    entries, _ = _walk(api, after=cursor)
+    assert [e["change"] for e in entries if e["golden_id"] == gid] == ["created"]
+    served = api.get(f"/golden-records/{gid}")
+    assert served.headers["etag"] == etag
+    assert (served.json()["created_at"], served.json()["updated_at"]) == (before["created_at"],
+                                                                          before["updated_at"])
