@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 
 from matching_rules import AttributeSpec
-from mdm import golden
+from mdm import golden, lapsed_decisions
 from mdm.store import documents, records
 from mdm.store import overrides as overrides_sql
 from mdm.store import stewardship as steward_sql
@@ -79,6 +79,11 @@ def rebuild(
                 gids.append(holder)
                 members_by[holder] = records.member_rows(con, holder)
                 olds[holder] = records.golden_row(con, holder)
+        if unmerged := [g for g in restored if not members_by[g]]:
+            # Home again, held by a golden record that stays retired: they apply no more, as a
+            # deletion's do (a post that takes the id back says they bind again).
+            lapsed_decisions.note_overrides(con, retired=unmerged, actor=actor or f"{cause} {cause_id}",
+                                            detail={cause: cause_id})
         holding = held_overrides(con, [*gids, *filter(None, emptied.values())])
         held, moves = golden.carry_overrides(holding, emptied)
         overrides_sql.move(con, moves)

@@ -266,3 +266,37 @@ def test_an_erasure_takes_the_override_with_it_and_nothing_binds_again(  # type:
     run = _run(api, small_sample / "sources.yaml")
     assert run["report"]["overrides_lapsed"] == run["report"]["overrides_binding_again"] == []
     assert _audited(api, "golden.override_binding_again", golden_id) == []
+
+
+def test_an_override_an_undo_takes_home_to_a_retired_golden_record_lapses(  # type: ignore[no-untyped-def]
+    api,
+):
+    """A phone override on a customer merged into another (it moves to the survivor, applied
+    there), the customer's record then deleted, then the merge undone: the undo takes the override
+    home to the golden record it retires, where it applies to nothing, and said nothing; the
+    record posted back answered that the override applies again, the audit log holding no lapse
+    before it. Now the undo audits the lapse, in the steward's name with the decision, and the
+    post's binding again follows it."""
+    from tests.api.test_records import VY
+    from tests.api.test_returning_ids import OTHER
+
+    first = api.post("/sources/sales/records", json=VY).json()["golden_id"]
+    second = api.post("/sources/sales/records", json=OTHER).json()["golden_id"]
+    loser, record = (second, OTHER) if first < second else (first, VY)  # the survivor: the lower id
+    r = api.client.put(f"/golden-records/{loser}/overrides/phone", headers=api.headers("steward"),
+                       json={"value": "0912 345 678", "reason": "customer called"})
+    assert r.status_code == 200, r.json()
+    held = {k: r.json()["override"][k] for k in ("override_id", "golden_id", "attribute")}
+    merged = api.post("/golden-records/merge", who="steward", json={"golden_ids": [first, second]}).json()
+    assert merged["golden_id"] != loser
+    r = api.client.delete(f"/sources/sales/records/{record['crm_id']}", headers=api.headers("writer"))
+    assert r.status_code == 200 and r.json()["overrides_lapsed"] == [], r.json()  # applied, at the survivor
+    decision_id = merged["decision"]["decision_id"]
+    assert api.post(f"/decisions/{decision_id}/undo", who="steward").status_code == 200
+
+    (lapsed,) = _audited(api, "golden.override_lapsed", loser)
+    assert (lapsed["actor"], lapsed["detail"]) == (
+        "test-steward", {"undo": decision_id, "override_id": held["override_id"], "attribute": "phone"})
+    posted = api.post("/sources/sales/records", json=record).json()
+    assert posted["golden_id"] == loser and posted["overrides_binding_again"] == [held], posted
+    assert len(_audited(api, "golden.override_binding_again", loser)) == 1
