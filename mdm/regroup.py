@@ -38,7 +38,7 @@ def rebuild(
     holders: set[str] | None = None,
     unchanged_since: Mapping[str, records.Served] | None = None,
     repoint: Mapping[str, str | None] | None = None,
-    recorded: Collection[str] = (),
+    recorded: Collection[str] | None = None,
 ) -> dict[str, str]:
     """Recompute ``golden_ids`` from their current members (read, unless the caller already
     has them in ``members``, ordered by record key), with the stewards' overrides (a retired
@@ -53,9 +53,11 @@ def rebuild(
     caused by a run carries the run's id, as the records the run built do. ``repoint``: golden
     records retired already that redirect from now on to another (golden id -> that one's), as
     their records went there, or to none (None), as theirs left before an undo parted them.
-    ``recorded``: golden ids whose row a run's publish dropped, though served before it (their
-    records were all posted while it computed): each goes on from what its history last says,
-    not ``created`` a second time, and one rebuilt to those values keeps its version."""
+    ``recorded``: of the golden ids without a row, those that may have a history (None: every
+    one; a caller that drew an id new spares the look-up). A run's publish drops the row of one
+    served while it computed (its records all posted meanwhile, or restored by an undo): it goes
+    on from what its history last says, not ``created`` a second time, and one rebuilt to those
+    values keeps its version."""
     run_id = cause_id if cause == "run" else None
     rows, lineage, history = [], [], []
     changes: dict[str, str] = {}
@@ -64,9 +66,9 @@ def rebuild(
     members_by = {gid: given[gid] if given.get(gid) is not None else records.member_rows(con, gid)
                   for gid in gids}
     olds = {gid: records.golden_row(con, gid) for gid in gids}
-    for gid in recorded:
-        if gid in olds and olds[gid] is None:
-            olds[gid] = steward_sql.last_recorded(con, gid)
+    from_history = [g for g in (gids if recorded is None else recorded) if g in olds and olds[g] is None]
+    for gid in from_history:
+        olds[gid] = steward_sql.last_recorded(con, gid)
     emptied = {gid: (retire_into or {}).get(gid) for gid in gids if not members_by[gid]}
     held: dict[str, list[Override]] = {}
     if holders is None or not holders.isdisjoint(gids):
@@ -105,7 +107,7 @@ def rebuild(
             change = "merged" if into else "retired"
         else:
             values, lin = golden.survive(attributes, members_of, held.get(gid, ()))
-            was = (unchanged_since or {}).get(gid) or _as_recorded(gid, old, recorded, len(members_of))
+            was = (unchanged_since or {}).get(gid) or _as_recorded(gid, old, from_history, len(members_of))
             row = _as_it_was(gid, members_of, attributes, created, values, lin, was)
             row_lineage = golden.lineage_rows(gid, lin)
             if row is not None:
@@ -144,13 +146,13 @@ def _as_it_was(
 
 
 def _as_recorded(
-    gid: str, old: Mapping[str, Any] | None, recorded: Collection[str], members: int
+    gid: str, old: Mapping[str, Any] | None, from_history: Collection[str], members: int
 ) -> records.Served | None:
-    """A ``recorded`` golden record as its history last says it was served, where that was active
-    with as many records (its version unknown: the values and records decide)."""
-    if gid not in recorded or old is None or old["status"] != "active" or old["members"] != members:
+    """A golden record read ``from_history`` as its history last says it was served, where that was
+    active with as many records (its version unknown: the values and records decide)."""
+    if gid not in from_history or old is None or old["status"] != "active" or old["members"] != members:
         return None
-    return records.Served(old["attributes"], old["updated_at"], None, None)
+    return records.Served(old["attributes"], old["updated_at"], old["run_id"], None)
 
 
 def held_overrides(

@@ -455,13 +455,13 @@ def history(
 
 def last_recorded(con: duckdb.DuckDBPyConnection, golden_id: str) -> dict[str, Any] | None:
     """A golden record as its history last says it was (None: it has none), in the columns of
-    records.golden_row and its ``members``: where a run's publish dropped its row (its records
-    were all posted while the run computed), what the replay of those posts goes on from."""
+    records.golden_row and its ``members``: where a run's publish dropped its row (served while the
+    run computed: its records all posted meanwhile, or an undo restored it), what goes on from."""
     rows = fetch_dicts(
         con,
         "SELECT CASE WHEN gone THEN 'retired' ELSE 'active' END AS status, merged_into,"
         " CAST(CASE WHEN gone THEN before ELSE after END AS VARCHAR) AS attributes, created_at,"
-        " changed_at AS updated_at, members"
+        " changed_at AS updated_at, CASE WHEN cause = 'run' THEN cause_id END AS run_id, members"
         " FROM (SELECT *, change IN ('merged', 'retired', 'erased') AS gone,"
         " min(changed_at) OVER () AS created_at FROM golden_history WHERE golden_id = ?)"
         " ORDER BY changed_at DESC, seq DESC LIMIT 1",

@@ -106,3 +106,39 @@ def test_a_merge_undone_while_a_run_computes_after_its_records_left_stays_so(  #
     assert (answer["golden_id"], answer["status"], answer["merged_into"]) == (loser, "retired", None), answer
     _matcher_agrees(api)
     assert api.post("/sources/sales/records", json=record).json()["golden_id"] == loser
+
+
+def test_a_merge_undone_while_a_run_computes_is_not_created_again(  # type: ignore[no-untyped-def]
+    api, small_sample, monkeypatch
+):
+    """Two customers merged, the merge undone while a run computes: the undo restored the merged-
+    away golden record (history: restored). The run's results, read with the merge in force, have
+    no row for it and the publish kept none (it was active then), so undoing the merge again at
+    the publish built it as new: its history and the change feed said ``created`` a second time,
+    with a new created_at and ETag. Now it goes on from its history: as the undo left it."""
+    from tests.api.test_changes import _walk
+
+    first = api.post("/sources/sales/records", json=VY).json()["golden_id"]
+    second = api.post("/sources/sales/records", json=OTHER).json()["golden_id"]
+    merged = api.post("/golden-records/merge", who="steward", json={"golden_ids": [first, second]}).json()
+    loser = second if merged["golden_id"] == first else first
+    decision_id = merged["decision"]["decision_id"]
+    _run(api, small_sample)
+
+    def undo() -> tuple[str, dict]:  # type: ignore[type-arg]
+        assert api.post(f"/decisions/{decision_id}/undo", who="steward").status_code == 200
+        served = api.get(f"/golden-records/{loser}")
+        return served.headers["etag"], served.json()
+
+    _, cursor = _walk(api, limit=500)
+    done = _while_the_run_computes(monkeypatch, undo)
+    run = _run(api, small_sample)
+    etag, before = done[0]
+    assert run["report"]["late_undos"] == [decision_id]
+    history = api.get(f"/golden-records/{loser}/history").json()["data"]
+    assert [h["change"] for h in history] == ["created", "merged", "restored"], history
+    entries, _ = _walk(api, after=cursor)
+    assert [e["change"] for e in entries if e["golden_id"] == loser] == ["restored"]
+    served = api.get(f"/golden-records/{loser}")
+    assert served.json()["status"] == "active" and served.headers["etag"] == etag
+    assert served.json()["created_at"] == before["created_at"]
