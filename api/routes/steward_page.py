@@ -286,8 +286,10 @@ def item_page(request: Request, item_id: str, principal: PageSteward, service: S
     if item is None:
         return _queue_page(request, principal, service, status_code=404,
                            error=str(NotFoundError("review item", item_id)))
+    decided = item["decision_id"]
+    decision = steward_sql.get_decision(service.reader(), decided) if decided else None
     return _render(request, "item.html", principal, item=review.present(service, [item], pii=principal.pii)[0],
-                   fields=review.FIELDS)
+                   fields=review.FIELDS, decision=decision)
 
 
 @router.post("/items/{item_id}/decision")

@@ -30,3 +30,44 @@ def test_the_queue_says_what_held_back_a_pair_of_uncertain_score(api):  # type: 
         if item["queued_because"]["held_back_by"] and item["item_id"] in cells:
             assert cells[item["item_id"]] == held_back_label(item["queued_because"]["held_back_by"]), item
     assert {i["item_id"] for i in uncertain} & cells.keys()
+
+
+def _text(page: str) -> str:
+    """The page's main part as a steward reads it: its words, tags and spacing left out."""
+    main = page[page.index("<main>"):page.index("</main>")]
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", main)).split())
+
+
+def test_a_decided_pair_says_its_decision_and_its_lapse(  # type: ignore[no-untyped-def]
+    api,
+):
+    """A decided pair's page said only "Decided by D…": not which way, by whom, why, nor that the
+    decision lapsed when a record of the pair was deleted; and the deleted record's side linked to
+    /steward/golden/None, a page saying golden record 'None' is not found. The decisions page said
+    a lapsed decision "binds no record left" where the other record is still there."""
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+    listed = api.get("/review-queue", who="steward", params={"limit": 200}).json()["data"]
+    # The record deleted is its golden record's only one: no pair the decision binds is left whole.
+    item, side = next((i, side) for i in listed for side in ("left", "right")
+                      if i[side]["golden_record_count"] == 1)
+    api.client.post(f"/steward/items/{item['item_id']}/decision",
+                    data={"decision": "not_a_match", "comment": "two people, checked by phone"})
+    gone = item[side]
+    deleted = api.client.delete(f"/sources/{gone['source']}/records/{gone['source_id']}",
+                                headers=api.headers("writer")).json()
+    (decision_id,) = deleted["decisions_lapsed"]
+    lapsed_at = api.get(f"/decisions/{decision_id}", who="steward").json()["lapsed_at"]
+    when = lapsed_at[:19].replace("T", " ") + " UTC"
+
+    page = api.client.get(f"/steward/items/{item['item_id']}").text
+    assert "/steward/golden/None" not in page
+    said = _text(page)
+    assert f"{gone['source']}:{gone['source_id']} · held by no golden record now (deleted)" in said
+    assert ("Decided not a match by test-steward" in said and "“two people, checked by phone”" in said
+            and f"({decision_id})" in said), said
+    assert f"Lapsed {when} by test-writer: not in force" in said, said
+
+    listed_page = _text(api.client.get("/steward/decisions").text)
+    lapse = f"Lapsed {when} by test-writer: not in force, no pair of the records it binds is left whole"
+    assert lapse in listed_page
+    assert "binds no record left" not in listed_page
