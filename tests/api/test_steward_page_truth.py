@@ -71,3 +71,24 @@ def test_a_decided_pair_says_its_decision_and_its_lapse(  # type: ignore[no-unty
     lapse = f"Lapsed {when} by test-writer: not in force, no pair of the records it binds is left whole"
     assert lapse in listed_page
     assert "binds no record left" not in listed_page
+
+
+def test_a_retired_records_values_are_said_lapsed(api):  # type: ignore[no-untyped-def]
+    """A steward's value on a golden record retired by the deletion of its last record binds
+    nothing (the deletion reports it in ``overrides_lapsed``), yet its page said the value "wins
+    over the survivorship rules in every later run and post", and "0 source records from"."""
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+    listed = api.get("/review-queue", who="steward", params={"limit": 200}).json()["data"]
+    only = next(i[side] for i in listed for side in ("left", "right") if i[side]["golden_record_count"] == 1)
+    gid = only["golden_id"]
+    api.client.post(f"/steward/golden/{gid}/overrides",
+                    data={"attribute": "company", "value": "Công ty Ánh Dương", "reason": "contract"})
+    assert "wins over the survivorship rules" in _text(api.client.get(f"/steward/golden/{gid}").text)
+    deleted = api.client.delete(f"/sources/{only['source']}/records/{only['source_id']}",
+                                headers=api.headers("writer")).json()
+    assert [o["attribute"] for o in deleted["overrides_lapsed"]] == ["company"]
+
+    said = _text(api.client.get(f"/steward/golden/{gid}").text)
+    assert f"Golden record {gid} · retired" in said and "no source record left" in said, said
+    assert "Lapsed: not in force, as this golden record is retired" in said, said
+    assert "wins over the survivorship rules" not in said and "Công ty Ánh Dương" in said
