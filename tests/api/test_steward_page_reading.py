@@ -32,3 +32,22 @@ def test_a_pairs_values_that_differ_are_said_not_only_coloured(api):  # type: ig
             said.append(expected)
     assert {"same", "differs"} <= set(said)
 
+
+def test_each_value_links_the_record_it_came_from(api):  # type: ignore[no-untyped-def]
+    """A golden record's lineage named the source record of each value (and the steward's value
+    that set one) as bare text: on a record of many members, the steward looked for it by eye."""
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+    listed = api.get("/golden-records", who="steward", params={"limit": 100}).json()["data"]
+    record = max((h["golden_record"] for h in listed), key=lambda g: g["record_count"])
+    gid = record["golden_id"]
+    api.client.post(f"/steward/golden/{gid}/overrides",
+                    data={"attribute": "company", "value": "Công ty Ánh Dương", "reason": "contract"})
+    page = api.client.get(f"/steward/golden/{gid}").text
+    ids = set(re.findall(r'<tr id="([^"]+)"', page))
+    links = [(html.unescape(target), html.unescape(text)) for row in _rows(page, "attributes")
+             for target, text in re.findall(r'<a href="#([^"]+)">([^<]*)</a>', row)]
+    assert {text.split(":")[0] for _t, text in links} >= {"steward", *record["sources"]}, links
+    for target, text in links:
+        assert target == text.replace(" ", "_") and target in ids, (target, ids)
+    members = {_cells(row)[0] for row in _rows(page, "members")}
+    assert {text for _t, text in links if not text.startswith("steward:")} <= members
