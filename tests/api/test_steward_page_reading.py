@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from html.parser import HTMLParser
 
 
 def _rows(page: str, table: str) -> list[str]:
@@ -51,3 +52,63 @@ def test_each_value_links_the_record_it_came_from(api):  # type: ignore[no-untyp
         assert target == text.replace(" ", "_") and target in ids, (target, ids)
     members = {_cells(row)[0] for row in _rows(page, "members")}
     assert {text for _t, text in links if not text.startswith("steward:")} <= members
+
+
+class _Named(HTMLParser):
+    """The accessible names of a page's buttons and of the text boxes wrapped in a label: the
+    aria-label, else the text the button or label shows."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__()
+        self.buttons: list[str] = []
+        self.boxes: list[str] = []
+        self._open: tuple[list[str], list[str]] | None = None  # where the name goes, its text so far
+        self.feed(page)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "button" and not {"hidden", "disabled"} & a.keys():
+            if a.get("aria-label"):
+                self.buttons.append(str(a["aria-label"]))
+            else:
+                self._open = (self.buttons, [])
+        elif tag == "label":
+            self._open = (self.boxes, [])
+        elif tag == "input" and self._open and self._open[0] is self.boxes:
+            self.boxes.append(" ".join("".join(self._open[1]).split()))
+            self._open = None
+
+    def handle_data(self, data: str) -> None:
+        if self._open:
+            self._open[1].append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("button", "label") and self._open:
+            if self._open[0] is self.buttons:
+                self.buttons.append(" ".join("".join(self._open[1]).split()))
+            self._open = None
+
+
+def test_each_rows_button_and_box_is_named_for_its_row(api):  # type: ignore[no-untyped-def]
+    """A golden record's page had one "Split off" button per member, a "Merge" per record possibly
+    the same customer and a "Remove" and "Why remove" per steward's value; the decisions page an
+    "Undo" per decision: a screen reader's list of buttons and boxes read "Undo, Undo, Undo"."""
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+    listed = api.get("/golden-records", who="steward", params={"limit": 100}).json()["data"]
+    record = max((h["golden_record"] for h in listed), key=lambda g: g["record_count"])
+    gid = record["golden_id"]
+    for attribute in ("company", "city"):
+        api.client.post(f"/steward/golden/{gid}/overrides",
+                        data={"attribute": attribute, "value": "Huế", "reason": "contract"})
+    for item in api.get("/review-queue", who="steward", params={"limit": 2}).json()["data"]:
+        api.client.post(f"/steward/items/{item['item_id']}/decision", data={"decision": "not_a_match"})
+    golden = _Named(api.client.get(f"/steward/golden/{gid}").text)
+    buttons = golden.buttons
+    assert sum(b.startswith("Split off ") for b in buttons) == record["record_count"] > 1
+    assert sum(b.startswith("Merge with ") for b in buttons) and "Remove city" in buttons, buttons
+    boxes = [b for b in golden.boxes if b.startswith("Why remove")]
+    assert sorted(boxes) == ["Why remove city", "Why remove company"], golden.boxes
+    decisions = [b for b in _Named(api.client.get("/steward/decisions").text).buttons if b.startswith("Undo")]
+    for names in (buttons, golden.boxes, decisions):
+        assert len(set(names)) == len(names), names
+    assert len(decisions) == 2
