@@ -92,3 +92,21 @@ def test_a_retired_records_values_are_said_lapsed(api):  # type: ignore[no-untyp
     assert f"Golden record {gid} · retired" in said and "no source record left" in said, said
     assert "Lapsed: not in force, as this golden record is retired" in said, said
     assert "wins over the survivorship rules" not in said and "Công ty Ánh Dương" in said
+
+
+def test_a_page_past_the_last_says_so_and_goes_back_to_the_last(api):  # type: ignore[no-untyped-def]
+    """A queue page past the last (an address kept while the queue shrank) said "Nothing to
+    review" above its open pairs' count, and its Previous link, like a search's, went back one
+    page size: to another page past the last."""
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+    count = api.get("/review-queue", who="steward").json()["count"]
+    for path, page_size in (("/steward", 100), ("/steward/search?name=nguyen", 50)):
+        past = api.client.get(f"{path}{'&' if '?' in path else '?'}offset=5000").text
+        assert "Nothing to review" not in past
+        back = html.unescape(re.search(r'href="([^"]+)" rel="prev"', past)[1])  # type: ignore[index]
+        offset = int(re.search(r"offset=(\d+)", back)[1])  # type: ignore[index]
+        assert offset < 5000 and offset % page_size == 0
+        last = api.client.get(back).text
+        assert "rel=\"next\"" not in last and re.search(r"<tr data-item=|<td class=\"num\">", last), back
+    assert "No pair on this page: it is past the last." in api.client.get("/steward?offset=5000").text
+    assert count
