@@ -7,6 +7,7 @@ import html
 import re
 
 from api.review import held_back_label
+from tests.api.test_stewardship import _run
 
 
 def _held_back_cells(page: str) -> dict[str, str]:
@@ -110,3 +111,20 @@ def test_a_page_past_the_last_says_so_and_goes_back_to_the_last(api):  # type: i
         assert "rel=\"next\"" not in last and re.search(r"<tr data-item=|<td class=\"num\">", last), back
     assert "No pair on this page: it is past the last." in api.client.get("/steward?offset=5000").text
     assert count
+
+
+def test_a_decided_pair_says_its_score_is_from_when_it_was_queued(  # type: ignore[no-untyped-def]
+    api, small_sample,
+):
+    """A batch run keeps a decided pair as it was queued, score and all, and scores its records
+    anew: the pair's page showed that old score as the pair's, with no word of when it was scored."""
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+    item = api.get("/review-queue", who="steward").json()["data"][0]
+    api.client.post(f"/steward/items/{item['item_id']}/decision", data={"decision": "match"})
+    _run(api, small_sample)
+    kept = api.get(f"/review-queue/{item['item_id']}", who="steward").json()
+    assert (kept["status"], kept["created_at"]) == ("decided", item["created_at"])
+    said = _text(api.client.get(f"/steward/items/{item['item_id']}").text)
+    queued = item["created_at"][:19].replace("T", " ") + " UTC"
+    score = f"{item['match_probability']:.4f} (match weight {item['match_weight']:.2f})"
+    assert f"{score} as scored when queued, {queued}." in said, said
