@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
+import duckdb
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -32,9 +33,11 @@ from api.routes.golden import (
     versioned_document,
 )
 from api.routes.overrides import override_as_seen_by
-from api.routes.stewardship import links_public, similar_public
+from api.routes.stewardship import links_public, merge_preview_public, similar_public
 from api.schemas import MAX_COMMENT, MAX_OFFSET, SEARCH_MAX_LENGTHS
-from mdm.errors import InvalidInputError, MDMError, NotFoundError
+from mdm.errors import ChangedSinceError, InvalidInputError, MDMError, NotFoundError
+from mdm.service import _unchanged_since
+from mdm.stewardship import Outcome, Stewardship
 from mdm.store import overrides as overrides_sql
 from mdm.store import stewardship as steward_sql
 
@@ -495,28 +498,82 @@ def _search_page(
                    count=total, offset=start, page_size=SEARCH_PAGE, ticked=ticked, comment=comment)
 
 
+def _merge_asked(form: Any) -> tuple[list[str], str, str]:
+    """The golden ids a merge form names (each once, in order), its page to go back to, and the
+    comment as typed."""
+    ids = list(dict.fromkeys(str(g) for g in form.getlist("golden_ids")))
+    return ids, str(form.get("back") or ""), str(form.get("comment") or "")
+
+
+async def _merge_refused(request: Request, principal: Principal, service: ServiceDep, form: Any,
+                         error: MDMError) -> Response:
+    """A merge (or its preview) refused, said on the page it was asked from: a golden record's, or
+    the search results as the steward left them, ticks and comment (a redirect's address would
+    carry only the search)."""
+    ids, back, typed = _merge_asked(form)
+    if back.startswith("/steward/golden/"):  # merged from a golden record's page
+        return _say(request, back, error=str(error))
+    q = {field: str(form.get(f"q_{field}") or "") for field in SEARCH_MAX_LENGTHS}
+    return await run_in_threadpool(
+        _search_page, request, principal, service, q, str(form.get("offset") or "0"),
+        status_code=status_for(error), error=str(error), ticked=ids, comment=typed)
+
+
+@router.post("/merge/preview")
+async def merge_preview(request: Request, principal: PageSteward, service: ServiceDep) -> Response:
+    """What merging the golden records ticked in the search results (or a golden record and one
+    its page lists) would make, as POST /golden-records/merge:preview says it, to confirm or
+    cancel; nothing is merged here. The confirm form carries each record's version as read
+    before the preview: one changed since, the merge is refused, not made on what was not shown."""
+    form = await request.form()
+    ids, back, typed = _merge_asked(form)
+    try:
+        _comment(typed)
+        versions = [versioned_document(service, g, principal)[1] for g in ids]
+        preview = await run_in_threadpool(merge_preview_public, service, principal, ids)
+    except MDMError as e:
+        return await _merge_refused(request, principal, service, form, e)
+    docs = documents_as_seen_by(principal, service, ids)
+    held = {g: json.loads(docs[g])["attributes"] for g in ids if g in docs}
+    merged = preview["golden_record"]["attributes"]
+    differing = [(name, {g: held[g].get(name) for g in held}, value) for name, value in merged.items()
+                 if len({json.dumps(a.get(name), sort_keys=True) for a in held.values()} - {"null"}) > 1]
+    q = {k[2:]: str(v) for k, v in form.items() if k.startswith("q_") and v}
+    offset = str(form.get("offset") or "")
+    cancel = back if back.startswith("/steward/golden/") else "/steward/search?" + urlencode(
+        {**q, **({"offset": offset} if offset else {})})
+    return _render(request, "merge.html", principal, ids=ids, versions=versions, preview=preview,
+                   differing=differing, back=back, q=q, offset=offset, comment=typed, cancel=cancel)
+
+
 @router.post("/merge")
 async def merge(request: Request, principal: PageSteward, service: ServiceDep) -> Response:
-    """Merge the golden records ticked in the search results, or a golden record and one its page
-    lists as possibly the same customer. Refused, the search page answers with the results as the
-    steward left them, ticks and comment (a redirect's address would carry only the search)."""
+    """Merge as the steward confirmed it on its preview. Refused where a golden record changed
+    since that preview was read (a run, a post, another steward): the steward would have merged
+    what they had not seen. Refused, said on the page the merge was asked from."""
     form = await request.form()
-    ids = [str(g) for g in form.getlist("golden_ids")]
-    back = str(form.get("back") or "")
-    typed = str(form.get("comment") or "")
+    ids, _back, typed = _merge_asked(form)
+    seen = [str(v) for v in form.getlist("versions")]
+
+    def as_previewed(s: Stewardship, con: duckdb.DuckDBPyConnection) -> Outcome:
+        if len(seen) != len(ids):
+            raise InvalidInputError("a merge is confirmed on its preview: ask for the preview first")
+        for golden_id, version in zip(ids, seen, strict=True):
+            try:
+                _unchanged_since(con, golden_id, [version])
+            except ChangedSinceError:
+                raise ChangedSinceError(
+                    f"not merged: golden record {golden_id} has changed since the preview (a run, a post or"
+                    " another steward's change); look at the merge's preview again") from None
+        return s.merge(con, ids, actor=principal.name, comment=comment)
+
     try:
         comment = _comment(typed)
-        outcome = await run_in_threadpool(
-            service.steward, lambda s, con: s.merge(con, ids, actor=principal.name, comment=comment))
+        outcome = await run_in_threadpool(service.steward, as_previewed)
     except MDMError as e:
-        if back.startswith("/steward/golden/"):  # merged from a golden record's page
-            return _say(request, back, error=str(e))
-        q = {field: str(form.get(f"q_{field}") or "") for field in SEARCH_MAX_LENGTHS}
-        return await run_in_threadpool(
-            _search_page, request, principal, service, q, str(form.get("offset") or "0"),
-            status_code=status_for(e), error=str(e), ticked=ids, comment=typed)
+        return await _merge_refused(request, principal, service, form, e)
     survivor = outcome.decision["result_golden_id"]
-    merged = ", ".join(g for g in dict.fromkeys(ids) if g != survivor)
+    merged = ", ".join(g for g in ids if g != survivor)
     return _say(request, f"/steward/golden/{survivor}", flash=f"merged {merged} into {survivor}")
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api import review
-from api.deps import Reader, ServiceDep, Steward
+from api.deps import Principal, Reader, ServiceDep, Steward
 from api.errors import batch_body, documented
 from api.routes.golden import as_seen_by, followed
 from api.schemas import (
@@ -130,7 +130,13 @@ def preview_merge(body: MergeCreate, principal: Steward, service: ServiceDep) ->
     (and the stewards' values it would hold), the identifiers on which two of the golden records
     disagree (a batch run would never have joined them), and the steward decisions that keep records of
     theirs apart (the merge is refused until they are undone)."""
-    preview = service.merge_preview(body.golden_ids)
+    return merge_preview_public(service, principal, body.golden_ids)
+
+
+def merge_preview_public(service: ServiceDep, principal: Principal, golden_ids: list[str]) -> dict[str, Any]:
+    """The merge preview as ``principal`` may see it, its pairs kept apart named by source key:
+    as the API answers it and the steward page shows it before a merge is confirmed."""
+    preview = service.merge_preview(golden_ids)
     document = as_seen_by(principal, service, preview["golden_record"]["document"])
     ruled_out = [{"left": _source_key(r["record_key_l"]), "right": _source_key(r["record_key_r"]),
                   "decision_id": r["decision_id"]} for r in preview["ruled_out"]]

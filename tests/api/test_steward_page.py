@@ -232,7 +232,19 @@ def test_steward_merges_golden_records_found_by_a_search(served_db):  # type: ig
         page.locator(f"#results input[value='{first}']").check()
         page.locator(f"#results input[value='{second}']").check()
         page.get_by_label("Why").fill("same customer, two CRM accounts")
+        page.get_by_role("button", name="Merge selected").click()  # previewed: nothing merged yet
+        expect(page.get_by_role("heading", level=1)).to_have_text(f"Merge {first} and {second}?")
+        expect(page.locator("#merged")).to_contain_text("full_name")
+        page.screenshot(path=str(ARTIFACTS / "steward-merge-preview.png"), full_page=True)
+        assert httpx.get(f"{base}/decisions", headers=steward).json()["data"] == []
+        page.get_by_role("link", name="Cancel").click()  # back on the same search, nothing merged
+        expect(page.get_by_label("Name")).to_have_value("nguyen")
+        page.locator(f"#results input[value='{first}']").check()
+        page.locator(f"#results input[value='{second}']").check()
+        page.get_by_label("Why").fill("same customer, two CRM accounts")
         page.get_by_role("button", name="Merge selected").click()
+        expect(page.get_by_label("Why")).to_have_value("same customer, two CRM accounts")  # kept to confirm
+        page.get_by_role("button", name="Confirm merge").click()
         expect(page.get_by_role("status")).to_contain_text("merged")
         survivor = re.search(r"/steward/golden/(\w+)\?", page.url).group(1)  # type: ignore[union-attr]
         assert survivor in (first, second)
@@ -270,6 +282,8 @@ def test_steward_merges_golden_records_found_by_a_search(served_db):  # type: ig
         expect(row).to_contain_text(f"{other['match_probability']:.3f}")
         page.screenshot(path=str(ARTIFACTS / "steward-similar.png"), full_page=True)
         row.get_by_role("button", name="Merge").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text(other["golden_id"])  # the preview
+        page.get_by_role("button", name="Confirm merge").click()
         expect(page.get_by_role("status")).to_contain_text("merged")
         now = {httpx.get(f"{base}/golden-records/{g}", headers=steward).json()["golden_id"]
                for g in (gid, other["golden_id"])}

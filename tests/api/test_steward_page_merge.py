@@ -1,0 +1,83 @@
+"""A merge asked for on the steward pages is previewed first (the merged golden record, the values
+that differ, the identifiers that conflict) and made only when confirmed on what was shown."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from tests.api.test_steward_page_reading import _cells, _rows
+
+
+def _text(page: str) -> str:
+    main = page[page.index("<main>"):page.index("</main>")]
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", main)).split())
+
+
+def _confirm_form(page: str) -> dict[str, list[str]]:
+    """The confirm form's fields as the browser would post them."""
+    form = re.search(r'<form id="confirm-merge"(.*?)</form>', page, re.S)
+    assert form is not None, _text(page)
+    fields: dict[str, list[str]] = {}
+    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form[1]):
+        fields.setdefault(name, []).append(html.unescape(value))
+    return fields
+
+
+def _dated_pair(api) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """Two golden records holding different dates of birth (a pair the clustering held back)."""
+    listed = api.get("/review-queue", who="steward", params={"limit": 200}).json()["data"]
+    item = next(i for i in listed if i["queued_because"]["held_back_by"] == "different date_of_birth")
+    return item["left"]["golden_id"], item["right"]["golden_id"]
+
+
+def test_a_merge_is_previewed_with_its_conflicts_and_made_when_confirmed(api):  # type: ignore[no-untyped-def]
+    """"Merge" merged at once: the steward saw neither what the merged record would hold nor that
+    the two held two dates of birth, which a batch run would never join."""
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+    a, b = _dated_pair(api)
+    page = api.client.post("/steward/merge/preview",
+                           data={"golden_ids": [a, b], "back": f"/steward/golden/{a}"})
+    assert page.status_code == 200, _text(page.text)
+    assert api.get("/decisions", who="steward").json()["data"] == []  # nothing merged yet
+    expected = api.post("/golden-records/merge:preview", who="steward", json={"golden_ids": [a, b]}).json()
+    (conflict,) = [c for c in expected["conflicts"] if c["conflict"] == "different date_of_birth"]
+    said = _text(page.text)
+    assert (f"Date of birth differs: {a} holds {', '.join(conflict['values'][a])};"
+            f" {b} holds {', '.join(conflict['values'][b])}.") in said, said
+    assert f"{expected['golden_id']} keeps its id" in said
+    merged = {c[0]: c[1] for c in map(_cells, _rows(page.text, "merged"))}
+    assert merged["date_of_birth"] == expected["golden_record"]["attributes"]["date_of_birth"]
+    differing = {c[0]: c[1:] for c in map(_cells, _rows(page.text, "differing"))}
+    assert len(set(differing["date_of_birth"][:2])) == 2, differing  # each record's, then the merged one's
+
+    done = api.client.post("/steward/merge", data={**_confirm_form(page.text), "comment": "same person"},
+                           follow_redirects=False)
+    assert done.status_code == 303
+    assert done.headers["location"].startswith(f"/steward/golden/{expected['golden_id']}?")
+    (decision,) = api.get("/decisions", who="steward").json()["data"]
+    assert (decision["kind"], sorted(decision["golden_ids"])) == ("merge", sorted([a, b]))
+
+
+def test_a_merge_confirmed_on_a_stale_preview_is_refused(api):  # type: ignore[no-untyped-def]
+    """A record changed between the preview and the confirm (here a steward's value set on it) was
+    merged all the same, into what the steward had not seen; and a merge posted without its
+    preview, or from another origin, is refused too."""
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+    a, b = _dated_pair(api)
+    page = api.client.post("/steward/merge/preview", data={"golden_ids": [a, b], "back": f"/steward/golden/{a}"})
+    confirm = _confirm_form(page.text)
+    set_city = api.client.put(f"/golden-records/{b}/overrides/city", headers=api.headers("steward"),
+                              json={"value": "Hue", "reason": "customer called"})
+    assert set_city.status_code == 200, set_city.text
+
+    stale = api.client.post("/steward/merge", data=confirm)  # back on the golden record's page
+    assert f"not merged: golden record {b} has changed since the preview" in _text(stale.text)
+    unpreviewed = api.client.post("/steward/merge", data={"golden_ids": [a, b], "back": f"/steward/golden/{a}"})
+    assert "ask for the preview first" in _text(unpreviewed.text)
+    forged = api.client.post("/steward/merge", data=confirm, headers={"Origin": "http://evil.example"})
+    assert forged.status_code == 403
+    assert api.get("/decisions", who="steward").json()["data"] == []
+
+    again = _confirm_form(api.client.post("/steward/merge/preview", data={"golden_ids": [a, b]}).text)
+    assert api.client.post("/steward/merge", data=again, follow_redirects=False).status_code == 303
