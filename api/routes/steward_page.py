@@ -221,6 +221,8 @@ def _queue_page(
         service.reader(), status=status, source=source or None, min_score=score, max_score=None,
         claimed_by=None, limit=QUEUE_PAGE, offset=start, held_back_by=held_back_by, order=order,
     )
+    # Which way each decided pair went: its own decision, or the one that settled it by the way.
+    decisions = {d: steward_sql.get_decision(service.reader(), d) for i in items if (d := i["decision_id"])}
     filters = {"status": status, "source": source or "", "min_score": min_score,
                "held_back_by": held_back_by or "",
                "order": order, "offset": str(start or "")}
@@ -228,7 +230,7 @@ def _queue_page(
                    items=review.present(service, items, pii=principal.pii), count=total, status=status,
                    source=source, min_score=score, sources=sources, held_back_by=held_back_by,
                    held_back_reasons=reasons, order=order, error=error or refused, filters=filters,
-                   offset=start, page_size=QUEUE_PAGE)
+                   offset=start, page_size=QUEUE_PAGE, decisions=decisions)
 
 
 @router.post("/decide")

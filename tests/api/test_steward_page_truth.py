@@ -128,3 +128,30 @@ def test_a_decided_pair_says_its_score_is_from_when_it_was_queued(  # type: igno
     queued = item["created_at"][:19].replace("T", " ") + " UTC"
     score = f"{item['match_probability']:.4f} (match weight {item['match_weight']:.2f})"
     assert f"{score} as scored when queued, {queued}." in said, said
+
+
+def test_the_decided_queue_and_the_decisions_say_which_way_in_words(api):  # type: ignore[no-untyped-def]
+    """The decided queue listed its pairs as the open one does, with no word of which way each
+    went; the decisions page's Kind said ``not_a_match``; a pair's page said "(1 records)"; and a
+    lapsed decision's Undo did not say that it withdraws a decision no longer in force."""
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+    listed = api.get("/review-queue", who="steward", params={"limit": 200}).json()["data"]
+    single = next(i for i in listed if i["left"]["golden_record_count"] == 1)
+    pair = _text(api.client.get(f"/steward/items/{single['item_id']}").text)
+    assert f"{single['left']['golden_id']} (1 record)" in pair and "(1 records)" not in pair
+    apart = single
+    api.client.post(f"/steward/items/{apart['item_id']}/decision", data={"decision": "not_a_match"})
+    (decision,) = api.get("/decisions", who="steward").json()["data"]
+
+    decided = api.client.get("/steward", params={"status": "decided"}).text
+    row = re.search(rf'<tr data-item="{apart["item_id"]}">(.*?)</tr>', decided, re.S)
+    assert row is not None
+    cell = re.search(r'<td class="decided">(.*?)</td>', row[1], re.S)
+    assert cell is not None and _text(f"<main>{cell[1]}</main>") == f"not a match ({decision['decision_id']})"
+    kinds = re.findall(r"</a></td><td>([^<]*)</td>", api.client.get("/steward/decisions").text)
+    assert kinds == ["not a match"], kinds
+
+    gone = apart["left"]  # its golden record's only record: the decision binds no pair left whole
+    api.client.delete(f"/sources/{gone['source']}/records/{gone['source_id']}", headers=api.headers("writer"))
+    said = _text(api.client.get("/steward/decisions").text)
+    assert "Undo: withdraw it so it does not bind again when its records are back" in said, said
