@@ -24,6 +24,11 @@ def _confirm_form(page: str) -> dict[str, list[str]]:
     return fields
 
 
+def _asked_on_page_of(a: str, b: str) -> dict[str, object]:
+    """The form the "Merge" button on ``a``'s page posts, to merge ``b`` into it."""
+    return {"golden_ids": [a, b], "back": f"/steward/golden/{a}"}
+
+
 def _dated_pair(api) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     """Two golden records holding different dates of birth (a pair the clustering held back)."""
     listed = api.get("/review-queue", who="steward", params={"limit": 200}).json()["data"]
@@ -32,12 +37,11 @@ def _dated_pair(api) -> tuple[str, str]:  # type: ignore[no-untyped-def]
 
 
 def test_a_merge_is_previewed_with_its_conflicts_and_made_when_confirmed(api):  # type: ignore[no-untyped-def]
-    """"Merge" merged at once: the steward saw neither what the merged record would hold nor that
-    the two held two dates of birth, which a batch run would never join."""
+    """The "Merge" buttons merged at once: the steward saw neither what the merged record would hold
+    nor that the two held two dates of birth, which a batch run would never join."""
     api.client.post("/steward/login", data={"key": api.keys["steward"]})
     a, b = _dated_pair(api)
-    page = api.client.post("/steward/merge/preview",
-                           data={"golden_ids": [a, b], "back": f"/steward/golden/{a}"})
+    page = api.client.post("/steward/merge/preview", data=_asked_on_page_of(a, b))
     assert page.status_code == 200, _text(page.text)
     assert api.get("/decisions", who="steward").json()["data"] == []  # nothing merged yet
     expected = api.post("/golden-records/merge:preview", who="steward", json={"golden_ids": [a, b]}).json()
@@ -65,7 +69,7 @@ def test_a_merge_confirmed_on_a_stale_preview_is_refused(api):  # type: ignore[n
     preview, or from another origin, is refused too."""
     api.client.post("/steward/login", data={"key": api.keys["steward"]})
     a, b = _dated_pair(api)
-    page = api.client.post("/steward/merge/preview", data={"golden_ids": [a, b], "back": f"/steward/golden/{a}"})
+    page = api.client.post("/steward/merge/preview", data=_asked_on_page_of(a, b))
     confirm = _confirm_form(page.text)
     set_city = api.client.put(f"/golden-records/{b}/overrides/city", headers=api.headers("steward"),
                               json={"value": "Hue", "reason": "customer called"})
@@ -73,7 +77,7 @@ def test_a_merge_confirmed_on_a_stale_preview_is_refused(api):  # type: ignore[n
 
     stale = api.client.post("/steward/merge", data=confirm)  # back on the golden record's page
     assert f"not merged: golden record {b} has changed since the preview" in _text(stale.text)
-    unpreviewed = api.client.post("/steward/merge", data={"golden_ids": [a, b], "back": f"/steward/golden/{a}"})
+    unpreviewed = api.client.post("/steward/merge", data=_asked_on_page_of(a, b))
     assert "ask for the preview first" in _text(unpreviewed.text)
     forged = api.client.post("/steward/merge", data=confirm, headers={"Origin": "http://evil.example"})
     assert forged.status_code == 403
@@ -81,3 +85,18 @@ def test_a_merge_confirmed_on_a_stale_preview_is_refused(api):  # type: ignore[n
 
     again = _confirm_form(api.client.post("/steward/merge/preview", data={"golden_ids": [a, b]}).text)
     assert api.client.post("/steward/merge", data=again, follow_redirects=False).status_code == 303
+
+
+def test_a_merge_stewards_kept_apart_is_previewed_with_no_confirm(api):  # type: ignore[no-untyped-def]
+    """Golden records a steward's "not a match" keeps apart: the preview names the decision to undo
+    first and offers no Confirm (the merge would be refused)."""
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+    item = api.get("/review-queue", who="steward", params={"limit": 1}).json()["data"][0]
+    api.client.post(f"/steward/items/{item['item_id']}/decision", data={"decision": "not_a_match"})
+    (decision,) = api.get("/decisions", who="steward").json()["data"]
+    a, b = item["left"]["golden_id"], item["right"]["golden_id"]
+    page = api.client.post("/steward/merge/preview", data=_asked_on_page_of(a, b))
+    said = _text(page.text)
+    refused = "refused while these decisions (not the same customer) stand; undo them first:"
+    assert f"{refused} {decision['decision_id']}" in said, said
+    assert 'id="confirm-merge"' not in page.text
