@@ -101,6 +101,9 @@ _EARLIEST = dt.date(1900, 1, 1)
 # A time of day may be on a 12-hour clock, as US spreadsheets and CRM reports write it ("10:00 PM").
 _CLOCK = r"(?:,?[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([AaPp])\.?[Mm]\.?)?)?$"
 _DMY_TIME = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})" + _CLOCK)
+# A date written with dots ("06.03.1969") is day-first wherever people write it so (German, Russian,
+# Vietnamese, Turkish ...): a month_first source's dotted date is no US one's 03/06/1969.
+_DOTTED = re.compile(r"^\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})\b")
 _YMD_TIME = re.compile(r"^(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})" + _CLOCK)
 # A time zone written as a word after the time: BigQuery and Google Sheets export "... 10:00:00 UTC".
 _UTC_WORD = re.compile(r"(?i)\s+(?:UTC|GMT)$")
@@ -239,7 +242,7 @@ def standardise_birth_date(
         return _plausible(value, (_SERIAL_EPOCH + dt.timedelta(days=int(serial.group(1)))).date(), today,
                           ("dob_spreadsheet_serial",))
     try:
-        parsed = _from_tokens(_tokens(text), today, day_first)
+        parsed = _from_tokens(_tokens(text), today, day_first or bool(_DOTTED.match(text)))
         if parsed is None:
             return StdDate(value, None, ("date_unparseable",))
         date, swapped, two_digit = parsed
@@ -320,6 +323,7 @@ def standardise_timestamp(value: str | None, zone: str = "UTC", day_first: bool 
         dmy = _DMY_TIME.match(text)
         if dmy:
             first, second, year, *clock = dmy.groups()
+            day_first = day_first or bool(_DOTTED.match(text))
             return _naive_utc(_from_groups(year, second, first, *clock, day_first), zone)
         ymd = _YMD_TIME.match(text)
         if ymd:

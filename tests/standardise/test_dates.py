@@ -330,6 +330,19 @@ def test_a_month_first_sources_update_times_are_read_month_first() -> None:
     assert updated("month_first", "2024-03-01 10:00") == dt.datetime(2024, 3, 1, 10)  # ISO is ISO
 
 
+def test_a_dotted_date_is_day_first_in_a_month_first_source_too() -> None:
+    """06.03.1969 is 6 March wherever dots are written (German, Russian, Vietnamese): a
+    month_first source read it as 3 June. Its slashed dates stay month first."""
+    born = standardise_birth_date
+    assert born("06.03.1969", today=TODAY, day_first=False).value == dt.date(1969, 3, 6)
+    assert born("06.03.69", today=TODAY, day_first=False).value == dt.date(1969, 3, 6)
+    assert born("06/03/1969", today=TODAY, day_first=False).value == dt.date(1969, 6, 3)
+    assert born("03.25.1990", today=TODAY, day_first=False) == StdDate(
+        "03.25.1990", MARCH_25, ("dob_day_month_swapped",))
+    assert standardise_timestamp("06.03.2024 10:00", day_first=False) == dt.datetime(2024, 3, 6, 10)
+    assert standardise_timestamp("06/03/2024 10:00", day_first=False) == dt.datetime(2024, 6, 3, 10)
+
+
 def test_an_update_time_after_the_run_is_flagged_and_not_used() -> None:
     """A time past the run's day (2062 for 2026, a clock set wrong) would win ``most_recent``
     against every real update after it; a day's slack allows for zones and clocks a little fast."""
