@@ -116,17 +116,23 @@ def clean_id(value: str | None) -> str | None:
 # looks like another key it is not, cleaning it could make it another record's key ("CRM\x002024",
 # "CRM\x1f" stripped as whitespace to "CRM"), and NUL ends text in C and is refused by PostgreSQL.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# A space other than U+0020 inside a key (a no-break space U+00A0 from a spreadsheet or web page,
+# U+202F, U+3000) looks like the key with a plain space, another key, for the same reasons; at
+# either end it is trimmed, as a plain space is.
+_SPACES = frozenset(("Zs", "Zl", "Zp"))
 
 
 def control_in_id(id_column: str, value: str | None) -> str | None:
     """Why an id as read (before :func:`clean_id`) is no key where it holds a control or an invisible
-    format character."""
+    format character, or a space other than U+0020 inside it."""
     if value is None or value.isprintable():  # the usual key, at once
         return None
     if found := _CONTROL.search(value):
         kind, char = "a control", found[0]
     elif char := next((ch for ch in value if unicodedata.category(ch) == "Cf"), ""):
         kind = "an invisible"
+    elif char := next((ch for ch in value.strip() if ch != " " and unicodedata.category(ch) in _SPACES), ""):
+        kind = "a non-ASCII space"
     else:
         return None
     return f"the id column {id_column!r} holds {kind} character (U+{ord(char):04X}), which no key holds"

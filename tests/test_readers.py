@@ -864,6 +864,17 @@ def test_skip_lines_is_a_csv_sources_key(tmp_path: Path) -> None:
         load_sources(tmp_path / "sources.yaml")
 
 
+def _ingest_csv_and_jsonl(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Sources crm (crm.csv) and app (crm.jsonl) of ``tmp_path``, keyed by ``id``, ingested."""
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - name: crm\n    path: crm.csv\n    format: csv\n    id_column: id\n"
+        "    fields: {full_name: name}\n"
+        "  - name: app\n    path: crm.jsonl\n    format: jsonl\n    id_column: id\n"
+        "    fields: {full_name: name}\n",
+        encoding="utf-8")
+    return ingest(load_sources(tmp_path / "sources.yaml").sources)
+
+
 def test_a_row_whose_id_holds_an_invisible_character_is_quarantined_naming_it(tmp_path: Path) -> None:
     """A zero-width space, a byte order mark or a bidi override inside a key (pasted from a web page
     or a chat) made a key of its own that looks like another ("CRM1\u200b" beside "CRM1"); it is
@@ -871,19 +882,28 @@ def test_a_row_whose_id_holds_an_invisible_character_is_quarantined_naming_it(tm
     (tmp_path / "crm.csv").write_text("id,name\nCRM1,An\nCRM1\u200b,An\n\ufeffCRM2,Binh\n", encoding="utf-8")
     (tmp_path / "crm.jsonl").write_text(
         '{"id": "A1\\u202e23", "name": "An"}\n{"id": "A2", "name": "Bi\\u200bnh"}\n', encoding="utf-8")
-    (tmp_path / "sources.yaml").write_text(
-        "sources:\n  - name: crm\n    path: crm.csv\n    format: csv\n    id_column: id\n"
-        "    fields: {full_name: name}\n"
-        "  - name: app\n    path: crm.jsonl\n    format: jsonl\n    id_column: id\n"
-        "    fields: {full_name: name}\n",
-        encoding="utf-8")
-    ingested = ingest(load_sources(tmp_path / "sources.yaml").sources)
+    ingested = _ingest_csv_and_jsonl(tmp_path)
     assert [(a.source.name, a.source_id) for a in ingested.accepted] == [("crm", "CRM1"), ("app", "A2")]
     said = "the id column 'id' holds an invisible character ({}), which no key holds"
     assert [(q.source, q.row_number, q.reason) for q in ingested.quarantined] == [
         ("crm", 2, said.format("U+200B")), ("crm", 3, said.format("U+FEFF")),
         ("app", 1, said.format("U+202E"))]
     assert [(c.read, c.accepted, c.quarantined) for c in ingested.counts.values()] == [(3, 1, 2), (2, 1, 1)]
+
+
+def test_a_row_whose_id_holds_a_non_ascii_space_inside_is_quarantined_naming_it(tmp_path: Path) -> None:
+    """A no-break space inside a key (pasted from a spreadsheet or a web page) made a key of its own
+    that looks like another ("CRM\u00a01" beside "CRM 1"); it is quarantined as an invisible
+    character is. At either end it is trimmed, as a plain space is: "CRM2\u00a0" is "CRM2"."""
+    (tmp_path / "crm.csv").write_text(
+        "id,name\nCRM 1,An\nCRM\u00a01,An\nCRM2\u00a0,Binh\nCRM\u202f3,Chi\n", encoding="utf-8")
+    (tmp_path / "crm.jsonl").write_text('{"id": "A\\u30001", "name": "An"}\n', encoding="utf-8")
+    ingested = _ingest_csv_and_jsonl(tmp_path)
+    assert [(a.source.name, a.source_id) for a in ingested.accepted] == [("crm", "CRM 1"), ("crm", "CRM2")]
+    said = "the id column 'id' holds a non-ASCII space character ({}), which no key holds"
+    assert [(q.source, q.row_number, q.reason) for q in ingested.quarantined] == [
+        ("crm", 2, said.format("U+00A0")), ("crm", 4, said.format("U+202F")),
+        ("app", 1, said.format("U+3000"))]
 
 
 def test_a_row_whose_id_holds_a_control_character_is_quarantined_naming_it(tmp_path: Path) -> None:

@@ -193,10 +193,15 @@ def test_an_id_holding_a_control_character_is_422_naming_the_field(api):  # type
 
 def test_an_invisible_character_in_an_id_is_422_and_in_a_value_left_out(api):  # type: ignore[no-untyped-def]
     """A zero-width space, a byte order mark or a bidi override in a posted key was stored as a key
-    of its own: "RT-1\u200b" looked like "RT-1" and was another customer. It is refused naming the
-    field, as a file's row is quarantined; in a value it is left out, so the name still matches."""
-    for key, code in (("RT-1\u200b", "U+200B"), ("\ufeffRT-1", "U+FEFF"), ("RT-1\u202e23", "U+202E")):
-        said = (f"field 'crm_id' (the id of source 'sales'): the id column 'crm_id' holds an invisible"
+    of its own: "RT-1\u200b" looked like "RT-1" and was another customer; so was a no-break space
+    inside one ("RT\u00a01" looks like "RT 1"). It is refused naming the field, as a file's row is
+    quarantined; in a value it is left out, so the name still matches. A no-break space at either
+    end of a key is trimmed, as a plain space is."""
+    invisible, space = "an invisible", "a non-ASCII space"
+    for key, kind, code in (("RT-1\u200b", invisible, "U+200B"), ("\ufeffRT-1", invisible, "U+FEFF"),
+                            ("RT-1\u202e23", invisible, "U+202E"), ("RT\u00a01", space, "U+00A0"),
+                            ("RT\u20091", space, "U+2009"), ("RT\u30001", space, "U+3000")):
+        said = (f"field 'crm_id' (the id of source 'sales'): the id column 'crm_id' holds {kind}"
                 f" character ({code}), which no key holds")
         for path in ("/sources/sales/records", "/sources/sales/records:match"):
             r = api.post(path, json={**VY, "crm_id": key})
@@ -209,6 +214,8 @@ def test_an_invisible_character_in_an_id_is_422_and_in_a_value_left_out(api):  #
               "email": "Vy.Luong.RT1@Exa\u200bmple.vn", "phone": "+84 389\u200b 111 222"}
     matched = api.post("/sources/marketing/records", json=hidden).json()
     assert (matched["outcome"], matched["golden_id"]) == ("matched", gid), matched
+    trimmed = api.post("/sources/sales/records", json={**VY, "crm_id": f"\u00a0{VY['crm_id']}\u00a0"}).json()
+    assert (trimmed["source_id"], trimmed["golden_id"]) == (VY["crm_id"], gid), trimmed
 
 
 def test_an_id_posted_as_a_float_too_large_for_every_digit_is_422(api):  # type: ignore[no-untyped-def]

@@ -1212,6 +1212,14 @@ def test_an_id_holding_an_invisible_character_is_quarantined_as_on_duckdb(spark:
     _read_alike(spark, tmp_path, rows, "", ["ha noi", "hue", "hue"])
 
 
+def test_an_id_holding_a_non_ascii_space_inside_is_quarantined_as_on_duckdb(
+        spark: Any, tmp_path: Path) -> None:
+    """A no-break or ideographic space inside a key ("3\u00a01" looked like "3 1") is quarantined on
+    both engines; at its end it is trimmed, "2\u00a0" is "2" (tests/test_readers.py)."""
+    rows = "id,name,city\n1,An,Hanoi\n2\u00a0,Binh,Hue\n3,Cuong,Hue\n3\u00a01,Dung,Hue\n4\u30004,Em,Hue\n"
+    _read_alike(spark, tmp_path, rows, "", ["ha noi", "hue", "hue"])
+
+
 def test_a_json_array_of_records_is_read_as_on_duckdb(spark: Any, tmp_path: Path) -> None:
     """``format: json``: each object of the array a row, an element that is no object quarantined
     naming it, on both engines; a file that is no array, or JSON lines given as one, names
