@@ -10,6 +10,10 @@ as a golden record of its own (again under the id the steward was given, where f
 read in force and a steward undid meanwhile is undone again: its records go back where they
 were before it, as the undo put them. A Spark run's load applies the decisions its input did
 not hold.
+
+A merge into a golden record posted while the run computed finds that one's records missing from
+the results: the replay of the posts brings them after. The other side goes into it at the
+publish all the same, under the id the steward was given, and the replay's posts go back into it.
 """
 
 from __future__ import annotations
@@ -32,12 +36,14 @@ def apply_late(
     *,
     attributes: Mapping[str, AttributeSpec],
     at: dt.datetime,
-) -> tuple[dict[str, str], list[str]]:
+) -> tuple[dict[str, str], list[str], set[str]]:
     """Apply ``decisions`` (of steward_sql.decisions_in_force, oldest first) where the published
-    results break them; returns the records moved (record key -> golden id) and the ids of the
-    decisions applied."""
+    results break them; returns the records moved (record key -> golden id), the ids of the
+    decisions applied, and the golden ids merged into that the results lacked (the replay's
+    posts that were in one go back into it)."""
     moved: dict[str, str] = {}
     applied = []
+    awaiting: set[str] = set()
     for decision in decisions:
         touched: set[str] = set()
         moves: dict[str, str] = {}
@@ -48,6 +54,12 @@ def apply_late(
         for kind, left, right in decision["constraints"]:
             found = steward_sql.golden_of(con, [left, right])
             g_left, g_right = found.get(left), found.get(right)
+            missing = {left, right} - found.keys()
+            if (kind == "must_link" and result and len(missing) == 1 and missing <= taken_out
+                    and _posted_meanwhile(con, result, awaiting)):
+                # The survivor's records were posted meanwhile: the replay brings them back into it.
+                g_left, g_right = g_left or result, g_right or result
+                awaiting.add(result)
             if g_left is None or g_right is None:
                 continue
             if kind == "must_link" and g_left != g_right:
@@ -76,7 +88,12 @@ def apply_late(
                             change_as=change_as)
             moved.update(moves)
             applied.append(decision["decision_id"])
-    return moved, applied
+    return moved, applied, awaiting
+
+
+def _posted_meanwhile(con: duckdb.DuckDBPyConnection, golden_id: str, awaiting: set[str]) -> bool:
+    """Whether the results hold no record of ``golden_id``, but for those a late merge put in."""
+    return golden_id in awaiting or not steward_sql.member_keys(con, [golden_id])[golden_id]
 
 
 def undo_late(

@@ -60,7 +60,8 @@ def _apply_decisions_not_taken(
         report["run_report"]["late_undos"] = undone
     decisions = steward_sql.decisions_in_force(con, besides=set(taken))
     if decisions:
-        _moved, applied = late_decisions.apply_late(con, decisions, attributes=attributes, at=database.now())
+        _moved, applied, _awaiting = late_decisions.apply_late(con, decisions, attributes=attributes,
+                                                               at=database.now())
         report["run_report"]["late_decisions"] = applied
 
 

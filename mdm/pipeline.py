@@ -91,6 +91,7 @@ class RunReport:
     late_decisions: list[str] = field(default_factory=list)  # made while it computed (mdm/late_decisions.py)
     late_undos: list[str] = field(default_factory=list)  # decisions it read in force, undone meanwhile
     moved_late: dict[str, str] = field(default_factory=dict)  # record key -> golden id, by those
+    merged_late: set[str] = field(default_factory=set)  # golden ids the replay's posts go back into
     # Erasures made while it computed (mdm/late_erasures.py)
     erased_late: late_erasures.LateErasures = field(default_factory=late_erasures.LateErasures)
     deleted_late: list[str] = field(default_factory=list)  # keys deleted meanwhile (mdm/late_deletions.py)
@@ -484,7 +485,7 @@ def _stages(
             # What stewards decided or undid after the run read the decisions (by id: no clock).
             report.moved_late, report.late_undos = late_decisions.undo_late(
                 c, steward_sql.undone_among(c, read_in_force), attributes=attributes, at=database.now())
-            moved, report.late_decisions = late_decisions.apply_late(
+            moved, report.late_decisions, report.merged_late = late_decisions.apply_late(
                 c, steward_sql.decisions_in_force(c, besides=read_in_force), attributes=attributes,
                 at=database.now())
             report.moved_late.update(moved)

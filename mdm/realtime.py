@@ -454,10 +454,13 @@ class RealtimeMatcher:
         actor: str,
         today: dt.date,
         golden_id_before: str | None = None,
+        rejoin: bool = False,
     ) -> MatchResult:
         """Store and decide one posted record. Runs inside the caller's transaction.
         ``golden_id_before``: the golden id a replayed post had before a run's publish; a golden
-        record of its own takes it back where no record holds it (its poster was given it). A key
+        record of its own takes it back where no record holds it (its poster was given it), and
+        one matching none goes back into it where ``rejoin`` (a steward merged into it while the
+        run computed: the publish put the other side there, mdm/late_decisions.py). A key
         that left every golden record takes back the one that last held it, where that one was
         retired with nothing left (mdm.golden.returning_ids)."""
         spec = self.source(source)
@@ -479,6 +482,9 @@ class RealtimeMatcher:
         thresholds = self.rules.matching.thresholds
         target, outcome, reason, joined, held_back = self._decide(con, std, scored, previous)
         at = now()
+        if target is None and rejoin and golden_id_before is not None:
+            target, outcome = golden_id_before, "matched"
+            reason = "steward decision: merged while a run computed"
         if target is None:
             keep = next((g for g in (previous, golden_id_before)
                          if g is not None and records.member_count(con, g, besides=key) == 0), None)

@@ -99,6 +99,9 @@ class Replay:
     # The golden ids the posts to replay were in before the publish (None until they are listed):
     # a lookup of any other has nothing to replay first, and need not wait for the writer.
     golden_ids: frozenset[str] | None = None
+    # Golden ids a steward's merge made while the run computed kept, which its results lacked:
+    # a post replayed that was in one goes back into it (mdm/late_decisions.py).
+    rejoin: frozenset[str] = frozenset()
 
     def counts(self) -> dict[str, int]:
         return {"posts": self.posts, "deletions": self.deletions, "replayed": self.posted + self.deleted,
@@ -618,9 +621,12 @@ class Service:
     def _upsert(
         self, source: str, payload: Mapping[str, Any], *, actor: str, golden_id_before: str | None
     ) -> MatchResult:
+        replay = self.replaying
+        rejoin = replay is not None and golden_id_before is not None and golden_id_before in replay.rejoin
+
         def upsert(matcher: RealtimeMatcher, con: duckdb.DuckDBPyConnection) -> MatchResult:
             result = matcher.upsert(con, source, payload, actor=actor, today=dt.date.today(),
-                                    golden_id_before=golden_id_before)
+                                    golden_id_before=golden_id_before, rejoin=rejoin)
             key = record_key(source, result.source_id)
             if (result.previous_golden_id is None and result.outcome not in ("unchanged", "stale")
                     and matcher.constrained(key)):
@@ -730,7 +736,7 @@ class Service:
 
     def replay_api_changes(
         self, since: dt.datetime | None, golden_of_before: Mapping[str, str] | None = None, *, run_id: str,
-        taken_out: Collection[str] = (),
+        taken_out: Collection[str] = (), rejoin: Collection[str] = (),
     ) -> tuple[int, int]:
         """Post again, and delete again, the records posted and deleted through the API from
         ``since`` on (all of them for None): results computed from input read before they
@@ -738,9 +744,9 @@ class Service:
         as a batch run leaves them. ``golden_of_before``: where the records were before the
         results were swapped in, so that a post that made a golden record of its own keeps its
         id. ``taken_out``: keys deleted meanwhile that the publish took out of the results (its
-        report's ``late_deletions``), counted as replayed. Returns how many of each were
-        replayed; ``replaying`` shows how far it has got, and the report of run ``run_id``, whose
-        results they go onto, keeps the counts.
+        report's ``late_deletions``), counted as replayed. ``rejoin``: Replay.rejoin. Returns how
+        many of each were replayed; ``replaying`` shows how far it has got, and the report of run
+        ``run_id``, whose results they go onto, keeps the counts.
 
         Each change is replayed as a write of its own: a post that comes meanwhile waits for one
         of them, not for all (hundreds after a run at a million records). A change superseded
@@ -756,7 +762,8 @@ class Service:
         before_of = golden_of_before or {}
         keys = [record_key(source, source_id) for source, source_id, _raw, _by in posts]
         progress = Replay(run_id, since, posts=len(posts), deletions=len(deletions),
-                          golden_ids=frozenset(before_of[k] for k in keys if k in before_of))
+                          golden_ids=frozenset(before_of[k] for k in keys if k in before_of),
+                          rejoin=frozenset(rejoin))
         self.replaying = progress
         try:
             for source, source_id, raw, actor in posts:
@@ -1026,7 +1033,8 @@ class Service:
             # records; it goes after the replay, a batch at a time.
             self._replaced_matcher = self.matcher
             if report.inputs_read_at is not None:  # lookups replay a key first from now (_replay_pending)
-                self.replaying = Replay(report.run_id, report.inputs_read_at)
+                self.replaying = Replay(report.run_id, report.inputs_read_at,
+                                        rejoin=frozenset(report.merged_late))
             self._load_matcher(built)
         except Exception:
             self._matcher_failed(report)
@@ -1045,7 +1053,7 @@ class Service:
             replaced = self._replaced_matcher
             posts, deletions = self.replay_api_changes(
                 report.inputs_read_at, replaced.golden_of if replaced is not None else {},
-                run_id=report.run_id, taken_out=report.deleted_late)
+                run_id=report.run_id, taken_out=report.deleted_late, rejoin=report.merged_late)
             if posts or deletions:
                 logger.info("run %s: replayed %d records posted and %d deleted during the run",
                             report.run_id, posts, deletions)

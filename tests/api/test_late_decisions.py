@@ -142,3 +142,46 @@ def test_a_merge_undone_while_a_run_computes_is_not_created_again(  # type: igno
     served = api.get(f"/golden-records/{loser}")
     assert served.json()["status"] == "active" and served.headers["etag"] == etag
     assert served.json()["created_at"] == before["created_at"]
+
+
+def test_a_merge_into_a_golden_record_posted_while_a_run_computes_holds(  # type: ignore[no-untyped-def]
+    api, small_sample, monkeypatch
+):
+    """During a run, a customer is posted (golden record G, two records) and a steward merges a
+    batch golden record H, with a phone override, into it. The run's results lack G's records:
+    its publish found nothing to apply the merge to, so H was active again (its history merged ->
+    changed), its override held by G, and the replay of G's posts left the customer split."""
+    from tests.api.test_records import VY_MARKETING
+
+    con = api.client.app.state.service.reader()
+    (batch,) = con.execute("SELECT golden_id FROM golden_records WHERE status = 'active' AND record_count = 1"
+                           " ORDER BY golden_id LIMIT 1").fetchone()
+    batch_keys = [k for (k,) in con.execute("SELECT record_key FROM xref WHERE golden_id = ?",
+                                            [batch]).fetchall()]
+
+    def post_and_merge():  # type: ignore[no-untyped-def]
+        posted = api.post("/sources/sales/records", json=VY).json()["golden_id"]
+        assert api.post("/sources/marketing/records", json=VY_MARKETING).json()["golden_id"] == posted
+        r = api.client.put(f"/golden-records/{batch}/overrides/phone", headers=api.headers("steward"),
+                           json={"value": "0912 345 678", "reason": "customer called"})
+        assert r.status_code == 200, r.json()
+        merged = api.post("/golden-records/merge", who="steward", json={"golden_ids": [posted, batch]}).json()
+        assert merged["golden_id"] == posted
+        return merged
+
+    done = _while_the_run_computes(monkeypatch, post_and_merge)
+    run = _run(api, small_sample)
+    merged = done[0]
+    survivor, decision_id = merged["golden_id"], merged["decision"]["decision_id"]
+    assert run["report"]["late_decisions"] == [decision_id]  # was none
+    keys = [*batch_keys, "sales:RT-1", "marketing:mk_rt1"]
+    assert {_xref(api, k) for k in keys} == {survivor}  # the replay had split the customer
+    row = api.client.app.state.service.reader().execute(
+        "SELECT status, merged_into FROM golden_records WHERE golden_id = ?", [batch]).fetchall()
+    assert row == [("retired", survivor)]  # the publish had it active again
+    history = api.get(f"/golden-records/{batch}/history").json()["data"]
+    assert history[-1]["change"] == "merged", history
+    held = api.get(f"/golden-records/{survivor}/overrides", who="steward").json()["data"]
+    assert [o["attribute"] for o in held] == ["phone"]
+    assert api.get("/integrity", who="admin").json()["ok"]
+    _matcher_agrees(api)
