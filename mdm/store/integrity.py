@@ -122,6 +122,13 @@ CHECKS = (
     Check("history_for_each", "every active golden record has its history",
           "SELECT g.golden_id FROM golden_records g WHERE g.status = 'active'"
           " AND NOT EXISTS (SELECT 1 FROM golden_history h WHERE h.golden_id = g.golden_id)"),
+    Check("active_not_retired_in_history", "an active golden record's history does not leave it retired:"
+          " one coming back says restored",
+          "SELECT g.golden_id || ' last ' || h.change FROM golden_records g JOIN (SELECT golden_id,"
+          " arg_max(change, seq) AS change FROM golden_history"
+          " WHERE change IN ('created', 'split', 'restored', 'merged', 'retired', 'erased')"
+          " GROUP BY golden_id) h USING (golden_id)"
+          " WHERE g.status = 'active' AND h.change IN ('merged', 'retired', 'erased')"),
     Check("feed_order", "each change-feed entry has its own number, and the next number is past them all",
           "SELECT 'entry ' || seq || ' numbered ' || count(*) || ' times' FROM golden_history"
           " GROUP BY seq HAVING count(*) > 1"

@@ -167,3 +167,27 @@ def test_a_post_held_by_no_golden_record_fails_but_not_in_a_replay_window(  # ty
     failed = {r["name"]: r for r in results if not r["ok"]}
     assert code == 1 and set(failed) == {"posts_held"}, failed
     assert failed["posts_held"]["examples"] == ["sales:PH-1"]
+
+
+def test_an_active_golden_record_its_history_leaves_retired_fails(  # type: ignore[no-untyped-def]
+    served_db, tmp_path
+):
+    """A golden record active again with no 'restored' entry after its last retirement (a
+    publish that brought back one merged while the run computed did so): the change feed says it
+    is gone while it is served. No check said so."""
+    db, _keys = served_db
+    changed = tmp_path / "changed.duckdb"
+    shutil.copy(db, changed)
+    con = duckdb.connect(str(changed))
+    ((gone, into),) = con.execute(f"SELECT golden_id, lead(golden_id) OVER (ORDER BY {BY_FIRST_MEMBER})"
+                                  f" FROM golden_records WHERE status = 'active' ORDER BY {BY_FIRST_MEMBER}"
+                                  " LIMIT 1").fetchall()
+    con.execute("INSERT INTO golden_history (seq, golden_id, changed_at, change, cause, members, merged_into)"
+                " VALUES (nextval('golden_history_seq'), ?, now(), 'merged', 'decision', 0, ?)", [gone, into])
+    con.execute("INSERT INTO golden_history (seq, golden_id, changed_at, change, cause, members)"
+                " VALUES (nextval('golden_history_seq'), ?, now(), 'changed', 'run', 1)", [gone])
+    con.close()
+    code, results, _ = _check(changed)
+    failed = {r["name"]: r for r in results if not r["ok"]}
+    assert code == 1 and set(failed) == {"active_not_retired_in_history"}, failed
+    assert failed["active_not_retired_in_history"]["examples"] == [f"{gone} last merged"]
