@@ -129,6 +129,12 @@ CHECKS = (
           " WHERE change IN ('created', 'split', 'restored', 'merged', 'retired', 'erased')"
           " GROUP BY golden_id) h USING (golden_id)"
           " WHERE g.status = 'active' AND h.change IN ('merged', 'retired', 'erased')"),
+    Check("overrides_home", "an override is held away from the golden record it was set on only while that"
+          " one is retired (merged into the holder)",
+          "SELECT o.override_id || ' (' || o.attribute || ') set on ' || o.set_on"
+          " || ', held by ' || o.golden_id"
+          " FROM golden_overrides o JOIN golden_records g ON g.golden_id = o.set_on"
+          " WHERE o.removed_at IS NULL AND o.golden_id <> o.set_on AND g.status = 'active'"),
     Check("feed_order", "each change-feed entry has its own number, and the next number is past them all",
           "SELECT 'entry ' || seq || ' numbered ' || count(*) || ' times' FROM golden_history"
           " GROUP BY seq HAVING count(*) > 1"

@@ -191,3 +191,26 @@ def test_an_active_golden_record_its_history_leaves_retired_fails(  # type: igno
     failed = {r["name"]: r for r in results if not r["ok"]}
     assert code == 1 and set(failed) == {"active_not_retired_in_history"}, failed
     assert failed["active_not_retired_in_history"]["examples"] == [f"{gone} last merged"]
+
+
+def test_an_override_held_away_from_its_active_golden_record_fails(  # type: ignore[no-untyped-def]
+    served_db, tmp_path
+):
+    """An override set on a golden record that is active, held by another: it applies to neither
+    its own (a publish left it with the one its golden record had been merged into, active
+    again). No check said so."""
+    db, _keys = served_db
+    changed = tmp_path / "changed.duckdb"
+    shutil.copy(db, changed)
+    con = duckdb.connect(str(changed))
+    ((own, other),) = con.execute(f"SELECT golden_id, lead(golden_id) OVER (ORDER BY {BY_FIRST_MEMBER})"
+                                  f" FROM golden_records WHERE status = 'active' ORDER BY {BY_FIRST_MEMBER}"
+                                  " LIMIT 1").fetchall()
+    con.execute("INSERT INTO golden_overrides (override_id, golden_id, set_on, attribute, value, reason,"
+                " actor, created_at) VALUES ('OV-1', ?, ?, 'phone', '+84912345678', 'customer called',"
+                " 'someone', now())", [other, own])
+    con.close()
+    code, results, _ = _check(changed)
+    failed = {r["name"]: r for r in results if not r["ok"]}
+    assert code == 1 and set(failed) == {"overrides_home"}, failed
+    assert failed["overrides_home"]["examples"] == [f"OV-1 (phone) set on {own}, held by {other}"]
