@@ -169,19 +169,25 @@ def test_a_post_held_by_no_golden_record_fails_but_not_in_a_replay_window(  # ty
     assert failed["posts_held"]["examples"] == ["sales:PH-1"]
 
 
+def _copy_with_two_golden(served_db, tmp_path):  # type: ignore[no-untyped-def]
+    """A copy of the served database to change by hand, open, and two of its active golden ids."""
+    db, _keys = served_db
+    changed = tmp_path / "changed.duckdb"
+    shutil.copy(db, changed)
+    con = duckdb.connect(str(changed))
+    ((first, second),) = con.execute(
+        f"SELECT golden_id, lead(golden_id) OVER (ORDER BY {BY_FIRST_MEMBER}) FROM golden_records"
+        f" WHERE status = 'active' ORDER BY {BY_FIRST_MEMBER} LIMIT 1").fetchall()
+    return changed, con, (first, second)
+
+
 def test_an_active_golden_record_its_history_leaves_retired_fails(  # type: ignore[no-untyped-def]
     served_db, tmp_path
 ):
     """A golden record active again with no 'restored' entry after its last retirement (a
     publish that brought back one merged while the run computed did so): the change feed says it
     is gone while it is served. No check said so."""
-    db, _keys = served_db
-    changed = tmp_path / "changed.duckdb"
-    shutil.copy(db, changed)
-    con = duckdb.connect(str(changed))
-    ((gone, into),) = con.execute(f"SELECT golden_id, lead(golden_id) OVER (ORDER BY {BY_FIRST_MEMBER})"
-                                  f" FROM golden_records WHERE status = 'active' ORDER BY {BY_FIRST_MEMBER}"
-                                  " LIMIT 1").fetchall()
+    changed, con, (gone, into) = _copy_with_two_golden(served_db, tmp_path)
     con.execute("INSERT INTO golden_history (seq, golden_id, changed_at, change, cause, members, merged_into)"
                 " VALUES (nextval('golden_history_seq'), ?, now(), 'merged', 'decision', 0, ?)", [gone, into])
     con.execute("INSERT INTO golden_history (seq, golden_id, changed_at, change, cause, members)"
@@ -199,13 +205,7 @@ def test_an_override_held_away_from_its_active_golden_record_fails(  # type: ign
     """An override set on a golden record that is active, held by another: it applies to neither
     its own (a publish left it with the one its golden record had been merged into, active
     again). No check said so."""
-    db, _keys = served_db
-    changed = tmp_path / "changed.duckdb"
-    shutil.copy(db, changed)
-    con = duckdb.connect(str(changed))
-    ((own, other),) = con.execute(f"SELECT golden_id, lead(golden_id) OVER (ORDER BY {BY_FIRST_MEMBER})"
-                                  f" FROM golden_records WHERE status = 'active' ORDER BY {BY_FIRST_MEMBER}"
-                                  " LIMIT 1").fetchall()
+    changed, con, (own, other) = _copy_with_two_golden(served_db, tmp_path)
     con.execute("INSERT INTO golden_overrides (override_id, golden_id, set_on, attribute, value, reason,"
                 " actor, created_at) VALUES ('OV-1', ?, ?, 'phone', '+84912345678', 'customer called',"
                 " 'someone', now())", [other, own])
