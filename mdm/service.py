@@ -866,7 +866,7 @@ class Service:
         """A steward's value for one golden attribute (mdm/overrides.py), as one write; with
         ``if_match``, only while the golden record is at one of those versions."""
         def set_(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-            _unchanged_since(con, golden_id, if_match)
+            unchanged_since(con, golden_id, if_match)
             if self.matcher is not None:  # under the write lock: the live matcher's posts must read it
                 self.matcher.override_holders.add(golden_id)
             return overrides.set_override(con, self.attributes, golden_id, attribute, value, reason=reason,
@@ -878,7 +878,7 @@ class Service:
         self, golden_id: str, attribute: str, *, reason: str, actor: str, if_match: list[str] | None = None
     ) -> dict[str, Any]:
         def remove(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-            _unchanged_since(con, golden_id, if_match)
+            unchanged_since(con, golden_id, if_match)
             return overrides.remove_override(
                 con, self.attributes, golden_id, attribute, reason=reason, actor=actor)
 
@@ -1069,7 +1069,7 @@ class Service:
                 self.deliveries.notify()
 
 
-def _unchanged_since(con: duckdb.DuckDBPyConnection, golden_id: str, versions: list[str] | None) -> None:
+def unchanged_since(con: duckdb.DuckDBPyConnection, golden_id: str, versions: list[str] | None) -> None:
     """Refuse a steward's edit made on a golden record that has changed since they read it (another
     steward's edit, a post, a run): checked under the write lock, so no edit is lost between."""
     if versions is None:

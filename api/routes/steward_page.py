@@ -36,7 +36,7 @@ from api.routes.overrides import override_as_seen_by
 from api.routes.stewardship import links_public, merge_preview_public, similar_public
 from api.schemas import MAX_COMMENT, MAX_OFFSET, SEARCH_MAX_LENGTHS
 from mdm.errors import ChangedSinceError, InvalidInputError, MDMError, NotFoundError
-from mdm.service import _unchanged_since
+from mdm.service import unchanged_since
 from mdm.stewardship import Outcome, Stewardship
 from mdm.store import overrides as overrides_sql
 from mdm.store import stewardship as steward_sql
@@ -562,7 +562,7 @@ async def merge(request: Request, principal: PageSteward, service: ServiceDep) -
             raise InvalidInputError("a merge is confirmed on its preview: ask for the preview first")
         for golden_id, version in zip(ids, seen, strict=True):
             try:
-                _unchanged_since(con, golden_id, [version])
+                unchanged_since(con, golden_id, [version])
             except ChangedSinceError:
                 raise ChangedSinceError(
                     f"not merged: golden record {golden_id} has changed since the preview (a run, a post or"
