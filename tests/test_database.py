@@ -37,17 +37,21 @@ def test_a_file_before_name_parts_gets_them_from_its_name_keys(tmp_path):
     assert con.execute("SELECT max(version) FROM schema_migrations").fetchone() == (max(v for v, _ in MIGRATIONS),)
 
 
-def test_a_file_before_given_accented_keeps_its_records_without_one(tmp_path):
-    """Records standardised before ``std_records.given_accented`` existed hold none: they compare as
-    names written without diacritics until their source is read again."""
+@pytest.mark.parametrize(("version", "column", "value"), [
+    (24, "given_accented", "given"),  # compared as a name written without diacritics
+    (25, "phone_extension", "phone"),  # its phone compared as a number written without one
+])
+def test_a_file_before_a_std_column_keeps_its_records_without_one(tmp_path, version, column, value):
+    """Records standardised before ``std_records.given_accented`` or ``phone_extension`` existed hold
+    none until their source is read again."""
     path = str(tmp_path / "old.duckdb")
-    _file_before(path, 24).execute(
-        "INSERT INTO std_records (record_key, source, source_id, priority, given)"
-        " VALUES ('crm:1', 'crm', '1', 1, 'hung')").close()
+    _file_before(path, version).execute(
+        f"INSERT INTO std_records (record_key, source, source_id, priority, {value})"
+        " VALUES ('crm:1', 'crm', '1', 1, 'x')").close()
     with duckdb.connect(path) as con:
         migrate(con)
-        assert con.execute("SELECT record_key, given, given_accented FROM std_records").fetchall() == [
-            ("crm:1", "hung", None)]
+        assert con.execute(f"SELECT record_key, {value}, {column} FROM std_records").fetchall() == [
+            ("crm:1", "x", None)]
 
 
 def test_queue_items_from_before_held_back_by_are_kept_and_say_nothing(tmp_path):

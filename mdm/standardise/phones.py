@@ -27,6 +27,9 @@ class StdPhone:
     line_type: str | None  # "mobile" | "fixed_line" | "other"
     flags: tuple[str, ...]
     others: tuple[str, ...] = ()  # E.164 of the field's other numbers ("0912 345 678 / 028 3822 1234")
+    # The extension written after the number ("Durchwahl 12", "030/1234567-12"): the E.164 is the
+    # switchboard's, which a company's employees share; the extension tells them apart.
+    extension: str | None = None
 
 
 # Old 3-digit mobile prefixes (after the trunk 0) and their 2-digit replacements from 2018.
@@ -59,11 +62,11 @@ _VN_MOBILE_PREFIXES = frozenset(
 # German and Austrian numbers write it "Durchwahl 12", "DW 12", "Nebenstelle 12" (Nst.), French "poste 12",
 # Spanish "extensión 12": left on, its digits were read as part of the number (+4930123456712).
 _EXTENSION = re.compile(r"(?i)\s*(?:ext\.?|extensi[oó]n|x|#|máy lẻ|ml"
-                        r"|durchwahl|dw\.?|nebenstelle|nst\.?|poste)\s*:?\s*\d{1,6}\s*$")
+                        r"|durchwahl|dw\.?|nebenstelle|nst\.?|poste)\s*:?\s*(\d{1,6})\s*$")
 # DIN 5008 writes an extension after a hyphen ("030/1234567-12", "+49 30 1234567-0"): read as one only
 # after a whole number (valid, and as long as its region's example of its type), as "0912-345-678" and
 # "030 123-4567" group a number's own digits with hyphens.
-_HYPHENATED_TAIL = re.compile(r"^(.*\d)\s*-\s*\d{1,5}$")
+_HYPHENATED_TAIL = re.compile(r"^(.*\d)\s*-\s*(\d{1,5})$")
 _SEPARATOR = re.compile(r"[;,/|]|\s(?:or|hoặc|hoac)\s")
 _NOT_DIGIT_OR_PLUS = re.compile(r"[^\d+]")
 _LINE_TYPES = MappingProxyType(
@@ -255,27 +258,32 @@ def standardise_phone(value: str | None, region: str | None = "VN", home: str | 
     return _standardise_one(value, text, region, home)
 
 
-def _without_hyphenated_extension(text: str, region: str | None) -> str:
-    """``text`` without an extension written after a hyphen (see :data:`_HYPHENATED_TAIL`)."""
+def _split_extension(text: str, region: str | None) -> tuple[str, str | None]:
+    """(``text`` without its extension, the extension): one after a word (see :data:`_EXTENSION`)
+    or after a hyphen (see :data:`_HYPHENATED_TAIL`)."""
+    written = _EXTENSION.search(text)
+    if written is not None:
+        return text[:written.start()], written[1]
     tail = _HYPHENATED_TAIL.match(text)
     if tail is None:
-        return text
+        return text, None
     try:
         number = phonenumbers.parse(tail[1], region)
     except phonenumbers.NumberParseException:
-        return text
+        return text, None
     if not phonenumbers.is_valid_number(number):
-        return text
+        return text, None
     example = phonenumbers.example_number_for_type(
         phonenumbers.region_code_for_number(number), phonenumbers.number_type(number))
     whole = example is not None and len(phonenumbers.national_significant_number(number)) >= len(
         phonenumbers.national_significant_number(example))
-    return tail[1] if whole else text
+    return (tail[1], tail[2]) if whole else (text, None)
 
 
 def _standardise_one(value: str, text: str, region: str | None, home: str | None) -> StdPhone:
     """:func:`standardise_phone` of one number ``text`` written in the field ``value``."""
-    international, digits = _digits(_without_hyphenated_extension(_EXTENSION.sub("", text), region))
+    number, extension = _split_extension(text, region)
+    international, digits = _digits(number)
     if not (_MIN_DIGITS <= len(digits) <= _MAX_DIGITS) or len(set(digits)) == 1:
         return StdPhone(value, None, False, None, ("phone_unparseable",))
     candidate, renumbered = _candidate(international, digits, region)
@@ -304,7 +312,7 @@ def _standardise_one(value: str, text: str, region: str | None, home: str | None
     if _is_placeholder(e164):
         return StdPhone(value, None, False, None, ("phone_placeholder",))
     flags = ("phone_old_vn_prefix_converted",) * renumbered + ("phone_invalid",) * (not is_valid)
-    return StdPhone(value, e164, is_valid, line_type, flags)
+    return StdPhone(value, e164, is_valid, line_type, flags, extension=extension)
 
 
 def phone_country(e164: str | None) -> str | None:

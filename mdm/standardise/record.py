@@ -90,6 +90,7 @@ STD_COLUMNS: tuple[str, ...] = (
     "email_others",
     "phone_others",
     "given_accented",
+    "phone_extension",
 )
 
 
@@ -310,6 +311,7 @@ def standardise_record(
         "phone": phone.e164,
         "phone_type": phone.line_type,
         "phone_valid": phone.is_valid if phone.original else None,
+        "phone_extension": phone.extension,
         "date_of_birth": dob.value if dob else None,
         "address": nfc_clean(written_address),
         "address_norm": address.normalised,

@@ -486,4 +486,13 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE std_records ADD COLUMN given_accented VARCHAR;
         """,
     ),
+    (
+        25,
+        """
+        -- The extension written after the phone number ("Durchwahl 12", "030/1234567-12"): phone
+        -- holds the switchboard's E.164, shared by a company's employees. A record standardised
+        -- before holds none until its source is read again.
+        ALTER TABLE std_records ADD COLUMN phone_extension VARCHAR;
+        """,
+    ),
 )

@@ -36,7 +36,9 @@ JUNK = ["\x00\x01", "\u200b\ufeff", "😀" * 3, "9" * 100_000, "+" * 1_000, "0" 
     ],
 )
 def test_written_forms_of_one_mobile(value: str) -> None:
-    assert standardise_phone(value) == StdPhone(value, "+84381234567", True, "mobile", ())
+    extension = "12" if value.endswith("12") else None
+    expected = StdPhone(value, "+84381234567", True, "mobile", (), extension=extension)
+    assert standardise_phone(value) == expected
 
 
 @pytest.mark.parametrize(
@@ -313,6 +315,27 @@ def test_an_extension_written_in_german_french_or_spanish_is_no_part_of_the_numb
 def test_an_extension_after_a_hyphen_as_din_5008_writes_it_is_no_part_of_the_number(value: str) -> None:
     """030/1234567-12 was +4930123456712: a German number whose area code accepts any length."""
     assert standardise_phone(value, "DE").e164 == "+49301234567"
+
+
+@pytest.mark.parametrize(("value", "extension"), [
+    ("030 1234567 Durchwahl 12", "12"), ("030 1234567 ext. 12", "12"), ("030 1234567x12", "12"),
+    ("030/1234567-12", "12"), ("+49 30 1234567-0", "0"), ("030 1234567 DW: 0815", "0815"),
+    ("030 1234567", None), ("030 123-4567", None),  # a number's own digits grouped with a hyphen
+])
+def test_an_extension_is_kept_beside_the_number(value: str, extension: str | None) -> None:
+    """It was dropped: two employees behind one switchboard (030 1234567 DW 12 and DW 34) held one
+    phone and nothing else, though the extension is what tells their lines apart."""
+    phone = standardise_phone(value, "DE")
+    assert (phone.e164, phone.extension) == ("+49301234567", extension)
+
+
+def test_a_number_that_gives_no_key_keeps_no_extension() -> None:
+    assert standardise_phone("12 ext. 34", "DE").extension is None
+
+
+def test_the_extension_of_the_number_read_from_several_is_its_own() -> None:
+    phone = standardise_phone("0912 345 678 / 028 3822 1234 ext 5", "VN")
+    assert (phone.e164, phone.extension, phone.others) == ("+84912345678", None, ("+842838221234",))
 
 
 @pytest.mark.parametrize(("value", "region", "expected"), [
