@@ -48,7 +48,7 @@ FIELD_COLUMNS: dict[str, tuple[str, str, str | None]] = {
 _READ_COLUMNS = tuple(dict.fromkeys((
     "record_key", "source", "source_id", "priority", "updated_at",
     *(c for columns in FIELD_COLUMNS.values() for c in columns if c), *OTHER_COLUMNS.values(),
-    *documents.MEMBER_COLUMNS,
+    *documents.MEMBER_COLUMNS, "phone_extension",
 )))
 
 
@@ -135,7 +135,32 @@ def survive(
     """Golden attributes for one cluster and their lineage (attribute, position, value, source, id, rule);
     a steward's ``overrides`` win over the rules."""
     values, lineage = _survive(attributes, rows)
-    return with_overrides(attributes, values, lineage, overrides) if overrides else (values, lineage)
+    if overrides:
+        values, lineage = with_overrides(attributes, values, lineage, overrides)
+    _add_extensions(attributes, rows, values, lineage)
+    return values, lineage
+
+
+def _add_extensions(
+    attributes: Mapping[str, AttributeSpec], rows: Sequence[Mapping[str, Any]],
+    values: dict[str, Any], lineage: list[Lineage],
+) -> None:
+    """``<attribute>_extension`` beside each phone attribute whose number came from a record that
+    wrote an extension with it ("Durchwahl 12"), with that record's lineage: the phone stays the
+    E.164 its consumers read, and the extension needs no parsing out of it. Left out where there
+    is none, so golden records without one read as they did."""
+    for name, spec in attributes.items():
+        if spec.field != "phone" or "collect_all" in spec.rules:
+            continue
+        winner = next(((src, sid, rule) for a, pos, _v, src, sid, rule in lineage
+                       if a == name and pos == 0), None)
+        if winner is None:
+            continue
+        row = next((r for r in rows if (r["source"], r["source_id"]) == winner[:2]), None)
+        extension = row.get("phone_extension") if row is not None else None
+        if extension:
+            values[f"{name}_extension"] = extension
+            lineage.append((f"{name}_extension", 0, extension, *winner))
 
 
 def with_overrides(

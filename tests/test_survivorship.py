@@ -242,3 +242,19 @@ def test_collect_all_shows_every_value_a_field_held_the_other_rules_those_matche
     dotted = _std("3", "x@y.vn, hanhle88@gmail.com", "0903111222")
     all_emails = survive(attributes, [alone, dotted])[0]["all_emails"]
     assert all_emails == ["hanh.le88@gmail.com", "x@y.vn", "hanh.le@fpt.com.vn"]
+
+
+def test_the_phone_s_extension_comes_from_the_record_its_number_came_from() -> None:
+    """A company's switchboard number came without its extension ("030 1234567 Durchwahl 12" gave
+    phone +49301234567 and nothing else); phone_extension now carries it, with the lineage of the
+    number it belongs to. A number written without one gives none, whoever else wrote one."""
+    attributes = load_rules(None).attributes()
+    office = _std("1", "hanh.le88@gmail.com", "+49 30 1234567 Durchwahl 12")
+    values, lineage = survive(attributes, [office])
+    assert (values["phone"], values["phone_extension"]) == ("+49301234567", "12")
+    assert ("phone_extension", 0, "12", "crm", "1", "only_value") in lineage
+    assert values["all_phones"] == ["+49301234567"]  # E.164 as before
+    switchboard = _std("0", "hanh.le88@gmail.com", "+49 30 1234567")  # the smaller key: it wins the tie
+    values, lineage = survive(attributes, [office, switchboard])
+    assert values["phone"] == "+49301234567" and "phone_extension" not in values
+    assert not [e for e in lineage if e[0] == "phone_extension"]

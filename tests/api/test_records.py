@@ -634,3 +634,16 @@ def test_a_batch_delete_takes_a_key_posted_as_a_number(api):  # type: ignore[no-
     assert r.json()["data"][0]["result"]["golden_id"] == gid
     refused = api.post("/sources/sales/records:delete", json={"source_ids": [True]})
     assert refused.status_code == 422 and "source_ids" in refused.json()["detail"]
+
+
+def test_a_golden_phone_shows_the_extension_its_record_wrote(api):  # type: ignore[no-untyped-def]
+    """"+49 30 1234567 Durchwahl 12" was served as phone +49301234567 alone: a company's
+    switchboard, whoever's line it is. The extension is served beside it, the phone unchanged."""
+    office = {**VY, "crm_id": "RT-EXT", "email": "vy.luong.ext@example.de",
+              "mobile": "+49 30 1234567 Durchwahl 12"}
+    gid = api.post("/sources/sales/records", json=office).json()["golden_id"]
+    golden = api.get(f"/golden-records/{gid}", who="reader_pii").json()
+    assert (golden["attributes"]["phone"], golden["attributes"]["phone_extension"]) == ("+49301234567", "12")
+    assert golden["lineage"]["phone_extension"][0]["source_id"] == "RT-EXT"
+    masked = api.get(f"/golden-records/{gid}").json()["attributes"]  # not personal data without the number
+    assert masked["phone"] != "+49301234567" and masked["phone_extension"] == "12"
