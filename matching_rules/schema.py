@@ -26,6 +26,7 @@ MATCH_COLUMNS: tuple[str, ...] = (
     "email_alone",  # email_key again, with frequencies of its own: the email where it is all a pair compares
     "phone",  # E.164
     "phone_type",  # mobile | fixed_line | other
+    "phone_extension",  # the extension written after the number: a switchboard's employees differ in it
     "phone_head",  # the phone without its last three digits,
     "phone_gap",  # ... without the three before them,
     "phone_tail",  # ... and its last six alone: a typo leaves two of the three whole

@@ -337,8 +337,8 @@ def _level_reached(
     for side, values in (("l", left), ("r", right)):
         std = _standardised(side, values)
         for c in ("family", "given", "middles", "given_accented", "name_key", "name_nospace", "name_parts",
-                  "email_key", "email_local_digits", "phone", "phone_type", "date_of_birth", "address_norm",
-                  "house_number", "street", "city_norm", "national_id"):
+                  "email_key", "email_local_digits", "phone", "phone_type", "phone_extension",
+                  "date_of_birth", "address_norm", "house_number", "street", "city_norm", "national_id"):
             columns[f"{c}_{side}"] = std[c] if c == "email_local_digits" or std[c] is None else str(std[c])
             types[f"{c}_{side}"] = "BOOLEAN" if c == "email_local_digits" else "DATE" if c == "date_of_birth" and dates else "VARCHAR"
     select = ", ".join(f"?::{types[c]} AS {c}" for c in columns)
@@ -546,6 +546,10 @@ def test_an_address_naming_only_an_area_is_no_evidence(left, right):
         ("phone", "0912 345 678", "0903 118 452", "all other"),  # two mobiles
         ("phone", "024 3825 1234", "028 3822 4567", "all other"),  # two landlines
         ("phone", "0912 345 678", "0912 345 678", "same mobile number"),
+        # One company's switchboard with two extensions: colleagues (it was "same landline").
+        ("phone", "024 3825 1234 ext 12", "024 3825 1234 máy lẻ 34", "same switchboard, other extensions"),
+        ("phone", "024 3825 1234 ext 12", "024 3825 1234 ext 12", "same landline"),
+        ("phone", "024 3825 1234 ext 12", "024 3825 1234", "same landline"),  # the switchboard's own number
         # And an old 9-digit CMND beside the 12-digit CCCD that replaced it (it was "missing").
         ("national_id", "025123456", "079092001234", "identifiers of different kinds"),
         ("national_id", "B1234567", "079092001234", "identifiers of different kinds"),  # a passport

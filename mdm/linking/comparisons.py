@@ -261,6 +261,13 @@ def _phone(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCrea
     tf = "phone" if spec.term_frequency else None
     return [
         _null("phone"),
+        # One switchboard, two extensions ("030 1234567 DW 12", "DW 34"): colleagues at one
+        # company, not one customer's number twice, so no agreement; nor a disagreement, as one
+        # person may be written at the switchboard's "-0" and at their own line.
+        _no_evidence(
+            '"phone_l" = "phone_r" AND "phone_extension_l" <> "phone_extension_r"',
+            "same switchboard, other extensions",
+        ),
         _level('"phone_l" = "phone_r" AND "phone_type_l" = \'mobile\'', "same mobile number", tf=tf),
         _level('"phone_l" = "phone_r"', "same landline or other number", tf=tf),
         _level('levenshtein("phone_l", "phone_r") <= 1', "one digit different"),

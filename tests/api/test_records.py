@@ -647,3 +647,20 @@ def test_a_golden_phone_shows_the_extension_its_record_wrote(api):  # type: igno
     assert golden["lineage"]["phone_extension"][0]["source_id"] == "RT-EXT"
     masked = api.get(f"/golden-records/{gid}").json()["attributes"]  # not personal data without the number
     assert masked["phone"] != "+49301234567" and masked["phone_extension"] == "12"
+
+
+def test_colleagues_behind_one_switchboard_are_not_one_customer_by_it(api):  # type: ignore[no-untyped-def]
+    """Nguyễn Văn An at extension 12 and Nguyễn Minh An at 34 of one company's switchboard: their
+    phones agreed ("same landline", +15 bits) and linked them as one customer (0.997). Other
+    extensions are no phone agreement; the same extension is one, as before."""
+    an = {"crm_id": "RT-SW1", "first_name": "Văn An", "last_name": "Nguyễn",
+          "mobile": "028 3822 1234 máy lẻ 12", "city": "Hồ Chí Minh",
+          "last_modified": "2026-05-01T10:00:00"}
+    gid = api.post("/sources/sales/records", json=an).json()["golden_id"]
+    colleague = {"subscriber_id": "mk_sw2", "name": "NGUYEN MINH AN", "phone": "028 3822 1234 ml 34"}
+    body = api.post("/sources/marketing/records", json=colleague).json()
+    assert body["golden_id"] != gid
+    phone = body["candidates"][0]["explanation"]["phone"]["label"]
+    assert phone == "no evidence: same switchboard, other extensions"
+    same = api.post("/sources/marketing/records", json={**colleague, "phone": "028 3822 1234 ml 12"}).json()
+    assert same["golden_id"] == gid, same
