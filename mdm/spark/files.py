@@ -67,9 +67,9 @@ def source_files(spark: Any, spec: SourceSpec) -> list[SourceFile]:
             elif not _hidden(match.getName()):
                 files.append(_hadoop_file(fs, match, status.getLen(), match.equals(given), local))
             elif match.equals(given):
-                raise SourceReadError(f"{spec.location}: source {spec.name!r}, key 'path': Spark reads no file"
-                                      " whose name starts with '_' or '.' (nor a copy in progress, '._COPYING_'):"
-                                      " rename the file")
+                raise SourceReadError(f"{spec.location}: source {spec.name!r}, key 'path': Spark reads no"
+                                      " file whose name starts with '_' or '.' (nor a copy in progress,"
+                                      " '._COPYING_'): rename the file")
         return files
     except Py4JJavaError as e:
         raise SourceReadError(f"{spec.location}: source {spec.name!r}, key 'path': cannot list its files:"
@@ -121,7 +121,8 @@ def _hadoop_file(fs: Any, path: Any, size: int, named: bool, local: bool) -> Sou
     if local and uri.getScheme() == "file":
         on_disk = Path(uri.getPath())
         return SourceFile(str(on_disk), named, lambda: size, lambda: on_disk.open("rb"))
-    return SourceFile(path.toString(), named, lambda: size, lambda: io.BufferedReader(_HadoopStream(fs, path, size)))
+    return SourceFile(path.toString(), named, lambda: size,
+                      lambda: io.BufferedReader(_HadoopStream(fs, path, size)))
 
 
 class _HadoopStream(io.RawIOBase):

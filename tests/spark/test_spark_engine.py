@@ -1640,7 +1640,8 @@ _LISTED = {"part-0.csv": "id\n0\n", "_SUCCESS": "", "_x.csv": "id\n5\n", ".y.csv
 @pytest.mark.parametrize("uri", [False, True])
 @pytest.mark.parametrize("path", ["crm/d", "crm/.*", "crm/*/*", "crm/d/*", "crm/_h", "crm/_metadata",
                                   "crm/{part-0,_x}.csv", "crm/d/_k=*/*.csv*"])
-def test_a_sources_files_are_listed_as_spark_reads_them(spark: Any, tmp_path: Path, path: str, uri: bool) -> None:
+def test_a_sources_files_are_listed_as_spark_reads_them(spark: Any, tmp_path: Path, path: str,
+                                                        uri: bool) -> None:
     """A source's files, at a URI or a local path alike, are the files Spark reads (its own list is the
     judge): a glob's match that is a hidden file (``_SUCCESS``, ``.y.csv``, a copy in progress) left
     out, a folder it matches listed whatever its name, a folder's files but hidden ones, in its
@@ -1659,12 +1660,13 @@ def test_a_sources_files_are_listed_as_spark_reads_them(spark: Any, tmp_path: Pa
     listed = [f.name.removeprefix(folder) for f in files]
     sparks = spark.read.format("binaryFile").load(spec.location).inputFiles()
     assert sorted(listed) == sorted(f.removeprefix(f"file://{tmp_path / 'crm'}/") for f in sparks)
-    assert listed and [(f.size(), f.start) for f in files] == [(len(_LISTED[n]), _LISTED[n].encode()) for n in listed]
+    assert listed
+    assert [(f.size(), f.start) for f in files] == [(len(_LISTED[n]), _LISTED[n].encode()) for n in listed]
     assert [f.named for f in files] == [path == "crm/_metadata"] * len(listed)
 
 
-@pytest.mark.parametrize("layout", [["part-0.csv", "date=2026-01-01/part-1.csv"], ["part-0.csv", "s/part-1.csv"],
-                                    ["s/part-1.csv"]])
+@pytest.mark.parametrize("layout", [["part-0.csv", "date=2026-01-01/part-1.csv"],
+                                    ["part-0.csv", "s/part-1.csv"], ["s/part-1.csv"]])
 def test_a_folder_file_spark_would_read_no_row_of_fails_naming_it(spark: Any, tmp_path: Path,
                                                                  layout: list[str]) -> None:
     """Spark reads a folder's files from the folder itself or from its partition folders: a file beside
@@ -1682,7 +1684,7 @@ def test_a_folder_file_spark_would_read_no_row_of_fails_naming_it(spark: Any, tm
     unread = tmp_path / "crm" / ("part-0.csv" if "date=" in layout[-1] else "s/part-1.csv")
     read = spark.read.format("binaryFile").load(spec.location).select(F.input_file_name()).collect()
     assert unread.as_uri() not in {f for (f,) in read}
-    with pytest.raises(SourceReadError, match=rf"^{unread}: source 'crm', key 'path': Spark would read no row"):
+    with pytest.raises(SourceReadError, match=rf"^{unread}: source 'crm', key 'path': Spark would read no"):
         source_files(spark, spec)
 
 
