@@ -222,7 +222,7 @@ def _queue_page(
         claimed_by=None, limit=QUEUE_PAGE, offset=start, held_back_by=held_back_by, order=order,
     )
     # Which way each decided pair went: its own decision, or the one that settled it by the way.
-    decisions = {d: steward_sql.get_decision(service.reader(), d) for i in items if (d := i["decision_id"])}
+    decisions = steward_sql.get_decisions(service.reader(), {d for i in items if (d := i["decision_id"])})
     filters = {"status": status, "source": source or "", "min_score": min_score,
                "held_back_by": held_back_by or "",
                "order": order, "offset": str(start or "")}

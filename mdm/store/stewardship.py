@@ -167,6 +167,16 @@ def get_decision(con: duckdb.DuckDBPyConnection, decision_id: str) -> dict[str, 
     return rows[0] if rows else None
 
 
+def get_decisions(con: duckdb.DuckDBPyConnection, decision_ids: Collection[str]) -> dict[str, dict[str, Any]]:
+    """Decision id -> decision, of those of ``decision_ids`` that exist: a queue page's in one read,
+    not one a row."""
+    if not decision_ids:
+        return {}
+    rows = fetch_dicts(con, f"SELECT {_DECISION_COLUMNS} FROM decisions"
+                            " WHERE list_contains(?::VARCHAR[], decision_id)", [sorted(decision_ids)])
+    return {r["decision_id"]: r for r in _decoded(rows)}
+
+
 def list_decisions(
     con: duckdb.DuckDBPyConnection, *, limit: int, offset: int, golden_id: str | None = None
 ) -> tuple[list[dict[str, Any]], int]:
