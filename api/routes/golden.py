@@ -307,7 +307,10 @@ def search_criteria(given: Mapping[str, str | None], region: str) -> dict[str, s
             raise InvalidInputError(f"field 'postcode': {given['postcode']!r} is not a postcode")
     for field, standardise in (("national_id", standardise_national_id), ("tax_id", standardise_tax_id)):
         if given.get(field):
-            value = standardise(given[field], region).value
+            # A tax id searched for with a country's code (DE123456789) is the record's of that country.
+            written = given[field]
+            value = (standardise_tax_id(written, region, written.strip()[:2]) if field == "tax_id"
+                     else standardise(written, region)).value
             if value is None:
                 raise InvalidInputError(f"field {field!r}: {given[field]!r} is not an identifier")
             out[field] = value

@@ -41,6 +41,10 @@ _VN_TAX_ID = re.compile(r"^(?:\d{10}|\d{13})$")
 # digits is a mã số thuế without its zero, 12 a branch's. A value that still starts with 0 kept
 # its zero: it is short for another reason.
 _VN_FULL_LENGTH = {"national_id": {8: 9, 11: 12}, "tax_id": {9: 10, 12: 13}}
+# A VAT id is written with its country's code before it in one system ("DE123456789", "VN 0101234567")
+# and without it in another: one id. Greece writes EL. Only the record's own country's code is taken
+# off: a Scottish company number "SC123456" (SC is also the Seychelles') stays whole.
+_VAT_PREFIXES = {"GR": ("GR", "EL")}
 
 
 def _compact(text: str) -> str:
@@ -48,7 +52,17 @@ def _compact(text: str) -> str:
     return _SEPARATORS.sub("", _LABEL.sub("", unicodedata.normalize("NFKC", text))).upper()
 
 
-def _standardise(value: str | None, region: str | None, kind: str) -> StdIdentifier:
+def _without_country_code(compact: str, country: str | None) -> str:
+    """A tax id without its own country's code before its digits (see :data:`_VAT_PREFIXES`)."""
+    if not country or not compact[:2].isalpha() or not compact[2:3].isdigit():
+        return compact
+    country = country.upper()
+    return compact[2:] if compact[:2] in _VAT_PREFIXES.get(country, (country,)) else compact
+
+
+def _standardise(
+    value: str | None, region: str | None, kind: str, country: str | None = None
+) -> StdIdentifier:
     text = nfc_clean(value)
     if text is None:
         return StdIdentifier(value, None, False, ())
@@ -56,6 +70,10 @@ def _standardise(value: str | None, region: str | None, kind: str) -> StdIdentif
         return StdIdentifier(value, None, False, (f"{kind}_scientific_notation",))
     # A float column's ".0", read as a separator, would make its zero a last digit of the id.
     compact = _compact(without_float_fraction(text))
+    abroad = False  # a foreign VAT id, written with its code: not held to Vietnam's format
+    if kind == "tax_id":
+        stripped = _without_country_code(compact, country or region)
+        abroad, compact = stripped != compact and compact[:2] != "VN", stripped
     if (
         not _ALPHANUMERIC.match(compact)
         or not _MIN_LENGTH <= len(compact) <= _MAX_LENGTH
@@ -63,7 +81,7 @@ def _standardise(value: str | None, region: str | None, kind: str) -> StdIdentif
         or compact in _PLACEHOLDERS
     ):
         return StdIdentifier(value, None, False, (f"{kind}_invalid",))
-    if (region or "").upper() != "VN":
+    if abroad or (region or "").upper() != "VN":
         return StdIdentifier(value, compact, True, ())
     pattern = _VN_NATIONAL_ID if kind == "national_id" else _VN_TAX_ID
     if pattern.match(compact):
@@ -81,9 +99,12 @@ def standardise_national_id(value: str | None, region: str | None = "VN") -> Std
     return _standardise(value, region, "national_id")
 
 
-def standardise_tax_id(value: str | None, region: str | None = "VN") -> StdIdentifier:
-    """A tax id: 10- or 13-digit mã số thuế for Vietnam; any 5–20 letters and digits elsewhere."""
-    return _standardise(value, region, "tax_id")
+def standardise_tax_id(
+    value: str | None, region: str | None = "VN", country: str | None = None
+) -> StdIdentifier:
+    """A tax id: 10- or 13-digit mã số thuế for Vietnam; any 5–20 letters and digits elsewhere.
+    ``country`` is the record's own (default ``region``): its code before the id is left out."""
+    return _standardise(value, region, "tax_id", country)
 
 
 def different_documents(a: str, b: str) -> bool:

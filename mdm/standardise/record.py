@@ -279,7 +279,7 @@ def standardise_record(
     company = _company(get("company"))
     if company.display is None and "name_is_company" in name.flags:
         company = _company(name.original)
-    tax_id = _tax_id(get("tax_id"), spec.phone_region)
+    tax_id = _tax_id(get("tax_id"), spec.phone_region, _record_country(spec, country, get("phone")))
     national_id = _national_id(get("national_id"), spec.phone_region)
     updated_at, flag = _update_time(get("updated_at"), spec, today)
     if flag is not None:

@@ -96,7 +96,8 @@ def test_invalid_vietnamese_tax_ids(value: str) -> None:
 
 
 def test_foreign_tax_ids() -> None:
-    assert standardise_tax_id("DE123456789", "DE") == StdIdentifier("DE123456789", "DE123456789", True, ())
+    # Its own country's code is left out: the same id as a system writing 123456789 holds.
+    assert standardise_tax_id("DE123456789", "DE") == StdIdentifier("DE123456789", "123456789", True, ())
     assert standardise_tax_id("GB 456 2777 50") == StdIdentifier(
         "GB 456 2777 50", "GB456277750", False, ("tax_id_nonstandard",)
     )
@@ -126,3 +127,18 @@ def test_never_raises_and_value_is_a_fixed_point(value: str | None, region: str 
 def test_junk(value: str) -> None:
     assert standardise_national_id(value).original == value
     assert standardise_tax_id(value, None).original == value
+
+
+@pytest.mark.parametrize(("value", "region", "country", "expected"), [
+    ("DE 123 456 789", None, "DE", "123456789"),  # a German VAT id with its country code ...
+    ("123456789", None, "DE", "123456789"),  # ... is the same id as written without it
+    ("VN 0101234567", "VN", None, "0101234567"),  # the source's region, for a record of no country
+    ("EL123456789", None, "GR", "123456789"),  # Greece's VAT ids are written EL
+    ("DE123456789", "VN", "DE", "123456789"),  # a foreign VAT id in a Vietnamese system, not zero-filled
+    ("SC123456", None, "GB", "SC123456"),  # a Scottish company number: SC is not the record's country
+    ("0101234567", "VN", "01", "0101234567"),  # digits are no country code
+])
+def test_a_tax_id_written_with_its_own_countrys_code_is_the_same_id(
+    value: str, region: str | None, country: str | None, expected: str
+) -> None:
+    assert standardise_tax_id(value, region, country) == StdIdentifier(value, expected, True, ())

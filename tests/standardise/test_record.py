@@ -92,3 +92,15 @@ def test_a_city_abbreviation_is_read_where_the_record_is_of_its_country(
     spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", phone_region=region,
                       fields={"city": "city", "phone": "phone", "country": "country"})
     assert standardise_record(spec, "1", values, today=TODAY)["city_norm"] == city
+
+
+def test_a_vat_id_with_its_country_code_matches_the_same_id_written_without() -> None:
+    """A company master writes DE123456789, a billing system 123456789 (or VN 0101234567 and
+    0101234567): one company's id, which the record's country (its column, else its phone's) tells."""
+    spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id",
+                      fields={"company": "name", "tax_id": "vat", "phone": "tel", "country": "country"})
+    def tax(values: dict[str, str | None]) -> str | None:
+        return standardise_record(spec, "1", {"name": "ACME GmbH", **values}, today=TODAY)["tax_id"]
+    assert tax({"vat": "DE 123 456 789", "country": "Germany"}) == tax({"vat": "123456789"}) == "123456789"
+    assert tax({"vat": "DE123456789", "tel": "+49 30 1234567"}) == "123456789"
+    assert tax({"vat": "DE123456789", "country": "FR"}) == "DE123456789"  # not its own country's code
