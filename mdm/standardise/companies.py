@@ -30,7 +30,10 @@ _LEGAL_FORMS = tuple(
     ).split("|")
 )
 # Short forms that are ordinary words elsewhere ("Sa Pa", "Co Op"): only removed at the end.
-_TRAILING_FORMS = tuple("co|sa|ag|bv|nv|sas|spa|srl|s a|s a s|a g|b v|n v".split("|"))
+# German partnerships and small firms: "GmbH & Co. KG", "OHG", "KGaA", "UG (haftungsbeschränkt)", "e.K.".
+_TRAILING_FORMS = tuple(
+    "co|sa|ag|bv|nv|sas|spa|srl|s a|s a s|a g|b v|n v|kg|ohg|kgaa|ug|ug haftungsbeschrankt|ek".split("|")
+)
 # Standard abbreviations of trades in Vietnamese company names ("Cty TNHH TM DV An Phát").
 _TRADES = MappingProxyType(
     {"tm": "thuong mai", "dv": "dich vu", "xd": "xay dung", "sx": "san xuat", "xnk": "xuat nhap khau"}
@@ -67,6 +70,11 @@ def names_a_company(folded: str) -> bool:
     return not _FIRST_WORDS.isdisjoint(folded.split()) and _BUSINESS.search(folded) is not None
 
 
+# A legal form written with dots between its letters ("S.A.R.L.", "G.m.b.H.", "e.K."), folded to single
+# letters: one word again, as written without them ("SARL", "GmbH").
+_LETTER_RUN = re.compile(r"\b[a-z](?: [a-z]\b)+")
+
+
 def _strip_legal_forms(folded: str) -> str:
     """Remove legal forms until none is left, so the key is a fixed point."""
     while True:
@@ -82,7 +90,7 @@ def standardise_company(value: str | None) -> StdCompany:
     if display is None:
         return StdCompany(value, None, None, ())
     folded = fold(display)
-    key = _strip_legal_forms(folded) if folded else None
+    key = _strip_legal_forms(_LETTER_RUN.sub(lambda run: run[0].replace(" ", ""), folded)) if folded else None
     if key:
         key = " ".join(_TRADES.get(word, word) for word in key.split())
     if not key:

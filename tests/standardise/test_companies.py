@@ -34,6 +34,11 @@ JUNK = ["\x00\x01", "\u200b\ufeff", "😀" * 3, "Cty " * 25_000, "x" * 100_000, 
         ("Công ty CP Minh Long", "minh long"),
         ("CTCP XNK Sao Mai", "xuat nhap khau sao mai"),
         ("Northstar S.A.S.", "northstar"),
+        ("GAMMA S.A.R.L.", "gamma"),  # a legal form's letters written with dots, as without them
+        ("ACME G.m.b.H.", "acme"),
+        ("Müller e.K.", "muller"),
+        ("Beta Handels GmbH & Co. KG", "beta handels"),
+        ("Schmidt UG (haftungsbeschränkt)", "schmidt"),
     ],
 )
 def test_match_key(value: str, key: str) -> None:
