@@ -18,6 +18,7 @@ domain. Anything less certain stays invalid. Placeholders typed to get past a re
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -165,6 +166,8 @@ def standardise_email(value: str | None) -> StdEmail:
     text = nfc_clean(value)
     if value is None or text is None:
         return StdEmail(value, None, None, False, False, ())
+    if not text.isascii():  # typed in full-width (a Japanese or Chinese input method): "ｔａｒｏ＠example.jp"
+        text = unicodedata.normalize("NFKC", text)
     # An "@" in more than one word: several addresses. One in a single word is one address,
     # whatever slips around it ("an.nguyen@gmail,com", "an nguyen90@icloud.com").
     words = [w for w in _SEPARATORS.split(text) if "@" in w]

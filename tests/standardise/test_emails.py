@@ -57,6 +57,8 @@ def test_providers_sub_addressing_fold_the_tag_and_keep_the_dots(value: str, key
         ("mailto:An@X.vn", "an@x.vn"),
         ("Nguyễn An <AN@x.vn>", "an@x.vn"),
         ("nguyễn@thư.vn", "nguyễn@thư.vn"),
+        ("ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ", "taro@example.jp"),  # typed in full-width: the address
+        ("山田 <ＴＡＲＯ＠example.jp>", "taro@example.jp"),
     ],
 )
 def test_wrappers_and_unicode(value: str, normalised: str) -> None:
