@@ -105,6 +105,19 @@ def _vn_renumber(nsn: str) -> str | None:
 _OLD_HANOI = re.compile(r"\+844\d{8}")
 
 
+# Brazil gave every mobile number a ninth digit, a 9 before its eight (2012–2016): a mobile written
+# before then ("(21) 8765-4321", +55 21 8765 4321) is today's +55 21 98765 4321. Mobiles' eight digits
+# started with 6 to 9; landlines' start with 2 to 5 and kept theirs.
+_OLD_BR_MOBILE = re.compile(r"\+55([1-9][0-9])([6-9][0-9]{7})")
+
+
+def _br_ninth_digit(parsed: tuple[str, bool, str]) -> tuple[str, bool, str] | None:
+    """Today's number of an old Brazilian mobile that no reading makes valid, if valid."""
+    old = _OLD_BR_MOBILE.fullmatch(parsed[0]) if not parsed[1] else None
+    today = _parse(f"+55{old[1]}9{old[2]}", None, "") if old else None
+    return today if today is not None and today[1] else None
+
+
 def _candidate(international: bool, digits: str, region: str | None) -> tuple[str, bool]:
     """The string to parse and whether an old Vietnamese mobile prefix was converted."""
     if not international and region == "VN" and len(digits) in (11, 12) and digits.startswith("84"):
@@ -308,10 +321,12 @@ def _standardise_one(value: str, text: str, region: str | None, home: str | None
             parsed, renumbered = today, True
     if parsed is None:
         return StdPhone(value, None, False, None, ("phone_unparseable",))
-    e164, is_valid, line_type = parsed
+    ninth = _br_ninth_digit(parsed)
+    e164, is_valid, line_type = ninth or parsed
     if _is_placeholder(e164):
         return StdPhone(value, None, False, None, ("phone_placeholder",))
-    flags = ("phone_old_vn_prefix_converted",) * renumbered + ("phone_invalid",) * (not is_valid)
+    flags = (("phone_old_vn_prefix_converted",) * renumbered
+             + ("phone_old_br_mobile_converted",) * bool(ninth) + ("phone_invalid",) * (not is_valid))
     return StdPhone(value, e164, is_valid, line_type, flags, extension=extension)
 
 

@@ -110,6 +110,17 @@ def test_ten_digit_numbers_are_not_renumbered() -> None:
     assert standardise_phone("0912345678").e164 == "+84912345678"
 
 
+@pytest.mark.parametrize(("value", "region"), [
+    ("(21) 8765-4321", "BR"), ("21 8765 4321", "BR"), ("+55 21 8765-4321", None), ("021 8765-4321", "BR")])
+def test_an_old_brazilian_mobile_gets_its_ninth_digit(value: str, region: str | None) -> None:
+    """Brazil put a 9 before every mobile's eight digits (2012–2016): the old number is today's."""
+    assert standardise_phone(value, region) == StdPhone(
+        value, "+5521987654321", True, "mobile", ("phone_old_br_mobile_converted",))
+    # A landline's eight digits start with 2 to 5 and kept them; today's mobile is read as written.
+    assert standardise_phone("(11) 3322-1100", "BR").e164 == "+551133221100"
+    assert standardise_phone("(21) 98765-4321", "BR").flags == ()
+
+
 def test_fixed_line_and_other_regions() -> None:
     assert standardise_phone("028 3823 4567") == StdPhone(
         "028 3823 4567", "+842838234567", True, "fixed_line", ()
