@@ -52,6 +52,40 @@ def _compact(text: str) -> str:
     return _SEPARATORS.sub("", _LABEL.sub("", unicodedata.normalize("NFKC", text))).upper()
 
 
+def _cpf_checks(digits: str) -> bool:
+    """Whether an 11-digit CPF's last two digits are its check digits (mod 11)."""
+    for n in (9, 10):
+        total = sum(int(d) * (n + 1 - i) for i, d in enumerate(digits[:n]))
+        if total * 10 % 11 % 10 != int(digits[n]):
+            return False
+    return True
+
+
+def _cnpj_checks(digits: str) -> bool:
+    """Whether a 14-digit CNPJ's last two digits are its check digits (mod 11)."""
+    weights = (5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2)
+    for w in (weights, (6, *weights)):
+        remainder = sum(int(d) * k for d, k in zip(digits, w, strict=False)) % 11
+        if (0 if remainder < 2 else 11 - remainder) != int(digits[len(w)]):
+            return False
+    return True
+
+
+# Brazil's CPF (a person's, 11 digits) and CNPJ (a company's, 14) end with two check digits. One that
+# fails them was mistyped: kept, to be compared as one typo off, but flagged and not valid. One a
+# spreadsheet cut a digit short of, whose check digits hold with the zero put back, had that zero.
+_BR_CHECKED = {"national_id": (11, _cpf_checks), "tax_id": (14, _cnpj_checks)}
+
+
+def _brazilian(value: str | None, compact: str, kind: str) -> StdIdentifier:
+    length, checks = _BR_CHECKED[kind]
+    if len(compact) == length - 1 and checks(compact.zfill(length)):
+        return StdIdentifier(value, compact.zfill(length), True, (f"{kind}_zero_restored",))
+    if len(compact) == length and not checks(compact):
+        return StdIdentifier(value, compact, False, (f"{kind}_check_digits",))
+    return StdIdentifier(value, compact, True, ())
+
+
 def _without_country_code(compact: str, country: str | None) -> str:
     """A tax id without its own country's code before its digits (see :data:`_VAT_PREFIXES`)."""
     if not country or not compact[:2].isalpha() or not compact[2:3].isdigit():
@@ -81,6 +115,8 @@ def _standardise(
         or compact in _PLACEHOLDERS
     ):
         return StdIdentifier(value, None, False, (f"{kind}_invalid",))
+    if not abroad and (region or "").upper() == "BR" and compact.isdigit():
+        return _brazilian(value, compact, kind)
     if abroad or (region or "").upper() != "VN":
         return StdIdentifier(value, compact, True, ())
     pattern = _VN_NATIONAL_ID if kind == "national_id" else _VN_TAX_ID

@@ -142,3 +142,18 @@ def test_a_tax_id_written_with_its_own_countrys_code_is_the_same_id(
     value: str, region: str | None, country: str | None, expected: str
 ) -> None:
     assert standardise_tax_id(value, region, country) == StdIdentifier(value, expected, True, ())
+
+
+@pytest.mark.parametrize(("value", "kind", "expected", "valid", "flags"), [
+    ("529.982.247-25", "national_id", "52998224725", True, ()),  # a CPF, its check digits right
+    ("529.982.247-26", "national_id", "52998224726", False, ("national_id_check_digits",)),  # mistyped
+    ("1234567890", "national_id", "01234567890", True, ("national_id_zero_restored",)),  # 012.345.678-90
+    ("12.345.678-9", "national_id", "123456789", True, ()),  # no CPF (an RG): as written
+    ("11.222.333/0001-81", "tax_id", "11222333000181", True, ()),  # a CNPJ
+    ("11.222.333/0001-82", "tax_id", "11222333000182", False, ("tax_id_check_digits",)),
+])
+def test_brazilian_cpf_and_cnpj_check_digits(
+    value: str, kind: str, expected: str, valid: bool, flags: tuple[str, ...]
+) -> None:
+    standardise = standardise_national_id if kind == "national_id" else standardise_tax_id
+    assert standardise(value, "BR") == StdIdentifier(value, expected, valid, flags)
