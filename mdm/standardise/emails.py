@@ -166,7 +166,8 @@ def standardise_email(value: str | None) -> StdEmail:
     text = nfc_clean(value)
     if value is None or text is None:
         return StdEmail(value, None, None, False, False, ())
-    if not text.isascii():  # typed in full-width (a Japanese or Chinese input method): "ｔａｒｏ＠example.jp"
+    # Typed in full-width by a Japanese or Chinese input method: "ｔａｒｏ＠example.jp".
+    if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
     # An "@" in more than one word: several addresses. One in a single word is one address,
     # whatever slips around it ("an.nguyen@gmail,com", "an nguyen90@icloud.com").

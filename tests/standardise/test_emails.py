@@ -57,7 +57,7 @@ def test_providers_sub_addressing_fold_the_tag_and_keep_the_dots(value: str, key
         ("mailto:An@X.vn", "an@x.vn"),
         ("Nguyễn An <AN@x.vn>", "an@x.vn"),
         ("nguyễn@thư.vn", "nguyễn@thư.vn"),
-        ("ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ", "taro@example.jp"),  # typed in full-width: the address
+        ("ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ", "taro@example.jp"),  # full-width
         ("山田 <ＴＡＲＯ＠example.jp>", "taro@example.jp"),
     ],
 )
