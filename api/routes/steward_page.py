@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
 import duckdb
-from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -472,10 +472,13 @@ def search(
     address: str | None = None,
     postcode: str | None = None,
     offset: str = "0",
+    ticked: Annotated[list[str] | None, Query()] = None,
 ) -> HTMLResponse:
+    """``ticked``: the golden records ticked to merge when the steward left for the merge's
+    preview, ticked again when they cancel it."""
     q = {"name": name, "email": email, "phone": phone, "city": city, "national_id": national_id,
          "tax_id": tax_id, "address": address, "postcode": postcode}
-    return _search_page(request, principal, service, q, offset)
+    return _search_page(request, principal, service, q, offset, ticked=ticked or ())
 
 
 def _search_page(
@@ -542,8 +545,10 @@ async def merge_preview(request: Request, principal: PageSteward, service: Servi
                  if len({json.dumps(a.get(name), sort_keys=True) for a in held.values()} - {"null"}) > 1]
     q = {k[2:]: str(v) for k, v in form.items() if k.startswith("q_") and v}
     offset = str(form.get("offset") or "")
+    # Cancel goes back to the search as the steward left it, the same records ticked; not the
+    # comment, free text kept out of an address (the browser's history keeps it).
     cancel = back if back.startswith("/steward/golden/") else "/steward/search?" + urlencode(
-        {**q, **({"offset": offset} if offset else {})})
+        [*q.items(), *([("offset", offset)] if offset else []), *(("ticked", g) for g in ids)])
     return _render(request, "merge.html", principal, ids=ids, versions=versions, preview=preview,
                    differing=differing, back=back, q=q, offset=offset, comment=typed, cancel=cancel)
 

@@ -100,3 +100,26 @@ def test_a_merge_stewards_kept_apart_is_previewed_with_no_confirm(api):  # type:
     refused = "refused while these decisions (not the same customer) stand; undo them first:"
     assert f"{refused} {decision['decision_id']}" in said, said
     assert 'id="confirm-merge"' not in page.text
+
+
+def _ticked(page: str) -> list[str]:
+    return re.findall(r'<input type="checkbox" name="golden_ids" value="([^"]+)"[^>]*\bchecked>', page)
+
+
+def test_cancel_on_a_preview_from_a_search_keeps_its_ticks(api):  # type: ignore[no-untyped-def]
+    """"Cancel" on a merge's preview led back to the search with every tick gone: a steward who
+    looked, then wanted to tick one more, ticked them all again (on the second page, found again)."""
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+    second_page = api.client.get("/steward/search", params={"name": "nguyen", "offset": "50"}).text
+    shown = re.findall(r'name="golden_ids" value="([^"]+)"', second_page)
+    ticked = [shown[2], shown[0]]  # in the order ticked, not shown
+    page = api.client.post("/steward/merge/preview", data={
+        "golden_ids": ticked, "q_name": "nguyen", "offset": "50", "comment": "same person"})
+    assert page.status_code == 200, _text(page.text)
+    cancel = re.search(r'<a href="([^"]+)">Cancel</a>', page.text)
+    assert cancel is not None, _text(page.text)
+    back = api.client.get(html.unescape(cancel[1]))
+    assert back.status_code == 200, _text(back.text)
+    assert 'name="name" value="nguyen"' in back.text and "Showing 51–" in back.text
+    assert sorted(_ticked(back.text)) == sorted(ticked)
+    assert api.get("/decisions", who="steward").json()["data"] == []
