@@ -154,6 +154,10 @@ _PROVINCE_INITIAL = "t "
 CITY_ABBREVIATIONS = MappingProxyType({
     "hp": {"VN": "hai phong"}, "ct": {"VN": "can tho"}, "tth": {"VN": "hue"}, "sg": {"SG": "singapore"},
 })
+# Abbreviations that name more than one place where they are written, so a record keeps them as
+# written, but a search reads as each place too: "ĐN" Đà Nẵng or Đồng Nai, "SG" Sài Gòn (or
+# Singapore).
+SEARCHED_ABBREVIATIONS = MappingProxyType({"dn": ("da nang", "bien hoa"), "sg": ("ho chi minh",)})
 # Region codes written after a city ("New York, NY", "London, UK", "Sydney NSW"): US states,
 # Canadian provinces, Australian states, and the UK's own countries.
 _REGION_CODES = frozenset(
@@ -224,9 +228,11 @@ def standardise_city(value: str | None, country: str | None = None) -> StdCity:
 def city_readings(value: str) -> list[str]:
     """Every city a searched value may name: as written, and an abbreviation as each country
     that has it reads it ("SG": Singapore, and "sg" as a Vietnamese record keeps it; "CT": Cần
-    Thơ, and a US record's "ct"). A search knows no record's country, and finds all of them."""
+    Thơ, and a US record's "ct"), and as each place it may name ("ĐN": Đà Nẵng and Đồng Nai). A
+    search knows no record's country, nor which place its writer meant, and finds all of them."""
     countries = {country for places in CITY_ABBREVIATIONS.values() for country in places}
     readings = {standardise_city(value, country).canonical for country in (None, *sorted(countries))}
+    readings.update(SEARCHED_ABBREVIATIONS.get(standardise_city(value).canonical or "", ()))
     return sorted(filter(None, readings))
 
 
