@@ -114,6 +114,14 @@ def _not_json(request: Request, exc: RequestValidationError) -> bool:
         tuple(e["loc"]) == ("body",) for e in exc.errors())
 
 
+def problems(request: Request, exc: RequestValidationError) -> str:
+    """What is wrong with a request FastAPI refused, each problem naming its field."""
+    if _not_json(request, exc):
+        return (f"header 'Content-Type': {request.headers['content-type']!r} is not JSON;"
+                " send the body as application/json")
+    return "; ".join(_problem(e) for e in exc.errors())
+
+
 class BodyLimit:
     """Refuse a request body larger than ``max_bytes`` with 413 as it is read, before it is read
     whole (one record with a 50 MB name took the server to 1.5 GB): at once for a Content-Length
@@ -151,11 +159,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [_problem(e) for e in exc.errors()]
-        if _not_json(request, exc):
-            problems = [f"header 'Content-Type': {request.headers['content-type']!r} is not JSON;"
-                        " send the body as application/json"]
-        return JSONResponse({"error": "invalid_request", "detail": "; ".join(problems)}, status_code=422)
+        return JSONResponse({"error": "invalid_request", "detail": problems(request, exc)}, status_code=422)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:

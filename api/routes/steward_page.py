@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Coroutine, Mapping
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
@@ -20,12 +20,14 @@ from urllib.parse import urlencode, urlsplit
 import duckdb
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from api import review
 from api.deps import Principal, ServiceDep, allows, principal_for
-from api.errors import status_for
+from api.errors import problems, status_for
 from api.routes.golden import (
     documents_as_seen_by,
     golden_record_household,
@@ -90,7 +92,33 @@ def _signature(request: Request, flash: str, error: str) -> str | None:
     return hmac.new(key.encode(), f"{flash}\0{error}".encode(), "sha256").hexdigest() if key else None
 
 
-router = APIRouter(prefix="/steward", include_in_schema=False,
+class _PageRoute(APIRoute):
+    """A steward page's route: a request it cannot take (a query parameter no page takes, refused
+    by api/deps.py) is said on a page, as the API's 422 says it, not in the API's JSON."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def page(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as e:
+                return _refused(request, e)
+
+        return page
+
+
+def _refused(request: Request, error: RequestValidationError) -> HTMLResponse:
+    """The page saying why a request was refused, with the steward's header where they are logged in."""
+    key = request.cookies.get(COOKIE)
+    principal = principal_for(request.app.state.service, key) if key else None
+    request.state.said = ("", "")  # refused before its dependencies read a message
+    return _render(request, "refused.html", principal if principal and allows(principal, "steward") else None,
+                   status_code=422, error=problems(request, error), path=request.url.path,
+                   method=request.method)
+
+
+router = APIRouter(prefix="/steward", include_in_schema=False, route_class=_PageRoute,
                    dependencies=[Depends(_same_origin), Depends(_said)])
 
 
