@@ -562,12 +562,13 @@ async def merge_preview(request: Request, principal: PageSteward, service: Servi
     ids, back, typed = _merge_asked(form)
     try:
         _comment(typed)
-        versions = [versioned_document(service, g, principal)[1] for g in ids]
+        # Each record read once: the values shown are of the version the confirm carries.
+        read = {g: versioned_document(service, g, principal) for g in ids}
         preview = await run_in_threadpool(merge_preview_public, service, principal, ids)
     except MDMError as e:
         return await _merge_refused(request, principal, service, form, e)
-    docs = documents_as_seen_by(principal, service, ids)
-    held = {g: json.loads(docs[g])["attributes"] for g in ids if g in docs}
+    versions = [version for _doc, version in read.values()]
+    held = {g: json.loads(doc)["attributes"] for g, (doc, _version) in read.items()}
     merged = preview["golden_record"]["attributes"]
     differing = [(name, {g: held[g].get(name) for g in held}, value) for name, value in merged.items()
                  if len({json.dumps(a.get(name), sort_keys=True) for a in held.values()} - {"null"}) > 1]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 
+from mdm.store import serving
 from tests.api.test_steward_page_reading import _cells, _rows
 
 
@@ -123,3 +124,20 @@ def test_cancel_on_a_preview_from_a_search_keeps_its_ticks(api):  # type: ignore
     assert 'name="name" value="nguyen"' in back.text and "Showing 51–" in back.text
     assert sorted(_ticked(back.text)) == sorted(ticked)
     assert api.get("/decisions", who="steward").json()["data"] == []
+
+
+def test_a_merge_preview_reads_each_golden_record_once(api, monkeypatch):  # type: ignore[no-untyped-def]
+    """The preview read each golden record's document for its version, then again for the values
+    that differ: twice the reads, and the values shown could be of a later version than the one the
+    confirm carries. The reads are counted as they go to the store, each still made."""
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+    a, b = _dated_pair(api)
+    read: list[str] = []
+    one, many = serving.document, serving.documents
+    monkeypatch.setattr(serving, "document", lambda con, g: read.append(g) or one(con, g))
+    monkeypatch.setattr(serving, "documents", lambda con, gs: read.extend(gs) or many(con, gs))
+    page = api.client.post("/steward/merge/preview", data=_asked_on_page_of(a, b))
+    assert page.status_code == 200, _text(page.text)
+    assert sorted(read) == sorted([a, b])
+    differing = {c[0]: c[1:] for c in map(_cells, _rows(page.text, "differing"))}
+    assert len(set(differing["date_of_birth"][:2])) == 2, differing  # each record's values, as read
