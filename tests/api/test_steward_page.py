@@ -308,6 +308,41 @@ def test_enter_in_the_why_box_decides_nothing(served_db):  # type: ignore[no-unt
             (item_id, "not_a_match", "two people, checked by phone")]
 
 
+def test_ctrl_enter_in_a_comment_box_sends_its_form(served_db):  # type: ignore[no-untyped-def]
+    """Ctrl+Enter, which ends a comment in most web apps, did nothing in a box: it sends a form of
+    one action (a steward's value). In a form of two decisions (a pair's, the queue's) no key
+    chooses one for the steward: it leaves the comment, for m or n (or Tab) to decide."""
+    with _logged_in(served_db) as (base, page, steward):
+        why = page.locator("#decide-many").get_by_label("Why")
+        page.locator("#queue input[name=item_ids]").first.check()
+        why.fill("checked by phone")
+        why.press("Control+Enter")
+        expect(why).not_to_be_focused()
+        page.wait_for_timeout(300)  # a submit would be on its way
+        assert httpx.get(f"{base}/decisions", headers=steward).json()["data"] == []
+
+        gid = _a_golden_id(base, steward)
+        page.goto(f"{base}/steward/golden/{gid}")
+        form = page.locator("#set-override")
+        form.get_by_label("Attribute").select_option("phone")
+        form.get_by_label("Value").fill("0912 345 678")
+        form.get_by_label("Why").fill("customer called")
+        form.get_by_label("Why").press("Control+Enter")
+        expect(page.get_by_role("status")).to_contain_text("phone set by a steward")
+
+        item_id = httpx.get(f"{base}/review-queue", headers=steward).json()["data"][0]["item_id"]
+        page.goto(f"{base}/steward/items/{item_id}")
+        comment = page.get_by_label("Comment")
+        comment.fill("two people:\nchecked by phone")
+        comment.press("Control+Enter")
+        expect(comment).not_to_be_focused()
+        page.keyboard.press("n")
+        expect(page.get_by_role("status")).to_contain_text(f"{item_id}: not a match")
+        (decision,) = httpx.get(f"{base}/decisions", headers=steward).json()["data"]
+        assert decision["item_id"] == item_id  # the comment as the browser sends a box's lines (CR LF)
+        assert decision["comment"].splitlines() == ["two people:", "checked by phone"]
+
+
 def test_a_form_posted_from_another_origin_decides_nothing(served_db):  # type: ignore[no-untyped-def]
     """The cookie is SameSite=Strict, but another port of the same host (or another subdomain) is
     the same site: a page there posting a form to the steward page is refused."""
