@@ -343,6 +343,26 @@ def test_ctrl_enter_in_a_comment_box_sends_its_form(served_db):  # type: ignore[
         assert decision["comment"].splitlines() == ["two people:", "checked by phone"]
 
 
+def test_a_phone_wide_window_does_not_scroll_sideways(served_db):  # type: ignore[no-untyped-def]
+    """In a window 375px wide (a phone), a golden record with a long address and company's name made
+    the whole page scroll sideways, 2,200px wide, the header and its "Log out" a corner of it; and a
+    pair's comment box was wider than the window. A wide table scrolls on its own now."""
+    writer = {"Authorization": f"Bearer {served_db[1]['writer']}"}
+    with _logged_in(served_db) as (base, page, steward):
+        long = {"account_no": "LONG-1", "account_holder": "Nguyễn Thị " + "Hoàngminhthuyvananh" * 4,
+                "billing_address": "Số 123/45/67 " + "Nguyễn Văn Linh Kéo Dài " * 12 + ", TP.HCM",
+                "company_name": "Công ty TNHH " + "Thươngmạidịchvụ" * 10, "phone": "0912 345 670"}
+        made = httpx.post(f"{base}/sources/billing/records", headers=writer, json=long)
+        assert made.status_code == 200, made.text
+        item_id = httpx.get(f"{base}/review-queue", headers=steward).json()["data"][0]["item_id"]
+        page.set_viewport_size({"width": 375, "height": 800})
+        for path in (f"/steward/golden/{made.json()['golden_id']}", f"/steward/items/{item_id}", "/steward"):
+            page.goto(base + path)
+            assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
+            expect(page.get_by_role("button", name="Log out")).to_be_in_viewport()
+        page.screenshot(path=str(ARTIFACTS / "steward-queue-375px.png"), full_page=True)
+
+
 def test_a_form_posted_from_another_origin_decides_nothing(served_db):  # type: ignore[no-untyped-def]
     """The cookie is SameSite=Strict, but another port of the same host (or another subdomain) is
     the same site: a page there posting a form to the steward page is refused."""
