@@ -287,8 +287,9 @@ async def decide_many(request: Request, principal: PageSteward, service: Service
 
 
 def _comment(text: str) -> str | None:
-    """A decision's comment from a form: none when empty; as long as the JSON API takes."""
-    return _at_most("comment", text.strip(), MAX_COMMENT) or None
+    """A decision's comment from a form: none when empty; as long as the JSON API takes, its lines
+    ended as there (a browser ends a box's lines with CR LF)."""
+    return _at_most("comment", text.strip().replace("\r\n", "\n"), MAX_COMMENT) or None
 
 
 def _at_most(field: str, text: str, limit: int) -> str:

@@ -546,6 +546,20 @@ def test_a_comment_the_api_would_refuse_is_refused_on_the_page(api):  # type: ig
         assert api.get(f"/review-queue/{item_id}", who="steward").json()["status"] == "open"
 
 
+def test_a_comment_of_several_lines_is_kept_as_the_api_keeps_it(api):  # type: ignore[no-untyped-def]
+    """A browser sends a comment box's lines ended by CR LF: a pair's comment typed on the page was
+    kept with them ("two people:\\r\\nchecked"), one sent to the JSON API with LF, and 2,000
+    characters of lines were refused on the page that the API takes. Each line now ends as in the API."""
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+    item_id = api.get("/review-queue", who="steward").json()["data"][0]["item_id"]
+    lines = "\r\n".join(["two people:", "checked by phone", "x" * 1970])  # 2,001 characters, 1,999 in LF
+    said = api.client.post(f"/steward/items/{item_id}/decision",
+                           data={"decision": "not_a_match", "comment": lines}, follow_redirects=False)
+    assert said.headers["location"].startswith("/steward?"), said.headers["location"]  # to the queue: decided
+    (decision,) = api.get("/decisions", who="steward").json()["data"]
+    assert decision["comment"] == lines.replace("\r\n", "\n")
+
+
 def test_a_decision_the_service_refuses_is_said_on_the_pair_page(api):  # type: ignore[no-untyped-def]
     """A pair's form sent with no decision, or an empty one, shows the service's refusal on the pair's
     page, as one it does not know does (it was a JSON 422 page saying the field was required)."""
