@@ -14,6 +14,8 @@ not hold.
 A merge into a golden record posted while the run computed finds that one's records missing from
 the results: the replay of the posts brings them after. The other side goes into it at the
 publish all the same, under the id the steward was given, and the replay's posts go back into it.
+The run's report keeps those ids (``merged_late``): a replay that a restart finishes, or `mdm
+load`'s, which opens a service of its own, reads them there.
 """
 
 from __future__ import annotations

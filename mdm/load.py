@@ -60,9 +60,9 @@ def _apply_decisions_not_taken(
         report["run_report"]["late_undos"] = undone
     decisions = steward_sql.decisions_in_force(con, besides=set(taken))
     if decisions:
-        _moved, applied, _awaiting = late_decisions.apply_late(con, decisions, attributes=attributes,
-                                                               at=database.now())
-        report["run_report"]["late_decisions"] = applied
+        _moved, applied, awaiting = late_decisions.apply_late(con, decisions, attributes=attributes,
+                                                              at=database.now())
+        report["run_report"].update(late_decisions=applied, merged_late=sorted(awaiting))
 
 
 def _reapply_overrides(

@@ -124,6 +124,7 @@ class RunReport:
             "removals_refused": self.removals_refused,
             "late_decisions": self.late_decisions,
             "late_undos": self.late_undos,
+            "merged_late": sorted(self.merged_late),
             "late_erasures": self.erased_late.erasure_ids,
             "late_deletions": self.deleted_late,
         }

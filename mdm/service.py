@@ -179,7 +179,10 @@ class Service:
         that published it died before its replay ended (kill -9, a crash): those posts were
         answered and stored, yet served by no golden record until the next run. A post replayed
         already is unchanged, a deletion skipped. Not in a restore's own service (``deliver``
-        off): the erasures it carried must be erased again, not replayed as deletions."""
+        off): the erasures it carried must be erased again, not replayed as deletions. Where the
+        posts were before the publish is what it noted of the keys it left out (xref_departed),
+        and the golden ids they go back into (Replay.rejoin) are in its report: the process that
+        held them in memory is gone (and `mdm load`'s never had them)."""
         assert self._writer is not None
         last = runs.latest_successful_run(self._writer)
         report = (last or {}).get("report") or {}
@@ -187,8 +190,9 @@ class Service:
                 or not report.get("replay_from")):
             return
         since = dt.datetime.fromisoformat(report["replay_from"])
-        posts, deletions = self.replay_api_changes(since, run_id=last["run_id"],
-                                                   taken_out=report.get("late_deletions", []))
+        posts, deletions = self.replay_api_changes(
+            since, records.departed_posts(self._writer, since=since), run_id=last["run_id"],
+            taken_out=report.get("late_deletions", []), rejoin=report.get("merged_late", []))
         self.replayed_on_open = posts, deletions
         logger.info("run %s: its replay had not ended; replayed %d records posted and %d deleted during it",
                     last["run_id"], posts, deletions)

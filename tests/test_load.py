@@ -331,3 +331,34 @@ def test_a_dry_run_load_says_what_the_load_would_do_and_changes_nothing(
     listed = json.loads(runner.invoke(app, ["runs", "--db", str(served), "--json"]).output)
     assert [r["status"] for r in listed if r["run_id"] == "run-spark-4"] == ["succeeded"]
     assert _state(served) != before
+
+
+def test_a_merge_into_a_golden_record_posted_before_a_load_holds_through_its_replay(
+    reconciled: tuple[Path, object], tmp_path: Path
+) -> None:
+    """After a Spark run's input was read, a customer is posted (golden record G) and a steward
+    merges a golden record H of the run's into it. The load applies the merge to H's side, into
+    G, and `mdm load`'s replay brings G's posts: what they were to go back into was not kept, so
+    the replay put them in a golden record of their own, splitting the customer the steward merged."""
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from api.settings import ApiSettings
+    from tests.api.conftest import Api, make_keys
+    from tests.api.test_late_decisions import _merge_held, _one_record_customer, _post_and_merge
+
+    served = tmp_path / "served.duckdb"
+    shutil.copy(reconciled[0], served)
+    _as_spark_output(served, tmp_path / "out", "run-spark-5")  # a run given no --posted
+    keys = make_keys(served)
+    with TestClient(create_app(ApiSettings(db_path=served))) as client:
+        api = Api(client, served, keys)
+        batch, batch_keys = _one_record_customer(api)
+        merged = _post_and_merge(api, batch)
+    done = runner.invoke(app, ["load", "--db", str(served), "--from", str(tmp_path / "out")])
+    assert done.exit_code == 0, done.output
+    assert "replayed from the API: 2 posted" in done.output
+    with TestClient(create_app(ApiSettings(db_path=served))) as client:
+        _merge_held(Api(client, served, keys), merged, batch, batch_keys)

@@ -29,6 +29,17 @@ def posted_records(
     ).fetchall()
 
 
+def departed_posts(con: duckdb.DuckDBPyConnection, *, since: Any = None) -> dict[str, str]:
+    """Record key -> the golden id that held it when it left every golden record, of the keys
+    posted through the API (``since`` a time: from then on) that no golden record holds: where a
+    publish whose results lacked them found them (results.note_departed), for its replay."""
+    return dict(con.execute(
+        "SELECT d.record_key, d.golden_id FROM xref_departed d"
+        " JOIN posted_records p USING (source, source_id) WHERE ? IS NULL OR p.posted_at >= ?",
+        [since, since],
+    ).fetchall())
+
+
 def posted_keys(con: duckdb.DuckDBPyConnection, *, sources: Collection[str], since: Any = None) -> list[str]:
     """The record keys of the records of ``sources`` posted through the API (``since`` a time:
     those posted from then on); their raw JSON left unread."""

@@ -92,7 +92,9 @@ def publish_vanished(con: duckdb.DuckDBPyConnection, *, at: dt.datetime, run_id:
     """The golden records of :func:`stage_vanished`, retired in the published results (in the
     publish's transaction, once it placed every record): each merged into the golden record that
     holds most of its records now, or retired where none does, with its document and a history
-    entry. Returns how many are ``merged`` and ``retired``."""
+    entry; not one a steward's decision made meanwhile put records in again (mdm/late_decisions.py:
+    a merge into a golden record posted while the run computed). Returns how many are ``merged``
+    and ``retired``."""
     con.execute("""
         CREATE OR REPLACE TEMP TABLE vanished_rows AS
         WITH homes AS (
@@ -102,7 +104,8 @@ def publish_vanished(con: duckdb.DuckDBPyConnection, *, at: dt.datetime, run_id:
             GROUP BY golden_id)
         SELECT g.* REPLACE ('retired' AS status, h.home AS merged_into, 0 AS record_count,
                             []::VARCHAR[] AS sources, $at AS updated_at, $run_id AS run_id)
-        FROM vanished_golden g LEFT JOIN homes h USING (golden_id)""", {"at": at, "run_id": run_id})
+        FROM vanished_golden g LEFT JOIN homes h USING (golden_id)
+        WHERE golden_id NOT IN (SELECT golden_id FROM golden_records)""", {"at": at, "run_id": run_id})
     documents.insert_golden(con, "vanished_rows")
     con.execute("INSERT INTO golden_history (golden_id, changed_at, change, cause, cause_id, members, before,"
                 " merged_into) SELECT golden_id, ?,"

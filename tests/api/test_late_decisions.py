@@ -144,6 +144,47 @@ def test_a_merge_undone_while_a_run_computes_is_not_created_again(  # type: igno
     assert served.json()["created_at"] == before["created_at"]
 
 
+def _one_record_customer(api):  # type: ignore[no-untyped-def]
+    """A batch golden record of one record: its id and its record keys."""
+    con = api.client.app.state.service.reader()
+    (batch,) = con.execute("SELECT golden_id FROM golden_records WHERE status = 'active' AND record_count = 1"
+                           " ORDER BY golden_id LIMIT 1").fetchone()
+    members = con.execute("SELECT record_key FROM xref WHERE golden_id = ?", [batch]).fetchall()
+    return batch, [k for (k,) in members]
+
+
+def _post_and_merge(api, batch):  # type: ignore[no-untyped-def]
+    """A customer posted (golden record G: sales:RT-1 and marketing:mk_rt1), and golden record
+    ``batch``, with a phone override, merged into G by a steward; the merge's answer."""
+    from tests.api.test_records import VY_MARKETING
+
+    posted = api.post("/sources/sales/records", json=VY).json()["golden_id"]
+    assert api.post("/sources/marketing/records", json=VY_MARKETING).json()["golden_id"] == posted
+    r = api.client.put(f"/golden-records/{batch}/overrides/phone", headers=api.headers("steward"),
+                       json={"value": "0912 345 678", "reason": "customer called"})
+    assert r.status_code == 200, r.json()
+    merged = api.post("/golden-records/merge", who="steward", json={"golden_ids": [posted, batch]}).json()
+    assert merged["golden_id"] == posted
+    return merged
+
+
+def _merge_held(api, merged, batch, batch_keys):  # type: ignore[no-untyped-def]
+    """All four records in the survivor G of ``merged`` (_post_and_merge), ``batch`` retired into
+    it, its override held by G, the database whole and the matcher agreeing."""
+    survivor = merged["golden_id"]
+    keys = [*batch_keys, "sales:RT-1", "marketing:mk_rt1"]
+    assert {k: _xref(api, k) for k in keys} == dict.fromkeys(keys, survivor)
+    row = api.client.app.state.service.reader().execute(
+        "SELECT status, merged_into FROM golden_records WHERE golden_id = ?", [batch]).fetchall()
+    assert row == [("retired", survivor)]
+    history = api.get(f"/golden-records/{batch}/history").json()["data"]
+    assert history[-1]["change"] == "merged", history
+    held = api.get(f"/golden-records/{survivor}/overrides", who="steward").json()["data"]
+    assert [o["attribute"] for o in held] == ["phone"]
+    assert api.get("/integrity", who="admin").json()["ok"]
+    _matcher_agrees(api)
+
+
 def test_a_merge_into_a_golden_record_posted_while_a_run_computes_holds(  # type: ignore[no-untyped-def]
     api, small_sample, monkeypatch
 ):
@@ -151,37 +192,36 @@ def test_a_merge_into_a_golden_record_posted_while_a_run_computes_holds(  # type
     batch golden record H, with a phone override, into it. The run's results lack G's records:
     its publish found nothing to apply the merge to, so H was active again (its history merged ->
     changed), its override held by G, and the replay of G's posts left the customer split."""
-    from tests.api.test_records import VY_MARKETING
-
-    con = api.client.app.state.service.reader()
-    (batch,) = con.execute("SELECT golden_id FROM golden_records WHERE status = 'active' AND record_count = 1"
-                           " ORDER BY golden_id LIMIT 1").fetchone()
-    batch_keys = [k for (k,) in con.execute("SELECT record_key FROM xref WHERE golden_id = ?",
-                                            [batch]).fetchall()]
-
-    def post_and_merge():  # type: ignore[no-untyped-def]
-        posted = api.post("/sources/sales/records", json=VY).json()["golden_id"]
-        assert api.post("/sources/marketing/records", json=VY_MARKETING).json()["golden_id"] == posted
-        r = api.client.put(f"/golden-records/{batch}/overrides/phone", headers=api.headers("steward"),
-                           json={"value": "0912 345 678", "reason": "customer called"})
-        assert r.status_code == 200, r.json()
-        merged = api.post("/golden-records/merge", who="steward", json={"golden_ids": [posted, batch]}).json()
-        assert merged["golden_id"] == posted
-        return merged
-
-    done = _while_the_run_computes(monkeypatch, post_and_merge)
+    batch, batch_keys = _one_record_customer(api)
+    done = _while_the_run_computes(monkeypatch, lambda: _post_and_merge(api, batch))
     run = _run(api, small_sample)
-    merged = done[0]
-    survivor, decision_id = merged["golden_id"], merged["decision"]["decision_id"]
-    assert run["report"]["late_decisions"] == [decision_id]  # was none
-    keys = [*batch_keys, "sales:RT-1", "marketing:mk_rt1"]
-    assert {_xref(api, k) for k in keys} == {survivor}  # the replay had split the customer
-    row = api.client.app.state.service.reader().execute(
-        "SELECT status, merged_into FROM golden_records WHERE golden_id = ?", [batch]).fetchall()
-    assert row == [("retired", survivor)]  # the publish had it active again
-    history = api.get(f"/golden-records/{batch}/history").json()["data"]
-    assert history[-1]["change"] == "merged", history
-    held = api.get(f"/golden-records/{survivor}/overrides", who="steward").json()["data"]
-    assert [o["attribute"] for o in held] == ["phone"]
-    assert api.get("/integrity", who="admin").json()["ok"]
-    _matcher_agrees(api)
+    assert run["report"]["late_decisions"] == [done[0]["decision"]["decision_id"]]  # was none
+    _merge_held(api, done[0], batch, batch_keys)
+
+
+def test_a_late_merge_into_a_posted_golden_record_holds_through_a_restart(  # type: ignore[no-untyped-def]
+    served_db, small_sample, monkeypatch
+):
+    """As above, but the server dies (kill -9) after the publish, before its replay: the next
+    start replays the posts. What they were to go back into lived only in the dead process, so
+    the replay split the customer again (RT-1 and mk_rt1 in a golden record of their own)."""
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from api.settings import ApiSettings
+    from mdm.service import Service
+    from tests.api.conftest import Api
+
+    db, keys = served_db
+    monkeypatch.setattr(Service, "replay_api_changes", lambda self, *a, **kw: (0, 0))  # died before it
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        api = Api(client, db, keys)
+        batch, batch_keys = _one_record_customer(api)
+        done = _while_the_run_computes(monkeypatch, lambda: _post_and_merge(api, batch))
+        run = _run(api, small_sample)
+        assert run["report"]["late_decisions"] == [done[0]["decision"]["decision_id"]]
+    monkeypatch.undo()
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        api = Api(client, db, keys)
+        assert api.get(f"/runs/{run['run_id']}", who="admin").json()["report"]["replayed"]["replayed"] == 2
+        _merge_held(api, done[0], batch, batch_keys)
