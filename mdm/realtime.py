@@ -168,6 +168,15 @@ def erase_golden(
     return EraseResult(erasure_id, golden_id, golden_ids, [(s, i) for _k, s, i in members]), keys, gone
 
 
+def _left_empty(con: duckdb.DuckDBPyConnection, golden_id: str, key: str) -> bool:
+    """Whether ``golden_id`` holds no record but ``key`` and redirects nowhere (it has no row, or a
+    retired one merged into none): a replayed post's golden id that the run's results lack."""
+    if records.member_count(con, golden_id, besides=key):
+        return False
+    row = records.golden_row(con, golden_id)
+    return row is None or row["merged_into"] is None
+
+
 def _same_values(stored_raw: str | None, values: dict[str, str | None]) -> bool:
     """Whether a post holds what is stored, as the reader reads values: the same text in NFC, a
     blank, a null and a missing key alike. Such a post is no change (none written)."""
@@ -460,7 +469,9 @@ class RealtimeMatcher:
         ``golden_id_before``: the golden id a replayed post had before a run's publish; a golden
         record of its own takes it back where no record holds it (its poster was given it), and
         one matching none goes back into it where ``rejoin`` (a steward merged into it while the
-        run computed: the publish put the other side there, mdm/late_decisions.py). A key
+        run computed: the publish put the other side there, mdm/late_decisions.py). One that joins
+        another golden record (the run's results hold records of the customer the post did not
+        meet) leaves that id merged into it, where no record holds it: a redirect, not a 404. A key
         that left every golden record takes back the one that last held it, where that one was
         retired with nothing left (mdm.golden.returning_ids)."""
         spec = self.source(source)
@@ -501,14 +512,18 @@ class RealtimeMatcher:
             run_id=None,
             replacing=replacing,
         )
-        affected = [target] + ([previous] if previous not in (None, target) else [])
+        left = golden_id_before if golden_id_before not in (None, target, previous) else None
+        if left is not None and not _left_empty(con, left, key):
+            left = None
+        affected = [target, *(g for g in (previous, left) if g not in (None, target))]
         # The golden record it joined: the members the decision read, and this record as stored.
         known = {target: sorted([*joined, std], key=lambda m: m["record_key"])} if joined is not None else None
         changes = regroup.rebuild(
-            con, affected, attributes=self.rules.attributes(), at=at,
-            cause="record", cause_id=key, actor=actor, retire_into={previous: target} if previous else None,
+            con, affected, attributes=self.rules.attributes(), at=at, cause="record", cause_id=key,
+            actor=actor, retire_into={g: target for g in (previous, left) if g is not None},
+            repoint={left: target} if left else None,
             members=known, holders=self.override_holders,
-            recorded=[target] if target == golden_id_before != previous else (),
+            recorded=[g for g in (target, left) if g is not None and g == golden_id_before != previous],
         )
         kept_apart = self.cannot.get(key, set())
         items = [

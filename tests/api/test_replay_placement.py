@@ -1,0 +1,57 @@
+"""Where the replay puts a record posted while a run computed, onto results that hold records of
+the same customer the service did not know when it placed the post (service.replay_api_changes)."""
+
+from __future__ import annotations
+
+import shutil
+
+from tests.api.test_late_decisions import _matcher_agrees, _while_the_run_computes
+from tests.api.test_records import VY
+from tests.api.test_stewardship import _xref
+
+# VY's customer in a billing row that is new in the extract the run reads: the service, which
+# served the previous run, does not know it when VY is posted.
+VY_BILLING = ('B7999999,LUONG THAO VY,0389 111 222,12/03/1991,"12 TRAN PHU, HAI CHAU, DA NANG",DA NANG,,,,'
+              '01/04/2026 09:00\n')
+
+
+def _with_billing_row(small_sample, tmp_path):  # type: ignore[no-untyped-def]
+    sample = tmp_path / "sample"
+    shutil.copytree(small_sample, sample)
+    with open(sample / "billing.csv", "a", encoding="utf-8") as f:
+        f.write(VY_BILLING)
+    return sample
+
+
+def _run_posting(api, sample, monkeypatch, post):  # type: ignore[no-untyped-def]
+    """A run of ``sample`` during which ``post()`` is called once; what it returned."""
+    done = _while_the_run_computes(monkeypatch, post)
+    started = api.post("/runs", who="admin", json={"sources": str(sample / "sources.yaml")})
+    assert started.status_code == 202, started.json()
+    api.client.app.state.service._run_thread.join()
+    assert api.get(f"/runs/{started.json()['run_id']}", who="admin").json()["status"] == "succeeded"
+    return done[0]
+
+
+def test_the_id_a_post_made_in_a_run_redirects_where_its_replay_joins(  # type: ignore[no-untyped-def]
+    api, small_sample, tmp_path, monkeypatch
+):
+    """VY, posted during the run, made golden record G (its poster was given G, the change feed
+    said G created). The run's results hold VY's billing row in golden record K; the replay joins
+    VY there, as a post onto them would, and G, holding nothing, answered 404 (its history ending
+    at 'created'): the id its poster stored pointed nowhere. Now G is merged into K, and redirects."""
+    sample = _with_billing_row(small_sample, tmp_path)
+    posted = _run_posting(api, sample, monkeypatch,
+                          lambda: api.post("/sources/sales/records", json=VY).json())
+    assert posted["outcome"] == "new"
+    given, home = posted["golden_id"], _xref(api, "billing:B7999999")
+    assert _xref(api, "sales:RT-1") == home != given
+    served = api.get(f"/golden-records/{given}")
+    assert served.status_code == 200 and served.json()["golden_id"] == home, served.json()  # was a 404
+    row = api.client.app.state.service.reader().execute(
+        "SELECT status, merged_into FROM golden_records WHERE golden_id = ?", [given]).fetchall()
+    assert row == [("retired", home)]
+    history = api.get(f"/golden-records/{given}/history").json()["data"]
+    assert [(h["change"], h["merged_into"]) for h in history] == [("created", None), ("merged", home)]
+    assert api.get("/integrity", who="admin").json()["ok"]
+    _matcher_agrees(api)
