@@ -128,8 +128,10 @@ def note(
 ) -> Lapsed:
     """Mark the decisions ``lapsing`` (in force, binding nothing in run ``run_id``) lapsed where they
     bound until now, clear the lapse of those that ``binds``, and say both, and the overrides the
-    run's retired or restored golden records hold, in the audit log; in the publish's transaction,
-    after the run's history is written and the records deleted or erased meanwhile are taken out.
+    run's retired or restored golden records hold (restored: retired as it published; a post may
+    have taken one back while it computed, and said so), in the audit log; in the publish's
+    transaction, after the run's history is written and the records deleted or erased meanwhile
+    are taken out.
     What binds is what the publish holds, and the records of the config's sources posted through
     the API from ``posted_since`` on (every one for None), which the replay brings back."""
     judged = {*lapsing, *binds}
@@ -140,7 +142,8 @@ def note(
     out = _said(con, steward_sql.mark_lapsed(con, judged - set(bound), at=now(), by=actor, run_id=run_id),
                 steward_sql.mark_binding(con, bound), config,
                 steward_sql.overrides_held(con, steward_sql.run_changed(con, run_id, "retired")),
-                steward_sql.overrides_held(con, steward_sql.run_changed(con, run_id, "restored")))
+                steward_sql.overrides_held(con, steward_sql.retired_before(
+                    con, steward_sql.run_changed(con, run_id, "restored"), run_id)))
     for entry in out.decisions:
         audit.record(con, actor=actor, action="decision.lapsed", target=entry["decision_id"],
                      detail={"run_id": run_id, "records": entry["records"], "why": entry["why"]})

@@ -288,6 +288,16 @@ def run_changed(con: duckdb.DuckDBPyConnection, run_id: str, change: str) -> lis
                      " AND change = ?", [run_id, change])
 
 
+def retired_before(con: duckdb.DuckDBPyConnection, golden_ids: Collection[str], run_id: str) -> list[str]:
+    """Of these golden ids, those retired as run ``run_id`` published: their last history entry
+    before the run's own says so (one a post or an undo restored while the run computed is not)."""
+    return _ids(con, "SELECT golden_id FROM golden_history h WHERE list_contains(?::VARCHAR[], golden_id)"
+                     " AND NOT EXISTS (SELECT 1 FROM golden_history r WHERE r.golden_id = h.golden_id"
+                     "                 AND r.cause = 'run' AND r.cause_id = ? AND r.seq <= h.seq)"
+                     " GROUP BY golden_id HAVING arg_max(change, seq) IN ('merged', 'retired')",
+                [sorted(golden_ids), run_id])
+
+
 def overrides_held(con: duckdb.DuckDBPyConnection, golden_ids: Collection[str]) -> list[dict[str, Any]]:
     """The overrides in force held by these golden records."""
     return fetch_dicts(

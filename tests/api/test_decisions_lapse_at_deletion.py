@@ -155,11 +155,12 @@ def _override_on_a_lone_record(  # type: ignore[no-untyped-def]
     api, attribute: str = "phone", value: str = "0912 345 678"
 ) -> tuple[str, str, dict[str, str]]:
     """A golden record holding one marketing record (from the extract) and a steward's override of
-    its ``attribute``: (its golden id, the record's source id, the override as GET lists it)."""
+    its ``attribute``: (its golden id, the record's source id, the override as GET lists it); the
+    same record whatever ids the sample's reconcile drew."""
     con = api.client.app.state.service.reader()
     golden_id, source_id = con.execute(
         "SELECT golden_id, min(source_id) FROM xref GROUP BY golden_id HAVING count(*) = 1"
-        " AND bool_and(source = 'marketing') ORDER BY golden_id LIMIT 1").fetchone()
+        " AND bool_and(source = 'marketing') ORDER BY min(source_id) LIMIT 1").fetchone()
     r = api.client.put(f"/golden-records/{golden_id}/overrides/{attribute}", headers=api.headers("steward"),
                        json={"value": value, "reason": "customer called"})
     assert r.status_code == 200, r.json()
@@ -300,3 +301,40 @@ def test_an_override_an_undo_takes_home_to_a_retired_golden_record_lapses(  # ty
     posted = api.post("/sources/sales/records", json=record).json()
     assert posted["golden_id"] == loser and posted["overrides_binding_again"] == [held], posted
     assert len(_audited(api, "golden.override_binding_again", loser)) == 1
+
+
+def test_a_run_restoring_an_id_says_only_lapsed_overrides_bind_again(  # type: ignore[no-untyped-def]
+    api, small_sample, tmp_path, monkeypatch
+):
+    """A golden record of one marketing record, its row gone from the extract: a run retires it
+    and says its phone override lapsed. While the next run (the row back) computes, the record is
+    posted back (the post takes the id back and says the phone binds again) and a steward sets an
+    email override on it. The run restores the id too, and said both overrides bind again: the
+    phone had since the post, the email never lapsed. Now it says neither."""
+    import shutil
+
+    from tests.api.test_decisions_lapsed import _run as _run_accepting
+
+    golden_id, source_id, phone = _override_on_a_lone_record(api)
+    raw = _raw(api, source_id)
+    sample = tmp_path / "sample"
+    shutil.copytree(small_sample, sample)
+    extract = sample / "marketing.jsonl"
+    lines = extract.read_text(encoding="utf-8").splitlines(keepends=True)
+    extract.write_text("".join(line for line in lines if f'"{source_id}"' not in line), encoding="utf-8")
+    gone = _run_accepting(api, sample / "sources.yaml")
+    assert gone["report"]["overrides_lapsed"] == [phone]
+    extract.write_text("".join(lines), encoding="utf-8")
+
+    def post_back_and_override():  # type: ignore[no-untyped-def]
+        posted = api.post("/sources/marketing/records", json=raw).json()
+        assert posted["golden_id"] == golden_id and posted["overrides_binding_again"] == [phone], posted
+        r = api.client.put(f"/golden-records/{golden_id}/overrides/email", headers=api.headers("steward"),
+                           json={"value": "vy@example.vn", "reason": "customer called"})
+        assert r.status_code == 200, r.json()
+
+    _while_the_run_computes(monkeypatch, post_back_and_override)
+    back = _run(api, sample / "sources.yaml")
+    assert back["report"]["overrides_binding_again"] == []  # were the phone and the email
+    assert len(_audited(api, "golden.override_binding_again", golden_id)) == 1  # the post's
+    assert api.get(f"/golden-records/{golden_id}").json()["status"] == "active"
