@@ -468,10 +468,11 @@ class RealtimeMatcher:
         """Store and decide one posted record. Runs inside the caller's transaction.
         ``golden_id_before``: the golden id a replayed post had before a run's publish; a golden
         record of its own takes it back where no record holds it (its poster was given it), and
-        one matching none goes back into it where ``rejoin`` (a steward merged into it while the
-        run computed: the publish put the other side there, mdm/late_decisions.py). One that joins
-        another golden record (the run's results hold records of the customer the post did not
-        meet) leaves that id merged into it, where no record holds it: a redirect, not a 404. A key
+        one goes back into it where ``rejoin`` (a steward merged into it while the run computed:
+        the publish put the other side there, mdm/late_decisions.py), though it match another
+        (:meth:`_rejoins`). One that joins another golden record (the run's results hold records
+        of the customer the post did not meet) leaves that id merged into it, where no record
+        holds it: a redirect, not a 404. A key
         that left every golden record takes back the one that last held it, where that one was
         retired with nothing left (mdm.golden.returning_ids)."""
         spec = self.source(source)
@@ -493,8 +494,8 @@ class RealtimeMatcher:
         thresholds = self.rules.matching.thresholds
         target, outcome, reason, joined, held_back = self._decide(con, std, scored, previous)
         at = now()
-        if target is None and rejoin and golden_id_before is not None:
-            target, outcome = golden_id_before, "matched"
+        if rejoin and golden_id_before is not None and self._rejoins(con, key, golden_id_before):
+            target, outcome, joined = golden_id_before, "matched", None
             reason = "steward decision: merged while a run computed"
         if target is None:
             keep = next((g for g in (previous, golden_id_before)
@@ -636,6 +637,15 @@ class RealtimeMatcher:
         self._frequencies_after_commit = gone
         self._index_after_commit = [(key, None) for key in keys]
         return result
+
+    def _rejoins(self, con: duckdb.DuckDBPyConnection, key: str, golden_id: str) -> bool:
+        """Whether a replayed post goes back into ``golden_id``, which a steward merged another
+        into while the run computed: the merge was of every record it held, this one too, even
+        where the run's results hold another golden record it matches (it is queued beside it),
+        unless a decision naming the record binds it elsewhere, or apart from those records."""
+        if any(partner in self.golden_of for partner in self.must.get(key, ())):
+            return False  # _decide joined the partner's
+        return not self.cannot.get(key, set()) & set(steward_sql.member_keys(con, [golden_id])[golden_id])
 
     def constrained(self, key: str) -> bool:
         """Whether a decision not undone (lapsed or not, carried constraints too) names record ``key``:

@@ -55,3 +55,22 @@ def test_the_id_a_post_made_in_a_run_redirects_where_its_replay_joins(  # type: 
     assert [(h["change"], h["merged_into"]) for h in history] == [("created", None), ("merged", home)]
     assert api.get("/integrity", who="admin").json()["ok"]
     _matcher_agrees(api)
+
+
+def test_a_post_merged_in_a_run_stays_merged_though_it_matches_another(  # type: ignore[no-untyped-def]
+    api, small_sample, tmp_path, monkeypatch
+):
+    """VY posted during the run (golden record G: sales:RT-1, marketing:mk_rt1) and a batch
+    golden record H merged into G by a steward. The run's results hold VY's billing row in K.
+    The replay put RT-1 into K, which it matches best, and mk_rt1 into G by the merge's
+    must-link: the customer the steward merged was split again. The merge was of all G held: the
+    posts go back into G, and K's row is queued for review beside them."""
+    from tests.api.test_late_decisions import _merge_held, _one_record_customer, _post_and_merge
+
+    sample = _with_billing_row(small_sample, tmp_path)
+    batch, batch_keys = _one_record_customer(api)
+    merged = _run_posting(api, sample, monkeypatch, lambda: _post_and_merge(api, batch))
+    _merge_held(api, merged, batch, batch_keys)
+    queued = api.get("/review-queue", who="steward", params={"limit": 200}).json()["data"]
+    pairs = [{f"{side['source']}:{side['source_id']}" for side in (i["left"], i["right"])} for i in queued]
+    assert any("billing:B7999999" in p and p & {"sales:RT-1", "marketing:mk_rt1"} for p in pairs)
