@@ -153,9 +153,11 @@ _AREA_BEFORE_NUMBER = re.compile(
 # flat and suite are "unit" by now. A block's letter may stand between. Folded, "phòng" and "tầng" are
 # the names Phong and Tăng too: read as these words only there. Italian "piano" (a floor) is left out:
 # "Via del Piano 5" is a street.
-_UNIT_BEFORE_NUMBER = re.compile(
-    r"\b(?:floor|level|unit|block|room|bloc|etage|piso|apto|tang|lau|phong|can ho)(?: [a-z])?$"
-)
+_UNIT_WORDS = "floor|level|unit|block|room|bloc|etage|piso|apto|tang|lau|phong|can ho"
+_UNIT_BEFORE_NUMBER = re.compile(rf"\b(?:{_UNIT_WORDS})(?: [a-z])?$")
+# A unit written before its street ("Flat 2, 10 Downing Street", "Level 5, 1 Martin Place", "Flat 2,
+# Block B, 10 ..."): each unit's word and its number or letter, or both ("bloc b 4").
+_UNITS = re.compile(rf"(?:(?:{_UNIT_WORDS})(?: (?:[a-z]|\d+[a-z]?(?:[/-]\d+[a-z]?)*)){{1,2}} ?)+")
 _TRAILING_NUMBER = re.compile(r"^\d{1,3}[a-z]?(?:[/-]\d{1,3}[a-z]?)*$")
 _NUMBER_WORDS = frozenset(("so", "no", "number"))
 _ALLEY_WORDS = frozenset(("hem", "kiet"))  # Sài Gòn's and Đà Nẵng's word for an alley
@@ -269,6 +271,21 @@ def _trailing_house_number(tokens: list[str]) -> int | None:
     return None
 
 
+def _units_last(tokens: list[str]) -> list[str]:
+    """The tokens with the units written before a street that has a house number moved after it,
+    as "10 Downing Street, Flat 2" writes them: "Flat 2, 10 Downing Street" has the house 10, and
+    both forms one normalised address. The longest run of units after which a house number
+    stands; none, the tokens as they were ("Unit 3 Industrial Estate")."""
+    for end in range(len(tokens) - 1, 1, -1):
+        rest = tokens[end:]
+        if _UNITS.fullmatch(" ".join(tokens[:end])) and (
+            (_HOUSE_NUMBER.match(rest[0]) and rest[1:2] and rest[1].isalpha())
+            or _trailing_house_number(rest) is not None
+        ):
+            return rest + tokens[:end]
+    return tokens
+
+
 def standardise_address(value: str | None) -> StdAddress:
     """Folded address with abbreviations unified, and its house number split off: the leading one, or
     one written after its street ("Hauptstraße 5", "Calle Mayor, 12")."""
@@ -279,6 +296,8 @@ def standardise_address(value: str | None) -> StdAddress:
     if not tokens:
         return StdAddress(value, None, None, None, ("address_invalid",))
     tokens = _lane_numbers(tokens)  # "số 12" → "12", "số 5 ngõ 12" → "5/12"
+    if not _HOUSE_NUMBER.match(tokens[0]):
+        tokens = _units_last(tokens)
     at = 0 if _HOUSE_NUMBER.match(tokens[0]) else _trailing_house_number(tokens)
     house_number = None if at is None else tokens[at]
     street = " ".join(tokens if at is None else tokens[:at] + tokens[at + 1 :]) or None

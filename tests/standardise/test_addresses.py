@@ -59,7 +59,7 @@ def test_vietnamese_abbreviations_unify(value: str) -> None:
         ("TDP 4, TT. Đông Anh", "to dan pho 4 thi tran dong anh", None),  # tổ dân phố
         ("10 Downing St.", "10 downing street", "10"),
         ("221B Baker Street", "221b baker street", "221b"),
-        ("Apt 5, 12 Main Rd", "unit 5 12 main road", None),
+        ("Apt 5, 12 Main Rd", "12 main road unit 5", "12"),  # the unit written after the street
         ("#7 O'Connell Ave", "7 oconnell avenue", "7"),
         # French "bis"/"ter" is part of the house number, written apart or not: "12 bis" was the house
         # 12 on the street "bis rue de la paix", unlike "12bis"'s house-less "12bis rue de la paix".
@@ -374,8 +374,8 @@ def test_a_number_after_an_area_word_after_a_street_type_is_no_house(value: str)
         ("Avenida Paulista 578, Apt 12", "578"),
         ("12 Calle Mayor, Apt 4", "12"),
         ("Via del Piano 5", "5"),
-        # A unit written first, as "Apt 5, 12 Main Rd": no house read after it.
-        ("Floor 3, Calle Mayor 10", None),
+        # A unit written first, as "Apt 5, 12 Main Rd": the house after it is the street's.
+        ("Floor 3, Calle Mayor 10", "10"),
         # A quarter's, residential group's or hamlet's number after a street whose type comes first.
         ("bd Tổ 12", None),
         ("bd To 12", None),  # "tổ" without its accent
@@ -394,6 +394,54 @@ def test_a_number_of_a_floor_unit_or_hamlet_is_no_house(value: str, house_number
     address = standardise_address(value)
     again = standardise_address(address.normalised)
     assert (address.house_number, again.house_number) == (house_number, house_number)
+
+
+@pytest.mark.parametrize(
+    ("unit_first", "unit_last", "house_number"),
+    [
+        # UK and Irish forms write the flat first: its number was read as no house, and the
+        # street's house number (10) was lost to the house-number comparison.
+        ("Flat 2, 10 Downing Street", "10 Downing Street, Flat 2", "10"),
+        ("Flat 2 10 Downing St", "10 Downing Street Flat 2", "10"),
+        ("Apartment 4, 22 Baker Street", "22 Baker Street, Apt 4", "22"),
+        ("Unit 3, 15-17 High St", "15-17 High Street, Unit 3", "15-17"),
+        ("Flat 2A, Block B, 10 Downing Street", "10 Downing Street, Flat 2A, Block B", "10"),
+        ("Level 5, 1 Martin Place", "1 Martin Place, Level 5", "1"),
+        ("Tầng 3, 12 Nguyễn Huệ", "12 Nguyễn Huệ, Tầng 3", "12"),
+        ("Piso 3, Calle Mayor 10", "Calle Mayor 10, Piso 3", "10"),
+    ],
+)
+def test_a_unit_written_before_its_street_is_read_as_one_after_it(
+    unit_first: str, unit_last: str, house_number: str
+) -> None:
+    first, last = standardise_address(unit_first), standardise_address(unit_last)
+    assert (first.normalised, first.house_number, first.street) == (
+        last.normalised, house_number, last.street)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Unit 3 Industrial Estate", "Flat 2", "Blk 115 Bishan Street", "Phòng 5, Phường 12, Quận 10",
+     "Flat 2, Rose Court, 10 High Street"],  # a building's name between: left as written
+)
+def test_a_unit_before_no_numbered_street_stays_first(value: str) -> None:
+    address = standardise_address(value)
+    assert address.house_number is None
+    assert address.normalised.split()[0] in ("unit", "block", "phong")
+
+
+@given(st.sampled_from(["Flat", "Apt", "Apartment", "Unit", "Suite", "Level", "Floor", "Room"]),
+       st.integers(1, 99), st.sampled_from(["", "a", " B"]), st.sampled_from([", ", " "]),
+       st.integers(1, 999),
+       st.sampled_from(["Downing Street", "Baker St", "High Rd", "rue de Rivoli"]))
+def test_the_house_after_a_unit_is_the_streets_to_a_fixed_point(
+    unit: str, number: int, letter: str, joiner: str, house: int, street: str
+) -> None:
+    address = standardise_address(f"{unit} {number}{letter}{joiner}{house} {street}")
+    again = standardise_address(address.normalised)
+    assert address.house_number == str(house)
+    assert (again.normalised, again.house_number, again.street) == (
+        address.normalised, address.house_number, address.street)
 
 
 _STREETS_TYPE_FIRST = st.sampled_from(["Calle Mayor", "C/ Mayor", "Avenida Paulista", "Rue de Rivoli",
