@@ -74,10 +74,13 @@ _WEEKDAYS = frozenset(
 )
 # A Vietnamese weekday before a date ("Thứ Năm, 06/03/1969", "thứ 5, 6/3/1969", "T5", "Chủ nhật", "CN"),
 # written in words or as its number: only before a date of digits or "ngày" (English "Thu 5 Mar 1969"
-# keeps its day).
+# keeps its day). After a date, as a form's date picker writes it ("06/03/1969 - thứ 5", "6/3/1969
+# (Thứ Tư)", "(T5)"), only after its year's last digit. Like an English weekday, it is not checked
+# against the date: the date is what was picked, the weekday what the picker added.
+_VN_WEEKDAY_WORD = r"(?:thu\s*(?:hai|ba|tu|nam|sau|bay|[2-7])|chu\s*nhat|cn|t[2-7])"
 _VN_WEEKDAY = re.compile(
-    r"^(?:thu\s*(?:hai|ba|tu|nam|sau|bay|[2-7])|chu\s*nhat|cn|t[2-7])(?:\s*[,.]\s*|\s+)"
-    r"(?=ngay\b|\d{1,2}\s*[/.-]\s*\d)"
+    rf"^{_VN_WEEKDAY_WORD}(?:\s*[,.]\s*|\s+)(?=ngay\b|\d{{1,2}}\s*[/.-]\s*\d)"
+    rf"|(?<=\d)(?:\s*[,(-]\s*|\s+){_VN_WEEKDAY_WORD}\s*\)?$"
 )
 # The number or word after "tháng" is its month, wherever it stands ("Tháng 3 6, 1969" is 6 March, and
 # "ngày 6 tháng 3" is in any source's date order); "tháng Năm" (May) is left out, as "năm" is also "year".

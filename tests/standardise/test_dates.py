@@ -437,6 +437,24 @@ def test_a_vietnamese_weekday_and_month_in_words(value: str, expected: dt.date) 
     assert standardise_birth_date(value, today=TODAY) == StdDate(value, expected, ())
 
 
+@pytest.mark.parametrize(
+    "value",
+    ["6/3/1969 (Thứ Năm)", "06/03/1969 - thứ 5", "06/03/1969 - Thứ Sáu", "6/3/1969 (T5)", "06/03/1969 (CN)",
+     "06/03/1969 Chủ nhật", "06/03/1969 (thứ bảy)", "6/3/1969, thứ hai", "ngày 6 tháng 3 năm 1969 (thứ 5)",
+     # English, before or after, was read already
+     "Thursday, 6 March 1969", "6 March 1969 (Thu)", "06/03/1969 Thursday"],
+)
+def test_a_weekday_written_after_a_date(value: str) -> None:
+    """A date picker's weekday after the date ("06/03/1969 - thứ 5") was flagged date_unparseable: only
+    "Thứ Năm" was read, its words being English "Thu" and "năm" (year). Not checked against the date."""
+    assert standardise_birth_date(value, today=TODAY) == StdDate(value, dt.date(1969, 3, 6), ())
+
+
+@pytest.mark.parametrize("value", ["06/03/1969 T8", "06/03/1969 thứ 9", "06/03/1969 (T 10)"])
+def test_no_weekday_after_a_date_is_still_unparseable(value: str) -> None:
+    assert standardise_birth_date(value, today=TODAY) == StdDate(value, None, ("date_unparseable",))
+
+
 @pytest.mark.parametrize("value", ["Tháng 3 6, 1969", "ngày 6 tháng 3 năm 1969"])
 @pytest.mark.parametrize("day_first", [True, False])
 def test_the_number_after_thang_is_the_month_in_any_date_order(value: str, day_first: bool) -> None:
