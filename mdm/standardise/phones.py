@@ -293,9 +293,31 @@ def _split_extension(text: str, region: str | None) -> tuple[str, str | None]:
     return (tail[1], tail[2]) if whole else (text, None)
 
 
+# Numbers businesses rent to be spelt in letters: toll-free, shared-cost, premium-rate and
+# universal access numbers ("1-800-FLOWERS", "0800 FLOWERS"). Letters past the number's length
+# ("1-800-FLOWERS-NOW", which the keypad ignores) make it too long, and it is not read.
+_VANITY_TYPES = frozenset((PhoneNumberType.TOLL_FREE, PhoneNumberType.SHARED_COST,
+                           PhoneNumberType.PREMIUM_RATE, PhoneNumberType.UAN))
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+
+
 def _standardise_one(value: str, text: str, region: str | None, home: str | None) -> StdPhone:
-    """:func:`standardise_phone` of one number ``text`` written in the field ``value``."""
+    """:func:`standardise_phone` of one number ``text`` written in the field ``value``. A vanity
+    number ("1-800-FLOWERS") is read with its letters as the keypad's digits, where that gives a
+    business's number (flagged ``phone_vanity``): its digits alone were "1800", no number. Letters
+    that spell no such number (a note, "0912 ABC 123") are left out as before."""
     number, extension = _split_extension(text, region)
+    if _ASCII_LETTER.search(number) and phonenumbers.is_alpha_number(number):
+        spelt = _read_number(value, phonenumbers.convert_alpha_characters_in_number(number), extension,
+                             region, home)
+        if spelt.is_valid and phonenumbers.number_type(phonenumbers.parse(spelt.e164)) in _VANITY_TYPES:
+            return replace(spelt, flags=("phone_vanity", *spelt.flags))
+    return _read_number(value, number, extension, region, home)
+
+
+def _read_number(value: str, number: str, extension: str | None, region: str | None,
+                 home: str | None) -> StdPhone:
+    """The number ``number`` (its extension split off) of the field ``value``."""
     international, digits = _digits(number)
     if not (_MIN_DIGITS <= len(digits) <= _MAX_DIGITS) or len(set(digits)) == 1:
         return StdPhone(value, None, False, None, ("phone_unparseable",))

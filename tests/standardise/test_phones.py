@@ -360,3 +360,31 @@ def test_the_extension_of_the_number_read_from_several_is_its_own() -> None:
 ])
 def test_a_number_grouped_with_hyphens_keeps_its_last_group(value: str, region: str, expected: str) -> None:
     assert standardise_phone(value, region).e164 == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "region", "e164", "extension"),
+    [
+        ("1-800-FLOWERS", "US", "+18003569377", None),
+        ("+1 800 FLOWERS", "VN", "+18003569377", None),
+        ("800-FLOWERS", "US", "+18003569377", None),
+        ("1-800-FLOWERS x12", "US", "+18003569377", "12"),
+        ("1-800-GOT-JUNK", "US", "+18004685865", None),
+        ("0800 FLOWERS", "GB", "+448003569377", None),
+    ],
+)
+def test_a_vanity_number_is_read_on_the_keypad(
+    value: str, region: str, e164: str, extension: str | None
+) -> None:
+    """"1-800-FLOWERS": its digits alone were 1800, flagged phone_unparseable. Spelt on the keypad it is
+    the business's toll-free number, as "1-800-356-9377" is, and flagged as spelt."""
+    assert standardise_phone(value, region) == StdPhone(value, e164, True, "other", ("phone_vanity",),
+                                                        extension=extension)
+    assert standardise_phone("1-800-356-9377", "US").e164 == "+18003569377"
+
+
+@pytest.mark.parametrize("value", ["0912 ABC 123", "0912345678 (Lan)", "1-800-FLOWERS-NOW"])
+def test_letters_that_spell_no_business_number_are_no_vanity_number(value: str) -> None:
+    # "0912 ABC 123" spelt is 0912 222 123, a valid mobile: letters with a mobile are no vanity number.
+    assert "phone_vanity" not in standardise_phone(value, "VN").flags
+    assert standardise_phone(value, "VN").e164 != "+84912222123"
