@@ -151,13 +151,20 @@ _PROVINCE_INITIAL = "t "
 # (record.py says which): "CT" is Connecticut in the US, "SG" Singapore to a Singaporean and Sài
 # Gòn to many a Vietnamese writer, so it is read only as Singapore. "ĐN" is Đà Nẵng and Đồng Nai
 # alike, and stays as written.
+# Ireland's Eircode routing keys D01 to D24 and D6W are Dublin's postal districts, and are Dublin
+# written as a city in Ireland only ("D10" is District 10 to an English-writing Vietnamese).
 CITY_ABBREVIATIONS = MappingProxyType({
     "hp": {"VN": "hai phong"}, "ct": {"VN": "can tho"}, "tth": {"VN": "hue"}, "sg": {"SG": "singapore"},
+    **{key: {"IE": "dublin"} for key in (*(f"d{n:02d}" for n in range(1, 25)), "d6w")},
 })
 # Abbreviations that name more than one place where they are written, so a record keeps them as
 # written, but a search reads as each place too: "ĐN" Đà Nẵng or Đồng Nai, "SG" Sài Gòn (or
 # Singapore).
 SEARCHED_ABBREVIATIONS = MappingProxyType({"dn": ("da nang", "bien hoa"), "sg": ("ho chi minh",)})
+# A postal district's number after a known city: Dublin's ("Dublin 2", "Dublin 6W"), an
+# arrondissement ("Paris 8e", "Lyon 1er"), Prague's ("Praha 2"). The city is the same one; the
+# district stays in the city as written (the golden record's), not in the matched canonical city.
+_DISTRICT = re.compile(r"\d{1,2}(?:e|er|eme|w)?")
 # Region codes written after a city ("New York, NY", "London, UK", "Sydney NSW"): US states,
 # Canadian provinces, Australian states, and the UK's own countries.
 _REGION_CODES = frozenset(
@@ -184,9 +191,13 @@ def _bare(folded: str) -> str:
 
 
 def _place(bare: str) -> str | None:
-    """The canonical place a bare folded name is, with or without a region code after it."""
+    """The canonical place a bare folded name is, with or without a region code, a postal
+    district or its own abbreviation after it ("Dublin D02")."""
     head, _, last = bare.rpartition(" ")
-    return CITY_ALIASES.get(bare) or (CITY_ALIASES.get(head) if last.upper() in _REGION_CODES else None)
+    city = CITY_ALIASES.get(head)
+    after_city = (last.upper() in _REGION_CODES or _DISTRICT.fullmatch(last) is not None
+                  or city in CITY_ABBREVIATIONS.get(last, {}).values())
+    return CITY_ALIASES.get(bare) or (city if after_city else None)
 
 
 def _part_place(part: str) -> str | None:

@@ -15,7 +15,8 @@ from mdm.standardise import (
     standardise_postcode,
 )
 from mdm.standardise.addresses import COUNTRY_ALIASES
-from mdm.standardise.cities import CITY_ALIASES
+from mdm.standardise.cities import CITY_ALIASES, AddressCity, city_in_address
+from mdm.standardise.text import fold
 
 JUNK = ["\x00\x01", "\u200b\ufeff", "😀" * 3, "12 " * 30_000, "x" * 100_000, "\ud800", "‮abc"]
 
@@ -615,6 +616,28 @@ def test_address_never_raises_and_is_a_fixed_point(value: str | None) -> None:
 )
 def test_city_aliases(value: str, canonical: str) -> None:
     assert standardise_city(value) == StdCity(value, canonical, ())
+
+
+@pytest.mark.parametrize(
+    "value", ["Dublin 2", "Dublin 15", "DUBLIN 6W", "Dublin D02", "Dublin 2, Ireland", "Paris 8e", "Lyon 1er"]
+)
+def test_a_postal_district_after_a_known_city_is_that_city(value: str) -> None:
+    """"Dublin 2" was the city "dublin 2", another city than "Dublin" to the exact city comparison.
+    The district stays in the city as written; an unknown city keeps its number ("Springfield 2")."""
+    assert standardise_city(value).canonical == (fold(value) or "").split()[0]
+    assert standardise_city("Springfield 2").canonical == "springfield 2"
+
+
+@pytest.mark.parametrize(("country", "canonical"), [("IE", "dublin"), ("VN", "d02"), (None, "d02")])
+def test_a_dublin_routing_key_is_dublin_in_ireland(country: str | None, canonical: str) -> None:
+    """An Eircode routing key (D01-D24, D6W) written as the city: Dublin in an Irish record."""
+    assert standardise_city("D02", country).canonical == canonical
+    assert standardise_city("D6W", country).canonical == canonical.replace("d02", "d6w")
+
+
+def test_a_dublin_district_ends_an_address_as_its_city() -> None:
+    assert city_in_address("12 Main St, Dublin 2, Ireland") == AddressCity("12 Main St", "Dublin 2", None)
+    assert city_in_address("123 Ba Tháng Hai, D10") is None  # District 10, to a Vietnamese record
 
 
 def test_city_invalid_and_blank() -> None:

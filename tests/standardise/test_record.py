@@ -104,3 +104,11 @@ def test_a_vat_id_with_its_country_code_matches_the_same_id_written_without() ->
     assert tax({"vat": "DE 123 456 789", "country": "Germany"}) == tax({"vat": "123456789"}) == "123456789"
     assert tax({"vat": "DE123456789", "tel": "+49 30 1234567"}) == "123456789"
     assert tax({"vat": "DE123456789", "country": "FR"}) == "DE123456789"  # not its own country's code
+
+
+@pytest.mark.parametrize(("phone", "city_norm"), [("+353 1 679 4821", "dublin"), ("0912 345 678", "d02")])
+def test_a_dublin_routing_key_as_a_city_reads_by_the_records_country(phone: str, city_norm: str) -> None:
+    """"D02" in the city box of a record with an Irish phone number is Dublin; of a Vietnamese one,
+    as written."""
+    std = standardise_record(SPEC, "1", {"name": "Aoife Byrne", "phone": phone, "city": "D02"}, today=TODAY)
+    assert (std["city"], std["city_norm"]) == ("D02", city_norm)
