@@ -511,13 +511,26 @@ def _result(
     return StdName(original, display, folded, family, given, " ".join(middles) or None, flags)
 
 
+def _middle_only(raw: str) -> str | None:
+    """The middle-only name (``_MIDDLE_ONLY``) a word is as written, mistyped Thị ("Thj") too."""
+    word = raw.lower()
+    return "thi" if word.rstrip(".") in _MISTYPED_THI else _MIDDLE_ONLY.get(word)
+
+
+def _given_then_family_box(tokens: list[_Token], parts: list[str]) -> bool:
+    """ "Lan Nguyễn Thị", "Lan Anh Trần Văn": a first-name box, then a last-name box holding the
+    family name and its middle-only name, as Western forms make Vietnamese customers write them."""
+    return (len(parts) > 2 and _middle_only(tokens[-1][0]) is not None and parts[-2] in _STRONG_VN_FAMILY
+            and parts[0] not in VN_FAMILY_NAMES)
+
+
 def _middle_written_last(
     parsed: tuple[str, list[str], str], last_written: str
 ) -> tuple[str, list[str], str]:
     """(family, middles, given) with a middle-only word read as the given name put back among
     the middles, and the word before it as the given name."""
     family, middles, given = parsed
-    if _MIDDLE_ONLY.get(last_written.lower()) == given and middles and len(middles[-1]) > 1:
+    if _middle_only(last_written) == given and middles and len(middles[-1]) > 1:
         return family, [*middles[:-1], given], middles[-1]
     return parsed
 
@@ -713,6 +726,8 @@ def _from_full(original: str | None, text: str) -> StdName:
         parsed = parts[0], [], parts[1]
     elif _east_asian_family_first(tokens, parts):
         parsed = parts[0], [parts[2]], parts[1]  # as "Wei Ming Tan" reads
+    elif _given_then_family_box(tokens, parts):
+        parsed = _given_last(parts[-2], [parts[-1], *parts[:-2]])  # as "Nguyễn Thị Lan" reads
     else:
         parsed = _second_surname(parts, _with_particles(tokens, _order_sequence(parts)))
     family, middles, given = _middle_written_last(parsed, tokens[-1][0])

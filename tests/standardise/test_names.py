@@ -1080,3 +1080,30 @@ def test_a_mistyped_thi_is_thi(value: str) -> None:
 
 def test_hi_without_its_dot_below_is_left_as_written() -> None:
     assert standardise_name("Nguyen Hi Lan").folded == "nguyen hi lan"
+
+
+@pytest.mark.parametrize(
+    ("value", "family", "middles", "given"),
+    [
+        # A first-name box, then a last-name box of the family and its middle-only name: "Lan" was
+        # read as a mistyped family name Lam, and "Thj" (mistyped Thị) as the given name Thi.
+        ("Lan Nguyễn Thị", "nguyen", "thi", "lan"),
+        ("Lan Nguyễn Thj", "nguyen", "thi", "lan"),
+        ("Lan Anh Nguyễn Thị", "nguyen", "thi lan", "anh"),
+        ("Tuấn Trần Văn", "tran", "van", "tuan"),
+        # ... and a mistyped Thị written last, as "Hồ Thảo Thị" reads
+        ("Hồ Thảo Thj", "ho", "thi", "thao"),
+    ],
+)
+def test_a_given_name_before_a_family_and_middle_only_name(
+    value: str, family: str, middles: str, given: str
+) -> None:
+    name = standardise_name(value)
+    assert (name.family, name.middles, name.given) == (family, middles, given)
+    family_first = standardise_name(f"{family} {middles} {given}")
+    assert (name.folded, spacing_key(name)) == (family_first.folded, spacing_key(family_first))
+
+
+def test_thi_without_its_accent_after_a_family_name_stays_ambiguous() -> None:
+    # "Thi" may be a given name: "Lan Nguyen Thi" is read as written before.
+    assert standardise_name("Lan Nguyen Thi").given == "thi"
