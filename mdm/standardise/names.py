@@ -679,14 +679,42 @@ _O_NAMES = frozenset(
 )
 
 
-def _glued(tokens: list[_Token]) -> list[_Token]:
-    """The tokens with "Mc", never a name alone, and an Irish "O" joined to the name they open,
-    written apart ("Mary Mc Donald", "Sean O Brien"), as "McDonald" and "O'Brien" read. The text
-    keeps its space: the display is what the source wrote."""
+# Irish particles that open a family name of two words or more ("Ó Briain", "Ní Bhriain", "Mac
+# Giolla", "Nic Dhonncha", "Bean Uí Bhriain"), as written with their accents: "Ó" is no name alone,
+# the others only before a word no Vietnamese syllable ("Ní", "Mac" are also Vietnamese words).
+_IRISH_PARTICLES = frozenset("ní uí mac nic mhic".split())
+# "Giolla" (servant of) continues one: "Mac Giolla Phádraig" is one family name.
+_GIOLLA = ("giolla", "ghiolla")
+
+
+def _opens_irish_name(before: list[_Token], parts: tuple[str, ...], family_box: bool) -> bool:
+    """Whether the last of the tokens ``before`` opens an Irish family name the word of ``parts``
+    continues. "Mac" and "Nic" lead a given name too ("Mac Miller"): only after a name in one part
+    of it, or in a family name (a last-name box, or before a comma: "Mac Giolla, Seán")."""
+    raw, glued = before[-1]
+    if raw in ("Ó", "ó"):
+        return True
+    if _VN_SYLLABLE.match(parts[0]):
+        return False
+    if " " in raw and glued[-1].endswith(_GIOLLA):
+        return True
+    word = raw.lower()
+    after_name = len(before) > 1 and before[-2][0] != ","
+    in_family = family_box and all(written != "," for written, _ in before)
+    return word in _IRISH_PARTICLES and (word in ("ní", "uí") or after_name or in_family)
+
+
+def _glued(tokens: list[_Token], family_box: bool = False) -> list[_Token]:
+    """The tokens with "Mc", never a name alone, an Irish "O" and the Irish particles (see
+    ``_opens_irish_name``; ``family_box``: a last-name box, or a name with a comma) joined to the
+    name they open, written apart ("Mary Mc Donald", "Sean O Brien", "Seán Ó Briain", "Mac
+    Giolla"), as "McDonald", "O'Brien" and "MacGiolla" read: the family name, not a middle name "o"
+    before it. The text keeps its space: the display is what the source wrote."""
     glued: list[_Token] = []
     for raw, parts in tokens:
         if glued and parts and raw != "," and (
             glued[-1][1] == ("mc",) or (glued[-1][0] in ("O", "o") and parts[0] in _O_NAMES)
+            or _opens_irish_name(glued, parts, family_box)
         ):
             before, prefix = glued.pop()
             raw, parts = f"{before} {raw}", (prefix[0] + parts[0], *parts[1:])
@@ -711,7 +739,8 @@ def _from_full(original: str | None, text: str) -> StdName:
         return _company(original)
     tokens = _strip_comma_titles(_strip_titles(_mend_spaces(_tokens(text))))
     # Again after casing: a letter like "µ" folds differently once capitalised ("µr" → "Μr").
-    tokens = _glued(_strip_titles(_recase(tokens, _single_case(tokens))))
+    tokens = _strip_titles(_recase(tokens, _single_case(tokens)))
+    tokens = _glued(tokens, family_box=any(raw == "," for raw, _ in tokens))
     display = _display(tokens)
     tokens = _without_connectors(tokens, family_first=any(raw == "," for raw, _ in tokens))
     parts = _parts(tokens)
@@ -1056,7 +1085,8 @@ def _from_parts(original: str, first: str | None, last: str | None) -> StdName:
                                      or _is_academic(given_tokens[0])):
         given_tokens = given_tokens[1:]
     title = _single_case(family_tokens + given_tokens)
-    family_tokens, given_tokens = _glued(_recase(family_tokens, title)), _glued(_recase(given_tokens, title))
+    family_tokens = _glued(_recase(family_tokens, title), family_box=True)
+    given_tokens = _glued(_recase(given_tokens, title))
     family_part, given_part = _parts(_without_connectors(family_tokens, family_first=True)), _parts(given_tokens)
     if _boxes_swapped(family_part, given_part):
         family_tokens, given_tokens = given_tokens, family_tokens

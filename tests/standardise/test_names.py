@@ -1107,3 +1107,40 @@ def test_a_given_name_before_a_family_and_middle_only_name(
 def test_thi_without_its_accent_after_a_family_name_stays_ambiguous() -> None:
     # "Thi" may be a given name: "Lan Nguyen Thi" is read as written before.
     assert standardise_name("Lan Nguyen Thi").given == "thi"
+
+
+@pytest.mark.parametrize(
+    ("value", "family", "given"),
+    [
+        # Irish particles open a family name of two words: "Ó" was read as a middle name "o" and
+        # "Briain" alone as the family name; "Mac Giolla" was family "giolla".
+        ("Seán Ó Briain", "obriain", "sean"),
+        ("SEÁN Ó BRIAIN", "obriain", "sean"),
+        ("Seán O'Briain", "obriain", "sean"),
+        ("Ó Briain, Seán", "obriain", "sean"),
+        ("Aoife Ní Bhriain", "nibhriain", "aoife"),
+        ("Seán Mac Giolla", "macgiolla", "sean"),
+        ("Seán MacGiolla", "macgiolla", "sean"),
+        ("Mac Giolla, Seán", "macgiolla", "sean"),
+        ("Seán Mac Giolla Phádraig", "macgiollaphadraig", "sean"),
+        ("Mary Mac Donald", "macdonald", "mary"),
+    ],
+)
+def test_an_irish_family_name_of_two_words_is_one_family_name(value: str, family: str, given: str) -> None:
+    name = standardise_name(value)
+    assert (name.family, name.given, name.middles) == (family, given, None)
+    assert name.display == value.replace("SEÁN Ó BRIAIN", "Seán Ó Briain")  # as written, spaces kept
+    last, first = value.split(", ") if "," in value else (value.split(" ", 1)[1], value.split(" ", 1)[0])
+    assert standardise_name(None, first, last).family == family  # in its boxes too
+
+
+@pytest.mark.parametrize(
+    ("value", "family", "given"),
+    [("Mạc Văn An", "mac", "an"), ("Mac Van An", "mac", "an"), ("An Mac Lam", "lam", "an"),
+     ("Lê Ní Na", "le", "na")],  # Vietnamese Mạc and Ní before a Vietnamese syllable
+)
+def test_irish_particles_before_a_vietnamese_syllable_are_vietnamese_names(
+    value: str, family: str, given: str
+) -> None:
+    name = standardise_name(value)
+    assert (name.family, name.given) == (family, given)
