@@ -149,8 +149,8 @@ def _is_honorific(tokens: list[_Token]) -> bool:
     rest = _parts(tokens[1:])
     following = rest[0]
     if word in _INITIAL_HONORIFICS and raw.endswith("."):
-        if word == "m":
-            return named > 2
+        if word == "m":  # "M. Jean Dupont", Monsieur; in "M. J. García" both are initials
+            return named > 2 and len(following) > 1
         as_typed = all(_typed_syllable(p) for p in rest)
         if not (as_typed and any(len(p) > 1 and _VN_SYLLABLE.match(p) for p in rest)):
             return False  # "A. Smith", "C. Van Damme", "A. J. Lee": an initial

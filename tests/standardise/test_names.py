@@ -1144,3 +1144,10 @@ def test_irish_particles_before_a_vietnamese_syllable_are_vietnamese_names(
 ) -> None:
     name = standardise_name(value)
     assert (name.family, name.given) == (family, given)
+
+
+def test_m_before_another_initial_is_an_initial() -> None:
+    """ "M. J. García" lost its M. as Monsieur's title, and compared as J. with María José García."""
+    name = standardise_name("M. J. García")
+    assert (name.family, name.given, name.middles, name.display) == ("garcia", "m", "j", "M. J. García")
+    assert standardise_name("M. Jean Dupont").display == "Jean Dupont"  # Monsieur before a name
