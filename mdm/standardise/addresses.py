@@ -271,6 +271,12 @@ def _trailing_house_number(tokens: list[str]) -> int | None:
     return None
 
 
+# A unit's number written with a dot, floor and flat ("Căn hộ 14.15, Masteri Thảo Điền, 159 Xa lộ Hà
+# Nội"), is one number, written with a hyphen: its dot made two, the second read as the house's.
+_UNIT_WRITTEN = "|".join((_UNIT_WORDS, *(word for word, unit in _ABBREVIATIONS.items() if unit == "unit")))
+_DOTTED_UNIT_NUMBER = re.compile(rf"\b((?:{_UNIT_WRITTEN})\W*(?:[a-z]\W+)?\d+)\.(?=\d)")
+
+
 def _units_last(tokens: list[str]) -> list[str]:
     """The tokens with the units written before a street that has a house number moved after it,
     as "10 Downing Street, Flat 2" writes them: "Flat 2, 10 Downing Street" has the house 10, and
@@ -292,7 +298,8 @@ def standardise_address(value: str | None) -> StdAddress:
     text = to_ascii_lower(value)
     if text is None:
         return StdAddress(value, None, None, None, ())
-    tokens = _canonical_tokens(_address_tokens(_HAMLET.sub(r"\1 thon ", text)))
+    text = _DOTTED_UNIT_NUMBER.sub(r"\1-", _HAMLET.sub(r"\1 thon ", text))
+    tokens = _canonical_tokens(_address_tokens(text))
     if not tokens:
         return StdAddress(value, None, None, None, ("address_invalid",))
     tokens = _lane_numbers(tokens)  # "số 12" → "12", "số 5 ngõ 12" → "5/12"

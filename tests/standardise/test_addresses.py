@@ -410,6 +410,7 @@ def test_a_number_of_a_floor_unit_or_hamlet_is_no_house(value: str, house_number
         ("Level 5, 1 Martin Place", "1 Martin Place, Level 5", "1"),
         ("Tầng 3, 12 Nguyễn Huệ", "12 Nguyễn Huệ, Tầng 3", "12"),
         ("Piso 3, Calle Mayor 10", "Calle Mayor 10, Piso 3", "10"),
+        ("Căn hộ 12.05, 34 Lê Lợi", "34 Lê Lợi, Căn hộ 12-05", "34"),  # a flat's floor and number
     ],
 )
 def test_a_unit_written_before_its_street_is_read_as_one_after_it(
@@ -423,12 +424,14 @@ def test_a_unit_written_before_its_street_is_read_as_one_after_it(
 @pytest.mark.parametrize(
     "value",
     ["Unit 3 Industrial Estate", "Flat 2", "Blk 115 Bishan Street", "Phòng 5, Phường 12, Quận 10",
-     "Flat 2, Rose Court, 10 High Street"],  # a building's name between: left as written
+     # A building's name between: left as written. "15" (of flat 14.15) is no house, nor "04".
+     "Flat 2, Rose Court, 10 High Street", "CAN HO 14.15, MASTERI THAO DIEN, 159 XA LO HA NOI",
+     "Căn hộ 2.04, The Vista, 628C Xa lộ Hà Nội"],
 )
 def test_a_unit_before_no_numbered_street_stays_first(value: str) -> None:
     address = standardise_address(value)
     assert address.house_number is None
-    assert address.normalised.split()[0] in ("unit", "block", "phong")
+    assert address.normalised.split()[0] in ("unit", "block", "phong", "can")
 
 
 @given(st.sampled_from(["Flat", "Apt", "Apartment", "Unit", "Suite", "Level", "Floor", "Room"]),
