@@ -108,17 +108,19 @@ def binding(
 
 
 def preview(
-    con: duckdb.DuckDBPyConnection, *, lapsing: Collection[str], binds: Collection[str],
+    con: duckdb.DuckDBPyConnection, *, run_id: str, lapsing: Collection[str], binds: Collection[str],
     config: SourcesConfig, history: pa.Table,
 ) -> Lapsed:
-    """What :func:`note` would say of a run that publishes nothing (a dry run), read and nothing
-    written: an operator deciding to accept a removal or rename a source sees what lapses first.
-    ``history``: the run's golden history (the golden records it would retire and restore)."""
+    """What :func:`note` would say of a run that publishes nothing (dry run ``run_id``), read and
+    nothing written: an operator deciding to accept a removal or rename a source sees what lapses
+    first. ``history``: the run's golden history (the golden records it would retire and restore;
+    restored, as :func:`note` judges it: retired still, a post may have taken one back meanwhile)."""
     changes = history.select(["golden_id", "change"]).to_pylist()
     retired, restored = ({h["golden_id"] for h in changes if h["change"] == change}
                          for change in ("retired", "restored"))
     return _said(con, steward_sql.bound_among(con, lapsing), steward_sql.lapsed_among(con, binds), config,
-                 steward_sql.overrides_held(con, retired), steward_sql.overrides_held(con, restored),
+                 steward_sql.overrides_held(con, retired),
+                 steward_sql.overrides_held(con, steward_sql.retired_before(con, restored, run_id)),
                  previewed=True)
 
 

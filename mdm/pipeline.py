@@ -457,8 +457,9 @@ def _stages(
         report.golden_changes = {k: v for k, v in build.counts.items() if k != "active"}
 
     if dry_run:  # what a publish would mark lapsed, and bind again, said and not marked
-        report.lapsed = lapsed_decisions.preview(con, lapsing=clustered.lapsing, binds=clustered.binding,
-                                                 config=sources, history=build.history)
+        report.lapsed = lapsed_decisions.preview(con, run_id=run_id, lapsing=clustered.lapsing,
+                                                 binds=clustered.binding, config=sources,
+                                                 history=build.history)
         runs.finish_run(con, run_id, model_id=model.model_id, retrained=report.retrained,
                         counts=report.counts(), stage_seconds=report.stage_seconds,
                         report=report.run_report(), status="previewed")

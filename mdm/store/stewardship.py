@@ -289,8 +289,9 @@ def run_changed(con: duckdb.DuckDBPyConnection, run_id: str, change: str) -> lis
 
 
 def retired_before(con: duckdb.DuckDBPyConnection, golden_ids: Collection[str], run_id: str) -> list[str]:
-    """Of these golden ids, those retired as run ``run_id`` published: their last history entry
-    before the run's own says so (one a post or an undo restored while the run computed is not)."""
+    """Of these golden ids, those retired as run ``run_id`` published (a dry run's, now: it writes
+    no history): their last history entry before the run's own says so (one a post or an undo
+    restored while the run computed is not)."""
     return _ids(con, "SELECT golden_id FROM golden_history h WHERE list_contains(?::VARCHAR[], golden_id)"
                      " AND NOT EXISTS (SELECT 1 FROM golden_history r WHERE r.golden_id = h.golden_id"
                      "                 AND r.cause = 'run' AND r.cause_id = ? AND r.seq <= h.seq)"

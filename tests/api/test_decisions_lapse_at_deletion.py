@@ -4,6 +4,7 @@ computing meanwhile too, neither say it again nor clear it wrongly (mdm/lapsed_d
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from tests.api.test_decisions_carried import _run
@@ -303,14 +304,12 @@ def test_an_override_an_undo_takes_home_to_a_retired_golden_record_lapses(  # ty
     assert len(_audited(api, "golden.override_binding_again", loser)) == 1
 
 
-def test_a_run_restoring_an_id_says_only_lapsed_overrides_bind_again(  # type: ignore[no-untyped-def]
-    api, small_sample, tmp_path, monkeypatch
-):
-    """A golden record of one marketing record, its row gone from the extract: a run retires it
-    and says its phone override lapsed. While the next run (the row back) computes, the record is
-    posted back (the post takes the id back and says the phone binds again) and a steward sets an
-    email override on it. The run restores the id too, and said both overrides bind again: the
-    phone had since the post, the email never lapsed. Now it says neither."""
+def _retired_by_a_run_then_back(  # type: ignore[no-untyped-def]
+    api, small_sample, tmp_path
+) -> tuple[str, dict[str, Any], dict[str, str], Path]:
+    """A golden record of one marketing record and its phone override, retired by a run whose
+    extract lacks the row (the override said lapsed), the row then back in the extract: (the golden
+    id, the record's raw, the override, the sources config)."""
     import shutil
 
     from tests.api.test_decisions_lapsed import _run as _run_accepting
@@ -325,16 +324,56 @@ def test_a_run_restoring_an_id_says_only_lapsed_overrides_bind_again(  # type: i
     gone = _run_accepting(api, sample / "sources.yaml")
     assert gone["report"]["overrides_lapsed"] == [phone]
     extract.write_text("".join(lines), encoding="utf-8")
+    return golden_id, raw, phone, sample / "sources.yaml"
 
-    def post_back_and_override():  # type: ignore[no-untyped-def]
-        posted = api.post("/sources/marketing/records", json=raw).json()
-        assert posted["golden_id"] == golden_id and posted["overrides_binding_again"] == [phone], posted
-        r = api.client.put(f"/golden-records/{golden_id}/overrides/email", headers=api.headers("steward"),
-                           json={"value": "vy@example.vn", "reason": "customer called"})
-        assert r.status_code == 200, r.json()
 
-    _while_the_run_computes(monkeypatch, post_back_and_override)
-    back = _run(api, sample / "sources.yaml")
+def _post_back_and_override(  # type: ignore[no-untyped-def]
+    api, golden_id: str, raw: dict[str, Any], phone: dict[str, str]
+) -> None:
+    """The record posted back (the post takes the golden id back and says the phone binds again),
+    and a steward's email override set on it."""
+    posted = api.post("/sources/marketing/records", json=raw).json()
+    assert posted["golden_id"] == golden_id and posted["overrides_binding_again"] == [phone], posted
+    r = api.client.put(f"/golden-records/{golden_id}/overrides/email", headers=api.headers("steward"),
+                       json={"value": "vy@example.vn", "reason": "customer called"})
+    assert r.status_code == 200, r.json()
+
+
+def test_a_run_restoring_an_id_says_only_lapsed_overrides_bind_again(  # type: ignore[no-untyped-def]
+    api, small_sample, tmp_path, monkeypatch
+):
+    """A golden record of one marketing record, its row gone from the extract: a run retires it
+    and says its phone override lapsed. While the next run (the row back) computes, the record is
+    posted back (the post takes the id back and says the phone binds again) and a steward sets an
+    email override on it. The run restores the id too, and said both overrides bind again: the
+    phone had since the post, the email never lapsed. Now it says neither."""
+    golden_id, raw, phone, sources = _retired_by_a_run_then_back(api, small_sample, tmp_path)
+    _while_the_run_computes(monkeypatch, lambda: _post_back_and_override(api, golden_id, raw, phone))
+    back = _run(api, sources)
     assert back["report"]["overrides_binding_again"] == []  # were the phone and the email
     assert len(_audited(api, "golden.override_binding_again", golden_id)) == 1  # the post's
     assert api.get(f"/golden-records/{golden_id}").json()["status"] == "active"
+
+
+def test_a_dry_run_restoring_an_id_previews_only_lapsed_overrides(  # type: ignore[no-untyped-def]
+    api, small_sample, tmp_path, monkeypatch
+):
+    """The run above as a dry run (POST /runs with dry_run; ``mdm reconcile --dry-run`` is the same
+    run): with the row back, it says the phone override would bind again. While a second dry run
+    computes, the record is posted back (the phone binds again) and a steward sets an email
+    override: it said both would bind again, though the phone binds already and the email never
+    lapsed. Now it says neither, as the run publishing would."""
+    golden_id, raw, phone, sources = _retired_by_a_run_then_back(api, small_sample, tmp_path)
+
+    def dry_run() -> dict[str, Any]:
+        r = api.post("/runs", who="admin", json={"sources": str(sources), "dry_run": True})
+        assert r.status_code == 202, r.json()
+        api.client.app.state.service._run_thread.join()
+        run = api.get(f"/runs/{r.json()['run_id']}", who="admin").json()
+        assert run["status"] == "previewed", run
+        return run["report"]  # type: ignore[no-any-return]
+
+    assert dry_run()["overrides_binding_again"] == [phone]
+    _while_the_run_computes(monkeypatch, lambda: _post_back_and_override(api, golden_id, raw, phone))
+    assert dry_run()["overrides_binding_again"] == []  # were the phone and the email
+    assert len(_audited(api, "golden.override_binding_again", golden_id)) == 1  # the post's
