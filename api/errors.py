@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -149,7 +149,18 @@ class BodyLimit:
         await self.app(scope, limited, send)
 
 
-def install(app: FastAPI) -> None:
+Page = Callable[[Request], Response]
+
+
+def _page_for(path: str, pages: Mapping[str, Page]) -> Page | None:
+    """The page that says "no such page" for a path under one of ``pages``' prefixes, if any."""
+    return next((page for prefix, page in pages.items() if f"{path}/".startswith(f"{prefix}/")), None)
+
+
+def install(app: FastAPI, not_found_pages: Mapping[str, Page]) -> None:
+    """``not_found_pages``: by path prefix, the page answering a path no route takes there (the
+    steward pages', read in a browser); a path elsewhere is the JSON API's, answered in JSON."""
+
     @app.exception_handler(MDMError)
     async def mdm_error(request: Request, exc: MDMError) -> JSONResponse:
         status = status_for(exc)
@@ -173,6 +184,8 @@ def install(app: FastAPI) -> None:
         detail = str(exc.detail)
         path = request.url.path
         if exc.status_code == 404 and detail == "Not Found":  # Starlette's: no route takes the path
+            if page := _page_for(path, not_found_pages):
+                return page(request)
             detail = f"no operation at {path!r}"
             if path.endswith("/") and path != "/":
                 detail += "; the API's paths end without '/'"

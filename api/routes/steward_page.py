@@ -108,14 +108,25 @@ class _PageRoute(APIRoute):
         return page
 
 
-def _refused(request: Request, error: RequestValidationError) -> HTMLResponse:
-    """The page saying why a request was refused, with the steward's header where they are logged in."""
+def _logged_in(request: Request) -> Principal | None:
+    """The steward the cookie names, for a page answered before the route's dependencies ran (and
+    read a message): the page has the steward's header where they are logged in."""
     key = request.cookies.get(COOKIE)
     principal = principal_for(request.app.state.service, key) if key else None
-    request.state.said = ("", "")  # refused before its dependencies read a message
-    return _render(request, "refused.html", principal if principal and allows(principal, "steward") else None,
-                   status_code=422, error=problems(request, error), path=request.url.path,
-                   method=request.method)
+    request.state.said = ("", "")
+    return principal if principal and allows(principal, "steward") else None
+
+
+def _refused(request: Request, error: RequestValidationError) -> HTMLResponse:
+    """The page saying why a request was refused."""
+    return _render(request, "refused.html", _logged_in(request), status_code=422,
+                   error=problems(request, error), path=request.url.path, method=request.method)
+
+
+def no_page(request: Request) -> HTMLResponse:
+    """The 404 page for an address under /steward no page has (``/steward/items``, a pair's cut
+    short; ``/steward/golden/``, with no id), read in a browser: not the JSON API's 404."""
+    return _render(request, "no_page.html", _logged_in(request), status_code=404, path=request.url.path)
 
 
 router = APIRouter(prefix="/steward", include_in_schema=False, route_class=_PageRoute,

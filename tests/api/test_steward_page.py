@@ -899,3 +899,24 @@ def test_an_address_a_page_does_not_take_is_said_on_a_page(api):  # type: ignore
     assert (posted.status_code, posted.headers["content-type"]) == (422, "text/html; charset=utf-8")
     assert alert(posted.text).startswith(detail)
     assert api.get(f"/review-queue/{item['item_id']}", who="steward").json()["status"] == "open"
+
+
+def test_an_address_no_steward_page_has_is_a_page_saying_so(api):  # type: ignore[no-untyped-def]
+    """``/steward/items`` (a pair's address cut short), ``/steward/golden/`` (with no id) and
+    ``/steward/nope`` answered with the JSON API's 404, raw JSON in the steward's browser: each is
+    a 404 page now, with a way back to the queue. A path of the JSON API keeps its JSON 404."""
+    paths = ("/steward/items", "/steward/golden/", "/steward/nope", "/steward/decisions/x/y")
+    for path in paths:  # before logging in: no header, the way back leads to the login
+        said = api.client.get(path, follow_redirects=False)
+        assert (said.status_code, said.headers["content-type"]) == (404, "text/html; charset=utf-8"), path
+        assert '<a href="/steward">' in said.text and "Log out" not in said.text, said.text
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+    for path in paths:
+        said = api.client.get(path)
+        assert (said.status_code, said.headers["content-type"]) == (404, "text/html; charset=utf-8"), path
+        assert f"No page at {html.escape(path)}" in said.text and "Log out" in said.text, said.text
+        assert '<a href="/steward">Back to the review queue</a>' in said.text, said.text
+    for path in ("/golden-records/", "/nope", "/stewardship"):
+        refused = api.get(path, who="steward")
+        assert (refused.status_code, refused.headers["content-type"]) == (404, "application/json"), path
+        assert refused.json()["error"] == "not_found"
