@@ -118,9 +118,15 @@ def _logged_in(request: Request) -> Principal | None:
 
 
 def _refused(request: Request, error: RequestValidationError) -> HTMLResponse:
-    """The page saying why a request was refused."""
-    return _render(request, "refused.html", _logged_in(request), status_code=422,
-                   error=problems(request, error), path=request.url.path, method=request.method)
+    """The page saying why a request was refused. A query parameter the page does not take is said
+    as that alone: the API's words list those the page takes, which are the message a redirect
+    carries (flash, error, said) as much as the steward's own (a filter, a page's offset)."""
+    extra = [e for e in error.errors() if e["type"] == "extra_forbidden"]
+    said = [f"{e['loc'][-1]!r} is not a parameter this page takes" for e in extra]
+    if others := [e for e in error.errors() if e not in extra]:
+        said.append(problems(request, RequestValidationError(others)))
+    return _render(request, "refused.html", _logged_in(request), status_code=422, error="; ".join(said),
+                   path=request.url.path, method=request.method)
 
 
 def no_page(request: Request) -> HTMLResponse:
