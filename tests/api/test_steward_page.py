@@ -923,3 +923,35 @@ def test_an_address_no_steward_page_has_is_a_page_saying_so(api):  # type: ignor
         refused = api.get(path, who="steward")
         assert (refused.status_code, refused.headers["content-type"]) == (404, "application/json"), path
         assert refused.json()["error"] == "not_found"
+
+
+def _tab_to(page: Page, name: str, key: str = "Tab", most: int = 400) -> int:
+    """How many presses of ``key`` move the focus to the element whose text is ``name``."""
+    for pressed in range(1, most + 1):
+        page.keyboard.press(key)
+        if page.evaluate("document.activeElement.textContent.trim()") == name:
+            return pressed
+    raise AssertionError(f"{name!r} not reached in {most} presses of {key}")
+
+
+def test_the_queues_decision_is_a_few_tab_presses_away(served_db):  # type: ignore[no-untyped-def]
+    """"Match ticked" came after each pair's box and link: ~200 presses of Tab on a page of 100
+    pairs (~40 for the sample's 14). A skip link, the page's first stop, leads to the decision on
+    the ticked pairs, which comes before the pairs: from a box ticked, Shift+Tab leads back to it."""
+    with _logged_in(served_db) as (base, page, steward):
+        boxes = page.locator("#queue input[name=item_ids]")
+        assert boxes.count() >= 10
+        page.reload()
+        assert _tab_to(page, "Skip to deciding the ticked pairs") == 1
+        page.keyboard.press("Enter")
+        assert _tab_to(page, "Match ticked") <= 2
+        page.reload()
+        assert _tab_to(page, "Match ticked") <= 15  # past the header and the filters, not the pairs
+        item_id = boxes.nth(2).get_attribute("value")
+        boxes.nth(2).focus()
+        page.keyboard.press("Space")
+        assert _tab_to(page, "Not a match ticked", key="Shift+Tab") <= 8
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("status")).to_contain_text("1 of 1 decided: not a match")
+        decisions = httpx.get(f"{base}/decisions", headers=steward).json()["data"]
+        assert [(d["item_id"], d["kind"]) for d in decisions] == [(item_id, "not_a_match")]
