@@ -275,6 +275,9 @@ def _trailing_house_number(tokens: list[str]) -> int | None:
 # Nội"), is one number, written with a hyphen: its dot made two, the second read as the house's.
 _UNIT_WRITTEN = "|".join((_UNIT_WORDS, *(word for word, unit in _ABBREVIATIONS.items() if unit == "unit")))
 _DOTTED_UNIT_NUMBER = re.compile(rf"\b((?:{_UNIT_WRITTEN})\W*(?:[a-z]\W+)?\d+)\.(?=\d)")
+# "CH" and "căn" shorten "căn hộ": before a flat's dotted number ("CH 14.15", "căn A12.05") they
+# are read as it, so the flat reads as "Căn hộ 14.15" does. Only there: "CH-8001", "CH 8001" are Swiss.
+_SHORT_FLAT_WORD = re.compile(r"\b(?:ch|can)[\s.]*(?=[a-z]?\d+[.-]?[\d.]*\.\d)")
 
 
 def _units_last(tokens: list[str]) -> list[str]:
@@ -298,7 +301,8 @@ def standardise_address(value: str | None) -> StdAddress:
     text = to_ascii_lower(value)
     if text is None:
         return StdAddress(value, None, None, None, ())
-    text = _DOTTED_UNIT_NUMBER.sub(r"\1-", _HAMLET.sub(r"\1 thon ", text))
+    text = _SHORT_FLAT_WORD.sub("can ho ", _HAMLET.sub(r"\1 thon ", text))
+    text = _DOTTED_UNIT_NUMBER.sub(r"\1-", text)
     tokens = _canonical_tokens(_address_tokens(text))
     if not tokens:
         return StdAddress(value, None, None, None, ("address_invalid",))

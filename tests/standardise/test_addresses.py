@@ -434,6 +434,29 @@ def test_a_unit_before_no_numbered_street_stays_first(value: str) -> None:
     assert address.normalised.split()[0] in ("unit", "block", "phong", "can")
 
 
+@pytest.mark.parametrize(
+    ("short", "written_out"),
+    [
+        # "CH 14.15" read "ch 14 15" and "Căn hộ 14.15" "can ho 14-15": one flat, no number shared.
+        ("CH 14.15 Masteri Thảo Điền 159", "Căn hộ 14.15, Masteri Thảo Điền, 159"),
+        ("CH.14.15, Masteri Thảo Điền", "Căn hộ 14.15, Masteri Thảo Điền"),
+        ("159, Masteri Thảo Điền, căn 14.15", "159, Masteri Thảo Điền, Căn hộ 14.15"),
+        ("CH A12.05, 34 Lê Lợi", "Căn hộ A12.05, 34 Lê Lợi"),
+    ],
+)
+def test_a_flat_shortened_reads_as_written_out(short: str, written_out: str) -> None:
+    assert standardise_address(short).normalised == standardise_address(written_out).normalised
+
+
+@pytest.mark.parametrize(
+    ("value", "normalised"),
+    [("CH-8001 Zürich", "ch 8001 zurich"), ("CH 8001 Zürich", "ch 8001 zurich"),
+     ("P. 14.15, Q. 3", "phuong 14 15 quan 3")],  # Swiss postcodes; "P." before a number is phường
+)
+def test_ch_and_p_without_a_flats_dotted_number_keep_their_reading(value: str, normalised: str) -> None:
+    assert standardise_address(value).normalised == normalised
+
+
 @given(st.sampled_from(["Flat", "Apt", "Apartment", "Unit", "Suite", "Level", "Floor", "Room"]),
        st.integers(1, 99), st.sampled_from(["", "a", " B"]), st.sampled_from([", ", " "]),
        st.integers(1, 999),
