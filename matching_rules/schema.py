@@ -65,6 +65,7 @@ RuleName = Literal[
     "most_recent",
     "most_frequent",
     "most_complete",
+    "most_specific",
     "collect_all",
 ]
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from matching_rules import AttributeSpec
+from mdm.standardise.addresses import zip_of_zip_plus_4
 
 ONLY_VALUE = "only_value"
 TIE_BREAK = "tie_break"
@@ -76,6 +77,13 @@ def _most_recent(cands: list[Candidate]) -> list[Candidate]:
     return _keep_best(dated, lambda c: c.updated_at) if dated else cands
 
 
+def _most_specific(cands: list[Candidate]) -> list[Candidate]:
+    """Without a 5-digit ZIP whose own ZIP+4 another record wrote ("20500" beside "20500-0003"):
+    the same place, said less precisely. Any other ZIP stays (a move is for the next rules)."""
+    extended = {zip_of_zip_plus_4(c.value) for c in cands}
+    return [c for c in cands if c.value not in extended]
+
+
 RANKERS: dict[str, Callable[[list[Candidate]], list[Candidate]]] = {
     "source_priority": lambda cs: _keep_best(cs, lambda c: -c.priority),
     "most_recent": _most_recent,
@@ -84,6 +92,7 @@ RANKERS: dict[str, Callable[[list[Candidate]], list[Candidate]]] = {
     # diacritics carry information that upper-case bank-style text has lost.
     "most_complete": lambda cs: _keep_best(cs, lambda c: (len(c.value), _accented(c.value))),
     "prefer_valid": lambda cs: _keep_best(cs, lambda c: c.valid),
+    "most_specific": _most_specific,
 }
 
 

@@ -258,3 +258,17 @@ def test_the_phone_s_extension_comes_from_the_record_its_number_came_from() -> N
     values, lineage = survive(attributes, [office, switchboard])
     assert values["phone"] == "+49301234567" and "phone_extension" not in values
     assert not [e for e in lineage if e[0] == "phone_extension"]
+
+
+def test_the_golden_postcode_is_the_zip_plus_4_its_own_zip_was_written_without() -> None:
+    """A customer's ZIP+4 in billing (2024) and the plain ZIP in a later sign-up (2025): most_recent
+    chose "20500", the same place said less precisely. The default rules keep "20500-0003" now;
+    another ZIP, more recent, is a move and still wins, as does the newer of two +4s."""
+    spec = load_rules(None).attributes()["postcode"]
+    full = cand("20500-0003", "billing", updated="2024-01-01", sid="b")
+    bare = cand("20500", "marketing", updated="2025-06-01", sid="m")
+    assert [(c.value, c.rule) for c in choose(spec, [full, bare])] == [("20500-0003", "most_specific")]
+    moved = cand("94105", "marketing", updated="2025-06-01", sid="m")
+    assert [(c.value, c.rule) for c in choose(spec, [full, moved])] == [("94105", "most_recent")]
+    other = cand("20500-0004", "shipping", updated="2025-01-01", sid="s")
+    assert [(c.value, c.rule) for c in choose(spec, [full, bare, other])] == [("20500-0004", "most_recent")]

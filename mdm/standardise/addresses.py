@@ -339,6 +339,14 @@ def standardise_postcode(value: str | None) -> str | None:
     return None if text in _POSTCODE_PLACEHOLDERS else text
 
 
+_ZIP_PLUS_4 = re.compile(r"(\d{5})-\d{4}")
+
+
+def zip_of_zip_plus_4(postcode: str) -> str | None:
+    """The 5-digit ZIP of a standardised US ZIP+4 ("20500" of "20500-0003"), else None."""
+    return m[1] if (m := _ZIP_PLUS_4.fullmatch(postcode)) else None
+
+
 # ISO code and names, codes and Vietnamese names for it, folded without spaces ("Hàn Quốc" → "hanquoc"),
 # and its German, French and Spanish names, as European and Latin American systems write them ("Österreich").
 _COUNTRY_TABLE = (
