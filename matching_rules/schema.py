@@ -83,7 +83,7 @@ class ComparisonSpec(_Strict):
     name: str = Field(pattern=r"^[a-z_][a-z0-9_]*$")
     kind: Literal[
         "person_name", "date_of_birth", "phone", "email", "email_birth_date", "address", "exact", "city",
-        "jaro_winkler", "identifier",
+        "postcode", "jaro_winkler", "identifier",
     ]
     column: MatchColumn | None = None
     term_frequency: bool = False
@@ -100,7 +100,7 @@ class ComparisonSpec(_Strict):
     # those odds shared among the n - 1 other holders. Needs frequency_among_other_people.
     odds_from_holders: bool = False
     thresholds: tuple[float, ...] = ()
-    # A column whose difference counts this one's too (exact or city kind): where both records hold
+    # A column whose difference counts this one's too (exact, city or postcode kind): where both records hold
     # both and both differ, this difference is no further evidence. A customer who moved has
     # another address, city and postcode: one fact, counted once (by the address), not three
     # times as though they were independent.
@@ -126,7 +126,7 @@ class ComparisonSpec(_Strict):
 
     @model_validator(mode="after")
     def _column_when_needed(self) -> ComparisonSpec:
-        generic = self.kind in ("exact", "city", "jaro_winkler", "identifier")
+        generic = self.kind in ("exact", "city", "postcode", "jaro_winkler", "identifier")
         if generic and self.column is None:
             raise ValueError(f"comparison {self.name!r} of kind {self.kind!r} needs 'column'")
         if not generic and self.column is not None:
@@ -135,8 +135,10 @@ class ComparisonSpec(_Strict):
             raise ValueError(
                 f"comparison {self.name!r}: frequency_among_namesakes needs a column and term_frequency: true"
             )
-        if self.difference_counted_by is not None and self.kind not in ("exact", "city"):
-            raise ValueError(f"comparison {self.name!r}: difference_counted_by needs kind 'exact' or 'city'")
+        if self.difference_counted_by is not None and self.kind not in ("exact", "city", "postcode"):
+            raise ValueError(
+                f"comparison {self.name!r}: difference_counted_by needs kind 'exact', 'city' or 'postcode'"
+            )
         if self.frequency_among_other_people and not self.term_frequency:
             raise ValueError(f"comparison {self.name!r}: frequency_among_other_people needs term_frequency: true")
         if self.odds_from_holders and not self.frequency_among_other_people:

@@ -308,7 +308,7 @@ def _standardised(source_id: str, values: dict[str, str]) -> dict:
     from mdm.sources.config import SourceSpec
     from mdm.standardise.record import standardise_record
 
-    fields = ("full_name", "email", "phone", "date_of_birth", "address", "city", "national_id")
+    fields = ("full_name", "email", "phone", "date_of_birth", "address", "city", "postcode", "national_id")
     spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", phone_region="VN",
                       fields={f: f for f in fields})
     return standardise_record(spec, source_id, values, today=dt.date(2026, 1, 1))
@@ -338,7 +338,8 @@ def _level_reached(
         std = _standardised(side, values)
         for c in ("family", "given", "middles", "given_accented", "name_key", "name_nospace", "name_parts",
                   "email_key", "email_local_digits", "phone", "phone_type", "phone_extension",
-                  "date_of_birth", "address_norm", "house_number", "street", "city_norm", "national_id"):
+                  "date_of_birth", "address_norm", "house_number", "street", "city_norm", "postcode",
+                  "national_id"):
             columns[f"{c}_{side}"] = std[c] if c == "email_local_digits" or std[c] is None else str(std[c])
             types[f"{c}_{side}"] = "BOOLEAN" if c == "email_local_digits" else "DATE" if c == "date_of_birth" and dates else "VARCHAR"
     select = ", ".join(f"?::{types[c]} AS {c}" for c in columns)
@@ -580,6 +581,24 @@ def test_values_of_different_kinds_are_no_evidence(comparison, left, right, labe
 def test_a_place_and_the_province_that_absorbed_it_in_2025_are_no_evidence(left, right, label):
     for a, b in ((left, right), (right, left)):
         assert label in _level_reached("city", {"city": a}, {"city": b}, kind="city").lower()
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "label"),
+    [
+        # A ZIP+4 beside its own 5-digit ZIP: one record left the +4 out (it was "all other").
+        ("20500-0003", "20500", "same zip, one without its +4"),
+        ("20500", "20500-0003", "same zip, one without its +4"),
+        ("20500-0003", "20500-0003", "same postcode"),  # the full ZIP+4 agrees: the strong level
+        # Two other +4s under one ZIP are two blocks' sides, and another ZIP is another ZIP.
+        ("20500-0003", "20500-0004", "all other"),
+        ("20500-0003", "20501", "all other"),
+        ("20500", "20501", "all other"),
+        ("SW1A 1AA", "SW1A 2AA", "all other"),
+    ],
+)
+def test_a_zip_plus_4_beside_its_own_zip_is_a_level_of_its_own(left, right, label):
+    assert label in _level_reached("postcode", {"postcode": left}, {"postcode": right}).lower()
 
 
 def test_the_same_family_and_given_name_in_one_city_is_a_candidate_pair():

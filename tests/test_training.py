@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 
 import duckdb
 import pyarrow as pa
@@ -547,3 +548,23 @@ def test_a_failure_inside_splink_is_told_without_the_sql_it_ran(reconciled):  # 
     message = str(failed.value)
     assert message.startswith("scoring pairs failed: Binder Error") and '"gone"' in message, message
     assert len(message) < 1000 and "__splink__df_match_weight_parts" not in message, len(message)
+
+
+def test_a_zip_beside_its_own_zip_plus_4_never_weighs_more_than_the_same_zip_plus_4():
+    """Random sampling seldom sees "20500" beside "20500-0003": the level's u fell to the floor
+    (5e-8) and it weighed +21.5 bits on a sample where the same ZIP+4 weighed 8.3. It weighs at
+    most what the same postcode does; one below that keeps its u."""
+    from mdm.linking.model import _never_above_the_stronger
+
+    spec = load_rules(None).matching
+    settings = compile_settings(spec).get_settings("duckdb").as_dict()
+    (postcode,) = [c for c in settings["comparisons"] if c["output_column_name"] == "postcode"]
+    levels = {lv["label_for_charts"]: lv for lv in postcode["comparison_levels"]}
+    levels["same postcode"].update(m_probability=0.816, u_probability=2.67e-3)
+    levels["same ZIP, one without its +4"].update(m_probability=0.1466, u_probability=5e-8)
+    _never_above_the_stronger(settings, spec)
+    weight = math.log2(0.1466 / levels["same ZIP, one without its +4"]["u_probability"])
+    assert weight == pytest.approx(math.log2(0.816 / 2.67e-3))
+    levels["same ZIP, one without its +4"].update(u_probability=5.55e-4)  # 8.0 bits: kept
+    _never_above_the_stronger(settings, spec)
+    assert levels["same ZIP, one without its +4"]["u_probability"] == 5.55e-4

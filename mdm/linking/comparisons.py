@@ -472,6 +472,31 @@ def _city(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCreat
     return [*levels, renamed, different]
 
 
+def _postcode(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCreator]:
+    """The exact kind's levels, and below the same postcode a US ZIP+4 beside its own 5-digit ZIP
+    ("20500-0003", "20500"): one record left the +4 out, so weaker evidence than the same ZIP+4 (a
+    ZIP holds thousands of addresses, a ZIP+4 a block's side). Two other +4s under one ZIP stay a
+    difference: the +4 tells neighbours apart."""
+    c = spec.column
+    assert c is not None
+    missing, same, *rest = _exact(spec, fn)
+
+    def plus4_of(full: str, zip5: str) -> str:
+        return f"(length({full}) = 10 AND substr({full}, 6, 1) = '-' AND substr({full}, 1, 5) = {zip5})"
+
+    either = f"{plus4_of(_l(c), _r(c))} OR {plus4_of(_r(c), _l(c))}"
+    return [missing, same, _level(either, _ONE_WITHOUT_PLUS_4), *rest]
+
+
+_ONE_WITHOUT_PLUS_4 = "same ZIP, one without its +4"
+
+
+def at_most_as_strong(spec: ComparisonSpec) -> dict[str, str]:
+    """Levels of ``spec`` that say less than another of its levels (label -> that level's label),
+    so weigh no more than it: a ZIP beside its own ZIP+4 against the same ZIP+4."""
+    return {_ONE_WITHOUT_PLUS_4: f"same {spec.column}"} if spec.kind == "postcode" else {}
+
+
 def _jaro_winkler(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCreator]:
     c = spec.column
     assert c is not None
@@ -556,6 +581,7 @@ _KINDS = {
     "address": _address,
     "exact": _exact,
     "city": _city,
+    "postcode": _postcode,
     "jaro_winkler": _jaro_winkler,
     "identifier": _identifier,
 }

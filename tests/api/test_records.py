@@ -664,3 +664,20 @@ def test_colleagues_behind_one_switchboard_are_not_one_customer_by_it(api):  # t
     assert phone == "no evidence: same switchboard, other extensions"
     same = api.post("/sources/marketing/records", json={**colleague, "phone": "028 3822 1234 ml 12"}).json()
     assert same["golden_id"] == gid, same
+
+
+def test_a_zip_plus_4_beside_its_own_zip_agrees_and_the_golden_keeps_it(api):  # type: ignore[no-untyped-def]
+    """One customer's shipment to "20500-0003" and a later one to "20500": their postcodes reached
+    "all other" and the golden postcode became the later, plain ZIP. Now the pair reaches "same ZIP,
+    one without its +4" (the compiled level the batch uses) and the golden keeps the ZIP+4."""
+    first = {"shipment_customer_id": "SH-ZIP1", "recipient": "Trần Minh Khoa",
+             "contact_phone": "0912 777 301", "street_number": "1600", "street": "Pennsylvania Ave NW",
+             "city": "Washington", "postcode": "20500-0003", "country": "US", "last_order_date": "2025-01-01"}
+    gid = api.post("/sources/shipping/records", json=first).json()["golden_id"]
+    later = {**first, "shipment_customer_id": "SH-ZIP2", "postcode": "20500", "last_order_date": "2025-06-01"}
+    body = api.post("/sources/shipping/records", json=later).json()
+    assert body["golden_id"] == gid, body
+    assert body["candidates"][0]["explanation"]["postcode"]["label"] == "same ZIP, one without its +4"
+    golden = api.get(f"/golden-records/{gid}", who="reader_pii").json()
+    assert golden["attributes"]["postcode"] == "20500-0003"
+    assert golden["lineage"]["postcode"][0]["rule"] == "most_specific"
