@@ -657,10 +657,11 @@ def test_sources_without_phones_or_emails_still_train_and_link(small_sample, tmp
 
 
 def _sample_with(
-    sample: Path, tmp_path: Path, rows: dict[str, list[list[str]]], header: list[str], fields: dict[str, str]
+    sample: Path, tmp_path: Path, rows: dict[str, list[list[str]]], header: list[str], fields: dict[str, str],
+    region: str = "VN",
 ) -> Path:
     """The sample's sources config with one more CSV source per ``rows`` entry (its name: its rows,
-    each led by its id)."""
+    each led by its id), its phones and ids written in ``region``."""
     import yaml
 
     config = yaml.safe_load((sample / "sources.yaml").read_text(encoding="utf-8"))
@@ -671,7 +672,7 @@ def _sample_with(
         with path.open("w", encoding="utf-8", newline="") as fh:
             csv.writer(fh).writerows([header, *written])
         config["sources"].append({"name": name, "path": str(path), "format": "csv", "id_column": header[0],
-                                  "priority": 9, "phone_region": "VN", "fields": fields})
+                                  "priority": 9, "phone_region": region, "fields": fields})
     path = tmp_path / "sources.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     return path

@@ -29,6 +29,7 @@ from api.schemas import (
 from mdm import changes
 from mdm.errors import InvalidInputError, NotFoundError
 from mdm.ingest import clean_id
+from mdm.sources.config import known_region
 from mdm.standardise.addresses import standardise_address, standardise_postcode
 from mdm.standardise.cities import address_city, city_readings, standardise_city
 from mdm.standardise.emails import standardise_email
@@ -172,6 +173,11 @@ def search_golden_records(
     tax_id: Annotated[str | None, Query(max_length=SEARCH_MAX_LENGTHS["tax_id"])] = None,
     address: Annotated[str | None, Query(max_length=SEARCH_MAX_LENGTHS["address"])] = None,
     postcode: Annotated[str | None, Query(max_length=SEARCH_MAX_LENGTHS["postcode"])] = None,
+    region: Annotated[str | None, Query(max_length=20, description=(
+        "The country (ISO 3166 alpha-2, `BR`) the phone and ids are written in: a phone without its"
+        " country code, a CPF rather than a Vietnamese id missing its zero. Default: the service's"
+        " `--phone-region`. A phone written with its country code is read as written."
+    ))] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Offset = 0,
     after: Annotated[str | None, Query(max_length=64, description=(
@@ -182,11 +188,13 @@ def search_golden_records(
     """Search by name (any accents, case, word order, one typo), email, phone (any format),
     city, national id and tax id (any separators; a Vietnamese id's lost leading zero
     restored), address (its words among the record's, abbreviations and accents as standardised:
-    a street without its ward and district) and postcode; every criterion given must match.
+    a street without its ward and district) and postcode; every criterion given must match. A phone
+    and ids are read in ``region`` (a CPF and "(11) 91234-5678" in ``BR``), else the service's.
     Without criteria: all active golden records in golden-id order, paged by ``after``."""
     con = service.reader()
     given = {"name": name, "email": email, "phone": phone, "city": city, "national_id": national_id,
              "tax_id": tax_id, "address": address, "postcode": postcode}
+    read_in = searched_region(region) or request.app.state.settings.search_phone_region
     next_after = None
     # An empty criterion (a client's unset variable, "?name=") is no search: listing every record
     # for it would hand the caller someone else's golden record as the first hit.
@@ -206,7 +214,7 @@ def search_golden_records(
         if after is not None:
             raise InvalidInputError("field 'after': pages the listing without criteria; a search pages by"
                                     " 'offset'")
-        criteria = search_criteria(given, request.app.state.settings.search_phone_region)
+        criteria = search_criteria(given, read_in)
         hits, total = service.search(criteria, limit=limit, offset=offset)
     docs = documents_as_seen_by(principal, service, (g for g, _s in hits))
     data = ", ".join(f'{{"score": {round(score, 4)}, "golden_record": {docs[g]}}}' for g, score in hits)
@@ -260,6 +268,17 @@ def list_changes(
     masked = None if principal.pii else service.attribute_fields
     return Response(changes.page(service.reader(), after, limit, masked_fields=masked).body(),
                     media_type=JSON)
+
+
+def searched_region(written: str | None) -> str | None:
+    """The region a search names, checked as a source's ``phone_region`` is: an unknown code would
+    read its phones and ids in none, finding nothing with no word why."""
+    if written is None:
+        return None
+    try:
+        return known_region(written)
+    except ValueError as e:
+        raise InvalidInputError(f"field 'region': {e}") from e
 
 
 def search_criteria(given: Mapping[str, str | None], region: str) -> dict[str, str | list[str] | None]:
