@@ -316,6 +316,11 @@ def standardise_address(value: str | None) -> StdAddress:
 
 
 _POSTCODE_PLACEHOLDERS = frozenset("NA N/A NONE NULL UNKNOWN".split())
+# Digits people write with a separator or without: Brazil's CEP (01310-100), India's PIN (110 001),
+# Japan's (100-0001), Poland's, Portugal's, Sweden's; Japan's postal mark before one (〒100-0001) is no
+# part. Five and four digits, a US ZIP+4 (20500-0003), are kept: its four are a finer level than the ZIP.
+_DIGITS_SEPARATED = re.compile(r"(\d{2,5})[ \-‐‑–－](\d{2,4})")
+_POSTAL_MARK = "〒"
 # Postcodes of two parts that people write with the space or without ("sw1a1aa", "D02X285"): the
 # UK's (outward, then a digit and two letters), Ireland's Eircode (routing key, then four), Canada's
 # and the Netherlands'. Written with their one space, so that both spellings compare equal.
@@ -328,14 +333,17 @@ _TWO_PART_POSTCODE = re.compile(
 
 
 def standardise_postcode(value: str | None) -> str | None:
-    """Upper-case with single spaces, a two-part postcode written without its space with it; None
-    for junk without letters or digits."""
+    """Upper-case with single spaces, a two-part postcode written without its space with it, one of
+    digits without its separator (01310-100 is 01310100); None for junk without letters or digits."""
     text = nfc_clean(value)
-    if text is None or not any(ch.isalnum() for ch in text):
+    text = text and text.removeprefix(_POSTAL_MARK).lstrip()
+    if not text or not any(ch.isalnum() for ch in text):
         return None
     text = unicodedata.normalize("NFC", whole_number(text).upper())
     if parts := _TWO_PART_POSTCODE.fullmatch(text):
         text = " ".join(filter(None, parts.groups()))
+    elif (digits := _DIGITS_SEPARATED.fullmatch(text)) and (len(digits[1]), len(digits[2])) != (5, 4):
+        text = digits[1] + digits[2]
     return None if text in _POSTCODE_PLACEHOLDERS else text
 
 

@@ -698,6 +698,15 @@ def test_city_never_raises_and_is_a_fixed_point(value: str | None) -> None:
         ("k1a0b1", "K1A 0B1"),
         ("1012ab", "1012 AB"),
         ("20500-0003", "20500-0003"),  # a US ZIP+4 is as written
+        ("20500 0003", "20500 0003"),
+        # digits written with a separator or without compare equal: a Brazilian CEP, an Indian PIN,
+        # a Japanese postcode (its postal mark no part of it, a full-width hyphen a hyphen), a Polish one
+        ("01310-100", "01310100"),
+        ("110 001", "110001"),
+        ("〒100-0001", "1000001"),
+        ("〒 100－0001", "1000001"),
+        ("00-950", "00950"),
+        ("〒", None),
         ("100000", "100000"),
         ("-", None),
         ("n/a", None),
