@@ -109,12 +109,20 @@ def binding(
 
 def preview(
     con: duckdb.DuckDBPyConnection, *, run_id: str, lapsing: Collection[str], binds: Collection[str],
-    config: SourcesConfig, history: pa.Table,
+    config: SourcesConfig, history: pa.Table, held: pa.ChunkedArray, posted_since: dt.datetime | None,
 ) -> Lapsed:
     """What :func:`note` would say of a run that publishes nothing (dry run ``run_id``), read and
     nothing written: an operator deciding to accept a removal or rename a source sees what lapses
     first. ``history``: the run's golden history (the golden records it would retire and restore;
-    restored, as :func:`note` judges it: retired still, a post may have taken one back meanwhile)."""
+    restored, as :func:`note` judges it: retired still, a post may have taken one back meanwhile).
+    What binds is judged as :func:`note` judges it: the records the run holds (``held``: its record
+    keys; the xref is not its own) and those posted from ``posted_since`` on, which the replay of
+    a publish brings back."""
+    if lapsing and (posted := _posted(con, config, since=posted_since)):
+        judged = set(lapsing)
+        constraints = [c for c in steward_sql.active_constraints(con) if c[3] in judged]
+        back, lapsing = binding(constraints, {*held.to_pylist(), *posted})
+        binds = {*binds, *back}
     changes = history.select(["golden_id", "change"]).to_pylist()
     retired, restored = ({h["golden_id"] for h in changes if h["change"] == change}
                          for change in ("retired", "restored"))
@@ -137,8 +145,7 @@ def note(
     What binds is what the publish holds, and the records of the config's sources posted through
     the API from ``posted_since`` on (every one for None), which the replay brings back."""
     judged = {*lapsing, *binds}
-    listed = [s.name for s in config.sources]
-    posted = records.posted_keys(con, sources=listed, since=posted_since) if judged else []
+    posted = _posted(con, config, since=posted_since) if judged else []
     bound = steward_sql.binding_among(con, judged, also_present=posted)
     actor = f"run {run_id}"
     out = _said(con, steward_sql.mark_lapsed(con, judged - set(bound), at=now(), by=actor, run_id=run_id),
@@ -154,6 +161,12 @@ def note(
                      detail={"run_id": run_id})
     _audit_overrides(con, out.overrides, out.overrides_again, actor=actor, detail={"run_id": run_id})
     return out
+
+
+def _posted(con: duckdb.DuckDBPyConnection, config: SourcesConfig, *, since: dt.datetime | None) -> list[str]:
+    """The keys of the records of the config's sources posted through the API from ``since`` on
+    (every one for None): a run's input lacks them, its publish's replay brings them back."""
+    return records.posted_keys(con, sources=[s.name for s in config.sources], since=since)
 
 
 def note_overrides(

@@ -459,7 +459,8 @@ def _stages(
     if dry_run:  # what a publish would mark lapsed, and bind again, said and not marked
         report.lapsed = lapsed_decisions.preview(con, run_id=run_id, lapsing=clustered.lapsing,
                                                  binds=clustered.binding, config=sources,
-                                                 history=build.history)
+                                                 history=build.history, held=std_table["record_key"],
+                                                 posted_since=report.inputs_read_at)
         runs.finish_run(con, run_id, model_id=model.model_id, retrained=report.retrained,
                         counts=report.counts(), stage_seconds=report.stage_seconds,
                         report=report.run_report(), status="previewed")

@@ -327,6 +327,35 @@ def _retired_by_a_run_then_back(  # type: ignore[no-untyped-def]
     return golden_id, raw, phone, sample / "sources.yaml"
 
 
+def _dry_run(api, sources: Path) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """The report of a dry run (POST /runs with dry_run; ``mdm reconcile --dry-run`` is the same run)."""
+    r = api.post("/runs", who="admin", json={"sources": str(sources), "dry_run": True})
+    assert r.status_code == 202, r.json()
+    api.client.app.state.service._run_thread.join()
+    run = api.get(f"/runs/{r.json()['run_id']}", who="admin").json()
+    assert run["status"] == "previewed", run
+    return run["report"]  # type: ignore[no-any-return]
+
+
+def test_a_post_back_while_a_dry_run_computes_previews_no_lapse(  # type: ignore[no-untyped-def]
+    api, small_sample, monkeypatch
+):
+    """The run above as a dry run: its input lacked the deleted record, posted back while it
+    computes (the decision binds again). It said the decision would lapse, judged on its input
+    alone, though the run publishing marks nothing (it counts the records posted meanwhile). Now
+    it says nothing of it either."""
+    decision_id, _merged, gone, _kept = _merged_pair(api)
+    raw = _raw(api, gone)
+    _delete(api, gone)
+    done = _while_the_run_computes(
+        monkeypatch, lambda: api.post("/sources/marketing/records", json=raw).json())
+    preview = _dry_run(api, small_sample / "sources.yaml")
+    assert done[0]["decisions_binding_again"] == [decision_id]
+    assert preview["decisions_lapsed"] == preview["decisions_binding_again"] == []  # was lapsed
+    assert _decision(api, decision_id)["lapsed_at"] is None
+    assert len(_audited(api, "decision.lapsed", decision_id)) == 1  # the deletion's
+
+
 def _post_back_and_override(  # type: ignore[no-untyped-def]
     api, golden_id: str, raw: dict[str, Any], phone: dict[str, str]
 ) -> None:
@@ -364,16 +393,7 @@ def test_a_dry_run_restoring_an_id_previews_only_lapsed_overrides(  # type: igno
     override: it said both would bind again, though the phone binds already and the email never
     lapsed. Now it says neither, as the run publishing would."""
     golden_id, raw, phone, sources = _retired_by_a_run_then_back(api, small_sample, tmp_path)
-
-    def dry_run() -> dict[str, Any]:
-        r = api.post("/runs", who="admin", json={"sources": str(sources), "dry_run": True})
-        assert r.status_code == 202, r.json()
-        api.client.app.state.service._run_thread.join()
-        run = api.get(f"/runs/{r.json()['run_id']}", who="admin").json()
-        assert run["status"] == "previewed", run
-        return run["report"]  # type: ignore[no-any-return]
-
-    assert dry_run()["overrides_binding_again"] == [phone]
+    assert _dry_run(api, sources)["overrides_binding_again"] == [phone]
     _while_the_run_computes(monkeypatch, lambda: _post_back_and_override(api, golden_id, raw, phone))
-    assert dry_run()["overrides_binding_again"] == []  # were the phone and the email
+    assert _dry_run(api, sources)["overrides_binding_again"] == []  # were the phone and the email
     assert len(_audited(api, "golden.override_binding_again", golden_id)) == 1  # the post's
