@@ -116,19 +116,30 @@ def test_a_deletion_while_a_run_computes_keeps_its_lapse(  # type: ignore[no-unt
     _lapsed_by_the_deletion(api, decision_id, gone)
 
 
+def _deleted_then_posted_back_meanwhile(api, monkeypatch) -> str:  # type: ignore[no-untyped-def]
+    """A merge of two marketing records, one deleted (the decision lapses), then posted back while
+    the next run computes, after it read its input (the post makes the decision bind again; checked
+    once the run is done): the decision's id."""
+    decision_id, _merged, gone, _kept = _merged_pair(api)
+    raw = _raw(api, gone)
+    _delete(api, gone)
+
+    def post_back() -> None:
+        posted = api.post("/sources/marketing/records", json=raw).json()
+        assert posted["decisions_binding_again"] == [decision_id], posted
+
+    _while_the_run_computes(monkeypatch, post_back)
+    return decision_id
+
+
 def test_a_post_back_while_a_run_computes_is_not_lapsed_again(  # type: ignore[no-untyped-def]
     api, small_sample, monkeypatch
 ):
     """Deleted, then posted back while a run computes whose input lacked it: the post makes the
     decision bind again, and the run, whose results lack the record until the replay brings it
     back, does not mark it lapsed again (nor does the replay say it binds again)."""
-    decision_id, _merged, gone, _kept = _merged_pair(api)
-    raw = _raw(api, gone)
-    _delete(api, gone)
-    done = _while_the_run_computes(
-        monkeypatch, lambda: api.post("/sources/marketing/records", json=raw).json())
+    decision_id = _deleted_then_posted_back_meanwhile(api, monkeypatch)
     run = _run(api, small_sample / "sources.yaml")
-    assert done[0]["decisions_binding_again"] == [decision_id]
     assert run["report"]["decisions_lapsed"] == run["report"]["decisions_binding_again"] == []
     assert _decision(api, decision_id)["lapsed_at"] is None
     assert len(_audited(api, "decision.lapsed", decision_id)) == 1
@@ -329,12 +340,9 @@ def _retired_by_a_run_then_back(  # type: ignore[no-untyped-def]
 
 def _dry_run(api, sources: Path) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """The report of a dry run (POST /runs with dry_run; ``mdm reconcile --dry-run`` is the same run)."""
-    r = api.post("/runs", who="admin", json={"sources": str(sources), "dry_run": True})
-    assert r.status_code == 202, r.json()
-    api.client.app.state.service._run_thread.join()
-    run = api.get(f"/runs/{r.json()['run_id']}", who="admin").json()
-    assert run["status"] == "previewed", run
-    return run["report"]  # type: ignore[no-any-return]
+    from tests.api.test_decisions_lapsed import _run as _run_accepting
+
+    return _run_accepting(api, sources, dry_run=True)["report"]  # type: ignore[no-any-return]
 
 
 def test_a_post_back_while_a_dry_run_computes_previews_no_lapse(  # type: ignore[no-untyped-def]
@@ -344,13 +352,8 @@ def test_a_post_back_while_a_dry_run_computes_previews_no_lapse(  # type: ignore
     computes (the decision binds again). It said the decision would lapse, judged on its input
     alone, though the run publishing marks nothing (it counts the records posted meanwhile). Now
     it says nothing of it either."""
-    decision_id, _merged, gone, _kept = _merged_pair(api)
-    raw = _raw(api, gone)
-    _delete(api, gone)
-    done = _while_the_run_computes(
-        monkeypatch, lambda: api.post("/sources/marketing/records", json=raw).json())
+    decision_id = _deleted_then_posted_back_meanwhile(api, monkeypatch)
     preview = _dry_run(api, small_sample / "sources.yaml")
-    assert done[0]["decisions_binding_again"] == [decision_id]
     assert preview["decisions_lapsed"] == preview["decisions_binding_again"] == []  # was lapsed
     assert _decision(api, decision_id)["lapsed_at"] is None
     assert len(_audited(api, "decision.lapsed", decision_id)) == 1  # the deletion's

@@ -32,12 +32,13 @@ def _marketing_only(con: duckdb.DuckDBPyConnection) -> tuple[list[str], str]:
     return [g for g, _n in rows], next(g for g, n in rows if n >= 2)
 
 
-def _run(api, sources: Path) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    r = api.post("/runs", who="admin", json={"sources": str(sources), "accept_removals": True})
+def _run(api, sources: Path, *, dry_run: bool = False) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    r = api.post("/runs", who="admin",
+                 json={"sources": str(sources), "accept_removals": True, "dry_run": dry_run})
     assert r.status_code == 202, r.json()
     api.client.app.state.service._run_thread.join()
     run = api.get(f"/runs/{r.json()['run_id']}", who="admin").json()
-    assert run["status"] == "succeeded", run
+    assert run["status"] == ("previewed" if dry_run else "succeeded"), run
     return run
 
 
