@@ -77,6 +77,8 @@ QueryBool = Annotated[bool, BeforeValidator(true_or_false), Query()]
 # a longer one is no customer's, and standardising and comparing it would only hold the search up.
 SEARCH_MAX_LENGTHS = {"name": 200, "email": 320, "phone": 50, "city": 100, "national_id": 40, "tax_id": 40,
                       "address": 300, "postcode": 20}
+# The longest region a search names (its phone and ids written in): an ISO code, or a word to refuse.
+MAX_SEARCH_REGION = 20
 
 # The longest comment a steward's decision takes (here and on the steward's page).
 MAX_COMMENT = 2000

@@ -15,6 +15,7 @@ from api.errors import documented
 from api.etags import ETAG, etag, not_modified
 from api.paths import SOURCE_ID
 from api.schemas import (
+    MAX_SEARCH_REGION,
     SEARCH_MAX_LENGTHS,
     ChangesPublic,
     FollowedPage,
@@ -173,7 +174,7 @@ def search_golden_records(
     tax_id: Annotated[str | None, Query(max_length=SEARCH_MAX_LENGTHS["tax_id"])] = None,
     address: Annotated[str | None, Query(max_length=SEARCH_MAX_LENGTHS["address"])] = None,
     postcode: Annotated[str | None, Query(max_length=SEARCH_MAX_LENGTHS["postcode"])] = None,
-    region: Annotated[str | None, Query(max_length=20, description=(
+    region: Annotated[str | None, Query(max_length=MAX_SEARCH_REGION, description=(
         "The country (ISO 3166 alpha-2, `BR`) the phone and ids are written in: a phone without its"
         " country code, a CPF rather than a Vietnamese id missing its zero. Default: the service's"
         " `--phone-region`. A phone written with its country code is read as written."

@@ -32,11 +32,12 @@ from api.routes.golden import (
     documents_as_seen_by,
     golden_record_household,
     search_criteria,
+    searched_region,
     versioned_document,
 )
 from api.routes.overrides import override_as_seen_by
 from api.routes.stewardship import links_public, merge_preview_public, similar_public
-from api.schemas import MAX_COMMENT, MAX_OFFSET, SEARCH_MAX_LENGTHS
+from api.schemas import MAX_COMMENT, MAX_OFFSET, MAX_SEARCH_REGION, SEARCH_MAX_LENGTHS
 from mdm.errors import ChangedSinceError, InvalidInputError, MDMError, NotFoundError
 from mdm.service import unchanged_since
 from mdm.stewardship import Outcome, Stewardship
@@ -47,6 +48,7 @@ COOKIE = "mdm_steward_key"
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 templates.env.globals["held_back_label"] = review.held_back_label
 templates.env.globals["search_max_lengths"] = SEARCH_MAX_LENGTHS
+templates.env.globals["max_search_region"] = MAX_SEARCH_REGION
 templates.env.globals["max_comment"] = MAX_COMMENT
 
 
@@ -517,13 +519,15 @@ def search(
     tax_id: str | None = None,
     address: str | None = None,
     postcode: str | None = None,
+    region: str | None = None,
     offset: str = "0",
     ticked: Annotated[list[str] | None, Query()] = None,
 ) -> HTMLResponse:
-    """``ticked``: the golden records ticked to merge when the steward left for the merge's
+    """``region``: the country the phone and ids are written in, as GET /golden-records takes it.
+    ``ticked``: the golden records ticked to merge when the steward left for the merge's
     preview, ticked again when they cancel it."""
     q = {"name": name, "email": email, "phone": phone, "city": city, "national_id": national_id,
-         "tax_id": tax_id, "address": address, "postcode": postcode}
+         "tax_id": tax_id, "address": address, "postcode": postcode, "region": region}
     return _search_page(request, principal, service, q, offset, ticked=ticked or ())
 
 
@@ -533,12 +537,14 @@ def _search_page(
 ) -> HTMLResponse:
     """The search page; ``ticked`` and ``comment``: a merge of the results refused for ``error``,
     shown again as the steward left it."""
-    if not any(q.values()):
+    if not any(q.get(field) for field in SEARCH_MAX_LENGTHS):
         return _render(request, "search.html", principal, q=q, hits=None, count=0)
     try:
-        for field, text in q.items():
-            _at_most(field, text or "", SEARCH_MAX_LENGTHS[field])
-        criteria = search_criteria(q, request.app.state.settings.search_phone_region)
+        for field, limit in (*SEARCH_MAX_LENGTHS.items(), ("region", MAX_SEARCH_REGION)):
+            _at_most(field, q.get(field) or "", limit)
+        # The form's region box emptied: the service's region, as a search naming none.
+        region = searched_region(q.get("region") or None) or request.app.state.settings.search_phone_region
+        criteria = search_criteria(q, region)
     except MDMError as e:
         return _render(request, "search.html", principal, status_code=422, q=q, hits=None, count=0, error=str(e))
     start = _offset(offset)
@@ -564,7 +570,7 @@ async def _merge_refused(request: Request, principal: Principal, service: Servic
     ids, back, typed = _merge_asked(form)
     if back.startswith("/steward/golden/"):  # merged from a golden record's page
         return _say(request, back, error=str(error))
-    q = {field: str(form.get(f"q_{field}") or "") for field in SEARCH_MAX_LENGTHS}
+    q = {field: str(form.get(f"q_{field}") or "") for field in (*SEARCH_MAX_LENGTHS, "region")}
     return await run_in_threadpool(
         _search_page, request, principal, service, q, str(form.get("offset") or "0"),
         status_code=status_for(error), error=str(error), ticked=ids, comment=typed)

@@ -15,12 +15,18 @@ from tests.conftest import TODAY
 from tests.test_end_to_end import _sample_with
 
 
-def test_a_search_reads_its_phone_and_ids_in_the_region_it_names(small_sample: Path, tmp_path: Path) -> None:
+def _with_a_brazilian(small_sample: Path, tmp_path: Path) -> Path:
+    """The sample reconciled with a Brazilian source's customer: her CPF and São Paulo mobile."""
     rows = {"lojas": [["BR1", "Ana Beatriz Souza", "(11) 91234-5678", "123.456.789-09", "São Paulo"]]}
     fields = {"full_name": "name", "phone": "phone", "national_id": "cpf", "city": "city"}
     path = _sample_with(small_sample, tmp_path, rows, ["id", "name", "phone", "cpf", "city"], fields, "BR")
     db = tmp_path / "br.duckdb"
     assert reconcile(path, db, today=TODAY).status == "succeeded"
+    return db
+
+
+def test_a_search_reads_its_phone_and_ids_in_the_region_it_names(small_sample: Path, tmp_path: Path) -> None:
+    db = _with_a_brazilian(small_sample, tmp_path)
     headers = {"Authorization": f"Bearer {make_keys(db)['reader']}"}
     with TestClient(create_app(ApiSettings(db_path=db))) as client:
 
@@ -44,3 +50,36 @@ def test_a_search_reads_its_phone_and_ids_in_the_region_it_names(small_sample: P
                                  headers=headers)
             assert refused.status_code == 422, refused.json()
             assert "field 'region'" in refused.text and said in refused.text, refused.json()
+
+
+def test_the_steward_search_page_reads_in_the_region_its_form_names(small_sample: Path,
+                                                                     tmp_path: Path) -> None:
+    """The steward's search read every phone and id in the service's region, with no way to name
+    another: a Brazilian CPF was searched as a Vietnamese id and not found. Its form names the region,
+    the service's by default, checked as GET /golden-records checks it; refused, said on the page."""
+    db = _with_a_brazilian(small_sample, tmp_path)
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        client.post("/steward/login", data={"key": make_keys(db)["steward"]})
+        empty = client.get("/steward/search")
+        assert '<input name="region" value="VN"' in empty.text, empty.text
+        for params in ({"national_id": "123.456.789-09"}, {"phone": "(11) 91234-5678", "region": ""}):
+            page = client.get("/steward/search", params=params)
+            assert page.status_code == 200 and "0 found." in page.text, params
+        cpf, mobile = ("national_id", "123.456.789-09"), ("phone", "(11) 91234-5678")
+        for (field, value), region in ((cpf, "BR"), (mobile, "br")):
+            page = client.get("/steward/search", params={field: value, "region": region})
+            assert page.status_code == 200 and "1 found." in page.text, field
+            assert "Ana Beatriz Souza" in page.text, page.text
+            # kept in the form and in what a merge from the results goes back to
+            assert f'<input name="region" value="{region}"' in page.text, page.text
+            assert f'<input type="hidden" name="q_region" value="{region}">' in page.text, page.text
+        # a merge refused from the results shows them again as searched: in the region named
+        refused = client.post("/steward/merge/preview", data={"golden_ids": "GNOPE", "q_national_id": cpf[1],
+                                                                 "q_region": "BR"})
+        assert "1 found." in refused.text and "Ana Beatriz Souza" in refused.text, refused.text
+
+        for written, said in (("ZZ", "unknown region &#39;ZZ&#39;"), ("UK", "write &#39;GB&#39;"),
+                              ("B" * 21, "at most 20 characters")):
+            refused = client.get("/steward/search", params={"national_id": cpf[1], "region": written})
+            assert (refused.status_code, refused.headers["content-type"]) == (422, "text/html; charset=utf-8")
+            assert "field &#39;region&#39;" in refused.text and said in refused.text, refused.text
