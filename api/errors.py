@@ -149,17 +149,19 @@ class BodyLimit:
         await self.app(scope, limited, send)
 
 
-Page = Callable[[Request], Response]
+Page = Callable[[Request, int], Response]
 
 
 def _page_for(path: str, pages: Mapping[str, Page]) -> Page | None:
-    """The page that says "no such page" for a path under one of ``pages``' prefixes, if any."""
+    """The page that says "no such page" (or not by this method) for a path under one of ``pages``'
+    prefixes, if any."""
     return next((page for prefix, page in pages.items() if f"{path}/".startswith(f"{prefix}/")), None)
 
 
-def install(app: FastAPI, not_found_pages: Mapping[str, Page]) -> None:
-    """``not_found_pages``: by path prefix, the page answering a path no route takes there (the
-    steward pages', read in a browser); a path elsewhere is the JSON API's, answered in JSON."""
+def install(app: FastAPI, error_pages: Mapping[str, Page]) -> None:
+    """``error_pages``: by path prefix, the page answering a path no route takes there, or not by
+    the method asked (the steward pages', read in a browser: ``GET /steward/logout``, typed or
+    followed); a path elsewhere is the JSON API's, answered in JSON."""
 
     @app.exception_handler(MDMError)
     async def mdm_error(request: Request, exc: MDMError) -> JSONResponse:
@@ -173,7 +175,7 @@ def install(app: FastAPI, not_found_pages: Mapping[str, Page]) -> None:
         return JSONResponse({"error": "invalid_request", "detail": problems(request, exc)}, status_code=422)
 
     @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: HTTPException) -> Response:
         if exc.status_code == 400 and exc.__cause__ is not None:
             # FastAPI's answer to a body read failing other than on JSON syntax (bytes not UTF-8,
             # nesting past the parser's depth): invalid input like a syntax error, the documented 422.
@@ -183,15 +185,19 @@ def install(app: FastAPI, not_found_pages: Mapping[str, Page]) -> None:
                 413: "payload_too_large"}.get(exc.status_code, "http_error")
         detail = str(exc.detail)
         path = request.url.path
-        if exc.status_code == 404 and detail == "Not Found":  # Starlette's: no route takes the path
-            if page := _page_for(path, not_found_pages):
-                return page(request)
-            detail = f"no operation at {path!r}"
-            if path.endswith("/") and path != "/":
-                detail += "; the API's paths end without '/'"
         headers = exc.headers
         if exc.status_code == 405:
             headers = {**(headers or {}), "Allow": _allowed(request)}
+        # Starlette's: no route takes the path, or none by this method
+        if (exc.status_code, detail) in ((404, "Not Found"), (405, "Method Not Allowed")):
+            if page := _page_for(path, error_pages):
+                said = page(request, exc.status_code)
+                said.headers.update(headers or {})
+                return said
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"no operation at {path!r}"
+            if path.endswith("/") and path != "/":
+                detail += "; the API's paths end without '/'"
         return JSONResponse({"error": code, "detail": detail}, status_code=exc.status_code,
                             headers=headers)
 

@@ -81,7 +81,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
     app.state.metrics = Metrics(lambda: getattr(app.state, "service", None))
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(errors.BodyLimit, max_bytes=settings.max_body_bytes)
-    errors.install(app, not_found_pages={steward_page.router.prefix: steward_page.no_page})
+    errors.install(app, error_pages={steward_page.router.prefix: steward_page.no_page})
     steward_page.install(app)
     for module in (health, metrics, stewardship, overrides, golden, records, runs, admin, subscriptions,
                    steward_page):

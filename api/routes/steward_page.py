@@ -131,10 +131,12 @@ def _refused(request: Request, error: RequestValidationError) -> HTMLResponse:
                    path=request.url.path, method=request.method)
 
 
-def no_page(request: Request) -> HTMLResponse:
+def no_page(request: Request, status_code: int) -> HTMLResponse:
     """The 404 page for an address under /steward no page has (``/steward/items``, a pair's cut
-    short; ``/steward/golden/``, with no id), read in a browser: not the JSON API's 404."""
-    return _render(request, "no_page.html", _logged_in(request), status_code=404, path=request.url.path)
+    short; ``/steward/golden/``, with no id), and the 405 for one asked by a method it does not
+    take (``GET /steward/logout``, a form's address typed), read in a browser: not the JSON API's."""
+    return _render(request, "no_page.html", _logged_in(request), status_code=status_code,
+                   path=request.url.path, method=request.method, status=status_code)
 
 
 router = APIRouter(prefix="/steward", include_in_schema=False, route_class=_PageRoute,

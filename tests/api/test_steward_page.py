@@ -925,6 +925,26 @@ def test_an_address_no_steward_page_has_is_a_page_saying_so(api):  # type: ignor
         assert refused.json()["error"] == "not_found"
 
 
+def test_a_steward_address_asked_by_a_method_it_does_not_take_says_so(api):  # type: ignore[no-untyped-def]
+    """``GET /steward/logout`` and ``GET /steward/decide`` (a form's address typed or kept in the
+    history) answered with the JSON API's 405, raw JSON in the steward's browser: each is a 405 page
+    now, naming what the address takes in its Allow, and nothing is done. The JSON API keeps its JSON."""
+    for path, allow in (("/steward/logout", "POST"), ("/steward/decide", "POST"), ("/steward/search", "GET")):
+        method = "POST" if allow == "GET" else "GET"
+        said = api.client.request(method, path, follow_redirects=False)
+        assert (said.status_code, said.headers["content-type"]) == (405, "text/html; charset=utf-8"), path
+        assert said.headers["allow"] == allow and "Log out" not in said.text, said.text
+        assert f"{path} is not opened by {method}" in said.text and "nothing was done" in said.text, said.text
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+    said = api.client.get("/steward/logout")
+    assert (said.status_code, said.headers["content-type"]) == (405, "text/html; charset=utf-8")
+    assert "Log out" in said.text and '<a href="/steward">Back to the review queue</a>' in said.text
+    assert api.client.get("/steward").status_code == 200  # still logged in
+    refused = api.client.delete("/golden-records", headers={"Authorization": f"Bearer {api.keys['steward']}"})
+    assert (refused.status_code, refused.headers["content-type"]) == (405, "application/json")
+    assert refused.json()["error"] == "method_not_allowed" and refused.headers["allow"] == "GET"
+
+
 def _tab_to(page: Page, name: str, key: str = "Tab", most: int = 400) -> int:
     """How many presses of ``key`` move the focus to the element whose text is ``name``."""
     for pressed in range(1, most + 1):
