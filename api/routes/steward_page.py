@@ -453,18 +453,23 @@ def set_override(
     reason: Annotated[str, Form()] = "",
     value: Annotated[str, Form()] = "",
     version: Annotated[str, Form()] = "",
+    region: Annotated[str, Form()] = "",
 ) -> Response:
     """The form's empty value box sets "no value" (no source's value is right). A value refused is
     answered with the page itself, the form as typed: not a redirect, whose address would carry it.
     ``version``: the golden record's as the page showed it; changed since, the page shows it anew
-    (a 412) with the form as typed, to set again on what it holds now."""
+    (a 412) with the form as typed, to set again on what it holds now. ``region``: the country a
+    phone without its country code is written in, checked as the search's Region box is."""
     try:
+        # The region box emptied: the service's region, as on the search page.
+        read_in = searched_region(_at_most("region", region, MAX_SEARCH_REGION) or None)
         service.set_override(golden_id, attribute, value.strip() or None, reason=reason,
-                             region=request.app.state.settings.search_phone_region, actor=principal.name,
-                             if_match=[version] if version else None)
+                             region=read_in or request.app.state.settings.search_phone_region,
+                             actor=principal.name, if_match=[version] if version else None)
     except MDMError as e:
         return _golden_page(request, golden_id, principal, service, status_code=status_for(e), error=str(e),
-                            typed={"attribute": attribute, "value": value, "reason": reason})
+                            typed={"attribute": attribute, "value": value, "reason": reason,
+                                   "region": region})
     return _say(request, f"/steward/golden/{golden_id}", flash=f"{attribute} set by a steward")
 
 

@@ -597,6 +597,34 @@ def test_a_form_missing_a_field_is_refused_on_the_page(api):  # type: ignore[no-
     assert api.get(f"/golden-records/{golden_id}/overrides").json()["data"] == []
 
 
+def test_the_value_form_reads_a_phone_in_the_region_it_names(api):  # type: ignore[no-untyped-def]
+    """The value form read every phone in the service's region, though PUT .../overrides takes
+    "region": a São Paulo mobile '(11) 91234-5678' was refused as no Vietnamese number. It has the
+    search's Region box now: the service's by default, emptied the service's, checked alike."""
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+    item_id = api.get("/review-queue", who="steward").json()["data"][0]["item_id"]
+    gid = api.get(f"/review-queue/{item_id}", who="steward").json()["left"]["golden_id"]
+    assert '<input name="region" value="VN"' in api.client.get(f"/steward/golden/{gid}").text
+
+    def held() -> str | None:
+        found = api.get(f"/golden-records/{gid}/overrides", who="reader_pii").json()["data"]
+        return found[0]["value"] if found else None
+
+    for region, written, kept in (("BR", "(11) 91234-5678", "+5511912345678"),
+                                  ("", "0912 345 678", "+84912345678")):  # emptied: the service's
+        said = api.client.post(f"/steward/golden/{gid}/overrides", follow_redirects=False, data={
+            "attribute": "phone", "value": written, "reason": "called", "region": region})
+        assert said.status_code == 303 and held() == kept, (region, said.text)
+    for region, why in (("ZZ", "unknown region &#39;ZZ&#39;"), ("UK", "write &#39;GB&#39;"),
+                        ("B" * 21, "at most 20 characters")):
+        said = api.client.post(f"/steward/golden/{gid}/overrides",
+                               data={"attribute": "phone", "value": "(11) 3333-4444", "reason": "called",
+                                     "region": region})
+        assert (said.status_code, said.headers["content-type"]) == (422, "text/html; charset=utf-8")
+        assert "field &#39;region&#39;" in said.text and why in said.text, said.text
+        assert f'<input name="region" value="{region}"' in said.text and held() == "+84912345678"
+
+
 def test_ticked_pairs_all_refused_are_said_as_a_refusal(api):  # type: ignore[no-untyped-def]
     """Where every ticked pair is refused, the queue says so in its alert, with each refusal; the
     status box, which says what was done, says nothing (it said "0 of 1 decided: match")."""
