@@ -34,6 +34,7 @@ import duckdb
 import pyarrow as pa
 
 from mdm.sources.config import SourcesConfig
+from mdm.standardise.record import record_key
 from mdm.store import audit, records
 from mdm.store import stewardship as steward_sql
 from mdm.store.database import now
@@ -116,13 +117,19 @@ def preview(
     first. ``history``: the run's golden history (the golden records it would retire and restore;
     restored, as :func:`note` judges it: retired still, a post may have taken one back meanwhile).
     What binds is judged as :func:`note` judges it: the records the run holds (``held``: its record
-    keys; the xref is not its own) and those posted from ``posted_since`` on, which the replay of
-    a publish brings back."""
-    if lapsing and (posted := _posted(con, config, since=posted_since)):
-        judged = set(lapsing)
-        constraints = [c for c in steward_sql.active_constraints(con) if c[3] in judged]
-        back, lapsing = binding(constraints, {*held.to_pylist(), *posted})
-        binds = {*binds, *back}
+    keys; the xref is not its own), with those posted from ``posted_since`` on, which the replay of
+    a publish brings back, and without those deleted since, which the publish takes out (judged
+    again: the decisions lapsing, and those binding that name a record deleted)."""
+    posted = _posted(con, config, since=posted_since) if lapsing else []
+    deleted = {record_key(source, source_id) for source, source_id, _by
+               in records.deleted_records(con, since=posted_since)} if binds else set()
+    if posted or deleted:
+        constraints = steward_sql.active_constraints(con)
+        named = set(binds) & {d for _kind, left, right, d in constraints if {left, right} & deleted}
+        judged = {*lapsing, *named}
+        present = {*held.to_pylist(), *posted} - deleted
+        back, lapsing = binding([c for c in constraints if c[3] in judged], present)
+        binds = {*(set(binds) - named), *back}
     changes = history.select(["golden_id", "change"]).to_pylist()
     retired, restored = ({h["golden_id"] for h in changes if h["change"] == change}
                          for change in ("retired", "restored"))

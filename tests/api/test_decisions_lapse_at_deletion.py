@@ -359,6 +359,21 @@ def test_a_post_back_while_a_dry_run_computes_previews_no_lapse(  # type: ignore
     assert len(_audited(api, "decision.lapsed", decision_id)) == 1  # the deletion's
 
 
+def test_a_deletion_while_a_dry_run_computes_previews_nothing_binding_again(  # type: ignore[no-untyped-def]
+    api, small_sample, monkeypatch
+):
+    """The run of the deletion meanwhile above as a dry run: its input held the record, deleted
+    while it computes (the decision lapses). It said the decision would bind again, judged on its
+    input alone, though the run publishing says nothing (it takes the record out). Now it says
+    nothing of it either, and the lapse stays the deletion's."""
+    decision_id, _merged, gone, _kept = _merged_pair(api)
+    done = _while_the_run_computes(monkeypatch, lambda: _delete(api, gone))
+    preview = _dry_run(api, small_sample / "sources.yaml")
+    assert done[0]["decisions_lapsed"] == [decision_id]
+    assert preview["decisions_binding_again"] == preview["decisions_lapsed"] == []  # was binding again
+    _lapsed_by_the_deletion(api, decision_id, gone)
+
+
 def _post_back_and_override(  # type: ignore[no-untyped-def]
     api, golden_id: str, raw: dict[str, Any], phone: dict[str, str]
 ) -> None:
