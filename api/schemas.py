@@ -691,9 +691,9 @@ class OverrideSet(RequestBody):
     )
     reason: str = Field(min_length=1, max_length=500, description="Why (the customer called, say); audited.")
     region: str | None = Field(
-        default=None, pattern=r"^[A-Z]{2}$",
-        description="Region of a phone number written without its country code (default: the service's"
-        " search region).",
+        default=None, max_length=MAX_SEARCH_REGION,
+        description="Region (ISO 3166 alpha-2, as a search's `region`) of a phone number written without its"
+        " country code (default: the service's search region).",
     )
 
 

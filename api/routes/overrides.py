@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from api.deps import Principal, Reader, ServiceDep, Steward
 from api.errors import documented
 from api.etags import ETAG, etag, versions
-from api.routes.golden import as_seen_by
+from api.routes.golden import as_seen_by, searched_region
 from api.schemas import OverrideChangePublic, OverridePublic, OverrideSet, Page, QueryBool
 from mdm.errors import NotFoundError
 from mdm.store import overrides as overrides_sql
@@ -81,7 +81,7 @@ def set_override(
     survivorship rules in every later run and post until removed, and its lineage says so (source
     `steward`, rule `steward_override`). Setting it again replaces it. A value a source's would be
     flagged unusable for (an invalid phone, a future birth date) gets 422 naming `value`."""
-    region = body.region or request.app.state.settings.search_phone_region
+    region = searched_region(body.region) or request.app.state.settings.search_phone_region
     result = service.set_override(golden_id, attribute, body.value, reason=body.reason, region=region,
                                   actor=principal.name, if_match=versions(if_match))
     return _changed(principal, service, result, response)

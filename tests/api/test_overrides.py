@@ -126,6 +126,20 @@ def test_an_unknown_region_is_refused_naming_the_region(api):  # type: ignore[no
     assert _listed(api, gid) == []
 
 
+def test_the_region_is_read_as_a_searchs_is(api):  # type: ignore[no-untyped-def]
+    """``region`` is checked as the search's and the steward page's are: lower case is the code
+    (``br``), and a code no numbering knows is refused though the value is null, as the page does."""
+    gid = _golden(api, 2)
+    set_in_br = _put(api, gid, "phone", {"value": "(11) 91234-5678", "reason": "r", "region": "br"})
+    assert set_in_br.status_code == 200, set_in_br.json()
+    assert [o["value"] for o in _listed(api, gid)] == ["+5511912345678"]
+    for region, says in (("ZZ", "unknown region 'ZZ'"), ("UK", "write 'GB'")):
+        r = _put(api, gid, "phone", {"value": None, "reason": "r", "region": region})
+        assert (r.status_code, "field 'region'" in r.json()["detail"], says in r.json()["detail"]) == (
+            422, True, True), r.json()
+    assert [o["value"] for o in _listed(api, gid)] == ["+5511912345678"]
+
+
 def test_a_phone_the_region_cannot_read_names_the_region(api):  # type: ignore[no-untyped-def]
     """A German mobile typed as written in Germany, read in the service's region (Vietnam's): the
     refusal says where it was read and that ``region`` reads it elsewhere, which then takes it."""
