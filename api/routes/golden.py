@@ -195,7 +195,7 @@ def search_golden_records(
     con = service.reader()
     given = {"name": name, "email": email, "phone": phone, "city": city, "national_id": national_id,
              "tax_id": tax_id, "address": address, "postcode": postcode}
-    read_in = searched_region(region) or request.app.state.settings.search_phone_region
+    read_in = searched_region(request, region)
     next_after = None
     # An empty criterion (a client's unset variable, "?name=") is no search: listing every record
     # for it would hand the caller someone else's golden record as the first hit.
@@ -271,11 +271,12 @@ def list_changes(
                     media_type=JSON)
 
 
-def searched_region(written: str | None) -> str | None:
-    """The region a search names, checked as a source's ``phone_region`` is: an unknown code would
-    read its phones and ids in none, finding nothing with no word why."""
+def searched_region(request: Request, written: str | None) -> str:
+    """The region a request's phone and ids are read in: the one it names (``region``), checked as a
+    source's ``phone_region`` is (an unknown code would read them in none, finding nothing with no
+    word why), else the service's ``--phone-region``."""
     if written is None:
-        return None
+        return request.app.state.settings.search_phone_region
     try:
         return known_region(written)
     except ValueError as e:
@@ -325,12 +326,12 @@ def search_criteria(given: Mapping[str, str | None], region: str) -> dict[str, s
         out["postcode"] = standardise_postcode(given["postcode"])
         if out["postcode"] is None:
             raise InvalidInputError(f"field 'postcode': {given['postcode']!r} is not a postcode")
-    for field, standardise in (("national_id", standardise_national_id), ("tax_id", standardise_tax_id)):
+    # A tax id searched for with a country's code (DE123456789) is read as a record of that country's.
+    readers = (("national_id", lambda v: standardise_national_id(v, region)),
+               ("tax_id", lambda v: standardise_tax_id(v, region, v.strip()[:2])))
+    for field, read in readers:
         if given.get(field):
-            # A tax id searched for with a country's code (DE123456789) is the record's of that country.
-            written = given[field]
-            value = (standardise_tax_id(written, region, written.strip()[:2]) if field == "tax_id"
-                     else standardise(written, region)).value
+            value = read(given[field]).value
             if value is None:
                 raise InvalidInputError(f"field {field!r}: {given[field]!r} is not an identifier")
             out[field] = value

@@ -81,8 +81,8 @@ def set_override(
     survivorship rules in every later run and post until removed, and its lineage says so (source
     `steward`, rule `steward_override`). Setting it again replaces it. A value a source's would be
     flagged unusable for (an invalid phone, a future birth date) gets 422 naming `value`."""
-    region = searched_region(body.region) or request.app.state.settings.search_phone_region
-    result = service.set_override(golden_id, attribute, body.value, reason=body.reason, region=region,
+    result = service.set_override(golden_id, attribute, body.value, reason=body.reason,
+                                  region=searched_region(request, body.region),
                                   actor=principal.name, if_match=versions(if_match))
     return _changed(principal, service, result, response)
 

@@ -462,9 +462,8 @@ def set_override(
     phone without its country code is written in, checked as the search's Region box is."""
     try:
         # The region box emptied: the service's region, as on the search page.
-        read_in = searched_region(_at_most("region", region, MAX_SEARCH_REGION) or None)
-        service.set_override(golden_id, attribute, value.strip() or None, reason=reason,
-                             region=read_in or request.app.state.settings.search_phone_region,
+        read_in = searched_region(request, _at_most("region", region, MAX_SEARCH_REGION) or None)
+        service.set_override(golden_id, attribute, value.strip() or None, reason=reason, region=read_in,
                              actor=principal.name, if_match=[version] if version else None)
     except MDMError as e:
         return _golden_page(request, golden_id, principal, service, status_code=status_for(e), error=str(e),
@@ -550,8 +549,7 @@ def _search_page(
         for field, limit in (*SEARCH_MAX_LENGTHS.items(), ("region", MAX_SEARCH_REGION)):
             _at_most(field, q.get(field) or "", limit)
         # The form's region box emptied: the service's region, as a search naming none.
-        region = searched_region(q.get("region") or None) or request.app.state.settings.search_phone_region
-        criteria = search_criteria(q, region)
+        criteria = search_criteria(q, searched_region(request, q.get("region") or None))
     except MDMError as e:
         return _render(request, "search.html", principal, status_code=422, q=q, hits=None, count=0, error=str(e))
     start = _offset(offset)
