@@ -335,11 +335,15 @@ _TWO_PART_POSTCODE = re.compile(
 def standardise_postcode(value: str | None) -> str | None:
     """Upper-case with single spaces, a two-part postcode written without its space with it, one of
     digits without its separator (01310-100 is 01310100); None for junk without letters or digits."""
-    text = nfc_clean(value)
+    # Full-width digits and letters, as Japanese, Chinese and Korean forms write a postcode
+    # ("〒１００－０００１"), are the ASCII ones: compatibility-normalised (NFKC), as identifiers are.
+    text = nfc_clean(value and unicodedata.normalize("NFKC", str(value)))
     text = text and text.removeprefix(_POSTAL_MARK).lstrip()
     if not text or not any(ch.isalnum() for ch in text):
         return None
-    text = unicodedata.normalize("NFC", whole_number(text).upper())
+    text = nfc_clean(unicodedata.normalize("NFKC", whole_number(text).upper()))
+    if text is None:
+        return None
     if parts := _TWO_PART_POSTCODE.fullmatch(text):
         text = " ".join(filter(None, parts.groups()))
     elif (digits := _DIGITS_SEPARATED.fullmatch(text)) and (len(digits[1]), len(digits[2])) != (5, 4):

@@ -705,6 +705,9 @@ def test_city_never_raises_and_is_a_fixed_point(value: str | None) -> None:
         ("110 001", "110001"),
         ("〒100-0001", "1000001"),
         ("〒 100－0001", "1000001"),
+        ("〒１００－０００１", "1000001"),  # full-width digits, as a Japanese form writes them
+        ("１００００", "10000"),
+        ("ｓｗ１ａ　１ａａ", "SW1A 1AA"),
         ("00-950", "00950"),
         ("〒", None),
         ("100000", "100000"),
