@@ -278,6 +278,9 @@ _DOTTED_UNIT_NUMBER = re.compile(rf"\b((?:{_UNIT_WRITTEN})\W*(?:[a-z]\W+)?\d+)\.
 # "CH" and "căn" shorten "căn hộ": before a flat's dotted number ("CH 14.15", "căn A12.05") they
 # are read as it, so the flat reads as "Căn hộ 14.15" does. Only there: "CH-8001", "CH 8001" are Swiss.
 _SHORT_FLAT_WORD = re.compile(r"\b(?:ch|can)[\s.]*(?=[a-z]?\d+[.-]?[\d.]*\.\d)")
+# ... and with no word at all, opening the address ("14.15 Vinhomes, 208"): no house number is written
+# with a dot between its digits, and reading its floor (14) as the house's made one a neighbour shares.
+_LEADING_FLAT = re.compile(r"^(?=\d{1,3}\.\d{1,3}\b(?!\.\d))")
 
 
 def _units_last(tokens: list[str]) -> list[str]:
@@ -301,7 +304,7 @@ def standardise_address(value: str | None) -> StdAddress:
     text = to_ascii_lower(value)
     if text is None:
         return StdAddress(value, None, None, None, ())
-    text = _SHORT_FLAT_WORD.sub("can ho ", _HAMLET.sub(r"\1 thon ", text))
+    text = _SHORT_FLAT_WORD.sub("can ho ", _LEADING_FLAT.sub("can ho ", _HAMLET.sub(r"\1 thon ", text)))
     text = _DOTTED_UNIT_NUMBER.sub(r"\1-", text)
     tokens = _canonical_tokens(_address_tokens(text))
     if not tokens:

@@ -442,10 +442,14 @@ def test_a_unit_before_no_numbered_street_stays_first(value: str) -> None:
         ("CH.14.15, Masteri Thảo Điền", "Căn hộ 14.15, Masteri Thảo Điền"),
         ("159, Masteri Thảo Điền, căn 14.15", "159, Masteri Thảo Điền, Căn hộ 14.15"),
         ("CH A12.05, 34 Lê Lợi", "Căn hộ A12.05, 34 Lê Lợi"),
+        # ... or no word at all before it: "14.15 Vinhomes, 208" read the floor, 14, as a house number.
+        ("14.15 Vinhomes, 208", "Căn hộ 14.15, Vinhomes, 208"),
+        ("4.18, 31 Quang Trung", "Căn hộ 4.18, 31 Quang Trung"),
     ],
 )
 def test_a_flat_shortened_reads_as_written_out(short: str, written_out: str) -> None:
-    assert standardise_address(short).normalised == standardise_address(written_out).normalised
+    read, expected = standardise_address(short), standardise_address(written_out)
+    assert (read.normalised, read.house_number) == (expected.normalised, expected.house_number)
 
 
 @pytest.mark.parametrize(
