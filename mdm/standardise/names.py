@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from mdm.standardise.companies import names_a_company
+from mdm.standardise.hangul import hangul_name
 from mdm.standardise.text import fold, nfc_clean
 
 
@@ -737,6 +738,8 @@ def _from_full(original: str | None, text: str) -> StdName:
     text = _without_notes(text)
     if _names_a_company(text):
         return _company(original)
+    if korean := hangul_name(text):  # "김 민준" read given-first, as "Min Jun" written before "Kim" is
+        return _result(original, " ".join(text.split()), korean[0], [], korean[1])
     tokens = _strip_comma_titles(_strip_titles(_mend_spaces(_tokens(text))))
     # Again after casing: a letter like "µ" folds differently once capitalised ("µr" → "Μr").
     tokens = _strip_titles(_recase(tokens, _single_case(tokens)))
@@ -1075,6 +1078,9 @@ def _given_names_only(parts: list[str]) -> bool:
 
 def _from_parts(original: str, first: str | None, last: str | None) -> StdName:
     """Separate first/last fields; a lone field is parsed as a full name unless it is one surname."""
+    written = " ".join(filter(None, (last, first)))
+    if korean := hangul_name(written):  # in Hangul the script tells the family name, in whichever box
+        return _result(original, written, korean[0], [], korean[1])
     # In a box only the case shows a slipped space: "sachi n" may be an initial.
     family_tokens = [t for t in _mend_spaces(_tokens(last or ""), by_syllables=False) if t[0] != ","]
     given_tokens = [t for t in _mend_spaces(_tokens(first or ""), by_syllables=False) if t[0] != ","]

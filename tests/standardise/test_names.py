@@ -806,6 +806,34 @@ def test_korean_names_in_either_order(value: str, family: str, given: str) -> No
 @pytest.mark.parametrize(
     ("value", "family", "given"),
     [
+        # Hangul with a space read its family name last ("김 민준": family minjun, given gim).
+        ("김 민준", "kim", "minjun"),
+        ("김민준", "kim", "minjun"),  # one word, as Korean writes a name
+        ("민준 김", "kim", "minjun"),  # given-first, as a Western form makes it
+        ("이 서연", "lee", "seoyeon"),
+        ("남궁민", "namgung", "min"),  # a family name of two syllables
+        ("추 민준", "choo", "minjun"),  # not the Vietnamese title "Cụ" (cu) stripped
+    ],
+)
+def test_a_name_in_hangul_reads_its_family_name_from_the_list(value: str, family: str, given: str) -> None:
+    name = standardise_name(value)
+    assert (name.family, name.given, name.display) == (family, given, value)
+    assert standardise_name(name.display).folded == name.folded
+
+
+def test_a_name_in_hangul_compares_with_its_romanised_spelling() -> None:
+    romanised = standardise_name("Kim Min-jun")
+    for written in (standardise_name("김 민준"), standardise_name("김민준"),
+                    standardise_name(None, "민준", "김")):
+        assert (written.family, written.given, spacing_key(written)) == (
+            romanised.family, romanised.given, spacing_key(romanised))
+    # A word of two syllables alone may be a given name alone: it is not cut into a family name.
+    assert (standardise_name("민준").family, standardise_name("민준").given) == (None, "minjun")
+
+
+@pytest.mark.parametrize(
+    ("value", "family", "given"),
+    [
         ("Tay Weihock", "tay", "weihock"),  # a surname before a two-syllable given name as one word
         ("Tay Wei-Hock", "tay", "weihock"),
         ("Lee Jihoon", "lee", "jihoon"),
