@@ -280,7 +280,10 @@ def _order_parts(family_part: list[str], given_part: list[str]) -> tuple[str, li
     if _vietnamese_family(family_part, given_part):
         # Vietnamese data splits either "Nguyễn | Văn An" or "Nguyễn Văn | An".
         return _given_last(_telex_family(family_part[0]) or family_part[0], family_part[1:] + given_part)
-    if _spanish_surnames(family_part):  # "García López, María José": as "María José García López" reads
+    # "García López, María José", "García Luna, María José": as "María José García López" reads.
+    # Both words are written as the family name, so the second needs no list: no Filipino or
+    # Portuguese name writes its mother's surname there.
+    if _spanish_surnames(family_part, spanish=True):
         return family_part[0], [*given_part[1:], family_part[1]], given_part[0]
     return " ".join(family_part), given_part[1:], given_part[0]
 
@@ -308,17 +311,35 @@ _SPANISH_SURNAMES = frozenset(
 )
 
 
-def _spanish_surnames(words: list[str]) -> bool:
-    """Two words, both Spanish surnames: a father's and a mother's."""
-    return len(words) == 2 and all(w in _SPANISH_SURNAMES for w in words)
+def _spanish_surnames(words: list[str], spanish: bool) -> bool:
+    """Two words, a Spanish surname (a father's) and a mother's surname: one of the list too, or
+    any word when the name is ``spanish`` ("García Luna": Luna is also a given name)."""
+    return (len(words) == 2 and words[0] in _SPANISH_SURNAMES and len(words[1]) > 1
+            and (spanish or words[1] in _SPANISH_SURNAMES))
 
 
-def _second_surname(parts: list[str], parsed: tuple[str, list[str], str]) -> tuple[str, list[str], str]:
+# Spanish writes its names with these marks only; Portuguese has its own too (João, Gonçalves,
+# Antônio) and puts the father's surname last, as Filipino names do (the middle name is the
+# mother's), mostly written without any.
+_SPANISH_MARKS = frozenset("áéíóúñü")
+
+
+def _written_spanish(tokens: list[_Token]) -> bool:
+    """A name written with Spanish marks and no others ("María José García Luna")."""
+    marks = {ch for raw, _ in tokens for ch in raw.lower() if not ch.isascii()}
+    return bool(marks) and marks <= _SPANISH_MARKS
+
+
+def _second_surname(
+    parts: list[str], parsed: tuple[str, list[str], str], spanish: bool
+) -> tuple[str, list[str], str]:
     """(family, middles, given) of a name written given-first with two Spanish surnames last: the
-    father's, the first, is the family name and the mother's follows the middles."""
+    father's, the first, is the family name and the mother's follows the middles. The father's
+    is never a given name (``_SPANISH_SURNAMES``); the mother's may be one ("Luna", "Cruz"), and is
+    read so in a name written in Spanish (``_written_spanish``)."""
     family, middles, given = parsed
     if (len(parts) > 2 and family == parts[-1] and middles[-1:] == parts[-2:-1]
-            and _spanish_surnames(parts[-2:])):
+            and _spanish_surnames(parts[-2:], spanish)):
         return parts[-2], [*middles[:-1], family], given
     return parsed
 
@@ -761,7 +782,8 @@ def _from_full(original: str | None, text: str) -> StdName:
     elif _given_then_family_box(tokens, parts):
         parsed = _given_last(parts[-2], [parts[-1], *parts[:-2]])  # as "Nguyễn Thị Lan" reads
     else:
-        parsed = _second_surname(parts, _with_particles(tokens, _order_sequence(parts)))
+        parsed = _second_surname(
+            parts, _with_particles(tokens, _order_sequence(parts)), _written_spanish(tokens))
     family, middles, given = _middle_written_last(parsed, tokens[-1][0])
     return _result(original, display, family, middles, given)
 

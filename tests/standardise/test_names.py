@@ -1056,6 +1056,23 @@ def test_a_latin_american_name_s_family_name_is_the_father_s_surname(father: str
     assert {(n.family, n.given, n.folded) for n in names} == {(fold(father), "maria", names[0].folded)}
 
 
+@pytest.mark.parametrize(("father", "mother"),
+                         [("García", "Luna"), ("Rodríguez", "Cruz"), ("Torres", "León")])
+def test_a_spanish_name_s_mother_s_surname_may_be_a_given_name(father: str, mother: str) -> None:
+    """"María José García Luna" read Luna (also a given name) as the family name and "García Luna,
+    María José" García Luna: now both, and "María García", have the family name García."""
+    written = [f"María José {father} {mother}", f"{father} {mother}, María José", f"María {father}"]
+    names = [*map(standardise_name, written), standardise_name(None, "María José", f"{father} {mother}")]
+    assert {(n.family, n.given) for n in names} == {(fold(father), "maria")}
+    assert standardise_name(names[0].display).folded == names[0].folded
+    # Without Spanish marks the mother's surname must be one of the list: a Filipino middle name
+    # is the mother's surname and the family name comes last ("Maria Reyes Luna"), as Portuguese
+    # names put the father's last ("João Pereira Luna").
+    assert standardise_name((fold(f"Maria {father} {mother}") or "").title()).family == fold(mother)
+    assert standardise_name(f"João {father} {mother}").family == fold(mother)
+    assert standardise_name(f"María {mother} {father}").family == fold(father)  # Luna as her second name
+
+
 @pytest.mark.parametrize(
     ("value", "joined"),
     [
