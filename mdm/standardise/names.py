@@ -563,9 +563,21 @@ def _split_comma(tokens: list[_Token]) -> tuple[list[str], list[str]] | None:
         if raw == ",":
             before, after = _parts(tokens[:i]), _parts(tokens[i + 1 :])
             if before and after:
-                return before, after
+                run = _particles_after_given(tokens[i + 1 :]) if before[0] not in VN_FAMILY_NAMES else 0
+                return [*after[len(after) - run:], *before], after[:len(after) - run]
             return None
     return None
+
+
+def _particles_after_given(given: list[_Token]) -> int:
+    """How many particles written in lower case end the given names after a family name's comma,
+    as indexes write a Portuguese, Spanish or French name ("Souza, José de", "Cruz, Luis de la"):
+    they open the family name, as in "José de Souza". Only in a name not written in one case."""
+    run = 0
+    while (run < len(given) - 1 and given[-1 - run][0].islower() and len(given[-1 - run][1]) == 1
+           and given[-1 - run][1][0] in _PARTICLES):
+        run += 1
+    return run if run and any(ch.isupper() for raw, _ in given for ch in raw) else 0
 
 
 # A title mistyped ("MRR Brian Roberts", "ME Steven Edwards") before a name: no family name.

@@ -991,6 +991,23 @@ def test_particles_written_before_a_family_name_are_part_of_it(value: str, famil
 
 
 @pytest.mark.parametrize(
+    ("indexed", "written"),
+    [("Souza, José de", "José de Souza"), ("Cruz, Luis de la", "Luis de la Cruz"),
+     ("Carmo, João do", "João do Carmo"), ("Berg, Jan van der", "Jan van der Berg")],
+)
+def test_particles_after_the_given_name_as_an_index_writes_them_open_the_family_name(
+    indexed: str, written: str
+) -> None:
+    """"Souza, José de" read family 'souza' and a middle name 'de', unlike "José de Souza"."""
+    name, other = standardise_name(indexed), standardise_name(written)
+    assert (name.family, name.middles, name.given, name.folded) == (
+        other.family, None, other.given, other.folded)
+    assert standardise_name(name.display).folded == name.folded
+    # A Vietnamese name keeps its syllables: "Lê" is no particle after a given name.
+    assert standardise_name("Trần, Thị le").family == "tran"
+
+
+@pytest.mark.parametrize(
     ("value", "family", "middles"),
     [
         ("An van Nguyen", "nguyen", "van"),
