@@ -298,9 +298,30 @@ def _units_last(tokens: list[str]) -> list[str]:
     return tokens
 
 
-def standardise_address(value: str | None) -> StdAddress:
+# Australia and New Zealand write a unit before its house with a slash ("5/12 High St": unit 5, house
+# 12), where Sài Gòn's "317/48 Pasteur" is house 317 of alley 48: read so in a record of those
+# countries only, as "12 High St, Unit 5" is, and not in one naming a Vietnamese ward or district (a
+# Vietnamese customer of an Australian shop: "89/13 Hai Bà Trưng, Phường 4, Quận 10").
+_UNIT_SLASH_COUNTRIES = frozenset(("AU", "NZ"))
+_VIETNAMESE_AREA_WORDS = frozenset(word for word in AREA_WORDS if " " not in word)
+_UNIT_SLASH_HOUSE = re.compile(r"^(\d+[a-z]?)/(\d+[a-z]?(?:-\d+[a-z]?)?)$")
+
+
+def _unit_slash_house(tokens: list[str]) -> list[str]:
+    """"5/12 high street" (or "unit 5/12 ...") as "12 high street unit 5"; other tokens as they are."""
+    at = 1 if tokens[0] == "unit" and len(tokens) > 1 else 0
+    split = _UNIT_SLASH_HOUSE.match(tokens[at])
+    if split is None or not tokens[at + 1 :] or not _VIETNAMESE_AREA_WORDS.isdisjoint(tokens):
+        return tokens
+    unit, house = split.groups()
+    return [house, *tokens[at + 1 :], "unit", unit]
+
+
+def standardise_address(value: str | None, country: str | None = None) -> StdAddress:
     """Folded address with abbreviations unified, and its house number split off: the leading one, or
-    one written after its street ("Hauptstraße 5", "Calle Mayor, 12")."""
+    one written after its street ("Hauptstraße 5", "Calle Mayor, 12"). ``country``, the record's
+    (ISO 3166 alpha-2), reads a unit written before its house with a slash where one is ("5/12" in
+    Australia)."""
     text = to_ascii_lower(value)
     if text is None:
         return StdAddress(value, None, None, None, ())
@@ -309,6 +330,8 @@ def standardise_address(value: str | None) -> StdAddress:
     tokens = _canonical_tokens(_address_tokens(text))
     if not tokens:
         return StdAddress(value, None, None, None, ("address_invalid",))
+    if country in _UNIT_SLASH_COUNTRIES:  # a slash as written: not Hà Nội's "số 5 ngõ 12", read "5/12"
+        tokens = _unit_slash_house(tokens)
     tokens = _lane_numbers(tokens)  # "số 12" → "12", "số 5 ngõ 12" → "5/12"
     if not _HOUSE_NUMBER.match(tokens[0]):
         tokens = _units_last(tokens)

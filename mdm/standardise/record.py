@@ -258,8 +258,9 @@ def standardise_record(
     city_text = own_city or (in_address.city if in_address else None)
     city = _city(city_text)
     country = _country(get("country"))
+    region = _record_country(spec, country, get("phone"))
     if city.canonical in CITY_ABBREVIATIONS:  # "HP": Hải Phòng, where the record is Vietnamese
-        city = _city(city_text, _record_country(spec, country, get("phone")))
+        city = _city(city_text, region)
     postcode = get("postcode")
     if in_address and not own_city:
         flags.append("city_from_address")
@@ -275,11 +276,12 @@ def standardise_record(
     matched = name_from_email(name, email.match_key if email.is_valid else None)
     raw_dob = get("date_of_birth")
     dob = _birth_date(raw_dob, today, spec.date_order == "day_first", spec.timezone) if raw_dob else None
-    address = _address(in_address.address or None if in_address else written_address)
+    # "5/12 High St" is unit 5 of house 12 in an Australian or New Zealand record, house 5/12 elsewhere.
+    address = _address(in_address.address or None if in_address else written_address, region)
     company = _company(get("company"))
     if company.display is None and "name_is_company" in name.flags:
         company = _company(name.original)
-    tax_id = _tax_id(get("tax_id"), spec.phone_region, _record_country(spec, country, get("phone")))
+    tax_id = _tax_id(get("tax_id"), spec.phone_region, region)
     national_id = _national_id(get("national_id"), spec.phone_region)
     updated_at, flag = _update_time(get("updated_at"), spec, today)
     if flag is not None:

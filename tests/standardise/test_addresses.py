@@ -475,6 +475,47 @@ def test_the_house_after_a_unit_is_the_streets_to_a_fixed_point(
         address.normalised, address.house_number, address.street)
 
 
+@pytest.mark.parametrize("country", ["AU", "NZ"])
+@pytest.mark.parametrize(("slashed", "written_out", "house_number"), [
+    ("5/12 High St", "12 High St, Unit 5", "12"),
+    ("Unit 5/12 High St", "Unit 5, 12 High St", "12"),
+    ("Flat 3A/45-47 Queen Street", "45-47 Queen St, Flat 3A", "45-47"),
+])
+def test_an_australian_unit_before_its_house_with_a_slash_is_the_units(
+    country: str, slashed: str, written_out: str, house_number: str
+) -> None:
+    """Australia and New Zealand write unit 5 of 12 High St "5/12 High St": it read as the house
+    5/12, sharing no house number with "12 High St, Unit 5"."""
+    read, expected = standardise_address(slashed, country), standardise_address(written_out, country)
+    assert (read.normalised, read.house_number) == (expected.normalised, house_number)
+    assert standardise_address(read.normalised, country) == StdAddress(
+        read.normalised, read.normalised, read.house_number, read.street, ())
+
+
+@pytest.mark.parametrize("country", [None, "VN", "GB"])
+@pytest.mark.parametrize(("value", "house_number"),
+                         [("317/48 PASTEUR ST.", "317/48"), ("5/12 High St", "5/12")])
+def test_a_house_number_with_a_slash_elsewhere_is_one_house(
+    country: str | None, value: str, house_number: str
+) -> None:
+    """Sài Gòn's "317/48 Pasteur" is house 317 in alley 48: a unit's only in Australia and New
+    Zealand."""
+    assert standardise_address(value, country).house_number == house_number
+
+
+@pytest.mark.parametrize(("value", "house_number"), [
+    ("Số 24 ngõ 195 Lê Duẩn", "24/195"), ("24 ngõ 195 Lê Duẩn", "24/195"),
+    ("Ngõ 195, số 24 Lê Duẩn", "24/195"),
+    ("89/13 Hai Bà Trưng, Phường 4, Quận 10", "89/13"), ("89/13 Hai Ba Trung P.4 Q.10", "89/13"),
+])
+def test_a_vietnamese_address_keeps_its_alleys_house_in_an_australian_record(
+    value: str, house_number: str
+) -> None:
+    """A Vietnamese customer of an Australian shop gives a Vietnamese address: house 24 of Hà Nội's
+    lane 195 and house 89 of a Sài Gòn alley 13 are one number each, not unit 24 of a house 195."""
+    assert standardise_address(value, "AU").house_number == house_number
+
+
 _STREETS_TYPE_FIRST = st.sampled_from(["Calle Mayor", "C/ Mayor", "Avenida Paulista", "Rue de Rivoli",
                                        "bd Voltaire", "Via Roma", "Avenue Louise", "Praça da Sé"])
 _UNITS = st.sampled_from(["Floor", "Fl.", "Level", "Apt", "Apartment", "Flat", "Unit", "Suite", "Ste",

@@ -112,3 +112,25 @@ def test_a_dublin_routing_key_as_a_city_reads_by_the_records_country(phone: str,
     as written."""
     std = standardise_record(SPEC, "1", {"name": "Aoife Byrne", "phone": phone, "city": "D02"}, today=TODAY)
     assert (std["city"], std["city_norm"]) == ("D02", city_norm)
+
+
+@pytest.mark.parametrize(("extra", "region", "house_number"), [
+    ({"country": "Australia"}, "VN", "12"),  # its country, whatever its phone
+    ({"country": "NZ", "phone": "0912 345 678"}, "VN", "12"),
+    ({"phone": "+61 2 9374 4000"}, "VN", "12"),  # else its phone's
+    ({}, "AU", "12"),  # else its source's region
+    ({"phone": "0912 345 678"}, "VN", "5/12"),  # Vietnamese: house 5 of alley 12
+    ({"country": "VN"}, "AU", "5/12"),
+])
+def test_a_slashed_unit_and_house_read_by_the_records_country(
+    extra: dict[str, str], region: str, house_number: str
+) -> None:
+    """"5/12 High St" is unit 5 of house 12 in an Australian or New Zealand record, decided as a
+    Dublin "D02" city is: its country, else its phone's, else its source's region."""
+    spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", phone_region=region,
+                      fields={"full_name": "name", "address": "address", "phone": "phone",
+                              "country": "country"})
+    values = {"name": "Jack Wilson", "address": "5/12 High St", **extra}
+    std = standardise_record(spec, "1", values, today=TODAY)
+    assert (std["address"], std["house_number"]) == ("5/12 High St", house_number)
+    assert std["address_norm"] == ("12 high street unit 5" if house_number == "12" else "5/12 high street")
