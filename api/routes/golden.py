@@ -175,8 +175,9 @@ def search_golden_records(
     address: Annotated[str | None, Query(max_length=SEARCH_MAX_LENGTHS["address"])] = None,
     postcode: Annotated[str | None, Query(max_length=SEARCH_MAX_LENGTHS["postcode"])] = None,
     region: Annotated[str | None, Query(max_length=MAX_SEARCH_REGION, description=(
-        "The country (ISO 3166 alpha-2, `BR`) the phone and ids are written in: a phone without its"
-        " country code, a CPF rather than a Vietnamese id missing its zero. Default: the service's"
+        "The country (ISO 3166 alpha-2, `BR`) the phone, ids and address are written in: a phone without"
+        " its country code, a CPF rather than a Vietnamese id missing its zero, unit 5 of house 12 in"
+        " `AU`'s `5/12 High St`. Default: the service's"
         " `--phone-region`. A phone written with its country code is read as written."
     ))] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -319,7 +320,7 @@ def search_criteria(given: Mapping[str, str | None], region: str) -> dict[str, s
         if written and written.address:
             out["cities"] = [standardise_city(written.city).canonical]
         out["address_norm"] = standardise_address(written.address if written and written.address
-                                                  else given["address"]).normalised
+                                                  else given["address"], region).normalised
         if out["address_norm"] is None:
             raise InvalidInputError(f"field 'address': {given['address']!r} is not an address")
     if given.get("postcode"):

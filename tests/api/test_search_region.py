@@ -3,6 +3,7 @@ Vietnam finds a CPF and a São Paulo mobile as a Brazilian source holds them."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -25,16 +26,18 @@ def _with_a_brazilian(small_sample: Path, tmp_path: Path) -> Path:
     return db
 
 
+def _names_found(client: TestClient, headers: dict[str, str], **params: str) -> list[str]:
+    """The full names of the golden records GET /golden-records finds for ``params``."""
+    page = client.get("/golden-records", params=params, headers=headers)
+    assert page.status_code == 200, page.json()
+    return [hit["golden_record"]["attributes"]["full_name"] for hit in page.json()["data"]]
+
+
 def test_a_search_reads_its_phone_and_ids_in_the_region_it_names(small_sample: Path, tmp_path: Path) -> None:
     db = _with_a_brazilian(small_sample, tmp_path)
     headers = {"Authorization": f"Bearer {make_keys(db)['reader']}"}
     with TestClient(create_app(ApiSettings(db_path=db))) as client:
-
-        def found(**params: str) -> list[str]:
-            page = client.get("/golden-records", params=params, headers=headers)
-            assert page.status_code == 200, page.json()
-            return [hit["golden_record"]["attributes"]["full_name"] for hit in page.json()["data"]]
-
+        found = partial(_names_found, client, headers)
         # Read in Vietnam, the service's region, a CPF is a CCCD missing its zero, and the mobile
         # a Vietnamese number: neither is hers.
         assert found(national_id="123.456.789-09") == []
@@ -83,3 +86,23 @@ def test_the_steward_search_page_reads_in_the_region_its_form_names(small_sample
             refused = client.get("/steward/search", params={"national_id": cpf[1], "region": written})
             assert (refused.status_code, refused.headers["content-type"]) == (422, "text/html; charset=utf-8")
             assert "field &#39;region&#39;" in refused.text and said in refused.text, refused.text
+
+
+def test_a_search_reads_a_slashed_unit_and_house_in_the_region_it_names(small_sample: Path,
+                                                                          tmp_path: Path) -> None:
+    """An Australian source's "5/12 High St" is unit 5 of house 12: found by "Unit 5, 12 High St"
+    anywhere, and by "5/12 High St" searched in Australia or New Zealand; in Vietnam, the service's
+    region, "5/12" is house 5 of alley 12, not hers."""
+    rows = {"shop_au": [["AU1", "Charlotte Nguyen-Smith", "0412 345 678", "5/12 High St", "Sydney"]]}
+    fields = {"full_name": "name", "phone": "phone", "address": "address", "city": "city"}
+    header = ["id", "name", "phone", "address", "city"]
+    path = _sample_with(small_sample, tmp_path, rows, header, fields, "AU")
+    db = tmp_path / "au.duckdb"
+    assert reconcile(path, db, today=TODAY).status == "succeeded"
+    headers = {"Authorization": f"Bearer {make_keys(db)['reader']}"}
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        found = partial(_names_found, client, headers)
+        her = ["Charlotte Nguyen-Smith"]
+        assert found(address="Unit 5, 12 High St") == found(address="12 High St, Unit 5", region="VN") == her
+        assert found(address="5/12 High St", region="AU") == found(address="5/12 High St", region="nz") == her
+        assert found(address="5/12 High St") == []
