@@ -111,6 +111,7 @@ def binding(
 def preview(
     con: duckdb.DuckDBPyConnection, *, run_id: str, lapsing: Collection[str], binds: Collection[str],
     config: SourcesConfig, history: pa.Table, held: pa.ChunkedArray, posted_since: dt.datetime | None,
+    carried: Collection[tuple[str, str, str, str]],
 ) -> Lapsed:
     """What :func:`note` would say of a run that publishes nothing (dry run ``run_id``), read and
     nothing written: an operator deciding to accept a removal or rename a source sees what lapses
@@ -119,12 +120,13 @@ def preview(
     What binds is judged as :func:`note` judges it: the records the run holds (``held``: its record
     keys; the xref is not its own), with those posted from ``posted_since`` on, which the replay of
     a publish brings back, and without those deleted since, which the publish takes out (judged
-    again: the decisions lapsing, and those binding that name a record deleted)."""
+    again: the decisions lapsing, and those binding that name a record deleted), on the constraints
+    the publish judges: those stored and those the run ``carried`` to stand-ins, which it stores."""
     posted = _posted(con, config, since=posted_since) if lapsing else []
     deleted = {record_key(source, source_id) for source, source_id, _by
                in records.deleted_records(con, since=posted_since)} if binds else set()
     if posted or deleted:
-        constraints = steward_sql.active_constraints(con)
+        constraints = [*steward_sql.active_constraints(con), *carried]
         named = set(binds) & {d for _kind, left, right, d in constraints if {left, right} & deleted}
         judged = {*lapsing, *named}
         present = {*held.to_pylist(), *posted} - deleted

@@ -460,7 +460,8 @@ def _stages(
         report.lapsed = lapsed_decisions.preview(con, run_id=run_id, lapsing=clustered.lapsing,
                                                  binds=clustered.binding, config=sources,
                                                  history=build.history, held=std_table["record_key"],
-                                                 posted_since=report.inputs_read_at)
+                                                 posted_since=report.inputs_read_at,
+                                                 carried=clustered.carried_constraints)
         runs.finish_run(con, run_id, model_id=model.model_id, retrained=report.retrained,
                         counts=report.counts(), stage_seconds=report.stage_seconds,
                         report=report.run_report(), status="previewed")
@@ -483,7 +484,7 @@ def _stages(
         def finish(c: duckdb.DuckDBPyConnection) -> None:
             attributes = rules.attributes()
             steward_sql.add_history_table(c, build.history)
-            steward_sql.add_carried(c, [carried.constraint for carried in clustered.carried])
+            steward_sql.add_carried(c, clustered.carried_constraints)
             steward_sql.insert_kept_together(c, report.kept_together, database.now())
             # What stewards decided or undid after the run read the decisions (by id: no clock).
             report.moved_late, report.late_undos = late_decisions.undo_late(
@@ -592,6 +593,11 @@ class Clustered:
     structure: clustering.SourceStructure | None = None
     carried: list[carry_decisions.Carried] = field(default_factory=list)
     kept_together: list[carry_decisions.KeptTogether] = field(default_factory=list)
+
+    @property
+    def carried_constraints(self) -> list[tuple[str, str, str, str]]:
+        """The constraints the publish stores (and judges what binds by), as a dry run previews it."""
+        return [c.constraint for c in self.carried]
 
     @property
     def kept_links(self) -> int:

@@ -70,7 +70,12 @@ def test_a_merge_outlives_the_deleted_record_that_held_it(api, small_sample):  #
         assert _golden_of(api, "sales", "CARRY-A1") == _golden_of(api, "sales", "CARRY-B1") == anna
 
 
-def test_a_merge_outlives_a_record_gone_from_the_extract(api, small_sample, tmp_path):  # type: ignore[no-untyped-def]
+def _merged_then_gone_from_the_extract(  # type: ignore[no-untyped-def]
+    api, small_sample, tmp_path
+) -> tuple[dict, str, str, str, Path]:
+    """A customer of two records merged by a steward with a customer of one, the extract then
+    lacking the record that holds the merge: (the merge's answer, the record gone, the other record
+    of the two, the one of the other customer, the sources config without the record)."""
     con = api.client.app.state.service.reader()
     # A customer of two records, the first (lowest key) from billing, with a birth date on the
     # other record too; and a customer of one record born in another decade. No run joins them
@@ -103,8 +108,15 @@ def test_a_merge_outlives_a_record_gone_from_the_extract(api, small_sample, tmp_
     assert len(kept_rows) == len(rows) - 1
     with path.open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows([header, *kept_rows])
+    return merged, anchor, kept, b_key, extract / "sources.yaml"
 
-    run = _run(api, extract / "sources.yaml")
+
+def test_a_merge_outlives_a_record_gone_from_the_extract(  # type: ignore[no-untyped-def]
+    api, small_sample, tmp_path
+):
+    merged, anchor, kept, b_key, sources = _merged_then_gone_from_the_extract(api, small_sample, tmp_path)
+    a = merged["golden_id"]
+    run = _run(api, sources)
     assert run["report"]["decisions_carried"] == [{
         "decision_id": merged["decision"]["decision_id"], "kind": "must_link",
         **dict(zip(("record_key_l", "record_key_r"), sorted((kept, b_key)), strict=True)),
@@ -114,6 +126,50 @@ def test_a_merge_outlives_a_record_gone_from_the_extract(api, small_sample, tmp_
     b_source, b_id = b_key.split(":", 1)
     assert _golden_of(api, source, source_id) == _golden_of(api, b_source, b_id) == a
     # The next run no longer knows where the gone record was: the stored carried decision holds.
-    run = _run(api, extract / "sources.yaml")
+    run = _run(api, sources)
     assert run["report"]["decisions_carried"] == []
     assert _golden_of(api, source, source_id) == _golden_of(api, b_source, b_id) == a
+
+
+def _stand_in_deleted_while_a_run_computes(  # type: ignore[no-untyped-def]
+    api, small_sample, tmp_path, monkeypatch, *, dry_run: bool
+) -> tuple[str, dict]:
+    """The merge above, its record gone from the extract: the next run carries it to the other
+    record of the two, which is deleted through the API while the run computes (nothing is stored
+    naming it yet: the deletion carries and lapses nothing). The publish takes it out and finds
+    the merge binding no pair left. (the decision's id, the run's report)."""
+    from tests.api.test_decisions_lapsed import _run as _run_accepting
+    from tests.api.test_late_decisions import _while_the_run_computes
+
+    merged, _anchor, kept, _b_key, sources = _merged_then_gone_from_the_extract(api, small_sample, tmp_path)
+    source, source_id = kept.split(":", 1)
+
+    def delete() -> None:
+        r = api.client.delete(f"/sources/{source}/records/{source_id}", headers=api.headers("writer"))
+        assert r.status_code == 200 and r.json()["decisions_lapsed"] == [], r.json()
+
+    _while_the_run_computes(monkeypatch, delete)
+    return merged["decision"]["decision_id"], _run_accepting(api, sources, dry_run=dry_run)["report"]
+
+
+def test_a_run_lapses_a_merge_whose_stand_in_was_deleted_while_it_computed(  # type: ignore[no-untyped-def]
+    api, small_sample, tmp_path, monkeypatch
+):
+    decision_id, report = _stand_in_deleted_while_a_run_computes(api, small_sample, tmp_path, monkeypatch,
+                                                                 dry_run=False)
+    assert [c["decision_id"] for c in report["decisions_carried"]] == [decision_id]
+    assert [d["decision_id"] for d in report["decisions_lapsed"]] == [decision_id]
+    assert api.get(f"/decisions/{decision_id}", who="steward").json()["lapsed_at"] is not None
+
+
+def test_a_dry_run_previews_the_lapse_of_a_merge_whose_stand_in_was_deleted(  # type: ignore[no-untyped-def]
+    api, small_sample, tmp_path, monkeypatch
+):
+    """The run above as a dry run: it judged the decisions binding that name a record deleted
+    meanwhile on the stored constraints alone, without the stand-in it carried the merge to (the
+    one deleted), and said nothing, where the run publishing marks the merge lapsed. Now it says
+    it would lapse, and marks nothing."""
+    decision_id, report = _stand_in_deleted_while_a_run_computes(api, small_sample, tmp_path, monkeypatch,
+                                                                 dry_run=True)
+    assert [d["decision_id"] for d in report["decisions_lapsed"]] == [decision_id]  # was []
+    assert api.get(f"/decisions/{decision_id}", who="steward").json()["lapsed_at"] is None
