@@ -514,9 +514,12 @@ class RealtimeMatcher:
             replacing=replacing,
         )
         left = golden_id_before if golden_id_before not in (None, target, previous) else None
+        # The one it was in before the run's publish, holding others still: the publish took it out
+        # unsaid (the replay puts it back), and it went elsewhere: that one changed as a move's would.
+        moved_from = left if left is not None and records.member_count(con, left, besides=key) else None
         if left is not None and not _left_empty(con, left, key):
             left = None
-        affected = [target, *(g for g in (previous, left) if g not in (None, target))]
+        affected = [target, *(g for g in (previous, left, moved_from) if g not in (None, target))]
         # The golden record it joined: the members the decision read, and this record as stored.
         known = {target: sorted([*joined, std], key=lambda m: m["record_key"])} if joined is not None else None
         changes = regroup.rebuild(
@@ -525,6 +528,7 @@ class RealtimeMatcher:
             repoint={left: target} if left else None,
             members=known, holders=self.override_holders,
             recorded=[g for g in (target, left) if g is not None and g == golden_id_before != previous],
+            change_as={moved_from: "changed"} if moved_from else None,
         )
         kept_apart = self.cannot.get(key, set())
         items = [

@@ -74,3 +74,71 @@ def test_a_post_merged_in_a_run_stays_merged_though_it_matches_another(  # type:
     queued = api.get("/review-queue", who="steward", params={"limit": 200}).json()["data"]
     pairs = [{f"{side['source']}:{side['source_id']}" for side in (i["left"], i["right"])} for i in queued]
     assert any("billing:B7999999" in p and p & {"sales:RT-1", "marketing:mk_rt1"} for p in pairs)
+
+
+
+def _elsewhere_as_twin(api, small_sample, tmp_path, post, pair):  # type: ignore[no-untyped-def]
+    """The golden record ``post`` would join now, of the two holding ``pair`` (source ids), and a
+    copy of the sample whose extract holds the record of the other as the post's twin."""
+    import json
+
+    r = api.post("/sources/marketing/records:match", json=post)
+    assert r.status_code == 200 and r.json()["outcome"] == "matched", r.json()
+    joins = r.json()["golden_id"]
+    (other,) = [k for k in pair if _xref(api, f"marketing:{k}") != joins]
+    sample = tmp_path / "sample"
+    shutil.copytree(small_sample, sample)
+    extract = sample / "marketing.jsonl"
+    twin = json.dumps({**post, "subscriber_id": other}, ensure_ascii=False) + "\n"
+    lines = extract.read_text(encoding="utf-8").splitlines(keepends=True)
+    extract.write_text("".join(twin if f'"{other}"' in line else line for line in lines), encoding="utf-8")
+    return joins, other, sample
+
+
+def test_a_post_the_replay_moves_says_its_first_golden_record_changed(  # type: ignore[no-untyped-def]
+    api, small_sample, tmp_path, monkeypatch
+):
+    """A customer's two marketing records split apart by a steward (golden records P and Q), and a
+    third record of theirs posted while a run computes: the service puts it in P, and the change
+    feed (and a subscription) says P changed with it. The extract the run reads holds Q's record
+    as the post's twin, so the replay puts the post in Q, which it now matches better. The feed
+    said Q changed, and nothing more of P: P served without the post (the publish took it out, and
+    the run found P as it was before the post), and downstream still had it in P. Now the replay
+    says P changed too, in the same way a post moving a record from one golden record to another
+    says both."""
+    from tests.api.test_subscriptions import Receiver
+
+    con = api.client.app.state.service.reader()
+    golden_id, first, second = con.execute(
+        "SELECT golden_id, min(source_id), max(source_id) FROM xref GROUP BY golden_id"
+        " HAVING count(*) = 2 AND bool_and(source = 'marketing') ORDER BY golden_id LIMIT 1").fetchone()
+    r = api.post(f"/golden-records/{golden_id}/split", who="steward",
+                 json={"source": "marketing", "source_id": second, "comment": "two customers"})
+    assert r.status_code == 200, r.json()
+    raw = api.get(f"/sources/marketing/records/{first}", who="reader_pii").json()["raw"]
+    post = {**raw, "subscriber_id": "mk_moved", "city": "Đà Lạt"}
+    joins, other, sample = _elsewhere_as_twin(api, small_sample, tmp_path, post, (first, second))
+    receiver = Receiver()
+    r = api.post("/subscriptions", who="admin", json={"name": "crm-sync", "url": receiver.url})
+    assert r.status_code == 201, r.json()
+    start = r.json()["after_seq"]
+    try:
+        posted = _run_posting(api, sample, monkeypatch,
+                              lambda: api.post("/sources/marketing/records", json=post).json())
+        assert posted["golden_id"] == joins
+        assert _xref(api, "marketing:mk_moved") == _xref(api, f"marketing:{other}") != joins
+        feed = api.get("/changes", params={"after": start, "limit": 500}).json()["data"]
+        said = [(e["change"], e["cause"], e["cause_id"]) for e in feed if e["golden_id"] == joins]
+        assert said[0] == ("changed", "record", "marketing:mk_moved")  # the post's
+        assert said[-1] == ("changed", "record", "marketing:mk_moved") and len(said) == 2, said  # was 1
+        members = {m["source_id"] for m in api.get(f"/golden-records/{joins}").json()["members"]}
+        assert "mk_moved" not in members and members
+        receiver.wait_for(1)
+        while feed[-1]["seq"] not in [e["seq"] for e in receiver.entries()]:
+            receiver.wait_for(len(receiver.received) + 1)
+        pushed = [e for e in receiver.entries() if e["golden_id"] == joins]
+        assert [e["seq"] for e in pushed] == [e["seq"] for e in feed if e["golden_id"] == joins]
+        assert "mk_moved" in str(pushed[0]["golden_record"]["members"])  # as downstream saw it then
+        assert "mk_moved" not in str(pushed[-1]["golden_record"]["members"])
+    finally:
+        receiver.server.shutdown()
