@@ -20,7 +20,9 @@ showed in force until the next run marked it. So the deletion marks it at once, 
 while it computed taken out and those posted meanwhile counted (the replay brings them back):
 it clears no lapse a deletion marked, and marks none a post cleared. A deletion that retires a
 golden record, and a post that takes its id back, say its overrides as a run would
-(:func:`note_overrides`); an erasure removes them with the golden record's values.
+(:func:`note_overrides`); an erasure removes them with the golden record's values. Likewise a
+run says nothing of the overrides of a golden record it retires that a record posted meanwhile
+was in, nor does the replay's post taking the id back: at one publish, nothing changed for them.
 """
 
 from __future__ import annotations
@@ -121,11 +123,12 @@ def preview(
     keys; the xref is not its own), with those posted from ``posted_since`` on, which the replay of
     a publish brings back, and without those deleted since, which the publish takes out (judged
     again: the decisions lapsing, and those binding that name a record deleted), on the constraints
-    the publish judges: those stored and those the run ``carried`` to stand-ins, which it stores."""
-    posted = _posted(con, config, since=posted_since) if lapsing else []
+    the publish judges: those stored and those the run ``carried`` to stand-ins, which it stores.
+    Nor does it say the overrides of a golden record it would retire that a record posted since is in."""
+    posted = _posted(con, config, since=posted_since)
     deleted = {record_key(source, source_id) for source, source_id, _by
                in records.deleted_records(con, since=posted_since)} if binds else set()
-    if posted or deleted:
+    if (posted and lapsing) or deleted:
         constraints = [*steward_sql.active_constraints(con), *carried]
         named = set(binds) & {d for _kind, left, right, d in constraints if {left, right} & deleted}
         judged = {*lapsing, *named}
@@ -135,6 +138,8 @@ def preview(
     changes = history.select(["golden_id", "change"]).to_pylist()
     retired, restored = ({h["golden_id"] for h in changes if h["change"] == change}
                          for change in ("retired", "restored"))
+    # But those a record posted since is in: the publish's replay takes them back (_retired_for_good).
+    retired -= set(steward_sql.golden_of(con, posted).values())
     return _said(con, steward_sql.bound_among(con, lapsing), steward_sql.lapsed_among(con, binds), config,
                  steward_sql.overrides_held(con, retired),
                  steward_sql.overrides_held(con, steward_sql.retired_before(con, restored, run_id)),
@@ -148,18 +153,19 @@ def note(
     """Mark the decisions ``lapsing`` (in force, binding nothing in run ``run_id``) lapsed where they
     bound until now, clear the lapse of those that ``binds``, and say both, and the overrides the
     run's retired or restored golden records hold (restored: retired as it published; a post may
-    have taken one back while it computed, and said so), in the audit log; in the publish's
+    have taken one back while it computed, and said so; retired: but those a record posted
+    meanwhile was in, which its replay takes back), in the audit log; in the publish's
     transaction, after the run's history is written and the records deleted or erased meanwhile
     are taken out.
     What binds is what the publish holds, and the records of the config's sources posted through
     the API from ``posted_since`` on (every one for None), which the replay brings back."""
     judged = {*lapsing, *binds}
-    posted = _posted(con, config, since=posted_since) if judged else []
+    posted = _posted(con, config, since=posted_since)
     bound = steward_sql.binding_among(con, judged, also_present=posted)
     actor = f"run {run_id}"
     out = _said(con, steward_sql.mark_lapsed(con, judged - set(bound), at=now(), by=actor, run_id=run_id),
                 steward_sql.mark_binding(con, bound), config,
-                steward_sql.overrides_held(con, steward_sql.run_changed(con, run_id, "retired")),
+                steward_sql.overrides_held(con, _retired_for_good(con, run_id, posted_since, posted)),
                 steward_sql.overrides_held(con, steward_sql.retired_before(
                     con, steward_sql.run_changed(con, run_id, "restored"), run_id)))
     for entry in out.decisions:
@@ -170,6 +176,18 @@ def note(
                      detail={"run_id": run_id})
     _audit_overrides(con, out.overrides, out.overrides_again, actor=actor, detail={"run_id": run_id})
     return out
+
+
+def _retired_for_good(
+    con: duckdb.DuckDBPyConnection, run_id: str, posted_since: dt.datetime | None, posted: Collection[str]
+) -> list[str]:
+    """The golden records run ``run_id`` retired but those a record ``posted`` (of a source the
+    replay posts again) from ``posted_since`` on was in before its publish: the replay's post takes
+    the id back (or its overrides with it into the golden record it joins), and says nothing of
+    them either (mdm/service.py)."""
+    replayed = set(posted)
+    taken_back = {g for k, g in records.departed_posts(con, since=posted_since).items() if k in replayed}
+    return [g for g in steward_sql.run_changed(con, run_id, "retired") if g not in taken_back]
 
 
 def _posted(con: duckdb.DuckDBPyConnection, config: SourcesConfig, *, since: dt.datetime | None) -> list[str]:

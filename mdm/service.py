@@ -637,7 +637,9 @@ class Service:
                 # A key held again may bind a decision that lapsed when it left (mdm/lapsed_decisions.py).
                 result = replace(result, decisions_binding_again=lapsed_decisions.note_posted(
                     con, key, actor=actor))
-            if result.restored:  # a run that restores a golden record says so of its overrides too
+            # A run that restores a golden record says so of its overrides too; a replayed post taking
+            # its id back, nothing: the run that retired it said nothing (lapsed_decisions.note).
+            if result.restored and result.golden_id != golden_id_before:
                 _lapsed, again = lapsed_decisions.note_overrides(
                     con, restored=[result.golden_id], actor=actor, detail={"posted": key})
                 result = replace(result, overrides_binding_again=again)

@@ -415,3 +415,52 @@ def test_a_dry_run_restoring_an_id_previews_only_lapsed_overrides(  # type: igno
     _while_the_run_computes(monkeypatch, lambda: _post_back_and_override(api, golden_id, raw, phone))
     assert _dry_run(api, sources)["overrides_binding_again"] == []  # were the phone and the email
     assert len(_audited(api, "golden.override_binding_again", golden_id)) == 1  # the post's
+
+
+def _gone_from_the_extract_and_posted_meanwhile(  # type: ignore[no-untyped-def]
+    api, small_sample, tmp_path, monkeypatch, *, dry_run: bool
+) -> tuple[str, dict[str, Any]]:
+    """A golden record of one marketing record and its phone override; the extract a run reads no
+    longer has the row, and the record is posted (its city moved) while the run computes: the
+    run retires the golden record, the replay of the post takes its id back. (the golden id, the
+    run's report)."""
+    import shutil
+
+    from tests.api.test_decisions_lapsed import _run as _run_accepting
+
+    golden_id, source_id, _held = _override_on_a_lone_record(api)
+    raw = {**_raw(api, source_id), "city": "Huế"}
+    sample = tmp_path / "sample"
+    shutil.copytree(small_sample, sample)
+    extract = sample / "marketing.jsonl"
+    lines = extract.read_text(encoding="utf-8").splitlines(keepends=True)
+    extract.write_text("".join(line for line in lines if f'"{source_id}"' not in line), encoding="utf-8")
+    _while_the_run_computes(monkeypatch, lambda: api.post("/sources/marketing/records", json=raw).json())
+    return golden_id, _run_accepting(api, sample / "sources.yaml", dry_run=dry_run)["report"]
+
+
+def test_an_override_posted_back_as_a_run_retires_it_is_said_nothing(  # type: ignore[no-untyped-def]
+    api, small_sample, tmp_path, monkeypatch
+):
+    """The run said the override lapsed (its report and the audit log), and the replay of the post,
+    which takes the id back, that it binds again: at one publish, no net change. Now neither says
+    anything, as a decision whose record is posted meanwhile is not marked lapsed: the run counts
+    what the replay brings back."""
+    golden_id, report = _gone_from_the_extract_and_posted_meanwhile(api, small_sample, tmp_path, monkeypatch,
+                                                                    dry_run=False)
+    assert report["overrides_lapsed"] == report["overrides_binding_again"] == []  # was lapsed
+    assert _audited(api, "golden.override_lapsed", golden_id) == []  # was the run's
+    assert _audited(api, "golden.override_binding_again", golden_id) == []  # was the replay's
+    golden = api.get(f"/golden-records/{golden_id}", who="reader_pii").json()
+    assert golden["status"] == "active" and golden["attributes"]["phone"] == "+84912345678"
+
+
+def test_a_dry_run_previews_nothing_of_an_override_posted_back_meanwhile(  # type: ignore[no-untyped-def]
+    api, small_sample, tmp_path, monkeypatch
+):
+    """The run above as a dry run: it said the override would lapse. Now nothing, as the run
+    publishing."""
+    golden_id, report = _gone_from_the_extract_and_posted_meanwhile(api, small_sample, tmp_path, monkeypatch,
+                                                                    dry_run=True)
+    assert report["overrides_lapsed"] == report["overrides_binding_again"] == []  # was lapsed
+    assert api.get(f"/golden-records/{golden_id}").json()["status"] == "active"
