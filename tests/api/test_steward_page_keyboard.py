@@ -48,3 +48,36 @@ def test_the_decision_on_the_ticked_pairs_stays_in_sight(served_db):  # type: ig
         expect(page.get_by_role("status")).to_contain_text("1 of 1 decided: not a match")
         decisions = httpx.get(f"{base}/decisions", headers=steward).json()["data"]
         assert [(d["item_id"], d["kind"]) for d in decisions] == [(item_id, "not_a_match")]
+
+
+def _focused(page: Page) -> str:
+    return str(page.evaluate("document.activeElement.textContent.trim()"))
+
+
+def test_after_an_action_the_focus_is_on_what_it_says(served_db):  # type: ignore[no-untyped-def]
+    """A form's answer is a new page, its message at the top (role=status, role=alert): the focus
+    was left on the page's body, so the next Tab started again at the header's first link, and a
+    screen reader, which reads a live region's changes and not one the page opens with, said
+    nothing of what was done. The message takes the focus now, and Tab goes on from it."""
+    with _logged_in(served_db) as (base, page, steward):
+        for width in (1280, 375):
+            page.set_viewport_size({"width": width, "height": 667})
+            page.goto(f"{base}/steward")
+            page.get_by_role("button", name="Not a match ticked").focus()
+            page.keyboard.press("Enter")  # nothing ticked: refused, said
+            expect(page.get_by_role("alert")).to_contain_text("tick the pairs")
+            assert _focused(page) == "tick the pairs to decide first", width
+            expect(page.get_by_role("alert")).to_be_in_viewport()
+        item_id = page.locator("#queue input[name=item_ids]").first.get_attribute("value")
+        page.goto(f"{base}/steward/items/{item_id}")
+        page.get_by_role("button", name="Claim").focus()
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("status")).to_have_text("Claimed.")
+        assert _focused(page) == "Claimed."
+        page.keyboard.press("Tab")  # on from the message, not from the header's first link
+        assert page.evaluate("document.activeElement.closest('main') !== null")
+        assert _focused(page) != "Review queue"
+        page.keyboard.press("m")  # the page's keys still decide with the message focused
+        expect(page.get_by_role("status")).to_contain_text(f"{item_id}: match")
+        assert _focused(page).startswith(f"{item_id}: match")
+        assert httpx.get(f"{base}/review-queue/{item_id}", headers=steward).json()["status"] == "decided"
