@@ -120,3 +120,39 @@ def test_each_rows_button_and_box_is_named_for_its_row(api):  # type: ignore[no-
     for names in (buttons, golden.boxes, decisions):
         assert len(set(names)) == len(names), names
     assert len(decisions) == 2
+
+
+def _title(page: str) -> str:
+    found = re.search(r"<title>(.*?)</title>", page, re.S)
+    assert found is not None, page
+    return " ".join(html.unescape(found[1]).split())
+
+
+def test_each_pages_title_says_where_the_steward_is(api):  # type: ignore[no-untyped-def]
+    """The title is what a screen reader says first of a page, and what a tab and the history show:
+    one decision's page was titled "Decisions", as were a golden record's decisions, and the
+    decided pairs "Review queue" as the open ones; an unknown pair, golden record or decision (a
+    404) was titled as the page it is said above ("Review queue", "Search", "Decisions"), and a
+    refused action too, nothing in the title saying that something went wrong."""
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+    item = api.get("/review-queue", who="steward").json()["data"][0]
+    gid = item["left"]["golden_id"]
+    decided = api.post(f"/review-queue/{item['item_id']}/decision", who="steward",
+                       json={"decision": "not_a_match"}).json()["decision_id"]
+    titles = {path: _title(api.client.get(path).text) for path in (
+        "/steward", "/steward?status=decided", f"/steward/decisions/{decided}",
+        f"/steward/decisions?golden_id={gid}", "/steward/decisions", f"/steward/golden/{gid}",
+        "/steward/items/NOPE", "/steward/golden/NOPE", "/steward/decisions/NOPE")}
+    assert titles == {
+        "/steward": "Review queue · mdm",
+        "/steward?status=decided": "Review queue: decided pairs · mdm",
+        f"/steward/decisions/{decided}": f"Decision {decided} · mdm",
+        f"/steward/decisions?golden_id={gid}": f"Decisions on {gid} · mdm",
+        "/steward/decisions": "Decisions · mdm",
+        f"/steward/golden/{gid}": f"Golden record {gid} · mdm",
+        "/steward/items/NOPE": "Error: Review queue · mdm",
+        "/steward/golden/NOPE": "Error: Search · mdm",
+        "/steward/decisions/NOPE": "Error: Decisions · mdm",
+    }, titles
+    refused = api.client.post("/steward/decide", data={"decision": "match"})  # nothing ticked
+    assert _title(refused.text) == "Error: Review queue · mdm"
