@@ -133,7 +133,8 @@ def test_each_pages_title_says_where_the_steward_is(api):  # type: ignore[no-unt
     one decision's page was titled "Decisions", as were a golden record's decisions, and the
     decided pairs "Review queue" as the open ones; an unknown pair, golden record or decision (a
     404) was titled as the page it is said above ("Review queue", "Search", "Decisions"), and a
-    refused action too, nothing in the title saying that something went wrong."""
+    refused action too, nothing in the title saying that something went wrong; and a form's address
+    asked by GET (a 405) was titled "No such page", where its heading says it is not opened by GET."""
     api.client.post("/steward/login", data={"key": api.keys["steward"]})
     item = api.get("/review-queue", who="steward").json()["data"][0]
     gid = item["left"]["golden_id"]
@@ -156,3 +157,6 @@ def test_each_pages_title_says_where_the_steward_is(api):  # type: ignore[no-unt
     }, titles
     refused = api.client.post("/steward/decide", data={"decision": "match"})  # nothing ticked
     assert _title(refused.text) == "Error: Review queue · mdm"
+    # A form's address typed (a 405) is not "No such page": the page is there, opened by its form.
+    assert _title(api.client.get("/steward/logout").text) == "/steward/logout is not opened by GET · mdm"
+    assert _title(api.client.get("/steward/nope").text) == "No such page · mdm"
