@@ -160,3 +160,21 @@ def test_each_pages_title_says_where_the_steward_is(api):  # type: ignore[no-unt
     # A form's address typed (a 405) is not "No such page": the page is there, opened by its form.
     assert _title(api.client.get("/steward/logout").text) == "/steward/logout is not opened by GET · mdm"
     assert _title(api.client.get("/steward/nope").text) == "No such page · mdm"
+
+
+def test_the_headers_links_say_which_page_is_open(api):  # type: ignore[no-untyped-def]
+    """The header's links (Review queue, Search, Decisions) were bare links in the banner: a screen
+    reader found no navigation among the page's landmarks, and nothing said which of them was the
+    page open. They are a navigation now, the open page's link marked as the current page."""
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+    for path, name in (("/steward", "Review queue"), ("/steward/search", "Search"),
+                       ("/steward/decisions", "Decisions")):
+        page = api.client.get(path).text
+        nav = re.search(r'<nav aria-label="Steward pages">(.*?)</nav>', page, re.S)
+        assert nav is not None, page
+        links = re.findall(r'<a href="([^"]+)"[^>]*?( aria-current="page")?>([^<]*)</a>', nav[1])
+        assert [(href, text) for href, _c, text in links] == [
+            ("/steward", "Review queue"), ("/steward/search", "Search"), ("/steward/decisions", "Decisions")]
+        assert [text for _h, current, text in links if current] == [name], (path, links)
+    item = api.get("/review-queue", who="steward").json()["data"][0]["item_id"]
+    assert 'aria-current="page"' not in api.client.get(f"/steward/items/{item}").text  # none of the three
