@@ -67,7 +67,10 @@ _EXTENSION = re.compile(r"(?i)\s*(?:ext\.?|extensi[oó]n|x|#|máy lẻ|ml"
 # after a whole number (valid, and as long as its region's example of its type), as "0912-345-678" and
 # "030 123-4567" group a number's own digits with hyphens.
 _HYPHENATED_TAIL = re.compile(r"^(.*\d)\s*-\s*(\d{1,5})$")
-_SEPARATOR = re.compile(r"[;,/|]|\s(?:or|hoặc|hoac)\s")
+_SEPARATOR = re.compile(r"[;,/|&\n]|\s(?:or|hoặc|hoac)\s")
+# "0901234567 - 0912345678", "0901234567 0912345678": whole numbers one after another with only
+# spaces or a dash between them, where the field read as one number gives none (see _side_by_side).
+_GAP = re.compile(r"(?<=\d)[\s\-\u2013\u2014]+(?=[\d+(])")
 _NOT_DIGIT_OR_PLUS = re.compile(r"[^\d+]")
 _LINE_TYPES = MappingProxyType(
     {
@@ -264,11 +267,51 @@ def standardise_phone(value: str | None, region: str | None = "VN", home: str | 
     if _SEPARATOR.search(text):
         segments = [s for s in _SEPARATOR.split(text) if sum(ch.isdigit() for ch in s) >= _MIN_DIGITS]
         if len(segments) > 1:
-            phones = [_standardise_one(value, s, region, home) for s in segments]
-            phone = next((p for p in phones if p.is_valid), next((p for p in phones if p.e164), phones[0]))
-            others = tuple(dict.fromkeys(p.e164 for p in phones if p.e164 not in (None, phone.e164)))
-            return replace(phone, flags=("phone_multiple", *phone.flags), others=others)
-    return _standardise_one(value, text, region, home)
+            return _several([_standardise_one(value, s, region, home) for s in segments])
+    phone = _standardise_one(value, text, region, home)
+    if not phone.is_valid and sum(ch.isdigit() for ch in text) >= 2 * _MIN_DIGITS:
+        phones = _side_by_side(value, text, region, home)
+        if phones:
+            return _several(phones)
+    return phone
+
+
+def _several(phones: list[StdPhone]) -> StdPhone:
+    """The first valid of the numbers one field holds (else the first that gives a number, else the
+    first), flagged ``phone_multiple``, with the others'."""
+    phone = next((p for p in phones if p.is_valid), next((p for p in phones if p.e164), phones[0]))
+    others = tuple(dict.fromkeys(p.e164 for p in phones if p.e164 not in (None, phone.e164)))
+    return replace(phone, flags=("phone_multiple", *phone.flags), others=others)
+
+
+def _side_by_side(value: str, text: str, region: str | None, home: str | None) -> list[StdPhone] | None:
+    """The whole numbers ``text`` writes one after another with only spaces or a dash between them
+    (a call centre's "0901234567 - 0912345678"), or None: each part must be a valid number as long
+    as its type's (see :func:`_whole`), so an invalid number's digits are never cut into two."""
+    for gap in _GAP.finditer(text):
+        first = _standardise_one(value, text[:gap.start()], region, home)
+        if not _whole(first):
+            continue
+        rest = _standardise_one(value, text[gap.end():], region, home)
+        others = [rest] if _whole(rest) else _side_by_side(value, text[gap.end():], region, home)
+        if others:
+            return [first, *others]
+    return None
+
+
+def _whole(phone: StdPhone | phonenumbers.PhoneNumber) -> bool:
+    """Whether a number is valid and as long as its region's example of its type: "030 123" is a
+    valid German number, but the start of "030 1234567"."""
+    if isinstance(phone, StdPhone):
+        if not phone.is_valid or phone.extension is not None:
+            return False
+        phone = phonenumbers.parse(phone.e164, None)
+    elif not phonenumbers.is_valid_number(phone):
+        return False
+    example = phonenumbers.example_number_for_type(
+        phonenumbers.region_code_for_number(phone), phonenumbers.number_type(phone))
+    return example is not None and len(phonenumbers.national_significant_number(phone)) >= len(
+        phonenumbers.national_significant_number(example))
 
 
 def _split_extension(text: str, region: str | None) -> tuple[str, str | None]:
@@ -284,13 +327,7 @@ def _split_extension(text: str, region: str | None) -> tuple[str, str | None]:
         number = phonenumbers.parse(tail[1], region)
     except phonenumbers.NumberParseException:
         return text, None
-    if not phonenumbers.is_valid_number(number):
-        return text, None
-    example = phonenumbers.example_number_for_type(
-        phonenumbers.region_code_for_number(number), phonenumbers.number_type(number))
-    whole = example is not None and len(phonenumbers.national_significant_number(number)) >= len(
-        phonenumbers.national_significant_number(example))
-    return (tail[1], tail[2]) if whole else (text, None)
+    return (tail[1], tail[2]) if _whole(number) else (text, None)
 
 
 # Numbers businesses rent to be spelt in letters: toll-free, shared-cost, premium-rate and

@@ -155,6 +155,32 @@ def test_several_numbers_in_one_field_use_the_first_valid(value: str) -> None:
     assert phone.flags == ("phone_multiple",)
 
 
+@pytest.mark.parametrize(
+    ("value", "region", "first", "other"),
+    [
+        ("0901234567 - 0912345678", "VN", "+84901234567", "+84912345678"),
+        ("0901234567-0912345678", "VN", "+84901234567", "+84912345678"),
+        ("0901234567 0912345678", "VN", "+84901234567", "+84912345678"),
+        ("0901234567 & 0912345678", "VN", "+84901234567", "+84912345678"),
+        ("0901234567\n028 3823 4567", "VN", "+84901234567", "+842838234567"),
+        ("028 3823 4567 0903 123 456", "VN", "+842838234567", "+84903123456"),
+        ("06 12345678 - 020 123 4567", "NL", "+31612345678", "+31201234567"),
+    ],
+)
+def test_whole_numbers_side_by_side_are_several(value: str, region: str, first: str, other: str) -> None:
+    """A call centre's two numbers with a dash, spaces or a line between them: both numbers were lost
+    (flagged phone_unparseable, twenty digits read as one); now read as a field holding several."""
+    phone = standardise_phone(value, region)
+    assert (phone.e164, phone.flags, phone.others) == (first, ("phone_multiple",), (other,))
+
+
+@pytest.mark.parametrize("value", ["028 3823 4567 89", "0901234567 123", "0901 234 5678 9012"])
+def test_a_number_with_digits_too_many_is_not_cut_into_two(value: str) -> None:
+    """Only whole valid numbers are parted: a tail that is no whole number leaves the field one
+    unreadable number, as before."""
+    assert "phone_multiple" not in standardise_phone(value).flags
+
+
 def test_several_numbers_none_valid_use_the_first_that_is_a_number() -> None:
     """A placeholder first is no number; the second is, though phonenumbers does not know its range."""
     phone = standardise_phone("0123 456 789 / 0521 234 567")
