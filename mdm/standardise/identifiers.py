@@ -71,19 +71,70 @@ def _cnpj_checks(digits: str) -> bool:
     return True
 
 
-# Brazil's CPF (a person's, 11 digits) and CNPJ (a company's, 14) end with two check digits. One that
-# fails them was mistyped: kept, to be compared as one typo off, but flagged and not valid. One a
-# spreadsheet cut a digit short of, whose check digits hold with the zero put back, had that zero.
-_BR_CHECKED = {"national_id": (11, _cpf_checks), "tax_id": (14, _cnpj_checks)}
+def _tc_kimlik_checks(digits: str) -> bool:
+    """Turkey's TC Kimlik No (11 digits, never starting with 0): its 10th and 11th digits."""
+    d = [int(c) for c in digits]
+    return d[0] != 0 and (sum(d[0:9:2]) * 7 - sum(d[1:8:2])) % 10 == d[9] and sum(d[:10]) % 10 == d[10]
 
 
-def _brazilian(value: str | None, compact: str, kind: str) -> StdIdentifier:
-    length, checks = _BR_CHECKED[kind]
-    if len(compact) == length - 1 and checks(compact.zfill(length)):
-        return StdIdentifier(value, compact.zfill(length), True, (f"{kind}_zero_restored",))
-    if len(compact) == length and not checks(compact):
-        return StdIdentifier(value, compact, False, (f"{kind}_check_digits",))
-    return StdIdentifier(value, compact, True, ())
+def _pesel_checks(digits: str) -> bool:
+    """Poland's PESEL (11 digits): its last digit, weights 1 3 7 9."""
+    total = sum(int(d) * w for d, w in zip(digits[:10], (1, 3, 7, 9, 1, 3, 7, 9, 1, 3), strict=True))
+    return (10 - total % 10) % 10 == int(digits[10])
+
+
+def _bsn_checks(digits: str) -> bool:
+    """The Netherlands' BSN (9 digits): the "elfproef", weights 9..2 and -1, a multiple of 11."""
+    return (sum(int(d) * (9 - i) for i, d in enumerate(digits[:8])) - int(digits[8])) % 11 == 0
+
+
+def _belgian_checks(digits: str) -> bool:
+    """Belgium's national number (11 digits, birth date first): 97 less the first nine digits mod 97,
+    with a 2 before them for one born since 2000."""
+    return any(97 - int(century + digits[:9]) % 97 == int(digits[9:]) for century in ("", "2"))
+
+
+def _luhn_checks(digits: str) -> bool:
+    """Sweden's personnummer (10 digits, YYMMDDNNNC): Luhn's check digit."""
+    doubled = (int(d) * (2 - i % 2) for i, d in enumerate(digits))
+    return sum(n // 10 + n % 10 for n in doubled) % 10 == 0
+
+
+# Identifiers that end with check digits, by country and kind: (length, check). One that fails them
+# was mistyped: kept, to be compared as one typo off, but flagged and not valid. One a spreadsheet cut
+# a digit short of, whose check digits hold with the zero put back, had that zero. Brazil's CPF (a
+# person's) and CNPJ (a company's), Turkey's TC Kimlik No, Poland's PESEL, the Dutch BSN, the Belgian
+# national number and the Swedish personnummer (read without its century, below).
+_CHECKED = {
+    "BR": {"national_id": (11, _cpf_checks), "tax_id": (14, _cnpj_checks)},
+    "TR": {"national_id": (11, _tc_kimlik_checks)},
+    "PL": {"national_id": (11, _pesel_checks)},
+    "NL": {"national_id": (9, _bsn_checks)},
+    "BE": {"national_id": (11, _belgian_checks)},
+    "SE": {"national_id": (10, _luhn_checks)},
+}
+# A Swedish personnummer is written with its century in one system ("19850101-1234") and without
+# it in another ("850101-1234"): one id, read as ten digits (different lengths were two documents).
+_SE_CENTURY = re.compile(r"^(?:18|19|20)(\d{10})$")
+
+
+def _checked(
+    value: str | None, compact: str, kind: str, countries: tuple[str | None, ...]
+) -> StdIdentifier | None:
+    """``compact`` held to the check digits of the first of ``countries`` with a rule for its kind and
+    length (see :data:`_CHECKED`), or None where none has one."""
+    for country in countries:
+        length, checks = _CHECKED.get((country or "").upper(), {}).get(kind, (0, None))
+        if checks is None or len(compact) not in (length - 1, length):
+            continue
+        if len(compact) == length - 1:
+            if not checks(compact.zfill(length)):
+                continue
+            return StdIdentifier(value, compact.zfill(length), True, (f"{kind}_zero_restored",))
+        if not checks(compact):
+            return StdIdentifier(value, compact, False, (f"{kind}_check_digits",))
+        return StdIdentifier(value, compact, True, ())
+    return None
 
 
 def _without_country_code(compact: str, country: str | None) -> str:
@@ -115,8 +166,12 @@ def _standardise(
         or compact in _PLACEHOLDERS
     ):
         return StdIdentifier(value, None, False, (f"{kind}_invalid",))
-    if not abroad and (region or "").upper() == "BR" and compact.isdigit():
-        return _brazilian(value, compact, kind)
+    countries = tuple(dict.fromkeys((country, region))) if kind == "national_id" else (region,)
+    if kind == "national_id" and "SE" in {(c or "").upper() for c in countries}:
+        compact = _SE_CENTURY.sub(r"\1", compact)
+    checked = _checked(value, compact, kind, countries) if not abroad and compact.isdigit() else None
+    if checked is not None:
+        return checked
     if abroad or (region or "").upper() != "VN":
         return StdIdentifier(value, compact, True, ())
     pattern = _VN_NATIONAL_ID if kind == "national_id" else _VN_TAX_ID
@@ -130,9 +185,12 @@ def _standardise(
     return StdIdentifier(value, None, False, (f"{kind}_invalid",))
 
 
-def standardise_national_id(value: str | None, region: str | None = "VN") -> StdIdentifier:
-    """A national id: CMND, CCCD or passport for Vietnam; any 5–20 letters and digits elsewhere."""
-    return _standardise(value, region, "national_id")
+def standardise_national_id(
+    value: str | None, region: str | None = "VN", country: str | None = None
+) -> StdIdentifier:
+    """A national id: CMND, CCCD or passport for Vietnam; any 5–20 letters and digits elsewhere, held
+    to its check digits where the record's ``country`` (else ``region``) has them."""
+    return _standardise(value, region, "national_id", country)
 
 
 def standardise_tax_id(

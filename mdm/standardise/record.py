@@ -282,7 +282,7 @@ def standardise_record(
     if company.display is None and "name_is_company" in name.flags:
         company = _company(name.original)
     tax_id = _tax_id(get("tax_id"), spec.phone_region, region)
-    national_id = _national_id(get("national_id"), spec.phone_region)
+    national_id = _national_id(get("national_id"), spec.phone_region, region)
     updated_at, flag = _update_time(get("updated_at"), spec, today)
     if flag is not None:
         flags.append(flag)

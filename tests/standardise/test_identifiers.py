@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mdm.sources.config import SourceSpec
 from mdm.standardise import StdIdentifier, standardise_national_id, standardise_tax_id
+from mdm.standardise.record import standardise_record
 
 JUNK = ["\x00\x01", "\u200b\ufeff", "😀" * 3, "1" * 100_000, "\ud800", "‮123456789"]
 
@@ -157,3 +161,46 @@ def test_brazilian_cpf_and_cnpj_check_digits(
 ) -> None:
     standardise = standardise_national_id if kind == "national_id" else standardise_tax_id
     assert standardise(value, "BR") == StdIdentifier(value, expected, valid, flags)
+
+
+@pytest.mark.parametrize(("value", "region", "expected", "valid", "flags"), [
+    ("10000000146", "TR", "10000000146", True, ()),  # a TC Kimlik No, its check digits right
+    ("10000000147", "TR", "10000000147", False, ("national_id_check_digits",)),  # its last digit mistyped
+    ("01000000146", "TR", "01000000146", False, ("national_id_check_digits",)),  # none starts with 0
+    ("44051401359", "PL", "44051401359", True, ()),  # a PESEL
+    ("44051401358", "PL", "44051401358", False, ("national_id_check_digits",)),
+    ("111 222 333", "NL", "111222333", True, ()),  # a BSN (elfproef)
+    ("111222334", "NL", "111222334", False, ("national_id_check_digits",)),
+    ("12345672", "NL", "012345672", True, ("national_id_zero_restored",)),  # BSN 012345672, zero eaten
+    ("85.07.30-033.28", "BE", "85073003328", True, ()),  # a Belgian national number
+    ("01.01.01-001.26", "BE", "01010100126", True, ()),  # one born in 2001: 2 before its digits
+    ("85.07.30-033.29", "BE", "85073003329", False, ("national_id_check_digits",)),
+    ("811228-9874", "SE", "8112289874", True, ()),  # a Swedish personnummer
+    ("19811228-9874", "SE", "8112289874", True, ()),  # the same, with its century: one id
+    ("811228-9875", "SE", "8112289875", False, ("national_id_check_digits",)),
+])
+def test_national_ids_with_check_digits(
+    value: str, region: str, expected: str, valid: bool, flags: tuple[str, ...]
+) -> None:
+    """A mistyped TC Kimlik No, PESEL, BSN, Belgian number or personnummer was a valid id; the
+    personnummer with its century was another document (12 digits beside 10)."""
+    assert standardise_national_id(value, region) == StdIdentifier(value, expected, valid, flags)
+
+
+def test_check_digits_are_the_records_own_countrys() -> None:
+    """A Benelux CRM (phone region NL) holds Belgians' national numbers: the record's country decides,
+    and the source's region still applies where that country has no rule for the id's length."""
+    assert standardise_national_id("85.07.30-033.29", "NL", "BE").flags == ("national_id_check_digits",)
+    assert standardise_national_id("111222334", "NL", "BE").flags == ("national_id_check_digits",)
+    assert standardise_national_id("85073003329", "NL").flags == ()  # no rule for 11 digits in NL
+    assert standardise_national_id("529.982.247-26", "BR", "PT").flags == ("national_id_check_digits",)
+
+
+def test_a_record_reads_its_national_id_by_its_own_country() -> None:
+    """A Belgian customer (a +32 mobile) of a Dutch source: their mistyped national number is flagged."""
+    spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", phone_region="NL",
+                      fields={"phone": "phone", "national_id": "nid"})
+    values = {"phone": "+32 470 12 34 56", "nid": "85.07.30-033.29"}
+    record = standardise_record(spec, "1", values, today=dt.date(2026, 1, 1))
+    assert record["national_id"] == "85073003329"
+    assert "national_id_check_digits" in record["dq_flags"]
