@@ -558,10 +558,19 @@ def _middle_written_last(
 
 
 def _split_comma(tokens: list[_Token]) -> tuple[list[str], list[str]] | None:
-    """("Smith", "Alan") for "Smith, Alan"; None when there is no comma between names."""
+    """("Smith", "Alan") for "Smith, Alan"; None when there is no comma between names. Particles
+    written in lower case after the given names open the family name, as Dutch and Belgian lists
+    sort it: "Berg, J. van der" is J. van der Berg (not after a Vietnamese family name: Văn)."""
     for i, (raw, _) in enumerate(tokens):
         if raw == ",":
-            before, after = _parts(tokens[:i]), _parts(tokens[i + 1 :])
+            run = len(tokens)
+            while run > i + 1 and tokens[run - 1][0].islower() and tokens[run - 1][1] \
+                    and all(part in _PARTICLES for part in tokens[run - 1][1]):
+                run -= 1
+            family = _parts(tokens[:i])
+            if run == i + 1 or any(part in VN_FAMILY_NAMES for part in family):
+                run = len(tokens)
+            before, after = _parts(tokens[run:]) + family, _parts(tokens[i + 1 : run])
             if before and after:
                 run = _particles_after_given(tokens[i + 1 :]) if before[0] not in VN_FAMILY_NAMES else 0
                 return [*after[len(after) - run:], *before], after[:len(after) - run]

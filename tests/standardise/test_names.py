@@ -1213,3 +1213,27 @@ def test_m_before_another_initial_is_an_initial() -> None:
     name = standardise_name("M. J. García")
     assert (name.family, name.given, name.middles, name.display) == ("garcia", "m", "j", "M. J. García")
     assert standardise_name("M. Jean Dupont").display == "Jean Dupont"  # Monsieur before a name
+
+
+@pytest.mark.parametrize(
+    ("value", "family", "given"),
+    [
+        ("Berg, J. van der", "van der berg", "j"),
+        ("Berg, Jan van der", "van der berg", "jan"),
+        ("Gogh, Vincent van", "van gogh", "vincent"),
+        ("Cruz, María de la", "de la cruz", "maria"),
+    ],
+)
+def test_particles_after_the_given_name_in_a_sorted_list_open_the_family_name(
+    value: str, family: str, given: str
+) -> None:
+    """Dutch and Belgian lists sort "Jan van der Berg" as "Berg, J. van der": its family name was
+    berg, with "van der" middle names, so it did not compare with the same person's "van der berg"."""
+    name = standardise_name(value)
+    assert (name.family, name.given, name.middles) == (family, given, None)
+
+
+@pytest.mark.parametrize("value", ["Nguyen, Van An", "Tran, an van", "Berg, van der"])
+def test_particles_after_a_comma_stay_given_names_where_nothing_else_is(value: str) -> None:
+    """Văn after a Vietnamese family name is a middle name, and particles alone are no given name."""
+    assert standardise_name(value).family in ("nguyen", "tran", "berg")
