@@ -113,10 +113,26 @@ _Token = tuple[str, tuple[str, ...]]  # (as written, folded parts that contain a
 _MISTYPED_THI = frozenset(("thj", "hị"))
 
 
+# Arabic script writes no short vowels: transliterated to ASCII, its names collapse into one skeleton
+# (علي Ali and عالية Aliya are both "ly"; أحمد Ahmad, حمد Hamad and حامد Hamid all "hmd"), then read by
+# the rules for Latin and Vietnamese names ("ly" as the family name Lý). A name written in it is
+# compared in it, its letters' variant forms made one (hamza on alif, tā' marbūṭa, alif maqṣūra,
+# Persian yā' and kāf, vowel marks and tatweel dropped), and flagged ``name_arabic_script``: it says
+# nothing of the same person's Latin spelling, which a steward or a Latin name column must give.
+_ARABIC_LETTER = re.compile(r"[\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff]")
+_NOT_ARABIC_LETTER = re.compile(r"[^\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff]+")
+_ARABIC_FORMS = str.maketrans(
+    {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ی": "ي", "ک": "ك", "ؤ": "و", "ئ": "ي",
+     "\u0640": None, **{chr(c): None for c in (*range(0x064B, 0x0660), 0x0670)}}
+)
+
+
 @lru_cache(maxsize=1 << 16)  # name words repeat heavily ("Nguyễn", "Văn", "Thị")
 def _folded_parts(raw: str) -> tuple[str, ...]:
     if raw.lower().rstrip(".") in _MISTYPED_THI:
         return ("thi",)
+    if _ARABIC_LETTER.search(raw):
+        return tuple(_NOT_ARABIC_LETTER.sub(" ", raw.translate(_ARABIC_FORMS)).split())
     folded = fold(raw.translate(_JOINERS))
     return tuple(p for p in folded.split() if _LETTER.search(p)) if folded else ()
 
@@ -1228,6 +1244,7 @@ def standardise_name(
     text = nfc_clean(full_name)
     if text is not None:
         text, flags = _one_person(text)
+        flags = (*flags, *("name_arabic_script",) * bool(_ARABIC_LETTER.search(text)))
         return _flagged(_from_full(full_name, text) if text.strip() else _no_name(full_name), flags)
     first, last = nfc_clean(first_name), nfc_clean(last_name)
     given_parts = [str(p) for p in (first_name, last_name) if p is not None]
@@ -1240,6 +1257,7 @@ def standardise_name(
     last, last_flags = _one_person(last) if last else (None, ())
     first, last = (nfc_clean(box) if box else None for box in (first, last))
     flags = tuple(dict.fromkeys((*first_flags, *last_flags)))
+    flags = (*flags, *("name_arabic_script",) * bool(_ARABIC_LETTER.search(f"{first} {last}")))
     named = _from_parts(original or "", first, last) if first or last else _no_name(original)
     return _flagged(named, flags)
 

@@ -1237,3 +1237,22 @@ def test_particles_after_the_given_name_in_a_sorted_list_open_the_family_name(
 def test_particles_after_a_comma_stay_given_names_where_nothing_else_is(value: str) -> None:
     """Văn after a Vietnamese family name is a middle name, and particles alone are no given name."""
     assert standardise_name(value).family in ("nguyen", "tran", "berg")
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [("علي حسن", "عالية حسن"), ("أحمد السويدي", "حامد السويدي"), ("حمد السويدي", "حامد السويدي")],
+)
+def test_arabic_names_are_not_folded_into_one_skeleton(one: str, other: str) -> None:
+    """Arabic writes no short vowels: to ASCII, Ali and Aliya were both "ly hsn" (ly read as the
+    Vietnamese family name Lý), Ahmad, Hamad and Hamid all "hmd": namesakes where there are none."""
+    assert standardise_name(one).folded != standardise_name(other).folded
+
+
+def test_a_name_in_arabic_script_is_compared_in_it_and_flagged() -> None:
+    """Its variant letter forms and vowel marks are one name; its family name is the last, as written."""
+    name = standardise_name("مُحَمَّد الحسن")
+    assert (name.family, name.given, name.flags) == ("الحسن", "محمد", ("name_arabic_script",))
+    assert standardise_name("أحمد المنصوري").folded == standardise_name("احمد المنصوري").folded
+    assert standardise_name(None, "فاطمة", "الزهراء").flags == ("name_arabic_script",)
+    assert standardise_name("Mohammed Al-Hassan").flags == ()
