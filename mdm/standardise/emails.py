@@ -168,7 +168,9 @@ def standardise_email(value: str | None) -> StdEmail:
         return StdEmail(value, None, None, False, False, ())
     # Typed in full-width by a Japanese or Chinese input method: "ｔａｒｏ＠example.jp".
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
+        # Turkish upper case writes i as "İ", which lower() makes i and a combining dot (U+0307):
+        # "İSMAİL@GMAIL.COM" was another key than ismail@gmail.com, "FİRMA.COM.TR" another domain.
+        text = unicodedata.normalize("NFKC", text).replace("İ", "I")
     # An "@" in more than one word: several addresses. One in a single word is one address,
     # whatever slips around it ("an.nguyen@gmail,com", "an nguyen90@icloud.com").
     words = [w for w in _SEPARATORS.split(text) if "@" in w]

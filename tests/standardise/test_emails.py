@@ -215,3 +215,15 @@ def test_the_plain_address_shortcut_equals_email_validator(local: str, domain: s
     except Exception:
         expected = None
     assert emails._validate(address) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("İSMAİL.YILDIZ@GMAIL.COM", "ismailyildiz@gmail.com"),
+     ("SUKRU.OZTURK@FİRMA.COM.TR", "sukru.ozturk@firma.com.tr")],
+)
+def test_a_turkish_capital_i_is_an_i(value: str, expected: str) -> None:
+    """Python lower-cases "İ" to i and a combining dot: the same address was another key, and a
+    domain written in capitals another (internationalised) domain."""
+    email = standardise_email(value)
+    assert (email.match_key, email.is_valid) == (expected, True)
