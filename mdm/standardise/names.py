@@ -252,11 +252,25 @@ def _recase(tokens: list[_Token], title: bool) -> list[_Token]:
     """
     if not title:
         return tokens
+    turkish = any(_TURKISH_LETTER.search(raw) for raw, _ in tokens)
     cased: list[_Token] = []
     for raw, parts in tokens:
-        raw = unicodedata.normalize("NFC", _WORD.sub(lambda m: m[0].capitalize(), raw))
+        raw = unicodedata.normalize("NFC", _WORD.sub(
+            lambda m: _turkish_capitalised(m[0]) if turkish else m[0].capitalize(), raw))
         cased.append((raw, parts if raw.isascii() else _folded_parts(raw)))
     return cased
+
+
+# Turkish (and Azerbaijani) pair dotted İ/i and dotless I/ı: "İSMAİL YILDIZ" capitalised as other
+# names are was "İsmai̇l Yildiz", an i with a combining dot (Python's lower() of İ) and the wrong i.
+# A name holding one of the letters only they write is cased their way: "İsmail Yıldız".
+_TURKISH_LETTER = re.compile("[İıĞğ]")
+
+
+def _turkish_capitalised(word: str) -> str:
+    first, rest = word[:1], word[1:]
+    first = {"i": "İ", "ı": "I"}.get(first, first.upper())
+    return first + rest.replace("I", "ı").replace("İ", "i").lower()
 
 
 # A Vietnamese syllable without its tones: an initial consonant (cluster), vowels, a final.

@@ -1256,3 +1256,16 @@ def test_a_name_in_arabic_script_is_compared_in_it_and_flagged() -> None:
     assert standardise_name("أحمد المنصوري").folded == standardise_name("احمد المنصوري").folded
     assert standardise_name(None, "فاطمة", "الزهراء").flags == ("name_arabic_script",)
     assert standardise_name("Mohammed Al-Hassan").flags == ()
+
+
+@pytest.mark.parametrize(
+    ("value", "display"),
+    [("İSMAİL YILDIZ", "İsmail Yıldız"), ("İLKNUR IŞIK", "İlknur Işık"), ("DOĞAN KILIÇ", "Doğan Kılıç"),
+     ("ismail yıldız", "İsmail Yıldız"), ("MIHAI IONESCU", "Mihai Ionescu")],
+)
+def test_a_turkish_name_in_one_case_is_capitalised_the_turkish_way(value: str, display: str) -> None:
+    """ "İSMAİL YILDIZ" was shown "İsmai̇l Yildiz": Python's lower() of İ is i and a combining dot, and
+    its I is the dotless ı. Only a name holding İ, ı or Ğ/ğ is read so: a Romanian MIHAI keeps its i."""
+    name = standardise_name(value)
+    assert name.display == display
+    assert name.folded == standardise_name(display).folded
