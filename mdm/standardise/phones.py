@@ -362,7 +362,8 @@ def _read_number(value: str, number: str, extension: str | None, region: str | N
     # With a "+", neither the region nor the written digits matter: "0912 345 678" and
     # "+84 912.345.678" share one parse.
     parsed = _parse(candidate, None, "") if candidate.startswith("+") else _parse(candidate, region, digits)
-    if home and home != region and not international and (parsed is None or not parsed[1]):
+    if home and home != region and not international and (
+            parsed is None or not parsed[1] or _not_national(digits, region)):
         at_home = _parse(digits, home, digits)
         if at_home is not None and at_home[1]:
             parsed, renumbered = at_home, False
@@ -387,6 +388,16 @@ def _read_number(value: str, number: str, extension: str | None, region: str | N
     flags = (("phone_old_vn_prefix_converted",) * renumbered
              + ("phone_old_br_mobile_converted",) * bool(ninth) + ("phone_invalid",) * (not is_valid))
     return StdPhone(value, e164, is_valid, line_type, flags, extension=extension)
+
+
+def _not_national(digits: str, region: str | None) -> bool:
+    """Whether digits are not written as a national number of ``region`` is: without the trunk "0"
+    its numbers are always written with (Sweden's 070-123 45 67, the Netherlands', Vietnam's). A
+    Polish customer's "501 234 567" in a Swedish source is a Polish number, though +46 501234567
+    is also a valid Swedish one (where a national number is written with no trunk prefix, as in
+    Poland and Denmark, or an optional one, as in the US, a number tells nothing so)."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region or "")
+    return metadata is not None and metadata.national_prefix == "0" and not digits.startswith("0")
 
 
 def phone_country(e164: str | None) -> str | None:

@@ -414,3 +414,22 @@ def test_letters_that_spell_no_business_number_are_no_vanity_number(value: str) 
     # "0912 ABC 123" spelt is 0912 222 123, a valid mobile: letters with a mobile are no vanity number.
     assert "phone_vanity" not in standardise_phone(value, "VN").flags
     assert standardise_phone(value, "VN").e164 != "+84912222123"
+
+
+@pytest.mark.parametrize(
+    ("value", "region", "home", "e164"),
+    [
+        ("501 234 567", "SE", "PL", "+48501234567"),  # +46 501234567 is also a valid Swedish number
+        ("20 12 34 56", "SE", "DK", "+4520123456"),
+        ("(206) 667-6237", "VN", "US", "+12066676237"),  # was +84 206 667 6237, a Vietnamese landline
+        ("070-123 45 67", "SE", "PL", "+46701234567"),  # written with Sweden's trunk 0: Swedish
+        ("0475 11 22 33", "NL", "BE", "+31475112233"),  # both write a 0: the source's region decides
+        ("912345678", "VN", None, "+84912345678"),  # no country known: a Vietnamese number without its 0
+    ],
+)
+def test_a_number_written_without_the_regions_trunk_zero_is_read_in_the_records_country(
+    value: str, region: str, home: str | None, e164: str
+) -> None:
+    """A region whose national numbers are always written with a 0 did not write this one: a number
+    valid in the record's own country is that country's, though the region's reading was valid too."""
+    assert standardise_phone(value, region, home).e164 == e164
