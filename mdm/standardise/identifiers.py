@@ -48,8 +48,13 @@ _VAT_PREFIXES = {"GR": ("GR", "EL")}
 
 
 def _compact(text: str) -> str:
-    """NFKC (full-width digits → ASCII), label and separators removed, upper-cased."""
-    return _SEPARATORS.sub("", _LABEL.sub("", unicodedata.normalize("NFKC", text))).upper()
+    """NFKC (full-width digits → ASCII), any other script's digits as ASCII ones (Arabic-Indic
+    ٧٨٤, Persian ۷۸۴, as Gulf systems write an Emirates id: NFKC keeps them, and the id was no
+    id), label and separators removed, upper-cased."""
+    text = unicodedata.normalize("NFKC", text)
+    if not text.isascii():
+        text = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
+    return _SEPARATORS.sub("", _LABEL.sub("", text)).upper()
 
 
 def _cpf_checks(digits: str) -> bool:

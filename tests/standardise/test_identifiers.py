@@ -204,3 +204,9 @@ def test_a_record_reads_its_national_id_by_its_own_country() -> None:
     record = standardise_record(spec, "1", values, today=dt.date(2026, 1, 1))
     assert record["national_id"] == "85073003329"
     assert "national_id_check_digits" in record["dq_flags"]
+
+
+@pytest.mark.parametrize("value", ["٧٨٤-١٩٨٥-١٢٣٤٥٦٧-١", "۷۸۴-۱۹۸۵-۱۲۳۴۵۶۷-۱", "784-1985-1234567-1"])
+def test_arabic_indic_digits_are_the_id_they_spell(value: str) -> None:
+    """An Emirates id in Arabic-Indic (or Persian) digits was flagged national_id_invalid and lost."""
+    assert standardise_national_id(value, "AE") == StdIdentifier(value, "784198512345671", True, ())
