@@ -244,15 +244,16 @@ def _single_case(tokens: list[_Token]) -> bool:
     return text.isupper() or text.islower()
 
 
-def _recase(tokens: list[_Token], title: bool) -> list[_Token]:
+def _recase(tokens: list[_Token], title: bool, beside: tuple[_Token, ...] = ()) -> list[_Token]:
     """Title-case names typed all in one case; mixed case is the writer's choice and is kept.
+    ``beside``: the name's other box, whose letters say too whether the name is Turkish.
 
     Parts are re-folded from the cased text (a few letters, like "µ", fold differently once
     capitalised), so standardising the display again gives the same result.
     """
     if not title:
         return tokens
-    turkish = any(_TURKISH_LETTER.search(raw) for raw, _ in tokens)
+    turkish = any(_TURKISH_LETTER.search(raw) for raw, _ in (*tokens, *beside))
     cased: list[_Token] = []
     for raw, parts in tokens:
         raw = unicodedata.normalize("NFC", _WORD.sub(
@@ -1164,8 +1165,9 @@ def _from_parts(original: str, first: str | None, last: str | None) -> StdName:
                                      or _is_academic(given_tokens[0])):
         given_tokens = given_tokens[1:]
     title = _single_case(family_tokens + given_tokens)
-    family_tokens = _glued(_recase(family_tokens, title), family_box=True)
-    given_tokens = _glued(_recase(given_tokens, title))
+    family_tokens, given_tokens = (
+        _glued(_recase(family_tokens, title, tuple(given_tokens)), family_box=True),
+        _glued(_recase(given_tokens, title, tuple(family_tokens))))
     family_part, given_part = _parts(_without_connectors(family_tokens, family_first=True)), _parts(given_tokens)
     if _boxes_swapped(family_part, given_part):
         family_tokens, given_tokens = given_tokens, family_tokens

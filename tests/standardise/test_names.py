@@ -1269,3 +1269,9 @@ def test_a_turkish_name_in_one_case_is_capitalised_the_turkish_way(value: str, d
     name = standardise_name(value)
     assert name.display == display
     assert name.folded == standardise_name(display).folded
+
+
+def test_a_turkish_name_in_two_boxes_is_capitalised_the_turkish_way_in_both() -> None:
+    """The family box's YILDIZ holds no Turkish-only letter; its given name's İ says it is Turkish."""
+    assert standardise_name(None, "İSMAİL", "YILDIZ").display == "İsmail Yıldız"
+    assert standardise_name(None, "MIHAI", "IONESCU").display == "Mihai Ionescu"
