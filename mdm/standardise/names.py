@@ -589,21 +589,13 @@ def _middle_written_last(
 
 
 def _split_comma(tokens: list[_Token]) -> tuple[list[str], list[str]] | None:
-    """("Smith", "Alan") for "Smith, Alan"; None when there is no comma between names. Particles
-    written in lower case after the given names open the family name, as Dutch and Belgian lists
-    sort it: "Berg, J. van der" is J. van der Berg (not after a Vietnamese family name: Văn)."""
+    """("Smith", "Alan") for "Smith, Alan"; None when there is no comma between names."""
     for i, (raw, _) in enumerate(tokens):
         if raw == ",":
-            run = len(tokens)
-            while run > i + 1 and tokens[run - 1][0].islower() and tokens[run - 1][1] \
-                    and all(part in _PARTICLES for part in tokens[run - 1][1]):
-                run -= 1
-            family = _parts(tokens[:i])
-            if run == i + 1 or any(part in VN_FAMILY_NAMES for part in family):
-                run = len(tokens)
-            before, after = _parts(tokens[run:]) + family, _parts(tokens[i + 1 : run])
+            before, after = _parts(tokens[:i]), _parts(tokens[i + 1 :])
             if before and after:
-                run = _particles_after_given(tokens[i + 1 :]) if before[0] not in VN_FAMILY_NAMES else 0
+                vietnamese = any(part in VN_FAMILY_NAMES for part in before)  # "Nguyen, Van An"
+                run = 0 if vietnamese else _particles_after_given(tokens[i + 1 :])
                 return [*after[len(after) - run:], *before], after[:len(after) - run]
             return None
     return None
@@ -611,8 +603,9 @@ def _split_comma(tokens: list[_Token]) -> tuple[list[str], list[str]] | None:
 
 def _particles_after_given(given: list[_Token]) -> int:
     """How many particles written in lower case end the given names after a family name's comma,
-    as indexes write a Portuguese, Spanish or French name ("Souza, José de", "Cruz, Luis de la"):
-    they open the family name, as in "José de Souza". Only in a name not written in one case."""
+    as indexes write a Portuguese, Spanish, French or Dutch name ("Souza, José de", "Cruz, Luis de
+    la", "Berg, J. van der"): they open the family name, as in "José de Souza". Only in a name not
+    written in one case, and not when particles alone follow the comma."""
     run = 0
     while (run < len(given) - 1 and given[-1 - run][0].islower() and len(given[-1 - run][1]) == 1
            and given[-1 - run][1][0] in _PARTICLES):
