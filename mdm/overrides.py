@@ -24,6 +24,7 @@ from matching_rules import AttributeSpec
 from mdm import golden, regroup
 from mdm.errors import InvalidInputError, NotFoundError
 from mdm.sources import SourceSpec
+from mdm.standardise.identifiers import code_country
 from mdm.standardise.record import standardise_record
 from mdm.store import audit, records
 from mdm.store import overrides as overrides_sql
@@ -62,6 +63,8 @@ def standardised(field: str, text: str, *, region: str | None, today: dt.date) -
     text = text.strip()
     if not text or len(text) > MAX_VALUE:
         raise InvalidInputError(f"field 'value': give 1 to {MAX_VALUE} characters, or null for no value")
+    if field == "tax_id":  # written with a country's code (DE123456789): that country's, as a search reads it
+        region = code_country(text) or region
     try:
         spec = SourceSpec(name=STEWARD, path="-", format="jsonl", id_column="id", phone_region=region,
                           fields={field: "value"})

@@ -34,7 +34,7 @@ from mdm.sources.config import known_region
 from mdm.standardise.addresses import standardise_address, standardise_postcode
 from mdm.standardise.cities import address_city, city_readings, standardise_city
 from mdm.standardise.emails import standardise_email
-from mdm.standardise.identifiers import standardise_national_id, standardise_tax_id
+from mdm.standardise.identifiers import code_country, standardise_national_id, standardise_tax_id
 from mdm.standardise.names import standardise_name
 from mdm.standardise.phones import standardise_phone
 from mdm.store import records, serving
@@ -177,8 +177,8 @@ def search_golden_records(
     region: Annotated[str | None, Query(max_length=MAX_SEARCH_REGION, description=(
         "The country (ISO 3166 alpha-2, `BR`) the phone, ids and address are written in: a phone without"
         " its country code, a CPF rather than a Vietnamese id missing its zero, unit 5 of house 12 in"
-        " `AU`'s `5/12 High St`. Default: the service's"
-        " `--phone-region`. A phone written with its country code is read as written."
+        " `AU`'s `5/12 High St`. Default: the service's `--phone-region`. A phone or tax id written"
+        " with its country code (`DE123456789`) is read as that country's."
     ))] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Offset = 0,
@@ -289,7 +289,7 @@ def search_criteria(given: Mapping[str, str | None], region: str) -> dict[str, s
     be searched for is a 422 naming its field."""
     name, email, phone, city = (given.get(k) for k in ("name", "email", "phone", "city"))
     out: dict[str, str | list[str] | None] = dict.fromkeys((
-        "name_key", "email_key", "phone", "cities", "national_id", "tax_id", "address_norm", "postcode"))
+        "name_key", "email_key", "phone", "cities", "national_id", "tax_ids", "address_norm", "postcode"))
     if name:
         folded = standardise_name(name, None, None).folded
         if not folded:
@@ -327,13 +327,20 @@ def search_criteria(given: Mapping[str, str | None], region: str) -> dict[str, s
         out["postcode"] = standardise_postcode(given["postcode"])
         if out["postcode"] is None:
             raise InvalidInputError(f"field 'postcode': {given['postcode']!r} is not a postcode")
-    # A tax id searched for with a country's code (DE123456789) is read as a record of that country's.
-    readers = (("national_id", lambda v: standardise_national_id(v, region)),
-               ("tax_id", lambda v: standardise_tax_id(v, region, v.strip()[:2])))
-    for field, read in readers:
-        if given.get(field):
-            value = read(given[field]).value
-            if value is None:
-                raise InvalidInputError(f"field {field!r}: {given[field]!r} is not an identifier")
-            out[field] = value
+    if given.get("national_id"):
+        out["national_id"] = _identifier("national_id", given["national_id"], [region])[0]
+    if given.get("tax_id"):
+        # Written with a country's code (DE123456789) it is read as a record of that country holds it
+        # ("123456789"), and as one of ``region`` does: a British record's company number "SC123456"
+        # keeps its SC, which is also the Seychelles' code.
+        out["tax_ids"] = _identifier("tax_id", given["tax_id"], [code_country(given["tax_id"]), region])
     return out
+
+
+def _identifier(field: str, written: str, countries: list[str | None]) -> list[str]:
+    """The values an id has as records of ``countries`` hold it; a 422 naming ``field`` for none."""
+    read = standardise_national_id if field == "national_id" else standardise_tax_id
+    values = list(dict.fromkeys(v for c in countries if c and (v := read(written, c).value)))
+    if not values:
+        raise InvalidInputError(f"field {field!r}: {written!r} is not an identifier")
+    return values

@@ -12,6 +12,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+import phonenumbers
+
 from mdm.standardise.text import in_scientific_notation, nfc_clean, without_float_fraction
 
 
@@ -204,6 +206,17 @@ def standardise_tax_id(
     """A tax id: 10- or 13-digit mã số thuế for Vietnam; any 5–20 letters and digits elsewhere.
     ``country`` is the record's own (default ``region``): its code before the id is left out."""
     return _standardise(value, region, "tax_id", country)
+
+
+def code_country(value: str | None) -> str | None:
+    """The country whose code a tax id is written with (``DE123456789``, ``VAT: EL094259216``: GR),
+    None without one: an id a person types without its record is read as that country's."""
+    compact = _compact(nfc_clean(value) or "")
+    code = compact[:2]
+    if not code.isalpha() or not compact[2:3].isdigit():
+        return None
+    code = next((c for c, written in _VAT_PREFIXES.items() if code in written), code)
+    return code if code in phonenumbers.SUPPORTED_REGIONS else None
 
 
 def different_documents(a: str, b: str) -> bool:

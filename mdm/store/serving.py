@@ -63,7 +63,7 @@ WITH scored AS (
         $phone IS NOT NULL AND s.phone = $phone AS phone_hit,
         $cities IS NOT NULL AND list_contains($cities, s.city_norm) AS city_hit,
         $national_id IS NOT NULL AND s.national_id = $national_id AS national_id_hit,
-        $tax_id IS NOT NULL AND s.tax_id = $tax_id AS tax_id_hit,
+        $tax_ids IS NOT NULL AND list_contains($tax_ids, s.tax_id) AS tax_id_hit,
         $address_words IS NOT NULL AND list_has_all(string_split(s.address_norm, ' '), $address_words)
             AS address_hit,
         $postcode IS NOT NULL AND s.postcode = $postcode AS postcode_hit
@@ -71,7 +71,7 @@ WITH scored AS (
     WHERE ($email_key IS NULL OR s.email_key = $email_key)
       AND ($phone IS NULL OR s.phone = $phone)
       AND ($national_id IS NULL OR s.national_id = $national_id)
-      AND ($tax_id IS NULL OR s.tax_id = $tax_id)
+      AND ($tax_ids IS NULL OR list_contains($tax_ids, s.tax_id))
       AND ($postcode IS NULL OR s.postcode = $postcode)
       AND ($name_key IS NULL OR s.name_key IS NOT NULL)
 ), per_golden AS (
@@ -87,7 +87,7 @@ SELECT golden_id,
      + CAST(address_hit AS INTEGER) + CAST(postcode_hit AS INTEGER))
     / ((CASE WHEN $name_key IS NULL THEN 0 ELSE 1 END) + (CASE WHEN $email_key IS NULL THEN 0 ELSE 1 END)
        + (CASE WHEN $phone IS NULL THEN 0 ELSE 1 END) + (CASE WHEN $cities IS NULL THEN 0 ELSE 1 END)
-       + (CASE WHEN $national_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN $tax_id IS NULL THEN 0 ELSE 1 END)
+       + (CASE WHEN $national_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN $tax_ids IS NULL THEN 0 ELSE 1 END)
        + (CASE WHEN $address_words IS NULL THEN 0 ELSE 1 END)
        + (CASE WHEN $postcode IS NULL THEN 0 ELSE 1 END))
     AS score,
@@ -95,7 +95,7 @@ SELECT golden_id,
 FROM per_golden
 WHERE ($name_key IS NULL OR name_score >= $min_name_score)
   AND ($email_key IS NULL OR email_hit) AND ($phone IS NULL OR phone_hit) AND ($cities IS NULL OR city_hit)
-  AND ($national_id IS NULL OR national_id_hit) AND ($tax_id IS NULL OR tax_id_hit)
+  AND ($national_id IS NULL OR national_id_hit) AND ($tax_ids IS NULL OR tax_id_hit)
   AND ($address_words IS NULL OR address_hit) AND ($postcode IS NULL OR postcode_hit)
 ORDER BY score DESC, golden_id
 LIMIT $limit OFFSET $offset
@@ -112,13 +112,14 @@ def search(
     limit: int,
     offset: int,
     national_id: str | None = None,
-    tax_id: str | None = None,
+    tax_ids: list[str] | None = None,
     address_norm: str | None = None,
     postcode: str | None = None,
     min_name_score: float = 0.88,
 ) -> tuple[list[tuple[str, float]], int]:
     """(golden id, score in 0..1) of the golden records matching every criterion given, best
-    first, and how many match in all; ``cities``: the places a city searched for may be, any one."""
+    first, and how many match in all; ``cities``: the places a city searched for may be, any one;
+    ``tax_ids``: the values a tax id may be held as, any one."""
     params = {
         "name_key": name_key,
         "name_words": name_key.split() if name_key else [],
@@ -126,7 +127,7 @@ def search(
         "phone": phone,
         "cities": cities,
         "national_id": national_id,
-        "tax_id": tax_id,
+        "tax_ids": tax_ids,
         # Every word of the address given, among the record's: a street without its ward and district.
         "address_words": address_norm.split() if address_norm else None,
         "postcode": postcode,

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from api.settings import ApiSettings
 from mdm.pipeline import reconcile
-from tests.api.conftest import make_keys
+from tests.api.conftest import Api, make_keys
 from tests.conftest import TODAY
 from tests.test_end_to_end import _sample_with
 
@@ -106,3 +106,36 @@ def test_a_search_reads_a_slashed_unit_and_house_in_the_region_it_names(small_sa
         assert found(address="Unit 5, 12 High St") == found(address="12 High St, Unit 5", region="VN") == her
         assert found(address="5/12 High St", region="AU") == found(address="5/12 High St", region="nz") == her
         assert found(address="5/12 High St") == []
+
+
+def test_a_tax_id_with_a_country_code_is_that_countrys_in_search_and_override(api: Api) -> None:
+    """A VAT id typed with its code (DE123456789) is German whatever the region: a German record
+    holds it as "123456789". The override PUT read it in the region (stored "DE987654321" read in
+    BR, "987654321" in DE); the search took any two letters for a code, so a British company number
+    "SC123456" (SC: the Seychelles) and "VAT: DE123456789" (VA: the Vatican) found nobody."""
+    golden = {}
+    for sid, phone, tax in (("T1", "+49 30 1234567", "DE123456789"), ("T2", "+44 131 496 0000", "SC123456")):
+        posted = api.post("/sources/billing/records", json={"account_no": sid, "account_holder": "Hans Meyer",
+                                                             "phone": phone, "tax_code": tax})
+        assert posted.status_code == 200, posted.json()
+        golden[sid] = posted.json()["golden_id"]
+
+    def found(**params: str) -> list[str]:
+        page = api.get("/golden-records", params=params)
+        assert page.status_code == 200, page.json()
+        return [hit["golden_record"]["golden_id"] for hit in page.json()["data"]]
+
+    for params in ({"tax_id": "DE123456789"}, {"tax_id": "de 123 456 789", "region": "BR"},
+                   {"tax_id": "VAT: DE123456789", "region": "GB"}, {"tax_id": "123456789", "region": "DE"}):
+        assert found(**params) == [golden["T1"]], params
+    for region in ("GB", "VN"):
+        assert found(tax_id="SC123456", region=region) == [golden["T2"]], region
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+    page = api.client.get("/steward/search", params={"tax_id": "SC 123456", "region": "GB"})
+    assert "1 found." in page.text and golden["T2"] in page.text, page.text
+
+    for region in ("BR", "DE", None):
+        body = {"value": "DE987654321", "reason": "an invoice"} | ({"region": region} if region else {})
+        path = f"/golden-records/{golden['T1']}/overrides/tax_id"
+        put = api.client.put(path, headers=api.headers("steward"), json=body)
+        assert put.status_code == 200 and put.json()["override"]["value"] == "987654321", (region, put.json())
