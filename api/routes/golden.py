@@ -36,7 +36,7 @@ from mdm.standardise.cities import address_city, city_readings, standardise_city
 from mdm.standardise.emails import standardise_email
 from mdm.standardise.identifiers import code_country, standardise_national_id, standardise_tax_id
 from mdm.standardise.names import standardise_name
-from mdm.standardise.phones import standardise_phone
+from mdm.standardise.phones import e164_start, standardise_phone
 from mdm.store import records, serving
 from mdm.store.documents import mask_document, mask_phone, version
 
@@ -44,6 +44,10 @@ router = APIRouter(tags=["golden records"])
 
 JSON = "application/json"
 
+
+# The shortest start of an e-mail searched for, and of a phone's digits with its country code ("0901 23"
+# in VN: +84 90123): a shorter one would list a good share of every customer.
+MIN_EMAIL_START, MIN_PHONE_DIGITS = 3, 7
 
 # Merges chain (A into B, later B into C); a retired id is followed this far at most.
 _MAX_REDIRECTS = 50
@@ -187,7 +191,8 @@ def search_golden_records(
         " it neither repeats nor skips a record while others are created or retired, as `offset` can."
     ))] = None,
 ) -> Response:
-    """Search by name (any accents, case, word order, one typo), email, phone (any format),
+    """Search by name (any accents, case, word order, one typo), email, phone (any format; of
+    either, the start a steward has: ``taro@``, ``0901 23``),
     city, national id and tax id (any separators; a Vietnamese id's lost leading zero
     restored), address (its words among the record's, abbreviations and accents as standardised:
     a street without its ward and district) and postcode; every criterion given must match. A phone
@@ -289,7 +294,8 @@ def search_criteria(given: Mapping[str, str | None], region: str) -> dict[str, s
     be searched for is a 422 naming its field."""
     name, email, phone, city = (given.get(k) for k in ("name", "email", "phone", "city"))
     out: dict[str, str | list[str] | None] = dict.fromkeys((
-        "name_key", "email_key", "phone", "cities", "national_id", "tax_ids", "address_norm", "postcode"))
+        "name_key", "email_key", "email_start", "phone", "phone_start", "cities", "national_id", "tax_ids",
+        "address_norm", "postcode"))
     if name:
         folded = standardise_name(name, None, None).folded
         if not folded:
@@ -299,14 +305,21 @@ def search_criteria(given: Mapping[str, str | None], region: str) -> dict[str, s
         std = standardise_email(email)
         if "email_placeholder" in std.flags:
             raise InvalidInputError(f"field 'email': {email!r} is a placeholder, no one's address")
-        if std.match_key is None:
-            raise InvalidInputError(f"field 'email': {email!r} is not a valid email address")
         out["email_key"] = std.match_key
+        if std.match_key is None:  # the start a steward has ("taro@"): the addresses starting with it
+            out["email_start"] = start = email.strip().casefold()
+            if len(start) < MIN_EMAIL_START or start.startswith("@") or any(ch.isspace() for ch in start):
+                raise InvalidInputError(f"field 'email': {email!r} is not an email address, nor the start"
+                                        f" of one ({MIN_EMAIL_START} characters or more)")
     if phone:
         std_phone = standardise_phone(phone, region)
-        if std_phone.e164 is None:
-            raise InvalidInputError(f"field 'phone': {phone!r} is not a phone number")
         out["phone"] = std_phone.e164
+        if not std_phone.is_valid:  # "0901 23": the numbers starting with it (and the number as read)
+            start = e164_start(phone, region)
+            out["phone_start"] = start if start and len(start) > MIN_PHONE_DIGITS else None  # "+" and digits
+            if std_phone.e164 is None and out["phone_start"] is None:
+                raise InvalidInputError(f"field 'phone': {phone!r} is not a phone number, nor the start of"
+                                        f" one ({MIN_PHONE_DIGITS} digits or more with its country code)")
     if city:
         if not any(ch.isalnum() for ch in city):
             raise InvalidInputError("field 'city': no letters to search for")

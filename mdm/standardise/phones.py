@@ -410,3 +410,24 @@ def phone_country(e164: str | None) -> str | None:
     except phonenumbers.NumberParseException:
         return None
     return region if region and region.isalpha() and region != phonenumbers.UNKNOWN_REGION else None
+
+
+# What the start of a number may be written with: its digits, "+", and the separators people type.
+_NUMBER_START = re.compile(r"^[\d\s+().\-/]+$")
+
+
+def e164_start(text: str, region: str | None) -> str | None:
+    """The start of the E.164 form of the numbers ``text`` is the start of ("0901 23" in VN:
+    "+8490123", its trunk 0 dropped), for a search by the digits a person has; None for text that
+    is not a number's start (letters, or national digits with no region to read them in)."""
+    if not _NUMBER_START.match(text):
+        return None
+    international, digits = _digits(text)
+    if not digits or not (international or region):
+        return None
+    if international:
+        return "+" + digits
+    trunk = getattr(phonenumbers.PhoneMetadata.metadata_for_region(region), "national_prefix", None)
+    if trunk and digits.startswith(trunk):
+        digits = digits[len(trunk):]
+    return f"+{phonenumbers.country_code_for_region(region)}{digits}"

@@ -59,8 +59,9 @@ WITH scored AS (
                 string_split(s.name_key, ' '), lambda t: t = w OR (length(w) >= 4 AND levenshtein(t, w) <= 1)))))
                 = len($name_words) THEN 0.95 ELSE 0 END
         ) END AS name_score,
-        $email_key IS NOT NULL AND s.email_key = $email_key AS email_hit,
-        $phone IS NOT NULL AND s.phone = $phone AS phone_hit,
+        coalesce(s.email_key = $email_key OR starts_with(s.email, $email_start)
+                 OR starts_with(s.email_key, $email_start), false) AS email_hit,
+        coalesce(s.phone = $phone OR starts_with(s.phone, $phone_start), false) AS phone_hit,
         $cities IS NOT NULL AND list_contains($cities, s.city_norm) AS city_hit,
         $national_id IS NOT NULL AND s.national_id = $national_id AS national_id_hit,
         $tax_ids IS NOT NULL AND list_contains($tax_ids, s.tax_id) AS tax_id_hit,
@@ -68,8 +69,9 @@ WITH scored AS (
             AS address_hit,
         $postcode IS NOT NULL AND s.postcode = $postcode AS postcode_hit
     FROM std_records s JOIN xref x ON x.record_key = s.record_key
-    WHERE ($email_key IS NULL OR s.email_key = $email_key)
-      AND ($phone IS NULL OR s.phone = $phone)
+    WHERE (NOT $email_given OR s.email_key = $email_key OR starts_with(s.email, $email_start)
+           OR starts_with(s.email_key, $email_start))
+      AND (NOT $phone_given OR s.phone = $phone OR starts_with(s.phone, $phone_start))
       AND ($national_id IS NULL OR s.national_id = $national_id)
       AND ($tax_ids IS NULL OR list_contains($tax_ids, s.tax_id))
       AND ($postcode IS NULL OR s.postcode = $postcode)
@@ -85,8 +87,8 @@ SELECT golden_id,
     (coalesce(name_score, 0) + CAST(email_hit AS INTEGER) + CAST(phone_hit AS INTEGER)
      + CAST(city_hit AS INTEGER) + CAST(national_id_hit AS INTEGER) + CAST(tax_id_hit AS INTEGER)
      + CAST(address_hit AS INTEGER) + CAST(postcode_hit AS INTEGER))
-    / ((CASE WHEN $name_key IS NULL THEN 0 ELSE 1 END) + (CASE WHEN $email_key IS NULL THEN 0 ELSE 1 END)
-       + (CASE WHEN $phone IS NULL THEN 0 ELSE 1 END) + (CASE WHEN $cities IS NULL THEN 0 ELSE 1 END)
+    / ((CASE WHEN $name_key IS NULL THEN 0 ELSE 1 END) + CAST($email_given AS INTEGER)
+       + CAST($phone_given AS INTEGER) + (CASE WHEN $cities IS NULL THEN 0 ELSE 1 END)
        + (CASE WHEN $national_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN $tax_ids IS NULL THEN 0 ELSE 1 END)
        + (CASE WHEN $address_words IS NULL THEN 0 ELSE 1 END)
        + (CASE WHEN $postcode IS NULL THEN 0 ELSE 1 END))
@@ -94,7 +96,7 @@ SELECT golden_id,
     count(*) OVER () AS total
 FROM per_golden
 WHERE ($name_key IS NULL OR name_score >= $min_name_score)
-  AND ($email_key IS NULL OR email_hit) AND ($phone IS NULL OR phone_hit) AND ($cities IS NULL OR city_hit)
+  AND (NOT $email_given OR email_hit) AND (NOT $phone_given OR phone_hit) AND ($cities IS NULL OR city_hit)
   AND ($national_id IS NULL OR national_id_hit) AND ($tax_ids IS NULL OR tax_id_hit)
   AND ($address_words IS NULL OR address_hit) AND ($postcode IS NULL OR postcode_hit)
 ORDER BY score DESC, golden_id
@@ -115,6 +117,8 @@ def search(
     tax_ids: list[str] | None = None,
     address_norm: str | None = None,
     postcode: str | None = None,
+    email_start: str | None = None,
+    phone_start: str | None = None,
     min_name_score: float = 0.88,
 ) -> tuple[list[tuple[str, float]], int]:
     """(golden id, score in 0..1) of the golden records matching every criterion given, best
@@ -124,7 +128,12 @@ def search(
         "name_key": name_key,
         "name_words": name_key.split() if name_key else [],
         "email_key": email_key,
+        # The start of an address or a number (one a steward has only part of): those starting with it.
+        "email_start": email_start,
+        "email_given": email_key is not None or email_start is not None,
         "phone": phone,
+        "phone_start": phone_start,
+        "phone_given": phone is not None or phone_start is not None,
         "cities": cities,
         "national_id": national_id,
         "tax_ids": tax_ids,

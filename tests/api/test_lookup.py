@@ -105,6 +105,35 @@ def test_search_by_national_id_and_tax_id_as_people_write_them(api):  # type: ig
     assert bad.status_code == 422 and "national_id" in bad.json()["detail"]
 
 
+def test_search_by_the_start_of_an_email_or_a_phone(api):  # type: ignore[no-untyped-def]
+    """A steward types what they have: "amanda_moore@", "0781 276". Both were a 422 (not an address,
+    not a number), and "0781 2764" 0 hits (read as the invalid number +8407812764). Now each finds
+    the records whose address, or E.164 number (its trunk 0 read as the region's), starts with it."""
+    email, phone, gid = _service_rows(
+        api, "SELECT s.email, s.phone, x.golden_id FROM std_records s JOIN xref x USING (record_key)"
+        " WHERE s.email LIKE '%_@%' AND s.phone LIKE '+84%' AND s.phone_valid ORDER BY 1 LIMIT 1")[0]
+    national = "0" + phone[3:]  # +84781276404 -> 0781276404
+
+    def found(**params: str) -> list[dict]:
+        page = api.get("/golden-records", params=params)
+        assert page.status_code == 200, page.json()
+        return page.json()["data"]
+
+    for params in ({"email": email.split("@")[0].upper() + "@"}, {"email": email[:4]},
+                   {"phone": f"{national[:4]} {national[4:6]}"}, {"phone": national[:8]},
+                   {"phone": f"+84 {phone[3:9]}"}, {"email": email[:5], "phone": national[:7]}):
+        hits = found(**params)
+        assert gid in [h["golden_record"]["golden_id"] for h in hits], params
+        assert all(h["score"] == 1 for h in hits), params
+    # a whole number is searched as itself, not as the start of longer ones
+    holders = _service_rows(api, "SELECT DISTINCT x.golden_id FROM std_records s JOIN xref x"
+                            " USING (record_key) WHERE s.phone = ?", [phone])
+    assert {h["golden_record"]["golden_id"] for h in found(phone=national)} == {g for (g,) in holders}
+    for field, short in (("email", "am"), ("email", "@gmail.com"), ("phone", "0781"), ("phone", "+84 78")):
+        refused = api.get("/golden-records", params={field: short})
+        assert refused.status_code == 422 and f"field '{field}'" in refused.json()["detail"], short
+
+
 def test_every_lineage_entry_points_at_a_member(api):  # type: ignore[no-untyped-def]
     gid = _service_rows(api, "SELECT golden_id FROM golden_records WHERE record_count >= 3 ORDER BY 1 LIMIT 1")[0][0]
     record = api.get(f"/golden-records/{gid}").json()
