@@ -11,8 +11,10 @@ The caller serialises calls (one writer) and runs each inside a transaction.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import json
+import math
 import unicodedata
 import uuid
 from collections.abc import Mapping
@@ -303,7 +305,7 @@ class RealtimeMatcher:
         spec = rules.matching
         self.term_frequencies = records.term_frequencies(con)
         self.scorer = Scorer(model.settings, self.term_frequencies)
-        self.holders = _Holders(con, spec)
+        self.holders = _Holders(con, spec, self.term_frequencies)
         # The last write's index change (record key -> its match row and golden id, or None for a
         # deleted record), applied only once its transaction has committed.
         self._index_after_commit: list[tuple[str, tuple[dict[str, Any], str] | None]] = []
@@ -378,7 +380,7 @@ class RealtimeMatcher:
         holders in the term frequencies, as a batch run counts every record it scores."""
         key, row = std["record_key"], match_row(std, self.shared)
         held = self.index.row(key) if key in self.golden_of else None
-        return self._scored(key, row, self.holders.frequencies(row, held, self.term_frequencies))
+        return self._scored(key, row, self.holders.frequencies(row, held))
 
     def _scored(
         self, key: str, row: MatchRow, own: Mapping[str, float] | None = None
@@ -770,38 +772,59 @@ class _Holders:
     the run's, which a larger n only raises: the estimate errs towards the stronger evidence.
     Read as the run left them, a post's own value was missing from its holders, and so were
     those of the records posted since: each namesake posted met the stored ones at the odds
-    the first met them at."""
+    the first met them at. A value no record held at the run (a name first posted since) is
+    weighed as the run weighed a value as many records held (the least such frequency; for a
+    number of holders it saw none held, scaled up from the next fewer): unweighed, the 31st
+    posted namesake of a new name scored 7 bits above what the next run gave its name, as if
+    the name were no commoner than the average one."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, spec: MatchingSpec) -> None:
-        stored = SCHEMAS["std_records"].names
-        columns = [c for c, how in frequency_counts(spec).items() if how in _HOLDERS_COUNTED and c in stored]
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, spec: MatchingSpec, stored: Mapping[str, Mapping[str, float]]
+    ) -> None:
+        columns = [c for c, how in frequency_counts(spec).items()
+                   if how in _HOLDERS_COUNTED and c in SCHEMAS["std_records"].names]
         # column -> value -> (at the run, now); a value it lacks: one record of the run holds it
+        # if the run gave it a frequency, else none
         self.counts = records.value_holders(con, columns)
+        self.stored = stored
+        # column -> (n, the least frequency the run gave a value n records held), by n; one record's
+        # value is held as by two
+        self.by_holders: dict[str, list[tuple[int, float]]] = {}
+        for column in columns:
+            if not stored.get(column):
+                continue
+            least = {2: min(stored[column].values())}
+            for value, (at_run, _now) in self.counts[column].items():
+                if at_run > 2 and (frequency := stored[column].get(value)) is not None:
+                    least[at_run] = min(frequency, least.get(at_run, frequency))
+            self.by_holders[column] = sorted(least.items())
+
+    def _held(self, column: str, value: Any) -> tuple[int, int]:
+        """(at the run, now) holders of ``value`` in ``column``."""
+        return self.counts[column].get(value, _ONE_AT_RUN if value in self.stored.get(column, {}) else (0, 0))
 
     def count(self, row: Mapping[str, Any], change: int) -> None:
         """A record of ``row``'s values stored (``change`` 1) or gone (-1)."""
         for column, counts in self.counts.items():
             if (value := row.get(column)) is not None:
-                at_run, now = counts.get(value, _ONE_AT_RUN)
+                at_run, now = self._held(column, value)
                 counts[value] = (at_run, now + change)
 
-    def frequencies(
-        self,
-        row: Mapping[str, Any],
-        held: Mapping[str, Any] | None,
-        stored: Mapping[str, Mapping[str, float]],
-    ) -> dict[str, float]:
+    def frequencies(self, row: Mapping[str, Any], held: Mapping[str, Any] | None) -> dict[str, float]:
         """The frequencies of ``row``'s values counting it among their holders (``held``: the
         match row of the version stored, whose values are counted already)."""
         out: dict[str, float] = {}
-        for column, counts in self.counts.items():
-            value = row.get(column)
-            frequency = stored.get(column, {}).get(value) if value is not None else None
-            if frequency is None:
+        for column in self.counts:
+            if (value := row.get(column)) is None:
                 continue
-            at_run, now = counts.get(value, _ONE_AT_RUN)
+            at_run, now = self._held(column, value)
             now += held is None or held.get(column) != value
-            out[column] = frequency * (max(now, 2) - 1) / (max(at_run, 2) - 1)
+            frequency = self.stored.get(column, {}).get(value)
+            if frequency is None and column in self.by_holders:  # a value no record held at the run
+                table = self.by_holders[column]
+                at_run, frequency = table[max(bisect.bisect_right(table, (now, math.inf)) - 1, 0)]
+            if frequency is not None:
+                out[column] = frequency * (max(now, 2) - 1) / (max(at_run, 2) - 1)
         return out
 
 

@@ -118,3 +118,28 @@ def test_a_posted_name_counts_among_its_holders(served_db, small_sample):  # typ
     assert frequency > 0
     assert weights[0] - weights[1] == pytest.approx(math.log2(3 / 2), abs=1e-5)
     assert again == pytest.approx(weights[1], abs=1e-5)
+
+
+def test_a_name_first_posted_since_the_run_weighs_as_the_next_run_does(  # type: ignore[no-untyped-def]
+    api: Api, small_sample
+) -> None:
+    """Thirty customers of a name the run never saw are posted, then a namesake: each post read no
+    frequency for the name, and scored the name as if no commoner than the average one (11.1 bits,
+    where the next run gave it 4.4). Now it is weighed as the run weighed a name as many held."""
+
+    def customer(i: int) -> dict[str, str]:
+        return {"subscriber_id": f"NEW{i}", "name": "Zorbek Quillfeather", "city": "Hà Nội",
+                "email": f"zq{i}x{i * 7}@example.org", "phone": f"09{12345670 + i * 7919:08d}"}
+
+    def name_weight() -> float:
+        preview = api.post("/sources/marketing/records:match", json=customer(99)).json()
+        return preview["candidates"][0]["explanation"]["name"]["match_weight"]
+
+    for i in range(30):
+        assert api.post("/sources/marketing/records", json=customer(i)).status_code == 200
+    posted = name_weight()
+    started = api.post("/runs", who="admin", json={"sources": str(small_sample / "sources.yaml")})
+    assert started.status_code == 202, started.json()
+    api.client.app.state.service._run_thread.join(timeout=300)
+    assert api.get(f"/runs/{started.json()['run_id']}").json()["status"] == "succeeded"
+    assert posted == pytest.approx(name_weight(), abs=1.0)
