@@ -221,7 +221,7 @@ def search_golden_records(
         if after is not None:
             raise InvalidInputError("field 'after': pages the listing without criteria; a search pages by"
                                     " 'offset'")
-        criteria = search_criteria(given, read_in)
+        criteria = search_criteria(given, read_in, pii=principal.pii)
         hits, total = service.search(criteria, limit=limit, offset=offset)
     docs = documents_as_seen_by(principal, service, (g for g, _s in hits))
     data = ", ".join(f'{{"score": {round(score, 4)}, "golden_record": {docs[g]}}}' for g, score in hits)
@@ -289,9 +289,12 @@ def searched_region(request: Request, written: str | None) -> str:
         raise InvalidInputError(f"field 'region': {e}") from e
 
 
-def search_criteria(given: Mapping[str, str | None], region: str) -> dict[str, str | list[str] | None]:
+def search_criteria(
+    given: Mapping[str, str | None], region: str, *, pii: bool
+) -> dict[str, str | list[str] | None]:
     """What ``serving.search`` compares, standardised as the records were; a value that cannot
-    be searched for is a 422 naming its field."""
+    be searched for is a 422 naming its field. The start of an e-mail or phone is searched for a
+    reader with ``pii`` only: one without would read a masked address a letter at a time."""
     name, email, phone, city = (given.get(k) for k in ("name", "email", "phone", "city"))
     out: dict[str, str | list[str] | None] = dict.fromkeys((
         "name_key", "email_key", "email_start", "phone", "phone_start", "cities", "national_id", "tax_ids",
@@ -307,19 +310,20 @@ def search_criteria(given: Mapping[str, str | None], region: str) -> dict[str, s
             raise InvalidInputError(f"field 'email': {email!r} is a placeholder, no one's address")
         out["email_key"] = std.match_key
         if std.match_key is None:  # the start a steward has ("taro@"): the addresses starting with it
-            out["email_start"] = start = email.strip().casefold()
-            if len(start) < MIN_EMAIL_START or start.startswith("@") or any(ch.isspace() for ch in start):
+            out["email_start"] = start = email.strip().casefold() if pii else None
+            if not start or len(start) < MIN_EMAIL_START or start[0] == "@" or start.split() != [start]:
                 raise InvalidInputError(f"field 'email': {email!r} is not an email address, nor the start"
-                                        f" of one ({MIN_EMAIL_START} characters or more)")
+                                        f" of one ({_least(pii, f'{MIN_EMAIL_START} characters')})")
     if phone:
         std_phone = standardise_phone(phone, region)
         out["phone"] = std_phone.e164
         if not std_phone.is_valid:  # "0901 23": the numbers starting with it (and the number as read)
-            start = e164_start(phone, region)
+            start = e164_start(phone, region) if pii else None
             out["phone_start"] = start if start and len(start) > MIN_PHONE_DIGITS else None  # "+" and digits
             if std_phone.e164 is None and out["phone_start"] is None:
+                least = _least(pii, f"{MIN_PHONE_DIGITS} digits with its country code")
                 raise InvalidInputError(f"field 'phone': {phone!r} is not a phone number, nor the start of"
-                                        f" one ({MIN_PHONE_DIGITS} digits or more with its country code)")
+                                        f" one ({least})")
     if city:
         if not any(ch.isalnum() for ch in city):
             raise InvalidInputError("field 'city': no letters to search for")
@@ -348,6 +352,11 @@ def search_criteria(given: Mapping[str, str | None], region: str) -> dict[str, s
         # keeps its SC, which is also the Seychelles' code.
         out["tax_ids"] = _identifier("tax_id", given["tax_id"], [code_country(given["tax_id"]), region])
     return out
+
+
+def _least(pii: bool, least: str) -> str:
+    """What the start of a value searched for needs, said in a 422 (see :func:`search_criteria`)."""
+    return f"{least} or more" if pii else "searched for a key with pii only"
 
 
 def _identifier(field: str, written: str, countries: list[str | None]) -> list[str]:

@@ -549,7 +549,7 @@ def _search_page(
         for field, limit in (*SEARCH_MAX_LENGTHS.items(), ("region", MAX_SEARCH_REGION)):
             _at_most(field, q.get(field) or "", limit)
         # The form's region box emptied: the service's region, as a search naming none.
-        criteria = search_criteria(q, searched_region(request, q.get("region") or None))
+        criteria = search_criteria(q, searched_region(request, q.get("region") or None), pii=principal.pii)
     except MDMError as e:
         return _render(request, "search.html", principal, status_code=422, q=q, hits=None, count=0, error=str(e))
     start = _offset(offset)
