@@ -298,6 +298,45 @@ def _units_last(tokens: list[str]) -> list[str]:
     return tokens
 
 
+# A unit written within an address ("12 High St, Unit 5, Sydney"): its word, then a letter, a number or
+# both ("Block B", "Unit 5", "Bloc B 4"). One number only, so that a house after it stays the street's
+# ("Rose Court, Flat 2, 10 High St").
+_INNER_UNIT = re.compile(rf"(?<!\S)(?:{_UNIT_WORDS}) (?:(?:[a-z] )?\d+[a-z]?(?:[/-]\d+[a-z]?)*|[a-z])(?!\S)")
+_STREET_TYPE_WORDS = frozenset(word for word, _ in _STREET_TYPES)
+
+
+def _units_after_street(tokens: list[str]) -> list[str]:
+    """The tokens with their units (those :func:`_units_last` moved too) after the street's type
+    that follows the house number, else at the end: "12 High St, Unit 5, Sydney", "Unit 5, 12 High
+    St, Sydney" and "5/12 High St, Sydney" are "12 high street unit 5 sydney", as "12 High St,
+    Unit 5" begins, and "208 Nguyễn Trãi, Căn hộ 14.15, Quận 1" ends with its flat, as "Căn hộ
+    14.15, 208 Nguyễn Trãi, Quận 1" does. Units that open the address stay where no house follows
+    them ("Unit 3, Block 4, Industrial Estate"). Until nothing changes: a unit taken out can make
+    one of the words it stood between ("Unit Unit C o": "unit o"), and each step that changes the
+    tokens takes some from the rest into the units."""
+    while (again := _units_after_street_once(tokens)) != tokens:
+        tokens = again
+    return tokens
+
+
+def _units_after_street_once(tokens: list[str]) -> list[str]:
+    text = " ".join(tokens)
+    kept, units, at, opening = [], [], 0, 0
+    for unit in _INNER_UNIT.finditer(text):
+        if unit.start() == opening:  # one of the units that open the address
+            opening = unit.end() + 1
+            continue
+        kept.append(text[at : unit.start()])
+        units.append(unit[0])
+        at = unit.end() + 1
+    if not units:
+        return tokens
+    rest = " ".join((*kept, text[at:])).split()
+    street_type = next((i for i, token in enumerate(rest) if token in _STREET_TYPE_WORDS and i), None)
+    at = street_type + 1 if street_type is not None and _HOUSE_NUMBER.match(rest[0]) else len(rest)
+    return rest[:at] + " ".join(units).split() + rest[at:]
+
+
 # Australia and New Zealand write a unit before its house with a slash ("5/12 High St": unit 5, house
 # 12), where Sài Gòn's "317/48 Pasteur" is house 317 of alley 48: read so in a record of those
 # countries only, as "12 High St, Unit 5" is, and not in one naming a Vietnamese ward or district (a
@@ -335,6 +374,7 @@ def standardise_address(value: str | None, country: str | None = None) -> StdAdd
     tokens = _lane_numbers(tokens)  # "số 12" → "12", "số 5 ngõ 12" → "5/12"
     if not _HOUSE_NUMBER.match(tokens[0]):
         tokens = _units_last(tokens)
+    tokens = _units_after_street(tokens)
     at = 0 if _HOUSE_NUMBER.match(tokens[0]) else _trailing_house_number(tokens)
     house_number = None if at is None else tokens[at]
     street = " ".join(tokens if at is None else tokens[:at] + tokens[at + 1 :]) or None

@@ -492,6 +492,38 @@ def test_an_australian_unit_before_its_house_with_a_slash_is_the_units(
         read.normalised, read.normalised, read.house_number, read.street, ())
 
 
+@pytest.mark.parametrize(("country", "forms", "normalised"), [
+    # The unit first was moved after all the rest, city too: "12 high street sydney unit 5", where
+    # "12 High St, Unit 5, Sydney" read "12 high street unit 5 sydney".
+    ("AU", ["12 High St, Unit 5, Sydney", "Unit 5, 12 High St, Sydney", "5/12 High St, Sydney",
+            "U5 12 High St, Sydney"], "12 high street unit 5 sydney"),
+    ("AU", ["16/152 Main Street, Bondi NSW 2026", "152 Main St, Unit 16, Bondi NSW 2026"],
+     "152 main street unit 16 bondi nsw 2026"),
+    ("GB", ["Flat 2, 10 Downing Street, London", "10 Downing Street, Flat 2, London",
+            "10 Downing Street Flat 2 London"], "10 downing street unit 2 london"),
+    ("GB", ["Flat 2A, Block B, 10 Downing St, London", "10 Downing St, Flat 2A, Block B, London"],
+     "10 downing street unit 2a block b london"),
+    # No street type to follow: the flat at the end, wherever it was written.
+    ("VN", ["Căn hộ 14.15, 208 Nguyễn Trãi, Quận 1", "208 Nguyễn Trãi, Căn hộ 14.15, Quận 1",
+            "208 Nguyễn Trãi, Quận 1, Căn hộ 14.15"], "208 nguyen trai quan 1 can ho 14-15"),
+    ("VN", ["Căn hộ 14.15, 208 Nguyễn Trãi, Quận 1, TP.HCM",
+            "208 Nguyễn Trãi, Căn hộ 14.15, Quận 1, TP.HCM"],
+     "208 nguyen trai quan 1 thanh pho ho chi minh can ho 14-15"),
+    (None, ["Piso 3, Calle Mayor 12, Madrid", "Calle Mayor 12, Piso 3, Madrid"],
+     "calle mayor 12 madrid piso 3"),
+])
+def test_a_unit_written_anywhere_gives_one_address(
+    country: str | None, forms: list[str], normalised: str
+) -> None:
+    """One flat, its unit written before the house or after the street, with the city or the
+    district still in the address, is one normalised address (and house): the unit stands after
+    the street's type, as "12 High St, Unit 5" writes it, else last."""
+    read = [standardise_address(form, country) for form in forms]
+    house_number = "12" if normalised.startswith("calle") else normalised.split()[0]
+    assert {(a.normalised, a.house_number) for a in read} == {(normalised, house_number)}
+    assert standardise_address(normalised, country).normalised == normalised
+
+
 @pytest.mark.parametrize("country", [None, "VN", "GB"])
 @pytest.mark.parametrize(("value", "house_number"),
                          [("317/48 PASTEUR ST.", "317/48"), ("5/12 High St", "5/12")])
