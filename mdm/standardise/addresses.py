@@ -306,20 +306,14 @@ _STREET_TYPE_WORDS = frozenset(word for word, _ in _STREET_TYPES)
 
 
 def _units_after_street(tokens: list[str]) -> list[str]:
-    """The tokens with their units (those :func:`_units_last` moved too) after the street's type
+    """The tokens with their units (those written first too, :func:`_units_last`) after the street's type
     that follows the house number, else at the end: "12 High St, Unit 5, Sydney", "Unit 5, 12 High
     St, Sydney" and "5/12 High St, Sydney" are "12 high street unit 5 sydney", as "12 High St,
     Unit 5" begins, and "208 Nguyễn Trãi, Căn hộ 14.15, Quận 1" ends with its flat, as "Căn hộ
     14.15, 208 Nguyễn Trãi, Quận 1" does. Units that open the address stay where no house follows
-    them ("Unit 3, Block 4, Industrial Estate"). Until nothing changes: a unit taken out can make
-    one of the words it stood between ("Unit Unit C o": "unit o"), and each step that changes the
-    tokens takes some from the rest into the units."""
-    while (again := _units_after_street_once(tokens)) != tokens:
-        tokens = again
-    return tokens
-
-
-def _units_after_street_once(tokens: list[str]) -> list[str]:
+    them ("Unit 3, Block 4, Industrial Estate")."""
+    if not _HOUSE_NUMBER.match(tokens[0]):
+        tokens = _units_last(tokens)
     text = " ".join(tokens)
     kept, units, at, opening = [], [], 0, 0
     for unit in _INNER_UNIT.finditer(text):
@@ -347,13 +341,20 @@ _UNIT_SLASH_HOUSE = re.compile(r"^(\d+[a-z]?)/(\d+[a-z]?(?:-\d+[a-z]?)?)$")
 
 
 def _unit_slash_house(tokens: list[str]) -> list[str]:
-    """"5/12 high street" (or "unit 5/12 ...") as "12 high street unit 5"; other tokens as they are."""
-    at = 1 if tokens[0] == "unit" and len(tokens) > 1 else 0
-    split = _UNIT_SLASH_HOUSE.match(tokens[at])
-    if split is None or not tokens[at + 1 :] or not _VIETNAMESE_AREA_WORDS.isdisjoint(tokens):
+    """"5/12 high street" as "12 high street unit 5", as after a unit's or a number's word or after
+    other units ("unit 5/12", "no 5/12", "level 2 5/12 ..."); other tokens as they are."""
+    found = next(((i, split) for i, token in enumerate(tokens)
+                  if (split := _UNIT_SLASH_HOUSE.match(token))), None)
+    if found is None or not tokens[found[0] + 1 :] or not _VIETNAMESE_AREA_WORDS.isdisjoint(tokens):
+        return tokens
+    at, split = found
+    before = tokens[:at]
+    while before and before[-1] in ("unit", *_NUMBER_WORDS):  # "Unit No. 5/12": unit 5 too
+        before = before[:-1]
+    if before and not _UNITS.fullmatch(" ".join(before)):
         return tokens
     unit, house = split.groups()
-    return [house, *tokens[at + 1 :], "unit", unit]
+    return [house, *tokens[at + 1 :], *before, "unit", unit]
 
 
 def standardise_address(value: str | None, country: str | None = None) -> StdAddress:
@@ -372,9 +373,10 @@ def standardise_address(value: str | None, country: str | None = None) -> StdAdd
     if country in _UNIT_SLASH_COUNTRIES:  # a slash as written: not Hà Nội's "số 5 ngõ 12", read "5/12"
         tokens = _unit_slash_house(tokens)
     tokens = _lane_numbers(tokens)  # "số 12" → "12", "số 5 ngõ 12" → "5/12"
-    if not _HOUSE_NUMBER.match(tokens[0]):
-        tokens = _units_last(tokens)
-    tokens = _units_after_street(tokens)
+    # Until nothing changes: a unit taken out can leave a "số" before a number ("số Floor 3 12"), or
+    # make one of the words it stood between ("Unit Unit C o 12": "unit o", before the house 12).
+    while (again := _lane_numbers(_units_after_street(tokens))) != tokens:
+        tokens = again
     at = 0 if _HOUSE_NUMBER.match(tokens[0]) else _trailing_house_number(tokens)
     house_number = None if at is None else tokens[at]
     street = " ".join(tokens if at is None else tokens[:at] + tokens[at + 1 :]) or None

@@ -480,6 +480,10 @@ def test_the_house_after_a_unit_is_the_streets_to_a_fixed_point(
     ("5/12 High St", "12 High St, Unit 5", "12"),
     ("Unit 5/12 High St", "Unit 5, 12 High St", "12"),
     ("Flat 3A/45-47 Queen Street", "45-47 Queen St, Flat 3A", "45-47"),
+    # After a number's word or a unit: "No 5/12" read house 5/12, "Level 2, 5/12" too.
+    ("No 5/12 High St", "12 High St, Unit 5", "12"),
+    ("Level 2, 5/12 High St", "12 High St, Level 2, Unit 5", "12"),
+    ("Level 2, Unit 5/12 High St", "Level 2, Unit 5, 12 High St", "12"),
 ])
 def test_an_australian_unit_before_its_house_with_a_slash_is_the_units(
     country: str, slashed: str, written_out: str, house_number: str
