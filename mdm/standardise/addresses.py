@@ -373,10 +373,11 @@ def standardise_address(value: str | None, country: str | None = None) -> StdAdd
     if country in _UNIT_SLASH_COUNTRIES:  # a slash as written: not Hà Nội's "số 5 ngõ 12", read "5/12"
         tokens = _unit_slash_house(tokens)
     tokens = _lane_numbers(tokens)  # "số 12" → "12", "số 5 ngõ 12" → "5/12"
-    # Until nothing changes: a unit taken out can leave a "số" before a number ("số Floor 3 12"), or
+    # Until nothing changes: a unit taken out can leave a "số" before a number ("số Floor 3 12"), an
+    # abbreviation where it reads as one ("Unit R. 12 bd": "12 bd unit r" is "12 boulevard unit r"), or
     # make one of the words it stood between ("Unit Unit C o 12": "unit o", before the house 12).
-    while (again := _lane_numbers(_units_after_street(tokens))) != tokens:
-        tokens = again
+    while (placed := _units_after_street(tokens)) != tokens:
+        tokens = _lane_numbers(_canonical_tokens(placed))
     at = 0 if _HOUSE_NUMBER.match(tokens[0]) else _trailing_house_number(tokens)
     house_number = None if at is None else tokens[at]
     street = " ".join(tokens if at is None else tokens[:at] + tokens[at + 1 :]) or None

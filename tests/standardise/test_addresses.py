@@ -330,6 +330,15 @@ def test_street_types_never_raise_and_are_a_fixed_point(pieces: list[str], joine
             address.normalised, address.house_number, address.street)
 
 
+@pytest.mark.parametrize("value", ["Unit R. 12 bd", "số Floor 3 12", "Unit Unit C/o 12"])
+def test_an_address_whose_units_moved_is_read_to_a_fixed_point(value: str) -> None:
+    """Moving a unit makes new neighbours: "12 bd unit r" reads "bd" as a boulevard's, after a
+    house and before a word, as its first reading, "unit r 12 bd", did not."""
+    address = standardise_address(value)
+    assert standardise_address(address.normalised) == StdAddress(
+        address.normalised, address.normalised, address.house_number, address.street, ())
+
+
 @given(
     st.sampled_from(["bd", "Bd.", "r.", "C/", "Calle", "Via", "Avenue"]),
     st.lists(st.sampled_from(["Mayor", "de", "TP", "Tp.", "Q.", "P.", "Thành phố", "TX.", "KP"]),
