@@ -466,6 +466,7 @@ class RealtimeMatcher:
         today: dt.date,
         golden_id_before: str | None = None,
         rejoin: bool = False,
+        run_computing: bool = False,
     ) -> MatchResult:
         """Store and decide one posted record. Runs inside the caller's transaction.
         ``golden_id_before``: the golden id a replayed post had before a run's publish; a golden
@@ -476,7 +477,10 @@ class RealtimeMatcher:
         of the customer the post did not meet) leaves that id merged into it, where no record
         holds it: a redirect, not a 404. A key
         that left every golden record takes back the one that last held it, where that one was
-        retired with nothing left (mdm.golden.returning_ids)."""
+        retired with nothing left (mdm.golden.returning_ids). A post holding what is stored
+        writes nothing; but where ``run_computing`` (a batch run computes, whose input lacks the
+        post) it is stored as posted, and nothing else: the replay onto the run's results posts
+        it again, where an extract lacking the key would remove it, though the post is newer."""
         spec = self.source(source)
         source_id, values = parse_values(spec, payload)
         key = record_key(source, source_id)
@@ -485,6 +489,8 @@ class RealtimeMatcher:
         stored_raw, stored_at = records.stored_version(con, key) if previous is not None else (None, None)
         # Compared as values: a record stored by an older version has its JSON spaced differently.
         if previous is not None and _same_values(stored_raw, values):
+            if run_computing:
+                records.save_posted(con, source, source_id, raw_json(values), now(), actor)
             return MatchResult(source, source_id, previous, "unchanged", None)
 
         raw = raw_json(values)

@@ -130,6 +130,8 @@ class Service:
         self._settings: duckdb.DuckDBPyConnection | None = None  # SET threads, from any thread
         self._run_thread: threading.Thread | None = None
         self._run_cancellation = Cancellation()
+        # A run computes, its results not yet swapped in: what is posted now they lack (_upsert).
+        self._run_computing = False
         self._replaced_matcher: RealtimeMatcher | None = None  # the one a run's publish replaced
         self.replaying: Replay | None = None  # a published run's replay, while it goes
         # What open() replayed of the last run's unfinished replay (posts, deletions): `mdm load`'s.
@@ -630,7 +632,8 @@ class Service:
 
         def upsert(matcher: RealtimeMatcher, con: duckdb.DuckDBPyConnection) -> MatchResult:
             result = matcher.upsert(con, source, payload, actor=actor, today=dt.date.today(),
-                                    golden_id_before=golden_id_before, rejoin=rejoin)
+                                    golden_id_before=golden_id_before, rejoin=rejoin,
+                                    run_computing=self._run_computing)
             key = record_key(source, result.source_id)
             if (result.previous_golden_id is None and result.outcome not in ("unchanged", "stale")
                     and matcher.constrained(key)):
@@ -643,7 +646,7 @@ class Service:
                 _lapsed, again = lapsed_decisions.note_overrides(
                     con, restored=[result.golden_id], actor=actor, detail={"posted": key})
                 result = replace(result, overrides_binding_again=again)
-            if result.outcome not in ("unchanged", "stale"):  # nothing was written
+            if result.outcome not in ("unchanged", "stale"):  # no record was written
                 audit.record(
                     con, actor=actor, action="record.upsert", target=f"{source}:{result.source_id}",
                     detail={"outcome": result.outcome, "golden_id": result.golden_id,
@@ -943,6 +946,7 @@ class Service:
                                      "accept_removals": accept_removals, "dry_run": dry_run})
 
             self.write(start)
+            self._run_computing = True
             self._run_cancellation = cancellation = Cancellation()
             self._run_thread = threading.Thread(
                 target=self._run, args=(run_id, path, retrain, accept_removals, dry_run, cancellation),
@@ -981,6 +985,7 @@ class Service:
         except Exception:
             logger.exception("run %s failed", run_id)
         finally:
+            self._run_computing = False  # a dry run's end, or a failed or cancelled run's
             con.close()
             self._freeze()
 
@@ -1035,6 +1040,7 @@ class Service:
                 for key in report.deleted_late:
                     built.index.remove(key)
                     built.golden_of.pop(key, None)
+            self._run_computing = False  # a post from now on is made onto its results
             # Readers wait meanwhile: dropping the replaced index took 1.2 s at a million
             # records; it goes after the replay, a batch at a time.
             self._replaced_matcher = self.matcher

@@ -4,6 +4,7 @@ computing meanwhile too, neither say it again nor clear it wrongly (mdm/lapsed_d
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -315,27 +316,32 @@ def test_an_override_an_undo_takes_home_to_a_retired_golden_record_lapses(  # ty
     assert len(_audited(api, "golden.override_binding_again", loser)) == 1
 
 
+def _extract_without(small_sample: Path, tmp_path: Path, source_id: str) -> tuple[Path, list[str]]:
+    """A copy of the sample whose marketing extract lacks record ``source_id``'s row: (the
+    extract, beside its sources.yaml, and its lines as they were)."""
+    sample = tmp_path / "sample"
+    shutil.copytree(small_sample, sample)
+    extract = sample / "marketing.jsonl"
+    lines = extract.read_text(encoding="utf-8").splitlines(keepends=True)
+    extract.write_text("".join(line for line in lines if f'"{source_id}"' not in line), encoding="utf-8")
+    return extract, lines
+
+
 def _retired_by_a_run_then_back(  # type: ignore[no-untyped-def]
     api, small_sample, tmp_path
 ) -> tuple[str, dict[str, Any], dict[str, str], Path]:
     """A golden record of one marketing record and its phone override, retired by a run whose
     extract lacks the row (the override said lapsed), the row then back in the extract: (the golden
     id, the record's raw, the override, the sources config)."""
-    import shutil
-
     from tests.api.test_decisions_lapsed import _run as _run_accepting
 
     golden_id, source_id, phone = _override_on_a_lone_record(api)
     raw = _raw(api, source_id)
-    sample = tmp_path / "sample"
-    shutil.copytree(small_sample, sample)
-    extract = sample / "marketing.jsonl"
-    lines = extract.read_text(encoding="utf-8").splitlines(keepends=True)
-    extract.write_text("".join(line for line in lines if f'"{source_id}"' not in line), encoding="utf-8")
-    gone = _run_accepting(api, sample / "sources.yaml")
+    extract, lines = _extract_without(small_sample, tmp_path, source_id)
+    gone = _run_accepting(api, extract.parent / "sources.yaml")
     assert gone["report"]["overrides_lapsed"] == [phone]
     extract.write_text("".join(lines), encoding="utf-8")
-    return golden_id, raw, phone, sample / "sources.yaml"
+    return golden_id, raw, phone, extract.parent / "sources.yaml"
 
 
 def _dry_run(api, sources: Path) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -424,19 +430,13 @@ def _gone_from_the_extract_and_posted_meanwhile(  # type: ignore[no-untyped-def]
     longer has the row, and the record is posted (its city moved) while the run computes: the
     run retires the golden record, the replay of the post takes its id back. (the golden id, the
     run's report)."""
-    import shutil
-
     from tests.api.test_decisions_lapsed import _run as _run_accepting
 
     golden_id, source_id, _held = _override_on_a_lone_record(api)
     raw = {**_raw(api, source_id), "city": "Huế"}
-    sample = tmp_path / "sample"
-    shutil.copytree(small_sample, sample)
-    extract = sample / "marketing.jsonl"
-    lines = extract.read_text(encoding="utf-8").splitlines(keepends=True)
-    extract.write_text("".join(line for line in lines if f'"{source_id}"' not in line), encoding="utf-8")
+    extract, _lines = _extract_without(small_sample, tmp_path, source_id)
     _while_the_run_computes(monkeypatch, lambda: api.post("/sources/marketing/records", json=raw).json())
-    return golden_id, _run_accepting(api, sample / "sources.yaml", dry_run=dry_run)["report"]
+    return golden_id, _run_accepting(api, extract.parent / "sources.yaml", dry_run=dry_run)["report"]
 
 
 def test_an_override_posted_back_as_a_run_retires_it_is_said_nothing(  # type: ignore[no-untyped-def]

@@ -1,0 +1,110 @@
+"""A post holding what the service stores already ("unchanged") while a batch run computes, of a
+record the extract the run reads lacks: the post is newer than the extract, so the record stays,
+as a post that changes it does (the replay posts it again onto the run's results)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mdm.store import records
+from tests.api.test_decisions_lapse_at_deletion import (
+    _audited,
+    _extract_without,
+    _override_on_a_lone_record,
+    _raw,
+)
+from tests.api.test_decisions_lapsed import _run
+from tests.api.test_late_decisions import _matcher_agrees, _while_the_run_computes
+
+
+def _posted_row(api, source_id: str) -> tuple[str, str | None] | None:  # type: ignore[no-untyped-def]
+    return records.posted(api.client.app.state.service.reader(), "marketing", source_id)
+
+
+def _gone_from_the_extract(  # type: ignore[no-untyped-def]
+    api, small_sample, tmp_path
+) -> tuple[str, str, dict[str, Any], Path]:
+    """A golden record of one marketing record with a phone override, and the sources config of
+    an extract that lacks the row: (golden id, source id, the record's raw, the config). The
+    record posted unchanged now, no run computing, stores nothing."""
+    golden_id, source_id, _held = _override_on_a_lone_record(api)
+    raw = _raw(api, source_id)
+    extract, _lines = _extract_without(small_sample, tmp_path, source_id)
+    head = api.get("/changes").json()["head"]
+    r = api.post("/sources/marketing/records", json=raw)
+    assert r.status_code == 200 and r.json()["outcome"] == "unchanged", r.json()
+    assert _posted_row(api, source_id) is None  # no row written, nor a change or an audit entry
+    assert api.get("/changes", params={"after": head}).json()["data"] == []
+    assert _audited(api, "record.upsert", f"marketing:{source_id}") == []
+    return golden_id, source_id, raw, extract.parent / "sources.yaml"
+
+
+def _post_unchanged(api, raw: dict[str, Any], golden_id: str) -> None:  # type: ignore[no-untyped-def]
+    r = api.post("/sources/marketing/records", json=raw)
+    assert r.status_code == 200, r.json()
+    assert (r.json()["outcome"], r.json()["golden_id"]) == ("unchanged", golden_id), r.json()
+
+
+def _kept(api, golden_id: str, source_id: str) -> None:  # type: ignore[no-untyped-def]
+    """The record is in its golden record still, which holds the steward's phone."""
+    held = api.get(f"/xref/marketing/{source_id}")
+    assert held.status_code == 200 and held.json()["golden_id"] == golden_id, held.json()  # was a 404
+    golden = api.get(f"/golden-records/{golden_id}", who="reader_pii").json()
+    assert golden["status"] == "active" and golden["attributes"]["phone"] == "+84912345678", golden
+    assert _audited(api, "golden.override_lapsed", golden_id) == []
+
+
+def test_an_unchanged_post_while_a_run_computes_keeps_its_record(  # type: ignore[no-untyped-def]
+    api, small_sample, tmp_path, monkeypatch
+):
+    """The record posted unchanged while a run computes: stored nothing, so the replay had nothing
+    to post again; the run removed the record, retired its golden record and said its override
+    lapsed, for good. Now the post is stored as posted, and the replay brings it back into its
+    golden record, as it does a post that changes the record: the run says nothing of the override."""
+    golden_id, source_id, raw, sources = _gone_from_the_extract(api, small_sample, tmp_path)
+    _while_the_run_computes(monkeypatch, lambda: _post_unchanged(api, raw, golden_id))
+    report = _run(api, sources)["report"]
+    assert report["overrides_lapsed"] == report["overrides_binding_again"] == []  # was lapsed
+    _kept(api, golden_id, source_id)
+    assert _posted_row(api, source_id) is not None
+    _matcher_agrees(api)
+
+
+def test_a_dry_run_previews_an_unchanged_post_meanwhile_as_kept(  # type: ignore[no-untyped-def]
+    api, small_sample, tmp_path, monkeypatch
+):
+    """The run above as a dry run: it said the override would lapse, and the run publishing would
+    have. Now it says nothing, as the run publishing."""
+    golden_id, source_id, raw, sources = _gone_from_the_extract(api, small_sample, tmp_path)
+    _while_the_run_computes(monkeypatch, lambda: _post_unchanged(api, raw, golden_id))
+    report = _run(api, sources, dry_run=True)["report"]
+    assert report["overrides_lapsed"] == report["overrides_binding_again"] == []  # was lapsed
+    _kept(api, golden_id, source_id)
+
+
+def test_an_unchanged_post_meanwhile_is_replayed_after_a_restart(  # type: ignore[no-untyped-def]
+    served_db, small_sample, tmp_path, monkeypatch
+):
+    """As the first, but the server dies (kill -9) after the publish, before its replay: the next
+    start replays what was posted meanwhile, which held nothing of the unchanged post."""
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from api.settings import ApiSettings
+    from mdm.service import Service
+    from tests.api.conftest import Api
+
+    db, keys = served_db
+    monkeypatch.setattr(Service, "replay_api_changes", lambda self, *a, **kw: (0, 0))  # died before it
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        api = Api(client, db, keys)
+        golden_id, source_id, raw, sources = _gone_from_the_extract(api, small_sample, tmp_path)
+        _while_the_run_computes(monkeypatch, lambda: _post_unchanged(api, raw, golden_id))
+        run = _run(api, sources)
+        assert api.get(f"/xref/marketing/{source_id}").status_code == 404  # the replay not yet made
+    monkeypatch.undo()
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        api = Api(client, db, keys)
+        assert api.get(f"/runs/{run['run_id']}", who="admin").json()["report"]["replayed"]["replayed"] == 1
+        _kept(api, golden_id, source_id)
