@@ -754,34 +754,45 @@ _IRISH_PARTICLES = frozenset("ní uí mac nic mhic".split())
 _GIOLLA = ("giolla", "ghiolla")
 
 
-def _opens_irish_name(before: list[_Token], parts: tuple[str, ...], family_box: bool) -> bool:
-    """Whether the last of the tokens ``before`` opens an Irish family name the word of ``parts``
-    continues. "Mac" and "Nic" lead a given name too ("Mac Miller"): only after a name in one part
-    of it, or in a family name (a last-name box, or before a comma: "Mac Giolla, Seán")."""
+# The Arabic article written apart from the name it opens ("Al Hassan", "El Sayed"): one name with
+# "Al-Hassan" and "Alhassan", which fold to "alhassan" (a glued "Alhassan" cannot be cut apart:
+# "Albert"). Only before a capitalised word, and after a name or in a family name: "Al Pacino" and
+# "Al Gore" keep the given name Al. "Van" and "de" stay apart ("van der Berg").
+_ARABIC_ARTICLES = frozenset(("al", "el"))
+
+
+def _opens_name(before: list[_Token], raw_next: str, parts: tuple[str, ...], family_box: bool) -> bool:
+    """Whether the last of the tokens ``before`` opens an Irish family name the word ``raw_next``
+    (folded: ``parts``) continues, or is the Arabic article of it. "Mac" and "Nic" lead a given name
+    too ("Mac Miller"): only after a name in one part of it, or in a family name (a last-name box,
+    or before a comma: "Mac Giolla, Seán")."""
     raw, glued = before[-1]
     if raw in ("Ó", "ó"):
-        return True
-    if _VN_SYLLABLE.match(parts[0]):
-        return False
-    if " " in raw and glued[-1].endswith(_GIOLLA):
         return True
     word = raw.lower()
     after_name = len(before) > 1 and before[-2][0] != ","
     in_family = family_box and all(written != "," for written, _ in before)
+    if word in _ARABIC_ARTICLES:  # before the syllable test: "Salah El Din" as "El-Din"
+        return raw_next[:1].isupper() and (after_name or in_family)
+    if _VN_SYLLABLE.match(parts[0]):
+        return False
+    if " " in raw and glued[-1].endswith(_GIOLLA):
+        return True
     return word in _IRISH_PARTICLES and (word in ("ní", "uí") or after_name or in_family)
 
 
 def _glued(tokens: list[_Token], family_box: bool = False) -> list[_Token]:
-    """The tokens with "Mc", never a name alone, an Irish "O" and the Irish particles (see
-    ``_opens_irish_name``; ``family_box``: a last-name box, or a name with a comma) joined to the
-    name they open, written apart ("Mary Mc Donald", "Sean O Brien", "Seán Ó Briain", "Mac
-    Giolla"), as "McDonald", "O'Brien" and "MacGiolla" read: the family name, not a middle name "o"
-    before it. The text keeps its space: the display is what the source wrote."""
+    """The tokens with "Mc", never a name alone, an Irish "O", the Irish particles and the Arabic
+    article (see ``_opens_name``; ``family_box``: a last-name box, or a name with a comma) joined to
+    the name they open, written apart ("Mary Mc Donald", "Sean O Brien", "Seán Ó Briain", "Mac
+    Giolla", "Ahmed Al Hassan"), as "McDonald", "O'Brien", "MacGiolla" and "Al-Hassan" read: the
+    family name, not a middle name "o" before it. The text keeps its space: the display is what the
+    source wrote."""
     glued: list[_Token] = []
     for raw, parts in tokens:
         if glued and parts and raw != "," and (
             glued[-1][1] == ("mc",) or (glued[-1][0] in ("O", "o") and parts[0] in _O_NAMES)
-            or _opens_irish_name(glued, parts, family_box)
+            or _opens_name(glued, raw, parts, family_box)
         ):
             before, prefix = glued.pop()
             raw, parts = f"{before} {raw}", (prefix[0] + parts[0], *parts[1:])

@@ -1035,7 +1035,7 @@ def test_vietnamese_van_is_no_particle(value: str, family: str, middles: str) ->
     ("value", "family", "middles", "given"),
     [
         ("Ludwig Van Beethoven", "van beethoven", None, "ludwig"),
-        ("Omar Al Farouk", "al farouk", None, "omar"),
+        ("Omar Al Farouk", "alfarouk", None, "omar"),  # the Arabic article joined (below)
         ("Jean Claude Van Damme", "van damme", "claude", "jean"),
         ("J. Van Damme", "van damme", None, "j"),
     ],
@@ -1283,3 +1283,27 @@ def test_a_turkish_name_in_two_boxes_is_capitalised_the_turkish_way_in_both() ->
     """The family box's YILDIZ holds no Turkish-only letter; its given name's İ says it is Turkish."""
     assert standardise_name(None, "İSMAİL", "YILDIZ").display == "İsmail Yıldız"
     assert standardise_name(None, "MIHAI", "IONESCU").display == "Mihai Ionescu"
+
+
+@pytest.mark.parametrize(
+    "forms",
+    [
+        ("Ahmed Al Hassan", "Ahmed Al-Hassan", "Ahmed Alhassan", "Ahmed al Hassan", "AHMED AL HASSAN",
+         "Al Hassan, Ahmed", "Al-Hassan, Ahmed"),
+        ("Ahmed El Sayed", "Ahmed El-Sayed", "Ahmed Elsayed", "ahmed el sayed"),
+        ("Salah El Din", "Salah El-Din", "Salah Eldin"),  # "din" is also a Vietnamese syllable
+    ],
+)
+def test_the_arabic_article_apart_hyphenated_or_joined_is_one_family_name(forms: tuple[str, ...]) -> None:
+    """ "Al Hassan" was the family name "al hassan", "Al-Hassan" and "Alhassan" "alhassan": one
+    person's records wrote three. Each is "alhassan" now, in a last-name box too."""
+    names = [standardise_name(form) for form in forms]
+    assert len({(name.family, name.given, spacing_key(name)) for name in names}) == 1
+    first, last = forms[0].split(" ", 1)
+    assert standardise_name(None, first, last).family == names[0].family
+
+
+@pytest.mark.parametrize(("first", "last"), [("Al", "Pacino"), ("Al", "Gore")])
+def test_al_leading_a_name_is_the_given_name_al(first: str, last: str) -> None:
+    for name in (standardise_name(f"{first} {last}"), standardise_name(None, first, last)):
+        assert (name.family, name.given) == (last.lower(), "al")
