@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from mdm.standardise.addresses import COUNTRY_ALIASES
-from mdm.standardise.text import fold, nfc_clean
+from mdm.standardise.text import ARABIC_FORMS, fold, nfc_clean
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +21,11 @@ class StdCity:
     original: str | None
     canonical: str | None
     flags: tuple[str, ...]
+
+
+def _folded(value: str | None) -> str | None:
+    """The folded value, a word in Arabic script in one of its variant forms ("دبى" as "دبي")."""
+    return fold(value.translate(ARABIC_FORMS) if value else value)
 
 
 # Canonical place and its other names (folded, after the "tp"/"tinh"/"city" words are stripped).
@@ -133,10 +138,25 @@ _ABROAD = (
     ("TR", "istanbul", ""), ("UA", "kyiv", "kiev"), ("IL", "tel aviv", "tel aviv yafo"),
     ("ZA", "johannesburg", ""), ("ZA", "cape town", ""), ("BR", "sao paulo", ""),
     ("BR", "rio de janeiro", ""), ("MX", "ciudad de mexico", "cdmx|mexico df|mexico d f|mexico city"),
+    ("NL", "rotterdam", ""), ("NL", "utrecht", ""), ("NL", "eindhoven", ""), ("NL", "groningen", ""),
+    ("NL", "tilburg", ""), ("NL", "almere", ""), ("NL", "breda", ""), ("NL", "nijmegen", ""),
+    ("NL", "haarlem", ""), ("NL", "arnhem", ""), ("BE", "gent", "ghent|gand"), ("BE", "brugge", "bruges"),
+    ("BE", "liege", "luik|luettich"), ("BE", "leuven", "louvain"), ("SE", "malmo", ""), ("SE", "uppsala", ""),
+    ("DK", "aarhus", "arhus"), ("PL", "krakow", "cracow|krakau"), ("PL", "wroclaw", "breslau"),
+    ("PL", "gdansk", "danzig"), ("PL", "poznan", ""), ("PL", "lodz", ""), ("TR", "ankara", ""),
+    ("TR", "izmir", ""), ("SA", "riyadh", "ar riyadh|riyad"), ("SA", "jeddah", "jiddah|jedda"),
+    ("AE", "sharjah", ""),
+)
+# The same cities written in Arabic script, with or without the article ("الرياض"), read as their
+# letters' ASCII skeleton: "dby" is no city written in Latin letters.
+_IN_ARABIC = (
+    ("dubai", "دبي"), ("abu dhabi", "أبو ظبي|أبوظبي"), ("riyadh", "الرياض|رياض"), ("jeddah", "جدة|جده"),
+    ("sharjah", "الشارقة|شارقة"),
 )
 _PLACES = (*(("VN", city, aliases) for city, aliases in _VIETNAM), *_ABROAD)
 CITY_ALIASES = MappingProxyType(
     {alias: city for _, city, aliases in _PLACES for alias in (city, *aliases.split("|")) if alias}
+    | {_folded(alias): city for city, aliases in _IN_ARABIC for alias in aliases.split("|")}
 )
 # The country of each known city (ISO 3166 alpha-2): a phone number written without a country
 # code in a record from London is a British number, whatever its source's default region.
@@ -202,7 +222,7 @@ def _place(bare: str) -> str | None:
 
 def _part_place(part: str) -> str | None:
     """The canonical place one part of a value ("Nha Trang" in "Nha Trang, Khánh Hòa") names."""
-    folded = fold(part)
+    folded = _folded(part)
     return _place(_bare(folded)) if folded else None
 
 
@@ -225,7 +245,7 @@ def standardise_city(value: str | None, country: str | None = None) -> StdCity:
     region code the source used; an unknown city is its folded self. ``country``, the record's
     (ISO 3166 alpha-2), reads the abbreviations that name a place only there ("HP" in Vietnam)."""
     text = _without_region(value) if value else value
-    folded = fold(text)
+    folded = _folded(text)
     if folded is None:
         flags = ("city_invalid",) if nfc_clean(value) else ()
         return StdCity(value, None, flags)
@@ -255,9 +275,10 @@ _PROVINCES = frozenset((*MERGED_PROVINCES_2025, *ABSORBED_2025, *_OTHER_PROVINCE
 # spaces (not the "/" of a house number "12/3").
 _ADDRESS_PARTS = re.compile(r"(\s*[,;]\s*|\s*\n\s*|\s+[-\u2013/]\s+)")
 # A postcode beside the city: four to six digits (Vietnam, Australia, Singapore, Germany, a US ZIP+4),
-# or a British, Dutch or Canadian one ("SW1A 2AA", "1012 AB", "M5V 2T6").
-_POSTCODE = (r"(?:\d{4,6}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}|\d{4} ?[A-Z]{2}"
-             r"|[A-Z]\d[A-Z] ?\d[A-Z]\d)")
+# a Dutch one ("1012 AB": tried first, or "1012 AB Amsterdam" read "1012" and the city "AB Amsterdam"),
+# a Swedish or Polish one ("114 55", "00-001"), or a British or Canadian one ("SW1A 2AA", "M5V 2T6").
+_POSTCODE = (r"(?:\d{4} ?[A-Z]{2}\b|\d{4,6}(?:-\d{4})?|\d{3} \d{2}|\d{2}-\d{3}"
+             r"|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}|[A-Z]\d[A-Z] ?\d[A-Z]\d)")
 # A line break ends a part as a comma does: a spreadsheet's cell or a CRM's street field written on
 # several lines ("Rue de Rivoli 142\n75001 Paris"), which cleaning the text would make one line.
 _LINE_BREAK = re.compile(r"[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]+")
@@ -300,7 +321,7 @@ def city_in_address(value: str | None) -> AddressCity | None:
     for i in range(len(parts) - 1, -1, -2):  # the parts, last first; the odd items are their separators
         code, part = _postcode_apart(parts[i].strip())
         postcode = postcode or code
-        bare = _bare(fold(part) or "")
+        bare = _bare(_folded(part) or "")
         if _place(bare) or bare in _PROVINCES:  # Singapore is a city before it is a country
             address = "".join(parts[: max(i - 1, 0)]).replace("\n", " ").strip()  # as shown
             if address and not any(map(str.isalpha, address)):

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from mdm.standardise.companies import names_a_company
 from mdm.standardise.hangul import hangul_name
-from mdm.standardise.text import fold, nfc_clean
+from mdm.standardise.text import ARABIC_FORMS, fold, nfc_clean
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,10 +121,6 @@ _MISTYPED_THI = frozenset(("thj", "hị"))
 # nothing of the same person's Latin spelling, which a steward or a Latin name column must give.
 _ARABIC_LETTER = re.compile(r"[\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff]")
 _NOT_ARABIC_LETTER = re.compile(r"[^\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff]+")
-_ARABIC_FORMS = str.maketrans(
-    {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ی": "ي", "ک": "ك", "ؤ": "و", "ئ": "ي",
-     "\u0640": None, **{chr(c): None for c in (*range(0x064B, 0x0660), 0x0670)}}
-)
 
 
 @lru_cache(maxsize=1 << 16)  # name words repeat heavily ("Nguyễn", "Văn", "Thị")
@@ -132,7 +128,7 @@ def _folded_parts(raw: str) -> tuple[str, ...]:
     if raw.lower().rstrip(".") in _MISTYPED_THI:
         return ("thi",)
     if _ARABIC_LETTER.search(raw):
-        return tuple(_NOT_ARABIC_LETTER.sub(" ", raw.translate(_ARABIC_FORMS)).split())
+        return tuple(_NOT_ARABIC_LETTER.sub(" ", raw.translate(ARABIC_FORMS)).split())
     folded = fold(raw.translate(_JOINERS))
     return tuple(p for p in folded.split() if _LETTER.search(p)) if folded else ()
 

@@ -12,6 +12,12 @@ import unicodedata
 from unidecode import unidecode
 
 _NOT_FOLDED = re.compile(r"[^a-z0-9]+")
+# Arabic letters' variant forms made one (hamza on alif, tā' marbūṭa, alif maqṣūra, Persian yā' and
+# kāf; vowel marks and tatweel dropped): one word is typed with either ("دبي", "دبى").
+ARABIC_FORMS = str.maketrans(
+    {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ی": "ي", "ک": "ك", "ؤ": "و", "ئ": "ي",
+     "\u0640": None, **{chr(c): None for c in (*range(0x064B, 0x0660), 0x0670)}}
+)
 _APOSTROPHES = str.maketrans("", "", "'`")
 # Invisible characters (format and surrogate code points) are dropped rather than turned into
 # spaces: a zero-width space pasted inside "Nguy\u200bễn" must not split the word.

@@ -69,6 +69,32 @@ def test_no_city_where_none_is_clearly_written(value: str | None) -> None:
     assert city_in_address(value) is None
 
 
+@pytest.mark.parametrize(("value", "found"), [
+    # The Dutch postcode's letters were read as the city's first word ("LG Amsterdam", no place).
+    ("Damrak 1, 1012 LG Amsterdam", AddressCity("Damrak 1", "Amsterdam", "1012 LG")),
+    ("Oudegracht 5, 3511 AB Utrecht", AddressCity("Oudegracht 5", "Utrecht", "3511 AB")),  # no city known
+    ("Coolsingel 40, 3011 AD Rotterdam", AddressCity("Coolsingel 40", "Rotterdam", "3011 AD")),
+    # A Swedish and a Polish postcode were no postcode.
+    ("Drottninggatan 5, 114 55 Stockholm", AddressCity("Drottninggatan 5", "Stockholm", "114 55")),
+    ("ul. Marszałkowska 1, 00-001 Warszawa", AddressCity("ul. Marszałkowska 1", "Warszawa", "00-001")),
+    # Capitals after four digits are a city's name, not a Dutch postcode's letters.
+    ("1 Main St, 2000 SYDNEY", AddressCity("1 Main St", "SYDNEY", "2000")),
+])
+def test_a_postcode_written_before_the_city_in_the_european_way(value: str, found: AddressCity) -> None:
+    assert city_in_address(value) == found
+
+
+@pytest.mark.parametrize(("written", "city"), [
+    ("دبي", "dubai"), ("دبى", "dubai"), ("أبو ظبي", "abu dhabi"), ("ابوظبي", "abu dhabi"),
+    ("الرياض", "riyadh"), ("Riyadh", "riyadh"), ("Ghent", "gent"), ("Kraków", "krakow"), ("Cracow", "krakow"),
+])
+def test_a_city_in_arabic_script_or_another_language_is_the_same_city(written: str, city: str) -> None:
+    """Before, "دبي" was its ASCII skeleton "dby", unlike "Dubai" in another source."""
+    assert standardise_city(written).canonical == city
+    found = city_in_address(f"Sheikh Zayed Road 5, {written}")
+    assert found == AddressCity("Sheikh Zayed Road 5", written, None)
+
+
 def test_a_record_without_a_city_takes_its_address_city_and_postcode() -> None:
     """Before, the record had no city or postcode, and its address held both: the blocking rules and
     the city comparison saw nothing, and its address compared unlike another source's."""
