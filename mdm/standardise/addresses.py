@@ -331,6 +331,20 @@ def _units_after_street(tokens: list[str]) -> list[str]:
     return rest[:at] + " ".join(units).split() + rest[at:]
 
 
+def _numbered_house_first(tokens: list[str]) -> list[str]:
+    """The tokens with a number written after "No" behind a street's name moved first, where a
+    leading house number is read: "Atatürk Cad. No:5" (the Turkish way) is "5 ataturk cad", as
+    "5 Atatürk Cad." is. Not a unit's or an area's number ("Flat No 5", "Phường No 5")."""
+    if _HOUSE_NUMBER.match(tokens[0]):
+        return tokens
+    for i in range(1, len(tokens) - 1):
+        before = " ".join(tokens[:i])
+        if (tokens[i] in ("no", "number") and tokens[i - 1].isalpha() and _HOUSE_NUMBER.match(tokens[i + 1])
+                and not _UNIT_BEFORE_NUMBER.search(before) and not _AREA_BEFORE_NUMBER.search(before)):
+            return [tokens[i + 1], *tokens[:i], *tokens[i + 2 :]]
+    return tokens
+
+
 # Australia and New Zealand write a unit before its house with a slash ("5/12 High St": unit 5, house
 # 12), where Sài Gòn's "317/48 Pasteur" is house 317 of alley 48: read so in a record of those
 # countries only, as "12 High St, Unit 5" is, and not in one naming a Vietnamese ward or district (a
@@ -372,7 +386,7 @@ def standardise_address(value: str | None, country: str | None = None) -> StdAdd
         return StdAddress(value, None, None, None, ("address_invalid",))
     if country in _UNIT_SLASH_COUNTRIES:  # a slash as written: not Hà Nội's "số 5 ngõ 12", read "5/12"
         tokens = _unit_slash_house(tokens)
-    tokens = _lane_numbers(tokens)  # "số 12" → "12", "số 5 ngõ 12" → "5/12"
+    tokens = _lane_numbers(_numbered_house_first(tokens))  # "số 12" → "12", "số 5 ngõ 12" → "5/12"
     # Until nothing changes: a unit taken out can leave a "số" before a number ("số Floor 3 12"), an
     # abbreviation where it reads as one ("Unit R. 12 bd": "12 bd unit r" is "12 boulevard unit r"), or
     # make one of the words it stood between ("Unit Unit C o 12": "unit o", before the house 12).

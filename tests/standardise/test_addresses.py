@@ -875,3 +875,27 @@ def test_junk(value: str) -> None:
     assert standardise_city(value).original == value
     standardise_postcode(value)
     standardise_country(value)
+
+
+
+@pytest.mark.parametrize(
+    ("value", "house", "street", "same_as"),
+    [
+        ("Atatürk Cad. No:5", "5", "ataturk cad", "5 Atatürk Cad."),
+        ("Atatürk Cad. No: 5", "5", "ataturk cad", "5 Atatürk Cad"),
+        ("Bağdat Cad. No:12/3 Kadıköy", "12/3", "bagdat cad kadikoy", "12/3 Bağdat Cad. Kadıköy"),
+        ("Main St No. 5", "5", "main street", "5 Main Street"),
+    ],
+)
+def test_a_number_after_no_behind_the_street_is_its_house_number(
+    value: str, house: str, street: str, same_as: str
+) -> None:
+    """Turkish addresses write the house after the street with "No:": it was left in the street
+    ("ataturk cad 5", no house number), unlike the same address written with its house first."""
+    std = standardise_address(value)
+    assert (std.house_number, std.street) == (house, street)
+    assert std.normalised == standardise_address(same_as).normalised
+
+
+def test_a_units_number_after_no_is_no_house_number() -> None:
+    assert standardise_address("Flat No 5, 10 Downing St").house_number == "10"
