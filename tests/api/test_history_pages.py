@@ -14,6 +14,13 @@ from tests.api.test_records import VY
 CHANGES = 56  # a steward's value set again and again: one version each, past a page of 50
 
 
+def _history_table(page: str) -> str:
+    """The history table of a golden record's page."""
+    table = re.search(r'<table id="history"[^>]*>.*?</table>', page, re.S)
+    assert table is not None, page
+    return table.group(0)
+
+
 def _changed_often(api):  # type: ignore[no-untyped-def]
     gid = _golden(api, 2)
     for n in range(CHANGES):
@@ -55,7 +62,7 @@ def test_the_golden_records_page_shows_the_latest_history_and_pages_to_the_older
     api.client.post("/steward/login", data={"key": api.keys["steward"]})
 
     def shown(text: str) -> list[str]:
-        rows = re.search(r'<table id="history">.*?</table>', text, re.S).group(0)  # type: ignore[union-attr]
+        rows = _history_table(text)
         cells = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td>", rows)
         return [cause.strip() for _, _, cause in cells]
 
@@ -104,8 +111,8 @@ def test_the_golden_records_page_says_where_a_merged_version_went(api: Api) -> N
     entries = api.get(f"/golden-records/{gone}/history").json()["data"]
     assert [e["merged_into"] for e in entries if e["change"] == "merged"] == [survivor]
     api.client.post("/steward/login", data={"key": api.keys["steward"]})
-    rows = re.search(r'<table id="history">.*?</table>', api.client.get(f"/steward/golden/{gone}").text, re.S)
-    changes = re.findall(r"<tr><td>.*?</td><td>(.*?)</td>", rows.group(0))  # type: ignore[union-attr]
+    rows = _history_table(api.client.get(f"/steward/golden/{gone}").text)
+    changes = re.findall(r"<tr><td>.*?</td><td>(.*?)</td>", rows)
     link = f'merged into <a href="/steward/golden/{survivor}">{survivor}</a>'
     assert changes == [link if e["change"] == "merged" else e["change"] for e in entries[::-1]], changes
     assert api.client.get(f"/steward/golden/{survivor}").status_code == 200
@@ -132,5 +139,5 @@ def test_changes_in_one_instant_come_in_the_order_they_were_made(  # type: ignor
     api.client.post("/steward/login", data={"key": api.keys["steward"]})
     for at, newest in enumerate(made[::-1]):
         page = api.client.get(f"/steward/golden/{gid}", params={"offset": at}).text
-        rows = re.search(r'<table id="history">.*?</table>', page, re.S).group(0)  # type: ignore[union-attr]
+        rows = _history_table(page)
         assert re.findall(r"<tr><td>.*?</td><td>(.*?)</td>", rows)[0] == newest, (at, rows)

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 
 def _rows(page: str, table: str) -> list[str]:
-    body = re.search(rf'<table id="{table}">(.*?)</table>', page, re.S)
+    body = re.search(rf'<table id="{table}"[^>]*>(.*?)</table>', page, re.S)
     assert body is not None, page
     return re.findall(r"<tr[^>]*>.*?</tr>", body[1], re.S)[1:]  # the header row left out
 
