@@ -1,5 +1,5 @@
 """What a steward sees and hears of each steward page in Chromium, walked as a steward goes through
-them: every table named."""
+them: every text read against what it sits on (WCAG AA contrast), every table named."""
 
 from __future__ import annotations
 
@@ -11,6 +11,57 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from tests.api.test_steward_page import _logged_in
+
+# Each text shown: its colour over the backgrounds it sits on (composited, up to the white canvas),
+# read by Chromium's computed styles; a form box's own value, placeholder or option too.
+_TOO_FAINT = """() => {
+  const rgba = s => { const p = s.match(/[\\d.]+/g).map(Number); return p.length > 3 ? p : [...p, 1]; };
+  const over = (top, under) => [0, 1, 2].map(i => top[i] * top[3] + under[i] * (1 - top[3])).concat(1);
+  const behind = el => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgba(getComputedStyle(e).backgroundColor);
+      if (c[3] > 0) layers.push(c);
+      if (c[3] >= 1) break;
+    }
+    return layers.reverse().reduce((under, top) => over(top, under), [255, 255, 255, 1]);
+  };
+  const lum = c => {
+    const [r, g, b] = c.slice(0, 3).map(v => v / 255)
+      .map(v => v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const seen = [], faint = [];
+  const read = (el, text, colour) => {
+    const s = getComputedStyle(el), bg = behind(el), fg = over(rgba(colour), bg);
+    const [hi, lo] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+    const ratio = (hi + 0.05) / (lo + 0.05), size = parseFloat(s.fontSize);
+    const large = size >= 24 || (size >= 18.66 && Number(s.fontWeight) >= 700);
+    const kind = [el.tagName.toLowerCase(), ...el.classList, el.disabled ? "disabled" : "",
+                  el.getAttribute("role") || ""].filter(Boolean).join(".");
+    seen.push(kind);
+    if (ratio < (large ? 3 : 4.5)) {
+      const said = `${kind} ${text.trim().slice(0, 40)}`;
+      faint.push(`${said}: ${colour} on rgb(${bg.slice(0, 3)}) ${ratio.toFixed(2)}:1`);
+    }
+  };
+  const shown = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility === "visible";
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let t; (t = walk.nextNode());) {
+    const el = t.parentElement;
+    if (t.data.trim() && !el.closest("script, style, option") && shown(el)) {
+      read(el, t.data, getComputedStyle(el).color);
+    }
+  }
+  const boxes = "input:not([type=hidden]):not([type=checkbox]), textarea, select";
+  for (const el of document.querySelectorAll(boxes)) {
+    if (!shown(el)) continue;
+    const value = el.tagName === "SELECT" ? el.selectedOptions[0].text : el.value;
+    if (value) read(el, value, getComputedStyle(el).color);
+    else if (el.placeholder) read(el, el.placeholder, getComputedStyle(el, "::placeholder").color);
+  }
+  return {seen, faint};
+}"""
 
 
 def _walk(base: str, page: Page, steward: dict[str, str]) -> Iterator[str]:
@@ -70,6 +121,33 @@ def _walk(base: str, page: Page, steward: dict[str, str]) -> Iterator[str]:
     yield "the login"
     page.goto(f"{base}/steward")
     yield "the queue, logged out"
+
+
+def _faint(page: Page, where: str, kinds: set[str]) -> list[str]:
+    """What on the page is too faint to read, each named with where it is; ``kinds`` collects what
+    was read (tag.class...)."""
+    found = page.evaluate(_TOO_FAINT)
+    kinds.update(found["seen"])
+    assert found["seen"], where
+    return [f"{where}: {f}" for f in found["faint"]]
+
+
+def test_every_text_on_the_steward_pages_reads_against_its_background(  # type: ignore[no-untyped-def]
+        served_db):
+    """WCAG AA asks 4.5:1 of a text against what it sits on (3:1 if large). The pages are walked as
+    a steward goes through them, each message a form's answer shows included."""
+    faint: list[str] = []
+    kinds: set[str] = set()
+    with _logged_in(served_db) as (base, page, steward):
+        for where in _walk(base, page, steward):
+            for width in (1280, 375):
+                page.set_viewport_size({"width": width, "height": 800})
+                faint.extend(_faint(page, f"{where} at {width}px", kinds))
+    assert not faint, "\n".join(faint)
+    # Each kind of text was read: links, muted text, both decisions' buttons, messages, headings.
+    for kind in ("a", "span.muted", "p.muted", "button.match", "button.nomatch", "div.flash.status",
+                 "div.error.alert", "th", "h1", "input", "select", "td.num.pos", "td.num.neg"):
+        assert kind in kinds, (kind, sorted(kinds))
 
 
 def _table_names(page: Page) -> dict[str, tuple[str, str]]:
