@@ -355,20 +355,29 @@ _UNIT_SLASH_HOUSE = re.compile(r"^(\d+[a-z]?)/(\d+[a-z]?(?:-\d+[a-z]?)?)$")
 
 
 def _unit_slash_house(tokens: list[str]) -> list[str]:
-    """"5/12 high street" as "12 high street unit 5", as after a unit's or a number's word or after
-    other units ("unit 5/12", "no 5/12", "level 2 5/12 ..."); other tokens as they are."""
+    """"5/12 high street" as "12 high street unit 5", as after a unit's word or after other units
+    ("unit 5/12", "level 2 5/12 ..."; a number's word, "No 5/12", is gone); other tokens as they are."""
     found = next(((i, split) for i, token in enumerate(tokens)
                   if (split := _UNIT_SLASH_HOUSE.match(token))), None)
     if found is None or not tokens[found[0] + 1 :] or not _VIETNAMESE_AREA_WORDS.isdisjoint(tokens):
         return tokens
     at, split = found
     before = tokens[:at]
-    while before and before[-1] in ("unit", *_NUMBER_WORDS):  # "Unit No. 5/12": unit 5 too
+    while before and before[-1] == "unit":  # "Unit No. 5/12" ("unit 5/12"): unit 5 too
         before = before[:-1]
     if before and not _UNITS.fullmatch(" ".join(before)):
         return tokens
     unit, house = split.groups()
     return [house, *tokens[at + 1 :], *before, "unit", unit]
+
+
+def _units_placed(tokens: list[str], country: str | None) -> list[str]:
+    """The tokens with their units placed, an Australian unit's slash read first: on the tokens as
+    the normalised address holds them, the alley's and number's words gone ("Hẻm 12/3 Pasteur",
+    "số 5 ngõ 12 ..." are "12/3 pasteur", "5/12 ..."), so that reading it again reads the same."""
+    if country in _UNIT_SLASH_COUNTRIES:
+        tokens = _unit_slash_house(tokens)
+    return _units_after_street(tokens)
 
 
 def standardise_address(value: str | None, country: str | None = None) -> StdAddress:
@@ -384,13 +393,11 @@ def standardise_address(value: str | None, country: str | None = None) -> StdAdd
     tokens = _canonical_tokens(_address_tokens(text))
     if not tokens:
         return StdAddress(value, None, None, None, ("address_invalid",))
-    if country in _UNIT_SLASH_COUNTRIES:  # a slash as written: not Hà Nội's "số 5 ngõ 12", read "5/12"
-        tokens = _unit_slash_house(tokens)
     tokens = _lane_numbers(_numbered_house_first(tokens))  # "số 12" → "12", "số 5 ngõ 12" → "5/12"
     # Until nothing changes: a unit taken out can leave a "số" before a number ("số Floor 3 12"), an
     # abbreviation where it reads as one ("Unit R. 12 bd": "12 bd unit r" is "12 boulevard unit r"), or
     # make one of the words it stood between ("Unit Unit C o 12": "unit o", before the house 12).
-    while (placed := _units_after_street(tokens)) != tokens:
+    while (placed := _units_placed(tokens, country)) != tokens:
         tokens = _lane_numbers(_canonical_tokens(placed))
     at = 0 if _HOUSE_NUMBER.match(tokens[0]) else _trailing_house_number(tokens)
     house_number = None if at is None else tokens[at]

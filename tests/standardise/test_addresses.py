@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from mdm.standardise import (
@@ -318,14 +318,22 @@ def test_a_compound_street_type_has_one_form(name: str, suffix: str, number: int
 _PIECES = st.sampled_from(["bd", "Bd.", "r.", "R", "c/", "C/o", "/", "12", "12/3", "5", "Str.", "straße",
                            "Haupt", "Rivoli", "de", "Q.1", "P.", "Đ.", "ngõ", "số", "No.", "Hẻm", "Unit",
                            "U16", "St", ",", "-", "TP", "Tp.", "Q.", "Calle", "Mayor", "Thành phố",
-                           "Floor", "Apt", "Bloc", "B", "Tầng", "Căn hộ", "Tổ", "to", "dân phố", "Ấp"])
+                           "Floor", "Apt", "Bloc", "B", "Tầng", "Căn hộ", "Tổ", "to", "dân phố", "Ấp",
+                           "No", "No:5", "Cad.", "Level", "Phòng"])
 
 
-@given(st.lists(_PIECES, max_size=8), st.sampled_from([" ", "", ", "]))
-def test_street_types_never_raise_and_are_a_fixed_point(pieces: list[str], joiner: str) -> None:
-    address = standardise_address(joiner.join(pieces))
+# In the record's country: Australia's and New Zealand's "5/12" is unit 5 of house 12.
+@example(["12/3", "bd"], " ", "AU").via("a unit's slash then 'bd' after the house")
+@example(["Hẻm", "12/3", "c/"], " ", "NZ").via("the alley's word dropped after the slash was read")
+@example(["No", "Phòng", "12", "12/3"], " ", "AU").via("the unit moved from before the slash")
+@given(st.lists(_PIECES, max_size=8), st.sampled_from([" ", "", ", "]),
+       st.sampled_from([None, "AU", "NZ", "VN", "GB"]))
+def test_street_types_never_raise_and_are_a_fixed_point(
+    pieces: list[str], joiner: str, country: str | None
+) -> None:
+    address = standardise_address(joiner.join(pieces), country)
     if address.normalised is not None:
-        again = standardise_address(address.normalised)
+        again = standardise_address(address.normalised, country)
         assert (again.normalised, again.house_number, again.street) == (
             address.normalised, address.house_number, address.street)
 
@@ -505,6 +513,25 @@ def test_an_australian_unit_before_its_house_with_a_slash_is_the_units(
         read.normalised, read.normalised, read.house_number, read.street, ())
 
 
+@pytest.mark.parametrize("country", ["AU", "NZ"])
+@pytest.mark.parametrize(("value", "read_as"), [
+    # The slash was read before the alley's and number's words were dropped: "Hẻm 12/3 Pasteur" read
+    # "12/3 pasteur", which, read again, is unit 12 of house 3, as "12/3 Pasteur" is at once.
+    ("Hẻm 12/3 Pasteur", "12/3 Pasteur"), ("Số 12/3 Pasteur", "12/3 Pasteur"),
+    ("Số 24 ngõ 195 Lê Duẩn", "24/195 Lê Duẩn"), ("Ngõ 195, số 24 Lê Duẩn", "24/195 Lê Duẩn"),
+    # ... and before the abbreviations were read again: "12/3 bd" read "3 bd unit 12", then "3
+    # boulevard unit 12" ("bd" after a house and before a word).
+    ("12/3 bd", "3 Boulevard, Unit 12"),
+])
+def test_an_australian_units_slash_is_read_as_the_normalised_address_reads_it(
+    country: str, value: str, read_as: str
+) -> None:
+    address = standardise_address(value, country)
+    assert address.normalised == standardise_address(read_as, country).normalised
+    assert standardise_address(address.normalised, country) == StdAddress(
+        address.normalised, address.normalised, address.house_number, address.street, ())
+
+
 @pytest.mark.parametrize(("country", "forms", "normalised"), [
     # The unit first was moved after all the rest, city too: "12 high street sydney unit 5", where
     # "12 High St, Unit 5, Sydney" read "12 high street unit 5 sydney".
@@ -549,15 +576,15 @@ def test_a_house_number_with_a_slash_elsewhere_is_one_house(
 
 
 @pytest.mark.parametrize(("value", "house_number"), [
-    ("Số 24 ngõ 195 Lê Duẩn", "24/195"), ("24 ngõ 195 Lê Duẩn", "24/195"),
-    ("Ngõ 195, số 24 Lê Duẩn", "24/195"),
     ("89/13 Hai Bà Trưng, Phường 4, Quận 10", "89/13"), ("89/13 Hai Ba Trung P.4 Q.10", "89/13"),
 ])
 def test_a_vietnamese_address_keeps_its_alleys_house_in_an_australian_record(
     value: str, house_number: str
 ) -> None:
-    """A Vietnamese customer of an Australian shop gives a Vietnamese address: house 24 of Hà Nội's
-    lane 195 and house 89 of a Sài Gòn alley 13 are one number each, not unit 24 of a house 195."""
+    """A Vietnamese customer of an Australian shop gives a Vietnamese address: house 89 of a Sài Gòn
+    alley 13 is one number, not unit 89 of a house 13, where its ward or district is named. (Hà Nội's
+    "số 24 ngõ 195 Lê Duẩn" without them reads as "24/195 Lê Duẩn" does there, unit 24: its
+    normalised "24/195 le duan" no longer says "ngõ".)"""
     assert standardise_address(value, "AU").house_number == house_number
 
 
@@ -895,6 +922,20 @@ def test_a_number_after_no_behind_the_street_is_its_house_number(
     std = standardise_address(value)
     assert (std.house_number, std.street) == (house, street)
     assert std.normalised == standardise_address(same_as).normalised
+
+
+@given(st.sampled_from(["Atatürk Cad.", "Bağdat Cad", "Main St", "Hẻm Pasteur", "Level 2 Rose Court"]),
+       st.sampled_from(["No:", "No: ", "No. ", "no "]), st.sampled_from(["5", "12/3", "5a", "45-47"]),
+       st.sampled_from(["", " Kadıköy", ", Unit 5", ", Floor 2, Sydney", " bd", ", Phường 4"]),
+       st.sampled_from([None, "AU", "NZ", "VN", "GB", "TR"]))
+def test_a_number_after_no_is_read_to_a_fixed_point(
+    street: str, word: str, number: str, rest: str, country: str | None
+) -> None:
+    address = standardise_address(f"{street} {word}{number}{rest}", country)
+    again = standardise_address(address.normalised, country)
+    assert address.house_number is not None
+    assert (again.normalised, again.house_number, again.street) == (
+        address.normalised, address.house_number, address.street)
 
 
 def test_a_units_number_after_no_is_no_house_number() -> None:
