@@ -13,6 +13,7 @@ would be, and refused, naming the field, where a source's would be flagged unusa
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -24,7 +25,7 @@ from matching_rules import AttributeSpec
 from mdm import golden, regroup
 from mdm.errors import InvalidInputError, NotFoundError
 from mdm.sources import SourceSpec
-from mdm.standardise.identifiers import code_country
+from mdm.standardise.phones import phone_country
 from mdm.standardise.record import standardise_record
 from mdm.store import audit, records
 from mdm.store import overrides as overrides_sql
@@ -56,23 +57,28 @@ def settable_attributes(attributes: Mapping[str, AttributeSpec]) -> list[str]:
     return [a for a, spec in attributes.items() if "collect_all" not in spec.rules]
 
 
-def standardised(field: str, text: str, *, region: str | None, today: dt.date) -> str:
+def standardised(
+    field: str, text: str, *, region: str | None, today: dt.date, country: str | None = None
+) -> str:
     """``text`` as a source's value of ``field`` would be kept (a phone in E.164, a birth date in
-    ISO); InvalidInputError naming 'value' where it would be flagged unusable, or 'region' for a
-    region a source's config could not name either."""
+    ISO), a tax id as a record of ``country`` holds it; InvalidInputError naming 'value' where it
+    would be flagged unusable, or 'region' for a region a source's config could not name either."""
     text = text.strip()
     if not text or len(text) > MAX_VALUE:
         raise InvalidInputError(f"field 'value': give 1 to {MAX_VALUE} characters, or null for no value")
-    if field == "tax_id":  # written with a country's code (DE123456789): that country's, as a search reads it
-        region = code_country(text) or region
+    # A record leaves out only its own country's code before a tax id (a British "SC123456" keeps
+    # its SC, the Seychelles' code): the override is read as the golden record's records are.
+    fields, values = {field: "value"}, {"value": text}
+    if field == "tax_id" and country:
+        fields, values = fields | {"country": "country"}, values | {"country": country}
     try:
         spec = SourceSpec(name=STEWARD, path="-", format="jsonl", id_column="id", phone_region=region,
-                          fields={field: "value"})
+                          fields=fields)
     except ValidationError as e:
         (error,) = e.errors()  # the region: the rest is fixed here
         why = str(error["msg"]).removeprefix("Value error, ")
         raise InvalidInputError(f"field 'region': {why}") from None
-    std = standardise_record(spec, "override", {"value": text}, today=today)
+    std = standardise_record(spec, "override", values, today=today)
     value_col, _key, valid_col = golden.FIELD_COLUMNS[field]
     value = golden.text_of(std[value_col])
     refused = [f for f in std["dq_flags"] or () if f.endswith(_REFUSED)]
@@ -104,7 +110,8 @@ def set_override(
     if row is None or row["status"] != "active":
         raise NotFoundError("active golden record", golden_id)
     assert spec.field is not None
-    kept = None if value is None else standardised(spec.field, value, region=region, today=today)
+    kept = None if value is None else standardised(spec.field, value, region=region, today=today,
+                                                   country=_country(attributes, row["attributes"]))
     at = now()
     override_id = "O" + uuid.uuid4().hex[:15].upper()
     replaced = overrides_sql.remove(con, golden_id, attribute, at=at, by=actor)
@@ -140,6 +147,17 @@ def remove_override(
     audit.record(con, actor=actor, action="golden.override_remove", target=golden_id,
                  detail={"override_id": override_id, "attribute": attribute, "reason": reason})
     return {**(overrides_sql.get(con, override_id) or {}), "golden_change": change}
+
+
+def _country(attributes: Mapping[str, AttributeSpec], document: str) -> str | None:
+    """The country a golden record is of, as a record is: its country, else its phone's."""
+    held = {attributes[a].field: v for a, v in json.loads(document).items()
+            if a in attributes and "collect_all" not in attributes[a].rules}
+    country = held.get("country")
+    if isinstance(country, str) and len(country) == 2:
+        return country
+    phone = held.get("phone")
+    return phone_country(phone) if isinstance(phone, str) else None
 
 
 def _reason(reason: str) -> str:

@@ -139,3 +139,29 @@ def test_a_tax_id_with_a_country_code_is_that_countrys_in_search_and_override(ap
         path = f"/golden-records/{golden['T1']}/overrides/tax_id"
         put = api.client.put(path, headers=api.headers("steward"), json=body)
         assert put.status_code == 200 and put.json()["override"]["value"] == "987654321", (region, put.json())
+
+
+def test_an_overrides_tax_id_is_read_in_the_golden_records_country(api: Api) -> None:
+    """A British record keeps its company number "SC123456" whole (it leaves out only a GB code);
+    an override of "SC654321" in a British customer's golden record took SC for the Seychelles'
+    code and stored "654321". Now an override is read in the golden record's country (its
+    country, else its phone's, else the region), as its records are."""
+    posted = api.post("/sources/billing/records", json={"account_no": "T3", "account_holder": "Fiona Reid",
+                                                         "phone": "+44 131 496 0001", "tax_code": "SC123456"})
+    assert posted.status_code == 200, posted.json()
+    gid = posted.json()["golden_id"]
+    path = f"/golden-records/{gid}/overrides"
+
+    def put(attribute: str, value: str, region: str | None = None) -> str:
+        body = {"value": value, "reason": "an invoice"} | ({"region": region} if region else {})
+        put = api.client.put(f"{path}/{attribute}", headers=api.headers("steward"), json=body)
+        assert put.status_code == 200, put.json()
+        return str(put.json()["override"]["value"])
+
+    for region in ("GB", "VN", None):  # its phone's country: British
+        assert put("tax_id", "SC654321", region) == "SC654321", region
+        assert put("tax_id", "DE987654321", region) == "DE987654321", region  # a GB record keeps it too
+    assert put("tax_id", "GB 123 4567 89") == "123456789"
+    assert put("country", "DE") == "DE"  # its country before its phone's
+    assert put("tax_id", "DE987654321") == "987654321"
+    assert put("tax_id", "SC654321") == "SC654321"
