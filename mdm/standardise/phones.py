@@ -419,15 +419,20 @@ _NUMBER_START = re.compile(r"^[\d\s+().\-/]+$")
 def e164_start(text: str, region: str | None) -> str | None:
     """The start of the E.164 form of the numbers ``text`` is the start of ("0901 23" in VN:
     "+8490123", its trunk 0 dropped), for a search by the digits a person has; None for text that
-    is not a number's start (letters, or national digits with no region to read them in)."""
+    is not a number's start (letters, or national digits with no region to read them in). A
+    Vietnamese mobile's pre-2018 prefix is today's, as its records hold it ("0168 123": "+8438123")."""
     if not _NUMBER_START.match(text):
         return None
     international, digits = _digits(text)
     if not digits or not (international or region):
         return None
     if international:
-        return "+" + digits
-    trunk = getattr(phonenumbers.PhoneMetadata.metadata_for_region(region), "national_prefix", None)
-    if trunk and digits.startswith(trunk):
-        digits = digits[len(trunk):]
-    return f"+{phonenumbers.country_code_for_region(region)}{digits}"
+        start = "+" + digits
+    else:
+        trunk = getattr(phonenumbers.PhoneMetadata.metadata_for_region(region), "national_prefix", None)
+        if trunk and digits.startswith(trunk):
+            digits = digits[len(trunk):]
+        start = f"+{phonenumbers.country_code_for_region(region)}{digits}"
+    if start.startswith("+84") and start[3:6] in _OLD_VN_MOBILE:
+        return f"+84{_OLD_VN_MOBILE[start[3:6]]}{start[6:]}"
+    return start

@@ -126,6 +126,11 @@ def test_search_by_the_start_of_an_email_or_a_phone(api):  # type: ignore[no-unt
         hits = found(**params)
         assert gid in [h["golden_record"]["golden_id"] for h in hits], params
         assert all(h["score"] == 1 for h in hits), params
+    # a pre-2018 prefix is today's, as the records hold it: 0168 123 is the start of +8438123...
+    (old_phone, old_gid), = _service_rows(
+        api, "SELECT s.phone, x.golden_id FROM std_records s JOIN xref x USING (record_key)"
+        " WHERE s.phone LIKE '+8438%' AND s.phone_valid ORDER BY 1 LIMIT 1")
+    assert old_gid in [h["golden_record"]["golden_id"] for h in found(phone=f"0168 {old_phone[5:8]}")]
     # a whole number is searched as itself, not as the start of longer ones
     holders = _service_rows(api, "SELECT DISTINCT x.golden_id FROM std_records s JOIN xref x"
                             " USING (record_key) WHERE s.phone = ?", [phone])

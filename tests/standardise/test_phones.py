@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from mdm.sources.config import SourceSpec
 from mdm.standardise import StdPhone, nfc_clean, standardise_phone
+from mdm.standardise.phones import e164_start
 from mdm.standardise.record import standardise_record
 
 JUNK = ["\x00\x01", "\u200b\ufeff", "😀" * 3, "9" * 100_000, "+" * 1_000, "0" * 50, "\ud800", "‮123"]
@@ -433,3 +434,14 @@ def test_a_number_written_without_the_regions_trunk_zero_is_read_in_the_records_
     """A region whose national numbers are always written with a 0 did not write this one: a number
     valid in the record's own country is that country's, though the region's reading was valid too."""
     assert standardise_phone(value, region, home).e164 == e164
+
+
+@pytest.mark.parametrize(("written", "region", "start"), [
+    ("0168 123", "VN", "+8438123"), ("+84 168 123", None, "+8438123"), ("0120 45", "VN", "+847045"),
+    ("0901 23", "VN", "+8490123"), ("0168 123", "GB", "+44168123"),
+])
+def test_the_start_of_a_number_with_an_old_vietnamese_prefix_is_todays(written: str, region: str | None,
+                                                                       start: str) -> None:
+    """Records hold a pre-2018 mobile (0168 123 4567) renumbered (+84 38 123 4567): a search by
+    the start of one as written ("0168 123", read "+84168123") found none of them."""
+    assert e164_start(written, region) == start
