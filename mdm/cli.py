@@ -457,13 +457,21 @@ def export_golden_cmd(
         Path | None, typer.Option("--rules", help="Rules YAML whose survivorship attributes are the"
                                   " columns (default: packaged).")
     ] = None,
+    excel: Annotated[
+        bool, typer.Option("--excel", help="CSV for Excel: begun with UTF-8's byte-order mark, without"
+                           " which Excel shows 'Nguyễn' as 'Nguyá»…n'.")
+    ] = False,
 ) -> None:
     """Write the active golden records as CSV or Parquet (chosen by the file extension)."""
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in ("csv", "parquet"):
         err_console.print(f"[bold red]error:[/] {out}: the file must end in .csv or .parquet")
         raise typer.Exit(code=2)
-    n = _export(db, out, lambda con, path: exports.export_golden(con, path, fmt, _golden_attributes(rules)))
+    if excel and fmt != "csv":
+        err_console.print(f"[bold red]error:[/] --excel: {out} is Parquet; it is for a CSV")
+        raise typer.Exit(code=2)
+    n = _export(db, out, lambda con, path: exports.export_golden(con, path, fmt, _golden_attributes(rules),
+                                                                 excel))
     console.print(f"wrote {n:,} golden records to {out}")
 
 

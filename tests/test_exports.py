@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import json
@@ -9,8 +10,10 @@ import resource
 import signal
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 from typer.testing import CliRunner
@@ -96,6 +99,60 @@ def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_written_as_text(tmp_p
     with (tmp_path / "quarantine.csv").open(encoding="utf-8") as fh:
         quarantined = list(csv.DictReader(fh))[0]
     assert (quarantined["source_id"], quarantined["raw"]) == ("'@A1", "'=cmd|x,1")
+
+
+# One customer's values in each script our stewards' extracts hold, one of them decomposed (NFD, as
+# macOS and some CRMs write Vietnamese), and a character outside the Basic Multilingual Plane.
+SCRIPTS = {"full_name": "Nguyễn Thị Ánh Tuyết", "company": "شركة الرياض للتجارة", "city": "İstanbul",
+           "address": "ul. Żółkiewskiego 3, Łódź", "tax_id": "🎉",
+           "postcode": unicodedata.normalize("NFD", "Phường Bến Nghé"),
+           "all_phones": ["+84912345678", "+966501234567"], "all_emails": ["çağrı@örnek.tr"]}
+
+
+def _one_golden(db: Path, attrs: dict[str, object]) -> None:
+    con = database.connect(db)
+    at = dt.datetime(2026, 6, 30, 12)
+    con.execute("INSERT INTO golden_records (golden_id, status, attributes, record_count, sources,"
+                " created_at, updated_at) VALUES ('G1', 'active', ?, 1, ['crm'], ?, ?)",
+                [json.dumps(dict.fromkeys(ATTRIBUTES) | attrs), at, at])
+    con.close()
+
+
+def test_golden_csv_for_excel_begins_with_the_utf8_byte_order_mark(tmp_path: Path) -> None:
+    """Excel opens a UTF-8 CSV without a byte-order mark in the machine's code page: a steward saw
+    "Nguyá»…n" for "Nguyễn". `--excel` writes the mark (as Excel's own "CSV UTF-8" does) before the
+    same bytes; without it, the file a program loads has none. Parquet has no such option."""
+    db = tmp_path / "mdm.duckdb"
+    _one_golden(db, SCRIPTS)
+    plain, excel = tmp_path / "golden.csv", tmp_path / "excel.csv"
+    _export(db, plain)
+    done = runner.invoke(app, ["export", "golden", "--db", str(db), "--out", str(excel), "--excel"])
+    assert done.exit_code == 0, done.output
+    assert not plain.read_bytes().startswith(codecs.BOM_UTF8)
+    assert excel.read_bytes() == codecs.BOM_UTF8 + plain.read_bytes()
+    with excel.open(encoding="utf-8-sig", newline="") as fh:
+        (row,) = list(csv.DictReader(fh))
+    assert list(row) == COLUMNS and row["full_name"] == "Nguyễn Thị Ánh Tuyết"
+    assert row["postcode"] == SCRIPTS["postcode"] and row["all_phones"] == "+84912345678; +966501234567"
+    refused = runner.invoke(app, ["export", "golden", "--db", str(db), "--out", str(tmp_path / "g.parquet"),
+                                  "--excel"])
+    assert refused.exit_code == 2 and "--excel" in refused.output
+    assert not (tmp_path / "g.parquet").exists()
+
+
+def test_golden_parquet_gives_back_every_script_exactly(tmp_path: Path) -> None:
+    """Read back by pyarrow and by DuckDB, the Parquet export holds each value as stored: no
+    normalisation (the NFD postcode stays NFD), no character lost outside the BMP, lists as lists."""
+    db = tmp_path / "mdm.duckdb"
+    _one_golden(db, SCRIPTS)
+    _export(db, tmp_path / "golden.parquet")
+    (row,) = pq.read_table(tmp_path / "golden.parquet").to_pylist()
+    assert {k: row[k] for k in SCRIPTS} == SCRIPTS
+    con = duckdb.connect()
+    (read,) = con.execute(f"SELECT {', '.join(SCRIPTS)} FROM read_parquet(?)",
+                          [str(tmp_path / "golden.parquet")]).fetchall()
+    con.close()
+    assert dict(zip(SCRIPTS, read, strict=True)) == SCRIPTS
 
 
 def test_csv_exports_write_csv_whatever_the_file_is_named(

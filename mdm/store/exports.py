@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import shutil
 from collections.abc import Collection, Mapping
@@ -41,8 +42,10 @@ def _cell(expression: str, name: str) -> str:
             f" THEN concat('''', {expression}) ELSE {expression} END AS {name}")
 
 
-def _write_csv(table: pa.Table, out: Path) -> None:
-    """``table`` as CSV, its text cells written as :data:`_FORMULA` says."""
+def _write_csv(table: pa.Table, out: Path, excel: bool = False) -> None:
+    """``table`` as CSV, its text cells written as :data:`_FORMULA` says. With ``excel``, after
+    UTF-8's byte-order mark: Excel opens a CSV without one in the machine's code page ("Nguyễn"
+    shown "Nguyá»…n"), and its own "CSV UTF-8" begins with it; programs are given none."""
     columns = []
     for col in table.columns:
         if pa.types.is_string(col.type):
@@ -50,7 +53,10 @@ def _write_csv(table: pa.Table, out: Path) -> None:
                               pc.invert(pc.match_substring_regex(col, _NUMBER)))
             col = pc.if_else(formula, pc.binary_join_element_wise("'", col, ""), col)
         columns.append(col)
-    pacsv.write_csv(pa.table(columns, names=table.column_names), out)
+    with out.open("wb") as fh:
+        if excel:
+            fh.write(codecs.BOM_UTF8)
+        pacsv.write_csv(pa.table(columns, names=table.column_names), fh)
 
 
 def export_xref(con: duckdb.DuckDBPyConnection, out: Path) -> int:
@@ -65,14 +71,15 @@ def export_xref(con: duckdb.DuckDBPyConnection, out: Path) -> int:
 
 
 def export_golden(
-    con: duckdb.DuckDBPyConnection, out: Path, fmt: str, attributes: Mapping[str, bool]
+    con: duckdb.DuckDBPyConnection, out: Path, fmt: str, attributes: Mapping[str, bool], excel: bool = False
 ) -> int:
     """Active golden records, one column per attribute: ``attributes`` (name -> whether it holds
     a list, ``collect_all``) are the rules' survivorship attributes, so the columns and their
     types are the same whatever the data, with no records as with many; attributes the stored
     records hold besides (a run under other rules) follow them.
 
-    Parquet keeps multi-valued attributes as lists; CSV joins them with '; '.
+    Parquet keeps multi-valued attributes as lists; CSV joins them with '; ' (``excel``: see
+    :func:`_write_csv`).
     """
     rows = con.execute(
         "SELECT golden_id, record_count, sources, CAST(attributes AS VARCHAR), created_at, updated_at"
@@ -96,7 +103,7 @@ def export_golden(
             if pa.types.is_list(col.type):
                 col = pa.array(["; ".join(v) if v else None for v in col.to_pylist()], pa.string())
             columns.append(col)
-        _write_csv(pa.table(columns, names=table.column_names), out)
+        _write_csv(pa.table(columns, names=table.column_names), out, excel)
     return len(records)
 
 
