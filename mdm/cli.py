@@ -440,12 +440,21 @@ def _export(
         con.close()
 
 
+# The CSV exports a person may open in Excel take it (mdm/store/exports.py, _write_csv says why).
+ExcelOption = Annotated[
+    bool, typer.Option("--excel", help="CSV for Excel: begun with UTF-8's byte-order mark, without which"
+                       " Excel shows 'Nguyễn' as 'Nguyá»…n'.")
+]
+
+
 @export_app.command("xref")
 def export_xref_cmd(
-    db: DbOption, out: Annotated[Path, typer.Option("--out", help="CSV file to write.")]
+    db: DbOption,
+    out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
+    excel: ExcelOption = False,
 ) -> None:
     """Write the cross-reference (source, source_id, golden_id) as CSV."""
-    n = _export(db, out, exports.export_xref)
+    n = _export(db, out, lambda con, path: exports.export_xref(con, path, excel))
     console.print(f"wrote {n:,} rows to {out}")
 
 
@@ -457,10 +466,7 @@ def export_golden_cmd(
         Path | None, typer.Option("--rules", help="Rules YAML whose survivorship attributes are the"
                                   " columns (default: packaged).")
     ] = None,
-    excel: Annotated[
-        bool, typer.Option("--excel", help="CSV for Excel: begun with UTF-8's byte-order mark, without"
-                           " which Excel shows 'Nguyễn' as 'Nguyá»…n'.")
-    ] = False,
+    excel: ExcelOption = False,
 ) -> None:
     """Write the active golden records as CSV or Parquet (chosen by the file extension)."""
     fmt = out.suffix.lower().lstrip(".")
@@ -533,11 +539,13 @@ def export_previous_cmd(
 
 @export_app.command("quarantine")
 def export_quarantine_cmd(
-    db: DbOption, out: Annotated[Path, typer.Option("--out", help="CSV file to write.")]
+    db: DbOption,
+    out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
+    excel: ExcelOption = False,
 ) -> None:
     """Write the last run's quarantined rows (source, row_number, source_id, reason, raw) as CSV,
     for the source systems' owners to fix."""
-    n = _export(db, out, exports.export_quarantine)
+    n = _export(db, out, lambda con, path: exports.export_quarantine(con, path, excel))
     console.print(f"wrote {n:,} quarantined rows to {out}")
 
 
@@ -548,10 +556,11 @@ def export_flagged_cmd(
     flag: Annotated[
         str | None, typer.Option("--flag", help="Only the records carrying this flag (phone_invalid, ...).")
     ] = None,
+    excel: ExcelOption = False,
 ) -> None:
     """Write the records carrying data-quality flags (source, source_id, flags, raw) as CSV, for
     the source systems' owners to fix."""
-    n = _export(db, out, lambda con, path: exports.export_flagged(con, path, flag))
+    n = _export(db, out, lambda con, path: exports.export_flagged(con, path, flag, excel))
     console.print(f"wrote {n:,} flagged records to {out}")
     if flag is not None and n == 0:  # a typo, or a problem the sources no longer have
         con = _open(db)

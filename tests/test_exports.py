@@ -140,6 +140,22 @@ def test_golden_csv_for_excel_begins_with_the_utf8_byte_order_mark(tmp_path: Pat
     assert not (tmp_path / "g.parquet").exists()
 
 
+def test_the_other_csv_exports_for_excel_begin_with_the_byte_order_mark(
+    reconciled: tuple[Path, object], tmp_path: Path
+) -> None:
+    """The cross-reference, the quarantine and the flagged records (their raw rows hold the names
+    as sources wrote them) take `--excel` too: DuckDB's COPY writes no mark, so it was written
+    before the same bytes; without `--excel` none."""
+    db = reconciled[0]
+    for command in ("xref", "quarantine", "flagged"):
+        plain, excel = tmp_path / f"{command}.csv", tmp_path / f"{command}-excel.csv"
+        for out, more in ((plain, []), (excel, ["--excel"])):
+            done = runner.invoke(app, ["export", command, "--db", str(db), "--out", str(out), *more])
+            assert done.exit_code == 0, done.output
+        assert plain.read_bytes().startswith(b"source,"), command
+        assert excel.read_bytes() == codecs.BOM_UTF8 + plain.read_bytes(), command
+
+
 def test_golden_parquet_gives_back_every_script_exactly(tmp_path: Path) -> None:
     """Read back by pyarrow and by DuckDB, the Parquet export holds each value as stored: no
     normalisation (the NFD postcode stays NFD), no character lost outside the BMP, lists as lists."""

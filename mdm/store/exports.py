@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import json
 import shutil
+import tempfile
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
@@ -59,13 +60,25 @@ def _write_csv(table: pa.Table, out: Path, excel: bool = False) -> None:
         pacsv.write_csv(pa.table(columns, names=table.column_names), fh)
 
 
-def export_xref(con: duckdb.DuckDBPyConnection, out: Path) -> int:
-    con.execute(
-        # Keys exactly as their systems hold them: the cross-reference is read by programs, and a
-        # key written after a "'" would map nothing.
-        f"COPY (SELECT source, source_id, golden_id FROM xref ORDER BY source, source_id) TO ? {_CSV}",
-        [str(out)],
-    )
+def _copy_csv(con: duckdb.DuckDBPyConnection, query: str, params: list[Any], out: Path,
+              excel: bool = False) -> None:
+    """``query``'s rows as CSV; with ``excel``, after UTF-8's byte-order mark (see :func:`_write_csv`),
+    which DuckDB's COPY does not write: its file is copied behind the mark (``out`` may be a pipe)."""
+    if not excel:
+        con.execute(f"COPY ({query}) TO ? {_CSV}", [*params, str(out)])
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        copied = Path(folder) / "export.csv"
+        con.execute(f"COPY ({query}) TO ? {_CSV}", [*params, str(copied)])
+        with out.open("wb") as fh, copied.open("rb") as csv:
+            fh.write(codecs.BOM_UTF8)
+            shutil.copyfileobj(csv, fh, 1 << 20)
+
+
+def export_xref(con: duckdb.DuckDBPyConnection, out: Path, excel: bool = False) -> int:
+    # Keys exactly as their systems hold them: the cross-reference is read by programs, and a key
+    # written after a "'" would map nothing.
+    _copy_csv(con, "SELECT source, source_id, golden_id FROM xref ORDER BY source, source_id", [], out, excel)
     (n,) = fetch_one(con, "SELECT count(*) FROM xref")
     return int(n)
 
@@ -230,21 +243,26 @@ def export_previous(con: duckdb.DuckDBPyConnection, out: Path, sources: Collecti
     return int(active)
 
 
-def export_quarantine(con: duckdb.DuckDBPyConnection, out: Path) -> int:
-    """The last run's quarantined rows, each with its reason and the row as read."""
-    con.execute(
-        f"COPY (SELECT source, row_number, {_cell('source_id', 'source_id')}, {_cell('reason', 'reason')},"
+def export_quarantine(con: duckdb.DuckDBPyConnection, out: Path, excel: bool = False) -> int:
+    """The last run's quarantined rows, each with its reason and the row as read (``excel``: see
+    :func:`_write_csv`)."""
+    _copy_csv(
+        con,
+        f"SELECT source, row_number, {_cell('source_id', 'source_id')}, {_cell('reason', 'reason')},"
         f" {_cell('CAST(raw AS VARCHAR)', 'raw')} FROM quarantine"
-        f" ORDER BY source, row_number NULLS LAST, quarantine.source_id) TO ? {_CSV}",
-        [str(out)],
+        " ORDER BY source, row_number NULLS LAST, quarantine.source_id",
+        [], out, excel,
     )
     (n,) = fetch_one(con, "SELECT count(*) FROM quarantine")
     return int(n)
 
 
-def export_flagged(con: duckdb.DuckDBPyConnection, out: Path, flag: str | None = None) -> int:
+def export_flagged(
+    con: duckdb.DuckDBPyConnection, out: Path, flag: str | None = None, excel: bool = False
+) -> int:
     """The records carrying data-quality flags (or the one ``flag``), each with its flags and
-    the record as its source gave it (a file row, or the version posted through the API)."""
+    the record as its source gave it (a file row, or the version posted through the API);
+    ``excel``: see :func:`_write_csv`."""
     where = "len(s.dq_flags) > 0" if flag is None else "list_contains(s.dq_flags, ?)"
     query = (
         f"SELECT s.source, {_cell('s.source_id', 'source_id')}, array_to_string(s.dq_flags, '; ') AS flags,"
@@ -254,7 +272,7 @@ def export_flagged(con: duckdb.DuckDBPyConnection, out: Path, flag: str | None =
         f" WHERE {where} ORDER BY s.source, s.source_id"
     )
     params = [] if flag is None else [flag]
-    con.execute(f"COPY ({query}) TO ? {_CSV}", [*params, str(out)])
+    _copy_csv(con, query, params, out, excel)
     (n,) = fetch_one(con, f"SELECT count(*) FROM std_records s WHERE {where}", params)
     return int(n)
 
@@ -459,6 +477,6 @@ def export_wrong_pairs(con: duckdb.DuckDBPyConnection, out: Path) -> int:
         JOIN eval_joined jr ON jr.source = r.source AND jr.source_id = r.source_id
         ORDER BY w.error, w.stage, source_l, l.source_id, source_r, r.source_id""".format(
         source_id_l=_cell("l.source_id", "source_id_l"), source_id_r=_cell("r.source_id", "source_id_r"))
-    con.execute(f"COPY ({sql}) TO ? {_CSV}", [str(out)])
+    _copy_csv(con, sql, [], out)
     (n,) = fetch_one(con, "SELECT count(*) FROM eval_wrong_pairs")
     return int(n)
