@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 from playwright.sync_api import Page, expect
 
 from tests.api.test_steward_page import _logged_in
 
-# Each text shown: its colour over the backgrounds it sits on (composited, up to the white canvas),
-# read by Chromium's computed styles; a form box's own value, placeholder or option too.
-_TOO_FAINT = """() => {
+# A colour over the backgrounds an element sits on (composited, up to the white canvas), read from
+# Chromium's computed styles, and the WCAG contrast of two colours.
+_COLOURS = """
   const rgba = s => { const p = s.match(/[\\d.]+/g).map(Number); return p.length > 3 ? p : [...p, 1]; };
   const over = (top, under) => [0, 1, 2].map(i => top[i] * top[3] + under[i] * (1 - top[3])).concat(1);
   const behind = el => {
@@ -31,11 +31,19 @@ _TOO_FAINT = """() => {
       .map(v => v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
     return 0.2126 * r + 0.7152 * g + 0.0722 * b;
   };
+  const contrast = (a, b) => {
+    const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+    return (hi + 0.05) / (lo + 0.05);
+  };
+"""
+
+# Each text shown: its colour over the backgrounds it sits on; a form box's own value, placeholder
+# or option too.
+_TOO_FAINT = "() => {" + _COLOURS + """
   const seen = [], faint = [];
   const read = (el, text, colour) => {
     const s = getComputedStyle(el), bg = behind(el), fg = over(rgba(colour), bg);
-    const [hi, lo] = [lum(fg), lum(bg)].sort((a, b) => b - a);
-    const ratio = (hi + 0.05) / (lo + 0.05), size = parseFloat(s.fontSize);
+    const ratio = contrast(fg, bg), size = parseFloat(s.fontSize);
     const large = size >= 24 || (size >= 18.66 && Number(s.fontWeight) >= 700);
     const kind = [el.tagName.toLowerCase(), ...el.classList, el.disabled ? "disabled" : "",
                   el.getAttribute("role") || ""].filter(Boolean).join(".");
@@ -132,21 +140,76 @@ def _faint(page: Page, where: str, kinds: set[str]) -> list[str]:
     return [f"{where}: {f}" for f in found["faint"]]
 
 
-def test_every_text_on_the_steward_pages_reads_against_its_background(  # type: ignore[no-untyped-def]
-        served_db):
-    """WCAG AA asks 4.5:1 of a text against what it sits on (3:1 if large). The pages are walked as
-    a steward goes through them, each message a form's answer shows included."""
+def _read_each_page(  # type: ignore[no-untyped-def]
+        served_db, read: Callable[[Page, str, set[str]], list[str]]) -> tuple[list[str], set[str]]:
+    """``read`` of each page of the walk at 1280px and 375px: what it found wrong, the kinds it read."""
     faint: list[str] = []
     kinds: set[str] = set()
     with _logged_in(served_db) as (base, page, steward):
         for where in _walk(base, page, steward):
             for width in (1280, 375):
                 page.set_viewport_size({"width": width, "height": 800})
-                faint.extend(_faint(page, f"{where} at {width}px", kinds))
+                faint.extend(read(page, f"{where} at {width}px", kinds))
+    return faint, kinds
+
+
+def test_every_text_on_the_steward_pages_reads_against_its_background(  # type: ignore[no-untyped-def]
+        served_db):
+    """WCAG AA asks 4.5:1 of a text against what it sits on (3:1 if large). The pages are walked as
+    a steward goes through them, each message a form's answer shows included."""
+    faint, kinds = _read_each_page(served_db, _faint)
     assert not faint, "\n".join(faint)
     # Each kind of text was read: links, muted text, both decisions' buttons, messages, headings.
     for kind in ("a", "span.muted", "p.muted", "button.match", "button.nomatch", "div.flash.status",
                  "div.error.alert", "th", "h1", "input", "select", "td.num.pos", "td.num.neg"):
+        assert kind in kinds, (kind, sorted(kinds))
+
+
+# The stop Tab brought the focus to and its focus ring: the outline's colour over what lies on each
+# side of it. Set off from its element (outline-offset) the ring has the background around on both
+# sides; touching it, its element's own colour too (a decision's green or red). null on the body
+# (Tab's stop after the page's last), "again" on a stop already read.
+_FOCUS_RING = "() => {" + _COLOURS + """
+  const el = document.activeElement;
+  if (el === document.body) return null;
+  if (window.tabbed.has(el)) return "again";
+  window.tabbed.add(el);
+  const s = getComputedStyle(el), around = behind(el.parentElement);
+  const sides = parseFloat(s.outlineOffset) > 0 ? [around] : [around, behind(el)];
+  const ratio = Math.min(...sides.map(bg => contrast(over(rgba(s.outlineColor), bg), bg)));
+  const tag = el.tagName.toLowerCase();
+  const kind = [tag, ...el.classList].join(".") + (tag === "input" ? `[${el.type}]` : "");
+  const said = (el.textContent || el.name || el.id).replace(/\s+/g, " ").trim().slice(0, 40);
+  return {kind, said, ratio, style: s.outlineStyle, width: parseFloat(s.outlineWidth),
+          ring: `${s.outlineStyle} ${s.outlineWidth} ${s.outlineColor} offset ${s.outlineOffset}`};
+}"""
+
+
+def _rings_too_faint(page: Page, where: str, kinds: set[str]) -> list[str]:
+    """Each Tab stop of the page, round to the first again, whose focus ring is missing, thinner
+    than 2px or under 3:1 against what it sits on; ``kinds`` collects the stops read."""
+    page.evaluate("window.tabbed = new Set()")
+    faint = []
+    for _ in range(1000):
+        page.keyboard.press("Tab")
+        ring = page.evaluate(_FOCUS_RING)
+        if ring == "again":
+            return faint
+        if ring is None:
+            continue
+        kinds.add(ring["kind"])
+        if ring["style"] in ("none", "auto") or ring["width"] < 2 or ring["ratio"] < 3:
+            faint.append(f"{where}: {ring['kind']} {ring['said']}: {ring['ring']}, {ring['ratio']:.2f}:1")
+    raise AssertionError(f"{where}: Tab never came round to its first stop again")
+
+
+def test_every_focus_ring_on_the_steward_pages_stands_out(served_db):  # type: ignore[no-untyped-def]
+    """WCAG 2.2 asks 3:1 of a focus ring against what it sits on (1.4.11, 2.4.13): a keyboard's user
+    sees by it where Tab went. Each page is Tabbed through, stop by stop."""
+    faint, kinds = _read_each_page(served_db, _rings_too_faint)
+    assert not faint, "\n".join(faint)
+    for kind in ("a", "a.skip", "button", "button.match", "button.nomatch", "input[checkbox]", "input[text]",
+                 "input[number]", "input[password]", "select", "textarea", "table"):
         assert kind in kinds, (kind, sorted(kinds))
 
 
