@@ -61,15 +61,16 @@ def standardised(
     field: str, text: str, *, region: str | None, today: dt.date, country: str | None = None
 ) -> str:
     """``text`` as a source's value of ``field`` would be kept (a phone in E.164, a birth date in
-    ISO), a tax id as a record of ``country`` holds it; InvalidInputError naming 'value' where it
+    ISO), read in ``region`` as a record of ``country`` is; InvalidInputError naming 'value' where it
     would be flagged unusable, or 'region' for a region a source's config could not name either."""
     text = text.strip()
     if not text or len(text) > MAX_VALUE:
         raise InvalidInputError(f"field 'value': give 1 to {MAX_VALUE} characters, or null for no value")
     # A record leaves out only its own country's code before a tax id (a British "SC123456" keeps
-    # its SC, the Seychelles' code): the override is read as the golden record's records are.
+    # its SC, the Seychelles' code), holds a national id to its country's check digits, and reads
+    # a phone invalid in its region in its country: the override is read as its records are.
     fields, values = {field: "value"}, {"value": text}
-    if field == "tax_id" and country:
+    if country and field != "country":
         fields, values = fields | {"country": "country"}, values | {"country": country}
     try:
         spec = SourceSpec(name=STEWARD, path="-", format="jsonl", id_column="id", phone_region=region,

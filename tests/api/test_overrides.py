@@ -141,14 +141,18 @@ def test_the_region_is_read_as_a_searchs_is(api):  # type: ignore[no-untyped-def
 
 
 def test_a_phone_the_region_cannot_read_names_the_region(api):  # type: ignore[no-untyped-def]
-    """A German mobile typed as written in Germany, read in the service's region (Vietnam's): the
-    refusal says where it was read and that ``region`` reads it elsewhere, which then takes it."""
-    gid = _golden(api, 2)
-    r = _put(api, gid, "phone", {"value": "0151 68426846", "reason": "customer called"})
+    """A German mobile typed as written in Germany on a Vietnamese customer, read in the service's
+    region (Vietnam's): the refusal says where it was read and that ``region`` reads it elsewhere,
+    which then takes it. On a German customer it is read in Germany, as a German record's is."""
+    vietnamese = api.client.app.state.service.reader().execute(
+        "SELECT golden_id FROM golden_records WHERE status = 'active'"
+        " AND json_extract_string(attributes, '$.country') = 'VN' ORDER BY golden_id LIMIT 1").fetchone()[0]
+    r = _put(api, vietnamese, "phone", {"value": "0151 68426846", "reason": "customer called"})
     assert r.status_code == 422, r.json()
     assert "read in region VN: give its \"region\"" in r.json()["detail"]
-    r = _put(api, gid, "phone", {"value": "0151 68426846", "reason": "customer called", "region": "DE"})
-    assert r.status_code == 200 and r.json()["override"]["value"].startswith("+49"), r.json()
+    for gid, region in ((vietnamese, {"region": "DE"}), (_golden(api, 2), {})):  # Stefanie Wolf, German
+        r = _put(api, gid, "phone", {"value": "0151 68426846", "reason": "customer called"} | region)
+        assert r.status_code == 200 and r.json()["override"]["value"].startswith("+49"), r.json()
 
 
 def test_an_override_lasts_moves_with_a_merge_and_comes_back_with_an_undo(  # type: ignore[no-untyped-def]

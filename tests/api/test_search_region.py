@@ -165,3 +165,34 @@ def test_an_overrides_tax_id_is_read_in_the_golden_records_country(api: Api) -> 
     assert put("country", "DE") == "DE"  # its country before its phone's
     assert put("tax_id", "DE987654321") == "987654321"
     assert put("tax_id", "SC654321") == "SC654321"
+
+
+def test_an_overrides_national_id_and_phone_are_read_as_the_golden_records_countrys(api: Api) -> None:
+    """A Swedish record holds a personnummer without its century ("19811218-9876": 8112189876); an
+    override of it in a Swedish customer's golden record was read in the service's region (VN) and
+    kept "198112189876", a twelve-digit CCCD; a British customer's mobile written without its code,
+    no Vietnamese number, was refused where a British record reads it in its country. Both are read
+    as a record of the golden record's country is (its country, else its phone's) now."""
+    def golden_of(key: str, name: str, phone: str, national_id: str) -> str:
+        posted = api.post("/sources/billing/records", json={"account_no": key, "account_holder": name,
+                                                             "phone": phone, "national_id": national_id})
+        assert posted.status_code == 200, posted.json()
+        return str(posted.json()["golden_id"])
+
+    def put(gid: str, attribute: str, value: str, region: str | None = None) -> str:
+        body = {"value": value, "reason": "the customer called"} | ({"region": region} if region else {})
+        put = api.client.put(f"/golden-records/{gid}/overrides/{attribute}", headers=api.headers("steward"),
+                             json=body)
+        assert put.status_code == 200, put.json()
+        held = api.get(f"/golden-records/{gid}/overrides", who="reader_pii").json()["data"]
+        return next(str(o["value"]) for o in held if o["attribute"] == attribute)  # the steward's is masked
+
+    swede = golden_of("S1", "Astrid Lindqvist", "+46 8 123 456 78", "19811218-9876")
+    held = api.get(f"/golden-records/{swede}", who="reader_pii").json()["attributes"]["national_id"]
+    assert held == put(swede, "national_id", "19811218-9876") == "8112189876"
+    briton = golden_of("B1", "Fiona Reid", "+44 131 496 0001", "AB123456C")
+    assert put(briton, "phone", "07481 719029") == "+447481719029"
+    assert put(briton, "phone", "0131 496 0002", "VN") == "+441314960002"
+    assert put(briton, "phone", "+84 912 345 678") == "+84912345678"  # written with its code: as written
+    assert put(briton, "phone", "0912 345 678") == "+84912345678"  # a Vietnamese number, read as a record's
+    assert put(briton, "country", "IE") == "IE"  # its own value, not the country it has
