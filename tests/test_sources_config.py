@@ -11,6 +11,7 @@ from mdm.errors import ConfigError
 from mdm.ingest import ingest
 from mdm.sources import load_sources, sources_from_json
 from mdm.sources.config import sources_to_json
+from mdm.standardise.record import mapped_text
 
 
 def write(tmp_path: Path, yaml_text: str, files: dict[str, str] | None = None) -> Path:
@@ -290,3 +291,22 @@ def test_a_mistake_in_first_of_names_file_source_and_key(tmp_path: Path, mapping
 def test_a_stored_config_reads_first_of_back(tmp_path: Path) -> None:
     cfg = load_sources(shop_source(tmp_path))
     assert sources_from_json(sources_to_json(cfg)) == cfg
+
+
+def test_the_readmes_source_config_reads_an_extract_as_it_says(tmp_path: Path) -> None:
+    """README.md's example config, copied as a new team would: it loads, a row whose `op` is `d` is
+    its system's deletion, a phone comes from the first of its columns holding one, and the address
+    is its parts joined in order."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    extract = (
+        "account_no,account_holder,mobile,home_phone,dob,street_number,street,ward,city,updated,op\n"
+        "A1,Nguyễn Văn An,,028 3822 1234,1980-01-02,12,Nguyễn Huệ,Bến Nghé,HCM,2026-01-01,\n"
+        "A2,Trần Thị Bình,0912 345 678,,1975-03-04,5,Lê Lợi,Bến Thành,HCM,2026-01-01, d \n"
+    )
+    spec = load_sources(write(tmp_path, example, {"billing.csv": extract})).sources[0]
+    read = ingest([spec])
+    assert [a.source_id for a in read.accepted] == ["A1"] and [d.source_id for d in read.deletions] == ["A2"]
+    fields, _ = mapped_text(spec, read.accepted[0].values)
+    assert fields["phone"] == "028 3822 1234" and fields["address"] == "12 Nguyễn Huệ Bến Nghé"
+    assert fields["full_name"] == "Nguyễn Văn An" and fields["date_of_birth"] == "1980-01-02"
