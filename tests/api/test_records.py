@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from pathlib import Path
 
 VY = {
     "crm_id": "RT-1", "first_name": "Thảo Vy", "last_name": "Lương", "email": "vy.luong.rt1@example.vn",
@@ -681,3 +682,14 @@ def test_a_zip_plus_4_beside_its_own_zip_agrees_and_the_golden_keeps_it(api):  #
     golden = api.get(f"/golden-records/{gid}", who="reader_pii").json()
     assert golden["attributes"]["postcode"] == "20500-0003"
     assert golden["lineage"]["postcode"][0]["rule"] == "most_specific"
+
+
+def test_a_post_without_its_id_answers_what_the_readme_shows(api):  # type: ignore[no-untyped-def]
+    """README.md's example of a post without the source's id, sent as it writes it, answers its
+    body word for word, a 422 (a client's error handling is written from that example)."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    sent = '{"name": "no id"}'
+    shown = readme.split(f" -d '{sent}'\n", 1)[1].split("\n", 1)[0]
+    answer = api.client.post("/sources/marketing/records", content=sent,
+                             headers={**api.headers("writer"), "Content-Type": "application/json"})
+    assert answer.status_code == 422 and answer.text == shown
