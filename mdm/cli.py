@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
@@ -35,6 +36,7 @@ from mdm.pipeline import RunReport, load_rules_checked, reconcile, rules_for_sou
 from mdm.sources import load_sources, sources_from_json
 from mdm.sources.config import known_region
 from mdm.store import audit, backups, compaction, database, exports, integrity, keys, records, runs
+from mdm.store.documents import timestamp_text
 
 if TYPE_CHECKING:
     from mdm.service import Service
@@ -572,6 +574,12 @@ def export_flagged_cmd(
                           highlight=False)
 
 
+def _json_value(value: Any) -> Any:
+    """A stored (UTC) time written as the API writes it, with its offset, so a script reading
+    `mdm runs --json` takes the same instant as one reading GET /runs; else the value's text."""
+    return timestamp_text(value) if isinstance(value, dt.datetime) else str(value)
+
+
 @app.command("runs")
 def runs_cmd(
     db: DbOption,
@@ -585,7 +593,7 @@ def runs_cmd(
     finally:
         con.close()
     if as_json:
-        console.print_json(json.dumps(listed, default=str))
+        console.print_json(json.dumps(listed, default=_json_value))
         return
     for run in listed:  # a line each: a table cut the run ids in a terminal of 80 columns
         counts, seconds = run["counts"] or {}, run["stage_seconds"] or {}

@@ -888,3 +888,23 @@ def test_given_names_written_with_other_diacritics_at_one_home_are_two_people(
             " JOIN std_records s USING (record_key) WHERE s.source IN ('shop', 'club')").fetchall())
     linked = [golden[f"shop:H{i}"] == golden[f"club:H{i}"] for i in range(len(homes))]
     assert linked == [False, False, False, True]
+
+
+def test_mdm_runs_json_writes_its_times_in_utc_with_the_offset(  # type: ignore[no-untyped-def]
+    reconciled, tmp_path: Path,
+) -> None:
+    """`mdm runs --json` is read by a nightly job's script, as `GET /runs` is by a client: its times
+    are the same UTC instants, written with their offset (`…T21:44:25.524970Z`); they were written
+    `2026-12-07 21:44:25.524970`, which a script reads as its own local time."""
+    db = tmp_path / "mdm.duckdb"
+    shutil.copy(reconciled[0], db)
+    result = CliRunner().invoke(app, ["runs", "--db", str(db), "--json"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    run = json.loads(result.output)[0]
+    con = database.connect(db)
+    try:
+        stored = runs.list_runs(con, limit=1)[0]
+    finally:
+        con.close()
+    for key in ("started_at", "finished_at"):
+        assert run[key] == stored[key].isoformat(timespec="microseconds") + "Z", (key, run[key])
