@@ -509,8 +509,19 @@ def export_decisions_cmd(
 def export_posted_cmd(
     db: DbOption, out: Annotated[Path, typer.Option("--out", help="JSON-lines file to write.")]
 ) -> None:
-    """Write the records posted and deleted through the API, for `mdm reconcile --engine spark --posted`."""
-    posts, deletions = _export(db, out, exports.export_posted)
+    """Write the records posted and deleted through the API, for `mdm reconcile --engine spark --posted`.
+    Until a Spark run is loaded, the service stores a post holding the values stored too (the
+    audit log says the export was taken): the run's extract may lack the record, and the load
+    replays what was posted since."""
+
+    def write(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[int, int]:
+        posts, deletions = exports.export_posted(con, path)
+        with database.transaction(con):
+            audit.record(con, actor="cli", action=exports.POSTED_EXPORT, target=str(out.resolve()),
+                         detail={"posts": posts, "deletions": deletions})
+        return posts, deletions
+
+    posts, deletions = _export(db, out, write)
     console.print(f"wrote {posts:,} posted and {deletions:,} deleted records to {out}")
 
 

@@ -478,9 +478,10 @@ class RealtimeMatcher:
         holds it: a redirect, not a 404. A key
         that left every golden record takes back the one that last held it, where that one was
         retired with nothing left (mdm.golden.returning_ids). A post holding what is stored
-        writes nothing; but where ``run_computing`` (a batch run computes, whose input lacks the
-        post) it is stored as posted, and nothing else: the replay onto the run's results posts
-        it again, where an extract lacking the key would remove it, though the post is newer."""
+        writes nothing; but where ``run_computing`` (a batch run computes, the service's or a Spark
+        run's after `mdm export posted`, whose input lacks the post) it is stored as posted, and
+        nothing else: the replay onto the run's results posts it again, where an extract lacking
+        the key would remove it, though the post is newer."""
         spec = self.source(source)
         source_id, values = parse_values(spec, payload)
         key = record_key(source, source_id)

@@ -58,7 +58,19 @@ from mdm.shared_lock import SharedLock
 from mdm.sources import SourcesConfig, SourceSpec, load_sources, sources_from_json
 from mdm.standardise.record import record_key
 from mdm.stewardship import DECISIONS, Outcome, Stewardship
-from mdm.store import audit, backups, database, documents, integrity, keys, models, records, runs, serving
+from mdm.store import (
+    audit,
+    backups,
+    database,
+    documents,
+    exports,
+    integrity,
+    keys,
+    models,
+    records,
+    runs,
+    serving,
+)
 from mdm.store import stewardship as steward_sql
 from mdm.store import subscriptions as subscriptions_sql
 from mdm.store.backups import Copied, CopyError
@@ -132,6 +144,9 @@ class Service:
         self._run_cancellation = Cancellation()
         # A run computes, its results not yet swapped in: what is posted now they lack (_upsert).
         self._run_computing = False
+        # `mdm export posted` was taken and no Spark run loaded since: one may compute (_upsert).
+        # Read at open: neither command can open the file while the service holds it.
+        self._export_pending = False
         self._replaced_matcher: RealtimeMatcher | None = None  # the one a run's publish replaced
         self.replaying: Replay | None = None  # a published run's replay, while it goes
         # What open() replayed of the last run's unfinished replay (posts, deletions): `mdm load`'s.
@@ -161,6 +176,7 @@ class Service:
         self._con = database.connect(self.db_path)
         self._writer = self._con.cursor()
         runs.fail_interrupted_runs(self._writer)
+        self._export_pending = exports.posted_export_pending(self._writer)
         self._unfreeze_and_collect()
         with self._write_lock:
             self._load_matcher()
@@ -633,7 +649,7 @@ class Service:
         def upsert(matcher: RealtimeMatcher, con: duckdb.DuckDBPyConnection) -> MatchResult:
             result = matcher.upsert(con, source, payload, actor=actor, today=dt.date.today(),
                                     golden_id_before=golden_id_before, rejoin=rejoin,
-                                    run_computing=self._run_computing)
+                                    run_computing=self._run_computing or self._export_pending)
             key = record_key(source, result.source_id)
             if (result.previous_golden_id is None and result.outcome not in ("unchanged", "stale")
                     and matcher.constrained(key)):

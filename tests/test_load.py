@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from mdm.cli import app
 from mdm.load import MODEL, REPORT
-from mdm.store import database, results
+from mdm.store import database, records, results
 from mdm.store.tables import SCHEMAS
 
 runner = CliRunner()
@@ -362,3 +362,56 @@ def test_a_merge_into_a_golden_record_posted_before_a_load_holds_through_its_rep
     assert "replayed from the API: 2 posted" in done.output
     with TestClient(create_app(ApiSettings(db_path=served))) as client:
         _merge_held(Api(client, served, keys), merged, batch, batch_keys)
+
+
+def test_an_unchanged_post_after_the_posted_export_keeps_its_record_through_the_load(
+    reconciled: tuple[Path, object], small_sample: Path, tmp_path: Path
+) -> None:
+    """A record posted with the values stored after `mdm export posted` (the Spark run's input
+    taken), of a run whose extract lacks it: the post stored nothing, so the load's replay had
+    nothing to post again and the load removed the record, though the post is newer than the
+    extract. A post that changed it was kept. Now the service stores it as posted while an export
+    of the posts awaits its load, and the replay posts it again."""
+    import shutil
+
+    from mdm.pipeline import reconcile
+    from mdm.service import Service
+    from tests.api.test_decisions_lapse_at_deletion import _extract_without
+    from tests.conftest import TODAY
+
+    served, scratch = tmp_path / "served.duckdb", tmp_path / "scratch.duckdb"
+    shutil.copy(reconciled[0], served)
+    con = duckdb.connect(str(served), read_only=True)
+    (source_id, raw), (other_id, other_raw) = con.execute(
+        "SELECT s.source_id, CAST(s.raw AS VARCHAR) FROM source_records s JOIN xref x"
+        " ON x.record_key = s.source || ':' || s.source_id WHERE s.source = 'marketing' AND x.golden_id IN"
+        " (SELECT golden_id FROM xref GROUP BY golden_id HAVING count(*) = 1)"
+        " ORDER BY s.source_id LIMIT 2").fetchall()
+    con.close()
+    extract, _lines = _extract_without(small_sample, tmp_path, source_id)
+    shutil.copy(reconciled[0], scratch)
+    reconcile(extract.parent / "sources.yaml", scratch, today=TODAY)  # the Spark run, its extract read
+    _as_spark_output(scratch, tmp_path / "out", "run-spark-6")
+    posts = tmp_path / "posted.jsonl"  # given to the Spark run: --posted
+    exported = runner.invoke(app, ["export", "posted", "--db", str(served), "--out", str(posts)])
+    assert exported.exit_code == 0, exported.output
+    service = Service(served)
+    service.open()
+    try:
+        golden_id = service.golden_id_for("marketing", source_id)
+        posted = service.post_record("marketing", json.loads(raw), actor="test")
+        assert (posted.outcome, posted.golden_id) == ("unchanged", golden_id)
+    finally:
+        service.close()
+    done = runner.invoke(app, ["load", "--db", str(served), "--from", str(tmp_path / "out")])
+    assert done.exit_code == 0, done.output
+    assert "replayed from the API: 1 posted" in done.output  # it said nothing: nothing was replayed
+    service = Service(served)
+    service.open()
+    try:
+        assert service.golden_id_for("marketing", source_id) == golden_id  # was None: removed
+        # The load ended the export's wait: an unchanged post stores nothing again.
+        assert service.post_record("marketing", json.loads(other_raw), actor="test").outcome == "unchanged"
+        assert records.posted(service.reader(), "marketing", other_id) is None
+    finally:
+        service.close()

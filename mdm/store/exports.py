@@ -192,6 +192,23 @@ def export_posted(con: duckdb.DuckDBPyConnection, out: Path) -> tuple[int, int]:
     return posts, len(rows) - posts
 
 
+POSTED_EXPORT = "posted.export"  # the audit action of `mdm export posted`
+
+
+def posted_export_pending(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether `mdm export posted` was taken since the last Spark run's load: a Spark run may be
+    computing from it, whose extract lacks what is posted from then on, and `mdm load` replays
+    only what is stored as posted after it."""
+    (pending,) = fetch_one(
+        con,
+        "SELECT EXISTS (SELECT 1 FROM audit_log WHERE action = ? AND occurred_at > coalesce("
+        "(SELECT max(finished_at) FROM runs WHERE kind = 'spark' AND status = 'succeeded'),"
+        " TIMESTAMP '-infinity'))",
+        [POSTED_EXPORT],
+    )
+    return bool(pending)
+
+
 # What a Spark run reads of its ``--previous`` folder (mdm/spark/engine.py), and the marker that
 # tells `mdm load` such a folder from a run's output. The stored records are those a source with
 # ``extract: changes`` leaves out of its extract, which the run carries forward.
