@@ -16,6 +16,7 @@ from tests.api.test_steward_page import (
     _every_golden_record,
     _set_value,
 )
+from tests.api.test_steward_page_keyboard import _in_sight_below_the_bar
 
 
 def test_a_steward_does_everything_with_script_off(served_db):  # type: ignore[no-untyped-def]
@@ -31,9 +32,19 @@ def test_a_steward_does_everything_with_script_off(served_db):  # type: ignore[n
         page.keyboard.press("Enter")
         expect(page).to_have_url(f"{base}/steward")
 
+        # Tab back up the pairs: each box and link comes into sight below the bar kept at the top
+        boxes = page.locator("#queue input[name=item_ids]")
+        for width, height in ((1280, 500), (375, 667)):
+            page.set_viewport_size({"width": width, "height": height})
+            boxes.last.focus()
+            for _ in range(2 * boxes.count() - 2):
+                page.keyboard.press("Shift+Tab")
+                focused = page.evaluate("document.activeElement.outerHTML")
+                assert _in_sight_below_the_bar(page), (width, focused)
+        page.set_viewport_size({"width": 1280, "height": 720})
+
         # "tick every pair shown" ticks nothing without script: not offered, each pair's box is
         expect(page.locator("#tick-all")).to_be_hidden()
-        boxes = page.locator("#queue input[name=item_ids]")
         ticked = [boxes.nth(i).get_attribute("value") for i in (0, 1)]
         for i in (0, 1):
             boxes.nth(i).check()
