@@ -103,7 +103,9 @@ def test_each_stored_document_is_its_stored_golden_record_lineage_and_members(re
 
 def test_sql_documents_of_a_loaded_run_equal_the_python_ones(reconciled, tmp_path):  # type: ignore[no-untyped-def]
     """A Spark run's output is loaded without documents and gets them from SQL
-    (documents.insert_golden): the same documents the batch renders in Python."""
+    (documents.insert_golden): the same documents the batch renders in Python, to the byte, as
+    their digest is the ETag a load compares (results.restamp_moved): lineage's attributes in
+    another order made a Spark load of the batch's own results call 5,356 of 5,405 changed."""
     import shutil
 
     from mdm.store import documents
@@ -121,7 +123,7 @@ def test_sql_documents_of_a_loaded_run_equal_the_python_ones(reconciled, tmp_pat
         con.close()
     assert len(built) == len(golden) > 100
     for g in golden:
-        assert json.loads(built[g["golden_id"]]) == json.loads(g["document"]), g["golden_id"]
+        assert built[g["golden_id"]] == g["document"], g["golden_id"]
 
 
 def test_masks():  # type: ignore[no-untyped-def]

@@ -49,6 +49,27 @@ def _as_spark_output(db: Path, out: Path, run_id: str) -> None:
         (out / name / "part-00000").write_text(json.dumps(text), encoding="utf-8")
 
 
+def _served(db: Path) -> dict[str, tuple[str, object, object]]:
+    """Golden id -> the version (ETag), ``updated_at`` and run id each golden record is served with."""
+    from mdm.store import documents
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute("SELECT golden_id, document, updated_at, run_id FROM golden_records").fetchall()
+        return {g: (documents.version(doc), at, run) for g, doc, at, run in rows}
+    finally:
+        con.close()
+
+
+def _feed_head(db: Path) -> int:
+    """The change feed's last sequence number."""
+    con = database.connect(db, read_only=True)
+    try:
+        return int(con.execute("SELECT max(seq) FROM golden_history").fetchall()[0][0])
+    finally:
+        con.close()
+
+
 # A load in a process whose files cannot grow past 4 MB more than the database: the disk fills
 # after the load has recorded its run.
 _FULL_DISK_LOAD = """
@@ -157,7 +178,6 @@ def test_a_load_reapplying_overrides_changes_no_version_unsaid(
 
     from mdm.load import load_run
     from mdm.service import Service
-    from mdm.store import documents
 
     served = tmp_path / "served.duckdb"
     shutil.copy(reconciled[0], served)
@@ -191,15 +211,6 @@ def test_a_load_reapplying_overrides_changes_no_version_unsaid(
     finally:
         service.close()
 
-    def served_as() -> dict[str, tuple[str, object, object]]:
-        con = duckdb.connect(str(served), read_only=True)
-        try:
-            rows = con.execute("SELECT golden_id, document, updated_at, run_id FROM golden_records"
-                               " WHERE golden_id IN (?, ?)", [kept, moved]).fetchall()
-            return {g: (documents.version(doc), updated_at, run_id) for g, doc, updated_at, run_id in rows}
-        finally:
-            con.close()
-
     def feed(gid: str) -> list[tuple[str, str, str]]:
         con = duckdb.connect(str(served), read_only=True)
         try:
@@ -208,17 +219,45 @@ def test_a_load_reapplying_overrides_changes_no_version_unsaid(
         finally:
             con.close()
 
-    before = served_as()
-    con = database.connect(served, read_only=True)
-    last = con.execute("SELECT max(seq) FROM golden_history").fetchall()[0][0]
-    con.close()
+    before = _served(served)
+    last = _feed_head(served)
     load_run(served, out)
-    after = served_as()
+    after = _served(served)
     assert after[kept] == before[kept] and feed(kept) == []
     assert after[moved][0] != before[moved][0]
     assert after[moved][1] > before[moved][1]  # type: ignore[operator]
     # One entry, with the values served (the steward's phone), not the run's and the rebuild's both.
     assert feed(moved) == [("changed", "run-spark-3", "+84912345678")]
+
+
+def test_a_load_of_the_served_results_changes_no_golden_record(
+    reconciled: tuple[Path, object], tmp_path: Path
+) -> None:
+    """A Spark run that found what the batch served (same model, same data) changes nothing. Its
+    load built each document with the lineage's attributes in another order than the batch's, so
+    a new ETag: 5,356 of the sample's 5,405 golden records were 'changed', each a change-feed
+    entry and webhook call for nothing. Now every version, run id and ``updated_at`` is kept."""
+    import shutil
+
+    from mdm.load import load_run
+
+    served = tmp_path / "served.duckdb"
+    shutil.copy(reconciled[0], served)
+    out = tmp_path / "out"
+    _as_spark_output(served, out, "run-spark-5")
+    history = out / "golden_history" / "part-0.parquet"
+    con = duckdb.connect()
+    con.execute(f"COPY (SELECT * FROM '{history}' WHERE false) TO '{tmp_path / 'none.parquet'}'"
+                " (FORMAT PARQUET)")
+    con.close()
+    shutil.move(tmp_path / "none.parquet", history)
+
+    before = _served(served)
+    last = _feed_head(served)
+    report = load_run(served, out)
+    assert report["counts"]["golden_changes"].get("changed", 0) == 0
+    assert _served(served) == before and len(before) > 100
+    assert _feed_head(served) == last
 
 
 def _marketing_renamed(reconciled: Path, small_sample: Path, tmp_path: Path) -> tuple[Path, Path, str]:

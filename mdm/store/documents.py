@@ -91,7 +91,10 @@ def _insert_sql(table: str) -> str:
         GROUP BY l.golden_id, l.attribute
     ),
     lin AS (
-        SELECT golden_id, json_group_object(attribute, entries) AS lineage FROM lin_entries GROUP BY golden_id
+        -- Attributes in name order, as documents.render writes them: the same text, the same ETag.
+        SELECT golden_id, to_json(map(list(attribute ORDER BY attribute), list(entries ORDER BY attribute)))
+            AS lineage
+        FROM lin_entries GROUP BY golden_id
     ),
     mem AS (
         SELECT x.golden_id, to_json(list({_member()} ORDER BY s.source, s.source_id)) AS members
