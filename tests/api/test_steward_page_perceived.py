@@ -179,7 +179,7 @@ _FOCUS_RING = "() => {" + _COLOURS + """
   const ratio = Math.min(...sides.map(bg => contrast(over(rgba(s.outlineColor), bg), bg)));
   const tag = el.tagName.toLowerCase();
   const kind = [tag, ...el.classList].join(".") + (tag === "input" ? `[${el.type}]` : "");
-  const said = (el.textContent || el.name || el.id).replace(/\s+/g, " ").trim().slice(0, 40);
+  const said = (el.textContent || el.name || el.id).replace(/\\s+/g, " ").trim().slice(0, 40);
   return {kind, said, ratio, style: s.outlineStyle, width: parseFloat(s.outlineWidth),
           ring: `${s.outlineStyle} ${s.outlineWidth} ${s.outlineColor} offset ${s.outlineOffset}`};
 }"""
