@@ -170,11 +170,9 @@ def erase_golden(
     return EraseResult(erasure_id, golden_id, golden_ids, [(s, i) for _k, s, i in members]), keys, gone
 
 
-def _left_empty(con: duckdb.DuckDBPyConnection, golden_id: str, key: str) -> bool:
-    """Whether ``golden_id`` holds no record but ``key`` and redirects nowhere (it has no row, or a
-    retired one merged into none): a replayed post's golden id that the run's results lack."""
-    if records.member_count(con, golden_id, besides=key):
-        return False
+def _redirects_nowhere(con: duckdb.DuckDBPyConnection, golden_id: str) -> bool:
+    """Whether ``golden_id``, holding no record, redirects nowhere (it has no row, or a retired one
+    merged into none): a replayed post's golden id that the run's results lack."""
     row = records.golden_row(con, golden_id)
     return row is None or row["merged_into"] is None
 
@@ -525,8 +523,11 @@ class RealtimeMatcher:
         left = golden_id_before if golden_id_before not in (None, target, previous) else None
         # The one it was in before the run's publish, holding others still: the publish took it out
         # unsaid (the replay puts it back), and it went elsewhere: that one changed as a move's would.
-        moved_from = left if left is not None and records.member_count(con, left, besides=key) else None
-        if left is not None and not _left_empty(con, left, key):
+        # Holding none, and redirecting nowhere, its id follows the post (repointed below).
+        moved_from = None
+        if left is not None and records.member_count(con, left, besides=key):
+            moved_from, left = left, None
+        elif left is not None and not _redirects_nowhere(con, left):
             left = None
         affected = [target, *(g for g in (previous, left, moved_from) if g not in (None, target))]
         # The golden record it joined: the members the decision read, and this record as stored.
