@@ -287,14 +287,19 @@ def _units_last(tokens: list[str]) -> list[str]:
     """The tokens with the units written before a street that has a house number moved after it,
     as "10 Downing Street, Flat 2" writes them: "Flat 2, 10 Downing Street" has the house 10, and
     both forms one normalised address. The longest run of units after which a house number
-    stands; none, the tokens as they were ("Unit 3 Industrial Estate")."""
-    for end in range(len(tokens) - 1, 1, -1):
+    stands; none, the tokens as they were ("Unit 3 Industrial Estate"). A building's name of
+    words alone before the units goes after them, as "10 High Street, Flat 2, Rose Court" writes
+    it: "Rose Court, Flat 2, 10 High Street" has the house 10 too."""
+    name = 0
+    while name < len(tokens) and tokens[name].isalpha() and not _UNITS.match(" ".join(tokens[name:])):
+        name += 1
+    for end in range(len(tokens) - 1, name + 1, -1):
         rest = tokens[end:]
-        if _UNITS.fullmatch(" ".join(tokens[:end])) and (
+        if _UNITS.fullmatch(" ".join(tokens[name:end])) and (
             (_HOUSE_NUMBER.match(rest[0]) and rest[1:2] and rest[1].isalpha())
             or _trailing_house_number(rest) is not None
         ):
-            return rest + tokens[:end]
+            return rest + tokens[name:end] + tokens[:name]
     return tokens
 
 

@@ -438,6 +438,28 @@ def test_a_unit_written_before_its_street_is_read_as_one_after_it(
         last.normalised, house_number, last.street)
 
 
+@pytest.mark.parametrize(("value", "same_as"), [
+    ("Rose Court, Flat 2, 10 High Street", "10 High Street, Flat 2, Rose Court"),
+    ("Rose Court Flat 2 10 High St", "10 High St Flat 2 Rose Court"),
+    ("Tòa nhà Bitexco, Tầng 3, 2 Hải Triều", "2 Hải Triều, Tòa nhà Bitexco, Tầng 3"),
+])
+def test_a_buildings_name_then_a_unit_then_the_house_has_the_house_number(value: str, same_as: str) -> None:
+    """A building's name before the flat ("Rose Court, Flat 2, 10 High Street") left the house
+    number unread (None), where "Flat 2, 10 High Street" has the house 10: the name goes after the
+    units, as the form with the house first writes it."""
+    address, expected = standardise_address(value), standardise_address(same_as)
+    house_number = same_as.split()[0]
+    assert (address.normalised, address.house_number, address.street) == (
+        expected.normalised, house_number, expected.street)
+    again = standardise_address(address.normalised)
+    assert (again.normalised, again.house_number) == (address.normalised, house_number)
+
+
+def test_a_buildings_name_leaves_the_street_and_flat_as_without_it() -> None:
+    street = standardise_address("Rose Court, Flat 2, 10 High Street").street
+    assert street.startswith(standardise_address("Flat 2, 10 High Street").street)
+
+
 @pytest.mark.parametrize(
     "value",
     ["Unit 3 Industrial Estate", "Flat 2", "Blk 115 Bishan Street", "Phòng 5, Phường 12, Quận 10",
