@@ -376,10 +376,23 @@ def _unit_slash_house(tokens: list[str]) -> list[str]:
     return [house, *tokens[at + 1 :], *before, "unit", unit]
 
 
+# Vietnamese words before a number: a house's (số), a lane's (ngõ), a lane's branch (ngách), an alley's
+# (hẻm, kiệt). Folded, "ngo" is Ngô too ("Ngô Quyền"): only before a number.
+_VIETNAMESE_NUMBER_WORDS = frozenset(("so", "ngo", "ngach", "hem", "kiet"))
+
+
+def _vietnamese_numbers(tokens: list[str]) -> bool:
+    """Whether a Vietnamese word names a number of the address ("Số 24 ngõ 195 Hoàng Quốc Việt")."""
+    return any(word in _VIETNAMESE_NUMBER_WORDS and following[:1].isdigit()
+               for word, following in zip(tokens, tokens[1:], strict=False))
+
+
 def _units_placed(tokens: list[str], country: str | None) -> list[str]:
     """The tokens with their units placed, an Australian unit's slash read first: on the tokens as
     the normalised address holds them, the alley's and number's words gone ("Hẻm 12/3 Pasteur",
-    "số 5 ngõ 12 ..." are "12/3 pasteur", "5/12 ..."), so that reading it again reads the same."""
+    "số 5 ngõ 12 ..." are "12/3 pasteur", "5/12 ..."), so that reading it again reads the same.
+    ``country`` is None where those words said the address is Vietnamese, whatever the record's: its
+    output, without them, reads the same again as a Vietnamese record's ("24/195 hoang quoc viet")."""
     if country in _UNIT_SLASH_COUNTRIES:
         tokens = _unit_slash_house(tokens)
     return _units_after_street(tokens)
@@ -389,7 +402,7 @@ def standardise_address(value: str | None, country: str | None = None) -> StdAdd
     """Folded address with abbreviations unified, and its house number split off: the leading one, or
     one written after its street ("Hauptstraße 5", "Calle Mayor, 12"). ``country``, the record's
     (ISO 3166 alpha-2), reads a unit written before its house with a slash where one is ("5/12" in
-    Australia)."""
+    Australia), but in an address a Vietnamese word numbers ("Số 24 ngõ 195", "Hẻm 12/3")."""
     text = to_ascii_lower(value)
     if text is None:
         return StdAddress(value, None, None, None, ())
@@ -398,6 +411,8 @@ def standardise_address(value: str | None, country: str | None = None) -> StdAdd
     tokens = _canonical_tokens(_address_tokens(text))
     if not tokens:
         return StdAddress(value, None, None, None, ("address_invalid",))
+    if _vietnamese_numbers(tokens):  # "Số 24 ngõ 195" is house 24 in lane 195 in an Australian record too
+        country = None
     tokens = _lane_numbers(_numbered_house_first(tokens))  # "số 12" → "12", "số 5 ngõ 12" → "5/12"
     # Until nothing changes: a unit taken out can leave a "số" before a number ("số Floor 3 12"), an
     # abbreviation where it reads as one ("Unit R. 12 bd": "12 bd unit r" is "12 boulevard unit r"), or

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -322,6 +324,16 @@ _PIECES = st.sampled_from(["bd", "Bd.", "r.", "R", "c/", "C/o", "/", "12", "12/3
                            "No", "No:5", "Cad.", "Level", "Phòng"])
 
 
+# A Vietnamese word before a number ("Hẻm 12/3", "số 24 ngõ 195") reads an address as Vietnamese in
+# any record: its output, which holds the word no more, reads so again as a Vietnamese record.
+_VIETNAMESE_NUMBER = re.compile(
+    r"(?i)(?<![^\W\d_])(?:số|so|ngõ|ngo|ngách|ngach|hẻm|hem|kiệt|kiet)[\s.,:]+\d")
+
+
+def _read_again_in(written: str, country: str | None) -> str | None:
+    return None if _VIETNAMESE_NUMBER.search(written) else country
+
+
 # In the record's country: Australia's and New Zealand's "5/12" is unit 5 of house 12.
 @example(["12/3", "bd"], " ", "AU").via("a unit's slash then 'bd' after the house")
 @example(["Hẻm", "12/3", "c/"], " ", "NZ").via("the alley's word dropped after the slash was read")
@@ -333,7 +345,7 @@ def test_street_types_never_raise_and_are_a_fixed_point(
 ) -> None:
     address = standardise_address(joiner.join(pieces), country)
     if address.normalised is not None:
-        again = standardise_address(address.normalised, country)
+        again = standardise_address(address.normalised, _read_again_in(joiner.join(pieces), country))
         assert (again.normalised, again.house_number, again.street) == (
             address.normalised, address.house_number, address.street)
 
@@ -536,22 +548,36 @@ def test_an_australian_unit_before_its_house_with_a_slash_is_the_units(
 
 
 @pytest.mark.parametrize("country", ["AU", "NZ"])
-@pytest.mark.parametrize(("value", "read_as"), [
-    # The slash was read before the alley's and number's words were dropped: "Hẻm 12/3 Pasteur" read
-    # "12/3 pasteur", which, read again, is unit 12 of house 3, as "12/3 Pasteur" is at once.
-    ("Hẻm 12/3 Pasteur", "12/3 Pasteur"), ("Số 12/3 Pasteur", "12/3 Pasteur"),
-    ("Số 24 ngõ 195 Lê Duẩn", "24/195 Lê Duẩn"), ("Ngõ 195, số 24 Lê Duẩn", "24/195 Lê Duẩn"),
-    # ... and before the abbreviations were read again: "12/3 bd" read "3 bd unit 12", then "3
-    # boulevard unit 12" ("bd" after a house and before a word).
-    ("12/3 bd", "3 Boulevard, Unit 12"),
-])
-def test_an_australian_units_slash_is_read_as_the_normalised_address_reads_it(
-    country: str, value: str, read_as: str
-) -> None:
-    address = standardise_address(value, country)
-    assert address.normalised == standardise_address(read_as, country).normalised
+def test_an_australian_units_slash_is_read_as_the_normalised_address_reads_it(country: str) -> None:
+    # The slash was read before the abbreviations were read again: "12/3 bd" read "3 bd unit 12",
+    # then "3 boulevard unit 12" ("bd" after a house and before a word).
+    address = standardise_address("12/3 bd", country)
+    assert address.normalised == standardise_address("3 Boulevard, Unit 12", country).normalised
     assert standardise_address(address.normalised, country) == StdAddress(
         address.normalised, address.normalised, address.house_number, address.street, ())
+
+
+@pytest.mark.parametrize("country", ["AU", "NZ"])
+@pytest.mark.parametrize(("value", "house_number"), [
+    ("Số 24 ngõ 195 Hoàng Quốc Việt", "24/195"), ("So 24 ngo 195 Hoang Quoc Viet", "24/195"),
+    ("Ngõ 195, số 24 Lê Duẩn", "24/195"), ("Hẻm 12/3 Pasteur", "12/3"), ("Số 12/3 Pasteur", "12/3"),
+    ("Kiệt 45/7 Hùng Vương", "45/7"),
+])
+def test_vietnamese_number_words_keep_the_vietnamese_reading_in_an_australian_record(
+    country: str, value: str, house_number: str
+) -> None:
+    """Hà Nội's "Số 24 ngõ 195 Hoàng Quốc Việt" (house 24 in lane 195), without a ward or district
+    named, was unit 24 of house 195 in an Australian record: its words say it is Vietnamese."""
+    address = standardise_address(value, country)
+    assert (address.normalised, address.house_number) == (
+        standardise_address(value, "VN").normalised, house_number)
+    again = standardise_address(address.normalised)
+    assert (again.normalised, again.house_number) == (address.normalised, house_number)
+
+
+@pytest.mark.parametrize("value", ["12/3 Ngô Quyền", "5/12 Ngo Street"])
+def test_ngo_before_no_number_is_a_name_in_an_australian_record(value: str) -> None:
+    assert "unit" in standardise_address(value, "AU").normalised.split()
 
 
 @pytest.mark.parametrize(("country", "forms", "normalised"), [
@@ -604,9 +630,8 @@ def test_a_vietnamese_address_keeps_its_alleys_house_in_an_australian_record(
     value: str, house_number: str
 ) -> None:
     """A Vietnamese customer of an Australian shop gives a Vietnamese address: house 89 of a Sài Gòn
-    alley 13 is one number, not unit 89 of a house 13, where its ward or district is named. (Hà Nội's
-    "số 24 ngõ 195 Lê Duẩn" without them reads as "24/195 Lê Duẩn" does there, unit 24: its
-    normalised "24/195 le duan" no longer says "ngõ".)"""
+    alley 13 is one number, not unit 89 of a house 13, where its ward or district is named (or a
+    Vietnamese number's word: "số 24 ngõ 195 Lê Duẩn")."""
     assert standardise_address(value, "AU").house_number == house_number
 
 
