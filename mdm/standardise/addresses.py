@@ -90,7 +90,9 @@ _BEFORE_WORD = MappingProxyType({"d": "duong", "h": "huyen", "x": "xa"})
 # shortened Thị ("Nguyễn Th. Minh Khai"), and "TH" without its dot a primary school (tiểu học).
 _HAMLET = re.compile(r"(^|,)\s*th\.(?=\s*[a-z0-9])")
 # "Ng. 12" is ngõ 12, but "Ng. Trãi" is a shortened Nguyễn.
-_BEFORE_NUMBER = MappingProxyType({"ng": "ngo", "f": "phuong", "u": "unit"})
+# Turkish "Kat 2" is floor 2, "Daire 3" flat 3 ("D:3" too, _TURKISH_FLAT).
+_BEFORE_NUMBER = MappingProxyType({"ng": "ngo", "f": "phuong", "u": "unit", "kat": "floor", "daire": "unit"})
+_TURKISH_FLAT = re.compile(r"\bd\s*:\s*(?=\d)")
 _NUMBERED = frozenset(("quan", "phuong"))
 # Street types that are other words elsewhere: only where a street's type stands, first or after the
 # house number and before a name ("12 bd Voltaire", "r. de Rivoli"); "Thuận An, BD" is Bình Dương.
@@ -336,10 +338,15 @@ def _units_after_street(tokens: list[str]) -> list[str]:
     return rest[:at] + " ".join(units).split() + rest[at:]
 
 
+# Turkish street types, written after the street's name and before its house number ("Atatürk Cad. 5").
+_TURKISH_STREET_TYPES = frozenset("cad caddesi cd sok sokak sokagi sk bulvari blv".split())
+
+
 def _numbered_house_first(tokens: list[str]) -> list[str]:
     """The tokens with a number written after "No" behind a street's name moved first, where a
     leading house number is read: "Atatürk Cad. No:5" (the Turkish way) is "5 ataturk cad", as
-    "5 Atatürk Cad." is. Not a unit's or an area's number ("Flat No 5", "Phường No 5")."""
+    "5 Atatürk Cad." is; so is one after a Turkish street's type without "No" ("Atatürk Cad. 5").
+    Not a unit's or an area's number ("Flat No 5", "Phường No 5")."""
     if _HOUSE_NUMBER.match(tokens[0]):
         return tokens
     for i in range(1, len(tokens) - 1):
@@ -347,6 +354,9 @@ def _numbered_house_first(tokens: list[str]) -> list[str]:
         if (tokens[i] in ("no", "number") and tokens[i - 1].isalpha() and _HOUSE_NUMBER.match(tokens[i + 1])
                 and not _UNIT_BEFORE_NUMBER.search(before) and not _AREA_BEFORE_NUMBER.search(before)):
             return [tokens[i + 1], *tokens[:i], *tokens[i + 2 :]]
+        if (tokens[i] in _TURKISH_STREET_TYPES and tokens[i - 1].isalpha()
+                and _HOUSE_NUMBER.match(tokens[i + 1])):
+            return [tokens[i + 1], *tokens[: i + 1], *tokens[i + 2 :]]
     return tokens
 
 
@@ -407,7 +417,7 @@ def standardise_address(value: str | None, country: str | None = None) -> StdAdd
     if text is None:
         return StdAddress(value, None, None, None, ())
     text = _SHORT_FLAT_WORD.sub("can ho ", _LEADING_FLAT.sub("can ho ", _HAMLET.sub(r"\1 thon ", text)))
-    text = _DOTTED_UNIT_NUMBER.sub(r"\1-", text)
+    text = _TURKISH_FLAT.sub("daire ", _DOTTED_UNIT_NUMBER.sub(r"\1-", text))
     tokens = _canonical_tokens(_address_tokens(text))
     if not tokens:
         return StdAddress(value, None, None, None, ("address_invalid",))

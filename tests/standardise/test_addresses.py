@@ -321,7 +321,7 @@ _PIECES = st.sampled_from(["bd", "Bd.", "r.", "R", "c/", "C/o", "/", "12", "12/3
                            "Haupt", "Rivoli", "de", "Q.1", "P.", "Đ.", "ngõ", "số", "No.", "Hẻm", "Unit",
                            "U16", "St", ",", "-", "TP", "Tp.", "Q.", "Calle", "Mayor", "Thành phố",
                            "Floor", "Apt", "Bloc", "B", "Tầng", "Căn hộ", "Tổ", "to", "dân phố", "Ấp",
-                           "No", "No:5", "Cad.", "Level", "Phòng"])
+                           "No", "No:5", "Cad.", "Level", "Phòng", "Sok.", "Kat:", "D:3", "Daire"])
 
 
 # A Vietnamese word before a number ("Hẻm 12/3", "số 24 ngõ 195") reads an address as Vietnamese in
@@ -959,16 +959,26 @@ def test_junk(value: str) -> None:
         ("Atatürk Cad. No: 5", "5", "ataturk cad", "5 Atatürk Cad"),
         ("Bağdat Cad. No:12/3 Kadıköy", "12/3", "bagdat cad kadikoy", "12/3 Bağdat Cad. Kadıköy"),
         ("Main St No. 5", "5", "main street", "5 Main Street"),
+        # ... or without "No" after a Turkish street's type, and a flat (D:3, Daire) and floor (Kat) after it.
+        ("Atatürk Cad. 5", "5", "ataturk cad", "Atatürk Cad. No:5"),
+        ("Bağdat Cd. 12/3 Kadıköy", "12/3", "bagdat cd kadikoy", "12/3 Bağdat Cd. Kadıköy"),
+        ("Lale Sok. 7", "7", "lale sok", "Lale Sok. No:7"),
+        ("Atatürk Cad. No:5 D:3", "5", "ataturk cad unit 3", "5 Atatürk Cad., Daire 3"),
+        ("Atatürk Cad. 5 Kat:2 D:3", "5", "ataturk cad floor 2 unit 3",
+         "Atatürk Cad. No: 5, Kat 2, Daire 3"),
+        ("Atatürk Cad. No:5 Kat:2", "5", "ataturk cad floor 2", "5 Atatürk Cad., Floor 2"),
     ],
 )
 def test_a_number_after_no_behind_the_street_is_its_house_number(
     value: str, house: str, street: str, same_as: str
 ) -> None:
     """Turkish addresses write the house after the street with "No:": it was left in the street
-    ("ataturk cad 5", no house number), unlike the same address written with its house first."""
+    ("ataturk cad 5", no house number), unlike the same address written with its house first; so was
+    "Atatürk Cad. 5", and "D:3" (daire, a flat) and "Kat:2" (a floor) were words ("d 3", "kat 2")."""
     std = standardise_address(value)
     assert (std.house_number, std.street) == (house, street)
     assert std.normalised == standardise_address(same_as).normalised
+    assert standardise_address(std.normalised).normalised == std.normalised
 
 
 @given(st.sampled_from(["Atatürk Cad.", "Bağdat Cad", "Main St", "Hẻm Pasteur", "Level 2 Rose Court"]),
