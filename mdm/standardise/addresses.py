@@ -480,7 +480,8 @@ def zip_of_zip_plus_4(postcode: str) -> str | None:
 
 
 # ISO code and names, codes and Vietnamese names for it, folded without spaces ("Hàn Quốc" → "hanquoc"),
-# and its German, French and Spanish names, as European and Latin American systems write them ("Österreich").
+# and its German, French and Spanish names, as European and Latin American systems write them ("Österreich"),
+# and its own where an address written in its language ends with it ("Nederland", "Sverige").
 _COUNTRY_TABLE = (
     ("VN", "vietnam vn vnm socialistrepublicofvietnam"),
     ("US", "unitedstates unitedstatesofamerica usa us america hoaky"
@@ -513,11 +514,11 @@ _COUNTRY_TABLE = (
     ("RU", "russia russianfederation ru rus nga russland russie rusia"),
     ("IT", "italy it ita italien italie italia"),
     ("ES", "spain es esp taybannha spanien espagne espana"),
-    ("NL", "netherlands thenetherlands holland nl nld halan niederlande paysbas paisesbajos"),
+    ("NL", "netherlands thenetherlands holland nl nld halan niederlande paysbas paisesbajos nederland"),
     ("BE", "belgium be bel belgien belgique belgica"),
     ("CH", "switzerland ch che thuysi schweiz suisse suiza"),
     ("AT", "austria at aut osterreich oesterreich autriche"),
-    ("SE", "sweden se swe thuydien schweden suede suecia"),
+    ("SE", "sweden se swe thuydien schweden suede suecia sverige"),
     ("NO", "norway no nor nauy norwegen norvege noruega"),
     ("DK", "denmark dk dnk danmach danemark dinamarca"),
     ("FI", "finland fi fin phanlan finnland finlande finlandia"),

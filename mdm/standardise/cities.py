@@ -283,7 +283,17 @@ _POSTCODE = (r"(?:\d{4} ?[A-Z]{2}\b|\d{4,6}(?:-\d{4})?|\d{3} \d{2}|\d{2}-\d{3}"
 # several lines ("Rue de Rivoli 142\n75001 Paris"), which cleaning the text would make one line.
 _LINE_BREAK = re.compile(r"[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]+")
 _POSTCODE_AFTER = re.compile(rf"^(.*?)\s*\b({_POSTCODE})$")
-_POSTCODE_BEFORE = re.compile(rf"^({_POSTCODE})\b\s*(.*)$")
+# European addresses may write the country's code before the postcode ("SE-114 55", "D-10115",
+# "NL-1012 AB"): ISO codes, and the old single letters of Austria, Germany, France, Italy, Norway,
+# Sweden; the postcode is read without it.
+_COUNTRY_BEFORE_POSTCODE = r"(?:[A-Z]{2}|[ADFINS])-"
+_POSTCODE_BEFORE = re.compile(rf"^(?:{_COUNTRY_BEFORE_POSTCODE})?({_POSTCODE})\b\s*(.*)$")
+# A postcode that says a town's name follows, known or not: a Dutch one ("3511 AB Zeist"; not "1234 NW
+# Glisan St", a Portland house before its quarter), or one after its country's code ("SE-171 64 Solna").
+_TOWN_AFTER_POSTCODE = re.compile(
+    rf"^(?:\d{{4}} ?(?!NE|NW|SE|SW)[A-Z]{{2}}|{_COUNTRY_BEFORE_POSTCODE}{_POSTCODE})"
+    r" (?:'s[- ])?[^\W\d_](?:[^\W\d_]|[' .-])*$"  # "5211 AB 's-Hertogenbosch"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,7 +324,8 @@ def city_in_address(value: str | None) -> AddressCity | None:
     """The known city or province one address's last part names, after a postcode or country
     ("12 Nguyễn Huệ, Q.1, TP.HCM 700000", "221B Baker Street, London, UK"). Only a whole part that
     is a known place, alone or after a part with a street's name: "Đường Hà Nội", "Quận 1", "Hanoi
-    Road" and the "Hà Nội" of "12, Hà Nội" name no city."""
+    Road" and the "Hà Nội" of "12, Hà Nội" name no city. A town none knows after a postcode that
+    says one follows is one too ("Dorpsstraat 1, 3511 AB Zeist")."""
     lines = (nfc_clean(line) for line in _LINE_BREAK.split(value or ""))  # each cleaned apart
     parts = _ADDRESS_PARTS.split("\n".join(filter(None, lines)))
     postcode = None
@@ -322,7 +333,8 @@ def city_in_address(value: str | None) -> AddressCity | None:
         code, part = _postcode_apart(parts[i].strip())
         postcode = postcode or code
         bare = _bare(_folded(part) or "")
-        if _place(bare) or bare in _PROVINCES:  # Singapore is a city before it is a country
+        # Singapore is a city before it is a country
+        if _place(bare) or bare in _PROVINCES or _TOWN_AFTER_POSTCODE.match(parts[i].strip()):
             address = "".join(parts[: max(i - 1, 0)]).replace("\n", " ").strip()  # as shown
             if address and not any(map(str.isalpha, address)):
                 return None  # "12, Hà Nội" may be a street's number and name

@@ -907,6 +907,7 @@ def test_postcode_never_raises_and_is_a_fixed_point(value: str | None) -> None:
         ("Hàn Quốc", "KR"),
         ("China", "CN"),
         ("Australia", "AU"),
+        ("Nederland", "NL"), ("Sverige", "SE"),  # their own names, as an address in their language ends
         ("France", "FR"),
         ("Germany", "DE"),
         ("Canada", "CA"),

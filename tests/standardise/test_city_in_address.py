@@ -84,6 +84,40 @@ def test_a_postcode_written_before_the_city_in_the_european_way(value: str, foun
     assert city_in_address(value) == found
 
 
+@pytest.mark.parametrize(("value", "found"), [
+    ("Oudegracht 12, 3511 AB Zeist", AddressCity("Oudegracht 12", "Zeist", "3511 AB")),
+    ("Dorpsstraat 1, 1234AB Nieuwdorp", AddressCity("Dorpsstraat 1", "Nieuwdorp", "1234AB")),
+    ("Kerkweg 5, 5211 AB 's-Hertogenbosch, Nederland",
+     AddressCity("Kerkweg 5", "'s-Hertogenbosch", "5211 AB")),
+    ("Storgatan 1, SE-171 64 Solna, Sverige", AddressCity("Storgatan 1", "Solna", "171 64")),
+    ("Drottninggatan 5, SE-114 55 Stockholm", AddressCity("Drottninggatan 5", "Stockholm", "114 55")),
+    ("Hauptstr. 5, D-67433 Neustadt an der Weinstraße",
+     AddressCity("Hauptstr. 5", "Neustadt an der Weinstraße", "67433")),
+])
+def test_a_town_none_knows_after_a_postcode_that_says_a_town_follows(value: str, found: AddressCity) -> None:
+    """A Dutch postcode (four digits, two letters), or one after its country's code, is followed by
+    a town: one the product did not know was left in the address, the record without a city."""
+    assert city_in_address(value) == found
+
+
+@pytest.mark.parametrize("value", [
+    "Suite 5, 1234 NW Glisan St",  # a Portland house before its quarter, no Dutch postcode
+    "Storgatan 1, 114 55 Solna",  # three and two digits alone may be anything
+    "Hauptstr. 5, 12345 Neustadt",  # ... and so may five ("Suite 100, 12345 Westheimer Rd")
+    "Kerkweg 5, 3511 ab zeist",  # a postcode's letters are capitals
+    "Kerkweg 5, 3511 AB Zeist 12",  # a number after the town: no town's name
+    "12, 3511 AB Zeist",  # no street's name before it
+])
+def test_no_unknown_town_after_a_postcode_that_may_be_something_else(value: str) -> None:
+    assert city_in_address(value) is None
+
+
+def test_a_record_without_a_city_takes_an_unknown_dutch_town() -> None:
+    std = standardise_record(SPEC, "1", {"name": "An", "street": "Oudegracht 12, 3511 AB Zeist"}, today=TODAY)
+    assert (std["city"], std["city_norm"], std["postcode"], std["house_number"]) == (
+        "Zeist", "zeist", "3511 AB", "12")
+
+
 @pytest.mark.parametrize(("written", "city"), [
     ("دبي", "dubai"), ("دبى", "dubai"), ("أبو ظبي", "abu dhabi"), ("ابوظبي", "abu dhabi"),
     ("الرياض", "riyadh"), ("Riyadh", "riyadh"), ("Ghent", "gent"), ("Kraków", "krakow"), ("Cracow", "krakow"),
