@@ -807,6 +807,24 @@ def _without_connectors(tokens: list[_Token], family_first: bool) -> list[_Token
     ]
 
 
+# Dutch writes "van der" (or "van den", "van de") short: "J. v.d. Berg", "J. vd Berg", "J. v/d Berg".
+_SHORT_VAN_DER = frozenset(("v.d.", "v.d", "vd", "vd.", "v/d"))
+
+
+def _dutch_particles(tokens: list[_Token]) -> list[_Token]:
+    """The tokens with "v.d." written in lower case before a family name, or after the given names
+    behind a family name's comma, read as "van der", which opens the family name as in "Jan van der
+    Berg" and "Berg, J. van der": "J. v.d. Berg" had the family name berg, "v d" its middles."""
+    out: list[_Token] = []
+    for i, token in enumerate(tokens):
+        after_comma = any(raw == "," for raw, _ in tokens[:i])
+        if token[0] in _SHORT_VAN_DER and i and (i < len(tokens) - 1 or after_comma):
+            out.extend((("van", ("van",)), ("der", ("der",))))
+        else:
+            out.append(token)
+    return out
+
+
 def _from_full(original: str | None, text: str) -> StdName:
     text = _without_notes(text)
     if _names_a_company(text):
@@ -818,7 +836,7 @@ def _from_full(original: str | None, text: str) -> StdName:
     tokens = _strip_titles(_recase(tokens, _single_case(tokens)))
     tokens = _glued(tokens, family_box=any(raw == "," for raw, _ in tokens))
     display = _display(tokens)
-    tokens = _without_connectors(tokens, family_first=any(raw == "," for raw, _ in tokens))
+    tokens = _dutch_particles(_without_connectors(tokens, family_first=any(raw == "," for raw, _ in tokens)))
     parts = _parts(tokens)
     if not parts:
         return StdName(original, None, None, None, None, None, ("name_invalid",))

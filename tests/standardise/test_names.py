@@ -1241,6 +1241,21 @@ def test_particles_after_the_given_name_in_a_sorted_list_open_the_family_name(
     assert (name.family, name.given, name.middles) == (family, given, None)
 
 
+@pytest.mark.parametrize(
+    "value", ["J. v.d. Berg", "J. vd Berg", "J. v/d Berg", "Jan v.d. Berg", "Berg, J. v.d."])
+def test_van_der_written_short_opens_the_family_name(value: str) -> None:
+    """Dutch writes "van der" short: "J. v.d. Berg" had the family name berg (and middles "v d"),
+    where "J. van der Berg" has van der berg."""
+    name = standardise_name(value)
+    assert (name.family, name.middles) == ("van der berg", None)
+    assert name.display == value  # shown as written
+
+
+@pytest.mark.parametrize("value", ["J. VD Berg", "Nguyen Vd An", "vd Berg"])
+def test_vd_in_capitals_or_first_is_no_van_der(value: str) -> None:
+    assert "van" not in (standardise_name(value).family or "")
+
+
 @pytest.mark.parametrize("value", ["Nguyen, Van An", "Tran, an van", "Berg, van der"])
 def test_particles_after_a_comma_stay_given_names_where_nothing_else_is(value: str) -> None:
     """Văn after a Vietnamese family name is a middle name, and particles alone are no given name."""
