@@ -31,35 +31,42 @@ class StdDate:
     flags: tuple[str, ...]
 
 
-# Month names and abbreviations, folded, in English, German, French, Spanish, Italian, Dutch and
-# Portuguese ("6. März 1969", "6 de marzo de 1969", "6 maart 1969"). A token shared by several
-# languages ("mar", "mai", "set", "ago", "dez") is the same month in each; "jui" (June or July in
-# French) is left out.
+# Month names and abbreviations, folded, in English, German, French, Spanish, Italian, Dutch,
+# Portuguese, Hungarian, and Russian and Ukrainian as transliterated, in the genitive a date writes
+# too ("6. März 1969", "6 de marzo de 1969", "1969. március 6.", "6 марта 1969"). A token shared by
+# several languages ("mar", "mai", "set", "ago", "dez", "listopad") is the same month in each; "jui"
+# (June or July in French) is left out.
 _MONTHS = MappingProxyType(
     {
         name: number
         for number, names in enumerate(
             (
-                "jan january januar janner jaenner janvier janv enero ene gennaio gen januari janeiro",
-                "feb february februar fevrier fevr fev febrero febbraio februari fevereiro",
-                "mar march marz maerz mars marzo maart mrt marco",
-                "apr april avril avr abril abr aprile",
-                "may mai mayo maggio mag mei maio",
-                "jun june juni juin junio giugno giu junho",
-                "jul july juli juillet juil julio luglio lug julho",
-                "aug august aout agosto ago augustus",
-                "sep sept september septembre septiembre setiembre set settembre setembro",
-                "oct october oktober okt octobre octubre ottobre ott outubro out",
-                "nov november novembre noviembre novembro",
-                "dec december dezember dez decembre diciembre dic dicembre dezembro",
+                "jan january januar janner jaenner janvier janv enero ene gennaio gen januari janeiro"
+                " ianvar ianvaria ianv sichen sichnia",
+                "feb february februar fevrier fevr fev febrero febbraio februari fevereiro febr fevral"
+                " fevralia liutii liutogo",
+                "mar march marz maerz mars marzo maart mrt marco marcius marc mart marta berezen bereznia",
+                "apr april avril avr abril abr aprile aprilis aprel aprelia kviten kvitnia",
+                "may mai mayo maggio mag mei maio majus maj maia traven travnia",
+                "jun june juni juin junio giugno giu junho junius iiun iiunia cherven chervnia",
+                "jul july juli juillet juil julio luglio lug julho julius iiul iiulia lipen lipnia",
+                "aug august aout agosto ago augustus augusztus avgust avgusta avg serpen serpnia",
+                "sep sept september septembre septiembre setiembre set settembre setembro szeptember"
+                " szept sentiabr sentiabria veresen veresnia",
+                "oct october oktober okt octobre octubre ottobre ott outubro out oktiabr oktiabria"
+                " zhovten zhovtnia",
+                "nov november novembre noviembre novembro noiabr noiabria listopad listopada",
+                "dec december dezember dez decembre diciembre dic dicembre dezembro dekabr dekabria"
+                " dek gruden grudnia",
             ),
             start=1,
         )
         for name in names.split()
     }
 )
-# "ngày 25 tháng 3 năm 1990"; "6 de marzo de 1969", "6 de março de 1969"; "le 6 mars", "den 6. März"
-_FILLER = frozenset("ngay thang thg nam sinh of the de del le den".split())
+# "ngày 25 tháng 3 năm 1990"; "6 de marzo de 1969", "6 de março de 1969"; "le 6 mars", "den 6. März";
+# the year's word after it, "6 марта 1969 г." ("goda"), Ukrainian "р." ("roku")
+_FILLER = frozenset("ngay thang thg nam sinh of the de del le den g goda r roku".split())
 # Weekday names, folded, in the month names' languages ("Donnerstag, 6. März 1969", "jeudi 6 mars 1969",
 # "jueves, 6 de marzo de 1969", Portuguese "quinta-feira"), as long dates write them; their
 # abbreviations are left out where they are other words (French "mar", German "do").
@@ -203,7 +210,14 @@ def _vn_month(found: re.Match[str]) -> str:
     return f" {_MONTH_NAME[int(month) if month.isdigit() else _VN_MONTH_WORDS[month]]} "
 
 
+# A date as Chinese, Japanese and Korean write it: year, month, day, each followed by its word
+# ("1985年2月1日", "1985년 2월 1일"; mainland China also ends it with 号). Transliterated, the words
+# would be read as names ("1985 Nian 2 Yue 1 Ri"): the date is written year first with dashes.
+_CJK_DATE = re.compile(r"(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日号일]?")
+
+
 def _tokens(text: str) -> list[str]:
+    text = _CJK_DATE.sub(lambda m: "-".join(str(int(part)) for part in m.groups()), text)
     plain = _VN_WEEKDAY.sub("", to_ascii_lower(_TRAILING_TIME.sub("", text)) or "")
     folded = _VN_MONTH.sub(_vn_month, fold(plain) or "")
     tokens: list[str] = []

@@ -91,6 +91,30 @@ def test_month_names_of_european_languages(value: str, expected: dt.date) -> Non
     assert standardise_birth_date(value, today=TODAY) == StdDate(value, expected, ())
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        # Russian and Ukrainian CRMs write the month's name in the genitive, the year's word after it
+        ("2 февраля 1985", dt.date(1985, 2, 2)),
+        ("2 февраля 1985 г.", dt.date(1985, 2, 2)),
+        ("15 Сентября 1979 года", dt.date(1979, 9, 15)),
+        ("02 лютого 1985 р.", dt.date(1985, 2, 2)),
+        ("3 листопада 1990", dt.date(1990, 11, 3)),
+        # Hungarian writes the year first
+        ("1968. március 3.", dt.date(1968, 3, 3)),
+        ("1985. szept. 12.", dt.date(1985, 9, 12)),
+        # Chinese, Japanese and Korean: year, month and day each followed by its word
+        ("1985年2月1日", dt.date(1985, 2, 1)),
+        ("１９８５年２月１日", dt.date(1985, 2, 1)),
+        ("1985 年 02 月 01 日", dt.date(1985, 2, 1)),
+        ("1985年2月1号", dt.date(1985, 2, 1)),
+        ("1985년 2월 1일", dt.date(1985, 2, 1)),
+    ],
+)
+def test_month_names_and_date_words_of_eastern_europe_and_east_asia(value: str, expected: dt.date) -> None:
+    assert standardise_birth_date(value, today=TODAY) == StdDate(value, expected, ())
+
+
 def test_a_time_whose_month_is_named_in_another_language() -> None:
     assert standardise_timestamp("6 mars 2024 10:00") == dt.datetime(2024, 3, 6, 10, 0)
 
