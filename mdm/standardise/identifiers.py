@@ -27,7 +27,8 @@ class StdIdentifier:
 
 # "MST: 0101234567", "CCCD 079…", "Passport: B123…"
 _LABEL = re.compile(r"(?i)^\s*(?:[^\d:]{1,20}:|(?:mst|cmnd|cccd|cmt)\b)")
-_SEPARATORS = re.compile(r"[\s.\-/_]+")
+# A bracket is one too: Hong Kong writes an identity card's check digit in one ("A123456(3)").
+_SEPARATORS = re.compile(r"[\s.\-/_()]+")
 _ALPHANUMERIC = re.compile(r"^[A-Z0-9]+$")
 _HAS_LETTER_AND_DIGIT = re.compile(r"^(?=.*[A-Z])(?=.*\d)")
 _PLACEHOLDERS = frozenset({"NA", "NONE", "NULL", "NIL", "UNKNOWN", "KHONG", "KHONGCO", "CHUACO"})
@@ -120,6 +121,56 @@ _CHECKED = {
     "BE": {"national_id": (11, _belgian_checks)},
     "SE": {"national_id": (10, _luhn_checks)},
 }
+def _resident_id_checks(compact: str) -> bool:
+    """China's resident identity number (17 digits, then a check character, X for 10): ISO 7064 mod 11-2."""
+    total = sum(int(d) * (2 ** (17 - i) % 11) for i, d in enumerate(compact[:17]))
+    return "10X98765432"[total % 11] == compact[17]
+
+
+# The codice fiscale's odd places (1st, 3rd ...) count these for 0-9 then A-Z; its even places count
+# a digit as itself and a letter by its place in the alphabet (A = 0).
+_CF_ODD = (1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23)
+_CF_ODD_DIGITS = dict(zip("0123456789", (1, 0, 5, 7, 9, 13, 15, 17, 19, 21), strict=True))
+
+
+def _cf_value(ch: str, odd: bool) -> int:
+    if ch.isdigit():
+        return _CF_ODD_DIGITS[ch] if odd else int(ch)
+    return _CF_ODD[ord(ch) - 65] if odd else ord(ch) - 65
+
+
+def _codice_fiscale_checks(compact: str) -> bool:
+    """Italy's codice fiscale (16 letters and digits): its last letter."""
+    return chr(65 + sum(_cf_value(ch, i % 2 == 0) for i, ch in enumerate(compact[:15])) % 26) == compact[15]
+
+
+def _dni_checks(compact: str) -> bool:
+    """Spain's DNI (8 digits) or NIE (X, Y or Z for 0, 1, 2, then 7 digits): the letter after them."""
+    digits = str("XYZ".index(compact[0])) + compact[1:8] if compact[0] in "XYZ" else compact[:8]
+    return "TRWAGMYFPDXBNJZSQVHLCKE"[int(digits) % 23] == compact[8]
+
+
+def _hkid_checks(compact: str) -> bool:
+    """Hong Kong's identity card (one or two letters, 6 digits, a check digit or A for 10): mod 11,
+    a one-letter card counted with a space (36) before it."""
+    body = compact[:-1].rjust(8)
+    total = sum((36 if ch == " " else int(ch, 36)) * (9 - i) for i, ch in enumerate(body))
+    return "0123456789A"[-total % 11] == compact[-1]
+
+
+# Identifiers holding letters that end with a check character, by country and kind: (shape, check).
+# Only an id of the shape is held to it: a passport number of another shape in the same column is not.
+# China's resident id, Italy's codice fiscale (a person's tax code, held as either), Spain's DNI and
+# NIE (a person's NIF, a company's CIF being of another shape) and Hong Kong's identity card.
+_CODICE_FISCALE = (re.compile(r"[A-Z]{6}[0-9LMNP-V]{2}[A-Z][0-9LMNP-V]{2}[A-Z][0-9LMNP-V]{3}[A-Z]"),
+                   _codice_fiscale_checks)
+_DNI = (re.compile(r"[0-9XYZ]\d{7}[A-Z]"), _dni_checks)
+_LETTERED = {
+    "CN": {"national_id": (re.compile(r"\d{17}[\dX]"), _resident_id_checks)},
+    "IT": {"national_id": _CODICE_FISCALE, "tax_id": _CODICE_FISCALE},
+    "ES": {"national_id": _DNI, "tax_id": _DNI},
+    "HK": {"national_id": (re.compile(r"[A-Z]{1,2}\d{6}[\dA]"), _hkid_checks)},
+}
 # A Swedish personnummer is written with its century in one system ("19850101-1234") and without
 # it in another ("850101-1234"): one id, read as ten digits (different lengths were two documents).
 _SE_CENTURY = re.compile(r"^(?:18|19|20)(\d{10})$")
@@ -129,10 +180,15 @@ def _checked(
     value: str | None, compact: str, kind: str, countries: tuple[str | None, ...]
 ) -> StdIdentifier | None:
     """``compact`` held to the check digits of the first of ``countries`` with a rule for its kind and
-    length (see :data:`_CHECKED`), or None where none has one."""
+    length (see :data:`_CHECKED`) or shape (:data:`_LETTERED`), or None where none has one."""
     for country in countries:
+        shape, lettered = _LETTERED.get((country or "").upper(), {}).get(kind, (None, None))
+        if shape is not None and lettered is not None and shape.fullmatch(compact):
+            if not lettered(compact):
+                return StdIdentifier(value, compact, False, (f"{kind}_check_digits",))
+            return StdIdentifier(value, compact, True, ())
         length, checks = _CHECKED.get((country or "").upper(), {}).get(kind, (0, None))
-        if checks is None or len(compact) not in (length - 1, length):
+        if checks is None or not compact.isdigit() or len(compact) not in (length - 1, length):
             continue
         if len(compact) == length - 1:
             if not checks(compact.zfill(length)):
@@ -176,7 +232,7 @@ def _standardise(
     countries = tuple(dict.fromkeys((country, region))) if kind == "national_id" else (region,)
     if kind == "national_id" and "SE" in {(c or "").upper() for c in countries}:
         compact = _SE_CENTURY.sub(r"\1", compact)
-    checked = _checked(value, compact, kind, countries) if not abroad and compact.isdigit() else None
+    checked = _checked(value, compact, kind, countries) if not abroad else None
     if checked is not None:
         return checked
     if abroad or (region or "").upper() != "VN":

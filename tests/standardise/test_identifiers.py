@@ -187,6 +187,34 @@ def test_national_ids_with_check_digits(
     assert standardise_national_id(value, region) == StdIdentifier(value, expected, valid, flags)
 
 
+@pytest.mark.parametrize(("value", "region", "kind", "expected", "valid", "flags"), [
+    ("11010519491231002X", "CN", "national_id", "11010519491231002X", True, ()),  # a resident id
+    ("11010519491231002x", "CN", "national_id", "11010519491231002X", True, ()),  # its X typed small
+    ("110105194912310021", "CN", "national_id", "110105194912310021", False, ("national_id_check_digits",)),
+    ("RSSMRA85T10A562S", "IT", "national_id", "RSSMRA85T10A562S", True, ()),  # a codice fiscale
+    ("rssmra85t10a562s", "IT", "tax_id", "RSSMRA85T10A562S", True, ()),  # held as the tax code
+    ("RSSMRA85T10A562T", "IT", "national_id", "RSSMRA85T10A562T", False, ("national_id_check_digits",)),
+    ("RSSMRA85T1LA562V", "IT", "national_id", "RSSMRA85T1LA562V", True, ()),  # a digit as a letter (omocodia)
+    ("12345678-Z", "ES", "national_id", "12345678Z", True, ()),  # a DNI
+    ("12345678A", "ES", "national_id", "12345678A", False, ("national_id_check_digits",)),
+    ("X-1234567-L", "ES", "national_id", "X1234567L", True, ()),  # a NIE
+    ("X1234567T", "ES", "tax_id", "X1234567T", False, ("tax_id_check_digits",)),
+    ("B12345678", "ES", "tax_id", "B12345678", True, ()),  # a company's CIF: another shape, not held to it
+    ("A123456(3)", "HK", "national_id", "A1234563", True, ()),  # a Hong Kong identity card
+    ("A123456(7)", "HK", "national_id", "A1234567", False, ("national_id_check_digits",)),
+    ("AB987654(A)", "HK", "national_id", "AB987654A", False, ("national_id_check_digits",)),
+    ("AB987654(3)", "HK", "national_id", "AB9876543", True, ()),  # two letters before its digits
+    ("G12345678", "CN", "national_id", "G12345678", True, ()),  # a passport: no resident id's shape
+])
+def test_ids_ending_with_a_check_letter(
+    value: str, region: str, kind: str, expected: str, valid: bool, flags: tuple[str, ...]
+) -> None:
+    """A mistyped Chinese resident id, codice fiscale, DNI, NIE or Hong Kong identity card was a valid
+    id (one letter off another customer's); a Hong Kong card, its check digit in brackets, was no id."""
+    standardise = standardise_national_id if kind == "national_id" else standardise_tax_id
+    assert standardise(value, region) == StdIdentifier(value, expected, valid, flags)
+
+
 def test_check_digits_are_the_records_own_countrys() -> None:
     """A Benelux CRM (phone region NL) holds Belgians' national numbers: the record's country decides,
     and the source's region still applies where that country has no rule for the id's length."""
