@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from mdm.standardise.companies import names_a_company
+from mdm.standardise.han import han_name
 from mdm.standardise.hangul import hangul_name
 from mdm.standardise.text import ARABIC_FORMS, fold, nfc_clean
 
@@ -831,6 +832,8 @@ def _from_full(original: str | None, text: str) -> StdName:
         return _company(original)
     if korean := hangul_name(text):  # "김 민준" read given-first, as "Min Jun" written before "Kim" is
         return _result(original, " ".join(text.split()), korean[0], [], korean[1])
+    if chinese := han_name(text):  # "王小明" as "Wang Xiaoming" reads
+        return _result(original, " ".join(text.split()), chinese[0], [], chinese[1])
     tokens = _strip_comma_titles(_strip_titles(_mend_spaces(_tokens(text))))
     # Again after casing: a letter like "µ" folds differently once capitalised ("µr" → "Μr").
     tokens = _strip_titles(_recase(tokens, _single_case(tokens)))
@@ -1173,6 +1176,8 @@ def _from_parts(original: str, first: str | None, last: str | None) -> StdName:
     written = " ".join(filter(None, (last, first)))
     if korean := hangul_name(written):  # in Hangul the script tells the family name, in whichever box
         return _result(original, written, korean[0], [], korean[1])
+    if chinese := han_name(written):  # the family box's characters, then the given box's
+        return _result(original, written, chinese[0], [], chinese[1])
     # In a box only the case shows a slipped space: "sachi n" may be an initial.
     family_tokens = [t for t in _mend_spaces(_tokens(last or ""), by_syllables=False) if t[0] != ","]
     given_tokens = [t for t in _mend_spaces(_tokens(first or ""), by_syllables=False) if t[0] != ","]

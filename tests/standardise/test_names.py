@@ -814,6 +814,33 @@ def test_korean_names_in_either_order(value: str, family: str, given: str) -> No
 @pytest.mark.parametrize(
     ("value", "family", "given"),
     [
+        ("王小明", "wang", "xiaoming"),  # family first, the given name one word as pinyin writes it
+        ("陳大文", "chen", "dawen"),  # read "wen", given "chen" before
+        ("王 小明", "wang", "xiaoming"),
+        ("欧阳娜娜", "ouyang", "nuonuo"),  # a compound family name
+        ("司馬光", "sima", "guang"),
+    ],
+)
+def test_a_name_in_han_characters_is_family_first(value: str, family: str, given: str) -> None:
+    name = standardise_name(value)
+    assert (name.family, name.given, name.middles, name.display) == (family, given, None, value)
+
+
+def test_a_name_in_han_characters_compares_with_its_pinyin() -> None:
+    """"王小明" was family wang, given ming, middle xiao: no "same family and given" with the pinyin
+    "Wang Xiaoming" of another source, in either of its orders or its boxes."""
+    pinyin = standardise_name("Wang Xiaoming")
+    for written in (standardise_name("王小明"), standardise_name(None, "小明", "王"),
+                    standardise_name("Xiaoming Wang")):
+        assert (written.family, written.given, written.folded, spacing_key(written)) == (
+            pinyin.family, pinyin.given, pinyin.folded, spacing_key(pinyin))
+    # Four characters without a compound family name are more often a Japanese name: left as it was.
+    assert standardise_name("山田太郎").given != "tiantailang"
+
+
+@pytest.mark.parametrize(
+    ("value", "family", "given"),
+    [
         # Hangul with a space read its family name last ("김 민준": family minjun, given gim).
         ("김 민준", "kim", "minjun"),
         ("김민준", "kim", "minjun"),  # one word, as Korean writes a name
