@@ -826,6 +826,23 @@ def _dutch_particles(tokens: list[_Token]) -> list[_Token]:
     return out
 
 
+# A Russian, Ukrainian or Belarusian patronymic as transliterated: Ivanovich, Sergeevna, Petrivna; and
+# a family name's ending in Latin letters (Ivanov, Petrova, Shevchenko, Kovalchuk, Zelenskyi).
+_PATRONYMIC = re.compile(r".{2,}(?:[oe]v(?:ich|ych|na)|ivna|ichna)$")
+_EAST_SLAVIC_FAMILY = re.compile(r".{2,}(?:[oe]va?|[iy]na?|sk(?:y|iy|ii|yi|aya)|enko|[cy]?uk)$")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+
+def _patronymic_last(tokens: list[_Token], parts: list[str]) -> bool:
+    """ "Иванов Иван Иванович": family, given and patronymic, the order of an East Slavic form and
+    passport, where "Иван Иванович Иванов" writes the family name last. Not when the middle word is
+    the patronymic ("Roman Arkadyevich Abramovich", a family name of the same ending), nor in Latin
+    letters after a first word of no East Slavic family name's ending ("Mary Anne Petrovich")."""
+    return (len(tokens) == len(parts) == 3 and bool(_PATRONYMIC.match(parts[2]))
+            and not _PATRONYMIC.match(parts[1])
+            and bool(_CYRILLIC.search(tokens[0][0]) or _EAST_SLAVIC_FAMILY.match(parts[0])))
+
+
 def _from_full(original: str | None, text: str) -> StdName:
     text = _without_notes(text)
     if _names_a_company(text):
@@ -852,6 +869,8 @@ def _from_full(original: str | None, text: str) -> StdName:
         parsed = parts[0], [], parts[1]
     elif _east_asian_family_first(tokens, parts):
         parsed = parts[0], [parts[2]], parts[1]  # as "Wei Ming Tan" reads
+    elif _patronymic_last(tokens, parts):
+        parsed = parts[0], [parts[2]], parts[1]  # as "Иван Иванович Иванов" reads
     elif _given_then_family_box(tokens, parts):
         parsed = _given_last(parts[-2], [parts[-1], *parts[:-2]])  # as "Nguyễn Thị Lan" reads
     else:

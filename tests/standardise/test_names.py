@@ -812,6 +812,29 @@ def test_korean_names_in_either_order(value: str, family: str, given: str) -> No
 
 
 @pytest.mark.parametrize(
+    ("value", "family", "given", "middles"),
+    [
+        # Family, given, patronymic: an East Slavic form's order. The patronymic was read as the family
+        # name and the family name as the given one ("Иванов Иван Иванович": family ivanovich).
+        ("Иванов Иван Иванович", "ivanov", "ivan", "ivanovich"),
+        ("Иван Иванович Иванов", "ivanov", "ivan", "ivanovich"),  # family last: as before
+        ("Ivanova Anna Sergeevna", "ivanova", "anna", "sergeevna"),
+        ("Ковальчук Олена Петрівна", "kovalchuk", "olena", "petrivna"),
+        ("Абрамович Роман Аркадьевич", "abramovich", "roman", "arkadevich"),
+        # The middle word the patronymic: the family name of the same ending is last, as before
+        ("Roman Arkadyevich Abramovich", "abramovich", "roman", "arkadyevich"),
+        ("Mary Anne Petrovich", "petrovich", "mary", "anne"),  # no East Slavic family name first
+    ],
+)
+def test_an_east_slavic_name_ending_with_its_patronymic_is_family_first(
+    value: str, family: str, given: str, middles: str
+) -> None:
+    name = standardise_name(value)
+    assert (name.family, name.given, name.middles) == (family, given, middles)
+    assert (name.family, name.given) == (standardise_name(None, given.title(), family.title()).family, given)
+
+
+@pytest.mark.parametrize(
     ("value", "family", "given"),
     [
         ("王小明", "wang", "xiaoming"),  # family first, the given name one word as pinyin writes it
