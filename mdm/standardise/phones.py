@@ -367,6 +367,9 @@ def _read_number(value: str, number: str, extension: str | None, region: str | N
         at_home = _parse(digits, home, digits)
         if at_home is not None and at_home[1]:
             parsed, renumbered = at_home, False
+    if (parsed is None or not parsed[1]) and not international and digits.startswith("80"):
+        parsed = next((p for r in dict.fromkeys((region, home)) if (p := _long_distance_eight(digits, r))),
+                      parsed)
     if parsed is None and region is None and not international and len(digits) >= _MIN_WITH_COUNTRY_CODE:
         # No region to read a national number in: digits that are a whole number with their country
         # code lost only its "+" (an integer column's 4915112345678), as they would with a region.
@@ -388,6 +391,20 @@ def _read_number(value: str, number: str, extension: str | None, region: str | N
     flags = (("phone_old_vn_prefix_converted",) * renumbered
              + ("phone_old_br_mobile_converted",) * bool(ninth) + ("phone_invalid",) * (not is_valid))
     return StdPhone(value, e164, is_valid, line_type, flags, extension=extension)
+
+
+# Former Soviet countries whose numbers are now written with the trunk "0": "80" opens none of them.
+_SOVIET_EIGHT = frozenset("UA MD GE AM AZ KG".split())
+
+
+def _long_distance_eight(digits: str, region: str | None) -> tuple[str, bool, str] | None:
+    """A national number written after the Soviet long-distance 8, as Ukraine dialled until 2010 and
+    its customers still write ("8 067 123 45 67": 067 123 45 67, +380671234567). Only where that
+    makes it valid."""
+    if region not in _SOVIET_EIGHT:
+        return None
+    parsed = _parse(digits[1:], region, digits[1:])
+    return parsed if parsed is not None and parsed[1] else None
 
 
 def _not_national(digits: str, region: str | None) -> bool:

@@ -445,3 +445,22 @@ def test_the_start_of_a_number_with_an_old_vietnamese_prefix_is_todays(written: 
     """Records hold a pre-2018 mobile (0168 123 4567) renumbered (+84 38 123 4567): a search by
     the start of one as written ("0168 123", read "+84168123") found none of them."""
     assert e164_start(written, region) == start
+
+
+@pytest.mark.parametrize(("value", "region", "home", "expected"), [
+    ("8 067 555 66 77", "UA", None, "+380675556677"),  # was +38080675556677, not valid
+    ("8-050-123-45-67", "UA", None, "+380501234567"),
+    ("8 067 555 66 77", "RU", "UA", "+380675556677"),  # a Ukrainian customer of a Russian CRM
+    ("8 (916) 123-45-67", "RU", None, "+79161234567"),  # Russia's own trunk 8: as before
+])
+def test_a_number_after_the_soviet_long_distance_eight(
+    value: str, region: str, home: str | None, expected: str
+) -> None:
+    """Ukraine dialled 8 before a number's trunk 0 until 2010, and its customers still write it."""
+    phone = standardise_phone(value, region, home)
+    assert (phone.e164, phone.is_valid, phone.flags) == (expected, True, ())
+
+
+def test_an_eight_before_a_trunk_zero_elsewhere_is_left_as_written() -> None:
+    """Only where the Soviet long-distance 8 was dialled: a Vietnamese number with a stray 8 stays invalid."""
+    assert standardise_phone("80912345678", "VN").is_valid is False
