@@ -124,10 +124,16 @@ _ARABIC_LETTER = re.compile(r"[\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff]")
 _NOT_ARABIC_LETTER = re.compile(r"[^\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff]+")
 
 
+# "Ma." is María, as Filipino and Spanish records write it before a second given name ("Ma. Cristina").
+_ABBREVIATED_MARIA = "ma."
+
+
 @lru_cache(maxsize=1 << 16)  # name words repeat heavily ("Nguyễn", "Văn", "Thị")
 def _folded_parts(raw: str) -> tuple[str, ...]:
     if raw.lower().rstrip(".") in _MISTYPED_THI:
         return ("thi",)
+    if raw.lower() == _ABBREVIATED_MARIA:
+        return ("maria",)
     if _ARABIC_LETTER.search(raw):
         return tuple(_NOT_ARABIC_LETTER.sub(" ", raw.translate(ARABIC_FORMS)).split())
     folded = fold(raw.translate(_JOINERS))
@@ -882,8 +888,10 @@ def _from_full(original: str | None, text: str) -> StdName:
 
 # Words that open a family name ("van der Berg", "de la Cruz", "dos Santos", "von Trapp"), as
 # written in lower case; those that are no Vietnamese or Chinese name (Văn, Lê, Đỗ, Du) in any case.
-_PARTICLES = frozenset("van von der den de del della da das dos ter ten zu la le do di du al el".split())
-_SURE_PARTICLES = frozenset("von der den de del della da das dos ter ten zu".split())
+# Filipino names join "de la" and "de los" ("Juan dela Cruz", "Delos Santos").
+_PARTICLES = frozenset(
+    "van von der den de del della dela delos da das dos ter ten zu la le do di du al el".split())
+_SURE_PARTICLES = frozenset("von der den de del della dela delos da das dos ter ten zu".split())
 # ... and two capitalised as often ("Ludwig Van Beethoven", "Omar Al Farouk"), read so outside
 # Vietnamese names: "Van" is also Văn, their commonest middle name ("Hùng Van Tuấn").
 _CAPITALISED_PARTICLES = frozenset("van al".split())

@@ -1372,3 +1372,20 @@ def test_the_arabic_article_apart_hyphenated_or_joined_is_one_family_name(forms:
 def test_al_leading_a_name_is_the_given_name_al(first: str, last: str) -> None:
     for name in (standardise_name(f"{first} {last}"), standardise_name(None, first, last)):
         assert (name.family, name.given) == (last.lower(), "al")
+
+
+@pytest.mark.parametrize(
+    ("value", "family", "given", "middles"),
+    [
+        ("Ma. Cristina Reyes", "reyes", "maria", "cristina"),  # was given "ma": no María of another source
+        ("MA. LUISA SANTOS", "santos", "maria", "luisa"),
+        ("Ma Long", "long", "ma", None),  # a Chinese Ma, written without the dot: as before
+        ("Juan dela Cruz III", "dela cruz", "juan", None),  # was family cruz, middle dela
+        ("Juan Dela Cruz", "dela cruz", "juan", None),
+        ("Ana Delos Santos", "delos santos", "ana", None),
+    ],
+)
+def test_filipino_names(value: str, family: str, given: str, middles: str | None) -> None:
+    """"Juan Dela Cruz" and "Dela Cruz, Juan" had two family names (cruz, dela cruz)."""
+    name = standardise_name(value)
+    assert (name.family, name.given, name.middles) == (family, given, middles)
