@@ -875,6 +875,8 @@ def _from_full(original: str | None, text: str) -> StdName:
         parsed = parts[0], [], parts[1]
     elif _east_asian_family_first(tokens, parts):
         parsed = parts[0], [parts[2]], parts[1]  # as "Wei Ming Tan" reads
+    elif _english_name_first(tokens, parts):
+        parsed = parts[1], [parts[2]], parts[0]  # "Peter Chan Tai-man": family chan, given peter
     elif _patronymic_last(tokens, parts):
         parsed = parts[0], [parts[2]], parts[1]  # as "Иван Иванович Иванов" reads
     elif _given_then_family_box(tokens, parts):
@@ -976,6 +978,27 @@ _EAST_ASIAN_ONLY_FAMILIES = _EAST_ASIAN_FAMILIES - VN_FAMILY_NAMES
 _GIVEN_SYLLABLE_FAMILIES = frozenset("woo min jin jun yu song".split())
 # Short English given names that follow a first name ("Lee Ann Smith", "Chin Ann Marie").
 _SECOND_GIVEN_NAMES = frozenset("ann anne marie mae may lou sue jo joy rose kay jean lynn beth grace".split())
+
+
+# Hong Kong and Macau family names in Cantonese romanisation, those no other list above holds.
+_CANTONESE_FAMILIES = frozenset(
+    "wong cheung leung ho lai yip tsang kwok fung tse mak siu lo chow tam yeung hui au kwan chu chiu"
+    " tong tsui choy cheng".split()
+)
+
+
+def _english_name_first(tokens: list[_Token], parts: list[str]) -> bool:
+    """ "Peter Chan Tai-man", "Mary Tan Wei-ling": an English given name before a Chinese name written
+    family-first with its given name hyphenated, as Hong Kong and Singapore write it. The hyphenated
+    name was read as the family name; each of its pieces is a Chinese syllable ("Smith-Jones" is none)."""
+    if len(tokens) != 3 or len(parts) != 3 or any(ch in _HYPHENS for ch in tokens[0][0] + tokens[1][0]):
+        return False
+    pieces = re.split("[-\u2010\u2011]", tokens[2][0])
+    return (
+        len(pieces) == 2
+        and parts[1] in _EAST_ASIAN_FAMILIES | _CANTONESE_FAMILIES
+        and all(_EAST_ASIAN_SYLLABLE.fullmatch(fold(piece) or "") for piece in pieces)
+    )
 
 
 def _english_given(word: str) -> bool:

@@ -1389,3 +1389,24 @@ def test_filipino_names(value: str, family: str, given: str, middles: str | None
     """"Juan Dela Cruz" and "Dela Cruz, Juan" had two family names (cruz, dela cruz)."""
     name = standardise_name(value)
     assert (name.family, name.given, name.middles) == (family, given, middles)
+
+
+@pytest.mark.parametrize(
+    ("value", "family", "given", "middles"),
+    [
+        # An English given name before a Chinese name, its given name hyphenated: was family "taiman"
+        ("Peter Chan Tai-man", "chan", "peter", "taiman"),
+        ("Stephen Wong Chi-keung", "wong", "stephen", "chikeung"),
+        ("Mary Tan Wei-ling", "tan", "mary", "weiling"),
+        ("Anna Lee Smith-Jones", "smithjones", "anna", "lee"),  # no Chinese syllables: as before
+        ("John Ho Chi-minh", "chiminh", "john", "ho"),  # a Vietnamese syllable: as before
+    ],
+)
+def test_an_english_name_before_a_hong_kong_name(value: str, family: str, given: str, middles: str) -> None:
+    name = standardise_name(value)
+    assert (name.family, name.given, name.middles) == (family, given, middles)
+
+
+def test_an_english_name_before_a_hong_kong_name_is_the_same_family_and_given_as_without_it() -> None:
+    name, short = standardise_name("Peter Chan Tai-man"), standardise_name("Peter Chan")
+    assert (name.family, name.given) == (short.family, short.given) == ("chan", "peter")
