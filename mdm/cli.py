@@ -411,10 +411,11 @@ def _print_previewed_load(report: dict[str, Any]) -> None:
 
 @contextmanager
 def _opened_service(db: Path, rules: Path | None) -> Iterator[Service]:
-    """The service over ``db`` for one command (the server stopped), closed when it is done."""
+    """The service over ``db`` for one command (the server stopped), closed when it is done. It
+    pushes nothing to subscriptions: the server's next start sends what the command changed."""
     from mdm.service import Service
 
-    service = Service(db, rules_path=rules)
+    service = Service(db, rules_path=rules, push=False)
     service.open()
     try:
         yield service

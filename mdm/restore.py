@@ -160,7 +160,7 @@ def _erase_again(partial: Path, before: Replaced, done: Restored, *, rules_path:
     record that holds a record an erasure deleted, as ``POST /golden-records/{id}/erase`` would."""
     from mdm.service import Service
 
-    service = Service(partial, rules_path=rules_path, deliver=False)
+    service = Service(partial, rules_path=rules_path, replay=False, push=False)
     service.open()
     try:  # ready or not (rules changed since the backup's model): an erasure needs no model
         by_erasure: dict[str, list[tuple[str, str]]] = {}

@@ -125,7 +125,7 @@ class Service:
         self, db_path: str | Path, *, sources_path: str | Path | None = None,
         rules_path: str | Path | None = None,
         delivery_backoff: float = 5.0, backup_dir: str | Path | None = None, backup_keep: int | None = None,
-        deliver: bool = True,
+        replay: bool = True, push: bool = True,
     ) -> None:
         self.db_path = Path(db_path)
         self.sources_path = Path(sources_path) if sources_path else None
@@ -162,9 +162,14 @@ class Service:
         self.attributes: dict[str, AttributeSpec] = {}
         self.attribute_fields: dict[str, str] = {}
         self._delivery_backoff = delivery_backoff
-        # Pushes the change feed to subscriptions; not from a file that is not yet the database
-        # (a restore's, before it is put in place: deliver=False).
-        self._deliver = deliver
+        # Replays what the last run's publish left unreplayed: not in a file that is not yet the
+        # database (a restore's, before it is put in place: replay=False).
+        self._replay = replay
+        # Pushes the change feed to subscriptions: the server's. A service opened for one command
+        # (`mdm erase`, `mdm load`'s replay) leaves it to the server's next start, which sends what
+        # the command changed from each subscription's stored cursor: a URL tried from the command
+        # was warned of, and counted failing, for entries that were never at risk.
+        self._push = push
         self.deliveries: Deliveries | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -185,7 +190,7 @@ class Service:
         self._settings = self._con.cursor()
         self._threads = database.threads(self._settings)
         database.set_threads(self._settings, 1)
-        if not self._deliver:
+        if not self._push:
             return
         self.deliveries = Deliveries(self.reader, self.write, self.attribute_fields,
                                      backoff=self._delivery_backoff)
@@ -196,7 +201,7 @@ class Service:
         """Replay now what was posted and deleted while the last run computed, where the process
         that published it died before its replay ended (kill -9, a crash): those posts were
         answered and stored, yet served by no golden record until the next run. A post replayed
-        already is unchanged, a deletion skipped. Not in a restore's own service (``deliver``
+        already is unchanged, a deletion skipped. Not in a restore's own service (``replay``
         off): the erasures it carried must be erased again, not replayed as deletions. Where the
         posts were before the publish is what it noted of the keys it left out (xref_departed),
         and the golden ids they go back into (Replay.rejoin) are in its report: the process that
@@ -204,7 +209,7 @@ class Service:
         assert self._writer is not None
         last = runs.latest_successful_run(self._writer)
         report = (last or {}).get("report") or {}
-        if (last is None or not self._deliver or self.matcher is None or "replayed" in report
+        if (last is None or not self._replay or self.matcher is None or "replayed" in report
                 or not report.get("replay_from")):
             return
         since = dt.datetime.fromisoformat(report["replay_from"])

@@ -271,3 +271,48 @@ def test_a_stop_begins_no_delivery_it_had_not_begun(served_db) -> None:  # type:
     begun = {json.loads(body)["subscription_id"] for _h, body in slow.received}
     assert all(cursors[sid] > 0 for sid in begun)  # answered: their cursors moved
     assert [cursors[sid] for sid in waiting if sid not in begun] == [0]
+
+
+def test_a_command_with_the_server_stopped_leaves_the_push_to_its_next_start(  # type: ignore[no-untyped-def]
+    served_db, receiver: Receiver, caplog
+) -> None:
+    """`mdm erase` (as `mdm load`'s replay) opens the service for one command: it tried to post
+    what it changed to each subscription, warned of every URL that did not answer and counted a
+    failure against it, though the entries are in the feed and each subscription's cursor is
+    stored. It posts nothing now, and the server, started again, sends them."""
+    from typer.testing import CliRunner
+
+    from mdm.cli import app
+
+    db, made = served_db
+    settings = ApiSettings(db_path=db, delivery_backoff=0.05)
+    with TestClient(create_app(settings)) as client:
+        api = Api(client, db, made)
+        closed = _subscribe(api, "http://127.0.0.1:9/nobody-listens")["subscription_id"]
+        sid = _subscribe(api, receiver.url)["subscription_id"]
+        gid = api.post("/sources/sales/records", json=VY).json()["golden_id"]
+        receiver.wait_for(1)
+        _settled(api, closed, lambda s: s["failures"] > 0)
+    con = database.connect(db)
+    try:  # the URL that did not answer is due now, as at any start
+        con.execute("UPDATE subscriptions SET failures = 0, next_attempt_at = NULL, last_error = NULL")
+    finally:
+        con.close()
+    delivered = len(receiver.received)
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="mdm.delivery"):
+        done = CliRunner().invoke(app, ["erase", "--db", str(db), "--golden-id", gid, "--reason", "DSR-9"])
+    assert done.exit_code == 0, done.output
+    assert [r.getMessage() for r in caplog.records] == []  # warned "delivery ... failed: no answer"
+    assert len(receiver.received) == delivered  # the command posted nothing
+    con = database.connect(db, read_only=True)
+    try:
+        assert con.execute("SELECT failures FROM subscriptions WHERE subscription_id = ?",
+                           [closed]).fetchone() == (0,)
+    finally:
+        con.close()
+    with TestClient(create_app(settings)) as client:  # the server started again sends them
+        api = Api(client, db, made)
+        receiver.wait_for(delivered + 1)
+        assert gid in {e["golden_id"] for e in receiver.entries()[-5:] if e["change"] == "erased"}
+        assert _settled(api, sid, lambda s: s["after_seq"] == api.get("/changes").json()["head"])
