@@ -511,9 +511,9 @@ def export_posted_cmd(
     db: DbOption, out: Annotated[Path, typer.Option("--out", help="JSON-lines file to write.")]
 ) -> None:
     """Write the records posted and deleted through the API, for `mdm reconcile --engine spark --posted`.
-    Until a Spark run is loaded, the service stores a post holding the values stored too (the
-    audit log says the export was taken): the run's extract may lack the record, and the load
-    replays what was posted since."""
+    Until a Spark run is loaded (or a DuckDB run succeeds), the service stores a post holding the
+    values stored too (the audit log says the export was taken): the run's extract may lack the
+    record, and the load replays what was posted since."""
 
     def write(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[int, int]:
         posts, deletions = exports.export_posted(con, path)

@@ -144,8 +144,9 @@ class Service:
         self._run_cancellation = Cancellation()
         # A run computes, its results not yet swapped in: what is posted now they lack (_upsert).
         self._run_computing = False
-        # `mdm export posted` was taken and no Spark run loaded since: one may compute (_upsert).
-        # Read at open: neither command can open the file while the service holds it.
+        # `mdm export posted` was taken and no run succeeded since: a Spark run may compute from it
+        # (_upsert). Read at open (neither command can open the file while the service holds it),
+        # ended by a run of the service's own publishing (exports.posted_export_pending).
         self._export_pending = False
         self._replaced_matcher: RealtimeMatcher | None = None  # the one a run's publish replaced
         self.replaying: Replay | None = None  # a published run's replay, while it goes
@@ -1061,7 +1062,8 @@ class Service:
                 for key in report.deleted_late:
                     built.index.remove(key)
                     built.golden_of.pop(key, None)
-            self._run_computing = False  # a post from now on is made onto its results
+            # A post from now on is made onto its results, which hold every post up to its start.
+            self._run_computing = self._export_pending = False
             # Readers wait meanwhile: dropping the replaced index took 1.2 s at a million
             # records; it goes after the replay, a batch at a time.
             self._replaced_matcher = self.matcher

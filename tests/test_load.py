@@ -454,3 +454,53 @@ def test_an_unchanged_post_after_the_posted_export_keeps_its_record_through_the_
         assert records.posted(service.reader(), "marketing", other_id) is None
     finally:
         service.close()
+
+
+def test_the_posted_export_lapses_at_the_next_run_that_reads_the_posts(
+    reconciled: tuple[Path, object], small_sample: Path, tmp_path: Path
+) -> None:
+    """`mdm export posted` never followed by `mdm load` (the Spark run abandoned): the service
+    stored every post holding the values stored as posted, for good, each then a post every later
+    run reads, which keeps its record though its system's extract drops it. A run that succeeds
+    after the export read every post up to its start: what a Spark run of that export would
+    replay is in what it publishes. Its success ends the wait, in the service that ran it and in
+    the next one opened on the file."""
+    import shutil
+
+    from mdm.service import Service
+    from mdm.store import runs
+
+    served = tmp_path / "served.duckdb"
+    shutil.copy(reconciled[0], served)
+    con = duckdb.connect(str(served), read_only=True)
+    stored = con.execute("SELECT source_id, CAST(raw AS VARCHAR) FROM source_records"
+                         " WHERE source = 'marketing' ORDER BY source_id LIMIT 3").fetchall()
+    con.close()
+    out = tmp_path / "posted.jsonl"
+    exported = runner.invoke(app, ["export", "posted", "--db", str(served), "--out", str(out)])
+    assert exported.exit_code == 0, exported.output
+
+    def posted_again(service: Service, n: int) -> bool:
+        """Whether posting the n-th stored record as it is stored it as posted."""
+        source_id, raw = stored[n]
+        assert service.post_record("marketing", json.loads(raw), actor="test").outcome == "unchanged"
+        return records.posted(service.reader(), "marketing", source_id) is not None
+
+    service = Service(served)
+    service.open()
+    try:
+        assert posted_again(service, 0)  # the export awaits its load
+        run_id = service.start_run(sources_path=str(small_sample / "sources.yaml"), retrain=False,
+                                   actor="test")
+        assert service._run_thread is not None
+        service._run_thread.join(timeout=600)
+        assert (runs.get_run(service.reader(), run_id) or {}).get("status") == "succeeded"
+        assert not posted_again(service, 1)  # was stored: the export waited still
+    finally:
+        service.close()
+    service = Service(served)
+    service.open()
+    try:
+        assert not posted_again(service, 2)
+    finally:
+        service.close()

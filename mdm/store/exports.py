@@ -196,14 +196,15 @@ POSTED_EXPORT = "posted.export"  # the audit action of `mdm export posted`
 
 
 def posted_export_pending(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether `mdm export posted` was taken since the last Spark run's load: a Spark run may be
-    computing from it, whose extract lacks what is posted from then on, and `mdm load` replays
-    only what is stored as posted after it."""
+    """Whether `mdm export posted` was taken since the start of the last run that succeeded: a
+    Spark run may be computing from it, whose extract lacks what is posted from then on, and
+    `mdm load` replays only what is stored as posted after it. Its load ends the wait, and so
+    does a DuckDB run started after it, which read every post up to its start (an export whose
+    Spark run is abandoned would otherwise keep every unchanged post stored as posted, for good)."""
     (pending,) = fetch_one(
         con,
         "SELECT EXISTS (SELECT 1 FROM audit_log WHERE action = ? AND occurred_at > coalesce("
-        "(SELECT max(finished_at) FROM runs WHERE kind = 'spark' AND status = 'succeeded'),"
-        " TIMESTAMP '-infinity'))",
+        "(SELECT max(started_at) FROM runs WHERE status = 'succeeded'), TIMESTAMP '-infinity'))",
         [POSTED_EXPORT],
     )
     return bool(pending)
