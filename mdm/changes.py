@@ -33,14 +33,18 @@ class FeedPage:
 
 
 def page(
-    con: duckdb.DuckDBPyConnection, after: int, limit: int, *, masked_fields: Mapping[str, str] | None
+    con: duckdb.DuckDBPyConnection, after: int, limit: int, *, masked_fields: Mapping[str, str] | None,
+    upto: int | None = None,
 ) -> FeedPage:
     """Up to ``limit`` changes committed after entry ``after``, in commit order; with
     ``masked_fields`` (a golden attribute -> its field) the e-mails and phones masked. An
-    ``after`` beyond the last entry is refused (check_cursor)."""
+    ``after`` beyond the last entry is refused (check_cursor). ``upto``: the last entry shown,
+    those after it held back (a run's, until the replay onto its results ends: Service.change_page)."""
     head = steward_sql.last_change(con)
     check_cursor(after, head)
-    entries = steward_sql.changes_after(con, after, limit + 1)
+    if upto is not None:
+        head = max(min(head, upto), after)
+    entries = [e for e in steward_sql.changes_after(con, after, limit + 1) if e["seq"] <= head]
     more = len(entries) > limit
     entries = entries[:limit]
     docs = serving.documents(con, sorted({e["golden_id"] for e in entries}))

@@ -91,7 +91,9 @@ class Deliveries:
         reader: Callable[[], duckdb.DuckDBPyConnection],
         write: Write[Any],
         attribute_fields: Mapping[str, str],
+        page: Callable[[int, int, Mapping[str, str] | None], changes.FeedPage],
         *,
+        held: Callable[[], bool] = lambda: False,
         backoff: float = 5.0,
         max_backoff: float = 600.0,
         timeout: float = 10.0,
@@ -99,6 +101,9 @@ class Deliveries:
         self._reader = reader
         self._write = write
         self._fields = attribute_fields
+        # The feed as the service shows it, and whether it holds entries back (a replay going,
+        # Service.change_page): then nothing is sent, and the replay's end wakes it.
+        self._page, self._held = page, held
         self.backoff, self.max_backoff, self.timeout = backoff, max_backoff, timeout
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -147,7 +152,7 @@ class Deliveries:
     def _dispatch(self, pool: ThreadPoolExecutor) -> float | None:
         """Start the next delivery of each subscription that is behind, due and has none under
         way; returns the seconds until the next retry falls due (None: none waits)."""
-        if self.active:
+        if self.active and not self._held():
             # Taken before reading which are due: a delivery that ends after this committed its
             # cursor first, so none is read stale and sent twice.
             with self._lock:
@@ -174,7 +179,7 @@ class Deliveries:
     def deliver_due(self) -> float | None:
         """Deliver to every subscription that is behind and due, a page each, on this thread,
         until none is; returns the seconds until the next retry falls due (None: none waits)."""
-        while self.active and not self._stop.is_set():
+        while self.active and not self._stop.is_set() and not self._held():
             con = self._reader()
             due = subscriptions_sql.due(con, now(), steward_sql.last_change(con))
             if not due:
@@ -192,10 +197,11 @@ class Deliveries:
 
     def _deliver(self, sub: dict[str, Any]) -> None:
         masked = None if sub["pii"] else self._fields
-        feed = changes.page(self._reader(), sub["after_seq"], PAGE, masked_fields=masked)
+        feed = self._page(sub["after_seq"], PAGE, masked)
         sid = sub["subscription_id"]
-        if not feed.seqs:  # the entries after its cursor were erased: nothing to send
-            self._write(lambda con: subscriptions_sql.delivered(con, sid, feed.head, now()))
+        if not feed.seqs:  # the entries after its cursor were erased, or are held back (a replay going)
+            if feed.head > sub["after_seq"]:
+                self._write(lambda con: subscriptions_sql.delivered(con, sid, feed.head, now()))
             return
         body = feed.body(subscription_id=sub["subscription_id"],
                          delivery_id="V" + uuid.uuid4().hex[:15].upper())

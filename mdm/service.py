@@ -114,6 +114,10 @@ class Replay:
     # Golden ids a steward's merge made while the run computed kept, which its results lacked:
     # a post replayed that was in one goes back into it (mdm/late_decisions.py).
     rejoin: frozenset[str] = frozenset()
+    # The change feed's last entry shown until the replay ends (None: all): the run's entries from
+    # its first retirement on are held back, as a replayed post may restore what it retired, the
+    # two then one entry (steward_sql.fold_taken_back): the feed never said the customer left.
+    held_after: int | None = None
 
     def counts(self) -> dict[str, int]:
         return {"posts": self.posts, "deletions": self.deletions, "replayed": self.posted + self.deleted,
@@ -193,10 +197,25 @@ class Service:
         database.set_threads(self._settings, 1)
         if not self._push:
             return
-        self.deliveries = Deliveries(self.reader, self.write, self.attribute_fields,
+        self.deliveries = Deliveries(self.reader, self.write, self.attribute_fields, self.change_page,
+                                     held=lambda: self.held_after() is not None,
                                      backoff=self._delivery_backoff)
         self.deliveries.set_active(self.reader())
         self.deliveries.start()
+
+    def held_after(self) -> int | None:
+        """The change feed's last entry shown while a replay holds the rest back (Replay.held_after)."""
+        replay = self.replaying
+        return None if replay is None else replay.held_after
+
+    def change_page(
+        self, after: int, limit: int, masked_fields: Mapping[str, str] | None
+    ) -> changes.FeedPage:
+        """A page of the change feed (changes.page), without what a replay going holds back: read
+        as a publish's commit and swap are not under way, so its entries are held from the first."""
+        with self._state.shared():
+            return changes.page(self.reader(), after, limit, masked_fields=masked_fields,
+                                upto=self.held_after())
 
     def _replay_unfinished(self) -> None:
         """Replay now what was posted and deleted while the last run computed, where the process
@@ -794,7 +813,7 @@ class Service:
         keys = [record_key(source, source_id) for source, source_id, _raw, _by in posts]
         progress = Replay(run_id, since, posts=len(posts), deletions=len(deletions),
                           golden_ids=frozenset(before_of[k] for k in keys if k in before_of),
-                          rejoin=frozenset(rejoin))
+                          rejoin=frozenset(rejoin), held_after=self.held_after())
         self.replaying = progress
         try:
             for source, source_id, raw, actor in posts:
@@ -825,7 +844,12 @@ class Service:
                     self.delete_record(source, source_id, actor=actor or "replay")
                 progress.deleted += 1
                 time.sleep(0)
-            self.write(lambda con: runs.record_replay(con, run_id, progress.counts()))
+            def recorded(con: duckdb.DuckDBPyConnection) -> None:
+                runs.record_replay(con, run_id, progress.counts())
+                if progress.posted:
+                    steward_sql.fold_taken_back(con, run_id)
+
+            self.write(recorded)
         finally:
             self.replaying = None
         return progress.posted, progress.deleted
@@ -1068,8 +1092,12 @@ class Service:
             # records; it goes after the replay, a batch at a time.
             self._replaced_matcher = self.matcher
             if report.inputs_read_at is not None:  # lookups replay a key first from now (_replay_pending)
+                assert self._writer is not None  # the run holds the writer's lock
+                retired = (steward_sql.first_retired_by(self._writer, report.run_id)
+                           if report.golden_changes.get("retired") else None)
                 self.replaying = Replay(report.run_id, report.inputs_read_at,
-                                        rejoin=frozenset(report.merged_late))
+                                        rejoin=frozenset(report.merged_late),
+                                        held_after=None if retired is None else retired - 1)
             self._load_matcher(built)
         except Exception:
             self._matcher_failed(report)

@@ -27,7 +27,6 @@ from api.schemas import (
     XrefLookupPublic,
     XrefPublic,
 )
-from mdm import changes
 from mdm.errors import InvalidInputError, NotFoundError
 from mdm.ingest import clean_id
 from mdm.sources.config import known_region
@@ -273,8 +272,7 @@ def list_changes(
     consumer reads from 0: every golden record appears in it. An ``after`` beyond the last entry
     (a corrupted cursor, which would skip changes unseen) is a 422."""
     masked = None if principal.pii else service.attribute_fields
-    return Response(changes.page(service.reader(), after, limit, masked_fields=masked).body(),
-                    media_type=JSON)
+    return Response(service.change_page(after, limit, masked).body(), media_type=JSON)
 
 
 def searched_region(request: Request, written: str | None) -> str:

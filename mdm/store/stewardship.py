@@ -490,6 +490,31 @@ def last_recorded(con: duckdb.DuckDBPyConnection, golden_id: str) -> dict[str, A
     return rows[0] if rows else None
 
 
+def first_retired_by(con: duckdb.DuckDBPyConnection, run_id: str) -> int | None:
+    """The ``seq`` of run ``run_id``'s first ``retired`` entry (None: it retired none)."""
+    (seq,) = fetch_one(con, "SELECT min(seq) FROM golden_history WHERE cause = 'run' AND cause_id = ?"
+                            " AND change = 'retired'", [run_id])
+    return None if seq is None else int(seq)
+
+
+def fold_taken_back(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
+    """Where run ``run_id`` retired a golden record and the next entry of it restores it (a post
+    made while the run computed, replayed onto its results), one entry instead of the two: the
+    restoring one, as ``changed`` from what the record was before the run. Returns their ids."""
+    pairs = con.execute(
+        "SELECT r.seq, n.seq, n.golden_id FROM golden_history r JOIN golden_history n"
+        " ON n.golden_id = r.golden_id AND n.seq = (SELECT min(seq) FROM golden_history h"
+        " WHERE h.golden_id = r.golden_id AND h.seq > r.seq)"
+        " WHERE r.cause = 'run' AND r.cause_id = ? AND r.change = 'retired' AND n.change = 'restored'",
+        [run_id]).fetchall()
+    for retired, restored, _gid in pairs:
+        con.execute("UPDATE golden_history SET change = 'changed', before = (SELECT before"
+                    " FROM golden_history WHERE seq = $retired) WHERE seq = $restored",
+                    {"retired": retired, "restored": restored})
+        con.execute("DELETE FROM golden_history WHERE seq = ?", [retired])
+    return [gid for *_s, gid in pairs]
+
+
 def changes_after(con: duckdb.DuckDBPyConnection, after: int, limit: int) -> list[dict[str, Any]]:
     """History entries committed after entry ``after``, oldest first: the change feed."""
     return fetch_dicts(

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from mdm.store import records
+from tests.api.test_changes import _walk
 from tests.api.test_decisions_lapse_at_deletion import (
     _audited,
     _extract_without,
@@ -108,3 +109,32 @@ def test_an_unchanged_post_meanwhile_is_replayed_after_a_restart(  # type: ignor
         api = Api(client, db, keys)
         assert api.get(f"/runs/{run['run_id']}", who="admin").json()["report"]["replayed"]["replayed"] == 1
         _kept(api, golden_id, source_id)
+
+
+def test_the_feed_says_one_change_where_the_replay_restores_what_it_retired(  # type: ignore[no-untyped-def]
+    api, small_sample, tmp_path, monkeypatch
+):
+    """The run above: its publish retired the golden record and the replay of the post restored
+    it, so the change feed (and every subscription) said ``retired`` then ``restored`` of a
+    customer who never left. The feed holds the run's entries back until its replay ends, and
+    says the two as one change: the post's, from what the record was before the run."""
+    golden_id, source_id, raw, sources = _gone_from_the_extract(api, small_sample, tmp_path)
+    head = api.get("/changes").json()["head"]
+    service = api.client.app.state.service
+    replay, between = service._after_publish, []
+
+    def read_then_replay(report):  # type: ignore[no-untyped-def]
+        between.extend(e for e in _walk(api, after=head, limit=500)[0] if e["golden_id"] == golden_id)
+        replay(report)
+
+    monkeypatch.setattr(service, "_after_publish", read_then_replay)
+    _while_the_run_computes(monkeypatch, lambda: _post_unchanged(api, raw, golden_id))
+    _run(api, sources)
+    _kept(api, golden_id, source_id)
+    assert between == []  # read between the publish and its replay: retired
+    entries, _cursor = _walk(api, after=head, limit=500)
+    mine = [e for e in entries if e["golden_id"] == golden_id]
+    assert [(e["change"], e["cause"]) for e in mine] == [("changed", "record")]  # retired, restored
+    history = api.get(f"/golden-records/{golden_id}/history").json()["data"]
+    assert "retired" not in [h["change"] for h in history]
+    assert api.get("/integrity", who="admin").json()["ok"]
