@@ -81,3 +81,28 @@ def test_after_an_action_the_focus_is_on_what_it_says(served_db):  # type: ignor
         expect(page.get_by_role("status")).to_contain_text(f"{item_id}: match")
         assert _focused(page).startswith(f"{item_id}: match")
         assert httpx.get(f"{base}/review-queue/{item_id}", headers=steward).json()["status"] == "decided"
+
+
+_RING = "() => getComputedStyle(document.activeElement).outlineStyle"
+
+
+def test_a_click_shows_no_focus_ring_and_the_keyboard_does(served_db):  # type: ignore[no-untyped-def]
+    """The ring was drawn on :focus, so a button clicked with the mouse kept a dark ring the
+    steward had not asked for. It is drawn on :focus-visible now: where Tab or Shift+Tab brings
+    the focus, and in a box typed into however it was reached, not on a button clicked."""
+    with _logged_in(served_db) as (base, page, _steward):
+        page.goto(f"{base}/steward")
+        page.evaluate("document.addEventListener('submit', e => e.preventDefault(), true)")  # stay here
+        filter_button = page.get_by_role("button", name="Filter", exact=True)
+        filter_button.click()
+        assert page.evaluate("document.activeElement.textContent") == "Filter"
+        assert page.evaluate(_RING) == "none"
+        page.keyboard.press("Tab")  # the keyboard's stop after it: ringed
+        assert page.evaluate(_RING) == "solid"
+        page.keyboard.press("Shift+Tab")  # back to the button clicked, by the keyboard: ringed now
+        assert page.evaluate("document.activeElement.textContent") == "Filter"
+        assert page.evaluate(_RING) == "solid"
+        page.get_by_label("Why").click()  # a box clicked: ringed, where the typing goes
+        assert page.evaluate(_RING) == "solid"
+        page.locator("#queue input[name=item_ids]").first.click()  # a box ticked by the mouse: not
+        assert page.evaluate(_RING) == "none"
