@@ -17,6 +17,7 @@ from mdm.clustering import (
     SOURCE_STRUCTURE,
     conflict_field,
 )
+from mdm.golden import FIELD_COLUMNS
 from mdm.linking.model import level_labels
 from mdm.service import Service
 from mdm.store import stewardship as steward_sql
@@ -47,6 +48,35 @@ FIELDS = (
     "full_name", "email", "phone", "date_of_birth", "address", "city", "postcode", "country", "company",
     "tax_id", "national_id", "updated_at", "dq_flags",
 )
+
+
+# The field a comparison of each kind that takes no column reads (email_birth_date reads two: no
+# one field's); one that takes a column reads the field that column is the comparable form of.
+_KIND_FIELDS = {"person_name": "full_name", "date_of_birth": "date_of_birth", "phone": "phone",
+                "email": "email", "address": "address"}
+_COLUMN_FIELDS = {comparable: field for field, (_shown, comparable, _valid) in FIELD_COLUMNS.items()}
+
+
+def verdict(weight: float) -> str:
+    """What a match weight says of a pair, in words: by its sign as shown (to two places)."""
+    shown = round(weight, 2)
+    return "agrees" if shown > 0 else "disagrees" if shown < 0 else "no evidence"
+
+
+def fields_weighed(service: Service, item: dict[str, Any]) -> dict[str, float | None]:
+    """Each field of a presented ``item`` a comparison of the model reads, with the match weight
+    its comparisons gave the pair (None: a value missing, or no evidence either way): the steward
+    reads whether "HA NOI" and "Hà Nội" agree by the model's reading of them, not by their letters."""
+    rules = service.matcher.rules if service.matcher else None
+    specs = {c.name: c for c in rules.matching.comparisons} if rules else {}
+    weighed: dict[str, float | None] = {}
+    for part in item["explanation"]:
+        spec = specs.get(part["comparison"])
+        if spec and (field := _KIND_FIELDS.get(spec.kind) or _COLUMN_FIELDS.get(spec.column or "")):
+            before = weighed.get(field)
+            weight = None if part["gamma"] == -1 else part["match_weight"]
+            weighed[field] = weight if before is None else before + (weight or 0.0)
+    return weighed
 
 
 def _record(key: str, row: dict[str, Any] | None, golden_id: str | None, sizes: dict[str, int],

@@ -47,6 +47,7 @@ from mdm.store import stewardship as steward_sql
 COOKIE = "mdm_steward_key"
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 templates.env.globals["held_back_label"] = review.held_back_label
+templates.env.globals["verdict"] = review.verdict
 templates.env.globals["search_max_lengths"] = SEARCH_MAX_LENGTHS
 templates.env.globals["max_search_region"] = MAX_SEARCH_REGION
 templates.env.globals["max_comment"] = MAX_COMMENT
@@ -343,8 +344,9 @@ def item_page(request: Request, item_id: str, principal: PageSteward, service: S
                            error=str(NotFoundError("review item", item_id)))
     decided = item["decision_id"]
     decision = steward_sql.get_decision(service.reader(), decided) if decided else None
-    return _render(request, "item.html", principal, item=review.present(service, [item], pii=principal.pii)[0],
-                   fields=review.FIELDS, decision=decision)
+    presented = review.present(service, [item], pii=principal.pii)[0]
+    return _render(request, "item.html", principal, item=presented, fields=review.FIELDS, decision=decision,
+                   weighed=review.fields_weighed(service, presented))
 
 
 @router.post("/items/{item_id}/decision")

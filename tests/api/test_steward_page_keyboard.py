@@ -106,3 +106,33 @@ def test_a_click_shows_no_focus_ring_and_the_keyboard_does(served_db):  # type: 
         assert page.evaluate(_RING) == "solid"
         page.locator("#queue input[name=item_ids]").first.click()  # a box ticked by the mouse: not
         assert page.evaluate(_RING) == "none"
+
+
+_CUT_SHORT = """() => [document.documentElement.scrollWidth > innerWidth ? "the page scrolls sideways" : "",
+  ...[...document.querySelectorAll("#pair, #explanation")]
+     .filter(t => t.scrollWidth > t.clientWidth).map(t => `#${t.id} scrolls sideways`),
+  ...[...document.querySelectorAll("#pair th, #pair td, #explanation th, #explanation td")]
+     .filter(c => c.scrollWidth > c.clientWidth).map(c => `cut: ${c.textContent.trim()}`)].filter(Boolean)"""
+
+
+def test_a_pair_reads_whole_at_a_phones_width_and_decides_by_tab(served_db):  # type: ignore[no-untyped-def]
+    """At a phone's width (375px) a pair's table scrolled sideways in its box (554px of it in 337):
+    the right record and what was said of each field were out of sight, and the steward decides
+    from the two side by side. Each pair's records and weights fit the window now, at a desktop's
+    width too; and Tab reaches the comment, then Match, then Not a match, each in sight."""
+    with _logged_in(served_db) as (base, page, _steward):
+        ids = page.locator("#queue input[name=item_ids]").evaluate_all("bs => bs.map(b => b.value)")
+        for width in (375, 1280):
+            page.set_viewport_size({"width": width, "height": 700})
+            for item_id in ids:
+                page.goto(f"{base}/steward/items/{item_id}")
+                assert page.evaluate(_CUT_SHORT) == [], (width, item_id)
+            stops = []
+            for _ in range(12):
+                page.keyboard.press("Tab")
+                stops.append(page.evaluate("document.activeElement.id || document.activeElement.tagName"))
+                if stops[-1] == "btn-nomatch":
+                    break
+            assert stops[-3:] == ["comment", "btn-match", "btn-nomatch"], (width, stops)
+            expect(page.locator("#btn-nomatch")).to_be_in_viewport()
+        page.screenshot(path=str(ARTIFACTS / "steward-pair-1280px.png"), full_page=True)
