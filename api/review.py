@@ -90,7 +90,11 @@ def _record(key: str, row: dict[str, Any] | None, golden_id: str | None, sizes: 
             "golden_record_count": sizes.get(golden_id or "", 0), "fields": fields}
 
 
-def present(service: Service, items: list[dict[str, Any]], *, pii: bool) -> list[dict[str, Any]]:
+def present(service: Service, items: list[dict[str, Any]], *, pii: bool, in_full: bool = True,
+            ) -> list[dict[str, Any]]:
+    """``in_full``: each level a stored gamma -1 stands for, by the live model (the pairs scored
+    again), and the values in conflict: as a pair's page and the API show them. The queue page
+    shows neither, and a page of a long queue scored its 100 pairs again for nothing."""
     con = service.reader()
     matcher = service.matcher
     settings = matcher.model.settings if matcher else {}
@@ -102,11 +106,11 @@ def present(service: Service, items: list[dict[str, Any]], *, pii: bool) -> list
     golden_of = {k: service.golden_id_for(*k.split(":", 1)) for k in keys}
     members = steward_sql.member_keys(con, sorted({g for g in golden_of.values() if g}))
     sizes = {g: len(ks) for g, ks in members.items()}
-    values = _conflicting_values(con, items, golden_of, members, rows)
+    values = _conflicting_values(con, items, golden_of, members, rows) if in_full else {}
     explained = [json.loads(item["explanation"]) if item["explanation"] else {} for item in items]
     # A stored gamma -1 is "missing" or "no evidence: ..."; the live model tells which, where it can.
     pairs = [(item["record_key_l"], item["record_key_r"]) for item in items]
-    lives = matcher.unweighed_labels(pairs) if matcher else [{} for _ in items]
+    lives = matcher.unweighed_labels(pairs) if matcher and in_full else [{} for _ in items]
     out = []
     for item, explanation, live in zip(items, explained, lives, strict=True):
         unweighed = {name for name, part in explanation.items() if part["gamma"] == -1}

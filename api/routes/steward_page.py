@@ -276,9 +276,9 @@ def _queue_page(
     filters = {"status": status, "source": source or "", "min_score": min_score,
                "held_back_by": held_back_by or "",
                "order": order, "offset": str(start or "")}
-    return _render(request, "queue.html", principal, status_code=status_code,
-                   items=review.present(service, items, pii=principal.pii), count=total, status=status,
-                   source=source, min_score=score, sources=sources, held_back_by=held_back_by,
+    shown = review.present(service, items, pii=principal.pii, in_full=False)
+    return _render(request, "queue.html", principal, status_code=status_code, items=shown, count=total,
+                   status=status, source=source, min_score=score, sources=sources, held_back_by=held_back_by,
                    held_back_reasons=reasons, order=order, error=error or refused, filters=filters,
                    offset=start, page_size=QUEUE_PAGE, decisions=decisions)
 

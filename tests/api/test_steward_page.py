@@ -1003,3 +1003,20 @@ def test_the_queues_decision_is_a_few_tab_presses_away(served_db):  # type: igno
         expect(page.get_by_role("status")).to_contain_text("1 of 1 decided: not a match")
         decisions = httpx.get(f"{base}/decisions", headers=steward).json()["data"]
         assert [(d["item_id"], d["kind"]) for d in decisions] == [(item_id, "not_a_match")]
+
+
+def test_a_queue_page_scores_no_pair_again(api, monkeypatch):  # type: ignore[no-untyped-def]
+    """A page of the queue scored its 100 pairs again with the live model (a fifth of the page's
+    time at 2,000 pairs) for the levels of explanations it does not show, and read the values in
+    conflict it does not show either. The pair's own page still reads both."""
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+    matcher = api.client.app.state.service.matcher
+    scored: list[int] = []
+    labels = matcher.unweighed_labels
+    monkeypatch.setattr(matcher, "unweighed_labels", lambda pairs: scored.append(len(pairs)) or labels(pairs))
+    page = api.client.get("/steward")
+    assert page.status_code == 200 and 'data-item="' in page.text
+    assert scored == []
+    item_id = re.search(r'data-item="([^"]+)"', page.text)[1]
+    assert api.client.get(f"/steward/items/{item_id}").status_code == 200
+    assert scored == [1]
