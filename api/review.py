@@ -58,9 +58,11 @@ _COLUMN_FIELDS = {comparable: field for field, (_shown, comparable, _valid) in F
 
 
 def verdict(weight: float) -> str:
-    """What a match weight says of a pair, in words: by its sign as shown (to two places)."""
+    """What a match weight says of a pair, in words, as its colour does: by its sign as shown (to two
+    places). Not "agrees": a shared family name alone may count a little for a match, where the
+    name guard calls the names different."""
     shown = round(weight, 2)
-    return "agrees" if shown > 0 else "disagrees" if shown < 0 else "no evidence"
+    return "for a match" if shown > 0 else "against a match" if shown < 0 else "no evidence"
 
 
 def fields_weighed(service: Service, item: dict[str, Any]) -> dict[str, float | None]:

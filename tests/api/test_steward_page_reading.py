@@ -29,9 +29,9 @@ def test_a_pairs_fields_say_what_the_model_made_of_them(api):  # type: ignore[no
     """A pair's page said whether its values agree by their letters: "HA NOI" and "Hà Nội", or two
     spellings of one address, were said to differ where the model weighed them the same (+1.95,
     +13.36), and a name the model weighed against the pair (-7.66) showed its weight in red with
-    "All other comparisons", no word saying it disagrees. Each field a comparison reads now says
-    what its weight says (agrees, disagrees, no evidence); each weight says it too; a field no
-    comparison reads says so."""
+    "All other comparisons", no word saying it counts against. Each field a comparison reads now
+    says what its weight says, as its colour does (for a match, against a match, no evidence); each
+    weight says it too; a field no comparison reads says so."""
     api.client.post("/steward/login", data={"key": api.keys["steward"]})
     items = api.get("/review-queue", who="steward", params={"limit": 50}).json()["data"]
     said = []
@@ -43,7 +43,7 @@ def test_a_pairs_fields_say_what_the_model_made_of_them(api):  # type: ignore[no
             if comparison not in ("prior", "total"):
                 word, number = weight.rsplit(" ", 1)
                 sign = (float(number) > 0) - (float(number) < 0)
-                assert word == {1: "agrees", -1: "disagrees", 0: "no evidence"}[sign], weight
+                assert word == {1: "for a match", -1: "against a match", 0: "no evidence"}[sign], weight
                 weighed[comparison] = None if level == "missing" else word
         for row in _rows(page, "pair"):
             field, left, right, compared = _cells(row)
@@ -55,8 +55,8 @@ def test_a_pairs_fields_say_what_the_model_made_of_them(api):  # type: ignore[no
                 expected = ("same" if left == right else "differs") + ", not compared"
             assert compared == expected, (item["item_id"], field, left, right, compared)
             said.append((compared, left == right))
-    assert ("agrees", False) in said  # "HA NOI", "Hà Nội": not said to differ
-    assert {"agrees", "disagrees", "differs, not compared"} <= {word for word, _same in said}
+    assert ("for a match", False) in said  # "HA NOI", "Hà Nội": not said to differ
+    assert {"for a match", "against a match", "differs, not compared"} <= {word for word, _same in said}
 
 
 def test_each_value_links_the_record_it_came_from(api):  # type: ignore[no-untyped-def]
