@@ -27,7 +27,7 @@ from mdm.errors import InvalidInputError, NotFoundError
 from mdm.sources import SourceSpec
 from mdm.standardise.phones import phone_country
 from mdm.standardise.record import standardise_record
-from mdm.store import audit, records
+from mdm.store import audit, records, serving
 from mdm.store import overrides as overrides_sql
 from mdm.store.database import now
 from mdm.survivorship import STEWARD
@@ -59,10 +59,11 @@ def settable_attributes(attributes: Mapping[str, AttributeSpec]) -> list[str]:
 
 def standardised(
     field: str, text: str, *, region: str | None, today: dt.date, country: str | None = None
-) -> str:
+) -> tuple[str, str | None]:
     """``text`` as a source's value of ``field`` would be kept (a phone in E.164, a birth date in
-    ISO), read in ``region`` as a record of ``country`` is; InvalidInputError naming 'value' where it
-    would be flagged unusable, or 'region' for a region a source's config could not name either."""
+    ISO), read in ``region`` as a record of ``country`` is, and as the search compares it
+    (serving.SEARCHED_AS); InvalidInputError naming 'value' where it would be flagged unusable, or
+    'region' for a region a source's config could not name either."""
     text = text.strip()
     if not text or len(text) > MAX_VALUE:
         raise InvalidInputError(f"field 'value': give 1 to {MAX_VALUE} characters, or null for no value")
@@ -88,7 +89,7 @@ def standardised(
         if field == "phone" and region is not None and not text.startswith(("+", "00")):
             why += f"; read in region {region}: give its \"region\" if it is another's"
         raise InvalidInputError(f"field 'value': {text!r} is not a usable {field.replace('_', ' ')}{why}")
-    return value
+    return value, golden.text_of(std[serving.SEARCHED_AS.get(field, value_col)])
 
 
 def set_override(
@@ -111,13 +112,14 @@ def set_override(
     if row is None or row["status"] != "active":
         raise NotFoundError("active golden record", golden_id)
     assert spec.field is not None
-    kept = None if value is None else standardised(spec.field, value, region=region, today=today,
-                                                   country=_country(attributes, row["attributes"]))
+    kept, key = (None, None) if value is None else standardised(
+        spec.field, value, region=region, today=today, country=_country(attributes, row["attributes"]))
     at = now()
     override_id = "O" + uuid.uuid4().hex[:15].upper()
     replaced = overrides_sql.remove(con, golden_id, attribute, at=at, by=actor)
     overrides_sql.insert(con, {"override_id": override_id, "golden_id": golden_id, "attribute": attribute,
-                               "value": kept, "reason": reason, "actor": actor, "created_at": at})
+                               "value": kept, "search_key": key, "reason": reason, "actor": actor,
+                               "created_at": at})
     change = regroup.rebuild(con, [golden_id], attributes=attributes, at=at, cause="override",
                              cause_id=override_id, actor=actor)[golden_id]
     audit.record(con, actor=actor, action="golden.override", target=golden_id,
@@ -148,6 +150,27 @@ def remove_override(
     audit.record(con, actor=actor, action="golden.override_remove", target=golden_id,
                  detail={"override_id": override_id, "attribute": attribute, "reason": reason})
     return {**(overrides_sql.get(con, override_id) or {}), "golden_change": change}
+
+
+def key_unkeyed(
+    con: duckdb.DuckDBPyConnection, attributes: Mapping[str, AttributeSpec], *, today: dt.date
+) -> int:
+    """Key for the search the overrides in force set before their search key was kept (schema
+    26): their value is read again as it was kept, in its golden record's country. How many."""
+    unkeyed = overrides_sql.unkeyed(con)
+    keys = {}
+    for o in unkeyed:
+        spec = attributes.get(o["attribute"])
+        if spec is None or spec.field is None:
+            continue
+        try:
+            _value, key = standardised(spec.field, o["value"], region=None, today=today,
+                                       country=_country(attributes, o["attributes"]))
+            keys[o["override_id"]] = key or o["value"]
+        except InvalidInputError:  # kept by a version that read it otherwise: compared as kept
+            keys[o["override_id"]] = o["value"]
+    overrides_sql.set_keys(con, keys)
+    return len(keys)
 
 
 def _country(attributes: Mapping[str, AttributeSpec], document: str) -> str | None:

@@ -186,6 +186,8 @@ class Service:
         self._con = database.connect(self.db_path)
         self._writer = self._con.cursor()
         runs.fail_interrupted_runs(self._writer)
+        with database.transaction(self._writer):
+            overrides.key_unkeyed(self._writer, self.attributes, today=dt.date.today())
         self._export_pending = exports.posted_export_pending(self._writer)
         self._unfreeze_and_collect()
         with self._write_lock:
@@ -356,7 +358,8 @@ class Service:
         """(golden id, score) hits of serving.search, and their count; the scan of every source
         record runs on DuckDB's worker threads (a name search on 1M records: 0.7 s, 1.3 s on one)."""
         with self.parallel():
-            return serving.search(self.reader(), **criteria, limit=limit, offset=offset)
+            return serving.search(self.reader(), **criteria, limit=limit, offset=offset,
+                                  override_fields=self.attribute_fields)
 
     def golden_id_for(self, source: str, source_id: str) -> str | None:
         """The xref, from the real-time state in memory when it is loaded."""

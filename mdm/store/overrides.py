@@ -55,11 +55,28 @@ def listed(con: duckdb.DuckDBPyConnection, golden_id: str, *, removed: bool) -> 
 def insert(con: duckdb.DuckDBPyConnection, row: Mapping[str, Any]) -> None:
     con.execute(
         "INSERT INTO golden_overrides"
-        " (override_id, golden_id, set_on, attribute, value, reason, actor, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        " (override_id, golden_id, set_on, attribute, value, search_key, reason, actor, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [row["override_id"], row["golden_id"], row["golden_id"], row["attribute"], row["value"],
-         row["reason"], row["actor"], row["created_at"]],
+         row["search_key"], row["reason"], row["actor"], row["created_at"]],
     )
+
+
+def unkeyed(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The overrides in force with a value and no search key, with their golden record's attributes."""
+    return fetch_dicts(
+        con,
+        "SELECT o.override_id, o.attribute, o.value, g.attributes FROM golden_overrides o"
+        " JOIN golden_records g USING (golden_id)"
+        " WHERE o.removed_at IS NULL AND o.value IS NOT NULL AND o.search_key IS NULL",
+    )
+
+
+def set_keys(con: duckdb.DuckDBPyConnection, keys: Mapping[str, str | None]) -> None:
+    """Override id -> its search key."""
+    if keys:
+        con.executemany("UPDATE golden_overrides SET search_key = ? WHERE override_id = ?",
+                        [[key, oid] for oid, key in keys.items()])
 
 
 def remove(

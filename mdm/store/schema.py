@@ -495,4 +495,13 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE std_records ADD COLUMN phone_extension VARCHAR;
         """,
     ),
+    (
+        26,
+        """
+        -- A steward's value as the search compares it (a name's sorted folded words, an e-mail's
+        -- match key, a city's and an address's normalised form): a customer is found by the value a
+        -- steward set as by a source's. One set before is keyed when the service next opens.
+        ALTER TABLE golden_overrides ADD COLUMN search_key VARCHAR;
+        """,
+    ),
 )

@@ -6,6 +6,7 @@ reader sees either the state before a batch run's publish or after it, never a m
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import duckdb
@@ -47,41 +48,51 @@ def list_golden(con: duckdb.DuckDBPyConnection, *, limit: int, offset: int,
     return ids, int(total[0]) if total else 0
 
 
-# A name matches when it is close as a whole (Jaro-Winkler over the sorted words, so word
-# order does not matter) or when every word searched for is in the name, allowing one typo in
-# words of four letters or more.
+# The standardised column the search compares of each field a steward may set, where it is not
+# the field's value itself: an override keeps its value's as its search key (mdm/overrides.py).
+SEARCHED_AS = {"full_name": "name_key", "email": "email_key", "city": "city_norm", "address": "address_norm"}
+
+# Each criterion is met by a value one of a golden record's source records holds, or a steward's
+# override of it in force (one replaced or removed is withdrawn: no one's). A name matches when
+# it is close as a whole (Jaro-Winkler over the sorted words, so word order does not matter) or
+# when every word searched for is in the name, allowing one typo in words of four letters or more.
 _SEARCH = """
-WITH scored AS (
-    SELECT x.golden_id,
-        CASE WHEN $name_key IS NULL THEN NULL ELSE greatest(
-            jaro_winkler_similarity(s.name_key, $name_key),
-            CASE WHEN len(list_filter($name_words, lambda w: list_bool_or(list_transform(
-                string_split(s.name_key, ' '), lambda t: t = w OR (length(w) >= 4 AND levenshtein(t, w) <= 1)))))
-                = len($name_words) THEN 0.95 ELSE 0 END
-        ) END AS name_score,
-        coalesce(s.email_key = $email_key OR starts_with(s.email, $email_start)
-                 OR starts_with(s.email_key, $email_start), false) AS email_hit,
-        coalesce(s.phone = $phone OR starts_with(s.phone, $phone_start), false) AS phone_hit,
-        $cities IS NOT NULL AND list_contains($cities, s.city_norm) AS city_hit,
-        $national_id IS NOT NULL AND s.national_id = $national_id AS national_id_hit,
-        $tax_ids IS NOT NULL AND list_contains($tax_ids, s.tax_id) AS tax_id_hit,
-        $address_words IS NOT NULL AND list_has_all(string_split(s.address_norm, ' '), $address_words)
-            AS address_hit,
-        $postcode IS NOT NULL AND s.postcode = $postcode AS postcode_hit
+WITH stewarded AS (
+    SELECT o.golden_id, if(f.field = 'full_name', o.search_key, NULL) AS name_key,
+        if(f.field = 'email', o.value, NULL) AS email, if(f.field = 'email', o.search_key, NULL) AS email_key,
+        if(f.field = 'phone', o.search_key, NULL) AS phone,
+        if(f.field = 'city', o.search_key, NULL) AS city_norm,
+        if(f.field = 'national_id', o.search_key, NULL) AS national_id,
+        if(f.field = 'tax_id', o.search_key, NULL) AS tax_id,
+        if(f.field = 'address', o.search_key, NULL) AS address_norm,
+        if(f.field = 'postcode', o.search_key, NULL) AS postcode
+    FROM golden_overrides o
+    JOIN (SELECT unnest($override_attributes) AS attribute, unnest($override_fields) AS field) f
+        USING (attribute)
+    JOIN golden_records g ON g.golden_id = o.golden_id AND g.status = 'active'
+    WHERE o.removed_at IS NULL AND o.value IS NOT NULL
+), held AS (
+    SELECT x.golden_id, s.name_key, s.email, s.email_key, s.phone, s.city_norm, s.national_id, s.tax_id,
+        s.address_norm, s.postcode
     FROM std_records s JOIN xref x ON x.record_key = s.record_key
-    WHERE (NOT $email_given OR s.email_key = $email_key OR starts_with(s.email, $email_start)
-           OR starts_with(s.email_key, $email_start))
-      AND (NOT $phone_given OR s.phone = $phone OR starts_with(s.phone, $phone_start))
-      AND ($national_id IS NULL OR s.national_id = $national_id)
-      AND ($tax_ids IS NULL OR list_contains($tax_ids, s.tax_id))
-      AND ($postcode IS NULL OR s.postcode = $postcode)
-      AND ($name_key IS NULL OR s.name_key IS NOT NULL)
+    UNION ALL
+    SELECT * FROM stewarded
+), {scope}, hits AS (
+    {hits} FROM scoped
 ), per_golden AS (
-    SELECT golden_id, max(name_score) AS name_score, bool_or(email_hit) AS email_hit,
-        bool_or(phone_hit) AS phone_hit, bool_or(city_hit) AS city_hit,
+    SELECT golden_id,
+        CASE WHEN $name_key IS NULL THEN NULL ELSE max(greatest(
+            jaro_winkler_similarity(name_key, $name_key),
+            CASE WHEN len(list_filter($name_words, lambda w: list_bool_or(list_transform(
+                string_split(name_key, ' '),
+                lambda t: t = w OR (length(w) >= 4 AND levenshtein(t, w) <= 1)))))
+                = len($name_words) THEN 0.95 ELSE 0 END
+        )) END AS name_score,
+        bool_or(email_hit) AS email_hit, bool_or(phone_hit) AS phone_hit, bool_or(city_hit) AS city_hit,
         bool_or(national_id_hit) AS national_id_hit, bool_or(tax_id_hit) AS tax_id_hit,
         bool_or(address_hit) AS address_hit, bool_or(postcode_hit) AS postcode_hit
-    FROM scored GROUP BY golden_id
+    FROM hits
+    GROUP BY golden_id
 )
 SELECT golden_id,
     (coalesce(name_score, 0) + CAST(email_hit AS INTEGER) + CAST(phone_hit AS INTEGER)
@@ -103,6 +114,37 @@ ORDER BY score DESC, golden_id
 LIMIT $limit OFFSET $offset
 """
 
+# Each value held (a source record's or an override's): which criteria it meets.
+_HITS = """SELECT golden_id, name_key,
+        coalesce(email_key = $email_key OR starts_with(email, $email_start)
+                 OR starts_with(email_key, $email_start), false) AS email_hit,
+        coalesce(phone = $phone OR starts_with(phone, $phone_start), false) AS phone_hit,
+        coalesce(list_contains($cities, city_norm), false) AS city_hit,
+        coalesce(national_id = $national_id, false) AS national_id_hit,
+        coalesce(list_contains($tax_ids, tax_id), false) AS tax_id_hit,
+        coalesce(list_has_all(string_split(address_norm, ' '), $address_words), false) AS address_hit,
+        coalesce(postcode = $postcode, false) AS postcode_hit"""
+
+# What is scored: every value held; or, where a selective criterion (an id, a phone...) is given,
+# the values of the golden records holding one of each such criterion, found first (a scan of
+# those columns), then read by their golden ids: a name is compared with their values only.
+_EVERY_VALUE = "scoped AS (SELECT * FROM held)"
+_FOUND_FIRST = """found AS (
+    SELECT golden_id FROM ({hits} FROM held)
+    WHERE email_hit OR phone_hit OR national_id_hit OR tax_id_hit OR postcode_hit
+    GROUP BY golden_id
+    HAVING (NOT $email_given OR bool_or(email_hit)) AND (NOT $phone_given OR bool_or(phone_hit))
+       AND ($national_id IS NULL OR bool_or(national_id_hit)) AND ($tax_ids IS NULL OR bool_or(tax_id_hit))
+       AND ($postcode IS NULL OR bool_or(postcode_hit))
+), scoped AS (
+    SELECT x.golden_id, s.name_key, s.email, s.email_key, s.phone, s.city_norm, s.national_id, s.tax_id,
+        s.address_norm, s.postcode
+    FROM xref x JOIN std_records s ON s.record_key = x.record_key
+    WHERE x.golden_id IN (SELECT golden_id FROM found)
+    UNION ALL
+    SELECT * FROM stewarded WHERE golden_id IN (SELECT golden_id FROM found)
+)"""
+
 
 def search(
     con: duckdb.DuckDBPyConnection,
@@ -120,10 +162,12 @@ def search(
     email_start: str | None = None,
     phone_start: str | None = None,
     min_name_score: float = 0.88,
+    override_fields: Mapping[str, str],
 ) -> tuple[list[tuple[str, float]], int]:
     """(golden id, score in 0..1) of the golden records matching every criterion given, best
     first, and how many match in all; ``cities``: the places a city searched for may be, any one;
-    ``tax_ids``: the values a tax id may be held as, any one."""
+    ``tax_ids``: the values a tax id may be held as, any one; ``override_fields``: the field of
+    each attribute a steward may set (the rules' golden attributes)."""
     params = {
         "name_key": name_key,
         "name_words": name_key.split() if name_key else [],
@@ -140,11 +184,16 @@ def search(
         # Every word of the address given, among the record's: a street without its ward and district.
         "address_words": address_norm.split() if address_norm else None,
         "postcode": postcode,
+        "override_attributes": list(override_fields),
+        "override_fields": list(override_fields.values()),
         "min_name_score": min_name_score,
         "limit": limit,
         "offset": offset,
     }
-    rows, total = fetch_page(con, _SEARCH, params)
+    selective = any(v is not None for v in (email_key, email_start, phone, phone_start, national_id, tax_ids,
+                                            postcode))
+    sql = _SEARCH.replace("{scope}", _FOUND_FIRST if selective else _EVERY_VALUE).replace("{hits}", _HITS)
+    rows, total = fetch_page(con, sql, params)
     return [(r["golden_id"], float(r["score"])) for r in rows], total
 
 
