@@ -374,17 +374,20 @@ class RealtimeMatcher:
         return "clustering", f"scored to link, but {_held_back_sentence(held_back_by)}"
 
     def score(self, std: Mapping[str, Any]) -> list[ScoredCandidate]:
-        """Every candidate of a standardised record, best first. Its values count among their
-        holders in the term frequencies, as a batch run counts every record it scores."""
-        key, row = std["record_key"], match_row(std, self.shared)
-        held = self.index.row(key) if key in self.golden_of else None
-        return self._scored(key, row, self.holders.frequencies(row, held))
+        """Every candidate of a standardised record, best first."""
+        key = std["record_key"]
+        return self._scored(key, match_row(std, self.shared))
 
-    def _scored(
-        self, key: str, row: MatchRow, own: Mapping[str, float] | None = None
-    ) -> list[ScoredCandidate]:
+    def _own(self, key: str, row: MatchRow) -> dict[str, float]:
+        """The frequencies of the values of record ``key`` (``row``: as posted, or as held) that
+        every live score reads, a post's, a similar record's or a pair of members': counting it and
+        the records posted since the run among their holders, as a batch run counts every record it
+        scores (_Holders). The run's alone held no frequency for a name first posted since."""
+        return self.holders.frequencies(row, self.index.row(key) if key in self.golden_of else None)
+
+    def _scored(self, key: str, row: MatchRow) -> list[ScoredCandidate]:
         keys = self.index.candidates(row, exclude=key)
-        scores = self.scorer.score(row, [self.index.row(k) for k in keys], own)
+        scores = self.scorer.score(row, [self.index.row(k) for k in keys], self._own(key, row))
         out = [
             ScoredCandidate(
                 k, *k.split(":", 1), self.golden_of[k], s.match_weight, s.match_probability, s.explanation
@@ -449,8 +452,8 @@ class RealtimeMatcher:
         """Every pair of a golden record's members, scored by the live model as a post would be."""
         out = []
         for i, key in enumerate(member_keys):
-            others = member_keys[i + 1:]
-            scores = self.scorer.score(self.index.row(key), [self.index.row(o) for o in others])
+            others, row = member_keys[i + 1:], self.index.row(key)
+            scores = self.scorer.score(row, [self.index.row(o) for o in others], self._own(key, row))
             out.extend((key, other, s) for other, s in zip(others, scores, strict=True))
         return out
 

@@ -120,16 +120,19 @@ def test_a_posted_name_counts_among_its_holders(served_db, small_sample):  # typ
     assert again == pytest.approx(weights[1], abs=1e-5)
 
 
+def _newcomer(i: int) -> dict[str, str]:
+    """A marketing customer of a name the run never saw, the i-th: its own e-mail and phone."""
+    return {"subscriber_id": f"NEW{i}", "name": "Zorbek Quillfeather", "city": "Hà Nội",
+            "email": f"zq{i}x{i * 7}@example.org", "phone": f"09{12345670 + i * 7919:08d}"}
+
+
 def test_a_name_first_posted_since_the_run_weighs_as_the_next_run_does(  # type: ignore[no-untyped-def]
     api: Api, small_sample
 ) -> None:
     """Thirty customers of a name the run never saw are posted, then a namesake: each post read no
     frequency for the name, and scored the name as if no commoner than the average one (11.1 bits,
     where the next run gave it 4.4). Now it is weighed as the run weighed a name as many held."""
-
-    def customer(i: int) -> dict[str, str]:
-        return {"subscriber_id": f"NEW{i}", "name": "Zorbek Quillfeather", "city": "Hà Nội",
-                "email": f"zq{i}x{i * 7}@example.org", "phone": f"09{12345670 + i * 7919:08d}"}
+    customer = _newcomer
 
     def name_weight() -> float:
         preview = api.post("/sources/marketing/records:match", json=customer(99)).json()
@@ -143,3 +146,34 @@ def test_a_name_first_posted_since_the_run_weighs_as_the_next_run_does(  # type:
     api.client.app.state.service._run_thread.join(timeout=300)
     assert api.get(f"/runs/{started.json()['run_id']}").json()["status"] == "succeeded"
     assert posted == pytest.approx(name_weight(), abs=1.0)
+
+
+def test_similar_and_links_weigh_a_name_as_a_post_does(api: Api) -> None:  # type: ignore[no-untyped-def]
+    """A post weighs a name counting the records posted since the run among its holders; the
+    similar golden records and a golden record's links scored the same pairs with the run's
+    frequencies alone, which hold none for a name first posted since: its namesakes' pair scored
+    some bits above what the post that made it was told."""
+
+    def preview(record: dict[str, str]) -> dict:  # type: ignore[type-arg]
+        return api.post("/sources/marketing/records:match", json=record).json()["candidates"][0]
+
+    def name_weight(pair: dict) -> float:  # type: ignore[type-arg]
+        return pair["explanation"]["name"]["match_weight"]
+
+    for i in range(5):
+        assert api.post("/sources/marketing/records", json=_newcomer(i)).status_code == 200
+    same = {**_newcomer(0), "subscriber_id": "NEW50"}  # the first one's second record
+    told = preview(same)
+    joined = api.post("/sources/marketing/records", json=same).json()
+    assert joined["outcome"] == "matched" and told["source_id"] == "NEW0"
+    (link,) = api.get(f"/golden-records/{joined['golden_id']}/links").json()["data"]
+    assert name_weight(link) == pytest.approx(name_weight(told), abs=1e-6)
+
+    told = preview(_newcomer(99))
+    posted = api.post("/sources/marketing/records", json=_newcomer(99)).json()
+    assert posted["golden_id"] != told["golden_id"]
+    found = api.get(f"/golden-records/{posted['golden_id']}/similar", who="steward",
+                    params={"min_probability": 0}).json()["data"]
+    (entry,) = [f for f in found if f["golden_id"] == told["golden_id"]]
+    assert entry["other"] == {"source": "marketing", "source_id": told["source_id"]}
+    assert name_weight(entry) == pytest.approx(name_weight(told), abs=1e-6)
