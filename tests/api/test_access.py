@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
+import re
+from pathlib import Path
 
 import pytest
+from fastapi.routing import APIRoute
+
+from api.main import create_app
+from api.settings import ApiSettings
 
 # (method, path, body, the weakest role allowed)
 ENDPOINTS = [
@@ -279,3 +286,42 @@ def test_a_key_limited_to_sources_names_real_sources_of_a_writer(  # type: ignor
     assert [k for k in api.get("/keys", who="admin").json()["data"] if k["name"] == "typo"] == []
     empty = api.post("/keys", who="admin", json={"name": "typo", "role": "writer", "sources": []})
     assert empty.status_code == 422 and "sources" in empty.json()["detail"], empty.json()
+
+
+# The role README.md names for each permission api/deps.py's ``require`` checks; none for no check.
+_README_ROLE = {"read": "reader", "write": "writer", "steward": "steward", "admin": "admin"}
+
+
+def _permission(route: APIRoute) -> str | None:
+    """The permission the route's key check asks for (``require``'s), None for a route without one."""
+    todo, found = list(route.dependant.dependencies), []
+    while todo:
+        dependency = todo.pop()
+        todo.extend(dependency.dependencies)
+        if inspect.isfunction(dependency.call):
+            held = inspect.getclosurevars(dependency.call).nonlocals
+            found += [held["permission"]] if "permission" in held else []
+    assert len(set(found)) <= 1, (route.path, found)
+    return found[0] if found else None
+
+
+def test_readme_names_the_key_every_operation_needs(tmp_path):  # type: ignore[no-untyped-def]
+    """README.md's table of keys lists each operation of the API once, under the role whose key it
+    needs: a client team reads there which key to ask for (`/similar` needs a steward's)."""
+    app = create_app(ApiSettings(db_path=tmp_path / "none.duckdb"))  # not started: no database opened
+    served = {}
+    for included in app.routes:  # FastAPI keeps each included router whole
+        router = getattr(included, "original_router", None)
+        for route in router.routes if router is not None else [included]:
+            if isinstance(route, APIRoute) and route.include_in_schema:
+                for method in route.methods:
+                    path = re.sub(r":\w+}", "}", route.path)  # {source_id:source_key} -> {source_id}
+                    served[f"{method} {path}"] = _README_ROLE.get(_permission(route) or "", "none")
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    listed: dict[str, list[str]] = {}
+    for role, operations in re.findall(r"^\| (none|reader|writer|steward|admin) \| (.*) \|$", readme, re.M):
+        for operation in re.findall(r"`([A-Z]+ /[^`]*)`", operations):
+            listed.setdefault(operation, []).append(role)
+    assert len(served) > 40
+    assert {op: roles for op, roles in listed.items() if len(roles) > 1} == {}
+    assert {op: roles[0] for op, roles in listed.items()} == served
