@@ -195,7 +195,8 @@ def search_golden_records(
     city, national id and tax id (any separators; a Vietnamese id's lost leading zero
     restored), address (its words among the record's, abbreviations and accents as standardised:
     a street without its ward and district) and postcode; every criterion given must match. A phone
-    and ids are read in ``region`` (a CPF and "(11) 91234-5678" in ``BR``), else the service's.
+    and ids are read in ``region`` (a CPF and "(11) 91234-5678" in ``BR``), else the service's. A
+    criterion is met by a value a source record of the golden record holds or a steward set on it.
     Without criteria: all active golden records in golden-id order, paged by ``after``."""
     con = service.reader()
     given = {"name": name, "email": email, "phone": phone, "city": city, "national_id": national_id,
