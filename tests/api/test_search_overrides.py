@@ -42,7 +42,7 @@ def test_a_value_only_an_override_holds_is_found_by_every_search(api):  # type: 
     assert page.status_code == 200 and f'value="{gid}"' in page.text
 
 
-def test_values_an_override_outvotes_are_found_and_ones_a_steward_withdrew_are_not(api):  # type: ignore[no-untyped-def]
+def test_outvoted_values_are_found_and_ones_a_steward_withdrew_are_not(api):  # type: ignore[no-untyped-def]
     gid = _golden(api, 2)
     source_phone = _record(api, gid)["attributes"]["phone"]
     assert source_phone is not None
@@ -60,7 +60,7 @@ def test_values_an_override_outvotes_are_found_and_ones_a_steward_withdrew_are_n
     assert gid in _found(api, phone=source_phone)
 
 
-def test_an_override_of_a_golden_record_merged_away_is_found_on_its_survivor(api):  # type: ignore[no-untyped-def]
+def test_an_override_merged_away_is_found_on_its_survivor(api):  # type: ignore[no-untyped-def]
     gid, other = _golden(api, 1), _golden(api, 1, skip=1)
     assert _put(api, gid, "phone", {"value": "0912 345 678", "reason": "customer called"}).status_code == 200
     merged = api.post("/golden-records/merge", who="steward",
@@ -70,11 +70,12 @@ def test_an_override_of_a_golden_record_merged_away_is_found_on_its_survivor(api
     assert _found(api, phone="0912345678") == [survivor]
 
 
-def test_an_override_set_before_its_search_key_was_kept_is_keyed_at_the_next_start(  # type: ignore[no-untyped-def]
+def test_an_override_set_before_search_keys_is_keyed_at_the_next_start(  # type: ignore[no-untyped-def]
     api, served_db
 ):
     gid = _golden(api, 2)
-    assert _put(api, gid, "full_name", {"value": "Zebulon Quartermaine", "reason": "id card"}).status_code == 200
+    set_ = _put(api, gid, "full_name", {"value": "Zebulon Quartermaine", "reason": "id card"})
+    assert set_.status_code == 200
     api.client.__exit__(None, None, None)  # the service stopped, its database as schema 25 left it
     con = duckdb.connect(str(served_db[0]))
     con.execute("UPDATE golden_overrides SET search_key = NULL")
