@@ -36,7 +36,7 @@ _STREET_TYPES = (
     ("lane", "ln"),
     ("highway", "hwy"),
     ("drive", "dr"),
-    ("place", "pl"),
+    ("place", ""),  # "pl" before a word (_canonical_tokens): "PL-00-950" is a Polish postcode
     ("court", "ct crt"),
     ("crescent", "cres"),
     ("parade", "pde"),
@@ -81,6 +81,17 @@ _ABBREVIATIONS = MappingProxyType(
         "tphcm": "thanh pho ho chi minh",
         "tphn": "thanh pho ha noi",
         **{variant: word for word, variants in _STREET_TYPES for variant in variants.split()},
+        # A street type's word written in two ways: Russian "ulitsa" is Polish "ulica"; Turkish with its
+        # possessive ending or without ("Cadde", "Caddesi"), or shortened ("Cad.", "Sok.", "Blv.").
+        "ulitsa": "ulica",
+        "cadde": "caddesi",
+        "cad": "caddesi",
+        "sokagi": "sokak",
+        "sok": "sokak",
+        "bulvar": "bulvari",
+        "bul": "bulvari",
+        "blv": "bulvari",
+        "mahalle": "mahallesi",
     }
 )
 # Single letters that are an abbreviation only before a name ("Đ. Lê Lợi", "H. Củ Chi", "X. Tân Phú");
@@ -96,9 +107,40 @@ _TURKISH_FLAT = re.compile(r"\bd\s*:\s*(?=\d)")
 _NUMBERED = frozenset(("quan", "phuong"))
 # Street types that are other words elsewhere: only where a street's type stands, first or after the
 # house number and before a name ("12 bd Voltaire", "r. de Rivoli"); "Thuận An, BD" is Bình Dương.
-_BEFORE_STREET_NAME = MappingProxyType({"bd": "boulevard", "r": "rue"})
+# Words other languages write for one ("Rua" is "rue"; "Plaza" and "Plac", as "Pl.", "place") are
+# read there too: "Hồ Con Rùa" is a lake, "Westfield Plaza" a shopping centre.
+_BEFORE_STREET_NAME = MappingProxyType(
+    {
+        "bd": "boulevard", "boul": "boulevard", "r": "rue", "rua": "rue", "pza": "place", "plaza": "place",
+        "plac": "place", "trav": "travessa", "ul": "ulica", "prosp": "prospekt",
+    }
+)
 # Spanish "C/ Mayor" (calle), but not "c/o" (care of) nor a house's "12/C".
 _CALLE = re.compile(r"(?<![a-z0-9/])c/(?!o\b)(?=\s*[a-z])")
+# Street types written before the street's name, shortened with a dot: Italian ("V.le", "P.zza",
+# "C.so", "L.go"), Spanish ("C.", "Pza."), Portuguese ("Tv."), Polish ("ul.", "al."), Russian
+# ("ул.", "пр-т", "просп.", "пер."), French ("boul."): one word each, read only where a street's
+# type stands, opening the address or one of its parts, after a house number or none, and before a
+# word. The one letter, or one that is a word too, needs its dot and a space: "V" is a Roman numeral
+# ("Pio V"), "C" an initial ("C.ty", công ty), "Per" a name ("Per Albin Hanssons väg"), "Al"
+# Arabic's article ("Al Wasl Road"). Without a dot, they are read as words (_BEFORE_STREET_NAME).
+_TYPES_FIRST = MappingProxyType(
+    {
+        "v.": "via", "c.": "calle", "tv.": "travessa", "al.": "aleja", "per.": "pereulok",
+        "v.le": "viale", "p.za": "piazza", "p.zza": "piazza", "c.so": "corso", "l.go": "largo",
+        "pza.": "place", "trav.": "travessa", "ul.": "ulica", "pr-t": "prospekt", "prosp.": "prospekt",
+        "boul.": "boulevard",
+    }
+)
+_WORDS_TOO = frozenset(("v.", "c.", "tv.", "al.", "per."))
+_TYPE_FIRST = re.compile(
+    r"(^|,)(\s*(?:\d+[a-z]?\s*,?\s*)?)(?:({})[\s,]+|({})(?![a-z])[\s,]*)(?=[a-z])".format(
+        "|".join(re.escape(short) for short in _TYPES_FIRST if short in _WORDS_TOO),
+        "|".join(re.escape(short) for short in _TYPES_FIRST if short not in _WORDS_TOO),
+    )
+)
+# Spanish "Pº" (paseo), read before the ordinal's sign folds to "o" ("Po" is Italy's river: "Via Po").
+_PASEO = re.compile(r"(?i)\bp\.?\s*[º°]\.?(?=\s*\w)")
 # A German or Dutch street type written into the street's name ("Bahnhofstr.", "Kalverstraat"): one
 # ending, kept in the one word, so that "Bahnhofstraße 5" and "Goethestraße 5" share no word but the 5.
 _COMPOUND_STREET = re.compile(r"^([a-z]{3,})(?:strasse|straat|str)$")
@@ -135,7 +177,8 @@ _STREET_TYPES_NAME_FIRST = frozenset(
 )
 _NAMED_STREET = re.compile(rf"^[a-z]{{2,}}(?:{'|'.join(sorted(_STREET_TYPES_NAME_FIRST))})$")
 _STREET_TYPE_FIRST = frozenset(
-    "calle avenue boulevard rue via viale piazza corso rua praca plaza paseo carrer".split()
+    "calle avenue boulevard rue via viale piazza corso largo rua praca place paseo carrer travessa ulica"
+    " aleja prospekt pereulok".split()
 )
 # Vietnam's wards, districts, towns and cities, too large to be where one lives: an address that begins
 # with one names no street (the address comparison's "names only an area" level, mdm/linking/comparisons.py).
@@ -189,6 +232,38 @@ def _address_tokens(text: str) -> list[str]:
     return tokens
 
 
+# Turkish street types and the quarter's (mahalle, before the street) in two letters are other words too:
+# "Cd." is Mexico's ciudad ("Cd. Juárez"), "SK" Saskatchewan or Slovakia, "MH" Maharashtra ("Pune, MH
+# 411001"), and "Mah" a family name. Read only where the street's type stands: before the house's "No",
+# or after a word and before a house number ("Gül Sk. 3"), or after a name that a house number opens
+# ("3 Gül Sk."); a quarter before a Turkish street's type ("Cumhuriyet Mh. Gül Sk.").
+_TURKISH_TYPES = MappingProxyType({"cd": "caddesi", "sk": "sokak", "mah": "mahallesi", "mh": "mahallesi"})
+_STREET_TYPE_WORDS = frozenset(word for word, _ in _STREET_TYPES)
+# Turkish street types, written after the street's name and before its house number ("Atatürk Cad. 5").
+_TURKISH_STREET_TYPES = frozenset(("caddesi", "sokak", "bulvari"))
+_ANY_STREET_TYPE = frozenset((*_STREET_TYPE_WORDS, *_STREET_TYPE_FIRST, *_STREET_TYPES_NAME_FIRST,
+                              *_TURKISH_STREET_TYPES, *_BEFORE_STREET_NAME, *_BEFORE_STREET_NAME.values()))
+
+
+def _turkish_type(tokens: list[str], i: int) -> bool:
+    """Whether the Turkish type ``tokens[i]`` stands where a street's type does."""
+    following = tokens[i + 1 : i + 2]
+    if tokens[i] in ("mah", "mh"):
+        return any(_ABBREVIATIONS.get(later, later) in _TURKISH_STREET_TYPES or later in ("cd", "sk")
+                   for later in tokens[i + 1 :])
+    if following and following[0] in _NUMBER_WORDS:
+        return True
+    if not tokens[i - 1].isalpha():
+        return False
+    if following and _TRAILING_NUMBER.match(following[0]):
+        return True
+    name = i
+    while (name > 0 and tokens[name - 1].isalpha()
+           and _ABBREVIATIONS.get(tokens[name - 1], tokens[name - 1]) not in _ANY_STREET_TYPE):
+        name -= 1
+    return name == 1 < i and _HOUSE_NUMBER.match(tokens[0]) is not None
+
+
 def _canonical_tokens(tokens: list[str]) -> list[str]:
     out: list[str] = []
     for i, token in enumerate(tokens):
@@ -198,6 +273,10 @@ def _canonical_tokens(tokens: list[str]) -> list[str]:
             token = "strasse"
         elif token in _ABBREVIATIONS:
             token = _ABBREVIATIONS[token]
+        elif token == "pl" and not following[:1].isdigit():
+            token = "place"
+        elif token in _TURKISH_TYPES and i and _turkish_type(tokens, i):
+            token = _TURKISH_TYPES[token]
         elif (token in _BEFORE_STREET_NAME and following.isalpha()
               and (i == 0 or _HOUSE_NUMBER.match(tokens[i - 1]))):
             token = _BEFORE_STREET_NAME[token]
@@ -309,7 +388,6 @@ def _units_last(tokens: list[str]) -> list[str]:
 # both ("Block B", "Unit 5", "Bloc B 4"). One number only, so that a house after it stays the street's
 # ("Rose Court, Flat 2, 10 High St").
 _INNER_UNIT = re.compile(rf"(?<!\S)(?:{_UNIT_WORDS}) (?:(?:[a-z] )?\d+[a-z]?(?:[/-]\d+[a-z]?)*|[a-z])(?!\S)")
-_STREET_TYPE_WORDS = frozenset(word for word, _ in _STREET_TYPES)
 
 
 def _units_after_street(tokens: list[str]) -> list[str]:
@@ -336,10 +414,6 @@ def _units_after_street(tokens: list[str]) -> list[str]:
     street_type = next((i for i, token in enumerate(rest) if token in _STREET_TYPE_WORDS and i), None)
     at = street_type + 1 if street_type is not None and _HOUSE_NUMBER.match(rest[0]) else len(rest)
     return rest[:at] + " ".join(units).split() + rest[at:]
-
-
-# Turkish street types, written after the street's name and before its house number ("Atatürk Cad. 5").
-_TURKISH_STREET_TYPES = frozenset("cad caddesi cd sok sokak sokagi sk bulvari blv".split())
 
 
 def _numbered_house_first(tokens: list[str]) -> list[str]:
@@ -408,14 +482,24 @@ def _units_placed(tokens: list[str], country: str | None) -> list[str]:
     return _units_after_street(tokens)
 
 
+def _read_again(tokens: list[str]) -> list[str]:
+    """The tokens with abbreviations read, a house number after "No" first and lanes' numbers joined, until
+    nothing changes: each can make another's neighbours ("Gül No:5 Sk." is "5 gul sk", where "Sk."
+    after a name that the house number opens is Turkish: "5 gul sokak")."""
+    while (again := _lane_numbers(_numbered_house_first(_canonical_tokens(tokens)))) != tokens:
+        tokens = again
+    return tokens
+
+
 def standardise_address(value: str | None, country: str | None = None) -> StdAddress:
     """Folded address with abbreviations unified, and its house number split off: the leading one, or
     one written after its street ("Hauptstraße 5", "Calle Mayor, 12"). ``country``, the record's
     (ISO 3166 alpha-2), reads a unit written before its house with a slash where one is ("5/12" in
     Australia), but in an address a Vietnamese word numbers ("Số 24 ngõ 195", "Hẻm 12/3")."""
-    text = to_ascii_lower(value)
+    text = to_ascii_lower(value and _PASEO.sub("paseo ", value))
     if text is None:
         return StdAddress(value, None, None, None, ())
+    text = _TYPE_FIRST.sub(lambda short: f"{short[1]}{short[2]}{_TYPES_FIRST[short[3] or short[4]]} ", text)
     text = _SHORT_FLAT_WORD.sub("can ho ", _LEADING_FLAT.sub("can ho ", _HAMLET.sub(r"\1 thon ", text)))
     text = _TURKISH_FLAT.sub("daire ", _DOTTED_UNIT_NUMBER.sub(r"\1-", text))
     tokens = _canonical_tokens(_address_tokens(text))
@@ -423,12 +507,13 @@ def standardise_address(value: str | None, country: str | None = None) -> StdAdd
         return StdAddress(value, None, None, None, ("address_invalid",))
     if _vietnamese_numbers(tokens):  # "Số 24 ngõ 195" is house 24 in lane 195 in an Australian record too
         country = None
-    tokens = _lane_numbers(_numbered_house_first(tokens))  # "số 12" → "12", "số 5 ngõ 12" → "5/12"
+    tokens = _read_again(tokens)  # "số 12" → "12", "số 5 ngõ 12" → "5/12"
     # Until nothing changes: a unit taken out can leave a "số" before a number ("số Floor 3 12"), an
     # abbreviation where it reads as one ("Unit R. 12 bd": "12 bd unit r" is "12 boulevard unit r"), or
-    # make one of the words it stood between ("Unit Unit C o 12": "unit o", before the house 12).
+    # make one of the words it stood between ("Unit Unit C o 12": "unit o", before the house 12), or a
+    # Turkish type after a name ("bd Floor 12 Cd. 12": "boulevard cd 12 floor 12", "Cd." before 12).
     while (placed := _units_placed(tokens, country)) != tokens:
-        tokens = _lane_numbers(_canonical_tokens(placed))
+        tokens = _read_again(placed)
     at = 0 if _HOUSE_NUMBER.match(tokens[0]) else _trailing_house_number(tokens)
     house_number = None if at is None else tokens[at]
     street = " ".join(tokens if at is None else tokens[:at] + tokens[at + 1 :]) or None

@@ -131,6 +131,39 @@ def test_address_forms_unify(one: str, other: str) -> None:
         # Dutch.
         ("Kalverstr. 3", "Kalverstraat 3"),
         ("Van Baerlestr. 9", "Van Baerlestraat 9"),
+        # Turkish, after the street's name: with "No" or without, the house first or last.
+        ("Atatürk Caddesi No:5", "Atatürk Cad. No:5", "Atatürk Cd. No:5", "Atatürk Cd. 5",
+         "5 Atatürk Cd.", "Atatürk Cadde No: 5"),
+        ("Gül Sokak No:3", "Gül Sokağı No:3", "Gül Sok. No:3", "Gül Sk. No:3", "Gül Sk. 3"),
+        ("Atatürk Bulvarı No:3", "Atatürk Blv. No:3", "Atatürk Bul. No:3", "Atatürk Bulvar 3"),
+        ("Cumhuriyet Mahallesi, Gül Sk. No:3", "Cumhuriyet Mah. Gül Sok. No:3",
+         "Cumhuriyet Mh. Gül Sk. 3"),
+        # Italian, before it.
+        ("Via Roma 10", "V. Roma 10"),
+        ("Viale Europa 5", "V.le Europa 5"),
+        ("Piazza Garibaldi 3", "P.za Garibaldi 3", "P.zza Garibaldi 3"),
+        ("Corso Italia 22", "C.so Italia 22"),
+        ("Largo Augusto 1", "L.go Augusto 1"),
+        ("Scala B, Viale Europa 5", "Scala B, V.le Europa 5"),
+        # Spanish.
+        ("Calle Mayor, 12", "C. Mayor, 12", "C/ Mayor, 12"),
+        ("Avenida de América 5", "Avda. de América 5", "Av. de América 5"),
+        ("Plaza Mayor 1", "Pl. Mayor 1", "Pza. Mayor 1", "Pza Mayor 1"),
+        ("Paseo de Gracia 5", "Pº de Gracia 5", "P.º de Gracia 5"),
+        # Portuguese.
+        ("Rua Augusta 100", "R. Augusta 100"),
+        ("Avenida da Liberdade 10", "Av. da Liberdade 10"),
+        ("Travessa do Carmo 3", "Tv. do Carmo 3", "Trav. do Carmo 3"),
+        # Polish.
+        ("ulica Marszałkowska 10", "ul. Marszałkowska 10", "Ul Marszałkowska 10"),
+        ("aleja Jana Pawła II 5", "al. Jana Pawła II 5"),
+        ("plac Zbawiciela 3", "pl. Zbawiciela 3"),
+        # Russian, as its Cyrillic folds; "ул." is Polish "ul.".
+        ("улица Ленина 5", "ул. Ленина 5", "ulica Lenina 5"),
+        ("проспект Мира 10", "пр-т Мира 10", "просп. Мира 10"),
+        ("переулок Сивцев Вражек 3", "пер. Сивцев Вражек 3"),
+        # French, as Québec shortens it.
+        ("12 boulevard Voltaire", "12 boul. Voltaire", "12 bd Voltaire"),
     ],
 )
 def test_street_types_unify_across_languages(forms: tuple[str, ...]) -> None:
@@ -159,6 +192,24 @@ def test_street_types_unify_across_languages(forms: tuple[str, ...]) -> None:
         ("Block R Jalan Besar", "block r jalan besar", None),
         ("c/o Jane Doe, 12 Main St", "c o jane doe 12 main street", None),
         ("Ostr. 4", "ostr 4", None),  # too short a name to be one with its street type
+        # Short types are other words where no street's type stands: a Roman numeral, an initial, a
+        # name, Arabic's article, Vietnamese letters, a company's "C.ty", Italy's river, a post box.
+        ("Piazza Pio V, 3", "piazza pio v 3", "3"),
+        ("163A V Văn Ngân, Phường 5", "163a v van ngan phuong 5", "163a"),
+        ("C Mayor 12", "c mayor 12", None),
+        ("C.ty ABC, 12 Lê Lợi", "c ty abc 12 le loi", None),
+        ("Per Albin Hanssons väg 5", "per albin hanssons vag 5", None),
+        ("Al Wasl Road, Dubai", "al wasl road dubai", None),
+        ("Via Po 12", "via po 12", "12"),
+        ("PO Box 123", "po box 123", None),
+        # ... a country's code before its postcode ("PL-00-528"), Mexico's "Cd." (ciudad), Canada's
+        # Saskatchewan and India's Maharashtra after a town.
+        ("ul. Hoża 5, PL-00-528 Warszawa", "ulica hoza 5 pl 00 528 warszawa", "5"),
+        ("Colonia Centro, Cd. Juárez", "colonia centro cd juarez", None),
+        ("123 Main St, Regina, SK S4P 3Y2", "123 main street regina sk s4p 3y2", "123"),
+        ("12 Elm Rd, Saskatoon SK", "12 elm road saskatoon sk", "12"),
+        ("Flat 2, Pune, MH 411001", "unit 2 pune mh 411001", None),
+        ("1 Martin Pl, Sydney", "1 martin place sydney", "1"),
     ],
 )
 def test_street_type_forms(value: str, normalised: str, house_number: str | None) -> None:
@@ -185,6 +236,13 @@ def test_street_type_forms(value: str, normalised: str, house_number: str | None
         ("Lange Laan 12", "12", "lange laan"),
         ("Oude Gracht 5", "5", "oude gracht"),
         ("Potsdamer Platz 1", "1", "potsdamer platz"),
+        # ... or after a street's type written before its name, shortened.
+        ("V. Roma 10", "10", "via roma"),
+        ("L.go Augusto 1", "1", "largo augusto"),
+        ("Tv. do Carmo 3", "3", "travessa do carmo"),
+        ("ul. Marszałkowska 10", "10", "ulica marszalkowska"),
+        ("пр-т Мира 10", "10", "prospekt mira"),
+        ("Pl. Mayor 1", "1", "place mayor"),
         # No house number: a postcode, a street named by a number, a ward or district.
         ("Hauptstraße, 10115 Berlin", None, "hauptstrasse 10115 berlin"),
         ("Keizersgracht, 1015 CJ Amsterdam", None, "keizersgracht 1015 cj amsterdam"),
@@ -321,7 +379,9 @@ _PIECES = st.sampled_from(["bd", "Bd.", "r.", "R", "c/", "C/o", "/", "12", "12/3
                            "Haupt", "Rivoli", "de", "Q.1", "P.", "Đ.", "ngõ", "số", "No.", "Hẻm", "Unit",
                            "U16", "St", ",", "-", "TP", "Tp.", "Q.", "Calle", "Mayor", "Thành phố",
                            "Floor", "Apt", "Bloc", "B", "Tầng", "Căn hộ", "Tổ", "to", "dân phố", "Ấp",
-                           "No", "No:5", "Cad.", "Level", "Phòng", "Sok.", "Kat:", "D:3", "Daire"])
+                           "No", "No:5", "Cad.", "Level", "Phòng", "Sok.", "Kat:", "D:3", "Daire",
+                           "V.", "V.le", "C.", "Pº", "ul.", "Pl", "PL-00", "Rua", "Cd.", "Sk.", "Mh.",
+                           "Mah."])
 
 
 # A Vietnamese word before a number ("Hẻm 12/3", "số 24 ngõ 195") reads an address as Vietnamese in
@@ -956,18 +1016,18 @@ def test_junk(value: str) -> None:
 @pytest.mark.parametrize(
     ("value", "house", "street", "same_as"),
     [
-        ("Atatürk Cad. No:5", "5", "ataturk cad", "5 Atatürk Cad."),
-        ("Atatürk Cad. No: 5", "5", "ataturk cad", "5 Atatürk Cad"),
-        ("Bağdat Cad. No:12/3 Kadıköy", "12/3", "bagdat cad kadikoy", "12/3 Bağdat Cad. Kadıköy"),
+        ("Atatürk Cad. No:5", "5", "ataturk caddesi", "5 Atatürk Cad."),
+        ("Atatürk Cad. No: 5", "5", "ataturk caddesi", "5 Atatürk Cad"),
+        ("Bağdat Cad. No:12/3 Kadıköy", "12/3", "bagdat caddesi kadikoy", "12/3 Bağdat Cad. Kadıköy"),
         ("Main St No. 5", "5", "main street", "5 Main Street"),
         # ... or without "No" after a Turkish street's type, and a flat (D:3, Daire) and floor (Kat) after it.
-        ("Atatürk Cad. 5", "5", "ataturk cad", "Atatürk Cad. No:5"),
-        ("Bağdat Cd. 12/3 Kadıköy", "12/3", "bagdat cd kadikoy", "12/3 Bağdat Cd. Kadıköy"),
-        ("Lale Sok. 7", "7", "lale sok", "Lale Sok. No:7"),
-        ("Atatürk Cad. No:5 D:3", "5", "ataturk cad unit 3", "5 Atatürk Cad., Daire 3"),
-        ("Atatürk Cad. 5 Kat:2 D:3", "5", "ataturk cad floor 2 unit 3",
+        ("Atatürk Cad. 5", "5", "ataturk caddesi", "Atatürk Cad. No:5"),
+        ("Bağdat Cd. 12/3 Kadıköy", "12/3", "bagdat caddesi kadikoy", "12/3 Bağdat Cd. Kadıköy"),
+        ("Lale Sok. 7", "7", "lale sokak", "Lale Sok. No:7"),
+        ("Atatürk Cad. No:5 D:3", "5", "ataturk caddesi unit 3", "5 Atatürk Cad., Daire 3"),
+        ("Atatürk Cad. 5 Kat:2 D:3", "5", "ataturk caddesi floor 2 unit 3",
          "Atatürk Cad. No: 5, Kat 2, Daire 3"),
-        ("Atatürk Cad. No:5 Kat:2", "5", "ataturk cad floor 2", "5 Atatürk Cad., Floor 2"),
+        ("Atatürk Cad. No:5 Kat:2", "5", "ataturk caddesi floor 2", "5 Atatürk Cad., Floor 2"),
     ],
 )
 def test_a_number_after_no_behind_the_street_is_its_house_number(
