@@ -141,6 +141,21 @@ _TYPE_FIRST = re.compile(
 )
 # Spanish "Pº" (paseo), read before the ordinal's sign folds to "o" ("Po" is Italy's river: "Via Po").
 _PASEO = re.compile(r"(?i)\bp\.?\s*[º°]\.?(?=\s*\w)")
+# A Spanish floor and door after the house ("Calle Mayor 5, 3º B", "3º 2ª", "bajo izda"), read before
+# the ordinal's sign folds: a floor, then a unit of a letter or number, or the left or right door.
+_DOOR = r"(?:\s*-?\s*(?:(\d{1,2})\s*ª|([a-z])\b|(izda|izq|izqda|izquierda)|(dcha|dcho|drcha|derecha))\.?)?"
+_SPANISH_FLOOR = re.compile(rf"(?i)(?:(\d{{1,2}})\s*[º°]|(?<=\d)[\s,]+(bajo)\b){_DOOR}(?=\s*(?:,|$))")
+
+
+def _spanish_floor(floor: re.Match[str]) -> str:
+    """The door first: a unit's letter before a floor's number ("unit b floor 3"), as a letter after
+    it would take the number after (a postcode's, "unit b 28013") as its own."""
+    number, _, door_number, letter, left, right = floor.groups()
+    door = (f"unit {door_number or letter}" if door_number or letter
+            else "izquierda" if left else "derecha" if right else "")
+    return f" {door} floor {number or 0} "
+
+
 # A German or Dutch street type written into the street's name ("Bahnhofstr.", "Kalverstraat"): one
 # ending, kept in the one word, so that "Bahnhofstraße 5" and "Goethestraße 5" share no word but the 5.
 _COMPOUND_STREET = re.compile(r"^([a-z]{3,})(?:strasse|straat|str)$")
@@ -496,7 +511,7 @@ def standardise_address(value: str | None, country: str | None = None) -> StdAdd
     one written after its street ("Hauptstraße 5", "Calle Mayor, 12"). ``country``, the record's
     (ISO 3166 alpha-2), reads a unit written before its house with a slash where one is ("5/12" in
     Australia), but in an address a Vietnamese word numbers ("Số 24 ngõ 195", "Hẻm 12/3")."""
-    text = to_ascii_lower(value and _PASEO.sub("paseo ", value))
+    text = to_ascii_lower(value and _SPANISH_FLOOR.sub(_spanish_floor, _PASEO.sub("paseo ", value)))
     if text is None:
         return StdAddress(value, None, None, None, ())
     text = _TYPE_FIRST.sub(lambda short: f"{short[1]}{short[2]}{_TYPES_FIRST[short[3] or short[4]]} ", text)

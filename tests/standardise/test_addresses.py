@@ -381,7 +381,7 @@ _PIECES = st.sampled_from(["bd", "Bd.", "r.", "R", "c/", "C/o", "/", "12", "12/3
                            "Floor", "Apt", "Bloc", "B", "Tầng", "Căn hộ", "Tổ", "to", "dân phố", "Ấp",
                            "No", "No:5", "Cad.", "Level", "Phòng", "Sok.", "Kat:", "D:3", "Daire",
                            "V.", "V.le", "C.", "Pº", "ul.", "Pl", "PL-00", "Rua", "Cd.", "Sk.", "Mh.",
-                           "Mah."])
+                           "Mah.", "3º", "2ª", "bajo", "izda"])
 
 
 # A Vietnamese word before a number ("Hẻm 12/3", "số 24 ngõ 195") reads an address as Vietnamese in
@@ -1054,6 +1054,28 @@ def test_a_number_after_no_is_read_to_a_fixed_point(
     assert address.house_number is not None
     assert (again.normalised, again.house_number, again.street) == (
         address.normalised, address.house_number, address.street)
+
+
+@pytest.mark.parametrize(("forms", "street"), [
+    (("Calle Mayor 5, 3º B", "C/ Mayor, 5, 3ºB", "Calle Mayor 5 3º-B"), "calle mayor unit b floor 3"),
+    (("Calle Mayor 5, 3º 2ª", "C. Mayor, 5, 3º 2ª"), "calle mayor unit 2 floor 3"),
+    (("Calle Mayor 5, 2º izda", "Calle Mayor 5, 2º izq."), "calle mayor izquierda floor 2"),
+    (("Calle Mayor 5, bajo dcha", "Calle Mayor 5, Bajo dcha."), "calle mayor derecha floor 0"),
+])
+def test_a_spanish_floor_and_door_are_a_floor_and_a_unit(forms: tuple[str, ...], street: str) -> None:
+    """"3º B" (third floor, door B) was a word of the street ("calle mayor 3o b"), the floor's "º"
+    folded to an "o"; the floor is now a floor, the door a unit, "bajo" (ground floor) floor 0."""
+    assert {(std.house_number, std.street) for std in map(standardise_address, forms)} == {("5", street)}
+
+
+@pytest.mark.parametrize(("value", "normalised"), [
+    ("Calle 3º de Mayo 5", "calle 3o de mayo 5"),  # an ordinal in the street's name
+    ("Calle Bajo de Guía 5", "calle bajo de guia 5"),
+    # The door's letter keeps no postcode as its number ("unit b 28013").
+    ("Calle Mayor 5, 3º B, 28013 Madrid", "calle mayor 5 28013 madrid unit b floor 3"),
+])
+def test_an_ordinal_or_bajo_in_a_streets_name_is_no_floor(value: str, normalised: str) -> None:
+    assert standardise_address(value).normalised == normalised
 
 
 def test_a_units_number_after_no_is_no_house_number() -> None:
