@@ -137,7 +137,12 @@ def _folded_parts(raw: str) -> tuple[str, ...]:
     if _ARABIC_LETTER.search(raw):
         return tuple(_NOT_ARABIC_LETTER.sub(" ", raw.translate(ARABIC_FORMS)).split())
     folded = fold(raw.translate(_JOINERS))
-    return tuple(p for p in folded.split() if _LETTER.search(p)) if folded else ()
+    return tuple(_abdul(p) for p in folded.split() if _LETTER.search(p)) if folded else ()
+
+
+def _abdul(word: str) -> str:
+    """A name opened by "Abd" and its article as "abdul" opens it ("abdelrahman": abdulrahman)."""
+    return _ABD_SPELLING.sub("abdul", word) if word.startswith("abd") else word
 
 
 def _count_named(tokens: list[_Token]) -> int:
@@ -762,6 +767,14 @@ _GIOLLA = ("giolla", "ghiolla")
 # "Albert"). Only before a capitalised word, and after a name or in a family name: "Al Pacino" and
 # "Al Gore" keep the given name Al. "Van" and "de" stay apart ("van der Berg").
 _ARABIC_ARTICLES = frozenset(("al", "el"))
+# ... "El" leading a name too: it is no given name, as "Al" is ("El Sayed Ahmed" is Elsayed Ahmed).
+_NEVER_GIVEN_ARTICLES = frozenset(("el",))
+# "Abd" (servant of) is no name alone: with its article, however spelt ("Abdel", "Abdul", "Abdur" before
+# its sun letter, "Abd al", "عبد"), it opens one given name with the word after it ("Abdel Rahman",
+# "Abdul-Rahman" and "Abdulrahman" are one name). Each Latin spelling is read as "abdul" ("Abdallah"
+# as Abdullah).
+_ABD = frozenset(("abd", "abdel", "abdul", "abdal", "abdol", "abdur", "abdar", "abdus", "abdas", "عبد"))
+_ABD_SPELLING = re.compile(r"^abd(?:[aeou]l|[aeou]([dnrstz])(?=\1)|(?=[^aeiouy]))(?=[a-z]{3})")
 
 
 def _opens_name(before: list[_Token], raw_next: str, parts: tuple[str, ...], family_box: bool) -> bool:
@@ -776,7 +789,7 @@ def _opens_name(before: list[_Token], raw_next: str, parts: tuple[str, ...], fam
     after_name = len(before) > 1 and before[-2][0] != ","
     in_family = family_box and all(written != "," for written, _ in before)
     if word in _ARABIC_ARTICLES:  # before the syllable test: "Salah El Din" as "El-Din"
-        return raw_next[:1].isupper() and (after_name or in_family)
+        return raw_next[:1].isupper() and (after_name or in_family or word in _NEVER_GIVEN_ARTICLES)
     if _VN_SYLLABLE.match(parts[0]):
         return False
     if " " in raw and glued[-1].endswith(_GIOLLA):
@@ -785,20 +798,22 @@ def _opens_name(before: list[_Token], raw_next: str, parts: tuple[str, ...], fam
 
 
 def _glued(tokens: list[_Token], family_box: bool = False) -> list[_Token]:
-    """The tokens with "Mc", never a name alone, an Irish "O", the Irish particles and the Arabic
-    article (see ``_opens_name``; ``family_box``: a last-name box, or a name with a comma) joined to
-    the name they open, written apart ("Mary Mc Donald", "Sean O Brien", "Seán Ó Briain", "Mac
-    Giolla", "Ahmed Al Hassan"), as "McDonald", "O'Brien", "MacGiolla" and "Al-Hassan" read: the
+    """The tokens with "Mc", never a name alone, an Irish "O", the Irish particles, "Abd" (``_ABD``)
+    and the Arabic article (see ``_opens_name``; ``family_box``: a last-name box, or a name with a
+    comma) joined to the name they open, written apart ("Mary Mc Donald", "Sean O Brien", "Seán Ó
+    Briain", "Mac Giolla", "Abdel Rahman", "Ahmed Al Hassan"), as "McDonald", "O'Brien", "MacGiolla",
+    "Abdulrahman" and "Al-Hassan" read: the
     family name, not a middle name "o" before it. The text keeps its space: the display is what the
     source wrote."""
     glued: list[_Token] = []
     for raw, parts in tokens:
         if glued and parts and raw != "," and (
             glued[-1][1] == ("mc",) or (glued[-1][0] in ("O", "o") and parts[0] in _O_NAMES)
+            or (len(glued[-1][1]) == 1 and glued[-1][1][0] in _ABD)
             or _opens_name(glued, raw, parts, family_box)
         ):
             before, prefix = glued.pop()
-            raw, parts = f"{before} {raw}", (prefix[0] + parts[0], *parts[1:])
+            raw, parts = f"{before} {raw}", (_abdul(prefix[0] + parts[0]), *parts[1:])
         glued.append((raw, parts))
     return glued
 

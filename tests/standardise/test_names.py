@@ -1410,3 +1410,32 @@ def test_an_english_name_before_a_hong_kong_name(value: str, family: str, given:
 def test_an_english_name_before_a_hong_kong_name_is_the_same_family_and_given_as_without_it() -> None:
     name, short = standardise_name("Peter Chan Tai-man"), standardise_name("Peter Chan")
     assert (name.family, name.given) == (short.family, short.given) == ("chan", "peter")
+
+
+@pytest.mark.parametrize("value", ["El Sayed Ahmed", "El-Sayed Ahmed", "Elsayed Ahmed", "EL SAYED AHMED"])
+def test_el_leading_a_name_opens_the_given_name(value: str) -> None:
+    """ "El Sayed Ahmed" read El as the given name and Sayed as a middle name; "El" is no name alone."""
+    name = standardise_name(value)
+    assert (name.family, name.given, name.middles) == ("ahmad", "elsayed", None)
+    assert standardise_name(None, "El Sayed", "Ahmed").given == "elsayed"
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Abdel Rahman Mohamed", "Abdul-Rahman Mohamed", "Abdulrahman Mohamed", "Abd al Rahman Mohamed",
+     "Abd El-Rahman Mohamed", "Abdurrahman Mohamed", "Abdelrahman Mohamed", "ABDUL RAHMAN MOHAMED"],
+)
+def test_abd_and_its_article_open_one_given_name_however_spelt(value: str) -> None:
+    """ "Abdel Rahman" was the given name Abdel with a middle name Rahman, "Abdulrahman" one given name:
+    one name, "servant of the Merciful", spelt as its sources hear it."""
+    name = standardise_name(value)
+    assert (name.family, name.given, name.middles) == ("muhammad", "abdulrahman", None)
+    assert standardise_name(None, value.rsplit(" ", 1)[0], "Mohamed").given == "abdulrahman"
+
+
+def test_abd_is_one_given_name_in_arabic_script_and_a_name_like_it_is_left_alone() -> None:
+    one_word = standardise_name("عبدالرحمن محمد").given
+    assert standardise_name("عبد الرحمن محمد").given == one_word == "عبدالرحمن"
+    assert standardise_name("Abdallah Omar").given == "abdullah"
+    assert standardise_name("Abdiel Smith").given == "abdiel"
+    assert standardise_name("Abdou Diallo").given == "abdou"
