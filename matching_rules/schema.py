@@ -21,6 +21,7 @@ MATCH_COLUMNS: tuple[str, ...] = (
     "given",
     "middles",
     "given_accented",  # the given name with its diacritics, where the name is written with them
+    "name_skeleton",  # family and given names' consonants, one key for Arabic-script and Latin spellings
     "email_key",  # canonical matching form of a valid email
     "email_local_digits",  # whether the local part has digits (name-only addresses are shared)
     "email_alone",  # email_key again, with frequencies of its own: the email where it is all a pair compares

@@ -337,6 +337,7 @@ def _level_reached(
     for side, values in (("l", left), ("r", right)):
         std = _standardised(side, values)
         for c in ("family", "given", "middles", "given_accented", "name_key", "name_nospace", "name_parts",
+                  "name_skeleton",
                   "email_key", "email_local_digits", "phone", "phone_type", "phone_extension",
                   "date_of_birth", "address_norm", "house_number", "street", "city_norm", "postcode",
                   "national_id"):

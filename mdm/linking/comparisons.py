@@ -96,7 +96,7 @@ def _person_name(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLev
     return [
         _null("name_nospace"),
         # Given names written with other diacritics reach none of the levels of names alike (_alike).
-        _alike('"name_key_l" = "name_key_r"', "same name, any word order", tf=tf),
+        _alike('"name_key_l" = "name_key_r"', _SAME_NAME_ANY_ORDER, tf=tf),
         _alike(
             f'("family_l" = "family_r" AND "given_l" = "given_r" AND {_MIDDLES_MAY_AGREE})'
             ' OR "name_nospace_l" = "name_nospace_r"',
@@ -136,6 +136,12 @@ def _person_name(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLev
             f' OR {_cut_and_swapped("family", "given")}',
             "same family name with the given name as an initial, or the family name as an initial",
         ),
+        # One name written in Arabic script, the other in Latin letters: nothing above compares them.
+        _level(
+            f'"name_skeleton_l" = "name_skeleton_r" AND {_in_arabic("l")} <> {_in_arabic("r")}',
+            _ACROSS_SCRIPTS,
+            tf="name_skeleton" if spec.term_frequency else None,
+        ),
         _alike(
             f'({_jw(fn, "name_nospace")} >= {lo} OR {_jw(fn, "name_key")} >= {lo}) AND NOT {_siblings(fn)}'
             f" AND NOT {_woman_and_man()}",
@@ -144,6 +150,15 @@ def _person_name(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLev
         _level('"family_l" = "family_r"', "same family name only"),
         _else(),
     ]
+
+
+_SAME_NAME_ANY_ORDER = "same name, any word order"
+_ACROSS_SCRIPTS = "same name across scripts (Arabic and Latin), by its consonants"
+
+
+def _in_arabic(side: str) -> str:
+    """Whether one side's name is written in Arabic script (``names`` keeps it in its letters)."""
+    return f"(regexp_matches(\"family_{side}\", '[\u0620-\u06ff]'))"  # bracketed: Spark's RLIKE binds loosely
 
 
 def _alike(sql: str, label: str, *, tf: str | None = None) -> cll.CustomLevel:
@@ -493,8 +508,12 @@ _ONE_WITHOUT_PLUS_4 = "same ZIP, one without its +4"
 
 def at_most_as_strong(spec: ComparisonSpec) -> dict[str, str]:
     """Levels of ``spec`` that say less than another of its levels (label -> that level's label),
-    so weigh no more than it: a ZIP beside its own ZIP+4 against the same ZIP+4."""
-    return {_ONE_WITHOUT_PLUS_4: f"same {spec.column}"} if spec.kind == "postcode" else {}
+    so weigh no more than it: a ZIP beside its own ZIP+4 against the same ZIP+4, a name's consonants
+    in two scripts (which namesakes share more often) against its letters."""
+    return {
+        "postcode": {_ONE_WITHOUT_PLUS_4: f"same {spec.column}"},
+        "person_name": {_ACROSS_SCRIPTS: _SAME_NAME_ANY_ORDER},
+    }.get(spec.kind, {})
 
 
 def _jaro_winkler(spec: ComparisonSpec, fn: _Functions) -> list[cll.ComparisonLevelCreator]:

@@ -27,6 +27,7 @@ from mdm.standardise.emails import standardise_email
 from mdm.standardise.identifiers import standardise_national_id, standardise_tax_id
 from mdm.standardise.names import name_from_email, spacing_key, standardise_name, word_parts, written_given
 from mdm.standardise.phones import phone_country, standardise_phone
+from mdm.standardise.skeletons import name_skeleton
 from mdm.standardise.text import nfc_clean, whole_number
 
 _CACHE = 1 << 18
@@ -91,6 +92,7 @@ STD_COLUMNS: tuple[str, ...] = (
     "phone_others",
     "given_accented",
     "phone_extension",
+    "name_skeleton",
 )
 
 
@@ -306,6 +308,7 @@ def standardise_record(
         "given": matched.given,
         "middles": matched.middles,
         "given_accented": written_given(matched),
+        "name_skeleton": name_skeleton(matched.family, matched.given),
         "email": email.normalised or nfc_clean(email.original),
         "email_key": email.match_key,
         "email_local_digits": email.local_has_digits if email.is_valid else None,

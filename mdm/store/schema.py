@@ -504,4 +504,13 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE golden_overrides ADD COLUMN search_key VARCHAR;
         """,
     ),
+    (
+        27,
+        """
+        -- The name's consonant skeleton, one key for its Arabic-script and Latin spellings ("محمد
+        -- الحسن", "Mohammed Al-Hassan"). A record standardised before holds none (its name compared
+        -- in its own script only) until its source is read again.
+        ALTER TABLE std_records ADD COLUMN name_skeleton VARCHAR;
+        """,
+    ),
 )

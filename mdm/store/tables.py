@@ -24,7 +24,7 @@ SCHEMAS: dict[str, pa.Schema] = {
          ("city_norm", _s), ("postcode", _s), ("country", _s), ("company", _s), ("company_key", _s),
          ("tax_id", _s), ("national_id", _s), ("dq_flags", pa.list_(_s)), ("name_parts", _s),
          ("email_others", pa.list_(_s)), ("phone_others", pa.list_(_s)),
-         ("given_accented", _s), ("phone_extension", _s)]
+         ("given_accented", _s), ("phone_extension", _s), ("name_skeleton", _s)]
     ),
     "quarantine": pa.schema(
         [("run_id", _s), ("source", _s), ("row_number", _i), ("source_id", _s), ("reason", _s), ("raw", _s)]
