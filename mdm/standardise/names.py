@@ -767,7 +767,8 @@ _GIOLLA = ("giolla", "ghiolla")
 # "Albert"). Only before a capitalised word, and after a name or in a family name: "Al Pacino" and
 # "Al Gore" keep the given name Al. "Van" and "de" stay apart ("van der Berg").
 _ARABIC_ARTICLES = frozenset(("al", "el"))
-# ... "El" leading a name too: it is no given name, as "Al" is ("El Sayed Ahmed" is Elsayed Ahmed).
+# ... "El" leading a name too: it is no given name, as "Al" is ("El Sayed Ahmed" is Elsayed Ahmed);
+# not before a Vietnamese syllable ("El Thi Linh": Lê mistyped).
 _NEVER_GIVEN_ARTICLES = frozenset(("el",))
 # "Abd" (servant of) is no name alone: with its article, however spelt ("Abdel", "Abdul", "Abdur" before
 # its sun letter, "Abd al", "عبد"), it opens one given name with the word after it ("Abdel Rahman",
@@ -789,7 +790,8 @@ def _opens_name(before: list[_Token], raw_next: str, parts: tuple[str, ...], fam
     after_name = len(before) > 1 and before[-2][0] != ","
     in_family = family_box and all(written != "," for written, _ in before)
     if word in _ARABIC_ARTICLES:  # before the syllable test: "Salah El Din" as "El-Din"
-        return raw_next[:1].isupper() and (after_name or in_family or word in _NEVER_GIVEN_ARTICLES)
+        leads = word in _NEVER_GIVEN_ARTICLES and not _VN_SYLLABLE.match(parts[0])
+        return raw_next[:1].isupper() and (after_name or in_family or leads)
     if _VN_SYLLABLE.match(parts[0]):
         return False
     if " " in raw and glued[-1].endswith(_GIOLLA):

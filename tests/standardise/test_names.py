@@ -1420,6 +1420,13 @@ def test_el_leading_a_name_opens_the_given_name(value: str) -> None:
     assert standardise_name(None, "El Sayed", "Ahmed").given == "elsayed"
 
 
+def test_el_leading_a_vietnamese_name_is_no_article() -> None:
+    """ "El Thi Linh" (Lê with its letters swapped, a Vietnamese name) is read word by word as before,
+    not as a given name "elthi": the pair it made with its customer's other record was lost."""
+    name = standardise_name("El Thi Linh")
+    assert (name.family, name.given, name.middles) == ("linh", "el", "thi")
+
+
 @pytest.mark.parametrize(
     "value",
     ["Abdel Rahman Mohamed", "Abdul-Rahman Mohamed", "Abdulrahman Mohamed", "Abd al Rahman Mohamed",
