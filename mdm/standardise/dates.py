@@ -120,9 +120,11 @@ _UTC_WORD = re.compile(r"(?i)\s+(?:UTC|GMT)$")
 # An offset set off by a space, as Java's "yyyy-MM-dd HH:mm:ss Z" writes it: "... 10:00:00 +0700".
 _SPACED_OFFSET = re.compile(r"\s+([+-]\d{2}:?\d{2})$")
 # A date with its month's name, then maybe a time and its offset: "1 Mar 2024 10:00", "Mar 1, 2024
-# 10:00 AM", Oracle's default "01-MAR-24 10.00.00.000000 AM", RFC 2822's "1 Mar 2024 10:00:00 +0700".
+# 10:00 AM", Oracle's default "01-MAR-24 10.00.00.000000 AM", RFC 2822's "1 Mar 2024 10:00:00 +0700";
+# the name in any letters ("1. März 2024", "1 марта 2024 г.") or a 年月日 date ("2024年3月1日 10:00"),
+# read as a birth date's is.
 _NAMED_MONTH_TIME = re.compile(
-    r"(?i)^(?P<date>.*?[a-z]{3}.*?)"
+    r"(?i)^(?P<date>.*?(?:[^\W\d_]{3}|[年년]).*?)"
     r"(?:[ T,]+(\d{1,2})[:.](\d{2})(?:[:.](\d{2})(?:[.,]\d+)?)?\s*(?:([ap])\.?m\.?)?"
     r"(?:\s*(?P<offset>Z|[+-]\d{2}(?::?\d{2})?))?)?$"
 )

@@ -119,6 +119,21 @@ def test_a_time_whose_month_is_named_in_another_language() -> None:
     assert standardise_timestamp("6 mars 2024 10:00") == dt.datetime(2024, 3, 6, 10, 0)
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1 марта 2024 г.", dt.datetime(2024, 3, 1)),  # a Russian CRM's update date, as its birth dates
+        ("1 березня 2024 р. 10:30", dt.datetime(2024, 3, 1, 10, 30)),
+        ("1. März 2024 10:00", dt.datetime(2024, 3, 1, 10)),  # a month's name with a letter beyond a-z
+        ("2024年3月1日", dt.datetime(2024, 3, 1)),
+        ("2024年3月1日 10:30", dt.datetime(2024, 3, 1, 10, 30)),
+        ("2024년 3월 1일", dt.datetime(2024, 3, 1)),
+    ],
+)
+def test_an_update_time_whose_date_is_written_as_a_birth_date_is(value: str, expected: dt.datetime) -> None:
+    assert standardise_timestamp(value) == expected
+
+
 def test_day_first_and_month_first() -> None:
     assert standardise_birth_date("03/04/1990", today=TODAY).value == dt.date(1990, 4, 3)
     assert standardise_birth_date("03/04/1990", today=TODAY, day_first=False).value == dt.date(1990, 3, 4)
