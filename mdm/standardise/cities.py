@@ -9,6 +9,7 @@ sees the canonical value; the golden record keeps the value as written.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -21,11 +22,6 @@ class StdCity:
     original: str | None
     canonical: str | None
     flags: tuple[str, ...]
-
-
-def _folded(value: str | None) -> str | None:
-    """The folded value, a word in Arabic script in one of its variant forms ("دبى" as "دبي")."""
-    return fold(value.translate(ARABIC_FORMS) if value else value)
 
 
 # Canonical place and its other names (folded, after the "tp"/"tinh"/"city" words are stripped).
@@ -132,7 +128,7 @@ _ABROAD = (
     ("ES", "zaragoza", "saragossa"), ("ES", "malaga", ""), ("ES", "bilbao", ""),
     ("SE", "stockholm", ""), ("NO", "oslo", ""), ("FI", "helsinki", "helsingfors"), ("IE", "dublin", ""),
     ("IE", "cork", ""), ("NZ", "auckland", ""), ("NZ", "wellington", ""), ("NZ", "christchurch", ""),
-    ("HK", "hong kong", "hongkong"), ("MO", "macau", "macao"), ("TW", "taipei", "dai bac"),
+    ("HK", "hong kong", "hongkong|kowloon"), ("MO", "macau", "macao"), ("TW", "taipei", "dai bac"),
     ("TW", "kaohsiung", ""), ("ID", "jakarta", ""), ("ID", "surabaya", ""), ("PH", "manila", ""),
     ("PH", "quezon", ""), ("PH", "cebu", ""), ("AE", "dubai", ""), ("AE", "abu dhabi", ""),
     ("TR", "istanbul", ""), ("UA", "kyiv", "kiev"), ("IL", "tel aviv", "tel aviv yafo"),
@@ -146,18 +142,84 @@ _ABROAD = (
     ("PL", "gdansk", "danzig"), ("PL", "poznan", ""), ("PL", "lodz", ""), ("TR", "ankara", ""),
     ("TR", "izmir", ""), ("SA", "riyadh", "ar riyadh|riyad"), ("SA", "jeddah", "jiddah|jedda"),
     ("AE", "sharjah", ""),
+    ("CN", "shenzhen", ""), ("CN", "tianjin", "tientsin"), ("CN", "chongqing", "chungking"),
+    ("CN", "chengdu", ""), ("CN", "wuhan", ""), ("CN", "hangzhou", ""), ("CN", "nanjing", "nanking"),
+    ("CN", "xian", "xi an"), ("CN", "suzhou", ""), ("CN", "qingdao", "tsingtao"), ("CN", "xiamen", "amoy"),
+    ("CN", "dalian", ""), ("CN", "shenyang", ""), ("TW", "new taipei", ""), ("TW", "taichung", "taizhong"),
+    ("TW", "tainan", ""), ("TW", "taoyuan", ""), ("TW", "hsinchu", "xinzhu"),
+    ("JP", "yokohama", ""), ("JP", "nagoya", ""), ("JP", "sapporo", ""), ("JP", "fukuoka", ""),
+    ("JP", "kobe", ""), ("JP", "kyoto", ""), ("JP", "kawasaki", ""), ("JP", "hiroshima", ""),
+    ("KR", "incheon", "inchon"), ("KR", "daegu", "taegu"), ("KR", "daejeon", "taejon"),
+    ("KR", "gwangju", "kwangju"), ("KR", "ulsan", ""), ("KR", "suwon", ""),
+    ("RU", "sankt peterburg", "saint petersburg|st petersburg|sankt petersburg|petersburg|spb"),
+    ("RU", "novosibirsk", ""), ("RU", "yekaterinburg", "ekaterinburg"), ("RU", "kazan", ""),
+    ("RU", "nizhny novgorod", "nizhnii novgorod|nizhniy novgorod"), ("RU", "chelyabinsk", "cheliabinsk"),
+    ("RU", "samara", ""), ("RU", "omsk", ""), ("RU", "rostov na donu", "rostov on don"), ("RU", "ufa", ""),
+    ("RU", "krasnoyarsk", "krasnoiarsk"), ("RU", "voronezh", ""), ("RU", "perm", ""), ("RU", "volgograd", ""),
+    ("UA", "kharkiv", "kharkov"), ("UA", "odesa", "odessa"), ("UA", "dnipro", "dnepr|dnipropetrovsk"),
+    ("UA", "lviv", "lvov|lwow|lemberg"), ("UA", "zaporizhzhia", "zaporozhye|zaporizhia"),
+    ("GR", "thessaloniki", "salonica|salonika"), ("GR", "patra", "patras"),
+    ("GR", "irakleio", "heraklion|iraklio|iraklion"), ("GR", "peiraias", "piraeus|pireas"),
+    ("GR", "larisa", "larissa"),
 )
-# The same cities written in Arabic script, with or without the article ("الرياض"), read as their
-# letters' ASCII skeleton: "dby" is no city written in Latin letters.
-_IN_ARABIC = (
-    ("dubai", "دبي"), ("abu dhabi", "أبو ظبي|أبوظبي"), ("riyadh", "الرياض|رياض"), ("jeddah", "جدة|جده"),
+# The same cities written in their own script, looked up as written (its letters alone, in lower
+# case, without accents or vowel marks, an Arabic letter in one of its variant forms): transliterated,
+# a name is a skeleton ("دبي" "dby"), a reading of another language's ("東京" "dong jing"), or
+# another city's ("广州", Guangzhou, is "yan zhou" as 兖州 is).
+_IN_OWN_SCRIPT = (
+    ("dubai", "دبي"), ("abu dhabi", "أبو ظبي"), ("riyadh", "الرياض|رياض"), ("jeddah", "جدة"),
     ("sharjah", "الشارقة|شارقة"),
+    ("beijing", "北京"), ("shanghai", "上海"), ("guangzhou", "广州|廣州"), ("shenzhen", "深圳"),
+    ("tianjin", "天津"), ("chongqing", "重庆|重慶"), ("chengdu", "成都"), ("wuhan", "武汉|武漢"),
+    ("hangzhou", "杭州"), ("nanjing", "南京"), ("xian", "西安"), ("suzhou", "苏州|蘇州"),
+    ("qingdao", "青岛|青島"), ("xiamen", "厦门|廈門"), ("dalian", "大连|大連"), ("shenyang", "沈阳|瀋陽"),
+    ("hong kong", "香港|九龍|九龙"), ("macau", "澳門|澳门"),
+    ("taipei", "台北|臺北"), ("new taipei", "新北"), ("taichung", "台中|臺中"), ("tainan", "台南|臺南"),
+    ("kaohsiung", "高雄"), ("taoyuan", "桃園|桃园"), ("hsinchu", "新竹"),
+    ("tokyo", "東京|东京"), ("osaka", "大阪"), ("yokohama", "横浜|横滨|橫濱"), ("nagoya", "名古屋"),
+    ("sapporo", "札幌"), ("fukuoka", "福岡|福冈"), ("kobe", "神戸|神户"), ("kyoto", "京都"),
+    ("kawasaki", "川崎"), ("hiroshima", "広島|广岛|廣島"),
+    ("seoul", "서울"), ("busan", "부산"), ("incheon", "인천"), ("daegu", "대구"), ("daejeon", "대전"),
+    ("gwangju", "광주"), ("ulsan", "울산"), ("suwon", "수원"),
+    ("moskva", "Москва"), ("sankt peterburg", "Санкт-Петербург|Петербург|СПб"),
+    ("novosibirsk", "Новосибирск"), ("yekaterinburg", "Екатеринбург"), ("kazan", "Казань"),
+    ("nizhny novgorod", "Нижний Новгород"), ("chelyabinsk", "Челябинск"), ("samara", "Самара"),
+    ("omsk", "Омск"), ("rostov na donu", "Ростов-на-Дону"), ("ufa", "Уфа"), ("krasnoyarsk", "Красноярск"),
+    ("voronezh", "Воронеж"), ("perm", "Пермь"), ("volgograd", "Волгоград"),
+    ("kyiv", "Київ|Киев"), ("kharkiv", "Харків|Харьков"), ("odesa", "Одеса|Одесса"),
+    ("dnipro", "Дніпро|Днепр"), ("lviv", "Львів|Львов"), ("zaporizhzhia", "Запоріжжя|Запорожье"),
+    ("athina", "Αθήνα|Αθήναι"), ("thessaloniki", "Θεσσαλονίκη"), ("patra", "Πάτρα"),
+    ("irakleio", "Ηράκλειο"), ("peiraias", "Πειραιάς"), ("larisa", "Λάρισα"),
 )
+# The words around a city's name in those scripts: Russian "г." and Ukrainian "м." (город, місто:
+# city) before it; 市 (city), Tokyo's 都, Osaka's 府, Korean 시, 특별시, 광역시 after it; "香港特別行政區".
+_SCRIPT_AFFIXES = re.compile(r"^(?:город|гор|г|місто|м)|(?:特別行政區|特别行政区|특별시|광역시|[市都府시])$")
+
+
+def _script_key(value: str) -> str:
+    """``value``'s letters alone, in lower case, without accents or Arabic vowel marks ("Αθήνα": "αθηνα")."""
+    letters = (ch for ch in unicodedata.normalize("NFD", value.translate(ARABIC_FORMS)) if ch.isalpha())
+    return unicodedata.normalize("NFC", "".join(letters)).casefold()
+
+
 _PLACES = (*(("VN", city, aliases) for city, aliases in _VIETNAM), *_ABROAD)
 CITY_ALIASES = MappingProxyType(
     {alias: city for _, city, aliases in _PLACES for alias in (city, *aliases.split("|")) if alias}
-    | {_folded(alias): city for city, aliases in _IN_ARABIC for alias in aliases.split("|")}
 )
+_IN_SCRIPT = MappingProxyType(
+    {_script_key(alias): city for city, aliases in _IN_OWN_SCRIPT for alias in aliases.split("|")}
+)
+
+
+def _folded(value: str | None) -> str | None:
+    """The folded value; a known city in its own script, its canonical place ("北京市": beijing)."""
+    if not value or value.isascii():
+        return fold(value)
+    key = _script_key(value)
+    place = _IN_SCRIPT.get(key) or _IN_SCRIPT.get(_SCRIPT_AFFIXES.sub("", key))
+    return place or fold(value.translate(ARABIC_FORMS))
+
+
 # The country of each known city (ISO 3166 alpha-2): a phone number written without a country
 # code in a record from London is a British number, whatever its source's default region.
 CITY_COUNTRY = MappingProxyType({city: country for country, city, _ in _PLACES})

@@ -129,6 +129,43 @@ def test_a_city_in_arabic_script_or_another_language_is_the_same_city(written: s
     assert found == AddressCity("Sheikh Zayed Road 5", written, None)
 
 
+@pytest.mark.parametrize(("written", "city"), [
+    ("香港", "hong kong"), ("香港特别行政区", "hong kong"), ("北京", "beijing"), ("北京市", "beijing"),
+    ("上海", "shanghai"), ("台北", "taipei"), ("臺北市", "taipei"), ("广州", "guangzhou"), ("東京", "tokyo"),
+    ("東京都", "tokyo"), ("京都", "kyoto"), ("大阪府", "osaka"), ("서울", "seoul"), ("서울특별시", "seoul"),
+    ("부산광역시", "busan"), ("Москва", "moskva"), ("г. Москва", "moskva"), ("МОСКВА", "moskva"),
+    ("Санкт-Петербург", "sankt peterburg"), ("St. Petersburg", "sankt peterburg"), ("Київ", "kyiv"),
+    ("м. Київ", "kyiv"), ("Киев", "kyiv"), ("Kyiv", "kyiv"), ("Одесса", "odesa"), ("Αθήνα", "athina"),
+    ("ΑΘΗΝΑ", "athina"), ("Athens", "athina"), ("Θεσσαλονίκη", "thessaloniki"), ("Thessaloniki", "thessaloniki"),
+])
+def test_a_city_written_in_its_own_script_is_the_same_city(written: str, city: str) -> None:
+    """Before, each was its transliteration: "香港" "xiang gang", "東京" "dong jing" (a Chinese reading),
+    "Київ" "kiyiv", "Αθήνα" "athena", unlike "Hong Kong", "Tokyo", "Kyiv" or "Athens" in another source."""
+    assert standardise_city(written).canonical == city
+    assert city_in_address(f"Main Street 5, {written}") == AddressCity("Main Street 5", written, None)
+
+
+@pytest.mark.parametrize("written", ["兖州", "Yan Zhou", "Гомель", "Dong Jing"])
+def test_a_name_whose_transliteration_is_a_known_citys_is_not_that_city(written: str) -> None:
+    """兖州 (Yanzhou) transliterates as 广州 (Guangzhou) does, "yan zhou"; "Dong Jing" in Latin
+    letters is no Tokyo; "Гомель" is no "г." before a city."""
+    assert standardise_city(written).canonical not in {"guangzhou", "tokyo", "omsk", None}
+
+
+@pytest.mark.parametrize(("city", "phone", "e164"), [
+    ("香港", "9123 4567", "+85291234567"), ("臺北", "0912-345-678", "+886912345678"),
+    ("서울", "02-312-3456", "+8223123456"), ("Київ", "067 555 66 77", "+380675556677"),
+    ("Αθήνα", "694 123 4567", "+306941234567"),
+])
+def test_a_city_in_its_own_script_gives_a_number_its_country(city: str, phone: str, e164: str) -> None:
+    """A Hong Kong mobile in a mainland Chinese CRM, its city written 香港, was read in China and
+    invalid; the city's country is now the record's home, as "Hong Kong" written in Latin letters was."""
+    spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", phone_region="CN",
+                      fields={"full_name": "name", "phone": "phone", "city": "city"})
+    std = standardise_record(spec, "1", {"name": "陳大文", "phone": phone, "city": city}, today=TODAY)
+    assert (std["phone"], std["phone_valid"]) == (e164, True)
+
+
 def test_a_record_without_a_city_takes_its_address_city_and_postcode() -> None:
     """Before, the record had no city or postcode, and its address held both: the blocking rules and
     the city comparison saw nothing, and its address compared unlike another source's."""
