@@ -103,16 +103,23 @@ def _belgian_checks(digits: str) -> bool:
 
 
 def _luhn_checks(digits: str) -> bool:
-    """Sweden's personnummer (10 digits, YYMMDDNNNC): Luhn's check digit."""
-    doubled = (int(d) * (2 - i % 2) for i, d in enumerate(digits))
+    """Luhn's check digit, every second digit from the last doubled: Sweden's personnummer (10 digits,
+    YYMMDDNNNC), Canada's social insurance number (9), Greece's AMKA (11, DDMMYY first)."""
+    doubled = (int(d) * (1 + i % 2) for i, d in enumerate(reversed(digits)))
     return sum(n // 10 + n % 10 for n in doubled) % 10 == 0
+
+
+def _afm_checks(digits: str) -> bool:
+    """Greece's tax id, the AFM (9 digits): its last digit, the others weighted 256 down to 2, mod 11."""
+    return sum(int(d) << (8 - i) for i, d in enumerate(digits[:8])) % 11 % 10 == int(digits[8])
 
 
 # Identifiers that end with check digits, by country and kind: (length, check). One that fails them
 # was mistyped: kept, to be compared as one typo off, but flagged and not valid. One a spreadsheet cut
 # a digit short of, whose check digits hold with the zero put back, had that zero. Brazil's CPF (a
 # person's) and CNPJ (a company's), Turkey's TC Kimlik No, Poland's PESEL, the Dutch BSN, the Belgian
-# national number and the Swedish personnummer (read without its century, below).
+# national number, the Swedish personnummer (read without its century, below), the Canadian SIN, and
+# Greece's AMKA (a person's social security number) and AFM (a person's or company's tax id).
 _CHECKED = {
     "BR": {"national_id": (11, _cpf_checks), "tax_id": (14, _cnpj_checks)},
     "TR": {"national_id": (11, _tc_kimlik_checks)},
@@ -120,6 +127,8 @@ _CHECKED = {
     "NL": {"national_id": (9, _bsn_checks)},
     "BE": {"national_id": (11, _belgian_checks)},
     "SE": {"national_id": (10, _luhn_checks)},
+    "CA": {"national_id": (9, _luhn_checks)},
+    "GR": {"national_id": (11, _luhn_checks), "tax_id": (9, _afm_checks)},
 }
 def _resident_id_checks(compact: str) -> bool:
     """China's resident identity number (17 digits, then a check character, X for 10): ISO 7064 mod 11-2."""
@@ -232,7 +241,8 @@ def _standardise(
     countries = tuple(dict.fromkeys((country, region))) if kind == "national_id" else (region,)
     if kind == "national_id" and "SE" in {(c or "").upper() for c in countries}:
         compact = _SE_CENTURY.sub(r"\1", compact)
-    checked = _checked(value, compact, kind, countries) if not abroad else None
+    # A tax id written with its country's code is held to that country's check digits ("EL 094259216").
+    checked = _checked(value, compact, kind, (country or region,) if abroad else countries)
     if checked is not None:
         return checked
     if abroad or (region or "").upper() != "VN":

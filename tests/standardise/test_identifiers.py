@@ -137,7 +137,7 @@ def test_junk(value: str) -> None:
     ("DE 123 456 789", None, "DE", "123456789"),  # a German VAT id with its country code ...
     ("123456789", None, "DE", "123456789"),  # ... is the same id as written without it
     ("VN 0101234567", "VN", None, "0101234567"),  # the source's region, for a record of no country
-    ("EL123456789", None, "GR", "123456789"),  # Greece's VAT ids are written EL
+    ("EL094259216", None, "GR", "094259216"),  # Greece's VAT ids are written EL (an AFM)
     ("DE123456789", "VN", "DE", "123456789"),  # a foreign VAT id in a Vietnamese system, not zero-filled
     ("SC123456", None, "GB", "SC123456"),  # a Scottish company number: SC is not the record's country
     ("0101234567", "VN", "01", "0101234567"),  # digits are no country code
@@ -178,12 +178,17 @@ def test_brazilian_cpf_and_cnpj_check_digits(
     ("811228-9874", "SE", "8112289874", True, ()),  # a Swedish personnummer
     ("19811228-9874", "SE", "8112289874", True, ()),  # the same, with its century: one id
     ("811228-9875", "SE", "8112289875", False, ("national_id_check_digits",)),
+    ("046 454 286", "CA", "046454286", True, ()),  # a Canadian SIN (Luhn over 9 digits)
+    ("046-454-287", "CA", "046454287", False, ("national_id_check_digits",)),
+    ("46454286", "CA", "046454286", True, ("national_id_zero_restored",)),  # its zero eaten by a spreadsheet
+    ("01013099997", "GR", "01013099997", True, ()),  # a Greek AMKA (Luhn over 11 digits)
+    ("01013099999", "GR", "01013099999", False, ("national_id_check_digits",)),
 ])
 def test_national_ids_with_check_digits(
     value: str, region: str, expected: str, valid: bool, flags: tuple[str, ...]
 ) -> None:
-    """A mistyped TC Kimlik No, PESEL, BSN, Belgian number or personnummer was a valid id; the
-    personnummer with its century was another document (12 digits beside 10)."""
+    """A mistyped TC Kimlik No, PESEL, BSN, Belgian number, personnummer, SIN or AMKA was a valid id;
+    the personnummer with its century was another document (12 digits beside 10)."""
     assert standardise_national_id(value, region) == StdIdentifier(value, expected, valid, flags)
 
 
@@ -238,3 +243,18 @@ def test_a_record_reads_its_national_id_by_its_own_country() -> None:
 def test_arabic_indic_digits_are_the_id_they_spell(value: str) -> None:
     """An Emirates id in Arabic-Indic (or Persian) digits was flagged national_id_invalid and lost."""
     assert standardise_national_id(value, "AE") == StdIdentifier(value, "784198512345671", True, ())
+
+
+@pytest.mark.parametrize(("value", "expected", "valid", "flags"), [
+    ("094259216", "094259216", True, ()),  # an AFM
+    ("EL 094259216", "094259216", True, ()),  # written as a VAT id, with Greece's EL
+    ("094259217", "094259217", False, ("tax_id_check_digits",)),  # its last digit mistyped
+    ("EL094259217", "094259217", False, ("tax_id_check_digits",)),
+    ("94259216", "094259216", True, ("tax_id_zero_restored",)),  # its zero eaten by a spreadsheet
+])
+def test_a_greek_tax_id_is_held_to_its_check_digit(
+    value: str, expected: str, valid: bool, flags: tuple[str, ...]
+) -> None:
+    """A mistyped AFM was a valid tax id one digit off another customer's, and one a spreadsheet cut
+    its leading zero from was another id than the same written whole."""
+    assert standardise_tax_id(value, "GR") == StdIdentifier(value, expected, valid, flags)
