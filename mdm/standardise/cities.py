@@ -151,7 +151,7 @@ _ABROAD = (
     ("JP", "kobe", ""), ("JP", "kyoto", ""), ("JP", "kawasaki", ""), ("JP", "hiroshima", ""),
     ("KR", "incheon", "inchon"), ("KR", "daegu", "taegu"), ("KR", "daejeon", "taejon"),
     ("KR", "gwangju", "kwangju"), ("KR", "ulsan", ""), ("KR", "suwon", ""),
-    ("RU", "sankt peterburg", "saint petersburg|st petersburg|sankt petersburg|petersburg|spb"),
+    ("RU", "sankt peterburg", "saint petersburg|sankt petersburg|petersburg|spb"),
     ("RU", "novosibirsk", ""), ("RU", "yekaterinburg", "ekaterinburg"), ("RU", "kazan", ""),
     ("RU", "nizhny novgorod", "nizhnii novgorod|nizhniy novgorod"), ("RU", "chelyabinsk", "cheliabinsk"),
     ("RU", "samara", ""), ("RU", "omsk", ""), ("RU", "rostov na donu", "rostov on don"), ("RU", "ufa", ""),
@@ -260,9 +260,16 @@ _REGION_CODES = frozenset(
 _SEGMENTS = re.compile(r"\s*[,/;]\s*|\s+[-\u2013]\s+")
 
 
+# "St" and "Ste" before a name are Saint and Sainte, written short: "St-Jean-sur-Richelieu", "Ste-Foy",
+# "St. Louis", "St Petersburg".
+_SAINT = re.compile(r"\b(st|ste)(?= [a-z])")
+
+
 def _bare(folded: str) -> str:
     """``folded`` without the words around a place's name ("tp", "thanh pho", "city", "vn"), but
-    where they are part of a known alias ("mexico city", whose "mexico" is the country)."""
+    where they are part of a known alias ("mexico city", whose "mexico" is the country); a short
+    "St" written whole."""
+    folded = _SAINT.sub(lambda short: "saint" if short[1] == "st" else "sainte", folded)
     while folded not in CITY_ALIASES:
         stripped = _CITY_SUFFIX.sub("", _CITY_PREFIX.sub("", folded))
         if stripped == folded:

@@ -152,6 +152,16 @@ def test_a_name_whose_transliteration_is_a_known_citys_is_not_that_city(written:
     assert standardise_city(written).canonical not in {"guangzhou", "tokyo", "omsk", None}
 
 
+@pytest.mark.parametrize(("short", "whole"), [
+    ("St-Jean-sur-Richelieu", "Saint-Jean-sur-Richelieu"), ("Ste-Foy", "Sainte-Foy"),
+    ("St. Louis", "Saint Louis"), ("Baie-St-Paul", "Baie-Saint-Paul"), ("St Petersburg", "Санкт-Петербург"),
+])
+def test_saint_written_short_is_the_same_city(short: str, whole: str) -> None:
+    """Before, "St-Jean-sur-Richelieu" was "st jean sur richelieu", unlike the "saint jean sur richelieu"
+    another source writes out: two cities for one customer."""
+    assert standardise_city(short).canonical == standardise_city(whole).canonical
+
+
 @pytest.mark.parametrize(("city", "phone", "e164"), [
     ("香港", "9123 4567", "+85291234567"), ("臺北", "0912-345-678", "+886912345678"),
     ("서울", "02-312-3456", "+8223123456"), ("Київ", "067 555 66 77", "+380675556677"),
