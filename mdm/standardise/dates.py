@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
@@ -218,8 +219,25 @@ def _vn_month(found: re.Match[str]) -> str:
 _CJK_DATE = re.compile(r"(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日号일]?")
 
 
+# Greek month names, in the genitive a date writes ("14 Φεβρουαρίου 1980"), the nominative, or their
+# first letters ("Φεβ."), read in Greek letters without accents: their transliteration is not settled
+# (Φεβρουαρίου is "phebrouariou" or "fevrouariou").
+_GREEK_MONTH = re.compile(r"(?<!\w)(ιαν|φεβ|μαρ|απρ|μαι|ιουν|ιουλ|αυγ|σεπ|οκτ|νοε|δεκ)\w*\.?")
+_GREEK_MONTHS = MappingProxyType({stem: number for number, stem in enumerate(
+    "ιαν φεβ μαρ απρ μαι ιουν ιουλ αυγ σεπ οκτ νοε δεκ".split(), start=1)})
+_GREEK_LETTERS = re.compile(r"[\u0370-\u03ff]")
+
+
+def _greek_months(text: str) -> str:
+    """``text`` with a Greek month's name as the English one, read as any other month's."""
+    plain = "".join(ch for ch in unicodedata.normalize("NFD", text.lower()) if not unicodedata.combining(ch))
+    return _GREEK_MONTH.sub(lambda found: f" {_MONTH_NAME[_GREEK_MONTHS[found[1]]]} ", plain)
+
+
 def _tokens(text: str) -> list[str]:
     text = _CJK_DATE.sub(lambda m: "-".join(str(int(part)) for part in m.groups()), text)
+    if _GREEK_LETTERS.search(text):
+        text = _greek_months(text)
     plain = _VN_WEEKDAY.sub("", to_ascii_lower(_TRAILING_TIME.sub("", text)) or "")
     folded = _VN_MONTH.sub(_vn_month, fold(plain) or "")
     tokens: list[str] = []

@@ -115,6 +115,18 @@ def test_month_names_and_date_words_of_eastern_europe_and_east_asia(value: str, 
     assert standardise_birth_date(value, today=TODAY) == StdDate(value, expected, ())
 
 
+@pytest.mark.parametrize(("value", "expected"), [
+    ("14 Φεβρουαρίου 1980", dt.date(1980, 2, 14)),  # a Greek CRM's date, the month in the genitive
+    ("1 ΜΑΪΟΥ 1985", dt.date(1985, 5, 1)),  # in capitals, the diaeresis kept
+    ("3 Ιουνίου 1990", dt.date(1990, 6, 3)), ("3 Ιουλίου 1990", dt.date(1990, 7, 3)),
+    ("Αύγουστος 5, 1990", dt.date(1990, 8, 5)), ("12 Δεκ. 1990", dt.date(1990, 12, 12)),
+])
+def test_greek_month_names(value: str, expected: dt.date) -> None:
+    """Before, each was flagged date_unparseable and gave no date of birth to match on."""
+    assert standardise_birth_date(value, today=TODAY) == StdDate(value, expected, ())
+    assert standardise_timestamp(f"{value} 10:00") == dt.datetime.combine(expected, dt.time(10))
+
+
 def test_a_time_whose_month_is_named_in_another_language() -> None:
     assert standardise_timestamp("6 mars 2024 10:00") == dt.datetime(2024, 3, 6, 10, 0)
 
