@@ -9,12 +9,11 @@ sees the canonical value; the golden record keeps the value as written.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from types import MappingProxyType
 
 from mdm.standardise.addresses import COUNTRY_ALIASES
-from mdm.standardise.text import ARABIC_FORMS, fold, nfc_clean
+from mdm.standardise.text import ARABIC_FORMS, fold, nfc_clean, unaccented_lower
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,8 +197,7 @@ _SCRIPT_AFFIXES = re.compile(r"^(?:город|гор|г|місто|м)|(?:特別
 
 def _script_key(value: str) -> str:
     """``value``'s letters alone, in lower case, without accents or Arabic vowel marks ("Αθήνα": "αθηνα")."""
-    letters = (ch for ch in unicodedata.normalize("NFD", value.translate(ARABIC_FORMS)) if ch.isalpha())
-    return unicodedata.normalize("NFC", "".join(letters)).casefold()
+    return "".join(filter(str.isalpha, unaccented_lower(value.translate(ARABIC_FORMS))))
 
 
 _PLACES = (*(("VN", city, aliases) for city, aliases in _VIETNAM), *_ABROAD)

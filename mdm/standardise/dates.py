@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
-from mdm.standardise.text import fold, nfc_clean, to_ascii_lower, without_float_fraction
+from mdm.standardise.text import fold, nfc_clean, to_ascii_lower, unaccented_lower, without_float_fraction
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,8 +229,7 @@ _GREEK_LETTERS = re.compile(r"[\u0370-\u03ff]")
 
 def _greek_months(text: str) -> str:
     """``text`` with a Greek month's name as the English one, read as any other month's."""
-    plain = "".join(ch for ch in unicodedata.normalize("NFD", text.lower()) if not unicodedata.combining(ch))
-    return _GREEK_MONTH.sub(lambda found: f" {_MONTH_NAME[_GREEK_MONTHS[found[1]]]} ", plain)
+    return _GREEK_MONTH.sub(lambda found: f" {_MONTH_NAME[_GREEK_MONTHS[found[1]]]} ", unaccented_lower(text))
 
 
 def _tokens(text: str) -> list[str]:

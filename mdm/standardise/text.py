@@ -88,6 +88,13 @@ def fold(value: str | None) -> str | None:
     return collapse(_NOT_FOLDED.sub(" ", text.translate(_APOSTROPHES)))
 
 
+def unaccented_lower(value: str) -> str:
+    """``value`` in lower case without its accents, in its own script ("Φεβρουαρίου": "φεβρουαριου"):
+    for words looked up before transliteration, which may spell them another way."""
+    marked = unicodedata.normalize("NFD", value.lower())
+    return unicodedata.normalize("NFC", "".join(ch for ch in marked if not unicodedata.combining(ch)))
+
+
 # A whole number that went through a spreadsheet or a float column: "912345678.0", or with a decimal
 # comma, as German, French and Spanish spreadsheets write it ("4930123456,0").
 _FLOAT_INTEGER = re.compile(r"^(\+?[0-9]{5,})[.,]0+$")
