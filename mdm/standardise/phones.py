@@ -60,9 +60,14 @@ _VN_MOBILE_PREFIXES = frozenset(
     ).split()
 )
 # German and Austrian numbers write it "Durchwahl 12", "DW 12", "Nebenstelle 12" (Nst.), French "poste 12",
-# Spanish "extensión 12": left on, its digits were read as part of the number (+4930123456712).
+# Spanish "extensión 12": left on, its digits were read as part of the number (+4930123456712). So do
+# Russian "доб. 12", Ukrainian "дод.", Greek "εσωτ.", Italian "interno", Dutch "toestel", Polish "wew.",
+# Portuguese "ramal", Turkish "dahili", Korean 내선, Japanese 内線, Chinese 转 or 分机.
 _EXTENSION = re.compile(r"(?i)\s*(?:ext\.?|extensi[oó]n|x|#|máy lẻ|ml"
-                        r"|durchwahl|dw\.?|nebenstelle|nst\.?|poste)\s*:?\s*(\d{1,6})\s*$")
+                        r"|durchwahl|dw\.?|nebenstelle|nst\.?|poste"
+                        r"|доб\.?|добавочный|дод\.?|εσωτ\.?|εσωτερικό"
+                        r"|interno|toestel|tst\.?|wew\.?|ramal|dahili"
+                        r"|내선|内線|内线|转|轉|分机|分機)\s*:?\s*(\d{1,6})\s*$")
 # DIN 5008 writes an extension after a hyphen ("030/1234567-12", "+49 30 1234567-0"): read as one only
 # after a whole number (valid, and as long as its region's example of its type), as "0912-345-678" and
 # "030 123-4567" group a number's own digits with hyphens.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from hypothesis import given
@@ -347,6 +348,22 @@ def test_a_record_reads_its_phone_in_its_own_country(city: str, country: str | N
 def test_an_extension_written_in_german_french_or_spanish_is_no_part_of_the_number(value: str) -> None:
     """Its digits were read as the number's: 030 1234567 Durchwahl 12 was +4930123456712."""
     assert standardise_phone(value, "DE").e164 == "+49301234567"
+
+
+@pytest.mark.parametrize(("value", "region", "e164"), [
+    ("+7 495 123-45-67 доб. 123", "RU", "+74951234567"), ("044 123 4567 дод. 12", "UA", "+380441234567"),
+    ("210 3234567 εσωτ. 12", "GR", "+302103234567"), ("06 12345678 interno 12", "IT", "+390612345678"),
+    ("020 123 4567 toestel 12", "NL", "+31201234567"), ("22 123 45 67 wew. 12", "PL", "+48221234567"),
+    ("11 3123-4567 ramal 12", "BR", "+551131234567"), ("212 123 45 67 dahili 12", "TR", "+902121234567"),
+    ("02-312-3456 내선 12", "KR", "+8223123456"), ("03-1234-5678 内線 12", "JP", "+81312345678"),
+    ("010-12345678转12", "CN", "+861012345678"),
+])
+def test_an_extension_after_its_word_in_other_languages_is_no_part_of_the_number(
+    value: str, region: str, e164: str
+) -> None:
+    """A Russian CRM's "+7 495 123-45-67 доб. 123" was +74951234567123 and invalid, as was each of these."""
+    phone = standardise_phone(value, region)
+    assert (phone.e164, phone.is_valid, phone.extension) == (e164, True, re.findall(r"\d+", value)[-1])
 
 
 @pytest.mark.parametrize("value", ["030/1234567-12", "030 1234567-12", "+49 30 1234567-0", "0301234567 - 12"])
