@@ -92,6 +92,9 @@ _ABBREVIATIONS = MappingProxyType(
         "bul": "bulvari",
         "blv": "bulvari",
         "mahalle": "mahallesi",
+        # Greek "Λεωφ."/"Λεωφόρος" (an avenue), transliterated; "οδός" (street) is a word of its own.
+        "leoph": "avenue",
+        "leophoros": "avenue",
     }
 )
 # Single letters that are an abbreviation only before a name ("Đ. Lê Lợi", "H. Củ Chi", "X. Tân Phú");
@@ -102,7 +105,11 @@ _BEFORE_WORD = MappingProxyType({"d": "duong", "h": "huyen", "x": "xa"})
 _HAMLET = re.compile(r"(^|,)\s*th\.(?=\s*[a-z0-9])")
 # "Ng. 12" is ngõ 12, but "Ng. Trãi" is a shortened Nguyễn.
 # Turkish "Kat 2" is floor 2, "Daire 3" flat 3 ("D:3" too, _TURKISH_FLAT).
-_BEFORE_NUMBER = MappingProxyType({"ng": "ngo", "f": "phuong", "u": "unit", "kat": "floor", "daire": "unit"})
+# French "app."/"appartement" and "bureau" (an office) are a unit ("1234, rue Saint-Denis, app. 5"), Spanish
+# "piso" a floor (as "piso 3, puerta B" after the house is, _SPANISH_FLOOR); "Rue du
+# Bureau" is a street.
+_BEFORE_NUMBER = MappingProxyType({"ng": "ngo", "f": "phuong", "u": "unit", "kat": "floor", "daire": "unit",
+                                   "app": "unit", "appartement": "unit", "bureau": "unit", "piso": "floor"})
 _TURKISH_FLAT = re.compile(r"\bd\s*:\s*(?=\d)")
 _NUMBERED = frozenset(("quan", "phuong"))
 # Street types that are other words elsewhere: only where a street's type stands, first or after the
@@ -141,19 +148,34 @@ _TYPE_FIRST = re.compile(
 )
 # Spanish "Pº" (paseo), read before the ordinal's sign folds to "o" ("Po" is Italy's river: "Via Po").
 _PASEO = re.compile(r"(?i)\bp\.?\s*[º°]\.?(?=\s*\w)")
-# A Spanish floor and door after the house ("Calle Mayor 5, 3º B", "3º 2ª", "bajo izda"), read before
-# the ordinal's sign folds: a floor, then a unit of a letter or number, or the left or right door.
-_DOOR = r"(?:\s*-?\s*(?:(\d{1,2})\s*ª|([a-z])\b|(izda|izq|izqda|izquierda)|(dcha|dcho|drcha|derecha))\.?)?"
-_SPANISH_FLOOR = re.compile(rf"(?i)(?:(\d{{1,2}})\s*[º°]|(?<=\d)[\s,]+(bajo)\b){_DOOR}(?=\s*(?:,|$))")
+# A Spanish floor and door after the house ("Calle Mayor 5, 3º B", "3º 2ª", "bajo izda", "piso 3, puerta
+# B"), read before the ordinal's sign folds: a floor, then a unit of a letter or number, or the left or
+# right door.
+_DOOR = (r"(?:\s*-?\s*(?:(\d{1,2})\s*ª|([a-z])\b|(izda|izq|izqda|izquierda)|(dcha|dcho|drcha|derecha))\.?"
+         r"|[\s,]+(?:puerta|pta\.?)\s*(\d{1,2}|[a-z])\b)?")
+_SPANISH_FLOOR = re.compile(
+    rf"(?i)(?:(\d{{1,2}})\s*[º°]|(?<=\d)[\s,]+(bajo)\b|(?<=\d)[\s,]+piso\s+(\d{{1,2}})){_DOOR}(?=\s*(?:,|$))"
+)
 
 
 def _spanish_floor(floor: re.Match[str]) -> str:
     """The door first: a unit's letter before a floor's number ("unit b floor 3"), as a letter after
     it would take the number after (a postcode's, "unit b 28013") as its own."""
-    number, _, door_number, letter, left, right = floor.groups()
+    number, _, piso, door_number, letter, left, right, puerta = floor.groups()
+    number, door_number = number or piso, door_number or puerta
     door = (f"unit {door_number or letter}" if door_number or letter
             else "izquierda" if left else "derecha" if right else "")
     return f" {door} floor {number or 0} "
+
+
+# Russian words before a number, read in Cyrillic before transliteration ("ул. Ленина, д. 5, кв. 12"):
+# дом (a house) is its number's "No", as "Cad. No:5" is; квартира a flat; корпус and строение a
+# building of the house ("к. 2", "стр. 1"), where "стр" would be read "str", a street.
+_RUSSIAN_NUMBER_WORDS = MappingProxyType({
+    "д": "no", "дом": "no", "кв": "unit", "квартира": "unit", "к": "block", "корп": "block",
+    "корпус": "block", "стр": "building", "строение": "building",
+})
+_RUSSIAN_NUMBER = re.compile(rf"(?i)(?<!\w)({'|'.join(_RUSSIAN_NUMBER_WORDS)})(?:\.\s*|\s+)(?=\d)")
 
 
 # A German or Dutch street type written into the street's name ("Bahnhofstr.", "Kalverstraat"): one
@@ -193,8 +215,11 @@ _STREET_TYPES_NAME_FIRST = frozenset(
 _NAMED_STREET = re.compile(rf"^[a-z]{{2,}}(?:{'|'.join(sorted(_STREET_TYPES_NAME_FIRST))})$")
 _STREET_TYPE_FIRST = frozenset(
     "calle avenue boulevard rue via viale piazza corso largo rua praca place paseo carrer travessa ulica"
-    " aleja prospekt pereulok".split()
+    " aleja prospekt pereulok odos".split()
 )
+# "St" and "Ste" after a street's type that comes first are Saint and Sainte ("Rue St-Denis", "Ave
+# Ste-Catherine"), not a second type; "Main St" is a street.
+_SAINTS = MappingProxyType({"st": "saint", "ste": "sainte"})
 # Vietnam's wards, districts, towns and cities, too large to be where one lives: an address that begins
 # with one names no street (the address comparison's "names only an area" level, mdm/linking/comparisons.py).
 # Not a commune ("xa": "Xa lộ Hà Nội" is a highway) nor the small areas below: a hamlet, a residential group
@@ -286,6 +311,8 @@ def _canonical_tokens(tokens: list[str]) -> list[str]:
         if (token in _GERMAN_STREET_TYPE and i and tokens[i - 1].isalpha() and _HOUSE_NUMBER.match(following)
                 and not any(earlier[0].isdigit() for earlier in tokens[:i])):
             token = "strasse"
+        elif token in _SAINTS and out and out[-1] in _STREET_TYPE_FIRST and following.isalpha():
+            token = _SAINTS[token]
         elif token in _ABBREVIATIONS:
             token = _ABBREVIATIONS[token]
         elif token == "pl" and not following[:1].isdigit():
@@ -456,13 +483,28 @@ def _numbered_house_first(tokens: list[str]) -> list[str]:
 _UNIT_SLASH_COUNTRIES = frozenset(("AU", "NZ"))
 _VIETNAMESE_AREA_WORDS = frozenset(word for word in AREA_WORDS if " " not in word)
 _UNIT_SLASH_HOUSE = re.compile(r"^(\d+[a-z]?)/(\d+[a-z]?(?:-\d+[a-z]?)?)$")
+# Canada writes it with a hyphen ("5-1234 Rue St-Denis": unit 5, house 1234, as "1234, rue Saint-Denis,
+# app. 5"), where "45-47 rue de Rivoli" in France is a range of houses: read so in a Canadian record, and
+# in one of no country before a French street's type only where the house has three digits or more and
+# more than the unit ("8-10 rue" is a range).
+_UNIT_HYPHEN_HOUSE = re.compile(r"^(\d+[a-z]?)-(\d+[a-z]?)$")
+_FRENCH_STREET_TYPES = frozenset(("rue", "boulevard", "avenue", "chemin", "place", "route", "rang", "montee"))
 
 
-def _unit_slash_house(tokens: list[str]) -> list[str]:
-    """"5/12 high street" as "12 high street unit 5", as after a unit's word or after other units
-    ("unit 5/12", "level 2 5/12 ..."; a number's word, "No 5/12", is gone); other tokens as they are."""
-    found = next(((i, split) for i, token in enumerate(tokens)
-                  if (split := _UNIT_SLASH_HOUSE.match(token))), None)
+def _canadian_unit_house(tokens: list[str], country: str | None) -> bool:
+    """Whether a hyphen between two numbers that open ``tokens`` is a Canadian unit's, before its house."""
+    if country == "CA":
+        return True
+    split = _UNIT_HYPHEN_HOUSE.match(tokens[0])
+    return (country is None and split is not None and len(tokens) > 1 and tokens[1] in _FRENCH_STREET_TYPES
+            and len(split[2]) >= 3 and len(split[2]) > len(split[1]))
+
+
+def _unit_before_house(tokens: list[str], written: re.Pattern[str]) -> list[str]:
+    """"5/12 high street" as "12 high street unit 5" (``written`` the unit's and house's numbers), as
+    after a unit's word or after other units ("unit 5/12", "level 2 5/12 ..."; a number's word, "No
+    5/12", is gone); other tokens as they are."""
+    found = next(((i, split) for i, token in enumerate(tokens) if (split := written.match(token))), None)
     if found is None or not tokens[found[0] + 1 :] or not _VIETNAMESE_AREA_WORDS.isdisjoint(tokens):
         return tokens
     at, split = found
@@ -493,7 +535,9 @@ def _units_placed(tokens: list[str], country: str | None) -> list[str]:
     ``country`` is None where those words said the address is Vietnamese, whatever the record's: its
     output, without them, reads the same again as a Vietnamese record's ("24/195 hoang quoc viet")."""
     if country in _UNIT_SLASH_COUNTRIES:
-        tokens = _unit_slash_house(tokens)
+        tokens = _unit_before_house(tokens, _UNIT_SLASH_HOUSE)
+    elif _canadian_unit_house(tokens, country):
+        tokens = _unit_before_house(tokens, _UNIT_HYPHEN_HOUSE)
     return _units_after_street(tokens)
 
 
@@ -511,7 +555,8 @@ def standardise_address(value: str | None, country: str | None = None) -> StdAdd
     one written after its street ("Hauptstraße 5", "Calle Mayor, 12"). ``country``, the record's
     (ISO 3166 alpha-2), reads a unit written before its house with a slash where one is ("5/12" in
     Australia), but in an address a Vietnamese word numbers ("Số 24 ngõ 195", "Hẻm 12/3")."""
-    text = to_ascii_lower(value and _SPANISH_FLOOR.sub(_spanish_floor, _PASEO.sub("paseo ", value)))
+    read = value and _RUSSIAN_NUMBER.sub(lambda word: f" {_RUSSIAN_NUMBER_WORDS[word[1].lower()]} ", value)
+    text = to_ascii_lower(read and _SPANISH_FLOOR.sub(_spanish_floor, _PASEO.sub("paseo ", read)))
     if text is None:
         return StdAddress(value, None, None, None, ())
     text = _TYPE_FIRST.sub(lambda short: f"{short[1]}{short[2]}{_TYPES_FIRST[short[3] or short[4]]} ", text)

@@ -658,7 +658,7 @@ def test_ngo_before_no_number_is_a_name_in_an_australian_record(value: str) -> N
             "208 Nguyễn Trãi, Căn hộ 14.15, Quận 1, TP.HCM"],
      "208 nguyen trai quan 1 thanh pho ho chi minh can ho 14-15"),
     (None, ["Piso 3, Calle Mayor 12, Madrid", "Calle Mayor 12, Piso 3, Madrid"],
-     "calle mayor 12 madrid piso 3"),
+     "calle mayor 12 madrid floor 3"),
 ])
 def test_a_unit_written_anywhere_gives_one_address(
     country: str | None, forms: list[str], normalised: str
@@ -1061,6 +1061,8 @@ def test_a_number_after_no_is_read_to_a_fixed_point(
     (("Calle Mayor 5, 3º 2ª", "C. Mayor, 5, 3º 2ª"), "calle mayor unit 2 floor 3"),
     (("Calle Mayor 5, 2º izda", "Calle Mayor 5, 2º izq."), "calle mayor izquierda floor 2"),
     (("Calle Mayor 5, bajo dcha", "Calle Mayor 5, Bajo dcha."), "calle mayor derecha floor 0"),
+    (("Calle Mayor 5, piso 3, puerta B", "Calle Mayor 5, Piso 3 Pta. B", "Calle Mayor 5, 3º B"),
+     "calle mayor unit b floor 3"),
 ])
 def test_a_spanish_floor_and_door_are_a_floor_and_a_unit(forms: tuple[str, ...], street: str) -> None:
     """"3º B" (third floor, door B) was a word of the street ("calle mayor 3o b"), the floor's "º"
@@ -1080,3 +1082,55 @@ def test_an_ordinal_or_bajo_in_a_streets_name_is_no_floor(value: str, normalised
 
 def test_a_units_number_after_no_is_no_house_number() -> None:
     assert standardise_address("Flat No 5, 10 Downing St").house_number == "10"
+
+
+@pytest.mark.parametrize(("value", "street"), [
+    ("Rue St-Denis", "rue saint denis"),
+    ("Boulevard St-Laurent", "boulevard saint laurent"),
+    ("Ave Ste-Catherine", "avenue sainte catherine"),
+    ("12 Main St", "main street"),
+    ("12 St Kilda Rd", "street kilda road"),  # no type before it: as it was
+])
+def test_st_after_a_street_type_is_saint(value: str, street: str) -> None:
+    """"Rue St-Denis" read "rue street denis" and "Ave Ste-Catherine" "avenue unit catherine"."""
+    assert standardise_address(value).street == street
+
+
+@pytest.mark.parametrize(("value", "country", "house", "street"), [
+    ("5-1234 Rue St-Denis", "CA", "1234", "rue saint denis unit 5"),
+    ("1234, rue Saint-Denis, app. 5", "CA", "1234", "rue saint denis unit 5"),
+    ("1234 rue Saint-Denis, appartement 5", "CA", "1234", "rue saint denis unit 5"),
+    ("1234 rue Saint-Denis, bureau 5", "CA", "1234", "rue saint denis unit 5"),
+    ("1234 rue Saint-Denis, suite 5", "CA", "1234", "rue saint denis unit 5"),
+    ("5-1234 Main St", "CA", "1234", "main street unit 5"),
+    ("5-1234 Rue St-Denis", None, "1234", "rue saint denis unit 5"),  # a French type after it
+    # Elsewhere a range of houses, or without a French type after it, as it was.
+    ("8-10 rue de Rivoli", None, "8-10", "rue de rivoli"),
+    ("45-47 rue de Rivoli", "FR", "45-47", "rue de rivoli"),
+    ("5-1234 Main St", None, "5-1234", "main street"),
+    ("12-3 Nguyễn Trãi, Phường 4, Quận 5", "CA", "12-3", "nguyen trai phuong 4 quan 5"),
+])
+def test_a_canadian_unit_before_its_house_is_a_unit(
+    value: str, country: str | None, house: str, street: str
+) -> None:
+    std = standardise_address(value, country)
+    assert (std.house_number, std.street) == (house, street)
+    again = standardise_address(std.normalised, country)
+    assert (again.house_number, again.street) == (house, street)
+
+
+@pytest.mark.parametrize(("value", "house", "street"), [
+    ("ул. Ленина, д. 5, кв. 12", "5", "ulica lenina unit 12"),
+    ("ул. Ленина, дом 5, квартира 12", "5", "ulica lenina unit 12"),
+    ("ул. Ленина, д.5, корп. 2, кв. 12", "5", "ulica lenina block 2 unit 12"),
+    ("ул. Ленина, д. 5, стр. 1", "5", "ulica lenina building 1"),
+    ("Λεωφ. Κηφισίας 12", "12", "avenue kephisias"),
+    ("Λεωφόρος Κηφισίας 12", "12", "avenue kephisias"),
+    ("οδός Ερμού 12", "12", "odos ermou"),
+])
+def test_russian_and_greek_words_of_an_address(value: str, house: str, street: str) -> None:
+    """"д. 5" (дом, the house) read "d 5" and the house none; "кв. 12" (a flat) "kv 12", "стр." a
+    street; "Λεωφ." (an avenue) "leoph" and the number after a Greek street's name no house."""
+    std = standardise_address(value)
+    assert (std.house_number, std.street) == (house, street)
+    assert standardise_address(std.normalised).normalised == std.normalised
