@@ -620,8 +620,9 @@ def runs_cmd(
             parts.append(changed)
         replay = (run["report"] or {}).get("replayed") or {}
         if replay.get("posts") or replay.get("deletions"):
+            restored = f", {n:,} golden records it retired restored" if (n := replay.get("restored")) else ""
             parts.append(f"replayed {replay['replayed']:,} changes made through the API during it"
-                         f" ({replay['skipped']:,} skipped)")
+                         f" ({replay['skipped']:,} skipped{restored})")
         console.print("  ".join(parts), highlight=False, soft_wrap=True)  # one line each, for grep
         if run["error"]:
             console.print(f"    {run['error']}", highlight=False, soft_wrap=True)

@@ -848,9 +848,8 @@ class Service:
                 progress.deleted += 1
                 time.sleep(0)
             def recorded(con: duckdb.DuckDBPyConnection) -> None:
-                runs.record_replay(con, run_id, progress.counts())
-                if progress.posted:
-                    steward_sql.fold_taken_back(con, run_id)
+                restored = steward_sql.fold_taken_back(con, run_id) if progress.posted else []
+                runs.record_replay(con, run_id, progress.counts(), len(restored))
 
             self.write(recorded)
         finally:

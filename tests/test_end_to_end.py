@@ -820,7 +820,7 @@ def test_mdm_runs_shows_what_a_run_replayed_and_its_report_keeps_the_rest(
     con = database.connect(db)
     (run_id,) = con.execute("SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1").fetchone()
     before = runs.get_run(con, run_id)["report"]
-    runs.record_replay(con, run_id, {"posts": 12, "deletions": 1, "replayed": 11, "skipped": 2})
+    runs.record_replay(con, run_id, {"posts": 12, "deletions": 1, "replayed": 11, "skipped": 2}, 0)
     after = runs.get_run(con, run_id)["report"]
     con.close()
     assert after == {**before, "replayed": {"posts": 12, "deletions": 1, "replayed": 11, "skipped": 2}}

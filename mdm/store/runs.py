@@ -61,12 +61,22 @@ def finish_run(
     )
 
 
-def record_replay(con: duckdb.DuckDBPyConnection, run_id: str, counts: dict[str, int]) -> None:
-    """What the service replayed onto the run's published results (``replayed`` in its report)."""
-    con.execute(
-        "UPDATE runs SET report = json_merge_patch(coalesce(report, '{}'), ?) WHERE run_id = ?",
-        [json.dumps({"replayed": counts}), run_id],
-    )
+def record_replay(con: duckdb.DuckDBPyConnection, run_id: str, counts: dict[str, int], restored: int) -> None:
+    """What the service replayed onto the run's published results (``replayed`` in its report).
+    ``restored``: golden records the run retired that the replay restored, each one change-feed
+    entry of the post's, none of the run's (steward_sql.fold_taken_back): the run's golden changes
+    count them unchanged, as its feed entries do, and ``replayed`` says how many (where any)."""
+    run = get_run(con, run_id)
+    assert run is not None
+    run_counts, report = run["counts"] or {}, run["report"] or {}
+    for changes in (run_counts.get("golden_changes"), report.get("golden")):
+        if changes is not None and restored:
+            changes["unchanged"] = changes.get("unchanged", 0) + restored
+            if retired := changes.pop("retired", 0) - restored:
+                changes["retired"] = retired
+    report["replayed"] = counts | ({"restored": restored} if restored else {})
+    con.execute("UPDATE runs SET counts = ?, report = ? WHERE run_id = ?",
+                [json.dumps(run_counts), json.dumps(report), run_id])
 
 
 def set_stage_seconds(con: duckdb.DuckDBPyConnection, run_id: str, stage_seconds: dict[str, float]) -> None:

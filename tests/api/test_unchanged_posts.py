@@ -4,6 +4,7 @@ as a post that changes it does (the replay posts it again onto the run's results
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -129,7 +130,7 @@ def test_the_feed_says_one_change_where_the_replay_restores_what_it_retired(  # 
 
     monkeypatch.setattr(service, "_after_publish", read_then_replay)
     _while_the_run_computes(monkeypatch, lambda: _post_unchanged(api, raw, golden_id))
-    _run(api, sources)
+    run = _run(api, sources)
     _kept(api, golden_id, source_id)
     assert between == []  # read between the publish and its replay: retired
     entries, _cursor = _walk(api, after=head, limit=500)
@@ -138,3 +139,17 @@ def test_the_feed_says_one_change_where_the_replay_restores_what_it_retired(  # 
     history = api.get(f"/golden-records/{golden_id}/history").json()["data"]
     assert "retired" not in [h["change"] for h in history]
     assert api.get("/integrity", who="admin").json()["ok"]
+    _counts_agree_with_the_feed(api, run["run_id"], entries)
+
+
+def _counts_agree_with_the_feed(  # type: ignore[no-untyped-def]
+    api, run_id: str, entries: list[dict[str, Any]]
+) -> None:
+    """The run's golden changes (its report and counts, as GET /runs/{id} gives them) count what its
+    change-feed entries say: the retirement its replay took back is unchanged (it said retired 1, of
+    none in the feed), and its ``replayed`` says the replay restored one."""
+    run = api.get(f"/runs/{run_id}", who="admin").json()
+    said = Counter(e["change"] for e in entries if e["cause"] == "run" and e["cause_id"] == run_id)
+    assert run["counts"]["golden_changes"] == run["report"]["golden"]
+    assert {k: n for k, n in run["report"]["golden"].items() if k != "unchanged"} == said  # was retired 1
+    assert run["report"]["replayed"]["restored"] == 1
