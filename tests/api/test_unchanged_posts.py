@@ -153,3 +153,49 @@ def _counts_agree_with_the_feed(  # type: ignore[no-untyped-def]
     assert run["counts"]["golden_changes"] == run["report"]["golden"]
     assert {k: n for k, n in run["report"]["golden"].items() if k != "unchanged"} == said  # was retired 1
     assert run["report"]["replayed"]["restored"] == 1
+
+
+def test_a_replay_failed_part_way_folds_what_it_took_back_at_the_next_start(  # type: ignore[no-untyped-def]
+    served_db, small_sample, tmp_path, monkeypatch
+):
+    """The run above, whose replay restored the golden record and then failed (its last write, the
+    disk full): the feed it held back is released with the run's ``retired`` and the post's
+    ``restored``, the run not ready. The next start replays it again, to its end: the two are one
+    ``changed`` entry there, and the run's figures (``mdm runs`` too) agree with the feed."""
+    from fastapi.testclient import TestClient
+    from typer.testing import CliRunner
+
+    from api.main import create_app
+    from api.settings import ApiSettings
+    from mdm.cli import app
+    from mdm.store import runs
+    from tests.api.conftest import Api
+
+    db, keys = served_db
+
+    def disk_full(*_args: object) -> None:
+        raise OSError("No space left on device")
+
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        api = Api(client, db, keys)
+        golden_id, source_id, raw, sources = _gone_from_the_extract(api, small_sample, tmp_path)
+        head = api.get("/changes").json()["head"]
+        monkeypatch.setattr(runs, "record_replay", disk_full)
+        _while_the_run_computes(monkeypatch, lambda: _post_unchanged(api, raw, golden_id))
+        run = _run(api, sources)
+        assert "replayed" not in run["report"] and not client.app.state.service.ready
+        mine = [e for e in _walk(api, after=head, limit=500)[0] if e["golden_id"] == golden_id]
+        assert [e["change"] for e in mine] == ["retired", "restored"]
+    monkeypatch.undo()
+    with TestClient(create_app(ApiSettings(db_path=db))) as client:
+        api = Api(client, db, keys)
+        _kept(api, golden_id, source_id)
+        entries, _cursor = _walk(api, after=head, limit=500)
+        mine = [e for e in entries if e["golden_id"] == golden_id]
+        assert [(e["change"], e["cause"]) for e in mine] == [("changed", "record")]
+        assert api.get("/integrity", who="admin").json()["ok"]
+        _counts_agree_with_the_feed(api, run["run_id"], entries)
+    listed = CliRunner().invoke(app, ["runs", "--db", str(db), "--limit", "1"])
+    assert listed.exit_code == 0, listed.output
+    assert "(0 skipped, 1 golden records it retired restored)" in listed.output
+    assert "retired 1" not in listed.output
