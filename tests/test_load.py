@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 from typer.testing import CliRunner
 
 from mdm.cli import app
@@ -230,13 +231,17 @@ def test_a_load_reapplying_overrides_changes_no_version_unsaid(
     assert feed(moved) == [("changed", "run-spark-3", "+84912345678")]
 
 
+@pytest.mark.parametrize("lineage_stored", ["in name order", "in hash order, before 0d51816"])
 def test_a_load_of_the_served_results_changes_no_golden_record(
-    reconciled: tuple[Path, object], tmp_path: Path
+    reconciled: tuple[Path, object], tmp_path: Path, lineage_stored: str
 ) -> None:
     """A Spark run that found what the batch served (same model, same data) changes nothing. Its
     load built each document with the lineage's attributes in another order than the batch's, so
     a new ETag: 5,356 of the sample's 5,405 golden records were 'changed', each a change-feed
-    entry and webhook call for nothing. Now every version, run id and ``updated_at`` is kept."""
+    entry and webhook call for nothing. Now every version, run id and ``updated_at`` is kept.
+    A database such a load filled before the fix holds those documents still: its next load
+    called them all changed once (422 of 422 here); migration 28 puts their lineage in name
+    order, so it changes none either."""
     import shutil
 
     from mdm.load import load_run
@@ -254,10 +259,32 @@ def test_a_load_of_the_served_results_changes_no_golden_record(
 
     before = _served(served)
     last = _feed_head(served)
+    if lineage_stored != "in name order":
+        _documents_as_loaded_before_0d51816(served)
+        assert all(v[0] != before[g][0] for g, v in _served(served).items() if g in before)
     report = load_run(served, out)
-    assert report["counts"]["golden_changes"].get("changed", 0) == 0
+    assert report["counts"]["golden_changes"].get("changed", 0) == 0  # was 422 in hash order
     assert _served(served) == before and len(before) > 100
     assert _feed_head(served) == last
+
+
+def _documents_as_loaded_before_0d51816(db: Path) -> None:
+    """Every stored document as a load built it before 0d51816 (documents.insert_golden, with the
+    lineage grouped by json_group_object: its attributes in hash order), and the database at the
+    schema before migration 28."""
+    from mdm.store import documents
+
+    sql = documents._insert_sql("built")
+    in_name_order = ("to_json(map(list(attribute ORDER BY attribute), list(entries ORDER BY attribute)))\n"
+                     "            AS lineage")
+    assert in_name_order in sql
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TEMP TABLE built AS SELECT * FROM golden_records")
+    con.execute("DELETE FROM golden_records")
+    con.execute(sql.replace(in_name_order, "json_group_object(attribute, entries) AS lineage"),
+                {"slices": 1, "slice": 0})
+    con.execute("DELETE FROM schema_migrations WHERE version = 28")
+    con.close()
 
 
 def _marketing_renamed(reconciled: Path, small_sample: Path, tmp_path: Path) -> tuple[Path, Path, str]:

@@ -513,4 +513,22 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE std_records ADD COLUMN name_skeleton VARCHAR;
         """,
     ),
+    (
+        28,
+        """
+        -- A Spark run's load before 0d51816 wrote each document's lineage with its attributes in
+        -- hash order, where the builders write them in name order: the same content in other text,
+        -- so another ETag, and the next run or load called each such golden record changed, a
+        -- change-feed entry and webhook call for nothing. Their lineage is put in name order, every
+        -- other byte kept: the documents are those the builders write (each a new ETag, once).
+        UPDATE golden_records SET document = CAST(to_json(map(
+            json_keys(document),
+            [CASE WHEN k = 'lineage' THEN to_json(map(
+                 list_sort(json_keys(document -> '$.lineage')),
+                 [json_extract(document -> '$.lineage', '$."' || a || '"')
+                  FOR a IN list_sort(json_keys(document -> '$.lineage'))]))
+             ELSE json_extract(document, '$."' || k || '"') END FOR k IN json_keys(document)])) AS VARCHAR)
+        WHERE json_keys(document -> '$.lineage') <> list_sort(json_keys(document -> '$.lineage'));
+        """,
+    ),
 )
