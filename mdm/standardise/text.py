@@ -37,6 +37,33 @@ class _Transliteration(dict[int, str]):
 
 _TO_ASCII = _Transliteration()
 
+# Greek as ELOT 743 writes it, the rule of Greek passports: unidecode spells Greek by its ancient
+# letters ("Χρήστος" khrestos, "Ελένη" elene, "Βασιλείου" basileiou), as no customer writes
+# beside the Greek; "Christos", "Eleni", "Vasileiou" are what the same customer types in Latin.
+_GREEK_WORD = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]+")
+# Accents and breathings go; the diaeresis stays, as it parts two vowels ("Μαΐου", "προϋπόθεση").
+_GREEK_MARKS = str.maketrans("", "", "\u0300\u0301\u0313\u0314\u0342\u0345")
+# Two letters read as one: μπ and ντ begin a word as b and d ("Μπάμπης" bampis, "Ντίνος" dinos);
+# αυ, ευ, ηυ are af, ef, if before a voiceless consonant or at the end, else av, ev, iv ("Ευάγγελος").
+_GREEK_PAIRS = re.compile(r"^μπ|^ντ|γγ|γξ|γχ|ου|(?<=[αεη])υ")
+_GREEK_PAIR = {"μπ": "b", "ντ": "d", "γγ": "ng", "γξ": "nx", "γχ": "nch", "ου": "ou"}
+_GREEK_LETTERS = str.maketrans(
+    {**dict(zip("αβγδεζηικλμνξοπρσςτυφωϊϋ", "avgdeziiklmnxoprsstyfoiy")), "θ": "th", "χ": "ch",
+     "ψ": "ps"}
+)
+
+
+def _greek_pair(pair: re.Match[str]) -> str:
+    if pair[0] != "υ":
+        return _GREEK_PAIR[pair[0]]
+    return "f" if pair.string[pair.end():pair.end() + 1] in ("", *"θκξπστφχψ") else "v"
+
+
+def _greek_word(word: re.Match[str]) -> str:
+    """One lower-case Greek word in Latin letters, by ELOT 743 ("βασιλείου": vasileiou)."""
+    letters = unicodedata.normalize("NFC", unicodedata.normalize("NFD", word[0]).translate(_GREEK_MARKS))
+    return _GREEK_PAIRS.sub(_greek_pair, letters).translate(_GREEK_LETTERS)
+
 
 def _scrub_char(ch: str) -> str:
     if ch.isprintable():
@@ -61,13 +88,13 @@ def nfc_clean(value: str | None) -> str | None:
 
 
 def to_ascii_lower(value: str | None) -> str | None:
-    """nfc_clean'd text, lower-cased and transliterated to ASCII (Đ/đ → d), punctuation kept."""
+    """nfc_clean'd text, lower-cased, in ASCII (Đ/đ → d, Greek by ELOT 743), punctuation kept."""
     text = nfc_clean(value)
     if text is None:
         return None
     text = text.lower()
     if not text.isascii():
-        text = text.translate(_TO_ASCII).lower()
+        text = _GREEK_WORD.sub(_greek_word, text).translate(_TO_ASCII).lower()
     return text
 
 
