@@ -226,6 +226,24 @@ def test_a_country_named_in_german_sets_the_phones_country() -> None:
     assert (std["country"], std["phone"]) == ("AT", "+4315551234")
 
 
+def test_a_country_written_in_its_own_script_sets_the_phones_country() -> None:
+    """A Greek landline written without its country code, in a German CRM's record whose country is
+    "Ελλάδα" (before: "ELLADA", no country, the number read as German)."""
+    spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", phone_region="DE",
+                      fields={"country": "land", "phone": "phone"})
+    std = standardise_record(spec, "1", {"land": "Ελλάδα", "phone": "210 3234567"}, today=TODAY)
+    assert (std["country"], std["phone"]) == ("GR", "+302103234567")
+
+
+@pytest.mark.parametrize(("value", "found"), [
+    ("Ερμού 25, Αθήνα, Ελλάδα", AddressCity("Ερμού 25", "Αθήνα", None)),
+    ("Тверская 1, Москва, Россия", AddressCity("Тверская 1", "Москва", None)),
+    ("Ermou 25, Athens, Greece", AddressCity("Ermou 25", "Athens", None)),
+])
+def test_a_country_in_its_own_script_ending_an_address_is_no_city(value: str, found: AddressCity) -> None:
+    assert city_in_address(value) == found
+
+
 def test_a_city_read_from_an_address_sets_the_phones_country() -> None:
     """A British mobile written without its country code, in a source whose numbers are Vietnamese."""
     spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", phone_region="VN",
