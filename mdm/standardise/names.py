@@ -500,12 +500,29 @@ def _family_first_by_typo(parts: list[str]) -> bool:
     return likeness > other or (likeness == other and len(parts) > 2)
 
 
+_VOWELS = re.compile(r"[aeiouy]+")
+
+
+def _foreign_family_last(parts: list[str]) -> bool:
+    """Two names, the last a family name of more than one syllable, no Vietnamese word as typed,
+    mistyped or two glued ("Minhanh"): "Luc Bélanger", "Mai Fournier" are given-first, their Luc
+    and Mai given names."""
+    last = parts[-1]
+    cuts = range(1, len(last))
+    return (
+        len(parts) == 2 and len(_VOWELS.findall(last)) > 1 and not _typed_syllable(last)
+        and not _family_likeness(last)[0]
+        and not any(_VN_SYLLABLE.match(last[:cut]) and _VN_SYLLABLE.match(last[cut:]) for cut in cuts)
+    )
+
+
 def _order_sequence(parts: list[str]) -> tuple[str, list[str], str]:
     """One sequence of names: family-first when it opens with a Vietnamese family name, or
     with one mistyped."""
     first, last = parts[0], parts[-1]
     family_first = first in VN_FAMILY_NAMES and not (
         first in _GIVEN_LIKE_FAMILY and (last in _STRONG_VN_FAMILY or _mistyped_syllable(last))
+        or _foreign_family_last(parts)
     )
     if family_first or _family_first_by_typo(parts):
         return _given_last(_telex_family(first) or first, parts[1:])

@@ -1446,3 +1446,25 @@ def test_abd_is_one_given_name_in_arabic_script_and_a_name_like_it_is_left_alone
     assert standardise_name("Abdallah Omar").given == "abdullah"
     assert standardise_name("Abdiel Smith").given == "abdiel"
     assert standardise_name("Abdou Diallo").given == "abdou"
+
+
+@pytest.mark.parametrize(("written", "family", "given"), [
+    # A given name that is also a Vietnamese family name, before a family name of more syllables
+    # than Vietnamese writes: before, Luc, Lam and Mai were read as family names.
+    ("Luc Bélanger", "belanger", "luc"),
+    ("Lam Tremblay", "tremblay", "lam"),
+    ("Ho Gagnon", "gagnon", "ho"),
+    ("Mai Tanaka", "tanaka", "mai"),
+    # ... and a Vietnamese name still family-first: one syllable, two glued, Telex or three words.
+    ("Luc Nguyen", "luc", "nguyen"),
+    ("Luc Roy", "luc", "roy"),
+    ("Tran Minhanh", "tran", "minhanh"),
+    ("Nguyen Thuwowng", "nguyen", "thuong"),
+    ("Lục Văn An", "luc", "an"),
+    ("Lam Cheuk Wah", "lam", "wah"),
+])
+def test_a_western_family_name_after_a_vietnamese_family_one_is_the_family(
+    written: str, family: str, given: str
+) -> None:
+    name = standardise_name(written)
+    assert (name.family, name.given) == (family, given)
