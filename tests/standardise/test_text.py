@@ -4,6 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from unidecode import unidecode
 
+from mdm.standardise import standardise_address, standardise_city, standardise_name
 from mdm.standardise.text import fold, nfc_clean, to_ascii_lower
 
 # Greek and its extended (polytonic) block: the one script not left to unidecode.
@@ -36,6 +37,15 @@ def test_greek_folds_as_greek_passports_write_it() -> None:
     assert fold("Μαΐου, προϋπόθεση") == "maiou proypothesi"  # the diaeresis parts two vowels
     assert fold("Λεωφ. Κηφισίας 50, Αθήνα") == "leof kifisias 50 athina"
     assert fold("ΣΤΑΘΟΠΟΥΛΟΥ Αικατερίνη") == "stathopoulou aikaterini"
+
+
+def test_a_greek_record_and_its_latin_twin_agree_on_name_street_and_city() -> None:
+    """A Greek CRM's row and the same customer's in a Latin e-shop; before, "khrestos basileiou",
+    "tsimiske 100" and "khalkida" against "christos vasileiou", "tsimiski 100" and "chalkida"."""
+    greek, latin = standardise_name("Χρήστος Βασιλείου"), standardise_name("Christos Vasileiou")
+    assert (greek.family, greek.given) == (latin.family, latin.given) == ("vasileiou", "christos")
+    assert standardise_address("Τσιμισκή 100").normalised == standardise_address("Tsimiski 100").normalised
+    assert standardise_city("Χαλκίδα").canonical == standardise_city("Chalkida").canonical == "chalkida"
 
 
 def test_other_scripts_fold_as_before() -> None:
