@@ -92,9 +92,9 @@ _ABBREVIATIONS = MappingProxyType(
         "bul": "bulvari",
         "blv": "bulvari",
         "mahalle": "mahallesi",
-        # Greek "Λεωφ."/"Λεωφόρος" (an avenue), transliterated; "οδός" (street) is a word of its own.
-        "leoph": "avenue",
-        "leophoros": "avenue",
+        # Greek "Λεωφ."/"Λεωφόρος" (an avenue), folded as Greek passports write it; "οδός" (street) is a word of its own.
+        "leof": "avenue",
+        "leoforos": "avenue",
     }
 )
 # Single letters that are an abbreviation only before a name ("Đ. Lê Lợi", "H. Củ Chi", "X. Tân Phú");

@@ -35,6 +35,9 @@ class StdName:
 _GIVEN_LIKE_FAMILY = frozenset(
     "van mai lam ha giang chau thai kieu trinh la to ta lai lu ly vi han diep phi".split()
 )
+# Vietnamese family names no other language gives a child: "Nguyễn Peter" (family-first, a Western
+# given name) stays Nguyễn's, where "Luc Bélanger" is Luc's (_foreign_family_last).
+_ONLY_FAMILY = frozenset("nguyen tran pham hoang huynh phan vu vo dang bui ngo duong dinh truong".split())
 _STRONG_VN_FAMILY = frozenset(
     (
         "nguyen tran le pham hoang huynh phan vu vo dang bui do ho ngo duong dinh truong dao cao luong"
@@ -522,7 +525,7 @@ def _order_sequence(parts: list[str]) -> tuple[str, list[str], str]:
     first, last = parts[0], parts[-1]
     family_first = first in VN_FAMILY_NAMES and not (
         first in _GIVEN_LIKE_FAMILY and (last in _STRONG_VN_FAMILY or _mistyped_syllable(last))
-        or _foreign_family_last(parts)
+        or first not in _ONLY_FAMILY and _foreign_family_last(parts)
     )
     if family_first or _family_first_by_typo(parts):
         return _given_last(_telex_family(first) or first, parts[1:])

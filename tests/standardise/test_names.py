@@ -1462,6 +1462,10 @@ def test_abd_is_one_given_name_in_arabic_script_and_a_name_like_it_is_left_alone
     ("Nguyen Thuwowng", "nguyen", "thuong"),
     ("Lục Văn An", "luc", "an"),
     ("Lam Cheuk Wah", "lam", "wah"),
+    # A family name no other language gives a child, before a Western given name: family-first.
+    ("Nguyen Peter", "nguyen", "peter"),
+    ("Nguyễn Peter", "nguyen", "peter"),
+    ("TRAN JOHNSON", "tran", "johnson"),
 ])
 def test_a_western_family_name_after_a_vietnamese_family_one_is_the_family(
     written: str, family: str, given: str
