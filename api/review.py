@@ -18,6 +18,7 @@ from mdm.clustering import (
     conflict_field,
 )
 from mdm.golden import FIELD_COLUMNS
+from mdm.linking.labels import plain_label
 from mdm.linking.model import level_labels
 from mdm.service import Service
 from mdm.store import stewardship as steward_sql
@@ -69,8 +70,7 @@ def fields_weighed(service: Service, item: dict[str, Any]) -> dict[str, float | 
     """Each field of a presented ``item`` a comparison of the model reads, with the match weight
     its comparisons gave the pair (None: a value missing, or no evidence either way): the steward
     reads whether "HA NOI" and "Hà Nội" agree by the model's reading of them, not by their letters."""
-    rules = service.matcher.rules if service.matcher else None
-    specs = {c.name: c for c in rules.matching.comparisons} if rules else {}
+    specs = comparisons(service)
     weighed: dict[str, float | None] = {}
     for part in item["explanation"]:
         spec = specs.get(part["comparison"])
@@ -79,6 +79,12 @@ def fields_weighed(service: Service, item: dict[str, Any]) -> dict[str, float | 
             weight = None if part["gamma"] == -1 else part["match_weight"]
             weighed[field] = weight if before is None else before + (weight or 0.0)
     return weighed
+
+
+def comparisons(service: Service) -> dict[str, Any]:
+    """The loaded rules' comparisons by name: what a level's label reads as, and which field."""
+    rules = service.matcher.rules if service.matcher else None
+    return {c.name: c for c in rules.matching.comparisons} if rules else {}
 
 
 def _record(key: str, row: dict[str, Any] | None, golden_id: str | None, sizes: dict[str, int],
@@ -101,6 +107,7 @@ def present(service: Service, items: list[dict[str, Any]], *, pii: bool, in_full
     matcher = service.matcher
     settings = matcher.model.settings if matcher else {}
     labels = level_labels(settings)
+    specs = comparisons(service)
     prior = settings.get("probability_two_random_records_match")
     prior_weight = math.log2(prior / (1 - prior)) if prior else None
     keys = sorted({k for i in items for k in (i["record_key_l"], i["record_key_r"])})
@@ -127,8 +134,9 @@ def present(service: Service, items: list[dict[str, Any]], *, pii: bool, in_full
                                        "conflict": conflict},
             "explanation": [
                 {"comparison": name, "gamma": part["gamma"], "match_weight": part["match_weight"],
-                 "level": (live.get(name) if name in unweighed else None)
-                 or labels.get(name, {}).get(part["gamma"], part.get("label") or f"level {part['gamma']}")}
+                 "level": plain_label((live.get(name) if name in unweighed else None) or labels.get(name, {})
+                                      .get(part["gamma"], part.get("label") or f"level {part['gamma']}"),
+                                      name, specs.get(name))}
                 for name, part in explanation.items()
             ],
             **{side: _record(key, rows.get(key), golden_of[key], sizes, pii)

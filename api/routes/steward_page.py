@@ -39,6 +39,7 @@ from api.routes.overrides import override_as_seen_by
 from api.routes.stewardship import links_public, merge_preview_public, similar_public
 from api.schemas import MAX_COMMENT, MAX_OFFSET, MAX_SEARCH_REGION, SEARCH_MAX_LENGTHS
 from mdm.errors import ChangedSinceError, InvalidInputError, MDMError, NotFoundError
+from mdm.linking.labels import plain_label
 from mdm.service import unchanged_since
 from mdm.stewardship import Outcome, Stewardship
 from mdm.store import overrides as overrides_sql
@@ -427,9 +428,11 @@ def _golden_page(
     similar = links = None  # not offered while real-time matching is not ready, nor for a retired record
     if service.ready and active:
         links = links_public(service.links(record["golden_id"])) if record["record_count"] > 1 else []
+        specs = review.comparisons(service)
         for link in links:  # the three comparisons that weigh most for the pair
-            parts = sorted(link["explanation"].values(), key=lambda part: -part["match_weight"])
-            link["evidence"] = [part["label"] for part in parts[:3] if part["match_weight"] > 0]
+            parts = sorted(link["explanation"].items(), key=lambda part: -part[1]["match_weight"])
+            link["evidence"] = [plain_label(part["label"], name, specs.get(name))
+                                for name, part in parts[:3] if part["match_weight"] > 0]
         similar = similar_public(service.similar_golden(record["golden_id"], min_probability=0.05, limit=10))
         others = [c["golden_id"] for c in similar]
         docs = documents_as_seen_by(principal, service, others)
