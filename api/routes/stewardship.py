@@ -53,7 +53,8 @@ def list_review_queue(
     each with both records and the explanation of its score. ``held_back_by``: only the pairs
     the clustering or a real-time post held back for that reason (``min_score`` at the
     automatic-link threshold gives every pair that scored to link). ``order=score`` lists the
-    strongest first (those held back lead; by impact they come last), ``newest`` the newest.
+    strongest first (those held back lead; by impact they come last), ``weakest`` the weakest
+    first (the pairs most likely not a match), ``newest`` the newest.
     A ``source`` that is none of the sources is a 422 naming them (it listed nothing)."""
     if source is not None and service.matcher is not None:
         service.matcher.check_source(source)

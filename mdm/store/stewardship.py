@@ -355,8 +355,10 @@ ORDER BY {order}, q.item_id
 LIMIT $limit OFFSET $offset
 """
 # The queue's orders: the most impactful first; the strongest score first (pairs that scored to
-# link and were held back lead, where impact puts them last); the newest first.
-QUEUE_ORDERS = {"impact": "impact DESC", "score": "q.match_probability DESC", "newest": "q.created_at DESC"}
+# link and were held back lead, where impact puts them last); the weakest first (the pairs most
+# likely not a match); the newest first.
+QUEUE_ORDERS = {"impact": "impact DESC", "score": "q.match_probability DESC",
+                "weakest": "q.match_probability ASC, q.match_weight ASC", "newest": "q.created_at DESC"}
 
 
 def list_items(

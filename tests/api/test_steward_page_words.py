@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -45,3 +46,45 @@ def test_a_level_reads_in_plain_words(api, reconciled):  # type: ignore[no-untyp
     assert {"All other comparisons", "same city_norm"} <= stored_labels  # the model's own, unchanged
     assert "different names" in levels["name"], levels["name"]
     assert "same city" in levels["city"], levels["city"]
+
+
+def _listed(page: str, table: str, link: str) -> list[str]:
+    body = re.search(rf'<table id="{table}".*?</table>', page, re.S)
+    assert body is not None, page
+    return re.findall(rf'href="/steward/{link}/([^"#]+)"', body[0])
+
+
+def test_the_queue_lists_the_weakest_first(api):  # type: ignore[no-untyped-def]
+    """The queue offered the most impactful, the strongest or the newest pairs first: the pairs most
+    likely not a match (the quickest "no") came last. The page and the API order them weakest first
+    now, as asked."""
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+    listed = api.get("/review-queue", who="steward", params={"limit": 200, "order": "weakest"}).json()
+    items = listed["data"]
+    assert len(items) == listed["count"] > 1
+    weakest = [(i["match_probability"], i["match_weight"]) for i in items]
+    assert weakest == sorted(weakest) and weakest[0] < weakest[-1]
+    page = api.client.get("/steward", params={"order": "weakest"}).text
+    assert '<option value="weakest" selected>weakest score</option>' in page
+    assert _listed(page, "queue", "items") == [i["item_id"] for i in items]
+
+
+def test_a_long_list_links_its_first_and_last_pages(api):  # type: ignore[no-untyped-def]
+    """A steward's list (the queue, a search, the decisions) reached its last page by Next after
+    Next. Its paging says which page of how many and links the last and first pages too (plain
+    links, no script), keeping the list's filters."""
+    api.client.post("/steward/login", data={"key": api.keys["steward"]})
+    found = api.get("/golden-records", who="steward", params={"city": "Hà Nội", "limit": 100}).json()
+    count = found["count"]
+    assert count > 100, count  # three pages of 50 or more
+    final = (count - 1) // 50 * 50
+    page = api.client.get("/steward/search", params={"city": "Hà Nội"}).text
+    assert f"Page 1 of {final // 50 + 1}." in page and 'rel="first"' not in page
+    last = re.search(r'<a href="([^"]+)" rel="last">Last</a>', page)
+    assert last and html.unescape(last[1]) == f"/steward/search?city=H%C3%A0+N%E1%BB%99i&offset={final}", last
+    end = api.client.get(html.unescape(last[1])).text
+    assert len(_listed(end, "results", "golden")) == count - final
+    assert 'rel="last"' not in end and 'rel="next"' not in end
+    first = re.search(r'<a href="([^"]+)" rel="first">First</a>', end)
+    assert first and html.unescape(first[1]) == "/steward/search?city=H%C3%A0+N%E1%BB%99i&offset=0", first
+    assert f"Page {final // 50 + 1} of {final // 50 + 1}." in end
