@@ -92,7 +92,8 @@ _ABBREVIATIONS = MappingProxyType(
         "bul": "bulvari",
         "blv": "bulvari",
         "mahalle": "mahallesi",
-        # Greek "Λεωφ."/"Λεωφόρος" (an avenue), folded as Greek passports write it; "οδός" (street) is a word of its own.
+        # Greek "Λεωφ."/"Λεωφόρος" (an avenue), folded as Greek passports write it; "οδός" (street)
+        # is a word of its own.
         "leof": "avenue",
         "leoforos": "avenue",
     }

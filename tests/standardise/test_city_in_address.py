@@ -136,7 +136,8 @@ def test_a_city_in_arabic_script_or_another_language_is_the_same_city(written: s
     ("부산광역시", "busan"), ("Москва", "moskva"), ("г. Москва", "moskva"), ("МОСКВА", "moskva"),
     ("Санкт-Петербург", "sankt peterburg"), ("St. Petersburg", "sankt peterburg"), ("Київ", "kyiv"),
     ("м. Київ", "kyiv"), ("Киев", "kyiv"), ("Kyiv", "kyiv"), ("Одесса", "odesa"), ("Αθήνα", "athina"),
-    ("ΑΘΗΝΑ", "athina"), ("Athens", "athina"), ("Θεσσαλονίκη", "thessaloniki"), ("Thessaloniki", "thessaloniki"),
+    ("ΑΘΗΝΑ", "athina"), ("Athens", "athina"),
+    ("Θεσσαλονίκη", "thessaloniki"), ("Thessaloniki", "thessaloniki"),
 ])
 def test_a_city_written_in_its_own_script_is_the_same_city(written: str, city: str) -> None:
     """Before, each was its transliteration: "香港" "xiang gang", "東京" "dong jing" (a Chinese reading),
