@@ -413,17 +413,29 @@ def _units_last(tokens: list[str]) -> list[str]:
     both forms one normalised address. The longest run of units after which a house number
     stands; none, the tokens as they were ("Unit 3 Industrial Estate"). A building's name of
     words alone before the units goes after them, as "10 High Street, Flat 2, Rose Court" writes
-    it: "Rose Court, Flat 2, 10 High Street" has the house 10 too."""
+    it: "Rose Court, Flat 2, 10 High Street" has the house 10 too, and one after them, between the
+    units and the house ("Flat 2, Rose Court, 10 High Street"), but not an area's ("Phòng 5, Quận 10,
+    12 Nguyễn Huệ")."""
     name = 0
     while name < len(tokens) and tokens[name].isalpha() and not _UNITS.match(" ".join(tokens[name:])):
         name += 1
+    # Not after Singapore's block, the building's number: "Blk 9 Yishun Central #08-2" has no house.
+    between = not name and tokens[0] != "block"
     for end in range(len(tokens) - 1, name + 1, -1):
+        if not _UNITS.fullmatch(" ".join(tokens[name:end])):
+            continue
         rest = tokens[end:]
-        if _UNITS.fullmatch(" ".join(tokens[name:end])) and (
-            (_HOUSE_NUMBER.match(rest[0]) and rest[1:2] and rest[1].isalpha())
-            or _trailing_house_number(rest) is not None
-        ):
+        if (_HOUSE_NUMBER.match(rest[0]) and rest[1:2] and rest[1].isalpha()
+                or _trailing_house_number(rest) is not None):
             return rest + tokens[name:end] + tokens[:name]
+        house = end
+        while between and house < len(tokens) and tokens[house].isalpha() and not _UNITS.match(
+                " ".join(tokens[house:])):
+            house += 1
+        rest = tokens[house:]
+        if (house > end and rest[1:2] and _HOUSE_NUMBER.match(rest[0]) and rest[1].isalpha()
+                and not _AREA_BEFORE_NUMBER.search(" ".join(tokens[:house]))):
+            return rest + tokens[name:house]
     return tokens
 
 

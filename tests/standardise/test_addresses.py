@@ -532,12 +532,33 @@ def test_a_buildings_name_leaves_the_street_and_flat_as_without_it() -> None:
     assert street.startswith(standardise_address("Flat 2, 10 High Street").street)
 
 
+@pytest.mark.parametrize(("value", "same_as", "house_number"), [
+    ("Flat 2, Rose Court, 10 High Street", "Rose Court, Flat 2, 10 High Street", "10"),
+    ("Flat 2, Block B, Rose Court, 10 High St", "Rose Court, Flat 2, Block B, 10 High St", "10"),
+    # "15" (of flat 14.15) is no house, nor "04": the street's number is.
+    ("CAN HO 14.15, MASTERI THAO DIEN, 159 XA LO HA NOI", "MASTERI THAO DIEN, CAN HO 14.15, 159 XA LO HA NOI",
+     "159"),
+    ("Căn hộ 2.04, The Vista, 628C Xa lộ Hà Nội", "The Vista, Căn hộ 2.04, 628C Xa lộ Hà Nội",
+     "628c"),
+])
+def test_a_unit_then_a_buildings_name_then_the_house_has_the_house_number(
+    value: str, same_as: str, house_number: str
+) -> None:
+    """The units, a building's name, then the house ("Flat 2, Rose Court, 10 High Street") left the
+    house unread (None), where the name before the units has it: both are one address now."""
+    address, expected = standardise_address(value), standardise_address(same_as)
+    assert (address.normalised, address.house_number, address.street) == (
+        expected.normalised, house_number, expected.street)
+    again = standardise_address(address.normalised)
+    assert (again.normalised, again.house_number) == (address.normalised, house_number)
+
+
 @pytest.mark.parametrize(
     "value",
     ["Unit 3 Industrial Estate", "Flat 2", "Blk 115 Bishan Street", "Phòng 5, Phường 12, Quận 10",
-     # A building's name between: left as written. "15" (of flat 14.15) is no house, nor "04".
-     "Flat 2, Rose Court, 10 High Street", "CAN HO 14.15, MASTERI THAO DIEN, 159 XA LO HA NOI",
-     "Căn hộ 2.04, The Vista, 628C Xa lộ Hà Nội"],
+     "Unit 3, Block 4, Industrial Estate", "Flat 2, Rose Court, 10",
+     "Phòng 5, Quận 10, 12 Nguyễn Huệ",  # an area's number is no house's
+     "Blk 9 Yishun Central #08-2 Singapore 760009"],  # nor a Singapore flat's, after the block
 )
 def test_a_unit_before_no_numbered_street_stays_first(value: str) -> None:
     address = standardise_address(value)
