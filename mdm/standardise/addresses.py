@@ -475,15 +475,18 @@ def _numbered_house_first(tokens: list[str]) -> list[str]:
     """The tokens with a number written after "No" behind a street's name moved first, where a
     leading house number is read: "Atatürk Cad. No:5" (the Turkish way) is "5 ataturk cad", as
     "5 Atatürk Cad." is; so is one after a Turkish street's type without "No" ("Atatürk Cad. 5").
-    Not a unit's or an area's number ("Flat No 5", "Phường No 5")."""
-    if _HOUSE_NUMBER.match(tokens[0]):
+    Not a unit's or an area's number ("Flat No 5", "Phường No 5"). A numbered Turkish street's number
+    is its name's ("1203 Sk. No:5", "1203. Sokak No 5": "5 1203 sokak", house 5)."""
+    numbered = tokens[0].isdigit() and tokens[1:2] and tokens[1] in _TURKISH_STREET_TYPES
+    if _HOUSE_NUMBER.match(tokens[0]) and not numbered:
         return tokens
     for i in range(1, len(tokens) - 1):
         before = " ".join(tokens[:i])
-        if (tokens[i] in ("no", "number") and tokens[i - 1].isalpha() and _HOUSE_NUMBER.match(tokens[i + 1])
+        if (tokens[i] in ("no", "number") and (tokens[i - 1].isalpha() or numbered and i == 2)
+                and _HOUSE_NUMBER.match(tokens[i + 1])
                 and not _UNIT_BEFORE_NUMBER.search(before) and not _AREA_BEFORE_NUMBER.search(before)):
             return [tokens[i + 1], *tokens[:i], *tokens[i + 2 :]]
-        if (tokens[i] in _TURKISH_STREET_TYPES and tokens[i - 1].isalpha()
+        if (tokens[i] in _TURKISH_STREET_TYPES and (tokens[i - 1].isalpha() or numbered)
                 and _HOUSE_NUMBER.match(tokens[i + 1])):
             return [tokens[i + 1], *tokens[: i + 1], *tokens[i + 2 :]]
     return tokens

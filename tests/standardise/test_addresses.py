@@ -1151,6 +1151,23 @@ def test_a_canadian_unit_before_its_house_is_a_unit(
     assert (again.house_number, again.street) == (house, street)
 
 
+@pytest.mark.parametrize(("value", "country", "house", "street"), [
+    ("1203 Sk. No:5", None, "5", "1203 sokak"),
+    ("1203. Sokak No 5", "TR", "5", "1203 sokak"),
+    ("1203 Sokak 5", "TR", "5", "1203 sokak"),
+    ("1203 Sk. No:5 D:3", "TR", "5", "1203 sokak unit 3"),
+    ("Cumhuriyet Mah. 1203 Sk. No:5", "TR", "5", "cumhuriyet mahallesi 1203 sokak"),
+])
+def test_a_numbered_turkish_streets_number_is_its_name(
+    value: str, country: str | None, house: str, street: str
+) -> None:
+    """"1203 Sk. No:5" (Sokak 1203, house 5) had the house 1203 and the street "sokak 5"."""
+    std = standardise_address(value, country)
+    assert (std.house_number, std.street) == (house, street)
+    again = standardise_address(std.normalised, country)
+    assert (again.normalised, again.house_number, again.street) == (std.normalised, house, street)
+
+
 @pytest.mark.parametrize(("value", "house", "street"), [
     ("ул. Ленина, д. 5, кв. 12", "5", "ulica lenina unit 12"),
     ("ул. Ленина, дом 5, квартира 12", "5", "ulica lenina unit 12"),
