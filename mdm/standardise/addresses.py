@@ -378,14 +378,16 @@ def _lane_numbers_once(tokens: list[str]) -> list[str]:
     return out
 
 
-def _trailing_house_number(tokens: list[str]) -> int | None:
-    """Where a house number written after its street stands, if one clearly does."""
+def _trailing_house_number(tokens: list[str], name_first: bool = False) -> int | None:
+    """Where a house number written after its street stands, if one clearly does: after its name
+    alone too where ``name_first`` says the country writes it so ("Ερμού 12" in Greece)."""
     for i, token in enumerate(tokens[:-1]):
         apart = token in _STREET_TYPES_NAME_FIRST and i > 0 and tokens[i - 1].isalpha()
         if (apart or _NAMED_STREET.match(token)) and _TRAILING_NUMBER.match(tokens[i + 1]):
             return i + 1
-    if tokens[0] in _STREET_TYPE_FIRST and tokens[1:2] and tokens[1].isalpha():
-        name = 2
+    start = 1 if tokens[0] in _STREET_TYPE_FIRST else 0 if name_first else None
+    if start is not None and tokens[start : start + 1] and tokens[start].isalpha():
+        name = start + 1
         while name < len(tokens) and tokens[name].isalpha():
             name += 1
         before = " ".join(tokens[:name])
@@ -566,6 +568,11 @@ def _read_again(tokens: list[str]) -> list[str]:
     return tokens
 
 
+# Countries whose streets are written name then house number, with no type ("Ερμού 12" in Greece, the
+# number the house's), and the type's word there that sources write or leave out ("οδός Ερμού 12").
+_NAME_FIRST_COUNTRIES = MappingProxyType({"GR": frozenset(("odos",))})
+
+
 def standardise_address(value: str | None, country: str | None = None) -> StdAddress:
     """Folded address with abbreviations unified, and its house number split off: the leading one, or
     one written after its street ("Hauptstraße 5", "Calle Mayor, 12"). ``country``, the record's
@@ -579,6 +586,8 @@ def standardise_address(value: str | None, country: str | None = None) -> StdAdd
     text = _SHORT_FLAT_WORD.sub("can ho ", _LEADING_FLAT.sub("can ho ", _HAMLET.sub(r"\1 thon ", text)))
     text = _TURKISH_FLAT.sub("daire ", _DOTTED_UNIT_NUMBER.sub(r"\1-", text))
     tokens = _canonical_tokens(_address_tokens(text))
+    if country in _NAME_FIRST_COUNTRIES:  # "οδός Ερμού 12", written or not: "Ερμού 12"
+        tokens = [token for token in tokens if token not in _NAME_FIRST_COUNTRIES[country]]
     if not tokens:
         return StdAddress(value, None, None, None, ("address_invalid",))
     if _vietnamese_numbers(tokens):  # "Số 24 ngõ 195" is house 24 in lane 195 in an Australian record too
@@ -590,7 +599,8 @@ def standardise_address(value: str | None, country: str | None = None) -> StdAdd
     # Turkish type after a name ("bd Floor 12 Cd. 12": "boulevard cd 12 floor 12", "Cd." before 12).
     while (placed := _units_placed(tokens, country)) != tokens:
         tokens = _read_again(placed)
-    at = 0 if _HOUSE_NUMBER.match(tokens[0]) else _trailing_house_number(tokens)
+    name_first = country in _NAME_FIRST_COUNTRIES
+    at = 0 if _HOUSE_NUMBER.match(tokens[0]) else _trailing_house_number(tokens, name_first)
     house_number = None if at is None else tokens[at]
     street = " ".join(tokens if at is None else tokens[:at] + tokens[at + 1 :]) or None
     return StdAddress(value, " ".join(tokens), house_number, street, ())

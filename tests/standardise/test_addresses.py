@@ -1168,6 +1168,27 @@ def test_a_numbered_turkish_streets_number_is_its_name(
     assert (again.normalised, again.house_number, again.street) == (std.normalised, house, street)
 
 
+@pytest.mark.parametrize(("value", "country", "house", "street"), [
+    ("Ερμού 12", "GR", "12", "ermou"),
+    ("οδός Ερμού 12", "GR", "12", "ermou"),  # the type's word, written or not
+    ("Οδός Ερμού 12, Αθήνα", "GR", "12", "ermou athena"),
+    ("Πανεπιστημίου 30-32", "GR", "30-32", "panepistemiou"),
+    ("Λεωφ. Κηφισίας 12", "GR", "12", "avenue kephisias"),
+    # Elsewhere a number after a name alone is no house read.
+    ("Ερμού 12", None, None, "ermou 12"),
+    ("Ermou 12", "GB", None, "ermou 12"),
+])
+def test_a_number_after_a_greek_streets_name_is_the_house(
+    value: str, country: str | None, house: str | None, street: str
+) -> None:
+    """A GR record's "Ερμού 12" had no house number and "οδός Ερμού 12" the house 12 of "odos
+    ermou": the number after a name alone is the house there, and "οδός" is left out."""
+    std = standardise_address(value, country)
+    assert (std.house_number, std.street) == (house, street)
+    again = standardise_address(std.normalised, country)
+    assert (again.normalised, again.house_number, again.street) == (std.normalised, house, street)
+
+
 @pytest.mark.parametrize(("value", "house", "street"), [
     ("ул. Ленина, д. 5, кв. 12", "5", "ulica lenina unit 12"),
     ("ул. Ленина, дом 5, квартира 12", "5", "ulica lenina unit 12"),
