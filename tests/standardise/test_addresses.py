@@ -1128,6 +1128,14 @@ def test_st_after_a_street_type_is_saint(value: str, street: str) -> None:
     assert standardise_address(value).street == street
 
 
+def _reads_to_a_fixed_point(value: str, country: str | None, house: str | None, street: str) -> None:
+    """``value`` has ``house`` and ``street``, and its normalised form reads the same again."""
+    std = standardise_address(value, country)
+    assert (std.house_number, std.street) == (house, street)
+    again = standardise_address(std.normalised, country)
+    assert (again.normalised, again.house_number, again.street) == (std.normalised, house, street)
+
+
 @pytest.mark.parametrize(("value", "country", "house", "street"), [
     ("5-1234 Rue St-Denis", "CA", "1234", "rue saint denis unit 5"),
     ("1234, rue Saint-Denis, app. 5", "CA", "1234", "rue saint denis unit 5"),
@@ -1145,10 +1153,7 @@ def test_st_after_a_street_type_is_saint(value: str, street: str) -> None:
 def test_a_canadian_unit_before_its_house_is_a_unit(
     value: str, country: str | None, house: str, street: str
 ) -> None:
-    std = standardise_address(value, country)
-    assert (std.house_number, std.street) == (house, street)
-    again = standardise_address(std.normalised, country)
-    assert (again.house_number, again.street) == (house, street)
+    _reads_to_a_fixed_point(value, country, house, street)
 
 
 @pytest.mark.parametrize(("value", "country", "house", "street"), [
@@ -1162,10 +1167,7 @@ def test_a_numbered_turkish_streets_number_is_its_name(
     value: str, country: str | None, house: str, street: str
 ) -> None:
     """"1203 Sk. No:5" (Sokak 1203, house 5) had the house 1203 and the street "sokak 5"."""
-    std = standardise_address(value, country)
-    assert (std.house_number, std.street) == (house, street)
-    again = standardise_address(std.normalised, country)
-    assert (again.normalised, again.house_number, again.street) == (std.normalised, house, street)
+    _reads_to_a_fixed_point(value, country, house, street)
 
 
 @pytest.mark.parametrize(("value", "country", "house", "street"), [
@@ -1183,10 +1185,7 @@ def test_a_number_after_a_greek_streets_name_is_the_house(
 ) -> None:
     """A GR record's "Ερμού 12" had no house number and "οδός Ερμού 12" the house 12 of "odos
     ermou": the number after a name alone is the house there, and "οδός" is left out."""
-    std = standardise_address(value, country)
-    assert (std.house_number, std.street) == (house, street)
-    again = standardise_address(std.normalised, country)
-    assert (again.normalised, again.house_number, again.street) == (std.normalised, house, street)
+    _reads_to_a_fixed_point(value, country, house, street)
 
 
 @pytest.mark.parametrize(("value", "house", "street"), [
