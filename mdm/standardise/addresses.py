@@ -706,7 +706,7 @@ _COUNTRY_TABLE = (
     ("TR", "turkey turkiye tr tur thonhiky turkei turquie turquia"),
     ("ZA", "southafrica za zaf namphi sudafrika afriquedusud sudafrica"),
     ("UA", "ukraine ua ukr ucrania ukraina"),
-    ("GR", "greece gr grc hellas ellada ellas hellenicrepublic hylap griechenland grece grecia"),
+    ("GR", "greece gr grc hellas ellada ellas hellenicrepublic griechenland grece grecia"),
     ("CY", "cyprus cy cyp zypern chypre chipre kibris"),
     ("HU", "hungary hu hun hungari ungarn hongrie hungria magyarorszag"),
     ("RO", "romania ro rou rumani rumanien roumanie"),
