@@ -247,13 +247,23 @@ SEARCHED_ABBREVIATIONS = MappingProxyType({"dn": ("da nang", "bien hoa"), "sg": 
 _DISTRICT = re.compile(r"\d{1,2}(?:e|er|eme|w)?")
 # Region codes written after a city ("New York, NY", "London, UK", "Sydney NSW"): US states,
 # Canadian provinces, Australian states, and the UK's own countries.
-_REGION_CODES = frozenset(
-    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC"
-    " ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY"
-    " AB BC MB NB NL NS NT NU ON PE QC SK YT"
-    " NSW VIC QLD SA WA TAS ACT NT"
-    " UK GB ENG SCT WLS NIR".split()
+_REGION_COUNTRY_CODES = (
+    ("US", "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH"
+           " NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY"),
+    ("CA", "AB BC MB NB NL NS NT NU ON PE QC SK YT"),
+    ("AU", "NSW VIC QLD SA WA TAS ACT NT"),
+    ("GB", "UK GB ENG SCT WLS NIR"),
 )
+# The countries each code is a region of: "WA" is Washington and Western Australia, "NT" a Canadian
+# and an Australian territory.
+_REGION_COUNTRIES = MappingProxyType({
+    code: frozenset(country for country, codes in _REGION_COUNTRY_CODES if code in codes.split())
+    for _, codes in _REGION_COUNTRY_CODES for code in codes.split()
+})
+_REGION_CODES = frozenset(_REGION_COUNTRIES)
+# A US ZIP or a Canadian postcode after the state's or province's code: "Athens, GA 30601",
+# "London ON N6A 3K7".
+_ZIP_AFTER_REGION = re.compile(r"\s+(?:\d{5}(?:-\d{4})?|[A-Z]\d[A-Z] ?\d[A-Z]\d)$")
 # Where a place is written with its province or district: "Nha Trang, Khánh Hòa", "Quận 1 - TP.HCM".
 _SEGMENTS = re.compile(r"\s*[,/;]\s*|\s+[-\u2013]\s+")
 
@@ -293,18 +303,39 @@ def _part_place(part: str) -> str | None:
     return _place(_bare(folded)) if folded else None
 
 
-def _without_region(value: str) -> str:
-    """The value without a region code after a comma ("Austin, TX"), or in capitals after a
-    mixed-case name ("Sydney NSW"; "SA PA" is left whole)."""
-    head, comma, tail = value.rpartition(",")
-    if comma and head.strip() and tail.strip().upper().rstrip(".") in _REGION_CODES:
-        return head
-    words = value.split()
-    if len(words) > 1 and words[-1].isupper() and words[-1].rstrip(".") in _REGION_CODES:
+def _region_apart(value: str) -> tuple[str, str | None]:
+    """(the value without a region code after it, the code): after a comma ("Austin, TX"), or in
+    capitals after a mixed-case name ("Sydney NSW"; "SA PA" is left whole); a ZIP after the code too."""
+    without_zip = _ZIP_AFTER_REGION.sub("", value)
+    head, comma, tail = without_zip.rpartition(",")
+    if comma and head.strip() and (code := tail.strip().upper().rstrip(".")) in _REGION_CODES:
+        return head, code
+    words = without_zip.split()
+    if len(words) > 1 and words[-1].isupper() and (code := words[-1].rstrip(".")) in _REGION_CODES:
         head = " ".join(words[:-1])
         if any(ch.islower() for ch in head):
-            return head
-    return value
+            return head, code
+    return value, None
+
+
+def _without_region(value: str) -> str:
+    """The value without a region code after it: "Austin, TX" is Austin ("Athens, GA 30601", with its ZIP,
+    is read by its parts, as it always was)."""
+    head, code = _region_apart(value)
+    return head if code and not _ZIP_AFTER_REGION.search(value) else value
+
+
+def written_country(value: str | None, place: str | None) -> str | None:
+    """The country a city written as ``value``, read as the known ``place``, is in: the one of a region
+    code written after it, else the place's. "Athens, GA 30601", "St. Petersburg, FL", "London, ON"
+    are American and Canadian towns of the names of Greek, Russian and British cities; "Perth WA" is
+    Perth in Australia (WA, Washington too, names no one country alone)."""
+    home = CITY_COUNTRY.get(place or "")
+    code = _region_apart(value)[1] if value else None
+    if code is None or home in _REGION_COUNTRIES[code]:
+        return home
+    countries = _REGION_COUNTRIES[code]
+    return next(iter(countries)) if len(countries) == 1 else None
 
 
 def standardise_city(value: str | None, country: str | None = None) -> StdCity:

@@ -20,7 +20,7 @@ from mdm.standardise.addresses import (
     standardise_country,
     standardise_postcode,
 )
-from mdm.standardise.cities import CITY_ABBREVIATIONS, CITY_COUNTRY, address_city, standardise_city
+from mdm.standardise.cities import CITY_ABBREVIATIONS, address_city, standardise_city, written_country
 from mdm.standardise.companies import standardise_company
 from mdm.standardise.dates import standardise_birth_date, standardise_timestamp
 from mdm.standardise.emails import standardise_email
@@ -269,7 +269,10 @@ def standardise_record(
         if postcode is None and in_address.postcode:
             postcode = in_address.postcode
             flags.append("postcode_from_address")
-    home = country if country and len(country) == 2 else CITY_COUNTRY.get(city.canonical or "")
+    # The city's country, or its state's or province's: "St. Petersburg, FL" (or an address ending so) is
+    # no Russian's, whose number "706 542 3000" would be read in Russia.
+    city_as_written = own_city or (written_address if in_address else None)
+    home = country if country and len(country) == 2 else written_country(city_as_written, city.canonical)
     phone = _phone(get("phone"), spec.phone_region, home)
     email = _email(get("email"))
     more_phones = [_phone(v, spec.phone_region, home) for v in _first_of_rest(spec, values, "phone")]

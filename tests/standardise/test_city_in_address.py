@@ -219,6 +219,30 @@ def test_a_spanish_city_sets_the_phones_country() -> None:
     assert (std["city_norm"], std["phone"]) == ("sevilla", "+34612345678")
 
 
+@pytest.mark.parametrize("values", [
+    {"city": "St. Petersburg, FL"}, {"city": "Athens, GA 30601"}, {"city": "Moscow, ID"},
+    {"city": "London ON"},
+    {"street": "100 Central Ave, St. Petersburg, FL 33701"},
+])
+def test_a_state_or_province_after_a_city_says_its_country(values: dict[str, str]) -> None:
+    """An American number written without its country code, in a source of no region, beside an American
+    or Canadian town of a Greek, Russian or British city's name: it was read in that city's country
+    ("+77065423000", Kazakhstan's, for St. Petersburg, FL; "+307065423000" for Athens, GA)."""
+    spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id",
+                      fields={"city": "city", "address": "street", "phone": "phone"})
+    std = standardise_record(spec, "1", {**values, "phone": "706 542 3000"}, today=TODAY)
+    assert (std["phone"], std["phone_valid"]) == ("+17065423000", True)
+
+
+def test_a_region_code_of_the_citys_own_country_keeps_it() -> None:
+    """A British number beside "London, UK", an Australian one beside "Perth WA" (WA: Washington too)."""
+    spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id",
+                      fields={"city": "city", "phone": "p"})
+    phones = [standardise_record(spec, "1", {"city": city, "p": phone}, today=TODAY)["phone"]
+              for city, phone in (("London, UK", "020 7946 0018"), ("Perth WA", "08 9123 4567"))]
+    assert phones == ["+442079460018", "+61891234567"]
+
+
 def test_a_country_named_in_german_sets_the_phones_country() -> None:
     """An Austrian landline written without its country code, in a German CRM writing "Österreich"."""
     spec = SourceSpec(name="s", path="s.csv", format="csv", id_column="id", phone_region="DE",
