@@ -151,11 +151,11 @@ _TYPE_FIRST = re.compile(
 _PASEO = re.compile(r"(?i)\bp\.?\s*[º°]\.?(?=\s*\w)")
 # A Spanish floor and door after the house ("Calle Mayor 5, 3º B", "3º 2ª", "bajo izda", "piso 3, puerta
 # B"), read before the ordinal's sign folds: a floor, then a unit of a letter or number, or the left or
-# right door.
+# right door. A slash that ends the address goes as later steps drop it ("12 bajo c/" is "12 bajo c").
 _DOOR = (r"(?:\s*-?\s*(?:(\d{1,2})\s*ª|([a-z])\b|(izda|izq|izqda|izquierda)|(dcha|dcho|drcha|derecha))\.?"
          r"|[\s,]+(?:puerta|pta\.?)\s*(\d{1,2}|[a-z])\b)?")
 _SPANISH_FLOOR = re.compile(
-    rf"(?i)(?:(\d{{1,2}})\s*[º°]|(?<=\d)[\s,]+(bajo)\b|(?<=\d)[\s,]+piso\s+(\d{{1,2}})){_DOOR}(?=\s*(?:,|$))"
+    rf"(?i)(?:(\d{{1,2}})\s*[º°]|(?<=\d)[\s,]+(bajo)\b|(?<=\d)[\s,]+piso\s+(\d{{1,2}})){_DOOR}(?=\s*(?:,|/?\s*$))"
 )
 
 

@@ -396,6 +396,7 @@ def _read_again_in(written: str, country: str | None) -> str | None:
 
 # In the record's country: Australia's and New Zealand's "5/12" is unit 5 of house 12.
 @example(["12/3", "bd"], " ", "AU").via("a unit's slash then 'bd' after the house")
+@example(["12", "bajo", "c/"], " ", None).via("a door's letter before a slash that ends the address")
 @example(["Hẻm", "12/3", "c/"], " ", "NZ").via("the alley's word dropped after the slash was read")
 @example(["No", "Phòng", "12", "12/3"], " ", "AU").via("the unit moved from before the slash")
 @given(st.lists(_PIECES, max_size=8), st.sampled_from([" ", "", ", "]),
