@@ -155,7 +155,8 @@ _PASEO = re.compile(r"(?i)\bp\.?\s*[º°]\.?(?=\s*\w)")
 _DOOR = (r"(?:\s*-?\s*(?:(\d{1,2})\s*ª|([a-z])\b|(izda|izq|izqda|izquierda)|(dcha|dcho|drcha|derecha))\.?"
          r"|[\s,]+(?:puerta|pta\.?)\s*(\d{1,2}|[a-z])\b)?")
 _SPANISH_FLOOR = re.compile(
-    rf"(?i)(?:(\d{{1,2}})\s*[º°]|(?<=\d)[\s,]+(bajo)\b|(?<=\d)[\s,]+piso\s+(\d{{1,2}})){_DOOR}(?=\s*(?:,|/?\s*$))"
+    rf"(?i)(?:(\d{{1,2}})\s*[º°]|(?<=\d)[\s,]+(bajo)\b|(?<=\d)[\s,]+piso\s+(\d{{1,2}})){_DOOR}"
+    r"(?=\s*(?:,|/?\s*$))"
 )
 
 
